@@ -1,0 +1,2 @@
+export { AinError, isAinError, type AinErrorOptions } from './ainError.ts';
+export { errorCodes, type ErrorCode } from './codes.ts';
