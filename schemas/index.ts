@@ -1,1 +1,6 @@
 export * from './errors/index.ts';
+export * from './primitives/index.ts';
+export * from './ops/index.ts';
+export * from './tx/index.ts';
+export * from './block/index.ts';
+export * from './config/index.ts';

@@ -1,2 +1,3 @@
 export { AinError, isAinError, type AinErrorOptions } from './ainError.ts';
 export { errorCodes, type ErrorCode } from './codes.ts';
+export { fromZodError, parseOrThrow } from './fromZod.ts';

@@ -1,0 +1,91 @@
+import { AinError } from '../../schemas/index.ts';
+import { sha256 } from './hash.ts';
+
+/**
+ * Merkle trees over tx hashes as RFC 6962 (Certificate Transparency) defines them: leaves and
+ * inner nodes are hashed with different prefixes, and an odd tree is split at the largest power
+ * of two, so no two different lists share a root (unlike Bitcoin's duplicate-last-leaf rule).
+ */
+const leafPrefix = Buffer.from([0]);
+const nodePrefix = Buffer.from([1]);
+
+const leafHash = (hashHex: string) => sha256(Buffer.concat([leafPrefix, Buffer.from(hashHex, 'hex')]));
+const nodeHash = (left: Buffer, right: Buffer) => sha256(Buffer.concat([nodePrefix, left, right]));
+
+/** Largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function rootOf(leaves: readonly Buffer[], from: number, to: number): Buffer {
+  if (to - from === 1) return leaves[from]!;
+  const k = splitPoint(to - from);
+  return nodeHash(rootOf(leaves, from, from + k), rootOf(leaves, from + k, to));
+}
+
+/**
+ * Merkle root (lowercase hex) of a list of tx hashes; the empty list's root is SHA-256 of nothing.
+ * @example merkleRoot([txHash]) // sha256(0x00 ‖ txHash)
+ */
+export function merkleRoot(hashes: readonly string[]): string {
+  if (hashes.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
+  return rootOf(hashes.map(leafHash), 0, hashes.length).toString('hex');
+}
+
+/** An inclusion proof: the sibling hashes from the leaf up, for the leaf at `index` of `size`. */
+export interface MerkleProof {
+  readonly index: number;
+  readonly size: number;
+  readonly path: readonly string[];
+}
+
+function pathOf(leaves: readonly Buffer[], index: number, from: number, to: number, out: string[]): void {
+  if (to - from <= 1) return;
+  const k = splitPoint(to - from);
+  if (index < from + k) {
+    pathOf(leaves, index, from, from + k, out);
+    out.push(rootOf(leaves, from + k, to).toString('hex'));
+  } else {
+    pathOf(leaves, index, from + k, to, out);
+    out.push(rootOf(leaves, from, from + k).toString('hex'));
+  }
+}
+
+/** The inclusion proof of `hashes[index]`. */
+export function merkleProof(hashes: readonly string[], index: number): MerkleProof {
+  if (!Number.isInteger(index) || index < 0 || index >= hashes.length) {
+    throw new AinError('NOT_FOUND', `There is no leaf ${index} in a tree of ${hashes.length} tx hashes.`);
+  }
+  const path: string[] = [];
+  pathOf(hashes.map(leafHash), index, 0, hashes.length, path);
+  return { index, size: hashes.length, path };
+}
+
+/** Recomputes the root from a leaf and its proof (RFC 9162 §2.1.3.2) and compares it. */
+export function verifyMerkleProof(hash: string, proof: MerkleProof, root: string): boolean {
+  const { index, size, path } = proof;
+  if (!Number.isInteger(index) || index < 0 || index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash(hash);
+  for (const siblingHex of path) {
+    if (sn === 0) return false;
+    const sibling = Buffer.from(siblingHex, 'hex');
+    if ((fn & 1) === 1 || fn === sn) {
+      r = nodeHash(sibling, r);
+      if ((fn & 1) === 0) {
+        while ((fn & 1) === 0 && fn !== 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = nodeHash(r, sibling);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && r.toString('hex') === root;
+}

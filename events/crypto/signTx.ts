@@ -1,0 +1,36 @@
+import { sign } from 'node:crypto';
+import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
+import { canonicalBytes } from './canonicalJson.ts';
+import { sha256Hex } from './hash.ts';
+import { privateKeyObject, type KeyPair } from './keys.ts';
+
+/** The bytes a signature covers: UTF-8 of the canonical JSON of the envelope without `sig`. */
+export function signedBytesOf(tx: UnsignedTx | Tx): Buffer {
+  const { sig: _sig, ...unsigned } = tx as Tx;
+  return canonicalBytes(unsigned);
+}
+
+/** The tx hash: lowercase hex SHA-256 of the signed bytes. */
+export function txHashOf(tx: UnsignedTx | Tx): string {
+  return sha256Hex(signedBytesOf(tx));
+}
+
+export interface SignTxParameters {
+  readonly key: KeyPair;
+  readonly op: Op;
+  readonly nonce: number;
+  /** The sender's claim in ms; only block time counts in the ledger. */
+  readonly time: number;
+  readonly chain?: string;
+  readonly shard?: string;
+}
+
+/**
+ * Builds and signs an envelope exactly as DESIGN.md's wire format says.
+ * @example signTx({ key, op: { type: 'send', to, amount: '10' }, nonce: 1, time: Date.now() })
+ */
+export function signTx({ key, op, nonce, time, chain = 'ain-local', shard = '/' }: SignTxParameters): Tx {
+  const unsigned: UnsignedTx = { v: 1, chain, shard, from: key.address, nonce, time, op, pub: key.publicKey };
+  const sig = sign(null, signedBytesOf(unsigned), privateKeyObject(key.privateKey)).toString('hex');
+  return { ...unsigned, sig };
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { Address, ChainId, Hash, ShardPath, TimeMs, Uint } from '../primitives/index.ts';
+
+/** DESIGN.md, "Blocks". The header hash is SHA-256 of its RFC 8785 canonical JSON. */
+export const BlockHeader = z.strictObject({
+  chain: ChainId,
+  shard: ShardPath,
+  height: Uint.min(1),
+  prevHash: Hash,
+  /** Merkle root of the block's tx hashes, in log order. */
+  txRoot: Hash,
+  /** State root after applying the block; the ledger fills it (zeros until it does). */
+  stateRoot: Hash,
+  time: TimeMs,
+  proposer: Address,
+  /** Log offsets of the block's first and last records (inclusive). */
+  firstOffset: Uint,
+  lastOffset: Uint,
+});
+export type BlockHeader = z.infer<typeof BlockHeader>;
+
+/** All zeros: the prevHash of the first block and the placeholder state root. */
+export const zeroHash = '0'.repeat(64);

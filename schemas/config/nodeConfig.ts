@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ChainId, ShardPath, Uint } from '../primitives/index.ts';
+import { defaultMaxTxBytes } from '../tx/index.ts';
+
+/** How the file log makes appends durable before it acknowledges them. */
+export const FsyncPolicy = z.union([
+  z.literal('always'),
+  z.strictObject({
+    groupCommit: z.strictObject({
+      maxRecords: Uint.min(1).default(4096),
+      maxDelayMs: Uint.max(1000).default(2),
+    }),
+  }),
+  /** Acknowledges before the disk has the data: benchmarks only. */
+  z.literal('never'),
+]);
+export type FsyncPolicy = z.infer<typeof FsyncPolicy>;
+
+export const FileLogConfig = z.strictObject({
+  kind: z.literal('file'),
+  fsync: FsyncPolicy.default({ groupCommit: { maxRecords: 4096, maxDelayMs: 2 } }),
+  segmentBytes: Uint.min(4096).default(64 * 1024 * 1024),
+});
+
+export const BlockLimits = z.strictObject({
+  maxTxs: Uint.min(1).max(100_000).default(10_000),
+  maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** How often the proposer appends a `cut` marker. */
+  intervalMs: Uint.min(10).max(3_600_000).default(1000),
+});
+export type BlockLimits = z.infer<typeof BlockLimits>;
+
+/** A node's configuration: file, then `AIN_*` environment, then flags, validated here. */
+export const NodeConfig = z.strictObject({
+  chain: ChainId.default('ain-local'),
+  shard: ShardPath.default('/'),
+  dataDir: z.string().min(1),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: Uint.max(65535).default(8080),
+  log: FileLogConfig.default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 2 } }, segmentBytes: 64 * 1024 * 1024 }),
+  block: BlockLimits.default({ maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, intervalMs: 1000 }),
+  maxTxBytes: Uint.min(256).max(1024 * 1024).default(defaultMaxTxBytes),
+  /** Most txs one `POST /v1/txs` may carry. */
+  maxBatchTxs: Uint.min(1).max(100_000).default(5000),
+  /** Worker threads that check signatures; 0 means one per core. */
+  verifyThreads: Uint.max(256).default(0),
+});
+export type NodeConfig = z.infer<typeof NodeConfig>;
+export type NodeConfigInput = z.input<typeof NodeConfig>;

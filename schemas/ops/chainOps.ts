@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { Address, Hash, ShardPath, Uint } from '../primitives/index.ts';
+
+/** Time-to-cut marker: closes block `height` at the marker's position in the log. */
+export const CutOp = z.strictObject({ type: z.literal('cut'), height: Uint.min(1) });
+
+/** A validator's signature (the tx's own) on a block header hash. */
+export const AttestOp = z.strictObject({
+  type: z.literal('attest'),
+  height: Uint.min(1),
+  hash: Hash,
+});
+
+/** Creates a child chain for a subtree with its own validators and block rules. */
+export const BranchOp = z.strictObject({
+  type: z.literal('branch'),
+  path: ShardPath,
+  validators: z.record(Address, z.string().regex(/^[1-9][0-9]{0,38}$/)),
+  max_txs: Uint.min(1).optional(),
+  max_bytes: Uint.min(1).optional(),
+});
+
+/** A child chain reports a header hash to its parent. */
+export const ReportOp = z.strictObject({
+  type: z.literal('report'),
+  shard: ShardPath,
+  height: Uint.min(1),
+  hash: Hash,
+});
+
+export const chainOps = [CutOp, AttestOp, BranchOp, ReportOp] as const;

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { Address, Amount, BlobRef, Hash, Uint } from '../primitives/index.ts';
+
+/**
+ * The job protocol of the architecture paper (§2.2.3), with the paper's parameter names.
+ * Ids: a job id and a request id are the hash of the tx that registered / requested it.
+ */
+const JobId = Hash;
+const RequestId = Hash;
+/** Schema text, binaries and inputs either inline (small) or in Big Storage. */
+const Payload = z.union([BlobRef, z.json()]);
+const Role = z.enum(['admin', 'evaluator', 'worker']);
+
+export const Requirements = z.strictObject({
+  cpu: Uint.max(1024).optional(),
+  memory_mb: Uint.optional(),
+  gpu: Uint.max(64).optional(),
+  storage_mb: Uint.optional(),
+});
+
+export const RegisterJobOp = z.strictObject({
+  type: z.literal('registerJob'),
+  /** proto3 text of the job schema, or a blob holding it. */
+  job_specification: z.union([BlobRef, z.string().min(1).max(3072)]),
+  worker: BlobRef.optional(),
+  evaluator: BlobRef.optional(),
+  requirements: Requirements.optional(),
+  fee: Amount.optional(),
+  challenge_fee: Amount.optional(),
+  /** Rate limits of approvals and drops, per `window_ms` of block time. */
+  max_approvals: Uint.optional(),
+  max_drops: Uint.optional(),
+  window_ms: Uint.optional(),
+});
+
+export const ApplyJobOp = z.strictObject({ type: z.literal('applyJob'), job_id: JobId, role: Role });
+
+export const ApproveNodeOp = z.strictObject({
+  type: z.literal('approveNode'),
+  job_id: JobId,
+  node: Address,
+  role: Role,
+});
+
+export const RequestJobOp = z.strictObject({
+  type: z.literal('requestJob'),
+  job_id: JobId,
+  job_input: Payload,
+  /** Rewards for the ranked workers, best first (the paper's `reward: [10, 10]`). */
+  reward: z.array(Amount).min(1).max(64),
+  reward_function: z.enum(['even', 'winnerOnly', 'ranked']).optional(),
+  time_limit: Uint.min(1),
+  evaluator_node: z.array(Address).max(64).optional(),
+  worker_node: z.array(Address).max(64).optional(),
+  skip_evaluation: z.boolean().optional(),
+});
+
+export const AcceptJobOp = z.strictObject({
+  type: z.literal('acceptJob'),
+  request_id: RequestId,
+  role: z.enum(['evaluator', 'worker']),
+  /** The evaluator's deposit. */
+  deposit: Amount.optional(),
+});
+
+export const SubmitResultOp = z.strictObject({
+  type: z.literal('submitResult'),
+  request_id: RequestId,
+  result: Payload,
+});
+
+export const RankOp = z.strictObject({
+  type: z.literal('rank'),
+  request_id: RequestId,
+  ranking: z.array(Address).min(1).max(64),
+});
+
+export const AcceptResultOp = z.strictObject({ type: z.literal('acceptResult'), request_id: RequestId });
+
+export const ChallengeOp = z.strictObject({
+  type: z.literal('challenge'),
+  request_id: RequestId,
+  reason: z.string().max(512).optional(),
+});
+
+export const ResolveChallengeOp = z.strictObject({
+  type: z.literal('resolveChallenge'),
+  request_id: RequestId,
+  uphold: z.boolean(),
+});
+
+export const DropOp = z.strictObject({
+  type: z.literal('drop'),
+  job_id: JobId,
+  node: Address,
+  reason: z.string().max(512).optional(),
+});
+
+export const jobOps = [
+  RegisterJobOp,
+  ApplyJobOp,
+  ApproveNodeOp,
+  RequestJobOp,
+  AcceptJobOp,
+  SubmitResultOp,
+  RankOp,
+  AcceptResultOp,
+  ChallengeOp,
+  ResolveChallengeOp,
+  DropOp,
+] as const;

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { StatePath } from '../primitives/index.ts';
+
+/** Any JSON value (null deletes, in `set_value`). */
+const JsonValue = z.json();
+
+const ReadConcern = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
+
+export const SetValueOp = z.strictObject({
+  type: z.literal('set_value'),
+  path: StatePath,
+  value: JsonValue,
+  read_concern: ReadConcern,
+});
+
+export const IncValueOp = z.strictObject({
+  type: z.literal('inc_value'),
+  path: StatePath,
+  value: z.number().finite(),
+  read_concern: ReadConcern,
+});
+
+export const DecValueOp = z.strictObject({
+  type: z.literal('dec_value'),
+  path: StatePath,
+  value: z.number().finite(),
+  read_concern: ReadConcern,
+});
+
+export const SetRuleOp = z.strictObject({
+  type: z.literal('set_rule'),
+  path: StatePath,
+  value: z.union([z.strictObject({ write: z.union([z.string().max(4096), z.boolean()]) }), z.null()]),
+  read_concern: ReadConcern,
+});
+
+const OwnerPermissions = z.strictObject({
+  write_rule: z.boolean(),
+  write_owner: z.boolean(),
+  write_function: z.boolean(),
+  branch_owner: z.boolean(),
+});
+
+export const SetOwnerOp = z.strictObject({
+  type: z.literal('set_owner'),
+  path: StatePath,
+  value: z.union([
+    z.strictObject({
+      owners: z.record(
+        z.string().regex(/^(\*|0x[0-9a-f]{40})$/, { message: 'must be an address or "*"' }),
+        OwnerPermissions,
+      ),
+    }),
+    z.null(),
+  ]),
+  read_concern: ReadConcern,
+});
+
+const FunctionSpec = z.looseObject({
+  runtime: z.string().min(1).max(64),
+  code: z.string().min(1).max(256),
+});
+
+export const SetFunctionOp = z.strictObject({
+  type: z.literal('set_function'),
+  path: StatePath,
+  value: z.union([z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.union([FunctionSpec, z.null()])), z.null()]),
+  read_concern: ReadConcern,
+});
+
+/** The ops a `set` may hold: every state-tree op but `set` itself. */
+export const TreeOp = z.discriminatedUnion('type', [
+  SetValueOp,
+  IncValueOp,
+  DecValueOp,
+  SetRuleOp,
+  SetOwnerOp,
+  SetFunctionOp,
+]);
+export type TreeOp = z.infer<typeof TreeOp>;
+
+export const SetOp = z.strictObject({
+  type: z.literal('set'),
+  ops: z.array(TreeOp).min(1).max(256),
+  read_concern: ReadConcern,
+});
+
+export const stateOps = [SetValueOp, IncValueOp, DecValueOp, SetRuleOp, SetOwnerOp, SetFunctionOp, SetOp] as const;

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { Op } from '../ops/index.ts';
+import { Address, ChainId, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
+
+/** The fields that are signed: the envelope without `sig` (DESIGN.md, "The wire format"). */
+export const UnsignedTx = z.strictObject({
+  v: z.literal(1),
+  chain: ChainId,
+  shard: ShardPath,
+  from: Address,
+  nonce: Uint,
+  time: TimeMs,
+  op: Op,
+  pub: PublicKeyHex,
+});
+export type UnsignedTx = z.infer<typeof UnsignedTx>;
+
+export const Tx = UnsignedTx.extend({ sig: SignatureHex });
+export type Tx = z.infer<typeof Tx>;
+
+/** Default limit on the signed bytes of one tx. */
+export const defaultMaxTxBytes = 4096;
