@@ -1,0 +1,1 @@
+export { decodeTxRecord, encodeTxRecord, type TxRecord } from './txRecord.ts';

@@ -1,0 +1,35 @@
+import { Tx } from '../../schemas/index.ts';
+import { canonicalBytes } from '../crypto/canonicalJson.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { signedBytesOf } from '../crypto/signTx.ts';
+
+/**
+ * A log record is the UTF-8 canonical JSON of a whole signed envelope (with `sig`).
+ * Readers recompute the hash from it; nothing in the record is trusted without a check.
+ */
+export function encodeTxRecord(tx: Tx): Buffer {
+  return canonicalBytes(tx);
+}
+
+/** A log record as the cutter and ledger see it. */
+export interface TxRecord {
+  readonly offset: number;
+  /** The tx hash, or SHA-256 of the raw record when it is not a tx. */
+  readonly hash: string;
+  /** `null` when the record does not decode to a well-formed tx (a faulty orderer's doing). */
+  readonly tx: Tx | null;
+  readonly sizeBytes: number;
+}
+
+/** Decodes a record without throwing: undecodable bytes become a record with `tx: null`. */
+export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
+  try {
+    const parsed = Tx.safeParse(JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')));
+    if (parsed.success) {
+      return { offset, hash: sha256Hex(signedBytesOf(parsed.data)), tx: parsed.data, sizeBytes: value.byteLength };
+    }
+  } catch {
+    // Falls through: not JSON, or not canonicalisable.
+  }
+  return { offset, hash: sha256Hex(value), tx: null, sizeBytes: value.byteLength };
+}

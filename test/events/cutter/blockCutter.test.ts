@@ -1,0 +1,114 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { decodeTxRecord, encodeTxRecord, type TxRecord } from '../../../events/codec/index.ts';
+import { keyPairFromSeed, merkleRoot, signTx } from '../../../events/crypto/index.ts';
+import { BlockCutter, blockHashOf, genesisPosition, type Block, type BlockCutterOptions } from '../../../events/cutter/index.ts';
+import { zeroHash, type Op } from '../../../schemas/index.ts';
+
+const proposer = keyPairFromSeed('11'.repeat(32));
+const user = keyPairFromSeed('22'.repeat(32));
+const options: BlockCutterOptions = { chain: 'ain-local', shard: '/', maxTxs: 5, maxBytes: 100_000, proposers: [proposer.address] };
+
+let nonce = 0;
+function record(offset: number, op: Op, time = 1000, key = user): TxRecord {
+  return decodeTxRecord(offset, encodeTxRecord(signTx({ key, op, nonce: ++nonce, time })));
+}
+const value = (offset: number) => record(offset, { type: 'set_value', path: `/a/${offset}`, value: offset });
+const cut = (offset: number, height: number, time: number, key = proposer) => record(offset, { type: 'cut', height }, time, key);
+
+function feed(cutter: BlockCutter, records: TxRecord[]): Block[] {
+  return records.map((r) => cutter.push(r)).filter((b): b is Block => b !== null);
+}
+
+test('given pending txs, when the proposer cuts the next height, then a block closes at the marker with its time', (t) => {
+  const blocks = feed(new BlockCutter(options), [value(0), value(1), cut(2, 1, 5000)]);
+  t.is(blocks.length, 1);
+  const [block] = blocks;
+  t.like(block!.header, { height: 1, prevHash: zeroHash, time: 5000, proposer: proposer.address, firstOffset: 0, lastOffset: 2, stateRoot: zeroHash });
+  t.is(block!.header.txRoot, merkleRoot(block!.txs.map((r) => r.hash)));
+});
+
+test('a block closes at maxTxs and at maxBytes, taking the latest cut time seen', (t) => {
+  const byCount = feed(new BlockCutter(options), [0, 1, 2, 3, 4, 5].map(value));
+  t.is(byCount.length, 1);
+  t.is(byCount[0]!.txs.length, 5);
+  const records = [cut(0, 9, 700), value(1), value(2)];
+  const bySize = feed(new BlockCutter({ ...options, maxBytes: records[0]!.sizeBytes + records[1]!.sizeBytes }), records);
+  t.is(bySize.length, 1);
+  t.is(bySize[0]!.header.lastOffset, 1);
+  t.is(bySize[0]!.header.time, 700, 'the future-height marker is ignored as a marker but its time still counts');
+});
+
+test('later cut markers for a closed height are ignored, and so are markers from non-proposers', (t) => {
+  const cutter = new BlockCutter(options);
+  const blocks = feed(cutter, [value(0), cut(1, 1, 2000), cut(2, 1, 2001), value(3), cut(4, 2, 3000, user), cut(5, 2, 3001)]);
+  t.deepEqual(blocks.map((b) => [b.header.height, b.header.firstOffset, b.header.lastOffset]), [[1, 0, 1], [2, 2, 5]]);
+  t.is(blocks[1]!.header.prevHash, blockHashOf(blocks[0]!.header));
+});
+
+test('block time never goes back, even when a marker claims an earlier time', (t) => {
+  const blocks = feed(new BlockCutter(options), [value(0), cut(1, 1, 9000), value(2), cut(3, 2, 4000)]);
+  t.deepEqual(blocks.map((b) => b.header.time), [9000, 9000]);
+});
+
+test('the state-root hook fills stateRoot', (t) => {
+  const blocks = feed(new BlockCutter({ ...options, stateRootOf: (h) => 'ab'.repeat(32).slice(0, 62) + String(h.height).padStart(2, '0') }), [value(0), cut(1, 1, 1)]);
+  t.is(blocks[0]!.header.stateRoot.slice(-2), '01');
+});
+
+test('undecodable records still take their place in a block', (t) => {
+  const junk = decodeTxRecord(1, Buffer.from('not json'));
+  t.is(junk.tx, null);
+  const blocks = feed(new BlockCutter(options), [value(0), junk, cut(2, 1, 10)]);
+  t.is(blocks[0]!.txs[1]!.tx, null);
+});
+
+test('records out of order are a broken invariant, not an outcome', (t) => {
+  const cutter = new BlockCutter(options);
+  cutter.push(value(3));
+  t.throws(() => cutter.push(value(3)), { message: /log order/ });
+});
+
+// A log of arbitrary txs and markers, with dense offsets.
+const logArb = fc
+  .array(fc.oneof(fc.constant<'v'>('v'), fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 10_000 }))), { maxLength: 60 })
+  .map((items) => items.map((item, offset) => (item === 'v' ? value(offset) : cut(offset, item[0], item[1]))));
+
+test('property: two cutters fed the same log cut byte-identical blocks', (t) => {
+  fc.assert(
+    fc.property(logArb, (records) => {
+      const a = feed(new BlockCutter(options), records);
+      const b = feed(new BlockCutter(options), records);
+      return JSON.stringify(a) === JSON.stringify(b);
+    }),
+    { numRuns: 50 },
+  );
+  t.pass();
+});
+
+test('property: resuming from a closed block position gives the same later blocks', (t) => {
+  fc.assert(
+    fc.property(logArb, (records) => {
+      const whole = feed(new BlockCutter(options), records);
+      if (whole.length === 0) return true;
+      const first = new BlockCutter(options);
+      const upTo = whole[0]!.header.lastOffset;
+      feed(first, records.slice(0, upTo + 1));
+      const resumed = feed(new BlockCutter(options, first.position), records.slice(upTo + 1));
+      return JSON.stringify(resumed) === JSON.stringify(whole.slice(1));
+    }),
+    { numRuns: 50 },
+  );
+  t.is(genesisPosition.height, 1);
+});
+
+test('property: block times never decrease and heights are consecutive', (t) => {
+  fc.assert(
+    fc.property(logArb, (records) => {
+      const blocks = feed(new BlockCutter(options), records);
+      return blocks.every((b, i) => b.header.height === i + 1 && (i === 0 || b.header.time >= blocks[i - 1]!.header.time));
+    }),
+    { numRuns: 50 },
+  );
+  t.pass();
+});
