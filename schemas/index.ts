@@ -4,3 +4,4 @@ export * from './ops/index.ts';
 export * from './tx/index.ts';
 export * from './block/index.ts';
 export * from './config/index.ts';
+export * from './keys/index.ts';

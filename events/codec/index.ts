@@ -1,1 +1,1 @@
-export { decodeTxRecord, encodeTxRecord, type TxRecord } from './txRecord.ts';
+export { decodeTxRecord, encodeTxRecord, recordFromSignedBytes, type TxRecord } from './txRecord.ts';

@@ -11,6 +11,19 @@ export function encodeTxRecord(tx: Tx): Buffer {
   return canonicalBytes(tx);
 }
 
+const timeKey = Buffer.from(',"time":');
+
+/**
+ * The record of a tx from its signed bytes and signature, without a second canonicalisation:
+ * in RFC 8785 key order `sig` sits just before `time`, and the last `,"time":` of the signed
+ * bytes is the envelope's own (only `time` and `v`, two numbers, come after it).
+ */
+export function recordFromSignedBytes(signedBytes: Buffer, sig: string): Buffer {
+  const at = signedBytes.lastIndexOf(timeKey);
+  if (at < 0) throw new Error('signed bytes have no top-level "time" field');
+  return Buffer.concat([signedBytes.subarray(0, at), Buffer.from(`,"sig":"${sig}"`), signedBytes.subarray(at)]);
+}
+
 /** A log record as the cutter and ledger see it. */
 export interface TxRecord {
   readonly offset: number;

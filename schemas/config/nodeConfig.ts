@@ -17,7 +17,7 @@ export const FsyncPolicy = z.union([
 export type FsyncPolicy = z.infer<typeof FsyncPolicy>;
 
 export const FileLogConfig = z.strictObject({
-  kind: z.literal('file'),
+  kind: z.literal('file').default('file'),
   fsync: FsyncPolicy.default({ groupCommit: { maxRecords: 4096, maxDelayMs: 2 } }),
   segmentBytes: Uint.min(4096).default(64 * 1024 * 1024),
 });

@@ -14,6 +14,7 @@ export const errorCodes = {
   WRONG_CHAIN: { status: 400, summary: 'The tx names another chain or shard.' },
   NOT_FOUND: { status: 404, summary: 'Nothing exists at that address.' },
   OVERLOADED: { status: 503, summary: 'The node is busy; retry later.' },
+  NODE_UNREACHABLE: { status: 502, summary: 'No node answers at that address.' },
   SHUTTING_DOWN: { status: 503, summary: 'The node is stopping.' },
   // Keys and files.
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },

@@ -1,0 +1,1 @@
+export { createApi, type ApiOptions } from './server.ts';

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AinError, parseOrThrow } from '../../schemas/index.ts';
+import type { BlockStore } from '../node/blockStore.ts';
+
+export interface ReadRoutesOptions {
+  readonly blocks: BlockStore;
+  readonly status: () => Record<string, unknown>;
+}
+
+const HeightParam = z.strictObject({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]) });
+
+/** Node status and the blocks this node has cut. */
+export function readRoutes(app: FastifyInstance, { blocks, status }: ReadRoutesOptions): void {
+  app.get('/v1/status', async () => status());
+
+  app.get('/v1/blocks/:height', async (request) => {
+    const { height } = parseOrThrow(HeightParam, request.params, 'path');
+    const block = height === 'latest' ? blocks.latest() : blocks.get(height);
+    if (block === undefined) {
+      throw new AinError('NOT_FOUND', height === 'latest' ? 'No block has been cut yet.' : `Block ${height} is not known to this node.`);
+    }
+    return block;
+  });
+}

@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AinError } from '../../schemas/index.ts';
+import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
+import { sendError, toAinError } from './errors.ts';
+import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
+
+export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions {
+  /** Largest request body accepted, in bytes. */
+  readonly bodyBytesMax: number;
+}
+
+/**
+ * The HTTP API under `/v1`. Every body is JSON whatever its content type; every error is
+ * `{ code, message }` with the code's status.
+ */
+export function createApi(options: ApiOptions): FastifyInstance {
+  const app = Fastify({ bodyLimit: options.bodyBytesMax, logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (cause) {
+      done(new AinError('BAD_JSON', `The body is not valid JSON: ${(cause as Error).message}.`, { cause }), undefined);
+    }
+  });
+  app.setErrorHandler((error, _request, reply) => sendError(reply, toAinError(error)));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AinError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]} on this node; see docs/api.md.`)),
+  );
+  txRoutes(app, options);
+  readRoutes(app, options);
+  return app;
+}

@@ -1,0 +1,43 @@
+import { keysCommand } from './keysCommand.ts';
+import { nodeCommand } from './nodeCommand.ts';
+import { exitCodes, printError, UsageError } from './output.ts';
+import { txCommand } from './txCommand.ts';
+import { upCommand } from './upCommand.ts';
+
+const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
+
+Usage:
+  ain up [--data DIR] [--port N] [--once]   a local node on the embedded defaults, with a demo client
+  ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C]
+           [--fsync always|group|never] [--block-interval-ms N]
+  ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
+  ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
+  ain tx submit [--node URL] [--file FILE | stdin]
+
+Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
+`;
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  up: upCommand,
+  node: nodeCommand,
+  keys: keysCommand,
+  tx: txCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const json = args.includes('--json');
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      process.stdout.write(help);
+      return exitCodes.ok;
+    }
+    const command = commands[name];
+    if (command === undefined) throw new UsageError(`"${name}" is not a command.`);
+    await command(args);
+    return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return printError(new UsageError((error as Error).message), json);
+    return printError(error, json);
+  }
+}

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig, parseFsync } from '../config/index.ts';
+import { startNode } from '../node/index.ts';
+import { UsageError } from './output.ts';
+
+const nodeFlags = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  config: { type: 'string' },
+  chain: { type: 'string' },
+  fsync: { type: 'string' },
+  'block-interval-ms': { type: 'string' },
+  log: { type: 'string' },
+} as const;
+
+function number(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got "${text}".`);
+  return Number(text);
+}
+
+/** Stops the node on SIGTERM / SIGINT: intake first, then the log is synced and closed. */
+export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void stop().finally(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** `ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--fsync always|group|never] [--block-interval-ms N]` */
+export async function nodeCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: nodeFlags });
+  if (values.log !== undefined && values.log !== 'file') {
+    throw new UsageError(`--log ${values.log} is not available yet; this node runs on the file log (--log file).`);
+  }
+  const config = await loadConfig({
+    file: values.config,
+    env: process.env,
+    flags: {
+      dataDir: values.data,
+      port: number(values.port, 'port'),
+      host: values.host,
+      chain: values.chain,
+      log: values.fsync === undefined ? undefined : { fsync: parseFsync(values.fsync, '--fsync') },
+      block: { intervalMs: number(values['block-interval-ms'], 'block-interval-ms') },
+    },
+  });
+  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+  const node = await startNode({ config, logger });
+  await stopOnSignals(() => node.stop());
+}

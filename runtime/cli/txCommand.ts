@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { signTx, verifyTx } from '../../events/index.ts';
+import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
+import { readKeyFile } from '../keys/index.ts';
+import { printJson, UsageError } from './output.ts';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `${what} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+}
+
+function wholeNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got "${text}".`);
+  return Number(text);
+}
+
+/** `ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS] [--chain C] [--shard S]` */
+async function sign(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      key: { type: 'string' },
+      op: { type: 'string' },
+      'op-file': { type: 'string' },
+      nonce: { type: 'string' },
+      time: { type: 'string' },
+      chain: { type: 'string', default: 'ain-local' },
+      shard: { type: 'string', default: '/' },
+    },
+  });
+  if (values.key === undefined) throw new UsageError('ain tx sign needs --key FILE (make one with "ain keys new --out FILE").');
+  const key = await readKeyFile(values.key);
+  const text = values.op ?? (values['op-file'] !== undefined ? await readFile(values['op-file'], 'utf8') : await readStdin());
+  const op = parseOrThrow(Op, parseJson(text, 'the op'), 'op');
+  const time = wholeNumber(values.time, 'time') ?? Date.now();
+  // Nonces only need to increase per address: the clock in ms does, unless two txs share a ms.
+  const nonce = wholeNumber(values.nonce, 'nonce') ?? time;
+  const tx = signTx({ key, op, nonce, time, chain: values.chain, shard: values.shard });
+  verifyTx(tx, { chain: values.chain, shard: values.shard });
+  printJson(tx);
+}
+
+/** `ain tx submit [--node URL] [--file FILE]`: one envelope or an array of them, from a file or stdin. */
+async function submit(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { node: { type: 'string', default: 'http://127.0.0.1:8080' }, file: { type: 'string' } } });
+  const body = parseJson(values.file !== undefined ? await readFile(values.file, 'utf8') : await readStdin(), 'the input');
+  const path = Array.isArray(body) ? '/v1/txs' : '/v1/tx';
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, values.node), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (cause) {
+    throw new AinError('NODE_UNREACHABLE', `No node answers at ${values.node} (${(cause as Error).message}); start one with "ain node --data DIR".`, { cause });
+  }
+  const reply = (await response.json()) as { code?: string; message?: string };
+  if (!response.ok && reply.code !== undefined) {
+    process.stderr.write(`error ${reply.code}: ${reply.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  printJson(reply);
+}
+
+export async function txCommand(args: string[]): Promise<void> {
+  const [verb, ...rest] = args;
+  if (verb === 'sign') return sign(rest);
+  if (verb === 'submit') return submit(rest);
+  throw new UsageError(`"ain tx ${verb ?? ''}" is not a command; use "ain tx sign" or "ain tx submit".`);
+}

@@ -1,0 +1,1 @@
+export { loadConfig, parseFsync, type ConfigSources } from './loadConfig.ts';

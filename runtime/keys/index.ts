@@ -1,0 +1,1 @@
+export { loadOrCreateKeyFile, readKeyFile, writeKeyFile } from './keyFile.ts';
