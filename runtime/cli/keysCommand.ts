@@ -4,16 +4,16 @@ import { writeKeyFile } from '../keys/index.ts';
 import { printJson, UsageError } from './output.ts';
 
 /** `ain keys new [--out FILE] [--json]` */
-export async function keysCommand(args: string[]): Promise<void> {
+export async function keysCommand(args: string[], { json }: { json: boolean }): Promise<void> {
   const [verb, ...rest] = args;
   if (verb !== 'new') throw new UsageError(`"ain keys ${verb ?? ''}" is not a command; use "ain keys new [--out FILE]".`);
-  const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
   const key = generateKeyPair();
   if (values.out === undefined) {
     printJson(key);
     return;
   }
   await writeKeyFile(values.out, key);
-  if (values.json) printJson({ address: key.address, publicKey: key.publicKey, file: values.out });
+  if (json) printJson({ address: key.address, publicKey: key.publicKey, file: values.out });
   else process.stdout.write(`new key ${key.address} written to ${values.out} (mode 0600)\n`);
 }

@@ -17,7 +17,12 @@ Usage:
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
 `;
 
-const commands: Record<string, (args: string[]) => Promise<void>> = {
+/** Flags every command takes. */
+export interface CommandContext {
+  readonly json: boolean;
+}
+
+const commands: Record<string, (args: string[], context: CommandContext) => Promise<void>> = {
   up: upCommand,
   node: nodeCommand,
   keys: keysCommand,
@@ -25,8 +30,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  const json = args.includes('--json');
+  const json = argv.includes('--json');
+  const [name, ...args] = argv.filter((a) => a !== '--json');
   try {
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       process.stdout.write(help);
@@ -34,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = commands[name];
     if (command === undefined) throw new UsageError(`"${name}" is not a command.`);
-    await command(args);
+    await command(args, { json });
     return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return printError(new UsageError((error as Error).message), json);

@@ -1,0 +1,121 @@
+import test from 'ava';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { verifyTx } from '../../../events/index.ts';
+
+const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+function run(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('node', [ain, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(input ?? '');
+  });
+}
+
+let dir: string;
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ain-cli-'));
+});
+test.after.always(() => rm(dir, { recursive: true, force: true }));
+
+test('ain keys new --out writes a 0600 key file; without --out it prints the key', async (t) => {
+  const out = join(dir, 'k1.key');
+  const made = await run(['keys', 'new', '--out', out]);
+  t.is(made.code, 0, made.stderr);
+  t.regex(made.stdout, /0x[0-9a-f]{40}/);
+  t.is((await stat(out)).mode & 0o777, 0o600);
+  const printed = JSON.parse((await run(['keys', 'new'])).stdout);
+  t.regex(printed.privateKey, /^[0-9a-f]{64}$/);
+});
+
+test('ain tx sign prints an envelope that verifies; bad ops and unsafe keys get their codes', async (t) => {
+  const key = join(dir, 'k2.key');
+  await run(['keys', 'new', '--out', key]);
+  const signed = await run(['tx', 'sign', '--key', key, '--op', '{"type":"send","to":"0x00000000000000000000000000000000000000a1","amount":"5"}', '--nonce', '9']);
+  t.is(signed.code, 0, signed.stderr);
+  const tx = JSON.parse(signed.stdout);
+  t.is(tx.nonce, 9);
+  t.notThrows(() => verifyTx(tx, { chain: 'ain-local' }));
+  const fromStdin = await run(['tx', 'sign', '--key', key], '{"type":"stake","amount":"1"}');
+  t.is(JSON.parse(fromStdin.stdout).op.type, 'stake');
+
+  const badOp = await run(['tx', 'sign', '--key', key, '--op', '{"type":"send","to":"nobody","amount":"5"}']);
+  t.is(badOp.code, 1);
+  t.regex(badOp.stderr, /^error BAD_SCHEMA: op field "to"/);
+  const badJson = await run(['tx', 'sign', '--key', key, '--op', '{oops']);
+  t.regex(badJson.stderr, /^error BAD_JSON/);
+  await chmod(key, 0o644);
+  const unsafe = await run(['tx', 'sign', '--key', key, '--op', '{"type":"stake","amount":"1"}', '--json']);
+  t.is(unsafe.code, 1);
+  t.is(JSON.parse(unsafe.stderr).code, 'KEY_FILE_UNSAFE');
+});
+
+test('unknown commands and flags are usage errors (exit 2)', async (t) => {
+  t.is((await run(['fly'])).code, 2);
+  t.is((await run(['keys', 'new', '--bogus'])).code, 2);
+  t.regex((await run(['help'])).stdout, /ain node --data DIR/);
+});
+
+test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', async (t) => {
+  const data = join(dir, 'node');
+  const child = spawn('node', [ain, 'node', '--data', data, '--port', '0', '--block-interval-ms', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout! });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const seen: Record<string, unknown>[] = [];
+  let url: string | undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('node did not start within 30 s')), 30_000);
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      seen.push(entry);
+      if (entry.msg === 'node started') {
+        url = entry.url as string;
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  try {
+    await started;
+    const key = join(dir, 'k3.key');
+    await run(['keys', 'new', '--out', key]);
+    const tx = (await run(['tx', 'sign', '--key', key, '--op', '{"type":"set_value","path":"/apps/cli/x","value":1}'])).stdout;
+    const submitted = await run(['tx', 'submit', '--node', url!], tx);
+    t.is(submitted.code, 0, submitted.stderr);
+    t.is(typeof JSON.parse(submitted.stdout).offset, 'number');
+    const refused = await run(['tx', 'submit', '--node', url!], tx.replace('"nonce": ', '"nonce": 1'));
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /error BAD_SIGNATURE/);
+    for (let i = 0; i < 200 && !seen.some((e) => e.msg === 'block'); i++) await new Promise((r) => setTimeout(r, 25));
+    t.true(seen.some((e) => e.msg === 'block'), 'the node logs each block it cuts');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  t.is(await exited, 0);
+  t.true(seen.some((e) => e.msg === 'node stopped'));
+});
+
+test('ain up --once (what npm start runs) submits, cuts a block and exits 0', async (t) => {
+  const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')]);
+  t.is(up.code, 0, up.stderr);
+  t.regex(up.stdout, /100 accepted/);
+  t.regex(up.stdout, /refused: BAD_SIGNATURE/);
+  t.regex(up.stdout, /block \d+ cut/);
+});
+
+test('ain tx submit to a node that is not there is NODE_UNREACHABLE', async (t) => {
+  const r = await run(['tx', 'submit', '--node', 'http://127.0.0.1:9'], '{}');
+  t.is(r.code, 1);
+  t.regex(r.stderr, /NODE_UNREACHABLE/);
+});

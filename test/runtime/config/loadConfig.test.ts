@@ -1,0 +1,43 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAinError } from '../../../schemas/index.ts';
+import { loadConfig } from '../../../runtime/config/index.ts';
+
+test('defaults fill everything but the data dir', async (t) => {
+  const config = await loadConfig({ flags: { dataDir: '/tmp/x' } });
+  t.like(config, { chain: 'ain-local', shard: '/', host: '127.0.0.1', port: 8080, maxTxBytes: 4096, block: { intervalMs: 1000 } });
+  t.deepEqual(config.log.fsync, { groupCommit: { maxRecords: 4096, maxDelayMs: 2 } });
+});
+
+test('flags win over AIN_* variables, which win over the file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-config-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'ain.json');
+  await writeFile(file, JSON.stringify({ dataDir: '/from/file', port: 1, chain: 'file-chain', block: { maxTxs: 7 } }));
+  const config = await loadConfig({
+    file,
+    env: { AIN_PORT: '2', AIN_CHAIN: 'env-chain', AIN_FSYNC: 'always', AIN_BLOCK_INTERVAL_MS: '50' },
+    flags: { port: 3 },
+  });
+  t.like(config, { dataDir: '/from/file', port: 3, chain: 'env-chain', block: { maxTxs: 7, intervalMs: 50 } });
+  t.is(config.log.fsync, 'always');
+});
+
+test('bad config is BAD_CONFIG with a sentence naming the field or variable', async (t) => {
+  const cases: [Parameters<typeof loadConfig>[0], RegExp][] = [
+    [{ flags: {} }, /dataDir/],
+    [{ flags: { dataDir: 'd', port: 70000 } }, /port/],
+    [{ flags: { dataDir: 'd', chain: 'Has Spaces' } }, /chain/],
+    [{ env: { AIN_PORT: 'eighty' }, flags: { dataDir: 'd' } }, /AIN_PORT/],
+    [{ env: { AIN_FSYNC: 'sometimes' }, flags: { dataDir: 'd' } }, /AIN_FSYNC/],
+    [{ flags: { dataDir: 'd', surprise: true } }, /surprise/],
+    [{ file: '/nonexistent/ain.json' }, /cannot be read/],
+  ];
+  for (const [sources, pattern] of cases) {
+    const error = await t.throwsAsync(loadConfig(sources));
+    t.true(isAinError(error, 'BAD_CONFIG'), String(pattern));
+    t.regex(error!.message, pattern);
+  }
+});
