@@ -8,7 +8,7 @@ export const FsyncPolicy = z.union([
   z.strictObject({
     groupCommit: z.strictObject({
       maxRecords: Uint.min(1).default(4096),
-      maxDelayMs: Uint.max(1000).default(2),
+      maxDelayMs: Uint.max(1000).default(0),
     }),
   }),
   /** Acknowledges before the disk has the data: benchmarks only. */
@@ -18,7 +18,7 @@ export type FsyncPolicy = z.infer<typeof FsyncPolicy>;
 
 export const FileLogConfig = z.strictObject({
   kind: z.literal('file').default('file'),
-  fsync: FsyncPolicy.default({ groupCommit: { maxRecords: 4096, maxDelayMs: 2 } }),
+  fsync: FsyncPolicy.default({ groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }),
   segmentBytes: Uint.min(4096).default(64 * 1024 * 1024),
 });
 
@@ -37,7 +37,7 @@ export const NodeConfig = z.strictObject({
   dataDir: z.string().min(1),
   host: z.string().min(1).default('127.0.0.1'),
   port: Uint.max(65535).default(8080),
-  log: FileLogConfig.default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 2 } }, segmentBytes: 64 * 1024 * 1024 }),
+  log: FileLogConfig.default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }, segmentBytes: 64 * 1024 * 1024 }),
   block: BlockLimits.default({ maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, intervalMs: 1000 }),
   maxTxBytes: Uint.min(256).max(1024 * 1024).default(defaultMaxTxBytes),
   /** Most txs one `POST /v1/txs` may carry. */

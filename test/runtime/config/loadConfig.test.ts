@@ -8,7 +8,7 @@ import { loadConfig } from '../../../runtime/config/index.ts';
 test('defaults fill everything but the data dir', async (t) => {
   const config = await loadConfig({ flags: { dataDir: '/tmp/x' } });
   t.like(config, { chain: 'ain-local', shard: '/', host: '127.0.0.1', port: 8080, maxTxBytes: 4096, block: { intervalMs: 1000 } });
-  t.deepEqual(config.log.fsync, { groupCommit: { maxRecords: 4096, maxDelayMs: 2 } });
+  t.deepEqual(config.log.fsync, { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } });
 });
 
 test('flags win over AIN_* variables, which win over the file', async (t) => {

@@ -1,0 +1,82 @@
+import { AinError, isAinError } from '../../schemas/index.ts';
+import type { LogRecord, ReadOptions } from './eventLog.ts';
+
+/** Records one follower reads from the log per step: a bound on what a slow consumer holds. */
+export const FOLLOW_BATCH_RECORDS = 1024;
+const MAX_WAITERS = 10_000;
+
+/**
+ * Wakes followers when new records become durable, in process: no polling of the disk.
+ * A waiter is released by `notify`, `close` or its abort signal, then re-checks for itself.
+ */
+export class OffsetNotifier {
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  /** Resolves once `ready()` holds after a notify, or the notifier closes, or `signal` aborts. */
+  wait(ready: () => boolean, signal?: AbortSignal): Promise<void> {
+    if (this.closed || signal?.aborted === true || ready()) return Promise.resolve();
+    if (this.waiters.size >= MAX_WAITERS) {
+      return Promise.reject(new AinError('OVERLOADED', `The log already has ${MAX_WAITERS} followers waiting; stop some before following again.`));
+    }
+    return new Promise((resolve) => {
+      const release = (): void => {
+        this.waiters.delete(release);
+        signal?.removeEventListener('abort', release);
+        resolve();
+      };
+      this.waiters.add(release);
+      signal?.addEventListener('abort', release, { once: true });
+    });
+  }
+
+  notify(): void {
+    for (const release of this.waiters) release();
+  }
+
+  /** Releases every waiter now and every later one at once. */
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+}
+
+/** What `followRecords` needs from a log. */
+export interface FollowSource {
+  read(from: number, options: ReadOptions): Promise<LogRecord[]>;
+  lastOffset(): number;
+  isClosed(): boolean;
+  readonly notifier: OffsetNotifier;
+}
+
+/**
+ * `follow` for any log that can read and notify: yields records from `from` in bounded batches,
+ * then waits for new durable ones, until `signal` aborts or the log closes.
+ */
+export async function* followRecords(source: FollowSource, from: number, signal?: AbortSignal): AsyncGenerator<LogRecord> {
+  // A function, not a narrowed expression: the signal can abort while this generator is suspended.
+  const aborted = (): boolean => signal?.aborted === true;
+  let next = Math.max(0, Math.ceil(from));
+  while (!aborted() && !source.isClosed()) {
+    if (source.lastOffset() < next) {
+      await source.notifier.wait(() => source.lastOffset() >= next, signal);
+      continue;
+    }
+    let records: LogRecord[];
+    try {
+      records = await source.read(next, { maxRecords: FOLLOW_BATCH_RECORDS });
+    } catch (error) {
+      if (isAinError(error, 'LOG_CLOSED')) return;
+      throw error;
+    }
+    const last = records[records.length - 1];
+    if (last === undefined) {
+      throw new AinError('INTERNAL', `The log reports offset ${source.lastOffset()} as durable but reading from ${next} returned nothing.`);
+    }
+    for (const record of records) {
+      if (aborted()) return;
+      yield record;
+    }
+    next = last.offset + 1;
+  }
+}
