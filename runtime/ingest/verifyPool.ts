@@ -34,7 +34,8 @@ function workerExecArgv(): string[] {
 export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
   const piscina = new Piscina<VerifyChunkTask, CheckedTx[]>({
-    filename: new URL('./verifyChunk.ts', import.meta.url).href,
+    // The same folder's worker file: .ts from the sources, .js from `npm run build`'s dist/.
+    filename: new URL(`./verifyChunk${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     maxQueue: options.maxQueuedChunks ?? threads * 64,
