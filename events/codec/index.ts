@@ -1,1 +1,1 @@
-export { decodeTxRecord, encodeTxRecord, recordFromSignedBytes, type TxRecord } from './txRecord.ts';
+export { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes, type TxRecord } from './txRecord.ts';

@@ -24,6 +24,22 @@ export function recordFromSignedBytes(signedBytes: Buffer, sig: string): Buffer 
   return Buffer.concat([signedBytes.subarray(0, at), Buffer.from(`,"sig":"${sig}"`), signedBytes.subarray(at)]);
 }
 
+/**
+ * Writes the record of a tx (as `recordFromSignedBytes` builds it) into `target` at `position`,
+ * growing nothing: `target` must have room for `recordBytesOf(signedBytes)`. Returns the end.
+ */
+export function writeRecordFromSignedBytes(signedBytes: Buffer, sig: string, target: Buffer, position: number): number {
+  const at = signedBytes.lastIndexOf(timeKey);
+  if (at < 0) throw new Error('signed bytes have no top-level "time" field');
+  let end = position + signedBytes.copy(target, position, 0, at);
+  end += target.write(`,"sig":"${sig}"`, end, 'latin1');
+  return end + signedBytes.copy(target, end, at);
+}
+
+/** Size of the record built from signed bytes: they plus `,"sig":"<128 hex>"`. */
+export const recordBytesOf = (signedBytes: Uint8Array): number => signedBytes.byteLength + sigFieldBytes;
+const sigFieldBytes = ',"sig":""'.length + 128;
+
 /** A log record as the cutter and ledger see it. */
 export interface TxRecord {
   readonly offset: number;
@@ -45,4 +61,23 @@ export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
     // Falls through: not JSON, or not canonicalisable.
   }
   return { offset, hash: sha256Hex(value), tx: null, sizeBytes: value.byteLength };
+}
+
+/**
+ * Decodes a record this process verified and appended itself, whose hash and kind it already
+ * knows: skips the schema and the hashing. Only for bytes that never left this process's hands.
+ */
+export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
+  const parse = () => JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
+  if (isCut) return { offset, hash, tx: parse(), sizeBytes: value.byteLength };
+  // Only cut markers matter to the cutter: parse the others when someone asks.
+  let tx: Tx | undefined;
+  return {
+    offset,
+    hash,
+    sizeBytes: value.byteLength,
+    get tx() {
+      return (tx ??= parse());
+    },
+  };
 }

@@ -21,8 +21,9 @@ export function addressOf(publicKeyHex: string): string {
   return '0x' + sha256(Buffer.from(publicKeyHex, 'hex')).subarray(0, 20).toString('hex');
 }
 
+/** A KeyObject for a raw public key. JWK import is several times faster than DER in OpenSSL 3. */
 export function publicKeyObject(publicKeyHex: string): KeyObject {
-  return createPublicKey({ key: Buffer.concat([spkiPrefix, Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' });
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyHex, 'hex').toString('base64url') }, format: 'jwk' });
 }
 
 export function privateKeyObject(seedHex: string): KeyObject {
@@ -30,6 +31,12 @@ export function privateKeyObject(seedHex: string): KeyObject {
     throw new AinError('BAD_HEX', 'A private key must be 64 lowercase hex characters (the 32-byte Ed25519 seed).');
   }
   return createPrivateKey({ key: Buffer.concat([pkcs8Prefix, Buffer.from(seedHex, 'hex')]), format: 'der', type: 'pkcs8' });
+}
+
+/** The private KeyObject of a whole key pair, through JWK (fast: no public key derivation). */
+export function signingKeyObject(key: KeyPair): KeyObject {
+  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64url');
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64(key.publicKey), d: b64(key.privateKey) }, format: 'jwk' });
 }
 
 /** The key pair of a 32-byte seed (hex). */

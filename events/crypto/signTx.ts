@@ -2,7 +2,7 @@ import { sign } from 'node:crypto';
 import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
 import { canonicalBytes } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
-import { privateKeyObject, type KeyPair } from './keys.ts';
+import { signingKeyObject, type KeyPair } from './keys.ts';
 
 /** The bytes a signature covers: UTF-8 of the canonical JSON of the envelope without `sig`. */
 export function signedBytesOf(tx: UnsignedTx | Tx): Buffer {
@@ -31,6 +31,6 @@ export interface SignTxParameters {
  */
 export function signTx({ key, op, nonce, time, chain = 'ain-local', shard = '/' }: SignTxParameters): Tx {
   const unsigned: UnsignedTx = { v: 1, chain, shard, from: key.address, nonce, time, op, pub: key.publicKey };
-  const sig = sign(null, signedBytesOf(unsigned), privateKeyObject(key.privateKey)).toString('hex');
+  const sig = sign(null, signedBytesOf(unsigned), signingKeyObject(key)).toString('hex');
   return { ...unsigned, sig };
 }

@@ -23,7 +23,7 @@ interface CachedKey {
   readonly key: KeyObject;
 }
 
-// Senders repeat: parsing a public key costs about a tenth of a verify, so keep recent ones.
+// Senders repeat, and importing a public key costs a tenth of a verify or more: keep recent ones.
 const keyCacheSizeMax = 10_000;
 const keyCache = new Map<string, CachedKey>();
 

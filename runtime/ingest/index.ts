@@ -1,3 +1,3 @@
 export { createIngest, type Ingest, type IngestOptions, type SubmitResult } from './ingest.ts';
-export { createVerifyPool, type VerifyPool, type VerifyPoolOptions } from './verifyPool.ts';
-export type { CheckedTx } from './verifyChunk.ts';
+export { createVerifyPool, type CheckedTx, type VerifyPool, type VerifyPoolOptions } from './verifyPool.ts';
+export type { Refusal } from './verifyChunk.ts';

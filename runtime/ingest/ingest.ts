@@ -1,4 +1,5 @@
 import type { EventLog } from '../../events/index.ts';
+import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from './verifyPool.ts';
 
 /** What a submitted tx came to: where it is in the log, or why it was refused. */
@@ -11,64 +12,125 @@ export interface IngestOptions {
   readonly pool: VerifyPool;
   /** How many recent tx hashes to remember, so a retried tx gets its first offset back. */
   readonly recentTxsMax?: number;
+  /** Most txs merged into one round of verifying and appending. */
+  readonly roundTxsMax?: number;
+  /** Most txs waiting for a round; past it submissions are refused with OVERLOADED. */
+  readonly waitingTxsMax?: number;
+  /** Told the offsets and hashes of every batch appended, so the node need not hash them again. */
+  readonly onAppended?: (offsets: readonly number[], appended: readonly { readonly hash: string; readonly isCut: boolean }[]) => void;
 }
 
 export interface Ingest {
   /**
-   * Checks txs on the pool and appends the valid ones, in order, as one batch; resolves once
-   * they are durable. Throws (appending nothing) only when the log itself fails.
+   * Checks txs on the pool and appends the valid ones, in order and contiguously; resolves once
+   * they are durable. Rejects (having acknowledged nothing) only when the log itself fails.
    */
   submit(txs: readonly unknown[]): Promise<SubmitResult[]>;
 }
 
+interface Waiting {
+  readonly txs: readonly unknown[];
+  readonly resolve: (results: SubmitResult[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * The boundary every tx crosses into the log. A tx submitted again while the node remembers it
- * is not appended twice: the retry gets the first offset (the ledger also counts a hash once).
+ * The boundary every tx crosses into the log. Submissions that arrive in the same turn of the
+ * event loop share one round: one call to the verify pool and one append, as group commit
+ * shares an fsync, so a stream of single txs costs little more than a batch. A tx submitted
+ * again while the node remembers it is not appended twice: the retry gets the first offset.
  */
-export function createIngest({ log, pool, recentTxsMax = 100_000 }: IngestOptions): Ingest {
+export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended }: IngestOptions): Ingest {
   const recent = new Map<string, Promise<number>>();
+  const waiting: Waiting[] = [];
+  let waitingTxs = 0;
+  let scheduled = false;
+
   const remember = (hash: string, offset: Promise<number>) => {
     recent.set(hash, offset);
     if (recent.size > recentTxsMax) recent.delete(recent.keys().next().value!);
   };
 
-  return {
-    async submit(txs) {
-      const checked = await pool.verify(txs);
-      const results: (SubmitResult | Promise<SubmitResult>)[] = [];
-      const records: Uint8Array[] = [];
-      const fresh: { index: number; hash: string }[] = [];
-      let settle!: { resolve: (offsets: number[]) => void; reject: (e: unknown) => void };
-      const appended = new Promise<number[]>((resolve, reject) => (settle = { resolve, reject }));
-      appended.catch(() => undefined);
-      checked.forEach((c, index) => {
-        if (!c.ok) {
-          results.push({ code: c.code, message: c.message });
-          return;
-        }
-        const earlier = recent.get(c.hash);
-        if (earlier !== undefined) {
-          results.push(earlier.then((offset) => ({ hash: c.hash, offset })));
-          return;
-        }
-        const slot = records.length;
-        records.push(c.record);
-        fresh.push({ index, hash: c.hash });
-        remember(c.hash, appended.then((offsets) => offsets[slot]!));
-        results.push({ hash: c.hash, offset: -1 });
-      });
-      if (records.length > 0) {
-        try {
-          const offsets = await log.append(records);
-          settle.resolve(offsets);
-          fresh.forEach(({ index, hash }, slot) => (results[index] = { hash, offset: offsets[slot]! }));
-        } catch (error) {
-          for (const { hash } of fresh) recent.delete(hash);
-          settle.reject(error);
-          throw error;
-        }
+  async function checkAndAppend(txs: readonly unknown[]): Promise<SubmitResult[]> {
+    const checked = await pool.verify(txs);
+    const results: (SubmitResult | Promise<SubmitResult>)[] = [];
+    const records: Uint8Array[] = [];
+    const fresh: { index: number; hash: string; isCut: boolean }[] = [];
+    let settle!: { resolve: (offsets: number[]) => void; reject: (e: unknown) => void };
+    const appended = new Promise<number[]>((resolve, reject) => (settle = { resolve, reject }));
+    appended.catch(() => undefined);
+    for (const [index, c] of checked.entries()) {
+      if (!('hash' in c)) {
+        results.push(c);
+        continue;
       }
-      return Promise.all(results);
+      const earlier = recent.get(c.hash);
+      if (earlier !== undefined) {
+        results.push(earlier.then((offset) => ({ hash: c.hash, offset })));
+        continue;
+      }
+      const slot = records.length;
+      records.push(c.record);
+      fresh.push({ index, hash: c.hash, isCut: c.isCut });
+      remember(c.hash, appended.then((offsets) => offsets[slot]!));
+      results.push({ hash: c.hash, offset: -1 });
+    }
+    if (records.length > 0) {
+      let offsets: number[];
+      try {
+        offsets = await log.append(records);
+      } catch (error) {
+        for (const { hash } of fresh) recent.delete(hash);
+        settle.reject(error);
+        throw error;
+      }
+      settle.resolve(offsets);
+      for (const [slot, { index, hash }] of fresh.entries()) results[index] = { hash, offset: offsets[slot]! };
+      onAppended?.(offsets, fresh);
+    }
+    return Promise.all(results);
+  }
+
+  async function runRound(): Promise<void> {
+    scheduled = false;
+    const round: Waiting[] = [];
+    let roundTxs = 0;
+    while (waiting.length > 0 && (round.length === 0 || roundTxs + waiting[0]!.txs.length <= roundTxsMax)) {
+      const next = waiting.shift()!;
+      waitingTxs -= next.txs.length;
+      round.push(next);
+      roundTxs += next.txs.length;
+    }
+    if (waiting.length > 0) schedule();
+    try {
+      const results = await checkAndAppend(round.length === 1 ? round[0]!.txs : round.flatMap((w) => w.txs));
+      let at = 0;
+      for (const w of round) {
+        w.resolve(results.slice(at, at + w.txs.length));
+        at += w.txs.length;
+      }
+    } catch (error) {
+      for (const w of round) w.reject(error);
+    }
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void runRound());
+  }
+
+  return {
+    submit(txs) {
+      if (txs.length === 0) return Promise.resolve([]);
+      if (waitingTxs + txs.length > waitingTxsMax) {
+        return Promise.reject(new AinError('OVERLOADED', `The node has ${waitingTxs} txs waiting to be checked; retry in a moment.`));
+      }
+      return new Promise((resolve, reject) => {
+        waiting.push({ txs, resolve, reject });
+        waitingTxs += txs.length;
+        schedule();
+      });
     },
   };
 }

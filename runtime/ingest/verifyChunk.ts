@@ -1,30 +1,61 @@
-import { recordFromSignedBytes, verifyTx, type VerifyTxOptions } from '../../events/index.ts';
+import { recordBytesOf, verifyTx, writeRecordFromSignedBytes, type VerifyTxOptions } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
-
-/** What one tx came to: its hash and log record, or the code and sentence it was refused with. */
-export type CheckedTx =
-  | { readonly ok: true; readonly hash: string; readonly record: Uint8Array }
-  | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface VerifyChunkTask {
   readonly txs: readonly unknown[];
   readonly options: VerifyTxOptions;
 }
 
+/** A refusal: the code and sentence the submitter gets. */
+export interface Refusal {
+  readonly code: string;
+  readonly message: string;
+}
+
 /**
- * Runs every boundary check on a chunk of txs (in a worker thread) and builds their log
- * records, so the main thread only moves bytes.
+ * A checked chunk, shaped to cross the thread boundary cheaply: `outcomes[i]` is the i-th tx's
+ * hash when it passed (its record is the next `recordBytes` entry of `records`), else its refusal.
+ * `cuts` lists the indexes of txs that are `cut` markers.
  */
-export function verifyChunk({ txs, options }: VerifyChunkTask): CheckedTx[] {
-  return txs.map((input): CheckedTx => {
+export interface CheckedChunk {
+  readonly outcomes: (string | Refusal)[];
+  readonly records: Uint8Array;
+  readonly recordBytes: number[];
+  readonly cuts: number[];
+}
+
+/**
+ * Runs every boundary check on a chunk of txs (in a worker thread) and writes their log records
+ * into one buffer, so the main thread only moves bytes.
+ */
+export function verifyChunk({ txs, options }: VerifyChunkTask): CheckedChunk {
+  const outcomes: (string | Refusal)[] = [];
+  const recordBytes: number[] = [];
+  const cuts: number[] = [];
+  let records = Buffer.allocUnsafe(txs.length * 1024);
+  let at = 0;
+  for (const [index, input] of txs.entries()) {
     try {
       const { tx, hash, signedBytes } = verifyTx(input, options);
-      return { ok: true, hash, record: recordFromSignedBytes(signedBytes, tx.sig) };
+      const size = recordBytesOf(signedBytes);
+      if (at + size > records.length) {
+        const grown = Buffer.allocUnsafe(Math.max(records.length * 2, at + size));
+        records.copy(grown, 0, 0, at);
+        records = grown;
+      }
+      at = writeRecordFromSignedBytes(signedBytes, tx.sig, records, at);
+      outcomes.push(hash);
+      recordBytes.push(size);
+      if (tx.op.type === 'cut') cuts.push(index);
     } catch (error) {
-      if (error instanceof AinError) return { ok: false, code: error.code, message: error.message };
-      return { ok: false, code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` };
+      outcomes.push(
+        error instanceof AinError
+          ? { code: error.code, message: error.message }
+          : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` },
+      );
     }
-  });
+  }
+  return { outcomes, records: records.subarray(0, at), recordBytes, cuts };
 }
 
 export default verifyChunk;

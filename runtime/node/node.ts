@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
-import { BlockCutter, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type EventLog, type KeyPair } from '../../events/index.ts';
+import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type EventLog, type KeyPair } from '../../events/index.ts';
 import type { NodeConfig } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool, type VerifyPool } from '../ingest/index.ts';
@@ -46,7 +46,8 @@ export async function startNode({ config, logger, now = Date.now }: StartNodeOpt
     const blocks$ = new Subject<BlockView>();
     const cutter = new BlockCutter({ chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes, proposers: [key.address] });
     const following = new AbortController();
-    const followDone = followLog(log, cutter, following.signal, (view) => {
+    const ownHashes = new Map<number, OwnRecord>();
+    const followDone = followLog(log, cutter, ownHashes, following.signal, (view) => {
       logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, lastOffset: view.header.lastOffset }, 'block');
       blocks$.next(view);
     }, blocks);
@@ -54,7 +55,14 @@ export async function startNode({ config, logger, now = Date.now }: StartNodeOpt
 
     const proposer = startProposer({ log, cutter, key, config, now, logger });
     const api = createApi({
-      ingest: createIngest({ log, pool }),
+      ingest: createIngest({
+        log,
+        pool,
+        onAppended: (offsets, appended) => {
+          if (ownHashes.size > ownHashesMax) return; // the follower lags far behind: let it hash again
+          for (const [i, offset] of offsets.entries()) ownHashes.set(offset, appended[i]!);
+        },
+      }),
       maxBatchTxs: config.maxBatchTxs,
       bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
       blocks,
@@ -88,9 +96,25 @@ export async function startNode({ config, logger, now = Date.now }: StartNodeOpt
   }
 }
 
-async function followLog(log: EventLog, cutter: BlockCutter, signal: AbortSignal, onBlock: (view: BlockView) => void, blocks: ReturnType<typeof createBlockStore>): Promise<void> {
+/** What the node knows of a record it verified and appended, kept until its follower reads it. */
+interface OwnRecord {
+  readonly hash: string;
+  readonly isCut: boolean;
+}
+const ownHashesMax = 1_000_000;
+
+async function followLog(
+  log: EventLog,
+  cutter: BlockCutter,
+  ownHashes: Map<number, OwnRecord>,
+  signal: AbortSignal,
+  onBlock: (view: BlockView) => void,
+  blocks: ReturnType<typeof createBlockStore>,
+): Promise<void> {
   for await (const { offset, value } of log.follow(0, { signal })) {
-    const block = cutter.push(decodeTxRecord(offset, value));
+    const own = ownHashes.get(offset);
+    if (own !== undefined) ownHashes.delete(offset);
+    const block = cutter.push(own === undefined ? decodeTxRecord(offset, value) : decodeOwnTxRecord(offset, value, own.hash, own.isCut));
     if (block !== null) onBlock(blocks.add(block));
   }
 }

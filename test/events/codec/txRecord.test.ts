@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeTxRecord, encodeTxRecord, recordFromSignedBytes } from '../../../events/codec/index.ts';
+import { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes } from '../../../events/codec/index.ts';
 import { keyPairFromSeed, signedBytesOf, signTx, txHashOf } from '../../../events/crypto/index.ts';
 
 const key = keyPairFromSeed('33'.repeat(32));
@@ -10,7 +10,10 @@ test('property: the record built from signed bytes equals the canonical JSON of 
   fc.assert(
     fc.property(nasty, fc.nat(), (value, nonce) => {
       const tx = signTx({ key, op: { type: 'set_value', path: '/x', value }, nonce, time: 5 });
-      return recordFromSignedBytes(signedBytesOf(tx), tx.sig).equals(encodeTxRecord(tx));
+      const signed = signedBytesOf(tx);
+      const written = Buffer.alloc(recordBytesOf(signed) + 3);
+      const end = writeRecordFromSignedBytes(signed, tx.sig, written, 3);
+      return recordFromSignedBytes(signed, tx.sig).equals(encodeTxRecord(tx)) && written.subarray(3, end).equals(encodeTxRecord(tx)) && end === written.length;
     }),
     { numRuns: 200 },
   );
@@ -25,4 +28,11 @@ test('decoding a record gives back the tx and its hash; junk decodes to tx null'
   t.is(record.offset, 7);
   t.is(decodeTxRecord(8, Buffer.from('{"v":2}')).tx, null);
   t.is(decodeTxRecord(9, Buffer.from([0xff, 0xfe])).tx, null);
+});
+
+test('a record this node appended decodes the same with its known hash as without', (t) => {
+  const tx = signTx({ key, op: { type: 'set_value', path: '/x', value: { a: [1, 'ü'] } }, nonce: 3, time: 4 });
+  const bytes = encodeTxRecord(tx);
+  const own = decodeOwnTxRecord(5, bytes, txHashOf(tx), false);
+  t.deepEqual({ ...own, tx: own.tx }, decodeTxRecord(5, bytes));
 });
