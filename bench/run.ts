@@ -1,0 +1,104 @@
+// `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
+// machine's cores are the thing measured), prints a table and merges the figures into
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest.
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { benchIngestHttp } from './ingestHttp.ts';
+import { benchLogAppend } from './logAppend.ts';
+import { roundFigure, type Figure } from './measure.ts';
+import { isBusy, waitForQuiet } from './quiet.ts';
+import { benchVerifyRaw } from './verifyRaw.ts';
+import { benchVerifyTx } from './verifyTx.ts';
+
+type Results = Record<string, { value: number; unit: string }>;
+
+const resultsUrl = new URL('./results.json', import.meta.url);
+
+const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }[] = [
+  { group: 'verify.raw', run: benchVerifyRaw },
+  { group: 'verify.tx', run: benchVerifyTx },
+  { group: 'log', run: benchLogAppend },
+  { group: 'ingest', run: benchIngestHttp },
+];
+
+/** Figures that are the ratio `of / to` of two others (from results.json when not run now). */
+const ratios: { readonly name: string; readonly of: string; readonly to: string }[] = [
+  { name: 'verify.tx.ratio', of: 'verify.tx.1core', to: 'verify.raw.1core' },
+  { name: 'ingest.http.batched.ratio', of: 'ingest.http.batched', to: 'verify.raw.allcores' },
+];
+
+/** Lowest acceptable value of a figure. */
+const targets: Record<string, number> = {
+  'verify.tx.ratio': 0.8,
+  'log.file.append.group': 200_000,
+  'ingest.http.batched.ratio': 0.6,
+};
+
+async function readResults(): Promise<Results> {
+  try {
+    return JSON.parse(await readFile(resultsUrl, 'utf8')) as Results;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}
+
+function printTable(figures: readonly Figure[]): void {
+  const rows = figures.map((f) => {
+    const target = targets[f.name];
+    const verdict = target === undefined ? '' : `≥ ${target.toLocaleString('en-US')} ${f.value >= target ? 'ok' : 'MISSED'}`;
+    return [f.name, roundFigure(f.value, f.unit).toLocaleString('en-US'), f.unit, verdict];
+  });
+  const header = ['name', 'value', 'unit', 'target'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  console.log('\n' + line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  console.log('');
+  for (const f of figures) {
+    const samples = f.samples === undefined ? '' : ` runs: ${f.samples.map((s) => roundFigure(s, f.unit).toLocaleString('en-US')).join(', ')}`;
+    if (f.note !== undefined || samples !== '') console.log(`  ${f.name}: ${f.note ?? ''}${samples === '' ? '' : (f.note === undefined ? '' : ';') + samples}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const chosen = benches.filter((b) => wanted.length === 0 || wanted.some((w) => b.group.startsWith(w) || w.startsWith(b.group)));
+  if (chosen.length === 0) throw new Error(`no benchmark group matches ${wanted.join(', ')}; groups: ${benches.map((b) => b.group).join(', ')}`);
+  console.log(`ain bench: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}`);
+
+  const previous = await readResults();
+  const figures: Figure[] = [];
+  for (const bench of chosen) {
+    const busy = await waitForQuiet();
+    const startMs = performance.now();
+    process.stdout.write(`  ${bench.group} … `);
+    figures.push(...(await bench.run().catch((error: unknown) => {
+      console.log('failed');
+      throw error;
+    })));
+    const warning = isBusy(busy) ? ` (warning: other processes kept the CPUs ${Math.round(busy * 100)}% busy at the start; figures may be low)` : '';
+    console.log(`${((performance.now() - startMs) / 1000).toFixed(1)} s${warning}`);
+  }
+  for (const { name, of, to } of ratios) {
+    const fresh = (n: string) => figures.find((f) => f.name === n);
+    if (fresh(of) === undefined && fresh(to) === undefined) continue;
+    const numerator = fresh(of)?.value ?? previous[of]?.value;
+    const denominator = fresh(to)?.value ?? previous[to]?.value;
+    if (numerator === undefined || denominator === undefined || denominator === 0) continue;
+    const stale = fresh(of) === undefined ? of : fresh(to) === undefined ? to : undefined;
+    figures.push({ name, value: numerator / denominator, unit: 'x', note: `${of} / ${to}${stale === undefined ? '' : ` (${stale} from results.json)`}` });
+  }
+
+  printTable(figures);
+  const results: Results = { ...previous };
+  for (const f of figures) results[f.name] = { value: roundFigure(f.value, f.unit), unit: f.unit };
+  await writeFile(resultsUrl, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwrote ${figures.length} figures to bench/results.json`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,46 @@
+import { verifyTx } from '../events/index.ts';
+import { asReceived, makeKeys, makeTxs, txSignedBytesTarget } from './txFixtures.ts';
+import { median, medianRate, type Figure } from './measure.ts';
+
+const keyCount = 1000;
+const txCount = 4000;
+const runMs = 1000;
+const checkEvery = 64;
+const newSenderTxs = 1000;
+const options = { chain: 'ain-local', shard: '/' } as const;
+
+/** `verifyTx` over JSON-parsed envelopes for `runMs` on this thread; verifies per second. */
+function runOnce(inputs: readonly unknown[]): number {
+  let count = 0;
+  let at = 0;
+  const startMs = performance.now();
+  let nowMs = startMs;
+  while (nowMs - startMs < runMs) {
+    for (let i = 0; i < checkEvery; i++) {
+      verifyTx(inputs[at], options);
+      at = at + 1 === inputs.length ? 0 : at + 1;
+    }
+    count += checkEvery;
+    nowMs = performance.now();
+  }
+  return (count * 1000) / (nowMs - startMs);
+}
+
+/** `verifyTx` once each over txs whose senders it has never seen: its key cache misses every time. */
+function newSendersOnce(): number {
+  const inputs = asReceived(makeTxs(newSenderTxs, makeKeys(newSenderTxs)));
+  const startMs = performance.now();
+  for (const input of inputs) verifyTx(input, options);
+  return (inputs.length * 1000) / (performance.now() - startMs);
+}
+
+/** Our full boundary check (schema, chain, size, address, Ed25519) on one core. */
+export async function benchVerifyTx(): Promise<Figure[]> {
+  const inputs = asReceived(makeTxs(txCount, makeKeys(keyCount)));
+  const { rate, samples } = await medianRate({ runs: 3, warmupRuns: 1 }, async () => runOnce(inputs));
+  const fresh = [newSendersOnce(), newSendersOnce(), newSendersOnce()];
+  return [
+    { name: 'verify.tx.1core', value: rate, unit: 'txs/s', samples, note: `~${txSignedBytesTarget} signed bytes, ${keyCount} senders, keys cached` },
+    { name: 'verify.tx.1core.newsender', value: median(fresh), unit: 'txs/s', samples: fresh, note: 'every tx from a sender not seen before (public key parsed)' },
+  ];
+}
