@@ -1,1 +1,1 @@
-export { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes, type TxRecord } from './txRecord.ts';
+export { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes, type CutMarker, type TxRecord } from './txRecord.ts';

@@ -40,6 +40,13 @@ export function writeRecordFromSignedBytes(signedBytes: Buffer, sig: string, tar
 export const recordBytesOf = (signedBytes: Uint8Array): number => signedBytes.byteLength + sigFieldBytes;
 const sigFieldBytes = ',"sig":""'.length + 128;
 
+/** What the block cutter needs of a `cut` marker. */
+export interface CutMarker {
+  readonly height: number;
+  readonly from: string;
+  readonly time: number;
+}
+
 /** A log record as the cutter and ledger see it. */
 export interface TxRecord {
   readonly offset: number;
@@ -47,20 +54,24 @@ export interface TxRecord {
   readonly hash: string;
   /** `null` when the record does not decode to a well-formed tx (a faulty orderer's doing). */
   readonly tx: Tx | null;
+  /** Set when the tx is a `cut` marker. */
+  readonly cut: CutMarker | null;
   readonly sizeBytes: number;
 }
+
+const cutOf = (tx: Tx): CutMarker | null => (tx.op.type === 'cut' ? { height: tx.op.height, from: tx.from, time: tx.time } : null);
 
 /** Decodes a record without throwing: undecodable bytes become a record with `tx: null`. */
 export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
   try {
     const parsed = Tx.safeParse(JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')));
     if (parsed.success) {
-      return { offset, hash: sha256Hex(signedBytesOf(parsed.data)), tx: parsed.data, sizeBytes: value.byteLength };
+      return { offset, hash: sha256Hex(signedBytesOf(parsed.data)), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength };
     }
   } catch {
     // Falls through: not JSON, or not canonicalisable.
   }
-  return { offset, hash: sha256Hex(value), tx: null, sizeBytes: value.byteLength };
+  return { offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength };
 }
 
 /**
@@ -69,12 +80,16 @@ export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
  */
 export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
   const parse = () => JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
-  if (isCut) return { offset, hash, tx: parse(), sizeBytes: value.byteLength };
+  if (isCut) {
+    const tx = parse();
+    return { offset, hash, tx, cut: cutOf(tx), sizeBytes: value.byteLength };
+  }
   // Only cut markers matter to the cutter: parse the others when someone asks.
   let tx: Tx | undefined;
   return {
     offset,
     hash,
+    cut: null,
     sizeBytes: value.byteLength,
     get tx() {
       return (tx ??= parse());

@@ -73,11 +73,10 @@ export class BlockCutter {
     this.#lastPushed = record.offset;
     this.#pending.push(record);
     this.#pendingBytes += record.sizeBytes;
-    const op = record.tx?.op;
-    if (op?.type === 'cut' && this.#proposers.has(record.tx!.from)) {
-      const time = record.tx!.time;
-      if (time > this.#position.clockMs) this.#position = { ...this.#position, clockMs: time };
-      if (op.height === this.#position.height) return this.#close(Math.max(this.#position.prevTime, time), record.tx!.from);
+    const cut = record.cut;
+    if (cut !== null && this.#proposers.has(cut.from)) {
+      if (cut.time > this.#position.clockMs) this.#position = { ...this.#position, clockMs: cut.time };
+      if (cut.height === this.#position.height) return this.#close(Math.max(this.#position.prevTime, cut.time), cut.from);
     }
     if (this.#pending.length >= this.#options.maxTxs || this.#pendingBytes >= this.#options.maxBytes) {
       return this.#close(Math.max(this.#position.prevTime, this.#position.clockMs), this.#options.proposers[0]!);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Ingest } from '../ingest/index.ts';
+import { splitJsonArray, type Ingest } from '../ingest/index.ts';
 import { AinError, errorCodes } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 
@@ -8,29 +8,54 @@ export interface TxRoutesOptions {
   readonly maxBatchTxs: number;
 }
 
-/** `POST /v1/tx` (one signed tx) and `POST /v1/txs` (a JSON array of them, or `{ txs: [...] }`). */
-export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs }: TxRoutesOptions): void {
-  app.post('/v1/tx', async (request, reply) => {
-    const [result] = await ingest.submit([request.body]);
-    if (result === undefined) throw new AinError('INTERNAL', 'The node returned no result for the tx.');
-    if ('code' in result) {
-      const status = isErrorCode(result.code) ? errorCodes[result.code].status : 400;
-      return reply.code(status).send({ code: result.code, message: result.message });
-    }
-    return reply.code(202).send(result);
-  });
+/** The txs of a batch body: a JSON array of signed txs, or an object `{ "txs": [...] }`. */
+function batchTexts(body: string, maxBatchTxs: number): string[] {
+  const split = splitJsonArray(body, maxBatchTxs);
+  if (split !== null) return split;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `The body is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+  const txs = (parsed as { txs?: unknown } | null)?.txs;
+  if (!Array.isArray(txs)) throw new AinError('BAD_SCHEMA', 'A batch is a JSON array of signed txs, or an object { "txs": [...] }.');
+  if (txs.length > maxBatchTxs) {
+    throw new AinError('BATCH_TOO_LARGE', `The batch has ${txs.length} txs; this node takes at most ${maxBatchTxs} per request.`, { details: { maxBatchTxs } });
+  }
+  return txs.map((tx) => JSON.stringify(tx));
+}
 
-  app.post('/v1/txs', async (request, reply) => {
-    const body = request.body as unknown;
-    const txs = Array.isArray(body) ? body : (body as { txs?: unknown } | null)?.txs;
-    if (!Array.isArray(txs)) {
-      return sendError(reply, new AinError('BAD_SCHEMA', 'A batch is a JSON array of signed txs, or an object { "txs": [...] }.'));
-    }
-    if (txs.length > maxBatchTxs) {
-      return sendError(reply, new AinError('BATCH_TOO_LARGE', `The batch has ${txs.length} txs; this node takes at most ${maxBatchTxs} per request.`, { details: { maxBatchTxs } }));
-    }
-    const results = await ingest.submit(txs);
-    const accepted = results.filter((r) => 'offset' in r).length;
-    return reply.code(202).send({ accepted, refused: results.length - accepted, results });
+/**
+ * `POST /v1/tx` (one signed tx) and `POST /v1/txs` (a batch). Bodies stay text here: the verify
+ * threads parse them, so the event loop only moves strings.
+ */
+export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs }: TxRoutesOptions): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+    scope.post('/v1/tx', async (request, reply) => {
+      const [result] = await ingest.submit([request.body as string]);
+      if (result === undefined) throw new AinError('INTERNAL', 'The node returned no result for the tx.');
+      if ('code' in result) {
+        const status = isErrorCode(result.code) ? errorCodes[result.code].status : 400;
+        return reply.code(status).send({ code: result.code, message: result.message });
+      }
+      return reply.code(202).send(result);
+    });
+
+    scope.post('/v1/txs', async (request, reply) => {
+      let texts: string[];
+      try {
+        texts = batchTexts(request.body as string, maxBatchTxs);
+      } catch (error) {
+        if (error instanceof AinError) return sendError(reply, error);
+        throw error;
+      }
+      const results = await ingest.submit(texts);
+      const accepted = results.filter((r) => 'offset' in r).length;
+      return reply.code(202).send({ accepted, refused: results.length - accepted, results });
+    });
   });
 }

@@ -22,14 +22,15 @@ export interface IngestOptions {
 
 export interface Ingest {
   /**
-   * Checks txs on the pool and appends the valid ones, in order and contiguously; resolves once
-   * they are durable. Rejects (having acknowledged nothing) only when the log itself fails.
+   * Checks txs, each given as its JSON text (as it arrived, or `JSON.stringify(tx)`), on the
+   * pool and appends the valid ones, in order and contiguously; resolves once they are durable.
+   * Rejects (having acknowledged nothing) only when the log fails or the node is overloaded.
    */
-  submit(txs: readonly unknown[]): Promise<SubmitResult[]>;
+  submit(texts: readonly string[]): Promise<SubmitResult[]>;
 }
 
 interface Waiting {
-  readonly txs: readonly unknown[];
+  readonly txs: readonly string[];
   readonly resolve: (results: SubmitResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -51,7 +52,7 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
     if (recent.size > recentTxsMax) recent.delete(recent.keys().next().value!);
   };
 
-  async function checkAndAppend(txs: readonly unknown[]): Promise<SubmitResult[]> {
+  async function checkAndAppend(txs: readonly string[]): Promise<SubmitResult[]> {
     const checked = await pool.verify(txs);
     const results: (SubmitResult | Promise<SubmitResult>)[] = [];
     const records: Uint8Array[] = [];

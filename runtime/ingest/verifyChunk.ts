@@ -2,7 +2,8 @@ import { recordBytesOf, verifyTx, writeRecordFromSignedBytes, type VerifyTxOptio
 import { AinError } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {
-  readonly txs: readonly unknown[];
+  /** Each tx as the JSON text it arrived in: strings cross threads as one copy, objects do not. */
+  readonly texts: readonly string[];
   readonly options: VerifyTxOptions;
 }
 
@@ -28,15 +29,15 @@ export interface CheckedChunk {
  * Runs every boundary check on a chunk of txs (in a worker thread) and writes their log records
  * into one buffer, so the main thread only moves bytes.
  */
-export function verifyChunk({ txs, options }: VerifyChunkTask): CheckedChunk {
+export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
   const outcomes: (string | Refusal)[] = [];
   const recordBytes: number[] = [];
   const cuts: number[] = [];
-  let records = Buffer.allocUnsafe(txs.length * 1024);
+  let records = Buffer.allocUnsafe(texts.length * 1024);
   let at = 0;
-  for (const [index, input] of txs.entries()) {
+  for (const [index, text] of texts.entries()) {
     try {
-      const { tx, hash, signedBytes } = verifyTx(input, options);
+      const { tx, hash, signedBytes } = verifyTx(parseTx(text), options);
       const size = recordBytesOf(signedBytes);
       if (at + size > records.length) {
         const grown = Buffer.allocUnsafe(Math.max(records.length * 2, at + size));
@@ -56,6 +57,14 @@ export function verifyChunk({ txs, options }: VerifyChunkTask): CheckedChunk {
     }
   }
   return { outcomes, records: records.subarray(0, at), recordBytes, cuts };
+}
+
+function parseTx(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `The tx is not valid JSON: ${(cause as Error).message}.`);
+  }
 }
 
 export default verifyChunk;

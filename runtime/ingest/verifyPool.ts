@@ -15,8 +15,8 @@ export interface VerifyPoolOptions extends VerifyTxOptions {
 }
 
 export interface VerifyPool {
-  /** Checks txs on every core; results come back in input order. */
-  verify(txs: readonly unknown[]): Promise<CheckedTx[]>;
+  /** Checks txs, given as JSON texts, on every core; results come back in input order. */
+  verify(texts: readonly string[]): Promise<CheckedTx[]>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -62,12 +62,12 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   const taskOptions: VerifyTxOptions = { chain: options.chain, shard: options.shard, maxTxBytes: options.maxTxBytes };
   return {
     threads,
-    async verify(txs) {
-      if (txs.length === 0) return [];
-      const size = Math.max(chunkTxsMin, Math.ceil(txs.length / threads));
+    async verify(texts) {
+      if (texts.length === 0) return [];
+      const size = Math.max(chunkTxsMin, Math.ceil(texts.length / threads));
       const chunks: Promise<CheckedChunk>[] = [];
-      for (let i = 0; i < txs.length; i += size) {
-        chunks.push(piscina.run({ txs: i === 0 && size >= txs.length ? txs : txs.slice(i, i + size), options: taskOptions }));
+      for (let i = 0; i < texts.length; i += size) {
+        chunks.push(piscina.run({ texts: i === 0 && size >= texts.length ? texts : texts.slice(i, i + size), options: taskOptions }));
       }
       let done: CheckedChunk[];
       try {

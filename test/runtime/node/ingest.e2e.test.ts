@@ -104,6 +104,12 @@ test.serial('a batch over the limit is BATCH_TOO_LARGE; a batch that is not a li
   t.is(tooMany.body.code, 'BATCH_TOO_LARGE');
   const notAList = await post('/v1/txs', { hello: 1 });
   t.is(notAList.body.code, 'BAD_SCHEMA');
+  const broken = await post('/v1/txs', `[${JSON.stringify(sign(setValue(150)))}`);
+  t.is(broken.status, 400);
+  t.is(broken.body.code, 'BAD_JSON');
+  const oneBadElement = await post('/v1/txs', `[${JSON.stringify(sign(setValue(151)))}, {"v":1 "x":2}]`);
+  t.is(oneBadElement.body.results[1].code, 'BAD_JSON', 'an element that is not JSON is refused on its own');
+  t.is(oneBadElement.body.accepted, 1);
   t.deepEqual((await post('/v1/txs', { txs: [sign(setValue(200))] })).body.accepted, 1);
 });
 

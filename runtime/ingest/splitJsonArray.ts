@@ -1,0 +1,65 @@
+import { AinError } from '../../schemas/index.ts';
+
+const enum Ch {
+  Quote = 0x22,
+  Backslash = 0x5c,
+  Comma = 0x2c,
+  OpenBracket = 0x5b,
+  CloseBracket = 0x5d,
+  OpenBrace = 0x7b,
+  CloseBrace = 0x7d,
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+function badJson(message: string): AinError {
+  return new AinError('BAD_JSON', `The body is not a valid JSON array: ${message}.`);
+}
+
+/**
+ * Splits the text of a JSON array into the texts of its elements without parsing them, so a
+ * batch can travel to the verify threads as strings (a cheap copy) and be parsed there. It checks
+ * the array's outline (brackets, strings, commas); each element is checked by JSON.parse where
+ * it is used. Returns `null` when the text is not an array at all.
+ * @example splitJsonArray('[{"a":1}, 2]') // ['{"a":1}', '2']
+ */
+export function splitJsonArray(text: string, maxElements: number): string[] | null {
+  let at = 0;
+  while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+  if (text.charCodeAt(at) !== Ch.OpenBracket) return null;
+  const elements: string[] = [];
+  let depth = 0;
+  let start = at + 1;
+  let inString = false;
+  for (at = at + 1; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (inString) {
+      if (c === Ch.Backslash) at++;
+      else if (c === Ch.Quote) inString = false;
+      continue;
+    }
+    if (c === Ch.Quote) inString = true;
+    else if (c === Ch.OpenBracket || c === Ch.OpenBrace) depth++;
+    else if ((c === Ch.CloseBracket || c === Ch.CloseBrace) && depth > 0) depth--;
+    else if (depth === 0 && (c === Ch.Comma || c === Ch.CloseBracket)) {
+      const element = text.slice(start, at).trim();
+      if (element === '') {
+        if (c === Ch.CloseBracket && elements.length === 0) break; // []
+        throw badJson(`element ${elements.length} is empty`);
+      }
+      if (elements.length === maxElements) {
+        throw new AinError('BATCH_TOO_LARGE', `The batch has more than ${maxElements} txs; this node takes at most ${maxElements} per request.`, { details: { maxBatchTxs: maxElements } });
+      }
+      elements.push(element);
+      start = at + 1;
+      if (c === Ch.CloseBracket) break;
+    } else if (depth === 0 && c === Ch.CloseBrace) {
+      throw badJson(`a "}" at character ${at} closes nothing`);
+    }
+  }
+  if (at >= text.length) throw badJson(inString ? 'a string is not closed' : 'the array is not closed');
+  for (at = at + 1; at < text.length; at++) {
+    if (!isSpace(text.charCodeAt(at))) throw badJson(`unexpected text after the array at character ${at}`);
+  }
+  return elements;
+}
