@@ -40,6 +40,9 @@ export async function nodeCommand(args: string[]): Promise<void> {
   if (values.log !== undefined && values.log !== 'file') {
     throw new UsageError(`--log ${values.log} is not available yet; this node runs on the file log (--log file).`);
   }
+  if (values.data === undefined && values.config === undefined && !process.env.AIN_DATA) {
+    throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
+  }
   const config = await loadConfig({
     file: values.config,
     env: process.env,
@@ -53,6 +56,15 @@ export async function nodeCommand(args: string[]): Promise<void> {
     },
   });
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
-  const node = await startNode({ config, logger });
+  let fatal = false;
+  const node = await startNode({
+    config,
+    logger,
+    onFatal: () => {
+      fatal = true;
+      process.kill(process.pid, 'SIGTERM'); // the same orderly stop as an operator's
+    },
+  });
   await stopOnSignals(() => node.stop());
+  if (fatal) process.exitCode = 1;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { filter, firstValueFrom } from 'rxjs';
 import { decodeTxRecord, generateKeyPair, openFileLog, signTx, txHashOf } from '../../../events/index.ts';
-import type { Op, Tx } from '../../../schemas/index.ts';
+import { isAinError, type Op, type Tx } from '../../../schemas/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 
@@ -135,6 +135,21 @@ test.serial('the proposer cuts blocks that cover what was appended; blocks are s
   t.is(byHeight.body.hash, block.hash);
   t.is((await get('/v1/blocks/999999')).body.code, 'NOT_FOUND');
   t.is((await get('/v1/nothing-here')).body.code, 'NOT_FOUND');
+});
+
+test.serial('a second node on a busy port or on the same data dir gets a clear error and leaves nothing running', async (t) => {
+  const port = Number(new URL(node.url).port);
+  const otherDir = await mkdtemp(join(tmpdir(), 'ain-node-'));
+  t.teardown(() => rm(otherDir, { recursive: true, force: true }));
+  const busyPort = await t.throwsAsync(startNode({ config: await loadConfig({ flags: { dataDir: otherDir, port } }), logger: pino({ level: 'silent' }) }));
+  t.true(isAinError(busyPort, 'BAD_CONFIG'));
+  t.regex(busyPort!.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  const sameDir = await t.throwsAsync(startNode({ config: await loadConfig({ flags: { dataDir, port: 0 } }), logger: pino({ level: 'silent' }) }));
+  t.true(isAinError(sameDir, 'LOG_LOCKED'));
+  // The first node still works, and the failed start released what it took (the port is free).
+  t.is((await post('/v1/tx', sign(setValue(450)))).status, 202);
+  const again = await startNode({ config: await loadConfig({ flags: { dataDir: otherDir, port: 0 } }), logger: pino({ level: 'silent' }) });
+  await again.stop();
 });
 
 test.serial('after stop, the log on disk holds every acknowledged tx, and a restarted node cuts the same blocks', async (t) => {
