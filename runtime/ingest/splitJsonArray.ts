@@ -12,6 +12,18 @@ const enum Ch {
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/** Index of the quote that closes the string opened at `open`, or -1; jumps with indexOf. */
+function closingQuote(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === Ch.Backslash) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return -1;
+}
+
 function badJson(message: string): AinError {
   return new AinError('BAD_JSON', `The body is not a valid JSON array: ${message}.`);
 }
@@ -30,16 +42,12 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
   const elements: string[] = [];
   let depth = 0;
   let start = at + 1;
-  let inString = false;
   for (at = at + 1; at < text.length; at++) {
     const c = text.charCodeAt(at);
-    if (inString) {
-      if (c === Ch.Backslash) at++;
-      else if (c === Ch.Quote) inString = false;
-      continue;
-    }
-    if (c === Ch.Quote) inString = true;
-    else if (c === Ch.OpenBracket || c === Ch.OpenBrace) depth++;
+    if (c === Ch.Quote) {
+      at = closingQuote(text, at);
+      if (at < 0) throw badJson('a string is not closed');
+    } else if (c === Ch.OpenBracket || c === Ch.OpenBrace) depth++;
     else if ((c === Ch.CloseBracket || c === Ch.CloseBrace) && depth > 0) depth--;
     else if (depth === 0 && (c === Ch.Comma || c === Ch.CloseBracket)) {
       const element = text.slice(start, at).trim();
@@ -57,7 +65,7 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
       throw badJson(`a "}" at character ${at} closes nothing`);
     }
   }
-  if (at >= text.length) throw badJson(inString ? 'a string is not closed' : 'the array is not closed');
+  if (at >= text.length) throw badJson('the array is not closed');
   for (at = at + 1; at < text.length; at++) {
     if (!isSpace(text.charCodeAt(at))) throw badJson(`unexpected text after the array at character ${at}`);
   }
