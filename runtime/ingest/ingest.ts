@@ -29,6 +29,31 @@ export interface Ingest {
   submit(texts: readonly string[]): Promise<SubmitResult[]>;
 }
 
+/** One append to the log, which later retries of its txs may wait on. */
+class Appending {
+  #offsets: number[] | undefined;
+  #settled: Promise<number[]> | undefined;
+  #settle: { resolve: (offsets: number[]) => void; reject: (error: unknown) => void } | undefined;
+
+  succeed(offsets: number[]): void {
+    this.#offsets = offsets;
+    this.#settle?.resolve(offsets);
+  }
+
+  fail(error: unknown): void {
+    if (this.#settle !== undefined) return this.#settle.reject(error);
+    this.#settled = Promise.reject(error);
+    this.#settled.catch(() => undefined); // nobody may be waiting; those who come later still see it
+  }
+
+  /** The offset of the slot-th record, once the append is durable. */
+  async offsetOf(slot: number): Promise<number> {
+    if (this.#offsets !== undefined) return this.#offsets[slot]!;
+    this.#settled ??= new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    return (await this.#settled)[slot]!;
+  }
+}
+
 interface Waiting {
   readonly txs: readonly string[];
   readonly resolve: (results: SubmitResult[]) => void;
@@ -42,24 +67,24 @@ interface Waiting {
  * again while the node remembers it is not appended twice: the retry gets the first offset.
  */
 export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended }: IngestOptions): Ingest {
-  const recent = new Map<string, Promise<number>>();
+  // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
+  const recent = new Map<string, { readonly append: Appending; readonly slot: number }>();
   const waiting: Waiting[] = [];
   let waitingTxs = 0;
   let scheduled = false;
 
-  const remember = (hash: string, offset: Promise<number>) => {
-    recent.set(hash, offset);
+  const remember = (hash: string, append: Appending, slot: number) => {
+    recent.set(hash, { append, slot });
     if (recent.size > recentTxsMax) recent.delete(recent.keys().next().value!);
   };
 
   async function checkAndAppend(txs: readonly string[]): Promise<SubmitResult[]> {
     const checked = await pool.verify(txs);
-    const results: (SubmitResult | Promise<SubmitResult>)[] = [];
+    const results: SubmitResult[] = [];
     const records: Uint8Array[] = [];
     const fresh: { index: number; hash: string; isCut: boolean }[] = [];
-    let settle!: { resolve: (offsets: number[]) => void; reject: (e: unknown) => void };
-    const appended = new Promise<number[]>((resolve, reject) => (settle = { resolve, reject }));
-    appended.catch(() => undefined);
+    const retries: { index: number; hash: string; append: Appending; slot: number }[] = [];
+    const append = new Appending();
     for (const [index, c] of checked.entries()) {
       if (!('hash' in c)) {
         results.push(c);
@@ -67,13 +92,13 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
       }
       const earlier = recent.get(c.hash);
       if (earlier !== undefined) {
-        results.push(earlier.then((offset) => ({ hash: c.hash, offset })));
+        retries.push({ index, hash: c.hash, ...earlier });
+        results.push({ hash: c.hash, offset: -1 });
         continue;
       }
-      const slot = records.length;
+      remember(c.hash, append, records.length);
       records.push(c.record);
       fresh.push({ index, hash: c.hash, isCut: c.isCut });
-      remember(c.hash, appended.then((offsets) => offsets[slot]!));
       results.push({ hash: c.hash, offset: -1 });
     }
     if (records.length > 0) {
@@ -82,14 +107,15 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
         offsets = await log.append(records);
       } catch (error) {
         for (const { hash } of fresh) recent.delete(hash);
-        settle.reject(error);
+        append.fail(error);
         throw error;
       }
-      settle.resolve(offsets);
+      append.succeed(offsets);
       for (const [slot, { index, hash }] of fresh.entries()) results[index] = { hash, offset: offsets[slot]! };
       onAppended?.(offsets, fresh);
     }
-    return Promise.all(results);
+    for (const { index, hash, append: earlier, slot } of retries) results[index] = { hash, offset: await earlier.offsetOf(slot) };
+    return results;
   }
 
   async function runRound(): Promise<void> {

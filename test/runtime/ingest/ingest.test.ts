@@ -1,0 +1,59 @@
+import test from 'ava';
+import { createMemoryLog, sha256Hex, type EventLog } from '../../../events/index.ts';
+import { createIngest, type CheckedTx, type VerifyPool } from '../../../runtime/ingest/index.ts';
+import { AinError, isAinError } from '../../../schemas/index.ts';
+
+// Unit tests of ingest's own logic with a fake pool: "bad" texts are refused, others pass with
+// the hash of their text. The real pool and log are in test/runtime/node/ingest.e2e.test.ts.
+const fakePool: VerifyPool = {
+  threads: 1,
+  async verify(texts) {
+    return texts.map((text): CheckedTx => (text.startsWith('bad') ? { code: 'BAD_SIGNATURE', message: 'no' } : { hash: sha256Hex(text), record: Buffer.from(text), isCut: false }));
+  },
+  async close() {},
+};
+
+/** A memory log whose appends fail while `failing` is set. */
+function flakyLog(): EventLog & { failing: boolean } {
+  const log = createMemoryLog();
+  const flaky = Object.create(log) as EventLog & { failing: boolean };
+  flaky.failing = false;
+  flaky.append = (batch) => (flaky.failing ? Promise.reject(new AinError('LOG_IO', 'disk gone')) : log.append(batch));
+  return flaky;
+}
+
+test('submissions in one turn share one append, each keeping its own order and results', async (t) => {
+  const log = createMemoryLog();
+  const appends: number[] = [];
+  const ingest = createIngest({ log, pool: fakePool, onAppended: (offsets) => appends.push(offsets.length) });
+  const [a, b] = await Promise.all([ingest.submit(['a1', 'bad', 'a2']), ingest.submit(['b1'])]);
+  t.deepEqual(appends, [3], 'one append for both submissions');
+  t.deepEqual(a.map((r) => ('offset' in r ? r.offset : r.code)), [0, 'BAD_SIGNATURE', 1]);
+  t.deepEqual(b.map((r) => ('offset' in r ? r.offset : r.code)), [2]);
+});
+
+test('a retry, in the same batch or later, gets the first offset and is not appended again', async (t) => {
+  const log = createMemoryLog();
+  const ingest = createIngest({ log, pool: fakePool });
+  const first = await ingest.submit(['x', 'x']);
+  const later = await ingest.submit(['x']);
+  t.deepEqual(first, [{ hash: sha256Hex('x'), offset: 0 }, { hash: sha256Hex('x'), offset: 0 }]);
+  t.deepEqual(later, [first[0]!]);
+  t.is(log.lastOffset(), 0);
+});
+
+test('when the log fails, the submission is rejected with its code and a later retry is appended anew', async (t) => {
+  const log = flakyLog();
+  const ingest = createIngest({ log, pool: fakePool });
+  log.failing = true;
+  t.true(isAinError(await t.throwsAsync(ingest.submit(['y', 'y'])), 'LOG_IO'));
+  log.failing = false;
+  t.deepEqual(await ingest.submit(['y']), [{ hash: sha256Hex('y'), offset: 0 }]);
+});
+
+test('past the waiting limit submissions are refused with OVERLOADED, and nothing is lost', async (t) => {
+  const ingest = createIngest({ log: createMemoryLog(), pool: fakePool, waitingTxsMax: 3 });
+  const accepted = ingest.submit(['p', 'q', 'r']);
+  t.true(isAinError(await t.throwsAsync(ingest.submit(['s'])), 'OVERLOADED'));
+  t.is((await accepted).length, 3);
+});
