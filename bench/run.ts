@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
+import { benchState } from './state.ts';
 import { roundFigure, type Figure } from './measure.ts';
 import { isBusy, waitForQuiet } from './quiet.ts';
 import { benchVerifyRaw } from './verifyRaw.ts';
@@ -19,6 +20,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'verify.tx', run: benchVerifyTx },
   { group: 'log', run: benchLogAppend },
   { group: 'ingest', run: benchIngestHttp },
+  { group: 'state', run: benchState },
 ];
 
 /** Figures that are the ratio `of / to` of two others (from results.json when not run now). */
@@ -32,6 +34,9 @@ const targets: Record<string, number> = {
   'verify.tx.ratio': 0.8,
   'log.file.append.group': 200_000,
   'ingest.http.batched.ratio': 0.6,
+  'state.set.1e3': 200_000,
+  'state.set.1e5': 200_000,
+  'state.set.1e6': 200_000,
 };
 
 async function readResults(): Promise<Results> {

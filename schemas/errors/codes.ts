@@ -26,6 +26,18 @@ export const errorCodes = {
   LOG_CLOSED: { status: 503, summary: 'The log is closed.' },
   LOG_IO: { status: 500, summary: 'The log could not write or sync to disk.' },
   RECORD_TOO_LARGE: { status: 413, summary: 'A log record exceeds the record size limit.' },
+  // State-tree outcomes: recorded with the refused op in its block, never thrown.
+  RULE_DENIED: { status: 403, summary: 'The write rule of the path does not allow this write.' },
+  OWNER_DENIED: { status: 403, summary: 'The owner config of the path does not give this right.' },
+  NOT_A_NUMBER: { status: 409, summary: 'The value to increase or decrease is not a number.' },
+  INVALID_PATH: { status: 400, summary: 'The path has a bad label, length or shape.' },
+  INVALID_VALUE: { status: 400, summary: 'The value is not allowed in the state tree (arrays, bad labels or numbers).' },
+  INVALID_RULE: { status: 400, summary: 'The rule does not parse or uses something the rule language forbids.' },
+  TOO_DEEP: { status: 400, summary: 'The path and value together nest deeper than the limit.' },
+  TOO_LARGE: { status: 413, summary: 'The value or result exceeds a size limit.' },
+  EVAL_LIMIT: { status: 422, summary: 'Evaluating the rule ran past its step or read limit.' },
+  SUBTREE_RULES: { status: 403, summary: 'Paths below the written one have write rules of their own.' },
+  BAD_SNAPSHOT: { status: 500, summary: 'The state snapshot is malformed or its root does not match.' },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; summary: string }>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StatePath } from '../primitives/index.ts';
+import { Address, BlobRef, StatePath } from '../primitives/index.ts';
 
 /** Any JSON value (null deletes, in `set_value`). */
 const JsonValue = z.json();
@@ -56,9 +56,11 @@ export const SetOwnerOp = z.strictObject({
   read_concern: ReadConcern,
 });
 
-const FunctionSpec = z.looseObject({
-  runtime: z.string().min(1).max(64),
-  code: z.string().min(1).max(256),
+/** A trigger's function: code by content hash in Big Storage, the runtime that runs it, who owns it. */
+const FunctionSpec = z.strictObject({
+  runtime: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'must be 1-64 characters such as "nodejs", "python3.11" or "docker"' }),
+  code: BlobRef,
+  owner: Address.optional(),
 });
 
 export const SetFunctionOp = z.strictObject({

@@ -1,0 +1,76 @@
+import type { Address } from '../../schemas/index.ts';
+import type { StateLimits } from './limits.ts';
+import type { CompiledRule } from './rules/compileRule.ts';
+import type { RuleValue } from './rules/values.ts';
+import type { TrieNode, UndoLog } from './trie.ts';
+import type { Leaf, StateValue } from './value.ts';
+
+/** Who signed, and the block the op is in: the only outside facts an op may use. */
+export interface ApplyContext {
+  readonly auth: { readonly addr: Address | null };
+  /** Block time, ms since the epoch. */
+  readonly time: number;
+  readonly height: number;
+}
+
+export interface RulePayload {
+  readonly write: string | boolean;
+}
+
+export interface OwnerRights {
+  readonly write_rule: boolean;
+  readonly write_owner: boolean;
+  readonly write_function: boolean;
+  readonly branch_owner: boolean;
+}
+export interface OwnerPayload {
+  readonly owners: Readonly<Record<string, OwnerRights>>;
+}
+export type OwnerRight = keyof OwnerRights;
+
+export interface FunctionSpec {
+  readonly runtime: string;
+  readonly code: string;
+  readonly owner?: Address | undefined;
+}
+export type FunctionsPayload = Readonly<Record<string, FunctionSpec>>;
+
+/** A function whose path a write touched: for the agents that run it (a later issue). */
+export interface FiredTrigger {
+  /** The path that was written. */
+  readonly path: string;
+  /** The function's path pattern, and what its `$variables` matched. */
+  readonly functionPath: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly functionId: string;
+  readonly function: FunctionSpec;
+  readonly before: StateValue | null;
+  readonly after: StateValue | null;
+  readonly auth: Address | null;
+  readonly height: number;
+  readonly time: number;
+}
+
+export interface ReadConcernEntry {
+  /** Block confirmations the writer recommends before reading. */
+  readonly n: number;
+  /** Height of the block that wrote the path. */
+  readonly height: number;
+}
+
+/** The state the ops work on: four tries under one root, plus what is not hashed. */
+export interface StateCore {
+  readonly limits: StateLimits;
+  readonly values: TrieNode<Leaf>;
+  readonly rules: TrieNode<RulePayload>;
+  readonly owners: TrieNode<OwnerPayload>;
+  readonly functions: TrieNode<FunctionsPayload>;
+  /** Rules parsed once, when set (or loaded). */
+  readonly compiled: WeakMap<RulePayload, CompiledRule>;
+  readonly readConcerns: Map<string, ReadConcernEntry>;
+  triggers: FiredTrigger[];
+  /** `getValue` for rules, made once per state. */
+  readonly readValue: (path: string) => RuleValue;
+  /** Set while a `set` runs, so a refused sub-op can put everything back. */
+  undo: UndoLog | undefined;
+}

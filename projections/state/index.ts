@@ -1,0 +1,10 @@
+export { createStateTree, loadStateTree, StateTree, type StateGenesis, type StateSnapshot, type StateTreeOptions } from './stateTree.ts';
+export type { ApplyContext, FiredTrigger, FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRights, ReadConcernEntry, RulePayload } from './core.ts';
+export type { StateOp } from './ops/applyOp.ts';
+export { ok, isOk, type Outcome, type Refusal } from './outcome.ts';
+export { verifyProof, hashValue, type StateProof, type ProofEntry } from './proof.ts';
+export { defaultHash, type HashFn } from './hash.ts';
+export { defaultLimits, type StateLimits } from './limits.ts';
+export type { StateValue } from './value.ts';
+export type { StateParts } from './load.ts';
+export { compileRule, isCompiledRule, type CompiledRule } from './rules/compileRule.ts';

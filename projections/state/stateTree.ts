@@ -1,0 +1,170 @@
+import { AinError, type Address } from '../../schemas/index.ts';
+import type { ApplyContext, FiredTrigger, FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './core.ts';
+import { defaultHash, hashNode, stateRootOf, type HashFn } from './hash.ts';
+import { defaultLimits, type StateLimits } from './limits.ts';
+import { coreFromParts, type StateParts } from './load.ts';
+import { applyStateOp, type StateOp } from './ops/applyOp.ts';
+import type { Outcome } from './outcome.ts';
+import { formatPath, isRefusal, parsePath, type PathKind } from './path.ts';
+import { makeProof, type StateProof } from './proof.ts';
+import { isRecommendedToRead } from './readConcern.ts';
+import { findNode, walkPayloads, type TrieNode } from './trie.ts';
+import { toJson, type StateValue } from './value.ts';
+
+/** A genesis state: its parts, and the genesis key, which owns `/` with every right. */
+export interface StateGenesis extends StateParts {
+  readonly owner?: Address;
+}
+
+/** The whole state at a height, as plain JSON: what `loadStateTree` reads back. */
+export interface StateSnapshot extends Required<Omit<StateParts, 'values'>> {
+  readonly version: 1;
+  readonly height: number;
+  /** The state root the loader must arrive at. */
+  readonly root: string;
+  readonly values: StateValue | null;
+}
+
+export interface StateTreeOptions {
+  readonly limits?: Partial<StateLimits>;
+}
+
+const allRights = { write_rule: true, write_owner: true, write_function: true, branch_owner: true } as const;
+
+/**
+ * The state tree: values guarded by write rules, owner configs, functions (triggers), a Merkle root
+ * and proofs. Ops change it in place; a refused op changes nothing.
+ */
+export class StateTree {
+  #core: StateCore;
+  #height: number;
+
+  constructor(core: StateCore, height: number) {
+    this.#core = core;
+    this.#height = height;
+  }
+
+  /** The height of the latest block an op came from (or of the snapshot loaded). */
+  get height(): number {
+    return this.#height;
+  }
+
+  get limits(): StateLimits {
+    return this.#core.limits;
+  }
+
+  /**
+   * Applies one state op for a signer in a block; returns `ok` or a refusal with a code.
+   * @example tree.apply({ type: 'set_value', path: '/apps/a/x', value: 1 }, { auth: { addr }, time, height })
+   */
+  apply(op: StateOp, ctx: ApplyContext): Outcome {
+    if (ctx.height > this.#height) this.#height = ctx.height;
+    return applyStateOp(this.#core, op, ctx);
+  }
+
+  /** The value at a path, null when there is none. Throws INVALID_PATH for a malformed path. */
+  get(path: string): StateValue | null {
+    return toJson(findNode(this.#core.values, this.#labels(path, 'value')));
+  }
+
+  /** The write rule set exactly at a path pattern, or null. */
+  getRule(path: string): RulePayload | null {
+    return findNode(this.#core.rules, this.#labels(path, 'pattern'))?.payload ?? null;
+  }
+
+  /** The owner config set exactly at a path, or null. */
+  getOwner(path: string): OwnerPayload | null {
+    return findNode(this.#core.owners, this.#labels(path, 'value'))?.payload ?? null;
+  }
+
+  /** The functions registered exactly at a path pattern, or null. */
+  getFunctions(path: string): FunctionsPayload | null {
+    return findNode(this.#core.functions, this.#labels(path, 'pattern'))?.payload ?? null;
+  }
+
+  /** The read concern last recorded for a path, or null. */
+  getReadConcern(path: string): ReadConcernEntry | null {
+    this.#labels(path, 'value');
+    return this.#core.readConcerns.get(path) ?? null;
+  }
+
+  /** Whether every write on the path or above it has the confirmations it asked for at `height`. */
+  isRecommendedToRead(path: string, height: number = this.#height): boolean {
+    return isRecommendedToRead(this.#core.readConcerns, this.#labels(path, 'value'), height);
+  }
+
+  /** The state root: rehashes only the nodes writes touched since the last call. */
+  root(hash: HashFn = defaultHash): string {
+    const c = this.#core;
+    return stateRootOf({ functions: hashNode(c.functions, hash), owners: hashNode(c.owners, hash), rules: hashNode(c.rules, hash), values: hashNode(c.values, hash) }, hash);
+  }
+
+  /** A proof of the value at `path` (or of its absence) against `root()`. */
+  proof(path: string): StateProof {
+    return makeProof(this.#core, this.#labels(path, 'value'), path);
+  }
+
+  /** The triggers fired since the last drain, in the order the writes happened. */
+  drainTriggers(): FiredTrigger[] {
+    const fired = this.#core.triggers;
+    this.#core.triggers = [];
+    return fired;
+  }
+
+  /** The whole state as plain JSON, with its root. */
+  snapshot(): StateSnapshot {
+    const c = this.#core;
+    const byPath = <P, T>(root: TrieNode<P>, map: (p: P) => T): Record<string, T> => {
+      const out: Record<string, T> = {};
+      for (const [labels, payload] of walkPayloads(root)) out[formatPath(labels)] = map(payload);
+      return out;
+    };
+    const readConcerns: Record<string, ReadConcernEntry> = {};
+    for (const path of [...c.readConcerns.keys()].sort()) readConcerns[path] = c.readConcerns.get(path)!;
+    return {
+      version: 1,
+      height: this.#height,
+      root: this.root(),
+      values: toJson(c.values),
+      rules: byPath(c.rules, (p) => p.write),
+      owners: byPath(c.owners, (p) => p),
+      functions: byPath(c.functions, (p) => p),
+      readConcerns,
+    };
+  }
+
+  #labels(path: string, kind: PathKind): string[] {
+    const labels = parsePath(path, this.#core.limits, kind);
+    if (isRefusal(labels)) throw new AinError(labels.code, labels.message);
+    return labels;
+  }
+}
+
+function limitsOf(options: StateTreeOptions): StateLimits {
+  return Object.freeze({ ...defaultLimits, ...options.limits });
+}
+
+/**
+ * A state tree from a genesis: the genesis key owns `/`; the root write rule is `false` unless the
+ * genesis sets one. Throws BAD_SNAPSHOT when a genesis part is invalid.
+ * @example const tree = createStateTree({ owner: genesisAddress, rules: { '/apps/$app': 'auth.addr !== null' } })
+ */
+export function createStateTree(genesis: StateGenesis = {}, options: StateTreeOptions = {}): StateTree {
+  const owners = genesis.owner === undefined ? genesis.owners : { '/': { owners: { [genesis.owner]: allRights } }, ...genesis.owners };
+  const rules = { '/': false, ...genesis.rules };
+  return new StateTree(coreFromParts({ ...genesis, owners, rules }, limitsOf(options)), 0);
+}
+
+/**
+ * Loads a snapshot and checks that its recomputed root is the one it recorded.
+ * @example const tree = loadStateTree(JSON.parse(text)) // throws BAD_SNAPSHOT on a mismatch
+ */
+export function loadStateTree(snapshot: StateSnapshot, options: StateTreeOptions = {}): StateTree {
+  if (snapshot === null || typeof snapshot !== 'object' || snapshot.version !== 1 || !Number.isSafeInteger(snapshot.height)) {
+    throw new AinError('BAD_SNAPSHOT', 'The snapshot is not a version 1 state snapshot with a height.');
+  }
+  const tree = new StateTree(coreFromParts(snapshot, limitsOf(options)), snapshot.height);
+  const root = tree.root();
+  if (root !== snapshot.root) throw new AinError('BAD_SNAPSHOT', `The snapshot records root ${snapshot.root} but its contents hash to ${root}.`);
+  return tree;
+}
