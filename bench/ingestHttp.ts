@@ -5,6 +5,8 @@ import { loadConfig } from '../runtime/config/index.ts';
 import { startNode } from '../runtime/node/index.ts';
 import type { LoadgenMessage, LoadgenResult, LoadgenTask } from './loadgen.ts';
 import { median, ratePerSecond, withTempDir, type Figure } from './measure.ts';
+import { waitForQuiet } from './quiet.ts';
+import { rawAllCoresRate } from './verifyRaw.ts';
 
 const loadgenPath = new URL('./loadgen.ts', import.meta.url);
 // Signing the bodies takes a few seconds on top of the timed part; past this the child is killed.
@@ -86,8 +88,20 @@ function describe(load: Load, { result, nodeCpuMs }: Measured): string {
 /** Signed txs per second over loopback HTTP into a real node, counted when durable (202). */
 export async function benchIngestHttp(): Promise<Figure[]> {
   const one = await measure(single);
+  // The batched figure against raw all-core verifies measured just before and just after it.
+  await waitForQuiet();
+  const rawBefore = await rawAllCoresRate();
   const many = await measure(batched);
+  await waitForQuiet();
+  const rawAfter = await rawAllCoresRate();
+  const reference = (rawBefore + rawAfter) / 2;
   return [
+    {
+      name: 'ingest.http.batched.ratio',
+      value: many.rate / reference,
+      unit: 'x',
+      note: `ingest.http.batched / raw verifies on all cores measured around it (${Math.round(rawBefore)} before, ${Math.round(rawAfter)} after)`,
+    },
     { name: 'ingest.http.single', value: one.rate, unit: 'txs/s', samples: one.samples, note: describe(single, one) },
     { name: 'ingest.http.batched', value: many.rate, unit: 'txs/s', samples: many.samples, note: describe(batched, many) },
   ];

@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   }
   for (const { name, of, to } of ratios) {
     const fresh = (n: string) => figures.find((f) => f.name === n);
+    if (fresh(name) !== undefined) continue; // the group measured it itself, in pairs
     if (fresh(of) === undefined && fresh(to) === undefined) continue;
     const numerator = fresh(of)?.value ?? previous[of]?.value;
     const denominator = fresh(to)?.value ?? previous[to]?.value;

@@ -47,6 +47,11 @@ async function measure(threads: number): Promise<{ rate: number; samples: number
   }
 }
 
+/** Raw node:crypto Ed25519 verifies/s on every core at once, now (a reference for a ratio). */
+export async function rawAllCoresRate(): Promise<number> {
+  return (await measure(availableParallelism())).rate;
+}
+
 /** Raw node:crypto Ed25519 verifies/s: one thread alone, then one thread per core at once. */
 export async function benchVerifyRaw(): Promise<Figure[]> {
   const threads = availableParallelism();
