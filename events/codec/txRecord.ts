@@ -1,4 +1,5 @@
-import { Tx } from '../../schemas/index.ts';
+import { isAinError, maxTxJsonDepth, Tx } from '../../schemas/index.ts';
+import { jsonTextTooDeep } from './jsonDepth.ts';
 import { canonicalBytes } from '../crypto/canonicalJson.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { signedBytesOf } from '../crypto/signTx.ts';
@@ -61,17 +62,33 @@ export interface TxRecord {
 
 const cutOf = (tx: Tx): CutMarker | null => (tx.op.type === 'cut' ? { height: tx.op.height, from: tx.from, time: tx.time } : null);
 
-/** Decodes a record without throwing: undecodable bytes become a record with `tx: null`. */
+/**
+ * Decodes a record: bytes that are not a well-formed tx (not JSON, too deep, wrong shape, not
+ * canonicalisable) become a record with `tx: null`, the same on every node. Anything else thrown
+ * (a broken invariant) is not an outcome and propagates.
+ */
 export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
+  const junk = (): TxRecord => ({ offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength });
+  const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  // Deep JSON is refused before any recursive step, so no thread's stack size decides the result.
+  if (jsonTextTooDeep(text, maxTxJsonDepth)) return junk();
+  let json: unknown;
   try {
-    const parsed = Tx.safeParse(JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')));
-    if (parsed.success) {
-      return { offset, hash: sha256Hex(signedBytesOf(parsed.data)), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength };
-    }
-  } catch {
-    // Falls through: not JSON, or not canonicalisable.
+    json = JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return junk();
+    throw error;
   }
-  return { offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength };
+  const parsed = Tx.safeParse(json);
+  if (!parsed.success) return junk();
+  let signed: Buffer;
+  try {
+    signed = signedBytesOf(parsed.data);
+  } catch (error) {
+    if (isAinError(error, 'BAD_SCHEMA')) return junk(); // e.g. a lone surrogate in a string
+    throw error;
+  }
+  return { offset, hash: sha256Hex(signed), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { verify, type KeyObject } from 'node:crypto';
-import { AinError, defaultMaxTxBytes, parseOrThrow, Tx } from '../../schemas/index.ts';
+import { AinError, defaultMaxTxBytes, maxTxJsonDepth, parseOrThrow, Tx } from '../../schemas/index.ts';
+import { jsonValueTooDeep } from '../codec/jsonDepth.ts';
 import { sha256Hex } from './hash.ts';
 import { addressOf, publicKeyObject } from './keys.ts';
 import { signedBytesOf } from './signTx.ts';
@@ -16,6 +17,13 @@ export interface VerifyTxOptions {
   readonly chain?: string;
   readonly shard?: string;
   readonly maxTxBytes?: number;
+}
+
+/** The refusal of a tx nested deeper than any node may parse it the same way. */
+export function tooDeep(): AinError {
+  return new AinError('BAD_SCHEMA', `tx: arrays and objects nest deeper than ${maxTxJsonDepth} levels; flatten the value or put it in Big Storage.`, {
+    details: { maxTxJsonDepth },
+  });
 }
 
 interface CachedKey {
@@ -43,6 +51,7 @@ function cachedKey(pub: string): CachedKey {
  * @example const { tx, hash } = verifyTx(JSON.parse(body), { chain: 'ain-local' })
  */
 export function verifyTx(input: unknown, options: VerifyTxOptions = {}): VerifiedTx {
+  if (jsonValueTooDeep(input, maxTxJsonDepth)) throw tooDeep();
   const tx = parseOrThrow(Tx, input, 'tx');
   if (options.chain !== undefined && tx.chain !== options.chain) {
     throw new AinError('WRONG_CHAIN', `tx is for chain "${tx.chain}", but this node serves chain "${options.chain}".`, {

@@ -27,13 +27,28 @@ export interface DirLock {
  * held (the safe direction: remove the file by hand); two processes taking over the same stale
  * lock at the same instant are not excluded from each other.
  */
+/** Lock files this process holds, so a lock naming our PID that we do not hold is known stale. */
+const heldHere = new Set<string>();
+
 export async function acquireDirLock(dir: string): Promise<DirLock> {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await tryCreate(dir, path)) return { path, release: () => unlink(path).catch(() => undefined) };
+    if (await tryCreate(dir, path)) {
+      heldHere.add(path);
+      return {
+        path,
+        release: async () => {
+          heldHere.delete(path);
+          await unlink(path).catch(() => undefined);
+        },
+      };
+    }
     const owner = await readOwner(path);
     if (owner === undefined) continue; // removed between our attempt and the read: try again
-    if (isAlive(owner)) {
+    // Our own PID on a lock we do not hold: a previous process with the same PID (a container's
+    // node is often PID 1 on every start) crashed. It is stale.
+    const staleOwnPid = owner === process.pid && !heldHere.has(path);
+    if (!staleOwnPid && isAlive(owner)) {
       const who = owner === process.pid ? 'this process (the log is already open here)' : `process ${owner}`;
       throw new AinError(
         'LOG_LOCKED',

@@ -23,7 +23,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       done(new AinError('BAD_JSON', `The body is not valid JSON: ${(cause as Error).message}.`, { cause }), undefined);
     }
   });
-  app.setErrorHandler((error, _request, reply) => sendError(reply, toAinError(error)));
+  app.setErrorHandler((error, request, reply) => sendError(reply, toAinError(error, request.routeOptions.url)));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new AinError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]} on this node; see docs/api.md.`)),
   );

@@ -1,17 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { splitJsonArray, type Ingest } from '../ingest/index.ts';
-import { AinError, errorCodes } from '../../schemas/index.ts';
+import { jsonTextTooDeep, tooDeep } from '../../events/index.ts';
+import { AinError, errorCodes, maxTxJsonDepth } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 
 export interface TxRoutesOptions {
   readonly ingest: Ingest;
   readonly maxBatchTxs: number;
+  readonly maxTxBytes: number;
 }
 
 /** The txs of a batch body: a JSON array of signed txs, or an object `{ "txs": [...] }`. */
 function batchTexts(body: string, maxBatchTxs: number): string[] {
   const split = splitJsonArray(body, maxBatchTxs);
   if (split !== null) return split;
+  if (body.trim() === '') throw new AinError('BAD_JSON', 'The request has no body; send a JSON array of signed txs.');
+  if (jsonTextTooDeep(body, maxTxJsonDepth + 2)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -30,12 +34,14 @@ function batchTexts(body: string, maxBatchTxs: number): string[] {
  * `POST /v1/tx` (one signed tx) and `POST /v1/txs` (a batch). Bodies stay text here: the verify
  * threads parse them, so the event loop only moves strings.
  */
-export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs }: TxRoutesOptions): void {
+export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs, maxTxBytes }: TxRoutesOptions): void {
+  // One tx's body: its signed bytes plus sig and whatever whitespace a client adds; far past that is refused unread.
+  const txBodyBytesMax = maxTxBytes * 4 + 1024;
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-    scope.post('/v1/tx', async (request, reply) => {
+    scope.post('/v1/tx', { bodyLimit: txBodyBytesMax }, async (request, reply) => {
       const [result] = await ingest.submit([request.body as string]);
       if (result === undefined) throw new AinError('INTERNAL', 'The node returned no result for the tx.');
       if ('code' in result) {

@@ -62,7 +62,12 @@ async function submit(args: string[]): Promise<void> {
   } catch (cause) {
     throw new AinError('NODE_UNREACHABLE', `No node answers at ${values.node} (${(cause as Error).message}); start one with "ain node --data DIR".`, { cause });
   }
-  const reply = (await response.json()) as { code?: string; message?: string };
+  let reply: { code?: string; message?: string };
+  try {
+    reply = (await response.json()) as { code?: string; message?: string };
+  } catch (cause) {
+    throw new AinError('NODE_UNREACHABLE', `${values.node} answered ${response.status} with something that is not JSON; is it an ain node?`, { cause });
+  }
   if (!response.ok && reply.code !== undefined) {
     process.stderr.write(`error ${reply.code}: ${reply.message}\n`);
     process.exitCode = 1;

@@ -114,7 +114,15 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
       for (const [slot, { index, hash }] of fresh.entries()) results[index] = { hash, offset: offsets[slot]! };
       onAppended?.(offsets, fresh);
     }
-    for (const { index, hash, append: earlier, slot } of retries) results[index] = { hash, offset: await earlier.offsetOf(slot) };
+    // A retry answers for its own tx only: if the append it waits on failed, only it is refused.
+    for (const { index, hash, append: earlier, slot } of retries) {
+      try {
+        results[index] = { hash, offset: await earlier.offsetOf(slot) };
+      } catch (error) {
+        const refusal = error instanceof AinError ? error : new AinError('LOG_IO', 'The append this tx was part of failed.', { cause: error });
+        results[index] = { code: refusal.code, message: `${refusal.message} Submit the tx again.` };
+      }
+    }
     return results;
   }
 

@@ -40,16 +40,19 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
   while (at < text.length && isSpace(text.charCodeAt(at))) at++;
   if (text.charCodeAt(at) !== Ch.OpenBracket) return null;
   const elements: string[] = [];
-  let depth = 0;
+  // Closers expected, innermost last: "[" must close with "]" and "{" with "}".
+  const open: number[] = [];
   let start = at + 1;
   for (at = at + 1; at < text.length; at++) {
     const c = text.charCodeAt(at);
     if (c === Ch.Quote) {
       at = closingQuote(text, at);
       if (at < 0) throw badJson('a string is not closed');
-    } else if (c === Ch.OpenBracket || c === Ch.OpenBrace) depth++;
-    else if ((c === Ch.CloseBracket || c === Ch.CloseBrace) && depth > 0) depth--;
-    else if (depth === 0 && (c === Ch.Comma || c === Ch.CloseBracket)) {
+    } else if (c === Ch.OpenBracket) open.push(Ch.CloseBracket);
+    else if (c === Ch.OpenBrace) open.push(Ch.CloseBrace);
+    else if (open.length > 0 && (c === Ch.CloseBracket || c === Ch.CloseBrace)) {
+      if (open.pop() !== c) throw badJson(`a "${String.fromCharCode(c)}" at character ${at} closes the wrong bracket`);
+    } else if (open.length === 0 && (c === Ch.Comma || c === Ch.CloseBracket)) {
       const element = text.slice(start, at).trim();
       if (element === '') {
         if (c === Ch.CloseBracket && elements.length === 0) break; // []
@@ -61,7 +64,7 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
       elements.push(element);
       start = at + 1;
       if (c === Ch.CloseBracket) break;
-    } else if (depth === 0 && c === Ch.CloseBrace) {
+    } else if (open.length === 0 && c === Ch.CloseBrace) {
       throw badJson(`a "}" at character ${at} closes nothing`);
     }
   }

@@ -1,5 +1,5 @@
-import { recordBytesOf, verifyTx, writeRecordFromSignedBytes, type VerifyTxOptions } from '../../events/index.ts';
-import { AinError } from '../../schemas/index.ts';
+import { jsonTextTooDeep, recordBytesOf, tooDeep, verifyTx, writeRecordFromSignedBytes, type VerifyTxOptions } from '../../events/index.ts';
+import { AinError, maxTxJsonDepth } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {
   /** Each tx as the JSON text it arrived in: strings cross threads as one copy, objects do not. */
@@ -60,6 +60,8 @@ export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
 }
 
 function parseTx(text: string): unknown {
+  if (text.trim() === '') throw new AinError('BAD_JSON', 'The request has no body; send one signed tx as JSON.');
+  if (jsonTextTooDeep(text, maxTxJsonDepth)) throw tooDeep();
   try {
     return JSON.parse(text);
   } catch (cause) {

@@ -1,4 +1,5 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../../events/index.ts';
 import { AinError, KeyFile, parseOrThrow } from '../../schemas/index.ts';
 
@@ -28,20 +29,36 @@ export async function writeKeyFile(path: string, key: KeyPair): Promise<void> {
   }
 }
 
-/** Reads a key file, refusing one that group or others can read, and checks it is consistent. */
+/**
+ * Reads a key file, refusing one that group or others can read, and checks it is consistent.
+ * The mode is checked on the open file itself (no window between check and read), and a
+ * symbolic link is refused: its target's mode is what would matter.
+ */
 export async function readKeyFile(path: string): Promise<KeyPair> {
-  const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
-    throw new AinError('BAD_KEY_FILE', `Key file ${path} cannot be read (${cause.code ?? cause.message}); create one with "ain keys new --out ${path}".`, { cause });
-  });
-  if ((info.mode & groupOrOthers) !== 0) {
-    const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
-    throw new AinError('KEY_FILE_UNSAFE', `Key file ${path} has mode ${mode}, so other users can read or change it; run "chmod 600 ${path}" and try again.`, {
-      details: { path, mode },
-    });
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ELOOP' ? 'is a symbolic link; name the key file itself' : `cannot be read (${code ?? (cause as Error).message})`;
+    throw new AinError('BAD_KEY_FILE', `Key file ${path} ${why}; create one with "ain keys new --out ${path}".`, { cause });
+  }
+  let text: string;
+  try {
+    const info = await handle.stat();
+    if ((info.mode & groupOrOthers) !== 0) {
+      const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
+      throw new AinError('KEY_FILE_UNSAFE', `Key file ${path} has mode ${mode}, so other users can read or change it; run "chmod 600 ${path}" and try again.`, {
+        details: { path, mode },
+      });
+    }
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(text);
   } catch (cause) {
     throw new AinError('BAD_KEY_FILE', `Key file ${path} is not valid JSON.`, { cause });
   }

@@ -17,6 +17,8 @@ export interface Follower {
   readonly blocks$: Subject<BlockView>;
   /** Hints from ingest: these offsets hold txs this process verified, with these hashes. */
   noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): void;
+  /** Offset of the last record fed to the cutter (-1 before the first). */
+  readonly seenOffset: number;
   /** Resolves when following ends (stopped), rejects when it failed. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -31,12 +33,14 @@ export function startFollower(log: EventLog, cutterOptions: BlockCutterOptions, 
   const blocks$ = new Subject<BlockView>();
   const own = new Map<number, OwnRecord>();
   const aborter = new AbortController();
+  let seenOffset = -1;
   const run = async () => {
     for await (const { offset, value } of log.follow(0, { signal: aborter.signal })) {
       const hint = own.get(offset);
       if (hint !== undefined) own.delete(offset);
       const record = hint === undefined ? decodeTxRecord(offset, value) : decodeOwnTxRecord(offset, value, hint.hash, hint.isCut);
       const block = cutter.push(record);
+      seenOffset = offset;
       if (block !== null) blocks$.next(blocks.add(block));
     }
   };
@@ -45,6 +49,9 @@ export function startFollower(log: EventLog, cutterOptions: BlockCutterOptions, 
     cutter,
     blocks$,
     done,
+    get seenOffset() {
+      return seenOffset;
+    },
     noteOwn(offsets, appended) {
       if (own.size > ownRecordsMax) return;
       for (const [i, offset] of offsets.entries()) own.set(offset, appended[i]!);

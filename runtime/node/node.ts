@@ -75,12 +75,15 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
       onFatal?.(error);
     });
-    const proposer = startProposer({ log, cutter: follower.cutter, key, chain, shard, intervalMs: block.intervalMs, now, logger });
+    const replayUpTo = log.lastOffset();
+    const caughtUp = () => follower.seenOffset >= replayUpTo;
+    const proposer = startProposer({ log, cutter: follower.cutter, key, chain, shard, intervalMs: block.intervalMs, now, logger, caughtUp });
     steps.push(() => proposer.stop());
 
     const api = createApi({
       ingest: createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended) }),
       maxBatchTxs: config.maxBatchTxs,
+      maxTxBytes: config.maxTxBytes,
       bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
       blocks,
       status: () => ({ chain, shard, address: key.address, lastOffset: log.lastOffset(), height: blocks.latest()?.header.height ?? 0 }),

@@ -10,19 +10,21 @@ export interface ProposerOptions {
   readonly intervalMs: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /** False while the node is still replaying its log: a marker then would be for a stale height. */
+  readonly caughtUp: () => boolean;
 }
 
 /**
  * Appends a signed `cut` marker for the next height when its timer fires and records wait
  * beyond the last block, once per height. Nonces follow the clock so a restart never reuses one.
  */
-export function startProposer({ log, cutter, key, chain, shard, intervalMs, now, logger }: ProposerOptions): { stop(): void } {
+export function startProposer({ log, cutter, key, chain, shard, intervalMs, now, logger, caughtUp }: ProposerOptions): { stop(): void } {
   let lastNonce = 0;
   let lastCutHeight = 0;
   let busy = false;
   const timer = setInterval(async () => {
     const { height, lastOffset } = cutter.position;
-    if (busy || height <= lastCutHeight || log.lastOffset() <= lastOffset) return;
+    if (busy || !caughtUp() || height <= lastCutHeight || log.lastOffset() <= lastOffset) return;
     busy = true;
     try {
       const time = now();

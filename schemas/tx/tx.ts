@@ -20,3 +20,10 @@ export type Tx = z.infer<typeof Tx>;
 
 /** Default limit on the signed bytes of one tx. */
 export const defaultMaxTxBytes = 4096;
+
+/**
+ * Deepest nesting of arrays and objects a tx's JSON may have. Parsing and canonicalising are
+ * recursive: without a bound, how deep a value can go would depend on a thread's stack, and two
+ * nodes could decode the same record differently.
+ */
+export const maxTxJsonDepth = 64;

@@ -1,7 +1,8 @@
 import test from 'ava';
+import type { Op } from '../../../schemas/index.ts';
 import fc from 'fast-check';
 import { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes } from '../../../events/codec/index.ts';
-import { keyPairFromSeed, signedBytesOf, signTx, txHashOf } from '../../../events/crypto/index.ts';
+import { canonicalJson, keyPairFromSeed, signedBytesOf, signTx, txHashOf } from '../../../events/crypto/index.ts';
 
 const key = keyPairFromSeed('33'.repeat(32));
 
@@ -35,4 +36,20 @@ test('a record this node appended decodes the same with its known hash as withou
   const bytes = encodeTxRecord(tx);
   const own = decodeOwnTxRecord(5, bytes, txHashOf(tx), false);
   t.deepEqual({ ...own, tx: own.tx }, decodeTxRecord(5, bytes));
+});
+
+test('property: a record decodes to the same hash, tx and cut marker by either path, and deep JSON is junk on every stack', (t) => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.boolean(), (value, nonce, isCut) => {
+      const op: Op = isCut ? { type: 'cut', height: (nonce % 9) + 1 } : { type: 'set_value', path: '/p', value: value as Extract<Op, { type: 'set_value' }>['value'] };
+      const tx = signTx({ key, op, nonce, time: 1 });
+      const bytes = encodeTxRecord(tx);
+      const full = decodeTxRecord(1, bytes);
+      const own = decodeOwnTxRecord(1, bytes, txHashOf(tx), isCut);
+      return full.hash === txHashOf(tx) && canonicalJson(full.tx) === canonicalJson(own.tx) && JSON.stringify(full.cut) === JSON.stringify(own.cut);
+    }),
+    { numRuns: 200 },
+  );
+  const deepText = `{"v":1,"op":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+  t.is(decodeTxRecord(2, Buffer.from(deepText)).tx, null);
 });

@@ -4,6 +4,10 @@ import test from 'ava';
 import { openFileLog } from '../../../events/log/index.ts';
 import { removeDir, scriptPath, tempDir } from './helpers.ts';
 
+// A process crash, not a power cut: SIGKILL leaves the page cache to the kernel, so this proves
+// the writer never acknowledges before writing, that reopening recovers whatever tail the kill
+// left, and that the lock is taken over; what fsync buys against a power cut is pinned by
+// logWriter.test.ts (no ack before the fsync) and the torn-tail tests on real files.
 const KILLS = 30;
 const READY_TIMEOUT_MS = 20_000;
 

@@ -187,3 +187,13 @@ test('fileLog: a stale lock left by a dead process is taken over', async (t) => 
   });
   await t.throwsAsync(stat(join(dir, 'LOCK')), { code: 'ENOENT' }, 'close removes the lock');
 });
+
+test('fileLog: a lock naming our own PID that we do not hold is stale (a restarted container node is PID 1 again)', async (t) => {
+  const dir = await tempDir();
+  t.teardown(() => removeDir(dir));
+  await writeFile(join(dir, 'LOCK'), `${process.pid}\n`);
+  await withFileLog({ dir }, async (log) => {
+    t.deepEqual(await log.append([bytes('after a crash')]), [0]);
+    t.true(isAinError(await t.throwsAsync(openFileLog({ dir })), 'LOG_LOCKED'), 'while we hold it, it is held');
+  });
+});

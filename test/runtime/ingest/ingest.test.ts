@@ -57,3 +57,30 @@ test('past the waiting limit submissions are refused with OVERLOADED, and nothin
   t.true(isAinError(await t.throwsAsync(ingest.submit(['s'])), 'OVERLOADED'));
   t.is((await accepted).length, 3);
 });
+
+test('a retry waiting on an append that then fails is refused on its own; the rest of its round stands', async (t) => {
+  const log = createMemoryLog();
+  let failNext = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const slowFlaky = Object.create(log) as EventLog;
+  slowFlaky.append = async (batch) => {
+    if (failNext) {
+      failNext = false;
+      await gate;
+      throw new AinError('LOG_IO', 'disk gone');
+    }
+    return log.append(batch);
+  };
+  const ingest = createIngest({ log: slowFlaky, pool: fakePool });
+  failNext = true;
+  const first = ingest.submit(['z']); // its append hangs, then fails
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const second = ingest.submit(['z', 'w']); // retries z, appends w
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  release();
+  t.true(isAinError(await t.throwsAsync(first), 'LOG_IO'));
+  const [z, w] = await second;
+  t.is((z as { code: string }).code, 'LOG_IO');
+  t.is((w as { offset: number }).offset, 0);
+});

@@ -34,7 +34,7 @@ test('outlines that are not arrays, not closed, or followed by text are told apa
   t.is(splitJsonArray('{"txs":[]}', 10), null);
   t.deepEqual(splitJsonArray(' [ ] ', 10), []);
   t.deepEqual(splitJsonArray('[{"a":"],\\"}"}, [1,[2]] ,"x"]', 10), ['{"a":"],\\"}"}', '[1,[2]]', '"x"']);
-  for (const bad of ['[1,2', '[1,,2]', '[1,]', '["abc]', '[1] x', '[}]']) {
+  for (const bad of ['[1,2', '[1,,2]', '[1,]', '["abc]', '[1] x', '[}]', '[[}, 1]', '[{]}, 1]']) {
     t.true(isAinError(t.throws(() => splitJsonArray(bad, 10)), 'BAD_JSON'), bad);
   }
   t.true(isAinError(t.throws(() => splitJsonArray('[1,2,3]', 2)), 'BATCH_TOO_LARGE'));

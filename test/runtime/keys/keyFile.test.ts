@@ -1,5 +1,5 @@
 import test from 'ava';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '../../../events/index.ts';
@@ -64,4 +64,14 @@ test('loadOrCreateKeyFile creates once, then reads the same key', async (t) => {
   t.true(first.created);
   t.false(second.created);
   t.deepEqual(second.key, first.key);
+});
+
+test('a symbolic link to a key file is refused: the mode that matters is its target’s', async (t) => {
+  const dir = await tmp();
+  const path = join(dir, 'real.key');
+  await writeKeyFile(path, generateKeyPair());
+  await symlink(path, join(dir, 'link.key'));
+  const error = await t.throwsAsync(readKeyFile(join(dir, 'link.key')));
+  t.true(isAinError(error, 'BAD_KEY_FILE'));
+  t.regex(error!.message, /symbolic link/);
 });

@@ -15,6 +15,8 @@ let dataDir: string;
 const client = generateKeyPair();
 let nonce = 0;
 const sign = (op: Op, overrides: Partial<Parameters<typeof signTx>[0]> = {}): Tx => signTx({ key: client, op, nonce: ++nonce, time: 1_764_000_000_000 + nonce, ...overrides });
+/** A JSON value nested `levels` deep: {"a":{"a":…1…}}. */
+const deep = (levels: number): { [key: string]: never } => JSON.parse('{"a":'.repeat(levels) + '1' + '}'.repeat(levels)) as { [key: string]: never };
 const setValue = (i: number): Op => ({ type: 'set_value', path: `/apps/test/${i}`, value: i });
 
 async function post(path: string, body: string | unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
@@ -66,6 +68,8 @@ test.serial('every kind of bad input gets its code and a sentence, and nothing i
   const cases: [string, string | unknown, number, string][] = [
     ['malformed JSON', '{"v":1,', 400, 'BAD_JSON'],
     ['empty body', '', 400, 'BAD_JSON'],
+    ['a body far past one tx', `{"v":1,"pad":"${'x'.repeat(50_000)}"}`, 413, 'TX_TOO_LARGE'],
+    ['nesting deeper than any node parses alike', sign({ type: 'set_value', path: '/deep', value: deep(100) }), 400, 'BAD_SCHEMA'],
     ['wrong types', { ...good, nonce: 'one' }, 400, 'BAD_SCHEMA'],
     ['unknown op', { ...good, op: { type: 'mint' } }, 400, 'BAD_SCHEMA'],
     ['oversized tx', sign({ type: 'set_value', path: '/big', value: 'x'.repeat(5000) }), 413, 'TX_TOO_LARGE'],
