@@ -39,6 +39,11 @@ const targets: Record<string, number> = {
   'state.set.1e6': 200_000,
 };
 
+/** Highest acceptable value of a figure. */
+const ceilings: Record<string, number> = {
+  'state.set.ratio': 2,
+};
+
 async function readResults(): Promise<Results> {
   try {
     return JSON.parse(await readFile(resultsUrl, 'utf8')) as Results;
@@ -51,7 +56,13 @@ async function readResults(): Promise<Results> {
 function printTable(figures: readonly Figure[]): void {
   const rows = figures.map((f) => {
     const target = targets[f.name];
-    const verdict = target === undefined ? '' : `≥ ${target.toLocaleString('en-US')} ${f.value >= target ? 'ok' : 'MISSED'}`;
+    const ceiling = ceilings[f.name];
+    const verdict =
+      target !== undefined
+        ? `≥ ${target.toLocaleString('en-US')} ${f.value >= target ? 'ok' : 'MISSED'}`
+        : ceiling !== undefined
+          ? `≤ ${ceiling.toLocaleString('en-US')} ${f.value <= ceiling ? 'ok' : 'MISSED'}`
+          : '';
     return [f.name, roundFigure(f.value, f.unit).toLocaleString('en-US'), f.unit, verdict];
   });
   const header = ['name', 'value', 'unit', 'target'];

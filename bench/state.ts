@@ -58,7 +58,7 @@ function proofFigures(bench: BenchTree): Figure[] {
   if (good !== count) throw new Error(`${count - good} proofs did not verify`);
   const bytes = JSON.stringify(proofs[0]).length;
   return [
-    { name: 'state.proof.make', value: (count * 1000) / makeMs, unit: 'proofs/s', note: `10^6 keys, ${bench.keysPerUser} siblings per level, ~${bytes} bytes of JSON per proof` },
+    { name: 'state.proof.make', value: (count * 1000) / makeMs, unit: 'proofs/s', note: `10^6 keys, ${bench.keysPerUser} children in each of 2 wide nodes on the path, ~${bytes} bytes of JSON per proof` },
     { name: 'state.proof.verify', value: (count * 1000) / verifyMs, unit: 'proofs/s', note: 'node:crypto SHA-256' },
   ];
 }

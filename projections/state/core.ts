@@ -67,7 +67,8 @@ export interface StateCore {
   readonly functions: TrieNode<FunctionsPayload>;
   /** Rules parsed once, when set (or loaded). */
   readonly compiled: WeakMap<RulePayload, CompiledRule>;
-  readonly readConcerns: Map<string, ReadConcernEntry>;
+  /** Read concerns by path: not hashed, pruned with the values they describe. */
+  readonly readConcerns: TrieNode<ReadConcernEntry>;
   triggers: FiredTrigger[];
   /** `getValue` for rules, made once per state. */
   readonly readValue: (path: string) => RuleValue;

@@ -2,7 +2,8 @@ export { createStateTree, loadStateTree, StateTree, type StateGenesis, type Stat
 export type { ApplyContext, FiredTrigger, FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRights, ReadConcernEntry, RulePayload } from './core.ts';
 export type { StateOp } from './ops/applyOp.ts';
 export { ok, isOk, type Outcome, type Refusal } from './outcome.ts';
-export { verifyProof, hashValue, type StateProof, type ProofEntry } from './proof.ts';
+export { verifyProof, hashValue, proofKinds, type StateProof, type ProofEntry, type ProofKind, type ProofLevel } from './proof.ts';
+export { checkProof } from './checkProof.ts';
 export { defaultHash, type HashFn } from './hash.ts';
 export { defaultLimits, type StateLimits } from './limits.ts';
 export type { StateValue } from './value.ts';

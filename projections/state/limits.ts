@@ -29,6 +29,10 @@ export interface StateLimits {
   readonly functionsPerPathMax: number;
   /** Entries in one owner config. */
   readonly ownersPerPathMax: number;
+  /** Functions one value write may fire (more: TOO_LARGE). */
+  readonly triggersPerOpMax: number;
+  /** Value nodes one write may visit, compare and copy to find and fill its triggers (more: TOO_LARGE). */
+  readonly triggerScanNodesMax: number;
 }
 
 export const defaultLimits: StateLimits = Object.freeze({
@@ -45,4 +49,6 @@ export const defaultLimits: StateLimits = Object.freeze({
   evalStringCharsMax: 65_536,
   functionsPerPathMax: 16,
   ownersPerPathMax: 64,
+  triggersPerOpMax: 256,
+  triggerScanNodesMax: 100_000,
 });

@@ -1,13 +1,13 @@
 import { AinError } from '../../schemas/index.ts';
 import type { FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './core.ts';
 import type { StateLimits } from './limits.ts';
-import { functionSpecOf } from './ops/functionOps.ts';
+import { checkFunctionId, functionSpecOf } from './ops/functionOps.ts';
 import { ownerPayloadOf } from './ops/ownerOps.ts';
 import { checkPattern, putPayload } from './ops/ruleOps.ts';
 import type { Refusal } from './outcome.ts';
 import { isRefusal, parsePath } from './path.ts';
 import { compileRule, isCompiledRule } from './rules/compileRule.ts';
-import { newNode, put } from './trie.ts';
+import { findNode, newNode, put } from './trie.ts';
 import { buildValue, isRefusalValue, type Leaf, type StateValue } from './value.ts';
 import { valueReader } from './permissions.ts';
 
@@ -32,7 +32,7 @@ export function emptyCore(limits: StateLimits): StateCore {
     owners: newNode(),
     functions: newNode(),
     compiled: new WeakMap(),
-    readConcerns: new Map(),
+    readConcerns: newNode(),
     triggers: [],
     undo: undefined,
   };
@@ -80,14 +80,20 @@ export function coreFromParts(parts: StateParts, limits: StateLimits): StateCore
     const labels = check(`The functions at ${path}`, parsePath(path, limits, 'pattern'));
     check(`The functions at ${path}`, checkPattern(core.functions, labels, path) ?? labels);
     const payload: Record<string, ReturnType<typeof functionSpecOf>> = {};
-    for (const [id, spec] of entries(specs, `functions at ${path}`)) payload[id] = check(`The function ${id} at ${path}`, functionSpecOf(id, spec, path));
+    for (const [id, spec] of entries(specs, `functions at ${path}`)) {
+      check(`The functions at ${path}`, checkFunctionId(id, path) ?? id);
+      payload[id] = check(`The function ${id} at ${path}`, functionSpecOf(id, spec, path));
+    }
+    if (Object.keys(payload).length > limits.functionsPerPathMax) throw new AinError('BAD_SNAPSHOT', `The functions at ${path} number more than ${limits.functionsPerPathMax}.`);
     if (Object.keys(payload).length > 0) putPayload(core, core.functions, labels, payload as FunctionsPayload);
   }
   for (const [path, entry] of entries(parts.readConcerns, 'read concerns')) {
-    if (isRefusal(parsePath(path, limits)) || !Number.isSafeInteger(entry?.n) || !Number.isSafeInteger(entry?.height)) {
+    const labels = parsePath(path, limits);
+    if (isRefusal(labels) || !Number.isSafeInteger(entry?.n) || entry.n < 1 || !Number.isSafeInteger(entry?.height)) {
       throw new AinError('BAD_SNAPSHOT', `The read concern at ${path} must be { n, height } at a valid path.`);
     }
-    core.readConcerns.set(path, { n: entry.n, height: entry.height });
+    if (findNode(core.values, labels) === undefined) throw new AinError('BAD_SNAPSHOT', `The read concern at ${path} describes a path that holds no value.`);
+    putPayload(core, core.readConcerns, labels, { n: entry.n, height: entry.height });
   }
   return core;
 }

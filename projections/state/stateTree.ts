@@ -6,8 +6,8 @@ import { coreFromParts, type StateParts } from './load.ts';
 import { applyStateOp, type StateOp } from './ops/applyOp.ts';
 import type { Outcome } from './outcome.ts';
 import { formatPath, isRefusal, parsePath, type PathKind } from './path.ts';
-import { makeProof, type StateProof } from './proof.ts';
-import { isRecommendedToRead } from './readConcern.ts';
+import { makeProof, proofKinds, type ProofKind, type StateProof } from './proof.ts';
+import { isRecommendedToRead, readConcernAt } from './readConcern.ts';
 import { findNode, walkPayloads, type TrieNode } from './trie.ts';
 import { toJson, type StateValue } from './value.ts';
 
@@ -84,8 +84,7 @@ export class StateTree {
 
   /** The read concern last recorded for a path, or null. */
   getReadConcern(path: string): ReadConcernEntry | null {
-    this.#labels(path, 'value');
-    return this.#core.readConcerns.get(path) ?? null;
+    return readConcernAt(this.#core.readConcerns, this.#labels(path, 'value')) ?? null;
   }
 
   /** Whether every write on the path or above it has the confirmations it asked for at `height`. */
@@ -99,9 +98,14 @@ export class StateTree {
     return stateRootOf({ functions: hashNode(c.functions, hash), owners: hashNode(c.owners, hash), rules: hashNode(c.rules, hash), values: hashNode(c.values, hash) }, hash);
   }
 
-  /** A proof of the value at `path` (or of its absence) against `root()`. */
-  proof(path: string): StateProof {
-    return makeProof(this.#core, this.#labels(path, 'value'), path);
+  /**
+   * A proof against `root()` of the value at `path` (or its absence), or with `kind` of the rule,
+   * owner config or functions exactly at `path` (what getRule, getOwner, getFunctions return).
+   * @example verifyProof(tree.root(), '/apps/x', { write: true }, tree.proof('/apps/x', 'rules'))
+   */
+  proof(path: string, kind: ProofKind = 'values'): StateProof {
+    if (!proofKinds.includes(kind)) throw new AinError('BAD_SCHEMA', `A proof is of values, rules, owners or functions, not ${JSON.stringify(String(kind))}.`);
+    return makeProof(this.#core, this.#labels(path, kind === 'rules' || kind === 'functions' ? 'pattern' : 'value'), path, kind);
   }
 
   /** The triggers fired since the last drain, in the order the writes happened. */
@@ -119,8 +123,6 @@ export class StateTree {
       for (const [labels, payload] of walkPayloads(root)) out[formatPath(labels)] = map(payload);
       return out;
     };
-    const readConcerns: Record<string, ReadConcernEntry> = {};
-    for (const path of [...c.readConcerns.keys()].sort()) readConcerns[path] = c.readConcerns.get(path)!;
     return {
       version: 1,
       height: this.#height,
@@ -129,7 +131,7 @@ export class StateTree {
       rules: byPath(c.rules, (p) => p.write),
       owners: byPath(c.owners, (p) => p),
       functions: byPath(c.functions, (p) => p),
-      readConcerns,
+      readConcerns: byPath(c.readConcerns, (p) => p),
     };
   }
 

@@ -1,3 +1,5 @@
+import { dirtyListMax, type WideIndex } from './wideGroups.ts';
+
 /**
  * The mutable tree under every part of the state (values, rules, owners, functions): one node per
  * label, children in a Map (so no label ever becomes a JavaScript property), a cached hash that a
@@ -9,8 +11,12 @@ export interface TrieNode<P> {
   children: Map<string, TrieNode<P>> | undefined;
   /** The node's Merkle hash; undefined while the node or something below it changed. */
   hash: string | undefined;
-  /** Child labels in hashing order, cached until a child is added or removed. */
-  sorted: string[] | undefined;
+  /**
+   * How the children are laid out for hashing, set when the node is hashed: their labels in order
+   * for up to 16 (dropped when a child is added or removed), their group index beyond (a wide node,
+   * kept in step with the writes; see wideGroups.ts). One field for both keeps every node small.
+   */
+  order: string[] | WideIndex | undefined;
   /** The `$variable` child's label in rule and function paths, so matching needs no scan. */
   variable?: string | undefined;
 }
@@ -18,8 +24,25 @@ export interface TrieNode<P> {
 /** Undo steps, run last first to put the tree back as it was. */
 export type UndoLog = (() => void)[];
 
+/**
+ * A wide node must rehash the group of a child that changed: it learns the label here, or, after
+ * many writes, that hashing should scan its children for the ones whose hash is undefined (so a
+ * long run of writes neither grows a list nor keeps its labels alive).
+ */
+function noteChanged(index: WideIndex, label: string): void {
+  if (index.scan) return;
+  if (index.dirty.length < dirtyListMax(index)) index.dirty.push(label);
+  else index.scan = true;
+}
+
+/** The wide index of a node, if it has one. */
+function wideOf(node: TrieNode<unknown>): WideIndex | undefined {
+  const order = node.order;
+  return order === undefined || Array.isArray(order) ? undefined : order;
+}
+
 export function newNode<P>(payload?: P): TrieNode<P> {
-  return { payload, children: undefined, hash: undefined, sorted: undefined };
+  return { payload, children: undefined, hash: undefined, order: undefined };
 }
 
 export function isEmptyNode(node: TrieNode<unknown>): boolean {
@@ -38,15 +61,27 @@ function setChild<P>(parent: TrieNode<P>, label: string, child: TrieNode<P> | un
   if (before === child) return;
   if (undo !== undefined) undo.push(() => setChild(parent, label, before, undefined));
   if (label.charCodeAt(0) === 36 /* $ */) parent.variable = child === undefined ? undefined : label;
+  parent.hash = undefined;
   if (child === undefined) {
     parent.children!.delete(label);
-    parent.sorted = undefined;
-  } else {
-    if (parent.children === undefined) parent.children = new Map();
-    if (before === undefined) parent.sorted = undefined;
-    parent.children.set(label, child);
+    if (Array.isArray(parent.order)) parent.order = undefined;
+    // A scan cannot see a child that is gone, so a removal is always listed.
+    else wideOf(parent)?.dirty.push(label);
+    return;
   }
-  parent.hash = undefined;
+  if (parent.children === undefined) parent.children = new Map();
+  parent.children.set(label, child);
+  const order = parent.order;
+  if (order === undefined) return;
+  if (Array.isArray(order)) {
+    if (before === undefined) parent.order = undefined;
+  } else if (before === undefined && child.hash !== undefined) {
+    // A hashed node coming back (an undo): a scan would not see it either.
+    order.dirty.push(label);
+  } else if (before === undefined || before.hash !== undefined) {
+    // A child that was already dirty has been noted since the last hashing.
+    noteChanged(order, label);
+  }
 }
 
 /** Sets a node's payload in place (undefined removes it), logging the old one. */
@@ -75,7 +110,12 @@ export function reach<P>(root: TrieNode<P>, labels: readonly string[], exclusive
       next = newNode<P>();
       setChild(node, label, next, undo);
     }
-    next.hash = undefined;
+    // A child that is already dirty has been noted by its parent since the last hashing.
+    if (next.hash !== undefined) {
+      next.hash = undefined;
+      const wide = wideOf(node);
+      if (wide !== undefined) noteChanged(wide, label);
+    }
     node = next;
   }
   return node;
@@ -102,12 +142,12 @@ function replaceRoot<P>(root: TrieNode<P>, replacement: TrieNode<P> | undefined,
   if (undo !== undefined) undo.push(() => {
     root.payload = payload;
     root.children = children;
-    root.sorted = undefined;
+    root.order = undefined;
     root.hash = undefined;
   });
   root.payload = replacement?.payload;
   root.children = replacement?.children;
-  root.sorted = undefined;
+  root.order = undefined;
   root.hash = undefined;
 }
 

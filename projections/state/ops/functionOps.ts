@@ -11,6 +11,12 @@ const runtimePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const blobRef = /^blob:\/\/sha256:[0-9a-f]{64}$/;
 const address = /^0x[0-9a-f]{40}$/;
 
+/** INVALID_VALUE unless a function id is 1-64 of A-Z, a-z, 0-9, _ or - (ops and snapshots alike). */
+export function checkFunctionId(id: string, path: string): Refusal | undefined {
+  if (functionId.test(id)) return undefined;
+  return refuse('INVALID_VALUE', `The function id ${printable(id)} at ${printable(path)} must be 1-64 of A-Z, a-z, 0-9, _ or -.`);
+}
+
 /** A function spec from an op's value, or INVALID_VALUE naming what is wrong. */
 export function functionSpecOf(id: string, spec: unknown, path: string): FunctionSpec | Refusal {
   const s = spec as Record<string, unknown> | null;
@@ -38,7 +44,8 @@ export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx:
   if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) return refuse('INVALID_VALUE', `The functions for ${printable(op.path)} must be { <id>: spec or null }.`);
   const next: Record<string, FunctionSpec> = { ...existing };
   for (const id of Object.keys(changes)) {
-    if (!functionId.test(id)) return refuse('INVALID_VALUE', `The function id ${printable(id)} at ${printable(op.path)} must be 1-64 of A-Z, a-z, 0-9, _ or -.`);
+    const badId = checkFunctionId(id, op.path);
+    if (badId !== undefined) return badId;
     const owner = Object.hasOwn(existing, id) ? existing[id]!.owner : undefined;
     if (owner !== undefined && owner !== ctx.auth.addr) return refuse('OWNER_DENIED', `The function ${printable(id)} at ${printable(op.path)} belongs to ${owner}; only it may change the function.`);
     if (changes[id] === null) {

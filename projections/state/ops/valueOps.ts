@@ -5,9 +5,9 @@ import { isRefusal, parsePath, printable } from '../path.ts';
 import { checkWrite } from '../permissions.ts';
 import { recordReadConcern } from '../readConcern.ts';
 import { viewOf } from '../rules/values.ts';
-import { findNode, put, reach, setPayload } from '../trie.ts';
-import { fireTriggers } from '../triggers.ts';
-import { buildValue, isRefusalValue, type ValueNode } from '../value.ts';
+import { findNode, newNode, put, reach, setPayload } from '../trie.ts';
+import { planTriggers, recordTriggers } from '../triggers.ts';
+import { buildValue, isRefusalValue, type Leaf, type ValueNode } from '../value.ts';
 
 /**
  * `set_value`: writes a value (null or an empty object deletes) if the closest write rule allows it.
@@ -21,9 +21,16 @@ export function applySetValue(core: StateCore, op: OpOf<'set_value'>, ctx: Apply
   const before = findNode(core.values, labels);
   const denied = checkWrite(core, labels, op.path, before, viewOf(built), ctx);
   if (denied !== undefined) return denied;
-  put(core.values, labels, built, true, core.undo);
-  recordReadConcern(core, op.path, op.read_concern ?? readConcern, ctx.height);
-  fireTriggers(core, labels, op.path, before, built, ctx);
+  const fired = planTriggers(core, labels, op.path, before, built, ctx);
+  if (!Array.isArray(fired)) return fired;
+  if (built !== undefined && built.children === undefined && before !== undefined && before.children === undefined) {
+    // A leaf over a leaf: change it in place, so the tree keeps its node and no old one is left for the GC.
+    setPayload(reach(core.values, labels, true, core.undo), built.payload, core.undo);
+  } else {
+    put(core.values, labels, built, true, core.undo);
+  }
+  recordReadConcern(core, labels, op.read_concern ?? readConcern, ctx.height);
+  recordTriggers(core, fired);
   return ok;
 }
 
@@ -43,12 +50,11 @@ export function applyIncValue(core: StateCore, op: OpOf<'inc_value'> | OpOf<'dec
   if (!Number.isFinite(result)) return refuse('TOO_LARGE', `The value at ${printable(op.path)} would leave the range of finite numbers.`);
   const denied = checkWrite(core, labels, op.path, node, result, ctx);
   if (denied !== undefined) return denied;
-  const target = reach(core.values, labels, true, core.undo);
-  setPayload(target, result, core.undo);
-  recordReadConcern(core, op.path, op.read_concern ?? readConcern, ctx.height);
-  if (core.functions.children !== undefined || core.functions.payload !== undefined) {
-    fireTriggers(core, labels, op.path, node === undefined ? undefined : { ...node, payload: current }, target, ctx);
-  }
+  const fired = planTriggers(core, labels, op.path, node, newNode<Leaf>(result), ctx);
+  if (!Array.isArray(fired)) return fired;
+  setPayload(reach(core.values, labels, true, core.undo), result, core.undo);
+  recordReadConcern(core, labels, op.read_concern ?? readConcern, ctx.height);
+  recordTriggers(core, fired);
   return ok;
 }
 

@@ -65,7 +65,7 @@ test('proofs of values and of absence verify against the root, and nothing else 
   t.false(verifyProof(root, '/apps/open/b/y', 1, { ...real, path: '/apps/open/b/y' }), 'a proof for another path');
   t.false(verifyProof(root, '/apps/open/b/x', 1, { path: '/apps/open/b/x', levels: [] }));
   t.false(verifyProof(root, '/apps/open/b/x', 1, null as never));
-  t.false(verifyProof(root, '/apps/open/b', null, { path: '/apps/open/b', levels: real.levels.slice(1), end: { payload: null, children: [] } }), 'hiding a child');
+  t.false(verifyProof(root, '/apps/open/b', null, { path: '/apps/open/b', levels: real.levels.slice(1), end: { siblings: [] } }), 'hiding a child');
 });
 
 test('a snapshot reloads to the same root, values, rules, owners, functions and read concerns', (t) => {
@@ -80,7 +80,12 @@ test('a snapshot reloads to the same root, values, rules, owners, functions and 
 
 test('a snapshot whose contents do not match its root, or that is malformed, is BAD_SNAPSHOT', (t) => {
   const snapshot = filled().snapshot();
-  t.throws(() => loadStateTree({ ...snapshot, values: { apps: { open: { a: false } } } }), { message: /root/ });
+  t.throws(() => loadStateTree({ ...snapshot, values: { apps: { open: { a: false }, c: { [alice]: 'me' } } } }), { message: /root/ });
+  t.throws(() => loadStateTree({ ...snapshot, values: { apps: { open: { a: false } } } }), { message: /read concern at .* holds no value/ });
+  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { 'bad id!': { runtime: 'nodejs', code: blob('3') } } } }), { message: /function id "bad id!" at .* must be 1-64/ });
+  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { __proto__: { runtime: 'nodejs', code: blob('3') } } as never } }), { message: /function id|root/ });
+  const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`f${i}`, { runtime: 'nodejs', code: blob('3') }]));
+  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': tooMany } }), { message: /more than 16/ });
   t.throws(() => loadStateTree({ ...snapshot, rules: { '/apps/x': 'newData = 1' } }), { message: /refused/ });
   t.throws(() => loadStateTree({ ...snapshot, values: { a: [1] } as never }), { message: /array/ });
   t.throws(() => loadStateTree({ ...snapshot, version: 2 } as never), { message: /version 1/ });

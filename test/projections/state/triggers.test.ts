@@ -85,3 +85,61 @@ test('read_concern is recorded per path: the last write wins and a reader can as
 function alice() {
   return client;
 }
+
+test('a write of an object above a function fires it where the value changed, with that path\'s old and new value', (t) => {
+  const state = tree();
+  const f = { runtime: 'nodejs', code: blob('6') };
+  t.is(state.apply({ type: 'set_function', path: '/apps/open/$k/n', value: { counter: f } }, ctx(genesisKey)).code, 'ok');
+  t.is(state.apply({ type: 'set_function', path: '/apps/open/fixed/n', value: { exact: f } }, ctx(genesisKey)).code, 'ok');
+  state.apply({ type: 'set_value', path: '/apps/open', value: { x: { n: 1, m: 1 }, y: { n: 2 }, fixed: { n: 3 } } }, ctx(genesisKey, 2));
+  const first = state.drainTriggers().map((f) => [f.path, f.functionPath, f.functionId, f.params, f.before, f.after]);
+  t.deepEqual(first, [
+    ['/apps/open/fixed/n', '/apps/open/fixed/n', 'exact', {}, null, 3],
+    ['/apps/open/x/n', '/apps/open/$k/n', 'counter', { $k: 'x' }, null, 1],
+    ['/apps/open/y/n', '/apps/open/$k/n', 'counter', { $k: 'y' }, null, 2],
+  ], 'an exact label beats the variable');
+  state.apply({ type: 'set_value', path: '/apps/open', value: { x: { n: 1, m: 2 }, y: { n: 5 }, z: 'leaf' } }, ctx(genesisKey, 3));
+  t.deepEqual(state.drainTriggers().map((f) => [f.path, f.before, f.after]), [
+    ['/apps/open/fixed/n', 3, null],
+    ['/apps/open/y/n', 2, 5],
+  ], 'unchanged values fire nothing; deleted ones fire with null after');
+  state.apply({ type: 'set_value', path: '/apps/open/y', value: null }, ctx(genesisKey, 4));
+  t.deepEqual(state.drainTriggers().map((f) => [f.path, f.before, f.after]), [['/apps/open/y/n', 5, null]]);
+});
+
+test('a write that would fire too many functions, or scan too much to find them, is TOO_LARGE and changes nothing', (t) => {
+  const state = tree();
+  const f = { runtime: 'nodejs', code: blob('7') };
+  state.apply({ type: 'set_function', path: '/apps/open/$k', value: { a: f } }, ctx(genesisKey));
+  const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i]));
+  const root = state.root();
+  const outcome = state.apply({ type: 'set_value', path: '/apps/open', value: wide }, ctx(genesisKey));
+  t.is(outcome.code, 'TOO_LARGE');
+  t.regex('message' in outcome ? outcome.message : '', /more than 256 functions/);
+  t.is(state.root(), root);
+  t.deepEqual(state.drainTriggers(), []);
+  t.is(state.apply({ type: 'set_value', path: '/apps/open', value: Object.fromEntries(Object.entries(wide).slice(0, 200)) }, ctx(genesisKey)).code, 'ok');
+  t.is(state.drainTriggers().length, 200);
+});
+
+test('read concerns go with the values they describe: overwritten or deleted subtrees take theirs along', (t) => {
+  const state = tree();
+  const rc = (path: string, value: unknown, n?: number) => state.apply({ type: 'set_value', path, value: value as never, ...(n === undefined ? {} : { read_concern: n }) }, ctx(client, 5));
+  rc('/apps/open/a/b/c', 1, 2);
+  rc('/apps/open/a/d', 1, 3);
+  t.deepEqual(state.getReadConcern('/apps/open/a/b/c'), { n: 2, height: 5 });
+  rc('/apps/open/a', { b: { c: 2 } });
+  t.is(state.getReadConcern('/apps/open/a/b/c'), null, 'overwritten from above');
+  t.is(state.getReadConcern('/apps/open/a/d'), null);
+  rc('/apps/open/a/b/c', 3, 4);
+  rc('/apps/open/a/b/c', null, 4);
+  t.is(state.getReadConcern('/apps/open/a/b/c'), null, 'a delete leaves no entry');
+  rc('/apps/open/q/r', 1, 2);
+  rc('/apps/open/q/r', null);
+  t.deepEqual(state.snapshot().readConcerns, {}, 'nothing left behind, not even for pruned parents');
+  for (let i = 0; i < 50; i++) {
+    rc(`/apps/open/tmp${i}`, 1, 1);
+    rc(`/apps/open/tmp${i}`, null, 1);
+  }
+  t.deepEqual(state.snapshot().readConcerns, {}, 'write-then-delete churn does not grow them');
+});
