@@ -25,10 +25,11 @@ function importGraph(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-test('the browser entry point reaches no node module and nothing outside the pure proof check and @noble/hashes', (t) => {
+test('the browser entry point reaches no node module: only the pure proof check, @noble/hashes and canonicalize', (t) => {
   const graph = [...importGraph(entry)];
   t.deepEqual(graph.filter((m) => m.startsWith('node module') || m.startsWith('dynamic load')), []);
   t.true(graph.some((m) => m.includes('@noble/hashes')), 'the walk followed the package');
+  t.true(graph.some((m) => m.includes('/canonicalize/')), 'and the canonicalizer');
   t.deepEqual(graph.filter((m) => m.includes('/projections/')).map((m) => m.replace(/.*\/projections\//, '')).sort(), ['state/checkProof.ts', 'state/hashText.ts', 'state/verifyProofBrowser.ts', 'state/wideGroups.ts']);
 });
 
@@ -51,7 +52,7 @@ test('the browser check gives the node check\'s answers, for values, absence, wi
   }
 });
 
-test('the node-free canonical JSON matches the one events/ uses, for every payload shape', (t) => {
+test('the canonical JSON of hashes matches the one events/ uses, for every payload shape', (t) => {
   for (const v of [{ write: 'auth.addr === $u' }, { write: false }, { owners: { '*': { write_rule: true, branch_owner: false }, [alice]: { a: true } } }, { f: { runtime: 'nodejs', code: blob('1'), owner: alice } }, { 'é': 1, e: -0, z: 1e21, a: 'x\u2028"\\' }]) {
     t.is(canonicalText(v), canonicalJson(v));
   }
