@@ -11,33 +11,15 @@ const checkEvery = 64;
 const newSenderTxs = 1000;
 const options = { chain: 'ain-local', shard: '/' } as const;
 
-/** `verifyTx` over JSON-parsed envelopes for `runMs` on this thread; verifies per second. */
-function runOnce(inputs: readonly unknown[]): number {
+/** Calls `step` on the items round-robin for `runMs` on this thread; calls per second. */
+function rateOver<T>(items: readonly T[], step: (item: T) => void): number {
   let count = 0;
   let at = 0;
   const startMs = performance.now();
   let nowMs = startMs;
   while (nowMs - startMs < runMs) {
     for (let i = 0; i < checkEvery; i++) {
-      verifyTx(inputs[at], options);
-      at = at + 1 === inputs.length ? 0 : at + 1;
-    }
-    count += checkEvery;
-    nowMs = performance.now();
-  }
-  return (count * 1000) / (nowMs - startMs);
-}
-
-/** Raw node:crypto verifies of the same txs' signed bytes, keys prebuilt, for `runMs`. */
-function rawOnce(items: readonly { msg: Buffer; key: ReturnType<typeof publicKeyObject>; sig: Buffer }[]): number {
-  let count = 0;
-  let at = 0;
-  const startMs = performance.now();
-  let nowMs = startMs;
-  while (nowMs - startMs < runMs) {
-    for (let i = 0; i < checkEvery; i++) {
-      const item = items[at]!;
-      if (!verify(null, item.msg, item.key, item.sig)) throw new Error('a good signature did not verify');
+      step(items[at]!);
       at = at + 1 === items.length ? 0 : at + 1;
     }
     count += checkEvery;
@@ -45,6 +27,17 @@ function rawOnce(items: readonly { msg: Buffer; key: ReturnType<typeof publicKey
   }
   return (count * 1000) / (nowMs - startMs);
 }
+
+/** `verifyTx` over JSON-parsed envelopes; verifies per second. */
+const runOnce = (inputs: readonly unknown[]) => rateOver(inputs, (input) => verifyTx(input, options));
+
+type RawItem = { msg: Buffer; key: ReturnType<typeof publicKeyObject>; sig: Buffer };
+
+/** Raw node:crypto verifies of the same txs' signed bytes, keys prebuilt. */
+const rawOnce = (items: readonly RawItem[]) =>
+  rateOver(items, (item) => {
+    if (!verify(null, item.msg, item.key, item.sig)) throw new Error('a good signature did not verify');
+  });
 
 const rawItems = (txs: readonly Tx[]) => txs.map((tx) => ({ msg: signedBytesOf(tx), key: publicKeyObject(tx.pub), sig: Buffer.from(tx.sig, 'hex') }));
 
