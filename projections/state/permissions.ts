@@ -10,7 +10,7 @@ import type { Leaf } from './value.ts';
 /**
  * Decides a value write at `labels` by the closest write rule on the way from the path up to the
  * root (that rule only, no cascading). Refuses with SUBTREE_RULES when rules sit below the path,
- * RULE_DENIED when no rule covers it or the rule is not exactly true, EVAL_LIMIT when it runs long.
+ * RULE_DENIED when no rule covers it or the rule's result is falsy, EVAL_LIMIT when it runs long.
  */
 export function checkWrite(core: StateCore, labels: readonly string[], path: string, before: TrieNode<Leaf> | undefined, newData: RuleValue, ctx: ApplyContext): Refusal | undefined {
   const walk = walkPattern(core.rules, labels, false);

@@ -2,6 +2,7 @@ import type { StateLimits } from '../limits.ts';
 import { refuse, type Refusal } from '../outcome.ts';
 import type { Expr } from './ast.ts';
 import { evaluate, EvalLimitError, type RuleEnv } from './interpreter.ts';
+import { truthy } from './values.ts';
 import { RuleSyntaxError } from './lexer.ts';
 import { parseRule } from './parser.ts';
 
@@ -37,10 +38,13 @@ export function isCompiledRule(x: CompiledRule | Refusal): x is CompiledRule {
   return 'expr' in x;
 }
 
-/** Runs a rule: true only when it evaluates to exactly `true`; EVAL_LIMIT when it runs too long. */
+/**
+ * Runs a rule: it passes when its result is truthy, as in the AI Network's implementation (which
+ * takes `!!result`); EVAL_LIMIT when it runs too long.
+ */
 export function runRule(rule: CompiledRule, env: RuleEnv, path: string): boolean | Refusal {
   try {
-    return evaluate(rule.expr, env) === true;
+    return truthy(evaluate(rule.expr, env));
   } catch (error) {
     if (error instanceof EvalLimitError) return refuse('EVAL_LIMIT', `The rule deciding the write at ${path} ran past its limit: ${error.message}.`);
     throw error;

@@ -72,10 +72,11 @@ test('precedence and JavaScript semantics of the operators', (t) => {
   }
 });
 
-test('a rule passes only when it is exactly true', (t) => {
-  t.is(decide("'yes'", 1), 'RULE_DENIED');
-  t.is(decide('1', 1), 'RULE_DENIED');
-  t.is(decide('auth.addr', 1), 'RULE_DENIED');
+test('a rule passes when its result is truthy, as the AI Network decides (!!result)', (t) => {
+  t.is(decide("'yes'", 1), 'ok');
+  t.is(decide('1', 1), 'ok');
+  t.is(decide('auth.addr', 1), 'ok');
+  for (const falsy of ["''", '0', 'null', 'false', "getValue('/nothing/here')"]) t.is(decide(falsy, 1), 'RULE_DENIED', falsy);
 });
 
 test('forbidden constructs are INVALID_RULE when the rule is set, never at evaluation', (t) => {
