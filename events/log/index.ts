@@ -3,3 +3,4 @@ export { createMemoryLog } from './memoryLog.ts';
 export { defaultFsyncPolicy, openFileLog, type FileLog, type FileLogOptions } from './fileLog.ts';
 export type { RecoveryReport } from './recovery.ts';
 export { observeLog } from './observeLog.ts';
+export { openKafkaLog, type KafkaLogOptions } from './kafkaLog.ts';

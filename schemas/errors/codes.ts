@@ -40,6 +40,9 @@ export const errorCodes = {
   BAD_SNAPSHOT: { status: 500, summary: 'The state snapshot is malformed or its root does not match.' },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
+  // The Kafka event log.
+  LOG_UNAVAILABLE: { status: 503, summary: 'The log service (Kafka brokers) cannot be reached.' },
+  LOG_NOT_ACKNOWLEDGED: { status: 503, summary: 'The log did not acknowledge the append; it may or may not be written.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

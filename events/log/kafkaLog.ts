@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+
+import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+
+import { AinError, isAinError } from '../../schemas/index.ts';
+import type { EventLog, FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
+import { followRecords, OffsetNotifier } from './follow.ts';
+import { PartitionReader } from './kafkaLogFetch.ts';
+
+export interface KafkaLogOptions {
+  /** `host:port` of one or more brokers, e.g. `['127.0.0.1:9092']`. */
+  readonly brokers: string[];
+  /** One topic per chain and shard (`ain.<chain>.<shard>`), with one partition for total order. */
+  readonly topic: string;
+  readonly clientId?: string;
+  /**
+   * Creates the topic on first use with these settings; `false` requires it to exist.
+   * Default `{ replicationFactor: 1, minInsyncReplicas: 1 }` suits one broker; use 3 and 2 on a cluster.
+   */
+  readonly createTopic?: { readonly replicationFactor: number; readonly minInsyncReplicas: number } | false;
+  /** How often the high watermark is polled, so other writers' appends are seen (default 200). */
+  readonly pollIntervalMs?: number;
+  /** Appends waiting for their turn before `append` refuses with OVERLOADED (default 10 000). */
+  readonly maxPendingAppends?: number;
+  readonly compression?: 'none' | 'gzip';
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long an append keeps retrying an unreachable broker before it rejects with
+   * LOG_NOT_ACKNOWLEDGED (default 8 retries, backoff capped at 5 000 ms: about half a minute).
+   * kafkajs retries an idempotent producer forever by default; an append must not wait unbounded.
+   */
+  readonly appendRetry?: { readonly retries: number; readonly maxRetryTimeMs: number };
+}
+
+const DEFAULTS = {
+  pollIntervalMs: 200,
+  maxPendingAppends: 10_000,
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 30_000,
+  appendRetry: { retries: 8, maxRetryTimeMs: 5_000 },
+};
+
+/**
+ * An `EventLog` on one single-partition Kafka topic: an idempotent producer with `acks: -1`, and
+ * reads that commit nothing to Kafka (each node keeps its own position). Appends are serialised,
+ * one produce request per batch, so every batch is one contiguous record batch in the partition.
+ * @example
+ * const log = await openKafkaLog({ brokers: ['127.0.0.1:9092'], topic: 'ain.dev.0' });
+ * await log.append([new TextEncoder().encode('hello')]); // → [0] on a new topic
+ */
+export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> {
+  const { brokers, topic } = options;
+  const settings = { ...DEFAULTS, ...withoutUndefined(options) };
+  const clientId = options.clientId ?? `ain-${randomUUID()}`;
+  const where = `Kafka topic ${topic} at ${brokers.join(',')}`;
+  const unavailable = (error: unknown): AinError =>
+    isAinError(error)
+      ? error
+      : new AinError('LOG_UNAVAILABLE', `Could not reach ${where}: ${messageOf(error)}. Check that the brokers run and are reachable.`, {
+          details: { brokers, topic },
+          cause: error,
+        });
+
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    retry: { retries: 3 },
+  });
+  const reader = new PartitionReader({ brokers, topic, clientId, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: settings.requestTimeoutMs });
+  let producer: Producer | undefined;
+  let last: number;
+  try {
+    await ensureTopic(kafka, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
+    producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: settings.appendRetry.retries, maxRetryTime: settings.appendRetry.maxRetryTimeMs },
+    });
+    await producer.connect();
+    await reader.connect();
+    last = (await reader.highWatermark()) - 1;
+  } catch (error) {
+    await producer?.disconnect().catch(() => undefined);
+    await reader.disconnect().catch(() => undefined);
+    throw unavailable(error);
+  }
+  const connectedProducer = producer;
+
+  const notifier = new OffsetNotifier();
+  let closed = false;
+  let pending = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const closedError = (): AinError => new AinError('LOG_CLOSED', `The Kafka log on ${topic} is closed; open it again.`);
+  const advance = (offset: number): void => {
+    if (offset <= last) return;
+    last = offset;
+    notifier.notify();
+  };
+
+  const produce = async (batch: readonly Uint8Array[]): Promise<number[]> => {
+    if (closed) throw closedError();
+    let baseOffset: number;
+    try {
+      const [metadata] = await connectedProducer.send({
+        topic,
+        acks: -1,
+        compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        messages: batch.map((value) => ({ partition: 0, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })),
+      });
+      baseOffset = Number(metadata?.baseOffset);
+      if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new Error(`Kafka acknowledged with base offset ${metadata?.baseOffset}`);
+    } catch (error) {
+      throw new AinError(
+        'LOG_NOT_ACKNOWLEDGED',
+        `${where} did not acknowledge an append of ${batch.length} records: ${messageOf(error)}. It may or may not be in the log; resubmitting is safe for deduplicated txs.`,
+        { details: { brokers, topic, records: batch.length }, cause: error },
+      );
+    }
+    const offsets = batch.map((_, index) => baseOffset + index);
+    advance(baseOffset + batch.length - 1);
+    return offsets;
+  };
+
+  const read = async (from: number, readOptions: ReadOptions = {}): Promise<LogRecord[]> => {
+    if (closed) throw closedError();
+    const maxRecords = Math.floor(readOptions.maxRecords ?? Number.MAX_SAFE_INTEGER);
+    if (maxRecords <= 0) return [];
+    try {
+      const records = await reader.read(Math.max(0, Math.ceil(from)), maxRecords);
+      const tail = records[records.length - 1];
+      if (tail !== undefined) advance(tail.offset);
+      return records;
+    } catch (error) {
+      if (closed) throw closedError();
+      throw unavailable(error);
+    }
+  };
+
+  // Another process's appends reach `lastOffset` (and wake followers) through this poll.
+  // A failed poll is retried on the next tick; appends and reads report the outage themselves.
+  const poller = setInterval(() => {
+    reader.highWatermark().then(
+      (highWatermark) => {
+        if (!closed) advance(highWatermark - 1);
+      },
+      () => undefined,
+    );
+  }, settings.pollIntervalMs);
+  poller.unref();
+
+  return {
+    append(batch) {
+      if (closed) return Promise.reject(closedError());
+      if (batch.length === 0) return Promise.resolve([]);
+      if (pending >= settings.maxPendingAppends) {
+        return Promise.reject(new AinError('OVERLOADED', `${settings.maxPendingAppends} appends already wait for ${where}; retry later.`));
+      }
+      pending++;
+      const result = queue.then(() => produce(batch));
+      queue = result.catch(() => undefined).finally(() => pending--);
+      return result;
+    },
+    read,
+    follow(from: number, followOptions: FollowOptions = {}) {
+      return followRecords({ read, lastOffset: () => last, isClosed: () => closed, notifier }, from, followOptions.signal);
+    },
+    lastOffset: () => last,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poller);
+      notifier.close();
+      await queue;
+      await Promise.allSettled([connectedProducer.disconnect(), reader.disconnect()]);
+    },
+  };
+}
+
+async function ensureTopic(kafka: Kafka, topic: string, create: KafkaLogOptions['createTopic']): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (create !== false && create !== undefined) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            replicationFactor: create.replicationFactor,
+            configEntries: [{ name: 'min.insync.replicas', value: String(create.minInsyncReplicas) }],
+          },
+        ],
+      });
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions.length ?? 0;
+    if (partitions !== 1) {
+      throw new AinError('BAD_CONFIG', `Kafka topic ${topic} has ${partitions} partitions; the ain log needs exactly one for total order.`, {
+        details: { topic, partitions },
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const script = join(dirname(fileURLToPath(import.meta.url)), 'kafka.sh');
+/** The first run fetches the jars from Maven Central; later runs start in a few seconds. */
+const START_TIMEOUT_MS = 300_000;
+const STOP_TIMEOUT_MS = 15_000;
+const STDERR_TAIL_LINES = 40;
+
+/** A running broker started by `kafka.sh`, stopped with `stop()` (its whole process group). */
+export interface KafkaService {
+  readonly brokers: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one Kafka broker for the calling test file, or says why it cannot.
+ * Under `CI=true` a broker that cannot start throws (the run fails); elsewhere it warns loudly,
+ * naming the missing service, and resolves `undefined` so the caller registers skipped tests.
+ * @example
+ * const kafka = await startKafka();
+ * if (kafka === undefined) test.skip('kafka: no broker', () => {});
+ */
+export async function startKafka(): Promise<KafkaService | undefined> {
+  try {
+    return await spawnKafka();
+  } catch (error) {
+    if (process.env.CI === 'true') throw error;
+    console.warn(`\n*** SKIPPING Kafka tests: the Kafka service could not start (test/services/kafka.sh).\n${String(error)}\n`);
+    return undefined;
+  }
+}
+
+function spawnKafka(): Promise<KafkaService> {
+  // Its own process group, so stop() reaches the JVM too; kafka.sh also exits if this process dies.
+  const child = spawn('bash', [script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderrTail: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killGroupNow = (): void => killGroup(child, 'SIGKILL');
+  process.once('exit', killGroupNow);
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      killGroup(child, 'SIGKILL');
+      reject(new Error(`kafka.sh printed no KAFKA_BROKERS line within ${START_TIMEOUT_MS} ms.\n${stderrTail.join('\n')}`));
+    }, START_TIMEOUT_MS);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`kafka.sh exited (code ${child.exitCode}) before the broker answered.\n${stderrTail.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
+      if (match?.[1] === undefined) return;
+      clearTimeout(timer);
+      resolve({
+        brokers: match[1].split(','),
+        async stop() {
+          process.removeListener('exit', killGroupNow);
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          killGroup(child, 'SIGTERM');
+          const timeout = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), STOP_TIMEOUT_MS).unref());
+          if ((await Promise.race([exited, timeout])) === 'timeout') killGroup(child, 'SIGKILL');
+        },
+      });
+    });
+  });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
