@@ -1,10 +1,9 @@
 import type { OpOf } from '../../../schemas/index.ts';
 import type { ApplyContext, FunctionSpec, FunctionsPayload, StateCore } from '../core.ts';
 import { ok, refuse, type Outcome, type Refusal } from '../outcome.ts';
-import { isRefusal, parsePath, printable } from '../path.ts';
-import { checkOwner } from '../permissions.ts';
+import { isRefusal, printable } from '../path.ts';
 import { findNode } from '../trie.ts';
-import { checkPattern, putPayload } from './ruleOps.ts';
+import { checkPatternWrite, putPayload } from './ruleOps.ts';
 
 const functionId = /^[A-Za-z0-9_-]{1,64}$/;
 const runtimePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -33,12 +32,8 @@ export function functionSpecOf(id: string, spec: unknown, path: string): Functio
  * holders of `write_function`. A function that names an owner changes only by that owner's hand.
  */
 export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx: ApplyContext): Outcome {
-  const labels = parsePath(op.path, core.limits, 'pattern');
+  const labels = checkPatternWrite(core, core.functions, op.path, 'write_function', ctx);
   if (isRefusal(labels)) return labels;
-  const bad = checkPattern(core.functions, labels, op.path);
-  if (bad !== undefined) return bad;
-  const denied = checkOwner(core, labels, op.path, 'write_function', ctx);
-  if (denied !== undefined) return denied;
   const existing: FunctionsPayload = findNode(core.functions, labels)?.payload ?? {};
   const changes = op.value === null ? Object.fromEntries(Object.keys(existing).map((id) => [id, null])) : (op.value as Record<string, unknown>);
   if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) return refuse('INVALID_VALUE', `The functions for ${printable(op.path)} must be { <id>: spec or null }.`);

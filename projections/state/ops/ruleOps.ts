@@ -1,5 +1,5 @@
 import type { OpOf } from '../../../schemas/index.ts';
-import type { ApplyContext, RulePayload, StateCore } from '../core.ts';
+import type { ApplyContext, OwnerRight, RulePayload, StateCore } from '../core.ts';
 import { ok, refuse, type Outcome, type Refusal } from '../outcome.ts';
 import { isRefusal, parsePath, printable } from '../path.ts';
 import { checkOwner } from '../permissions.ts';
@@ -26,6 +26,16 @@ export function checkPattern(root: TrieNode<unknown>, labels: readonly string[],
   return undefined;
 }
 
+/**
+ * The checks every write to a pattern tree (rules, functions) starts with: the path parses as a
+ * pattern, its variables are sound, and the signer holds `right` there. The labels, or the refusal.
+ */
+export function checkPatternWrite(core: StateCore, root: TrieNode<unknown>, path: string, right: OwnerRight, ctx: ApplyContext): string[] | Refusal {
+  const labels = parsePath(path, core.limits, 'pattern');
+  if (isRefusal(labels)) return labels;
+  return checkPattern(root, labels, path) ?? checkOwner(core, labels, path, right, ctx) ?? labels;
+}
+
 /** Puts a payload at a pattern path (undefined removes it and prunes what is left empty). */
 export function putPayload<P>(core: StateCore, root: TrieNode<P>, labels: readonly string[], payload: P | undefined): void {
   if (payload === undefined) {
@@ -44,12 +54,8 @@ export function putPayload<P>(core: StateCore, root: TrieNode<P>, labels: readon
  * `write_rule`. The rule is parsed now: a rule that does not parse is INVALID_RULE.
  */
 export function applySetRule(core: StateCore, op: OpOf<'set_rule'>, ctx: ApplyContext): Outcome {
-  const labels = parsePath(op.path, core.limits, 'pattern');
+  const labels = checkPatternWrite(core, core.rules, op.path, 'write_rule', ctx);
   if (isRefusal(labels)) return labels;
-  const bad = checkPattern(core.rules, labels, op.path);
-  if (bad !== undefined) return bad;
-  const denied = checkOwner(core, labels, op.path, 'write_rule', ctx);
-  if (denied !== undefined) return denied;
   if (op.value === null) {
     putPayload<RulePayload>(core, core.rules, labels, undefined);
     return ok;
