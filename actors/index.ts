@@ -1,8 +1,6 @@
 /**
- * actors/: XState v5 machines (DESIGN.md, "Ledger machines" and "Agents and execution").
- * Ledger machines (node, job, shard) are folded from log events with the pure transition API;
- * agent actors (worker, evaluator, client, proposer/validator) run live and act only by
- * submitting signed txs. They arrive with the job-protocol and agents issues; nothing is
- * exported yet.
+ * actors/: XState v5 machines (DESIGN.md, "Ledger machines" and "Agents and execution"), and the
+ * ledger fold that drives them. Job, node and shard machines and the agent actors arrive with the
+ * job-protocol and agents issues.
  */
-export {};
+export * from './ledger/index.ts';

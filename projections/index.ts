@@ -1,1 +1,3 @@
 export * from './state/index.ts';
+export * from './accounts/index.ts';
+export * from './finality/index.ts';

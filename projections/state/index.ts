@@ -1,7 +1,7 @@
 export { createStateTree, loadStateTree, StateTree, type StateGenesis, type StateSnapshot, type StateTreeOptions } from './stateTree.ts';
 export type { ApplyContext, FiredTrigger, FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRights, ReadConcernEntry, RulePayload } from './core.ts';
 export type { StateOp } from './ops/applyOp.ts';
-export { ok, isOk, type Outcome, type Refusal } from './outcome.ts';
+export { ok, isOk, refuse, type Outcome, type Refusal } from './outcome.ts';
 export { verifyProof, hashValue, proofKinds, type StateProof, type ProofEntry, type ProofKind, type ProofLevel } from './proof.ts';
 export { checkProof } from './checkProof.ts';
 export { defaultHash, type HashFn } from './hash.ts';

@@ -4,6 +4,7 @@ import { defaultHash, hashNode, stateRootOf, type HashFn } from './hash.ts';
 import { defaultLimits, type StateLimits } from './limits.ts';
 import { coreFromParts, type StateParts } from './load.ts';
 import { applyStateOp, type StateOp } from './ops/applyOp.ts';
+import { childLabels, writeSystemValue } from './ops/systemOps.ts';
 import type { Outcome } from './outcome.ts';
 import { formatPath, isRefusal, parsePath, type PathKind } from './path.ts';
 import { makeProof, proofKinds, type ProofKind, type StateProof } from './proof.ts';
@@ -60,6 +61,19 @@ export class StateTree {
   apply(op: StateOp, ctx: ApplyContext): Outcome {
     if (ctx.height > this.#height) this.#height = ctx.height;
     return applyStateOp(this.#core, op, ctx);
+  }
+
+  /**
+   * Writes a value for the ledger itself (null deletes): no rules, owners or triggers. Only the
+   * ledger's folds call this, for the paths it keeps (balances, nonces, consensus records).
+   */
+  writeSystem(path: string, value: StateValue | null): void {
+    writeSystemValue(this.#core, this.#labels(path, 'value'), path, value);
+  }
+
+  /** The labels directly below the value at a path (none for a leaf or a missing path). */
+  keys(path: string): string[] {
+    return childLabels(this.#core, this.#labels(path, 'value'));
   }
 
   /** The value at a path, null when there is none. Throws INVALID_PATH for a malformed path. */

@@ -38,6 +38,24 @@ export const errorCodes = {
   EVAL_LIMIT: { status: 422, summary: 'Evaluating the rule ran past its step or read limit.' },
   SUBTREE_RULES: { status: 403, summary: 'Paths below the written one have write rules of their own.' },
   BAD_SNAPSHOT: { status: 500, summary: 'The state snapshot is malformed or its root does not match.' },
+  // Ledger outcomes: recorded with the refused tx in its block, never thrown.
+  BAD_NONCE: { status: 409, summary: 'The nonce is not above the last nonce this address used.' },
+  DUPLICATE_TX: { status: 409, summary: 'The tx is already in the chain; the copy is ignored.' },
+  INSUFFICIENT_FUNDS: { status: 409, summary: 'The balance does not cover the amount.' },
+  INSUFFICIENT_STAKE: { status: 409, summary: 'The stake does not cover the amount to unstake.' },
+  RESERVED_PATH: { status: 403, summary: 'The path is kept by the ledger itself (/accounts, /consensus).' },
+  NOT_PROPOSER: { status: 403, summary: 'Only a proposer of the chain may cut blocks.' },
+  NOT_VALIDATOR: { status: 403, summary: 'The signer has no stake in the validator set of that height.' },
+  BAD_ATTESTATION: { status: 409, summary: 'The attestation names a block that is not cut yet or is too old to check.' },
+  WRONG_HEADER: { status: 409, summary: 'The attested hash is not the hash of the chain’s block at that height.' },
+  ALREADY_ATTESTED: { status: 409, summary: 'The validator has already attested that block.' },
+  EQUIVOCATION: { status: 409, summary: 'The validator signed two different headers for one height and was slashed.' },
+  BAD_EVIDENCE: { status: 400, summary: 'The equivocation evidence does not prove two different signed headers.' },
+  NOTHING_TO_SLASH: { status: 409, summary: 'The validator has no stake left to slash.' },
+  UNSUPPORTED_OP: { status: 501, summary: 'This ledger does not fold that op yet.' },
+  // Chain, node and audit.
+  BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
+  NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
   // The Kafka event log.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, Hash, ShardPath, Uint } from '../primitives/index.ts';
+import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
 export const CutOp = z.strictObject({ type: z.literal('cut'), height: Uint.min(1) });
@@ -9,6 +9,29 @@ export const AttestOp = z.strictObject({
   type: z.literal('attest'),
   height: Uint.min(1),
   hash: Hash,
+});
+
+/** A whole signed `attest` tx, as evidence inside another tx. */
+export const SignedAttest = z.strictObject({
+  v: z.literal(1),
+  chain: ChainId,
+  shard: ShardPath,
+  from: Address,
+  nonce: Uint,
+  time: TimeMs,
+  op: AttestOp,
+  pub: PublicKeyHex,
+  sig: SignatureHex,
+});
+
+/**
+ * Proof that a validator signed two different headers for one height: anyone may submit it,
+ * and the validator's stake is slashed.
+ */
+export const EquivocationOp = z.strictObject({
+  type: z.literal('equivocation'),
+  first: SignedAttest,
+  second: SignedAttest,
 });
 
 /** Creates a child chain for a subtree with its own validators and block rules. */
@@ -28,4 +51,4 @@ export const ReportOp = z.strictObject({
   hash: Hash,
 });
 
-export const chainOps = [CutOp, AttestOp, BranchOp, ReportOp] as const;
+export const chainOps = [CutOp, AttestOp, EquivocationOp, BranchOp, ReportOp] as const;

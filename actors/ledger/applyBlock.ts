@@ -1,0 +1,73 @@
+import type { TxRecord } from '../../events/index.ts';
+import type { BlockHeader } from '../../schemas/index.ts';
+import {
+  pruneBlockRecords,
+  readFinalized,
+  recordBlock,
+  releaseUnbonded,
+  type Finalized,
+  type FiredTrigger,
+  type Outcome,
+  type Refusal,
+} from '../../projections/index.ts';
+import { checkRecord } from './checkRecord.ts';
+import type { Ledger } from './ledger.ts';
+import { applyTx } from './applyTx.ts';
+
+/** A block as the ledger folds it: the header without its state root, and its records. */
+export interface LedgerBlock {
+  readonly header: Omit<BlockHeader, 'stateRoot'>;
+  readonly txs: readonly TxRecord[];
+  /**
+   * Boundary-check verdicts the caller already has, by index (`null`: passed), e.g. from worker
+   * threads; a missing one is checked here. Either way the verdict is the same pure function.
+   */
+  readonly checks?: readonly (Refusal | null | undefined)[];
+}
+
+export interface BlockResult {
+  /** The state root after the block: what its header carries. */
+  readonly stateRoot: string;
+  /** Each record's outcome, in block order: `ok` or a refusal with a code. */
+  readonly outcomes: readonly Outcome[];
+  /** Functions whose paths the block wrote, for the agents that run them. */
+  readonly triggers: readonly FiredTrigger[];
+  readonly finalized: Finalized;
+  readonly slashed: readonly { readonly address: string; readonly amount: bigint }[];
+}
+
+/**
+ * Folds one block into the ledger: records the previous block's hash for attestations, releases
+ * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions) and
+ * returns the new state root. Pure: the block's time and contents are its only inputs.
+ * @example const { stateRoot, outcomes } = applyBlock(ledger, { header, txs })
+ */
+export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
+  const { header, txs, checks } = block;
+  if (header.height !== ledger.height + 1) {
+    throw new Error(`applyBlock got block ${header.height} after block ${ledger.height}: blocks must come in order`);
+  }
+  const { tree, genesis } = ledger;
+  if (header.height > 1) recordBlock(tree, header.height - 1, header.prevHash);
+  releaseUnbonded(tree, header.time);
+  const outcomes: Outcome[] = [];
+  const triggers: FiredTrigger[] = [];
+  const slashed: { address: string; amount: bigint }[] = [];
+  const ctx = { height: header.height, time: header.time };
+  for (const [index, record] of txs.entries()) {
+    const given = checks?.[index];
+    const refusal = given === undefined ? checkRecord(record, genesis.chain, genesis.shard) : given;
+    if (refusal !== null) {
+      outcomes.push(refusal);
+      continue;
+    }
+    const { outcome, effects } = applyTx(ledger, record.tx!, record.hash, ctx);
+    outcomes.push(outcome);
+    if (effects?.slashed !== undefined) slashed.push(effects.slashed);
+    const fired = tree.drainTriggers();
+    if (fired.length > 0) triggers.push(...fired);
+  }
+  pruneBlockRecords(tree);
+  ledger.height = header.height;
+  return { stateRoot: tree.root(), outcomes, triggers, finalized: readFinalized(tree), slashed };
+}

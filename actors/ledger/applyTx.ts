@@ -1,0 +1,117 @@
+import { verifyTx } from '../../events/index.ts';
+import type { OpOf, Tx } from '../../schemas/index.ts';
+import {
+  applyAttest,
+  applySend,
+  applyStake,
+  applyUnstake,
+  ok,
+  readAccount,
+  refuse,
+  reservedRoots,
+  slash,
+  type Finalized,
+  type Outcome,
+  type StateOp,
+} from '../../projections/index.ts';
+import { isAinError } from '../../schemas/index.ts';
+import type { Ledger } from './ledger.ts';
+
+/** What one tx did beyond its outcome. */
+export interface TxEffects {
+  finalized?: Finalized;
+  slashed?: { readonly address: string; readonly amount: bigint };
+}
+
+/** The block a tx is applied in. */
+export interface TxContext {
+  readonly height: number;
+  readonly time: number;
+}
+
+const stateOpTypes = new Set(['set_value', 'inc_value', 'dec_value', 'set_rule', 'set_owner', 'set_function', 'set']);
+
+/** A state op that would write where only the ledger writes (or replace the whole tree). */
+function reservedProblem(op: StateOp): Outcome | undefined {
+  const ops = op.type === 'set' ? op.ops : [op];
+  for (const one of ops) {
+    const path = (one as { path?: unknown }).path;
+    if (typeof path !== 'string') continue;
+    const first = path.split('/')[1] ?? '';
+    if (reservedRoots.includes(first)) {
+      return refuse('RESERVED_PATH', `${path} is under /${first}, which only the ledger writes; send money with send, stake and unstake txs.`);
+    }
+    if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
+      return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts and /consensus; write below a path of your own.');
+    }
+  }
+  return undefined;
+}
+
+function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome: Outcome; effects?: TxEffects } {
+  const { chain, shard } = ledger.genesis;
+  const { first, second } = op;
+  try {
+    verifyTx(first, { chain, shard });
+    verifyTx(second, { chain, shard });
+  } catch (error) {
+    if (!isAinError(error)) throw error;
+    return { outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence does not verify: ${error.message}`) };
+  }
+  if (first.from !== second.from || first.op.height !== second.op.height || first.op.hash === second.op.hash) {
+    return { outcome: refuse('BAD_EVIDENCE', 'Evidence of equivocation is two attestations by one validator for one height with different hashes.') };
+  }
+  const account = readAccount(ledger.tree, first.from);
+  if (account.stake + account.unbonding === 0n) {
+    return { outcome: refuse('NOTHING_TO_SLASH', `${first.from} has no stake left to slash.`) };
+  }
+  const amount = slash(ledger.tree, first.from);
+  return { outcome: ok, effects: { slashed: { address: first.from, amount } } };
+}
+
+/**
+ * Applies one checked tx: the nonce first (a duplicate or stale nonce changes nothing), then its
+ * op. Every tx that passes the nonce check uses its nonce up, whatever its op's outcome.
+ */
+export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): { outcome: Outcome; effects?: TxEffects } {
+  const { tree } = ledger;
+  const account = readAccount(tree, tx.from);
+  if (tx.nonce <= account.nonce) {
+    return {
+      outcome:
+        hash === account.last
+          ? refuse('DUPLICATE_TX', `The tx ${hash.slice(0, 16)}… is already in the chain; this copy is ignored.`)
+          : refuse('BAD_NONCE', `Nonce ${tx.nonce} of ${tx.from} is not above its last nonce ${account.nonce}; sign with a larger nonce.`),
+    };
+  }
+  tree.writeSystem(`/accounts/${tx.from}/nonce`, tx.nonce);
+  tree.writeSystem(`/accounts/${tx.from}/last`, hash);
+  const op = tx.op;
+  if (stateOpTypes.has(op.type)) {
+    const stateOp = op as StateOp;
+    const problem = reservedProblem(stateOp);
+    if (problem !== undefined) return { outcome: problem };
+    return { outcome: tree.apply(stateOp, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
+  }
+  switch (op.type) {
+    case 'send':
+      return { outcome: applySend(tree, tx.from, op) };
+    case 'stake':
+      return { outcome: applyStake(tree, tx.from, op) };
+    case 'unstake':
+      return { outcome: applyUnstake(tree, tx.from, op, ctx.time, ledger.genesis.unbondingMs) };
+    case 'cut':
+      return { outcome: ledger.proposers.has(tx.from) ? ok : refuse('NOT_PROPOSER', `${tx.from} is not a proposer of this chain; its cut marker is ignored.`) };
+    case 'attest': {
+      const result = applyAttest(tree, tx.from, op, ctx.height + 1);
+      const effects: TxEffects = {};
+      if (result.finalized !== undefined) effects.finalized = result.finalized;
+      if (result.slashed !== undefined) effects.slashed = { address: tx.from, amount: result.slashed };
+      return { outcome: result.outcome, effects };
+    }
+    case 'equivocation':
+      return applyEquivocation(ledger, op);
+    default:
+      return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
+  }
+}

@@ -1,0 +1,76 @@
+import type { StateTree } from '../state/index.ts';
+import { consensusPath } from './account.ts';
+
+const currentPath = `${consensusPath}/validators`;
+const setsPath = `${consensusPath}/sets`;
+
+/** A validator set: who may attest and with what weight. */
+export interface ValidatorSet {
+  readonly total: bigint;
+  readonly stakes: ReadonlyMap<string, bigint>;
+}
+
+interface Current {
+  id: number;
+  /** A block record refers to the set: the next change makes a new one. */
+  frozen: boolean;
+}
+
+function current(tree: StateTree): Current {
+  const stored = tree.get(currentPath) as { id?: number; frozen?: boolean } | null;
+  return { id: stored?.id ?? 0, frozen: stored?.frozen === true };
+}
+
+/** The validator set with this id (empty when there is none). */
+export function readValidatorSet(tree: StateTree, id: number): ValidatorSet {
+  const stored = tree.get(`${setsPath}/${id}`) as { total?: string; stakes?: Record<string, string> } | null;
+  const stakes = new Map<string, bigint>();
+  for (const [address, stake] of Object.entries(stored?.stakes ?? {})) stakes.set(address, BigInt(stake));
+  return { total: BigInt(stored?.total ?? '0'), stakes };
+}
+
+function writeSet(tree: StateTree, id: number, stakes: ReadonlyMap<string, bigint>): void {
+  let total = 0n;
+  const out: Record<string, string> = {};
+  for (const [address, stake] of stakes) {
+    total += stake;
+    out[address] = stake.toString();
+  }
+  tree.writeSystem(`${setsPath}/${id}`, { total: total.toString(), ...(stakes.size > 0 ? { stakes: out } : {}) });
+}
+
+/**
+ * Records an address's new stake in the current validator set. A set a block record refers to is
+ * never changed: the change goes into a copy, which becomes the current set.
+ */
+export function setStake(tree: StateTree, address: string, stake: bigint): void {
+  const now = current(tree);
+  const stakes = new Map(readValidatorSet(tree, now.id).stakes);
+  if (stake > 0n) stakes.set(address, stake);
+  else stakes.delete(address);
+  const id = now.frozen ? now.id + 1 : now.id;
+  writeSet(tree, id, stakes);
+  if (id !== now.id || now.frozen) tree.writeSystem(currentPath, { id, frozen: false });
+}
+
+/** Marks the current set as referenced by a block and returns its id. */
+export function freezeValidatorSet(tree: StateTree): number {
+  const now = current(tree);
+  if (!now.frozen) tree.writeSystem(currentPath, { id: now.id, frozen: true });
+  return now.id;
+}
+
+/** Deletes the sets no block record refers to, keeping the current one. */
+export function pruneValidatorSets(tree: StateTree, referenced: ReadonlySet<number>): void {
+  const { id } = current(tree);
+  for (const label of tree.keys(setsPath)) {
+    const setId = Number(label);
+    if (setId !== id && !referenced.has(setId)) tree.writeSystem(`${setsPath}/${label}`, null);
+  }
+}
+
+/** Writes the first validator set (genesis). */
+export function writeGenesisValidators(tree: StateTree, stakes: ReadonlyMap<string, bigint>): void {
+  writeSet(tree, 0, stakes);
+  tree.writeSystem(currentPath, { id: 0, frozen: false });
+}

@@ -1,0 +1,99 @@
+import type { OpOf } from '../../schemas/index.ts';
+import { consensusPath, freezeValidatorSet, pruneValidatorSets, readAccount, readValidatorSet, slash } from '../accounts/index.ts';
+import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
+
+const blocksPath = `${consensusPath}/blocks`;
+const finalizedPath = `${consensusPath}/finalized`;
+
+/** Block records kept below the finalized height, so late attestations can still be checked. */
+export const attestWindowBlocks = 64;
+
+/** The highest block whose attestations carry more than 2/3 of its validator set's stake. */
+export interface Finalized {
+  readonly height: number;
+  readonly hash: string;
+}
+
+interface BlockRecord {
+  hash: string;
+  set: number;
+  power: string;
+  votes?: Record<string, string>;
+}
+
+export function readFinalized(tree: StateTree): Finalized {
+  return (tree.get(finalizedPath) as Finalized | null) ?? { height: 0, hash: '' };
+}
+
+export function writeFinalized(tree: StateTree, finalized: Finalized): void {
+  tree.writeSystem(finalizedPath, { ...finalized });
+}
+
+/**
+ * Records block `height` (its hash known once the next block names it as prevHash) with the
+ * validator set that may attest it.
+ */
+export function recordBlock(tree: StateTree, height: number, hash: string): void {
+  tree.writeSystem(`${blocksPath}/${height}`, { hash, set: freezeValidatorSet(tree), power: '0' });
+}
+
+/** What an attestation came to, and whether it slashed its signer. */
+export interface AttestResult {
+  readonly outcome: Outcome;
+  readonly slashed?: bigint;
+  readonly finalized?: Finalized;
+}
+
+/**
+ * `attest`: a validator's vote for a block hash. Counted with the stake the validator had when
+ * the block was recorded; the block is final past 2/3 of that set's total (Tendermint-style).
+ * A second vote for another hash at the same height is equivocation and slashes the signer.
+ */
+export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, nextHeight: number): AttestResult {
+  const path = `${blocksPath}/${op.height}`;
+  const record = tree.get(path) as BlockRecord | null;
+  if (record === null) {
+    return op.height >= nextHeight - 1
+      ? { outcome: refuse('BAD_ATTESTATION', `Block ${op.height} is not cut yet (the chain is at height ${nextHeight - 1}); attest it once it is.`) }
+      : { outcome: refuse('BAD_ATTESTATION', `Block ${op.height} is more than ${attestWindowBlocks} blocks below the final height; its attestations are no longer checked.`) };
+  }
+  const stake = readValidatorSet(tree, record.set).stakes.get(from);
+  if (stake === undefined || readAccount(tree, from).slashed) {
+    return { outcome: refuse('NOT_VALIDATOR', `${from} had no stake in the validator set of block ${op.height}.`) };
+  }
+  const prior = record.votes?.[from];
+  if (prior === op.hash) return { outcome: refuse('ALREADY_ATTESTED', `${from} has already attested block ${op.height}.`) };
+  if (prior !== undefined) {
+    const slashed = slash(tree, from);
+    return {
+      outcome: refuse('EQUIVOCATION', `${from} attested ${prior.slice(0, 16)}… and ${op.hash.slice(0, 16)}… for block ${op.height}; its stake (${slashed} AIN) is slashed.`),
+      slashed,
+    };
+  }
+  tree.writeSystem(`${path}/votes/${from}`, op.hash);
+  if (op.hash !== record.hash) {
+    return { outcome: refuse('WRONG_HEADER', `${from} attested ${op.hash.slice(0, 16)}… but block ${op.height} of this chain is ${record.hash.slice(0, 16)}…`) };
+  }
+  const power = BigInt(record.power) + stake;
+  tree.writeSystem(`${path}/power`, power.toString());
+  const { total } = readValidatorSet(tree, record.set);
+  if (3n * power > 2n * total && op.height > readFinalized(tree).height) {
+    const finalized = { height: op.height, hash: record.hash };
+    writeFinalized(tree, finalized);
+    return { outcome: ok, finalized };
+  }
+  return { outcome: ok };
+}
+
+/** Drops block records far enough below the final height, and the sets only they used. */
+export function pruneBlockRecords(tree: StateTree): void {
+  const { height } = readFinalized(tree);
+  const labels = tree.keys(blocksPath);
+  const referenced = new Set<number>();
+  for (const label of labels) {
+    const h = Number(label);
+    if (h <= height - attestWindowBlocks) tree.writeSystem(`${blocksPath}/${label}`, null);
+    else referenced.add((tree.get(`${blocksPath}/${label}/set`) as number | null) ?? -1);
+  }
+  pruneValidatorSets(tree, referenced);
+}

@@ -1,0 +1,1 @@
+export { applyAttest, attestWindowBlocks, pruneBlockRecords, readFinalized, recordBlock, writeFinalized, type AttestResult, type Finalized } from './finality.ts';

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { Address, Amount, ChainId, ShardPath, TimeMs, Uint } from '../primitives/index.ts';
+
+/** One account at genesis: spendable balance and bonded stake (a validator when stake > 0). */
+export const GenesisAccount = z.strictObject({
+  balance: Amount.default('0'),
+  stake: Amount.default('0'),
+});
+
+/**
+ * The first state of a chain (DESIGN.md, "Blocks" and "Ledger machines"): every node of a chain
+ * folds its log from the same genesis, and block 1's prevHash is the genesis hash.
+ */
+export const Genesis = z.strictObject({
+  version: z.literal(1).default(1),
+  chain: ChainId,
+  shard: ShardPath.default('/'),
+  /** Block time before the first block, ms since the epoch. */
+  time: TimeMs.default(0),
+  /** The genesis key: owns `/` with every right. */
+  owner: Address,
+  accounts: z.record(Address, GenesisAccount).refine((a) => Object.keys(a).length > 0, { message: 'must list at least one account' }),
+  /** Whose `cut` markers close blocks; the first also signs blocks closed by size. */
+  proposers: z.array(Address).min(1).max(64),
+  block: z.strictObject({
+    maxTxs: Uint.min(1).max(100_000).default(10_000),
+    maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  }),
+  /** How long unstaked AIN stays slashable before it is spendable again, in block time. */
+  unbondingMs: Uint.max(365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
+  /** Initial rules of the state tree by path pattern (the root is `false` unless set here). */
+  rules: z.record(z.string(), z.union([z.string().max(4096), z.boolean()])).default({}),
+});
+export type Genesis = z.infer<typeof Genesis>;
+export type GenesisInput = z.input<typeof Genesis>;
