@@ -1,5 +1,4 @@
-import type { TxRecord } from '../../events/index.ts';
-import type { BlockHeader } from '../../schemas/index.ts';
+import { merkleRoot, sha256Hex, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
 import {
   pruneBlockRecords,
   readFinalized,
@@ -16,7 +15,7 @@ import { applyTx } from './applyTx.ts';
 
 /** A block as the ledger folds it: the header without its state root, and its records. */
 export interface LedgerBlock {
-  readonly header: Omit<BlockHeader, 'stateRoot'>;
+  readonly header: UnsealedHeader;
   readonly txs: readonly TxRecord[];
   /**
    * Boundary-check verdicts the caller already has, by index (`null`: passed), e.g. from worker
@@ -28,6 +27,8 @@ export interface LedgerBlock {
 export interface BlockResult {
   /** The state root after the block: what its header carries. */
   readonly stateRoot: string;
+  /** The root of what each tx came to (see outcomeRootOf): what its header carries. */
+  readonly outcomeRoot: string;
   /** Each record's outcome, in block order: `ok` or a refusal with a code. */
   readonly outcomes: readonly Outcome[];
   /** Functions whose paths the block wrote, for the agents that run them. */
@@ -69,5 +70,13 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   }
   pruneBlockRecords(tree);
   ledger.height = header.height;
-  return { stateRoot: tree.root(), outcomes, triggers, finalized: readFinalized(tree), slashed };
+  return { stateRoot: tree.root(), outcomeRoot: outcomeRootOf(txs, outcomes), outcomes, triggers, finalized: readFinalized(tree), slashed };
+}
+
+/**
+ * Merkle root of SHA-256(`<tx hash>:<code>`) per record: commits a block to what each tx came to
+ * (codes only; the sentences may change between versions).
+ */
+export function outcomeRootOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]): string {
+  return merkleRoot(outcomes.map((o, i) => sha256Hex(`${txs[i]!.hash}:${o.code}`)));
 }

@@ -1,4 +1,4 @@
-export { applyBlock, type BlockResult, type LedgerBlock } from './applyBlock.ts';
+export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from './applyBlock.ts';
 export { applyTx, type TxContext, type TxEffects } from './applyTx.ts';
 export { checkRecord } from './checkRecord.ts';
 export { createLedger, devGenesis, genesisHashOf, parseGenesis, type Ledger } from './ledger.ts';

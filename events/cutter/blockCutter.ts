@@ -11,10 +11,19 @@ export interface BlockCutterOptions {
   /** Whose `cut` markers close blocks; the first also signs blocks closed by size. */
   readonly proposers: readonly string[];
   /**
-   * Hook for the ledger: the state root after applying the block (header minus stateRoot).
-   * Until the ledger exists, blocks carry the zero hash.
+   * Hook for the ledger: applies the block (header minus its roots) and returns the state root
+   * after it and the root of its txs' outcomes. Without one, blocks carry zero hashes.
    */
-  readonly stateRootOf?: (header: Omit<BlockHeader, 'stateRoot'>, txs: readonly TxRecord[]) => string;
+  readonly seal?: (header: UnsealedHeader, txs: readonly TxRecord[]) => BlockRoots;
+}
+
+/** A header before the ledger has applied its block. */
+export type UnsealedHeader = Omit<BlockHeader, 'stateRoot' | 'outcomeRoot'>;
+
+/** What applying a block adds to its header. */
+export interface BlockRoots {
+  readonly stateRoot: string;
+  readonly outcomeRoot: string;
 }
 
 /** Where the cutter stands: enough to resume from the record after `lastOffset`. */
@@ -98,7 +107,8 @@ export class BlockCutter {
       firstOffset: txs[0]!.offset,
       lastOffset: txs[txs.length - 1]!.offset,
     };
-    const header: BlockHeader = { ...partial, stateRoot: this.#options.stateRootOf?.(partial, txs) ?? zeroHash };
+    const roots = this.#options.seal?.(partial, txs) ?? { stateRoot: zeroHash, outcomeRoot: zeroHash };
+    const header: BlockHeader = { ...partial, stateRoot: roots.stateRoot, outcomeRoot: roots.outcomeRoot };
     this.#position = {
       height: header.height + 1,
       prevHash: blockHashOf(header),

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AinError } from '../../schemas/index.ts';
+import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { sendError, toAinError } from './errors.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
-export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions {
+export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<Omit<LedgerRoutesOptions, 'blocks'>> {
   /** Largest request body accepted, in bytes. */
   readonly bodyBytesMax: number;
 }
@@ -29,5 +30,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
   );
   txRoutes(app, options);
   readRoutes(app, options);
+  if (options.ledger !== undefined && options.waitFinal !== undefined) {
+    ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
+  }
   return app;
 }

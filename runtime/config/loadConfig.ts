@@ -23,6 +23,8 @@ const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'f
   AIN_BLOCK_MAX_TXS: { path: ['block', 'maxTxs'], kind: 'number' },
   AIN_MAX_TX_BYTES: { path: ['maxTxBytes'], kind: 'number' },
   AIN_VERIFY_THREADS: { path: ['verifyThreads'], kind: 'number' },
+  AIN_GENESIS: { path: ['genesis'], kind: 'string' },
+  AIN_SNAPSHOT_EVERY_BLOCKS: { path: ['snapshot', 'everyBlocks'], kind: 'number' },
 };
 
 /** `always`, `never`, or `group` (group commit with its defaults). */

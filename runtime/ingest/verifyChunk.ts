@@ -70,3 +70,5 @@ function parseTx(text: string): unknown {
 }
 
 export default verifyChunk;
+
+export { checkRecordsChunk } from './checkRecordsChunk.ts';

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { VerifyTxOptions } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
+import type { CheckRecordsTask, RecordVerdict } from './checkRecordsChunk.ts';
 import type { CheckedChunk, Refusal, VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
@@ -17,6 +18,11 @@ export interface VerifyPoolOptions extends VerifyTxOptions {
 export interface VerifyPool {
   /** Checks txs, given as JSON texts, on every core; results come back in input order. */
   verify(texts: readonly string[]): Promise<CheckedTx[]>;
+  /**
+   * The ledger's check of records read back from a log (not appended by this process), on every
+   * core; verdicts in input order, null for a record that passes.
+   */
+  checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordVerdict[]>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -51,7 +57,7 @@ function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
  */
 export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
-  const piscina = new Piscina<VerifyChunkTask, CheckedChunk>({
+  const piscina = new Piscina<VerifyChunkTask | CheckRecordsTask, CheckedChunk | RecordVerdict[]>({
     // The same folder's worker file: .ts from the sources, .js from `npm run build`'s dist/.
     filename: new URL(`./verifyChunk${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url).href,
     minThreads: threads,
@@ -67,7 +73,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       const size = Math.max(chunkTxsMin, Math.ceil(texts.length / threads));
       const chunks: Promise<CheckedChunk>[] = [];
       for (let i = 0; i < texts.length; i += size) {
-        chunks.push(piscina.run({ texts: i === 0 && size >= texts.length ? texts : texts.slice(i, i + size), options: taskOptions }));
+        chunks.push(piscina.run({ texts: i === 0 && size >= texts.length ? texts : texts.slice(i, i + size), options: taskOptions }) as Promise<CheckedChunk>);
       }
       let done: CheckedChunk[];
       try {
@@ -81,6 +87,17 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       const results: CheckedTx[] = [];
       for (const chunk of done) unpack(chunk, results);
       return results;
+    },
+    async checkRecords(records, chain, shard) {
+      if (records.length === 0) return [];
+      const size = Math.max(chunkTxsMin, Math.ceil(records.length / threads));
+      const chunks: Promise<RecordVerdict[]>[] = [];
+      for (let i = 0; i < records.length; i += size) {
+        const part = records.slice(i, i + size);
+        const task: CheckRecordsTask = { bytes: Buffer.concat(part), sizes: part.map((r) => r.byteLength), chain, shard };
+        chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordVerdict[]>);
+      }
+      return (await Promise.all(chunks)).flat();
     },
     async close() {
       await piscina.destroy();

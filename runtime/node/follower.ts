@@ -1,6 +1,10 @@
 import { Subject } from 'rxjs';
-import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, type BlockCutterOptions, type EventLog } from '../../events/index.ts';
+import { applyBlock, type BlockResult, type Ledger } from '../../actors/index.ts';
+import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, type CutterPosition, type EventLog, type TxRecord } from '../../events/index.ts';
+import type { Refusal } from '../../projections/index.ts';
+import type { VerifyPool } from '../ingest/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
+import { inBatches } from './inBatches.ts';
 
 /** What the node knows of a record it verified and appended, kept until its follower reads it. */
 interface OwnRecord {
@@ -8,40 +12,120 @@ interface OwnRecord {
   readonly isCut: boolean;
 }
 
-// Past this many unread hints the follower is far behind: it hashes records itself instead.
+// Past this many unread hints the follower is far behind: it checks records itself instead.
 const ownRecordsMax = 1_000_000;
+const batchRecordsMax = 4096;
+const idleHeightsMax = 1024;
+
+export interface FollowerOptions {
+  readonly log: EventLog;
+  readonly ledger: Ledger;
+  /** Where the cutter stands: genesis, or the snapshot the ledger was loaded from. */
+  readonly position: CutterPosition;
+  readonly blocks: BlockStore;
+  /** Checks records this process did not append, on every core (else inline, on this thread). */
+  readonly pool?: VerifyPool;
+  /**
+   * Called when an attestation of a block with txs arrives: a proposer may cut at once, so the
+   * block becomes final without waiting for its timer.
+   */
+  readonly onAttestation?: () => void;
+}
 
 export interface Follower {
   readonly cutter: BlockCutter;
-  /** Every block, as it is cut. */
+  /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;
   /** Hints from ingest: these offsets hold txs this process verified, with these hashes. */
   noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): void;
   /** Offset of the last record fed to the cutter (-1 before the first). */
   readonly seenOffset: number;
+  /**
+   * Records wait beyond the last block that need a block: anything but cut markers and
+   * attestations of blocks that held nothing else (so an idle chain stops cutting).
+   */
+  readonly hasWork: boolean;
+  /** Records of any kind wait beyond the last block. */
+  readonly hasPending: boolean;
   /** Resolves when following ends (stopped), rejects when it failed. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
 }
 
+const isChainOnly = (record: TxRecord) => record.tx !== null && (record.tx.op.type === 'cut' || record.tx.op.type === 'attest');
+
 /**
- * Follows the log from the start and feeds every record to the block cutter, storing and
- * streaming each block it closes. Records this node appended itself are not decoded again.
+ * Follows the log from the cutter's position, checks records it did not append itself (on the
+ * verify pool's threads), feeds them to the block cutter, and applies each block it closes to the
+ * ledger, storing and streaming the result.
  */
-export function startFollower(log: EventLog, cutterOptions: BlockCutterOptions, blocks: BlockStore): Follower {
-  const cutter = new BlockCutter(cutterOptions);
+export function startFollower({ log, ledger, position, blocks, pool, onAttestation }: FollowerOptions): Follower {
+  const { chain, shard, proposers, block: limits } = ledger.genesis;
+  const verdicts = new Map<number, Refusal | null>();
+  let sealed: BlockResult | undefined;
+  const cutter = new BlockCutter(
+    {
+      chain,
+      shard,
+      maxTxs: limits.maxTxs,
+      maxBytes: limits.maxBytes,
+      proposers,
+      seal: (header, txs) => {
+        sealed = applyBlock(ledger, { header, txs, checks: txs.map((t) => verdicts.get(t.offset)) });
+        return sealed;
+      },
+    },
+    position,
+  );
   const blocks$ = new Subject<BlockView>();
   const own = new Map<number, OwnRecord>();
+  const idleHeights = new Map<number, boolean>();
   const aborter = new AbortController();
-  let seenOffset = -1;
+  let seenOffset = position.lastOffset;
+  let hasWork = false;
+
+  const noteWork = (record: TxRecord) => {
+    const op = record.tx?.op;
+    if (op?.type === 'attest' && idleHeights.get(op.height) === false) {
+      hasWork = true;
+      onAttestation?.();
+    } else if (!hasWork) hasWork = !isChainOnly(record);
+  };
+
+  const feed = (record: TxRecord) => {
+    const block = cutter.push(record);
+    seenOffset = record.offset;
+    if (block === null) {
+      noteWork(record);
+      return;
+    }
+    for (const t of block.txs) verdicts.delete(t.offset);
+    idleHeights.set(block.header.height, block.txs.every(isChainOnly));
+    idleHeights.delete(block.header.height - idleHeightsMax);
+    hasWork = false;
+    blocks$.next(blocks.add(block, sealed!));
+  };
+
   const run = async () => {
-    for await (const { offset, value } of log.follow(0, { signal: aborter.signal })) {
-      const hint = own.get(offset);
-      if (hint !== undefined) own.delete(offset);
-      const record = hint === undefined ? decodeTxRecord(offset, value) : decodeOwnTxRecord(offset, value, hint.hash, hint.isCut);
-      const block = cutter.push(record);
-      seenOffset = offset;
-      if (block !== null) blocks$.next(blocks.add(block));
+    for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
+      const records: TxRecord[] = [];
+      const unchecked: number[] = [];
+      for (const { offset, value } of batch) {
+        const hint = own.get(offset);
+        if (hint === undefined) {
+          records.push(decodeTxRecord(offset, value));
+          unchecked.push(records.length - 1);
+        } else {
+          own.delete(offset);
+          records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
+          verdicts.set(offset, null);
+        }
+      }
+      if (unchecked.length > 0 && pool !== undefined) {
+        const found = await pool.checkRecords(unchecked.map((i) => batch[i]!.value), chain, shard);
+        for (const [k, i] of unchecked.entries()) verdicts.set(records[i]!.offset, found[k] as Refusal | null);
+      }
+      for (const record of records) feed(record);
     }
   };
   const done = run();
@@ -51,6 +135,12 @@ export function startFollower(log: EventLog, cutterOptions: BlockCutterOptions, 
     done,
     get seenOffset() {
       return seenOffset;
+    },
+    get hasWork() {
+      return hasWork;
+    },
+    get hasPending() {
+      return cutter.pendingCount > 0;
     },
     noteOwn(offsets, appended) {
       if (own.size > ownRecordsMax) return;

@@ -1,29 +1,42 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Subject } from 'rxjs';
+import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
+import { snapshotLedger, type Ledger } from '../../actors/index.ts';
 import { openFileLog, type KeyPair } from '../../events/index.ts';
-import { AinError, type NodeConfig } from '../../schemas/index.ts';
+import { readAccount } from '../../projections/index.ts';
+import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
-import { createBlockStore, type BlockView } from './blockStore.ts';
+import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
 import { startFollower } from './follower.ts';
+import { loadOrCreateGenesis } from './genesisFile.ts';
+import { createNodeMetrics } from './metrics.ts';
+import { createNodeSigner } from './nodeSigner.ts';
 import { startProposer } from './proposer.ts';
+import { restore } from './restore.ts';
+import { createSnapshotStore, type NodeSnapshot } from './snapshotStore.ts';
+import { startValidator } from './validator.ts';
 
 export interface AinNode {
   readonly key: KeyPair;
+  readonly genesis: Genesis;
   /** `http://host:port` once started. */
   readonly url: string;
-  /** Every block this node cuts, as it cuts it. */
+  /** Every block this node cuts and applies, as it does. */
   readonly blocks$: Subject<BlockView>;
+  readonly blocks: BlockStore;
+  readonly ledger: Ledger;
+  /** Resolves once block `height` is final (rejects with NOT_FINAL after `timeoutMs`). */
+  waitFinal(height: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StartNodeOptions {
   readonly config: NodeConfig;
   readonly logger: Logger;
-  /** Wall clock for the proposer's cut markers; tests inject one. */
+  /** Wall clock for the node's own txs (cut markers, attestations); tests inject one. */
   readonly now?: () => number;
   /**
    * Called when following the log fails (a broken invariant, a log that cannot be read): the
@@ -48,45 +61,136 @@ function listenError(error: unknown, config: NodeConfig): unknown {
 }
 
 /**
- * Assembles one node: key, file log, verify pool, block cutter following the log, the
- * proposer's timer and the HTTP API. Stops in reverse order: intake first, the log last.
+ * Assembles one node: key, genesis, file log, ledger (from its newest snapshot), verify pool,
+ * block cutter following the log, proposer, validator, snapshots, metrics and the HTTP API.
+ * Stops in reverse order: intake first, a last snapshot, the log last.
  */
 export async function startNode({ config, logger, now = Date.now, onFatal }: StartNodeOptions): Promise<AinNode> {
   await mkdir(config.dataDir, { recursive: true });
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'node.key'));
   if (created) logger.info({ address: key.address }, 'created node key');
+  const genesisFile = config.genesis ?? join(config.dataDir, 'genesis.json');
+  const { genesis, hash: genesisHash, created: newChain } = await loadOrCreateGenesis(genesisFile, key.address, config);
+  if (newChain) logger.info({ file: genesisFile, chain: genesis.chain }, 'wrote a dev genesis: this node owns /, proposes, validates and holds the supply');
   const steps: Teardown = [];
   try {
-    const log = await openFileLog({
+    const metrics = createNodeMetrics();
+    const rawLog = await openFileLog({
       dir: join(config.dataDir, 'log'),
       fsync: config.log.fsync,
       segmentBytes: config.log.segmentBytes,
       onRecovery: (report) => logger.warn({ report }, 'log tail was torn by a crash and has been cut off'),
     });
-    steps.push(() => log.close());
+    steps.push(() => rawLog.close());
+    const log = metrics.timed(rawLog);
     const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });
     steps.push(() => pool.close());
+    // Runs after the follower has stopped (steps undo last first): the state it ended with.
+    let finalSnapshot = async () => {};
+    steps.push(() => finalSnapshot());
+
+    const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
+    const { ledger, position, fromHeight } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
+    logger.info({ height: fromHeight, replayFrom: position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
+
     const blocks = createBlockStore();
-    const { chain, shard, block } = config;
-    const follower = startFollower(log, { chain, shard, maxTxs: block.maxTxs, maxBytes: block.maxBytes, proposers: [key.address] }, blocks);
+    let cutSoon = () => {};
+    const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
     steps.push(() => follower.stop());
-    follower.blocks$.subscribe((view) => logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, lastOffset: view.header.lastOffset }, 'block'));
     follower.done.catch((error) => {
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
       onFatal?.(error);
     });
     const replayUpTo = log.lastOffset();
     const caughtUp = () => follower.seenOffset >= replayUpTo;
-    const proposer = startProposer({ log, cutter: follower.cutter, key, chain, shard, intervalMs: block.intervalMs, now, logger, caughtUp });
-    steps.push(() => proposer.stop());
+    const { chain, shard } = genesis;
+    const signer = createNodeSigner({
+      log,
+      key,
+      chain,
+      shard,
+      now,
+      ledgerNonce: () => readAccount(ledger.tree, key.address).nonce,
+      onAppended: (offset, hash, isCut) => follower.noteOwn([offset], [{ hash, isCut }]),
+    });
+    const proposing = genesis.proposers.includes(key.address);
+    const proposer = proposing
+      ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork, hasPending: () => follower.hasPending })
+      : undefined;
+    if (proposer !== undefined) {
+      steps.push(() => proposer.stop());
+      cutSoon = () => proposer.cutSoon();
+    }
+    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp });
+    // After a restart the node catches up without a new block: look for blocks to attest on a timer too.
+    const validatorTimer = setInterval(() => validator.onBlock(), config.block.intervalMs);
+    steps.push(() => clearInterval(validatorTimer));
 
+    let lastSnapshotHeight = fromHeight;
+    let writing: Promise<void> = Promise.resolve();
+    const takeSnapshot = (view: BlockView): Promise<void> => {
+      // Taken synchronously, so it is exactly the state after this block.
+      const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger) };
+      lastSnapshotHeight = snapshot.height;
+      writing = writing.then(() =>
+        snapshots.write(snapshot).then(
+          () => logger.info({ height: snapshot.height }, 'wrote snapshot'),
+          (error: unknown) => logger.error({ err: error, height: snapshot.height }, 'could not write a snapshot; the log still holds everything'),
+        ),
+      );
+      return writing;
+    };
+    follower.blocks$.subscribe((view) => {
+      metrics.onBlock(view);
+      logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, finalized: view.finalized.height }, 'block');
+      validator.onBlock(view);
+      if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot(view);
+    });
+    finalSnapshot = async () => {
+      const latest = blocks.latest();
+      if (latest !== undefined && latest.header.height > lastSnapshotHeight && latest.header.height === ledger.height) await takeSnapshot(latest);
+      await writing;
+    };
+
+    const waitFinal = async (height: number, timeoutMs = Math.max(2000, 3 * config.block.intervalMs)): Promise<void> => {
+      if ((blocks.latest()?.finalized.height ?? 0) >= height) return;
+      proposer?.cutSoon({ evenIfIdle: true });
+      const nudge = setInterval(() => proposer?.cutSoon({ evenIfIdle: true }), Math.min(100, config.block.intervalMs));
+      try {
+        await firstValueFrom(follower.blocks$.pipe(filter((b) => b.finalized.height >= height), timeout(timeoutMs)));
+      } catch (cause) {
+        throw new AinError('NOT_FINAL', `Block ${height} is not final yet (the final height is ${blocks.latest()?.finalized.height ?? 0}); retry shortly.`, { cause });
+      } finally {
+        clearInterval(nudge);
+      }
+    };
+
+    const ingest = createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended) });
     const api = createApi({
-      ingest: createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended) }),
+      ingest: {
+        async submit(texts) {
+          const results = await ingest.submit(texts);
+          metrics.onSubmitted(results.filter((r) => 'offset' in r).length, results.flatMap((r) => ('code' in r ? [r.code] : [])));
+          return results;
+        },
+      },
       maxBatchTxs: config.maxBatchTxs,
       maxTxBytes: config.maxTxBytes,
       bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
       blocks,
-      status: () => ({ chain, shard, address: key.address, lastOffset: log.lastOffset(), height: blocks.latest()?.header.height ?? 0 }),
+      ledger,
+      waitFinal,
+      metrics: metrics.registry,
+      status: () => ({
+        chain,
+        shard,
+        address: key.address,
+        genesis: genesisHash,
+        lastOffset: log.lastOffset(),
+        height: ledger.height,
+        finalized: blocks.latest()?.finalized.height ?? 0,
+        caughtUp: caughtUp(),
+      }),
     });
     steps.push(() => api.close());
     await api.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
@@ -99,10 +203,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
 
     return {
       key,
+      genesis,
       url,
       blocks$: follower.blocks$,
+      blocks,
+      ledger,
+      waitFinal,
       async stop() {
-        // Intake stops first; the log closes last, after syncing what was acknowledged.
+        // Intake stops first; a last snapshot; the log closes last, after syncing what was acknowledged.
         await tearDown(steps);
         logger.info('node stopped');
       },

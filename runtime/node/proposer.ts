@@ -1,42 +1,50 @@
 import type { Logger } from 'pino';
-import { encodeTxRecord, signTx, type BlockCutter, type EventLog, type KeyPair } from '../../events/index.ts';
+import type { BlockCutter } from '../../events/index.ts';
+import type { NodeSigner } from './nodeSigner.ts';
 
 export interface ProposerOptions {
-  readonly log: EventLog;
   readonly cutter: BlockCutter;
-  readonly key: KeyPair;
-  readonly chain: string;
-  readonly shard: string;
+  readonly signer: NodeSigner;
   readonly intervalMs: number;
-  readonly now: () => number;
   readonly logger: Logger;
   /** False while the node is still replaying its log: a marker then would be for a stale height. */
   readonly caughtUp: () => boolean;
+  /** Records wait that need a block (see Follower.hasWork). */
+  readonly hasWork: () => boolean;
+  /** Records of any kind wait (attestations of idle blocks included). */
+  readonly hasPending: () => boolean;
+}
+
+export interface Proposer {
+  /** Cuts now if anything waits, without waiting for the timer (e.g. a quorum of attestations). */
+  cutSoon(options?: { evenIfIdle?: boolean }): void;
+  stop(): void;
 }
 
 /**
- * Appends a signed `cut` marker for the next height when its timer fires and records wait
- * beyond the last block, once per height. Nonces follow the clock so a restart never reuses one.
+ * Appends a signed `cut` marker for the next height when its timer fires and txs wait beyond the
+ * last block, once per height. Attestations of blocks that held only attestations do not make a
+ * block on their own, so an idle chain goes quiet.
  */
-export function startProposer({ log, cutter, key, chain, shard, intervalMs, now, logger, caughtUp }: ProposerOptions): { stop(): void } {
-  let lastNonce = 0;
+export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending }: ProposerOptions): Proposer {
   let lastCutHeight = 0;
   let busy = false;
-  const timer = setInterval(async () => {
-    const { height, lastOffset } = cutter.position;
-    if (busy || !caughtUp() || height <= lastCutHeight || log.lastOffset() <= lastOffset) return;
+  const tryCut = async (evenIfIdle: boolean) => {
+    const { height } = cutter.position;
+    if (busy || !caughtUp() || height <= lastCutHeight || !(hasWork() || (evenIfIdle && hasPending()))) return;
     busy = true;
     try {
-      const time = now();
-      lastNonce = Math.max(lastNonce + 1, time);
-      const tx = signTx({ key, op: { type: 'cut', height }, nonce: lastNonce, time, chain, shard });
-      await log.append([encodeTxRecord(tx)]);
+      await signer.submit({ type: 'cut', height });
       lastCutHeight = height;
     } catch (error) {
       logger.warn({ err: error }, 'could not append a cut marker; will retry');
     } finally {
       busy = false;
     }
-  }, intervalMs);
-  return { stop: () => clearInterval(timer) };
+  };
+  const timer = setInterval(() => void tryCut(false), intervalMs);
+  return {
+    cutSoon: (options) => void tryCut(options?.evenIfIdle === true),
+    stop: () => clearInterval(timer),
+  };
 }

@@ -9,8 +9,10 @@ export const BlockHeader = z.strictObject({
   prevHash: Hash,
   /** Merkle root of the block's tx hashes, in log order. */
   txRoot: Hash,
-  /** State root after applying the block; the ledger fills it (zeros until it does). */
+  /** State root after applying the block; the ledger fills it (zeros without a ledger). */
   stateRoot: Hash,
+  /** Merkle root of SHA-256(`<tx hash>:<outcome code>`) per tx, in block order: what each tx came to. */
+  outcomeRoot: Hash,
   time: TimeMs,
   proposer: Address,
   /** Log offsets of the block's first and last records (inclusive). */

@@ -25,16 +25,26 @@ export const FileLogConfig = z.strictObject({
 export const BlockLimits = z.strictObject({
   maxTxs: Uint.min(1).max(100_000).default(10_000),
   maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** How often the proposer appends a `cut` marker. */
+  /** How often the proposer appends a `cut` marker (maxTxs and maxBytes seed a dev genesis; a genesis file's win). */
   intervalMs: Uint.min(10).max(3_600_000).default(1000),
 });
 export type BlockLimits = z.infer<typeof BlockLimits>;
+
+export const SnapshotConfig = z.strictObject({
+  /** Write a snapshot every this many blocks (and when the node stops). */
+  everyBlocks: Uint.min(1).max(1_000_000).default(100),
+  /** Snapshots kept on disk, newest first. */
+  keep: Uint.min(1).max(100).default(3),
+});
 
 /** A node's configuration: file, then `AIN_*` environment, then flags, validated here. */
 export const NodeConfig = z.strictObject({
   chain: ChainId.default('ain-local'),
   shard: ShardPath.default('/'),
   dataDir: z.string().min(1),
+  /** The genesis file; default `<dataDir>/genesis.json`, where a dev genesis is written if none exists. */
+  genesis: z.string().min(1).optional(),
+  snapshot: SnapshotConfig.default({ everyBlocks: 100, keep: 3 }),
   host: z.string().min(1).default('127.0.0.1'),
   port: Uint.max(65535).default(8080),
   log: FileLogConfig.default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }, segmentBytes: 64 * 1024 * 1024 }),

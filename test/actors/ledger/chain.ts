@@ -47,7 +47,7 @@ export class TestChain {
       lastOffset: txs.at(-1)?.offset ?? this.#offset,
     };
     const result = applyBlock(this.ledger, { header: partial, txs });
-    const header = { ...partial, stateRoot: result.stateRoot };
+    const header = { ...partial, stateRoot: result.stateRoot, outcomeRoot: result.outcomeRoot };
     const hash = blockHashOf(header);
     this.#prevHash = hash;
     const applied = { ...result, header, hash };

@@ -24,7 +24,7 @@ test('given pending txs, when the proposer cuts the next height, then a block cl
   const blocks = feed(new BlockCutter(options), [value(0), value(1), cut(2, 1, 5000)]);
   t.is(blocks.length, 1);
   const [block] = blocks;
-  t.like(block!.header, { height: 1, prevHash: zeroHash, time: 5000, proposer: proposer.address, firstOffset: 0, lastOffset: 2, stateRoot: zeroHash });
+  t.like(block!.header, { height: 1, prevHash: zeroHash, time: 5000, proposer: proposer.address, firstOffset: 0, lastOffset: 2, stateRoot: zeroHash, outcomeRoot: zeroHash });
   t.is(block!.header.txRoot, merkleRoot(block!.txs.map((r) => r.hash)));
 });
 
@@ -52,7 +52,7 @@ test('block time never goes back, even when a marker claims an earlier time', (t
 });
 
 test('the state-root hook fills stateRoot', (t) => {
-  const blocks = feed(new BlockCutter({ ...options, stateRootOf: (h) => 'ab'.repeat(32).slice(0, 62) + String(h.height).padStart(2, '0') }), [value(0), cut(1, 1, 1)]);
+  const blocks = feed(new BlockCutter({ ...options, seal: (h) => ({ stateRoot: 'ab'.repeat(32).slice(0, 62) + String(h.height).padStart(2, '0'), outcomeRoot: zeroHash }) }), [value(0), cut(1, 1, 1)]);
   t.is(blocks[0]!.header.stateRoot.slice(-2), '01');
 });
 

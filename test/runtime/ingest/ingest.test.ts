@@ -10,6 +10,9 @@ const fakePool: VerifyPool = {
   async verify(texts) {
     return texts.map((text): CheckedTx => (text.startsWith('bad') ? { code: 'BAD_SIGNATURE', message: 'no' } : { hash: sha256Hex(text), record: Buffer.from(text), isCut: false }));
   },
+  async checkRecords(records) {
+    return records.map(() => null);
+  },
   async close() {},
 };
 

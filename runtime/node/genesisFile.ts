@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { devGenesis, genesisHashOf, parseGenesis } from '../../actors/index.ts';
+import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
+import { writeFileAtomic } from './atomicFile.ts';
+
+export interface LoadedGenesis {
+  readonly genesis: Genesis;
+  readonly hash: string;
+  /** A dev genesis was written because the data dir had none. */
+  readonly created: boolean;
+}
+
+/**
+ * The chain's genesis from `path`; when there is no file there, a one-node dev genesis for
+ * `address` (owner of `/`, only proposer and validator, holder of the supply) is written to it.
+ */
+export async function loadOrCreateGenesis(path: string, address: string, config: NodeConfig): Promise<LoadedGenesis> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new AinError('BAD_GENESIS', `The genesis file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}).`, { cause: error });
+    }
+    const genesis = devGenesis(address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
+    await writeFileAtomic(path, JSON.stringify(genesis, null, 2) + '\n');
+    return { genesis, hash: genesisHashOf(genesis), created: true };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_GENESIS', `The genesis file ${path} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+  const genesis = parseGenesis(json);
+  if (genesis.chain !== config.chain || genesis.shard !== config.shard) {
+    throw new AinError('BAD_GENESIS', `The genesis file ${path} is for chain "${genesis.chain}" shard "${genesis.shard}", but the node is configured for "${config.chain}" shard "${config.shard}".`);
+  }
+  return { genesis, hash: genesisHashOf(genesis), created: false };
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventLog } from '../../events/index.ts';
+import type { BlockView } from './blockStore.ts';
+
+/** The node's Prometheus metrics (docs/metrics.md), in a registry of its own. */
+export interface NodeMetrics {
+  readonly registry: Registry;
+  /** Counts a block and the outcomes of its txs. */
+  onBlock(view: BlockView): void;
+  /** Counts txs accepted into the log, and refusals at the boundary by code. */
+  onSubmitted(accepted: number, refusedCodes: readonly string[]): void;
+  /** The log, with every append timed. */
+  timed(log: EventLog): EventLog;
+}
+
+export function createNodeMetrics(): NodeMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ain_process_' });
+  const txsIn = new Counter({ name: 'ain_txs_in_total', help: 'Txs accepted into the log through the API.', registers: [registry] });
+  const refused = new Counter({ name: 'ain_txs_refused_total', help: 'Txs refused at the boundary, by code.', labelNames: ['code'], registers: [registry] });
+  const blocks = new Counter({ name: 'ain_blocks_total', help: 'Blocks cut and applied.', registers: [registry] });
+  const height = new Gauge({ name: 'ain_block_height', help: 'Height of the latest applied block.', registers: [registry] });
+  const finalized = new Gauge({ name: 'ain_finalized_height', help: 'Height of the latest final block.', registers: [registry] });
+  const outcomes = new Counter({ name: 'ain_tx_outcomes_total', help: 'Outcomes of txs in applied blocks, by code.', labelNames: ['code'], registers: [registry] });
+  const appendSeconds = new Histogram({
+    name: 'ain_log_append_seconds',
+    help: 'Time from append to durable acknowledgement.',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    onBlock(view) {
+      blocks.inc();
+      height.set(view.header.height);
+      finalized.set(view.finalized.height);
+      const counts = new Map<string, number>();
+      for (const tx of view.txs) counts.set(tx.outcome.code, (counts.get(tx.outcome.code) ?? 0) + 1);
+      for (const [code, n] of counts) outcomes.inc({ code }, n);
+    },
+    onSubmitted(accepted, refusedCodes) {
+      if (accepted > 0) txsIn.inc(accepted);
+      for (const code of refusedCodes) refused.inc({ code });
+    },
+    timed(log) {
+      const timedLog = Object.create(log) as EventLog;
+      timedLog.append = async (batch) => {
+        const end = appendSeconds.startTimer();
+        try {
+          return await log.append(batch);
+        } finally {
+          end();
+        }
+      };
+      return timedLog;
+    },
+  };
+}
