@@ -42,6 +42,8 @@ export async function recoverSegments(
   dir: string,
   maxRecordBytes: number,
   scanChunkBytes: number,
+  /** False for readers that must not change the log (an audit): a torn tail is reported, not cut. */
+  repair = true,
 ): Promise<RecoveredSegments> {
   const files = await listSegmentFiles(dir);
   const segments: Segment[] = [];
@@ -58,7 +60,7 @@ export async function recoverSegments(
     }
     const isLast = index === files.length - 1;
     const segment = new Segment(baseOffset, file);
-    const handle = await open(path, isLast ? 'r+' : 'r');
+    const handle = await open(path, isLast && repair ? 'r+' : 'r');
     try {
       const bad = await scanSegment(handle, segment, path, scanChunkBytes);
       if (bad !== undefined) {
@@ -75,8 +77,10 @@ export async function recoverSegments(
             bad.position,
           );
         }
-        await handle.truncate(bad.position);
-        await handle.sync();
+        if (repair) {
+          await handle.truncate(bad.position);
+          await handle.sync();
+        }
         report = {
           truncatedBytes: fileBytes - bad.position,
           segment: file,

@@ -9,19 +9,25 @@ export interface CheckRecordsTask {
   readonly shard: string;
 }
 
-/** One verdict per record: null when it is a well-formed signed tx for the chain, else why not. */
-export type RecordVerdict = { readonly code: string; readonly message: string } | null;
+/** A record's check: its hash, whether it is a cut marker, and null when it passes, else why not. */
+export interface RecordCheck {
+  readonly hash: string;
+  readonly isCut: boolean;
+  readonly verdict: { readonly code: string; readonly message: string } | null;
+}
 
 /**
  * The ledger's record check (decode, schema, chain, signature) for records read back from a log,
  * run in a worker thread: the same pure function the ledger would run itself.
  */
-export function checkRecordsChunk({ bytes, sizes, chain, shard }: CheckRecordsTask): RecordVerdict[] {
-  const verdicts: RecordVerdict[] = [];
+export function checkRecordsChunk({ bytes, sizes, chain, shard }: CheckRecordsTask): RecordCheck[] {
+  const checks: RecordCheck[] = [];
   let at = 0;
   for (const size of sizes) {
-    verdicts.push(checkRecord(decodeTxRecord(0, bytes.subarray(at, at + size)), chain, shard));
+    const record = decodeTxRecord(0, bytes.subarray(at, at + size));
+    const verdict = checkRecord(record, chain, shard);
+    checks.push({ hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
     at += size;
   }
-  return verdicts;
+  return checks;
 }

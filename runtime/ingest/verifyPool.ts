@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { VerifyTxOptions } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
-import type { CheckRecordsTask, RecordVerdict } from './checkRecordsChunk.ts';
+import type { CheckRecordsTask, RecordCheck } from './checkRecordsChunk.ts';
 import type { CheckedChunk, Refusal, VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
@@ -20,9 +20,9 @@ export interface VerifyPool {
   verify(texts: readonly string[]): Promise<CheckedTx[]>;
   /**
    * The ledger's check of records read back from a log (not appended by this process), on every
-   * core; verdicts in input order, null for a record that passes.
+   * core; in input order.
    */
-  checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordVerdict[]>;
+  checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordCheck[]>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -57,7 +57,7 @@ function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
  */
 export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
-  const piscina = new Piscina<VerifyChunkTask | CheckRecordsTask, CheckedChunk | RecordVerdict[]>({
+  const piscina = new Piscina<VerifyChunkTask | CheckRecordsTask, CheckedChunk | RecordCheck[]>({
     // The same folder's worker file: .ts from the sources, .js from `npm run build`'s dist/.
     filename: new URL(`./verifyChunk${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url).href,
     minThreads: threads,
@@ -91,11 +91,11 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     async checkRecords(records, chain, shard) {
       if (records.length === 0) return [];
       const size = Math.max(chunkTxsMin, Math.ceil(records.length / threads));
-      const chunks: Promise<RecordVerdict[]>[] = [];
+      const chunks: Promise<RecordCheck[]>[] = [];
       for (let i = 0; i < records.length; i += size) {
         const part = records.slice(i, i + size);
         const task: CheckRecordsTask = { bytes: Buffer.concat(part), sizes: part.map((r) => r.byteLength), chain, shard };
-        chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordVerdict[]>);
+        chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordCheck[]>);
       }
       return (await Promise.all(chunks)).flat();
     },

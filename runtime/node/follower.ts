@@ -1,9 +1,10 @@
 import { Subject } from 'rxjs';
 import { applyBlock, type BlockResult, type Ledger } from '../../actors/index.ts';
-import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, type CutterPosition, type EventLog, type TxRecord } from '../../events/index.ts';
+import { BlockCutter, decodeOwnTxRecord, type CutterPosition, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
 import type { Refusal } from '../../projections/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
+import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
 
 /** What the node knows of a record it verified and appended, kept until its follower reads it. */
@@ -108,24 +109,30 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
 
   const run = async () => {
     for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
-      const records: TxRecord[] = [];
-      const unchecked: number[] = [];
+      const records: (TxRecord | undefined)[] = [];
+      const unchecked: LogRecord[] = [];
       for (const { offset, value } of batch) {
         const hint = own.get(offset);
         if (hint === undefined) {
-          records.push(decodeTxRecord(offset, value));
-          unchecked.push(records.length - 1);
+          records.push(undefined);
+          unchecked.push({ offset, value });
         } else {
           own.delete(offset);
           records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
           verdicts.set(offset, null);
         }
       }
-      if (unchecked.length > 0 && pool !== undefined) {
-        const found = await pool.checkRecords(unchecked.map((i) => batch[i]!.value), chain, shard);
-        for (const [k, i] of unchecked.entries()) verdicts.set(records[i]!.offset, found[k] as Refusal | null);
+      const checked = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool);
+      let next = 0;
+      for (const record of records) {
+        if (record !== undefined) {
+          feed(record);
+          continue;
+        }
+        const { record: found, verdict } = checked[next++]!;
+        verdicts.set(found.offset, verdict);
+        feed(found);
       }
-      for (const record of records) feed(record);
     }
   };
   const done = run();

@@ -1,0 +1,2 @@
+export { auditLog, type AuditOptions, type AuditReport, type AuditSource, type Mismatch } from './audit.ts';
+export { auditDataDir } from './auditDataDir.ts';

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { auditDataDir, type AuditReport } from '../audit/index.ts';
+import type { CommandContext } from './main.ts';
+import { exitCodes, printJson, UsageError } from './output.ts';
+
+const say = (line: string) => process.stdout.write(line + '\n');
+
+function printReport(report: AuditReport): void {
+  say(`audit of chain ${report.chain} (genesis ${report.genesis.slice(0, 16)}…)`);
+  say(`  records ${report.records}, blocks ${report.blocks}, txs ${report.txs}, final height ${report.finalized.height}`);
+  const codes = Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]);
+  say(`  outcomes: ${codes.map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`);
+  say(`  attestations checked ${report.attestations}, snapshots compared ${report.snapshotsChecked}, state root ${report.stateRoot.slice(0, 16)}…`);
+  if (report.ok) {
+    say('  everything matches');
+    return;
+  }
+  say(`  ${report.mismatches.length} mismatch(es); the first:`);
+  const first = report.mismatches[0]!;
+  const where = [first.height === undefined ? '' : `height ${first.height}`, first.offset === undefined ? '' : `offset ${first.offset}`, first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`].filter(Boolean).join(', ');
+  say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
+}
+
+/** `ain audit --data DIR [--genesis FILE] [--threads N] [--json]`: exit 0 only if everything matches. */
+export async function auditCommand(args: string[], { json }: CommandContext): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, genesis: { type: 'string' }, threads: { type: 'string' }, kafka: { type: 'string' } } });
+  if (values.kafka !== undefined) throw new UsageError('ain audit --kafka is not available yet; audit a node\'s data dir with --data DIR.');
+  if (values.data === undefined) throw new UsageError('ain audit needs the data directory of a node: --data DIR.');
+  if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
+  const tty = !json && process.stderr.isTTY === true;
+  const report = await auditDataDir({
+    dataDir: values.data,
+    genesisFile: values.genesis,
+    threads: values.threads === undefined ? undefined : Number(values.threads),
+    onProgress: tty
+      ? ({ offset, lastOffset, height }) => {
+          const done = lastOffset < 0 ? 1 : (offset + 1) / (lastOffset + 1);
+          const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
+          process.stderr.write(`\r  [${bar}] ${Math.round(done * 100)}% record ${offset + 1}/${lastOffset + 1}, height ${height}`);
+          if (offset >= lastOffset) process.stderr.write('\n');
+        }
+      : undefined,
+  });
+  if (json) printJson(report);
+  else printReport(report);
+  process.exitCode = report.ok ? exitCodes.ok : exitCodes.failed;
+}

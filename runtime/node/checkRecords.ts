@@ -1,0 +1,32 @@
+import { checkRecord } from '../../actors/index.ts';
+import { decodeOwnTxRecord, decodeTxRecord, type LogRecord, type TxRecord } from '../../events/index.ts';
+import type { Refusal } from '../../projections/index.ts';
+import type { RecordCheck, VerifyPool } from '../ingest/index.ts';
+
+/** A log record after the boundary checks: a refused one carries no tx and cuts nothing. */
+export interface CheckedRecord {
+  readonly record: TxRecord;
+  readonly verdict: Refusal | null;
+}
+
+function fromCheck({ offset, value }: LogRecord, check: RecordCheck): CheckedRecord {
+  if (check.verdict === null) return { record: decodeOwnTxRecord(offset, value, check.hash, check.isCut), verdict: null };
+  return { record: { offset, hash: check.hash, tx: null, cut: null, sizeBytes: value.byteLength }, verdict: check.verdict as Refusal };
+}
+
+/**
+ * Checks records read from a log, on the pool's threads when there is one: the same verdict
+ * as the ledger's own check. A record that fails keeps its hash (for the txRoot) but not its tx,
+ * so a forged cut marker closes no block.
+ */
+export async function checkLogRecords(records: readonly LogRecord[], chain: string, shard: string, pool?: VerifyPool): Promise<CheckedRecord[]> {
+  if (pool !== undefined) {
+    const checks = await pool.checkRecords(records.map((r) => r.value), chain, shard);
+    return records.map((r, i) => fromCheck(r, checks[i]!));
+  }
+  return records.map((r) => {
+    const record = decodeTxRecord(r.offset, r.value);
+    const verdict = checkRecord(record, chain, shard);
+    return fromCheck(r, { hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
+  });
+}
