@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AinError } from '../../schemas/index.ts';
+import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { sendError, toAinError } from './errors.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
@@ -7,6 +8,8 @@ import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions {
   /** Largest request body accepted, in bytes. */
   readonly bodyBytesMax: number;
+  /** Big Storage at `/v1/blobs`; absent: no blob routes. */
+  readonly blobs?: BlobRoutesOptions;
 }
 
 /**
@@ -29,5 +32,6 @@ export function createApi(options: ApiOptions): FastifyInstance {
   );
   txRoutes(app, options);
   readRoutes(app, options);
+  if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;
 }
