@@ -61,7 +61,7 @@ test('a flipped byte on disk is refused on read with BLOB_CORRUPT', async (t) =>
     const info = await put(store, alice.address, bytes('precious bytes'));
     const file = join(dir, 'data', info.hash.slice(0, 2), info.hash);
     const onDisk = await readFile(file);
-    onDisk[3] ^= 0x01;
+    onDisk[3] = onDisk[3]! ^ 0x01;
     await writeFile(file, onDisk);
     const error = await t.throwsAsync(store.open({ hash: info.hash, reader: alice.address }));
     t.true(isAinError(error, 'BLOB_CORRUPT'), String(error));
