@@ -1,3 +1,4 @@
+import { blobCommand } from './blobCommand.ts';
 import { keysCommand } from './keysCommand.ts';
 import { nodeCommand } from './nodeCommand.ts';
 import { exitCodes, printError, UsageError } from './output.ts';
@@ -13,6 +14,8 @@ Usage:
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin]
+  ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]
+  ain blob get HASH [--out FILE] [--key FILE] [--node URL]
 
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
 `;
@@ -27,6 +30,7 @@ const commands: Record<string, (args: string[], context: CommandContext) => Prom
   node: nodeCommand,
   keys: keysCommand,
   tx: txCommand,
+  blob: blobCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
+import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { createBlockStore, type BlockView } from './blockStore.ts';
 import { startFollower } from './follower.ts';
 import { startProposer } from './proposer.ts';
@@ -80,12 +81,15 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const proposer = startProposer({ log, cutter: follower.cutter, key, chain, shard, intervalMs: block.intervalMs, now, logger, caughtUp });
     steps.push(() => proposer.stop());
 
+    const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
+    steps.push(() => blobs.close());
     const api = createApi({
       ingest: createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended) }),
       maxBatchTxs: config.maxBatchTxs,
       maxTxBytes: config.maxTxBytes,
       bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
       blocks,
+      blobs: { store: blobs },
       status: () => ({ chain, shard, address: key.address, lastOffset: log.lastOffset(), height: blocks.latest()?.header.height ?? 0 }),
     });
     steps.push(() => api.close());

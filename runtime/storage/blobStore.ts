@@ -27,6 +27,14 @@ export function fixedQuotas(table: Readonly<Record<string, Reservation>>): Quota
   return { reservationOf: (address) => byAddress.get(address) };
 }
 
+/**
+ * What a node grants before the ledger folds `reserveStorage`: its own key may keep 1 GiB for
+ * 7 days, nobody else anything.
+ */
+export function devQuotas(nodeAddress: string): QuotaSource {
+  return fixedQuotas({ [nodeAddress]: { bytesMax: 1 << 30, ttlMs: 7 * 86_400_000 } });
+}
+
 /** One address's claim on a blob: it keeps the blob alive until `expiresAtMs`. */
 export interface BlobHold {
   readonly owner: string;

@@ -2,6 +2,7 @@ export { blobAuthScheme, createBlobAuthVerifier, signBlobAuth, type BlobAuthVeri
 export { parseRange } from './blobRange.ts';
 export {
   blobRef,
+  devQuotas,
   fixedQuotas,
   type BlobHold,
   type BlobInfo,
