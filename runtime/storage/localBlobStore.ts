@@ -15,6 +15,9 @@ export interface LocalBlobStoreOptions {
   readonly gcIntervalMs?: number;
 }
 
+/** Bigger than the 64 KiB default: fewer, larger socket writes on a GET. */
+const readChunkBytes = 1 << 20;
+
 const Reader = z.union([Address, z.literal('*')]);
 const BlobMeta = z.strictObject({
   hash: Hash,
@@ -199,7 +202,7 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
         await handle.close(); // an empty blob: createReadStream cannot express end < start
         return { info: infoOf({ ...meta, holds: live }), range: wanted, stream: Readable.from([]) };
       }
-      const stream = handle.createReadStream({ start: wanted.start, end: wanted.end, autoClose: true });
+      const stream = handle.createReadStream({ start: wanted.start, end: wanted.end, autoClose: true, highWaterMark: readChunkBytes });
       return { info: infoOf({ ...meta, holds: live }), range: wanted, stream };
     },
 
