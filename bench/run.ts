@@ -1,11 +1,13 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, storage, gpu.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
+import { benchGpu } from './gpu.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchState } from './state.ts';
+import { benchStorage } from './storage.ts';
 import { roundFigure, type Figure } from './measure.ts';
 import { isBusy, waitForQuiet } from './quiet.ts';
 import { benchVerifyRaw } from './verifyRaw.ts';
@@ -21,6 +23,8 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'log', run: benchLogAppend },
   { group: 'ingest', run: benchIngestHttp },
   { group: 'state', run: benchState },
+  { group: 'storage', run: benchStorage },
+  { group: 'gpu', run: benchGpu },
 ];
 
 /** Figures that are the ratio `of / to` of two others (from results.json when not run now). */

@@ -6,3 +6,4 @@ export * from './block/index.ts';
 export * from './config/index.ts';
 export * from './keys/index.ts';
 export * from './genesis/index.ts';
+export * from './storage/index.ts';

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AinError } from '../../schemas/index.ts';
 import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
+import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { sendError, toAinError } from './errors.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
@@ -8,6 +9,8 @@ import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<Omit<LedgerRoutesOptions, 'blocks'>> {
   /** Largest request body accepted, in bytes. */
   readonly bodyBytesMax: number;
+  /** Big Storage at `/v1/blobs`; absent: no blob routes. */
+  readonly blobs?: BlobRoutesOptions;
 }
 
 /**
@@ -33,5 +36,6 @@ export function createApi(options: ApiOptions): FastifyInstance {
   if (options.ledger !== undefined && options.waitFinal !== undefined) {
     ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
   }
+  if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;
 }

@@ -1,4 +1,5 @@
 import { auditCommand } from './auditCommand.ts';
+import { blobCommand } from './blobCommand.ts';
 import { keysCommand } from './keysCommand.ts';
 import { nodeCommand } from './nodeCommand.ts';
 import { exitCodes, printError, UsageError } from './output.ts';
@@ -17,6 +18,8 @@ Usage:
   ain audit --data DIR [--genesis FILE] [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
                                             exit 0 only if all matches
+  ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]
+  ain blob get HASH [--out FILE] [--key FILE] [--node URL]
 
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
 `;
@@ -32,6 +35,7 @@ const commands: Record<string, (args: string[], context: CommandContext) => Prom
   keys: keysCommand,
   tx: txCommand,
   audit: auditCommand,
+  blob: blobCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts'
 import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
+import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
 import { startFollower } from './follower.ts';
 import { loadOrCreateGenesis } from './genesisFile.ts';
@@ -126,6 +127,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const validatorTimer = setInterval(() => validator.onBlock(), config.block.intervalMs);
     steps.push(() => clearInterval(validatorTimer));
 
+    const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
+    steps.push(() => blobs.close());
+
     let lastSnapshotHeight = fromHeight;
     let writing: Promise<void> = Promise.resolve();
     const takeSnapshot = (view: BlockView): Promise<void> => {
@@ -178,6 +182,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       maxTxBytes: config.maxTxBytes,
       bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
       blocks,
+      blobs: { store: blobs },
       ledger,
       waitFinal,
       metrics: metrics.registry,

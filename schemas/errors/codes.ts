@@ -61,6 +61,14 @@ export const errorCodes = {
   // The Kafka event log.
   LOG_UNAVAILABLE: { status: 503, summary: 'The log service (Kafka brokers) cannot be reached.' },
   LOG_NOT_ACKNOWLEDGED: { status: 503, summary: 'The log did not acknowledge the append; it may or may not be written.' },
+  // Big Storage.
+  BAD_BLOB_HASH: { status: 400, summary: 'The blob hash is not 64 lowercase hex characters of a SHA-256.' },
+  BLOB_HASH_MISMATCH: { status: 422, summary: 'The uploaded bytes do not hash to the claimed SHA-256; nothing was stored.' },
+  BLOB_CORRUPT: { status: 500, summary: 'The stored blob no longer hashes to its address; the node refuses to serve it.' },
+  BAD_AUTH: { status: 401, summary: 'The signed request header is missing, malformed, expired, replayed or does not verify.' },
+  ACCESS_DENIED: { status: 403, summary: 'The signer is not allowed to read this blob.' },
+  QUOTA_EXCEEDED: { status: 413, summary: 'The blob does not fit in the storage reserved for this address.' },
+  BAD_RANGE: { status: 416, summary: 'The Range header is malformed, asks for several ranges, or lies outside the blob.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { AinError } from '../../schemas/index.ts';
+import { checkBlobHash, createBlobAuthVerifier, parseRange, type BlobAuthVerifier, type BlobStore } from '../storage/index.ts';
+import { sendError, toAinError } from './errors.ts';
+
+export interface BlobRoutesOptions {
+  readonly store: BlobStore;
+  /** Default: a verifier with a 60 s window on the wall clock. */
+  readonly auth?: BlobAuthVerifier;
+}
+
+function hashParam(request: FastifyRequest): string {
+  return checkBlobHash((request.params as { hash: string }).hash);
+}
+
+function wholeHeader(request: FastifyRequest, name: string): number | undefined {
+  const text = request.headers[name];
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text)) throw new AinError('BAD_SCHEMA', `The ${name} header must be a whole number, got "${String(text).slice(0, 40)}".`);
+  return Number(text);
+}
+
+function readersHeader(request: FastifyRequest): string[] | undefined {
+  const text = request.headers['x-ain-readers'];
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') throw new AinError('BAD_SCHEMA', 'Send one x-ain-readers header: addresses separated by commas, or "*".');
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * `PUT` and `GET /v1/blobs/<sha256 hex>`: bodies stream straight between the socket and the
+ * store, never buffered whole. In its own plugin scope, so the API's JSON body parser does not apply.
+ */
+export async function blobRoutes(app: FastifyInstance, { store, auth = createBlobAuthVerifier() }: BlobRoutesOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.put('/v1/blobs/:hash', async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const hash = hashParam(request);
+      const owner = auth.verify(request.headers.authorization, { method: 'PUT', hash });
+      const sizeBytes = wholeHeader(request, 'content-length');
+      const body = (request.body ?? request.raw) as Readable;
+      const info = await store.put({ hash, owner, body, sizeBytes, ttlMs: wholeHeader(request, 'x-ain-ttl-ms'), readers: readersHeader(request) });
+      const hold = info.holds.find((h) => h.owner === owner);
+      return reply.code(201).send({ ref: info.ref, hash: info.hash, sizeBytes: info.sizeBytes, owner, expiresAtMs: hold?.expiresAtMs });
+    } catch (error) {
+      // The body may still be arriving: answer, then drop the connection rather than read it all.
+      if (!request.raw.complete) reply.header('connection', 'close');
+      return sendError(reply, toAinError(error));
+    }
+  });
+
+  app.get('/v1/blobs/:hash', { exposeHeadRoute: false }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const hash = hashParam(request);
+    const header = request.headers.authorization;
+    const reader = header === undefined ? undefined : auth.verify(header, { method: 'GET', hash });
+    const rangeHeader = request.headers.range;
+    const opened = await store.open({ hash, reader, range: rangeHeader === undefined ? undefined : (sizeBytes) => parseRange(rangeHeader, sizeBytes) });
+    const { start, end } = opened.range;
+    reply
+      .header('content-type', 'application/octet-stream')
+      .header('accept-ranges', 'bytes')
+      .header('etag', `"sha256:${hash}"`)
+      .header('content-length', String(end - start + 1));
+    if (rangeHeader !== undefined) reply.code(206).header('content-range', `bytes ${start}-${end}/${opened.info.sizeBytes}`);
+    return reply.send(opened.stream);
+  });
+}

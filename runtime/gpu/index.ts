@@ -1,0 +1,11 @@
+export {
+  acceleratorLimits,
+  createAccelerator,
+  type Accelerator,
+  type AcceleratorMode,
+  type AcceleratorRequest,
+  type DescendParameters,
+  type MultiplyParameters,
+  type SampleRootParameters,
+} from './accelerator.ts';
+export { descendJs, multiplyJs, sampleRootJs } from './reference.ts';

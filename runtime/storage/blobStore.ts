@@ -1,0 +1,118 @@
+import type { Readable } from 'node:stream';
+
+/** What the ledger's `reserveStorage` txs grant one address. */
+export interface Reservation {
+  /** Bytes the address may hold at once, counting each blob it holds once. */
+  readonly bytesMax: number;
+  /** Longest time a blob may be held, from its put. */
+  readonly ttlMs: number;
+  /** Addresses that may read the address's blobs by default (`"*"`: anyone). */
+  readonly readers?: readonly string[];
+}
+
+/**
+ * Where quotas come from. The node will wire it to the ledger's fold of `reserveStorage` txs;
+ * tests use `fixedQuotas`.
+ */
+export interface QuotaSource {
+  reservationOf(address: string): Reservation | undefined;
+}
+
+/**
+ * A fixed table of reservations by address.
+ * @example fixedQuotas({ [key.address]: { bytesMax: 1 << 30, ttlMs: 86_400_000 } })
+ */
+export function fixedQuotas(table: Readonly<Record<string, Reservation>>): QuotaSource {
+  const byAddress = new Map(Object.entries(table));
+  return { reservationOf: (address) => byAddress.get(address) };
+}
+
+/**
+ * What a node grants before the ledger folds `reserveStorage`: its own key may keep 1 GiB for
+ * 7 days, nobody else anything.
+ */
+export function devQuotas(nodeAddress: string): QuotaSource {
+  return fixedQuotas({ [nodeAddress]: { bytesMax: 1 << 30, ttlMs: 7 * 86_400_000 } });
+}
+
+/** One address's claim on a blob: it keeps the blob alive until `expiresAtMs`. */
+export interface BlobHold {
+  readonly owner: string;
+  readonly expiresAtMs: number;
+  /** Who may read through this hold, besides the owner; `"*"`: anyone. */
+  readonly readers: readonly string[];
+}
+
+export interface BlobInfo {
+  /** Lowercase hex SHA-256 of the content. */
+  readonly hash: string;
+  /** `blob://sha256:<hash>`, what a tx carries. */
+  readonly ref: string;
+  readonly sizeBytes: number;
+  readonly holds: readonly BlobHold[];
+}
+
+export interface PutBlobParameters {
+  /** The claimed SHA-256 (lowercase hex); bytes that hash otherwise are refused. */
+  readonly hash: string;
+  /** The address that pays for the bytes (its reservation's quota and TTL apply). */
+  readonly owner: string;
+  readonly body: Readable | AsyncIterable<Uint8Array>;
+  /** The announced size, when known: refused at once if it cannot fit. */
+  readonly sizeBytes?: number;
+  /** At most the reservation's TTL (the default). */
+  readonly ttlMs?: number;
+  /** Default: the reservation's readers, else the owner only. */
+  readonly readers?: readonly string[];
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  readonly start: number;
+  /** Last byte, inclusive. */
+  readonly end: number;
+}
+
+export interface OpenBlobParameters {
+  readonly hash: string;
+  /** The verified address of the signer, or undefined for an unsigned request. */
+  readonly reader: string | undefined;
+  /** Resolves the range against the blob's size once known; undefined: the whole blob. */
+  readonly range?: (sizeBytes: number) => ByteRange | undefined;
+}
+
+export interface OpenedBlob {
+  readonly info: BlobInfo;
+  /** The bytes served: the whole blob or the range. */
+  readonly range: ByteRange;
+  /** The bytes of `range`, already checked against the hash. Must be consumed or destroyed. */
+  readonly stream: Readable;
+}
+
+export interface GcReport {
+  readonly expiredHolds: number;
+  readonly removedBlobs: number;
+  readonly freedBytes: number;
+}
+
+/**
+ * Content-addressed storage for what is too big for the chain. Every read checks the
+ * content against its address; every put is atomic and checked against the claimed hash.
+ */
+export interface BlobStore {
+  put(parameters: PutBlobParameters): Promise<BlobInfo>;
+  /** Refuses with NOT_FOUND (absent or expired), ACCESS_DENIED, BAD_RANGE or BLOB_CORRUPT. */
+  open(parameters: OpenBlobParameters): Promise<OpenedBlob>;
+  /** Info of a live blob, without an access check. */
+  stat(hash: string): BlobInfo | undefined;
+  /** Bytes an address holds now. */
+  usedBytes(owner: string): number;
+  /** Drops holds expired at `nowMs` and deletes blobs no hold keeps. */
+  gc(nowMs: number): Promise<GcReport>;
+  close(): Promise<void>;
+}
+
+/** `blob://sha256:<hash>` */
+export function blobRef(hash: string): string {
+  return `blob://sha256:${hash}`;
+}

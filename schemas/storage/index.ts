@@ -1,0 +1,1 @@
+export { BlobAuth, BlobMethod, type UnsignedBlobAuth } from './blobAuth.ts';
