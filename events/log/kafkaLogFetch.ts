@@ -47,7 +47,8 @@ const socketFactory = require('kafkajs/src/network/socketFactory') as () => unkn
 const READ_UNCOMMITTED = 0;
 const PARTITION = 0;
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
-const ATTEMPTS_MAX = 5;
+// A topic created a moment ago may take seconds to be hosted on a busy machine: up to ~12 s of backoff.
+const ATTEMPTS_MAX = 8;
 const BACKOFF_MS = 100;
 
 export interface PartitionReaderOptions {

@@ -195,6 +195,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         height: ledger.height,
         finalized: blocks.latest()?.finalized.height ?? 0,
         caughtUp: caughtUp(),
+        restoredFrom: fromHeight,
       }),
     });
     steps.push(() => api.close());
