@@ -26,7 +26,7 @@ interface Measured {
 }
 
 /** Runs bench/loadgen.ts in a child process against `url` and waits for its one result. */
-async function runLoadgen(task: LoadgenTask): Promise<Measured> {
+export async function runLoadgen(task: LoadgenTask, onTimed?: () => void): Promise<Measured> {
   // Inherits this process's execArgv (--import=tsx, and --cpu-prof when profiling).
   const child = fork(loadgenPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const killTimer = setTimeout(() => child.kill(), task.timeLimitMs + preparationAllowanceMs);
@@ -34,7 +34,10 @@ async function runLoadgen(task: LoadgenTask): Promise<Measured> {
     const outcome = new Promise<Measured>((resolve, reject) => {
       let cpuBefore: NodeJS.CpuUsage | undefined;
       child.on('message', (message: LoadgenMessage) => {
-        if (message.type === 'timed') cpuBefore = process.cpuUsage();
+        if (message.type === 'timed') {
+          cpuBefore = process.cpuUsage();
+          onTimed?.();
+        }
         else if (message.type === 'error') reject(new Error(`the load generator failed: ${message.message}`));
         else if (cpuBefore === undefined) reject(new Error('the load generator sent a result before its timed load'));
         else {

@@ -18,6 +18,17 @@ export interface LoadgenTask {
   readonly keys: number;
   /** For all timed rounds together; after it no new request is sent. */
   readonly timeLimitMs: number;
+  /**
+   * With `batched`: send one batch every `batchTxs / paceTxsPerSecond` s whatever the answers,
+   * and report when each was sent (an open-loop load, for latency at a fixed rate).
+   */
+  readonly paceTxsPerSecond?: number;
+}
+
+/** A paced batch: when it was sent (ms since the epoch) and where its txs landed in the log. */
+export interface PacedBatch {
+  readonly sentAtMs: number;
+  readonly lastOffset: number;
 }
 
 export interface Round {
@@ -36,6 +47,8 @@ export interface LoadgenResult {
   /** CPU this process used (user + system) during the timed rounds. */
   readonly cpuMs: number;
   readonly timedOut: boolean;
+  /** With `paceTxsPerSecond`: every batch of the timed rounds. */
+  readonly paced?: readonly PacedBatch[];
 }
 
 /** Messages to the parent: `timed` just before the first timed round, then one `result` or `error`. */
@@ -123,6 +136,41 @@ async function send(task: LoadgenTask, agent: Agent, bodies: readonly Body[], de
   return { acceptedTxs: counts.acceptedTxs - acceptedBefore, elapsedMs: performance.now() - startMs };
 }
 
+/** Sends each body at its time on the schedule, not waiting for earlier answers. */
+async function sendPaced(task: LoadgenTask, agent: Agent, bodies: readonly Body[], counts: Counts, paced: PacedBatch[]): Promise<Round> {
+  const url = new URL(task.url);
+  const intervalMs = (task.batchTxs * 1000) / task.paceTxsPerSecond!;
+  const startMs = performance.now();
+  const pending: Promise<void>[] = [];
+  for (const [i, body] of bodies.entries()) {
+    const dueMs = startMs + i * intervalMs;
+    const waitMs = dueMs - performance.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const sentAtMs = Date.now();
+    pending.push(
+      post(agent, url, '/v1/txs', body.bytes).then(
+        ({ status, text }) => {
+          if (status !== 202) {
+            counts.failedRequests++;
+            if (counts.problems.length < problemsMax) counts.problems.push(`HTTP ${status}: ${text.slice(0, 200)}`);
+            return;
+          }
+          const reply = JSON.parse(text) as { accepted: number; results: { offset?: number }[] };
+          counts.acceptedTxs += reply.accepted;
+          counts.refusedTxs += body.txs - reply.accepted;
+          paced.push({ sentAtMs, lastOffset: Math.max(...reply.results.map((r) => r.offset ?? -1)) });
+        },
+        (error: Error) => {
+          counts.failedRequests++;
+          if (counts.problems.length < problemsMax) counts.problems.push(error.message);
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { acceptedTxs: counts.acceptedTxs, elapsedMs: performance.now() - startMs };
+}
+
 async function main(task: LoadgenTask): Promise<LoadgenResult> {
   const prepareStartMs = performance.now();
   const keys = makeKeys(task.keys);
@@ -138,9 +186,12 @@ async function main(task: LoadgenTask): Promise<LoadgenResult> {
     const cpuBefore = process.cpuUsage();
     const deadlineMs = performance.now() + task.timeLimitMs;
     const rounds: Round[] = [];
-    for (const bodies of timed) rounds.push(await send(task, agent, bodies, deadlineMs, counts));
+    const paced: PacedBatch[] = [];
+    for (const bodies of timed) {
+      rounds.push(task.paceTxsPerSecond === undefined ? await send(task, agent, bodies, deadlineMs, counts) : await sendPaced(task, agent, bodies, counts, paced));
+    }
     const { user, system } = process.cpuUsage(cpuBefore);
-    return { ...counts, rounds, prepareMs, cpuMs: (user + system) / 1000 };
+    return { ...counts, rounds, prepareMs, cpuMs: (user + system) / 1000, ...(task.paceTxsPerSecond === undefined ? {} : { paced }) };
   } finally {
     agent.destroy();
   }

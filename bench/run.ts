@@ -6,6 +6,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
+import { benchNode } from './node.ts';
+import { benchRestart } from './restart.ts';
 import { benchState } from './state.ts';
 import { benchStorage } from './storage.ts';
 import { roundFigure, type Figure } from './measure.ts';
@@ -23,6 +25,8 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'log', run: benchLogAppend },
   { group: 'ingest', run: benchIngestHttp },
   { group: 'state', run: benchState },
+  { group: 'node', run: benchNode },
+  { group: 'restart', run: benchRestart },
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },
 ];
@@ -41,11 +45,15 @@ const targets: Record<string, number> = {
   'state.set.1e3': 200_000,
   'state.set.1e5': 200_000,
   'state.set.1e6': 200_000,
+  'node.sustained.ratio': 0.6,
+  'audit.replay.ratio': 0.8,
+  'restart.speedup': 20,
 };
 
 /** Highest acceptable value of a figure. */
 const ceilings: Record<string, number> = {
   'state.set.ratio': 2,
+  'node.final.p99': 2050,
 };
 
 async function readResults(): Promise<Results> {

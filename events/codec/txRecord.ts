@@ -68,7 +68,12 @@ const cutOf = (tx: Tx): CutMarker | null => (tx.op.type === 'cut' ? { height: tx
  * (a broken invariant) is not an outcome and propagates.
  */
 export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
-  const junk = (): TxRecord => ({ offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength });
+  return decodeTxRecordWithSignedBytes(offset, value).record;
+}
+
+/** `decodeTxRecord`, also giving the tx's signed bytes (null for a record that is not a tx). */
+export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array): { record: TxRecord; signedBytes: Buffer | null } {
+  const junk = () => ({ record: { offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength } as TxRecord, signedBytes: null });
   const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   // Deep JSON is refused before any recursive step, so no thread's stack size decides the result.
   if (jsonTextTooDeep(text, maxTxJsonDepth)) return junk();
@@ -88,7 +93,7 @@ export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
     if (isAinError(error, 'BAD_SCHEMA')) return junk(); // e.g. a lone surrogate in a string
     throw error;
   }
-  return { offset, hash: sha256Hex(signed), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength };
+  return { record: { offset, hash: sha256Hex(signed), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength }, signedBytes: signed };
 }
 
 /**

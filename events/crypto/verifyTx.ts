@@ -53,6 +53,16 @@ function cachedKey(pub: string): CachedKey {
 export function verifyTx(input: unknown, options: VerifyTxOptions = {}): VerifiedTx {
   if (jsonValueTooDeep(input, maxTxJsonDepth)) throw tooDeep();
   const tx = parseOrThrow(Tx, input, 'tx');
+  const signedBytes = signedBytesOf(tx);
+  checkTxSignature(tx, signedBytes, options);
+  return { tx, hash: sha256Hex(signedBytes), signedBytes };
+}
+
+/**
+ * The checks of a schema-valid tx whose signed bytes are known: chain and shard, size, `from`
+ * against `pub`, then the Ed25519 signature. Throws an AinError with a stable code.
+ */
+export function checkTxSignature(tx: Tx, signedBytes: Buffer, options: VerifyTxOptions = {}): void {
   if (options.chain !== undefined && tx.chain !== options.chain) {
     throw new AinError('WRONG_CHAIN', `tx is for chain "${tx.chain}", but this node serves chain "${options.chain}".`, {
       details: { field: 'chain', expected: options.chain, actual: tx.chain },
@@ -63,7 +73,6 @@ export function verifyTx(input: unknown, options: VerifyTxOptions = {}): Verifie
       details: { field: 'shard', expected: options.shard, actual: tx.shard },
     });
   }
-  const signedBytes = signedBytesOf(tx);
   const maxTxBytes = options.maxTxBytes ?? defaultMaxTxBytes;
   if (signedBytes.length > maxTxBytes) {
     throw new AinError('TX_TOO_LARGE', `tx has ${signedBytes.length} signed bytes, more than the limit of ${maxTxBytes}; put big payloads in Big Storage and send a blob:// reference.`, {
@@ -81,5 +90,4 @@ export function verifyTx(input: unknown, options: VerifyTxOptions = {}): Verifie
       details: { field: 'sig' },
     });
   }
-  return { tx, hash: sha256Hex(signedBytes), signedBytes };
 }

@@ -90,10 +90,17 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
   let snapshotsChecked = 0;
   let finalized = { height: 0, hash: genesisHash };
   const last = source.lastOffset();
-  for (let from = 0; from <= last; ) {
-    const records = await source.read(from, { maxRecords: chunkRecords });
+  // One chunk ahead: the next chunk is read and checked on the pool's threads while this one is applied.
+  const fetchChunk = async (from: number) => {
+    const records = from > last ? [] : await source.read(from, { maxRecords: chunkRecords });
+    return { records, checked: checkLogRecords(records, genesis.chain, genesis.shard, pool) };
+  };
+  for (let pending = fetchChunk(0); ; ) {
+    const { records, checked } = await pending;
     if (records.length === 0) break;
-    for (const { record, verdict } of await checkLogRecords(records, genesis.chain, genesis.shard, pool)) {
+    const from = records[records.length - 1]!.offset + 1;
+    pending = fetchChunk(from);
+    for (const { record, verdict } of await checked) {
       verdicts.set(record.offset, verdict);
       if (verdict !== null && strictRecords) {
         mismatch({ kind: 'record', offset: record.offset, tx: record.hash, message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.` });
@@ -138,7 +145,6 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
         }
       }
     }
-    from = records[records.length - 1]!.offset + 1;
     onProgress?.({ offset: from - 1, lastOffset: last, height: ledger.height });
   }
   for (const height of byHeight.keys()) {

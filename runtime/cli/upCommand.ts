@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { filter, firstValueFrom } from 'rxjs';
 import { signTx, type KeyPair } from '../../events/index.ts';
 import type { Op } from '../../schemas/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -17,10 +16,25 @@ async function post(node: AinNode, path: string, body: unknown): Promise<Record<
   return (await response.json()) as Record<string, unknown>;
 }
 
-/** A client's first session against a fresh node: one tx, a batch, and a refusal. */
+/** Waits (bounded) for a tx's outcome in a block. */
+async function outcomeOf(node: AinNode, hash: string): Promise<{ height: number; outcome: { code: string; message?: string } }> {
+  for (let i = 0; i < 500; i++) {
+    const found = node.blocks.findTx(hash);
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`tx ${hash} did not land in a block within 10 s`);
+}
+
+/** A client's first session against a fresh node: one tx, a batch, a refusal, outcomes and finality. */
 async function demo(node: AinNode, client: KeyPair): Promise<void> {
-  let nonce = Date.now();
+  let nonce = Math.max(Date.now(), Number((await (await fetch(`${node.url}/v1/accounts/${client.address}`)).json() as { nonce: number }).nonce));
   const sign = (op: Op) => signTx({ key: client, op, nonce: ++nonce, time: Date.now() });
+
+  // The node's key owns / on a dev genesis: it opens /apps/demo/<address> to each address and funds the client.
+  await node.submit({ type: 'set_rule', path: '/apps/demo/$user', value: { write: 'auth.addr == $user' } });
+  await node.submit({ type: 'send', to: client.address, amount: '1000' });
+  say(`  the node's key (owner of /) set a rule on /apps/demo/$user and sent 1000 AIN to the client ${client.address.slice(0, 10)}…`);
 
   const one = await post(node, '/v1/tx', sign({ type: 'set_value', path: `/apps/demo/${client.address}/hello`, value: 'world' }));
   say(`  POST /v1/tx   set_value /apps/demo/…/hello → offset ${String(one.offset)}, hash ${String(one.hash).slice(0, 16)}…`);
@@ -33,14 +47,20 @@ async function demo(node: AinNode, client: KeyPair): Promise<void> {
   const refused = await post(node, '/v1/tx', forged);
   say(`  POST /v1/tx   a tx changed after signing → refused: ${String(refused.code)}`);
 
-  const lastOffset = Number((many.results as { offset: number }[]).at(-1)?.offset ?? one.offset);
-  const block = await firstValueFrom(node.blocks$.pipe(filter((b) => b.header.lastOffset >= lastOffset)));
-  say(`  block ${block.header.height} cut at the proposer's marker: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, hash ${block.hash.slice(0, 16)}…`);
+  const denied = await post(node, '/v1/tx', sign({ type: 'set_value', path: '/apps/demo/someone-else', value: 'x' }));
+  const last = (many.results as { hash: string }[]).at(-1)!.hash;
+  const landed = await outcomeOf(node, last);
+  const block = node.blocks.get(landed.height)!;
+  say(`  block ${block.header.height}: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`);
+  say(`  outcomes: hello ${(await outcomeOf(node, String(one.hash))).outcome.code}; a write to another's path ${(await outcomeOf(node, String(denied.hash))).outcome.code}`);
+  await node.waitFinal(landed.height, 10_000);
+  const counter = node.ledger.tree.get(`/apps/demo/${client.address}/counter`);
+  say(`  block ${landed.height} is final (the node's attestation carries all the stake); counter = ${String(counter)}`);
 }
 
 /**
  * `ain up [--data DIR] [--port N] [--once]`: what `npm start` runs. For now, one local node
- * on the file log, its proposer cutting blocks, and a client submitting signed txs to it.
+ * on the file log and a dev genesis, cutting, applying and finalizing blocks, and a client.
  */
 export async function upCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string', default: join('.data', 'up') }, port: { type: 'string', default: '8080' }, once: { type: 'boolean' } } });
@@ -55,7 +75,7 @@ export async function upCommand(args: string[]): Promise<void> {
     await node.stop();
     throw error;
   }
-  node.blocks$.subscribe((b) => say(`  block ${b.header.height}: ${b.txs.length} txs, hash ${b.hash.slice(0, 16)}…`));
+  node.blocks$.subscribe((b) => say(`  block ${b.header.height}: ${b.txs.length} txs, hash ${b.hash.slice(0, 16)}…, final up to ${b.finalized.height}`));
   if (values.once) {
     await node.stop();
     say('ain up: done.');

@@ -1,5 +1,4 @@
-import { checkRecord } from '../../actors/index.ts';
-import { decodeTxRecord } from '../../events/index.ts';
+import { checkRecordBytes } from '../../actors/index.ts';
 
 export interface CheckRecordsTask {
   /** The records end to end, one buffer so it crosses the thread boundary in one copy. */
@@ -24,8 +23,7 @@ export function checkRecordsChunk({ bytes, sizes, chain, shard }: CheckRecordsTa
   const checks: RecordCheck[] = [];
   let at = 0;
   for (const size of sizes) {
-    const record = decodeTxRecord(0, bytes.subarray(at, at + size));
-    const verdict = checkRecord(record, chain, shard);
+    const { record, verdict } = checkRecordBytes(0, bytes.subarray(at, at + size), chain, shard);
     checks.push({ hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
     at += size;
   }

@@ -1,5 +1,5 @@
-import { checkRecord } from '../../actors/index.ts';
-import { decodeOwnTxRecord, decodeTxRecord, type LogRecord, type TxRecord } from '../../events/index.ts';
+import { checkRecordBytes } from '../../actors/index.ts';
+import { decodeOwnTxRecord, type LogRecord, type TxRecord } from '../../events/index.ts';
 import type { Refusal } from '../../projections/index.ts';
 import type { RecordCheck, VerifyPool } from '../ingest/index.ts';
 
@@ -25,8 +25,7 @@ export async function checkLogRecords(records: readonly LogRecord[], chain: stri
     return records.map((r, i) => fromCheck(r, checks[i]!));
   }
   return records.map((r) => {
-    const record = decodeTxRecord(r.offset, r.value);
-    const verdict = checkRecord(record, chain, shard);
+    const { record, verdict } = checkRecordBytes(r.offset, r.value, chain, shard);
     return fromCheck(r, { hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
   });
 }

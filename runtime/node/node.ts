@@ -5,7 +5,7 @@ import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
 import { snapshotLedger, type Ledger } from '../../actors/index.ts';
 import { openFileLog, type KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
+import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -29,6 +29,8 @@ export interface AinNode {
   readonly blocks$: Subject<BlockView>;
   readonly blocks: BlockStore;
   readonly ledger: Ledger;
+  /** Signs an op with the node's key (nonces in order with its cut markers and attestations) and appends it. */
+  submit(op: Op): Promise<number>;
   /** Resolves once block `height` is final (rejects with NOT_FINAL after `timeoutMs`). */
   waitFinal(height: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -215,6 +217,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       blocks,
       ledger,
       waitFinal,
+      submit: (op) => signer.submit(op),
       async stop() {
         // Intake stops first; a last snapshot; the log closes last, after syncing what was acknowledged.
         await tearDown(steps);

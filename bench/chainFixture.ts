@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { openFileLog, encodeTxRecord } from '../events/index.ts';
+import { loadOrCreateKeyFile } from '../runtime/keys/index.ts';
+import { devGenesis, parseGenesis } from '../actors/index.ts';
+import { writeFile } from 'node:fs/promises';
+import { makeKeys, makeTxs } from './txFixtures.ts';
+
+const chunkTxs = 10_000;
+
+/**
+ * A node data dir whose log holds `txCount` signed set_value txs (1000 senders, paths under
+ * /bench that the genesis lets anyone write), appended straight to the file log: what a node
+ * would have after taking them in, without the time it takes. Blocks close by size (maxTxs).
+ */
+export async function writeChainFixture(dataDir: string, txCount: number, maxTxs = 10_000): Promise<void> {
+  const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
+  const genesis = parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local', maxTxs }), rules: { '/bench': true } });
+  await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
+  const log = await openFileLog({ dir: join(dataDir, 'log'), fsync: 'never' });
+  try {
+    const keys = makeKeys(1000);
+    for (let done = 0; done < txCount; done += chunkTxs) {
+      const txs = makeTxs(Math.min(chunkTxs, txCount - done), keys);
+      await log.append(txs.map((tx) => encodeTxRecord(tx)));
+    }
+  } finally {
+    await log.close();
+  }
+}

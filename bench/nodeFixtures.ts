@@ -1,0 +1,36 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { devGenesis, parseGenesis } from '../actors/index.ts';
+import type { NodeConfigInput } from '../schemas/index.ts';
+import { loadConfig } from '../runtime/config/index.ts';
+import { loadOrCreateKeyFile } from '../runtime/keys/index.ts';
+import { startNode, type AinNode } from '../runtime/node/index.ts';
+
+/**
+ * A node on a dev genesis whose rules let anyone write under /bench (so the benchmark's txs are
+ * applied, not refused), on port 0.
+ */
+export async function startBenchNode(dataDir: string, flags: Partial<NodeConfigInput> = {}): Promise<AinNode> {
+  const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
+  const genesis = parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local' }), rules: { '/bench': true } });
+  await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
+  const config = await loadConfig({ flags: { dataDir, port: 0, ...flags } });
+  return startNode({ config, logger: pino({ level: 'silent' }) });
+}
+
+/** Resolves once a block covering `offset` is final (bounded by `timeoutMs`). */
+export async function finalCovering(node: AinNode, offset: number, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const latest = node.blocks.latest();
+    if (latest !== undefined && latest.header.lastOffset >= offset) {
+      let height = latest.header.height;
+      while (height > 1 && (node.blocks.get(height - 1)?.header.lastOffset ?? -1) >= offset) height--;
+      await node.waitFinal(height, Math.max(1, deadline - Date.now()));
+      return height;
+    }
+    if (Date.now() > deadline) throw new Error(`no block covered offset ${offset} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
