@@ -107,33 +107,53 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     blocks$.next(blocks.add(block, sealed!));
   };
 
-  const run = async () => {
-    for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
-      const records: (TxRecord | undefined)[] = [];
-      const unchecked: LogRecord[] = [];
-      for (const { offset, value } of batch) {
-        const hint = own.get(offset);
-        if (hint === undefined) {
-          records.push(undefined);
-          unchecked.push({ offset, value });
-        } else {
-          own.delete(offset);
-          records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
-          verdicts.set(offset, null);
-        }
-      }
-      const checked = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool);
-      let next = 0;
-      for (const record of records) {
-        if (record !== undefined) {
-          feed(record);
-          continue;
-        }
-        const { record: found, verdict } = checked[next++]!;
-        verdicts.set(found.offset, verdict);
-        feed(found);
+  /** Splits a batch into records this process appended (known good) and ones to check, and starts checking. */
+  const prepare = (batch: readonly LogRecord[]) => {
+    const records: (TxRecord | undefined)[] = [];
+    const unchecked: LogRecord[] = [];
+    for (const { offset, value } of batch) {
+      const hint = own.get(offset);
+      if (hint === undefined) {
+        records.push(undefined);
+        unchecked.push({ offset, value });
+      } else {
+        own.delete(offset);
+        records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
       }
     }
+    return { records, checked: unchecked.length === 0 ? Promise.resolve([]) : checkLogRecords(unchecked, chain, shard, pool) };
+  };
+  const apply = async ({ records, checked }: ReturnType<typeof prepare>) => {
+    const found = await checked;
+    let next = 0;
+    for (const record of records) {
+      if (record !== undefined) {
+        verdicts.set(record.offset, null);
+        feed(record);
+        continue;
+      }
+      const one = found[next++]!;
+      verdicts.set(one.record.offset, one.verdict);
+      feed(one.record);
+    }
+  };
+  // Two stages: while one batch is applied, the next is read and checked on the pool's threads
+  // (a replay after a restart keeps every core busy). At most two batches are in hand.
+  const run = async () => {
+    let applying: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
+      const prepared = prepare(batch);
+      prepared.checked.catch(() => undefined); // awaited, in order, by apply
+      await applying;
+      if (failure !== undefined) break;
+      applying = apply(prepared).catch((error: unknown) => {
+        failure = { error };
+        aborter.abort(); // ends the follow, so the loop sees the failure even when the log is quiet
+      });
+    }
+    await applying;
+    if (failure !== undefined) throw failure.error;
   };
   const done = run();
   return {
