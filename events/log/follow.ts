@@ -4,6 +4,21 @@ import type { LogRecord, ReadOptions } from './eventLog.ts';
 /** Records one follower reads from the log per step: a bound on what a slow consumer holds. */
 export const FOLLOW_BATCH_RECORDS = 1024;
 const MAX_WAITERS = 10_000;
+const RETRY_BACKOFF_MS = 100;
+const RETRY_BACKOFF_MAX_MS = 5_000;
+
+/** Waits `ms`, or less if `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Wakes followers when new records become durable, in process: no polling of the disk.
@@ -57,6 +72,7 @@ export async function* followRecords(source: FollowSource, from: number, signal?
   // A function, not a narrowed expression: the signal can abort while this generator is suspended.
   const aborted = (): boolean => signal?.aborted === true;
   let next = Math.max(0, Math.ceil(from));
+  let outages = 0;
   while (!aborted() && !source.isClosed()) {
     if (source.lastOffset() < next) {
       await source.notifier.wait(() => source.lastOffset() >= next, signal);
@@ -65,9 +81,13 @@ export async function* followRecords(source: FollowSource, from: number, signal?
     let records: LogRecord[];
     try {
       records = await source.read(next, { maxRecords: FOLLOW_BATCH_RECORDS });
+      outages = 0;
     } catch (error) {
       if (isAinError(error, 'LOG_CLOSED')) return;
-      throw error;
+      // A log service that is down (Kafka brokers) comes back: a follower waits for it, backing off.
+      if (!isAinError(error, 'LOG_UNAVAILABLE')) throw error;
+      await sleep(Math.min(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS * 2 ** Math.min(outages++, 10)), signal);
+      continue;
     }
     const last = records[records.length - 1];
     if (last === undefined) {

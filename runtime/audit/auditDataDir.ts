@@ -15,7 +15,7 @@ export interface AuditDataDirOptions {
   readonly onProgress?: AuditOptions['onProgress'];
 }
 
-async function readGenesis(file: string) {
+export async function readGenesis(file: string) {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -31,7 +31,7 @@ async function readGenesis(file: string) {
 }
 
 /** Snapshots that parse; one that does not is itself a mismatch the report names. */
-async function readSnapshots(dataDir: string): Promise<{ snapshots: NodeSnapshot[]; unreadable: string[] }> {
+export async function readSnapshots(dataDir: string): Promise<{ snapshots: NodeSnapshot[]; unreadable: string[] }> {
   const store = createSnapshotStore(join(dataDir, 'snapshots'));
   const snapshots: NodeSnapshot[] = [];
   const unreadable: string[] = [];

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { auditDataDir, type AuditReport } from '../audit/index.ts';
+import { auditDataDir, auditKafka, type AuditReport } from '../audit/index.ts';
 import type { CommandContext } from './main.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 
@@ -21,26 +21,32 @@ function printReport(report: AuditReport): void {
   say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
 }
 
-/** `ain audit --data DIR [--genesis FILE] [--threads N] [--json]`: exit 0 only if everything matches. */
+/**
+ * `ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)` `[--threads N] [--json]`:
+ * exit 0 only if everything matches.
+ */
 export async function auditCommand(args: string[], { json }: CommandContext): Promise<void> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, genesis: { type: 'string' }, threads: { type: 'string' }, kafka: { type: 'string' } } });
-  if (values.kafka !== undefined) throw new UsageError('ain audit --kafka is not available yet; audit a node\'s data dir with --data DIR.');
-  if (values.data === undefined) throw new UsageError('ain audit needs the data directory of a node: --data DIR.');
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, genesis: { type: 'string' }, threads: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' } } });
+  if (values.kafka === undefined && values.data === undefined) throw new UsageError('ain audit needs the data directory of a node (--data DIR), or a chain on Kafka (--kafka H:P,… with --genesis FILE or --data DIR).');
+  if (values.kafka === undefined && values.topic !== undefined) throw new UsageError('--topic goes with --kafka.');
   if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
   const tty = !json && process.stderr.isTTY === true;
-  const report = await auditDataDir({
-    dataDir: values.data,
+  const common = {
     genesisFile: values.genesis,
     threads: values.threads === undefined ? undefined : Number(values.threads),
     onProgress: tty
-      ? ({ offset, lastOffset, height }) => {
+      ? ({ offset, lastOffset, height }: { offset: number; lastOffset: number; height: number }) => {
           const done = lastOffset < 0 ? 1 : (offset + 1) / (lastOffset + 1);
           const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
           process.stderr.write(`\r  [${bar}] ${Math.round(done * 100)}% record ${offset + 1}/${lastOffset + 1}, height ${height}`);
           if (offset >= lastOffset) process.stderr.write('\n');
         }
       : undefined,
-  });
+  };
+  const report =
+    values.kafka === undefined
+      ? await auditDataDir({ ...common, dataDir: values.data! })
+      : await auditKafka({ ...common, brokers: values.kafka.split(',').map((b) => b.trim()), topic: values.topic, dataDir: values.data });
   if (json) printJson(report);
   else printReport(report);
   process.exitCode = report.ok ? exitCodes.ok : exitCodes.failed;

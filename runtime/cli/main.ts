@@ -10,12 +10,14 @@ const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
 Usage:
   ain up [--data DIR] [--port N] [--once]   a local node on the embedded defaults, with a demo client
-  ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C]
-           [--fsync always|group|never] [--block-interval-ms N]
+  ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
+           [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
+           [--block-interval-ms N]
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin]
-  ain audit --data DIR [--genesis FILE] [--threads N] [--json]
+  ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)
+            [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
                                             exit 0 only if all matches
   ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]

@@ -13,6 +13,9 @@ const nodeFlags = {
   fsync: { type: 'string' },
   'block-interval-ms': { type: 'string' },
   log: { type: 'string' },
+  brokers: { type: 'string' },
+  topic: { type: 'string' },
+  genesis: { type: 'string' },
 } as const;
 
 function number(text: string | undefined, flag: string): number | undefined {
@@ -34,12 +37,24 @@ export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
   });
 }
 
-/** `ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--fsync always|group|never] [--block-interval-ms N]` */
+/**
+ * `ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
+ * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N]`
+ */
 export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: nodeFlags });
-  if (values.log !== undefined && values.log !== 'file') {
-    throw new UsageError(`--log ${values.log} is not available yet; this node runs on the file log (--log file).`);
+  if (values.log !== undefined && values.log !== 'file' && values.log !== 'kafka') {
+    throw new UsageError(`--log is file (the embedded default) or kafka, not "${values.log}".`);
   }
+  const kafka = values.log === 'kafka' || (values.log === undefined && values.brokers !== undefined);
+  if (kafka && values.fsync !== undefined) throw new UsageError('--fsync is for the file log; Kafka acknowledges an append once every in-sync replica has it.');
+  if (!kafka && (values.brokers !== undefined || values.topic !== undefined)) throw new UsageError('--brokers and --topic go with --log kafka.');
+  const brokers = values.brokers?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const log = kafka
+    ? { kind: 'kafka', ...(brokers === undefined ? {} : { brokers }), ...(values.topic === undefined ? {} : { topic: values.topic }) }
+    : values.fsync === undefined
+      ? undefined
+      : { fsync: parseFsync(values.fsync, '--fsync') };
   if (values.data === undefined && values.config === undefined && !process.env.AIN_DATA) {
     throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
   }
@@ -51,7 +66,8 @@ export async function nodeCommand(args: string[]): Promise<void> {
       port: number(values.port, 'port'),
       host: values.host,
       chain: values.chain,
-      log: values.fsync === undefined ? undefined : { fsync: parseFsync(values.fsync, '--fsync') },
+      genesis: values.genesis,
+      log,
       block: { intervalMs: number(values['block-interval-ms'], 'block-interval-ms') },
     },
   });

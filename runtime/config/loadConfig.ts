@@ -12,7 +12,7 @@ export interface ConfigSources {
 type Json = Record<string, unknown>;
 
 /** `AIN_*` environment variables and where they land in NodeConfig. */
-const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'fsync' }> = {
+const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'fsync' | 'list' }> = {
   AIN_DATA: { path: ['dataDir'], kind: 'string' },
   AIN_HOST: { path: ['host'], kind: 'string' },
   AIN_PORT: { path: ['port'], kind: 'number' },
@@ -24,6 +24,9 @@ const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'f
   AIN_MAX_TX_BYTES: { path: ['maxTxBytes'], kind: 'number' },
   AIN_VERIFY_THREADS: { path: ['verifyThreads'], kind: 'number' },
   AIN_GENESIS: { path: ['genesis'], kind: 'string' },
+  AIN_LOG: { path: ['log', 'kind'], kind: 'string' },
+  AIN_KAFKA_BROKERS: { path: ['log', 'brokers'], kind: 'list' },
+  AIN_KAFKA_TOPIC: { path: ['log', 'topic'], kind: 'string' },
   AIN_SNAPSHOT_EVERY_BLOCKS: { path: ['snapshot', 'everyBlocks'], kind: 'number' },
 };
 
@@ -34,8 +37,9 @@ export function parseFsync(text: string, source: string): unknown {
   throw new AinError('BAD_CONFIG', `${source} is "${text}"; use always, group or never.`);
 }
 
-function envValue(name: string, text: string, kind: 'string' | 'number' | 'fsync'): unknown {
+function envValue(name: string, text: string, kind: 'string' | 'number' | 'fsync' | 'list'): unknown {
   if (kind === 'string') return text;
+  if (kind === 'list') return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
   if (kind === 'fsync') return parseFsync(text, name);
   if (!/^\d+$/.test(text)) throw new AinError('BAD_CONFIG', `${name} is "${text}"; it must be a whole number.`);
   return Number(text);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
 import { snapshotLedger, type Ledger } from '../../actors/index.ts';
-import { openFileLog, type KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
@@ -12,6 +12,7 @@ import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
 import { startFollower } from './follower.ts';
+import { openNodeLog } from './openNodeLog.ts';
 import { loadOrCreateGenesis } from './genesisFile.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { createNodeSigner } from './nodeSigner.ts';
@@ -78,12 +79,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
   const steps: Teardown = [];
   try {
     const metrics = createNodeMetrics();
-    const rawLog = await openFileLog({
-      dir: join(config.dataDir, 'log'),
-      fsync: config.log.fsync,
-      segmentBytes: config.log.segmentBytes,
-      onRecovery: (report) => logger.warn({ report }, 'log tail was torn by a crash and has been cut off'),
-    });
+    const rawLog = await openNodeLog(config, key.address, logger);
     steps.push(() => rawLog.close());
     const log = metrics.timed(rawLog);
     const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });

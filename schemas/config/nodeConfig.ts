@@ -22,6 +22,28 @@ export const FileLogConfig = z.strictObject({
   segmentBytes: Uint.min(4096).default(64 * 1024 * 1024),
 });
 
+/** `host:port` of a Kafka broker. */
+const BrokerAddress = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { message: 'must be host:port, e.g. "127.0.0.1:9092"' });
+
+/** The shared log on Apache Kafka: one single-partition topic per chain and shard. */
+export const KafkaLogConfig = z.strictObject({
+  kind: z.literal('kafka'),
+  brokers: z.array(BrokerAddress).min(1).max(64),
+  /** Default `ain.<chain>.<shard>` (see kafkaTopicOf). */
+  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'must be 1-249 characters of A-Z, a-z, 0-9, ".", "_" or "-"' }).optional(),
+  /** Used when the node creates the topic on first use; 3 and 2 on a real cluster. */
+  replicationFactor: Uint.min(1).max(16).default(1),
+  minInsyncReplicas: Uint.min(1).max(16).default(1),
+  compression: z.enum(['none', 'gzip']).default('none'),
+});
+export type KafkaLogConfig = z.infer<typeof KafkaLogConfig>;
+
+/** The topic of a chain's shard: `ain.<chain>.root` for `/`, `ain.<chain>.<labels joined by .>` otherwise. */
+export function kafkaTopicOf(chain: string, shard: string): string {
+  const tail = shard === '/' ? 'root' : shard.slice(1).replaceAll('/', '.').replace(/[^A-Za-z0-9._-]/g, '_');
+  return `ain.${chain}.${tail}`.slice(0, 249);
+}
+
 export const BlockLimits = z.strictObject({
   maxTxs: Uint.min(1).max(100_000).default(10_000),
   maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
@@ -47,7 +69,13 @@ export const NodeConfig = z.strictObject({
   snapshot: SnapshotConfig.default({ everyBlocks: 100, keep: 3 }),
   host: z.string().min(1).default('127.0.0.1'),
   port: Uint.max(65535).default(8080),
-  log: FileLogConfig.default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }, segmentBytes: 64 * 1024 * 1024 }),
+  log: z
+    .preprocess(
+      // A log section without `kind` is the file log's (e.g. only `fsync` from AIN_FSYNC or --fsync).
+      (value) => (value !== null && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'file' } : value),
+      z.discriminatedUnion('kind', [FileLogConfig.extend({ kind: z.literal('file') }), KafkaLogConfig]),
+    )
+    .default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }, segmentBytes: 64 * 1024 * 1024 }),
   block: BlockLimits.default({ maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, intervalMs: 1000 }),
   maxTxBytes: Uint.min(256).max(1024 * 1024).default(defaultMaxTxBytes),
   /** Most txs one `POST /v1/txs` may carry. */

@@ -5,6 +5,9 @@
 #                       then runs until killed (SIGTERM/SIGINT) or until its parent process is gone
 #   kafka.sh stop DIR   stops the broker whose KAFKA_DIR is DIR (via DIR/kafka.pid)
 #
+# Faults for tests: SIGUSR1 kills the broker's JVM with SIGKILL (prints KAFKA_KILLED); SIGUSR2
+# starts it again on the same storage dir and ports (prints KAFKA_RESTARTED once it answers).
+#
 # The jars are fetched once with `mvn dependency:copy-dependencies` on pom.xml next to this file,
 # into ${AIN_CACHE_DIR:-~/.cache/ain}/kafka/<version>/libs. The storage dir is a fresh temp dir,
 # removed on stop. Test helpers run this through test/services/kafka.ts.
@@ -105,26 +108,53 @@ jvm=(java "$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=t
 "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
   || { cat "$dir/format.log" >&2; die "formatting the KRaft storage dir failed"; }
 
-"${jvm[@]}" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
-java_pid=$!
-echo "$$" > "$dir/kafka.pid"
+count_started() {
+  local n
+  n="$(grep -c "Kafka Server started" "$dir/server.log" 2>/dev/null || true)"
+  echo "${n:-0}"
+}
+start_broker() {
+  local started_lines
+  started_lines="$(count_started)"
+  "${jvm[@]}" kafka.Kafka "$dir/server.properties" >>"$dir/stdout.log" 2>&1 &
+  java_pid=$!
+  local deadline=$((SECONDS + start_timeout_s))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && (( $(count_started) > started_lines )); do
+    if ! kill -0 "$java_pid" 2>/dev/null; then
+      tail -n 30 "$dir/server.log" "$dir/stdout.log" >&2 || true
+      die "the broker exited during startup"
+    fi
+    if (( SECONDS >= deadline )); then
+      tail -n 30 "$dir/server.log" >&2 || true
+      die "the broker did not answer on 127.0.0.1:$port within ${start_timeout_s}s"
+    fi
+    sleep 0.2
+  done
+}
+killed=""
+kill_broker() {
+  killed=1
+  kill -KILL "$java_pid" 2>/dev/null || true
+  wait "$java_pid" 2>/dev/null || true
+  echo "KAFKA_KILLED"
+}
+restart_broker() {
+  start_broker
+  killed=""
+  echo "KAFKA_RESTARTED"
+}
 
-deadline=$((SECONDS + start_timeout_s))
-until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null; do
-  if ! kill -0 "$java_pid" 2>/dev/null; then
-    tail -n 30 "$dir/server.log" "$dir/stdout.log" >&2 || true
-    die "the broker exited during startup"
-  fi
-  if (( SECONDS >= deadline )); then
-    tail -n 30 "$dir/server.log" >&2 || true
-    die "the broker did not answer on 127.0.0.1:$port within ${start_timeout_s}s"
-  fi
-  sleep 0.2
-done
+echo "$$" > "$dir/kafka.pid"
+start_broker
+trap kill_broker USR1
+trap restart_broker USR2
 
 echo "KAFKA_BROKERS=127.0.0.1:$port"
 echo "KAFKA_DIR=$dir"
 
-# Run until killed, the broker dies, or whoever started us is gone (so a crashed test leaks nothing).
-while kill -0 "$java_pid" 2>/dev/null && kill -0 "$parent_pid" 2>/dev/null; do sleep 1; done
-kill -0 "$java_pid" 2>/dev/null || { tail -n 30 "$dir/server.log" >&2 || true; die "the broker exited"; }
+# Run until killed, the broker dies (not by SIGUSR1), or whoever started us is gone (so a crashed
+# test leaks nothing). `sleep & wait` so the fault signals are handled at once.
+while { [[ -n "$killed" ]] || kill -0 "$java_pid" 2>/dev/null; } && kill -0 "$parent_pid" 2>/dev/null; do
+  sleep 0.2 & wait $! || true
+done
+kill -0 "$java_pid" 2>/dev/null || [[ -n "$killed" ]] || { tail -n 30 "$dir/server.log" >&2 || true; die "the broker exited"; }

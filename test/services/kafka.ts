@@ -12,6 +12,10 @@ const STDERR_TAIL_LINES = 40;
 /** A running broker started by `kafka.sh`, stopped with `stop()` (its whole process group). */
 export interface KafkaService {
   readonly brokers: string[];
+  /** Kills the broker's JVM with SIGKILL (a crash); resolves once it is dead. */
+  kill(): Promise<void>;
+  /** Starts the broker again on the same storage and port; resolves once it answers. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,12 +58,28 @@ function spawnKafka(): Promise<KafkaService> {
       clearTimeout(timer);
       reject(new Error(`kafka.sh exited (code ${child.exitCode}) before the broker answered.\n${stderrTail.join('\n')}`));
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const lines = createInterface({ input: child.stdout! });
+    /** Sends a fault signal to kafka.sh and waits for the line that says it is done. */
+    const fault = (signal: NodeJS.Signals, done: string, timeoutMs: number) =>
+      new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`kafka.sh did not print ${done} within ${timeoutMs} ms`)), timeoutMs);
+        const onLine = (line: string) => {
+          if (line !== done) return;
+          clearTimeout(timer);
+          lines.off('line', onLine);
+          ok();
+        };
+        lines.on('line', onLine);
+        process.kill(child.pid!, signal);
+      });
+    lines.on('line', (line) => {
       const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
       if (match?.[1] === undefined) return;
       clearTimeout(timer);
       resolve({
         brokers: match[1].split(','),
+        kill: () => fault('SIGUSR1', 'KAFKA_KILLED', 15_000),
+        restart: () => fault('SIGUSR2', 'KAFKA_RESTARTED', START_TIMEOUT_MS),
         async stop() {
           process.removeListener('exit', killGroupNow);
           if (child.exitCode !== null || child.signalCode !== null) return;

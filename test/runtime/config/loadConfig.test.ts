@@ -2,13 +2,13 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAinError } from '../../../schemas/index.ts';
+import { isAinError, kafkaTopicOf } from '../../../schemas/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 
 test('defaults fill everything but the data dir', async (t) => {
   const config = await loadConfig({ flags: { dataDir: '/tmp/x' } });
   t.like(config, { chain: 'ain-local', shard: '/', host: '127.0.0.1', port: 8080, maxTxBytes: 4096, block: { intervalMs: 1000 } });
-  t.deepEqual(config.log.fsync, { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } });
+  t.like(config.log, { kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } } });
 });
 
 test('flags win over AIN_* variables, which win over the file', async (t) => {
@@ -22,7 +22,7 @@ test('flags win over AIN_* variables, which win over the file', async (t) => {
     flags: { port: 3 },
   });
   t.like(config, { dataDir: '/from/file', port: 3, chain: 'env-chain', block: { maxTxs: 7, intervalMs: 50 } });
-  t.is(config.log.fsync, 'always');
+  t.like(config.log, { kind: 'file', fsync: 'always' });
 });
 
 test('bad config is BAD_CONFIG with a sentence naming the field or variable', async (t) => {
@@ -40,4 +40,16 @@ test('bad config is BAD_CONFIG with a sentence naming the field or variable', as
     t.true(isAinError(error, 'BAD_CONFIG'), String(pattern));
     t.regex(error!.message, pattern);
   }
+});
+
+test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad brokers are BAD_CONFIG', async (t) => {
+  const config = await loadConfig({ env: { AIN_LOG: 'kafka', AIN_KAFKA_BROKERS: '127.0.0.1:9092,127.0.0.1:9093' }, flags: { dataDir: '/tmp/x' } });
+  t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9093'], replicationFactor: 1, compression: 'none' });
+  const bad = await t.throwsAsync(loadConfig({ flags: { dataDir: '/tmp/x', log: { kind: 'kafka', brokers: ['nowhere'] } } }));
+  t.true(isAinError(bad, 'BAD_CONFIG'));
+  t.regex(bad!.message, /brokers/);
+  const none = await t.throwsAsync(loadConfig({ flags: { dataDir: '/tmp/x', log: { kind: 'kafka', brokers: [] } } }));
+  t.true(isAinError(none, 'BAD_CONFIG'));
+  t.is(kafkaTopicOf('ain-local', '/'), 'ain.ain-local.root');
+  t.is(kafkaTopicOf('ain-local', '/apps/chat'), 'ain.ain-local.apps.chat');
 });

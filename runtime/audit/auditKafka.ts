@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { openKafkaLog } from '../../events/index.ts';
+import { AinError, kafkaTopicOf } from '../../schemas/index.ts';
+import { createVerifyPool } from '../ingest/index.ts';
+import type { AuditOptions, AuditReport } from './audit.ts';
+import { auditLog } from './audit.ts';
+import { readGenesis, readSnapshots } from './auditDataDir.ts';
+
+export interface AuditKafkaOptions {
+  readonly brokers: string[];
+  readonly topic?: string;
+  /** A node's data dir: its genesis and snapshots. */
+  readonly dataDir?: string;
+  /** The chain's genesis file (default `<dataDir>/genesis.json`). */
+  readonly genesisFile?: string;
+  readonly threads?: number;
+  readonly onProgress?: AuditOptions['onProgress'];
+}
+
+/**
+ * `ain audit --kafka BROKERS`: replays a chain's topic from genesis. Anyone may write to a shared
+ * topic, so records that fail their checks are outcomes (counted by code), not mismatches;
+ * attestations and the node's snapshots (with `dataDir`) are compared as for a file log.
+ */
+export async function auditKafka({ brokers, topic, dataDir, genesisFile, threads, onProgress }: AuditKafkaOptions): Promise<AuditReport> {
+  const file = genesisFile ?? (dataDir === undefined ? undefined : join(dataDir, 'genesis.json'));
+  if (file === undefined) throw new AinError('BAD_GENESIS', 'An audit replays from the chain’s genesis: give --genesis FILE or --data DIR.');
+  const genesis = await readGenesis(file);
+  const { snapshots, unreadable } = dataDir === undefined ? { snapshots: [], unreadable: [] } : await readSnapshots(dataDir);
+  const log = await openKafkaLog({ brokers, topic: topic ?? kafkaTopicOf(genesis.chain, genesis.shard), createTopic: false, clientId: 'ain-audit' });
+  const pool = createVerifyPool({ threads });
+  try {
+    const report = await auditLog({ source: log, genesis, snapshots, pool, strictRecords: false, onProgress });
+    return unreadable.length === 0 ? report : { ...report, ok: false, mismatches: [...unreadable.map((message) => ({ kind: 'snapshot' as const, message })), ...report.mismatches] };
+  } finally {
+    await pool.close();
+    await log.close();
+  }
+}
