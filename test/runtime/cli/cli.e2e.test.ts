@@ -106,12 +106,13 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   t.true(seen.some((e) => e.msg === 'node stopped'));
 });
 
-test('ain up --once (what npm start runs) submits, cuts a block and exits 0', async (t) => {
+test('ain up --once (what npm start runs) submits, applies, finalizes and exits 0', async (t) => {
   const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')]);
   t.is(up.code, 0, up.stderr);
   t.regex(up.stdout, /100 accepted/);
   t.regex(up.stdout, /refused: BAD_SIGNATURE/);
-  t.regex(up.stdout, /block \d+ cut/);
+  t.regex(up.stdout, /outcomes: hello ok; a write to another's path RULE_DENIED/);
+  t.regex(up.stdout, /block \d+ is final .* counter = 4950/);
 });
 
 test('ain tx submit to a node that is not there is NODE_UNREACHABLE', async (t) => {
