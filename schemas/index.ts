@@ -5,3 +5,4 @@ export * from './tx/index.ts';
 export * from './block/index.ts';
 export * from './config/index.ts';
 export * from './keys/index.ts';
+export * from './exec/index.ts';

@@ -1,0 +1,4 @@
+export type { ExecutionRuntime, RunHandle, RunOptions } from './executionRuntime.ts';
+export { createProcessRuntime, type ProcessRuntimeInit } from './processRuntime.ts';
+export { compileJobRpc, parseJobSchema, type JobRpc, type JobSchema } from './jobSchema.ts';
+export { checkMessage, type MessageProblem } from './checkMessage.ts';
