@@ -2,3 +2,4 @@ export type { ExecutionRuntime, RunHandle, RunOptions } from './executionRuntime
 export { createProcessRuntime, type ProcessRuntimeInit } from './processRuntime.ts';
 export { compileJobRpc, parseJobSchema, type JobRpc, type JobSchema } from './jobSchema.ts';
 export { checkMessage, type MessageProblem } from './checkMessage.ts';
+export { createDockerRuntime, jobContainerLabel, type DockerRuntimeInit } from './dockerRuntime.ts';
