@@ -19,6 +19,8 @@ export interface DockerRuntimeInit {
   readonly nodePath?: string;
   /** Size of the writable tmpfs at /tmp in each container. */
   readonly tmpBytes?: number;
+  /** Job images (base + job files) kept in the engine; older ones are removed. 16 by default. */
+  readonly jobImagesMax?: number;
   /** The user jobs run as, `uid:gid`; nobody by default. */
   readonly user?: string;
   /** After the job exits, how long its output may take to arrive before the stream is cut. */
@@ -36,7 +38,7 @@ export const jobContainerLabel = 'ain.exec.job';
  */
 export function createDockerRuntime(init: DockerRuntimeInit = {}): ExecutionRuntime {
   const docker = init.docker ?? new Docker({ socketPath: init.socketPath ?? defaultSocketPath() });
-  const images = createJobImages(docker, init.nodePath);
+  const images = createJobImages(docker, init.nodePath, init.jobImagesMax);
   const tmpBytes = init.tmpBytes ?? 64 * 1024 * 1024;
   const user = init.user ?? '65534:65534';
   const drainTimeoutMs = init.drainTimeoutMs ?? 2000;

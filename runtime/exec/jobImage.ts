@@ -17,6 +17,8 @@ const baseRepository = 'ain-exec-base';
 const jobRepository = 'ain-exec-job';
 /** Most files a job directory may bring into its image. */
 const jobFilesMax = 10_000;
+/** Job images kept in the engine by default; older ones are removed as new ones are built. */
+const defaultJobImagesMax = 16;
 
 /** Images by tag that exist (built or found) in the engine, so later runs skip the lookup. */
 export interface JobImages {
@@ -30,7 +32,7 @@ export interface JobImages {
  * /etc/passwd naming nobody), and per job `FROM base` + `COPY job/ /job/`. Both are tagged by the
  * SHA-256 of their inputs, so an image is built once per engine and content.
  */
-export function createJobImages(docker: Docker, nodePath = process.execPath): JobImages {
+export function createJobImages(docker: Docker, nodePath = process.execPath, jobImagesMax = defaultJobImagesMax): JobImages {
   const ready = new Map<string, Promise<string>>();
   const once = (tag: string, build: () => Promise<void>): Promise<string> => {
     let pending = ready.get(tag);
@@ -71,9 +73,20 @@ export function createJobImages(docker: Docker, nodePath = process.execPath): Jo
       return once(tag, async () => {
         const progress = await docker.buildImage(tarStream(context), { t: tag, rm: true, forcerm: true, networkmode: 'none', pull: false } as Docker.ImageBuildOptions);
         await follow(docker, progress, `building ${tag}`);
+        await pruneJobImages(docker, jobImagesMax);
       });
     },
   };
+}
+
+/**
+ * Removes all but the newest `keep` job images: with the vfs storage driver each one is a full
+ * copy of the root filesystem. An image a container still uses stays (the engine refuses).
+ */
+async function pruneJobImages(docker: Docker, keep: number): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [jobRepository] } });
+  const old = images.sort((a, b) => b.Created - a.Created).slice(keep);
+  for (const image of old) await docker.getImage(image.Id).remove().catch(() => undefined);
 }
 
 async function exists(docker: Docker, tag: string): Promise<boolean> {

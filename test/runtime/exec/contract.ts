@@ -3,7 +3,7 @@ import { filter, firstValueFrom, toArray } from 'rxjs';
 
 import type { RunSpecInput } from '../../../schemas/index.ts';
 import type { ExecutionRuntime } from '../../../runtime/exec/index.ts';
-import { jobs, rootWorker, workerSchema } from './jobs.ts';
+import { testJob, workerSchema } from './jobs.ts';
 
 /** What the contract needs: a runtime, and cleanup after all its tests. */
 export interface RuntimeUnderTest {
@@ -12,13 +12,7 @@ export interface RuntimeUnderTest {
 }
 
 const limits = { wallTimeMs: 20_000, memoryBytes: 256 * 1024 * 1024, outputBytesMax: 64 * 1024 };
-const nodeJob = (source: string, extra: Partial<RunSpecInput> = {}): RunSpecInput => ({
-  command: 'node',
-  args: ['job.js'],
-  files: { 'job.js': source },
-  limits,
-  ...extra,
-});
+const nodeJob = (behaviour: string, extra: Partial<RunSpecInput> = {}): RunSpecInput => testJob(behaviour, { limits, ...extra });
 
 /**
  * The contract every `ExecutionRuntime` passes: registers ava tests named `${name}: …`. It uses
@@ -38,7 +32,7 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
   };
 
   check('a job gets the request on stdin and its reply comes back checked, with its log and progress', async (t, runtime) => {
-    const { events$, result } = runtime.run(nodeJob(rootWorker, { request: { y: 4 }, schema: workerSchema }));
+    const { events$, result } = runtime.run(nodeJob('root', { request: { y: 4 }, schema: workerSchema }));
     const events = firstValueFrom(events$.pipe(toArray()));
     const outcome = await result;
     t.true(outcome.ok, outcome.message);
@@ -53,7 +47,7 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
   });
 
   check('a non-zero exit is RUN_FAILED with the exit code and the stderr tail', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.fail)).result;
+    const outcome = await runtime.run(nodeJob('fail')).result;
     t.false(outcome.ok);
     t.is(outcome.code, 'RUN_FAILED');
     t.is(outcome.exitCode, 3);
@@ -61,14 +55,14 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
   });
 
   check('a job past its wall time is killed: RUN_TIMEOUT', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.sleep, { limits: { ...limits, wallTimeMs: 1500 } })).result;
+    const outcome = await runtime.run(nodeJob('sleep', { limits: { ...limits, wallTimeMs: 1500 } })).result;
     t.is(outcome.code, 'RUN_TIMEOUT');
     t.is(outcome.exitCode === 0, false);
   });
 
   check('aborting a running job kills it: RUN_ABORTED', async (t, runtime) => {
     const controller = new AbortController();
-    const { events$, result } = runtime.run(nodeJob(jobs.sleep), { signal: controller.signal });
+    const { events$, result } = runtime.run(nodeJob('sleep'), { signal: controller.signal });
     const ready = firstValueFrom(events$.pipe(filter((event) => event.type === 'log' && event.line === 'ready')));
     await ready;
     controller.abort();
@@ -78,37 +72,37 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
   });
 
   check('a run aborted before it starts never runs: RUN_ABORTED', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.fail), { signal: AbortSignal.abort() }).result;
+    const outcome = await runtime.run(nodeJob('fail'), { signal: AbortSignal.abort() }).result;
     t.is(outcome.code, 'RUN_ABORTED');
     t.is(outcome.exitCode, null);
   });
 
   check('output past the limit stops the job: RUN_OUTPUT_LIMIT', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.flood)).result;
+    const outcome = await runtime.run(nodeJob('flood')).result;
     t.is(outcome.code, 'RUN_OUTPUT_LIMIT');
     t.true(outcome.stdoutBytes <= limits.outputBytesMax);
   });
 
   check('a reply that breaks the schema is BAD_REPLY, naming the field', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.wrongReply, { request: { y: 4 }, schema: workerSchema })).result;
+    const outcome = await runtime.run(nodeJob('wrongReply', { request: { y: 4 }, schema: workerSchema })).result;
     t.is(outcome.code, 'BAD_REPLY');
     t.is(outcome.exitCode, 0);
     t.regex(outcome.message ?? '', /field "x": must be a number/);
   });
 
   check('stdout that is not JSON is BAD_REPLY', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.notJson)).result;
+    const outcome = await runtime.run(nodeJob('notJson')).result;
     t.is(outcome.code, 'BAD_REPLY');
   });
 
   check('a request that breaks the schema is BAD_JOB_REQUEST and nothing runs', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(rootWorker, { request: { y: 4, z: 1 }, schema: workerSchema })).result;
+    const outcome = await runtime.run(nodeJob('root', { request: { y: 4, z: 1 }, schema: workerSchema })).result;
     t.is(outcome.code, 'BAD_JOB_REQUEST');
     t.is(outcome.exitCode, null);
   });
 
   check('the job sees no environment of the host', async (t, runtime) => {
-    const outcome = await runtime.run(nodeJob(jobs.env)).result;
+    const outcome = await runtime.run(nodeJob('env')).result;
     t.true(outcome.ok, outcome.message);
     const { env } = outcome.reply as { env: Record<string, string> };
     for (const key of Object.keys(process.env)) if (key !== 'PATH' && key !== 'HOSTNAME' && key !== 'HOME') t.false(key in env, key);

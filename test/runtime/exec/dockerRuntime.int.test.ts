@@ -7,7 +7,7 @@ import { createDockerRuntime, jobContainerLabel, type ExecutionRuntime } from '.
 import type { RunSpecInput } from '../../../schemas/index.ts';
 import { startDocker } from '../../services/docker.ts';
 import { runtimeContract } from './contract.ts';
-import { rootWorker, workerSchema } from './jobs.ts';
+import { testJob, workerSchema } from './jobs.ts';
 
 const docker = await startDocker();
 
@@ -25,9 +25,9 @@ function hostileJobs(socketPath: string): void {
   const runtime = createDockerRuntime({ socketPath });
   const engine = new Docker({ socketPath });
   const limits = { wallTimeMs: 20_000, memoryBytes: 128 * 1024 * 1024, pids: 32 };
-  const job = (source: string, extra: Partial<RunSpecInput> = {}): RunSpecInput => ({ command: 'node', args: ['job.js'], files: { 'job.js': source }, limits, ...extra });
+  const job = (behaviour: string, extra: Partial<RunSpecInput> = {}, arg?: string): RunSpecInput => testJob(behaviour, { limits, ...extra }, arg);
   const nextRunWorks = async (t: import('ava').ExecutionContext, subject: ExecutionRuntime): Promise<void> => {
-    const outcome = await subject.run(job(rootWorker, { request: { y: 9 }, schema: workerSchema })).result;
+    const outcome = await subject.run(job('root', { request: { y: 9 }, schema: workerSchema })).result;
     t.true(outcome.ok, `the next run failed: ${outcome.message}`);
     t.deepEqual(outcome.reply, { x: 3 });
     const left = await engine.listContainers({ all: true, filters: { label: [jobContainerLabel] } });
@@ -46,11 +46,7 @@ function hostileJobs(socketPath: string): void {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
-      const source = `
-        const socket = require('node:net').connect(${port}, '127.0.0.1');
-        socket.on('connect', () => { process.stdout.write('{"escaped":true}'); process.exit(0); });
-        socket.on('error', (error) => { console.error('connect failed: ' + error.code); process.exit(1); });`;
-      const outcome = await runtime.run(job(source)).result;
+      const outcome = await runtime.run(job('connect', {}, String(port))).result;
       t.is(outcome.code, 'RUN_FAILED');
       t.regex(outcome.stderrTail, /connect failed: (ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)/);
       t.is(connections, 0);
@@ -61,58 +57,44 @@ function hostileJobs(socketPath: string): void {
   });
 
   hostile('dockerRuntime (hostile): a fork bomb hits the pids limit and is killed at its time limit', async (t) => {
-    const source = `
-      const { spawn } = require('node:child_process');
-      let failures = 0;
-      const fork = () => {
-        const child = spawn(process.execPath, [__filename], { stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('error', (error) => { if (failures++ === 0) console.error('spawn failed: ' + error.code); });
-      };
-      setInterval(() => { fork(); fork(); }, 10);`;
-    const outcome = await runtime.run(job(source, { limits: { ...limits, wallTimeMs: 4000 } })).result;
+    const outcome = await runtime.run(job('forkBomb', { limits: { ...limits, wallTimeMs: 4000 } })).result;
     t.is(outcome.code, 'RUN_TIMEOUT');
-    t.regex(outcome.stderrTail, /EAGAIN|Resource temporarily unavailable|spawn failed/);
+    // The pids limit shows as spawns refused (EAGAIN) or children that cannot start their threads.
+    t.regex(outcome.stderrTail, /EAGAIN|spawn failed|uv_thread_create/);
     await nextRunWorks(t, runtime);
   });
 
   hostile('dockerRuntime (hostile): allocating past the memory limit is RUN_MEMORY_LIMIT', async (t) => {
-    const source = `const kept = []; for (;;) kept.push(Buffer.alloc(1 << 20, 1));`;
-    const outcome = await runtime.run(job(source)).result;
+    const outcome = await runtime.run(job('allocate')).result;
     t.is(outcome.code, 'RUN_MEMORY_LIMIT', outcome.message);
     await nextRunWorks(t, runtime);
   });
 
   hostile('dockerRuntime (hostile): writing to / fails on the read-only root', async (t) => {
-    const source = `
-      try { require('node:fs').writeFileSync('/owned', 'x'); process.stdout.write('{"escaped":true}'); }
-      catch (error) { console.error('write failed: ' + error.code); process.exit(1); }`;
-    const outcome = await runtime.run(job(source)).result;
+    const outcome = await runtime.run(job('writeRoot')).result;
     t.is(outcome.code, 'RUN_FAILED');
     t.regex(outcome.stderrTail, /write failed: (EROFS|EACCES)/);
     await nextRunWorks(t, runtime);
   });
 
   hostile('dockerRuntime (hostile): the host /etc/shadow is not there to read', async (t) => {
-    const source = `
-      try { process.stdout.write(JSON.stringify({ shadow: require('node:fs').readFileSync('/etc/shadow', 'utf8') })); }
-      catch (error) { console.error('read failed: ' + error.code); process.exit(1); }`;
-    const outcome = await runtime.run(job(source)).result;
+    const outcome = await runtime.run(job('readShadow')).result;
     t.is(outcome.code, 'RUN_FAILED');
     t.regex(outcome.stderrTail, /read failed: (ENOENT|EACCES)/);
     await nextRunWorks(t, runtime);
   });
 
   hostile('dockerRuntime (hostile): a job that runs past its time is killed and removed', async (t) => {
-    const outcome = await runtime.run(job('for (;;) {}', { limits: { ...limits, wallTimeMs: 1500 } })).result;
+    const outcome = await runtime.run(job('spin', { limits: { ...limits, wallTimeMs: 1500 } })).result;
     t.is(outcome.code, 'RUN_TIMEOUT');
     await nextRunWorks(t, runtime);
   });
 
   hostile('dockerRuntime: an image that is not in the engine is RUN_FAILED, an engine that is not there RUNTIME_UNAVAILABLE', async (t) => {
-    const missing = await runtime.run(job('', { image: 'ain-no-such-image:1' })).result;
+    const missing = await runtime.run(job('root', { image: 'ain-no-such-image:1' })).result;
     t.is(missing.code, 'RUN_FAILED');
     const nowhere = createDockerRuntime({ socketPath: '/nonexistent/docker.sock' });
-    const gone = await nowhere.run(job('')).result;
+    const gone = await nowhere.run(job('root')).result;
     t.is(gone.code, 'RUNTIME_UNAVAILABLE');
   });
 }

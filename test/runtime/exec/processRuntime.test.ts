@@ -6,7 +6,7 @@ import test from 'ava';
 
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { runtimeContract } from './contract.ts';
-import { jobs } from './jobs.ts';
+import { testJob } from './jobs.ts';
 
 const work = await mkdtemp(join(tmpdir(), 'ain-test-exec-'));
 test.after.always(() => rm(work, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ runtimeContract('processRuntime', async () => ({ runtime: createProcessRuntime({
 test('processRuntime: the environment is empty and the working directory is removed after', async (t) => {
   const tmpDir = await mkdtemp(join(work, 'env-'));
   const runtime = createProcessRuntime({ tmpDir });
-  const outcome = await runtime.run({ command: 'node', args: ['job.js'], files: { 'job.js': jobs.env } }).result;
+  const outcome = await runtime.run(testJob('env')).result;
   t.true(outcome.ok, outcome.message);
   const { env, cwd } = outcome.reply as { env: Record<string, string>; cwd: string };
   t.deepEqual(env, {});
@@ -26,23 +26,13 @@ test('processRuntime: the environment is empty and the working directory is remo
 
 test('processRuntime: a job past its memory limit is RUN_MEMORY_LIMIT', async (t) => {
   const runtime = createProcessRuntime({ tmpDir: work });
-  const outcome = await runtime.run({
-    command: 'node',
-    args: ['job.js'],
-    files: { 'job.js': jobs.allocate },
-    limits: { memoryBytes: 128 * 1024 * 1024, wallTimeMs: 20_000 },
-  }).result;
+  const outcome = await runtime.run(testJob('allocate', { limits: { memoryBytes: 128 * 1024 * 1024, wallTimeMs: 20_000 } })).result;
   t.is(outcome.code, 'RUN_MEMORY_LIMIT', outcome.stderrTail);
 });
 
 test('processRuntime: a child the job leaves behind is killed with it', async (t) => {
   const runtime = createProcessRuntime({ tmpDir: work });
-  const source = `
-    const { spawn } = require('node:child_process');
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    child.unref();
-    process.stdout.write(JSON.stringify({ pid: child.pid }));`;
-  const outcome = await runtime.run({ command: 'node', args: ['job.js'], files: { 'job.js': source } }).result;
+  const outcome = await runtime.run(testJob('orphan')).result;
   t.true(outcome.ok, outcome.message);
   const { pid } = outcome.reply as { pid: number };
   t.false(await stillRunning(pid), 'the grandchild still runs');
