@@ -1,8 +1,9 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, exec.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
+import { benchExec } from './exec.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchState } from './state.ts';
@@ -21,6 +22,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'log', run: benchLogAppend },
   { group: 'ingest', run: benchIngestHttp },
   { group: 'state', run: benchState },
+  { group: 'exec', run: benchExec },
 ];
 
 /** Figures that are the ratio `of / to` of two others (from results.json when not run now). */
@@ -42,6 +44,8 @@ const targets: Record<string, number> = {
 /** Highest acceptable value of a figure. */
 const ceilings: Record<string, number> = {
   'state.set.ratio': 2,
+  'exec.process.ratio': 1.2,
+  'exec.docker.ratio': 1.2,
 };
 
 async function readResults(): Promise<Results> {

@@ -3,3 +3,4 @@ export { createProcessRuntime, type ProcessRuntimeInit } from './processRuntime.
 export { compileJobRpc, parseJobSchema, type JobRpc, type JobSchema } from './jobSchema.ts';
 export { checkMessage, type MessageProblem } from './checkMessage.ts';
 export { createDockerRuntime, jobContainerLabel, type DockerRuntimeInit } from './dockerRuntime.ts';
+export { createJobImages, imageNodePath, type JobImages } from './jobImage.ts';
