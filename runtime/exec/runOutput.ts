@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 import type { RunEvent } from '../../schemas/index.ts';
 
 /** Longest stderr line passed on as one event; the rest of a longer line is cut. */
@@ -36,6 +38,8 @@ export function createRunOutput({ outputBytesMax, onEvent, onLimit }: RunOutputI
   let over = false;
   let partial = '';
   let tail = '';
+  // A chunk may end inside a UTF-8 character; the decoder keeps its first bytes for the next.
+  const decoder = new StringDecoder('utf8');
 
   const count = (chunk: Buffer): Buffer | undefined => {
     if (over) return undefined;
@@ -61,7 +65,7 @@ export function createRunOutput({ outputBytesMax, onEvent, onLimit }: RunOutputI
     stderr(chunk) {
       const kept = count(chunk);
       if (kept === undefined) return;
-      const text = kept.toString('utf8');
+      const text = decoder.write(kept);
       tail = (tail + text).slice(-tailBytesMax);
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
@@ -72,6 +76,7 @@ export function createRunOutput({ outputBytesMax, onEvent, onLimit }: RunOutputI
       for (const line of lines) emitLine(line);
     },
     end() {
+      partial += decoder.end();
       if (partial !== '') emitLine(partial);
       partial = '';
     },
