@@ -1,3 +1,7 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import test, { type ExecutionContext } from 'ava';
 import { filter, firstValueFrom, toArray } from 'rxjs';
 
@@ -99,6 +103,19 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
     const outcome = await runtime.run(nodeJob('root', { request: { y: 4, z: 1 }, schema: workerSchema })).result;
     t.is(outcome.code, 'BAD_JOB_REQUEST');
     t.is(outcome.exitCode, null);
+  });
+
+  check('the files of a job directory are in its working directory', async (t, runtime) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ain-test-jobdir-'));
+    try {
+      await mkdir(join(dir, 'data'));
+      await writeFile(join(dir, 'data', 'input.txt'), 'from the job dir');
+      const outcome = await runtime.run(nodeJob('readData', { dir })).result;
+      t.true(outcome.ok, outcome.message);
+      t.deepEqual(outcome.reply, { text: 'from the job dir' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   check('the job sees no environment of the host', async (t, runtime) => {

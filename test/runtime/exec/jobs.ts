@@ -62,6 +62,7 @@ switch (behaviour) {
   case 'wrongReply': reply({ x: 'two' }); break;
   case 'notJson': process.stdout.write('the answer is 2'); break;
   case 'env': reply({ env: process.env, cwd: process.cwd() }); break;
+  case 'readData': reply({ text: fs.readFileSync('data/input.txt', 'utf8') }); break;
   case 'allocate': { const kept = []; for (;;) kept.push(Buffer.alloc(1 << 20, 1)); }
   case 'orphan': { // leaves a child running and exits
     const child = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
