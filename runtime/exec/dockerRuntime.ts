@@ -132,18 +132,27 @@ async function runContainer(container: Docker.Container, context: LaunchContext,
   stop.addEventListener('abort', kill, { once: true });
   try {
     context.started();
-    await unavailableOnError('starting the container', () => container.start());
+    try {
+      await container.start();
+    } catch (error) {
+      // The engine refuses a command the image does not have (OCI runtime: "executable file not found").
+      const reason = error instanceof Error ? error.message : String(error);
+      if (/executable file not found|no such file or directory/i.test(reason)) return { exitCode: null, signal: null, startError: `the image has no program ${context.spec.command}` };
+      throw unavailable('starting the container', error);
+    }
     stream.end(context.stdin ?? Buffer.alloc(0));
     // If the wait request lost the race with start() after all, the end of the output and a
     // short grace say the job is over; ask again for a state that is reached already.
+    let waited = false;
     const fallback = streamEnded
       .then(() => new Promise((resolve) => setTimeout(resolve, drainTimeoutMs).unref()))
-      .then(() => container.wait({ condition: 'not-running' }) as Promise<{ StatusCode: number }>);
-    const { StatusCode } = await Promise.race([waiting, fallback]);
+      .then(() => (waited ? new Promise<never>(() => undefined) : (container.wait({ condition: 'not-running' }) as Promise<{ StatusCode: number }>)));
+    const { StatusCode } = await unavailableOnError('waiting for the container', () => Promise.race([waiting, fallback]));
+    waited = true;
     context.exited();
     await Promise.race([streamEnded, new Promise((resolve) => setTimeout(resolve, drainTimeoutMs).unref())]);
     stream.destroy();
-    const state = (await container.inspect()).State;
+    const state = (await unavailableOnError('inspecting the container', () => container.inspect())).State;
     return { exitCode: StatusCode, signal: null, ...(state.OOMKilled ? { memoryLimit: true } : {}) };
   } finally {
     stop.removeEventListener('abort', kill);

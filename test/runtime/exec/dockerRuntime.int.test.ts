@@ -90,9 +90,12 @@ function hostileJobs(socketPath: string): void {
     await nextRunWorks(t, runtime);
   });
 
-  hostile('dockerRuntime: an image that is not in the engine is RUN_FAILED, an engine that is not there RUNTIME_UNAVAILABLE', async (t) => {
+  hostile('dockerRuntime: an image or program that is not there is RUN_FAILED, an engine that is not there RUNTIME_UNAVAILABLE', async (t) => {
     const missing = await runtime.run(job('root', { image: 'ain-no-such-image:1' })).result;
     t.is(missing.code, 'RUN_FAILED');
+    const noProgram = await runtime.run({ command: 'python3', args: ['job.py'], limits }).result;
+    t.is(noProgram.code, 'RUN_FAILED', noProgram.message);
+    t.regex(noProgram.message ?? '', /no program python3/);
     const nowhere = createDockerRuntime({ socketPath: '/nonexistent/docker.sock' });
     const gone = await nowhere.run(job('root')).result;
     t.is(gone.code, 'RUNTIME_UNAVAILABLE');
