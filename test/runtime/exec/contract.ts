@@ -21,8 +21,9 @@ const nodeJob = (behaviour: string, extra: Partial<RunSpecInput> = {}): RunSpecI
 /**
  * The contract every `ExecutionRuntime` passes: registers ava tests named `${name}: …`. It uses
  * the interface only, so the process and docker runtimes share it. Jobs are small node programs.
+ * `serial` runs one job at a time (containers are heavy on a 2-core machine running other tests).
  */
-export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTest>): void {
+export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTest>, { serial = false }: { serial?: boolean } = {}): void {
   let subject: Promise<RuntimeUnderTest> | undefined;
   const runtime = async (): Promise<ExecutionRuntime> => (await (subject ??= make())).runtime;
   test.after.always(async () => {
@@ -32,7 +33,7 @@ export function runtimeContract(name: string, make: () => Promise<RuntimeUnderTe
     await cleanup();
   });
   const check = (title: string, body: (t: ExecutionContext, runtime: ExecutionRuntime) => Promise<void>): void => {
-    test(`${name}: ${title}`, async (t) => body(t, await runtime()));
+    (serial ? test.serial : test)(`${name}: ${title}`, async (t) => body(t, await runtime()));
   };
 
   check('a job gets the request on stdin and its reply comes back checked, with its log and progress', async (t, runtime) => {

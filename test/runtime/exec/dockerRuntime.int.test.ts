@@ -16,7 +16,7 @@ if (docker === undefined) {
 } else {
   const { socketPath } = docker;
   test.after.always(() => docker.stop());
-  runtimeContract('dockerRuntime', async () => ({ runtime: createDockerRuntime({ socketPath }), cleanup: async () => undefined }));
+  runtimeContract('dockerRuntime', async () => ({ runtime: createDockerRuntime({ socketPath }), cleanup: async () => undefined }), { serial: true });
   hostileJobs(socketPath);
 }
 
