@@ -1,9 +1,10 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, storage, gpu.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, node, restart, storage, gpu, exec.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
+import { benchExec } from './exec.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchNode } from './node.ts';
@@ -29,6 +30,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'restart', run: benchRestart },
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },
+  { group: 'exec', run: benchExec },
 ];
 
 /** Figures that are the ratio `of / to` of two others (from results.json when not run now). */
@@ -54,6 +56,8 @@ const targets: Record<string, number> = {
 const ceilings: Record<string, number> = {
   'state.set.ratio': 2,
   'node.final.p99': 2050,
+  'exec.process.ratio': 1.2,
+  'exec.docker.ratio': 1.2,
 };
 
 async function readResults(): Promise<Results> {

@@ -7,3 +7,4 @@ export * from './config/index.ts';
 export * from './keys/index.ts';
 export * from './genesis/index.ts';
 export * from './storage/index.ts';
+export * from './exec/index.ts';

@@ -69,6 +69,17 @@ export const errorCodes = {
   ACCESS_DENIED: { status: 403, summary: 'The signer is not allowed to read this blob.' },
   QUOTA_EXCEEDED: { status: 413, summary: 'The blob does not fit in the storage reserved for this address.' },
   BAD_RANGE: { status: 416, summary: 'The Range header is malformed, asks for several ranges, or lies outside the blob.' },
+  // Job execution (runtime/exec): the code of a failed run's result, never thrown; only
+  // BAD_JOB_SCHEMA is also thrown, by parseJobSchema, for schema text that does not parse.
+  RUN_FAILED: { status: 422, summary: 'The job exited with a non-zero code or was killed by a signal.' },
+  RUN_TIMEOUT: { status: 504, summary: 'The job ran past its wall-time limit and was killed.' },
+  RUN_ABORTED: { status: 409, summary: 'The run was cancelled and the job was killed.' },
+  RUN_OUTPUT_LIMIT: { status: 413, summary: 'The job wrote more than its output limit and was killed.' },
+  RUN_MEMORY_LIMIT: { status: 422, summary: 'The job used more memory than its limit and was killed.' },
+  BAD_REPLY: { status: 502, summary: 'The job\'s stdout is not JSON of the reply message its job schema names.' },
+  BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
+  BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
+  RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
