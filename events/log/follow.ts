@@ -6,6 +6,7 @@ export const FOLLOW_BATCH_RECORDS = 1024;
 const MAX_WAITERS = 10_000;
 const RETRY_BACKOFF_MS = 100;
 const RETRY_BACKOFF_MAX_MS = 5_000;
+const EMPTY_READS_MAX = 100;
 
 /** Waits `ms`, or less if `signal` aborts. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -73,6 +74,7 @@ export async function* followRecords(source: FollowSource, from: number, signal?
   const aborted = (): boolean => signal?.aborted === true;
   let next = Math.max(0, Math.ceil(from));
   let outages = 0;
+  let emptyReads = 0;
   while (!aborted() && !source.isClosed()) {
     if (source.lastOffset() < next) {
       await source.notifier.wait(() => source.lastOffset() >= next, signal);
@@ -91,8 +93,15 @@ export async function* followRecords(source: FollowSource, from: number, signal?
     }
     const last = records[records.length - 1];
     if (last === undefined) {
-      throw new AinError('INTERNAL', `The log reports offset ${source.lastOffset()} as durable but reading from ${next} returned nothing.`);
+      // A log service just back from an outage can say records are there (its acknowledgements)
+      // a moment before it serves them; past a bounded wait, the log is broken.
+      if (++emptyReads > EMPTY_READS_MAX) {
+        throw new AinError('INTERNAL', `The log reports offset ${source.lastOffset()} as durable but reading from ${next} returned nothing, ${EMPTY_READS_MAX} times.`);
+      }
+      await sleep(RETRY_BACKOFF_MS * 2, signal);
+      continue;
     }
+    emptyReads = 0;
     for (const record of records) {
       if (aborted()) return;
       yield record;

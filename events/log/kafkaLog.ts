@@ -33,6 +33,8 @@ export interface KafkaLogOptions {
   readonly appendRetry?: { readonly retries: number; readonly maxRetryTimeMs: number };
 }
 
+const readRequestTimeoutMs = 5_000;
+
 const DEFAULTS = {
   pollIntervalMs: 200,
   maxPendingAppends: 10_000,
@@ -70,7 +72,9 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
     requestTimeout: settings.requestTimeoutMs,
     retry: { retries: 3 },
   });
-  const reader = new PartitionReader({ brokers, topic, clientId, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: settings.requestTimeoutMs });
+  // Reads never wait on the broker (maxWaitTime 0), so a request that takes seconds is a broker
+  // that died mid-request: give up soon and let the follower retry, instead of hanging 30 s.
+  const reader = new PartitionReader({ brokers, topic, clientId, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs) });
   let producer: Producer | undefined;
   let last: number;
   try {
