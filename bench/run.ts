@@ -1,10 +1,11 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, node, restart, storage, gpu, exec.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, node, restart, kafka, storage, gpu, exec.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
 import { benchExec } from './exec.ts';
+import { benchKafka } from './kafka.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchNode } from './node.ts';
@@ -28,6 +29,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'state', run: benchState },
   { group: 'node', run: benchNode },
   { group: 'restart', run: benchRestart },
+  { group: 'kafka', run: benchKafka },
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },
   { group: 'exec', run: benchExec },
@@ -50,6 +52,8 @@ const targets: Record<string, number> = {
   'node.sustained.ratio': 0.6,
   'audit.replay.ratio': 0.8,
   'restart.speedup': 20,
+  'kafka.log.append.ratio': 0.8,
+  'kafka.node.sustained.ratio': 0.5,
 };
 
 /** Highest acceptable value of a figure. */

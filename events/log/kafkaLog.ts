@@ -31,9 +31,16 @@ export interface KafkaLogOptions {
    * kafkajs retries an idempotent producer forever by default; an append must not wait unbounded.
    */
   readonly appendRetry?: { readonly retries: number; readonly maxRetryTimeMs: number };
+  /**
+   * Records per produce request are bounded by this many bytes (default 900 KiB, under the
+   * broker's `message.max.bytes` of 1 MiB); a larger append goes in several requests.
+   */
+  readonly maxRequestBytes?: number;
 }
 
 const readRequestTimeoutMs = 5_000;
+/** What Kafka adds to a record in a batch, at most (length, attributes, deltas, key and header counts). */
+const recordOverheadBytes = 32;
 
 const DEFAULTS = {
   pollIntervalMs: 200,
@@ -41,6 +48,8 @@ const DEFAULTS = {
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 30_000,
   appendRetry: { retries: 8, maxRetryTimeMs: 5_000 },
+  // Below the broker's default message.max.bytes (1 MiB), with room for the batch header.
+  maxRequestBytes: 900 * 1024,
 };
 
 /**
@@ -106,7 +115,28 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
     notifier.notify();
   };
 
+  /**
+   * Sends a batch in requests that fit the broker's message size limit, one after another. With
+   * other writers on the topic their records may fall between two requests; every offset returned
+   * is the record's own. A failed request fails the append (earlier requests may be written).
+   */
   const produce = async (batch: readonly Uint8Array[]): Promise<number[]> => {
+    const offsets: number[] = [];
+    let start = 0;
+    while (start < batch.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < batch.length && (end === start || bytes + batch[end]!.byteLength + recordOverheadBytes <= settings.maxRequestBytes)) {
+        bytes += batch[end]!.byteLength + recordOverheadBytes;
+        end++;
+      }
+      offsets.push(...(await produceOne(batch.slice(start, end))));
+      start = end;
+    }
+    return offsets;
+  };
+
+  const produceOne = async (batch: readonly Uint8Array[]): Promise<number[]> => {
     if (closed) throw closedError();
     let baseOffset: number;
     try {

@@ -50,6 +50,20 @@ if (kafka === undefined) {
     }
   });
 
+  test('kafkaLog: an append past the broker’s message size limit goes in several requests, offsets in order', async (t) => {
+    const log = await openKafkaLog({ brokers, topic: freshTopic() });
+    try {
+      const batch = Array.from({ length: 3000 }, (_, i) => new TextEncoder().encode(`${i}:`.padEnd(600, 'x')));
+      const offsets = await log.append(batch);
+      t.deepEqual(offsets, Array.from({ length: 3000 }, (_, i) => i));
+      const back = await log.read(0);
+      t.is(back.length, 3000);
+      t.is(new TextDecoder().decode(back[2999]!.value).split(':')[0], '2999');
+    } finally {
+      await log.close();
+    }
+  });
+
   test('kafkaLog: an append while the broker is gone rejects with LOG_NOT_ACKNOWLEDGED, not hangs', async (t) => {
     const own = await startKafka();
     if (own === undefined) return t.fail('a second broker did not start');
