@@ -6,9 +6,11 @@ import {
   releaseUnbonded,
   type Finalized,
   type FiredTrigger,
+  type JobEvent,
   type Outcome,
   type Refusal,
 } from '../../projections/index.ts';
+import { applyJobDeadlines } from '../job/index.ts';
 import { checkRecord } from './checkRecord.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
@@ -35,6 +37,8 @@ export interface BlockResult {
   readonly triggers: readonly FiredTrigger[];
   readonly finalized: Finalized;
   readonly slashed: readonly { readonly address: string; readonly amount: bigint }[];
+  /** What the job protocol did in this block (deadlines first, then by tx), for reputation and dashboard. */
+  readonly jobEvents: readonly JobEvent[];
 }
 
 /**
@@ -51,6 +55,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   const { tree, genesis } = ledger;
   if (header.height > 1) recordBlock(tree, header.height - 1, header.prevHash);
   releaseUnbonded(tree, header.time);
+  const jobEvents: JobEvent[] = applyJobDeadlines(tree, header.time, header.height);
   const outcomes: Outcome[] = [];
   const triggers: FiredTrigger[] = [];
   const slashed: { address: string; amount: bigint }[] = [];
@@ -65,12 +70,13 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     const { outcome, effects } = applyTx(ledger, record.tx!, record.hash, ctx);
     outcomes.push(outcome);
     if (effects?.slashed !== undefined) slashed.push(effects.slashed);
+    if (effects?.jobEvents !== undefined) jobEvents.push(...effects.jobEvents);
     const fired = tree.drainTriggers();
     if (fired.length > 0) triggers.push(...fired);
   }
   pruneBlockRecords(tree);
   ledger.height = header.height;
-  return { stateRoot: tree.root(), outcomeRoot: outcomeRootOf(txs, outcomes), outcomes, triggers, finalized: readFinalized(tree), slashed };
+  return { stateRoot: tree.root(), outcomeRoot: outcomeRootOf(txs, outcomes), outcomes, triggers, finalized: readFinalized(tree), slashed, jobEvents };
 }
 
 /**

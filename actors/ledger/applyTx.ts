@@ -15,11 +15,15 @@ import {
   type StateOp,
 } from '../../projections/index.ts';
 import { isAinError } from '../../schemas/index.ts';
+import { applyJobOp, jobOpTypes } from '../job/index.ts';
+import type { JobEvent } from '../../projections/index.ts';
 import type { Ledger } from './ledger.ts';
 
 /** What one tx did beyond its outcome. */
 export interface TxEffects {
   finalized?: Finalized;
+  /** What a job-protocol op did, for the reputation and dashboard folds. */
+  jobEvents?: readonly JobEvent[];
   slashed?: { readonly address: string; readonly amount: bigint };
 }
 
@@ -39,10 +43,10 @@ function reservedProblem(op: StateOp): Outcome | undefined {
     if (typeof path !== 'string') continue;
     const first = path.split('/')[1] ?? '';
     if (reservedRoots.includes(first)) {
-      return refuse('RESERVED_PATH', `${path} is under /${first}, which only the ledger writes; send money with send, stake and unstake txs.`);
+      return refuse('RESERVED_PATH', `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs and jobs with the job-protocol ops.`);
     }
     if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
-      return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts and /consensus; write below a path of your own.');
+      return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts, /consensus and /jobs; write below a path of your own.');
     }
   }
   return undefined;
@@ -92,6 +96,10 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     const problem = reservedProblem(stateOp);
     if (problem !== undefined) return { outcome: problem };
     return { outcome: tree.apply(stateOp, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
+  }
+  if (jobOpTypes.has(op.type)) {
+    const { outcome, events } = applyJobOp({ tree, from: tx.from, hash, time: ctx.time, height: ctx.height, windows: ledger.jobWindows }, op);
+    return events === undefined || events.length === 0 ? { outcome } : { outcome, effects: { jobEvents: events } };
   }
   switch (op.type) {
     case 'send':

@@ -1,4 +1,5 @@
 import { canonicalBytes, sha256Hex } from '../../events/index.ts';
+import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, type GenesisInput } from '../../schemas/index.ts';
 import {
   accountPath,
@@ -20,6 +21,8 @@ export interface Ledger {
   readonly genesisHash: string;
   readonly proposers: ReadonlySet<string>;
   readonly tree: StateTree;
+  /** The job protocol's windows (claim, rank, resolve) and challenge limit, from the genesis. */
+  readonly jobWindows: JobWindows;
   /** Height of the last block applied (0 at genesis). */
   height: number;
 }
@@ -62,7 +65,7 @@ export function createLedger(genesis: Genesis): Ledger {
   writeGenesisValidators(tree, stakes);
   writeFinalized(tree, { height: 0, hash: genesisHash });
   tree.writeSystem(`${consensusPath}/chain`, { chain: genesis.chain, shard: genesis.shard, genesis: genesisHash });
-  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, height: 0 };
+  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: 0 };
 }
 
 /**

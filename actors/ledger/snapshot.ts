@@ -1,5 +1,6 @@
 import { AinError, type Genesis } from '../../schemas/index.ts';
 import { loadStateTree, type StateSnapshot } from '../../projections/index.ts';
+import { jobWindowsOf } from '../job/index.ts';
 import { genesisHashOf, type Ledger } from './ledger.ts';
 
 /** The ledger at a height as plain JSON (the state tree holds everything it folds). */
@@ -27,5 +28,5 @@ export function loadLedger(snapshot: LedgerSnapshot, genesis: Genesis): Ledger {
     throw new AinError('BAD_SNAPSHOT', `The snapshot belongs to genesis ${String(snapshot.genesisHash).slice(0, 16)}…, not this chain's ${genesisHash.slice(0, 16)}….`);
   }
   const tree = loadStateTree(snapshot.state);
-  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, height: snapshot.height };
+  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: snapshot.height };
 }

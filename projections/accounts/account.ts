@@ -5,7 +5,7 @@ export const accountsPath = '/accounts';
 /** Where it keeps the chain's own records (supply, unbonding queue, validator sets, finality). */
 export const consensusPath = '/consensus';
 /** Paths whose values only the ledger writes. */
-export const reservedRoots: readonly string[] = ['accounts', 'consensus'];
+export const reservedRoots: readonly string[] = ['accounts', 'consensus', 'jobs'];
 
 /** An account as the folds use it: amounts as bigint, never floats. */
 export interface Account {

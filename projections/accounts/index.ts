@@ -2,3 +2,4 @@ export { accountPath, accountsPath, consensusPath, readAccount, readSupply, rese
 export { applySend, applyStake, applyUnstake, releaseUnbonded } from './money.ts';
 export { slash } from './slash.ts';
 export { freezeValidatorSet, pruneValidatorSets, readValidatorSet, setStake, writeGenesisValidators, type ValidatorSet } from './validators.ts';
+export { escrowPath, lockEscrow, payFromEscrow, readEscrow } from './escrow.ts';

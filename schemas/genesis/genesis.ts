@@ -28,6 +28,22 @@ export const Genesis = z.strictObject({
   }),
   /** How long unstaked AIN stays slashable before it is spendable again, in block time. */
   unbondingMs: Uint.max(365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),
+  /**
+   * Windows of the job protocol in block time (absent: defaults in actors/job). Optional without
+   * defaults, so genesis files written before the job protocol keep their hash.
+   */
+  jobs: z
+    .strictObject({
+      /** After a ranking, how long the client has to accept or challenge before settlement. */
+      claimWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
+      /** After the time limit, how long the evaluator has to rank. */
+      rankWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
+      /** How long the parent admin has to resolve a challenge before it lapses (rejected). */
+      resolveWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
+      /** Challenges a client may raise against one request. */
+      maxChallenges: Uint.max(16).optional(),
+    })
+    .optional(),
   /** Initial rules of the state tree by path pattern (the root is `false` unless set here). */
   rules: z.record(z.string(), z.union([z.string().max(4096), z.boolean()])).default({}),
 });

@@ -32,8 +32,9 @@ export class TestChain {
     return signTx({ key: from, op, nonce: next, time: this.time, chain: this.ledger.genesis.chain, shard: this.ledger.genesis.shard });
   }
 
-  /** Folds a block of txs (or raw record bytes) with block time `time` (default: 1 s later). */
-  block(items: readonly (Tx | Uint8Array)[], time = (this.time += 1000)): AppliedBlock {
+  /** Folds a block of txs (or raw record bytes) with block time `time` (default: 1 s later); later blocks go on from it. */
+  block(items: readonly (Tx | Uint8Array)[], time = this.time + 1000): AppliedBlock {
+    this.time = time;
     const txs: TxRecord[] = items.map((item) => decodeTxRecord(this.#offset++, item instanceof Uint8Array ? item : encodeTxRecord(item)));
     const partial = {
       chain: this.ledger.genesis.chain,
@@ -72,12 +73,12 @@ export class TestChain {
     return BigInt((this.ledger.tree.get(`/accounts/${address}/stake`) as string | null) ?? '0');
   }
 
-  /** Sum of every account's balance, stake and unbonding. */
+  /** Sum of every account's balance, stake and unbonding, and what job requests hold in escrow. */
   total(): bigint {
     const accounts = (this.ledger.tree.get('/accounts') ?? {}) as Record<string, { balance?: string; stake?: string; unbonding?: string }>;
     let sum = 0n;
     for (const a of Object.values(accounts)) sum += BigInt(a.balance ?? '0') + BigInt(a.stake ?? '0') + BigInt(a.unbonding ?? '0');
-    return sum;
+    return sum + BigInt((this.ledger.tree.get('/consensus/escrow') as string | null) ?? '0');
   }
 
   supply(): bigint {

@@ -139,7 +139,7 @@ test('records that are not txs, forged or for another chain are refused with the
   t.is(chain.balance(bob.address), 1n);
 });
 
-test('job and storage ops are recorded as UNSUPPORTED_OP until their ledger machines exist', (t) => {
+test('storage ops are recorded as UNSUPPORTED_OP until the ledger folds them', (t) => {
   const chain = new TestChain(genesis);
   const block = chain.block([chain.tx(alice, { type: 'reserveStorage', space: 10, ttl: 10 })]);
   t.deepEqual(chain.codes(block), ['UNSUPPORTED_OP']);

@@ -1,0 +1,70 @@
+import { payFromEscrow, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
+import type { Genesis, Op } from '../../schemas/index.ts';
+import type { JobWindows } from './jobMachine.ts';
+import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
+import { dueRequests, jobPaths } from './jobStore.ts';
+import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
+import { applyAcceptJob, applyClientAnswer, applyRank, applyRequestJob, applyResolveChallenge, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
+
+export const jobOpTypes: ReadonlySet<string> = new Set(['registerJob', 'applyJob', 'approveNode', 'requestJob', 'acceptJob', 'submitResult', 'rank', 'acceptResult', 'challenge', 'resolveChallenge', 'drop']);
+
+/** The protocol's windows for a chain: its genesis's, with defaults for what it leaves out. */
+export function jobWindowsOf(genesis: Genesis): JobWindows {
+  return { ...defaultJobWindows, ...Object.fromEntries(Object.entries(genesis.jobs ?? {}).filter(([, v]) => v !== undefined)) };
+}
+
+/**
+ * Folds one job-protocol op (architecture paper §2.2.3) signed by `ctx.from`: the node and
+ * request machines step with XState's pure transition, money moves only through escrow, and a
+ * step the machine does not draw is ILLEGAL_TRANSITION with a sentence naming state and op.
+ */
+export function applyJobOp(ctx: JobOpContext, op: Op): JobOpResult {
+  switch (op.type) {
+    case 'registerJob':
+      return applyRegisterJob(ctx, op);
+    case 'applyJob':
+      return applyApplyJob(ctx, op);
+    case 'approveNode':
+      return applyApproveNode(ctx, op);
+    case 'drop':
+      return applyDrop(ctx, op);
+    case 'requestJob':
+      return applyRequestJob(ctx, op);
+    case 'acceptJob':
+      return applyAcceptJob(ctx, op);
+    case 'submitResult':
+      return applySubmitResult(ctx, op);
+    case 'rank':
+      return applyRank(ctx, op);
+    case 'acceptResult':
+    case 'challenge':
+      return applyClientAnswer(ctx, op);
+    case 'resolveChallenge':
+      return applyResolveChallenge(ctx, op);
+    default:
+      return { outcome: refuse('UNSUPPORTED_OP', `${op.type} is not a job-protocol op.`) };
+  }
+}
+
+/**
+ * Sends `deadline` to every request whose deadline block time `time` reached, oldest first:
+ * time limits end, rankings and claim windows close, lapsed challenges count as rejected (their
+ * fee back to the client). Runs at the start of each block, before its txs.
+ */
+export function applyJobDeadlines(tree: StateTree, time: number, height: number): JobEvent[] {
+  const events: JobEvent[] = [];
+  for (const due of dueRequests(tree, time)) {
+    const before = readRequest(tree, due.request);
+    if (before === null || before.context.deadline !== due.time) {
+      tree.writeSystem(jobPaths.deadline(due.time, due.request), null); // stale: a bug elsewhere, but never fatal to the chain
+      continue;
+    }
+    const stepped = stepRequest({ tree, height }, before, { type: 'deadline', time });
+    if (stepped === null) throw new Error(`request ${due.request} in state ${before.state} has a deadline its machine does not take`);
+    if (before.state === 'challenged') payFromEscrow(tree, before.context.client, BigInt(before.context.challengeFeeLocked));
+    events.push(...stepped.events);
+  }
+  return events;
+}
+
+export type { JobOpContext, JobOpResult };

@@ -1,0 +1,165 @@
+import { assign, setup } from 'xstate';
+
+/** Windows of the protocol in block time, from the genesis (with defaults). */
+export interface JobWindows {
+  readonly claimWindowMs: number;
+  readonly rankWindowMs: number;
+  readonly resolveWindowMs: number;
+  readonly maxChallenges: number;
+}
+
+export type RewardFunction = 'even' | 'winnerOnly' | 'ranked';
+export type RefundReason = 'noEvaluator' | 'noResult' | 'noRanking' | 'challengeUpheld';
+
+/** A worker on a request: when it accepted and, once it has, when it submitted (block time). */
+export interface RequestWorker {
+  readonly acceptedAt: number;
+  readonly submittedAt?: number;
+}
+
+/** Everything a job request's machine knows; plain JSON, persisted in the state tree. */
+export interface JobContext {
+  readonly job: string;
+  readonly request: string;
+  readonly client: string;
+  /** Rewards best first, decimal strings (the paper's `reward: [10, 10]`). */
+  readonly rewards: readonly string[];
+  readonly rewardFunction: RewardFunction;
+  readonly timeLimitMs: number;
+  readonly skipEvaluation: boolean;
+  /** Allow-lists; null: any approved node of the job. */
+  readonly evaluatorsAllowed: readonly string[] | null;
+  readonly workersAllowed: readonly string[] | null;
+  /** The job's fee for its parent admin and its challenge fee, fixed at request time. */
+  readonly fee: string;
+  readonly challengeFee: string;
+  readonly windows: JobWindows;
+  readonly requestedAt: number;
+  /** Block time at which the current state's deadline passes. */
+  readonly deadline: number;
+  readonly evaluator: string | null;
+  readonly deposit: string;
+  /** By address, in the order they accepted. */
+  readonly workers: Readonly<Record<string, RequestWorker>>;
+  readonly ranking: readonly string[];
+  readonly challenges: number;
+  /** Challenge fee locked by the open challenge ('0' when none is open). */
+  readonly challengeFeeLocked: string;
+  readonly refundReason: RefundReason | null;
+}
+
+export type JobInput = Omit<JobContext, 'deadline' | 'evaluator' | 'deposit' | 'workers' | 'ranking' | 'challenges' | 'challengeFeeLocked' | 'refundReason'>;
+
+/** What the ledger fold sends a request's machine; `time` is the block's. */
+export type JobMachineEvent =
+  | { readonly type: 'acceptEvaluator'; readonly node: string; readonly deposit: string; readonly time: number }
+  | { readonly type: 'acceptWorker'; readonly node: string; readonly time: number }
+  | { readonly type: 'submitResult'; readonly node: string; readonly time: number }
+  | { readonly type: 'rank'; readonly ranking: readonly string[]; readonly time: number }
+  | { readonly type: 'acceptResult'; readonly time: number }
+  | { readonly type: 'challenge'; readonly time: number }
+  | { readonly type: 'resolveChallenge'; readonly uphold: boolean; readonly time: number }
+  | { readonly type: 'deadline'; readonly time: number };
+
+/** At most this many workers on one request: every list in the fold has a bound. */
+export const workersPerRequestMax = 64;
+
+/**
+ * The lifecycle of one job request (architecture paper §2.2.3), drawn once: the ledger folds it
+ * with XState's pure `transition` over persisted snapshots, and a node may run it live to watch
+ * a job. Guards only read the context and the event; who may send what is the fold's check.
+ *
+ * requested → accepted (evaluator's deposit locked) → running (workers accept and submit) →
+ * ranking (block time passed the limit) → ranked → settled | challenged → ranked | refunded.
+ * With `skip_evaluation`, trusted workers accept at once and the first result settles.
+ */
+export const jobMachine = setup({
+  types: { context: {} as JobContext, events: {} as JobMachineEvent, input: {} as JobInput },
+  guards: {
+    skipsEvaluation: ({ context }) => context.skipEvaluation,
+    evaluates: ({ context }) => !context.skipEvaluation,
+    hasRoom: ({ context }) => Object.keys(context.workers).length < workersPerRequestMax,
+    hasResults: ({ context }) => Object.values(context.workers).some((w) => w.submittedAt !== undefined),
+    mayChallenge: ({ context }) => context.challenges < context.windows.maxChallenges,
+    upholds: ({ event }) => event.type === 'resolveChallenge' && event.uphold,
+  },
+  actions: {
+    setEvaluator: assign(({ context, event }) => (event.type === 'acceptEvaluator' ? { evaluator: event.node, deposit: event.deposit, deadline: event.time + context.timeLimitMs } : {})),
+    addWorker: assign({ workers: ({ context, event }) => (event.type === 'acceptWorker' ? { ...context.workers, [event.node]: { acceptedAt: event.time } } : context.workers) }),
+    addResult: assign({
+      workers: ({ context, event }) => (event.type === 'submitResult' ? { ...context.workers, [event.node]: { ...context.workers[event.node]!, submittedAt: event.time } } : context.workers),
+    }),
+    rankOnlyResult: assign({ ranking: ({ event }) => (event.type === 'submitResult' ? [event.node] : []) }),
+    setRanking: assign({ ranking: ({ event }) => (event.type === 'rank' ? [...event.ranking] : []) }),
+    refund: assign((_, params: { reason: RefundReason }) => ({ refundReason: params.reason })),
+    openRanking: assign({ deadline: ({ context, event }) => event.time + context.windows.rankWindowMs }),
+    openClaim: assign({ deadline: ({ context, event }) => event.time + context.windows.claimWindowMs, challengeFeeLocked: '0' }),
+    openChallenge: assign(({ context, event }) => ({ challenges: context.challenges + 1, challengeFeeLocked: context.challengeFee, deadline: event.time + context.windows.resolveWindowMs })),
+  },
+}).createMachine({
+  id: 'job',
+  initial: 'requested',
+  context: ({ input }) => ({
+    ...input,
+    deadline: input.requestedAt + input.timeLimitMs,
+    evaluator: null,
+    deposit: '0',
+    workers: {},
+    ranking: [],
+    challenges: 0,
+    challengeFeeLocked: '0',
+    refundReason: null,
+  }),
+  states: {
+    requested: {
+      on: {
+        acceptEvaluator: { guard: 'evaluates', target: 'accepted', actions: 'setEvaluator' },
+        acceptWorker: { guard: 'skipsEvaluation', target: 'running', actions: 'addWorker' },
+        deadline: [
+          { guard: 'skipsEvaluation', target: 'refunded', actions: { type: 'refund', params: { reason: 'noResult' } } },
+          { target: 'refunded', actions: { type: 'refund', params: { reason: 'noEvaluator' } } },
+        ],
+      },
+    },
+    accepted: {
+      on: {
+        acceptWorker: { target: 'running', actions: 'addWorker' },
+        deadline: { target: 'refunded', actions: { type: 'refund', params: { reason: 'noResult' } } },
+      },
+    },
+    running: {
+      on: {
+        acceptWorker: { guard: 'hasRoom', actions: 'addWorker' },
+        submitResult: [{ guard: 'skipsEvaluation', target: 'settled', actions: ['addResult', 'rankOnlyResult'] }, { actions: 'addResult' }],
+        deadline: [
+          { guard: 'hasResults', target: 'ranking', actions: 'openRanking' },
+          { target: 'refunded', actions: { type: 'refund', params: { reason: 'noResult' } } },
+        ],
+      },
+    },
+    ranking: {
+      on: {
+        rank: { target: 'ranked', actions: ['setRanking', 'openClaim'] },
+        deadline: { target: 'refunded', actions: { type: 'refund', params: { reason: 'noRanking' } } },
+      },
+    },
+    ranked: {
+      on: {
+        acceptResult: { target: 'settled' },
+        challenge: { guard: 'mayChallenge', target: 'challenged', actions: 'openChallenge' },
+        deadline: { target: 'settled' },
+      },
+    },
+    challenged: {
+      on: {
+        resolveChallenge: [{ guard: 'upholds', target: 'refunded', actions: { type: 'refund', params: { reason: 'challengeUpheld' } } }, { target: 'ranked', actions: 'openClaim' }],
+        // A challenge nobody resolved in time lapses as rejected.
+        deadline: { target: 'ranked', actions: 'openClaim' },
+      },
+    },
+    settled: { type: 'final' },
+    refunded: { type: 'final' },
+  },
+});
+
+export type JobState = 'requested' | 'accepted' | 'running' | 'ranking' | 'ranked' | 'challenged' | 'settled' | 'refunded';

@@ -1,0 +1,67 @@
+import { transition, type AnyStateMachine, type SnapshotFrom, type EventFromLogic } from 'xstate';
+import type { StateTree } from '../../projections/index.ts';
+
+/**
+ * Where the job protocol keeps its machines in the state tree (under the reserved `/jobs`), so
+ * the state root, proofs and snapshots cover them like any other state. Each machine is stored
+ * as the JSON text of `{ state, context }`: the tree holds no arrays, and the text round-trips
+ * any context exactly.
+ */
+export const jobPaths = {
+  schema: (job: string) => `/jobs/schemas/${job}`,
+  node: (job: string, node: string) => `/jobs/nodes/${job}/${node}`,
+  nodesOf: (job: string) => `/jobs/nodes/${job}`,
+  request: (request: string) => `/jobs/requests/${request}`,
+  result: (request: string, node: string) => `/jobs/results/${request}/${node}`,
+  limits: (job: string, admin: string) => `/jobs/limits/${job}/${admin}`,
+  deadlines: '/jobs/deadlines',
+  deadline: (time: number, request: string) => `/jobs/deadlines/${time}/${request}`,
+} as const;
+
+/** A machine's snapshot as the tree keeps it. */
+export interface Persisted<S extends string, C> {
+  readonly state: S;
+  readonly context: C;
+}
+
+export function readJson<T>(tree: StateTree, path: string): T | null {
+  const text = tree.get(path);
+  return typeof text === 'string' ? (JSON.parse(text) as T) : null;
+}
+
+export function writeJson(tree: StateTree, path: string, value: unknown): void {
+  tree.writeSystem(path, JSON.stringify(value));
+}
+
+/**
+ * One pure step of a machine from its persisted snapshot: the next snapshot, or null when the
+ * machine does not take the event in that state (with its guards as they stand).
+ */
+export function stepMachine<M extends AnyStateMachine>(machine: M, persisted: Persisted<string, unknown>, event: EventFromLogic<M>): SnapshotFrom<M> | null {
+  const snapshot = machine.resolveState({ value: persisted.state, context: persisted.context }) as SnapshotFrom<M>;
+  if (!(snapshot as { can(e: unknown): boolean }).can(event)) return null;
+  return transition(machine, snapshot, event)[0] as SnapshotFrom<M>;
+}
+
+export function persist<S extends string, C>(snapshot: { value: unknown; context: C }): Persisted<S, C> {
+  return { state: snapshot.value as S, context: snapshot.context };
+}
+
+/** Moves a request's deadline entry in the index the fold scans at every block. */
+export function moveDeadline(tree: StateTree, request: string, from: number | null, to: number | null): void {
+  if (from === to) return;
+  if (from !== null) tree.writeSystem(jobPaths.deadline(from, request), null);
+  if (to !== null) tree.writeSystem(jobPaths.deadline(to, request), true);
+}
+
+/** Requests whose deadline is at or before `time`, oldest first (ties by id): the order every node uses. */
+export function dueRequests(tree: StateTree, time: number): { time: number; request: string }[] {
+  const due: { time: number; request: string }[] = [];
+  const times = tree
+    .keys(jobPaths.deadlines)
+    .map(Number)
+    .filter((at) => at <= time)
+    .sort((a, b) => a - b);
+  for (const at of times) for (const request of tree.keys(`${jobPaths.deadlines}/${at}`).sort()) due.push({ time: at, request });
+  return due;
+}

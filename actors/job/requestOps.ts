@@ -1,0 +1,188 @@
+import { initialTransition } from 'xstate';
+import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
+import type { OpOf } from '../../schemas/index.ts';
+import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
+import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
+import { jobPaths, moveDeadline, persist, readJson, stepMachine, writeJson, type Persisted } from './jobStore.ts';
+import { isApproved, readNode } from './nodeOps.ts';
+import { payOut } from './settle.ts';
+
+export type PersistedRequest = Persisted<JobState, JobContext>;
+
+export function readRequest(tree: StateTree, request: string): PersistedRequest | null {
+  return readJson<PersistedRequest>(tree, jobPaths.request(request));
+}
+
+const isFinal = (state: JobState) => state === 'settled' || state === 'refunded';
+const total = (amounts: readonly string[]) => amounts.reduce((t, a) => t + BigInt(a), 0n);
+
+/** Who is paid a request's fee and resolves its challenges: the evaluator's parent admin, else the job's admin. */
+export function parentAdminOf(tree: StateTree, context: JobContext): string {
+  const parent = context.evaluator === null ? null : readNode(tree, context.job, context.evaluator)?.context.parent;
+  return parent ?? readJobSchema(tree, context.job)!.admin;
+}
+
+/**
+ * Steps a request's machine, stores it, keeps its deadline indexed, and when it reaches a final
+ * state pays out its escrow. Returns the events the step produced, or null when the machine
+ * does not take the event in its state.
+ */
+export function stepRequest(ctx: Pick<JobOpContext, 'tree' | 'height'>, before: PersistedRequest, event: JobMachineEvent): { after: PersistedRequest; events: JobEvent[] } | null {
+  const { tree, height } = ctx;
+  const next = stepMachine(jobMachine, before, event);
+  if (next === null) return null;
+  const after = persist<JobState, JobContext>(next);
+  const { context } = after;
+  writeJson(tree, jobPaths.request(context.request), after);
+  moveDeadline(tree, context.request, isFinal(before.state) ? null : before.context.deadline, isFinal(after.state) ? null : context.deadline);
+  const events: JobEvent[] = [];
+  if (isFinal(after.state)) {
+    const at = { job: context.job, request: context.request, client: context.client, evaluator: context.evaluator, time: event.time, height, latencyMs: event.time - context.requestedAt };
+    const payouts = payOut(tree, context, after.state as 'settled' | 'refunded', parentAdminOf(tree, context));
+    if (after.state === 'settled') {
+      const paid = new Set(payouts.filter((p) => p.kind === 'reward').map((p) => p.to));
+      const unpaid = Object.keys(context.workers).filter((w) => context.workers[w]!.submittedAt !== undefined && !paid.has(w));
+      events.push({ type: 'settled', ...at, payouts, unpaid });
+    } else {
+      events.push({ type: 'refunded', ...at, reason: context.refundReason!, payouts });
+    }
+  }
+  return { after, events };
+}
+
+const illegal = (request: PersistedRequest, op: string, why = '') =>
+  ({ outcome: refuse('ILLEGAL_TRANSITION', `Request ${short(request.context.request)} is ${request.state}; ${op} is not allowed there${why}.`) }) as JobOpResult;
+
+/** `requestJob`: the client locks the rewards and the job's fee in escrow; the request id is the tx hash. */
+export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobOpResult {
+  const { tree, from, hash: request, time, height, windows } = ctx;
+  const schema = readJobSchema(tree, op.job_id);
+  if (schema === null) return unknownJob(op.job_id);
+  if (op.skip_evaluation === true && (op.worker_node === undefined || op.worker_node.length === 0)) {
+    return { outcome: refuse('INVALID_JOB_REQUEST', 'skip_evaluation pays a trusted worker without an evaluator: name the trusted workers in worker_node.') };
+  }
+  const fee = schema.op.fee ?? '0';
+  const locked = total(op.reward) + BigInt(fee);
+  const { balance } = readAccount(tree, from);
+  if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
+  const [snapshot] = initialTransition(jobMachine, {
+    job: op.job_id,
+    request,
+    client: from,
+    rewards: op.reward,
+    rewardFunction: op.reward_function ?? 'ranked',
+    timeLimitMs: op.time_limit,
+    skipEvaluation: op.skip_evaluation ?? false,
+    evaluatorsAllowed: op.evaluator_node ?? null,
+    workersAllowed: op.worker_node ?? null,
+    fee,
+    challengeFee: schema.op.challenge_fee ?? '0',
+    windows,
+    requestedAt: time,
+  });
+  const persisted = persist<JobState, JobContext>(snapshot);
+  lockEscrow(tree, from, locked);
+  writeJson(tree, jobPaths.request(request), persisted);
+  moveDeadline(tree, request, null, persisted.context.deadline);
+  return { outcome: ok, events: [{ type: 'requested', job: op.job_id, request, client: from, reward: total(op.reward).toString(), time, height }] };
+}
+
+/** `acceptJob`: an approved evaluator (with its deposit) or worker takes a request. */
+export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const { context } = request;
+  if (!isApproved(tree, context.job, from, op.role)) return { outcome: refuse('NOT_APPROVED', `${from} is not an approved ${op.role} of job ${short(context.job)}.`) };
+  const allowed = op.role === 'evaluator' ? context.evaluatorsAllowed : context.workersAllowed;
+  if (allowed !== null && !allowed.includes(from)) return { outcome: refuse('NOT_ALLOWED', `${from} is not on request ${short(context.request)}'s ${op.role} allow-list.`) };
+  if (from === context.client || from === context.evaluator || context.workers[from] !== undefined) {
+    return { outcome: refuse('NOT_ALLOWED', `${from} already takes part in request ${short(context.request)} (as client, evaluator or worker); one party per role.`) };
+  }
+  let event: JobMachineEvent;
+  const deposit = BigInt(op.deposit ?? '0');
+  if (op.role === 'evaluator') {
+    if (deposit <= BigInt(context.challengeFee)) {
+      return { outcome: refuse('DEPOSIT_TOO_SMALL', `An evaluator's deposit must exceed the job's challenge fee of ${context.challengeFee} AIN; ${deposit} AIN was offered.`) };
+    }
+    const { balance } = readAccount(tree, from);
+    if (balance < deposit) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than its deposit of ${deposit} AIN.`) };
+    event = { type: 'acceptEvaluator', node: from, deposit: deposit.toString(), time };
+  } else {
+    event = { type: 'acceptWorker', node: from, time };
+  }
+  const stepped = stepRequest(ctx, request, event);
+  if (stepped === null) return illegal(request, `acceptJob as ${op.role}`, op.role === 'worker' && request.state === 'running' ? ' (it has the most workers a request takes, or evaluation comes first)' : '');
+  if (op.role === 'evaluator') lockEscrow(tree, from, deposit);
+  return { outcome: ok, events: [{ type: 'accepted', job: context.job, request: context.request, node: from, role: op.role, time, height }, ...stepped.events] };
+}
+
+/** `submitResult`: a worker on the request hands in its result (kept beside the request). */
+export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const worker = request.context.workers[from];
+  if (worker === undefined) return { outcome: refuse('NOT_ALLOWED', `${from} has not accepted request ${short(op.request_id)} as a worker; acceptJob comes first.`) };
+  if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
+  const stepped = stepRequest(ctx, request, { type: 'submitResult', node: from, time });
+  if (stepped === null) return illegal(request, 'submitResult');
+  writeJson(tree, jobPaths.result(op.request_id, from), op.result);
+  const submitted: JobEvent = { type: 'submitted', job: request.context.job, request: op.request_id, node: from, responseMs: time - worker.acceptedAt, time, height };
+  return { outcome: ok, events: [submitted, ...stepped.events] };
+}
+
+/** `rank`: the request's evaluator orders the workers who submitted, best first. */
+export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const { context } = request;
+  if (from !== context.evaluator) return { outcome: refuse('NOT_ALLOWED', `Only request ${short(op.request_id)}'s evaluator ranks it; ${from} is not.`) };
+  if (request.state !== 'ranking') return illegal(request, 'rank', request.state === 'running' ? ' until block time passes its time limit' : '');
+  const seen = new Set<string>();
+  for (const worker of op.ranking) {
+    if (seen.has(worker)) return { outcome: refuse('BAD_RANKING', `The ranking names ${worker} twice.`) };
+    if (context.workers[worker]?.submittedAt === undefined) return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(op.request_id)}; only workers who did can be ranked.`) };
+    seen.add(worker);
+  }
+  const stepped = stepRequest(ctx, request, { type: 'rank', ranking: op.ranking, time })!;
+  return { outcome: ok, events: [{ type: 'ranked', job: context.job, request: op.request_id, evaluator: from, ranking: op.ranking, time, height }, ...stepped.events] };
+}
+
+/** `acceptResult` and `challenge`: the client's answer to a ranking. */
+export function applyClientAnswer(ctx: JobOpContext, op: OpOf<'acceptResult'> | OpOf<'challenge'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const { context } = request;
+  if (from !== context.client) return { outcome: refuse('NOT_ALLOWED', `Only request ${short(op.request_id)}'s client may ${op.type} it; ${from} is not.`) };
+  if (op.type === 'acceptResult') {
+    const stepped = stepRequest(ctx, request, { type: 'acceptResult', time });
+    return stepped === null ? illegal(request, 'acceptResult') : { outcome: ok, events: stepped.events };
+  }
+  const fee = BigInt(context.challengeFee);
+  const { balance } = readAccount(tree, from);
+  if (request.state === 'ranked' && balance < fee) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the challenge fee of ${fee} AIN.`) };
+  const stepped = stepRequest(ctx, request, { type: 'challenge', time });
+  if (stepped === null) return illegal(request, 'challenge', request.state === 'ranked' ? ` (it was challenged ${context.challenges} times, the most allowed)` : '');
+  lockEscrow(tree, from, fee);
+  const event: JobEvent = { type: 'challenged', job: context.job, request: op.request_id, client: from, evaluator: context.evaluator!, time, height };
+  return { outcome: ok, events: [event] };
+}
+
+/** `resolveChallenge`: the evaluator's parent admin upholds (client refunded) or rejects (fee to the admin) a challenge. */
+export function applyResolveChallenge(ctx: JobOpContext, op: OpOf<'resolveChallenge'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const { context } = request;
+  const resolver = parentAdminOf(tree, context);
+  if (from !== resolver) return { outcome: refuse('NOT_ALLOWED', `Only ${resolver}, the parent admin of request ${short(op.request_id)}'s evaluator, resolves its challenges.`) };
+  const fee = BigInt(context.challengeFeeLocked);
+  const stepped = stepRequest(ctx, request, { type: 'resolveChallenge', uphold: op.uphold, time });
+  if (stepped === null) return illegal(request, 'resolveChallenge');
+  const events: JobEvent[] = [{ type: 'challengeResolved', job: context.job, request: op.request_id, upheld: op.uphold, evaluator: context.evaluator!, client: context.client, resolver: from, time, height }];
+  if (!op.uphold) payFromEscrow(tree, from, fee); // a rejected challenge's fee goes to whoever resolved it
+  return { outcome: ok, events: [...events, ...stepped.events] };
+}

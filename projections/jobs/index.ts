@@ -1,0 +1,1 @@
+export type { JobEvent, JobEventType, JobRole, Payout } from './jobEvent.ts';

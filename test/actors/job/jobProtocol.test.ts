@@ -1,0 +1,211 @@
+import test from 'ava';
+import { jobPaths } from '../../../actors/index.ts';
+import type { TestChain } from '../ledger/chain.ts';
+import { admin, client, evaluator, newChain, nodeState, one, request, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
+
+// The paper's session (§2.2.3, §3) folded block by block: initialization, execution, resolution.
+
+/** Given a job with an approved evaluator and workers w1..w3 (challenge fee 5, fee 3). */
+function staffedJob(chain: TestChain): string {
+  const { id: job, code } = one(chain, admin, { type: 'registerJob', job_specification: schemaText, fee: '3', challenge_fee: '5' });
+  if (code !== 'ok') throw new Error(code);
+  for (const [who, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+    one(chain, who, { type: 'applyJob', job_id: job, role });
+    const { code: approved } = one(chain, admin, { type: 'approveNode', job_id: job, node: who.address, role });
+    if (approved !== 'ok') throw new Error(approved);
+  }
+  return job;
+}
+
+/** Given a request of `reward` that the evaluator accepted (deposit 20) and `workers` submitted to, past its time limit. */
+function rankedRequest(chain: TestChain, job: string, workers = [w1, w2], reward = ['10', '10'], rewardFunction?: 'even' | 'winnerOnly' | 'ranked'): string {
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward, time_limit: 60_000, ...(rewardFunction ? { reward_function: rewardFunction } : {}) });
+  one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
+  for (const w of workers) one(chain, w, { type: 'acceptJob', request_id: id, role: 'worker' });
+  for (const w of workers) one(chain, w, { type: 'submitResult', request_id: id, result: { x: 2 } });
+  chain.block([], chain.time + 60_000); // block time passes the limit: ranking
+  return id;
+}
+
+test('given a staffed job, when a client requests, workers submit, the evaluator ranks and the client accepts, then rewards, fee and deposit are paid', (t) => {
+  const chain = newChain();
+  const supply = chain.total();
+  const job = staffedJob(chain);
+  t.is(nodeState(chain, job, w1), 'approved');
+  const id = rankedRequest(chain, job);
+  t.is(request(chain, id).state, 'ranking');
+  t.is(chain.balance(client.address), 1000n - 23n);
+  t.is(chain.balance(evaluator.address), 980n);
+  const { code } = one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w2.address, w1.address] });
+  t.is(code, 'ok');
+  t.is(request(chain, id).state, 'ranked');
+  const { block, code: accepted } = one(chain, client, { type: 'acceptResult', request_id: id });
+  t.is(accepted, 'ok');
+  t.is(request(chain, id).state, 'settled');
+  t.is(chain.balance(w1.address), 1010n);
+  t.is(chain.balance(w2.address), 1010n);
+  t.is(chain.balance(admin.address), 1003n); // the fee goes to the evaluator's parent admin
+  t.is(chain.balance(evaluator.address), 1000n);
+  t.is(chain.balance(client.address), 977n);
+  t.is(chain.total(), supply);
+  t.is(chain.ledger.tree.get('/consensus/escrow'), '0');
+  const settled = block.jobEvents.find((e) => e.type === 'settled');
+  t.like(settled, { type: 'settled', request: id, client: client.address, evaluator: evaluator.address, unpaid: [] });
+  t.deepEqual(JSON.parse(chain.ledger.tree.get(jobPaths.result(id, w1.address)) as string), { x: 2 });
+});
+
+test('a challenge upheld by the parent admin refunds the client with the evaluator’s deposit and its challenge fee', (t) => {
+  const chain = newChain();
+  const supply = chain.total();
+  const job = staffedJob(chain);
+  const id = rankedRequest(chain, job);
+  one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address, w2.address] });
+  t.is(one(chain, client, { type: 'challenge', request_id: id, reason: 'x*x is not 4' }).code, 'ok');
+  t.is(request(chain, id).state, 'challenged');
+  t.is(chain.balance(client.address), 1000n - 23n - 5n);
+  t.is(one(chain, stranger, { type: 'resolveChallenge', request_id: id, uphold: true }).code, 'NOT_ALLOWED');
+  const { block, code } = one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: true });
+  t.is(code, 'ok');
+  t.is(request(chain, id).state, 'refunded');
+  t.is(chain.balance(client.address), 1020n); // everything back, and the deposit
+  t.is(chain.balance(evaluator.address), 980n);
+  t.is(chain.balance(w1.address), 1000n);
+  t.is(chain.total(), supply);
+  t.like(block.jobEvents.find((e) => e.type === 'refunded'), { reason: 'challengeUpheld' });
+  t.like(block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: true, resolver: admin.address });
+});
+
+test('a rejected challenge pays its fee to the admin and reopens the claim; the claim window then settles; challenges are limited', (t) => {
+  const chain = newChain({ maxChallenges: 1, claimWindowMs: 10_000 });
+  const supply = chain.total();
+  const job = staffedJob(chain);
+  const id = rankedRequest(chain, job);
+  one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address] });
+  one(chain, client, { type: 'challenge', request_id: id });
+  t.is(one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: false }).code, 'ok');
+  t.is(request(chain, id).state, 'ranked');
+  t.is(chain.balance(admin.address), 1005n);
+  const again = one(chain, client, { type: 'challenge', request_id: id });
+  t.is(again.code, 'ILLEGAL_TRANSITION');
+  t.regex((again.block.outcomes[0] as { message: string }).message, /ranked.*challenged 1 times/);
+  const { block } = one(chain, stranger, { type: 'send', to: client.address, amount: '0' }, chain.time + 10_000);
+  t.is(request(chain, id).state, 'settled');
+  t.like(block.jobEvents[0], { type: 'settled', unpaid: [w2.address] }); // ranked: only w1 was ranked
+  t.is(chain.balance(w1.address), 1010n);
+  t.is(chain.balance(client.address), 1000n - 23n - 5n + 10n); // the second reward, unranked, comes back
+  t.is(chain.total(), supply);
+});
+
+test('a challenge nobody resolves lapses as rejected, its fee back to the client', (t) => {
+  const chain = newChain({ resolveWindowMs: 3000 });
+  const job = staffedJob(chain);
+  const id = rankedRequest(chain, job);
+  one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address, w2.address] });
+  one(chain, client, { type: 'challenge', request_id: id });
+  chain.block([], chain.time + 3000);
+  t.is(request(chain, id).state, 'ranked');
+  t.is(chain.balance(client.address), 1000n - 23n);
+});
+
+test('refunds: nobody accepts in time; no worker submits; the evaluator does not rank (its deposit to the client)', (t) => {
+  const chain = newChain({ rankWindowMs: 2000 });
+  const supply = chain.total();
+  const job = staffedJob(chain);
+  const lonely = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 5000 }).id;
+  const idle = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 5000 }).id;
+  one(chain, evaluator, { type: 'acceptJob', request_id: idle, role: 'evaluator', deposit: '20' });
+  chain.block([], chain.time + 4000); // past lonely's limit (from its request), not idle's (from its evaluator)
+  t.is(request(chain, lonely).state, 'refunded');
+  t.is(request(chain, lonely).context.refundReason, 'noEvaluator');
+  t.is(request(chain, idle).state, 'accepted');
+  chain.block([], chain.time + 6000);
+  t.is(request(chain, idle).state, 'refunded');
+  t.is(request(chain, idle).context.refundReason, 'noResult');
+  t.is(chain.balance(evaluator.address), 1000n); // not the evaluator's fault
+
+  const lazy = rankedRequest(chain, job, [w1]);
+  const { block } = one(chain, stranger, { type: 'send', to: client.address, amount: '0' }, chain.time + 2000);
+  t.is(request(chain, lazy).state, 'refunded');
+  t.like(block.jobEvents[0], { type: 'refunded', reason: 'noRanking' });
+  t.is(chain.balance(evaluator.address), 980n);
+  t.is(chain.balance(client.address), 1020n);
+  t.is(chain.total(), supply);
+});
+
+test('reward functions: even splits with the remainder to the winner, winnerOnly pays the first, ranked pays by position', (t) => {
+  const chain = newChain();
+  const job = staffedJob(chain);
+  const even = rankedRequest(chain, job, [w1, w2, w3], ['5', '6'], 'even');
+  one(chain, evaluator, { type: 'rank', request_id: even, ranking: [w3.address, w1.address, w2.address] });
+  one(chain, client, { type: 'acceptResult', request_id: even });
+  t.deepEqual([chain.balance(w3.address), chain.balance(w1.address), chain.balance(w2.address)], [1005n, 1003n, 1003n]);
+  const winner = rankedRequest(chain, job, [w1, w2], ['5', '6'], 'winnerOnly');
+  one(chain, evaluator, { type: 'rank', request_id: winner, ranking: [w2.address, w1.address] });
+  one(chain, client, { type: 'acceptResult', request_id: winner });
+  t.deepEqual([chain.balance(w1.address), chain.balance(w2.address)], [1003n, 1014n]);
+});
+
+test('skip_evaluation: a trusted worker accepts at once and its result settles the request, paying it all', (t) => {
+  const chain = newChain();
+  const job = staffedJob(chain);
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true }).code, 'INVALID_JOB_REQUEST');
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true, worker_node: [w1.address] });
+  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'ILLEGAL_TRANSITION');
+  t.is(one(chain, w2, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'NOT_ALLOWED');
+  t.is(one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'ok');
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: 'blob://sha256:' + 'a'.repeat(64) }).code, 'ok');
+  t.is(request(chain, id).state, 'settled');
+  t.is(chain.balance(w1.address), 1007n);
+  t.is(chain.balance(admin.address), 1003n); // no evaluator: the job's admin takes the fee
+});
+
+test('refused steps name their code: unknown ids, unapproved or dropped nodes, allow-lists, deposits, rankings, wrong parties', (t) => {
+  const chain = newChain();
+  const job = staffedJob(chain);
+  const missing = 'f'.repeat(64);
+  t.is(one(chain, w1, { type: 'applyJob', job_id: missing, role: 'worker' }).code, 'UNKNOWN_JOB');
+  t.is(one(chain, w1, { type: 'applyJob', job_id: job, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // already approved
+  t.is(one(chain, stranger, { type: 'approveNode', job_id: job, node: w1.address, role: 'worker' }).code, 'NOT_APPROVED');
+  t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: stranger.address, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // never applied
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['5000'], time_limit: 10 }).code, 'INSUFFICIENT_FUNDS');
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['10'], time_limit: 60_000, evaluator_node: [evaluator.address] });
+  t.is(one(chain, w1, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'NOT_APPROVED');
+  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '5' }).code, 'DEPOSIT_TOO_SMALL');
+  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '5000' }).code, 'INSUFFICIENT_FUNDS');
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: 1 }).code, 'NOT_ALLOWED');
+  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'ok');
+  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'NOT_ALLOWED');
+  t.is(one(chain, admin, { type: 'drop', job_id: job, node: w3.address }).code, 'ok');
+  t.is(nodeState(chain, job, w3), 'dropped');
+  t.is(one(chain, w3, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'NOT_APPROVED');
+  t.is(one(chain, admin, { type: 'drop', job_id: job, node: w3.address }).code, 'ILLEGAL_TRANSITION');
+  t.is(one(chain, w3, { type: 'applyJob', job_id: job, role: 'worker' }).code, 'ILLEGAL_TRANSITION');
+  one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' });
+  one(chain, w2, { type: 'acceptJob', request_id: id, role: 'worker' });
+  one(chain, w1, { type: 'submitResult', request_id: id, result: 1 });
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: 2 }).code, 'ILLEGAL_TRANSITION');
+  const early = one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address] });
+  t.is(early.code, 'ILLEGAL_TRANSITION');
+  t.regex((early.block.outcomes[0] as { message: string }).message, /is running; rank is not allowed there until block time passes its time limit/);
+  t.is(one(chain, client, { type: 'acceptResult', request_id: id }).code, 'ILLEGAL_TRANSITION');
+  chain.block([], chain.time + 60_000);
+  t.is(one(chain, w1, { type: 'rank', request_id: id, ranking: [w1.address] }).code, 'NOT_ALLOWED');
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w2.address] }).code, 'BAD_RANKING'); // submitted nothing
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [stranger.address] }).code, 'BAD_RANKING');
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address, w1.address] }).code, 'BAD_RANKING');
+  t.is(one(chain, w2, { type: 'acceptResult', request_id: id }).code, 'NOT_ALLOWED');
+  t.is(one(chain, client, { type: 'set_value', path: `/jobs/requests/${id}`, value: 'mine' }).code, 'RESERVED_PATH');
+});
+
+test('approvals and drops are rate limited per admin in the job’s window of block time', (t) => {
+  const chain = newChain();
+  const { id: job } = one(chain, admin, { type: 'registerJob', job_specification: schemaText, max_approvals: 2, max_drops: 1, window_ms: 10_000 });
+  for (const w of [w1, w2, w3]) one(chain, w, { type: 'applyJob', job_id: job, role: 'worker' });
+  t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: w1.address, role: 'worker' }).code, 'ok');
+  t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: w2.address, role: 'worker' }).code, 'ok');
+  t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: w3.address, role: 'worker' }).code, 'RATE_LIMITED');
+  t.is(one(chain, admin, { type: 'drop', job_id: job, node: w1.address }).code, 'ok');
+  t.is(one(chain, admin, { type: 'drop', job_id: job, node: w2.address }).code, 'RATE_LIMITED');
+  t.is(one(chain, w2, { type: 'drop', job_id: job, node: w2.address }).code, 'ok'); // leaving by itself is not limited
+  t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: w3.address, role: 'worker' }, chain.time + 10_000).code, 'ok');
+});
