@@ -1,0 +1,129 @@
+import { AinError } from '../../schemas/index.ts';
+import type { JobRole } from '../jobs/index.ts';
+
+/** Request → settlement latency of one job, in block time. */
+export interface LatencyStats {
+  count: number;
+  sumMs: number;
+  minMs: number | null;
+  maxMs: number | null;
+  /** Nearest-rank percentiles over `samplesMs`, the last `latencySamplesMax` latencies. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  samplesMs: number[];
+}
+
+/** Statistics of one job: its queue, its nodes, throughput, latency and what it paid out. */
+export interface JobDashboard {
+  admin: string | null;
+  requests: number;
+  /** The queue: requested and not yet settled or refunded. */
+  openRequests: number;
+  settled: number;
+  refunded: number;
+  challenged: number;
+  /** Approved and not dropped, by role. */
+  admins: number;
+  evaluators: number;
+  workers: number;
+  /** Nodes whose latest status is dropped (any role). */
+  dropped: number;
+  /** Distinct workers accepted on at least one open request. */
+  workersBusy: number;
+  /** Settlements per minute of block time over the last `throughputWindowMs` before `timeMs`. */
+  throughputPerMinute: number;
+  latency: LatencyStats;
+  /** Decimal strings of whole AIN. */
+  rewardsPaid: string;
+  feesPaid: string;
+  members: Record<string, { role: JobRole; status: 'approved' | 'dropped' }>;
+  /** Open requests → the workers accepted on them, in order. */
+  open: Record<string, string[]>;
+  /** Worker → how many open requests it is accepted on (only while > 0). */
+  busy: Record<string, number>;
+  /** Recent settlements as [block time, count], ascending, at most `settlementTimesMax`. */
+  settlements: [timeMs: number, count: number][];
+}
+
+/**
+ * What one node earned and lost across all jobs, as decimal strings of whole AIN.
+ * `earned` = rewards + fees + challenge fees + deposits won (forfeited by an evaluator to it);
+ * `profitability` = earned − deposits lost (its own deposits, forfeited to someone else).
+ */
+export interface NodeDashboard {
+  rewardsEarned: string;
+  feesEarned: string;
+  challengeFeesEarned: string;
+  depositsWon: string;
+  depositsLost: string;
+  earned: string;
+  profitability: string;
+}
+
+export interface DashboardState {
+  version: 1;
+  throughputWindowMs: number;
+  latencySamplesMax: number;
+  settlementTimesMax: number;
+  /** Block time of the latest event folded: the dashboard's "now". */
+  timeMs: number | null;
+  jobs: Record<string, JobDashboard>;
+  nodes: Record<string, NodeDashboard>;
+}
+
+export interface DashboardOptions {
+  /** The window throughput is measured over, in block time. Default 60 000. */
+  throughputWindowMs?: number;
+  /** Latencies kept for percentiles, per job. Default 1000. */
+  latencySamplesMax?: number;
+  /** Distinct settlement block times kept per job for throughput. Default 4096. */
+  settlementTimesMax?: number;
+}
+
+/**
+ * An empty dashboard. The state is plain JSON, so a snapshot is the state itself.
+ * @example const dashboard = applyDashboardEvents(createDashboard(), events)
+ */
+export function createDashboard(options: DashboardOptions = {}): DashboardState {
+  const throughputWindowMs = options.throughputWindowMs ?? 60_000;
+  const latencySamplesMax = options.latencySamplesMax ?? 1000;
+  const settlementTimesMax = options.settlementTimesMax ?? 4096;
+  for (const [name, value] of Object.entries({ throughputWindowMs, latencySamplesMax, settlementTimesMax })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new AinError('BAD_CONFIG', `The dashboard's ${name} must be a whole number ≥ 1, not ${value}.`);
+  }
+  return { version: 1, throughputWindowMs, latencySamplesMax, settlementTimesMax, timeMs: null, jobs: {}, nodes: {} };
+}
+
+/**
+ * A deep copy of the dashboard as plain JSON, to write out and `loadDashboard` later.
+ * @example writeFileSync(path, JSON.stringify(snapshotDashboard(dashboard)))
+ */
+export function snapshotDashboard(state: DashboardState): DashboardState {
+  return JSON.parse(JSON.stringify(state)) as DashboardState;
+}
+
+/**
+ * Reads a snapshot back (a deep copy). Checks the envelope (version, limits, one object per job and
+ * node); throws AinError BAD_SNAPSHOT otherwise.
+ * @example const dashboard = loadDashboard(JSON.parse(text))
+ */
+export function loadDashboard(snapshot: unknown): DashboardState {
+  const bad = (why: string): AinError => new AinError('BAD_SNAPSHOT', `The dashboard snapshot ${why}; write it again with snapshotDashboard.`);
+  if (!isObject(snapshot)) throw bad('is not an object');
+  if (snapshot['version'] !== 1) throw bad(`has version ${String(snapshot['version'])}, not 1`);
+  for (const limit of ['throughputWindowMs', 'latencySamplesMax', 'settlementTimesMax']) {
+    if (!Number.isSafeInteger(snapshot[limit])) throw bad(`lacks its ${limit}`);
+  }
+  if (snapshot['timeMs'] !== null && typeof snapshot['timeMs'] !== 'number') throw bad('has a malformed timeMs');
+  const { jobs, nodes } = snapshot;
+  if (!isObject(jobs) || !isObject(nodes)) throw bad('lacks its jobs or nodes');
+  for (const [job, entry] of Object.entries(jobs)) {
+    const whole = isObject(entry) && [entry['latency'], entry['members'], entry['open'], entry['busy']].every(isObject) && Array.isArray(entry['settlements']);
+    if (!whole) throw bad(`has a malformed job ${job}`);
+  }
+  return snapshotDashboard(snapshot as unknown as DashboardState);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,104 @@
+import { AinError } from '../../schemas/index.ts';
+import type { JobRole } from '../jobs/index.ts';
+
+/**
+ * What one node did in one job, as the reputation fold counts it. Every field is plain JSON;
+ * ratios and the rating are rounded to `ratingDecimals`, and are `null` while undefined (no
+ * submission yet).
+ */
+export interface NodeReputation {
+  /** The role it applied or was approved for; `null` for a node seen only as a client. */
+  role: JobRole | null;
+  status: 'applied' | 'approved' | 'dropped' | null;
+  /** The admin that approved it: its parent in the RTree (`null` for the job's root admin). */
+  parent: string | null;
+  /** The nodes it approved, ascending; a drop does not cut the edge (see the child's `status`). */
+  children: string[];
+  /** Worker: settled requests it was paid a reward on. Evaluator: settled requests it evaluated. */
+  jobsDone: number;
+  accepted: number;
+  submitted: number;
+  /** Results paid a reward (a worker's accepted results). */
+  paid: number;
+  /** Results left `unpaid` at settlement, or on a request refunded because a challenge was upheld. */
+  rejected: number;
+  /** paid / submitted. */
+  acceptanceRatio: number | null;
+  /** rejected / submitted. */
+  rejectionRatio: number | null;
+  responseMsTotal: number;
+  responseMsAverage: number | null;
+  /** Evaluator: challenges rejected by the resolver. Client: challenges upheld. */
+  challengesWon: number;
+  /** Evaluator: challenges upheld against it. Client: challenges rejected. */
+  challengesLost: number;
+  drops: number;
+  /** Elo rating among the job's workers. */
+  rating: number;
+  /** Pairs of workers it was ranked in (Elo games). */
+  games: number;
+}
+
+/** The reputation of one job: its root admin, its nodes, and who submitted to each open request. */
+export interface JobReputation {
+  admin: string | null;
+  nodes: Record<string, NodeReputation>;
+  /** Open requests only (removed once settled or refunded): the workers that submitted, in order. */
+  submitters: Record<string, string[]>;
+}
+
+export interface ReputationState {
+  version: 1;
+  kFactor: number;
+  initialRating: number;
+  jobs: Record<string, JobReputation>;
+}
+
+export interface ReputationOptions {
+  /** Elo K: the most a rating moves in one game. Default 32. */
+  kFactor?: number;
+  /** Default 1500. */
+  initialRating?: number;
+}
+
+/**
+ * An empty reputation: no jobs yet. The state is plain JSON, so a snapshot is the state itself.
+ * @example const reputation = applyReputationEvents(createReputation({ kFactor: 16 }), events)
+ */
+export function createReputation(options: ReputationOptions = {}): ReputationState {
+  const kFactor = options.kFactor ?? 32;
+  const initialRating = options.initialRating ?? 1500;
+  if (!Number.isFinite(kFactor) || kFactor < 0) throw new AinError('BAD_CONFIG', `The Elo K factor must be a finite number ≥ 0, not ${kFactor}.`);
+  if (!Number.isFinite(initialRating)) throw new AinError('BAD_CONFIG', `The initial Elo rating must be a finite number, not ${initialRating}.`);
+  return { version: 1, kFactor, initialRating, jobs: {} };
+}
+
+/**
+ * A deep copy of the state as plain JSON, to write out and `loadReputation` later.
+ * @example writeFileSync(path, JSON.stringify(snapshotReputation(reputation)))
+ */
+export function snapshotReputation(state: ReputationState): ReputationState {
+  return JSON.parse(JSON.stringify(state)) as ReputationState;
+}
+
+/**
+ * Reads a snapshot back (a deep copy, so folding on never changes the input). Checks the envelope
+ * (version, Elo parameters, one object per job); throws AinError BAD_SNAPSHOT otherwise.
+ * @example const reputation = loadReputation(JSON.parse(text))
+ */
+export function loadReputation(snapshot: unknown): ReputationState {
+  const bad = (why: string): AinError => new AinError('BAD_SNAPSHOT', `The reputation snapshot ${why}; write it again with snapshotReputation.`);
+  if (!isObject(snapshot)) throw bad('is not an object');
+  if (snapshot['version'] !== 1) throw bad(`has version ${String(snapshot['version'])}, not 1`);
+  const { kFactor, initialRating, jobs } = snapshot;
+  if (typeof kFactor !== 'number' || typeof initialRating !== 'number') throw bad('lacks its Elo kFactor or initialRating');
+  if (!isObject(jobs)) throw bad('lacks its jobs');
+  for (const [job, entry] of Object.entries(jobs)) {
+    if (!isObject(entry) || !isObject(entry['nodes']) || !isObject(entry['submitters'])) throw bad(`has a malformed job ${job}`);
+  }
+  return snapshotReputation(snapshot as unknown as ReputationState);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
