@@ -6,6 +6,8 @@ export interface JobWindows {
   readonly rankWindowMs: number;
   readonly resolveWindowMs: number;
   readonly maxChallenges: number;
+  /** The longest time_limit a request may ask for. */
+  readonly maxTimeLimitMs: number;
 }
 
 export type RewardFunction = 'even' | 'winnerOnly' | 'ranked';

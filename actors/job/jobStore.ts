@@ -12,6 +12,7 @@ export const jobPaths = {
   node: (job: string, node: string) => `/jobs/nodes/${job}/${node}`,
   nodesOf: (job: string) => `/jobs/nodes/${job}`,
   request: (request: string) => `/jobs/requests/${request}`,
+  input: (request: string) => `/jobs/inputs/${request}`,
   result: (request: string, node: string) => `/jobs/results/${request}/${node}`,
   limits: (job: string, admin: string) => `/jobs/limits/${job}/${admin}`,
   deadlines: '/jobs/deadlines',

@@ -19,7 +19,18 @@ const total = (amounts: readonly string[]) => amounts.reduce((t, a) => t + BigIn
 /** Who is paid a request's fee and resolves its challenges: the evaluator's parent admin, else the job's admin. */
 export function parentAdminOf(tree: StateTree, context: JobContext): string {
   const parent = context.evaluator === null ? null : readNode(tree, context.job, context.evaluator)?.context.parent;
-  return parent ?? readJobSchema(tree, context.job)!.admin;
+  // A dropped admin no longer judges or earns: the job's admin stands in.
+  if (parent === null || parent === undefined || readNode(tree, context.job, parent)?.state !== 'approved') return readJobSchema(tree, context.job)!.admin;
+  return parent;
+}
+
+/** Inline payloads (job inputs, results) are kept as JSON text: bounded so the tree always takes them. */
+export const payloadCharsMax = 16_384;
+
+function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
+  const chars = JSON.stringify(payload).length;
+  if (chars <= payloadCharsMax) return null;
+  return { outcome: refuse('TOO_LARGE', `The ${what} is ${chars} characters of JSON, more than the ${payloadCharsMax} the ledger keeps inline; put it in Big Storage and send its blob:// reference.`) };
 }
 
 /**
@@ -61,6 +72,12 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   if (op.skip_evaluation === true && (op.worker_node === undefined || op.worker_node.length === 0)) {
     return { outcome: refuse('INVALID_JOB_REQUEST', 'skip_evaluation pays a trusted worker without an evaluator: name the trusted workers in worker_node.') };
   }
+  if (total(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: the sum of reward is 0 AIN.') };
+  if (op.time_limit > windows.maxTimeLimitMs) {
+    return { outcome: refuse('INVALID_JOB_REQUEST', `time_limit ${op.time_limit} ms is longer than this chain allows (${windows.maxTimeLimitMs} ms of block time).`) };
+  }
+  const tooLarge = payloadTooLarge('job_input', op.job_input);
+  if (tooLarge !== null) return tooLarge;
   const fee = schema.op.fee ?? '0';
   const locked = total(op.reward) + BigInt(fee);
   const { balance } = readAccount(tree, from);
@@ -83,6 +100,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   const persisted = persist<JobState, JobContext>(snapshot);
   lockEscrow(tree, from, locked);
   writeJson(tree, jobPaths.request(request), persisted);
+  writeJson(tree, jobPaths.input(request), op.job_input);
   moveDeadline(tree, request, null, persisted.context.deadline);
   return { outcome: ok, events: [{ type: 'requested', job: op.job_id, request, client: from, reward: total(op.reward).toString(), time, height }] };
 }
@@ -102,6 +120,9 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
   let event: JobMachineEvent;
   const deposit = BigInt(op.deposit ?? '0');
   if (op.role === 'evaluator') {
+    if (readNode(tree, context.job, from)?.context.parent === context.client) {
+      return { outcome: refuse('NOT_ALLOWED', `${from} was approved by ${context.client}, the request's client, who would then judge challenges against it; another evaluator must take this request.`) };
+    }
     if (deposit <= BigInt(context.challengeFee)) {
       return { outcome: refuse('DEPOSIT_TOO_SMALL', `An evaluator's deposit must exceed the job's challenge fee of ${context.challengeFee} AIN; ${deposit} AIN was offered.`) };
     }
@@ -125,6 +146,8 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   const worker = request.context.workers[from];
   if (worker === undefined) return { outcome: refuse('NOT_ALLOWED', `${from} has not accepted request ${short(op.request_id)} as a worker; acceptJob comes first.`) };
   if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
+  const tooLarge = payloadTooLarge('result', op.result);
+  if (tooLarge !== null) return tooLarge;
   const stepped = stepRequest(ctx, request, { type: 'submitResult', node: from, time });
   if (stepped === null) return illegal(request, 'submitResult');
   writeJson(tree, jobPaths.result(op.request_id, from), op.result);

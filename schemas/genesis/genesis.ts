@@ -42,6 +42,8 @@ export const Genesis = z.strictObject({
       resolveWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
       /** Challenges a client may raise against one request. */
       maxChallenges: Uint.max(16).optional(),
+      /** The longest time_limit a request may ask for. */
+      maxTimeLimitMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
     })
     .optional(),
   /** Initial rules of the state tree by path pattern (the root is `false` unless set here). */

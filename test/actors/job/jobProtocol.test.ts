@@ -209,3 +209,37 @@ test('approvals and drops are rate limited per admin in the job’s window of bl
   t.is(one(chain, w2, { type: 'drop', job_id: job, node: w2.address }).code, 'ok'); // leaving by itself is not limited
   t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: w3.address, role: 'worker' }, chain.time + 10_000).code, 'ok');
 });
+
+test('a client cannot be judge: an evaluator it approved may not take its request; a dropped parent admin’s role falls to the job’s admin', (t) => {
+  const chain = newChain();
+  const job = staffedJob(chain);
+  // The client becomes an admin of the job and approves an evaluator of its own.
+  one(chain, client, { type: 'applyJob', job_id: job, role: 'admin' });
+  one(chain, admin, { type: 'approveNode', job_id: job, node: client.address, role: 'admin' });
+  one(chain, stranger, { type: 'applyJob', job_id: job, role: 'evaluator' });
+  t.is(one(chain, client, { type: 'approveNode', job_id: job, node: stranger.address, role: 'evaluator' }).code, 'ok');
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  t.is(one(chain, stranger, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'NOT_ALLOWED');
+
+  // Another admin approves an evaluator, is dropped, and the job's admin resolves in its place.
+  const other = rankedRequest(chain, job);
+  one(chain, evaluator, { type: 'rank', request_id: other, ranking: [w1.address] });
+  one(chain, client, { type: 'drop', job_id: job, node: client.address });
+  one(chain, client, { type: 'challenge', request_id: other });
+  t.is(one(chain, admin, { type: 'resolveChallenge', request_id: other, uphold: false }).code, 'ok');
+});
+
+test('oversized inline payloads, zero rewards and endless time limits are refused, and the chain goes on', (t) => {
+  const chain = newChain({ maxTimeLimitMs: 100_000 });
+  const job = staffedJob(chain);
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 'a'.repeat(20_000) }, reward: ['10'], time_limit: 60_000 }).code, 'TOO_LARGE');
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0'], time_limit: 60_000 }).code, 'INVALID_JOB_REQUEST');
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['1'], time_limit: 100_001 }).code, 'INVALID_JOB_REQUEST');
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  t.deepEqual(JSON.parse(chain.ledger.tree.get(jobPaths.input(id)) as string), { y: 4 });
+  one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
+  one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' });
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: { x: 'b'.repeat(70_000) } }).code, 'TOO_LARGE');
+  t.is(request(chain, id).state, 'running');
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: { x: 2 } }).code, 'ok');
+});
