@@ -1,7 +1,6 @@
-import type { JobEvent, JobRole } from '../jobs/index.ts';
 import type { DashboardState, JobDashboard } from './dashboardState.ts';
 import { bookPayouts } from './payouts.ts';
-import { own, put, remove } from './records.ts';
+import { ownEntry as own, putEntry as put, removeEntry as remove, type JobEvent, type JobRole } from '../jobs/index.ts';
 import { recordLatency, recordSettlement, refreshPercentiles, refreshThroughput } from './windows.ts';
 
 /**

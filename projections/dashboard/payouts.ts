@@ -1,6 +1,5 @@
-import type { Payout } from '../jobs/index.ts';
 import type { DashboardState, JobDashboard, NodeDashboard } from './dashboardState.ts';
-import { addAmount, own, put } from './records.ts';
+import { addAmount, ownEntry as own, putEntry as put, type Payout } from '../jobs/index.ts';
 
 type Earning = 'rewardsEarned' | 'feesEarned' | 'challengeFeesEarned' | 'depositsWon' | 'depositsLost';
 

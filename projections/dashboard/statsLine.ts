@@ -1,5 +1,5 @@
 import type { DashboardState } from './dashboardState.ts';
-import { own } from './records.ts';
+import { ownEntry as own } from '../jobs/index.ts';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 

@@ -1,6 +1,5 @@
-import type { JobEvent } from '../jobs/index.ts';
 import { eloRankingDeltas, roundRating } from './elo.ts';
-import { insertSorted, own, put, remove, removeSorted } from './records.ts';
+import { insertSorted, ownEntry as own, putEntry as put, removeEntry as remove, removeSorted, type JobEvent } from '../jobs/index.ts';
 import type { JobReputation, NodeReputation, ReputationState } from './reputationState.ts';
 
 type EventOf<T extends JobEvent['type']> = Extract<JobEvent, { type: T }>;

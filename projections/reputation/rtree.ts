@@ -1,4 +1,4 @@
-import { own } from './records.ts';
+import { ownEntry as own } from '../jobs/index.ts';
 import type { NodeReputation, ReputationState } from './reputationState.ts';
 
 /**

@@ -1,20 +1,20 @@
 /**
- * Own-key access to the plain-JSON maps a projection keeps (by job, address, request id): a key
- * such as `__proto__` is data like any other, never the object's prototype, both in a fresh state
- * and in one read back with `JSON.parse`.
+ * Own-key access to the plain-JSON maps the job projections keep (by job, address, request id):
+ * a key such as `__proto__` is data like any other, never the object's prototype, both in a fresh
+ * state and in one read back with `JSON.parse`. Shared by the reputation and dashboard folds.
  */
 export type Dict<T> = Record<string, T>;
 
-export function own<T>(dict: Dict<T>, key: string): T | undefined {
+export function ownEntry<T>(dict: Dict<T>, key: string): T | undefined {
   return Object.hasOwn(dict, key) ? dict[key] : undefined;
 }
 
-export function put<T>(dict: Dict<T>, key: string, value: T): T {
+export function putEntry<T>(dict: Dict<T>, key: string, value: T): T {
   Object.defineProperty(dict, key, { value, writable: true, enumerable: true, configurable: true });
   return value;
 }
 
-export function remove<T>(dict: Dict<T>, key: string): void {
+export function removeEntry<T>(dict: Dict<T>, key: string): void {
   if (Object.hasOwn(dict, key)) delete dict[key];
 }
 
@@ -38,4 +38,9 @@ export function removeSorted(list: string[], item: string): boolean {
   if (at < 0) return false;
   list.splice(at, 1);
   return true;
+}
+
+/** Sum of two decimal strings of whole AIN, with bigint arithmetic. */
+export function addAmount(amount: string, more: string | bigint): string {
+  return (BigInt(amount) + BigInt(more)).toString();
 }
