@@ -40,8 +40,9 @@ export function writeJson(tree: StateTree, path: string, value: unknown): void {
  */
 export function stepMachine<M extends AnyStateMachine>(machine: M, persisted: Persisted<string, unknown>, event: EventFromLogic<M>): SnapshotFrom<M> | null {
   const snapshot = machine.resolveState({ value: persisted.state, context: persisted.context }) as SnapshotFrom<M>;
-  if (!(snapshot as { can(e: unknown): boolean }).can(event)) return null;
-  return transition(machine, snapshot, event)[0] as SnapshotFrom<M>;
+  // XState hands back the very same snapshot when no transition takes the event.
+  const [next] = transition(machine, snapshot, event);
+  return next === snapshot ? null : (next as SnapshotFrom<M>);
 }
 
 export function persist<S extends string, C>(snapshot: { value: unknown; context: C }): Persisted<S, C> {

@@ -5,7 +5,7 @@ import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { jobPaths, moveDeadline, persist, readJson, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
-import { payOut } from './settle.ts';
+import { payOut, sum } from './settle.ts';
 
 export type PersistedRequest = Persisted<JobState, JobContext>;
 
@@ -14,7 +14,6 @@ export function readRequest(tree: StateTree, request: string): PersistedRequest 
 }
 
 const isFinal = (state: JobState) => state === 'settled' || state === 'refunded';
-const total = (amounts: readonly string[]) => amounts.reduce((t, a) => t + BigInt(a), 0n);
 
 /** Who is paid a request's fee and resolves its challenges: the evaluator's parent admin, else the job's admin. */
 export function parentAdminOf(tree: StateTree, context: JobContext): string {
@@ -72,14 +71,14 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   if (op.skip_evaluation === true && (op.worker_node === undefined || op.worker_node.length === 0)) {
     return { outcome: refuse('INVALID_JOB_REQUEST', 'skip_evaluation pays a trusted worker without an evaluator: name the trusted workers in worker_node.') };
   }
-  if (total(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: the sum of reward is 0 AIN.') };
+  if (sum(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: the sum of reward is 0 AIN.') };
   if (op.time_limit > windows.maxTimeLimitMs) {
     return { outcome: refuse('INVALID_JOB_REQUEST', `time_limit ${op.time_limit} ms is longer than this chain allows (${windows.maxTimeLimitMs} ms of block time).`) };
   }
   const tooLarge = payloadTooLarge('job_input', op.job_input);
   if (tooLarge !== null) return tooLarge;
   const fee = schema.op.fee ?? '0';
-  const locked = total(op.reward) + BigInt(fee);
+  const locked = sum(op.reward) + BigInt(fee);
   const { balance } = readAccount(tree, from);
   if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
   const [snapshot] = initialTransition(jobMachine, {
@@ -102,7 +101,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   writeJson(tree, jobPaths.request(request), persisted);
   writeJson(tree, jobPaths.input(request), op.job_input);
   moveDeadline(tree, request, null, persisted.context.deadline);
-  return { outcome: ok, events: [{ type: 'requested', job: op.job_id, request, client: from, reward: total(op.reward).toString(), time, height }] };
+  return { outcome: ok, events: [{ type: 'requested', job: op.job_id, request, client: from, reward: sum(op.reward).toString(), time, height }] };
 }
 
 /** `acceptJob`: an approved evaluator (with its deposit) or worker takes a request. */

@@ -1,7 +1,8 @@
 import { payFromEscrow, type Payout, type StateTree } from '../../projections/index.ts';
 import type { JobContext } from './jobMachine.ts';
 
-const sum = (amounts: readonly string[]) => amounts.reduce((total, a) => total + BigInt(a), 0n);
+/** Sum of decimal strings of whole AIN. */
+export const sum = (amounts: readonly string[]): bigint => amounts.reduce((total, a) => total + BigInt(a), 0n);
 
 /** What a request holds in escrow: its rewards and fee (the client's), deposit and open challenge fee. */
 export function escrowOf(context: JobContext): bigint {
