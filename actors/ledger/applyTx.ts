@@ -11,12 +11,12 @@ import {
   reservedRoots,
   slash,
   type Finalized,
+  type JobEvent,
   type Outcome,
   type StateOp,
 } from '../../projections/index.ts';
 import { isAinError } from '../../schemas/index.ts';
 import { applyJobOp, jobOpTypes } from '../job/index.ts';
-import type { JobEvent } from '../../projections/index.ts';
 import type { Ledger } from './ledger.ts';
 
 /** What one tx did beyond its outcome. */

@@ -21,7 +21,7 @@ export interface Ledger {
   readonly genesisHash: string;
   readonly proposers: ReadonlySet<string>;
   readonly tree: StateTree;
-  /** The job protocol's windows (claim, rank, resolve) and challenge limit, from the genesis. */
+  /** The job protocol's windows (claim, rank, resolve), challenge limit and longest time limit, from the genesis. */
   readonly jobWindows: JobWindows;
   /** Height of the last block applied (0 at genesis). */
   height: number;
