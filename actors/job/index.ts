@@ -1,7 +1,7 @@
 export { applyJobDeadlines, applyJobOp, jobOpTypes, jobWindowsOf } from './applyJobOp.ts';
 export { jobMachine, workersPerRequestMax, type JobContext, type JobMachineEvent, type JobState, type JobWindows, type RefundReason, type RewardFunction } from './jobMachine.ts';
 export { defaultJobWindows, readJobSchema, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
-export { jobPaths } from './jobStore.ts';
+export { jobPaths, nextDeadline } from './jobStore.ts';
 export { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
 export { isApproved, readNode, type PersistedNode } from './nodeOps.ts';
 export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.ts';

@@ -67,3 +67,13 @@ export function dueRequests(tree: StateTree, time: number): { time: number; requ
   for (const at of times) for (const request of tree.keys(`${jobPaths.deadlines}/${at}`).sort()) due.push({ time: at, request });
   return due;
 }
+
+/** The earliest deadline of an open request (block time), or null when none is open. */
+export function nextDeadline(tree: StateTree): number | null {
+  let next: number | null = null;
+  for (const key of tree.keys(jobPaths.deadlines)) {
+    const at = Number(key);
+    if (next === null || at < next) next = at;
+  }
+  return next;
+}

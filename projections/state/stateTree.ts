@@ -113,6 +113,15 @@ export class StateTree {
   }
 
   /**
+   * The Merkle hash of the value at `path` (null when there is none): it changes exactly when the
+   * value does, so a follower of one path compares hashes instead of values. Cheap after `root()`.
+   */
+  valueHash(path: string): string | null {
+    const node = findNode(this.#core.values, this.#labels(path, 'value'));
+    return node === undefined ? null : hashNode(node);
+  }
+
+  /**
    * A proof against `root()` of the value at `path` (or its absence), or with `kind` of the rule,
    * owner config or functions exactly at `path` (what getRule, getOwner, getFunctions return).
    * @example verifyProof(tree.root(), '/apps/x', { write: true }, tree.proof('/apps/x', 'rules'))

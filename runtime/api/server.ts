@@ -4,6 +4,8 @@ import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { sendError, toAinError } from './errors.ts';
+import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
+import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
 export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<Omit<LedgerRoutesOptions, 'blocks'>> {
@@ -11,6 +13,10 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly bodyBytesMax: number;
   /** Big Storage at `/v1/blobs`; absent: no blob routes. */
   readonly blobs?: BlobRoutesOptions;
+  /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
+  readonly jobs?: JobRoutesOptions;
+  /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
+  readonly streams?: StreamRoutesOptions;
 }
 
 /**
@@ -36,6 +42,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
   if (options.ledger !== undefined && options.waitFinal !== undefined) {
     ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
   }
+  if (options.jobs !== undefined) jobRoutes(app, options.jobs);
+  if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;
 }

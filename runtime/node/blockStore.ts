@@ -1,4 +1,5 @@
 import type { BlockResult } from '../../actors/index.ts';
+import type { JobEvent } from '../../projections/index.ts';
 import { blockHashOf, type Block } from '../../events/index.ts';
 import type { BlockHeader } from '../../schemas/index.ts';
 
@@ -15,6 +16,8 @@ export interface BlockView {
   readonly txs: readonly { readonly offset: number; readonly hash: string; readonly outcome: TxOutcomeView }[];
   /** The final block as of this one (a block is final once a later block holds its quorum). */
   readonly finalized: { readonly height: number; readonly hash: string };
+  /** What the job protocol did in the block (deadlines, then by tx). */
+  readonly jobEvents: readonly JobEvent[];
 }
 
 export interface TxLocation {
@@ -71,6 +74,7 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
         header: block.header,
         txs: block.txs.map((t, i) => ({ offset: t.offset, hash: t.hash, outcome: result.outcomes[i]! })),
         finalized: result.finalized,
+        jobEvents: result.jobEvents,
       };
       if (byHeight.size === 0) lowest = block.header.height;
       byHeight.set(block.header.height, view);

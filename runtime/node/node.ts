@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
-import { snapshotLedger, type Ledger } from '../../actors/index.ts';
+import { nextDeadline, snapshotLedger, type Ledger } from '../../actors/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
@@ -11,6 +11,7 @@ import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
+import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { startFollower } from './follower.ts';
 import { openNodeLog } from './openNodeLog.ts';
 import { loadOrCreateGenesis } from './genesisFile.ts';
@@ -30,6 +31,8 @@ export interface AinNode {
   readonly blocks$: Subject<BlockView>;
   readonly blocks: BlockStore;
   readonly ledger: Ledger;
+  /** Every projection as a stream (blocks, finality, jobs, nodes, reputation, dashboard, accounts, state). */
+  readonly streams: StreamHub;
   /** Signs an op with the node's key (nonces in order with its cut markers and attestations) and appends it. */
   submit(op: Op): Promise<number>;
   /** Resolves once block `height` is final (rejects with NOT_FINAL after `timeoutMs`). */
@@ -89,13 +92,17 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     steps.push(() => finalSnapshot());
 
     const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
-    const { ledger, position, fromHeight } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
+    const { ledger, position, fromHeight, projections } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
     logger.info({ height: fromHeight, replayFrom: position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
 
     const blocks = createBlockStore();
     let cutSoon = () => {};
     const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
     steps.push(() => follower.stop());
+    // Subscribed before any block arrives (the follower reads the log asynchronously), and before
+    // the snapshot writer below, so a snapshot's projections include its block.
+    const hub = createStreamHub({ blocks$: follower.blocks$, tree: ledger.tree, projections });
+    steps.push(() => hub.close());
     follower.done.catch((error) => {
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
       onFatal?.(error);
@@ -112,9 +119,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       ledgerNonce: () => readAccount(ledger.tree, key.address).nonce,
       onAppended: (offset, hash, isCut) => follower.noteOwn([offset], [{ hash, isCut }]),
     });
+    // A job deadline passes in block time: an idle chain cuts a block once the clock passes one.
+    const jobDeadlinePassed = () => {
+      const next = nextDeadline(ledger.tree);
+      return next !== null && next <= now();
+    };
     const proposing = genesis.proposers.includes(key.address);
     const proposer = proposing
-      ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork, hasPending: () => follower.hasPending })
+      ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork || jobDeadlinePassed(), hasPending: () => follower.hasPending })
       : undefined;
     if (proposer !== undefined) {
       steps.push(() => proposer.stop());
@@ -132,7 +144,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     let writing: Promise<void> = Promise.resolve();
     const takeSnapshot = (view: BlockView): Promise<void> => {
       // Taken synchronously, so it is exactly the state after this block.
-      const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger) };
+      const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger), projections: projections.snapshot() };
       lastSnapshotHeight = snapshot.height;
       writing = writing.then(() =>
         snapshots.write(snapshot).then(
@@ -183,6 +195,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       blobs: { store: blobs },
       ledger,
       waitFinal,
+      jobs: { ledger, projections },
+      streams: { hub },
       metrics: metrics.registry,
       status: () => ({
         chain,
@@ -212,6 +226,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       blocks$: follower.blocks$,
       blocks,
       ledger,
+      streams: hub,
       waitFinal,
       submit: (op) => signer.submit(op),
       async stop() {

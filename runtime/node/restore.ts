@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createLedger, loadLedger, type Ledger } from '../../actors/index.ts';
 import { genesisPosition, type CutterPosition } from '../../events/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
+import { JobProjections } from '../streams/jobProjections.ts';
 import { newestUsable, type SnapshotStore } from './snapshotStore.ts';
 
 export interface Restored {
@@ -9,6 +10,8 @@ export interface Restored {
   readonly position: CutterPosition;
   /** Height of the snapshot loaded, 0 when starting from genesis. */
   readonly fromHeight: number;
+  /** The job projections at that height (from genesis: none yet). */
+  readonly projections: JobProjections;
 }
 
 /**
@@ -27,9 +30,10 @@ export async function restore(store: SnapshotStore, genesis: Genesis, genesisHas
       if (ledger.height !== snapshot.height || snapshot.position.height !== snapshot.height + 1) {
         throw new Error('its ledger and cutter heights disagree');
       }
-      return { ledger, position: snapshot.position, fromHeight: snapshot.height };
+      if (snapshot.projections === undefined && snapshot.height > 0) throw new Error('it has no reputation and dashboard projections (written by an older node); they would start empty');
+      return { ledger, position: snapshot.position, fromHeight: snapshot.height, projections: new JobProjections(snapshot.projections) };
     },
     (skipped) => logger.warn({ file: skipped.file, reason: skipped.reason }, 'skipping a snapshot that cannot be used'),
   );
-  return found ?? { ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHash }, fromHeight: 0 };
+  return found ?? { ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHash }, fromHeight: 0, projections: new JobProjections() };
 }

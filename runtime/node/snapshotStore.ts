@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerSnapshot } from '../../actors/index.ts';
 import type { CutterPosition } from '../../events/index.ts';
+import type { JobProjectionsSnapshot } from '../streams/jobProjections.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 
 /** What a node needs to resume at a height: its ledger and where its block cutter stood. */
@@ -12,6 +13,8 @@ export interface NodeSnapshot {
   readonly blockHash: string;
   readonly position: CutterPosition;
   readonly ledger: LedgerSnapshot;
+  /** The reputation and dashboard projections at that height (absent in snapshots written before them). */
+  readonly projections?: JobProjectionsSnapshot;
 }
 
 /** A snapshot file that could not be used, and why. */

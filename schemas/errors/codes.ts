@@ -65,6 +65,9 @@ export const errorCodes = {
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
   NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },
+  // Streams (Server-Sent Events).
+  STREAM_GAP: { status: 410, summary: 'The node no longer holds the blocks from the height the stream was asked to resume at.' },
+  SLOW_CONSUMER: { status: 503, summary: 'The subscriber read too slowly: its buffer filled and the node closed the stream; reconnect with Last-Event-ID.' },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
   // The Kafka event log.

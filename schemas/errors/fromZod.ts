@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { AinError } from './ainError.ts';
 import type { ErrorCode } from './codes.ts';
 
-/** Top-level envelope fields whose format errors have a code of their own. */
+/** Top-level fields of a tx envelope whose format errors have a code of their own. */
 const fieldCodes: Record<string, ErrorCode> = { pub: 'BAD_HEX', sig: 'BAD_HEX', from: 'BAD_ADDRESS' };
 
 function fieldName(path: readonly PropertyKey[]): string {
@@ -20,7 +20,7 @@ export function fromZodError(error: z.ZodError, what: string): AinError {
   const field = fieldName(issue.path);
   const top = issue.path.length === 1 ? String(issue.path[0]) : '';
   const format = issue.code === 'invalid_format' || issue.code === 'too_big' || issue.code === 'too_small';
-  const code: ErrorCode = format ? (fieldCodes[top] ?? 'BAD_SCHEMA') : 'BAD_SCHEMA';
+  const code: ErrorCode = format && what === 'tx' ? (fieldCodes[top] ?? 'BAD_SCHEMA') : 'BAD_SCHEMA';
   const where = issue.path.length === 0 ? what : `${what} field "${field}"`;
   const sentence = `${where}: ${issue.message}`;
   return new AinError(code, sentence.endsWith('.') ? sentence : `${sentence}.`, {

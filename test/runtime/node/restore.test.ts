@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { snapshotLedger } from '../../../actors/index.ts';
 import { restore } from '../../../runtime/node/restore.ts';
+import { JobProjections } from '../../../runtime/streams/index.ts';
 import { createSnapshotStore, type NodeSnapshot } from '../../../runtime/node/snapshotStore.ts';
 import { key, TestChain } from '../../actors/ledger/chain.ts';
 
@@ -25,6 +26,7 @@ function chainWithSnapshots(heights: number): { chain: TestChain; snapshots: Nod
       blockHash: block.hash,
       position: { height: h + 1, prevHash: block.hash, prevTime: block.header.time, clockMs: block.header.time, lastOffset: block.header.lastOffset },
       ledger: snapshotLedger(chain.ledger),
+      projections: new JobProjections().snapshot(),
     });
   }
   return { chain, snapshots };
@@ -79,6 +81,19 @@ test('a corrupt snapshot (flipped byte, truncated, tampered value) is reported a
   );
   for (const w of warnings) t.true(w.reason.length > 10, w.reason);
   t.regex(warnings[2]!.reason, /root|hash/i);
+});
+
+test('a snapshot without the job projections (from an older node) is skipped, so they never start empty', async (t) => {
+  const dir = await storeDir(t);
+  const { chain, snapshots } = chainWithSnapshots(2);
+  const store = createSnapshotStore(dir, 5);
+  await store.write(snapshots[0]!);
+  const { projections: _dropped, ...older } = snapshots[1]!;
+  await store.write(older);
+  const { logger, warnings } = recordingLogger();
+  const restored = await restore(store, chain.ledger.genesis, chain.ledger.genesisHash, 10, logger);
+  t.is(restored.fromHeight, 1);
+  t.regex(warnings[0]!.reason, /projections/);
 });
 
 test('snapshots of another chain, or past the end of the log, are skipped; none usable means genesis', async (t) => {

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
+import { readAccount, reputationOf, statsLine } from '../../projections/index.ts';
+import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { jobDashboardView, type JobProjections } from '../streams/jobProjections.ts';
+
+export interface JobRoutesOptions {
+  readonly ledger: Ledger;
+  readonly projections: JobProjections;
+}
+
+const listMax = 1000;
+const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(listMax).default(100), after: Hash.optional() });
+const IdParam = z.strictObject({ id: Hash });
+const AddressParam = z.strictObject({ address: Address });
+const DashboardQuery = z.strictObject({ job: Hash.optional() });
+
+const parseJson = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : null);
+
+/** Reads of the job protocol: job schemas and requests, nodes, reputation and the dashboard. */
+export function jobRoutes(app: FastifyInstance, { ledger, projections }: JobRoutesOptions): void {
+  const { tree } = ledger;
+  const summary = (job: string) => {
+    const schema = readJobSchema(tree, job)!;
+    const board = projections.dashboard.jobs[job];
+    return { id: job, admin: schema.admin, registeredAt: schema.registeredAt, stats: statsLine(projections.dashboard, job), dashboard: board === undefined ? null : jobDashboardView(board) };
+  };
+
+  app.get('/v1/jobs', async (request) => {
+    const { limit, after } = parseOrThrow(ListQuery, request.query, 'query');
+    const ids = tree.keys('/jobs/schemas').sort().filter((id) => after === undefined || id > after);
+    const page = ids.slice(0, limit);
+    return { height: ledger.height, jobs: page.map(summary), next: ids.length > limit ? page.at(-1) : null };
+  });
+
+  app.get('/v1/jobs/:id', async (request) => {
+    const { id } = parseOrThrow(IdParam, request.params, 'path');
+    if (readJobSchema(tree, id) !== null) {
+      const schema = readJobSchema(tree, id)!;
+      const nodes = tree
+        .keys(jobPaths.nodesOf(id))
+        .sort()
+        .slice(0, listMax)
+        .map((address) => {
+          const node = readNode(tree, id, address)!;
+          return { address, state: node.state, role: node.context.role, parent: node.context.parent };
+        });
+      return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes };
+    }
+    const found = readRequest(tree, id);
+    if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
+    const results = Object.fromEntries(
+      Object.keys(found.context.workers)
+        .filter((w) => found.context.workers[w]!.submittedAt !== undefined)
+        .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
+    );
+    return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };
+  });
+
+  app.get('/v1/nodes/:address', async (request) => {
+    const { address } = parseOrThrow(AddressParam, request.params, 'path');
+    const { balance, stake, nonce } = readAccount(tree, address);
+    const jobs = reputationOf(projections.reputation, address).flatMap(({ job }) => {
+      const node = readNode(tree, job, address);
+      return node === null ? [] : [{ job, state: node.state, role: node.context.role, parent: node.context.parent, appliedAt: node.context.appliedAt, approvedAt: node.context.approvedAt, droppedAt: node.context.droppedAt }];
+    });
+    return { address, height: ledger.height, balance: balance.toString(), stake: stake.toString(), nonce, jobs };
+  });
+
+  app.get('/v1/reputation/:address', async (request) => {
+    const { address } = parseOrThrow(AddressParam, request.params, 'path');
+    return { address, height: ledger.height, jobs: reputationOf(projections.reputation, address) };
+  });
+
+  app.get('/v1/dashboard', async (request) => {
+    const { job } = parseOrThrow(DashboardQuery, request.query, 'query');
+    const { dashboard } = projections;
+    if (job !== undefined) {
+      const board = dashboard.jobs[job];
+      if (board === undefined) throw new AinError('UNKNOWN_JOB', `The dashboard has no job ${job}.`);
+      return { height: ledger.height, job, stats: statsLine(dashboard, job), dashboard: jobDashboardView(board) };
+    }
+    const ids = Object.keys(dashboard.jobs).sort().slice(0, listMax);
+    return {
+      height: ledger.height,
+      timeMs: dashboard.timeMs,
+      jobs: Object.fromEntries(ids.map((id) => [id, { stats: statsLine(dashboard, id), ...jobDashboardView(dashboard.jobs[id]!) }])),
+      nodes: Object.keys(dashboard.nodes).length,
+    };
+  });
+}

@@ -1,0 +1,1 @@
+export { callNode, errorFromAnswer } from './nodeClient.ts';

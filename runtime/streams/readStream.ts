@@ -1,0 +1,65 @@
+import { AinError } from '../../schemas/index.ts';
+import { errorFromAnswer } from '../client/index.ts';
+import type { StreamEvent } from './streamHub.ts';
+
+export interface ReadStreamOptions {
+  /** Replay from this height (`?from=`). */
+  readonly fromHeight?: number;
+  /** Resume after this event id (`Last-Event-ID`); wins over `fromHeight`. */
+  readonly lastEventId?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One SSE frame's fields (comments and unknown fields are dropped). */
+function parseFrame(frame: string): { id?: string; event?: string; data: string[] } {
+  const fields: { id?: string; event?: string; data: string[] } = { data: [] };
+  for (const line of frame.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (name === 'data') fields.data.push(value);
+    else if (name === 'id') fields.id = value;
+    else if (name === 'event') fields.event = value;
+  }
+  return fields;
+}
+
+/**
+ * Follows `GET /v1/streams/<name>` on a node: yields each event until the stream ends. An
+ * `error` event from the node (SLOW_CONSUMER, …) or an error answer is thrown as its AinError.
+ * @example for await (const e of readStream('http://127.0.0.1:8080', 'blocks')) console.log(e.id)
+ */
+export async function* readStream(nodeUrl: string, name: string, options: ReadStreamOptions = {}): AsyncGenerator<StreamEvent> {
+  const query = options.fromHeight === undefined ? '' : `?from=${options.fromHeight}`;
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (options.lastEventId !== undefined) headers['last-event-id'] = String(options.lastEventId);
+  let response: Response;
+  try {
+    response = await fetch(`${nodeUrl}/v1/streams/${name}${query}`, { headers, signal: options.signal });
+  } catch (cause) {
+    if (options.signal?.aborted) return;
+    throw new AinError('NODE_UNREACHABLE', `No node answers at ${nodeUrl}: ${(cause as Error).message}.`, { cause });
+  }
+  if (!response.ok || response.body === null) {
+    throw errorFromAnswer(nodeUrl, response.status, await response.json().catch(() => undefined));
+  }
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const frame = parseFrame(buffered.slice(0, end));
+        buffered = buffered.slice(end + 2);
+        if (frame.data.length === 0) continue;
+        const data = JSON.parse(frame.data.join('\n')) as unknown;
+        if (frame.event === 'error') throw errorFromAnswer(nodeUrl, 200, data);
+        yield { id: Number(frame.id), event: frame.event ?? 'message', data };
+      }
+    }
+  } catch (error) {
+    if (options.signal?.aborted) return;
+    throw error;
+  }
+}

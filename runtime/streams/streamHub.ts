@@ -1,0 +1,191 @@
+import { concat, defer, filter, from, map, mergeMap, of, Subject, type Observable, type Subscription } from 'rxjs';
+import { readAccount, type JobEvent, type StateTree } from '../../projections/index.ts';
+import { AinError } from '../../schemas/index.ts';
+import type { BlockView } from '../node/blockStore.ts';
+import { JobProjections, type JobProjectionChange } from './jobProjections.ts';
+
+/** One message of a stream: `id` is the block height it belongs to (SSE's event id). */
+export interface StreamEvent {
+  readonly id: number;
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** What the hub keeps of each recent block: everything every stream derives from it. */
+interface HeldBlock {
+  readonly view: BlockView;
+  readonly finalityMoved: boolean;
+  readonly change: JobProjectionChange | null;
+}
+
+const nodeEventTypes = new Set<JobEvent['type']>(['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped']);
+
+/** The streams a node serves; `<x>` parts take an id, address or path. */
+export const streamNames = ['blocks', 'finality', 'jobs', 'jobs/<job or request id>', 'nodes', 'reputation', 'reputation/<address>', 'dashboard', 'accounts/<address>', 'state/<path>'] as const;
+
+type Select = (held: HeldBlock) => unknown | undefined;
+
+function eventStream(name: string): { event: string; select: Select } | undefined {
+  const [head, ...rest] = name.split('/');
+  const arg = rest.join('/');
+  const height = (h: HeldBlock) => h.view.header.height;
+  const jobsWhere = (keep: (e: JobEvent) => boolean) => (h: HeldBlock) => {
+    const events = h.view.jobEvents.filter(keep);
+    return events.length === 0 ? undefined : { height: height(h), events };
+  };
+  switch (head) {
+    case 'blocks':
+      if (arg !== '') return undefined;
+      return { event: 'block', select: ({ view }) => ({ height: view.header.height, hash: view.hash, header: view.header, txs: view.txs.length, finalized: view.finalized, jobEvents: view.jobEvents.length }) };
+    case 'finality':
+      if (arg !== '') return undefined;
+      return { event: 'finality', select: (h) => (h.finalityMoved ? { height: height(h), finalized: h.view.finalized } : undefined) };
+    case 'jobs':
+      return { event: 'jobs', select: jobsWhere(arg === '' ? () => true : (e) => e.job === arg || ('request' in e && e.request === arg)) };
+    case 'nodes':
+      if (arg !== '') return undefined;
+      return { event: 'nodes', select: jobsWhere((e) => nodeEventTypes.has(e.type)) };
+    case 'reputation':
+      return {
+        event: 'reputation',
+        select: (h) => {
+          const entries = (h.change?.reputation ?? []).filter((e) => arg === '' || e.node === arg);
+          return entries.length === 0 ? undefined : { height: height(h), entries };
+        },
+      };
+    case 'dashboard':
+      if (arg !== '') return undefined;
+      return { event: 'dashboard', select: (h) => (h.change === null ? undefined : { height: height(h), jobs: h.change.jobs, nodes: h.change.nodes }) };
+    default:
+      return undefined;
+  }
+}
+
+export interface StreamHubOptions {
+  readonly blocks$: Observable<BlockView>;
+  readonly tree: StateTree;
+  readonly projections: JobProjections;
+  /** Recent blocks kept for resuming streams. */
+  readonly historyBlocksMax?: number;
+}
+
+export interface StreamHub {
+  readonly projections: JobProjections;
+  /**
+   * A stream by name. Event streams replay the held blocks from `fromHeight` (inclusive), then go
+   * live, with no gap and no duplicate at the seam; without `fromHeight` they start live. Value
+   * streams (`state/<path>`, `accounts/<address>`) start with the current value and send it again
+   * at each block that changes it. Unknown names are NOT_FOUND; a height older than the held
+   * history is STREAM_GAP.
+   */
+  open(name: string, fromHeight?: number): Observable<StreamEvent>;
+  /**
+   * The same stream in two parts, for a consumer that writes the replay at its own pace: the held
+   * events up to now (lazily), and the live events after them. Subscribe to `live` before
+   * draining `replay`, or events in between are missed.
+   */
+  resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> };
+  /** The lowest height still held (the first block seen when none was dropped yet). */
+  readonly lowest: number;
+  close(): void;
+}
+
+/**
+ * Every projection as an RxJS stream: folds each block's job events into the reputation and
+ * dashboard projections and keeps the last `historyBlocksMax` blocks' derived data for resumes.
+ */
+export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000 }: StreamHubOptions): StreamHub {
+  const held = new Map<number, HeldBlock>();
+  const live$ = new Subject<HeldBlock>();
+  let lowest = 0;
+  let latest = 0;
+  let finalHeight = -1;
+  const subscription: Subscription = blocks$.subscribe((view) => {
+    const height = view.header.height;
+    const entry: HeldBlock = { view, finalityMoved: view.finalized.height > finalHeight, change: projections.apply(view.jobEvents) };
+    finalHeight = Math.max(finalHeight, view.finalized.height);
+    held.set(height, entry);
+    if (lowest === 0) lowest = height;
+    latest = height;
+    while (held.size > historyBlocksMax) held.delete(lowest++);
+    live$.next(entry);
+  });
+
+  /** The value at `path` now, then again at each block that changes it (by its Merkle hash). */
+  const valueStream = (event: string, path: string, read: () => object): Observable<StreamEvent> =>
+    defer(() => {
+      let last = tree.valueHash(path);
+      const first = of<StreamEvent>({ id: latest, event, data: { ...read(), height: latest } });
+      const changes = live$.pipe(
+        filter(() => {
+          const hash = tree.valueHash(path);
+          if (hash === last) return false;
+          last = hash;
+          return true;
+        }),
+        map((h): StreamEvent => ({ id: h.view.header.height, event, data: { ...read(), height: h.view.header.height } })),
+      );
+      return concat(first, changes);
+    });
+
+function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> } {
+    const [head, ...rest] = name.split('/');
+    const arg = rest.join('/');
+    if (head === 'state') {
+      const path = `/${arg}`.replace(/\/$/, '') || '/';
+      tree.get(path); // INVALID_PATH now, not inside the stream
+      return { replay: [], live: valueStream('state', path, () => ({ path, value: tree.get(path) })) };
+    }
+    if (head === 'accounts' && /^0x[0-9a-f]{40}$/.test(arg)) {
+      const live = valueStream('account', `/accounts/${arg}`, () => {
+        const { balance, stake, unbonding, nonce } = readAccount(tree, arg);
+        return { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce };
+      });
+      return { replay: [], live };
+    }
+    const stream = eventStream(name);
+    if (stream === undefined) {
+      throw new AinError('NOT_FOUND', `There is no stream "${name}"; streams: ${streamNames.join(', ')}.`);
+    }
+    if (fromHeight !== undefined && fromHeight < lowest && fromHeight <= latest) {
+      throw new AinError('STREAM_GAP', `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`);
+    }
+    const toEvent = (h: HeldBlock): StreamEvent[] => {
+      const data = stream.select(h);
+      return data === undefined ? [] : [{ id: h.view.header.height, event: stream.event, data }];
+    };
+    const seam = latest;
+    const start = fromHeight === undefined ? seam + 1 : Math.max(fromHeight, lowest);
+    function* replay(): Generator<StreamEvent> {
+      for (let h = start; h <= seam; h++) {
+        const block = held.get(h);
+        if (block === undefined) throw new AinError('STREAM_GAP', `Block ${h} left the node's history while the stream was replaying it (the reader was slower than the chain); resume from a later height.`);
+        yield* toEvent(block);
+      }
+    }
+    const live = live$.pipe(
+      filter((h) => h.view.header.height > seam && h.view.header.height >= start),
+      mergeMap((h) => toEvent(h)),
+    );
+    return { replay: replay(), live };
+  }
+
+  return {
+    projections,
+    get lowest() {
+      return lowest;
+    },
+    open(name, fromHeight): Observable<StreamEvent> {
+      resume(name, fromHeight); // NOT_FOUND and STREAM_GAP at once, not inside the stream
+      return defer(() => {
+        const { replay, live } = resume(name, fromHeight);
+        return concat(from(replay), live);
+      });
+    },
+    resume,
+    close() {
+      subscription.unsubscribe();
+      live$.complete();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import test from 'ava';
+import Fastify from 'fastify';
+import { connect } from 'node:net';
+import { Subject } from 'rxjs';
+import { createStateTree } from '../../../projections/index.ts';
+import { sendError, toAinError } from '../../../runtime/api/errors.ts';
+import { streamRoutes } from '../../../runtime/api/streamRoutes.ts';
+import type { BlockView } from '../../../runtime/node/blockStore.ts';
+import { createStreamHub, JobProjections, readStream } from '../../../runtime/streams/index.ts';
+
+// Server-Sent Events on 127.0.0.1: a reader that stops reading is cut off with SLOW_CONSUMER
+// instead of the node buffering without bound; the number of open streams is bounded too.
+
+const view = (height: number): BlockView => ({
+  hash: height.toString(16).padStart(64, '0'),
+  header: { height, padding: 'x'.repeat(2000) } as unknown as BlockView['header'],
+  txs: [],
+  finalized: { height: 0, hash: '0'.repeat(64) },
+  jobEvents: [],
+});
+
+async function serve(options: { bufferBytesMax?: number; subscribersMax?: number }) {
+  const blocks$ = new Subject<BlockView>();
+  const hub = createStreamHub({ blocks$, tree: createStateTree({ owner: '0x' + '1'.repeat(40) }), projections: new JobProjections(), historyBlocksMax: 100 });
+  const app = Fastify();
+  app.setErrorHandler((error, _request, reply) => sendError(reply, toAinError(error)));
+  streamRoutes(app, { hub, ...options });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  return { blocks$, app, port, url: `http://127.0.0.1:${port}` };
+}
+
+test('a subscriber that stops reading gets SLOW_CONSUMER and the stream ends; the node holds a bounded amount for it', async (t) => {
+  t.timeout(30_000);
+  const { blocks$, app, port } = await serve({ bufferBytesMax: 64 * 1024 });
+  t.teardown(() => app.close());
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write('GET /v1/streams/blocks HTTP/1.1\r\nHost: x\r\n\r\n');
+  socket.pause(); // reads nothing while the chain goes on
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let h = 1; h <= 20_000; h++) {
+    blocks$.next(view(h)); // ~2 KB each: 40 MB if nothing stopped it
+    if (h % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const chunks: Buffer[] = [];
+  // The response ends with the last chunk of its chunked encoding (the connection may stay open).
+  const ended = new Promise((resolve) => socket.on('data', (chunk: Buffer) => (chunks.push(chunk), chunk.toString('latin1').endsWith('\r\n0\r\n\r\n') && resolve(null))));
+  socket.resume();
+  await ended;
+  socket.destroy();
+  const text = Buffer.concat(chunks).toString('utf8');
+  t.true(text.length < 20 * 1024 * 1024, `${text.length} bytes came through`);
+  t.regex(text, /event: error\ndata: \{"code":"SLOW_CONSUMER","message":"The stream blocks was not read fast enough[^\n]*Last-Event-ID \d+/);
+});
+
+test('streams past the subscriber limit are OVERLOADED; a closed stream frees its place', async (t) => {
+  const { blocks$, app, url } = await serve({ subscribersMax: 1 });
+  t.teardown(() => app.close());
+  const first = new AbortController();
+  const events: number[] = [];
+  const reading = (async () => {
+    for await (const e of readStream(url, 'blocks', { signal: first.signal })) events.push(e.id);
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const second = await fetch(`${url}/v1/streams/blocks`);
+  t.is(second.status, 503);
+  t.is(((await second.json()) as { code: string }).code, 'OVERLOADED');
+  blocks$.next(view(1));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  first.abort();
+  await reading;
+  t.deepEqual(events, [1]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const third = new AbortController();
+  const response = await fetch(`${url}/v1/streams/blocks`, { signal: third.signal });
+  t.is(response.status, 200);
+  third.abort();
+});

@@ -1,0 +1,111 @@
+import test from 'ava';
+import { Subject, take, toArray, firstValueFrom } from 'rxjs';
+import { createStateTree, type JobEvent } from '../../../projections/index.ts';
+import type { BlockView } from '../../../runtime/node/blockStore.ts';
+import { createStreamHub, JobProjections, type StreamEvent } from '../../../runtime/streams/index.ts';
+
+// The hub over hand-made blocks: replay from a height then live with no gap or duplicate at the
+// seam, bounded history (STREAM_GAP), filtered streams, value streams that speak only on change.
+
+const owner = '0x' + '1'.repeat(40);
+const worker = '0x' + '2'.repeat(40);
+const job = 'a'.repeat(64);
+
+function view(height: number, jobEvents: JobEvent[] = [], finalized = height - 1): BlockView {
+  return {
+    hash: height.toString(16).padStart(64, '0'),
+    header: { height } as BlockView['header'],
+    txs: [],
+    finalized: { height: finalized, hash: '0'.repeat(64) },
+    jobEvents,
+  };
+}
+
+function setup(historyBlocksMax = 100) {
+  const blocks$ = new Subject<BlockView>();
+  const tree = createStateTree({ owner, rules: { '/apps': true } });
+  const hub = createStreamHub({ blocks$, tree, projections: new JobProjections(), historyBlocksMax });
+  return { blocks$, tree, hub };
+}
+
+const ids = (events: StreamEvent[]) => events.map((e) => e.id);
+
+test('an event stream replays from a height, then goes live: every block once, in order', (t) => {
+  const { blocks$, hub } = setup();
+  for (let h = 1; h <= 5; h++) blocks$.next(view(h));
+  const got: StreamEvent[] = [];
+  hub.open('blocks', 3).subscribe((e) => got.push(e));
+  t.deepEqual(ids(got), [3, 4, 5]);
+  for (let h = 6; h <= 8; h++) blocks$.next(view(h));
+  t.deepEqual(ids(got), [3, 4, 5, 6, 7, 8]);
+  const liveOnly: StreamEvent[] = [];
+  hub.open('blocks').subscribe((e) => liveOnly.push(e));
+  blocks$.next(view(9));
+  t.deepEqual(ids(liveOnly), [9]);
+  const ahead: StreamEvent[] = [];
+  hub.open('blocks', 12).subscribe((e) => ahead.push(e));
+  for (let h = 10; h <= 12; h++) blocks$.next(view(h));
+  t.deepEqual(ids(ahead), [12]);
+});
+
+test('a resume older than the held history is STREAM_GAP; unknown names are NOT_FOUND', (t) => {
+  const { blocks$, hub } = setup(3);
+  for (let h = 1; h <= 6; h++) blocks$.next(view(h));
+  t.is(hub.lowest, 4);
+  t.throws(() => hub.open('blocks', 2), { message: /holds blocks from height 4/ });
+  t.throws(() => hub.open('nonsense'), { message: /There is no stream "nonsense"/ });
+  t.throws(() => hub.open('blocks/extra'), { message: /There is no stream/ });
+  const got: StreamEvent[] = [];
+  hub.open('blocks', 4).subscribe((e) => got.push(e));
+  t.deepEqual(ids(got), [4, 5, 6]);
+});
+
+test('jobs, one job, nodes, reputation and dashboard streams carry what each block changed', async (t) => {
+  const { blocks$, hub } = setup();
+  const base = { job, time: 1000, height: 1 };
+  blocks$.next(view(1, [{ ...base, type: 'jobRegistered', admin: owner }, { ...base, type: 'nodeApplied', node: worker, role: 'worker' }]));
+  blocks$.next(view(2));
+  blocks$.next(view(3, [{ ...base, height: 3, type: 'nodeApproved', node: worker, role: 'worker', parent: owner }]));
+  const all = await firstValueFrom(hub.open('jobs', 1).pipe(take(2), toArray()));
+  t.deepEqual(ids(all), [1, 3]);
+  const nodes = await firstValueFrom(hub.open('nodes', 1).pipe(take(2), toArray()));
+  t.is((nodes[1]!.data as { events: JobEvent[] }).events[0]!.type, 'nodeApproved');
+  const one = await firstValueFrom(hub.open(`jobs/${job}`, 1).pipe(take(1), toArray()));
+  t.is(one[0]!.id, 1);
+  const reputation = await firstValueFrom(hub.open(`reputation/${worker}`, 1).pipe(take(2), toArray()));
+  t.deepEqual(
+    reputation.map((e) => (e.data as { entries: { status: string | null; parent: string | null }[] }).entries[0]!.parent),
+    [null, owner],
+  );
+  const dashboard = await firstValueFrom(hub.open('dashboard', 3).pipe(take(1)));
+  t.is((dashboard.data as { jobs: Record<string, { workers: number }> }).jobs[job]!.workers, 1);
+  t.is(hub.projections.dashboard.jobs[job]!.workers, 1);
+});
+
+test('value streams send the current value, then again only at blocks that change it', (t) => {
+  const { blocks$, tree, hub } = setup();
+  blocks$.next(view(1));
+  const got: StreamEvent[] = [];
+  hub.open('state/apps/x').subscribe((e) => got.push(e));
+  const setX = (value: number, height: number) => {
+    tree.writeSystem('/apps/x', value);
+    tree.root();
+    blocks$.next(view(height));
+  };
+  setX(1, 2);
+  blocks$.next(view(3)); // unchanged
+  setX(1, 4); // the same value again: no change
+  setX(2, 5);
+  t.deepEqual(
+    got.map((e) => [e.id, (e.data as { value: unknown }).value]),
+    [
+      [1, null],
+      [2, 1],
+      [5, 2],
+    ],
+  );
+  const account: StreamEvent[] = [];
+  hub.open(`accounts/${worker}`).subscribe((e) => account.push(e));
+  t.like(account[0]!.data, { address: worker, balance: '0', nonce: 0 });
+  t.throws(() => hub.open('state/bad//path'), { message: /path/i });
+});
