@@ -155,6 +155,44 @@ test.serial('the paper’s session on a node: register, approve, request, accept
   );
 });
 
+test.serial('resolution on the node: a challenge upheld refunds the client with the deposit; a rejected one pays its fee to the admin and the client then accepts', async (t) => {
+  t.timeout(60_000);
+  const { id: job } = (await get('/v1/jobs')).body.jobs[0] as { id: string };
+  const balances = async (): Promise<Record<string, bigint>> =>
+    Object.fromEntries(await Promise.all([admin, evaluator, w1, client].map(async (k) => [k.address, BigInt((await get(`/v1/accounts/${k.address}`)).body.balance as string)] as const)));
+  const before = await balances();
+  const requests: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { id } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 1500 });
+    t.is((await send(evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' })).code, 'ok');
+    t.is((await send(w1, { type: 'acceptJob', request_id: id, role: 'worker' })).code, 'ok');
+    t.is((await send(w1, { type: 'submitResult', request_id: id, result: { x: 3 } })).code, 'ok');
+    requests.push(id);
+  }
+  const [upheld, rejected] = requests as [string, string];
+  for (const id of requests) {
+    await untilState(id, 'ranking');
+    t.is((await send(evaluator, { type: 'rank', request_id: id, ranking: [w1.address] })).code, 'ok');
+    t.is((await send(client, { type: 'challenge', request_id: id, reason: 'x*x is not 9' })).code, 'ok');
+  }
+  t.is((await send(w1, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'NOT_ALLOWED');
+  t.is((await send(admin, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'ok');
+  t.like(await untilState(upheld, 'refunded'), { refundReason: 'challengeUpheld' });
+  t.is((await send(admin, { type: 'resolveChallenge', request_id: rejected, uphold: false })).code, 'ok');
+  await untilState(rejected, 'ranked');
+  t.is((await send(client, { type: 'acceptResult', request_id: rejected })).code, 'ok');
+  await untilState(rejected, 'settled');
+  const after = await balances();
+  // Upheld: the client loses nothing and gains the deposit (20); rejected: it pays reward 10, fee 1, challenge fee 5.
+  t.is(after[client.address]! - before[client.address]!, 20n - 16n);
+  t.is(after[evaluator.address]! - before[evaluator.address]!, -20n);
+  t.is(after[w1.address]! - before[w1.address]!, 10n);
+  t.is(after[admin.address]! - before[admin.address]!, 1n + 5n);
+  const evaluatorReputation = (await get(`/v1/reputation/${evaluator.address}`)).body.jobs[0];
+  t.like(evaluatorReputation, { challengesWon: 1, challengesLost: 1 });
+  t.like((await get(`/v1/dashboard?job=${job}`)).body.dashboard, { requests: 3, settled: 2, refunded: 1, challenged: 2, openRequests: 0 });
+});
+
 test.serial('stream errors: unknown names are NOT_FOUND, bad heights BAD_SCHEMA, bad paths INVALID_PATH', async (t) => {
   t.is((await get('/v1/streams/nonsense')).body.code, 'NOT_FOUND');
   t.is((await get('/v1/streams/blocks?from=0')).body.code, 'BAD_SCHEMA');
