@@ -1,12 +1,13 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, node, restart, kafka, storage, gpu, exec.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, kafka, storage, gpu, exec.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
 import { benchExec } from './exec.ts';
 import { benchKafka } from './kafka.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
+import { benchJobs } from './jobs.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchNode } from './node.ts';
 import { benchRestart } from './restart.ts';
@@ -27,6 +28,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'log', run: benchLogAppend },
   { group: 'ingest', run: benchIngestHttp },
   { group: 'state', run: benchState },
+  { group: 'jobs', run: benchJobs },
   { group: 'node', run: benchNode },
   { group: 'restart', run: benchRestart },
   { group: 'kafka', run: benchKafka },
@@ -49,6 +51,7 @@ const targets: Record<string, number> = {
   'state.set.1e3': 200_000,
   'state.set.1e5': 200_000,
   'state.set.1e6': 200_000,
+  'jobs.fold': 20_000,
   'node.sustained.ratio': 0.6,
   'audit.replay.ratio': 0.8,
   'restart.speedup': 20,
