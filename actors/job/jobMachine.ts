@@ -101,9 +101,11 @@ export const jobMachine = setup({
 }).createMachine({
   id: 'job',
   initial: 'requested',
+  // XState's pure transition() builds a throwaway actor without input on every call: answer it
+  // cheaply instead of throwing (a caught TypeError cost two thirds of each step).
   context: ({ input }) => ({
     ...input,
-    deadline: input.requestedAt + input.timeLimitMs,
+    deadline: input === undefined ? 0 : input.requestedAt + input.timeLimitMs,
     evaluator: null,
     deposit: '0',
     workers: {},

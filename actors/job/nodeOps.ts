@@ -1,8 +1,7 @@
 import type { JobEvent, StateTree } from '../../projections/index.ts';
 import { ok, refuse } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
-import { initialTransition } from 'xstate';
-import { jobPaths, persist, readJson, stepMachine, writeJson, type Persisted } from './jobStore.ts';
+import { jobPaths, persist, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
 
@@ -23,7 +22,7 @@ export function applyRegisterJob(ctx: JobOpContext, op: OpOf<'registerJob'>): Jo
   const { tree, from, hash: job, time, height } = ctx;
   const record: JobSchemaRecord = { admin: from, registeredAt: time, op };
   writeJson(tree, jobPaths.schema(job), record);
-  const [applied] = initialTransition(nodeMachine, { job, node: from, role: 'admin', appliedAt: time });
+  const applied = startMachine(nodeMachine, { job, node: from, role: 'admin', appliedAt: time });
   const approved = stepMachine(nodeMachine, persist(applied), { type: 'approve', by: null, time })!;
   writeJson(tree, jobPaths.node(job, from), persist(approved));
   return { outcome: ok, events: [{ type: 'jobRegistered', job, admin: from, time, height }] };
@@ -37,7 +36,7 @@ export function applyApplyJob(ctx: JobOpContext, op: OpOf<'applyJob'>): JobOpRes
   if (entry !== null) {
     return { outcome: refuse('ILLEGAL_TRANSITION', `${from} is already ${entry.state} as ${entry.context.role} of job ${short(op.job_id)}; applyJob is only for a node new to the job.`) };
   }
-  const [applied] = initialTransition(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
+  const applied = startMachine(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
   writeJson(tree, jobPaths.node(op.job_id, from), persist(applied));
   return { outcome: ok, events: [{ type: 'nodeApplied', job: op.job_id, node: from, role: op.role, time, height }] };
 }

@@ -1,9 +1,8 @@
-import { initialTransition } from 'xstate';
 import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
-import { jobPaths, moveDeadline, persist, readJson, stepMachine, writeJson, type Persisted } from './jobStore.ts';
+import { jobPaths, moveDeadline, persist, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
 import { payOut, sum } from './settle.ts';
 
@@ -81,7 +80,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   const locked = sum(op.reward) + BigInt(fee);
   const { balance } = readAccount(tree, from);
   if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
-  const [snapshot] = initialTransition(jobMachine, {
+  const snapshot = startMachine(jobMachine, {
     job: op.job_id,
     request,
     client: from,
