@@ -9,11 +9,10 @@ import { parseArgs } from 'node:util';
 import { AinError, errorCodes, type ErrorCode } from '../../schemas/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { checkBlobHash, signBlobAuth } from '../storage/index.ts';
+import { defaultNodeUrl } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
 import { createProgress, type Progress } from './progress.ts';
-
-const defaultNode = 'http://127.0.0.1:8080';
 
 /** Counts the bytes going through for the progress bar, and hashes them. */
 function meter(progress: Progress): { through: Transform; hex: () => string } {
@@ -64,7 +63,7 @@ async function put(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { key: { type: 'string' }, node: { type: 'string', default: defaultNode }, 'ttl-ms': { type: 'string' }, readers: { type: 'string' } },
+    options: { key: { type: 'string' }, node: { type: 'string', default: defaultNodeUrl }, 'ttl-ms': { type: 'string' }, readers: { type: 'string' } },
   });
   const [file] = positionals;
   if (file === undefined) throw new UsageError('ain blob put needs a file: ain blob put FILE --key KEYFILE.');
@@ -102,7 +101,7 @@ async function get(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { key: { type: 'string' }, node: { type: 'string', default: defaultNode }, out: { type: 'string' } },
+    options: { key: { type: 'string' }, node: { type: 'string', default: defaultNodeUrl }, out: { type: 'string' } },
   });
   const hash = hashArgument(positionals[0]);
   const headers: Record<string, string> = {};

@@ -1,10 +1,22 @@
 import { auditCommand } from './auditCommand.ts';
 import { blobCommand } from './blobCommand.ts';
+import {
+  acceptResultCommand,
+  applyJobCommand,
+  approveNodeCommand,
+  challengeCommand,
+  dropCommand,
+  registerJobCommand,
+  resolveChallengeCommand,
+  statsCommand,
+} from './jobCommands.ts';
 import { keysCommand } from './keysCommand.ts';
 import { nodeCommand } from './nodeCommand.ts';
 import { exitCodes, printError, UsageError } from './output.ts';
+import { requestJobCommand } from './requestJobCommand.ts';
 import { txCommand } from './txCommand.ts';
 import { upCommand } from './upCommand.ts';
+import { watchCommand } from './watchCommand.ts';
 
 const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
@@ -23,6 +35,29 @@ Usage:
   ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]
   ain blob get HASH [--out FILE] [--key FILE] [--node URL]
 
+The job protocol (the paper's console; each verb signs one tx with --key FILE, sends it to
+--node URL (default http://127.0.0.1:8080) and waits up to --wait-ms N (30000) for its block):
+  ain registerJob SCHEMA.proto|blob://… [--worker blob://…] [--evaluator blob://…] [--fee N]
+                  [--challenge-fee N]       prints the job id
+  ain applyJob JOB_ID --role worker|evaluator|admin
+  ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
+  ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
+  ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
+                 [--no-wait] [--wait-ms N]  prints the request id, then follows it until it
+                                            settles (results, payouts) or is refunded (exit 1);
+                                            --wait-ms bounds the whole wait (600000)
+  ain acceptResult REQUEST_ID
+  ain challenge REQUEST_ID [--reason TEXT]
+  ain resolveChallenge REQUEST_ID --uphold|--reject
+  ain stats JOB_ID [--node URL]             "3 evaluators, 100 workers running"
+  ain watch NAME [--from HEIGHT] [--count N] [--node URL]
+                                            one line per event of a stream (blocks, finality,
+                                            jobs, jobs/<id>, nodes, reputation[/<address>],
+                                            dashboard, accounts/<address>, state/<path>);
+                                            reconnects with Last-Event-ID; Ctrl-C ends it
+
+--json (any command) prints JSON (NDJSON for ain watch).
+
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
 `;
 
@@ -38,6 +73,16 @@ const commands: Record<string, (args: string[], context: CommandContext) => Prom
   tx: txCommand,
   audit: auditCommand,
   blob: blobCommand,
+  registerJob: registerJobCommand,
+  applyJob: applyJobCommand,
+  approveNode: approveNodeCommand,
+  drop: dropCommand,
+  requestJob: requestJobCommand,
+  acceptResult: acceptResultCommand,
+  challenge: challengeCommand,
+  resolveChallenge: resolveChallengeCommand,
+  stats: statsCommand,
+  watch: watchCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -3,26 +3,13 @@ import { parseArgs } from 'node:util';
 import { signTx, verifyTx } from '../../events/index.ts';
 import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
 import { readKeyFile } from '../keys/index.ts';
+import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new AinError('BAD_JSON', `${what} is not valid JSON: ${(cause as Error).message}.`, { cause });
-  }
-}
-
-function wholeNumber(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got "${text}".`);
-  return Number(text);
 }
 
 /** `ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS] [--chain C] [--shard S]` */
@@ -53,7 +40,7 @@ async function sign(args: string[]): Promise<void> {
 
 /** `ain tx submit [--node URL] [--file FILE]`: one envelope or an array of them, from a file or stdin. */
 async function submit(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { node: { type: 'string', default: 'http://127.0.0.1:8080' }, file: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { node: { type: 'string', default: defaultNodeUrl }, file: { type: 'string' } } });
   const body = parseJson(values.file !== undefined ? await readFile(values.file, 'utf8') : await readStdin(), 'the input');
   const path = Array.isArray(body) ? '/v1/txs' : '/v1/tx';
   let response: Response;

@@ -1,0 +1,21 @@
+import { AinError } from '../../schemas/index.ts';
+import { UsageError } from './output.ts';
+
+/** JSON from a flag, file or stdin; a mistake is BAD_JSON naming what was being read. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `${what} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+}
+
+/** A flag's whole number, or undefined when the flag is absent. */
+export function wholeNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--${flag} must be a whole number, got "${text}".`);
+  return Number(text);
+}
+
+/** Where the commands that talk to a node look for it without `--node`. */
+export const defaultNodeUrl = 'http://127.0.0.1:8080';

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAinError } from '../../schemas/index.ts';
+import { readStream, type StreamEvent } from '../streams/index.ts';
+
+export interface FollowStreamOptions {
+  readonly fromHeight?: number;
+  readonly signal: AbortSignal;
+  /** Reconnects in a row without an event in between before giving up. */
+  readonly attemptsMax?: number;
+  readonly backoffMsMin?: number;
+  readonly backoffMsMax?: number;
+  /** Told of each reconnect, with why and how long until it. */
+  readonly onRetry?: (error: unknown, attempt: number, pauseMs: number) => void;
+}
+
+/**
+ * Refusals that another try cannot fix: a stream that does not exist, a bad query, or a height the
+ * node no longer holds (resuming past it would miss events, so it is reported, not skipped).
+ */
+const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP']);
+
+/**
+ * A node's stream that survives dropped connections: it reconnects with backoff and
+ * `Last-Event-ID` of the last event it yielded, so nothing is missed or yielded twice. Ends when
+ * `signal` aborts; throws after `attemptsMax` failed reconnects in a row.
+ * @example for await (const e of followStream(url, 'blocks', { signal })) console.log(e.id)
+ */
+export async function* followStream(nodeUrl: string, name: string, options: FollowStreamOptions): AsyncGenerator<StreamEvent> {
+  const { signal, attemptsMax = 10, backoffMsMin = 100, backoffMsMax = 5000, onRetry } = options;
+  let lastId: number | undefined;
+  for (let attempt = 0; !signal.aborted; ) {
+    let failure: unknown = new Error('the node ended the stream');
+    try {
+      const position = lastId === undefined ? { fromHeight: options.fromHeight } : { lastEventId: lastId };
+      for await (const event of readStream(nodeUrl, name, { ...position, signal })) {
+        // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
+        if (lastId !== undefined && event.id <= lastId) continue;
+        lastId = event.id;
+        attempt = 0;
+        yield event;
+      }
+    } catch (error) {
+      if (isAinError(error) && finalCodes.has(error.code)) throw error;
+      failure = error;
+    }
+    if (signal.aborted) return;
+    if (++attempt > attemptsMax) throw failure;
+    const pauseMs = Math.min(backoffMsMax, backoffMsMin * 2 ** (attempt - 1));
+    onRetry?.(failure, attempt, pauseMs);
+    await sleep(pauseMs, undefined, { signal }).catch(() => undefined);
+  }
+}

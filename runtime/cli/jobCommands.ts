@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { AcceptResultOp, ApplyJobOp, ApproveNodeOp, ChallengeOp, DropOp, parseOrThrow, RegisterJobOp, ResolveChallengeOp } from '../../schemas/index.ts';
+import { callNode } from '../client/index.ts';
+import { defaultNodeUrl } from './argValues.ts';
+import type { CommandContext } from './main.ts';
+import { printJson, UsageError } from './output.ts';
+import { parseTxVerbArgs, positionalsOf, runTxVerb, txVerbOf, withoutUndefined } from './txVerb.ts';
+
+// The console verbs of the architecture paper's sample session (§3), one tx each, against a
+// node's HTTP API. `ain requestJob` (which follows the request) is in requestJobCommand.ts.
+
+/** The longest job specification a registerJob op holds inline (schemas/ops/jobOps.ts). */
+const specCharsMax = 3072;
+const roles = ['admin', 'evaluator', 'worker'];
+
+function roleOf(verb: string, role: string | undefined): string {
+  if (role === undefined || !roles.includes(role)) throw new UsageError(`ain ${verb} needs --role ${roles.join('|')}${role === undefined ? '' : `, not "${role}"`}.`);
+  return role;
+}
+
+/** The job schema: a blob reference as given, or a proto file's text if it fits inline. */
+async function jobSpecification(file: string): Promise<string> {
+  if (file.startsWith('blob://')) return file;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`The job schema ${file} cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`);
+  }
+  if (text.length > specCharsMax) {
+    throw new UsageError(
+      `${file} has ${text.length} characters; a job schema inline in registerJob holds at most ${specCharsMax}. ` +
+        `Upload it with "ain blob put ${file} --key KEY" and pass the blob://sha256:… it prints instead of the file.`,
+    );
+  }
+  return text;
+}
+
+/** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N]` */
+export async function registerJobCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { worker: { type: 'string' }, evaluator: { type: 'string' }, fee: { type: 'string' }, 'challenge-fee': { type: 'string' } });
+  const [file] = positionalsOf('registerJob', 'the job schema: a .proto file or a blob://sha256:… reference', positionals, 1);
+  const verb = await txVerbOf('registerJob', values, context);
+  const fields = { type: 'registerJob', job_specification: await jobSpecification(file!), worker: values.worker, evaluator: values.evaluator, fee: values.fee, challenge_fee: values['challenge-fee'] };
+  const op = parseOrThrow(RegisterJobOp, withoutUndefined(fields), 'registerJob');
+  // The paper's console: "Registration complete. Job ID is 0xabcde."
+  await runTxVerb(verb, op, ({ hash, height }) => `Registration complete. Job ID is ${hash} (block ${height}).`, { hashIsId: true });
+}
+
+/** `ain applyJob JOB_ID --role worker|evaluator|admin --key FILE` */
+export async function applyJobCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { role: { type: 'string' } });
+  const [job] = positionalsOf('applyJob', 'a job id (ain applyJob JOB_ID --role worker --key FILE)', positionals, 1);
+  const role = roleOf('applyJob', values.role);
+  const verb = await txVerbOf('applyJob', values, context);
+  const op = parseOrThrow(ApplyJobOp, { type: 'applyJob', job_id: job, role }, 'applyJob');
+  await runTxVerb(verb, op, ({ height }) => `${verb.key.address} applied to job ${job} as ${role} (block ${height}); an admin of the job approves it with ain approveNode.`);
+}
+
+/** `ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin --key FILE` */
+export async function approveNodeCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { role: { type: 'string' } });
+  const [job, node] = positionalsOf('approveNode', 'a job id and the address of the node to approve', positionals, 2);
+  const role = roleOf('approveNode', values.role);
+  const verb = await txVerbOf('approveNode', values, context);
+  const op = parseOrThrow(ApproveNodeOp, { type: 'approveNode', job_id: job, node, role }, 'approveNode');
+  await runTxVerb(verb, op, ({ height }) => `Approved ${node} as ${role} of job ${job} (block ${height}).`);
+}
+
+/** `ain drop JOB_ID NODE_ADDRESS --key FILE [--reason TEXT]` */
+export async function dropCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { reason: { type: 'string' } });
+  const [job, node] = positionalsOf('drop', 'a job id and the address of the node to drop', positionals, 2);
+  const verb = await txVerbOf('drop', values, context);
+  const op = parseOrThrow(DropOp, withoutUndefined({ type: 'drop', job_id: job, node, reason: values.reason }), 'drop');
+  await runTxVerb(verb, op, ({ height }) => `Dropped ${node} from job ${job} (block ${height}).`);
+}
+
+/** `ain acceptResult REQUEST_ID --key FILE`: the client takes the ranking; the request settles. */
+export async function acceptResultCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, {});
+  const [request] = positionalsOf('acceptResult', 'a request id', positionals, 1);
+  const verb = await txVerbOf('acceptResult', values, context);
+  const op = parseOrThrow(AcceptResultOp, { type: 'acceptResult', request_id: request }, 'acceptResult');
+  await runTxVerb(verb, op, ({ height }) => `Accepted the result of request ${request}; it settled in block ${height}.`);
+}
+
+/** `ain challenge REQUEST_ID --key FILE [--reason TEXT]`: the client disputes the ranking (pays the job's challenge fee). */
+export async function challengeCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { reason: { type: 'string' } });
+  const [request] = positionalsOf('challenge', 'a request id', positionals, 1);
+  const verb = await txVerbOf('challenge', values, context);
+  const op = parseOrThrow(ChallengeOp, withoutUndefined({ type: 'challenge', request_id: request, reason: values.reason }), 'challenge');
+  await runTxVerb(verb, op, ({ height }) => `Challenged the ranking of request ${request} (block ${height}); the evaluator's parent admin resolves it.`);
+}
+
+/** `ain resolveChallenge REQUEST_ID --uphold|--reject --key FILE` */
+export async function resolveChallengeCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { uphold: { type: 'boolean' }, reject: { type: 'boolean' } });
+  const [request] = positionalsOf('resolveChallenge', 'a request id and --uphold or --reject', positionals, 1);
+  if (values.uphold === values.reject) throw new UsageError('ain resolveChallenge needs exactly one of --uphold (refund the client) or --reject (keep the ranking).');
+  const verb = await txVerbOf('resolveChallenge', values, context);
+  const uphold = values.uphold === true;
+  const op = parseOrThrow(ResolveChallengeOp, { type: 'resolveChallenge', request_id: request, uphold }, 'resolveChallenge');
+  await runTxVerb(verb, op, ({ height }) => `The challenge on request ${request} is ${uphold ? 'upheld: the client is refunded' : 'rejected: the ranking stands'} (block ${height}).`);
+}
+
+/** `ain stats JOB_ID [--node URL]`: the paper's "3 evaluators, 100 workers running"; `--json` the dashboard. */
+export async function statsCommand(args: string[], { json }: CommandContext): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { node: { type: 'string', default: defaultNodeUrl } } });
+  const [job] = positionalsOf('stats', 'a job id', positionals, 1);
+  const answer = await callNode<{ stats: string }>(values.node, 'GET', `/v1/dashboard?job=${encodeURIComponent(job!)}`);
+  if (json) printJson(answer);
+  else process.stdout.write(`${answer.stats}\n`);
+}

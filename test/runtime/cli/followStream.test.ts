@@ -1,0 +1,109 @@
+import test from 'ava';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { followStream } from '../../../runtime/cli/followStream.ts';
+import { isAinError } from '../../../schemas/index.ts';
+import type { StreamEvent } from '../../../runtime/streams/index.ts';
+
+// followStream against a scripted SSE server: each connection gets the next script, which sees
+// the request (for its Last-Event-ID) and writes frames or an error answer.
+
+type Script = (request: IncomingMessage, response: ServerResponse) => void;
+
+async function fakeNode(scripts: Script[]) {
+  const seen: { lastEventId: string | undefined; url: string }[] = [];
+  const server = createServer((request, response) => {
+    seen.push({ lastEventId: request.headers['last-event-id'] as string | undefined, url: request.url! });
+    const script = scripts[seen.length - 1];
+    if (script === undefined) {
+      response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'OVERLOADED', message: 'no more scripts' }));
+      return;
+    }
+    script(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+const open = (response: ServerResponse) => response.writeHead(200, { 'content-type': 'text/event-stream' }).write(': hello\n\n');
+const frame = (id: number, data: unknown = { height: id }) => `id: ${id}\nevent: block\ndata: ${JSON.stringify(data)}\n\n`;
+
+async function take(url: string, name: string, count: number, options: { fromHeight?: number } = {}) {
+  const aborter = new AbortController();
+  const got: StreamEvent[] = [];
+  const retries: number[] = [];
+  for await (const event of followStream(url, name, { ...options, signal: aborter.signal, backoffMsMin: 5, onRetry: (_e, attempt) => retries.push(attempt) })) {
+    got.push(event);
+    if (got.length === count) break;
+  }
+  return { got, retries };
+}
+
+test('a dropped stream is resumed with Last-Event-ID of the last event: nothing missed, nothing twice', async (t) => {
+  const node = await fakeNode([
+    (_request, response) => {
+      open(response);
+      response.write(frame(4) + frame(7));
+      setTimeout(() => response.socket!.destroy(), 20); // the connection drops mid-stream
+    },
+    (_request, response) => {
+      open(response);
+      // A node resuming a value stream sends the value of the last block again: it is skipped.
+      response.write(frame(7, { again: true }) + frame(8) + frame(9));
+    },
+  ]);
+  t.teardown(node.close);
+  const { got, retries } = await take(node.url, 'blocks', 3, { fromHeight: 4 });
+  t.deepEqual(got.map((e) => e.id), [4, 7, 8]);
+  t.deepEqual(got[1]!.data, { height: 7 });
+  t.deepEqual(node.seen, [
+    { lastEventId: undefined, url: '/v1/streams/blocks?from=4' },
+    { lastEventId: '7', url: '/v1/streams/blocks' },
+  ]);
+  t.deepEqual(retries, [1]);
+});
+
+test('a stream the node ends, or a node that is busy for a while, is reconnected with backoff', async (t) => {
+  const busy: Script = (_request, response) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'OVERLOADED', message: 'busy' }));
+  const node = await fakeNode([
+    (_request, response) => (open(response), response.end(frame(1))),
+    busy,
+    busy,
+    (_request, response) => (open(response), response.write(frame(2))),
+  ]);
+  t.teardown(node.close);
+  const { got, retries } = await take(node.url, 'blocks', 2);
+  t.deepEqual(got.map((e) => e.id), [1, 2]);
+  t.deepEqual(retries, [1, 2, 3]);
+  t.deepEqual(node.seen.map((s) => s.lastEventId), [undefined, '1', '1', '1']);
+});
+
+test('refusals another try cannot fix (unknown stream, a height the node no longer holds) are thrown at once', async (t) => {
+  for (const code of ['NOT_FOUND', 'STREAM_GAP']) {
+    const node = await fakeNode([(_request, response) => response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code, message: `${code} here` }))]);
+    const error = await t.throwsAsync(take(node.url, 'nope', 1));
+    t.true(isAinError(error, code as 'NOT_FOUND'), String(error));
+    t.is(node.seen.length, 1, 'no retry');
+    await node.close();
+  }
+});
+
+test('after attemptsMax failed reconnects in a row it gives up with the last failure', async (t) => {
+  const node = await fakeNode([]);
+  t.teardown(node.close);
+  const aborter = new AbortController();
+  const follow = followStream(node.url, 'blocks', { signal: aborter.signal, attemptsMax: 3, backoffMsMin: 1 });
+  const error = await t.throwsAsync(follow.next());
+  t.true(isAinError(error, 'OVERLOADED'));
+  t.is(node.seen.length, 4, 'the first try and three reconnects');
+});
+
+test('aborting ends the stream quietly, also while it waits for an event', async (t) => {
+  const node = await fakeNode([(_request, response) => open(response)]);
+  t.teardown(node.close);
+  const aborter = new AbortController();
+  const follow = followStream(node.url, 'blocks', { signal: aborter.signal });
+  setTimeout(() => aborter.abort(), 50);
+  t.deepEqual(await follow.next(), { done: true, value: undefined });
+});

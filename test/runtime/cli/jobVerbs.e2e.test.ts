@@ -1,0 +1,226 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { devGenesis } from '../../../actors/index.ts';
+import type { KeyPair } from '../../../events/index.ts';
+import { signAndSubmit } from '../../../runtime/cli/signAndSubmit.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import type { Op } from '../../../schemas/index.ts';
+import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
+
+// The architecture paper's console session (§3) with the ain verbs as child processes against a
+// real node: registerJob, applyJob/approveNode, stats, requestJob, acceptResult, and ain watch.
+// The evaluator's and workers' ops (there are no agent actors yet) are signed here in the test.
+
+const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const schemaText = `syntax = "proto3";
+service Worker { rpc CalculateRoot (Request) returns (WorkerReply) {} }
+service Evaluator { rpc EvaluateRoot (Request) returns (EvaluationResult) {} }
+message Request { float y = 1; }
+message WorkerReply { float x = 1; }
+message EvaluationResult { repeated string node = 1; }
+`;
+const parties = ['admin', 'evaluator', 'w1', 'w2', 'client'] as const;
+type Party = (typeof parties)[number];
+
+let dir: string;
+let node: NodeProcess;
+const keys = {} as Record<Party, KeyPair>;
+const keyFile = (party: Party) => join(dir, `${party}.key`);
+const children = new Set<ChildProcess>();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `ain …` in a child process (bounded: killed after 60 s); `onLine` sees stdout as it comes. */
+function run(args: string[], onLine?: (line: string) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ain, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    createInterface({ input: child.stdout! }).on('line', (line) => ((stdout += line + '\n'), onLine?.(line)));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => (children.delete(child), resolve({ code, stdout, stderr })));
+  });
+}
+const verb = (party: Party, ...args: string[]) => run([...args, '--key', keyFile(party), '--node', node.url]);
+
+/** What the agents would do: sign one op and wait for its outcome (throws on a refusal). */
+const send = (party: Party, op: Op) => signAndSubmit({ nodeUrl: node.url, key: keys[party], op, waitMs: 20_000 });
+
+/** Until the request reaches `state` (block time passes its deadlines: the node cuts a block for them). */
+async function untilState(request: string, state: string): Promise<void> {
+  let seen = '';
+  await until(async () => (seen = (await node.get(`/v1/jobs/${request}`)).state) === state, `request ${request.slice(0, 8)}… to be ${state} (it is ${seen})`);
+}
+
+/** An evaluator and both workers take the request and submit (w1 the better answer). */
+async function work(request: string): Promise<void> {
+  await send('evaluator', { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
+  await Promise.all(
+    (['w1', 'w2'] as const).map(async (worker, i) => {
+      await send(worker, { type: 'acceptJob', request_id: request, role: 'worker' });
+      await send(worker, { type: 'submitResult', request_id: request, result: { x: 2 + i / 10 } });
+    }),
+  );
+}
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ain-job-verbs-'));
+  const data = join(dir, 'node');
+  await mkdir(data);
+  for (const party of parties) {
+    const made = await run(['keys', 'new', '--out', keyFile(party)]);
+    if (made.code !== 0) throw new Error(made.stderr);
+    keys[party] = await readKeyFile(keyFile(party));
+  }
+  // The parties hold AIN from genesis: funding them from the node's key would race the node's own
+  // cut markers and attestations for that key's nonces.
+  await run(['keys', 'new', '--out', join(data, 'node.key')]);
+  const genesis = devGenesis((await readKeyFile(join(data, 'node.key'))).address, { chain: 'ain-local' });
+  for (const party of parties) genesis.accounts[keys[party].address] = { balance: '1000', stake: '0' };
+  await writeFile(join(data, 'genesis.json'), JSON.stringify(genesis));
+  node = await startNodeProcess(data, ['--block-interval-ms', '50']);
+});
+
+test.after.always(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await node?.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+test.serial('the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, acceptResult; a waiting requestJob reports the settlement', async (t) => {
+  t.timeout(150_000);
+  await writeFile(join(dir, 'job_schema.proto'), schemaText);
+  const registered = await verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--fee', '1', '--challenge-fee', '5');
+  t.is(registered.code, 0, registered.stderr);
+  const job = /Job ID is ([0-9a-f]{64})/.exec(registered.stdout)?.[1];
+  t.truthy(job, registered.stdout);
+
+  const roles = { evaluator: 'evaluator', w1: 'worker', w2: 'worker' } as const;
+  const applied = await Promise.all(Object.entries(roles).map(([party, role]) => verb(party as Party, 'applyJob', job!, '--role', role)));
+  for (const a of applied) t.is(a.code, 0, a.stderr);
+  for (const [party, role] of Object.entries(roles)) {
+    const approved = await verb('admin', 'approveNode', job!, keys[party as Party].address, '--role', role);
+    t.is(approved.code, 0, approved.stderr);
+    t.regex(approved.stdout, new RegExp(`Approved ${keys[party as Party].address} as ${role}`));
+  }
+  const stats = await run(['stats', job!, '--node', node.url]);
+  t.is(stats.stdout, '1 evaluator, 2 workers running\n', stats.stderr);
+  const statsJson = JSON.parse((await run(['stats', job!, '--node', node.url, '--json'])).stdout);
+  t.like(statsJson, { job, stats: '1 evaluator, 2 workers running', dashboard: { evaluators: 1, workers: 2 } });
+
+  // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
+  const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 1500 });
+  const requested = await verb('client', 'requestJob', input, '--no-wait');
+  t.is(requested.code, 0, requested.stderr);
+  const request = /Request ID is ([0-9a-f]{64})/.exec(requested.stdout)?.[1];
+  t.truthy(request, requested.stdout);
+  await work(request!);
+  await untilState(request!, 'ranking');
+  await send('evaluator', { type: 'rank', request_id: request!, ranking: [keys.w1.address, keys.w2.address] });
+  const accepted = await verb('client', 'acceptResult', request!);
+  t.is(accepted.code, 0, accepted.stderr);
+  t.regex(accepted.stdout, /settled in block \d+/);
+  t.like(await node.get(`/v1/jobs/${request}`), { state: 'settled', ranking: [keys.w1.address, keys.w2.address] });
+  t.like(await node.get(`/v1/accounts/${keys.w1.address}`), { balance: '1010' });
+
+  // A refused outcome: the request is settled, so accepting again is ILLEGAL_TRANSITION.
+  const again = await verb('client', 'acceptResult', request!);
+  t.is(again.code, 1);
+  t.regex(again.stderr, /^error ILLEGAL_TRANSITION: /);
+
+  // Request 2: the CLI waits and reports each state and the settlement while the test plays the rest.
+  let second: string | undefined;
+  const printed: string[] = [];
+  const waiting = run(['requestJob', input, '--key', keyFile('client'), '--node', node.url, '--wait-ms', '90000'], (line) => {
+    printed.push(line);
+    second ??= /Request ID is ([0-9a-f]{64})/.exec(line)?.[1];
+  });
+  await until(async () => second !== undefined, 'the waiting requestJob to print its request id', 30_000);
+  // Meanwhile a live `ain watch blocks` sees the blocks this makes, in order.
+  const watching = run(['watch', 'blocks', '--count', '3', '--node', node.url]);
+  await work(second!);
+  await untilState(second!, 'ranking');
+  // The time limit passing makes no job event: the CLI sees it by reading the request, as it happens.
+  await until(async () => printed.some((line) => line.startsWith('ranking: ')), 'the waiting requestJob to print the ranking state', 10_000);
+  await send('evaluator', { type: 'rank', request_id: second!, ranking: [keys.w1.address, keys.w2.address] });
+  await send('client', { type: 'acceptResult', request_id: second! });
+  const done = await waiting;
+  t.is(done.code, 0, done.stderr);
+  const lines = done.stdout.split('\n');
+  // Every step, in order, however fast they came: the CLI follows the request's stream from its block.
+  const steps = lines.filter((l) => /^[a-z]+:? /.test(l)).map((l) => l.split(/:? /)[0]);
+  t.deepEqual(steps, ['accepted', 'running', 'ranking', 'ranked', 'settled'], done.stdout);
+  t.true(lines.includes(`ranked: ${keys.w1.address}, ${keys.w2.address} (best first, by evaluator ${keys.evaluator.address})`), done.stdout);
+  t.is(lines.filter((l) => /^ {2}worker 0x[0-9a-f]{40} (accepted|submitted a result)$/.test(l)).length, 3, 'the second worker’s accept and both results');
+  t.true(lines.includes(`Result (best, from ${keys.w1.address}): {"x":2}`), done.stdout);
+  t.regex(done.stdout, new RegExp(`Total 2 workers participated\\. .*worker ${keys.w1.address} received 10 \\(reward\\), worker ${keys.w2.address} received 10 \\(reward\\)`));
+  t.regex(done.stdout, new RegExp(`admin ${keys.admin.address} received 1 \\(fee\\)`));
+  t.regex(done.stdout, new RegExp(`evaluator ${keys.evaluator.address} received 20 \\(deposit\\)`));
+
+  const watched = await watching;
+  t.is(watched.code, 0, watched.stderr);
+  const ids = watched.stdout.trim().split('\n').map((line) => {
+    t.regex(line, /^\d+ block \{.*"height":\d+/);
+    return Number(line.split(' ')[0]);
+  });
+  t.is(ids.length, 3);
+  t.true(ids[0]! < ids[1]! && ids[1]! < ids[2]!, ids.join(' '));
+});
+
+test.serial('ain watch jobs --from 1 --json is the blocks’ jobEvents; ain watch blocks --from 1 replays from the start', async (t) => {
+  t.timeout(60_000);
+  const height = (await node.get('/v1/health')).height as number;
+  const expected = [];
+  for (let h = 1; h <= height; h++) {
+    const block = await node.get(`/v1/blocks/${h}`);
+    if (block.jobEvents.length > 0) expected.push({ id: h, event: 'jobs', data: { height: h, events: block.jobEvents } });
+  }
+  t.true(expected.length >= 10, 'the session made job events');
+  const watched = await run(['watch', 'jobs', '--from', '1', '--count', String(expected.length), '--json', '--node', node.url]);
+  t.is(watched.code, 0, watched.stderr);
+  t.deepEqual(watched.stdout.trim().split('\n').map((line) => JSON.parse(line)), expected);
+
+  const blocks = await run(['watch', 'blocks', '--from', '1', '--count', '3', '--node', node.url]);
+  t.deepEqual(blocks.stdout.trim().split('\n').map((line) => Number(line.split(' ')[0])), [1, 2, 3]);
+});
+
+test.serial('ain watch ends cleanly on SIGTERM', async (t) => {
+  t.timeout(30_000);
+  let child: ChildProcess | undefined;
+  let first = false;
+  const watching = run(['watch', `accounts/${keys.w1.address}`, '--node', node.url], () => (first = true));
+  await until(async () => first, 'the account stream to print its value', 20_000);
+  for (const c of children) if (c.spawnargs.includes('watch')) child = c;
+  child!.kill('SIGTERM');
+  const { code, stdout } = await watching;
+  t.is(code, 0);
+  t.regex(stdout, new RegExp(`"address":"${keys.w1.address}"`));
+});
+
+test.serial('mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline', async (t) => {
+  t.timeout(60_000);
+  const [badSchema, badJson, unknownStream, tooLong] = await Promise.all([
+    verb('client', 'requestJob', '{"job_id":"zz","job_input":{},"reward":["10"],"time_limit":1000}'),
+    verb('client', 'requestJob', '{job_id: 0xabcde}'),
+    run(['watch', 'nosuch', '--node', node.url]),
+    writeFile(join(dir, 'big.proto'), 'x'.repeat(3073)).then(() => verb('admin', 'registerJob', join(dir, 'big.proto'))),
+  ]);
+  t.is(badSchema.code, 1);
+  t.regex(badSchema.stderr, /^error BAD_SCHEMA: requestJob field "job_id"/);
+  t.is(badJson.code, 1);
+  t.regex(badJson.stderr, /^error BAD_JSON: /);
+  t.is(unknownStream.code, 1);
+  t.regex(unknownStream.stderr, /^error NOT_FOUND: There is no stream "nosuch"/);
+  t.is(tooLong.code, 2);
+  t.regex(tooLong.stderr, /3073 characters.*at most 3072.*ain blob put/);
+});
