@@ -101,7 +101,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     steps.push(() => follower.stop());
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
     // the snapshot writer below, so a snapshot's projections include its block.
-    const hub = createStreamHub({ blocks$: follower.blocks$, tree: ledger.tree, projections });
+    const hub = createStreamHub({ blocks$: follower.blocks$, tree: ledger.tree, projections, firstHeight: fromHeight + 1 });
     steps.push(() => hub.close());
     follower.done.catch((error) => {
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
@@ -211,6 +211,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       }),
     });
     steps.push(() => api.close());
+    steps.push(() => hub.close()); // before the server closes: it waits for open streams to end
     await api.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
       throw listenError(error, config);
     });

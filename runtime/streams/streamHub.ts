@@ -67,6 +67,8 @@ export interface StreamHubOptions {
   readonly projections: JobProjections;
   /** Recent blocks kept for resuming streams. */
   readonly historyBlocksMax?: number;
+  /** The first height `blocks$` will bring (a node restored from a snapshot at h: h + 1). */
+  readonly firstHeight?: number;
 }
 
 export interface StreamHub {
@@ -94,18 +96,18 @@ export interface StreamHub {
  * Every projection as an RxJS stream: folds each block's job events into the reputation and
  * dashboard projections and keeps the last `historyBlocksMax` blocks' derived data for resumes.
  */
-export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000 }: StreamHubOptions): StreamHub {
+export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000, firstHeight = 1 }: StreamHubOptions): StreamHub {
   const held = new Map<number, HeldBlock>();
   const live$ = new Subject<HeldBlock>();
-  let lowest = 0;
-  let latest = 0;
+  let closed = false;
+  let lowest = firstHeight;
+  let latest = firstHeight - 1;
   let finalHeight = -1;
   const subscription: Subscription = blocks$.subscribe((view) => {
     const height = view.header.height;
     const entry: HeldBlock = { view, finalityMoved: view.finalized.height > finalHeight, change: projections.apply(view.jobEvents) };
     finalHeight = Math.max(finalHeight, view.finalized.height);
     held.set(height, entry);
-    if (lowest === 0) lowest = height;
     latest = height;
     while (held.size > historyBlocksMax) held.delete(lowest++);
     live$.next(entry);
@@ -147,7 +149,7 @@ function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEve
     if (stream === undefined) {
       throw new AinError('NOT_FOUND', `There is no stream "${name}"; streams: ${streamNames.join(', ')}.`);
     }
-    if (fromHeight !== undefined && fromHeight < lowest && fromHeight <= latest) {
+    if (fromHeight !== undefined && fromHeight < lowest) {
       throw new AinError('STREAM_GAP', `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`);
     }
     const toEvent = (h: HeldBlock): StreamEvent[] => {
@@ -184,8 +186,11 @@ function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEve
     },
     resume,
     close() {
+      if (closed) return;
+      closed = true;
       subscription.unsubscribe();
-      live$.complete();
+      // Open streams end with a word, so a stopping node never waits on its readers.
+      live$.error(new AinError('SHUTTING_DOWN', 'The node is stopping; reconnect to it (or another) with Last-Event-ID to resume.'));
     },
   };
 }

@@ -21,10 +21,10 @@ function view(height: number, jobEvents: JobEvent[] = [], finalized = height - 1
   };
 }
 
-function setup(historyBlocksMax = 100) {
+function setup(historyBlocksMax = 100, firstHeight = 1) {
   const blocks$ = new Subject<BlockView>();
   const tree = createStateTree({ owner, rules: { '/apps': true } });
-  const hub = createStreamHub({ blocks$, tree, projections: new JobProjections(), historyBlocksMax });
+  const hub = createStreamHub({ blocks$, tree, projections: new JobProjections(), historyBlocksMax, firstHeight });
   return { blocks$, tree, hub };
 }
 
@@ -108,4 +108,24 @@ test('value streams send the current value, then again only at blocks that chang
   hub.open(`accounts/${worker}`).subscribe((e) => account.push(e));
   t.like(account[0]!.data, { address: worker, balance: '0', nonce: 0 });
   t.throws(() => hub.open('state/bad//path'), { message: /path/i });
+});
+
+test('a node restored at height 20 holds nothing below 21: older resumes are STREAM_GAP even before its first block', (t) => {
+  const { blocks$, hub } = setup(100, 21);
+  t.throws(() => hub.open('blocks', 18), { message: /holds blocks from height 21/ });
+  const got: StreamEvent[] = [];
+  hub.open('blocks', 21).subscribe((e) => got.push(e));
+  blocks$.next(view(21));
+  t.deepEqual(ids(got), [21]);
+});
+
+test('closing the hub ends every open stream with SHUTTING_DOWN', (t) => {
+  const { blocks$, hub } = setup();
+  blocks$.next(view(1));
+  const errors: string[] = [];
+  hub.open('blocks', 1).subscribe({ error: (e: { code: string }) => errors.push(e.code) });
+  hub.open('state/apps/x').subscribe({ error: (e: { code: string }) => errors.push(e.code) });
+  hub.close();
+  hub.close();
+  t.deepEqual(errors, ['SHUTTING_DOWN', 'SHUTTING_DOWN']);
 });
