@@ -81,7 +81,8 @@ export class PartitionReader {
 
   async connect(): Promise<void> {
     await this.cluster.connect();
-    await this.cluster.addTargetTopic(this.options.topic);
+    // Right after a topic is created a broker may not know it yet (UNKNOWN_TOPIC_OR_PARTITION, retriable).
+    await this.retrying(() => this.cluster.addTargetTopic(this.options.topic));
   }
 
   disconnect(): Promise<void> {

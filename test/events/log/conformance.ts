@@ -239,7 +239,11 @@ export function logConformance(name: string, make: () => Promise<LogUnderTest>):
   });
 }
 
-/** Polls a condition on the event loop (bounded): for waiting on the log's own state, not time. */
-async function waitUntil(condition: () => boolean, maxTurns = 10_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Polls a condition (bounded): for waiting on the log's own state. Bounded in time, not in event
+ * loop turns: a log over the network (Kafka) needs a round trip, longer on a loaded machine.
+ */
+async function waitUntil(condition: () => boolean, maxMs = 10_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (!condition() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
 }
