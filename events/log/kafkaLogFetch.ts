@@ -59,6 +59,18 @@ export interface PartitionReaderOptions {
   readonly requestTimeoutMs: number;
 }
 
+/**
+ * Whether kafkajs says trying again may work: the error itself, or the one its own retries gave up
+ * on (KafkaJSNumberOfRetriesExceeded wraps a retriable cause, e.g. a topic the broker does not
+ * know yet right after it was created).
+ */
+export function isRetriable(error: unknown): boolean {
+  for (let e = error as { retriable?: boolean; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.retriable === true) return true;
+  }
+  return false;
+}
+
 /** Reads one partition at any offset and asks for its high watermark, retrying leader moves. */
 export class PartitionReader {
   private readonly cluster: Cluster;
@@ -157,7 +169,7 @@ export class PartitionReader {
       try {
         return await attempt();
       } catch (error) {
-        if ((error as { retriable?: boolean }).retriable !== true || tries >= ATTEMPTS_MAX) throw error;
+        if (!isRetriable(error) || tries >= ATTEMPTS_MAX) throw error;
         await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (tries - 1)));
         await this.cluster.refreshMetadata().catch(() => undefined);
       }
