@@ -3,10 +3,10 @@ import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, parseOrThrow, RequestJobOp } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
 import { parseJson } from './argValues.ts';
-import { followStream } from './followStream.ts';
+import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
 import { printJson } from './output.ts';
-import { signAndSubmit, type TxLanded } from './signAndSubmit.ts';
+import { signAndSubmit, type TxLanded } from '../client/index.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault } from './txVerb.ts';
 
 

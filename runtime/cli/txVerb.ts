@@ -5,7 +5,7 @@ import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
-import { signAndSubmit, type TxLanded } from './signAndSubmit.ts';
+import { signAndSubmit, type TxLanded } from '../client/index.ts';
 
 /** The flags of every verb that signs a tx: the key, the node, and how long to wait for the block. */
 export const txVerbOptions = {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
-import { followStream } from './followStream.ts';
+import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
 

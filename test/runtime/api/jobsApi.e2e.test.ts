@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
-import { readStream, type StreamEvent } from '../../../runtime/streams/index.ts';
+import { readStream } from '../../../runtime/client/index.ts';
+import type { StreamEvent } from '../../../runtime/streams/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 
 // The paper's session (§2.2.3) on a real node (file log, HTTP, block time from its clock): the

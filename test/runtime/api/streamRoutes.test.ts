@@ -6,7 +6,8 @@ import { createStateTree } from '../../../projections/index.ts';
 import { sendError, toAinError } from '../../../runtime/api/errors.ts';
 import { streamRoutes } from '../../../runtime/api/streamRoutes.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
-import { createStreamHub, JobProjections, readStream } from '../../../runtime/streams/index.ts';
+import { readStream } from '../../../runtime/client/index.ts';
+import { createStreamHub, JobProjections } from '../../../runtime/streams/index.ts';
 
 // Server-Sent Events on 127.0.0.1: a reader that stops reading is cut off with SLOW_CONSUMER
 // instead of the node buffering without bound; the number of open streams is bounded too.

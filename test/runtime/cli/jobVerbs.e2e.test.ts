@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { devGenesis } from '../../../actors/index.ts';
 import type { KeyPair } from '../../../events/index.ts';
-import { signAndSubmit } from '../../../runtime/cli/signAndSubmit.ts';
+import { signAndSubmit } from '../../../runtime/client/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';

@@ -1,6 +1,6 @@
 import { AinError } from '../../schemas/index.ts';
-import { errorFromAnswer } from '../client/index.ts';
-import type { StreamEvent } from './streamHub.ts';
+import { errorFromAnswer } from './nodeClient.ts';
+import type { StreamEvent } from '../streams/index.ts';
 
 export interface ReadStreamOptions {
   /** Replay from this height (`?from=`). */

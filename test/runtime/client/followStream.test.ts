@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { followStream } from '../../../runtime/cli/followStream.ts';
+import { followStream } from '../../../runtime/client/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import type { StreamEvent } from '../../../runtime/streams/index.ts';
 

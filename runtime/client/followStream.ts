@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAinError } from '../../schemas/index.ts';
-import { readStream, type StreamEvent } from '../streams/index.ts';
+import type { StreamEvent } from '../streams/index.ts';
+import { readStream } from './readStream.ts';
 
 export interface FollowStreamOptions {
   readonly fromHeight?: number;

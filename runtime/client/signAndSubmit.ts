@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signTx, txHashOf, type KeyPair } from '../../events/index.ts';
 import { AinError, isAinError, type Op } from '../../schemas/index.ts';
-import { callNode, errorFromAnswer } from '../client/index.ts';
+import { callNode, errorFromAnswer } from './nodeClient.ts';
 
 /** Where a tx landed and what it came to (`GET /v1/tx/<hash>`). */
 export interface TxLanded {
