@@ -5,3 +5,4 @@
  */
 export * from './ledger/index.ts';
 export * from './job/index.ts';
+export * from './agents/index.ts';

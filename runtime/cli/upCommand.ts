@@ -8,6 +8,8 @@ import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { startNode, type AinNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import { UsageError } from './output.ts';
+import { runSampleSession } from '../agents/index.ts';
+import { createProcessRuntime } from '../exec/index.ts';
 
 const say = (line: string) => process.stdout.write(line + '\n');
 
@@ -58,9 +60,28 @@ async function demo(node: AinNode, client: KeyPair): Promise<void> {
   say(`  block ${landed.height} is final (the node's attestation carries all the stake); counter = ${String(counter)}`);
 }
 
+/** The papers' sample session by agents on the node, printed as the paper's console does. */
+async function sample(node: AinNode, dataDir: string): Promise<void> {
+  const execution = createProcessRuntime();
+  say('The papers\' sample job, Calculate Root (examples/root): workers run as processes (process runtime)');
+  try {
+    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, say: (line) => say(`  ${line}`) });
+    const name = (address: string) => `${result.roles[address] ?? 'node'} (${address.slice(0, 10)}…)`;
+    const received = result.payouts
+      .map((p) => `${name(p.to)} received ${p.amount}${p.kind === 'reward' ? '' : ` (${p.kind === 'deposit' ? 'deposit back' : p.kind})`}`)
+      .join(', ');
+    say(`  X: ${result.x}`);
+    say(`  Total ${result.participants} workers participated. ${received}.`);
+    say(`  request ${result.request.slice(0, 16)}… ${result.state}; replay and check it all with: ain audit --data ${dataDir}`);
+  } finally {
+    await execution.close();
+  }
+}
+
 /**
- * `ain up [--data DIR] [--port N] [--once]`: what `npm start` runs. For now, one local node
- * on the file log and a dev genesis, cutting, applying and finalizing blocks, and a client.
+ * `ain up [--data DIR] [--port N] [--once]`: what `npm start` runs. One local node on the file log
+ * and a dev genesis, cutting, applying and finalizing blocks; a client's first txs; then the
+ * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client).
  */
 export async function upCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string', default: join('.data', 'up') }, port: { type: 'string', default: '8080' }, once: { type: 'boolean' } } });
@@ -71,6 +92,7 @@ export async function upCommand(args: string[]): Promise<void> {
   try {
     const { key: client } = await loadOrCreateKeyFile(join(config.dataDir, 'client.key'));
     await demo(node, client);
+    await sample(node, config.dataDir);
   } catch (error) {
     await node.stop();
     throw error;

@@ -106,13 +106,19 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   t.true(seen.some((e) => e.msg === 'node stopped'));
 });
 
-test('ain up --once (what npm start runs) submits, applies, finalizes and exits 0', async (t) => {
+test('ain up --once (what npm start runs) submits, applies, finalizes, runs the sample job to settlement and exits 0', async (t) => {
   const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')]);
   t.is(up.code, 0, up.stderr);
   t.regex(up.stdout, /100 accepted/);
   t.regex(up.stdout, /refused: BAD_SIGNATURE/);
   t.regex(up.stdout, /outcomes: hello ok; a write to another's path RULE_DENIED/);
   t.regex(up.stdout, /block \d+ is final .* counter = 4950/);
+  // The papers' sample job, by agents, end to end.
+  t.regex(up.stdout, /Registration complete\. Job ID is [0-9a-f]{64}/);
+  t.regex(up.stdout, /stats: 1 evaluator, 3 workers running/);
+  t.regex(up.stdout, /X: (1\.9|2\.0)\d*/);
+  t.regex(up.stdout, /Total 3 workers participated\. worker \d \(0x[0-9a-f]{8}…\) received 10, worker \d \(0x[0-9a-f]{8}…\) received 10, admin .* received 1 \(fee\), evaluator .* received 20 \(deposit back\)\./);
+  t.regex(up.stdout, /settled; replay and check it all with: ain audit --data /);
 });
 
 test('ain tx submit to a node that is not there is NODE_UNREACHABLE', async (t) => {

@@ -1,0 +1,5 @@
+export { adminMachine, type AdminInput, type AdminOutput } from './adminMachine.ts';
+export { agentEffects, errorText, type RequestView, type Submitted } from './agentEffects.ts';
+export { clientMachine, type ClientInput, type ClientOutput } from './clientMachine.ts';
+export { evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
+export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMachine.ts';

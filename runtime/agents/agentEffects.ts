@@ -1,0 +1,108 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fromPromise } from 'xstate';
+import type { RequestView, Submitted } from '../../actors/index.ts';
+import type { KeyPair } from '../../events/index.ts';
+import { AinError, type Op } from '../../schemas/index.ts';
+import { callNode, followStream, signAndSubmit } from '../client/index.ts';
+import type { ExecutionRuntime } from '../exec/index.ts';
+
+/** A job's programs as agents run them: the schema, the files, and how to start each program. */
+export interface JobPrograms {
+  readonly proto: string;
+  readonly files: Readonly<Record<string, string>>;
+  readonly worker: { readonly command: string; readonly args: readonly string[]; readonly service: string; readonly rpc: string };
+  readonly evaluator: { readonly command: string; readonly args: readonly string[]; readonly service: string; readonly rpc: string };
+}
+
+/** Where agents act: a node's API, an execution runtime, and the job's programs. */
+export interface AgentEnvironment {
+  readonly nodeUrl: string;
+  readonly execution: ExecutionRuntime;
+  readonly programs: JobPrograms;
+  /** How long one effect may wait for the chain (a tx's block, a request's state). */
+  readonly waitMs?: number;
+  /** Limits of one run of a program. */
+  readonly runWallTimeMs?: number;
+}
+
+const pollMs = 50;
+
+/** Submits ops one at a time per key: the key's nonces go up in the order its agent acts. */
+function serialised(): <T>(work: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
+ * The effects the agent machines invoke (actors/agents), for one key: signed txs to the node's
+ * API, polls of a request's state, runs of the job's programs in the execution runtime, and an
+ * admin's approvals as its applicants apply.
+ */
+export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
+  const waitMs = env.waitMs ?? 60_000;
+  const inOrder = serialised();
+  const submit = (op: Op): Promise<Submitted> =>
+    inOrder(async () => {
+      const landed = await signAndSubmit({ nodeUrl: env.nodeUrl, key, op, waitMs });
+      return { hash: landed.hash, height: landed.height };
+    });
+  return {
+    submit: fromPromise<Submitted, { readonly op: Op }>(({ input }) => submit(input.op)),
+    untilState: fromPromise<RequestView, { readonly request: string; readonly states: readonly string[] }>(async ({ input, signal }) => {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const view = await callNode<RequestView>(env.nodeUrl, 'GET', `/v1/jobs/${input.request}`);
+        if (input.states.includes(view.state)) return view;
+        if (signal.aborted) throw new AinError('SHUTTING_DOWN', 'The agent stopped.');
+        if (Date.now() > deadline) throw new AinError('NOT_FINAL', `Request ${input.request.slice(0, 16)}… is still ${view.state} after ${waitMs} ms.`);
+        await sleep(pollMs);
+      }
+    }),
+    run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(async ({ input, signal }) => {
+      const program = env.programs[input.program];
+      const { result } = env.execution.run(
+        {
+          command: program.command,
+          args: [...program.args],
+          files: { ...env.programs.files },
+          request: input.request,
+          schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
+          limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
+        },
+        { signal },
+      );
+      const done = await result;
+      if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
+      return done.reply;
+    }),
+    approveApplicants: fromPromise<readonly string[], { readonly job: string; readonly applicants: readonly { readonly node: string; readonly role: 'admin' | 'evaluator' | 'worker' }[] }>(
+      async ({ input, signal }) => {
+        const waiting = new Map(input.applicants.map((a) => [a.node, a.role]));
+        const approved: string[] = [];
+        if (waiting.size === 0) return approved;
+        const stop = new AbortController();
+        signal.addEventListener('abort', () => stop.abort());
+        const timer = setTimeout(() => stop.abort(), waitMs);
+        try {
+          for await (const event of followStream(env.nodeUrl, `jobs/${input.job}`, { fromHeight: 1, signal: stop.signal })) {
+            for (const e of (event.data as { events: { type: string; node?: string; role?: string }[] }).events) {
+              if (e.type !== 'nodeApplied' || e.node === undefined || waiting.get(e.node) !== e.role) continue;
+              await submit({ type: 'approveNode', job_id: input.job, node: e.node, role: e.role as 'worker' });
+              waiting.delete(e.node);
+              approved.push(e.node);
+            }
+            if (waiting.size === 0) return approved;
+          }
+        } finally {
+          clearTimeout(timer);
+          stop.abort();
+        }
+        throw new AinError('NOT_FINAL', `${waiting.size} applicants did not apply within ${waitMs} ms.`);
+      },
+    ),
+  };
+}

@@ -1,0 +1,3 @@
+export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
+export { startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
+export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult } from './sampleSession.ts';

@@ -1,0 +1,91 @@
+import { createActor, toPromise, type AnyStateMachine } from 'xstate';
+import { evaluatorMachine, workerMachine, type EvaluatorOutput, type RequestView, type WorkerOutput } from '../../actors/index.ts';
+import type { JobEvent } from '../../projections/index.ts';
+import type { KeyPair } from '../../events/index.ts';
+import { callNode, followStream } from '../client/index.ts';
+import { agentEffectsFor, type AgentEnvironment } from './agentEffects.ts';
+
+/** A running agent: what its actors came to so far, and a way to stop following the chain. */
+export interface JobAgent<Output> {
+  readonly outputs: Output[];
+  /** Resolves once every actor it started has ended. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface FollowJobOptions {
+  readonly key: KeyPair;
+  readonly env: AgentEnvironment;
+  readonly job: string;
+  readonly fromHeight?: number;
+}
+
+/**
+ * Follows a job's events and starts one live actor of `machine` for each request `pick` selects
+ * (with the input it returns). The machine's effects are this key's (agentEffectsFor).
+ */
+function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
+  const provided = machine.provide({ actors: agentEffectsFor(key, env) });
+  const stopping = new AbortController();
+  const outputs: Output[] = [];
+  const running = new Set<Promise<void>>();
+  const seen = new Set<string>();
+  const following = (async () => {
+    try {
+      for await (const event of followStream(env.nodeUrl, `jobs/${job}`, { fromHeight, signal: stopping.signal })) {
+        for (const e of (event.data as { events: JobEvent[] }).events) {
+          if (!('request' in e) || seen.has(e.request)) continue;
+          const input = await pick(e);
+          if (input === undefined) continue;
+          seen.add(e.request);
+          const actor = createActor(provided, { input });
+          const done = toPromise(actor)
+            .then((output) => void outputs.push(output as Output))
+            .catch(() => undefined)
+            .finally(() => running.delete(done));
+          running.add(done);
+          actor.start();
+        }
+      }
+    } catch (error) {
+      if (!stopping.signal.aborted) throw error;
+    }
+  })();
+  following.catch(() => undefined);
+  return {
+    outputs,
+    settled: async () => {
+      while (running.size > 0) await Promise.all(running);
+    },
+    async stop() {
+      stopping.abort();
+      await following.catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A worker node: for each request of `job` its evaluator accepted (or, with skip_evaluation, each
+ * new one that lists it), a WorkerActor accepts it, runs the worker program and submits the result.
+ */
+export function startWorkerAgent(options: FollowJobOptions & { readonly now?: () => number }): JobAgent<WorkerOutput> {
+  const now = options.now ?? Date.now;
+  return followJob<WorkerOutput>(options, workerMachine, async (event) => {
+    const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
+    if (!opens) return undefined;
+    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
+    if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
+    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now };
+  });
+}
+
+/** An evaluator node: for each new request of `job`, an EvaluatorActor accepts it with `deposit`, waits, evaluates and ranks. */
+export function startEvaluatorAgent(options: FollowJobOptions & { readonly deposit: string }): JobAgent<EvaluatorOutput> {
+  return followJob<EvaluatorOutput>(options, evaluatorMachine, async (event) => {
+    if (event.type !== 'requested') return undefined;
+    const view = await callNode<{ skipEvaluation: boolean; evaluatorsAllowed: string[] | null }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
+    return { request: event.request, deposit: options.deposit };
+  });
+}

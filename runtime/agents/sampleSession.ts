@@ -1,0 +1,143 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createActor, toPromise } from 'xstate';
+import { adminMachine, clientMachine, type ClientOutput } from '../../actors/index.ts';
+import type { KeyPair } from '../../events/index.ts';
+import type { JobEvent, Payout } from '../../projections/index.ts';
+import type { Op, OpOf } from '../../schemas/index.ts';
+import { callNode, signAndSubmit } from '../client/index.ts';
+import type { ExecutionRuntime } from '../exec/index.ts';
+import { loadOrCreateKeyFile } from '../keys/index.ts';
+import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
+import { startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
+
+const exampleDir = new URL('../../examples/root/', import.meta.url);
+
+/** The papers' sample job, Calculate Root (examples/root): its schema and programs. */
+export async function sampleJobPrograms(): Promise<JobPrograms> {
+  const read = (name: string) => readFile(new URL(name, exampleDir), 'utf8');
+  return {
+    proto: await read('job_schema.proto'),
+    files: { 'worker.js': await read('worker.js'), 'evaluator.js': await read('evaluator.js') },
+    worker: { command: 'node', args: ['worker.js'], service: 'Worker', rpc: 'CalculateRoot' },
+    evaluator: { command: 'node', args: ['evaluator.js'], service: 'Evaluator', rpc: 'EvaluateRoot' },
+  };
+}
+
+export interface SampleSessionOptions {
+  readonly nodeUrl: string;
+  /** Funds the session's keys: sends from a key that holds AIN (a dev node's own `submit`). */
+  readonly fund: (op: Op) => Promise<unknown>;
+  /** Where the agents' keys are kept. */
+  readonly dataDir: string;
+  readonly execution: ExecutionRuntime;
+  readonly workers?: number;
+  readonly timeLimitMs?: number;
+  readonly say?: (line: string) => void;
+}
+
+export interface SampleSessionResult {
+  readonly job: string;
+  readonly request: string;
+  readonly state: string;
+  /** The best worker's answer. */
+  readonly x: number | null;
+  readonly participants: number;
+  readonly payouts: readonly Payout[];
+  readonly roles: Readonly<Record<string, string>>;
+}
+
+async function funded(nodeUrl: string, address: string, amount: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while ((await callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${address}`)).balance !== amount) {
+    if (Date.now() > deadline) throw new Error(`${address} was not funded within ${waitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * The papers' sample session (architecture paper §3, Calculate Root) by agents on a running node:
+ * an admin registers the job and approves an evaluator and workers as they apply; a client
+ * requests `{ y: 4 }` with rewards [10, 10]; the workers run the worker program, the evaluator
+ * ranks them, the client accepts, and the request settles. Every step is a signed tx.
+ */
+export async function runSampleSession(options: SampleSessionOptions): Promise<SampleSessionResult> {
+  const { nodeUrl, dataDir, execution, workers = 3, timeLimitMs = 3000, say = () => {} } = options;
+  await mkdir(dataDir, { recursive: true });
+  const keyOf = async (name: string): Promise<KeyPair> => (await loadOrCreateKeyFile(join(dataDir, `${name}.key`))).key;
+  const admin = await keyOf('admin');
+  const evaluator = await keyOf('evaluator');
+  const client = await keyOf('client');
+  const workerKeys = await Promise.all(Array.from({ length: workers }, (_, i) => keyOf(`worker-${i + 1}`)));
+  const everyone = [admin, evaluator, client, ...workerKeys];
+  const roles: Record<string, string> = { [admin.address]: 'admin', [evaluator.address]: 'evaluator', [client.address]: 'client' };
+  workerKeys.forEach((k, i) => (roles[k.address] = `worker ${i + 1}`));
+
+  const balances = await Promise.all(everyone.map((k) => callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${k.address}`)));
+  for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await options.fund({ type: 'send', to: key.address, amount: '1000' });
+  for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await funded(nodeUrl, key.address, '1000', 30_000);
+  say(`funded an admin, an evaluator, ${workers} workers and a client (1000 AIN each)`);
+
+  const env: AgentEnvironment = { nodeUrl, execution, programs: await sampleJobPrograms() };
+  const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const }))];
+  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, env) }), {
+    input: { op: { type: 'registerJob', job_specification: env.programs.proto, fee: '1', challenge_fee: '5' }, applicants },
+  });
+  adminActor.start();
+  const job = await new Promise<string>((resolve, reject) => {
+    const subscription = adminActor.subscribe((snapshot) => {
+      if (snapshot.context.job !== undefined) resolve(snapshot.context.job);
+      else if (snapshot.status === 'done') reject(new Error(`the admin could not register the job: ${snapshot.output?.error}`));
+      if (snapshot.status !== 'active') subscription.unsubscribe();
+    });
+  });
+  say(`registerJob: Registration complete. Job ID is ${job}`);
+  for (const { node, role } of applicants) {
+    const key = everyone.find((k) => k.address === node)!;
+    await signAndSubmit({ nodeUrl, key, op: { type: 'applyJob', job_id: job, role }, waitMs: 30_000 });
+  }
+  const admitted = await toPromise(adminActor);
+  if (admitted.error !== undefined) throw new Error(`the admin could not approve the applicants: ${admitted.error}`);
+  const { stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`);
+  say(`stats: ${stats}`);
+
+  const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
+  const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '20' });
+  const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight: from }));
+  try {
+    const op: OpOf<'requestJob'> = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: timeLimitMs };
+    say(`requestJob ${JSON.stringify({ job_id: `${job.slice(0, 10)}…`, job_input: op.job_input, reward: op.reward, time_limit: op.time_limit })}`);
+    const clientActor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } });
+    clientActor.subscribe((snapshot) => {
+      if (snapshot.status === 'active') say(`  client: ${String(snapshot.value)}`);
+    });
+    clientActor.start();
+    const done: ClientOutput = await toPromise(clientActor);
+    if (done.request === undefined || done.error !== undefined) throw new Error(`the client's request failed: ${done.error}`);
+    const view = await callNode<{ state: string; ranking: string[]; results: Record<string, { x?: number }> }>(nodeUrl, 'GET', `/v1/jobs/${done.request}`);
+    const settledEvent = await settlementOf(nodeUrl, done.request);
+    const best = view.ranking[0];
+    return {
+      job,
+      request: done.request,
+      state: view.state,
+      x: best === undefined ? null : (view.results[best]?.x ?? null),
+      participants: Object.keys(view.results).length,
+      payouts: settledEvent?.payouts ?? [],
+      roles,
+    };
+  } finally {
+    await Promise.all([evaluatorAgent, ...workerAgents].map((agent) => agent.stop()));
+  }
+}
+
+/** The settled or refunded event of a request, from the node's recent blocks. */
+async function settlementOf(nodeUrl: string, request: string): Promise<(JobEvent & { payouts: readonly Payout[] }) | undefined> {
+  const { height } = await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status');
+  for (let h = height; h >= Math.max(1, height - 200); h--) {
+    const block = await callNode<{ jobEvents: JobEvent[] }>(nodeUrl, 'GET', `/v1/blocks/${h}`).catch(() => undefined);
+    const found = block?.jobEvents.find((e) => (e.type === 'settled' || e.type === 'refunded') && e.request === request);
+    if (found !== undefined) return found as JobEvent & { payouts: readonly Payout[] };
+  }
+  return undefined;
+}

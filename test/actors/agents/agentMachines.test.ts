@@ -1,0 +1,73 @@
+import test from 'ava';
+import { createActor, fromPromise, toPromise } from 'xstate';
+import { clientMachine, evaluatorMachine, workerMachine, type RequestView } from '../../../actors/index.ts';
+import type { Op } from '../../../schemas/index.ts';
+
+// The agent machines with fake effects: what each one submits, in order, and how it ends.
+
+const request = 'a'.repeat(64);
+const view = (state: string, results: Record<string, unknown> = {}): RequestView => ({ id: request, state, results, input: { y: 4 }, timeLimitMs: 1000 });
+
+function effects(options: { failSubmits?: number; untilState?: RequestView; reply?: unknown; runFails?: boolean; runHangs?: boolean } = {}) {
+  const sent: Op[] = [];
+  let failures = options.failSubmits ?? 0;
+  return {
+    sent,
+    actors: {
+      submit: fromPromise<{ hash: string; height: number }, { op: Op }>(async ({ input }) => {
+        if (input.op.type === 'submitResult' && failures-- > 0) throw Object.assign(new Error('the node is busy'), { code: 'OVERLOADED' });
+        sent.push(input.op);
+        return { hash: 'b'.repeat(64), height: 1 };
+      }),
+      untilState: fromPromise<RequestView, { request: string; states: readonly string[] }>(async () => options.untilState ?? view('ranking')),
+      run: fromPromise<unknown, { program: 'worker' | 'evaluator'; request: unknown }>(async ({ signal }) => {
+        if (options.runHangs === true) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        if (options.runFails === true) throw Object.assign(new Error('exit 1'), { code: 'RUN_FAILED' });
+        return options.reply;
+      }),
+    },
+  };
+}
+
+test('a worker accepts, runs, and submits; a failed submit is retried with backoff', async (t) => {
+  const fake = effects({ failSubmits: 2, reply: { x: 2 } });
+  const actor = createActor(workerMachine.provide({ actors: fake.actors }), { input: { request, input: { y: 4 }, giveUpAtMs: Date.now() + 60_000, now: Date.now } });
+  actor.start();
+  const output = await toPromise(actor);
+  t.deepEqual(output, { request, submitted: true, result: { x: 2 }, error: 'OVERLOADED: the node is busy' });
+  t.deepEqual(fake.sent.map((op) => op.type), ['acceptJob', 'submitResult']);
+});
+
+test('a worker whose program fails submits nothing; one past its time limit gives up', async (t) => {
+  const failing = effects({ runFails: true });
+  const failed = await toPromise(createActor(workerMachine.provide({ actors: failing.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 60_000, now: Date.now } }).start());
+  t.like(failed, { submitted: false, error: 'RUN_FAILED: exit 1' });
+  t.deepEqual(failing.sent.map((op) => op.type), ['acceptJob']);
+  const late = effects({ runHangs: true });
+  const gaveUp = await toPromise(createActor(workerMachine.provide({ actors: late.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 50, now: Date.now } }).start());
+  t.like(gaveUp, { submitted: false, error: 'the time limit passed first' });
+});
+
+test('an evaluator ranks only workers that submitted, once each, in the program’s order; nothing to rank is a failure', async (t) => {
+  const fake = effects({ untilState: view('ranking', { w1: { x: 1 }, w2: { x: 2 } }), reply: { node: ['w2', 'stranger', 'w1', 'w2'] } });
+  const output = await toPromise(createActor(evaluatorMachine.provide({ actors: fake.actors }), { input: { request, deposit: '20' } }).start());
+  t.deepEqual(output, { request, ranking: ['w2', 'w1'] });
+  t.deepEqual(fake.sent, [
+    { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' },
+    { type: 'rank', request_id: request, ranking: ['w2', 'w1'] },
+  ]);
+  const empty = effects({ untilState: view('ranking', { w1: { x: 1 } }), reply: { node: ['stranger'] } });
+  t.like(await toPromise(createActor(evaluatorMachine.provide({ actors: empty.actors }), { input: { request, deposit: '20' } }).start()), { error: 'the evaluator program ranked no worker that submitted' });
+  const refunded = effects({ untilState: view('refunded') });
+  t.deepEqual(await toPromise(createActor(evaluatorMachine.provide({ actors: refunded.actors }), { input: { request, deposit: '20' } }).start()), { request });
+});
+
+test('a client requests, then accepts or challenges by its policy, and follows the request to its end', async (t) => {
+  const op = { type: 'requestJob', job_id: 'c'.repeat(64), job_input: { y: 4 }, reward: ['10'], time_limit: 1000 } as const;
+  for (const accepts of [true, false]) {
+    const fake = effects({ untilState: view('ranked') });
+    const output = await toPromise(createActor(clientMachine.provide({ actors: fake.actors }), { input: { op: { ...op, reward: ['10'] }, accepts: () => accepts } }).start());
+    t.is(output.request, 'b'.repeat(64));
+    t.deepEqual(fake.sent.map((o) => o.type), ['requestJob', accepts ? 'acceptResult' : 'challenge']);
+  }
+});

@@ -1,0 +1,53 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { runSampleSession } from '../../../runtime/agents/index.ts';
+import { auditDataDir } from '../../../runtime/audit/index.ts';
+import { loadConfig } from '../../../runtime/config/index.ts';
+import { createProcessRuntime } from '../../../runtime/exec/index.ts';
+import { startNode } from '../../../runtime/node/index.ts';
+
+// The papers' sample session (Calculate Root) by agents on a real node, the workers' and the
+// evaluator's programs run in the process runtime: it settles as the protocol says, the money
+// adds up, reputation follows the ranking, and an audit of the node's log passes.
+
+test('the sample session: agents register, approve, request, work, rank and settle; money, reputation and audit agree', async (t) => {
+  t.timeout(120_000);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ain-sample-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
+  const node = await startNode({ config, logger: pino({ level: 'silent' }) });
+  const execution = createProcessRuntime();
+  try {
+    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, workers: 3, timeLimitMs: 2000 });
+    t.is(result.state, 'settled');
+    t.true(result.x !== null && Math.abs(result.x * result.x - 4) < 0.01, `X = ${result.x}`);
+    t.is(result.participants, 3);
+    const byKind = (kind: string) => result.payouts.filter((p) => p.kind === kind);
+    t.deepEqual(byKind('reward').map((p) => p.amount), ['10', '10']);
+    t.deepEqual(byKind('fee').map((p) => result.roles[p.to]), ['admin']);
+    t.deepEqual(byKind('deposit').map((p) => [result.roles[p.to], p.amount]), [['evaluator', '20']]);
+    t.is(node.ledger.tree.get('/consensus/escrow'), '0');
+
+    const request = (await (await fetch(`${node.url}/v1/jobs/${result.request}`)).json()) as { ranking: string[] };
+    const ratings = await Promise.all(
+      request.ranking.map(async (w) => ((await (await fetch(`${node.url}/v1/reputation/${w}`)).json()) as { jobs: { rating: number; jobsDone: number }[] }).jobs[0]!),
+    );
+    t.true(ratings[0]!.rating > 1500 && ratings.at(-1)!.rating < 1500, JSON.stringify(ratings));
+    t.deepEqual(ratings.slice(0, 2).map((r) => r.jobsDone), [1, 1]);
+    const balances = await Promise.all(
+      Object.entries(result.roles).map(async ([address, role]) => [role, ((await (await fetch(`${node.url}/v1/accounts/${address}`)).json()) as { balance: string }).balance]),
+    );
+    const balance = Object.fromEntries(balances);
+    t.is(balance['client'], String(1000 - 20 - 1));
+    t.is(balance['admin'], '1001');
+    t.is(balance['evaluator'], '1000');
+  } finally {
+    await execution.close();
+    await node.stop();
+  }
+  const report = await auditDataDir({ dataDir, threads: 1 });
+  t.true(report.ok, JSON.stringify(report.mismatches));
+});
