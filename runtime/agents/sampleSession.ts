@@ -101,6 +101,15 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const { stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`);
   say(`stats: ${stats}`);
 
+  // A first run of each program, off the chain: it checks the programs against the schema on this
+  // runtime and builds what the runtime needs (a container image) before any time limit runs.
+  for (const [program, request] of [['worker', { y: 4 }], ['evaluator', { request: { y: 4 }, workers: [] }]] as const) {
+    const spec = env.programs[program];
+    const warm = await execution.run({ command: spec.command, args: [...spec.args], files: { ...env.programs.files }, request, schema: { proto: env.programs.proto, service: spec.service, rpc: spec.rpc } }).result;
+    if (!warm.ok) throw new Error(`the sample's ${program} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
+  }
+  say(`the worker and evaluator programs run on the ${execution.name} runtime`);
+
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
   const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '20' });
   const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight: from }));
