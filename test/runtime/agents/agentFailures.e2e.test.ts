@@ -1,0 +1,171 @@
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createActor, toPromise } from 'xstate';
+import { clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
+import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
+import { agentEffectsFor, sampleJobPrograms, startEvaluatorAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
+import { callNode, followStream, signAndSubmit } from '../../../runtime/client/index.ts';
+import { loadConfig } from '../../../runtime/config/index.ts';
+import { createProcessRuntime } from '../../../runtime/exec/index.ts';
+import { loadOrCreateKeyFile } from '../../../runtime/keys/index.ts';
+import { startNode, type AinNode } from '../../../runtime/node/index.ts';
+import type { Op } from '../../../schemas/index.ts';
+
+// Agents that misbehave, on a real node with the process runtime: a worker that returns garbage,
+// one that never answers, an evaluator that crashes, one that ranks a stranger, and a client that
+// challenges and wins or loses. Each request ends as the protocol says, and money is conserved.
+
+const execution = createProcessRuntime();
+let node: AinNode;
+let dataDir: string;
+let job: string;
+const [admin, evaluator, w1, w2, w3, client] = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()] as const;
+let good: AgentEnvironment;
+
+const send = (key: KeyPair, op: Op) => signAndSubmit({ nodeUrl: node.url, key, op, waitMs: 30_000 });
+const withPrograms = (files: Record<string, string>, runWallTimeMs?: number): AgentEnvironment => ({
+  ...good,
+  programs: { ...good.programs, files: { ...good.programs.files, ...files } },
+  ...(runWallTimeMs === undefined ? {} : { runWallTimeMs }),
+});
+
+/** Supply = every account's balance, stake and unbonding + escrow. */
+function conserved(t: ExecutionContext): void {
+  const tree = node.ledger.tree;
+  const accounts = tree.get('/accounts') as Record<string, { balance?: string; stake?: string; unbonding?: string }>;
+  let sum = BigInt((tree.get('/consensus/escrow') as string | null) ?? '0');
+  for (const a of Object.values(accounts)) sum += BigInt(a.balance ?? '0') + BigInt(a.stake ?? '0') + BigInt(a.unbonding ?? '0');
+  t.is(sum, BigInt(tree.get('/consensus/supply') as string));
+}
+
+/** A client request followed to its end by a ClientActor with `accepts` as its policy; resolves with the request's id. */
+async function request(accepts: boolean, onRanked?: (view: RequestView, id: string) => Promise<void>): Promise<string> {
+  const op = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 2500 } as const;
+  const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), { input: { op: { ...op, reward: ['10', '10'] }, accepts: () => accepts } });
+  if (onRanked !== undefined) {
+    actor.subscribe((snapshot) => {
+      if (snapshot.value === 'settling' && snapshot.context.request !== undefined && !snapshot.context.error) void onRanked(snapshot.context.view!, snapshot.context.request);
+    });
+  }
+  actor.start();
+  const output = await toPromise(actor);
+  if (output.request === undefined) throw new Error(`the client failed: ${output.error}`);
+  return output.request;
+}
+
+const view = (id: string) => callNode<{ state: string; ranking: string[]; refundReason: string | null; results: Record<string, unknown> }>(node.url, 'GET', `/v1/jobs/${id}`);
+const balance = async (key: KeyPair) => BigInt((await callNode<{ balance: string }>(node.url, 'GET', `/v1/accounts/${key.address}`)).balance);
+
+async function withAgents<T>(agents: JobAgent<unknown>[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()));
+  }
+}
+const fromNow = async () => (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
+
+test.before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'ain-agents-'));
+  const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
+  // Short windows, so a missing ranking or an unanswered claim ends within the test.
+  const genesis = parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local' }), jobs: { rankWindowMs: 1500, claimWindowMs: 1500, resolveWindowMs: 30_000 } });
+  await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
+  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
+  node = await startNode({ config, logger: pino({ level: 'silent' }) });
+  for (const k of [admin, evaluator, w1, w2, w3, client]) await node.submit({ type: 'send', to: k.address, amount: '1000' });
+  for (let i = 0; i < 300 && (await balance(client)) !== 1000n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  good = { nodeUrl: node.url, execution, programs: await sampleJobPrograms() };
+  job = (await send(admin, { type: 'registerJob', job_specification: good.programs.proto, fee: '1', challenge_fee: '5' })).hash;
+  for (const [k, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+    await send(k, { type: 'applyJob', job_id: job, role });
+    await send(admin, { type: 'approveNode', job_id: job, node: k.address, role });
+  }
+});
+test.after.always(async () => {
+  await node?.stop();
+  await execution.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test.serial('a worker that returns garbage and one that never answers are not ranked; the honest one is paid, the rest refunded', async (t) => {
+  t.timeout(60_000);
+  const fromHeight = await fromNow();
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+    startWorkerAgent({ key: w2, env: withPrograms({ 'worker.js': 'process.stdout.write("not json at all")' }), job, fromHeight }),
+    startWorkerAgent({ key: w3, env: withPrograms({ 'worker.js': 'setTimeout(() => {}, 1e9)' }, 60_000), job, fromHeight }),
+  ];
+  const before = await balance(client);
+  const id = await withAgents(agents, () => request(true));
+  const ended = await view(id);
+  t.is(ended.state, 'settled');
+  t.deepEqual(ended.ranking, [w1.address]);
+  t.deepEqual(Object.keys(ended.results), [w1.address]);
+  t.is((await balance(client)) - before, -10n - 1n); // one reward paid, the other back; the fee
+  const outputs = [...agents[2]!.outputs, ...agents[3]!.outputs] as { error?: string; submitted: boolean }[];
+  t.deepEqual(outputs.map((o) => o.submitted), [false, false]);
+  t.regex(outputs[0]!.error ?? '', /BAD_REPLY/);
+  t.regex(outputs[1]!.error ?? '', /time limit/);
+  conserved(t);
+});
+
+test.serial('an evaluator whose program crashes ranks nothing: past the rank window the client is refunded with its deposit', async (t) => {
+  t.timeout(60_000);
+  const fromHeight = await fromNow();
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: withPrograms({ 'evaluator.js': 'process.exit(3)' }), job, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+  ];
+  const before = { client: await balance(client), evaluator: await balance(evaluator) };
+  const id = await withAgents(agents, () => request(true));
+  t.like(await view(id), { state: 'refunded', refundReason: 'noRanking' });
+  t.is((await balance(client)) - before.client, 20n);
+  t.is((await balance(evaluator)) - before.evaluator, -20n);
+  conserved(t);
+});
+
+test.serial('an evaluator that ranks a stranger is refused (BAD_RANKING) and, ranking nothing else, forfeits its deposit', async (t) => {
+  t.timeout(60_000);
+  const fromHeight = await fromNow();
+  const agents = [startWorkerAgent({ key: w1, env: good, job, fromHeight })];
+  // The evaluator here is the test, not an agent: it accepts, then ranks someone who never worked.
+  const waiting = request(true);
+  let id: string | undefined;
+  const seen = new AbortController();
+  for await (const event of followStream(node.url, `jobs/${job}`, { fromHeight, signal: seen.signal })) {
+    id = (event.data as { events: { type: string; request?: string }[] }).events.find((e) => e.type === 'requested')?.request;
+    if (id !== undefined) break;
+  }
+  seen.abort();
+  await send(evaluator, { type: 'acceptJob', request_id: id!, role: 'evaluator', deposit: '20' });
+  for (let i = 0; i < 500 && (await view(id!)).state !== 'ranking'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await t.throwsAsync(send(evaluator, { type: 'rank', request_id: id!, ranking: [generateKeyPair().address] }), { code: 'BAD_RANKING' } as never);
+  await withAgents(agents, () => waiting);
+  t.like(await view(id!), { state: 'refunded', refundReason: 'noRanking' });
+  conserved(t);
+});
+
+for (const uphold of [true, false]) {
+  test.serial(`a client that challenges and ${uphold ? 'wins: it is refunded with the deposit and its fee' : 'loses: its fee goes to the admin and the request settles'}`, async (t) => {
+    t.timeout(60_000);
+    const fromHeight = await fromNow();
+    const agents = [startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }), startWorkerAgent({ key: w1, env: good, job, fromHeight })];
+    const before = { client: await balance(client), admin: await balance(admin) };
+    const id = await withAgents(agents, () => request(false, (_view, request) => send(admin, { type: 'resolveChallenge', request_id: request, uphold }).then(() => undefined)));
+    const ended = await view(id);
+    if (uphold) {
+      t.like(ended, { state: 'refunded', refundReason: 'challengeUpheld' });
+      t.is((await balance(client)) - before.client, 20n);
+    } else {
+      t.is(ended.state, 'settled');
+      t.is((await balance(client)) - before.client, -10n - 1n - 5n);
+      t.is((await balance(admin)) - before.admin, 1n + 5n);
+    }
+    conserved(t);
+  });
+}
