@@ -3,3 +3,4 @@ export { agentEffects, errorText, type RequestView, type Submitted } from './age
 export { clientMachine, type ClientInput, type ClientOutput } from './clientMachine.ts';
 export { evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
 export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMachine.ts';
+export { functionRequestOf, functionWorkerMachine, type FunctionWorkerInput, type FunctionWorkerOutput } from './functionWorkerMachine.ts';

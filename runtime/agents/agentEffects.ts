@@ -37,6 +37,16 @@ function serialised(): <T>(work: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** Signs and submits one key's ops one at a time (its nonces follow its actions); resolves once each is `ok` in a block. */
+export function submitterFor(key: KeyPair, nodeUrl: string, waitMs = 60_000): (op: Op) => Promise<Submitted> {
+  const inOrder = serialised();
+  return (op) =>
+    inOrder(async () => {
+      const landed = await signAndSubmit({ nodeUrl, key, op, waitMs });
+      return { hash: landed.hash, height: landed.height };
+    });
+}
+
 /**
  * The effects the agent machines invoke (actors/agents), for one key: signed txs to the node's
  * API, polls of a request's state, runs of the job's programs in the execution runtime, and an
@@ -44,12 +54,7 @@ function serialised(): <T>(work: () => Promise<T>) => Promise<T> {
  */
 export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
   const waitMs = env.waitMs ?? 60_000;
-  const inOrder = serialised();
-  const submit = (op: Op): Promise<Submitted> =>
-    inOrder(async () => {
-      const landed = await signAndSubmit({ nodeUrl: env.nodeUrl, key, op, waitMs });
-      return { hash: landed.hash, height: landed.height };
-    });
+  const submit = submitterFor(key, env.nodeUrl, waitMs);
   return {
     submit: fromPromise<Submitted, { readonly op: Op }>(({ input }) => submit(input.op)),
     untilState: fromPromise<RequestView, { readonly request: string; readonly states: readonly string[] }>(async ({ input, signal }) => {

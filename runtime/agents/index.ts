@@ -1,3 +1,4 @@
 export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
 export { startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
 export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult } from './sampleSession.ts';
+export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';

@@ -21,24 +21,22 @@ interface FollowJobOptions {
 }
 
 /**
- * Follows a job's events and starts one live actor of `machine` for each request `pick` selects
- * (with the input it returns). The machine's effects are this key's (agentEffectsFor).
+ * Follows a node's stream and starts one live actor of `machine` (its effects provided) for each
+ * input `select` finds in an event; keeps the actors' outputs. Shared by every kind of agent.
  */
-function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
-  const provided = machine.provide({ actors: agentEffectsFor(key, env) });
+export function followAndStart<Output>(
+  { nodeUrl, stream, fromHeight }: { readonly nodeUrl: string; readonly stream: string; readonly fromHeight?: number },
+  machine: AnyStateMachine,
+  select: (data: unknown) => Promise<readonly unknown[]>,
+): JobAgent<Output> {
   const stopping = new AbortController();
   const outputs: Output[] = [];
   const running = new Set<Promise<void>>();
-  const seen = new Set<string>();
   const following = (async () => {
     try {
-      for await (const event of followStream(env.nodeUrl, `jobs/${job}`, { fromHeight, signal: stopping.signal })) {
-        for (const e of (event.data as { events: JobEvent[] }).events) {
-          if (!('request' in e) || seen.has(e.request)) continue;
-          const input = await pick(e);
-          if (input === undefined) continue;
-          seen.add(e.request);
-          const actor = createActor(provided, { input });
+      for await (const event of followStream(nodeUrl, stream, { fromHeight, signal: stopping.signal })) {
+        for (const input of await select(event.data)) {
+          const actor = createActor(machine, { input });
           const done = toPromise(actor)
             .then((output) => void outputs.push(output as Output))
             .catch(() => undefined)
@@ -62,6 +60,22 @@ function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, mach
       await following.catch(() => undefined);
     },
   };
+}
+
+/** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
+function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
+  const seen = new Set<string>();
+  return followAndStart<Output>({ nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight }, machine.provide({ actors: agentEffectsFor(key, env) }), async (data) => {
+    const inputs: unknown[] = [];
+    for (const e of (data as { events: JobEvent[] }).events) {
+      if (!('request' in e) || seen.has(e.request)) continue;
+      const input = await pick(e);
+      if (input === undefined) continue;
+      seen.add(e.request);
+      inputs.push(input);
+    }
+    return inputs;
+  });
 }
 
 /**

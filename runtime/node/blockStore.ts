@@ -1,5 +1,5 @@
 import type { BlockResult } from '../../actors/index.ts';
-import type { JobEvent } from '../../projections/index.ts';
+import type { FiredTrigger, JobEvent } from '../../projections/index.ts';
 import { blockHashOf, type Block } from '../../events/index.ts';
 import type { BlockHeader } from '../../schemas/index.ts';
 
@@ -18,6 +18,8 @@ export interface BlockView {
   readonly finalized: { readonly height: number; readonly hash: string };
   /** What the job protocol did in the block (deadlines, then by tx). */
   readonly jobEvents: readonly JobEvent[];
+  /** Functions whose paths the block wrote (`set_function` triggers), for the function workers. */
+  readonly triggers: readonly FiredTrigger[];
 }
 
 export interface TxLocation {
@@ -75,6 +77,7 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
         txs: block.txs.map((t, i) => ({ offset: t.offset, hash: t.hash, outcome: result.outcomes[i]! })),
         finalized: result.finalized,
         jobEvents: result.jobEvents,
+        triggers: result.triggers,
       };
       if (byHeight.size === 0) lowest = block.header.height;
       byHeight.set(block.header.height, view);

@@ -21,7 +21,7 @@ interface HeldBlock {
 const nodeEventTypes = new Set<JobEvent['type']>(['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped']);
 
 /** The streams a node serves; `<x>` parts take an id, address or path. */
-export const streamNames = ['blocks', 'finality', 'jobs', 'jobs/<job or request id>', 'nodes', 'reputation', 'reputation/<address>', 'dashboard', 'accounts/<address>', 'state/<path>'] as const;
+export const streamNames = ['blocks', 'finality', 'jobs', 'jobs/<job or request id>', 'nodes', 'reputation', 'reputation/<address>', 'dashboard', 'triggers', 'accounts/<address>', 'state/<path>'] as const;
 
 type Select = (held: HeldBlock) => unknown | undefined;
 
@@ -53,6 +53,9 @@ function eventStream(name: string): { event: string; select: Select } | undefine
           return entries.length === 0 ? undefined : { height: height(h), entries };
         },
       };
+    case 'triggers':
+      if (arg !== '') return undefined;
+      return { event: 'triggers', select: (h) => (h.view.triggers.length === 0 ? undefined : { height: height(h), triggers: h.view.triggers }) };
     case 'dashboard':
       if (arg !== '') return undefined;
       return { event: 'dashboard', select: (h) => (h.change === null ? undefined : { height: height(h), jobs: h.change.jobs, nodes: h.change.nodes }) };

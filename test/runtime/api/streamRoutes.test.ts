@@ -18,6 +18,7 @@ const view = (height: number): BlockView => ({
   txs: [],
   finalized: { height: 0, hash: '0'.repeat(64) },
   jobEvents: [],
+  triggers: [],
 });
 
 async function serve(options: { bufferBytesMax?: number; subscribersMax?: number }) {

@@ -18,6 +18,7 @@ function view(height: number, jobEvents: JobEvent[] = [], finalized = height - 1
     txs: [],
     finalized: { height: finalized, hash: '0'.repeat(64) },
     jobEvents,
+    triggers: [],
   };
 }
 
