@@ -1,6 +1,6 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, sse, sample, kafka, storage, gpu, exec.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, sse, sample, settled, kafka, storage, gpu, exec.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
@@ -11,6 +11,7 @@ import { benchJobs } from './jobs.ts';
 import { benchLogAppend } from './logAppend.ts';
 import { benchNode } from './node.ts';
 import { benchRestart } from './restart.ts';
+import { benchJobsSettled } from './jobsSettled.ts';
 import { benchSample } from './sample.ts';
 import { benchSse } from './sse.ts';
 import { benchState } from './state.ts';
@@ -35,6 +36,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'restart', run: benchRestart },
   { group: 'sse', run: benchSse },
   { group: 'sample', run: benchSample },
+  { group: 'settled', run: benchJobsSettled },
   { group: 'kafka', run: benchKafka },
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { RequestView, Submitted } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import { signTx, type KeyPair } from '../../events/index.ts';
 import { AinError, type Op } from '../../schemas/index.ts';
-import { callNode, followStream, signAndSubmit } from '../client/index.ts';
+import { callNode, errorFromAnswer, followStream, waitForTx } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 
 /** A job's programs as agents run them: the schema, the files, and how to start each program. */
@@ -37,14 +37,37 @@ function serialised(): <T>(work: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Signs and submits one key's ops one at a time (its nonces follow its actions); resolves once each is `ok` in a block. */
+/**
+ * Signs and submits one key's ops: signing and appending go one at a time, so the key's nonces
+ * reach the log in order, but waiting for each tx's block does not hold up the next, so an agent
+ * busy with several requests is not one block per tx. Resolves once the op is `ok` in a block.
+ */
 export function submitterFor(key: KeyPair, nodeUrl: string, waitMs = 60_000): (op: Op) => Promise<Submitted> {
   const inOrder = serialised();
-  return (op) =>
+  let chainInfo: Promise<{ chain: string; shard: string }> | undefined;
+  let lastNonce = 0;
+  const append = (op: Op) =>
     inOrder(async () => {
-      const landed = await signAndSubmit({ nodeUrl, key, op, waitMs });
-      return { hash: landed.hash, height: landed.height };
+      chainInfo ??= callNode<{ chain: string; shard: string }>(nodeUrl, 'GET', '/v1/status');
+      const { chain, shard } = await chainInfo;
+      if (lastNonce === 0) lastNonce = (await callNode<{ nonce: number }>(nodeUrl, 'GET', `/v1/accounts/${key.address}`)).nonce;
+      lastNonce = Math.max(lastNonce + 1, Date.now());
+      const tx = signTx({ key, op, nonce: lastNonce, time: Date.now(), chain, shard });
+      return (await callNode<{ hash: string }>(nodeUrl, 'POST', '/v1/tx', tx)).hash;
     });
+  return async (op) => {
+    for (let tries = 1; ; tries++) {
+      const hash = await append(op);
+      const landed = await waitForTx(nodeUrl, hash, Date.now() + waitMs);
+      if (landed.outcome.code === 'ok') return { hash, height: landed.height };
+      // Another signer of the same key took the nonce first: sign again, above what the ledger has.
+      if (landed.outcome.code === 'BAD_NONCE' && tries < 3) {
+        lastNonce = 0;
+        continue;
+      }
+      throw errorFromAnswer(nodeUrl, 200, landed.outcome);
+    }
+  };
 }
 
 /**
