@@ -2,3 +2,4 @@ export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agen
 export { startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
 export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult } from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
+export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';

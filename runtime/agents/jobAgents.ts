@@ -1,9 +1,10 @@
 import { createActor, toPromise, type AnyStateMachine } from 'xstate';
-import { evaluatorMachine, workerMachine, type EvaluatorOutput, type RequestView, type WorkerOutput } from '../../actors/index.ts';
+import { evaluatorMachine, workerMachine, type EvaluatorOutput, type JobSchemaRecord, type RequestView, type WorkerOutput } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { callNode, followStream } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './agentEffects.ts';
+import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
 /** A running agent: what its actors came to so far, and a way to stop following the chain. */
 export interface JobAgent<Output> {
@@ -80,16 +81,26 @@ function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, mach
 
 /**
  * A worker node: for each request of `job` its evaluator accepted (or, with skip_evaluation, each
- * new one that lists it), a WorkerActor accepts it, runs the worker program and submits the result.
+ * new one that lists it) that this machine can serve (the job's cpu, memory, gpu and storage
+ * requirements against the machine-state probe) and whose best reward reaches `minRewardAin`, a
+ * WorkerActor accepts it, runs the worker program and submits the result.
  */
-export function startWorkerAgent(options: FollowJobOptions & { readonly now?: () => number }): JobAgent<WorkerOutput> {
+export function startWorkerAgent(
+  options: FollowJobOptions & { readonly now?: () => number; readonly machine?: MachineState; readonly minRewardAin?: bigint; readonly onSkip?: (request: string, why: string) => void },
+): JobAgent<WorkerOutput> {
   const now = options.now ?? Date.now;
+  const machine = options.machine ?? probeMachine();
+  let requirements: Promise<JobSchemaRecord['op']['requirements']> | undefined;
   return followJob<WorkerOutput>(options, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
-    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null; rewards: string[] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
     if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
     if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
+    requirements ??= callNode<{ spec: JobSchemaRecord['op'] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${options.job}`).then((j) => j.spec.requirements);
+    const unmet = unmetRequirement(await requirements, machine);
+    if (unmet !== null) return void options.onSkip?.(event.request, unmet);
+    if (!rewardWorthIt(view.rewards, options.minRewardAin ?? 0n)) return void options.onSkip?.(event.request, `no reward reaches ${options.minRewardAin} AIN`);
     return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now };
   });
 }

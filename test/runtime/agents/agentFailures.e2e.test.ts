@@ -169,3 +169,26 @@ for (const uphold of [true, false]) {
     conserved(t);
   });
 }
+
+test.serial('a worker skips a job whose requirements its machine does not meet (a GPU here), saying why; nobody works, the client is refunded', async (t) => {
+  t.timeout(60_000);
+  const gpuJob = (await send(admin, { type: 'registerJob', job_specification: good.programs.proto, requirements: { gpu: 1 } })).hash;
+  await send(w1, { type: 'applyJob', job_id: gpuJob, role: 'worker' });
+  await send(admin, { type: 'approveNode', job_id: gpuJob, node: w1.address, role: 'worker' });
+  await send(evaluator, { type: 'applyJob', job_id: gpuJob, role: 'evaluator' });
+  await send(admin, { type: 'approveNode', job_id: gpuJob, node: evaluator.address, role: 'evaluator' });
+  const fromHeight = await fromNow();
+  const skipped: string[] = [];
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job: gpuJob, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job: gpuJob, fromHeight, machine: { cpus: 2, memoryMb: 4096, gpus: 0, storageMb: 1000 }, onSkip: (_request, why) => skipped.push(why) }),
+  ];
+  const id = await withAgents(agents, async () => {
+    const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['10'], time_limit: 1500 });
+    for (let i = 0; i < 500 && (await view(hash)).state !== 'refunded'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    return hash;
+  });
+  t.like(await view(id), { state: 'refunded', refundReason: 'noResult' });
+  t.deepEqual(skipped, ['it needs 1 GPUs; this machine has 0']);
+  conserved(t);
+});

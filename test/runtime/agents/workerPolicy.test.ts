@@ -1,0 +1,23 @@
+import test from 'ava';
+import { probeMachine, rewardWorthIt, unmetRequirement } from '../../../runtime/agents/index.ts';
+
+// A worker takes only jobs its machine can serve and rewards it finds worth it.
+
+const machine = { cpus: 2, memoryMb: 24_000, gpus: 0, storageMb: 50_000 };
+
+test('requirements the machine meets pass; each one it misses is named', (t) => {
+  t.is(unmetRequirement(undefined, machine), null);
+  t.is(unmetRequirement({ cpu: 2, memory_mb: 1024, storage_mb: 10 }, machine), null);
+  t.is(unmetRequirement({ cpu: 8 }, machine), 'it needs 8 CPUs; this machine has 2');
+  t.is(unmetRequirement({ memory_mb: 64_000 }, machine), 'it needs 64000 MB of memory; this machine has 24000');
+  t.is(unmetRequirement({ gpu: 1 }, machine), 'it needs 1 GPUs; this machine has 0');
+  t.is(unmetRequirement({ storage_mb: 90_000 }, machine), 'it needs 90000 MB of disk; 50000 MB are free');
+});
+
+test('the probe reads this machine; the reward policy looks at the best reward', (t) => {
+  const probed = probeMachine();
+  t.true(probed.cpus >= 1 && probed.memoryMb > 0 && probed.gpus >= 0 && probed.storageMb >= 0);
+  t.true(rewardWorthIt(['1', '10'], 10n));
+  t.false(rewardWorthIt(['9', '9'], 10n));
+  t.true(rewardWorthIt(['0'], 0n));
+});
