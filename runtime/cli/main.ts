@@ -21,7 +21,9 @@ import { watchCommand } from './watchCommand.ts';
 const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
 Usage:
-  ain up [--data DIR] [--port N] [--once]   a local node on the embedded defaults, with a demo client
+  ain up [--data DIR] [--port N] [--once] [--runtime auto|docker|process]
+                                            a local node on the embedded defaults running the
+                                            papers' sample job end to end
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
            [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
            [--block-interval-ms N]

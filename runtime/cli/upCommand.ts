@@ -10,9 +10,16 @@ import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { startNode, type AinNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
+import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
 
-const say = (line: string) => process.stdout.write(line + '\n');
+// Plain lines, or with --json one NDJSON event a line ({ event: "log", message } and a final
+// { event: "sample", … }) for machines.
+let jsonOutput = false;
+const say = (line: string) => process.stdout.write(jsonOutput ? JSON.stringify({ event: 'log', message: line.trim() }) + '\n' : line + '\n');
+const emit = (event: Record<string, unknown>) => {
+  if (jsonOutput) process.stdout.write(JSON.stringify(event) + '\n');
+};
 
 async function post(node: AinNode, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(node.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -94,6 +101,7 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
     const received = result.payouts
       .map((p) => `${name(p.to)} received ${p.amount}${p.kind === 'reward' ? '' : ` (${p.kind === 'deposit' ? 'deposit back' : p.kind})`}`)
       .join(', ');
+    emit({ event: 'sample', ...result });
     say(`  X: ${result.x}`);
     say(`  Total ${result.participants} workers participated. ${received}.`);
     say(`  request ${result.request.slice(0, 16)}… ${result.state}; replay and check it all with: ain audit --data ${dataDir}`);
@@ -103,11 +111,12 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
 }
 
 /**
- * `ain up [--data DIR] [--port N] [--once] [--runtime auto|docker|process]`: what `npm start` runs. One local node on the file log
+ * `ain up [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`: what `npm start` runs. One local node on the file log
  * and a dev genesis, cutting, applying and finalizing blocks; a client's first txs; then the
  * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client).
  */
-export async function upCommand(args: string[]): Promise<void> {
+export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
+  jsonOutput = json;
   const { values } = parseArgs({ args, options: { data: { type: 'string', default: join('.data', 'up') }, port: { type: 'string', default: '8080' }, once: { type: 'boolean' }, runtime: { type: 'string', default: 'auto' } } });
   if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
   const config = await loadConfig({ env: {}, flags: { dataDir: values.data, port: Number(values.port) } });

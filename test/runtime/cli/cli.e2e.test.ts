@@ -121,6 +121,16 @@ test('ain up --once (what npm start runs) submits, applies, finalizes, runs the 
   t.regex(up.stdout, /settled; replay and check it all with: ain audit --data /);
 });
 
+test('ain up --once --json gives NDJSON events, the sample’s result among them', async (t) => {
+  const up = await run(['up', '--once', '--json', '--port', '0', '--data', join(dir, 'up-json')]);
+  t.is(up.code, 0, up.stderr);
+  const events = up.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; state?: string; participants?: number; x?: number });
+  t.true(events.every((e) => e.event === 'log' || e.event === 'sample'));
+  const sample = events.find((e) => e.event === 'sample')!;
+  t.like(sample, { state: 'settled', participants: 3 });
+  t.true(Math.abs(sample.x! * sample.x! - 4) < 0.01);
+});
+
 test('ain tx submit to a node that is not there is NODE_UNREACHABLE', async (t) => {
   const r = await run(['tx', 'submit', '--node', 'http://127.0.0.1:9'], '{}');
   t.is(r.code, 1);
