@@ -5,7 +5,10 @@ import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import type { EventLog, FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
 import { followRecords, OffsetNotifier } from './follow.ts';
-import { PartitionReader } from './kafkaLogFetch.ts';
+import { isRetriable, PartitionReader } from './kafkaLogFetch.ts';
+
+/** Tries at opening a log (creating and finding its topic) before it is LOG_UNAVAILABLE. */
+const openAttemptsMax = 6;
 
 export interface KafkaLogOptions {
   /** `host:port` of one or more brokers, e.g. `['127.0.0.1:9092']`. */
@@ -85,24 +88,31 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   // that died mid-request: give up soon and let the follower retry, instead of hanging 30 s.
   const reader = new PartitionReader({ brokers, topic, clientId, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs) });
   let producer: Producer | undefined;
-  let last: number;
-  try {
-    await ensureTopic(kafka, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
-    producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: settings.appendRetry.retries, maxRetryTime: settings.appendRetry.maxRetryTimeMs },
-    });
-    await producer.connect();
-    await reader.connect();
-    last = (await reader.highWatermark()) - 1;
-  } catch (error) {
-    await producer?.disconnect().catch(() => undefined);
-    await reader.disconnect().catch(() => undefined);
-    throw unavailable(error);
+  let last = -1;
+  // A topic just created may be unknown to the broker's metadata for a moment
+  // (UNKNOWN_TOPIC_OR_PARTITION, retriable): the whole opening is tried again, bounded.
+  for (let tries = 1; ; tries++) {
+    try {
+      await ensureTopic(kafka, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
+      producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: settings.appendRetry.retries, maxRetryTime: settings.appendRetry.maxRetryTimeMs },
+      });
+      await producer.connect();
+      await reader.connect();
+      last = (await reader.highWatermark()) - 1;
+      break;
+    } catch (error) {
+      await producer?.disconnect().catch(() => undefined);
+      await reader.disconnect().catch(() => undefined);
+      producer = undefined;
+      if (!isRetriable(error) || tries >= openAttemptsMax) throw unavailable(error);
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (tries - 1)));
+    }
   }
-  const connectedProducer = producer;
+  const connectedProducer = producer!;
 
   const notifier = new OffsetNotifier();
   let closed = false;

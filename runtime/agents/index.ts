@@ -3,3 +3,4 @@ export { startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgent
 export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult } from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
+export { startGpuWorkerAgent } from './gpuWorker.ts';

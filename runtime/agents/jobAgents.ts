@@ -19,6 +19,8 @@ interface FollowJobOptions {
   readonly env: AgentEnvironment;
   readonly job: string;
   readonly fromHeight?: number;
+  /** How this agent runs the job's program instead of the execution runtime (a GPU worker's kernels). */
+  readonly run?: ReturnType<typeof agentEffectsFor>['run'];
 }
 
 /**
@@ -64,9 +66,10 @@ export function followAndStart<Output>(
 }
 
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
-function followJob<Output>({ key, env, job, fromHeight }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
+function followJob<Output>({ key, env, job, fromHeight, run }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
   const seen = new Set<string>();
-  return followAndStart<Output>({ nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight }, machine.provide({ actors: agentEffectsFor(key, env) }), async (data) => {
+  const effects = agentEffectsFor(key, env);
+  return followAndStart<Output>({ nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight }, machine.provide({ actors: { ...effects, run: run ?? effects.run } }), async (data) => {
     const inputs: unknown[] = [];
     for (const e of (data as { events: JobEvent[] }).events) {
       if (!('request' in e) || seen.has(e.request)) continue;

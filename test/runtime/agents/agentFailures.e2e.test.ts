@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
 import { clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
-import { agentEffectsFor, sampleJobPrograms, startEvaluatorAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
+import { agentEffectsFor, sampleJobPrograms, startEvaluatorAgent, startGpuWorkerAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
 import { callNode, followStream, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
@@ -190,5 +190,21 @@ test.serial('a worker skips a job whose requirements its machine does not meet (
   });
   t.like(await view(id), { state: 'refunded', refundReason: 'noResult' });
   t.deepEqual(skipped, ['it needs 1 GPUs; this machine has 0']);
+  conserved(t);
+});
+
+test.serial('a GPU worker runs the gpu.js root kernel (here on the CPU, and it notes so) and is ranked beside a process worker', async (t) => {
+  t.timeout(60_000);
+  const fromHeight = await fromNow();
+  const gpu = startGpuWorkerAgent({ key: w2, env: good, job, fromHeight });
+  const agents = [startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }), startWorkerAgent({ key: w1, env: good, job, fromHeight }), gpu];
+  const id = await withAgents(agents, () => request(true));
+  const ended = await view(id);
+  t.is(ended.state, 'settled', JSON.stringify({ ended, evaluator: agents[0]!.outputs }));
+  t.deepEqual([...ended.ranking].sort(), [w1.address, w2.address].sort());
+  const result = ended.results[w2.address] as { x: number };
+  t.true(Math.abs(result.x * result.x - 4) < 0.05, String(result.x));
+  t.is(gpu.notes.length, 1);
+  if (gpu.mode === 'wasm' || gpu.mode === 'cpu') t.regex(gpu.notes[0]!, /no GPU here: the kernel ran in gpu\.js's (wasm|cpu) mode/);
   conserved(t);
 });
