@@ -4,3 +4,5 @@ export { clientMachine, type ClientInput, type ClientOutput } from './clientMach
 export { evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
 export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMachine.ts';
 export { functionRequestOf, functionWorkerMachine, type FunctionWorkerInput, type FunctionWorkerOutput } from './functionWorkerMachine.ts';
+export { proposerMachine, shouldCut, type ProposerEvent, type ProposerInput, type ProposerView } from './proposerMachine.ts';
+export { validatorMachine, type ValidatorEvent, type ValidatorInput, type ValidatorView } from './validatorMachine.ts';

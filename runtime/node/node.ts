@@ -132,10 +132,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       steps.push(() => proposer.stop());
       cutSoon = () => proposer.cutSoon();
     }
-    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp });
-    // After a restart the node catches up without a new block: look for blocks to attest on a timer too.
-    const validatorTimer = setInterval(() => validator.onBlock(), config.block.intervalMs);
-    steps.push(() => clearInterval(validatorTimer));
+    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, intervalMs: config.block.intervalMs });
+    steps.push(() => validator.stop());
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
     steps.push(() => blobs.close());
@@ -157,7 +155,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     follower.blocks$.subscribe((view) => {
       metrics.onBlock(view);
       logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, finalized: view.finalized.height }, 'block');
-      validator.onBlock(view);
+      validator.onBlock();
       if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot(view);
     });
     finalSnapshot = async () => {

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { createActor, fromPromise } from 'xstate';
+import { proposerMachine } from '../../actors/index.ts';
 import type { BlockCutter } from '../../events/index.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
@@ -22,29 +24,25 @@ export interface Proposer {
 }
 
 /**
- * Appends a signed `cut` marker for the next height when its timer fires and txs wait beyond the
- * last block, once per height. Attestations of blocks that held only attestations do not make a
- * block on their own, so an idle chain goes quiet.
+ * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the cutter and the
+ * follower when it decides, and appends its cut markers with the node's signer.
  */
 export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending }: ProposerOptions): Proposer {
-  let lastCutHeight = 0;
-  let busy = false;
-  const tryCut = async (evenIfIdle: boolean) => {
-    const { height } = cutter.position;
-    if (busy || !caughtUp() || height <= lastCutHeight || !(hasWork() || (evenIfIdle && hasPending()))) return;
-    busy = true;
-    try {
-      await signer.submit({ type: 'cut', height });
-      lastCutHeight = height;
-    } catch (error) {
-      logger.warn({ err: error }, 'could not append a cut marker; will retry');
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tryCut(false), intervalMs);
+  const machine = proposerMachine.provide({
+    actors: {
+      appendCut: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
+        await signer.submit({ type: 'cut', height: input.height });
+        return input;
+      }),
+    },
+    actions: {
+      reportError: ({ context }) => logger.warn({ err: context.lastError }, 'could not append a cut marker; will retry'),
+    },
+  });
+  const view = () => ({ height: cutter.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
+  const actor = createActor(machine, { input: { intervalMs, view } }).start();
   return {
-    cutSoon: (options) => void tryCut(options?.evenIfIdle === true),
-    stop: () => clearInterval(timer),
+    cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
+    stop: () => actor.stop(),
   };
 }
