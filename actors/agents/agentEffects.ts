@@ -1,10 +1,17 @@
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { Op } from '../../schemas/index.ts';
 
 /** What an agent's `submit` effect gives back: the tx's hash and where it landed. */
 export interface Submitted {
   readonly hash: string;
   readonly height: number;
+}
+
+/** A node that applied to a job, with its answer to the schema's test data (the `nodeApplied` event). */
+export interface Application {
+  readonly node: string;
+  readonly role: 'admin' | 'evaluator' | 'worker';
+  readonly testResult?: unknown;
 }
 
 /** A request as an agent sees it (GET /v1/jobs/<id>). */
@@ -29,12 +36,13 @@ export const agentEffects = {
   /** Resolves with the request once it is in one of `states` (or rejects past the agent's patience). */
   untilState: fromPromise<RequestView, { readonly request: string; readonly states: readonly string[] }>(notProvided('untilState')),
   /**
-   * Approves, as the job's admin, each applicant of `applicants` once it has applied (following
-   * the job's node events); resolves when all are approved.
+   * Follows a job's node events from `fromHeight` and sends its parent `APPLIED` (an
+   * `Application`) for each node that applies, or `APPLICATIONS_FAILED` with the error if it
+   * cannot follow; stops when the parent leaves the state invoking it.
    */
-  approveApplicants: fromPromise<readonly string[], { readonly job: string; readonly applicants: readonly { readonly node: string; readonly role: 'admin' | 'evaluator' | 'worker' }[] }>(
-    notProvided('approveApplicants'),
-  ),
+  applications: fromCallback<EventObject, { readonly job: string; readonly fromHeight?: number }>(() => {
+    throw new Error("the agent's applications effect was not provided; runtime/agents provides it");
+  }),
   /** Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime; resolves with its reply. */
   run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(notProvided('run')),
 };

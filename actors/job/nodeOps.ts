@@ -38,7 +38,7 @@ export function applyApplyJob(ctx: JobOpContext, op: OpOf<'applyJob'>): JobOpRes
   }
   const applied = startMachine(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
   writeJson(tree, jobPaths.node(op.job_id, from), persist(applied));
-  return { outcome: ok, events: [{ type: 'nodeApplied', job: op.job_id, node: from, role: op.role, time, height }] };
+  return { outcome: ok, events: [{ type: 'nodeApplied', job: op.job_id, node: from, role: op.role, ...(op.test_result === undefined ? {} : { testResult: op.test_result }), time, height }] };
 }
 
 interface AdminLimits {

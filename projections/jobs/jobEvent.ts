@@ -22,7 +22,8 @@ interface At {
 
 export type JobEvent =
   | (At & { readonly type: 'jobRegistered'; readonly admin: string })
-  | (At & { readonly type: 'nodeApplied'; readonly node: string; readonly role: JobRole })
+  /** `testResult`: the applicant's answer to the schema's test data, for its admin to check. */
+  | (At & { readonly type: 'nodeApplied'; readonly node: string; readonly role: JobRole; readonly testResult?: unknown })
   /** `parent` is the approving admin: the node's parent in the reputation tree (RTree). */
   | (At & { readonly type: 'nodeApproved'; readonly node: string; readonly role: JobRole; readonly parent: string })
   | (At & { readonly type: 'nodeDropped'; readonly node: string; readonly role: JobRole; readonly by: string })

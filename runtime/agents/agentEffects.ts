@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { RequestView, Submitted } from '../../actors/index.ts';
+import type { JobEvent } from '../../projections/index.ts';
 import { signTx, type KeyPair } from '../../events/index.ts';
-import { AinError, type Op } from '../../schemas/index.ts';
+import { AinError, type Op, type OpOf } from '../../schemas/index.ts';
 import { callNode, errorFromAnswer, followStream, waitForTx } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 
@@ -12,6 +13,8 @@ export interface JobPrograms {
   readonly files: Readonly<Record<string, string>>;
   readonly worker: { readonly command: string; readonly args: readonly string[]; readonly service: string; readonly rpc: string };
   readonly evaluator: { readonly command: string; readonly args: readonly string[]; readonly service: string; readonly rpc: string };
+  /** What the job's admin tests applicants with (registerJob's `test_data`). */
+  readonly testData?: OpOf<'registerJob'>['test_data'];
 }
 
 /** Where agents act: a node's API, an execution runtime, and the job's programs. */
@@ -107,30 +110,18 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
       if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
       return done.reply;
     }),
-    approveApplicants: fromPromise<readonly string[], { readonly job: string; readonly applicants: readonly { readonly node: string; readonly role: 'admin' | 'evaluator' | 'worker' }[] }>(
-      async ({ input, signal }) => {
-        const waiting = new Map(input.applicants.map((a) => [a.node, a.role]));
-        const approved: string[] = [];
-        if (waiting.size === 0) return approved;
-        const stop = new AbortController();
-        signal.addEventListener('abort', () => stop.abort());
-        const timer = setTimeout(() => stop.abort(), waitMs);
-        try {
-          for await (const event of followStream(env.nodeUrl, `jobs/${input.job}`, { fromHeight: 1, signal: stop.signal })) {
-            for (const e of (event.data as { events: { type: string; node?: string; role?: string }[] }).events) {
-              if (e.type !== 'nodeApplied' || e.node === undefined || waiting.get(e.node) !== e.role) continue;
-              await submit({ type: 'approveNode', job_id: input.job, node: e.node, role: e.role as 'worker' });
-              waiting.delete(e.node);
-              approved.push(e.node);
-            }
-            if (waiting.size === 0) return approved;
+    applications: fromCallback<EventObject, { readonly job: string; readonly fromHeight?: number }>(({ input, sendBack }) => {
+      const stop = new AbortController();
+      (async () => {
+        for await (const event of followStream(env.nodeUrl, `jobs/${input.job}`, { fromHeight: input.fromHeight ?? 1, signal: stop.signal })) {
+          for (const e of (event.data as { events: JobEvent[] }).events) {
+            if (e.type === 'nodeApplied') sendBack({ type: 'APPLIED', node: e.node, role: e.role, ...(e.testResult === undefined ? {} : { testResult: e.testResult }) });
           }
-        } finally {
-          clearTimeout(timer);
-          stop.abort();
         }
-        throw new AinError('NOT_FINAL', `${waiting.size} applicants did not apply within ${waitMs} ms.`);
-      },
-    ),
+      })().catch((error: unknown) => {
+        if (!stop.signal.aborted) sendBack({ type: 'APPLICATIONS_FAILED', error });
+      });
+      return () => stop.abort();
+    }),
   };
 }

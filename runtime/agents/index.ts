@@ -1,6 +1,6 @@
 export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
-export { startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
-export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult } from './sampleSession.ts';
+export { applyToJob, startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
+export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult, type SampleStep } from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 export { startGpuWorkerAgent } from './gpuWorker.ts';

@@ -1,5 +1,5 @@
 import { createActor, toPromise, type AnyStateMachine } from 'xstate';
-import { evaluatorMachine, workerMachine, type EvaluatorOutput, type JobSchemaRecord, type RequestView, type WorkerOutput } from '../../actors/index.ts';
+import { applicantMachine, evaluatorMachine, workerMachine, type ApplicantOutput, type EvaluatorOutput, type JobSchemaRecord, type RequestView, type WorkerOutput } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { callNode, followStream } from '../client/index.ts';
@@ -116,4 +116,14 @@ export function startEvaluatorAgent(options: FollowJobOptions & { readonly depos
     if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
     return { request: event.request, deposit: options.deposit };
   });
+}
+
+/**
+ * A node applies to `job` as `role`: an ApplicantActor runs its program on the schema's test data
+ * (if the schema has any) and submits applyJob with its answer, for the admin to check.
+ */
+export async function applyToJob({ key, env, job, role }: { readonly key: KeyPair; readonly env: AgentEnvironment; readonly job: string; readonly role: ApplicantOutput['role'] }): Promise<ApplicantOutput> {
+  const { spec } = await callNode<{ spec: JobSchemaRecord['op'] }>(env.nodeUrl, 'GET', `/v1/jobs/${job}`);
+  const machine = applicantMachine.provide({ actors: agentEffectsFor(key, env) });
+  return toPromise(createActor(machine, { input: { job, role, ...(spec.test_data === undefined ? {} : { testData: spec.test_data }) } }).start());
 }

@@ -5,11 +5,11 @@ import { adminMachine, clientMachine, type ClientOutput } from '../../actors/ind
 import type { KeyPair } from '../../events/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import type { Op, OpOf } from '../../schemas/index.ts';
-import { callNode, signAndSubmit } from '../client/index.ts';
+import { callNode } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
-import { startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
+import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
 
 const exampleDir = new URL('../../examples/root/', import.meta.url);
 
@@ -19,6 +19,7 @@ export async function sampleJobPrograms(): Promise<JobPrograms> {
   return {
     proto: await read('job_schema.proto'),
     files: { 'worker.js': await read('worker.js'), 'evaluator.js': await read('evaluator.js') },
+    testData: JSON.parse(await read('test_data.json')) as JobPrograms['testData'],
     worker: { command: 'node', args: ['worker.js'], service: 'Worker', rpc: 'CalculateRoot' },
     evaluator: { command: 'node', args: ['evaluator.js'], service: 'Evaluator', rpc: 'EvaluateRoot' },
   };
@@ -34,7 +35,13 @@ export interface SampleSessionOptions {
   readonly workers?: number;
   readonly timeLimitMs?: number;
   readonly say?: (line: string) => void;
+  /** A step of the session begins (the one before it is done), for a view that shows steps; `say` gives its details. */
+  readonly step?: (step: SampleStep) => void;
 }
+
+/** The steps of the sample session, in order; a refunded request skips `accept` and `settle`. */
+export type SampleStep = 'fund' | 'register' | 'approve' | 'warm' | 'request' | 'run' | 'accept' | 'settle';
+const clientSteps: Readonly<Record<string, SampleStep>> = { requesting: 'request', waiting: 'run', accepting: 'accept', challenging: 'accept', settling: 'settle' };
 
 export interface SampleSessionResult {
   readonly job: string;
@@ -62,7 +69,7 @@ async function funded(nodeUrl: string, address: string, amount: string, waitMs: 
  * ranks them, the client accepts, and the request settles. Every step is a signed tx.
  */
 export async function runSampleSession(options: SampleSessionOptions): Promise<SampleSessionResult> {
-  const { nodeUrl, dataDir, execution, workers = 3, timeLimitMs = 3000, say = () => {} } = options;
+  const { nodeUrl, dataDir, execution, workers = 3, timeLimitMs = 3000, say = () => {}, step = () => {} } = options;
   await mkdir(dataDir, { recursive: true });
   const keyOf = async (name: string): Promise<KeyPair> => (await loadOrCreateKeyFile(join(dataDir, `${name}.key`))).key;
   const admin = await keyOf('admin');
@@ -73,6 +80,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const roles: Record<string, string> = { [admin.address]: 'admin', [evaluator.address]: 'evaluator', [client.address]: 'client' };
   workerKeys.forEach((k, i) => (roles[k.address] = `worker ${i + 1}`));
 
+  step('fund');
   const balances = await Promise.all(everyone.map((k) => callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${k.address}`)));
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await options.fund({ type: 'send', to: key.address, amount: '1000' });
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await funded(nodeUrl, key.address, '1000', 30_000);
@@ -80,8 +88,9 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
 
   const env: AgentEnvironment = { nodeUrl, execution, programs: await sampleJobPrograms() };
   const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const }))];
+  step('register');
   const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, env) }), {
-    input: { op: { type: 'registerJob', job_specification: env.programs.proto, fee: '1', challenge_fee: '5' }, applicants },
+    input: { op: { type: 'registerJob', job_specification: env.programs.proto, fee: '1', challenge_fee: '5', ...(env.programs.testData === undefined ? {} : { test_data: env.programs.testData }) }, applicants },
   });
   adminActor.start();
   const job = await new Promise<string>((resolve, reject) => {
@@ -92,15 +101,19 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     });
   });
   say(`registerJob: Registration complete. Job ID is ${job}`);
-  for (const { node, role } of applicants) {
-    const key = everyone.find((k) => k.address === node)!;
-    await signAndSubmit({ nodeUrl, key, op: { type: 'applyJob', job_id: job, role }, waitMs: 30_000 });
-  }
+  step('approve');
+  // Each applicant answers the schema's test data with its program; the admin checks each answer.
+  const applied = await Promise.all(applicants.map(({ node, role }) => applyToJob({ key: everyone.find((k) => k.address === node)!, env, job, role })));
+  const notApplied = applied.find((a) => !a.applied);
+  if (notApplied !== undefined) throw new Error(`an applicant could not apply: ${notApplied.error}`);
   const admitted = await toPromise(adminActor);
   if (admitted.error !== undefined) throw new Error(`the admin could not approve the applicants: ${admitted.error}`);
+  say(`the admin tested ${applicants.length} applicants against the schema's test data: ${admitted.approved.length} approved${admitted.refused.length === 0 ? '' : `, ${admitted.refused.length} dropped`}`);
+  for (const refusal of admitted.refused) say(`  dropped ${roles[refusal.node] ?? refusal.node}: ${refusal.why}`);
   const { stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`);
   say(`stats: ${stats}`);
 
+  step('warm');
   // A first run of each program, off the chain: it checks the programs against the schema on this
   // runtime and builds what the runtime needs (a container image) before any time limit runs.
   for (const [program, request] of [['worker', { y: 4 }], ['evaluator', { request: { y: 4 }, workers: [] }]] as const) {
@@ -115,10 +128,14 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight: from }));
   try {
     const op: OpOf<'requestJob'> = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: timeLimitMs };
+    step('request');
     say(`requestJob ${JSON.stringify({ job_id: `${job.slice(0, 10)}…`, job_input: op.job_input, reward: op.reward, time_limit: op.time_limit })}`);
     const clientActor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } });
     clientActor.subscribe((snapshot) => {
-      if (snapshot.status === 'active') say(`  client: ${String(snapshot.value)}`);
+      if (snapshot.status !== 'active') return;
+      const clientStep = clientSteps[String(snapshot.value)];
+      if (clientStep !== undefined) step(clientStep);
+      say(`  client: ${String(snapshot.value)}`);
     });
     clientActor.start();
     const done: ClientOutput = await toPromise(clientActor);

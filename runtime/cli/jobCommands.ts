@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { AcceptResultOp, ApplyJobOp, ApproveNodeOp, ChallengeOp, DropOp, parseOrThrow, RegisterJobOp, ResolveChallengeOp } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
-import { defaultNodeUrl } from './argValues.ts';
+import { defaultNodeUrl, parseJson } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
 import { parseTxVerbArgs, positionalsOf, runTxVerb, txVerbOf, withoutUndefined } from './txVerb.ts';
@@ -37,24 +37,37 @@ async function jobSpecification(file: string): Promise<string> {
   return text;
 }
 
-/** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N]` */
+/** A JSON file a flag names, parsed; a clear error if it cannot be read or is not JSON. */
+async function jsonFile(file: string | undefined, flag: string): Promise<unknown> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`${flag} ${file} cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`);
+  }
+  return parseJson(text, `${flag} ${file}`);
+}
+
+/** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N] [--test-data FILE.json]` */
 export async function registerJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { worker: { type: 'string' }, evaluator: { type: 'string' }, fee: { type: 'string' }, 'challenge-fee': { type: 'string' } });
+  const { values, positionals } = parseTxVerbArgs(args, { worker: { type: 'string' }, evaluator: { type: 'string' }, fee: { type: 'string' }, 'challenge-fee': { type: 'string' }, 'test-data': { type: 'string' } });
   const [file] = positionalsOf('registerJob', 'the job schema: a .proto file or a blob://sha256:… reference', positionals, 1);
   const verb = await txVerbOf('registerJob', values, context);
-  const fields = { type: 'registerJob', job_specification: await jobSpecification(file!), worker: values.worker, evaluator: values.evaluator, fee: values.fee, challenge_fee: values['challenge-fee'] };
+  const fields = { type: 'registerJob', job_specification: await jobSpecification(file!), worker: values.worker, evaluator: values.evaluator, fee: values.fee, challenge_fee: values['challenge-fee'], test_data: await jsonFile(values['test-data'], '--test-data') };
   const op = parseOrThrow(RegisterJobOp, withoutUndefined(fields), 'registerJob');
   // The paper's console: "Registration complete. Job ID is 0xabcde."
   await runTxVerb(verb, op, ({ hash, height }) => `Registration complete. Job ID is ${hash} (block ${height}).`, { hashIsId: true });
 }
 
-/** `ain applyJob JOB_ID --role worker|evaluator|admin --key FILE` */
+/** `ain applyJob JOB_ID --role worker|evaluator|admin --key FILE [--test-result JSON]` */
 export async function applyJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { role: { type: 'string' } });
+  const { values, positionals } = parseTxVerbArgs(args, { role: { type: 'string' }, 'test-result': { type: 'string' } });
   const [job] = positionalsOf('applyJob', 'a job id (ain applyJob JOB_ID --role worker --key FILE)', positionals, 1);
   const role = roleOf('applyJob', values.role);
   const verb = await txVerbOf('applyJob', values, context);
-  const op = parseOrThrow(ApplyJobOp, { type: 'applyJob', job_id: job, role }, 'applyJob');
+  const testResult = values['test-result'] === undefined ? undefined : parseJson(values['test-result'], '--test-result');
+  const op = parseOrThrow(ApplyJobOp, withoutUndefined({ type: 'applyJob', job_id: job, role, test_result: testResult }), 'applyJob');
   await runTxVerb(verb, op, ({ height }) => `${verb.key.address} applied to job ${job} as ${role} (block ${height}); an admin of the job approves it with ain approveNode.`);
 }
 

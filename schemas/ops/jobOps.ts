@@ -18,6 +18,16 @@ export const Requirements = z.strictObject({
   storage_mb: Uint.optional(),
 });
 
+/**
+ * What an admin tests applicants with (the paper: "an admin node evaluates whether it can truly run
+ * the provided functionality using test data"), shaped as the evaluator's input: a request for
+ * workers to answer and, for evaluators, replies to rank.
+ */
+export const TestData = z.strictObject({
+  request: z.json(),
+  workers: z.array(z.strictObject({ node: z.string().min(1).max(64), response: z.json() })).max(16).optional(),
+});
+
 export const RegisterJobOp = z.strictObject({
   type: z.literal('registerJob'),
   /** proto3 text of the job schema, or a blob holding it. */
@@ -31,9 +41,16 @@ export const RegisterJobOp = z.strictObject({
   max_approvals: Uint.optional(),
   max_drops: Uint.optional(),
   window_ms: Uint.optional(),
+  test_data: TestData.optional(),
 });
 
-export const ApplyJobOp = z.strictObject({ type: z.literal('applyJob'), job_id: JobId, role: Role });
+export const ApplyJobOp = z.strictObject({
+  type: z.literal('applyJob'),
+  job_id: JobId,
+  role: Role,
+  /** The applicant's answer to the schema's test data: a worker's reply to its request, an evaluator's ranking of its replies. */
+  test_result: z.json().optional(),
+});
 
 export const ApproveNodeOp = z.strictObject({
   type: z.literal('approveNode'),

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
-import { clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
+import { adminMachine, clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
-import { agentEffectsFor, sampleJobPrograms, startEvaluatorAgent, startGpuWorkerAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
+import { agentEffectsFor, applyToJob, sampleJobPrograms, startEvaluatorAgent, startGpuWorkerAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
 import { callNode, followStream, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
@@ -206,5 +206,42 @@ test.serial('a GPU worker runs the gpu.js root kernel (here on the CPU, and it n
   t.true(Math.abs(result.x * result.x - 4) < 0.05, String(result.x));
   t.is(gpu.notes.length, 1);
   if (gpu.mode === 'wasm' || gpu.mode === 'cpu') t.regex(gpu.notes[0]!, /no GPU here: the kernel ran in gpu\.js's (wasm|cpu) mode/);
+  conserved(t);
+});
+
+test.serial('an admin tests applicants against the schema’s test data: honest ones are approved; a useless answer, a missing one and a wrong ranking are dropped with the reason', async (t) => {
+  t.timeout(60_000);
+  const testData = good.programs.testData!;
+  const op = { type: 'registerJob', job_specification: good.programs.proto, test_data: testData } as const;
+  const applicants = [
+    { node: w1.address, role: 'worker' },
+    { node: w2.address, role: 'worker' },
+    { node: w3.address, role: 'worker' },
+    { node: evaluator.address, role: 'evaluator' },
+    { node: client.address, role: 'evaluator' },
+  ] as const;
+  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, good) }), { input: { op, applicants } }).start();
+  const testedJob = await new Promise<string>((resolve) => adminActor.subscribe((s) => s.context.job !== undefined && resolve(s.context.job)));
+  const applied = await Promise.all([
+    applyToJob({ key: w1, env: good, job: testedJob, role: 'worker' }),
+    // A reply the schema allows (x absent) that the evaluator cannot rank.
+    applyToJob({ key: w2, env: withPrograms({ 'worker.js': 'process.stdin.resume(); process.stdin.on("end", () => process.stdout.write("{}"))' }), job: testedJob, role: 'worker' }),
+    send(w3, { type: 'applyJob', job_id: testedJob, role: 'worker' }),
+    applyToJob({ key: evaluator, env: good, job: testedJob, role: 'evaluator' }),
+    send(client, { type: 'applyJob', job_id: testedJob, role: 'evaluator', test_result: { node: ['far', 'close'] } }),
+  ]);
+  t.like(applied[0], { applied: true, role: 'worker' });
+  t.true(Number.isFinite((applied[0] as { testResult: { x: number } }).testResult.x));
+  t.like(applied[3], { applied: true, testResult: { node: ['close', 'far'] } });
+  const output = await toPromise(adminActor);
+  t.is(output.error, undefined);
+  t.deepEqual([...output.approved].sort(), [w1.address, evaluator.address].sort());
+  const why = Object.fromEntries(output.refused.map((r) => [r.node, r.why]));
+  t.regex(why[w2.address] ?? '', /did not rank its answer/);
+  t.regex(why[w3.address] ?? '', /without a test_result/);
+  t.regex(why[client.address] ?? '', /ranked the test replies \["far","close"\], the evaluator program ranks them \["close","far"\]/);
+  const { nodes } = await callNode<{ nodes: { address: string; state: string }[] }>(node.url, 'GET', `/v1/jobs/${testedJob}`);
+  const states = Object.fromEntries(nodes.map((n) => [n.address, n.state]));
+  t.deepEqual(states, { [admin.address]: 'approved', [w1.address]: 'approved', [evaluator.address]: 'approved', [w2.address]: 'dropped', [w3.address]: 'dropped', [client.address]: 'dropped' });
   conserved(t);
 });

@@ -100,13 +100,15 @@ test.after.always(async () => {
 test.serial('the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, acceptResult; a waiting requestJob reports the settlement', async (t) => {
   t.timeout(150_000);
   await writeFile(join(dir, 'job_schema.proto'), schemaText);
-  const registered = await verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--fee', '1', '--challenge-fee', '5');
+  await writeFile(join(dir, 'test_data.json'), JSON.stringify({ request: { y: 9 }, workers: [{ node: 'close', response: { x: 2.999 } }] }));
+  const registered = await verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--fee', '1', '--challenge-fee', '5', '--test-data', join(dir, 'test_data.json'));
   t.is(registered.code, 0, registered.stderr);
   const job = /Job ID is ([0-9a-f]{64})/.exec(registered.stdout)?.[1];
   t.truthy(job, registered.stdout);
 
   const roles = { evaluator: 'evaluator', w1: 'worker', w2: 'worker' } as const;
-  const applied = await Promise.all(Object.entries(roles).map(([party, role]) => verb(party as Party, 'applyJob', job!, '--role', role)));
+  const testResults = { evaluator: '{"node":["close"]}', w1: '{"x":3.001}', w2: '{"x":2.99}' };
+  const applied = await Promise.all(Object.entries(roles).map(([party, role]) => verb(party as Party, 'applyJob', job!, '--role', role, '--test-result', testResults[party as Party & keyof typeof testResults])));
   for (const a of applied) t.is(a.code, 0, a.stderr);
   for (const [party, role] of Object.entries(roles)) {
     const approved = await verb('admin', 'approveNode', job!, keys[party as Party].address, '--role', role);
@@ -210,12 +212,16 @@ test.serial('ain watch ends cleanly on SIGTERM', async (t) => {
 
 test.serial('mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline', async (t) => {
   t.timeout(60_000);
-  const [badSchema, badJson, unknownStream, tooLong] = await Promise.all([
+  await writeFile(join(dir, 'bad_test_data.json'), JSON.stringify({ request: { y: 9 }, answer: 3 }));
+  const [badSchema, badJson, unknownStream, tooLong, badTestData] = await Promise.all([
     verb('client', 'requestJob', '{"job_id":"zz","job_input":{},"reward":["10"],"time_limit":1000}'),
     verb('client', 'requestJob', '{job_id: 0xabcde}'),
     run(['watch', 'nosuch', '--node', node.url]),
     writeFile(join(dir, 'big.proto'), 'x'.repeat(3073)).then(() => verb('admin', 'registerJob', join(dir, 'big.proto'))),
+    verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--test-data', join(dir, 'bad_test_data.json')),
   ]);
+  t.is(badTestData.code, 1);
+  t.regex(badTestData.stderr, /^error BAD_SCHEMA: registerJob field "test_data".*answer/);
   t.is(badSchema.code, 1);
   t.regex(badSchema.stderr, /^error BAD_SCHEMA: requestJob field "job_id"/);
   t.is(badJson.code, 1);
