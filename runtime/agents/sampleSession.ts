@@ -9,6 +9,7 @@ import { callNode } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
+import { startGpuWorkerAgent } from './gpuWorker.ts';
 import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
 
 const exampleDir = new URL('../../examples/root/', import.meta.url);
@@ -33,6 +34,8 @@ export interface SampleSessionOptions {
   readonly dataDir: string;
   readonly execution: ExecutionRuntime;
   readonly workers?: number;
+  /** The last worker runs the gpu.js kernel (GpuWorkerActor) instead of the worker program; default true. */
+  readonly gpuWorker?: boolean;
   readonly timeLimitMs?: number;
   readonly say?: (line: string) => void;
   /** A step of the session begins (the one before it is done), for a view that shows steps; `say` gives its details. */
@@ -69,7 +72,7 @@ async function funded(nodeUrl: string, address: string, amount: string, waitMs: 
  * ranks them, the client accepts, and the request settles. Every step is a signed tx.
  */
 export async function runSampleSession(options: SampleSessionOptions): Promise<SampleSessionResult> {
-  const { nodeUrl, dataDir, execution, workers = 3, timeLimitMs = 3000, say = () => {}, step = () => {} } = options;
+  const { nodeUrl, dataDir, execution, workers = 3, gpuWorker = true, timeLimitMs = 3000, say = () => {}, step = () => {} } = options;
   await mkdir(dataDir, { recursive: true });
   const keyOf = async (name: string): Promise<KeyPair> => (await loadOrCreateKeyFile(join(dataDir, `${name}.key`))).key;
   const admin = await keyOf('admin');
@@ -125,7 +128,14 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
 
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
   const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '20' });
-  const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight: from }));
+  // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
+  const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
+  const workerAgents = workerKeys.map((key) => (key === gpuKey ? startGpuWorkerAgent({ key, env, job, fromHeight: from }) : startWorkerAgent({ key, env, job, fromHeight: from })));
+  const gpuAgent = gpuKey === undefined ? undefined : (workerAgents.at(-1) as ReturnType<typeof startGpuWorkerAgent>);
+  if (gpuAgent !== undefined) {
+    const where = gpuAgent.mode === 'gpu' || gpuAgent.mode === 'webgl' || gpuAgent.mode === 'headlessgl' ? `on the GPU (${gpuAgent.mode})` : `in gpu.js's ${gpuAgent.mode} mode on the CPU (no GPU here)`;
+    say(`${roles[gpuKey!.address]} is a GPU worker: it runs the gpu.js root kernel ${where}`);
+  }
   try {
     const op: OpOf<'requestJob'> = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: timeLimitMs };
     step('request');
