@@ -12,14 +12,11 @@ import { startNode, type AinNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
+import { createUpOutput, type UpOutput } from './upOutput.ts';
 
-// Plain lines, or with --json one NDJSON event a line ({ event: "log", message } and a final
-// { event: "sample", … }) for machines.
-let jsonOutput = false;
-const say = (line: string) => process.stdout.write(jsonOutput ? JSON.stringify({ event: 'log', message: line.trim() }) + '\n' : line + '\n');
-const emit = (event: Record<string, unknown>) => {
-  if (jsonOutput) process.stdout.write(JSON.stringify(event) + '\n');
-};
+// Where the lines go: steps on a terminal, plain lines otherwise, NDJSON events with --json.
+let out: UpOutput;
+const say = (line: string) => out.say(line);
 
 async function post(node: AinNode, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(node.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -38,6 +35,7 @@ async function outcomeOf(node: AinNode, hash: string): Promise<{ height: number;
 
 /** A client's first session against a fresh node: one tx, a batch, a refusal, outcomes and finality. */
 async function demo(node: AinNode, client: KeyPair): Promise<void> {
+  out.step('demo');
   let nonce = Math.max(Date.now(), Number((await (await fetch(`${node.url}/v1/accounts/${client.address}`)).json() as { nonce: number }).nonce));
   const sign = (op: Op) => signTx({ key: client, op, nonce: ++nonce, time: Date.now() });
 
@@ -93,15 +91,17 @@ async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRunt
 
 /** The papers' sample session by agents on the node, printed as the paper's console does. */
 async function sample(node: AinNode, dataDir: string, runtime: string): Promise<void> {
+  out.step('runtime');
   const { execution, why, timeLimitMs } = await chooseRuntime(runtime);
   say(`The papers' sample job, Calculate Root (examples/root): its programs run ${why}`);
   try {
-    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, timeLimitMs, say: (line) => say(`  ${line}`) });
+    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, timeLimitMs, say: (line) => say(`  ${line}`), step: (s) => out.step(s) });
+    await out.end();
     const name = (address: string) => `${result.roles[address] ?? 'node'} (${address.slice(0, 10)}…)`;
     const received = result.payouts
       .map((p) => `${name(p.to)} received ${p.amount}${p.kind === 'reward' ? '' : ` (${p.kind === 'deposit' ? 'deposit back' : p.kind})`}`)
       .join(', ');
-    emit({ event: 'sample', ...result });
+    out.emit({ event: 'sample', ...result });
     say(`  X: ${result.x}`);
     say(`  Total ${result.participants} workers participated. ${received}.`);
     say(`  request ${result.request.slice(0, 16)}… ${result.state}; replay and check it all with: ain audit --data ${dataDir}`);
@@ -116,17 +116,23 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
  * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client).
  */
 export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
-  jsonOutput = json;
   const { values } = parseArgs({ args, options: { data: { type: 'string', default: join('.data', 'up') }, port: { type: 'string', default: '8080' }, once: { type: 'boolean' }, runtime: { type: 'string', default: 'auto' } } });
   if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
-  const config = await loadConfig({ env: {}, flags: { dataDir: values.data, port: Number(values.port) } });
-  const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  out = createUpOutput({ json });
+  out.step('node');
+  const failed = async (error: unknown): Promise<never> => {
+    await out.fail(error);
+    throw error;
+  };
+  const config = await loadConfig({ env: {}, flags: { dataDir: values.data, port: Number(values.port) } }).catch(failed);
+  const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) }).catch(failed);
   say(`ain up: node ${node.key.address} serving ${config.chain} at ${node.url} (data in ${config.dataDir})`);
   try {
     const { key: client } = await loadOrCreateKeyFile(join(config.dataDir, 'client.key'));
     await demo(node, client);
     await sample(node, config.dataDir, values.runtime);
   } catch (error) {
+    await out.fail(error);
     await node.stop();
     throw error;
   }

@@ -1,0 +1,151 @@
+import test from 'ava';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// `ain up` as a person sees it on a terminal (a pseudo-terminal from util-linux's `script`), and
+// as a pipe sees it. The sample's programs run as processes so the test needs no Docker engine.
+const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { timeout: 90_000, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end();
+  });
+}
+
+const onTerminal = (args: string[]) => ['-qfec', `stty cols 120 rows 40; exec node ${[ain, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null'];
+
+/** `ain …` with stdout and stderr on a 120×40 pseudo-terminal; what it drew comes back as stdout. */
+function runOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return run('script', onTerminal(args), { ...process.env, TERM: 'xterm-256color', ...env });
+}
+
+const ansi = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/** The last frame listr2 drew (it redraws from the cursor's column 0, `ESC [ G`), then what came after, as text. */
+const lastFrame = (drawn: string) => drawn.slice(drawn.lastIndexOf('\x1b[G')).replace(ansi, '').replace(/\r/g, '');
+
+const stepTitles = [
+  'Start a node',
+  "A client's first txs",
+  'Choose where the programs run',
+  'Fund the agents',
+  'registerJob',
+  'Approve the applicants',
+  'Warm the programs',
+  'requestJob',
+  'Workers run, the evaluator ranks',
+  'acceptResult',
+  'Settle',
+];
+
+let dir: string;
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ain-up-'));
+});
+test.after.always(() => rm(dir, { recursive: true, force: true }));
+
+test('ain up --once on a terminal draws the session as steps, each ticked with its details, then the result lines', async (t) => {
+  const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'tty')]);
+  t.is(up.code, 0, up.stdout);
+  t.true(up.stdout.includes('\x1b['), 'a terminal gets the steps drawn in place');
+  const frame = lastFrame(up.stdout);
+  const ticked = stepTitles.map((title) => frame.indexOf(`✔ ${title}\n`));
+  t.true(ticked.every((at) => at >= 0), `every step is ticked:\n${frame}`);
+  t.deepEqual([...ticked].sort((a, b) => a - b), ticked, 'the steps are drawn in order');
+  t.notRegex(frame, /✖/);
+  // Details under their steps.
+  t.regex(frame, /✔ A client's first txs\n(  › .*\n)*  › POST \/v1\/txs  100 inc_value → 100 accepted/);
+  t.regex(frame, /✔ registerJob\n  › registerJob: Registration complete\. Job ID is/);
+  t.regex(frame, /✔ Approve the applicants\n(  › .*\n)*  › stats: 1 evaluator, 3 workers running\n/);
+  // The paper's result lines, after the steps.
+  const results = frame.slice(frame.indexOf('✔ Settle'));
+  t.regex(results, /\n {2}X: (1\.9|2\.0)\d*\n/);
+  t.regex(results, /\n {2}Total 3 workers participated\. .*received 10, .*received 10, admin .* received 1 \(fee\), evaluator .* received 20 \(deposit back\)\.\n/);
+  t.regex(results, /settled; replay and check it all with: ain audit --data .*\nain up: done\./);
+});
+
+test('ain up on a terminal marks the step that failed with a cross and prints the error', async (t) => {
+  const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'docker', '--data', join(dir, 'tty-fails')], { DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` });
+  t.is(up.code, 1);
+  const frame = lastFrame(up.stdout);
+  t.regex(frame, /✔ A client's first txs\n/);
+  t.regex(frame, /✖ Choose where the programs run\n {2}› No Docker engine answers/);
+  t.notRegex(frame, /✔ Fund the agents/);
+  t.regex(frame, /error RUNTIME_UNAVAILABLE: No Docker engine answers/);
+});
+
+test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor again and ends by the signal', async (t) => {
+  const child = spawn('script', onTerminal(['up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'tty-ctrl-c')]), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TERM: 'xterm-256color' },
+  });
+  let drawn = '';
+  let typed = false;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  child.stdout!.on('data', (chunk: Buffer) => {
+    drawn += chunk.toString();
+    // Ctrl-C typed at the terminal once the sample session is under way.
+    if (!typed && drawn.includes('✔\x1b[39m Choose where the programs run')) {
+      typed = true;
+      child.stdin!.end('\x03');
+    }
+  });
+  const code = await exited;
+  clearTimeout(killer);
+  t.is(code, 130, 'the command ends as SIGINT ends it');
+  const frame = lastFrame(drawn);
+  t.regex(frame, /✔ Choose where the programs run\n/);
+  t.regex(frame, /✖ [^\n]+\n {2}› interrupted\n/);
+  t.true(drawn.includes('\x1b[?25h'), 'the cursor is shown again');
+});
+
+test('ain up --once into a pipe prints the plain lines it always has: no steps, no escape codes', async (t) => {
+  const up = await run('node', [ain, 'up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'pipe')]);
+  t.is(up.code, 0, up.stderr);
+  t.notRegex(up.stdout, /\x1b|✔|›/);
+  const expected = [
+    /^ain up: node 0x[0-9a-f]{40} serving ain-local at http:\/\/127\.0\.0\.1:\d+ \(data in .*\)$/,
+    /^ {2}the node's key \(owner of \/\) set a rule on \/apps\/demo\/\$user and sent 1000 AIN to the client 0x[0-9a-f]{8}…$/,
+    /^ {2}POST \/v1\/tx {3}set_value \/apps\/demo\/…\/hello → offset \d+, hash [0-9a-f]{16}…$/,
+    /^ {2}POST \/v1\/txs {2}100 inc_value → 100 accepted, durable in the file log$/,
+    /^ {2}POST \/v1\/tx {3}a tx changed after signing → refused: BAD_SIGNATURE$/,
+    /^ {2}block \d+: \d+ txs, txRoot [0-9a-f]{16}…, stateRoot [0-9a-f]{16}…$/,
+    /^ {2}outcomes: hello ok; a write to another's path RULE_DENIED$/,
+    /^ {2}block \d+ is final \(the node's attestation carries all the stake\); counter = 4950$/,
+    /^The papers' sample job, Calculate Root \(examples\/root\): its programs run as processes \(--runtime process\)$/,
+    /^ {2}funded an admin, an evaluator, 3 workers and a client \(1000 AIN each\)$/,
+    /^ {2}registerJob: Registration complete\. Job ID is [0-9a-f]{64}$/,
+    /^ {2}stats: 1 evaluator, 3 workers running$/,
+    /^ {2}the worker and evaluator programs run on the process runtime$/,
+    /^ {2}requestJob \{"job_id":"[0-9a-f]{10}…","job_input":\{"y":4\},"reward":\["10","10"\],"time_limit":3000\}$/,
+    /^ {4}client: requesting$/,
+    /^ {4}client: waiting$/,
+    /^ {4}client: accepting$/,
+    /^ {4}client: settling$/,
+    /^ {2}X: (1\.9|2\.0)\d*$/,
+    /^ {2}Total 3 workers participated\. worker \d \(0x[0-9a-f]{8}…\) received 10, worker \d \(0x[0-9a-f]{8}…\) received 10, admin \(0x[0-9a-f]{8}…\) received 1 \(fee\), evaluator \(0x[0-9a-f]{8}…\) received 20 \(deposit back\)\.$/,
+    /^ {2}request [0-9a-f]{16}… settled; replay and check it all with: ain audit --data .*$/,
+    /^ain up: done\.$/,
+  ];
+  // Each of these lines, in this order; a line the session adds later (a block cut while --once
+  // stops the node, a new detail) may come between them, as a plain indented line.
+  const lines = up.stdout.trimEnd().split('\n');
+  let next = 0;
+  for (const line of lines) {
+    if (next < expected.length && expected[next]!.test(line)) next++;
+    else t.regex(line, /^ {2,4}\S/, `an extra line is a plain detail line: ${line}`);
+  }
+  t.is(next, expected.length, `no line matched ${expected[next]}:\n${up.stdout}`);
+});
