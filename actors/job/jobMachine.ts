@@ -68,8 +68,8 @@ export const workersPerRequestMax = 64;
 
 /**
  * The lifecycle of one job request (architecture paper §2.2.3), drawn once: the ledger folds it
- * with XState's pure `transition` over persisted snapshots, and a node may run it live to watch
- * a job. Guards only read the context and the event; who may send what is the fold's check.
+ * as XState's pure `transition` steps it (flatMachine.ts) over persisted snapshots, and a node may
+ * run it live to watch a job. Guards only read the context and the event; who may send what is the fold's check.
  *
  * requested → accepted (evaluator's deposit locked) → running (workers accept and submit) →
  * ranking (block time passed the limit) → ranked → settled | challenged → ranked | refunded.

@@ -1,5 +1,6 @@
-import { createActor, type AnyActorScope, type AnyStateMachine, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate';
+import type { AnyStateMachine, EventFromLogic, InputFrom } from 'xstate';
 import type { StateTree } from '../../projections/index.ts';
+import { flatMachineOf, flatStart, flatStep, type FlatSnapshot } from './flatMachine.ts';
 
 /**
  * Where the job protocol keeps its machines in the state tree (under the reserved `/jobs`), so
@@ -34,43 +35,18 @@ export function writeJson(tree: StateTree, path: string, value: unknown): void {
   tree.writeSystem(path, JSON.stringify(value));
 }
 
-/**
- * An inert actor scope per machine, made once: what XState's pure `transition()` builds (an
- * unstarted actor, every effect a no-op) on every call, which cost more than the step itself on
- * the fold's hot path. The machines' actions are all `assign`s, applied inside the step.
- */
-const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
-
-function scopeOf(machine: AnyStateMachine): AnyActorScope {
-  let scope = scopes.get(machine);
-  if (scope === undefined) {
-    const self = createActor(machine); // never started: no timers, no children, no effects
-    const none = () => {};
-    scope = { self, id: '', sessionId: '', logger: none, defer: none, emit: none, stopChild: none, actionExecutor: none, system: self.system } as AnyActorScope;
-    scopes.set(machine, scope);
-  }
-  return scope;
-}
-
 /** A machine's first snapshot for `input`, as XState's `initialTransition` gives it. */
-export function startMachine<M extends AnyStateMachine>(machine: M, input: InputFrom<M>): SnapshotFrom<M> {
-  return machine.getInitialSnapshot(scopeOf(machine), input) as SnapshotFrom<M>;
+export function startMachine<M extends AnyStateMachine, S extends string, C>(machine: M, input: InputFrom<M>): Persisted<S, C> {
+  return flatStart(flatMachineOf(machine), input) as unknown as Persisted<S, C>;
 }
 
 /**
- * One pure step of a machine from its persisted snapshot (XState's `transition`, through the
- * machine's own ActorLogic `transition`): the next snapshot, or null when the machine does not
- * take the event in that state (with its guards as they stand).
+ * One pure step of a machine from its persisted snapshot, as XState's `transition` takes it (see
+ * flatMachine.ts): the next snapshot, or null when the machine does not take the event in that
+ * state (with its guards as they stand).
  */
-export function stepMachine<M extends AnyStateMachine>(machine: M, persisted: Persisted<string, unknown>, event: EventFromLogic<M>): SnapshotFrom<M> | null {
-  const snapshot = machine.resolveState({ value: persisted.state, context: persisted.context }) as SnapshotFrom<M>;
-  // XState hands back the very same snapshot when no transition takes the event.
-  const next = machine.transition(snapshot, event, scopeOf(machine));
-  return next === snapshot ? null : (next as SnapshotFrom<M>);
-}
-
-export function persist<S extends string, C>(snapshot: { value: unknown; context: C }): Persisted<S, C> {
-  return { state: snapshot.value as S, context: snapshot.context };
+export function stepMachine<M extends AnyStateMachine, S extends string, C>(machine: M, persisted: Persisted<S, C>, event: EventFromLogic<M>): Persisted<S, C> | null {
+  return flatStep(flatMachineOf(machine), persisted as unknown as FlatSnapshot, event) as unknown as Persisted<S, C> | null;
 }
 
 /** Moves a request's deadline entry in the index the fold scans at every block. */

@@ -21,7 +21,8 @@ export type NodeMachineEvent =
 /**
  * A node's lifecycle in one job (architecture paper §2.2.3): it applies for a role, an approved
  * admin approves it (and becomes its parent), and it may be dropped, after which it can no longer
- * accept requests of that job. Folded by the ledger with XState's pure `transition`.
+ * accept requests of that job. Folded by the ledger as XState's pure `transition` steps it
+ * (flatMachine.ts).
  */
 export const nodeMachine = setup({
   types: { context: {} as NodeContext, events: {} as NodeMachineEvent, input: {} as Pick<NodeContext, 'job' | 'node' | 'role' | 'appliedAt'> },

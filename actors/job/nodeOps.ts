@@ -1,7 +1,7 @@
 import type { JobEvent, StateTree } from '../../projections/index.ts';
 import { ok, refuse } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
-import { jobPaths, persist, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
+import { jobPaths, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
 
@@ -22,9 +22,9 @@ export function applyRegisterJob(ctx: JobOpContext, op: OpOf<'registerJob'>): Jo
   const { tree, from, hash: job, time, height } = ctx;
   const record: JobSchemaRecord = { admin: from, registeredAt: time, op };
   writeJson(tree, jobPaths.schema(job), record);
-  const applied = startMachine(nodeMachine, { job, node: from, role: 'admin', appliedAt: time });
-  const approved = stepMachine(nodeMachine, persist(applied), { type: 'approve', by: null, time })!;
-  writeJson(tree, jobPaths.node(job, from), persist(approved));
+  const applied = startMachine<typeof nodeMachine, NodeState, NodeContext>(nodeMachine, { job, node: from, role: 'admin', appliedAt: time });
+  const approved = stepMachine(nodeMachine, applied, { type: 'approve', by: null, time })!;
+  writeJson(tree, jobPaths.node(job, from), approved);
   return { outcome: ok, events: [{ type: 'jobRegistered', job, admin: from, time, height }] };
 }
 
@@ -37,7 +37,7 @@ export function applyApplyJob(ctx: JobOpContext, op: OpOf<'applyJob'>): JobOpRes
     return { outcome: refuse('ILLEGAL_TRANSITION', `${from} is already ${entry.state} as ${entry.context.role} of job ${short(op.job_id)}; applyJob is only for a node new to the job.`) };
   }
   const applied = startMachine(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
-  writeJson(tree, jobPaths.node(op.job_id, from), persist(applied));
+  writeJson(tree, jobPaths.node(op.job_id, from), applied);
   return { outcome: ok, events: [{ type: 'nodeApplied', job: op.job_id, node: from, role: op.role, ...(op.test_result === undefined ? {} : { testResult: op.test_result }), time, height }] };
 }
 
@@ -76,7 +76,7 @@ export function applyApproveNode(ctx: JobOpContext, op: OpOf<'approveNode'>): Jo
   if (next === null) return { outcome: refuse('ILLEGAL_TRANSITION', `${op.node} is ${entry.state} as ${op.role} of job ${short(op.job_id)}; approveNode is only for an applicant.`) };
   const limited = checkRate(ctx, schema, op.job_id, 'approvals');
   if (limited !== null) return limited;
-  writeJson(tree, jobPaths.node(op.job_id, op.node), persist(next));
+  writeJson(tree, jobPaths.node(op.job_id, op.node), next);
   return { outcome: ok, events: [{ type: 'nodeApproved', job: op.job_id, node: op.node, role: op.role, parent: from, time, height }] };
 }
 
@@ -97,7 +97,7 @@ export function applyDrop(ctx: JobOpContext, op: OpOf<'drop'>): JobOpResult {
     const limited = checkRate(ctx, schema, op.job_id, 'drops');
     if (limited !== null) return limited;
   }
-  writeJson(tree, jobPaths.node(op.job_id, op.node), persist(next));
+  writeJson(tree, jobPaths.node(op.job_id, op.node), next);
   const event: JobEvent = { type: 'nodeDropped', job: op.job_id, node: op.node, role: entry.context.role, by: from, time, height };
   return { outcome: ok, events: [event] };
 }

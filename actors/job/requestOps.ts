@@ -2,7 +2,7 @@ import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
-import { jobPaths, moveDeadline, persist, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
+import { jobPaths, moveDeadline, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
 import { payOut, sum } from './settle.ts';
 
@@ -38,9 +38,8 @@ function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
  */
 export function stepRequest(ctx: Pick<JobOpContext, 'tree' | 'height'>, before: PersistedRequest, event: JobMachineEvent): { after: PersistedRequest; events: JobEvent[] } | null {
   const { tree, height } = ctx;
-  const next = stepMachine(jobMachine, before, event);
-  if (next === null) return null;
-  const after = persist<JobState, JobContext>(next);
+  const after = stepMachine(jobMachine, before, event);
+  if (after === null) return null;
   const { context } = after;
   writeJson(tree, jobPaths.request(context.request), after);
   moveDeadline(tree, context.request, isFinal(before.state) ? null : before.context.deadline, isFinal(after.state) ? null : context.deadline);
@@ -80,7 +79,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   const locked = sum(op.reward) + BigInt(fee);
   const { balance } = readAccount(tree, from);
   if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
-  const snapshot = startMachine(jobMachine, {
+  const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
     request,
     client: from,
@@ -95,7 +94,6 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
     windows,
     requestedAt: time,
   });
-  const persisted = persist<JobState, JobContext>(snapshot);
   lockEscrow(tree, from, locked);
   writeJson(tree, jobPaths.request(request), persisted);
   writeJson(tree, jobPaths.input(request), op.job_input);
