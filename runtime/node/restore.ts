@@ -31,9 +31,13 @@ export async function restore(store: SnapshotStore, genesis: Genesis, genesisHas
         throw new Error('its ledger and cutter heights disagree');
       }
       if (snapshot.projections === undefined && snapshot.height > 0) throw new Error('it has no reputation and dashboard projections (written by an older node); they would start empty');
+      const kFactor = genesis.jobs?.eloK ?? 32;
+      if (snapshot.projections !== undefined && snapshot.projections.reputation.kFactor !== kFactor) {
+        throw new Error(`its reputation was folded with Elo K ${snapshot.projections.reputation.kFactor}, the genesis says ${kFactor}`);
+      }
       return { ledger, position: snapshot.position, fromHeight: snapshot.height, projections: new JobProjections(snapshot.projections) };
     },
     (skipped) => logger.warn({ file: skipped.file, reason: skipped.reason }, 'skipping a snapshot that cannot be used'),
   );
-  return found ?? { ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHash }, fromHeight: 0, projections: new JobProjections() };
+  return found ?? { ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHash }, fromHeight: 0, projections: new JobProjections(undefined, { kFactor: genesis.jobs?.eloK }) };
 }

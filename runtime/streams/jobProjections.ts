@@ -73,8 +73,9 @@ export class JobProjections {
   reputation: ReputationState;
   dashboard: DashboardState;
 
-  constructor(snapshot?: JobProjectionsSnapshot) {
-    this.reputation = snapshot === undefined ? createReputation() : loadReputation(snapshot.reputation);
+  /** `options.kFactor`: the genesis's Elo K (`jobs.eloK`); a snapshot keeps the K it was folded with. */
+  constructor(snapshot?: JobProjectionsSnapshot, options: { readonly kFactor?: number } = {}) {
+    this.reputation = snapshot === undefined ? createReputation(options.kFactor === undefined ? {} : { kFactor: options.kFactor }) : loadReputation(snapshot.reputation);
     this.dashboard = snapshot === undefined ? createDashboard() : loadDashboard(snapshot.dashboard);
   }
 

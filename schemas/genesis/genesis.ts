@@ -44,6 +44,8 @@ export const Genesis = z.strictObject({
       maxChallenges: Uint.max(16).optional(),
       /** The longest time_limit a request may ask for. */
       maxTimeLimitMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
+      /** The Elo K factor of the reputation projection (default 32): every node of the chain rates alike. */
+      eloK: z.number().min(0).max(1000).optional(),
     })
     .optional(),
   /** Initial rules of the state tree by path pattern (the root is `false` unless set here). */

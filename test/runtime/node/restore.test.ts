@@ -114,3 +114,21 @@ test('snapshots of another chain, or past the end of the log, are skipped; none 
   t.regex(warnings[0]!.reason, /genesis/);
   t.regex(warnings[1]!.reason, /past the log/);
 });
+
+test('the reputation projection rates with the genesis’s Elo K (jobs.eloK), 32 without one', async (t) => {
+  const dir = await storeDir(t);
+  const store = createSnapshotStore(dir, 5);
+  const { logger } = recordingLogger();
+  const plain = new TestChain(genesisInput);
+  t.is((await restore(store, plain.ledger.genesis, plain.ledger.genesisHash, 0, logger)).projections.reputation.kFactor, 32);
+  const sixteen = new TestChain({ ...genesisInput, jobs: { eloK: 16 } });
+  const restored = await restore(store, sixteen.ledger.genesis, sixteen.ledger.genesisHash, 0, logger);
+  t.is(restored.projections.reputation.kFactor, 16);
+  const job = 'a'.repeat(64);
+  restored.projections.apply([
+    { type: 'ranked', job, request: 'b'.repeat(64), evaluator: '0x' + 'e'.repeat(40), ranking: ['0x' + '1'.repeat(40), '0x' + '2'.repeat(40)], time: 1, height: 1 },
+  ]);
+  const nodes = restored.projections.reputation.jobs[job]?.nodes ?? {};
+  t.is(nodes['0x' + '1'.repeat(40)]?.rating, 1508);
+  t.is(nodes['0x' + '2'.repeat(40)]?.rating, 1492);
+});
