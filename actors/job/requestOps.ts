@@ -1,4 +1,4 @@
-import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
+import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type Payout, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
@@ -201,7 +201,9 @@ export function applyResolveChallenge(ctx: JobOpContext, op: OpOf<'resolveChalle
   const fee = BigInt(context.challengeFeeLocked);
   const stepped = stepRequest(ctx, request, { type: 'resolveChallenge', uphold: op.uphold, time });
   if (stepped === null) return illegal(request, 'resolveChallenge');
-  const events: JobEvent[] = [{ type: 'challengeResolved', job: context.job, request: op.request_id, upheld: op.uphold, evaluator: context.evaluator!, client: context.client, resolver: from, time, height }];
-  if (!op.uphold) payFromEscrow(tree, from, fee); // a rejected challenge's fee goes to whoever resolved it
+  // A rejected challenge's fee goes to whoever resolved it; an upheld one's goes back with the refund.
+  const payouts: Payout[] = op.uphold || fee === 0n ? [] : [{ to: from, amount: fee.toString(), kind: 'challengeFee' }];
+  const events: JobEvent[] = [{ type: 'challengeResolved', job: context.job, request: op.request_id, upheld: op.uphold, evaluator: context.evaluator!, client: context.client, resolver: from, payouts, time, height }];
+  if (!op.uphold) payFromEscrow(tree, from, fee);
   return { outcome: ok, events: [...events, ...stepped.events] };
 }

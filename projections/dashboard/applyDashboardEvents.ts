@@ -50,8 +50,10 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
     }
     case 'submitted':
     case 'ranked':
-    case 'challengeResolved':
       return;
+    case 'challengeResolved':
+      // `?? []`: events recorded before challengeResolved carried its payouts.
+      return bookPayouts(state, job, event.payouts ?? [], event.evaluator, event.client);
     case 'challenged':
       job.challenged += 1;
       return;

@@ -34,7 +34,8 @@ export type JobEvent =
   /** Best first; every ranked worker submitted a result. */
   | (At & { readonly type: 'ranked'; readonly request: string; readonly evaluator: string; readonly ranking: readonly string[] })
   | (At & { readonly type: 'challenged'; readonly request: string; readonly client: string; readonly evaluator: string })
-  | (At & { readonly type: 'challengeResolved'; readonly request: string; readonly upheld: boolean; readonly evaluator: string; readonly client: string; readonly resolver: string })
+  /** `payouts`: the challenge fee to the resolver when it rejects the challenge (none when it upholds it). */
+  | (At & { readonly type: 'challengeResolved'; readonly request: string; readonly upheld: boolean; readonly evaluator: string; readonly client: string; readonly resolver: string; readonly payouts: readonly Payout[] })
   /** `latencyMs`: block time from requestJob to settlement. Workers who submitted but got nothing are `unpaid`. */
   | (At & { readonly type: 'settled'; readonly request: string; readonly client: string; readonly evaluator: string | null; readonly payouts: readonly Payout[]; readonly latencyMs: number; readonly unpaid: readonly string[] })
   | (At & { readonly type: 'refunded'; readonly request: string; readonly client: string; readonly evaluator: string | null; readonly reason: 'noEvaluator' | 'noResult' | 'noRanking' | 'challengeUpheld'; readonly payouts: readonly Payout[]; readonly latencyMs: number });

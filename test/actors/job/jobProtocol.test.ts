@@ -72,7 +72,7 @@ test('a challenge upheld by the parent admin refunds the client with the evaluat
   t.is(chain.balance(w1.address), 1000n);
   t.is(chain.total(), supply);
   t.like(block.jobEvents.find((e) => e.type === 'refunded'), { reason: 'challengeUpheld' });
-  t.like(block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: true, resolver: admin.address });
+  t.like(block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: true, resolver: admin.address, payouts: [] });
 });
 
 test('a rejected challenge pays its fee to the admin and reopens the claim; the claim window then settles; challenges are limited', (t) => {
@@ -82,7 +82,9 @@ test('a rejected challenge pays its fee to the admin and reopens the claim; the 
   const id = rankedRequest(chain, job);
   one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address] });
   one(chain, client, { type: 'challenge', request_id: id });
-  t.is(one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: false }).code, 'ok');
+  const rejected = one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: false });
+  t.is(rejected.code, 'ok');
+  t.like(rejected.block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: false, resolver: admin.address, payouts: [{ to: admin.address, amount: '5', kind: 'challengeFee' }] });
   t.is(request(chain, id).state, 'ranked');
   t.is(chain.balance(admin.address), 1005n);
   const again = one(chain, client, { type: 'challenge', request_id: id });

@@ -125,3 +125,10 @@ test('loadDashboard refuses what is not a dashboard snapshot, and createDashboar
   t.true(isAinError(t.throws(() => createDashboard({ latencySamplesMax: 0 })), 'BAD_CONFIG'));
   t.deepEqual(loadDashboard(good), good);
 });
+
+test('given a rejected challenge, then its resolver earned the challenge fee; an upheld one pays the resolver nothing', (t) => {
+  const rejected = at(30_000, { type: 'challengeResolved', request: 'r7', upheld: false, evaluator, client, resolver: admin, payouts: [{ to: admin, amount: '2', kind: 'challengeFee' }] });
+  const upheld = at(31_000, { type: 'challengeResolved', request: 'r8', upheld: true, evaluator, client, resolver: admin, payouts: [] });
+  const { nodes } = fold([...setup(), rejected, upheld]);
+  t.like(nodes[admin], { challengeFeesEarned: '2', earned: '2', profitability: '2' });
+});

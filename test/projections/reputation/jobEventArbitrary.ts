@@ -20,7 +20,7 @@ const body: fc.Arbitrary<EventBody> = fc.oneof(
   fc.record({ type: fc.constant('submitted' as const), request, node, responseMs: ms }),
   fc.record({ type: fc.constant('ranked' as const), request, evaluator: node, ranking: fc.array(node, { maxLength: 6 }) }),
   fc.record({ type: fc.constant('challenged' as const), request, client: node, evaluator: node }),
-  fc.record({ type: fc.constant('challengeResolved' as const), request, upheld: fc.boolean(), evaluator: node, client: node, resolver: node }),
+  fc.record({ type: fc.constant('challengeResolved' as const), request, upheld: fc.boolean(), evaluator: node, client: node, resolver: node, payouts: fc.array(payout, { maxLength: 1 }) }),
   fc.record({ type: fc.constant('settled' as const), request, client: node, evaluator: fc.option(node), payouts: fc.array(payout, { maxLength: 5 }), latencyMs: ms, unpaid: fc.array(node, { maxLength: 3 }) }),
   fc.record({
     type: fc.constant('refunded' as const),

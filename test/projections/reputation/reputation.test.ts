@@ -36,7 +36,7 @@ test('given the same history, then the evaluator did one job and lost one challe
 });
 
 test('given a challenge the resolver rejects, then the evaluator won it and the client lost it', (t) => {
-  const events = [...setup(), at(1, { type: 'challengeResolved', request: 'r9', upheld: false, evaluator, client, resolver: admin })];
+  const events = [...setup(), at(1, { type: 'challengeResolved', request: 'r9', upheld: false, evaluator, client, resolver: admin, payouts: [{ to: admin, amount: '5', kind: 'challengeFee' }] })];
   t.like(entryOf(events, evaluator), { challengesWon: 1, challengesLost: 0 });
   t.like(entryOf(events, client), { challengesWon: 0, challengesLost: 1 });
 });
