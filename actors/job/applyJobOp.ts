@@ -4,9 +4,9 @@ import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
-import { applyAcceptJob, applyClientAnswer, applyRank, applyRequestJob, applyResolveChallenge, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
+import { applyAcceptJob, applyClientAnswer, applyRank, applyRejectWorker, applyRequestJob, applyResolveChallenge, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
 
-export const jobOpTypes: ReadonlySet<string> = new Set(['registerJob', 'applyJob', 'approveNode', 'requestJob', 'acceptJob', 'submitResult', 'rank', 'acceptResult', 'challenge', 'resolveChallenge', 'drop']);
+export const jobOpTypes: ReadonlySet<string> = new Set(['registerJob', 'applyJob', 'approveNode', 'requestJob', 'acceptJob', 'submitResult', 'rank', 'acceptResult', 'challenge', 'resolveChallenge', 'drop', 'rejectWorker']);
 
 /** The protocol's windows for a chain: its genesis's, with defaults for what it leaves out. */
 export function jobWindowsOf(genesis: Genesis): JobWindows {
@@ -41,6 +41,8 @@ export function applyJobOp(ctx: JobOpContext, op: Op): JobOpResult {
       return applyClientAnswer(ctx, op);
     case 'resolveChallenge':
       return applyResolveChallenge(ctx, op);
+    case 'rejectWorker':
+      return applyRejectWorker(ctx, op);
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `${op.type} is not a job-protocol op.`) };
   }

@@ -48,6 +48,8 @@ export interface JobContext {
   /** Challenge fee locked by the open challenge ('0' when none is open). */
   readonly challengeFeeLocked: string;
   readonly refundReason: RefundReason | null;
+  /** Workers the client rejected while the request ran (absent until it rejects one). */
+  readonly rejected?: readonly string[];
 }
 
 export type JobInput = Omit<JobContext, 'deadline' | 'evaluator' | 'deposit' | 'workers' | 'ranking' | 'challenges' | 'challengeFeeLocked' | 'refundReason'>;
@@ -57,6 +59,7 @@ export type JobMachineEvent =
   | { readonly type: 'acceptEvaluator'; readonly node: string; readonly deposit: string; readonly time: number }
   | { readonly type: 'acceptWorker'; readonly node: string; readonly time: number }
   | { readonly type: 'submitResult'; readonly node: string; readonly time: number }
+  | { readonly type: 'rejectWorker'; readonly node: string; readonly time: number }
   | { readonly type: 'rank'; readonly ranking: readonly string[]; readonly time: number }
   | { readonly type: 'acceptResult'; readonly time: number }
   | { readonly type: 'challenge'; readonly time: number }
@@ -71,7 +74,8 @@ export const workersPerRequestMax = 64;
  * as XState's pure `transition` steps it (flatMachine.ts) over persisted snapshots, and a node may
  * run it live to watch a job. Guards only read the context and the event; who may send what is the fold's check.
  *
- * requested → accepted (evaluator's deposit locked) → running (workers accept and submit) →
+ * requested → accepted (evaluator's deposit locked) → running (workers accept and submit; the
+ * client may reject a worker) →
  * ranking (block time passed the limit) → ranked → settled | challenged → ranked | refunded.
  * With `skip_evaluation`, trusted workers accept at once and the first result settles.
  */
@@ -84,12 +88,18 @@ export const jobMachine = setup({
     hasResults: ({ context }) => Object.values(context.workers).some((w) => w.submittedAt !== undefined),
     mayChallenge: ({ context }) => context.challenges < context.windows.maxChallenges,
     upholds: ({ event }) => event.type === 'resolveChallenge' && event.uphold,
+    isWorker: ({ context, event }) => event.type === 'rejectWorker' && context.workers[event.node] !== undefined,
   },
   actions: {
     setEvaluator: assign(({ context, event }) => (event.type === 'acceptEvaluator' ? { evaluator: event.node, deposit: event.deposit, deadline: event.time + context.timeLimitMs } : {})),
     addWorker: assign({ workers: ({ context, event }) => (event.type === 'acceptWorker' ? { ...context.workers, [event.node]: { acceptedAt: event.time } } : context.workers) }),
     addResult: assign({
       workers: ({ context, event }) => (event.type === 'submitResult' ? { ...context.workers, [event.node]: { ...context.workers[event.node]!, submittedAt: event.time } } : context.workers),
+    }),
+    removeWorker: assign(({ context, event }) => {
+      if (event.type !== 'rejectWorker') return {};
+      const { [event.node]: _gone, ...workers } = context.workers;
+      return { workers, rejected: [...(context.rejected ?? []), event.node] };
     }),
     rankOnlyResult: assign({ ranking: ({ event }) => (event.type === 'submitResult' ? [event.node] : []) }),
     setRanking: assign({ ranking: ({ event }) => (event.type === 'rank' ? [...event.ranking] : []) }),
@@ -134,6 +144,7 @@ export const jobMachine = setup({
     running: {
       on: {
         acceptWorker: { guard: 'hasRoom', actions: 'addWorker' },
+        rejectWorker: { guard: 'isWorker', actions: 'removeWorker' },
         submitResult: [{ guard: 'skipsEvaluation', target: 'settled', actions: ['addResult', 'rankOnlyResult'] }, { actions: 'addResult' }],
         deadline: [
           { guard: 'hasResults', target: 'ranking', actions: 'openRanking' },

@@ -110,6 +110,9 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
   if (!isApproved(tree, context.job, from, op.role)) return { outcome: refuse('NOT_APPROVED', `${from} is not an approved ${op.role} of job ${short(context.job)}.`) };
   const allowed = op.role === 'evaluator' ? context.evaluatorsAllowed : context.workersAllowed;
   if (allowed !== null && !allowed.includes(from)) return { outcome: refuse('NOT_ALLOWED', `${from} is not on request ${short(context.request)}'s ${op.role} allow-list.`) };
+  if (op.role === 'worker' && context.rejected?.includes(from) === true) {
+    return { outcome: refuse('NOT_ALLOWED', `${context.client}, the client of request ${short(context.request)}, rejected ${from} as a worker on it.`) };
+  }
   if (from === context.client || from === context.evaluator || context.workers[from] !== undefined) {
     return { outcome: refuse('NOT_ALLOWED', `${from} already takes part in request ${short(context.request)} (as client, evaluator or worker); one party per role.`) };
   }
@@ -132,6 +135,26 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
   if (stepped === null) return illegal(request, `acceptJob as ${op.role}`, op.role === 'worker' && request.state === 'running' ? ' (it has the most workers a request takes, or evaluation comes first)' : '');
   if (op.role === 'evaluator') lockEscrow(tree, from, deposit);
   return { outcome: ok, events: [{ type: 'accepted', job: context.job, request: context.request, node: from, role: op.role, time, height }, ...stepped.events] };
+}
+
+/**
+ * `rejectWorker`: the client turns a worker away while the request runs (the paper: "if it doesn't
+ * like the worker's reputation"); its result, if it submitted one, is set aside and it cannot
+ * accept the request again.
+ */
+export function applyRejectWorker(ctx: JobOpContext, op: OpOf<'rejectWorker'>): JobOpResult {
+  const { tree, from, time, height } = ctx;
+  const request = readRequest(tree, op.request_id);
+  if (request === null) return unknownJob(op.request_id);
+  const { context } = request;
+  if (from !== context.client) return { outcome: refuse('NOT_ALLOWED', `Only ${context.client}, the client of request ${short(op.request_id)}, rejects its workers.`) };
+  if (context.workers[op.worker] === undefined) return { outcome: refuse('NOT_ALLOWED', `${op.worker} is not a worker on request ${short(op.request_id)}; only a worker that accepted it can be rejected.`) };
+  const submitted = context.workers[op.worker]!.submittedAt !== undefined;
+  const stepped = stepRequest(ctx, request, { type: 'rejectWorker', node: op.worker, time });
+  if (stepped === null) return illegal(request, 'rejectWorker', ' (a worker is rejected only while the request runs)');
+  if (submitted) tree.writeSystem(jobPaths.result(op.request_id, op.worker), null);
+  const event: JobEvent = { type: 'workerRejected', job: context.job, request: op.request_id, node: op.worker, client: from, ...(op.reason === undefined ? {} : { reason: op.reason }), time, height };
+  return { outcome: ok, events: [event, ...stepped.events] };
 }
 
 /** `submitResult`: a worker on the request hands in its result (kept beside the request). */

@@ -51,6 +51,12 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
     case 'submitted':
     case 'ranked':
       return;
+    case 'workerRejected': {
+      const workers = own(job.open, event.request);
+      if (workers === undefined || !workers.includes(event.node)) return;
+      workers.splice(workers.indexOf(event.node), 1);
+      return release(job, event.node);
+    }
     case 'challengeResolved':
       // `?? []`: events recorded before challengeResolved carried its payouts.
       return bookPayouts(state, job, event.payouts ?? [], event.evaluator, event.client);
@@ -78,16 +84,19 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
 function close(job: JobDashboard, request: string): void {
   const workers = own(job.open, request);
   if (workers === undefined) return;
-  for (const worker of workers) {
-    const busy = (own(job.busy, worker) ?? 1) - 1;
-    if (busy > 0) put(job.busy, worker, busy);
-    else {
-      remove(job.busy, worker);
-      job.workersBusy -= 1;
-    }
-  }
+  for (const worker of workers) release(job, worker);
   remove(job.open, request);
   job.openRequests -= 1;
+}
+
+/** A worker is done with one request: one fewer it is busy on. */
+function release(job: JobDashboard, worker: string): void {
+  const busy = (own(job.busy, worker) ?? 1) - 1;
+  if (busy > 0) put(job.busy, worker, busy);
+  else {
+    remove(job.busy, worker);
+    job.workersBusy -= 1;
+  }
 }
 
 /** Moves a node to its latest role and status, keeping the per-role counts in step. */

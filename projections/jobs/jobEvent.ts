@@ -32,6 +32,8 @@ export type JobEvent =
   /** `responseMs`: block time from the worker's acceptJob to its submitResult. */
   | (At & { readonly type: 'submitted'; readonly request: string; readonly node: string; readonly responseMs: number })
   /** Best first; every ranked worker submitted a result. */
+  /** The client turned a worker away while the request ran. */
+  | (At & { readonly type: 'workerRejected'; readonly request: string; readonly node: string; readonly client: string; readonly reason?: string })
   | (At & { readonly type: 'ranked'; readonly request: string; readonly evaluator: string; readonly ranking: readonly string[] })
   | (At & { readonly type: 'challenged'; readonly request: string; readonly client: string; readonly evaluator: string })
   /** `payouts`: the challenge fee to the resolver when it rejects the challenge (none when it upholds it). */

@@ -56,6 +56,13 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
       if (!submitters.includes(event.node)) submitters.push(event.node);
       return;
     }
+    case 'workerRejected': {
+      const entry = node(event.node);
+      entry.rejectedByClients = (entry.rejectedByClients ?? 0) + 1;
+      const submitters = own(job.submitters, event.request);
+      if (submitters?.includes(event.node) === true) submitters.splice(submitters.indexOf(event.node), 1);
+      return;
+    }
     case 'ranked': {
       const deltas = eloRankingDeltas(event.ranking, (worker) => node(worker).rating, state.kFactor);
       for (const [worker, delta] of deltas) {
@@ -148,6 +155,7 @@ function nodeOf(state: ReputationState, job: JobReputation, address: string): No
       challengesWon: 0,
       challengesLost: 0,
       drops: 0,
+      rejectedByClients: 0,
       rating: state.initialRating,
       games: 0,
     })

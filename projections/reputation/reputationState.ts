@@ -33,6 +33,8 @@ export interface NodeReputation {
   /** Evaluator: challenges upheld against it. Client: challenges rejected. */
   challengesLost: number;
   drops: number;
+  /** Requests whose client turned it away (rejectWorker); absent in snapshots written before it was counted. */
+  rejectedByClients?: number;
   /** Elo rating among the job's workers. */
   rating: number;
   /** Pairs of workers it was ranked in (Elo games). */

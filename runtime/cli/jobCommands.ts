@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { AcceptResultOp, ApplyJobOp, ApproveNodeOp, ChallengeOp, DropOp, parseOrThrow, RegisterJobOp, ResolveChallengeOp } from '../../schemas/index.ts';
+import { AcceptResultOp, ApplyJobOp, ApproveNodeOp, ChallengeOp, DropOp, parseOrThrow, RegisterJobOp, RejectWorkerOp, ResolveChallengeOp } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
 import { defaultNodeUrl, parseJson } from './argValues.ts';
 import type { CommandContext } from './main.ts';
@@ -106,6 +106,15 @@ export async function challengeCommand(args: string[], context: CommandContext):
   const verb = await txVerbOf('challenge', values, context);
   const op = parseOrThrow(ChallengeOp, withoutUndefined({ type: 'challenge', request_id: request, reason: values.reason }), 'challenge');
   await runTxVerb(verb, op, ({ height }) => `Challenged the ranking of request ${request} (block ${height}); the evaluator's parent admin resolves it.`);
+}
+
+/** `ain rejectWorker REQUEST_ID WORKER_ADDRESS --key FILE [--reason TEXT]`: the client turns a worker away while the request runs. */
+export async function rejectWorkerCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { reason: { type: 'string' } });
+  const [request, worker] = positionalsOf('rejectWorker', 'a request id and the address of the worker to reject', positionals, 2);
+  const verb = await txVerbOf('rejectWorker', values, context);
+  const op = parseOrThrow(RejectWorkerOp, withoutUndefined({ type: 'rejectWorker', request_id: request, worker, reason: values.reason }), 'rejectWorker');
+  await runTxVerb(verb, op, ({ height }) => `Rejected ${worker} as a worker on request ${request} (block ${height}); its result, if any, is set aside.`);
 }
 
 /** `ain resolveChallenge REQUEST_ID --uphold|--reject --key FILE` */

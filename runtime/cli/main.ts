@@ -7,6 +7,7 @@ import {
   challengeCommand,
   dropCommand,
   registerJobCommand,
+  rejectWorkerCommand,
   resolveChallengeCommand,
   statsCommand,
 } from './jobCommands.ts';
@@ -40,14 +41,17 @@ Usage:
 The job protocol (the paper's console; each verb signs one tx with --key FILE, sends it to
 --node URL (default http://127.0.0.1:8080) and waits up to --wait-ms N (30000) for its block):
   ain registerJob SCHEMA.proto|blob://… [--worker blob://…] [--evaluator blob://…] [--fee N]
-                  [--challenge-fee N]       prints the job id
-  ain applyJob JOB_ID --role worker|evaluator|admin
+                  [--challenge-fee N] [--test-data FILE.json]
+                                            prints the job id
+  ain applyJob JOB_ID --role worker|evaluator|admin [--test-result JSON]
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
   ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
   ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
                  [--no-wait] [--wait-ms N]  prints the request id, then follows it until it
                                             settles (results, payouts) or is refunded (exit 1);
                                             --wait-ms bounds the whole wait (600000)
+  ain rejectWorker REQUEST_ID WORKER_ADDRESS [--reason TEXT]
+                                            the client turns a worker away while it runs
   ain acceptResult REQUEST_ID
   ain challenge REQUEST_ID [--reason TEXT]
   ain resolveChallenge REQUEST_ID --uphold|--reject
@@ -82,6 +86,7 @@ const commands: Record<string, (args: string[], context: CommandContext) => Prom
   requestJob: requestJobCommand,
   acceptResult: acceptResultCommand,
   challenge: challengeCommand,
+  rejectWorker: rejectWorkerCommand,
   resolveChallenge: resolveChallengeCommand,
   stats: statsCommand,
   watch: watchCommand,

@@ -53,6 +53,8 @@ function addressesOf(event: JobEvent): string[] {
     case 'accepted':
     case 'submitted':
       return [event.node];
+    case 'workerRejected':
+      return [event.node, event.client];
     case 'ranked':
       return [event.evaluator, ...event.ranking];
     case 'challenged':

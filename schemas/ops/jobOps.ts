@@ -106,6 +106,14 @@ export const ResolveChallengeOp = z.strictObject({
   uphold: z.boolean(),
 });
 
+/** The paper's acceptJob: "The client may reject a worker if it doesn't like the worker's reputation." */
+export const RejectWorkerOp = z.strictObject({
+  type: z.literal('rejectWorker'),
+  request_id: RequestId,
+  worker: Address,
+  reason: z.string().max(512).optional(),
+});
+
 export const DropOp = z.strictObject({
   type: z.literal('drop'),
   job_id: JobId,
@@ -125,4 +133,5 @@ export const jobOps = [
   ChallengeOp,
   ResolveChallengeOp,
   DropOp,
+  RejectWorkerOp,
 ] as const;

@@ -5,7 +5,7 @@ import { txHashOf } from '../../../events/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
-// Random interleavings of the eleven job ops from random signers, with random gaps of block time:
+// Random interleavings of the twelve job ops (the paper's eleven and rejectWorker) from random signers, with random gaps of block time:
 // money is conserved at every block, every request and node is in a state its machine draws,
 // and the same txs folded twice give the same roots and job events.
 
@@ -18,7 +18,7 @@ type OpMaker = (ids: { job: string; requests: string[] }) => Op;
 /** Who usually signs each op (a random step sometimes picks anyone instead). */
 const usual: Record<string, readonly (typeof admin)[]> = {
   applyJob: [w1, w2, w3, stranger], approveNode: [admin], drop: [admin, w1], requestJob: [client], acceptJob: [evaluator, w1, w2, w3],
-  submitResult: [w1, w2, w3], rank: [evaluator], acceptResult: [client], challenge: [client], resolveChallenge: [admin],
+  submitResult: [w1, w2, w3], rank: [evaluator], acceptResult: [client], challenge: [client], resolveChallenge: [admin], rejectWorker: [client],
 };
 const pick = <T>(items: readonly T[], i: number): T => items[i % items.length]!;
 /** Mostly the newest request, sometimes the one before (the placeholder id only before the first). */
@@ -40,6 +40,7 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
     { weight: 2, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'acceptResult', request_id: recent(requests, r) })) as OpMaker) },
     { weight: 2, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'challenge', request_id: recent(requests, r) })) as OpMaker) },
     { weight: 2, arbitrary: fc.record({ r: fc.nat(), uphold: fc.boolean() }).map(({ r, uphold }) => (({ requests }) => ({ type: 'resolveChallenge', request_id: recent(requests, r), uphold })) as OpMaker) },
+    { weight: 1, arbitrary: fc.record({ r: fc.nat(), who: fc.nat(9) }).map(({ r, who }) => (({ requests }) => ({ type: 'rejectWorker', request_id: recent(requests, r), worker: (who < 7 ? pick([w1, w2, w3], who) : pick(parties, who)).address })) as OpMaker) },
   ),
 });
 

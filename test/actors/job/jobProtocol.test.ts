@@ -245,3 +245,34 @@ test('oversized inline payloads, zero rewards and endless time limits are refuse
   t.is(request(chain, id).state, 'running');
   t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: { x: 2 } }).code, 'ok');
 });
+
+test('the client rejects a worker while the request runs: its result is set aside, it cannot accept again or be ranked, and only the client may', (t) => {
+  const chain = newChain();
+  const supply = chain.total();
+  const job = staffedJob(chain);
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 60_000 });
+  one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
+  for (const w of [w1, w2]) one(chain, w, { type: 'acceptJob', request_id: id, role: 'worker' });
+  one(chain, w2, { type: 'submitResult', request_id: id, result: { x: 7 } });
+  t.is(one(chain, stranger, { type: 'rejectWorker', request_id: id, worker: w2.address }).code, 'NOT_ALLOWED');
+  t.is(one(chain, client, { type: 'rejectWorker', request_id: id, worker: w3.address }).code, 'NOT_ALLOWED', 'w3 never accepted');
+  const { block, code } = one(chain, client, { type: 'rejectWorker', request_id: id, worker: w2.address, reason: 'its reputation' });
+  t.is(code, 'ok');
+  t.like(block.jobEvents[0], { type: 'workerRejected', request: id, node: w2.address, client: client.address, reason: 'its reputation' });
+  t.deepEqual(Object.keys(request(chain, id).context.workers), [w1.address]);
+  t.deepEqual(request(chain, id).context.rejected, [w2.address]);
+  t.is(chain.ledger.tree.get(jobPaths.result(id, w2.address)), null);
+  const again = one(chain, w2, { type: 'acceptJob', request_id: id, role: 'worker' });
+  t.is(again.code, 'NOT_ALLOWED');
+  t.regex((again.block.outcomes[0] as { message: string }).message, /rejected/);
+  t.is(one(chain, w2, { type: 'submitResult', request_id: id, result: { x: 2 } }).code, 'NOT_ALLOWED');
+  one(chain, w1, { type: 'submitResult', request_id: id, result: { x: 2 } });
+  chain.block([], chain.time + 60_000);
+  t.is(one(chain, client, { type: 'rejectWorker', request_id: id, worker: w1.address }).code, 'ILLEGAL_TRANSITION', 'past the time limit');
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w2.address, w1.address] }).code, 'BAD_RANKING');
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w1.address] }).code, 'ok');
+  t.is(one(chain, client, { type: 'acceptResult', request_id: id }).code, 'ok');
+  t.is(chain.balance(w1.address), 1010n);
+  t.is(chain.balance(w2.address), 1000n);
+  t.is(chain.total(), supply);
+});

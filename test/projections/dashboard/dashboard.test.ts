@@ -132,3 +132,13 @@ test('given a rejected challenge, then its resolver earned the challenge fee; an
   const { nodes } = fold([...setup(), rejected, upheld]);
   t.like(nodes[admin], { challengeFeesEarned: '2', earned: '2', profitability: '2' });
 });
+
+test('given a worker the client rejected, then it no longer counts as busy on that request', (t) => {
+  const dashboard = fold([...setup(), at(1000, { type: 'requested', request: 'r5', client, reward: '1' }), at(1100, { type: 'accepted', request: 'r5', node: w1, role: 'worker' }), at(1100, { type: 'accepted', request: 'r5', node: w2, role: 'worker' })]);
+  t.like(dashboard.jobs[jobId], { workersBusy: 2 });
+  fold([at(1200, { type: 'workerRejected', request: 'r5', node: w1, client })], dashboard);
+  t.like(dashboard.jobs[jobId], { workersBusy: 1, openRequests: 1 });
+  t.deepEqual(dashboard.jobs[jobId]!.open, { r5: [w2] });
+  fold([settle(2000, 'r5', 1000)], dashboard);
+  t.like(dashboard.jobs[jobId], { workersBusy: 0, openRequests: 0 });
+});

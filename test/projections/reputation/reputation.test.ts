@@ -18,7 +18,7 @@ const entryOf = (events: JobEvent[], node: string): NodeReputation => {
   const { job, ...entry } = reputationOf(applyReputationEvents(createReputation(), events), node).find((e) => e.job === jobId)!;
   return entry;
 };
-const worker = { role: 'worker', status: 'approved', parent: admin, children: [], challengesWon: 0, challengesLost: 0, drops: 0 } as const;
+const worker = { role: 'worker', status: 'approved', parent: admin, children: [], challengesWon: 0, challengesLost: 0, drops: 0, rejectedByClients: 0 } as const;
 
 test('given a settled request and a refunded one whose challenge was upheld, then each worker has its counts, ratios, response times and rating', (t) => {
   // r1: w1 paid, w2 paid, w3 unpaid; r2: w1 and w2 submitted, refunded (challenge upheld): both rejected.
@@ -111,4 +111,16 @@ test('loadReputation refuses what is not a reputation snapshot with BAD_SNAPSHOT
   }
   t.true(isAinError(t.throws(() => createReputation({ kFactor: Number.NaN })), 'BAD_CONFIG'));
   t.deepEqual(loadReputation(createReputation()), createReputation());
+});
+
+test('given a worker its client rejected, then it counts the rejection and its set-aside result is not rejected again at settlement', (t) => {
+  const events = [
+    ...setup(),
+    at(1000, { type: 'requested', request: 'r6', client, reward: '10' }),
+    at(1100, { type: 'accepted', request: 'r6', node: w1, role: 'worker' }),
+    at(1200, { type: 'submitted', request: 'r6', node: w1, responseMs: 100 }),
+    at(1300, { type: 'workerRejected', request: 'r6', node: w1, client, reason: 'its reputation' }),
+    at(9000, { type: 'refunded', request: 'r6', client, evaluator: null, payouts: [], reason: 'challengeUpheld', latencyMs: 8000 }),
+  ];
+  t.like(entryOf(events, w1), { rejectedByClients: 1, submitted: 1, rejected: 0 });
 });

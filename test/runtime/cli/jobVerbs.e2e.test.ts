@@ -210,16 +210,20 @@ test.serial('ain watch ends cleanly on SIGTERM', async (t) => {
   t.regex(stdout, new RegExp(`"address":"${keys.w1.address}"`));
 });
 
-test.serial('mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline', async (t) => {
+test.serial('mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline, bad test data, rejecting on an unknown request', async (t) => {
   t.timeout(60_000);
+  await writeFile(join(dir, 'job_schema.proto'), schemaText);
   await writeFile(join(dir, 'bad_test_data.json'), JSON.stringify({ request: { y: 9 }, answer: 3 }));
-  const [badSchema, badJson, unknownStream, tooLong, badTestData] = await Promise.all([
+  const [badSchema, badJson, unknownStream, tooLong, badTestData, unknownRequest] = await Promise.all([
     verb('client', 'requestJob', '{"job_id":"zz","job_input":{},"reward":["10"],"time_limit":1000}'),
     verb('client', 'requestJob', '{job_id: 0xabcde}'),
     run(['watch', 'nosuch', '--node', node.url]),
     writeFile(join(dir, 'big.proto'), 'x'.repeat(3073)).then(() => verb('admin', 'registerJob', join(dir, 'big.proto'))),
     verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--test-data', join(dir, 'bad_test_data.json')),
+    verb('client', 'rejectWorker', 'f'.repeat(64), keys.w1.address, '--reason', 'its reputation'),
   ]);
+  t.is(unknownRequest.code, 1);
+  t.regex(unknownRequest.stderr, /^error UNKNOWN_JOB: /);
   t.is(badTestData.code, 1);
   t.regex(badTestData.stderr, /^error BAD_SCHEMA: registerJob field "test_data".*answer/);
   t.is(badSchema.code, 1);
