@@ -48,7 +48,8 @@ export interface JobDashboard {
 /**
  * What one node earned and lost across all jobs, as decimal strings of whole AIN.
  * `earned` = rewards + fees + challenge fees + deposits won (forfeited by an evaluator to it);
- * `profitability` = earned − deposits lost (its own deposits, forfeited to someone else).
+ * `profitability` = earned − deposits lost (its own deposits, forfeited to someone else) − fees
+ * paid (as a client: the job's fee on each settlement, and the fee of each challenge it lost).
  */
 export interface NodeDashboard {
   rewardsEarned: string;
@@ -56,6 +57,8 @@ export interface NodeDashboard {
   challengeFeesEarned: string;
   depositsWon: string;
   depositsLost: string;
+  /** Absent in snapshots written before fees paid were counted (read as 0). */
+  feesPaid?: string;
   earned: string;
   profitability: string;
 }

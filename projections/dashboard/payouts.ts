@@ -1,7 +1,7 @@
 import type { DashboardState, JobDashboard, NodeDashboard } from './dashboardState.ts';
 import { addAmount, ownEntry as own, putEntry as put, type Payout } from '../jobs/index.ts';
 
-type Earning = 'rewardsEarned' | 'feesEarned' | 'challengeFeesEarned' | 'depositsWon' | 'depositsLost';
+type Earning = 'rewardsEarned' | 'feesEarned' | 'challengeFeesEarned' | 'depositsWon' | 'depositsLost' | 'feesPaid';
 
 /**
  * Books the payouts of one settlement or refund. A deposit paid to anyone but the request's
@@ -19,9 +19,13 @@ export function bookPayouts(state: DashboardState, job: JobDashboard, payouts: r
       case 'fee':
         job.feesPaid = addAmount(job.feesPaid, payout.amount);
         credit(state, payout.to, 'feesEarned', payout.amount);
+        credit(state, client, 'feesPaid', payout.amount);
         break;
       case 'challengeFee':
-        if (payout.to !== client) credit(state, payout.to, 'challengeFeesEarned', payout.amount);
+        if (payout.to !== client) {
+          credit(state, payout.to, 'challengeFeesEarned', payout.amount);
+          credit(state, client, 'feesPaid', payout.amount);
+        }
         break;
       case 'deposit':
         if (evaluator !== null && payout.to !== evaluator) {
@@ -37,10 +41,10 @@ export function bookPayouts(state: DashboardState, job: JobDashboard, payouts: r
 
 function credit(state: DashboardState, address: string, field: Earning, amount: string): void {
   const node = nodeOf(state, address);
-  node[field] = addAmount(node[field], amount);
+  node[field] = addAmount(node[field] ?? '0', amount);
   const earned = [node.rewardsEarned, node.feesEarned, node.challengeFeesEarned, node.depositsWon].reduce((sum, a) => sum + BigInt(a), 0n);
   node.earned = earned.toString();
-  node.profitability = (earned - BigInt(node.depositsLost)).toString();
+  node.profitability = (earned - BigInt(node.depositsLost) - BigInt(node.feesPaid ?? '0')).toString();
 }
 
 function nodeOf(state: DashboardState, address: string): NodeDashboard {
@@ -53,6 +57,7 @@ function nodeOf(state: DashboardState, address: string): NodeDashboard {
       challengeFeesEarned: zero,
       depositsWon: zero,
       depositsLost: zero,
+      feesPaid: zero,
       earned: zero,
       profitability: zero,
     })

@@ -42,10 +42,10 @@ test('given requests still open, then the queue and the busy workers count them 
   t.deepEqual(dashboard.jobs[jobId]!.busy, { [w1]: 1 });
 });
 
-test('given a forfeited deposit, then the evaluator lost it, the client won it, and profitability is earned minus lost', (t) => {
+test('given a forfeited deposit, then the evaluator lost it, the client won it, and profitability is earned minus lost minus fees paid', (t) => {
   const { nodes } = fold(history());
-  t.deepEqual(nodes[evaluator], { rewardsEarned: '5', feesEarned: '0', challengeFeesEarned: '0', depositsWon: '0', depositsLost: '100', earned: '5', profitability: '-95' });
-  t.like(nodes[client], { depositsWon: '100', challengeFeesEarned: '0', earned: '100', profitability: '100' }, 'a refund and its own challenge fee back earn nothing');
+  t.deepEqual(nodes[evaluator], { rewardsEarned: '5', feesEarned: '0', challengeFeesEarned: '0', depositsWon: '0', depositsLost: '100', feesPaid: '0', earned: '5', profitability: '-95' });
+  t.like(nodes[client], { depositsWon: '100', challengeFeesEarned: '0', feesPaid: '3', earned: '100', profitability: '97' }, 'a refund and its own challenge fee back earn nothing; it paid the job fee');
   t.like(nodes[w1], { rewardsEarned: '20', earned: '20', profitability: '20' });
   t.like(nodes[w2], { rewardsEarned: '10', profitability: '10' });
   t.like(nodes[admin], { feesEarned: '3', profitability: '3' });
@@ -131,6 +131,7 @@ test('given a rejected challenge, then its resolver earned the challenge fee; an
   const upheld = at(31_000, { type: 'challengeResolved', request: 'r8', upheld: true, evaluator, client, resolver: admin, payouts: [] });
   const { nodes } = fold([...setup(), rejected, upheld]);
   t.like(nodes[admin], { challengeFeesEarned: '2', earned: '2', profitability: '2' });
+  t.like(nodes[client], { feesPaid: '2', profitability: '-2' }, 'the client lost its challenge fee');
 });
 
 test('given a worker the client rejected, then it no longer counts as busy on that request', (t) => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { applyDashboardEvents, createDashboard, loadDashboard, type DashboardState } from '../../../projections/index.ts';
 import { chunksOf, cuts, jobEventStream } from '../reputation/jobEventArbitrary.ts';
 
-/** Counters match the maps they summarise, nothing is negative, and profitability is earned − lost. */
+/** Counters match the maps they summarise, nothing is negative, and profitability is earned − lost − fees paid. */
 function consistent(state: DashboardState): boolean {
   for (const job of Object.values(state.jobs)) {
     const counts = [job.requests, job.openRequests, job.settled, job.refunded, job.challenged, job.admins, job.evaluators, job.workers, job.dropped, job.workersBusy];
@@ -13,7 +13,7 @@ function consistent(state: DashboardState): boolean {
     if (job.latency.samplesMs.length > state.latencySamplesMax || job.latency.count !== job.settled) return false;
     if (job.settlements.length > state.settlementTimesMax) return false;
   }
-  return Object.values(state.nodes).every((n) => BigInt(n.profitability) === BigInt(n.earned) - BigInt(n.depositsLost));
+  return Object.values(state.nodes).every((n) => BigInt(n.profitability) === BigInt(n.earned) - BigInt(n.depositsLost) - BigInt(n.feesPaid ?? '0'));
 }
 
 test('property: any job event stream folds without throwing, consistently, and identically at once, in chunks or through a snapshot', (t) => {
