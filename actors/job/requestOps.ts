@@ -1,4 +1,4 @@
-import { lockEscrow, ok, payFromEscrow, readAccount, refuse, type JobEvent, type Payout, type StateTree } from '../../projections/index.ts';
+import { lockEscrow, ok, payFromEscrow, readBalance, refuse, type JobEvent, type Payout, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
@@ -77,7 +77,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   if (tooLarge !== null) return tooLarge;
   const fee = schema.op.fee ?? '0';
   const locked = sum(op.reward) + BigInt(fee);
-  const { balance } = readAccount(tree, from);
+  const balance = readBalance(tree, from);
   if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
   const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
@@ -125,7 +125,7 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
     if (deposit <= BigInt(context.challengeFee)) {
       return { outcome: refuse('DEPOSIT_TOO_SMALL', `An evaluator's deposit must exceed the job's challenge fee of ${context.challengeFee} AIN; ${deposit} AIN was offered.`) };
     }
-    const { balance } = readAccount(tree, from);
+    const balance = readBalance(tree, from);
     if (balance < deposit) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than its deposit of ${deposit} AIN.`) };
     event = { type: 'acceptEvaluator', node: from, deposit: deposit.toString(), time };
   } else {
@@ -204,7 +204,7 @@ export function applyClientAnswer(ctx: JobOpContext, op: OpOf<'acceptResult'> | 
     return stepped === null ? illegal(request, 'acceptResult') : { outcome: ok, events: stepped.events };
   }
   const fee = BigInt(context.challengeFee);
-  const { balance } = readAccount(tree, from);
+  const balance = readBalance(tree, from);
   if (request.state === 'ranked' && balance < fee) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the challenge fee of ${fee} AIN.`) };
   const stepped = stepRequest(ctx, request, { type: 'challenge', time });
   if (stepped === null) return illegal(request, 'challenge', request.state === 'ranked' ? ` (it was challenged ${context.challenges} times, the most allowed)` : '');

@@ -1,4 +1,4 @@
-import { payFromEscrow, type Payout, type StateTree } from '../../projections/index.ts';
+import { payAllFromEscrow, type Payout, type StateTree } from '../../projections/index.ts';
 import type { JobContext } from './jobMachine.ts';
 
 /** Sum of decimal strings of whole AIN. */
@@ -36,9 +36,10 @@ export function rewardShares(context: Pick<JobContext, 'rewards' | 'rewardFuncti
  */
 export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' | 'refunded', feeTo: string): Payout[] {
   const payouts: Payout[] = [];
+  const payments: { to: string; amount: bigint }[] = [];
   const pay = (to: string, amount: bigint, kind: Payout['kind']) => {
     if (amount === 0n) return;
-    payFromEscrow(tree, to, amount);
+    payments.push({ to, amount });
     payouts.push({ to, amount: amount.toString(), kind });
   };
   const deposit = BigInt(context.deposit);
@@ -56,7 +57,8 @@ export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' 
     if (context.evaluator !== null) pay(forfeits ? context.client : context.evaluator, deposit, 'deposit');
     pay(context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   }
-  const paid = payouts.reduce((t, p) => t + BigInt(p.amount), 0n);
+  const paid = payments.reduce((t, p) => t + p.amount, 0n);
   if (paid !== escrowOf(context)) throw new Error(`request ${context.request} paid out ${paid} of the ${escrowOf(context)} it held in escrow`);
+  payAllFromEscrow(tree, payments);
   return payouts;
 }

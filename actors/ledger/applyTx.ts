@@ -7,6 +7,7 @@ import {
   applyUnstake,
   ok,
   readAccount,
+  readNonce,
   refuse,
   reservedRoots,
   slash,
@@ -79,7 +80,7 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
  */
 export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): { outcome: Outcome; effects?: TxEffects } {
   const { tree } = ledger;
-  const account = readAccount(tree, tx.from);
+  const account = readNonce(tree, tx.from);
   if (tx.nonce <= account.nonce) {
     return {
       outcome:

@@ -44,6 +44,17 @@ export function readAccount(tree: StateTree, address: string): Account {
   };
 }
 
+/** An address's balance alone (0 for a missing account): one leaf read, for folds that move money often. */
+export function readBalance(tree: StateTree, address: string): bigint {
+  return BigInt((tree.get(`${accountPath(address)}/balance`) as string | null) ?? '0');
+}
+
+/** An address's last nonce and tx hash: all that every tx's nonce check reads of its account. */
+export function readNonce(tree: StateTree, address: string): Pick<Account, 'nonce' | 'last'> {
+  const path = accountPath(address);
+  return { nonce: (tree.get(`${path}/nonce`) as number | null) ?? 0, last: (tree.get(`${path}/last`) as string | null) ?? null };
+}
+
 /** Writes the money fields of an account that changed (zeros are kept, so the account stays). */
 export function writeAmounts(tree: StateTree, address: string, amounts: Partial<Pick<Account, 'balance' | 'stake' | 'unbonding'>>): void {
   for (const [field, value] of Object.entries(amounts)) {
