@@ -1,4 +1,4 @@
-import { merkleRoot, sha256Hex, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
+import { merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
 import {
   pruneBlockRecords,
   readFinalized,
@@ -84,5 +84,5 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
  * (codes only; the sentences may change between versions).
  */
 export function outcomeRootOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]): string {
-  return merkleRoot(outcomes.map((o, i) => sha256Hex(`${txs[i]!.hash}:${o.code}`)));
+  return merkleRootOfDigests(outcomes.map((o, i) => sha256(`${txs[i]!.hash}:${o.code}`)));
 }

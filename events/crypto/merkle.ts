@@ -10,7 +10,35 @@ const leafPrefix = Buffer.from([0]);
 const nodePrefix = Buffer.from([1]);
 
 const leafHash = (hashHex: string) => sha256(Buffer.concat([leafPrefix, Buffer.from(hashHex, 'hex')]));
-const nodeHash = (left: Buffer, right: Buffer) => sha256(Buffer.concat([nodePrefix, left, right]));
+
+// Roots are computed by the block, over every tx: one scratch buffer for the hash inputs instead
+// of a Buffer.concat (and a hex decode) per leaf and node. Hashing is synchronous, so it is never
+// shared between two inputs at once.
+const scratch = Buffer.alloc(65);
+
+/** SHA-256(0x00 ‖ digest) for a 32-byte digest, as leafHash of its hex. */
+function leafOfDigest(digest: Uint8Array): Buffer {
+  scratch[0] = 0;
+  scratch.set(digest, 1);
+  return sha256(scratch.subarray(0, 1 + digest.length));
+}
+
+/** leafHash, without allocating for the usual 64-hex-digit hash. */
+function leafOfHex(hashHex: string): Buffer {
+  if (hashHex.length !== 64) return leafHash(hashHex);
+  scratch[0] = 0;
+  const written = scratch.write(hashHex, 1, 'hex');
+  return sha256(scratch.subarray(0, 1 + written));
+}
+
+/** SHA-256(0x01 ‖ left ‖ right) of two 32-byte hashes. */
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  if (left.length !== 32 || right.length !== 32) return sha256(Buffer.concat([nodePrefix, left, right]));
+  scratch[0] = 1;
+  left.copy(scratch, 1);
+  right.copy(scratch, 33);
+  return sha256(scratch);
+}
 
 /** Largest power of two strictly below n (n ≥ 2). */
 function splitPoint(n: number): number {
@@ -31,7 +59,16 @@ function rootOf(leaves: readonly Buffer[], from: number, to: number): Buffer {
  */
 export function merkleRoot(hashes: readonly string[]): string {
   if (hashes.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
-  return rootOf(hashes.map(leafHash), 0, hashes.length).toString('hex');
+  return rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex');
+}
+
+/**
+ * merkleRoot of the hex of each digest, from the digests themselves (no hex round trip):
+ * `merkleRootOfDigests(ds) === merkleRoot(ds.map(hex))`.
+ */
+export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
+  if (digests.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
+  return rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex');
 }
 
 /** An inclusion proof: the sibling hashes from the leaf up, for the leaf at `index` of `size`. */
