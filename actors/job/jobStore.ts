@@ -26,13 +26,19 @@ export interface Persisted<S extends string, C> {
   readonly context: C;
 }
 
+/**
+ * The labels of a jobPaths path. Every such path is built from ids the fold already validated
+ * (hashes, addresses, block times), so it skips the tree's parsing and checking of path strings.
+ */
+const labelsOf = (path: string): string[] => path.slice(1).split('/');
+
 export function readJson<T>(tree: StateTree, path: string): T | null {
-  const text = tree.get(path);
+  const text = tree.getAt(labelsOf(path));
   return typeof text === 'string' ? (JSON.parse(text) as T) : null;
 }
 
 export function writeJson(tree: StateTree, path: string, value: unknown): void {
-  tree.writeSystem(path, JSON.stringify(value));
+  tree.writeSystemAt(labelsOf(path), JSON.stringify(value));
 }
 
 /** A machine's first snapshot for `input`, as XState's `initialTransition` gives it. */
@@ -52,8 +58,8 @@ export function stepMachine<M extends AnyStateMachine, S extends string, C>(mach
 /** Moves a request's deadline entry in the index the fold scans at every block. */
 export function moveDeadline(tree: StateTree, request: string, from: number | null, to: number | null): void {
   if (from === to) return;
-  if (from !== null) tree.writeSystem(jobPaths.deadline(from, request), null);
-  if (to !== null) tree.writeSystem(jobPaths.deadline(to, request), true);
+  if (from !== null) tree.writeSystemAt(labelsOf(jobPaths.deadline(from, request)), null);
+  if (to !== null) tree.writeSystemAt(labelsOf(jobPaths.deadline(to, request)), true);
 }
 
 /** Requests whose deadline is at or before `time`, oldest first (ties by id): the order every node uses. */

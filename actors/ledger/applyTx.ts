@@ -11,6 +11,7 @@ import {
   refuse,
   reservedRoots,
   slash,
+  writeNonce,
   type Finalized,
   type JobEvent,
   type Outcome,
@@ -89,8 +90,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
           : refuse('BAD_NONCE', `Nonce ${tx.nonce} of ${tx.from} is not above its last nonce ${account.nonce}; sign with a larger nonce.`),
     };
   }
-  tree.writeSystem(`/accounts/${tx.from}/nonce`, tx.nonce);
-  tree.writeSystem(`/accounts/${tx.from}/last`, hash);
+  writeNonce(tree, tx.from, tx.nonce, hash);
   const op = tx.op;
   if (stateOpTypes.has(op.type)) {
     const stateOp = op as StateOp;

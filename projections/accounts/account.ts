@@ -44,15 +44,17 @@ export function readAccount(tree: StateTree, address: string): Account {
   };
 }
 
+// The fold's hottest reads and writes go by labels (StateTree.getAt / writeSystemAt): their
+// addresses come from txs that passed the schema, so there is no path string to parse and check.
+
 /** An address's balance alone (0 for a missing account): one leaf read, for folds that move money often. */
 export function readBalance(tree: StateTree, address: string): bigint {
-  return BigInt((tree.get(`${accountPath(address)}/balance`) as string | null) ?? '0');
+  return BigInt((tree.getAt(['accounts', address, 'balance']) as string | null) ?? '0');
 }
 
 /** An address's last nonce and tx hash: all that every tx's nonce check reads of its account. */
 export function readNonce(tree: StateTree, address: string): Pick<Account, 'nonce' | 'last'> {
-  const path = accountPath(address);
-  return { nonce: (tree.get(`${path}/nonce`) as number | null) ?? 0, last: (tree.get(`${path}/last`) as string | null) ?? null };
+  return { nonce: (tree.getAt(['accounts', address, 'nonce']) as number | null) ?? 0, last: (tree.getAt(['accounts', address, 'last']) as string | null) ?? null };
 }
 
 /** Writes the money fields of an account that changed (zeros are kept, so the account stays). */
@@ -60,15 +62,14 @@ export function writeAmounts(tree: StateTree, address: string, amounts: Partial<
   for (const [field, value] of Object.entries(amounts)) {
     if (value === undefined) continue;
     if (value < 0n) throw new Error(`${field} of ${address} would go negative: a fold's check is missing`);
-    tree.writeSystem(`${accountPath(address)}/${field}`, value.toString());
+    tree.writeSystemAt(['accounts', address, field], value.toString());
   }
 }
 
 /** Records that an address used `nonce` with the tx `hash`. */
 export function writeNonce(tree: StateTree, address: string, nonce: number, hash: string): void {
-  const path = accountPath(address);
-  tree.writeSystem(`${path}/nonce`, nonce);
-  tree.writeSystem(`${path}/last`, hash);
+  tree.writeSystemAt(['accounts', address, 'nonce'], nonce);
+  tree.writeSystemAt(['accounts', address, 'last'], hash);
 }
 
 export function markSlashed(tree: StateTree, address: string): void {

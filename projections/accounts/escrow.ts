@@ -7,16 +7,17 @@ import { consensusPath, readBalance, writeAmounts } from './account.ts';
  * unbonding plus the escrow; each request records its own share (actors/job).
  */
 export const escrowPath = `${consensusPath}/escrow`;
+const escrowLabels = ['consensus', 'escrow'];
 
 export function readEscrow(tree: StateTree): bigint {
-  return BigInt((tree.get(escrowPath) as string | null) ?? '0');
+  return BigInt((tree.getAt(escrowLabels) as string | null) ?? '0');
 }
 
 /** Moves `amount` from an address's balance into escrow; the caller has checked the balance. */
 export function lockEscrow(tree: StateTree, from: string, amount: bigint): void {
   if (amount === 0n) return;
   writeAmounts(tree, from, { balance: readBalance(tree, from) - amount });
-  tree.writeSystem(escrowPath, (readEscrow(tree) + amount).toString());
+  tree.writeSystemAt(escrowLabels, (readEscrow(tree) + amount).toString());
 }
 
 /** Pays `amount` out of escrow to an address's balance. */
@@ -34,6 +35,6 @@ export function payAllFromEscrow(tree: StateTree, payments: readonly { readonly 
   if (total === 0n) return;
   const escrow = readEscrow(tree);
   if (escrow < total) throw new Error(`escrow holds ${escrow}, less than the ${total} to pay ${payments.map((p) => p.to).join(', ')}: a job fold's bookkeeping is wrong`);
-  tree.writeSystem(escrowPath, (escrow - total).toString());
+  tree.writeSystemAt(escrowLabels, (escrow - total).toString());
   for (const { to, amount } of payments) if (amount !== 0n) writeAmounts(tree, to, { balance: readBalance(tree, to) + amount });
 }

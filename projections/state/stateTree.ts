@@ -71,6 +71,19 @@ export class StateTree {
     writeSystemValue(this.#core, this.#labels(path, 'value'), path, value);
   }
 
+  /**
+   * `writeSystem` at labels the ledger built itself from ids it already validated (hashes,
+   * addresses, times): skips parsing and checking a path string on the fold's hottest paths.
+   */
+  writeSystemAt(labels: readonly string[], value: StateValue | null): void {
+    writeSystemValue(this.#core, labels, labels, value);
+  }
+
+  /** `get` at labels the ledger built itself (see writeSystemAt). */
+  getAt(labels: readonly string[]): StateValue | null {
+    return toJson(findNode(this.#core.values, labels));
+  }
+
   /** The labels directly below the value at a path (none for a leaf or a missing path). */
   keys(path: string): string[] {
     return childLabels(this.#core, this.#labels(path, 'value'));

@@ -1,13 +1,14 @@
 import type { StateCore } from '../core.ts';
 import { findNode, put, reach, setPayload } from '../trie.ts';
 import { buildValue, isRefusalValue, type StateValue } from '../value.ts';
+import { formatPath } from '../path.ts';
 
 /**
  * A write by the ledger itself (balances, nonces, consensus records under reserved paths): no
  * rule, owner or trigger applies, and it is never inside a user's `set`. Throws on a value the
  * tree cannot hold, since the ledger writing one is a bug, not an outcome.
  */
-export function writeSystemValue(core: StateCore, labels: readonly string[], path: string, value: StateValue | null): void {
+export function writeSystemValue(core: StateCore, labels: readonly string[], pathOrLabels: string | readonly string[], value: StateValue | null): void {
   if (core.undo !== undefined) throw new Error('a system write inside a set');
   if (value !== null && typeof value !== 'object') {
     const before = findNode(core.values, labels);
@@ -17,6 +18,7 @@ export function writeSystemValue(core: StateCore, labels: readonly string[], pat
       return;
     }
   }
+  const path = typeof pathOrLabels === 'string' ? pathOrLabels : formatPath(pathOrLabels);
   const built = buildValue(value, labels.length, path, core.limits);
   if (isRefusalValue(built)) throw new Error(`the ledger wrote a value the state tree refuses at ${path}: ${built.message}`);
   put(core.values, labels, built, true, undefined);

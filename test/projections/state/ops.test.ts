@@ -127,3 +127,25 @@ test('a refused op of any kind leaves the root as it was', (t) => {
   for (const op of refused.slice(1)) t.not(state.apply(op, ctx(alice)).code, 'ok');
   t.is(state.root(), before);
 });
+
+test('system writes and reads by labels are the same as by path: values, deletes, root, and a refused value names its path', (t) => {
+  const byPath = tree();
+  const byLabels = tree();
+  const writes: [string[], unknown][] = [
+    [['accounts', '0xabc', 'balance'], '10'],
+    [['jobs', 'requests', 'r1'], '{"state":"requested"}'],
+    [['jobs', 'requests', 'r1'], '{"state":"running"}'],
+    [['jobs', 'deadlines', '1000', 'r1'], true],
+    [['jobs', 'deadlines', '1000', 'r1'], null],
+    [['consensus', 'escrow'], { a: 1 }],
+    [['consensus', 'escrow'], '5'],
+  ];
+  for (const [labels, value] of writes) {
+    byPath.writeSystem(`/${labels.join('/')}`, value as never);
+    byLabels.writeSystemAt(labels, value as never);
+    t.deepEqual(byLabels.getAt(labels), byPath.get(`/${labels.join('/')}`));
+    t.is(byLabels.root(), byPath.root());
+  }
+  t.is(byLabels.getAt(['jobs', 'deadlines']), null, 'an emptied parent is pruned either way');
+  t.throws(() => byLabels.writeSystemAt(['jobs', 'bad'], [1] as never), { message: /at \/jobs\/bad/ });
+});
