@@ -9,7 +9,7 @@ import { rawAllCoresRate } from './verifyRaw.ts';
 
 type Load = Omit<LoadgenTask, 'url'>;
 
-const sustainedLoad: Load = { mode: 'batched', rounds: 3, txsPerRound: 20_000, warmupTxs: 5000, batchTxs: 500, inFlight: 4, keys: 1000, timeLimitMs: 60_000 };
+const sustainedLoad: Load = { mode: 'batched', rounds: 6, txsPerRound: 20_000, warmupTxs: 5000, batchTxs: 500, inFlight: 8, keys: 1000, timeLimitMs: 60_000 };
 const halfLoadSeconds = 10;
 const latencyBatchTxs = 50;
 
