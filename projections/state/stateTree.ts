@@ -68,7 +68,7 @@ export class StateTree {
    * ledger's folds call this, for the paths it keeps (balances, nonces, consensus records).
    */
   writeSystem(path: string, value: StateValue | null): void {
-    writeSystemValue(this.#core, this.#labels(path, 'value'), path, value);
+    writeSystemValue(this.#core, this.#labels(path, 'value'), value, path);
   }
 
   /**
@@ -76,7 +76,7 @@ export class StateTree {
    * addresses, times): skips parsing and checking a path string on the fold's hottest paths.
    */
   writeSystemAt(labels: readonly string[], value: StateValue | null): void {
-    writeSystemValue(this.#core, labels, labels, value);
+    writeSystemValue(this.#core, labels, value);
   }
 
   /** `get` at labels the ledger built itself (see writeSystemAt). */

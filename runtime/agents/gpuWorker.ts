@@ -22,7 +22,7 @@ function guesses(top: number): Float32Array {
  */
 export function startGpuWorkerAgent(
   options: Parameters<typeof startWorkerAgent>[0] & { readonly accelerator?: AcceleratorRequest },
-): JobAgent<WorkerOutput> & { readonly mode: string; readonly notes: readonly string[] } {
+): JobAgent<WorkerOutput> & { readonly mode: string; readonly onGpu: boolean; readonly notes: readonly string[] } {
   const accelerator: Accelerator = createAccelerator(options.accelerator ?? 'auto');
   const onGpu = accelerator.mode === 'gpu' || accelerator.mode === 'webgl' || accelerator.mode === 'headlessgl';
   const notes: string[] = [];
@@ -42,6 +42,7 @@ export function startGpuWorkerAgent(
     ...agent,
     outputs: agent.outputs,
     mode: accelerator.mode,
+    onGpu,
     notes,
     async stop() {
       await agent.stop();

@@ -130,10 +130,10 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '20' });
   // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
   const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
-  const workerAgents = workerKeys.map((key) => (key === gpuKey ? startGpuWorkerAgent({ key, env, job, fromHeight: from }) : startWorkerAgent({ key, env, job, fromHeight: from })));
-  const gpuAgent = gpuKey === undefined ? undefined : (workerAgents.at(-1) as ReturnType<typeof startGpuWorkerAgent>);
+  const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env, job, fromHeight: from });
+  const workerAgents = [...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env, job, fromHeight: from })), ...(gpuAgent === undefined ? [] : [gpuAgent])];
   if (gpuAgent !== undefined) {
-    const where = gpuAgent.mode === 'gpu' || gpuAgent.mode === 'webgl' || gpuAgent.mode === 'headlessgl' ? `on the GPU (${gpuAgent.mode})` : `in gpu.js's ${gpuAgent.mode} mode on the CPU (no GPU here)`;
+    const where = gpuAgent.onGpu ? `on the GPU (${gpuAgent.mode})` : `in gpu.js's ${gpuAgent.mode} mode on the CPU (no GPU here)`;
     say(`${roles[gpuKey!.address]} is a GPU worker: it runs the gpu.js root kernel ${where}`);
   }
   try {

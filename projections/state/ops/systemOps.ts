@@ -8,7 +8,7 @@ import { formatPath } from '../path.ts';
  * rule, owner or trigger applies, and it is never inside a user's `set`. Throws on a value the
  * tree cannot hold, since the ledger writing one is a bug, not an outcome.
  */
-export function writeSystemValue(core: StateCore, labels: readonly string[], pathOrLabels: string | readonly string[], value: StateValue | null): void {
+export function writeSystemValue(core: StateCore, labels: readonly string[], value: StateValue | null, path?: string): void {
   if (core.undo !== undefined) throw new Error('a system write inside a set');
   if (value !== null && typeof value !== 'object') {
     const before = findNode(core.values, labels);
@@ -18,9 +18,9 @@ export function writeSystemValue(core: StateCore, labels: readonly string[], pat
       return;
     }
   }
-  const path = typeof pathOrLabels === 'string' ? pathOrLabels : formatPath(pathOrLabels);
-  const built = buildValue(value, labels.length, path, core.limits);
-  if (isRefusalValue(built)) throw new Error(`the ledger wrote a value the state tree refuses at ${path}: ${built.message}`);
+  const at = path ?? formatPath(labels);
+  const built = buildValue(value, labels.length, at, core.limits);
+  if (isRefusalValue(built)) throw new Error(`the ledger wrote a value the state tree refuses at ${at}: ${built.message}`);
   put(core.values, labels, built, true, undefined);
 }
 
