@@ -18,6 +18,8 @@ export interface IngestOptions {
   readonly waitingTxsMax?: number;
   /** Told the offsets and hashes of every batch appended, so the node need not hash them again. */
   readonly onAppended?: (offsets: readonly number[], appended: readonly { readonly hash: string; readonly isCut: boolean }[]) => void;
+  /** Told of every append as it starts: the promise settles after `onAppended` was called (or the append failed). */
+  readonly onAppending?: (settled: Promise<unknown>) => void;
 }
 
 export interface Ingest {
@@ -66,7 +68,7 @@ interface Waiting {
  * shares an fsync, so a stream of single txs costs little more than a batch. A tx submitted
  * again while the node remembers it is not appended twice: the retry gets the first offset.
  */
-export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended }: IngestOptions): Ingest {
+export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended, onAppending }: IngestOptions): Ingest {
   // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
   const recent = new Map<string, { readonly append: Appending; readonly slot: number }>();
   const waiting: Waiting[] = [];
@@ -104,7 +106,12 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
     if (records.length > 0) {
       let offsets: number[];
       try {
-        offsets = await log.append(records);
+        const appended = log.append(records).then((written) => {
+          onAppended?.(written, fresh);
+          return written;
+        });
+        onAppending?.(appended);
+        offsets = await appended;
       } catch (error) {
         for (const { hash } of fresh) recent.delete(hash);
         append.fail(error);
@@ -112,7 +119,6 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
       }
       append.succeed(offsets);
       for (const [slot, { index, hash }] of fresh.entries()) results[index] = { hash, offset: offsets[slot]! };
-      onAppended?.(offsets, fresh);
     }
     // A retry answers for its own tx only: if the append it waits on failed, only it is refused.
     for (const { index, hash, append: earlier, slot } of retries) {

@@ -39,6 +39,12 @@ export interface Follower {
   readonly blocks$: Subject<BlockView>;
   /** Hints from ingest: these offsets hold txs this process verified, with these hashes. */
   noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): void;
+  /**
+   * An append of records this process verified is in flight. A shared log (Kafka) may hand the
+   * follower a record before its append is acknowledged, so before checking a record it has no
+   * hint for, the follower waits for the appends in flight then: their hints, not a second verify.
+   */
+  appending(settled: Promise<unknown>): void;
   /** Offset of the last record fed to the cutter (-1 before the first). */
   readonly seenOffset: number;
   /**
@@ -80,6 +86,7 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
   );
   const blocks$ = new Subject<BlockView>();
   const own = new Map<number, OwnRecord>();
+  const inFlight = new Set<Promise<unknown>>();
   const idleHeights = new Map<number, boolean>();
   const aborter = new AbortController();
   let seenOffset = position.lastOffset;
@@ -107,8 +114,9 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     blocks$.next(blocks.add(block, sealed!));
   };
 
-  /** Splits a batch into records this process appended (known good) and ones to check, and starts checking. */
-  const prepare = (batch: readonly LogRecord[]) => {
+  /** Splits a batch into records this process appended (known good) and ones to check, and checks those. */
+  const prepare = async (batch: readonly LogRecord[]) => {
+    if (inFlight.size > 0 && batch.some(({ offset }) => !own.has(offset))) await Promise.allSettled([...inFlight]);
     const records: (TxRecord | undefined)[] = [];
     const unchecked: LogRecord[] = [];
     for (const { offset, value } of batch) {
@@ -121,10 +129,9 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
         records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
       }
     }
-    return { records, checked: unchecked.length === 0 ? Promise.resolve([]) : checkLogRecords(unchecked, chain, shard, pool) };
+    return { records, found: unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool) };
   };
-  const apply = async ({ records, checked }: ReturnType<typeof prepare>) => {
-    const found = await checked;
+  const apply = ({ records, found }: Awaited<ReturnType<typeof prepare>>) => {
     let next = 0;
     for (const record of records) {
       if (record !== undefined) {
@@ -144,10 +151,10 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     let failure: { error: unknown } | undefined;
     for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
       const prepared = prepare(batch);
-      prepared.checked.catch(() => undefined); // awaited, in order, by apply
+      prepared.catch(() => undefined); // awaited, in order, by apply
       await applying;
       if (failure !== undefined) break;
-      applying = apply(prepared).catch((error: unknown) => {
+      applying = prepared.then(apply).catch((error: unknown) => {
         failure = { error };
         aborter.abort(); // ends the follow, so the loop sees the failure even when the log is quiet
       });
@@ -168,6 +175,13 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     },
     get hasPending() {
       return cutter.pendingCount > 0;
+    },
+    appending(settled) {
+      const entry: Promise<void> = settled.then(
+        () => void inFlight.delete(entry),
+        () => void inFlight.delete(entry),
+      );
+      inFlight.add(entry);
     },
     noteOwn(offsets, appended) {
       if (own.size > ownRecordsMax) return;

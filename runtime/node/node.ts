@@ -118,6 +118,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       now,
       ledgerNonce: () => readAccount(ledger.tree, key.address).nonce,
       onAppended: (offset, hash, isCut) => follower.noteOwn([offset], [{ hash, isCut }]),
+      onAppending: (settled) => follower.appending(settled),
     });
     // A job deadline passes in block time: an idle chain cuts a block once the clock passes one.
     const jobDeadlinePassed = () => {
@@ -177,7 +178,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       }
     };
 
-    const ingest = createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended) });
+    const ingest = createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended), onAppending: (settled) => follower.appending(settled) });
     const api = createApi({
       ingest: {
         async submit(texts) {

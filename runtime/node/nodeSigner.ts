@@ -11,6 +11,8 @@ export interface NodeSignerOptions {
   readonly ledgerNonce: () => number;
   /** Told of each record appended, so the follower need not check it again. */
   readonly onAppended?: (offset: number, hash: string, isCut: boolean) => void;
+  /** Told of each append as it starts: the promise settles after `onAppended` was called (or the append failed). */
+  readonly onAppending?: (settled: Promise<unknown>) => void;
 }
 
 export interface NodeSigner {
@@ -23,16 +25,19 @@ export interface NodeSigner {
  * so signing and appending happen one at a time. Nonces follow the clock, never below the
  * ledger's, so a restart never reuses one.
  */
-export function createNodeSigner({ log, key, chain, shard, now, ledgerNonce, onAppended }: NodeSignerOptions): NodeSigner {
+export function createNodeSigner({ log, key, chain, shard, now, ledgerNonce, onAppended, onAppending }: NodeSignerOptions): NodeSigner {
   let lastNonce = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const submitNow = async (op: Op) => {
     const time = now();
     lastNonce = Math.max(lastNonce + 1, ledgerNonce() + 1, time);
     const tx = signTx({ key, op, nonce: lastNonce, time, chain, shard });
-    const [offset] = await log.append([encodeTxRecord(tx)]);
-    onAppended?.(offset!, txHashOf(tx), op.type === 'cut');
-    return offset!;
+    const appended = log.append([encodeTxRecord(tx)]).then(([offset]) => {
+      onAppended?.(offset!, txHashOf(tx), op.type === 'cut');
+      return offset!;
+    });
+    onAppending?.(appended);
+    return appended;
   };
   return {
     submit(op) {

@@ -1,0 +1,84 @@
+import test from 'ava';
+import { createLedger, genesisHashOf, parseGenesis } from '../../../actors/index.ts';
+import { createMemoryLog, encodeTxRecord, genesisPosition, signTx, txHashOf, type EventLog } from '../../../events/index.ts';
+import type { RecordCheck, VerifyPool } from '../../../runtime/ingest/index.ts';
+import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
+import { createBlockStore } from '../../../runtime/node/blockStore.ts';
+import { startFollower } from '../../../runtime/node/follower.ts';
+import { key } from '../../actors/ledger/chain.ts';
+
+// A shared log (Kafka) can hand the follower a record before the producer hears its append was
+// acknowledged. The follower must then wait for the offsets of its own appends in flight, not
+// verify those records a second time; records it did not append are still checked.
+const owner = key(51);
+const stranger = key(52);
+
+/** A pool that checks on this thread and counts the records it was asked to check. */
+function countingPool(): VerifyPool & { checked: number } {
+  const pool = {
+    threads: 1,
+    checked: 0,
+    verify: () => Promise.reject(new Error('not used')),
+    checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordCheck[]> {
+      pool.checked += records.length;
+      return Promise.resolve(checkRecordsChunk({ bytes: Buffer.concat(records), sizes: records.map((r) => r.byteLength), chain, shard }));
+    },
+    close: () => Promise.resolve(),
+  };
+  return pool;
+}
+
+/** A log whose appends are readable at once but acknowledged only when `ack()` is called. */
+function lateAckLog(): { log: EventLog; ack: () => void } {
+  const inner = createMemoryLog();
+  const waiting: (() => void)[] = [];
+  return {
+    log: {
+      ...inner,
+      async append(batch) {
+        const offsets = await inner.append(batch);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        return offsets;
+      },
+    },
+    ack: () => waiting.splice(0).forEach((resolve) => resolve()),
+  };
+}
+
+async function run(announce: boolean) {
+  const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
+  const ledger = createLedger(genesis);
+  const { log, ack } = lateAckLog();
+  const pool = countingPool();
+  const follower = startFollower({ log, ledger, position: { ...genesisPosition, prevHash: genesisHashOf(genesis) }, blocks: createBlockStore(), pool });
+  const own = [1, 2, 3].map((n) => signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }));
+  const appended = log.append(own.map((tx) => encodeTxRecord(tx))).then((offsets) => {
+    follower.noteOwn(offsets, own.map((tx) => ({ hash: txHashOf(tx), isCut: false })));
+    return offsets;
+  });
+  if (announce) follower.appending(appended);
+  const foreign = signTx({ key: stranger, op: { type: 'set_value', path: '/apps/foreign', value: 1 }, nonce: 1, time: 2000, chain: 'ain-test' });
+  // The follower reads the records while their append is still unacknowledged.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  ack();
+  await appended;
+  const foreignAppend = log.append([encodeTxRecord(foreign)]); // by another node: no hint, ever
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  ack();
+  await foreignAppend;
+  for (let i = 0; i < 100 && follower.seenOffset < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await follower.stop();
+  return { checked: pool.checked, seen: follower.seenOffset };
+}
+
+test('records of an append in flight wait for its offsets instead of a second verify; foreign records are checked', async (t) => {
+  const { checked, seen } = await run(true);
+  t.is(seen, 3);
+  t.is(checked, 1, 'only the record this process did not append is checked');
+});
+
+test('without being told of the append in flight, the follower checks records whose hints came late', async (t) => {
+  const { checked, seen } = await run(false);
+  t.is(seen, 3);
+  t.is(checked, 4);
+});
