@@ -1,5 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { generateKeyPair, privateKeyObject, signedBytesOf, verifyTx, type KeyPair } from '../events/index.ts';
+import { generateKeyPair, privateKeyObject, signedBytesOf, verifyTx, withSig, type KeyPair } from '../events/index.ts';
 import type { Tx, UnsignedTx } from '../schemas/index.ts';
 
 /** Signed bytes per tx: about the size of the raw verify's messages, so the two compare. */
@@ -20,7 +20,7 @@ export function makeKeys(count: number): SigningKey[] {
 
 /** The same envelope `signTx` makes, signed with a prebuilt KeyObject. */
 function signWith(key: SigningKey, unsigned: UnsignedTx): Tx {
-  return { ...unsigned, sig: sign(null, signedBytesOf(unsigned), key.privateKey).toString('hex') };
+  return withSig(unsigned, sign(null, signedBytesOf(unsigned), key.privateKey).toString('hex'));
 }
 
 let nextNonce = 0;

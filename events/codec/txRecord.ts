@@ -88,7 +88,7 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
   if (!parsed.success) return junk();
   let signed: Buffer;
   try {
-    signed = signedBytesOf(parsed.data);
+    signed = signedBytesOf(json as Tx); // the parsed record, whose keys keep the record's (canonical) order: see verifyTx
   } catch (error) {
     if (isAinError(error, 'BAD_SCHEMA')) return junk(); // e.g. a lone surrogate in a string
     throw error;

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
-import { canonicalBytes } from './canonicalJson.ts';
+import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
 import { signingKeyObject, type KeyPair } from './keys.ts';
 
@@ -31,6 +31,13 @@ export interface SignTxParameters {
  */
 export function signTx({ key, op, nonce, time, chain = 'ain-local', shard = '/' }: SignTxParameters): Tx {
   const unsigned: UnsignedTx = { v: 1, chain, shard, from: key.address, nonce, time, op, pub: key.publicKey };
-  const sig = sign(null, signedBytesOf(unsigned), signingKeyObject(key)).toString('hex');
-  return { ...unsigned, sig };
+  return withSig(unsigned, sign(null, signedBytesOf(unsigned), signingKeyObject(key)).toString('hex'));
+}
+
+/**
+ * The signed envelope, with its keys in canonical order at every level: JSON.stringify(tx) is
+ * then the tx's canonical record, which a node checks without sorting anything.
+ */
+export function withSig(unsigned: UnsignedTx, sig: string): Tx {
+  return JSON.parse(canonicalJson({ ...unsigned, sig })) as Tx;
 }
