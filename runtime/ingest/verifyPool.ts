@@ -30,10 +30,15 @@ export interface VerifyPool {
 // Below this a chunk costs more in messaging than it wins in balance (~2 ms of verifying).
 const chunkTxsMin = 16;
 
-/** Worker threads run TypeScript too: give them tsx when this process was not started with it. */
+/**
+ * Worker threads run TypeScript too: give them tsx when this process was not started with it.
+ * Only module-loading flags pass on; V8 and process flags (heap sizes, --trace-gc, --cpu-prof)
+ * are the process's, and a worker refuses most of them.
+ */
 function workerExecArgv(): string[] {
-  const hasTsx = process.execArgv.some((a) => a.includes('tsx'));
-  return hasTsx ? process.execArgv : [...process.execArgv, `--import=${import.meta.resolve('tsx')}`];
+  const loading = process.execArgv.filter((a, i, all) => /^--(import|require|loader|experimental-loader|conditions)(=|$)/.test(a) || /^--(import|require|loader|experimental-loader|conditions)$/.test(all[i - 1] ?? ''));
+  const hasTsx = loading.some((a) => a.includes('tsx'));
+  return hasTsx ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
 }
 
 function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
