@@ -1,4 +1,4 @@
-import { checkRecordBytes } from '../../actors/index.ts';
+import { checkRecordsBytes } from '../../actors/index.ts';
 
 export interface CheckRecordsTask {
   /** The records end to end, one buffer so it crosses the thread boundary in one copy. */
@@ -20,12 +20,11 @@ export interface RecordCheck {
  * run in a worker thread: the same pure function the ledger would run itself.
  */
 export function checkRecordsChunk({ bytes, sizes, chain, shard }: CheckRecordsTask): RecordCheck[] {
-  const checks: RecordCheck[] = [];
+  const records: { offset: number; value: Uint8Array }[] = [];
   let at = 0;
   for (const size of sizes) {
-    const { record, verdict } = checkRecordBytes(0, bytes.subarray(at, at + size), chain, shard);
-    checks.push({ hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
+    records.push({ offset: 0, value: bytes.subarray(at, at + size) });
     at += size;
   }
-  return checks;
+  return checkRecordsBytes(records, chain, shard).map(({ record, verdict }) => ({ hash: record.hash, isCut: verdict === null && record.cut !== null, verdict }));
 }

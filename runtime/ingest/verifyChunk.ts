@@ -1,4 +1,4 @@
-import { jsonTextTooDeep, recordBytesOf, tooDeep, verifyTx, writeRecordFromSignedBytes, type VerifyTxOptions } from '../../events/index.ts';
+import { checkSignature, jsonTextTooDeep, prepareTx, recordBytesOf, tooDeep, writeRecordFromSignedBytes, type PreparedTx, type VerifyTxOptions } from '../../events/index.ts';
 import { AinError, maxTxJsonDepth } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {
@@ -25,9 +25,19 @@ export interface CheckedChunk {
   readonly cuts: number[];
 }
 
+const refusalOf = (error: unknown): Refusal =>
+  error instanceof AinError ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` };
+
+// Txs per pair of passes: enough to keep each kind of work warm, few enough that what the first
+// pass made is still young (cheap to collect) when the second is done with it.
+const passTxs = 64;
+
 /**
  * Runs every boundary check on a chunk of txs (in a worker thread) and writes their log records
- * into one buffer, so the main thread only moves bytes.
+ * into one buffer, so the main thread only moves bytes. Two passes over each slice of txs: first
+ * every check but the signatures, then the signatures in one tight loop. Interleaved, each
+ * Ed25519 verify evicted the JavaScript's code and data from the caches and the checks ran at
+ * half speed.
  */
 export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
   const outcomes: (string | Refusal)[] = [];
@@ -35,25 +45,37 @@ export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
   const cuts: number[] = [];
   let records = Buffer.allocUnsafe(texts.length * 1024);
   let at = 0;
-  for (const [index, text] of texts.entries()) {
-    try {
-      const { tx, hash, signedBytes } = verifyTx(parseTx(text), options);
-      const size = recordBytesOf(signedBytes);
+  const prepared: (PreparedTx | Refusal)[] = [];
+  for (let from = 0; from < texts.length; from += passTxs) {
+    prepared.length = 0;
+    for (let i = from; i < Math.min(texts.length, from + passTxs); i++) {
+      try {
+        prepared.push(prepareTx(parseTx(texts[i]!), options));
+      } catch (error) {
+        prepared.push(refusalOf(error));
+      }
+    }
+    for (const [slot, one] of prepared.entries()) {
+      if (!('key' in one)) {
+        outcomes.push(one);
+        continue;
+      }
+      try {
+        checkSignature(one.tx, one.signedBytes, one.key);
+      } catch (error) {
+        outcomes.push(refusalOf(error));
+        continue;
+      }
+      const size = recordBytesOf(one.signedBytes);
       if (at + size > records.length) {
         const grown = Buffer.allocUnsafe(Math.max(records.length * 2, at + size));
         records.copy(grown, 0, 0, at);
         records = grown;
       }
-      at = writeRecordFromSignedBytes(signedBytes, tx.sig, records, at);
-      outcomes.push(hash);
+      at = writeRecordFromSignedBytes(one.signedBytes, one.tx.sig, records, at);
+      outcomes.push(one.hash);
       recordBytes.push(size);
-      if (tx.op.type === 'cut') cuts.push(index);
-    } catch (error) {
-      outcomes.push(
-        error instanceof AinError
-          ? { code: error.code, message: error.message }
-          : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` },
-      );
+      if (one.tx.op.type === 'cut') cuts.push(from + slot);
     }
   }
   return { outcomes, records: records.subarray(0, at), recordBytes, cuts };

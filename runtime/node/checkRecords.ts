@@ -1,4 +1,4 @@
-import { checkRecordBytes } from '../../actors/index.ts';
+import { checkRecordsBytes } from '../../actors/index.ts';
 import { decodeOwnTxRecord, type LogRecord, type TxRecord } from '../../events/index.ts';
 import type { Refusal } from '../../projections/index.ts';
 import type { RecordCheck, VerifyPool } from '../ingest/index.ts';
@@ -24,8 +24,9 @@ export async function checkLogRecords(records: readonly LogRecord[], chain: stri
     const checks = await pool.checkRecords(records.map((r) => r.value), chain, shard);
     return records.map((r, i) => fromCheck(r, checks[i]!));
   }
-  return records.map((r) => {
-    const { record, verdict } = checkRecordBytes(r.offset, r.value, chain, shard);
+  const checks = checkRecordsBytes(records, chain, shard);
+  return records.map((r, i) => {
+    const { record, verdict } = checks[i]!;
     return fromCheck(r, { hash: record.hash, isCut: verdict === null && record.cut !== null, verdict });
   });
 }
