@@ -43,7 +43,8 @@ function reservedProblem(op: StateOp): Outcome | undefined {
   for (const one of ops) {
     const path = (one as { path?: unknown }).path;
     if (typeof path !== 'string') continue;
-    const first = path.split('/')[1] ?? '';
+    const end = path.indexOf('/', 1);
+    const first = path.slice(1, end < 0 ? path.length : end); // the first label (path.split('/')[1]), without an array per tx
     if (reservedRoots.includes(first)) {
       return refuse('RESERVED_PATH', `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs and jobs with the job-protocol ops.`);
     }

@@ -96,25 +96,36 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
   return { record: { offset, hash: sha256Hex(signed), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength }, signedBytes: signed };
 }
 
+/** A record of this process's own, whose tx is parsed the first time someone asks for it. */
+class OwnTxRecord implements TxRecord {
+  readonly #value: Uint8Array;
+  #tx: Tx | undefined;
+  readonly cut = null;
+  constructor(
+    readonly offset: number,
+    readonly hash: string,
+    value: Uint8Array,
+    readonly sizeBytes: number,
+  ) {
+    this.#value = value;
+  }
+
+  get tx(): Tx {
+    return (this.#tx ??= parseOwn(this.#value));
+  }
+}
+
+const parseOwn = (value: Uint8Array): Tx => JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
+
 /**
  * Decodes a record this process verified and appended itself, whose hash and kind it already
  * knows: skips the schema and the hashing. Only for bytes that never left this process's hands.
  */
 export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
-  const parse = () => JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
   if (isCut) {
-    const tx = parse();
+    const tx = parseOwn(value);
     return { offset, hash, tx, cut: cutOf(tx), sizeBytes: value.byteLength };
   }
   // Only cut markers matter to the cutter: parse the others when someone asks.
-  let tx: Tx | undefined;
-  return {
-    offset,
-    hash,
-    cut: null,
-    sizeBytes: value.byteLength,
-    get tx() {
-      return (tx ??= parse());
-    },
-  };
+  return new OwnTxRecord(offset, hash, value, value.byteLength);
 }

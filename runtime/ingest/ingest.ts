@@ -70,15 +70,23 @@ interface Waiting {
  */
 export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended, onAppending }: IngestOptions): Ingest {
   // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
-  const recent = new Map<string, { readonly append: Appending; readonly slot: number }>();
+  // Two generations: when the young one is full it becomes the old one and the old one is
+  // dropped, so between recentTxsMax and twice that are remembered, with no eviction per tx.
+  let recent = new Map<string, { readonly append: Appending; readonly slot: number }>();
+  let older = new Map<string, { readonly append: Appending; readonly slot: number }>();
   const waiting: Waiting[] = [];
   let waitingTxs = 0;
   let scheduled = false;
 
   const remember = (hash: string, append: Appending, slot: number) => {
+    if (recent.size >= recentTxsMax) {
+      older = recent;
+      recent = new Map();
+    }
     recent.set(hash, { append, slot });
-    if (recent.size > recentTxsMax) recent.delete(recent.keys().next().value!);
   };
+  const recall = (hash: string) => recent.get(hash) ?? older.get(hash);
+  const forget = (hash: string) => recent.delete(hash) || older.delete(hash);
 
   async function checkAndAppend(txs: readonly string[]): Promise<SubmitResult[]> {
     const checked = await pool.verify(txs);
@@ -92,7 +100,7 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
         results.push(c);
         continue;
       }
-      const earlier = recent.get(c.hash);
+      const earlier = recall(c.hash);
       if (earlier !== undefined) {
         retries.push({ index, hash: c.hash, ...earlier });
         results.push({ hash: c.hash, offset: -1 });
@@ -113,7 +121,7 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
         onAppending?.(appended);
         offsets = await appended;
       } catch (error) {
-        for (const { hash } of fresh) recent.delete(hash);
+        for (const { hash } of fresh) forget(hash);
         append.fail(error);
         throw error;
       }

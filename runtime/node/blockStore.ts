@@ -46,24 +46,25 @@ export interface BlockStoreLimits {
   readonly txsMax?: number;
 }
 
+const txSlots = 2 ** 17;
+
 /**
  * The most recent blocks and their txs' outcomes, in memory. Blocks are derived from the log, so
  * nothing is lost when they fall out: `ain audit` and a replay rebuild any of them.
  */
 export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: BlockStoreLimits = {}): BlockStore {
   const byHeight = new Map<number, BlockView>();
-  // The first occurrence of a hash is where it landed; later copies are DUPLICATE_TX.
-  const byTx = new Map<string, { height: number; index: number }>();
+  // The first occurrence of a hash is where it landed; later copies are DUPLICATE_TX. Packed as
+  // one number (height × 2^17 + index: a block holds at most 100,000 txs), not an object per tx.
+  const byTx = new Map<string, number>();
+  const at = (height: number, index: number) => height * txSlots + index;
   let txCount = 0;
   let lowest = 1;
   let last: BlockView | undefined;
   const evictOldest = () => {
     const old = byHeight.get(lowest);
     if (old !== undefined) {
-      for (const [index, tx] of old.txs.entries()) {
-        const at = byTx.get(tx.hash);
-        if (at?.height === lowest && at.index === index) byTx.delete(tx.hash);
-      }
+      for (const [index, tx] of old.txs.entries()) if (byTx.get(tx.hash) === at(lowest, index)) byTx.delete(tx.hash);
       txCount -= old.txs.length;
       byHeight.delete(lowest);
     }
@@ -81,7 +82,7 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
       };
       if (byHeight.size === 0) lowest = block.header.height;
       byHeight.set(block.header.height, view);
-      for (const [index, tx] of view.txs.entries()) if (!byTx.has(tx.hash)) byTx.set(tx.hash, { height: block.header.height, index });
+      for (const [index, tx] of view.txs.entries()) if (!byTx.has(tx.hash)) byTx.set(tx.hash, at(block.header.height, index));
       txCount += view.txs.length;
       while (byHeight.size > 1 && (byHeight.size > blocksMax || txCount > txsMax)) evictOldest();
       last = view;
@@ -90,9 +91,12 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
     get: (height) => byHeight.get(height),
     latest: () => last,
     findTx(hash) {
-      const at = byTx.get(hash);
-      const tx = at === undefined ? undefined : byHeight.get(at.height)?.txs[at.index];
-      return at === undefined || tx === undefined ? undefined : { hash, height: at.height, index: at.index, offset: tx.offset, outcome: tx.outcome };
+      const packed = byTx.get(hash);
+      if (packed === undefined) return undefined;
+      const height = Math.floor(packed / txSlots);
+      const index = packed % txSlots;
+      const tx = byHeight.get(height)?.txs[index];
+      return tx === undefined ? undefined : { hash, height, index, offset: tx.offset, outcome: tx.outcome };
     },
     get lowest() {
       return lowest;
