@@ -33,14 +33,33 @@ async function appendFor(append: (batch: Buffer[]) => Promise<unknown>): Promise
 }
 
 /**
- * Kafka: raw kafkajs (idempotent producer, acks=-1, one request in flight, as ain's log) against
- * ain's `kafka` EventLog, paired runs on one broker and topic size; then a node on the Kafka log
- * end to end (submit → Kafka → block → applied → final) against raw verifies on every core.
+ * Kafka, on one broker: first a node on the Kafka log end to end (submit → Kafka → block →
+ * applied → final) against raw verifies on every core, while the broker is fresh; then raw
+ * kafkajs (idempotent producer, acks=-1, one request in flight, as ain's log) against ain's
+ * `kafka` EventLog, in paired runs.
  */
 export async function benchKafka(): Promise<Figure[]> {
   const kafka = await startKafka();
   if (kafka === undefined) throw new Error('the kafka bench needs a broker (test/services/kafka.sh)');
   try {
+    await waitForQuiet();
+    const rawBefore = await rawAllCoresRate();
+    const node = await withTempDir('kafka-node', async (dataDir) => {
+      const started = await startBenchNode(dataDir, { log: { kind: 'kafka', brokers: kafka.brokers, topic: `bench.node.${randomUUID()}` } } as never);
+      try {
+        let startedMs = 0;
+        const { result } = await runLoadgen({ ...sustainedLoad, url: started.url }, () => (startedMs = performance.now()));
+        if (result.failedRequests > 0 || result.refusedTxs > 0) throw new Error(`kafka.node.sustained: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
+        const { lastOffset } = (await (await fetch(`${started.url}/v1/status`)).json()) as { lastOffset: number };
+        await finalCovering(started, lastOffset);
+        return { rate: (result.acceptedTxs * 1000) / (performance.now() - startedMs), accepted: result.acceptedTxs };
+      } finally {
+        await started.stop();
+      }
+    });
+    const rawAfter = await rawAllCoresRate();
+    const reference = (rawBefore + rawAfter) / 2;
+
     const client = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING, clientId: 'bench-raw' });
     const admin = client.admin();
     await admin.connect();
@@ -64,24 +83,6 @@ export async function benchKafka(): Promise<Figure[]> {
       await log.close();
     }
     const ratios = raw.map((r, i) => ours[i]! / r);
-
-    await waitForQuiet();
-    const rawBefore = await rawAllCoresRate();
-    const node = await withTempDir('kafka-node', async (dataDir) => {
-      const started = await startBenchNode(dataDir, { log: { kind: 'kafka', brokers: kafka.brokers, topic: `bench.node.${randomUUID()}` } } as never);
-      try {
-        let startedMs = 0;
-        const { result } = await runLoadgen({ ...sustainedLoad, url: started.url }, () => (startedMs = performance.now()));
-        if (result.failedRequests > 0 || result.refusedTxs > 0) throw new Error(`kafka.node.sustained: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
-        const { lastOffset } = (await (await fetch(`${started.url}/v1/status`)).json()) as { lastOffset: number };
-        await finalCovering(started, lastOffset);
-        return { rate: (result.acceptedTxs * 1000) / (performance.now() - startedMs), accepted: result.acceptedTxs };
-      } finally {
-        await started.stop();
-      }
-    });
-    const rawAfter = await rawAllCoresRate();
-    const reference = (rawBefore + rawAfter) / 2;
     const describe = `${recordBytes}-byte records, ${appenders} appenders × ${recordsPerAppend}, ${runMs} ms runs, one broker on 127.0.0.1`;
     return [
       { name: 'kafka.raw.append', value: median(raw), unit: 'records/s', samples: raw, note: `kafkajs producer, idempotent, acks=-1, ${describe}` },

@@ -10,7 +10,7 @@ import { rawAllCoresRate } from './verifyRaw.ts';
 type Load = Omit<LoadgenTask, 'url'>;
 
 /** The sustained load, the same for a node on the file log and on Kafka (bench/kafka.ts). */
-export const sustainedLoad: Load = { mode: 'batched', rounds: 6, txsPerRound: 20_000, warmupTxs: 5000, batchTxs: 500, inFlight: 16, keys: 1000, timeLimitMs: 60_000 };
+export const sustainedLoad: Load = { mode: 'batched', rounds: 6, txsPerRound: 20_000, warmupTxs: 20_000, batchTxs: 500, inFlight: 16, keys: 1000, timeLimitMs: 60_000 };
 const halfLoadSeconds = 10;
 const latencyBatchTxs = 50;
 
