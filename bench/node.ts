@@ -72,7 +72,7 @@ export async function benchNode(): Promise<Figure[]> {
       const { result } = await runLoadgen({ ...sustainedLoad, rounds: 1, warmupTxs: 2000, txsPerRound, batchTxs: latencyBatchTxs, inFlight: 64, paceTxsPerSecond: pace, url: node.url });
       if (result.failedRequests > 0) throw new Error(`node.final: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
       const paced = result.paced ?? [];
-      await finalCovering(node, Math.max(...paced.map((b) => b.lastOffset)));
+      await finalCovering(node, Math.max(...paced.map((b) => b.lastOffset)), { nudge: false });
       const samples = paced.map((batch) => {
         const block = blockOf.find((b) => b.lastOffset >= batch.lastOffset)!;
         return finalAtMs.get(block.height)! - batch.sentAtMs;

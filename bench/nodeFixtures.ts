@@ -19,8 +19,13 @@ export async function startBenchNode(dataDir: string, flags: Partial<NodeConfigI
   return startNode({ config, logger: pino({ level: 'silent' }) });
 }
 
-/** Resolves once a block covering `offset` is final (bounded by `timeoutMs`). */
-export async function finalCovering(node: AinNode, offset: number, timeoutMs = 60_000): Promise<number> {
+/**
+ * Resolves once a block covering `offset` is final (bounded by `timeoutMs`). With `nudge` it waits
+ * as a client waiting for finality does, through the node's waitFinal, which asks the proposer to
+ * cut now rather than at its next tick; without, blocks come at the proposer's own pace (for
+ * latency figures).
+ */
+export async function finalCovering(node: AinNode, offset: number, { timeoutMs = 60_000, nudge = true } = {}): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const latest = node.blocks.latest();
@@ -31,6 +36,8 @@ export async function finalCovering(node: AinNode, offset: number, timeoutMs = 6
       return height;
     }
     if (Date.now() > deadline) throw new Error(`no block covered offset ${offset} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The next block holds every record appended before its cut marker, `offset` among them.
+    if (nudge) await node.waitFinal((latest?.header.height ?? 0) + 1, Math.max(1, deadline - Date.now()));
+    else await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
