@@ -17,7 +17,7 @@ type Load = Omit<LoadgenTask, 'url'>;
 // Warm-ups send every sender a few times, so both verify threads have the keys cached (a new
 // sender costs more: see verify.tx.1core.newsender) and the figures are the steady state.
 const single: Load = { mode: 'single', rounds: 3, txsPerRound: 2000, warmupTxs: 3000, batchTxs: 1, inFlight: 64, keys: 1000, timeLimitMs: 30_000 };
-const batched: Load = { mode: 'batched', rounds: 3, txsPerRound: 20_000, warmupTxs: 5000, batchTxs: 500, inFlight: 4, keys: 1000, timeLimitMs: 30_000 };
+const batched: Load = { mode: 'batched', rounds: 3, txsPerRound: 20_000, warmupTxs: 5000, batchTxs: 500, inFlight: 16, keys: 1000, timeLimitMs: 30_000 };
 
 interface Measured {
   readonly result: LoadgenResult;
