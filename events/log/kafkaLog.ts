@@ -64,8 +64,9 @@ const DEFAULTS = {
 
 /**
  * An `EventLog` on one single-partition Kafka topic: an idempotent producer with `acks: -1`, and
- * reads that commit nothing to Kafka (each node keeps its own position). Appends are serialised,
- * one produce request per batch, so every batch is one contiguous record batch in the partition.
+ * reads that commit nothing to Kafka (each node keeps its own position). Appends are serialised;
+ * a batch goes in produce requests of at most maxRequestBytes and maxRequestRecords, one after
+ * another, so its records keep their order (another writer's may fall between two requests).
  * @example
  * const log = await openKafkaLog({ brokers: ['127.0.0.1:9092'], topic: 'ain.dev.0' });
  * await log.append([new TextEncoder().encode('hello')]); // → [0] on a new topic

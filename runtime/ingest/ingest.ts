@@ -25,7 +25,7 @@ export interface IngestOptions {
 export interface Ingest {
   /**
    * Checks txs, each given as its JSON text (as it arrived, or `JSON.stringify(tx)`), on the
-   * pool and appends the valid ones, in order and contiguously; resolves once they are durable.
+   * pool and appends the valid ones, in order; resolves once they are durable.
    * Rejects (having acknowledged nothing) only when the log fails or the node is overloaded.
    */
   submit(texts: readonly string[]): Promise<SubmitResult[]>;
