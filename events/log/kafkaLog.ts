@@ -162,7 +162,7 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
         topic,
         acks: -1,
         compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        messages: batch.map((value) => ({ partition: 0, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })),
+        messages: batch.map((value) => ({ partition: 0, value: Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength) })),
       });
       baseOffset = Number(metadata?.baseOffset);
       if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new Error(`Kafka acknowledged with base offset ${metadata?.baseOffset}`);

@@ -125,7 +125,8 @@ export class PartitionReader {
         const offset = Number(message.offset);
         // A fetch returns whole record batches: skip what precedes `next`.
         if (offset < next || offset >= end || out.length >= maxRecords) continue;
-        out.push({ offset, value: message.value === null ? new Uint8Array(0) : new Uint8Array(message.value) });
+        // A view into the fetch's response (kafkajs never reuses it), not a copy with an ArrayBuffer of its own per record.
+        out.push({ offset, value: message.value ?? new Uint8Array(0) });
         next = offset + 1;
         progressed = true;
       }
