@@ -29,11 +29,6 @@ export function checkRecord(record: TxRecord, chain: string, shard: string): Ref
   }
 }
 
-/** Decodes and checks a record's bytes (each step once): what verify threads run. */
-export function checkRecordBytes(offset: number, value: Uint8Array, chain: string, shard: string): { record: TxRecord; verdict: Refusal | null } {
-  return checkRecordsBytes([{ offset, value }], chain, shard)[0]!;
-}
-
 type Decoded = { record: TxRecord; verdict: Refusal | null; signedBytes?: Buffer; key?: KeyObject };
 
 // Records per pair of passes: enough to keep each kind of work warm, few enough that what the
@@ -41,9 +36,9 @@ type Decoded = { record: TxRecord; verdict: Refusal | null; signedBytes?: Buffer
 const passRecords = 64;
 
 /**
- * checkRecordBytes of many records, in two passes over each slice of them: decoding and every
- * check but the signature, then the signatures in one tight loop, which keeps each kind of work
- * warm in the caches.
+ * Decodes and checks records' bytes (each step once), what verify threads run: in two passes over
+ * each slice of them, decoding and every check but the signature, then the signatures in one
+ * tight loop, which keeps each kind of work warm in the caches.
  */
 export function checkRecordsBytes(records: readonly { readonly offset: number; readonly value: Uint8Array }[], chain: string, shard: string): { record: TxRecord; verdict: Refusal | null }[] {
   const options = { chain, shard, maxTxBytes: noSizeLimit };

@@ -1,5 +1,5 @@
 export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from './applyBlock.ts';
 export { applyTx, type TxContext, type TxEffects } from './applyTx.ts';
-export { checkRecord, checkRecordBytes, checkRecordsBytes } from './checkRecord.ts';
+export { checkRecord, checkRecordsBytes } from './checkRecord.ts';
 export { createLedger, devGenesis, genesisHashOf, parseGenesis, type Ledger } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';

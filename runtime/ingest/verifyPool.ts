@@ -35,8 +35,11 @@ const chunkTxsMin = 16;
  * Only module-loading flags pass on; V8 and process flags (heap sizes, --trace-gc, --cpu-prof)
  * are the process's, and a worker refuses most of them.
  */
+const loaderFlag = /^--(import|require|loader|experimental-loader|conditions)$/;
+
 function workerExecArgv(): string[] {
-  const loading = process.execArgv.filter((a, i, all) => /^--(import|require|loader|experimental-loader|conditions)(=|$)/.test(a) || /^--(import|require|loader|experimental-loader|conditions)$/.test(all[i - 1] ?? ''));
+  // A flag as `--import=x`, or `--import x` (the value is the next argument).
+  const loading = process.execArgv.filter((a, i, all) => loaderFlag.test(a.split('=')[0]!) || loaderFlag.test(all[i - 1] ?? ''));
   const hasTsx = loading.some((a) => a.includes('tsx'));
   return hasTsx ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
 }
