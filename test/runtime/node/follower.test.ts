@@ -58,8 +58,10 @@ async function run(announce: boolean) {
   });
   if (announce) follower.appending(appended);
   const foreign = signTx({ key: stranger, op: { type: 'set_value', path: '/apps/foreign', value: 1 }, nonce: 1, time: 2000, chain: 'ain-test' });
-  // The follower reads the records while their append is still unacknowledged.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The follower reads the records while their append is still unacknowledged. Untold of it, it
+  // checks and applies them before the ack; told, it waits (and the ack comes after a while).
+  if (announce) await new Promise((resolve) => setTimeout(resolve, 50));
+  else for (let i = 0; i < 500 && follower.seenOffset < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   ack();
   await appended;
   const foreignAppend = log.append([encodeTxRecord(foreign)]); // by another node: no hint, ever
