@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 
 import { AinError, isAinError } from '../../schemas/index.ts';
 import type { EventLog, FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
 import { followRecords, OffsetNotifier } from './follow.ts';
-import { isRetriable, PartitionReader } from './kafkaLogFetch.ts';
+import { createKafkaAppender, type KafkaAppender } from './kafkaAppender.ts';
+import { createKafkaSockets, isRetriable, PartitionReader } from './kafkaLogFetch.ts';
 
 /** Tries at opening a log (creating and finding its topic) before it is LOG_UNAVAILABLE. */
 const openAttemptsMax = 6;
@@ -29,11 +30,10 @@ export interface KafkaLogOptions {
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   /**
-   * How long an append keeps retrying an unreachable broker before it rejects with
-   * LOG_NOT_ACKNOWLEDGED (default 8 retries, backoff capped at 5 000 ms: about half a minute).
-   * kafkajs retries an idempotent producer forever by default; an append must not wait unbounded.
+   * How long an append keeps sending the same records to an unreachable broker before it rejects
+   * with LOG_NOT_ACKNOWLEDGED (default 30 000 ms; see kafkaAppender.ts for why the same records).
    */
-  readonly appendRetry?: { readonly retries: number; readonly maxRetryTimeMs: number };
+  readonly appendRetryMs?: number;
   /**
    * Records per produce request are bounded by this many bytes (default 900 KiB, under the
    * broker's `message.max.bytes` of 1 MiB); a larger append goes in several requests.
@@ -56,7 +56,7 @@ const DEFAULTS = {
   maxPendingAppends: 10_000,
   connectionTimeoutMs: 3_000,
   requestTimeoutMs: 30_000,
-  appendRetry: { retries: 8, maxRetryTimeMs: 5_000 },
+  appendRetryMs: 30_000,
   // Below the broker's default message.max.bytes (1 MiB), with room for the batch header.
   maxRequestBytes: 900 * 1024,
   maxRequestRecords: 512,
@@ -84,46 +84,43 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
           cause: error,
         });
 
+  const sockets = createKafkaSockets();
   const kafka = new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.NOTHING,
+    socketFactory: sockets.factory as never,
     connectionTimeout: settings.connectionTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
     retry: { retries: 3 },
   });
   // Reads never wait on the broker (maxWaitTime 0), so a request that takes seconds is a broker
   // that died mid-request: give up soon and let the follower retry, instead of hanging 30 s.
-  const reader = new PartitionReader({ brokers, topic, clientId, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs) });
-  let producer: Producer | undefined;
+  const reader = new PartitionReader({ brokers, topic, clientId, sockets, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs) });
+  let closed = false;
+  let appender: KafkaAppender | undefined;
   let last = -1;
   // A topic just created may be unknown to the broker's metadata for a moment
   // (UNKNOWN_TOPIC_OR_PARTITION, retriable): the whole opening is tried again, bounded.
   for (let tries = 1; ; tries++) {
     try {
       await ensureTopic(kafka, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
-      producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        retry: { retries: settings.appendRetry.retries, maxRetryTime: settings.appendRetry.maxRetryTimeMs },
-      });
-      await producer.connect();
+      appender = createKafkaAppender({ kafka, topic, compression: settings.compression ?? 'none', retryMs: settings.appendRetryMs, isClosed: () => closed });
+      await appender.connect();
       await reader.connect();
       last = (await reader.highWatermark()) - 1;
       break;
     } catch (error) {
-      await producer?.disconnect().catch(() => undefined);
+      await appender?.close();
       await reader.disconnect().catch(() => undefined);
-      producer = undefined;
+      appender = undefined;
       if (!isRetriable(error) || tries >= openAttemptsMax) throw unavailable(error);
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (tries - 1)));
     }
   }
-  const connectedProducer = producer!;
+  const connectedAppender = appender!;
 
   const notifier = new OffsetNotifier();
-  let closed = false;
   let pending = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const closedError = (): AinError => new AinError('LOG_CLOSED', `The Kafka log on ${topic} is closed; open it again.`);
@@ -158,14 +155,7 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
     if (closed) throw closedError();
     let baseOffset: number;
     try {
-      const [metadata] = await connectedProducer.send({
-        topic,
-        acks: -1,
-        compression: settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        messages: batch.map((value) => ({ partition: 0, value: Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength) })),
-      });
-      baseOffset = Number(metadata?.baseOffset);
-      if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new Error(`Kafka acknowledged with base offset ${metadata?.baseOffset}`);
+      baseOffset = await connectedAppender.send(batch);
     } catch (error) {
       throw new AinError(
         'LOG_NOT_ACKNOWLEDGED',
@@ -228,7 +218,8 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
       clearInterval(poller);
       notifier.close();
       await queue;
-      await Promise.allSettled([connectedProducer.disconnect(), reader.disconnect()]);
+      await Promise.allSettled([connectedAppender.close(), reader.disconnect()]);
+      sockets.destroyAll();
     },
   };
 }

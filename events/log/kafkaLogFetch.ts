@@ -42,7 +42,54 @@ type ClusterConstructor = new (options: Record<string, unknown>) => Cluster;
 
 const ClusterClass = require('kafkajs/src/cluster') as ClusterConstructor;
 const { createLogger, LEVELS } = require('kafkajs/src/loggers') as { createLogger: (options: object) => unknown; LEVELS: { NOTHING: number } };
-const socketFactory = require('kafkajs/src/network/socketFactory') as () => unknown;
+const kafkajsSocketFactory = require('kafkajs/src/network/socketFactory') as () => SocketFactory;
+
+type KafkaSocket = { unref(): unknown; destroy(): unknown; once(event: 'close', listener: () => void): unknown };
+type SocketFactory = (options: Record<string, unknown>) => KafkaSocket;
+
+/** kafkajs's socket factory, for every client of one log, and a way to close what they left open. */
+export interface KafkaSockets {
+  readonly factory: SocketFactory;
+  /** Destroys every socket still open: a client kafkajs left connected must not keep the process alive. */
+  destroyAll(): void;
+}
+
+/**
+ * kafkajs's sockets, tracked, with `unref` done once per socket. kafkajs unrefs a connection's
+ * socket on every disconnect, and Node's `unref` of a socket still connecting adds a `connect`
+ * listener each time: during an outage the retries piled them up (MaxListenersExceededWarning).
+ * And a producer dropped during an outage can leave a connection it reopened: the log destroys
+ * what is left when it closes.
+ */
+export function createKafkaSockets(): KafkaSockets {
+  const create = kafkajsSocketFactory();
+  const open = new Set<KafkaSocket>();
+  let closed = false;
+  return {
+    factory(options) {
+      const socket = create(options);
+      if (closed) {
+        socket.destroy(); // a client reconnecting after its log closed
+        return socket;
+      }
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      const unref = socket.unref.bind(socket);
+      let unrefed = false;
+      socket.unref = () => {
+        if (!unrefed) unref();
+        unrefed = true;
+        return socket;
+      };
+      return socket;
+    },
+    destroyAll() {
+      closed = true;
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+  };
+}
 
 const READ_UNCOMMITTED = 0;
 const PARTITION = 0;
@@ -57,6 +104,7 @@ export interface PartitionReaderOptions {
   readonly clientId: string;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly sockets: KafkaSockets;
 }
 
 /**
@@ -78,7 +126,7 @@ export class PartitionReader {
   constructor(private readonly options: PartitionReaderOptions) {
     this.cluster = new ClusterClass({
       logger: createLogger({ level: LEVELS.NOTHING, logCreator: () => () => undefined }),
-      socketFactory: socketFactory(),
+      socketFactory: options.sockets.factory,
       brokers: options.brokers,
       clientId: options.clientId,
       connectionTimeout: options.connectionTimeoutMs,

@@ -27,6 +27,7 @@ const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'f
   AIN_LOG: { path: ['log', 'kind'], kind: 'string' },
   AIN_KAFKA_BROKERS: { path: ['log', 'brokers'], kind: 'list' },
   AIN_KAFKA_TOPIC: { path: ['log', 'topic'], kind: 'string' },
+  AIN_KAFKA_APPEND_RETRY_MS: { path: ['log', 'appendRetryMs'], kind: 'number' },
   AIN_SNAPSHOT_EVERY_BLOCKS: { path: ['snapshot', 'everyBlocks'], kind: 'number' },
 };
 

@@ -13,6 +13,7 @@ export async function openNodeLog(config: NodeConfig, clientId: string, logger: 
       topic,
       clientId,
       compression: settings.compression,
+      appendRetryMs: settings.appendRetryMs,
       createTopic: { replicationFactor: settings.replicationFactor, minInsyncReplicas: settings.minInsyncReplicas },
     });
     logger.info({ brokers: settings.brokers, topic, lastOffset: log.lastOffset() }, 'opened the Kafka log');

@@ -35,6 +35,8 @@ export const KafkaLogConfig = z.strictObject({
   replicationFactor: Uint.min(1).max(16).default(1),
   minInsyncReplicas: Uint.min(1).max(16).default(1),
   compression: z.enum(['none', 'gzip']).default('none'),
+  /** How long an append keeps sending the same records to an unreachable broker before the tx gets LOG_NOT_ACKNOWLEDGED. */
+  appendRetryMs: Uint.min(100).max(600_000).default(30_000),
 });
 export type KafkaLogConfig = z.infer<typeof KafkaLogConfig>;
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One Apache Kafka broker+controller (KRaft) on 127.0.0.1 for tests, from Maven Central jars.
 #
-#   kafka.sh            start on free ports; prints KAFKA_BROKERS=127.0.0.1:<port> (and KAFKA_DIR=…),
+#   kafka.sh            start on free ports; prints KAFKA_BROKERS=127.0.0.1:<port> (and KAFKA_PORT=…,
+#                       KAFKA_DIR=…); with KAFKA_ADVERTISED_PORT set, clients are sent to that port
 #                       then runs until killed (SIGTERM/SIGINT) or until its parent process is gone
 #   kafka.sh stop DIR   stops the broker whose KAFKA_DIR is DIR (via DIR/kafka.pid)
 #
@@ -51,6 +52,8 @@ read -r port controller_port < <(node -e '
   const pick = () => new Promise((ok) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
   Promise.all([pick(), pick()]).then(([a, b]) => console.log(a, b));')
 [[ "$port" != "$controller_port" ]] || die "could not pick two distinct free ports"
+# Clients may be told to reach the broker through another port (a fault-injecting proxy in tests).
+advertised_port="${KAFKA_ADVERTISED_PORT:-$port}"
 # Like Kafka's own Uuid.randomUuid: never a leading '-', which the tool would read as an option.
 cluster_id="$(node -e '
   const { randomBytes } = require("node:crypto");
@@ -80,7 +83,7 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+advertised.listeners=PLAINTEXT://127.0.0.1:$advertised_port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -94,6 +97,10 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 unclean.leader.election.enable=false
+# A broker SIGKILLed and restarted re-registers only once the controller has dropped its old
+# session: short sessions bring it back in seconds instead of Kafka's default 9 s or more.
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
 PROPS
 cat > "$dir/log4j.properties" <<PROPS
 log4j.rootLogger=INFO, file
@@ -149,7 +156,8 @@ start_broker
 trap kill_broker USR1
 trap restart_broker USR2
 
-echo "KAFKA_BROKERS=127.0.0.1:$port"
+echo "KAFKA_PORT=$port"
+echo "KAFKA_BROKERS=127.0.0.1:$advertised_port"
 echo "KAFKA_DIR=$dir"
 
 # Run until killed, the broker dies (not by SIGUSR1), or whoever started us is gone (so a crashed

@@ -11,12 +11,20 @@ const STDERR_TAIL_LINES = 40;
 
 /** A running broker started by `kafka.sh`, stopped with `stop()` (its whole process group). */
 export interface KafkaService {
+  /** What clients bootstrap from (the advertised port: a proxy's, when one was asked for). */
   readonly brokers: string[];
+  /** The port the broker itself listens on, 127.0.0.1. */
+  readonly port: number;
   /** Kills the broker's JVM with SIGKILL (a crash); resolves once it is dead. */
   kill(): Promise<void>;
   /** Starts the broker again on the same storage and port; resolves once it answers. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface KafkaStartOptions {
+  /** Clients are told to connect to this port (a fault-injecting proxy's) instead of the broker's. */
+  readonly advertisedPort?: number;
 }
 
 /**
@@ -27,9 +35,9 @@ export interface KafkaService {
  * const kafka = await startKafka();
  * if (kafka === undefined) test.skip('kafka: no broker', () => {});
  */
-export async function startKafka(): Promise<KafkaService | undefined> {
+export async function startKafka(options: KafkaStartOptions = {}): Promise<KafkaService | undefined> {
   try {
-    return await spawnKafka();
+    return await spawnKafka(options);
   } catch (error) {
     if (process.env.CI === 'true') throw error;
     console.warn(`\n*** SKIPPING Kafka tests: the Kafka service could not start (test/services/kafka.sh).\n${String(error)}\n`);
@@ -37,9 +45,10 @@ export async function startKafka(): Promise<KafkaService | undefined> {
   }
 }
 
-function spawnKafka(): Promise<KafkaService> {
+function spawnKafka({ advertisedPort }: KafkaStartOptions): Promise<KafkaService> {
   // Its own process group, so stop() reaches the JVM too; kafka.sh also exits if this process dies.
-  const child = spawn('bash', [script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = advertisedPort === undefined ? process.env : { ...process.env, KAFKA_ADVERTISED_PORT: String(advertisedPort) };
+  const child = spawn('bash', [script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   const stderrTail: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderrTail.push(line);
@@ -72,12 +81,16 @@ function spawnKafka(): Promise<KafkaService> {
         lines.on('line', onLine);
         process.kill(child.pid!, signal);
       });
+    let port = 0;
     lines.on('line', (line) => {
+      const portLine = /^KAFKA_PORT=(\d+)$/.exec(line);
+      if (portLine?.[1] !== undefined) port = Number(portLine[1]);
       const match = /^KAFKA_BROKERS=(.+)$/.exec(line);
       if (match?.[1] === undefined) return;
       clearTimeout(timer);
       resolve({
         brokers: match[1].split(','),
+        port,
         kill: () => fault('SIGUSR1', 'KAFKA_KILLED', 15_000),
         restart: () => fault('SIGUSR2', 'KAFKA_RESTARTED', START_TIMEOUT_MS),
         async stop() {

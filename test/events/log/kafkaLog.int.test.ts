@@ -67,7 +67,7 @@ if (kafka === undefined) {
   test('kafkaLog: an append while the broker is gone rejects with LOG_NOT_ACKNOWLEDGED, not hangs', async (t) => {
     const own = await startKafka();
     if (own === undefined) return t.fail('a second broker did not start');
-    const log = await openKafkaLog({ brokers: own.brokers, topic: freshTopic(), connectionTimeoutMs: 200, appendRetry: { retries: 2, maxRetryTimeMs: 200 } });
+    const log = await openKafkaLog({ brokers: own.brokers, topic: freshTopic(), connectionTimeoutMs: 200, appendRetryMs: 400 });
     try {
       t.deepEqual(await log.append([new Uint8Array([1])]), [0]);
       await own.stop();
