@@ -19,8 +19,13 @@ export interface StateLimits {
   readonly ruleDepthMax: number;
   /** AST nodes of a rule. */
   readonly ruleNodesMax: number;
-  /** AST nodes visited while evaluating one rule. */
+  /**
+   * Steps one rule evaluation may take: a step is one AST node visited, or `evalCharsPerStep`
+   * characters of string work, so the budget bounds time as well as nodes.
+   */
   readonly evalStepsMax: number;
+  /** Characters a rule may read, compare, search or join for the price of one step. */
+  readonly evalCharsPerStep: number;
   /** `getValue` calls while evaluating one rule. */
   readonly evalReadsMax: number;
   /** Characters of a string a rule builds with `+`. */
@@ -45,6 +50,7 @@ export const defaultLimits: StateLimits = Object.freeze({
   ruleDepthMax: 64,
   ruleNodesMax: 1024,
   evalStepsMax: 2048,
+  evalCharsPerStep: 64,
   evalReadsMax: 32,
   evalStringCharsMax: 65_536,
   functionsPerPathMax: 16,

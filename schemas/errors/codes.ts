@@ -35,7 +35,7 @@ export const errorCodes = {
   INVALID_RULE: { status: 400, summary: 'The rule does not parse or uses something the rule language forbids.' },
   TOO_DEEP: { status: 400, summary: 'The path and value together nest deeper than the limit.' },
   TOO_LARGE: { status: 413, summary: 'The value or result exceeds a size limit.' },
-  EVAL_LIMIT: { status: 422, summary: 'Evaluating the rule ran past its step or read limit.' },
+  EVAL_LIMIT: { status: 422, summary: 'Evaluating the rule ran past its step budget (expressions and characters of string work), read or string limit.' },
   SUBTREE_RULES: { status: 403, summary: 'Paths below the written one have write rules of their own.' },
   BAD_SNAPSHOT: { status: 500, summary: 'The state snapshot is malformed or its root does not match.' },
   // Ledger outcomes: recorded with the refused tx in its block, never thrown.

@@ -44,7 +44,7 @@ export function isCompiledRule(x: CompiledRule | Refusal): x is CompiledRule {
  */
 export function runRule(rule: CompiledRule, env: RuleEnv, path: string): boolean | Refusal {
   try {
-    return truthy(evaluate(rule.expr, env));
+    return truthy(evaluate(rule.expr, env).value);
   } catch (error) {
     if (error instanceof EvalLimitError) return refuse('EVAL_LIMIT', `The rule deciding the write at ${path} ran past its limit: ${error.message}.`);
     throw error;

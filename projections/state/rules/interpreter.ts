@@ -1,5 +1,6 @@
 import type { StateLimits } from '../limits.ts';
 import type { BinaryOp, Expr, UtilName } from './ast.ts';
+import { includesText } from './includesText.ts';
 import { forbiddenProperties } from './parser.ts';
 import { isObject, looseEquals, memberOf, strictEquals, toNumber, toText, truthy, TreeView, typeOf, type AuthRecord, type RuleValue } from './values.ts';
 
@@ -16,25 +17,65 @@ export interface RuleEnv {
   readonly limits: StateLimits;
 }
 
-/** A rule that ran past its step, read or string limit: EVAL_LIMIT, never a crash. */
-export class EvalLimitError extends Error {}
+/**
+ * A rule that ran past its step, read or string limit: EVAL_LIMIT, never a crash. `steps` is the
+ * work done before the refusal, never more than the budget: work is charged before it is done.
+ */
+export class EvalLimitError extends Error {
+  constructor(message: string, readonly steps: number) {
+    super(message);
+  }
+}
+
+/** A rule's result and the steps it took (AST nodes plus string work, see `charge`). */
+export interface Evaluation {
+  readonly value: RuleValue;
+  readonly steps: number;
+}
 
 interface Run {
   readonly env: RuleEnv;
   steps: number;
+  /** Characters of string work not yet counted as a whole step. */
+  chars: number;
   reads: number;
 }
 
 /**
  * Runs a parsed rule. Recursion is bounded by the AST depth the parser checked; steps, reads and
- * built strings by the limits, whose breach throws EvalLimitError.
+ * built strings by the limits, whose breach throws EvalLimitError. Steps are units of work, never
+ * of time, so every node refuses the same rules.
  */
-export function evaluate(expr: Expr, env: RuleEnv): RuleValue {
-  return ev(expr, { env, steps: 0, reads: 0 });
+export function evaluate(expr: Expr, env: RuleEnv): Evaluation {
+  const run: Run = { env, steps: 0, chars: 0, reads: 0 };
+  const value = ev(expr, run);
+  return { value, steps: run.steps };
+}
+
+function spend(run: Run, steps: number): void {
+  const max = run.env.limits.evalStepsMax;
+  if (run.steps + steps > max) throw new EvalLimitError(`more than ${max} steps (a step is an expression or ${run.env.limits.evalCharsPerStep} characters of string work)`, run.steps);
+  run.steps += steps;
+}
+
+/**
+ * Charges `chars` characters of string work, before it is done: anything that reads a string's
+ * characters (compares, converts, searches, joins, hashes it as a key) costs its length, so a rule's
+ * time is bounded by its step budget whatever the size of the values it is given.
+ */
+function charge(run: Run, chars: number): void {
+  const perStep = run.env.limits.evalCharsPerStep;
+  const total = run.chars + chars;
+  spend(run, Math.floor(total / perStep));
+  run.chars = total % perStep;
+}
+
+function charsOf(v: RuleValue): number {
+  return typeof v === 'string' ? v.length : 0;
 }
 
 function ev(x: Expr, run: Run): RuleValue {
-  if (++run.steps > run.env.limits.evalStepsMax) throw new EvalLimitError(`more than ${run.env.limits.evalStepsMax} steps`);
+  spend(run, 1);
   switch (x.t) {
     case 'lit':
       return x.v;
@@ -47,10 +88,14 @@ function ev(x: Expr, run: Run): RuleValue {
     case 'index': {
       const o = ev(x.o, run);
       const key = toText(ev(x.e, run));
+      charge(run, key.length);
       return forbiddenProperties.has(key) ? undefined : memberOf(o, key);
     }
-    case 'unary':
-      return unary(x.op, ev(x.e, run));
+    case 'unary': {
+      const v = ev(x.e, run);
+      if (x.op === '-' || x.op === '+') charge(run, charsOf(v));
+      return unary(x.op, v);
+    }
     case 'and': {
       const l = ev(x.l, run);
       return truthy(l) ? ev(x.r, run) : l;
@@ -61,15 +106,26 @@ function ev(x: Expr, run: Run): RuleValue {
     }
     case 'cond':
       return truthy(ev(x.c, run)) ? ev(x.a, run) : ev(x.b, run);
-    case 'binary':
-      return binary(x.op, ev(x.l, run), ev(x.r, run), run);
+    case 'binary': {
+      const l = ev(x.l, run);
+      const r = ev(x.r, run);
+      charge(run, charsOf(l) + charsOf(r));
+      return binary(x.op, l, r, run);
+    }
     case 'getValue': {
       const path = ev(x.e, run);
-      if (++run.reads > run.env.limits.evalReadsMax) throw new EvalLimitError(`more than ${run.env.limits.evalReadsMax} getValue reads`);
-      return typeof path === 'string' ? run.env.getValue(path) : null;
+      if (run.reads + 1 > run.env.limits.evalReadsMax) throw new EvalLimitError(`more than ${run.env.limits.evalReadsMax} getValue reads`, run.steps);
+      run.reads++;
+      if (typeof path !== 'string') return null;
+      // A path longer than the limit reads null by its length alone, before any of it is read.
+      charge(run, Math.min(path.length, run.env.limits.pathCharsMax + 1));
+      return run.env.getValue(path);
     }
-    case 'util':
-      return util(x.fn, x.args.map((a) => ev(a, run)));
+    case 'util': {
+      const args = x.args.map((a) => ev(a, run));
+      if (x.fn === 'startsWith' || x.fn === 'endsWith' || x.fn === 'includes') charge(run, charsOf(args[0]) + charsOf(args[1]));
+      return util(x.fn, args);
+    }
   }
 }
 
@@ -106,7 +162,7 @@ function binary(op: BinaryOp, l: RuleValue, r: RuleValue, run: Run): RuleValue {
       const b = primitive(r);
       if (typeof a !== 'string' && typeof b !== 'string') return toNumber(a) + toNumber(b);
       const text = toText(a) + toText(b);
-      if (text.length > run.env.limits.evalStringCharsMax) throw new EvalLimitError(`a string longer than ${run.env.limits.evalStringCharsMax} characters`);
+      if (text.length > run.env.limits.evalStringCharsMax) throw new EvalLimitError(`a string longer than ${run.env.limits.evalStringCharsMax} characters`, run.steps);
       return text;
     }
     case '-':
@@ -158,6 +214,6 @@ function util(fn: UtilName, args: RuleValue[]): RuleValue {
     case 'endsWith':
       return typeof a === 'string' && typeof b === 'string' && a.endsWith(b);
     case 'includes':
-      return typeof a === 'string' && typeof b === 'string' && a.includes(b);
+      return typeof a === 'string' && typeof b === 'string' && includesText(a, b);
   }
 }
