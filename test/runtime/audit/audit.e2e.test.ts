@@ -22,7 +22,7 @@ let stranger: string;
 const bin = join(process.cwd(), 'bin', 'ain.js');
 
 /**
- * Resolves once the node has applied the record at `offset`. Attestations alone do not make the
+ * Resolves once the node has applied the record at `offset`. Attestations alone may not make the
  * proposer cut, so each round waits for one more block to be final (waitFinal cuts even if idle).
  */
 async function applied(node: AinNode, offset: number): Promise<void> {
@@ -42,8 +42,7 @@ test.before(async () => {
     const batch = Array.from({ length: 5 }, (_, i) => signTx({ key: client, op: i % 2 ? { type: 'send', to: node.key.address, amount: '1' } : { type: 'set_value', path: `/apps/a/${round}/${i}`, value: i }, nonce: ++nonce, time: 1 }));
     const { results } = (await (await fetch(`${node.url}/v1/txs`, { method: 'POST', body: JSON.stringify(batch) })).json()) as { results: { offset: number }[] };
     clientTxs.push(...results.map((r) => r.offset));
-    await node.waitFinal(Math.max(1, node.ledger.height), 5000).catch(() => undefined);
-    for (let i = 0; i < 200 && (node.blocks.latest()?.header.lastOffset ?? -1) < results.at(-1)!.offset; i++) await new Promise((r) => setTimeout(r, 10));
+    await applied(node, results.at(-1)!.offset);
     await node.waitFinal(node.ledger.height, 5000);
   }
   // Anyone may sign an attestation and submit it: a key with no stake, for a final block (its
@@ -71,7 +70,6 @@ test.before(async () => {
     strangerTxs.push({ offset, height, code: outcome.code });
   }
   await node.waitFinal(strangerTxs.at(-1)!.height, 5000);
-  await new Promise((r) => setTimeout(r, 200));
   await node.stop();
 });
 test.after.always(() => rm(source, { recursive: true, force: true }));
