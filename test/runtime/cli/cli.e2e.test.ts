@@ -15,14 +15,18 @@ interface Run {
   stdout: string;
   stderr: string;
 }
-function run(args: string[], input?: string): Promise<Run> {
+/** `ain …` (bounded: killed after `timeoutMs`). */
+function run(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('node', [ain, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile('node', [ain, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end(input ?? '');
   });
 }
+
+/** `ain up` runs a whole sample session beside this file's other tests: bounded as upCommand.e2e bounds it. */
+const upTimeoutMs = 90_000;
 
 let dir: string;
 test.before(async () => {
@@ -108,7 +112,7 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
 });
 
 test('ain up --once (what npm start runs) submits, applies, finalizes, runs the sample job to settlement and exits 0', async (t) => {
-  const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')]);
+  const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')], undefined, upTimeoutMs);
   t.is(up.code, 0, up.stderr);
   t.regex(up.stdout, /100 accepted/);
   t.regex(up.stdout, /refused: BAD_SIGNATURE/);
@@ -126,7 +130,7 @@ test('ain up --once (what npm start runs) submits, applies, finalizes, runs the 
 });
 
 test('ain up --once --json gives NDJSON events, the sample’s result among them', async (t) => {
-  const up = await run(['up', '--once', '--json', '--port', '0', '--data', join(dir, 'up-json')]);
+  const up = await run(['up', '--once', '--json', '--port', '0', '--data', join(dir, 'up-json')], undefined, upTimeoutMs);
   t.is(up.code, 0, up.stderr);
   const events = up.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; state?: string; participants?: number; x?: number; payouts?: { kind: string; amount: string }[] });
   t.true(events.every((e) => e.event === 'log' || e.event === 'sample'));
