@@ -23,7 +23,7 @@ function printReport(report: AuditReport): void {
   const where = [first.height === undefined ? '' : `height ${first.height}`, first.offset === undefined ? '' : `offset ${first.offset}`, first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`].filter(Boolean).join(', ');
   say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
   for (const u of unlisted.slice(0, unlistedLinesMax)) say(`  and ${u.count} more ${u.kind} mismatch(es)${u.from === undefined ? '' : ` signed by ${u.from}`}, not listed`);
-  if (unlisted.length > unlistedLinesMax) say(`  and more from ${unlisted.length - unlistedLinesMax} other signer(s) (--json lists the counts)`);
+  if (unlisted.length > unlistedLinesMax) say(`  and ${unlisted.length - unlistedLinesMax} more such count(s) by kind and signer (--json lists them)`);
 }
 
 /**
