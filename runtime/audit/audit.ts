@@ -1,20 +1,12 @@
 import { applyBlock, createLedger, type BlockResult } from '../../actors/index.ts';
-import { BlockCutter, blockHashOf, genesisPosition, type LogRecord } from '../../events/index.ts';
-import type { Refusal } from '../../projections/index.ts';
+import { BlockCutter, blockHashOf, genesisPosition, type LogRecord, type TxRecord } from '../../events/index.ts';
+import type { Outcome, Refusal } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import { checkLogRecords } from '../node/checkRecords.ts';
 import type { NodeSnapshot } from '../node/snapshotStore.ts';
 import { genesisHashOf } from '../../actors/index.ts';
-
-/** Anything the replay disagrees with, located as precisely as the evidence allows. */
-export interface Mismatch {
-  readonly kind: 'log' | 'record' | 'attestation' | 'snapshot';
-  readonly message: string;
-  readonly height?: number;
-  readonly offset?: number;
-  readonly tx?: string;
-}
+import { createMismatchList, type Mismatch, type UnlistedMismatches } from './mismatchList.ts';
 
 export interface AuditReport {
   readonly ok: boolean;
@@ -26,10 +18,13 @@ export interface AuditReport {
   readonly outcomes: Record<string, number>;
   readonly finalized: { readonly height: number; readonly hash: string };
   readonly stateRoot: string;
-  /** Attestations checked against the replayed block hashes. */
+  /** Validators' attestations (those the ledger counted as votes) checked against the replayed block hashes. */
   readonly attestations: number;
   readonly snapshotsChecked: number;
+  /** Listed mismatches, first first: at most `mismatchesMax`, and `mismatchesPerSignerMax` per signer and kind. */
   readonly mismatches: readonly Mismatch[];
+  /** Mismatches past those caps, counted by kind and signer. */
+  readonly unlisted: readonly UnlistedMismatches[];
 }
 
 /** Where records come from: a file log reader, a Kafka log, any EventLog's `read`. */
@@ -52,16 +47,33 @@ export interface AuditOptions {
   readonly strictRecords?: boolean;
   readonly onProgress?: (progress: { readonly offset: number; readonly lastOffset: number; readonly height: number }) => void;
   readonly mismatchesMax?: number;
+  readonly mismatchesPerSignerMax?: number;
 }
 
 const chunkRecords = 8192;
+
+/**
+ * What the ledger counts as a validator's vote: `ok`, or `WRONG_HEADER` for a vote for another
+ * hash. It gives either only to a validator of the block's set, once per height, inside the attest
+ * window; any other attestation (NOT_VALIDATOR, BAD_ATTESTATION, ALREADY_ATTESTED, …) is a tx
+ * anyone can sign, refused in its block, and says nothing about the log.
+ */
+const voteCodes: ReadonlySet<string> = new Set(['ok', 'WRONG_HEADER']);
+
+/** Validators' attestations in a sealed block, with the outcome the ledger gave each. */
+function* votesOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]) {
+  for (const [index, record] of txs.entries()) {
+    const op = record.tx?.op;
+    if (op?.type === 'attest' && voteCodes.has(outcomes[index]!.code)) yield { record, op, from: record.tx!.from };
+  }
+}
 
 /**
  * Replays a chain's log from genesis with a fresh ledger, re-checking every record (schema,
  * chain, signature, hash), recomputing every block (txRoot, prevHash, state root, outcomes) and
  * comparing it with what validators attested and what the node's snapshots recorded.
  */
-export async function auditLog({ source, genesis, snapshots = [], pool, strictRecords = true, onProgress, mismatchesMax = 100 }: AuditOptions): Promise<AuditReport> {
+export async function auditLog({ source, genesis, snapshots = [], pool, strictRecords = true, onProgress, mismatchesMax = 100, mismatchesPerSignerMax = 10 }: AuditOptions): Promise<AuditReport> {
   const genesisHash = genesisHashOf(genesis);
   const ledger = createLedger(genesis);
   const verdicts = new Map<number, Refusal | null>();
@@ -79,11 +91,9 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
   );
   const hashes = new Map<number, { hash: string; firstOffset: number; lastOffset: number }>();
   const byHeight = new Map(snapshots.map((s) => [s.height, s]));
-  const mismatches: Mismatch[] = [];
+  const found = createMismatchList({ mismatchesMax, perSignerMax: mismatchesPerSignerMax, unlistedSignersMax: mismatchesMax });
+  const mismatch = (m: Mismatch) => found.add(m);
   const outcomes: Record<string, number> = {};
-  const mismatch = (m: Mismatch) => {
-    if (mismatches.length < mismatchesMax) mismatches.push(m);
-  };
   let blocks = 0;
   let txs = 0;
   let attestations = 0;
@@ -103,23 +113,7 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     for (const { record, verdict } of await checked) {
       verdicts.set(record.offset, verdict);
       if (verdict !== null && strictRecords) {
-        mismatch({ kind: 'record', offset: record.offset, tx: record.hash, message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.` });
-      }
-      const attest = record.tx?.op.type === 'attest' ? record.tx.op : undefined;
-      if (attest !== undefined && record.tx !== null) {
-        const replayed = hashes.get(attest.height);
-        if (replayed !== undefined) {
-          attestations++;
-          if (replayed.hash !== attest.hash) {
-            mismatch({
-              kind: 'attestation',
-              height: attest.height,
-              offset: record.offset,
-              tx: record.hash,
-              message: `Block ${attest.height} (log offsets ${replayed.firstOffset}-${replayed.lastOffset}) replays to ${replayed.hash.slice(0, 16)}…, but ${record.tx.from} attested ${attest.hash.slice(0, 16)}… at offset ${record.offset}: the records of that block differ from what was attested.`,
-            });
-          }
-        }
+        mismatch({ kind: 'record', offset: record.offset, tx: record.hash, from: record.tx?.from, message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.` });
       }
       const block = cutter.push(record);
       if (block === null) continue;
@@ -131,6 +125,21 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
       blocks++;
       txs += block.txs.length;
       for (const o of result.outcomes) outcomes[o.code] = (outcomes[o.code] ?? 0) + 1;
+      for (const { record, op, from } of votesOf(block.txs, result.outcomes)) {
+        const replayed = hashes.get(op.height);
+        if (replayed === undefined) continue;
+        attestations++;
+        if (replayed.hash !== op.hash) {
+          mismatch({
+            kind: 'attestation',
+            height: op.height,
+            offset: record.offset,
+            tx: record.hash,
+            from,
+            message: `Block ${op.height} (log offsets ${replayed.firstOffset}-${replayed.lastOffset}) replays to ${replayed.hash.slice(0, 16)}…, but validator ${from} attested ${op.hash.slice(0, 16)}… at offset ${record.offset}: the records of that block differ from what was attested.`,
+          });
+        }
+      }
       finalized = result.finalized;
       const snapshot = byHeight.get(height);
       if (snapshot !== undefined) {
@@ -150,8 +159,9 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
   for (const height of byHeight.keys()) {
     if (height > ledger.height) mismatch({ kind: 'snapshot', height, message: `The node has a snapshot at height ${height}, but the log replays only to height ${ledger.height}: records are missing.` });
   }
+  const unlisted = found.unlisted();
   return {
-    ok: mismatches.length === 0,
+    ok: found.listed.length === 0 && unlisted.length === 0,
     chain: genesis.chain,
     genesis: genesisHash,
     records: last + 1,
@@ -162,6 +172,7 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     stateRoot: ledger.tree.root(),
     attestations,
     snapshotsChecked,
-    mismatches,
+    mismatches: found.listed,
+    unlisted,
   };
 }

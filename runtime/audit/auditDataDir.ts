@@ -59,7 +59,7 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
     if (!isAinError(error, 'LOG_CORRUPT')) throw error;
     return {
       ok: false, chain: genesis.chain, genesis: '', records: 0, blocks: 0, txs: 0, outcomes: {}, finalized: { height: 0, hash: '' }, stateRoot: '', attestations: 0, snapshotsChecked: 0,
-      mismatches: [{ kind: 'log', message: error.message }],
+      mismatches: [{ kind: 'log', message: error.message }], unlisted: [],
     };
   }
   const pool = createVerifyPool({ threads });

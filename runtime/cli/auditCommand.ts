@@ -4,6 +4,7 @@ import type { CommandContext } from './main.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 
 const say = (line: string) => process.stdout.write(line + '\n');
+const unlistedLinesMax = 5;
 
 function printReport(report: AuditReport): void {
   say(`audit of chain ${report.chain} (genesis ${report.genesis.slice(0, 16)}…)`);
@@ -15,10 +16,14 @@ function printReport(report: AuditReport): void {
     say('  everything matches');
     return;
   }
-  say(`  ${report.mismatches.length} mismatch(es); the first:`);
+  const unlisted = [...report.unlisted].sort((a, b) => b.count - a.count);
+  const more = unlisted.reduce((sum, u) => sum + u.count, 0);
+  say(`  ${report.mismatches.length + more} mismatch(es); the first:`);
   const first = report.mismatches[0]!;
   const where = [first.height === undefined ? '' : `height ${first.height}`, first.offset === undefined ? '' : `offset ${first.offset}`, first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`].filter(Boolean).join(', ');
   say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
+  for (const u of unlisted.slice(0, unlistedLinesMax)) say(`  and ${u.count} more ${u.kind} mismatch(es)${u.from === undefined ? '' : ` signed by ${u.from}`}, not listed`);
+  if (unlisted.length > unlistedLinesMax) say(`  and ${unlisted.length - unlistedLinesMax} more such count(s) by kind and signer (--json lists them)`);
 }
 
 /**

@@ -5,16 +5,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { generateKeyPair, signTx } from '../../../events/index.ts';
+import { parseGenesis } from '../../../actors/index.ts';
+import { generateKeyPair, openFileLogReader, signTx } from '../../../events/index.ts';
 import { frameChecksum, FRAME_HEADER_BYTES } from '../../../events/log/framing.ts';
-import { auditDataDir } from '../../../runtime/audit/index.ts';
+import { auditDataDir, auditLog } from '../../../runtime/audit/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
-import { startNode } from '../../../runtime/node/index.ts';
+import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 
 // A real node's data dir, made once; each test tampers with a copy and audits it.
 let source: string;
 const clientTxs: number[] = [];
+/** Attestations a key with no stake signed and the node took (offsets, in log order) and their outcomes. */
+const strangerTxs: { offset: number; height: number; code: string }[] = [];
+let validator: string;
+let stranger: string;
 const bin = join(process.cwd(), 'bin', 'ain.js');
+
+/**
+ * Resolves once the node has applied the record at `offset`. Attestations alone may not make the
+ * proposer cut, so each round waits for one more block to be final (waitFinal cuts even if idle).
+ */
+async function applied(node: AinNode, offset: number): Promise<void> {
+  for (let round = 0; round < 5 && (node.blocks.latest()?.header.lastOffset ?? -1) < offset; round++) await node.waitFinal(node.ledger.height + 1, 5000);
+  if ((node.blocks.latest()?.header.lastOffset ?? -1) < offset) throw new Error(`the record at offset ${offset} is still in no block`);
+}
 
 test.before(async () => {
   source = await mkdtemp(join(tmpdir(), 'ain-audit-'));
@@ -28,11 +42,34 @@ test.before(async () => {
     const batch = Array.from({ length: 5 }, (_, i) => signTx({ key: client, op: i % 2 ? { type: 'send', to: node.key.address, amount: '1' } : { type: 'set_value', path: `/apps/a/${round}/${i}`, value: i }, nonce: ++nonce, time: 1 }));
     const { results } = (await (await fetch(`${node.url}/v1/txs`, { method: 'POST', body: JSON.stringify(batch) })).json()) as { results: { offset: number }[] };
     clientTxs.push(...results.map((r) => r.offset));
-    await node.waitFinal(Math.max(1, node.ledger.height), 5000).catch(() => undefined);
-    for (let i = 0; i < 200 && (node.blocks.latest()?.header.lastOffset ?? -1) < results.at(-1)!.offset; i++) await new Promise((r) => setTimeout(r, 10));
+    await applied(node, results.at(-1)!.offset);
     await node.waitFinal(node.ledger.height, 5000);
   }
-  await new Promise((r) => setTimeout(r, 200));
+  // Anyone may sign an attestation and submit it: a key with no stake, for a final block (its
+  // true hash and a made-up one), the latest block, a block not cut yet, and many more of them.
+  validator = node.key.address;
+  const strangerKey = generateKeyPair();
+  stranger = strangerKey.address;
+  const latest = node.ledger.height;
+  const attests = [
+    { height: 1, hash: '0'.repeat(64) },
+    { height: 1, hash: node.blocks.get(1)!.hash },
+    { height: latest, hash: 'f'.repeat(64) },
+    { height: latest + 1_000_000, hash: 'a'.repeat(64) },
+    ...Array.from({ length: 30 }, (_, i) => ({ height: 1 + (i % latest), hash: (i % 16).toString(16).repeat(64) })),
+  ];
+  const submitted: { hash: string; offset: number }[] = [];
+  for (const [i, op] of attests.entries()) {
+    const response = await fetch(`${node.url}/v1/tx`, { method: 'POST', body: JSON.stringify(signTx({ key: strangerKey, op: { type: 'attest', ...op }, nonce: i + 1, time: 1 })) });
+    if (response.status !== 202) throw new Error(`the node did not take the attestation: ${response.status} ${await response.text()}`);
+    submitted.push((await response.json()) as { hash: string; offset: number });
+  }
+  await applied(node, submitted.at(-1)!.offset);
+  for (const { hash } of submitted) {
+    const { offset, height, outcome } = node.blocks.findTx(hash)!;
+    strangerTxs.push({ offset, height, code: outcome.code });
+  }
+  await node.waitFinal(strangerTxs.at(-1)!.height, 5000);
   await node.stop();
 });
 test.after.always(() => rm(source, { recursive: true, force: true }));
@@ -84,6 +121,33 @@ test('a real node’s log audits clean: every block, outcome, attestation and sn
   t.like(JSON.parse(stdout), { ok: true, blocks: report.blocks });
 });
 
+test('attestations from a key with no stake, refused in their blocks, are not compared: the log audits clean (CLI exit 0)', async (t) => {
+  const codes = strangerTxs.map((s) => s.code);
+  t.is(codes.filter((c) => c === 'NOT_VALIDATOR').length, strangerTxs.length - 1, codes.join());
+  t.is(codes.filter((c) => c === 'BAD_ATTESTATION').length, 1, 'the one for a block not cut yet');
+  const dir = await copy();
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const report = await auditDataDir({ dataDir: dir, threads: 1 });
+  t.true(report.ok, JSON.stringify(report.mismatches.slice(0, 3)));
+  t.true((report.outcomes.NOT_VALIDATOR ?? 0) >= strangerTxs.length - 1);
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--data', dir, '--threads', '1']);
+  t.regex(stdout, /everything matches/);
+});
+
+test('a stranger’s attestation removed from the log is still caught, by the validator’s attestation of its block', async (t) => {
+  const dir = await copy();
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = await segmentPath(dir);
+  const frames = await readFrames(path);
+  const removed = strangerTxs[0]!;
+  frames.splice(removed.offset, 1);
+  await writeFrames(path, frames);
+  const report = await auditDataDir({ dataDir: dir, threads: 1 });
+  t.false(report.ok);
+  t.like(report.mismatches[0], { kind: 'attestation', height: removed.height, from: validator });
+  t.false(report.mismatches.some((m) => m.from === stranger || m.message.includes(stranger)), 'the stranger’s refused attestations add nothing to the report');
+});
+
 test('a flipped byte inside a record (its checksum recomputed) is located at its offset', async (t) => {
   const dir = await copy();
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -129,6 +193,24 @@ test('a removed record is caught: the block it was in no longer hashes to what t
   t.truthy(attestation, JSON.stringify(report.mismatches));
   t.regex(attestation!.message, /replays to .* but .* attested/);
   t.is(typeof attestation!.height, 'number');
+});
+
+test('one validator’s mismatches past the per-signer cap are counted, not listed', async (t) => {
+  const dir = await copy();
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = await segmentPath(dir);
+  const frames = await readFrames(path);
+  frames.splice(clientTxs[0]!, 1);
+  await writeFrames(path, frames);
+  const reader = await openFileLogReader(join(dir, 'log'));
+  t.teardown(() => reader.close());
+  const genesis = parseGenesis(JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')));
+  const report = await auditLog({ source: reader, genesis, mismatchesPerSignerMax: 2 });
+  t.false(report.ok);
+  const listed = report.mismatches.filter((m) => m.kind === 'attestation');
+  t.deepEqual(listed.map((m) => m.from), [validator, validator], JSON.stringify(report.mismatches));
+  const counted = report.unlisted.find((u) => u.kind === 'attestation' && u.from === validator);
+  t.true((counted?.count ?? 0) >= 1, JSON.stringify(report.unlisted));
 });
 
 test('two records swapped are caught and located at their block', async (t) => {

@@ -8,6 +8,7 @@ import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../events
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
+import { until } from './nodeProcess.ts';
 
 // A node process killed with SIGKILL under load: it restarts from its snapshot and log, loses no
 // acknowledged tx, applies none twice, and reaches the root a full replay from genesis reaches.
@@ -65,7 +66,7 @@ test('SIGKILL during load: restart from snapshot + log, every acknowledged tx ap
   // Load, and a kill while batches are in flight once a snapshot exists.
   let batch = 0;
   for (; batch < batches / 2; batch++) await post(batch);
-  for (let i = 0; i < 200 && (await readdir(join(dataDir, 'snapshots')).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  await until(async () => (await readdir(join(dataDir, 'snapshots')).catch(() => [])).length > 0, 'a snapshot before the kill');
   const inFlight = [post(batch), post(batch + 1)].map((p) => p.catch(() => false));
   await new Promise((r) => setTimeout(r, 2));
   const killed = new Promise((resolve) => child.once('exit', resolve));
@@ -79,7 +80,7 @@ test('SIGKILL during load: restart from snapshot + log, every acknowledged tx ap
   // The client retries what it does not know landed (a copy of a written tx is DUPLICATE_TX), then goes on.
   for (; batch < batches; batch++) t.true(await post(batch), `batch ${batch} after the restart`);
   const lastTx = txsOf(client, batches - 1).at(-1)!;
-  for (let i = 0; i < 400 && (await fetch(`${url}/v1/tx/${txHashOf(lastTx)}`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 25));
+  await until(async () => (await fetch(`${url}/v1/tx/${txHashOf(lastTx)}`)).status === 200, 'the last tx to land');
   const proof = await fetch(`${url}/v1/proof/apps/load/count`);
   t.is(proof.status, 200);
   const { value: count } = (await proof.json()) as { value: number };
