@@ -73,7 +73,23 @@ test('records checked in slices get the verdict each gets alone', (t) => {
     alone.map((c) => [c.record.hash, c.verdict?.code ?? 'ok']),
   );
   t.true(together.some((c) => c.verdict?.code === 'BAD_SIGNATURE'));
-  const sizes = records.map((r) => r.byteLength);
-  const viaThreadTask = checkRecordsChunk({ bytes: Buffer.concat(records), sizes, chain: 'ain-local', shard: '/' });
-  t.deepEqual(viaThreadTask.map((c) => c.verdict?.code ?? 'ok'), alone.map((c) => c.verdict?.code ?? 'ok'));
+});
+
+test('a verify thread refuses a record read from the log with the code and sentence the inline check gives, naming its own offset', (t) => {
+  const { texts } = mixed(200);
+  const records = texts.map((text, i) => {
+    try {
+      return { offset: 1000 + 3 * i, value: encodeTxRecord(JSON.parse(text) as Tx) };
+    } catch {
+      return { offset: 1000 + 3 * i, value: Buffer.from(`junk ${i}`) };
+    }
+  });
+  const inline = checkRecordsBytes(records, 'ain-local', '/');
+  const viaThreadTask = checkRecordsChunk({ bytes: Buffer.concat(records.map((r) => r.value)), sizes: records.map((r) => r.value.byteLength), offsets: records.map((r) => r.offset), chain: 'ain-local', shard: '/' });
+  t.deepEqual(
+    viaThreadTask.map((c) => c.verdict),
+    inline.map((c) => c.verdict),
+  );
+  const junk = texts.findIndex((text) => text.startsWith('{"not"'));
+  t.is(viaThreadTask[junk]!.verdict!.message, `The record at offset ${1000 + 3 * junk} is not a well-formed signed tx.`);
 });
