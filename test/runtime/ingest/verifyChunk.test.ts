@@ -4,6 +4,7 @@ import { encodeTxRecord, keyPairFromSeed, signTx, txHashOf, verifyTx, type KeyPa
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
 import type { Tx } from '../../../schemas/index.ts';
+import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
 // The verify threads check txs in slices, every check but the signatures first and then the
 // signatures: the outcomes must be exactly what one tx at a time gives, in order, across slices.
@@ -92,4 +93,21 @@ test('a verify thread refuses a record read from the log with the code and sente
   );
   const junk = texts.findIndex((text) => text.startsWith('{"not"'));
   t.is(viaThreadTask[junk]!.verdict!.message, `The record at offset ${1000 + 3 * junk} is not a well-formed signed tx.`);
+});
+
+test('a tx with a key named __proto__ or a key twice is refused with BAD_SCHEMA naming the path, and its record read back is junk', (t) => {
+  const proto = withProtoKey(alice, 1);
+  const texts = [proto, proto.replace('"__proto__"', '"\\u005f_proto__"'), withDuplicateKey(alice, 2)];
+  const chunk = verifyChunk({ texts, options: { chain: 'ain-local' } });
+  t.deepEqual(
+    chunk.outcomes.map((o) => (typeof o === 'string' ? o : [o.code, o.message.slice(0, o.message.indexOf(':'))])),
+    [
+      ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+      ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+      ['BAD_SCHEMA', 'tx field "op"'],
+    ],
+  );
+  t.is(chunk.records.byteLength, 0);
+  const checked = checkRecordsBytes(texts.map((text, offset) => ({ offset, value: Buffer.from(text) })), 'ain-local', '/');
+  t.deepEqual(checked.map((c) => [c.record.tx, c.verdict?.code]), texts.map(() => [null, 'BAD_SCHEMA']));
 });

@@ -3,6 +3,7 @@ import { encodeTxRecord, signTx, type LogRecord } from '../../../events/index.ts
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { checkLogRecords } from '../../../runtime/node/checkRecords.ts';
 import { key } from '../../actors/ledger/chain.ts';
+import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
 // Records read back from a log are checked on the verify threads or, without a pool, on the
 // node's own thread: the verdicts, sentences included, must not depend on which.
@@ -18,6 +19,8 @@ function records(): LogRecord[] {
     encodeTxRecord(forged),
     encodeTxRecord({ ...good, chain: 'elsewhere' }),
     Buffer.from('{"v":1}'),
+    Buffer.from(withProtoKey(alice, 2)),
+    Buffer.from(withDuplicateKey(alice, 3)),
   ];
   // Offsets far from 0 and not consecutive, as a follower that skips its own records sees them.
   return values.map((value, i) => ({ offset: 5000 + 7 * i, value }));
@@ -35,7 +38,7 @@ test('verify threads and the inline check give the same verdicts and sentences, 
   );
   t.deepEqual(
     inline.map((c) => c.verdict?.code ?? 'ok'),
-    ['ok', 'BAD_SCHEMA', 'BAD_SIGNATURE', 'WRONG_CHAIN', 'BAD_SCHEMA'],
+    ['ok', 'BAD_SCHEMA', 'BAD_SIGNATURE', 'WRONG_CHAIN', 'BAD_SCHEMA', 'BAD_SCHEMA', 'BAD_SCHEMA'],
   );
   t.is(onThreads[1]!.verdict!.message, 'The record at offset 5007 is not a well-formed signed tx.');
   t.is(onThreads[4]!.verdict!.message, 'The record at offset 5028 is not a well-formed signed tx.');
