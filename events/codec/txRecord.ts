@@ -1,5 +1,5 @@
-import { isAinError, maxTxJsonDepth, Tx } from '../../schemas/index.ts';
-import { jsonTextTooDeep } from './jsonDepth.ts';
+import { isAinError, Tx } from '../../schemas/index.ts';
+import { parseTxJson } from './parseTxJson.ts';
 import { canonicalBytes } from '../crypto/canonicalJson.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { signedBytesOf } from '../crypto/signTx.ts';
@@ -63,9 +63,10 @@ export interface TxRecord {
 const cutOf = (tx: Tx): CutMarker | null => (tx.op.type === 'cut' ? { height: tx.op.height, from: tx.from, time: tx.time } : null);
 
 /**
- * Decodes a record: bytes that are not a well-formed tx (not JSON, too deep, wrong shape, not
- * canonicalisable) become a record with `tx: null`, the same on every node. Anything else thrown
- * (a broken invariant) is not an outcome and propagates.
+ * Decodes a record: bytes that are not a well-formed tx (not JSON, too deep, a key named
+ * `__proto__` or a key twice in one object, wrong shape, not canonicalisable) become a record
+ * with `tx: null`, the same on every node. Anything else thrown (a broken invariant) is not an
+ * outcome and propagates.
  */
 export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
   return decodeTxRecordWithSignedBytes(offset, value).record;
@@ -75,13 +76,11 @@ export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
 export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array): { record: TxRecord; signedBytes: Buffer | null } {
   const junk = () => ({ record: { offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength } as TxRecord, signedBytes: null });
   const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-  // Deep JSON is refused before any recursive step, so no thread's stack size decides the result.
-  if (jsonTextTooDeep(text, maxTxJsonDepth)) return junk();
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseTxJson(text); // what ingest refuses is junk here: the same bytes mean the same on every path
   } catch (error) {
-    if (error instanceof SyntaxError) return junk();
+    if (isAinError(error)) return junk();
     throw error;
   }
   const parsed = Tx.safeParse(json);

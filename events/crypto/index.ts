@@ -3,4 +3,4 @@ export { sha256, sha256Hex } from './hash.ts';
 export { addressOf, generateKeyPair, keyPairFromSeed, privateKeyObject, publicKeyObject, type KeyPair } from './keys.ts';
 export { merkleProof, merkleRoot, merkleRootOfDigests, verifyMerkleProof, type MerkleProof } from './merkle.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
-export { checkSignature, checkTxFields, checkTxSignature, prepareTx, tooDeep, verifyTx, type PreparedTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';
+export { checkSignature, checkTxFields, checkTxSignature, prepareTx, verifyTx, type PreparedTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';

@@ -1,5 +1,6 @@
 import { sign } from 'node:crypto';
 import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
+import { checkJsonValueKeys } from '../codec/jsonKeys.ts';
 import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
 import { signingKeyObject, type KeyPair } from './keys.ts';
@@ -26,12 +27,16 @@ export interface SignTxParameters {
 }
 
 /**
- * Builds and signs an envelope exactly as DESIGN.md's wire format says.
+ * Builds and signs an envelope exactly as DESIGN.md's wire format says. Refuses (BAD_SCHEMA, as
+ * every node would) an op with a key named `__proto__`, whose signed bytes would mean one thing
+ * to JSON.parse and another to the ledger's schema.
  * @example signTx({ key, op: { type: 'send', to, amount: '10' }, nonce: 1, time: Date.now() })
  */
 export function signTx({ key, op, nonce, time, chain = 'ain-local', shard = '/' }: SignTxParameters): Tx {
   const unsigned: UnsignedTx = { v: 1, chain, shard, from: key.address, nonce, time, op, pub: key.publicKey };
-  return withSig(unsigned, sign(null, signedBytesOf(unsigned), signingKeyObject(key)).toString('hex'));
+  const signedBytes = signedBytesOf(unsigned); // first: it refuses what is not JSON, cycles included
+  checkJsonValueKeys(unsigned);
+  return withSig(unsigned, sign(null, signedBytes, signingKeyObject(key)).toString('hex'));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { verify, type KeyObject } from 'node:crypto';
 import { AinError, defaultMaxTxBytes, maxTxJsonDepth, parseOrThrow, Tx } from '../../schemas/index.ts';
-import { jsonValueTooDeep } from '../codec/jsonDepth.ts';
+import { jsonValueTooDeep, tooDeep } from '../codec/jsonDepth.ts';
+import { checkJsonValueKeys } from '../codec/jsonKeys.ts';
 import { sha256Hex } from './hash.ts';
 import { addressOf, publicKeyObject } from './keys.ts';
 import { signedBytesOf } from './signTx.ts';
@@ -17,13 +18,6 @@ export interface VerifyTxOptions {
   readonly chain?: string;
   readonly shard?: string;
   readonly maxTxBytes?: number;
-}
-
-/** The refusal of a tx nested deeper than any node may parse it the same way. */
-export function tooDeep(): AinError {
-  return new AinError('BAD_SCHEMA', `tx: arrays and objects nest deeper than ${maxTxJsonDepth} levels; flatten the value or put it in Big Storage.`, {
-    details: { maxTxJsonDepth },
-  });
 }
 
 interface CachedKey {
@@ -52,9 +46,10 @@ export interface PreparedTx extends VerifiedTx {
 }
 
 /**
- * Every boundary check of a tx, in order of cost: schema, chain and shard, size, `from`
- * against `pub`, then the Ed25519 signature. Throws an AinError with a stable code.
- * @example const { tx, hash } = verifyTx(JSON.parse(body), { chain: 'ain-local' })
+ * Every boundary check of a tx, in order of cost: depth and `__proto__` keys, schema, chain and
+ * shard, size, `from` against `pub`, then the Ed25519 signature. Throws an AinError with a
+ * stable code. Parse text with parseTxJson, which also refuses keys given twice.
+ * @example const { tx, hash } = verifyTx(parseTxJson(body), { chain: 'ain-local' })
  */
 export function verifyTx(input: unknown, options: VerifyTxOptions = {}): VerifiedTx {
   const prepared = prepareTx(input, options);
@@ -68,6 +63,8 @@ export function verifyTx(input: unknown, options: VerifyTxOptions = {}): Verifie
  */
 export function prepareTx(input: unknown, options: VerifyTxOptions = {}): PreparedTx {
   if (jsonValueTooDeep(input, maxTxJsonDepth)) throw tooDeep();
+  // Before the schema, which would drop such keys from records and read what is left.
+  checkJsonValueKeys(input);
   const tx = parseOrThrow(Tx, input, 'tx');
   // The schema is strict and transforms nothing, so the input holds exactly the tx's fields; its
   // keys keep the sender's order, which is already canonical when the sender wrote canonical JSON

@@ -3,7 +3,7 @@ import { AinError } from '../../schemas/index.ts';
 import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
-import { sendError, toAinError } from './errors.ts';
+import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
@@ -21,10 +21,28 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
 
 /**
  * The HTTP API under `/v1`. Every body is JSON whatever its content type; every error is
- * `{ code, message }` with the code's status.
+ * `{ code, message }` with the code's status, fastify's own refusals (bad URLs, unparsable
+ * HTTP, requests while closing) included.
  */
 export function createApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyBytesMax, logger: false });
+  const app = Fastify({
+    bodyLimit: options.bodyBytesMax,
+    logger: false,
+    frameworkErrors: (error, request, reply) => sendError(reply, frameworkError(error, request.url)),
+    clientErrorHandler: answerClientError,
+    // Refused below with SHUTTING_DOWN instead of fastify's own 503 body.
+    return503OnClosing: false,
+  });
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendError(reply, new AinError('SHUTTING_DOWN', 'The node is stopping and takes no more requests; send it to another node or retry once this one is back.'));
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { splitJsonArray, type Ingest } from '../ingest/index.ts';
-import { jsonTextTooDeep, tooDeep } from '../../events/index.ts';
+import { checkJsonTextKeys, jsonTextTooDeep, tooDeep } from '../../events/index.ts';
 import { AinError, errorCodes, maxTxJsonDepth } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 
@@ -22,6 +22,8 @@ function batchTexts(body: string, maxBatchTxs: number): string[] {
   } catch (cause) {
     throw new AinError('BAD_JSON', `The body is not valid JSON: ${(cause as Error).message}.`, { cause });
   }
+  // Its txs go on as JSON.stringify writes them, which would hide a key given twice.
+  checkJsonTextKeys(body, 'batch');
   const txs = (parsed as { txs?: unknown } | null)?.txs;
   if (!Array.isArray(txs)) throw new AinError('BAD_SCHEMA', 'A batch is a JSON array of signed txs, or an object { "txs": [...] }.');
   if (txs.length > maxBatchTxs) {

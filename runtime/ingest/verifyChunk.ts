@@ -1,5 +1,5 @@
-import { checkSignature, jsonTextTooDeep, prepareTx, recordBytesOf, tooDeep, writeRecordFromSignedBytes, type PreparedTx, type VerifyTxOptions } from '../../events/index.ts';
-import { AinError, maxTxJsonDepth } from '../../schemas/index.ts';
+import { checkSignature, parseTxJson, prepareTx, recordBytesOf, writeRecordFromSignedBytes, type PreparedTx, type VerifyTxOptions } from '../../events/index.ts';
+import { AinError } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {
   /** Each tx as the JSON text it arrived in: strings cross threads as one copy, objects do not. */
@@ -83,12 +83,7 @@ export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
 
 function parseTx(text: string): unknown {
   if (text.trim() === '') throw new AinError('BAD_JSON', 'The request has no body; send one signed tx as JSON.');
-  if (jsonTextTooDeep(text, maxTxJsonDepth)) throw tooDeep();
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new AinError('BAD_JSON', `The tx is not valid JSON: ${(cause as Error).message}.`);
-  }
+  return parseTxJson(text);
 }
 
 export default verifyChunk;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { VerifyTxOptions } from '../../events/index.ts';
+import type { LogRecord, VerifyTxOptions } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { CheckRecordsTask, RecordCheck } from './checkRecordsChunk.ts';
 import type { CheckedChunk, Refusal, VerifyChunkTask } from './verifyChunk.ts';
@@ -22,7 +22,7 @@ export interface VerifyPool {
    * The ledger's check of records read back from a log (not appended by this process), on every
    * core; in input order.
    */
-  checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordCheck[]>;
+  checkRecords(records: readonly LogRecord[], chain: string, shard: string): Promise<RecordCheck[]>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -102,7 +102,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       const chunks: Promise<RecordCheck[]>[] = [];
       for (let i = 0; i < records.length; i += size) {
         const part = records.slice(i, i + size);
-        const task: CheckRecordsTask = { bytes: Buffer.concat(part), sizes: part.map((r) => r.byteLength), chain, shard };
+        const task: CheckRecordsTask = { bytes: Buffer.concat(part.map((r) => r.value)), sizes: part.map((r) => r.value.byteLength), offsets: part.map((r) => r.offset), chain, shard };
         chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordCheck[]>);
       }
       return (await Promise.all(chunks)).flat();

@@ -21,7 +21,7 @@ function fromCheck({ offset, value }: LogRecord, check: RecordCheck): CheckedRec
  */
 export async function checkLogRecords(records: readonly LogRecord[], chain: string, shard: string, pool?: VerifyPool): Promise<CheckedRecord[]> {
   if (pool !== undefined) {
-    const checks = await pool.checkRecords(records.map((r) => r.value), chain, shard);
+    const checks = await pool.checkRecords(records, chain, shard);
     return records.map((r, i) => fromCheck(r, checks[i]!));
   }
   const checks = checkRecordsBytes(records, chain, shard);

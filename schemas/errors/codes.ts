@@ -5,6 +5,7 @@
 export const errorCodes = {
   // Boundary checks: a tx that fails these never enters the log.
   BAD_JSON: { status: 400, summary: 'The body is not valid JSON.' },
+  BAD_REQUEST: { status: 400, summary: 'The HTTP request itself is malformed: its URL, headers or framing.' },
   BAD_SCHEMA: { status: 400, summary: 'A field is missing or has the wrong type.' },
   BAD_HEX: { status: 400, summary: 'A hex field has the wrong characters or length.' },
   BAD_ADDRESS: { status: 400, summary: 'The address does not match the public key.' },

@@ -1,5 +1,7 @@
 import test from 'ava';
+import { parseTxJson } from '../../../events/codec/index.ts';
 import { generateKeyPair, signTx, verifyTx } from '../../../events/crypto/index.ts';
+import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 import { isAinError, type ErrorCode, type Op } from '../../../schemas/index.ts';
 
 const key = generateKeyPair();
@@ -55,4 +57,21 @@ test('an oversized tx is TX_TOO_LARGE and the sentence says how big and what to 
 test('error sentences name the field at fault', (t) => {
   const error = t.throws(() => verifyTx({ ...good, op: { ...send, to: 'nobody' } }));
   t.regex(error!.message, /"op\.to"/);
+});
+
+test('a correctly signed tx with a key named __proto__ is BAD_SCHEMA naming its path, and the signer refuses it alike', (t) => {
+  const verifying = t.throws(() => verifyTx(JSON.parse(withProtoKey(key, 1))));
+  t.true(isAinError(verifying, 'BAD_SCHEMA'));
+  t.regex(verifying!.message, /^tx field "op\.value\.__proto__": a key named "__proto__" is refused/);
+  const op = JSON.parse('{"type":"set_value","path":"/apps/x","value":{"a":1,"__proto__":{"b":2}}}') as Op;
+  const signing = t.throws(() => signTx({ key, op, nonce: 1, time: 1 }));
+  t.true(isAinError(signing, 'BAD_SCHEMA'));
+  t.is(signing!.message, verifying!.message);
+});
+
+test('a correctly signed tx whose text gives a key twice is BAD_SCHEMA naming it, before anything reads either', (t) => {
+  const text = withDuplicateKey(key, 2);
+  const error = t.throws(() => verifyTx(parseTxJson(text)));
+  t.true(isAinError(error, 'BAD_SCHEMA'));
+  t.regex(error!.message, /^tx field "op": the key appears more than once in one object/);
 });

@@ -124,6 +124,16 @@ test.serial('GET /v1/tx of an unknown or malformed hash; unknown routes; oversiz
   t.is(huge.body.code, 'TX_TOO_LARGE');
 });
 
+test.serial('a URL that does not decode, or with a part too long to route, is 400 BAD_REQUEST, one of our codes', async (t) => {
+  const bad = await get('/v1/state/%ED%A0%80');
+  t.is(bad.status, 400);
+  t.deepEqual(Object.keys(bad.body).sort(), ['code', 'message']);
+  t.is(bad.body.code, 'BAD_REQUEST');
+  t.regex(bad.body.message, /^The URL \/v1\/state\/%ED%A0%80 is not valid/);
+  const long = await get(`/v1/accounts/0x${'a'.repeat(200)}`);
+  t.deepEqual([long.status, long.body.code], [400, 'BAD_REQUEST']);
+});
+
 test.serial('GET /v1/health and /metrics (Prometheus text with txs, blocks, final height, outcomes, append latency)', async (t) => {
   const health = await get('/v1/health');
   t.like(health.body, { ok: true });

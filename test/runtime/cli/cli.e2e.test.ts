@@ -66,6 +66,17 @@ test('ain tx sign prints an envelope that verifies; bad ops and unsafe keys get 
   t.is(JSON.parse(unsafe.stderr).code, 'KEY_FILE_UNSAFE');
 });
 
+test('ain tx sign refuses an op with a key named __proto__ or a key twice, as a node would, naming where', async (t) => {
+  const key = join(dir, 'k3.key');
+  await run(['keys', 'new', '--out', key]);
+  const proto = await run(['tx', 'sign', '--key', key, '--op', '{"type":"set_value","path":"/apps/x","value":{"\\u005f_proto__":1}}']);
+  t.is(proto.code, 1);
+  t.regex(proto.stderr, /^error BAD_SCHEMA: the op field "value\.__proto__": a key named "__proto__" is refused/);
+  const twice = await run(['tx', 'sign', '--key', key], '{"type":"set_value","path":"/apps/x","value":1,"value":2}');
+  t.is(twice.code, 1);
+  t.regex(twice.stderr, /^error BAD_SCHEMA: the op field "value": the key appears more than once/);
+});
+
 test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   t.is((await run(['fly'])).code, 2);
   t.is((await run(['keys', 'new', '--bogus'])).code, 2);

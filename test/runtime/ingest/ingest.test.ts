@@ -11,7 +11,7 @@ const fakePool: VerifyPool = {
     return texts.map((text): CheckedTx => (text.startsWith('bad') ? { code: 'BAD_SIGNATURE', message: 'no' } : { hash: sha256Hex(text), record: Buffer.from(text), isCut: false }));
   },
   async checkRecords(records) {
-    return records.map((r) => ({ hash: sha256Hex(r), isCut: false, verdict: null }));
+    return records.map((r) => ({ hash: sha256Hex(r.value), isCut: false, verdict: null }));
   },
   async close() {},
 };

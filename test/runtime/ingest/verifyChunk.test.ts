@@ -4,6 +4,7 @@ import { encodeTxRecord, keyPairFromSeed, signTx, txHashOf, verifyTx, type KeyPa
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
 import type { Tx } from '../../../schemas/index.ts';
+import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
 // The verify threads check txs in slices, every check but the signatures first and then the
 // signatures: the outcomes must be exactly what one tx at a time gives, in order, across slices.
@@ -73,7 +74,40 @@ test('records checked in slices get the verdict each gets alone', (t) => {
     alone.map((c) => [c.record.hash, c.verdict?.code ?? 'ok']),
   );
   t.true(together.some((c) => c.verdict?.code === 'BAD_SIGNATURE'));
-  const sizes = records.map((r) => r.byteLength);
-  const viaThreadTask = checkRecordsChunk({ bytes: Buffer.concat(records), sizes, chain: 'ain-local', shard: '/' });
-  t.deepEqual(viaThreadTask.map((c) => c.verdict?.code ?? 'ok'), alone.map((c) => c.verdict?.code ?? 'ok'));
+});
+
+test('a verify thread refuses a record read from the log with the code and sentence the inline check gives, naming its own offset', (t) => {
+  const { texts } = mixed(200);
+  const records = texts.map((text, i) => {
+    try {
+      return { offset: 1000 + 3 * i, value: encodeTxRecord(JSON.parse(text) as Tx) };
+    } catch {
+      return { offset: 1000 + 3 * i, value: Buffer.from(`junk ${i}`) };
+    }
+  });
+  const inline = checkRecordsBytes(records, 'ain-local', '/');
+  const viaThreadTask = checkRecordsChunk({ bytes: Buffer.concat(records.map((r) => r.value)), sizes: records.map((r) => r.value.byteLength), offsets: records.map((r) => r.offset), chain: 'ain-local', shard: '/' });
+  t.deepEqual(
+    viaThreadTask.map((c) => c.verdict),
+    inline.map((c) => c.verdict),
+  );
+  const junk = texts.findIndex((text) => text.startsWith('{"not"'));
+  t.is(viaThreadTask[junk]!.verdict!.message, `The record at offset ${1000 + 3 * junk} is not a well-formed signed tx.`);
+});
+
+test('a tx with a key named __proto__ or a key twice is refused with BAD_SCHEMA naming the path, and its record read back is junk', (t) => {
+  const proto = withProtoKey(alice, 1);
+  const texts = [proto, proto.replace('"__proto__"', '"\\u005f_proto__"'), withDuplicateKey(alice, 2)];
+  const chunk = verifyChunk({ texts, options: { chain: 'ain-local' } });
+  t.deepEqual(
+    chunk.outcomes.map((o) => (typeof o === 'string' ? o : [o.code, o.message.slice(0, o.message.indexOf(':'))])),
+    [
+      ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+      ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+      ['BAD_SCHEMA', 'tx field "op"'],
+    ],
+  );
+  t.is(chunk.records.byteLength, 0);
+  const checked = checkRecordsBytes(texts.map((text, offset) => ({ offset, value: Buffer.from(text) })), 'ain-local', '/');
+  t.deepEqual(checked.map((c) => [c.record.tx, c.verdict?.code]), texts.map(() => [null, 'BAD_SCHEMA']));
 });

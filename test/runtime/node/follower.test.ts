@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createLedger, genesisHashOf, parseGenesis } from '../../../actors/index.ts';
-import { createMemoryLog, encodeTxRecord, genesisPosition, signTx, txHashOf, type EventLog } from '../../../events/index.ts';
+import { createMemoryLog, encodeTxRecord, genesisPosition, signTx, txHashOf, type EventLog, type LogRecord } from '../../../events/index.ts';
 import type { RecordCheck, VerifyPool } from '../../../runtime/ingest/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
@@ -19,9 +19,10 @@ function countingPool(): VerifyPool & { checked: number } {
     threads: 1,
     checked: 0,
     verify: () => Promise.reject(new Error('not used')),
-    checkRecords(records: readonly Uint8Array[], chain: string, shard: string): Promise<RecordCheck[]> {
+    checkRecords(records: readonly LogRecord[], chain: string, shard: string): Promise<RecordCheck[]> {
       pool.checked += records.length;
-      return Promise.resolve(checkRecordsChunk({ bytes: Buffer.concat(records), sizes: records.map((r) => r.byteLength), chain, shard }));
+      const values = records.map((r) => r.value);
+      return Promise.resolve(checkRecordsChunk({ bytes: Buffer.concat(values), sizes: values.map((v) => v.byteLength), offsets: records.map((r) => r.offset), chain, shard }));
     },
     close: () => Promise.resolve(),
   };

@@ -8,6 +8,7 @@ import { decodeTxRecord, generateKeyPair, openFileLog, openFileLogReader, signTx
 import { isAinError, type Op, type Tx } from '../../../schemas/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
+import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
 // One real node for the file: file log on disk, worker-thread verification, HTTP on loopback.
 let node: AinNode;
@@ -102,6 +103,26 @@ test.serial('every kind of bad input gets its code and a sentence, and nothing i
   const gained = await reader.read(before + 1).finally(() => reader.close());
   const own = (tx: Tx | null) => tx?.from === node.key.address && (tx.op.type === 'cut' || tx.op.type === 'attest');
   t.deepEqual(gained.map((r) => decodeTxRecord(r.offset, r.value).tx).filter((tx) => !own(tx)), [], 'nothing was appended');
+});
+
+test.serial('a tx whose JSON has a key named __proto__ or a key twice is 400 BAD_SCHEMA naming where, alone or in a batch', async (t) => {
+  await quiet();
+  const before = await lastOffset();
+  const proto = await post('/v1/tx', withProtoKey(client, ++nonce, '/apps/test/proto'));
+  t.deepEqual([proto.status, proto.body.code], [400, 'BAD_SCHEMA']);
+  t.regex(proto.body.message, /^tx field "op\.value\.__proto__": a key named "__proto__" is refused/);
+  const twice = await post('/v1/tx', withDuplicateKey(client, ++nonce));
+  t.deepEqual([twice.status, twice.body.code], [400, 'BAD_SCHEMA']);
+  t.regex(twice.body.message, /^tx field "op": the key appears more than once/);
+  const batch = await post('/v1/txs', `[${withProtoKey(client, ++nonce)}, ${withDuplicateKey(client, ++nonce)}]`);
+  t.deepEqual(batch.body.results.map((r: { code: string; message: string }) => [r.code, r.message.slice(0, r.message.indexOf(':'))]), [
+    ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+    ['BAD_SCHEMA', 'tx field "op"'],
+  ]);
+  const wrapped = await post('/v1/txs', `{"txs":[${withDuplicateKey(client, ++nonce)}]}`);
+  t.deepEqual([wrapped.status, wrapped.body.code], [400, 'BAD_SCHEMA']);
+  t.regex(wrapped.body.message, /^batch field "txs\[0\]\.op": /);
+  t.is(await lastOffset(), before, 'nothing was appended');
 });
 
 test.serial('a batch appends its valid txs in order, contiguously, and reports each refusal at its index', async (t) => {
