@@ -16,8 +16,12 @@ export interface IngestOptions {
   readonly roundTxsMax?: number;
   /** Most txs waiting for a round; past it submissions are refused with OVERLOADED. */
   readonly waitingTxsMax?: number;
-  /** Told the offsets and hashes of every batch appended, so the node need not hash them again. */
-  readonly onAppended?: (offsets: readonly number[], appended: readonly { readonly hash: string; readonly isCut: boolean }[]) => void;
+  /**
+   * Told the offsets, hashes and bytes of every batch appended, so the node need not check them
+   * again. What it returns settles once the node has read the records back at those offsets:
+   * only then are they acknowledged (it rejects when the log holds something else there).
+   */
+  readonly onAppended?: (offsets: readonly number[], appended: readonly { readonly hash: string; readonly isCut: boolean; readonly value: Uint8Array }[]) => Promise<void> | void;
   /** Told of every append as it starts: the promise settles after `onAppended` was called (or the append failed). */
   readonly onAppending?: (settled: Promise<unknown>) => void;
 }
@@ -92,7 +96,7 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
     const checked = await pool.verify(txs);
     const results: SubmitResult[] = [];
     const records: Uint8Array[] = [];
-    const fresh: { index: number; hash: string; isCut: boolean }[] = [];
+    const fresh: { index: number; hash: string; isCut: boolean; value: Uint8Array }[] = [];
     const retries: { index: number; hash: string; append: Appending; slot: number }[] = [];
     const append = new Appending();
     for (const [index, c] of checked.entries()) {
@@ -108,18 +112,20 @@ export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 
       }
       remember(c.hash, append, records.length);
       records.push(c.record);
-      fresh.push({ index, hash: c.hash, isCut: c.isCut });
+      fresh.push({ index, hash: c.hash, isCut: c.isCut, value: c.record });
       results.push({ hash: c.hash, offset: -1 });
     }
     if (records.length > 0) {
       let offsets: number[];
       try {
+        let readBack: Promise<void> | void = undefined;
         const appended = log.append(records).then((written) => {
-          onAppended?.(written, fresh);
+          readBack = onAppended?.(written, fresh);
           return written;
         });
         onAppending?.(appended);
         offsets = await appended;
+        await readBack;
       } catch (error) {
         for (const { hash } of fresh) forget(hash);
         append.fail(error);

@@ -1,20 +1,40 @@
 import { Subject } from 'rxjs';
 import { applyBlock, type BlockResult, type Ledger } from '../../actors/index.ts';
-import { BlockCutter, decodeOwnTxRecord, type CutterPosition, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
+import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, type CutterPosition, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
 import type { Refusal } from '../../projections/index.ts';
+import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
 import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
 
 /** What the node knows of a record it verified and appended, kept until its follower reads it. */
-interface OwnRecord {
+export interface OwnRecord {
   readonly hash: string;
   readonly isCut: boolean;
+  /** The bytes appended: a record read back equal to them needs no second check. */
+  readonly value: Uint8Array;
 }
 
-// Past this many unread hints the follower is far behind: it checks records itself instead.
-const ownRecordsMax = 1_000_000;
+/** An append whose records the follower has yet to read back. */
+interface PendingAck {
+  remaining: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Hint {
+  readonly hash: string;
+  readonly isCut: boolean;
+  /** Dropped past ownBytesMax of unread hints: the record is then checked, and its hash compared. */
+  readonly value: Uint8Array | null;
+  readonly ack: PendingAck;
+}
+
+// Past this many bytes of unread hints the follower is far behind: it checks records itself instead of comparing bytes.
+const ownBytesMax = 256 * 1024 * 1024;
+// Hashes of the last records read, for hints that arrive after their record.
+const checkedHashesMax = 65_536;
 const batchRecordsMax = 4096;
 const idleHeightsMax = 1024;
 
@@ -37,8 +57,12 @@ export interface Follower {
   readonly cutter: BlockCutter;
   /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;
-  /** Hints from ingest: these offsets hold txs this process verified, with these hashes. */
-  noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): void;
+  /**
+   * The log acknowledged these records of this process's at these offsets. Resolves once the
+   * follower has read each offset back and found that record there; rejects (and following
+   * fails, LOG_DIVERGED) when an offset holds another. Only then is an append acknowledged.
+   */
+  noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): Promise<void>;
   /**
    * An append of records this process verified is in flight. A shared log (Kafka) may hand the
    * follower a record before its append is acknowledged, so before checking a record it has no
@@ -85,7 +109,14 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     position,
   );
   const blocks$ = new Subject<BlockView>();
-  const own = new Map<number, OwnRecord>();
+  const own = new Map<number, Hint>();
+  let ownBytes = 0;
+  // Offsets up to here were taken without a hint or with one: a hint for one of them comes late,
+  // and is settled against the hash the record was checked with (kept for the last few).
+  let classifiedUpTo = position.lastOffset;
+  const checkedHashes = new Map<number, string>();
+  const lateHints = new Map<number, Hint>();
+  let classifying: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
   const idleHeights = new Map<number, boolean>();
   const aborter = new AbortController();
@@ -114,22 +145,71 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     blocks$.next(blocks.add(block, sealed!));
   };
 
-  /** Splits a batch into records this process appended (known good) and ones to check, and checks those. */
+  const diverged = (offset: number, acknowledged: string, found: string): AinError =>
+    new AinError(
+      'LOG_DIVERGED',
+      `The log acknowledged tx ${acknowledged} at offset ${offset}, but offset ${offset} holds ${found}. The log lost an acknowledged write; this node stops rather than fork from its log.`,
+      { details: { offset, acknowledged, found } },
+    );
+  const rememberChecked = (offset: number, hash: string) => {
+    checkedHashes.set(offset, hash);
+    if (checkedHashes.size > checkedHashesMax) checkedHashes.delete(checkedHashes.keys().next().value!);
+  };
+  const settle = (offset: number, hint: Hint) => {
+    own.delete(offset);
+    rememberChecked(offset, hint.hash);
+    if (hint.value !== null) ownBytes -= hint.value.byteLength;
+    if (--hint.ack.remaining === 0) hint.ack.resolve();
+  };
+
+  /**
+   * Splits a batch into records this process appended (read back as appended: known good) and
+   * ones to check, and checks those. Batches are split in log order, one after another.
+   */
   const prepare = async (batch: readonly LogRecord[]) => {
-    if (inFlight.size > 0 && batch.some(({ offset }) => !own.has(offset))) await Promise.allSettled([...inFlight]);
-    const records: (TxRecord | undefined)[] = [];
-    const unchecked: LogRecord[] = [];
-    for (const { offset, value } of batch) {
-      const hint = own.get(offset);
-      if (hint === undefined) {
+    const previous = classifying;
+    let done!: () => void;
+    classifying = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      if (inFlight.size > 0 && batch.some(({ offset }) => !own.has(offset))) await Promise.allSettled([...inFlight]);
+      const records: (TxRecord | undefined)[] = [];
+      const unchecked: LogRecord[] = [];
+      const compare: { slot: number; offset: number; hint: Hint }[] = [];
+      for (const { offset, value } of batch) {
+        const hint = own.get(offset);
+        if (hint !== undefined && hint.value !== null) {
+          if (!Buffer.from(value.buffer, value.byteOffset, value.byteLength).equals(hint.value)) {
+            throw diverged(offset, hint.hash, decodeTxRecord(offset, value).hash);
+          }
+          settle(offset, hint);
+          records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
+          continue;
+        }
+        if (hint !== undefined) compare.push({ slot: unchecked.length, offset, hint });
         records.push(undefined);
         unchecked.push({ offset, value });
-      } else {
-        own.delete(offset);
-        records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
       }
+      classifiedUpTo = Math.max(classifiedUpTo, batch[batch.length - 1]?.offset ?? classifiedUpTo);
+      done();
+      const found = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool);
+      for (const { slot, offset, hint } of compare) {
+        if (found[slot]!.record.hash !== hint.hash) throw diverged(offset, hint.hash, found[slot]!.record.hash);
+        settle(offset, hint);
+      }
+      for (const { record } of found) {
+        const late = lateHints.get(record.offset);
+        if (late === undefined) rememberChecked(record.offset, record.hash);
+        else {
+          lateHints.delete(record.offset);
+          if (record.hash !== late.hash) throw diverged(record.offset, late.hash, record.hash);
+          if (--late.ack.remaining === 0) late.ack.resolve();
+        }
+      }
+      return { records, found };
+    } finally {
+      done();
     }
-    return { records, found: unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool) };
   };
   const apply = ({ records, found }: Awaited<ReturnType<typeof prepare>>) => {
     let next = 0;
@@ -146,23 +226,37 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
   };
   // Two stages: while one batch is applied, the next is read and checked on the pool's threads
   // (a replay after a restart keeps every core busy). At most two batches are in hand.
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    aborter.abort(); // ends the follow, so the loop sees the failure even when the log is quiet
+  };
   const run = async () => {
     let applying: Promise<void> = Promise.resolve();
-    let failure: { error: unknown } | undefined;
     for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
       const prepared = prepare(batch);
       prepared.catch(() => undefined); // awaited, in order, by apply
       await applying;
       if (failure !== undefined) break;
-      applying = prepared.then(apply).catch((error: unknown) => {
-        failure = { error };
-        aborter.abort(); // ends the follow, so the loop sees the failure even when the log is quiet
-      });
+      applying = prepared.then(apply).catch(fail);
     }
     await applying;
     if (failure !== undefined) throw failure.error;
   };
-  const done = run();
+  /** Appends not yet read back are not acknowledged: they fail with following. */
+  const failPending = (error: unknown) => {
+    for (const hint of [...own.values(), ...lateHints.values()]) hint.ack.reject(error);
+    own.clear();
+    lateHints.clear();
+    ownBytes = 0;
+  };
+  const done = run().then(
+    () => failPending(new AinError('LOG_CLOSED', 'The node stopped before it read this append back; it may or may not be in the log.')),
+    (error: unknown) => {
+      failPending(error);
+      throw error;
+    },
+  );
   return {
     cutter,
     blocks$,
@@ -184,8 +278,30 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
       inFlight.add(entry);
     },
     noteOwn(offsets, appended) {
-      if (own.size > ownRecordsMax) return;
-      for (const [i, offset] of offsets.entries()) own.set(offset, appended[i]!);
+      return new Promise<void>((resolve, reject) => {
+        const ack: PendingAck = { remaining: offsets.length, resolve, reject };
+        if (offsets.length === 0) return resolve();
+        if (failure !== undefined) return reject(failure.error);
+        for (const [i, offset] of offsets.entries()) {
+          const { hash, isCut, value } = appended[i]!;
+          if (offset <= classifiedUpTo) {
+            // Read before the log acknowledged it: settled against the hash it was checked with.
+            const checked = checkedHashes.get(offset);
+            if (checked === hash && --ack.remaining === 0) resolve();
+            if (checked === hash) continue;
+            if (checked !== undefined || lateHints.has(offset) || offset <= classifiedUpTo - checkedHashesMax) {
+              const error = diverged(offset, hash, checked ?? 'a record read long before this append was acknowledged');
+              fail(error);
+              return reject(error);
+            }
+            lateHints.set(offset, { hash, isCut, value: null, ack }); // read, still being checked
+            continue;
+          }
+          const keep = ownBytes + value.byteLength <= ownBytesMax;
+          if (keep) ownBytes += value.byteLength;
+          own.set(offset, { hash, isCut, value: keep ? value : null, ack });
+        }
+      });
     },
     async stop() {
       aborter.abort();

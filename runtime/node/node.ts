@@ -115,9 +115,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       key,
       chain,
       shard,
+      maxTxBytes: config.maxTxBytes,
       now,
+      onFatal: (error) => {
+        logger.fatal({ err: error }, 'the node signer stopped; the node proposes and attests no more');
+        onFatal?.(error);
+      },
       ledgerNonce: () => readAccount(ledger.tree, key.address).nonce,
-      onAppended: (offset, hash, isCut) => follower.noteOwn([offset], [{ hash, isCut }]),
+      onAppended: (offset, hash, isCut, value) => follower.noteOwn([offset], [{ hash, isCut, value }]),
       onAppending: (settled) => follower.appending(settled),
     });
     // A job deadline passes in block time: an idle chain cuts a block once the clock passes one.

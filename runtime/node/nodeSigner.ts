@@ -1,43 +1,74 @@
-import { encodeTxRecord, signTx, txHashOf, type EventLog, type KeyPair } from '../../events/index.ts';
-import type { Op } from '../../schemas/index.ts';
+import { encodeTxRecord, parseTxJson, signTx, txHashOf, verifyTx, type EventLog, type KeyPair } from '../../events/index.ts';
+import { AinError, type Op } from '../../schemas/index.ts';
 
 export interface NodeSignerOptions {
   readonly log: EventLog;
   readonly key: KeyPair;
   readonly chain: string;
   readonly shard: string;
+  /** The boundary's size limit: the node's own txs pass the checks every other tx passes. */
+  readonly maxTxBytes: number;
   readonly now: () => number;
   /** The last nonce the ledger has seen from this key (after a restart, the floor). */
   readonly ledgerNonce: () => number;
-  /** Told of each record appended, so the follower need not check it again. */
-  readonly onAppended?: (offset: number, hash: string, isCut: boolean) => void;
+  /**
+   * Told of each record appended, so the follower need not check it again; what it returns
+   * settles once the record was read back at its offset, and only then is the append done.
+   */
+  readonly onAppended?: (offset: number, hash: string, isCut: boolean, value: Uint8Array) => Promise<void> | void;
   /** Told of each append as it starts: the promise settles after `onAppended` was called (or the append failed). */
   readonly onAppending?: (settled: Promise<unknown>) => void;
+  /** Called once when the signer stops for good: it would have signed a tx the boundary refuses. */
+  readonly onFatal?: (error: AinError) => void;
 }
 
 export interface NodeSigner {
-  /** Signs an op with the node's key and appends it; resolves with its offset once durable. */
+  /** Signs an op with the node's key and appends it; resolves with its offset once durable and read back. */
   submit(op: Op): Promise<number>;
 }
 
 /**
  * The node's own txs (cut markers, attestations) in one queue: nonces must rise in log order,
  * so signing and appending happen one at a time. Nonces follow the clock, never below the
- * ledger's, so a restart never reuses one.
+ * ledger's, so a restart never reuses one. Each tx passes the same boundary checks as any
+ * other before it is appended (its record is trusted by the follower once read back equal):
+ * one that would fail them, such as a nonce past 2^53 − 1 after someone spent the key's
+ * nonces, stops the signer for good instead.
  */
-export function createNodeSigner({ log, key, chain, shard, now, ledgerNonce, onAppended, onAppending }: NodeSignerOptions): NodeSigner {
+export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledgerNonce, onAppended, onAppending, onFatal }: NodeSignerOptions): NodeSigner {
   let lastNonce = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  let stopped: AinError | undefined;
+  const stop = (cause: unknown, what: string): AinError => {
+    stopped = new AinError('SIGNER_STOPPED', `The node's signer stopped: ${what}. It signs no more cut markers or attestations; see the cause, then give the node another key or chain.`, {
+      details: { address: key.address },
+      cause,
+    });
+    onFatal?.(stopped);
+    return stopped;
+  };
   const submitNow = async (op: Op) => {
+    if (stopped !== undefined) throw stopped;
     const time = now();
-    lastNonce = Math.max(lastNonce + 1, ledgerNonce() + 1, time);
-    const tx = signTx({ key, op, nonce: lastNonce, time, chain, shard });
-    const appended = log.append([encodeTxRecord(tx)]).then(([offset]) => {
-      onAppended?.(offset!, txHashOf(tx), op.type === 'cut');
+    const nonce = Math.max(lastNonce + 1, ledgerNonce() + 1, time);
+    if (!Number.isSafeInteger(nonce)) throw stop(undefined, `the next nonce of ${key.address} would be ${nonce}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER})`);
+    const tx = signTx({ key, op, nonce, time, chain, shard });
+    const record = encodeTxRecord(tx);
+    try {
+      verifyTx(parseTxJson(record.toString('utf8')), { chain, shard, maxTxBytes });
+    } catch (error) {
+      throw stop(error, `its own ${op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`);
+    }
+    lastNonce = nonce;
+    let readBack: Promise<void> | void = undefined;
+    const appended = log.append([record]).then(([offset]) => {
+      readBack = onAppended?.(offset!, txHashOf(tx), op.type === 'cut', record);
       return offset!;
     });
     onAppending?.(appended);
-    return appended;
+    const offset = await appended;
+    await readBack;
+    return offset;
   };
   return {
     submit(op) {

@@ -53,8 +53,9 @@ async function run(announce: boolean) {
   const pool = countingPool();
   const follower = startFollower({ log, ledger, position: { ...genesisPosition, prevHash: genesisHashOf(genesis) }, blocks: createBlockStore(), pool });
   const own = [1, 2, 3].map((n) => signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }));
-  const appended = log.append(own.map((tx) => encodeTxRecord(tx))).then((offsets) => {
-    follower.noteOwn(offsets, own.map((tx) => ({ hash: txHashOf(tx), isCut: false })));
+  const records = own.map((tx) => encodeTxRecord(tx));
+  const appended = log.append(records).then((offsets) => {
+    void follower.noteOwn(offsets, own.map((tx, i) => ({ hash: txHashOf(tx), isCut: false, value: records[i]! }))).catch(() => undefined);
     return offsets;
   });
   if (announce) follower.appending(appended);
@@ -84,4 +85,51 @@ test('without being told of the append in flight, the follower checks records wh
   const { checked, seen } = await run(false);
   t.is(seen, 3);
   t.is(checked, 4);
+});
+
+// An acknowledgement is proven, not assumed: the follower reads each acknowledged offset back.
+async function followerOn(log: EventLog) {
+  const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
+  const follower = startFollower({ log, ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHashOf(genesis) }, blocks: createBlockStore(), pool: countingPool() });
+  const tx = (n: number, from = owner) => signTx({ key: from, op: { type: 'set_value', path: `/apps/x/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' });
+  return { follower, tx };
+}
+
+test('given the log holds another tx at an acknowledged offset, when the follower reads it back, then the ack fails with LOG_DIVERGED and following stops', async (t) => {
+  const log = createMemoryLog();
+  const { follower, tx } = await followerOn(log);
+  const written = tx(1);
+  const claimed = tx(2);
+  const [offset] = await log.append([encodeTxRecord(written)]);
+  // The log answered offset 0 for `claimed`, which it never wrote there.
+  const ack = follower.noteOwn([offset!], [{ hash: txHashOf(claimed), isCut: false, value: encodeTxRecord(claimed) }]);
+  const error = await t.throwsAsync(ack);
+  t.is((error as { code?: string }).code, 'LOG_DIVERGED');
+  t.regex(error!.message, new RegExp(`${txHashOf(claimed)} at offset 0, but offset 0 holds ${txHashOf(written)}`));
+  await t.throwsAsync(follower.done, { message: /LOG_DIVERGED|acknowledged/ });
+  await follower.stop();
+});
+
+test('given the follower already read an offset, when the log acknowledges another append at it (a duplicate answer), then the ack fails with LOG_DIVERGED', async (t) => {
+  const log = createMemoryLog();
+  const { follower, tx } = await followerOn(log);
+  const first = tx(1);
+  const [offset] = await log.append([encodeTxRecord(first)]);
+  const ackFirst = follower.noteOwn([offset!], [{ hash: txHashOf(first), isCut: false, value: encodeTxRecord(first) }]);
+  await ackFirst;
+  const second = tx(2);
+  const error = await t.throwsAsync(follower.noteOwn([offset!], [{ hash: txHashOf(second), isCut: false, value: encodeTxRecord(second) }]));
+  t.is((error as { code?: string }).code, 'LOG_DIVERGED');
+  await t.throwsAsync(follower.done);
+  await follower.stop();
+});
+
+test('an ack still unread when the node stops is refused (LOG_CLOSED), not left hanging', async (t) => {
+  const log = createMemoryLog();
+  const { follower, tx } = await followerOn(log);
+  const one = tx(1);
+  const ack = follower.noteOwn([5], [{ hash: txHashOf(one), isCut: false, value: encodeTxRecord(one) }]);
+  await follower.stop();
+  const error = await t.throwsAsync(ack);
+  t.is((error as { code?: string }).code, 'LOG_CLOSED');
 });
