@@ -21,7 +21,7 @@ const view = (height: number): BlockView => ({
   triggers: [],
 });
 
-async function serve(options: { bufferBytesMax?: number; subscribersMax?: number }) {
+async function serve(options: { bufferBytesMax?: number; connectionsMax?: number }) {
   const blocks$ = new Subject<BlockView>();
   const hub = createStreamHub({ blocks$, tree: createStateTree({ owner: '0x' + '1'.repeat(40) }), projections: new JobProjections(), historyBlocksMax: 100 });
   const app = Fastify();
@@ -57,7 +57,7 @@ test('a subscriber that stops reading gets SLOW_CONSUMER and the stream ends; th
 });
 
 test('streams past the subscriber limit are OVERLOADED; a closed stream frees its place', async (t) => {
-  const { blocks$, app, url } = await serve({ subscribersMax: 1 });
+  const { blocks$, app, url } = await serve({ connectionsMax: 1 });
   t.teardown(() => app.close());
   const first = new AbortController();
   const events: number[] = [];
