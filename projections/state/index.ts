@@ -7,5 +7,6 @@ export { checkProof } from './checkProof.ts';
 export { defaultHash, type HashFn } from './hash.ts';
 export { defaultLimits, type StateLimits } from './limits.ts';
 export type { StateValue } from './value.ts';
+export type { PageTooLarge, ValuePage } from './valueJson.ts';
 export type { StateParts } from './load.ts';
 export { compileRule, isCompiledRule, type CompiledRule } from './rules/compileRule.ts';

@@ -11,6 +11,7 @@ import { makeProof, proofKinds, type ProofKind, type StateProof } from './proof.
 import { isRecommendedToRead, readConcernAt } from './readConcern.ts';
 import { findNode, walkPayloads, type TrieNode } from './trie.ts';
 import { toJson, type StateValue } from './value.ts';
+import { pageJson, valueJson, type PageTooLarge, type ValuePage } from './valueJson.ts';
 
 /** A genesis state: its parts, and the genesis key, which owns `/` with every right. */
 export interface StateGenesis extends StateParts {
@@ -92,6 +93,24 @@ export class StateTree {
   /** The value at a path, null when there is none. Throws INVALID_PATH for a malformed path. */
   get(path: string): StateValue | null {
     return toJson(findNode(this.#core.values, this.#labels(path, 'value')));
+  }
+
+  /**
+   * The JSON text of the value at a path (`null` when there is none), as `JSON.stringify(get(path))`
+   * writes it, or undefined when it is longer than `bytesMax` UTF-8 bytes: the walk stops there.
+   * @example tree.getJson('/apps/x', 1 << 20) // '{"a":1}'
+   */
+  getJson(path: string, bytesMax: number): string | undefined {
+    return valueJson(findNode(this.#core.values, this.#labels(path, 'value')), bytesMax);
+  }
+
+  /**
+   * One page of the value at a path: its keys after `after` in label order, at most `keysMax` of
+   * them and `bytesMax` bytes of JSON, with the cursor of the next page (see pageJson).
+   * @example tree.getPage('/apps/x', { keysMax: 100, bytesMax: 1 << 20 }) // { json: '{…}', next: 'k099' }
+   */
+  getPage(path: string, page: { after?: string; keysMax: number; bytesMax: number }): ValuePage | PageTooLarge {
+    return pageJson(findNode(this.#core.values, this.#labels(path, 'value')), page);
   }
 
   /** The write rule set exactly at a path pattern, or null. */

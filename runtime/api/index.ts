@@ -1,2 +1,3 @@
 export { createApi, type ApiOptions } from './server.ts';
 export { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
+export type { StreamRouteMetrics } from './streamRoutes.ts';

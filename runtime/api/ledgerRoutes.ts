@@ -12,9 +12,18 @@ export interface LedgerRoutesOptions {
   /** Resolves once block `height` is final; rejects with NOT_FINAL when it is not in time. */
   readonly waitFinal: (height: number) => Promise<void>;
   readonly metrics?: Registry;
+  /** JSON bytes of the value one `GET /v1/state` answers with (a page's too); more: RESULT_TOO_LARGE. */
+  readonly readBytesMax?: number;
 }
 
 const blocksPerRangeMax = 100;
+/** Keys of a `GET /v1/state` page when `limit` is not given, and at most. */
+const statePageKeysDefault = 100;
+const statePageKeysMax = 1000;
+const StateQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(statePageKeysMax).optional(),
+  cursor: z.string().min(1).max(1024).optional(),
+});
 const ProofQuery = z.strictObject({ kind: z.enum(proofKinds as [ProofKind, ...ProofKind[]]).default('values') });
 const RangeQuery = z
   .strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) })
@@ -38,11 +47,32 @@ function read(tree: StateTree, path: string, kind: ProofKind): unknown {
   }
 }
 
+function resultTooLarge(path: string, bytesMax: number): AinError {
+  const url = `/v1/state${path === '/' ? '/' : path}`;
+  return new AinError(
+    'RESULT_TOO_LARGE',
+    `The value at ${path} is more than ${bytesMax} bytes of JSON, more than one read answers; read it in pages: GET ${url}?limit=${statePageKeysDefault}, then again with &cursor=<next> from each answer until next is null (or read the paths below it).`,
+    { details: { path, bytesMax } },
+  );
+}
+
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
-export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, metrics }: LedgerRoutesOptions): void {
-  app.get('/v1/state/*', async (request) => {
+export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024 }: LedgerRoutesOptions): void {
+  // Answered as JSON text written straight from the tree, so a read costs at most its bound.
+  app.get('/v1/state/*', async (request, reply) => {
     const path = pathOf(request.params);
-    return { path, value: ledger.tree.get(path), height: ledger.height };
+    const { limit, cursor } = parseOrThrow(StateQuery, request.query, 'query');
+    const { tree, height } = ledger;
+    const answer = (valueJson: string, rest = '') => `{"path":${JSON.stringify(path)},"value":${valueJson},"height":${height}${rest}}`;
+    void reply.type('application/json; charset=utf-8');
+    if (limit === undefined && cursor === undefined) {
+      const json = tree.getJson(path, readBytesMax);
+      if (json === undefined) throw resultTooLarge(path, readBytesMax);
+      return answer(json);
+    }
+    const page = tree.getPage(path, { after: cursor, keysMax: limit ?? statePageKeysDefault, bytesMax: readBytesMax });
+    if ('tooLarge' in page) throw resultTooLarge(page.key === null ? path : `${path === '/' ? '' : path}/${page.key}`, readBytesMax);
+    return answer(page.json, `,"next":${JSON.stringify(page.next)}`);
   });
 
   app.get('/v1/proof/*', async (request) => {
@@ -52,6 +82,11 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     const height = ledger.height;
     const view = blocks.get(height);
     if (view === undefined) throw new AinError('NOT_FINAL', 'No block has been cut yet, so no header can back a proof; retry shortly.');
+    if (kind === 'values' && ledger.tree.getJson(path, readBytesMax) === undefined) {
+      throw new AinError('RESULT_TOO_LARGE', `The value at ${path} is more than ${readBytesMax} bytes of JSON, more than one proof carries; prove the paths below it instead (GET /v1/state${path}?limit=${statePageKeysDefault} lists them).`, {
+        details: { path, bytesMax: readBytesMax },
+      });
+    }
     const value = read(ledger.tree, path, kind);
     const proof = ledger.tree.proof(path, kind);
     await waitFinal(height);

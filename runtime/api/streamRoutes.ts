@@ -1,79 +1,110 @@
 import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
 import type { Subscription } from 'rxjs';
-import type { StreamEvent, StreamHub } from '../streams/streamHub.ts';
+import type { StreamEvent, StreamHub } from '../streams/index.ts';
+
+/** What the stream routes tell the node's metrics. */
+export interface StreamRouteMetrics {
+  /** Stream sockets open now, each counted from its stream's start until the socket is closed. */
+  onConnections(open: number): void;
+  onSlowConsumer(): void;
+  /** Bytes of events handed to a socket. */
+  onSent(bytes: number): void;
+}
 
 export interface StreamRoutesOptions {
   readonly hub: StreamHub;
-  /** Open streams at once; more are OVERLOADED. */
-  readonly subscribersMax?: number;
-  /** Bytes a subscriber may leave unread before the node closes its stream with SLOW_CONSUMER. */
+  /** Stream sockets open at once, each counted until it is closed (not only until its stream ends); more are OVERLOADED. */
+  readonly connectionsMax?: number;
+  /** Bytes a subscriber may leave unread before the node ends its stream with SLOW_CONSUMER. */
   readonly bufferBytesMax?: number;
+  /** How long an ended stream's socket may take to send what is left before it is destroyed. */
+  readonly drainMs?: number;
   readonly heartbeatMs?: number;
+  readonly metrics?: StreamRouteMetrics;
 }
 
 const FromQuery = z.strictObject({ from: z.coerce.number().int().min(1).optional() });
 const LastEventId = z.coerce.number().int().min(0);
 
-const frame = ({ id, event, data }: StreamEvent): string => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-
 /**
  * `GET /v1/streams/<name>`: a stream as Server-Sent Events. `?from=<height>` replays from that
  * height; a reconnecting client's `Last-Event-ID` resumes after the last event it got (which
  * wins). A subscriber that leaves `bufferBytesMax` unread gets an `error` event (SLOW_CONSUMER)
- * and the stream ends: the node never buffers without bound.
+ * and the stream ends; a socket whose stream ended is closed once it has sent what is left, or
+ * destroyed after `drainMs` with its unsent bytes: the node never buffers without bound, and the
+ * socket counts toward `connectionsMax` until it is gone.
  */
-export function streamRoutes(app: FastifyInstance, { hub, subscribersMax = 2000, bufferBytesMax = 1 << 20, heartbeatMs = 15_000 }: StreamRoutesOptions): void {
-  let open = 0;
+export function streamRoutes(
+  app: FastifyInstance,
+  { hub, connectionsMax = 2000, bufferBytesMax = 1 << 20, drainMs = 5000, heartbeatMs = 15_000, metrics }: StreamRoutesOptions,
+): void {
+  const sockets = new Set<Socket>();
   app.get('/v1/streams/*', async (request, reply) => {
     const name = (request.params as { '*': string })['*'].replace(/\/$/, '');
     const { from } = parseOrThrow(FromQuery, request.query, 'query');
     const lastId = request.headers['last-event-id'];
     const fromHeight = lastId === undefined ? from : parseOrThrow(LastEventId, lastId, 'Last-Event-ID header') + 1;
-    if (open >= subscribersMax) throw new AinError('OVERLOADED', `This node serves ${subscribersMax} streams at most; retry in a moment.`);
-    const { replay, live } = hub.resume(name, fromHeight); // NOT_FOUND, STREAM_GAP, INVALID_PATH: plain errors
+    if (sockets.size >= connectionsMax) throw new AinError('OVERLOADED', `This node serves ${connectionsMax} streams at most; retry in a moment.`);
+    const { replay, live } = hub.resume(name, fromHeight); // NOT_FOUND, STREAM_GAP, INVALID_PATH, RESULT_TOO_LARGE: plain errors
 
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const socket = request.raw.socket;
+    sockets.add(socket);
+    metrics?.onConnections(sockets.size);
+    // The connection closes with the stream: a stream's socket is never reused, so it is counted until it is gone.
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'close', 'x-accel-buffering': 'no' });
     raw.write(`: ain stream ${name}\n\n`);
-    open++;
     let ended = false;
     let subscription: Subscription | undefined;
     const end = (error?: AinError) => {
       if (ended) return;
       ended = true;
-      open--;
       clearInterval(heartbeat);
       subscription?.unsubscribe();
-      if (error !== undefined && !raw.destroyed) raw.write(`event: error\ndata: ${JSON.stringify(error.toJSON())}\n\n`);
+      if (socket.destroyed) return;
+      if (error !== undefined) raw.write(`event: error\ndata: ${JSON.stringify(error.toJSON())}\n\n`);
       raw.end();
+      // A reader that does not take what is left in time loses it with its socket, so its bytes are freed.
+      const drain = setTimeout(() => socket.destroy(), drainMs);
+      socket.once('close', () => clearTimeout(drain));
     };
-    const slow = (lastId: number) =>
-      new AinError('SLOW_CONSUMER', `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastId} to resume.`);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      metrics?.onConnections(sockets.size);
+      end();
+    });
+    const slow = (lastId: number) => {
+      metrics?.onSlowConsumer();
+      return new AinError('SLOW_CONSUMER', `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastId} to resume.`);
+    };
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
     // Live events wait in a bounded queue while the replay is written at the reader's pace.
     let queue: StreamEvent[] | null = [];
     let queuedBytes = 0;
     let lastSent = (fromHeight ?? 1) - 1;
     const send = (event: StreamEvent) => {
-      raw.write(frame(event));
+      const frame = hub.frame(event);
+      raw.write(frame);
+      metrics?.onSent(frame.length);
       lastSent = event.id;
     };
     subscription = live.subscribe({
       next: (event) => {
+        // Slow is more than bufferBytesMax already waiting: one event of any size is always taken.
         if (queue !== null) {
+          if (queuedBytes > bufferBytesMax) return end(slow(lastSent));
           queue.push(event);
-          queuedBytes += JSON.stringify(event.data).length;
-          if (queuedBytes > bufferBytesMax) end(slow(lastSent));
+          queuedBytes += hub.frame(event).length;
         } else if (raw.writableLength > bufferBytesMax) end(slow(lastSent));
         else send(event);
       },
       error: (error: unknown) => end(error instanceof AinError ? error : new AinError('INTERNAL', 'The stream failed; see the node log.', { cause: error })),
       complete: () => end(),
     });
-    request.raw.on('close', () => end());
     try {
       for (const event of replay) {
         if (ended) return;
@@ -88,6 +119,5 @@ export function streamRoutes(app: FastifyInstance, { hub, subscribersMax = 2000,
     const waiting = queue;
     queue = null;
     for (const event of waiting) send(event);
-
   });
 }

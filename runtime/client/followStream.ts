@@ -15,10 +15,11 @@ export interface FollowStreamOptions {
 }
 
 /**
- * Refusals that another try cannot fix: a stream that does not exist, a bad query, or a height the
- * node no longer holds (resuming past it would miss events, so it is reported, not skipped).
+ * Refusals that another try cannot fix: a stream that does not exist, a bad query, a height the
+ * node no longer holds (resuming past it would miss events, so it is reported, not skipped), or a
+ * value larger than one event carries (its message says which paths to follow instead).
  */
-const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP']);
+const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP', 'RESULT_TOO_LARGE']);
 
 /**
  * A node's stream that survives dropped connections: it reconnects with backoff and

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventLog } from '../../events/index.ts';
+import type { StreamRouteMetrics } from '../api/index.ts';
 import type { BlockView } from './blockStore.ts';
 
 /** The node's Prometheus metrics (docs/metrics.md), in a registry of its own. */
@@ -11,6 +12,10 @@ export interface NodeMetrics {
   onSubmitted(accepted: number, refusedCodes: readonly string[]): void;
   /** The log, with every append timed. */
   timed(log: EventLog): EventLog;
+  /** Counts stream events serialized into frames (once per event, whatever its subscribers), by kind. */
+  onStreamEncoded(event: string, bytes: number): void;
+  /** What the stream routes report: open stream sockets, slow consumers cut off, bytes sent. */
+  readonly streams: StreamRouteMetrics;
 }
 
 export function createNodeMetrics(): NodeMetrics {
@@ -28,8 +33,22 @@ export function createNodeMetrics(): NodeMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const streamEncoded = new Counter({ name: 'ain_stream_events_encoded_total', help: 'Stream events serialized into SSE frames (once per event, however many subscribers get it), by event.', labelNames: ['event'], registers: [registry] });
+  const streamEncodedBytes = new Counter({ name: 'ain_stream_encoded_bytes_total', help: 'Bytes of the SSE frames serialized.', registers: [registry] });
+  const streamConnections = new Gauge({ name: 'ain_stream_connections', help: 'Stream sockets open, each counted until it is closed.', registers: [registry] });
+  const slowConsumers = new Counter({ name: 'ain_stream_slow_consumers_total', help: 'Streams ended with SLOW_CONSUMER.', registers: [registry] });
+  const streamSentBytes = new Counter({ name: 'ain_stream_sent_bytes_total', help: 'Bytes of stream events handed to subscribers\' sockets.', registers: [registry] });
   return {
     registry,
+    onStreamEncoded(event, bytes) {
+      streamEncoded.inc({ event });
+      streamEncodedBytes.inc(bytes);
+    },
+    streams: {
+      onConnections: (open) => streamConnections.set(open),
+      onSlowConsumer: () => slowConsumers.inc(),
+      onSent: (bytes) => streamSentBytes.inc(bytes),
+    },
     onBlock(view) {
       blocks.inc();
       height.set(view.header.height);

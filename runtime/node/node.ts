@@ -101,7 +101,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     steps.push(() => follower.stop());
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
     // the snapshot writer below, so a snapshot's projections include its block.
-    const hub = createStreamHub({ blocks$: follower.blocks$, tree: ledger.tree, projections, firstHeight: fromHeight + 1 });
+    const hub = createStreamHub({
+      blocks$: follower.blocks$,
+      tree: ledger.tree,
+      projections,
+      firstHeight: fromHeight + 1,
+      eventBytesMax: config.api.streamEventBytesMax,
+      onEncoded: (event, bytes) => metrics.onStreamEncoded(event, bytes),
+    });
     steps.push(() => hub.close());
     follower.done.catch((error) => {
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
@@ -200,7 +207,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       ledger,
       waitFinal,
       jobs: { ledger, projections },
-      streams: { hub },
+      readBytesMax: config.api.readBytesMax,
+      streams: {
+        hub,
+        connectionsMax: config.api.streamsMax,
+        bufferBytesMax: config.api.streamBufferBytesMax,
+        drainMs: config.api.streamDrainMs,
+        metrics: metrics.streams,
+      },
       metrics: metrics.registry,
       status: () => ({
         chain,

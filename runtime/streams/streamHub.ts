@@ -1,15 +1,13 @@
-import { concat, defer, filter, from, map, mergeMap, of, Subject, type Observable, type Subscription } from 'rxjs';
+import type { Buffer } from 'node:buffer';
+import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import { readAccount, type JobEvent, type StateTree } from '../../projections/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { BlockView } from '../node/blockStore.ts';
+import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
 import { JobProjections, type JobProjectionChange } from './jobProjections.ts';
+import { createValueStreams } from './valueStreams.ts';
 
-/** One message of a stream: `id` is the block height it belongs to (SSE's event id). */
-export interface StreamEvent {
-  readonly id: number;
-  readonly event: string;
-  readonly data: unknown;
-}
+export type { StreamEvent } from './frameEncoder.ts';
 
 /** What the hub keeps of each recent block: everything every stream derives from it. */
 interface HeldBlock {
@@ -72,6 +70,10 @@ export interface StreamHubOptions {
   readonly historyBlocksMax?: number;
   /** The first height `blocks$` will bring (a node restored from a snapshot at h: h + 1). */
   readonly firstHeight?: number;
+  /** JSON bytes of one value stream event's value; a larger value is RESULT_TOO_LARGE. */
+  readonly eventBytesMax?: number;
+  /** Told of each event serialized into a frame: once per event, whatever the number of its subscribers. */
+  readonly onEncoded?: (event: string, bytes: number) => void;
 }
 
 export interface StreamHub {
@@ -90,6 +92,8 @@ export interface StreamHub {
    * draining `replay`, or events in between are missed.
    */
   resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> };
+  /** An event as one Server-Sent Events frame; one event reaching many subscribers is serialized once. */
+  frame(event: StreamEvent): Buffer;
   /** The lowest height still held (the first block seen when none was dropped yet). */
   readonly lowest: number;
   close(): void;
@@ -99,7 +103,7 @@ export interface StreamHub {
  * Every projection as an RxJS stream: folds each block's job events into the reputation and
  * dashboard projections and keeps the last `historyBlocksMax` blocks' derived data for resumes.
  */
-export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000, firstHeight = 1 }: StreamHubOptions): StreamHub {
+export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000, firstHeight = 1, eventBytesMax = 1024 * 1024, onEncoded }: StreamHubOptions): StreamHub {
   const held = new Map<number, HeldBlock>();
   const live$ = new Subject<HeldBlock>();
   let closed = false;
@@ -116,35 +120,49 @@ export function createStreamHub({ blocks$, tree, projections, historyBlocksMax =
     live$.next(entry);
   });
 
-  /** The value at `path` now, then again at each block that changes it (by its Merkle hash). */
-  const valueStream = (event: string, path: string, read: () => object): Observable<StreamEvent> =>
-    defer(() => {
-      let last = tree.valueHash(path);
-      const first = of<StreamEvent>({ id: latest, event, data: { ...read(), height: latest } });
-      const changes = live$.pipe(
-        filter(() => {
-          const hash = tree.valueHash(path);
-          if (hash === last) return false;
-          last = hash;
-          return true;
-        }),
-        map((h): StreamEvent => ({ id: h.view.header.height, event, data: { ...read(), height: h.view.header.height } })),
-      );
-      return concat(first, changes);
-    });
+  const encoder = createFrameEncoder(onEncoded);
+  const values = createValueStreams({ blocks$: live$, tree, latest: () => latest });
+  /** Each event stream's live events, made once per block for all its subscribers while it has any. */
+  const liveByName = new Map<string, Observable<StreamEvent>>();
+  const sharedLive = (name: string, toEvent: (h: HeldBlock) => StreamEvent[]): Observable<StreamEvent> => {
+    const found = liveByName.get(name);
+    if (found !== undefined) return found;
+    const made: Observable<StreamEvent> = defer(() => {
+      liveByName.set(name, made);
+      return live$.pipe(mergeMap(toEvent));
+    }).pipe(
+      finalize(() => {
+        if (liveByName.get(name) === made) liveByName.delete(name);
+      }),
+      share(),
+    );
+    return made;
+  };
 
-function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> } {
+  const stateEvent = (path: string) => (height: number) => {
+    const json = tree.getJson(path, eventBytesMax);
+    if (json === undefined) {
+      const below = path === '/' ? '' : path;
+      return new AinError(
+        'RESULT_TOO_LARGE',
+        `The value at ${path} is more than ${eventBytesMax} bytes of JSON, more than one stream event carries; follow the paths below it (state${below}/<key>), or read it in pages (GET /v1/state${below || '/'}?limit=100, then again with &cursor=<next>).`,
+        { details: { path, bytesMax: eventBytesMax } },
+      );
+    }
+    return encoder.fromJson(height, 'state', `{"path":${JSON.stringify(path)},"value":${json},"height":${height}}`);
+  };
+
+  function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> } {
     const [head, ...rest] = name.split('/');
     const arg = rest.join('/');
     if (head === 'state') {
       const path = `/${arg}`.replace(/\/$/, '') || '/';
-      tree.get(path); // INVALID_PATH now, not inside the stream
-      return { replay: [], live: valueStream('state', path, () => ({ path, value: tree.get(path) })) };
+      return { replay: [], live: values.open(`state:${path}`, path, stateEvent(path)) }; // INVALID_PATH, RESULT_TOO_LARGE now
     }
     if (head === 'accounts' && /^0x[0-9a-f]{40}$/.test(arg)) {
-      const live = valueStream('account', `/accounts/${arg}`, () => {
+      const live = values.open(`account:${arg}`, `/accounts/${arg}`, (height) => {
         const { balance, stake, unbonding, nonce } = readAccount(tree, arg);
-        return { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce };
+        return { id: height, event: 'account', data: { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce, height } };
       });
       return { replay: [], live };
     }
@@ -168,10 +186,7 @@ function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEve
         yield* toEvent(block);
       }
     }
-    const live = live$.pipe(
-      filter((h) => h.view.header.height > seam && h.view.header.height >= start),
-      mergeMap((h) => toEvent(h)),
-    );
+    const live = sharedLive(name, toEvent).pipe(filter((e) => e.id > seam && e.id >= start));
     return { replay: replay(), live };
   }
 
@@ -188,6 +203,7 @@ function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEve
       });
     },
     resume,
+    frame: (event) => encoder.frame(event),
     close() {
       if (closed) return;
       closed = true;

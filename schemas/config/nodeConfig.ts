@@ -61,6 +61,21 @@ export const SnapshotConfig = z.strictObject({
   keep: Uint.min(1).max(100).default(3),
 });
 
+/** Bounds of the HTTP API's state reads and streams (docs/limits.md). */
+export const ApiLimits = z.strictObject({
+  /** JSON bytes of the value one `GET /v1/state` answers with; a larger one is RESULT_TOO_LARGE (read it in pages). */
+  readBytesMax: Uint.min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  /** Stream sockets open at once, each counted until it is closed; more are OVERLOADED. */
+  streamsMax: Uint.min(1).max(1_000_000).default(2000),
+  /** Bytes a stream's reader may leave unread before the node ends its stream with SLOW_CONSUMER. */
+  streamBufferBytesMax: Uint.min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  /** JSON bytes of one value stream event (`state/<path>`); a larger value ends the stream with RESULT_TOO_LARGE. */
+  streamEventBytesMax: Uint.min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  /** How long an ended stream's socket may take to send what is left (its last event among it) before it is destroyed. */
+  streamDrainMs: Uint.max(600_000).default(5000),
+});
+export type ApiLimits = z.infer<typeof ApiLimits>;
+
 /** A node's configuration: file, then `AIN_*` environment, then flags, validated here. */
 export const NodeConfig = z.strictObject({
   chain: ChainId.default('ain-local'),
@@ -84,6 +99,7 @@ export const NodeConfig = z.strictObject({
   maxBatchTxs: Uint.min(1).max(100_000).default(5000),
   /** Worker threads that check signatures; 0 means one per core. */
   verifyThreads: Uint.max(256).default(0),
+  api: ApiLimits.default({ readBytesMax: 1024 * 1024, streamsMax: 2000, streamBufferBytesMax: 1024 * 1024, streamEventBytesMax: 1024 * 1024, streamDrainMs: 5000 }),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;
 export type NodeConfigInput = z.input<typeof NodeConfig>;

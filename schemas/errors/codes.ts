@@ -71,6 +71,8 @@ export const errorCodes = {
   // Streams (Server-Sent Events).
   STREAM_GAP: { status: 410, summary: 'The node no longer holds the blocks from the height the stream was asked to resume at.' },
   SLOW_CONSUMER: { status: 503, summary: 'The subscriber read too slowly: its buffer filled and the node closed the stream; reconnect with Last-Event-ID.' },
+  // Reads (GET /v1/state, value streams).
+  RESULT_TOO_LARGE: { status: 413, summary: 'The value is larger than one read or stream event carries; read it in pages (?limit=&cursor=) or read paths below it.' },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
   // The Kafka event log.

@@ -21,7 +21,7 @@ const view = (height: number): BlockView => ({
   triggers: [],
 });
 
-async function serve(options: { bufferBytesMax?: number; subscribersMax?: number }) {
+async function serve(options: { bufferBytesMax?: number; connectionsMax?: number }) {
   const blocks$ = new Subject<BlockView>();
   const hub = createStreamHub({ blocks$, tree: createStateTree({ owner: '0x' + '1'.repeat(40) }), projections: new JobProjections(), historyBlocksMax: 100 });
   // Closed with every connection: a keep-alive socket the client still holds must not stall the teardown.
@@ -59,7 +59,7 @@ test('a subscriber that stops reading gets SLOW_CONSUMER and the stream ends; th
 });
 
 test('streams past the subscriber limit are OVERLOADED; a closed stream frees its place', async (t) => {
-  const { blocks$, app, url } = await serve({ subscribersMax: 1 });
+  const { blocks$, app, url } = await serve({ connectionsMax: 1 });
   t.teardown(() => app.close());
   // Block 1 is held for replay, so the first stream's first event says the node has taken its place.
   blocks$.next(view(1));

@@ -22,11 +22,12 @@ function view(height: number, jobEvents: JobEvent[] = [], finalized = height - 1
   };
 }
 
-function setup(historyBlocksMax = 100, firstHeight = 1) {
+function setup(historyBlocksMax = 100, firstHeight = 1, more: { eventBytesMax?: number } = {}) {
   const blocks$ = new Subject<BlockView>();
   const tree = createStateTree({ owner, rules: { '/apps': true } });
-  const hub = createStreamHub({ blocks$, tree, projections: new JobProjections(), historyBlocksMax, firstHeight });
-  return { blocks$, tree, hub };
+  const encoded: string[] = [];
+  const hub = createStreamHub({ blocks$, tree, projections: new JobProjections(), historyBlocksMax, firstHeight, onEncoded: (event) => encoded.push(event), ...more });
+  return { blocks$, tree, hub, encoded };
 }
 
 const ids = (events: StreamEvent[]) => events.map((e) => e.id);
@@ -129,4 +130,39 @@ test('closing the hub ends every open stream with SHUTTING_DOWN', (t) => {
   hub.close();
   hub.close();
   t.deepEqual(errors, ['SHUTTING_DOWN', 'SHUTTING_DOWN']);
+});
+
+test('subscribers of one value share each event: built and framed once per block, the same bytes for all', (t) => {
+  const { blocks$, tree, hub, encoded } = setup(100, 1, { eventBytesMax: 200 });
+  blocks$.next(view(1));
+  const got: StreamEvent[][] = [[], [], []];
+  for (const list of got) hub.open('state/apps/x').subscribe((e) => list.push(e));
+  const blocks: StreamEvent[][] = [[], []];
+  for (const list of blocks) hub.open('blocks').subscribe((e) => list.push(e));
+  tree.writeSystem('/apps/x', { a: 1, b: 'two' });
+  tree.root();
+  blocks$.next(view(2));
+  t.is(got[0]![1], got[1]![1]);
+  t.is(got[0]![1], got[2]![1]);
+  t.is(blocks[0]![0], blocks[1]![0]);
+  t.deepEqual(got[0]![1]!.data, { path: '/apps/x', value: { a: 1, b: 'two' }, height: 2 });
+  const frames = got.flatMap((list) => list.map((e) => hub.frame(e))).concat(blocks.map((list) => hub.frame(list[0]!)));
+  t.is(frames[1], frames[3]);
+  t.is(frames[1]!.toString(), 'id: 2\nevent: state\ndata: {"path":"/apps/x","value":{"a":1,"b":"two"},"height":2}\n\n');
+  t.deepEqual(encoded.sort(), ['block', 'state', 'state']);
+});
+
+test('a value larger than one event is RESULT_TOO_LARGE: at once when opened, as the stream error when it grows', (t) => {
+  const { blocks$, tree, hub } = setup(100, 1, { eventBytesMax: 100 });
+  blocks$.next(view(1));
+  const errors: string[] = [];
+  const got: StreamEvent[] = [];
+  hub.open('state/apps/x').subscribe({ next: (e) => got.push(e), error: (e: { code: string }) => errors.push(e.code) });
+  tree.writeSystem('/apps/x', 'y'.repeat(200));
+  tree.root();
+  blocks$.next(view(2));
+  t.is(got.length, 1);
+  t.deepEqual(errors, ['RESULT_TOO_LARGE']);
+  t.throws(() => hub.open('state/apps/x'), { message: /more than 100 bytes of JSON, more than one stream event carries; follow the paths below it \(state\/apps\/x\/<key>\)/ });
+  t.notThrows(() => hub.open('state/apps/other'));
 });
