@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AinError } from '../../schemas/index.ts';
 import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
@@ -20,11 +22,31 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
 }
 
 /**
+ * Requests the HTTP parser refuses before any route sees them, answered as every error is, with
+ * `{ code, message }`. A request that timed out or a connection reset gets no answer, only closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new AinError('TOO_LARGE', 'The request line and headers are larger than this node reads (16 KiB); send a shorter path and fewer or smaller headers.')
+      : new AinError('BAD_SCHEMA', `The request is not well-formed HTTP/1.1 (${error.code ?? 'a parse error'}); see docs/api.md.`);
+  const body = JSON.stringify(refusal.toJSON());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
  * The HTTP API under `/v1`. Every body is JSON whatever its content type; every error is
  * `{ code, message }` with the code's status.
  */
 export function createApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyBytesMax, logger: false });
+  const app = Fastify({ bodyLimit: options.bodyBytesMax, logger: false, clientErrorHandler: answerClientError });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
