@@ -41,7 +41,8 @@ export function parseJobSchema(text: string): JobSchema {
       if (!(found instanceof protobuf.Service)) {
         throw new AinError('BAD_JOB_SCHEMA', `The job schema has no service ${service}; it has ${servicesOf(root).join(', ') || 'none'}.`);
       }
-      const method = found.methods[rpc];
+      // Own rpcs only: `methods` is a plain object, whose prototype has toString and constructor.
+      const method = Object.hasOwn(found.methods, rpc) ? found.methods[rpc] : undefined;
       if (method === undefined) {
         throw new AinError('BAD_JOB_SCHEMA', `Service ${service} of the job schema has no rpc ${rpc}; it has ${Object.keys(found.methods).join(', ') || 'none'}.`);
       }
