@@ -26,7 +26,8 @@ const frame = ({ id, event, data }: StreamEvent): string => `id: ${id}\nevent: $
  */
 export function streamRoutes(app: FastifyInstance, { hub, subscribersMax = 2000, bufferBytesMax = 1 << 20, heartbeatMs = 15_000 }: StreamRoutesOptions): void {
   let open = 0;
-  app.get('/v1/streams/*', async (request, reply) => {
+  // No HEAD: its answer would be the headers of a stream that never ends, and no body to end it.
+  app.get('/v1/streams/*', { exposeHeadRoute: false }, async (request, reply) => {
     const name = (request.params as { '*': string })['*'].replace(/\/$/, '');
     const { from } = parseOrThrow(FromQuery, request.query, 'query');
     const lastId = request.headers['last-event-id'];
