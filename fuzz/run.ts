@@ -16,10 +16,10 @@ const usage = `npm run fuzz -- [--seed N] [--only a,b] [--runs N] [--budget-s S]
   --seed N       fast-check seed for every target (default: random, printed)      FUZZ_SEED
   --only a,b     targets to run (default all: ${targetNames.join(', ')})   FUZZ_ONLY
   --runs N       inputs per target (default 100000)                                FUZZ_RUNS
-  --budget-s S   time for one target's inputs (default 150)                        FUZZ_BUDGET_S
+  --budget-s S   time for one target's inputs (default 200)                        FUZZ_BUDGET_S
   --total-s S    time for the whole run; later targets get what is left (900)      FUZZ_TOTAL_S
   --input-ms MS  longest one input may take before it is a hang (default: the target's) FUZZ_INPUT_MS
-  --shrink-s S   time to shrink a target's findings (default 30)                   FUZZ_SHRINK_S
+  --shrink-s S   time to shrink a target's findings (default 20)                   FUZZ_SHRINK_S
   --hang-s S     the watchdog stops an input running this long (default 60)        FUZZ_HANG_S
   --path P       replay one input (with --seed and --only; a report prints both)`;
 
@@ -46,10 +46,10 @@ function number(flag: string, env: string, fallback: number): number {
 
 const seed = number('seed', 'FUZZ_SEED', Math.floor(Math.random() * 2 ** 31));
 const numRuns = number('runs', 'FUZZ_RUNS', 100_000);
-const budgetMs = number('budget-s', 'FUZZ_BUDGET_S', 150) * 1000;
+const budgetMs = number('budget-s', 'FUZZ_BUDGET_S', 200) * 1000;
 const totalMs = number('total-s', 'FUZZ_TOTAL_S', 900) * 1000;
 const inputMs = (values['input-ms'] ?? process.env.FUZZ_INPUT_MS) === undefined ? undefined : number('input-ms', 'FUZZ_INPUT_MS', 0);
-const shrinkMs = number('shrink-s', 'FUZZ_SHRINK_S', 30) * 1000;
+const shrinkMs = number('shrink-s', 'FUZZ_SHRINK_S', 20) * 1000;
 const hangMs = number('hang-s', 'FUZZ_HANG_S', 60) * 1000;
 const only = (values.only ?? process.env.FUZZ_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 const unknown = only.filter((name) => !targetNames.includes(name));
