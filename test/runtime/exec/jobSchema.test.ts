@@ -89,3 +89,10 @@ test('jobSchema: an rpc named like an Object property (toString, __proto__, cons
     t.true(isAinError(error, 'BAD_JOB_SCHEMA'), `${name}: ${String(error)}`);
   }
 });
+
+test('jobSchema: two fields of a message with one JSON name (a_b and aB) are BAD_JOB_SCHEMA, as protoc has them', (t) => {
+  const message = schemaError('syntax = "proto3";\nmessage Reply { repeated double aB = 1; map<string, string> a_b = 2; }\nservice Worker { rpc Run (Reply) returns (Reply) {} }').message;
+  t.regex(message, /Reply/);
+  t.regex(message, /aB/);
+  t.regex(message, /a_b/);
+});
