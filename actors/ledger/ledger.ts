@@ -38,6 +38,12 @@ export function parseGenesis(input: unknown): Genesis {
   if (!Object.values(genesis.accounts).some((a) => BigInt(a.stake) > 0n)) {
     throw new AinError('BAD_GENESIS', 'genesis: no account has stake, so no block could ever be final; give at least one validator a stake.');
   }
+  // The genesis hash is over its canonical JSON, which a string with a lone surrogate does not have.
+  try {
+    canonicalBytes(genesis);
+  } catch (cause) {
+    throw new AinError('BAD_GENESIS', 'genesis: a string in it is not well-formed Unicode (a lone surrogate), so it has no canonical JSON and no hash; write each string as whole characters.', { cause });
+  }
   return genesis;
 }
 

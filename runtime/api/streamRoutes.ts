@@ -42,7 +42,8 @@ export function streamRoutes(
   { hub, connectionsMax = 2000, bufferBytesMax = 1 << 20, drainMs = 5000, heartbeatMs = 15_000, metrics }: StreamRoutesOptions,
 ): void {
   const sockets = new Set<Socket>();
-  app.get('/v1/streams/*', async (request, reply) => {
+  // No HEAD: its answer would be the headers of a stream that never ends, and no body to end it.
+  app.get('/v1/streams/*', { exposeHeadRoute: false }, async (request, reply) => {
     const name = (request.params as { '*': string })['*'].replace(/\/$/, '');
     const { from } = parseOrThrow(FromQuery, request.query, 'query');
     const lastId = request.headers['last-event-id'];

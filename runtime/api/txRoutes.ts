@@ -32,6 +32,9 @@ function batchTexts(body: string, maxBatchTxs: number): string[] {
   return txs.map((tx) => JSON.stringify(tx));
 }
 
+/** A request's body as the parser left it: fastify parses no body at all for a request that has none. */
+const bodyText = (body: unknown): string => (typeof body === 'string' ? body : '');
+
 /**
  * `POST /v1/tx` (one signed tx) and `POST /v1/txs` (a batch). Bodies stay text here: the verify
  * threads parse them, so the event loop only moves strings.
@@ -44,7 +47,7 @@ export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs, maxTxBytes
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
     scope.post('/v1/tx', { bodyLimit: txBodyBytesMax }, async (request, reply) => {
-      const [result] = await ingest.submit([request.body as string]);
+      const [result] = await ingest.submit([bodyText(request.body)]);
       if (result === undefined) throw new AinError('INTERNAL', 'The node returned no result for the tx.');
       if ('code' in result) {
         const status = isErrorCode(result.code) ? errorCodes[result.code].status : 400;
@@ -56,7 +59,7 @@ export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs, maxTxBytes
     scope.post('/v1/txs', async (request, reply) => {
       let texts: string[];
       try {
-        texts = batchTexts(request.body as string, maxBatchTxs);
+        texts = batchTexts(bodyText(request.body), maxBatchTxs);
       } catch (error) {
         if (error instanceof AinError) return sendError(reply, error);
         throw error;

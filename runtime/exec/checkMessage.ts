@@ -11,7 +11,8 @@ const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
 /** The first problem found, as `field "a.b[2]": why`, or undefined when the value fits. */
 export type MessageProblem = string | undefined;
 
-const jsonName = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** A field's proto3 JSON name: lowerCamelCase of its proto name (`reply_to` → `replyTo`). */
+export const jsonName = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 
 import { AinError, type JobSchemaRef } from '../../schemas/index.ts';
-import { checkMessage, type MessageProblem } from './checkMessage.ts';
+import { checkMessage, jsonName, type MessageProblem } from './checkMessage.ts';
 
 /** One rpc of a job schema: the message types that go in and come out, and their checks. */
 export interface JobRpc {
@@ -34,6 +34,7 @@ export function parseJobSchema(text: string): JobSchema {
   } catch (error) {
     throw schemaError(text, error);
   }
+  checkJsonNames(root);
   return {
     root,
     rpc(service, rpc) {
@@ -41,7 +42,8 @@ export function parseJobSchema(text: string): JobSchema {
       if (!(found instanceof protobuf.Service)) {
         throw new AinError('BAD_JOB_SCHEMA', `The job schema has no service ${service}; it has ${servicesOf(root).join(', ') || 'none'}.`);
       }
-      const method = found.methods[rpc];
+      // Own rpcs only: `methods` is a plain object, whose prototype has toString and constructor.
+      const method = Object.hasOwn(found.methods, rpc) ? found.methods[rpc] : undefined;
       if (method === undefined) {
         throw new AinError('BAD_JOB_SCHEMA', `Service ${service} of the job schema has no rpc ${rpc}; it has ${Object.keys(found.methods).join(', ') || 'none'}.`);
       }
@@ -80,6 +82,29 @@ export function compileJobRpc(ref: JobSchemaRef): JobRpc {
   if (compiled.size >= compiledMax) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, rpc);
   return rpc;
+}
+
+/**
+ * Messages travel as proto3 JSON, where a field is named by its proto name or its lowerCamelCase
+ * JSON name: two fields that share one (`a_b` and `aB`) would make a message ambiguous. protoc
+ * refuses such a schema; so does this.
+ */
+function checkJsonNames(namespace: protobuf.NamespaceBase): void {
+  for (const child of namespace.nestedArray) {
+    if (child instanceof protobuf.Type) {
+      const owner = new Map<string, string>();
+      for (const field of child.fieldsArray) {
+        for (const name of new Set([field.name, jsonName(field.name)])) {
+          const other = owner.get(name);
+          if (other !== undefined && other !== field.name) {
+            throw new AinError('BAD_JOB_SCHEMA', `Message ${child.name} of the job schema has fields ${other} and ${field.name}, which proto3 JSON both names ${name}; rename one.`);
+          }
+          owner.set(name, field.name);
+        }
+      }
+    }
+    if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) checkJsonNames(child);
+  }
 }
 
 function servicesOf(root: protobuf.Root): string[] {

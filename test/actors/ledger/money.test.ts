@@ -33,6 +33,13 @@ test('a genesis without any stake, or malformed, is BAD_GENESIS with a sentence'
   t.regex(bad!.message, /owner/);
 });
 
+test('a genesis whose strings have no canonical JSON (a lone surrogate) is BAD_GENESIS, since it has no hash', (t) => {
+  for (const input of [{ ...genesis, rules: { '/apps': '"\uD800"' } }, { ...genesis, chain: 'ain-test', rules: { '/\uDFFF': true } }]) {
+    const error = t.throws(() => parseGenesis(input));
+    t.true(isAinError(error, 'BAD_GENESIS'), String(error));
+  }
+});
+
 test('when alice sends to bob, then balances move and the supply holds', (t) => {
   const chain = new TestChain(genesis);
   const block = chain.block([chain.tx(alice, { type: 'send', to: bob.address, amount: '20' })]);

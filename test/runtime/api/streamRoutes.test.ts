@@ -81,3 +81,12 @@ test('streams past the subscriber limit are OVERLOADED; a closed stream frees it
   }
   t.is(status, 200);
 });
+
+test('HEAD of a stream is answered at once (no stream to follow), not left hanging', async (t) => {
+  const { app, url } = await serve({});
+  t.teardown(() => app.close());
+  for (const name of ['blocks', 'nodes', 'state/apps']) {
+    const response = await fetch(`${url}/v1/streams/${name}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    t.is(response.status, 404, name);
+  }
+});

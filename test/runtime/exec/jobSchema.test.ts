@@ -81,3 +81,18 @@ test('jobSchema: a missing service, rpc or type is BAD_JOB_SCHEMA naming what is
   t.throws(() => schema.rpc('Worker', 'Train'), { message: /no rpc Train; it has CalculateRoot/ });
   t.regex(schemaError('syntax = "proto3"; message A { B b = 1; }').message, /no such type|B/);
 });
+
+test('jobSchema: an rpc named like an Object property (toString, __proto__, constructor) is missing, not a crash', (t) => {
+  const schema = parseJobSchema(calculateRootProto);
+  for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+    const error = t.throws(() => schema.rpc('Worker', name));
+    t.true(isAinError(error, 'BAD_JOB_SCHEMA'), `${name}: ${String(error)}`);
+  }
+});
+
+test('jobSchema: two fields of a message with one JSON name (a_b and aB) are BAD_JOB_SCHEMA, as protoc has them', (t) => {
+  const message = schemaError('syntax = "proto3";\nmessage Reply { repeated double aB = 1; map<string, string> a_b = 2; }\nservice Worker { rpc Run (Reply) returns (Reply) {} }').message;
+  t.regex(message, /Reply/);
+  t.regex(message, /aB/);
+  t.regex(message, /a_b/);
+});

@@ -1,0 +1,35 @@
+import test from 'ava';
+import { connect } from 'node:net';
+import { createApi } from '../../../runtime/api/index.ts';
+import { createBlockStore } from '../../../runtime/node/blockStore.ts';
+
+// HTTP that the server cannot even parse still gets an answer in ain's shape, `{ code, message }`.
+async function serve() {
+  const app = createApi({ ingest: { submit: async () => [] }, maxBatchTxs: 10, maxTxBytes: 4096, bodyBytesMax: 100_000, blocks: createBlockStore(), status: () => ({}) });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, port: (app.server.address() as { port: number }).port };
+}
+
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let answer = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve(answer) : reject(error)));
+  });
+}
+
+const parse = (answer: string) => ({ status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string; message: string } });
+
+test('headers past what the server reads, and a malformed request, are BAD_REQUEST (400), as { code, message }', async (t) => {
+  const { app, port } = await serve();
+  t.teardown(() => app.close());
+  const big = parse(await raw(port, `GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+  t.is(big.status, 400);
+  t.is(big.body.code, 'BAD_REQUEST');
+  t.regex(big.body.message, /headers/);
+  const malformed = parse(await raw(port, 'GET /v1/status HTTP/1.1\r\nHost x\r\n\r\n'));
+  t.is(malformed.status, 400);
+  t.is(malformed.body.code, 'BAD_REQUEST');
+});
