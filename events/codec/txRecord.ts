@@ -92,7 +92,12 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
     if (isAinError(error, 'BAD_SCHEMA')) return junk(); // e.g. a lone surrogate in a string
     throw error;
   }
-  return { record: { offset, hash: sha256Hex(signed), tx: parsed.data, cut: cutOf(parsed.data), sizeBytes: value.byteLength }, signedBytes: signed };
+  // The parsed record, not zod's copy: zod rebuilds objects with their keys in schema order, and a
+  // fold that stores an op (a job's spec) would then write other bytes than a node reading its
+  // own records gives (JSON.parse keeps the record's order). The schema is strict and transforms
+  // nothing, so the two hold the same fields and values.
+  const tx = json as Tx;
+  return { record: { offset, hash: sha256Hex(signed), tx, cut: cutOf(tx), sizeBytes: value.byteLength }, signedBytes: signed };
 }
 
 /** A record of this process's own, whose tx is parsed the first time someone asks for it. */

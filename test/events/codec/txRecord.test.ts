@@ -78,3 +78,16 @@ test('a correctly signed record with a key named __proto__, or a key twice in on
   t.is(decodeTxRecord(5, Buffer.from(proto.toString().replace('"__proto__"', '"\\u005f_proto__"'))).tx, null);
   t.is(decodeTxRecord(6, proto).hash, sha256Hex(proto), 'junk keeps the hash of its bytes');
 });
+
+test('a record decodes to the same object, keys in the record’s order, on the checked and the own path (a fold that stores an op writes the same bytes)', (t) => {
+  const key = keyPairFromSeed('07'.repeat(32));
+  // Canonical order is not the schema's order: zod would rebuild this op as { type, job_id, … }.
+  const op = { type: 'requestJob', job_id: 'a'.repeat(64), job_input: { z: 1, a: [2, { y: 3, b: 4 }] }, reward: ['10', '10'], time_limit: 3000 } as unknown as Op;
+  const tx = signTx({ key, op, nonce: 1, time: 1 });
+  const record = encodeTxRecord(tx);
+  const checked = decodeTxRecord(0, record);
+  t.not(checked.tx, null);
+  const own = decodeOwnTxRecord(0, record, checked.hash, false);
+  t.is(JSON.stringify(checked.tx), JSON.stringify(own.tx));
+  t.is(JSON.stringify(checked.tx), record.toString('utf8'));
+});
