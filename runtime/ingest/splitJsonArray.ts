@@ -12,6 +12,16 @@ const enum Ch {
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/**
+ * The text between `from` and `to` without JSON's whitespace around it (space, tab, CR, LF):
+ * String.prototype.trim also strips what JSON.parse refuses (NBSP, U+2028, BOM, vertical tab).
+ */
+function trimJsonSpace(text: string, from: number, to: number): string {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
 /** Index of the quote that closes the string opened at `open`, or -1; jumps with indexOf. */
 function closingQuote(text: string, open: number): number {
   let at = text.indexOf('"', open + 1);
@@ -53,7 +63,7 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
     else if (open.length > 0 && (c === Ch.CloseBracket || c === Ch.CloseBrace)) {
       if (open.pop() !== c) throw badJson(`a "${String.fromCharCode(c)}" at character ${at} closes the wrong bracket`);
     } else if (open.length === 0 && (c === Ch.Comma || c === Ch.CloseBracket)) {
-      const element = text.slice(start, at).trim();
+      const element = trimJsonSpace(text, start, at);
       if (element === '') {
         if (c === Ch.CloseBracket && elements.length === 0) break; // []
         throw badJson(`element ${elements.length} is empty`);

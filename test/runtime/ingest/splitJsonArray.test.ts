@@ -39,3 +39,12 @@ test('outlines that are not arrays, not closed, or followed by text are told apa
   }
   t.true(isAinError(t.throws(() => splitJsonArray('[1,2,3]', 2)), 'BATCH_TOO_LARGE'));
 });
+
+test('only JSON whitespace around an element is dropped: what JSON.parse refuses stays, to be refused', (t) => {
+  for (const space of ['\u000b', '\u00a0', '\ufeff', '\u2028']) {
+    const [element] = splitJsonArray(`[${space}{"a":1}]`, 10)!;
+    t.is(element, `${space}{"a":1}`);
+    t.throws(() => JSON.parse(element!));
+  }
+  t.deepEqual(splitJsonArray('[ \t\r\n{"a":1}\n ]', 10), ['{"a":1}']);
+});
