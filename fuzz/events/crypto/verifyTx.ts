@@ -3,10 +3,9 @@
 // the verify threads run), through verifyTx directly, and the records the ingest wrote go through
 // the log decoder (decodeTxRecord), the own-record path and the ledger fold (both ways).
 import fc from 'fast-check';
-import { canonicalJson, decodeOwnTxRecord, decodeTxRecord, jsonTextTooDeep, verifyTx } from '../../../events/index.ts';
+import { canonicalJson, decodeOwnTxRecord, decodeTxRecord, parseTxJson, verifyTx } from '../../../events/index.ts';
 import { checkRecordsBytes } from '../../../actors/index.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
-import { maxTxJsonDepth } from '../../../schemas/index.ts';
 import { editedText, garbageText, jsonText, textForm, awkwardJson } from '../../arbitraries/json.ts';
 import { resolvePlans, txPlans, type TxPlan } from '../../arbitraries/tx.ts';
 import { foldBothWays, type RawRecord } from '../../foldBothWays.ts';
@@ -19,14 +18,7 @@ const options = { chain: 'ain-local', shard: '/', maxTxBytes: 4096 };
 /** The ingest's reading of one tx's text, as verifyChunk does it, then verifyTx. */
 function verifyText(text: string): Attempt<ReturnType<typeof verifyTx>> {
   if (text.trim() === '') return { ok: false, code: 'BAD_JSON', message: 'empty' };
-  if (jsonTextTooDeep(text, maxTxJsonDepth)) return { ok: false, code: 'BAD_SCHEMA', message: 'too deep' };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, code: 'BAD_JSON', message: 'not JSON' };
-  }
-  return attempt(() => verifyTx(json, options));
+  return attempt(() => verifyTx(parseTxJson(text), options));
 }
 
 /** Checks texts as the node's boundary does, and the records it would append as its log readers do. */
