@@ -113,7 +113,12 @@ export const httpTarget: Target<RequestSpec, LiveNode> = {
     try {
       answer = await send(new URL(live.node.url), spec.method, sendable(path) + spec.query, headers, body, answerMs);
     } catch (error) {
-      throw new Finding('hang', `${route} got no answer: ${(error as Error).message}`);
+      // A connection reset while connecting (a loaded machine's accept queue) is the network's,
+      // not the node's: the same request once more on a new connection must be answered.
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw new Finding('hang', `${route} got no answer: ${(error as Error).message}`);
+      answer = await send(new URL(live.node.url), spec.method, sendable(path) + spec.query, headers, body, answerMs).catch((again: unknown) => {
+        throw new Finding('hang', `${route} got no answer, twice: ${(error as Error).message}, then ${(again as Error).message}`);
+      });
     }
     if (spec.method === 'HEAD') {
       if (answer.status >= 500) throw new Finding('crash', `${route} answered ${answer.status}`);
