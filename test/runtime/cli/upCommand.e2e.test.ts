@@ -117,7 +117,7 @@ test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor 
 
 test('ain up --once into a pipe prints the plain lines it always has: no steps, no escape codes', async (t) => {
   const up = await run('node', [ain, 'up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'pipe')]);
-  t.is(up.code, 0, up.stderr);
+  t.is(up.code, 0, `${up.stdout}\n${up.stderr}`);
   t.notRegex(up.stdout, /\x1b|✔|›/);
   // Every worker whose result met the time limit, and the payouts that count makes (sampleResult.ts).
   const participants = participantsIn(up.stdout) ?? 0;
