@@ -75,6 +75,11 @@ export class BlockCutter {
     return this.#pending.length;
   }
 
+  /** The records themselves, in log order: appended, not in a block yet. */
+  get pending(): readonly TxRecord[] {
+    return this.#pending;
+  }
+
   push(record: TxRecord): Block | null {
     if (record.offset <= this.#lastPushed) {
       throw new Error(`BlockCutter got offset ${record.offset} after ${this.#lastPushed}: records must come in log order`);

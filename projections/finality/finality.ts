@@ -14,10 +14,14 @@ export interface Finalized {
   readonly hash: string;
 }
 
-interface BlockRecord {
+/** What the ledger keeps of a block awaiting (or recently given) finality. */
+export interface BlockRecord {
   hash: string;
+  /** The validator set that may attest it. */
   set: number;
+  /** Stake attested so far, a decimal string. */
   power: string;
+  /** Each validator's vote: the hash it attested. */
   votes?: Record<string, string>;
 }
 
@@ -27,6 +31,11 @@ export function readFinalized(tree: StateTree): Finalized {
 
 export function writeFinalized(tree: StateTree, finalized: Finalized): void {
   tree.writeSystem(finalizedPath, { ...finalized });
+}
+
+/** The record of block `height`: null before the next block records it and once it is pruned. */
+export function readBlockRecord(tree: StateTree, height: number): Readonly<BlockRecord> | null {
+  return tree.get(`${blocksPath}/${height}`) as BlockRecord | null;
 }
 
 /**

@@ -145,7 +145,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       steps.push(() => proposer.stop());
       cutSoon = () => proposer.cutSoon();
     }
-    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, intervalMs: config.block.intervalMs });
+    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => follower.cutter.pending, intervalMs: config.block.intervalMs });
     steps.push(() => validator.stop());
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });

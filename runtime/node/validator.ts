@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
 import { validatorMachine, type Ledger } from '../../actors/index.ts';
-import { readAccount } from '../../projections/index.ts';
+import type { TxRecord } from '../../events/index.ts';
 import type { BlockStore } from './blockStore.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
@@ -12,6 +12,8 @@ export interface ValidatorOptions {
   readonly signer: NodeSigner;
   readonly logger: Logger;
   readonly caughtUp: () => boolean;
+  /** Records in the log beyond the last block (the cutter's), in log order. */
+  readonly pending: () => readonly TxRecord[];
   /** How often it looks for blocks to attest without a new one (after a restart the node catches up without one). */
   readonly intervalMs: number;
 }
@@ -22,17 +24,25 @@ export interface Validator {
   stop(): void;
 }
 
+/** Heights `address` attested in these records (a vote in the log, its block not cut yet). */
+function attestedIn(records: readonly TxRecord[], address: string): Set<number> {
+  const heights = new Set<number>();
+  for (const { tx } of records) if (tx !== null && tx.from === address && tx.op.type === 'attest') heights.add(tx.op.height);
+  return heights;
+}
+
 /**
- * Runs the node's ValidatorActor (actors/agents/validatorMachine) live: it attests each block the
- * node applied while the node's key has stake, with the node's signer.
+ * Runs the node's ValidatorActor (actors/agents/validatorMachine) live: it reads the ledger and
+ * the records waiting for the next block when it decides, and signs each attestation with the
+ * node's signer.
  */
-export function startValidator({ address, ledger, blocks, signer, logger, caughtUp, intervalMs }: ValidatorOptions): Validator {
+export function startValidator({ address, ledger, blocks, signer, logger, caughtUp, pending, intervalMs }: ValidatorOptions): Validator {
   const machine = validatorMachine.provide({
     actors: {
       attest: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
         const view = blocks.get(input.height);
-        const account = readAccount(ledger.tree, address);
-        if (view !== undefined && account.stake !== 0n && !account.slashed) await signer.submit({ type: 'attest', height: view.header.height, hash: view.hash });
+        if (view === undefined) logger.warn({ height: input.height }, 'the block to attest is no longer held in memory; it is left unattested');
+        else await signer.submit({ type: 'attest', height: view.header.height, hash: view.hash });
         return input;
       }),
     },
@@ -40,7 +50,10 @@ export function startValidator({ address, ledger, blocks, signer, logger, caught
       reportError: ({ context }) => logger.warn({ err: context.lastError }, 'could not append an attestation; will retry at the next block'),
     },
   });
-  const attestedUpTo = ledger.height === 0 ? 0 : Number((ledger.tree.get('/consensus/finalized/height') as number | null) ?? 0);
-  const actor = createActor(machine, { input: { intervalMs, attestedUpTo, view: () => ({ height: ledger.height, caughtUp: caughtUp() }) } }).start();
+  const view = () => {
+    const up = caughtUp();
+    return { tree: ledger.tree, height: ledger.height, caughtUp: up, waiting: up ? attestedIn(pending(), address) : new Set<number>() };
+  };
+  const actor = createActor(machine, { input: { intervalMs, address, view } }).start();
   return { onBlock: () => actor.send({ type: 'BLOCK' }), stop: () => actor.stop() };
 }

@@ -1,11 +1,15 @@
 import test from 'ava';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { proposerMachine, shouldCut, validatorMachine, type ProposerView, type ValidatorView } from '../../../actors/index.ts';
+import { key, TestChain } from '../ledger/chain.ts';
 
 // The ProposerActor and ValidatorActor with a simulated clock and fake effects: when each one
 // appends, what, and what it does after a failed append.
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+const validator = key(31);
+/** A dev-like chain: the validator holds all the stake, so its vote alone makes a block final. */
+const soloGenesis = { chain: 'ain-test', owner: validator.address, accounts: { [validator.address]: { balance: '10', stake: '10' } }, proposers: [validator.address], block: {} };
 
 test('shouldCut: only once caught up, above the last cut height, and when work (or, asked, anything) waits', (t) => {
   const view: ProposerView = { height: 5, caughtUp: true, hasWork: true, hasPending: true };
@@ -77,9 +81,15 @@ test('a proposer cuts on its timer once per height, hurries when asked, and retr
   actor.stop();
 });
 
-test('a validator attests every block above what it attested, in order, once caught up; a failure is retried at the next block', async (t) => {
+test('a validator attests, in order, each block its ledger says it should once caught up; a failure is retried at the next block; a restarted one resumes from its ledger', async (t) => {
   const clock = new SimulatedClock();
-  let view: ValidatorView = { height: 3, caughtUp: false };
+  const chain = new TestChain(soloGenesis);
+  /** The next block, holding its attestations of these blocks. */
+  const block = (...heights: number[]) => chain.block(heights.map((h) => chain.tx(validator, { type: 'attest', height: h, hash: chain.blocks[h - 1]!.hash })));
+  for (let h = 1; h <= 3; h++) block();
+  let caughtUp = false;
+  let waiting: number[] = [];
+  const view = (): ValidatorView => ({ tree: chain.ledger.tree, height: chain.ledger.height, caughtUp, waiting: new Set(waiting) });
   const attested: number[] = [];
   let failAt = 0;
   const errors: string[] = [];
@@ -96,21 +106,39 @@ test('a validator attests every block above what it attested, in order, once cau
     },
     actions: { reportError: ({ context }) => void errors.push(context.lastError ?? '') },
   });
-  const actor = createActor(machine, { input: { intervalMs: 1000, attestedUpTo: 1, view: () => view }, clock }).start();
-  await settle();
+  const start = () => createActor(machine, { input: { intervalMs: 1000, address: validator.address, view }, clock }).start();
+  const settleAll = async () => {
+    for (let i = 0; i < 8; i++) await settle();
+  };
+
+  let actor = start();
+  await settleAll();
   t.deepEqual(attested, [], 'still replaying: attests nothing');
-  view = { height: 3, caughtUp: true };
+  caughtUp = true;
   clock.increment(1000);
-  for (let i = 0; i < 5; i++) await settle();
-  t.deepEqual(attested, [2, 3], 'after a restart, the tick finds the blocks above the final height');
-  view = { height: 5, caughtUp: true };
-  failAt = 5;
+  await settleAll();
+  t.deepEqual(attested, [1, 2, 3], 'the tick finds the blocks it has not attested');
+  block(1, 2, 3);
+  failAt = 4;
   actor.send({ type: 'BLOCK' });
-  for (let i = 0; i < 5; i++) await settle();
-  t.deepEqual(attested, [2, 3, 4]);
+  await settleAll();
   t.deepEqual(errors, ['append failed']);
+  block();
   actor.send({ type: 'BLOCK' });
-  for (let i = 0; i < 5; i++) await settle();
-  t.deepEqual(attested, [2, 3, 4, 5]);
+  await settleAll();
+  t.deepEqual(attested, [1, 2, 3, 4, 5], 'the failed one first');
+  actor.stop();
+
+  // Restarted: the replayed ledger holds its votes of 1..5, and its vote of 6 waits in the log beyond the last block.
+  block(4, 5);
+  waiting = [6];
+  actor = start();
+  await settleAll();
+  t.deepEqual(attested, [1, 2, 3, 4, 5], 'no block attested twice');
+  block(6);
+  waiting = [];
+  actor.send({ type: 'BLOCK' });
+  await settleAll();
+  t.deepEqual(attested, [1, 2, 3, 4, 5, 7]);
   actor.stop();
 });

@@ -28,6 +28,18 @@ test('given pending txs, when the proposer cuts the next height, then a block cl
   t.is(block!.header.txRoot, merkleRoot(block!.txs.map((r) => r.hash)));
 });
 
+test('pending holds the records past the last block, in log order, until a block takes them', (t) => {
+  const cutter = new BlockCutter(options);
+  const records = [value(0), value(1)];
+  feed(cutter, records);
+  t.deepEqual(cutter.pending, records);
+  t.is(cutter.pendingCount, 2);
+  feed(cutter, [cut(2, 1, 5000)]);
+  t.deepEqual(cutter.pending, []);
+  feed(cutter, [value(3)]);
+  t.deepEqual(cutter.pending.map((r) => r.offset), [3]);
+});
+
 test('a block closes at maxTxs and at maxBytes, taking the latest cut time seen', (t) => {
   const byCount = feed(new BlockCutter(options), [0, 1, 2, 3, 4, 5].map(value));
   t.is(byCount.length, 1);
