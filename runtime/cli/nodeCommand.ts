@@ -82,5 +82,7 @@ export async function nodeCommand(args: string[]): Promise<void> {
     },
   });
   await stopOnSignals(() => node.stop());
-  if (fatal) process.exitCode = 1;
+  // Stopped in order: the log is synced and closed. A client library's retry timers (kafkajs
+  // reconnecting after an outage) may still be pending; they have nothing left to do.
+  process.exit(fatal ? 1 : (process.exitCode ?? 0));
 }

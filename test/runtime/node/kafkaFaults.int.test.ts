@@ -67,9 +67,9 @@ async function checkAgainstTopic(t: ExecutionContext, { kafka, node, chain, args
     [],
     'every acknowledged tx is at its offset',
   );
-  const keys = Object.keys((await node.get('/v1/state/apps/load/k')).value as object);
-  t.is(load.acks.filter(({ tx }) => !keys.includes(String((tx.op as { ops: { value: number }[] }).ops[0]!.value))).length, 0, 'every acknowledged tx is applied');
-  t.is((await node.get('/v1/state/apps/load/count')).value, keys.length, 'none applied twice');
+  const keys = new Set(Object.keys((await node.get('/v1/state/apps/load/k')).value as object));
+  t.is(load.acks.filter(({ tx }) => !keys.has(String((tx.op as { ops: { value: number }[] }).ops[0]!.value))).length, 0, 'every acknowledged tx is applied');
+  t.is((await node.get('/v1/state/apps/load/count')).value, keys.size, 'none applied twice');
   // A fresh node replays the topic from genesis.
   const dir = await mkdtemp(join(tmpdir(), 'ain-kf-replay-'));
   t.teardown(() => (process.env.AIN_TEST_KEEP === undefined ? rm(dir, { recursive: true, force: true }) : t.log(`kept ${dir}`)));
@@ -124,5 +124,34 @@ test.serial('a node’s own cut or attestation whose answer is lost, then the br
   await ackMore(load, r.node, 5);
   const finalBefore = (await r.node.get('/v1/status')).finalized as number;
   await until(async () => (await r.node.get('/v1/status')).finalized > finalBefore, 'finality moving on');
+  await checkAgainstTopic(t, r, load);
+});
+
+test.serial('repeated broker SIGKILLs, cut connections and lost answers under load: none acknowledged is lost or applied twice, the live chain is the replay', async (t) => {
+  t.timeout(420_000);
+  const r = await rig(t, 'ain-kafka-repeated');
+  if (r === undefined) return t.pass('kafka: no broker (test/services/kafka.sh), skipped');
+  const load = createLoad(r.chain);
+  let loading = true;
+  const submitters = [0, 1].map(async () => {
+    while (loading) if ((await load.submit(r.node)) !== 202) await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+  const kills = Number(process.env.AIN_TEST_KAFKA_KILLS ?? 10);
+  for (let round = 0; round < kills; round++) {
+    // Some progress between faults: acknowledgements, not time, pace the rounds.
+    const before = load.acks.length;
+    await until(async () => load.acks.length >= before + 40, `acknowledgements before fault ${round}`, 120_000);
+    if (round % 3 === 1) r.proxy.cutAll(); // connections cut mid-request, then the kill below
+    if (round % 3 === 2) await r.proxy.holdNextProduceAnswer(); // a written batch's answer lost
+    r.proxy.delayAnswers(round % 2 === 0 ? 0 : 50);
+    await r.kafka.kill();
+    await r.kafka.restart();
+  }
+  r.proxy.delayAnswers(0);
+  const before = load.acks.length;
+  await until(async () => load.acks.length >= before + 40, 'acknowledgements after the last fault', 120_000);
+  loading = false;
+  await Promise.all(submitters);
+  t.log(`${kills} broker kills, ${load.acks.length} txs acknowledged, refusals ${JSON.stringify([...load.refusals])}`);
   await checkAgainstTopic(t, r, load);
 });
