@@ -43,7 +43,7 @@ function conserved(t: ExecutionContext): void {
 
 /** A client request followed to its end by a ClientActor with `accepts` as its policy; resolves with the request's id. */
 async function request(accepts: boolean, onRanked?: (view: RequestView, id: string) => Promise<void>): Promise<string> {
-  const op = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 2500 } as const;
+  const op = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 6000 } as const;
   const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), { input: { op: { ...op, reward: ['10', '10'] }, accepts: () => accepts } });
   if (onRanked !== undefined) {
     actor.subscribe((snapshot) => {

@@ -121,7 +121,7 @@ test.serial('the paper’s session: registerJob, applyJob/approveNode, stats, re
   t.like(statsJson, { job, stats: '1 evaluator, 2 workers running', dashboard: { evaluators: 1, workers: 2 } });
 
   // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
-  const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 1500 });
+  const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 5000 });
   const requested = await verb('client', 'requestJob', input, '--no-wait');
   t.is(requested.code, 0, requested.stderr);
   const request = /Request ID is ([0-9a-f]{64})/.exec(requested.stdout)?.[1];
