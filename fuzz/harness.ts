@@ -220,14 +220,20 @@ export async function runTarget<T, C>(target: Target<T, C>, options: RunOptions)
     context = (await target.setup?.()) as C;
     options.onPhase?.('inputs');
     let index = 0;
+    // fast-check's time limit can end a run while an input is still being judged: the target is
+    // torn down only once that one is done, or it would see its own teardown (a stopping node).
+    let judging: Promise<unknown> = Promise.resolve();
     const property = fc.asyncProperty(target.arbitrary, async (input) => {
       const at = index++;
       options.onInput?.(at);
-      for (const finding of await judge(input, context!)) note(finding, at, describe(input));
+      const judged = judge(input, context!);
+      judging = judged.catch(() => undefined);
+      for (const finding of await judged) note(finding, at, describe(input));
       return true;
     });
     const replay = options.path === undefined ? {} : { path: options.path, numRuns: 1 };
     const details = await fc.check(property, { seed: options.seed, numRuns: options.numRuns, interruptAfterTimeLimit: options.budgetMs, ...replay });
+    await judging;
     inputs = index;
     interrupted = details.interrupted;
     if (details.failed) throw details.errorInstance;
