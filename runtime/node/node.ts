@@ -53,10 +53,20 @@ export interface StartNodeOptions {
 }
 
 /** Undoes what startNode did so far, last first. */
-type Teardown = (() => Promise<void> | void)[];
+type Teardown = { readonly name: string; readonly run: () => Promise<void> | void }[];
 
-async function tearDown(steps: Teardown): Promise<void> {
-  for (const step of steps.reverse()) await step();
+/** A stop step still running after this long is named in the log: a stop that hangs says where. */
+const slowStopStepMs = 5_000;
+
+async function tearDown(steps: Teardown, logger: Logger): Promise<void> {
+  for (const { name, run } of steps.reverse()) {
+    const slow = setTimeout(() => logger.warn({ step: name }, `stopping the node: ${name} takes more than ${slowStopStepMs} ms`), slowStopStepMs);
+    try {
+      await run();
+    } finally {
+      clearTimeout(slow);
+    }
+  }
 }
 
 function listenError(error: unknown, config: NodeConfig): unknown {
@@ -83,13 +93,13 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
   try {
     const metrics = createNodeMetrics();
     const rawLog = await openNodeLog(config, key.address, logger);
-    steps.push(() => rawLog.close());
+    steps.push({ name: 'log', run: () => rawLog.close() });
     const log = metrics.timed(rawLog);
     const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });
-    steps.push(() => pool.close());
+    steps.push({ name: 'verify pool', run: () => pool.close() });
     // Runs after the follower has stopped (steps undo last first): the state it ended with.
     let finalSnapshot = async () => {};
-    steps.push(() => finalSnapshot());
+    steps.push({ name: 'last snapshot', run: () => finalSnapshot() });
 
     const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
     const { ledger, position, fromHeight, projections } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
@@ -98,7 +108,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const blocks = createBlockStore();
     let cutSoon = () => {};
     const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
-    steps.push(() => follower.stop());
+    steps.push({ name: 'follower', run: () => follower.stop() });
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
     // the snapshot writer below, so a snapshot's projections include its block.
     const hub = createStreamHub({
@@ -109,7 +119,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       eventBytesMax: config.api.streamEventBytesMax,
       onEncoded: (event, bytes) => metrics.onStreamEncoded(event, bytes),
     });
-    steps.push(() => hub.close());
+    steps.push({ name: 'streams', run: () => hub.close() });
     follower.done.catch((error) => {
       logger.fatal({ err: error }, 'following the log failed; the node cuts no more blocks');
       onFatal?.(error);
@@ -142,14 +152,14 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork || jobDeadlinePassed(), hasPending: () => follower.hasPending })
       : undefined;
     if (proposer !== undefined) {
-      steps.push(() => proposer.stop());
+      steps.push({ name: 'proposer', run: () => proposer.stop() });
       cutSoon = () => proposer.cutSoon();
     }
     const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => follower.cutter.pending, intervalMs: config.block.intervalMs });
-    steps.push(() => validator.stop());
+    steps.push({ name: 'validator', run: () => validator.stop() });
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
-    steps.push(() => blobs.close());
+    steps.push({ name: 'blob store', run: () => blobs.close() });
 
     let lastSnapshotHeight = fromHeight;
     let writing: Promise<void> = Promise.resolve();
@@ -228,8 +238,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         restoredFrom: fromHeight,
       }),
     });
-    steps.push(() => api.close());
-    steps.push(() => hub.close()); // before the server closes: it waits for open streams to end
+    steps.push({ name: 'HTTP API', run: () => api.close() });
+    steps.push({ name: 'streams', run: () => hub.close() }); // before the server closes: it waits for open streams to end
     await api.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
       throw listenError(error, config);
     });
@@ -250,12 +260,12 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       submit: (op) => signer.submit(op),
       async stop() {
         // Intake stops first; a last snapshot; the log closes last, after syncing what was acknowledged.
-        await tearDown(steps);
+        await tearDown(steps, logger);
         logger.info('node stopped');
       },
     };
   } catch (error) {
-    await tearDown(steps);
+    await tearDown(steps, logger);
     throw error;
   }
 }
