@@ -7,6 +7,8 @@ const uint32 = { min: 0, max: 2 ** 32 - 1 };
 const int64Text = /^-?(0|[1-9][0-9]{0,18})$/;
 const uint64Text = /^(0|[1-9][0-9]{0,19})$/;
 const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
+/** Base64 (standard or URL-safe, padding optional) that decodes: one character past a group of four is no byte. */
+const isBase64 = (text: string): boolean => base64Text.test(text) && text.replace(/=+$/, '').length % 4 !== 1;
 
 /** The first problem found, as `field "a.b[2]": why`, or undefined when the value fits. */
 export type MessageProblem = string | undefined;
@@ -120,7 +122,7 @@ function checkScalar(type: string, value: unknown): string | undefined {
     case 'string':
       return typeof value === 'string' ? undefined : 'must be a string';
     case 'bytes':
-      return typeof value === 'string' && base64Text.test(value) ? undefined : 'must be a base64 string (bytes)';
+      return typeof value === 'string' && isBase64(value) ? undefined : 'must be a base64 string (bytes)';
     default:
       return `has a type this checker does not know (${type})`;
   }

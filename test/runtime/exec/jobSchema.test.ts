@@ -96,3 +96,10 @@ test('jobSchema: two fields of a message with one JSON name (a_b and aB) are BAD
   t.regex(message, /aB/);
   t.regex(message, /a_b/);
 });
+
+test('a bytes field takes base64 that decodes: one character past a group of four is refused, as protobufjs cannot build it', (t) => {
+  const schema = parseJobSchema('syntax = "proto3";\nmessage Req {}\nmessage Rep { bytes kind = 1; }\nservice Worker { rpc Run (Req) returns (Rep) {} }');
+  const rpc = schema.rpc('Worker', 'Run');
+  for (const ok of ['', 'AA', 'AAA', 'AAAA', 'AA==', 'YQ=', '-_']) t.is(rpc.checkReply({ kind: ok }), undefined, ok);
+  for (const bad of ['A', 'AAAAA', 'A===', 'a b']) t.is(rpc.checkReply({ kind: bad }), 'field "kind": must be a base64 string (bytes)', bad);
+});
