@@ -46,7 +46,7 @@ async function write(node: AinNode, ops: Op[]): Promise<number> {
   const body = (await response.json()) as { refused: number };
   if (response.status !== 202 || body.refused > 0) throw new Error(`writes refused: ${JSON.stringify(body).slice(0, 300)}`);
   const hash = txHashOf(txs.at(-1)!);
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     const found = await fetch(`${node.url}/v1/tx/${hash}`);
     if (found.ok) {
       const landed = (await found.json()) as { height: number; outcome: { code: string } };
@@ -55,7 +55,7 @@ async function write(node: AinNode, ops: Op[]): Promise<number> {
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error('the writes did not land within 5 s');
+  throw new Error('the writes did not land within 30 s');
 }
 
 const fill = (path: string, keys: number, chars: number): Op[] =>
