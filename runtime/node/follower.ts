@@ -71,6 +71,8 @@ export interface Follower {
   appending(settled: Promise<unknown>): void;
   /** Offset of the last record fed to the cutter (-1 before the first). */
   readonly seenOffset: number;
+  /** Acknowledged records of this process not read back yet, and the last offset read. */
+  readonly readBack: { readonly waiting: number; readonly late: number; readonly readUpTo: number };
   /**
    * Records wait beyond the last block that need a block: anything but cut markers and
    * attestations of blocks that held nothing else (so an idle chain stops cutting).
@@ -266,6 +268,9 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     },
     get hasWork() {
       return hasWork;
+    },
+    get readBack() {
+      return { waiting: own.size, late: lateHints.size, readUpTo: classifiedUpTo };
     },
     get hasPending() {
       return cutter.pendingCount > 0;

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
 import { nextDeadline, snapshotLedger, type Ledger } from '../../actors/index.ts';
@@ -55,12 +56,33 @@ export interface StartNodeOptions {
 /** Undoes what startNode did so far, last first. */
 type Teardown = { readonly name: string; readonly run: () => Promise<void> | void }[];
 
-/** A stop step still running after this long is named in the log: a stop that hangs says where. */
-const slowStopStepMs = 5_000;
+/** How long the API waits for requests in flight when the node stops, before it cuts their connections. */
+const apiCloseGraceMs = 5_000;
 
-async function tearDown(steps: Teardown, logger: Logger): Promise<void> {
+/**
+ * Closes the HTTP API: new requests are refused at once; those in flight get `apiCloseGraceMs` to
+ * finish, then their connections are cut, so no client (or a request that never ends) can keep a
+ * node from stopping.
+ */
+async function closeApi(api: FastifyInstance, logger: Logger): Promise<void> {
+  const closed = api.close();
+  const grace = setTimeout(() => {
+    logger.warn({ graceMs: apiCloseGraceMs }, 'requests still open when the node stops: their connections are cut');
+    api.server.closeAllConnections();
+  }, apiCloseGraceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(grace);
+  }
+}
+
+/** A stop step still running after this long is named in the log: a stop that hangs says where. */
+const slowStopStepMs = 10_000;
+
+async function tearDown(steps: Teardown, logger: Logger, state: () => object = () => ({})): Promise<void> {
   for (const { name, run } of steps.reverse()) {
-    const slow = setTimeout(() => logger.warn({ step: name }, `stopping the node: ${name} takes more than ${slowStopStepMs} ms`), slowStopStepMs);
+    const slow = setTimeout(() => logger.warn({ step: name, ...state() }, `stopping the node: ${name} takes more than ${slowStopStepMs} ms`), slowStopStepMs);
     try {
       await run();
     } finally {
@@ -200,11 +222,13 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       }
     };
 
+    let submitsInFlight = 0;
     const ingest = createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended), onAppending: (settled) => follower.appending(settled) });
     const api = createApi({
       ingest: {
         async submit(texts) {
-          const results = await ingest.submit(texts);
+          submitsInFlight++;
+          const results = await ingest.submit(texts).finally(() => submitsInFlight--);
           metrics.onSubmitted(results.filter((r) => 'offset' in r).length, results.flatMap((r) => ('code' in r ? [r.code] : [])));
           return results;
         },
@@ -238,7 +262,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         restoredFrom: fromHeight,
       }),
     });
-    steps.push({ name: 'HTTP API', run: () => api.close() });
+    steps.push({ name: 'HTTP API', run: () => closeApi(api, logger) });
     steps.push({ name: 'streams', run: () => hub.close() }); // before the server closes: it waits for open streams to end
     await api.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
       throw listenError(error, config);
@@ -260,7 +284,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       submit: (op) => signer.submit(op),
       async stop() {
         // Intake stops first; a last snapshot; the log closes last, after syncing what was acknowledged.
-        await tearDown(steps, logger);
+        await tearDown(steps, logger, () => ({ submitsInFlight, readBack: follower.readBack, seenOffset: follower.seenOffset, lastOffset: log.lastOffset() }));
         logger.info('node stopped');
       },
     };
