@@ -4,6 +4,7 @@ import { assign, createMachine, initialTransition, setup, transition, type AnySt
 import { jobMachine, nodeMachine, type JobMachineEvent } from '../../../actors/index.ts';
 import type { NodeMachineEvent } from '../../../actors/job/nodeMachine.ts';
 import { compileFlatMachine, flatStart, flatStep, type FlatSnapshot } from '../../../actors/job/flatMachine.ts';
+import { xstateVersionChecked } from '../../../actors/job/xstateTable.ts';
 
 // The fold steps its machines with a flat step read off the machine (actors/job/flatMachine.ts):
 // given random event sequences, then every step is XState's own `transition`, state and context
@@ -96,4 +97,12 @@ test('given a machine outside the flat subset, when it is compiled, then it is r
   for (const machine of [entry, nested, eventless, raising]) t.throws(() => compileFlatMachine(machine), { message: /flat step does not fold/ });
   const fine = setup({ types: { context: {} as { n: number } }, actions: { bump: assign({ n: ({ context }) => context.n + 1 }) } }).createMachine({ context: { n: 0 }, initial: 'a', states: { a: { on: { go: { actions: 'bump' } } } } });
   t.notThrows(() => compileFlatMachine(fine));
+});
+
+test('the XState installed is the version the flat step was checked against (bump xstateTable.ts and package.json together, then run this file)', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const installed = JSON.parse(await readFile(new URL('../../../node_modules/xstate/package.json', import.meta.url), 'utf8')) as { version: string };
+  const pinned = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies.xstate;
+  t.is(installed.version, xstateVersionChecked);
+  t.is(pinned, xstateVersionChecked, 'package.json pins xstate exactly');
 });
