@@ -171,7 +171,16 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     };
     const proposing = genesis.proposers.includes(key.address);
     const proposer = proposing
-      ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork || jobDeadlinePassed(), hasPending: () => follower.hasPending })
+      ? startProposer({
+          cutter: follower.cutter,
+          signer,
+          intervalMs: config.block.intervalMs,
+          logger,
+          caughtUp,
+          hasWork: () => follower.hasWork || jobDeadlinePassed(),
+          hasPending: () => follower.hasPending,
+          describe: () => ({ readBack: follower.readBack, seenOffset: follower.seenOffset, lastOffset: log.lastOffset(), nextDeadline: nextDeadline(ledger.tree), now: now() }),
+        })
       : undefined;
     if (proposer !== undefined) {
       steps.push({ name: 'proposer', run: () => proposer.stop() });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
-import { proposerMachine } from '../../actors/index.ts';
+import { proposerMachine, type ProposerView } from '../../actors/index.ts';
 import type { BlockCutter } from '../../events/index.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
@@ -15,6 +15,10 @@ export interface ProposerOptions {
   readonly hasWork: () => boolean;
   /** Records of any kind wait (attestations of idle blocks included). */
   readonly hasPending: () => boolean;
+  /** Work that waits this long with no new block is logged (warn), with what the proposer sees and `describe()`. */
+  readonly stallWarnMs?: number;
+  /** More of the node's state for that warning (its read-back of appends, say). */
+  readonly describe?: () => Record<string, unknown>;
 }
 
 export interface Proposer {
@@ -27,7 +31,7 @@ export interface Proposer {
  * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the cutter and the
  * follower when it decides, and appends its cut markers with the node's signer.
  */
-export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending }: ProposerOptions): Proposer {
+export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending, stallWarnMs = 10_000, describe }: ProposerOptions): Proposer {
   const machine = proposerMachine.provide({
     actors: {
       appendCut: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
@@ -41,8 +45,35 @@ export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, ha
   });
   const view = () => ({ height: cutter.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
   const actor = createActor(machine, { input: { intervalMs, view } }).start();
+  const watch = watchForStalls({ stallWarnMs, logger, height: () => cutter.position.height, look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }) });
   return {
     cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
-    stop: () => actor.stop(),
+    stop: () => {
+      clearInterval(watch);
+      actor.stop();
+    },
   };
+}
+
+/**
+ * A chain that stops cutting while work waits leaves every agent polling a request that never
+ * moves; this says so in the log once per stalled height, with what the proposer saw, so the
+ * stall names its step (a cut marker's append not read back, a node not caught up, …).
+ */
+function watchForStalls({ stallWarnMs, logger, height, look }: { stallWarnMs: number; logger: Logger; height: () => number; look: () => ProposerView & Record<string, unknown> }): NodeJS.Timeout {
+  let since = { height: height(), checks: 0 };
+  let warned = -1;
+  const everyMs = Math.max(1, Math.floor(stallWarnMs / 4));
+  const timer = setInterval(() => {
+    const seen = look();
+    if (seen.height !== since.height || !seen.hasWork) {
+      since = { height: seen.height, checks: 0 };
+      return;
+    }
+    if (++since.checks * everyMs < stallWarnMs || warned === seen.height) return;
+    warned = seen.height;
+    logger.warn({ ...seen, waitedMs: since.checks * everyMs }, `work has waited ${Math.round((since.checks * everyMs) / 1000)} s for block ${seen.height}, and no block was cut`);
+  }, everyMs);
+  timer.unref();
+  return timer;
 }

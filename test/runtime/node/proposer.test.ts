@@ -1,0 +1,56 @@
+import test from 'ava';
+import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
+import type { BlockCutter } from '../../../events/index.ts';
+import { startProposer } from '../../../runtime/node/proposer.ts';
+
+// A chain that stops cutting while work waits must say so, and say which step holds it.
+
+test('given work waits and the cut marker is never read back, when the stall passes its bound, then the log says so with what the proposer saw', async (t) => {
+  const lines = new PassThrough();
+  const logger = pino({ level: 'warn' }, lines);
+  const cutter = { position: { height: 7 } } as unknown as BlockCutter;
+  const proposer = startProposer({
+    cutter,
+    signer: { submit: () => new Promise<number>(() => {}) }, // appended, never read back
+    intervalMs: 5,
+    logger,
+    caughtUp: () => true,
+    hasWork: () => true,
+    hasPending: () => true,
+    stallWarnMs: 100,
+    describe: () => ({ readBack: { waiting: 1 } }),
+  });
+  t.teardown(() => proposer.stop());
+  const warned = await new Promise<Record<string, unknown>>((resolve) => {
+    lines.on('data', (chunk: Buffer) => {
+      const line = JSON.parse(chunk.toString()) as Record<string, unknown>;
+      if (String(line.msg).includes('no block was cut')) resolve(line);
+    });
+  });
+  t.is(warned.height, 7);
+  t.is(warned.proposer, 'cutting', 'the proposer sits in cutting: its marker append has not come back');
+  t.deepEqual(warned.readBack, { waiting: 1 });
+  t.regex(String(warned.msg), /work has waited \d+ s for block 7/);
+});
+
+test('given no work waits, when time passes, then nothing is said', async (t) => {
+  const lines: string[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (c: Buffer) => lines.push(c.toString()));
+  let looks = 0;
+  const proposer = startProposer({
+    cutter: { position: { height: 3 } } as unknown as BlockCutter,
+    signer: { submit: async () => 0 },
+    intervalMs: 5,
+    logger: pino({ level: 'warn' }, stream),
+    caughtUp: () => true,
+    hasWork: () => (looks++, false),
+    hasPending: () => false,
+    stallWarnMs: 40,
+  });
+  // Wait for many looks (the watch and the timer both look), well past the bound.
+  while (looks < 200) await new Promise((resolve) => setImmediate(resolve));
+  proposer.stop();
+  t.deepEqual(lines, []);
+});
