@@ -10,6 +10,8 @@ export interface FollowStreamOptions {
   readonly attemptsMax?: number;
   readonly backoffMsMin?: number;
   readonly backoffMsMax?: number;
+  /** See ReadStreamOptions.idleMs: a silent connection is dropped and resumed. */
+  readonly idleMs?: number;
   /** Told of each reconnect, with why and how long until it. */
   readonly onRetry?: (error: unknown, attempt: number, pauseMs: number) => void;
 }
@@ -34,7 +36,7 @@ export async function* followStream(nodeUrl: string, name: string, options: Foll
     let failure: unknown = new Error('the node ended the stream');
     try {
       const position = lastId === undefined ? { fromHeight: options.fromHeight } : { lastEventId: lastId };
-      for await (const event of readStream(nodeUrl, name, { ...position, signal })) {
+      for await (const event of readStream(nodeUrl, name, { ...position, signal, ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }) })) {
         // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
         if (lastId !== undefined && event.id <= lastId) continue;
         lastId = event.id;

@@ -8,6 +8,12 @@ export interface ReadStreamOptions {
   /** Resume after this event id (`Last-Event-ID`); wins over `fromHeight`. */
   readonly lastEventId?: number;
   readonly signal?: AbortSignal;
+  /**
+   * A stream that sends nothing this long, not even the node's heartbeat (every 15 s by default),
+   * is taken for dead: its connection is dropped and NODE_UNREACHABLE thrown, so a follower
+   * reconnects instead of waiting for ever on a connection that died silently. Default 45 s.
+   */
+  readonly idleMs?: number;
 }
 
 /** One SSE frame's fields (comments and unknown fields are dropped). */
@@ -34,20 +40,34 @@ export async function* readStream(nodeUrl: string, name: string, options: ReadSt
   const query = options.fromHeight === undefined ? '' : `?from=${options.fromHeight}`;
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (options.lastEventId !== undefined) headers['last-event-id'] = String(options.lastEventId);
+  const idleMs = options.idleMs ?? 45_000;
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const heard = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), idleMs);
+  };
+  const signal = options.signal === undefined ? idle.signal : AbortSignal.any([options.signal, idle.signal]);
+  const silent = () => new AinError('NODE_UNREACHABLE', `${nodeUrl} sent nothing on the stream ${name} for ${idleMs} ms, not even a heartbeat; the connection is taken for dead.`);
   let response: Response;
   try {
-    response = await fetch(`${nodeUrl}/v1/streams/${name}${query}`, { headers, signal: options.signal });
+    heard();
+    response = await fetch(`${nodeUrl}/v1/streams/${name}${query}`, { headers, signal });
   } catch (cause) {
+    clearTimeout(timer);
     if (options.signal?.aborted) return;
+    if (idle.signal.aborted) throw silent();
     throw new AinError('NODE_UNREACHABLE', `No node answers at ${nodeUrl}: ${(cause as Error).message}.`, { cause });
   }
   if (!response.ok || response.body === null) {
+    clearTimeout(timer);
     throw errorFromAnswer(nodeUrl, response.status, await response.json().catch(() => undefined));
   }
   const decoder = new TextDecoder();
   let buffered = '';
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      heard();
       buffered += decoder.decode(chunk, { stream: true });
       for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
         const frame = parseFrame(buffered.slice(0, end));
@@ -55,11 +75,17 @@ export async function* readStream(nodeUrl: string, name: string, options: ReadSt
         if (frame.data.length === 0) continue;
         const data = JSON.parse(frame.data.join('\n')) as unknown;
         if (frame.event === 'error') throw errorFromAnswer(nodeUrl, 200, data);
+        // The reader's own time with an event is not the node's silence.
+        clearTimeout(timer);
         yield { id: Number(frame.id), event: frame.event ?? 'message', data };
+        heard();
       }
     }
   } catch (error) {
     if (options.signal?.aborted) return;
+    if (idle.signal.aborted) throw silent();
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

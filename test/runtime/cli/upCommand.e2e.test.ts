@@ -16,9 +16,13 @@ interface Run {
   stderr: string;
 }
 
+// Longer than the session's own bounds (an agent waits 60 s for a request to move), so a session
+// that stalls fails with its own words (and the node's warnings on stderr), not this kill.
+const runTimeoutMs = 150_000;
+
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 90_000, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: runTimeoutMs, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end();
@@ -57,6 +61,7 @@ test.before(async () => {
 test.after.always(() => rm(dir, { recursive: true, force: true }));
 
 test('ain up --once on a terminal draws the session as steps, each ticked with its details, then the result lines', async (t) => {
+  t.timeout(runTimeoutMs + 10_000);
   const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'tty')]);
   t.is(up.code, 0, up.stdout);
   t.true(up.stdout.includes('\x1b['), 'a terminal gets the steps drawn in place');
@@ -116,6 +121,7 @@ test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor 
 });
 
 test('ain up --once into a pipe prints the plain lines it always has: no steps, no escape codes', async (t) => {
+  t.timeout(runTimeoutMs + 10_000);
   const up = await run('node', [ain, 'up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'pipe')]);
   t.is(up.code, 0, `${up.stdout}\n${up.stderr}`);
   t.notRegex(up.stdout, /\x1b|✔|›/);

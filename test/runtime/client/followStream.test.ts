@@ -107,3 +107,35 @@ test('aborting ends the stream quietly, also while it waits for an event', async
   setTimeout(() => aborter.abort(), 50);
   t.deepEqual(await follow.next(), { done: true, value: undefined });
 });
+
+test('a stream that goes silent (no event, no heartbeat) is dropped and resumed after its last event, while one that only sends heartbeats is kept', async (t) => {
+  const node = await fakeNode([
+    (_request, response) => {
+      open(response);
+      response.write(frame(4)); // then nothing: a connection that died without closing
+    },
+    (_request, response) => {
+      open(response);
+      // Heartbeats only, more than idleMs in all, then an event: the connection is kept.
+      let beats = 0;
+      const beat = setInterval(() => {
+        response.write(': keep-alive\n\n');
+        if (++beats === 6) {
+          clearInterval(beat);
+          response.write(frame(5));
+        }
+      }, 20);
+    },
+  ]);
+  t.teardown(node.close);
+  const aborter = new AbortController();
+  const got: number[] = [];
+  const reasons: string[] = [];
+  for await (const event of followStream(node.url, 'blocks', { fromHeight: 4, signal: aborter.signal, backoffMsMin: 5, idleMs: 60, onRetry: (e) => reasons.push(isAinError(e) ? e.code : String(e)) })) {
+    got.push(event.id);
+    if (got.length === 2) break;
+  }
+  t.deepEqual(got, [4, 5]);
+  t.deepEqual(reasons, ['NODE_UNREACHABLE'], 'one reconnect, for the silent connection');
+  t.deepEqual(node.seen.map((s) => s.lastEventId), [undefined, '4']);
+});
