@@ -14,11 +14,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { ioModules, layers, pureLayers } from './layers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const layers = ['schemas', 'events', 'projections', 'actors', 'runtime'];
-const pure = new Set(['schemas', 'projections', 'actors']);
-const ioModules = /^(node:|fs$|path$|http$|net$|child_process$|dockerode|kafkajs|libp2p|@libp2p\/|piscina|fastify|pino)/;
+const pure = new Set(pureLayers);
 const clockOrRandom = /\b(Date\.now\(|Math\.random\(|new Date\(\)|performance\.now\()/;
 
 function* files(dir) {
