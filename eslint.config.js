@@ -30,13 +30,19 @@ function layerPatterns(layer, depth) {
     });
   }
   if (lower.length > 0) {
-    patterns.push({ regex: `^${up(depth)}(${lower.join('|')})/(?!index\\.ts$)`, message: "Another folder is reached only through its index.ts, the folder's public face." });
+    patterns.push({
+      regex: `^${up(depth)}(${lower.join('|')})/(?!index\\.ts$)`,
+      message: "Another folder is reached only through its index.ts, the folder's public face.",
+    });
   }
   if (depth === 1) {
     patterns.push({ regex: '^\\./[^/]+/(?!index\\.ts$)', message: "A sub-folder is reached only through its index.ts, the sub-folder's public face." });
   } else {
     patterns.push(
-      { regex: `^${up(depth - 1)}(?!\\.\\./)[^/]+/(?!index\\.ts$)`, message: "Another sub-folder is reached only through its index.ts, the sub-folder's public face." },
+      {
+        regex: `^${up(depth - 1)}(?!\\.\\./)[^/]+/(?!index\\.ts$)`,
+        message: "Another sub-folder is reached only through its index.ts, the sub-folder's public face.",
+      },
       { regex: `^${up(depth - 1)}index\\.ts$`, message: `Import the sub-folder needed, not ${layer}/index.ts (it re-exports this sub-folder too).` },
     );
   }
@@ -67,7 +73,20 @@ const pureBlock = {
 
 // The few Node globals the plain .js files use (tsc checks names in the .ts files).
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'TextEncoder', 'TextDecoder', 'performance'].map((name) => [name, 'readonly']),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'TextEncoder',
+    'TextDecoder',
+    'performance',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default defineConfig(

@@ -132,4 +132,4 @@ if (problems.length > 0) {
   console.error(`Layer check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log('Layer check: imports point one way, through each folder\'s index.ts, without cycles; pure folders stay pure.');
+console.log("Layer check: imports point one way, through each folder's index.ts, without cycles; pure folders stay pure.");
