@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import { checkSignature, checkTxFields, decodeTxRecordWithSignedBytes, verifyTx, type TxRecord } from '../../events/index.ts';
 import { isAinError } from '../../schemas/index.ts';
 import { refuse, type Refusal } from '../../projections/index.ts';
@@ -29,7 +28,7 @@ export function checkRecord(record: TxRecord, chain: string, shard: string): Ref
   }
 }
 
-type Decoded = { record: TxRecord; verdict: Refusal | null; signedBytes?: Buffer; key?: KeyObject };
+type Decoded = { record: TxRecord; verdict: Refusal | null; signedBytes?: Buffer; key?: ReturnType<typeof checkTxFields> };
 
 // Records per pair of passes: enough to keep each kind of work warm, few enough that what the
 // first pass decoded is still young (cheap to collect) when the second is done with it.

@@ -1,11 +1,10 @@
 import { AinError, maxTxJsonDepth } from '../../schemas/index.ts';
-import { jsonTextKeyCount, tooDeep } from './jsonDepth.ts';
-import { checkJsonTextKeys, jsonValueKeyCount } from './jsonKeys.ts';
+import { checkJsonTextKeys, jsonTextKeyCount, jsonValueKeyCount, tooDeep } from '../json/index.ts';
 
 /**
  * The one way the JSON text of a tx becomes a value, for txs that arrive and records read back
  * from a log alike: too deep, not JSON, or carrying a key that parsers read differently (see
- * jsonKeys.ts) is refused with an AinError (BAD_SCHEMA or BAD_JSON) before anything looks at it.
+ * ../json/jsonKeys.ts) is refused with an AinError (BAD_SCHEMA or BAD_JSON) before anything looks at it.
  * @example const input = parseTxJson(body) // then prepareTx(input, options)
  */
 export function parseTxJson(text: string): unknown {

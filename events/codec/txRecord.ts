@@ -1,8 +1,6 @@
 import { isAinError, Tx } from '../../schemas/index.ts';
 import { parseTxJson } from './parseTxJson.ts';
-import { canonicalBytes } from '../crypto/canonicalJson.ts';
-import { sha256Hex } from '../crypto/hash.ts';
-import { signedBytesOf } from '../crypto/signTx.ts';
+import { canonicalBytes, sha256Hex, signedBytesOf } from '../crypto/index.ts';
 
 /**
  * A log record is the UTF-8 canonical JSON of a whole signed envelope (with `sig`).

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
-import { checkJsonValueKeys } from '../codec/jsonKeys.ts';
+import { checkJsonValueKeys } from '../json/index.ts';
 import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
 import { signingKeyObject, type KeyPair } from './keys.ts';

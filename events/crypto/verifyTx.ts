@@ -1,7 +1,6 @@
 import { verify, type KeyObject } from 'node:crypto';
 import { AinError, defaultMaxTxBytes, maxTxJsonDepth, parseOrThrow, Tx } from '../../schemas/index.ts';
-import { jsonValueTooDeep, tooDeep } from '../codec/jsonDepth.ts';
-import { checkJsonValueKeys } from '../codec/jsonKeys.ts';
+import { checkJsonValueKeys, jsonValueTooDeep, tooDeep } from '../json/index.ts';
 import { sha256Hex } from './hash.ts';
 import { addressOf, publicKeyObject } from './keys.ts';
 import { signedBytesOf } from './signTx.ts';

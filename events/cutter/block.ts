@@ -1,7 +1,6 @@
 import type { BlockHeader } from '../../schemas/index.ts';
 import type { TxRecord } from '../codec/index.ts';
-import { canonicalBytes } from '../crypto/canonicalJson.ts';
-import { sha256Hex } from '../crypto/hash.ts';
+import { canonicalBytes, sha256Hex } from '../crypto/index.ts';
 
 /** An append-only batch of log records with its header. */
 export interface Block {

@@ -1,6 +1,6 @@
 import { zeroHash, type BlockHeader } from '../../schemas/index.ts';
 import type { TxRecord } from '../codec/index.ts';
-import { merkleRoot } from '../crypto/merkle.ts';
+import { merkleRoot } from '../crypto/index.ts';
 import { blockHashOf, type Block } from './block.ts';
 
 export interface BlockCutterOptions {

@@ -138,16 +138,15 @@ class OpenFileLog implements FileLog {
   }
 
   private async shutDown(): Promise<void> {
-    try {
-      await this.writer.close();
-    } finally {
-      this.closed = true;
-      this.notifier.close();
-      const [files] = await Promise.allSettled([this.files.close(), this.reader.close()]);
-      await this.lock.release();
-      if (files.status === 'rejected') {
-        throw new AinError('LOG_IO', `The log in ${this.dir} could not sync its last segment on close.`, { cause: files.reason });
-      }
+    // Everything is closed even when a step fails; the first failure is the one reported.
+    const [writer] = await Promise.allSettled([this.writer.close()]);
+    this.closed = true;
+    this.notifier.close();
+    const [files] = await Promise.allSettled([this.files.close(), this.reader.close()]);
+    await this.lock.release();
+    if (writer.status === 'rejected') throw writer.reason;
+    if (files.status === 'rejected') {
+      throw new AinError('LOG_IO', `The log in ${this.dir} could not sync its last segment on close.`, { cause: files.reason });
     }
   }
 

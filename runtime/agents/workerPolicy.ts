@@ -16,7 +16,7 @@ export interface MachineState {
 export function probeMachine(): MachineState {
   let gpus = 0;
   while (existsSync(`/dev/nvidia${gpus}`)) gpus++;
-  let storageMb = 0;
+  let storageMb: number;
   try {
     const fs = statfsSync(tmpdir());
     storageMb = Math.floor((fs.bavail * fs.bsize) / (1024 * 1024));

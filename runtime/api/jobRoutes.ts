@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
 import { readAccount, reputationOf, statsLine } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
-import { jobDashboardView, type JobProjections } from '../streams/jobProjections.ts';
+import { jobDashboardView, type JobProjections } from '../streams/index.ts';
 
 export interface JobRoutesOptions {
   readonly ledger: Ledger;

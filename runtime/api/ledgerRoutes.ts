@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
-import type { BlockStore } from '../node/blockStore.ts';
+import type { BlockStore } from '../blocks/index.ts';
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;

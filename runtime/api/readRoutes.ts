@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
-import type { BlockStore } from '../node/blockStore.ts';
+import type { BlockStore } from '../blocks/index.ts';
 
 export interface ReadRoutesOptions {
   readonly blocks: BlockStore;

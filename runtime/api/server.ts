@@ -28,7 +28,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyBytesMax,
     logger: false,
-    frameworkErrors: (error, request, reply) => sendError(reply, frameworkError(error, request.url)),
+    frameworkErrors: (error, request, reply) => void sendError(reply, frameworkError(error, request.url)),
     clientErrorHandler: answerClientError,
     // Refused below with SHUTTING_DOWN instead of fastify's own 503 body.
     return503OnClosing: false,

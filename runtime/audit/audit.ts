@@ -3,8 +3,7 @@ import { BlockCutter, blockHashOf, genesisPosition, type LogRecord, type TxRecor
 import type { Outcome, Refusal } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
-import { checkLogRecords } from '../node/checkRecords.ts';
-import type { NodeSnapshot } from '../node/snapshotStore.ts';
+import { checkLogRecords, type NodeSnapshot } from '../node/index.ts';
 import { genesisHashOf } from '../../actors/index.ts';
 import { createMismatchList, type Mismatch, type UnlistedMismatches } from './mismatchList.ts';
 

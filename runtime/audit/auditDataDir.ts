@@ -4,7 +4,7 @@ import { parseGenesis } from '../../actors/index.ts';
 import { openFileLogReader } from '../../events/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
-import { createSnapshotStore, type NodeSnapshot } from '../node/snapshotStore.ts';
+import { createSnapshotStore, type NodeSnapshot } from '../node/index.ts';
 import { auditLog, type AuditOptions, type AuditReport } from './audit.ts';
 
 export interface AuditDataDirOptions {

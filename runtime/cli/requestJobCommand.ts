@@ -84,7 +84,10 @@ async function follow(nodeUrl: string, request: string, fromHeight: number, dead
           if (isAinError(error) && transientCodes.has(error.code)) return undefined;
           throw error;
         });
-        if (view?.state === silent.to) (say(silent.line(view)), (state = silent.to));
+        if (view?.state === silent.to) {
+          say(silent.line(view));
+          state = silent.to;
+        }
         continue;
       }
       if (got.done === true) return { state };

@@ -1,44 +1,7 @@
-import type { BlockResult } from '../../actors/index.ts';
-import type { FiredTrigger, JobEvent } from '../../projections/index.ts';
-import { blockHashOf, type Block } from '../../events/index.ts';
-import type { BlockHeader } from '../../schemas/index.ts';
+import { blockHashOf } from '../../events/index.ts';
+import type { BlockStore, BlockView } from '../blocks/index.ts';
 
-/** What a tx came to, as the API serves it. */
-export interface TxOutcomeView {
-  readonly code: string;
-  readonly message?: string;
-}
-
-/** A block as the API serves it: header, hash, and each tx's hash, offset and outcome. */
-export interface BlockView {
-  readonly hash: string;
-  readonly header: BlockHeader;
-  readonly txs: readonly { readonly offset: number; readonly hash: string; readonly outcome: TxOutcomeView }[];
-  /** The final block as of this one (a block is final once a later block holds its quorum). */
-  readonly finalized: { readonly height: number; readonly hash: string };
-  /** What the job protocol did in the block (deadlines, then by tx). */
-  readonly jobEvents: readonly JobEvent[];
-  /** Functions whose paths the block wrote (`set_function` triggers), for the function workers. */
-  readonly triggers: readonly FiredTrigger[];
-}
-
-export interface TxLocation {
-  readonly hash: string;
-  readonly height: number;
-  readonly index: number;
-  readonly offset: number;
-  readonly outcome: TxOutcomeView;
-}
-
-export interface BlockStore {
-  add(block: Block, result: BlockResult): BlockView;
-  get(height: number): BlockView | undefined;
-  latest(): BlockView | undefined;
-  /** Where a tx landed, if its block is still held here. */
-  findTx(hash: string): TxLocation | undefined;
-  /** The lowest height still held. */
-  readonly lowest: number;
-}
+export type { BlockStore, BlockView, TxLocation, TxOutcomeView } from '../blocks/index.ts';
 
 export interface BlockStoreLimits {
   readonly blocksMax?: number;

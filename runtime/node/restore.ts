@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { createLedger, loadLedger, type Ledger } from '../../actors/index.ts';
 import { genesisPosition, type CutterPosition } from '../../events/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
-import { JobProjections } from '../streams/jobProjections.ts';
+import { JobProjections } from '../streams/index.ts';
 import { newestUsable, type SnapshotStore } from './snapshotStore.ts';
 
 export interface Restored {

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerSnapshot } from '../../actors/index.ts';
 import type { CutterPosition } from '../../events/index.ts';
-import type { JobProjectionsSnapshot } from '../streams/jobProjections.ts';
+import type { JobProjectionsSnapshot } from '../streams/index.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 
 /** What a node needs to resume at a height: its ledger and where its block cutter stood. */

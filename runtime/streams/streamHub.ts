@@ -2,7 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import { readAccount, type JobEvent, type StateTree } from '../../projections/index.ts';
 import { AinError } from '../../schemas/index.ts';
-import type { BlockView } from '../node/blockStore.ts';
+import type { BlockView } from '../blocks/index.ts';
 import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
 import { JobProjections, type JobProjectionChange } from './jobProjections.ts';
 import { createValueStreams } from './valueStreams.ts';

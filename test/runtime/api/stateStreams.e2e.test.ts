@@ -100,7 +100,10 @@ function subscribe(url: string, name: string) {
         const id = /^id: (\d+)$/m.exec(frame);
         if (id === null) continue;
         frames.set(Number(id[1]), frame);
-        for (const w of waiters.filter((w) => Number(id[1]) >= w.id)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+        for (const w of waiters.filter((w) => Number(id[1]) >= w.id)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
       }
     });
   });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { checkJsonTextKeys, checkJsonValueKeys, parseTxJson } from '../../../events/codec/index.ts';
+import { parseTxJson } from '../../../events/codec/index.ts';
+import { checkJsonTextKeys, checkJsonValueKeys } from '../../../events/json/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 
 // A key named __proto__ or a key twice in one object makes one JSON text mean two things; both

@@ -1,0 +1,1 @@
+export type { BlockStore, BlockView, TxLocation, TxOutcomeView } from './blockView.ts';
