@@ -104,7 +104,8 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
     out.emit({ event: 'sample', ...result });
     say(`  X: ${result.x}`);
     say(`  Total ${result.participants} workers participated. ${received}.`);
-    say(`  request ${result.request.slice(0, 16)}… ${result.state}; replay and check it all with: ain audit --data ${dataDir}`);
+    const why = result.refundReason === undefined ? '' : ` (${result.refundReason})`;
+    say(`  request ${result.request.slice(0, 16)}… ${result.state}${why}; replay and check it all with: ain audit --data ${dataDir}`);
   } finally {
     await execution.close();
   }
