@@ -1,4 +1,4 @@
-import type { Address } from '../../schemas/index.ts';
+import type { Address, FunctionSpec, FunctionsPayload, OwnerPayload, RulePayload } from '../../schemas/index.ts';
 import type { StateLimits } from './limits.ts';
 import type { CompiledRule } from './rules/compileRule.ts';
 import type { RuleValue } from './rules/values.ts';
@@ -13,27 +13,8 @@ export interface ApplyContext {
   readonly height: number;
 }
 
-export interface RulePayload {
-  readonly write: string | boolean;
-}
-
-export interface OwnerRights {
-  readonly write_rule: boolean;
-  readonly write_owner: boolean;
-  readonly write_function: boolean;
-  readonly branch_owner: boolean;
-}
-export interface OwnerPayload {
-  readonly owners: Readonly<Record<string, OwnerRights>>;
-}
-export type OwnerRight = keyof OwnerRights;
-
-export interface FunctionSpec {
-  readonly runtime: string;
-  readonly code: string;
-  readonly owner?: Address | undefined;
-}
-export type FunctionsPayload = Readonly<Record<string, FunctionSpec>>;
+// The payloads the tries keep are the ops' own shapes (schemas/ops/stateOps.ts).
+export type { FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRight, OwnerRights, RulePayload } from '../../schemas/index.ts';
 
 /** A function whose path a write touched: for the agents that run it (a later issue). */
 export interface FiredTrigger {

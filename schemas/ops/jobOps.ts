@@ -135,3 +135,5 @@ export const jobOps = [
   DropOp,
   RejectWorkerOp,
 ] as const;
+/** Every op of the job protocol. */
+export type JobOp = z.infer<(typeof jobOps)[number]>;
