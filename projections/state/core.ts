@@ -1,4 +1,4 @@
-import type { Address, FunctionSpec, FunctionsPayload, OwnerPayload, RulePayload } from '../../schemas/index.ts';
+import type { Address, FiredTrigger, FunctionsPayload, OwnerPayload, RulePayload } from '../../schemas/index.ts';
 import type { StateLimits } from './limits.ts';
 import type { CompiledRule } from './rules/compileRule.ts';
 import type { RuleValue } from './rules/values.ts';
@@ -16,21 +16,8 @@ export interface ApplyContext {
 // The payloads the tries keep are the ops' own shapes (schemas/ops/stateOps.ts).
 export type { FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRight, OwnerRights, RulePayload } from '../../schemas/index.ts';
 
-/** A function whose path a write touched: for the agents that run it (a later issue). */
-export interface FiredTrigger {
-  /** The path that was written. */
-  readonly path: string;
-  /** The function's path pattern, and what its `$variables` matched. */
-  readonly functionPath: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly functionId: string;
-  readonly function: FunctionSpec;
-  readonly before: StateValue | null;
-  readonly after: StateValue | null;
-  readonly auth: Address | null;
-  readonly height: number;
-  readonly time: number;
-}
+// A fired trigger is the `triggers` stream's shape (schemas/streams/streamEvents.ts).
+export type { FiredTrigger } from '../../schemas/index.ts';
 
 export interface ReadConcernEntry {
   /** Block confirmations the writer recommends before reading. */

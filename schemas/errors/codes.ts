@@ -16,6 +16,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, summary: 'Nothing exists at that address.' },
   OVERLOADED: { status: 503, summary: 'The node is busy; retry later.' },
   NODE_UNREACHABLE: { status: 502, summary: 'No node answers at that address.' },
+  BAD_STREAM_EVENT: { status: 502, summary: 'The node sent a stream event whose data does not match its schema (schemas/streams): a node of another version, or a broken proxy.' },
   SHUTTING_DOWN: { status: 503, summary: 'The node is stopping.' },
   // Keys and files.
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },
