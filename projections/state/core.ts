@@ -3,7 +3,7 @@ import type { StateLimits } from './limits.ts';
 import type { CompiledRule } from './rules/compileRule.ts';
 import type { RuleValue } from './rules/values.ts';
 import type { TrieNode, UndoLog } from './trie.ts';
-import type { Leaf, StateValue } from './value.ts';
+import type { Leaf } from './value.ts';
 
 /** Who signed, and the block the op is in: the only outside facts an op may use. */
 export interface ApplyContext {

@@ -4,7 +4,7 @@ import type { KeyPair } from '../../../events/index.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
 import { createStreamHub, JobProjections, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
 import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';
-import type { AppliedBlock, TestChain } from '../../actors/ledger/chain.ts';
+import type { AppliedBlock } from '../../actors/ledger/chain.ts';
 import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, w3 } from '../../actors/job/jobWorld.ts';
 
 // The stream payloads are a wire format (schemas/streams): every event a hub serves over a real
