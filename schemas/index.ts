@@ -8,3 +8,4 @@ export * from './keys/index.ts';
 export * from './genesis/index.ts';
 export * from './storage/index.ts';
 export * from './exec/index.ts';
+export * from './streams/index.ts';

@@ -1,12 +1,10 @@
 import { payFromEscrow, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
-import type { Genesis, Op } from '../../schemas/index.ts';
+import type { Genesis, JobOp } from '../../schemas/index.ts';
 import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
 import { applyAcceptJob, applyClientAnswer, applyRank, applyRejectWorker, applyRequestJob, applyResolveChallenge, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
-
-export const jobOpTypes: ReadonlySet<string> = new Set(['registerJob', 'applyJob', 'approveNode', 'requestJob', 'acceptJob', 'submitResult', 'rank', 'acceptResult', 'challenge', 'resolveChallenge', 'drop', 'rejectWorker']);
 
 /** The protocol's windows for a chain: its genesis's, with defaults for what it leaves out. */
 export function jobWindowsOf(genesis: Genesis): JobWindows {
@@ -18,7 +16,7 @@ export function jobWindowsOf(genesis: Genesis): JobWindows {
  * request machines step with XState's pure transition, money moves only through escrow, and a
  * step the machine does not draw is ILLEGAL_TRANSITION with a sentence naming state and op.
  */
-export function applyJobOp(ctx: JobOpContext, op: Op): JobOpResult {
+export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
   switch (op.type) {
     case 'registerJob':
       return applyRegisterJob(ctx, op);
@@ -43,8 +41,11 @@ export function applyJobOp(ctx: JobOpContext, op: Op): JobOpResult {
       return applyResolveChallenge(ctx, op);
     case 'rejectWorker':
       return applyRejectWorker(ctx, op);
-    default:
-      return { outcome: refuse('UNSUPPORTED_OP', `${op.type} is not a job-protocol op.`) };
+    default: {
+      // A job op added to schemas/ops without a case here fails to compile.
+      const unhandled: never = op;
+      return { outcome: refuse('UNSUPPORTED_OP', `${(unhandled as JobOp).type} is not a job-protocol op.`) };
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-export { applyJobDeadlines, applyJobOp, jobOpTypes, jobWindowsOf } from './applyJobOp.ts';
+export { applyJobDeadlines, applyJobOp, jobWindowsOf } from './applyJobOp.ts';
 export { jobMachine, workersPerRequestMax, type JobContext, type JobMachineEvent, type JobState, type JobWindows, type RefundReason, type RewardFunction } from './jobMachine.ts';
 export { defaultJobWindows, readJobSchema, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
 export { jobPaths, nextDeadline } from './jobStore.ts';

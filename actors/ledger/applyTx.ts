@@ -1,5 +1,5 @@
 import { verifyTx } from '../../events/index.ts';
-import type { OpOf, Tx } from '../../schemas/index.ts';
+import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
   applyAttest,
   applySend,
@@ -15,10 +15,8 @@ import {
   type Finalized,
   type JobEvent,
   type Outcome,
-  type StateOp,
 } from '../../projections/index.ts';
-import { isAinError } from '../../schemas/index.ts';
-import { applyJobOp, jobOpTypes } from '../job/index.ts';
+import { applyJobOp } from '../job/index.ts';
 import type { Ledger } from './ledger.ts';
 
 /** What one tx did beyond its outcome. */
@@ -34,8 +32,6 @@ export interface TxContext {
   readonly height: number;
   readonly time: number;
 }
-
-const stateOpTypes = new Set(['set_value', 'inc_value', 'dec_value', 'set_rule', 'set_owner', 'set_function', 'set']);
 
 /** A state op that would write where only the ledger writes (or replace the whole tree). */
 function reservedProblem(op: StateOp): Outcome | undefined {
@@ -93,13 +89,12 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
   }
   writeNonce(tree, tx.from, tx.nonce, hash);
   const op = tx.op;
-  if (stateOpTypes.has(op.type)) {
-    const stateOp = op as StateOp;
-    const problem = reservedProblem(stateOp);
+  if (isStateOp(op)) {
+    const problem = reservedProblem(op);
     if (problem !== undefined) return { outcome: problem };
-    return { outcome: tree.apply(stateOp, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
+    return { outcome: tree.apply(op, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
   }
-  if (jobOpTypes.has(op.type)) {
+  if (isJobOp(op)) {
     const { outcome, events } = applyJobOp({ tree, from: tx.from, hash, time: ctx.time, height: ctx.height, windows: ledger.jobWindows }, op);
     return events === undefined || events.length === 0 ? { outcome } : { outcome, effects: { jobEvents: events } };
   }

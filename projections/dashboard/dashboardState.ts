@@ -1,67 +1,7 @@
-import { AinError } from '../../schemas/index.ts';
-import type { JobRole } from '../jobs/index.ts';
+import { AinError, type JobDashboard, type NodeDashboard } from '../../schemas/index.ts';
 
-/** Request → settlement latency of one job, in block time. */
-export interface LatencyStats {
-  count: number;
-  sumMs: number;
-  minMs: number | null;
-  maxMs: number | null;
-  /** Nearest-rank percentiles over `samplesMs`, the last `latencySamplesMax` latencies. */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  samplesMs: number[];
-}
-
-/** Statistics of one job: its queue, its nodes, throughput, latency and what it paid out. */
-export interface JobDashboard {
-  admin: string | null;
-  requests: number;
-  /** The queue: requested and not yet settled or refunded. */
-  openRequests: number;
-  settled: number;
-  refunded: number;
-  challenged: number;
-  /** Approved and not dropped, by role. */
-  admins: number;
-  evaluators: number;
-  workers: number;
-  /** Nodes whose latest status is dropped (any role). */
-  dropped: number;
-  /** Distinct workers accepted on at least one open request. */
-  workersBusy: number;
-  /** Settlements per minute of block time over the last `throughputWindowMs` before `timeMs`. */
-  throughputPerMinute: number;
-  latency: LatencyStats;
-  /** Decimal strings of whole AIN. */
-  rewardsPaid: string;
-  feesPaid: string;
-  members: Record<string, { role: JobRole; status: 'approved' | 'dropped' }>;
-  /** Open requests → the workers accepted on them, in order. */
-  open: Record<string, string[]>;
-  /** Worker → how many open requests it is accepted on (only while > 0). */
-  busy: Record<string, number>;
-  /** Recent settlements as [block time, count], ascending, at most `settlementTimesMax`. */
-  settlements: [timeMs: number, count: number][];
-}
-
-/**
- * What one node earned and lost across all jobs, as decimal strings of whole AIN.
- * `earned` = rewards + fees + challenge fees + deposits won (forfeited by an evaluator to it);
- * `profitability` = earned − deposits lost (its own deposits, forfeited to someone else) − fees
- * paid (as a client: the job's fee on each settlement, and the fee of each challenge it lost).
- */
-export interface NodeDashboard {
-  rewardsEarned: string;
-  feesEarned: string;
-  challengeFeesEarned: string;
-  depositsWon: string;
-  depositsLost: string;
-  /** Absent in snapshots written before fees paid were counted (read as 0). */
-  feesPaid?: string;
-  earned: string;
-  profitability: string;
-}
+// A job's and a node's figures are the `dashboard` stream's shapes (schemas/streams/dashboard.ts).
+export type { JobDashboard, LatencyStats, NodeDashboard } from '../../schemas/index.ts';
 
 export interface DashboardState {
   version: 1;

@@ -1,4 +1,4 @@
-import type { OpOf } from '../../schemas/index.ts';
+import type { Finalized, OpOf } from '../../schemas/index.ts';
 import { consensusPath, freezeValidatorSet, pruneValidatorSets, readAccount, readValidatorSet, slash } from '../accounts/index.ts';
 import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
 
@@ -8,11 +8,7 @@ const finalizedPath = `${consensusPath}/finalized`;
 /** Block records kept below the finalized height, so late attestations can still be checked. */
 export const attestWindowBlocks = 64;
 
-/** The highest block whose attestations carry more than 2/3 of its validator set's stake. */
-export interface Finalized {
-  readonly height: number;
-  readonly hash: string;
-}
+export type { Finalized } from '../../schemas/index.ts';
 
 /** What the ledger keeps of a block awaiting (or recently given) finality. */
 export interface BlockRecord {

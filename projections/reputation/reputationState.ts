@@ -1,45 +1,7 @@
-import { AinError } from '../../schemas/index.ts';
-import type { JobRole } from '../jobs/index.ts';
+import { AinError, type NodeReputation } from '../../schemas/index.ts';
 
-/**
- * What one node did in one job, as the reputation fold counts it. Every field is plain JSON;
- * ratios and the rating are rounded to `ratingDecimals`, and are `null` while undefined (no
- * submission yet).
- */
-export interface NodeReputation {
-  /** The role it applied or was approved for; `null` for a node seen only as a client. */
-  role: JobRole | null;
-  status: 'applied' | 'approved' | 'dropped' | null;
-  /** The admin that approved it: its parent in the RTree (`null` for the job's root admin). */
-  parent: string | null;
-  /** The nodes it approved, ascending; a drop does not cut the edge (see the child's `status`). */
-  children: string[];
-  /** Worker: settled requests it was paid a reward on. Evaluator: settled requests it evaluated. */
-  jobsDone: number;
-  accepted: number;
-  submitted: number;
-  /** Results paid a reward (a worker's accepted results). */
-  paid: number;
-  /** Results left `unpaid` at settlement, or on a request refunded because a challenge was upheld. */
-  rejected: number;
-  /** paid / submitted. */
-  acceptanceRatio: number | null;
-  /** rejected / submitted. */
-  rejectionRatio: number | null;
-  responseMsTotal: number;
-  responseMsAverage: number | null;
-  /** Evaluator: challenges rejected by the resolver. Client: challenges upheld. */
-  challengesWon: number;
-  /** Evaluator: challenges upheld against it. Client: challenges rejected. */
-  challengesLost: number;
-  drops: number;
-  /** Requests whose client turned it away (rejectWorker); absent in snapshots written before it was counted. */
-  rejectedByClients?: number;
-  /** Elo rating among the job's workers. */
-  rating: number;
-  /** Pairs of workers it was ranked in (Elo games). */
-  games: number;
-}
+// One node's record in one job is the `reputation` stream's shape (schemas/streams/reputation.ts).
+export type { NodeReputation } from '../../schemas/index.ts';
 
 /** The reputation of one job: its root admin, its nodes, and who submitted to each open request. */
 export interface JobReputation {

@@ -1,9 +1,9 @@
-import type { Address } from '../../schemas/index.ts';
+import type { Address, FiredTrigger, FunctionsPayload, OwnerPayload, RulePayload } from '../../schemas/index.ts';
 import type { StateLimits } from './limits.ts';
 import type { CompiledRule } from './rules/compileRule.ts';
 import type { RuleValue } from './rules/values.ts';
 import type { TrieNode, UndoLog } from './trie.ts';
-import type { Leaf, StateValue } from './value.ts';
+import type { Leaf } from './value.ts';
 
 /** Who signed, and the block the op is in: the only outside facts an op may use. */
 export interface ApplyContext {
@@ -13,43 +13,11 @@ export interface ApplyContext {
   readonly height: number;
 }
 
-export interface RulePayload {
-  readonly write: string | boolean;
-}
+// The payloads the tries keep are the ops' own shapes (schemas/ops/stateOps.ts).
+export type { FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRight, OwnerRights, RulePayload } from '../../schemas/index.ts';
 
-export interface OwnerRights {
-  readonly write_rule: boolean;
-  readonly write_owner: boolean;
-  readonly write_function: boolean;
-  readonly branch_owner: boolean;
-}
-export interface OwnerPayload {
-  readonly owners: Readonly<Record<string, OwnerRights>>;
-}
-export type OwnerRight = keyof OwnerRights;
-
-export interface FunctionSpec {
-  readonly runtime: string;
-  readonly code: string;
-  readonly owner?: Address | undefined;
-}
-export type FunctionsPayload = Readonly<Record<string, FunctionSpec>>;
-
-/** A function whose path a write touched: for the agents that run it (a later issue). */
-export interface FiredTrigger {
-  /** The path that was written. */
-  readonly path: string;
-  /** The function's path pattern, and what its `$variables` matched. */
-  readonly functionPath: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly functionId: string;
-  readonly function: FunctionSpec;
-  readonly before: StateValue | null;
-  readonly after: StateValue | null;
-  readonly auth: Address | null;
-  readonly height: number;
-  readonly time: number;
-}
+// A fired trigger is the `triggers` stream's shape (schemas/streams/streamEvents.ts).
+export type { FiredTrigger } from '../../schemas/index.ts';
 
 export interface ReadConcernEntry {
   /** Block confirmations the writer recommends before reading. */

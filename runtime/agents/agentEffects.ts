@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { RequestView, Submitted } from '../../actors/index.ts';
-import type { JobEvent } from '../../projections/index.ts';
-import { signTx, type KeyPair } from '../../events/index.ts';
-import { AinError, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, errorFromAnswer, followStream, waitForTx } from '../client/index.ts';
+import type { KeyPair } from '../../events/index.ts';
+import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
+import { callNode, createNodeSubmitter, followStream } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 
 /** A job's programs as agents run them: the schema, the files, and how to start each program. */
@@ -30,46 +29,16 @@ export interface AgentEnvironment {
 
 const pollMs = 50;
 
-/** Submits ops one at a time per key: the key's nonces go up in the order its agent acts. */
-function serialised(): <T>(work: () => Promise<T>) => Promise<T> {
-  let queue: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
-  };
-}
-
 /**
- * Signs and submits one key's ops: signing and appending go one at a time, so the key's nonces
- * reach the log in order, but waiting for each tx's block does not hold up the next, so an agent
- * busy with several requests is not one block per tx. Resolves once the op is `ok` in a block.
+ * Submits one key's ops through its submit queue (runtime/client): nonces reach the log in the
+ * order the agent acts, while waits for blocks overlap, so an agent busy with several requests
+ * is not one block per tx. Resolves once the op is `ok` in a block.
  */
 export function submitterFor(key: KeyPair, nodeUrl: string, waitMs = 60_000): (op: Op) => Promise<Submitted> {
-  const inOrder = serialised();
-  let chainInfo: Promise<{ chain: string; shard: string }> | undefined;
-  let lastNonce = 0;
-  const append = (op: Op) =>
-    inOrder(async () => {
-      chainInfo ??= callNode<{ chain: string; shard: string }>(nodeUrl, 'GET', '/v1/status');
-      const { chain, shard } = await chainInfo;
-      if (lastNonce === 0) lastNonce = (await callNode<{ nonce: number }>(nodeUrl, 'GET', `/v1/accounts/${key.address}`)).nonce;
-      lastNonce = Math.max(lastNonce + 1, Date.now());
-      const tx = signTx({ key, op, nonce: lastNonce, time: Date.now(), chain, shard });
-      return (await callNode<{ hash: string }>(nodeUrl, 'POST', '/v1/tx', tx)).hash;
-    });
+  const submitter = createNodeSubmitter({ nodeUrl, key, waitMs });
   return async (op) => {
-    for (let tries = 1; ; tries++) {
-      const hash = await append(op);
-      const landed = await waitForTx(nodeUrl, hash, Date.now() + waitMs);
-      if (landed.outcome.code === 'ok') return { hash, height: landed.height };
-      // Another signer of the same key took the nonce first: sign again, above what the ledger has.
-      if (landed.outcome.code === 'BAD_NONCE' && tries < 3) {
-        lastNonce = 0;
-        continue;
-      }
-      throw errorFromAnswer(nodeUrl, 200, landed.outcome);
-    }
+    const { hash, height } = await submitter.submit(op);
+    return { hash, height };
   };
 }
 
@@ -114,7 +83,7 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
       const stop = new AbortController();
       (async () => {
         for await (const event of followStream(env.nodeUrl, `jobs/${input.job}`, { fromHeight: input.fromHeight ?? 1, signal: stop.signal })) {
-          for (const e of (event.data as { events: JobEvent[] }).events) {
+          for (const e of (event.data as JobsEvent).events) {
             if (e.type === 'nodeApplied') sendBack({ type: 'APPLIED', node: e.node, role: e.role, ...(e.testResult === undefined ? {} : { testResult: e.testResult }) });
           }
         }

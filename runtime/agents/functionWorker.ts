@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import { functionWorkerMachine, type FunctionWorkerOutput, type Submitted } from '../../actors/index.ts';
 import type { KeyPair } from '../../events/index.ts';
-import type { FiredTrigger } from '../../projections/index.ts';
-import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
+import { AinError, Op, parseOrThrow, type TriggersEvent } from '../../schemas/index.ts';
 import { errorFromAnswer } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { signBlobAuth } from '../storage/index.ts';
@@ -50,6 +49,6 @@ export function startFunctionWorker({ key, nodeUrl, execution, fromHeight, opsMa
     }),
   };
   return followAndStart<FunctionWorkerOutput>({ nodeUrl, stream: 'triggers', fromHeight }, functionWorkerMachine.provide({ actors }), async (data) =>
-    (data as { triggers: FiredTrigger[] }).triggers.filter((t) => t.function.runtime === 'nodejs' && t.function.owner === key.address).map((trigger) => ({ trigger })),
+    (data as TriggersEvent).triggers.filter((t) => t.function.runtime === 'nodejs' && t.function.owner === key.address).map((trigger) => ({ trigger })),
   );
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { signTx, verifyTx } from '../../events/index.ts';
 import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
+import { nextNonce } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
@@ -31,8 +32,8 @@ async function sign(args: string[]): Promise<void> {
   const text = values.op ?? (values['op-file'] !== undefined ? await readFile(values['op-file'], 'utf8') : await readStdin());
   const op = parseOrThrow(Op, parseJson(text, 'the op'), 'op');
   const time = wholeNumber(values.time, 'time') ?? Date.now();
-  // Nonces only need to increase per address: the clock in ms does, unless two txs share a ms.
-  const nonce = wholeNumber(values.nonce, 'nonce') ?? time;
+  // Offline there is no ledger to ask: the rule every signer follows comes to the clock in ms.
+  const nonce = wholeNumber(values.nonce, 'nonce') ?? nextNonce({ ledgerNonce: 0, timeMs: time, address: key.address });
   const tx = signTx({ key, op, nonce, time, chain: values.chain, shard: values.shard });
   verifyTx(tx, { chain: values.chain, shard: values.shard });
   printJson(tx);

@@ -2,9 +2,10 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { signTx, type KeyPair } from '../../events/index.ts';
-import { AinError, type Op } from '../../schemas/index.ts';
+import type { KeyPair } from '../../events/index.ts';
+import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
 import { runSampleSession } from '../agents/index.ts';
+import { createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -18,52 +19,47 @@ import { createUpOutput, type UpOutput } from './upOutput.ts';
 let out: UpOutput;
 const say = (line: string) => out.say(line);
 
-async function post(node: AinNode, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(node.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await response.json()) as Record<string, unknown>;
-}
-
-/** Waits (bounded) for a tx's outcome in a block. */
-async function outcomeOf(node: AinNode, hash: string): Promise<{ height: number; outcome: { code: string; message?: string } }> {
-  for (let i = 0; i < 500; i++) {
-    const found = node.blocks.findTx(hash);
-    if (found !== undefined) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`tx ${hash} did not land in a block within 10 s`);
+/** The refusal a node answers a tx with at the boundary, or `ok` if it took it. */
+async function refusalOf(node: AinNode, tx: Tx): Promise<string> {
+  return postTx(node.url, tx).then(
+    () => 'ok',
+    (error: unknown) => {
+      if (isAinError(error)) return error.code;
+      throw error;
+    },
+  );
 }
 
 /** A client's first session against a fresh node: one tx, a batch, a refusal, outcomes and finality. */
 async function demo(node: AinNode, client: KeyPair): Promise<void> {
   out.step('demo');
-  let nonce = Math.max(Date.now(), Number((await (await fetch(`${node.url}/v1/accounts/${client.address}`)).json() as { nonce: number }).nonce));
-  const sign = (op: Op) => signTx({ key: client, op, nonce: ++nonce, time: Date.now() });
+  const submitter = createNodeSubmitter({ nodeUrl: node.url, key: client });
+  const landed = (hash: string) => waitForTx(node.url, hash, Date.now() + 10_000);
 
   // The node's key owns / on a dev genesis: it opens /apps/demo/<address> to each address and funds the client.
   await node.submit({ type: 'set_rule', path: '/apps/demo/$user', value: { write: 'auth.addr == $user' } });
   await node.submit({ type: 'send', to: client.address, amount: '1000' });
   say(`  the node's key (owner of /) set a rule on /apps/demo/$user and sent 1000 AIN to the client ${client.address.slice(0, 10)}…`);
 
-  const one = await post(node, '/v1/tx', sign({ type: 'set_value', path: `/apps/demo/${client.address}/hello`, value: 'world' }));
-  say(`  POST /v1/tx   set_value /apps/demo/…/hello → offset ${String(one.offset)}, hash ${String(one.hash).slice(0, 16)}…`);
+  const one = await submitter.append({ type: 'set_value', path: `/apps/demo/${client.address}/hello`, value: 'world' });
+  say(`  POST /v1/tx   set_value /apps/demo/…/hello → offset ${one.offset}, hash ${one.hash.slice(0, 16)}…`);
 
-  const batch = Array.from({ length: 100 }, (_, i) => sign({ type: 'inc_value', path: `/apps/demo/${client.address}/counter`, value: i }));
-  const many = await post(node, '/v1/txs', batch);
-  say(`  POST /v1/txs  100 inc_value → ${String(many.accepted)} accepted, durable in the file log`);
+  const many = await submitter.appendBatch(Array.from({ length: 100 }, (_, i) => ({ type: 'inc_value', path: `/apps/demo/${client.address}/counter`, value: i }) as const));
+  say(`  POST /v1/txs  100 inc_value → ${many.accepted} accepted, durable in the file log`);
 
-  const forged = { ...sign({ type: 'send', to: node.key.address, amount: '1' }), nonce: 0 };
-  const refused = await post(node, '/v1/tx', forged);
-  say(`  POST /v1/tx   a tx changed after signing → refused: ${String(refused.code)}`);
+  const forged = { ...(await submitter.sign({ type: 'send', to: node.key.address, amount: '1' })), nonce: 0 };
+  say(`  POST /v1/tx   a tx changed after signing → refused: ${await refusalOf(node, forged)}`);
 
-  const denied = await post(node, '/v1/tx', sign({ type: 'set_value', path: '/apps/demo/someone-else', value: 'x' }));
-  const last = (many.results as { hash: string }[]).at(-1)!.hash;
-  const landed = await outcomeOf(node, last);
-  const block = node.blocks.get(landed.height)!;
+  const denied = await submitter.append({ type: 'set_value', path: '/apps/demo/someone-else', value: 'x' });
+  const last = many.results.at(-1)!;
+  if (!('hash' in last)) throw new AinError('INTERNAL', `The node refused the demo's last inc_value: ${last.code}: ${last.message}`);
+  const lastLanded = await landed(last.hash);
+  const block = node.blocks.get(lastLanded.height)!;
   say(`  block ${block.header.height}: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`);
-  say(`  outcomes: hello ${(await outcomeOf(node, String(one.hash))).outcome.code}; a write to another's path ${(await outcomeOf(node, String(denied.hash))).outcome.code}`);
-  await node.waitFinal(landed.height, 10_000);
+  say(`  outcomes: hello ${(await landed(one.hash)).outcome.code}; a write to another's path ${(await landed(denied.hash)).outcome.code}`);
+  await node.waitFinal(lastLanded.height, 10_000);
   const counter = node.ledger.tree.get(`/apps/demo/${client.address}/counter`);
-  say(`  block ${landed.height} is final (the node's attestation carries all the stake); counter = ${String(counter)}`);
+  say(`  block ${lastLanded.height} is final (the node's attestation carries all the stake); counter = ${String(counter)}`);
 }
 
 /** A Docker engine's socket if one answers (DOCKER_HOST, else /var/run/docker.sock), quickly. */

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAinError } from '../../schemas/index.ts';
-import type { StreamEvent } from '../streams/index.ts';
+import { isAinError, type StreamEvent } from '../../schemas/index.ts';
 import { readStream } from './readStream.ts';
 
 export interface FollowStreamOptions {
   readonly fromHeight?: number;
+  /** Check each event's data against its schema (schemas/streams); default true. */
+  readonly validate?: boolean;
   readonly signal: AbortSignal;
   /** Reconnects in a row without an event in between before giving up. */
   readonly attemptsMax?: number;
@@ -19,9 +20,10 @@ export interface FollowStreamOptions {
 /**
  * Refusals that another try cannot fix: a stream that does not exist, a bad query, a height the
  * node no longer holds (resuming past it would miss events, so it is reported, not skipped), or a
- * value larger than one event carries (its message says which paths to follow instead).
+ * value larger than one event carries (its message says which paths to follow instead), or an
+ * event that does not match its schema (the node would send it again).
  */
-const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP', 'RESULT_TOO_LARGE']);
+const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP', 'RESULT_TOO_LARGE', 'BAD_STREAM_EVENT']);
 
 /**
  * A node's stream that survives dropped connections: it reconnects with backoff and
@@ -36,7 +38,7 @@ export async function* followStream(nodeUrl: string, name: string, options: Foll
     let failure: unknown = new Error('the node ended the stream');
     try {
       const position = lastId === undefined ? { fromHeight: options.fromHeight } : { lastEventId: lastId };
-      for await (const event of readStream(nodeUrl, name, { ...position, signal, ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }) })) {
+      for await (const event of readStream(nodeUrl, name, { ...position, signal, ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }), ...(options.validate === undefined ? {} : { validate: options.validate }) })) {
         // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
         if (lastId !== undefined && event.id <= lastId) continue;
         lastId = event.id;

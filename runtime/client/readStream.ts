@@ -1,6 +1,5 @@
-import { AinError } from '../../schemas/index.ts';
+import { AinError, streamEventData, type StreamEvent } from '../../schemas/index.ts';
 import { errorFromAnswer } from './nodeClient.ts';
-import type { StreamEvent } from '../streams/index.ts';
 
 export interface ReadStreamOptions {
   /** Replay from this height (`?from=`). */
@@ -14,6 +13,8 @@ export interface ReadStreamOptions {
    * reconnects instead of waiting for ever on a connection that died silently. Default 45 s.
    */
   readonly idleMs?: number;
+  /** Check each event's data against its schema (schemas/streams); default true. */
+  readonly validate?: boolean;
 }
 
 /** One SSE frame's fields (comments and unknown fields are dropped). */
@@ -32,8 +33,31 @@ function parseFrame(frame: string): { id?: string; event?: string; data: string[
 }
 
 /**
+ * An event's data checked against its kind's schema: a node that sends something else (another
+ * version, a proxy that mangles frames) is BAD_STREAM_EVENT, so an agent never acts on a shape
+ * it does not know.
+ */
+function checkEvent(nodeUrl: string, name: string, id: number, event: string, data: unknown): void {
+  const schema = (streamEventData as Record<string, (typeof streamEventData)[keyof typeof streamEventData] | undefined>)[event];
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent an event on stream ${name} whose id ${JSON.stringify(id)} is not a block height; is it an ain node of this version?`);
+  }
+  if (schema === undefined) {
+    throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent an event of unknown kind "${event}" on stream ${name}; is it an ain node of this version?`, { details: { event, id } });
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length === 0 ? 'its data' : `its field "${issue.path.map(String).join('.')}"`;
+  throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent a ${event} event (id ${id}) on stream ${name} that does not match its schema, ${field}: ${issue.message}. Is it an ain node of this version?`, {
+    details: { event, id, issues: result.error.issues.slice(0, 5).map((i) => ({ path: i.path.map(String), message: i.message })) },
+  });
+}
+
+/**
  * Follows `GET /v1/streams/<name>` on a node: yields each event until the stream ends. An
- * `error` event from the node (SLOW_CONSUMER, …) or an error answer is thrown as its AinError.
+ * `error` event from the node (SLOW_CONSUMER, …) or an error answer is thrown as its AinError; an
+ * event whose data does not match its schema is BAD_STREAM_EVENT.
  * @example for await (const e of readStream('http://127.0.0.1:8080', 'blocks')) console.log(e.id)
  */
 export async function* readStream(nodeUrl: string, name: string, options: ReadStreamOptions = {}): AsyncGenerator<StreamEvent> {
@@ -75,9 +99,12 @@ export async function* readStream(nodeUrl: string, name: string, options: ReadSt
         if (frame.data.length === 0) continue;
         const data = JSON.parse(frame.data.join('\n')) as unknown;
         if (frame.event === 'error') throw errorFromAnswer(nodeUrl, 200, data);
+        const id = Number(frame.id);
+        const event = frame.event ?? 'message';
+        if (options.validate !== false) checkEvent(nodeUrl, name, id, event, data);
         // The reader's own time with an event is not the node's silence.
         clearTimeout(timer);
-        yield { id: Number(frame.id), event: frame.event ?? 'message', data };
+        yield { id, event, data };
         heard();
       }
     }

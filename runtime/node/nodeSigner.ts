@@ -1,5 +1,6 @@
-import { encodeTxRecord, parseTxJson, signTx, txHashOf, verifyTx, type EventLog, type KeyPair } from '../../events/index.ts';
-import { AinError, type Op } from '../../schemas/index.ts';
+import { encodeTxRecord, parseTxJson, txHashOf, verifyTx, type EventLog, type KeyPair } from '../../events/index.ts';
+import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
+import { createSubmitQueue } from '../client/index.ts';
 
 export interface NodeSignerOptions {
   readonly log: EventLog;
@@ -28,18 +29,17 @@ export interface NodeSigner {
 }
 
 /**
- * The node's own txs (cut markers, attestations) in one queue: nonces must rise in log order,
- * so signing and appending happen one at a time. Nonces follow the clock, never below the
- * ledger's, so a restart never reuses one. Each tx passes the same boundary checks as any
- * other before it is appended (its record is trusted by the follower once read back equal):
- * one that would fail them, such as a nonce past 2^53 − 1 after someone spent the key's
- * nonces, stops the signer for good instead.
+ * The node's own txs (cut markers, attestations) in one submit queue (runtime/client): nonces
+ * must rise in log order, so signing and appending happen one at a time. Nonces follow the
+ * clock, never below the ledger's (asked before every sign), so a restart never reuses one. Each
+ * tx passes the same boundary checks as any other before it is appended (its record is trusted
+ * by the follower once read back equal): one that would fail them, such as a nonce past
+ * 2^53 − 1 after someone spent the key's nonces, stops the signer for good instead.
  */
 export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledgerNonce, onAppended, onAppending, onFatal }: NodeSignerOptions): NodeSigner {
-  let lastNonce = 0;
-  let queue: Promise<unknown> = Promise.resolve();
   let stopped: AinError | undefined;
   const stop = (cause: unknown, what: string): AinError => {
+    if (stopped !== undefined) return stopped;
     stopped = new AinError('SIGNER_STOPPED', `The node's signer stopped: ${what}. It signs no more cut markers or attestations; see the cause, then give the node another key or chain.`, {
       details: { address: key.address },
       cause,
@@ -47,22 +47,18 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
     onFatal?.(stopped);
     return stopped;
   };
-  const submitNow = async (op: Op) => {
+  /** Appends one signed tx to the log; resolves with its offset once durable and read back. */
+  const appendOne = async ([tx]: readonly Tx[]): Promise<number> => {
     if (stopped !== undefined) throw stopped;
-    const time = now();
-    const nonce = Math.max(lastNonce + 1, ledgerNonce() + 1, time);
-    if (!Number.isSafeInteger(nonce)) throw stop(undefined, `the next nonce of ${key.address} would be ${nonce}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER})`);
-    const tx = signTx({ key, op, nonce, time, chain, shard });
-    const record = encodeTxRecord(tx);
+    const record = encodeTxRecord(tx!);
     try {
       verifyTx(parseTxJson(record.toString('utf8')), { chain, shard, maxTxBytes });
     } catch (error) {
-      throw stop(error, `its own ${op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`);
+      throw stop(error, `its own ${tx!.op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`);
     }
-    lastNonce = nonce;
     let readBack: Promise<void> | void = undefined;
     const appended = log.append([record]).then(([offset]) => {
-      readBack = onAppended?.(offset!, txHashOf(tx), op.type === 'cut', record);
+      readBack = onAppended?.(offset!, txHashOf(tx!), tx!.op.type === 'cut', record);
       return offset!;
     });
     onAppending?.(appended);
@@ -70,11 +66,16 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
     await readBack;
     return offset;
   };
+  const queue = createSubmitQueue({ key, chain: () => ({ chain, shard }), ledgerNonce, readLedgerNonce: 'everySign', now, append: appendOne });
   return {
-    submit(op) {
-      const result = queue.then(() => submitNow(op));
-      queue = result.catch(() => undefined);
-      return result;
+    async submit(op) {
+      if (stopped !== undefined) throw stopped;
+      try {
+        return (await queue.append([op])).answer;
+      } catch (error) {
+        if (!isAinError(error, 'NONCES_SPENT')) throw error;
+        throw stop(error, `the next nonce of ${key.address} would be ${String(error.details.nonce)}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER})`);
+      }
     },
   };
 }

@@ -1,11 +1,7 @@
 import { Buffer } from 'node:buffer';
+import type { StreamEvent } from '../../schemas/index.ts';
 
-/** One message of a stream: `id` is the block height it belongs to (SSE's event id). */
-export interface StreamEvent {
-  readonly id: number;
-  readonly event: string;
-  readonly data: unknown;
-}
+export type { StreamEvent } from '../../schemas/index.ts';
 
 /**
  * Server-Sent Events frames of stream events. A frame is made once per event object and the

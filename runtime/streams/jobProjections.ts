@@ -10,10 +10,10 @@ import {
   type DashboardState,
   type JobDashboard,
   type JobEvent,
-  type JobReputationEntry,
   type NodeDashboard,
   type ReputationState,
 } from '../../projections/index.ts';
+import type { JobDashboardView, ReputationEntry } from '../../schemas/index.ts';
 
 /** The projections a node keeps beside its ledger, as they are written into its snapshots. */
 export interface JobProjectionsSnapshot {
@@ -21,8 +21,7 @@ export interface JobProjectionsSnapshot {
   readonly dashboard: DashboardState;
 }
 
-/** A job's dashboard without its bounded internals (samples, members, open requests): what the API and streams show. */
-export type JobDashboardView = Omit<JobDashboard, 'members' | 'open' | 'busy' | 'settlements' | 'latency'> & { latency: Omit<JobDashboard['latency'], 'samplesMs'> };
+export type { JobDashboardView } from '../../schemas/index.ts';
 
 export function jobDashboardView(job: JobDashboard): JobDashboardView {
   const { members: _m, open: _o, busy: _b, settlements: _s, latency, ...rest } = job;
@@ -32,7 +31,7 @@ export function jobDashboardView(job: JobDashboard): JobDashboardView {
 
 /** What one block changed in the job projections: the (job, node) entries and jobs it touched. */
 export interface JobProjectionChange {
-  readonly reputation: readonly (JobReputationEntry & { readonly node: string })[];
+  readonly reputation: readonly ReputationEntry[];
   readonly jobs: Readonly<Record<string, JobDashboardView>>;
   readonly nodes: Readonly<Record<string, NodeDashboard>>;
 }
@@ -92,7 +91,7 @@ export class JobProjections {
       for (const address of addressesOf(event)) set.add(address);
       touched.set(event.job, set);
     }
-    const reputation: (JobReputationEntry & { node: string })[] = [];
+    const reputation: ReputationEntry[] = [];
     const jobs: Record<string, JobDashboardView> = {};
     const nodes: Record<string, NodeDashboard> = {};
     for (const [job, addresses] of [...touched].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import { readAccount, type JobEvent, type StateTree } from '../../projections/index.ts';
-import { AinError } from '../../schemas/index.ts';
+import { AinError, nodeEventTypes, type AccountEvent, type BlockEvent, type DashboardEvent, type FinalityEvent, type JobsEvent, type ReputationEvent, type TriggersEvent } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
 import { JobProjections, type JobProjectionChange } from './jobProjections.ts';
@@ -16,18 +16,17 @@ interface HeldBlock {
   readonly change: JobProjectionChange | null;
 }
 
-const nodeEventTypes = new Set<JobEvent['type']>(['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped']);
-
 /** The streams a node serves; `<x>` parts take an id, address or path. */
 export const streamNames = ['blocks', 'finality', 'jobs', 'jobs/<job or request id>', 'nodes', 'reputation', 'reputation/<address>', 'dashboard', 'triggers', 'accounts/<address>', 'state/<path>'] as const;
 
-type Select = (held: HeldBlock) => unknown | undefined;
+/** A stream's event of a block (its schema in schemas/streams), or undefined when the block changed nothing it shows. */
+type Select = (held: HeldBlock) => BlockEvent | FinalityEvent | JobsEvent | ReputationEvent | TriggersEvent | DashboardEvent | undefined;
 
 function eventStream(name: string): { event: string; select: Select } | undefined {
   const [head, ...rest] = name.split('/');
   const arg = rest.join('/');
   const height = (h: HeldBlock) => h.view.header.height;
-  const jobsWhere = (keep: (e: JobEvent) => boolean) => (h: HeldBlock) => {
+  const jobsWhere = (keep: (e: JobEvent) => boolean) => (h: HeldBlock): JobsEvent | undefined => {
     const events = h.view.jobEvents.filter(keep);
     return events.length === 0 ? undefined : { height: height(h), events };
   };
@@ -162,7 +161,8 @@ export function createStreamHub({ blocks$, tree, projections, historyBlocksMax =
     if (head === 'accounts' && /^0x[0-9a-f]{40}$/.test(arg)) {
       const live = values.open(`account:${arg}`, `/accounts/${arg}`, (height) => {
         const { balance, stake, unbonding, nonce } = readAccount(tree, arg);
-        return { id: height, event: 'account', data: { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce, height } };
+        const data: AccountEvent = { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce, height };
+        return { id: height, event: 'account', data };
       });
       return { replay: [], live };
     }

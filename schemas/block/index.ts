@@ -1,1 +1,2 @@
 export * from './blockHeader.ts';
+export * from './finalized.ts';

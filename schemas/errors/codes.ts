@@ -16,6 +16,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, summary: 'Nothing exists at that address.' },
   OVERLOADED: { status: 503, summary: 'The node is busy; retry later.' },
   NODE_UNREACHABLE: { status: 502, summary: 'No node answers at that address.' },
+  BAD_STREAM_EVENT: { status: 502, summary: 'The node sent a stream event whose data does not match its schema (schemas/streams): a node of another version, or a broken proxy.' },
   SHUTTING_DOWN: { status: 503, summary: 'The node is stopping.' },
   // Keys and files.
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },
@@ -26,6 +27,7 @@ export const errorCodes = {
   LOG_CORRUPT: { status: 500, summary: 'The log is damaged before its tail.' },
   LOG_CLOSED: { status: 503, summary: 'The log is closed.' },
   LOG_IO: { status: 500, summary: 'The log could not write or sync to disk.' },
+  NONCES_SPENT: { status: 409, summary: 'The key has used the largest nonce a tx may carry (2^53 − 1): it can sign no more txs; use another key.' },
   SIGNER_STOPPED: { status: 500, summary: 'The node stopped signing its own txs: the next would fail the boundary checks.' },
   LOG_DIVERGED: { status: 500, summary: 'The log does not hold what it acknowledged at an offset; the node stops.' },
   RECORD_TOO_LARGE: { status: 413, summary: 'A log record exceeds the record size limit.' },

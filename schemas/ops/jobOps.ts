@@ -9,7 +9,9 @@ const JobId = Hash;
 const RequestId = Hash;
 /** Schema text, binaries and inputs either inline (small) or in Big Storage. */
 const Payload = z.union([BlobRef, z.json()]);
-const Role = z.enum(['admin', 'evaluator', 'worker']);
+/** What a node applies or is approved for in a job. */
+export const JobRole = z.enum(['admin', 'evaluator', 'worker']);
+export type JobRole = z.infer<typeof JobRole>;
 
 export const Requirements = z.strictObject({
   cpu: Uint.max(1024).optional(),
@@ -47,7 +49,7 @@ export const RegisterJobOp = z.strictObject({
 export const ApplyJobOp = z.strictObject({
   type: z.literal('applyJob'),
   job_id: JobId,
-  role: Role,
+  role: JobRole,
   /** The applicant's answer to the schema's test data: a worker's reply to its request, an evaluator's ranking of its replies. */
   test_result: z.json().optional(),
 });
@@ -56,7 +58,7 @@ export const ApproveNodeOp = z.strictObject({
   type: z.literal('approveNode'),
   job_id: JobId,
   node: Address,
-  role: Role,
+  role: JobRole,
 });
 
 export const RequestJobOp = z.strictObject({
@@ -135,3 +137,5 @@ export const jobOps = [
   DropOp,
   RejectWorkerOp,
 ] as const;
+/** Every op of the job protocol. */
+export type JobOp = z.infer<(typeof jobOps)[number]>;

@@ -1,4 +1,4 @@
-import type { OpOf, TreeOp } from '../../../schemas/index.ts';
+import type { OpOf, StateOp, TreeOp } from '../../../schemas/index.ts';
 import type { ApplyContext, StateCore } from '../core.ts';
 import { ok, refuse, type Outcome } from '../outcome.ts';
 import { applySetFunction } from './functionOps.ts';
@@ -6,8 +6,7 @@ import { applySetOwner } from './ownerOps.ts';
 import { applySetRule } from './ruleOps.ts';
 import { applyIncValue, applySetValue } from './valueOps.ts';
 
-/** Every op the state tree applies. */
-export type StateOp = TreeOp | OpOf<'set'>;
+export type { StateOp } from '../../../schemas/index.ts';
 
 const setOpsMax = 256;
 

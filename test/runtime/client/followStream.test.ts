@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { followStream } from '../../../runtime/client/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
-import type { StreamEvent } from '../../../runtime/streams/index.ts';
+import type { StreamEvent } from '../../../schemas/index.ts';
 
 // followStream against a scripted SSE server: each connection gets the next script, which sees
 // the request (for its Last-Event-ID) and writes frames or an error answer.
@@ -29,11 +29,12 @@ async function fakeNode(scripts: Script[]) {
 const open = (response: ServerResponse) => response.writeHead(200, { 'content-type': 'text/event-stream' }).write(': hello\n\n');
 const frame = (id: number, data: unknown = { height: id }) => `id: ${id}\nevent: block\ndata: ${JSON.stringify(data)}\n\n`;
 
-async function take(url: string, name: string, count: number, options: { fromHeight?: number } = {}) {
+// The scripts send small stand-ins for block events: what is checked here is resuming, not their shape.
+async function take(url: string, name: string, count: number, options: { fromHeight?: number; validate?: boolean } = {}) {
   const aborter = new AbortController();
   const got: StreamEvent[] = [];
   const retries: number[] = [];
-  for await (const event of followStream(url, name, { ...options, signal: aborter.signal, backoffMsMin: 5, onRetry: (_e, attempt) => retries.push(attempt) })) {
+  for await (const event of followStream(url, name, { validate: false, ...options, signal: aborter.signal, backoffMsMin: 5, onRetry: (_e, attempt) => retries.push(attempt) })) {
     got.push(event);
     if (got.length === count) break;
   }
@@ -116,26 +117,49 @@ test('a stream that goes silent (no event, no heartbeat) is dropped and resumed 
     },
     (_request, response) => {
       open(response);
-      // Heartbeats only, more than idleMs in all, then an event: the connection is kept.
+      // Heartbeats only, 50 ms apart for 1.5 × idleMs in all, then an event: the connection is kept.
       let beats = 0;
       const beat = setInterval(() => {
         response.write(': keep-alive\n\n');
-        if (++beats === 6) {
+        if (++beats === 30) {
           clearInterval(beat);
           response.write(frame(5));
         }
-      }, 20);
+      }, 50);
     },
   ]);
   t.teardown(node.close);
   const aborter = new AbortController();
   const got: number[] = [];
   const reasons: string[] = [];
-  for await (const event of followStream(node.url, 'blocks', { fromHeight: 4, signal: aborter.signal, backoffMsMin: 5, idleMs: 60, onRetry: (e) => reasons.push(isAinError(e) ? e.code : String(e)) })) {
+  for await (const event of followStream(node.url, 'blocks', { fromHeight: 4, signal: aborter.signal, backoffMsMin: 5, idleMs: 1000, validate: false, onRetry: (e) => reasons.push(isAinError(e) ? e.code : String(e)) })) {
     got.push(event.id);
     if (got.length === 2) break;
   }
   t.deepEqual(got, [4, 5]);
   t.deepEqual(reasons, ['NODE_UNREACHABLE'], 'one reconnect, for the silent connection');
   t.deepEqual(node.seen.map((s) => s.lastEventId), [undefined, '4']);
+});
+
+test('events are checked against their schema: a malformed one is BAD_STREAM_EVENT, naming the field, and is not retried', async (t) => {
+  const finality = (id: number, hash: unknown) => `id: ${id}\nevent: finality\ndata: ${JSON.stringify({ height: id, finalized: { height: id - 1, hash } })}\n\n`;
+  const node = await fakeNode([(_request, response) => (open(response), response.write(finality(2, 'a'.repeat(64)) + finality(3, 42)))]);
+  t.teardown(node.close);
+  const aborter = new AbortController();
+  const got: StreamEvent[] = [];
+  const error = await t.throwsAsync(async () => {
+    for await (const event of followStream(node.url, 'finality', { signal: aborter.signal, backoffMsMin: 1 })) got.push(event);
+  });
+  t.deepEqual(got.map((e) => e.id), [2], 'the well-formed event is yielded');
+  t.true(isAinError(error, 'BAD_STREAM_EVENT'), String(error));
+  t.regex(error!.message, /finality event \(id 3\).*"finalized\.hash"/);
+  t.is(node.seen.length, 1, 'no retry: the node would send it again');
+});
+
+test('an event of a kind no stream sends is BAD_STREAM_EVENT', async (t) => {
+  const node = await fakeNode([(_request, response) => (open(response), response.write('id: 1\nevent: surprise\ndata: {}\n\n'))]);
+  t.teardown(node.close);
+  const error = await t.throwsAsync(take(node.url, 'blocks', 1, { validate: true }));
+  t.true(isAinError(error, 'BAD_STREAM_EVENT'), String(error));
+  t.regex(error!.message, /unknown kind "surprise"/);
 });

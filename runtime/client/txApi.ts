@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { txHashOf } from '../../events/index.ts';
+import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
+import { callNode } from './nodeClient.ts';
+
+/** Where a tx landed and what it came to (`GET /v1/tx/<hash>`). */
+export interface TxLanded {
+  readonly hash: string;
+  readonly height: number;
+  readonly index: number;
+  readonly outcome: { readonly code: string; readonly message?: string };
+}
+
+/** A tx the node took: its hash and its offset in the log (`POST /v1/tx`). */
+export interface TxAccepted {
+  readonly hash: string;
+  readonly offset: number;
+}
+
+/** What `POST /v1/txs` answers: each tx taken, or the code it was refused with at the boundary. */
+export interface TxsAnswer {
+  readonly accepted: number;
+  readonly refused: number;
+  readonly results: readonly (TxAccepted | { readonly code: string; readonly message: string })[];
+}
+
+const pollMsMax = 500;
+
+function checkHash(tx: Tx, hash: string): void {
+  if (hash !== txHashOf(tx)) throw new AinError('INTERNAL', `The node answered hash ${hash} for a tx that hashes to ${txHashOf(tx)}.`);
+}
+
+/**
+ * Submits one signed tx (`POST /v1/tx`); a refusal at the boundary is thrown as its AinError.
+ * @example const { hash, offset } = await postTx(nodeUrl, signTx({ key, op, nonce, time }))
+ */
+export async function postTx(nodeUrl: string, tx: Tx): Promise<TxAccepted> {
+  const accepted = await callNode<TxAccepted>(nodeUrl, 'POST', '/v1/tx', tx);
+  checkHash(tx, accepted.hash);
+  return accepted;
+}
+
+/**
+ * Submits signed txs as one batch (`POST /v1/txs`), in order; each is taken or refused on its own.
+ * @example const { accepted } = await postTxs(nodeUrl, txs)
+ */
+export async function postTxs(nodeUrl: string, txs: readonly Tx[]): Promise<TxsAnswer> {
+  const answer = await callNode<TxsAnswer>(nodeUrl, 'POST', '/v1/txs', txs);
+  for (const [i, result] of answer.results.entries()) if ('hash' in result) checkHash(txs[i]!, result.hash);
+  return answer;
+}
+
+/** The chain and shard a node serves (`GET /v1/status`): what its txs must be signed for. */
+export async function chainOf(nodeUrl: string): Promise<{ chain: string; shard: string }> {
+  const { chain, shard } = await callNode<{ chain: string; shard: string }>(nodeUrl, 'GET', '/v1/status');
+  return { chain, shard };
+}
+
+/** The last nonce the node's ledger has of `address` (`GET /v1/accounts/<address>`). */
+export async function ledgerNonceOf(nodeUrl: string, address: string): Promise<number> {
+  return (await callNode<{ nonce: number }>(nodeUrl, 'GET', `/v1/accounts/${address}`)).nonce;
+}
+
+/**
+ * Polls `GET /v1/tx/<hash>` until the tx is in a block or `deadlineMs` (clock time) passes;
+ * then NOT_FOUND, saying the tx may still land.
+ */
+export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: number): Promise<TxLanded> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${hash}`);
+    } catch (error) {
+      if (!isAinError(error, 'NOT_FOUND')) throw error;
+    }
+    const pauseMs = Math.min(pollMsMax, 25 << Math.min(attempt, 5));
+    if (Date.now() + pauseMs > deadlineMs) {
+      throw new AinError('NOT_FOUND', `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.`, {
+        details: { hash },
+      });
+    }
+    await sleep(pauseMs);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './jobEvent.ts';
+export * from './reputation.ts';
+export * from './dashboard.ts';
+export * from './streamEvents.ts';

@@ -1,0 +1,139 @@
+import test from 'ava';
+import { Subject } from 'rxjs';
+import type { KeyPair } from '../../../events/index.ts';
+import type { BlockView } from '../../../runtime/node/blockStore.ts';
+import { createStreamHub, JobProjections, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
+import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';
+import type { AppliedBlock } from '../../actors/ledger/chain.ts';
+import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, w3 } from '../../actors/job/jobWorld.ts';
+
+// The stream payloads are a wire format (schemas/streams): every event a hub serves over a real
+// chain — the job protocol end to end, refunds, a challenge, a drop, a trigger, finality, value
+// streams — parses, as the bytes of its frame, with the schema of its kind.
+
+function viewOf(block: AppliedBlock): BlockView {
+  const { header, hash, outcomes, finalized, jobEvents, triggers } = block;
+  // The hub reads only the number of txs; their hashes are not part of any stream's event.
+  return { hash, header, txs: outcomes.map((outcome, i) => ({ offset: header.firstOffset + i, hash: '0'.repeat(64), outcome })), finalized, jobEvents, triggers };
+}
+
+/** The data of an event as a client reads it: the JSON of its SSE frame. */
+function wireData(hub: StreamHub, event: StreamEvent): unknown {
+  const frame = hub.frame(event).toString('utf8');
+  const line = frame.split('\n').find((l) => l.startsWith('data: '))!;
+  return JSON.parse(line.slice('data: '.length)) as unknown;
+}
+
+/** A chain and a hub fed each block as it is applied, like a node's follower feeds its hub. */
+function world() {
+  const chain = newChain({ rankWindowMs: 2000, resolveWindowMs: 30_000 });
+  const blocks$ = new Subject<BlockView>();
+  const hub = createStreamHub({ blocks$, tree: chain.ledger.tree, projections: new JobProjections() });
+  let fed = 0;
+  const feed = () => {
+    for (; fed < chain.blocks.length; fed++) blocks$.next(viewOf(chain.blocks[fed]!));
+  };
+  const step = (from: KeyPair, op: Op, time?: number) => {
+    const done = one(chain, from, op, time);
+    feed();
+    if (done.code !== 'ok') throw new Error(`${op.type}: ${done.code}`);
+    return done.id;
+  };
+  const pass = (ms: number) => {
+    chain.block([], chain.time + ms);
+    feed();
+  };
+  return { chain, hub, step, pass, feed };
+}
+
+function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { job: string; request: string } {
+  const job = step(admin, { type: 'registerJob', job_specification: schemaText, fee: '3', challenge_fee: '5' });
+  for (const [who, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+    step(who, { type: 'applyJob', job_id: job, role, test_result: { x: 2 } });
+    step(admin, { type: 'approveNode', job_id: job, node: who.address, role });
+  }
+  // Settled: requested, accepted, submitted, a worker rejected, ranked, accepted.
+  const request = step(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 60_000 });
+  step(evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
+  for (const w of [w1, w2, w3]) step(w, { type: 'acceptJob', request_id: request, role: 'worker' });
+  step(client, { type: 'rejectWorker', request_id: request, worker: w3.address, reason: 'its reputation' });
+  for (const w of [w1, w2]) step(w, { type: 'submitResult', request_id: request, result: { x: 2 } });
+  pass(60_000);
+  step(evaluator, { type: 'rank', request_id: request, ranking: [w2.address, w1.address] });
+  step(client, { type: 'acceptResult', request_id: request });
+  // Challenged, the challenge upheld: refunded.
+  const challenged = step(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 5000 });
+  step(evaluator, { type: 'acceptJob', request_id: challenged, role: 'evaluator', deposit: '20' });
+  step(w1, { type: 'acceptJob', request_id: challenged, role: 'worker' });
+  step(w1, { type: 'submitResult', request_id: challenged, result: { x: 3 } });
+  pass(5000);
+  step(evaluator, { type: 'rank', request_id: challenged, ranking: [w1.address] });
+  step(client, { type: 'challenge', request_id: challenged, reason: '3 * 3 is not 9' });
+  step(admin, { type: 'resolveChallenge', request_id: challenged, uphold: true });
+  // Nobody accepts in time: refunded by a deadline, in a block of no txs.
+  step(client, { type: 'requestJob', job_id: job, job_input: { y: 1 }, reward: ['1'], time_limit: 1000 });
+  pass(2000);
+  step(admin, { type: 'drop', job_id: job, node: w3.address, reason: 'rejected by a client' });
+  // A function on a path, and a write that fires it.
+  step(admin, { type: 'set_rule', path: '/apps/echo', value: { write: true } });
+  step(admin, { type: 'set_function', path: '/apps/echo/$id', value: { reply: { runtime: 'nodejs', code: `blob://sha256:${'c'.repeat(64)}`, owner: admin.address } } });
+  step(stranger, { type: 'set_value', path: '/apps/echo/r1', value: { text: 'hello' } });
+  step(stranger, { type: 'send', to: client.address, amount: '7' });
+  // The only validator attests the latest block: it is final in the next.
+  const last = chain.blocks.at(-1)!;
+  step(admin, { type: 'attest', height: last.header.height, hash: last.hash });
+  feed();
+  return { job, request };
+}
+
+function check(t: import('ava').ExecutionContext, hub: StreamHub, events: StreamEvent[]): Set<string> {
+  const kinds = new Set<string>();
+  for (const event of events) {
+    kinds.add(event.event);
+    const schema = streamEventData[event.event as StreamEventName];
+    if (schema === undefined) {
+      t.fail(`an event of unknown kind ${event.event}`);
+      continue;
+    }
+    const parsed = schema.safeParse(wireData(hub, event));
+    if (!parsed.success) t.fail(`${event.event} event ${event.id}: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`);
+  }
+  return kinds;
+}
+
+test('every event a hub serves for a chain parses with the schema of its kind', (t) => {
+  const w = world();
+  const { hub, chain } = w;
+  const live: StreamEvent[] = [];
+  // Value streams start with the value now, so they are open before the first block.
+  const values = [`accounts/${client.address}`, `accounts/${w1.address}`, `accounts/${stranger.address}`, 'state/apps/echo', 'state/', `state/accounts/${admin.address}`];
+  for (const name of [...values, 'blocks', 'finality', 'jobs', 'nodes', 'reputation', `reputation/${w1.address}`, 'dashboard', 'triggers']) {
+    hub.open(name).subscribe((e) => live.push(e));
+  }
+  const { job, request } = runSession(w);
+  // Event streams replayed from the first block: what a reader resuming with ?from=1 gets.
+  const replayed: StreamEvent[] = [];
+  for (const name of ['blocks', 'finality', 'jobs', `jobs/${job}`, `jobs/${request}`, 'nodes', 'reputation', `reputation/${w2.address}`, 'dashboard', 'triggers']) {
+    hub.open(name, 1).subscribe((e) => replayed.push(e));
+  }
+  const kinds = check(t, hub, [...live, ...replayed]);
+  t.deepEqual([...kinds].sort(), Object.keys(streamEventData).filter((k) => k !== 'error').sort(), 'every kind of event was served');
+
+  const jobEvents = new Set<JobEventType>(chain.blocks.flatMap((b) => b.jobEvents.map((e) => e.type)));
+  const all: JobEventType[] = ['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped', 'requested', 'accepted', 'submitted', 'workerRejected', 'ranked', 'challenged', 'challengeResolved', 'settled', 'refunded'];
+  t.deepEqual(all.filter((type) => !jobEvents.has(type)), [], 'the session produced every kind of job event');
+  t.true(chain.blocks.at(-1)!.finalized.height > 0, 'a block became final');
+});
+
+test('a malformed event fails its schema with the field at fault', (t) => {
+  const w = world();
+  const events: StreamEvent[] = [];
+  w.hub.open('jobs').subscribe((e) => events.push(e));
+  w.step(admin, { type: 'registerJob', job_specification: schemaText });
+  const data = wireData(w.hub, events[0]!) as { events: { admin: string }[] };
+  data.events[0]!.admin = 'alice';
+  const parsed = streamEventData.jobs.safeParse(data);
+  t.false(parsed.success);
+  t.deepEqual(parsed.error?.issues[0]?.path, ['events', 0, 'admin']);
+  t.false(streamEventData.jobs.safeParse({ ...(wireData(w.hub, events[0]!) as object), extra: 1 }).success, 'an unknown field is refused');
+});
