@@ -34,25 +34,74 @@ export interface BlockStore {
   add(block: Block, result: BlockResult): BlockView;
   get(height: number): BlockView | undefined;
   latest(): BlockView | undefined;
-  /** Where a tx landed, if its block is still held here. */
+  /** Where a tx first landed, if its block is held here (in memory or in the history on disk). */
   findTx(hash: string): TxLocation | undefined;
-  /** The lowest height still held. */
+  /**
+   * The blocks held from `from` to `to` (both included), in height order; a height not held is
+   * left out. At most `rangeBlocksMax` heights a read (more is a RangeError: page through them).
+   */
+  blocks(from: number, to: number): BlockView[];
+  /** Resolves once every block added so far is on disk (at once without a history). */
+  flushed(): Promise<void>;
+  /** The lowest height held. */
   readonly lowest: number;
+  /** Blocks and indexed txs held in memory. */
+  readonly cached: { readonly blocks: number; readonly txs: number };
+}
+
+/**
+ * The blocks on disk (`openBlockHistory`): reads are synchronous, writes are queued and commit in
+ * order, a block with its tx entries at once.
+ */
+export interface BlockHistory {
+  put(view: BlockView): void;
+  get(height: number): BlockView | undefined;
+  /** Where a tx first landed among the blocks written. */
+  findTx(hash: string): TxLocation | undefined;
+  range(from: number, to: number): BlockView[];
+  /** Lowest and highest heights held (0 when none); a put counts at once. */
+  readonly lowest: number;
+  readonly highest: number;
+  /** The highest height whose write has committed (readable from disk). */
+  readonly committedHeight: number;
+  /** A write failed: the history stopped growing. */
+  readonly failed: boolean;
+  flushed(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface BlockStoreLimits {
+  /** Blocks kept in memory at most; older ones are read from the history (when there is one). */
   readonly blocksMax?: number;
-  /** Txs indexed by hash at most; the oldest blocks go first. */
+  /** Txs indexed by hash in memory at most; the oldest blocks go first. */
   readonly txsMax?: number;
+  /** Heights one `blocks(from, to)` read may span. */
+  readonly rangeBlocksMax?: number;
+}
+
+export interface BlockStoreOptions extends BlockStoreLimits {
+  /** Where blocks are kept for good; without one, blocks that leave memory are gone. */
+  readonly history?: BlockHistory;
 }
 
 const txSlots = 2 ** 17;
 
+const viewOf = (block: Block, result: BlockResult): BlockView => ({
+  hash: blockHashOf(block.header),
+  header: block.header,
+  txs: block.txs.map((t, i) => ({ offset: t.offset, hash: t.hash, outcome: result.outcomes[i]! })),
+  finalized: result.finalized,
+  jobEvents: result.jobEvents,
+  triggers: result.triggers,
+});
+
 /**
- * The most recent blocks and their txs' outcomes, in memory. Blocks are derived from the log, so
- * nothing is lost when they fall out: `ain audit` and a replay rebuild any of them.
+ * The node's blocks and their txs' outcomes: the most recent in memory, all of them in the
+ * history on disk when there is one. A block leaves memory only once its write has committed, so
+ * every block added stays readable. Blocks are derived from the log: `ain audit` and a replay
+ * rebuild any of them.
  */
-export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: BlockStoreLimits = {}): BlockStore {
+export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, rangeBlocksMax = 1000, history }: BlockStoreOptions = {}): BlockStore {
   const byHeight = new Map<number, BlockView>();
   // The first occurrence of a hash is where it landed; later copies are DUPLICATE_TX. Packed as
   // one number (height × 2^17 + index: a block holds at most 100,000 txs), not an object per tx.
@@ -70,27 +119,32 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
     }
     lowest++;
   };
+  // A block not yet readable from the history stays (a failed history no longer holds any back).
+  const evictable = () => history === undefined || history.failed || lowest <= history.committedHeight;
+  const trim = () => {
+    while (byHeight.size > 1 && (byHeight.size > blocksMax || txCount > txsMax) && evictable()) evictOldest();
+  };
+  const get = (height: number) => byHeight.get(height) ?? history?.get(height);
   return {
     add(block, result) {
-      const view: BlockView = {
-        hash: blockHashOf(block.header),
-        header: block.header,
-        txs: block.txs.map((t, i) => ({ offset: t.offset, hash: t.hash, outcome: result.outcomes[i]! })),
-        finalized: result.finalized,
-        jobEvents: result.jobEvents,
-        triggers: result.triggers,
-      };
+      const view = viewOf(block, result);
       if (byHeight.size === 0) lowest = block.header.height;
       byHeight.set(block.header.height, view);
       for (const [index, tx] of view.txs.entries()) if (!byTx.has(tx.hash)) byTx.set(tx.hash, at(block.header.height, index));
       txCount += view.txs.length;
-      while (byHeight.size > 1 && (byHeight.size > blocksMax || txCount > txsMax)) evictOldest();
+      history?.put(view);
+      trim(); // blocks whose writes are still in flight stay until a later add
+
       last = view;
       return view;
     },
-    get: (height) => byHeight.get(height),
-    latest: () => last,
+    get,
+    // Before the first block of this run: the last one the history kept.
+    latest: () => (last ??= history === undefined || history.highest === 0 ? undefined : history.get(history.highest)),
     findTx(hash) {
+      // The history first: what it holds is older than anything only in memory.
+      const stored = history?.findTx(hash);
+      if (stored !== undefined) return stored;
       const packed = byTx.get(hash);
       if (packed === undefined) return undefined;
       const height = Math.floor(packed / txSlots);
@@ -98,8 +152,24 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000 }: Blo
       const tx = byHeight.get(height)?.txs[index];
       return tx === undefined ? undefined : { hash, height, index, offset: tx.offset, outcome: tx.outcome };
     },
+    blocks(from, to) {
+      if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from && to - from < rangeBlocksMax)) {
+        throw new RangeError(`blocks(${from}, ${to}): a range is 1 to ${rangeBlocksMax} heights from height 1`);
+      }
+      const found = new Map<number, BlockView>();
+      for (const view of history?.range(from, to) ?? []) found.set(view.header.height, view);
+      for (let h = Math.max(from, lowest); h <= to; h++) {
+        const view = byHeight.get(h);
+        if (view !== undefined) found.set(h, view);
+      }
+      return [...found.values()].sort((a, b) => a.header.height - b.header.height);
+    },
+    flushed: () => history?.flushed() ?? Promise.resolve(),
+    get cached() {
+      return { blocks: byHeight.size, txs: byTx.size };
+    },
     get lowest() {
-      return lowest;
+      return history !== undefined && history.lowest > 0 ? Math.min(history.lowest, lowest) : lowest;
     },
   };
 }
