@@ -68,25 +68,38 @@ async function staleReason(stores: HistoryStores, { genesisHash, fromHeight, fro
   return undefined;
 }
 
-/** Removes the blocks above `height` and their tx entries, in one commit. */
-function truncateAbove(stores: HistoryStores, height: number): number {
-  let removed = 0;
+/**
+ * Removes the blocks above `height` and their tx entries, in one commit. Undefined, and nothing
+ * removed, when one of them is damaged: its tx entries could not be found to be removed.
+ */
+function truncateAbove(stores: HistoryStores, height: number): number | undefined {
+  const above: { height: number; hashes: string[] }[] = [];
+  for (const { key, value } of stores.blocks.getRange({ start: height + 1 })) {
+    const { view } = unsealBlock(key, value);
+    if (view === undefined) return undefined;
+    above.push({ height: key, hashes: view.txs.map((tx) => tx.hash) });
+  }
+  if (above.length === 0) return 0;
   stores.env.transactionSync(() => {
-    for (const { key, value } of stores.blocks.getRange({ start: height + 1 })) {
-      for (const [index, tx] of (unsealBlock(key, value).view?.txs ?? []).entries()) stores.txs.removeSync(txKey(tx.hash, key, index));
-      stores.blocks.removeSync(key);
-      removed++;
+    for (const block of above) {
+      for (const [index, hash] of block.hashes.entries()) stores.txs.removeSync(txKey(hash, block.height, index));
+      stores.blocks.removeSync(block.height);
     }
   });
-  return removed;
+  return above.length;
+}
+
+async function dropped(dir: string, reason: string, logger: Logger): Promise<HistoryStores> {
+  logger.warn({ dir, reason }, 'dropping the block history: the node rewrites the blocks it replays');
+  await rm(dir, { recursive: true, force: true });
+  return await openHistoryStores(dir);
 }
 
 /** Opens the stores and checks them; a history that fails to open or to check is dropped whole and made anew. */
 async function openChecked(options: OpenBlockHistoryOptions): Promise<HistoryStores> {
-  const { dir, logger } = options;
   let reason: string;
   try {
-    const stores = await openHistoryStores(dir);
+    const stores = await openHistoryStores(options.dir);
     const stale = await staleReason(stores, options).catch(async (error: unknown) => {
       await stores.env.close();
       throw error;
@@ -97,9 +110,7 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
   } catch (error) {
     reason = `it cannot be read (${(error as Error).message})`;
   }
-  logger.warn({ dir, reason }, 'dropping the block history: the node rewrites the blocks it replays');
-  await rm(dir, { recursive: true, force: true });
-  return await openHistoryStores(dir);
+  return await dropped(options.dir, reason, options.logger);
 }
 
 /**
@@ -113,9 +124,14 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
  */
 export async function openBlockHistory(options: OpenBlockHistoryOptions): Promise<BlockHistory> {
   const { dir, genesisHash, fromHeight, logger } = options;
-  const stores = await openChecked(options);
+  let stores = await openChecked(options);
+  let removed = truncateAbove(stores, fromHeight);
+  if (removed === undefined) {
+    await stores.env.close();
+    stores = await dropped(dir, `a block above height ${fromHeight} is damaged, so its tx entries cannot be removed`, logger);
+    removed = 0;
+  }
   if (stores.meta.get('format') === undefined) stores.meta.putSync('format', { version: formatVersion, genesis: genesisHash });
-  const removed = truncateAbove(stores, fromHeight);
   if (removed > 0) logger.info({ removed, fromHeight }, 'block history: the blocks above the snapshot are replayed and rewritten');
   const lowest = lowestKey(stores);
   const highest = highestKey(stores);

@@ -7,8 +7,8 @@ import type { BlockView, TxOutcomeView } from './blockStore.ts';
 /**
  * The LMDB databases of the block history and how a record is sealed in them: `meta` (format and
  * genesis), `blocks` (height → block view) and `txs` (hash, height, index → offset and outcome).
- * Every value carries a CRC-32C of its key and JSON, so a damaged record reads as missing, never
- * as another block or tx (LMDB checksums no pages).
+ * Every value carries a CRC-32C bound to its key, so a damaged record reads as missing, never as
+ * another block or tx (LMDB checksums no pages).
  */
 
 export interface HistoryMeta {
@@ -124,7 +124,6 @@ function unseal<T>(key: Uint8Array, sealed: Buffer | undefined): T | undefined {
 }
 
 export const sealBlock = (view: BlockView): Buffer => seal(heightKey(view.header.height), view);
-export const sealTx = (key: Buffer, entry: TxEntry): Buffer => seal(key, entry);
 
 /** The block stored at `height`, or undefined when none is, or when it is damaged (`damaged` says which). */
 export function unsealBlock(height: number, sealed: Buffer | undefined): { view?: BlockView; damaged: boolean } {
@@ -133,4 +132,27 @@ export function unsealBlock(height: number, sealed: Buffer | undefined): { view?
   return view?.header?.height === height ? { view, damaged: false } : { damaged: true };
 }
 
-export const unsealTx = (key: Buffer, sealed: Buffer): TxEntry | undefined => unseal<TxEntry>(key, sealed);
+// A tx entry is written per tx, so it is binary: `[CRC-32C, 4 bytes][offset, 6 bytes][outcome JSON,
+// empty for a plain ok]`, the CRC seeded with the key's height and index.
+const okOutcome = '{"code":"ok"}';
+const txSeed = (key: Buffer) => key.readUInt32BE(32) ^ Math.imul(key.readUInt32BE(36), 0x9e3779b1);
+
+export function sealTx(key: Buffer, { offset, outcome }: TxEntry): Buffer {
+  const json = JSON.stringify(outcome);
+  const tail = json === okOutcome ? '' : json;
+  const out = Buffer.allocUnsafe(10 + Buffer.byteLength(tail));
+  out.writeUIntBE(offset, 4, 6);
+  out.write(tail, 10);
+  out.writeUInt32BE(crc32c(out.subarray(4), txSeed(key) >>> 0));
+  return out;
+}
+
+export function unsealTx(key: Buffer, sealed: Buffer): TxEntry | undefined {
+  if (sealed.length < 10 || crc32c(sealed.subarray(4), txSeed(key) >>> 0) !== sealed.readUInt32BE(0)) return undefined;
+  try {
+    const outcome = (sealed.length === 10 ? { code: 'ok' } : JSON.parse(sealed.toString('utf8', 10))) as TxOutcomeView;
+    return { offset: sealed.readUIntBE(4, 6), outcome };
+  } catch {
+    return undefined;
+  }
+}

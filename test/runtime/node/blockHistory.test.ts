@@ -58,7 +58,7 @@ async function nextBlock(f: Fixture, txs: number): Promise<Block> {
 
 const resultOf = (block: Block): BlockResult =>
   ({
-    outcomes: block.txs.map((_, i) => (i % 2 === 0 ? { code: 'ok' } : { code: 'RULE_DENIED', message: `denied ${i}` })),
+    outcomes: block.txs.map((_, i) => (i % 2 === 0 ? { code: 'ok' } : { code: 'RULE_DENIED', message: `denied ${block.header.height}/${i}` })),
     finalized: { height: Math.max(0, block.header.height - 1), hash: block.header.prevHash },
     jobEvents: [],
     triggers: [],
@@ -224,19 +224,32 @@ test('a history file cut short or overwritten is detected: the node starts with 
 test('a damaged record reads as missing, never as another block or tx', async (t) => {
   const f = await fixture(t);
   const first = await openStore(f, 0);
-  await addBlocks(f, first.store, 3);
+  await addBlocks(f, first.store, 4);
   await first.history.close();
-  // Flip bytes inside block 2's JSON where they sit in the file (its hash is unique text there).
+  // Flip bytes where they sit in the file: inside block 2's JSON, and in block 3's tx 1 (its
+  // outcome's message is in the block and in the tx entry).
   const data = join(f.dir, (await readdir(f.dir)).find((n) => n.startsWith('data'))!);
   const file = await open(data, 'r+');
   const bytes = await file.readFile();
-  const at = bytes.indexOf(Buffer.from(`"height":2,"prevHash"`));
-  t.true(at > 0);
-  await file.write(Buffer.from('"height":2,"prevHasH"'), 0, 21, at);
+  const flip = async (from: string, to: string) => {
+    let found = 0;
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1), found++) await file.write(Buffer.from(to), 0, to.length, at);
+    return found;
+  };
+  t.true((await flip('"height":2,"prevHash"', '"height":2,"prevHasH"')) >= 1);
+  t.true((await flip('denied 3/1', 'denieD 3/1')) >= 2, 'the block and the tx entry (and stale copies in freed pages)');
   await file.close();
-  const reopened = await openStore(f, 3);
+  const reopened = await openStore(f, 4);
   t.is(reopened.store.get(2), undefined);
-  t.truthy(reopened.store.get(3));
-  t.deepEqual(reopened.store.blocks(1, 3).map((b) => b.header.height), [1, 3]);
+  t.is(reopened.store.get(3), undefined);
+  t.deepEqual(reopened.store.blocks(1, 4).map((b) => b.header.height), [1, 4]);
+  t.is(reopened.store.findTx(f.blocks[3]!.txs[1]!.hash), undefined);
+  t.like(reopened.store.findTx(f.blocks[3]!.txs[0]!.hash), { height: 3, index: 0 }, 'its own entry is intact');
   await reopened.history.close();
+  // Damaged blocks above the snapshot: their tx entries cannot be found to be removed, so the
+  // history is dropped whole rather than keep entries that would point into rewritten blocks.
+  const below = await openStore(f, 1);
+  t.is(below.store.get(1), undefined);
+  t.is(below.store.findTx(f.blocks[3]!.txs[0]!.hash), undefined);
+  await below.history.close();
 });
