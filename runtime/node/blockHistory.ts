@@ -135,16 +135,18 @@ export async function openBlockHistory(options: OpenBlockHistoryOptions): Promis
   if (removed > 0) logger.info({ removed, fromHeight }, 'block history: the blocks above the snapshot are replayed and rewritten');
   const lowest = lowestKey(stores);
   const highest = highestKey(stores);
-  if (fromHeight > highest) {
+  // Every key is a height from 1 to fromHeight now, so the count says how many are missing.
+  const missingAtOpen = fromHeight - (stores.blocks.getStats() as { entryCount: number }).entryCount;
+  if (missingAtOpen > 0) {
     logger.warn(
-      { dir, held: highest === 0 ? null : [lowest, highest], missing: [highest + 1, fromHeight] },
-      `the block history lacks heights ${highest + 1} to ${fromHeight} (an older data dir, or a deleted or damaged history); they answer 404. To rebuild them, stop the node and delete its snapshots directory: it then replays the whole log and rewrites every block.`,
+      { dir, held: highest === 0 ? null : [lowest, highest], missing: missingAtOpen, fromHeight },
+      `the block history lacks ${missingAtOpen} of the heights up to the snapshot at ${fromHeight} (an older data dir, or a deleted or dropped history); they answer 404 until the node has rebuilt them from the log`,
     );
   }
-  return historyOf(stores, { lowest, highest, logger, onFailure: options.onFailure });
+  return historyOf(stores, { lowest, highest, missingAtOpen, logger, onFailure: options.onFailure });
 }
 
-function historyOf(stores: HistoryStores, init: { lowest: number; highest: number; logger: Logger; onFailure?: (error: unknown) => void }): BlockHistory {
+function historyOf(stores: HistoryStores, init: { lowest: number; highest: number; missingAtOpen: number; logger: Logger; onFailure?: (error: unknown) => void }): BlockHistory {
   const { env, blocks, txs } = stores;
   const { logger } = init;
   let { lowest, highest } = init;
@@ -165,6 +167,7 @@ function historyOf(stores: HistoryStores, init: { lowest: number; highest: numbe
     return bad ? damaged(`block ${height}`) : view;
   };
   return {
+    missingAtOpen: init.missingAtOpen,
     get lowest() {
       return lowest;
     },
@@ -186,7 +189,7 @@ function historyOf(stores: HistoryStores, init: { lowest: number; highest: numbe
         const key = txKey(tx.hash, height, index);
         void txs.put(key, sealTx(key, { offset: tx.offset, outcome: tx.outcome }));
       }
-      if (lowest === 0) lowest = height;
+      lowest = lowest === 0 ? height : Math.min(lowest, height); // a rebuild writes below
       highest = Math.max(highest, height);
       lastWrite = written.then(
         () => void (committedHeight = Math.max(committedHeight, height)),

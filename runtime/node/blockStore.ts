@@ -64,6 +64,8 @@ export interface BlockHistory {
   readonly highest: number;
   /** The highest height whose write has committed (readable from disk). */
   readonly committedHeight: number;
+  /** Heights up to the snapshot the history lacked when it was opened: `startHistoryRebuild` fills them. */
+  readonly missingAtOpen: number;
   /** A write failed: the history stopped growing. */
   readonly failed: boolean;
   flushed(): Promise<void>;

@@ -13,6 +13,7 @@ import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { openBlockHistory } from './blockHistory.ts';
 import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
+import { startHistoryRebuild } from './historyRebuild.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { startFollower } from './follower.ts';
 import { openNodeLog } from './openNodeLog.ts';
@@ -136,6 +137,10 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     let cutSoon = () => {};
     const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
     steps.push({ name: 'follower', run: () => follower.stop() });
+    if (history.missingAtOpen > 0) {
+      const rebuild = startHistoryRebuild({ log, genesis, genesisHash, history, upTo: fromHeight, upToHash: position.prevHash, pool, logger });
+      steps.push({ name: 'history rebuild', run: () => rebuild.stop() });
+    }
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
     // the snapshot writer below, so a snapshot's projections include its block.
     const hub = createStreamHub({

@@ -97,6 +97,28 @@ test('a reopened history serves every block and tx as it was served before', asy
   await again.history.close();
 });
 
+test('a history that lacks heights up to the snapshot (at its end, or a hole) counts them; a rebuild writes them below the rest', async (t) => {
+  const f = await fixture(t);
+  const scratch = createBlockStore();
+  const first = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight: 0, fromHash: genesisHash, log: f.log, logger: silent });
+  const views = [];
+  for (let h = 1; h <= 12; h++) {
+    const block = await nextBlock(f, 2);
+    views[h] = scratch.add(block, resultOf(block));
+  }
+  for (const h of [1, 2, 3, 4, 5, 8, 9, 10]) first.put(views[h]!);
+  await first.close();
+  const reopened = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight: 12, fromHash: views[12]!.hash, log: f.log, logger: silent });
+  t.is(reopened.missingAtOpen, 4, 'heights 6, 7, 11 and 12');
+  t.deepEqual(reopened.range(1, 12).map((v) => v.header.height), [1, 2, 3, 4, 5, 8, 9, 10]);
+  for (const h of [6, 7]) reopened.put(views[h]!);
+  await reopened.flushed();
+  t.deepEqual(reopened.range(1, 12).map((v) => v.header.height), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  t.like(reopened.findTx(views[7]!.txs[1]!.hash), { height: 7, index: 1 });
+  t.is(reopened.lowest, 1);
+  await reopened.close();
+});
+
 test('blocks above the snapshot are removed on open and rewritten by the replay; their txs are not found meanwhile', async (t) => {
   const f = await fixture(t);
   const first = await openStore(f, 0);
