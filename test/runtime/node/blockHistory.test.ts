@@ -275,3 +275,17 @@ test('a damaged record reads as missing, never as another block or tx', async (t
   t.is(below.store.findTx(f.blocks[3]!.txs[0]!.hash), undefined);
   await below.history.close();
 });
+
+test('blocks wait in memory for their writes; once the history fails they leave memory as without one', async (t) => {
+  const f = await fixture(t);
+  const stub = { committedHeight: 0, failed: false, highest: 0, lowest: 0, missingAtOpen: 0, put: () => {}, get: () => undefined, findTx: () => undefined, range: () => [], flushed: async () => {}, close: async () => {} };
+  const store = createBlockStore({ blocksMax: 3, history: stub });
+  await addBlocks(f, store, 6);
+  t.is(store.cached.blocks, 6, 'nothing committed: nothing leaves');
+  stub.committedHeight = 2;
+  await addBlocks(f, store, 1);
+  t.is(store.cached.blocks, 5, 'heights 1 and 2 left, 3 waits for its write');
+  stub.failed = true;
+  await addBlocks(f, store, 1);
+  t.is(store.cached.blocks, 3);
+});
