@@ -97,7 +97,8 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
 
   app.get('/v1/blocks', async (request) => {
     const { from, to } = parseOrThrow(RangeQuery, request.query, 'query');
-    return { from, to, blocks: blocks.blocks(from, to) };
+    const range = blocks.blocks(from, to);
+    return { from, to: range.to, blocks: range.blocks };
   });
 
   app.get('/v1/tx/:hash', async (request) => {

@@ -210,16 +210,6 @@ function historyOf(stores: HistoryStores, init: { lowest: number; highest: numbe
       }
       return undefined;
     },
-    range(from, to) {
-      if (closed) return [];
-      const found: BlockView[] = [];
-      for (const { key, value } of blocks.getRange({ start: from, end: to + 1 })) {
-        const { view, damaged: bad } = unsealBlock(key, value);
-        if (bad) damaged(`block ${key}`);
-        if (view !== undefined) found.push(view);
-      }
-      return found;
-    },
     async flushed() {
       await lastWrite;
       if (!failed && !closed) await env.flushed;

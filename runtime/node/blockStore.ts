@@ -39,8 +39,10 @@ export interface BlockStore {
   /**
    * The blocks held from `from` to `to` (both included), in height order; a height not held is
    * left out. At most `rangeBlocksMax` heights a read (more is a RangeError: page through them).
+   * The read stops early, before the block that would take it past `rangeTxsMax` txs (it always
+   * holds one block): `to` says the last height it covers, so the next read starts at `to + 1`.
    */
-  blocks(from: number, to: number): BlockView[];
+  blocks(from: number, to: number): { readonly blocks: BlockView[]; readonly to: number };
   /** Resolves once every block added so far is on disk (at once without a history). */
   flushed(): Promise<void>;
   /** The lowest height held. */
@@ -58,7 +60,6 @@ export interface BlockHistory {
   get(height: number): BlockView | undefined;
   /** Where a tx first landed among the blocks written. */
   findTx(hash: string): TxLocation | undefined;
-  range(from: number, to: number): BlockView[];
   /** Lowest and highest heights held (0 when none); a put counts at once. */
   readonly lowest: number;
   readonly highest: number;
@@ -79,6 +80,8 @@ export interface BlockStoreLimits {
   readonly txsMax?: number;
   /** Heights one `blocks(from, to)` read may span. */
   readonly rangeBlocksMax?: number;
+  /** Txs one `blocks(from, to)` read holds at most (past one block), so a read of big blocks stays bounded. */
+  readonly rangeTxsMax?: number;
 }
 
 export interface BlockStoreOptions extends BlockStoreLimits {
@@ -103,7 +106,7 @@ const viewOf = (block: Block, result: BlockResult): BlockView => ({
  * every block added stays readable. Blocks are derived from the log: `ain audit` and a replay
  * rebuild any of them.
  */
-export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, rangeBlocksMax = 1000, history }: BlockStoreOptions = {}): BlockStore {
+export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, rangeBlocksMax = 1000, rangeTxsMax = 100_000, history }: BlockStoreOptions = {}): BlockStore {
   const byHeight = new Map<number, BlockView>();
   // The first occurrence of a hash is where it landed; later copies are DUPLICATE_TX. Packed as
   // one number (height × 2^17 + index: a block holds at most 100,000 txs), not an object per tx.
@@ -158,13 +161,16 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, range
       if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from && to - from < rangeBlocksMax)) {
         throw new RangeError(`blocks(${from}, ${to}): a range is 1 to ${rangeBlocksMax} heights from height 1`);
       }
-      const found = new Map<number, BlockView>();
-      for (const view of history?.range(from, to) ?? []) found.set(view.header.height, view);
-      for (let h = Math.max(from, lowest); h <= to; h++) {
-        const view = byHeight.get(h);
-        if (view !== undefined) found.set(h, view);
+      const found: BlockView[] = [];
+      let txs = 0;
+      for (let height = from; height <= to; height++) {
+        const view = get(height);
+        if (view === undefined) continue;
+        txs += view.txs.length;
+        if (txs > rangeTxsMax && found.length > 0) return { blocks: found, to: height - 1 };
+        found.push(view);
       }
-      return [...found.values()].sort((a, b) => a.header.height - b.header.height);
+      return { blocks: found, to };
     },
     flushed: () => history?.flushed() ?? Promise.resolve(),
     get cached() {

@@ -132,8 +132,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     // Closed after the follower stops (steps undo last first), once what it was given is on disk.
     const history = await openBlockHistory({ dir: join(config.dataDir, 'history'), genesisHash, fromHeight, fromHash: position.prevHash, log, logger });
     steps.push({ name: 'block history', run: () => history.close() });
-    const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax } = config.history;
-    const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, history });
+    const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
+    const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
     let cutSoon = () => {};
     const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
     steps.push({ name: 'follower', run: () => follower.stop() });

@@ -85,13 +85,13 @@ test('a reopened history serves every block and tx as it was served before', asy
   const f = await fixture(t);
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 30);
-  const before = { block: json(first.store.get(1)), tx: json(first.store.findTx(f.blocks[1]!.txs[1]!.hash)), range: json(first.store.blocks(1, 30)) };
+  const before = { block: json(first.store.get(1)), tx: json(first.store.findTx(f.blocks[1]!.txs[1]!.hash)), range: json(first.store.blocks(1, 30).blocks) };
   await first.history.close();
 
   const again = await openStore(f, 30);
   t.deepEqual(json(again.store.get(1)), before.block);
   t.deepEqual(json(again.store.findTx(f.blocks[1]!.txs[1]!.hash)), before.tx);
-  t.deepEqual(json(again.store.blocks(1, 30)), before.range);
+  t.deepEqual(json(again.store.blocks(1, 30).blocks), before.range);
   t.is(again.store.latest()?.header.height, 30, 'the last block kept, before any is added');
   t.is(again.store.lowest, 1);
   await again.history.close();
@@ -110,10 +110,11 @@ test('a history that lacks heights up to the snapshot (at its end, or a hole) co
   await first.close();
   const reopened = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight: 12, fromHash: views[12]!.hash, log: f.log, logger: silent });
   t.is(reopened.missingAtOpen, 4, 'heights 6, 7, 11 and 12');
-  t.deepEqual(reopened.range(1, 12).map((v) => v.header.height), [1, 2, 3, 4, 5, 8, 9, 10]);
+  const heldUpTo12 = () => [...Array(12).keys()].flatMap((i) => (reopened.get(i + 1) === undefined ? [] : [i + 1]));
+  t.deepEqual(heldUpTo12(), [1, 2, 3, 4, 5, 8, 9, 10]);
   for (const h of [6, 7]) reopened.put(views[h]!);
   await reopened.flushed();
-  t.deepEqual(reopened.range(1, 12).map((v) => v.header.height), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  t.deepEqual(heldUpTo12(), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   t.like(reopened.findTx(views[7]!.txs[1]!.hash), { height: 7, index: 1 });
   t.is(reopened.lowest, 1);
   await reopened.close();
@@ -129,7 +130,7 @@ test('blocks above the snapshot are removed on open and rewritten by the replay;
   t.truthy(again.store.get(12));
   t.is(again.store.get(13), undefined);
   t.is(again.store.findTx(f.blocks[15]!.txs[0]!.hash), undefined);
-  t.deepEqual(again.store.blocks(10, 20).map((b) => b.header.height), [10, 11, 12]);
+  t.deepEqual(again.store.blocks(10, 20).blocks.map((b) => b.header.height), [10, 11, 12]);
   const replayed = f.blocks[13]!;
   again.store.add(replayed, resultOf(replayed));
   await again.store.flushed();
@@ -170,15 +171,23 @@ test('memory holds at most blocksMax blocks once their writes commit; older ones
   await history.close();
 });
 
-test('range reads return held heights in order, memory and disk together, and refuse a span past the limit', async (t) => {
+test('range reads return held heights in order, memory and disk together, stop early past rangeTxsMax, and refuse a span past the limit', async (t) => {
   const f = await fixture(t);
   const { history, store } = await openStore(f, 0, { blocksMax: 3 });
   await addBlocks(f, store, 10);
   await store.flushed();
   await addBlocks(f, store, 2);
-  t.deepEqual(store.blocks(1, 12).map((b) => b.header.height), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-  t.deepEqual(store.blocks(11, 20).map((b) => b.header.height), [11, 12]);
-  t.deepEqual(store.blocks(50, 60), []);
+  t.deepEqual(store.blocks(1, 12).blocks.map((b) => b.header.height), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  t.deepEqual(store.blocks(11, 20).blocks.map((b) => b.header.height), [11, 12]);
+  t.deepEqual(store.blocks(50, 60), { blocks: [], to: 60 });
+  // Three txs a block: three blocks make 9, a fourth would pass 10.
+  await store.flushed();
+  const small = createBlockStore({ rangeTxsMax: 10, history });
+  const first = small.blocks(2, 12);
+  t.deepEqual([first.blocks.map((b) => b.header.height), first.to], [[2, 3, 4], 4]);
+  const next = small.blocks(first.to + 1, 12);
+  t.deepEqual([next.blocks.map((b) => b.header.height), next.to], [[5, 6, 7], 7]);
+  t.deepEqual(createBlockStore({ rangeTxsMax: 1, history }).blocks(1, 12).blocks.length, 1, 'one block even past the bound');
   t.throws(() => store.blocks(1, 1001), { instanceOf: RangeError });
   t.throws(() => store.blocks(5, 4), { instanceOf: RangeError });
   await history.close();
@@ -264,7 +273,7 @@ test('a damaged record reads as missing, never as another block or tx', async (t
   const reopened = await openStore(f, 4);
   t.is(reopened.store.get(2), undefined);
   t.is(reopened.store.get(3), undefined);
-  t.deepEqual(reopened.store.blocks(1, 4).map((b) => b.header.height), [1, 4]);
+  t.deepEqual(reopened.store.blocks(1, 4).blocks.map((b) => b.header.height), [1, 4]);
   t.is(reopened.store.findTx(f.blocks[3]!.txs[1]!.hash), undefined);
   t.like(reopened.store.findTx(f.blocks[3]!.txs[0]!.hash), { height: 3, index: 0 }, 'its own entry is intact');
   await reopened.history.close();
