@@ -116,8 +116,9 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
 /**
  * Opens the history and makes it fit the log: a history of another chain, format or log, or one
  * that cannot be read, is dropped whole; blocks above `fromHeight` are removed (the follower
- * replays and rewrites them). What stays is served as it is; a gap below `fromHeight` (an older
- * data dir, a deleted history) is reported in the log with how to fill it.
+ * replays and rewrites them). What stays is served as it is; the heights up to `fromHeight` it
+ * lacks (an older data dir, a dropped history) are counted in `missingAtOpen`, for
+ * `startHistoryRebuild` to fill.
  *
  * @example
  * const history = await openBlockHistory({ dir: join(dataDir, 'history'), genesisHash, fromHeight, fromHash, log, logger });
@@ -157,7 +158,7 @@ function historyOf(stores: HistoryStores, init: { lowest: number; highest: numbe
   let lastWrite: Promise<unknown> = Promise.resolve();
   const onFailure = init.onFailure ?? ((error: unknown) => logger.error({ err: error }, 'writing the block history failed; it stops growing (derived data: the log holds everything)'));
   const damaged = (what: string) => {
-    if (!damageReported) logger.error({ what }, `the block history is damaged (${what}): it is served as missing; delete the history directory and the snapshots to rebuild it`);
+    if (!damageReported) logger.error({ what }, `the block history is damaged (${what}): it is served as missing; stop the node and delete its history directory: the node rebuilds it from the log`);
     damageReported = true;
     return undefined;
   };

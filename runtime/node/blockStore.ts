@@ -139,7 +139,6 @@ export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, range
       txCount += view.txs.length;
       history?.put(view);
       trim(); // blocks whose writes are still in flight stay until a later add
-
       last = view;
       return view;
     },
