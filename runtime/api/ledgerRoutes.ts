@@ -26,7 +26,9 @@ const StateQuery = z.strictObject({
 });
 const ProofQuery = z.strictObject({ kind: z.enum(proofKinds as [ProofKind, ...ProofKind[]]).default('values') });
 const RangeQuery = z
-  .strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) })
+  .strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1).optional(), limit: z.coerce.number().int().min(1).max(blocksPerRangeMax).optional() })
+  .refine((q) => (q.to === undefined) !== (q.limit === undefined), { message: 'give either to or limit' })
+  .transform(({ from, to, limit }) => ({ from, to: to ?? from + limit! - 1 }))
   .refine((q) => q.to >= q.from && q.to - q.from < blocksPerRangeMax, { message: `to must be at least from, and a range holds at most ${blocksPerRangeMax} blocks` });
 const TxParam = z.strictObject({ hash: Hash });
 const AccountParam = z.strictObject({ address: Address });
@@ -95,19 +97,15 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
 
   app.get('/v1/blocks', async (request) => {
     const { from, to } = parseOrThrow(RangeQuery, request.query, 'query');
-    const found = [];
-    for (let h = from; h <= to; h++) {
-      const view = blocks.get(h);
-      if (view !== undefined) found.push(view);
-    }
-    return { from, to, blocks: found };
+    const range = blocks.blocks(from, to);
+    return { from, to: range.to, blocks: range.blocks };
   });
 
   app.get('/v1/tx/:hash', async (request) => {
     const { hash } = parseOrThrow(TxParam, request.params, 'path');
     const found = blocks.findTx(hash);
     if (found === undefined) {
-      throw new AinError('NOT_FOUND', `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be older (ain audit replays all).`);
+      throw new AinError('NOT_FOUND', `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`);
     }
     return found;
   });

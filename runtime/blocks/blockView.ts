@@ -38,8 +38,19 @@ export interface BlockStore {
   add(block: Block, result: BlockResult): BlockView;
   get(height: number): BlockView | undefined;
   latest(): BlockView | undefined;
-  /** Where a tx landed, if its block is still held here. */
+  /** Where a tx first landed, if its block is held here (in memory or in the history on disk). */
   findTx(hash: string): TxLocation | undefined;
-  /** The lowest height still held. */
+  /**
+   * The blocks held from `from` to `to` (both included), in height order; a height not held is
+   * left out. At most `rangeBlocksMax` heights a read (more is a RangeError: page through them).
+   * The read stops early, before the block that would take it past `rangeTxsMax` txs (it always
+   * holds one block): `to` says the last height it covers, so the next read starts at `to + 1`.
+   */
+  blocks(from: number, to: number): { readonly blocks: BlockView[]; readonly to: number };
+  /** Resolves once every block added so far is on disk (at once without a history). */
+  flushed(): Promise<void>;
+  /** The lowest height held. */
   readonly lowest: number;
+  /** Blocks and indexed txs held in memory. */
+  readonly cached: { readonly blocks: number; readonly txs: number };
 }

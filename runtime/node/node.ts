@@ -11,7 +11,9 @@ import { createApi } from '../api/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
+import { openBlockHistory } from './blockHistory.ts';
 import { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
+import { startHistoryRebuild } from './historyRebuild.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { startFollower } from './follower.ts';
 import { openNodeLog } from './openNodeLog.ts';
@@ -127,10 +129,18 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const { ledger, position, fromHeight, projections } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
     logger.info({ height: fromHeight, replayFrom: position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
 
-    const blocks = createBlockStore();
+    // Closed after the follower stops (steps undo last first), once what it was given is on disk.
+    const history = await openBlockHistory({ dir: join(config.dataDir, 'history'), genesisHash, fromHeight, fromHash: position.prevHash, log, logger });
+    steps.push({ name: 'block history', run: () => history.close() });
+    const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
+    const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
     let cutSoon = () => {};
     const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
     steps.push({ name: 'follower', run: () => follower.stop() });
+    if (history.missingAtOpen > 0) {
+      const rebuild = startHistoryRebuild({ log, genesis, genesisHash, history, upTo: fromHeight, upToHash: position.prevHash, pool, logger });
+      steps.push({ name: 'history rebuild', run: () => rebuild.stop() });
+    }
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
     // the snapshot writer below, so a snapshot's projections include its block.
     const hub = createStreamHub({
@@ -198,8 +208,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       // Taken synchronously, so it is exactly the state after this block.
       const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger), projections: projections.snapshot() };
       lastSnapshotHeight = snapshot.height;
+      // A snapshot only once the history holds its block: a restart serves every block below it.
       writing = writing.then(() =>
-        snapshots.write(snapshot).then(
+        blocks.flushed().then(() => snapshots.write(snapshot)).then(
           () => logger.info({ height: snapshot.height }, 'wrote snapshot'),
           (error: unknown) => logger.error({ err: error, height: snapshot.height }, 'could not write a snapshot; the log still holds everything'),
         ),

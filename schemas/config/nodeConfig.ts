@@ -61,6 +61,19 @@ export const SnapshotConfig = z.strictObject({
   keep: Uint.min(1).max(100).default(3),
 });
 
+/** The node's block history: every block on disk under `<dataDir>/history`, the recent ones in memory too (docs/limits.md). */
+export const HistoryConfig = z.strictObject({
+  /** Blocks kept in memory besides the disk: the recent ones the API, validator and CLI read most. */
+  cacheBlocksMax: Uint.min(1).max(1_000_000).default(1024),
+  /** Txs indexed by hash in memory at most; past it the oldest blocks leave memory first. */
+  cacheTxsMax: Uint.min(1).max(100_000_000).default(262_144),
+  /** Heights one range read of the store (`blocks(from, to)`) may span. */
+  rangeBlocksMax: Uint.min(1).max(100_000).default(1000),
+  /** Txs one range read holds at most (past its first block): it stops early, and says where. */
+  rangeTxsMax: Uint.min(1).max(10_000_000).default(100_000),
+});
+export type HistoryConfig = z.infer<typeof HistoryConfig>;
+
 /** Bounds of the HTTP API's state reads and streams (docs/limits.md). */
 export const ApiLimits = z.strictObject({
   /** JSON bytes of the value one `GET /v1/state` answers with; a larger one is RESULT_TOO_LARGE (read it in pages). */
@@ -84,6 +97,7 @@ export const NodeConfig = z.strictObject({
   /** The genesis file; default `<dataDir>/genesis.json`, where a dev genesis is written if none exists. */
   genesis: z.string().min(1).optional(),
   snapshot: SnapshotConfig.default({ everyBlocks: 100, keep: 3 }),
+  history: HistoryConfig.default({ cacheBlocksMax: 1024, cacheTxsMax: 262_144, rangeBlocksMax: 1000, rangeTxsMax: 100_000 }),
   host: z.string().min(1).default('127.0.0.1'),
   port: Uint.max(65535).default(8080),
   log: z

@@ -108,8 +108,12 @@ test.serial('GET /v1/blocks/<h> and a range; blocks carry state and outcome root
   const range = (await get(`/v1/blocks?from=1&to=${latest.header.height}`)).body;
   t.is(range.blocks.length, latest.header.height);
   for (const [i, block] of range.blocks.entries()) if (i > 0) t.is(block.header.prevHash, range.blocks[i - 1].hash);
+  t.deepEqual((await get(`/v1/blocks?from=1&limit=${latest.header.height}`)).body, range, 'from and limit: the same range');
   t.is((await get('/v1/blocks?from=5&to=1')).body.code, 'BAD_SCHEMA');
   t.is((await get('/v1/blocks?from=1&to=1000')).body.code, 'BAD_SCHEMA');
+  t.is((await get('/v1/blocks?from=1&limit=101')).body.code, 'BAD_SCHEMA');
+  t.is((await get('/v1/blocks?from=1&to=2&limit=2')).body.code, 'BAD_SCHEMA');
+  t.is((await get('/v1/blocks?from=1')).body.code, 'BAD_SCHEMA');
   t.is((await get('/v1/blocks/0')).status, 400);
 });
 
