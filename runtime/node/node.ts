@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
-import { nextDeadline, snapshotLedger, type Ledger } from '../../actors/index.ts';
+import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
@@ -20,7 +20,7 @@ import { createNodeMetrics } from './metrics.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { startProposer } from './proposer.ts';
 import { restore } from './restore.ts';
-import { createSnapshotStore, type NodeSnapshot } from './snapshotStore.ts';
+import { createSnapshotStore, nodeSnapshotOf } from './snapshotStore.ts';
 import { startValidator } from './validator.ts';
 
 export interface AinNode {
@@ -124,19 +124,18 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     steps.push({ name: 'last snapshot', run: () => finalSnapshot() });
 
     const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
-    const { ledger, position, fromHeight, projections } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
-    logger.info({ height: fromHeight, replayFrom: position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
+    const { chain: ledgerChain, fromHeight } = await restore(snapshots, genesis, log.lastOffset(), logger);
+    const { ledger } = ledgerChain;
+    logger.info({ height: fromHeight, replayFrom: ledgerChain.position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
 
     const blocks = createBlockStore();
     let cutSoon = () => {};
-    const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
+    const follower = startFollower({ log, chain: ledgerChain, blocks, pool, onAttestation: () => cutSoon() });
     steps.push({ name: 'follower', run: () => follower.stop() });
-    // Subscribed before any block arrives (the follower reads the log asynchronously), and before
-    // the snapshot writer below, so a snapshot's projections include its block.
+    // Subscribed before any block arrives (the follower reads the log asynchronously).
     const hub = createStreamHub({
-      blocks$: follower.blocks$,
+      blocks$: follower.applied$,
       tree: ledger.tree,
-      projections,
       firstHeight: fromHeight + 1,
       eventBytesMax: config.api.streamEventBytesMax,
       onEncoded: (event, bytes) => metrics.onStreamEncoded(event, bytes),
@@ -171,13 +170,13 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     };
     const proposing = genesis.proposers.includes(key.address);
     const proposer = proposing
-      ? startProposer({ cutter: follower.cutter, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork || jobDeadlinePassed(), hasPending: () => follower.hasPending })
+      ? startProposer({ chain: ledgerChain, signer, intervalMs: config.block.intervalMs, logger, caughtUp, hasWork: () => follower.hasWork || jobDeadlinePassed(), hasPending: () => follower.hasPending })
       : undefined;
     if (proposer !== undefined) {
       steps.push({ name: 'proposer', run: () => proposer.stop() });
       cutSoon = () => proposer.cutSoon();
     }
-    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => follower.cutter.pending, intervalMs: config.block.intervalMs });
+    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => ledgerChain.pending, intervalMs: config.block.intervalMs });
     steps.push({ name: 'validator', run: () => validator.stop() });
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
@@ -185,9 +184,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
 
     let lastSnapshotHeight = fromHeight;
     let writing: Promise<void> = Promise.resolve();
-    const takeSnapshot = (view: BlockView): Promise<void> => {
-      // Taken synchronously, so it is exactly the state after this block.
-      const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger), projections: projections.snapshot() };
+    const takeSnapshot = (): Promise<void> => {
+      // Taken synchronously, so it is exactly the chain after the block just applied.
+      const snapshot = nodeSnapshotOf(ledgerChain.snapshot());
       lastSnapshotHeight = snapshot.height;
       writing = writing.then(() =>
         snapshots.write(snapshot).then(
@@ -201,11 +200,11 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       metrics.onBlock(view);
       logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, finalized: view.finalized.height }, 'block');
       validator.onBlock();
-      if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot(view);
+      if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot();
     });
     finalSnapshot = async () => {
       const latest = blocks.latest();
-      if (latest !== undefined && latest.header.height > lastSnapshotHeight && latest.header.height === ledger.height) await takeSnapshot(latest);
+      if (latest !== undefined && latest.header.height > lastSnapshotHeight && latest.header.height === ledger.height) await takeSnapshot();
       await writing;
     };
 
@@ -240,7 +239,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       blobs: { store: blobs },
       ledger,
       waitFinal,
-      jobs: { ledger, projections },
+      jobs: { ledger, readModels: ledgerChain.readModels },
       readBytesMax: config.api.readBytesMax,
       streams: {
         hub,

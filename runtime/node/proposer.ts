@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
 import { proposerMachine } from '../../actors/index.ts';
-import type { BlockCutter } from '../../events/index.ts';
+import type { Chain } from '../../actors/index.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
 export interface ProposerOptions {
-  readonly cutter: BlockCutter;
+  /** Where its cutter stands: a marker is for the next height. */
+  readonly chain: Pick<Chain, 'position'>;
   readonly signer: NodeSigner;
   readonly intervalMs: number;
   readonly logger: Logger;
@@ -24,10 +25,10 @@ export interface Proposer {
 }
 
 /**
- * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the cutter and the
+ * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the chain and the
  * follower when it decides, and appends its cut markers with the node's signer.
  */
-export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending }: ProposerOptions): Proposer {
+export function startProposer({ chain, signer, intervalMs, logger, caughtUp, hasWork, hasPending }: ProposerOptions): Proposer {
   const machine = proposerMachine.provide({
     actors: {
       appendCut: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
@@ -39,7 +40,7 @@ export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, ha
       reportError: ({ context }) => logger.warn({ err: context.lastError }, 'could not append a cut marker; will retry'),
     },
   });
-  const view = () => ({ height: cutter.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
+  const view = () => ({ height: chain.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
   const actor = createActor(machine, { input: { intervalMs, view } }).start();
   return {
     cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
