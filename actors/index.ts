@@ -1,8 +1,9 @@
 /**
- * actors/: XState v5 machines (DESIGN.md, "Ledger machines" and "Agents and execution"), and the
- * ledger fold that drives them. The job protocol's request and node machines are in job/;
- * shard machines and the agent actors arrive with their issues.
+ * actors/: XState v5 machines (DESIGN.md, "Ledger machines" and "Agents and execution"), the
+ * ledger fold that drives them, and the chain (chain/) that cuts the log into blocks and applies
+ * them. The job protocol's request and node machines are in job/.
  */
 export * from './ledger/index.ts';
+export * from './chain/index.ts';
 export * from './job/index.ts';
 export * from './agents/index.ts';

@@ -1,10 +1,11 @@
-// The job protocol's fold figures (issue 6): applyBlock's rate over a mix of the 11 job ops
-// driving 10,000 concurrent requests from request to settlement, and heap per open request.
+// The job protocol's fold figures: the chain step's rate (createChain: applyBlock, the header and
+// the reputation and dashboard folds) over a mix of the 11 job ops driving 10,000 concurrent
+// requests from request to settlement, and heap per open request.
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { applyBlock, createLedger, parseGenesis, readRequest, type Ledger } from '../actors/index.ts';
-import { blockHashOf, decodeTxRecord, encodeTxRecord, keyPairFromSeed, merkleRoot, privateKeyObject, signedBytesOf, type KeyPair, type TxRecord } from '../events/index.ts';
+import { createChain, parseGenesis, readRequest, type CheckedRecord, type Ledger } from '../actors/index.ts';
+import { decodeTxRecord, encodeTxRecord, keyPairFromSeed, privateKeyObject, signedBytesOf, type KeyPair, type TxRecord } from '../events/index.ts';
 import { accountsPath, readEscrow, readSupply } from '../projections/index.ts';
 import type { GenesisInput, Op, Tx, UnsignedTx } from '../schemas/index.ts';
 import { median, type Figure } from './measure.ts';
@@ -39,8 +40,9 @@ interface PlannedBlock {
   readonly phase: string;
   readonly time: number;
   readonly txs: readonly TxRecord[];
+  /** The records as the chain takes them, signature checks passed (verdict null). */
+  readonly checked: readonly CheckedRecord[];
   readonly expected: readonly string[];
-  readonly txRoot: string;
 }
 
 /** Signs ops in fold order (nonces per signer), then cuts them into blocks a second of block time apart. */
@@ -71,7 +73,7 @@ class JobScript {
       if (at > 0) this.time += blockIntervalMs;
       const chunk = this.#pending.slice(at, at + blockTxsMax);
       const txs = chunk.map((p) => p.record);
-      this.blocks.push({ phase, time: this.time, txs, expected: chunk.map((p) => p.expected), txRoot: merkleRoot(txs.map((t) => t.hash)) });
+      this.blocks.push({ phase, time: this.time, txs, checked: txs.map((record) => ({ record, verdict: null })), expected: chunk.map((p) => p.expected) });
     }
     this.#pending = [];
     this.time += gapMs;
@@ -173,24 +175,19 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Folds the script into a fresh ledger, timing only applyBlock; checks every outcome and the money. */
+/** Folds the script into a fresh chain, timing only its steps; checks every outcome and the money. */
 function runOnce(world: World): RunResult {
-  const ledger: Ledger = createLedger(parseGenesis(world.genesis));
+  const chain = createChain({ genesis: parseGenesis(world.genesis) });
+  const { ledger } = chain;
   const { blocks } = world.script;
   const phaseMs = new Map<string, number>();
-  let prevHash = ledger.genesisHash;
   let elapsedMs = 0;
   let heapBefore = 0;
   let heapOpen = 0;
   for (const [index, block] of blocks.entries()) {
     if (index === world.openFrom) heapBefore = heapAfterGc();
-    const header = {
-      chain, shard: '/', height: index + 1, prevHash, txRoot: block.txRoot, time: block.time,
-      proposer: ledger.genesis.proposers[0]!, firstOffset: block.txs[0]!.offset, lastOffset: block.txs.at(-1)!.offset,
-    };
-    const checks = block.txs.map(() => null);
     const start = performance.now();
-    const result = applyBlock(ledger, { header, txs: block.txs, checks });
+    const { result } = chain.close(block.checked, { time: block.time });
     const ms = performance.now() - start;
     elapsedMs += ms;
     phaseMs.set(block.phase, (phaseMs.get(block.phase) ?? 0) + ms);
@@ -200,7 +197,6 @@ function runOnce(world: World): RunResult {
         throw new Error(`jobs bench: ${block.txs[i]!.tx!.op.type} in block ${index + 1} (${block.phase}) came to ${outcome.code}, not ${block.expected[i]}${message}`);
       }
     }
-    prevHash = blockHashOf({ ...header, stateRoot: result.stateRoot, outcomeRoot: result.outcomeRoot });
     if (index + 1 === world.openTo) heapOpen = heapAfterGc();
   }
   checkSettled(ledger, world);
@@ -247,7 +243,7 @@ export async function benchJobs(): Promise<Figure[]> {
       value: rate,
       unit: 'txs/s',
       samples,
-      note: `applyBlock alone over ${fmt(txCount)} job txs in ${blocks.length} blocks of ≤ ${fmt(blockTxsMax)} (${fmt(requestCount)} concurrent requests to settlement, incl. ${fmt(requestCount)} deadline steps at the first rank block), records pre-decoded and signature checks passed in as null; median of ${runs} runs, each on a fresh ledger; ${Math.round(prepareMs / 1000)} s to sign and decode, untimed`,
+      note: `the chain step (createChain's close: txRoot, applyBlock, header hash, reputation and dashboard folds) over ${fmt(txCount)} job txs in ${blocks.length} blocks of ≤ ${fmt(blockTxsMax)} (${fmt(requestCount)} concurrent requests to settlement, incl. ${fmt(requestCount)} deadline steps at the first rank block), records pre-decoded and signature checks passed in as null; median of ${runs} runs, each on a fresh chain; ${Math.round(prepareMs / 1000)} s to sign and decode, untimed`,
     },
     { name: 'jobs.fold.ops', value: txCount, unit: 'txs', note: `mix: ${mix}; by phase (median run): ${phases}` },
     {

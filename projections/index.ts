@@ -4,3 +4,4 @@ export * from './finality/index.ts';
 export * from './jobs/index.ts';
 export * from './reputation/index.ts';
 export * from './dashboard/index.ts';
+export * from './readModels/index.ts';

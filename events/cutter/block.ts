@@ -8,6 +8,21 @@ export interface Block {
   readonly txs: readonly TxRecord[];
 }
 
+/** A header before the ledger has applied its block. */
+export type UnsealedHeader = Omit<BlockHeader, 'stateRoot' | 'outcomeRoot'>;
+
+/** A block the cutter closed, before the ledger has applied it. */
+export interface UnsealedBlock {
+  readonly header: UnsealedHeader;
+  readonly txs: readonly TxRecord[];
+}
+
+/** What applying a block adds to its header. */
+export interface BlockRoots {
+  readonly stateRoot: string;
+  readonly outcomeRoot: string;
+}
+
 /** The block hash: SHA-256 of the canonical JSON of the header. */
 export function blockHashOf(header: BlockHeader): string {
   return sha256Hex(canonicalBytes(header));

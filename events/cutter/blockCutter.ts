@@ -1,7 +1,7 @@
 import { zeroHash, type BlockHeader } from '../../schemas/index.ts';
 import type { TxRecord } from '../codec/index.ts';
 import { merkleRoot } from '../crypto/index.ts';
-import { blockHashOf, type Block } from './block.ts';
+import { blockHashOf, type Block, type BlockRoots, type UnsealedBlock, type UnsealedHeader } from './block.ts';
 
 export interface BlockCutterOptions {
   readonly chain: string;
@@ -10,20 +10,6 @@ export interface BlockCutterOptions {
   readonly maxBytes: number;
   /** Whose `cut` markers close blocks; the first also signs blocks closed by size. */
   readonly proposers: readonly string[];
-  /**
-   * Hook for the ledger: applies the block (header minus its roots) and returns the state root
-   * after it and the root of its txs' outcomes. Without one, blocks carry zero hashes.
-   */
-  readonly seal?: (header: UnsealedHeader, txs: readonly TxRecord[]) => BlockRoots;
-}
-
-/** A header before the ledger has applied its block. */
-export type UnsealedHeader = Omit<BlockHeader, 'stateRoot' | 'outcomeRoot'>;
-
-/** What applying a block adds to its header. */
-export interface BlockRoots {
-  readonly stateRoot: string;
-  readonly outcomeRoot: string;
 }
 
 /** Where the cutter stands: enough to resume from the record after `lastOffset`. */
@@ -47,7 +33,9 @@ export const genesisPosition: CutterPosition = { height: 1, prevHash: zeroHash, 
  * `maxTxs` records, at `maxBytes`, or at the first proposer's `cut` marker for the next height
  * (later markers for a closed height are ignored). Block time is the closing marker's time, or
  * for a block closed by size the latest marker time seen, never earlier than the previous block.
- * Pure: no clock, no I/O; `push` returns the block a record closed, if any.
+ * Pure: no clock, no I/O. `push` returns the block a record closed, if any, without its roots;
+ * the ledger applies it, and `seal` puts the roots in its header and moves on to the next height
+ * (the next block's prevHash is the sealed header's hash, so nothing is pushed in between).
  */
 export class BlockCutter {
   readonly #options: BlockCutterOptions;
@@ -56,6 +44,8 @@ export class BlockCutter {
   #pending: TxRecord[] = [];
   #pendingBytes = 0;
   #lastPushed: number;
+  /** The block closed and not sealed yet. */
+  #closed: UnsealedBlock | null = null;
 
   constructor(options: BlockCutterOptions, position: CutterPosition = genesisPosition) {
     if (options.proposers.length === 0) throw new Error('BlockCutter needs at least one proposer');
@@ -80,7 +70,9 @@ export class BlockCutter {
     return this.#pending;
   }
 
-  push(record: TxRecord): Block | null {
+  /** The records of the next block up to `record`, when `record` closes it; then `seal` before the next push. */
+  push(record: TxRecord): UnsealedBlock | null {
+    this.#assertSealed();
     if (record.offset <= this.#lastPushed) {
       throw new Error(`BlockCutter got offset ${record.offset} after ${this.#lastPushed}: records must come in log order`);
     }
@@ -98,10 +90,57 @@ export class BlockCutter {
     return null;
   }
 
-  #close(time: number, proposer: string): Block {
+  /**
+   * Closes a block of exactly `txs` at `time` (never before the previous block) for `proposer`,
+   * as if its marker had arrived: for blocks whose bounds were decided outside the log (a block
+   * made by hand in a test, a proposal re-executed). Nothing may be pending. A block of no
+   * records covers none: both its offsets name the next record.
+   */
+  close(txs: readonly TxRecord[], { time, proposer }: { readonly time: number; readonly proposer: string }): UnsealedBlock {
+    this.#assertSealed();
+    if (this.#pending.length > 0) throw new Error(`BlockCutter.close with ${this.#pending.length} records pending: they belong to the next block`);
+    for (const record of txs) {
+      if (record.offset <= this.#lastPushed) throw new Error(`BlockCutter got offset ${record.offset} after ${this.#lastPushed}: records must come in log order`);
+      this.#lastPushed = record.offset;
+    }
+    if (time > this.#position.clockMs) this.#position = { ...this.#position, clockMs: time };
+    return this.#closeBlock(txs, Math.max(this.#position.prevTime, time), proposer);
+  }
+
+  /**
+   * Puts the ledger's roots in the header of the block closed last; the cutter then stands at the
+   * next height, after that header's hash.
+   */
+  seal(roots: BlockRoots): Block {
+    const closed = this.#closed;
+    if (closed === null) throw new Error('BlockCutter.seal without a closed block');
+    const header: BlockHeader = { ...closed.header, stateRoot: roots.stateRoot, outcomeRoot: roots.outcomeRoot };
+    this.#position = {
+      height: header.height + 1,
+      prevHash: blockHashOf(header),
+      prevTime: header.time,
+      clockMs: this.#position.clockMs,
+      lastOffset: closed.txs.length === 0 ? this.#position.lastOffset : header.lastOffset,
+    };
+    this.#closed = null;
+    return { header, txs: closed.txs };
+  }
+
+  #assertSealed(): void {
+    if (this.#closed !== null) throw new Error(`BlockCutter: block ${this.#closed.header.height} is closed and not sealed; seal it first`);
+  }
+
+  #close(time: number, proposer: string): UnsealedBlock {
     const txs = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return this.#closeBlock(txs, time, proposer);
+  }
+
+  #closeBlock(txs: readonly TxRecord[], time: number, proposer: string): UnsealedBlock {
     const { chain, shard } = this.#options;
-    const partial = {
+    const next = this.#position.lastOffset + 1;
+    const header: UnsealedHeader = {
       chain,
       shard,
       height: this.#position.height,
@@ -109,20 +148,10 @@ export class BlockCutter {
       txRoot: merkleRoot(txs.map((t) => t.hash)),
       time,
       proposer,
-      firstOffset: txs[0]!.offset,
-      lastOffset: txs[txs.length - 1]!.offset,
+      firstOffset: txs[0]?.offset ?? next,
+      lastOffset: txs.at(-1)?.offset ?? next,
     };
-    const roots = this.#options.seal?.(partial, txs) ?? { stateRoot: zeroHash, outcomeRoot: zeroHash };
-    const header: BlockHeader = { ...partial, stateRoot: roots.stateRoot, outcomeRoot: roots.outcomeRoot };
-    this.#position = {
-      height: header.height + 1,
-      prevHash: blockHashOf(header),
-      prevTime: time,
-      clockMs: this.#position.clockMs,
-      lastOffset: header.lastOffset,
-    };
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    return { header, txs };
+    this.#closed = { header, txs };
+    return this.#closed;
   }
 }

@@ -1,2 +1,2 @@
-export { blockHashOf, type Block } from './block.ts';
-export { BlockCutter, genesisPosition, type BlockCutterOptions, type BlockRoots, type CutterPosition, type UnsealedHeader } from './blockCutter.ts';
+export { blockHashOf, type Block, type BlockRoots, type UnsealedBlock, type UnsealedHeader } from './block.ts';
+export { BlockCutter, genesisPosition, type BlockCutterOptions, type CutterPosition } from './blockCutter.ts';

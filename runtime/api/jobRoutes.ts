@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
-import { readAccount, reputationOf, statsLine } from '../../projections/index.ts';
+import { jobDashboardView, readAccount, reputationOf, statsLine, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
-import { jobDashboardView, type JobProjections } from '../streams/index.ts';
 
 export interface JobRoutesOptions {
   readonly ledger: Ledger;
-  readonly projections: JobProjections;
+  /** The chain's reputation and dashboard, folded in place as blocks come. */
+  readonly readModels: ReadModels;
 }
 
 const listMax = 1000;
@@ -19,12 +19,12 @@ const DashboardQuery = z.strictObject({ job: Hash.optional() });
 const parseJson = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : null);
 
 /** Reads of the job protocol: job schemas and requests, nodes, reputation and the dashboard. */
-export function jobRoutes(app: FastifyInstance, { ledger, projections }: JobRoutesOptions): void {
+export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoutesOptions): void {
   const { tree } = ledger;
   const summary = (job: string) => {
     const schema = readJobSchema(tree, job)!;
-    const board = projections.dashboard.jobs[job];
-    return { id: job, admin: schema.admin, registeredAt: schema.registeredAt, stats: statsLine(projections.dashboard, job), dashboard: board === undefined ? null : jobDashboardView(board) };
+    const board = readModels.dashboard.jobs[job];
+    return { id: job, admin: schema.admin, registeredAt: schema.registeredAt, stats: statsLine(readModels.dashboard, job), dashboard: board === undefined ? null : jobDashboardView(board) };
   };
 
   app.get('/v1/jobs', async (request) => {
@@ -61,7 +61,7 @@ export function jobRoutes(app: FastifyInstance, { ledger, projections }: JobRout
   app.get('/v1/nodes/:address', async (request) => {
     const { address } = parseOrThrow(AddressParam, request.params, 'path');
     const { balance, stake, nonce } = readAccount(tree, address);
-    const jobs = reputationOf(projections.reputation, address).flatMap(({ job }) => {
+    const jobs = reputationOf(readModels.reputation, address).flatMap(({ job }) => {
       const node = readNode(tree, job, address);
       return node === null ? [] : [{ job, state: node.state, role: node.context.role, parent: node.context.parent, appliedAt: node.context.appliedAt, approvedAt: node.context.approvedAt, droppedAt: node.context.droppedAt }];
     });
@@ -70,12 +70,12 @@ export function jobRoutes(app: FastifyInstance, { ledger, projections }: JobRout
 
   app.get('/v1/reputation/:address', async (request) => {
     const { address } = parseOrThrow(AddressParam, request.params, 'path');
-    return { address, height: ledger.height, jobs: reputationOf(projections.reputation, address) };
+    return { address, height: ledger.height, jobs: reputationOf(readModels.reputation, address) };
   });
 
   app.get('/v1/dashboard', async (request) => {
     const { job } = parseOrThrow(DashboardQuery, request.query, 'query');
-    const { dashboard } = projections;
+    const { dashboard } = readModels;
     if (job !== undefined) {
       const board = dashboard.jobs[job];
       if (board === undefined) throw new AinError('UNKNOWN_JOB', `The dashboard has no job ${job}.`);

@@ -1,11 +1,11 @@
-import { applyBlock, createLedger, type BlockResult } from '../../actors/index.ts';
-import { BlockCutter, blockHashOf, genesisPosition, type LogRecord, type TxRecord } from '../../events/index.ts';
-import type { Outcome, Refusal } from '../../projections/index.ts';
+import { createChain, genesisHashOf } from '../../actors/index.ts';
+import type { LogRecord, TxRecord } from '../../events/index.ts';
+import type { Outcome } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import { checkLogRecords, type NodeSnapshot } from '../node/index.ts';
-import { genesisHashOf } from '../../actors/index.ts';
 import { createMismatchList, type Mismatch, type UnlistedMismatches } from './mismatchList.ts';
+import { snapshotMismatches } from './snapshotMismatches.ts';
 
 export interface AuditReport {
   readonly ok: boolean;
@@ -68,26 +68,15 @@ function* votesOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]) {
 }
 
 /**
- * Replays a chain's log from genesis with a fresh ledger, re-checking every record (schema,
+ * Replays a chain's log from genesis with a fresh chain, re-checking every record (schema,
  * chain, signature, hash), recomputing every block (txRoot, prevHash, state root, outcomes) and
- * comparing it with what validators attested and what the node's snapshots recorded.
+ * the read models, and comparing them with what validators attested and what the node's
+ * snapshots recorded.
  */
 export async function auditLog({ source, genesis, snapshots = [], pool, strictRecords = true, onProgress, mismatchesMax = 100, mismatchesPerSignerMax = 10 }: AuditOptions): Promise<AuditReport> {
   const genesisHash = genesisHashOf(genesis);
-  const ledger = createLedger(genesis);
-  const verdicts = new Map<number, Refusal | null>();
-  let sealed: BlockResult | undefined;
-  const cutter = new BlockCutter(
-    {
-      chain: genesis.chain,
-      shard: genesis.shard,
-      maxTxs: genesis.block.maxTxs,
-      maxBytes: genesis.block.maxBytes,
-      proposers: genesis.proposers,
-      seal: (header, txs) => (sealed = applyBlock(ledger, { header, txs, checks: txs.map((t) => verdicts.get(t.offset)) })),
-    },
-    { ...genesisPosition, prevHash: genesisHash },
-  );
+  const chain = createChain({ genesis });
+  const { ledger } = chain;
   const hashes = new Map<number, { hash: string; firstOffset: number; lastOffset: number }>();
   const byHeight = new Map(snapshots.map((s) => [s.height, s]));
   const found = createMismatchList({ mismatchesMax, perSignerMax: mismatchesPerSignerMax, unlistedSignersMax: mismatchesMax });
@@ -109,18 +98,16 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     if (records.length === 0) break;
     const from = records[records.length - 1]!.offset + 1;
     pending = fetchChunk(from);
-    for (const { record, verdict } of await checked) {
-      verdicts.set(record.offset, verdict);
+    for (const checkedRecord of await checked) {
+      const { record, verdict } = checkedRecord;
       if (verdict !== null && strictRecords) {
         mismatch({ kind: 'record', offset: record.offset, tx: record.hash, from: record.tx?.from, message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.` });
       }
-      const block = cutter.push(record);
-      if (block === null) continue;
-      const result = sealed!;
-      const hash = blockHashOf(block.header);
+      const step = chain.push(checkedRecord);
+      if (step === null) continue;
+      const { block, hash, result } = step;
       const { height, firstOffset, lastOffset } = block.header;
       hashes.set(height, { hash, firstOffset, lastOffset });
-      for (const t of block.txs) verdicts.delete(t.offset);
       blocks++;
       txs += block.txs.length;
       for (const o of result.outcomes) outcomes[o.code] = (outcomes[o.code] ?? 0) + 1;
@@ -143,14 +130,7 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
       const snapshot = byHeight.get(height);
       if (snapshot !== undefined) {
         snapshotsChecked++;
-        const root = ledger.tree.root();
-        if (snapshot.blockHash !== hash || snapshot.ledger?.state?.root !== root || snapshot.position?.lastOffset !== lastOffset) {
-          mismatch({
-            kind: 'snapshot',
-            height,
-            message: `The node's snapshot at height ${height} records block ${String(snapshot.blockHash).slice(0, 16)}… with state root ${String(snapshot.ledger?.state?.root).slice(0, 16)}…; the replay gives block ${hash.slice(0, 16)}… with state root ${root.slice(0, 16)}….`,
-          });
-        }
+        for (const found of snapshotMismatches(snapshot, chain)) mismatch(found);
       }
     }
     onProgress?.({ offset: from - 1, lastOffset: last, height: ledger.height });

@@ -20,7 +20,15 @@ function printReport(report: AuditReport): void {
   const more = unlisted.reduce((sum, u) => sum + u.count, 0);
   say(`  ${report.mismatches.length + more} mismatch(es); the first:`);
   const first = report.mismatches[0]!;
-  const where = [first.height === undefined ? '' : `height ${first.height}`, first.offset === undefined ? '' : `offset ${first.offset}`, first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`].filter(Boolean).join(', ');
+  const model = first.readModel;
+  const where = [
+    first.height === undefined ? '' : `height ${first.height}`,
+    first.offset === undefined ? '' : `offset ${first.offset}`,
+    first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`,
+    model === undefined ? '' : [model.part, model.job === undefined ? '' : `job ${model.job.slice(0, 16)}…`, model.node === undefined ? '' : `node ${model.node}`, model.field === undefined ? '' : `field ${model.field}`].filter(Boolean).join(' '),
+  ]
+    .filter(Boolean)
+    .join(', ');
   say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
   for (const u of unlisted.slice(0, unlistedLinesMax)) say(`  and ${u.count} more ${u.kind} mismatch(es)${u.from === undefined ? '' : ` signed by ${u.from}`}, not listed`);
   if (unlisted.length > unlistedLinesMax) say(`  and ${unlisted.length - unlistedLinesMax} more such count(s) by kind and signer (--json lists them)`);

@@ -1,13 +1,7 @@
-import { checkRecordsBytes } from '../../actors/index.ts';
-import { decodeOwnTxRecord, type LogRecord, type TxRecord } from '../../events/index.ts';
+import { checkRecordsBytes, type CheckedRecord } from '../../actors/index.ts';
+import { decodeOwnTxRecord, type LogRecord } from '../../events/index.ts';
 import type { Refusal } from '../../projections/index.ts';
 import type { RecordCheck, VerifyPool } from '../ingest/index.ts';
-
-/** A log record after the boundary checks: a refused one carries no tx and cuts nothing. */
-export interface CheckedRecord {
-  readonly record: TxRecord;
-  readonly verdict: Refusal | null;
-}
 
 function fromCheck({ offset, value }: LogRecord, check: RecordCheck): CheckedRecord {
   if (check.verdict === null) return { record: decodeOwnTxRecord(offset, value, check.hash, check.isCut), verdict: null };

@@ -1,9 +1,9 @@
 import { Subject } from 'rxjs';
-import { applyBlock, type BlockResult, type Ledger } from '../../actors/index.ts';
-import { BlockCutter, decodeOwnTxRecord, decodeTxRecord, type CutterPosition, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
-import type { Refusal } from '../../projections/index.ts';
+import type { Chain, CheckedRecord } from '../../actors/index.ts';
+import { decodeOwnTxRecord, decodeTxRecord, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
+import type { StreamBlock } from '../streams/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
 import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
@@ -40,9 +40,8 @@ const idleHeightsMax = 1024;
 
 export interface FollowerOptions {
   readonly log: EventLog;
-  readonly ledger: Ledger;
-  /** Where the cutter stands: genesis, or the snapshot the ledger was loaded from. */
-  readonly position: CutterPosition;
+  /** The chain to feed: from genesis, or from the snapshot it was loaded from; followed from its position. */
+  readonly chain: Chain;
   readonly blocks: BlockStore;
   /** Checks records this process did not append, on every core (else inline, on this thread). */
   readonly pool?: VerifyPool;
@@ -54,9 +53,11 @@ export interface FollowerOptions {
 }
 
 export interface Follower {
-  readonly cutter: BlockCutter;
+  readonly chain: Chain;
   /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;
+  /** The same blocks, each with what it changed in the read models, just before `blocks$` has it: what the streams serve. */
+  readonly applied$: Subject<StreamBlock>;
   /**
    * The log acknowledged these records of this process's at these offsets. Resolves once the
    * follower has read each offset back and found that record there; rejects (and following
@@ -69,7 +70,7 @@ export interface Follower {
    * hint for, the follower waits for the appends in flight then: their hints, not a second verify.
    */
   appending(settled: Promise<unknown>): void;
-  /** Offset of the last record fed to the cutter (-1 before the first). */
+  /** Offset of the last record pushed into the chain (-1 before the first). */
   readonly seenOffset: number;
   /** Acknowledged records of this process not read back yet, and the last offset read. */
   readonly readBack: { readonly waiting: number; readonly late: number; readonly readUpTo: number };
@@ -88,29 +89,14 @@ export interface Follower {
 const isChainOnly = (record: TxRecord) => record.tx !== null && (record.tx.op.type === 'cut' || record.tx.op.type === 'attest');
 
 /**
- * Follows the log from the cutter's position, checks records it did not append itself (on the
- * verify pool's threads), feeds them to the block cutter, and applies each block it closes to the
- * ledger, storing and streaming the result.
+ * Follows the log from the chain's position, checks records it did not append itself (on the
+ * verify pool's threads), pushes them into the chain, and stores and streams each block it cuts.
  */
-export function startFollower({ log, ledger, position, blocks, pool, onAttestation }: FollowerOptions): Follower {
-  const { chain, shard, proposers, block: limits } = ledger.genesis;
-  const verdicts = new Map<number, Refusal | null>();
-  let sealed: BlockResult | undefined;
-  const cutter = new BlockCutter(
-    {
-      chain,
-      shard,
-      maxTxs: limits.maxTxs,
-      maxBytes: limits.maxBytes,
-      proposers,
-      seal: (header, txs) => {
-        sealed = applyBlock(ledger, { header, txs, checks: txs.map((t) => verdicts.get(t.offset)) });
-        return sealed;
-      },
-    },
-    position,
-  );
+export function startFollower({ log, chain, blocks, pool, onAttestation }: FollowerOptions): Follower {
+  const { chain: chainId, shard } = chain.genesis;
+  const position = chain.position;
   const blocks$ = new Subject<BlockView>();
+  const applied$ = new Subject<StreamBlock>();
   const own = new Map<number, Hint>();
   let ownBytes = 0;
   // Offsets up to here were taken without a hint or with one: a hint for one of them comes late,
@@ -133,18 +119,20 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     } else if (!hasWork) hasWork = !isChainOnly(record);
   };
 
-  const feed = (record: TxRecord) => {
-    const block = cutter.push(record);
-    seenOffset = record.offset;
-    if (block === null) {
-      noteWork(record);
+  const feed = (checked: CheckedRecord) => {
+    const step = chain.push(checked);
+    seenOffset = checked.record.offset;
+    if (step === null) {
+      noteWork(checked.record);
       return;
     }
-    for (const t of block.txs) verdicts.delete(t.offset);
+    const { block } = step;
     idleHeights.set(block.header.height, block.txs.every(isChainOnly));
     idleHeights.delete(block.header.height - idleHeightsMax);
     hasWork = false;
-    blocks$.next(blocks.add(block, sealed!));
+    const view = blocks.add(block, step.result);
+    applied$.next({ view, readModels: step.readModels });
+    blocks$.next(view);
   };
 
   const diverged = (offset: number, acknowledged: string, found: string): AinError =>
@@ -194,7 +182,7 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
       }
       classifiedUpTo = Math.max(classifiedUpTo, batch[batch.length - 1]?.offset ?? classifiedUpTo);
       done();
-      const found = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain, shard, pool);
+      const found = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chainId, shard, pool);
       for (const { slot, offset, hint } of compare) {
         if (found[slot]!.record.hash !== hint.hash) throw diverged(offset, hint.hash, found[slot]!.record.hash);
         settle(offset, hint);
@@ -215,16 +203,7 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
   };
   const apply = ({ records, found }: Awaited<ReturnType<typeof prepare>>) => {
     let next = 0;
-    for (const record of records) {
-      if (record !== undefined) {
-        verdicts.set(record.offset, null);
-        feed(record);
-        continue;
-      }
-      const one = found[next++]!;
-      verdicts.set(one.record.offset, one.verdict);
-      feed(one.record);
-    }
+    for (const record of records) feed(record === undefined ? found[next++]! : { record, verdict: null });
   };
   // Two stages: while one batch is applied, the next is read and checked on the pool's threads
   // (a replay after a restart keeps every core busy). At most two batches are in hand.
@@ -260,8 +239,9 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     },
   );
   return {
-    cutter,
+    chain,
     blocks$,
+    applied$,
     done,
     get seenOffset() {
       return seenOffset;
@@ -273,7 +253,7 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
       return { waiting: own.size, late: lateHints.size, readUpTo: classifiedUpTo };
     },
     get hasPending() {
-      return cutter.pendingCount > 0;
+      return chain.pendingCount > 0;
     },
     appending(settled) {
       const entry: Promise<void> = settled.then(
@@ -311,6 +291,7 @@ export function startFollower({ log, ledger, position, blocks, pool, onAttestati
     async stop() {
       aborter.abort();
       await done.catch(() => undefined);
+      applied$.complete();
       blocks$.complete();
     },
   };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { createLedger } from '../../actors/index.ts';
-import { genesisPosition, type EventLog } from '../../events/index.ts';
+import { createChain } from '../../actors/index.ts';
+import type { EventLog } from '../../events/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import { createBlockStore, type BlockHistory, type BlockStore, type BlockView } from './blockStore.ts';
@@ -9,7 +9,6 @@ import { startFollower, type Follower } from './follower.ts';
 export interface HistoryRebuildOptions {
   readonly log: EventLog;
   readonly genesis: Genesis;
-  readonly genesisHash: string;
   readonly history: BlockHistory;
   /** The snapshot's height and block hash: heights up to it the history lacks are written. */
   readonly upTo: number;
@@ -30,7 +29,7 @@ export interface HistoryRebuild {
  * with a ledger of its own, exactly as a node without snapshots would, and writes each block the
  * history does not hold. It stops at the snapshot's height; the live node writes the blocks above.
  */
-export function startHistoryRebuild({ log, genesis, genesisHash, history, upTo, upToHash, pool, logger }: HistoryRebuildOptions): HistoryRebuild {
+export function startHistoryRebuild({ log, genesis, history, upTo, upToHash, pool, logger }: HistoryRebuildOptions): HistoryRebuild {
   const started = performance.now();
   let written = 0;
   let reached = false;
@@ -58,7 +57,7 @@ export function startHistoryRebuild({ log, genesis, genesisHash, history, upTo, 
     },
   };
   // Dropped once done, so its ledger (a second state tree) is freed while the node runs on.
-  let running: Follower | undefined = startFollower({ log, ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHash }, blocks: sink, pool });
+  let running: Follower | undefined = startFollower({ log, chain: createChain({ genesis }), blocks: sink, pool });
   logger.info({ upTo }, 'rebuilding the block history from the log in the background (the heights it lacks up to the snapshot answer 404 until then)');
   const done = running.done
     .then(

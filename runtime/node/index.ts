@@ -1,4 +1,4 @@
 export { startNode, type AinNode, type StartNodeOptions } from './node.ts';
 export { createBlockStore, type BlockStore, type BlockView } from './blockStore.ts';
-export { checkLogRecords, type CheckedRecord } from './checkRecords.ts';
+export { checkLogRecords } from './checkRecords.ts';
 export { createSnapshotStore, type NodeSnapshot } from './snapshotStore.ts';

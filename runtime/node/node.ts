@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
-import { nextDeadline, snapshotLedger, type Ledger } from '../../actors/index.ts';
+import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
@@ -22,7 +22,7 @@ import { createNodeMetrics } from './metrics.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { startProposer } from './proposer.ts';
 import { restore } from './restore.ts';
-import { createSnapshotStore, type NodeSnapshot } from './snapshotStore.ts';
+import { createSnapshotStore, nodeSnapshotOf } from './snapshotStore.ts';
 import { startValidator } from './validator.ts';
 
 export interface AinNode {
@@ -126,27 +126,27 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     steps.push({ name: 'last snapshot', run: () => finalSnapshot() });
 
     const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
-    const { ledger, position, fromHeight, projections } = await restore(snapshots, genesis, genesisHash, log.lastOffset(), logger);
-    logger.info({ height: fromHeight, replayFrom: position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
+    const { chain: ledgerChain, fromHeight } = await restore(snapshots, genesis, log.lastOffset(), logger);
+    const { ledger } = ledgerChain;
+    logger.info({ height: fromHeight, replayFrom: ledgerChain.position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
 
     // Closed after the follower stops (steps undo last first), once what it was given is on disk.
-    const history = await openBlockHistory({ dir: join(config.dataDir, 'history'), genesisHash, fromHeight, fromHash: position.prevHash, log, logger });
+    const history = await openBlockHistory({ dir: join(config.dataDir, 'history'), genesisHash, fromHeight, fromHash: ledgerChain.position.prevHash, log, logger });
     steps.push({ name: 'block history', run: () => history.close() });
     const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
     const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
     let cutSoon = () => {};
-    const follower = startFollower({ log, ledger, position, blocks, pool, onAttestation: () => cutSoon() });
+    const follower = startFollower({ log, chain: ledgerChain, blocks, pool, onAttestation: () => cutSoon() });
     steps.push({ name: 'follower', run: () => follower.stop() });
     if (history.missingAtOpen > 0) {
-      const rebuild = startHistoryRebuild({ log, genesis, genesisHash, history, upTo: fromHeight, upToHash: position.prevHash, pool, logger });
+      const rebuild = startHistoryRebuild({ log, genesis, history, upTo: fromHeight, upToHash: ledgerChain.position.prevHash, pool, logger });
       steps.push({ name: 'history rebuild', run: () => rebuild.stop() });
     }
     // Subscribed before any block arrives (the follower reads the log asynchronously), and before
-    // the snapshot writer below, so a snapshot's projections include its block.
+    // the snapshot writer below, so a snapshot's read models include its block.
     const hub = createStreamHub({
-      blocks$: follower.blocks$,
+      blocks$: follower.applied$,
       tree: ledger.tree,
-      projections,
       firstHeight: fromHeight + 1,
       eventBytesMax: config.api.streamEventBytesMax,
       onEncoded: (event, bytes) => metrics.onStreamEncoded(event, bytes),
@@ -182,7 +182,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const proposing = genesis.proposers.includes(key.address);
     const proposer = proposing
       ? startProposer({
-          cutter: follower.cutter,
+          chain: ledgerChain,
           signer,
           intervalMs: config.block.intervalMs,
           logger,
@@ -196,7 +196,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       steps.push({ name: 'proposer', run: () => proposer.stop() });
       cutSoon = () => proposer.cutSoon();
     }
-    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => follower.cutter.pending, intervalMs: config.block.intervalMs });
+    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => ledgerChain.pending, intervalMs: config.block.intervalMs });
     steps.push({ name: 'validator', run: () => validator.stop() });
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
@@ -204,9 +204,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
 
     let lastSnapshotHeight = fromHeight;
     let writing: Promise<void> = Promise.resolve();
-    const takeSnapshot = (view: BlockView): Promise<void> => {
-      // Taken synchronously, so it is exactly the state after this block.
-      const snapshot: NodeSnapshot = { version: 1, height: view.header.height, blockHash: view.hash, position: follower.cutter.position, ledger: snapshotLedger(ledger), projections: projections.snapshot() };
+    const takeSnapshot = (): Promise<void> => {
+      // Taken synchronously, so it is exactly the chain after the block just applied.
+      const snapshot = nodeSnapshotOf(ledgerChain.snapshot());
       lastSnapshotHeight = snapshot.height;
       // A snapshot only once the history holds its block: a restart serves every block below it.
       writing = writing.then(() =>
@@ -221,11 +221,11 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       metrics.onBlock(view);
       logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, finalized: view.finalized.height }, 'block');
       validator.onBlock();
-      if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot(view);
+      if (view.header.height - lastSnapshotHeight >= config.snapshot.everyBlocks) void takeSnapshot();
     });
     finalSnapshot = async () => {
       const latest = blocks.latest();
-      if (latest !== undefined && latest.header.height > lastSnapshotHeight && latest.header.height === ledger.height) await takeSnapshot(latest);
+      if (latest !== undefined && latest.header.height > lastSnapshotHeight && latest.header.height === ledger.height) await takeSnapshot();
       await writing;
     };
 
@@ -260,7 +260,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       blobs: { store: blobs },
       ledger,
       waitFinal,
-      jobs: { ledger, projections },
+      jobs: { ledger, readModels: ledgerChain.readModels },
       readBytesMax: config.api.readBytesMax,
       streams: {
         hub,

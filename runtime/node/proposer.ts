@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
-import { proposerMachine, type ProposerView } from '../../actors/index.ts';
-import type { BlockCutter } from '../../events/index.ts';
+import { proposerMachine, type Chain, type ProposerView } from '../../actors/index.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
 export interface ProposerOptions {
-  readonly cutter: BlockCutter;
+  /** Where its cutter stands: a marker is for the next height. */
+  readonly chain: Pick<Chain, 'position'>;
   readonly signer: NodeSigner;
   readonly intervalMs: number;
   readonly logger: Logger;
@@ -28,10 +28,10 @@ export interface Proposer {
 }
 
 /**
- * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the cutter and the
+ * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the chain and the
  * follower when it decides, and appends its cut markers with the node's signer.
  */
-export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, hasWork, hasPending, stallWarnMs = 10_000, describe }: ProposerOptions): Proposer {
+export function startProposer({ chain, signer, intervalMs, logger, caughtUp, hasWork, hasPending, stallWarnMs = 10_000, describe }: ProposerOptions): Proposer {
   const machine = proposerMachine.provide({
     actors: {
       appendCut: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
@@ -43,9 +43,9 @@ export function startProposer({ cutter, signer, intervalMs, logger, caughtUp, ha
       reportError: ({ context }) => logger.warn({ err: context.lastError }, 'could not append a cut marker; will retry'),
     },
   });
-  const view = () => ({ height: cutter.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
+  const view = () => ({ height: chain.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
   const actor = createActor(machine, { input: { intervalMs, view } }).start();
-  const watch = watchForStalls({ stallWarnMs, logger, height: () => cutter.position.height, look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }) });
+  const watch = watchForStalls({ stallWarnMs, logger, height: () => chain.position.height, look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }) });
   return {
     cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
     stop: () => {

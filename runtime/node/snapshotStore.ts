@@ -1,11 +1,14 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LedgerSnapshot } from '../../actors/index.ts';
+import type { ChainSnapshot, ChainSnapshotInput, LedgerSnapshot } from '../../actors/index.ts';
 import type { CutterPosition } from '../../events/index.ts';
-import type { JobProjectionsSnapshot } from '../streams/index.ts';
+import type { ReadModelsSnapshot } from '../../projections/index.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 
-/** What a node needs to resume at a height: its ledger and where its block cutter stood. */
+/**
+ * A snapshot file: what a node needs to resume at a height (its chain's snapshot). The read models
+ * are stored under `projections`, as older nodes wrote and read them.
+ */
 export interface NodeSnapshot {
   readonly version: 1;
   readonly height: number;
@@ -13,8 +16,18 @@ export interface NodeSnapshot {
   readonly blockHash: string;
   readonly position: CutterPosition;
   readonly ledger: LedgerSnapshot;
-  /** The reputation and dashboard projections at that height (absent in snapshots written before them). */
-  readonly projections?: JobProjectionsSnapshot;
+  /** The reputation and dashboard read models at that height (absent in snapshots written before them). */
+  readonly projections?: ReadModelsSnapshot;
+}
+
+/** A chain's snapshot as a file holds it. */
+export function nodeSnapshotOf({ height, blockHash, position, ledger, readModels }: ChainSnapshot): NodeSnapshot {
+  return { version: 1, height, blockHash, position, ledger, projections: readModels };
+}
+
+/** The chain's snapshot a file holds (its read models may be absent: see loadChainSnapshot). */
+export function chainSnapshotOf({ height, blockHash, position, ledger, projections }: NodeSnapshot): ChainSnapshotInput {
+  return projections === undefined ? { height, blockHash, position, ledger } : { height, blockHash, position, ledger, readModels: projections };
 }
 
 /** A snapshot file that could not be used, and why. */

@@ -1,19 +1,22 @@
 import type { Buffer } from 'node:buffer';
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
-import { readAccount, type JobEvent, type StateTree } from '../../projections/index.ts';
+import { readAccount, type JobEvent, type ReadModelChange, type StateTree } from '../../projections/index.ts';
 import { AinError, nodeEventTypes, type AccountEvent, type BlockEvent, type DashboardEvent, type FinalityEvent, type JobsEvent, type ReputationEvent, type TriggersEvent } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
-import { JobProjections, type JobProjectionChange } from './jobProjections.ts';
 import { createValueStreams } from './valueStreams.ts';
 
 export type { StreamEvent } from './frameEncoder.ts';
 
-/** What the hub keeps of each recent block: everything every stream derives from it. */
-interface HeldBlock {
+/** A block as the streams take it: its view, and what the chain's step changed in the read models. */
+export interface StreamBlock {
   readonly view: BlockView;
+  readonly readModels: ReadModelChange | null;
+}
+
+/** What the hub keeps of each recent block: everything every stream derives from it. */
+interface HeldBlock extends StreamBlock {
   readonly finalityMoved: boolean;
-  readonly change: JobProjectionChange | null;
 }
 
 /** The streams a node serves; `<x>` parts take an id, address or path. */
@@ -46,7 +49,7 @@ function eventStream(name: string): { event: string; select: Select } | undefine
       return {
         event: 'reputation',
         select: (h) => {
-          const entries = (h.change?.reputation ?? []).filter((e) => arg === '' || e.node === arg);
+          const entries = (h.readModels?.reputation ?? []).filter((e) => arg === '' || e.node === arg);
           return entries.length === 0 ? undefined : { height: height(h), entries };
         },
       };
@@ -55,16 +58,16 @@ function eventStream(name: string): { event: string; select: Select } | undefine
       return { event: 'triggers', select: (h) => (h.view.triggers.length === 0 ? undefined : { height: height(h), triggers: h.view.triggers }) };
     case 'dashboard':
       if (arg !== '') return undefined;
-      return { event: 'dashboard', select: (h) => (h.change === null ? undefined : { height: height(h), jobs: h.change.jobs, nodes: h.change.nodes }) };
+      return { event: 'dashboard', select: (h) => (h.readModels === null ? undefined : { height: height(h), jobs: h.readModels.jobs, nodes: h.readModels.nodes }) };
     default:
       return undefined;
   }
 }
 
 export interface StreamHubOptions {
-  readonly blocks$: Observable<BlockView>;
+  /** Each block with its read-model change, in height order. */
+  readonly blocks$: Observable<StreamBlock>;
   readonly tree: StateTree;
-  readonly projections: JobProjections;
   /** Recent blocks kept for resuming streams. */
   readonly historyBlocksMax?: number;
   /** The first height `blocks$` will bring (a node restored from a snapshot at h: h + 1). */
@@ -76,7 +79,6 @@ export interface StreamHubOptions {
 }
 
 export interface StreamHub {
-  readonly projections: JobProjections;
   /**
    * A stream by name. Event streams replay the held blocks from `fromHeight` (inclusive), then go
    * live, with no gap and no duplicate at the seam; without `fromHeight` they start live. Value
@@ -99,19 +101,19 @@ export interface StreamHub {
 }
 
 /**
- * Every projection as an RxJS stream: folds each block's job events into the reputation and
- * dashboard projections and keeps the last `historyBlocksMax` blocks' derived data for resumes.
+ * Every projection as an RxJS stream, from each block and what it changed in the read models (the
+ * chain folds them; the hub only serves them); keeps the last `historyBlocksMax` blocks for resumes.
  */
-export function createStreamHub({ blocks$, tree, projections, historyBlocksMax = 10_000, firstHeight = 1, eventBytesMax = 1024 * 1024, onEncoded }: StreamHubOptions): StreamHub {
+export function createStreamHub({ blocks$, tree, historyBlocksMax = 10_000, firstHeight = 1, eventBytesMax = 1024 * 1024, onEncoded }: StreamHubOptions): StreamHub {
   const held = new Map<number, HeldBlock>();
   const live$ = new Subject<HeldBlock>();
   let closed = false;
   let lowest = firstHeight;
   let latest = firstHeight - 1;
   let finalHeight = -1;
-  const subscription: Subscription = blocks$.subscribe((view) => {
+  const subscription: Subscription = blocks$.subscribe(({ view, readModels }) => {
     const height = view.header.height;
-    const entry: HeldBlock = { view, finalityMoved: view.finalized.height > finalHeight, change: projections.apply(view.jobEvents) };
+    const entry: HeldBlock = { view, readModels, finalityMoved: view.finalized.height > finalHeight };
     finalHeight = Math.max(finalHeight, view.finalized.height);
     held.set(height, entry);
     latest = height;
@@ -191,7 +193,6 @@ export function createStreamHub({ blocks$, tree, projections, historyBlocksMax =
   }
 
   return {
-    projections,
     get lowest() {
       return lowest;
     },

@@ -1,6 +1,8 @@
-// A test chain: folds hand-made blocks through the real ledger, as a node's cutter would.
-import { blockHashOf, decodeTxRecord, encodeTxRecord, keyPairFromSeed, merkleRoot, signTx, type KeyPair, type TxRecord } from '../../../events/index.ts';
-import { applyBlock, createLedger, parseGenesis, type BlockResult, type Ledger } from '../../../actors/index.ts';
+// A test chain: hand-made blocks (these records, this block time) through createChain, the
+// pipeline a node's follower and an audit drive.
+import { decodeTxRecord, encodeTxRecord, keyPairFromSeed, signTx, type KeyPair } from '../../../events/index.ts';
+import { checkRecord, createChain, parseGenesis, type BlockResult, type Chain, type ChainSnapshotInput, type Ledger } from '../../../actors/index.ts';
+import type { ReadModelChange } from '../../../projections/index.ts';
 import type { BlockHeader, GenesisInput, Op, Tx } from '../../../schemas/index.ts';
 
 export const key = (n: number): KeyPair => keyPairFromSeed(Buffer.alloc(32, n).toString('hex'));
@@ -8,21 +10,25 @@ export const key = (n: number): KeyPair => keyPairFromSeed(Buffer.alloc(32, n).t
 export interface AppliedBlock extends BlockResult {
   readonly header: BlockHeader;
   readonly hash: string;
+  readonly readModels: ReadModelChange | null;
 }
 
 export class TestChain {
-  readonly ledger: Ledger;
+  readonly chain: Chain;
   readonly blocks: AppliedBlock[] = [];
-  #offset = 0;
-  #prevHash: string;
+  #offset: number;
   time: number;
   readonly #nonces = new Map<string, number>();
 
-  constructor(genesis: GenesisInput, ledger?: Ledger, resume?: { readonly prevHash: string; readonly offset: number }) {
-    this.ledger = ledger ?? createLedger(parseGenesis(genesis));
-    this.#prevHash = resume?.prevHash ?? this.ledger.genesisHash;
-    this.#offset = resume?.offset ?? 0;
+  /** From genesis, or from a snapshot of a chain of this genesis (`other.chain.snapshot()`). */
+  constructor(genesis: GenesisInput, snapshot?: ChainSnapshotInput) {
+    this.chain = createChain({ genesis: parseGenesis(genesis), ...(snapshot === undefined ? {} : { snapshot }) });
+    this.#offset = this.chain.position.lastOffset + 1;
     this.time = (genesis.time ?? 0) + 1000;
+  }
+
+  get ledger(): Ledger {
+    return this.chain.ledger;
   }
 
   /** A signed tx with the next nonce of its key (or the one given). */
@@ -32,33 +38,21 @@ export class TestChain {
     return signTx({ key: from, op, nonce: next, time: this.time, chain: this.ledger.genesis.chain, shard: this.ledger.genesis.shard });
   }
 
-  /** Folds a block of txs (or raw record bytes) with block time `time` (default: 1 s later); later blocks go on from it. */
+  /**
+   * Folds a block of txs (or raw record bytes) with block time `time` (default: 1 s later); later
+   * blocks go on from it. Each record is checked at the boundary first, as a node checks it.
+   */
   block(items: readonly (Tx | Uint8Array)[], time = this.time + 1000): AppliedBlock {
     this.time = time;
-    const txs: TxRecord[] = items.map((item) => decodeTxRecord(this.#offset++, item instanceof Uint8Array ? item : encodeTxRecord(item)));
-    const partial = {
-      chain: this.ledger.genesis.chain,
-      shard: this.ledger.genesis.shard,
-      height: this.ledger.height + 1,
-      prevHash: this.#prevHash,
-      txRoot: merkleRoot(txs.map((t) => t.hash)),
-      time,
-      proposer: this.ledger.genesis.proposers[0]!,
-      firstOffset: txs[0]?.offset ?? this.#offset,
-      lastOffset: txs.at(-1)?.offset ?? this.#offset,
-    };
-    const result = applyBlock(this.ledger, { header: partial, txs });
-    const header = { ...partial, stateRoot: result.stateRoot, outcomeRoot: result.outcomeRoot };
-    const hash = blockHashOf(header);
-    this.#prevHash = hash;
-    const applied = { ...result, header, hash };
+    const { chain, shard } = this.ledger.genesis;
+    const records = items.map((item) => {
+      const record = decodeTxRecord(this.#offset++, item instanceof Uint8Array ? item : encodeTxRecord(item));
+      return { record, verdict: checkRecord(record, chain, shard) };
+    });
+    const { block, hash, result, readModels } = this.chain.close(records, { time });
+    const applied = { ...result, header: block.header, hash, readModels };
     this.blocks.push(applied);
     return applied;
-  }
-
-  /** Where a chain resuming from this one's ledger snapshot must start. */
-  get resume(): { prevHash: string; offset: number } {
-    return { prevHash: this.#prevHash, offset: this.#offset };
   }
 
   codes(block: AppliedBlock): string[] {

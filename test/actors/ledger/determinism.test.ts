@@ -1,6 +1,5 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { createLedger, loadLedger, parseGenesis, snapshotLedger } from '../../../actors/index.ts';
 import type { Op, Tx } from '../../../schemas/index.ts';
 import { key, TestChain } from './chain.ts';
 
@@ -59,7 +58,7 @@ function blocksOf(steps: readonly Step[]): { txs: Tx[]; time: number }[] {
 }
 
 function foldAll(blocks: { txs: Tx[]; time: number }[]): string[] {
-  const chain = new TestChain(genesis, createLedger(parseGenesis(genesis)));
+  const chain = new TestChain(genesis);
   return blocks.map((b) => chain.block(b.txs, b.time).stateRoot);
 }
 
@@ -75,8 +74,7 @@ test('the same log folded twice, and from a snapshot plus its tail, gives the sa
       const k = at % blocks.length;
       const head = new TestChain(genesis);
       for (const b of blocks.slice(0, k)) head.block(b.txs, b.time);
-      const copy = loadLedger(JSON.parse(JSON.stringify(snapshotLedger(head.ledger))), parseGenesis(genesis));
-      const tail = new TestChain(genesis, copy, head.resume);
+      const tail = new TestChain(genesis, JSON.parse(JSON.stringify(head.chain.snapshot())));
       t.deepEqual(
         blocks.slice(k).map((b) => tail.block(b.txs, b.time).stateRoot),
         roots.slice(k),

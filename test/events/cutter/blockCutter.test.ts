@@ -16,8 +16,11 @@ function record(offset: number, op: Op, time = 1000, key = user): TxRecord {
 const value = (offset: number) => record(offset, { type: 'set_value', path: `/a/${offset}`, value: offset });
 const cut = (offset: number, height: number, time: number, key = proposer) => record(offset, { type: 'cut', height }, time, key);
 
+/** Feeds records; each block closed is sealed with zero roots (no ledger here). */
 function feed(cutter: BlockCutter, records: TxRecord[]): Block[] {
-  return records.map((r) => cutter.push(r)).filter((b): b is Block => b !== null);
+  const blocks: Block[] = [];
+  for (const record of records) if (cutter.push(record) !== null) blocks.push(cutter.seal({ stateRoot: zeroHash, outcomeRoot: zeroHash }));
+  return blocks;
 }
 
 test('given pending txs, when the proposer cuts the next height, then a block closes at the marker with its time', (t) => {
@@ -63,9 +66,34 @@ test('block time never goes back, even when a marker claims an earlier time', (t
   t.deepEqual(blocks.map((b) => b.header.time), [9000, 9000]);
 });
 
-test('the state-root hook fills stateRoot', (t) => {
-  const blocks = feed(new BlockCutter({ ...options, seal: (h) => ({ stateRoot: 'ab'.repeat(32).slice(0, 62) + String(h.height).padStart(2, '0'), outcomeRoot: zeroHash }) }), [value(0), cut(1, 1, 1)]);
-  t.is(blocks[0]!.header.stateRoot.slice(-2), '01');
+test('a closed block waits for its roots: sealing fills them, and the next block goes on from the sealed header', (t) => {
+  const cutter = new BlockCutter(options);
+  cutter.push(value(0));
+  const closed = cutter.push(cut(1, 1, 1));
+  t.is(closed!.header.height, 1);
+  t.false('stateRoot' in closed!.header);
+  t.throws(() => cutter.push(value(2)), { message: /not sealed/ }, 'nothing is pushed between closing and sealing');
+  t.is(cutter.position.height, 1, 'the cutter stands at the closed height until it is sealed');
+  const roots = { stateRoot: 'ab'.repeat(32), outcomeRoot: 'cd'.repeat(32) };
+  const sealed = cutter.seal(roots);
+  t.like(sealed.header, { ...closed!.header, ...roots });
+  t.deepEqual(cutter.position, { height: 2, prevHash: blockHashOf(sealed.header), prevTime: 1, clockMs: 1, lastOffset: 1 });
+  t.throws(() => cutter.seal(roots), { message: /without a closed block/ });
+  const [next] = feed(cutter, [value(2), cut(3, 2, 2)]);
+  t.is(next!.header.prevHash, blockHashOf(sealed.header));
+});
+
+test('close takes a block of exactly the records given, even none, at a time never before the last block', (t) => {
+  const cutter = new BlockCutter(options);
+  const first = cutter.close([value(0), cut(1, 1, 50)], { time: 500, proposer: proposer.address });
+  t.like(first.header, { height: 1, firstOffset: 0, lastOffset: 1, time: 500 }, 'a marker inside closes nothing by itself');
+  cutter.seal({ stateRoot: zeroHash, outcomeRoot: zeroHash });
+  const empty = cutter.close([], { time: 400, proposer: proposer.address });
+  t.like(empty.header, { height: 2, firstOffset: 2, lastOffset: 2, time: 500, txRoot: merkleRoot([]) });
+  cutter.seal({ stateRoot: zeroHash, outcomeRoot: zeroHash });
+  t.is(cutter.position.lastOffset, 1, 'an empty block takes no offset');
+  cutter.push(value(2));
+  t.throws(() => cutter.close([], { time: 600, proposer: proposer.address }), { message: /pending/ });
 });
 
 test('undecodable records still take their place in a block', (t) => {

@@ -7,23 +7,26 @@ import { sendError, toAinError } from '../../../runtime/api/errors.ts';
 import { streamRoutes } from '../../../runtime/api/streamRoutes.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
 import { readStream } from '../../../runtime/client/index.ts';
-import { createStreamHub, JobProjections } from '../../../runtime/streams/index.ts';
+import { createStreamHub, type StreamBlock } from '../../../runtime/streams/index.ts';
 
 // Server-Sent Events on 127.0.0.1: a reader that stops reading is cut off with SLOW_CONSUMER
 // instead of the node buffering without bound; the number of open streams is bounded too.
 
-const view = (height: number): BlockView => ({
-  hash: height.toString(16).padStart(64, '0'),
-  header: { height, padding: 'x'.repeat(2000) } as unknown as BlockView['header'],
-  txs: [],
-  finalized: { height: 0, hash: '0'.repeat(64) },
-  jobEvents: [],
-  triggers: [],
+const view = (height: number): StreamBlock => ({
+  view: {
+    hash: height.toString(16).padStart(64, '0'),
+    header: { height, padding: 'x'.repeat(2000) } as unknown as BlockView['header'],
+    txs: [],
+    finalized: { height: 0, hash: '0'.repeat(64) },
+    jobEvents: [],
+    triggers: [],
+  },
+  readModels: null,
 });
 
 async function serve(options: { bufferBytesMax?: number; connectionsMax?: number }) {
-  const blocks$ = new Subject<BlockView>();
-  const hub = createStreamHub({ blocks$, tree: createStateTree({ owner: '0x' + '1'.repeat(40) }), projections: new JobProjections(), historyBlocksMax: 100 });
+  const blocks$ = new Subject<StreamBlock>();
+  const hub = createStreamHub({ blocks$, tree: createStateTree({ owner: '0x' + '1'.repeat(40) }), historyBlocksMax: 100 });
   // Closed with every connection: a keep-alive socket the client still holds must not stall the teardown.
   const app = Fastify({ forceCloseConnections: true });
   app.setErrorHandler((error, _request, reply) => sendError(reply, toAinError(error)));

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createLedger, genesisHashOf, parseGenesis } from '../../../actors/index.ts';
-import { createMemoryLog, encodeTxRecord, genesisPosition, signTx, txHashOf, type EventLog, type LogRecord } from '../../../events/index.ts';
+import { createChain, parseGenesis } from '../../../actors/index.ts';
+import { createMemoryLog, encodeTxRecord, signTx, txHashOf, type EventLog, type LogRecord } from '../../../events/index.ts';
 import type { RecordCheck, VerifyPool } from '../../../runtime/ingest/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
@@ -48,10 +48,9 @@ function lateAckLog(): { log: EventLog; ack: () => void } {
 
 async function run(announce: boolean) {
   const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
-  const ledger = createLedger(genesis);
   const { log, ack } = lateAckLog();
   const pool = countingPool();
-  const follower = startFollower({ log, ledger, position: { ...genesisPosition, prevHash: genesisHashOf(genesis) }, blocks: createBlockStore(), pool });
+  const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool });
   const own = [1, 2, 3].map((n) => signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }));
   const records = own.map((tx) => encodeTxRecord(tx));
   const appended = log.append(records).then((offsets) => {
@@ -90,7 +89,7 @@ test('without being told of the append in flight, the follower checks records wh
 // An acknowledgement is proven, not assumed: the follower reads each acknowledged offset back.
 async function followerOn(log: EventLog) {
   const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
-  const follower = startFollower({ log, ledger: createLedger(genesis), position: { ...genesisPosition, prevHash: genesisHashOf(genesis) }, blocks: createBlockStore(), pool: countingPool() });
+  const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool: countingPool() });
   const tx = (n: number, from = owner) => signTx({ key: from, op: { type: 'set_value', path: `/apps/x/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' });
   return { follower, tx };
 }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import type { BlockCutter } from '../../../events/index.ts';
+import type { Chain } from '../../../actors/index.ts';
 import { startProposer } from '../../../runtime/node/proposer.ts';
 
 // A chain that stops cutting while work waits must say so, and say which step holds it.
@@ -9,9 +9,8 @@ import { startProposer } from '../../../runtime/node/proposer.ts';
 test('given work waits and the cut marker is never read back, when the stall passes its bound, then the log says so with what the proposer saw', async (t) => {
   const lines = new PassThrough();
   const logger = pino({ level: 'warn' }, lines);
-  const cutter = { position: { height: 7 } } as unknown as BlockCutter;
   const proposer = startProposer({
-    cutter,
+    chain: { position: { height: 7 } } as unknown as Chain,
     signer: { submit: () => new Promise<number>(() => {}) }, // appended, never read back
     intervalMs: 5,
     logger,
@@ -40,7 +39,7 @@ test('given no work waits, when time passes, then nothing is said', async (t) =>
   stream.on('data', (c: Buffer) => lines.push(c.toString()));
   let looks = 0;
   const proposer = startProposer({
-    cutter: { position: { height: 3 } } as unknown as BlockCutter,
+    chain: { position: { height: 3 } } as unknown as Chain,
     signer: { submit: async () => 0 },
     intervalMs: 5,
     logger: pino({ level: 'warn' }, stream),

@@ -3,10 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { snapshotLedger } from '../../../actors/index.ts';
+import { applyReadModels } from '../../../projections/index.ts';
 import { restore } from '../../../runtime/node/restore.ts';
-import { JobProjections } from '../../../runtime/streams/index.ts';
-import { createSnapshotStore, type NodeSnapshot } from '../../../runtime/node/snapshotStore.ts';
+import { createSnapshotStore, nodeSnapshotOf, type NodeSnapshot } from '../../../runtime/node/snapshotStore.ts';
 import { key, TestChain } from '../../actors/ledger/chain.ts';
 
 // Restart from snapshots: the newest usable one wins; a corrupt, foreign or too-new one is
@@ -14,20 +13,13 @@ import { key, TestChain } from '../../actors/ledger/chain.ts';
 const owner = key(41);
 const genesisInput = { chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {} };
 
-/** A chain of `heights` blocks and a snapshot of the ledger after each. */
+/** A chain of `heights` blocks and a snapshot of it after each. */
 function chainWithSnapshots(heights: number): { chain: TestChain; snapshots: NodeSnapshot[] } {
   const chain = new TestChain(genesisInput);
   const snapshots: NodeSnapshot[] = [];
   for (let h = 1; h <= heights; h++) {
-    const block = chain.block([chain.tx(owner, { type: 'set_value', path: `/apps/x/${h}`, value: h })]);
-    snapshots.push({
-      version: 1,
-      height: h,
-      blockHash: block.hash,
-      position: { height: h + 1, prevHash: block.hash, prevTime: block.header.time, clockMs: block.header.time, lastOffset: block.header.lastOffset },
-      ledger: snapshotLedger(chain.ledger),
-      projections: new JobProjections().snapshot(),
-    });
+    chain.block([chain.tx(owner, { type: 'set_value', path: `/apps/x/${h}`, value: h })]);
+    snapshots.push(nodeSnapshotOf(chain.chain.snapshot()));
   }
   return { chain, snapshots };
 }
@@ -51,10 +43,10 @@ test('the newest snapshot is loaded: same height, root and cutter position', asy
   const store = createSnapshotStore(dir, 5);
   for (const s of snapshots) await store.write(s);
   const { logger, warnings } = recordingLogger();
-  const restored = await restore(store, chain.ledger.genesis, chain.ledger.genesisHash, 10, logger);
+  const restored = await restore(store, chain.ledger.genesis, 10, logger);
   t.is(restored.fromHeight, 3);
-  t.is(restored.ledger.tree.root(), chain.ledger.tree.root());
-  t.deepEqual(restored.position, snapshots[2]!.position);
+  t.is(restored.chain.ledger.tree.root(), chain.ledger.tree.root());
+  t.deepEqual(restored.chain.position, snapshots[2]!.position);
   t.deepEqual(warnings, []);
 });
 
@@ -72,9 +64,9 @@ test('a corrupt snapshot (flipped byte, truncated, tampered value) is reported a
   await writeFile(file(2), (await readFile(file(2), 'utf8')).replace('"balance":"100"', '"balance":"900"'));
 
   const { logger, warnings } = recordingLogger();
-  const restored = await restore(store, chain.ledger.genesis, chain.ledger.genesisHash, 10, logger);
+  const restored = await restore(store, chain.ledger.genesis, 10, logger);
   t.is(restored.fromHeight, 1);
-  t.deepEqual(restored.position, snapshots[0]!.position);
+  t.deepEqual(restored.chain.position, snapshots[0]!.position);
   t.deepEqual(
     warnings.map((w) => w.file),
     [file(4), file(3), file(2)],
@@ -91,7 +83,7 @@ test('a snapshot without the job projections (from an older node) is skipped, so
   const { projections: _dropped, ...older } = snapshots[1]!;
   await store.write(older);
   const { logger, warnings } = recordingLogger();
-  const restored = await restore(store, chain.ledger.genesis, chain.ledger.genesisHash, 10, logger);
+  const restored = await restore(store, chain.ledger.genesis, 10, logger);
   t.is(restored.fromHeight, 1);
   t.regex(warnings[0]!.reason, /projections/);
 });
@@ -106,10 +98,10 @@ test('snapshots of another chain, or past the end of the log, are skipped; none 
   await store.write({ ...snapshots[1]!, ledger: { ...snapshots[1]!.ledger, genesisHash: other.ledger.genesisHash } });
 
   const { logger, warnings } = recordingLogger();
-  const restored = await restore(store, chain.ledger.genesis, chain.ledger.genesisHash, 1, logger);
+  const restored = await restore(store, chain.ledger.genesis, 1, logger);
   t.is(restored.fromHeight, 0);
-  t.is(restored.ledger.height, 0);
-  t.is(restored.position.prevHash, chain.ledger.genesisHash);
+  t.is(restored.chain.ledger.height, 0);
+  t.is(restored.chain.position.prevHash, chain.ledger.genesisHash);
   t.is(warnings.length, 2);
   t.regex(warnings[0]!.reason, /genesis/);
   t.regex(warnings[1]!.reason, /past the log/);
@@ -120,15 +112,15 @@ test('the reputation projection rates with the genesis’s Elo K (jobs.eloK), 32
   const store = createSnapshotStore(dir, 5);
   const { logger } = recordingLogger();
   const plain = new TestChain(genesisInput);
-  t.is((await restore(store, plain.ledger.genesis, plain.ledger.genesisHash, 0, logger)).projections.reputation.kFactor, 32);
+  t.is((await restore(store, plain.ledger.genesis, 0, logger)).chain.readModels.reputation.kFactor, 32);
   const sixteen = new TestChain({ ...genesisInput, jobs: { eloK: 16 } });
-  const restored = await restore(store, sixteen.ledger.genesis, sixteen.ledger.genesisHash, 0, logger);
-  t.is(restored.projections.reputation.kFactor, 16);
+  const restored = await restore(store, sixteen.ledger.genesis, 0, logger);
+  t.is(restored.chain.readModels.reputation.kFactor, 16);
   const job = 'a'.repeat(64);
-  restored.projections.apply([
+  applyReadModels(restored.chain.readModels, [
     { type: 'ranked', job, request: 'b'.repeat(64), evaluator: '0x' + 'e'.repeat(40), ranking: ['0x' + '1'.repeat(40), '0x' + '2'.repeat(40)], time: 1, height: 1 },
   ]);
-  const nodes = restored.projections.reputation.jobs[job]?.nodes ?? {};
+  const nodes = restored.chain.readModels.reputation.jobs[job]?.nodes ?? {};
   t.is(nodes['0x' + '1'.repeat(40)]?.rating, 1508);
   t.is(nodes['0x' + '2'.repeat(40)]?.rating, 1492);
 });

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { Subject } from 'rxjs';
 import type { KeyPair } from '../../../events/index.ts';
-import type { BlockView } from '../../../runtime/node/blockStore.ts';
-import { createStreamHub, JobProjections, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
+import type { BlockView } from '../../../runtime/blocks/index.ts';
+import { createStreamHub, type StreamBlock, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
 import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';
 import type { AppliedBlock } from '../../actors/ledger/chain.ts';
 import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, w3 } from '../../actors/job/jobWorld.ts';
@@ -27,11 +27,11 @@ function wireData(hub: StreamHub, event: StreamEvent): unknown {
 /** A chain and a hub fed each block as it is applied, like a node's follower feeds its hub. */
 function world() {
   const chain = newChain({ rankWindowMs: 2000, resolveWindowMs: 30_000 });
-  const blocks$ = new Subject<BlockView>();
-  const hub = createStreamHub({ blocks$, tree: chain.ledger.tree, projections: new JobProjections() });
+  const blocks$ = new Subject<StreamBlock>();
+  const hub = createStreamHub({ blocks$, tree: chain.ledger.tree });
   let fed = 0;
   const feed = () => {
-    for (; fed < chain.blocks.length; fed++) blocks$.next(viewOf(chain.blocks[fed]!));
+    for (; fed < chain.blocks.length; fed++) blocks$.next({ view: viewOf(chain.blocks[fed]!), readModels: chain.blocks[fed]!.readModels });
   };
   const step = (from: KeyPair, op: Op, time?: number) => {
     const done = one(chain, from, op, time);
