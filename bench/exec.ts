@@ -19,7 +19,11 @@ const processPairs = 21;
 const dockerPairs = 8;
 
 /** Times `ours` and `bare` back to back, `pairs` times after one warm-up each; the ratios ours / bare. */
-async function pairedRatios(pairs: number, ours: () => Promise<void>, bare: () => Promise<void>): Promise<{ ratios: number[]; oursMs: number[]; bareMs: number[] }> {
+async function pairedRatios(
+  pairs: number,
+  ours: () => Promise<void>,
+  bare: () => Promise<void>,
+): Promise<{ ratios: number[]; oursMs: number[]; bareMs: number[] }> {
   await ours();
   await bare();
   const ratios: number[] = [];
@@ -116,9 +120,19 @@ export async function benchExec(): Promise<Figure[]> {
     await writeFile(join(dir, 'job.js'), jobSource);
     const runtime = createProcessRuntime({ tmpDir: dir });
     const spec: RunSpecInput = { command: process.execPath, args: ['job.js'], files, request, limits };
-    const { ratios, oursMs, bareMs } = await pairedRatios(processPairs, () => runOurs(runtime, spec), () => spawnBare(dir));
+    const { ratios, oursMs, bareMs } = await pairedRatios(
+      processPairs,
+      () => runOurs(runtime, spec),
+      () => spawnBare(dir),
+    );
     figures.push(
-      { name: 'exec.process.ratio', value: median(ratios), unit: 'x', samples: ratios, note: `process runtime / bare spawn of the same node job, median of ${processPairs} pairs` },
+      {
+        name: 'exec.process.ratio',
+        value: median(ratios),
+        unit: 'x',
+        samples: ratios,
+        note: `process runtime / bare spawn of the same node job, median of ${processPairs} pairs`,
+      },
       { name: 'exec.process.ms', value: median(oursMs), unit: 'ms', samples: oursMs, note: 'one trivial node job through the process runtime' },
       { name: 'exec.process.bare.ms', value: median(bareMs), unit: 'ms', samples: bareMs, note: 'the same job spawned bare' },
     );
@@ -131,10 +145,26 @@ export async function benchExec(): Promise<Figure[]> {
     const runtime = createDockerRuntime({ docker });
     const image = await createJobImages(docker).forJob({ files, dir: undefined });
     const spec: RunSpecInput = { command: 'node', args: ['job.js'], files, request, limits };
-    const { ratios, oursMs, bareMs } = await pairedRatios(dockerPairs, () => runOurs(runtime, spec), () => dockerBare(docker, image));
+    const { ratios, oursMs, bareMs } = await pairedRatios(
+      dockerPairs,
+      () => runOurs(runtime, spec),
+      () => dockerBare(docker, image),
+    );
     figures.push(
-      { name: 'exec.docker.ratio', value: median(ratios), unit: 'x', samples: ratios, note: `docker runtime / a bare create-attach-start-wait-remove of the same image and options, median of ${dockerPairs} pairs` },
-      { name: 'exec.docker.ms', value: median(oursMs), unit: 'ms', samples: oursMs, note: 'one trivial node job through the docker runtime (vfs storage driver)' },
+      {
+        name: 'exec.docker.ratio',
+        value: median(ratios),
+        unit: 'x',
+        samples: ratios,
+        note: `docker runtime / a bare create-attach-start-wait-remove of the same image and options, median of ${dockerPairs} pairs`,
+      },
+      {
+        name: 'exec.docker.ms',
+        value: median(oursMs),
+        unit: 'ms',
+        samples: oursMs,
+        note: 'one trivial node job through the docker runtime (vfs storage driver)',
+      },
       { name: 'exec.docker.bare.ms', value: median(bareMs), unit: 'ms', samples: bareMs, note: 'the same container run bare' },
     );
   } finally {

@@ -36,12 +36,28 @@ async function pair(request: AcceleratorRequest, suffix: string): Promise<Figure
     const matJs = microseconds(() => multiplyJs(a, b, size, size, size));
     const how = `gpu.js in ${acc.mode} mode`;
     return [
-      { name: `gpujs.root.kernel${suffix}`, value: rootKernel.value, unit: 'µs', samples: rootKernel.samples, note: `${how}: |x²−2| over ${guessesCount.toLocaleString('en-US')} guesses, then the least on the host` },
+      {
+        name: `gpujs.root.kernel${suffix}`,
+        value: rootKernel.value,
+        unit: 'µs',
+        samples: rootKernel.samples,
+        note: `${how}: |x²−2| over ${guessesCount.toLocaleString('en-US')} guesses, then the least on the host`,
+      },
       { name: `gpujs.root.js${suffix}`, value: rootJs.value, unit: 'µs', samples: rootJs.samples, note: 'plain JavaScript loop, same guesses' },
-      { name: `gpujs.vs.js.root${suffix}`, value: rootJs.value / rootKernel.value, unit: 'x', note: `speed-up of the kernel (${acc.mode}) over plain JavaScript; < 1 is slower` },
+      {
+        name: `gpujs.vs.js.root${suffix}`,
+        value: rootJs.value / rootKernel.value,
+        unit: 'x',
+        note: `speed-up of the kernel (${acc.mode}) over plain JavaScript; < 1 is slower`,
+      },
       { name: `gpujs.matmul.kernel${suffix}`, value: matKernel.value, unit: 'µs', samples: matKernel.samples, note: `${how}: ${size}×${size} matrix product` },
       { name: `gpujs.matmul.js${suffix}`, value: matJs.value, unit: 'µs', samples: matJs.samples, note: 'plain JavaScript triple loop (i-k-j order)' },
-      { name: `gpujs.vs.js.matmul${suffix}`, value: matJs.value / matKernel.value, unit: 'x', note: `speed-up of the kernel (${acc.mode}) over plain JavaScript; < 1 is slower` },
+      {
+        name: `gpujs.vs.js.matmul${suffix}`,
+        value: matJs.value / matKernel.value,
+        unit: 'x',
+        note: `speed-up of the kernel (${acc.mode}) over plain JavaScript; < 1 is slower`,
+      },
     ];
   } finally {
     await acc.destroy();

@@ -37,8 +37,7 @@ export async function runLoadgen(task: LoadgenTask, onTimed?: () => void): Promi
         if (message.type === 'timed') {
           cpuBefore = process.cpuUsage();
           onTimed?.();
-        }
-        else if (message.type === 'error') reject(new Error(`the load generator failed: ${message.message}`));
+        } else if (message.type === 'error') reject(new Error(`the load generator failed: ${message.message}`));
         else if (cpuBefore === undefined) reject(new Error('the load generator sent a result before its timed load'));
         else {
           const { user, system } = process.cpuUsage(cpuBefore);
@@ -64,7 +63,9 @@ async function measure(load: Load): Promise<Measured & { rate: number; samples: 
       const measured = await runLoadgen({ ...load, url: node.url });
       const { result } = measured;
       if (result.failedRequests > 0 || result.refusedTxs > 0 || result.timedOut) {
-        throw new Error(`ingest.http.${load.mode}: ${result.failedRequests} failed requests, ${result.refusedTxs} refused txs, timed out: ${result.timedOut}; ${result.problems.join(' | ')}`);
+        throw new Error(
+          `ingest.http.${load.mode}: ${result.failedRequests} failed requests, ${result.refusedTxs} refused txs, timed out: ${result.timedOut}; ${result.problems.join(' | ')}`,
+        );
       }
       // Every accepted tx is its own record (no duplicate hashes were sent): the log must hold them all.
       const { lastOffset } = (await (await fetch(`${node.url}/v1/status`)).json()) as { lastOffset: number };

@@ -112,7 +112,9 @@ function buildWorld(): World {
   };
 
   const script = new JobScript();
-  const jobs = admins.map((admin) => script.add(admin, { type: 'registerJob', job_specification: 'syntax = "proto3"; message Req { double y = 1; }', fee: '3', challenge_fee: '5' }));
+  const jobs = admins.map((admin) =>
+    script.add(admin, { type: 'registerJob', job_specification: 'syntax = "proto3"; message Req { double y = 1; }', fee: '3', challenge_fee: '5' }),
+  );
   for (const [j, job] of jobs.entries()) {
     const staff = [...evaluators[j]!.map((p) => [p, 'evaluator'] as const), ...[...workers[j]!, ...spares[j]!].map((p) => [p, 'worker'] as const)];
     for (const [p, role] of staff) script.add(p, { type: 'applyJob', job_id: job, role });
@@ -129,7 +131,14 @@ function buildWorld(): World {
   const openFrom = script.blocks.length;
   const rewardFunctions = ['ranked', 'even', 'winnerOnly'] as const;
   const requests = plan.map(({ j, client }, i) =>
-    script.add(client, { type: 'requestJob', job_id: jobs[j]!, job_input: { y: i }, reward: ['10', '10'], reward_function: rewardFunctions[i % 3], time_limit: timeLimitMs }),
+    script.add(client, {
+      type: 'requestJob',
+      job_id: jobs[j]!,
+      job_input: { y: i },
+      reward: ['10', '10'],
+      reward_function: rewardFunctions[i % 3],
+      time_limit: timeLimitMs,
+    }),
   );
   script.cut('requestJob');
   for (const [i, { evaluator }] of plan.entries()) script.add(evaluator, { type: 'acceptJob', request_id: requests[i]!, role: 'evaluator', deposit: '20' });
@@ -149,7 +158,8 @@ function buildWorld(): World {
   const jumpMs = lastEvaluatorTime + timeLimitMs - script.time;
   if (jumpMs <= 0) throw new Error('jobs bench: the time limit passed before every worker submitted; raise timeLimitMs');
   script.cut('submitResult', jumpMs);
-  for (const [i, { evaluator, crew }] of plan.entries()) script.add(evaluator, { type: 'rank', request_id: requests[i]!, ranking: crew.map((w) => w.pair.address).reverse() });
+  for (const [i, { evaluator, crew }] of plan.entries())
+    script.add(evaluator, { type: 'rank', request_id: requests[i]!, ranking: crew.map((w) => w.pair.address).reverse() });
   script.cut('rank');
   const challenged = (i: number) => i % 10 === 9;
   for (const [i, { client }] of plan.entries()) {
@@ -194,7 +204,9 @@ function runOnce(world: World): RunResult {
     for (const [i, outcome] of result.outcomes.entries()) {
       if (outcome.code !== block.expected[i]) {
         const message = 'message' in outcome ? `: ${String(outcome.message)}` : '';
-        throw new Error(`jobs bench: ${block.txs[i]!.tx!.op.type} in block ${index + 1} (${block.phase}) came to ${outcome.code}, not ${block.expected[i]}${message}`);
+        throw new Error(
+          `jobs bench: ${block.txs[i]!.tx!.op.type} in block ${index + 1} (${block.phase}) came to ${outcome.code}, not ${block.expected[i]}${message}`,
+        );
       }
     }
     if (index + 1 === world.openTo) heapOpen = heapAfterGc();
@@ -212,14 +224,17 @@ function checkSettled(ledger: Ledger, world: World): void {
   }
   const expectedRefunded = requestCount / 20;
   if (states.get('settled') !== requestCount - expectedRefunded || states.get('refunded') !== expectedRefunded) {
-    throw new Error(`jobs bench: requests ended ${JSON.stringify(Object.fromEntries(states))}, not ${requestCount - expectedRefunded} settled and ${expectedRefunded} refunded`);
+    throw new Error(
+      `jobs bench: requests ended ${JSON.stringify(Object.fromEntries(states))}, not ${requestCount - expectedRefunded} settled and ${expectedRefunded} refunded`,
+    );
   }
   const accounts = (ledger.tree.get(accountsPath) ?? {}) as Record<string, { balance?: string; stake?: string; unbonding?: string }>;
   let total = 0n;
   for (const a of Object.values(accounts)) total += BigInt(a.balance ?? '0') + BigInt(a.stake ?? '0') + BigInt(a.unbonding ?? '0');
   const escrow = readEscrow(ledger.tree);
   if (escrow !== 0n) throw new Error(`jobs bench: ${escrow} AIN left in escrow after every request ended`);
-  if (total + escrow !== readSupply(ledger.tree)) throw new Error(`jobs bench: accounts hold ${total} AIN and escrow ${escrow}, but the supply is ${readSupply(ledger.tree)}`);
+  if (total + escrow !== readSupply(ledger.tree))
+    throw new Error(`jobs bench: accounts hold ${total} AIN and escrow ${escrow}, but the supply is ${readSupply(ledger.tree)}`);
 }
 
 export async function benchJobs(): Promise<Figure[]> {

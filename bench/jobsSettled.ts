@@ -44,7 +44,10 @@ export async function benchJobsSettled(): Promise<Figure[]> {
         await send(admin, { type: 'approveNode', job_id: job, node: key.address, role });
       }
       const fromHeight = (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
-      const agents = [startEvaluatorAgent({ key: evaluator, env, job, fromHeight, deposit: '20' }), ...workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight }))];
+      const agents = [
+        startEvaluatorAgent({ key: evaluator, env, job, fromHeight, deposit: '20' }),
+        ...workerKeys.map((key) => startWorkerAgent({ key, env, job, fromHeight })),
+      ];
       let next = 0;
       let settled = 0;
       let refunded = 0;
@@ -54,7 +57,9 @@ export async function benchJobsSettled(): Promise<Figure[]> {
         while (performance.now() < deadline) {
           const named = Array.from({ length: workersPerRequest }, () => workerKeys[next++ % workers]!.address);
           const op = { type: 'requestJob' as const, job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: timeLimitMs, worker_node: named };
-          const output = await toPromise(createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } }).start());
+          const output = await toPromise(
+            createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } }).start(),
+          );
           if (output.state === 'settled') settled++;
           else refunded++;
         }

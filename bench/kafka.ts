@@ -49,7 +49,8 @@ export async function benchKafka(): Promise<Figure[]> {
       try {
         let startedMs = 0;
         const { result } = await runLoadgen({ ...sustainedLoad, url: started.url }, () => (startedMs = performance.now()));
-        if (result.failedRequests > 0 || result.refusedTxs > 0) throw new Error(`kafka.node.sustained: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
+        if (result.failedRequests > 0 || result.refusedTxs > 0)
+          throw new Error(`kafka.node.sustained: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
         const { lastOffset } = (await (await fetch(`${started.url}/v1/status`)).json()) as { lastOffset: number };
         await finalCovering(started, lastOffset);
         return { rate: (result.acceptedTxs * 1000) / (performance.now() - startedMs), accepted: result.acceptedTxs };
@@ -87,9 +88,24 @@ export async function benchKafka(): Promise<Figure[]> {
     return [
       { name: 'kafka.raw.append', value: median(raw), unit: 'records/s', samples: raw, note: `kafkajs producer, idempotent, acks=-1, ${describe}` },
       { name: 'kafka.log.append', value: median(ours), unit: 'records/s', samples: ours, note: `ain's kafka EventLog, ${describe}` },
-      { name: 'kafka.log.append.ratio', value: median(ratios), unit: 'x', note: `kafka.log.append / kafka.raw.append, median of ${pairs} paired runs (${ratios.map((r) => r.toFixed(2)).join(', ')})` },
-      { name: 'kafka.node.sustained', value: node.rate, unit: 'txs/s', note: `${node.accepted} txs in POST /v1/txs × ${sustainedLoad.batchTxs}, ${sustainedLoad.inFlight} in flight, through a node on the Kafka log, submit → final` },
-      { name: 'kafka.node.sustained.ratio', value: node.rate / reference, unit: 'x', note: `kafka.node.sustained / raw verifies on all cores around it (${Math.round(rawBefore)} before, ${Math.round(rawAfter)} after)` },
+      {
+        name: 'kafka.log.append.ratio',
+        value: median(ratios),
+        unit: 'x',
+        note: `kafka.log.append / kafka.raw.append, median of ${pairs} paired runs (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+      },
+      {
+        name: 'kafka.node.sustained',
+        value: node.rate,
+        unit: 'txs/s',
+        note: `${node.accepted} txs in POST /v1/txs × ${sustainedLoad.batchTxs}, ${sustainedLoad.inFlight} in flight, through a node on the Kafka log, submit → final`,
+      },
+      {
+        name: 'kafka.node.sustained.ratio',
+        value: node.rate / reference,
+        unit: 'x',
+        note: `kafka.node.sustained / raw verifies on all cores around it (${Math.round(rawBefore)} before, ${Math.round(rawAfter)} after)`,
+      },
     ];
   } finally {
     await kafka.stop();

@@ -53,9 +53,7 @@ export interface LoadgenResult {
 
 /** Messages to the parent: `timed` just before the first timed round, then one `result` or `error`. */
 export type LoadgenMessage =
-  | { readonly type: 'timed' }
-  | { readonly type: 'result'; readonly result: LoadgenResult }
-  | { readonly type: 'error'; readonly message: string };
+  { readonly type: 'timed' } | { readonly type: 'result'; readonly result: LoadgenResult } | { readonly type: 'error'; readonly message: string };
 
 const requestTimeoutMs = 30_000;
 const problemsMax = 5;
@@ -181,14 +179,18 @@ async function main(task: LoadgenTask): Promise<LoadgenResult> {
   try {
     await send(task, agent, warmup, performance.now() + task.timeLimitMs, { acceptedTxs: 0, refusedTxs: 0, failedRequests: 0, timedOut: false, problems: [] });
     // The parent samples the node's CPU use between `timed` and the result.
-    await new Promise<void>((resolve, reject) => process.send!({ type: 'timed' } satisfies LoadgenMessage, (error: Error | null) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      process.send!({ type: 'timed' } satisfies LoadgenMessage, (error: Error | null) => (error ? reject(error) : resolve())),
+    );
     const counts: Counts = { acceptedTxs: 0, refusedTxs: 0, failedRequests: 0, timedOut: false, problems: [] };
     const cpuBefore = process.cpuUsage();
     const deadlineMs = performance.now() + task.timeLimitMs;
     const rounds: Round[] = [];
     const paced: PacedBatch[] = [];
     for (const bodies of timed) {
-      rounds.push(task.paceTxsPerSecond === undefined ? await send(task, agent, bodies, deadlineMs, counts) : await sendPaced(task, agent, bodies, counts, paced));
+      rounds.push(
+        task.paceTxsPerSecond === undefined ? await send(task, agent, bodies, deadlineMs, counts) : await sendPaced(task, agent, bodies, counts, paced),
+      );
     }
     const { user, system } = process.cpuUsage(cpuBefore);
     return { ...counts, rounds, prepareMs, cpuMs: (user + system) / 1000, ...(task.paceTxsPerSecond === undefined ? {} : { paced }) };
@@ -200,6 +202,7 @@ async function main(task: LoadgenTask): Promise<LoadgenResult> {
 process.once('message', (task: LoadgenTask) => {
   main(task).then(
     (result) => process.send!({ type: 'result', result } satisfies LoadgenMessage, () => process.disconnect()),
-    (error: unknown) => process.send!({ type: 'error', message: String((error as Error)?.stack ?? error) } satisfies LoadgenMessage, () => process.disconnect()),
+    (error: unknown) =>
+      process.send!({ type: 'error', message: String((error as Error)?.stack ?? error) } satisfies LoadgenMessage, () => process.disconnect()),
   );
 });

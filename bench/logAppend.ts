@@ -56,6 +56,12 @@ export async function benchLogAppend(): Promise<Figure[]> {
   return [
     { name: 'log.file.append.group', value: group.rate, unit: 'records/s', samples: group.samples, note: `default group commit, ${describe(batched)}` },
     { name: 'log.file.append.always', value: always.rate, unit: 'records/s', samples: always.samples, note: `fsync always, ${describe(batched)}` },
-    { name: 'log.file.append.group.single', value: groupSingle.rate, unit: 'records/s', samples: groupSingle.samples, note: `default group commit, ${describe(single)}` },
+    {
+      name: 'log.file.append.group.single',
+      value: groupSingle.rate,
+      unit: 'records/s',
+      samples: groupSingle.samples,
+      note: `default group commit, ${describe(single)}`,
+    },
   ];
 }

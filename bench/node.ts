@@ -10,7 +10,16 @@ import { rawAllCoresRate } from './verifyRaw.ts';
 type Load = Omit<LoadgenTask, 'url'>;
 
 /** The sustained load, the same for a node on the file log and on Kafka (bench/kafka.ts). */
-export const sustainedLoad: Load = { mode: 'batched', rounds: 6, txsPerRound: 20_000, warmupTxs: 20_000, batchTxs: 500, inFlight: 16, keys: 1000, timeLimitMs: 60_000 };
+export const sustainedLoad: Load = {
+  mode: 'batched',
+  rounds: 6,
+  txsPerRound: 20_000,
+  warmupTxs: 20_000,
+  batchTxs: 500,
+  inFlight: 16,
+  keys: 1000,
+  timeLimitMs: 60_000,
+};
 const halfLoadSeconds = 10;
 const latencyBatchTxs = 50;
 
@@ -35,8 +44,9 @@ export async function benchNode(): Promise<Figure[]> {
       let startedMs = 0;
       const measured = await runLoadgen({ ...sustainedLoad, url: node.url }, () => (startedMs = performance.now()));
       const { result } = measured;
-      if (result.failedRequests > 0 || result.refusedTxs > 0) throw new Error(`node.sustained: ${result.failedRequests} failed requests, ${result.refusedTxs} refused; ${result.problems.join(' | ')}`);
-      const lastOffset = node.blocks.latest() === undefined ? 0 : (await (await fetch(`${node.url}/v1/status`)).json() as { lastOffset: number }).lastOffset;
+      if (result.failedRequests > 0 || result.refusedTxs > 0)
+        throw new Error(`node.sustained: ${result.failedRequests} failed requests, ${result.refusedTxs} refused; ${result.problems.join(' | ')}`);
+      const lastOffset = node.blocks.latest() === undefined ? 0 : ((await (await fetch(`${node.url}/v1/status`)).json()) as { lastOffset: number }).lastOffset;
       await finalCovering(node, lastOffset);
       const elapsedMs = performance.now() - startedMs;
       const applied = node.ledger.tree.get('/bench/0');
@@ -69,7 +79,16 @@ export async function benchNode(): Promise<Figure[]> {
     });
     try {
       const txsPerRound = pace * halfLoadSeconds;
-      const { result } = await runLoadgen({ ...sustainedLoad, rounds: 1, warmupTxs: 2000, txsPerRound, batchTxs: latencyBatchTxs, inFlight: 64, paceTxsPerSecond: pace, url: node.url });
+      const { result } = await runLoadgen({
+        ...sustainedLoad,
+        rounds: 1,
+        warmupTxs: 2000,
+        txsPerRound,
+        batchTxs: latencyBatchTxs,
+        inFlight: 64,
+        paceTxsPerSecond: pace,
+        url: node.url,
+      });
       if (result.failedRequests > 0) throw new Error(`node.final: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
       const paced = result.paced ?? [];
       await finalCovering(node, Math.max(...paced.map((b) => b.lastOffset)), { nudge: false });
@@ -85,11 +104,31 @@ export async function benchNode(): Promise<Figure[]> {
   });
   const intervalMs = 1000;
   return [
-    { name: 'node.sustained', value: sustained.rate, unit: 'txs/s', note: `${sustained.accepted} txs in POST /v1/txs × ${sustainedLoad.batchTxs}, ${sustainedLoad.inFlight} in flight, submit → final, ${Math.round(sustained.elapsedMs)} ms` },
-    { name: 'node.sustained.ratio', value: sustained.rate / reference, unit: 'x', note: `node.sustained / raw verifies on all cores around it (${Math.round(rawBefore)} before, ${Math.round(rawAfter)} after)` },
-    { name: 'node.final.p50', value: percentile(latencies.samples, 50), unit: 'ms', note: `${latencies.samples.length} batches of ${latencyBatchTxs} at ${pace} txs/s (half of node.sustained), block interval ${intervalMs} ms, ${latencies.blocks} blocks` },
+    {
+      name: 'node.sustained',
+      value: sustained.rate,
+      unit: 'txs/s',
+      note: `${sustained.accepted} txs in POST /v1/txs × ${sustainedLoad.batchTxs}, ${sustainedLoad.inFlight} in flight, submit → final, ${Math.round(sustained.elapsedMs)} ms`,
+    },
+    {
+      name: 'node.sustained.ratio',
+      value: sustained.rate / reference,
+      unit: 'x',
+      note: `node.sustained / raw verifies on all cores around it (${Math.round(rawBefore)} before, ${Math.round(rawAfter)} after)`,
+    },
+    {
+      name: 'node.final.p50',
+      value: percentile(latencies.samples, 50),
+      unit: 'ms',
+      note: `${latencies.samples.length} batches of ${latencyBatchTxs} at ${pace} txs/s (half of node.sustained), block interval ${intervalMs} ms, ${latencies.blocks} blocks`,
+    },
     { name: 'node.final.p99', value: percentile(latencies.samples, 99), unit: 'ms', note: `target ≤ 2 block intervals + 50 ms = ${2 * intervalMs + 50} ms` },
-    { name: 'audit.replay', value: sustained.audit.rate, unit: 'txs/s', note: `${sustained.audit.txs} records replayed and re-verified on ${availableParallelism()} threads in ${Math.round(sustained.audit.elapsedMs)} ms; report ok: ${sustained.audit.ok}` },
+    {
+      name: 'audit.replay',
+      value: sustained.audit.rate,
+      unit: 'txs/s',
+      note: `${sustained.audit.txs} records replayed and re-verified on ${availableParallelism()} threads in ${Math.round(sustained.audit.elapsedMs)} ms; report ok: ${sustained.audit.ok}`,
+    },
     { name: 'audit.replay.ratio', value: sustained.audit.rate / reference, unit: 'x', note: 'audit.replay / raw verifies on all cores' },
   ];
 }

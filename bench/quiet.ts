@@ -8,7 +8,10 @@ const waitMsMax = 5000;
 /** Share of all cores' time spent busy over `sampleMs` (this process is idle while sampling). */
 async function busyShare(): Promise<number> {
   const total = (times: ReturnType<typeof cpus>) =>
-    times.reduce((sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }), { busy: 0, all: 0 });
+    times.reduce((sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }), {
+      busy: 0,
+      all: 0,
+    });
   const before = total(cpus());
   await sleep(sampleMs);
   const after = total(cpus());

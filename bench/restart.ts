@@ -40,7 +40,12 @@ export async function benchRestart(): Promise<Figure[]> {
     await fromSnapshot.node.stop();
     await rm(join(dataDir, 'log'), { recursive: true, force: true });
     return [
-      { name: 'restart.replay', value: replay.ms, unit: 'ms', note: `${txCount.toLocaleString('en-US')} txs (${height} blocks) replayed from genesis on every core; the log was written in ${Math.round(prepareMs / 1000)} s untimed` },
+      {
+        name: 'restart.replay',
+        value: replay.ms,
+        unit: 'ms',
+        note: `${txCount.toLocaleString('en-US')} txs (${height} blocks) replayed from genesis on every core; the log was written in ${Math.round(prepareMs / 1000)} s untimed`,
+      },
       { name: 'restart.snapshot', value: fromSnapshot.ms, unit: 'ms', note: `loaded the snapshot at height ${snapshotHeight}, nothing left to replay` },
       { name: 'restart.speedup', value: replay.ms / fromSnapshot.ms, unit: 'x', note: 'restart.replay / restart.snapshot' },
     ];

@@ -98,7 +98,11 @@ function printTable(figures: readonly Figure[]): void {
   });
   const header = ['name', 'value', 'unit', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log('\n' + line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
@@ -121,10 +125,12 @@ async function main(): Promise<void> {
     const busy = await waitForQuiet();
     const startMs = performance.now();
     process.stdout.write(`  ${bench.group} … `);
-    figures.push(...(await bench.run().catch((error: unknown) => {
-      console.log('failed');
-      throw error;
-    })));
+    figures.push(
+      ...(await bench.run().catch((error: unknown) => {
+        console.log('failed');
+        throw error;
+      })),
+    );
     const warning = isBusy(busy) ? ` (warning: other processes kept the CPUs ${Math.round(busy * 100)}% busy at the start; figures may be low)` : '';
     console.log(`${((performance.now() - startMs) / 1000).toFixed(1)} s${warning}`);
   }

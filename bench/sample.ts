@@ -42,7 +42,12 @@ export async function benchSample(): Promise<Figure[]> {
       return [
         { name: 'sample.ms', value: settled.time - requestTime, unit: 'ms', note },
         { name: 'sample.blocks', value: settled.height - requested.height, unit: 'blocks', note: 'from the requestJob block to the settling block' },
-        { name: 'sample.afterLimit.blocks', value: afterLimit, unit: 'blocks', note: `blocks from the first at or past the limit to the settling one (target ≤ 6 block intervals; ${settled.time - limitAt} ms after the limit)` },
+        {
+          name: 'sample.afterLimit.blocks',
+          value: afterLimit,
+          unit: 'blocks',
+          note: `blocks from the first at or past the limit to the settling one (target ≤ 6 block intervals; ${settled.time - limitAt} ms after the limit)`,
+        },
       ];
     } finally {
       await execution.close();

@@ -37,12 +37,26 @@ export async function benchSse(): Promise<Figure[]> {
     const subscription = node.blocks$.subscribe((view) => appliedAt.set(view.header.height, Date.now()));
     const child = fork(new URL('./sseSubscribers.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--import=tsx'] });
     try {
-      const next = () => new Promise<Record<string, unknown>>((resolve, reject) => (child.once('message', (m) => resolve(m as Record<string, unknown>)), child.once('error', reject)));
+      const next = () =>
+        new Promise<Record<string, unknown>>(
+          (resolve, reject) => (child.once('message', (m) => resolve(m as Record<string, unknown>)), child.once('error', reject)),
+        );
       const ready = next();
       child.send({ url: node.url, subscribers });
       await ready;
       const firstHeight = node.ledger.height + 1;
-      const { result } = await runLoadgen({ mode: 'batched', rounds: 1, txsPerRound: pace * loadSeconds, warmupTxs: 1000, batchTxs: 500, inFlight: 4, keys: 1000, timeLimitMs: 60_000, paceTxsPerSecond: pace, url: node.url });
+      const { result } = await runLoadgen({
+        mode: 'batched',
+        rounds: 1,
+        txsPerRound: pace * loadSeconds,
+        warmupTxs: 1000,
+        batchTxs: 500,
+        inFlight: 4,
+        keys: 1000,
+        timeLimitMs: 60_000,
+        paceTxsPerSecond: pace,
+        url: node.url,
+      });
       if (result.failedRequests > 0) throw new Error(`sse: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
       await new Promise((resolve) => setTimeout(resolve, 2000)); // the last blocks reach everyone
       const report = next();

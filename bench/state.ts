@@ -44,7 +44,10 @@ function rootAfterBlock(bench: BenchTree): number {
 function proofFigures(bench: BenchTree): Figure[] {
   const count = 1000;
   const next = prng(7);
-  const paths = Array.from({ length: count }, () => `/apps/bench/users/${bench.users[Math.floor(next() * bench.users.length)]!}/k${Math.floor(next() * bench.keysPerUser)}`);
+  const paths = Array.from(
+    { length: count },
+    () => `/apps/bench/users/${bench.users[Math.floor(next() * bench.users.length)]!}/k${Math.floor(next() * bench.keysPerUser)}`,
+  );
   const root = bench.tree.root();
   const values = paths.map((p) => bench.tree.get(p));
   let proofs: ReturnType<typeof bench.tree.proof>[] = [];
@@ -58,7 +61,12 @@ function proofFigures(bench: BenchTree): Figure[] {
   if (good !== count) throw new Error(`${count - good} proofs did not verify`);
   const bytes = JSON.stringify(proofs[0]).length;
   return [
-    { name: 'state.proof.make', value: (count * 1000) / makeMs, unit: 'proofs/s', note: `10^6 keys, ${bench.keysPerUser} children in each of 2 wide nodes on the path, ~${bytes} bytes of JSON per proof` },
+    {
+      name: 'state.proof.make',
+      value: (count * 1000) / makeMs,
+      unit: 'proofs/s',
+      note: `10^6 keys, ${bench.keysPerUser} children in each of 2 wide nodes on the path, ~${bytes} bytes of JSON per proof`,
+    },
     { name: 'state.proof.verify', value: (count * 1000) / verifyMs, unit: 'proofs/s', note: 'node:crypto SHA-256' },
   ];
 }
@@ -83,11 +91,20 @@ function snapshotFigures(bench: BenchTree): Figure[] {
 export async function benchState(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const rates: Record<string, number> = {};
-  for (const [name, keys] of [['1e3', 1e3], ['1e5', 1e5]] as const) {
+  for (const [name, keys] of [
+    ['1e3', 1e3],
+    ['1e5', 1e5],
+  ] as const) {
     const bench = buildTree(keys);
     const { rate, samples } = setRate(bench);
     rates[name] = rate;
-    figures.push({ name: `state.set.${name}`, value: rate, unit: 'ops/s', samples, note: `set_value with a rule check (${bench.users.length} users × ${bench.keysPerUser} keys)` });
+    figures.push({
+      name: `state.set.${name}`,
+      value: rate,
+      unit: 'ops/s',
+      samples,
+      note: `set_value with a rule check (${bench.users.length} users × ${bench.keysPerUser} keys)`,
+    });
   }
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -95,11 +112,22 @@ export async function benchState(): Promise<Figure[]> {
   gc();
   const bytesPerKey = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
   const { rate, samples } = setRate(big);
-  figures.push({ name: 'state.set.1e6', value: rate, unit: 'ops/s', samples, note: `set_value with a rule check (${big.users.length} users × ${big.keysPerUser} keys)` });
+  figures.push({
+    name: 'state.set.1e6',
+    value: rate,
+    unit: 'ops/s',
+    samples,
+    note: `set_value with a rule check (${big.users.length} users × ${big.keysPerUser} keys)`,
+  });
   figures.push({ name: 'state.set.ratio', value: rates['1e3']! / rate, unit: 'x', note: 'per-op cost at 10^6 keys / at 10^3 keys (target ≤ 2)' });
   figures.push({ name: 'state.root.block1000.1e6', value: rootAfterBlock(big) * 1000, unit: 'µs', note: 'root() after a block of 1,000 writes on 10^6 keys' });
   figures.push(...proofFigures(big));
   figures.push(...snapshotFigures(big));
-  figures.push({ name: 'state.memory.perKey', value: bytesPerKey, unit: 'bytes', note: 'heap growth per key building the 10^6-key tree (values, hashes, labels)' });
+  figures.push({
+    name: 'state.memory.perKey',
+    value: bytesPerKey,
+    unit: 'bytes',
+    note: 'heap growth per key building the 10^6-key tree (values, hashes, labels)',
+  });
   return figures;
 }

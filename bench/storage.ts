@@ -75,7 +75,15 @@ export async function benchStorage(): Promise<Figure[]> {
   return withTempDir('storage', async (dir) => {
     const key = generateKeyPair();
     const store = await openLocalBlobStore({ dir: join(dir, 'blobs'), quotas: fixedQuotas({ [key.address]: { bytesMax: 64 * blobBytes, ttlMs: 3_600_000 } }) });
-    const api = createApi({ ingest: {} as Ingest, maxBatchTxs: 1, maxTxBytes: 4096, bodyBytesMax: 65536, blocks: createBlockStore(), status: () => ({}), blobs: { store } });
+    const api = createApi({
+      ingest: {} as Ingest,
+      maxBatchTxs: 1,
+      maxTxBytes: 4096,
+      bodyBytesMax: 65536,
+      blocks: createBlockStore(),
+      status: () => ({}),
+      blobs: { store },
+    });
     await api.listen({ host: '127.0.0.1', port: 0 });
     const port = (api.server.address() as { port: number }).port;
     const base = randomBytes(blobBytes);
@@ -88,7 +96,11 @@ export async function benchStorage(): Promise<Figure[]> {
         const { bytes, hash } = variant(base, run);
         const path = `/v1/blobs/${hash}`;
         const putMs = await timed(async () => {
-          const headers = { 'content-type': 'application/octet-stream', 'content-length': blobBytes, authorization: signBlobAuth({ key, method: 'PUT', hash, timeMs: Date.now() }) };
+          const headers = {
+            'content-type': 'application/octet-stream',
+            'content-length': blobBytes,
+            authorization: signBlobAuth({ key, method: 'PUT', hash, timeMs: Date.now() }),
+          };
           const status = await httpPut(port, path, headers, bytes);
           if (status !== 201) throw new Error(`PUT answered ${status}`);
         });

@@ -36,8 +36,14 @@ export function makeTxs(count: number, keys: readonly SigningKey[]): Tx[] {
   const firstNonce = Math.max(time, nextNonce);
   nextNonce = firstNonce + count;
   const unsigned = (key: SigningKey, i: number, value: string): UnsignedTx => ({
-    v: 1, chain: 'ain-local', shard: '/', from: key.pair.address, nonce: firstNonce + i, time,
-    op: { type: 'set_value', path: `/bench/${i % 1000}`, value }, pub: key.pair.publicKey,
+    v: 1,
+    chain: 'ain-local',
+    shard: '/',
+    from: key.pair.address,
+    nonce: firstNonce + i,
+    time,
+    op: { type: 'set_value', path: `/bench/${i % 1000}`, value },
+    pub: key.pair.publicKey,
   });
   const padding = 'x'.repeat(Math.max(0, txSignedBytesTarget - signedBytesOf(unsigned(keys[0]!, 0, '')).length));
   const txs: Tx[] = [];

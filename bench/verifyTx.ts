@@ -65,8 +65,20 @@ export async function benchVerifyTx(): Promise<Figure[]> {
     ratios.push(runOnce(inputs) / rawRate);
   }
   return [
-    { name: 'verify.tx.ratio', value: median(ratios), unit: 'x', samples: ratios, note: 'verifyTx / raw node:crypto verify of the same signed bytes, median of 5 back-to-back pairs on one thread' },
+    {
+      name: 'verify.tx.ratio',
+      value: median(ratios),
+      unit: 'x',
+      samples: ratios,
+      note: 'verifyTx / raw node:crypto verify of the same signed bytes, median of 5 back-to-back pairs on one thread',
+    },
     { name: 'verify.tx.1core', value: rate, unit: 'txs/s', samples, note: `~${txSignedBytesTarget} signed bytes, ${keyCount} senders, keys cached` },
-    { name: 'verify.tx.1core.newsender', value: median(fresh), unit: 'txs/s', samples: fresh, note: 'every tx from a sender not seen before (public key parsed)' },
+    {
+      name: 'verify.tx.1core.newsender',
+      value: median(fresh),
+      unit: 'txs/s',
+      samples: fresh,
+      note: 'every tx from a sender not seen before (public key parsed)',
+    },
   ];
 }

@@ -40,7 +40,9 @@ export function foldBothWays(records: readonly RawRecord[], checked: Checked = c
   const node = fold(own);
   for (const outcome of [...audit.outcomes, ...node.outcomes]) if (outcome.code !== 'ok') checkRefusal(outcome, 'the ledger fold');
   if (codes(audit.outcomes) !== codes(node.outcomes) || audit.root !== node.root) {
-    diverge(`the ledger folds decoded records (decodeTxRecord) to outcomes [${codes(audit.outcomes)}] and root ${audit.root.slice(0, 12)}…, but the records as a node applies them (decodeOwnTxRecord) to [${codes(node.outcomes)}] and ${node.root.slice(0, 12)}…`);
+    diverge(
+      `the ledger folds decoded records (decodeTxRecord) to outcomes [${codes(audit.outcomes)}] and root ${audit.root.slice(0, 12)}…, but the records as a node applies them (decodeOwnTxRecord) to [${codes(node.outcomes)}] and ${node.root.slice(0, 12)}…`,
+    );
   }
   return node.ledger;
 }

@@ -28,8 +28,13 @@ export const isListedCode = (code: unknown): code is ErrorCode => typeof code ==
 /** The first frames of a stack that are ain's own files: where it threw. */
 export function whereThrown(error: unknown): string {
   const stack = (error as Error | undefined)?.stack ?? '';
-  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line) && !line.includes('node_modules') && !line.includes('/fuzz/') && !line.includes('node:'));
-  return frames.slice(0, 3).map((line) => line.trim().replace(/^at /, '').replace(`${process.cwd()}/`, '')).join(' < ');
+  const frames = stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line) && !line.includes('node_modules') && !line.includes('/fuzz/') && !line.includes('node:'));
+  return frames
+    .slice(0, 3)
+    .map((line) => line.trim().replace(/^at /, '').replace(`${process.cwd()}/`, ''))
+    .join(' < ');
 }
 
 function describeError(error: unknown): string {
@@ -46,7 +51,8 @@ export function findingOf(error: unknown): Finding | undefined {
   if (error instanceof Finding) return error;
   if (error instanceof AinError) {
     if (!isListedCode(error.code)) return new Finding('uncoded', `an AinError with the unlisted code ${JSON.stringify(error.code)}: ${error.message}`);
-    if (error.code === 'INTERNAL') return new Finding('crash', `INTERNAL: ${error.message}${error.cause === undefined ? '' : ` caused by ${describeError(error.cause)}`}`);
+    if (error.code === 'INTERNAL')
+      return new Finding('crash', `INTERNAL: ${error.message}${error.cause === undefined ? '' : ` caused by ${describeError(error.cause)}`}`);
     return undefined;
   }
   return new Finding('crash', describeError(error));
@@ -54,7 +60,8 @@ export function findingOf(error: unknown): Finding | undefined {
 
 /** A refusal given back as data (`{ code, message }`): the code must be listed and not INTERNAL. */
 export function checkRefusal(refusal: { readonly code?: unknown; readonly message?: unknown }, where: string): void {
-  if (!isListedCode(refusal.code)) throw new Finding('uncoded', `${where} answered the unlisted code ${JSON.stringify(refusal.code)}: ${String(refusal.message).slice(0, 300)}`);
+  if (!isListedCode(refusal.code))
+    throw new Finding('uncoded', `${where} answered the unlisted code ${JSON.stringify(refusal.code)}: ${String(refusal.message).slice(0, 300)}`);
   if (refusal.code === 'INTERNAL') throw new Finding('crash', `${where} answered INTERNAL: ${String(refusal.message).slice(0, 300)}`);
   if (typeof refusal.message !== 'string' || refusal.message === '') throw new Finding('uncoded', `${where} answered ${refusal.code} without a message`);
 }
@@ -207,7 +214,12 @@ export async function runTarget<T, C>(target: Target<T, C>, options: RunOptions)
     const findings = finding === undefined ? [] : [finding];
     // A pause of the machine is not a hang: a pure target's slow input must be slow twice.
     if (ms > limitMs && (!target.pure || (await timed(input, context)).ms > limitMs)) {
-      findings.push(new Finding('hang', `one input took ${Math.round(ms)} ms${target.clock === 'wall' ? '' : ' (of CPU and of wall clock)'}, more than the ${inputMs} ms budget of an input`));
+      findings.push(
+        new Finding(
+          'hang',
+          `one input took ${Math.round(ms)} ms${target.clock === 'wall' ? '' : ' (of CPU and of wall clock)'}, more than the ${inputMs} ms budget of an input`,
+        ),
+      );
     }
     return findings;
   };
@@ -243,7 +255,9 @@ export async function runTarget<T, C>(target: Target<T, C>, options: RunOptions)
       const leftMs = shrinkUntil - performance.now();
       if (leftMs <= 0) break;
       // A slow input shrinks, if it can, to one twice as slow as the budget: still slow when replayed.
-      const shrunk = example.kind === 'hang' && (await shrink(target, example, { ...options, shrinkMs: leftMs / 2 }, (input) => judge(input, context!, 2 * inputMs), describe));
+      const shrunk =
+        example.kind === 'hang' &&
+        (await shrink(target, example, { ...options, shrinkMs: leftMs / 2 }, (input) => judge(input, context!, 2 * inputMs), describe));
       if (!shrunk) await shrink(target, example, { ...options, shrinkMs: shrinkUntil - performance.now() }, (input) => judge(input, context!), describe);
     }
   } catch (error) {
@@ -260,7 +274,13 @@ export async function runTarget<T, C>(target: Target<T, C>, options: RunOptions)
 }
 
 /** Replays an example's input and lets fast-check shrink it while it still shows the same finding. */
-async function shrink<T, C>(target: Target<T, C>, example: Example, options: RunOptions, judge: (input: T) => Promise<Finding[]>, describe: (input: T) => string): Promise<boolean> {
+async function shrink<T, C>(
+  target: Target<T, C>,
+  example: Example,
+  options: RunOptions,
+  judge: (input: T) => Promise<Finding[]>,
+  describe: (input: T) => string,
+): Promise<boolean> {
   let message = example.message;
   const property = fc.asyncProperty(target.arbitrary, async (input) => {
     options.onInput?.(-1);

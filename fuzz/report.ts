@@ -12,7 +12,13 @@ export function totalFindings(reports: readonly TargetReport[]): number {
 export function formatTable(reports: readonly TargetReport[]): string {
   const rows = [['target', 'inputs', 'crash', 'uncoded', 'hang', 'diverge', 'time', 'seed']];
   for (const r of reports) {
-    rows.push([r.target, r.inputs.toLocaleString('en-US'), ...findingKinds.map((k) => String(r.counts[k])), `${(r.elapsedMs / 1000).toFixed(1)} s`, String(r.seed)]);
+    rows.push([
+      r.target,
+      r.inputs.toLocaleString('en-US'),
+      ...findingKinds.map((k) => String(r.counts[k])),
+      `${(r.elapsedMs / 1000).toFixed(1)} s`,
+      String(r.seed),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
@@ -39,6 +45,9 @@ export function formatFindings(report: TargetReport): string {
 export function formatShortfalls(reports: readonly TargetReport[], numRuns: number): string {
   return reports
     .filter((r) => r.inputs < numRuns)
-    .map((r) => `note: ${r.target} ran ${r.inputs.toLocaleString('en-US')} of ${numRuns.toLocaleString('en-US')} inputs${r.interrupted ? ' before its time budget ran out' : ''}`)
+    .map(
+      (r) =>
+        `note: ${r.target} ran ${r.inputs.toLocaleString('en-US')} of ${numRuns.toLocaleString('en-US')} inputs${r.interrupted ? ' before its time budget ran out' : ''}`,
+    )
     .join('\n');
 }

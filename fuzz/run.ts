@@ -25,8 +25,16 @@ const usage = `npm run fuzz -- [--seed N] [--only a,b] [--runs N] [--budget-s S]
 
 const { values } = parseArgs({
   options: {
-    seed: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string' }, 'budget-s': { type: 'string' }, 'total-s': { type: 'string' },
-    'input-ms': { type: 'string' }, 'shrink-s': { type: 'string' }, 'hang-s': { type: 'string' }, path: { type: 'string' }, help: { type: 'boolean' },
+    seed: { type: 'string' },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    'budget-s': { type: 'string' },
+    'total-s': { type: 'string' },
+    'input-ms': { type: 'string' },
+    'shrink-s': { type: 'string' },
+    'hang-s': { type: 'string' },
+    path: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
 if (values.help === true) {
@@ -51,7 +59,10 @@ const totalMs = number('total-s', 'FUZZ_TOTAL_S', 900) * 1000;
 const inputMs = (values['input-ms'] ?? process.env.FUZZ_INPUT_MS) === undefined ? undefined : number('input-ms', 'FUZZ_INPUT_MS', 0);
 const shrinkMs = number('shrink-s', 'FUZZ_SHRINK_S', 20) * 1000;
 const hangMs = number('hang-s', 'FUZZ_HANG_S', 60) * 1000;
-const only = (values.only ?? process.env.FUZZ_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const only = (values.only ?? process.env.FUZZ_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
 const unknown = only.filter((name) => !targetNames.includes(name));
 if (unknown.length > 0) {
   console.error(`No target ${unknown.join(', ')}; the targets are ${targetNames.join(', ')}.`);
@@ -73,14 +84,31 @@ async function inputAt(name: string, index: number): Promise<string> {
 function failedReport(name: string, kind: FindingKind, message: string, index: number, input: string, elapsedMs: number): TargetReport {
   const counts: Record<FindingKind, number> = { crash: 0, uncoded: 0, hang: 0, divergence: 0 };
   counts[kind] = 1;
-  return { target: name, seed, inputs: Math.max(0, index + 1), counts, examples: [{ kind, signature: kind, message, index, input } satisfies Example], elapsedMs, interrupted: false };
+  return {
+    target: name,
+    seed,
+    inputs: Math.max(0, index + 1),
+    counts,
+    examples: [{ kind, signature: kind, message, index, input } satisfies Example],
+    elapsedMs,
+    interrupted: false,
+  };
 }
 
 /** Runs one target in a child process; its watchdog kills it when one input (or setup, or finish) runs too long. */
 function runInChild(name: string, targetBudgetMs: number): Promise<TargetReport> {
   const started = performance.now();
-  const input: ChildInput = { name, options: { seed, numRuns: path === undefined ? numRuns : 1, budgetMs: targetBudgetMs, inputMs, shrinkMs, path }, hangMs, phaseMs };
-  const child = fork(new URL('./child.ts', import.meta.url), [], { execArgv: ['--import=tsx'], env: { ...process.env, [childFlag]: '1' }, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const input: ChildInput = {
+    name,
+    options: { seed, numRuns: path === undefined ? numRuns : 1, budgetMs: targetBudgetMs, inputMs, shrinkMs, path },
+    hangMs,
+    phaseMs,
+  };
+  const child = fork(new URL('./child.ts', import.meta.url), [], {
+    execArgv: ['--import=tsx'],
+    env: { ...process.env, [childFlag]: '1' },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
   let report: TargetReport | undefined;
   let stuck: { index: number; phase: number; ms: number } | undefined;
   let stderr = '';
@@ -104,13 +132,24 @@ function runInChild(name: string, targetBudgetMs: number): Promise<TargetReport>
         void (at >= 0 ? inputAt(name, at) : Promise.resolve(`(${phase})`)).then((shown) => resolve(failedReport(name, 'hang', message, at, shown, elapsedMs)));
         return;
       }
-      resolve(failedReport(name, 'crash', `the target's process ended (${signal ?? `exit code ${code}`}) without a report: ${stderr.trim().slice(-600)}`, -1, '(the target process)', elapsedMs));
+      resolve(
+        failedReport(
+          name,
+          'crash',
+          `the target's process ended (${signal ?? `exit code ${code}`}) without a report: ${stderr.trim().slice(-600)}`,
+          -1,
+          '(the target process)',
+          elapsedMs,
+        ),
+      );
     });
   });
 }
 
 const runStarted = performance.now();
-console.log(`ain fuzz: seed ${seed}; ${names.join(', ')}; up to ${numRuns.toLocaleString('en-US')} inputs and ${budgetMs / 1000} s each, ${totalMs / 1000} s in all`);
+console.log(
+  `ain fuzz: seed ${seed}; ${names.join(', ')}; up to ${numRuns.toLocaleString('en-US')} inputs and ${budgetMs / 1000} s each, ${totalMs / 1000} s in all`,
+);
 const reports: TargetReport[] = [];
 for (const [i, name] of names.entries()) {
   const leftMs = totalMs - (performance.now() - runStarted);
@@ -120,7 +159,11 @@ for (const [i, name] of names.entries()) {
   console.log(`▶ ${name}: ${target.about} (up to ${Math.round(targetBudgetMs / 1000)} s)`);
   const report = await runInChild(name, targetBudgetMs);
   reports.push(report);
-  console.log(`  ${report.inputs.toLocaleString('en-US')} inputs in ${(report.elapsedMs / 1000).toFixed(1)} s; findings: ${Object.entries(report.counts).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `  ${report.inputs.toLocaleString('en-US')} inputs in ${(report.elapsedMs / 1000).toFixed(1)} s; findings: ${Object.entries(report.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
 }
 
 console.log(`\n${formatTable(reports)}`);

@@ -67,12 +67,14 @@ export function judgeApplicant(testData: TestData | undefined, applicant: Applic
   if (applicant.testResult === undefined) return `it applied as ${applicant.role} without a test_result, and the job's schema has test data`;
   const expected = reply === undefined ? null : rankedBy(reply);
   if (applicant.role === 'worker') {
-    return expected?.includes(applicant.node) === true ? null : "the evaluator program did not rank its answer to the test data (an invalid reply)";
+    return expected?.includes(applicant.node) === true ? null : 'the evaluator program did not rank its answer to the test data (an invalid reply)';
   }
   if ((testData.workers ?? []).length === 0) return null;
   const given = rankedBy(applicant.testResult);
   if (given === null) return 'its test_result is not a ranking ({ node: [...] })';
-  return JSON.stringify(given) === JSON.stringify(expected) ? null : `it ranked the test replies ${JSON.stringify(given)}, the evaluator program ranks them ${JSON.stringify(expected)}`;
+  return JSON.stringify(given) === JSON.stringify(expected)
+    ? null
+    : `it ranked the test replies ${JSON.stringify(given)}, the evaluator program ranks them ${JSON.stringify(expected)}`;
 }
 
 const decided = (context: AdminContext) => new Set([...context.approved, ...context.refused.map((r) => r.node)]);
@@ -144,7 +146,11 @@ export const adminMachine = setup({
           always: [
             { guard: 'allDecided', target: '#admin.done' },
             { guard: 'needsRun', target: 'testing' },
-            { guard: 'queued', target: 'judged', actions: assign({ verdict: ({ context }) => judgeApplicant(context.op.test_data, context.queue[0]!, undefined) }) },
+            {
+              guard: 'queued',
+              target: 'judged',
+              actions: assign({ verdict: ({ context }) => judgeApplicant(context.op.test_data, context.queue[0]!, undefined) }),
+            },
             { target: 'idle' },
           ],
         },
@@ -153,8 +159,14 @@ export const adminMachine = setup({
           invoke: {
             src: 'run',
             input: ({ context }) => ({ program: 'evaluator' as const, request: testRunOf(context.op.test_data, context.queue[0]!) }),
-            onDone: { target: 'judged', actions: assign({ verdict: ({ context, event }) => judgeApplicant(context.op.test_data, context.queue[0]!, event.output) }) },
-            onError: { target: 'judged', actions: assign({ verdict: ({ event }) => `the admin's evaluator run on its test failed: ${errorText(event.error)}` }) },
+            onDone: {
+              target: 'judged',
+              actions: assign({ verdict: ({ context, event }) => judgeApplicant(context.op.test_data, context.queue[0]!, event.output) }),
+            },
+            onError: {
+              target: 'judged',
+              actions: assign({ verdict: ({ event }) => `the admin's evaluator run on its test failed: ${errorText(event.error)}` }),
+            },
           },
         },
         judged: { always: [{ guard: 'passes', target: 'approving' }, { target: 'dropping' }] },
@@ -162,14 +174,19 @@ export const adminMachine = setup({
           invoke: {
             src: 'submit',
             input: ({ context }) => ({ op: { type: 'approveNode', job_id: context.job!, node: context.queue[0]!.node, role: context.queue[0]!.role } }),
-            onDone: { target: 'next', actions: assign({ approved: ({ context }) => [...context.approved, context.queue[0]!.node], queue: ({ context }) => context.queue.slice(1) }) },
+            onDone: {
+              target: 'next',
+              actions: assign({ approved: ({ context }) => [...context.approved, context.queue[0]!.node], queue: ({ context }) => context.queue.slice(1) }),
+            },
             onError: { target: '#admin.failed', actions: 'recordError' },
           },
         },
         dropping: {
           invoke: {
             src: 'submit',
-            input: ({ context }) => ({ op: { type: 'drop', job_id: context.job!, node: context.queue[0]!.node, reason: `failed the job's test: ${context.verdict}`.slice(0, 512) } }),
+            input: ({ context }) => ({
+              op: { type: 'drop', job_id: context.job!, node: context.queue[0]!.node, reason: `failed the job's test: ${context.verdict}`.slice(0, 512) },
+            }),
             onDone: {
               target: 'next',
               actions: assign({

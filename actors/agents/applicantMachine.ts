@@ -63,7 +63,14 @@ export const applicantMachine = setup({
     applying: {
       invoke: {
         src: 'submit',
-        input: ({ context }) => ({ op: { type: 'applyJob', job_id: context.job, role: context.role, ...(context.testResult === undefined ? {} : { test_result: context.testResult as OpOf<'applyJob'>['test_result'] }) } }),
+        input: ({ context }) => ({
+          op: {
+            type: 'applyJob',
+            job_id: context.job,
+            role: context.role,
+            ...(context.testResult === undefined ? {} : { test_result: context.testResult as OpOf<'applyJob'>['test_result'] }),
+          },
+        }),
         onDone: { target: 'applied', actions: assign({ applied: true }) },
         onError: { target: 'failed', actions: 'recordError' },
       },

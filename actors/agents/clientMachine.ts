@@ -54,7 +54,10 @@ export const clientMachine = setup({
       invoke: {
         src: 'untilState',
         input: ({ context }) => ({ request: context.request!, states: ['ranked', 'settled', 'refunded'] }),
-        onDone: [{ guard: 'ranked', target: 'deciding', actions: 'keepView' }, { target: 'done', actions: 'keepView' }],
+        onDone: [
+          { guard: 'ranked', target: 'deciding', actions: 'keepView' },
+          { target: 'done', actions: 'keepView' },
+        ],
         onError: { target: 'failed', actions: 'recordError' },
       },
     },

@@ -77,7 +77,11 @@ export const evaluatorMachine = setup({
       },
     },
     ranking: {
-      always: { guard: ({ context }) => (context.ranking ?? []).length === 0, target: 'failed', actions: assign({ error: 'the evaluator program ranked no worker that submitted' }) },
+      always: {
+        guard: ({ context }) => (context.ranking ?? []).length === 0,
+        target: 'failed',
+        actions: assign({ error: 'the evaluator program ranked no worker that submitted' }),
+      },
       invoke: {
         src: 'submit',
         input: ({ context }) => ({ op: { type: 'rank', request_id: context.request, ranking: [...context.ranking!] } }),
@@ -88,5 +92,9 @@ export const evaluatorMachine = setup({
     done: { type: 'final' },
     failed: { type: 'final' },
   },
-  output: ({ context }) => ({ request: context.request, ...(context.ranking === undefined ? {} : { ranking: context.ranking }), ...(context.error === undefined ? {} : { error: context.error }) }),
+  output: ({ context }) => ({
+    request: context.request,
+    ...(context.ranking === undefined ? {} : { ranking: context.ranking }),
+    ...(context.error === undefined ? {} : { error: context.error }),
+  }),
 });

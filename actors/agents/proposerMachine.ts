@@ -43,7 +43,9 @@ export const proposerMachine = setup({
   types: { input: {} as ProposerInput, context: {} as ProposerContext, events: {} as ProposerEvent },
   actors: {
     /** Appends a signed cut marker for `height`; resolves with that height once it is in the log. */
-    appendCut: fromPromise<{ readonly height: number }, { readonly height: number }>(() => Promise.reject(new Error("the proposer's appendCut effect was not provided; runtime/node provides it"))),
+    appendCut: fromPromise<{ readonly height: number }, { readonly height: number }>(() =>
+      Promise.reject(new Error("the proposer's appendCut effect was not provided; runtime/node provides it")),
+    ),
   },
   actions: {
     /** Told to the node's log by runtime/node; nothing by default. */
@@ -60,7 +62,12 @@ export const proposerMachine = setup({
   initial: 'waiting',
   states: {
     waiting: {
-      after: { interval: [{ guard: 'workWaits', target: 'cutting' }, { target: 'waiting', reenter: true }] },
+      after: {
+        interval: [
+          { guard: 'workWaits', target: 'cutting' },
+          { target: 'waiting', reenter: true },
+        ],
+      },
       on: { CUT_SOON: { guard: 'asked', target: 'cutting' } },
     },
     cutting: {

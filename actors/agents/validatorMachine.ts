@@ -39,7 +39,9 @@ export const validatorMachine = setup({
   types: { input: {} as ValidatorInput, context: {} as ValidatorContext, events: {} as ValidatorEvent },
   actors: {
     /** Attests the block at `height`; resolves once the attestation is in the log. */
-    attest: fromPromise<{ readonly height: number }, { readonly height: number }>(() => Promise.reject(new Error("the validator's attest effect was not provided; runtime/node provides it"))),
+    attest: fromPromise<{ readonly height: number }, { readonly height: number }>(() =>
+      Promise.reject(new Error("the validator's attest effect was not provided; runtime/node provides it")),
+    ),
   },
   actions: {
     reportError: () => {},

@@ -69,7 +69,10 @@ export const workerMachine = setup({
         src: 'submit',
         input: ({ context }) => ({ op: { type: 'submitResult', request_id: context.request, result: context.result as never } }),
         onDone: { target: 'submitted', actions: assign({ submitted: true }) },
-        onError: [{ guard: 'mayRetry', target: 'backingOff', actions: 'recordError' }, { target: 'failed', actions: 'recordError' }],
+        onError: [
+          { guard: 'mayRetry', target: 'backingOff', actions: 'recordError' },
+          { target: 'failed', actions: 'recordError' },
+        ],
       },
     },
     backingOff: {

@@ -38,11 +38,15 @@ export function loadChainSnapshot(snapshot: ChainSnapshotInput, genesis: Genesis
     throw bad(`The snapshot's ledger and cutter heights disagree (snapshot ${height}, ledger ${ledger.height}, cutter at ${position?.height}).`, { height });
   }
   if (position.prevHash !== blockHash) {
-    throw bad(`The snapshot's block hash ${String(blockHash).slice(0, 16)}… is not the hash its cutter goes on from (${String(position.prevHash).slice(0, 16)}…).`, { height });
+    throw bad(
+      `The snapshot's block hash ${String(blockHash).slice(0, 16)}… is not the hash its cutter goes on from (${String(position.prevHash).slice(0, 16)}…).`,
+      { height },
+    );
   }
   const kFactor = genesis.jobs?.eloK ?? 32;
   if (snapshot.readModels === undefined) {
-    if (height > 0) throw bad('The snapshot has no reputation and dashboard read models (projections; written by an older node): they would start empty.', { height });
+    if (height > 0)
+      throw bad('The snapshot has no reputation and dashboard read models (projections; written by an older node): they would start empty.', { height });
     return { ledger, position, readModels: createReadModels({ kFactor }) };
   }
   const readModels = loadReadModels(snapshot.readModels);

@@ -80,7 +80,8 @@ export function createChain({ genesis, snapshot }: CreateChainParameters): Chain
   let pendingChecks: (Refusal | null)[] = [];
 
   const apply = (closed: UnsealedBlock, checks: readonly (Refusal | null)[]): ChainStep => {
-    if (checks.length !== closed.txs.length) throw new Error(`createChain: block ${closed.header.height} has ${closed.txs.length} records and ${checks.length} checks`);
+    if (checks.length !== closed.txs.length)
+      throw new Error(`createChain: block ${closed.header.height} has ${closed.txs.length} records and ${checks.length} checks`);
     const result = applyBlock(ledger, { header: closed.header, txs: closed.txs, checks });
     const block = cutter.seal(result);
     return { block, hash: cutter.position.prevHash, result, readModels: applyReadModels(readModels, result.jobEvents) };

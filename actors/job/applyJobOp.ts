@@ -4,7 +4,17 @@ import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
-import { applyAcceptJob, applyClientAnswer, applyRank, applyRejectWorker, applyRequestJob, applyResolveChallenge, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
+import {
+  applyAcceptJob,
+  applyClientAnswer,
+  applyRank,
+  applyRejectWorker,
+  applyRequestJob,
+  applyResolveChallenge,
+  applySubmitResult,
+  readRequest,
+  stepRequest,
+} from './requestOps.ts';
 
 /** The protocol's windows for a chain: its genesis's, with defaults for what it leaves out. */
 export function jobWindowsOf(genesis: Genesis): JobWindows {

@@ -1,5 +1,14 @@
 export { applyJobDeadlines, applyJobOp, jobWindowsOf } from './applyJobOp.ts';
-export { jobMachine, workersPerRequestMax, type JobContext, type JobMachineEvent, type JobState, type JobWindows, type RefundReason, type RewardFunction } from './jobMachine.ts';
+export {
+  jobMachine,
+  workersPerRequestMax,
+  type JobContext,
+  type JobMachineEvent,
+  type JobState,
+  type JobWindows,
+  type RefundReason,
+  type RewardFunction,
+} from './jobMachine.ts';
 export { defaultJobWindows, readJobSchema, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
 export { jobPaths, nextDeadline } from './jobStore.ts';
 export { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';

@@ -91,10 +91,15 @@ export const jobMachine = setup({
     isWorker: ({ context, event }) => event.type === 'rejectWorker' && context.workers[event.node] !== undefined,
   },
   actions: {
-    setEvaluator: assign(({ context, event }) => (event.type === 'acceptEvaluator' ? { evaluator: event.node, deposit: event.deposit, deadline: event.time + context.timeLimitMs } : {})),
-    addWorker: assign({ workers: ({ context, event }) => (event.type === 'acceptWorker' ? { ...context.workers, [event.node]: { acceptedAt: event.time } } : context.workers) }),
+    setEvaluator: assign(({ context, event }) =>
+      event.type === 'acceptEvaluator' ? { evaluator: event.node, deposit: event.deposit, deadline: event.time + context.timeLimitMs } : {},
+    ),
+    addWorker: assign({
+      workers: ({ context, event }) => (event.type === 'acceptWorker' ? { ...context.workers, [event.node]: { acceptedAt: event.time } } : context.workers),
+    }),
     addResult: assign({
-      workers: ({ context, event }) => (event.type === 'submitResult' ? { ...context.workers, [event.node]: { ...context.workers[event.node]!, submittedAt: event.time } } : context.workers),
+      workers: ({ context, event }) =>
+        event.type === 'submitResult' ? { ...context.workers, [event.node]: { ...context.workers[event.node]!, submittedAt: event.time } } : context.workers,
     }),
     removeWorker: assign(({ context, event }) => {
       if (event.type !== 'rejectWorker') return {};
@@ -106,7 +111,11 @@ export const jobMachine = setup({
     refund: assign((_, params: { reason: RefundReason }) => ({ refundReason: params.reason })),
     openRanking: assign({ deadline: ({ context, event }) => event.time + context.windows.rankWindowMs }),
     openClaim: assign({ deadline: ({ context, event }) => event.time + context.windows.claimWindowMs, challengeFeeLocked: '0' }),
-    openChallenge: assign(({ context, event }) => ({ challenges: context.challenges + 1, challengeFeeLocked: context.challengeFee, deadline: event.time + context.windows.resolveWindowMs })),
+    openChallenge: assign(({ context, event }) => ({
+      challenges: context.challenges + 1,
+      challengeFeeLocked: context.challengeFee,
+      deadline: event.time + context.windows.resolveWindowMs,
+    })),
   },
 }).createMachine({
   id: 'job',
@@ -167,7 +176,10 @@ export const jobMachine = setup({
     },
     challenged: {
       on: {
-        resolveChallenge: [{ guard: 'upholds', target: 'refunded', actions: { type: 'refund', params: { reason: 'challengeUpheld' } } }, { target: 'ranked', actions: 'openClaim' }],
+        resolveChallenge: [
+          { guard: 'upholds', target: 'refunded', actions: { type: 'refund', params: { reason: 'challengeUpheld' } } },
+          { target: 'ranked', actions: 'openClaim' },
+        ],
         // A challenge nobody resolved in time lapses as rejected.
         deadline: { target: 'ranked', actions: 'openClaim' },
       },

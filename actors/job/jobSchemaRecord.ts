@@ -33,7 +33,15 @@ export function readJobSchema(tree: StateTree, job: string): JobSchemaRecord | n
   return readJson<JobSchemaRecord>(tree, jobPaths.schema(job));
 }
 
-export const unknownJob = (job: string): JobOpResult => ({ outcome: refuse('UNKNOWN_JOB', `No job schema ${short(job)} is registered; registerJob first, or check the job id.`) });
+export const unknownJob = (job: string): JobOpResult => ({
+  outcome: refuse('UNKNOWN_JOB', `No job schema ${short(job)} is registered; registerJob first, or check the job id.`),
+});
 
 /** Default windows of the protocol, in block time, where the genesis names none. */
-export const defaultJobWindows: JobWindows = Object.freeze({ claimWindowMs: 60_000, rankWindowMs: 60_000, resolveWindowMs: 300_000, maxChallenges: 2, maxTimeLimitMs: 7 * 24 * 3600 * 1000 });
+export const defaultJobWindows: JobWindows = Object.freeze({
+  claimWindowMs: 60_000,
+  rankWindowMs: 60_000,
+  resolveWindowMs: 300_000,
+  maxChallenges: 2,
+  maxTimeLimitMs: 7 * 24 * 3600 * 1000,
+});

@@ -51,7 +51,11 @@ export function startMachine<M extends AnyStateMachine, S extends string, C>(mac
  * flatMachine.ts): the next snapshot, or null when the machine does not take the event in that
  * state (with its guards as they stand).
  */
-export function stepMachine<M extends AnyStateMachine, S extends string, C>(machine: M, persisted: Persisted<S, C>, event: EventFromLogic<M>): Persisted<S, C> | null {
+export function stepMachine<M extends AnyStateMachine, S extends string, C>(
+  machine: M,
+  persisted: Persisted<S, C>,
+  event: EventFromLogic<M>,
+): Persisted<S, C> | null {
   return flatStep(flatMachineOf(machine), persisted as unknown as FlatSnapshot, event) as unknown as Persisted<S, C> | null;
 }
 

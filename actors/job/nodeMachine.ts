@@ -15,8 +15,7 @@ export interface NodeContext {
 }
 
 export type NodeMachineEvent =
-  | { readonly type: 'approve'; readonly by: string | null; readonly time: number }
-  | { readonly type: 'drop'; readonly time: number };
+  { readonly type: 'approve'; readonly by: string | null; readonly time: number } | { readonly type: 'drop'; readonly time: number };
 
 /**
  * A node's lifecycle in one job (architecture paper §2.2.3): it applies for a role, an approved

@@ -34,11 +34,21 @@ export function applyApplyJob(ctx: JobOpContext, op: OpOf<'applyJob'>): JobOpRes
   if (readJobSchema(tree, op.job_id) === null) return unknownJob(op.job_id);
   const entry = readNode(tree, op.job_id, from);
   if (entry !== null) {
-    return { outcome: refuse('ILLEGAL_TRANSITION', `${from} is already ${entry.state} as ${entry.context.role} of job ${short(op.job_id)}; applyJob is only for a node new to the job.`) };
+    return {
+      outcome: refuse(
+        'ILLEGAL_TRANSITION',
+        `${from} is already ${entry.state} as ${entry.context.role} of job ${short(op.job_id)}; applyJob is only for a node new to the job.`,
+      ),
+    };
   }
   const applied = startMachine(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
   writeJson(tree, jobPaths.node(op.job_id, from), applied);
-  return { outcome: ok, events: [{ type: 'nodeApplied', job: op.job_id, node: from, role: op.role, ...(op.test_result === undefined ? {} : { testResult: op.test_result }), time, height }] };
+  return {
+    outcome: ok,
+    events: [
+      { type: 'nodeApplied', job: op.job_id, node: from, role: op.role, ...(op.test_result === undefined ? {} : { testResult: op.test_result }), time, height },
+    ],
+  };
 }
 
 interface AdminLimits {
@@ -56,7 +66,12 @@ function checkRate(ctx: JobOpContext, schema: JobSchemaRecord, job: string, kind
   const stored = readJson<AdminLimits>(ctx.tree, path);
   const current = stored === null || ctx.time >= stored.windowStart + windowMs ? { windowStart: ctx.time, approvals: 0, drops: 0 } : stored;
   if (current[kind] >= max) {
-    return { outcome: refuse('RATE_LIMITED', `${ctx.from} has made ${current[kind]} ${kind} in job ${short(job)} within ${windowMs} ms of block time, the most its schema allows; try again after block time ${current.windowStart + windowMs}.`) };
+    return {
+      outcome: refuse(
+        'RATE_LIMITED',
+        `${ctx.from} has made ${current[kind]} ${kind} in job ${short(job)} within ${windowMs} ms of block time, the most its schema allows; try again after block time ${current.windowStart + windowMs}.`,
+      ),
+    };
   }
   writeJson(ctx.tree, path, { ...current, [kind]: current[kind] + 1 });
   return null;
@@ -67,13 +82,22 @@ export function applyApproveNode(ctx: JobOpContext, op: OpOf<'approveNode'>): Jo
   const { tree, from, time, height } = ctx;
   const schema = readJobSchema(tree, op.job_id);
   if (schema === null) return unknownJob(op.job_id);
-  if (!isApproved(tree, op.job_id, from, 'admin')) return { outcome: refuse('NOT_APPROVED', `${from} is not an approved admin of job ${short(op.job_id)}; only its admins approve nodes.`) };
+  if (!isApproved(tree, op.job_id, from, 'admin'))
+    return { outcome: refuse('NOT_APPROVED', `${from} is not an approved admin of job ${short(op.job_id)}; only its admins approve nodes.`) };
   const entry = readNode(tree, op.job_id, op.node);
   if (entry === null || entry.context.role !== op.role) {
-    return { outcome: refuse('ILLEGAL_TRANSITION', `${op.node} has not applied as ${op.role} of job ${short(op.job_id)}; a node applies (applyJob) before it is approved.`) };
+    return {
+      outcome: refuse(
+        'ILLEGAL_TRANSITION',
+        `${op.node} has not applied as ${op.role} of job ${short(op.job_id)}; a node applies (applyJob) before it is approved.`,
+      ),
+    };
   }
   const next = stepMachine(nodeMachine, entry, { type: 'approve', by: from, time });
-  if (next === null) return { outcome: refuse('ILLEGAL_TRANSITION', `${op.node} is ${entry.state} as ${op.role} of job ${short(op.job_id)}; approveNode is only for an applicant.`) };
+  if (next === null)
+    return {
+      outcome: refuse('ILLEGAL_TRANSITION', `${op.node} is ${entry.state} as ${op.role} of job ${short(op.job_id)}; approveNode is only for an applicant.`),
+    };
   const limited = checkRate(ctx, schema, op.job_id, 'approvals');
   if (limited !== null) return limited;
   writeJson(tree, jobPaths.node(op.job_id, op.node), next);
@@ -89,7 +113,9 @@ export function applyDrop(ctx: JobOpContext, op: OpOf<'drop'>): JobOpResult {
   if (entry === null) return { outcome: refuse('ILLEGAL_TRANSITION', `${op.node} has not applied to job ${short(op.job_id)}; there is nothing to drop.`) };
   const self = from === op.node;
   if (!self && from !== entry.context.parent && from !== schema.admin) {
-    return { outcome: refuse('NOT_ALLOWED', `${from} is neither the parent admin of ${op.node} in job ${short(op.job_id)} nor the job's admin; only they drop it.`) };
+    return {
+      outcome: refuse('NOT_ALLOWED', `${from} is neither the parent admin of ${op.node} in job ${short(op.job_id)} nor the job's admin; only they drop it.`),
+    };
   }
   const next = stepMachine(nodeMachine, entry, { type: 'drop', time });
   if (next === null) return { outcome: refuse('ILLEGAL_TRANSITION', `${op.node} is already dropped from job ${short(op.job_id)}.`) };

@@ -28,7 +28,12 @@ export const payloadCharsMax = 16_384;
 function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
   const chars = JSON.stringify(payload).length;
   if (chars <= payloadCharsMax) return null;
-  return { outcome: refuse('TOO_LARGE', `The ${what} is ${chars} characters of JSON, more than the ${payloadCharsMax} the ledger keeps inline; put it in Big Storage and send its blob:// reference.`) };
+  return {
+    outcome: refuse(
+      'TOO_LARGE',
+      `The ${what} is ${chars} characters of JSON, more than the ${payloadCharsMax} the ledger keeps inline; put it in Big Storage and send its blob:// reference.`,
+    ),
+  };
 }
 
 /**
@@ -36,7 +41,11 @@ function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
  * state pays out its escrow. Returns the events the step produced, or null when the machine
  * does not take the event in its state.
  */
-export function stepRequest(ctx: Pick<JobOpContext, 'tree' | 'height'>, before: PersistedRequest, event: JobMachineEvent): { after: PersistedRequest; events: JobEvent[] } | null {
+export function stepRequest(
+  ctx: Pick<JobOpContext, 'tree' | 'height'>,
+  before: PersistedRequest,
+  event: JobMachineEvent,
+): { after: PersistedRequest; events: JobEvent[] } | null {
   const { tree, height } = ctx;
   const after = stepMachine(jobMachine, before, event);
   if (after === null) return null;
@@ -45,7 +54,15 @@ export function stepRequest(ctx: Pick<JobOpContext, 'tree' | 'height'>, before: 
   moveDeadline(tree, context.request, isFinal(before.state) ? null : before.context.deadline, isFinal(after.state) ? null : context.deadline);
   const events: JobEvent[] = [];
   if (isFinal(after.state)) {
-    const at = { job: context.job, request: context.request, client: context.client, evaluator: context.evaluator, time: event.time, height, latencyMs: event.time - context.requestedAt };
+    const at = {
+      job: context.job,
+      request: context.request,
+      client: context.client,
+      evaluator: context.evaluator,
+      time: event.time,
+      height,
+      latencyMs: event.time - context.requestedAt,
+    };
     const payouts = payOut(tree, context, after.state as 'settled' | 'refunded', parentAdminOf(tree, context));
     if (after.state === 'settled') {
       const paid = new Set(payouts.filter((p) => p.kind === 'reward').map((p) => p.to));
@@ -59,7 +76,9 @@ export function stepRequest(ctx: Pick<JobOpContext, 'tree' | 'height'>, before: 
 }
 
 const illegal = (request: PersistedRequest, op: string, why = '') =>
-  ({ outcome: refuse('ILLEGAL_TRANSITION', `Request ${short(request.context.request)} is ${request.state}; ${op} is not allowed there${why}.`) }) as JobOpResult;
+  ({
+    outcome: refuse('ILLEGAL_TRANSITION', `Request ${short(request.context.request)} is ${request.state}; ${op} is not allowed there${why}.`),
+  }) as JobOpResult;
 
 /** `requestJob`: the client locks the rewards and the job's fee in escrow; the request id is the tx hash. */
 export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobOpResult {
@@ -71,14 +90,17 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   }
   if (sum(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: the sum of reward is 0 AIN.') };
   if (op.time_limit > windows.maxTimeLimitMs) {
-    return { outcome: refuse('INVALID_JOB_REQUEST', `time_limit ${op.time_limit} ms is longer than this chain allows (${windows.maxTimeLimitMs} ms of block time).`) };
+    return {
+      outcome: refuse('INVALID_JOB_REQUEST', `time_limit ${op.time_limit} ms is longer than this chain allows (${windows.maxTimeLimitMs} ms of block time).`),
+    };
   }
   const tooLarge = payloadTooLarge('job_input', op.job_input);
   if (tooLarge !== null) return tooLarge;
   const fee = schema.op.fee ?? '0';
   const locked = sum(op.reward) + BigInt(fee);
   const balance = readBalance(tree, from);
-  if (balance < locked) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
+  if (balance < locked)
+    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
   const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
     request,
@@ -107,23 +129,37 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
   const request = readRequest(tree, op.request_id);
   if (request === null) return unknownJob(op.request_id);
   const { context } = request;
-  if (!isApproved(tree, context.job, from, op.role)) return { outcome: refuse('NOT_APPROVED', `${from} is not an approved ${op.role} of job ${short(context.job)}.`) };
+  if (!isApproved(tree, context.job, from, op.role))
+    return { outcome: refuse('NOT_APPROVED', `${from} is not an approved ${op.role} of job ${short(context.job)}.`) };
   const allowed = op.role === 'evaluator' ? context.evaluatorsAllowed : context.workersAllowed;
-  if (allowed !== null && !allowed.includes(from)) return { outcome: refuse('NOT_ALLOWED', `${from} is not on request ${short(context.request)}'s ${op.role} allow-list.`) };
+  if (allowed !== null && !allowed.includes(from))
+    return { outcome: refuse('NOT_ALLOWED', `${from} is not on request ${short(context.request)}'s ${op.role} allow-list.`) };
   if (op.role === 'worker' && context.rejected?.includes(from) === true) {
     return { outcome: refuse('NOT_ALLOWED', `${context.client}, the client of request ${short(context.request)}, rejected ${from} as a worker on it.`) };
   }
   if (from === context.client || from === context.evaluator || context.workers[from] !== undefined) {
-    return { outcome: refuse('NOT_ALLOWED', `${from} already takes part in request ${short(context.request)} (as client, evaluator or worker); one party per role.`) };
+    return {
+      outcome: refuse('NOT_ALLOWED', `${from} already takes part in request ${short(context.request)} (as client, evaluator or worker); one party per role.`),
+    };
   }
   let event: JobMachineEvent;
   const deposit = BigInt(op.deposit ?? '0');
   if (op.role === 'evaluator') {
     if (readNode(tree, context.job, from)?.context.parent === context.client) {
-      return { outcome: refuse('NOT_ALLOWED', `${from} was approved by ${context.client}, the request's client, who would then judge challenges against it; another evaluator must take this request.`) };
+      return {
+        outcome: refuse(
+          'NOT_ALLOWED',
+          `${from} was approved by ${context.client}, the request's client, who would then judge challenges against it; another evaluator must take this request.`,
+        ),
+      };
     }
     if (deposit <= BigInt(context.challengeFee)) {
-      return { outcome: refuse('DEPOSIT_TOO_SMALL', `An evaluator's deposit must exceed the job's challenge fee of ${context.challengeFee} AIN; ${deposit} AIN was offered.`) };
+      return {
+        outcome: refuse(
+          'DEPOSIT_TOO_SMALL',
+          `An evaluator's deposit must exceed the job's challenge fee of ${context.challengeFee} AIN; ${deposit} AIN was offered.`,
+        ),
+      };
     }
     const balance = readBalance(tree, from);
     if (balance < deposit) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than its deposit of ${deposit} AIN.`) };
@@ -132,9 +168,17 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
     event = { type: 'acceptWorker', node: from, time };
   }
   const stepped = stepRequest(ctx, request, event);
-  if (stepped === null) return illegal(request, `acceptJob as ${op.role}`, op.role === 'worker' && request.state === 'running' ? ' (it has the most workers a request takes, or evaluation comes first)' : '');
+  if (stepped === null)
+    return illegal(
+      request,
+      `acceptJob as ${op.role}`,
+      op.role === 'worker' && request.state === 'running' ? ' (it has the most workers a request takes, or evaluation comes first)' : '',
+    );
   if (op.role === 'evaluator') lockEscrow(tree, from, deposit);
-  return { outcome: ok, events: [{ type: 'accepted', job: context.job, request: context.request, node: from, role: op.role, time, height }, ...stepped.events] };
+  return {
+    outcome: ok,
+    events: [{ type: 'accepted', job: context.job, request: context.request, node: from, role: op.role, time, height }, ...stepped.events],
+  };
 }
 
 /**
@@ -147,13 +191,26 @@ export function applyRejectWorker(ctx: JobOpContext, op: OpOf<'rejectWorker'>): 
   const request = readRequest(tree, op.request_id);
   if (request === null) return unknownJob(op.request_id);
   const { context } = request;
-  if (from !== context.client) return { outcome: refuse('NOT_ALLOWED', `Only ${context.client}, the client of request ${short(op.request_id)}, rejects its workers.`) };
-  if (context.workers[op.worker] === undefined) return { outcome: refuse('NOT_ALLOWED', `${op.worker} is not a worker on request ${short(op.request_id)}; only a worker that accepted it can be rejected.`) };
+  if (from !== context.client)
+    return { outcome: refuse('NOT_ALLOWED', `Only ${context.client}, the client of request ${short(op.request_id)}, rejects its workers.`) };
+  if (context.workers[op.worker] === undefined)
+    return {
+      outcome: refuse('NOT_ALLOWED', `${op.worker} is not a worker on request ${short(op.request_id)}; only a worker that accepted it can be rejected.`),
+    };
   const submitted = context.workers[op.worker]!.submittedAt !== undefined;
   const stepped = stepRequest(ctx, request, { type: 'rejectWorker', node: op.worker, time });
   if (stepped === null) return illegal(request, 'rejectWorker', ' (a worker is rejected only while the request runs)');
   if (submitted) tree.writeSystem(jobPaths.result(op.request_id, op.worker), null);
-  const event: JobEvent = { type: 'workerRejected', job: context.job, request: op.request_id, node: op.worker, client: from, ...(op.reason === undefined ? {} : { reason: op.reason }), time, height };
+  const event: JobEvent = {
+    type: 'workerRejected',
+    job: context.job,
+    request: op.request_id,
+    node: op.worker,
+    client: from,
+    ...(op.reason === undefined ? {} : { reason: op.reason }),
+    time,
+    height,
+  };
   return { outcome: ok, events: [event, ...stepped.events] };
 }
 
@@ -163,14 +220,23 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   const request = readRequest(tree, op.request_id);
   if (request === null) return unknownJob(op.request_id);
   const worker = request.context.workers[from];
-  if (worker === undefined) return { outcome: refuse('NOT_ALLOWED', `${from} has not accepted request ${short(op.request_id)} as a worker; acceptJob comes first.`) };
+  if (worker === undefined)
+    return { outcome: refuse('NOT_ALLOWED', `${from} has not accepted request ${short(op.request_id)} as a worker; acceptJob comes first.`) };
   if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
   const tooLarge = payloadTooLarge('result', op.result);
   if (tooLarge !== null) return tooLarge;
   const stepped = stepRequest(ctx, request, { type: 'submitResult', node: from, time });
   if (stepped === null) return illegal(request, 'submitResult');
   writeJson(tree, jobPaths.result(op.request_id, from), op.result);
-  const submitted: JobEvent = { type: 'submitted', job: request.context.job, request: op.request_id, node: from, responseMs: time - worker.acceptedAt, time, height };
+  const submitted: JobEvent = {
+    type: 'submitted',
+    job: request.context.job,
+    request: op.request_id,
+    node: from,
+    responseMs: time - worker.acceptedAt,
+    time,
+    height,
+  };
   return { outcome: ok, events: [submitted, ...stepped.events] };
 }
 
@@ -185,11 +251,15 @@ export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
   const seen = new Set<string>();
   for (const worker of op.ranking) {
     if (seen.has(worker)) return { outcome: refuse('BAD_RANKING', `The ranking names ${worker} twice.`) };
-    if (context.workers[worker]?.submittedAt === undefined) return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(op.request_id)}; only workers who did can be ranked.`) };
+    if (context.workers[worker]?.submittedAt === undefined)
+      return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(op.request_id)}; only workers who did can be ranked.`) };
     seen.add(worker);
   }
   const stepped = stepRequest(ctx, request, { type: 'rank', ranking: op.ranking, time })!;
-  return { outcome: ok, events: [{ type: 'ranked', job: context.job, request: op.request_id, evaluator: from, ranking: op.ranking, time, height }, ...stepped.events] };
+  return {
+    outcome: ok,
+    events: [{ type: 'ranked', job: context.job, request: op.request_id, evaluator: from, ranking: op.ranking, time, height }, ...stepped.events],
+  };
 }
 
 /** `acceptResult` and `challenge`: the client's answer to a ranking. */
@@ -205,9 +275,11 @@ export function applyClientAnswer(ctx: JobOpContext, op: OpOf<'acceptResult'> | 
   }
   const fee = BigInt(context.challengeFee);
   const balance = readBalance(tree, from);
-  if (request.state === 'ranked' && balance < fee) return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the challenge fee of ${fee} AIN.`) };
+  if (request.state === 'ranked' && balance < fee)
+    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the challenge fee of ${fee} AIN.`) };
   const stepped = stepRequest(ctx, request, { type: 'challenge', time });
-  if (stepped === null) return illegal(request, 'challenge', request.state === 'ranked' ? ` (it was challenged ${context.challenges} times, the most allowed)` : '');
+  if (stepped === null)
+    return illegal(request, 'challenge', request.state === 'ranked' ? ` (it was challenged ${context.challenges} times, the most allowed)` : '');
   lockEscrow(tree, from, fee);
   const event: JobEvent = { type: 'challenged', job: context.job, request: op.request_id, client: from, evaluator: context.evaluator!, time, height };
   return { outcome: ok, events: [event] };
@@ -220,13 +292,27 @@ export function applyResolveChallenge(ctx: JobOpContext, op: OpOf<'resolveChalle
   if (request === null) return unknownJob(op.request_id);
   const { context } = request;
   const resolver = parentAdminOf(tree, context);
-  if (from !== resolver) return { outcome: refuse('NOT_ALLOWED', `Only ${resolver}, the parent admin of request ${short(op.request_id)}'s evaluator, resolves its challenges.`) };
+  if (from !== resolver)
+    return { outcome: refuse('NOT_ALLOWED', `Only ${resolver}, the parent admin of request ${short(op.request_id)}'s evaluator, resolves its challenges.`) };
   const fee = BigInt(context.challengeFeeLocked);
   const stepped = stepRequest(ctx, request, { type: 'resolveChallenge', uphold: op.uphold, time });
   if (stepped === null) return illegal(request, 'resolveChallenge');
   // A rejected challenge's fee goes to whoever resolved it; an upheld one's goes back with the refund.
   const payouts: Payout[] = op.uphold || fee === 0n ? [] : [{ to: from, amount: fee.toString(), kind: 'challengeFee' }];
-  const events: JobEvent[] = [{ type: 'challengeResolved', job: context.job, request: op.request_id, upheld: op.uphold, evaluator: context.evaluator!, client: context.client, resolver: from, payouts, time, height }];
+  const events: JobEvent[] = [
+    {
+      type: 'challengeResolved',
+      job: context.job,
+      request: op.request_id,
+      upheld: op.uphold,
+      evaluator: context.evaluator!,
+      client: context.client,
+      resolver: from,
+      payouts,
+      time,
+      height,
+    },
+  ];
   if (!op.uphold) payFromEscrow(tree, from, fee);
   return { outcome: ok, events: [...events, ...stepped.events] };
 }

@@ -55,7 +55,10 @@ interface NodeLike {
   readonly after: readonly unknown[];
   readonly invoke: readonly unknown[];
   readonly states: Record<string, NodeLike>;
-  readonly transitions: ReadonlyMap<string, readonly { guard?: unknown; actions: readonly unknown[]; target?: readonly NodeLike[] | undefined; reenter: boolean }[]>;
+  readonly transitions: ReadonlyMap<
+    string,
+    readonly { guard?: unknown; actions: readonly unknown[]; target?: readonly NodeLike[] | undefined; reenter: boolean }[]
+  >;
 }
 
 export function unsupported(machine: { readonly id: string }, what: string): never {

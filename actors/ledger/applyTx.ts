@@ -42,7 +42,10 @@ function reservedProblem(op: StateOp): Outcome | undefined {
     const end = path.indexOf('/', 1);
     const first = path.slice(1, end < 0 ? path.length : end); // the first label (path.split('/')[1]), without an array per tx
     if (reservedRoots.includes(first)) {
-      return refuse('RESERVED_PATH', `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs and jobs with the job-protocol ops.`);
+      return refuse(
+        'RESERVED_PATH',
+        `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs and jobs with the job-protocol ops.`,
+      );
     }
     if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
       return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts, /consensus and /jobs; write below a path of your own.');

@@ -39,7 +39,11 @@ const passRecords = 64;
  * each slice of them, decoding and every check but the signature, then the signatures in one
  * tight loop, which keeps each kind of work warm in the caches.
  */
-export function checkRecordsBytes(records: readonly { readonly offset: number; readonly value: Uint8Array }[], chain: string, shard: string): { record: TxRecord; verdict: Refusal | null }[] {
+export function checkRecordsBytes(
+  records: readonly { readonly offset: number; readonly value: Uint8Array }[],
+  chain: string,
+  shard: string,
+): { record: TxRecord; verdict: Refusal | null }[] {
   const options = { chain, shard, maxTxBytes: noSizeLimit };
   const results: { record: TxRecord; verdict: Refusal | null }[] = [];
   const decoded: Decoded[] = [];

@@ -1,15 +1,7 @@
 import { canonicalBytes, sha256Hex } from '../../events/index.ts';
 import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, type GenesisInput } from '../../schemas/index.ts';
-import {
-  accountPath,
-  consensusPath,
-  createStateTree,
-  writeFinalized,
-  writeGenesisValidators,
-  writeSupply,
-  type StateTree,
-} from '../../projections/index.ts';
+import { accountPath, consensusPath, createStateTree, writeFinalized, writeGenesisValidators, writeSupply, type StateTree } from '../../projections/index.ts';
 
 /**
  * The ledger's state between blocks: the state tree (which also holds balances, nonces, validator
@@ -42,7 +34,11 @@ export function parseGenesis(input: unknown): Genesis {
   try {
     canonicalBytes(genesis);
   } catch (cause) {
-    throw new AinError('BAD_GENESIS', 'genesis: a string in it is not well-formed Unicode (a lone surrogate), so it has no canonical JSON and no hash; write each string as whole characters.', { cause });
+    throw new AinError(
+      'BAD_GENESIS',
+      'genesis: a string in it is not well-formed Unicode (a lone surrogate), so it has no canonical JSON and no hash; write each string as whole characters.',
+      { cause },
+    );
   }
   return genesis;
 }

@@ -25,7 +25,10 @@ export function loadLedger(snapshot: LedgerSnapshot, genesis: Genesis): Ledger {
     throw new AinError('BAD_SNAPSHOT', 'The snapshot is not a version 1 ledger snapshot with a height.');
   }
   if (snapshot.genesisHash !== genesisHash) {
-    throw new AinError('BAD_SNAPSHOT', `The snapshot belongs to genesis ${String(snapshot.genesisHash).slice(0, 16)}…, not this chain's ${genesisHash.slice(0, 16)}….`);
+    throw new AinError(
+      'BAD_SNAPSHOT',
+      `The snapshot belongs to genesis ${String(snapshot.genesisHash).slice(0, 16)}…, not this chain's ${genesisHash.slice(0, 16)}….`,
+    );
   }
   const tree = loadStateTree(snapshot.state);
   return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: snapshot.height };

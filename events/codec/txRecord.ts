@@ -117,7 +117,8 @@ class OwnTxRecord implements TxRecord {
   }
 }
 
-const parseOwn = (value: Uint8Array): Tx => JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
+const parseOwn = (value: Uint8Array): Tx =>
+  JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
 
 /**
  * Decodes a record this process verified and appended itself, whose hash and kind it already

@@ -98,9 +98,13 @@ export function checkTxFields(tx: Tx, signedBytes: Buffer, options: VerifyTxOpti
   }
   const maxTxBytes = options.maxTxBytes ?? defaultMaxTxBytes;
   if (signedBytes.length > maxTxBytes) {
-    throw new AinError('TX_TOO_LARGE', `tx has ${signedBytes.length} signed bytes, more than the limit of ${maxTxBytes}; put big payloads in Big Storage and send a blob:// reference.`, {
-      details: { sizeBytes: signedBytes.length, maxTxBytes },
-    });
+    throw new AinError(
+      'TX_TOO_LARGE',
+      `tx has ${signedBytes.length} signed bytes, more than the limit of ${maxTxBytes}; put big payloads in Big Storage and send a blob:// reference.`,
+      {
+        details: { sizeBytes: signedBytes.length, maxTxBytes },
+      },
+    );
   }
   const { address, key } = cachedKey(tx.pub);
   if (address !== tx.from) {

@@ -100,7 +100,8 @@ export class BlockCutter {
     this.#assertSealed();
     if (this.#pending.length > 0) throw new Error(`BlockCutter.close with ${this.#pending.length} records pending: they belong to the next block`);
     for (const record of txs) {
-      if (record.offset <= this.#lastPushed) throw new Error(`BlockCutter got offset ${record.offset} after ${this.#lastPushed}: records must come in log order`);
+      if (record.offset <= this.#lastPushed)
+        throw new Error(`BlockCutter got offset ${record.offset} after ${this.#lastPushed}: records must come in log order`);
       this.#lastPushed = record.offset;
     }
     if (time > this.#position.clockMs) this.#position = { ...this.#position, clockMs: time };

@@ -36,16 +36,24 @@ function fieldName(path: readonly Segment[]): string {
 
 function protoKeyError(what: string, path: readonly Segment[]): AinError {
   const field = fieldName(path);
-  return new AinError('BAD_SCHEMA', `${what} field "${field}": a key named "__proto__" is refused, as JSON parsers disagree on whether it is data or the object's prototype; rename the key.`, {
-    details: { field },
-  });
+  return new AinError(
+    'BAD_SCHEMA',
+    `${what} field "${field}": a key named "__proto__" is refused, as JSON parsers disagree on whether it is data or the object's prototype; rename the key.`,
+    {
+      details: { field },
+    },
+  );
 }
 
 function duplicateKeyError(what: string, path: readonly Segment[]): AinError {
   const field = fieldName(path);
-  return new AinError('BAD_SCHEMA', `${what} field "${field}": the key appears more than once in one object, and JSON parsers disagree on which one counts; send each key once.`, {
-    details: { field },
-  });
+  return new AinError(
+    'BAD_SCHEMA',
+    `${what} field "${field}": the key appears more than once in one object, and JSON parsers disagree on which one counts; send each key once.`,
+    {
+      details: { field },
+    },
+  );
 }
 
 /** Index of the quote that closes the string opened at `open`; the text is valid JSON. */

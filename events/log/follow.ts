@@ -96,7 +96,10 @@ export async function* followRecords(source: FollowSource, from: number, signal?
       // A log service just back from an outage can say records are there (its acknowledgements)
       // a moment before it serves them; past a bounded wait, the log is broken.
       if (++emptyReads > EMPTY_READS_MAX) {
-        throw new AinError('INTERNAL', `The log reports offset ${source.lastOffset()} as durable but reading from ${next} returned nothing, ${EMPTY_READS_MAX} times.`);
+        throw new AinError(
+          'INTERNAL',
+          `The log reports offset ${source.lastOffset()} as durable but reading from ${next} returned nothing, ${EMPTY_READS_MAX} times.`,
+        );
       }
       await sleep(RETRY_BACKOFF_MS * 2, signal);
       continue;

@@ -33,20 +33,13 @@ export function encodeFrame(record: Uint8Array, target: Buffer, position: number
 }
 
 /** Why a frame did not parse; `ok` when it did. */
-export type FrameCheck =
-  | { readonly ok: true; readonly length: number }
-  | { readonly ok: false; readonly reason: string };
+export type FrameCheck = { readonly ok: true; readonly length: number } | { readonly ok: false; readonly reason: string };
 
 /**
  * Checks the frame that starts at `position` in `buffer`, where `end` is the end of the valid
  * bytes (the end of the file, as far as the caller knows). Pure: no I/O, never throws.
  */
-export function checkFrame(
-  buffer: Buffer,
-  position: number,
-  end: number,
-  maxRecordBytes: number,
-): FrameCheck {
+export function checkFrame(buffer: Buffer, position: number, end: number, maxRecordBytes: number): FrameCheck {
   if (end - position < FRAME_HEADER_BYTES) {
     return { ok: false, reason: `a partial frame header (${end - position} of ${FRAME_HEADER_BYTES} bytes)` };
   }

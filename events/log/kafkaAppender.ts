@@ -71,14 +71,22 @@ export function createKafkaAppender({ kafka, topic, compression, retryMs, isClos
       await connected();
     },
     async send(records) {
-      const messages = records.map((value) => ({ partition: 0, value: Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength) }));
+      const messages = records.map((value) => ({
+        partition: 0,
+        value: Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      }));
       const deadline = Date.now() + retryMs;
       for (let attempt = 0; ; attempt++) {
         let sent = false;
         try {
           const current = await connected();
           sent = true;
-          const [metadata] = await current.send({ topic, acks: -1, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None, messages });
+          const [metadata] = await current.send({
+            topic,
+            acks: -1,
+            compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+            messages,
+          });
           const baseOffset = Number(metadata?.baseOffset);
           if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new Error(`Kafka acknowledged with base offset ${metadata?.baseOffset}`);
           return baseOffset;

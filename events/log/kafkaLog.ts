@@ -96,7 +96,14 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   });
   // Reads never wait on the broker (maxWaitTime 0), so a request that takes seconds is a broker
   // that died mid-request: give up soon and let the follower retry, instead of hanging 30 s.
-  const reader = new PartitionReader({ brokers, topic, clientId, sockets, connectionTimeoutMs: settings.connectionTimeoutMs, requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs) });
+  const reader = new PartitionReader({
+    brokers,
+    topic,
+    clientId,
+    sockets,
+    connectionTimeoutMs: settings.connectionTimeoutMs,
+    requestTimeoutMs: Math.min(settings.requestTimeoutMs, readRequestTimeoutMs),
+  });
   let closed = false;
   let appender: KafkaAppender | undefined;
   let last = -1;
@@ -141,7 +148,10 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
     while (start < batch.length) {
       let end = start;
       let bytes = 0;
-      while (end < batch.length && (end === start || (end - start < settings.maxRequestRecords && bytes + batch[end]!.byteLength + recordOverheadBytes <= settings.maxRequestBytes))) {
+      while (
+        end < batch.length &&
+        (end === start || (end - start < settings.maxRequestRecords && bytes + batch[end]!.byteLength + recordOverheadBytes <= settings.maxRequestBytes))
+      ) {
         bytes += batch[end]!.byteLength + recordOverheadBytes;
         end++;
       }

@@ -113,7 +113,11 @@ export interface PartitionReaderOptions {
  * know yet right after it was created).
  */
 export function isRetriable(error: unknown): boolean {
-  for (let e = error as { retriable?: boolean; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { retriable?: boolean; cause?: unknown } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.retriable === true) return true;
   }
   return false;

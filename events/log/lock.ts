@@ -50,11 +50,9 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
     const staleOwnPid = owner === process.pid && !heldHere.has(path);
     if (!staleOwnPid && isAlive(owner)) {
       const who = owner === process.pid ? 'this process (the log is already open here)' : `process ${owner}`;
-      throw new AinError(
-        'LOG_LOCKED',
-        `The log in ${dir} is locked by ${who}; stop that process or open another directory.`,
-        { details: { dir, pid: owner, lockFile: path } },
-      );
+      throw new AinError('LOG_LOCKED', `The log in ${dir} is locked by ${who}; stop that process or open another directory.`, {
+        details: { dir, pid: owner, lockFile: path },
+      });
     }
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;

@@ -84,9 +84,13 @@ export class LogWriter {
       const size = batch[index]?.byteLength ?? 0;
       if (size > this.limits.maxRecordBytes) {
         return Promise.reject(
-          new AinError('RECORD_TOO_LARGE', `Record ${index} of the batch is ${size} bytes, above the log's maxRecordBytes of ${this.limits.maxRecordBytes}; nothing was appended.`, {
-            details: { index, sizeBytes: size, maxRecordBytes: this.limits.maxRecordBytes },
-          }),
+          new AinError(
+            'RECORD_TOO_LARGE',
+            `Record ${index} of the batch is ${size} bytes, above the log's maxRecordBytes of ${this.limits.maxRecordBytes}; nothing was appended.`,
+            {
+              details: { index, sizeBytes: size, maxRecordBytes: this.limits.maxRecordBytes },
+            },
+          ),
         );
       }
       bytes += FRAME_HEADER_BYTES + size;
@@ -235,9 +239,13 @@ export class LogWriter {
     this.state = 'failed';
     this.failure = isAinError(error)
       ? error
-      : new AinError('LOG_IO', `The log could not write or fsync its segment (${(error as Error)?.message ?? String(error)}); it accepts no more appends. Check the disk, then restart.`, {
-          cause: error,
-        });
+      : new AinError(
+          'LOG_IO',
+          `The log could not write or fsync its segment (${(error as Error)?.message ?? String(error)}); it accepts no more appends. Check the disk, then restart.`,
+          {
+            cause: error,
+          },
+        );
     const pending = [...this.unsynced, ...this.queue];
     this.unsynced = [];
     this.queue = [];

@@ -103,12 +103,7 @@ function corrupt(message: string, segment: string, position: number): AinError {
 }
 
 /** Indexes every valid frame of the segment; returns the first bad frame, if any. */
-async function scanSegment(
-  handle: FileHandle,
-  segment: Segment,
-  path: string,
-  chunkBytes: number,
-): Promise<{ position: number; reason: string } | undefined> {
+async function scanSegment(handle: FileHandle, segment: Segment, path: string, chunkBytes: number): Promise<{ position: number; reason: string } | undefined> {
   const size = (await handle.stat()).size;
   if (size > MAX_SEGMENT_FILE_BYTES) {
     throw corrupt(`Segment ${path} is ${size} bytes, more than the 4 GiB a segment may hold; it was not written by ain.`, path, 0);
@@ -127,13 +122,7 @@ async function scanSegment(
 }
 
 /** The position of the first frame after `from` that parses with a valid checksum, if any. */
-async function findValidFrameAfter(
-  handle: FileHandle,
-  size: number,
-  from: number,
-  maxRecordBytes: number,
-  chunkBytes: number,
-): Promise<number | undefined> {
+async function findValidFrameAfter(handle: FileHandle, size: number, from: number, maxRecordBytes: number, chunkBytes: number): Promise<number | undefined> {
   const reader = new WindowReader(handle, size, chunkBytes);
   for (let position = from + 1; position + FRAME_HEADER_BYTES <= size; position++) {
     if (position < reader.start || position + FRAME_HEADER_BYTES > reader.end) {

@@ -3,11 +3,62 @@
 import fc from 'fast-check';
 
 const awkwardStrings = [
-  '', ' ', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'length',
-  '\u0000', '\u001f', '\u007f', '\uD800', '\uDFFF', '\uD83D', '\uD800\uDC00', '\u2028', '\u2029', '\uFEFF', '\u00A0', '\u0085',
-  'é', 'e\u0301', '🙂', '\\', '\\u0000', '"', "'", '/', '//', '.', '..', '$', '$x', '*', '#', '%', '%00', '%2F', '%ED%A0%80',
-  '0', '-0', '1e999', 'NaN', 'Infinity', 'null', 'true', 'undefined', '0x0', '01',
-  `0x${'a'.repeat(40)}`, `blob://sha256:${'0'.repeat(64)}`, 'a'.repeat(151), '/apps', '/apps/x', 'ain-local',
+  '',
+  ' ',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'length',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\uD800',
+  '\uDFFF',
+  '\uD83D',
+  '\uD800\uDC00',
+  '\u2028',
+  '\u2029',
+  '\uFEFF',
+  '\u00A0',
+  '\u0085',
+  'é',
+  'e\u0301',
+  '🙂',
+  '\\',
+  '\\u0000',
+  '"',
+  "'",
+  '/',
+  '//',
+  '.',
+  '..',
+  '$',
+  '$x',
+  '*',
+  '#',
+  '%',
+  '%00',
+  '%2F',
+  '%ED%A0%80',
+  '0',
+  '-0',
+  '1e999',
+  'NaN',
+  'Infinity',
+  'null',
+  'true',
+  'undefined',
+  '0x0',
+  '01',
+  `0x${'a'.repeat(40)}`,
+  `blob://sha256:${'0'.repeat(64)}`,
+  'a'.repeat(151),
+  '/apps',
+  '/apps/x',
+  'ain-local',
 ];
 
 /** Strings a decoder might not expect: awkward constants, any code points, long runs. */
@@ -16,7 +67,10 @@ export const awkwardString: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constantFrom(...awkwardStrings), weight: 4 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 8 }), weight: 2 },
   { arbitrary: fc.array(fc.constantFrom(...awkwardStrings), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('')), weight: 2 },
-  { arbitrary: fc.tuple(fc.constantFrom('a', 'ab', 'é', '🙂', '\uD800', '{', '"'), fc.integer({ min: 50, max: 5000 })).map(([unit, n]) => unit.repeat(n)), weight: 1 },
+  {
+    arbitrary: fc.tuple(fc.constantFrom('a', 'ab', 'é', '🙂', '\uD800', '{', '"'), fc.integer({ min: 50, max: 5000 })).map(([unit, n]) => unit.repeat(n)),
+    weight: 1,
+  },
 );
 
 /** Object keys: awkward ones, short plain ones (so they collide), and any string. */
@@ -55,10 +109,42 @@ export const awkwardJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>(
 export const nested = (depth: number, inner: string, kind: 'array' | 'object'): string =>
   kind === 'array' ? '['.repeat(depth) + inner + ']'.repeat(depth) : '{"a":'.repeat(depth) + inner + '}'.repeat(depth);
 
-const tokens = ['{', '}', '[', ']', '"', ',', ':', '\\', '\\u', '\\ud800', 'true', 'null', '-', '0', '1e999', '-0', ' ', '\n', '\u00a0', '\ufeff', '__proto__', '"__proto__":', '"a":1,', '/*', '\u0000', '\uD800'];
+const tokens = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  '\\',
+  '\\u',
+  '\\ud800',
+  'true',
+  'null',
+  '-',
+  '0',
+  '1e999',
+  '-0',
+  ' ',
+  '\n',
+  '\u00a0',
+  '\ufeff',
+  '__proto__',
+  '"__proto__":',
+  '"a":1,',
+  '/*',
+  '\u0000',
+  '\uD800',
+];
 
 /** One edit of a text: cut, insert a token, repeat a slice, drop a character. */
-const edit = fc.record({ kind: fc.constantFrom('insert', 'delete', 'repeat', 'truncate', 'replace'), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }), token: fc.constantFrom(...tokens) });
+const edit = fc.record({
+  kind: fc.constantFrom('insert', 'delete', 'repeat', 'truncate', 'replace'),
+  at: fc.nat(),
+  length: fc.integer({ min: 1, max: 8 }),
+  token: fc.constantFrom(...tokens),
+});
 export type TextEdit = typeof edit extends fc.Arbitrary<infer E> ? E : never;
 
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -83,7 +169,9 @@ export const garbageText: fc.Arbitrary<string> = fc.oneof(
   fc.array(fc.constantFrom(...tokens), { maxLength: 30 }).map((parts) => parts.join('')),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.tuple(fc.integer({ min: 60, max: 70 }), fc.constantFrom('array' as const, 'object' as const), fc.constantFrom('1', '"x"', '')).map(([d, kind, inner]) => nested(d, inner, kind)),
+  fc
+    .tuple(fc.integer({ min: 60, max: 70 }), fc.constantFrom('array' as const, 'object' as const), fc.constantFrom('1', '"x"', ''))
+    .map(([d, kind, inner]) => nested(d, inner, kind)),
   fc.tuple(fc.integer({ min: 1000, max: 20_000 }), fc.constantFrom('[', '{"a":', '"')).map(([n, open]) => open.repeat(n)),
   fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('utf8')),
 );
@@ -95,7 +183,11 @@ export const textForm: fc.Arbitrary<TextForm> = fc.constantFrom('compact', 'comp
 function reverseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeys);
   if (value === null || typeof value !== 'object') return value;
-  return ownObject(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)] as const));
+  return ownObject(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reverseKeys(v)] as const),
+  );
 }
 
 /** Writes a value as JSON text in a form whose JSON.parse gives the same value back. */

@@ -9,7 +9,21 @@ import fc from 'fast-check';
 import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, type KeyPair } from '../../events/index.ts';
 import { signingKeyObject } from '../../events/crypto/keys.ts';
 import type { GenesisInput } from '../../schemas/index.ts';
-import { applyEdits, applyFieldEdit, awkwardJson, copyJson, awkwardNumber, awkwardString, fieldEdit, jsonText, ownObject, textForm, type FieldEdit, type TextEdit, type TextForm } from './json.ts';
+import {
+  applyEdits,
+  applyFieldEdit,
+  awkwardJson,
+  copyJson,
+  awkwardNumber,
+  awkwardString,
+  fieldEdit,
+  jsonText,
+  ownObject,
+  textForm,
+  type FieldEdit,
+  type TextEdit,
+  type TextForm,
+} from './json.ts';
 import { ruleSource } from './rule.ts';
 
 /** Test keys: 0 owns `/`, proposes and validates the fuzz ledger; 1-3 hold AIN. */
@@ -26,7 +40,8 @@ export const fuzzGenesis: GenesisInput = {
 };
 
 /** Mostly right, sometimes wrong: txs that all fail the schema never reach the ledger. */
-const mostly = <T, U>(right: fc.Arbitrary<T>, wrong: fc.Arbitrary<U>, weight = 12) => fc.oneof({ arbitrary: right as fc.Arbitrary<T | U>, weight }, { arbitrary: wrong, weight: 1 });
+const mostly = <T, U>(right: fc.Arbitrary<T>, wrong: fc.Arbitrary<U>, weight = 12) =>
+  fc.oneof({ arbitrary: right as fc.Arbitrary<T | U>, weight }, { arbitrary: wrong, weight: 1 });
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
 /** `$tx0`…`$tx3` stand for the hashes of the plan's earlier txs; `$self`, `$node` for addresses. */
 const address = fc.oneof(
@@ -34,28 +49,78 @@ const address = fc.oneof(
   { arbitrary: hex(20).map((h) => `0x${h}`), weight: 1 },
   { arbitrary: fc.constantFrom('bob', `0x${'A'.repeat(40)}`, '0x', `0x${'0'.repeat(41)}`), weight: 1 },
 );
-const hash = mostly(fc.oneof({ arbitrary: fc.constantFrom('$tx0', '$tx1', '$tx2', '$tx3'), weight: 5 }, { arbitrary: hex(32), weight: 1 }), fc.constantFrom('', 'x'.repeat(64)));
-const amount = mostly(fc.oneof(fc.constantFrom('0', '1', '10', '999', '1000000', '1000001', '9'.repeat(39)), fc.nat().map(String)), fc.constantFrom('01', '-1', '1.5', '', 10));
+const hash = mostly(
+  fc.oneof({ arbitrary: fc.constantFrom('$tx0', '$tx1', '$tx2', '$tx3'), weight: 5 }, { arbitrary: hex(32), weight: 1 }),
+  fc.constantFrom('', 'x'.repeat(64)),
+);
+const amount = mostly(
+  fc.oneof(fc.constantFrom('0', '1', '10', '999', '1000000', '1000001', '9'.repeat(39)), fc.nat().map(String)),
+  fc.constantFrom('01', '-1', '1.5', '', 10),
+);
 const uint = mostly(fc.constantFrom(0, 1, 2, 3, 1000, 60_000), awkwardNumber, 6);
 const label = fc.oneof({ arbitrary: fc.constantFrom('apps', 'fz', 'a', 'b', '$x', '$user', 'x1'), weight: 6 }, { arbitrary: awkwardString, weight: 1 });
 const path = fc.oneof(
   { arbitrary: fc.array(label, { minLength: 0, maxLength: 4 }).map((ls) => `/apps/fz/${ls.join('/')}`.replace(/\/$/, '')), weight: 6 },
-  { arbitrary: fc.constantFrom('/', '/apps', '/accounts', `/accounts/${testKeys[1]!.address}/balance`, '/consensus', '/jobs', '//', 'apps', `/${'a/'.repeat(40)}b`), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '/',
+      '/apps',
+      '/accounts',
+      `/accounts/${testKeys[1]!.address}/balance`,
+      '/consensus',
+      '/jobs',
+      '//',
+      'apps',
+      `/${'a/'.repeat(40)}b`,
+    ),
+    weight: 1,
+  },
   { arbitrary: awkwardString, weight: 1 },
 );
 const readConcern = fc.option(uint, { nil: undefined, freq: 4 });
-const blob = fc.oneof(hex(32).map((h) => `blob://sha256:${h}`), fc.constant('blob://sha256:x'));
+const blob = fc.oneof(
+  hex(32).map((h) => `blob://sha256:${h}`),
+  fc.constant('blob://sha256:x'),
+);
 const bool = fc.oneof({ arbitrary: fc.boolean(), weight: 5 }, { arbitrary: fc.constantFrom(0, 'true', null), weight: 1 });
 const rights = fc.record({ write_rule: bool, write_owner: bool, write_function: bool, branch_owner: bool });
 const small = <T>(a: fc.Arbitrary<T>) => fc.array(a, { maxLength: 3 });
-const sampleProto = 'syntax = "proto3";\nservice Worker { rpc Run (Req) returns (Rep) {} }\nservice Evaluator { rpc Rank (Eval) returns (Ranking) {} }\nmessage Req { float y = 1; }\nmessage Rep { float x = 1; }\nmessage Eval { Req request = 1; }\nmessage Ranking { repeated string node = 1; }';
+const sampleProto =
+  'syntax = "proto3";\nservice Worker { rpc Run (Req) returns (Rep) {} }\nservice Evaluator { rpc Rank (Eval) returns (Ranking) {} }\nmessage Req { float y = 1; }\nmessage Rep { float x = 1; }\nmessage Eval { Req request = 1; }\nmessage Ranking { repeated string node = 1; }';
 
 const treeOps = {
   set_value: fc.record({ type: fc.constant('set_value'), path, value: awkwardJson, read_concern: readConcern }, { requiredKeys: ['type', 'path', 'value'] }),
   inc_value: fc.record({ type: fc.constantFrom('inc_value', 'dec_value'), path, value: awkwardNumber }),
-  set_rule: fc.record({ type: fc.constant('set_rule'), path, value: fc.oneof(ruleSource.map((write) => ({ write })), fc.boolean().map((write) => ({ write })), fc.constant(null)) }),
-  set_owner: fc.record({ type: fc.constant('set_owner'), path, value: fc.oneof(small(fc.tuple(fc.oneof(address, fc.constant('*')), rights)).map((e) => ({ owners: ownObject(e) })), fc.constant(null)) }),
-  set_function: fc.record({ type: fc.constant('set_function'), path, value: fc.oneof(small(fc.tuple(fc.constantFrom('f', 'g', '__proto__', 'a b'), fc.option(fc.record({ runtime: fc.constantFrom('nodejs', 'docker', ''), code: blob, owner: address }, { requiredKeys: ['runtime', 'code'] })))).map(ownObject), fc.constant(null)) }),
+  set_rule: fc.record({
+    type: fc.constant('set_rule'),
+    path,
+    value: fc.oneof(
+      ruleSource.map((write) => ({ write })),
+      fc.boolean().map((write) => ({ write })),
+      fc.constant(null),
+    ),
+  }),
+  set_owner: fc.record({
+    type: fc.constant('set_owner'),
+    path,
+    value: fc.oneof(
+      small(fc.tuple(fc.oneof(address, fc.constant('*')), rights)).map((e) => ({ owners: ownObject(e) })),
+      fc.constant(null),
+    ),
+  }),
+  set_function: fc.record({
+    type: fc.constant('set_function'),
+    path,
+    value: fc.oneof(
+      small(
+        fc.tuple(
+          fc.constantFrom('f', 'g', '__proto__', 'a b'),
+          fc.option(fc.record({ runtime: fc.constantFrom('nodejs', 'docker', ''), code: blob, owner: address }, { requiredKeys: ['runtime', 'code'] })),
+        ),
+      ).map(ownObject),
+      fc.constant(null),
+    ),
+  }),
 };
 const treeOp = fc.oneof(...Object.values(treeOps));
 const json = fc.oneof(awkwardJson, fc.constantFrom({ y: 4 }, { x: 2 }, { node: [testKeys[1]!.address] }));
@@ -66,19 +131,64 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.constant('set'), ops: fc.array(treeOp, { minLength: 0, maxLength: 4 }) }),
   fc.record({ type: fc.constant('send'), to: address, amount }),
   fc.record({ type: fc.constantFrom('stake', 'unstake'), amount }),
-  fc.record({ type: fc.constant('registerJob'), job_specification: fc.oneof(fc.constant(sampleProto), blob, awkwardString), fee: amount, challenge_fee: amount, max_approvals: uint, window_ms: uint, requirements: fc.record({ cpu: uint, gpu: uint }, { requiredKeys: [] }), test_data: fc.record({ request: json, workers: small(fc.record({ node: fc.constantFrom('w1', ''), response: json })) }, { requiredKeys: ['request'] }) }, { requiredKeys: ['type', 'job_specification'] }),
-  fc.record({ type: fc.constant('applyJob'), job_id: hash, role: fc.constantFrom('admin', 'evaluator', 'worker', 'boss'), test_result: json }, { requiredKeys: ['type', 'job_id', 'role'] }),
+  fc.record(
+    {
+      type: fc.constant('registerJob'),
+      job_specification: fc.oneof(fc.constant(sampleProto), blob, awkwardString),
+      fee: amount,
+      challenge_fee: amount,
+      max_approvals: uint,
+      window_ms: uint,
+      requirements: fc.record({ cpu: uint, gpu: uint }, { requiredKeys: [] }),
+      test_data: fc.record({ request: json, workers: small(fc.record({ node: fc.constantFrom('w1', ''), response: json })) }, { requiredKeys: ['request'] }),
+    },
+    { requiredKeys: ['type', 'job_specification'] },
+  ),
+  fc.record(
+    { type: fc.constant('applyJob'), job_id: hash, role: fc.constantFrom('admin', 'evaluator', 'worker', 'boss'), test_result: json },
+    { requiredKeys: ['type', 'job_id', 'role'] },
+  ),
   fc.record({ type: fc.constant('approveNode'), job_id: hash, node: address, role: fc.constantFrom('admin', 'evaluator', 'worker') }),
-  fc.record({ type: fc.constant('requestJob'), job_id: hash, job_input: fc.oneof(json, blob), reward: fc.array(amount, { maxLength: 3 }), reward_function: fc.constantFrom('even', 'winnerOnly', 'ranked', 'other'), time_limit: uint, evaluator_node: small(address), worker_node: small(address), skip_evaluation: fc.boolean() }, { requiredKeys: ['type', 'job_id', 'job_input', 'reward', 'time_limit'] }),
-  fc.record({ type: fc.constant('acceptJob'), request_id: hash, role: fc.constantFrom('evaluator', 'worker'), deposit: amount }, { requiredKeys: ['type', 'request_id', 'role'] }),
+  fc.record(
+    {
+      type: fc.constant('requestJob'),
+      job_id: hash,
+      job_input: fc.oneof(json, blob),
+      reward: fc.array(amount, { maxLength: 3 }),
+      reward_function: fc.constantFrom('even', 'winnerOnly', 'ranked', 'other'),
+      time_limit: uint,
+      evaluator_node: small(address),
+      worker_node: small(address),
+      skip_evaluation: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'job_id', 'job_input', 'reward', 'time_limit'] },
+  ),
+  fc.record(
+    { type: fc.constant('acceptJob'), request_id: hash, role: fc.constantFrom('evaluator', 'worker'), deposit: amount },
+    { requiredKeys: ['type', 'request_id', 'role'] },
+  ),
   fc.record({ type: fc.constant('submitResult'), request_id: hash, result: fc.oneof(json, blob) }),
   fc.record({ type: fc.constant('rank'), request_id: hash, ranking: fc.array(address, { maxLength: 3 }) }),
-  fc.record({ type: fc.constantFrom('acceptResult', 'challenge', 'resolveChallenge', 'rejectWorker'), request_id: hash, uphold: fc.boolean(), reason: awkwardString, worker: address }, { requiredKeys: ['type', 'request_id'] }),
+  fc.record(
+    {
+      type: fc.constantFrom('acceptResult', 'challenge', 'resolveChallenge', 'rejectWorker'),
+      request_id: hash,
+      uphold: fc.boolean(),
+      reason: awkwardString,
+      worker: address,
+    },
+    { requiredKeys: ['type', 'request_id'] },
+  ),
   fc.record({ type: fc.constant('drop'), job_id: hash, node: address, reason: awkwardString }, { requiredKeys: ['type', 'job_id', 'node'] }),
   fc.record({ type: fc.constant('cut'), height: uint }),
   fc.record({ type: fc.constant('attest'), height: uint, hash }),
-  fc.tuple(fc.nat({ max: 3 }), uint, hash, hash).map(([k, height, a, b]) => ({ type: 'equivocation', first: attestBy(k, height, a), second: attestBy(k, height, b) })),
-  fc.record({ type: fc.constant('branch'), path, validators: small(fc.tuple(address, amount)).map(ownObject), max_txs: uint }, { requiredKeys: ['type', 'path', 'validators'] }),
+  fc
+    .tuple(fc.nat({ max: 3 }), uint, hash, hash)
+    .map(([k, height, a, b]) => ({ type: 'equivocation', first: attestBy(k, height, a), second: attestBy(k, height, b) })),
+  fc.record(
+    { type: fc.constant('branch'), path, validators: small(fc.tuple(address, amount)).map(ownObject), max_txs: uint },
+    { requiredKeys: ['type', 'path', 'validators'] },
+  ),
   fc.record({ type: fc.constant('report'), shard: path, height: uint, hash }),
   fc.record({ type: fc.constant('reserveStorage'), space: uint, ttl: uint, acl: small(address) }, { requiredKeys: ['type', 'space', 'ttl'] }),
   fc.record({ type: fc.oneof(awkwardString, fc.constant('nope')), value: awkwardJson }),
@@ -87,7 +197,9 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 /** A signed attest, as equivocation evidence; unresolvable placeholders become fixed hashes. */
 function attestBy(key: number, height: number, hash: string): unknown {
   const h = /^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash);
-  return Number.isSafeInteger(height) && height >= 1 ? signTx({ key: testKeys[key]!, op: { type: 'attest', height, hash: h }, nonce: 1, time: 1 }) : { height, hash };
+  return Number.isSafeInteger(height) && height >= 1
+    ? signTx({ key: testKeys[key]!, op: { type: 'attest', height, hash: h }, nonce: 1, time: 1 })
+    : { height, hash };
 }
 
 export type NonceSpec = { readonly next: number } | { readonly fixed: unknown };
@@ -112,7 +224,11 @@ export interface TxPlan {
 export const txPlan: fc.Arbitrary<TxPlan> = fc.record({
   signer: fc.nat({ max: 3 }),
   op,
-  nonce: mostly(fc.integer({ min: -1, max: 2 }).map((next): NonceSpec => ({ next })), fc.oneof(awkwardNumber, awkwardJson).map((fixed): NonceSpec => ({ fixed })), 20),
+  nonce: mostly(
+    fc.integer({ min: -1, max: 2 }).map((next): NonceSpec => ({ next })),
+    fc.oneof(awkwardNumber, awkwardJson).map((fixed): NonceSpec => ({ fixed })),
+    20,
+  ),
   time: mostly(fc.constant(1_764_000_000_000), fc.oneof(awkwardNumber, awkwardJson), 20),
   chain: mostly(fc.constant('ain-local'), fc.constantFrom('other', 'AIN', ''), 30),
   shard: mostly(fc.constant('/'), fc.constantFrom('/apps', '', '//'), 30),
@@ -120,7 +236,21 @@ export const txPlan: fc.Arbitrary<TxPlan> = fc.record({
   sig: mostly(fc.constant('valid' as const), fc.constantFrom('flipped' as const, 'otherKey' as const, 'junk' as const), 20),
   form: textForm,
   duplicateKey: fc.oneof({ arbitrary: fc.constant(null), weight: 8 }, { arbitrary: fc.constantFrom('nonce', 'op', 'sig', '__proto__', 'v'), weight: 1 }),
-  textEdits: fc.oneof({ arbitrary: fc.constant([]), weight: 30 }, { arbitrary: fc.array(fc.record({ kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }), token: fc.constantFrom('{', '}', '"', ',', '\\', '0') }), { minLength: 1, maxLength: 2 }), weight: 1 }),
+  textEdits: fc.oneof(
+    { arbitrary: fc.constant([]), weight: 30 },
+    {
+      arbitrary: fc.array(
+        fc.record({
+          kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const),
+          at: fc.nat(),
+          length: fc.integer({ min: 1, max: 8 }),
+          token: fc.constantFrom('{', '}', '"', ',', '\\', '0'),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+      weight: 1,
+    },
+  ),
 });
 
 export interface ResolveContext {
@@ -162,7 +292,10 @@ export function resolvePlans(plans: readonly TxPlan[], context: ResolveContext):
     const nonce = 'next' in plan.nonce ? last + 1 + plan.nonce.next : plan.nonce.fixed;
     if (typeof nonce === 'number' && Number.isSafeInteger(nonce)) nonces.set(key.address, Math.max(last, nonce));
     const op = fill(plan.op, hashes, key.address, context.nodeAddress ?? testKeys[0]!.address);
-    const unsigned = copyJson({ v: 1, chain: plan.chain, shard: plan.shard, from: key.address, nonce, time: plan.time, op, pub: key.publicKey }) as Record<string, unknown>;
+    const unsigned = copyJson({ v: 1, chain: plan.chain, shard: plan.shard, from: key.address, nonce, time: plan.time, op, pub: key.publicKey }) as Record<
+      string,
+      unknown
+    >;
     for (const edit of plan.edits) applyFieldEdit(unsigned, edit);
     try {
       hashes.push(sha256Hex(canonicalBytes(unsigned)));
@@ -171,7 +304,8 @@ export function resolvePlans(plans: readonly TxPlan[], context: ResolveContext):
     }
     const envelope = { ...unsigned, sig: signatureOf(unsigned, key, plan.sig) };
     let text = jsonText(ownObject(Object.entries(envelope)), plan.form);
-    if (plan.duplicateKey !== null) text = text.replace('{', `{${JSON.stringify(plan.duplicateKey)}:${JSON.stringify(plan.duplicateKey === 'nonce' ? 0 : 'x')},`);
+    if (plan.duplicateKey !== null)
+      text = text.replace('{', `{${JSON.stringify(plan.duplicateKey)}:${JSON.stringify(plan.duplicateKey === 'nonce' ? 0 : 'x')},`);
     return applyEdits(text, plan.textEdits);
   });
 }

@@ -54,7 +54,10 @@ export function readBalance(tree: StateTree, address: string): bigint {
 
 /** An address's last nonce and tx hash: all that every tx's nonce check reads of its account. */
 export function readNonce(tree: StateTree, address: string): Pick<Account, 'nonce' | 'last'> {
-  return { nonce: (tree.getAt(['accounts', address, 'nonce']) as number | null) ?? 0, last: (tree.getAt(['accounts', address, 'last']) as string | null) ?? null };
+  return {
+    nonce: (tree.getAt(['accounts', address, 'nonce']) as number | null) ?? 0,
+    last: (tree.getAt(['accounts', address, 'last']) as string | null) ?? null,
+  };
 }
 
 /** Writes the money fields of an account that changed (zeros are kept, so the account stays). */

@@ -34,7 +34,8 @@ export function payAllFromEscrow(tree: StateTree, payments: readonly { readonly 
   for (const { amount } of payments) total += amount;
   if (total === 0n) return;
   const escrow = readEscrow(tree);
-  if (escrow < total) throw new Error(`escrow holds ${escrow}, less than the ${total} to pay ${payments.map((p) => p.to).join(', ')}: a job fold's bookkeeping is wrong`);
+  if (escrow < total)
+    throw new Error(`escrow holds ${escrow}, less than the ${total} to pay ${payments.map((p) => p.to).join(', ')}: a job fold's bookkeeping is wrong`);
   tree.writeSystemAt(escrowLabels, (escrow - total).toString());
   for (const { to, amount } of payments) if (amount !== 0n) writeAmounts(tree, to, { balance: readBalance(tree, to) + amount });
 }

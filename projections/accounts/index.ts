@@ -1,4 +1,17 @@
-export { accountPath, accountsPath, consensusPath, readAccount, readBalance, readNonce, readSupply, reservedRoots, writeAmounts, writeNonce, writeSupply, type Account } from './account.ts';
+export {
+  accountPath,
+  accountsPath,
+  consensusPath,
+  readAccount,
+  readBalance,
+  readNonce,
+  readSupply,
+  reservedRoots,
+  writeAmounts,
+  writeNonce,
+  writeSupply,
+  type Account,
+} from './account.ts';
 export { applySend, applyStake, applyUnstake, releaseUnbonded } from './money.ts';
 export { slash } from './slash.ts';
 export { freezeValidatorSet, pruneValidatorSets, readValidatorSet, setStake, writeGenesisValidators, type ValidatorSet } from './validators.ts';

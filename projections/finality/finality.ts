@@ -60,7 +60,12 @@ export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, n
   if (record === null) {
     return op.height >= nextHeight - 1
       ? { outcome: refuse('BAD_ATTESTATION', `Block ${op.height} is not cut yet (the chain is at height ${nextHeight - 1}); attest it once it is.`) }
-      : { outcome: refuse('BAD_ATTESTATION', `Block ${op.height} is more than ${attestWindowBlocks} blocks below the final height; its attestations are no longer checked.`) };
+      : {
+          outcome: refuse(
+            'BAD_ATTESTATION',
+            `Block ${op.height} is more than ${attestWindowBlocks} blocks below the final height; its attestations are no longer checked.`,
+          ),
+        };
   }
   const stake = readValidatorSet(tree, record.set).stakes.get(from);
   if (stake === undefined || readAccount(tree, from).slashed) {
@@ -71,13 +76,18 @@ export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, n
   if (prior !== undefined) {
     const slashed = slash(tree, from);
     return {
-      outcome: refuse('EQUIVOCATION', `${from} attested ${prior.slice(0, 16)}… and ${op.hash.slice(0, 16)}… for block ${op.height}; its stake (${slashed} AIN) is slashed.`),
+      outcome: refuse(
+        'EQUIVOCATION',
+        `${from} attested ${prior.slice(0, 16)}… and ${op.hash.slice(0, 16)}… for block ${op.height}; its stake (${slashed} AIN) is slashed.`,
+      ),
       slashed,
     };
   }
   tree.writeSystem(`${path}/votes/${from}`, op.hash);
   if (op.hash !== record.hash) {
-    return { outcome: refuse('WRONG_HEADER', `${from} attested ${op.hash.slice(0, 16)}… but block ${op.height} of this chain is ${record.hash.slice(0, 16)}…`) };
+    return {
+      outcome: refuse('WRONG_HEADER', `${from} attested ${op.hash.slice(0, 16)}… but block ${op.height} of this chain is ${record.hash.slice(0, 16)}…`),
+    };
   }
   const power = BigInt(record.power) + stake;
   tree.writeSystem(`${path}/power`, power.toString());

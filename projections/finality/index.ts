@@ -1,2 +1,11 @@
-export { applyAttest, attestWindowBlocks, pruneBlockRecords, readFinalized, recordBlock, writeFinalized, type AttestResult, type Finalized } from './finality.ts';
+export {
+  applyAttest,
+  attestWindowBlocks,
+  pruneBlockRecords,
+  readFinalized,
+  recordBlock,
+  writeFinalized,
+  type AttestResult,
+  type Finalized,
+} from './finality.ts';
 export { decideAttest, decideNextAttest, type AttestDecision, type AttestLedgerView, type AttestPlan, type AttestSkip } from './decideAttest.ts';

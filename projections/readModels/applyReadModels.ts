@@ -37,7 +37,12 @@ function addressesOf(event: JobEvent): string[] {
       return [event.client, event.evaluator, event.resolver];
     case 'settled':
     case 'refunded':
-      return [event.client, ...(event.evaluator === null ? [] : [event.evaluator]), ...event.payouts.map((p) => p.to), ...('unpaid' in event ? event.unpaid : [])];
+      return [
+        event.client,
+        ...(event.evaluator === null ? [] : [event.evaluator]),
+        ...event.payouts.map((p) => p.to),
+        ...('unpaid' in event ? event.unpaid : []),
+      ];
   }
 }
 

@@ -32,11 +32,7 @@ export function eloExpectedScore(rating: number, opponentRating: number): number
  * ranking's length, which `RankOp` bounds to 64 workers (2016 games).
  * @example eloRankingDeltas(['a', 'b'], () => 1500, 32) // [['a', 16], ['b', -16]]
  */
-export function eloRankingDeltas(
-  ranking: readonly string[],
-  ratings: (player: string) => number,
-  kFactor: number,
-): [player: string, delta: number][] {
+export function eloRankingDeltas(ranking: readonly string[], ratings: (player: string) => number, kFactor: number): [player: string, delta: number][] {
   const players = [...new Set(ranking)];
   const before = players.map(ratings);
   const deltas = players.map(() => 0);

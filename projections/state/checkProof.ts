@@ -42,9 +42,21 @@ export interface StateProof {
 export function childrenHash(payload: string, entries: ProofEntry[], hash: HashFn): string {
   entries.sort(byLabel);
   const labels = entries.map((e) => e[0]);
-  if (entries.length <= groupSize) return hash(smallNodeText(payload, labels, entries.map((e) => e[1])));
+  if (entries.length <= groupSize)
+    return hash(
+      smallNodeText(
+        payload,
+        labels,
+        entries.map((e) => e[1]),
+      ),
+    );
   const byLabelHash = new Map(entries);
-  return hash(wideNodeText(payload, slotHashes(buildRoot(labels, hash), (l) => byLabelHash.get(l)!, hash)));
+  return hash(
+    wideNodeText(
+      payload,
+      slotHashes(buildRoot(labels, hash), (l) => byLabelHash.get(l)!, hash),
+    ),
+  );
 }
 
 /** The hash a value's subtree has in the state tree, or undefined when the tree could not hold it. */
@@ -65,7 +77,10 @@ export function hashValueWith(value: unknown, hash: HashFn): string | undefined 
 const hex64 = /^[0-9a-f]{64}$/;
 
 function validEntries(entries: unknown): entries is ProofEntry[] {
-  return Array.isArray(entries) && entries.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string' && hex64.test(e[1]));
+  return (
+    Array.isArray(entries) &&
+    entries.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string' && hex64.test(e[1]))
+  );
 }
 
 function validRow(row: unknown): row is (string | null)[] {
@@ -85,7 +100,13 @@ function levelHash(level: ProofLevel, payload: unknown, label: string | undefine
     if (label !== undefined && childHash !== undefined) entries.push([label, childHash]);
     entries.sort(byLabel);
     if (entries.length > groupSize || entries.some((e, i) => i > 0 && entries[i - 1]![0] === e[0])) return undefined;
-    return hash(smallNodeText(payloadText(payload), entries.map((e) => e[0]), entries.map((e) => e[1])));
+    return hash(
+      smallNodeText(
+        payloadText(payload),
+        entries.map((e) => e[0]),
+        entries.map((e) => e[1]),
+      ),
+    );
   }
   if (!Array.isArray(groups) || groups.length < 1 || groups.length > 64 || !groups.every(validRow)) return undefined;
   if (label === undefined) return groups.length === 1 && entries.length === 0 ? hash(wideNodeText(payloadText(payload), groups[0]!)) : undefined;
@@ -93,7 +114,15 @@ function levelHash(level: ProofLevel, payload: unknown, label: string | undefine
   if (childHash !== undefined) entries.push([label, childHash]);
   entries.sort(byLabel);
   if (entries.length > groupSize || entries.some((e, i) => i > 0 && entries[i - 1]![0] === e[0])) return undefined;
-  let h: string | null = entries.length === 0 ? null : hash(leafGroupText(entries.map((e) => e[0]), entries.map((e) => e[1])));
+  let h: string | null =
+    entries.length === 0
+      ? null
+      : hash(
+          leafGroupText(
+            entries.map((e) => e[0]),
+            entries.map((e) => e[1]),
+          ),
+        );
   for (let depth = groups.length - 1; depth >= 1; depth--) {
     const row = [...groups[depth]!];
     row[nibble(key, depth)] = h;
@@ -112,7 +141,13 @@ function splitPath(path: string): string[] | undefined {
 }
 
 /** The hash at the bottom of the proof and how many labels deep it sits, or undefined. */
-function bottom(proof: StateProof, kind: ProofKind, full: readonly string[], value: unknown, hash: HashFn): { h: string | undefined; depth: number } | undefined {
+function bottom(
+  proof: StateProof,
+  kind: ProofKind,
+  full: readonly string[],
+  value: unknown,
+  hash: HashFn,
+): { h: string | undefined; depth: number } | undefined {
   const present = value !== null && value !== undefined;
   if (kind === 'values' && present) {
     if (proof.end !== undefined || proof.levels.length !== full.length) return undefined;
@@ -126,7 +161,7 @@ function bottom(proof: StateProof, kind: ProofKind, full: readonly string[], val
     // The node at the path itself: its payload is the claimed one. A values node there is non-empty
     // unless it is the empty root, so it proves a value, not an absence.
     if (kind === 'values' && (depth > 1 || endPayload !== null || end.siblings.length > 0 || end.groups !== undefined)) return undefined;
-    if (kind !== 'values' && (typeof value !== 'object' && value !== null && value !== undefined)) return undefined;
+    if (kind !== 'values' && typeof value !== 'object' && value !== null && value !== undefined) return undefined;
     return { h: levelHash(end, present ? value : null, undefined, undefined, hash), depth };
   }
   if (present) return undefined;

@@ -70,7 +70,13 @@ export function hashNode(node: TrieNode<unknown>, hash: HashFn = defaultHash): s
     return node.hash;
   }
   const labels = sortedLabels(node);
-  node.hash = hash(smallNodeText(payload, labels, labels.map((l) => hashNode(node.children!.get(l)!, hash))));
+  node.hash = hash(
+    smallNodeText(
+      payload,
+      labels,
+      labels.map((l) => hashNode(node.children!.get(l)!, hash)),
+    ),
+  );
   return node.hash;
 }
 
@@ -80,5 +86,11 @@ export type StatePart = (typeof stateParts)[number];
 
 /** The state root: the hash of a node whose children are the four parts. */
 export function stateRootOf(partHashes: Readonly<Record<StatePart, string>>, hash: HashFn = defaultHash): string {
-  return hash(smallNodeText('null', stateParts, stateParts.map((p) => partHashes[p])));
+  return hash(
+    smallNodeText(
+      'null',
+      stateParts,
+      stateParts.map((p) => partHashes[p]),
+    ),
+  );
 }

@@ -47,7 +47,8 @@ function check<T>(what: string, result: T | Refusal): T {
 
 function entries<T>(record: Readonly<Record<string, T>> | undefined, what: string): [string, T][] {
   if (record === undefined) return [];
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new AinError('BAD_SNAPSHOT', `The ${what} must be an object keyed by path.`);
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw new AinError('BAD_SNAPSHOT', `The ${what} must be an object keyed by path.`);
   return Object.entries(record);
 }
 
@@ -84,7 +85,8 @@ export function coreFromParts(parts: StateParts, limits: StateLimits): StateCore
       check(`The functions at ${path}`, checkFunctionId(id, path) ?? id);
       payload[id] = check(`The function ${id} at ${path}`, functionSpecOf(id, spec, path));
     }
-    if (Object.keys(payload).length > limits.functionsPerPathMax) throw new AinError('BAD_SNAPSHOT', `The functions at ${path} number more than ${limits.functionsPerPathMax}.`);
+    if (Object.keys(payload).length > limits.functionsPerPathMax)
+      throw new AinError('BAD_SNAPSHOT', `The functions at ${path} number more than ${limits.functionsPerPathMax}.`);
     if (Object.keys(payload).length > 0) putPayload(core, core.functions, labels, payload as FunctionsPayload);
   }
   for (const [path, entry] of entries(parts.readConcerns, 'read concerns')) {

@@ -20,7 +20,8 @@ export function labelProblem(label: string, limits: StateLimits, kind: PathKind 
   if (kind === 'pattern' && label.charCodeAt(0) === 36 /* $ */) {
     return variableLabel.test(label) ? undefined : `the variable label "${label.slice(0, 40)}" (write $ and a name such as $user)`;
   }
-  if (!labelChars.test(label)) return `the label "${printable(label)}" with a character that labels may not hold (/ . $ * # { } [ ] < > ' " \` space or control)`;
+  if (!labelChars.test(label))
+    return `the label "${printable(label)}" with a character that labels may not hold (/ . $ * # { } [ ] < > ' " \` space or control)`;
   if (reservedLabels.has(label)) return `the reserved label "${label}"`;
   return undefined;
 }

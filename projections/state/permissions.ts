@@ -12,7 +12,14 @@ import type { Leaf } from './value.ts';
  * root (that rule only, no cascading). Refuses with SUBTREE_RULES when rules sit below the path,
  * RULE_DENIED when no rule covers it or the rule's result is falsy, EVAL_LIMIT when it runs long.
  */
-export function checkWrite(core: StateCore, labels: readonly string[], path: string, before: TrieNode<Leaf> | undefined, newData: RuleValue, ctx: ApplyContext): Refusal | undefined {
+export function checkWrite(
+  core: StateCore,
+  labels: readonly string[],
+  path: string,
+  before: TrieNode<Leaf> | undefined,
+  newData: RuleValue,
+  ctx: ApplyContext,
+): Refusal | undefined {
   const walk = walkPattern(core.rules, labels, false);
   if (walk.end?.children !== undefined && walk.end.children.size > 0) {
     return refuse('SUBTREE_RULES', `The write at ${printable(path)} is refused: paths below it have write rules of their own; write below them instead.`);
@@ -21,19 +28,26 @@ export function checkWrite(core: StateCore, labels: readonly string[], path: str
   if (hit === undefined) return refuse('RULE_DENIED', `No write rule covers ${printable(path)}, so nobody may write there.`);
   const rule = core.compiled.get(hit.payload);
   if (rule === undefined) throw new Error(`the rule at ${formatPath(hit.pattern)} was never compiled`);
-  const allowed = runRule(rule, {
-    auth: ctx.auth,
-    data: viewOf(before),
-    newData,
-    vars: hit.vars,
-    currentTime: ctx.time,
-    blockNumber: ctx.height,
-    getValue: core.readValue,
-    limits: core.limits,
-  }, path);
+  const allowed = runRule(
+    rule,
+    {
+      auth: ctx.auth,
+      data: viewOf(before),
+      newData,
+      vars: hit.vars,
+      currentTime: ctx.time,
+      blockNumber: ctx.height,
+      getValue: core.readValue,
+      limits: core.limits,
+    },
+    path,
+  );
   if (allowed === true) return undefined;
   if (allowed !== false) return allowed;
-  return refuse('RULE_DENIED', `The write rule at ${printable(formatPath(hit.pattern))} does not allow ${ctx.auth.addr ?? 'an unsigned op'} to write ${printable(path)}.`);
+  return refuse(
+    'RULE_DENIED',
+    `The write rule at ${printable(formatPath(hit.pattern))} does not allow ${ctx.auth.addr ?? 'an unsigned op'} to write ${printable(path)}.`,
+  );
 }
 
 /** `getValue` for the rules of a state: a path that is not valid reads as null. */
@@ -59,7 +73,9 @@ export function closestOwner(core: StateCore, labels: readonly string[]): { conf
 
 /** Whether an owner config gives `addr` a right: its own entry wins over `*`, even granting nothing. */
 export function grants(config: OwnerPayload, addr: string | null, right: OwnerRight): boolean {
-  const entry = (addr !== null && Object.hasOwn(config.owners, addr) ? config.owners[addr] : undefined) ?? (Object.hasOwn(config.owners, '*') ? config.owners['*'] : undefined);
+  const entry =
+    (addr !== null && Object.hasOwn(config.owners, addr) ? config.owners[addr] : undefined) ??
+    (Object.hasOwn(config.owners, '*') ? config.owners['*'] : undefined);
   return entry?.[right] === true;
 }
 
@@ -78,6 +94,9 @@ export function checkOwner(core: StateCore, labels: readonly string[], path: str
   const concrete = labels.findIndex((l) => l.charCodeAt(0) === 36);
   const found = closestOwner(core, concrete === -1 ? labels : labels.slice(0, concrete));
   if (found !== undefined && grants(found.config, ctx.auth.addr, right)) return undefined;
-  const where = found === undefined ? 'no owner config covers it' : `the owner config at ${printable(formatPath(labels.slice(0, found.depth)))} does not give ${ctx.auth.addr ?? 'an unsigned op'} ${right}`;
+  const where =
+    found === undefined
+      ? 'no owner config covers it'
+      : `the owner config at ${printable(formatPath(labels.slice(0, found.depth)))} does not give ${ctx.auth.addr ?? 'an unsigned op'} ${right}`;
   return refuse('OWNER_DENIED', `Changing ${rightWords[right]} at ${printable(path)} is refused: ${where}.`);
 }

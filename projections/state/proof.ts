@@ -16,7 +16,9 @@ function levelOf(node: TrieNode<unknown>, label: string | undefined, hash: HashF
   const index = wideIndexOf(node, hash);
   const childHash = childHashOf(node, hash);
   if (index === undefined) {
-    const siblings: ProofEntry[] = sortedLabels(node).filter((l) => l !== label).map((l) => [l, childHash(l)]);
+    const siblings: ProofEntry[] = sortedLabels(node)
+      .filter((l) => l !== label)
+      .map((l) => [l, childHash(l)]);
     return { ...payload, siblings };
   }
   if (label === undefined) return { ...payload, siblings: [], groups: [slotHashes(index.root, childHash, hash)] };

@@ -141,7 +141,10 @@ export class StateTree {
   /** The state root: rehashes only the nodes writes touched since the last call. */
   root(hash: HashFn = defaultHash): string {
     const c = this.#core;
-    return stateRootOf({ functions: hashNode(c.functions, hash), owners: hashNode(c.owners, hash), rules: hashNode(c.rules, hash), values: hashNode(c.values, hash) }, hash);
+    return stateRootOf(
+      { functions: hashNode(c.functions, hash), owners: hashNode(c.owners, hash), rules: hashNode(c.rules, hash), values: hashNode(c.values, hash) },
+      hash,
+    );
   }
 
   /**

@@ -87,10 +87,11 @@ function setChild<P>(parent: TrieNode<P>, label: string, child: TrieNode<P> | un
 /** Sets a node's payload in place (undefined removes it), logging the old one. */
 export function setPayload<P>(node: TrieNode<P>, payload: P | undefined, undo: UndoLog | undefined): void {
   const before = node.payload;
-  if (undo !== undefined) undo.push(() => {
-    node.payload = before;
-    node.hash = undefined;
-  });
+  if (undo !== undefined)
+    undo.push(() => {
+      node.payload = before;
+      node.hash = undefined;
+    });
   node.payload = payload;
   node.hash = undefined;
 }
@@ -125,7 +126,13 @@ export function reach<P>(root: TrieNode<P>, labels: readonly string[], exclusive
  * Puts `replacement` at `labels` (undefined deletes) and prunes ancestors left empty.
  * The root itself is replaced by moving the replacement's contents into it.
  */
-export function put<P>(root: TrieNode<P>, labels: readonly string[], replacement: TrieNode<P> | undefined, exclusive: boolean, undo: UndoLog | undefined): void {
+export function put<P>(
+  root: TrieNode<P>,
+  labels: readonly string[],
+  replacement: TrieNode<P> | undefined,
+  exclusive: boolean,
+  undo: UndoLog | undefined,
+): void {
   if (labels.length === 0) {
     replaceRoot(root, replacement, undo);
     return;
@@ -139,12 +146,13 @@ export function put<P>(root: TrieNode<P>, labels: readonly string[], replacement
 
 function replaceRoot<P>(root: TrieNode<P>, replacement: TrieNode<P> | undefined, undo: UndoLog | undefined): void {
   const { payload, children } = root;
-  if (undo !== undefined) undo.push(() => {
-    root.payload = payload;
-    root.children = children;
-    root.order = undefined;
-    root.hash = undefined;
-  });
+  if (undo !== undefined)
+    undo.push(() => {
+      root.payload = payload;
+      root.children = children;
+      root.order = undefined;
+      root.hash = undefined;
+    });
   root.payload = replacement?.payload;
   root.children = replacement?.children;
   root.order = undefined;

@@ -23,13 +23,32 @@ function spend(budget: Budget, nodes: number): void {
   if (budget.nodesLeft < 0 || budget.fired.length > budget.core.limits.triggersPerOpMax) throw new OverBudget();
 }
 
-function fire(budget: Budget, at: string, pattern: readonly string[], vars: ReadonlyMap<string, string>, payload: FunctionsPayload, before: ValueNode | undefined, after: ValueNode | undefined): void {
+function fire(
+  budget: Budget,
+  at: string,
+  pattern: readonly string[],
+  vars: ReadonlyMap<string, string>,
+  payload: FunctionsPayload,
+  before: ValueNode | undefined,
+  after: ValueNode | undefined,
+): void {
   spend(budget, size(before, budget) + size(after, budget));
   const beforeJson = toJson(before);
   const afterJson = toJson(after);
   for (const functionId of Object.keys(payload).sort()) {
     const { ctx } = budget;
-    budget.fired.push({ path: at, functionPath: formatPath(pattern), params: Object.fromEntries(vars), functionId, function: payload[functionId]!, before: beforeJson, after: afterJson, auth: ctx.auth.addr, height: ctx.height, time: ctx.time });
+    budget.fired.push({
+      path: at,
+      functionPath: formatPath(pattern),
+      params: Object.fromEntries(vars),
+      functionId,
+      function: payload[functionId]!,
+      before: beforeJson,
+      after: afterJson,
+      auth: ctx.auth.addr,
+      height: ctx.height,
+      time: ctx.time,
+    });
     spend(budget, 0);
   }
 }
@@ -63,7 +82,15 @@ function sameValue(a: ValueNode | undefined, b: ValueNode | undefined, budget: B
  * old and new value. `$variables` range over the labels of either value; an exact label beats the
  * variable, as in matching.
  */
-function fireBelow(budget: Budget, fn: FunctionNode, before: ValueNode | undefined, after: ValueNode | undefined, pattern: string[], at: string[], vars: Map<string, string>): void {
+function fireBelow(
+  budget: Budget,
+  fn: FunctionNode,
+  before: ValueNode | undefined,
+  after: ValueNode | undefined,
+  pattern: string[],
+  at: string[],
+  vars: Map<string, string>,
+): void {
   if (fn.children === undefined || (before === undefined && after === undefined)) return;
   const visit = (fnLabel: string, label: string) => {
     spend(budget, 1);
@@ -91,7 +118,14 @@ function fireBelow(budget: Budget, fn: FunctionNode, before: ValueNode | undefin
  * path's old and new value), then every function below it whose value the write changed. TOO_LARGE
  * past `triggersPerOpMax` functions or `triggerScanNodesMax` value nodes visited.
  */
-export function planTriggers(core: StateCore, labels: readonly string[], path: string, before: ValueNode | undefined, after: ValueNode | undefined, ctx: ApplyContext): FiredTrigger[] | Refusal {
+export function planTriggers(
+  core: StateCore,
+  labels: readonly string[],
+  path: string,
+  before: ValueNode | undefined,
+  after: ValueNode | undefined,
+  ctx: ApplyContext,
+): FiredTrigger[] | Refusal {
   if (core.functions.children === undefined && core.functions.payload === undefined) return [];
   const { hits, end } = walkPattern<FunctionsPayload>(core.functions, labels, true);
   const budget: Budget = { fired: [], nodesLeft: core.limits.triggerScanNodesMax, core, path, ctx };
@@ -103,7 +137,10 @@ export function planTriggers(core: StateCore, labels: readonly string[], path: s
     return budget.fired;
   } catch (error) {
     if (!(error instanceof OverBudget)) throw error;
-    return refuse('TOO_LARGE', `The write at ${printable(path)} would fire more than ${core.limits.triggersPerOpMax} functions or visit more than ${core.limits.triggerScanNodesMax} value nodes to find them; write smaller parts.`);
+    return refuse(
+      'TOO_LARGE',
+      `The write at ${printable(path)} would fire more than ${core.limits.triggersPerOpMax} functions or visit more than ${core.limits.triggerScanNodesMax} value nodes to find them; write smaller parts.`,
+    );
   }
 }
 
@@ -129,7 +166,8 @@ export function recordTriggers(core: StateCore, fired: readonly FiredTrigger[]):
   if (fired.length === 0) return;
   const mark = core.triggers.length;
   core.triggers.push(...fired);
-  if (core.undo !== undefined) core.undo.push(() => {
-    core.triggers.length = mark;
-  });
+  if (core.undo !== undefined)
+    core.undo.push(() => {
+      core.triggers.length = mark;
+    });
 }

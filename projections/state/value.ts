@@ -51,7 +51,8 @@ function build(value: unknown, depth: number, budget: Budget): ValueNode | undef
       if (!Number.isFinite(value)) fail('INVALID_VALUE', `The value for ${printable(path)} holds a number that is not finite.`);
       return newNode<Leaf>(value);
     case 'string':
-      if (value.length > limits.stringCharsMax) fail('TOO_LARGE', `The value for ${printable(path)} holds a string longer than ${limits.stringCharsMax} characters.`);
+      if (value.length > limits.stringCharsMax)
+        fail('TOO_LARGE', `The value for ${printable(path)} holds a string longer than ${limits.stringCharsMax} characters.`);
       return newNode<Leaf>(value);
     case 'object':
       return value === null ? undefined : buildObject(value, depth, budget);

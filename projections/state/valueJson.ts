@@ -89,7 +89,7 @@ export function smallestLabelsAfter(labels: Iterable<string>, after: string | un
       for (let i = heap.length - 1; i > 0 && heap[(i - 1) >> 1]! < heap[i]!; i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
     } else if (count > 0 && label < heap[0]!) {
       heap[0] = label;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const left = 2 * i + 1;
         const right = left + 1;
         let top = i;
@@ -110,7 +110,10 @@ export function smallestLabelsAfter(labels: Iterable<string>, after: string | un
  * page. Every key that stays in the value while it is paged comes in exactly one page.
  * @example pageJson(node, { keysMax: 2, bytesMax: 1 << 20 }) // { json: '{"a":1,"b":2}', next: 'b' }
  */
-export function pageJson(node: ValueNode | undefined, { after, keysMax, bytesMax }: { after?: string; keysMax: number; bytesMax: number }): ValuePage | PageTooLarge {
+export function pageJson(
+  node: ValueNode | undefined,
+  { after, keysMax, bytesMax }: { after?: string; keysMax: number; bytesMax: number },
+): ValuePage | PageTooLarge {
   if (node === undefined || isEmptyNode(node) || node.payload !== undefined) {
     const json = valueJson(node, bytesMax);
     // A leaf is one string of bounded length; only a tiny bytesMax refuses one.

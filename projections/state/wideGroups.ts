@@ -52,7 +52,24 @@ function isLeaf(group: Group): group is LeafGroup {
 }
 
 function emptySlots<T>(): (T | undefined)[] {
-  return [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  return [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
 }
 
 /** The group of `labels` (with their keys) `depth` hex digits down: inner while more than 16. */

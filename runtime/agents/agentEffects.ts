@@ -84,7 +84,8 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
       (async () => {
         for await (const event of followStream(env.nodeUrl, `jobs/${input.job}`, { fromHeight: input.fromHeight ?? 1, signal: stop.signal })) {
           for (const e of (event.data as JobsEvent).events) {
-            if (e.type === 'nodeApplied') sendBack({ type: 'APPLIED', node: e.node, role: e.role, ...(e.testResult === undefined ? {} : { testResult: e.testResult }) });
+            if (e.type === 'nodeApplied')
+              sendBack({ type: 'APPLIED', node: e.node, role: e.role, ...(e.testResult === undefined ? {} : { testResult: e.testResult }) });
           }
         }
       })().catch((error: unknown) => {

@@ -34,13 +34,23 @@ async function fetchCode(nodeUrl: string, key: KeyPair, ref: string): Promise<st
  * `nodejs` function it owns, fetches the code, runs it in the execution runtime (the write that
  * fired it as JSON on stdin; `{ "ops": [...] }` on stdout) and submits the ops, signed by its key.
  */
-export function startFunctionWorker({ key, nodeUrl, execution, fromHeight, opsMax = 16, runWallTimeMs = 10_000 }: FunctionWorkerOptions): JobAgent<FunctionWorkerOutput> {
+export function startFunctionWorker({
+  key,
+  nodeUrl,
+  execution,
+  fromHeight,
+  opsMax = 16,
+  runWallTimeMs = 10_000,
+}: FunctionWorkerOptions): JobAgent<FunctionWorkerOutput> {
   const submit = submitterFor(key, nodeUrl);
   const actors = {
     submit: fromPromise<Submitted, { readonly op: Op }>(({ input }) => submit(input.op)),
     fetchCode: fromPromise<string, { readonly ref: string }>(({ input }) => fetchCode(nodeUrl, key, input.ref)),
     runFunction: fromPromise<readonly Op[], { readonly code: string; readonly request: unknown }>(async ({ input, signal }) => {
-      const { result } = execution.run({ command: 'node', args: ['function.js'], files: { 'function.js': input.code }, request: input.request, limits: { wallTimeMs: runWallTimeMs } }, { signal });
+      const { result } = execution.run(
+        { command: 'node', args: ['function.js'], files: { 'function.js': input.code }, request: input.request, limits: { wallTimeMs: runWallTimeMs } },
+        { signal },
+      );
       const done = await result;
       if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The function failed.');
       const ops = (done.reply as { ops?: unknown }).ops;

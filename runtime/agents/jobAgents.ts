@@ -1,5 +1,14 @@
 import { createActor, toPromise, type AnyStateMachine } from 'xstate';
-import { applicantMachine, evaluatorMachine, workerMachine, type ApplicantOutput, type EvaluatorOutput, type JobSchemaRecord, type RequestView, type WorkerOutput } from '../../actors/index.ts';
+import {
+  applicantMachine,
+  evaluatorMachine,
+  workerMachine,
+  type ApplicantOutput,
+  type EvaluatorOutput,
+  type JobSchemaRecord,
+  type RequestView,
+  type WorkerOutput,
+} from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { callNode, followStream } from '../client/index.ts';
@@ -66,20 +75,28 @@ export function followAndStart<Output>(
 }
 
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
-function followJob<Output>({ key, env, job, fromHeight, run }: FollowJobOptions, machine: AnyStateMachine, pick: (event: JobEvent) => Promise<unknown | undefined>): JobAgent<Output> {
+function followJob<Output>(
+  { key, env, job, fromHeight, run }: FollowJobOptions,
+  machine: AnyStateMachine,
+  pick: (event: JobEvent) => Promise<unknown | undefined>,
+): JobAgent<Output> {
   const seen = new Set<string>();
   const effects = agentEffectsFor(key, env);
-  return followAndStart<Output>({ nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight }, machine.provide({ actors: { ...effects, run: run ?? effects.run } }), async (data) => {
-    const inputs: unknown[] = [];
-    for (const e of (data as { events: JobEvent[] }).events) {
-      if (!('request' in e) || seen.has(e.request)) continue;
-      const input = await pick(e);
-      if (input === undefined) continue;
-      seen.add(e.request);
-      inputs.push(input);
-    }
-    return inputs;
-  });
+  return followAndStart<Output>(
+    { nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight },
+    machine.provide({ actors: { ...effects, run: run ?? effects.run } }),
+    async (data) => {
+      const inputs: unknown[] = [];
+      for (const e of (data as { events: JobEvent[] }).events) {
+        if (!('request' in e) || seen.has(e.request)) continue;
+        const input = await pick(e);
+        if (input === undefined) continue;
+        seen.add(e.request);
+        inputs.push(input);
+      }
+      return inputs;
+    },
+  );
 }
 
 /**
@@ -89,7 +106,12 @@ function followJob<Output>({ key, env, job, fromHeight, run }: FollowJobOptions,
  * WorkerActor accepts it, runs the worker program and submits the result.
  */
 export function startWorkerAgent(
-  options: FollowJobOptions & { readonly now?: () => number; readonly machine?: MachineState; readonly minRewardAin?: bigint; readonly onSkip?: (request: string, why: string) => void },
+  options: FollowJobOptions & {
+    readonly now?: () => number;
+    readonly machine?: MachineState;
+    readonly minRewardAin?: bigint;
+    readonly onSkip?: (request: string, why: string) => void;
+  },
 ): JobAgent<WorkerOutput> {
   const now = options.now ?? Date.now;
   const machine = options.machine ?? probeMachine();
@@ -97,7 +119,11 @@ export function startWorkerAgent(
   return followJob<WorkerOutput>(options, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
-    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null; rewards: string[] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null; rewards: string[] }>(
+      options.env.nodeUrl,
+      'GET',
+      `/v1/jobs/${event.request}`,
+    );
     if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
     if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
     requirements ??= callNode<{ spec: JobSchemaRecord['op'] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${options.job}`).then((j) => j.spec.requirements);
@@ -122,7 +148,17 @@ export function startEvaluatorAgent(options: FollowJobOptions & { readonly depos
  * A node applies to `job` as `role`: an ApplicantActor runs its program on the schema's test data
  * (if the schema has any) and submits applyJob with its answer, for the admin to check.
  */
-export async function applyToJob({ key, env, job, role }: { readonly key: KeyPair; readonly env: AgentEnvironment; readonly job: string; readonly role: ApplicantOutput['role'] }): Promise<ApplicantOutput> {
+export async function applyToJob({
+  key,
+  env,
+  job,
+  role,
+}: {
+  readonly key: KeyPair;
+  readonly env: AgentEnvironment;
+  readonly job: string;
+  readonly role: ApplicantOutput['role'];
+}): Promise<ApplicantOutput> {
   const { spec } = await callNode<{ spec: JobSchemaRecord['op'] }>(env.nodeUrl, 'GET', `/v1/jobs/${job}`);
   const machine = applicantMachine.provide({ actors: agentEffectsFor(key, env) });
   return toPromise(createActor(machine, { input: { job, role, ...(spec.test_data === undefined ? {} : { testData: spec.test_data }) } }).start());

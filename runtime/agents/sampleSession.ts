@@ -44,7 +44,13 @@ export interface SampleSessionOptions {
 
 /** The steps of the sample session, in order; a refunded request skips `accept` and `settle`. */
 export type SampleStep = 'fund' | 'register' | 'approve' | 'warm' | 'request' | 'run' | 'accept' | 'settle';
-const clientSteps: Readonly<Record<string, SampleStep>> = { requesting: 'request', waiting: 'run', accepting: 'accept', challenging: 'accept', settling: 'settle' };
+const clientSteps: Readonly<Record<string, SampleStep>> = {
+  requesting: 'request',
+  waiting: 'run',
+  accepting: 'accept',
+  challenging: 'accept',
+  settling: 'settle',
+};
 
 export interface SampleSessionResult {
   readonly job: string;
@@ -95,7 +101,16 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const }))];
   step('register');
   const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, env) }), {
-    input: { op: { type: 'registerJob', job_specification: env.programs.proto, fee: '1', challenge_fee: '5', ...(env.programs.testData === undefined ? {} : { test_data: env.programs.testData }) }, applicants },
+    input: {
+      op: {
+        type: 'registerJob',
+        job_specification: env.programs.proto,
+        fee: '1',
+        challenge_fee: '5',
+        ...(env.programs.testData === undefined ? {} : { test_data: env.programs.testData }),
+      },
+      applicants,
+    },
   });
   adminActor.start();
   const job = await new Promise<string>((resolve, reject) => {
@@ -113,7 +128,9 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   if (notApplied !== undefined) throw new Error(`an applicant could not apply: ${notApplied.error}`);
   const admitted = await toPromise(adminActor);
   if (admitted.error !== undefined) throw new Error(`the admin could not approve the applicants: ${admitted.error}`);
-  say(`the admin tested ${applicants.length} applicants against the schema's test data: ${admitted.approved.length} approved${admitted.refused.length === 0 ? '' : `, ${admitted.refused.length} dropped`}`);
+  say(
+    `the admin tested ${applicants.length} applicants against the schema's test data: ${admitted.approved.length} approved${admitted.refused.length === 0 ? '' : `, ${admitted.refused.length} dropped`}`,
+  );
   for (const refusal of admitted.refused) say(`  dropped ${roles[refusal.node] ?? refusal.node}: ${refusal.why}`);
   const { stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`);
   say(`stats: ${stats}`);
@@ -121,19 +138,36 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   step('warm');
   // A first run of each program, off the chain: it checks the programs against the schema on this
   // runtime and builds what the runtime needs (a container image) before any time limit runs.
-  for (const [program, request] of [['worker', { y: 4 }], ['evaluator', { request: { y: 4 }, workers: [] }]] as const) {
+  for (const [program, request] of [
+    ['worker', { y: 4 }],
+    ['evaluator', { request: { y: 4 }, workers: [] }],
+  ] as const) {
     const spec = env.programs[program];
-    const warm = await execution.run({ command: spec.command, args: [...spec.args], files: { ...env.programs.files }, request, schema: { proto: env.programs.proto, service: spec.service, rpc: spec.rpc } }).result;
+    const warm = await execution.run({
+      command: spec.command,
+      args: [...spec.args],
+      files: { ...env.programs.files },
+      request,
+      schema: { proto: env.programs.proto, service: spec.service, rpc: spec.rpc },
+    }).result;
     if (!warm.ok) throw new Error(`the sample's ${program} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
   }
   say(`the worker and evaluator programs run on the ${execution.name} runtime`);
   // The time limit must fit what a worker does on this machine now (see onThisMachine).
   const runStarted = performance.now();
-  await execution.run({ command: env.programs.worker.command, args: [...env.programs.worker.args], files: { ...env.programs.files }, request: { y: 4 }, schema: { proto: env.programs.proto, service: env.programs.worker.service, rpc: env.programs.worker.rpc } }).result;
+  await execution.run({
+    command: env.programs.worker.command,
+    args: [...env.programs.worker.args],
+    files: { ...env.programs.files },
+    request: { y: 4 },
+    schema: { proto: env.programs.proto, service: env.programs.worker.service, rpc: env.programs.worker.rpc },
+  }).result;
   const runMs = performance.now() - runStarted;
   const requestLimitMs = onThisMachine(timeLimitMs, runMs);
   if (requestLimitMs > timeLimitMs) {
-    say(`a worker's run takes ${(runMs / 1000).toFixed(1)} s on this machine now: the request's time limit is ${requestLimitMs / 1000} s instead of ${timeLimitMs / 1000} s, so its workers can meet it`);
+    say(
+      `a worker's run takes ${(runMs / 1000).toFixed(1)} s on this machine now: the request's time limit is ${requestLimitMs / 1000} s instead of ${timeLimitMs / 1000} s, so its workers can meet it`,
+    );
   }
 
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
@@ -141,7 +175,10 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
   const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
   const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env, job, fromHeight: from });
-  const workerAgents = [...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env, job, fromHeight: from })), ...(gpuAgent === undefined ? [] : [gpuAgent])];
+  const workerAgents = [
+    ...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env, job, fromHeight: from })),
+    ...(gpuAgent === undefined ? [] : [gpuAgent]),
+  ];
   if (gpuAgent !== undefined) {
     const where = gpuAgent.onGpu ? `on the GPU (${gpuAgent.mode})` : `in gpu.js's ${gpuAgent.mode} mode on the CPU (no GPU here)`;
     say(`${roles[gpuKey!.address]} is a GPU worker: it runs the gpu.js root kernel ${where}`);

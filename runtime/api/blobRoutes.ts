@@ -17,7 +17,8 @@ function hashParam(request: FastifyRequest): string {
 function wholeHeader(request: FastifyRequest, name: string): number | undefined {
   const text = request.headers[name];
   if (text === undefined) return undefined;
-  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text)) throw new AinError('BAD_SCHEMA', `The ${name} header must be a whole number, got "${String(text).slice(0, 40)}".`);
+  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text))
+    throw new AinError('BAD_SCHEMA', `The ${name} header must be a whole number, got "${String(text).slice(0, 40)}".`);
   return Number(text);
 }
 
@@ -25,7 +26,10 @@ function readersHeader(request: FastifyRequest): string[] | undefined {
   const text = request.headers['x-ain-readers'];
   if (text === undefined) return undefined;
   if (typeof text !== 'string') throw new AinError('BAD_SCHEMA', 'Send one x-ain-readers header: addresses separated by commas, or "*".');
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**

@@ -14,14 +14,18 @@ export function toAinError(error: unknown, route?: string): AinError {
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return route === '/v1/tx'
-      ? new AinError('TX_TOO_LARGE', 'The request body is far larger than one tx may be; put big payloads in Big Storage and send a blob:// reference.', { cause: error })
+      ? new AinError('TX_TOO_LARGE', 'The request body is far larger than one tx may be; put big payloads in Big Storage and send a blob:// reference.', {
+          cause: error,
+        })
       : new AinError('BATCH_TOO_LARGE', 'The request body is larger than this node accepts; send fewer or smaller txs.', { cause: error });
   }
   if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new AinError('BAD_JSON', 'The request needs a JSON body.', { cause: error });
   }
   if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-    return new AinError('BAD_REQUEST', 'The request body is not as long as its Content-Length header says; send the header that matches the body.', { cause: error });
+    return new AinError('BAD_REQUEST', 'The request body is not as long as its Content-Length header says; send the header that matches the body.', {
+      cause: error,
+    });
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AinError('BAD_REQUEST', `The request is malformed: ${e.message ?? 'fastify refused it'}.`, { cause: error });
@@ -36,10 +40,16 @@ export function toAinError(error: unknown, route?: string): AinError {
 export function frameworkError(error: { code?: string }, url: string): AinError {
   const path = url.split('?')[0];
   if (error.code === 'FST_ERR_BAD_URL') {
-    return new AinError('BAD_REQUEST', `The URL ${path} is not valid: a %-escape in it does not decode to UTF-8 text; percent-encode the UTF-8 bytes of each label (as encodeURIComponent does).`, { cause: error });
+    return new AinError(
+      'BAD_REQUEST',
+      `The URL ${path} is not valid: a %-escape in it does not decode to UTF-8 text; percent-encode the UTF-8 bytes of each label (as encodeURIComponent does).`,
+      { cause: error },
+    );
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return new AinError('BAD_REQUEST', `The URL ${path} has a part longer than this node reads (100 characters); check the hash, address or id in it.`, { cause: error });
+    return new AinError('BAD_REQUEST', `The URL ${path} has a part longer than this node reads (100 characters); check the hash, address or id in it.`, {
+      cause: error,
+    });
   }
   return toAinError(error);
 }
@@ -47,12 +57,16 @@ export function frameworkError(error: { code?: string }, url: string): AinError 
 /** The sentence for a request node's HTTP parser refused before fastify saw it. */
 function clientError(error: { code?: string }): AinError {
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    return new AinError('BAD_REQUEST', 'The request headers are larger than this node accepts (16 KiB in all by default); send fewer or shorter headers.', { cause: error });
+    return new AinError('BAD_REQUEST', 'The request headers are larger than this node accepts (16 KiB in all by default); send fewer or shorter headers.', {
+      cause: error,
+    });
   }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return new AinError('BAD_REQUEST', 'The request did not arrive in full in time; send it again.', { cause: error });
   }
-  return new AinError('BAD_REQUEST', `The request is not valid HTTP/1.1 (${error.code ?? 'unparsable'}); check its request line, headers and body framing.`, { cause: error });
+  return new AinError('BAD_REQUEST', `The request is not valid HTTP/1.1 (${error.code ?? 'unparsable'}); check its request line, headers and body framing.`, {
+    cause: error,
+  });
 }
 
 /**
@@ -64,7 +78,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   if (socket.writable) {
     const refusal = clientError(error);
     const body = JSON.stringify(refusal.toJSON());
-    socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

@@ -24,12 +24,21 @@ export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoute
   const summary = (job: string) => {
     const schema = readJobSchema(tree, job)!;
     const board = readModels.dashboard.jobs[job];
-    return { id: job, admin: schema.admin, registeredAt: schema.registeredAt, stats: statsLine(readModels.dashboard, job), dashboard: board === undefined ? null : jobDashboardView(board) };
+    return {
+      id: job,
+      admin: schema.admin,
+      registeredAt: schema.registeredAt,
+      stats: statsLine(readModels.dashboard, job),
+      dashboard: board === undefined ? null : jobDashboardView(board),
+    };
   };
 
   app.get('/v1/jobs', async (request) => {
     const { limit, after } = parseOrThrow(ListQuery, request.query, 'query');
-    const ids = tree.keys('/jobs/schemas').sort().filter((id) => after === undefined || id > after);
+    const ids = tree
+      .keys('/jobs/schemas')
+      .sort()
+      .filter((id) => after === undefined || id > after);
     const page = ids.slice(0, limit);
     return { height: ledger.height, jobs: page.map(summary), next: ids.length > limit ? page.at(-1) : null };
   });
@@ -63,7 +72,19 @@ export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoute
     const { balance, stake, nonce } = readAccount(tree, address);
     const jobs = reputationOf(readModels.reputation, address).flatMap(({ job }) => {
       const node = readNode(tree, job, address);
-      return node === null ? [] : [{ job, state: node.state, role: node.context.role, parent: node.context.parent, appliedAt: node.context.appliedAt, approvedAt: node.context.approvedAt, droppedAt: node.context.droppedAt }];
+      return node === null
+        ? []
+        : [
+            {
+              job,
+              state: node.state,
+              role: node.context.role,
+              parent: node.context.parent,
+              appliedAt: node.context.appliedAt,
+              approvedAt: node.context.approvedAt,
+              droppedAt: node.context.droppedAt,
+            },
+          ];
     });
     return { address, height: ledger.height, balance: balance.toString(), stake: stake.toString(), nonce, jobs };
   });

@@ -26,10 +26,16 @@ const StateQuery = z.strictObject({
 });
 const ProofQuery = z.strictObject({ kind: z.enum(proofKinds as [ProofKind, ...ProofKind[]]).default('values') });
 const RangeQuery = z
-  .strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1).optional(), limit: z.coerce.number().int().min(1).max(blocksPerRangeMax).optional() })
+  .strictObject({
+    from: z.coerce.number().int().min(1),
+    to: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(blocksPerRangeMax).optional(),
+  })
   .refine((q) => (q.to === undefined) !== (q.limit === undefined), { message: 'give either to or limit' })
   .transform(({ from, to, limit }) => ({ from, to: to ?? from + limit! - 1 }))
-  .refine((q) => q.to >= q.from && q.to - q.from < blocksPerRangeMax, { message: `to must be at least from, and a range holds at most ${blocksPerRangeMax} blocks` });
+  .refine((q) => q.to >= q.from && q.to - q.from < blocksPerRangeMax, {
+    message: `to must be at least from, and a range holds at most ${blocksPerRangeMax} blocks`,
+  });
 const TxParam = z.strictObject({ hash: Hash });
 const AccountParam = z.strictObject({ address: Address });
 
@@ -85,9 +91,13 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     const view = blocks.get(height);
     if (view === undefined) throw new AinError('NOT_FINAL', 'No block has been cut yet, so no header can back a proof; retry shortly.');
     if (kind === 'values' && ledger.tree.getJson(path, readBytesMax) === undefined) {
-      throw new AinError('RESULT_TOO_LARGE', `The value at ${path} is more than ${readBytesMax} bytes of JSON, more than one proof carries; prove the paths below it instead (GET /v1/state${path}?limit=${statePageKeysDefault} lists them).`, {
-        details: { path, bytesMax: readBytesMax },
-      });
+      throw new AinError(
+        'RESULT_TOO_LARGE',
+        `The value at ${path} is more than ${readBytesMax} bytes of JSON, more than one proof carries; prove the paths below it instead (GET /v1/state${path}?limit=${statePageKeysDefault} lists them).`,
+        {
+          details: { path, bytesMax: readBytesMax },
+        },
+      );
     }
     const value = read(ledger.tree, path, kind);
     const proof = ledger.tree.proof(path, kind);
@@ -105,7 +115,10 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     const { hash } = parseOrThrow(TxParam, request.params, 'path');
     const found = blocks.findTx(hash);
     if (found === undefined) {
-      throw new AinError('NOT_FOUND', `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`);
+      throw new AinError(
+        'NOT_FOUND',
+        `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
+      );
     }
     return found;
   });

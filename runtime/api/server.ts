@@ -41,7 +41,10 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;
     reply.header('connection', 'close');
-    return sendError(reply, new AinError('SHUTTING_DOWN', 'The node is stopping and takes no more requests; send it to another node or retry once this one is back.'));
+    return sendError(
+      reply,
+      new AinError('SHUTTING_DOWN', 'The node is stopping and takes no more requests; send it to another node or retry once this one is back.'),
+    );
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

@@ -80,7 +80,10 @@ export function streamRoutes(
     });
     const slow = (lastId: number) => {
       metrics?.onSlowConsumer();
-      return new AinError('SLOW_CONSUMER', `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastId} to resume.`);
+      return new AinError(
+        'SLOW_CONSUMER',
+        `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastId} to resume.`,
+      );
     };
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
     // Live events wait in a bounded queue while the replay is written at the reader's pace.

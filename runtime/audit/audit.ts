@@ -73,7 +73,16 @@ function* votesOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]) {
  * the read models, and comparing them with what validators attested and what the node's
  * snapshots recorded.
  */
-export async function auditLog({ source, genesis, snapshots = [], pool, strictRecords = true, onProgress, mismatchesMax = 100, mismatchesPerSignerMax = 10 }: AuditOptions): Promise<AuditReport> {
+export async function auditLog({
+  source,
+  genesis,
+  snapshots = [],
+  pool,
+  strictRecords = true,
+  onProgress,
+  mismatchesMax = 100,
+  mismatchesPerSignerMax = 10,
+}: AuditOptions): Promise<AuditReport> {
   const genesisHash = genesisHashOf(genesis);
   const chain = createChain({ genesis });
   const { ledger } = chain;
@@ -93,7 +102,7 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     const records = from > last ? [] : await source.read(from, { maxRecords: chunkRecords });
     return { records, checked: checkLogRecords(records, genesis.chain, genesis.shard, pool) };
   };
-  for (let pending = fetchChunk(0); ; ) {
+  for (let pending = fetchChunk(0); ;) {
     const { records, checked } = await pending;
     if (records.length === 0) break;
     const from = records[records.length - 1]!.offset + 1;
@@ -101,7 +110,13 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     for (const checkedRecord of await checked) {
       const { record, verdict } = checkedRecord;
       if (verdict !== null && strictRecords) {
-        mismatch({ kind: 'record', offset: record.offset, tx: record.hash, from: record.tx?.from, message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.` });
+        mismatch({
+          kind: 'record',
+          offset: record.offset,
+          tx: record.hash,
+          from: record.tx?.from,
+          message: `The record at offset ${record.offset} fails its boundary check (${verdict.code}: ${verdict.message}); the node only appends records that pass.`,
+        });
       }
       const step = chain.push(checkedRecord);
       if (step === null) continue;
@@ -136,7 +151,12 @@ export async function auditLog({ source, genesis, snapshots = [], pool, strictRe
     onProgress?.({ offset: from - 1, lastOffset: last, height: ledger.height });
   }
   for (const height of byHeight.keys()) {
-    if (height > ledger.height) mismatch({ kind: 'snapshot', height, message: `The node has a snapshot at height ${height}, but the log replays only to height ${ledger.height}: records are missing.` });
+    if (height > ledger.height)
+      mismatch({
+        kind: 'snapshot',
+        height,
+        message: `The node has a snapshot at height ${height}, but the log replays only to height ${ledger.height}: records are missing.`,
+      });
   }
   const unlisted = found.unlisted();
   return {

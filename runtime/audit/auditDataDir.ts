@@ -20,7 +20,11 @@ export async function readGenesis(file: string) {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new AinError('BAD_GENESIS', `The genesis file ${file} cannot be read (${(cause as NodeJS.ErrnoException).code}); an audit replays from the chain's genesis.`, { cause });
+    throw new AinError(
+      'BAD_GENESIS',
+      `The genesis file ${file} cannot be read (${(cause as NodeJS.ErrnoException).code}); an audit replays from the chain's genesis.`,
+      { cause },
+    );
   }
   try {
     return parseGenesis(JSON.parse(text));
@@ -58,8 +62,19 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
   } catch (error) {
     if (!isAinError(error, 'LOG_CORRUPT')) throw error;
     return {
-      ok: false, chain: genesis.chain, genesis: '', records: 0, blocks: 0, txs: 0, outcomes: {}, finalized: { height: 0, hash: '' }, stateRoot: '', attestations: 0, snapshotsChecked: 0,
-      mismatches: [{ kind: 'log', message: error.message }], unlisted: [],
+      ok: false,
+      chain: genesis.chain,
+      genesis: '',
+      records: 0,
+      blocks: 0,
+      txs: 0,
+      outcomes: {},
+      finalized: { height: 0, hash: '' },
+      stateRoot: '',
+      attestations: 0,
+      snapshotsChecked: 0,
+      mismatches: [{ kind: 'log', message: error.message }],
+      unlisted: [],
     };
   }
   const pool = createVerifyPool({ threads });
@@ -69,7 +84,13 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
       ...unreadable.map((message) => ({ kind: 'snapshot' as const, message })),
       ...(reader.tornTail === undefined
         ? []
-        : [{ kind: 'log' as const, offset: reader.tornTail.offset, message: `The log ends in a damaged record at offset ${reader.tornTail.offset} (byte ${reader.tornTail.position} of ${reader.tornTail.segment}: ${reader.tornTail.reason}): a torn write the node would cut on restart, or tampering.` }]),
+        : [
+            {
+              kind: 'log' as const,
+              offset: reader.tornTail.offset,
+              message: `The log ends in a damaged record at offset ${reader.tornTail.offset} (byte ${reader.tornTail.position} of ${reader.tornTail.segment}: ${reader.tornTail.reason}): a torn write the node would cut on restart, or tampering.`,
+            },
+          ]),
     ];
     return extra.length === 0 ? report : { ...report, ok: false, mismatches: [...extra, ...report.mismatches] };
   } finally {

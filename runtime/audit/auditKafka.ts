@@ -31,7 +31,9 @@ export async function auditKafka({ brokers, topic, dataDir, genesisFile, threads
   const pool = createVerifyPool({ threads });
   try {
     const report = await auditLog({ source: log, genesis, snapshots, pool, strictRecords: false, onProgress });
-    return unreadable.length === 0 ? report : { ...report, ok: false, mismatches: [...unreadable.map((message) => ({ kind: 'snapshot' as const, message })), ...report.mismatches] };
+    return unreadable.length === 0
+      ? report
+      : { ...report, ok: false, mismatches: [...unreadable.map((message) => ({ kind: 'snapshot' as const, message })), ...report.mismatches] };
   } finally {
     await pool.close();
     await log.close();

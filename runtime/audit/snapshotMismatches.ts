@@ -38,7 +38,11 @@ export function snapshotMismatches(snapshot: NodeSnapshot, chain: Chain): Mismat
     });
   }
   if (snapshot.projections === undefined) {
-    found.push({ kind: 'readModels', height, message: `The node's snapshot at height ${height} holds no reputation and dashboard read models (written by an older node, or removed), so they cannot be compared; a node restarting skips it.` });
+    found.push({
+      kind: 'readModels',
+      height,
+      message: `The node's snapshot at height ${height} holds no reputation and dashboard read models (written by an older node, or removed), so they cannot be compared; a node restarting skips it.`,
+    });
     return found;
   }
   for (const difference of readModelDifferences(snapshotReadModels(chain.readModels), snapshot.projections, readModelDifferencesMax)) {

@@ -25,12 +25,22 @@ function printReport(report: AuditReport): void {
     first.height === undefined ? '' : `height ${first.height}`,
     first.offset === undefined ? '' : `offset ${first.offset}`,
     first.tx === undefined ? '' : `tx ${first.tx.slice(0, 16)}…`,
-    model === undefined ? '' : [model.part, model.job === undefined ? '' : `job ${model.job.slice(0, 16)}…`, model.node === undefined ? '' : `node ${model.node}`, model.field === undefined ? '' : `field ${model.field}`].filter(Boolean).join(' '),
+    model === undefined
+      ? ''
+      : [
+          model.part,
+          model.job === undefined ? '' : `job ${model.job.slice(0, 16)}…`,
+          model.node === undefined ? '' : `node ${model.node}`,
+          model.field === undefined ? '' : `field ${model.field}`,
+        ]
+          .filter(Boolean)
+          .join(' '),
   ]
     .filter(Boolean)
     .join(', ');
   say(`  [${first.kind}${where === '' ? '' : ` at ${where}`}] ${first.message}`);
-  for (const u of unlisted.slice(0, unlistedLinesMax)) say(`  and ${u.count} more ${u.kind} mismatch(es)${u.from === undefined ? '' : ` signed by ${u.from}`}, not listed`);
+  for (const u of unlisted.slice(0, unlistedLinesMax))
+    say(`  and ${u.count} more ${u.kind} mismatch(es)${u.from === undefined ? '' : ` signed by ${u.from}`}, not listed`);
   if (unlisted.length > unlistedLinesMax) say(`  and ${unlisted.length - unlistedLinesMax} more such count(s) by kind and signer (--json lists them)`);
 }
 
@@ -39,8 +49,12 @@ function printReport(report: AuditReport): void {
  * exit 0 only if everything matches.
  */
 export async function auditCommand(args: string[], { json }: CommandContext): Promise<void> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, genesis: { type: 'string' }, threads: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' } } });
-  if (values.kafka === undefined && values.data === undefined) throw new UsageError('ain audit needs the data directory of a node (--data DIR), or a chain on Kafka (--kafka H:P,… with --genesis FILE or --data DIR).');
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, genesis: { type: 'string' }, threads: { type: 'string' }, kafka: { type: 'string' }, topic: { type: 'string' } },
+  });
+  if (values.kafka === undefined && values.data === undefined)
+    throw new UsageError('ain audit needs the data directory of a node (--data DIR), or a chain on Kafka (--kafka H:P,… with --genesis FILE or --data DIR).');
   if (values.kafka === undefined && values.topic !== undefined) throw new UsageError('--topic goes with --kafka.');
   if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
   const tty = !json && process.stderr.isTTY === true;

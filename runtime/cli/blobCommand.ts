@@ -93,7 +93,10 @@ async function put(args: string[], { json }: CommandContext): Promise<void> {
   for await (const chunk of response) chunks.push(chunk as Buffer);
   const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ref: string; sizeBytes: number; expiresAtMs?: number };
   if (json) printJson(reply);
-  else process.stdout.write(`${reply.ref}\n${reply.sizeBytes} bytes${reply.expiresAtMs === undefined ? '' : `, kept until ${new Date(reply.expiresAtMs).toISOString()}`}\n`);
+  else
+    process.stdout.write(
+      `${reply.ref}\n${reply.sizeBytes} bytes${reply.expiresAtMs === undefined ? '' : `, kept until ${new Date(reply.expiresAtMs).toISOString()}`}\n`,
+    );
 }
 
 /** `ain blob get <hash> [--out FILE] [--key FILE] [--node URL]`: checks the bytes against the hash. */
@@ -113,7 +116,9 @@ async function get(args: string[], { json }: CommandContext): Promise<void> {
   const receiving = meter(progress);
   const partial = values.out === undefined ? undefined : `${values.out}.part`;
   try {
-    await pipeline(response, receiving.through, partial === undefined ? process.stdout : createWriteStream(partial, { flags: 'w', flush: true }), { end: partial !== undefined });
+    await pipeline(response, receiving.through, partial === undefined ? process.stdout : createWriteStream(partial, { flags: 'w', flush: true }), {
+      end: partial !== undefined,
+    });
     const actual = receiving.hex();
     if (actual !== hash) {
       throw new AinError('BLOB_HASH_MISMATCH', `The bytes received hash to ${actual}, not ${hash}; the node served something else. Try another node.`);

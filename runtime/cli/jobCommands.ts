@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { AcceptResultOp, ApplyJobOp, ApproveNodeOp, ChallengeOp, DropOp, parseOrThrow, RegisterJobOp, RejectWorkerOp, ResolveChallengeOp } from '../../schemas/index.ts';
+import {
+  AcceptResultOp,
+  ApplyJobOp,
+  ApproveNodeOp,
+  ChallengeOp,
+  DropOp,
+  parseOrThrow,
+  RegisterJobOp,
+  RejectWorkerOp,
+  ResolveChallengeOp,
+} from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
 import { defaultNodeUrl, parseJson } from './argValues.ts';
 import type { CommandContext } from './main.ts';
@@ -15,7 +25,8 @@ const specCharsMax = 3072;
 const roles = ['admin', 'evaluator', 'worker'];
 
 function roleOf(verb: string, role: string | undefined): string {
-  if (role === undefined || !roles.includes(role)) throw new UsageError(`ain ${verb} needs --role ${roles.join('|')}${role === undefined ? '' : `, not "${role}"`}.`);
+  if (role === undefined || !roles.includes(role))
+    throw new UsageError(`ain ${verb} needs --role ${roles.join('|')}${role === undefined ? '' : `, not "${role}"`}.`);
   return role;
 }
 
@@ -51,10 +62,24 @@ async function jsonFile(file: string | undefined, flag: string): Promise<unknown
 
 /** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N] [--test-data FILE.json]` */
 export async function registerJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { worker: { type: 'string' }, evaluator: { type: 'string' }, fee: { type: 'string' }, 'challenge-fee': { type: 'string' }, 'test-data': { type: 'string' } });
+  const { values, positionals } = parseTxVerbArgs(args, {
+    worker: { type: 'string' },
+    evaluator: { type: 'string' },
+    fee: { type: 'string' },
+    'challenge-fee': { type: 'string' },
+    'test-data': { type: 'string' },
+  });
   const [file] = positionalsOf('registerJob', 'the job schema: a .proto file or a blob://sha256:… reference', positionals, 1);
   const verb = await txVerbOf('registerJob', values, context);
-  const fields = { type: 'registerJob', job_specification: await jobSpecification(file!), worker: values.worker, evaluator: values.evaluator, fee: values.fee, challenge_fee: values['challenge-fee'], test_data: await jsonFile(values['test-data'], '--test-data') };
+  const fields = {
+    type: 'registerJob',
+    job_specification: await jobSpecification(file!),
+    worker: values.worker,
+    evaluator: values.evaluator,
+    fee: values.fee,
+    challenge_fee: values['challenge-fee'],
+    test_data: await jsonFile(values['test-data'], '--test-data'),
+  };
   const op = parseOrThrow(RegisterJobOp, withoutUndefined(fields), 'registerJob');
   // The paper's console: "Registration complete. Job ID is 0xabcde."
   await runTxVerb(verb, op, ({ hash, height }) => `Registration complete. Job ID is ${hash} (block ${height}).`, { hashIsId: true });
@@ -68,7 +93,11 @@ export async function applyJobCommand(args: string[], context: CommandContext): 
   const verb = await txVerbOf('applyJob', values, context);
   const testResult = values['test-result'] === undefined ? undefined : parseJson(values['test-result'], '--test-result');
   const op = parseOrThrow(ApplyJobOp, withoutUndefined({ type: 'applyJob', job_id: job, role, test_result: testResult }), 'applyJob');
-  await runTxVerb(verb, op, ({ height }) => `${verb.key.address} applied to job ${job} as ${role} (block ${height}); an admin of the job approves it with ain approveNode.`);
+  await runTxVerb(
+    verb,
+    op,
+    ({ height }) => `${verb.key.address} applied to job ${job} as ${role} (block ${height}); an admin of the job approves it with ain approveNode.`,
+  );
 }
 
 /** `ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin --key FILE` */
@@ -121,11 +150,16 @@ export async function rejectWorkerCommand(args: string[], context: CommandContex
 export async function resolveChallengeCommand(args: string[], context: CommandContext): Promise<void> {
   const { values, positionals } = parseTxVerbArgs(args, { uphold: { type: 'boolean' }, reject: { type: 'boolean' } });
   const [request] = positionalsOf('resolveChallenge', 'a request id and --uphold or --reject', positionals, 1);
-  if (values.uphold === values.reject) throw new UsageError('ain resolveChallenge needs exactly one of --uphold (refund the client) or --reject (keep the ranking).');
+  if (values.uphold === values.reject)
+    throw new UsageError('ain resolveChallenge needs exactly one of --uphold (refund the client) or --reject (keep the ranking).');
   const verb = await txVerbOf('resolveChallenge', values, context);
   const uphold = values.uphold === true;
   const op = parseOrThrow(ResolveChallengeOp, { type: 'resolveChallenge', request_id: request, uphold }, 'resolveChallenge');
-  await runTxVerb(verb, op, ({ height }) => `The challenge on request ${request} is ${uphold ? 'upheld: the client is refunded' : 'rejected: the ranking stands'} (block ${height}).`);
+  await runTxVerb(
+    verb,
+    op,
+    ({ height }) => `The challenge on request ${request} is ${uphold ? 'upheld: the client is refunded' : 'rejected: the ranking stands'} (block ${height}).`,
+  );
 }
 
 /** `ain stats JOB_ID [--node URL]`: the paper's "3 evaluators, 100 workers running"; `--json` the dashboard. */

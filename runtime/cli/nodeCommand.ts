@@ -49,7 +49,10 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const kafka = values.log === 'kafka' || (values.log === undefined && values.brokers !== undefined);
   if (kafka && values.fsync !== undefined) throw new UsageError('--fsync is for the file log; Kafka acknowledges an append once every in-sync replica has it.');
   if (!kafka && (values.brokers !== undefined || values.topic !== undefined)) throw new UsageError('--brokers and --topic go with --log kafka.');
-  const brokers = values.brokers?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const brokers = values.brokers
+    ?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const log = kafka
     ? { kind: 'kafka', ...(brokers === undefined ? {} : { brokers }), ...(values.topic === undefined ? {} : { topic: values.topic }) }
     : values.fsync === undefined

@@ -9,7 +9,6 @@ import { printJson } from './output.ts';
 import { signAndSubmit, type TxLanded } from '../client/index.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault } from './txVerb.ts';
 
-
 /** A request as `GET /v1/jobs/<id>` serves it (the fields this command reads). */
 interface RequestView {
   readonly state: string;
@@ -28,7 +27,10 @@ const transientCodes = new Set(['NODE_UNREACHABLE', 'OVERLOADED', 'SHUTTING_DOWN
 function requestOp(text: string | undefined) {
   const value = parseJson(text ?? '', 'the request');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AinError('BAD_SCHEMA', 'The request must be a JSON object, e.g. {"job_id":"<job id>","job_input":{"y":4},"reward":["10","10"],"time_limit":60000}.');
+    throw new AinError(
+      'BAD_SCHEMA',
+      'The request must be a JSON object, e.g. {"job_id":"<job id>","job_input":{"y":4},"reward":["10","10"],"time_limit":60000}.',
+    );
   }
   const { reward } = value as { reward?: unknown };
   const rewards = Array.isArray(reward) ? reward.map((r) => (Number.isSafeInteger(r) ? String(r) : r)) : reward;
@@ -50,7 +52,9 @@ function describe(event: JobEvent, state: string): { line?: string; state: strin
     case 'challenged':
       return { line: `challenged: the evaluator's parent admin resolves it`, state: 'challenged' };
     case 'challengeResolved':
-      return event.upheld ? { line: `  the challenge was upheld by ${event.resolver}`, state } : { line: `ranked: the challenge was rejected by ${event.resolver}; the ranking stands`, state: 'ranked' };
+      return event.upheld
+        ? { line: `  the challenge was upheld by ${event.resolver}`, state }
+        : { line: `ranked: the challenge was rejected by ${event.resolver}; the ranking stands`, state: 'ranked' };
     default:
       return { state };
   }
@@ -67,7 +71,13 @@ const silentSteps: Record<string, { to: string; line: (view: RequestView) => str
  * however fast), printing each step, until it settles or is refunded or `deadlineMs` (clock
  * time) passes. Steps block time takes without an event are seen by reading the request.
  */
-async function follow(nodeUrl: string, request: string, fromHeight: number, deadlineMs: number, say: (line: string) => void): Promise<{ state: string; end?: EndEvent }> {
+async function follow(
+  nodeUrl: string,
+  request: string,
+  fromHeight: number,
+  deadlineMs: number,
+  say: (line: string) => void,
+): Promise<{ state: string; end?: EndEvent }> {
   const aborter = new AbortController();
   const timer = setTimeout(() => aborter.abort(), Math.max(0, deadlineMs - Date.now()));
   const events = followStream(nodeUrl, `jobs/${request}`, { fromHeight, signal: aborter.signal });
@@ -129,7 +139,12 @@ function summary(view: RequestView, end: EndEvent): string[] {
  */
 export async function requestJobCommand(args: string[], context: CommandContext): Promise<void> {
   const { values, positionals } = parseTxVerbArgs(args, { 'no-wait': { type: 'boolean' } });
-  const [text] = positionalsOf('requestJob', "the request as one JSON argument: '{\"job_id\":…,\"job_input\":{…},\"reward\":[\"10\"],\"time_limit\":60000}'", positionals, 1);
+  const [text] = positionalsOf(
+    'requestJob',
+    'the request as one JSON argument: \'{"job_id":…,"job_input":{…},"reward":["10"],"time_limit":60000}\'',
+    positionals,
+    1,
+  );
   const op = requestOp(text);
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
   const startedMs = Date.now();

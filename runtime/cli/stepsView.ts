@@ -64,7 +64,13 @@ export function createStepsView<Id extends string>(steps: readonly Step<Id>[]): 
     })),
     // The caller has checked for a terminal; CI=true alone should not swap in the line renderer.
     // Ctrl-C is ours (below): listr2's own handler would exit 127.
-    { renderer: 'default', fallbackRendererCondition: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseErrors: false, removeEmptyLines: false } },
+    {
+      renderer: 'default',
+      fallbackRendererCondition: false,
+      exitOnError: true,
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false, removeEmptyLines: false },
+    },
   );
   const drawn = list.run().then(
     () => {},

@@ -25,7 +25,12 @@ export interface TxVerb {
 }
 
 /** The key, node and wait of a verb's parsed flags; a missing `--key` is a usage mistake. */
-export async function txVerbOf(verb: string, values: { key?: string; node?: string; 'wait-ms'?: string }, { json }: CommandContext, waitMsDefault = txWaitMsDefault): Promise<TxVerb> {
+export async function txVerbOf(
+  verb: string,
+  values: { key?: string; node?: string; 'wait-ms'?: string },
+  { json }: CommandContext,
+  waitMsDefault = txWaitMsDefault,
+): Promise<TxVerb> {
   if (values.key === undefined) throw new UsageError(`ain ${verb} needs --key FILE, the key that signs the tx (make one with "ain keys new --out FILE").`);
   const waitMs = wholeNumber(values['wait-ms'], 'wait-ms') ?? waitMsDefault;
   return { key: await readKeyFile(values.key), nodeUrl: values.node ?? defaultNodeUrl, waitMs, json };

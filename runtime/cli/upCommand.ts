@@ -44,7 +44,9 @@ async function demo(node: AinNode, client: KeyPair): Promise<void> {
   const one = await submitter.append({ type: 'set_value', path: `/apps/demo/${client.address}/hello`, value: 'world' });
   say(`  POST /v1/tx   set_value /apps/demo/…/hello → offset ${one.offset}, hash ${one.hash.slice(0, 16)}…`);
 
-  const many = await submitter.appendBatch(Array.from({ length: 100 }, (_, i) => ({ type: 'inc_value', path: `/apps/demo/${client.address}/counter`, value: i }) as const));
+  const many = await submitter.appendBatch(
+    Array.from({ length: 100 }, (_, i) => ({ type: 'inc_value', path: `/apps/demo/${client.address}/counter`, value: i }) as const),
+  );
   say(`  POST /v1/txs  100 inc_value → ${many.accepted} accepted, durable in the file log`);
 
   const forged = { ...(await submitter.sign({ type: 'send', to: node.key.address, amount: '1' })), nonce: 0 };
@@ -55,7 +57,9 @@ async function demo(node: AinNode, client: KeyPair): Promise<void> {
   if (!('hash' in last)) throw new AinError('INTERNAL', `The node refused the demo's last inc_value: ${last.code}: ${last.message}`);
   const lastLanded = await landed(last.hash);
   const block = node.blocks.get(lastLanded.height)!;
-  say(`  block ${block.header.height}: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`);
+  say(
+    `  block ${block.header.height}: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`,
+  );
   say(`  outcomes: hello ${(await landed(one.hash)).outcome.code}; a write to another's path ${(await landed(denied.hash)).outcome.code}`);
   await node.waitFinal(lastLanded.height, 10_000);
   const counter = node.ledger.tree.get(`/apps/demo/${client.address}/counter`);
@@ -80,9 +84,19 @@ async function dockerSocket(): Promise<string | undefined> {
 async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRuntime; why: string; timeLimitMs: number }> {
   if (wanted !== 'auto' && wanted !== 'docker' && wanted !== 'process') throw new UsageError(`--runtime must be auto, docker or process, got "${wanted}".`);
   const socketPath = wanted === 'process' ? undefined : await dockerSocket();
-  if (socketPath !== undefined) return { execution: createDockerRuntime({ socketPath }), why: `in Docker containers (the engine at ${socketPath}; no network, read-only, non-root)`, timeLimitMs: 10_000 };
-  if (wanted === 'docker') throw new AinError('RUNTIME_UNAVAILABLE', 'No Docker engine answers at DOCKER_HOST or /var/run/docker.sock; start one, or use --runtime process.');
-  return { execution: createProcessRuntime(), why: wanted === 'process' ? 'as processes (--runtime process)' : 'as processes (no Docker engine answers at DOCKER_HOST or /var/run/docker.sock)', timeLimitMs: 3000 };
+  if (socketPath !== undefined)
+    return {
+      execution: createDockerRuntime({ socketPath }),
+      why: `in Docker containers (the engine at ${socketPath}; no network, read-only, non-root)`,
+      timeLimitMs: 10_000,
+    };
+  if (wanted === 'docker')
+    throw new AinError('RUNTIME_UNAVAILABLE', 'No Docker engine answers at DOCKER_HOST or /var/run/docker.sock; start one, or use --runtime process.');
+  return {
+    execution: createProcessRuntime(),
+    why: wanted === 'process' ? 'as processes (--runtime process)' : 'as processes (no Docker engine answers at DOCKER_HOST or /var/run/docker.sock)',
+    timeLimitMs: 3000,
+  };
 }
 
 /** The papers' sample session by agents on the node, printed as the paper's console does. */
@@ -91,7 +105,15 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
   const { execution, why, timeLimitMs } = await chooseRuntime(runtime);
   say(`The papers' sample job, Calculate Root (examples/root): its programs run ${why}`);
   try {
-    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, timeLimitMs, say: (line) => say(`  ${line}`), step: (s) => out.step(s) });
+    const result = await runSampleSession({
+      nodeUrl: node.url,
+      fund: (op) => node.submit(op),
+      dataDir: join(dataDir, 'agents'),
+      execution,
+      timeLimitMs,
+      say: (line) => say(`  ${line}`),
+      step: (s) => out.step(s),
+    });
     await out.end();
     const name = (address: string) => `${result.roles[address] ?? 'node'} (${address.slice(0, 10)}…)`;
     const received = result.payouts
@@ -113,7 +135,15 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
  * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client).
  */
 export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string', default: join('.data', 'up') }, port: { type: 'string', default: '8080' }, once: { type: 'boolean' }, runtime: { type: 'string', default: 'auto' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string', default: join('.data', 'up') },
+      port: { type: 'string', default: '8080' },
+      once: { type: 'boolean' },
+      runtime: { type: 'string', default: 'auto' },
+    },
+  });
   if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
   out = createUpOutput({ json });
   out.step('node');

@@ -17,7 +17,9 @@ export async function watchCommand(args: string[], { json }: CommandContext): Pr
   });
   const [name, ...extra] = positionals;
   if (name === undefined || extra.length > 0) {
-    throw new UsageError('ain watch needs one stream: blocks, finality, jobs, jobs/<id>, nodes, reputation, reputation/<address>, dashboard, accounts/<address> or state/<path>.');
+    throw new UsageError(
+      'ain watch needs one stream: blocks, finality, jobs, jobs/<id>, nodes, reputation, reputation/<address>, dashboard, accounts/<address> or state/<path>.',
+    );
   }
   const fromHeight = wholeNumber(values.from, 'from');
   const count = wholeNumber(values.count, 'count');

@@ -34,11 +34,16 @@ const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_G
 export async function* followStream(nodeUrl: string, name: string, options: FollowStreamOptions): AsyncGenerator<StreamEvent> {
   const { signal, attemptsMax = 10, backoffMsMin = 100, backoffMsMax = 5000, onRetry } = options;
   let lastId: number | undefined;
-  for (let attempt = 0; !signal.aborted; ) {
+  for (let attempt = 0; !signal.aborted;) {
     let failure: unknown = new Error('the node ended the stream');
     try {
       const position = lastId === undefined ? { fromHeight: options.fromHeight } : { lastEventId: lastId };
-      for await (const event of readStream(nodeUrl, name, { ...position, signal, ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }), ...(options.validate === undefined ? {} : { validate: options.validate }) })) {
+      for await (const event of readStream(nodeUrl, name, {
+        ...position,
+        signal,
+        ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+        ...(options.validate === undefined ? {} : { validate: options.validate }),
+      })) {
         // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
         if (lastId !== undefined && event.id <= lastId) continue;
         lastId = event.id;

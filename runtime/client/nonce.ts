@@ -21,9 +21,13 @@ export interface NextNonceParameters {
 export function nextNonce({ lastNonce = 0, ledgerNonce, timeMs, address = 'the key' }: NextNonceParameters): number {
   const nonce = Math.max(lastNonce + 1, ledgerNonce + 1, Math.floor(timeMs));
   if (!Number.isSafeInteger(nonce)) {
-    throw new AinError('NONCES_SPENT', `The next nonce of ${address} would be ${nonce}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER}); sign with another key.`, {
-      details: { nonce, lastNonce, ledgerNonce },
-    });
+    throw new AinError(
+      'NONCES_SPENT',
+      `The next nonce of ${address} would be ${nonce}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER}); sign with another key.`,
+      {
+        details: { nonce, lastNonce, ledgerNonce },
+      },
+    );
   }
   return nonce;
 }

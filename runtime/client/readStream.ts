@@ -40,18 +40,27 @@ function parseFrame(frame: string): { id?: string; event?: string; data: string[
 function checkEvent(nodeUrl: string, name: string, id: number, event: string, data: unknown): void {
   const schema = (streamEventData as Record<string, (typeof streamEventData)[keyof typeof streamEventData] | undefined>)[event];
   if (!Number.isSafeInteger(id) || id < 0) {
-    throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent an event on stream ${name} whose id ${JSON.stringify(id)} is not a block height; is it an ain node of this version?`);
+    throw new AinError(
+      'BAD_STREAM_EVENT',
+      `${nodeUrl} sent an event on stream ${name} whose id ${JSON.stringify(id)} is not a block height; is it an ain node of this version?`,
+    );
   }
   if (schema === undefined) {
-    throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent an event of unknown kind "${event}" on stream ${name}; is it an ain node of this version?`, { details: { event, id } });
+    throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent an event of unknown kind "${event}" on stream ${name}; is it an ain node of this version?`, {
+      details: { event, id },
+    });
   }
   const result = schema.safeParse(data);
   if (result.success) return;
   const issue = result.error.issues[0]!;
   const field = issue.path.length === 0 ? 'its data' : `its field "${issue.path.map(String).join('.')}"`;
-  throw new AinError('BAD_STREAM_EVENT', `${nodeUrl} sent a ${event} event (id ${id}) on stream ${name} that does not match its schema, ${field}: ${issue.message}. Is it an ain node of this version?`, {
-    details: { event, id, issues: result.error.issues.slice(0, 5).map((i) => ({ path: i.path.map(String), message: i.message })) },
-  });
+  throw new AinError(
+    'BAD_STREAM_EVENT',
+    `${nodeUrl} sent a ${event} event (id ${id}) on stream ${name} that does not match its schema, ${field}: ${issue.message}. Is it an ain node of this version?`,
+    {
+      details: { event, id, issues: result.error.issues.slice(0, 5).map((i) => ({ path: i.path.map(String), message: i.message })) },
+    },
+  );
 }
 
 /**
@@ -72,7 +81,8 @@ export async function* readStream(nodeUrl: string, name: string, options: ReadSt
     timer = setTimeout(() => idle.abort(), idleMs);
   };
   const signal = options.signal === undefined ? idle.signal : AbortSignal.any([options.signal, idle.signal]);
-  const silent = () => new AinError('NODE_UNREACHABLE', `${nodeUrl} sent nothing on the stream ${name} for ${idleMs} ms, not even a heartbeat; the connection is taken for dead.`);
+  const silent = () =>
+    new AinError('NODE_UNREACHABLE', `${nodeUrl} sent nothing on the stream ${name} for ${idleMs} ms, not even a heartbeat; the connection is taken for dead.`);
   let response: Response;
   try {
     heard();

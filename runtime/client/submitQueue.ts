@@ -60,7 +60,12 @@ export function createSubmitQueue<A>(options: SubmitQueueOptions<A>): SubmitQueu
 
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
     if (queued >= queuedMax) {
-      return Promise.reject(new AinError('OVERLOADED', `${queued} txs of ${key.address} are waiting to be signed (at most ${queuedMax}); wait for some to be taken, then submit again.`));
+      return Promise.reject(
+        new AinError(
+          'OVERLOADED',
+          `${queued} txs of ${key.address} are waiting to be signed (at most ${queuedMax}); wait for some to be taken, then submit again.`,
+        ),
+      );
     }
     queued++;
     const turn = tail.then(work).finally(() => queued--);

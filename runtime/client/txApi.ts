@@ -74,9 +74,13 @@ export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: numbe
     }
     const pauseMs = Math.min(pollMsMax, 25 << Math.min(attempt, 5));
     if (Date.now() + pauseMs > deadlineMs) {
-      throw new AinError('NOT_FOUND', `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.`, {
-        details: { hash },
-      });
+      throw new AinError(
+        'NOT_FOUND',
+        `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.`,
+        {
+          details: { hash },
+        },
+      );
     }
     await sleep(pauseMs);
   }

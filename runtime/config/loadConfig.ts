@@ -40,7 +40,11 @@ export function parseFsync(text: string, source: string): unknown {
 
 function envValue(name: string, text: string, kind: 'string' | 'number' | 'fsync' | 'list'): unknown {
   if (kind === 'string') return text;
-  if (kind === 'list') return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (kind === 'list')
+    return text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   if (kind === 'fsync') return parseFsync(text, name);
   if (!/^\d+$/.test(text)) throw new AinError('BAD_CONFIG', `${name} is "${text}"; it must be a whole number.`);
   return Number(text);

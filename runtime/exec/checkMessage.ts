@@ -15,8 +15,7 @@ export type MessageProblem = string | undefined;
 
 /** A field's proto3 JSON name: lowerCamelCase of its proto name (`reply_to` → `replyTo`). */
 export const jsonName = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Checks a JSON value against a proto3 message type, as the proto3 JSON mapping writes it:
@@ -113,10 +112,14 @@ function checkScalar(type: string, value: unknown): string | undefined {
     case 'int64':
     case 'sint64':
     case 'sfixed64':
-      return (Number.isSafeInteger(value) || (typeof value === 'string' && int64Text.test(value) && fitsInt64(value, true))) ? undefined : `must be a whole number or decimal string (${type})`;
+      return Number.isSafeInteger(value) || (typeof value === 'string' && int64Text.test(value) && fitsInt64(value, true))
+        ? undefined
+        : `must be a whole number or decimal string (${type})`;
     case 'uint64':
     case 'fixed64':
-      return ((Number.isSafeInteger(value) && (value as number) >= 0) || (typeof value === 'string' && uint64Text.test(value) && fitsInt64(value, false))) ? undefined : `must be a non-negative whole number or decimal string (${type})`;
+      return (Number.isSafeInteger(value) && (value as number) >= 0) || (typeof value === 'string' && uint64Text.test(value) && fitsInt64(value, false))
+        ? undefined
+        : `must be a non-negative whole number or decimal string (${type})`;
     case 'bool':
       return typeof value === 'boolean' ? undefined : 'must be true or false (bool)';
     case 'string':
@@ -130,7 +133,9 @@ function checkScalar(type: string, value: unknown): string | undefined {
 
 function inRange(value: unknown, range: { min: number; max: number }, type: string): string | undefined {
   const number = typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
-  return Number.isInteger(number) && (number as number) >= range.min && (number as number) <= range.max ? undefined : `must be a whole number from ${range.min} to ${range.max} (${type})`;
+  return Number.isInteger(number) && (number as number) >= range.min && (number as number) <= range.max
+    ? undefined
+    : `must be a whole number from ${range.min} to ${range.max} (${type})`;
 }
 
 function fitsInt64(text: string, signed: boolean): boolean {

@@ -124,7 +124,11 @@ async function runContainer(container: Docker.Container, context: LaunchContext,
         done();
       },
     });
-  container.modem.demuxStream(stream, sink((chunk) => output.stdout(chunk)), sink((chunk) => output.stderr(chunk)));
+  container.modem.demuxStream(
+    stream,
+    sink((chunk) => output.stdout(chunk)),
+    sink((chunk) => output.stderr(chunk)),
+  );
   // Asked before start(): a wait for the next exit that arrives after a fast job ended would never return.
   const waiting: Promise<{ StatusCode: number }> = container.wait({ condition: 'next-exit' });
   waiting.catch(() => undefined);
@@ -137,7 +141,8 @@ async function runContainer(container: Docker.Container, context: LaunchContext,
     } catch (error) {
       // The engine refuses a command the image does not have (OCI runtime: "executable file not found").
       const reason = error instanceof Error ? error.message : String(error);
-      if (/executable file not found|no such file or directory/i.test(reason)) return { exitCode: null, signal: null, startError: `the image has no program ${context.spec.command}` };
+      if (/executable file not found|no such file or directory/i.test(reason))
+        return { exitCode: null, signal: null, startError: `the image has no program ${context.spec.command}` };
       throw unavailable('starting the container', error);
     }
     stream.end(context.stdin ?? Buffer.alloc(0));

@@ -71,7 +71,13 @@ export function createJobImages(docker: Docker, nodePath = process.execPath, job
       const context: TarEntry[] = [{ type: 'file', name: 'Dockerfile', bytes: Buffer.from(dockerfile) }, ...files];
       const tag = `${jobRepository}:${(await hashEntries(context)).slice(0, 24)}`;
       return once(tag, async () => {
-        const progress = await docker.buildImage(tarStream(context), { t: tag, rm: true, forcerm: true, networkmode: 'none', pull: false } as Docker.ImageBuildOptions);
+        const progress = await docker.buildImage(tarStream(context), {
+          t: tag,
+          rm: true,
+          forcerm: true,
+          networkmode: 'none',
+          pull: false,
+        } as Docker.ImageBuildOptions);
         await follow(docker, progress, `building ${tag}`);
         await pruneJobImages(docker, jobImagesMax);
       });
@@ -86,7 +92,11 @@ export function createJobImages(docker: Docker, nodePath = process.execPath, job
 async function pruneJobImages(docker: Docker, keep: number): Promise<void> {
   const images = await docker.listImages({ filters: { reference: [jobRepository] } });
   const old = images.sort((a, b) => b.Created - a.Created).slice(keep);
-  for (const image of old) await docker.getImage(image.Id).remove().catch(() => undefined);
+  for (const image of old)
+    await docker
+      .getImage(image.Id)
+      .remove()
+      .catch(() => undefined);
 }
 
 async function exists(docker: Docker, tag: string): Promise<boolean> {
@@ -170,7 +180,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
 async function hashEntries(entries: readonly TarEntry[]): Promise<string> {
   const hash = createHash('sha256');
   for (const entry of entries) {
-    hash.update(`${entry.type}\u0000${entry.name}\u0000${'mode' in entry ? entry.mode ?? '' : ''}\u0000`);
+    hash.update(`${entry.type}\u0000${entry.name}\u0000${'mode' in entry ? (entry.mode ?? '') : ''}\u0000`);
     if (entry.type === 'symlink') hash.update(entry.target);
     else if (entry.type === 'file' && 'bytes' in entry) hash.update(entry.bytes);
     else if (entry.type === 'file') for await (const chunk of createReadStream(entry.path)) hash.update(chunk as Buffer);

@@ -45,7 +45,10 @@ export function parseJobSchema(text: string): JobSchema {
       // Own rpcs only: `methods` is a plain object, whose prototype has toString and constructor.
       const method = Object.hasOwn(found.methods, rpc) ? found.methods[rpc] : undefined;
       if (method === undefined) {
-        throw new AinError('BAD_JOB_SCHEMA', `Service ${service} of the job schema has no rpc ${rpc}; it has ${Object.keys(found.methods).join(', ') || 'none'}.`);
+        throw new AinError(
+          'BAD_JOB_SCHEMA',
+          `Service ${service} of the job schema has no rpc ${rpc}; it has ${Object.keys(found.methods).join(', ') || 'none'}.`,
+        );
       }
       method.resolve();
       const requestType = method.resolvedRequestType;
@@ -97,7 +100,10 @@ function checkJsonNames(namespace: protobuf.NamespaceBase): void {
         for (const name of new Set([field.name, jsonName(field.name)])) {
           const other = owner.get(name);
           if (other !== undefined && other !== field.name) {
-            throw new AinError('BAD_JOB_SCHEMA', `Message ${child.name} of the job schema has fields ${other} and ${field.name}, which proto3 JSON both names ${name}; rename one.`);
+            throw new AinError(
+              'BAD_JOB_SCHEMA',
+              `Message ${child.name} of the job schema has fields ${other} and ${field.name}, which proto3 JSON both names ${name}; rename one.`,
+            );
           }
           owner.set(name, field.name);
         }

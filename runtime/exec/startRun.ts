@@ -38,7 +38,16 @@ export function startRun(runtime: string, input: RunSpecInput, options: RunOptio
 }
 
 async function runOnce(runtime: string, spec: RunSpec, signal: AbortSignal | undefined, launch: Launch, emit: (event: RunEvent) => void): Promise<RunResult> {
-  const early = (code: RunErrorCode, message: string): RunResult => ({ ok: false, code, message, exitCode: null, signal: null, stdoutBytes: 0, stderrTail: '', usage: { wallMs: 0 } });
+  const early = (code: RunErrorCode, message: string): RunResult => ({
+    ok: false,
+    code,
+    message,
+    exitCode: null,
+    signal: null,
+    stdoutBytes: 0,
+    stderrTail: '',
+    usage: { wallMs: 0 },
+  });
   let rpc: JobRpc | undefined;
   if (spec.schema !== undefined) {
     try {
@@ -48,7 +57,8 @@ async function runOnce(runtime: string, spec: RunSpec, signal: AbortSignal | und
       throw error;
     }
     const problem = rpc.checkRequest(spec.request ?? {});
-    if (problem !== undefined) return early('BAD_JOB_REQUEST', `The request does not match ${rpc.requestType.name}, the request of ${rpc.service}.${rpc.rpc}: ${problem}.`);
+    if (problem !== undefined)
+      return early('BAD_JOB_REQUEST', `The request does not match ${rpc.requestType.name}, the request of ${rpc.service}.${rpc.rpc}: ${problem}.`);
   }
   if (signal?.aborted === true) return early('RUN_ABORTED', 'The run was cancelled before the job started.');
 

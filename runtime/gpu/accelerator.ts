@@ -124,7 +124,10 @@ export function createAccelerator(request: AcceleratorRequest = 'auto'): Acceler
       checkDimension('n', n);
       checkLength('a', a, m * k);
       checkLength('b', b, k * n);
-      const rows = kernel(`multiply:${m}x${k}x${n}`, () => gpu.createKernel(matrixProductKernel, { output: [n, m], constants: { k, n }, tactic: 'precision' }))(a, b) as Float32Array[];
+      const rows = kernel(`multiply:${m}x${k}x${n}`, () => gpu.createKernel(matrixProductKernel, { output: [n, m], constants: { k, n }, tactic: 'precision' }))(
+        a,
+        b,
+      ) as Float32Array[];
       const out = new Float32Array(m * n);
       rows.forEach((row, i) => out.set(row, i * n));
       return out;

@@ -28,5 +28,9 @@ export function checkRecordsChunk({ bytes, sizes, offsets, chain, shard }: Check
     records.push({ offset: offsets[i]!, value: bytes.subarray(at, at + size) });
     at += size;
   }
-  return checkRecordsBytes(records, chain, shard).map(({ record, verdict }) => ({ hash: record.hash, isCut: verdict === null && record.cut !== null, verdict }));
+  return checkRecordsBytes(records, chain, shard).map(({ record, verdict }) => ({
+    hash: record.hash,
+    isCut: verdict === null && record.cut !== null,
+    verdict,
+  }));
 }

@@ -3,9 +3,7 @@ import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from './verifyPool.ts';
 
 /** What a submitted tx came to: where it is in the log, or why it was refused. */
-export type SubmitResult =
-  | { readonly hash: string; readonly offset: number }
-  | { readonly code: string; readonly message: string };
+export type SubmitResult = { readonly hash: string; readonly offset: number } | { readonly code: string; readonly message: string };
 
 export interface IngestOptions {
   readonly log: EventLog;
@@ -21,7 +19,10 @@ export interface IngestOptions {
    * again. What it returns settles once the node has read the records back at those offsets:
    * only then are they acknowledged (it rejects when the log holds something else there).
    */
-  readonly onAppended?: (offsets: readonly number[], appended: readonly { readonly hash: string; readonly isCut: boolean; readonly value: Uint8Array }[]) => Promise<void> | void;
+  readonly onAppended?: (
+    offsets: readonly number[],
+    appended: readonly { readonly hash: string; readonly isCut: boolean; readonly value: Uint8Array }[],
+  ) => Promise<void> | void;
   /** Told of every append as it starts: the promise settles after `onAppended` was called (or the append failed). */
   readonly onAppending?: (settled: Promise<unknown>) => void;
 }
@@ -72,7 +73,15 @@ interface Waiting {
  * shares an fsync, so a stream of single txs costs little more than a batch. A tx submitted
  * again while the node remembers it is not appended twice: the retry gets the first offset.
  */
-export function createIngest({ log, pool, recentTxsMax = 100_000, roundTxsMax = 10_000, waitingTxsMax = 100_000, onAppended, onAppending }: IngestOptions): Ingest {
+export function createIngest({
+  log,
+  pool,
+  recentTxsMax = 100_000,
+  roundTxsMax = 10_000,
+  waitingTxsMax = 100_000,
+  onAppended,
+  onAppending,
+}: IngestOptions): Ingest {
   // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
   // Two generations: when the young one is full it becomes the old one and the old one is
   // dropped, so between recentTxsMax and twice that are remembered, with no eviction per tx.

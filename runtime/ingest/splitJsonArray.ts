@@ -69,7 +69,9 @@ export function splitJsonArray(text: string, maxElements: number): string[] | nu
         throw badJson(`element ${elements.length} is empty`);
       }
       if (elements.length === maxElements) {
-        throw new AinError('BATCH_TOO_LARGE', `The batch has more than ${maxElements} txs; this node takes at most ${maxElements} per request.`, { details: { maxBatchTxs: maxElements } });
+        throw new AinError('BATCH_TOO_LARGE', `The batch has more than ${maxElements} txs; this node takes at most ${maxElements} per request.`, {
+          details: { maxBatchTxs: maxElements },
+        });
       }
       elements.push(element);
       start = at + 1;

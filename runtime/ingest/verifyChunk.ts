@@ -1,4 +1,12 @@
-import { checkSignature, parseTxJson, prepareTx, recordBytesOf, writeRecordFromSignedBytes, type PreparedTx, type VerifyTxOptions } from '../../events/index.ts';
+import {
+  checkSignature,
+  parseTxJson,
+  prepareTx,
+  recordBytesOf,
+  writeRecordFromSignedBytes,
+  type PreparedTx,
+  type VerifyTxOptions,
+} from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {
@@ -26,7 +34,9 @@ export interface CheckedChunk {
 }
 
 const refusalOf = (error: unknown): Refusal =>
-  error instanceof AinError ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` };
+  error instanceof AinError
+    ? { code: error.code, message: error.message }
+    : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` };
 
 // Txs per pair of passes: enough to keep each kind of work warm, few enough that what the first
 // pass made is still young (cheap to collect) when the second is done with it.

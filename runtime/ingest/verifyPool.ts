@@ -102,7 +102,13 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       const chunks: Promise<RecordCheck[]>[] = [];
       for (let i = 0; i < records.length; i += size) {
         const part = records.slice(i, i + size);
-        const task: CheckRecordsTask = { bytes: Buffer.concat(part.map((r) => r.value)), sizes: part.map((r) => r.value.byteLength), offsets: part.map((r) => r.offset), chain, shard };
+        const task: CheckRecordsTask = {
+          bytes: Buffer.concat(part.map((r) => r.value)),
+          sizes: part.map((r) => r.value.byteLength),
+          offsets: part.map((r) => r.offset),
+          chain,
+          shard,
+        };
         chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordCheck[]>);
       }
       return (await Promise.all(chunks)).flat();

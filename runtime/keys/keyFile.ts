@@ -16,7 +16,9 @@ export async function writeKeyFile(path: string, key: KeyPair): Promise<void> {
     handle = await open(path, 'wx', 0o600);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new AinError('BAD_KEY_FILE', `Key file ${path} already exists; refusing to overwrite a key. Choose another path or move the old key away.`, { cause });
+      throw new AinError('BAD_KEY_FILE', `Key file ${path} already exists; refusing to overwrite a key. Choose another path or move the old key away.`, {
+        cause,
+      });
     }
     throw cause;
   }

@@ -64,7 +64,8 @@ async function staleReason(stores: HistoryStores, { genesisHash, fromHeight, fro
   if (lastOffset > log.lastOffset()) return `its block ${height} ends at log offset ${lastOffset}, past the log's last record ${log.lastOffset()}`;
   const [record] = await log.read(lastOffset, { maxRecords: 1 });
   const found = record === undefined ? undefined : decodeTxRecord(record.offset, record.value).hash;
-  if (found !== last.hash) return `its block ${height} ends with tx ${last.hash.slice(0, 16)}… at log offset ${lastOffset}, the log holds ${found === undefined ? 'nothing' : `${found.slice(0, 16)}…`} there`;
+  if (found !== last.hash)
+    return `its block ${height} ends with tx ${last.hash.slice(0, 16)}… at log offset ${lastOffset}, the log holds ${found === undefined ? 'nothing' : `${found.slice(0, 16)}…`} there`;
   return undefined;
 }
 
@@ -147,7 +148,10 @@ export async function openBlockHistory(options: OpenBlockHistoryOptions): Promis
   return historyOf(stores, { lowest, highest, missingAtOpen, logger, onFailure: options.onFailure });
 }
 
-function historyOf(stores: HistoryStores, init: { lowest: number; highest: number; missingAtOpen: number; logger: Logger; onFailure?: (error: unknown) => void }): BlockHistory {
+function historyOf(
+  stores: HistoryStores,
+  init: { lowest: number; highest: number; missingAtOpen: number; logger: Logger; onFailure?: (error: unknown) => void },
+): BlockHistory {
   const { env, blocks, txs } = stores;
   const { logger } = init;
   let { lowest, highest } = init;
@@ -156,9 +160,15 @@ function historyOf(stores: HistoryStores, init: { lowest: number; highest: numbe
   let damageReported = false;
   let committedHeight = highest;
   let lastWrite: Promise<unknown> = Promise.resolve();
-  const onFailure = init.onFailure ?? ((error: unknown) => logger.error({ err: error }, 'writing the block history failed; it stops growing (derived data: the log holds everything)'));
+  const onFailure =
+    init.onFailure ??
+    ((error: unknown) => logger.error({ err: error }, 'writing the block history failed; it stops growing (derived data: the log holds everything)'));
   const damaged = (what: string) => {
-    if (!damageReported) logger.error({ what }, `the block history is damaged (${what}): it is served as missing; stop the node and delete its history directory: the node rebuilds it from the log`);
+    if (!damageReported)
+      logger.error(
+        { what },
+        `the block history is damaged (${what}): it is served as missing; stop the node and delete its history directory: the node rebuilds it from the log`,
+      );
     damageReported = true;
     return undefined;
   };

@@ -59,7 +59,13 @@ const viewOf = (block: Block, result: BlockResult): BlockView => ({
  * every block added stays readable. Blocks are derived from the log: `ain audit` and a replay
  * rebuild any of them.
  */
-export function createBlockStore({ blocksMax = 10_000, txsMax = 2_000_000, rangeBlocksMax = 1000, rangeTxsMax = 100_000, history }: BlockStoreOptions = {}): BlockStore {
+export function createBlockStore({
+  blocksMax = 10_000,
+  txsMax = 2_000_000,
+  rangeBlocksMax = 1000,
+  rangeTxsMax = 100_000,
+  history,
+}: BlockStoreOptions = {}): BlockStore {
   const byHeight = new Map<number, BlockView>();
   // The first occurrence of a hash is where it landed; later copies are DUPLICATE_TX. Packed as
   // one number (height × 2^17 + index: a block holds at most 100,000 txs), not an object per tx.

@@ -34,7 +34,10 @@ export async function loadOrCreateGenesis(path: string, address: string, config:
   }
   const genesis = parseGenesis(json);
   if (genesis.chain !== config.chain || genesis.shard !== config.shard) {
-    throw new AinError('BAD_GENESIS', `The genesis file ${path} is for chain "${genesis.chain}" shard "${genesis.shard}", but the node is configured for "${config.chain}" shard "${config.shard}".`);
+    throw new AinError(
+      'BAD_GENESIS',
+      `The genesis file ${path} is for chain "${genesis.chain}" shard "${genesis.shard}", but the node is configured for "${config.chain}" shard "${config.shard}".`,
+    );
   }
   return { genesis, hash: genesisHashOf(genesis), created: false };
 }

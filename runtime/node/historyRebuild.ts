@@ -42,8 +42,13 @@ export function startHistoryRebuild({ log, genesis, history, upTo, upToHash, poo
     }
     if (height < upTo) return;
     reached = true;
-    if (view.hash === upToHash) logger.info({ written, upTo, ms: Math.round(performance.now() - started) }, 'block history rebuilt from the log up to the snapshot');
-    else logger.error({ height, replayed: view.hash, snapshot: upToHash }, 'the replay reached the snapshot height with another block hash than the snapshot: the log and the snapshot disagree (run ain audit)');
+    if (view.hash === upToHash)
+      logger.info({ written, upTo, ms: Math.round(performance.now() - started) }, 'block history rebuilt from the log up to the snapshot');
+    else
+      logger.error(
+        { height, replayed: view.hash, snapshot: upToHash },
+        'the replay reached the snapshot height with another block hash than the snapshot: the log and the snapshot disagree (run ain audit)',
+      );
     void running?.stop();
   };
   // The follower stores what it applies; this store only passes each block on to `fill`.
@@ -64,7 +69,8 @@ export function startHistoryRebuild({ log, genesis, history, upTo, upToHash, poo
       () => {
         if (!reached) logger.warn({ written, upTo }, 'the block history rebuild stopped before the snapshot height; the next start goes on');
       },
-      (error: unknown) => logger.error({ err: error, written, upTo }, 'rebuilding the block history failed; the heights it lacks answer 404 (the node goes on)'),
+      (error: unknown) =>
+        logger.error({ err: error, written, upTo }, 'rebuilding the block history failed; the heights it lacks answer 404 (the node goes on)'),
     )
     .finally(() => (running = undefined));
   return {

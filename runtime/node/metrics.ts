@@ -26,18 +26,32 @@ export function createNodeMetrics(): NodeMetrics {
   const blocks = new Counter({ name: 'ain_blocks_total', help: 'Blocks cut and applied.', registers: [registry] });
   const height = new Gauge({ name: 'ain_block_height', help: 'Height of the latest applied block.', registers: [registry] });
   const finalized = new Gauge({ name: 'ain_finalized_height', help: 'Height of the latest final block.', registers: [registry] });
-  const outcomes = new Counter({ name: 'ain_tx_outcomes_total', help: 'Outcomes of txs in applied blocks, by code.', labelNames: ['code'], registers: [registry] });
+  const outcomes = new Counter({
+    name: 'ain_tx_outcomes_total',
+    help: 'Outcomes of txs in applied blocks, by code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
   const appendSeconds = new Histogram({
     name: 'ain_log_append_seconds',
     help: 'Time from append to durable acknowledgement.',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const streamEncoded = new Counter({ name: 'ain_stream_events_encoded_total', help: 'Stream events serialized into SSE frames (once per event, however many subscribers get it), by event.', labelNames: ['event'], registers: [registry] });
+  const streamEncoded = new Counter({
+    name: 'ain_stream_events_encoded_total',
+    help: 'Stream events serialized into SSE frames (once per event, however many subscribers get it), by event.',
+    labelNames: ['event'],
+    registers: [registry],
+  });
   const streamEncodedBytes = new Counter({ name: 'ain_stream_encoded_bytes_total', help: 'Bytes of the SSE frames serialized.', registers: [registry] });
   const streamConnections = new Gauge({ name: 'ain_stream_connections', help: 'Stream sockets open, each counted until it is closed.', registers: [registry] });
   const slowConsumers = new Counter({ name: 'ain_stream_slow_consumers_total', help: 'Streams ended with SLOW_CONSUMER.', registers: [registry] });
-  const streamSentBytes = new Counter({ name: 'ain_stream_sent_bytes_total', help: 'Bytes of stream events handed to subscribers\' sockets.', registers: [registry] });
+  const streamSentBytes = new Counter({
+    name: 'ain_stream_sent_bytes_total',
+    help: "Bytes of stream events handed to subscribers' sockets.",
+    registers: [registry],
+  });
   return {
     registry,
     onStreamEncoded(event, bytes) {

@@ -128,10 +128,20 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const snapshots = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
     const { chain: ledgerChain, fromHeight } = await restore(snapshots, genesis, log.lastOffset(), logger);
     const { ledger } = ledgerChain;
-    logger.info({ height: fromHeight, replayFrom: ledgerChain.position.lastOffset + 1, lastOffset: log.lastOffset() }, fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis');
+    logger.info(
+      { height: fromHeight, replayFrom: ledgerChain.position.lastOffset + 1, lastOffset: log.lastOffset() },
+      fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis',
+    );
 
     // Closed after the follower stops (steps undo last first), once what it was given is on disk.
-    const history = await openBlockHistory({ dir: join(config.dataDir, 'history'), genesisHash, fromHeight, fromHash: ledgerChain.position.prevHash, log, logger });
+    const history = await openBlockHistory({
+      dir: join(config.dataDir, 'history'),
+      genesisHash,
+      fromHeight,
+      fromHash: ledgerChain.position.prevHash,
+      log,
+      logger,
+    });
     steps.push({ name: 'block history', run: () => history.close() });
     const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
     const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
@@ -189,14 +199,29 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
           caughtUp,
           hasWork: () => follower.hasWork || jobDeadlinePassed(),
           hasPending: () => follower.hasPending,
-          describe: () => ({ readBack: follower.readBack, seenOffset: follower.seenOffset, lastOffset: log.lastOffset(), nextDeadline: nextDeadline(ledger.tree), now: now() }),
+          describe: () => ({
+            readBack: follower.readBack,
+            seenOffset: follower.seenOffset,
+            lastOffset: log.lastOffset(),
+            nextDeadline: nextDeadline(ledger.tree),
+            now: now(),
+          }),
         })
       : undefined;
     if (proposer !== undefined) {
       steps.push({ name: 'proposer', run: () => proposer.stop() });
       cutSoon = () => proposer.cutSoon();
     }
-    const validator = startValidator({ address: key.address, ledger, blocks, signer, logger, caughtUp, pending: () => ledgerChain.pending, intervalMs: config.block.intervalMs });
+    const validator = startValidator({
+      address: key.address,
+      ledger,
+      blocks,
+      signer,
+      logger,
+      caughtUp,
+      pending: () => ledgerChain.pending,
+      intervalMs: config.block.intervalMs,
+    });
     steps.push({ name: 'validator', run: () => validator.stop() });
 
     const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
@@ -210,10 +235,13 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       lastSnapshotHeight = snapshot.height;
       // A snapshot only once the history holds its block: a restart serves every block below it.
       writing = writing.then(() =>
-        blocks.flushed().then(() => snapshots.write(snapshot)).then(
-          () => logger.info({ height: snapshot.height }, 'wrote snapshot'),
-          (error: unknown) => logger.error({ err: error, height: snapshot.height }, 'could not write a snapshot; the log still holds everything'),
-        ),
+        blocks
+          .flushed()
+          .then(() => snapshots.write(snapshot))
+          .then(
+            () => logger.info({ height: snapshot.height }, 'wrote snapshot'),
+            (error: unknown) => logger.error({ err: error, height: snapshot.height }, 'could not write a snapshot; the log still holds everything'),
+          ),
       );
       return writing;
     };
@@ -234,22 +262,37 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       proposer?.cutSoon({ evenIfIdle: true });
       const nudge = setInterval(() => proposer?.cutSoon({ evenIfIdle: true }), Math.min(100, config.block.intervalMs));
       try {
-        await firstValueFrom(follower.blocks$.pipe(filter((b) => b.finalized.height >= height), timeout(timeoutMs)));
+        await firstValueFrom(
+          follower.blocks$.pipe(
+            filter((b) => b.finalized.height >= height),
+            timeout(timeoutMs),
+          ),
+        );
       } catch (cause) {
-        throw new AinError('NOT_FINAL', `Block ${height} is not final yet (the final height is ${blocks.latest()?.finalized.height ?? 0}); retry shortly.`, { cause });
+        throw new AinError('NOT_FINAL', `Block ${height} is not final yet (the final height is ${blocks.latest()?.finalized.height ?? 0}); retry shortly.`, {
+          cause,
+        });
       } finally {
         clearInterval(nudge);
       }
     };
 
     let submitsInFlight = 0;
-    const ingest = createIngest({ log, pool, onAppended: (offsets, appended) => follower.noteOwn(offsets, appended), onAppending: (settled) => follower.appending(settled) });
+    const ingest = createIngest({
+      log,
+      pool,
+      onAppended: (offsets, appended) => follower.noteOwn(offsets, appended),
+      onAppending: (settled) => follower.appending(settled),
+    });
     const api = createApi({
       ingest: {
         async submit(texts) {
           submitsInFlight++;
           const results = await ingest.submit(texts).finally(() => submitsInFlight--);
-          metrics.onSubmitted(results.filter((r) => 'offset' in r).length, results.flatMap((r) => ('code' in r ? [r.code] : [])));
+          metrics.onSubmitted(
+            results.filter((r) => 'offset' in r).length,
+            results.flatMap((r) => ('code' in r ? [r.code] : [])),
+          );
           return results;
         },
       },

@@ -40,10 +40,14 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
   let stopped: AinError | undefined;
   const stop = (cause: unknown, what: string): AinError => {
     if (stopped !== undefined) return stopped;
-    stopped = new AinError('SIGNER_STOPPED', `The node's signer stopped: ${what}. It signs no more cut markers or attestations; see the cause, then give the node another key or chain.`, {
-      details: { address: key.address },
-      cause,
-    });
+    stopped = new AinError(
+      'SIGNER_STOPPED',
+      `The node's signer stopped: ${what}. It signs no more cut markers or attestations; see the cause, then give the node another key or chain.`,
+      {
+        details: { address: key.address },
+        cause,
+      },
+    );
     onFatal?.(stopped);
     return stopped;
   };
@@ -54,7 +58,10 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
     try {
       verifyTx(parseTxJson(record.toString('utf8')), { chain, shard, maxTxBytes });
     } catch (error) {
-      throw stop(error, `its own ${tx!.op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`);
+      throw stop(
+        error,
+        `its own ${tx!.op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`,
+      );
     }
     let readBack: Promise<void> | void = undefined;
     const appended = log.append([record]).then(([offset]) => {
@@ -74,7 +81,10 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
         return (await queue.append([op])).answer;
       } catch (error) {
         if (!isAinError(error, 'NONCES_SPENT')) throw error;
-        throw stop(error, `the next nonce of ${key.address} would be ${String(error.details.nonce)}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER})`);
+        throw stop(
+          error,
+          `the next nonce of ${key.address} would be ${String(error.details.nonce)}, past the largest a tx may carry (${Number.MAX_SAFE_INTEGER})`,
+        );
       }
     },
   };

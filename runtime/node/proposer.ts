@@ -45,7 +45,12 @@ export function startProposer({ chain, signer, intervalMs, logger, caughtUp, has
   });
   const view = () => ({ height: chain.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
   const actor = createActor(machine, { input: { intervalMs, view } }).start();
-  const watch = watchForStalls({ stallWarnMs, logger, height: () => chain.position.height, look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }) });
+  const watch = watchForStalls({
+    stallWarnMs,
+    logger,
+    height: () => chain.position.height,
+    look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }),
+  });
   return {
     cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
     stop: () => {
@@ -60,7 +65,17 @@ export function startProposer({ chain, signer, intervalMs, logger, caughtUp, has
  * moves; this says so in the log once per stalled height, with what the proposer saw, so the
  * stall names its step (a cut marker's append not read back, a node not caught up, …).
  */
-function watchForStalls({ stallWarnMs, logger, height, look }: { stallWarnMs: number; logger: Logger; height: () => number; look: () => ProposerView & Record<string, unknown> }): NodeJS.Timeout {
+function watchForStalls({
+  stallWarnMs,
+  logger,
+  height,
+  look,
+}: {
+  stallWarnMs: number;
+  logger: Logger;
+  height: () => number;
+  look: () => ProposerView & Record<string, unknown>;
+}): NodeJS.Timeout {
   let since = { height: height(), checks: 0 };
   let warned = -1;
   const everyMs = Math.max(1, Math.floor(stallWarnMs / 4));
@@ -72,7 +87,10 @@ function watchForStalls({ stallWarnMs, logger, height, look }: { stallWarnMs: nu
     }
     if (++since.checks * everyMs < stallWarnMs || warned === seen.height) return;
     warned = seen.height;
-    logger.warn({ ...seen, waitedMs: since.checks * everyMs }, `work has waited ${Math.round((since.checks * everyMs) / 1000)} s for block ${seen.height}, and no block was cut`);
+    logger.warn(
+      { ...seen, waitedMs: since.checks * everyMs },
+      `work has waited ${Math.round((since.checks * everyMs) / 1000)} s for block ${seen.height}, and no block was cut`,
+    );
   }, everyMs);
   timer.unref();
   return timer;

@@ -77,7 +77,11 @@ export function createSnapshotStore(dir: string, keep = 3): SnapshotStore {
  * The newest snapshot that `use` accepts (it throws for one it cannot use: malformed, another
  * chain, a root that does not match); every one skipped on the way is reported.
  */
-export async function newestUsable<T>(store: SnapshotStore, use: (snapshot: NodeSnapshot) => T, onSkip: (skipped: SkippedSnapshot) => void): Promise<T | undefined> {
+export async function newestUsable<T>(
+  store: SnapshotStore,
+  use: (snapshot: NodeSnapshot) => T,
+  onSkip: (skipped: SkippedSnapshot) => void,
+): Promise<T | undefined> {
   for (const height of await store.heights()) {
     const file = join(store.dir, nameOf(height));
     try {

@@ -85,14 +85,17 @@ export function createBlobAuthVerifier({ windowMs = 60_000, replayEntriesMax = 1
       }
       const nowMs = now();
       if (Math.abs(nowMs - auth.time) > windowMs) {
-        throw bad(`The signed time is ${Math.round((auth.time - nowMs) / 1000)} s from this node's clock; at most ${windowMs / 1000} s either way is accepted. Sign again with a correct clock.`);
+        throw bad(
+          `The signed time is ${Math.round((auth.time - nowMs) / 1000)} s from this node's clock; at most ${windowMs / 1000} s either way is accepted. Sign again with a correct clock.`,
+        );
       }
       const { sig, ...unsigned } = auth;
       const ok = verify(null, canonicalBytes(unsigned), publicKeyObject(auth.pub), Buffer.from(sig, 'hex'));
       if (!ok) throw bad('The Authorization signature does not verify against its public key.');
       if (seen.has(sig)) throw bad('This signed header was already used; sign each request afresh (a new nonce).');
       if (seen.size >= replayEntriesMax) prune(nowMs);
-      if (seen.size >= replayEntriesMax) throw new AinError('OVERLOADED', 'The node remembers too many recent signed requests to accept another now; retry shortly.');
+      if (seen.size >= replayEntriesMax)
+        throw new AinError('OVERLOADED', 'The node remembers too many recent signed requests to accept another now; retry shortly.');
       seen.set(sig, auth.time + windowMs + 1);
       return addressOf(auth.pub);
     },

@@ -69,7 +69,12 @@ export interface WrittenTemp {
  * Streams `body` into a fresh temp file, hashing and counting as it goes; refuses (and removes
  * the file) past `bytesMax`. The file is synced before this resolves. Memory: one chunk at a time.
  */
-export async function writeTemp(layout: BlobLayout, body: Readable | AsyncIterable<Uint8Array>, bytesMax: number, tooMany: () => AinError): Promise<WrittenTemp> {
+export async function writeTemp(
+  layout: BlobLayout,
+  body: Readable | AsyncIterable<Uint8Array>,
+  bytesMax: number,
+  tooMany: () => AinError,
+): Promise<WrittenTemp> {
   const path = tempPath(layout);
   const sha = createHash('sha256');
   let sizeBytes = 0;

@@ -1,4 +1,11 @@
-export { blobAuthScheme, createBlobAuthVerifier, signBlobAuth, type BlobAuthVerifier, type BlobAuthVerifierOptions, type SignBlobAuthParameters } from './blobAuth.ts';
+export {
+  blobAuthScheme,
+  createBlobAuthVerifier,
+  signBlobAuth,
+  type BlobAuthVerifier,
+  type BlobAuthVerifierOptions,
+  type SignBlobAuthParameters,
+} from './blobAuth.ts';
 export { parseRange } from './blobRange.ts';
 export {
   blobRef,

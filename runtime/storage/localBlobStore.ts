@@ -129,7 +129,9 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       checkBlobHash(hash);
       const reservation = quotas.reservationOf(owner);
       if (reservation === undefined) {
-        throw new AinError('QUOTA_EXCEEDED', `${owner} has no storage reserved on this node; reserve some with a reserveStorage tx first.`, { details: { owner } });
+        throw new AinError('QUOTA_EXCEEDED', `${owner} has no storage reserved on this node; reserve some with a reserveStorage tx first.`, {
+          details: { owner },
+        });
       }
       if (ttlMs !== undefined && (ttlMs < 1 || ttlMs > reservation.ttlMs)) {
         throw new AinError('BAD_SCHEMA', `The TTL ${ttlMs} ms must be between 1 and the reservation's ${reservation.ttlMs} ms.`);
@@ -140,9 +142,13 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       const freeBytes = Math.max(0, reservation.bytesMax - usedBytes(owner) - (pending.get(owner) ?? 0));
       const bytesMax = held ? existing.sizeBytes : Math.min(freeBytes, sizeBytes ?? Infinity);
       const quotaError = () =>
-        new AinError('QUOTA_EXCEEDED', `The blob does not fit in ${owner}'s storage: ${freeBytes} of ${reservation.bytesMax} bytes are free. Let blobs expire or reserve more.`, {
-          details: { owner, freeBytes, bytesMax: reservation.bytesMax },
-        });
+        new AinError(
+          'QUOTA_EXCEEDED',
+          `The blob does not fit in ${owner}'s storage: ${freeBytes} of ${reservation.bytesMax} bytes are free. Let blobs expire or reserve more.`,
+          {
+            details: { owner, freeBytes, bytesMax: reservation.bytesMax },
+          },
+        );
       if (sizeBytes !== undefined && sizeBytes > bytesMax) throw quotaError();
       const claimed = held ? 0 : bytesMax; // counted against the quota while the bytes arrive
       pending.set(owner, (pending.get(owner) ?? 0) + claimed);
@@ -168,7 +174,11 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
         const holds = (current?.holds ?? []).filter((h) => h.expiresAtMs > nowMs);
         const previous = holds.find((h) => h.owner === owner);
         const expiresAtMs = Math.max(previous?.expiresAtMs ?? 0, nowMs + (ttlMs ?? reservation.ttlMs));
-        const meta: BlobMeta = { hash, sizeBytes: written.sizeBytes, holds: [...holds.filter((h) => h.owner !== owner), { owner, expiresAtMs, readers: holdReaders }] };
+        const meta: BlobMeta = {
+          hash,
+          sizeBytes: written.sizeBytes,
+          holds: [...holds.filter((h) => h.owner !== owner), { owner, expiresAtMs, readers: holdReaders }],
+        };
         await saveMeta(meta);
         index.set(hash, meta);
         return infoOf(meta);
@@ -181,7 +191,8 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       const live = meta === undefined ? [] : liveHolds(meta, now());
       if (meta === undefined || live.length === 0) throw new AinError('NOT_FOUND', `No blob ${hash} is stored on this node (or it expired).`);
       if (!live.some((h) => mayRead(h, reader))) {
-        if (reader === undefined) throw new AinError('BAD_AUTH', 'This blob is not public: sign the request with a key its owner lets read it (see docs/storage.md).');
+        if (reader === undefined)
+          throw new AinError('BAD_AUTH', 'This blob is not public: sign the request with a key its owner lets read it (see docs/storage.md).');
         throw new AinError('ACCESS_DENIED', `${reader} may not read blob ${hash}; its owner must list the address among the readers.`, { details: { reader } });
       }
       const wanted = range?.(meta.sizeBytes) ?? { start: 0, end: meta.sizeBytes - 1 };

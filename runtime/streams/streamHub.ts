@@ -1,7 +1,17 @@
 import type { Buffer } from 'node:buffer';
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import { readAccount, type JobEvent, type ReadModelChange, type StateTree } from '../../projections/index.ts';
-import { AinError, nodeEventTypes, type AccountEvent, type BlockEvent, type DashboardEvent, type FinalityEvent, type JobsEvent, type ReputationEvent, type TriggersEvent } from '../../schemas/index.ts';
+import {
+  AinError,
+  nodeEventTypes,
+  type AccountEvent,
+  type BlockEvent,
+  type DashboardEvent,
+  type FinalityEvent,
+  type JobsEvent,
+  type ReputationEvent,
+  type TriggersEvent,
+} from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
 import { createValueStreams } from './valueStreams.ts';
@@ -20,7 +30,19 @@ interface HeldBlock extends StreamBlock {
 }
 
 /** The streams a node serves; `<x>` parts take an id, address or path. */
-export const streamNames = ['blocks', 'finality', 'jobs', 'jobs/<job or request id>', 'nodes', 'reputation', 'reputation/<address>', 'dashboard', 'triggers', 'accounts/<address>', 'state/<path>'] as const;
+export const streamNames = [
+  'blocks',
+  'finality',
+  'jobs',
+  'jobs/<job or request id>',
+  'nodes',
+  'reputation',
+  'reputation/<address>',
+  'dashboard',
+  'triggers',
+  'accounts/<address>',
+  'state/<path>',
+] as const;
 
 /** A stream's event of a block (its schema in schemas/streams), or undefined when the block changed nothing it shows. */
 type Select = (held: HeldBlock) => BlockEvent | FinalityEvent | JobsEvent | ReputationEvent | TriggersEvent | DashboardEvent | undefined;
@@ -29,14 +51,26 @@ function eventStream(name: string): { event: string; select: Select } | undefine
   const [head, ...rest] = name.split('/');
   const arg = rest.join('/');
   const height = (h: HeldBlock) => h.view.header.height;
-  const jobsWhere = (keep: (e: JobEvent) => boolean) => (h: HeldBlock): JobsEvent | undefined => {
-    const events = h.view.jobEvents.filter(keep);
-    return events.length === 0 ? undefined : { height: height(h), events };
-  };
+  const jobsWhere =
+    (keep: (e: JobEvent) => boolean) =>
+    (h: HeldBlock): JobsEvent | undefined => {
+      const events = h.view.jobEvents.filter(keep);
+      return events.length === 0 ? undefined : { height: height(h), events };
+    };
   switch (head) {
     case 'blocks':
       if (arg !== '') return undefined;
-      return { event: 'block', select: ({ view }) => ({ height: view.header.height, hash: view.hash, header: view.header, txs: view.txs.length, finalized: view.finalized, jobEvents: view.jobEvents.length }) };
+      return {
+        event: 'block',
+        select: ({ view }) => ({
+          height: view.header.height,
+          hash: view.hash,
+          header: view.header,
+          txs: view.txs.length,
+          finalized: view.finalized,
+          jobEvents: view.jobEvents.length,
+        }),
+      };
     case 'finality':
       if (arg !== '') return undefined;
       return { event: 'finality', select: (h) => (h.finalityMoved ? { height: height(h), finalized: h.view.finalized } : undefined) };
@@ -58,7 +92,10 @@ function eventStream(name: string): { event: string; select: Select } | undefine
       return { event: 'triggers', select: (h) => (h.view.triggers.length === 0 ? undefined : { height: height(h), triggers: h.view.triggers }) };
     case 'dashboard':
       if (arg !== '') return undefined;
-      return { event: 'dashboard', select: (h) => (h.readModels === null ? undefined : { height: height(h), jobs: h.readModels.jobs, nodes: h.readModels.nodes }) };
+      return {
+        event: 'dashboard',
+        select: (h) => (h.readModels === null ? undefined : { height: height(h), jobs: h.readModels.jobs, nodes: h.readModels.nodes }),
+      };
     default:
       return undefined;
   }
@@ -104,7 +141,14 @@ export interface StreamHub {
  * Every projection as an RxJS stream, from each block and what it changed in the read models (the
  * chain folds them; the hub only serves them); keeps the last `historyBlocksMax` blocks for resumes.
  */
-export function createStreamHub({ blocks$, tree, historyBlocksMax = 10_000, firstHeight = 1, eventBytesMax = 1024 * 1024, onEncoded }: StreamHubOptions): StreamHub {
+export function createStreamHub({
+  blocks$,
+  tree,
+  historyBlocksMax = 10_000,
+  firstHeight = 1,
+  eventBytesMax = 1024 * 1024,
+  onEncoded,
+}: StreamHubOptions): StreamHub {
   const held = new Map<number, HeldBlock>();
   const live$ = new Subject<HeldBlock>();
   let closed = false;
@@ -173,7 +217,10 @@ export function createStreamHub({ blocks$, tree, historyBlocksMax = 10_000, firs
       throw new AinError('NOT_FOUND', `There is no stream "${name}"; streams: ${streamNames.join(', ')}.`);
     }
     if (fromHeight !== undefined && fromHeight < lowest) {
-      throw new AinError('STREAM_GAP', `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`);
+      throw new AinError(
+        'STREAM_GAP',
+        `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`,
+      );
     }
     const toEvent = (h: HeldBlock): StreamEvent[] => {
       const data = stream.select(h);
@@ -184,7 +231,11 @@ export function createStreamHub({ blocks$, tree, historyBlocksMax = 10_000, firs
     function* replay(): Generator<StreamEvent> {
       for (let h = start; h <= seam; h++) {
         const block = held.get(h);
-        if (block === undefined) throw new AinError('STREAM_GAP', `Block ${h} left the node's history while the stream was replaying it (the reader was slower than the chain); resume from a later height.`);
+        if (block === undefined)
+          throw new AinError(
+            'STREAM_GAP',
+            `Block ${h} left the node's history while the stream was replaying it (the reader was slower than the chain); resume from a later height.`,
+          );
         yield* toEvent(block);
       }
     }

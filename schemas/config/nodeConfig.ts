@@ -30,7 +30,10 @@ export const KafkaLogConfig = z.strictObject({
   kind: z.literal('kafka'),
   brokers: z.array(BrokerAddress).min(1).max(64),
   /** Default `ain.<chain>.<shard>` (see kafkaTopicOf). */
-  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'must be 1-249 characters of A-Z, a-z, 0-9, ".", "_" or "-"' }).optional(),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'must be 1-249 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+    .optional(),
   /** Used when the node creates the topic on first use; 3 and 2 on a real cluster. */
   replicationFactor: Uint.min(1).max(16).default(1),
   minInsyncReplicas: Uint.min(1).max(16).default(1),
@@ -42,13 +45,21 @@ export type KafkaLogConfig = z.infer<typeof KafkaLogConfig>;
 
 /** The topic of a chain's shard: `ain.<chain>.root` for `/`, `ain.<chain>.<labels joined by .>` otherwise. */
 export function kafkaTopicOf(chain: string, shard: string): string {
-  const tail = shard === '/' ? 'root' : shard.slice(1).replaceAll('/', '.').replace(/[^A-Za-z0-9._-]/g, '_');
+  const tail =
+    shard === '/'
+      ? 'root'
+      : shard
+          .slice(1)
+          .replaceAll('/', '.')
+          .replace(/[^A-Za-z0-9._-]/g, '_');
   return `ain.${chain}.${tail}`.slice(0, 249);
 }
 
 export const BlockLimits = z.strictObject({
   maxTxs: Uint.min(1).max(100_000).default(10_000),
-  maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  maxBytes: Uint.min(1024)
+    .max(256 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   /** How often the proposer appends a `cut` marker (maxTxs and maxBytes seed a dev genesis; a genesis file's win). */
   intervalMs: Uint.min(10).max(3_600_000).default(1000),
 });
@@ -77,13 +88,19 @@ export type HistoryConfig = z.infer<typeof HistoryConfig>;
 /** Bounds of the HTTP API's state reads and streams (docs/limits.md). */
 export const ApiLimits = z.strictObject({
   /** JSON bytes of the value one `GET /v1/state` answers with; a larger one is RESULT_TOO_LARGE (read it in pages). */
-  readBytesMax: Uint.min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  readBytesMax: Uint.min(1024)
+    .max(256 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Stream sockets open at once, each counted until it is closed; more are OVERLOADED. */
   streamsMax: Uint.min(1).max(1_000_000).default(2000),
   /** Bytes a stream's reader may leave unread before the node ends its stream with SLOW_CONSUMER. */
-  streamBufferBytesMax: Uint.min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  streamBufferBytesMax: Uint.min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
   /** JSON bytes of one value stream event (`state/<path>`); a larger value ends the stream with RESULT_TOO_LARGE. */
-  streamEventBytesMax: Uint.min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  streamEventBytesMax: Uint.min(1024)
+    .max(256 * 1024 * 1024)
+    .default(1024 * 1024),
   /** How long an ended stream's socket may take to send what is left (its last event among it) before it is destroyed. */
   streamDrainMs: Uint.max(600_000).default(5000),
 });
@@ -108,12 +125,20 @@ export const NodeConfig = z.strictObject({
     )
     .default({ kind: 'file', fsync: { groupCommit: { maxRecords: 4096, maxDelayMs: 0 } }, segmentBytes: 64 * 1024 * 1024 }),
   block: BlockLimits.default({ maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, intervalMs: 1000 }),
-  maxTxBytes: Uint.min(256).max(1024 * 1024).default(defaultMaxTxBytes),
+  maxTxBytes: Uint.min(256)
+    .max(1024 * 1024)
+    .default(defaultMaxTxBytes),
   /** Most txs one `POST /v1/txs` may carry. */
   maxBatchTxs: Uint.min(1).max(100_000).default(5000),
   /** Worker threads that check signatures; 0 means one per core. */
   verifyThreads: Uint.max(256).default(0),
-  api: ApiLimits.default({ readBytesMax: 1024 * 1024, streamsMax: 2000, streamBufferBytesMax: 1024 * 1024, streamEventBytesMax: 1024 * 1024, streamDrainMs: 5000 }),
+  api: ApiLimits.default({
+    readBytesMax: 1024 * 1024,
+    streamsMax: 2000,
+    streamBufferBytesMax: 1024 * 1024,
+    streamEventBytesMax: 1024 * 1024,
+    streamDrainMs: 5000,
+  }),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;
 export type NodeConfigInput = z.input<typeof NodeConfig>;

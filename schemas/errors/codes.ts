@@ -16,7 +16,10 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, summary: 'Nothing exists at that address.' },
   OVERLOADED: { status: 503, summary: 'The node is busy; retry later.' },
   NODE_UNREACHABLE: { status: 502, summary: 'No node answers at that address.' },
-  BAD_STREAM_EVENT: { status: 502, summary: 'The node sent a stream event whose data does not match its schema (schemas/streams): a node of another version, or a broken proxy.' },
+  BAD_STREAM_EVENT: {
+    status: 502,
+    summary: 'The node sent a stream event whose data does not match its schema (schemas/streams): a node of another version, or a broken proxy.',
+  },
   SHUTTING_DOWN: { status: 503, summary: 'The node is stopping.' },
   // Keys and files.
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },
@@ -62,10 +65,10 @@ export const errorCodes = {
   ILLEGAL_TRANSITION: { status: 409, summary: 'The job or node is in a state where that op is not allowed.' },
   UNKNOWN_JOB: { status: 404, summary: 'No job schema or job request has that id.' },
   NOT_APPROVED: { status: 403, summary: 'The signer is not an approved node of that job in the role the op needs.' },
-  NOT_ALLOWED: { status: 403, summary: 'The signer is not the party this op belongs to (client, evaluator, parent admin) or not on the request\'s allow-list.' },
+  NOT_ALLOWED: { status: 403, summary: "The signer is not the party this op belongs to (client, evaluator, parent admin) or not on the request's allow-list." },
   RATE_LIMITED: { status: 429, summary: 'The admin has approved or dropped as many nodes as the job allows in its window of block time.' },
   BAD_RANKING: { status: 409, summary: 'The ranking names a worker twice or one that submitted no result.' },
-  DEPOSIT_TOO_SMALL: { status: 409, summary: 'The evaluator\'s deposit does not exceed the job\'s challenge fee.' },
+  DEPOSIT_TOO_SMALL: { status: 409, summary: "The evaluator's deposit does not exceed the job's challenge fee." },
   INVALID_JOB_REQUEST: { status: 409, summary: 'The job request is inconsistent (e.g. skip_evaluation without trusted workers).' },
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
@@ -74,7 +77,10 @@ export const errorCodes = {
   STREAM_GAP: { status: 410, summary: 'The node no longer holds the blocks from the height the stream was asked to resume at.' },
   SLOW_CONSUMER: { status: 503, summary: 'The subscriber read too slowly: its buffer filled and the node closed the stream; reconnect with Last-Event-ID.' },
   // Reads (GET /v1/state, value streams).
-  RESULT_TOO_LARGE: { status: 413, summary: 'The value is larger than one read or stream event carries; read it in pages (?limit=&cursor=) or read paths below it.' },
+  RESULT_TOO_LARGE: {
+    status: 413,
+    summary: 'The value is larger than one read or stream event carries; read it in pages (?limit=&cursor=) or read paths below it.',
+  },
   // Internal invariant broken: a bug, never an expected outcome.
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
   // The Kafka event log.
@@ -95,7 +101,7 @@ export const errorCodes = {
   RUN_ABORTED: { status: 409, summary: 'The run was cancelled and the job was killed.' },
   RUN_OUTPUT_LIMIT: { status: 413, summary: 'The job wrote more than its output limit and was killed.' },
   RUN_MEMORY_LIMIT: { status: 422, summary: 'The job used more memory than its limit and was killed.' },
-  BAD_REPLY: { status: 502, summary: 'The job\'s stdout is not JSON of the reply message its job schema names.' },
+  BAD_REPLY: { status: 502, summary: "The job's stdout is not JSON of the reply message its job schema names." },
   BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
   BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
   RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },

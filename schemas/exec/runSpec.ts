@@ -16,15 +16,21 @@ export const defaultRunLimits = {
 /** What one run may use. Past a limit the job is killed and the result carries the limit's code. */
 export const RunLimits = z.strictObject({
   /** From the job's start to its exit; past it: `RUN_TIMEOUT`. */
-  wallTimeMs: Uint.min(1).max(24 * 3_600_000).default(defaultRunLimits.wallTimeMs),
+  wallTimeMs: Uint.min(1)
+    .max(24 * 3_600_000)
+    .default(defaultRunLimits.wallTimeMs),
   /** Memory of the job (docker: the container's cgroup; process: its data segment); past it: `RUN_MEMORY_LIMIT`. */
-  memoryBytes: Uint.min(16 * MiB).max(1024 * 1024 * MiB).default(defaultRunLimits.memoryBytes),
+  memoryBytes: Uint.min(16 * MiB)
+    .max(1024 * 1024 * MiB)
+    .default(defaultRunLimits.memoryBytes),
   /** CPUs the job may use (docker: `NanoCpus`; the process runtime does not enforce it). */
   cpus: z.number().positive().max(1024).default(defaultRunLimits.cpus),
   /** Processes and threads (docker: `PidsLimit`; the process runtime does not enforce it). */
   pids: Uint.min(1).max(65_536).default(defaultRunLimits.pids),
   /** stdout and stderr bytes together; past it: `RUN_OUTPUT_LIMIT`. */
-  outputBytesMax: Uint.min(1).max(1024 * MiB).default(defaultRunLimits.outputBytesMax),
+  outputBytesMax: Uint.min(1)
+    .max(1024 * MiB)
+    .default(defaultRunLimits.outputBytesMax),
   /** Ask for the machine's GPUs; granted only where a GPU exists. */
   gpu: z.boolean().default(defaultRunLimits.gpu),
 });
@@ -40,7 +46,10 @@ export const JobFilePath = z
 
 /** The job schema a run is checked against: proto3 text and the rpc whose messages go in and out. */
 export const JobSchemaRef = z.strictObject({
-  proto: z.string().min(1).max(256 * 1024),
+  proto: z
+    .string()
+    .min(1)
+    .max(256 * 1024),
   service: z.string().min(1).max(256),
   rpc: z.string().min(1).max(256),
 });
@@ -55,7 +64,10 @@ export const RunSpec = z.strictObject({
   image: z.string().min(1).max(256).optional(),
   /** The program: an absolute path, or a name looked up on PATH (`node`). */
   command: z.string().min(1).max(4096),
-  args: z.array(z.string().max(64 * 1024)).max(1024).default([]),
+  args: z
+    .array(z.string().max(64 * 1024))
+    .max(1024)
+    .default([]),
   /** Files of the job by relative path (UTF-8 text), placed in its working directory. */
   files: z.record(JobFilePath, z.string().max(64 * MiB)).default({}),
   /** A directory of this machine whose files are copied into the job's working directory. */

@@ -24,7 +24,9 @@ export const Genesis = z.strictObject({
   proposers: z.array(Address).min(1).max(64),
   block: z.strictObject({
     maxTxs: Uint.min(1).max(100_000).default(10_000),
-    maxBytes: Uint.min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+    maxBytes: Uint.min(1024)
+      .max(256 * 1024 * 1024)
+      .default(8 * 1024 * 1024),
   }),
   /** How long unstaked AIN stays slashable before it is spendable again, in block time. */
   unbondingMs: Uint.max(365 * 24 * 3600 * 1000).default(7 * 24 * 3600 * 1000),

@@ -27,7 +27,10 @@ export const Requirements = z.strictObject({
  */
 export const TestData = z.strictObject({
   request: z.json(),
-  workers: z.array(z.strictObject({ node: z.string().min(1).max(64), response: z.json() })).max(16).optional(),
+  workers: z
+    .array(z.strictObject({ node: z.string().min(1).max(64), response: z.json() }))
+    .max(16)
+    .optional(),
 });
 
 export const RegisterJobOp = z.strictObject({

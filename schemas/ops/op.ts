@@ -6,13 +6,7 @@ import { stateOps, type StateOp } from './stateOps.ts';
 import { storageOps } from './storageOps.ts';
 
 /** Every op of the tx catalogue (DESIGN.md, "Transactions"), told apart by `type`. */
-export const Op = z.discriminatedUnion('type', [
-  ...stateOps,
-  ...moneyOps,
-  ...jobOps,
-  ...chainOps,
-  ...storageOps,
-]);
+export const Op = z.discriminatedUnion('type', [...stateOps, ...moneyOps, ...jobOps, ...chainOps, ...storageOps]);
 export type Op = z.infer<typeof Op>;
 export type OpType = Op['type'];
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>;

@@ -84,14 +84,7 @@ export const SetFunctionOp = z.strictObject({
 });
 
 /** The ops a `set` may hold: every state-tree op but `set` itself. */
-export const TreeOp = z.discriminatedUnion('type', [
-  SetValueOp,
-  IncValueOp,
-  DecValueOp,
-  SetRuleOp,
-  SetOwnerOp,
-  SetFunctionOp,
-]);
+export const TreeOp = z.discriminatedUnion('type', [SetValueOp, IncValueOp, DecValueOp, SetRuleOp, SetOwnerOp, SetFunctionOp]);
 export type TreeOp = z.infer<typeof TreeOp>;
 
 export const SetOp = z.strictObject({

@@ -38,9 +38,27 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('ranked'), request, evaluator: Address, ranking: z.array(Address) }),
   z.strictObject({ ...at, type: z.literal('challenged'), request, client: Address, evaluator: Address }),
   /** `payouts`: the challenge fee to the resolver when it rejects the challenge (none when it upholds it). */
-  z.strictObject({ ...at, type: z.literal('challengeResolved'), request, upheld: z.boolean(), evaluator: Address, client: Address, resolver: Address, payouts: z.array(Payout) }),
+  z.strictObject({
+    ...at,
+    type: z.literal('challengeResolved'),
+    request,
+    upheld: z.boolean(),
+    evaluator: Address,
+    client: Address,
+    resolver: Address,
+    payouts: z.array(Payout),
+  }),
   /** `latencyMs`: block time from requestJob to settlement. Workers who submitted but got nothing are `unpaid`. */
-  z.strictObject({ ...at, type: z.literal('settled'), request, client: Address, evaluator: Address.nullable(), payouts: z.array(Payout), latencyMs: Uint, unpaid: z.array(Address) }),
+  z.strictObject({
+    ...at,
+    type: z.literal('settled'),
+    request,
+    client: Address,
+    evaluator: Address.nullable(),
+    payouts: z.array(Payout),
+    latencyMs: Uint,
+    unpaid: z.array(Address),
+  }),
   z.strictObject({
     ...at,
     type: z.literal('refunded'),

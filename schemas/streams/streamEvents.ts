@@ -44,7 +44,9 @@ export type JobsEvent = z.infer<typeof JobsEvent>;
 export const nodeEventTypes: ReadonlySet<JobEventType> = new Set(['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped']);
 
 /** `nodes`: the block's registrations, applications, approvals and drops. */
-export const NodesEvent = JobsEvent.refine((e) => e.events.every((event) => nodeEventTypes.has(event.type)), { message: 'the nodes stream carries jobRegistered, nodeApplied, nodeApproved and nodeDropped events only' });
+export const NodesEvent = JobsEvent.refine((e) => e.events.every((event) => nodeEventTypes.has(event.type)), {
+  message: 'the nodes stream carries jobRegistered, nodeApplied, nodeApproved and nodeDropped events only',
+});
 export type NodesEvent = z.infer<typeof NodesEvent>;
 
 /** `reputation`, `reputation/<address>`: each (job, node) entry the block changed, after it. */

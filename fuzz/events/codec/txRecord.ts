@@ -11,7 +11,12 @@ import { resolvePlans, txPlan, type TxPlan } from '../../arbitraries/tx.ts';
 import { foldBothWays } from '../../foldBothWays.ts';
 import { checkRefusal, diverge, type Target } from '../../harness.ts';
 
-const byteEdit = fc.record({ kind: fc.constantFrom('flip', 'cut', 'insert', 'prefix'), at: fc.nat(), byte: fc.nat({ max: 255 }), bytes: fc.constantFrom([0xef, 0xbb, 0xbf], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff], [0x00], [0x20], [0xf4, 0x90, 0x80, 0x80]) });
+const byteEdit = fc.record({
+  kind: fc.constantFrom('flip', 'cut', 'insert', 'prefix'),
+  at: fc.nat(),
+  byte: fc.nat({ max: 255 }),
+  bytes: fc.constantFrom([0xef, 0xbb, 0xbf], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff], [0x00], [0x20], [0xf4, 0x90, 0x80, 0x80]),
+});
 type ByteEdit = typeof byteEdit extends fc.Arbitrary<infer E> ? E : never;
 
 /** How a record's bytes come to be. */
@@ -61,10 +66,18 @@ export function recordBytes(input: RecordInput): Buffer[] {
 }
 
 /** A record as text when it is UTF-8, else as base64. */
-const printable = (bytes: Buffer): string => (Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes) ? bytes.toString('utf8') : `base64:${bytes.toString('base64')}`);
+const printable = (bytes: Buffer): string =>
+  Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes) ? bytes.toString('utf8') : `base64:${bytes.toString('base64')}`;
 
 const source: fc.Arbitrary<RecordSource> = fc.oneof(
-  { arbitrary: fc.record({ plan: txPlan, as: fc.constantFrom('canonical' as const, 'text' as const), edits: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.array(byteEdit, { minLength: 1, maxLength: 3 }), weight: 1 }) }), weight: 6 },
+  {
+    arbitrary: fc.record({
+      plan: txPlan,
+      as: fc.constantFrom('canonical' as const, 'text' as const),
+      edits: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.array(byteEdit, { minLength: 1, maxLength: 3 }), weight: 1 }),
+    }),
+    weight: 6,
+  },
   { arbitrary: garbageText.map((garbage) => ({ garbage })), weight: 1 },
   { arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ bytes })), weight: 1 },
 );
@@ -80,17 +93,26 @@ export const txRecordTarget: Target<RecordInput> = {
     const records = values.map((value, i) => ({ offset: input.firstOffset + i, value }));
     for (const { offset, value } of records) {
       const decoded = decodeTxRecord(offset, value);
-      if (decoded.tx === null && decoded.hash !== sha256Hex(value)) diverge(`the record at offset ${offset} is not a tx but its hash is not the SHA-256 of its bytes`);
+      if (decoded.tx === null && decoded.hash !== sha256Hex(value))
+        diverge(`the record at offset ${offset} is not a tx but its hash is not the SHA-256 of its bytes`);
     }
     const here = checkRecordsBytes(records, 'ain-local', '/');
     foldBothWays(records, here);
-    const threads = checkRecordsChunk({ bytes: Buffer.concat(values), sizes: values.map((v) => v.byteLength), offsets: records.map((r) => r.offset), chain: 'ain-local', shard: '/' });
+    const threads = checkRecordsChunk({
+      bytes: Buffer.concat(values),
+      sizes: values.map((v) => v.byteLength),
+      offsets: records.map((r) => r.offset),
+      chain: 'ain-local',
+      shard: '/',
+    });
     for (const [i, { record, verdict }] of here.entries()) {
       if (verdict !== null) checkRefusal(verdict, 'the ledger record check');
       const other = threads[i]!;
       const isCut = verdict === null && record.cut !== null;
       if (other.hash !== record.hash || other.isCut !== isCut || other.verdict?.code !== verdict?.code || other.verdict?.message !== verdict?.message) {
-        diverge(`the record at offset ${record.offset} checks as ${verdict === null ? 'passing' : `${verdict.code} "${verdict.message}"`} in this thread, but as ${other.verdict === null ? 'passing' : `${other.verdict.code} "${other.verdict.message}"`} on the verify threads`);
+        diverge(
+          `the record at offset ${record.offset} checks as ${verdict === null ? 'passing' : `${verdict.code} "${verdict.message}"`} in this thread, but as ${other.verdict === null ? 'passing' : `${other.verdict.code} "${other.verdict.message}"`} on the verify threads`,
+        );
       }
     }
   },

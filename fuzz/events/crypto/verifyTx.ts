@@ -30,27 +30,35 @@ export function checkTxTexts(texts: readonly string[]): void {
     const direct = verifyText(texts[i]!);
     if (typeof outcome !== 'string') {
       checkRefusal(outcome, 'the ingest check (verifyChunk)');
-      if (direct.ok || direct.code !== outcome.code) diverge(`the ingest refuses tx ${i} with ${outcome.code}, but verifyTx ${direct.ok ? 'accepts it' : `refuses it with ${direct.code}`}`);
+      if (direct.ok || direct.code !== outcome.code)
+        diverge(`the ingest refuses tx ${i} with ${outcome.code}, but verifyTx ${direct.ok ? 'accepts it' : `refuses it with ${direct.code}`}`);
       continue;
     }
-    if (!direct.ok || direct.value.hash !== outcome) diverge(`the ingest accepts tx ${i} as ${outcome.slice(0, 12)}…, but verifyTx ${direct.ok ? `hashes it ${direct.value.hash.slice(0, 12)}…` : `refuses it with ${direct.code}`}`);
+    if (!direct.ok || direct.value.hash !== outcome)
+      diverge(
+        `the ingest accepts tx ${i} as ${outcome.slice(0, 12)}…, but verifyTx ${direct.ok ? `hashes it ${direct.value.hash.slice(0, 12)}…` : `refuses it with ${direct.code}`}`,
+      );
     const size = chunk.recordBytes[records.length]!;
     const value = chunk.records.subarray(at, at + size);
     at += size;
     const record = { offset: records.length, value };
     records.push(record);
     const decoded = decodeTxRecord(record.offset, value);
-    if (decoded.tx === null || decoded.hash !== outcome) diverge(`the log decoder reads the record the ingest wrote for tx ${i} as ${decoded.tx === null ? 'not a tx' : `tx ${decoded.hash.slice(0, 12)}…`}`);
+    if (decoded.tx === null || decoded.hash !== outcome)
+      diverge(`the log decoder reads the record the ingest wrote for tx ${i} as ${decoded.tx === null ? 'not a tx' : `tx ${decoded.hash.slice(0, 12)}…`}`);
     const own = decodeOwnTxRecord(record.offset, value, outcome, decoded.cut !== null).tx;
     const [ownText, decodedText, verifiedText] = [own, decoded.tx, direct.value.tx].map((tx) => canonicalJson(tx));
     if (ownText !== decodedText || decodedText !== verifiedText) {
-      diverge(`tx ${i} reads differently on the two record paths: decodeTxRecord gives ${decodedText!.slice(0, 200)}, decodeOwnTxRecord gives ${ownText!.slice(0, 200)}`);
+      diverge(
+        `tx ${i} reads differently on the two record paths: decodeTxRecord gives ${decodedText!.slice(0, 200)}, decodeOwnTxRecord gives ${ownText!.slice(0, 200)}`,
+      );
     }
   }
   if (records.length === 0) return;
   const checked = checkRecordsBytes(records, options.chain, options.shard);
   for (const { record, verdict } of checked) {
-    if (verdict !== null) diverge(`the ledger's record check refuses the record the ingest wrote at offset ${record.offset}: ${verdict.code} ${verdict.message}`);
+    if (verdict !== null)
+      diverge(`the ledger's record check refuses the record the ingest wrote at offset ${record.offset}: ${verdict.code} ${verdict.message}`);
   }
   foldBothWays(records, checked);
 }
@@ -62,7 +70,12 @@ export const txTarget: Target<TxInput> = {
   pure: true,
   arbitrary: fc.oneof(
     { arbitrary: txPlans.map((plans) => ({ plans })), weight: 6 },
-    { arbitrary: fc.array(fc.oneof(garbageText, editedText(fc.tuple(awkwardJson, textForm).map(([v, form]) => jsonText(v, form)))), { minLength: 1, maxLength: 3 }).map((texts) => ({ texts })), weight: 1 },
+    {
+      arbitrary: fc
+        .array(fc.oneof(garbageText, editedText(fc.tuple(awkwardJson, textForm).map(([v, form]) => jsonText(v, form)))), { minLength: 1, maxLength: 3 })
+        .map((texts) => ({ texts })),
+      weight: 1,
+    },
   ),
   check(input) {
     checkTxTexts('plans' in input ? resolvePlans(input.plans, { nonceOf: () => 0 }) : input.texts);

@@ -23,9 +23,19 @@ const valuePath = '/apps/fz/x1/y1';
 
 /** Values a rule reads: long runs of a few characters (what string helpers work hardest on), numbers, subtrees. */
 const ruleValue: fc.Arbitrary<unknown> = fc.oneof(
-  { arbitrary: fc.tuple(fc.constantFrom('a', 'ab', 'aab', 'b', '0x'), fc.integer({ min: 1, max: 4000 })).map(([unit, n]) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n)), weight: 3 },
+  {
+    arbitrary: fc
+      .tuple(fc.constantFrom('a', 'ab', 'aab', 'b', '0x'), fc.integer({ min: 1, max: 4000 }))
+      .map(([unit, n]) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n)),
+    weight: 3,
+  },
   { arbitrary: fc.oneof(awkwardNumber, fc.boolean(), fc.constant(null), fc.constantFrom(owner, testKeys[1]!.address)), weight: 2 },
-  { arbitrary: fc.array(fc.tuple(fc.constantFrom('a', 'b', 'x1', 'length'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer())), { minLength: 1, maxLength: 3 }).map(ownObject), weight: 1 },
+  {
+    arbitrary: fc
+      .array(fc.tuple(fc.constantFrom('a', 'b', 'x1', 'length'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer())), { minLength: 1, maxLength: 3 })
+      .map(ownObject),
+    weight: 1,
+  },
   { arbitrary: awkwardJson, weight: 1 },
 );
 
@@ -63,8 +73,14 @@ export const rulesTarget: Target<RuleInput> = {
     if (!isCompiledRule(compiled)) checkRefusal(compiled, 'compileRule');
     const one = decide(input);
     const two = decide(input);
-    if (one.codes.join() !== two.codes.join() || one.root !== two.root) diverge(`the same rule and writes decide [${one.codes}] on one tree and [${two.codes}] on another`);
+    if (one.codes.join() !== two.codes.join() || one.root !== two.root)
+      diverge(`the same rule and writes decide [${one.codes}] on one tree and [${two.codes}] on another`);
   },
   // Long values as what they repeat, e.g. "aaaa…(2711 characters of "a")"; the rule in full.
-  describe: (input) => JSON.stringify(input, (key, v: unknown) => (key !== 'source' && typeof v === 'string' && v.length > 200 ? `${v.slice(0, 8)}…(${v.length} characters of ${JSON.stringify([...new Set(v)].join(''))})` : v)),
+  describe: (input) =>
+    JSON.stringify(input, (key, v: unknown) =>
+      key !== 'source' && typeof v === 'string' && v.length > 200
+        ? `${v.slice(0, 8)}…(${v.length} characters of ${JSON.stringify([...new Set(v)].join(''))})`
+        : v,
+    ),
 };

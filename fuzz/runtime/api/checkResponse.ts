@@ -29,7 +29,8 @@ export function checkAnswer(answer: Answer, route: string): Record<string, unkno
     const body = json(answer, route);
     checkRefusal(body, route);
     const code = body.code as keyof typeof errorCodes;
-    if (errorCodes[code].status !== answer.status) throw new Finding('uncoded', `${route} answered ${answer.status} with code ${code}, whose status is ${errorCodes[code].status}`);
+    if (errorCodes[code].status !== answer.status)
+      throw new Finding('uncoded', `${route} answered ${answer.status} with code ${code}, whose status is ${errorCodes[code].status}`);
     return body;
   }
   if (!answer.contentType.includes('application/json')) return null;
@@ -42,4 +43,3 @@ export function checkAnswer(answer: Answer, route: string): Record<string, unkno
   }
   return body;
 }
-

@@ -70,7 +70,9 @@ function decodeURIComponentSafe(text: string): string {
 /** Notes the nonces of the txs the node accepted, so the next plans sign past them. */
 function noteAccepted(body: Buffer | undefined, json: Record<string, unknown> | null, sent: Map<string, number>): void {
   if (body === undefined || json === null) return;
-  const accepted = Array.isArray(json.results) ? (json.results as { offset?: unknown }[]).map((r) => typeof r.offset === 'number') : [typeof json.offset === 'number'];
+  const accepted = Array.isArray(json.results)
+    ? (json.results as { offset?: unknown }[]).map((r) => typeof r.offset === 'number')
+    : [typeof json.offset === 'number'];
   let texts: unknown[];
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
@@ -86,7 +88,8 @@ function noteAccepted(body: Buffer | undefined, json: Record<string, unknown> | 
 
 export const httpTarget: Target<RequestSpec, LiveNode> = {
   name: 'http',
-  about: 'generated requests (every route; methods, odd path encodings, queries, headers, signed txs, batches, blobs) to a live node, then an audit of its data dir',
+  about:
+    'generated requests (every route; methods, odd path encodings, queries, headers, signed txs, batches, blobs) to a live node, then an audit of its data dir',
   inputMs: 15_000,
   pure: false,
   clock: 'wall',
@@ -141,15 +144,29 @@ export const httpTarget: Target<RequestSpec, LiveNode> = {
       const report = await auditDataDir({ dataDir: live.dataDir, threads: 1 });
       if (!report.ok) {
         const first = report.mismatches[0]!;
-        findings.push(new Finding('divergence', `ain audit of the node's data dir finds ${report.mismatches.length} mismatch(es); the first: [${first.kind}${first.height === undefined ? '' : ` height ${first.height}`}${first.offset === undefined ? '' : ` offset ${first.offset}`}] ${first.message}`));
+        findings.push(
+          new Finding(
+            'divergence',
+            `ain audit of the node's data dir finds ${report.mismatches.length} mismatch(es); the first: [${first.kind}${first.height === undefined ? '' : ` height ${first.height}`}${first.offset === undefined ? '' : ` offset ${first.offset}`}] ${first.message}`,
+          ),
+        );
       }
       const reader = await openFileLogReader(join(live.dataDir, 'log'));
       try {
         const last = latest.header.lastOffset;
-        const source = { lastOffset: () => last, read: (from: number, options?: { maxRecords?: number }) => reader.read(from, { maxRecords: Math.min(options?.maxRecords ?? Infinity, last - from + 1) }) };
+        const source = {
+          lastOffset: () => last,
+          read: (from: number, options?: { maxRecords?: number }) =>
+            reader.read(from, { maxRecords: Math.min(options?.maxRecords ?? Infinity, last - from + 1) }),
+        };
         const replay = await auditLog({ source, genesis: await readGenesis(join(live.dataDir, 'genesis.json')), strictRecords: false });
         if (replay.blocks !== latest.header.height || replay.stateRoot !== latest.header.stateRoot) {
-          findings.push(new Finding('divergence', `the live node's block ${latest.header.height} has state root ${latest.header.stateRoot.slice(0, 16)}…; a replay of its log to offset ${last} gives ${replay.blocks} blocks and root ${replay.stateRoot.slice(0, 16)}…`));
+          findings.push(
+            new Finding(
+              'divergence',
+              `the live node's block ${latest.header.height} has state root ${latest.header.stateRoot.slice(0, 16)}…; a replay of its log to offset ${last} gives ${replay.blocks} blocks and root ${replay.stateRoot.slice(0, 16)}…`,
+            ),
+          );
         }
       } finally {
         await reader.close();

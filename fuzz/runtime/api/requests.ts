@@ -40,13 +40,35 @@ const label = fc.oneof(
   { arbitrary: fc.constantFrom('%ED%A0%80', '%C0%AF', '%zz', '%', '%2F', '%25', '%00', '%E0%A4', '..', '.', '%2e%2e', '%F0%9F%99%82', '%FF'), weight: 2 },
 );
 /** A segment written raw, percent-encoded by encodeURIComponent, or byte by byte. */
-const segment = fc.tuple(label, fc.constantFrom('raw', 'raw', 'component', 'bytes')).map(([l, how]) => (how === 'raw' ? l : how === 'component' ? encodeURIComponent(l.toWellFormed()) : percentBytes(l)));
+const segment = fc
+  .tuple(label, fc.constantFrom('raw', 'raw', 'component', 'bytes'))
+  .map(([l, how]) => (how === 'raw' ? l : how === 'component' ? encodeURIComponent(l.toWellFormed()) : percentBytes(l)));
 const tail = fc.array(segment, { maxLength: 4 }).map((s) => s.join('/'));
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
 const hash = fc.oneof(hex(32), fc.constantFrom('', 'x', 'A'.repeat(64), '0'.repeat(65)), awkwardString);
-const address = fc.oneof(fc.constantFrom(...testKeys.map((k) => k.address), '0x', 'bob'), hex(20).map((h) => `0x${h}`), awkwardString);
+const address = fc.oneof(
+  fc.constantFrom(...testKeys.map((k) => k.address), '0x', 'bob'),
+  hex(20).map((h) => `0x${h}`),
+  awkwardString,
+);
 const height = fc.oneof(fc.constantFrom('latest', '0', '1', '2', '-1', '1.5', '1e3', '9007199254740993', 'x', ''), fc.nat({ max: 50 }).map(String));
-const streams = fc.constantFrom('blocks', 'finality', 'jobs', 'nodes', 'reputation', 'triggers', 'dashboard', 'state/apps/fz', 'state/%ED%A0%80', 'state', `accounts/${testKeys[1]!.address}`, 'accounts/bad', 'nope', 'blocks/x', '');
+const streams = fc.constantFrom(
+  'blocks',
+  'finality',
+  'jobs',
+  'nodes',
+  'reputation',
+  'triggers',
+  'dashboard',
+  'state/apps/fz',
+  'state/%ED%A0%80',
+  'state',
+  `accounts/${testKeys[1]!.address}`,
+  'accounts/bad',
+  'nope',
+  'blocks/x',
+  '',
+);
 
 /** Paths of the API's routes, with their parameters drawn from good and odd values. */
 const routePath = fc.oneof(
@@ -56,17 +78,65 @@ const routePath = fc.oneof(
   height.map((h) => `/v1/blocks/${sendable(h)}`),
   hash.map((h) => `/v1/tx/${sendable(h)}`),
   address.map((a) => `/v1/accounts/${sendable(a)}`),
-  fc.constantFrom('/v1/health', '/v1/status', '/metrics', '/v1/jobs', '/v1/dashboard', '/', '', '/v1', '/v1/', '//v1/health', '/v1/health/', '/v1/state', '/V1/health', '/v1/health%00'),
+  fc.constantFrom(
+    '/v1/health',
+    '/v1/status',
+    '/metrics',
+    '/v1/jobs',
+    '/v1/dashboard',
+    '/',
+    '',
+    '/v1',
+    '/v1/',
+    '//v1/health',
+    '/v1/health/',
+    '/v1/state',
+    '/V1/health',
+    '/v1/health%00',
+  ),
   hash.map((h) => `/v1/jobs/${sendable(h)}`),
   address.map((a) => `/v1/nodes/${sendable(a)}`),
   address.map((a) => `/v1/reputation/${sendable(a)}`),
   streams.map((s) => `/v1/streams/${s}`),
   tail.map((t) => `/${t}`),
 );
-const queryPart = fc.tuple(fc.constantFrom('from', 'to', 'limit', 'after', 'kind', 'job', '__proto__', 'constructor', 'x', 'from[]', 'a[b]'), fc.oneof(fc.constantFrom('1', '2', '0', '-1', '100', '1000', '1001', 'values', 'rules', 'owners', 'functions', 'nope', ''), hex(32), awkwardString)).map(([k, v]) => `${k}=${encodeURIComponent(v.toWellFormed())}`);
-const query = fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, { arbitrary: fc.array(queryPart, { minLength: 1, maxLength: 3 }).map((ps) => `?${ps.join('&')}`), weight: 2 }, { arbitrary: fc.constantFrom('?', '?&&', '?from', '?%zz=1', '?from=1&from=2'), weight: 1 });
-const headerValue = fc.oneof(fc.constantFrom('application/json', 'text/plain', '', 'bytes=0-10', 'bytes=-5', 'bytes=5-', 'bytes=0-0,2-3', 'bytes=x', 'items=0-1', 'bytes=100-1', '0', '1', '-1', '99999999999999999', '*', `${testKeys[1]!.address},*`), awkwardString.map((s) => s.replace(/[^\t\u0020-\u007e]/g, '?')));
-const headers = fc.dictionary(fc.constantFrom('content-type', 'last-event-id', 'range', 'x-ain-ttl-ms', 'x-ain-readers', 'accept', 'x-anything', 'accept-encoding', 'authorization'), headerValue, { maxKeys: 3 });
+const queryPart = fc
+  .tuple(
+    fc.constantFrom('from', 'to', 'limit', 'after', 'kind', 'job', '__proto__', 'constructor', 'x', 'from[]', 'a[b]'),
+    fc.oneof(fc.constantFrom('1', '2', '0', '-1', '100', '1000', '1001', 'values', 'rules', 'owners', 'functions', 'nope', ''), hex(32), awkwardString),
+  )
+  .map(([k, v]) => `${k}=${encodeURIComponent(v.toWellFormed())}`);
+const query = fc.oneof(
+  { arbitrary: fc.constant(''), weight: 2 },
+  { arbitrary: fc.array(queryPart, { minLength: 1, maxLength: 3 }).map((ps) => `?${ps.join('&')}`), weight: 2 },
+  { arbitrary: fc.constantFrom('?', '?&&', '?from', '?%zz=1', '?from=1&from=2'), weight: 1 },
+);
+const headerValue = fc.oneof(
+  fc.constantFrom(
+    'application/json',
+    'text/plain',
+    '',
+    'bytes=0-10',
+    'bytes=-5',
+    'bytes=5-',
+    'bytes=0-0,2-3',
+    'bytes=x',
+    'items=0-1',
+    'bytes=100-1',
+    '0',
+    '1',
+    '-1',
+    '99999999999999999',
+    '*',
+    `${testKeys[1]!.address},*`,
+  ),
+  awkwardString.map((s) => s.replace(/[^\t\u0020-\u007e]/g, '?')),
+);
+const headers = fc.dictionary(
+  fc.constantFrom('content-type', 'last-event-id', 'range', 'x-ain-ttl-ms', 'x-ain-readers', 'accept', 'x-anything', 'accept-encoding', 'authorization'),
+  headerValue,
+  { maxKeys: 3 },
+);
 
 const txBody = fc.oneof(
   { arbitrary: txPlan.map((plan): BodySpec => ({ kind: 'tx', plan })), weight: 4 },
@@ -77,16 +147,47 @@ const txBody = fc.oneof(
 
 const base = { query: '', headers: {}, blobHashOfBody: false, blobSigner: 'none' as BlobSigner };
 export const requestSpec: fc.Arbitrary<RequestSpec> = fc.oneof(
-  { arbitrary: fc.tuple(fc.constantFrom('/v1/tx', '/v1/txs'), txBody, headers).map(([path, body, h]) => ({ ...base, method: 'POST', path, body, headers: h })), weight: 8 },
-  { arbitrary: fc.tuple(routePath, query, headers).map(([path, q, h]) => ({ ...base, method: 'GET', path, query: q, headers: h, body: { kind: 'none' } as BodySpec })), weight: 8 },
+  {
+    arbitrary: fc.tuple(fc.constantFrom('/v1/tx', '/v1/txs'), txBody, headers).map(([path, body, h]) => ({ ...base, method: 'POST', path, body, headers: h })),
+    weight: 8,
+  },
   {
     arbitrary: fc
-      .tuple(fc.constantFrom('PUT', 'PUT', 'GET'), fc.uint8Array({ maxLength: 2048 }), fc.boolean(), hash, fc.constantFrom<BlobSigner>('node', 'node', 0, 1, 'none', 'garbage'), headers)
-      .map(([method, bytes, own, h, signer, hs]) => ({ ...base, method, path: `/v1/blobs/${sendable(h)}`, headers: hs, body: { kind: 'blob', bytes } as BodySpec, blobHashOfBody: own, blobSigner: signer })),
+      .tuple(routePath, query, headers)
+      .map(([path, q, h]) => ({ ...base, method: 'GET', path, query: q, headers: h, body: { kind: 'none' } as BodySpec })),
+    weight: 8,
+  },
+  {
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('PUT', 'PUT', 'GET'),
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.boolean(),
+        hash,
+        fc.constantFrom<BlobSigner>('node', 'node', 0, 1, 'none', 'garbage'),
+        headers,
+      )
+      .map(([method, bytes, own, h, signer, hs]) => ({
+        ...base,
+        method,
+        path: `/v1/blobs/${sendable(h)}`,
+        headers: hs,
+        body: { kind: 'blob', bytes } as BodySpec,
+        blobHashOfBody: own,
+        blobSigner: signer,
+      })),
     weight: 2,
   },
   {
-    arbitrary: fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'SEARCH'), fc.oneof(routePath, fc.constantFrom('/v1/tx', '/v1/txs', '/v1/blobs/' + 'a'.repeat(64))), query, headers, garbageText).map(([method, path, q, h, text]) => ({ ...base, method, path, query: q, headers: h, body: { kind: 'text', text } as BodySpec })),
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'SEARCH'),
+        fc.oneof(routePath, fc.constantFrom('/v1/tx', '/v1/txs', '/v1/blobs/' + 'a'.repeat(64))),
+        query,
+        headers,
+        garbageText,
+      )
+      .map(([method, path, q, h, text]) => ({ ...base, method, path, query: q, headers: h, body: { kind: 'text', text } as BodySpec })),
     weight: 2,
   },
 );

@@ -8,7 +8,23 @@ import { parseJobSchema } from '../../../runtime/exec/index.ts';
 import { applyEdits, awkwardJson, ownObject, type TextEdit } from '../../arbitraries/json.ts';
 import { attempt, diverge, Finding, whereThrown, type Target } from '../../harness.ts';
 
-const scalars = ['double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'bool', 'string', 'bytes'];
+const scalars = [
+  'double',
+  'float',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
+];
 const typeNames = ['Req', 'Rep', 'Item'];
 const fieldNames = ['y', 'x', 'node', 'a_b', 'aB', 'items', 'kind', 'value', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'length', 'inner'];
 /** Mostly right, sometimes wrong: a schema that never parses tests nothing past the parser. */
@@ -21,37 +37,101 @@ const type = mostly(
   ),
   fc.constantFrom('Missing', 'map<float, int32>', 'google.protobuf.Any', 'Inner'),
 );
-const fields = fc.uniqueArray(fc.constantFrom(...fieldNames), { maxLength: 5 }).chain((ns) =>
-  fc.tuple(...ns.map((n, i) => fc.tuple(mostly(fc.constantFrom('', '', 'repeated '), fc.constantFrom('optional ', 'required ', 'repeated repeated ')), type, mostly(fc.constant(i + 1), fc.constantFrom(0, -1, 19000, 536_870_912, 1, 1.5))).map(([label, t, no]) => ({ n, text: `${t.startsWith('map<') ? '' : label}${t} ${n} = ${no};` })))),
-);
+const fields = fc
+  .uniqueArray(fc.constantFrom(...fieldNames), { maxLength: 5 })
+  .chain((ns) =>
+    fc.tuple(
+      ...ns.map((n, i) =>
+        fc
+          .tuple(
+            mostly(fc.constantFrom('', '', 'repeated '), fc.constantFrom('optional ', 'required ', 'repeated repeated ')),
+            type,
+            mostly(fc.constant(i + 1), fc.constantFrom(0, -1, 19000, 536_870_912, 1, 1.5)),
+          )
+          .map(([label, t, no]) => ({ n, text: `${t.startsWith('map<') ? '' : label}${t} ${n} = ${no};` })),
+      ),
+    ),
+  );
 const message = (name: string) =>
   fc
-    .tuple(fields, fc.option(fc.constantFrom(['oneof_a', 'oneof_b'], ['oneof_a']), { freq: 3 }), fc.boolean(), fc.option(mostly(fc.constant('A = 0; B = 1;'), fc.constantFrom('A = 1;', 'A = 0; A = 1;', 'toString = 0; __proto__ = 1;')), { freq: 2 }))
+    .tuple(
+      fields,
+      fc.option(fc.constantFrom(['oneof_a', 'oneof_b'], ['oneof_a']), { freq: 3 }),
+      fc.boolean(),
+      fc.option(mostly(fc.constant('A = 0; B = 1;'), fc.constantFrom('A = 1;', 'A = 0; A = 1;', 'toString = 0; __proto__ = 1;')), { freq: 2 }),
+    )
     .map(([fs, oneof, nested, en]) => {
       const oneofText = oneof === null ? '' : `oneof choice { ${oneof.map((n, i) => `string ${n} = ${fs.length + i + 1};`).join(' ')} }`;
       return `message ${name} { ${fs.map((f) => f.text).join(' ')} ${oneofText} ${nested ? 'message Inner { string s = 1; Req r = 2; }' : ''} ${en === null ? '' : `enum Kind { ${en} }`} }`;
     });
-const rpc = (name: string) => fc.tuple(mostly(fc.constant(''), fc.constant('stream ')), fc.constantFrom(...typeNames), mostly(fc.constant(''), fc.constant('stream ')), mostly(fc.constantFrom(...typeNames), fc.constant('Kind'))).map(([s1, a, s2, b]) => `rpc ${name} (${s1}${a}) returns (${s2}${b}) {}`);
+const rpc = (name: string) =>
+  fc
+    .tuple(
+      mostly(fc.constant(''), fc.constant('stream ')),
+      fc.constantFrom(...typeNames),
+      mostly(fc.constant(''), fc.constant('stream ')),
+      mostly(fc.constantFrom(...typeNames), fc.constant('Kind')),
+    )
+    .map(([s1, a, s2, b]) => `rpc ${name} (${s1}${a}) returns (${s2}${b}) {}`);
 const schema = fc
   .tuple(
     mostly(fc.constant('syntax = "proto3";'), fc.constantFrom('syntax = "proto2";', '', 'syntax = "proto4";')),
     fc.constantFrom('', '', 'package job.v1;', 'import "other.proto";', 'option java_package = "x";'),
     fc.tuple(message('Req'), message('Rep'), fc.option(message('Item'), { freq: 2 })),
     fc.tuple(rpc('Run'), rpc('Rank')).map(([a, b]) => `service Worker { ${a} ${b} }`),
-    fc.option(rpc('Rank').map((r) => `service Evaluator { ${r} }`), { freq: 2 }),
+    fc.option(
+      rpc('Rank').map((r) => `service Evaluator { ${r} }`),
+      { freq: 2 },
+    ),
     mostly(fc.constant('enum Kind { A = 0; B = 1; }'), fc.constantFrom('', 'enum Kind { }', 'message Kind {}')),
   )
-  .map(([syntax, header, [req, rep, item], worker, evaluator, en]) => [syntax, header, req, rep, item ?? 'message Item { string s = 1; }', worker, evaluator ?? '', en].join('\n'));
-const edit = fc.record({ kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 10 }), token: fc.constantFrom('{', '}', ';', '=', '"', '<', '>', '(', 'message', 'stream', '//', '/*', '\u0000', 'é') });
+  .map(([syntax, header, [req, rep, item], worker, evaluator, en]) =>
+    [syntax, header, req, rep, item ?? 'message Item { string s = 1; }', worker, evaluator ?? '', en].join('\n'),
+  );
+const edit = fc.record({
+  kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const),
+  at: fc.nat(),
+  length: fc.integer({ min: 1, max: 10 }),
+  token: fc.constantFrom('{', '}', ';', '=', '"', '<', '>', '(', 'message', 'stream', '//', '/*', '\u0000', 'é'),
+});
 
 /** Message values keyed by the schema's field names (and their JSON names), with values of every shape. */
-const scalarValue = fc.oneof(awkwardJson, fc.constantFrom('9223372036854775807', '9223372036854775808', '-9223372036854775809', '18446744073709551616', 'NaN', 'Infinity', '-0', 'AAAA', 'A', 'A=', '====', 'A', 'B', 'UNKNOWN', '__proto__', 'toString'), fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -1, 1.5, 1e300));
+const scalarValue = fc.oneof(
+  awkwardJson,
+  fc.constantFrom(
+    '9223372036854775807',
+    '9223372036854775808',
+    '-9223372036854775809',
+    '18446744073709551616',
+    'NaN',
+    'Infinity',
+    '-0',
+    'AAAA',
+    'A',
+    'A=',
+    '====',
+    'A',
+    'B',
+    'UNKNOWN',
+    '__proto__',
+    'toString',
+  ),
+  fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -1, 1.5, 1e300),
+);
 const messageValue: fc.Arbitrary<unknown> = fc.letrec<{ m: unknown }>((tie) => ({
   m: fc.oneof(
     { depthSize: 'small', maxDepth: 4 },
     { arbitrary: scalarValue, weight: 2 },
     { arbitrary: fc.array(tie('m'), { maxLength: 3 }), weight: 1 },
-    { arbitrary: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...fieldNames, 'oneofA', 'oneof_a', 'oneof_b', 's', 'r', 'A', '1', 'true'), fc.string({ maxLength: 3 })), tie('m')), { maxLength: 4 }).map(ownObject), weight: 3 },
+    {
+      arbitrary: fc
+        .array(
+          fc.tuple(fc.oneof(fc.constantFrom(...fieldNames, 'oneofA', 'oneof_a', 'oneof_b', 's', 'r', 'A', '1', 'true'), fc.string({ maxLength: 3 })), tie('m')),
+          { maxLength: 4 },
+        )
+        .map(ownObject),
+      weight: 3,
+    },
   ),
 })).m;
 
@@ -75,7 +155,13 @@ const scalarPool: Record<string, readonly unknown[]> = {
   string: ['', 'x', '\u0000', 'é', 1],
   bytes: ['', 'AAAA', 'YQ==', 'a-_b', '====', 'é'],
 };
-const poolOf = (type: string) => scalarPool[type.replace(/^(s|u)?fixed/, (m) => (m === 'fixed' ? 'uint' : m === 'sfixed' ? 'int' : m)).replace(/^sint/, 'int').replace('float', 'double')] ?? scalarPool.string!;
+const poolOf = (type: string) =>
+  scalarPool[
+    type
+      .replace(/^(s|u)?fixed/, (m) => (m === 'fixed' ? 'uint' : m === 'sfixed' ? 'int' : m))
+      .replace(/^sint/, 'int')
+      .replace('float', 'double')
+  ] ?? scalarPool.string!;
 const jsonName = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** A message of `type` built from its own fields: each present or not, under its proto or JSON name, sometimes wrong. */
@@ -122,7 +208,8 @@ function unknownEnumName(type: protobuf.Type, value: unknown, depth: number): st
     if (field === undefined || !Object.hasOwn(type.fields, field.name)) continue;
     const items = field.map && item !== null && typeof item === 'object' ? Object.values(item) : Array.isArray(item) ? item : [item];
     for (const one of items) {
-      if (field.resolvedType instanceof protobuf.Enum && typeof one === 'string' && !Object.hasOwn(field.resolvedType.values, one)) return `"${key}" holds ${JSON.stringify(one)}, not a name of enum ${field.resolvedType.name}`;
+      if (field.resolvedType instanceof protobuf.Enum && typeof one === 'string' && !Object.hasOwn(field.resolvedType.values, one))
+        return `"${key}" holds ${JSON.stringify(one)}, not a name of enum ${field.resolvedType.name}`;
       if (field.resolvedType instanceof protobuf.Type) {
         const inner = unknownEnumName(field.resolvedType, one, depth + 1);
         if (inner !== undefined) return inner;
@@ -138,7 +225,12 @@ export const jobSchemaTarget: Target<JobSchemaInput> = {
   inputMs: 250,
   pure: true,
   arbitrary: fc.record({
-    proto: fc.tuple(schema, fc.oneof({ arbitrary: fc.constant([] as TextEdit[]), weight: 3 }, { arbitrary: fc.array(edit, { minLength: 1, maxLength: 3 }), weight: 1 })).map(([text, edits]) => applyEdits(text, edits)),
+    proto: fc
+      .tuple(
+        schema,
+        fc.oneof({ arbitrary: fc.constant([] as TextEdit[]), weight: 3 }, { arbitrary: fc.array(edit, { minLength: 1, maxLength: 3 }), weight: 1 }),
+      )
+      .map(([text, edits]) => applyEdits(text, edits)),
     service: mostly(fc.constantFrom('Worker', 'Evaluator'), fc.constantFrom('Req', 'Nope', '__proto__', 'constructor', 'job.v1.Worker')),
     rpc: mostly(fc.constantFrom('Run', 'Rank'), fc.constantFrom('CalculateRoot', '__proto__', 'toString', 'constructor')),
     reply: fc.boolean(),

@@ -31,13 +31,33 @@ const element = fc.oneof(
 );
 const space = fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\u00a0', '\ufeff', '\u2028', '\u000b');
 const body: fc.Arbitrary<string> = fc
-  .tuple(fc.array(fc.tuple(space, element, space), { maxLength: 7 }), fc.constantFrom(',', ',', ' , ', ',,', ';'), fc.constantFrom('array', 'array', 'txs', 'bare'), space, space)
+  .tuple(
+    fc.array(fc.tuple(space, element, space), { maxLength: 7 }),
+    fc.constantFrom(',', ',', ' , ', ',,', ';'),
+    fc.constantFrom('array', 'array', 'txs', 'bare'),
+    space,
+    space,
+  )
   .map(([items, separator, shape, before, after]) => {
     const inner = items.map(([a, e, b]) => a + e + b).join(separator);
     const text = shape === 'array' ? `[${inner}]` : shape === 'txs' ? `{"txs":[${inner}]}` : inner;
     return before + text + after;
   });
-const edits = fc.oneof({ arbitrary: fc.constant([] as TextEdit[]), weight: 3 }, { arbitrary: fc.array(fc.record({ kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }), token: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ' ', '\u00a0') }), { minLength: 1, maxLength: 3 }), weight: 1 });
+const edits = fc.oneof(
+  { arbitrary: fc.constant([] as TextEdit[]), weight: 3 },
+  {
+    arbitrary: fc.array(
+      fc.record({
+        kind: fc.constantFrom('insert' as const, 'delete' as const, 'repeat' as const, 'truncate' as const, 'replace' as const),
+        at: fc.nat(),
+        length: fc.integer({ min: 1, max: 8 }),
+        token: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ' ', '\u00a0'),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    weight: 1,
+  },
+);
 
 /** The node's ingest, minus the threads and the log: the same checks, offsets counted up. */
 function fakeIngest() {
@@ -61,13 +81,18 @@ function compareWithJson(text: string): void {
   }
   if (parses && Array.isArray(parsed)) {
     if (parsed.length > maxBatchTxs) {
-      if (split.ok || split.code !== 'BATCH_TOO_LARGE') diverge(`a JSON array of ${parsed.length} elements (more than ${maxBatchTxs}) is ${split.ok ? 'split' : `refused with ${split.code}`}, not refused with BATCH_TOO_LARGE`);
+      if (split.ok || split.code !== 'BATCH_TOO_LARGE')
+        diverge(
+          `a JSON array of ${parsed.length} elements (more than ${maxBatchTxs}) is ${split.ok ? 'split' : `refused with ${split.code}`}, not refused with BATCH_TOO_LARGE`,
+        );
       return;
     }
-    if (!split.ok || split.value === null) diverge(`a JSON array of ${parsed.length} elements is ${split.ok ? 'not seen as an array' : `refused with ${split.code}: ${split.message}`}`);
+    if (!split.ok || split.value === null)
+      diverge(`a JSON array of ${parsed.length} elements is ${split.ok ? 'not seen as an array' : `refused with ${split.code}: ${split.message}`}`);
     const elements = split.value.map((e) => JSON.stringify(JSON.parse(e)));
     const expected = parsed.map((e) => JSON.stringify(e));
-    if (elements.join('\u0000') !== expected.join('\u0000')) diverge(`splitJsonArray reads the elements ${JSON.stringify(elements).slice(0, 200)}, JSON.parse ${JSON.stringify(expected).slice(0, 200)}`);
+    if (elements.join('\u0000') !== expected.join('\u0000'))
+      diverge(`splitJsonArray reads the elements ${JSON.stringify(elements).slice(0, 200)}, JSON.parse ${JSON.stringify(expected).slice(0, 200)}`);
     return;
   }
   if (!split.ok || split.value === null) return;
@@ -91,22 +116,43 @@ export const batchTarget: Target<BatchInput, FastifyInstance> = {
   arbitrary: fc.record({
     body: fc.tuple(body, edits).map(([text, e]) => applyEdits(text, e)),
     route: fc.constantFrom('/v1/txs' as const, '/v1/txs' as const, '/v1/tx' as const),
-    contentType: fc.constantFrom(null, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+    contentType: fc.constantFrom(
+      null,
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    ),
   }),
   async setup() {
-    const app = createApi({ ingest: fakeIngest(), maxBatchTxs, maxTxBytes: options.maxTxBytes, bodyBytesMax: maxBatchTxs * options.maxTxBytes * 2, blocks: createBlockStore(), status: () => ({}) });
+    const app = createApi({
+      ingest: fakeIngest(),
+      maxBatchTxs,
+      maxTxBytes: options.maxTxBytes,
+      bodyBytesMax: maxBatchTxs * options.maxTxBytes * 2,
+      blocks: createBlockStore(),
+      status: () => ({}),
+    });
     await app.ready();
     return app;
   },
   async check(input, app) {
     compareWithJson(input.body);
-    const response = await app.inject({ method: 'POST', url: input.route, payload: input.body, headers: input.contentType === null ? {} : { 'content-type': input.contentType } });
+    const response = await app.inject({
+      method: 'POST',
+      url: input.route,
+      payload: input.body,
+      headers: input.contentType === null ? {} : { 'content-type': input.contentType },
+    });
     const answer = { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body: response.body };
     const json = checkAnswer(answer, `POST ${input.route}`);
     if (input.route !== '/v1/txs' || answer.status !== 202) return;
     const split = attempt(() => splitJsonArray(input.body, maxBatchTxs));
     const results = (json?.results ?? []) as unknown[];
-    if (split.ok && split.value !== null && results.length !== split.value.length) diverge(`POST /v1/txs answers ${results.length} results for a body of ${split.value.length} elements`);
+    if (split.ok && split.value !== null && results.length !== split.value.length)
+      diverge(`POST /v1/txs answers ${results.length} results for a body of ${split.value.length} elements`);
   },
   async finish(app) {
     await app?.close();

@@ -9,7 +9,18 @@ import { createLedger, genesisHashOf, parseGenesis } from '../../../actors/index
 import { readGenesis } from '../../../runtime/audit/auditDataDir.ts';
 import { loadOrCreateGenesis } from '../../../runtime/node/genesisFile.ts';
 import { NodeConfig } from '../../../schemas/index.ts';
-import { applyFieldEdit, awkwardJson, awkwardString, copyJson, editedText, fieldEdit, garbageText, jsonText, ownObject, textForm } from '../../arbitraries/json.ts';
+import {
+  applyFieldEdit,
+  awkwardJson,
+  awkwardString,
+  copyJson,
+  editedText,
+  fieldEdit,
+  garbageText,
+  jsonText,
+  ownObject,
+  textForm,
+} from '../../arbitraries/json.ts';
 import { ruleSource } from '../../arbitraries/rule.ts';
 import { testKeys } from '../../arbitraries/tx.ts';
 import { attempt, attemptAsync, diverge, type Target } from '../../harness.ts';
@@ -26,12 +37,21 @@ const genesis = fc.record(
     shard: edge(fc.constantFrom('/', '/apps')),
     time: ms,
     owner: address,
-    accounts: fc.array(fc.tuple(address, fc.record({ balance: amount, stake: amount }, { requiredKeys: [] })), { minLength: 1, maxLength: 3 }).map((e) => ownObject(e.map(([a, v]) => [key(a), v] as const))),
+    accounts: fc
+      .array(fc.tuple(address, fc.record({ balance: amount, stake: amount }, { requiredKeys: [] })), { minLength: 1, maxLength: 3 })
+      .map((e) => ownObject(e.map(([a, v]) => [key(a), v] as const))),
     proposers: edge(fc.array(address, { minLength: 1, maxLength: 3 })),
     block: fc.record({ maxTxs: edge(fc.constantFrom(1, 10_000, 100_000)), maxBytes: edge(fc.constantFrom(1024, 8 * 1024 * 1024)) }, { requiredKeys: [] }),
     unbondingMs: ms,
-    jobs: fc.record({ claimWindowMs: ms, rankWindowMs: ms, maxChallenges: edge(fc.constantFrom(0, 16)), eloK: edge(fc.constantFrom(0, 32, 1000, 1000.5)) }, { requiredKeys: [] }),
-    rules: fc.array(fc.tuple(edge(fc.constantFrom('/', '/apps', '/apps/$app', '/apps/$app/$user', '/apps/x')), fc.oneof(ruleSource, fc.boolean(), awkwardString)), { maxLength: 3 }).map((e) => ownObject(e.map(([p, r]) => [key(p), r] as const))),
+    jobs: fc.record(
+      { claimWindowMs: ms, rankWindowMs: ms, maxChallenges: edge(fc.constantFrom(0, 16)), eloK: edge(fc.constantFrom(0, 32, 1000, 1000.5)) },
+      { requiredKeys: [] },
+    ),
+    rules: fc
+      .array(fc.tuple(edge(fc.constantFrom('/', '/apps', '/apps/$app', '/apps/$app/$user', '/apps/x')), fc.oneof(ruleSource, fc.boolean(), awkwardString)), {
+        maxLength: 3,
+      })
+      .map((e) => ownObject(e.map(([p, r]) => [key(p), r] as const))),
   },
   { requiredKeys: ['chain', 'owner', 'accounts', 'proposers', 'block'] },
 );
@@ -44,16 +64,21 @@ export interface GenesisInput {
 
 export const genesisTarget: Target<GenesisInput, string> = {
   name: 'genesis',
-  about: 'genesis files (structured, edited, garbage) through loadOrCreateGenesis and the audit\'s readGenesis, then createLedger',
+  about: "genesis files (structured, edited, garbage) through loadOrCreateGenesis and the audit's readGenesis, then createLedger",
   inputMs: 500,
   pure: true,
   arbitrary: fc.record({
     text: fc.oneof(
-      { arbitrary: fc.tuple(genesis, fc.oneof({ arbitrary: fc.constant([]), weight: 4 }, { arbitrary: fc.array(fieldEdit, { maxLength: 2 }), weight: 1 }), textForm).map(([g, edits, form]) => {
-        const copy = copyJson(g) as Record<string, unknown>;
-        for (const e of edits) applyFieldEdit(copy, e);
-        return jsonText(copy, form);
-      }), weight: 6 },
+      {
+        arbitrary: fc
+          .tuple(genesis, fc.oneof({ arbitrary: fc.constant([]), weight: 4 }, { arbitrary: fc.array(fieldEdit, { maxLength: 2 }), weight: 1 }), textForm)
+          .map(([g, edits, form]) => {
+            const copy = copyJson(g) as Record<string, unknown>;
+            for (const e of edits) applyFieldEdit(copy, e);
+            return jsonText(copy, form);
+          }),
+        weight: 6,
+      },
       { arbitrary: editedText(genesis.map((g) => JSON.stringify(g))), weight: 1 },
       { arbitrary: garbageText, weight: 1 },
     ),
@@ -79,7 +104,8 @@ export const genesisTarget: Target<GenesisInput, string> = {
     if (node.ok && (!hash.ok || node.value.hash !== hash.value)) diverge(`the node and the audit read the genesis to different hashes`);
     if (!hash.ok) return;
     const again = attempt(() => genesisHashOf(parseGenesis(JSON.parse(JSON.stringify(audit.value)))));
-    if (!again.ok || again.value !== hash.value) diverge(`the genesis, written back and read again, ${again.ok ? 'hashes differently' : `is refused: ${again.message}`}`);
+    if (!again.ok || again.value !== hash.value)
+      diverge(`the genesis, written back and read again, ${again.ok ? 'hashes differently' : `is refused: ${again.message}`}`);
     const ledger = attempt(() => createLedger(audit.value));
     if (ledger.ok) ledger.value.tree.root();
   },

@@ -7,7 +7,18 @@ import fc from 'fast-check';
 import { addressOf, canonicalBytes } from '../../../events/index.ts';
 import { signingKeyObject } from '../../../events/crypto/keys.ts';
 import { checkBlobHash, createBlobAuthVerifier } from '../../../runtime/storage/index.ts';
-import { applyFieldEdit, awkwardJson, awkwardString, copyJson, fieldEdit, garbageText, jsonText, textForm, type FieldEdit, type TextForm } from '../../arbitraries/json.ts';
+import {
+  applyFieldEdit,
+  awkwardJson,
+  awkwardString,
+  copyJson,
+  fieldEdit,
+  garbageText,
+  jsonText,
+  textForm,
+  type FieldEdit,
+  type TextForm,
+} from '../../arbitraries/json.ts';
 import { testKeys } from '../../arbitraries/tx.ts';
 import { attempt, diverge, type Target } from '../../harness.ts';
 
@@ -63,21 +74,31 @@ function expectedOf(input: BlobAuthInput): { method: 'GET' | 'PUT'; hash: string
 
 export const blobAuthTarget: Target<BlobAuthInput> = {
   name: 'blobAuth',
-  about: 'signed blob request headers (signed then edited, clock edges, encodings, schemes, garbage) through the blob auth verifier, and blob hashes through checkBlobHash',
+  about:
+    'signed blob request headers (signed then edited, clock edges, encodings, schemes, garbage) through the blob auth verifier, and blob hashes through checkBlobHash',
   inputMs: 250,
   pure: true,
   arbitrary: fc.record({
     signer: fc.nat({ max: testKeys.length - 1 }),
     method: edge(mostly(fc.constantFrom('GET', 'PUT'), fc.constantFrom('get', 'DELETE'))),
     hash: edge(mostly(fc.constantFrom(...hashes), fc.constantFrom('A'.repeat(64), 'a'.repeat(63)))),
-    timeOffsetMs: edge(fc.oneof(fc.constantFrom(0, windowMs, -windowMs, windowMs + 1, -windowMs - 1, 0.5, -nowMs - 1), fc.integer({ min: -windowMs, max: windowMs }), fc.integer({ min: -2 * windowMs, max: 2 * windowMs }))),
+    timeOffsetMs: edge(
+      fc.oneof(
+        fc.constantFrom(0, windowMs, -windowMs, windowMs + 1, -windowMs - 1, 0.5, -nowMs - 1),
+        fc.integer({ min: -windowMs, max: windowMs }),
+        fc.integer({ min: -2 * windowMs, max: 2 * windowMs }),
+      ),
+    ),
     nonce: edge(mostly(fc.constantFrom('0123456789abcdef', 'f'.repeat(64)), fc.constantFrom('f'.repeat(65), '0123456789ABCDEF', 'short'))),
     edits: fc.oneof({ arbitrary: fc.constant([]), weight: 5 }, { arbitrary: fc.array(fieldEdit, { minLength: 1, maxLength: 2 }), weight: 1 }),
     form: textForm,
     encoding: mostly(fc.constant('base64url' as const), fc.constantFrom('base64' as const, 'hex' as const, 'raw' as const)),
     scheme: mostly(fc.constantFrom('Ain ', 'Ain  ', '\tAin\t'), fc.constantFrom('ain ', 'Bearer ', 'Ain', ' Ain x ', '')),
     corruptSig: fc.constantFrom(false, false, false, true),
-    garbage: fc.oneof({ arbitrary: fc.constant(null), weight: 8 }, { arbitrary: fc.oneof(garbageText, awkwardString, fc.constantFrom('Ain', 'Ain ', 'Ain =', `Ain ${'A'.repeat(3000)}`)), weight: 1 }),
+    garbage: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 8 },
+      { arbitrary: fc.oneof(garbageText, awkwardString, fc.constantFrom('Ain', 'Ain ', 'Ain =', `Ain ${'A'.repeat(3000)}`)), weight: 1 },
+    ),
     expected: mostly(fc.constant(null), fc.record({ method: fc.constantFrom('GET' as const, 'PUT' as const), hash: fc.constantFrom(...hashes) })),
   }),
   check(input) {
@@ -93,7 +114,7 @@ export const blobAuthTarget: Target<BlobAuthInput> = {
       const second = attempt(() => verifier.verify(header, expected));
       if (second.ok || second.code !== 'BAD_AUTH') diverge(`a signed header used twice is ${second.ok ? 'accepted again' : `refused with ${second.code}`}`);
     }
-    const param = typeof input.hash === 'string' ? input.hash : JSON.stringify(input.hash) ?? '';
+    const param = typeof input.hash === 'string' ? input.hash : (JSON.stringify(input.hash) ?? '');
     const checked = attempt(() => checkBlobHash(param));
     if (!checked.ok && checked.code !== 'BAD_BLOB_HASH') diverge(`checkBlobHash refuses with ${checked.code}`);
   },

@@ -20,8 +20,16 @@ export function checkFunctionId(id: string, path: string): Refusal | undefined {
 export function functionSpecOf(id: string, spec: unknown, path: string): FunctionSpec | Refusal {
   const s = spec as Record<string, unknown> | null;
   const extra = typeof s === 'object' && s !== null ? Object.keys(s).filter((k) => k !== 'runtime' && k !== 'code' && k !== 'owner') : [];
-  if (typeof s !== 'object' || s === null || extra.length > 0 || typeof s.runtime !== 'string' || !runtimePattern.test(s.runtime) ||
-      typeof s.code !== 'string' || !blobRef.test(s.code) || (s.owner !== undefined && (typeof s.owner !== 'string' || !address.test(s.owner)))) {
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    extra.length > 0 ||
+    typeof s.runtime !== 'string' ||
+    !runtimePattern.test(s.runtime) ||
+    typeof s.code !== 'string' ||
+    !blobRef.test(s.code) ||
+    (s.owner !== undefined && (typeof s.owner !== 'string' || !address.test(s.owner)))
+  ) {
     return refuse('INVALID_VALUE', `The function ${printable(id)} at ${printable(path)} must be { runtime, code: "blob://sha256:<hex>", owner? }.`);
   }
   return s.owner === undefined ? { runtime: s.runtime, code: s.code } : { runtime: s.runtime, code: s.code, owner: s.owner as FunctionSpec['owner'] };
@@ -36,13 +44,15 @@ export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx:
   if (isRefusal(labels)) return labels;
   const existing: FunctionsPayload = findNode(core.functions, labels)?.payload ?? {};
   const changes = op.value === null ? Object.fromEntries(Object.keys(existing).map((id) => [id, null])) : (op.value as Record<string, unknown>);
-  if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) return refuse('INVALID_VALUE', `The functions for ${printable(op.path)} must be { <id>: spec or null }.`);
+  if (typeof changes !== 'object' || changes === null || Array.isArray(changes))
+    return refuse('INVALID_VALUE', `The functions for ${printable(op.path)} must be { <id>: spec or null }.`);
   const next: Record<string, FunctionSpec> = { ...existing };
   for (const id of Object.keys(changes)) {
     const badId = checkFunctionId(id, op.path);
     if (badId !== undefined) return badId;
     const owner = Object.hasOwn(existing, id) ? existing[id]!.owner : undefined;
-    if (owner !== undefined && owner !== ctx.auth.addr) return refuse('OWNER_DENIED', `The function ${printable(id)} at ${printable(op.path)} belongs to ${owner}; only it may change the function.`);
+    if (owner !== undefined && owner !== ctx.auth.addr)
+      return refuse('OWNER_DENIED', `The function ${printable(id)} at ${printable(op.path)} belongs to ${owner}; only it may change the function.`);
     if (changes[id] === null) {
       delete next[id];
       continue;
@@ -52,7 +62,8 @@ export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx:
     next[id] = spec as FunctionSpec;
   }
   const count = Object.keys(next).length;
-  if (count > core.limits.functionsPerPathMax) return refuse('TOO_LARGE', `The path ${printable(op.path)} would hold more than ${core.limits.functionsPerPathMax} functions.`);
+  if (count > core.limits.functionsPerPathMax)
+    return refuse('TOO_LARGE', `The path ${printable(op.path)} would hold more than ${core.limits.functionsPerPathMax} functions.`);
   putPayload<FunctionsPayload>(core, core.functions, labels, count === 0 ? undefined : next);
   return ok;
 }

@@ -19,11 +19,20 @@ export function ownerPayloadOf(value: unknown, path: string, ownersMax: number):
   const out: Record<string, OwnerRights> = {};
   for (const key of keys) {
     const rights = (owners as Record<string, unknown>)[key] as Record<string, unknown> | null;
-    if (!ownerKey.test(key)) return refuse('INVALID_VALUE', `The owner config for ${printable(path)} names ${printable(key)}, which is neither an address nor "*".`);
+    if (!ownerKey.test(key))
+      return refuse('INVALID_VALUE', `The owner config for ${printable(path)} names ${printable(key)}, which is neither an address nor "*".`);
     if (typeof rights !== 'object' || rights === null || Object.keys(rights).length !== 4 || !rightNames.every((r) => typeof rights[r] === 'boolean')) {
-      return refuse('INVALID_VALUE', `The rights of ${key} at ${printable(path)} must be exactly write_rule, write_owner, write_function and branch_owner, each true or false.`);
+      return refuse(
+        'INVALID_VALUE',
+        `The rights of ${key} at ${printable(path)} must be exactly write_rule, write_owner, write_function and branch_owner, each true or false.`,
+      );
     }
-    out[key] = { write_rule: rights.write_rule as boolean, write_owner: rights.write_owner as boolean, write_function: rights.write_function as boolean, branch_owner: rights.branch_owner as boolean };
+    out[key] = {
+      write_rule: rights.write_rule as boolean,
+      write_owner: rights.write_owner as boolean,
+      write_function: rights.write_function as boolean,
+      branch_owner: rights.branch_owner as boolean,
+    };
   }
   return { owners: out };
 }

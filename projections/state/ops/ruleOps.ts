@@ -61,7 +61,8 @@ export function applySetRule(core: StateCore, op: OpOf<'set_rule'>, ctx: ApplyCo
     return ok;
   }
   const write = (op.value as { write?: unknown }).write;
-  if (typeof write !== 'string' && typeof write !== 'boolean') return refuse('INVALID_RULE', `The rule for ${printable(op.path)} must be { write: <expression or boolean> }.`);
+  if (typeof write !== 'string' && typeof write !== 'boolean')
+    return refuse('INVALID_RULE', `The rule for ${printable(op.path)} must be { write: <expression or boolean> }.`);
   const compiled = compileRule(write, new Set(labels.filter((l) => l.charCodeAt(0) === 36)), core.limits, printable(op.path));
   if (!isCompiledRule(compiled)) return compiled;
   const payload: RulePayload = { write };

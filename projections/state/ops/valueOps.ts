@@ -44,7 +44,10 @@ export function applyIncValue(core: StateCore, op: OpOf<'inc_value'> | OpOf<'dec
   const node = findNode(core.values, labels);
   const current = node === undefined ? 0 : node.payload;
   if (typeof current !== 'number') {
-    return refuse('NOT_A_NUMBER', `The value at ${printable(op.path)} is ${describe(node)}, not a number, so it cannot be ${op.type === 'inc_value' ? 'increased' : 'decreased'}.`);
+    return refuse(
+      'NOT_A_NUMBER',
+      `The value at ${printable(op.path)} is ${describe(node)}, not a number, so it cannot be ${op.type === 'inc_value' ? 'increased' : 'decreased'}.`,
+    );
   }
   const result = op.type === 'inc_value' ? current + op.value : current - op.value;
   if (!Number.isFinite(result)) return refuse('TOO_LARGE', `The value at ${printable(op.path)} would leave the range of finite numbers.`);

@@ -22,7 +22,10 @@ export interface RuleEnv {
  * work done before the refusal, never more than the budget: work is charged before it is done.
  */
 export class EvalLimitError extends Error {
-  constructor(message: string, readonly steps: number) {
+  constructor(
+    message: string,
+    readonly steps: number,
+  ) {
     super(message);
   }
 }
@@ -54,7 +57,8 @@ export function evaluate(expr: Expr, env: RuleEnv): Evaluation {
 
 function spend(run: Run, steps: number): void {
   const max = run.env.limits.evalStepsMax;
-  if (run.steps + steps > max) throw new EvalLimitError(`more than ${max} steps (a step is an expression or ${run.env.limits.evalCharsPerStep} characters of string work)`, run.steps);
+  if (run.steps + steps > max)
+    throw new EvalLimitError(`more than ${max} steps (a step is an expression or ${run.env.limits.evalCharsPerStep} characters of string work)`, run.steps);
   run.steps += steps;
 }
 
@@ -162,7 +166,8 @@ function binary(op: BinaryOp, l: RuleValue, r: RuleValue, run: Run): RuleValue {
       const b = primitive(r);
       if (typeof a !== 'string' && typeof b !== 'string') return toNumber(a) + toNumber(b);
       const text = toText(a) + toText(b);
-      if (text.length > run.env.limits.evalStringCharsMax) throw new EvalLimitError(`a string longer than ${run.env.limits.evalStringCharsMax} characters`, run.steps);
+      if (text.length > run.env.limits.evalStringCharsMax)
+        throw new EvalLimitError(`a string longer than ${run.env.limits.evalStringCharsMax} characters`, run.steps);
       return text;
     }
     case '-':
@@ -208,7 +213,7 @@ function util(fn: UtilName, args: RuleValue[]): RuleValue {
     case 'isValAddr':
       return typeof a === 'string' && addressPattern.test(a);
     case 'length':
-      return typeof a === 'string' ? a.length : a instanceof TreeView ? a.node.children?.size ?? 0 : 0;
+      return typeof a === 'string' ? a.length : a instanceof TreeView ? (a.node.children?.size ?? 0) : 0;
     case 'startsWith':
       return typeof a === 'string' && typeof b === 'string' && a.startsWith(b);
     case 'endsWith':

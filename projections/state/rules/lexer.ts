@@ -8,7 +8,10 @@ export type Token =
 
 /** A rule that cannot be accepted; `compileRule` turns it into an INVALID_RULE outcome. */
 export class RuleSyntaxError extends Error {
-  constructor(message: string, readonly at: number) {
+  constructor(
+    message: string,
+    readonly at: number,
+  ) {
     super(message);
   }
 }

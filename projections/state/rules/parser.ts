@@ -7,24 +7,88 @@ export interface ParseLimits {
 }
 
 const binaryPower: Record<string, number> = {
-  '||': 2, '&&': 3,
-  '===': 4, '!==': 4, '==': 4, '!=': 4,
-  '<': 5, '<=': 5, '>': 5, '>=': 5,
-  '+': 6, '-': 6,
-  '*': 7, '/': 7, '%': 7,
+  '||': 2,
+  '&&': 3,
+  '===': 4,
+  '!==': 4,
+  '==': 4,
+  '!=': 4,
+  '<': 5,
+  '<=': 5,
+  '>': 5,
+  '>=': 5,
+  '+': 6,
+  '-': 6,
+  '*': 7,
+  '/': 7,
+  '%': 7,
 };
 const unaryPower = 8;
 const names = new Set(['auth', 'data', 'newData', 'currentTime', 'blockNumber']);
 /** Words of JavaScript the language refuses, with the reason given back to the rule's author. */
-const refusedWords = new Set(['function', 'new', 'this', 'class', 'delete', 'void', 'in', 'instanceof', 'yield', 'await', 'import', 'export', 'var', 'let', 'const', 'return', 'if', 'else', 'for', 'while', 'do', 'with', 'switch', 'case', 'throw', 'try', 'catch', 'super', 'arguments', 'eval', 'globalThis', 'window', 'process', 'require', 'Function', 'Object', 'Array', 'Math', 'JSON', 'String', 'Number']);
+const refusedWords = new Set([
+  'function',
+  'new',
+  'this',
+  'class',
+  'delete',
+  'void',
+  'in',
+  'instanceof',
+  'yield',
+  'await',
+  'import',
+  'export',
+  'var',
+  'let',
+  'const',
+  'return',
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'with',
+  'switch',
+  'case',
+  'throw',
+  'try',
+  'catch',
+  'super',
+  'arguments',
+  'eval',
+  'globalThis',
+  'window',
+  'process',
+  'require',
+  'Function',
+  'Object',
+  'Array',
+  'Math',
+  'JSON',
+  'String',
+  'Number',
+]);
 /** Property names that lead to JavaScript internals: never accepted, however they are written. */
-export const forbiddenProperties = new Set(['constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+export const forbiddenProperties = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 const authFields = new Set(['addr']);
 
 class Parser {
   private i = 0;
   private nodes = 0;
-  constructor(private readonly tokens: Token[], private readonly limits: ParseLimits, private readonly variables: ReadonlySet<string>) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly limits: ParseLimits,
+    private readonly variables: ReadonlySet<string>,
+  ) {}
 
   private peek(): Token {
     return this.tokens[this.i]!;
@@ -79,7 +143,12 @@ class Parser {
       if (power === undefined || power <= minPower) break;
       this.next();
       const right = this.expression(power, nesting + 1);
-      const expr: Expr = t.value === '&&' ? { t: 'and', l: left, r: right } : t.value === '||' ? { t: 'or', l: left, r: right } : { t: 'binary', op: t.value as BinaryOp, l: left, r: right };
+      const expr: Expr =
+        t.value === '&&'
+          ? { t: 'and', l: left, r: right }
+          : t.value === '||'
+            ? { t: 'or', l: left, r: right }
+            : { t: 'binary', op: t.value as BinaryOp, l: left, r: right };
       left = this.node(expr, left, right);
     }
     return left;
@@ -132,7 +201,8 @@ class Parser {
   private utilCall(t: Token, nesting: number): Expr {
     this.expect('.');
     const fn = this.next();
-    if (fn.kind !== 'name' || !isUtilName(fn.value)) this.fail(`util.${fn.value}, which is not a helper (helpers: ${Object.keys(utilArity).join(', ')})`, fn.at);
+    if (fn.kind !== 'name' || !isUtilName(fn.value))
+      this.fail(`util.${fn.value}, which is not a helper (helpers: ${Object.keys(utilArity).join(', ')})`, fn.at);
     const args = this.callArgs(nesting);
     if (args.length !== utilArity[fn.value]) this.fail(`util.${fn.value} with ${args.length} arguments; it takes ${utilArity[fn.value]}`, t.at);
     return this.node({ t: 'util', fn: fn.value, args }, ...args);

@@ -31,20 +31,32 @@ function effects(options: { failSubmits?: number; untilState?: RequestView; repl
 
 test('a worker accepts, runs, and submits; a failed submit is retried with backoff', async (t) => {
   const fake = effects({ failSubmits: 2, reply: { x: 2 } });
-  const actor = createActor(workerMachine.provide({ actors: fake.actors }), { input: { request, input: { y: 4 }, giveUpAtMs: Date.now() + 60_000, now: Date.now } });
+  const actor = createActor(workerMachine.provide({ actors: fake.actors }), {
+    input: { request, input: { y: 4 }, giveUpAtMs: Date.now() + 60_000, now: Date.now },
+  });
   actor.start();
   const output = await toPromise(actor);
   t.deepEqual(output, { request, submitted: true, result: { x: 2 }, error: 'OVERLOADED: the node is busy' });
-  t.deepEqual(fake.sent.map((op) => op.type), ['acceptJob', 'submitResult']);
+  t.deepEqual(
+    fake.sent.map((op) => op.type),
+    ['acceptJob', 'submitResult'],
+  );
 });
 
 test('a worker whose program fails submits nothing; one past its time limit gives up', async (t) => {
   const failing = effects({ runFails: true });
-  const failed = await toPromise(createActor(workerMachine.provide({ actors: failing.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 60_000, now: Date.now } }).start());
+  const failed = await toPromise(
+    createActor(workerMachine.provide({ actors: failing.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 60_000, now: Date.now } }).start(),
+  );
   t.like(failed, { submitted: false, error: 'RUN_FAILED: exit 1' });
-  t.deepEqual(failing.sent.map((op) => op.type), ['acceptJob']);
+  t.deepEqual(
+    failing.sent.map((op) => op.type),
+    ['acceptJob'],
+  );
   const late = effects({ runHangs: true });
-  const gaveUp = await toPromise(createActor(workerMachine.provide({ actors: late.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 50, now: Date.now } }).start());
+  const gaveUp = await toPromise(
+    createActor(workerMachine.provide({ actors: late.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 50, now: Date.now } }).start(),
+  );
   t.like(gaveUp, { submitted: false, error: 'the time limit passed first' });
 });
 
@@ -57,7 +69,9 @@ test('an evaluator ranks only workers that submitted, once each, in the programâ
     { type: 'rank', request_id: request, ranking: ['w2', 'w1'] },
   ]);
   const empty = effects({ untilState: view('ranking', { w1: { x: 1 } }), reply: { node: ['stranger'] } });
-  t.like(await toPromise(createActor(evaluatorMachine.provide({ actors: empty.actors }), { input: { request, deposit: '20' } }).start()), { error: 'the evaluator program ranked no worker that submitted' });
+  t.like(await toPromise(createActor(evaluatorMachine.provide({ actors: empty.actors }), { input: { request, deposit: '20' } }).start()), {
+    error: 'the evaluator program ranked no worker that submitted',
+  });
   const refunded = effects({ untilState: view('refunded') });
   t.deepEqual(await toPromise(createActor(evaluatorMachine.provide({ actors: refunded.actors }), { input: { request, deposit: '20' } }).start()), { request });
 });
@@ -66,8 +80,13 @@ test('a client requests, then accepts or challenges by its policy, and follows t
   const op = { type: 'requestJob', job_id: 'c'.repeat(64), job_input: { y: 4 }, reward: ['10'], time_limit: 1000 } as const;
   for (const accepts of [true, false]) {
     const fake = effects({ untilState: view('ranked') });
-    const output = await toPromise(createActor(clientMachine.provide({ actors: fake.actors }), { input: { op: { ...op, reward: ['10'] }, accepts: () => accepts } }).start());
+    const output = await toPromise(
+      createActor(clientMachine.provide({ actors: fake.actors }), { input: { op: { ...op, reward: ['10'] }, accepts: () => accepts } }).start(),
+    );
     t.is(output.request, 'b'.repeat(64));
-    t.deepEqual(fake.sent.map((o) => o.type), ['requestJob', accepts ? 'acceptResult' : 'challenge']);
+    t.deepEqual(
+      fake.sent.map((o) => o.type),
+      ['requestJob', accepts ? 'acceptResult' : 'challenge'],
+    );
   }
 });

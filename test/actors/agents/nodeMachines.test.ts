@@ -9,7 +9,13 @@ import { key, TestChain } from '../ledger/chain.ts';
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 const validator = key(31);
 /** A dev-like chain: the validator holds all the stake, so its vote alone makes a block final. */
-const soloGenesis = { chain: 'ain-test', owner: validator.address, accounts: { [validator.address]: { balance: '10', stake: '10' } }, proposers: [validator.address], block: {} };
+const soloGenesis = {
+  chain: 'ain-test',
+  owner: validator.address,
+  accounts: { [validator.address]: { balance: '10', stake: '10' } },
+  proposers: [validator.address],
+  block: {},
+};
 
 test('shouldCut: only once caught up, above the last cut height, and when work (or, asked, anything) waits', (t) => {
   const view: ProposerView = { height: 5, caughtUp: true, hasWork: true, hasPending: true };

@@ -48,13 +48,27 @@ test('given records and cut markers, when pushed one by one, then each marker cl
   t.is(chain.pendingCount, 1);
   t.deepEqual(chain.pending, [log[0]!.record]);
   const first = chain.push(log[1]!)!;
-  t.like(first.block.header, { height: 1, time: 2000, prevHash: chain.ledger.genesisHash, firstOffset: 0, lastOffset: 1, stateRoot: first.result.stateRoot, outcomeRoot: first.result.outcomeRoot });
+  t.like(first.block.header, {
+    height: 1,
+    time: 2000,
+    prevHash: chain.ledger.genesisHash,
+    firstOffset: 0,
+    lastOffset: 1,
+    stateRoot: first.result.stateRoot,
+    outcomeRoot: first.result.outcomeRoot,
+  });
   t.is(first.hash, blockHashOf(first.block.header));
-  t.deepEqual(first.result.outcomes.map((o) => o.code), ['ok', 'ok']);
+  t.deepEqual(
+    first.result.outcomes.map((o) => o.code),
+    ['ok', 'ok'],
+  );
   t.is(chain.pendingCount, 0);
   t.deepEqual(chain.position, { height: 2, prevHash: first.hash, prevTime: 2000, clockMs: 2000, lastOffset: 1 });
   const rest = pushAll(chain, log.slice(2));
-  t.deepEqual(rest.map((s) => s.block.header.prevHash), [first.hash, rest[0]!.hash]);
+  t.deepEqual(
+    rest.map((s) => s.block.header.prevHash),
+    [first.hash, rest[0]!.hash],
+  );
   t.is(chain.ledger.height, 3);
   t.is(chain.ledger.tree.root(), rest[1]!.block.header.stateRoot);
 });
@@ -82,7 +96,10 @@ test('a record that failed its boundary check is refused in its block and closes
   t.is(chain.push(registered!), null);
   t.is(chain.push(forged), null, 'the refused marker does not cut');
   const step = chain.push(realMarker!)!;
-  t.deepEqual(step.result.outcomes.map((o) => o.code), ['ok', 'BAD_SIGNATURE', 'ok']);
+  t.deepEqual(
+    step.result.outcomes.map((o) => o.code),
+    ['ok', 'BAD_SIGNATURE', 'ok'],
+  );
 });
 
 test('given a snapshot taken between blocks, through JSON, when the tail is pushed into a chain made from it, then every step is the same as without the stop', (t) => {
@@ -95,11 +112,14 @@ test('given a snapshot taken between blocks, through JSON, when the tail is push
   const resumed = createChain({ genesis, snapshot });
   const tail = pushAll(resumed, log.slice(2));
   t.deepEqual(JSON.parse(JSON.stringify(tail)), JSON.parse(JSON.stringify(whole.slice(1))));
-  t.deepEqual(resumed.snapshot(), (() => {
-    const again = createChain({ genesis });
-    pushAll(again, log);
-    return again.snapshot();
-  })());
+  t.deepEqual(
+    resumed.snapshot(),
+    (() => {
+      const again = createChain({ genesis });
+      pushAll(again, log);
+      return again.snapshot();
+    })(),
+  );
 });
 
 test('a snapshot is refused (BAD_SNAPSHOT) when its heights or block hash disagree, its read models are missing, or they use another Elo K', (t) => {
@@ -126,7 +146,10 @@ test('close applies a block of exactly the records given (a hand-made block): cu
   const chain = createChain({ genesis });
   const step = chain.close(log.slice(0, 4), { time: 5000 });
   t.like(step.block.header, { height: 1, firstOffset: 0, lastOffset: 3, time: 5000, proposer: admin.address });
-  t.deepEqual(step.result.outcomes.map((o) => o.code), ['ok', 'ok', 'ok', 'ok']);
+  t.deepEqual(
+    step.result.outcomes.map((o) => o.code),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
   const empty = chain.close([], { time: 6000 });
   t.like(empty.block.header, { height: 2, firstOffset: 4, lastOffset: 4, prevHash: step.hash });
   t.is(chain.position.lastOffset, 3);

@@ -36,7 +36,13 @@ const jobInput = fc.record({
   workersAllowed: fc.constant(null),
   fee: fc.constant('2'),
   challengeFee: fc.constant('5'),
-  windows: fc.record({ claimWindowMs: fc.constant(4000), rankWindowMs: fc.constant(2000), resolveWindowMs: fc.constant(3000), maxChallenges: fc.nat(3), maxTimeLimitMs: fc.constant(600_000) }),
+  windows: fc.record({
+    claimWindowMs: fc.constant(4000),
+    rankWindowMs: fc.constant(2000),
+    resolveWindowMs: fc.constant(3000),
+    maxChallenges: fc.nat(3),
+    maxTimeLimitMs: fc.constant(600_000),
+  }),
   requestedAt: times,
 });
 
@@ -95,14 +101,19 @@ test('given a machine outside the flat subset, when it is compiled, then it is r
   const eventless = createMachine({ initial: 'a', states: { a: { always: { target: 'b' } }, b: {} } });
   const raising = setup({ actions: { log: () => {} } }).createMachine({ initial: 'a', states: { a: { on: { go: { actions: 'log' } } } } });
   for (const machine of [entry, nested, eventless, raising]) t.throws(() => compileFlatMachine(machine), { message: /flat step does not fold/ });
-  const fine = setup({ types: { context: {} as { n: number } }, actions: { bump: assign({ n: ({ context }) => context.n + 1 }) } }).createMachine({ context: { n: 0 }, initial: 'a', states: { a: { on: { go: { actions: 'bump' } } } } });
+  const fine = setup({ types: { context: {} as { n: number } }, actions: { bump: assign({ n: ({ context }) => context.n + 1 }) } }).createMachine({
+    context: { n: 0 },
+    initial: 'a',
+    states: { a: { on: { go: { actions: 'bump' } } } },
+  });
   t.notThrows(() => compileFlatMachine(fine));
 });
 
 test('the XState installed is the version the flat step was checked against (bump xstateTable.ts and package.json together, then run this file)', async (t) => {
   const { readFile } = await import('node:fs/promises');
   const installed = JSON.parse(await readFile(new URL('../../../node_modules/xstate/package.json', import.meta.url), 'utf8')) as { version: string };
-  const pinned = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies.xstate;
+  const pinned = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> })
+    .dependencies.xstate;
   t.is(installed.version, xstateVersionChecked);
   t.is(pinned, xstateVersionChecked, 'package.json pins xstate exactly');
 });

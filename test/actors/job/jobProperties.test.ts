@@ -17,30 +17,103 @@ type OpMaker = (ids: { job: string; requests: string[] }) => Op;
 
 /** Who usually signs each op (a random step sometimes picks anyone instead). */
 const usual: Record<string, readonly (typeof admin)[]> = {
-  applyJob: [w1, w2, w3, stranger], approveNode: [admin], drop: [admin, w1], requestJob: [client], acceptJob: [evaluator, w1, w2, w3],
-  submitResult: [w1, w2, w3], rank: [evaluator], acceptResult: [client], challenge: [client], resolveChallenge: [admin], rejectWorker: [client],
+  applyJob: [w1, w2, w3, stranger],
+  approveNode: [admin],
+  drop: [admin, w1],
+  requestJob: [client],
+  acceptJob: [evaluator, w1, w2, w3],
+  submitResult: [w1, w2, w3],
+  rank: [evaluator],
+  acceptResult: [client],
+  challenge: [client],
+  resolveChallenge: [admin],
+  rejectWorker: [client],
 };
 const pick = <T>(items: readonly T[], i: number): T => items[i % items.length]!;
 /** Mostly the newest request, sometimes the one before (the placeholder id only before the first). */
-const recent = (requests: readonly string[], i: number): string => (requests.length === 1 ? requests[0]! : requests[Math.max(1, requests.length - 1 - (i % 4 === 0 ? 1 : 0))]!);
+const recent = (requests: readonly string[], i: number): string =>
+  requests.length === 1 ? requests[0]! : requests[Math.max(1, requests.length - 1 - (i % 4 === 0 ? 1 : 0))]!;
 
 const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.record({
   signer: fc.nat(parties.length * 4), // mostly above parties.length: the op's usual signer
   gapMs: fc.constantFrom(0, 0, 0, 0, 0, 0, 500, 3000, 20_000),
   make: fc.oneof(
-    { weight: 1, arbitrary: fc.record({ role: fc.constantFrom('admin', 'evaluator', 'worker' as const) }).map(({ role }) => (({ job }) => ({ type: 'applyJob', job_id: job, role })) as OpMaker) },
-    { weight: 1, arbitrary: fc.record({ who: fc.nat(6), role: fc.constantFrom('admin', 'evaluator', 'worker' as const) }).map(({ who, role }) => (({ job }) => ({ type: 'approveNode', job_id: job, node: pick(parties, who).address, role })) as OpMaker) },
-    { weight: 1, arbitrary: fc.record({ who: fc.nat(6) }).map(({ who }) => (({ job }) => ({ type: 'drop', job_id: job, node: pick(parties, who).address })) as OpMaker) },
-    { weight: 1, arbitrary: fc.record({ reward: fc.array(fc.integer({ min: 0, max: 30 }).map(String), { minLength: 1, maxLength: 3 }), fn: fc.constantFrom('even', 'winnerOnly', 'ranked' as const), limit: fc.constantFrom(5000, 20_000), skip: fc.nat(4).map((n) => n === 0) }).map(
-      ({ reward, fn, limit, skip }) => (({ job }) => ({ type: 'requestJob', job_id: job, job_input: { y: 4 }, reward, reward_function: fn, time_limit: limit, ...(skip ? { skip_evaluation: true, worker_node: [w1.address, w2.address] } : {}) })) as OpMaker,
-    ) },
-    { weight: 6, arbitrary: fc.record({ r: fc.nat(), role: fc.constantFrom('evaluator', 'worker' as const), deposit: fc.constantFrom('20', '20', '20', '3', '2000') }).map(({ r, role, deposit }) => (({ requests }) => ({ type: 'acceptJob', request_id: recent(requests, r), role, ...(role === 'evaluator' ? { deposit } : {}) })) as OpMaker) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ role: fc.constantFrom('admin', 'evaluator', 'worker' as const) })
+        .map(({ role }) => (({ job }) => ({ type: 'applyJob', job_id: job, role })) as OpMaker),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ who: fc.nat(6), role: fc.constantFrom('admin', 'evaluator', 'worker' as const) })
+        .map(({ who, role }) => (({ job }) => ({ type: 'approveNode', job_id: job, node: pick(parties, who).address, role })) as OpMaker),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ who: fc.nat(6) }).map(({ who }) => (({ job }) => ({ type: 'drop', job_id: job, node: pick(parties, who).address })) as OpMaker),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          reward: fc.array(fc.integer({ min: 0, max: 30 }).map(String), { minLength: 1, maxLength: 3 }),
+          fn: fc.constantFrom('even', 'winnerOnly', 'ranked' as const),
+          limit: fc.constantFrom(5000, 20_000),
+          skip: fc.nat(4).map((n) => n === 0),
+        })
+        .map(
+          ({ reward, fn, limit, skip }) =>
+            (({ job }) => ({
+              type: 'requestJob',
+              job_id: job,
+              job_input: { y: 4 },
+              reward,
+              reward_function: fn,
+              time_limit: limit,
+              ...(skip ? { skip_evaluation: true, worker_node: [w1.address, w2.address] } : {}),
+            })) as OpMaker,
+        ),
+    },
+    {
+      weight: 6,
+      arbitrary: fc
+        .record({ r: fc.nat(), role: fc.constantFrom('evaluator', 'worker' as const), deposit: fc.constantFrom('20', '20', '20', '3', '2000') })
+        .map(
+          ({ r, role, deposit }) =>
+            (({ requests }) => ({ type: 'acceptJob', request_id: recent(requests, r), role, ...(role === 'evaluator' ? { deposit } : {}) })) as OpMaker,
+        ),
+    },
     { weight: 4, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'submitResult', request_id: recent(requests, r), result: { x: 2 } })) as OpMaker) },
-    { weight: 3, arbitrary: fc.record({ r: fc.nat(), ranking: fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }) }).map(({ r, ranking }) => (({ requests }) => ({ type: 'rank', request_id: recent(requests, r), ranking: ranking.map((i) => pick(parties, i).address) })) as OpMaker) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ r: fc.nat(), ranking: fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }) })
+        .map(
+          ({ r, ranking }) =>
+            (({ requests }) => ({ type: 'rank', request_id: recent(requests, r), ranking: ranking.map((i) => pick(parties, i).address) })) as OpMaker,
+        ),
+    },
     { weight: 2, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'acceptResult', request_id: recent(requests, r) })) as OpMaker) },
     { weight: 2, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'challenge', request_id: recent(requests, r) })) as OpMaker) },
-    { weight: 2, arbitrary: fc.record({ r: fc.nat(), uphold: fc.boolean() }).map(({ r, uphold }) => (({ requests }) => ({ type: 'resolveChallenge', request_id: recent(requests, r), uphold })) as OpMaker) },
-    { weight: 1, arbitrary: fc.record({ r: fc.nat(), who: fc.nat(9) }).map(({ r, who }) => (({ requests }) => ({ type: 'rejectWorker', request_id: recent(requests, r), worker: (who < 7 ? pick([w1, w2, w3], who) : pick(parties, who)).address })) as OpMaker) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ r: fc.nat(), uphold: fc.boolean() })
+        .map(({ r, uphold }) => (({ requests }) => ({ type: 'resolveChallenge', request_id: recent(requests, r), uphold })) as OpMaker),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ r: fc.nat(), who: fc.nat(9) }).map(
+        ({ r, who }) =>
+          (({ requests }) => ({
+            type: 'rejectWorker',
+            request_id: recent(requests, r),
+            worker: (who < 7 ? pick([w1, w2, w3], who) : pick(parties, who)).address,
+          })) as OpMaker,
+      ),
+    },
   ),
 });
 
@@ -50,11 +123,24 @@ const stats = new Map<string, number>();
 function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]) {
   const chain = newChain({ claimWindowMs: 4000, rankWindowMs: 2000, resolveWindowMs: 3000, maxChallenges: 2 });
   const supply = chain.total();
-  const register = chain.tx(admin, { type: 'registerJob', job_specification: schemaText, fee: '2', challenge_fee: '5', max_approvals: 20, max_drops: 5, window_ms: 10_000 });
+  const register = chain.tx(admin, {
+    type: 'registerJob',
+    job_specification: schemaText,
+    fee: '2',
+    challenge_fee: '5',
+    max_approvals: 20,
+    max_drops: 5,
+    window_ms: 10_000,
+  });
   const job = txHashOf(register);
   chain.block([register]);
   // A staffed job to start from; random steps may apply, approve and drop more.
-  for (const [who, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+  for (const [who, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+    [w3, 'worker'],
+  ] as const) {
     chain.block([chain.tx(who, { type: 'applyJob', job_id: job, role })]);
     chain.block([chain.tx(admin, { type: 'approveNode', job_id: job, node: who.address, role })]);
   }
@@ -69,7 +155,8 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     const workers = Object.keys(open?.context.workers ?? {});
     const submitted = workers.filter((w) => open!.context.workers[w]!.submittedAt !== undefined);
     if (op.type === 'rank' && step.signer % 2 === 0 && submitted.length > 0) op.ranking = step.signer % 4 === 0 ? submitted : [...submitted].reverse();
-    if (op.type === 'acceptJob' && step.signer >= parties.length && open?.state === 'requested' && !open.context.skipEvaluation) Object.assign(op, { role: 'evaluator', deposit: '20' });
+    if (op.type === 'acceptJob' && step.signer >= parties.length && open?.state === 'requested' && !open.context.skipEvaluation)
+      Object.assign(op, { role: 'evaluator', deposit: '20' });
     let usualSigners = usual[op.type]!;
     if (op.type === 'acceptJob') usualSigners = op.role === 'evaluator' ? [evaluator] : [w1, w2, w3];
     if (op.type === 'submitResult' && workers.length > 0) usualSigners = parties.filter((p) => workers.includes(p.address));
@@ -77,7 +164,11 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     const tx = chain.tx(signer, op);
     if (op.type === 'requestJob') ids.requests.push(txHashOf(tx));
     const applied = chain.block([tx], chain.time + 100 + step.gapMs);
-    if (process.env.JOB_STATS) { const k = `${op.type}:${applied.outcomes[0]!.code}`; stats.set(k, (stats.get(k) ?? 0) + 1); for (const e of applied.jobEvents) stats.set(`event:${e.type}`, (stats.get(`event:${e.type}`) ?? 0) + 1); }
+    if (process.env.JOB_STATS) {
+      const k = `${op.type}:${applied.outcomes[0]!.code}`;
+      stats.set(k, (stats.get(k) ?? 0) + 1);
+      for (const e of applied.jobEvents) stats.set(`event:${e.type}`, (stats.get(`event:${e.type}`) ?? 0) + 1);
+    }
     if (chain.total() !== supply) problems.push(`supply ${chain.total()} ≠ ${supply} after ${op.type}`);
   }
   // Every deadline passes, and the ones they open (ranking, claim, a lapsed challenge's claim): every request ends.
@@ -92,7 +183,8 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     const node = readNode(chain.ledger.tree, job, who.address);
     if (node !== null && !nodeStates.has(node.state)) problems.push(`node in undrawn state ${node.state}`);
   }
-  if (chain.ledger.tree.get('/consensus/escrow') !== '0' && ids.requests.length > 1) problems.push(`escrow left: ${chain.ledger.tree.get('/consensus/escrow')}`);
+  if (chain.ledger.tree.get('/consensus/escrow') !== '0' && ids.requests.length > 1)
+    problems.push(`escrow left: ${chain.ledger.tree.get('/consensus/escrow')}`);
   if (chain.total() !== supply) problems.push('supply changed at the end');
   return { problems, roots: chain.blocks.map((b) => b.stateRoot), events: JSON.stringify(chain.blocks.map((b) => b.jobEvents)) };
 }
@@ -103,12 +195,19 @@ test('property: random job ops from random signers conserve money, stay in drawn
       const first = fold(steps);
       const second = fold(steps);
       if (first.problems.length > 0) throw new Error(first.problems.join('; '));
-      if (JSON.stringify(first.roots) !== JSON.stringify(second.roots)) throw new Error(`roots differ from block ${first.roots.findIndex((r, i) => r !== second.roots[i])}`);
+      if (JSON.stringify(first.roots) !== JSON.stringify(second.roots))
+        throw new Error(`roots differ from block ${first.roots.findIndex((r, i) => r !== second.roots[i])}`);
       if (first.events !== second.events) throw new Error(`job events differ: ${first.events.length} vs ${second.events.length} chars`);
       return JSON.stringify(first.roots) === JSON.stringify(second.roots) && first.events === second.events;
     }),
     { numRuns: 80 },
   );
-  if (process.env.JOB_STATS) t.log([...stats].sort().map(([k, v]) => `${k} ${v}`).join('\n'));
+  if (process.env.JOB_STATS)
+    t.log(
+      [...stats]
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join('\n'),
+    );
   t.pass();
 });

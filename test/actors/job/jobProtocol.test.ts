@@ -9,7 +9,12 @@ import { admin, client, evaluator, newChain, nodeState, one, request, schemaText
 function staffedJob(chain: TestChain): string {
   const { id: job, code } = one(chain, admin, { type: 'registerJob', job_specification: schemaText, fee: '3', challenge_fee: '5' });
   if (code !== 'ok') throw new Error(code);
-  for (const [who, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+  for (const [who, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+    [w3, 'worker'],
+  ] as const) {
     one(chain, who, { type: 'applyJob', job_id: job, role });
     const { code: approved } = one(chain, admin, { type: 'approveNode', job_id: job, node: who.address, role });
     if (approved !== 'ok') throw new Error(approved);
@@ -19,7 +24,14 @@ function staffedJob(chain: TestChain): string {
 
 /** Given a request of `reward` that the evaluator accepted (deposit 20) and `workers` submitted to, past its time limit. */
 function rankedRequest(chain: TestChain, job: string, workers = [w1, w2], reward = ['10', '10'], rewardFunction?: 'even' | 'winnerOnly' | 'ranked'): string {
-  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward, time_limit: 60_000, ...(rewardFunction ? { reward_function: rewardFunction } : {}) });
+  const { id } = one(chain, client, {
+    type: 'requestJob',
+    job_id: job,
+    job_input: { y: 4 },
+    reward,
+    time_limit: 60_000,
+    ...(rewardFunction ? { reward_function: rewardFunction } : {}),
+  });
   one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
   for (const w of workers) one(chain, w, { type: 'acceptJob', request_id: id, role: 'worker' });
   for (const w of workers) one(chain, w, { type: 'submitResult', request_id: id, result: { x: 2 } });
@@ -71,8 +83,14 @@ test('a challenge upheld by the parent admin refunds the client with the evaluat
   t.is(chain.balance(evaluator.address), 980n);
   t.is(chain.balance(w1.address), 1000n);
   t.is(chain.total(), supply);
-  t.like(block.jobEvents.find((e) => e.type === 'refunded'), { reason: 'challengeUpheld' });
-  t.like(block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: true, resolver: admin.address, payouts: [] });
+  t.like(
+    block.jobEvents.find((e) => e.type === 'refunded'),
+    { reason: 'challengeUpheld' },
+  );
+  t.like(
+    block.jobEvents.find((e) => e.type === 'challengeResolved'),
+    { upheld: true, resolver: admin.address, payouts: [] },
+  );
 });
 
 test('a rejected challenge pays its fee to the admin and reopens the claim; the claim window then settles; challenges are limited', (t) => {
@@ -84,7 +102,10 @@ test('a rejected challenge pays its fee to the admin and reopens the claim; the 
   one(chain, client, { type: 'challenge', request_id: id });
   const rejected = one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: false });
   t.is(rejected.code, 'ok');
-  t.like(rejected.block.jobEvents.find((e) => e.type === 'challengeResolved'), { upheld: false, resolver: admin.address, payouts: [{ to: admin.address, amount: '5', kind: 'challengeFee' }] });
+  t.like(
+    rejected.block.jobEvents.find((e) => e.type === 'challengeResolved'),
+    { upheld: false, resolver: admin.address, payouts: [{ to: admin.address, amount: '5', kind: 'challengeFee' }] },
+  );
   t.is(request(chain, id).state, 'ranked');
   t.is(chain.balance(admin.address), 1005n);
   const again = one(chain, client, { type: 'challenge', request_id: id });
@@ -150,8 +171,19 @@ test('reward functions: even splits with the remainder to the winner, winnerOnly
 test('skip_evaluation: a trusted worker accepts at once and its result settles the request, paying it all', (t) => {
   const chain = newChain();
   const job = staffedJob(chain);
-  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true }).code, 'INVALID_JOB_REQUEST');
-  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true, worker_node: [w1.address] });
+  t.is(
+    one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true }).code,
+    'INVALID_JOB_REQUEST',
+  );
+  const { id } = one(chain, client, {
+    type: 'requestJob',
+    job_id: job,
+    job_input: {},
+    reward: ['7'],
+    time_limit: 5000,
+    skip_evaluation: true,
+    worker_node: [w1.address],
+  });
   t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'ILLEGAL_TRANSITION');
   t.is(one(chain, w2, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'NOT_ALLOWED');
   t.is(one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'ok');
@@ -170,7 +202,14 @@ test('refused steps name their code: unknown ids, unapproved or dropped nodes, a
   t.is(one(chain, stranger, { type: 'approveNode', job_id: job, node: w1.address, role: 'worker' }).code, 'NOT_APPROVED');
   t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: stranger.address, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // never applied
   t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['5000'], time_limit: 10 }).code, 'INSUFFICIENT_FUNDS');
-  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['10'], time_limit: 60_000, evaluator_node: [evaluator.address] });
+  const { id } = one(chain, client, {
+    type: 'requestJob',
+    job_id: job,
+    job_input: {},
+    reward: ['10'],
+    time_limit: 60_000,
+    evaluator_node: [evaluator.address],
+  });
   t.is(one(chain, w1, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'NOT_APPROVED');
   t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '5' }).code, 'DEPOSIT_TOO_SMALL');
   t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '5000' }).code, 'INSUFFICIENT_FUNDS');

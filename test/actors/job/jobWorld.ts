@@ -15,7 +15,13 @@ export const everyone = [admin, evaluator, w1, w2, w3, client, stranger];
 
 export const schemaText = 'syntax = "proto3"; service Worker { rpc Calc (Req) returns (Res); } message Req { double y = 1; } message Res { double x = 1; }';
 
-export function newChain(jobs?: { claimWindowMs?: number; rankWindowMs?: number; resolveWindowMs?: number; maxChallenges?: number; maxTimeLimitMs?: number }): TestChain {
+export function newChain(jobs?: {
+  claimWindowMs?: number;
+  rankWindowMs?: number;
+  resolveWindowMs?: number;
+  maxChallenges?: number;
+  maxTimeLimitMs?: number;
+}): TestChain {
   return new TestChain({
     chain: 'ain-test',
     owner: admin.address,

@@ -19,8 +19,16 @@ const anOp = fc.oneof(
   fc.record({ type: fc.constant('send' as const), to: fc.constantFrom(...keys.map((k) => k.address)), amount: fc.integer({ min: 0, max: 300 }).map(String) }),
   fc.record({ type: fc.constant('stake' as const), amount: fc.integer({ min: 0, max: 200 }).map(String) }),
   fc.record({ type: fc.constant('unstake' as const), amount: fc.integer({ min: 0, max: 80 }).map(String) }),
-  fc.record({ type: fc.constant('set_value' as const), path: fc.constantFrom(...keys.map((k) => `/apps/${k.address}/x`), '/accounts/x', '/other'), value: fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null)) }),
-  fc.record({ type: fc.constant('inc_value' as const), path: fc.constantFrom(...keys.map((k) => `/apps/${k.address}/n`)), value: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({
+    type: fc.constant('set_value' as const),
+    path: fc.constantFrom(...keys.map((k) => `/apps/${k.address}/x`), '/accounts/x', '/other'),
+    value: fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null)),
+  }),
+  fc.record({
+    type: fc.constant('inc_value' as const),
+    path: fc.constantFrom(...keys.map((k) => `/apps/${k.address}/n`)),
+    value: fc.integer({ min: -5, max: 5 }),
+  }),
 );
 const aStep = fc.record({
   signer: fc.nat(keys.length - 1),

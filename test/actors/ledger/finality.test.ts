@@ -115,7 +115,13 @@ test('unbonding stake stays slashable; stake changes apply to blocks recorded af
 
 test('a single validator with all the stake finalizes each block with its own attestation', (t) => {
   const solo = key(20);
-  const chain = new TestChain({ chain: 'ain-test', owner: solo.address, accounts: { [solo.address]: { balance: '1', stake: '1' } }, proposers: [solo.address], block: {} });
+  const chain = new TestChain({
+    chain: 'ain-test',
+    owner: solo.address,
+    accounts: { [solo.address]: { balance: '1', stake: '1' } },
+    proposers: [solo.address],
+    block: {},
+  });
   chain.block([]);
   for (let h = 1; h <= 5; h++) t.is(chain.block([attest(chain, solo, h)]).finalized.height, h);
 });

@@ -34,7 +34,10 @@ test('a genesis without any stake, or malformed, is BAD_GENESIS with a sentence'
 });
 
 test('a genesis whose strings have no canonical JSON (a lone surrogate) is BAD_GENESIS, since it has no hash', (t) => {
-  for (const input of [{ ...genesis, rules: { '/apps': '"\uD800"' } }, { ...genesis, chain: 'ain-test', rules: { '/\uDFFF': true } }]) {
+  for (const input of [
+    { ...genesis, rules: { '/apps': '"\uD800"' } },
+    { ...genesis, chain: 'ain-test', rules: { '/\uDFFF': true } },
+  ]) {
     const error = t.throws(() => parseGenesis(input));
     t.true(isAinError(error, 'BAD_GENESIS'), String(error));
   }
@@ -117,7 +120,13 @@ test('state ops under /accounts or /consensus, or a value at /, are RESERVED_PAT
     chain.tx(owner, { type: 'set_value', path: `/accounts/${owner.address}/balance`, value: '999999' }),
     chain.tx(owner, { type: 'set_rule', path: '/consensus', value: { write: true } }),
     chain.tx(owner, { type: 'set_value', path: '/', value: null }),
-    chain.tx(owner, { type: 'set', ops: [{ type: 'set_value', path: '/apps/x', value: 1 }, { type: 'inc_value', path: '/accounts/x', value: 1 }] }),
+    chain.tx(owner, {
+      type: 'set',
+      ops: [
+        { type: 'set_value', path: '/apps/x', value: 1 },
+        { type: 'inc_value', path: '/accounts/x', value: 1 },
+      ],
+    }),
     chain.tx(owner, { type: 'set_rule', path: '/apps', value: { write: true } }),
   ]);
   t.deepEqual(chain.codes(block), ['RESERVED_PATH', 'RESERVED_PATH', 'RESERVED_PATH', 'RESERVED_PATH', 'ok']);
@@ -127,7 +136,13 @@ test('state ops under /accounts or /consensus, or a value at /, are RESERVED_PAT
 
 test('rules may read balances: a write rule that checks the writer holds AIN', (t) => {
   const chain = new TestChain(genesis);
-  chain.block([chain.tx(owner, { type: 'set_rule', path: '/club/$user', value: { write: "auth.addr == $user && getValue('/accounts/' + auth.addr + '/balance') != null" } })]);
+  chain.block([
+    chain.tx(owner, {
+      type: 'set_rule',
+      path: '/club/$user',
+      value: { write: "auth.addr == $user && getValue('/accounts/' + auth.addr + '/balance') != null" },
+    }),
+  ]);
   const block = chain.block([
     chain.tx(alice, { type: 'set_value', path: `/club/${alice.address}`, value: 'in' }),
     chain.tx(bob, { type: 'set_value', path: `/club/${bob.address}`, value: 'in' }),

@@ -1,7 +1,14 @@
 import test from 'ava';
 import { isAinError, type Op, type Tx } from '../../../schemas/index.ts';
 import fc from 'fast-check';
-import { decodeOwnTxRecord, decodeTxRecord, encodeTxRecord, recordBytesOf, recordFromSignedBytes, writeRecordFromSignedBytes } from '../../../events/codec/index.ts';
+import {
+  decodeOwnTxRecord,
+  decodeTxRecord,
+  encodeTxRecord,
+  recordBytesOf,
+  recordFromSignedBytes,
+  writeRecordFromSignedBytes,
+} from '../../../events/codec/index.ts';
 import { canonicalJson, keyPairFromSeed, sha256Hex, signedBytesOf, signTx, txHashOf } from '../../../events/crypto/index.ts';
 import { signedText, withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
@@ -9,7 +16,14 @@ const key = keyPairFromSeed('33'.repeat(32));
 
 test('property: the record built from signed bytes equals the canonical JSON of the whole envelope', (t) => {
   // No key named __proto__: the signer refuses those (see the property below).
-  const nasty = fc.dictionary(fc.oneof(fc.constant('time'), fc.constant('sig'), fc.string().filter((k) => k !== '__proto__')), fc.oneof(fc.string(), fc.integer(), fc.constant(',"time":')));
+  const nasty = fc.dictionary(
+    fc.oneof(
+      fc.constant('time'),
+      fc.constant('sig'),
+      fc.string().filter((k) => k !== '__proto__'),
+    ),
+    fc.oneof(fc.string(), fc.integer(), fc.constant(',"time":')),
+  );
   fc.assert(
     fc.property(nasty, fc.nat(), (value, nonce) => {
       const tx = signTx({ key, op: { type: 'set_value', path: '/x', value }, nonce, time: 5 });
@@ -47,7 +61,9 @@ const hasProtoKey = (value: unknown): boolean =>
 test('property: a record decodes to the same hash, tx and cut marker by either path, and deep JSON is junk on every stack', (t) => {
   fc.assert(
     fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.boolean(), (value, nonce, isCut) => {
-      const op: Op = isCut ? { type: 'cut', height: (nonce % 9) + 1 } : { type: 'set_value', path: '/p', value: value as Extract<Op, { type: 'set_value' }>['value'] };
+      const op: Op = isCut
+        ? { type: 'cut', height: (nonce % 9) + 1 }
+        : { type: 'set_value', path: '/p', value: value as Extract<Op, { type: 'set_value' }>['value'] };
       let tx: Tx;
       try {
         tx = signTx({ key, op, nonce, time: 1 });
@@ -82,7 +98,13 @@ test('a correctly signed record with a key named __proto__, or a key twice in on
 test('a record decodes to the same object, keys in the record’s order, on the checked and the own path (a fold that stores an op writes the same bytes)', (t) => {
   const key = keyPairFromSeed('07'.repeat(32));
   // Canonical order is not the schema's order: zod would rebuild this op as { type, job_id, … }.
-  const op = { type: 'requestJob', job_id: 'a'.repeat(64), job_input: { z: 1, a: [2, { y: 3, b: 4 }] }, reward: ['10', '10'], time_limit: 3000 } as unknown as Op;
+  const op = {
+    type: 'requestJob',
+    job_id: 'a'.repeat(64),
+    job_input: { z: 1, a: [2, { y: 3, b: 4 }] },
+    reward: ['10', '10'],
+    time_limit: 3000,
+  } as unknown as Op;
   const tx = signTx({ key, op, nonce: 1, time: 1 });
   const record = encodeTxRecord(tx);
   const checked = decodeTxRecord(0, record);

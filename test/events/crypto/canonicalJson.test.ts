@@ -29,7 +29,10 @@ const same = (value: unknown): boolean => {
 const json = fc.jsonValue({ depthSize: 'medium', stringUnit: 'binary' });
 
 test('any JSON value, in any key order: the same text as RFC 8785 (canonicalize)', (t) => {
-  fc.assert(fc.property(json, (value) => same(value)), { numRuns: 2000 });
+  fc.assert(
+    fc.property(json, (value) => same(value)),
+    { numRuns: 2000 },
+  );
   t.pass();
 });
 

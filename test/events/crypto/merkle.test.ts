@@ -49,12 +49,16 @@ function referenceRoot(hashes: readonly string[]): string {
 test('property: merkleRoot is RFC 6962 over any list, and merkleRootOfDigests gives the same root as the hex of its digests', (t) => {
   const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
   fc.assert(
-    fc.property(fc.array(digest, { maxLength: 70 }), fc.array(fc.string({ unit: fc.constantFrom(...'0123456789abcdefxyz') }), { maxLength: 6 }), (digests, odd) => {
-      const hexes = digests.map((d) => Buffer.from(d).toString('hex'));
-      const root = merkleRoot(hexes);
-      t.is(root, referenceRoot(hexes));
-      t.is(merkleRootOfDigests(digests), root);
-      t.is(merkleRoot([...hexes, ...odd]), referenceRoot([...hexes, ...odd]), 'odd-length or non-hex leaves, as an untrusted list may hold');
-    }),
+    fc.property(
+      fc.array(digest, { maxLength: 70 }),
+      fc.array(fc.string({ unit: fc.constantFrom(...'0123456789abcdefxyz') }), { maxLength: 6 }),
+      (digests, odd) => {
+        const hexes = digests.map((d) => Buffer.from(d).toString('hex'));
+        const root = merkleRoot(hexes);
+        t.is(root, referenceRoot(hexes));
+        t.is(merkleRootOfDigests(digests), root);
+        t.is(merkleRoot([...hexes, ...odd]), referenceRoot([...hexes, ...odd]), 'odd-length or non-hex leaves, as an untrusted list may hold');
+      },
+    ),
   );
 });

@@ -81,7 +81,18 @@ test('a signature made by signTx verifies with the openssl command line', (t) =>
     writeFileSync(pubPem, `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`);
     writeFileSync(join(dir, 'msg.bin'), signedBytesOf(tx));
     writeFileSync(join(dir, 'sig.bin'), Buffer.from(tx.sig, 'hex'));
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-pubin', '-inkey', pubPem, '-in', join(dir, 'msg.bin'), '-sigfile', join(dir, 'sig.bin')]).toString();
+    const out = execFileSync('openssl', [
+      'pkeyutl',
+      '-verify',
+      '-rawin',
+      '-pubin',
+      '-inkey',
+      pubPem,
+      '-in',
+      join(dir, 'msg.bin'),
+      '-sigfile',
+      join(dir, 'sig.bin'),
+    ]).toString();
     t.regex(out, /Signature Verified Successfully/);
   });
 });

@@ -27,7 +27,16 @@ test('given pending txs, when the proposer cuts the next height, then a block cl
   const blocks = feed(new BlockCutter(options), [value(0), value(1), cut(2, 1, 5000)]);
   t.is(blocks.length, 1);
   const [block] = blocks;
-  t.like(block!.header, { height: 1, prevHash: zeroHash, time: 5000, proposer: proposer.address, firstOffset: 0, lastOffset: 2, stateRoot: zeroHash, outcomeRoot: zeroHash });
+  t.like(block!.header, {
+    height: 1,
+    prevHash: zeroHash,
+    time: 5000,
+    proposer: proposer.address,
+    firstOffset: 0,
+    lastOffset: 2,
+    stateRoot: zeroHash,
+    outcomeRoot: zeroHash,
+  });
   t.is(block!.header.txRoot, merkleRoot(block!.txs.map((r) => r.hash)));
 });
 
@@ -40,7 +49,10 @@ test('pending holds the records past the last block, in log order, until a block
   feed(cutter, [cut(2, 1, 5000)]);
   t.deepEqual(cutter.pending, []);
   feed(cutter, [value(3)]);
-  t.deepEqual(cutter.pending.map((r) => r.offset), [3]);
+  t.deepEqual(
+    cutter.pending.map((r) => r.offset),
+    [3],
+  );
 });
 
 test('a block closes at maxTxs and at maxBytes, taking the latest cut time seen', (t) => {
@@ -57,13 +69,22 @@ test('a block closes at maxTxs and at maxBytes, taking the latest cut time seen'
 test('later cut markers for a closed height are ignored, and so are markers from non-proposers', (t) => {
   const cutter = new BlockCutter(options);
   const blocks = feed(cutter, [value(0), cut(1, 1, 2000), cut(2, 1, 2001), value(3), cut(4, 2, 3000, user), cut(5, 2, 3001)]);
-  t.deepEqual(blocks.map((b) => [b.header.height, b.header.firstOffset, b.header.lastOffset]), [[1, 0, 1], [2, 2, 5]]);
+  t.deepEqual(
+    blocks.map((b) => [b.header.height, b.header.firstOffset, b.header.lastOffset]),
+    [
+      [1, 0, 1],
+      [2, 2, 5],
+    ],
+  );
   t.is(blocks[1]!.header.prevHash, blockHashOf(blocks[0]!.header));
 });
 
 test('block time never goes back, even when a marker claims an earlier time', (t) => {
   const blocks = feed(new BlockCutter(options), [value(0), cut(1, 1, 9000), value(2), cut(3, 2, 4000)]);
-  t.deepEqual(blocks.map((b) => b.header.time), [9000, 9000]);
+  t.deepEqual(
+    blocks.map((b) => b.header.time),
+    [9000, 9000],
+  );
 });
 
 test('a closed block waits for its roots: sealing fills them, and the next block goes on from the sealed header', (t) => {

@@ -27,8 +27,16 @@ test('a key named __proto__ is refused wherever it is, escaped or not, naming it
     const message = refusal(() => checkJsonTextKeys(text));
     t.true(message?.startsWith(`tx field ${path}`), `${text}: ${message}`);
     t.regex(message!, /key named "__proto__"/);
-    t.is(refusal(() => parseTxJson(text)), message, text);
-    t.is(refusal(() => checkJsonValueKeys(JSON.parse(text))), message, `the parsed value of ${text}`);
+    t.is(
+      refusal(() => parseTxJson(text)),
+      message,
+      text,
+    );
+    t.is(
+      refusal(() => checkJsonValueKeys(JSON.parse(text))),
+      message,
+      `the parsed value of ${text}`,
+    );
   }
 });
 
@@ -42,14 +50,28 @@ test('a key given twice in one object is refused, however it is escaped, naming 
     const message = refusal(() => checkJsonTextKeys(text));
     t.true(message?.startsWith(`tx field ${path}`), `${text}: ${message}`);
     t.regex(message!, /more than once/);
-    t.is(refusal(() => parseTxJson(text)), message, text);
+    t.is(
+      refusal(() => parseTxJson(text)),
+      message,
+      text,
+    );
   }
 });
 
 test('the same key in different objects, and __proto__ as a string or part of a key, are fine', (t) => {
-  const fine = ['{"a":{"a":{"a":1}},"b":[{"a":1},{"a":1}]}', '{"a":"__proto__","b":["__proto__"]}', '{"__proto__x":1,"x__proto__":2}', '[{},"k",{}]', '{"a":{},"b":{},"c":"\\"a\\":1"}'];
+  const fine = [
+    '{"a":{"a":{"a":1}},"b":[{"a":1},{"a":1}]}',
+    '{"a":"__proto__","b":["__proto__"]}',
+    '{"__proto__x":1,"x__proto__":2}',
+    '[{},"k",{}]',
+    '{"a":{},"b":{},"c":"\\"a\\":1"}',
+  ];
   for (const text of fine) {
-    t.is(refusal(() => checkJsonTextKeys(text)), null, text);
+    t.is(
+      refusal(() => checkJsonTextKeys(text)),
+      null,
+      text,
+    );
     t.deepEqual(parseTxJson(text), JSON.parse(text), text);
   }
   // An object literal's __proto__ is its prototype, not a key: no JSON text makes one.
@@ -70,7 +92,11 @@ const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
   ),
 })).node;
 const textOf = (node: Tree): string =>
-  typeof node === 'number' ? String(node) : 'items' in node ? `[${node.items.map(textOf).join(', ')}]` : `{${node.entries.map(([k, v]) => `"${k}": ${textOf(v)}`).join(',')}}`;
+  typeof node === 'number'
+    ? String(node)
+    : 'items' in node
+      ? `[${node.items.map(textOf).join(', ')}]`
+      : `{${node.entries.map(([k, v]) => `"${k}": ${textOf(v)}`).join(',')}}`;
 const ambiguous = (node: Tree): boolean => {
   if (typeof node === 'number') return false;
   if ('items' in node) return node.items.some(ambiguous);

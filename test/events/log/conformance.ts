@@ -185,10 +185,18 @@ export function logConformance(name: string, make: () => Promise<LogUnderTest>):
         t.is(stored[offset] === undefined ? undefined : text(stored[offset]), values[index]);
       }
     }
-    t.deepEqual([...seenOffsets].sort((a, b) => a - b), range(0, stored.length), 'offsets are dense');
+    t.deepEqual(
+      [...seenOffsets].sort((a, b) => a - b),
+      range(0, stored.length),
+      'offsets are dense',
+    );
     for (const acked of results) {
       const firsts = acked.map((batch) => batch.offsets[0] ?? -1);
-      t.deepEqual(firsts, [...firsts].sort((a, b) => a - b), 'an append acknowledged before the next was made comes first');
+      t.deepEqual(
+        firsts,
+        [...firsts].sort((a, b) => a - b),
+        'an append acknowledged before the next was made comes first',
+      );
     }
   });
 
@@ -198,7 +206,10 @@ export function logConformance(name: string, make: () => Promise<LogUnderTest>):
     const stored = texts(await log.read(0));
     t.is(stored.length, batches.flat().length);
     for (const [batch, batchOffsets] of acked.entries()) {
-      t.deepEqual(batchOffsets.map((offset) => stored[offset]), batches[batch]);
+      t.deepEqual(
+        batchOffsets.map((offset) => stored[offset]),
+        batches[batch],
+      );
     }
   });
 

@@ -19,7 +19,7 @@ const log = await openFileLog({
 process.stdout.write(`ready ${log.lastOffset()}\n`);
 
 async function appendForever(writer: number): Promise<void> {
-  for (let seq = 0; ; ) {
+  for (let seq = 0; ;) {
     const size = 1 + ((seq * 31 + writer * 17) % 40);
     const ids = Array.from({ length: size }, () => `${runId}.${writer}.${seq++}`);
     const offsets = await log.append(ids.map((id) => encoder.encode(`${id} ${filler}`)));

@@ -41,7 +41,10 @@ async function checkTornTail(
       truncatedBytes: expected.truncatedBytes(damagedSize, lastFrame),
     });
     t.is(log.lastOffset(), expected.survivors - 1);
-    t.deepEqual(texts(await log.read(0)), range(0, expected.survivors).map((index) => `r${index}`));
+    t.deepEqual(
+      texts(await log.read(0)),
+      range(0, expected.survivors).map((index) => `r${index}`),
+    );
     t.deepEqual(await log.append([bytes('after')]), [expected.survivors]);
   });
   await withFileLog({ dir, onRecovery: () => t.fail('the second open must be clean') }, async (log) => {
@@ -142,7 +145,10 @@ test('recovery: a torn tail in the last of several segments is cut; reads cross 
   await appendFile(last, Buffer.from([7, 0, 0]));
   await withFileLog({ dir, segmentBytes: 64 }, async (log) => {
     t.like(log.recovery, { truncatedBytes: 3, offset: 30, segment: files[files.length - 1] });
-    t.deepEqual(texts(await log.read(0)), range(0, 30).map((index) => `r${index}`));
+    t.deepEqual(
+      texts(await log.read(0)),
+      range(0, 30).map((index) => `r${index}`),
+    );
     t.deepEqual(await log.append([bytes('r30')]), [30]);
   });
 });

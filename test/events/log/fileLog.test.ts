@@ -54,9 +54,15 @@ test('fileLog: reads larger than one read chunk, and a record larger than it, co
   await withFileLog({ dir, maxRecordBytes: 2_000_000 }, async (log) => {
     await log.append(sizes.map((size, index) => big(index, size)));
     const records = await log.read(0);
-    t.deepEqual(records.map((record) => record.value.byteLength), sizes);
+    t.deepEqual(
+      records.map((record) => record.value.byteLength),
+      sizes,
+    );
     t.true(records.every((record, index) => record.value.every((byte) => byte === index)));
-    t.deepEqual((await log.read(2, { maxRecords: 1 })).map((record) => record.value.byteLength), [1_500_000]);
+    t.deepEqual(
+      (await log.read(2, { maxRecords: 1 })).map((record) => record.value.byteLength),
+      [1_500_000],
+    );
   });
 });
 
@@ -83,7 +89,10 @@ for (const fsync of policies) {
     const batches = range(0, 40).map((batch) => range(0, 1 + (batch % 4)).map((index) => `b${batch}i${index}`));
     await withFileLog({ dir, fsync, segmentBytes: 512 }, async (log) => {
       const acked = await Promise.all(batches.map((batch) => log.append(batch.map(bytes))));
-      t.deepEqual(acked.flat().sort((a, b) => a - b), range(0, batches.flat().length));
+      t.deepEqual(
+        acked.flat().sort((a, b) => a - b),
+        range(0, batches.flat().length),
+      );
     });
     await withFileLog({ dir, fsync }, async (log) => {
       t.is(log.lastOffset(), batches.flat().length - 1);

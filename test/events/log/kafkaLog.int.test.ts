@@ -42,7 +42,10 @@ if (kafka === undefined) {
       const [seenByFirst, seenBySecond] = await Promise.all([collect(first, total), collect(second, total)]);
       const texts = (records: LogRecord[]): string[] => records.map((record) => new TextDecoder().decode(record.value));
       t.deepEqual(texts(seenByFirst), texts(seenBySecond));
-      t.deepEqual(seenByFirst.map((record) => record.offset), Array.from({ length: total }, (_, index) => index));
+      t.deepEqual(
+        seenByFirst.map((record) => record.offset),
+        Array.from({ length: total }, (_, index) => index),
+      );
       t.is(first.lastOffset(), total - 1);
       t.is(second.lastOffset(), total - 1);
     } finally {
@@ -55,7 +58,10 @@ if (kafka === undefined) {
     try {
       const batch = Array.from({ length: 3000 }, (_, i) => new TextEncoder().encode(`${i}:`.padEnd(600, 'x')));
       const offsets = await log.append(batch);
-      t.deepEqual(offsets, Array.from({ length: 3000 }, (_, i) => i));
+      t.deepEqual(
+        offsets,
+        Array.from({ length: 3000 }, (_, i) => i),
+      );
       const back = await log.read(0);
       t.is(back.length, 3000);
       t.is(new TextDecoder().decode(back[2999]!.value).split(':')[0], '2999');

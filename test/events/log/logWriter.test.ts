@@ -48,7 +48,11 @@ function writerWith(policy: FsyncPolicy, files = new FakeFiles()): { writer: Log
 }
 
 /** Appends and records, at the moment of acknowledgement, how many bytes were synced. */
-function appendRecording(writer: LogWriter, files: FakeFiles, batch: readonly string[]): Promise<{ offsets: number[]; syncedAtAck: number; writtenAtAck: number }> {
+function appendRecording(
+  writer: LogWriter,
+  files: FakeFiles,
+  batch: readonly string[],
+): Promise<{ offsets: number[]; syncedAtAck: number; writtenAtAck: number }> {
   return writer.append(batch.map(bytes)).then((offsets) => ({ offsets, syncedAtAck: files.syncedBytes, writtenAtAck: files.writtenBytes }));
 }
 
@@ -140,6 +144,14 @@ test('writer: batches roll to a new segment at segmentBytes and stay contiguous'
   const durable: number[] = [];
   const writer = new LogWriter(files, 'always', { ...limits, segmentBytes: 50 }, (last) => durable.push(last));
   t.deepEqual(await writer.append(range(0, 12).map((index) => bytes(`record${index}`))), range(0, 12));
-  t.deepEqual(files.segments.map((segment) => [segment.baseOffset, segment.count]), [[0, 3], [3, 3], [6, 3], [9, 3]]);
+  t.deepEqual(
+    files.segments.map((segment) => [segment.baseOffset, segment.count]),
+    [
+      [0, 3],
+      [3, 3],
+      [6, 3],
+      [9, 3],
+    ],
+  );
   await writer.close();
 });

@@ -3,7 +3,12 @@ import { applyDashboardEvents, createDashboard, loadDashboard, percentileOf, sna
 import { isAinError } from '../../../schemas/index.ts';
 import { admin, at, client, evaluator, jobId, settledRequest, setup, upheldChallenge, w1, w2, w3 } from '../reputation/jobEvents.ts';
 
-const history = (): JobEvent[] => [...setup(), ...settledRequest(), ...upheldChallenge(), at(20_000, { type: 'nodeDropped', node: w3, role: 'worker', by: admin })];
+const history = (): JobEvent[] => [
+  ...setup(),
+  ...settledRequest(),
+  ...upheldChallenge(),
+  at(20_000, { type: 'nodeDropped', node: w3, role: 'worker', by: admin }),
+];
 const fold = (events: JobEvent[], dashboard = createDashboard()) => applyDashboardEvents(dashboard, events);
 const settle = (timeMs: number, request: string, latencyMs: number): JobEvent =>
   at(timeMs, { type: 'settled', request, client, evaluator: null, payouts: [], latencyMs, unpaid: [] });
@@ -26,7 +31,11 @@ test('given a settled request and a refunded one, then the job counts requests, 
     feesPaid: '3',
     throughputPerMinute: 1,
   });
-  t.deepEqual(job.latency, { count: 1, sumMs: 5000, minMs: 5000, maxMs: 5000, p50Ms: 5000, p99Ms: 5000, samplesMs: [5000] }, 'a refund is no settlement latency');
+  t.deepEqual(
+    job.latency,
+    { count: 1, sumMs: 5000, minMs: 5000, maxMs: 5000, p50Ms: 5000, p99Ms: 5000, samplesMs: [5000] },
+    'a refund is no settlement latency',
+  );
   t.deepEqual(job.open, {});
   t.deepEqual(job.busy, {});
 });
@@ -35,7 +44,10 @@ test('given requests still open, then the queue and the busy workers count them 
   const r1 = settledRequest('r1', 1000);
   const dashboard = fold([...setup(), ...r1.slice(0, -1)]);
   t.like(dashboard.jobs[jobId], { openRequests: 1, workersBusy: 3 });
-  fold([at(5000, { type: 'requested', request: 'r3', client, reward: '1' }), at(5100, { type: 'accepted', request: 'r3', node: w1, role: 'worker' })], dashboard);
+  fold(
+    [at(5000, { type: 'requested', request: 'r3', client, reward: '1' }), at(5100, { type: 'accepted', request: 'r3', node: w1, role: 'worker' })],
+    dashboard,
+  );
   t.like(dashboard.jobs[jobId], { requests: 2, openRequests: 2, workersBusy: 3 });
   fold(r1.slice(-1), dashboard);
   t.like(dashboard.jobs[jobId], { openRequests: 1, workersBusy: 1, settled: 1 });
@@ -44,8 +56,21 @@ test('given requests still open, then the queue and the busy workers count them 
 
 test('given a forfeited deposit, then the evaluator lost it, the client won it, and profitability is earned minus lost minus fees paid', (t) => {
   const { nodes } = fold(history());
-  t.deepEqual(nodes[evaluator], { rewardsEarned: '5', feesEarned: '0', challengeFeesEarned: '0', depositsWon: '0', depositsLost: '100', feesPaid: '0', earned: '5', profitability: '-95' });
-  t.like(nodes[client], { depositsWon: '100', challengeFeesEarned: '0', feesPaid: '3', earned: '100', profitability: '97' }, 'a refund and its own challenge fee back earn nothing; it paid the job fee');
+  t.deepEqual(nodes[evaluator], {
+    rewardsEarned: '5',
+    feesEarned: '0',
+    challengeFeesEarned: '0',
+    depositsWon: '0',
+    depositsLost: '100',
+    feesPaid: '0',
+    earned: '5',
+    profitability: '-95',
+  });
+  t.like(
+    nodes[client],
+    { depositsWon: '100', challengeFeesEarned: '0', feesPaid: '3', earned: '100', profitability: '97' },
+    'a refund and its own challenge fee back earn nothing; it paid the job fee',
+  );
   t.like(nodes[w1], { rewardsEarned: '20', earned: '20', profitability: '20' });
   t.like(nodes[w2], { rewardsEarned: '10', profitability: '10' });
   t.like(nodes[admin], { feesEarned: '3', profitability: '3' });
@@ -87,14 +112,22 @@ test('given more latencies than the reservoir holds, then percentiles cover the 
 test('given settlements over time, then throughput counts those in the last window of block time before the latest event', (t) => {
   const dashboard = fold([settle(0, 'a', 1), settle(30_000, 'b', 1), settle(59_000, 'c', 1), settle(61_000, 'd', 1), settle(61_000, 'e', 1)]);
   t.is(dashboard.jobs[jobId]!.throughputPerMinute, 4, 'the one at 0 is more than 60 s before 61 s');
-  t.deepEqual(dashboard.jobs[jobId]!.settlements, [[30_000, 1], [59_000, 1], [61_000, 2]], 'one entry per block time');
+  t.deepEqual(
+    dashboard.jobs[jobId]!.settlements,
+    [
+      [30_000, 1],
+      [59_000, 1],
+      [61_000, 2],
+    ],
+    'one entry per block time',
+  );
   fold([at(100_000, { type: 'requested', request: 'f', client, reward: '1' }, 'job-2')], dashboard);
   t.is(dashboard.jobs[jobId]!.throughputPerMinute, 3, 'time passing in another job ages this one too');
   const halfMinute = fold([settle(0, 'a', 1), settle(20_000, 'b', 1), settle(40_000, 'c', 1)], createDashboard({ throughputWindowMs: 30_000 }));
   t.is(halfMinute.jobs[jobId]!.throughputPerMinute, 4, 'two settlements in 30 s are four a minute');
 });
 
-test('statsLine prints approved evaluators and approved workers, as the paper\'s console does', (t) => {
+test("statsLine prints approved evaluators and approved workers, as the paper's console does", (t) => {
   t.is(statsLine(fold(setup()), jobId), '1 evaluator, 3 workers running');
   t.is(statsLine(fold(history()), jobId), '1 evaluator, 2 workers running', 'a dropped worker no longer runs');
   const many = [...setup()];
@@ -119,15 +152,39 @@ test('given a history folded at once, in two chunks, or through a snapshot, then
 
 test('loadDashboard refuses what is not a dashboard snapshot, and createDashboard a bad limit', (t) => {
   const good = snapshotDashboard(fold(history()));
-  for (const bad of [null, { ...good, version: 0 }, { ...good, nodes: [] }, { ...good, latencySamplesMax: '1000' }, { ...good, jobs: { [jobId]: { ...good.jobs[jobId], busy: null } } }]) {
-    t.true(isAinError(t.throws(() => loadDashboard(bad)), 'BAD_SNAPSHOT'));
+  for (const bad of [
+    null,
+    { ...good, version: 0 },
+    { ...good, nodes: [] },
+    { ...good, latencySamplesMax: '1000' },
+    { ...good, jobs: { [jobId]: { ...good.jobs[jobId], busy: null } } },
+  ]) {
+    t.true(
+      isAinError(
+        t.throws(() => loadDashboard(bad)),
+        'BAD_SNAPSHOT',
+      ),
+    );
   }
-  t.true(isAinError(t.throws(() => createDashboard({ latencySamplesMax: 0 })), 'BAD_CONFIG'));
+  t.true(
+    isAinError(
+      t.throws(() => createDashboard({ latencySamplesMax: 0 })),
+      'BAD_CONFIG',
+    ),
+  );
   t.deepEqual(loadDashboard(good), good);
 });
 
 test('given a rejected challenge, then its resolver earned the challenge fee; an upheld one pays the resolver nothing', (t) => {
-  const rejected = at(30_000, { type: 'challengeResolved', request: 'r7', upheld: false, evaluator, client, resolver: admin, payouts: [{ to: admin, amount: '2', kind: 'challengeFee' }] });
+  const rejected = at(30_000, {
+    type: 'challengeResolved',
+    request: 'r7',
+    upheld: false,
+    evaluator,
+    client,
+    resolver: admin,
+    payouts: [{ to: admin, amount: '2', kind: 'challengeFee' }],
+  });
   const upheld = at(31_000, { type: 'challengeResolved', request: 'r8', upheld: true, evaluator, client, resolver: admin, payouts: [] });
   const { nodes } = fold([...setup(), rejected, upheld]);
   t.like(nodes[admin], { challengeFeesEarned: '2', earned: '2', profitability: '2' });
@@ -135,7 +192,12 @@ test('given a rejected challenge, then its resolver earned the challenge fee; an
 });
 
 test('given a worker the client rejected, then it no longer counts as busy on that request', (t) => {
-  const dashboard = fold([...setup(), at(1000, { type: 'requested', request: 'r5', client, reward: '1' }), at(1100, { type: 'accepted', request: 'r5', node: w1, role: 'worker' }), at(1100, { type: 'accepted', request: 'r5', node: w2, role: 'worker' })]);
+  const dashboard = fold([
+    ...setup(),
+    at(1000, { type: 'requested', request: 'r5', client, reward: '1' }),
+    at(1100, { type: 'accepted', request: 'r5', node: w1, role: 'worker' }),
+    at(1100, { type: 'accepted', request: 'r5', node: w2, role: 'worker' }),
+  ]);
   t.like(dashboard.jobs[jobId], { workersBusy: 2 });
   fold([at(1200, { type: 'workerRejected', request: 'r5', node: w1, client })], dashboard);
   t.like(dashboard.jobs[jobId], { workersBusy: 1, openRequests: 1 });

@@ -6,7 +6,18 @@ import { chunksOf, cuts, jobEventStream } from '../reputation/jobEventArbitrary.
 /** Counters match the maps they summarise, nothing is negative, and profitability is earned − lost − fees paid. */
 function consistent(state: DashboardState): boolean {
   for (const job of Object.values(state.jobs)) {
-    const counts = [job.requests, job.openRequests, job.settled, job.refunded, job.challenged, job.admins, job.evaluators, job.workers, job.dropped, job.workersBusy];
+    const counts = [
+      job.requests,
+      job.openRequests,
+      job.settled,
+      job.refunded,
+      job.challenged,
+      job.admins,
+      job.evaluators,
+      job.workers,
+      job.dropped,
+      job.workersBusy,
+    ];
     if (counts.some((n) => n < 0)) return false;
     if (job.openRequests !== Object.keys(job.open).length || job.workersBusy !== Object.keys(job.busy).length) return false;
     if (job.admins + job.evaluators + job.workers + job.dropped !== Object.keys(job.members).length) return false;

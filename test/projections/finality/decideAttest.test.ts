@@ -17,8 +17,13 @@ const genesis = {
   block: {},
 };
 
-const attest = (chain: TestChain, by: ReturnType<typeof key>, height: number): Tx => chain.tx(by, { type: 'attest', height, hash: chain.blocks[height - 1]!.hash });
-const viewOf = (chain: TestChain, waiting: readonly number[] = []): AttestLedgerView => ({ tree: chain.ledger.tree, height: chain.ledger.height, waiting: new Set(waiting) });
+const attest = (chain: TestChain, by: ReturnType<typeof key>, height: number): Tx =>
+  chain.tx(by, { type: 'attest', height, hash: chain.blocks[height - 1]!.hash });
+const viewOf = (chain: TestChain, waiting: readonly number[] = []): AttestLedgerView => ({
+  tree: chain.ledger.tree,
+  height: chain.ledger.height,
+  waiting: new Set(waiting),
+});
 /** Every height a validator that decided up to `doneUpTo` attests now, in order. */
 function dueHeights(view: AttestLedgerView, from: string, doneUpTo = 0): number[] {
   const due: number[] = [];
@@ -83,7 +88,13 @@ test('property: from any ledger and any point it resumes at, every attestation i
   // it decides on while up, none while down. A phase may start with a restart, which forgets what
   // v decided (doneUpTo 0), and may leave each block's new votes of v in the log, waiting for the
   // next block. Long phases let finality run past the attest window while v is down.
-  const phase = fc.record({ blocks: fc.integer({ min: 1, max: 90 }), wVotesBack: fc.option(fc.nat(3)), vUp: fc.boolean(), restart: fc.boolean(), tailed: fc.boolean() });
+  const phase = fc.record({
+    blocks: fc.integer({ min: 1, max: 90 }),
+    wVotesBack: fc.option(fc.nat(3)),
+    vUp: fc.boolean(),
+    restart: fc.boolean(),
+    tailed: fc.boolean(),
+  });
   fc.assert(
     fc.property(fc.array(phase, { minLength: 1, maxLength: 5 }), (phases) => {
       const chain = new TestChain(genesis);
@@ -102,7 +113,13 @@ test('property: from any ledger and any point it resumes at, every attestation i
           const landing = p.tailed ? tail.txs : [...tail.txs, ...votes];
           tail = p.tailed ? { heights: due, txs: votes } : { heights: [], txs: [] };
           const block = chain.block([...landing, ...wVote]);
-          if (chain.codes(block).slice(0, landing.length).some((code) => code !== 'ok')) return false;
+          if (
+            chain
+              .codes(block)
+              .slice(0, landing.length)
+              .some((code) => code !== 'ok')
+          )
+            return false;
         }
       }
       return true;

@@ -9,7 +9,13 @@ const rank = (timeMs: number, ranking: string[]) => at(timeMs, { type: 'ranked',
 test('given two players rated 1500 and K=32, when one ranks above the other, then the winner has 1516 and the loser 1484', (t) => {
   // E = 1/(1+10^0) = 0.5; winner 1500 + 32(1 − 0.5) = 1516; loser 1500 + 32(0 − 0.5) = 1484.
   t.is(eloExpectedScore(1500, 1500), 0.5);
-  t.deepEqual(eloRankingDeltas(['a', 'b'], () => 1500, 32), [['a', 16], ['b', -16]]);
+  t.deepEqual(
+    eloRankingDeltas(['a', 'b'], () => 1500, 32),
+    [
+      ['a', 16],
+      ['b', -16],
+    ],
+  );
   const state = applyReputationEvents(createReputation(), [rank(1, ['a', 'b'])]);
   t.deepEqual(ratingsOf(state, ['a', 'b']), [1516, 1484]);
 });

@@ -8,7 +8,11 @@ const request = fc.constantFrom('r1', 'r2', 'r3', 'constructor');
 const role = fc.constantFrom('admin' as const, 'evaluator' as const, 'worker' as const);
 const amount = fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String);
 const ms = fc.integer({ min: 0, max: 120_000 });
-const payout: fc.Arbitrary<Payout> = fc.record({ to: node, amount, kind: fc.constantFrom('reward' as const, 'fee' as const, 'deposit' as const, 'refund' as const, 'challengeFee' as const) });
+const payout: fc.Arbitrary<Payout> = fc.record({
+  to: node,
+  amount,
+  kind: fc.constantFrom('reward' as const, 'fee' as const, 'deposit' as const, 'refund' as const, 'challengeFee' as const),
+});
 
 const body: fc.Arbitrary<EventBody> = fc.oneof(
   fc.record({ type: fc.constant('jobRegistered' as const), admin: node }),
@@ -20,8 +24,24 @@ const body: fc.Arbitrary<EventBody> = fc.oneof(
   fc.record({ type: fc.constant('submitted' as const), request, node, responseMs: ms }),
   fc.record({ type: fc.constant('ranked' as const), request, evaluator: node, ranking: fc.array(node, { maxLength: 6 }) }),
   fc.record({ type: fc.constant('challenged' as const), request, client: node, evaluator: node }),
-  fc.record({ type: fc.constant('challengeResolved' as const), request, upheld: fc.boolean(), evaluator: node, client: node, resolver: node, payouts: fc.array(payout, { maxLength: 1 }) }),
-  fc.record({ type: fc.constant('settled' as const), request, client: node, evaluator: fc.option(node), payouts: fc.array(payout, { maxLength: 5 }), latencyMs: ms, unpaid: fc.array(node, { maxLength: 3 }) }),
+  fc.record({
+    type: fc.constant('challengeResolved' as const),
+    request,
+    upheld: fc.boolean(),
+    evaluator: node,
+    client: node,
+    resolver: node,
+    payouts: fc.array(payout, { maxLength: 1 }),
+  }),
+  fc.record({
+    type: fc.constant('settled' as const),
+    request,
+    client: node,
+    evaluator: fc.option(node),
+    payouts: fc.array(payout, { maxLength: 5 }),
+    latencyMs: ms,
+    unpaid: fc.array(node, { maxLength: 3 }),
+  }),
   fc.record({
     type: fc.constant('refunded' as const),
     request,

@@ -7,7 +7,7 @@ const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('
 
 function filled() {
   const state = tree({ rules: { '/apps/c/$u': 'auth.addr === $u' } });
-  state.apply({ type: 'set_value', path: '/apps/open', value: { b: { x: 1, y: 'two' }, a: true, 'ünï': -0.5 } }, ctx(alice));
+  state.apply({ type: 'set_value', path: '/apps/open', value: { b: { x: 1, y: 'two' }, a: true, ünï: -0.5 } }, ctx(alice));
   state.apply({ type: 'set_function', path: '/apps/open/$k', value: { f: { runtime: 'nodejs', code: blob('3') } } }, ctx(genesisKey));
   state.apply({ type: 'set_value', path: `/apps/c/${alice}`, value: 'me', read_concern: 1 }, ctx(alice, 3));
   return state;
@@ -47,14 +47,27 @@ test('rules, owners and functions are part of the root', (t) => {
 test('proofs of values and of absence verify against the root, and nothing else does', (t) => {
   const state = filled();
   const root = state.root();
-  for (const [path, value] of [['/apps/open/b/x', 1], ['/apps/open/b', { x: 1, y: 'two' }], ['/apps/open/ünï', -0.5], ['/', state.get('/')], [`/apps/c/${alice}`, 'me']] as const) {
+  for (const [path, value] of [
+    ['/apps/open/b/x', 1],
+    ['/apps/open/b', { x: 1, y: 'two' }],
+    ['/apps/open/ünï', -0.5],
+    ['/', state.get('/')],
+    [`/apps/c/${alice}`, 'me'],
+  ] as const) {
     const proof = state.proof(path);
     t.true(verifyProof(root, path, value, proof), path);
     t.true(verifyProof(root, path, value, JSON.parse(JSON.stringify(proof))), `${path} after JSON`);
     t.true(verifyProof(root, path, value, proof, sha), `${path} with another hash function`);
     t.false(verifyProof(root, path, 2, proof));
     t.false(verifyProof(root, path, null, proof));
-    t.false(verifyProof(root.replace(/^./, (c) => (c === '0' ? '1' : '0')), path, value, proof));
+    t.false(
+      verifyProof(
+        root.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+        path,
+        value,
+        proof,
+      ),
+    );
   }
   for (const path of ['/apps/open/nothing', '/apps/open/b/x/below', '/zzz', '/apps/open/b/q/r']) {
     const proof = state.proof(path);
@@ -82,8 +95,12 @@ test('a snapshot whose contents do not match its root, or that is malformed, is 
   const snapshot = filled().snapshot();
   t.throws(() => loadStateTree({ ...snapshot, values: { apps: { open: { a: false }, c: { [alice]: 'me' } } } }), { message: /root/ });
   t.throws(() => loadStateTree({ ...snapshot, values: { apps: { open: { a: false } } } }), { message: /read concern at .* holds no value/ });
-  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { 'bad id!': { runtime: 'nodejs', code: blob('3') } } } }), { message: /function id "bad id!" at .* must be 1-64/ });
-  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { __proto__: { runtime: 'nodejs', code: blob('3') } } as never } }), { message: /function id|root/ });
+  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { 'bad id!': { runtime: 'nodejs', code: blob('3') } } } }), {
+    message: /function id "bad id!" at .* must be 1-64/,
+  });
+  t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': { __proto__: { runtime: 'nodejs', code: blob('3') } } as never } }), {
+    message: /function id|root/,
+  });
   const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`f${i}`, { runtime: 'nodejs', code: blob('3') }]));
   t.throws(() => loadStateTree({ ...snapshot, functions: { '/apps/open/$k': tooMany } }), { message: /more than 16/ });
   t.throws(() => loadStateTree({ ...snapshot, rules: { '/apps/x': 'newData = 1' } }), { message: /refused/ });

@@ -78,23 +78,38 @@ test('set applies every op or none, and names the refused one', (t) => {
   const state = tree();
   state.apply({ type: 'set_value', path: '/apps/open/keep', value: 1 }, ctx(alice));
   const before = state.root();
-  const outcome = state.apply({
-    type: 'set',
-    ops: [
-      { type: 'set_value', path: '/apps/open/a', value: { x: 1 } },
-      { type: 'inc_value', path: '/apps/open/keep', value: 1 },
-      { type: 'set_value', path: '/apps/open/keep', value: null },
-      { type: 'set_rule', path: '/apps/open/r', value: { write: true } },
-      { type: 'inc_value', path: '/apps/open/a', value: 1 },
-    ],
-  }, ctx(genesisKey));
+  const outcome = state.apply(
+    {
+      type: 'set',
+      ops: [
+        { type: 'set_value', path: '/apps/open/a', value: { x: 1 } },
+        { type: 'inc_value', path: '/apps/open/keep', value: 1 },
+        { type: 'set_value', path: '/apps/open/keep', value: null },
+        { type: 'set_rule', path: '/apps/open/r', value: { write: true } },
+        { type: 'inc_value', path: '/apps/open/a', value: 1 },
+      ],
+    },
+    ctx(genesisKey),
+  );
   t.is(outcome.code, 'NOT_A_NUMBER');
   t.regex('message' in outcome ? outcome.message : '', /^Op 5 of 5/);
   t.is(state.root(), before);
   t.is(state.get('/apps/open/keep'), 1);
   t.is(state.getRule('/apps/open/r'), null);
   t.deepEqual(state.drainTriggers(), []);
-  t.is(state.apply({ type: 'set', ops: [{ type: 'set_value', path: '/apps/open/a', value: 1 }, { type: 'inc_value', path: '/apps/open/a', value: 1 }] }, ctx(bob)).code, 'ok');
+  t.is(
+    state.apply(
+      {
+        type: 'set',
+        ops: [
+          { type: 'set_value', path: '/apps/open/a', value: 1 },
+          { type: 'inc_value', path: '/apps/open/a', value: 1 },
+        ],
+      },
+      ctx(bob),
+    ).code,
+    'ok',
+  );
   t.is(state.get('/apps/open/a'), 2, 'each op sees the ones before it');
 });
 
@@ -104,9 +119,16 @@ test('set_function stores functions by id, merges, removes with null and checks 
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: f } }, ctx(genesisKey)).code, 'ok');
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: { ...f, owner: alice } } }, ctx(genesisKey)).code, 'ok');
   t.deepEqual(Object.keys(state.getFunctions('/apps/open/$key') ?? {}), ['add', 'log']);
-  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: { runtime: 'nodejs', code: 'http://x' } } }, ctx(genesisKey)).code, 'INVALID_VALUE');
+  t.is(
+    state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: { runtime: 'nodejs', code: 'http://x' } } }, ctx(genesisKey)).code,
+    'INVALID_VALUE',
+  );
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { 'bad id': f } }, ctx(genesisKey)).code, 'INVALID_VALUE');
-  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: null } }, ctx(genesisKey)).code, 'OWNER_DENIED', 'a function with an owner changes only by its owner');
+  t.is(
+    state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: null } }, ctx(genesisKey)).code,
+    'OWNER_DENIED',
+    'a function with an owner changes only by its owner',
+  );
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: null } }, ctx(genesisKey)).code, 'ok');
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$other', value: { x: f } }, ctx(genesisKey)).code, 'INVALID_PATH', 'one variable per level');
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { y: f } }, ctx(alice)).code, 'OWNER_DENIED');

@@ -17,17 +17,32 @@ test('a new owner config below the closest one needs branch_owner; changing it n
   t.is(state.apply({ type: 'set_owner', path: '/apps/chat', value: { owners: { [alice]: rights(true, true, true, false) } } }, ctx(bob)).code, 'OWNER_DENIED');
   t.is(state.apply({ type: 'set_owner', path: '/apps/chat', value: { owners: { [alice]: rights(true, true, true, false) } } }, ctx(genesisKey)).code, 'ok');
   t.is(state.apply({ type: 'set_rule', path: '/apps/chat/$u', value: { write: 'auth.addr === $u' } }, ctx(alice)).code, 'ok', 'the closest config decides');
-  t.is(state.apply({ type: 'set_owner', path: '/apps/chat/sub', value: { owners: { [bob]: rights(true, true, true, true) } } }, ctx(alice)).code, 'OWNER_DENIED', 'no branch_owner');
-  t.is(state.apply({ type: 'set_owner', path: '/apps/chat', value: { owners: { [alice]: rights(true, true, true, true) } } }, ctx(alice)).code, 'ok', 'write_owner');
+  t.is(
+    state.apply({ type: 'set_owner', path: '/apps/chat/sub', value: { owners: { [bob]: rights(true, true, true, true) } } }, ctx(alice)).code,
+    'OWNER_DENIED',
+    'no branch_owner',
+  );
+  t.is(
+    state.apply({ type: 'set_owner', path: '/apps/chat', value: { owners: { [alice]: rights(true, true, true, true) } } }, ctx(alice)).code,
+    'ok',
+    'write_owner',
+  );
   t.is(state.apply({ type: 'set_owner', path: '/apps/chat/sub', value: { owners: { [bob]: rights(true, false, false, false) } } }, ctx(alice)).code, 'ok');
   t.is(state.apply({ type: 'set_rule', path: '/apps/chat/sub', value: { write: true } }, ctx(bob)).code, 'ok');
   t.is(state.apply({ type: 'set_function', path: '/apps/chat/sub', value: null }, ctx(bob)).code, 'OWNER_DENIED');
-  t.is(state.apply({ type: 'set_rule', path: '/apps/chat/sub', value: { write: false } }, ctx(genesisKey)).code, 'OWNER_DENIED', 'the root owner has no say below a closer config');
+  t.is(
+    state.apply({ type: 'set_rule', path: '/apps/chat/sub', value: { write: false } }, ctx(genesisKey)).code,
+    'OWNER_DENIED',
+    'the root owner has no say below a closer config',
+  );
 });
 
 test('an explicit entry wins over "*" even when it grants nothing', (t) => {
   const state = tree();
-  state.apply({ type: 'set_owner', path: '/apps/pub', value: { owners: { '*': rights(true, false, false, false), [bob]: rights(false, false, false, false) } } }, ctx(genesisKey));
+  state.apply(
+    { type: 'set_owner', path: '/apps/pub', value: { owners: { '*': rights(true, false, false, false), [bob]: rights(false, false, false, false) } } },
+    ctx(genesisKey),
+  );
   t.is(state.apply({ type: 'set_rule', path: '/apps/pub/x', value: { write: true } }, ctx(alice)).code, 'ok');
   t.is(state.apply({ type: 'set_rule', path: '/apps/pub/x', value: { write: true } }, ctx(bob)).code, 'OWNER_DENIED');
 });

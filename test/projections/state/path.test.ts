@@ -2,9 +2,32 @@ import test from 'ava';
 import { alice, ctx, tree } from './helpers.ts';
 
 const hostilePaths = [
-  'apps', '', '//', '/apps//x', '/apps/', '/apps/../etc', '/apps/.', '/apps/a.b', '/apps/$x', '/apps/a*', '/apps/#', '/apps/{x}',
-  '/apps/[0]', '/apps/<b>', "/apps/'", '/apps/"', '/apps/`', '/apps/a b', '/apps/\u0000', '/apps/\n', '/apps/__proto__',
-  '/apps/constructor', '/apps/prototype', '/__proto__/polluted', `/apps/${'x'.repeat(151)}`, '/' + 'x/'.repeat(600) + 'x',
+  'apps',
+  '',
+  '//',
+  '/apps//x',
+  '/apps/',
+  '/apps/../etc',
+  '/apps/.',
+  '/apps/a.b',
+  '/apps/$x',
+  '/apps/a*',
+  '/apps/#',
+  '/apps/{x}',
+  '/apps/[0]',
+  '/apps/<b>',
+  "/apps/'",
+  '/apps/"',
+  '/apps/`',
+  '/apps/a b',
+  '/apps/\u0000',
+  '/apps/\n',
+  '/apps/__proto__',
+  '/apps/constructor',
+  '/apps/prototype',
+  '/__proto__/polluted',
+  `/apps/${'x'.repeat(151)}`,
+  '/' + 'x/'.repeat(600) + 'x',
 ];
 
 test('malformed and hostile paths are INVALID_PATH (or TOO_DEEP) and change nothing', (t) => {

@@ -12,10 +12,20 @@ const who = fc.constantFrom(alice, bob, genesisKey);
 const op: fc.Arbitrary<StateOp> = fc.oneof(
   fc.record({ type: fc.constant('set_value' as const), path, value }),
   fc.record({ type: fc.constantFrom('inc_value' as const, 'dec_value' as const), path, value: fc.integer({ min: -100, max: 100 }) }),
-  fc.record({ type: fc.constant('set_rule' as const), path, value: fc.oneof(fc.constant(null), fc.record({ write: fc.constantFrom(true, false, 'auth.addr !== null', 'newData !== 3', '$v !== null') })) }),
+  fc.record({
+    type: fc.constant('set_rule' as const),
+    path,
+    value: fc.oneof(fc.constant(null), fc.record({ write: fc.constantFrom(true, false, 'auth.addr !== null', 'newData !== 3', '$v !== null') })),
+  }),
   fc.record({ type: fc.constant('set_function' as const), path, value: fc.constant({ f: { runtime: 'nodejs', code: `blob://sha256:${'1'.repeat(64)}` } }) }),
 );
-const step = fc.record({ op: fc.oneof({ weight: 5, arbitrary: op }, { weight: 1, arbitrary: fc.array(op, { minLength: 1, maxLength: 4 }).map((ops) => ({ type: 'set', ops }) as StateOp) }), who });
+const step = fc.record({
+  op: fc.oneof(
+    { weight: 5, arbitrary: op },
+    { weight: 1, arbitrary: fc.array(op, { minLength: 1, maxLength: 4 }).map((ops) => ({ type: 'set', ops }) as StateOp) },
+  ),
+  who,
+});
 
 test('property: same ops → same root and outcomes; snapshot → reload → same root; proofs verify', (t) => {
   fc.assert(
@@ -56,8 +66,24 @@ test('property: a refused op never changes the root', (t) => {
   t.pass();
 });
 
-const ruleChars = fc.constantFrom(...'()!=<>&|+-*/%?:.[],\'" 0123456789abcdefghijklmnopqrstuvwxyz$_'.split(''), 'auth.addr', 'newData', 'data', 'getValue(', 'util.length(', 'typeof ', '===', '&&', '$v', 'constructor', '__proto__');
-const ruleText = fc.oneof(fc.string({ maxLength: 60 }), fc.array(ruleChars, { maxLength: 40 }).map((xs) => xs.join('')));
+const ruleChars = fc.constantFrom(
+  ...'()!=<>&|+-*/%?:.[],\'" 0123456789abcdefghijklmnopqrstuvwxyz$_'.split(''),
+  'auth.addr',
+  'newData',
+  'data',
+  'getValue(',
+  'util.length(',
+  'typeof ',
+  '===',
+  '&&',
+  '$v',
+  'constructor',
+  '__proto__',
+);
+const ruleText = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.array(ruleChars, { maxLength: 40 }).map((xs) => xs.join('')),
+);
 
 test('property: random rule strings compile or are INVALID_RULE, and run without throwing within the limits', (t) => {
   const state = tree();

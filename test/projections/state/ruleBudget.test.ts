@@ -26,7 +26,17 @@ function compiled(write: string, vars: ReadonlySet<string> = new Set()) {
 }
 
 function env(over: Partial<RuleEnv> = {}): RuleEnv {
-  return { auth: { addr: alice }, data: null, newData: written, vars: new Map(), currentTime: 0, blockNumber: 0, getValue: () => null, limits: defaultLimits, ...over };
+  return {
+    auth: { addr: alice },
+    data: null,
+    newData: written,
+    vars: new Map(),
+    currentTime: 0,
+    blockNumber: 0,
+    getValue: () => null,
+    limits: defaultLimits,
+    ...over,
+  };
 }
 
 /** The steps a rule took, or the steps done before it was refused. */
@@ -44,7 +54,11 @@ test('the rule of 18 util.includes over a 3,820-character write is EVAL_LIMIT, w
   t.true(slowRule.length <= defaultLimits.ruleCharsMax);
   const state = tree({ rules: { '/apps/t/$x': slowRule } });
   t.is(state.apply({ type: 'set_value', path: '/apps/t/k', value: written }, ctx(alice)).code, 'EVAL_LIMIT');
-  t.is(tree({ rules: { '/apps/t/$x': slowRule } }).apply({ type: 'set_value', path: '/apps/t/k', value: written }, ctx(alice)).code, 'EVAL_LIMIT', 'the same refusal on every replica');
+  t.is(
+    tree({ rules: { '/apps/t/$x': slowRule } }).apply({ type: 'set_value', path: '/apps/t/k', value: written }, ctx(alice)).code,
+    'EVAL_LIMIT',
+    'the same refusal on every replica',
+  );
   const { refused, steps } = run(slowRule);
   t.true(refused);
   t.true(steps <= evalStepsMax, `${steps} steps done before the refusal`);
@@ -92,7 +106,10 @@ test('every operator and helper that reads a string counts its characters', (t) 
 
 test('includesText finds what String.prototype.includes finds, also for the patterns that make the engine search quadratically', (t) => {
   const text = fc.string({ unit: fc.constantFrom('a', 'b', 'é'), maxLength: 40 });
-  fc.assert(fc.property(text, text, (h, n) => includesText(h, n) === h.includes(n)), { seed: 20_260_421, numRuns: 5000 });
+  fc.assert(
+    fc.property(text, text, (h, n) => includesText(h, n) === h.includes(n)),
+    { seed: 20_260_421, numRuns: 5000 },
+  );
   const a = 'a'.repeat(65_536);
   t.false(includesText(a, 'a'.repeat(16_384) + 'b' + 'a'.repeat(16_384)));
   t.true(includesText(a + 'b' + a, 'a'.repeat(100) + 'b' + 'a'.repeat(100)));
@@ -102,7 +119,21 @@ test('includesText finds what String.prototype.includes finds, also for the patt
 // Rules up to the parser's limits (ruleCharsMax characters, ruleDepthMax deep, ruleNodesMax nodes),
 // weighted towards the string work that costs most, over values of the largest sizes.
 const bigLiteral = `'${'a'.repeat(300)}b${'a'.repeat(300)}'`;
-const leaf = fc.constantFrom('newData', 'data', '$v', 'auth.addr', 'currentTime', "'b'", "'a'", '1', 'null', "getValue('/big')", "getValue('/tree')", 'data.k', bigLiteral);
+const leaf = fc.constantFrom(
+  'newData',
+  'data',
+  '$v',
+  'auth.addr',
+  'currentTime',
+  "'b'",
+  "'a'",
+  '1',
+  'null',
+  "getValue('/big')",
+  "getValue('/tree')",
+  'data.k',
+  bigLiteral,
+);
 const binaryOps = ['+', '+', '+', '===', '==', '!=', '<', '>=', '-', '*', '%', '&&', '||'];
 const expr = fc.letrec<{ e: string }>((tie) => ({
   e: fc.oneof(
@@ -136,13 +167,25 @@ function largestAccepted(terms: readonly string[], ops: readonly string[]): stri
 }
 
 const rule = fc
-  .tuple(fc.oneof(fc.array(expr, { minLength: 1, maxLength: 400 }), fc.array(expr, { minLength: 1, maxLength: 400, size: 'max' })), fc.array(fc.constantFrom(...binaryOps), { minLength: 1, maxLength: 8 }))
+  .tuple(
+    fc.oneof(fc.array(expr, { minLength: 1, maxLength: 400 }), fc.array(expr, { minLength: 1, maxLength: 400, size: 'max' })),
+    fc.array(fc.constantFrom(...binaryOps), { minLength: 1, maxLength: 8 }),
+  )
   .map(([terms, ops]) => largestAccepted(terms, ops))
   .filter((source) => isCompiledRule(compileRule(source, new Set(['$v']), defaultLimits, '/apps/t/$v')));
 
 const view = new TreeView(buildValue({ k: 'a'.repeat(4000), b: 'x' }, 1, '/tree', defaultLimits) as never);
 const longest = defaultLimits.stringCharsMax;
-const values = fc.constantFrom<RuleValue>(written, 'a'.repeat(3819) + 'b', 'é'.repeat(3820), 'a'.repeat(longest), 'a'.repeat(longest / 2) + 'b' + 'a'.repeat(longest / 2 - 1), 12, view, null);
+const values = fc.constantFrom<RuleValue>(
+  written,
+  'a'.repeat(3819) + 'b',
+  'é'.repeat(3820),
+  'a'.repeat(longest),
+  'a'.repeat(longest / 2) + 'b' + 'a'.repeat(longest / 2 - 1),
+  12,
+  view,
+  null,
+);
 const bigEnv = fc.record({ newData: values, data: values }).map(({ newData, data }) =>
   env({
     newData,

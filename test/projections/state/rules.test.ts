@@ -81,11 +81,46 @@ test('a rule passes when its result is truthy, as the AI Network decides (!!resu
 
 test('forbidden constructs are INVALID_RULE when the rule is set, never at evaluation', (t) => {
   const refused = [
-    'newData = 1', 'x => 1', '(function () { return true })()', 'new Date()', 'this', 'eval("1")', 'Function("x")',
-    'data.constructor', "data['constructor']", 'data.__proto__', 'newData.prototype', 'unknownName', '$y === 1',
-    'auth.pk', 'util.exec(1)', 'util.isString', 'getValue("/a", 1)', 'data.toString()', 'newData.length()', '`x`', 'a; b', '{}',
-    '1 +', '(1', "'unclosed", '1 ** 2', 'a ?? b', 'x?.y', '0x10', 'true; false', 'globalThis', 'process.exit()', 'require("fs")',
-    'newData++', 'data[0] = 1', 'delete data.x', 'void 0', "'a' in newData", 'newData instanceof Object', '1e400',
+    'newData = 1',
+    'x => 1',
+    '(function () { return true })()',
+    'new Date()',
+    'this',
+    'eval("1")',
+    'Function("x")',
+    'data.constructor',
+    "data['constructor']",
+    'data.__proto__',
+    'newData.prototype',
+    'unknownName',
+    '$y === 1',
+    'auth.pk',
+    'util.exec(1)',
+    'util.isString',
+    'getValue("/a", 1)',
+    'data.toString()',
+    'newData.length()',
+    '`x`',
+    'a; b',
+    '{}',
+    '1 +',
+    '(1',
+    "'unclosed",
+    '1 ** 2',
+    'a ?? b',
+    'x?.y',
+    '0x10',
+    'true; false',
+    'globalThis',
+    'process.exit()',
+    'require("fs")',
+    'newData++',
+    'data[0] = 1',
+    'delete data.x',
+    'void 0',
+    "'a' in newData",
+    'newData instanceof Object',
+    '1e400',
   ];
   const state = tree();
   const before = state.root();
@@ -136,8 +171,8 @@ test('hostile rules: deep nesting, long chains and read loops are refused with a
   t.is(state.apply({ type: 'set_rule', path: '/apps/t', value: { write: deep.slice(0, 4096) } }, ctx(genesisKey)).code, 'INVALID_RULE');
   const reads = Array.from({ length: 40 }, () => "getValue('/apps') === null").join(' && ');
   t.is(decide(reads, 1), 'EVAL_LIMIT');
-  const nested = 'getValue(' .repeat(30) + "'/apps'" + ')'.repeat(30) + ' === null';
+  const nested = 'getValue('.repeat(30) + "'/apps'" + ')'.repeat(30) + ' === null';
   t.is(decide(nested, 1), 'ok');
-  const growing = "getValue('/apps/open/s') + " .repeat(20) + "'' !== ''";
+  const growing = "getValue('/apps/open/s') + ".repeat(20) + "'' !== ''";
   t.is(decide(growing, 1, { extra: { '/apps/open/s': 'x'.repeat(60_000) } }), 'EVAL_LIMIT');
 });

@@ -6,24 +6,27 @@ function requestResponse() {
   const state = tree();
   const app = '/apps/job';
   const rights = { write_rule: true, write_owner: true, write_function: true, branch_owner: true };
-  const setup = [
-    { type: 'set_owner', path: app, value: { owners: { [client]: rights } } },
-  ] as const;
+  const setup = [{ type: 'set_owner', path: app, value: { owners: { [client]: rights } } }] as const;
   for (const op of setup) if (state.apply(op, ctx(genesisKey)).code !== 'ok') throw new Error('setup');
-  const init = state.apply({
-    type: 'set',
-    ops: [
-      { type: 'set_rule', path: `${app}/request/$key`, value: { write: `auth.addr === '${client}'` } },
-      { type: 'set_rule', path: `${app}/result/$key`, value: { write: `auth.addr === '${worker}' && getValue('${app}/request/' + $key) !== null` } },
-      {
-        type: 'set_rule',
-        path: `${app}/deposit/${client}`,
-        value: { write: `(auth.addr === '${client}' && newData > data) || (auth.addr === '${worker}' && newData >= 0 && newData < data && getValue('${app}/result/key_1') !== null)` },
-      },
-      { type: 'set_function', path: `${app}/request/$key`, value: { add: { runtime: 'nodejs', code: blob('f'), owner: client } } },
-      { type: 'inc_value', path: `${app}/deposit/${client}`, value: 10 },
-    ],
-  }, ctx(client));
+  const init = state.apply(
+    {
+      type: 'set',
+      ops: [
+        { type: 'set_rule', path: `${app}/request/$key`, value: { write: `auth.addr === '${client}'` } },
+        { type: 'set_rule', path: `${app}/result/$key`, value: { write: `auth.addr === '${worker}' && getValue('${app}/request/' + $key) !== null` } },
+        {
+          type: 'set_rule',
+          path: `${app}/deposit/${client}`,
+          value: {
+            write: `(auth.addr === '${client}' && newData > data) || (auth.addr === '${worker}' && newData >= 0 && newData < data && getValue('${app}/result/key_1') !== null)`,
+          },
+        },
+        { type: 'set_function', path: `${app}/request/$key`, value: { add: { runtime: 'nodejs', code: blob('f'), owner: client } } },
+        { type: 'inc_value', path: `${app}/deposit/${client}`, value: 10 },
+      ],
+    },
+    ctx(client),
+  );
   return { state, app, init };
 }
 
@@ -37,7 +40,17 @@ test('request and response: the right signer is allowed, the wrong one refused, 
   t.is(state.apply({ type: 'set_value', path: `${app}/request/key_1`, value: { a: 10, b: 10 } }, ctx(client, 2, 2000)).code, 'ok');
   const fired = state.drainTriggers();
   t.is(fired.length, 1);
-  t.like(fired[0], { path: `${app}/request/key_1`, functionPath: `${app}/request/$key`, functionId: 'add', params: { $key: 'key_1' }, before: null, after: { a: 10, b: 10 }, auth: client, height: 2, time: 2000 });
+  t.like(fired[0], {
+    path: `${app}/request/key_1`,
+    functionPath: `${app}/request/$key`,
+    functionId: 'add',
+    params: { $key: 'key_1' },
+    before: null,
+    after: { a: 10, b: 10 },
+    auth: client,
+    height: 2,
+    time: 2000,
+  });
   t.deepEqual(state.drainTriggers(), [], 'drained');
 
   t.is(state.apply({ type: 'set_value', path: `${app}/result/key_1`, value: 20 }, ctx(client)).code, 'RULE_DENIED');
@@ -57,13 +70,25 @@ test('functions fire for writes at or below their path, with old and new values;
   state.apply({ type: 'set_value', path: '/apps/open/x/n', value: 1 }, ctx(genesisKey));
   state.apply({ type: 'inc_value', path: '/apps/open/x/n', value: 2 }, ctx(genesisKey));
   const fired = state.drainTriggers();
-  t.deepEqual(fired.map((f) => [f.functionId, f.before, f.after, f.params]), [
-    ['all', null, 1, {}],
-    ['counter', null, 1, { $k: 'x' }],
-    ['all', 1, 3, {}],
-    ['counter', 1, 3, { $k: 'x' }],
-  ]);
-  const refused = state.apply({ type: 'set', ops: [{ type: 'set_value', path: '/apps/open/y', value: 1 }, { type: 'set_value', path: '/nope', value: 1 }] }, ctx(genesisKey));
+  t.deepEqual(
+    fired.map((f) => [f.functionId, f.before, f.after, f.params]),
+    [
+      ['all', null, 1, {}],
+      ['counter', null, 1, { $k: 'x' }],
+      ['all', 1, 3, {}],
+      ['counter', 1, 3, { $k: 'x' }],
+    ],
+  );
+  const refused = state.apply(
+    {
+      type: 'set',
+      ops: [
+        { type: 'set_value', path: '/apps/open/y', value: 1 },
+        { type: 'set_value', path: '/nope', value: 1 },
+      ],
+    },
+    ctx(genesisKey),
+  );
   t.is(refused.code, 'RULE_DENIED');
   t.deepEqual(state.drainTriggers(), []);
 });
@@ -86,25 +111,36 @@ function alice() {
   return client;
 }
 
-test('a write of an object above a function fires it where the value changed, with that path\'s old and new value', (t) => {
+test("a write of an object above a function fires it where the value changed, with that path's old and new value", (t) => {
   const state = tree();
   const f = { runtime: 'nodejs', code: blob('6') };
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$k/n', value: { counter: f } }, ctx(genesisKey)).code, 'ok');
   t.is(state.apply({ type: 'set_function', path: '/apps/open/fixed/n', value: { exact: f } }, ctx(genesisKey)).code, 'ok');
   state.apply({ type: 'set_value', path: '/apps/open', value: { x: { n: 1, m: 1 }, y: { n: 2 }, fixed: { n: 3 } } }, ctx(genesisKey, 2));
   const first = state.drainTriggers().map((f) => [f.path, f.functionPath, f.functionId, f.params, f.before, f.after]);
-  t.deepEqual(first, [
-    ['/apps/open/fixed/n', '/apps/open/fixed/n', 'exact', {}, null, 3],
-    ['/apps/open/x/n', '/apps/open/$k/n', 'counter', { $k: 'x' }, null, 1],
-    ['/apps/open/y/n', '/apps/open/$k/n', 'counter', { $k: 'y' }, null, 2],
-  ], 'an exact label beats the variable');
+  t.deepEqual(
+    first,
+    [
+      ['/apps/open/fixed/n', '/apps/open/fixed/n', 'exact', {}, null, 3],
+      ['/apps/open/x/n', '/apps/open/$k/n', 'counter', { $k: 'x' }, null, 1],
+      ['/apps/open/y/n', '/apps/open/$k/n', 'counter', { $k: 'y' }, null, 2],
+    ],
+    'an exact label beats the variable',
+  );
   state.apply({ type: 'set_value', path: '/apps/open', value: { x: { n: 1, m: 2 }, y: { n: 5 }, z: 'leaf' } }, ctx(genesisKey, 3));
-  t.deepEqual(state.drainTriggers().map((f) => [f.path, f.before, f.after]), [
-    ['/apps/open/fixed/n', 3, null],
-    ['/apps/open/y/n', 2, 5],
-  ], 'unchanged values fire nothing; deleted ones fire with null after');
+  t.deepEqual(
+    state.drainTriggers().map((f) => [f.path, f.before, f.after]),
+    [
+      ['/apps/open/fixed/n', 3, null],
+      ['/apps/open/y/n', 2, 5],
+    ],
+    'unchanged values fire nothing; deleted ones fire with null after',
+  );
   state.apply({ type: 'set_value', path: '/apps/open/y', value: null }, ctx(genesisKey, 4));
-  t.deepEqual(state.drainTriggers().map((f) => [f.path, f.before, f.after]), [['/apps/open/y/n', 5, null]]);
+  t.deepEqual(
+    state.drainTriggers().map((f) => [f.path, f.before, f.after]),
+    [['/apps/open/y/n', 5, null]],
+  );
 });
 
 test('a write that would fire too many functions, or scan too much to find them, is TOO_LARGE and changes nothing', (t) => {
@@ -124,7 +160,8 @@ test('a write that would fire too many functions, or scan too much to find them,
 
 test('read concerns go with the values they describe: overwritten or deleted subtrees take theirs along', (t) => {
   const state = tree();
-  const rc = (path: string, value: unknown, n?: number) => state.apply({ type: 'set_value', path, value: value as never, ...(n === undefined ? {} : { read_concern: n }) }, ctx(client, 5));
+  const rc = (path: string, value: unknown, n?: number) =>
+    state.apply({ type: 'set_value', path, value: value as never, ...(n === undefined ? {} : { read_concern: n }) }, ctx(client, 5));
   rc('/apps/open/a/b/c', 1, 2);
   rc('/apps/open/a/d', 1, 3);
   t.deepEqual(state.getReadConcern('/apps/open/a/b/c'), { n: 2, height: 5 });

@@ -37,30 +37,37 @@ test('property: getJson is JSON.stringify(get), or undefined exactly when its UT
 
 test('property: paging with a cursor gives every key exactly once, in label order, each page within its bounds', (t) => {
   fc.assert(
-    fc.property(fc.dictionary(label, value, { minKeys: 1, maxKeys: 12 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 16, max: 600 }), (v, keysMax, bytesMax) => {
-      const state = holding(v);
-      const whole = state.get('/apps/open/v') as Record<string, StateValue>;
-      const seen: string[] = [];
-      const merged: Record<string, StateValue> = {};
-      let after: string | undefined;
-      for (let pages = 0; pages <= Object.keys(whole).length; pages++) {
-        const page = state.getPage('/apps/open/v', { after, keysMax, bytesMax });
-        if ('tooLarge' in page) {
-          // Only a key whose value alone passes the bound stops the paging, and it is the next key.
-          const next = Object.keys(whole).sort().find((k) => after === undefined || k > after);
-          return page.key === next && Buffer.byteLength(`{${JSON.stringify(next)}:${JSON.stringify(whole[next!])}}`) > bytesMax;
+    fc.property(
+      fc.dictionary(label, value, { minKeys: 1, maxKeys: 12 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 16, max: 600 }),
+      (v, keysMax, bytesMax) => {
+        const state = holding(v);
+        const whole = state.get('/apps/open/v') as Record<string, StateValue>;
+        const seen: string[] = [];
+        const merged: Record<string, StateValue> = {};
+        let after: string | undefined;
+        for (let pages = 0; pages <= Object.keys(whole).length; pages++) {
+          const page = state.getPage('/apps/open/v', { after, keysMax, bytesMax });
+          if ('tooLarge' in page) {
+            // Only a key whose value alone passes the bound stops the paging, and it is the next key.
+            const next = Object.keys(whole)
+              .sort()
+              .find((k) => after === undefined || k > after);
+            return page.key === next && Buffer.byteLength(`{${JSON.stringify(next)}:${JSON.stringify(whole[next!])}}`) > bytesMax;
+          }
+          if (Buffer.byteLength(page.json) > bytesMax) return false;
+          const keys = Object.keys(JSON.parse(page.json) as object);
+          if (keys.length > keysMax || (keys.length === 0 && page.next !== null)) return false;
+          seen.push(...keys);
+          Object.assign(merged, JSON.parse(page.json));
+          if (page.next === null) return JSON.stringify(seen) === JSON.stringify(Object.keys(whole).sort()) && JSON.stringify(merged) === JSON.stringify(whole);
+          if (page.next !== keys.at(-1)) return false;
+          after = page.next;
         }
-        if (Buffer.byteLength(page.json) > bytesMax) return false;
-        const keys = Object.keys(JSON.parse(page.json) as object);
-        if (keys.length > keysMax || (keys.length === 0 && page.next !== null)) return false;
-        seen.push(...keys);
-        Object.assign(merged, JSON.parse(page.json));
-        if (page.next === null) return JSON.stringify(seen) === JSON.stringify(Object.keys(whole).sort()) && JSON.stringify(merged) === JSON.stringify(whole);
-        if (page.next !== keys.at(-1)) return false;
-        after = page.next;
-      }
-      return false;
-    }),
+        return false;
+      },
+    ),
     { numRuns: 500 },
   );
   t.pass();
@@ -79,10 +86,18 @@ test('a leaf or a missing path is one page; the cursor is a key, exclusive', (t)
 
 test('property: smallestLabelsAfter is filter, sort and slice', (t) => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.string({ maxLength: 4 })), fc.option(fc.string({ maxLength: 4 }), { nil: undefined }), fc.nat({ max: 12 }), (labels, after, count) => {
-      const expected = labels.filter((l) => after === undefined || l > after).sort().slice(0, count);
-      return JSON.stringify(smallestLabelsAfter(labels, after, count)) === JSON.stringify(expected);
-    }),
+    fc.property(
+      fc.uniqueArray(fc.string({ maxLength: 4 })),
+      fc.option(fc.string({ maxLength: 4 }), { nil: undefined }),
+      fc.nat({ max: 12 }),
+      (labels, after, count) => {
+        const expected = labels
+          .filter((l) => after === undefined || l > after)
+          .sort()
+          .slice(0, count);
+        return JSON.stringify(smallestLabelsAfter(labels, after, count)) === JSON.stringify(expected);
+      },
+    ),
     { numRuns: 500 },
   );
   t.pass();

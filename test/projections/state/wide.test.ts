@@ -88,7 +88,10 @@ test('proofs through wide nodes stay small and verify, for values and for absenc
   forged.levels[1].groups[0][0] = forged.levels[1].groups[0][0] === null ? 'a'.repeat(64) : null;
   t.false(verifyProof(root, '/apps/open/u7/k3', 3, forged), 'a changed group slot');
   const hiding = state.proof('/apps/open/u7');
-  t.false(verifyProof(root, '/apps/open/u7', null, { path: '/apps/open/u7', levels: hiding.levels.slice(1), end: { siblings: [] } }), 'hiding a child of a wide node');
+  t.false(
+    verifyProof(root, '/apps/open/u7', null, { path: '/apps/open/u7', levels: hiding.levels.slice(1), end: { siblings: [] } }),
+    'hiding a child of a wide node',
+  );
 });
 
 test('proofs of rules, owners and functions verify against the same root', (t) => {
@@ -150,7 +153,10 @@ test('property: long runs of writes, refused sets and proofs between hashings ke
             if (s.value === null) delete content[`k${s.label}`];
             else content[`k${s.label}`] = s.value;
           } else if (s.kind === 'refusedSet') {
-            const ops = [...s.ops.map((o) => ({ type: 'set_value' as const, path: `/apps/open/k${o.label}`, value: o.value })), { type: 'set_value' as const, path: '/nope', value: 1 }];
+            const ops = [
+              ...s.ops.map((o) => ({ type: 'set_value' as const, path: `/apps/open/k${o.label}`, value: o.value })),
+              { type: 'set_value' as const, path: '/nope', value: 1 },
+            ];
             if (state.apply({ type: 'set', ops }, ctx(alice)).code === 'ok') return false;
           } else {
             const path = `/apps/open/k${s.label}`;

@@ -6,7 +6,16 @@ import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
-import { agentEffectsFor, applyToJob, sampleJobPrograms, startEvaluatorAgent, startGpuWorkerAgent, startWorkerAgent, type AgentEnvironment, type JobAgent } from '../../../runtime/agents/index.ts';
+import {
+  agentEffectsFor,
+  applyToJob,
+  sampleJobPrograms,
+  startEvaluatorAgent,
+  startGpuWorkerAgent,
+  startWorkerAgent,
+  type AgentEnvironment,
+  type JobAgent,
+} from '../../../runtime/agents/index.ts';
 import { callNode, followStream, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
@@ -22,7 +31,14 @@ const execution = createProcessRuntime();
 let node: AinNode;
 let dataDir: string;
 let job: string;
-const [admin, evaluator, w1, w2, w3, client] = [generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair(), generateKeyPair()] as const;
+const [admin, evaluator, w1, w2, w3, client] = [
+  generateKeyPair(),
+  generateKeyPair(),
+  generateKeyPair(),
+  generateKeyPair(),
+  generateKeyPair(),
+  generateKeyPair(),
+] as const;
 let good: AgentEnvironment;
 
 const send = (key: KeyPair, op: Op) => signAndSubmit({ nodeUrl: node.url, key, op, waitMs: 30_000 });
@@ -44,10 +60,13 @@ function conserved(t: ExecutionContext): void {
 /** A client request followed to its end by a ClientActor with `accepts` as its policy; resolves with the request's id. */
 async function request(accepts: boolean, onRanked?: (view: RequestView, id: string) => Promise<void>): Promise<string> {
   const op = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 6000 } as const;
-  const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), { input: { op: { ...op, reward: ['10', '10'] }, accepts: () => accepts } });
+  const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), {
+    input: { op: { ...op, reward: ['10', '10'] }, accepts: () => accepts },
+  });
   if (onRanked !== undefined) {
     actor.subscribe((snapshot) => {
-      if (snapshot.value === 'settling' && snapshot.context.request !== undefined && !snapshot.context.error) void onRanked(snapshot.context.view!, snapshot.context.request);
+      if (snapshot.value === 'settling' && snapshot.context.request !== undefined && !snapshot.context.error)
+        void onRanked(snapshot.context.view!, snapshot.context.request);
     });
   }
   actor.start();
@@ -56,7 +75,8 @@ async function request(accepts: boolean, onRanked?: (view: RequestView, id: stri
   return output.request;
 }
 
-const view = (id: string) => callNode<{ state: string; ranking: string[]; refundReason: string | null; results: Record<string, unknown> }>(node.url, 'GET', `/v1/jobs/${id}`);
+const view = (id: string) =>
+  callNode<{ state: string; ranking: string[]; refundReason: string | null; results: Record<string, unknown> }>(node.url, 'GET', `/v1/jobs/${id}`);
 const balance = async (key: KeyPair) => BigInt((await callNode<{ balance: string }>(node.url, 'GET', `/v1/accounts/${key.address}`)).balance);
 
 async function withAgents<T>(agents: JobAgent<unknown>[], work: () => Promise<T>): Promise<T> {
@@ -72,7 +92,10 @@ test.before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ain-agents-'));
   const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
   // Short windows, so a missing ranking or an unanswered claim ends within the test.
-  const genesis = parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local' }), jobs: { rankWindowMs: 1500, claimWindowMs: 1500, resolveWindowMs: 30_000 } });
+  const genesis = parseGenesis({
+    ...devGenesis(key.address, { chain: 'ain-local' }),
+    jobs: { rankWindowMs: 1500, claimWindowMs: 1500, resolveWindowMs: 30_000 },
+  });
   await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
   const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
   node = await startNode({ config, logger: pino({ level: 'silent' }) });
@@ -80,7 +103,12 @@ test.before(async () => {
   for (let i = 0; i < 300 && (await balance(client)) !== 1000n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
   good = { nodeUrl: node.url, execution, programs: await sampleJobPrograms() };
   job = (await send(admin, { type: 'registerJob', job_specification: good.programs.proto, fee: '1', challenge_fee: '5' })).hash;
-  for (const [k, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+  for (const [k, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+    [w3, 'worker'],
+  ] as const) {
     await send(k, { type: 'applyJob', job_id: job, role });
     await send(admin, { type: 'approveNode', job_id: job, node: k.address, role });
   }
@@ -108,7 +136,10 @@ test.serial('a worker that returns garbage and one that never answers are not ra
   t.deepEqual(Object.keys(ended.results), [w1.address]);
   t.is((await balance(client)) - before, -10n - 1n); // one reward paid, the other back; the fee
   const outputs = [...agents[2]!.outputs, ...agents[3]!.outputs] as { error?: string; submitted: boolean }[];
-  t.deepEqual(outputs.map((o) => o.submitted), [false, false]);
+  t.deepEqual(
+    outputs.map((o) => o.submitted),
+    [false, false],
+  );
   t.regex(outputs[0]!.error ?? '', /BAD_REPLY/);
   t.regex(outputs[1]!.error ?? '', /time limit/);
   conserved(t);
@@ -151,23 +182,31 @@ test.serial('an evaluator that ranks a stranger is refused (BAD_RANKING) and, ra
 });
 
 for (const uphold of [true, false]) {
-  test.serial(`a client that challenges and ${uphold ? 'wins: it is refunded with the deposit and its fee' : 'loses: its fee goes to the admin and the request settles'}`, async (t) => {
-    t.timeout(60_000);
-    const fromHeight = await fromNow();
-    const agents = [startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }), startWorkerAgent({ key: w1, env: good, job, fromHeight })];
-    const before = { client: await balance(client), admin: await balance(admin) };
-    const id = await withAgents(agents, () => request(false, (_view, request) => send(admin, { type: 'resolveChallenge', request_id: request, uphold }).then(() => undefined)));
-    const ended = await view(id);
-    if (uphold) {
-      t.like(ended, { state: 'refunded', refundReason: 'challengeUpheld' });
-      t.is((await balance(client)) - before.client, 20n);
-    } else {
-      t.is(ended.state, 'settled');
-      t.is((await balance(client)) - before.client, -10n - 1n - 5n);
-      t.is((await balance(admin)) - before.admin, 1n + 5n);
-    }
-    conserved(t);
-  });
+  test.serial(
+    `a client that challenges and ${uphold ? 'wins: it is refunded with the deposit and its fee' : 'loses: its fee goes to the admin and the request settles'}`,
+    async (t) => {
+      t.timeout(60_000);
+      const fromHeight = await fromNow();
+      const agents = [
+        startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+        startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+      ];
+      const before = { client: await balance(client), admin: await balance(admin) };
+      const id = await withAgents(agents, () =>
+        request(false, (_view, request) => send(admin, { type: 'resolveChallenge', request_id: request, uphold }).then(() => undefined)),
+      );
+      const ended = await view(id);
+      if (uphold) {
+        t.like(ended, { state: 'refunded', refundReason: 'challengeUpheld' });
+        t.is((await balance(client)) - before.client, 20n);
+      } else {
+        t.is(ended.state, 'settled');
+        t.is((await balance(client)) - before.client, -10n - 1n - 5n);
+        t.is((await balance(admin)) - before.admin, 1n + 5n);
+      }
+      conserved(t);
+    },
+  );
 }
 
 test.serial('a worker skips a job whose requirements its machine does not meet (a GPU here), saying why; nobody works, the client is refunded', async (t) => {
@@ -181,7 +220,14 @@ test.serial('a worker skips a job whose requirements its machine does not meet (
   const skipped: string[] = [];
   const agents = [
     startEvaluatorAgent({ key: evaluator, env: good, job: gpuJob, fromHeight, deposit: '20' }),
-    startWorkerAgent({ key: w1, env: good, job: gpuJob, fromHeight, machine: { cpus: 2, memoryMb: 4096, gpus: 0, storageMb: 1000 }, onSkip: (_request, why) => skipped.push(why) }),
+    startWorkerAgent({
+      key: w1,
+      env: good,
+      job: gpuJob,
+      fromHeight,
+      machine: { cpus: 2, memoryMb: 4096, gpus: 0, storageMb: 1000 },
+      onSkip: (_request, why) => skipped.push(why),
+    }),
   ];
   const id = await withAgents(agents, async () => {
     const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['10'], time_limit: 1500 });
@@ -197,7 +243,11 @@ test.serial('a GPU worker runs the gpu.js root kernel (here on the CPU, and it n
   t.timeout(60_000);
   const fromHeight = await fromNow();
   const gpu = startGpuWorkerAgent({ key: w2, env: good, job, fromHeight });
-  const agents = [startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }), startWorkerAgent({ key: w1, env: good, job, fromHeight }), gpu];
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+    gpu,
+  ];
   const id = await withAgents(agents, () => request(true));
   const ended = await view(id);
   t.is(ended.state, 'settled', JSON.stringify({ ended, evaluator: agents[0]!.outputs }));
@@ -209,39 +259,54 @@ test.serial('a GPU worker runs the gpu.js root kernel (here on the CPU, and it n
   conserved(t);
 });
 
-test.serial('an admin tests applicants against the schema’s test data: honest ones are approved; a useless answer, a missing one and a wrong ranking are dropped with the reason', async (t) => {
-  t.timeout(60_000);
-  const testData = good.programs.testData!;
-  const op = { type: 'registerJob', job_specification: good.programs.proto, test_data: testData } as const;
-  const applicants = [
-    { node: w1.address, role: 'worker' },
-    { node: w2.address, role: 'worker' },
-    { node: w3.address, role: 'worker' },
-    { node: evaluator.address, role: 'evaluator' },
-    { node: client.address, role: 'evaluator' },
-  ] as const;
-  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, good) }), { input: { op, applicants } }).start();
-  const testedJob = await new Promise<string>((resolve) => adminActor.subscribe((s) => s.context.job !== undefined && resolve(s.context.job)));
-  const applied = await Promise.all([
-    applyToJob({ key: w1, env: good, job: testedJob, role: 'worker' }),
-    // A reply the schema allows (x absent) that the evaluator cannot rank.
-    applyToJob({ key: w2, env: withPrograms({ 'worker.js': 'process.stdin.resume(); process.stdin.on("end", () => process.stdout.write("{}"))' }), job: testedJob, role: 'worker' }),
-    send(w3, { type: 'applyJob', job_id: testedJob, role: 'worker' }),
-    applyToJob({ key: evaluator, env: good, job: testedJob, role: 'evaluator' }),
-    send(client, { type: 'applyJob', job_id: testedJob, role: 'evaluator', test_result: { node: ['far', 'close'] } }),
-  ]);
-  t.like(applied[0], { applied: true, role: 'worker' });
-  t.true(Number.isFinite((applied[0] as { testResult: { x: number } }).testResult.x));
-  t.like(applied[3], { applied: true, testResult: { node: ['close', 'far'] } });
-  const output = await toPromise(adminActor);
-  t.is(output.error, undefined);
-  t.deepEqual([...output.approved].sort(), [w1.address, evaluator.address].sort());
-  const why = Object.fromEntries(output.refused.map((r) => [r.node, r.why]));
-  t.regex(why[w2.address] ?? '', /did not rank its answer/);
-  t.regex(why[w3.address] ?? '', /without a test_result/);
-  t.regex(why[client.address] ?? '', /ranked the test replies \["far","close"\], the evaluator program ranks them \["close","far"\]/);
-  const { nodes } = await callNode<{ nodes: { address: string; state: string }[] }>(node.url, 'GET', `/v1/jobs/${testedJob}`);
-  const states = Object.fromEntries(nodes.map((n) => [n.address, n.state]));
-  t.deepEqual(states, { [admin.address]: 'approved', [w1.address]: 'approved', [evaluator.address]: 'approved', [w2.address]: 'dropped', [w3.address]: 'dropped', [client.address]: 'dropped' });
-  conserved(t);
-});
+test.serial(
+  'an admin tests applicants against the schema’s test data: honest ones are approved; a useless answer, a missing one and a wrong ranking are dropped with the reason',
+  async (t) => {
+    t.timeout(60_000);
+    const testData = good.programs.testData!;
+    const op = { type: 'registerJob', job_specification: good.programs.proto, test_data: testData } as const;
+    const applicants = [
+      { node: w1.address, role: 'worker' },
+      { node: w2.address, role: 'worker' },
+      { node: w3.address, role: 'worker' },
+      { node: evaluator.address, role: 'evaluator' },
+      { node: client.address, role: 'evaluator' },
+    ] as const;
+    const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, good) }), { input: { op, applicants } }).start();
+    const testedJob = await new Promise<string>((resolve) => adminActor.subscribe((s) => s.context.job !== undefined && resolve(s.context.job)));
+    const applied = await Promise.all([
+      applyToJob({ key: w1, env: good, job: testedJob, role: 'worker' }),
+      // A reply the schema allows (x absent) that the evaluator cannot rank.
+      applyToJob({
+        key: w2,
+        env: withPrograms({ 'worker.js': 'process.stdin.resume(); process.stdin.on("end", () => process.stdout.write("{}"))' }),
+        job: testedJob,
+        role: 'worker',
+      }),
+      send(w3, { type: 'applyJob', job_id: testedJob, role: 'worker' }),
+      applyToJob({ key: evaluator, env: good, job: testedJob, role: 'evaluator' }),
+      send(client, { type: 'applyJob', job_id: testedJob, role: 'evaluator', test_result: { node: ['far', 'close'] } }),
+    ]);
+    t.like(applied[0], { applied: true, role: 'worker' });
+    t.true(Number.isFinite((applied[0] as { testResult: { x: number } }).testResult.x));
+    t.like(applied[3], { applied: true, testResult: { node: ['close', 'far'] } });
+    const output = await toPromise(adminActor);
+    t.is(output.error, undefined);
+    t.deepEqual([...output.approved].sort(), [w1.address, evaluator.address].sort());
+    const why = Object.fromEntries(output.refused.map((r) => [r.node, r.why]));
+    t.regex(why[w2.address] ?? '', /did not rank its answer/);
+    t.regex(why[w3.address] ?? '', /without a test_result/);
+    t.regex(why[client.address] ?? '', /ranked the test replies \["far","close"\], the evaluator program ranks them \["close","far"\]/);
+    const { nodes } = await callNode<{ nodes: { address: string; state: string }[] }>(node.url, 'GET', `/v1/jobs/${testedJob}`);
+    const states = Object.fromEntries(nodes.map((n) => [n.address, n.state]));
+    t.deepEqual(states, {
+      [admin.address]: 'approved',
+      [w1.address]: 'approved',
+      [evaluator.address]: 'approved',
+      [w2.address]: 'dropped',
+      [w3.address]: 'dropped',
+      [client.address]: 'dropped',
+    });
+    conserved(t);
+  },
+);

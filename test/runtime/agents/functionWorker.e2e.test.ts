@@ -46,12 +46,19 @@ test('a write under a function’s path fires it; the function worker runs it fr
     t.is(put.status, 201, await put.text());
     await node.submit({ type: 'set_rule', path: '/apps/echo/requests/$id', value: { write: 'auth.addr != null' } });
     await node.submit({ type: 'set_rule', path: '/apps/echo/responses/$id', value: { write: `auth.addr == '${worker.address}'` } });
-    await node.submit({ type: 'set_function', path: '/apps/echo/requests/$id', value: { upper: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address } } });
+    await node.submit({
+      type: 'set_function',
+      path: '/apps/echo/requests/$id',
+      value: { upper: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address } },
+    });
     const from = (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
     const agent = startFunctionWorker({ key: worker, nodeUrl: node.url, execution, fromHeight: from });
     try {
       // Someone else may not write the response.
-      await t.throwsAsync(signAndSubmit({ nodeUrl: node.url, key: user, op: { type: 'set_value', path: '/apps/echo/responses/r1', value: 'forged' }, waitMs: 10_000 }), { code: 'RULE_DENIED' } as never);
+      await t.throwsAsync(
+        signAndSubmit({ nodeUrl: node.url, key: user, op: { type: 'set_value', path: '/apps/echo/responses/r1', value: 'forged' }, waitMs: 10_000 }),
+        { code: 'RULE_DENIED' } as never,
+      );
       await signAndSubmit({ nodeUrl: node.url, key: user, op: { type: 'set_value', path: '/apps/echo/requests/r1', value: 'hello' }, waitMs: 10_000 });
       let response: unknown = null;
       for (let i = 0; i < 500 && response === null; i++) {

@@ -22,29 +22,56 @@ test('the sample session: agents register, approve, request, work, rank and sett
   const node = await startNode({ config, logger: pino({ level: 'silent' }) });
   const execution = createProcessRuntime();
   try {
-    const result = await runSampleSession({ nodeUrl: node.url, fund: (op) => node.submit(op), dataDir: join(dataDir, 'agents'), execution, workers: sampleWorkers, timeLimitMs: 2000 });
+    const result = await runSampleSession({
+      nodeUrl: node.url,
+      fund: (op) => node.submit(op),
+      dataDir: join(dataDir, 'agents'),
+      execution,
+      workers: sampleWorkers,
+      timeLimitMs: 2000,
+    });
     t.is(result.state, 'settled');
     t.true(result.x !== null && Math.abs(result.x * result.x - 4) < 0.01, `X = ${result.x}`);
     // Every worker whose result met the time limit, and the payouts that count makes (sampleResult.ts).
     t.true(result.participants >= 1 && result.participants <= sampleWorkers, JSON.stringify(result));
     const { rewards, refund } = samplePayouts(result.participants);
     const byKind = (kind: string) => result.payouts.filter((p) => p.kind === kind);
-    t.deepEqual(byKind('reward').map((p) => p.amount), rewards);
-    t.deepEqual(byKind('refund').map((p) => [result.roles[p.to], p.amount]), refund === '0' ? [] : [['client', refund]]);
-    t.deepEqual(byKind('fee').map((p) => result.roles[p.to]), ['admin']);
-    t.deepEqual(byKind('deposit').map((p) => [result.roles[p.to], p.amount]), [['evaluator', '20']]);
+    t.deepEqual(
+      byKind('reward').map((p) => p.amount),
+      rewards,
+    );
+    t.deepEqual(
+      byKind('refund').map((p) => [result.roles[p.to], p.amount]),
+      refund === '0' ? [] : [['client', refund]],
+    );
+    t.deepEqual(
+      byKind('fee').map((p) => result.roles[p.to]),
+      ['admin'],
+    );
+    t.deepEqual(
+      byKind('deposit').map((p) => [result.roles[p.to], p.amount]),
+      [['evaluator', '20']],
+    );
     t.is(node.ledger.tree.get('/consensus/escrow'), '0');
 
     const request = (await (await fetch(`${node.url}/v1/jobs/${result.request}`)).json()) as { ranking: string[] };
     const ratings = await Promise.all(
-      request.ranking.map(async (w) => ((await (await fetch(`${node.url}/v1/reputation/${w}`)).json()) as { jobs: { rating: number; jobsDone: number }[] }).jobs[0]!),
+      request.ranking.map(
+        async (w) => ((await (await fetch(`${node.url}/v1/reputation/${w}`)).json()) as { jobs: { rating: number; jobsDone: number }[] }).jobs[0]!,
+      ),
     );
     t.is(request.ranking.length, result.participants);
     // Elo moves only where two ranked workers met.
     if (ratings.length >= 2) t.true(ratings[0]!.rating > 1500 && ratings.at(-1)!.rating < 1500, JSON.stringify(ratings));
-    t.deepEqual(ratings.slice(0, 2).map((r) => r.jobsDone), rewards.map(() => 1));
+    t.deepEqual(
+      ratings.slice(0, 2).map((r) => r.jobsDone),
+      rewards.map(() => 1),
+    );
     const balances = await Promise.all(
-      Object.entries(result.roles).map(async ([address, role]) => [role, ((await (await fetch(`${node.url}/v1/accounts/${address}`)).json()) as { balance: string }).balance]),
+      Object.entries(result.roles).map(async ([address, role]) => [
+        role,
+        ((await (await fetch(`${node.url}/v1/accounts/${address}`)).json()) as { balance: string }).balance,
+      ]),
     );
     const balance = Object.fromEntries(balances);
     t.is(balance['client'], String(1000 - 20 - 1 + Number(refund)));

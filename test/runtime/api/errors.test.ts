@@ -40,7 +40,11 @@ function raw(port: number, request: string): Promise<{ status: number; body: Rec
   });
 }
 
-const isOurs = (body: Record<string, unknown>) => typeof body.code === 'string' && body.code in errorCodes && typeof body.message === 'string' && Object.keys(body).every((k) => ['code', 'message', 'details'].includes(k));
+const isOurs = (body: Record<string, unknown>) =>
+  typeof body.code === 'string' &&
+  body.code in errorCodes &&
+  typeof body.message === 'string' &&
+  Object.keys(body).every((k) => ['code', 'message', 'details'].includes(k));
 
 test('a URL whose %-escapes are not UTF-8, or with a part too long to route, is 400 BAD_REQUEST naming the URL', async (t) => {
   const { app, url } = await serve();

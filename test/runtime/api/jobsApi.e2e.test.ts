@@ -31,7 +31,11 @@ const nonces = new Map<string, number>();
 const schemaText = 'syntax = "proto3"; service Worker { rpc Calc (Req) returns (Res); } message Req { double y = 1; } message Res { double x = 1; }';
 
 async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(node.url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(node.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 const get = (path: string) => call('GET', path);
@@ -96,14 +100,21 @@ test.serial('the paper’s session on a node: register, approve, request, accept
   const w1Account = collect(`accounts/${w1.address}`);
 
   const { id: job } = await send(admin, { type: 'registerJob', job_specification: schemaText, fee: '1', challenge_fee: '5' });
-  for (const [key, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker']] as const) {
+  for (const [key, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+  ] as const) {
     t.is((await send(key, { type: 'applyJob', job_id: job, role })).code, 'ok');
     t.is((await send(admin, { type: 'approveNode', job_id: job, node: key.address, role })).code, 'ok');
   }
   const { id: request, code } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 1500 });
   t.is(code, 'ok');
   t.is((await send(evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' })).code, 'ok');
-  for (const [key, x] of [[w1, 2], [w2, 2.1]] as const) {
+  for (const [key, x] of [
+    [w1, 2],
+    [w2, 2.1],
+  ] as const) {
     t.is((await send(key, { type: 'acceptJob', request_id: request, role: 'worker' })).code, 'ok');
     t.is((await send(key, { type: 'submitResult', request_id: request, result: { x } })).code, 'ok');
   }
@@ -164,44 +175,51 @@ test.serial('the paper’s session on a node: register, approve, request, accept
   );
 });
 
-test.serial('resolution on the node: a challenge upheld refunds the client with the deposit; a rejected one pays its fee to the admin and the client then accepts', async (t) => {
-  t.timeout(60_000);
-  const { id: job } = (await get('/v1/jobs')).body.jobs[0] as { id: string };
-  const balances = async (): Promise<Record<string, bigint>> =>
-    Object.fromEntries(await Promise.all([admin, evaluator, w1, client].map(async (k) => [k.address, BigInt((await get(`/v1/accounts/${k.address}`)).body.balance as string)] as const)));
-  const before = await balances();
-  const requests: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const { id } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 1500 });
-    t.is((await send(evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' })).code, 'ok');
-    t.is((await send(w1, { type: 'acceptJob', request_id: id, role: 'worker' })).code, 'ok');
-    t.is((await send(w1, { type: 'submitResult', request_id: id, result: { x: 3 } })).code, 'ok');
-    requests.push(id);
-  }
-  passTime(1500);
-  const [upheld, rejected] = requests as [string, string];
-  for (const id of requests) {
-    await untilState(id, 'ranking');
-    t.is((await send(evaluator, { type: 'rank', request_id: id, ranking: [w1.address] })).code, 'ok');
-    t.is((await send(client, { type: 'challenge', request_id: id, reason: 'x*x is not 9' })).code, 'ok');
-  }
-  t.is((await send(w1, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'NOT_ALLOWED');
-  t.is((await send(admin, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'ok');
-  t.like(await untilState(upheld, 'refunded'), { refundReason: 'challengeUpheld' });
-  t.is((await send(admin, { type: 'resolveChallenge', request_id: rejected, uphold: false })).code, 'ok');
-  await untilState(rejected, 'ranked');
-  t.is((await send(client, { type: 'acceptResult', request_id: rejected })).code, 'ok');
-  await untilState(rejected, 'settled');
-  const after = await balances();
-  // Upheld: the client loses nothing and gains the deposit (20); rejected: it pays reward 10, fee 1, challenge fee 5.
-  t.is(after[client.address]! - before[client.address]!, 20n - 16n);
-  t.is(after[evaluator.address]! - before[evaluator.address]!, -20n);
-  t.is(after[w1.address]! - before[w1.address]!, 10n);
-  t.is(after[admin.address]! - before[admin.address]!, 1n + 5n);
-  const evaluatorReputation = (await get(`/v1/reputation/${evaluator.address}`)).body.jobs[0];
-  t.like(evaluatorReputation, { challengesWon: 1, challengesLost: 1 });
-  t.like((await get(`/v1/dashboard?job=${job}`)).body.dashboard, { requests: 3, settled: 2, refunded: 1, challenged: 2, openRequests: 0 });
-});
+test.serial(
+  'resolution on the node: a challenge upheld refunds the client with the deposit; a rejected one pays its fee to the admin and the client then accepts',
+  async (t) => {
+    t.timeout(60_000);
+    const { id: job } = (await get('/v1/jobs')).body.jobs[0] as { id: string };
+    const balances = async (): Promise<Record<string, bigint>> =>
+      Object.fromEntries(
+        await Promise.all(
+          [admin, evaluator, w1, client].map(async (k) => [k.address, BigInt((await get(`/v1/accounts/${k.address}`)).body.balance as string)] as const),
+        ),
+      );
+    const before = await balances();
+    const requests: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { id } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 1500 });
+      t.is((await send(evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' })).code, 'ok');
+      t.is((await send(w1, { type: 'acceptJob', request_id: id, role: 'worker' })).code, 'ok');
+      t.is((await send(w1, { type: 'submitResult', request_id: id, result: { x: 3 } })).code, 'ok');
+      requests.push(id);
+    }
+    passTime(1500);
+    const [upheld, rejected] = requests as [string, string];
+    for (const id of requests) {
+      await untilState(id, 'ranking');
+      t.is((await send(evaluator, { type: 'rank', request_id: id, ranking: [w1.address] })).code, 'ok');
+      t.is((await send(client, { type: 'challenge', request_id: id, reason: 'x*x is not 9' })).code, 'ok');
+    }
+    t.is((await send(w1, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'NOT_ALLOWED');
+    t.is((await send(admin, { type: 'resolveChallenge', request_id: upheld, uphold: true })).code, 'ok');
+    t.like(await untilState(upheld, 'refunded'), { refundReason: 'challengeUpheld' });
+    t.is((await send(admin, { type: 'resolveChallenge', request_id: rejected, uphold: false })).code, 'ok');
+    await untilState(rejected, 'ranked');
+    t.is((await send(client, { type: 'acceptResult', request_id: rejected })).code, 'ok');
+    await untilState(rejected, 'settled');
+    const after = await balances();
+    // Upheld: the client loses nothing and gains the deposit (20); rejected: it pays reward 10, fee 1, challenge fee 5.
+    t.is(after[client.address]! - before[client.address]!, 20n - 16n);
+    t.is(after[evaluator.address]! - before[evaluator.address]!, -20n);
+    t.is(after[w1.address]! - before[w1.address]!, 10n);
+    t.is(after[admin.address]! - before[admin.address]!, 1n + 5n);
+    const evaluatorReputation = (await get(`/v1/reputation/${evaluator.address}`)).body.jobs[0];
+    t.like(evaluatorReputation, { challengesWon: 1, challengesLost: 1 });
+    t.like((await get(`/v1/dashboard?job=${job}`)).body.dashboard, { requests: 3, settled: 2, refunded: 1, challenged: 2, openRequests: 0 });
+  },
+);
 
 test.serial('stream errors: unknown names are NOT_FOUND, bad heights BAD_SCHEMA, bad paths INVALID_PATH', async (t) => {
   t.is((await get('/v1/streams/nonsense')).body.code, 'NOT_FOUND');

@@ -17,9 +17,18 @@ let nonce = 0;
 const sign = (op: Op): Tx => signTx({ key: client, op, nonce: ++nonce, time: 1_764_000_000_000 + nonce });
 
 async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(node.url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(node.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', text, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, any> };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    text,
+    body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, any>,
+  };
 }
 const get = (path: string) => call('GET', path);
 /** Waits (bounded) until a tx has its outcome in a block. */
@@ -54,7 +63,10 @@ test.serial('a tx lands with its block, index and outcome; a refused one with it
   const tooMuch = sign({ type: 'send', to: node.key.address, amount: '100000' });
   const results = (await call('POST', '/v1/txs', [ok, denied, tooMuch])).body.results as { hash: string }[];
   const outcomes = await Promise.all(results.map((r) => landed(r.hash)));
-  t.deepEqual(outcomes.map((o) => o.outcome.code), ['ok', 'RULE_DENIED', 'INSUFFICIENT_FUNDS']);
+  t.deepEqual(
+    outcomes.map((o) => o.outcome.code),
+    ['ok', 'RULE_DENIED', 'INSUFFICIENT_FUNDS'],
+  );
   t.is(outcomes[0]!.hash, results[0]!.hash);
   t.is(typeof outcomes[0]!.height, 'number');
   t.is(typeof outcomes[0]!.index, 'number');
@@ -144,7 +156,14 @@ test.serial('GET /v1/health and /metrics (Prometheus text with txs, blocks, fina
   const metrics = await get('/metrics');
   t.is(metrics.status, 200);
   t.regex(metrics.type, /text\/plain/);
-  for (const name of ['ain_txs_in_total', 'ain_blocks_total', 'ain_finalized_height', 'ain_tx_outcomes_total{code="RULE_DENIED"}', 'ain_log_append_seconds_bucket', 'ain_txs_refused_total']) {
+  for (const name of [
+    'ain_txs_in_total',
+    'ain_blocks_total',
+    'ain_finalized_height',
+    'ain_tx_outcomes_total{code="RULE_DENIED"}',
+    'ain_log_append_seconds_bucket',
+    'ain_txs_refused_total',
+  ]) {
     t.true(metrics.text.includes(name), name);
   }
 });

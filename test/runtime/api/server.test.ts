@@ -5,7 +5,14 @@ import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 
 // HTTP that the server cannot even parse still gets an answer in ain's shape, `{ code, message }`.
 async function serve() {
-  const app = createApi({ ingest: { submit: async () => [] }, maxBatchTxs: 10, maxTxBytes: 4096, bodyBytesMax: 100_000, blocks: createBlockStore(), status: () => ({}) });
+  const app = createApi({
+    ingest: { submit: async () => [] },
+    maxBatchTxs: 10,
+    maxTxBytes: 4096,
+    bodyBytesMax: 100_000,
+    blocks: createBlockStore(),
+    status: () => ({}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, port: (app.server.address() as { port: number }).port };
 }
@@ -20,7 +27,10 @@ function raw(port: number, text: string): Promise<string> {
   });
 }
 
-const parse = (answer: string) => ({ status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string; message: string } });
+const parse = (answer: string) => ({
+  status: Number(answer.split(' ')[1]),
+  body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string; message: string },
+});
 
 test('headers past what the server reads, and a malformed request, are BAD_REQUEST (400), as { code, message }', async (t) => {
   const { app, port } = await serve();

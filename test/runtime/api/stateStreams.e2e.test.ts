@@ -26,7 +26,10 @@ const started: { node: AinNode; dataDir: string }[] = [];
 async function start(api: NodeConfigInput['api']): Promise<AinNode> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ain-state-streams-'));
   const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
-  await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local' }), rules: { '/open': true } })));
+  await writeFile(
+    join(dataDir, 'genesis.json'),
+    JSON.stringify(parseGenesis({ ...devGenesis(key.address, { chain: 'ain-local' }), rules: { '/open': true } })),
+  );
   const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 50 }, api } });
   const node = await startNode({ config, logger: pino({ level: 'silent' }) });
   started.push({ node, dataDir });
@@ -59,7 +62,11 @@ async function write(node: AinNode, ops: Op[]): Promise<number> {
 }
 
 const fill = (path: string, keys: number, chars: number): Op[] =>
-  Array.from({ length: keys }, (_, i) => ({ type: 'set_value', path: `${path}/k${String(i).padStart(3, '0')}`, value: String.fromCharCode(97 + (i % 26)).repeat(chars) }));
+  Array.from({ length: keys }, (_, i) => ({
+    type: 'set_value',
+    path: `${path}/k${String(i).padStart(3, '0')}`,
+    value: String.fromCharCode(97 + (i % 26)).repeat(chars),
+  }));
 
 /** The value of a metric (summed over its labels matching `labels`), 0 when absent. */
 async function metric(node: AinNode, name: string, labels = ''): Promise<number> {
@@ -163,7 +170,10 @@ test.serial('subscribers of a subtree get identical frames: each changed value i
     t.is(copies.size, 1, `every subscriber got the same bytes for event ${id}`);
   }
   for (const height of changed) {
-    t.true(subscribers.every((s) => s.frames.has(height)), `all got the change of block ${height}`);
+    t.true(
+      subscribers.every((s) => s.frames.has(height)),
+      `all got the change of block ${height}`,
+    );
     t.regex(subscribers[0]!.frames.get(height)!, /^id: \d+\nevent: state\ndata: \{"path":"\/open\/shared","value":\{"k000":"v\d/);
   }
   // One serialization per distinct event, however many subscribers got it.
@@ -223,7 +233,12 @@ test.serial('a large subtree is read in pages with a cursor: every key exactly o
   let pages = 0;
   do {
     const query: string = cursor === null ? '?limit=120' : `?limit=120&cursor=${encodeURIComponent(cursor)}`;
-    const page = (await (await fetch(`${node.url}/v1/state/open/many${query}`)).json()) as { path: string; value: Record<string, string>; height: number; next: string | null };
+    const page = (await (await fetch(`${node.url}/v1/state/open/many${query}`)).json()) as {
+      path: string;
+      value: Record<string, string>;
+      height: number;
+      next: string | null;
+    };
     t.is(page.path, '/open/many');
     seen.push(...Object.keys(page.value));
     cursor = page.next;

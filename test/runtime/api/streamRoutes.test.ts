@@ -52,7 +52,9 @@ test('a subscriber that stops reading gets SLOW_CONSUMER and the stream ends; th
     if (h % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   // The response ends with the last chunk of its chunked encoding (the connection may stay open).
-  const ended = new Promise((resolve) => socket.on('data', (chunk: Buffer) => (chunks.push(chunk), chunk.toString('latin1').endsWith('\r\n0\r\n\r\n') && resolve(null))));
+  const ended = new Promise((resolve) =>
+    socket.on('data', (chunk: Buffer) => (chunks.push(chunk), chunk.toString('latin1').endsWith('\r\n0\r\n\r\n') && resolve(null))),
+  );
   socket.resume();
   await ended;
   socket.destroy();

@@ -8,7 +8,9 @@ import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 async function api() {
   const ingest = {
     async submit(texts: readonly string[]): Promise<SubmitResult[]> {
-      return verifyChunk({ texts, options: { chain: 'ain-local', shard: '/', maxTxBytes: 4096 } }).outcomes.map((o, i) => (typeof o === 'string' ? { hash: o, offset: i } : o));
+      return verifyChunk({ texts, options: { chain: 'ain-local', shard: '/', maxTxBytes: 4096 } }).outcomes.map((o, i) =>
+        typeof o === 'string' ? { hash: o, offset: i } : o,
+      );
     },
   };
   const app = createApi({ ingest, maxBatchTxs: 10, maxTxBytes: 4096, bodyBytesMax: 100_000, blocks: createBlockStore(), status: () => ({}) });

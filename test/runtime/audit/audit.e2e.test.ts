@@ -39,8 +39,17 @@ test.before(async () => {
   const fund = signTx({ key: node.key, op: { type: 'send', to: client.address, amount: '1000' }, nonce: 1, time: 1 });
   await fetch(`${node.url}/v1/tx`, { method: 'POST', body: JSON.stringify(fund) });
   for (let round = 0; round < 3; round++) {
-    const batch = Array.from({ length: 5 }, (_, i) => signTx({ key: client, op: i % 2 ? { type: 'send', to: node.key.address, amount: '1' } : { type: 'set_value', path: `/apps/a/${round}/${i}`, value: i }, nonce: ++nonce, time: 1 }));
-    const { results } = (await (await fetch(`${node.url}/v1/txs`, { method: 'POST', body: JSON.stringify(batch) })).json()) as { results: { offset: number }[] };
+    const batch = Array.from({ length: 5 }, (_, i) =>
+      signTx({
+        key: client,
+        op: i % 2 ? { type: 'send', to: node.key.address, amount: '1' } : { type: 'set_value', path: `/apps/a/${round}/${i}`, value: i },
+        nonce: ++nonce,
+        time: 1,
+      }),
+    );
+    const { results } = (await (await fetch(`${node.url}/v1/txs`, { method: 'POST', body: JSON.stringify(batch) })).json()) as {
+      results: { offset: number }[];
+    };
     clientTxs.push(...results.map((r) => r.offset));
     await applied(node, results.at(-1)!.offset);
     await node.waitFinal(node.ledger.height, 5000);
@@ -60,7 +69,10 @@ test.before(async () => {
   ];
   const submitted: { hash: string; offset: number }[] = [];
   for (const [i, op] of attests.entries()) {
-    const response = await fetch(`${node.url}/v1/tx`, { method: 'POST', body: JSON.stringify(signTx({ key: strangerKey, op: { type: 'attest', ...op }, nonce: i + 1, time: 1 })) });
+    const response = await fetch(`${node.url}/v1/tx`, {
+      method: 'POST',
+      body: JSON.stringify(signTx({ key: strangerKey, op: { type: 'attest', ...op }, nonce: i + 1, time: 1 })),
+    });
     if (response.status !== 202) throw new Error(`the node did not take the attestation: ${response.status} ${await response.text()}`);
     submitted.push((await response.json()) as { hash: string; offset: number });
   }
@@ -90,7 +102,7 @@ async function segmentPath(dir: string): Promise<string> {
 async function readFrames(path: string): Promise<Frame[]> {
   const bytes = await readFile(path);
   const frames: Frame[] = [];
-  for (let at = 0; at + FRAME_HEADER_BYTES <= bytes.length; ) {
+  for (let at = 0; at + FRAME_HEADER_BYTES <= bytes.length;) {
     const length = bytes.readUInt32LE(at);
     frames.push({ payload: Buffer.from(bytes.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) });
     at += FRAME_HEADER_BYTES + length;
@@ -145,7 +157,10 @@ test('a stranger’s attestation removed from the log is still caught, by the va
   const report = await auditDataDir({ dataDir: dir, threads: 1 });
   t.false(report.ok);
   t.like(report.mismatches[0], { kind: 'attestation', height: removed.height, from: validator });
-  t.false(report.mismatches.some((m) => m.from === stranger || m.message.includes(stranger)), 'the stranger’s refused attestations add nothing to the report');
+  t.false(
+    report.mismatches.some((m) => m.from === stranger || m.message.includes(stranger)),
+    'the stranger’s refused attestations add nothing to the report',
+  );
 });
 
 test('a flipped byte inside a record (its checksum recomputed) is located at its offset', async (t) => {
@@ -208,7 +223,11 @@ test('one validator’s mismatches past the per-signer cap are counted, not list
   const report = await auditLog({ source: reader, genesis, mismatchesPerSignerMax: 2 });
   t.false(report.ok);
   const listed = report.mismatches.filter((m) => m.kind === 'attestation');
-  t.deepEqual(listed.map((m) => m.from), [validator, validator], JSON.stringify(report.mismatches));
+  t.deepEqual(
+    listed.map((m) => m.from),
+    [validator, validator],
+    JSON.stringify(report.mismatches),
+  );
   const counted = report.unlisted.find((u) => u.kind === 'attestation' && u.from === validator);
   t.true((counted?.count ?? 0) >= 1, JSON.stringify(report.unlisted));
 });

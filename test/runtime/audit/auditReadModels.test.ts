@@ -89,7 +89,10 @@ test('given one reputation entry changed in a snapshot, the audit fails and name
     [{ kind: 'readModels', height: 2, readModel: { part: 'reputation', job, node: worker.address, field: 'rating' } }],
     'only the changed entry, only at its height: the ledger part of the snapshot still matches',
   );
-  t.regex(report.mismatches[0]!.message, new RegExp(`has 1600 for the reputation of node ${worker.address} in job ${job.slice(0, 16)}…, field rating; the replay gives 1500`));
+  t.regex(
+    report.mismatches[0]!.message,
+    new RegExp(`has 1600 for the reputation of node ${worker.address} in job ${job.slice(0, 16)}…, field rating; the replay gives 1500`),
+  );
   const error = await t.throwsAsync(promisify(execFile)(process.execPath, [bin, 'audit', '--data', dir, '--threads', '1']));
   const { code, stdout } = error as unknown as { code: number; stdout: string };
   t.is(code, 1);

@@ -32,11 +32,18 @@ test('given more findings than the list holds, when listed, then the rest are co
   ]);
   list.add(attestation('0xa', 1));
   list.add(attestation('0x9', 4));
-  t.deepEqual(list.unlisted().slice(3), [{ kind: 'attestation', from: '0x9', count: 4 }, { kind: 'snapshot', count: 5 }, { kind: 'attestation', count: 1 }]);
+  t.deepEqual(list.unlisted().slice(3), [
+    { kind: 'attestation', from: '0x9', count: 4 },
+    { kind: 'snapshot', count: 5 },
+    { kind: 'attestation', count: 1 },
+  ]);
 });
 
 test('property: every finding is listed or counted, never more than the caps are listed, and the unlisted stay bounded', (t) => {
-  const finding = fc.record({ kind: fc.constantFrom<Mismatch['kind'][]>('log', 'record', 'attestation', 'snapshot'), from: fc.option(fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `0x${i}`)), { nil: undefined }) });
+  const finding = fc.record({
+    kind: fc.constantFrom<Mismatch['kind'][]>('log', 'record', 'attestation', 'snapshot'),
+    from: fc.option(fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `0x${i}`)), { nil: undefined }),
+  });
   fc.assert(
     fc.property(fc.array(finding, { maxLength: 200 }), (findings) => {
       const list = createMismatchList(options);
@@ -49,7 +56,11 @@ test('property: every finding is listed or counted, never more than the caps are
       t.true([...bySigner.values()].every((n) => n <= options.perSignerMax));
       t.true(unlisted.filter((u) => u.from !== undefined).length <= options.unlistedSignersMax);
       t.true(unlisted.length <= options.unlistedSignersMax + 4);
-      if (list.listed.length < options.mismatchesMax) t.true(unlisted.every((u) => u.from !== undefined), 'with room left, only a signer past its share is counted instead of listed');
+      if (list.listed.length < options.mismatchesMax)
+        t.true(
+          unlisted.every((u) => u.from !== undefined),
+          'with room left, only a signer past its share is counted instead of listed',
+        );
     }),
     { numRuns: 300 },
   );

@@ -47,7 +47,16 @@ test('ain keys new --out writes a 0600 key file; without --out it prints the key
 test('ain tx sign prints an envelope that verifies; bad ops and unsafe keys get their codes', async (t) => {
   const key = join(dir, 'k2.key');
   await run(['keys', 'new', '--out', key]);
-  const signed = await run(['tx', 'sign', '--key', key, '--op', '{"type":"send","to":"0x00000000000000000000000000000000000000a1","amount":"5"}', '--nonce', '9']);
+  const signed = await run([
+    'tx',
+    'sign',
+    '--key',
+    key,
+    '--op',
+    '{"type":"send","to":"0x00000000000000000000000000000000000000a1","amount":"5"}',
+    '--nonce',
+    '9',
+  ]);
   t.is(signed.code, 0, signed.stderr);
   const tx = JSON.parse(signed.stdout);
   t.is(tx.nonce, 9);
@@ -114,7 +123,10 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
     t.is(refused.code, 1);
     t.regex(refused.stderr, /error BAD_SIGNATURE/);
     for (let i = 0; i < 200 && !seen.some((e) => e.msg === 'block'); i++) await new Promise((r) => setTimeout(r, 25));
-    t.true(seen.some((e) => e.msg === 'block'), 'the node logs each block it cuts');
+    t.true(
+      seen.some((e) => e.msg === 'block'),
+      'the node logs each block it cuts',
+    );
   } finally {
     child.kill('SIGTERM');
   }
@@ -143,7 +155,10 @@ test('ain up --once (what npm start runs) submits, applies, finalizes, runs the 
 test('ain up --once --json gives NDJSON events, the sample’s result among them', async (t) => {
   const up = await run(['up', '--once', '--json', '--port', '0', '--data', join(dir, 'up-json')], undefined, upTimeoutMs);
   t.is(up.code, 0, up.stderr);
-  const events = up.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; state?: string; participants?: number; x?: number; payouts?: { kind: string; amount: string }[] });
+  const events = up.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event: string; state?: string; participants?: number; x?: number; payouts?: { kind: string; amount: string }[] });
   t.true(events.every((e) => e.event === 'log' || e.event === 'sample'));
   const sample = events.find((e) => e.event === 'sample')!;
   t.is(sample.state, 'settled');
@@ -152,7 +167,10 @@ test('ain up --once --json gives NDJSON events, the sample’s result among them
   t.true(participants >= 1 && participants <= sampleWorkers, JSON.stringify(sample));
   const { rewards, refund } = samplePayouts(participants);
   const amounts = (kind: string) => sample.payouts!.filter((p) => p.kind === kind).map((p) => p.amount);
-  t.deepEqual({ reward: amounts('reward'), refund: amounts('refund'), fee: amounts('fee'), deposit: amounts('deposit') }, { reward: rewards, refund: refund === '0' ? [] : [refund], fee: ['1'], deposit: ['20'] });
+  t.deepEqual(
+    { reward: amounts('reward'), refund: amounts('refund'), fee: amounts('fee'), deposit: amounts('deposit') },
+    { reward: rewards, refund: refund === '0' ? [] : [refund], fee: ['1'], deposit: ['20'] },
+  );
   t.true(Math.abs(sample.x! * sample.x! - 4) < 0.01);
 });
 

@@ -97,88 +97,111 @@ test.after.always(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test.serial('the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, acceptResult; a waiting requestJob reports the settlement', async (t) => {
-  t.timeout(150_000);
-  await writeFile(join(dir, 'job_schema.proto'), schemaText);
-  await writeFile(join(dir, 'test_data.json'), JSON.stringify({ request: { y: 9 }, workers: [{ node: 'close', response: { x: 2.999 } }] }));
-  const registered = await verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--fee', '1', '--challenge-fee', '5', '--test-data', join(dir, 'test_data.json'));
-  t.is(registered.code, 0, registered.stderr);
-  const job = /Job ID is ([0-9a-f]{64})/.exec(registered.stdout)?.[1];
-  t.truthy(job, registered.stdout);
+test.serial(
+  'the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, acceptResult; a waiting requestJob reports the settlement',
+  async (t) => {
+    t.timeout(150_000);
+    await writeFile(join(dir, 'job_schema.proto'), schemaText);
+    await writeFile(join(dir, 'test_data.json'), JSON.stringify({ request: { y: 9 }, workers: [{ node: 'close', response: { x: 2.999 } }] }));
+    const registered = await verb(
+      'admin',
+      'registerJob',
+      join(dir, 'job_schema.proto'),
+      '--fee',
+      '1',
+      '--challenge-fee',
+      '5',
+      '--test-data',
+      join(dir, 'test_data.json'),
+    );
+    t.is(registered.code, 0, registered.stderr);
+    const job = /Job ID is ([0-9a-f]{64})/.exec(registered.stdout)?.[1];
+    t.truthy(job, registered.stdout);
 
-  const roles = { evaluator: 'evaluator', w1: 'worker', w2: 'worker' } as const;
-  const testResults = { evaluator: '{"node":["close"]}', w1: '{"x":3.001}', w2: '{"x":2.99}' };
-  const applied = await Promise.all(Object.entries(roles).map(([party, role]) => verb(party as Party, 'applyJob', job!, '--role', role, '--test-result', testResults[party as Party & keyof typeof testResults])));
-  for (const a of applied) t.is(a.code, 0, a.stderr);
-  for (const [party, role] of Object.entries(roles)) {
-    const approved = await verb('admin', 'approveNode', job!, keys[party as Party].address, '--role', role);
-    t.is(approved.code, 0, approved.stderr);
-    t.regex(approved.stdout, new RegExp(`Approved ${keys[party as Party].address} as ${role}`));
-  }
-  const stats = await run(['stats', job!, '--node', node.url]);
-  t.is(stats.stdout, '1 evaluator, 2 workers running\n', stats.stderr);
-  const statsJson = JSON.parse((await run(['stats', job!, '--node', node.url, '--json'])).stdout);
-  t.like(statsJson, { job, stats: '1 evaluator, 2 workers running', dashboard: { evaluators: 1, workers: 2 } });
+    const roles = { evaluator: 'evaluator', w1: 'worker', w2: 'worker' } as const;
+    const testResults = { evaluator: '{"node":["close"]}', w1: '{"x":3.001}', w2: '{"x":2.99}' };
+    const applied = await Promise.all(
+      Object.entries(roles).map(([party, role]) =>
+        verb(party as Party, 'applyJob', job!, '--role', role, '--test-result', testResults[party as Party & keyof typeof testResults]),
+      ),
+    );
+    for (const a of applied) t.is(a.code, 0, a.stderr);
+    for (const [party, role] of Object.entries(roles)) {
+      const approved = await verb('admin', 'approveNode', job!, keys[party as Party].address, '--role', role);
+      t.is(approved.code, 0, approved.stderr);
+      t.regex(approved.stdout, new RegExp(`Approved ${keys[party as Party].address} as ${role}`));
+    }
+    const stats = await run(['stats', job!, '--node', node.url]);
+    t.is(stats.stdout, '1 evaluator, 2 workers running\n', stats.stderr);
+    const statsJson = JSON.parse((await run(['stats', job!, '--node', node.url, '--json'])).stdout);
+    t.like(statsJson, { job, stats: '1 evaluator, 2 workers running', dashboard: { evaluators: 1, workers: 2 } });
 
-  // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
-  const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 5000 });
-  const requested = await verb('client', 'requestJob', input, '--no-wait');
-  t.is(requested.code, 0, requested.stderr);
-  const request = /Request ID is ([0-9a-f]{64})/.exec(requested.stdout)?.[1];
-  t.truthy(request, requested.stdout);
-  await work(request!);
-  await untilState(request!, 'ranking');
-  await send('evaluator', { type: 'rank', request_id: request!, ranking: [keys.w1.address, keys.w2.address] });
-  const accepted = await verb('client', 'acceptResult', request!);
-  t.is(accepted.code, 0, accepted.stderr);
-  t.regex(accepted.stdout, /settled in block \d+/);
-  t.like(await node.get(`/v1/jobs/${request}`), { state: 'settled', ranking: [keys.w1.address, keys.w2.address] });
-  t.like(await node.get(`/v1/accounts/${keys.w1.address}`), { balance: '1010' });
+    // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
+    const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 5000 });
+    const requested = await verb('client', 'requestJob', input, '--no-wait');
+    t.is(requested.code, 0, requested.stderr);
+    const request = /Request ID is ([0-9a-f]{64})/.exec(requested.stdout)?.[1];
+    t.truthy(request, requested.stdout);
+    await work(request!);
+    await untilState(request!, 'ranking');
+    await send('evaluator', { type: 'rank', request_id: request!, ranking: [keys.w1.address, keys.w2.address] });
+    const accepted = await verb('client', 'acceptResult', request!);
+    t.is(accepted.code, 0, accepted.stderr);
+    t.regex(accepted.stdout, /settled in block \d+/);
+    t.like(await node.get(`/v1/jobs/${request}`), { state: 'settled', ranking: [keys.w1.address, keys.w2.address] });
+    t.like(await node.get(`/v1/accounts/${keys.w1.address}`), { balance: '1010' });
 
-  // A refused outcome: the request is settled, so accepting again is ILLEGAL_TRANSITION.
-  const again = await verb('client', 'acceptResult', request!);
-  t.is(again.code, 1);
-  t.regex(again.stderr, /^error ILLEGAL_TRANSITION: /);
+    // A refused outcome: the request is settled, so accepting again is ILLEGAL_TRANSITION.
+    const again = await verb('client', 'acceptResult', request!);
+    t.is(again.code, 1);
+    t.regex(again.stderr, /^error ILLEGAL_TRANSITION: /);
 
-  // Request 2: the CLI waits and reports each state and the settlement while the test plays the rest.
-  let second: string | undefined;
-  const printed: string[] = [];
-  const waiting = run(['requestJob', input, '--key', keyFile('client'), '--node', node.url, '--wait-ms', '90000'], (line) => {
-    printed.push(line);
-    second ??= /Request ID is ([0-9a-f]{64})/.exec(line)?.[1];
-  });
-  await until(async () => second !== undefined, 'the waiting requestJob to print its request id', 30_000);
-  // Meanwhile `ain watch blocks` sees the blocks this makes, in order. It starts from the next
-  // height: a CLI process may come up after the chain has moved on (and gone idle) on a busy machine.
-  const next = ((await node.get('/v1/health')).height as number) + 1;
-  const watching = run(['watch', 'blocks', '--count', '3', '--from', String(next), '--node', node.url]);
-  await work(second!);
-  await untilState(second!, 'ranking');
-  // The time limit passing makes no job event: the CLI sees it by reading the request, as it happens.
-  await until(async () => printed.some((line) => line.startsWith('ranking: ')), 'the waiting requestJob to print the ranking state', 10_000);
-  await send('evaluator', { type: 'rank', request_id: second!, ranking: [keys.w1.address, keys.w2.address] });
-  await send('client', { type: 'acceptResult', request_id: second! });
-  const done = await waiting;
-  t.is(done.code, 0, done.stderr);
-  const lines = done.stdout.split('\n');
-  // Every step, in order, however fast they came: the CLI follows the request's stream from its block.
-  const steps = lines.filter((l) => /^[a-z]+:? /.test(l)).map((l) => l.split(/:? /)[0]);
-  t.deepEqual(steps, ['accepted', 'running', 'ranking', 'ranked', 'settled'], done.stdout);
-  t.true(lines.includes(`ranked: ${keys.w1.address}, ${keys.w2.address} (best first, by evaluator ${keys.evaluator.address})`), done.stdout);
-  t.is(lines.filter((l) => /^ {2}worker 0x[0-9a-f]{40} (accepted|submitted a result)$/.test(l)).length, 3, 'the second worker’s accept and both results');
-  t.true(lines.includes(`Result (best, from ${keys.w1.address}): {"x":2}`), done.stdout);
-  t.regex(done.stdout, new RegExp(`Total 2 workers participated\\. .*worker ${keys.w1.address} received 10 \\(reward\\), worker ${keys.w2.address} received 10 \\(reward\\)`));
-  t.regex(done.stdout, new RegExp(`admin ${keys.admin.address} received 1 \\(fee\\)`));
-  t.regex(done.stdout, new RegExp(`evaluator ${keys.evaluator.address} received 20 \\(deposit\\)`));
+    // Request 2: the CLI waits and reports each state and the settlement while the test plays the rest.
+    let second: string | undefined;
+    const printed: string[] = [];
+    const waiting = run(['requestJob', input, '--key', keyFile('client'), '--node', node.url, '--wait-ms', '90000'], (line) => {
+      printed.push(line);
+      second ??= /Request ID is ([0-9a-f]{64})/.exec(line)?.[1];
+    });
+    await until(async () => second !== undefined, 'the waiting requestJob to print its request id', 30_000);
+    // Meanwhile `ain watch blocks` sees the blocks this makes, in order. It starts from the next
+    // height: a CLI process may come up after the chain has moved on (and gone idle) on a busy machine.
+    const next = ((await node.get('/v1/health')).height as number) + 1;
+    const watching = run(['watch', 'blocks', '--count', '3', '--from', String(next), '--node', node.url]);
+    await work(second!);
+    await untilState(second!, 'ranking');
+    // The time limit passing makes no job event: the CLI sees it by reading the request, as it happens.
+    await until(async () => printed.some((line) => line.startsWith('ranking: ')), 'the waiting requestJob to print the ranking state', 10_000);
+    await send('evaluator', { type: 'rank', request_id: second!, ranking: [keys.w1.address, keys.w2.address] });
+    await send('client', { type: 'acceptResult', request_id: second! });
+    const done = await waiting;
+    t.is(done.code, 0, done.stderr);
+    const lines = done.stdout.split('\n');
+    // Every step, in order, however fast they came: the CLI follows the request's stream from its block.
+    const steps = lines.filter((l) => /^[a-z]+:? /.test(l)).map((l) => l.split(/:? /)[0]);
+    t.deepEqual(steps, ['accepted', 'running', 'ranking', 'ranked', 'settled'], done.stdout);
+    t.true(lines.includes(`ranked: ${keys.w1.address}, ${keys.w2.address} (best first, by evaluator ${keys.evaluator.address})`), done.stdout);
+    t.is(lines.filter((l) => /^ {2}worker 0x[0-9a-f]{40} (accepted|submitted a result)$/.test(l)).length, 3, 'the second worker’s accept and both results');
+    t.true(lines.includes(`Result (best, from ${keys.w1.address}): {"x":2}`), done.stdout);
+    t.regex(
+      done.stdout,
+      new RegExp(`Total 2 workers participated\\. .*worker ${keys.w1.address} received 10 \\(reward\\), worker ${keys.w2.address} received 10 \\(reward\\)`),
+    );
+    t.regex(done.stdout, new RegExp(`admin ${keys.admin.address} received 1 \\(fee\\)`));
+    t.regex(done.stdout, new RegExp(`evaluator ${keys.evaluator.address} received 20 \\(deposit\\)`));
 
-  const watched = await watching;
-  t.is(watched.code, 0, watched.stderr);
-  const ids = watched.stdout.trim().split('\n').map((line) => {
-    t.regex(line, /^\d+ block \{.*"height":\d+/);
-    return Number(line.split(' ')[0]);
-  });
-  t.deepEqual(ids, [next, next + 1, next + 2]);
-});
+    const watched = await watching;
+    t.is(watched.code, 0, watched.stderr);
+    const ids = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        t.regex(line, /^\d+ block \{.*"height":\d+/);
+        return Number(line.split(' ')[0]);
+      });
+    t.deepEqual(ids, [next, next + 1, next + 2]);
+  },
+);
 
 test.serial('ain watch jobs --from 1 --json is the blocks’ jobEvents; ain watch blocks --from 1 replays from the start', async (t) => {
   t.timeout(60_000);
@@ -191,10 +214,22 @@ test.serial('ain watch jobs --from 1 --json is the blocks’ jobEvents; ain watc
   t.true(expected.length >= 10, 'the session made job events');
   const watched = await run(['watch', 'jobs', '--from', '1', '--count', String(expected.length), '--json', '--node', node.url]);
   t.is(watched.code, 0, watched.stderr);
-  t.deepEqual(watched.stdout.trim().split('\n').map((line) => JSON.parse(line)), expected);
+  t.deepEqual(
+    watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+    expected,
+  );
 
   const blocks = await run(['watch', 'blocks', '--from', '1', '--count', '3', '--node', node.url]);
-  t.deepEqual(blocks.stdout.trim().split('\n').map((line) => Number(line.split(' ')[0])), [1, 2, 3]);
+  t.deepEqual(
+    blocks.stdout
+      .trim()
+      .split('\n')
+      .map((line) => Number(line.split(' ')[0])),
+    [1, 2, 3],
+  );
 });
 
 test.serial('ain watch ends cleanly on SIGTERM', async (t) => {

@@ -67,8 +67,15 @@ test('ain up --once on a terminal draws the session as steps, each ticked with i
   t.true(up.stdout.includes('\x1b['), 'a terminal gets the steps drawn in place');
   const frame = lastFrame(up.stdout);
   const ticked = stepTitles.map((title) => frame.indexOf(`✔ ${title}\n`));
-  t.true(ticked.every((at) => at >= 0), `every step is ticked:\n${frame}`);
-  t.deepEqual([...ticked].sort((a, b) => a - b), ticked, 'the steps are drawn in order');
+  t.true(
+    ticked.every((at) => at >= 0),
+    `every step is ticked:\n${frame}`,
+  );
+  t.deepEqual(
+    [...ticked].sort((a, b) => a - b),
+    ticked,
+    'the steps are drawn in order',
+  );
   t.notRegex(frame, /✖/);
   // Details under their steps.
   t.regex(frame, /✔ A client's first txs\n(  › .*\n)*  › POST \/v1\/txs  100 inc_value → 100 accepted/);
@@ -85,7 +92,9 @@ test('ain up --once on a terminal draws the session as steps, each ticked with i
 });
 
 test('ain up on a terminal marks the step that failed with a cross and prints the error', async (t) => {
-  const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'docker', '--data', join(dir, 'tty-fails')], { DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` });
+  const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'docker', '--data', join(dir, 'tty-fails')], {
+    DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`,
+  });
   t.is(up.code, 1);
   const frame = lastFrame(up.stdout);
   t.regex(frame, /✔ A client's first txs\n/);

@@ -34,7 +34,13 @@ async function take(url: string, name: string, count: number, options: { fromHei
   const aborter = new AbortController();
   const got: StreamEvent[] = [];
   const retries: number[] = [];
-  for await (const event of followStream(url, name, { validate: false, ...options, signal: aborter.signal, backoffMsMin: 5, onRetry: (_e, attempt) => retries.push(attempt) })) {
+  for await (const event of followStream(url, name, {
+    validate: false,
+    ...options,
+    signal: aborter.signal,
+    backoffMsMin: 5,
+    onRetry: (_e, attempt) => retries.push(attempt),
+  })) {
     got.push(event);
     if (got.length === count) break;
   }
@@ -56,7 +62,10 @@ test('a dropped stream is resumed with Last-Event-ID of the last event: nothing 
   ]);
   t.teardown(node.close);
   const { got, retries } = await take(node.url, 'blocks', 3, { fromHeight: 4 });
-  t.deepEqual(got.map((e) => e.id), [4, 7, 8]);
+  t.deepEqual(
+    got.map((e) => e.id),
+    [4, 7, 8],
+  );
   t.deepEqual(got[1]!.data, { height: 7 });
   t.deepEqual(node.seen, [
     { lastEventId: undefined, url: '/v1/streams/blocks?from=4' },
@@ -66,7 +75,8 @@ test('a dropped stream is resumed with Last-Event-ID of the last event: nothing 
 });
 
 test('a stream the node ends, or a node that is busy for a while, is reconnected with backoff', async (t) => {
-  const busy: Script = (_request, response) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'OVERLOADED', message: 'busy' }));
+  const busy: Script = (_request, response) =>
+    response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'OVERLOADED', message: 'busy' }));
   const node = await fakeNode([
     (_request, response) => (open(response), response.end(frame(1))),
     busy,
@@ -75,14 +85,22 @@ test('a stream the node ends, or a node that is busy for a while, is reconnected
   ]);
   t.teardown(node.close);
   const { got, retries } = await take(node.url, 'blocks', 2);
-  t.deepEqual(got.map((e) => e.id), [1, 2]);
+  t.deepEqual(
+    got.map((e) => e.id),
+    [1, 2],
+  );
   t.deepEqual(retries, [1, 2, 3]);
-  t.deepEqual(node.seen.map((s) => s.lastEventId), [undefined, '1', '1', '1']);
+  t.deepEqual(
+    node.seen.map((s) => s.lastEventId),
+    [undefined, '1', '1', '1'],
+  );
 });
 
 test('refusals another try cannot fix (unknown stream, a height the node no longer holds) are thrown at once', async (t) => {
   for (const code of ['NOT_FOUND', 'STREAM_GAP']) {
-    const node = await fakeNode([(_request, response) => response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code, message: `${code} here` }))]);
+    const node = await fakeNode([
+      (_request, response) => response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code, message: `${code} here` })),
+    ]);
     const error = await t.throwsAsync(take(node.url, 'nope', 1));
     t.true(isAinError(error, code as 'NOT_FOUND'), String(error));
     t.is(node.seen.length, 1, 'no retry');
@@ -132,17 +150,28 @@ test('a stream that goes silent (no event, no heartbeat) is dropped and resumed 
   const aborter = new AbortController();
   const got: number[] = [];
   const reasons: string[] = [];
-  for await (const event of followStream(node.url, 'blocks', { fromHeight: 4, signal: aborter.signal, backoffMsMin: 5, idleMs: 1000, validate: false, onRetry: (e) => reasons.push(isAinError(e) ? e.code : String(e)) })) {
+  for await (const event of followStream(node.url, 'blocks', {
+    fromHeight: 4,
+    signal: aborter.signal,
+    backoffMsMin: 5,
+    idleMs: 1000,
+    validate: false,
+    onRetry: (e) => reasons.push(isAinError(e) ? e.code : String(e)),
+  })) {
     got.push(event.id);
     if (got.length === 2) break;
   }
   t.deepEqual(got, [4, 5]);
   t.deepEqual(reasons, ['NODE_UNREACHABLE'], 'one reconnect, for the silent connection');
-  t.deepEqual(node.seen.map((s) => s.lastEventId), [undefined, '4']);
+  t.deepEqual(
+    node.seen.map((s) => s.lastEventId),
+    [undefined, '4'],
+  );
 });
 
 test('events are checked against their schema: a malformed one is BAD_STREAM_EVENT, naming the field, and is not retried', async (t) => {
-  const finality = (id: number, hash: unknown) => `id: ${id}\nevent: finality\ndata: ${JSON.stringify({ height: id, finalized: { height: id - 1, hash } })}\n\n`;
+  const finality = (id: number, hash: unknown) =>
+    `id: ${id}\nevent: finality\ndata: ${JSON.stringify({ height: id, finalized: { height: id - 1, hash } })}\n\n`;
   const node = await fakeNode([(_request, response) => (open(response), response.write(finality(2, 'a'.repeat(64)) + finality(3, 42)))]);
   t.teardown(node.close);
   const aborter = new AbortController();
@@ -150,7 +179,11 @@ test('events are checked against their schema: a malformed one is BAD_STREAM_EVE
   const error = await t.throwsAsync(async () => {
     for await (const event of followStream(node.url, 'finality', { signal: aborter.signal, backoffMsMin: 1 })) got.push(event);
   });
-  t.deepEqual(got.map((e) => e.id), [2], 'the well-formed event is yielded');
+  t.deepEqual(
+    got.map((e) => e.id),
+    [2],
+    'the well-formed event is yielded',
+  );
   t.true(isAinError(error, 'BAD_STREAM_EVENT'), String(error));
   t.regex(error!.message, /finality event \(id 3\).*"finalized\.hash"/);
   t.is(node.seen.length, 1, 'no retry: the node would send it again');

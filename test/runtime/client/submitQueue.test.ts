@@ -54,7 +54,10 @@ test('txs asked for at once are signed and appended one at a time, in order, wit
   gates[1]!.resolve(1);
   const results = await Promise.all(done);
   t.deepEqual(order, [0, 1, 2]);
-  t.deepEqual(results.map((r) => r.answer), [0, 1, 2]);
+  t.deepEqual(
+    results.map((r) => r.answer),
+    [0, 1, 2],
+  );
   const nonces = results.map((r) => r.txs[0]!.nonce);
   t.deepEqual(nonces, [1000, 1001, 1002], 'the clock, then one above the last in the same ms');
   t.like(results[0]!.txs[0], { chain: 'ain-test', shard: '/', time: 1000, from: key.address });
@@ -66,7 +69,10 @@ test('a batch is one append of consecutive nonces; the chain is asked once and t
   await queue.append([op(1), op(2), op(3)]);
   tick(10);
   await queue.append([op(4)]);
-  t.deepEqual(appended.map((batch) => batch.map((tx) => tx.nonce)), [[5001, 5002, 5003], [5004]]);
+  t.deepEqual(
+    appended.map((batch) => batch.map((tx) => tx.nonce)),
+    [[5001, 5002, 5003], [5004]],
+  );
   t.deepEqual(asked, { chain: 1, ledger: 1 });
 });
 
@@ -75,7 +81,10 @@ test('everySign asks the ledger before each sign: a nonce someone else spent is 
   await queue.append([op(1)]);
   setLedger(9000);
   await queue.append([op(2)]);
-  t.deepEqual(appended.map((b) => b[0]!.nonce), [1000, 9001]);
+  t.deepEqual(
+    appended.map((b) => b[0]!.nonce),
+    [1000, 9001],
+  );
   t.is(asked.ledger, 2);
 });
 
@@ -143,8 +152,15 @@ test('submitAndWait: BAD_NONCE signs again above the ledger (asked again), withi
   setLedger(50_000); // another signer of the key went far ahead
   const result = await submitAndWait(queue, op(1), { landed: landedAs(['BAD_NONCE', 'ok'], seen), waitMs: 1000 });
   t.is(result.height, 7);
-  t.deepEqual(seen.map((s) => s.hash), appended.slice(1).map((b) => txHashOf(b[0]!)), 'each try waits for the tx it appended');
-  t.deepEqual(appended.map((b) => b[0]!.nonce), [1000, 1001, 50_001]);
+  t.deepEqual(
+    seen.map((s) => s.hash),
+    appended.slice(1).map((b) => txHashOf(b[0]!)),
+    'each try waits for the tx it appended',
+  );
+  t.deepEqual(
+    appended.map((b) => b[0]!.nonce),
+    [1000, 1001, 50_001],
+  );
   t.is(asked.ledger, 2);
   t.is(seen[0]!.deadlineMs, seen[1]!.deadlineMs, 'one deadline over all tries');
 });

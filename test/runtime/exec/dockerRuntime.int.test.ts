@@ -31,7 +31,11 @@ function hostileJobs(socketPath: string): void {
     t.true(outcome.ok, `the next run failed: ${outcome.message}`);
     t.deepEqual(outcome.reply, { x: 3 });
     const left = await engine.listContainers({ all: true, filters: { label: [jobContainerLabel] } });
-    t.deepEqual(left.map((container) => container.Id), [], 'a job container was left behind');
+    t.deepEqual(
+      left.map((container) => container.Id),
+      [],
+      'a job container was left behind',
+    );
   };
   test.after.always(() => runtime.close());
   // One at a time: the machine is small and each job tries to take what it can.

@@ -32,7 +32,10 @@ test('jobSchema: the evaluator rpc checks nested and repeated messages, refusing
   const rpc = parseJobSchema(calculateRootProto).rpc('Evaluator', 'EvaluateRoot');
   const evaluation = { request: { y: 4 }, workers: { workers: [{ node: '0xabc', response: { x: 2 } }] } };
   t.is(rpc.checkRequest(evaluation), undefined);
-  t.is(rpc.checkRequest({ ...evaluation, workers: { workers: [{ node: '0xabc', response: { x: 2, z: 1 } }] } }), 'field "workers.workers[0].response.z": no such field in message WorkerReply');
+  t.is(
+    rpc.checkRequest({ ...evaluation, workers: { workers: [{ node: '0xabc', response: { x: 2, z: 1 } }] } }),
+    'field "workers.workers[0].response.z": no such field in message WorkerReply',
+  );
   t.is(rpc.checkReply({ nodes: ['0xabc', '0xdef'] }), undefined);
   t.is(rpc.checkReply({ nodes: '0xabc' }), 'field "nodes": must be a JSON array (repeated string)');
 });
@@ -91,7 +94,9 @@ test('jobSchema: an rpc named like an Object property (toString, __proto__, cons
 });
 
 test('jobSchema: two fields of a message with one JSON name (a_b and aB) are BAD_JOB_SCHEMA, as protoc has them', (t) => {
-  const message = schemaError('syntax = "proto3";\nmessage Reply { repeated double aB = 1; map<string, string> a_b = 2; }\nservice Worker { rpc Run (Reply) returns (Reply) {} }').message;
+  const message = schemaError(
+    'syntax = "proto3";\nmessage Reply { repeated double aB = 1; map<string, string> a_b = 2; }\nservice Worker { rpc Run (Reply) returns (Reply) {} }',
+  ).message;
   t.regex(message, /Reply/);
   t.regex(message, /aB/);
   t.regex(message, /a_b/);

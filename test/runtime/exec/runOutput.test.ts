@@ -32,7 +32,10 @@ test('runOutput: property: however stderr is chunked, its lines come out as the 
       const { output, events } = collect(1 << 20);
       for (const chunk of chunked(text, cuts)) output.stderr(chunk);
       output.end();
-      t.deepEqual(events.map((event) => (event.type === 'log' ? event.line : '')), lines.map((l) => (l.trimStart().startsWith('{"progress"') ? '' : l)));
+      t.deepEqual(
+        events.map((event) => (event.type === 'log' ? event.line : '')),
+        lines.map((l) => (l.trimStart().startsWith('{"progress"') ? '' : l)),
+      );
       t.is(output.stderrTail(), text.slice(-4096));
     }),
     { numRuns: 200 },

@@ -67,7 +67,11 @@ for (const request of ['auto', 'cpu'] as AcceleratorRequest[]) {
   });
 
   test.serial(`${request}: matrix product agrees with plain JavaScript (square and rectangular)`, (t) => {
-    for (const [m, k, n] of [[64, 64, 64], [3, 5, 2], [1, 7, 1]] as const) {
+    for (const [m, k, n] of [
+      [64, 64, 64],
+      [3, 5, 2],
+      [1, 7, 1],
+    ] as const) {
       const a = numbers(m * k, m, 2);
       const b = numbers(k * n, n + 100, 2);
       close(t, acc.multiply({ a, b, m, k, n }), multiplyJs(a, b, m, k, n), 1e-5);
@@ -75,9 +79,29 @@ for (const request of ['auto', 'cpu'] as AcceleratorRequest[]) {
   });
 
   test.serial(`${request}: bad shapes are refused with BAD_SCHEMA`, (t) => {
-    t.true(isAinError(t.throws(() => acc.multiply({ a: new Float32Array(4), b: new Float32Array(4), m: 2, k: 3, n: 2 })), 'BAD_SCHEMA'));
-    t.true(isAinError(t.throws(() => acc.multiply({ a: new Float32Array(1), b: new Float32Array(1), m: 1, k: 1, n: 0 })), 'BAD_SCHEMA'));
-    t.true(isAinError(t.throws(() => acc.sampleRoot({ y: 2, guesses: new Float32Array(0) })), 'BAD_SCHEMA'));
-    t.true(isAinError(t.throws(() => acc.descend({ a: new Float32Array(4), b: new Float32Array(2), w0: new Float32Array(2), learningRate: 0.1, steps: -1 })), 'BAD_SCHEMA'));
+    t.true(
+      isAinError(
+        t.throws(() => acc.multiply({ a: new Float32Array(4), b: new Float32Array(4), m: 2, k: 3, n: 2 })),
+        'BAD_SCHEMA',
+      ),
+    );
+    t.true(
+      isAinError(
+        t.throws(() => acc.multiply({ a: new Float32Array(1), b: new Float32Array(1), m: 1, k: 1, n: 0 })),
+        'BAD_SCHEMA',
+      ),
+    );
+    t.true(
+      isAinError(
+        t.throws(() => acc.sampleRoot({ y: 2, guesses: new Float32Array(0) })),
+        'BAD_SCHEMA',
+      ),
+    );
+    t.true(
+      isAinError(
+        t.throws(() => acc.descend({ a: new Float32Array(4), b: new Float32Array(2), w0: new Float32Array(2), learningRate: 0.1, steps: -1 })),
+        'BAD_SCHEMA',
+      ),
+    );
   });
 }

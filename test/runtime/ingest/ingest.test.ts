@@ -8,7 +8,9 @@ import { AinError, isAinError } from '../../../schemas/index.ts';
 const fakePool: VerifyPool = {
   threads: 1,
   async verify(texts) {
-    return texts.map((text): CheckedTx => (text.startsWith('bad') ? { code: 'BAD_SIGNATURE', message: 'no' } : { hash: sha256Hex(text), record: Buffer.from(text), isCut: false }));
+    return texts.map((text): CheckedTx =>
+      text.startsWith('bad') ? { code: 'BAD_SIGNATURE', message: 'no' } : { hash: sha256Hex(text), record: Buffer.from(text), isCut: false },
+    );
   },
   async checkRecords(records) {
     return records.map((r) => ({ hash: sha256Hex(r.value), isCut: false, verdict: null }));
@@ -31,8 +33,14 @@ test('submissions in one turn share one append, each keeping its own order and r
   const ingest = createIngest({ log, pool: fakePool, onAppended: (offsets) => void appends.push(offsets.length) });
   const [a, b] = await Promise.all([ingest.submit(['a1', 'bad', 'a2']), ingest.submit(['b1'])]);
   t.deepEqual(appends, [3], 'one append for both submissions');
-  t.deepEqual(a.map((r) => ('offset' in r ? r.offset : r.code)), [0, 'BAD_SIGNATURE', 1]);
-  t.deepEqual(b.map((r) => ('offset' in r ? r.offset : r.code)), [2]);
+  t.deepEqual(
+    a.map((r) => ('offset' in r ? r.offset : r.code)),
+    [0, 'BAD_SIGNATURE', 1],
+  );
+  t.deepEqual(
+    b.map((r) => ('offset' in r ? r.offset : r.code)),
+    [2],
+  );
 });
 
 test('a retry, in the same batch or later, gets the first offset and is not appended again', async (t) => {
@@ -40,7 +48,10 @@ test('a retry, in the same batch or later, gets the first offset and is not appe
   const ingest = createIngest({ log, pool: fakePool });
   const first = await ingest.submit(['x', 'x']);
   const later = await ingest.submit(['x']);
-  t.deepEqual(first, [{ hash: sha256Hex('x'), offset: 0 }, { hash: sha256Hex('x'), offset: 0 }]);
+  t.deepEqual(first, [
+    { hash: sha256Hex('x'), offset: 0 },
+    { hash: sha256Hex('x'), offset: 0 },
+  ]);
   t.deepEqual(later, [first[0]!]);
   t.is(log.lastOffset(), 0);
 });

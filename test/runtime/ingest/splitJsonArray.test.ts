@@ -17,14 +17,21 @@ test('property: the elements of any JSON array, split then parsed, are what JSON
 
 test('property: any text either splits or is refused with a code; never anything else', (t) => {
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.string().map((s) => `[${s}]`), fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1))), (text) => {
-      try {
-        splitJsonArray(text, 100);
-        return true;
-      } catch (error) {
-        return isAinError(error, 'BAD_JSON') || isAinError(error, 'BATCH_TOO_LARGE');
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.string().map((s) => `[${s}]`),
+        fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)),
+      ),
+      (text) => {
+        try {
+          splitJsonArray(text, 100);
+          return true;
+        } catch (error) {
+          return isAinError(error, 'BAD_JSON') || isAinError(error, 'BATCH_TOO_LARGE');
+        }
+      },
+    ),
     { numRuns: 500 },
   );
   t.pass();
@@ -35,9 +42,20 @@ test('outlines that are not arrays, not closed, or followed by text are told apa
   t.deepEqual(splitJsonArray(' [ ] ', 10), []);
   t.deepEqual(splitJsonArray('[{"a":"],\\"}"}, [1,[2]] ,"x"]', 10), ['{"a":"],\\"}"}', '[1,[2]]', '"x"']);
   for (const bad of ['[1,2', '[1,,2]', '[1,]', '["abc]', '[1] x', '[}]', '[[}, 1]', '[{]}, 1]']) {
-    t.true(isAinError(t.throws(() => splitJsonArray(bad, 10)), 'BAD_JSON'), bad);
+    t.true(
+      isAinError(
+        t.throws(() => splitJsonArray(bad, 10)),
+        'BAD_JSON',
+      ),
+      bad,
+    );
   }
-  t.true(isAinError(t.throws(() => splitJsonArray('[1,2,3]', 2)), 'BATCH_TOO_LARGE'));
+  t.true(
+    isAinError(
+      t.throws(() => splitJsonArray('[1,2,3]', 2)),
+      'BATCH_TOO_LARGE',
+    ),
+  );
 });
 
 test('only JSON whitespace around an element is dropped: what JSON.parse refuses stays, to be refused', (t) => {

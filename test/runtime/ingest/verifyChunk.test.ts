@@ -17,7 +17,10 @@ function mixed(count: number): { texts: string[]; expected: (string | { code: st
   const cutIndexes: number[] = [];
   for (let i = 0; i < count; i++) {
     const key = i % 2 === 0 ? alice : bob;
-    const tx: Tx = i % 37 === 5 ? signTx({ key, op: { type: 'cut', height: i }, nonce: i + 1, time: 1000 + i }) : signTx({ key, op: { type: 'set_value', path: `/apps/x/${i}`, value: i }, nonce: i + 1, time: 1000 + i });
+    const tx: Tx =
+      i % 37 === 5
+        ? signTx({ key, op: { type: 'cut', height: i }, nonce: i + 1, time: 1000 + i })
+        : signTx({ key, op: { type: 'set_value', path: `/apps/x/${i}`, value: i }, nonce: i + 1, time: 1000 + i });
     if (i % 11 === 3) {
       texts.push(JSON.stringify({ ...tx, sig: signTx({ key, op: { type: 'set_value', path: '/apps/other', value: 0 }, nonce: 1, time: 1 }).sig }));
       expected.push({ code: 'BAD_SIGNATURE' });
@@ -67,7 +70,11 @@ test('records checked in slices get the verdict each gets alone', (t) => {
       return Buffer.from(`junk ${i}`);
     }
   });
-  const together = checkRecordsBytes(records.map((value, offset) => ({ offset, value })), 'ain-local', '/');
+  const together = checkRecordsBytes(
+    records.map((value, offset) => ({ offset, value })),
+    'ain-local',
+    '/',
+  );
   const alone = records.map((value, offset) => checkRecordsBytes([{ offset, value }], 'ain-local', '/')[0]!);
   t.deepEqual(
     together.map((c) => [c.record.hash, c.verdict?.code ?? 'ok']),
@@ -86,7 +93,13 @@ test('a verify thread refuses a record read from the log with the code and sente
     }
   });
   const inline = checkRecordsBytes(records, 'ain-local', '/');
-  const viaThreadTask = checkRecordsChunk({ bytes: Buffer.concat(records.map((r) => r.value)), sizes: records.map((r) => r.value.byteLength), offsets: records.map((r) => r.offset), chain: 'ain-local', shard: '/' });
+  const viaThreadTask = checkRecordsChunk({
+    bytes: Buffer.concat(records.map((r) => r.value)),
+    sizes: records.map((r) => r.value.byteLength),
+    offsets: records.map((r) => r.offset),
+    chain: 'ain-local',
+    shard: '/',
+  });
   t.deepEqual(
     viaThreadTask.map((c) => c.verdict),
     inline.map((c) => c.verdict),
@@ -108,6 +121,13 @@ test('a tx with a key named __proto__ or a key twice is refused with BAD_SCHEMA 
     ],
   );
   t.is(chunk.records.byteLength, 0);
-  const checked = checkRecordsBytes(texts.map((text, offset) => ({ offset, value: Buffer.from(text) })), 'ain-local', '/');
-  t.deepEqual(checked.map((c) => [c.record.tx, c.verdict?.code]), texts.map(() => [null, 'BAD_SCHEMA']));
+  const checked = checkRecordsBytes(
+    texts.map((text, offset) => ({ offset, value: Buffer.from(text) })),
+    'ain-local',
+    '/',
+  );
+  t.deepEqual(
+    checked.map((c) => [c.record.tx, c.verdict?.code]),
+    texts.map(() => [null, 'BAD_SCHEMA']),
+  );
 });

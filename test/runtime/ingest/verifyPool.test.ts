@@ -16,6 +16,10 @@ test('a process started with V8 heap and GC flags still starts its verify thread
     console.log('hash' in checked ? 'verified' : checked.code);
   `;
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--max-semi-space-size=32', '--max-old-space-size=2048', '--trace-gc', '--import=tsx', '--input-type=module', '-e', script], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--max-semi-space-size=32', '--max-old-space-size=2048', '--trace-gc', '--import=tsx', '--input-type=module', '-e', script],
+    { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+  );
   t.regex(stdout, /^verified$/m);
 });

@@ -32,7 +32,11 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Fixtur
 
 /** Appends `txs` records to the log and returns them as the next block (chained to the last). */
 async function nextBlock(f: Fixture, txs: number): Promise<Block> {
-  const bytes = Array.from({ length: txs }, () => encodeTxRecord(signTx({ key: signer, op: { type: 'set_value', path: `/apps/t/${f.nonce + 1}`, value: f.nonce }, nonce: ++f.nonce, time: 1000, chain: 'ain-test' })));
+  const bytes = Array.from({ length: txs }, () =>
+    encodeTxRecord(
+      signTx({ key: signer, op: { type: 'set_value', path: `/apps/t/${f.nonce + 1}`, value: f.nonce }, nonce: ++f.nonce, time: 1000, chain: 'ain-test' }),
+    ),
+  );
   const offsets = await f.log.append(bytes);
   const records = bytes.map((b, i) => decodeTxRecord(offsets[i]!, b));
   const height = f.blocks.length === 0 ? 1 : f.blocks.length;
@@ -66,7 +70,11 @@ const resultOf = (block: Block): BlockResult =>
 
 const silent = pino({ level: 'silent' });
 
-async function openStore(f: Fixture, fromHeight: number, limits: { blocksMax?: number; txsMax?: number } = {}): Promise<{ history: BlockHistory; store: BlockStore }> {
+async function openStore(
+  f: Fixture,
+  fromHeight: number,
+  limits: { blocksMax?: number; txsMax?: number } = {},
+): Promise<{ history: BlockHistory; store: BlockStore }> {
   const fromHash = fromHeight === 0 ? genesisHash : blockHashOf(f.blocks[fromHeight]!.header);
   const history = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight, fromHash, log: f.log, logger: silent });
   return { history, store: createBlockStore({ ...limits, history }) };
@@ -130,7 +138,10 @@ test('blocks above the snapshot are removed on open and rewritten by the replay;
   t.truthy(again.store.get(12));
   t.is(again.store.get(13), undefined);
   t.is(again.store.findTx(f.blocks[15]!.txs[0]!.hash), undefined);
-  t.deepEqual(again.store.blocks(10, 20).blocks.map((b) => b.header.height), [10, 11, 12]);
+  t.deepEqual(
+    again.store.blocks(10, 20).blocks.map((b) => b.header.height),
+    [10, 11, 12],
+  );
   const replayed = f.blocks[13]!;
   again.store.add(replayed, resultOf(replayed));
   await again.store.flushed();
@@ -147,7 +158,10 @@ test('a tx in two blocks is found where it first landed', async (t) => {
   const copy = f.blocks[1]!.txs[0]!;
   const [original] = await f.log.read(copy.offset, { maxRecords: 1 });
   const [offset] = await f.log.append([original!.value]);
-  const block: Block = { header: { ...f.blocks[3]!.header, height: 4, prevHash: blockHashOf(f.blocks[3]!.header), firstOffset: offset!, lastOffset: offset! }, txs: [decodeTxRecord(offset!, original!.value)] };
+  const block: Block = {
+    header: { ...f.blocks[3]!.header, height: 4, prevHash: blockHashOf(f.blocks[3]!.header), firstOffset: offset!, lastOffset: offset! },
+    txs: [decodeTxRecord(offset!, original!.value)],
+  };
   t.is(block.txs[0]!.hash, copy.hash);
   store.add(block, resultOf(block));
   t.like(store.findTx(copy.hash), { height: 1, index: 0 });
@@ -177,8 +191,14 @@ test('range reads return held heights in order, memory and disk together, stop e
   await addBlocks(f, store, 10);
   await store.flushed();
   await addBlocks(f, store, 2);
-  t.deepEqual(store.blocks(1, 12).blocks.map((b) => b.header.height), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-  t.deepEqual(store.blocks(11, 20).blocks.map((b) => b.header.height), [11, 12]);
+  t.deepEqual(
+    store.blocks(1, 12).blocks.map((b) => b.header.height),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  );
+  t.deepEqual(
+    store.blocks(11, 20).blocks.map((b) => b.header.height),
+    [11, 12],
+  );
   t.deepEqual(store.blocks(50, 60), { blocks: [], to: 60 });
   // Three txs a block: three blocks make 9, a fourth would pass 10.
   await store.flushed();
@@ -198,7 +218,14 @@ test('a history of another chain, or one whose last block the log does not hold,
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 5);
   await first.history.close();
-  const other = await openBlockHistory({ dir: f.dir, genesisHash: 'cd'.repeat(32), fromHeight: 5, fromHash: blockHashOf(f.blocks[5]!.header), log: f.log, logger: silent });
+  const other = await openBlockHistory({
+    dir: f.dir,
+    genesisHash: 'cd'.repeat(32),
+    fromHeight: 5,
+    fromHash: blockHashOf(f.blocks[5]!.header),
+    log: f.log,
+    logger: silent,
+  });
   t.is(other.get(1), undefined);
   t.is(other.highest, 0);
   await other.close();
@@ -209,13 +236,17 @@ test('a history of another chain, or one whose last block the log does not hold,
   await addBlocks(g, kept.store, 5);
   await kept.history.close();
   const otherLog = createMemoryLog();
-  await otherLog.append(Array.from({ length: 15 }, (_, i) => encodeTxRecord(signTx({ key: key(62), op: { type: 'set_value', path: `/x/${i}`, value: i }, nonce: i + 1, time: 1, chain: 'ain-test' }))));
+  await otherLog.append(
+    Array.from({ length: 15 }, (_, i) =>
+      encodeTxRecord(signTx({ key: key(62), op: { type: 'set_value', path: `/x/${i}`, value: i }, nonce: i + 1, time: 1, chain: 'ain-test' })),
+    ),
+  );
   const below = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight: 9, fromHash: zero, log: otherLog, logger: silent });
   t.is(below.get(1), undefined, 'block 5 ends with a record the log does not hold there');
   await below.close();
 });
 
-test('a snapshot whose block hash is not the history\'s block at that height drops the history', async (t) => {
+test("a snapshot whose block hash is not the history's block at that height drops the history", async (t) => {
   const f = await fixture(t);
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 5);
@@ -230,7 +261,10 @@ test('a history file cut short or overwritten is detected: the node starts with 
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 20, 20);
   await first.history.close();
-  const data = join(f.dir, (await readdir(f.dir)).find((n) => n.startsWith('data'))!);
+  const data = join(
+    f.dir,
+    (await readdir(f.dir)).find((n) => n.startsWith('data'))!,
+  );
   const { size } = await stat(data);
   const file = await open(data, 'r+');
   await file.truncate(Math.floor(size / 3));
@@ -259,7 +293,10 @@ test('a damaged record reads as missing, never as another block or tx', async (t
   await first.history.close();
   // Flip bytes where they sit in the file: inside block 2's JSON, and in block 3's tx 1 (its
   // outcome's message is in the block and in the tx entry).
-  const data = join(f.dir, (await readdir(f.dir)).find((n) => n.startsWith('data'))!);
+  const data = join(
+    f.dir,
+    (await readdir(f.dir)).find((n) => n.startsWith('data'))!,
+  );
   const file = await open(data, 'r+');
   const bytes = await file.readFile();
   const flip = async (from: string, to: string) => {
@@ -273,7 +310,10 @@ test('a damaged record reads as missing, never as another block or tx', async (t
   const reopened = await openStore(f, 4);
   t.is(reopened.store.get(2), undefined);
   t.is(reopened.store.get(3), undefined);
-  t.deepEqual(reopened.store.blocks(1, 4).blocks.map((b) => b.header.height), [1, 4]);
+  t.deepEqual(
+    reopened.store.blocks(1, 4).blocks.map((b) => b.header.height),
+    [1, 4],
+  );
   t.is(reopened.store.findTx(f.blocks[3]!.txs[1]!.hash), undefined);
   t.like(reopened.store.findTx(f.blocks[3]!.txs[0]!.hash), { height: 3, index: 0 }, 'its own entry is intact');
   await reopened.history.close();
@@ -287,7 +327,19 @@ test('a damaged record reads as missing, never as another block or tx', async (t
 
 test('blocks wait in memory for their writes; once the history fails they leave memory as without one', async (t) => {
   const f = await fixture(t);
-  const stub = { committedHeight: 0, failed: false, highest: 0, lowest: 0, missingAtOpen: 0, put: () => {}, get: () => undefined, findTx: () => undefined, range: () => [], flushed: async () => {}, close: async () => {} };
+  const stub = {
+    committedHeight: 0,
+    failed: false,
+    highest: 0,
+    lowest: 0,
+    missingAtOpen: 0,
+    put: () => {},
+    get: () => undefined,
+    findTx: () => undefined,
+    range: () => [],
+    flushed: async () => {},
+    close: async () => {},
+  };
   const store = createBlockStore({ blocksMax: 3, history: stub });
   await addBlocks(f, store, 6);
   t.is(store.cached.blocks, 6, 'nothing committed: nothing leaves');

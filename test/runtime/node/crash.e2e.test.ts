@@ -30,7 +30,13 @@ async function startProcess(dataDir: string, port: number): Promise<ChildProcess
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 400; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/v1/health`).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(`http://127.0.0.1:${port}/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
     await new Promise((r) => setTimeout(r, 25));
   }
   child.kill('SIGKILL');
@@ -40,7 +46,18 @@ async function startProcess(dataDir: string, port: number): Promise<ChildProcess
 function txsOf(client: KeyPair, batch: number): Tx[] {
   return Array.from({ length: batchTxs }, (_, j) => {
     const i = batch * batchTxs + j;
-    return signTx({ key: client, op: { type: 'set', ops: [{ type: 'set_value', path: `/apps/load/k/${i}`, value: i }, { type: 'inc_value', path: '/apps/load/count', value: 1 }] }, nonce: i + 1, time: i });
+    return signTx({
+      key: client,
+      op: {
+        type: 'set',
+        ops: [
+          { type: 'set_value', path: `/apps/load/k/${i}`, value: i },
+          { type: 'inc_value', path: '/apps/load/count', value: 1 },
+        ],
+      },
+      nonce: i + 1,
+      time: i,
+    });
   });
 }
 

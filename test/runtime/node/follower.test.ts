@@ -22,7 +22,9 @@ function countingPool(): VerifyPool & { checked: number } {
     checkRecords(records: readonly LogRecord[], chain: string, shard: string): Promise<RecordCheck[]> {
       pool.checked += records.length;
       const values = records.map((r) => r.value);
-      return Promise.resolve(checkRecordsChunk({ bytes: Buffer.concat(values), sizes: values.map((v) => v.byteLength), offsets: records.map((r) => r.offset), chain, shard }));
+      return Promise.resolve(
+        checkRecordsChunk({ bytes: Buffer.concat(values), sizes: values.map((v) => v.byteLength), offsets: records.map((r) => r.offset), chain, shard }),
+      );
     },
     close: () => Promise.resolve(),
   };
@@ -47,14 +49,28 @@ function lateAckLog(): { log: EventLog; ack: () => void } {
 }
 
 async function run(announce: boolean) {
-  const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
+  const genesis = parseGenesis({
+    chain: 'ain-test',
+    owner: owner.address,
+    accounts: { [owner.address]: { balance: '100', stake: '10' } },
+    proposers: [owner.address],
+    block: {},
+    rules: { '/apps': true },
+  });
   const { log, ack } = lateAckLog();
   const pool = countingPool();
   const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool });
-  const own = [1, 2, 3].map((n) => signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }));
+  const own = [1, 2, 3].map((n) =>
+    signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }),
+  );
   const records = own.map((tx) => encodeTxRecord(tx));
   const appended = log.append(records).then((offsets) => {
-    void follower.noteOwn(offsets, own.map((tx, i) => ({ hash: txHashOf(tx), isCut: false, value: records[i]! }))).catch(() => undefined);
+    void follower
+      .noteOwn(
+        offsets,
+        own.map((tx, i) => ({ hash: txHashOf(tx), isCut: false, value: records[i]! })),
+      )
+      .catch(() => undefined);
     return offsets;
   });
   if (announce) follower.appending(appended);
@@ -88,9 +104,17 @@ test('without being told of the append in flight, the follower checks records wh
 
 // An acknowledgement is proven, not assumed: the follower reads each acknowledged offset back.
 async function followerOn(log: EventLog) {
-  const genesis = parseGenesis({ chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {}, rules: { '/apps': true } });
+  const genesis = parseGenesis({
+    chain: 'ain-test',
+    owner: owner.address,
+    accounts: { [owner.address]: { balance: '100', stake: '10' } },
+    proposers: [owner.address],
+    block: {},
+    rules: { '/apps': true },
+  });
   const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool: countingPool() });
-  const tx = (n: number, from = owner) => signTx({ key: from, op: { type: 'set_value', path: `/apps/x/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' });
+  const tx = (n: number, from = owner) =>
+    signTx({ key: from, op: { type: 'set_value', path: `/apps/x/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' });
   return { follower, tx };
 }
 

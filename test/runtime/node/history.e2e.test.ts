@@ -21,7 +21,9 @@ async function text(node: AinNode, path: string): Promise<{ status: number; body
 /** Submits `count` txs of the client in one batch; with two txs a block that is 300 blocks and more. */
 async function submit(node: AinNode, count: number): Promise<void> {
   const time = 1_764_000_000_000;
-  const txs = Array.from({ length: count }, (_, i) => signTx({ key: client, op: { type: 'set_value', path: `/apps/history/${i}`, value: i }, nonce: i + 1, time: time + i }));
+  const txs = Array.from({ length: count }, (_, i) =>
+    signTx({ key: client, op: { type: 'set_value', path: `/apps/history/${i}`, value: i }, nonce: i + 1, time: time + i }),
+  );
   const response = await fetch(`${node.url}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(txs) });
   if (response.status !== 202) throw new Error(`the batch was refused: ${response.status} ${await response.text()}`);
 }
@@ -36,14 +38,24 @@ async function rebuilt(node: AinNode, path: string): Promise<void> {
 }
 
 /** Resolves once the node applied block `height` (bounded). */
-const reached = (node: AinNode, height: number) => (node.ledger.height >= height ? Promise.resolve() : firstValueFrom(node.blocks$.pipe(filter((b) => b.header.height >= height), timeout(60_000))).then(() => undefined));
+const reached = (node: AinNode, height: number) =>
+  node.ledger.height >= height
+    ? Promise.resolve()
+    : firstValueFrom(
+        node.blocks$.pipe(
+          filter((b) => b.header.height >= height),
+          timeout(60_000),
+        ),
+      ).then(() => undefined);
 
 test('a node stopped after 300 blocks (snapshots every 100) serves block 1 and its txs after a restart exactly as before', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'ain-history-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   // A small block (two records) so 300 blocks come quickly; a small memory cache so block 1 also
   // leaves memory while the node runs.
-  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 10, maxTxs: 2 }, snapshot: { everyBlocks: 100 }, history: { cacheBlocksMax: 50 } } });
+  const config = await loadConfig({
+    flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 10, maxTxs: 2 }, snapshot: { everyBlocks: 100 }, history: { cacheBlocksMax: 50 } },
+  });
   const logger = pino({ level: 'silent' });
   let node = await startNode({ config, logger });
   t.teardown(() => node.stop());

@@ -15,7 +15,8 @@ let node: AinNode;
 let dataDir: string;
 const client = generateKeyPair();
 let nonce = 0;
-const sign = (op: Op, overrides: Partial<Parameters<typeof signTx>[0]> = {}): Tx => signTx({ key: client, op, nonce: ++nonce, time: 1_764_000_000_000 + nonce, ...overrides });
+const sign = (op: Op, overrides: Partial<Parameters<typeof signTx>[0]> = {}): Tx =>
+  signTx({ key: client, op, nonce: ++nonce, time: 1_764_000_000_000 + nonce, ...overrides });
 /** A JSON value nested `levels` deep: {"a":{"a":…1…}}. */
 const deep = (levels: number): { [key: string]: never } => JSON.parse('{"a":'.repeat(levels) + '1' + '}'.repeat(levels)) as { [key: string]: never };
 const setValue = (i: number): Op => ({ type: 'set_value', path: `/apps/test/${i}`, value: i });
@@ -71,7 +72,7 @@ test.serial('POST /v1/tx answers 202 with hash and offset once durable, and the 
   t.is(status, 202);
   t.is(body.hash, txHashOf(tx));
   t.is(typeof body.offset, 'number');
-  t.is(await lastOffset() >= body.offset, true);
+  t.is((await lastOffset()) >= body.offset, true);
 });
 
 test.serial('every kind of bad input gets its code and a sentence, and nothing is appended', async (t) => {
@@ -102,7 +103,11 @@ test.serial('every kind of bad input gets its code and a sentence, and nothing i
   const reader = await openFileLogReader(join(dataDir, 'log'));
   const gained = await reader.read(before + 1).finally(() => reader.close());
   const own = (tx: Tx | null) => tx?.from === node.key.address && (tx.op.type === 'cut' || tx.op.type === 'attest');
-  t.deepEqual(gained.map((r) => decodeTxRecord(r.offset, r.value).tx).filter((tx) => !own(tx)), [], 'nothing was appended');
+  t.deepEqual(
+    gained.map((r) => decodeTxRecord(r.offset, r.value).tx).filter((tx) => !own(tx)),
+    [],
+    'nothing was appended',
+  );
 });
 
 test.serial('a tx whose JSON has a key named __proto__ or a key twice is 400 BAD_SCHEMA naming where, alone or in a batch', async (t) => {
@@ -115,10 +120,13 @@ test.serial('a tx whose JSON has a key named __proto__ or a key twice is 400 BAD
   t.deepEqual([twice.status, twice.body.code], [400, 'BAD_SCHEMA']);
   t.regex(twice.body.message, /^tx field "op": the key appears more than once/);
   const batch = await post('/v1/txs', `[${withProtoKey(client, ++nonce)}, ${withDuplicateKey(client, ++nonce)}]`);
-  t.deepEqual(batch.body.results.map((r: { code: string; message: string }) => [r.code, r.message.slice(0, r.message.indexOf(':'))]), [
-    ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
-    ['BAD_SCHEMA', 'tx field "op"'],
-  ]);
+  t.deepEqual(
+    batch.body.results.map((r: { code: string; message: string }) => [r.code, r.message.slice(0, r.message.indexOf(':'))]),
+    [
+      ['BAD_SCHEMA', 'tx field "op.value.__proto__"'],
+      ['BAD_SCHEMA', 'tx field "op"'],
+    ],
+  );
   const wrapped = await post('/v1/txs', `{"txs":[${withDuplicateKey(client, ++nonce)}]}`);
   t.deepEqual([wrapped.status, wrapped.body.code], [400, 'BAD_SCHEMA']);
   t.regex(wrapped.body.message, /^batch field "txs\[0\]\.op": /);
@@ -135,11 +143,17 @@ test.serial('a batch appends its valid txs in order, contiguously, and reports e
   t.is(body.results[3].code, 'BAD_SCHEMA');
   const offsets = [0, 2, 4].map((i) => body.results[i].offset);
   t.deepEqual(offsets, [offsets[0], offsets[0] + 1, offsets[0] + 2]);
-  t.deepEqual([0, 2, 4].map((i) => body.results[i].hash), [0, 2, 4].map((i) => txHashOf(txs[i] as Tx)));
+  t.deepEqual(
+    [0, 2, 4].map((i) => body.results[i].hash),
+    [0, 2, 4].map((i) => txHashOf(txs[i] as Tx)),
+  );
 });
 
 test.serial('a batch over the limit is BATCH_TOO_LARGE; a batch that is not a list is BAD_SCHEMA', async (t) => {
-  const tooMany = await post('/v1/txs', Array.from({ length: 51 }, (_, i) => sign(setValue(100 + i))));
+  const tooMany = await post(
+    '/v1/txs',
+    Array.from({ length: 51 }, (_, i) => sign(setValue(100 + i))),
+  );
   t.is(tooMany.status, 413);
   t.is(tooMany.body.code, 'BATCH_TOO_LARGE');
   const notAList = await post('/v1/txs', { hello: 1 });

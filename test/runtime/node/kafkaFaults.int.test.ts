@@ -127,31 +127,34 @@ test.serial('a node’s own cut or attestation whose answer is lost, then the br
   await checkAgainstTopic(t, r, load);
 });
 
-test.serial('repeated broker SIGKILLs, cut connections and lost answers under load: none acknowledged is lost or applied twice, the live chain is the replay', async (t) => {
-  const kills = Number(process.env.AIN_TEST_KAFKA_KILLS ?? 10); // a longer run: AIN_TEST_KAFKA_KILLS=30
-  t.timeout(120_000 + kills * 30_000);
-  const r = await rig(t, 'ain-kafka-repeated');
-  if (r === undefined) return t.pass('kafka: no broker (test/services/kafka.sh), skipped');
-  const load = createLoad(r.chain);
-  let loading = true;
-  const submitters = [0, 1].map(async () => {
-    while (loading) if ((await load.submit(r.node)) !== 202) await new Promise((resolve) => setTimeout(resolve, 100));
-  });
-  for (let round = 0; round < kills; round++) {
-    // Some progress between faults: acknowledgements, not time, pace the rounds.
+test.serial(
+  'repeated broker SIGKILLs, cut connections and lost answers under load: none acknowledged is lost or applied twice, the live chain is the replay',
+  async (t) => {
+    const kills = Number(process.env.AIN_TEST_KAFKA_KILLS ?? 10); // a longer run: AIN_TEST_KAFKA_KILLS=30
+    t.timeout(120_000 + kills * 30_000);
+    const r = await rig(t, 'ain-kafka-repeated');
+    if (r === undefined) return t.pass('kafka: no broker (test/services/kafka.sh), skipped');
+    const load = createLoad(r.chain);
+    let loading = true;
+    const submitters = [0, 1].map(async () => {
+      while (loading) if ((await load.submit(r.node)) !== 202) await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    for (let round = 0; round < kills; round++) {
+      // Some progress between faults: acknowledgements, not time, pace the rounds.
+      const before = load.acks.length;
+      await until(async () => load.acks.length >= before + 40, `acknowledgements before fault ${round}`, 120_000);
+      if (round % 3 === 1) r.proxy.cutAll(); // connections cut mid-request, then the kill below
+      if (round % 3 === 2) await r.proxy.holdNextProduceAnswer(); // a written batch's answer lost
+      r.proxy.delayAnswers(round % 2 === 0 ? 0 : 50);
+      await r.kafka.kill();
+      await r.kafka.restart();
+    }
+    r.proxy.delayAnswers(0);
     const before = load.acks.length;
-    await until(async () => load.acks.length >= before + 40, `acknowledgements before fault ${round}`, 120_000);
-    if (round % 3 === 1) r.proxy.cutAll(); // connections cut mid-request, then the kill below
-    if (round % 3 === 2) await r.proxy.holdNextProduceAnswer(); // a written batch's answer lost
-    r.proxy.delayAnswers(round % 2 === 0 ? 0 : 50);
-    await r.kafka.kill();
-    await r.kafka.restart();
-  }
-  r.proxy.delayAnswers(0);
-  const before = load.acks.length;
-  await until(async () => load.acks.length >= before + 40, 'acknowledgements after the last fault', 120_000);
-  loading = false;
-  await Promise.all(submitters);
-  t.log(`${kills} broker kills, ${load.acks.length} txs acknowledged, refusals ${JSON.stringify([...load.refusals])}`);
-  await checkAgainstTopic(t, r, load);
-});
+    await until(async () => load.acks.length >= before + 40, 'acknowledgements after the last fault', 120_000);
+    loading = false;
+    await Promise.all(submitters);
+    t.log(`${kills} broker kills, ${load.acks.length} txs acknowledged, refusals ${JSON.stringify([...load.refusals])}`);
+    await checkAgainstTopic(t, r, load);
+  },
+);

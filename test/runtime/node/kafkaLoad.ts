@@ -28,7 +28,19 @@ export function createLoad(chain: string, batchTxs = 20) {
     const key = (clients[batch] ??= generateKeyPair());
     return Array.from({ length: batchTxs }, (_, j) => {
       const i = batch * batchTxs + j;
-      return signTx({ key, op: { type: 'set', ops: [{ type: 'set_value', path: `/apps/load/k/${i}`, value: i }, { type: 'inc_value', path: '/apps/load/count', value: 1 }] }, nonce: j + 1, time: i, chain });
+      return signTx({
+        key,
+        op: {
+          type: 'set',
+          ops: [
+            { type: 'set_value', path: `/apps/load/k/${i}`, value: i },
+            { type: 'inc_value', path: '/apps/load/count', value: 1 },
+          ],
+        },
+        nonce: j + 1,
+        time: i,
+        chain,
+      });
     });
   };
   return {
@@ -58,7 +70,7 @@ export async function readTopic(brokers: string[], chain: string): Promise<Map<n
   try {
     const byOffset = new Map<number, string>();
     const last = log.lastOffset();
-    for (let from = 0; from <= last; ) {
+    for (let from = 0; from <= last;) {
       const records = await log.read(from, { maxRecords: 10_000 });
       if (records.length === 0) break;
       for (const { offset, value } of records) byOffset.set(offset, decodeTxRecord(offset, value).hash);
@@ -77,8 +89,11 @@ export function wrongAcks(acks: readonly Ack[], topic: Map<number, string>): Ack
 
 /** `ain audit --kafka` of a node's data dir: its JSON report. */
 export async function auditTopic(brokers: string[], dataDir: string): Promise<{ ok: boolean; mismatches: unknown[]; blocks: number }> {
-  const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--kafka', brokers.join(','), '--data', dataDir, '--json', '--threads', '1'], { timeout: Number(process.env.AIN_TEST_AUDIT_TIMEOUT_MS ?? 120_000), killSignal: 'SIGKILL' }).catch(
-    (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout || JSON.stringify({ ok: false, mismatches: [String(error), error.stderr] }) }),
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--kafka', brokers.join(','), '--data', dataDir, '--json', '--threads', '1'], {
+    timeout: Number(process.env.AIN_TEST_AUDIT_TIMEOUT_MS ?? 120_000),
+    killSignal: 'SIGKILL',
+  }).catch((error: { stdout?: string; stderr?: string }) => ({
+    stdout: error.stdout || JSON.stringify({ ok: false, mismatches: [String(error), error.stderr] }),
+  }));
   return JSON.parse(stdout) as never;
 }

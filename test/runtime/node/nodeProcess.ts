@@ -55,7 +55,13 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
   };
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`ain node exited with code ${child.exitCode} before answering`);
-    if (await fetch(`${url}/v1/health`).then((r) => r.ok, () => false)) return node;
+    if (
+      await fetch(`${url}/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return node;
     await new Promise((r) => setTimeout(r, 25));
   }
   await node.kill('SIGKILL');

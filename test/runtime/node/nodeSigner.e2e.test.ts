@@ -30,7 +30,9 @@ test('someone spends the node key’s last nonce (2^53 − 1): the node’s sign
   const log = await readFile(join(dir, 'node.log'), 'utf8');
   t.regex(log, /SIGNER_STOPPED/);
   // Replaying the log from genesis cuts exactly the blocks the node cut: the audit agrees.
-  const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--data', dir, '--json', '--threads', '1']).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--data', dir, '--json', '--threads', '1']).catch(
+    (error: { stdout: string }) => ({ stdout: error.stdout }),
+  );
   const report = JSON.parse(stdout) as { ok: boolean; mismatches: unknown[] };
   t.true(report.ok, JSON.stringify(report.mismatches));
 });

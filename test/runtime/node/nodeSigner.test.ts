@@ -35,9 +35,16 @@ test('ops are appended in order with rising nonces, never below the ledger’s a
   setLedger(70_000); // someone else signed with the node's key
   offsets.push(await made.submit({ type: 'cut', height: 2 }));
   t.deepEqual(offsets, [0, 1, 2]);
-  t.deepEqual(own, [{ offset: 0, isCut: true }, { offset: 1, isCut: false }, { offset: 2, isCut: true }]);
+  t.deepEqual(own, [
+    { offset: 0, isCut: true },
+    { offset: 1, isCut: false },
+    { offset: 2, isCut: true },
+  ]);
   const txs = (await log.read(0)).map((r) => decodeTxRecord(r.offset, r.value).tx!);
-  t.deepEqual(txs.map((tx) => tx.nonce), [1000, 1001, 70_001]);
+  t.deepEqual(
+    txs.map((tx) => tx.nonce),
+    [1000, 1001, 70_001],
+  );
   for (const tx of txs) t.notThrows(() => verifyTx(tx, { chain: 'ain-test', shard: '/' }));
 });
 

@@ -11,7 +11,13 @@ import { key, TestChain } from '../../actors/ledger/chain.ts';
 // Restart from snapshots: the newest usable one wins; a corrupt, foreign or too-new one is
 // reported (file and reason) and skipped, down to genesis when none is usable.
 const owner = key(41);
-const genesisInput = { chain: 'ain-test', owner: owner.address, accounts: { [owner.address]: { balance: '100', stake: '10' } }, proposers: [owner.address], block: {} };
+const genesisInput = {
+  chain: 'ain-test',
+  owner: owner.address,
+  accounts: { [owner.address]: { balance: '100', stake: '10' } },
+  proposers: [owner.address],
+  block: {},
+};
 
 /** A chain of `heights` blocks and a snapshot of it after each. */
 function chainWithSnapshots(heights: number): { chain: TestChain; snapshots: NodeSnapshot[] } {
@@ -118,7 +124,15 @@ test('the reputation projection rates with the genesis’s Elo K (jobs.eloK), 32
   t.is(restored.chain.readModels.reputation.kFactor, 16);
   const job = 'a'.repeat(64);
   applyReadModels(restored.chain.readModels, [
-    { type: 'ranked', job, request: 'b'.repeat(64), evaluator: '0x' + 'e'.repeat(40), ranking: ['0x' + '1'.repeat(40), '0x' + '2'.repeat(40)], time: 1, height: 1 },
+    {
+      type: 'ranked',
+      job,
+      request: 'b'.repeat(64),
+      evaluator: '0x' + 'e'.repeat(40),
+      ranking: ['0x' + '1'.repeat(40), '0x' + '2'.repeat(40)],
+      time: 1,
+      height: 1,
+    },
   ]);
   const nodes = restored.chain.readModels.reputation.jobs[job]?.nodes ?? {};
   t.is(nodes['0x' + '1'.repeat(40)]?.rating, 1508);

@@ -83,7 +83,7 @@ test('a validator restarted between snapshots attests no block twice and none ou
   await until(async () => (await node.get<Status>('/v1/status')).height >= lastLoadHeight + 1, 'the replay');
   // A few more blocks after the restart; each load tx's block becomes final.
   let height = 0;
-  for (const end = i + 3; i < end; ) height = await land(node, client, i++);
+  for (const end = i + 3; i < end;) height = await land(node, client, i++);
   await until(async () => (await node.get<Status>('/v1/status')).finalized >= height, `block ${height} to become final`);
 
   const blocks = await blocksFrom(node, restarted.restoredFrom + 1);

@@ -7,7 +7,9 @@ const growthBytesMax = 40 * 1024 * 1024;
 
 test('a 100 MiB blob streams up and down over HTTP while the process grows by far less than its size', async (t) => {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile('node', ['--import=tsx', probe], { env: { ...process.env, AIN_PROBE_MB: '100' }, timeout: 90_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+    execFile('node', ['--import=tsx', probe], { env: { ...process.env, AIN_PROBE_MB: '100' }, timeout: 90_000 }, (error, out, err) =>
+      error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+    );
   });
   const result = JSON.parse(stdout) as { sizeBytes: number; putOk: boolean; getOk: boolean; baselineRssBytes: number; peakRssBytes: number };
   t.true(result.putOk, 'the put was stored');

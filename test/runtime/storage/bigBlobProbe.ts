@@ -43,19 +43,32 @@ const sampler = setInterval(sample, 10);
 const { port } = new URL(server.url);
 
 const putStatus = await new Promise<number>((resolve, reject) => {
-  const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/v1/blobs/${hash}`, headers: { 'content-type': 'application/octet-stream', 'content-length': sizeBytes, ...authHeader(key, 'PUT', hash) } }, (res) => {
-    res.resume();
-    res.on('end', () => resolve(res.statusCode ?? 0));
-  });
+  const req = request(
+    {
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/v1/blobs/${hash}`,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': sizeBytes, ...authHeader(key, 'PUT', hash) },
+    },
+    (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    },
+  );
   req.on('error', reject);
   pipeline(generated(), req).catch(reject);
 });
 sample();
 const response = await new Promise<IncomingMessage>((resolve, reject) => {
-  request({ host: '127.0.0.1', port, path: `/v1/blobs/${hash}`, headers: authHeader(key, 'GET', hash) }, resolve).on('error', reject).end();
+  request({ host: '127.0.0.1', port, path: `/v1/blobs/${hash}`, headers: authHeader(key, 'GET', hash) }, resolve)
+    .on('error', reject)
+    .end();
 });
 const gotHash = await hashOf(response);
 sample();
 clearInterval(sampler);
 await server.close();
-process.stdout.write(JSON.stringify({ sizeBytes, putOk: putStatus === 201, getOk: response.statusCode === 200 && gotHash === hash, baselineRssBytes, peakRssBytes }) + '\n');
+process.stdout.write(
+  JSON.stringify({ sizeBytes, putOk: putStatus === 201, getOk: response.statusCode === 200 && gotHash === hash, baselineRssBytes, peakRssBytes }) + '\n',
+);

@@ -12,7 +12,13 @@ test('a signed header verifies to the signer address, once', (t) => {
   const verifier = createBlobAuthVerifier({ now: clock.now, windowMs: 60_000 });
   const header = signBlobAuth({ key, method: 'GET', hash, timeMs: clock.now() });
   t.is(verifier.verify(header, { method: 'GET', hash }), key.address);
-  t.true(isAinError(t.throws(() => verifier.verify(header, { method: 'GET', hash })), 'BAD_AUTH'), 'a replay is refused');
+  t.true(
+    isAinError(
+      t.throws(() => verifier.verify(header, { method: 'GET', hash })),
+      'BAD_AUTH',
+    ),
+    'a replay is refused',
+  );
 });
 
 test('another method or hash, a stale or future time, a forged signature or garbage: BAD_AUTH', (t) => {
@@ -21,7 +27,10 @@ test('another method or hash, a stale or future time, a forged signature or garb
   const sign = (over: { method?: 'GET' | 'PUT'; timeMs?: number } = {}) =>
     signBlobAuth({ key, method: over.method ?? 'GET', hash, timeMs: over.timeMs ?? clock.now() });
   const refused = (header: string | undefined, expected = { method: 'GET' as const, hash }) =>
-    isAinError(t.throws(() => verifier.verify(header, expected)), 'BAD_AUTH');
+    isAinError(
+      t.throws(() => verifier.verify(header, expected)),
+      'BAD_AUTH',
+    );
   t.true(refused(sign({ method: 'PUT' })));
   t.true(refused(sign(), { method: 'GET', hash: 'cd'.repeat(32) }));
   t.true(refused(sign({ timeMs: clock.now() - 60_001 })));
@@ -43,7 +52,12 @@ test('the replay memory is bounded: past it, requests are refused with OVERLOADE
   const sign = () => signBlobAuth({ key, method: 'GET', hash, timeMs: clock.now() });
   verifier.verify(sign(), { method: 'GET', hash });
   verifier.verify(sign(), { method: 'GET', hash });
-  t.true(isAinError(t.throws(() => verifier.verify(sign(), { method: 'GET', hash })), 'OVERLOADED'));
+  t.true(
+    isAinError(
+      t.throws(() => verifier.verify(sign(), { method: 'GET', hash })),
+      'OVERLOADED',
+    ),
+  );
   clock.advance(1002);
   t.is(verifier.verify(sign(), { method: 'GET', hash }), key.address);
 });

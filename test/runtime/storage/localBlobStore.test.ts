@@ -93,7 +93,10 @@ test('TTL: one blob held by two owners lives until the last hold expires; a long
     await put(store, bob.address, content); // 2 h
     clock.advance(hourMs);
     t.deepEqual(await store.gc(clock.now()), { expiredHolds: 1, removedBlobs: 0, freedBytes: 0 });
-    t.deepEqual(store.stat(sha256Hex(content))?.holds.map((h) => h.owner), [bob.address]);
+    t.deepEqual(
+      store.stat(sha256Hex(content))?.holds.map((h) => h.owner),
+      [bob.address],
+    );
     const tooLong = await t.throwsAsync(put(store, alice.address, bytes('x'), { ttlMs: 2 * hourMs }));
     t.true(isAinError(tooLong, 'BAD_SCHEMA'));
   });

@@ -71,7 +71,12 @@ test('a resume older than the held history is STREAM_GAP; unknown names are NOT_
 test('jobs, one job, nodes, reputation and dashboard streams carry what each block changed', async (t) => {
   const { blocks$, hub } = setup();
   const base = { job, time: 1000, height: 1 };
-  blocks$.next(view(1, [{ ...base, type: 'jobRegistered', admin: owner }, { ...base, type: 'nodeApplied', node: worker, role: 'worker' }]));
+  blocks$.next(
+    view(1, [
+      { ...base, type: 'jobRegistered', admin: owner },
+      { ...base, type: 'nodeApplied', node: worker, role: 'worker' },
+    ]),
+  );
   blocks$.next(view(2));
   blocks$.next(view(3, [{ ...base, height: 3, type: 'nodeApproved', node: worker, role: 'worker', parent: owner }]));
   const all = await firstValueFrom(hub.open('jobs', 1).pipe(take(2), toArray()));
@@ -168,6 +173,8 @@ test('a value larger than one event is RESULT_TOO_LARGE: at once when opened, as
   blocks$.next(view(2));
   t.is(got.length, 1);
   t.deepEqual(errors, ['RESULT_TOO_LARGE']);
-  t.throws(() => hub.open('state/apps/x'), { message: /more than 100 bytes of JSON, more than one stream event carries; follow the paths below it \(state\/apps\/x\/<key>\)/ });
+  t.throws(() => hub.open('state/apps/x'), {
+    message: /more than 100 bytes of JSON, more than one stream event carries; follow the paths below it \(state\/apps\/x\/<key>\)/,
+  });
   t.notThrows(() => hub.open('state/apps/other'));
 });

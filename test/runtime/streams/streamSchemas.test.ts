@@ -14,7 +14,14 @@ import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, 
 function viewOf(block: AppliedBlock): BlockView {
   const { header, hash, outcomes, finalized, jobEvents, triggers } = block;
   // The hub reads only the number of txs; their hashes are not part of any stream's event.
-  return { hash, header, txs: outcomes.map((outcome, i) => ({ offset: header.firstOffset + i, hash: '0'.repeat(64), outcome })), finalized, jobEvents, triggers };
+  return {
+    hash,
+    header,
+    txs: outcomes.map((outcome, i) => ({ offset: header.firstOffset + i, hash: '0'.repeat(64), outcome })),
+    finalized,
+    jobEvents,
+    triggers,
+  };
 }
 
 /** The data of an event as a client reads it: the JSON of its SSE frame. */
@@ -48,7 +55,12 @@ function world() {
 
 function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { job: string; request: string } {
   const job = step(admin, { type: 'registerJob', job_specification: schemaText, fee: '3', challenge_fee: '5' });
-  for (const [who, role] of [[evaluator, 'evaluator'], [w1, 'worker'], [w2, 'worker'], [w3, 'worker']] as const) {
+  for (const [who, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+    [w3, 'worker'],
+  ] as const) {
     step(who, { type: 'applyJob', job_id: job, role, test_result: { x: 2 } });
     step(admin, { type: 'approveNode', job_id: job, node: who.address, role });
   }
@@ -76,7 +88,11 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   step(admin, { type: 'drop', job_id: job, node: w3.address, reason: 'rejected by a client' });
   // A function on a path, and a write that fires it.
   step(admin, { type: 'set_rule', path: '/apps/echo', value: { write: true } });
-  step(admin, { type: 'set_function', path: '/apps/echo/$id', value: { reply: { runtime: 'nodejs', code: `blob://sha256:${'c'.repeat(64)}`, owner: admin.address } } });
+  step(admin, {
+    type: 'set_function',
+    path: '/apps/echo/$id',
+    value: { reply: { runtime: 'nodejs', code: `blob://sha256:${'c'.repeat(64)}`, owner: admin.address } },
+  });
   step(stranger, { type: 'set_value', path: '/apps/echo/r1', value: { text: 'hello' } });
   step(stranger, { type: 'send', to: client.address, amount: '7' });
   // The only validator attests the latest block: it is final in the next.
@@ -106,22 +122,64 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
   const { hub, chain } = w;
   const live: StreamEvent[] = [];
   // Value streams start with the value now, so they are open before the first block.
-  const values = [`accounts/${client.address}`, `accounts/${w1.address}`, `accounts/${stranger.address}`, 'state/apps/echo', 'state/', `state/accounts/${admin.address}`];
+  const values = [
+    `accounts/${client.address}`,
+    `accounts/${w1.address}`,
+    `accounts/${stranger.address}`,
+    'state/apps/echo',
+    'state/',
+    `state/accounts/${admin.address}`,
+  ];
   for (const name of [...values, 'blocks', 'finality', 'jobs', 'nodes', 'reputation', `reputation/${w1.address}`, 'dashboard', 'triggers']) {
     hub.open(name).subscribe((e) => live.push(e));
   }
   const { job, request } = runSession(w);
   // Event streams replayed from the first block: what a reader resuming with ?from=1 gets.
   const replayed: StreamEvent[] = [];
-  for (const name of ['blocks', 'finality', 'jobs', `jobs/${job}`, `jobs/${request}`, 'nodes', 'reputation', `reputation/${w2.address}`, 'dashboard', 'triggers']) {
+  for (const name of [
+    'blocks',
+    'finality',
+    'jobs',
+    `jobs/${job}`,
+    `jobs/${request}`,
+    'nodes',
+    'reputation',
+    `reputation/${w2.address}`,
+    'dashboard',
+    'triggers',
+  ]) {
     hub.open(name, 1).subscribe((e) => replayed.push(e));
   }
   const kinds = check(t, hub, [...live, ...replayed]);
-  t.deepEqual([...kinds].sort(), Object.keys(streamEventData).filter((k) => k !== 'error').sort(), 'every kind of event was served');
+  t.deepEqual(
+    [...kinds].sort(),
+    Object.keys(streamEventData)
+      .filter((k) => k !== 'error')
+      .sort(),
+    'every kind of event was served',
+  );
 
   const jobEvents = new Set<JobEventType>(chain.blocks.flatMap((b) => b.jobEvents.map((e) => e.type)));
-  const all: JobEventType[] = ['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped', 'requested', 'accepted', 'submitted', 'workerRejected', 'ranked', 'challenged', 'challengeResolved', 'settled', 'refunded'];
-  t.deepEqual(all.filter((type) => !jobEvents.has(type)), [], 'the session produced every kind of job event');
+  const all: JobEventType[] = [
+    'jobRegistered',
+    'nodeApplied',
+    'nodeApproved',
+    'nodeDropped',
+    'requested',
+    'accepted',
+    'submitted',
+    'workerRejected',
+    'ranked',
+    'challenged',
+    'challengeResolved',
+    'settled',
+    'refunded',
+  ];
+  t.deepEqual(
+    all.filter((type) => !jobEvents.has(type)),
+    [],
+    'the session produced every kind of job event',
+  );
   t.true(chain.blocks.at(-1)!.finalized.height > 0, 'a block became final');
 });
 
