@@ -1,4 +1,4 @@
-// The state tree's figures (issue 4): rule-checked set_value throughput on trees of 10^3, 10^5
+// The state tree's figures: rule-checked set_value throughput on trees of 10^3, 10^5
 // and 10^6 keys and their cost ratio, root recomputation after a block of 1,000 writes, proofs,
 // snapshot save and load at 10^6 keys, and memory per key.
 import { setFlagsFromString } from 'node:v8';

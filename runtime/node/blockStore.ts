@@ -83,7 +83,7 @@ export function createBlockStore({
     }
     lowest++;
   };
-  // A block not yet readable from the history stays (a failed history no longer holds any back).
+  // A block not yet readable from the history stays; once the history has failed it holds none back, so memory stays bounded.
   const evictable = () => history === undefined || history.failed || lowest <= history.committedHeight;
   const trim = () => {
     while (byHeight.size > 1 && (byHeight.size > blocksMax || txCount > txsMax) && evictable()) evictOldest();

@@ -11,8 +11,8 @@ export interface Reservation {
 }
 
 /**
- * Where quotas come from. The node will wire it to the ledger's fold of `reserveStorage` txs;
- * tests use `fixedQuotas`.
+ * Where quotas come from: an interface, so that the grant can come from the ledger's fold of
+ * `reserveStorage` txs, which the ledger does not fold (a node uses `devQuotas`); tests use `fixedQuotas`.
  */
 export interface QuotaSource {
   reservationOf(address: string): Reservation | undefined;

@@ -14,7 +14,7 @@ import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.t
 
 // The architecture paper's console session (§3) with the ain verbs as child processes against a
 // real node: registerJob, applyJob/approveNode, stats, requestJob, acceptResult, and ain watch.
-// The evaluator's and workers' ops (there are no agent actors yet) are signed here in the test.
+// The evaluator's and workers' ops are signed here in the test, so each verb is seen alone (ain up runs them as agents).
 
 const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
 const schemaText = `syntax = "proto3";

@@ -8,8 +8,8 @@ import { generateKeyPair, signTx } from '../../../events/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 
-// Done when (issue 16, item 3): stop a node after 300 blocks with snapshots every 100, restart
-// it on the same data dir, and block 1 and a tx of block 1 answer exactly as before.
+// A node's block history survives a restart: stop a node after 300 blocks with snapshots every
+// 100, restart it on the same data dir, and block 1 and a tx of block 1 answer exactly as before.
 
 const client = generateKeyPair();
 
