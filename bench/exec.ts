@@ -60,7 +60,7 @@ async function runOurs(runtime: ExecutionRuntime, spec: RunSpecInput): Promise<v
 /** The same program spawned with child_process alone: stdin in, stdout read, exit awaited. */
 function spawnBare(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    // The same empty environment the runtime gives (an inherited NODE_EXTRA_CA_CERTS alone costs node ~20 ms to start).
+    // The same empty environment the runtime gives (an inherited NODE_EXTRA_CA_CERTS alone slows node's start; see docs/benchmarks.md).
     const child = spawn(process.execPath, ['job.js'], { cwd: dir, env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -5,7 +5,7 @@ import type { Tx, UnsignedTx } from '../schemas/index.ts';
 /** Signed bytes per tx: about the size of the raw verify's messages, so the two compare. */
 export const txSignedBytesTarget = 500;
 
-/** A key pair with its private KeyObject built once (signTx builds one per call, ~10× the sign). */
+/** A key pair with its private KeyObject built once (signTx builds one per call, which costs more than the sign; see docs/benchmarks.md). */
 export interface SigningKey {
   readonly pair: KeyPair;
   readonly privateKey: KeyObject;

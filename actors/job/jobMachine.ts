@@ -121,7 +121,8 @@ export const jobMachine = setup({
   id: 'job',
   initial: 'requested',
   // XState's pure transition() builds a throwaway actor without input on every call: answer it
-  // cheaply instead of throwing (a caught TypeError cost two thirds of each step).
+  // cheaply instead of throwing, since a caught exception per step dominates the fold's cost
+  // (see docs/benchmarks.md).
   context: ({ input }) => ({
     ...input,
     deadline: input === undefined ? 0 : input.requestedAt + input.timeLimitMs,

@@ -8,8 +8,8 @@ import type { Segment } from './segments.ts';
  * - `{ groupCommit }` (default): appends queued while an fsync runs are written together and
  *   share the next fsync. `maxDelayMs` lets a group linger that long after its first record
  *   (unless `maxRecords` are waiting) before syncing: worth it only where an fsync is slow. The
- *   default is 0, a sync as soon as the disk is free: on the SSDs measured here (fsync ≈ 0.5 ms)
- *   any linger cost both latency and throughput (docs/event-log.md).
+ *   default is 0, a sync as soon as the disk is free: where an fsync is quick, a linger only adds
+ *   latency and costs throughput (figures in docs/benchmarks.md).
  * - `'never'`: after the write, without fsync. A power cut loses acknowledged records: for
  *   benchmarks only, never for a node.
  */

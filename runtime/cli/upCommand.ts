@@ -79,8 +79,8 @@ async function dockerSocket(): Promise<string | undefined> {
 }
 
 /** The runtime the sample's programs run on: Docker when an engine answers (or is asked for), processes otherwise. */
-// A container starts in ~0.3 s on a quiet engine but seconds with several at once on the vfs
-// driver: the workers get a longer time limit in Docker than the paper's 3000 ms.
+// Containers start much slower than processes, and slower still several at once on the vfs
+// driver (see docs/benchmarks.md): the workers get a longer time limit in Docker than the paper's 3000 ms.
 async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRuntime; why: string; timeLimitMs: number }> {
   if (wanted !== 'auto' && wanted !== 'docker' && wanted !== 'process') throw new UsageError(`--runtime must be auto, docker or process, got "${wanted}".`);
   const socketPath = wanted === 'process' ? undefined : await dockerSocket();
