@@ -1,13 +1,24 @@
-// The job protocol's fold figures: the chain step's rate (createChain: applyBlock, the header and
-// the reputation and dashboard folds) over a mix of the 11 job ops driving 10,000 concurrent
-// requests from request to settlement, and heap per open request.
+// The job protocol's fold figures over a mix of the 11 job ops driving 10,000 concurrent requests
+// from request to settlement: applyBlock's rate alone (jobs.fold), the whole chain step's rate
+// (jobs.chainStep: createChain's close, i.e. txRoot, applyBlock, the header hash and the reputation
+// and dashboard folds), and heap per open request.
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createChain, parseGenesis, readRequest, type CheckedRecord, type Ledger } from '../actors/index.ts';
-import { decodeTxRecord, encodeTxRecord, keyPairFromSeed, privateKeyObject, signedBytesOf, type KeyPair, type TxRecord } from '../events/index.ts';
+import { applyBlock, createChain, createLedger, parseGenesis, readRequest, type BlockResult, type CheckedRecord, type Ledger } from '../actors/index.ts';
+import {
+  blockHashOf,
+  decodeTxRecord,
+  encodeTxRecord,
+  keyPairFromSeed,
+  merkleRoot,
+  privateKeyObject,
+  signedBytesOf,
+  type KeyPair,
+  type TxRecord,
+} from '../events/index.ts';
 import { accountsPath, readEscrow, readSupply } from '../projections/index.ts';
-import type { GenesisInput, Op, Tx, UnsignedTx } from '../schemas/index.ts';
+import type { Genesis, GenesisInput, Op, Tx, UnsignedTx } from '../schemas/index.ts';
 import { median, type Figure } from './measure.ts';
 
 const chain = 'ain-bench-jobs';
@@ -20,7 +31,9 @@ const clientCount = 200;
 const blockTxsMax = 2000;
 const blockIntervalMs = 1000;
 const timeLimitMs = 600_000;
-const runs = 3; // each ~4-13 s on a fresh ledger: long enough that JIT warm-up is noise, so no warm-up run
+// Runs of each kind, alternating (fold, chain step, fold, …) so a shared machine's drift hits both alike. Each
+// folds ~92,000 txs on a fresh ledger: long enough that JIT warm-up is noise, so no warm-up run.
+const runs = 3;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -42,6 +55,10 @@ interface PlannedBlock {
   readonly txs: readonly TxRecord[];
   /** The records as the chain takes them, signature checks passed (verdict null). */
   readonly checked: readonly CheckedRecord[];
+  /** The same verdicts as applyBlock takes them. */
+  readonly checks: readonly null[];
+  /** Merkle root of the records' hashes, for the header applyBlock alone is given. */
+  readonly txRoot: string;
   readonly expected: readonly string[];
 }
 
@@ -73,7 +90,15 @@ class JobScript {
       if (at > 0) this.time += blockIntervalMs;
       const chunk = this.#pending.slice(at, at + blockTxsMax);
       const txs = chunk.map((p) => p.record);
-      this.blocks.push({ phase, time: this.time, txs, checked: txs.map((record) => ({ record, verdict: null })), expected: chunk.map((p) => p.expected) });
+      this.blocks.push({
+        phase,
+        time: this.time,
+        txs,
+        checked: txs.map((record) => ({ record, verdict: null })),
+        checks: txs.map(() => null),
+        txRoot: merkleRoot(txs.map((t) => t.hash)),
+        expected: chunk.map((p) => p.expected),
+      });
     }
     this.#pending = [];
     this.time += gapMs;
@@ -177,6 +202,55 @@ interface RunResult {
   readonly elapsedMs: number;
   readonly phaseMs: ReadonlyMap<string, number>;
   readonly bytesPerRequest: number;
+  /** The state root after the last block: every run of either kind must reach the same one. */
+  readonly stateRoot: string;
+}
+
+/** One way to fold the script's blocks, timing only the work its figure names. */
+interface Folder {
+  readonly ledger: Ledger;
+  /** Folds the next block; returns what it came to and the milliseconds timed. */
+  fold(block: PlannedBlock): { readonly result: BlockResult; readonly ms: number };
+}
+
+/** jobs.fold: applyBlock alone; the header is built and hashed outside the timing. */
+function applyBlockFolder(genesis: Genesis): Folder {
+  const ledger = createLedger(genesis);
+  let prevHash = ledger.genesisHash;
+  return {
+    ledger,
+    fold(block) {
+      const header = {
+        chain,
+        shard: '/',
+        height: ledger.height + 1,
+        prevHash,
+        txRoot: block.txRoot,
+        time: block.time,
+        proposer: genesis.proposers[0]!,
+        firstOffset: block.txs[0]!.offset,
+        lastOffset: block.txs.at(-1)!.offset,
+      };
+      const start = performance.now();
+      const result = applyBlock(ledger, { header, txs: block.txs, checks: block.checks });
+      const ms = performance.now() - start;
+      prevHash = blockHashOf({ ...header, stateRoot: result.stateRoot, outcomeRoot: result.outcomeRoot });
+      return { result, ms };
+    },
+  };
+}
+
+/** jobs.chainStep: the whole step a node's follower runs (createChain's close), all of it timed. */
+function chainStepFolder(genesis: Genesis): Folder {
+  const steps = createChain({ genesis });
+  return {
+    ledger: steps.ledger,
+    fold(block) {
+      const start = performance.now();
+      const { result } = steps.close(block.checked, { time: block.time });
+      return { result, ms: performance.now() - start };
+    },
+  };
 }
 
 function heapAfterGc(): number {
@@ -185,10 +259,9 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Folds the script into a fresh chain, timing only its steps; checks every outcome and the money. */
-function runOnce(world: World): RunResult {
-  const chain = createChain({ genesis: parseGenesis(world.genesis) });
-  const { ledger } = chain;
+/** Folds the script from genesis with a fresh folder, timing what it times; checks every outcome and the money. */
+function runOnce(world: World, folder: Folder): RunResult {
+  const { ledger } = folder;
   const { blocks } = world.script;
   const phaseMs = new Map<string, number>();
   let elapsedMs = 0;
@@ -196,9 +269,7 @@ function runOnce(world: World): RunResult {
   let heapOpen = 0;
   for (const [index, block] of blocks.entries()) {
     if (index === world.openFrom) heapBefore = heapAfterGc();
-    const start = performance.now();
-    const { result } = chain.close(block.checked, { time: block.time });
-    const ms = performance.now() - start;
+    const { result, ms } = folder.fold(block);
     elapsedMs += ms;
     phaseMs.set(block.phase, (phaseMs.get(block.phase) ?? 0) + ms);
     for (const [i, outcome] of result.outcomes.entries()) {
@@ -212,7 +283,7 @@ function runOnce(world: World): RunResult {
     if (index + 1 === world.openTo) heapOpen = heapAfterGc();
   }
   checkSettled(ledger, world);
-  return { elapsedMs, phaseMs, bytesPerRequest: (heapOpen - heapBefore) / requestCount };
+  return { elapsedMs, phaseMs, bytesPerRequest: (heapOpen - heapBefore) / requestCount, stateRoot: ledger.tree.root() };
 }
 
 /** Every request final as planned, nothing left in escrow, and the supply where it was. */
@@ -237,36 +308,60 @@ function checkSettled(ledger: Ledger, world: World): void {
     throw new Error(`jobs bench: accounts hold ${total} AIN and escrow ${escrow}, but the supply is ${readSupply(ledger.tree)}`);
 }
 
+/** The median run of several: its rate and the run itself. */
+function medianRun(results: readonly RunResult[], txCount: number): { readonly rate: number; readonly samples: number[]; readonly run: RunResult } {
+  const samples = results.map((r) => (txCount * 1000) / r.elapsedMs);
+  const rate = median(samples);
+  return { rate, samples, run: results[samples.indexOf(rate)] ?? results[0]! };
+}
+
 export async function benchJobs(): Promise<Figure[]> {
   const prepareStart = performance.now();
   const world = buildWorld();
   const prepareMs = performance.now() - prepareStart;
   const { blocks, ops } = world.script;
+  const genesis = parseGenesis(world.genesis);
   const txCount = blocks.reduce((n, b) => n + b.txs.length, 0);
-  const results = Array.from({ length: runs }, () => runOnce(world));
-  const samples = results.map((r) => (txCount * 1000) / r.elapsedMs);
-  const rate = median(samples);
-  const middle = results[samples.indexOf(rate)] ?? results[0]!;
+  const foldResults: RunResult[] = [];
+  const stepResults: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    foldResults.push(runOnce(world, applyBlockFolder(genesis)));
+    stepResults.push(runOnce(world, chainStepFolder(genesis)));
+  }
+  const roots = new Set([...foldResults, ...stepResults].map((r) => r.stateRoot));
+  if (roots.size !== 1) throw new Error(`jobs bench: the runs ended on ${roots.size} different state roots, not one`);
+  const fold = medianRun(foldResults, txCount);
+  const step = medianRun(stepResults, txCount);
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const phaseTxs = new Map<string, number>();
   for (const b of blocks) phaseTxs.set(b.phase, (phaseTxs.get(b.phase) ?? 0) + b.txs.length);
-  const phases = [...phaseTxs].map(([phase, n]) => `${phase} ${fmt((n * 1000) / middle.phaseMs.get(phase)!)}/s`).join(', ');
+  const phases = [...phaseTxs].map(([phase, n]) => `${phase} ${fmt((n * 1000) / fold.run.phaseMs.get(phase)!)}/s`).join(', ');
   const mix = [...ops].map(([type, n]) => `${type} ${fmt(n)}`).join(', ');
+  const over = `over ${fmt(txCount)} job txs in ${blocks.length} blocks of ≤ ${fmt(blockTxsMax)} (${fmt(requestCount)} concurrent requests to settlement, incl. ${fmt(requestCount)} deadline steps at the first rank block), records pre-decoded and signature checks passed in as null`;
+  const how = `median of ${runs} runs, each from genesis, alternating with the other figure's runs; ${Math.round(prepareMs / 1000)} s to sign and decode, untimed`;
+  const stepBytes = median(stepResults.map((r) => r.bytesPerRequest));
   return [
     {
       name: 'jobs.fold',
-      value: rate,
+      value: fold.rate,
       unit: 'txs/s',
-      samples,
-      note: `the chain step (createChain's close: txRoot, applyBlock, header hash, reputation and dashboard folds) over ${fmt(txCount)} job txs in ${blocks.length} blocks of ≤ ${fmt(blockTxsMax)} (${fmt(requestCount)} concurrent requests to settlement, incl. ${fmt(requestCount)} deadline steps at the first rank block), records pre-decoded and signature checks passed in as null; median of ${runs} runs, each on a fresh chain; ${Math.round(prepareMs / 1000)} s to sign and decode, untimed`,
+      samples: fold.samples,
+      note: `applyBlock alone (the header built and hashed untimed) ${over}; ${how}`,
     },
-    { name: 'jobs.fold.ops', value: txCount, unit: 'txs', note: `mix: ${mix}; by phase (median run): ${phases}` },
+    {
+      name: 'jobs.chainStep',
+      value: step.rate,
+      unit: 'txs/s',
+      samples: step.samples,
+      note: `the whole chain step a node runs per block (createChain's close: txRoot, applyBlock, header hash, reputation and dashboard folds) ${over}; ${how}; ${(step.rate / fold.rate).toFixed(3)} of jobs.fold`,
+    },
+    { name: 'jobs.fold.ops', value: txCount, unit: 'txs', note: `mix: ${mix}; applyBlock alone by phase (median run): ${phases}` },
     {
       name: 'jobs.memory.perJob',
-      value: median(results.map((r) => r.bytesPerRequest)),
+      value: median(foldResults.map((r) => r.bytesPerRequest)),
       unit: 'bytes',
-      samples: results.map((r) => r.bytesPerRequest),
-      note: `heapUsed growth, measured after gc() (exposed with v8.setFlagsFromString('--expose-gc'), as in bench/state.ts), across requestJob + acceptJob of ${fmt(requestCount)} requests (evaluator and 2-3 workers each), divided by ${fmt(requestCount)}; before any settles`,
+      samples: foldResults.map((r) => r.bytesPerRequest),
+      note: `heapUsed growth of the ledger (applyBlock alone), measured after gc() (exposed with v8.setFlagsFromString('--expose-gc'), as in bench/state.ts), across requestJob + acceptJob of ${fmt(requestCount)} requests (evaluator and 2-3 workers each), divided by ${fmt(requestCount)}; before any settles. The chain step, read models included: ${fmt(stepBytes)} bytes`,
     },
   ];
 }
