@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { OpOf } from '../../schemas/index.ts';
-import { agentEffects, errorText, type Application } from './agentEffects.ts';
+import { agentEffects, errorText, type Application } from './agentEffectSlots.ts';
 
 type TestData = NonNullable<OpOf<'registerJob'>['test_data']>;
 

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { OpOf } from '../../schemas/index.ts';
-import { agentEffects, errorText, type RequestView } from './agentEffects.ts';
+import { agentEffects, errorText, type RequestView } from './agentEffectSlots.ts';
 
 export interface ClientInput {
   /** The requestJob op to send. */

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { agentEffects, errorText, type RequestView } from './agentEffects.ts';
+import { agentEffects, errorText, type RequestView } from './agentEffectSlots.ts';
 
 export interface EvaluatorInput {
   readonly request: string;

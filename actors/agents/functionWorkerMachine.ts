@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { FiredTrigger } from '../../projections/index.ts';
 import type { Op } from '../../schemas/index.ts';
-import { agentEffects, errorText, type Submitted } from './agentEffects.ts';
+import { agentEffects, errorText, type Submitted } from './agentEffectSlots.ts';
 
 export interface FunctionWorkerInput {
   readonly trigger: FiredTrigger;

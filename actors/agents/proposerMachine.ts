@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import { errorText } from './agentEffects.ts';
+import { errorText } from './agentEffectSlots.ts';
 
 /** What a proposer looks at before it cuts: read from the node each time it decides. */
 export interface ProposerView {

@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { decideNextAttest, type AttestLedgerView } from '../../projections/index.ts';
-import { errorText } from './agentEffects.ts';
+import { errorText } from './agentEffectSlots.ts';
 
 /** What a validator looks at before it attests: read from the node each time it decides. */
 export interface ValidatorView extends AttestLedgerView {

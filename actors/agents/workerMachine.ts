@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { agentEffects, errorText } from './agentEffects.ts';
+import { agentEffects, errorText } from './agentEffectSlots.ts';
 
 export interface WorkerInput {
   readonly request: string;

@@ -1,6 +1,7 @@
 import type { DashboardState, JobDashboard } from './dashboardState.ts';
 import { bookPayouts } from './payouts.ts';
-import { ownEntry as own, putEntry as put, removeEntry as remove, type JobEvent, type JobRole } from '../jobs/index.ts';
+import { ownEntry as own, putEntry as put, removeEntry as remove } from '../dict/index.ts';
+import type { JobEvent, JobRole } from '../../schemas/index.ts';
 import { recordLatency, recordSettlement, refreshPercentiles, refreshThroughput } from './windows.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { DashboardState, JobDashboard, NodeDashboard } from './dashboardState.ts';
-import { addAmount, ownEntry as own, putEntry as put, type Payout } from '../jobs/index.ts';
+import { addAmount, ownEntry as own, putEntry as put } from '../dict/index.ts';
+import type { Payout } from '../../schemas/index.ts';
 
 type Earning = 'rewardsEarned' | 'feesEarned' | 'challengeFeesEarned' | 'depositsWon' | 'depositsLost' | 'feesPaid';
 

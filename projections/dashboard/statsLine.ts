@@ -1,5 +1,5 @@
 import type { DashboardState } from './dashboardState.ts';
-import { ownEntry as own } from '../jobs/index.ts';
+import { ownEntry as own } from '../dict/index.ts';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 

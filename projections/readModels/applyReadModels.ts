@@ -1,5 +1,5 @@
 import { applyDashboardEvents, type NodeDashboard } from '../dashboard/index.ts';
-import type { JobEvent } from '../jobs/index.ts';
+import type { JobEvent } from '../../schemas/index.ts';
 import { applyReputationEvents, type JobReputationEntry } from '../reputation/index.ts';
 import { jobDashboardView, type JobDashboardView } from './jobDashboardView.ts';
 import type { ReadModels } from './readModels.ts';

@@ -1,5 +1,6 @@
 import { eloRankingDeltas, roundRating } from './elo.ts';
-import { insertSorted, ownEntry as own, putEntry as put, removeEntry as remove, removeSorted, type JobEvent } from '../jobs/index.ts';
+import { insertSorted, ownEntry as own, putEntry as put, removeEntry as remove, removeSorted } from '../dict/index.ts';
+import type { JobEvent } from '../../schemas/index.ts';
 import type { JobReputation, NodeReputation, ReputationState } from './reputationState.ts';
 
 type EventOf<T extends JobEvent['type']> = Extract<JobEvent, { type: T }>;

@@ -1,4 +1,4 @@
-import { ownEntry as own } from '../jobs/index.ts';
+import { ownEntry as own } from '../dict/index.ts';
 import type { NodeReputation, ReputationState } from './reputationState.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { byLabel, groupSize, innerGroupText, leafGroupText, nibble, payloadText, smallNodeText, wideNodeText, type HashFn } from './hashText.ts';
-import { buildRoot, slotHashes } from './wideGroups.ts';
+import { buildRoot, slotHashes } from './wideIndex.ts';
 
 /**
  * Checking a state proof with no tree at hand. This file and its imports use nothing from node,

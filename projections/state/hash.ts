@@ -1,7 +1,7 @@
 import { sha256Hex } from '../../events/index.ts';
 import { groupSize, payloadText, smallNodeText, wideNodeText, type HashFn } from './hashText.ts';
 import type { TrieNode } from './trie.ts';
-import { buildIndex, slotHashes, syncLabel, type WideIndex } from './wideGroups.ts';
+import { buildIndex, slotHashes, syncLabel, type WideIndex } from './wideIndex.ts';
 
 export { payloadText, type HashFn } from './hashText.ts';
 

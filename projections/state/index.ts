@@ -1,5 +1,5 @@
 export { createStateTree, loadStateTree, StateTree, type StateGenesis, type StateSnapshot, type StateTreeOptions } from './stateTree.ts';
-export type { ApplyContext, FiredTrigger, FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRights, ReadConcernEntry, RulePayload } from './core.ts';
+export type { ApplyContext, FiredTrigger, FunctionSpec, FunctionsPayload, OwnerPayload, OwnerRights, ReadConcernEntry, RulePayload } from './stateCore.ts';
 export type { StateOp } from './ops/applyOp.ts';
 export { ok, isOk, refuse, type Outcome, type Refusal } from './outcome.ts';
 export { verifyProof, hashValue, proofKinds, type StateProof, type ProofEntry, type ProofKind, type ProofLevel } from './proof.ts';
@@ -8,5 +8,5 @@ export { defaultHash, type HashFn } from './hash.ts';
 export { defaultLimits, type StateLimits } from './limits.ts';
 export type { StateValue } from './value.ts';
 export type { PageTooLarge, ValuePage } from './valueJson.ts';
-export type { StateParts } from './load.ts';
+export type { StateParts } from './coreFromParts.ts';
 export { compileRule, isCompiledRule, type CompiledRule } from './rules/compileRule.ts';

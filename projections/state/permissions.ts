@@ -1,4 +1,4 @@
-import type { ApplyContext, OwnerPayload, OwnerRight, StateCore } from './core.ts';
+import type { ApplyContext, OwnerPayload, OwnerRight, StateCore } from './stateCore.ts';
 import { walkPattern } from './match.ts';
 import { formatPath, parsePath, printable } from './path.ts';
 import { refuse, type Refusal } from './outcome.ts';

@@ -1,8 +1,8 @@
-import type { StateCore } from './core.ts';
+import type { StateCore } from './stateCore.ts';
 import { checkProof, hashValueWith, type ProofEntry, type ProofKind, type ProofLevel, type StateProof } from './checkProof.ts';
 import { childHashOf, defaultHash, hashNode, sortedLabels, stateParts, wideIndexOf, type HashFn } from './hash.ts';
 import type { TrieNode } from './trie.ts';
-import { groupPath, slotHashes } from './wideGroups.ts';
+import { groupPath, slotHashes } from './wideIndex.ts';
 
 export { proofKinds, type ProofEntry, type ProofKind, type ProofLevel, type StateProof } from './checkProof.ts';
 

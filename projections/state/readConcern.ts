@@ -1,4 +1,4 @@
-import type { ReadConcernEntry, StateCore } from './core.ts';
+import type { ReadConcernEntry, StateCore } from './stateCore.ts';
 import { findNode, isEmptyNode, newNode, put, type TrieNode } from './trie.ts';
 
 /**

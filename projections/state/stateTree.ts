@@ -1,8 +1,8 @@
 import { AinError, type Address } from '../../schemas/index.ts';
-import type { ApplyContext, FiredTrigger, FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './core.ts';
+import type { ApplyContext, FiredTrigger, FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './stateCore.ts';
 import { defaultHash, hashNode, stateRootOf, type HashFn } from './hash.ts';
 import { defaultLimits, type StateLimits } from './limits.ts';
-import { coreFromParts, type StateParts } from './load.ts';
+import { coreFromParts, type StateParts } from './coreFromParts.ts';
 import { applyStateOp, type StateOp } from './ops/applyOp.ts';
 import { childLabels, writeSystemValue } from './ops/systemOps.ts';
 import type { Outcome } from './outcome.ts';

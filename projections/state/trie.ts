@@ -1,4 +1,4 @@
-import { dirtyListMax, type WideIndex } from './wideGroups.ts';
+import { dirtyListMax, type WideIndex } from './wideIndex.ts';
 
 /**
  * The mutable tree under every part of the state (values, rules, owners, functions): one node per
@@ -14,7 +14,7 @@ export interface TrieNode<P> {
   /**
    * How the children are laid out for hashing, set when the node is hashed: their labels in order
    * for up to 16 (dropped when a child is added or removed), their group index beyond (a wide node,
-   * kept in step with the writes; see wideGroups.ts). One field for both keeps every node small.
+   * kept in step with the writes; see wideIndex.ts). One field for both keeps every node small.
    */
   order: string[] | WideIndex | undefined;
   /** The `$variable` child's label in rule and function paths, so matching needs no scan. */

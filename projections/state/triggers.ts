@@ -1,4 +1,4 @@
-import type { ApplyContext, FiredTrigger, FunctionsPayload, StateCore } from './core.ts';
+import type { ApplyContext, FiredTrigger, FunctionsPayload, StateCore } from './stateCore.ts';
 import { walkPattern } from './match.ts';
 import { refuse, type Refusal } from './outcome.ts';
 import { formatPath, printable } from './path.ts';

@@ -6,7 +6,7 @@ import { AinError, Op, parseOrThrow, type TriggersEvent } from '../../schemas/in
 import { errorFromAnswer } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { signBlobAuth } from '../storage/index.ts';
-import { submitterFor } from './agentEffects.ts';
+import { submitterFor } from './nodeAgentEffects.ts';
 import { followAndStart, type JobAgent } from './jobAgents.ts';
 
 export interface FunctionWorkerOptions {

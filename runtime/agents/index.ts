@@ -1,4 +1,4 @@
-export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
+export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
 export { applyToJob, startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
 export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult, type SampleStep } from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';

@@ -12,7 +12,7 @@ import {
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../events/index.ts';
 import { callNode, followStream } from '../client/index.ts';
-import { agentEffectsFor, type AgentEnvironment } from './agentEffects.ts';
+import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
 /** A running agent: what its actors came to so far, and a way to stop following the chain. */

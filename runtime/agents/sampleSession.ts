@@ -8,7 +8,7 @@ import type { Op, OpOf } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
-import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './agentEffects.ts';
+import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
 import { startGpuWorkerAgent } from './gpuWorker.ts';
 import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
 

@@ -1,5 +1,5 @@
 import type { OpOf, StateOp, TreeOp } from '../../../schemas/index.ts';
-import type { ApplyContext, StateCore } from '../core.ts';
+import type { ApplyContext, StateCore } from '../stateCore.ts';
 import { ok, refuse, type Outcome } from '../outcome.ts';
 import { applySetFunction } from './functionOps.ts';
 import { applySetOwner } from './ownerOps.ts';

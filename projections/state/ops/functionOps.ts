@@ -1,5 +1,5 @@
 import type { OpOf } from '../../../schemas/index.ts';
-import type { ApplyContext, FunctionSpec, FunctionsPayload, StateCore } from '../core.ts';
+import type { ApplyContext, FunctionSpec, FunctionsPayload, StateCore } from '../stateCore.ts';
 import { ok, refuse, type Outcome, type Refusal } from '../outcome.ts';
 import { isRefusal, printable } from '../path.ts';
 import { findNode } from '../trie.ts';

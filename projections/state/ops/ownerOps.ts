@@ -1,5 +1,5 @@
 import type { OpOf } from '../../../schemas/index.ts';
-import type { ApplyContext, OwnerPayload, OwnerRights, StateCore } from '../core.ts';
+import type { ApplyContext, OwnerPayload, OwnerRights, StateCore } from '../stateCore.ts';
 import { ok, refuse, type Outcome, type Refusal } from '../outcome.ts';
 import { isRefusal, parsePath, printable } from '../path.ts';
 import { checkOwner, closestOwner } from '../permissions.ts';

@@ -1,4 +1,4 @@
-import type { StateCore } from '../core.ts';
+import type { StateCore } from '../stateCore.ts';
 import { findNode, put, reach, setPayload } from '../trie.ts';
 import { buildValue, isRefusalValue, type StateValue } from '../value.ts';
 import { formatPath } from '../path.ts';

@@ -1,5 +1,5 @@
 import type { OpOf } from '../../../schemas/index.ts';
-import type { ApplyContext, StateCore } from '../core.ts';
+import type { ApplyContext, StateCore } from '../stateCore.ts';
 import { ok, refuse, type Outcome } from '../outcome.ts';
 import { isRefusal, parsePath, printable } from '../path.ts';
 import { checkWrite } from '../permissions.ts';

@@ -45,7 +45,7 @@ test('the browser entry point reaches no node module: only the pure proof check,
       .filter((m) => m.includes('/projections/'))
       .map((m) => m.replace(/.*\/projections\//, ''))
       .sort(),
-    ['state/checkProof.ts', 'state/hashText.ts', 'state/verifyProofBrowser.ts', 'state/wideGroups.ts'],
+    ['state/checkProof.ts', 'state/hashText.ts', 'state/verifyProofBrowser.ts', 'state/wideIndex.ts'],
   );
 });
 

@@ -1,5 +1,5 @@
 import { AinError } from '../../schemas/index.ts';
-import type { FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './core.ts';
+import type { FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './stateCore.ts';
 import type { StateLimits } from './limits.ts';
 import { checkFunctionId, functionSpecOf } from './ops/functionOps.ts';
 import { ownerPayloadOf } from './ops/ownerOps.ts';
