@@ -11,15 +11,17 @@ export interface Service {
   stop(): void | Promise<void>;
 }
 
-/** A stop step still running after this long is named in the log: a stop that hangs says where. */
-export const slowStopMs = 10_000;
+export interface LifecycleOptions {
+  /** A stop step still running after this long is named in the log, so a stop that hangs says where. */
+  readonly slowStopMs?: number;
+}
 
 export interface Lifecycle {
   /** Starts `service` and holds it to be stopped; resolves with it. A start that throws leaves nothing held. */
   start<S extends Service>(name: string, service: S): Promise<S>;
   /**
    * Stops every service started, last started first, each after the one before it has stopped.
-   * A step still running after `slowStopMs` is logged with `describe()`. A step that fails is
+   * A step still running after `slowStopMs` is logged (warn) with `describe()`. A step that fails is
    * logged and the others still stop; the first failure is thrown once all are done.
    */
   stop(describe?: () => object): Promise<void>;
@@ -33,7 +35,7 @@ export interface Lifecycle {
  * await services.start('log', { stop: () => log.close() })
  * await services.stop()
  */
-export function createLifecycle(logger: Logger): Lifecycle {
+export function createLifecycle(logger: Logger, { slowStopMs = 10_000 }: LifecycleOptions = {}): Lifecycle {
   const started: { readonly name: string; readonly service: Service }[] = [];
   let stopping = false;
   return {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
+import { Subject } from 'rxjs';
 import type { Chain } from '../../../actors/index.ts';
 import { createProposer } from '../../../runtime/node/proposer.ts';
 
@@ -54,4 +55,35 @@ test('given no work waits, when time passes, then nothing is said', async (t) =>
   while (looks < 200) await new Promise((resolve) => setImmediate(resolve));
   proposer.stop();
   t.deepEqual(lines, []);
+});
+
+test('given a long timer, when the follower signals an attestation (cutSoon$), then the proposer cuts at once; once stopped it no longer listens', async (t) => {
+  const cutSoon$ = new Subject<void>();
+  const cuts: unknown[] = [];
+  let appended!: () => void;
+  const proposer = createProposer({
+    chain: { position: { height: 4 } } as unknown as Chain,
+    signer: {
+      submit: async (op) => {
+        cuts.push(op);
+        appended();
+        return 0;
+      },
+    },
+    intervalMs: 3_600_000,
+    logger: pino({ level: 'silent' }),
+    caughtUp: () => true,
+    hasWork: () => true,
+    hasPending: () => true,
+    cutSoon$,
+  });
+  cutSoon$.next(); // before start: nothing runs yet
+  proposer.start();
+  t.deepEqual(cuts, []);
+  const cut = new Promise<void>((resolve) => (appended = resolve));
+  cutSoon$.next();
+  await cut;
+  t.deepEqual(cuts, [{ type: 'cut', height: 4 }]);
+  proposer.stop();
+  t.false(cutSoon$.observed, 'the stopped proposer unsubscribed');
 });
