@@ -8,7 +8,7 @@ import { readAccount } from '../../projections/index.ts';
 import type { Genesis, NodeConfig, Op } from '../../schemas/index.ts';
 import { createIngest, createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
-import { devQuotas, openLocalBlobStore } from '../storage/index.ts';
+import { configuredQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { createApiService } from './apiService.ts';
 import { openBlockHistory } from './blockHistory.ts';
@@ -103,7 +103,11 @@ async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | 'metrics
   const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
   const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
 
-  const blobs = await openLocalBlobStore({ dir: join(config.dataDir, 'blobs'), quotas: devQuotas(key.address), gcIntervalMs: 60_000 });
+  const blobs = await openLocalBlobStore({
+    dir: join(config.dataDir, 'blobs'),
+    quotas: configuredQuotas(config.storage.reservations, key.address),
+    gcIntervalMs: 60_000,
+  });
   await services.start('blob store', { stop: () => blobs.close() });
   return { log, pool, snapshotStore, chain, restoredFrom: fromHeight, history, blocks, blobs };
 }
