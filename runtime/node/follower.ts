@@ -5,6 +5,7 @@ import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import type { StreamBlock } from '../streams/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
+import type { Service } from './lifecycle.ts';
 import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
 
@@ -45,19 +46,19 @@ export interface FollowerOptions {
   readonly blocks: BlockStore;
   /** Checks records this process did not append, on every core (else inline, on this thread). */
   readonly pool?: VerifyPool;
-  /**
-   * Called when an attestation of a block with txs arrives: a proposer may cut at once, so the
-   * block becomes final without waiting for its timer.
-   */
-  readonly onAttestation?: () => void;
 }
 
-export interface Follower {
+export interface Follower extends Service {
   readonly chain: Chain;
   /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;
   /** The same blocks, each with what it changed in the read models, just before `blocks$` has it: what the streams serve. */
   readonly applied$: Subject<StreamBlock>;
+  /**
+   * An attestation of a block with txs arrived: a proposer may cut at once, so the block becomes
+   * final without waiting for its timer.
+   */
+  readonly attested$: Subject<void>;
   /**
    * The log acknowledged these records of this process's at these offsets. Resolves once the
    * follower has read each offset back and found that record there; rejects (and following
@@ -83,20 +84,25 @@ export interface Follower {
   readonly hasPending: boolean;
   /** Resolves when following ends (stopped), rejects when it failed. */
   readonly done: Promise<void>;
+  /** Begins reading the log: subscribe to the streams above first, so no block passes unseen. */
+  start(): void;
+  /** Stops reading and completes the streams above. */
   stop(): Promise<void>;
 }
 
 const isChainOnly = (record: TxRecord) => record.tx !== null && (record.tx.op.type === 'cut' || record.tx.op.type === 'attest');
 
 /**
- * Follows the log from the chain's position, checks records it did not append itself (on the
- * verify pool's threads), pushes them into the chain, and stores and streams each block it cuts.
+ * Follows the log from the chain's position, once started: checks records it did not append
+ * itself (on the verify pool's threads), pushes them into the chain, and stores and streams each
+ * block it cuts.
  */
-export function startFollower({ log, chain, blocks, pool, onAttestation }: FollowerOptions): Follower {
+export function createFollower({ log, chain, blocks, pool }: FollowerOptions): Follower {
   const { chain: chainId, shard } = chain.genesis;
   const position = chain.position;
   const blocks$ = new Subject<BlockView>();
   const applied$ = new Subject<StreamBlock>();
+  const attested$ = new Subject<void>();
   const own = new Map<number, Hint>();
   let ownBytes = 0;
   // Offsets up to here were taken without a hint or with one: a hint for one of them comes late,
@@ -115,7 +121,7 @@ export function startFollower({ log, chain, blocks, pool, onAttestation }: Follo
     const op = record.tx?.op;
     if (op?.type === 'attest' && idleHeights.get(op.height) === false) {
       hasWork = true;
-      onAttestation?.();
+      attested$.next();
     } else if (!hasWork) hasWork = !isChainOnly(record);
   };
 
@@ -231,18 +237,28 @@ export function startFollower({ log, chain, blocks, pool, onAttestation }: Follo
     lateHints.clear();
     ownBytes = 0;
   };
-  const done = run().then(
-    () => failPending(new AinError('LOG_CLOSED', 'The node stopped before it read this append back; it may or may not be in the log.')),
-    (error: unknown) => {
-      failPending(error);
-      throw error;
-    },
-  );
+  let ended!: { resolve: () => void; reject: (error: unknown) => void };
+  const done = new Promise<void>((resolve, reject) => (ended = { resolve, reject }));
+  done.catch(() => undefined); // a failure is the caller's to see through `done`, not an unhandled rejection
+  const closed = () => {
+    failPending(new AinError('LOG_CLOSED', 'The node stopped before it read this append back; it may or may not be in the log.'));
+    ended.resolve();
+  };
+  let started = false;
   return {
     chain,
     blocks$,
     applied$,
+    attested$,
     done,
+    start() {
+      if (started) return;
+      started = true;
+      run().then(closed, (error: unknown) => {
+        failPending(error);
+        ended.reject(error);
+      });
+    },
     get seenOffset() {
       return seenOffset;
     },
@@ -290,7 +306,10 @@ export function startFollower({ log, chain, blocks, pool, onAttestation }: Follo
     },
     async stop() {
       aborter.abort();
+      if (!started) closed();
+      started = true;
       await done.catch(() => undefined);
+      attested$.complete();
       applied$.complete();
       blocks$.complete();
     },

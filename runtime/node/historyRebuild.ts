@@ -4,7 +4,8 @@ import type { EventLog } from '../../events/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import { createBlockStore, type BlockHistory, type BlockStore, type BlockView } from './blockStore.ts';
-import { startFollower, type Follower } from './follower.ts';
+import { createFollower, type Follower } from './follower.ts';
+import type { Service } from './lifecycle.ts';
 
 export interface HistoryRebuildOptions {
   readonly log: EventLog;
@@ -17,7 +18,7 @@ export interface HistoryRebuildOptions {
   readonly logger: Logger;
 }
 
-export interface HistoryRebuild {
+export interface HistoryRebuild extends Service {
   /** Resolves once the heights up to `upTo` are written (or the rebuild was stopped or failed: logged). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -62,7 +63,8 @@ export function startHistoryRebuild({ log, genesis, history, upTo, upToHash, poo
     },
   };
   // Dropped once done, so its ledger (a second state tree) is freed while the node runs on.
-  let running: Follower | undefined = startFollower({ log, chain: createChain({ genesis }), blocks: sink, pool });
+  let running: Follower | undefined = createFollower({ log, chain: createChain({ genesis }), blocks: sink, pool });
+  running.start();
   logger.info({ upTo }, 'rebuilding the block history from the log in the background (the heights it lacks up to the snapshot answer 404 until then)');
   const done = running.done
     .then(

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
-import { createActor, fromPromise } from 'xstate';
+import type { Observable, Subscription } from 'rxjs';
+import { createActor, fromPromise, type Actor } from 'xstate';
 import { proposerMachine, type Chain, type ProposerView } from '../../actors/index.ts';
+import type { Service } from './lifecycle.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
 export interface ProposerOptions {
@@ -15,23 +17,37 @@ export interface ProposerOptions {
   readonly hasWork: () => boolean;
   /** Records of any kind wait (attestations of idle blocks included). */
   readonly hasPending: () => boolean;
+  /** Each value asks for a cut now if work waits (Follower.attested$: a quorum may have come). */
+  readonly cutSoon$?: Observable<unknown>;
   /** Work that waits this long with no new block is logged (warn), with what the proposer sees and `describe()`. */
   readonly stallWarnMs?: number;
   /** More of the node's state for that warning (its read-back of appends, say). */
   readonly describe?: () => Record<string, unknown>;
 }
 
-export interface Proposer {
-  /** Cuts now if anything waits, without waiting for the timer (e.g. a quorum of attestations). */
+export interface Proposer extends Service {
+  /** Cuts now if anything waits, without waiting for the timer (e.g. a quorum of attestations); nothing before `start`. */
   cutSoon(options?: { evenIfIdle?: boolean }): void;
+  start(): void;
   stop(): void;
 }
 
 /**
- * Runs the node's ProposerActor (actors/agents/proposerMachine) live: it reads the chain and the
- * follower when it decides, and appends its cut markers with the node's signer.
+ * The node's ProposerActor (actors/agents/proposerMachine), run live once started: it reads the
+ * chain and the follower when it decides, and appends its cut markers with the node's signer.
  */
-export function startProposer({ chain, signer, intervalMs, logger, caughtUp, hasWork, hasPending, stallWarnMs = 10_000, describe }: ProposerOptions): Proposer {
+export function createProposer({
+  chain,
+  signer,
+  intervalMs,
+  logger,
+  caughtUp,
+  hasWork,
+  hasPending,
+  cutSoon$,
+  stallWarnMs = 10_000,
+  describe,
+}: ProposerOptions): Proposer {
   const machine = proposerMachine.provide({
     actors: {
       appendCut: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
@@ -44,18 +60,28 @@ export function startProposer({ chain, signer, intervalMs, logger, caughtUp, has
     },
   });
   const view = () => ({ height: chain.position.height, caughtUp: caughtUp(), hasWork: hasWork(), hasPending: hasPending() });
-  const actor = createActor(machine, { input: { intervalMs, view } }).start();
-  const watch = watchForStalls({
-    stallWarnMs,
-    logger,
-    height: () => chain.position.height,
-    look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }),
-  });
+  let running: { actor: Actor<typeof machine>; watch: NodeJS.Timeout; asked?: Subscription } | undefined;
+  const cutSoon: Proposer['cutSoon'] = (options) => running?.actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true });
   return {
-    cutSoon: (options) => actor.send({ type: 'CUT_SOON', evenIfIdle: options?.evenIfIdle === true }),
-    stop: () => {
-      clearInterval(watch);
-      actor.stop();
+    cutSoon,
+    start() {
+      if (running !== undefined) return;
+      const actor = createActor(machine, { input: { intervalMs, view } }).start();
+      const watch = watchForStalls({
+        stallWarnMs,
+        logger,
+        height: () => chain.position.height,
+        look: () => ({ ...view(), proposer: actor.getSnapshot().value, ...describe?.() }),
+      });
+      running = { actor, watch };
+      running.asked = cutSoon$?.subscribe(() => cutSoon());
+    },
+    stop() {
+      if (running === undefined) return;
+      running.asked?.unsubscribe();
+      clearInterval(running.watch);
+      running.actor.stop();
+      running = undefined;
     },
   };
 }

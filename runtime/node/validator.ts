@@ -1,14 +1,18 @@
 import type { Logger } from 'pino';
-import { createActor, fromPromise } from 'xstate';
+import type { Observable, Subscription } from 'rxjs';
+import { createActor, fromPromise, type Actor } from 'xstate';
 import { validatorMachine, type Ledger } from '../../actors/index.ts';
 import type { TxRecord } from '../../events/index.ts';
 import type { BlockStore } from './blockStore.ts';
+import type { Service } from './lifecycle.ts';
 import type { NodeSigner } from './nodeSigner.ts';
 
 export interface ValidatorOptions {
   readonly address: string;
   readonly ledger: Ledger;
   readonly blocks: BlockStore;
+  /** The blocks the node applies, as it does: each is a moment to look for blocks to attest. */
+  readonly blocks$: Observable<unknown>;
   readonly signer: NodeSigner;
   readonly logger: Logger;
   readonly caughtUp: () => boolean;
@@ -18,9 +22,8 @@ export interface ValidatorOptions {
   readonly intervalMs: number;
 }
 
-export interface Validator {
-  /** The node applied a block. */
-  onBlock(): void;
+export interface Validator extends Service {
+  start(): void;
   stop(): void;
 }
 
@@ -32,11 +35,11 @@ function attestedIn(records: readonly TxRecord[], address: string): Set<number> 
 }
 
 /**
- * Runs the node's ValidatorActor (actors/agents/validatorMachine) live: it reads the ledger and
- * the records waiting for the next block when it decides, and signs each attestation with the
- * node's signer.
+ * The node's ValidatorActor (actors/agents/validatorMachine), run live once started: it reads the
+ * ledger and the records waiting for the next block when it decides, and signs each attestation
+ * with the node's signer.
  */
-export function startValidator({ address, ledger, blocks, signer, logger, caughtUp, pending, intervalMs }: ValidatorOptions): Validator {
+export function createValidator({ address, ledger, blocks, blocks$, signer, logger, caughtUp, pending, intervalMs }: ValidatorOptions): Validator {
   const machine = validatorMachine.provide({
     actors: {
       attest: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
@@ -54,6 +57,17 @@ export function startValidator({ address, ledger, blocks, signer, logger, caught
     const up = caughtUp();
     return { tree: ledger.tree, height: ledger.height, caughtUp: up, waiting: up ? attestedIn(pending(), address) : new Set<number>() };
   };
-  const actor = createActor(machine, { input: { intervalMs, address, view } }).start();
-  return { onBlock: () => actor.send({ type: 'BLOCK' }), stop: () => actor.stop() };
+  let running: { actor: Actor<typeof machine>; blocks: Subscription } | undefined;
+  return {
+    start() {
+      if (running !== undefined) return;
+      const actor = createActor(machine, { input: { intervalMs, address, view } }).start();
+      running = { actor, blocks: blocks$.subscribe(() => actor.send({ type: 'BLOCK' })) };
+    },
+    stop() {
+      running?.blocks.unsubscribe();
+      running?.actor.stop();
+      running = undefined;
+    },
+  };
 }

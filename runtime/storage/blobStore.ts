@@ -1,18 +1,11 @@
 import type { Readable } from 'node:stream';
+import type { Reservation, StorageReservations } from '../../schemas/index.ts';
 
-/** What the ledger's `reserveStorage` txs grant one address. */
-export interface Reservation {
-  /** Bytes the address may hold at once, counting each blob it holds once. */
-  readonly bytesMax: number;
-  /** Longest time a blob may be held, from its put. */
-  readonly ttlMs: number;
-  /** Addresses that may read the address's blobs by default (`"*"`: anyone). */
-  readonly readers?: readonly string[];
-}
+export type { Reservation } from '../../schemas/index.ts';
 
 /**
  * Where quotas come from: an interface, so that the grant can come from the ledger's fold of
- * `reserveStorage` txs, which the ledger does not fold (a node uses `devQuotas`); tests use `fixedQuotas`.
+ * `reserveStorage` txs once it folds them; a node reads its config (`configuredQuotas`), tests use `fixedQuotas`.
  */
 export interface QuotaSource {
   reservationOf(address: string): Reservation | undefined;
@@ -28,11 +21,13 @@ export function fixedQuotas(table: Readonly<Record<string, Reservation>>): Quota
 }
 
 /**
- * What a node grants before the ledger folds `reserveStorage`: its own key may keep 1 GiB for
- * 7 days, nobody else anything.
+ * The reservations of a node's config (`storage.reservations`, checked by `NodeConfig`): `"node"`
+ * stands for the node's own address, and an entry under that address itself wins over it.
+ * @example configuredQuotas(config.storage.reservations, key.address)
  */
-export function devQuotas(nodeAddress: string): QuotaSource {
-  return fixedQuotas({ [nodeAddress]: { bytesMax: 1 << 30, ttlMs: 7 * 86_400_000 } });
+export function configuredQuotas(reservations: StorageReservations, nodeAddress: string): QuotaSource {
+  const { node, ...byAddress } = reservations;
+  return fixedQuotas(node === undefined || nodeAddress in byAddress ? byAddress : { ...byAddress, [nodeAddress]: node });
 }
 
 /** One address's claim on a blob: it keeps the blob alive until `expiresAtMs`. */

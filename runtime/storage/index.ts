@@ -9,7 +9,7 @@ export {
 export { parseRange } from './blobRange.ts';
 export {
   blobRef,
-  devQuotas,
+  configuredQuotas,
   fixedQuotas,
   type BlobHold,
   type BlobInfo,

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AinError, Address, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { AinError, Address, BlobReader, blobReadersMax, Hash, parseOrThrow } from '../../schemas/index.ts';
 import { blobLayout, blobPath, hashOpenFile, metaPath, publish, syncDir, writeFileAtomic, writeTemp } from './blobFiles.ts';
 import { blobRef, type BlobHold, type BlobInfo, type BlobStore, type GcReport, type QuotaSource } from './blobStore.ts';
 
@@ -18,11 +18,10 @@ export interface LocalBlobStoreOptions {
 /** Bigger than the 64 KiB default: fewer, larger socket writes on a GET. */
 const readChunkBytes = 1 << 20;
 
-const Reader = z.union([Address, z.literal('*')]);
 const BlobMeta = z.strictObject({
   hash: Hash,
   sizeBytes: z.number().int().nonnegative(),
-  holds: z.array(z.strictObject({ owner: Address, expiresAtMs: z.number().int(), readers: z.array(Reader).max(256) })),
+  holds: z.array(z.strictObject({ owner: Address, expiresAtMs: z.number().int(), readers: z.array(BlobReader).max(blobReadersMax) })),
 });
 type BlobMeta = z.infer<typeof BlobMeta>;
 
@@ -129,14 +128,18 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       checkBlobHash(hash);
       const reservation = quotas.reservationOf(owner);
       if (reservation === undefined) {
-        throw new AinError('QUOTA_EXCEEDED', `${owner} has no storage reserved on this node; reserve some with a reserveStorage tx first.`, {
-          details: { owner },
-        });
+        throw new AinError(
+          'QUOTA_EXCEEDED',
+          `${owner} has no storage reserved on this node; its operator grants room by address in the node's config (storage.reservations, docs/storage.md).`,
+          {
+            details: { owner },
+          },
+        );
       }
       if (ttlMs !== undefined && (ttlMs < 1 || ttlMs > reservation.ttlMs)) {
         throw new AinError('BAD_SCHEMA', `The TTL ${ttlMs} ms must be between 1 and the reservation's ${reservation.ttlMs} ms.`);
       }
-      const holdReaders = parseOrThrow(z.array(Reader).max(256), [...(readers ?? reservation.readers ?? [])], 'readers');
+      const holdReaders = parseOrThrow(z.array(BlobReader).max(blobReadersMax), [...(readers ?? reservation.readers ?? [])], 'readers');
       const existing = index.get(hash);
       const held = existing !== undefined && liveHolds(existing, now()).some((h) => h.owner === owner);
       const freeBytes = Math.max(0, reservation.bytesMax - usedBytes(owner) - (pending.get(owner) ?? 0));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChainId, ShardPath, Uint } from '../primitives/index.ts';
+import { Reservation } from '../storage/index.ts';
 import { defaultMaxTxBytes } from '../tx/index.ts';
 
 /** How the file log makes appends durable before it acknowledges them. */
@@ -106,6 +107,36 @@ export const ApiLimits = z.strictObject({
 });
 export type ApiLimits = z.infer<typeof ApiLimits>;
 
+/** Addresses a node's Big Storage grants room to at most: a config file's table, not the ledger. */
+export const reservationsMax = 10_000;
+
+/**
+ * What a node's own Big Storage grants, by address, until the ledger folds `reserveStorage`:
+ * `"node"` stands for the node's own address (its key); an entry for that address itself wins.
+ */
+export const StorageReservations = z.record(z.string(), Reservation).superRefine((table, ctx) => {
+  const names = Object.keys(table);
+  if (names.length > reservationsMax) ctx.addIssue({ code: 'custom', message: `must name at most ${reservationsMax} addresses, not ${names.length}` });
+  const stranger = names.find((name) => !/^(node|0x[0-9a-f]{40})$/.test(name));
+  if (stranger !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [stranger],
+      message: `"${stranger}" is not an address: use "node" (the node's own key) or "0x" followed by 40 lowercase hex characters`,
+    });
+  }
+});
+export type StorageReservations = z.infer<typeof StorageReservations>;
+
+/** The dev default: the node's own key may keep 1 GiB for 7 days, nobody else anything. */
+export const devStorageReservations: StorageReservations = { node: { bytesMax: 1024 * 1024 * 1024, ttlMs: 7 * 86_400_000 } };
+
+/** Big Storage under `<dataDir>/blobs` (docs/storage.md). */
+export const StorageConfig = z.strictObject({
+  /** Replaces the default whole when set: `{}` grants nothing. */
+  reservations: StorageReservations.default(devStorageReservations),
+});
+
 /** A node's configuration: file, then `AIN_*` environment, then flags, validated here. */
 export const NodeConfig = z.strictObject({
   chain: ChainId.default('ain-local'),
@@ -139,6 +170,7 @@ export const NodeConfig = z.strictObject({
     streamEventBytesMax: 1024 * 1024,
     streamDrainMs: 5000,
   }),
+  storage: StorageConfig.default({ reservations: devStorageReservations }),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;
 export type NodeConfigInput = z.input<typeof NodeConfig>;

@@ -1,1 +1,2 @@
 export { BlobAuth, BlobMethod, type UnsignedBlobAuth } from './blobAuth.ts';
+export { BlobReader, Reservation, blobReadersMax, reservationTtlMsMax } from './reservation.ts';

@@ -53,3 +53,39 @@ test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad br
   t.is(kafkaTopicOf('ain-local', '/'), 'ain.ain-local.root');
   t.is(kafkaTopicOf('ain-local', '/apps/chat'), 'ain.ain-local.apps.chat');
 });
+
+test("Big Storage reservations: by default the node's own key may keep 1 GiB for 7 days; a table set in the config replaces the default whole", async (t) => {
+  const defaults = await loadConfig({ flags: { dataDir: '/tmp/x' } });
+  t.deepEqual(defaults.storage.reservations, { node: { bytesMax: 1024 * 1024 * 1024, ttlMs: 7 * 86_400_000 } });
+  const alice = `0x${'a'.repeat(40)}`;
+  const dir = await mkdtemp(join(tmpdir(), 'ain-config-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'ain.json');
+  await writeFile(file, JSON.stringify({ dataDir: dir, storage: { reservations: { [alice]: { bytesMax: 1000, ttlMs: 60_000, readers: ['*'] } } } }));
+  const set = await loadConfig({ file });
+  t.deepEqual(set.storage.reservations, { [alice]: { bytesMax: 1000, ttlMs: 60_000, readers: ['*'] } });
+  const none = await loadConfig({ flags: { dataDir: '/tmp/x', storage: { reservations: {} } } });
+  t.deepEqual(none.storage.reservations, {}, 'an empty table grants nobody anything');
+});
+
+test('bad Big Storage reservations are BAD_CONFIG with a sentence naming the entry and what to write', async (t) => {
+  const cases: [unknown, RegExp][] = [
+    [
+      { alice: { bytesMax: 1, ttlMs: 1 } },
+      /storage\.reservations\.alice.*"alice" is not an address: use "node" \(the node's own key\) or "0x" followed by 40 lowercase hex characters/,
+    ],
+    [{ [`0x${'A'.repeat(40)}`]: { bytesMax: 1, ttlMs: 1 } }, /is not an address/],
+    [{ node: { bytesMax: 0, ttlMs: 1 } }, /storage\.reservations\.node\.bytesMax.*at least 1 byte/],
+    [{ node: { bytesMax: 2 ** 51, ttlMs: 1 } }, /bytesMax.*at most 2\^50 bytes/],
+    [{ node: { bytesMax: 1, ttlMs: 11 * 365 * 86_400_000 } }, /storage\.reservations\.node\.ttlMs.*ten years/],
+    [{ node: { bytesMax: 1 } }, /storage\.reservations\.node\.ttlMs/],
+    [{ node: { bytesMax: 1, ttlMs: 1, readers: ['bob'] } }, /readers\[0\].*an address .* or "\*"/],
+    [{ node: { bytesMax: 1, ttlMs: 1, quota: 5 } }, /storage\.reservations\.node.*quota/],
+    [[], /storage\.reservations/],
+  ];
+  for (const [reservations, pattern] of cases) {
+    const error = await t.throwsAsync(loadConfig({ flags: { dataDir: 'd', storage: { reservations } } }));
+    t.true(isAinError(error, 'BAD_CONFIG'), String(pattern));
+    t.regex(error!.message, pattern);
+  }
+});

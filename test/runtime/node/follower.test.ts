@@ -4,7 +4,7 @@ import { createMemoryLog, encodeTxRecord, signTx, txHashOf, type EventLog, type 
 import type { RecordCheck, VerifyPool } from '../../../runtime/ingest/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
-import { startFollower } from '../../../runtime/node/follower.ts';
+import { createFollower } from '../../../runtime/node/follower.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
 // A shared log (Kafka) can hand the follower a record before the producer hears its append was
@@ -59,7 +59,8 @@ async function run(announce: boolean) {
   });
   const { log, ack } = lateAckLog();
   const pool = countingPool();
-  const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool });
+  const follower = createFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool });
+  follower.start();
   const own = [1, 2, 3].map((n) =>
     signTx({ key: owner, op: { type: 'set_value', path: `/apps/own/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' }),
   );
@@ -112,7 +113,8 @@ async function followerOn(log: EventLog) {
     block: {},
     rules: { '/apps': true },
   });
-  const follower = startFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool: countingPool() });
+  const follower = createFollower({ log, chain: createChain({ genesis }), blocks: createBlockStore(), pool: countingPool() });
+  follower.start();
   const tx = (n: number, from = owner) =>
     signTx({ key: from, op: { type: 'set_value', path: `/apps/x/${n}`, value: n }, nonce: n, time: 1000 + n, chain: 'ain-test' });
   return { follower, tx };

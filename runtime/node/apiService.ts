@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createApi } from '../api/index.ts';
+import type { Ingest } from '../ingest/index.ts';
+import { AinError, type NodeConfig } from '../../schemas/index.ts';
+import type { NodeComponents } from './components.ts';
+import type { Service } from './lifecycle.ts';
+
+export type ApiServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'waitFinal'>;
+
+export interface ApiService extends Service {
+  /** `http://host:port` once started (the port the system chose for port 0). */
+  readonly url: string;
+  /** Submissions the API is appending right now: a stop that hangs says so. */
+  readonly submitsInFlight: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How long the API waits for requests in flight when the node stops, before it cuts their connections. */
+export const apiCloseGraceMs = 5_000;
+
+/**
+ * The node's HTTP API as a service: listens on the configured host and port when started. Its
+ * stop ends the open streams first (the server waits for them), refuses new requests, gives those
+ * in flight `apiCloseGraceMs` to finish, then cuts their connections, so no client (or a request
+ * that never ends) can keep a node from stopping.
+ */
+export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
+  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, waitFinal } = components;
+  let submitsInFlight = 0;
+  const counted: Ingest = {
+    async submit(texts) {
+      submitsInFlight++;
+      const results = await ingest.submit(texts).finally(() => submitsInFlight--);
+      metrics.onSubmitted(
+        results.filter((r) => 'offset' in r).length,
+        results.flatMap((r) => ('code' in r ? [r.code] : [])),
+      );
+      return results;
+    },
+  };
+  const api = createApi({
+    ingest: counted,
+    maxBatchTxs: config.maxBatchTxs,
+    maxTxBytes: config.maxTxBytes,
+    bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
+    blocks,
+    blobs: { store: blobs },
+    ledger: chain.ledger,
+    waitFinal,
+    jobs: { ledger: chain.ledger, readModels: chain.readModels },
+    readBytesMax: config.api.readBytesMax,
+    streams: {
+      hub,
+      connectionsMax: config.api.streamsMax,
+      bufferBytesMax: config.api.streamBufferBytesMax,
+      drainMs: config.api.streamDrainMs,
+      metrics: metrics.streams,
+    },
+    metrics: metrics.registry,
+    status,
+  });
+  let url = '';
+  return {
+    get url() {
+      return url;
+    },
+    get submitsInFlight() {
+      return submitsInFlight;
+    },
+    async start() {
+      try {
+        await api.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        await api.close();
+        throw listenError(error, config);
+      }
+      const address = api.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    async stop() {
+      hub.close();
+      await closeApi(api, logger);
+    },
+  };
+}
+
+async function closeApi(api: FastifyInstance, logger: Logger): Promise<void> {
+  const closed = api.close();
+  const grace = setTimeout(() => {
+    logger.warn({ graceMs: apiCloseGraceMs }, 'requests still open when the node stops: their connections are cut');
+    api.server.closeAllConnections();
+  }, apiCloseGraceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(grace);
+  }
+}
+
+function listenError(error: unknown, config: NodeConfig): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new AinError('BAD_CONFIG', `The node cannot listen on ${config.host}:${config.port} (${code}); choose another --port or --host.`, { cause: error });
+  }
+  return error;
+}

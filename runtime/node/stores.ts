@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../../schemas/index.ts';
+import { createVerifyPool } from '../ingest/index.ts';
+import { loadOrCreateKeyFile } from '../keys/index.ts';
+import { configuredQuotas, openLocalBlobStore } from '../storage/index.ts';
+import { openBlockHistory } from './blockHistory.ts';
+import { createBlockStore } from './blockStore.ts';
+import type { NodeComponents } from './components.ts';
+import { loadOrCreateGenesis } from './genesisFile.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import { openNodeLog } from './openNodeLog.ts';
+import { restore } from './restore.ts';
+import { createSnapshotStore } from './snapshotStore.ts';
+
+export type Identity = Pick<NodeComponents, 'key' | 'genesis' | 'genesisHash'>;
+export type Stores = Pick<NodeComponents, 'log' | 'pool' | 'snapshotStore' | 'chain' | 'restoredFrom' | 'history' | 'blocks' | 'blobs'>;
+
+/** The node's key and genesis; a fresh data dir gets a key and a dev genesis in which that key owns everything. */
+export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<Identity> {
+  await mkdir(config.dataDir, { recursive: true });
+  const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'node.key'));
+  if (created) logger.info({ address: key.address }, 'created node key');
+  const file = config.genesis ?? join(config.dataDir, 'genesis.json');
+  const { genesis, hash, created: newChain } = await loadOrCreateGenesis(file, key.address, config);
+  if (newChain) logger.info({ file, chain: genesis.chain }, 'wrote a dev genesis: this node owns /, proposes, validates and holds the supply');
+  return { key, genesis, genesisHash: hash };
+}
+
+/**
+ * Opens what the node keeps on disk, in dependency order, each held by `services` as soon as it
+ * is open: the log, the verify pool, the chain restored from its newest usable snapshot, the
+ * block history that fits it, Big Storage.
+ */
+export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | 'metrics'> & Identity, services: Lifecycle): Promise<Stores> {
+  const { config, logger, metrics, key, genesis, genesisHash } = c;
+  const rawLog = await openNodeLog(config, key.address, logger);
+  await services.start('log', { stop: () => rawLog.close() });
+  const log = metrics.timed(rawLog);
+  const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });
+  await services.start('verify pool', { stop: () => pool.close() });
+
+  const snapshotStore = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
+  const { chain, fromHeight } = await restore(snapshotStore, genesis, log.lastOffset(), logger);
+  logger.info(
+    { height: fromHeight, replayFrom: chain.position.lastOffset + 1, lastOffset: log.lastOffset() },
+    fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis',
+  );
+  const history = await openBlockHistory({
+    dir: join(config.dataDir, 'history'),
+    genesisHash,
+    fromHeight,
+    fromHash: chain.position.prevHash,
+    log,
+    logger,
+  });
+  await services.start('block history', { stop: () => history.close() });
+  const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
+  const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
+
+  const blobs = await openLocalBlobStore({
+    dir: join(config.dataDir, 'blobs'),
+    quotas: configuredQuotas(config.storage.reservations, key.address),
+    gcIntervalMs: 60_000,
+  });
+  await services.start('blob store', { stop: () => blobs.close() });
+  return { log, pool, snapshotStore, chain, restoredFrom: fromHeight, history, blocks, blobs };
+}
