@@ -5,7 +5,7 @@ import { AinError, errorCodes, maxTxJsonDepth } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 
 export interface TxRoutesOptions {
-  readonly ingest: Ingest;
+  readonly ingest: Pick<Ingest, 'submit'>;
   readonly maxBatchTxs: number;
   readonly maxTxBytes: number;
 }

@@ -15,16 +15,29 @@ export interface IngestOptions {
   /** Most txs waiting for a round; past it submissions are refused with OVERLOADED. */
   readonly waitingTxsMax?: number;
   /**
-   * Told the offsets, hashes and bytes of every batch appended, so the node need not check them
-   * again. What it returns settles once the node has read the records back at those offsets:
-   * only then are they acknowledged (it rejects when the log holds something else there).
+   * Where appends are proven: told of every append as it starts and of the records it wrote, so
+   * the node need not check them again; an append is acknowledged only once the records were read
+   * back at their offsets (the node's follower).
    */
-  readonly onAppended?: (
-    offsets: readonly number[],
-    appended: readonly { readonly hash: string; readonly isCut: boolean; readonly value: Uint8Array }[],
-  ) => Promise<void> | void;
-  /** Told of every append as it starts: the promise settles after `onAppended` was called (or the append failed). */
-  readonly onAppending?: (settled: Promise<unknown>) => void;
+  readonly readBack?: ReadBack;
+  /** Told what each submission came to (txs appended, codes of those refused), for the node's metrics. */
+  readonly onSubmitted?: (appended: number, refused: readonly string[]) => void;
+}
+
+/** A record this process verified and appended, as its follower compares it when read back. */
+export interface OwnRecord {
+  readonly hash: string;
+  readonly isCut: boolean;
+  /** The bytes appended: a record read back equal to them needs no second check. */
+  readonly value: Uint8Array;
+}
+
+/** The node's follower as an appender sees it (runtime/node/follower.ts). */
+export interface ReadBack {
+  /** The log took these records at these offsets: settles once each was read back there (rejects when the log holds another). */
+  noteOwn(offsets: readonly number[], appended: readonly OwnRecord[]): Promise<void> | void;
+  /** An append is in flight: `settled` settles after `noteOwn` was called for it (or the append failed). */
+  appending(settled: Promise<unknown>): void;
 }
 
 export interface Ingest {
@@ -34,6 +47,8 @@ export interface Ingest {
    * Rejects (having acknowledged nothing) only when the log fails or the node is overloaded.
    */
   submit(texts: readonly string[]): Promise<SubmitResult[]>;
+  /** Submissions not answered yet: a node whose stop hangs says so. */
+  readonly inFlight: number;
 }
 
 /** One append to the log, which later retries of its txs may wait on. */
@@ -79,8 +94,8 @@ export function createIngest({
   recentTxsMax = 100_000,
   roundTxsMax = 10_000,
   waitingTxsMax = 100_000,
-  onAppended,
-  onAppending,
+  readBack,
+  onSubmitted,
 }: IngestOptions): Ingest {
   // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
   // Two generations: when the young one is full it becomes the old one and the old one is
@@ -127,14 +142,14 @@ export function createIngest({
     if (records.length > 0) {
       let offsets: number[];
       try {
-        let readBack: Promise<void> | void = undefined;
+        let readingBack: Promise<void> | void = undefined;
         const appended = log.append(records).then((written) => {
-          readBack = onAppended?.(written, fresh);
+          readingBack = readBack?.noteOwn(written, fresh);
           return written;
         });
-        onAppending?.(appended);
+        readBack?.appending(appended);
         offsets = await appended;
-        await readBack;
+        await readingBack;
       } catch (error) {
         for (const { hash } of fresh) forget(hash);
         append.fail(error);
@@ -184,17 +199,36 @@ export function createIngest({
     setImmediate(() => void runRound());
   }
 
+  let inFlight = 0;
+  const counted = async (results: Promise<SubmitResult[]>): Promise<SubmitResult[]> => {
+    inFlight++;
+    try {
+      const done = await results;
+      onSubmitted?.(
+        done.filter((r) => 'offset' in r).length,
+        done.flatMap((r) => ('code' in r ? [r.code] : [])),
+      );
+      return done;
+    } finally {
+      inFlight--;
+    }
+  };
   return {
     submit(txs) {
       if (txs.length === 0) return Promise.resolve([]);
       if (waitingTxs + txs.length > waitingTxsMax) {
         return Promise.reject(new AinError('OVERLOADED', `The node has ${waitingTxs} txs waiting to be checked; retry in a moment.`));
       }
-      return new Promise((resolve, reject) => {
-        waiting.push({ txs, resolve, reject });
-        waitingTxs += txs.length;
-        schedule();
-      });
+      return counted(
+        new Promise((resolve, reject) => {
+          waiting.push({ txs, resolve, reject });
+          waitingTxs += txs.length;
+          schedule();
+        }),
+      );
+    },
+    get inFlight() {
+      return inFlight;
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApi } from '../api/index.ts';
-import type { Ingest } from '../ingest/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
@@ -28,20 +27,8 @@ export const apiCloseGraceMs = 5_000;
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
   const { config, logger, metrics, ingest, blocks, blobs, chain, hub, waitFinal } = components;
-  let submitsInFlight = 0;
-  const counted: Ingest = {
-    async submit(texts) {
-      submitsInFlight++;
-      const results = await ingest.submit(texts).finally(() => submitsInFlight--);
-      metrics.onSubmitted(
-        results.filter((r) => 'offset' in r).length,
-        results.flatMap((r) => ('code' in r ? [r.code] : [])),
-      );
-      return results;
-    },
-  };
   const api = createApi({
-    ingest: counted,
+    ingest,
     maxBatchTxs: config.maxBatchTxs,
     maxTxBytes: config.maxTxBytes,
     bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
@@ -67,7 +54,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
       return url;
     },
     get submitsInFlight() {
-      return submitsInFlight;
+      return ingest.inFlight;
     },
     async start() {
       try {

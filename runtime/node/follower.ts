@@ -2,20 +2,12 @@ import { Subject } from 'rxjs';
 import type { Chain, CheckedRecord } from '../../actors/index.ts';
 import { decodeOwnTxRecord, decodeTxRecord, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
-import type { VerifyPool } from '../ingest/index.ts';
+import type { OwnRecord, ReadBack, VerifyPool } from '../ingest/index.ts';
 import type { StreamBlock } from '../streams/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
 import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
-
-/** What the node knows of a record it verified and appended, kept until its follower reads it. */
-export interface OwnRecord {
-  readonly hash: string;
-  readonly isCut: boolean;
-  /** The bytes appended: a record read back equal to them needs no second check. */
-  readonly value: Uint8Array;
-}
 
 /** An append whose records the follower has yet to read back. */
 interface PendingAck {
@@ -48,7 +40,7 @@ export interface FollowerOptions {
   readonly pool?: VerifyPool;
 }
 
-export interface Follower extends Service {
+export interface Follower extends Service, ReadBack {
   readonly chain: Chain;
   /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;

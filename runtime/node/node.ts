@@ -108,8 +108,7 @@ function createSigningServices(
     now,
     onFatal: fatal('the node signer stopped; the node proposes and attests no more'),
     ledgerNonce: () => readAccount(ledger.tree, key.address).nonce,
-    onAppended: (offset, hash, isCut, value) => follower.noteOwn([offset], [{ hash, isCut, value }]),
-    onAppending: (settled) => follower.appending(settled),
+    readBack: follower,
   });
   // A job deadline passes in block time: an idle chain cuts a block once the clock passes one.
   const jobDeadlinePassed = () => {
@@ -175,8 +174,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const ingest = createIngest({
       log,
       pool,
-      onAppended: (offsets, appended) => follower.noteOwn(offsets, appended),
-      onAppending: (settled) => follower.appending(settled),
+      readBack: follower,
+      onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
     });
     const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal }, () => ({
       chain: genesis.chain,

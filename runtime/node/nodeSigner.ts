@@ -1,6 +1,7 @@
 import { encodeTxRecord, parseTxJson, txHashOf, verifyTx, type EventLog, type KeyPair } from '../../events/index.ts';
 import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { createSubmitQueue } from '../client/index.ts';
+import type { ReadBack } from '../ingest/index.ts';
 
 export interface NodeSignerOptions {
   readonly log: EventLog;
@@ -13,12 +14,10 @@ export interface NodeSignerOptions {
   /** The last nonce the ledger has seen from this key (after a restart, the floor). */
   readonly ledgerNonce: () => number;
   /**
-   * Told of each record appended, so the follower need not check it again; what it returns
-   * settles once the record was read back at its offset, and only then is the append done.
+   * The follower: told of each append as it starts and of the record written, so it need not
+   * check it again; the append is done only once the record was read back at its offset.
    */
-  readonly onAppended?: (offset: number, hash: string, isCut: boolean, value: Uint8Array) => Promise<void> | void;
-  /** Told of each append as it starts: the promise settles after `onAppended` was called (or the append failed). */
-  readonly onAppending?: (settled: Promise<unknown>) => void;
+  readonly readBack?: ReadBack;
   /** Called once when the signer stops for good: it would have signed a tx the boundary refuses. */
   readonly onFatal?: (error: AinError) => void;
 }
@@ -36,7 +35,7 @@ export interface NodeSigner {
  * by the follower once read back equal): one that would fail them, such as a nonce past
  * 2^53 − 1 after someone spent the key's nonces, stops the signer for good instead.
  */
-export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledgerNonce, onAppended, onAppending, onFatal }: NodeSignerOptions): NodeSigner {
+export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledgerNonce, readBack, onFatal }: NodeSignerOptions): NodeSigner {
   let stopped: AinError | undefined;
   const stop = (cause: unknown, what: string): AinError => {
     if (stopped !== undefined) return stopped;
@@ -63,14 +62,14 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
         `its own ${tx!.op.type} tx would be refused at the boundary (${error instanceof AinError ? `${error.code}: ${error.message}` : String(error)})`,
       );
     }
-    let readBack: Promise<void> | void = undefined;
+    let readingBack: Promise<void> | void = undefined;
     const appended = log.append([record]).then(([offset]) => {
-      readBack = onAppended?.(offset!, txHashOf(tx!), tx!.op.type === 'cut', record);
+      readingBack = readBack?.noteOwn([offset!], [{ hash: txHashOf(tx!), isCut: tx!.op.type === 'cut', value: record }]);
       return offset!;
     });
-    onAppending?.(appended);
+    readBack?.appending(appended);
     const offset = await appended;
-    await readBack;
+    await readingBack;
     return offset;
   };
   const queue = createSubmitQueue({ key, chain: () => ({ chain, shard }), ledgerNonce, readLedgerNonce: 'everySign', now, append: appendOne });

@@ -30,7 +30,7 @@ function flakyLog(): EventLog & { failing: boolean } {
 test('submissions in one turn share one append, each keeping its own order and results', async (t) => {
   const log = createMemoryLog();
   const appends: number[] = [];
-  const ingest = createIngest({ log, pool: fakePool, onAppended: (offsets) => void appends.push(offsets.length) });
+  const ingest = createIngest({ log, pool: fakePool, readBack: { noteOwn: (offsets) => void appends.push(offsets.length), appending: () => {} } });
   const [a, b] = await Promise.all([ingest.submit(['a1', 'bad', 'a2']), ingest.submit(['b1'])]);
   t.deepEqual(appends, [3], 'one append for both submissions');
   t.deepEqual(

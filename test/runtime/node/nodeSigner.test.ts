@@ -22,7 +22,7 @@ function signer(more: Partial<NodeSignerOptions> = {}) {
     maxTxBytes: 4096,
     now: () => clock,
     ledgerNonce: () => ledger,
-    onAppended: (offset, _hash, isCut) => void own.push({ offset, isCut }),
+    readBack: { noteOwn: (offsets, appended) => void own.push({ offset: offsets[0]!, isCut: appended[0]!.isCut }), appending: () => {} },
     onFatal: (error) => void fatal.push(error),
     ...more,
   });
