@@ -4,8 +4,17 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createChain, parseGenesis, readRequest, type CheckedRecord, type Ledger } from '../actors/index.ts';
-import { decodeTxRecord, encodeTxRecord, keyPairFromSeed, privateKeyObject, signedBytesOf, type KeyPair, type TxRecord } from '../events/index.ts';
+import { createChain, parseGenesis, readRequest, type Ledger } from '../actors/index.ts';
+import {
+  decodeTxRecord,
+  encodeTxRecord,
+  keyPairFromSeed,
+  privateKeyObject,
+  signedBytesOf,
+  type CheckedRecord,
+  type KeyPair,
+  type TxRecord,
+} from '../events/index.ts';
 import { accountsPath, readEscrow, readSupply } from '../projections/index.ts';
 import type { GenesisInput, Op, Tx, UnsignedTx } from '../schemas/index.ts';
 import { median, type Figure } from './measure.ts';
