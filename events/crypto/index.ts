@@ -1,5 +1,14 @@
 export { canonicalBytes, canonicalJson } from './canonicalJson.ts';
-export { Ed25519PublicKey, verifyEd25519 } from './ed25519.ts';
+export {
+  ed25519Verifier,
+  Ed25519PublicKey,
+  forceNodeCryptoEnv,
+  loadSodium,
+  signatureVerifier,
+  verifyEd25519,
+  type SignatureVerifier,
+  type Sodium,
+} from './ed25519.ts';
 export { sha256, sha256Hex } from './hash.ts';
 export { addressOf, generateKeyPair, keyPairFromSeed, privateKeyObject, publicKeyObject, type KeyPair } from './keys.ts';
 export { merkleProof, merkleRoot, merkleRootOfDigests, verifyMerkleProof, type MerkleProof } from './merkle.ts';

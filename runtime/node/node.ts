@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { filter, firstValueFrom, type Subject, timeout } from 'rxjs';
 import { nextDeadline, type Ledger } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import { signatureVerifier, type KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import { createApi } from '../api/index.ts';
@@ -333,7 +333,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const address = api.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, address: key.address, chain, dataDir: config.dataDir }, 'node started');
+    logger.info({ url, address: key.address, chain, dataDir: config.dataDir, verifier: signatureVerifier() }, 'node started');
 
     return {
       key,
