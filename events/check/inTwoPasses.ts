@@ -10,7 +10,7 @@ const sliceItems = 64;
  * (`firstPass` gives a result, or a tx left to verify), then the slice's signatures in one tight
  * loop (`settle` makes the result from the verdict; `refusalOf` turns what a verify throws into
  * one), yielding results in input order. Run interleaved, each Ed25519 verify evicts the
- * JavaScript's code and data from the caches and the other checks run at about half speed.
+ * JavaScript's code and data from the caches, and the other checks slow down.
  */
 export function* inTwoPasses<T, P, R>(
   items: readonly T[],

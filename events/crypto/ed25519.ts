@@ -23,7 +23,7 @@ export class Ed25519PublicKey {
   #object: KeyObject | undefined;
   constructor(readonly raw: Buffer) {}
 
-  /** Importing costs a tenth of a verify or more, and only what libsodium refuses needs it. */
+  /** Importing an OpenSSL key costs a fair part of a verify, and only what libsodium refuses needs one. */
   get object(): KeyObject {
     return (this.#object ??= publicKeyObject(this.raw.toString('hex')));
   }
@@ -35,7 +35,7 @@ const signatureBytes = 64;
 /**
  * `libsodium accepts || node:crypto accepts`. Both compute the cofactorless equation; libsodium
  * also refuses small-order keys and non-canonical encodings, which node:crypto (OpenSSL) accepts,
- * so the union is exactly OpenSSL's accepted set, and libsodium, about twice as fast, settles the
+ * so the union is exactly OpenSSL's accepted set, and libsodium, the faster of the two, settles the
  * common case of a valid signature alone. sodium-native throws on a short signature and reads only
  * the first 64 bytes of a long one, so other lengths go to node:crypto alone.
  */
