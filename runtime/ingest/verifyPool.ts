@@ -24,7 +24,7 @@ export interface VerifyPool {
   close(): Promise<void>;
 }
 
-// Below this a chunk costs more in messaging than it wins in balance (~2 ms of verifying).
+// Below this a chunk costs more in messaging than it wins in balance across the threads.
 const chunkTxsMin = 16;
 
 /**
