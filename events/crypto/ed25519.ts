@@ -49,15 +49,13 @@ export function ed25519Verifier(sodium: Sodium | null): (message: Uint8Array, si
 /** What `AIN_VERIFIER=node:crypto` forces, in every thread started with it: node:crypto alone, to compare. */
 export const forceNodeCryptoEnv = 'AIN_VERIFIER';
 
+const openssl = process.versions.openssl ?? 'unknown';
+
 /**
  * Loads sodium-native (a native addon, prebuilt for common platforms inside its npm package);
  * where it cannot load, node:crypto verifies alone, with the same accepted set.
  */
 export function loadSodium(require: (id: string) => unknown = createRequire(import.meta.url)): { sodium: Sodium | null; verifier: SignatureVerifier } {
-  const openssl = process.versions.openssl ?? 'unknown';
-  if (process.env[forceNodeCryptoEnv] === 'node:crypto') {
-    return { sodium: null, verifier: { name: 'node:crypto', sodiumNative: null, openssl, reason: `${forceNodeCryptoEnv}=node:crypto` } };
-  }
   try {
     const sodium = require('sodium-native') as Sodium;
     if (typeof sodium.crypto_sign_verify_detached !== 'function') throw new Error('it has no crypto_sign_verify_detached');
@@ -69,7 +67,10 @@ export function loadSodium(require: (id: string) => unknown = createRequire(impo
   }
 }
 
-const loaded = loadSodium();
+const loaded =
+  process.env[forceNodeCryptoEnv] === 'node:crypto'
+    ? { sodium: null, verifier: { name: 'node:crypto', sodiumNative: null, openssl, reason: `${forceNodeCryptoEnv}=node:crypto` } as const }
+    : loadSodium();
 
 /**
  * Verifies an Ed25519 signature, accepting exactly what node:crypto (OpenSSL) accepts.
