@@ -5,7 +5,7 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { applyBlock, createChain, createLedger, parseGenesis, readRequest, type BlockResult, type CheckedRecord, type Ledger } from '../actors/index.ts';
+import { applyBlock, createChain, createLedger, parseGenesis, readRequest, type BlockResult, type Ledger } from '../actors/index.ts';
 import {
   blockHashOf,
   decodeTxRecord,
@@ -14,6 +14,7 @@ import {
   merkleRoot,
   privateKeyObject,
   signedBytesOf,
+  type CheckedRecord,
   type KeyPair,
   type TxRecord,
 } from '../events/index.ts';

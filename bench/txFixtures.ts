@@ -1,5 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { generateKeyPair, privateKeyObject, signedBytesOf, verifyTx, withSig, type KeyPair } from '../events/index.ts';
+import { checkTx, generateKeyPair, privateKeyObject, signedBytesOf, withSig, type KeyPair } from '../events/index.ts';
 import type { Tx, UnsignedTx } from '../schemas/index.ts';
 
 /** Signed bytes per tx: about the size of the raw verify's messages, so the two compare. */
@@ -48,11 +48,11 @@ export function makeTxs(count: number, keys: readonly SigningKey[]): Tx[] {
   const padding = 'x'.repeat(Math.max(0, txSignedBytesTarget - signedBytesOf(unsigned(keys[0]!, 0, '')).length));
   const txs: Tx[] = [];
   for (let i = 0; i < count; i++) txs.push(signWith(keys[i % keys.length]!, unsigned(keys[i % keys.length]!, i, padding)));
-  if (txs.length > 0) verifyTx(JSON.parse(JSON.stringify(txs[0]))); // the envelope is what the node expects
+  if (txs.length > 0) checkTx(JSON.parse(JSON.stringify(txs[0]))); // the envelope is what the node expects
   return txs;
 }
 
-/** The txs as the API hands them to `verifyTx`: fresh objects from JSON text. */
+/** The txs as the API hands them to `checkTx`: fresh objects from JSON text. */
 export function asReceived(txs: readonly Tx[]): unknown[] {
   return txs.map((tx) => JSON.parse(JSON.stringify(tx)) as unknown);
 }

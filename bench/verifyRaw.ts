@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { forceNodeCryptoEnv, signatureVerifier } from '../events/index.ts';
 import { medianRate, ratePerSecond, type Figure } from './measure.ts';
 
 const workerUrl = new URL('./rawVerifyWorker.js', import.meta.url);
@@ -8,18 +9,23 @@ const keysPerThread = 1000; // distinct keys, so no cache anywhere flatters the 
 const messageBytes = 500;
 const runMs = 1000;
 
+type Verifier = 'libsodium' | 'node:crypto';
+
+/** The fastest verifier this machine has: libsodium, unless sodium-native did not load here. */
+const fastest = (): Verifier => (signatureVerifier().sodiumNative === null ? 'node:crypto' : 'libsodium');
+
 interface Done {
   readonly type: 'done';
   readonly count: number;
   readonly elapsedMs: number;
 }
 
-async function startWorkers(threads: number): Promise<Worker[]> {
+async function startWorkers(threads: number, verifier: Verifier): Promise<Worker[]> {
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < threads; i++) {
-      // execArgv []: no TypeScript loader in the thread, only node:crypto.
-      const worker = new Worker(workerUrl, { workerData: { keys: keysPerThread, messageBytes }, execArgv: [] });
+      // execArgv []: no TypeScript loader in the thread, only the verify call.
+      const worker = new Worker(workerUrl, { workerData: { keys: keysPerThread, messageBytes, verifier }, execArgv: [] });
       workers.push(worker);
     }
     await Promise.all(workers.map((worker) => once(worker, 'message')));
@@ -38,8 +44,8 @@ async function summedRate(workers: readonly Worker[]): Promise<number> {
   return results.reduce((sum, run) => sum + ratePerSecond(run), 0);
 }
 
-async function measure(threads: number): Promise<{ rate: number; samples: number[] }> {
-  const workers = await startWorkers(threads);
+async function measure(threads: number, verifier: Verifier): Promise<{ rate: number; samples: number[] }> {
+  const workers = await startWorkers(threads, verifier);
   try {
     return await medianRate({ runs: 3, warmupRuns: 1 }, () => summedRate(workers));
   } finally {
@@ -47,18 +53,66 @@ async function measure(threads: number): Promise<{ rate: number; samples: number
   }
 }
 
-/** Raw node:crypto Ed25519 verifies/s on every core at once, now (a reference for a ratio). */
+/** Raw Ed25519 verifies/s of the fastest verifier on every core at once, now: the reference for a ratio. */
 export async function rawAllCoresRate(): Promise<number> {
-  return (await measure(availableParallelism())).rate;
+  return (await measure(availableParallelism(), fastest())).rate;
 }
 
-/** Raw node:crypto Ed25519 verifies/s: one thread alone, then one thread per core at once. */
+/**
+ * Raw Ed25519 verifies/s, one thread alone, then one thread per core at once: libsodium (the
+ * `verify.raw` figures, the fastest this machine does) and node:crypto, and their ratio.
+ */
 export async function benchVerifyRaw(): Promise<Figure[]> {
   const threads = availableParallelism();
-  const one = await measure(1);
-  const all = await measure(threads);
-  return [
-    { name: 'verify.raw.1core', value: one.rate, unit: 'verifies/s', samples: one.samples, note: `${messageBytes}-byte messages, ${keysPerThread} keys` },
-    { name: 'verify.raw.allcores', value: all.rate, unit: 'verifies/s', samples: all.samples, note: `${threads} worker threads at once, summed` },
+  const note = `${messageBytes}-byte messages, ${keysPerThread} keys`;
+  const allNote = `${threads} worker threads at once, summed`;
+  const sslOne = await measure(1, 'node:crypto');
+  const sslAll = await measure(threads, 'node:crypto');
+  const openssl: Figure[] = [
+    {
+      name: 'verify.raw.openssl.1core',
+      value: sslOne.rate,
+      unit: 'verifies/s',
+      samples: sslOne.samples,
+      note: `node:crypto (OpenSSL ${process.versions.openssl}), ${note}`,
+    },
+    { name: 'verify.raw.openssl.allcores', value: sslAll.rate, unit: 'verifies/s', samples: sslAll.samples, note: allNote },
   ];
+  if (fastest() === 'node:crypto') {
+    const why = `node:crypto: ${signatureVerifier().reason ?? 'sodium-native did not load'}`;
+    return [
+      { name: 'verify.raw.1core', value: sslOne.rate, unit: 'verifies/s', samples: sslOne.samples, note: why },
+      { name: 'verify.raw.allcores', value: sslAll.rate, unit: 'verifies/s', samples: sslAll.samples, note: why },
+      ...openssl,
+    ];
+  }
+  const one = await measure(1, 'libsodium');
+  const all = await measure(threads, 'libsodium');
+  return [
+    {
+      name: 'verify.raw.1core',
+      value: one.rate,
+      unit: 'verifies/s',
+      samples: one.samples,
+      note: `libsodium (sodium-native ${signatureVerifier().sodiumNative}), ${note}`,
+    },
+    { name: 'verify.raw.allcores', value: all.rate, unit: 'verifies/s', samples: all.samples, note: allNote },
+    ...openssl,
+    { name: 'verify.raw.speedup', value: all.rate / sslAll.rate, unit: 'x', note: 'verify.raw.allcores / verify.raw.openssl.allcores, this run' },
+  ];
+}
+
+/**
+ * Runs `use` with node:crypto alone in every verify thread started meanwhile (a node's pool, an
+ * audit's), for the A/B against libsodium; the environment is restored after.
+ */
+export async function withNodeCryptoAlone<T>(use: () => Promise<T>): Promise<T> {
+  const before = process.env[forceNodeCryptoEnv];
+  process.env[forceNodeCryptoEnv] = 'node:crypto';
+  try {
+    return await use();
+  } finally {
+    if (before === undefined) delete process.env[forceNodeCryptoEnv];
+    else process.env[forceNodeCryptoEnv] = before;
+  }
 }

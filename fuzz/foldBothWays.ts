@@ -1,10 +1,11 @@
 // Folds one block of log records through two fresh chains: one decoded by the log decoder
-// (decodeTxRecord) and checked one at a time by the ledger's check (checkRecord), one as a node and
-// an audit see records that pass their checks (decodeOwnTxRecord, checked in bulk beforehand by
-// checkRecordsBytes). Both must reach the same outcomes and state root; an outcome must be `ok` or
-// a listed code; nothing may throw (a throw stops a node's fold).
-import { checkRecord, checkRecordsBytes, createChain, parseGenesis, type CheckedRecord, type Ledger } from '../actors/index.ts';
-import { decodeOwnTxRecord, decodeTxRecord } from '../events/index.ts';
+// (decodeTxRecord) and checked one at a time (checkRecord, the ledger's own check), one as a node
+// and an audit see records checked in bulk beforehand (checkRecords) and rebuilt from those checks
+// (checkedRecordOf, what the verify threads' answers and a node's own records become). Both must
+// reach the same outcomes and state root; an outcome must be `ok` or a listed code; nothing may
+// throw (a throw stops a node's fold).
+import { createChain, parseGenesis, type Ledger } from '../actors/index.ts';
+import { checkedRecordOf, checkRecord, checkRecords, decodeTxRecord, recordCheckOf, type CheckedRecord } from '../events/index.ts';
 import type { Outcome } from '../projections/index.ts';
 import { checkRefusal, diverge } from './harness.ts';
 import { fuzzGenesis } from './arbitraries/tx.ts';
@@ -24,24 +25,19 @@ function fold(records: readonly CheckedRecord[]): { ledger: Ledger; root: string
 
 const codes = (outcomes: readonly Outcome[]) => outcomes.map((o) => o.code).join(',');
 
-type Checked = ReturnType<typeof checkRecordsBytes>;
-
 /** Folds the records both ways (given their checks, when the caller has them) and compares. */
-export function foldBothWays(records: readonly RawRecord[], checked: Checked = checkRecordsBytes(records, genesis.chain, genesis.shard)): Ledger {
+export function foldBothWays(records: readonly RawRecord[], checked: readonly CheckedRecord[] = checkRecords(records, genesis)): Ledger {
   const decoded = records.map(({ offset, value }) => {
     const record = decodeTxRecord(offset, value);
-    return { record, verdict: checkRecord(record, genesis.chain, genesis.shard) };
+    return { record, verdict: checkRecord(record, genesis) };
   });
-  const own = checked.map(({ record, verdict }, i) => ({
-    record: verdict === null ? decodeOwnTxRecord(record.offset, records[i]!.value, record.hash, record.cut !== null) : { ...record, tx: null, cut: null },
-    verdict,
-  }));
+  const own = checked.map((c, i) => checkedRecordOf(c.record.offset, records[i]!.value, recordCheckOf(c)));
   const audit = fold(decoded);
   const node = fold(own);
   for (const outcome of [...audit.outcomes, ...node.outcomes]) if (outcome.code !== 'ok') checkRefusal(outcome, 'the ledger fold');
   if (codes(audit.outcomes) !== codes(node.outcomes) || audit.root !== node.root) {
     diverge(
-      `the ledger folds decoded records (decodeTxRecord) to outcomes [${codes(audit.outcomes)}] and root ${audit.root.slice(0, 12)}…, but the records as a node applies them (decodeOwnTxRecord) to [${codes(node.outcomes)}] and ${node.root.slice(0, 12)}…`,
+      `the ledger folds decoded records (decodeTxRecord) to outcomes [${codes(audit.outcomes)}] and root ${audit.root.slice(0, 12)}…, but the records as a node applies them (checkedRecordOf) to [${codes(node.outcomes)}] and ${node.root.slice(0, 12)}…`,
     );
   }
   return node.ledger;

@@ -1,14 +1,8 @@
-import { BlockCutter, genesisPosition, type Block, type TxRecord, type UnsealedBlock } from '../../events/index.ts';
+import { BlockCutter, genesisPosition, type Block, type CheckedRecord, type TxRecord, type UnsealedBlock } from '../../events/index.ts';
 import { applyReadModels, createReadModels, snapshotReadModels, type ReadModelChange, type ReadModels, type Refusal } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { applyBlock, createLedger, snapshotLedger, type BlockResult, type Ledger } from '../ledger/index.ts';
 import { loadChainSnapshot, type ChainSnapshot, type ChainSnapshotInput } from './chainSnapshot.ts';
-
-/** A log record after its boundary checks (schema, chain, signature, size): `null`, or why it failed. */
-export interface CheckedRecord {
-  readonly record: TxRecord;
-  readonly verdict: Refusal | null;
-}
 
 /** One block the chain cut, applied and folded. */
 export interface ChainStep {

@@ -1,2 +1,2 @@
 export { loadChainSnapshot, type ChainSnapshot, type ChainSnapshotInput, type LoadedChain } from './chainSnapshot.ts';
-export { createChain, type Chain, type ChainStep, type CheckedRecord, type CreateChainParameters } from './createChain.ts';
+export { createChain, type Chain, type ChainStep, type CreateChainParameters } from './createChain.ts';

@@ -1,4 +1,4 @@
-import { merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
+import { checkRecord, merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
 import {
   pruneBlockRecords,
   readFinalized,
@@ -11,7 +11,6 @@ import {
   type Refusal,
 } from '../../projections/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
-import { checkRecord } from './checkRecord.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
 
@@ -20,8 +19,8 @@ export interface LedgerBlock {
   readonly header: UnsealedHeader;
   readonly txs: readonly TxRecord[];
   /**
-   * Boundary-check verdicts the caller already has, by index (`null`: passed), e.g. from worker
-   * threads; a missing one is checked here. Either way the verdict is the same pure function.
+   * The records' verdicts the caller already has, by index (`null`: passed), e.g. from verify
+   * threads; a missing one is checked here with the same function (events' checkRecord).
    */
   readonly checks?: readonly (Refusal | null | undefined)[];
 }
@@ -62,7 +61,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   const ctx = { height: header.height, time: header.time };
   for (const [index, record] of txs.entries()) {
     const given = checks?.[index];
-    const refusal = given === undefined ? checkRecord(record, genesis.chain, genesis.shard) : given;
+    const refusal = given === undefined ? checkRecord(record, genesis) : given;
     if (refusal !== null) {
       outcomes.push(refusal);
       continue;

@@ -1,4 +1,4 @@
-import { verifyTx } from '../../events/index.ts';
+import { checkTx } from '../../events/index.ts';
 import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
   applyAttest,
@@ -58,8 +58,8 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
   const { chain, shard } = ledger.genesis;
   const { first, second } = op;
   try {
-    verifyTx(first, { chain, shard });
-    verifyTx(second, { chain, shard });
+    checkTx(first, { chain, shard });
+    checkTx(second, { chain, shard });
   } catch (error) {
     if (!isAinError(error)) throw error;
     return { outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence does not verify: ${error.message}`) };

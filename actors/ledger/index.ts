@@ -1,5 +1,4 @@
 export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from './applyBlock.ts';
 export { applyTx, type TxContext, type TxEffects } from './applyTx.ts';
-export { checkRecord, checkRecordsBytes } from './checkRecord.ts';
 export { createLedger, devGenesis, genesisHashOf, parseGenesis, type Ledger } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';

@@ -5,7 +5,7 @@ import { checkJsonTextKeys, jsonTextKeyCount, jsonValueKeyCount, tooDeep } from 
  * The one way the JSON text of a tx becomes a value, for txs that arrive and records read back
  * from a log alike: too deep, not JSON, or carrying a key that parsers read differently (see
  * ../json/jsonKeys.ts) is refused with an AinError (BAD_SCHEMA or BAD_JSON) before anything looks at it.
- * @example const input = parseTxJson(body) // then prepareTx(input, options)
+ * @example const input = parseTxJson(body) // then checkTx(input, options)
  */
 export function parseTxJson(text: string): unknown {
   // Deep JSON is refused before any recursive step, so no thread's stack size decides the result.

@@ -85,7 +85,7 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
   if (!parsed.success) return junk();
   let signed: Buffer;
   try {
-    signed = signedBytesOf(json as Tx); // the parsed record, whose keys keep the record's (canonical) order: see verifyTx
+    signed = signedBytesOf(json as Tx); // the parsed record, whose keys keep the record's (canonical) order: see checkTx
   } catch (error) {
     if (isAinError(error, 'BAD_SCHEMA')) return junk(); // e.g. a lone surrogate in a string
     throw error;
@@ -98,7 +98,7 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
   return { record: { offset, hash: sha256Hex(signed), tx, cut: cutOf(tx), sizeBytes: value.byteLength }, signedBytes: signed };
 }
 
-/** A record of this process's own, whose tx is parsed the first time someone asks for it. */
+/** A record already checked, whose tx is parsed the first time someone asks for it. */
 class OwnTxRecord implements TxRecord {
   readonly #value: Uint8Array;
   #tx: Tx | undefined;
@@ -121,8 +121,9 @@ const parseOwn = (value: Uint8Array): Tx =>
   JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as Tx;
 
 /**
- * Decodes a record this process verified and appended itself, whose hash and kind it already
- * knows: skips the schema and the hashing. Only for bytes that never left this process's hands.
+ * Decodes a record already checked (on a verify thread, or by this process before it appended
+ * it), whose hash and kind are known: skips the schema and the hashing. Reached through
+ * check/'s checkedRecordOf; only for bytes that never left this process's hands since.
  */
 export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
   if (isCut) {

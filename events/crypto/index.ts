@@ -1,6 +1,15 @@
 export { canonicalBytes, canonicalJson } from './canonicalJson.ts';
+export {
+  ed25519Verifier,
+  Ed25519PublicKey,
+  forceNodeCryptoEnv,
+  loadSodium,
+  signatureVerifier,
+  verifyEd25519,
+  type SignatureVerifier,
+  type Sodium,
+} from './ed25519.ts';
 export { sha256, sha256Hex } from './hash.ts';
 export { addressOf, generateKeyPair, keyPairFromSeed, privateKeyObject, publicKeyObject, type KeyPair } from './keys.ts';
 export { merkleProof, merkleRoot, merkleRootOfDigests, verifyMerkleProof, type MerkleProof } from './merkle.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
-export { checkSignature, checkTxFields, checkTxSignature, prepareTx, verifyTx, type PreparedTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';

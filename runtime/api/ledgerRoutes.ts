@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
+import { signatureVerifier } from '../../events/index.ts';
 import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
@@ -137,7 +138,12 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     };
   });
 
-  app.get('/v1/health', async () => ({ ok: true, height: ledger.height, finalized: blocks.latest()?.finalized.height ?? 0 }));
+  app.get('/v1/health', async () => ({
+    ok: true,
+    height: ledger.height,
+    finalized: blocks.latest()?.finalized.height ?? 0,
+    verifier: signatureVerifier().name,
+  }));
 
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));

@@ -100,7 +100,7 @@ export async function auditLog({
   // One chunk ahead: the next chunk is read and checked on the pool's threads while this one is applied.
   const fetchChunk = async (from: number) => {
     const records = from > last ? [] : await source.read(from, { maxRecords: chunkRecords });
-    return { records, checked: checkLogRecords(records, genesis.chain, genesis.shard, pool) };
+    return { records, checked: checkLogRecords(records, genesis, pool) };
   };
   for (let pending = fetchChunk(0); ;) {
     const { records, checked } = await pending;

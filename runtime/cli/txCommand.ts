@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { signTx, verifyTx } from '../../events/index.ts';
+import { checkTx, signTx } from '../../events/index.ts';
 import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
 import { nextNonce } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
@@ -35,7 +35,7 @@ async function sign(args: string[]): Promise<void> {
   // Offline there is no ledger to ask: the rule every signer follows comes to the clock in ms.
   const nonce = wholeNumber(values.nonce, 'nonce') ?? nextNonce({ ledgerNonce: 0, timeMs: time, address: key.address });
   const tx = signTx({ key, op, nonce, time, chain: values.chain, shard: values.shard });
-  verifyTx(tx, { chain: values.chain, shard: values.shard });
+  checkTx(tx, { chain: values.chain, shard: values.shard });
   printJson(tx);
 }
 

@@ -1,5 +1,3 @@
 export { splitJsonArray } from './splitJsonArray.ts';
 export { createIngest, type Ingest, type IngestOptions, type OwnRecord, type ReadBack, type SubmitResult } from './ingest.ts';
 export { createVerifyPool, type CheckedTx, type VerifyPool, type VerifyPoolOptions } from './verifyPool.ts';
-export type { Refusal } from './verifyChunk.ts';
-export type { RecordCheck } from './checkRecordsChunk.ts';

@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { LogRecord, VerifyTxOptions } from '../../events/index.ts';
-import { AinError } from '../../schemas/index.ts';
-import type { CheckRecordsTask, RecordCheck } from './checkRecordsChunk.ts';
-import type { CheckedChunk, Refusal, VerifyChunkTask } from './verifyChunk.ts';
+import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../events/index.ts';
+import { AinError, type Refusal } from '../../schemas/index.ts';
+import type { CheckRecordsTask } from './checkRecordsChunk.ts';
+import type { CheckedChunk, VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
 export type CheckedTx = { readonly hash: string; readonly record: Uint8Array; readonly isCut: boolean } | Refusal;
 
-export interface VerifyPoolOptions extends VerifyTxOptions {
+export interface VerifyPoolOptions extends CheckTxOptions {
   /** Worker threads; 0 or absent means one per core. */
   readonly threads?: number;
   /** Chunks waiting for a thread before new work is refused with OVERLOADED. */
@@ -18,16 +18,13 @@ export interface VerifyPoolOptions extends VerifyTxOptions {
 export interface VerifyPool {
   /** Checks txs, given as JSON texts, on every core; results come back in input order. */
   verify(texts: readonly string[]): Promise<CheckedTx[]>;
-  /**
-   * The ledger's check of records read back from a log (not appended by this process), on every
-   * core; in input order.
-   */
-  checkRecords(records: readonly LogRecord[], chain: string, shard: string): Promise<RecordCheck[]>;
+  /** Checks records read back from a log (events' checkRecords) on every core; in input order. */
+  checkRecords(records: readonly LogRecord[], scope: RecordScope): Promise<CheckedRecord[]>;
   readonly threads: number;
   close(): Promise<void>;
 }
 
-// Below this a chunk costs more in messaging than it wins in balance (~2 ms of verifying).
+// Below this a chunk costs more in messaging than it wins in balance across the threads.
 const chunkTxsMin = 16;
 
 /**
@@ -60,7 +57,7 @@ function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
 }
 
 /**
- * A pool of worker threads that verify signatures (node:crypto, OpenSSL) on every core.
+ * A pool of worker threads that run events' checks (signatures included) on every core.
  * @example const pool = createVerifyPool({ chain: 'ain-local' }); await pool.verify(txs)
  */
 export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
@@ -73,7 +70,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     maxQueue: options.maxQueuedChunks ?? threads * 64,
     execArgv: workerExecArgv(),
   });
-  const taskOptions: VerifyTxOptions = { chain: options.chain, shard: options.shard, maxTxBytes: options.maxTxBytes };
+  const taskOptions: CheckTxOptions = { chain: options.chain, shard: options.shard, maxTxBytes: options.maxTxBytes };
   return {
     threads,
     async verify(texts) {
@@ -96,7 +93,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       for (const chunk of done) unpack(chunk, results);
       return results;
     },
-    async checkRecords(records, chain, shard) {
+    async checkRecords(records, { chain, shard }) {
       if (records.length === 0) return [];
       const size = Math.max(chunkTxsMin, Math.ceil(records.length / threads));
       const chunks: Promise<RecordCheck[]>[] = [];
@@ -111,7 +108,8 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
         };
         chunks.push(piscina.run(task, { name: 'checkRecordsChunk' }) as Promise<RecordCheck[]>);
       }
-      return (await Promise.all(chunks)).flat();
+      const checks = (await Promise.all(chunks)).flat();
+      return records.map(({ offset, value }, i) => checkedRecordOf(offset, value, checks[i]!));
     },
     async close() {
       await piscina.destroy();

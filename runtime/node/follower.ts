@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
-import type { Chain, CheckedRecord } from '../../actors/index.ts';
-import { decodeOwnTxRecord, decodeTxRecord, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
+import type { Chain } from '../../actors/index.ts';
+import { checkedRecordOf, decodeTxRecord, type CheckedRecord, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { OwnRecord, ReadBack, VerifyPool } from '../ingest/index.ts';
 import type { StreamBlock } from '../streams/index.ts';
@@ -90,7 +90,6 @@ const isChainOnly = (record: TxRecord) => record.tx !== null && (record.tx.op.ty
  * block it cuts.
  */
 export function createFollower({ log, chain, blocks, pool }: FollowerOptions): Follower {
-  const { chain: chainId, shard } = chain.genesis;
   const position = chain.position;
   const blocks$ = new Subject<BlockView>();
   const applied$ = new Subject<StreamBlock>();
@@ -161,7 +160,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     try {
       await previous;
       if (inFlight.size > 0 && batch.some(({ offset }) => !own.has(offset))) await Promise.allSettled([...inFlight]);
-      const records: (TxRecord | undefined)[] = [];
+      const records: (CheckedRecord | undefined)[] = [];
       const unchecked: LogRecord[] = [];
       const compare: { slot: number; offset: number; hint: Hint }[] = [];
       for (const { offset, value } of batch) {
@@ -171,7 +170,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
             throw diverged(offset, hint.hash, decodeTxRecord(offset, value).hash);
           }
           settle(offset, hint);
-          records.push(decodeOwnTxRecord(offset, value, hint.hash, hint.isCut));
+          records.push(checkedRecordOf(offset, value, { hash: hint.hash, isCut: hint.isCut, verdict: null }));
           continue;
         }
         if (hint !== undefined) compare.push({ slot: unchecked.length, offset, hint });
@@ -180,7 +179,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       }
       classifiedUpTo = Math.max(classifiedUpTo, batch[batch.length - 1]?.offset ?? classifiedUpTo);
       done();
-      const found = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chainId, shard, pool);
+      const found = unchecked.length === 0 ? [] : await checkLogRecords(unchecked, chain.genesis, pool);
       for (const { slot, offset, hint } of compare) {
         if (found[slot]!.record.hash !== hint.hash) throw diverged(offset, hint.hash, found[slot]!.record.hash);
         settle(offset, hint);
@@ -201,7 +200,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
   };
   const apply = ({ records, found }: Awaited<ReturnType<typeof prepare>>) => {
     let next = 0;
-    for (const record of records) feed(record === undefined ? found[next++]! : { record, verdict: null });
+    for (const checked of records) feed(checked ?? found[next++]!);
   };
   // Two stages: while one batch is applied, the next is read and checked on the pool's threads
   // (a replay after a restart keeps every core busy). At most two batches are in hand.

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import { nextDeadline, type Ledger } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import { signatureVerifier, type KeyPair } from '../../events/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import type { Genesis, NodeConfig, Op } from '../../schemas/index.ts';
 import { createIngest } from '../ingest/index.ts';
@@ -201,7 +201,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     if (proposer !== undefined) await services.start('proposer', proposer);
     await services.start('validator', validator);
     await services.start('HTTP API', api);
-    logger.info({ url: api.url, address: key.address, chain: genesis.chain, dataDir: config.dataDir }, 'node started');
+    logger.info({ url: api.url, address: key.address, chain: genesis.chain, dataDir: config.dataDir, verifier: signatureVerifier() }, 'node started');
 
     return {
       key,

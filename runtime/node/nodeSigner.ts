@@ -1,4 +1,4 @@
-import { encodeTxRecord, parseTxJson, txHashOf, verifyTx, type EventLog, type KeyPair } from '../../events/index.ts';
+import { checkTx, encodeTxRecord, parseTxJson, txHashOf, type EventLog, type KeyPair } from '../../events/index.ts';
 import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { createSubmitQueue } from '../client/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -55,7 +55,7 @@ export function createNodeSigner({ log, key, chain, shard, maxTxBytes, now, ledg
     if (stopped !== undefined) throw stopped;
     const record = encodeTxRecord(tx!);
     try {
-      verifyTx(parseTxJson(record.toString('utf8')), { chain, shard, maxTxBytes });
+      checkTx(parseTxJson(record.toString('utf8')), { chain, shard, maxTxBytes });
     } catch (error) {
       throw stop(
         error,

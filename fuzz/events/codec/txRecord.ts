@@ -1,10 +1,9 @@
 // Target `txRecord`: log records as a faulty orderer or a raw producer could write them, read back
-// by the log decoder (decodeTxRecord), the ledger's record check in this thread (checkRecordsBytes,
-// what an audit without a pool and the fold run) and as the verify threads run it (checkRecordsChunk):
-// all must agree, to the sentence; then the records are folded both ways.
+// by the log decoder (decodeTxRecord), the record check in this thread (checkRecords, what an audit
+// without a pool runs) and as the verify threads run it (checkRecordsChunk): all must agree, to the
+// sentence; then the records are folded both ways.
 import fc from 'fast-check';
-import { checkRecordsBytes } from '../../../actors/index.ts';
-import { canonicalBytes, decodeTxRecord, sha256Hex } from '../../../events/index.ts';
+import { canonicalBytes, checkRecords, decodeTxRecord, sha256Hex } from '../../../events/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { garbageText } from '../../arbitraries/json.ts';
 import { resolvePlans, txPlan, type TxPlan } from '../../arbitraries/tx.ts';
@@ -84,7 +83,7 @@ const source: fc.Arbitrary<RecordSource> = fc.oneof(
 
 export const txRecordTarget: Target<RecordInput> = {
   name: 'txRecord',
-  about: 'log records (signed txs rewritten, edited bytes, garbage) through decodeTxRecord, checkRecordsBytes, checkRecordsChunk and the ledger fold',
+  about: 'log records (signed txs rewritten, edited bytes, garbage) through decodeTxRecord, checkRecords, checkRecordsChunk and the ledger fold',
   inputMs: 1000,
   pure: true,
   arbitrary: fc.record({ firstOffset: fc.oneof(fc.constant(0), fc.nat({ max: 1_000_000 })), records: fc.array(source, { minLength: 1, maxLength: 4 }) }),
@@ -96,7 +95,7 @@ export const txRecordTarget: Target<RecordInput> = {
       if (decoded.tx === null && decoded.hash !== sha256Hex(value))
         diverge(`the record at offset ${offset} is not a tx but its hash is not the SHA-256 of its bytes`);
     }
-    const here = checkRecordsBytes(records, 'ain-local', '/');
+    const here = checkRecords(records, { chain: 'ain-local', shard: '/' });
     foldBothWays(records, here);
     const threads = checkRecordsChunk({
       bytes: Buffer.concat(values),

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { checkRecord, createChain, loadChainSnapshot, parseGenesis, type Chain, type ChainStep, type CheckedRecord } from '../../../actors/index.ts';
-import { blockHashOf, decodeTxRecord, encodeTxRecord, signTx, type KeyPair } from '../../../events/index.ts';
+import { createChain, loadChainSnapshot, parseGenesis, type Chain, type ChainStep } from '../../../actors/index.ts';
+import { blockHashOf, checkRecord, decodeTxRecord, type CheckedRecord, encodeTxRecord, signTx, type KeyPair } from '../../../events/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { key } from '../ledger/chain.ts';
 
@@ -26,7 +26,7 @@ function logOf(entries: readonly { from: KeyPair; op: Op; time?: number }[]): Ch
     const nonce = (nonces.get(from.address) ?? 0) + 1;
     nonces.set(from.address, nonce);
     const record = decodeTxRecord(offset, encodeTxRecord(signTx({ key: from, op, nonce, time, chain: genesis.chain })));
-    return { record, verdict: checkRecord(record, genesis.chain, genesis.shard) };
+    return { record, verdict: checkRecord(record, genesis) };
   });
 }
 

@@ -1,7 +1,7 @@
 // A test chain: hand-made blocks (these records, this block time) through createChain, the
 // pipeline a node's follower and an audit drive.
-import { decodeTxRecord, encodeTxRecord, keyPairFromSeed, signTx, type KeyPair } from '../../../events/index.ts';
-import { checkRecord, createChain, parseGenesis, type BlockResult, type Chain, type ChainSnapshotInput, type Ledger } from '../../../actors/index.ts';
+import { checkRecord, decodeTxRecord, encodeTxRecord, keyPairFromSeed, signTx, type KeyPair } from '../../../events/index.ts';
+import { createChain, parseGenesis, type BlockResult, type Chain, type ChainSnapshotInput, type Ledger } from '../../../actors/index.ts';
 import type { ReadModelChange } from '../../../projections/index.ts';
 import type { BlockHeader, GenesisInput, Op, Tx } from '../../../schemas/index.ts';
 
@@ -44,10 +44,9 @@ export class TestChain {
    */
   block(items: readonly (Tx | Uint8Array)[], time = this.time + 1000): AppliedBlock {
     this.time = time;
-    const { chain, shard } = this.ledger.genesis;
     const records = items.map((item) => {
       const record = decodeTxRecord(this.#offset++, item instanceof Uint8Array ? item : encodeTxRecord(item));
-      return { record, verdict: checkRecord(record, chain, shard) };
+      return { record, verdict: checkRecord(record, this.ledger.genesis) };
     });
     const { block, hash, result, readModels } = this.chain.close(records, { time });
     const applied = { ...result, header: block.header, hash, readModels };

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressOf, keyPairFromSeed, signedBytesOf, signTx, txHashOf, verifyTx } from '../../../events/crypto/index.ts';
+import { checkTx } from '../../../events/check/index.ts';
+import { addressOf, keyPairFromSeed, signedBytesOf, signTx, txHashOf } from '../../../events/crypto/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
 
 interface Vectors {
@@ -33,7 +34,7 @@ test('the fixture key, canonical bytes, signature and hash are reproduced exactl
     t.is(txHashOf(v.envelope), v.hash);
     const again = signTx({ key, op: unsigned.op, nonce: unsigned.nonce, time: unsigned.time });
     t.is(again.sig, v.sig, 'Ed25519 is deterministic: same key and bytes, same signature');
-    const checked = verifyTx(v.envelope, { chain: 'ain-local', shard: '/' });
+    const checked = checkTx(v.envelope, { chain: 'ain-local', shard: '/' });
     t.is(checked.hash, v.hash);
   }
 });
@@ -67,7 +68,7 @@ test('an envelope signed by the openssl command line verifies (the format does n
     const msg = join(dir, 'msg.bin');
     writeFileSync(msg, canonical, 'utf8');
     const sig = execFileSync('openssl', ['pkeyutl', '-sign', '-rawin', '-inkey', keyPem, '-in', msg]).toString('hex');
-    const checked = verifyTx({ ...unsigned, sig });
+    const checked = checkTx({ ...unsigned, sig });
     t.is(checked.tx.from, unsigned.from);
   });
 });

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkRecord, createChain, parseGenesis } from '../../../actors/index.ts';
-import { decodeTxRecord, encodeTxRecord, openFileLog, signTx, type KeyPair } from '../../../events/index.ts';
+import { createChain, parseGenesis } from '../../../actors/index.ts';
+import { checkRecord, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type KeyPair } from '../../../events/index.ts';
 import type { ReadModels } from '../../../projections/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
@@ -57,7 +57,7 @@ async function dataDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
   const snapshots = createSnapshotStore(join(dir, 'snapshots'));
   for (const [offset, value] of values.entries()) {
     const record = decodeTxRecord(offset, value);
-    const step = chain.push({ record, verdict: checkRecord(record, genesis.chain, genesis.shard) });
+    const step = chain.push({ record, verdict: checkRecord(record, genesis) });
     if (step !== null && step.block.header.height >= 2) await snapshots.write(nodeSnapshotOf(chain.snapshot()));
   }
   return { dir, job };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { verifyTx } from '../../../events/index.ts';
+import { checkTx } from '../../../events/index.ts';
 import { participantsIn, samplePayouts, sampleResultLine, sampleWorkers } from '../agents/sampleResult.ts';
 
 const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
@@ -60,7 +60,7 @@ test('ain tx sign prints an envelope that verifies; bad ops and unsafe keys get 
   t.is(signed.code, 0, signed.stderr);
   const tx = JSON.parse(signed.stdout);
   t.is(tx.nonce, 9);
-  t.notThrows(() => verifyTx(tx, { chain: 'ain-local' }));
+  t.notThrows(() => checkTx(tx, { chain: 'ain-local' }));
   const fromStdin = await run(['tx', 'sign', '--key', key], '{"type":"stake","amount":"1"}');
   t.is(JSON.parse(fromStdin.stdout).op.type, 'stake');
 

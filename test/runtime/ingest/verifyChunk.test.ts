@@ -1,6 +1,5 @@
 import test from 'ava';
-import { checkRecordsBytes } from '../../../actors/index.ts';
-import { encodeTxRecord, keyPairFromSeed, signTx, txHashOf, verifyTx, type KeyPair } from '../../../events/index.ts';
+import { checkRecords, checkTx, encodeTxRecord, keyPairFromSeed, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
 import type { Tx } from '../../../schemas/index.ts';
@@ -10,6 +9,7 @@ import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 // signatures: the outcomes must be exactly what one tx at a time gives, in order, across slices.
 const alice: KeyPair = keyPairFromSeed('31'.repeat(32));
 const bob: KeyPair = keyPairFromSeed('32'.repeat(32));
+const scope = { chain: 'ain-local', shard: '/' };
 
 function mixed(count: number): { texts: string[]; expected: (string | { code: string })[]; cutIndexes: number[] } {
   const texts: string[] = [];
@@ -42,7 +42,7 @@ function mixed(count: number): { texts: string[]; expected: (string | { code: st
   return { texts, expected, cutIndexes };
 }
 
-test('verifyChunk across many slices: outcomes in order, as verifyTx gives them one by one; records and cut markers line up', (t) => {
+test('verifyChunk across many slices: outcomes in order, as checkTx gives them one by one; records and cut markers line up', (t) => {
   const { texts, expected, cutIndexes } = mixed(300);
   const chunk = verifyChunk({ texts, options: { chain: 'ain-local' } });
   t.deepEqual(
@@ -55,7 +55,7 @@ test('verifyChunk across many slices: outcomes in order, as verifyTx gives them 
   t.is(chunk.recordBytes.length, passed.length);
   for (const [n, text] of passed.entries()) {
     const record = chunk.records.subarray(at, at + chunk.recordBytes[n]!);
-    t.deepEqual(Buffer.from(record), encodeTxRecord(verifyTx(JSON.parse(text)).tx));
+    t.deepEqual(Buffer.from(record), encodeTxRecord(checkTx(JSON.parse(text)).tx));
     at += chunk.recordBytes[n]!;
   }
   t.is(at, chunk.records.byteLength);
@@ -70,12 +70,11 @@ test('records checked in slices get the verdict each gets alone', (t) => {
       return Buffer.from(`junk ${i}`);
     }
   });
-  const together = checkRecordsBytes(
+  const together = checkRecords(
     records.map((value, offset) => ({ offset, value })),
-    'ain-local',
-    '/',
+    scope,
   );
-  const alone = records.map((value, offset) => checkRecordsBytes([{ offset, value }], 'ain-local', '/')[0]!);
+  const alone = records.map((value, offset) => checkRecords([{ offset, value }], scope)[0]!);
   t.deepEqual(
     together.map((c) => [c.record.hash, c.verdict?.code ?? 'ok']),
     alone.map((c) => [c.record.hash, c.verdict?.code ?? 'ok']),
@@ -92,7 +91,7 @@ test('a verify thread refuses a record read from the log with the code and sente
       return { offset: 1000 + 3 * i, value: Buffer.from(`junk ${i}`) };
     }
   });
-  const inline = checkRecordsBytes(records, 'ain-local', '/');
+  const inline = checkRecords(records, scope);
   const viaThreadTask = checkRecordsChunk({
     bytes: Buffer.concat(records.map((r) => r.value)),
     sizes: records.map((r) => r.value.byteLength),
@@ -121,10 +120,9 @@ test('a tx with a key named __proto__ or a key twice is refused with BAD_SCHEMA 
     ],
   );
   t.is(chunk.records.byteLength, 0);
-  const checked = checkRecordsBytes(
+  const checked = checkRecords(
     texts.map((text, offset) => ({ offset, value: Buffer.from(text) })),
-    'ain-local',
-    '/',
+    scope,
   );
   t.deepEqual(
     checked.map((c) => [c.record.tx, c.verdict?.code]),

@@ -30,8 +30,9 @@ test('verify threads and the inline check give the same verdicts and sentences, 
   const pool = createVerifyPool({ threads: 1 });
   t.teardown(() => pool.close());
   const given = records();
-  const onThreads = await checkLogRecords(given, 'ain-local', '/', pool);
-  const inline = await checkLogRecords(given, 'ain-local', '/');
+  const scope = { chain: 'ain-local', shard: '/' };
+  const onThreads = await checkLogRecords(given, scope, pool);
+  const inline = await checkLogRecords(given, scope);
   t.deepEqual(
     onThreads.map((c) => [c.record.offset, c.record.hash, c.verdict]),
     inline.map((c) => [c.record.offset, c.record.hash, c.verdict]),

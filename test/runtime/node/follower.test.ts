@@ -1,8 +1,17 @@
 import test from 'ava';
 import { createChain, parseGenesis } from '../../../actors/index.ts';
-import { createMemoryLog, encodeTxRecord, signTx, txHashOf, type EventLog, type LogRecord } from '../../../events/index.ts';
-import type { RecordCheck, VerifyPool } from '../../../runtime/ingest/index.ts';
-import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
+import {
+  checkRecords,
+  createMemoryLog,
+  encodeTxRecord,
+  signTx,
+  txHashOf,
+  type CheckedRecord,
+  type EventLog,
+  type LogRecord,
+  type RecordScope,
+} from '../../../events/index.ts';
+import type { VerifyPool } from '../../../runtime/ingest/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { createFollower } from '../../../runtime/node/follower.ts';
 import { key } from '../../actors/ledger/chain.ts';
@@ -19,12 +28,9 @@ function countingPool(): VerifyPool & { checked: number } {
     threads: 1,
     checked: 0,
     verify: () => Promise.reject(new Error('not used')),
-    checkRecords(records: readonly LogRecord[], chain: string, shard: string): Promise<RecordCheck[]> {
+    checkRecords(records: readonly LogRecord[], scope: RecordScope): Promise<CheckedRecord[]> {
       pool.checked += records.length;
-      const values = records.map((r) => r.value);
-      return Promise.resolve(
-        checkRecordsChunk({ bytes: Buffer.concat(values), sizes: values.map((v) => v.byteLength), offsets: records.map((r) => r.offset), chain, shard }),
-      );
+      return Promise.resolve(checkRecords(records, scope));
     },
     close: () => Promise.resolve(),
   };

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createMemoryLog, decodeTxRecord, keyPairFromSeed, verifyTx } from '../../../events/index.ts';
+import { createMemoryLog, decodeTxRecord, keyPairFromSeed, checkTx } from '../../../events/index.ts';
 import { createNodeSigner, type NodeSignerOptions } from '../../../runtime/node/nodeSigner.ts';
 import { AinError, isAinError } from '../../../schemas/index.ts';
 
@@ -45,7 +45,7 @@ test('ops are appended in order with rising nonces, never below the ledger’s a
     txs.map((tx) => tx.nonce),
     [1000, 1001, 70_001],
   );
-  for (const tx of txs) t.notThrows(() => verifyTx(tx, { chain: 'ain-test', shard: '/' }));
+  for (const tx of txs) t.notThrows(() => checkTx(tx, { chain: 'ain-test', shard: '/' }));
 });
 
 test('the key’s nonces spent: the signer stops once (SIGNER_STOPPED), queued and later ops are refused with it', async (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
+import { checkTx } from '../../../events/check/index.ts';
 import { parseTxJson } from '../../../events/codec/index.ts';
-import { generateKeyPair, signTx, verifyTx } from '../../../events/crypto/index.ts';
+import { generateKeyPair, signTx } from '../../../events/crypto/index.ts';
 import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 import { isAinError, type ErrorCode, type Op } from '../../../schemas/index.ts';
 
@@ -11,7 +12,7 @@ const good = signTx({ key, op: send, nonce: 1, time: 1000 });
 
 function codeOf(input: unknown, options = {}): ErrorCode | 'ok' {
   try {
-    verifyTx(input, options);
+    checkTx(input, options);
     return 'ok';
   } catch (e) {
     if (isAinError(e)) return e.code;
@@ -48,19 +49,19 @@ test('each kind of bad input gets its stable code', (t) => {
 
 test('an oversized tx is TX_TOO_LARGE and the sentence says how big and what to do', (t) => {
   const big = signTx({ key, op: { type: 'set_value', path: '/big', value: 'x'.repeat(5000) }, nonce: 1, time: 1 });
-  const error = t.throws(() => verifyTx(big));
+  const error = t.throws(() => checkTx(big));
   t.true(isAinError(error, 'TX_TOO_LARGE'));
   t.regex(error!.message, /more than the limit of 4096/);
   t.is(codeOf(big, { maxTxBytes: 8192 }), 'ok');
 });
 
 test('error sentences name the field at fault', (t) => {
-  const error = t.throws(() => verifyTx({ ...good, op: { ...send, to: 'nobody' } }));
+  const error = t.throws(() => checkTx({ ...good, op: { ...send, to: 'nobody' } }));
   t.regex(error!.message, /"op\.to"/);
 });
 
 test('a correctly signed tx with a key named __proto__ is BAD_SCHEMA naming its path, and the signer refuses it alike', (t) => {
-  const verifying = t.throws(() => verifyTx(JSON.parse(withProtoKey(key, 1))));
+  const verifying = t.throws(() => checkTx(JSON.parse(withProtoKey(key, 1))));
   t.true(isAinError(verifying, 'BAD_SCHEMA'));
   t.regex(verifying!.message, /^tx field "op\.value\.__proto__": a key named "__proto__" is refused/);
   const op = JSON.parse('{"type":"set_value","path":"/apps/x","value":{"a":1,"__proto__":{"b":2}}}') as Op;
@@ -71,7 +72,7 @@ test('a correctly signed tx with a key named __proto__ is BAD_SCHEMA naming its 
 
 test('a correctly signed tx whose text gives a key twice is BAD_SCHEMA naming it, before anything reads either', (t) => {
   const text = withDuplicateKey(key, 2);
-  const error = t.throws(() => verifyTx(parseTxJson(text)));
+  const error = t.throws(() => checkTx(parseTxJson(text)));
   t.true(isAinError(error, 'BAD_SCHEMA'));
   t.regex(error!.message, /^tx field "op": the key appears more than once in one object/);
 });

@@ -1,0 +1,35 @@
+import { AinError, type Refusal } from '../../schemas/index.ts';
+import { parseTxJson } from '../codec/index.ts';
+import { prepareTx, type CheckTxOptions, type VerifiedTx } from './checkTx.ts';
+import { inTwoPasses } from './inTwoPasses.ts';
+
+// A submitter is owed an answer even when a check breaks an invariant: it gets INTERNAL for its tx
+// alone, and the others of its batch their own verdicts.
+const boundaryRefusal = (error: unknown): Refusal =>
+  error instanceof AinError
+    ? { code: error.code, message: error.message }
+    : { code: 'INTERNAL', message: `The tx could not be checked: ${(error as Error).message}.` };
+
+function prepareText(text: string, options: CheckTxOptions) {
+  try {
+    if (text.trim() === '') throw new AinError('BAD_JSON', 'The request has no body; send one signed tx as JSON.');
+    return prepareTx(parseTxJson(text), options);
+  } catch (error) {
+    return boundaryRefusal(error);
+  }
+}
+
+/**
+ * The boundary check of txs given as the JSON text they arrived in: each comes out, in order, as
+ * the tx with its hash and signed bytes (its log record is `recordFromSignedBytes(signedBytes,
+ * tx.sig)`), or as the refusal its submitter gets. Checked in slices, two passes each.
+ * @example for (const verdict of checkTxTexts(bodies, { chain: 'ain-local' })) if ('hash' in verdict) append(verdict)
+ */
+export function checkTxTexts(texts: readonly string[], options: CheckTxOptions): Generator<VerifiedTx | Refusal, void, undefined> {
+  return inTwoPasses(
+    texts,
+    (text) => prepareText(text, options),
+    (unverified, refusal) => refusal ?? unverified.then,
+    boundaryRefusal,
+  );
+}
