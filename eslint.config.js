@@ -20,13 +20,13 @@ function layerPatterns(layer, depth) {
   const patterns = [
     {
       regex: `^${up(depth)}(?!(${layers.join('|')})/)`,
-      message: 'Imports stay inside the source folders (schemas, events, projections, actors, runtime).',
+      message: 'Imports stay inside the source folders (schemas, log, projections, actors, runtime).',
     },
   ];
   if (higher.length > 0) {
     patterns.push({
       regex: `^${up(depth)}(${higher.join('|')})(/|$)`,
-      message: `${layer}/ may not import ${higher.join('/, ')}/: imports point schemas <- events <- projections <- actors <- runtime.`,
+      message: `${layer}/ may not import ${higher.join('/, ')}/: imports point schemas <- log <- projections <- actors <- runtime.`,
     });
   }
   if (lower.length > 0) {

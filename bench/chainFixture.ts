@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openFileLog, encodeTxRecord } from '../events/index.ts';
+import { openFileLog, encodeTxRecord } from '../log/index.ts';
 import { loadOrCreateKeyFile } from '../runtime/keys/index.ts';
 import { devGenesis, parseGenesis } from '../actors/index.ts';
 import { writeFile } from 'node:fs/promises';

@@ -17,7 +17,7 @@ import {
   type CheckedRecord,
   type KeyPair,
   type TxRecord,
-} from '../events/index.ts';
+} from '../log/index.ts';
 import { accountsPath, readEscrow, readSupply } from '../projections/index.ts';
 import type { Genesis, GenesisInput, Op, Tx, UnsignedTx } from '../schemas/index.ts';
 import { median, type Figure } from './measure.ts';

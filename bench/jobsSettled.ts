@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { clientMachine } from '../actors/index.ts';
-import { generateKeyPair, type KeyPair } from '../events/index.ts';
+import { generateKeyPair, type KeyPair } from '../log/index.ts';
 import { agentEffectsFor, sampleJobPrograms, startEvaluatorAgent, startWorkerAgent, type AgentEnvironment } from '../runtime/agents/index.ts';
 import { callNode, signAndSubmit } from '../runtime/client/index.ts';
 import { createProcessRuntime } from '../runtime/exec/index.ts';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { openKafkaLog, type EventLog } from '../events/index.ts';
+import { openKafkaLog, type EventLog } from '../log/index.ts';
 import { startKafka } from '../test/services/kafka.ts';
 import { runLoadgen } from './ingestHttp.ts';
 import { median, withTempDir, type Figure } from './measure.ts';

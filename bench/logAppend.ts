@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { openFileLog, type FileLog } from '../events/index.ts';
+import { openFileLog, type FileLog } from '../log/index.ts';
 import type { FsyncPolicy } from '../schemas/index.ts';
 import { medianRate, withTempDir, type Figure } from './measure.ts';
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { signatureVerifier } from '../events/index.ts';
+import { signatureVerifier } from '../log/index.ts';
 import { auditDataDir } from '../runtime/audit/index.ts';
 import { runLoadgen } from './ingestHttp.ts';
 import type { LoadgenTask } from './loadgen.ts';

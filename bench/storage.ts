@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { generateKeyPair, sha256Hex } from '../events/index.ts';
+import { generateKeyPair, sha256Hex } from '../log/index.ts';
 import { createApi } from '../runtime/api/index.ts';
 import type { Ingest } from '../runtime/ingest/index.ts';
 import { createBlockStore } from '../runtime/node/index.ts';

@@ -1,5 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { checkTx, generateKeyPair, privateKeyObject, signedBytesOf, withSig, type KeyPair } from '../events/index.ts';
+import { checkTx, generateKeyPair, privateKeyObject, signedBytesOf, withSig, type KeyPair } from '../log/index.ts';
 import type { Tx, UnsignedTx } from '../schemas/index.ts';
 
 /** Signed bytes per tx: about the size of the raw verify's messages, so the two compare. */

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { forceNodeCryptoEnv, signatureVerifier } from '../events/index.ts';
+import { forceNodeCryptoEnv, signatureVerifier } from '../log/index.ts';
 import { medianRate, ratePerSecond, type Figure } from './measure.ts';
 
 const workerUrl = new URL('./rawVerifyWorker.js', import.meta.url);

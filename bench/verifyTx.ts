@@ -1,4 +1,4 @@
-import { checkTx, Ed25519PublicKey, signatureVerifier, signedBytesOf, verifyEd25519 } from '../events/index.ts';
+import { checkTx, Ed25519PublicKey, signatureVerifier, signedBytesOf, verifyEd25519 } from '../log/index.ts';
 import type { Tx } from '../schemas/index.ts';
 import { asReceived, makeKeys, makeTxs, txSignedBytesTarget } from './txFixtures.ts';
 import { median, medianRate, type Figure } from './measure.ts';

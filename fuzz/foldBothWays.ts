@@ -5,7 +5,7 @@
 // reach the same outcomes and state root; an outcome must be `ok` or a listed code; nothing may
 // throw (a throw stops a node's fold).
 import { createChain, parseGenesis, type Ledger } from '../actors/index.ts';
-import { checkedRecordOf, checkRecord, checkRecords, decodeTxRecord, recordCheckOf, type CheckedRecord } from '../events/index.ts';
+import { checkedRecordOf, checkRecord, checkRecords, decodeTxRecord, recordCheckOf, type CheckedRecord } from '../log/index.ts';
 import type { Outcome } from '../projections/index.ts';
 import { checkRefusal, diverge } from './harness.ts';
 import { fuzzGenesis } from './arbitraries/tx.ts';

@@ -8,8 +8,8 @@ export const targetLoaders: Record<string, () => Promise<Target<never, never>>> 
   batch: async () => (await import('./runtime/ingest/splitJsonArray.ts')).batchTarget as Target<never, never>,
   rules: async () => (await import('./projections/state/rules.ts')).rulesTarget as Target<never, never>,
   config: async () => (await import('./runtime/config/loadConfig.ts')).configTarget as Target<never, never>,
-  tx: async () => (await import('./events/crypto/verifyTx.ts')).txTarget as Target<never, never>,
-  txRecord: async () => (await import('./events/codec/txRecord.ts')).txRecordTarget as Target<never, never>,
+  tx: async () => (await import('./log/crypto/verifyTx.ts')).txTarget as Target<never, never>,
+  txRecord: async () => (await import('./log/codec/txRecord.ts')).txRecordTarget as Target<never, never>,
   genesis: async () => (await import('./runtime/node/genesisFile.ts')).genesisTarget as Target<never, never>,
   http: async () => (await import('./runtime/api/liveNode.ts')).httpTarget as Target<never, never>,
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The dependency rules of STYLE.md, checked on every `npm test` rather than by memory:
-// - imports point schemas <- events <- projections <- actors <- runtime;
+// - imports point schemas <- log <- projections <- actors <- runtime;
 // - another top folder is reached only through its public index.ts;
 // - inside a top folder, a file in a sub-folder (runtime/a/) reaches another sub-folder
 //   (runtime/b/) only through runtime/b/index.ts, never past it, and never through its own top
@@ -76,7 +76,7 @@ function checkFile(layer, file) {
     } else if (!layers.includes(targetLayer)) {
       problems.push(`${where}: imports ${spec}, outside the source folders`);
     } else if (layers.indexOf(targetLayer) > layers.indexOf(layer)) {
-      problems.push(`${where}: imports ${spec}; ${layer}/ may not import ${targetLayer}/ (schemas <- events <- projections <- actors <- runtime)`);
+      problems.push(`${where}: imports ${spec}; ${layer}/ may not import ${targetLayer}/ (schemas <- log <- projections <- actors <- runtime)`);
     } else if (target !== join(targetLayer, 'index.ts')) {
       problems.push(`${where}: imports ${spec}; use ${targetLayer}/index.ts, the folder's public face`);
     }

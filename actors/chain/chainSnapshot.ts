@@ -1,4 +1,4 @@
-import type { CutterPosition } from '../../events/index.ts';
+import type { CutterPosition } from '../../log/index.ts';
 import { createReadModels, loadReadModels, type ReadModels, type ReadModelsSnapshot } from '../../projections/index.ts';
 import { AinError, type Genesis } from '../../schemas/index.ts';
 import { loadLedger, type Ledger, type LedgerSnapshot } from '../ledger/index.ts';

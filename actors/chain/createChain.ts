@@ -1,4 +1,4 @@
-import { BlockCutter, genesisPosition, type Block, type CheckedRecord, type TxRecord, type UnsealedBlock } from '../../events/index.ts';
+import { BlockCutter, genesisPosition, type Block, type CheckedRecord, type TxRecord, type UnsealedBlock } from '../../log/index.ts';
 import { applyReadModels, createReadModels, snapshotReadModels, type ReadModelChange, type ReadModels, type Refusal } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { applyBlock, createLedger, snapshotLedger, type BlockResult, type Ledger } from '../ledger/index.ts';

@@ -1,4 +1,4 @@
-import { checkRecord, merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../events/index.ts';
+import { checkRecord, merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
 import {
   pruneBlockRecords,
   readFinalized,

@@ -1,4 +1,4 @@
-import { checkTx } from '../../events/index.ts';
+import { checkTx } from '../../log/index.ts';
 import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
   applyAttest,

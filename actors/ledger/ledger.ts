@@ -1,4 +1,4 @@
-import { canonicalBytes, sha256Hex } from '../../events/index.ts';
+import { canonicalBytes, sha256Hex } from '../../log/index.ts';
 import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, type GenesisInput } from '../../schemas/index.ts';
 import { accountPath, consensusPath, createStateTree, writeFinalized, writeGenesisValidators, writeSupply, type StateTree } from '../../projections/index.ts';

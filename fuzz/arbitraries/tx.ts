@@ -6,8 +6,8 @@
 // filled in against the ledger they are for.
 import { sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, type KeyPair } from '../../events/index.ts';
-import { signingKeyObject } from '../../events/crypto/keys.ts';
+import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, type KeyPair } from '../../log/index.ts';
+import { signingKeyObject } from '../../log/crypto/keys.ts';
 import type { GenesisInput } from '../../schemas/index.ts';
 import {
   applyEdits,

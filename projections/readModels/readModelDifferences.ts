@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../events/index.ts';
+import { canonicalJson } from '../../log/index.ts';
 
 /** One place where two copies of the read models disagree, as precisely as their shape allows. */
 export interface ReadModelDifference {

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../../events/index.ts';
+import { sha256Hex } from '../../log/index.ts';
 import { groupSize, payloadText, smallNodeText, wideNodeText, type HashFn } from './hashText.ts';
 import type { TrieNode } from './trie.ts';
 import { buildIndex, slotHashes, syncLabel, type WideIndex } from './wideIndex.ts';

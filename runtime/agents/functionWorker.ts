@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import { functionWorkerMachine, type FunctionWorkerOutput, type Submitted } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import { AinError, Op, parseOrThrow, type TriggersEvent } from '../../schemas/index.ts';
 import { errorFromAnswer } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';

@@ -10,7 +10,7 @@ import {
   type WorkerOutput,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import { callNode, followStream } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';

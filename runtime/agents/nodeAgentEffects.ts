@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { RequestView, Submitted } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
 import { callNode, createNodeSubmitter, followStream } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';

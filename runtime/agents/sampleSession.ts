@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, type ClientOutput } from '../../actors/index.ts';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import type { Op, OpOf } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
-import { signatureVerifier } from '../../events/index.ts';
+import { signatureVerifier } from '../../log/index.ts';
 import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';

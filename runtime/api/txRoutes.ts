@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { splitJsonArray, type Ingest } from '../ingest/index.ts';
-import { checkJsonTextKeys, jsonTextTooDeep, tooDeep } from '../../events/index.ts';
+import { checkJsonTextKeys, jsonTextTooDeep, tooDeep } from '../../log/index.ts';
 import { AinError, errorCodes, maxTxJsonDepth } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 

@@ -1,5 +1,5 @@
 import { createChain, genesisHashOf } from '../../actors/index.ts';
-import type { LogRecord, TxRecord } from '../../events/index.ts';
+import type { LogRecord, TxRecord } from '../../log/index.ts';
 import type { Outcome } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';

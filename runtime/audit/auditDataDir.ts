@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseGenesis } from '../../actors/index.ts';
-import { openFileLogReader } from '../../events/index.ts';
+import { openFileLogReader } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { createSnapshotStore, type NodeSnapshot } from '../node/index.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openKafkaLog } from '../../events/index.ts';
+import { openKafkaLog } from '../../log/index.ts';
 import { AinError, kafkaTopicOf } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import type { AuditOptions, AuditReport } from './audit.ts';

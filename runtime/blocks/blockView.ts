@@ -1,5 +1,5 @@
 import type { BlockResult } from '../../actors/index.ts';
-import type { Block } from '../../events/index.ts';
+import type { Block } from '../../log/index.ts';
 import type { FiredTrigger, JobEvent } from '../../projections/index.ts';
 import type { BlockHeader } from '../../schemas/index.ts';
 

@@ -1,4 +1,4 @@
-import { checkJsonTextKeys } from '../../events/index.ts';
+import { checkJsonTextKeys } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import { UsageError } from './output.ts';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { generateKeyPair } from '../../events/index.ts';
+import { generateKeyPair } from '../../log/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
 import { printJson, UsageError } from './output.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { checkTx, signTx } from '../../events/index.ts';
+import { checkTx, signTx } from '../../log/index.ts';
 import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
 import { nextNonce } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';

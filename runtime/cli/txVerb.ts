@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import type { Op } from '../../schemas/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';

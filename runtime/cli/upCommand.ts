@@ -2,7 +2,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
 import { runSampleSession } from '../agents/index.ts';
 import { createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';

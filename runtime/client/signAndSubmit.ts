@@ -1,4 +1,4 @@
-import type { KeyPair } from '../../events/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import type { Op, Tx } from '../../schemas/index.ts';
 import { createSubmitQueue, submitAndWait } from './submitQueue.ts';
 import { chainOf, ledgerNonceOf, postTx, postTxs, waitForTx, type TxAccepted, type TxLanded, type TxsAnswer } from './txApi.ts';

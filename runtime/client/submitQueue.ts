@@ -1,4 +1,4 @@
-import { signTx, txHashOf, type KeyPair } from '../../events/index.ts';
+import { signTx, txHashOf, type KeyPair } from '../../log/index.ts';
 import { AinError, errorCodes, type ErrorCode, type Op, type Tx } from '../../schemas/index.ts';
 import { nextNonce } from './nonce.ts';
 import type { TxLanded } from './txApi.ts';

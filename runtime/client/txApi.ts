@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { txHashOf } from '../../events/index.ts';
+import { txHashOf } from '../../log/index.ts';
 import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
 import { callNode } from './nodeClient.ts';
 

@@ -1,4 +1,4 @@
-import { checkRecords, recordCheckOf, type RecordCheck, type RecordScope } from '../../events/index.ts';
+import { checkRecords, recordCheckOf, type RecordCheck, type RecordScope } from '../../log/index.ts';
 
 export interface CheckRecordsTask extends RecordScope {
   /** The records end to end, one buffer so it crosses the thread boundary in one copy. */

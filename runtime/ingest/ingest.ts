@@ -1,4 +1,4 @@
-import type { EventLog } from '../../events/index.ts';
+import type { EventLog } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from './verifyPool.ts';
 

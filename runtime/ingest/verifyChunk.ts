@@ -1,4 +1,4 @@
-import { checkTxTexts, recordBytesOf, writeRecordFromSignedBytes, type CheckTxOptions } from '../../events/index.ts';
+import { checkTxTexts, recordBytesOf, writeRecordFromSignedBytes, type CheckTxOptions } from '../../log/index.ts';
 import type { Refusal } from '../../schemas/index.ts';
 
 export interface VerifyChunkTask {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../events/index.ts';
+import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../log/index.ts';
 import { AinError, type Refusal } from '../../schemas/index.ts';
 import type { CheckRecordsTask } from './checkRecordsChunk.ts';
 import type { CheckedChunk, VerifyChunkTask } from './verifyChunk.ts';

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../../events/index.ts';
+import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../../log/index.ts';
 import { AinError, KeyFile, parseOrThrow } from '../../schemas/index.ts';
 
 /** Mode bits that let anyone but the owner read or write a file. */

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { decodeTxRecord, type EventLog } from '../../events/index.ts';
+import { decodeTxRecord, type EventLog } from '../../log/index.ts';
 import type { BlockHistory, BlockView, TxLocation } from './blockStore.ts';
 import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, unsealTx, type HistoryStores } from './historyStores.ts';
 

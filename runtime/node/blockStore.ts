@@ -1,5 +1,5 @@
 import type { BlockResult } from '../../actors/index.ts';
-import { blockHashOf, type Block } from '../../events/index.ts';
+import { blockHashOf, type Block } from '../../log/index.ts';
 import type { BlockStore, BlockView, TxLocation } from '../blocks/index.ts';
 
 export type { BlockStore, BlockView, TxLocation, TxOutcomeView } from '../blocks/index.ts';

@@ -1,4 +1,4 @@
-import { checkRecords, type CheckedRecord, type LogRecord, type RecordScope } from '../../events/index.ts';
+import { checkRecords, type CheckedRecord, type LogRecord, type RecordScope } from '../../log/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 
 /** Checks records read from a log on the pool's threads when there is one, else on this thread: the same verdicts. */

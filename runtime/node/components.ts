@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Chain } from '../../actors/index.ts';
-import type { EventLog, KeyPair } from '../../events/index.ts';
+import type { EventLog, KeyPair } from '../../log/index.ts';
 import type { Genesis, NodeConfig } from '../../schemas/index.ts';
 import type { Ingest, VerifyPool } from '../ingest/index.ts';
 import type { BlobStore } from '../storage/index.ts';

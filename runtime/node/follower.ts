@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Chain } from '../../actors/index.ts';
-import { checkedRecordOf, decodeTxRecord, type CheckedRecord, type EventLog, type LogRecord, type TxRecord } from '../../events/index.ts';
+import { checkedRecordOf, decodeTxRecord, type CheckedRecord, type EventLog, type LogRecord, type TxRecord } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { OwnRecord, ReadBack, VerifyPool } from '../ingest/index.ts';
 import type { StreamBlock } from '../streams/index.ts';

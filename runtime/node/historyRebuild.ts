@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createChain } from '../../actors/index.ts';
-import type { EventLog } from '../../events/index.ts';
+import type { EventLog } from '../../log/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import type { VerifyPool } from '../ingest/index.ts';
 import { createBlockStore, type BlockHistory, type BlockStore, type BlockView } from './blockStore.ts';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventLog } from '../../events/index.ts';
+import type { EventLog } from '../../log/index.ts';
 import type { StreamRouteMetrics } from '../api/index.ts';
 import type { BlockView } from './blockStore.ts';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import { nextDeadline, type Ledger } from '../../actors/index.ts';
-import { signatureVerifier, type KeyPair } from '../../events/index.ts';
+import { signatureVerifier, type KeyPair } from '../../log/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import type { Genesis, NodeConfig, Op } from '../../schemas/index.ts';
 import { createIngest } from '../ingest/index.ts';

@@ -1,4 +1,4 @@
-import { checkTx, encodeTxRecord, parseTxJson, txHashOf, type EventLog, type KeyPair } from '../../events/index.ts';
+import { checkTx, encodeTxRecord, parseTxJson, txHashOf, type EventLog, type KeyPair } from '../../log/index.ts';
 import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { createSubmitQueue } from '../client/index.ts';
 import type { ReadBack } from '../ingest/index.ts';

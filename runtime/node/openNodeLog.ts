@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { openFileLog, openKafkaLog, type EventLog } from '../../events/index.ts';
+import { openFileLog, openKafkaLog, type EventLog } from '../../log/index.ts';
 import { kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
 
 /** The node's event log as configured: the embedded file log, or a topic on Kafka shared by every node of the chain. */

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChainSnapshot, ChainSnapshotInput, LedgerSnapshot } from '../../actors/index.ts';
-import type { CutterPosition } from '../../events/index.ts';
+import type { CutterPosition } from '../../log/index.ts';
 import type { ReadModelsSnapshot } from '../../projections/index.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { validatorMachine, type Ledger } from '../../actors/index.ts';
-import type { TxRecord } from '../../events/index.ts';
+import type { TxRecord } from '../../log/index.ts';
 import type { BlockStore } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
 import type { NodeSigner } from './nodeSigner.ts';

@@ -1,5 +1,5 @@
 import { randomBytes, sign, verify } from 'node:crypto';
-import { addressOf, canonicalBytes, privateKeyObject, publicKeyObject, type KeyPair } from '../../events/index.ts';
+import { addressOf, canonicalBytes, privateKeyObject, publicKeyObject, type KeyPair } from '../../log/index.ts';
 import { AinError, BlobAuth, parseOrThrow, type BlobMethod, type UnsignedBlobAuth } from '../../schemas/index.ts';
 
 /** The HTTP auth scheme: `Authorization: Ain <base64url of the BlobAuth JSON>`. */

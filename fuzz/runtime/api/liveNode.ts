@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { openFileLogReader, sha256Hex } from '../../../events/index.ts';
+import { openFileLogReader, sha256Hex } from '../../../log/index.ts';
 import { readAccount } from '../../../projections/index.ts';
 import { auditDataDir, auditLog } from '../../../runtime/audit/index.ts';
 import { readGenesis } from '../../../runtime/audit/auditDataDir.ts';

@@ -4,8 +4,8 @@
 // (OVERLOADED when full); an accepted header names its own key, and is refused the second time.
 import { sign } from 'node:crypto';
 import fc from 'fast-check';
-import { addressOf, canonicalBytes } from '../../../events/index.ts';
-import { signingKeyObject } from '../../../events/crypto/keys.ts';
+import { addressOf, canonicalBytes } from '../../../log/index.ts';
+import { signingKeyObject } from '../../../log/crypto/keys.ts';
 import { checkBlobHash, createBlobAuthVerifier } from '../../../runtime/storage/index.ts';
 import {
   applyFieldEdit,

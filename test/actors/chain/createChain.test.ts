@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createChain, loadChainSnapshot, parseGenesis, type Chain, type ChainStep } from '../../../actors/index.ts';
-import { blockHashOf, checkRecord, decodeTxRecord, type CheckedRecord, encodeTxRecord, signTx, type KeyPair } from '../../../events/index.ts';
+import { blockHashOf, checkRecord, decodeTxRecord, type CheckedRecord, encodeTxRecord, signTx, type KeyPair } from '../../../log/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { key } from '../ledger/chain.ts';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { jobMachine, readRequest, readNode } from '../../../actors/index.ts';
-import { txHashOf } from '../../../events/index.ts';
+import { txHashOf } from '../../../log/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 

@@ -1,5 +1,5 @@
 // A job-protocol world over the real ledger fold: named parties, a registered and staffed job.
-import { txHashOf, type KeyPair } from '../../../events/index.ts';
+import { txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readRequest, readNode, type PersistedRequest } from '../../../actors/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { key, TestChain, type AppliedBlock } from '../ledger/chain.ts';

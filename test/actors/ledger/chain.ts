@@ -1,6 +1,6 @@
 // A test chain: hand-made blocks (these records, this block time) through createChain, the
 // pipeline a node's follower and an audit drive.
-import { checkRecord, decodeTxRecord, encodeTxRecord, keyPairFromSeed, signTx, type KeyPair } from '../../../events/index.ts';
+import { checkRecord, decodeTxRecord, encodeTxRecord, keyPairFromSeed, signTx, type KeyPair } from '../../../log/index.ts';
 import { createChain, parseGenesis, type BlockResult, type Chain, type ChainSnapshotInput, type Ledger } from '../../../actors/index.ts';
 import type { ReadModelChange } from '../../../projections/index.ts';
 import type { BlockHeader, GenesisInput, Op, Tx } from '../../../schemas/index.ts';

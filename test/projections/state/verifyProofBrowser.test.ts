@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalJson } from '../../../events/index.ts';
+import { canonicalJson } from '../../../log/index.ts';
 import { defaultHash, verifyProof } from '../../../projections/index.ts';
 import { canonicalText } from '../../../projections/state/hashText.ts';
 import { browserHash, verifyProof as verifyInBrowser } from '../../../projections/state/verifyProofBrowser.ts';
@@ -75,7 +75,7 @@ test("the browser check gives the node check's answers, for values, absence, wid
   }
 });
 
-test('the canonical JSON of hashes matches the one events/ uses, for every payload shape', (t) => {
+test('the canonical JSON of hashes matches the one log/ uses, for every payload shape', (t) => {
   for (const v of [
     { write: 'auth.addr === $u' },
     { write: false },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
-import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
+import { generateKeyPair, type KeyPair } from '../../../log/index.ts';
 import {
   agentEffectsFor,
   applyToJob,

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { startFunctionWorker } from '../../../runtime/agents/index.ts';
 import { callNode, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
+import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 import { readStream } from '../../../runtime/client/index.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { generateKeyPair, signTx, txHashOf } from '../../../events/index.ts';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { verifyProof } from '../../../projections/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { devGenesis, parseGenesis } from '../../../actors/index.ts';
-import { generateKeyPair, signTx, txHashOf } from '../../../events/index.ts';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { followStream } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { loadOrCreateKeyFile } from '../../../runtime/keys/index.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createChain, parseGenesis } from '../../../actors/index.ts';
-import { checkRecord, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type KeyPair } from '../../../events/index.ts';
+import { checkRecord, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type KeyPair } from '../../../log/index.ts';
 import type { ReadModels } from '../../../projections/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { checkTx } from '../../../events/index.ts';
+import { checkTx } from '../../../log/index.ts';
 import { participantsIn, samplePayouts, sampleResultLine, sampleWorkers } from '../agents/sampleResult.ts';
 
 const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));

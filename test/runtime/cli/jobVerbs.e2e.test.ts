@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { devGenesis } from '../../../actors/index.ts';
-import type { KeyPair } from '../../../events/index.ts';
+import type { KeyPair } from '../../../log/index.ts';
 import { signAndSubmit } from '../../../runtime/client/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Op } from '../../../schemas/index.ts';

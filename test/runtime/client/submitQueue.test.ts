@@ -1,5 +1,5 @@
 import test from 'ava';
-import { keyPairFromSeed, txHashOf } from '../../../events/index.ts';
+import { keyPairFromSeed, txHashOf } from '../../../log/index.ts';
 import { createSubmitQueue, submitAndWait, type SubmitQueueOptions, type TxLanded } from '../../../runtime/client/index.ts';
 import { AinError, isAinError, type Op, type Tx } from '../../../schemas/index.ts';
 

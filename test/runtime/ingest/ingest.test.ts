@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createMemoryLog, sha256Hex, type EventLog } from '../../../events/index.ts';
+import { createMemoryLog, sha256Hex, type EventLog } from '../../../log/index.ts';
 import { createIngest, type CheckedTx, type VerifyPool } from '../../../runtime/ingest/index.ts';
 import { AinError, isAinError } from '../../../schemas/index.ts';
 

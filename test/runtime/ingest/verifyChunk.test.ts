@@ -1,5 +1,5 @@
 import test from 'ava';
-import { checkRecords, checkTx, encodeTxRecord, keyPairFromSeed, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
+import { checkRecords, checkTx, encodeTxRecord, keyPairFromSeed, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { checkRecordsChunk } from '../../../runtime/ingest/checkRecordsChunk.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
 import type { Tx } from '../../../schemas/index.ts';

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 test('a process started with V8 heap and GC flags still starts its verify threads and verifies', async (t) => {
   const script = `
     import { createVerifyPool } from './runtime/ingest/index.ts';
-    import { keyPairFromSeed, signTx } from './events/index.ts';
+    import { keyPairFromSeed, signTx } from './log/index.ts';
     const pool = createVerifyPool({ threads: 2, chain: 'ain-local' });
     const tx = signTx({ key: keyPairFromSeed('22'.repeat(32)), op: { type: 'set_value', path: '/apps/x', value: 1 }, nonce: 1, time: 1 });
     const [checked] = await pool.verify([JSON.stringify(tx)]);

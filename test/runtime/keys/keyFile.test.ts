@@ -2,7 +2,7 @@ import test from 'ava';
 import { chmod, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { loadOrCreateKeyFile, readKeyFile, writeKeyFile } from '../../../runtime/keys/index.ts';
 

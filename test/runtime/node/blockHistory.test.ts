@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { BlockResult } from '../../../actors/index.ts';
-import { blockHashOf, createMemoryLog, decodeTxRecord, encodeTxRecord, signTx, type Block, type EventLog } from '../../../events/index.ts';
+import { blockHashOf, createMemoryLog, decodeTxRecord, encodeTxRecord, signTx, type Block, type EventLog } from '../../../log/index.ts';
 import { openBlockHistory } from '../../../runtime/node/blockHistory.ts';
 import { createBlockStore, type BlockHistory, type BlockStore } from '../../../runtime/node/blockStore.ts';
 import { key } from '../../actors/ledger/chain.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { encodeTxRecord, signTx, type LogRecord } from '../../../events/index.ts';
+import { encodeTxRecord, signTx, type LogRecord } from '../../../log/index.ts';
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { checkLogRecords } from '../../../runtime/node/checkRecords.ts';
 import { key } from '../../actors/ledger/chain.ts';

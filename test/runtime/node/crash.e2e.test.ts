@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
+import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Tx } from '../../../schemas/index.ts';

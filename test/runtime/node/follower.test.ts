@@ -10,7 +10,7 @@ import {
   type EventLog,
   type LogRecord,
   type RecordScope,
-} from '../../../events/index.ts';
+} from '../../../log/index.ts';
 import type { VerifyPool } from '../../../runtime/ingest/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { createFollower } from '../../../runtime/node/follower.ts';

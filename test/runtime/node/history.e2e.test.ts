@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { generateKeyPair, signTx } from '../../../events/index.ts';
+import { generateKeyPair, signTx } from '../../../log/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 

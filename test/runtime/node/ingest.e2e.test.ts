@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { filter, firstValueFrom } from 'rxjs';
-import { decodeTxRecord, generateKeyPair, openFileLog, openFileLogReader, signTx, txHashOf } from '../../../events/index.ts';
+import { decodeTxRecord, generateKeyPair, openFileLog, openFileLogReader, signTx, txHashOf } from '../../../log/index.ts';
 import { isAinError, type Op, type Tx } from '../../../schemas/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';

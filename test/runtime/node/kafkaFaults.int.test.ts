@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signTx } from '../../../events/index.ts';
+import { signTx } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { startKafka, type KafkaService } from '../../services/kafka.ts';
 import { startKafkaProxy, type KafkaProxy } from '../../services/kafkaProxy.ts';

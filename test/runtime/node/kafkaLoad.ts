@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeTxRecord, generateKeyPair, openKafkaLog, signTx, type KeyPair } from '../../../events/index.ts';
+import { decodeTxRecord, generateKeyPair, openKafkaLog, signTx, type KeyPair } from '../../../log/index.ts';
 import { kafkaTopicOf, type Tx } from '../../../schemas/index.ts';
 import type { NodeProcess } from './nodeProcess.ts';
 

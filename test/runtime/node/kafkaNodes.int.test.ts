@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { encodeTxRecord, generateKeyPair, signTx, txHashOf } from '../../../events/index.ts';
+import { encodeTxRecord, generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { kafkaTopicOf } from '../../../schemas/index.ts';
 import { startKafka } from '../../services/kafka.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { signTx } from '../../../events/index.ts';
+import { signTx } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { startNodeProcess } from './nodeProcess.ts';
 

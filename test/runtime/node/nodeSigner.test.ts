@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createMemoryLog, decodeTxRecord, keyPairFromSeed, checkTx } from '../../../events/index.ts';
+import { createMemoryLog, decodeTxRecord, keyPairFromSeed, checkTx } from '../../../log/index.ts';
 import { createNodeSigner, type NodeSignerOptions } from '../../../runtime/node/nodeSigner.ts';
 import { AinError, isAinError } from '../../../schemas/index.ts';
 

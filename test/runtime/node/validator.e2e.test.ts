@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../events/index.ts';
+import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 

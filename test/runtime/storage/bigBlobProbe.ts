@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { fixedQuotas } from '../../../runtime/storage/index.ts';
 import { authHeader, startBlobServer } from './helpers.ts';
 

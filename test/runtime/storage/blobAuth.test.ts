@@ -1,5 +1,5 @@
 import test from 'ava';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { createBlobAuthVerifier, signBlobAuth } from '../../../runtime/storage/index.ts';
 import { fakeClock } from './helpers.ts';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import { fixedQuotas } from '../../../runtime/storage/index.ts';
 import { sha256Hex, startBlobServer, tempDir, type BlobServer } from './helpers.ts';

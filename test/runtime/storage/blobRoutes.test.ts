@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { fixedQuotas } from '../../../runtime/storage/index.ts';
 import { authHeader, sha256Hex, startBlobServer, type BlobServer } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { fixedQuotas } from '../../../runtime/storage/index.ts';
 import { authHeader, sha256Hex, startBlobServer } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyPair } from '../../../events/index.ts';
+import type { KeyPair } from '../../../log/index.ts';
 import { createApi } from '../../../runtime/api/index.ts';
 import type { Ingest } from '../../../runtime/ingest/index.ts';
 import { createBlockStore } from '../../../runtime/node/index.ts';

@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { generateKeyPair } from '../../../events/index.ts';
+import { generateKeyPair } from '../../../log/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { fixedQuotas, openLocalBlobStore } from '../../../runtime/storage/index.ts';
 import { fakeClock, sha256Hex, tempDir } from './helpers.ts';

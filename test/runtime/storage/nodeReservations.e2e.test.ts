@@ -1,6 +1,6 @@
 import test from 'ava';
 import { pino } from 'pino';
-import { generateKeyPair, type KeyPair } from '../../../events/index.ts';
+import { generateKeyPair, type KeyPair } from '../../../log/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode } from '../../../runtime/node/index.ts';
 import { authHeader, sha256Hex, tempDir } from './helpers.ts';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Subject } from 'rxjs';
-import type { KeyPair } from '../../../events/index.ts';
+import type { KeyPair } from '../../../log/index.ts';
 import type { BlockView } from '../../../runtime/blocks/index.ts';
 import { createStreamHub, type StreamBlock, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
 import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';

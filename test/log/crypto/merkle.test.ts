@@ -1,0 +1,64 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { merkleProof, merkleRoot, merkleRootOfDigests, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
+
+const hashes = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`tx ${i}`));
+
+test('the root of one leaf is SHA-256(0x00 ‖ leaf), of none SHA-256 of nothing', (t) => {
+  const [h] = hashes(1);
+  t.is(merkleRoot([h!]), sha256Hex(Buffer.concat([Buffer.from([0]), Buffer.from(h!, 'hex')])));
+  t.is(merkleRoot([]), sha256Hex(''));
+});
+
+test('every leaf of trees of 1..40 leaves has a proof that verifies, and only for its own leaf', (t) => {
+  for (let n = 1; n <= 40; n++) {
+    const leaves = hashes(n);
+    const root = merkleRoot(leaves);
+    for (let i = 0; i < n; i++) {
+      const proof = merkleProof(leaves, i);
+      t.true(verifyMerkleProof(leaves[i]!, proof, root), `n=${n} i=${i}`);
+      t.false(verifyMerkleProof(leaves[(i + 1) % n]!, proof, root) && n > 1, `wrong leaf n=${n} i=${i}`);
+    }
+  }
+});
+
+test('property: different lists (incl. a duplicated last leaf) have different roots', (t) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 50 }), (n) => {
+      const leaves = hashes(n);
+      return merkleRoot(leaves) !== merkleRoot([...leaves, leaves[n - 1]!]) && merkleRoot(leaves) !== merkleRoot(leaves.slice(0, -1));
+    }),
+  );
+  t.pass();
+});
+
+/** RFC 6962's definition written out plainly, to pin the allocation-free one to it. */
+function referenceRoot(hashes: readonly string[]): string {
+  const h = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
+  const leaf = (hex: string) => h(Buffer.concat([Buffer.from([0]), Buffer.from(hex, 'hex')]));
+  const root = (leaves: Buffer[]): Buffer => {
+    if (leaves.length === 1) return leaves[0]!;
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    return h(Buffer.concat([Buffer.from([1]), root(leaves.slice(0, k)), root(leaves.slice(k))]));
+  };
+  return hashes.length === 0 ? h(Buffer.alloc(0)).toString('hex') : root(hashes.map(leaf)).toString('hex');
+}
+
+test('property: merkleRoot is RFC 6962 over any list, and merkleRootOfDigests gives the same root as the hex of its digests', (t) => {
+  const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  fc.assert(
+    fc.property(
+      fc.array(digest, { maxLength: 70 }),
+      fc.array(fc.string({ unit: fc.constantFrom(...'0123456789abcdefxyz') }), { maxLength: 6 }),
+      (digests, odd) => {
+        const hexes = digests.map((d) => Buffer.from(d).toString('hex'));
+        const root = merkleRoot(hexes);
+        t.is(root, referenceRoot(hexes));
+        t.is(merkleRootOfDigests(digests), root);
+        t.is(merkleRoot([...hexes, ...odd]), referenceRoot([...hexes, ...odd]), 'odd-length or non-hex leaves, as an untrusted list may hold');
+      },
+    ),
+  );
+});
