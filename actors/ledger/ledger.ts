@@ -1,6 +1,6 @@
 import { canonicalBytes, sha256Hex } from '../../log/index.ts';
 import { jobWindowsOf, type JobWindows } from '../job/index.ts';
-import { AinError, Genesis, fromZodError, type GenesisInput } from '../../schemas/index.ts';
+import { AinError, Genesis, fromZodError, safeParse, type GenesisInput } from '../../schemas/index.ts';
 import { accountPath, consensusPath, createStateTree, writeFinalized, writeGenesisValidators, writeSupply, type StateTree } from '../../projections/index.ts';
 
 /**
@@ -21,7 +21,7 @@ export interface Ledger {
 
 /** Validates a genesis document; BAD_GENESIS names the field. */
 export function parseGenesis(input: unknown): Genesis {
-  const parsed = Genesis.safeParse(input);
+  const parsed = safeParse(Genesis, input);
   if (!parsed.success) {
     const error = fromZodError(parsed.error, 'genesis');
     throw new AinError('BAD_GENESIS', error.message, { cause: error });

@@ -1,4 +1,4 @@
-import { isAinError, Tx } from '../../schemas/index.ts';
+import { isAinError, safeParse, Tx } from '../../schemas/index.ts';
 import { parseTxJson } from './parseTxJson.ts';
 import { canonicalBytes, sha256Hex, signedBytesOf } from '../crypto/index.ts';
 
@@ -81,7 +81,7 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
     if (isAinError(error)) return junk();
     throw error;
   }
-  const parsed = Tx.safeParse(json);
+  const parsed = safeParse(Tx, json);
   if (!parsed.success) return junk();
   let signed: Buffer;
   try {

@@ -1,4 +1,4 @@
-import { AinError, streamEventData, type StreamEvent } from '../../schemas/index.ts';
+import { AinError, safeParse, streamEventData, type StreamEvent } from '../../schemas/index.ts';
 import { errorFromAnswer } from './nodeClient.ts';
 
 export interface ReadStreamOptions {
@@ -50,7 +50,7 @@ function checkEvent(nodeUrl: string, name: string, id: number, event: string, da
       details: { event, id },
     });
   }
-  const result = schema.safeParse(data);
+  const result = safeParse(schema, data);
   if (result.success) return;
   const issue = result.error.issues[0]!;
   const field = issue.path.length === 0 ? 'its data' : `its field "${issue.path.map(String).join('.')}"`;

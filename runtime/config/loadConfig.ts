@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AinError, NodeConfig, fromZodError, type NodeConfigInput } from '../../schemas/index.ts';
+import { AinError, NodeConfig, fromZodError, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
 
 export interface ConfigSources {
   /** A JSON config file; its fields are NodeConfig's. */
@@ -92,7 +92,7 @@ export async function loadConfig({ file, env = {}, flags = {} }: ConfigSources):
     if (text !== undefined && text !== '') setPath(fromEnv, path, envValue(name, text, kind));
   }
   const input = merge(merge(fromFile, fromEnv), flags as Json) as NodeConfigInput;
-  const parsed = NodeConfig.safeParse(input);
+  const parsed = safeParse(NodeConfig, input);
   if (parsed.success) return parsed.data;
   const error = fromZodError(parsed.error, file === undefined ? 'config' : `config (file ${file}, AIN_* variables and flags)`);
   throw new AinError('BAD_CONFIG', error.message, { details: error.details, cause: error });

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AinError } from './ainError.ts';
 import type { ErrorCode } from './codes.ts';
 
@@ -28,9 +28,24 @@ export function fromZodError(error: z.ZodError, what: string): AinError {
   });
 }
 
+/**
+ * `schema.safeParse(value)` that never throws. zod runs a string's length checks on a value that
+ * is not a string, so an object whose `length` cannot become a number (`{ length: { toString: 0 } }`,
+ * found by npm run fuzz) makes it throw a TypeError instead of reporting an issue: such a value is
+ * reported as an issue at the top, like any other value of the wrong shape.
+ */
+export function safeParse<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  try {
+    return schema.safeParse(value);
+  } catch (cause) {
+    const message = `is not what its fields require (a value in it could not even be read: ${cause instanceof Error ? cause.message : 'unreadable'})`;
+    return { success: false, error: new z.ZodError([{ code: 'custom', path: [], message, input: undefined }]) } as z.ZodSafeParseResult<z.output<S>>;
+  }
+}
+
 /** Parses with `schema` or throws the AinError of the first issue. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   throw fromZodError(result.error, what);
 }

@@ -4,6 +4,7 @@ import { parseTxJson } from '../../../log/codec/index.ts';
 import { generateKeyPair, signTx } from '../../../log/crypto/index.ts';
 import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 import { isAinError, type ErrorCode, type Op } from '../../../schemas/index.ts';
+import { parseGenesis } from '../../../actors/index.ts';
 
 const key = generateKeyPair();
 const other = generateKeyPair();
@@ -75,4 +76,13 @@ test('a correctly signed tx whose text gives a key twice is BAD_SCHEMA naming it
   const error = t.throws(() => checkTx(parseTxJson(text)));
   t.true(isAinError(error, 'BAD_SCHEMA'));
   t.regex(error!.message, /^tx field "op": the key appears more than once in one object/);
+});
+
+test('a field whose value zod cannot even read (an object with an unreadable length, where a string belongs) is BAD_SCHEMA, not a TypeError (npm run fuzz, seed 382864809)', (t) => {
+  const hostile = { length: { toString: 0 } };
+  for (const field of ['shard', 'chain', 'from', 'pub', 'sig']) {
+    const error = t.throws(() => checkTx(parseTxJson(JSON.stringify({ ...good, [field]: hostile }))));
+    t.true(isAinError(error), `${field}: ${String(error)}`);
+  }
+  t.true(isAinError(t.throws(() => parseGenesis({ chain: hostile }))));
 });
