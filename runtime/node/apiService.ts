@@ -48,6 +48,15 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     metrics: metrics.registry,
     status,
   });
+  // Requests not answered yet, so a stop that has to cut connections says whose they were.
+  const open = new Map<object, { readonly method: string; readonly url: string; readonly since: number }>();
+  api.addHook('onRequest', (request, reply, done) => {
+    open.set(request.raw, { method: request.method, url: request.url.slice(0, 200), since: performance.now() });
+    reply.raw.once('close', () => open.delete(request.raw));
+    done();
+  });
+  const stillOpen = () =>
+    [...open.values()].slice(0, 10).map(({ method, url, since }) => `${method} ${url} (open ${Math.round(performance.now() - since)} ms)`);
   let url = '';
   return {
     get url() {
@@ -69,15 +78,15 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     },
     async stop() {
       hub.close();
-      await closeApi(api, logger);
+      await closeApi(api, logger, stillOpen);
     },
   };
 }
 
-async function closeApi(api: FastifyInstance, logger: Logger): Promise<void> {
+async function closeApi(api: FastifyInstance, logger: Logger, stillOpen: () => string[]): Promise<void> {
   const closed = api.close();
   const grace = setTimeout(() => {
-    logger.warn({ graceMs: apiCloseGraceMs }, 'requests still open when the node stops: their connections are cut');
+    logger.warn({ graceMs: apiCloseGraceMs, open: stillOpen() }, 'requests still open when the node stops: their connections are cut');
     api.server.closeAllConnections();
   }, apiCloseGraceMs);
   try {
