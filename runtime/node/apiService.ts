@@ -83,8 +83,16 @@ export function createApiService(components: ApiServiceComponents, status: () =>
   };
 }
 
-async function closeApi(api: FastifyInstance, logger: Logger, stillOpen: () => string[]): Promise<void> {
+/**
+ * Closes the server: new requests are refused at once; a connection is closed as soon as it is
+ * idle, also one whose request finishes after the close began (the server closes only the idle
+ * connections it has when asked, and a keep-alive connection that goes idle later would otherwise
+ * hold the close for its whole keep-alive timeout); after `apiCloseGraceMs` every connection left
+ * is cut, and the warning names the requests still open on them.
+ */
+export async function closeApi(api: FastifyInstance, logger: Pick<Logger, 'warn'>, stillOpen: () => string[]): Promise<void> {
   const closed = api.close();
+  const idle = setInterval(() => api.server.closeIdleConnections(), 25);
   const grace = setTimeout(() => {
     logger.warn({ graceMs: apiCloseGraceMs, open: stillOpen() }, 'requests still open when the node stops: their connections are cut');
     api.server.closeAllConnections();
@@ -92,6 +100,7 @@ async function closeApi(api: FastifyInstance, logger: Logger, stillOpen: () => s
   try {
     await closed;
   } finally {
+    clearInterval(idle);
     clearTimeout(grace);
   }
 }
