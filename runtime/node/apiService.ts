@@ -84,15 +84,16 @@ export function createApiService(components: ApiServiceComponents, status: () =>
 }
 
 /**
- * Closes the server: new requests are refused at once; a connection is closed as soon as it is
- * idle, also one whose request finishes after the close began (the server closes only the idle
- * connections it has when asked, and a keep-alive connection that goes idle later would otherwise
- * hold the close for its whole keep-alive timeout); after `apiCloseGraceMs` every connection left
- * is cut, and the warning names the requests still open on them.
+ * Closes the server: new requests are refused at once. Every 25 ms until it is closed, the
+ * connections that carry no request are closed: while some request is unanswered, only the idle
+ * ones (the server closes those it has when asked, not those that go idle later); once none is,
+ * all of them, since a connection with no request left holds nothing (an ended stream whose
+ * reader has not closed its side kept a stop waiting 5 s with no request open). After
+ * `apiCloseGraceMs` every connection left is cut, and the warning names the requests still open.
  */
 export async function closeApi(api: FastifyInstance, logger: Pick<Logger, 'warn'>, stillOpen: () => string[]): Promise<void> {
   const closed = api.close();
-  const idle = setInterval(() => api.server.closeIdleConnections(), 25);
+  const sweep = setInterval(() => (stillOpen().length === 0 ? api.server.closeAllConnections() : api.server.closeIdleConnections()), 25);
   const grace = setTimeout(() => {
     logger.warn({ graceMs: apiCloseGraceMs, open: stillOpen() }, 'requests still open when the node stops: their connections are cut');
     api.server.closeAllConnections();
@@ -100,7 +101,7 @@ export async function closeApi(api: FastifyInstance, logger: Pick<Logger, 'warn'
   try {
     await closed;
   } finally {
-    clearInterval(idle);
+    clearInterval(sweep);
     clearTimeout(grace);
   }
 }
