@@ -138,30 +138,28 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   step('warm');
   // A first run of each program, off the chain: it checks the programs against the schema on this
   // runtime and builds what the runtime needs (a container image) before any time limit runs.
-  for (const [program, request] of [
-    ['worker', { y: 4 }],
-    ['evaluator', { request: { y: 4 }, workers: [] }],
-  ] as const) {
+  const runOnce = (program: 'worker' | 'evaluator', request: unknown) => {
     const spec = env.programs[program];
-    const warm = await execution.run({
+    return execution.run({
       command: spec.command,
       args: [...spec.args],
       files: { ...env.programs.files },
       request,
       schema: { proto: env.programs.proto, service: spec.service, rpc: spec.rpc },
     }).result;
+  };
+  for (const [program, request] of [
+    ['worker', { y: 4 }],
+    ['evaluator', { request: { y: 4 }, workers: [] }],
+  ] as const) {
+    const warm = await runOnce(program, request);
     if (!warm.ok) throw new Error(`the sample's ${program} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
   }
   say(`the worker and evaluator programs run on the ${execution.name} runtime`);
-  // The time limit must fit what a worker does on this machine now (see onThisMachine).
+  // The time limit must fit what a worker does on this machine now (see onThisMachine); the warm
+  // run above also built what the runtime needs, so this one is timed on its own.
   const runStarted = performance.now();
-  await execution.run({
-    command: env.programs.worker.command,
-    args: [...env.programs.worker.args],
-    files: { ...env.programs.files },
-    request: { y: 4 },
-    schema: { proto: env.programs.proto, service: env.programs.worker.service, rpc: env.programs.worker.rpc },
-  }).result;
+  await runOnce('worker', { y: 4 });
   const runMs = performance.now() - runStarted;
   const requestLimitMs = onThisMachine(timeLimitMs, runMs);
   if (requestLimitMs > timeLimitMs) {
