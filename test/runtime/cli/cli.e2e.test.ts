@@ -100,7 +100,7 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   const seen: Record<string, unknown>[] = [];
   let url: string | undefined;
   const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       seen.push(entry);
