@@ -2,7 +2,7 @@ import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, networkGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError, ChainId, NodeConfig, fromZodError, kafkaTopicOf, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
+import { AinError, ChainId, devStorageReservations, NodeConfig, fromZodError, kafkaTopicOf, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
 
 /** Validators one `ain net init` writes at most: the genesis lists at most 64 proposers. */
@@ -89,13 +89,19 @@ function checkParameters(validators: number, basePort: number): void {
 }
 
 /** Node i's config file, checked against NodeConfig as `ain node --data` will load it. */
-function nodeConfigOf(i: number, nodes: readonly InitNetworkNode[], chain: string, log: NodeConfigInput['log'] | undefined): Omit<NodeConfigInput, 'dataDir'> {
+function nodeConfigOf(
+  i: number,
+  nodes: readonly InitNetworkNode[],
+  { chain, owner, log }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined },
+): Omit<NodeConfigInput, 'dataDir'> {
   const self = nodes[i]!;
   const config: Omit<NodeConfigInput, 'dataDir'> = {
     chain,
     port: self.port,
     p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}`) },
     ...(log === undefined ? {} : { log }),
+    // The dev grant of Big Storage, to the owner too: in a dev node the owner is the node's key.
+    storage: { reservations: { ...devStorageReservations, [owner]: devStorageReservations.node! } },
   };
   const parsed = safeParse(NodeConfig, { ...config, dataDir: self.dir });
   if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${self.name}`).message);
@@ -106,7 +112,8 @@ function nodeConfigOf(i: number, nodes: readonly InitNetworkNode[], chain: strin
  * Writes the files of a local network of `validators` nodes into `dir`: `owner.key` (the genesis
  * key) and per node `nI/node.key` (mode 0600), `nI/genesis.json` (the same bytes in each: equal
  * stake for every validator, all of them proposers) and `nI/config.json` (its API port, its peer
- * port and the others as bootstrap peers, and the shared Kafka log when asked). Refuses a
+ * port and the others as bootstrap peers, the shared Kafka log when asked, and Big Storage room
+ * for the owner as for the node's own key). Refuses a
  * directory that is not empty (DIR_NOT_EMPTY); everything is checked before the first write.
  * @example await initNetwork({ dir: 'net', validators: 3 }) // then: ain node --data net/n1
  */
@@ -142,7 +149,7 @@ export async function initNetwork({
   }));
   const topic = log.kind === 'kafka' ? (log.topic ?? kafkaTopicOf(chain, genesis.shard)) : undefined;
   const logConfig = log.kind === 'kafka' ? { kind: 'kafka' as const, brokers: [...log.brokers], topic: topic! } : undefined;
-  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, chain, logConfig));
+  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig }));
 
   await mkdir(dir, { recursive: true });
   await writeKeyFile(join(dir, 'owner.key'), owner);

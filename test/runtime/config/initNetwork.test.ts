@@ -9,7 +9,7 @@ import { readAccount, readValidatorSet } from '../../../projections/index.ts';
 import { configFileIn, initNetwork, loadConfig } from '../../../runtime/config/index.ts';
 import { main } from '../../../runtime/cli/main.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
-import { isAinError } from '../../../schemas/index.ts';
+import { devStorageReservations, isAinError } from '../../../schemas/index.ts';
 
 // `ain net init`: the files of a local network, checked as the node reads them.
 
@@ -71,6 +71,11 @@ test('each config loads as the node loads it: its API port, its peer port, the o
     const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}`);
     t.deepEqual(config.p2p?.bootstrap, others);
     t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'ain.ain-k.root' });
+    t.deepEqual(
+      config.storage.reservations,
+      { node: devStorageReservations.node, [net.owner.address]: devStorageReservations.node },
+      'Big Storage room for the owner too',
+    );
   }
   const fileNet = await initNetwork({ dir: join(dir, '..', 'files'), validators: 1 });
   const single = await loadConfig({ file: await configFileIn(fileNet.nodes[0]!.dir), flags: { dataDir: fileNet.nodes[0]!.dir } });
