@@ -86,3 +86,34 @@ export function devGenesis(address: string, options: { chain: string; shard?: st
   };
   return parseGenesis(input);
 }
+
+/** What each validator of a network genesis holds, and what its owner holds to fund the rest. */
+export const networkStake = '1000000';
+export const networkOwnerBalance = '1000000000';
+
+/**
+ * A genesis for a network of `validators`, each with an equal stake and each a proposer (the
+ * order given: the first also signs blocks closed by size); `owner` owns `/` and holds the
+ * spendable supply. Every node of the network starts from these same bytes.
+ * @example networkGenesis([a, b, c], { chain: 'ain-local', owner })
+ */
+export function networkGenesis(
+  validators: readonly string[],
+  options: { chain: string; owner: string; shard?: string; maxTxs?: number; maxBytes?: number; unbondingMs?: number },
+): Genesis {
+  if (new Set(validators).size !== validators.length) throw new AinError('BAD_GENESIS', 'genesis: a validator is listed twice; each needs its own key.');
+  const accounts: Record<string, { balance: string; stake: string }> = {};
+  for (const address of validators) accounts[address] = { balance: '0', stake: networkStake };
+  const ownerAccount = accounts[options.owner];
+  accounts[options.owner] = { balance: networkOwnerBalance, stake: ownerAccount?.stake ?? '0' };
+  const input: GenesisInput = {
+    chain: options.chain,
+    shard: options.shard ?? '/',
+    owner: options.owner,
+    accounts,
+    proposers: [...validators],
+    block: { maxTxs: options.maxTxs ?? 10_000, maxBytes: options.maxBytes ?? 8 * 1024 * 1024 },
+    unbondingMs: options.unbondingMs ?? 60_000,
+  };
+  return parseGenesis(input);
+}

@@ -14,5 +14,13 @@ export {
 } from './account.ts';
 export { applySend, applyStake, applyUnstake, releaseUnbonded } from './money.ts';
 export { slash } from './slash.ts';
-export { freezeValidatorSet, pruneValidatorSets, readValidatorSet, setStake, writeGenesisValidators, type ValidatorSet } from './validators.ts';
+export {
+  currentValidatorSet,
+  freezeValidatorSet,
+  pruneValidatorSets,
+  readValidatorSet,
+  setStake,
+  writeGenesisValidators,
+  type ValidatorSet,
+} from './validators.ts';
 export { escrowPath, lockEscrow, payAllFromEscrow, payFromEscrow, readEscrow } from './escrow.ts';

@@ -39,6 +39,11 @@ function writeSet(tree: StateTree, id: number, stakes: ReadonlyMap<string, bigin
   tree.writeSystem(`${setsPath}/${id}`, { total: total.toString(), ...(stakes.size > 0 ? { stakes: out } : {}) });
 }
 
+/** The set the next block record will refer to (the one stake changes go into now). */
+export function currentValidatorSet(tree: StateTree): ValidatorSet {
+  return readValidatorSet(tree, current(tree).id);
+}
+
 /**
  * Records an address's new stake in the current validator set. A set a block record refers to is
  * never changed: the change goes into a copy, which becomes the current set.

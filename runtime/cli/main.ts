@@ -12,6 +12,7 @@ import {
   statsCommand,
 } from './jobCommands.ts';
 import { keysCommand } from './keysCommand.ts';
+import { netCommand } from './netCommand.ts';
 import { nodeCommand } from './nodeCommand.ts';
 import { exitCodes, printError, UsageError } from './output.ts';
 import { requestJobCommand } from './requestJobCommand.ts';
@@ -27,7 +28,10 @@ Usage:
                                             papers' sample job end to end
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
            [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
-           [--block-interval-ms N]
+           [--block-interval-ms N]           one node; DIR/config.json is read when there is one
+  ain net init --validators N --dir D [--chain C] [--log file|kafka] [--brokers H:P,…]
+               [--topic T] [--base-port P]  the files of N validator nodes D/n1 … D/nN (keys,
+                                            one genesis, configs); then ain node --data D/n1 …
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin]
@@ -76,6 +80,7 @@ const commands: Record<string, (args: string[], context: CommandContext) => Prom
   up: upCommand,
   node: nodeCommand,
   keys: keysCommand,
+  net: netCommand,
   tx: txCommand,
   audit: auditCommand,
   blob: blobCommand,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig, parseFsync } from '../config/index.ts';
+import { configFileIn, loadConfig, parseFsync } from '../config/index.ts';
 import { startNode } from '../node/index.ts';
 import { UsageError } from './output.ts';
 
@@ -38,7 +38,7 @@ export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
 }
 
 /**
- * `ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
+ * `ain node --data DIR [--port N] [--host H] [--config FILE (default DIR/config.json when there is one)] [--chain C] [--genesis FILE]
  * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N]`
  */
 export async function nodeCommand(args: string[]): Promise<void> {
@@ -61,8 +61,10 @@ export async function nodeCommand(args: string[]): Promise<void> {
   if (values.data === undefined && values.config === undefined && !process.env.AIN_DATA) {
     throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
   }
+  // A data dir with a config file (ain net init writes one per node) starts on it.
+  const dataDir = values.data ?? process.env.AIN_DATA;
   const config = await loadConfig({
-    file: values.config,
+    file: values.config ?? (dataDir === undefined || dataDir === '' ? undefined : await configFileIn(dataDir)),
     env: process.env,
     flags: {
       dataDir: values.data,

@@ -1,1 +1,10 @@
-export { loadConfig, parseFsync, type ConfigSources } from './loadConfig.ts';
+export { configFileIn, dataDirConfigName, loadConfig, parseFsync, type ConfigSources } from './loadConfig.ts';
+export {
+  defaultBasePort,
+  initNetwork,
+  networkValidatorsMax,
+  p2pPortOffset,
+  type InitNetworkNode,
+  type InitNetworkParameters,
+  type InitNetworkReturnType,
+} from './initNetwork.ts';

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AinError, NodeConfig, fromZodError, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
 
 export interface ConfigSources {
@@ -96,4 +97,22 @@ export async function loadConfig({ file, env = {}, flags = {} }: ConfigSources):
   if (parsed.success) return parsed.data;
   const error = fromZodError(parsed.error, file === undefined ? 'config' : `config (file ${file}, AIN_* variables and flags)`);
   throw new AinError('BAD_CONFIG', error.message, { details: error.details, cause: error });
+}
+
+/** The config file a data dir may hold (`ain net init` writes one per node). */
+export const dataDirConfigName = 'config.json';
+
+/**
+ * `<dataDir>/config.json` when the data dir has one, else undefined: `ain node --data DIR`
+ * starts on that file without `--config`.
+ * @example const file = values.config ?? (await configFileIn('net/n1'))
+ */
+export async function configFileIn(dataDir: string): Promise<string | undefined> {
+  const file = join(dataDir, dataDirConfigName);
+  try {
+    await access(file);
+    return file;
+  } catch {
+    return undefined;
+  }
 }

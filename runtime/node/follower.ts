@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Chain } from '../../actors/index.ts';
-import { checkedRecordOf, decodeTxRecord, type CheckedRecord, type EventLog, type LogRecord, type TxRecord } from '../../log/index.ts';
+import { checkedRecordOf, decodeTxRecord, type CheckedRecord, type EventLog, type LogRecord } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { OwnRecord, ReadBack, VerifyPool } from '../ingest/index.ts';
 import type { StreamBlock } from '../streams/index.ts';
@@ -8,6 +8,7 @@ import type { BlockStore, BlockView } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
 import { checkLogRecords } from './checkRecords.ts';
 import { inBatches } from './inBatches.ts';
+import { createPendingWork } from './pendingWork.ts';
 
 /** An append whose records the follower has yet to read back. */
 interface PendingAck {
@@ -29,7 +30,6 @@ const ownBytesMax = 256 * 1024 * 1024;
 // Hashes of the last records read, for hints that arrive after their record.
 const checkedHashesMax = 65_536;
 const batchRecordsMax = 4096;
-const idleHeightsMax = 1024;
 
 export interface FollowerOptions {
   readonly log: EventLog;
@@ -47,10 +47,10 @@ export interface Follower extends Service, ReadBack {
   /** The same blocks, each with what it changed in the read models, just before `blocks$` has it: what the streams serve. */
   readonly applied$: Subject<StreamBlock>;
   /**
-   * An attestation of a block with txs arrived: a proposer may cut at once, so the block becomes
-   * final without waiting for its timer.
+   * The attestations waiting complete the quorum of a block with txs: a proposer may cut at once,
+   * so the block becomes final without waiting for its timer (PendingWork.quorum$).
    */
-  readonly attested$: Subject<void>;
+  readonly quorum$: Subject<void>;
   /**
    * The log acknowledged these records of this process's at these offsets. Resolves once the
    * follower has read each offset back and found that record there; rejects (and following
@@ -82,8 +82,6 @@ export interface Follower extends Service, ReadBack {
   stop(): Promise<void>;
 }
 
-const isChainOnly = (record: TxRecord) => record.tx !== null && (record.tx.op.type === 'cut' || record.tx.op.type === 'attest');
-
 /**
  * Follows the log from the chain's position, once started: checks records it did not append
  * itself (on the verify pool's threads), pushes them into the chain, and stores and streams each
@@ -93,7 +91,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
   const position = chain.position;
   const blocks$ = new Subject<BlockView>();
   const applied$ = new Subject<StreamBlock>();
-  const attested$ = new Subject<void>();
+  const work = createPendingWork(chain);
   const own = new Map<number, Hint>();
   let ownBytes = 0;
   // Offsets up to here were taken without a hint or with one: a hint for one of them comes late,
@@ -103,30 +101,18 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
   const lateHints = new Map<number, Hint>();
   let classifying: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
-  const idleHeights = new Map<number, boolean>();
   const aborter = new AbortController();
   let seenOffset = position.lastOffset;
-  let hasWork = false;
-
-  const noteWork = (record: TxRecord) => {
-    const op = record.tx?.op;
-    if (op?.type === 'attest' && idleHeights.get(op.height) === false) {
-      hasWork = true;
-      attested$.next();
-    } else if (!hasWork) hasWork = !isChainOnly(record);
-  };
 
   const feed = (checked: CheckedRecord) => {
     const step = chain.push(checked);
     seenOffset = checked.record.offset;
     if (step === null) {
-      noteWork(checked.record);
+      work.note(checked.record);
       return;
     }
     const { block } = step;
-    idleHeights.set(block.header.height, block.txs.every(isChainOnly));
-    idleHeights.delete(block.header.height - idleHeightsMax);
-    hasWork = false;
+    work.cut(block);
     const view = blocks.add(block, step.result);
     applied$.next({ view, readModels: step.readModels });
     blocks$.next(view);
@@ -240,7 +226,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     chain,
     blocks$,
     applied$,
-    attested$,
+    quorum$: work.quorum$,
     done,
     start() {
       if (started) return;
@@ -254,7 +240,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       return seenOffset;
     },
     get hasWork() {
-      return hasWork;
+      return work.hasWork;
     },
     get readBack() {
       return { waiting: own.size, late: lateHints.size, readUpTo: classifiedUpTo };
@@ -300,7 +286,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       if (!started) closed();
       started = true;
       await done.catch(() => undefined);
-      attested$.complete();
+      work.complete();
       applied$.complete();
       blocks$.complete();
     },

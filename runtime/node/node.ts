@@ -124,7 +124,7 @@ function createSigningServices(
         caughtUp,
         hasWork: () => follower.hasWork || jobDeadlinePassed(),
         hasPending: () => follower.hasPending,
-        cutSoon$: follower.attested$,
+        cutSoon$: follower.quorum$,
         describe: () => ({
           readBack: follower.readBack,
           seenOffset: follower.seenOffset,

@@ -17,7 +17,7 @@ export interface ProposerOptions {
   readonly hasWork: () => boolean;
   /** Records of any kind wait (attestations of idle blocks included). */
   readonly hasPending: () => boolean;
-  /** Each value asks for a cut now if work waits (Follower.attested$: a quorum may have come). */
+  /** Each value asks for a cut now if work waits (Follower.quorum$: attestations waiting complete a quorum). */
   readonly cutSoon$?: Observable<unknown>;
   /** Work that waits this long with no new block is logged (warn), with what the proposer sees and `describe()`. */
   readonly stallWarnMs?: number;

@@ -1,1 +1,2 @@
 export * from './nodeConfig.ts';
+export * from './p2pConfig.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChainId, ShardPath, Uint } from '../primitives/index.ts';
 import { Reservation } from '../storage/index.ts';
 import { defaultMaxTxBytes } from '../tx/index.ts';
+import { P2pConfig } from './p2pConfig.ts';
 
 /** How the file log makes appends durable before it acknowledges them. */
 export const FsyncPolicy = z.union([
@@ -171,6 +172,8 @@ export const NodeConfig = z.strictObject({
     streamDrainMs: 5000,
   }),
   storage: StorageConfig.default({ reservations: devStorageReservations }),
+  /** Where the node meets its peers (validated; the node does not open it yet: docs/cli.md). */
+  p2p: P2pConfig.optional(),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;
 export type NodeConfigInput = z.input<typeof NodeConfig>;

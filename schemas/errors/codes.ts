@@ -25,6 +25,7 @@ export const errorCodes = {
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },
   BAD_KEY_FILE: { status: 500, summary: 'The key file is not a valid ain key file.' },
   BAD_CONFIG: { status: 500, summary: 'The configuration is invalid.' },
+  DIR_NOT_EMPTY: { status: 409, summary: 'The directory to write a new network into already holds files; nothing there is overwritten.' },
   // The event log.
   LOG_LOCKED: { status: 500, summary: 'Another process holds the log.' },
   LOG_CORRUPT: { status: 500, summary: 'The log is damaged before its tail.' },

@@ -61,6 +61,26 @@ const config = fc.record(
     maxTxBytes: range(256, 1024 * 1024),
     maxBatchTxs: range(1, 100_000),
     verifyThreads: range(0, 256),
+    p2p: fc.record(
+      {
+        port: range(0, 65_535),
+        bootstrap: edge(
+          fc.array(
+            edge(
+              fc.constantFrom(
+                '/ip4/127.0.0.1/tcp/9001',
+                '/ip6/::1/tcp/1',
+                '/dns4/node-b.example/tcp/65535',
+                '/ip4/127.0.0.1/tcp/9002/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA',
+                '/ip4/127.0.0.1/udp/9001',
+              ),
+            ),
+            { maxLength: 3 },
+          ),
+        ),
+      },
+      { requiredKeys: ['port'] },
+    ),
   },
   { requiredKeys: ['dataDir'] },
 );

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { Uint } from '../primitives/index.ts';
+
+const ipv4 = String.raw`(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
+const port = String.raw`(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})`;
+const host = String.raw`(?:/ip4/${ipv4}|/ip6/[0-9a-fA-F:.]{2,45}|/dns[46]?/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)`;
+/** A libp2p peer id in base58btc (`12D3KooW…`, `Qm…`) or a CIDv1 (`b…`). */
+const peerId = String.raw`(?:/p2p/[1-9A-HJ-NP-Za-km-z]{40,100}|/p2p/b[a-z2-7]{50,100})`;
+
+/**
+ * A TCP multiaddr of a peer: `/ip4/127.0.0.1/tcp/9001`, `/ip6/::1/tcp/9001` or
+ * `/dns4/node.example/tcp/9001`, optionally ending in `/p2p/<peer id>`.
+ */
+export const PeerMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}${peerId}?$`), {
+  message: 'must be a TCP multiaddr such as "/ip4/127.0.0.1/tcp/9001" (optionally ending in /p2p/<peer id>)',
+});
+
+/** Peers a node dials at start, at most. */
+export const bootstrapPeersMax = 64;
+
+/**
+ * The node's peer-to-peer endpoint: the TCP port it listens on for other nodes, and the peers it
+ * dials first. `ain net init` writes one per node with the other nodes as bootstrap peers.
+ */
+export const P2pConfig = z.strictObject({
+  /** TCP port for peers, on the node's `host`; 0 lets the system choose one. */
+  port: Uint.max(65535),
+  bootstrap: z
+    .array(PeerMultiaddr)
+    .max(bootstrapPeersMax)
+    .refine((list) => new Set(list).size === list.length, { message: 'must not name a peer twice' })
+    .default([]),
+});
+export type P2pConfig = z.infer<typeof P2pConfig>;

@@ -1,0 +1,218 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import type { Tx } from '../../../schemas/index.ts';
+import { startKafka } from '../../services/kafka.ts';
+import { startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
+
+// A cluster on Kafka as an operator makes one: `ain net init --validators 3 --log kafka`, then
+// `ain node --data D/nI` for each, as child processes against a real broker. Three validators of
+// equal stake: a block is final only once all three attested it (2 of 3 is not more than 2/3).
+const kafka = await startKafka();
+const bin = join(process.cwd(), 'bin', 'ain.js');
+const run = promisify(execFile);
+const chain = 'ain-kafka-trio';
+const nodeArgs = ['--block-interval-ms', '100'];
+const nodeEnv = { AIN_SNAPSHOT_EVERY_BLOCKS: '2' };
+const waitMs = 60_000;
+
+interface NetFiles {
+  readonly dir: string;
+  readonly owner: { readonly file: string };
+  readonly nodes: readonly { readonly name: string; readonly dir: string; readonly address: string }[];
+}
+
+interface Cluster {
+  readonly net: NetFiles;
+  readonly nodes: NodeProcess[];
+  readonly clients: KeyPair[];
+  readonly nonces: number[];
+}
+
+const status = (node: NodeProcess) => node.get<{ height: number; finalized: number; restoredFrom: number; chain: string; address: string }>('/v1/status');
+
+/** Where tx `hash` landed on `node`, once it has (bounded). */
+async function heightOn(node: NodeProcess, hash: string): Promise<number> {
+  let height = 0;
+  await until(
+    async () => {
+      const response = await fetch(`${node.url}/v1/tx/${hash}`);
+      if (response.status !== 200) return false;
+      const found = (await response.json()) as { height: number; outcome: { code: string } };
+      if (found.outcome.code !== 'ok') throw new Error(`tx ${hash.slice(0, 12)} was refused: ${JSON.stringify(found.outcome)}`);
+      height = found.height;
+      return true;
+    },
+    `tx ${hash.slice(0, 12)} in a block of ${node.url}`,
+    waitMs,
+  );
+  return height;
+}
+
+/** The blocks 1..height of a node, as served: headers, hashes, outcomes, finality. */
+async function blocksOf(node: NodeProcess, height: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let from = 1; from <= height; from += 100) {
+    out.push(...(await node.get<{ blocks: unknown[] }>(`/v1/blocks?from=${from}&to=${Math.min(height, from + 99)}`)).blocks);
+  }
+  return out;
+}
+
+/** The ledger's record of block `height` on `node`: its hash and each validator's vote. */
+const recordOf = async (node: NodeProcess, height: number) =>
+  (await node.get<{ value: { hash: string; votes?: Record<string, string> } | null }>(`/v1/state/consensus/blocks/${height}`)).value;
+
+/** Signs `count` writes from the client of node `i` (its own key, so its nonces rise in the order it sends them) and sends them to that node. */
+async function sendVia(cluster: Cluster, i: number, label: string, count: number): Promise<Tx[]> {
+  const txs = Array.from({ length: count }, (_, j) =>
+    signTx({
+      key: cluster.clients[i]!,
+      op: { type: 'set_value', path: `/apps/trio/${label}/n${i + 1}/${j}`, value: j },
+      nonce: ++cluster.nonces[i]!,
+      time: j,
+      chain,
+    }),
+  );
+  const reply = await cluster.nodes[i]!.post('/v1/txs', txs);
+  if (reply.status !== 202) throw new Error(`node ${i + 1} refused the batch: ${JSON.stringify(reply.body)}`);
+  return txs;
+}
+
+const start = (dir: string) => startNodeProcess(dir, nodeArgs, nodeEnv);
+
+if (kafka === undefined) {
+  test.skip('kafka cluster: needs a Kafka broker (test/services/kafka.sh)', () => undefined);
+} else {
+  test.after.always(() => kafka.stop());
+  let cluster: Cluster | undefined;
+  let root = '';
+  test.before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ain-trio-'));
+  });
+  test.after.always(async () => {
+    await Promise.all((cluster?.nodes ?? []).map((node) => node.kill('SIGKILL')));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test.serial(
+    'ain net init --validators 3 --log kafka, three ain node processes: txs sent to each node are final on all three, with identical blocks',
+    async (t) => {
+      t.timeout(180_000);
+      const dir = join(root, 'net');
+      const made = await run(process.execPath, [
+        bin,
+        'net',
+        'init',
+        '--validators',
+        '3',
+        '--dir',
+        dir,
+        '--log',
+        'kafka',
+        '--brokers',
+        kafka.brokers.join(','),
+        '--chain',
+        chain,
+        '--json',
+      ]);
+      const net = JSON.parse(made.stdout) as NetFiles;
+      const nodes = await Promise.all(net.nodes.map((node) => start(node.dir)));
+      cluster = { net, nodes, clients: nodes.map(() => generateKeyPair()), nonces: nodes.map(() => 0) };
+      // Each node runs on its data dir's config and genesis: the chain, the key, the shared topic.
+      for (const [i, node] of nodes.entries()) t.like(await status(node), { chain, address: net.nodes[i]!.address });
+      const owner = await readKeyFile(net.owner.file);
+      const rule = signTx({ key: owner, op: { type: 'set_rule', path: '/apps/trio', value: { write: true } }, nonce: 1, time: 1, chain });
+      t.is((await nodes[0]!.post('/v1/tx', rule)).status, 202);
+      await heightOn(nodes[2]!, txHashOf(rule));
+
+      const sent = (await Promise.all(nodes.map((_, i) => sendVia(cluster!, i, 'up', 4)))).flat();
+      let top = 0;
+      for (const tx of sent) for (const node of nodes) top = Math.max(top, await heightOn(node, txHashOf(tx)));
+      for (const node of nodes) await until(async () => (await status(node)).finalized >= top, `block ${top} final on ${node.url}`, waitMs);
+      const written = { n1: { 0: 0, 1: 1, 2: 2, 3: 3 }, n2: { 0: 0, 1: 1, 2: 2, 3: 3 }, n3: { 0: 0, 1: 1, 2: 2, 3: 3 } };
+      for (const node of nodes) t.deepEqual((await node.get('/v1/state/apps/trio/up')).value, written);
+      // A proof answers once its block is final (NOT_FINAL says retry): the node's proposer cuts the votes of the other two in.
+      for (const node of nodes) {
+        await until(async () => (await fetch(`${node.url}/v1/proof/apps/trio/up`)).status === 200, `a proof from ${node.url}`, waitMs);
+      }
+
+      const height = Math.min(...(await Promise.all(nodes.map(async (node) => (await status(node)).height))));
+      const [first, ...others] = await Promise.all(nodes.map((node) => blocksOf(node, height)));
+      for (const blocks of others) t.deepEqual(blocks, first, 'same headers, state roots, outcomes and finality at every height');
+      const proposers = new Set((first as { header: { proposer: string } }[]).map((block) => block.header.proposer));
+      t.log(`${height} blocks, final up to ${top} or more, proposers: ${[...proposers].map((p) => p.slice(0, 10)).join(', ')}`);
+      // Every block up to the final height holds a vote of each validator, for that block's hash.
+      const final = (await status(nodes[0]!)).finalized;
+      for (let h = 1; h <= final; h++) {
+        const record = await recordOf(nodes[0]!, h);
+        if (record === null) continue; // pruned, far below the final height
+        t.deepEqual(Object.keys(record.votes ?? {}).sort(), net.nodes.map((n) => n.address).sort(), `the votes for block ${h}`);
+        t.true(Object.values(record.votes ?? {}).every((hash) => hash === record.hash));
+      }
+    },
+  );
+
+  test.serial(
+    'one node killed: the other two still cut blocks, which do not go final (2 of 3 is not > 2/3); restarted on its data dir it catches up and finality resumes',
+    async (t) => {
+      t.timeout(180_000);
+      if (cluster === undefined) return t.fail('the cluster did not start');
+      const { nodes, net } = cluster;
+      const finalBefore = (await status(nodes[0]!)).finalized;
+      const snapshots = join(net.nodes[2]!.dir, 'snapshots');
+      await until(async () => (await readdir(snapshots).catch(() => [])).some((f) => f.endsWith('.json')), 'a snapshot of node 3', waitMs);
+      await nodes[2]!.kill('SIGKILL');
+      const sent = (await Promise.all([0, 1].map((i) => sendVia(cluster!, i, 'two', 3)))).flat();
+      let top = 0;
+      for (const tx of sent) for (const node of nodes.slice(0, 2)) top = Math.max(top, await heightOn(node, txHashOf(tx)));
+      // The two live validators attest the new blocks, and those votes are applied: still not final.
+      const live = net.nodes.slice(0, 2).map((n) => n.address);
+      await until(
+        async () => {
+          const record = await recordOf(nodes[0]!, top);
+          return record !== null && live.every((address) => record.votes?.[address] === record.hash);
+        },
+        `the votes of the two live validators for block ${top}`,
+        waitMs,
+      );
+      for (const node of nodes.slice(0, 2)) {
+        const now = await status(node);
+        t.true(now.finalized < top, `block ${top} is not final on ${node.url} (final: ${now.finalized}, before the kill: ${finalBefore})`);
+      }
+      const proof = await fetch(`${nodes[0]!.url}/v1/proof/apps/trio/two`);
+      t.is(proof.status, 503, 'no proof: its block never goes final');
+      t.is(((await proof.json()) as { code: string }).code, 'NOT_FINAL');
+
+      nodes[2] = await start(net.nodes[2]!.dir);
+      t.true((await status(nodes[2])).restoredFrom > 0, 'it resumed from its snapshot, then from the topic');
+      const more = await sendVia(cluster, 2, 'back', 2);
+      for (const tx of more) for (const node of nodes) top = Math.max(top, await heightOn(node, txHashOf(tx)));
+      for (const node of nodes) await until(async () => (await status(node)).finalized >= top, `block ${top} final on ${node.url}`, waitMs);
+      const height = Math.min(...(await Promise.all(nodes.map(async (node) => (await status(node)).height))));
+      const [first, ...others] = await Promise.all(nodes.map((node) => blocksOf(node, height)));
+      for (const blocks of others) t.deepEqual(blocks, first, 'the restarted node holds the same chain');
+      const record = await recordOf(nodes[0]!, top);
+      t.deepEqual(Object.keys(record?.votes ?? {}).sort(), net.nodes.map((n) => n.address).sort(), 'all three voted for the last block with txs');
+    },
+  );
+
+  test.serial('ain audit --kafka replays the shared topic and agrees with every node', async (t) => {
+    t.timeout(120_000);
+    if (cluster === undefined) return t.fail('the cluster did not start');
+    const { nodes, net } = cluster;
+    const final = (await status(nodes[0]!)).finalized;
+    await Promise.all(nodes.map((node) => node.kill()));
+    for (const node of net.nodes) {
+      const { stdout } = await run(process.execPath, [bin, 'audit', '--kafka', kafka.brokers.join(','), '--data', node.dir, '--json', '--threads', '1']);
+      const report = JSON.parse(stdout) as { ok: boolean; outcomes: Record<string, number>; finalized: { height: number }; snapshotsChecked: number };
+      t.true(report.ok, `${node.name}: ${stdout}`);
+      t.true(report.finalized.height >= final);
+      t.deepEqual(Object.keys(report.outcomes), ['ok'], 'no tx was refused: no stale nonce, no duplicate cut refused');
+    }
+  });
+}
