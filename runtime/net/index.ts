@@ -12,6 +12,8 @@ export {
   type Validation,
 } from './transport.ts';
 export { protocolOf, topicOf, type GossipKind, type RequestKind } from './topics.ts';
+export { createLibp2pTransport, smallNetworkMesh, type Libp2pTransportComponents, type Libp2pTransportInit, type MeshParams } from './libp2pTransport.ts';
 export { createMemoryNetwork, type FaultDecision, type MemoryNetwork, type MemoryNetworkInit, type PacketEvent } from './memoryNetwork.ts';
 export type { Packet } from './memoryPacket.ts';
 export type { MemoryTransportInit, Timers } from './memoryTransport.ts';
+export { loadPeerSeed, peerIdOfSeed, peerKeyFileName } from './peerKey.ts';
