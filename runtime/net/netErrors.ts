@@ -27,13 +27,22 @@ export function fromPeerError(peer: string, protocol: string, json: unknown): Ai
   if (!parsed.success || !Object.hasOwn(errorCodes, parsed.data.code)) {
     return new AinError('NET_BAD_FRAME', `Peer ${peer} answered ${protocol} with an error that is not of the protocol's shape or codes.`, { details });
   }
-  const code = parsed.data.code as ErrorCode;
   const said = parsed.data.message.slice(0, peerMessageMaxChars);
+  const code = parsed.data.code as ErrorCode;
+  if (errorCodes[code].status === 500) {
+    // A code of the peer's own machine (its disk, its log): not ours to act on.
+    return new AinError('NET_HANDLER_FAILED', `Peer ${peer} answered ${protocol} with a failure of its own (${code}): ${said}`, {
+      details: { ...details, remote: true, remoteCode: code },
+    });
+  }
   return new AinError(code, `Peer ${peer} answered ${protocol} with ${code}: ${said}`, { details: { ...details, remote: true } });
 }
 
-/** What a serving node tells the requester when its handler threw: an AinError's code and sentence, else only that it failed. */
+/**
+ * What a serving node tells the requester when its handler threw: a refusal's code and sentence
+ * (an AinError), else only that it failed; failures of its own machine (status 500) stay its own.
+ */
 export function peerErrorOf(error: unknown): PeerError {
-  if (error instanceof AinError) return { code: error.code, message: error.message.slice(0, peerMessageMaxChars) };
+  if (error instanceof AinError && error.status !== 500) return { code: error.code, message: error.message.slice(0, peerMessageMaxChars) };
   return { code: 'NET_HANDLER_FAILED', message: 'its handler failed while answering' };
 }
