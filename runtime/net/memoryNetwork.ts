@@ -65,6 +65,7 @@ export function createMemoryNetwork(init: MemoryNetworkInit = {}): MemoryNetwork
   let faults = init.faults;
   const logger = pino({ level: 'silent' });
   const peers = new Map<string, MemoryPeer>(); // running transports
+  const ids = new Set<string>();
   const links = new Map<string, readonly [string, string]>();
   const cut = new Map<string, readonly [string, string]>();
   let separated: ((a: string, b: string) => boolean) | undefined;
@@ -153,6 +154,8 @@ export function createMemoryNetwork(init: MemoryNetworkInit = {}): MemoryNetwork
   return {
     createTransport(transportInit = {}, components = {}) {
       const peerId = transportInit.peerId ?? `peer-${++created}`;
+      if (ids.has(peerId)) throw new Error(`memory network: a transport ${peerId} exists already`);
+      ids.add(peerId);
       return createMemoryTransport({ ...transportInit, peerId }, { hub, logger: components.logger ?? logger, now, timers, seenTtlMs, seenMax: 65_536 });
     },
     connect: link,
