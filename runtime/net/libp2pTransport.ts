@@ -94,6 +94,14 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const validator = (topic: string) => async (from: { toString(): string }, message: { data: Uint8Array }) => {
     const handler = topics.get(topic);
     if (handler === undefined) return 'ignore' as Validation;
+    if (message.data.length > limits.maxGossipBytes) {
+      // Within gossipsub's frame, which has room for the envelope, yet over the message limit.
+      log.warn(
+        { from: from.toString(), topic, bytes: message.data.length, maxBytes: limits.maxGossipBytes },
+        'peer sent a gossip message over the size limit; rejected',
+      );
+      return 'reject' as Validation;
+    }
     try {
       const validation = await handler.validate(message.data, from.toString());
       if (validation === 'reject') log.debug({ from: from.toString(), topic }, 'gossip message rejected by its validator; not forwarded');

@@ -10,7 +10,7 @@ export interface NetworkUnderTest {
 }
 
 /** The last peer's limits are small, so the others can exceed them. */
-export const smallLimits: Partial<TransportLimits> = { maxRequestBytes: 1024, maxResponseBytes: 1024 };
+export const smallLimits: Partial<TransportLimits> = { maxGossipBytes: 1024, maxRequestBytes: 1024, maxResponseBytes: 1024 };
 
 /** Builds a line of `count` connected transports; `limits[i]` are those of peer i. */
 export type MakeNetwork = (count: number, limits: readonly (Partial<TransportLimits> | undefined)[]) => Promise<NetworkUnderTest>;
@@ -161,6 +161,15 @@ export function transportContract(name: string, make: MakeNetwork): void {
     await failsWith(t, a.publish(topic, maxGossipBytes + 1), 'NET_TOO_LARGE');
     await failsWith(t, a.request(b.peerId, '/test/echo/1', defaultLimits.maxRequestBytes + 1), 'NET_TOO_LARGE');
     await failsWith(t, c.request(b.peerId, '/test/echo/1', 1025), 'NET_TOO_LARGE');
+  });
+
+  test.serial(`${name}: a gossip message over a receiver's limit is dropped there and delivered elsewhere`, async (t) => {
+    const { a, b, c } = line();
+    const topic = await sharedTopic();
+    t.is((await b.publish(topic, 2048)).outcome, 'sent');
+    await a.events.waitFor(isMessage(topic, 'x'.repeat(200)), 'A to deliver the 2 KiB message');
+    await barrier(topic, 'big');
+    t.is(c.events.count(isMessage(topic, 'x'.repeat(200))), 0);
   });
 
   test.serial(`${name}: a request over the peer's limit, or an answer over the asker's, fails with NET_TOO_LARGE`, async (t) => {
