@@ -9,3 +9,4 @@ export * from './genesis/index.ts';
 export * from './storage/index.ts';
 export * from './exec/index.ts';
 export * from './streams/index.ts';
+export * from './net/index.ts';

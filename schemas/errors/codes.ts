@@ -106,6 +106,15 @@ export const errorCodes = {
   BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
   BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
   RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },
+  // The peer-to-peer transport (runtime/net): thrown to the node's own caller; what a peer sends
+  // wrong is logged with its reason and never thrown into the node.
+  NET_STOPPED: { status: 503, summary: 'The network transport is not running: it has not started yet or has stopped.' },
+  NET_TOO_LARGE: { status: 413, summary: 'A gossip message, request or answer is larger than the transport allows; it was not sent, or it was refused.' },
+  NET_TIMEOUT: { status: 504, summary: 'The peer did not answer the request within its time limit.' },
+  NET_UNREACHABLE: { status: 502, summary: 'No connection to the peer could be opened: it is not connected and none of its known addresses answers.' },
+  NET_NO_HANDLER: { status: 404, summary: 'The peer does not serve that request protocol.' },
+  NET_HANDLER_FAILED: { status: 502, summary: "The peer's handler failed while answering the request." },
+  NET_BAD_FRAME: { status: 502, summary: 'The peer sent bytes that are not a frame of the protocol, or ended the stream before a whole answer.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

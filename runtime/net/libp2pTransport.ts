@@ -1,0 +1,239 @@
+import './promiseWithResolvers.ts';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { bootstrap } from '@libp2p/bootstrap';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { PeerDiscovery } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import type { Logger } from 'pino';
+import { Subject } from 'rxjs';
+import { AinError } from '../../schemas/index.ts';
+import { createRequestService } from './libp2pRequests.ts';
+import { libp2pLogger } from './libp2pLogger.ts';
+import { messageIdOf } from './messageId.ts';
+import { checkOwnSize, stoppedError } from './netErrors.ts';
+import { createPeerKeeper, keptPeer, type KeptPeer } from './peerKeeper.ts';
+import { defaultLimits, type GossipHandler, type PeerEvent, type PublishResult, type Transport, type TransportLimits, type Validation } from './transport.ts';
+
+/** Gossipsub's mesh for a network of a handful of validators (its defaults, D=6, Dlo=4, Dhi=12, are for large ones). */
+export interface MeshParams {
+  readonly D: number;
+  readonly Dlo: number;
+  readonly Dhi: number;
+  readonly Dout: number;
+  readonly heartbeatIntervalMs: number;
+  /** How long a message id is remembered: the same bytes again within it are a duplicate. */
+  readonly seenTtlMs: number;
+}
+
+export const smallNetworkMesh: MeshParams = { D: 3, Dlo: 2, Dhi: 4, Dout: 1, heartbeatIntervalMs: 1_000, seenTtlMs: 120_000 };
+
+/** Room in a gossip frame for what wraps the message (topic, control messages riding along). */
+const gossipFrameSlackBytes = 64 * 1024;
+
+export interface Libp2pTransportInit {
+  /** The 32-byte Ed25519 seed of the peer key (`loadPeerSeed`): the peer id follows from it. */
+  readonly seed: Uint8Array;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** TCP port to listen on; 0 (default) takes any free one (see `addresses()`). */
+  readonly port?: number;
+  /** Peers to dial at start and stay connected to, as multiaddrs ending in `/p2p/<peer id>`. */
+  readonly bootstrap?: readonly string[];
+  /** The validators: gossipsub's direct peers (every message goes to them, mesh or not), kept connected like bootstrap peers. */
+  readonly directPeers?: readonly string[];
+  readonly limits?: Partial<TransportLimits>;
+  readonly mesh?: Partial<MeshParams>;
+  /** How often a kept peer that is not connected is dialled again; default 1 s. */
+  readonly redialIntervalMs?: number;
+  readonly dialTimeoutMs?: number;
+  /** A libp2p stop still running after this long is logged and left behind; default 5 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface Libp2pTransportComponents {
+  readonly logger: Logger;
+}
+
+type Node = Libp2p<{ identify: ReturnType<ReturnType<typeof identify>>; pubsub: GossipSub }>;
+
+/**
+ * The transport over libp2p 3: TCP, Noise, Yamux, identify, bootstrap and gossipsub. Messages are
+ * not signed by libp2p (each ain message carries its own signature) and their id is a hash of
+ * topic and bytes, so the same bytes from two nodes are one message.
+ * @example
+ * const transport = await createLibp2pTransport({ seed, port: 0, bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…'] }, { logger })
+ * await transport.start()
+ */
+export async function createLibp2pTransport(init: Libp2pTransportInit, { logger }: Libp2pTransportComponents): Promise<Transport> {
+  const limits: TransportLimits = { ...defaultLimits, ...init.limits };
+  const mesh: MeshParams = { ...smallNetworkMesh, ...init.mesh };
+  const bootstrapPeers = (init.bootstrap ?? []).map(keptPeer);
+  const directPeers = (init.directPeers ?? []).map(keptPeer);
+  if (init.seed.length !== 32) throw new AinError('BAD_CONFIG', `The peer key seed is ${init.seed.length} bytes; an Ed25519 seed is 32.`);
+  const node = await createNode(init, limits, mesh, directPeers, logger);
+  const pubsub = node.services.pubsub;
+  const peerId = node.peerId.toString();
+  const log = logger.child({ peerId });
+  const topics = new Map<string, GossipHandler>();
+  const peerEvents$ = new Subject<PeerEvent>();
+  const stopping = new AbortController();
+  let state: 'new' | 'running' | 'stopped' = 'new';
+  const requests = createRequestService({ libp2p: node, limits, logger: log, stopped: stopping.signal, running: () => state === 'running' });
+  const keeper = createPeerKeeper({
+    libp2p: node,
+    peers: [...bootstrapPeers, ...directPeers],
+    redialIntervalMs: init.redialIntervalMs ?? 1_000,
+    dialTimeoutMs: init.dialTimeoutMs ?? 5_000,
+    logger: log,
+  });
+
+  const validator = (topic: string) => async (from: { toString(): string }, message: { data: Uint8Array }) => {
+    const handler = topics.get(topic);
+    if (handler === undefined) return 'ignore' as Validation;
+    if (message.data.length > limits.maxGossipBytes) {
+      // Within gossipsub's frame, which has room for the envelope, yet over the message limit.
+      log.warn(
+        { from: from.toString(), topic, bytes: message.data.length, maxBytes: limits.maxGossipBytes },
+        'peer sent a gossip message over the size limit; rejected',
+      );
+      return 'reject' as Validation;
+    }
+    try {
+      const validation = await handler.validate(message.data, from.toString());
+      if (validation === 'reject') log.debug({ from: from.toString(), topic }, 'gossip message rejected by its validator; not forwarded');
+      return validation;
+    } catch (error) {
+      log.error({ err: error, topic, from: from.toString() }, 'gossip validator threw; the message is ignored');
+      return 'ignore' as Validation;
+    }
+  };
+  const listen = (topic: string) => {
+    pubsub.topicValidators.set(topic, validator(topic) as never);
+    pubsub.subscribe(topic);
+  };
+
+  node.addEventListener('peer:connect', (event) => peerEvents$.next({ type: 'connect', peer: event.detail.toString() }));
+  node.addEventListener('peer:disconnect', (event) => peerEvents$.next({ type: 'disconnect', peer: event.detail.toString() }));
+  pubsub.addEventListener('subscription-change', ({ detail }) => {
+    for (const { topic, subscribe } of detail.subscriptions) {
+      peerEvents$.next({ type: subscribe ? 'subscribe' : 'unsubscribe', peer: detail.peerId.toString(), topic });
+    }
+  });
+  pubsub.addEventListener('gossipsub:message', ({ detail }) => {
+    const handler = topics.get(detail.msg.topic);
+    try {
+      handler?.onMessage(detail.msg.data, detail.propagationSource.toString());
+    } catch (error) {
+      log.error({ err: error, topic: detail.msg.topic }, 'gossip handler threw');
+    }
+  });
+
+  return {
+    peerId,
+    peerEvents$: peerEvents$.asObservable(),
+    async start() {
+      if (state !== 'new') return;
+      await node.start();
+      state = 'running';
+      for (const topic of topics.keys()) listen(topic);
+      await requests.start();
+      await keeper.start();
+      log.info({ addresses: node.getMultiaddrs().map(String) }, 'p2p transport listening');
+    },
+    async stop() {
+      if (state === 'stopped') return;
+      const wasRunning = state === 'running';
+      state = 'stopped';
+      stopping.abort();
+      keeper.stop();
+      if (wasRunning) {
+        const stopTimeoutMs = init.stopTimeoutMs ?? 5_000;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(() => (log.warn({ stopTimeoutMs }, 'libp2p did not stop in time; going on without it'), resolve()), stopTimeoutMs);
+        });
+        await Promise.race([node.stop(), late]).finally(() => clearTimeout(timer));
+      }
+      peerEvents$.complete();
+    },
+    addresses: () => node.getMultiaddrs().map(String),
+    async publish(topic, bytes): Promise<PublishResult> {
+      if (state !== 'running') throw stoppedError(`publish on ${topic}`);
+      checkOwnSize(bytes, limits.maxGossipBytes, 'gossip message');
+      try {
+        const { recipients } = await pubsub.publish(topic, bytes);
+        return { recipients: recipients.length, outcome: 'sent' };
+      } catch (error) {
+        const reason = (error as Error).message;
+        if (reason.includes('NoPeersSubscribedToTopic')) {
+          log.debug({ topic }, 'no connected peer subscribes to the topic; nothing sent');
+          return { recipients: 0, outcome: 'noPeers' };
+        }
+        if (reason.includes('Duplicate')) {
+          log.debug({ topic }, 'published bytes already seen on the topic; not sent again');
+          return { recipients: 0, outcome: 'duplicate' };
+        }
+        log.error({ err: error, topic }, 'gossip publish failed');
+        return { recipients: 0, outcome: 'failed' };
+      }
+    },
+    subscribe(topic, handler) {
+      const known = topics.has(topic);
+      topics.set(topic, handler);
+      if (!known && state === 'running') listen(topic);
+    },
+    unsubscribe(topic) {
+      if (!topics.delete(topic) || state !== 'running') return;
+      pubsub.unsubscribe(topic);
+      pubsub.topicValidators.delete(topic);
+    },
+    handle: (protocol, handler) => requests.handle(protocol, handler),
+    unhandle: (protocol) => requests.unhandle(protocol),
+    request: (peer, protocol, bytes, options) => requests.request(peer, protocol, bytes, options),
+    peers: () => node.getPeers().map(String),
+    subscribers: (topic) => pubsub.getSubscribers(topic).map(String),
+  };
+}
+
+/** The libp2p node of the transport, made but not started. */
+async function createNode(
+  init: Libp2pTransportInit,
+  limits: TransportLimits,
+  mesh: MeshParams,
+  directPeers: readonly KeptPeer[],
+  logger: Logger,
+): Promise<Node> {
+  const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
+    init.bootstrap !== undefined && init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 0 })] : [];
+  return createLibp2p({
+    start: false,
+    privateKey: await generateKeyPairFromSeed('Ed25519', init.seed),
+    logger: libp2pLogger(logger),
+    addresses: { listen: [`/ip4/${init.host ?? '127.0.0.1'}/tcp/${init.port ?? 0}`] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        D: mesh.D,
+        Dlo: mesh.Dlo,
+        Dhi: mesh.Dhi,
+        Dout: mesh.Dout,
+        heartbeatInterval: mesh.heartbeatIntervalMs,
+        seenTTL: mesh.seenTtlMs,
+        globalSignaturePolicy: StrictNoSign,
+        msgIdFn: (message) => messageIdOf(message.topic, message.data),
+        fallbackToFloodsub: false,
+        emitSelf: false,
+        directPeers: directPeers.map((peer) => ({ id: peer.peerId, addrs: [peer.address] })),
+        maxInboundDataLength: limits.maxGossipBytes + gossipFrameSlackBytes,
+      }),
+    },
+  });
+}

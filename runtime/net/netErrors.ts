@@ -1,0 +1,48 @@
+import { AinError, errorCodes, PeerError, safeParse, type ErrorCode } from '../../schemas/index.ts';
+
+/** The longest sentence of a peer's that is passed on in an error. */
+const peerMessageMaxChars = 300;
+
+export function stoppedError(what: string): AinError {
+  return new AinError('NET_STOPPED', `Cannot ${what}: the network transport is not running (not started yet, or stopped).`);
+}
+
+/** Refuses the caller's own bytes over a limit before anything is sent. */
+export function checkOwnSize(bytes: Uint8Array, maxBytes: number, what: string): void {
+  if (bytes.length > maxBytes) {
+    throw new AinError('NET_TOO_LARGE', `The ${what} is ${bytes.length} bytes, more than the ${maxBytes} the transport allows; nothing was sent.`, {
+      details: { bytes: bytes.length, maxBytes },
+    });
+  }
+}
+
+/**
+ * The AinError a requester throws for the error a peer answered with. The peer's JSON is checked
+ * like any input from outside: a code the catalogue does not list is the peer's fault.
+ * @example throw fromPeerError('12D3…', '/ain/1/ain-local/req/status', { code: 'NET_TIMEOUT', message: '…' })
+ */
+export function fromPeerError(peer: string, protocol: string, json: unknown): AinError {
+  const parsed = safeParse(PeerError, json);
+  const details = { peer, protocol };
+  if (!parsed.success || !Object.hasOwn(errorCodes, parsed.data.code)) {
+    return new AinError('NET_BAD_FRAME', `Peer ${peer} answered ${protocol} with an error that is not of the protocol's shape or codes.`, { details });
+  }
+  const said = parsed.data.message.slice(0, peerMessageMaxChars);
+  const code = parsed.data.code as ErrorCode;
+  if (errorCodes[code].status === 500) {
+    // A code of the peer's own machine (its disk, its log): not ours to act on.
+    return new AinError('NET_HANDLER_FAILED', `Peer ${peer} answered ${protocol} with a failure of its own (${code}): ${said}`, {
+      details: { ...details, remote: true, remoteCode: code },
+    });
+  }
+  return new AinError(code, `Peer ${peer} answered ${protocol} with ${code}: ${said}`, { details: { ...details, remote: true } });
+}
+
+/**
+ * What a serving node tells the requester when its handler threw: a refusal's code and sentence
+ * (an AinError), else only that it failed; failures of its own machine (status 500) stay its own.
+ */
+export function peerErrorOf(error: unknown): PeerError {
+  if (error instanceof AinError && error.status !== 500) return { code: error.code, message: error.message.slice(0, peerMessageMaxChars) };
+  return { code: 'NET_HANDLER_FAILED', message: 'its handler failed while answering' };
+}

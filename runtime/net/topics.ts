@@ -1,0 +1,33 @@
+import { ChainId, parseOrThrow, ShardPath } from '../../schemas/index.ts';
+
+/** What a gossip topic carries. */
+export type GossipKind = 'txs' | 'proposals' | 'votes' | 'evidence';
+
+/** The request/response protocols between peers. */
+export type RequestKind = 'status' | 'blocks-by-range';
+
+const version = 1;
+
+/** `/ain/1/<chain>` plus the shard's path below the root (nothing for the root chain `/`). */
+function prefix(chain: string, shard: string): string {
+  parseOrThrow(ChainId, chain, 'chain id');
+  parseOrThrow(ShardPath, shard, 'shard path');
+  return `/ain/${version}/${chain}${shard === '/' ? '' : shard}`;
+}
+
+/**
+ * The gossip topic of one kind of message of a chain's shard. The kind comes last and the chain
+ * first, so no shard path makes two topics alike.
+ * @example topicOf('ain-local', '/', 'votes') // '/ain/1/ain-local/votes'
+ */
+export function topicOf(chain: string, shard: string, kind: GossipKind): string {
+  return `${prefix(chain, shard)}/${kind}`;
+}
+
+/**
+ * The request/response protocol id of one kind of request of a chain's shard.
+ * @example protocolOf('ain-local', '/', 'status') // '/ain/1/ain-local/req/status'
+ */
+export function protocolOf(chain: string, shard: string, kind: RequestKind): string {
+  return `${prefix(chain, shard)}/req/${kind}`;
+}

@@ -1,0 +1,112 @@
+import type { Observable } from 'rxjs';
+
+/**
+ * What a gossip validator says of a message (gossipsub's three answers):
+ * - `accept`: deliver it and forward it to the other peers of the topic;
+ * - `reject`: provably invalid (bad shape, wrong chain, bad signature, unknown validator): neither
+ *   delivered nor forwarded, and the peer that sent it is scored down;
+ * - `ignore`: stale, future or duplicate: neither delivered nor forwarded, no penalty.
+ */
+export type Validation = 'accept' | 'reject' | 'ignore';
+
+/** A subscription to one topic. `from` is the peer that handed the message to this node (not always its author). */
+export interface GossipHandler {
+  /** Cheap checks only (no disk, no network): it runs before the message is forwarded. Throwing counts as `ignore`. */
+  validate(bytes: Uint8Array, from: string): Validation | Promise<Validation>;
+  /** An accepted message, once per message id; throwing is logged, never passed on. */
+  onMessage(bytes: Uint8Array, from: string): void;
+}
+
+/**
+ * What became of a publish. Neither a topic with no subscribed peer nor bytes already published
+ * is an error: a node that publishes early or twice goes on.
+ */
+export interface PublishResult {
+  /** How many peers the message was handed to directly. */
+  readonly recipients: number;
+  /** `noPeers`: no connected peer subscribes to the topic; `duplicate`: these bytes were already seen on the topic; `failed`: logged with the reason. */
+  readonly outcome: 'sent' | 'noPeers' | 'duplicate' | 'failed';
+}
+
+/** Answers one request; `signal` aborts when the answer is no longer wanted (time limit, stop). */
+export type RequestHandler = (bytes: Uint8Array, from: string, signal: AbortSignal) => Promise<Uint8Array>;
+
+export interface RequestOptions {
+  /** How long to wait for the whole answer; default `defaultRequestTimeoutMs`. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A peer came or went, or changed the topics it subscribes to. */
+export type PeerEvent =
+  | { readonly type: 'connect' | 'disconnect'; readonly peer: string }
+  | { readonly type: 'subscribe' | 'unsubscribe'; readonly peer: string; readonly topic: string };
+
+/**
+ * The network of a node: gossip on topics, request/response with one peer, and who is connected.
+ * Implemented over libp2p (`createLibp2pTransport`) and in memory for simulations
+ * (`createMemoryNetwork`); one contract suite (test/runtime/net/contract.ts) holds both to the
+ * same behaviour. Subscriptions and handlers may be set before `start`; they apply once it runs.
+ * Errors thrown are the caller's (`NET_STOPPED`, `NET_TOO_LARGE` for its own bytes) or a failed
+ * request's; a peer's bad frames are logged with the reason and never thrown into the node.
+ */
+export interface Transport {
+  /** This node's peer id (libp2p: derived from its Ed25519 key). */
+  readonly peerId: string;
+  start(): Promise<void>;
+  /** Stops once: requests in flight end with NET_STOPPED, `peerEvents$` completes. */
+  stop(): Promise<void>;
+  /** Where other nodes reach this one (libp2p: multiaddrs ending in `/p2p/<peerId>`); empty until started. */
+  addresses(): string[];
+  /** Gossips `bytes` on `topic`; throws NET_STOPPED when not running and NET_TOO_LARGE over the limit. */
+  publish(topic: string, bytes: Uint8Array): Promise<PublishResult>;
+  /** One handler per topic; subscribing again replaces it. */
+  subscribe(topic: string, handler: GossipHandler): void;
+  unsubscribe(topic: string): void;
+  /** One handler per protocol; handling again replaces it. */
+  handle(protocol: string, handler: RequestHandler): Promise<void>;
+  unhandle(protocol: string): Promise<void>;
+  /**
+   * Sends one request and waits for its answer. Fails with NET_TIMEOUT, NET_UNREACHABLE,
+   * NET_NO_HANDLER, NET_TOO_LARGE, NET_BAD_FRAME, NET_HANDLER_FAILED or the code the peer's
+   * handler refused with.
+   */
+  request(peer: string, protocol: string, bytes: Uint8Array, options?: RequestOptions): Promise<Uint8Array>;
+  /** The peers connected now. */
+  peers(): string[];
+  /** The connected peers known to subscribe to `topic`. */
+  subscribers(topic: string): string[];
+  /** Peer connects, disconnects and subscription changes, from the moment of subscribing (hot). */
+  readonly peerEvents$: Observable<PeerEvent>;
+}
+
+/** Size and time bounds of a transport; each side enforces its own. */
+export interface TransportLimits {
+  /** Largest gossip message (its data) published or accepted. */
+  readonly maxGossipBytes: number;
+  /** Largest request this node sends or reads. */
+  readonly maxRequestBytes: number;
+  /** Largest answer this node sends or reads. */
+  readonly maxResponseBytes: number;
+  /** A handler still running after this long is abandoned and the requester told NET_TIMEOUT. */
+  readonly handlerTimeoutMs: number;
+  /** Requests served at once per protocol and connection; more are refused. */
+  readonly maxInboundRequests: number;
+}
+
+/**
+ * The largest gossip message, 4 MiB (gossipsub's default frame size): a block bigger than this
+ * cannot be gossiped whole. The libp2p transport lets a frame exceed it by a little, for the
+ * envelope around the message.
+ */
+export const maxGossipBytes = 4 * 1024 * 1024;
+
+export const defaultRequestTimeoutMs = 5_000;
+
+export const defaultLimits: TransportLimits = {
+  maxGossipBytes,
+  maxRequestBytes: 64 * 1024,
+  maxResponseBytes: 16 * 1024 * 1024,
+  handlerTimeoutMs: 10_000,
+  maxInboundRequests: 16,
+};
