@@ -137,9 +137,26 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
         const { from, count } = parseOrThrow(BlocksByRangeRequest, requestJson(bytes, 'blocks-by-range'), 'blocks-by-range request');
         return answer(blocksInRange(blocks, from, count, defaultLimits.maxResponseBytes));
       });
-      await transport.start();
+      try {
+        await transport.start();
+      } catch (error) {
+        await transport.stop().catch(() => undefined);
+        throw listenError(error, config.host, p2p.port);
+      }
       logger.info({ peerId: transport.peerId, addresses: transport.addresses(), bootstrap: p2p.bootstrap.length }, 'network started');
     },
     stop: () => transport.stop(),
   };
+}
+
+/** A p2p port that is taken (libp2p names it only in its message) is the config's to change. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  if ((error as Error).name !== 'UnsupportedListenAddressesError') return error;
+  return new AinError(
+    'BAD_CONFIG',
+    `The node cannot listen for peers on ${host}:${port} (taken, or not an address of this machine); choose another p2p.port or host.`,
+    {
+      cause: error,
+    },
+  );
 }

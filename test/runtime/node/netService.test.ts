@@ -1,8 +1,13 @@
 import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { createApi } from '../../../runtime/api/index.ts';
 import type { BlockStore, BlockView } from '../../../runtime/blocks/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
-import { blocksInRange, BlocksByRangeRequest } from '../../../runtime/node/netService.ts';
+import { blocksInRange, BlocksByRangeRequest, createNetService, type NetServiceComponents } from '../../../runtime/node/netService.ts';
 import { isAinError, safeParse } from '../../../schemas/index.ts';
 
 // The parts of the net service that need no network: the bounds of a blocks-by-range answer, the
@@ -84,4 +89,24 @@ test('GET /v1/net answers what the net service says, and NOT_FOUND (404) on a no
   const withNet = createApi({ ...options, net: () => info });
   t.teardown(() => withNet.close());
   t.deepEqual((await withNet.inject({ method: 'GET', url: '/v1/net' })).json(), info);
+});
+
+test('a p2p port that is taken is BAD_CONFIG naming it, and the peer key made for the node stays', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ain-netservice-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const components = {
+    config: { dataDir, host: '127.0.0.1' },
+    logger: pino({ level: 'silent' }),
+    genesis: { chain: 'ain-local', shard: '/' },
+  } as unknown as NetServiceComponents;
+  const net = await createNetService(components, { port, bootstrap: [] });
+  const error = await t.throwsAsync(net.start());
+  t.true(isAinError(error, 'BAD_CONFIG'), error?.message);
+  t.regex(error!.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  const again = await createNetService(components, { port: 0, bootstrap: [] });
+  t.is(again.transport.peerId, net.transport.peerId, 'the same p2p.key');
 });
