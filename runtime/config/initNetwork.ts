@@ -4,6 +4,7 @@ import { genesisHashOf, networkGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
 import { AinError, ChainId, devStorageReservations, NodeConfig, fromZodError, kafkaTopicOf, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
+import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
 
 /** Validators one `ain net init` writes at most: the genesis lists at most 64 proposers. */
 export const networkValidatorsMax = 64;
@@ -31,6 +32,8 @@ export interface InitNetworkNode {
   readonly address: string;
   readonly port: number;
   readonly p2pPort: number;
+  /** The libp2p peer id of its `p2p.key`. */
+  readonly peerId: string;
 }
 
 export interface InitNetworkReturnType {
@@ -98,7 +101,7 @@ function nodeConfigOf(
   const config: Omit<NodeConfigInput, 'dataDir'> = {
     chain,
     port: self.port,
-    p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}`) },
+    p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`) },
     ...(log === undefined ? {} : { log }),
     // The dev grant of Big Storage, to the owner too: in a dev node the owner is the node's key.
     storage: { reservations: { ...devStorageReservations, [owner]: devStorageReservations.node! } },
@@ -110,9 +113,10 @@ function nodeConfigOf(
 
 /**
  * Writes the files of a local network of `validators` nodes into `dir`: `owner.key` (the genesis
- * key) and per node `nI/node.key` (mode 0600), `nI/genesis.json` (the same bytes in each: equal
+ * key) and per node `nI/node.key` and `nI/p2p.key` (its libp2p identity, as `loadPeerSeed` reads
+ * it; both mode 0600), `nI/genesis.json` (the same bytes in each: equal
  * stake for every validator, all of them proposers) and `nI/config.json` (its API port, its peer
- * port and the others as bootstrap peers, the shared Kafka log when asked, and Big Storage room
+ * port and the others as bootstrap peers, each address ending in `/p2p/<peer id>`, the shared Kafka log when asked, and Big Storage room
  * for the owner as for the node's own key). Refuses a
  * directory that is not empty (DIR_NOT_EMPTY); everything is checked before the first write.
  * @example await initNetwork({ dir: 'net', validators: 3 }) // then: ain node --data net/n1
@@ -135,6 +139,11 @@ export async function initNetwork({
   await checkEmptyDir(dir);
   const owner = newKey();
   const keys = Array.from({ length: validators }, () => newKey());
+  // A peer key is an ain key file like the node's own (its private key is the Ed25519 seed), made
+  // here rather than by loadPeerSeed so every config, which names the peer ids, is checked before
+  // the first write.
+  const peerKeys = Array.from({ length: validators }, () => newKey());
+  const peerIds = await Promise.all(peerKeys.map((key) => peerIdOfSeed(new Uint8Array(Buffer.from(key.privateKey, 'hex')))));
   const genesis = networkGenesis(
     keys.map((k) => k.address),
     { chain, owner: owner.address },
@@ -146,6 +155,7 @@ export async function initNetwork({
     address: key.address,
     port: basePort + i,
     p2pPort: basePort + i + p2pPortOffset,
+    peerId: peerIds[i]!,
   }));
   const topic = log.kind === 'kafka' ? (log.topic ?? kafkaTopicOf(chain, genesis.shard)) : undefined;
   const logConfig = log.kind === 'kafka' ? { kind: 'kafka' as const, brokers: [...log.brokers], topic: topic! } : undefined;
@@ -156,6 +166,7 @@ export async function initNetwork({
   for (const [i, node] of nodes.entries()) {
     await mkdir(node.dir, { mode: 0o700 });
     await writeKeyFile(join(node.dir, 'node.key'), keys[i]!);
+    await writeKeyFile(join(node.dir, peerKeyFileName), peerKeys[i]!);
     await writeNewFile(join(node.dir, 'genesis.json'), genesisText);
     await writeNewFile(join(node.dir, 'config.json'), JSON.stringify(configs[i], null, 2) + '\n');
   }

@@ -4,8 +4,12 @@ import { createApi } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
+import type { NetService } from './netService.ts';
 
-export type ApiServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'waitFinal'>;
+export type ApiServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'waitFinal'> & {
+  /** The peer-to-peer endpoint, for `GET /v1/net`; absent on a node without a `p2p` config. */
+  readonly net: Pick<NetService, 'info'> | undefined;
+};
 
 export interface ApiService extends Service {
   /** `http://host:port` once started (the port the system chose for port 0). */
@@ -26,7 +30,7 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, waitFinal } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, waitFinal, net } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -47,6 +51,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     },
     metrics: metrics.registry,
     status,
+    ...(net === undefined ? {} : { net: () => net.info() }),
   });
   // Requests not answered yet, so a stop that has to cut connections says whose they were.
   const open = new Map<object, { readonly method: string; readonly url: string; readonly since: number }>();

@@ -13,6 +13,7 @@ import { createFollower } from './follower.ts';
 import { startHistoryRebuild } from './historyRebuild.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { createNodeMetrics } from './metrics.ts';
+import { createNetService } from './netService.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
@@ -177,7 +178,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       readBack: follower,
       onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
     });
-    const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal }, () => ({
+    // The peer-to-peer endpoint, only when the config asks for one.
+    const net = config.p2p === undefined ? undefined : await createNetService({ ...base, ...stores }, config.p2p);
+    const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal, net }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,
@@ -194,6 +197,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     await services.start('snapshots', snapshots);
     await services.start('streams', { stop: () => hub.close() });
     await services.start('follower', follower);
+    // Peers read blocks the follower makes; it stops before the follower and the log, so no
+    // request is answered from a chain that no longer moves.
+    if (net !== undefined) await services.start('network', net);
     if (history.missingAtOpen > 0) {
       const rebuild = startHistoryRebuild({ log, genesis, history, upTo: restoredFrom, upToHash: restoredHash, pool, logger });
       await services.start('history rebuild', rebuild);

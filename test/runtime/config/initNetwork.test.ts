@@ -9,6 +9,7 @@ import { readAccount, readValidatorSet } from '../../../projections/index.ts';
 import { configFileIn, initNetwork, loadConfig } from '../../../runtime/config/index.ts';
 import { main } from '../../../runtime/cli/main.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
+import { loadPeerSeed, peerIdOfSeed } from '../../../runtime/net/index.ts';
 import { devStorageReservations, isAinError } from '../../../schemas/index.ts';
 
 // `ain net init`: the files of a local network, checked as the node reads them.
@@ -31,8 +32,12 @@ test('three validators: a 0600 key per node and an owner key, one genesis (same 
   const texts: string[] = [];
   for (const [i, node] of net.nodes.entries()) {
     t.is(node.name, `n${i + 1}`);
-    t.deepEqual((await readdir(node.dir)).sort(), ['config.json', 'genesis.json', 'node.key']);
+    t.deepEqual((await readdir(node.dir)).sort(), ['config.json', 'genesis.json', 'node.key', 'p2p.key']);
     t.is((await stat(join(node.dir, 'node.key'))).mode & 0o777, 0o600, `${node.name}/node.key`);
+    t.is((await stat(join(node.dir, 'p2p.key'))).mode & 0o777, 0o600, `${node.name}/p2p.key`);
+    const { seed, created } = await loadPeerSeed(join(node.dir, 'p2p.key'));
+    t.false(created, 'the node finds its peer key');
+    t.is(await peerIdOfSeed(seed), node.peerId);
     t.is((await readKeyFile(join(node.dir, 'node.key'))).address, node.address);
     texts.push(await readFile(join(node.dir, 'genesis.json'), 'utf8'));
   }
@@ -47,6 +52,7 @@ test('three validators: a 0600 key per node and an owner key, one genesis (same 
   const validators = net.nodes.map((n) => n.address);
   t.deepEqual(genesis.proposers, validators);
   t.is(new Set(validators).size, 3, 'a key per node');
+  t.is(new Set(net.nodes.map((n) => n.peerId)).size, 3, 'a peer id per node');
   // As the ledger folds it: three equal stakes in the first validator set, the owner's balance spendable.
   const ledger = createLedger(genesis);
   const set = readValidatorSet(ledger.tree, 0);
@@ -68,7 +74,7 @@ test('each config loads as the node loads it: its API port, its peer port, the o
     t.is(config.chain, 'ain-k');
     t.is(config.port, 20_000 + i);
     t.is(config.p2p?.port, 21_000 + i);
-    const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}`);
+    const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`);
     t.deepEqual(config.p2p?.bootstrap, others);
     t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'ain.ain-k.root' });
     t.deepEqual(

@@ -1,0 +1,117 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { generateKeyPair, signTx } from '../../../log/index.ts';
+import { createLibp2pTransport, protocolOf } from '../../../runtime/net/index.ts';
+import { isAinError } from '../../../schemas/index.ts';
+import { freePort, startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
+
+// Two nodes written by `ain net init` find each other over libp2p on 127.0.0.1, and a third peer
+// (this test process) reads node 1's status and blocks over the request protocols: the same
+// genesis and the same blocks its HTTP API serves. A peer's bad requests are refused with a code
+// and the node goes on serving. (Each node keeps its own file log; with two validators of equal
+// stake no block goes final, which this test does not need.)
+
+const bin = join(process.cwd(), 'bin', 'ain.js');
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A base port for `ain net init --validators 2` whose two peer ports (1000 above) are free too. */
+async function basePort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    if (port <= 64_000 && (await canListen(port + 1000)) && (await canListen(port + 1001))) return port;
+  }
+  throw new Error('found no base port with free peer ports in 20 tries');
+}
+
+interface NetAnswer {
+  peerId: string;
+  addresses: string[];
+  peers: string[];
+  validators: { address: string; stake: string }[];
+  height: number;
+}
+
+test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused', async (t) => {
+  t.timeout(60_000);
+  const dir = await mkdtemp(join(tmpdir(), 'ain-net-e2e-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    bin,
+    'net',
+    'init',
+    '--validators',
+    '2',
+    '--dir',
+    join(dir, 'net'),
+    '--base-port',
+    String(await basePort()),
+    '--json',
+  ]);
+  const net = JSON.parse(stdout) as { nodes: { dir: string; address: string; peerId: string }[] };
+  const nodes: NodeProcess[] = [];
+  t.teardown(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
+  for (const node of net.nodes) nodes.push(await startNodeProcess(node.dir, []));
+  const [n1, n2] = nodes as [NodeProcess, NodeProcess];
+
+  const info = (node: NodeProcess) => node.get<NetAnswer>('/v1/net');
+  await until(async () => (await info(n1)).peers.includes(net.nodes[1]!.peerId), 'node 1 to list node 2 as a peer');
+  await until(async () => (await info(n2)).peers.includes(net.nodes[0]!.peerId), 'node 2 to list node 1 as a peer');
+  const n1Net = await info(n1);
+  t.is(n1Net.peerId, net.nodes[0]!.peerId, 'the peer id of its p2p.key');
+  t.deepEqual(n1Net.validators.map((v) => v.address).sort(), net.nodes.map((n) => n.address).sort());
+  t.true(n1Net.validators.every((v) => BigInt(v.stake) > 0n));
+
+  const tx = signTx({ key: generateKeyPair(), op: { type: 'set_value', path: '/apps/net/a', value: 1 }, nonce: 1, time: Date.now() });
+  const submitted = await n1.post('/v1/txs', [tx]);
+  t.is(submitted.status, 202, JSON.stringify(submitted.body));
+  await until(async () => (await n1.get('/v1/status')).height >= 1, 'node 1 to cut a block');
+
+  const peer = await createLibp2pTransport(
+    { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },
+    { logger: pino({ level: 'silent' }) },
+  );
+  t.teardown(() => peer.stop());
+  await peer.start();
+  await until(async () => peer.peers().includes(n1Net.peerId), 'the third peer to connect to node 1');
+  const status1 = await n1.get('/v1/status');
+  const ask = async (kind: 'status' | 'blocks-by-range', body: Uint8Array) =>
+    JSON.parse(decoder.decode(await peer.request(n1Net.peerId, protocolOf(status1.chain, status1.shard, kind), body)));
+
+  const status = await ask('status', new Uint8Array());
+  t.like(status, { chain: status1.chain, shard: status1.shard, genesis: status1.genesis });
+  t.true(status.height >= 1);
+  t.is(typeof status.hash, 'string');
+
+  const range = await ask('blocks-by-range', encoder.encode(JSON.stringify({ from: 1, count: 10 })));
+  t.is(range.from, 1);
+  t.true(range.blocks.length >= 1);
+  const lastHeight = range.blocks.at(-1).header.height;
+  const served = await n1.get(`/v1/blocks?from=1&to=${lastHeight}`);
+  t.deepEqual(range.blocks, served.blocks, 'the blocks node 1 serves over HTTP');
+
+  for (const [body, code] of [
+    [new Uint8Array([0xff, 0x00, 0x7b]), 'BAD_JSON'],
+    [encoder.encode(JSON.stringify({ from: 1, count: 1000 })), 'BAD_SCHEMA'],
+    [encoder.encode(JSON.stringify({ from: 0, count: 1, extra: true })), 'BAD_SCHEMA'],
+  ] as const) {
+    const error = await t.throwsAsync(ask('blocks-by-range', body));
+    t.true(isAinError(error, code), `${code}: ${error?.message}`);
+  }
+  t.like(await ask('status', new Uint8Array()), { genesis: status1.genesis }, 'node 1 still serves');
+  t.is(n1.child.exitCode, null);
+});
