@@ -40,10 +40,15 @@ export interface HeldProposal {
   readonly valid: boolean | null;
 }
 
-/** One round's votes: per kind, per validator, the first vote it sent. */
+/**
+ * One round's votes: per kind, per validator, the votes held from it. The first always; a
+ * conflicting one (equivocation) only for a hash a third of the power backs, so that it counts
+ * where Algorithm 1 counts it, in the tally of that hash, and junk from a byzantine validator
+ * is never held.
+ */
 export interface RoundVotes {
-  readonly prevote: Readonly<Record<string, Vote>>;
-  readonly precommit: Readonly<Record<string, Vote>>;
+  readonly prevote: Readonly<Record<string, readonly Vote[]>>;
+  readonly precommit: Readonly<Record<string, readonly Vote[]>>;
 }
 
 /** A message held until its height comes. */
@@ -80,7 +85,12 @@ export interface ConsensusState {
 }
 
 export type ConsensusEvent =
-  /** Starts (or restarts) at `height` with that height's set, never contradicting `lastSigned`. */
+  /**
+   * Starts (or restarts) at `height` with that height's set, never contradicting `lastSigned`.
+   * After a restart the runtime gives back, as `proposal` and `vote` events, what it signed at
+   * this height (kept with the record): peers may have lost those messages, and only this node
+   * can send them again.
+   */
   | { readonly type: 'start'; readonly height: number; readonly validators: ValidatorSet; readonly lastSigned?: LastSigned | null }
   /**
    * A proposal whose signature the runtime checked. `valid` is its verdict on the block (height,
@@ -96,8 +106,8 @@ export type ConsensusEvent =
 
 /**
  * What the machine asks of the runtime, in order. `propose` and `vote` carry the last-signed
- * record to sync to disk before signing; a signed message comes back as a `proposal` or `vote`
- * event, sent to peers too.
+ * record to sync to disk (with the signed message) before the signature leaves the node; a
+ * signed message comes back as a `proposal` or `vote` event, and goes to peers.
  */
 export type ConsensusEffect =
   /** `value: null`: build a new block; otherwise propose this block again with its `validRound`. */

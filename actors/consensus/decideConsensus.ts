@@ -93,8 +93,8 @@ function onVote(state: ConsensusState, vote: Vote, out: Effects): ConsensusState
   if (vote.height > state.height) return holdFuture(state, { type: 'vote', vote });
   if (state.step === 'commit') return state;
   const outcome = storeVote(state, vote);
-  if (outcome.kind === 'equivocation') out.push({ type: 'evidence', evidence: outcome.evidence });
-  return outcome.kind === 'counted' || outcome.kind === 'equivocation' ? outcome.state : state;
+  if (outcome.evidence !== undefined) out.push({ type: 'evidence', evidence: outcome.evidence });
+  return outcome.kind === 'counted' ? outcome.state : state;
 }
 
 function onTimeout(state: ConsensusState, event: Extract<ConsensusEvent, { type: 'timeout' }>, out: Effects): ConsensusState {

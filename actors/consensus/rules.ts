@@ -1,7 +1,7 @@
 import { AinError, type Vote } from '../../schemas/index.ts';
 import type { ConsensusState, HeldProposal } from './consensusTypes.ts';
 import { castVote, schedule, startRound, type Effects } from './rounds.ts';
-import { isQuorum, isThird, participation, tally, votesOf } from './voteBook.ts';
+import { allVotesOf, isQuorum, isThird, participation, tally, votesFor, votesOf } from './voteBook.ts';
 
 // The "upon" rules of Algorithm 1 (arXiv 1807.04938), numbered by the paper's lines. Each takes
 // the state and returns it changed if it fired; `settle` applies them until none fires.
@@ -17,9 +17,7 @@ function decide(state: ConsensusState, out: Effects): ConsensusState {
     for (const { proposal, valid } of heldIn(state, round)) {
       const hash = proposal.block.hash;
       if (valid !== true || !isQuorum(state, tally(state, round, 'precommit', hash))) continue;
-      const votes = Object.values(votesOf(state, round).precommit)
-        .filter((v) => v.hash === hash)
-        .sort((a, b) => (a.from < b.from ? -1 : 1));
+      const votes = votesFor(state, round, 'precommit', hash);
       out.push({ type: 'commit', height: state.height, block: proposal.block, certificate: { height: state.height, round, hash, votes } });
       return { ...state, step: 'commit', decided: { round, hash } };
     }
@@ -112,13 +110,15 @@ export function settle(state: ConsensusState, out: Effects): ConsensusState {
   throw new AinError('INTERNAL', `Consensus rules did not settle within ${passesMax} passes at height ${state.height}, round ${state.round}.`);
 }
 
-/** What this node sends again on its gossip timer: its round's proposals and votes, and the polka each re-proposal rests on. */
+/**
+ * What this node sends again on its gossip timer: its round's proposals and votes, the previous
+ * round's precommits (a node still there needs them to time out, and a node that has moved on
+ * sends nothing else for that round), and the polka each re-proposal rests on.
+ */
 export function gossipOf(state: ConsensusState): { proposals: HeldProposal['proposal'][]; votes: Vote[] } {
   const proposals = heldIn(state, state.round).map((held) => held.proposal);
-  const { prevote, precommit } = votesOf(state, state.round);
-  const votes = [...Object.values(prevote), ...Object.values(precommit)];
-  for (const { validRound, block } of proposals) {
-    if (validRound >= 0) votes.push(...Object.values(votesOf(state, validRound).prevote).filter((v) => v.hash === block.hash));
-  }
+  const votes = allVotesOf(state, state.round);
+  if (state.round > 0) votes.push(...Object.values(votesOf(state, state.round - 1).precommit).flat());
+  for (const { validRound, block } of proposals) if (validRound >= 0) votes.push(...votesFor(state, validRound, 'prevote', block.hash));
   return { proposals, votes };
 }

@@ -3,6 +3,9 @@ import type { ConsensusState, RoundVotes } from './consensusTypes.ts';
 
 const noVotes: RoundVotes = { prevote: {}, precommit: {} };
 
+/** Votes held per validator, round and kind: its first and at most this many conflicting ones. */
+const conflictingMax = 2;
+
 /** A validator's voting power at this height; 0 for anyone else. */
 export function powerOf(state: ConsensusState, address: string): bigint {
   const entry = state.validators.validators.find((v) => v.address === address);
@@ -23,46 +26,57 @@ export function votesOf(state: ConsensusState, round: number): RoundVotes {
   return state.votes[round] ?? noVotes;
 }
 
-/** The power of `kind` votes in `round` for `hash` (`null`: nil), or for anything when `hash` is `undefined`. */
-export function tally(state: ConsensusState, round: number, kind: VoteKind, hash?: string | null): bigint {
+function powerOfAll(state: ConsensusState, validators: Iterable<string>): bigint {
   let power = 0n;
-  for (const vote of Object.values(votesOf(state, round)[kind])) {
-    if (hash === undefined || vote.hash === hash) power += powerOf(state, vote.from);
-  }
+  for (const from of validators) power += powerOf(state, from);
   return power;
+}
+
+/**
+ * The power of the validators with a `kind` vote in `round` for `hash` (`null`: nil), or with any
+ * when `hash` is `undefined`. Each validator counts once per tally; an equivocator may count in
+ * two tallies, as in Algorithm 1, which counts messages (two quorums still share an honest
+ * validator, so safety holds).
+ */
+export function tally(state: ConsensusState, round: number, kind: VoteKind, hash?: string | null): bigint {
+  const held = votesOf(state, round)[kind];
+  const voters = Object.keys(held).filter((from) => hash === undefined || held[from]!.some((v) => v.hash === hash));
+  return powerOfAll(state, voters);
+}
+
+/** One `kind` vote for `hash` per validator in `round`, in ascending order of address. */
+export function votesFor(state: ConsensusState, round: number, kind: VoteKind, hash: string | null): Vote[] {
+  const held = votesOf(state, round)[kind];
+  return Object.keys(held)
+    .sort()
+    .flatMap((from) => held[from]!.filter((v) => v.hash === hash).slice(0, 1));
+}
+
+/** Every vote held for `round`. */
+export function allVotesOf(state: ConsensusState, round: number): Vote[] {
+  const { prevote, precommit } = votesOf(state, round);
+  return [...Object.values(prevote).flat(), ...Object.values(precommit).flat()];
 }
 
 /** The power of the validators that sent anything for `round`: votes of either kind, or its proposal. */
 export function participation(state: ConsensusState, round: number): bigint {
-  const senders = new Set<string>();
   const votes = votesOf(state, round);
-  for (const from of Object.keys(votes.prevote)) senders.add(from);
-  for (const from of Object.keys(votes.precommit)) senders.add(from);
+  const senders = new Set([...Object.keys(votes.prevote), ...Object.keys(votes.precommit)]);
   for (const held of Object.values(state.proposals[round] ?? {})) senders.add(held.proposal.proposer);
-  let power = 0n;
-  for (const from of senders) power += powerOf(state, from);
-  return power;
+  return powerOfAll(state, senders);
 }
 
 /** The power of the validators that voted for `hash` in `round`, in either kind: more than a third means an honest one did. */
-export function backing(state: ConsensusState, round: number, hash: string): bigint {
-  const votes = votesOf(state, round);
-  const senders = new Set<string>();
-  for (const vote of [...Object.values(votes.prevote), ...Object.values(votes.precommit)]) if (vote.hash === hash) senders.add(vote.from);
-  let power = 0n;
-  for (const from of senders) power += powerOf(state, from);
-  return power;
+export function backing(state: ConsensusState, round: number, hash: string | null): bigint {
+  const senders = new Set(allVotesOf(state, round).flatMap((v) => (v.hash === hash ? [v.from] : [])));
+  return powerOfAll(state, senders);
 }
 
 /** The rounds above the node's own where `from` has votes held. */
 function futureRoundsOf(state: ConsensusState, from: string): number[] {
-  const rounds: number[] = [];
-  for (const key of Object.keys(state.votes)) {
-    const round = Number(key);
-    const votes = state.votes[round]!;
-    if (round > state.round && (votes.prevote[from] !== undefined || votes.precommit[from] !== undefined)) rounds.push(round);
-  }
-  return rounds;
+  return Object.keys(state.votes)
+    .map(Number)
+    .filter((round) => round > state.round && (state.votes[round]!.prevote[from] !== undefined || state.votes[round]!.precommit[from] !== undefined));
 }
 
 function withoutVotesOf(votes: ConsensusState['votes'], round: number, from: string): ConsensusState['votes'] {
@@ -71,27 +85,38 @@ function withoutVotesOf(votes: ConsensusState['votes'], round: number, from: str
   return { ...votes, [round]: { prevote, precommit } };
 }
 
+function withVote(votes: ConsensusState['votes'], vote: Vote): ConsensusState['votes'] {
+  const round = votes[vote.round] ?? noVotes;
+  const held = round[vote.kind][vote.from] ?? [];
+  return { ...votes, [vote.round]: { ...round, [vote.kind]: { ...round[vote.kind], [vote.from]: [...held, vote] } } };
+}
+
 export type VoteOutcome =
-  | { readonly kind: 'counted'; readonly state: ConsensusState }
-  | { readonly kind: 'duplicate' | 'dropped' }
-  | { readonly kind: 'equivocation'; readonly state: ConsensusState; readonly evidence: Evidence };
+  | { readonly kind: 'counted'; readonly state: ConsensusState; readonly evidence?: Evidence }
+  | { readonly kind: 'duplicate' | 'dropped'; readonly evidence?: Evidence };
 
 /**
- * Holds a vote of the current height: the first vote of each validator per (round, kind) counts;
- * the same vote again changes nothing; a different one is equivocation, reported once per
- * (validator, round, kind) and never counted. For rounds above the node's own, a validator's
- * votes are held for at most `futureRoundsMax` rounds, its highest: enough to follow a network
- * that moved on, and a bound on what one validator can make a node hold.
+ * Holds a vote of the current height. The same vote again changes nothing. A second vote of a
+ * validator for one (round, kind) with another hash is equivocation: reported once as evidence,
+ * and held only if a third of the power backs its hash (then an honest validator voted so too,
+ * and a polka or commit the network saw may rest on it). For rounds above the node's own, a
+ * validator's votes are held for at most `futureRoundsMax` rounds, its highest: enough to follow a
+ * network that moved on, and a bound on what one validator can make a node hold.
  */
 export function storeVote(state: ConsensusState, vote: Vote): VoteOutcome {
   if (powerOf(state, vote.from) === 0n) return { kind: 'dropped' };
-  const held = votesOf(state, vote.round)[vote.kind][vote.from];
-  if (held !== undefined) {
-    if (held.hash === vote.hash) return { kind: 'duplicate' };
+  const held = votesOf(state, vote.round)[vote.kind][vote.from] ?? [];
+  if (held.some((v) => v.hash === vote.hash)) return { kind: 'duplicate' };
+  if (held.length > 0) {
     const key = `${vote.from}:${vote.round}:${vote.kind}`;
-    if (state.evidenced[key] === true) return { kind: 'duplicate' };
-    const [a, b] = compareVoteHashes(held.hash, vote.hash) < 0 ? [held, vote] : [vote, held];
-    return { kind: 'equivocation', state: { ...state, evidenced: { ...state.evidenced, [key]: true } }, evidence: { a, b } };
+    const first = held[0]!;
+    const [a, b] = compareVoteHashes(first.hash, vote.hash) < 0 ? [first, vote] : [vote, first];
+    const evidence = state.evidenced[key] === true ? undefined : { a, b };
+    const reported = evidence === undefined ? state : { ...state, evidenced: { ...state.evidenced, [key]: true as const } };
+    if (held.length > conflictingMax || !isThird(state, backing(state, vote.round, vote.hash))) {
+      return evidence === undefined ? { kind: 'dropped' } : { kind: 'counted', state: reported, evidence };
+    }
+    return { kind: 'counted', state: { ...reported, votes: withVote(state.votes, vote) }, evidence };
   }
   let votes = state.votes;
   if (vote.round > state.round) {
@@ -102,6 +127,5 @@ export function storeVote(state: ConsensusState, vote: Vote): VoteOutcome {
       votes = withoutVotesOf(votes, lowest, vote.from);
     }
   }
-  const round = votes[vote.round] ?? noVotes;
-  return { kind: 'counted', state: { ...state, votes: { ...votes, [vote.round]: { ...round, [vote.kind]: { ...round[vote.kind], [vote.from]: vote } } } } };
+  return { kind: 'counted', state: { ...state, votes: withVote(votes, vote) } };
 }

@@ -31,7 +31,28 @@ test('two votes of one validator for one (height, round, kind) with different ha
   t.is(evidence.length, 1);
   t.true(Evidence.safeParse(evidence[0]!.evidence).success, 'canonical: the smaller hash first');
   t.deepEqual([evidence[0]!.evidence.a.hash, evidence[0]!.evidence.b.hash].sort(), [x.hash, y.hash].sort());
-  t.is(n.state.votes[0]!.prevote[v3]!.hash, x.hash, 'the first vote stays');
+  t.deepEqual(
+    n.state.votes[0]!.prevote[v3]!.map((v) => v.hash),
+    [x.hash],
+    'the first vote stays; the others, backed by nobody else, are not held',
+  );
+});
+
+test('an equivocator’s other vote counts for a hash a third of the power backs: the polka the others saw is seen here too', (t) => {
+  const n = node();
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true });
+  n.send(vote(v4, 0, 'prevote', null), vote(v4, 0, 'prevote', y.hash));
+  t.deepEqual(
+    n.state.votes[0]!.prevote[v4]!.map((v) => v.hash),
+    [null],
+    'y: backed by nobody else',
+  );
+  n.send(vote(v1, 0, 'prevote', x.hash), vote(v3, 0, 'prevote', x.hash));
+  t.is(n.state.step, 'prevote', 'v1 and v3 alone are no polka');
+  n.send(vote(v4, 0, 'prevote', x.hash));
+  t.is(n.of('evidence').length, 1, 'reported once');
+  t.like(n.of('vote').at(-1), { kind: 'precommit', hash: x.hash });
+  t.deepEqual(n.state.locked, { hash: x.hash, round: 0 });
 });
 
 test('different rounds, or a prevote and a precommit, are no evidence', (t) => {
@@ -130,4 +151,12 @@ test('on its gossip timer it sends its round’s proposal and votes again, with 
   );
   n.send({ type: 'timeout', height: 1, round: 0, step: 'gossip' });
   t.deepEqual(n.take(), [], 'an old round’s timer has stopped');
+  n.send(vote(v1, 1, 'precommit', null), { type: 'timeout', height: 1, round: 1, step: 'prevote' }, vote(v1, 2, 'prevote', null), vote(v2, 2, 'prevote', null));
+  n.send({ type: 'timeout', height: 1, round: 2, step: 'gossip' });
+  const later = n.of('gossip').at(-1)!;
+  t.deepEqual(
+    later.votes.map((v) => `${v.round}:${v.kind}:${v.from}`).sort(),
+    ['1:precommit:' + v1, '2:prevote:' + v1, '2:prevote:' + v2].sort(),
+    'the previous round’s precommits too',
+  );
 });
