@@ -7,8 +7,11 @@ export const VotingPower = z.string().regex(/^[1-9][0-9]{0,38}$/, {
   message: 'must be a positive whole number written as a decimal string, e.g. "10"',
 });
 
-/** A proposer priority of CometBFT's weighted round robin: a whole number, possibly negative. */
-export const ProposerPriority = z.string().regex(/^(0|-?[1-9][0-9]{0,39})$/, {
+/**
+ * A proposer priority of CometBFT's weighted round robin: a whole number, possibly negative. It
+ * stays within a few times the total power, which may exceed one validator's largest stake.
+ */
+export const ProposerPriority = z.string().regex(/^(0|-?[1-9][0-9]{0,44})$/, {
   message: 'must be a whole number written as a decimal string, e.g. "-3"',
 });
 
