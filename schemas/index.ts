@@ -10,3 +10,4 @@ export * from './storage/index.ts';
 export * from './exec/index.ts';
 export * from './streams/index.ts';
 export * from './net/index.ts';
+export * from './consensus/index.ts';

@@ -13,3 +13,4 @@ export { sha256, sha256Hex } from './hash.ts';
 export { addressOf, generateKeyPair, keyPairFromSeed, privateKeyObject, publicKeyObject, type KeyPair } from './keys.ts';
 export { merkleProof, merkleRoot, merkleRootOfDigests, verifyMerkleProof, type MerkleProof } from './merkle.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
+export { checkConsensusSignature, signProposal, signVote } from './signConsensus.ts';

@@ -1,13 +1,17 @@
 import { sign } from 'node:crypto';
-import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
+import type { Op, Proposal, Tx, UnsignedProposal, UnsignedTx, UnsignedVote, Vote } from '../../schemas/index.ts';
 import { checkJsonValueKeys } from '../json/index.ts';
 import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
 import { signingKeyObject, type KeyPair } from './keys.ts';
 
-/** The bytes a signature covers: UTF-8 of the canonical JSON of the envelope without `sig`. */
-export function signedBytesOf(tx: UnsignedTx | Tx): Buffer {
-  const { sig: _sig, ...unsigned } = tx as Tx;
+/**
+ * The bytes a signature covers: UTF-8 of the canonical JSON of the message without `sig`. One rule
+ * for txs and consensus votes and proposals; their strict schemas share no shape (a tx has `op`
+ * and `nonce`, a vote `kind`, a proposal `block`), so no signature means two kinds of message.
+ */
+export function signedBytesOf(message: UnsignedTx | Tx | UnsignedVote | Vote | UnsignedProposal | Proposal): Buffer {
+  const { sig: _sig, ...unsigned } = message as Tx;
   return canonicalBytes(unsigned);
 }
 

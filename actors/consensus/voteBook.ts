@@ -1,0 +1,131 @@
+import { compareVoteHashes, type Evidence, type Vote, type VoteKind } from '../../schemas/index.ts';
+import type { ConsensusState, RoundVotes } from './consensusTypes.ts';
+
+const noVotes: RoundVotes = { prevote: {}, precommit: {} };
+
+/** Votes held per validator, round and kind: its first and at most this many conflicting ones. */
+const conflictingMax = 2;
+
+/** A validator's voting power at this height; 0 for anyone else. */
+export function powerOf(state: ConsensusState, address: string): bigint {
+  const entry = state.validators.validators.find((v) => v.address === address);
+  return entry === undefined ? 0n : BigInt(entry.power);
+}
+
+/** More than 2/3 of the total power (Algorithm 1's 2f + 1), in whole numbers. */
+export function isQuorum(state: ConsensusState, power: bigint): boolean {
+  return 3n * power > 2n * BigInt(state.totalPower);
+}
+
+/** More than 1/3 of the total power (Algorithm 1's f + 1): at least one honest validator. */
+export function isThird(state: ConsensusState, power: bigint): boolean {
+  return 3n * power > BigInt(state.totalPower);
+}
+
+export function votesOf(state: ConsensusState, round: number): RoundVotes {
+  return state.votes[round] ?? noVotes;
+}
+
+function powerOfAll(state: ConsensusState, validators: Iterable<string>): bigint {
+  let power = 0n;
+  for (const from of validators) power += powerOf(state, from);
+  return power;
+}
+
+/**
+ * The power of the validators with a `kind` vote in `round` for `hash` (`null`: nil), or with any
+ * when `hash` is `undefined`. Each validator counts once per tally; an equivocator may count in
+ * two tallies, as in Algorithm 1, which counts messages (two quorums still share an honest
+ * validator, so safety holds).
+ */
+export function tally(state: ConsensusState, round: number, kind: VoteKind, hash?: string | null): bigint {
+  const held = votesOf(state, round)[kind];
+  const voters = Object.keys(held).filter((from) => hash === undefined || held[from]!.some((v) => v.hash === hash));
+  return powerOfAll(state, voters);
+}
+
+/** One `kind` vote for `hash` per validator in `round`, in ascending order of address. */
+export function votesFor(state: ConsensusState, round: number, kind: VoteKind, hash: string | null): Vote[] {
+  const held = votesOf(state, round)[kind];
+  return Object.keys(held)
+    .sort()
+    .flatMap((from) => held[from]!.filter((v) => v.hash === hash).slice(0, 1));
+}
+
+/** Every vote held for `round`. */
+export function allVotesOf(state: ConsensusState, round: number): Vote[] {
+  const { prevote, precommit } = votesOf(state, round);
+  return [...Object.values(prevote).flat(), ...Object.values(precommit).flat()];
+}
+
+/** The power of the validators that sent anything for `round`: votes of either kind, or its proposal. */
+export function participation(state: ConsensusState, round: number): bigint {
+  const votes = votesOf(state, round);
+  const senders = new Set([...Object.keys(votes.prevote), ...Object.keys(votes.precommit)]);
+  for (const held of Object.values(state.proposals[round] ?? {})) senders.add(held.proposal.proposer);
+  return powerOfAll(state, senders);
+}
+
+/** The power of the validators that voted for `hash` in `round`, in either kind: more than a third means an honest one did. */
+export function backing(state: ConsensusState, round: number, hash: string | null): bigint {
+  const senders = new Set(allVotesOf(state, round).flatMap((v) => (v.hash === hash ? [v.from] : [])));
+  return powerOfAll(state, senders);
+}
+
+/** The rounds above the node's own where `from` has votes held. */
+function futureRoundsOf(state: ConsensusState, from: string): number[] {
+  return Object.keys(state.votes)
+    .map(Number)
+    .filter((round) => round > state.round && (state.votes[round]!.prevote[from] !== undefined || state.votes[round]!.precommit[from] !== undefined));
+}
+
+function withoutVotesOf(votes: ConsensusState['votes'], round: number, from: string): ConsensusState['votes'] {
+  const { [from]: _prevote, ...prevote } = votes[round]!.prevote;
+  const { [from]: _precommit, ...precommit } = votes[round]!.precommit;
+  return { ...votes, [round]: { prevote, precommit } };
+}
+
+function withVote(votes: ConsensusState['votes'], vote: Vote): ConsensusState['votes'] {
+  const round = votes[vote.round] ?? noVotes;
+  const held = round[vote.kind][vote.from] ?? [];
+  return { ...votes, [vote.round]: { ...round, [vote.kind]: { ...round[vote.kind], [vote.from]: [...held, vote] } } };
+}
+
+export type VoteOutcome =
+  | { readonly kind: 'counted'; readonly state: ConsensusState; readonly evidence?: Evidence }
+  | { readonly kind: 'duplicate' | 'dropped'; readonly evidence?: Evidence };
+
+/**
+ * Holds a vote of the current height. The same vote again changes nothing. A second vote of a
+ * validator for one (round, kind) with another hash is equivocation: reported once as evidence,
+ * and held only if a third of the power backs its hash (then an honest validator voted so too,
+ * and a polka or commit the network saw may rest on it). For rounds above the node's own, a
+ * validator's votes are held for at most `futureRoundsMax` rounds, its highest: enough to follow a
+ * network that moved on, and a bound on what one validator can make a node hold.
+ */
+export function storeVote(state: ConsensusState, vote: Vote): VoteOutcome {
+  if (powerOf(state, vote.from) === 0n) return { kind: 'dropped' };
+  const held = votesOf(state, vote.round)[vote.kind][vote.from] ?? [];
+  if (held.some((v) => v.hash === vote.hash)) return { kind: 'duplicate' };
+  if (held.length > 0) {
+    const key = `${vote.from}:${vote.round}:${vote.kind}`;
+    const first = held[0]!;
+    const [a, b] = compareVoteHashes(first.hash, vote.hash) < 0 ? [first, vote] : [vote, first];
+    const evidence = state.evidenced[key] === true ? undefined : { a, b };
+    const reported = evidence === undefined ? state : { ...state, evidenced: { ...state.evidenced, [key]: true as const } };
+    if (held.length > conflictingMax || !isThird(state, backing(state, vote.round, vote.hash))) {
+      return evidence === undefined ? { kind: 'dropped' } : { kind: 'counted', state: reported, evidence };
+    }
+    return { kind: 'counted', state: { ...reported, votes: withVote(state.votes, vote) }, evidence };
+  }
+  let votes = state.votes;
+  if (vote.round > state.round) {
+    const rounds = futureRoundsOf(state, vote.from);
+    if (!rounds.includes(vote.round) && rounds.length >= state.config.futureRoundsMax) {
+      const lowest = Math.min(...rounds);
+      if (vote.round < lowest) return { kind: 'dropped' };
+      votes = withoutVotesOf(votes, lowest, vote.from);
+    }
+  }
+  return { kind: 'counted', state: { ...state, votes: withVote(votes, vote) } };
+}

@@ -1,0 +1,3 @@
+export * from './messages.ts';
+export * from './lastSigned.ts';
+export * from './validatorSet.ts';

@@ -1,0 +1,162 @@
+import test from 'ava';
+import { Evidence } from '../../../schemas/index.ts';
+import { proposerOf } from '../../../actors/index.ts';
+import { addressOf, blockOf, Driver, proposalOf, setOf, testConfig, voteOf } from './fixtures.ts';
+
+// Counting, equivocation, and the bounds on what peers can make a node hold.
+
+const [v1, v2, v3, v4] = [1, 2, 3, 4].map(addressOf) as [string, string, string, string];
+const set = setOf([1, 1, 1, 1]);
+const x = blockOf('x');
+const y = blockOf('y');
+const vote = (from: string, round: number, kind: 'prevote' | 'precommit', hash: string | null, height = 1) => ({
+  type: 'vote' as const,
+  vote: voteOf(from, height, round, kind, hash),
+});
+const node = (self = v2) => new Driver(self).send({ type: 'start', height: 1, validators: set });
+
+test('a vote sent twice counts once: two copies of one validator’s prevote are no polka', (t) => {
+  const n = node();
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true });
+  n.send(vote(v1, 0, 'prevote', x.hash), vote(v1, 0, 'prevote', x.hash), vote(v1, 0, 'prevote', x.hash));
+  n.send(vote(v2, 0, 'prevote', x.hash));
+  t.is(n.state.step, 'prevote');
+  t.deepEqual(n.of('evidence'), []);
+});
+
+test('two votes of one validator for one (height, round, kind) with different hashes are evidence, once; the second never counts', (t) => {
+  const n = node();
+  n.send(vote(v3, 0, 'prevote', x.hash), vote(v3, 0, 'prevote', y.hash), vote(v3, 0, 'prevote', null));
+  const evidence = n.of('evidence');
+  t.is(evidence.length, 1);
+  t.true(Evidence.safeParse(evidence[0]!.evidence).success, 'canonical: the smaller hash first');
+  t.deepEqual([evidence[0]!.evidence.a.hash, evidence[0]!.evidence.b.hash].sort(), [x.hash, y.hash].sort());
+  t.deepEqual(
+    n.state.votes[0]!.prevote[v3]!.map((v) => v.hash),
+    [x.hash],
+    'the first vote stays; the others, backed by nobody else, are not held',
+  );
+});
+
+test('an equivocator’s other vote counts for a hash a third of the power backs: the polka the others saw is seen here too', (t) => {
+  const n = node();
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true });
+  n.send(vote(v4, 0, 'prevote', null), vote(v4, 0, 'prevote', y.hash));
+  t.deepEqual(
+    n.state.votes[0]!.prevote[v4]!.map((v) => v.hash),
+    [null],
+    'y: backed by nobody else',
+  );
+  n.send(vote(v1, 0, 'prevote', x.hash), vote(v3, 0, 'prevote', x.hash));
+  t.is(n.state.step, 'prevote', 'v1 and v3 alone are no polka');
+  n.send(vote(v4, 0, 'prevote', x.hash));
+  t.is(n.of('evidence').length, 1, 'reported once');
+  t.like(n.of('vote').at(-1), { kind: 'precommit', hash: x.hash });
+  t.deepEqual(n.state.locked, { hash: x.hash, round: 0 });
+});
+
+test('different rounds, or a prevote and a precommit, are no evidence', (t) => {
+  const n = node();
+  n.send(vote(v3, 0, 'prevote', x.hash), vote(v3, 0, 'precommit', null), vote(v3, 1, 'prevote', y.hash), vote(v3, 1, 'precommit', y.hash));
+  t.deepEqual(n.of('evidence'), []);
+});
+
+test('votes from outside the validator set are ignored', (t) => {
+  const n = node();
+  n.send(vote(addressOf(9), 0, 'prevote', x.hash), vote(addressOf(9), 7, 'prevote', x.hash));
+  t.deepEqual(n.state.votes, {});
+});
+
+test('messages for the next height wait and count once it starts; later heights and earlier ones are dropped', (t) => {
+  const n = node();
+  const next = proposalOf(proposerOf(set, 0), 2, 0, y);
+  n.send({ type: 'proposal', proposal: next, valid: true }, vote(v1, 0, 'prevote', y.hash, 2), vote(v3, 0, 'prevote', y.hash, 2));
+  n.send(vote(v1, 0, 'prevote', y.hash, 3), { type: 'proposal', proposal: proposalOf(v1, 3, 0, y), valid: true });
+  t.is(n.state.future.length, 3);
+  n.take();
+  n.send({ type: 'applied', height: 1, validators: set });
+  t.is(n.state.height, 2);
+  t.deepEqual(n.state.future, []);
+  t.deepEqual(Object.keys(n.state.votes[0]!.prevote).sort(), [v1, v3]);
+  const effects = n.take();
+  t.true(
+    effects.some((e) => e.type === 'check' && e.proposal === next),
+    'a held proposal is judged again at its height',
+  );
+  n.send({ type: 'proposal', proposal: next, valid: true });
+  t.like(n.of('vote'), [{ kind: 'prevote', height: 2, hash: y.hash }]);
+  n.send(vote(v4, 0, 'prevote', x.hash, 1));
+  t.falsy(n.state.votes[0]!.prevote[v4], 'a vote for a past height changes nothing');
+});
+
+test('held messages are bounded per signer (its oldest goes) and in all (newcomers are dropped)', (t) => {
+  const n = node();
+  for (let round = 0; round < 10; round++) n.send(vote(v3, round, 'prevote', null, 2));
+  const held = n.state.future.filter((m) => m.type === 'vote' && m.vote.from === v3);
+  t.is(held.length, testConfig.futureMessagesPerSignerMax);
+  t.deepEqual(
+    held.map((m) => (m.type === 'vote' ? m.vote.round : -1)),
+    [6, 7, 8, 9],
+  );
+  const many = new Driver(v2, { ...testConfig, futureMessagesMax: 6, futureMessagesPerSignerMax: 4 }).send({ type: 'start', height: 1, validators: set });
+  for (const from of [v1, v3, v4]) for (let round = 0; round < 4; round++) many.send(vote(from, round, 'precommit', null, 2));
+  t.is(many.state.future.length, 6);
+});
+
+test('a validator’s votes are held for at most futureRoundsMax rounds ahead, its highest', (t) => {
+  const n = node();
+  n.send(vote(v3, 3, 'prevote', null), vote(v3, 4, 'prevote', null), vote(v3, 9, 'prevote', null), vote(v3, 2, 'prevote', null));
+  const rounds = Object.entries(n.state.votes)
+    .filter(([, votes]) => votes.prevote[v3] !== undefined)
+    .map(([round]) => Number(round));
+  t.deepEqual(rounds, [4, 9]);
+});
+
+test('proposals come early by at most futureRoundsMax rounds', (t) => {
+  const n = node();
+  const round = testConfig.futureRoundsMax + 1;
+  n.send({ type: 'proposal', proposal: proposalOf(proposerOf(set, round), 1, round, x), valid: true });
+  t.deepEqual(n.state.proposals, {});
+  n.send({ type: 'proposal', proposal: proposalOf(proposerOf(set, 2), 1, 2, x), valid: true });
+  t.truthy(n.state.proposals[2]);
+});
+
+test('a second block from one proposer for one round is held only once a third of the power voted for it', (t) => {
+  const n = node();
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true });
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, y), valid: true });
+  t.deepEqual(Object.keys(n.state.proposals[0]!), [x.hash]);
+  n.send(vote(v3, 0, 'precommit', y.hash), vote(v4, 0, 'precommit', y.hash));
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, y), valid: true });
+  t.deepEqual(Object.keys(n.state.proposals[0]!).sort(), [x.hash, y.hash].sort());
+  n.send(vote(v1, 0, 'precommit', y.hash));
+  t.like(n.of('commit'), [{ block: y }], 'the block the network decided, though another came first');
+});
+
+test('on its gossip timer it sends its round’s proposal and votes again, with the polka a re-proposal rests on', (t) => {
+  const n = node(v3);
+  n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true }, vote(v1, 0, 'prevote', x.hash), vote(v2, 0, 'prevote', x.hash));
+  n.send(vote(v4, 0, 'prevote', x.hash), { type: 'timeout', height: 1, round: 0, step: 'precommit' });
+  const reproposal = proposalOf(proposerOf(set, 1), 1, 1, x, 0);
+  n.send({ type: 'proposal', proposal: reproposal, valid: true }, vote(v4, 1, 'prevote', x.hash));
+  n.take();
+  n.send({ type: 'timeout', height: 1, round: 1, step: 'gossip' });
+  const [gossip, again] = n.take();
+  t.like(again, { type: 'schedule', round: 1, step: 'gossip' });
+  if (gossip?.type !== 'gossip') return t.fail();
+  t.deepEqual(gossip.proposals, [reproposal]);
+  t.deepEqual(
+    gossip.votes.map((v) => `${v.round}:${v.kind}:${v.from}`).sort(),
+    ['0:prevote:' + v1, '0:prevote:' + v2, '0:prevote:' + v4, '1:prevote:' + v4].sort(),
+  );
+  n.send({ type: 'timeout', height: 1, round: 0, step: 'gossip' });
+  t.deepEqual(n.take(), [], 'an old round’s timer has stopped');
+  n.send(vote(v1, 1, 'precommit', null), { type: 'timeout', height: 1, round: 1, step: 'prevote' }, vote(v1, 2, 'prevote', null), vote(v2, 2, 'prevote', null));
+  n.send({ type: 'timeout', height: 1, round: 2, step: 'gossip' });
+  const later = n.of('gossip').at(-1)!;
+  t.deepEqual(
+    later.votes.map((v) => `${v.round}:${v.kind}:${v.from}`).sort(),
+    ['1:precommit:' + v1, '2:prevote:' + v1, '2:prevote:' + v2].sort(),
+    'the previous round’s precommits too',
+  );
+});
