@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { PublishResult, TransportLimits } from '../../../runtime/net/index.ts';
-import { EventRecorder, PeerCommandError, type Answer, type Command, type NetEvent, type PeerUnderTest } from './peerUnderTest.ts';
+import type { TransportLimits } from '../../../runtime/net/index.ts';
+import { commandMethods, EventRecorder, PeerCommandError, type Command, type NetEvent, type PeerUnderTest } from './peerUnderTest.ts';
 
 export interface ChildInit {
   /** Names the child in its log lines. */
@@ -78,12 +78,7 @@ export async function startChildPeer(init: ChildInit, readyTimeoutMs = 45_000): 
     addresses: info.addresses,
     events,
     exited,
-    subscribe: async (topic) => void (await run({ op: 'subscribe', topic })),
-    publish: (topic, payload) => run({ op: 'publish', topic, payload }) as Promise<PublishResult>,
-    handle: async (protocol, behaviour) => void (await run({ op: 'handle', protocol, behaviour })),
-    request: (peer, protocol, payload, timeoutMs = 5_000) => run({ op: 'request', peer, protocol, payload, timeoutMs }) as Promise<Answer>,
-    peers: () => run({ op: 'peers' }) as Promise<string[]>,
-    subscribers: (topic) => run({ op: 'subscribers', topic }) as Promise<string[]>,
+    ...commandMethods((command) => run(command)),
     async stop() {
       await run({ op: 'stop' });
       const code = await exited;

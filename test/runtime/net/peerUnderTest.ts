@@ -168,12 +168,21 @@ export function inProcessPeer(transport: Transport): PeerUnderTest {
   return {
     peerId: transport.peerId,
     events,
+    ...commandMethods(run),
+    stop: async () => void (await run({ op: 'stop' })),
+  };
+}
+
+/** The peer's methods that are one command each, whichever way `run` carries a command to its transport. */
+export function commandMethods(
+  run: (command: Command) => Promise<unknown>,
+): Pick<PeerUnderTest, 'subscribe' | 'publish' | 'handle' | 'request' | 'peers' | 'subscribers'> {
+  return {
     subscribe: async (topic) => void (await run({ op: 'subscribe', topic })),
     publish: (topic, payload) => run({ op: 'publish', topic, payload }) as Promise<PublishResult>,
     handle: async (protocol, behaviour) => void (await run({ op: 'handle', protocol, behaviour })),
     request: (peer, protocol, payload, timeoutMs = 5_000) => run({ op: 'request', peer, protocol, payload, timeoutMs }) as Promise<Answer>,
     peers: () => run({ op: 'peers' }) as Promise<string[]>,
     subscribers: (topic) => run({ op: 'subscribers', topic }) as Promise<string[]>,
-    stop: async () => void (await run({ op: 'stop' })),
   };
 }
