@@ -13,6 +13,8 @@ export interface ReadOptions {
 export interface FollowOptions {
   /** Aborting ends the iteration (or completes the observable) cleanly. */
   readonly signal?: AbortSignal;
+  /** Records in one batch at most: what a slow consumer holds (default 1024, one read of the log). */
+  readonly maxBatchRecords?: number;
 }
 
 /**
@@ -25,15 +27,17 @@ export interface FollowOptions {
  * - Offsets start at 0 and have no gaps. Concurrent appends are serialised; each batch stays
  *   contiguous.
  * - `read(from)` returns durable records with `offset >= from`, in order.
- * - `follow(from)` yields every record with `offset >= from`, then waits for new ones, until
- *   aborted or the log is closed.
- * - `observeLog(log, from)` (observeLog.ts) gives `follow` as an RxJS observable.
+ * - `follow(from)` yields every record with `offset >= from` in batches, then waits for new ones,
+ *   until aborted or the log is closed. A batch is what is durable when the log reads it: never
+ *   empty, in offset order with no gap between or within batches, at most `maxBatchRecords`, and
+ *   yielded as soon as it is read (the log never waits for more records to fill it).
+ * - `observeLog(log, from)` (observeLog.ts) gives `follow` as an RxJS observable of records.
  * - `lastOffset()` is the offset of the last durable record, or -1 for an empty log.
  */
 export interface EventLog {
   append(batch: readonly Uint8Array[]): Promise<number[]>;
   read(from: number, options?: ReadOptions): Promise<LogRecord[]>;
-  follow(from: number, options?: FollowOptions): AsyncIterable<LogRecord>;
+  follow(from: number, options?: FollowOptions): AsyncIterable<LogRecord[]>;
   lastOffset(): number;
   close(): Promise<void>;
 }

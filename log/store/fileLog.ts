@@ -117,14 +117,14 @@ class OpenFileLog implements FileLog {
     return this.reader.read(start, last);
   }
 
-  follow(from: number, options: FollowOptions = {}): AsyncIterable<LogRecord> {
+  follow(from: number, options: FollowOptions = {}): AsyncIterable<LogRecord[]> {
     const source = {
       read: (start: number, readOptions: ReadOptions) => this.read(start, readOptions),
       lastOffset: () => this.durableOffset,
       isClosed: () => this.closed,
       notifier: this.notifier,
     };
-    return followRecords(source, from, options.signal);
+    return followRecords(source, from, options);
   }
 
   lastOffset(): number {

@@ -1,8 +1,11 @@
 import { AinError, isAinError } from '../../schemas/index.ts';
-import type { LogRecord, ReadOptions } from './eventLog.ts';
+import type { FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
 
-/** Records one follower reads from the log per step: a bound on what a slow consumer holds. */
-export const FOLLOW_BATCH_RECORDS = 1024;
+/**
+ * Records in one batch of `follow` by default: one read of the log, and a bound on what a slow
+ * consumer holds.
+ */
+export const FOLLOW_BATCH_RECORDS_MAX = 1024;
 const MAX_WAITERS = 10_000;
 const RETRY_BACKOFF_MS = 100;
 const RETRY_BACKOFF_MAX_MS = 5_000;
@@ -66,10 +69,18 @@ export interface FollowSource {
 }
 
 /**
- * `follow` for any log that can read and notify: yields records from `from` in bounded batches,
- * then waits for new durable ones, until `signal` aborts or the log closes.
+ * `follow` for any log that can read and notify: yields the records from `from` as batches of what
+ * one read finds durable now (at most `maxBatchRecords`, never empty, in order; a batch is not
+ * held back to fill it), then waits for new durable ones, until `signal` aborts or the log closes.
  */
-export async function* followRecords(source: FollowSource, from: number, signal?: AbortSignal): AsyncGenerator<LogRecord> {
+export async function* followRecords(
+  source: FollowSource,
+  from: number,
+  { signal, maxBatchRecords = FOLLOW_BATCH_RECORDS_MAX }: FollowOptions = {},
+): AsyncGenerator<LogRecord[]> {
+  if (!Number.isSafeInteger(maxBatchRecords) || maxBatchRecords < 1) {
+    throw new AinError('INTERNAL', `follow's maxBatchRecords must be a positive integer, not ${maxBatchRecords}.`);
+  }
   // A function, not a narrowed expression: the signal can abort while this generator is suspended.
   const aborted = (): boolean => signal?.aborted === true;
   let next = Math.max(0, Math.ceil(from));
@@ -82,7 +93,7 @@ export async function* followRecords(source: FollowSource, from: number, signal?
     }
     let records: LogRecord[];
     try {
-      records = await source.read(next, { maxRecords: FOLLOW_BATCH_RECORDS });
+      records = await source.read(next, { maxRecords: maxBatchRecords });
       outages = 0;
     } catch (error) {
       if (isAinError(error, 'LOG_CLOSED')) return;
@@ -105,10 +116,8 @@ export async function* followRecords(source: FollowSource, from: number, signal?
       continue;
     }
     emptyReads = 0;
-    for (const record of records) {
-      if (aborted()) return;
-      yield record;
-    }
+    if (aborted()) return;
+    yield records;
     next = last.offset + 1;
   }
 }

@@ -219,7 +219,7 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
     },
     read,
     follow(from: number, followOptions: FollowOptions = {}) {
-      return followRecords({ read, lastOffset: () => last, isClosed: () => closed, notifier }, from, followOptions.signal);
+      return followRecords({ read, lastOffset: () => last, isClosed: () => closed, notifier }, from, followOptions);
     },
     lastOffset: () => last,
     async close() {

@@ -41,7 +41,7 @@ export function createMemoryLog(): EventLog {
     },
     read,
     follow(from: number, options: FollowOptions = {}) {
-      return followRecords({ read, lastOffset, isClosed: () => closed, notifier }, from, options.signal);
+      return followRecords({ read, lastOffset, isClosed: () => closed, notifier }, from, options);
     },
     lastOffset,
     close() {

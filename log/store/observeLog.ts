@@ -3,8 +3,8 @@ import { Observable } from 'rxjs';
 import type { EventLog, LogRecord } from './eventLog.ts';
 
 /**
- * `log.follow(from)` as an RxJS observable: records from `from` on, then new ones as they become
- * durable. Unsubscribing aborts the follow; closing the log completes the observable.
+ * `log.follow(from)` as an RxJS observable of single records: from `from` on, then new ones as they
+ * become durable. Unsubscribing aborts the follow; closing the log completes the observable.
  * @example
  * const subscription = observeLog(log, 0).subscribe((record) => console.log(record.offset));
  */
@@ -13,9 +13,11 @@ export function observeLog(log: EventLog, from: number): Observable<LogRecord> {
     const controller = new AbortController();
     void (async () => {
       try {
-        for await (const record of log.follow(from, { signal: controller.signal })) {
-          if (subscriber.closed) return;
-          subscriber.next(record);
+        for await (const batch of log.follow(from, { signal: controller.signal })) {
+          for (const record of batch) {
+            if (subscriber.closed) return;
+            subscriber.next(record);
+          }
         }
         subscriber.complete();
       } catch (error) {

@@ -7,7 +7,6 @@ import type { StreamBlock } from '../streams/index.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
 import { checkLogRecords } from './checkRecords.ts';
-import { inBatches } from './inBatches.ts';
 import { createPendingWork } from './pendingWork.ts';
 
 /** An append whose records the follower has yet to read back. */
@@ -29,7 +28,6 @@ interface Hint {
 const ownBytesMax = 256 * 1024 * 1024;
 // Hashes of the last records read, for hints that arrive after their record.
 const checkedHashesMax = 65_536;
-const batchRecordsMax = 4096;
 
 export interface FollowerOptions {
   readonly log: EventLog;
@@ -197,7 +195,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
   };
   const run = async () => {
     let applying: Promise<void> = Promise.resolve();
-    for await (const batch of inBatches(log.follow(position.lastOffset + 1, { signal: aborter.signal }), batchRecordsMax)) {
+    for await (const batch of log.follow(position.lastOffset + 1, { signal: aborter.signal })) {
       const prepared = prepare(batch);
       prepared.catch(() => undefined); // awaited, in order, by apply
       await applying;

@@ -97,23 +97,52 @@ export function logConformance(name: string, make: () => Promise<LogUnderTest>):
     const controller = new AbortController();
     const seen: LogRecord[] = [];
     let appended = false;
-    for await (const record of log.follow(1, { signal: controller.signal })) {
-      seen.push(record);
-      if (record.offset === 2 && !appended) {
+    for await (const batch of log.follow(1, { signal: controller.signal })) {
+      seen.push(...batch);
+      if (seen.length >= 2 && !appended) {
         appended = true;
         void log.append([bytes('d')]).then(() => log.append([bytes('e'), bytes('f')]));
       }
-      if (record.offset === 5) controller.abort();
+      if (seen.length >= 5) controller.abort();
     }
     t.deepEqual(offsets(seen), [1, 2, 3, 4, 5]);
     t.deepEqual(texts(seen), ['b', 'c', 'd', 'e', 'f']);
+  });
+
+  withLog('follow yields non-empty batches in order, each at most maxBatchRecords, without waiting to fill one', async (t, { log }) => {
+    await log.append(range(0, 10).map((index) => bytes(`r${index}`)));
+    const controller = new AbortController();
+    const batches: LogRecord[][] = [];
+    let appended = false;
+    for await (const batch of log.follow(0, { signal: controller.signal, maxBatchRecords: 4 })) {
+      batches.push(batch);
+      const seen = batches.flat().length;
+      // One record appended alone must come as soon as it is durable, not wait for three more.
+      if (seen === 10 && !appended) {
+        appended = true;
+        void log.append([bytes('r10')]);
+      }
+      if (seen === 11) controller.abort();
+    }
+    t.true(
+      batches.every((batch) => batch.length >= 1 && batch.length <= 4),
+      JSON.stringify(batches.map((batch) => batch.length)),
+    );
+    t.deepEqual(offsets(batches.flat()), range(0, 11));
+    t.deepEqual(offsets(batches[batches.length - 1] ?? []), [10]);
+  });
+
+  withLog('follow refuses a maxBatchRecords that is not a positive integer', async (t, { log }) => {
+    for (const maxBatchRecords of [0, -1, 1.5, Number.NaN]) {
+      await t.throwsAsync(log.follow(0, { maxBatchRecords })[Symbol.asyncIterator]().next(), { message: /maxBatchRecords must be a positive integer/ });
+    }
   });
 
   withLog('follow waiting for records ends when aborted', async (t, { log }) => {
     const controller = new AbortController();
     const seen: LogRecord[] = [];
     const done = (async () => {
-      for await (const record of log.follow(0, { signal: controller.signal })) seen.push(record);
+      for await (const batch of log.follow(0, { signal: controller.signal })) seen.push(...batch);
     })();
     await log.append([bytes('only')]);
     await waitUntil(() => seen.length === 1);
@@ -125,7 +154,7 @@ export function logConformance(name: string, make: () => Promise<LogUnderTest>):
   withLog('follow ends when the log is closed', async (t, { log }) => {
     const done = (async () => {
       let count = 0;
-      for await (const _record of log.follow(0)) count++;
+      for await (const batch of log.follow(0)) count += batch.length;
       return count;
     })();
     await log.append([bytes('a')]);

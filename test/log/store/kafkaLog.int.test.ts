@@ -96,9 +96,9 @@ if (kafka === undefined) {
 async function collect(log: EventLog, count: number): Promise<LogRecord[]> {
   const controller = new AbortController();
   const records: LogRecord[] = [];
-  for await (const record of log.follow(0, { signal: controller.signal })) {
-    records.push(record);
-    if (records.length === count) controller.abort();
+  for await (const batch of log.follow(0, { signal: controller.signal })) {
+    records.push(...batch);
+    if (records.length >= count) controller.abort();
   }
   return records;
 }
