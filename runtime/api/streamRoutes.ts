@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
 import type { Subscription } from 'rxjs';
-import type { StreamEvent, StreamHub } from '../streams/index.ts';
+import type { FramedEvent, StreamHub } from '../streams/index.ts';
 
 /** What the stream routes tell the node's metrics. */
 export interface StreamRouteMetrics {
@@ -87,14 +87,14 @@ export function streamRoutes(
     };
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
     // Live events wait in a bounded queue while the replay is written at the reader's pace.
-    let queue: StreamEvent[] | null = [];
+    let queue: FramedEvent[] | null = [];
     let queuedBytes = 0;
     let lastSent = (fromHeight ?? 1) - 1;
-    const send = (event: StreamEvent) => {
-      const frame = hub.frame(event);
+    // Each event comes with its frame, made once by the hub for every subscriber it reaches.
+    const send = ({ id, frame }: FramedEvent) => {
       raw.write(frame);
       metrics?.onSent(frame.length);
-      lastSent = event.id;
+      lastSent = id;
     };
     subscription = live.subscribe({
       next: (event) => {
@@ -102,7 +102,7 @@ export function streamRoutes(
         if (queue !== null) {
           if (queuedBytes > bufferBytesMax) return end(slow(lastSent));
           queue.push(event);
-          queuedBytes += hub.frame(event).length;
+          queuedBytes += event.frame.length;
         } else if (raw.writableLength > bufferBytesMax) end(slow(lastSent));
         else send(event);
       },

@@ -1,1 +1,1 @@
-export { createStreamHub, streamNames, type StreamBlock, type StreamEvent, type StreamHub, type StreamHubOptions } from './streamHub.ts';
+export { createStreamHub, streamNames, type FramedEvent, type StreamBlock, type StreamEvent, type StreamHub, type StreamHubOptions } from './streamHub.ts';

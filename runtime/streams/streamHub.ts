@@ -1,4 +1,3 @@
-import type { Buffer } from 'node:buffer';
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import { readAccount, type JobEvent, type ReadModelChange, type StateTree } from '../../projections/index.ts';
 import {
@@ -13,10 +12,10 @@ import {
   type TriggersEvent,
 } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
-import { createFrameEncoder, type StreamEvent } from './frameEncoder.ts';
+import { createFrameEncoder, type FramedEvent } from './frameEncoder.ts';
 import { createValueStreams } from './valueStreams.ts';
 
-export type { StreamEvent } from './frameEncoder.ts';
+export type { FramedEvent, StreamEvent } from './frameEncoder.ts';
 
 /** A block as the streams take it: its view, and what the chain's step changed in the read models. */
 export interface StreamBlock {
@@ -117,21 +116,19 @@ export interface StreamHubOptions {
 
 export interface StreamHub {
   /**
-   * A stream by name. Event streams replay the held blocks from `fromHeight` (inclusive), then go
+   * A stream by name, each event with its frame. Event streams replay the held blocks from `fromHeight` (inclusive), then go
    * live, with no gap and no duplicate at the seam; without `fromHeight` they start live. Value
    * streams (`state/<path>`, `accounts/<address>`) start with the current value and send it again
    * at each block that changes it. Unknown names are NOT_FOUND; a height older than the held
    * history is STREAM_GAP.
    */
-  open(name: string, fromHeight?: number): Observable<StreamEvent>;
+  open(name: string, fromHeight?: number): Observable<FramedEvent>;
   /**
    * The same stream in two parts, for a consumer that writes the replay at its own pace: the held
    * events up to now (lazily), and the live events after them. Subscribe to `live` before
    * draining `replay`, or events in between are missed.
    */
-  resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> };
-  /** An event as one Server-Sent Events frame; one event reaching many subscribers is serialized once. */
-  frame(event: StreamEvent): Buffer;
+  resume(name: string, fromHeight?: number): { replay: Iterable<FramedEvent>; live: Observable<FramedEvent> };
   /** The lowest height still held (the first block seen when none was dropped yet). */
   readonly lowest: number;
   close(): void;
@@ -168,11 +165,11 @@ export function createStreamHub({
   const encoder = createFrameEncoder(onEncoded);
   const values = createValueStreams({ blocks$: live$, tree, latest: () => latest });
   /** Each event stream's live events, made once per block for all its subscribers while it has any. */
-  const liveByName = new Map<string, Observable<StreamEvent>>();
-  const sharedLive = (name: string, toEvent: (h: HeldBlock) => StreamEvent[]): Observable<StreamEvent> => {
+  const liveByName = new Map<string, Observable<FramedEvent>>();
+  const sharedLive = (name: string, toEvent: (h: HeldBlock) => FramedEvent[]): Observable<FramedEvent> => {
     const found = liveByName.get(name);
     if (found !== undefined) return found;
-    const made: Observable<StreamEvent> = defer(() => {
+    const made: Observable<FramedEvent> = defer(() => {
       liveByName.set(name, made);
       return live$.pipe(mergeMap(toEvent));
     }).pipe(
@@ -197,7 +194,7 @@ export function createStreamHub({
     return encoder.fromJson(height, 'state', `{"path":${JSON.stringify(path)},"value":${json},"height":${height}}`);
   };
 
-  function resume(name: string, fromHeight?: number): { replay: Iterable<StreamEvent>; live: Observable<StreamEvent> } {
+  function resume(name: string, fromHeight?: number): { replay: Iterable<FramedEvent>; live: Observable<FramedEvent> } {
     const [head, ...rest] = name.split('/');
     const arg = rest.join('/');
     if (head === 'state') {
@@ -208,7 +205,7 @@ export function createStreamHub({
       const live = values.open(`account:${arg}`, `/accounts/${arg}`, (height) => {
         const { balance, stake, unbonding, nonce } = readAccount(tree, arg);
         const data: AccountEvent = { address: arg, balance: balance.toString(), stake: stake.toString(), unbonding: unbonding.toString(), nonce, height };
-        return { id: height, event: 'account', data };
+        return encoder.framed({ id: height, event: 'account', data });
       });
       return { replay: [], live };
     }
@@ -222,13 +219,14 @@ export function createStreamHub({
         `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`,
       );
     }
-    const toEvent = (h: HeldBlock): StreamEvent[] => {
+    // The frame is made with the event: once per block for every live subscriber of the stream.
+    const toEvent = (h: HeldBlock): FramedEvent[] => {
       const data = stream.select(h);
-      return data === undefined ? [] : [{ id: h.view.header.height, event: stream.event, data }];
+      return data === undefined ? [] : [encoder.framed({ id: h.view.header.height, event: stream.event, data })];
     };
     const seam = latest;
     const start = fromHeight === undefined ? seam + 1 : Math.max(fromHeight, lowest);
-    function* replay(): Generator<StreamEvent> {
+    function* replay(): Generator<FramedEvent> {
       for (let h = start; h <= seam; h++) {
         const block = held.get(h);
         if (block === undefined)
@@ -247,7 +245,7 @@ export function createStreamHub({
     get lowest() {
       return lowest;
     },
-    open(name, fromHeight): Observable<StreamEvent> {
+    open(name, fromHeight): Observable<FramedEvent> {
       resume(name, fromHeight); // NOT_FOUND and STREAM_GAP at once, not inside the stream
       return defer(() => {
         const { replay, live } = resume(name, fromHeight);
@@ -255,7 +253,6 @@ export function createStreamHub({
       });
     },
     resume,
-    frame: (event) => encoder.frame(event),
     close() {
       if (closed) return;
       closed = true;

@@ -1,10 +1,10 @@
 import { concat, defer, filter, finalize, map, of, share, type Observable } from 'rxjs';
 import type { StateTree } from '../../projections/index.ts';
 import { AinError } from '../../schemas/index.ts';
-import type { StreamEvent } from './frameEncoder.ts';
+import type { FramedEvent } from './frameEncoder.ts';
 
 /** Makes the event of a value at a height, or the error a subscriber gets instead (RESULT_TOO_LARGE). */
-export type BuildValueEvent = (height: number) => StreamEvent | AinError;
+export type BuildValueEvent = (height: number) => FramedEvent | AinError;
 
 export interface ValueStreamsOptions {
   /** One emission per applied block, once the tree holds it. */
@@ -19,13 +19,13 @@ export interface ValueStreams {
    * The value at `path`: its event now, then again at each block that changes it (by its Merkle
    * hash). Throws at once what the first event would be refused with.
    */
-  open(key: string, path: string, build: BuildValueEvent): Observable<StreamEvent>;
+  open(key: string, path: string, build: BuildValueEvent): Observable<FramedEvent>;
 }
 
 /** One followed value: built once per block that changes it, for every subscriber of the key. */
 interface ValueSource {
-  current(): StreamEvent;
-  readonly changes: Observable<StreamEvent>;
+  current(): FramedEvent;
+  readonly changes: Observable<FramedEvent>;
 }
 
 /**
@@ -38,8 +38,8 @@ export function createValueStreams({ blocks$, tree, latest }: ValueStreamsOption
 
   function createSource(key: string, path: string, build: BuildValueEvent): ValueSource {
     // The last event built, reused while neither the height nor the value moved.
-    let last: { height: number; hash: string | null; event: StreamEvent | AinError } | undefined;
-    const current = (): StreamEvent => {
+    let last: { height: number; hash: string | null; event: FramedEvent | AinError } | undefined;
+    const current = (): FramedEvent => {
       const height = latest();
       const hash = tree.valueHash(path);
       if (last === undefined || last.height !== height || last.hash !== hash) last = { height, hash, event: build(height) };

@@ -2,7 +2,7 @@ import test from 'ava';
 import { Subject, take, toArray, firstValueFrom } from 'rxjs';
 import { applyReadModels, createReadModels, createStateTree, type JobEvent } from '../../../projections/index.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
-import { createStreamHub, type StreamBlock, type StreamEvent } from '../../../runtime/streams/index.ts';
+import { createStreamHub, type StreamBlock, type FramedEvent } from '../../../runtime/streams/index.ts';
 
 // The hub over hand-made blocks: replay from a height then live with no gap or duplicate at the
 // seam, bounded history (STREAM_GAP), filtered streams, value streams that speak only on change.
@@ -36,21 +36,21 @@ function setup(historyBlocksMax = 100, firstHeight = 1, more: { eventBytesMax?: 
   return { blocks$, tree, hub, encoded };
 }
 
-const ids = (events: StreamEvent[]) => events.map((e) => e.id);
+const ids = (events: FramedEvent[]) => events.map((e) => e.id);
 
 test('an event stream replays from a height, then goes live: every block once, in order', (t) => {
   const { blocks$, hub } = setup();
   for (let h = 1; h <= 5; h++) blocks$.next(view(h));
-  const got: StreamEvent[] = [];
+  const got: FramedEvent[] = [];
   hub.open('blocks', 3).subscribe((e) => got.push(e));
   t.deepEqual(ids(got), [3, 4, 5]);
   for (let h = 6; h <= 8; h++) blocks$.next(view(h));
   t.deepEqual(ids(got), [3, 4, 5, 6, 7, 8]);
-  const liveOnly: StreamEvent[] = [];
+  const liveOnly: FramedEvent[] = [];
   hub.open('blocks').subscribe((e) => liveOnly.push(e));
   blocks$.next(view(9));
   t.deepEqual(ids(liveOnly), [9]);
-  const ahead: StreamEvent[] = [];
+  const ahead: FramedEvent[] = [];
   hub.open('blocks', 12).subscribe((e) => ahead.push(e));
   for (let h = 10; h <= 12; h++) blocks$.next(view(h));
   t.deepEqual(ids(ahead), [12]);
@@ -63,7 +63,7 @@ test('a resume older than the held history is STREAM_GAP; unknown names are NOT_
   t.throws(() => hub.open('blocks', 2), { message: /holds blocks from height 4/ });
   t.throws(() => hub.open('nonsense'), { message: /There is no stream "nonsense"/ });
   t.throws(() => hub.open('blocks/extra'), { message: /There is no stream/ });
-  const got: StreamEvent[] = [];
+  const got: FramedEvent[] = [];
   hub.open('blocks', 4).subscribe((e) => got.push(e));
   t.deepEqual(ids(got), [4, 5, 6]);
 });
@@ -97,7 +97,7 @@ test('jobs, one job, nodes, reputation and dashboard streams carry what each blo
 test('value streams send the current value, then again only at blocks that change it', (t) => {
   const { blocks$, tree, hub } = setup();
   blocks$.next(view(1));
-  const got: StreamEvent[] = [];
+  const got: FramedEvent[] = [];
   hub.open('state/apps/x').subscribe((e) => got.push(e));
   const setX = (value: number, height: number) => {
     tree.writeSystem('/apps/x', value);
@@ -116,7 +116,7 @@ test('value streams send the current value, then again only at blocks that chang
       [5, 2],
     ],
   );
-  const account: StreamEvent[] = [];
+  const account: FramedEvent[] = [];
   hub.open(`accounts/${worker}`).subscribe((e) => account.push(e));
   t.like(account[0]!.data, { address: worker, balance: '0', nonce: 0 });
   t.throws(() => hub.open('state/bad//path'), { message: /path/i });
@@ -125,7 +125,7 @@ test('value streams send the current value, then again only at blocks that chang
 test('a node restored at height 20 holds nothing below 21: older resumes are STREAM_GAP even before its first block', (t) => {
   const { blocks$, hub } = setup(100, 21);
   t.throws(() => hub.open('blocks', 18), { message: /holds blocks from height 21/ });
-  const got: StreamEvent[] = [];
+  const got: FramedEvent[] = [];
   hub.open('blocks', 21).subscribe((e) => got.push(e));
   blocks$.next(view(21));
   t.deepEqual(ids(got), [21]);
@@ -145,9 +145,9 @@ test('closing the hub ends every open stream with SHUTTING_DOWN', (t) => {
 test('subscribers of one value share each event: built and framed once per block, the same bytes for all', (t) => {
   const { blocks$, tree, hub, encoded } = setup(100, 1, { eventBytesMax: 200 });
   blocks$.next(view(1));
-  const got: StreamEvent[][] = [[], [], []];
+  const got: FramedEvent[][] = [[], [], []];
   for (const list of got) hub.open('state/apps/x').subscribe((e) => list.push(e));
-  const blocks: StreamEvent[][] = [[], []];
+  const blocks: FramedEvent[][] = [[], []];
   for (const list of blocks) hub.open('blocks').subscribe((e) => list.push(e));
   tree.writeSystem('/apps/x', { a: 1, b: 'two' });
   tree.root();
@@ -156,7 +156,7 @@ test('subscribers of one value share each event: built and framed once per block
   t.is(got[0]![1], got[2]![1]);
   t.is(blocks[0]![0], blocks[1]![0]);
   t.deepEqual(got[0]![1]!.data, { path: '/apps/x', value: { a: 1, b: 'two' }, height: 2 });
-  const frames = got.flatMap((list) => list.map((e) => hub.frame(e))).concat(blocks.map((list) => hub.frame(list[0]!)));
+  const frames = got.flatMap((list) => list.map((e) => e.frame)).concat(blocks.map((list) => list[0]!.frame));
   t.is(frames[1], frames[3]);
   t.is(frames[1]!.toString(), 'id: 2\nevent: state\ndata: {"path":"/apps/x","value":{"a":1,"b":"two"},"height":2}\n\n');
   t.deepEqual(encoded.sort(), ['block', 'state', 'state']);
@@ -166,7 +166,7 @@ test('a value larger than one event is RESULT_TOO_LARGE: at once when opened, as
   const { blocks$, tree, hub } = setup(100, 1, { eventBytesMax: 100 });
   blocks$.next(view(1));
   const errors: string[] = [];
-  const got: StreamEvent[] = [];
+  const got: FramedEvent[] = [];
   hub.open('state/apps/x').subscribe({ next: (e) => got.push(e), error: (e: { code: string }) => errors.push(e.code) });
   tree.writeSystem('/apps/x', 'y'.repeat(200));
   tree.root();

@@ -2,7 +2,7 @@ import test from 'ava';
 import { Subject } from 'rxjs';
 import type { KeyPair } from '../../../log/index.ts';
 import type { BlockView } from '../../../runtime/blocks/index.ts';
-import { createStreamHub, type StreamBlock, type StreamEvent, type StreamHub } from '../../../runtime/streams/index.ts';
+import { createStreamHub, type StreamBlock, type FramedEvent } from '../../../runtime/streams/index.ts';
 import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';
 import type { AppliedBlock } from '../../actors/ledger/chain.ts';
 import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, w3 } from '../../actors/job/jobWorld.ts';
@@ -25,8 +25,8 @@ function viewOf(block: AppliedBlock): BlockView {
 }
 
 /** The data of an event as a client reads it: the JSON of its SSE frame. */
-function wireData(hub: StreamHub, event: StreamEvent): unknown {
-  const frame = hub.frame(event).toString('utf8');
+function wireData(event: FramedEvent): unknown {
+  const frame = event.frame.toString('utf8');
   const line = frame.split('\n').find((l) => l.startsWith('data: '))!;
   return JSON.parse(line.slice('data: '.length)) as unknown;
 }
@@ -102,7 +102,7 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   return { job, request };
 }
 
-function check(t: import('ava').ExecutionContext, hub: StreamHub, events: StreamEvent[]): Set<string> {
+function check(t: import('ava').ExecutionContext, events: FramedEvent[]): Set<string> {
   const kinds = new Set<string>();
   for (const event of events) {
     kinds.add(event.event);
@@ -111,7 +111,7 @@ function check(t: import('ava').ExecutionContext, hub: StreamHub, events: Stream
       t.fail(`an event of unknown kind ${event.event}`);
       continue;
     }
-    const parsed = schema.safeParse(wireData(hub, event));
+    const parsed = schema.safeParse(wireData(event));
     if (!parsed.success) t.fail(`${event.event} event ${event.id}: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`);
   }
   return kinds;
@@ -120,7 +120,7 @@ function check(t: import('ava').ExecutionContext, hub: StreamHub, events: Stream
 test('every event a hub serves for a chain parses with the schema of its kind', (t) => {
   const w = world();
   const { hub, chain } = w;
-  const live: StreamEvent[] = [];
+  const live: FramedEvent[] = [];
   // Value streams start with the value now, so they are open before the first block.
   const values = [
     `accounts/${client.address}`,
@@ -135,7 +135,7 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
   }
   const { job, request } = runSession(w);
   // Event streams replayed from the first block: what a reader resuming with ?from=1 gets.
-  const replayed: StreamEvent[] = [];
+  const replayed: FramedEvent[] = [];
   for (const name of [
     'blocks',
     'finality',
@@ -150,7 +150,7 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
   ]) {
     hub.open(name, 1).subscribe((e) => replayed.push(e));
   }
-  const kinds = check(t, hub, [...live, ...replayed]);
+  const kinds = check(t, [...live, ...replayed]);
   t.deepEqual(
     [...kinds].sort(),
     Object.keys(streamEventData)
@@ -185,13 +185,13 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
 
 test('a malformed event fails its schema with the field at fault', (t) => {
   const w = world();
-  const events: StreamEvent[] = [];
+  const events: FramedEvent[] = [];
   w.hub.open('jobs').subscribe((e) => events.push(e));
   w.step(admin, { type: 'registerJob', job_specification: schemaText });
-  const data = wireData(w.hub, events[0]!) as { events: { admin: string }[] };
+  const data = wireData(events[0]!) as { events: { admin: string }[] };
   data.events[0]!.admin = 'alice';
   const parsed = streamEventData.jobs.safeParse(data);
   t.false(parsed.success);
   t.deepEqual(parsed.error?.issues[0]?.path, ['events', 0, 'admin']);
-  t.false(streamEventData.jobs.safeParse({ ...(wireData(w.hub, events[0]!) as object), extra: 1 }).success, 'an unknown field is refused');
+  t.false(streamEventData.jobs.safeParse({ ...(wireData(events[0]!) as object), extra: 1 }).success, 'an unknown field is refused');
 });
