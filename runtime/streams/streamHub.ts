@@ -116,11 +116,11 @@ export interface StreamHubOptions {
 
 export interface StreamHub {
   /**
-   * A stream by name, each event with its frame. Event streams replay the held blocks from `fromHeight` (inclusive), then go
-   * live, with no gap and no duplicate at the seam; without `fromHeight` they start live. Value
-   * streams (`state/<path>`, `accounts/<address>`) start with the current value and send it again
-   * at each block that changes it. Unknown names are NOT_FOUND; a height older than the held
-   * history is STREAM_GAP.
+   * A stream by name, each event with its frame. Event streams replay the held blocks from
+   * `fromHeight` (inclusive), then go live, with no gap and no duplicate at the seam; without
+   * `fromHeight` they start live. Value streams (`state/<path>`, `accounts/<address>`) start with
+   * the current value and send it again at each block that changes it. Unknown names are
+   * NOT_FOUND; a height older than the held history is STREAM_GAP.
    */
   open(name: string, fromHeight?: number): Observable<FramedEvent>;
   /**
