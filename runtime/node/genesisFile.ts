@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { devGenesis, genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
-import { writeFileAtomic } from './atomicFile.ts';
+import { writeFileAtomic } from '../files/index.ts';
 
 export interface LoadedGenesis {
   readonly genesis: Genesis;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ChainSnapshot, ChainSnapshotInput, LedgerSnapshot } from '../../actors/index.ts';
 import type { CutterPosition } from '../../log/index.ts';
 import type { ReadModelsSnapshot } from '../../projections/index.ts';
-import { writeFileAtomic } from './atomicFile.ts';
+import { writeFileAtomic } from '../files/index.ts';
 
 /**
  * A snapshot file: what a node needs to resume at a height (its chain's snapshot). The read models
