@@ -94,12 +94,14 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
 
   const publish = async (messages: readonly Uint8Array[]): Promise<void> => {
     for (const bytes of messages) {
-      const sent = transport.publish(topic, bytes).then(
-        (result) => {
-          if (result.outcome === 'failed') logger?.debug({ topic }, 'publishing txs failed');
-        },
-        (error: unknown) => logger?.debug({ err: error, topic }, 'txs not published'),
-      );
+      const sent = Promise.resolve()
+        .then(() => transport.publish(topic, bytes))
+        .then(
+          (result) => {
+            if (result.outcome === 'failed') logger?.debug({ topic }, 'publishing txs failed');
+          },
+          (error: unknown) => logger?.debug({ err: error, topic }, 'txs not published'),
+        );
       publishing.add(sent);
       void sent.finally(() => publishing.delete(sent));
       await sent;
@@ -121,7 +123,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
     if (origin !== 'local') return;
     for (const { record } of txs) outbox.push(record);
     if (outbox.length > outboxTxsMax) outbox.splice(0, outbox.length - outboxTxsMax);
-    setImmediate(() => void flush());
+    setImmediate(() => void flush().catch((error: unknown) => logger?.warn({ err: error }, 'publishing txs failed')));
   };
 
   const regossip = async (): Promise<number> => {
