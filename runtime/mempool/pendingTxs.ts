@@ -98,6 +98,8 @@ export class PendingTxs {
 
   /** Refuses a tx the bounds have no room for, or one whose nonce another tx of its sender holds; else holds room for it. */
   reserve(tx: AdmitCandidate): Refusal | undefined {
+    // The same tx in flight through the other ingest: both may append it, it is held once.
+    if (this.#reserved.has(tx.hash)) return undefined;
     const sender = this.#senders.get(tx.from);
     if (sender !== undefined) {
       const at = firstAbove(sender.txs, tx.nonce - 1);

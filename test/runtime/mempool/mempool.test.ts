@@ -1,6 +1,7 @@
 import test from 'ava';
 import { readdir } from 'node:fs/promises';
 import { consensusOps } from '../../../runtime/mempool/index.ts';
+import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
 import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
 
 const alice = keyOf(1);
@@ -104,11 +105,14 @@ test('the journal rotates once it has grown: only what waits is copied, old gene
   const dir = await tempDir(t);
   const ledger = fakeLedger();
   const mempool = await openTestMempool(t, { dir, ...ledger, journalBytesMax: 8 * 1024 });
-  // A sender per tx; two in three are taken by a block at once.
+  // A sender per tx; two in three are taken by a block at once. What is journaled but spent is
+  // dropped at replay by the ledger's nonces, so only the rotation bounds the journal's size.
   for (let n = 1; n <= 60; n++) {
     const [result] = await mempool.ingest.submit([txText(keyOf(n), 1)]);
     t.true(result !== undefined && 'offset' in result);
-    if (n % 3 !== 0) mempool.committed([{ hash: (result as { hash: string }).hash, from: keyOf(n).address, nonce: 1 }]);
+    if (n % 3 === 0) continue;
+    ledger.nonces.set(keyOf(n).address, 1); // a block spends it, then the mempool hears of it
+    mempool.committed([{ hash: (result as { hash: string }).hash, from: keyOf(n).address, nonce: 1 }]);
   }
   await mempool.close();
   const generations = await readdir(`${dir}`);
@@ -117,4 +121,20 @@ test('the journal rotates once it has grown: only what waits is copied, old gene
   const held = [...(await openTestMempool(t, { dir, ...ledger })).pending()].map((tx) => tx.hash).sort();
   t.deepEqual(held, [...mempool.pending()].map((tx) => tx.hash).sort(), 'the same txs (a rotation may journal them in another order)');
   t.is(held.length, 20);
+});
+
+test('the same tx through both ingests at once is journaled and answered for each, and held once', async (t) => {
+  const dir = await tempDir(t);
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger() });
+  const [local, peer] = await Promise.all([mempool.ingest.submit([txText(alice, 1)]), mempool.peerIngest.submit([txText(alice, 1)])]);
+  t.deepEqual(codesOf([...local, ...peer]), ['ok', 'ok']);
+  t.is(mempool.stats.txs, 1);
+  t.deepEqual(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).length, 1);
+});
+
+test('the p2p section of a config carries the mempool bounds, defaults filled in', (t) => {
+  t.deepEqual(P2pConfig.parse({ port: 1 }).mempool, defaultMempoolConfig);
+  t.is(P2pConfig.parse({ port: 1, mempool: { maxTxsPerSender: 8 } }).mempool.maxTxs, 10_000);
+  t.false(P2pConfig.safeParse({ port: 1, mempool: { maxTxs: 0 } }).success);
+  t.false(P2pConfig.safeParse({ port: 1, mempool: { unknown: 1 } }).success);
 });
