@@ -89,6 +89,32 @@ function senderOf(record: Uint8Array): { from: string; nonce: number; type: stri
 }
 
 /**
+ * What the mempool lets into its journal: not an op consensus makes, not a spent nonce, and only
+ * within the bounds (room held while the append is in flight); a tx held already is answered
+ * where it is.
+ */
+function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledgerNonce: (address: string) => number): Admission {
+  return {
+    admit(tx): AdmitDecision {
+      const held = pending.get(tx.hash);
+      if (held !== undefined) return { offset: held.offset };
+      const { from, nonce, type } = senderOf(tx.record);
+      if (refusedOps.has(type)) {
+        return { code: 'CONSENSUS_OP', message: `A ${type} op is made by the network's consensus; users may not submit one to a peer-to-peer network.` };
+      }
+      const spent = ledgerNonce(from);
+      if (nonce <= spent) {
+        return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
+      }
+      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }) ?? 'append';
+    },
+    release(hashes) {
+      for (const hash of hashes) pending.release(hash);
+    },
+  };
+}
+
+/**
  * Opens the mempool of a peer-to-peer node in `dir`: replays its journal (dropping what the
  * ledger has spent) and returns the two ingests that feed it. A tx is acknowledged once it is in
  * the journal; a crash at any instant loses none acknowledged.
@@ -139,24 +165,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     close: () => journal.close(),
   };
 
-  const admission: Admission = {
-    admit(tx): AdmitDecision {
-      const held = pending.get(tx.hash);
-      if (held !== undefined) return { offset: held.offset };
-      const { from, nonce, type } = senderOf(tx.record);
-      if (refusedOps.has(type)) {
-        return { code: 'CONSENSUS_OP', message: `A ${type} op is made by the network's consensus; users may not submit one to a peer-to-peer network.` };
-      }
-      const spent = ledgerNonce(from);
-      if (nonce <= spent) {
-        return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
-      }
-      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }) ?? 'append';
-    },
-    release(hashes) {
-      for (const hash of hashes) pending.release(hash);
-    },
-  };
+  const admission = admissionOf(pending, refusedOps, ledgerNonce);
 
   const readBackFor = (origin: TxOrigin): ReadBack => ({
     noteOwn(offsets, appended) {
