@@ -22,6 +22,29 @@ export interface IngestOptions {
   readonly readBack?: ReadBack;
   /** Told what each submission came to (txs appended, codes of those refused), for the node's metrics. */
   readonly onSubmitted?: (appended: number, refused: readonly string[]) => void;
+  /**
+   * Asked of each checked tx not appended before whether it may be (a mempool's bounds and
+   * policy); every tx is appended when absent.
+   */
+  readonly admission?: Admission;
+}
+
+/** A checked tx as admission sees it: its hash and the record that would be appended. */
+export interface AdmitTx {
+  readonly hash: string;
+  readonly record: Uint8Array;
+  readonly isCut: boolean;
+}
+
+/** Append the tx; refuse it with a code and a sentence; or answer the offset where it is already durable. */
+export type AdmitDecision = 'append' | { readonly code: string; readonly message: string } | { readonly offset: number };
+
+/** What decides, just before an append, which checked txs go in (runtime/mempool). */
+export interface Admission {
+  /** Called once per tx, in order, synchronously: an 'append' holds room for the tx until it is noted or released. */
+  admit(tx: AdmitTx): AdmitDecision;
+  /** The append of these admitted txs failed: the room held for them is free again. */
+  release(hashes: readonly string[]): void;
 }
 
 /** A record this process verified and appended, as its follower compares it when read back. */
@@ -96,6 +119,7 @@ export function createIngest({
   waitingTxsMax = 100_000,
   readBack,
   onSubmitted,
+  admission,
 }: IngestOptions): Ingest {
   // Recent hashes point at the append that wrote them: one small entry per tx, no promise each.
   // Two generations: when the young one is full it becomes the old one and the old one is
@@ -134,6 +158,11 @@ export function createIngest({
         results.push({ hash: c.hash, offset: -1 });
         continue;
       }
+      const decision = admission?.admit(c) ?? 'append';
+      if (decision !== 'append') {
+        results.push('code' in decision ? decision : { hash: c.hash, offset: decision.offset });
+        continue;
+      }
       remember(c.hash, append, records.length);
       records.push(c.record);
       fresh.push({ index, hash: c.hash, isCut: c.isCut, value: c.record });
@@ -152,6 +181,7 @@ export function createIngest({
         await readingBack;
       } catch (error) {
         for (const { hash } of fresh) forget(hash);
+        admission?.release(fresh.map(({ hash }) => hash));
         append.fail(error);
         throw error;
       }

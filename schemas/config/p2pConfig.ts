@@ -19,6 +19,34 @@ export const PeerMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}${
 export const bootstrapPeersMax = 64;
 
 /**
+ * Bounds of the mempool: the txs a peer-to-peer node holds, checked and journaled, until a
+ * decided block takes them (runtime/mempool).
+ */
+export const MempoolConfig = z.strictObject({
+  /** Txs held at most; past it submissions are refused with MEMPOOL_FULL. */
+  maxTxs: Uint.min(1).max(1_000_000).default(10_000),
+  /** Bytes of records held at most; past it MEMPOOL_FULL. */
+  maxBytes: Uint.min(4096)
+    .max(4 * 1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
+  /** Txs of one address held at most; past it MEMPOOL_SENDER_FULL. */
+  maxTxsPerSender: Uint.min(1).max(100_000).default(64),
+  /** How often txs still waiting are gossiped again, since gossip can lose a message. */
+  regossipMs: Uint.min(100).max(3_600_000).default(5000),
+  /** Txs gossiped again per round, at most. */
+  regossipTxsMax: Uint.min(1).max(100_000).default(1000),
+});
+export type MempoolConfig = z.infer<typeof MempoolConfig>;
+
+export const defaultMempoolConfig: MempoolConfig = {
+  maxTxs: 10_000,
+  maxBytes: 64 * 1024 * 1024,
+  maxTxsPerSender: 64,
+  regossipMs: 5000,
+  regossipTxsMax: 1000,
+};
+
+/**
  * The node's peer-to-peer endpoint: the TCP port it listens on for other nodes, and the peers it
  * dials first. `ain net init` writes one per node with the other nodes as bootstrap peers.
  */
@@ -30,5 +58,6 @@ export const P2pConfig = z.strictObject({
     .max(bootstrapPeersMax)
     .refine((list) => new Set(list).size === list.length, { message: 'must not name a peer twice' })
     .default([]),
+  mempool: MempoolConfig.default(defaultMempoolConfig),
 });
 export type P2pConfig = z.infer<typeof P2pConfig>;

@@ -106,6 +106,11 @@ export const errorCodes = {
   BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
   BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
   RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },
+  // The mempool of a peer-to-peer node (runtime/mempool): refused before the tx is journaled.
+  MEMPOOL_FULL: { status: 503, summary: 'The mempool holds as many txs or bytes as it may; retry once blocks have taken some.' },
+  MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },
+  NONCE_PENDING: { status: 409, summary: 'The mempool already holds another tx of this address with the same nonce.' },
+  CONSENSUS_OP: { status: 403, summary: 'The op (cut, attest, commit) is made by the consensus of a peer-to-peer network, not submitted by users.' },
   // The peer-to-peer transport (runtime/net): thrown to the node's own caller; what a peer sends
   // wrong is logged with its reason and never thrown into the node.
   NET_STOPPED: { status: 503, summary: 'The network transport is not running: it has not started yet or has stopped.' },

@@ -98,3 +98,30 @@ test('a retry waiting on an append that then fails is refused on its own; the re
   t.is((z as { code: string }).code, 'LOG_IO');
   t.is((w as { offset: number }).offset, 0);
 });
+
+test('admission decides before the append: refused txs and txs it already holds are not appended; a failed append releases the room it held', async (t) => {
+  const log = flakyLog();
+  const admitted: string[] = [];
+  const released: string[] = [];
+  const admission = {
+    admit: ({ hash, record }: { hash: string; record: Uint8Array }) => {
+      const text = Buffer.from(record).toString();
+      if (text === 'full') return { code: 'MEMPOOL_FULL', message: 'no room' };
+      if (text === 'held') return { offset: 7 };
+      admitted.push(hash);
+      return 'append' as const;
+    },
+    release: (hashes: readonly string[]) => void released.push(...hashes),
+  };
+  const ingest = createIngest({ log, pool: fakePool, admission });
+  const results = await ingest.submit(['a', 'full', 'held', 'b']);
+  t.deepEqual(
+    results.map((r) => ('offset' in r ? r.offset : r.code)),
+    [0, 'MEMPOOL_FULL', 7, 1],
+  );
+  t.is(log.lastOffset(), 1, 'only the admitted two were appended');
+  log.failing = true;
+  await t.throwsAsync(ingest.submit(['c']));
+  t.deepEqual(released, [sha256Hex('c')]);
+  t.deepEqual(admitted, [sha256Hex('a'), sha256Hex('b'), sha256Hex('c')]);
+});

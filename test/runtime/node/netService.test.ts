@@ -8,7 +8,7 @@ import { createApi } from '../../../runtime/api/index.ts';
 import type { BlockStore, BlockView } from '../../../runtime/blocks/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { blocksInRange, BlocksByRangeRequest, createNetService, type NetServiceComponents } from '../../../runtime/node/netService.ts';
-import { isAinError, safeParse } from '../../../schemas/index.ts';
+import { defaultMempoolConfig, isAinError, safeParse } from '../../../schemas/index.ts';
 
 // The parts of the net service that need no network: the bounds of a blocks-by-range answer, the
 // request's schema, and GET /v1/net. The service itself runs in net.e2e.test.ts.
@@ -103,10 +103,10 @@ test('a p2p port that is taken is BAD_CONFIG naming it, and the peer key made fo
     logger: pino({ level: 'silent' }),
     genesis: { chain: 'ain-local', shard: '/' },
   } as unknown as NetServiceComponents;
-  const net = await createNetService(components, { port, bootstrap: [] });
+  const net = await createNetService(components, { port, bootstrap: [], mempool: defaultMempoolConfig });
   const error = await t.throwsAsync(net.start());
   t.true(isAinError(error, 'BAD_CONFIG'), error?.message);
   t.regex(error!.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
-  const again = await createNetService(components, { port: 0, bootstrap: [] });
+  const again = await createNetService(components, { port: 0, bootstrap: [], mempool: defaultMempoolConfig });
   t.is(again.transport.peerId, net.transport.peerId, 'the same p2p.key');
 });

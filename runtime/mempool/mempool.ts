@@ -1,0 +1,224 @@
+import type { Logger } from 'pino';
+import { Subject, type Observable } from 'rxjs';
+import { decodeTxRecord, type EventLog } from '../../log/index.ts';
+import { AinError, type FsyncPolicy, type MempoolConfig } from '../../schemas/index.ts';
+import { createIngest, type Admission, type AdmitDecision, type Ingest, type IngestOptions, type ReadBack, type VerifyPool } from '../ingest/index.ts';
+import { Journal } from './journal.ts';
+import { PendingTxs, type PendingTx } from './pendingTxs.ts';
+
+/** Ops a user may not submit to a peer-to-peer network: its consensus makes them. */
+export const consensusOps: readonly string[] = ['cut', 'attest', 'commit'];
+
+export interface MempoolOptions {
+  /** The journal's directory: `<dataDir>/mempool`. */
+  readonly dir: string;
+  /** Checks every tx, local or a peer's, as `POST /v1/tx` does. */
+  readonly pool: VerifyPool;
+  readonly limits: Pick<MempoolConfig, 'maxTxs' | 'maxBytes' | 'maxTxsPerSender'>;
+  /** The ledger's last nonce of an address (0 before its first tx): a tx at or below it is spent. */
+  readonly ledgerNonce: (address: string) => number;
+  /** Op types refused with CONSENSUS_OP; default `consensusOps`. */
+  readonly refusedOps?: readonly string[];
+  /** The journal rotates once this many bytes were appended to it; default twice `limits.maxBytes`. */
+  readonly journalBytesMax?: number;
+  readonly fsync?: FsyncPolicy;
+  /** Largest record the journal takes; default the file log's (1 MiB). */
+  readonly maxRecordBytes?: number;
+  readonly logger?: Logger;
+  /** Passed to both ingests (the node's metrics). */
+  readonly onSubmitted?: IngestOptions['onSubmitted'];
+}
+
+/** Where a tx came from: this node's API, or a peer's gossip (which gossipsub already forwards). */
+export type TxOrigin = 'local' | 'peer';
+
+/** Txs newly held. */
+export interface AddedTxs {
+  readonly origin: TxOrigin;
+  readonly txs: readonly PendingTx[];
+}
+
+export interface TakeOptions {
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  /** The ledger's last nonce of an address as of the block being made; default the mempool's `ledgerNonce`. */
+  readonly nonceOf?: (address: string) => number;
+}
+
+/** A tx a block included: dropped from the mempool with every tx of its sender at or below its nonce. */
+export interface IncludedTx {
+  readonly hash: string;
+  readonly from: string;
+  readonly nonce: number;
+}
+
+export interface Mempool {
+  /** The boundary of `POST /v1/tx` in a peer-to-peer node: checks, journals and holds txs. */
+  readonly ingest: Ingest;
+  /** The same boundary for txs a peer gossiped; what it takes in is not gossiped again at once. */
+  readonly peerIngest: Ingest;
+  /** Txs newly held, by origin. */
+  readonly added$: Observable<AddedTxs>;
+  /** Txs for a block (see PendingTxs.take); the mempool keeps them until `committed`. */
+  take(options: TakeOptions): PendingTx[];
+  /** A decided block included these: they go, and what they made stale. Returns how many went. */
+  committed(txs: readonly IncludedTx[]): number;
+  /**
+   * Drops every tx the ledger has spent (nonce at or below its sender's `ledgerNonce`): call it
+   * once the node has caught up after a start, since the journal is replayed against the ledger
+   * as it was then. Returns how many went.
+   */
+  prune(): number;
+  /** Whether a tx with this hash is held (or being journaled). */
+  has(hash: string): boolean;
+  /** Held txs, in order of arrival. */
+  pending(): IterableIterator<PendingTx>;
+  readonly stats: { readonly txs: number; readonly bytes: number; readonly journalBytes: number };
+  /** Waits for a journal rotation under way, then closes the journal. Stop the ingests' callers first. */
+  close(): Promise<void>;
+}
+
+/** What admission reads of a checked record (its JSON passed the verify pool's schema). */
+function senderOf(record: Uint8Array): { from: string; nonce: number; type: string } {
+  const tx = JSON.parse(Buffer.from(record.buffer, record.byteOffset, record.byteLength).toString('utf8')) as {
+    from: string;
+    nonce: number;
+    op: { type: string };
+  };
+  return { from: tx.from, nonce: tx.nonce, type: tx.op.type };
+}
+
+/**
+ * What the mempool lets into its journal: not an op consensus makes, not a spent nonce, and only
+ * within the bounds (room held while the append is in flight); a tx held already is answered
+ * where it is.
+ */
+function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledgerNonce: (address: string) => number): Admission {
+  return {
+    admit(tx): AdmitDecision {
+      const held = pending.get(tx.hash);
+      if (held !== undefined) return { offset: held.offset };
+      const { from, nonce, type } = senderOf(tx.record);
+      if (refusedOps.has(type)) {
+        return { code: 'CONSENSUS_OP', message: `A ${type} op is made by the network's consensus; users may not submit one to a peer-to-peer network.` };
+      }
+      const spent = ledgerNonce(from);
+      if (nonce <= spent) {
+        return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
+      }
+      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }) ?? 'append';
+    },
+    release(hashes) {
+      for (const hash of hashes) pending.release(hash);
+    },
+  };
+}
+
+/**
+ * Opens the mempool of a peer-to-peer node in `dir`: replays its journal (dropping what the
+ * ledger has spent) and returns the two ingests that feed it. A tx is acknowledged once it is in
+ * the journal; a crash at any instant loses none acknowledged.
+ * @example
+ * const mempool = await openMempool({ dir: join(dataDir, 'mempool'), pool, limits: config.p2p.mempool, ledgerNonce })
+ * await mempool.ingest.submit([txText]); mempool.take({ maxTxs: 100, maxBytes: 1 << 20 })
+ */
+export async function openMempool(options: MempoolOptions): Promise<Mempool> {
+  const { pool, limits, ledgerNonce, logger } = options;
+  const refusedOps = new Set(options.refusedOps ?? consensusOps);
+  const journalBytesMax = options.journalBytesMax ?? 2 * limits.maxBytes;
+  const pending = new PendingTxs(limits);
+  const added$ = new Subject<AddedTxs>();
+
+  let replayed = 0;
+  const { journal, generations } = await Journal.open(
+    { dir: options.dir, fsync: options.fsync, maxRecordBytes: options.maxRecordBytes },
+    ({ offset, value }) => {
+      const { hash, tx } = decodeTxRecord(offset, value);
+      if (tx === null || tx.nonce <= ledgerNonce(tx.from)) return;
+      if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset })) replayed++;
+    },
+  );
+  logger?.info({ dir: options.dir, pending: replayed, bytes: pending.bytes }, 'mempool journal replayed');
+
+  // Appends in flight, each settling once its txs were noted: a rotation waits for them.
+  const inFlight = new Set<Promise<unknown>>();
+  let rotating: Promise<void> | undefined;
+  let closed = false;
+  const rotate = () => {
+    rotating ??= journal
+      .rotate(async () => {
+        await Promise.allSettled([...inFlight]);
+        return [...pending.inArrivalOrder()].map(({ record }) => record);
+      })
+      .catch((error: unknown) => logger?.error({ err: error }, 'mempool journal rotation failed; the old generation is kept'))
+      .finally(() => (rotating = undefined));
+  };
+  if (generations > 1) rotate();
+
+  const journalLog: EventLog = {
+    append: (batch) => (closed ? Promise.reject(new AinError('LOG_CLOSED', `The mempool journal in ${options.dir} is closed.`)) : journal.append(batch)),
+    read: () => Promise.reject(new AinError('INTERNAL', 'The mempool journal is not read through its ingest.')),
+    follow: () => {
+      throw new AinError('INTERNAL', 'The mempool journal is not followed through its ingest.');
+    },
+    lastOffset: () => -1,
+    close: () => journal.close(),
+  };
+
+  const admission = admissionOf(pending, refusedOps, ledgerNonce);
+
+  const readBackFor = (origin: TxOrigin): ReadBack => ({
+    noteOwn(offsets, appended) {
+      const txs: PendingTx[] = [];
+      for (const [i, { hash, value }] of appended.entries()) {
+        const { from, nonce } = senderOf(value);
+        // A block may have spent the nonce while the append was in flight.
+        if (nonce <= ledgerNonce(from)) {
+          pending.release(hash);
+          continue;
+        }
+        if (pending.add({ hash, from, nonce, record: value, offset: offsets[i]! })) txs.push(pending.get(hash)!);
+      }
+      if (txs.length > 0) added$.next({ origin, txs });
+      if (journal.appendedBytes > journalBytesMax && !closed) rotate();
+    },
+    appending(settled) {
+      const entry: Promise<unknown> = settled.then(
+        () => inFlight.delete(entry),
+        () => inFlight.delete(entry),
+      );
+      inFlight.add(entry);
+    },
+  });
+
+  const ingestOf = (origin: TxOrigin) => createIngest({ log: journalLog, pool, admission, readBack: readBackFor(origin), onSubmitted: options.onSubmitted });
+  return {
+    ingest: ingestOf('local'),
+    peerIngest: ingestOf('peer'),
+    added$,
+    take: ({ maxTxs, maxBytes, nonceOf = ledgerNonce }) => pending.take(maxTxs, maxBytes, nonceOf),
+    committed(txs) {
+      const highest = new Map<string, number>();
+      for (const { from, nonce } of txs) highest.set(from, Math.max(nonce, highest.get(from) ?? 0));
+      return pending.drop(
+        txs.map(({ hash }) => hash),
+        (from) => Math.max(highest.get(from) ?? 0, ledgerNonce(from)),
+        highest.keys(),
+      );
+    },
+    prune: () => pending.prune(ledgerNonce),
+    has: (hash) => pending.has(hash),
+    pending: () => pending.inArrivalOrder(),
+    get stats() {
+      return { txs: pending.count, bytes: pending.bytes, journalBytes: journal.appendedBytes };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+      await rotating;
+      added$.complete();
+      await journal.close();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import type { Refusal } from '../../schemas/index.ts';
+
+/** A checked tx the mempool holds until a block takes it. */
+export interface PendingTx {
+  readonly hash: string;
+  readonly from: string;
+  readonly nonce: number;
+  /** The record as journaled: the tx's canonical JSON, which is also what a block's log holds. */
+  readonly record: Uint8Array;
+  /** Where the journal holds it. */
+  readonly offset: number;
+  /** Order of arrival, across senders. */
+  readonly seq: number;
+}
+
+/** What `admit` needs of a tx: who signed it, its nonce, its size. */
+export interface AdmitCandidate {
+  readonly hash: string;
+  readonly from: string;
+  readonly nonce: number;
+  readonly bytes: number;
+}
+
+export interface PendingLimits {
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  readonly maxTxsPerSender: number;
+}
+
+interface Sender {
+  /** Pending txs by nonce, ascending. */
+  readonly txs: PendingTx[];
+  /** Admitted txs whose append is in flight, by hash → nonce. */
+  readonly reserved: Map<string, number>;
+}
+
+/** Index of the first tx in `txs` (ascending by nonce) whose nonce is above `nonce`. */
+function firstAbove(txs: readonly PendingTx[], nonce: number): number {
+  let low = 0;
+  let high = txs.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (txs[mid]!.nonce <= nonce) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The txs waiting for a block, per sender in nonce order, with room held for admitted txs whose
+ * append is in flight, so concurrent rounds of the ingest together stay within the bounds.
+ * Senders are kept in order of arrival (a sender whose txs are all taken goes to the back when it
+ * returns), which is the order `take` visits them in. Plain data: no I/O, no clock.
+ */
+export class PendingTxs {
+  readonly #byHash = new Map<string, PendingTx>();
+  readonly #senders = new Map<string, Sender>();
+  readonly #reserved = new Map<string, { readonly from: string; readonly bytes: number }>();
+  #bytes = 0;
+  #reservedBytes = 0;
+  #seq = 0;
+
+  constructor(readonly limits: PendingLimits) {}
+
+  get count(): number {
+    return this.#byHash.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get(hash: string): PendingTx | undefined {
+    return this.#byHash.get(hash);
+  }
+
+  has(hash: string): boolean {
+    return this.#byHash.has(hash) || this.#reserved.has(hash);
+  }
+
+  /** Pending txs in order of arrival. */
+  *inArrivalOrder(): IterableIterator<PendingTx> {
+    yield* this.#byHash.values();
+  }
+
+  #sender(from: string): Sender {
+    let sender = this.#senders.get(from);
+    if (sender === undefined) {
+      sender = { txs: [], reserved: new Map() };
+      this.#senders.set(from, sender);
+    }
+    return sender;
+  }
+
+  #dropSenderIfEmpty(from: string, sender: Sender): void {
+    if (sender.txs.length === 0 && sender.reserved.size === 0) this.#senders.delete(from);
+  }
+
+  /** Refuses a tx the bounds have no room for, or one whose nonce another tx of its sender holds; else holds room for it. */
+  reserve(tx: AdmitCandidate): Refusal | undefined {
+    // The same tx in flight through the other ingest: both may append it, it is held once.
+    if (this.#reserved.has(tx.hash)) return undefined;
+    const sender = this.#senders.get(tx.from);
+    if (sender !== undefined) {
+      const at = firstAbove(sender.txs, tx.nonce - 1);
+      if (sender.txs[at]?.nonce === tx.nonce || [...sender.reserved.values()].includes(tx.nonce)) {
+        return {
+          code: 'NONCE_PENDING',
+          message: `The mempool already holds another tx of ${tx.from} with nonce ${tx.nonce}; sign this one with a nonce of its own.`,
+        };
+      }
+      if (sender.txs.length + sender.reserved.size >= this.limits.maxTxsPerSender) {
+        return {
+          code: 'MEMPOOL_SENDER_FULL',
+          message: `The mempool holds ${this.limits.maxTxsPerSender} txs of ${tx.from}, as many as it takes per sender; submit again once blocks have taken some.`,
+        };
+      }
+    }
+    const count = this.#byHash.size + this.#reserved.size;
+    const bytes = this.#bytes + this.#reservedBytes;
+    if (count >= this.limits.maxTxs || bytes + tx.bytes > this.limits.maxBytes) {
+      return {
+        code: 'MEMPOOL_FULL',
+        message: `The mempool holds ${count} txs of ${bytes} bytes (at most ${this.limits.maxTxs} txs and ${this.limits.maxBytes} bytes); submit again once blocks have taken some.`,
+      };
+    }
+    this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
+    this.#reserved.set(tx.hash, { from: tx.from, bytes: tx.bytes });
+    this.#reservedBytes += tx.bytes;
+    return undefined;
+  }
+
+  /** Frees the room held for a tx whose append failed (nothing when it holds none). */
+  release(hash: string): void {
+    const held = this.#reserved.get(hash);
+    if (held === undefined) return;
+    this.#reserved.delete(hash);
+    this.#reservedBytes -= held.bytes;
+    const sender = this.#senders.get(held.from);
+    if (sender === undefined) return;
+    sender.reserved.delete(hash);
+    this.#dropSenderIfEmpty(held.from, sender);
+  }
+
+  /**
+   * Adds a journaled tx (in the room held for it, if any). False, and nothing added, when the
+   * tx is held already or its nonce is another's of its sender.
+   */
+  add(tx: Omit<PendingTx, 'seq'>): boolean {
+    this.release(tx.hash);
+    if (this.#byHash.has(tx.hash)) return false;
+    const sender = this.#sender(tx.from);
+    const at = firstAbove(sender.txs, tx.nonce - 1);
+    if (sender.txs[at]?.nonce === tx.nonce) return false;
+    const pending: PendingTx = { ...tx, seq: this.#seq++ };
+    sender.txs.splice(at, 0, pending);
+    this.#byHash.set(tx.hash, pending);
+    this.#bytes += tx.record.byteLength;
+    return true;
+  }
+
+  /** Drops the txs with these hashes and every tx of a sender with a nonce at or below `spentNonce(from)`; returns how many went. */
+  drop(hashes: Iterable<string>, spentNonce: (from: string) => number, senders: Iterable<string>): number {
+    let dropped = 0;
+    const touched = new Set(senders);
+    for (const hash of hashes) {
+      const tx = this.#byHash.get(hash);
+      if (tx === undefined) continue;
+      touched.add(tx.from);
+      const sender = this.#senders.get(tx.from)!;
+      sender.txs.splice(sender.txs.indexOf(tx), 1);
+      this.#forget(tx);
+      dropped++;
+    }
+    for (const from of touched) {
+      const sender = this.#senders.get(from);
+      if (sender === undefined) continue;
+      const stale = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));
+      for (const tx of stale) this.#forget(tx);
+      dropped += stale.length;
+      this.#dropSenderIfEmpty(from, sender);
+    }
+    return dropped;
+  }
+
+  /** Drops every tx at or below its sender's `spentNonce`; returns how many went. */
+  prune(spentNonce: (from: string) => number): number {
+    return this.drop([], spentNonce, [...this.#senders.keys()]);
+  }
+
+  #forget(tx: PendingTx): void {
+    this.#byHash.delete(tx.hash);
+    this.#bytes -= tx.record.byteLength;
+  }
+
+  /**
+   * Txs for a block: each sender's txs with nonces above its ledger nonce, in nonce order, the
+   * senders in turn (one tx each per turn, in order of arrival), until `maxTxs` or `maxBytes`
+   * would be passed. A sender whose next tx does not fit is passed over for the rest of the
+   * block: a later nonce of it in this block would make the skipped one stale.
+   */
+  take(maxTxs: number, maxBytes: number, nonceOf: (from: string) => number): PendingTx[] {
+    let runs: { txs: readonly PendingTx[]; next: number }[] = [];
+    for (const [from, sender] of this.#senders) {
+      const next = firstAbove(sender.txs, nonceOf(from));
+      if (next < sender.txs.length) runs.push({ txs: sender.txs, next });
+    }
+    const taken: PendingTx[] = [];
+    let bytes = 0;
+    // One tx per sender per turn; each turn keeps the senders that have more and still fit.
+    while (runs.length > 0 && taken.length < maxTxs) {
+      const more: typeof runs = [];
+      for (const run of runs) {
+        if (taken.length === maxTxs) break;
+        const tx = run.txs[run.next]!;
+        if (bytes + tx.record.byteLength > maxBytes) continue;
+        taken.push(tx);
+        bytes += tx.record.byteLength;
+        if (++run.next < run.txs.length) more.push(run);
+      }
+      runs = more;
+    }
+    return taken;
+  }
+}

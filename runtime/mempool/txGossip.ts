@@ -1,0 +1,218 @@
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import { sha256Hex } from '../../log/index.ts';
+import { isAinError } from '../../schemas/index.ts';
+import { splitJsonArray } from '../ingest/index.ts';
+import { maxGossipBytes, topicOf, type GossipHandler, type Transport, type Validation } from '../net/index.ts';
+import type { Mempool } from './mempool.ts';
+import type { PendingTx } from './pendingTxs.ts';
+import { SeenTexts } from './seenTexts.ts';
+
+export interface TxGossipOptions {
+  readonly transport: Transport;
+  readonly chain: string;
+  readonly shard: string;
+  readonly mempool: Pick<Mempool, 'peerIngest' | 'added$' | 'pending'>;
+  /** How often txs still waiting are gossiped again; 0: never. Default 5000. */
+  readonly regossipMs?: number;
+  /** Txs gossiped again per round, at most; default 1000. */
+  readonly regossipTxsMax?: number;
+  /** Largest message published or taken; default the transport's 4 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Most txs in one message taken from a peer; more is rejected. Default 10 000. */
+  readonly maxMessageTxs?: number;
+  /** Local txs waiting to be published, at most; older ones are left to the re-gossip. Default 10 000. */
+  readonly outboxTxsMax?: number;
+  /** Tx texts remembered as seen (between this and twice as many); default 100 000. */
+  readonly seenTxsMax?: number;
+  readonly logger?: Logger;
+  readonly timers?: Pick<typeof globalThis, 'setInterval' | 'clearInterval'>;
+}
+
+export interface TxGossip {
+  /** Subscribes to the txs topic and starts publishing; call before or after the transport starts. */
+  start(): void;
+  /** Unsubscribes and waits for the publishes in flight. */
+  stop(): Promise<void>;
+  /** One round of re-gossip now (the timer calls it every `regossipMs`); resolves with how many txs were published. */
+  regossip(): Promise<number>;
+  /** Publishes the local txs waiting now; resolves once handed to the transport. */
+  flush(): Promise<void>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const comma = Buffer.from(',');
+
+/**
+ * The txs of a peer-to-peer chain on gossip: txs this node's API took in are published in
+ * batches (each message a JSON array of tx texts); a peer's batch is checked cheaply before it
+ * is forwarded and then goes through the same boundary as a local tx (the mempool's peer ingest),
+ * so what a node holds from a peer is as checked and as durable as its own. Txs still waiting are
+ * gossiped again every `regossipMs`, since gossip can lose a message; what came from gossip is
+ * not published again at once, since gossipsub forwards it.
+ * @example const gossip = createTxGossip({ transport, chain, shard, mempool }); gossip.start()
+ */
+export function createTxGossip(options: TxGossipOptions): TxGossip {
+  const { transport, mempool, logger, timers = globalThis } = options;
+  const topic = topicOf(options.chain, options.shard, 'txs');
+  const regossipMs = options.regossipMs ?? 5000;
+  const regossipTxsMax = options.regossipTxsMax ?? 1000;
+  const maxMessageBytes = options.maxMessageBytes ?? maxGossipBytes;
+  const maxMessageTxs = options.maxMessageTxs ?? 10_000;
+  const outboxTxsMax = options.outboxTxsMax ?? 10_000;
+  const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  const outbox: Uint8Array[] = [];
+  const publishing = new Set<Promise<unknown>>();
+  let flushing = false;
+  let added: Subscription | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let round = 0;
+  // Txs up to this arrival number have had a whole round to travel; the cursor is the last one re-gossiped.
+  let dueUpTo = -1;
+  let cursor = -1;
+
+  /** Packs records into messages of at most maxMessageBytes; `tail` is whitespace after the array. */
+  const pack = (records: readonly Uint8Array[], tail: Uint8Array): Uint8Array[] => {
+    const messages: Uint8Array[] = [];
+    let parts: Uint8Array[] = [];
+    let size = 2 + tail.byteLength;
+    const close = () => {
+      if (parts.length > 0) messages.push(Buffer.concat([Buffer.from('['), ...parts, Buffer.from(']'), tail]));
+      parts = [];
+      size = 2 + tail.byteLength;
+    };
+    for (const record of records) {
+      if (record.byteLength + 3 + tail.byteLength > maxMessageBytes) continue; // cannot travel alone: peers get it in a block
+      if (size + record.byteLength + 1 > maxMessageBytes) close();
+      if (parts.length > 0) parts.push(comma);
+      parts.push(record);
+      size += record.byteLength + 1;
+    }
+    close();
+    return messages;
+  };
+
+  const publish = async (messages: readonly Uint8Array[]): Promise<void> => {
+    for (const bytes of messages) {
+      const sent = Promise.resolve()
+        .then(() => transport.publish(topic, bytes))
+        .then(
+          (result) => {
+            if (result.outcome === 'failed') logger?.debug({ topic }, 'publishing txs failed');
+          },
+          (error: unknown) => logger?.debug({ err: error, topic }, 'txs not published'),
+        );
+      publishing.add(sent);
+      void sent.finally(() => publishing.delete(sent));
+      await sent;
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (outbox.length > 0) await publish(pack(outbox.splice(0, outbox.length), new Uint8Array()));
+    } finally {
+      flushing = false;
+    }
+  };
+
+  const onAdded = ({ origin, txs }: { origin: string; txs: readonly PendingTx[] }) => {
+    for (const { record } of txs) seen.add(sha256Hex(record));
+    if (origin !== 'local') return;
+    for (const { record } of txs) outbox.push(record);
+    if (outbox.length > outboxTxsMax) outbox.splice(0, outbox.length - outboxTxsMax);
+    setImmediate(() => void flush().catch((error: unknown) => logger?.warn({ err: error }, 'publishing txs failed')));
+  };
+
+  const regossip = async (): Promise<number> => {
+    const all = [...mempool.pending()];
+    const due = all.filter((tx) => tx.seq <= dueUpTo);
+    for (const tx of all) dueUpTo = Math.max(dueUpTo, tx.seq);
+    let start = due.findIndex((tx) => tx.seq > cursor);
+    if (start < 0) start = 0;
+    const batch = [...due.slice(start), ...due.slice(0, start)].slice(0, regossipTxsMax);
+    if (batch.length === 0) return 0;
+    cursor = batch[batch.length - 1]!.seq;
+    // Gossip drops bytes it has seen (for its seen TTL): whitespace that spells the round in
+    // binary after the array makes each round's message new, so a tx lost before goes out again.
+    const tail = Buffer.from(`\n${(round++ % 65_536).toString(2).replaceAll('0', ' ').replaceAll('1', '\t')}`);
+    await publish(
+      pack(
+        batch.map((tx) => tx.record),
+        tail,
+      ),
+    );
+    return batch.length;
+  };
+
+  /** The tx texts of a message, or why it is not one. */
+  const textsOf = (bytes: Uint8Array): string[] | string => {
+    if (bytes.byteLength > maxMessageBytes) return 'over the size limit';
+    try {
+      const texts = splitJsonArray(utf8.decode(bytes), maxMessageTxs);
+      if (texts === null) return 'not a JSON array';
+      if (texts.length === 0) return 'an empty array';
+      if (texts.some((text) => text.charCodeAt(0) !== 0x7b)) return 'an element is not an object';
+      return texts;
+    } catch (error) {
+      if (error instanceof TypeError || isAinError(error)) return (error as Error).message;
+      throw error;
+    }
+  };
+
+  const handler: GossipHandler = {
+    validate(bytes, from): Validation {
+      const texts = textsOf(bytes);
+      if (typeof texts === 'string') {
+        logger?.debug({ from, reason: texts }, 'peer gossiped a txs message that is not one; rejected');
+        return 'reject';
+      }
+      return texts.every((text) => seen.has(sha256Hex(text))) ? 'ignore' : 'accept';
+    },
+    onMessage(bytes, from) {
+      const texts = textsOf(bytes);
+      if (typeof texts === 'string') return;
+      const fresh = texts.filter((text) => seen.add(sha256Hex(text)));
+      if (fresh.length === 0) return;
+      mempool.peerIngest.submit(fresh).then(
+        (results) => {
+          const refused = results.flatMap((r) => ('code' in r ? [r.code] : []));
+          if (refused.length > 0) logger?.debug({ from, refused }, 'txs from a peer refused');
+        },
+        (error: unknown) => {
+          // Not taken (the node is busy or stopping): a later gossip of them may be.
+          for (const text of fresh) seen.delete(sha256Hex(text));
+          logger?.debug({ err: error, from, txs: fresh.length }, 'txs from a peer not taken');
+        },
+      );
+    },
+  };
+
+  return {
+    start() {
+      if (added !== undefined) return;
+      transport.subscribe(topic, handler);
+      added = mempool.added$.subscribe(onAdded);
+      for (const tx of mempool.pending()) {
+        seen.add(sha256Hex(tx.record));
+        dueUpTo = Math.max(dueUpTo, tx.seq); // replayed from the journal: due at once
+      }
+      if (regossipMs > 0) {
+        timer = timers.setInterval(() => void regossip().catch((error: unknown) => logger?.warn({ err: error }, 're-gossip failed')), regossipMs);
+        timer.unref?.();
+      }
+    },
+    async stop() {
+      if (timer !== undefined) timers.clearInterval(timer);
+      timer = undefined;
+      added?.unsubscribe();
+      transport.unsubscribe(topic);
+      outbox.length = 0;
+      await Promise.allSettled([...publishing]);
+    },
+    regossip,
+    flush,
+  };
+}

@@ -1,0 +1,140 @@
+import test from 'ava';
+import { readdir } from 'node:fs/promises';
+import { consensusOps } from '../../../runtime/mempool/index.ts';
+import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
+import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
+
+const alice = keyOf(1);
+const bob = keyOf(2);
+
+test('bounds per sender and in total are refused with their codes before anything is journaled', async (t) => {
+  const dir = await tempDir(t);
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger(), limits: { maxTxs: 4, maxBytes: 1 << 20, maxTxsPerSender: 3 } });
+  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2, 3, 4].map((n) => txText(alice, n)))), ['ok', 'ok', 'ok', 'MEMPOOL_SENDER_FULL']);
+  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2].map((n) => txText(bob, n)))), ['ok', 'MEMPOOL_FULL']);
+  t.is(mempool.stats.txs, 4);
+  const [full] = await mempool.ingest.submit([txText(keyOf(3), 1)]);
+  t.regex('message' in full! ? full.message : '', /holds 4 txs of \d+ bytes \(at most 4 txs/);
+});
+
+test('a byte bound refuses the tx that would pass it', async (t) => {
+  const dir = await tempDir(t);
+  const one = Buffer.byteLength(txText(alice, 1));
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger(), limits: { maxTxs: 100, maxBytes: one * 2 + 10, maxTxsPerSender: 10 } });
+  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2, 3].map((n) => txText(alice, n)))), ['ok', 'ok', 'MEMPOOL_FULL']);
+});
+
+test('a retry gets the same answer and is held once; a spent nonce is BAD_NONCE; another tx with a held nonce is NONCE_PENDING', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  ledger.nonces.set(alice.address, 5);
+  const mempool = await openTestMempool(t, { dir, ...ledger });
+  const first = await mempool.ingest.submit([txText(alice, 6)]);
+  t.deepEqual(await mempool.ingest.submit([txText(alice, 6)]), first);
+  t.deepEqual(await mempool.peerIngest.submit([txText(alice, 6)]), first, 'the other ingest answers from what is held');
+  t.is(mempool.stats.txs, 1);
+  const other = txText(alice, 6, { type: 'set_value', path: '/apps/test/other', value: 1 });
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 5), other])), ['BAD_NONCE', 'NONCE_PENDING']);
+});
+
+test('ops made by consensus are refused with CONSENSUS_OP and a sentence', async (t) => {
+  const dir = await tempDir(t);
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger() });
+  const results = await mempool.ingest.submit([
+    txText(alice, 1, { type: 'cut', height: 1 }),
+    txText(alice, 2, { type: 'attest', height: 1, hash: 'a'.repeat(64) }),
+  ]);
+  t.deepEqual(codesOf(results), ['CONSENSUS_OP', 'CONSENSUS_OP']);
+  t.regex('message' in results[0]! ? results[0].message : '', /A cut op is made by the network's consensus/);
+  t.deepEqual([...consensusOps], ['cut', 'attest', 'commit'], 'commit is refused by name');
+  t.is(mempool.stats.txs, 0);
+});
+
+test('take gives each sender its txs above its ledger nonce in nonce order, senders in turn by first arrival, within the bounds', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const mempool = await openTestMempool(t, { dir, ...ledger });
+  await mempool.ingest.submit([txText(alice, 9), txText(alice, 3)]);
+  await mempool.ingest.submit([txText(bob, 2), txText(bob, 1), txText(alice, 5)]);
+  const who = (txs: readonly { from: string; nonce: number }[]) => txs.map((tx) => `${tx.from === alice.address ? 'a' : 'b'}${tx.nonce}`);
+  t.deepEqual(who(mempool.take({ maxTxs: 100, maxBytes: 1 << 20 })), ['a3', 'b1', 'a5', 'b2', 'a9']);
+  t.deepEqual(who(mempool.take({ maxTxs: 3, maxBytes: 1 << 20 })), ['a3', 'b1', 'a5']);
+  const size = mempool.take({ maxTxs: 1, maxBytes: 1 << 20 })[0]!.record.byteLength;
+  t.deepEqual(who(mempool.take({ maxTxs: 100, maxBytes: size * 2 + 1 })), ['a3', 'b1']);
+  ledger.nonces.set(alice.address, 4);
+  t.deepEqual(who(mempool.take({ maxTxs: 100, maxBytes: 1 << 20 })), ['a5', 'b1', 'a9', 'b2'], 'a spent nonce is not taken');
+  t.deepEqual(who(mempool.take({ maxTxs: 100, maxBytes: 1 << 20, nonceOf: () => 2 })), ['a3', 'a5', 'a9'], 'the caller may name the nonces');
+  t.is(mempool.stats.txs, 5, 'take keeps what it gives');
+});
+
+test('committed drops what a block included and what it made stale', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const mempool = await openTestMempool(t, { dir, ...ledger });
+  await mempool.ingest.submit([3, 5, 9].map((n) => txText(alice, n)).concat([txText(bob, 1)]));
+  const [a3] = mempool.take({ maxTxs: 1, maxBytes: 1 << 20 });
+  // The block holds a3 and a tx of alice's at nonce 6 this node never saw: a5 can no longer go in.
+  t.is(mempool.committed([a3!, { hash: 'f'.repeat(64), from: alice.address, nonce: 6 }]), 2);
+  t.deepEqual(
+    [...mempool.pending()].map((tx) => tx.nonce),
+    [9, 1],
+  );
+  t.false(mempool.has(a3!.hash));
+  ledger.nonces.set(bob.address, 1);
+  t.is(mempool.prune(), 1, 'prune drops what the ledger has spent');
+  t.is(mempool.stats.txs, 1);
+});
+
+test('after a restart the journal gives back every acknowledged tx but those the ledger has spent', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const first = await openTestMempool(t, { dir, ...ledger });
+  const results = await first.ingest.submit([1, 2, 3].map((n) => txText(alice, n)).concat([txText(bob, 7)]));
+  t.deepEqual(codesOf(results), ['ok', 'ok', 'ok', 'ok']);
+  await first.close();
+  ledger.nonces.set(alice.address, 1);
+  const again = await openTestMempool(t, { dir, ...ledger });
+  t.deepEqual(
+    [...again.pending()].map((tx) => `${tx.nonce}`),
+    ['2', '3', '7'],
+  );
+  t.deepEqual(await again.ingest.submit([txText(alice, 2)]), [results[1]], 'a retry after the restart is answered from what is held');
+});
+
+test('the journal rotates once it has grown: only what waits is copied, old generations go, and a reopen holds the same', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const mempool = await openTestMempool(t, { dir, ...ledger, journalBytesMax: 8 * 1024 });
+  // A sender per tx; two in three are taken by a block at once. What is journaled but spent is
+  // dropped at replay by the ledger's nonces, so only the rotation bounds the journal's size.
+  for (let n = 1; n <= 60; n++) {
+    const [result] = await mempool.ingest.submit([txText(keyOf(n), 1)]);
+    t.true(result !== undefined && 'offset' in result);
+    if (n % 3 === 0) continue;
+    ledger.nonces.set(keyOf(n).address, 1); // a block spends it, then the mempool hears of it
+    mempool.committed([{ hash: (result as { hash: string }).hash, from: keyOf(n).address, nonce: 1 }]);
+  }
+  await mempool.close();
+  const generations = await readdir(`${dir}`);
+  t.is(generations.length, 1, `one generation left: ${generations.join(', ')}`);
+  t.true(Number(generations[0]) > 1, 'it rotated');
+  const held = [...(await openTestMempool(t, { dir, ...ledger })).pending()].map((tx) => tx.hash).sort();
+  t.deepEqual(held, [...mempool.pending()].map((tx) => tx.hash).sort(), 'the same txs (a rotation may journal them in another order)');
+  t.is(held.length, 20);
+});
+
+test('the same tx through both ingests at once is journaled and answered for each, and held once', async (t) => {
+  const dir = await tempDir(t);
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger() });
+  const [local, peer] = await Promise.all([mempool.ingest.submit([txText(alice, 1)]), mempool.peerIngest.submit([txText(alice, 1)])]);
+  t.deepEqual(codesOf([...local, ...peer]), ['ok', 'ok']);
+  t.is(mempool.stats.txs, 1);
+  t.deepEqual(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).length, 1);
+});
+
+test('the p2p section of a config carries the mempool bounds, defaults filled in', (t) => {
+  t.deepEqual(P2pConfig.parse({ port: 1 }).mempool, defaultMempoolConfig);
+  t.is(P2pConfig.parse({ port: 1, mempool: { maxTxsPerSender: 8 } }).mempool.maxTxs, 10_000);
+  t.false(P2pConfig.safeParse({ port: 1, mempool: { maxTxs: 0 } }).success);
+  t.false(P2pConfig.safeParse({ port: 1, mempool: { unknown: 1 } }).success);
+});

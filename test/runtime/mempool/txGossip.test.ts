@@ -1,0 +1,110 @@
+import test, { type ExecutionContext } from 'ava';
+import { filter, firstValueFrom } from 'rxjs';
+import { createTxGossip, type Mempool } from '../../../runtime/mempool/index.ts';
+import { createMemoryNetwork, topicOf, type GossipHandler, type MemoryNetwork, type Transport } from '../../../runtime/net/index.ts';
+import { fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
+
+const topic = topicOf('ain-local', '/', 'txs');
+const alice = keyOf(1);
+
+/** A node of the test: a mempool and its gossip on a transport of `network`, started. */
+async function node(t: ExecutionContext, network: MemoryNetwork) {
+  const mempool = await openTestMempool(t, { dir: await tempDir(t), ...fakeLedger() });
+  const transport = network.createTransport();
+  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0 });
+  gossip.start();
+  await transport.start();
+  t.teardown(async () => {
+    await gossip.stop();
+    await transport.stop();
+  });
+  return { mempool, transport, gossip };
+}
+
+const heldFromPeer = (mempool: Mempool, count = 1) =>
+  firstValueFrom(mempool.added$.pipe(filter(({ origin }) => origin === 'peer' && mempool.stats.txs >= count)));
+
+test('a tx submitted to one node becomes pending in the other, and the other does not publish it again', async (t) => {
+  const sent: string[] = [];
+  const network = createMemoryNetwork({ onPacket: (p, event) => void (event === 'sent' && p.kind === 'gossip' && sent.push(p.from)) });
+  const a = await node(t, network);
+  const b = await node(t, network);
+  const arrived = heldFromPeer(b.mempool);
+  const [result] = await a.mempool.ingest.submit([txText(alice, 1)]);
+  const { txs } = await arrived;
+  t.is(txs[0]!.hash, (result as { hash: string }).hash);
+  t.deepEqual(
+    [...b.mempool.pending()].map((tx) => tx.nonce),
+    [1],
+  );
+  t.deepEqual(sent, [a.transport.peerId], 'only the node that took it from its API published it');
+});
+
+test('a batch of many txs travels as few messages and all become pending', async (t) => {
+  const network = createMemoryNetwork();
+  const a = await node(t, network);
+  const b = await node(t, network);
+  const arrived = heldFromPeer(b.mempool, 20);
+  await a.mempool.ingest.submit(Array.from({ length: 20 }, (_, i) => txText(keyOf(10 + i), 1)));
+  await arrived;
+  t.is(b.mempool.stats.txs, 20);
+});
+
+test('re-gossip sends again what waits, so a tx whose message was lost still arrives', async (t) => {
+  let lose = true;
+  const network = createMemoryNetwork({ faults: (p) => (lose && p.kind === 'gossip' ? 'drop' : 'deliver') });
+  const a = await node(t, network);
+  const b = await node(t, network);
+  await a.mempool.ingest.submit([txText(alice, 1)]);
+  await a.gossip.flush();
+  t.is(b.mempool.stats.txs, 0, 'the first message was lost');
+  lose = false;
+  const arrived = heldFromPeer(b.mempool);
+  t.is(await a.gossip.regossip(), 0, 'a tx is due once it has had a round to travel');
+  t.is(await a.gossip.regossip(), 1);
+  await arrived;
+  t.is(b.mempool.stats.txs, 1);
+});
+
+/** A transport that only records the handler, to ask the validator directly. */
+function handlerOf(mempool: Mempool): GossipHandler {
+  let handler: GossipHandler | undefined;
+  const transport = {
+    subscribe: (_: string, h: GossipHandler) => void (handler = h),
+    unsubscribe: () => {},
+    publish: async () => ({ recipients: 0, outcome: 'noPeers' }),
+  } as unknown as Transport;
+  createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, maxMessageTxs: 3 }).start();
+  return handler!;
+}
+
+test('the validator rejects what is not a batch of tx objects, ignores a batch it has seen whole, accepts one with a new tx', async (t) => {
+  const mempool = await openTestMempool(t, { dir: await tempDir(t), ...fakeLedger() });
+  const handler = handlerOf(mempool);
+  const bytes = (text: string) => Buffer.from(text);
+  for (const garbage of ['', 'nope', '{"a":1}', '[]', '[1,2]', '[{"a":1}', '[{},{},{},{}]', '["x"]']) {
+    t.is(handler.validate(bytes(garbage), 'peer-x'), 'reject', JSON.stringify(garbage));
+  }
+  t.is(handler.validate(new Uint8Array([0x5b, 0xff, 0x5d]), 'peer-x'), 'reject', 'not UTF-8');
+  await mempool.ingest.submit([txText(alice, 1)]);
+  const held = Buffer.from([...mempool.pending()][0]!.record).toString();
+  t.is(handler.validate(bytes(`[${held}]`), 'peer-x'), 'ignore');
+  t.is(handler.validate(bytes(`[${held},${txText(alice, 2)}]`), 'peer-x'), 'accept');
+});
+
+test('txs from a peer that fail the boundary check are dropped, and the node goes on', async (t) => {
+  const network = createMemoryNetwork();
+  const a = await node(t, network);
+  const b = await node(t, network);
+  const bad = JSON.stringify({ ...JSON.parse(txText(alice, 5)), sig: 'ab'.repeat(64) });
+  const spam = [bad, '{"v":1}', txText(alice, 6, { type: 'cut', height: 1 })];
+  await a.transport.publish(topic, Buffer.from(`[${spam.join(',')}]`));
+  await a.transport.publish(topic, Buffer.from('garbage'));
+  const arrived = heldFromPeer(b.mempool);
+  await a.mempool.ingest.submit([txText(alice, 7)]);
+  await arrived;
+  t.deepEqual(
+    [...b.mempool.pending()].map((tx) => tx.nonce),
+    [7],
+  );
+});
