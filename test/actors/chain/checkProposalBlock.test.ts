@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { buildProposalBlock, checkProposalBlock, type BuildProposalBlockParameters, type Chain, type ProposalContext } from '../../../actors/index.ts';
-import { decodeTxRecord, merkleRoot, proposalHashOf, signTx, type KeyPair } from '../../../log/index.ts';
+import { checkTxTexts, decodeTxRecord, merkleRoot, proposalHashOf, signTx, type KeyPair, type VerifiedTx } from '../../../log/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
 import { appendBlock, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
 
@@ -156,4 +156,15 @@ test('property: a block built from any mempool txs within any limits passes the 
     { numRuns: 60 },
   );
   t.pass();
+});
+
+test('records the caller already verified (the mempool’s) are taken as given, still held to the block’s rules', (t) => {
+  const { chain, certificate, context } = atHeightTwo();
+  const block = buildOn(chain, second, { certificate });
+  const mempool = block.records.slice(1, -1);
+  const verdicts = [...checkTxTexts(mempool, { chain: chainId, shard })];
+  const verified = new Map(mempool.map((text, i) => [text, verdicts[i] as VerifiedTx]));
+  t.is(problemOf(block, { ...context, verified }), null);
+  const misfiled = new Map([[mempool[0]!, verdicts[1] as VerifiedTx]]);
+  t.is(problemOf(block, { ...context, verified: misfiled }), 'BAD_PROPOSAL:record');
 });
