@@ -1,5 +1,6 @@
-import { checkRecord, merkleRootOfDigests, sha256, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
+import { checkRecord, merkleRootOfDigests, proposalHashOf, sha256, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
 import {
+  noteProposalHash,
   pruneBlockRecords,
   readFinalized,
   recordBlock,
@@ -41,7 +42,8 @@ export interface BlockResult {
 }
 
 /**
- * Folds one block into the ledger: records the previous block's hash for attestations, releases
+ * Folds one block into the ledger: records the previous block's hash for attestations and
+ * commits, notes this block's proposal hash (for the commit in the next block), releases
  * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions) and
  * returns the new state root. Pure: the block's time and contents are its only inputs.
  * @example const { stateRoot, outcomes } = applyBlock(ledger, { header, txs })
@@ -52,13 +54,17 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     throw new Error(`applyBlock got block ${header.height} after block ${ledger.height}: blocks must come in order`);
   }
   const { tree, genesis } = ledger;
+  // The state root before the block: what its proposal named as lastRoot (CometBFT's lagged AppHash).
+  const lastRoot = tree.root();
   if (header.height > 1) recordBlock(tree, header.height - 1, header.prevHash);
+  const { chain, shard, height, prevHash, txRoot, time, proposer } = header;
+  noteProposalHash(tree, height, proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot }));
   releaseUnbonded(tree, header.time);
   const jobEvents: JobEvent[] = applyJobDeadlines(tree, header.time, header.height);
   const outcomes: Outcome[] = [];
   const triggers: FiredTrigger[] = [];
   const slashed: { address: string; amount: bigint }[] = [];
-  const ctx = { height: header.height, time: header.time };
+  const ctx = { height: header.height, time: header.time, proposer: header.proposer };
   for (const [index, record] of txs.entries()) {
     const given = checks?.[index];
     const refusal = given === undefined ? checkRecord(record, genesis) : given;

@@ -2,6 +2,7 @@ import { checkTx } from '../../log/index.ts';
 import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
   applyAttest,
+  applyCommit,
   applySend,
   applyStake,
   applyUnstake,
@@ -15,6 +16,7 @@ import {
   type Finalized,
   type JobEvent,
   type Outcome,
+  type ValidatorSet,
 } from '../../projections/index.ts';
 import { applyJobOp } from '../job/index.ts';
 import type { Ledger } from './ledger.ts';
@@ -31,6 +33,8 @@ export interface TxEffects {
 export interface TxContext {
   readonly height: number;
   readonly time: number;
+  /** Whose cut closed the block (the first proposer for a block closed by size). */
+  readonly proposer: string;
 }
 
 /** A state op that would write where only the ledger writes (or replace the whole tree). */
@@ -75,6 +79,19 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
   return { outcome: ok, effects: { slashed: { address: first.from, amount } } };
 }
 
+/** The validator set the genesis writes: every account with stake. */
+function genesisSetOf({ genesis }: Ledger): ValidatorSet {
+  const stakes = new Map<string, bigint>();
+  let total = 0n;
+  for (const address of Object.keys(genesis.accounts).sort()) {
+    const stake = BigInt(genesis.accounts[address]!.stake);
+    if (stake === 0n) continue;
+    stakes.set(address, stake);
+    total += stake;
+  }
+  return { total, stakes };
+}
+
 /**
  * Applies one checked tx: the nonce first (a duplicate or stale nonce changes nothing), then its
  * op. Every tx that passes the nonce check uses its nonce up, whatever its op's outcome.
@@ -116,6 +133,11 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
       if (result.finalized !== undefined) effects.finalized = result.finalized;
       if (result.slashed !== undefined) effects.slashed = { address: tx.from, amount: result.slashed };
       return { outcome: result.outcome, effects };
+    }
+    case 'commit': {
+      const { chain, shard } = ledger.genesis;
+      const result = applyCommit(tree, tx.from, op, { chain, shard, height: ctx.height, proposer: ctx.proposer, genesisSet: () => genesisSetOf(ledger) });
+      return result.finalized === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { finalized: result.finalized } };
     }
     case 'equivocation':
       return applyEquivocation(ledger, op);

@@ -6,7 +6,7 @@
 // filled in against the ledger they are for.
 import { sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, type KeyPair } from '../../log/index.ts';
+import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, signVote, type KeyPair } from '../../log/index.ts';
 import { signingKeyObject } from '../../log/crypto/keys.ts';
 import type { GenesisInput } from '../../schemas/index.ts';
 import {
@@ -182,6 +182,7 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.constant('drop'), job_id: hash, node: address, reason: awkwardString }, { requiredKeys: ['type', 'job_id', 'node'] }),
   fc.record({ type: fc.constant('cut'), height: uint }),
   fc.record({ type: fc.constant('attest'), height: uint, hash }),
+  fc.tuple(fc.nat({ max: 3 }), uint, hash).map(([k, height, h]) => ({ type: 'commit', certificate: certificateBy(k, height, h) })),
   fc
     .tuple(fc.nat({ max: 3 }), uint, hash, hash)
     .map(([k, height, a, b]) => ({ type: 'equivocation', first: attestBy(k, height, a), second: attestBy(k, height, b) })),
@@ -199,6 +200,14 @@ function attestBy(key: number, height: number, hash: string): unknown {
   const h = /^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash);
   return Number.isSafeInteger(height) && height >= 1
     ? signTx({ key: testKeys[key]!, op: { type: 'attest', height, hash: h }, nonce: 1, time: 1 })
+    : { height, hash };
+}
+
+/** A certificate of one precommit, as a commit's; unresolvable placeholders become fixed hashes. */
+function certificateBy(key: number, height: number, hash: string): unknown {
+  const h = /^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash);
+  return Number.isSafeInteger(height) && height >= 1
+    ? { height, round: 0, hash: h, votes: [signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: h })] }
     : { height, hash };
 }
 

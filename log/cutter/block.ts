@@ -1,4 +1,4 @@
-import type { BlockHeader } from '../../schemas/index.ts';
+import type { BlockHeader, ProposalHeader } from '../../schemas/index.ts';
 import type { TxRecord } from '../codec/index.ts';
 import { canonicalBytes, sha256Hex } from '../crypto/index.ts';
 
@@ -25,5 +25,14 @@ export interface BlockRoots {
 
 /** The block hash: SHA-256 of the canonical JSON of the header. */
 export function blockHashOf(header: BlockHeader): string {
+  return sha256Hex(canonicalBytes(header));
+}
+
+/**
+ * The proposal hash, what validators prevote and precommit: SHA-256 of the canonical JSON of a
+ * proposed block's header (the block hash's rule, over the fields known before the block is applied).
+ * @example proposalHashOf({ chain, shard, height: 2, prevHash, txRoot, time, proposer, lastRoot })
+ */
+export function proposalHashOf(header: ProposalHeader): string {
   return sha256Hex(canonicalBytes(header));
 }

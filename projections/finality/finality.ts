@@ -4,6 +4,7 @@ import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
 
 const blocksPath = `${consensusPath}/blocks`;
 const finalizedPath = `${consensusPath}/finalized`;
+const proposalPath = `${consensusPath}/proposal`;
 
 /** Block records kept below the finalized height, so late attestations can still be checked. */
 export const attestWindowBlocks = 64;
@@ -19,6 +20,8 @@ export interface BlockRecord {
   power: string;
   /** Each validator's vote: the hash it attested. */
   votes?: Record<string, string>;
+  /** Its proposal hash (proposalHashOf its header and the state root before it): what a `commit` certifies. */
+  value?: string;
 }
 
 export function readFinalized(tree: StateTree): Finalized {
@@ -36,10 +39,22 @@ export function readBlockRecord(tree: StateTree, height: number): Readonly<Block
 
 /**
  * Records block `height` (its hash known once the next block names it as prevHash) with the
- * validator set that may attest it.
+ * validator set that may attest it (the one after it, which also votes on the next height) and
+ * the proposal hash noted while it was applied.
  */
 export function recordBlock(tree: StateTree, height: number, hash: string): void {
-  tree.writeSystem(`${blocksPath}/${height}`, { hash, set: freezeValidatorSet(tree), power: '0' });
+  const noted = tree.get(proposalPath) as { height: number; hash: string } | null;
+  const record: Record<string, string | number> = { hash, set: freezeValidatorSet(tree), power: '0' };
+  if (noted?.height === height) record.value = noted.hash;
+  tree.writeSystem(`${blocksPath}/${height}`, record);
+}
+
+/**
+ * Notes the proposal hash of the block being applied, until the next block records it: its
+ * header hash is known only then, and a `commit` in the next block is checked against it.
+ */
+export function noteProposalHash(tree: StateTree, height: number, hash: string): void {
+  tree.writeSystem(proposalPath, { height, hash });
 }
 
 /** What an attestation came to, and whether it slashed its signer. */

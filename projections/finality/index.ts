@@ -1,12 +1,16 @@
 export {
   applyAttest,
   attestWindowBlocks,
+  noteProposalHash,
+  readBlockRecord,
   pruneBlockRecords,
   readFinalized,
   recordBlock,
   writeFinalized,
   type AttestResult,
+  type BlockRecord,
   type Finalized,
 } from './finality.ts';
 export { decideAttest, decideNextAttest, type AttestDecision, type AttestLedgerView, type AttestPlan, type AttestSkip } from './decideAttest.ts';
 export { decideQuorum, type QuorumLedgerView } from './decideQuorum.ts';
+export { applyCommit, certificateProblem, type CertificateScope, type CommitContext, type CommitResult } from './commit.ts';

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import { maxGossipBytes } from '../../schemas/index.ts';
 
 /**
  * What a gossip validator says of a message (gossipsub's three answers):
@@ -95,11 +96,11 @@ export interface TransportLimits {
 }
 
 /**
- * The largest gossip message, 4 MiB (gossipsub's default frame size): a block bigger than this
- * cannot be gossiped whole. The libp2p transport lets a frame exceed it by a little, for the
- * envelope around the message.
+ * The largest gossip message, 4 MiB (gossipsub's default frame size), a chain rule in schemas: a
+ * proposed block is built under it. The libp2p transport lets a frame exceed it by a little, for
+ * the envelope around the message.
  */
-export const maxGossipBytes = 4 * 1024 * 1024;
+export { maxGossipBytes };
 
 export const defaultRequestTimeoutMs = 5_000;
 

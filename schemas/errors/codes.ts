@@ -58,6 +58,12 @@ export const errorCodes = {
   BAD_ATTESTATION: { status: 409, summary: 'The attestation names a block that is not cut yet or is too old to check.' },
   WRONG_HEADER: { status: 409, summary: 'The attested hash is not the hash of the chain’s block at that height.' },
   ALREADY_ATTESTED: { status: 409, summary: 'The validator has already attested that block.' },
+  NOT_BLOCK_PROPOSER: { status: 403, summary: 'Only the proposer of a block may put the previous block’s certificate (commit) in it.' },
+  BAD_COMMIT: {
+    status: 409,
+    summary:
+      'The commit’s certificate does not prove the previous block decided: wrong height or hash, or not more than 2/3 of its validators’ valid precommits.',
+  },
   EQUIVOCATION: { status: 409, summary: 'The validator signed two different headers for one height and was slashed.' },
   BAD_EVIDENCE: { status: 400, summary: 'The equivocation evidence does not prove two different signed headers.' },
   NOTHING_TO_SLASH: { status: 409, summary: 'The validator has no stake left to slash.' },
@@ -111,6 +117,8 @@ export const errorCodes = {
   MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },
   NONCE_PENDING: { status: 409, summary: 'The mempool already holds another tx of this address with the same nonce.' },
   CONSENSUS_OP: { status: 403, summary: 'The op (cut, attest, commit) is made by the consensus of a peer-to-peer network, not submitted by users.' },
+  // Consensus (actors/chain): a proposed block a validator will not prevote, with what is wrong in its details.
+  BAD_PROPOSAL: { status: 400, summary: 'The proposed block breaks a rule of the chain: its header, records, certificate or time.' },
   // The peer-to-peer transport (runtime/net): thrown to the node's own caller; what a peer sends
   // wrong is logged with its reason and never thrown into the node.
   NET_STOPPED: { status: 503, summary: 'The network transport is not running: it has not started yet or has stopped.' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Certificate } from '../consensus/index.ts';
 import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
@@ -34,6 +35,13 @@ export const EquivocationOp = z.strictObject({
   second: SignedAttest,
 });
 
+/**
+ * The block's proposer puts the certificate of the previous block in it (CometBFT's LastCommit):
+ * more than 2/3 of that height's validators precommitted its proposal hash. Applied, it makes the
+ * previous block final, and every node's log holds the same certificate.
+ */
+export const CommitOp = z.strictObject({ type: z.literal('commit'), certificate: Certificate });
+
 /** Creates a child chain for a subtree with its own validators and block rules. */
 export const BranchOp = z.strictObject({
   type: z.literal('branch'),
@@ -51,4 +59,4 @@ export const ReportOp = z.strictObject({
   hash: Hash,
 });
 
-export const chainOps = [CutOp, AttestOp, EquivocationOp, BranchOp, ReportOp] as const;
+export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, BranchOp, ReportOp] as const;
