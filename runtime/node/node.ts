@@ -3,7 +3,7 @@ import type { Subject } from 'rxjs';
 import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import { signatureVerifier, type KeyPair } from '../../log/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import type { Genesis, NodeConfig, Op } from '../../schemas/index.ts';
+import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { createApiService } from './apiService.ts';
@@ -13,6 +13,7 @@ import { createFollower } from './follower.ts';
 import { startHistoryRebuild } from './historyRebuild.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { createNodeMetrics } from './metrics.ts';
+import { openConsensusServices } from './consensusServices.ts';
 import { createNetService } from './netService.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
@@ -50,6 +51,9 @@ export interface StartNodeOptions {
    */
   readonly onFatal?: (error: unknown) => void;
 }
+
+/** A validator of a peer-to-peer network signs no txs of its own outside consensus. */
+const noSigning = { signer: undefined, proposer: undefined, validator: undefined } as const;
 
 /** Says what went wrong in the node's log and tells the caller: the node goes on, but can cut no more blocks. */
 type Fatal = (what: string) => (error: unknown) => void;
@@ -170,17 +174,31 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const { log, pool, chain, restoredFrom, history, blocks } = stores;
     const restoredHash = chain.position.prevHash; // read before the follower moves the chain on
     const { follower, hub, snapshots } = createBlockServices({ ...base, ...stores }, fatal);
-    const { signer, proposer, validator, caughtUp } = createSigningServices({ ...base, ...stores, follower }, fatal);
-    const waitFinal = createWaitFinal({ blocks, blocks$: follower.blocks$, proposer, intervalMs: config.block.intervalMs });
-    const ingest = createIngest({
-      log,
-      pool,
-      readBack: follower,
-      onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
-    });
     // The peer-to-peer endpoint, only when the config asks for one.
     const net = config.p2p === undefined ? undefined : await createNetService({ ...base, ...stores }, config.p2p);
-    const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal, net }, () => ({
+    // On its own file log with peers, a node is a validator of a network: consensus decides every
+    // block (and no cut marker or attestation of its own enters the log). On Kafka, Kafka orders.
+    const replayUpTo = log.lastOffset();
+    const replayed = () => follower.seenOffset >= replayUpTo;
+    const network =
+      net !== undefined && config.p2p !== undefined && config.log.kind === 'file'
+        ? await openConsensusServices({ ...base, ...stores, follower }, net, config.p2p, replayed)
+        : undefined;
+    const { signer, proposer, validator, caughtUp } =
+      network === undefined ? createSigningServices({ ...base, ...stores, follower }, fatal) : { ...noSigning, caughtUp: replayed };
+    const waitFinal = network?.waitFinal ?? createWaitFinal({ blocks, blocks$: follower.blocks$, proposer, intervalMs: config.block.intervalMs });
+    const ingest =
+      network?.mempool.ingest ??
+      createIngest({
+        log,
+        pool,
+        readBack: follower,
+        onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
+      });
+    // GET /v1/net: the node's peers, and on a validator of a network where its consensus stands.
+    const netInfo =
+      net === undefined ? undefined : { info: () => ({ ...net.info(), ...(network === undefined ? {} : { consensus: network.consensus.status() }) }) };
+    const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal, net: netInfo }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,
@@ -200,12 +218,17 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     // Peers read blocks the follower makes; it stops before the follower and the log, so no
     // request is answered from a chain that no longer moves.
     if (net !== undefined) await services.start('network', net);
+    if (network !== undefined) {
+      await services.start('mempool', { stop: () => network.mempool.close() });
+      await services.start('tx gossip', network.txGossip);
+      await services.start('consensus', network.consensus);
+    }
     if (history.missingAtOpen > 0) {
       const rebuild = startHistoryRebuild({ log, genesis, history, upTo: restoredFrom, upToHash: restoredHash, pool, logger });
       await services.start('history rebuild', rebuild);
     }
     if (proposer !== undefined) await services.start('proposer', proposer);
-    await services.start('validator', validator);
+    if (validator !== undefined) await services.start('validator', validator);
     await services.start('HTTP API', api);
     logger.info({ url: api.url, address: key.address, chain: genesis.chain, dataDir: config.dataDir, verifier: signatureVerifier() }, 'node started');
 
@@ -218,7 +241,15 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       ledger: chain.ledger,
       streams: hub,
       waitFinal,
-      submit: (op) => signer.submit(op),
+      submit: (op) => {
+        if (signer === undefined) {
+          throw new AinError(
+            'VALIDATOR_SIGNS_BLOCKS_ONLY',
+            'This node is a validator of a peer-to-peer network: its key signs only consensus messages and blocks; submit txs signed with another key (POST /v1/tx).',
+          );
+        }
+        return signer.submit(op);
+      },
       async stop() {
         await services.stop(() => ({
           submitsInFlight: api.submitsInFlight,

@@ -128,6 +128,16 @@ export const errorCodes = {
   NET_NO_HANDLER: { status: 404, summary: 'The peer does not serve that request protocol.' },
   NET_HANDLER_FAILED: { status: 502, summary: "The peer's handler failed while answering the request." },
   NET_BAD_FRAME: { status: 502, summary: 'The peer sent bytes that are not a frame of the protocol, or ended the stream before a whole answer.' },
+  // Consensus between validators (runtime/consensus).
+  BAD_SIGNING_RECORD: {
+    status: 500,
+    summary: "The validator's record of what it signed last (consensus/signed.json) cannot be read; it is never guessed, so the node does not start.",
+  },
+  VALIDATOR_SIGNS_BLOCKS_ONLY: {
+    status: 409,
+    summary: "A validator of a peer-to-peer network signs only consensus messages and blocks with its key; its nonces are consensus's. Submit txs with another key.",
+  },
+  BAD_CONSENSUS_MESSAGE: { status: 400, summary: 'A proposal, vote or evidence from a peer is malformed, for another chain, from no validator, or badly signed.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Chain } from '../../actors/index.ts';
+import type { EventLog } from '../../log/index.ts';
+import { AinError, Certificate, parseOrThrow, type Genesis } from '../../schemas/index.ts';
+import type { BlockStore } from '../blocks/index.ts';
+import { defaultLimits, protocolOf, type Transport } from '../net/index.ts';
+import type { CommitStore } from './commitStore.ts';
+import { certificateOfNext, checkDecided, type BlockLimits } from './proposalBlocks.ts';
+
+/** Decided blocks one request may ask for. */
+export const decidedCountMax = 64;
+/** A node asks one peer at a time, and not again sooner than this after an answer. */
+const askAgainMs = 1_000;
+/**
+ * How often a node asks a peer where its chain stands. A node that missed a decision on a chain
+ * that then went idle hears no message of a later height, so it asks.
+ */
+const statusPollMs = 2_000;
+
+const DecidedRequest = z.strictObject({ from: z.number().int().min(1), count: z.number().int().min(1).max(decidedCountMax) });
+/** A decided block as a peer sends it: its log records (commit tx first, cut last) and its certificate. */
+const DecidedBlock = z.strictObject({ height: z.number().int().min(1), records: z.array(z.string()).min(1), certificate: Certificate });
+const DecidedAnswer = z.strictObject({ blocks: z.array(DecidedBlock).max(decidedCountMax) });
+export type DecidedBlock = z.infer<typeof DecidedBlock>;
+
+export interface CatchUpComponents {
+  readonly logger: Logger;
+  readonly genesis: Genesis;
+  readonly log: EventLog;
+  readonly chain: Chain;
+  readonly blockStore: BlockStore;
+  readonly transport: Transport;
+  readonly commits: CommitStore;
+  readonly limits: BlockLimits;
+  /** Appends a decided block to the log once, and resolves when the follower has applied it. */
+  readonly appendDecided: (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
+}
+
+export interface CatchUp {
+  /** A peer sent a message for `height`, above this node's next: fetch what lies between. */
+  behind(peer: string, height: number): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Catch-up between validators: a node answers `decided-by-range` with the records of its decided
+ * blocks and their certificates (each block's is in the next block's `commit` tx, the newest
+ * one's in the commit store), and a node that hears of a height above its own asks the peer that
+ * sent it, checks each certificate against the validator set it computed for that height, and
+ * appends the block to its log, where the follower folds it as any other.
+ */
+export function createCatchUp(c: CatchUpComponents): CatchUp {
+  const { logger, genesis, log, chain, transport, commits } = c;
+  const protocol = protocolOf(genesis.chain, genesis.shard, 'decided-by-range');
+  const statusProtocol = protocolOf(genesis.chain, genesis.shard, 'status');
+  let asking = false;
+  let lastAskedAt = 0;
+  let stopped = false;
+  let poller: NodeJS.Timeout | undefined;
+  let polled = 0;
+
+  async function recordsOf(height: number): Promise<string[] | undefined> {
+    const view = c.blockStore.get(height);
+    if (view === undefined) return undefined;
+    const { firstOffset, lastOffset } = view.header;
+    const read = await log.read(firstOffset, { maxRecords: lastOffset - firstOffset + 1 });
+    return read.map((r) => decoder.decode(r.value));
+  }
+
+  async function answer(bytes: Uint8Array): Promise<Uint8Array> {
+    const { from, count } = parseOrThrow(DecidedRequest, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range request');
+    const blocks: DecidedBlock[] = [];
+    let size = 64;
+    for (let height = from; height < from + count && height <= chain.ledger.height; height++) {
+      const records = await recordsOf(height);
+      const next = height < chain.ledger.height ? await recordsOf(height + 1) : undefined;
+      const certificate = (next === undefined ? undefined : certificateOfNext(next)) ?? commits.get(height);
+      if (records === undefined || certificate === undefined) break;
+      const block = { height, records, certificate };
+      size += Buffer.byteLength(JSON.stringify(block)) + 1;
+      if (size > defaultLimits.maxResponseBytes && blocks.length > 0) break;
+      blocks.push(block);
+    }
+    return encoder.encode(JSON.stringify({ blocks }));
+  }
+
+  async function fetchFrom(peer: string): Promise<void> {
+    for (;;) {
+      const from = chain.ledger.height + 1;
+      const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ from, count: decidedCountMax })));
+      const { blocks } = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer');
+      for (const block of blocks) {
+        if (stopped || block.height !== chain.ledger.height + 1) return;
+        const refusal = checkDecided(block, c);
+        if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
+        await c.appendDecided(
+          block.height,
+          block.records.map((text) => encoder.encode(text)),
+          block.certificate,
+        );
+      }
+      if (blocks.length < decidedCountMax) return;
+    }
+  }
+
+  /** Asks the next connected peer for its height, and fetches what it has decided beyond this node's. */
+  async function poll(): Promise<void> {
+    const peers = transport.peers();
+    if (peers.length === 0 || asking) return;
+    const peer = peers[polled++ % peers.length]!;
+    const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as { height?: unknown };
+    if (typeof answer.height === 'number' && answer.height > chain.ledger.height) catchUp.behind(peer, answer.height + 1);
+  }
+
+  const catchUp: CatchUp = {
+    behind(peer, height) {
+      if (stopped || asking || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
+      asking = true;
+      logger.info({ peer, height, own: chain.ledger.height }, 'behind a peer: fetching decided blocks');
+      fetchFrom(peer)
+        .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
+        .finally(() => {
+          asking = false;
+          lastAskedAt = Date.now();
+        });
+    },
+    async start() {
+      await transport.handle(protocol, (bytes) => answer(bytes));
+      poller = setInterval(() => {
+        poll().catch((error: unknown) => logger.debug({ err: error }, 'asking a peer for its status failed'));
+      }, statusPollMs);
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poller);
+      await transport.unhandle(protocol).catch(() => undefined);
+    },
+  };
+  return catchUp;
+}

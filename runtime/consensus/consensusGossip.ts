@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { checkConsensusSignature } from '../../log/index.ts';
+import { Evidence, Proposal, safeParse, Uint, Vote } from '../../schemas/index.ts';
+import { topicOf, type GossipKind, type Transport, type Validation } from '../net/index.ts';
+
+/**
+ * A consensus message as gossiped. `n` is the sender's count of what it sent: gossip drops bytes
+ * it has seen (for minutes), so a message sent again to make up for a lost one must differ.
+ */
+const ProposalWire = z.strictObject({ n: Uint, proposal: Proposal });
+const VoteWire = z.strictObject({ n: Uint, vote: Vote });
+const EvidenceWire = z.strictObject({ n: Uint, evidence: Evidence });
+
+export type ConsensusMessage = { readonly proposal: Proposal } | { readonly vote: Vote } | { readonly evidence: Evidence };
+
+type ConsensusKind = Extract<GossipKind, 'proposals' | 'votes' | 'evidence'>;
+const wires = { proposals: ProposalWire, votes: VoteWire, evidence: EvidenceWire } as const;
+
+/** What the gossip checks need to know of the node's consensus now. */
+export interface GossipView {
+  readonly chain: string;
+  readonly shard: string;
+  /** The height consensus is at (0 before it starts). */
+  height(): number;
+  /** Whether `address` is a validator of the current height's set. */
+  isValidator(address: string): boolean;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function decode(kind: ConsensusKind, bytes: Uint8Array): ConsensusMessage | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return null;
+  }
+  const parsed = safeParse(wires[kind], json);
+  if (!parsed.success) return null;
+  const { n: _n, ...message } = parsed.data;
+  return message as ConsensusMessage;
+}
+
+const heightOf = (m: ConsensusMessage) => ('proposal' in m ? m.proposal.height : 'vote' in m ? m.vote.height : m.evidence.a.height);
+const chainOf = (m: ConsensusMessage) => ('proposal' in m ? m.proposal : 'vote' in m ? m.vote : m.evidence.a);
+const signersOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal.proposer] : 'vote' in m ? [m.vote.from] : [m.evidence.a.from, m.evidence.b.from]);
+const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vote' in m ? [m.vote] : [m.evidence.a, m.evidence.b]);
+
+/**
+ * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
+ * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
+ * outside the current set at the current height); `ignore` for a past height (nothing left to
+ * decide there), or a future one whose signer this node cannot judge yet. Its block is judged by
+ * consensus later (the `check` effect), not here.
+ */
+export function judgeConsensusMessage(
+  kind: ConsensusKind,
+  bytes: Uint8Array,
+  view: GossipView,
+): { validation: Validation; message?: ConsensusMessage; reason?: string } {
+  const message = decode(kind, bytes);
+  if (message === null) return { validation: 'reject', reason: `not a ${kind} message of ain's schema` };
+  const { chain, shard } = chainOf(message);
+  if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', reason: `for chain ${chain} shard ${shard}` };
+  const height = heightOf(message);
+  const current = view.height();
+  if (kind !== 'evidence' && height < current) return { validation: 'ignore', reason: `for past height ${height}` };
+  const strangers = signersOf(message).filter((a) => !view.isValidator(a));
+  if (strangers.length > 0) {
+    return height === current || kind === 'evidence'
+      ? { validation: 'reject', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
+      : { validation: 'ignore', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
+  }
+  if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', reason: 'a signature does not verify' };
+  return { validation: 'accept', message };
+}
+
+export interface ConsensusGossip {
+  /** Subscribes to the chain's proposals, votes and evidence; `deliver` gets each accepted message once. */
+  subscribe(deliver: (message: ConsensusMessage, from: string) => void): void;
+  publish(message: ConsensusMessage): Promise<void>;
+  unsubscribe(): void;
+}
+
+/**
+ * Consensus messages over a node's transport: one topic per kind, judged by
+ * `judgeConsensusMessage` before gossipsub forwards them, each sent with a fresh `n`.
+ * @example const gossip = createConsensusGossip(transport, view, log); gossip.subscribe(onMessage)
+ */
+export function createConsensusGossip(
+  transport: Transport,
+  view: GossipView,
+  onRefused: (kind: ConsensusKind, from: string, reason: string, validation: Validation) => void,
+  firstN: number,
+): ConsensusGossip {
+  const kinds: readonly ConsensusKind[] = ['proposals', 'votes', 'evidence'];
+  const topic = (kind: ConsensusKind) => topicOf(view.chain, view.shard, kind);
+  let n = firstN;
+  const encoder = new TextEncoder();
+  return {
+    subscribe(deliver) {
+      for (const kind of kinds) {
+        const pending = new WeakMap<Uint8Array, ConsensusMessage>();
+        transport.subscribe(topic(kind), {
+          validate(bytes, from) {
+            const { validation, message, reason } = judgeConsensusMessage(kind, bytes, view);
+            if (message !== undefined) pending.set(bytes, message);
+            else onRefused(kind, from, reason ?? 'refused', validation);
+            return validation;
+          },
+          onMessage(bytes, from) {
+            const message = pending.get(bytes) ?? judgeConsensusMessage(kind, bytes, view).message;
+            if (message !== undefined) deliver(message, from);
+          },
+        });
+      }
+    },
+    async publish(message) {
+      const kind: ConsensusKind = 'proposal' in message ? 'proposals' : 'vote' in message ? 'votes' : 'evidence';
+      const bytes = encoder.encode(JSON.stringify({ n: n++, ...message }));
+      await transport.publish(topic(kind), bytes);
+    },
+    unsubscribe() {
+      for (const kind of kinds) transport.unsubscribe(topic(kind));
+    },
+  };
+}

@@ -1,0 +1,273 @@
+import type { Logger } from 'pino';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { createActor, type Actor } from 'xstate';
+import {
+  consensusMachine,
+  defaultConsensusConfig,
+  nextDeadline,
+  type Chain,
+  type ConsensusConfig,
+  type ConsensusEffect,
+  type ConsensusEvent,
+} from '../../actors/index.ts';
+import { readAccount } from '../../projections/index.ts';
+import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import type { Certificate, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
+import type { BlockStore, BlockView } from '../blocks/index.ts';
+import type { Transport } from '../net/index.ts';
+import { createCatchUp } from './catchUp.ts';
+import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
+import { openCommitStore } from './commitStore.ts';
+import { buildBlock, checkBlock, decidedRecords, type ProposalSource } from './proposalBlocks.ts';
+import { openSigningRecord } from './signingRecord.ts';
+import { validatorSetAt } from './validatorSets.ts';
+
+type EffectOf<T extends ConsensusEffect['type']> = Extract<ConsensusEffect, { type: T }>;
+
+export interface ConsensusServiceComponents {
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly key: KeyPair;
+  readonly genesis: Genesis;
+  readonly dataDir: string;
+  /** The node's own log: only decided blocks are appended to it. */
+  readonly log: EventLog;
+  readonly blockStore: BlockStore;
+  readonly chain: Chain;
+  /** Every block the follower applies, as it does. */
+  readonly blocks$: Observable<BlockView>;
+  readonly transport: Transport;
+  /** Where the txs of new blocks come from. */
+  readonly mempool: ProposalSource;
+  /** Whether the follower has read the log as it stood at start. */
+  readonly caughtUp: () => boolean;
+  readonly limits: { readonly maxTxs: number; readonly maxBytes: number; readonly clockDriftMs: number; readonly idleCheckMs: number };
+  readonly config?: ConsensusConfig;
+}
+
+export interface ConsensusStatus {
+  readonly height: number;
+  readonly round: number;
+  readonly step: string;
+  readonly validators: ValidatorSet | null;
+  readonly lastCommit: { readonly height: number; readonly round: number; readonly hash: string } | null;
+}
+
+export interface ConsensusService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): ConsensusStatus;
+  /** Decisions as they are appended, with their certificates (the `consensus` stream). */
+  readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
+}
+
+/**
+ * Runs the consensus machine (actors/consensus) for a node of a peer-to-peer network and carries
+ * out its effects, in the order decided: proposals built from the mempool, votes signed only after
+ * the signing record is on disk, timeouts, blocks judged, decided blocks appended to the node's
+ * own log (the follower then folds them as any block), evidence and re-sends gossiped. A height
+ * starts once there is something to decide (txs waiting, a job deadline due, or a peer already
+ * at it), so an idle chain makes no blocks. A node behind its peers fetches decided blocks with
+ * their certificates (catchUp.ts).
+ * @example const consensus = await createConsensusService(components); await consensus.start()
+ */
+export async function createConsensusService(c: ConsensusServiceComponents): Promise<ConsensusService> {
+  const { logger, now, key, genesis, chain, log, transport, mempool } = c;
+  const { chain: chainId, shard } = genesis;
+  const record = await openSigningRecord(c.dataDir);
+  const commits = await openCommitStore(c.dataDir);
+  const actor: Actor<typeof consensusMachine> = createActor(
+    consensusMachine.provide({
+      actions: {
+        propose: (_, e) => enqueue(e),
+        vote: (_, e) => enqueue(e),
+        schedule: (_, e) => schedule(e),
+        check: (_, e) => enqueue(e),
+        commit: (_, e) => enqueue(e),
+        evidence: (_, e) => enqueue(e),
+        gossip: (_, e) => enqueue(e),
+      },
+    }),
+    { input: { self: key.address, config: c.config ?? defaultConsensusConfig } },
+  );
+  const timers = new Set<NodeJS.Timeout>();
+  let running = false;
+  let work: Promise<void> = Promise.resolve();
+  /** Set between deciding a height and starting the next, while the chain is idle. */
+  let waitingFor: number | null = null;
+  let peerAhead = 0;
+
+  const state = () => actor.getSnapshot().context;
+  const send = (event: ConsensusEvent) => {
+    if (running) actor.send(event);
+  };
+  const enqueue = (effect: ConsensusEffect) => {
+    work = work
+      .then(() => (running ? carryOut(effect) : undefined))
+      .catch((error: unknown) => logger.error({ err: error, effect: effect.type }, 'consensus effect failed'));
+  };
+  const schedule = ({ height, round, step, timeoutMs }: EffectOf<'schedule'>) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      send({ type: 'timeout', height, round, step });
+    }, timeoutMs);
+    timers.add(timer);
+  };
+
+  const gossip = createConsensusGossip(
+    transport,
+    { chain: chainId, shard, height: () => state().height, isValidator: (a) => state().validators.validators.some((v) => v.address === a) },
+    (kind, from, reason, validation) => logger.debug({ kind, from, reason, validation }, 'consensus message refused'),
+    now(),
+  );
+  let appending: Promise<unknown> = Promise.resolve();
+  /** One block at a time into the log, each once, whether consensus here decided it or a peer's certificate proved it. */
+  function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate): Promise<void> {
+    const run = appending.then(async () => {
+      if (chain.ledger.height < height) {
+        if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
+        const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
+        await log.append(records);
+        await applied;
+      }
+      await commits.keep(height, certificate);
+      advance(height);
+    });
+    appending = run.catch(() => undefined);
+    return run;
+  }
+  const catchUp = createCatchUp({ ...c, commits, appendDecided });
+
+  async function carryOut(effect: ConsensusEffect): Promise<void> {
+    // A height a peer's certificate already put in the log (catch-up) needs no more signatures here.
+    if ((effect.type === 'propose' || effect.type === 'vote') && effect.height <= chain.ledger.height) return;
+    switch (effect.type) {
+      case 'propose':
+        return propose(effect);
+      case 'vote': {
+        const vote: Vote = signVote(key, { chain: chainId, shard, height: effect.height, round: effect.round, kind: effect.kind, hash: effect.hash });
+        await record.keep(effect.lastSigned, { vote });
+        send({ type: 'vote', vote });
+        return gossip.publish({ vote });
+      }
+      case 'check': {
+        const refusal = checkBlock(effect.proposal, { ...c, commits, nowMs: now() });
+        if (refusal !== null)
+          logger.warn({ height: effect.proposal.height, round: effect.proposal.round, proposer: effect.proposal.proposer, ...refusal }, 'proposal refused');
+        return send({ type: 'proposal', proposal: effect.proposal, valid: refusal === null });
+      }
+      case 'commit':
+        return commit(effect);
+      case 'evidence':
+        logger.warn(
+          { validator: effect.evidence.a.from, height: effect.evidence.a.height, round: effect.evidence.a.round, kind: effect.evidence.a.kind },
+          'equivocation seen',
+        );
+        return gossip.publish({ evidence: effect.evidence });
+      case 'gossip':
+        for (const proposal of effect.proposals) await gossip.publish({ proposal });
+        for (const vote of effect.votes) await gossip.publish({ vote });
+        return;
+      case 'schedule':
+        return schedule(effect);
+    }
+  }
+
+  async function propose(effect: EffectOf<'propose'>): Promise<void> {
+    const block: ProposalBlock | null =
+      effect.value ?? buildBlock({ ...c, commits, height: effect.height, nonce: readAccount(chain.ledger.tree, key.address).nonce, nowMs: now() });
+    if (block === null) {
+      logger.warn({ height: effect.height, round: effect.round }, 'no certificate of the previous block at hand: not proposing this round');
+      return;
+    }
+    const proposal: Proposal = signProposal(key, { chain: chainId, shard, height: effect.height, round: effect.round, validRound: effect.validRound, block });
+    await record.keep({ ...effect.lastSigned, hash: block.hash }, { proposal });
+    send({ type: 'proposal', proposal, valid: true });
+    await gossip.publish({ proposal });
+  }
+
+  async function commit({ height, block, certificate }: EffectOf<'commit'>): Promise<void> {
+    await appendDecided(height, decidedRecords(block), certificate);
+    logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
+  }
+
+  /** Block `height` is in the log: start the next height now if there is work, else once there is. */
+  function advance(height: number): void {
+    if (!running || height < state().height) return;
+    waitingFor = height + 1;
+    startIfWork();
+  }
+
+  function hasWork(): boolean {
+    const deadline = nextDeadline(chain.ledger.tree);
+    return mempool.size > 0 || (deadline !== null && deadline <= now()) || peerAhead >= (waitingFor ?? Infinity);
+  }
+
+  function startIfWork(): void {
+    if (waitingFor === null || !hasWork()) return;
+    const height = waitingFor;
+    waitingFor = null;
+    const validators = validatorSetAt(chain.ledger.tree, height);
+    if (state().height === 0) {
+      const loaded = record.loaded;
+      send({ type: 'start', height, validators, lastSigned: loaded.lastSigned });
+      if (loaded.lastSigned?.height === height) {
+        for (const proposal of loaded.proposals) send({ type: 'proposal', proposal, valid: true });
+        for (const vote of loaded.votes) send({ type: 'vote', vote });
+      }
+    } else {
+      send({ type: 'applied', height: height - 1, validators });
+    }
+  }
+
+  function onMessage(message: ConsensusMessage, from: string): void {
+    if ('evidence' in message) return; // committing evidence comes with slashing in p2p mode
+    const height = 'proposal' in message ? message.proposal.height : message.vote.height;
+    if (height > chain.ledger.height + 1) catchUp.behind(from, height);
+    if (waitingFor !== null && height >= waitingFor) {
+      peerAhead = Math.max(peerAhead, height);
+      startIfWork();
+    }
+    send('proposal' in message ? { type: 'proposal', proposal: message.proposal } : { type: 'vote', vote: message.vote });
+  }
+
+  let idle: NodeJS.Timeout | undefined;
+  return {
+    commits$: commits.commits$,
+    status() {
+      const s = state();
+      const last = commits.latest();
+      return {
+        height: s.height,
+        round: s.round,
+        step: s.step,
+        validators: s.height === 0 ? null : s.validators,
+        lastCommit: last === null ? null : { height: last.height, round: last.certificate.round, hash: last.certificate.hash },
+      };
+    },
+    async start() {
+      running = true;
+      actor.start();
+      gossip.subscribe(onMessage);
+      await catchUp.start();
+      const begin = () => {
+        if (!c.caughtUp()) return;
+        if (state().height === 0 && waitingFor === null) waitingFor = chain.ledger.height + 1;
+        startIfWork();
+      };
+      idle = setInterval(begin, c.limits.idleCheckMs);
+      begin();
+    },
+    async stop() {
+      running = false;
+      clearInterval(idle);
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      gossip.unsubscribe();
+      await catchUp.stop();
+      actor.stop();
+      await work;
+      commits.close();
+    },
+  };
+}

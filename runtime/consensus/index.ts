@@ -1,0 +1,8 @@
+/**
+ * runtime/consensus: a validator of a peer-to-peer network: the consensus machine driven over the
+ * network transport, its signing record, the certificates of decided blocks, and catch-up.
+ */
+export { createConsensusService, type ConsensusService, type ConsensusServiceComponents, type ConsensusStatus } from './consensusService.ts';
+export { judgeConsensusMessage, type ConsensusMessage } from './consensusGossip.ts';
+export { openSigningRecord, signingRecordPath, type SigningRecord } from './signingRecord.ts';
+export { validatorSetAt } from './validatorSets.ts';

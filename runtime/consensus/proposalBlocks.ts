@@ -1,0 +1,155 @@
+import { buildProposalBlock, checkProposalBlock, type Chain, type ProposalContext } from '../../actors/index.ts';
+import { decodeTxRecord, merkleRoot, proposalHashOf, type KeyPair } from '../../log/index.ts';
+import { certificateProblem } from '../../projections/index.ts';
+import { Certificate, safeParse, type Genesis, type Proposal, type ProposalBlock, type ProposedBlock, type Refusal } from '../../schemas/index.ts';
+import type { CommitStore } from './commitStore.ts';
+import { validatorSetAt } from './validatorSets.ts';
+
+/** Where a proposer takes txs from (the mempool): each with its hash and its log record. */
+export interface ProposalSource {
+  /** Txs waiting. */
+  readonly size: number;
+  take(options: { readonly maxTxs: number; readonly maxBytes: number }): readonly { readonly hash: string; readonly record: Uint8Array }[];
+}
+
+export interface BlockLimits {
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  /** How far ahead of a validator's clock a block's time may be. */
+  readonly clockDriftMs: number;
+}
+
+interface ChainAt {
+  readonly genesis: Genesis;
+  readonly chain: Chain;
+  readonly commits: CommitStore;
+  readonly limits: BlockLimits;
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * The block this node proposes at `height` (the chain's next): its commit of the last block's
+ * certificate, the mempool's txs that fit, its cut. Null when it lacks that certificate (a node
+ * restarted between appending a block and keeping its certificate): another proposer's round comes.
+ */
+export function buildBlock(
+  c: ChainAt & { readonly key: KeyPair; readonly mempool: ProposalSource; readonly height: number; readonly nonce: number; readonly nowMs: number },
+): ProposedBlock | null {
+  const { chain, genesis, limits } = c;
+  const certificate = c.height === 1 ? null : c.commits.get(c.height - 1);
+  if (certificate === undefined) return null;
+  const taken = c.mempool.take({ maxTxs: Math.max(0, limits.maxTxs - 2), maxBytes: limits.maxBytes });
+  return buildProposalBlock({
+    key: c.key,
+    chain: genesis.chain,
+    shard: genesis.shard,
+    position: chain.position,
+    lastRoot: chain.ledger.tree.root(),
+    certificate,
+    txs: taken.map((tx) => utf8.decode(tx.record)),
+    hashes: taken.map((tx) => tx.hash),
+    nonce: c.nonce + 1,
+    timeMs: c.nowMs,
+    maxTxs: limits.maxTxs,
+    maxBytes: limits.maxBytes,
+  });
+}
+
+/** What a validator judges a block for the chain's next height against. */
+function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number): ProposalContext | Refusal {
+  const { chain, genesis, limits } = c;
+  let previous: ProposalContext['previous'] = null;
+  if (height > 1) {
+    const certificate = c.commits.get(height - 1);
+    if (certificate === undefined)
+      return { code: 'BAD_PROPOSAL', message: `This node holds no certificate of block ${height - 1} to judge block ${height} by.` };
+    previous = { hash: certificate.hash, validators: validatorSetAt(chain.ledger.tree, height - 1) };
+  }
+  return {
+    chain: genesis.chain,
+    shard: genesis.shard,
+    height,
+    prevHash: chain.position.prevHash,
+    prevTime: chain.position.prevTime,
+    lastRoot: chain.ledger.tree.root(),
+    proposer,
+    nowMs,
+    clockDriftMs: limits.clockDriftMs,
+    maxTxs: limits.maxTxs,
+    maxBytes: limits.maxBytes,
+    previous,
+  };
+}
+
+/** Whether this node may prevote the block of `proposal` (null), or why not. */
+export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: number }): Refusal | null {
+  if (proposal.height !== c.chain.ledger.height + 1)
+    return { code: 'BAD_PROPOSAL', message: `Block ${proposal.height} is not this node's next (${c.chain.ledger.height + 1}).` };
+  const context = contextOf(c, proposal.height, proposal.proposer, c.nowMs);
+  return 'code' in context ? context : checkProposalBlock(proposal.block, context);
+}
+
+/** The log records of a decided block, byte for byte as every node appends them. */
+export function decidedRecords(block: ProposalBlock): Uint8Array[] {
+  return (block as ProposedBlock).records.map((text) => encoder.encode(text));
+}
+
+/** The certificate a block's first record (its `commit` tx) carries, if it is one. */
+export function certificateOfNext(records: readonly string[]): Certificate | undefined {
+  try {
+    const tx = JSON.parse(records[0] ?? 'null') as { op?: { type?: string; certificate?: unknown } } | null;
+    if (tx?.op?.type !== 'commit') return undefined;
+    const parsed = safeParse(Certificate, tx.op.certificate);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a decided block a peer sent (its records and certificate) is the chain's next: the
+ * proposal it was is rebuilt from the records and this node's chain (its cut gives time and
+ * proposer), judged as a proposal would be (without the clock bound: it is history), and the
+ * certificate must carry more than 2/3 of the power of the set this node computed for that height.
+ */
+export function checkDecided(
+  decided: { readonly height: number; readonly records: readonly string[]; readonly certificate: Certificate },
+  c: ChainAt,
+): Refusal | null {
+  const { chain, genesis } = c;
+  const { height, records, certificate } = decided;
+  let cut: { from?: string; time?: number; op?: { type?: string } } | null;
+  try {
+    cut = JSON.parse(records.at(-1) ?? 'null') as typeof cut;
+  } catch {
+    cut = null;
+  }
+  if (cut?.op?.type !== 'cut' || typeof cut.from !== 'string' || typeof cut.time !== 'number') {
+    return { code: 'BAD_PROPOSAL', message: `Block ${height} does not end with a cut marker.` };
+  }
+  const hashes = records.map((text) => decodeTxRecord(0, encoder.encode(text)).hash);
+  const header = {
+    chain: genesis.chain,
+    shard: genesis.shard,
+    height,
+    prevHash: chain.position.prevHash,
+    txRoot: merkleRoot(hashes),
+    time: cut.time,
+    proposer: cut.from,
+    lastRoot: chain.ledger.tree.root(),
+  };
+  const hash = proposalHashOf(header);
+  const set = validatorSetAt(chain.ledger.tree, height);
+  const problem = certificateProblem(certificate, {
+    chain: genesis.chain,
+    shard: genesis.shard,
+    height,
+    hash,
+    powers: new Map(set.validators.map((v) => [v.address, BigInt(v.power)])),
+  });
+  if (problem !== null) return { code: 'BAD_COMMIT', message: `The certificate of block ${height} does not hold: ${problem}.` };
+  const context = contextOf(c, height, cut.from, cut.time);
+  return 'code' in context ? context : checkProposalBlock({ hash, header, records }, context);
+}

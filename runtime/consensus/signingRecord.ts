@@ -1,0 +1,89 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AinError, LastSigned, Proposal, safeParse, Vote } from '../../schemas/index.ts';
+import { writeFileAtomic } from '../files/index.ts';
+
+/** Where a validator keeps what it signed, in its data dir. */
+export const signingRecordPath = (dataDir: string) => join(dataDir, 'consensus', 'signed.json');
+
+/** The most messages one height's record holds: a proposal and two votes a round, for the rounds a height may take. */
+const messagesMax = 3 * 256;
+
+/**
+ * What a validator signed last (the record consensus never contradicts) and every proposal and
+ * vote it signed at that height: after a crash only this node can send them again, and peers
+ * may have lost them.
+ */
+const SigningRecordFile = z.strictObject({
+  lastSigned: LastSigned.nullable(),
+  proposals: z.array(Proposal).max(messagesMax),
+  votes: z.array(Vote).max(messagesMax),
+});
+export type SigningRecordFile = z.infer<typeof SigningRecordFile>;
+
+export interface SigningRecord {
+  /** What the file held at open (nothing signed yet: `lastSigned: null`). */
+  readonly loaded: SigningRecordFile;
+  /**
+   * Writes `lastSigned` with the message it covers and syncs it to disk; resolves only then, so
+   * the caller sends the signature after. Writes are serialised in call order.
+   */
+  keep(lastSigned: LastSigned, message: { readonly proposal: Proposal } | { readonly vote: Vote }): Promise<void>;
+}
+
+const empty: SigningRecordFile = { lastSigned: null, proposals: [], votes: [] };
+
+/**
+ * Opens a validator's signing record (CometBFT's priv_validator_state): absent means nothing was
+ * signed; a file that does not parse is BAD_SIGNING_RECORD, never guessed at, since a validator
+ * that forgot a signature could sign a conflicting one. Each `keep` replaces the file whole
+ * (temp file, fsync, rename, fsync of the directory), mode 0600.
+ * @example const record = await openSigningRecord(dataDir); await record.keep(lastSigned, { vote })
+ */
+export async function openSigningRecord(dataDir: string): Promise<SigningRecord> {
+  const path = signingRecordPath(dataDir);
+  await mkdir(join(dataDir, 'consensus'), { recursive: true, mode: 0o700 });
+  const loaded = await readRecord(path);
+  let current = loaded;
+  let writing: Promise<void> = Promise.resolve();
+  return {
+    loaded,
+    keep(lastSigned, message) {
+      const sameHeight = current.lastSigned?.height === lastSigned.height;
+      const proposals = sameHeight ? current.proposals : [];
+      const votes = sameHeight ? current.votes : [];
+      current = {
+        lastSigned,
+        proposals: 'proposal' in message ? [...proposals, message.proposal].slice(-messagesMax) : proposals,
+        votes: 'vote' in message ? [...votes, message.vote].slice(-messagesMax) : votes,
+      };
+      const text = JSON.stringify(current);
+      writing = writing.then(() => writeFileAtomic(path, text, 0o600));
+      return writing;
+    },
+  };
+}
+
+async function readRecord(path: string): Promise<SigningRecordFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_SIGNING_RECORD', `${path} is not JSON; restore it from a backup (never delete it: the validator could sign twice).`, { cause });
+  }
+  const parsed = safeParse(SigningRecordFile, json);
+  if (!parsed.success) {
+    throw new AinError('BAD_SIGNING_RECORD', `${path} does not hold a signing record: ${parsed.error.issues[0]?.message ?? 'bad shape'}.`, {
+      details: { path },
+    });
+  }
+  return parsed.data;
+}

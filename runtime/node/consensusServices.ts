@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { readNonce } from '../../projections/index.ts';
+import { AinError, type NodeConfig } from '../../schemas/index.ts';
+import { createConsensusService, type ConsensusService } from '../consensus/index.ts';
+import { createTxGossip, openMempool, type Mempool, type TxGossip } from '../mempool/index.ts';
+import type { NodeComponents } from './components.ts';
+import type { NetService } from './netService.ts';
+import type { WaitFinal } from './waitFinal.ts';
+
+type P2pConfig = NonNullable<NodeConfig['p2p']>;
+
+export type ConsensusComponents = Pick<
+  NodeComponents,
+  'config' | 'logger' | 'now' | 'key' | 'genesis' | 'log' | 'pool' | 'chain' | 'blocks' | 'follower' | 'metrics'
+>;
+
+/** How far ahead of a validator's clock a proposed block's time may be. */
+const clockDriftMs = 10_000;
+
+export interface ConsensusServices {
+  readonly mempool: Mempool;
+  readonly txGossip: TxGossip;
+  readonly consensus: ConsensusService;
+  /** Final is decided: a block is final once this node holds its certificate. */
+  readonly waitFinal: WaitFinal;
+}
+
+/**
+ * What a validator of a peer-to-peer network runs besides the node's own parts: the mempool
+ * (where `POST /v1/tx` puts txs, journaled), the gossip of txs, and consensus, which appends
+ * only decided blocks to the node's log. The follower then folds them as on any node.
+ * @example const { mempool, consensus } = await openConsensusServices(components, net, config.p2p)
+ */
+export async function openConsensusServices(c: ConsensusComponents, net: NetService, p2p: P2pConfig, caughtUp: () => boolean): Promise<ConsensusServices> {
+  const { config, logger, genesis, chain, follower } = c;
+  const ledgerNonce = (address: string) => readNonce(chain.ledger.tree, address).nonce;
+  const mempool = await openMempool({
+    dir: join(config.dataDir, 'mempool'),
+    pool: c.pool,
+    limits: p2p.mempool,
+    ledgerNonce,
+    fsync: config.log.kind === 'file' ? config.log.fsync : undefined,
+    maxRecordBytes: config.maxTxBytes + 1024,
+    logger: logger.child({ service: 'mempool' }),
+    onSubmitted: (appended, refused) => c.metrics.onSubmitted(appended, refused),
+  });
+  const txGossip = createTxGossip({
+    transport: net.transport,
+    chain: genesis.chain,
+    shard: genesis.shard,
+    mempool,
+    regossipMs: p2p.mempool.regossipMs,
+    regossipTxsMax: p2p.mempool.regossipTxsMax,
+    logger: logger.child({ service: 'tx gossip' }),
+  });
+  // What a block included leaves the mempool, with what it made stale (nonces the ledger spent).
+  follower.blocks$.subscribe(() => mempool.prune());
+  const consensus = await createConsensusService({
+    logger: logger.child({ service: 'consensus' }),
+    now: c.now,
+    key: c.key,
+    genesis,
+    dataDir: config.dataDir,
+    log: c.log,
+    blockStore: c.blocks,
+    chain,
+    blocks$: follower.blocks$,
+    transport: net.transport,
+    mempool: {
+      get size() {
+        return mempool.stats.txs;
+      },
+      take: (options) => mempool.take(options),
+    },
+    caughtUp,
+    limits: { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs, idleCheckMs: Math.min(100, config.block.intervalMs) },
+  });
+  const waitFinal: WaitFinal = async (height, timeoutMs = Math.max(5000, 3 * config.block.intervalMs)) => {
+    const held = () => (consensus.status().lastCommit?.height ?? 0) >= height;
+    if (held()) return;
+    try {
+      await firstValueFrom(
+        consensus.commits$.pipe(
+          filter((commit) => commit.height >= height),
+          timeout(timeoutMs),
+        ),
+      );
+    } catch (cause) {
+      if (held()) return;
+      throw new AinError(
+        'NOT_FINAL',
+        `Block ${height} is not decided yet (the last decided is ${consensus.status().lastCommit?.height ?? 0}); retry shortly.`,
+        { cause },
+      );
+    }
+  };
+  return { mempool, txGossip, consensus, waitFinal };
+}

@@ -1,0 +1,41 @@
+import test from 'ava';
+import { generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
+import { judgeConsensusMessage } from '../../../runtime/consensus/index.ts';
+
+const v1 = generateKeyPair();
+const v2 = generateKeyPair();
+const stranger = generateKeyPair();
+const hash = 'ab'.repeat(32);
+const view = { chain: 'ain-local', shard: '/', height: () => 5, isValidator: (a: string) => a === v1.address || a === v2.address };
+const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const vote = (key = v1, height = 5, chain = 'ain-local') => signVote(key, { chain, shard: '/', height, round: 0, kind: 'prevote', hash });
+
+test('a vote of a validator of the current height, well signed, is accepted and decoded', (t) => {
+  const judged = judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote() }), view);
+  t.is(judged.validation, 'accept');
+  t.deepEqual(judged.message, { vote: vote() });
+});
+
+test('provably invalid messages are rejected: not JSON, wrong shape, another chain, a forged signature, a stranger at the current height', (t) => {
+  const forged = { ...vote(), hash: 'cd'.repeat(32) };
+  for (const [what, bytes] of [
+    ['not JSON', new Uint8Array([0xff, 0x7b])],
+    ['no n', bytesOf({ vote: vote() })],
+    ['extra field', bytesOf({ n: 1, vote: vote(), more: 1 })],
+    [
+      'a proposal on the votes topic',
+      bytesOf({ n: 1, proposal: signProposal(v1, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }) }),
+    ],
+    ['another chain', bytesOf({ n: 1, vote: vote(v1, 5, 'ain-other') })],
+    ['forged', bytesOf({ n: 1, vote: forged })],
+    ['stranger', bytesOf({ n: 1, vote: vote(stranger) })],
+  ] as const) {
+    t.is(judgeConsensusMessage('votes', bytes, view).validation, 'reject', what);
+  }
+});
+
+test('stale heights and strangers at future heights are ignored, not punished', (t) => {
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 4) }), view).validation, 'ignore');
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger, 6) }), view).validation, 'ignore');
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, 6) }), view).validation, 'accept');
+});
