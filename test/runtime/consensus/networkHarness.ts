@@ -1,0 +1,128 @@
+// A network of validators for process tests: `ain net init` into a temp dir, each `ain node` a
+// child process on 127.0.0.1 (its JSON log in <dataDir>/node.log), and the few reads and writes
+// the tests make of it.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import { freePort, startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
+
+export const bin = join(process.cwd(), 'bin', 'ain.js');
+export const run = promisify(execFile);
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A base port for `ain net init --validators n` whose peer ports (1000 above) are free too. */
+export async function basePort(n: number): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    if (port > 64_000 - n) continue;
+    let free = true;
+    for (let k = 0; k < n && free; k++) free = await canListen(port + 1000 + k);
+    if (free) return port;
+  }
+  throw new Error('found no base port with free peer ports in 20 tries');
+}
+
+export interface NetworkFiles {
+  readonly dir: string;
+  readonly nodes: readonly { readonly dir: string; readonly address: string; readonly peerId: string }[];
+  /** The genesis owner (owner of `/`, funded). */
+  readonly owner: KeyPair;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** `ain net init --validators n` into a temp dir removed after the test. */
+export async function initNetwork(t: Teardown, validators: number): Promise<NetworkFiles> {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-consensus-e2e-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const out = join(dir, 'net');
+  const args = [bin, 'net', 'init', '--validators', String(validators), '--dir', out, '--base-port', String(await basePort(validators)), '--json'];
+  const { stdout } = await run(process.execPath, args);
+  const net = JSON.parse(stdout) as { nodes: { dir: string; address: string; peerId: string }[] };
+  return { dir: out, nodes: net.nodes, owner: await readKeyFile(join(out, 'owner.key')) };
+}
+
+/** Starts every node of the network (killed after the test) and waits until each sees all the others. */
+export async function startNetwork(t: Teardown, files: NetworkFiles): Promise<NodeProcess[]> {
+  const nodes: NodeProcess[] = [];
+  t.teardown(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
+  for (const node of files.nodes) nodes.push(await startNodeProcess(node.dir, []));
+  for (const node of nodes) await until(async () => (await netOf(node)).peers.length >= nodes.length - 1, `${node.dataDir} to see its peers`, 60_000);
+  return nodes;
+}
+
+export interface NetView {
+  peers: string[];
+  height: number;
+  consensus: { height: number; round: number; step: string; lastCommit: { height: number; round: number; hash: string } | null };
+}
+
+export const netOf = (node: NodeProcess) => node.get<NetView>('/v1/net');
+
+export interface Header {
+  height: number;
+  stateRoot: string;
+  proposer: string;
+}
+
+export const headersOf = async (node: NodeProcess, to: number): Promise<Header[]> =>
+  (await node.get<{ blocks: { header: Header }[] }>(`/v1/blocks?from=1&to=${to}`)).blocks.map((b) => b.header);
+
+/** Has the owner open `/apps/net/$user` to each user, and waits until `node` applied it. */
+export async function openUserPaths(files: NetworkFiles, via: NodeProcess, node: NodeProcess = via): Promise<void> {
+  const rule = signTx({
+    key: files.owner,
+    op: { type: 'set_rule', path: '/apps/net/$user', value: { write: 'auth.addr == $user' } },
+    nonce: 1,
+    time: Date.now(),
+  });
+  const answer = await via.post('/v1/tx', rule);
+  if (answer.status !== 202) throw new Error(`the rule was refused: ${JSON.stringify(answer.body)}`);
+  await until(async () => (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(rule)}`)).outcome?.code === 'ok', 'the rule in a block', 60_000);
+}
+
+/** `count` new users each write their index under `/apps/net/<address>`, sent round robin to `nodes`. */
+export async function writeAsUsers(nodes: readonly NodeProcess[], count: number, first = 0): Promise<KeyPair[]> {
+  const users = Array.from({ length: count }, () => generateKeyPair());
+  for (const [i, key] of users.entries()) {
+    const tx = signTx({ key, op: { type: 'set_value', path: `/apps/net/${key.address}`, value: first + i }, nonce: 1, time: Date.now() });
+    const answer = await nodes[i % nodes.length]!.post('/v1/tx', tx);
+    if (answer.status !== 202) throw new Error(`tx ${i} was refused: ${JSON.stringify(answer.body)}`);
+  }
+  return users;
+}
+
+/** Waits until `node` has applied every user's write. */
+export async function untilWritten(node: NodeProcess, users: readonly KeyPair[], first = 0, timeoutMs = 90_000): Promise<void> {
+  await until(
+    async () => {
+      for (const [i, key] of users.entries()) {
+        if ((await node.get<{ value?: unknown }>(`/v1/state/apps/net/${key.address}`)).value !== first + i) return false;
+      }
+      return true;
+    },
+    `every write applied on ${node.dataDir}`,
+    timeoutMs,
+  );
+}
+
+/** `ain audit --data DIR --json` of a stopped node. */
+export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number }> {
+  const { stdout } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json']).catch((error: { stdout?: string }) => ({
+    stdout: error.stdout ?? '{}',
+  }));
+  return JSON.parse(stdout) as { ok: boolean; blocks: number };
+}
