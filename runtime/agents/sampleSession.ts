@@ -28,6 +28,12 @@ export async function sampleJobPrograms(): Promise<JobPrograms> {
 
 export interface SampleSessionOptions {
   readonly nodeUrl: string;
+  /**
+   * The nodes of a network, when there are several: the agents spread over them (the admin on the
+   * first, the evaluator on the second, the workers and the client on the next ones in turn), each
+   * signing and watching through its own node. Default: all on `nodeUrl`.
+   */
+  readonly nodeUrls?: readonly string[];
   /** Funds the session's keys: sends from a key that holds AIN (a dev node's own `submit`). */
   readonly fund: (op: Op) => Promise<unknown>;
   /** Where the agents' keys are kept. */
@@ -98,12 +104,16 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   say(`funded an admin, an evaluator, ${workers} workers and a client (1000 AIN each)`);
 
   const env: AgentEnvironment = { nodeUrl, execution, programs: await sampleJobPrograms() };
+  const urls = options.nodeUrls !== undefined && options.nodeUrls.length > 0 ? options.nodeUrls : [nodeUrl];
+  // The agent at `index` in order admin, evaluator, workers, client talks to its own node.
+  const envAt = (index: number): AgentEnvironment => ({ ...env, nodeUrl: urls[index % urls.length]! });
+  const envOf = (key: KeyPair): AgentEnvironment => envAt([admin, evaluator, ...workerKeys, client].indexOf(key));
   const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const }))];
   step('register');
   // How long one tx takes from its submission to an agent seeing its block here now: the request's
   // time limit must hold two of them (accept, result) beside a worker's run (see onThisMachine).
   const registerStarted = performance.now();
-  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, env) }), {
+  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, envOf(admin)) }), {
     input: {
       op: {
         type: 'registerJob',
@@ -127,7 +137,12 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   say(`registerJob: Registration complete. Job ID is ${job}`);
   step('approve');
   // Each applicant answers the schema's test data with its program; the admin checks each answer.
-  const applied = await Promise.all(applicants.map(({ node, role }) => applyToJob({ key: everyone.find((k) => k.address === node)!, env, job, role })));
+  const applied = await Promise.all(
+    applicants.map(({ node, role }) => {
+      const key = everyone.find((k) => k.address === node)!;
+      return applyToJob({ key, env: envOf(key), job, role });
+    }),
+  );
   const notApplied = applied.find((a) => !a.applied);
   if (notApplied !== undefined) throw new Error(`an applicant could not apply: ${notApplied.error}`);
   const admitted = await toPromise(adminActor);
@@ -173,12 +188,12 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   }
 
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
-  const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '20' });
+  const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env: envOf(evaluator), job, fromHeight: from, deposit: '20' });
   // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
   const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
-  const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env, job, fromHeight: from });
+  const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env: envOf(gpuKey), job, fromHeight: from });
   const workerAgents = [
-    ...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env, job, fromHeight: from })),
+    ...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env: envOf(key), job, fromHeight: from })),
     ...(gpuAgent === undefined ? [] : [gpuAgent]),
   ];
   if (gpuAgent !== undefined) {
@@ -189,7 +204,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     const op: OpOf<'requestJob'> = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: requestLimitMs };
     step('request');
     say(`requestJob ${JSON.stringify({ job_id: `${job.slice(0, 10)}…`, job_input: op.job_input, reward: op.reward, time_limit: op.time_limit })}`);
-    const clientActor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } });
+    const clientActor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, envOf(client)) }), { input: { op, accepts: () => true } });
     clientActor.subscribe((snapshot) => {
       if (snapshot.status !== 'active') return;
       const clientStep = clientSteps[String(snapshot.value)];

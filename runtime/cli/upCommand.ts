@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { KeyPair } from '../../log/index.ts';
-import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
+import { AinError, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
 import { runSampleSession } from '../agents/index.ts';
-import { createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
+import { callNode, createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
-import { startNode, type AinNode } from '../node/index.ts';
+import { startNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
+import { startUpNetwork } from './upNetwork.ts';
 import { createUpOutput, type UpOutput } from './upOutput.ts';
 
 // Where the lines go: steps on a terminal, plain lines otherwise, NDJSON events with --json.
@@ -20,8 +21,8 @@ let out: UpOutput;
 const say = (line: string) => out.say(line);
 
 /** The refusal a node answers a tx with at the boundary, or `ok` if it took it. */
-async function refusalOf(node: AinNode, tx: Tx): Promise<string> {
-  return postTx(node.url, tx).then(
+async function refusalOf(url: string, tx: Tx): Promise<string> {
+  return postTx(url, tx).then(
     () => 'ok',
     (error: unknown) => {
       if (isAinError(error)) return error.code;
@@ -30,40 +31,68 @@ async function refusalOf(node: AinNode, tx: Tx): Promise<string> {
   );
 }
 
-/** A client's first session against a fresh node: one tx, a batch, a refusal, outcomes and finality. */
-async function demo(node: AinNode, client: KeyPair): Promise<void> {
-  out.step('demo');
-  const submitter = createNodeSubmitter({ nodeUrl: node.url, key: client });
-  const landed = (hash: string) => waitForTx(node.url, hash, Date.now() + 10_000);
+/** Where `ain up` runs its demo and sample: one node, or the validators of a local network. */
+interface UpTarget {
+  /** The node the client talks to. */
+  readonly url: string;
+  /** Every node, for the agents to spread over (one entry on a single node). */
+  readonly urls: readonly string[];
+  /** Sends from the key that owns `/` and holds the dev AIN. */
+  fund(op: Op): Promise<unknown>;
+  /** Who that key is, in words (it set a rule and sent AIN). */
+  readonly funder: string;
+  waitFinal(height: number, timeoutMs: number): Promise<void>;
+  /** Why a final block is final, in words. */
+  readonly finalWhy: string;
+  /** The node (or validator) that proposed a block, in words. */
+  proposedBy(address: string): string;
+}
 
-  // The node's key owns / on a dev genesis: it opens /apps/demo/<address> to each address and funds the client.
-  await node.submit({ type: 'set_rule', path: '/apps/demo/$user', value: { write: 'auth.addr == $user' } });
-  await node.submit({ type: 'send', to: client.address, amount: '1000' });
-  say(`  the node's key (owner of /) set a rule on /apps/demo/$user and sent 1000 AIN to the client ${client.address.slice(0, 10)}…`);
+/** A client's first session against a fresh chain: one tx, a batch, a refusal, outcomes and finality. */
+async function demo(target: UpTarget, client: KeyPair): Promise<void> {
+  out.step('demo');
+  const { url } = target;
+  const submitter = createNodeSubmitter({ nodeUrl: url, key: client });
+  const landed = (hash: string) => waitForTx(url, hash, Date.now() + 30_000);
+
+  // The owner of / opens /apps/demo/<address> to each address and funds the client.
+  await target.fund({ type: 'set_rule', path: '/apps/demo/$user', value: { write: 'auth.addr == $user' } });
+  await target.fund({ type: 'send', to: client.address, amount: '1000' });
+  say(`  ${target.funder} set a rule on /apps/demo/$user and sent 1000 AIN to the client ${client.address.slice(0, 10)}…`);
+  await waitForBalance(url, client.address);
 
   const one = await submitter.append({ type: 'set_value', path: `/apps/demo/${client.address}/hello`, value: 'world' });
-  say(`  POST /v1/tx   set_value /apps/demo/…/hello → offset ${one.offset}, hash ${one.hash.slice(0, 16)}…`);
+  say(`  POST /v1/tx   set_value /apps/demo/…/hello → accepted, hash ${one.hash.slice(0, 16)}…`);
 
   const many = await submitter.appendBatch(
     Array.from({ length: 100 }, (_, i) => ({ type: 'inc_value', path: `/apps/demo/${client.address}/counter`, value: i }) as const),
   );
-  say(`  POST /v1/txs  100 inc_value → ${many.accepted} accepted, durable in the file log`);
+  say(`  POST /v1/txs  100 inc_value → ${many.accepted} accepted, durable before the answer`);
 
-  const forged = { ...(await submitter.sign({ type: 'send', to: node.key.address, amount: '1' })), nonce: 0 };
-  say(`  POST /v1/tx   a tx changed after signing → refused: ${await refusalOf(node, forged)}`);
+  const forged = { ...(await submitter.sign({ type: 'send', to: client.address, amount: '1' })), nonce: 0 };
+  say(`  POST /v1/tx   a tx changed after signing → refused: ${await refusalOf(url, forged)}`);
 
   const denied = await submitter.append({ type: 'set_value', path: '/apps/demo/someone-else', value: 'x' });
   const last = many.results.at(-1)!;
   if (!('hash' in last)) throw new AinError('INTERNAL', `The node refused the demo's last inc_value: ${last.code}: ${last.message}`);
   const lastLanded = await landed(last.hash);
-  const block = node.blocks.get(lastLanded.height)!;
+  const block = await callNode<{ header: BlockHeader; txs: unknown[] }>(url, 'GET', `/v1/blocks/${lastLanded.height}`);
   say(
-    `  block ${block.header.height}: ${block.txs.length} txs, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`,
+    `  block ${block.header.height}: ${block.txs.length} txs, proposed by ${target.proposedBy(block.header.proposer)}, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`,
   );
   say(`  outcomes: hello ${(await landed(one.hash)).outcome.code}; a write to another's path ${(await landed(denied.hash)).outcome.code}`);
-  await node.waitFinal(lastLanded.height, 10_000);
-  const counter = node.ledger.tree.get(`/apps/demo/${client.address}/counter`);
-  say(`  block ${lastLanded.height} is final (the node's attestation carries all the stake); counter = ${String(counter)}`);
+  await target.waitFinal(lastLanded.height, 30_000);
+  const counter = await callNode<{ value: unknown }>(url, 'GET', `/v1/state/apps/demo/${client.address}/counter`);
+  say(`  block ${lastLanded.height} is final (${target.finalWhy}); counter = ${String(counter.value)}`);
+}
+
+/** Waits (bounded) until `address` holds AIN on the node at `url`. */
+async function waitForBalance(url: string, address: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await callNode<{ balance: string }>(url, 'GET', `/v1/accounts/${address}`)).balance === '0') {
+    if (Date.now() > deadline) throw new AinError('NOT_FINAL', `The client ${address} was not funded within 30 s.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** A Docker engine's socket if one answers (DOCKER_HOST, else /var/run/docker.sock), quickly. */
@@ -99,15 +128,16 @@ async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRunt
   };
 }
 
-/** The papers' sample session by agents on the node, printed as the paper's console does. */
-async function sample(node: AinNode, dataDir: string, runtime: string): Promise<void> {
+/** The papers' sample session by agents, spread over the nodes, printed as the paper's console does. */
+async function sample(target: UpTarget, dataDir: string, runtime: string, auditDir: string = dataDir): Promise<void> {
   out.step('runtime');
   const { execution, why, timeLimitMs } = await chooseRuntime(runtime);
   say(`The papers' sample job, Calculate Root (examples/root): its programs run ${why}`);
   try {
     const result = await runSampleSession({
-      nodeUrl: node.url,
-      fund: (op) => node.submit(op),
+      nodeUrl: target.url,
+      nodeUrls: target.urls,
+      fund: (op) => target.fund(op),
       dataDir: join(dataDir, 'agents'),
       execution,
       timeLimitMs,
@@ -123,52 +153,151 @@ async function sample(node: AinNode, dataDir: string, runtime: string): Promise<
     say(`  X: ${result.x}`);
     say(`  Total ${result.participants} workers participated. ${received}.`);
     const why = result.refundReason === undefined ? '' : ` (${result.refundReason})`;
-    say(`  request ${result.request.slice(0, 16)}… ${result.state}${why}; replay and check it all with: ain audit --data ${dataDir}`);
+    say(`  request ${result.request.slice(0, 16)}… ${result.state}${why}; replay and check it all with: ain audit --data ${auditDir}`);
   } finally {
     await execution.close();
   }
 }
 
-/**
- * `ain up [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`: what `npm start` runs. One local node on the file log
- * and a dev genesis, cutting, applying and finalizing blocks; a client's first txs; then the
- * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client).
- */
-export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string', default: join('.data', 'up') },
-      port: { type: 'string', default: '8080' },
-      once: { type: 'boolean' },
-      runtime: { type: 'string', default: 'auto' },
-    },
-  });
-  if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
-  out = createUpOutput({ json });
-  out.step('node');
-  const failed = async (error: unknown): Promise<never> => {
-    await out.fail(error);
-    throw error;
-  };
-  const config = await loadConfig({ env: {}, flags: { dataDir: values.data, port: Number(values.port) } }).catch(failed);
+interface UpOptions {
+  readonly data: string;
+  readonly port: number;
+  readonly once: boolean;
+  readonly runtime: string;
+}
+
+/** Today's dev node: one process, one validator holding all the stake, its own key the owner. */
+async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise<never>): Promise<void> {
+  const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port } }).catch(failed);
   const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) }).catch(failed);
   say(`ain up: node ${node.key.address} serving ${config.chain} at ${node.url} (data in ${config.dataDir})`);
+  const target: UpTarget = {
+    url: node.url,
+    urls: [node.url],
+    fund: (op) => node.submit(op),
+    funder: "the node's key (owner of /)",
+    waitFinal: (height, timeoutMs) => node.waitFinal(height, timeoutMs),
+    finalWhy: "the node's attestation carries all the stake",
+    proposedBy: () => 'the node',
+  };
   try {
     const { key: client } = await loadOrCreateKeyFile(join(config.dataDir, 'client.key'));
-    await demo(node, client);
-    await sample(node, config.dataDir, values.runtime);
+    await demo(target, client);
+    await sample(target, config.dataDir, options.runtime);
   } catch (error) {
     await out.fail(error);
     await node.stop();
     throw error;
   }
   node.blocks$.subscribe((b) => say(`  block ${b.header.height}: ${b.txs.length} txs, hash ${b.hash.slice(0, 16)}…, final up to ${b.finalized.height}`));
-  if (values.once) {
+  if (options.once) {
     await node.stop();
     say('ain up: done.');
     return;
   }
   say(`ain up: the node keeps running; submit txs to ${node.url}/v1/tx (see README). Ctrl-C stops it.`);
   await stopOnSignals(() => node.stop());
+}
+
+/** A local network: validators as child processes agreeing over libp2p, the agents spread over them. */
+async function upNetwork(options: UpOptions, validators: number, failed: (error: unknown) => Promise<never>): Promise<void> {
+  const net = await startUpNetwork({ dir: options.data, validators, port: options.port }).catch(failed);
+  const [first, second] = [net.nodes[0]!, net.nodes[1] ?? net.nodes[0]!];
+  say(`ain up: ${validators} validators agreeing over libp2p (CometBFT's algorithm), each its own process and log (data in ${options.data})`);
+  say(`  ${net.nodes.map((node) => `${node.name} at ${node.url}`).join(', ')}; the client talks to ${second.name}, the agents spread over all`);
+  const owner = createNodeSubmitter({ nodeUrl: first.url, key: net.owner });
+  const quorum = Math.floor((2 * validators) / 3) + 1;
+  const target: UpTarget = {
+    url: second.url,
+    urls: net.nodes.map((node) => node.url),
+    fund: (op) => owner.append(op),
+    funder: `the genesis owner via ${first.name}`,
+    waitFinal: (height, timeoutMs) => net.waitFinal(height, timeoutMs),
+    finalWhy: `at least ${quorum} of ${validators} validators precommitted it, and every node holds their certificate`,
+    proposedBy: (address) => net.nameOf(address),
+  };
+  const stopAll = () => net.stop();
+  try {
+    const { key: client } = await loadOrCreateKeyFile(join(options.data, 'client.key'));
+    await demo(target, client);
+    await sample(target, options.data, options.runtime, first.dir);
+  } catch (error) {
+    await out.fail(error);
+    await stopAll();
+    throw error;
+  }
+  const watching = watchBlocks(first.url, (line) => say(line), net.nameOf);
+  if (options.once) {
+    watching.stop();
+    await stopAll();
+    say('ain up: done.');
+    return;
+  }
+  say(`ain up: the network keeps running; submit txs to any node (${net.nodes.map((node) => node.url).join(', ')}). Ctrl-C stops it.`);
+  await stopOnSignals(async () => {
+    watching.stop();
+    await stopAll();
+  });
+}
+
+/** Prints each new block of the node at `url`: who proposed it, and up to where the chain is final. */
+function watchBlocks(url: string, say: (line: string) => void, nameOf: (address: string) => string): { stop(): void } {
+  let seen = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      const latest = await callNode<{ header: BlockHeader; txs: unknown[]; finalized: { height: number } }>(url, 'GET', '/v1/blocks/latest');
+      if (seen === 0) seen = latest.header.height;
+      for (let h = seen + 1; h <= latest.header.height; h++) {
+        const b = await callNode<{ header: BlockHeader; txs: unknown[]; hash: string }>(url, 'GET', `/v1/blocks/${h}`);
+        say(`  block ${h}: ${b.txs.length} txs, proposed by ${nameOf(b.header.proposer)}, decided by the validators (final), hash ${b.hash.slice(0, 16)}…`);
+      }
+      seen = latest.header.height;
+    })()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 500);
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * `ain up [--nodes N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`:
+ * what `npm start` runs. By default a local network of 4 validators, each `ain node` a child
+ * process with its own file log, agreeing on every block over libp2p; `--nodes 1` runs one dev
+ * node instead (one validator, attestations for finality). Then a client's first txs, and the
+ * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client)
+ * spread over the nodes.
+ */
+export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      nodes: { type: 'string', default: '4' },
+      data: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      once: { type: 'boolean' },
+      runtime: { type: 'string', default: 'auto' },
+    },
+  });
+  if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
+  if (!/^\d+$/.test(values.nodes) || Number(values.nodes) < 1 || Number(values.nodes) > 16) {
+    throw new UsageError(`--nodes must be a whole number from 1 to 16, got "${values.nodes}".`);
+  }
+  const nodes = Number(values.nodes);
+  out = createUpOutput({ json });
+  out.step('node');
+  const failed = async (error: unknown): Promise<never> => {
+    await out.fail(error);
+    throw error;
+  };
+  const options: UpOptions = {
+    data: values.data ?? join('.data', nodes === 1 ? 'up' : 'up-net'),
+    port: Number(values.port),
+    once: values.once === true,
+    runtime: values.runtime,
+  };
+  if (nodes === 1) return upOneNode(options, failed);
+  return upNetwork(options, nodes, failed);
 }

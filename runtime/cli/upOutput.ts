@@ -5,7 +5,7 @@ import { createStepsView, type Step } from './stepsView.ts';
 export type UpStep = 'node' | 'demo' | 'runtime' | SampleStep;
 
 const upSteps: readonly Step<UpStep>[] = [
-  { id: 'node', title: 'Start a node' },
+  { id: 'node', title: 'Start the nodes' },
   { id: 'demo', title: "A client's first txs" },
   { id: 'runtime', title: 'Choose where the programs run' },
   { id: 'fund', title: 'Fund the agents' },

@@ -30,7 +30,7 @@ export const MempoolConfig = z.strictObject({
     .max(4 * 1024 * 1024 * 1024)
     .default(64 * 1024 * 1024),
   /** Txs of one address held at most; past it MEMPOOL_SENDER_FULL. */
-  maxTxsPerSender: Uint.min(1).max(100_000).default(64),
+  maxTxsPerSender: Uint.min(1).max(100_000).default(1024),
   /** How often txs still waiting are gossiped again, since gossip can lose a message. */
   regossipMs: Uint.min(100).max(3_600_000).default(5000),
   /** Txs gossiped again per round, at most. */
@@ -41,7 +41,7 @@ export type MempoolConfig = z.infer<typeof MempoolConfig>;
 export const defaultMempoolConfig: MempoolConfig = {
   maxTxs: 10_000,
   maxBytes: 64 * 1024 * 1024,
-  maxTxsPerSender: 64,
+  maxTxsPerSender: 1024,
   regossipMs: 5000,
   regossipTxsMax: 1000,
 };

@@ -32,7 +32,7 @@ if (docker === undefined) {
     const dataDir = await mkdtemp(join(tmpdir(), 'ain-up-docker-'));
     t.teardown(() => rm(dataDir, { recursive: true, force: true }));
     const env = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
-    const up = await run(['up', '--once', '--port', '0', '--data', dataDir], env);
+    const up = await run(['up', '--once', '--nodes', '1', '--port', '0', '--data', dataDir], env);
     t.is(up.code, 0, up.stderr);
     t.regex(up.stdout, /its programs run in Docker containers \(the engine at /);
     t.regex(up.stdout, /the worker and evaluator programs run on the docker runtime/);

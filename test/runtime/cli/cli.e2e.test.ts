@@ -26,7 +26,7 @@ function run(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
 }
 
 /** `ain up` runs a whole sample session beside this file's other tests: bounded as upCommand.e2e bounds it. */
-const upTimeoutMs = 90_000;
+const upTimeoutMs = 150_000;
 
 let dir: string;
 test.before(async () => {
@@ -152,8 +152,8 @@ test('ain up --once (what npm start runs) submits, applies, finalizes, runs the 
   t.regex(up.stdout, /settled; replay and check it all with: ain audit --data /);
 });
 
-test('ain up --once --json gives NDJSON events, the sample’s result among them', async (t) => {
-  const up = await run(['up', '--once', '--json', '--port', '0', '--data', join(dir, 'up-json')], undefined, upTimeoutMs);
+test('ain up --once --json --nodes 1 (one dev node) gives NDJSON events, the sample’s result among them', async (t) => {
+  const up = await run(['up', '--once', '--json', '--nodes', '1', '--port', '0', '--data', join(dir, 'up-json')], undefined, upTimeoutMs);
   t.is(up.code, 0, up.stderr);
   const events = up.stdout
     .trim()

@@ -29,9 +29,13 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   });
 }
 
-const onTerminal = (args: string[]) => ['-qfec', `stty cols 120 rows 40; exec node ${[ain, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null'];
+const onTerminal = (args: string[]) => ['-qfec', `stty cols 120 rows 60; exec node ${[ain, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null'];
 
-/** `ain …` with stdout and stderr on a 120×40 pseudo-terminal; what it drew comes back as stdout. */
+/**
+ * `ain …` with stdout and stderr on a 120×60 pseudo-terminal; what it drew comes back as stdout.
+ * (The session's steps and details take about 45 rows; a frame taller than the terminal cannot be
+ * redrawn in place, and listr2 then shows the steps without their details.)
+ */
 function runOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return run('script', onTerminal(args), { ...process.env, TERM: 'xterm-256color', ...env });
 }
@@ -41,7 +45,7 @@ const ansi = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const lastFrame = (drawn: string) => drawn.slice(drawn.lastIndexOf('\x1b[G')).replace(ansi, '').replace(/\r/g, '');
 
 const stepTitles = [
-  'Start a node',
+  'Start the nodes',
   "A client's first txs",
   'Choose where the programs run',
   'Fund the agents',
@@ -92,7 +96,7 @@ test('ain up --once on a terminal draws the session as steps, each ticked with i
 });
 
 test('ain up on a terminal marks the step that failed with a cross and prints the error', async (t) => {
-  const up = await runOnTerminal(['up', '--once', '--port', '0', '--runtime', 'docker', '--data', join(dir, 'tty-fails')], {
+  const up = await runOnTerminal(['up', '--once', '--nodes', '1', '--port', '0', '--runtime', 'docker', '--data', join(dir, 'tty-fails')], {
     DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`,
   });
   t.is(up.code, 1);
@@ -129,7 +133,7 @@ test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor 
   t.true(drawn.includes('\x1b[?25h'), 'the cursor is shown again');
 });
 
-test('ain up --once into a pipe prints the plain lines it always has: no steps, no escape codes', async (t) => {
+test('ain up --once into a pipe prints plain lines: the four validators, the demo across them, the sample; no steps, no escape codes', async (t) => {
   t.timeout(runTimeoutMs + 10_000);
   const up = await run('node', [ain, 'up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'pipe')]);
   t.is(up.code, 0, `${up.stdout}\n${up.stderr}`);
@@ -138,14 +142,15 @@ test('ain up --once into a pipe prints the plain lines it always has: no steps, 
   const participants = participantsIn(up.stdout) ?? 0;
   t.true(participants >= 1 && participants <= sampleWorkers, up.stdout);
   const expected = [
-    /^ain up: node 0x[0-9a-f]{40} serving ain-local at http:\/\/127\.0\.0\.1:\d+ \(data in .*\)$/,
-    /^ {2}the node's key \(owner of \/\) set a rule on \/apps\/demo\/\$user and sent 1000 AIN to the client 0x[0-9a-f]{8}…$/,
-    /^ {2}POST \/v1\/tx {3}set_value \/apps\/demo\/…\/hello → offset \d+, hash [0-9a-f]{16}…$/,
-    /^ {2}POST \/v1\/txs {2}100 inc_value → 100 accepted, durable in the file log$/,
+    /^ain up: 4 validators agreeing over libp2p \(CometBFT's algorithm\), each its own process and log \(data in .*\)$/,
+    /^ {2}n1 at http:\/\/127\.0\.0\.1:\d+, n2 at http:\/\/127\.0\.0\.1:\d+, n3 at http:\/\/127\.0\.0\.1:\d+, n4 at http:\/\/127\.0\.0\.1:\d+; the client talks to n2, the agents spread over all$/,
+    /^ {2}the genesis owner via n1 set a rule on \/apps\/demo\/\$user and sent 1000 AIN to the client 0x[0-9a-f]{8}…$/,
+    /^ {2}POST \/v1\/tx {3}set_value \/apps\/demo\/…\/hello → accepted, hash [0-9a-f]{16}…$/,
+    /^ {2}POST \/v1\/txs {2}100 inc_value → 100 accepted, durable before the answer$/,
     /^ {2}POST \/v1\/tx {3}a tx changed after signing → refused: BAD_SIGNATURE$/,
-    /^ {2}block \d+: \d+ txs, txRoot [0-9a-f]{16}…, stateRoot [0-9a-f]{16}…$/,
+    /^ {2}block \d+: \d+ txs, proposed by n[1-4], txRoot [0-9a-f]{16}…, stateRoot [0-9a-f]{16}…$/,
     /^ {2}outcomes: hello ok; a write to another's path RULE_DENIED$/,
-    /^ {2}block \d+ is final \(the node's attestation carries all the stake\); counter = 4950$/,
+    /^ {2}block \d+ is final \(at least 3 of 4 validators precommitted it, and every node holds their certificate\); counter = 4950$/,
     /^The papers' sample job, Calculate Root \(examples\/root\): its programs run as processes \(--runtime process\)$/,
     /^ {2}funded an admin, an evaluator, 3 workers and a client \(1000 AIN each\)$/,
     /^ {2}registerJob: Registration complete\. Job ID is [0-9a-f]{64}$/,
@@ -158,7 +163,7 @@ test('ain up --once into a pipe prints the plain lines it always has: no steps, 
     /^ {4}client: settling$/,
     /^ {2}X: (2|1\.9\d*|2\.0\d*)$/,
     sampleResultLine(participants),
-    /^ {2}request [0-9a-f]{16}… settled; replay and check it all with: ain audit --data .*$/,
+    /^ {2}request [0-9a-f]{16}… settled; replay and check it all with: ain audit --data .*n1$/,
     /^ain up: done\.$/,
   ];
   // Each of these lines, in this order; a line the session adds later (a block cut while --once

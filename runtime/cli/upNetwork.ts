@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AinError } from '../../schemas/index.ts';
+import { callNode } from '../client/index.ts';
+import { initNetwork, p2pPortOffset } from '../config/index.ts';
+import { readKeyFile } from '../keys/index.ts';
+import type { KeyPair } from '../../log/index.ts';
+
+const bin = fileURLToPath(new URL('../../bin/ain.js', import.meta.url));
+
+/** A local network of validators, each `ain node` a child process of `ain up`. */
+export interface UpNetwork {
+  readonly dir: string;
+  /** Each node's API, `n1` first. */
+  readonly nodes: readonly { readonly name: string; readonly url: string; readonly address: string; readonly dir: string }[];
+  /** The genesis owner: owner of `/`, holding the AIN that funds the demo and the agents. */
+  readonly owner: KeyPair;
+  /** `n1`… for a validator's address. */
+  nameOf(address: string): string;
+  /** Resolves once every node holds the certificate of block `height` (it is decided, so final). */
+  waitFinal(height: number, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** `base` if its `count` API ports and their peer ports are free; for 0, a free such base. */
+async function basePortFor(base: number, count: number): Promise<number> {
+  const free = async (b: number) => {
+    for (let i = 0; i < count; i++) if (!(await canListen(b + i)) || !(await canListen(b + i + p2pPortOffset))) return false;
+    return true;
+  };
+  if (base !== 0) return base;
+  for (let i = 0; i < 50; i++) {
+    const b = 20_000 + Math.floor(Math.random() * 40_000);
+    if (await free(b)) return b;
+  }
+  throw new AinError('BAD_CONFIG', `No ${count} free API ports with free peer ports ${p2pPortOffset} above them were found on 127.0.0.1; pass --port.`);
+}
+
+interface NetStatus {
+  peers: string[];
+  consensus?: { lastCommit: { height: number } | null };
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline)
+      throw new AinError('NODE_UNREACHABLE', `Waited ${timeoutMs / 1000} s for ${what}; see the nodes' logs (node.log in each data dir).`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Brings up `validators` nodes as child processes: the network's files come from `ain net init`
+ * into `dir` the first time (API ports from `port`, peer ports 1000 above), and are reused after,
+ * so a second `ain up` resumes the same chain. Each node's log lines go to `<dir>/nK/node.log`.
+ * @example const net = await startUpNetwork({ dir: '.data/up-net', validators: 4, port: 8080 })
+ */
+export async function startUpNetwork({ dir, validators, port }: { dir: string; validators: number; port: number }): Promise<UpNetwork> {
+  const existing = await readdir(dir).catch(() => [] as string[]);
+  const fresh = existing.length === 0;
+  const files = fresh ? await initNetwork({ dir, validators, basePort: await basePortFor(port, validators) }) : { nodes: await nodesIn(dir, existing) };
+  const children: ChildProcess[] = [];
+  // The nodes run in their own process groups, so Ctrl-C at the terminal reaches `ain up` alone,
+  // which marks its step interrupted; whenever `ain up` ends, its nodes are told to stop too.
+  const killAll = () => children.forEach((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'));
+  // A signal that ends `ain up` (it dies of it, and 'exit' does not run) ends its nodes first; the
+  // signal then does what it would have done: another listener's work, or ending the process.
+  const onSignal = (signal: NodeJS.Signals) => {
+    forget();
+    killAll();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const forget = () => {
+    process.off('exit', killAll);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.once('exit', killAll);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stop = async () => {
+    forget();
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  try {
+    for (const node of files.nodes) {
+      const out = openSync(join(node.dir, 'node.log'), 'a');
+      children.push(spawn(process.execPath, [bin, 'node', '--data', node.dir], { stdio: ['ignore', out, out], detached: true }));
+      closeSync(out);
+    }
+    const nodes = files.nodes.map((node, i) => ({ name: `n${i + 1}`, url: `http://127.0.0.1:${node.port}`, address: node.address, dir: node.dir }));
+    for (const [i, node] of nodes.entries()) {
+      const child = children[i]!;
+      await until(
+        async () => {
+          if (child.exitCode !== null)
+            throw new AinError('NODE_UNREACHABLE', `Node ${node.name} exited (code ${child.exitCode}); see ${join(node.dir, 'node.log')}.`);
+          return (await callNode<NetStatus>(node.url, 'GET', '/v1/net')).peers.length >= nodes.length - 1;
+        },
+        `node ${node.name} to start and see its peers`,
+        90_000,
+      );
+    }
+    const names = new Map(nodes.map((node) => [node.address, node.name]));
+    return {
+      dir,
+      nodes,
+      owner: await readKeyFile(join(dir, 'owner.key')),
+      nameOf: (address) => names.get(address) ?? `${address.slice(0, 10)}…`,
+      waitFinal: (height, timeoutMs) =>
+        until(
+          async () => {
+            for (const node of nodes) {
+              const { consensus } = await callNode<NetStatus>(node.url, 'GET', '/v1/net');
+              if ((consensus?.lastCommit?.height ?? 0) < height) return false;
+            }
+            return true;
+          },
+          `block ${height} to be decided on every node`,
+          timeoutMs,
+        ),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The nodes of a network `ain up` made before, from their configs. */
+async function nodesIn(dir: string, entries: readonly string[]): Promise<{ dir: string; port: number; address: string }[]> {
+  const names = entries.filter((e) => /^n\d+$/.test(e)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  if (names.length === 0) throw new AinError('DIR_NOT_EMPTY', `${dir} holds files but no network of ain up (n1, n2, …); use another --data directory.`);
+  return Promise.all(
+    names.map(async (name) => {
+      const nodeDir = join(dir, name);
+      const config = JSON.parse(await readFile(join(nodeDir, 'config.json'), 'utf8')) as { port: number };
+      return { dir: nodeDir, port: config.port, address: (await readKeyFile(join(nodeDir, 'node.key'))).address };
+    }),
+  );
+}
