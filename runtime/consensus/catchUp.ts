@@ -113,7 +113,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     const peers = transport.peers();
     if (peers.length === 0 || asking) return;
     const peer = peers[polled++ % peers.length]!;
-    const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as { height?: unknown };
+    const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as {
+      height?: unknown;
+    };
     if (typeof answer.height === 'number' && answer.height > chain.ledger.height) catchUp.behind(peer, answer.height + 1);
   }
 
