@@ -76,6 +76,12 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     caughtUp,
     limits: { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs, idleCheckMs: Math.min(100, config.block.intervalMs) },
   });
+  c.metrics.watchNetwork({
+    consensus: () => consensus.status(),
+    commits$: consensus.commits$,
+    mempool: () => mempool.stats,
+    peers: () => net.transport.peers().length,
+  });
   const waitFinal: WaitFinal = async (height, timeoutMs = Math.max(5000, 3 * config.block.intervalMs)) => {
     const held = () => (consensus.status().lastCommit?.height ?? 0) >= height;
     if (held()) return;

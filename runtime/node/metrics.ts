@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Observable } from 'rxjs';
 import type { EventLog } from '../../log/index.ts';
 import type { StreamRouteMetrics } from '../api/index.ts';
 import type { BlockView } from './blockStore.ts';
@@ -16,6 +17,17 @@ export interface NodeMetrics {
   onStreamEncoded(event: string, bytes: number): void;
   /** What the stream routes report: open stream sockets, slow consumers cut off, bytes sent. */
   readonly streams: StreamRouteMetrics;
+  /** A validator of a network: where its consensus stands, its decisions, its mempool and peers, read when scraped. */
+  watchNetwork(network: NetworkFigures): void;
+}
+
+/** What a validator's metrics read of its network parts. */
+export interface NetworkFigures {
+  readonly consensus: () => { readonly height: number; readonly round: number };
+  /** Each decision this node appends, with the round it was decided in. */
+  readonly commits$: Observable<{ readonly height: number; readonly certificate: { readonly round: number; readonly votes: readonly unknown[] } }>;
+  readonly mempool: () => { readonly txs: number; readonly bytes: number };
+  readonly peers: () => number;
 }
 
 export function createNodeMetrics(): NodeMetrics {
@@ -54,6 +66,38 @@ export function createNodeMetrics(): NodeMetrics {
   });
   return {
     registry,
+    watchNetwork({ consensus, commits$, mempool, peers }) {
+      const gauge = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read());
+          },
+        });
+      gauge('ain_consensus_height', 'Height consensus is deciding (the last decided plus one while it runs).', () => consensus().height);
+      gauge('ain_consensus_round', 'Round of the height consensus is deciding: above 0 after a proposer failed or timed out.', () => consensus().round);
+      gauge('ain_mempool_txs', 'Txs the mempool holds for blocks to take.', () => mempool().txs);
+      gauge('ain_mempool_bytes', 'Bytes of the txs the mempool holds.', () => mempool().bytes);
+      gauge('ain_net_peers', 'Peers connected over libp2p.', () => peers());
+      const decided = new Counter({ name: 'ain_consensus_decisions_total', help: 'Blocks this node appended as decided.', registers: [registry] });
+      const lateRounds = new Counter({
+        name: 'ain_consensus_late_rounds_total',
+        help: 'Rounds that ended without a decision, summed over the decided heights (the round each was decided in).',
+        registers: [registry],
+      });
+      const signers = new Gauge({
+        name: 'ain_consensus_last_signers',
+        help: 'Precommits in the certificate of the last decided block.',
+        registers: [registry],
+      });
+      commits$.subscribe(({ certificate }) => {
+        decided.inc();
+        if (certificate.round > 0) lateRounds.inc(certificate.round);
+        signers.set(certificate.votes.length);
+      });
+    },
     onStreamEncoded(event, bytes) {
       streamEncoded.inc({ event });
       streamEncodedBytes.inc(bytes);
