@@ -22,6 +22,10 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
     const { consensus } = await netOf(node);
     t.true((consensus.lastCommit?.height ?? 0) >= common, `${node.dataDir} holds the certificate of block ${common}: final`);
   }
+  const metrics = await (await fetch(`${nodes[0]!.url}/metrics`)).text();
+  const decisions = Number(/^ain_consensus_decisions_total (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  t.true(decisions >= common, `ain_consensus_decisions_total ${decisions} on node 1`);
+  t.regex(metrics, /^ain_net_peers 3$/m);
   t.log(`${common} blocks; proposers: ${new Set(first.map((h) => h.proposer)).size}`);
 
   for (const node of nodes) await node.kill('SIGTERM');
