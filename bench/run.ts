@@ -1,6 +1,6 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, sse, sample, settled, kafka, storage, gpu, exec.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { benchKafka } from './kafka.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchJobs } from './jobs.ts';
 import { benchLogAppend } from './logAppend.ts';
+import { benchNet } from './net.ts';
 import { benchNode } from './node.ts';
 import { benchRestart } from './restart.ts';
 import { benchJobsSettled } from './jobsSettled.ts';
@@ -43,6 +44,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },
   { group: 'exec', run: benchExec },
+  { group: 'net', run: benchNet },
 ];
 
 /**
@@ -72,6 +74,7 @@ const targets: Record<string, number> = {
   'restart.speedup': 20,
   'kafka.log.append.ratio': 0.8,
   'kafka.node.sustained.ratio': 0.5,
+  'net.4.sustained.ratio': 0.5,
 };
 
 /** Highest acceptable value of a figure. */
@@ -82,6 +85,8 @@ const ceilings: Record<string, number> = {
   'exec.docker.ratio': 1.2,
   'sse.p99.1000': 100,
   'sample.afterLimit.blocks': 6,
+  'net.4.final.p99': 3000,
+  'net.4.recovery': 3000,
 };
 
 async function readResults(): Promise<Results> {

@@ -1,0 +1,243 @@
+// A network of validators for bench/net.ts: `ain net init`, each `ain node` a child process on
+// 127.0.0.1 (as the process tests start them), pre-signed load spread over the nodes, and a
+// tracker that sees when each block is applied on every live node.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signTx, txHashOf } from '../log/index.ts';
+import { initNetwork, startNetwork, type NetworkFiles, type NetView } from '../test/runtime/consensus/networkHarness.ts';
+import { until, type NodeProcess } from '../test/runtime/node/nodeProcess.ts';
+import { makeKeys, makeTxs } from './txFixtures.ts';
+
+/** A network's nodes by index; a killed node is null until restarted. */
+export interface BenchNetwork {
+  readonly files: NetworkFiles;
+  readonly nodes: (NodeProcess | null)[];
+  live(): NodeProcess[];
+}
+
+/** Starts `validators` nodes of a new network; `use` runs on it, then every process and file goes, whatever happened. */
+export async function withNetwork<T>(validators: number, use: (net: BenchNetwork) => Promise<T>): Promise<T> {
+  const cleanups: (() => unknown)[] = [];
+  const t = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
+  try {
+    const files = await initNetwork(t, validators);
+    const nodes: (NodeProcess | null)[] = await startNetwork(t, files);
+    // Restarted nodes too are killed at the end.
+    t.teardown(() => Promise.all(nodes.map((node) => node?.kill('SIGKILL'))));
+    const net: BenchNetwork = { files, nodes, live: () => nodes.filter((n): n is NodeProcess => n !== null) };
+    await openBenchPath(net);
+    try {
+      return await use(net);
+    } catch (error) {
+      await printNodeLogs(files);
+      throw error;
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  }
+}
+
+/** What a failed run leaves to read: each node's last warnings and its last blocks, before the files go. */
+async function printNodeLogs(files: NetworkFiles): Promise<void> {
+  for (const node of files.nodes) {
+    const lines = (await readFile(join(node.dir, 'node.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const notable = lines.filter((l) => /"level":[45]0|"msg":"block committed"|behind a peer/.test(l)).slice(-8);
+    console.error(`--- ${node.dir}/node.log (${lines.length} lines), last notable:\n${notable.map((l) => l.slice(0, 400)).join('\n')}`);
+  }
+}
+
+/** The owner lets anyone write under /bench (the txs of bench/txFixtures.ts), applied on every node. */
+async function openBenchPath(net: BenchNetwork): Promise<void> {
+  const rule = signTx({ key: net.files.owner, op: { type: 'set_rule', path: '/bench', value: { write: true } }, nonce: 1, time: Date.now() });
+  const answer = await net.nodes[0]!.post('/v1/tx', rule);
+  if (answer.status !== 202) throw new Error(`the /bench rule was refused: ${JSON.stringify(answer.body)}`);
+  for (const node of net.live()) {
+    await until(
+      async () => (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(rule)}`)).outcome?.code === 'ok',
+      'the /bench rule in a block',
+      60_000,
+    );
+  }
+}
+
+/** One `POST /v1/txs` body, its txs' hashes, and the node it goes to. */
+export interface Body {
+  readonly bytes: Buffer;
+  readonly hashes: readonly string[];
+  readonly node: number;
+}
+
+/**
+ * `count` signed txs in bodies of `batchTxs`, round robin over `nodes` nodes. Every sender signs
+ * `txsPerKey` txs, all in one body (in nonce order), so no nonce of a sender can overtake
+ * another on the way into a mempool.
+ */
+export function makeBodies(count: number, { batchTxs, txsPerKey, nodes }: { batchTxs: number; txsPerKey: number; nodes: number }): Body[] {
+  const bodies: Body[] = [];
+  for (let i = 0; i < count; i += batchTxs) {
+    const n = Math.min(batchTxs, count - i);
+    const txs = makeTxs(n, makeKeys(Math.ceil(n / txsPerKey)));
+    bodies.push({ bytes: Buffer.from(JSON.stringify(txs)), hashes: txs.map((tx) => txHashOf(tx)), node: bodies.length % nodes });
+  }
+  return bodies;
+}
+
+interface BlockPage {
+  to: number;
+  blocks: { header: { height: number; proposer: string }; txs: { hash: string; outcome: { code: string } }[] }[];
+}
+
+/**
+ * Polls every live node's height; a block counts as applied on all once the lowest height
+ * reaches it (read from the first live node). Remembers, per height, that moment, its proposer
+ * and its tx count, and for each awaited tx its height.
+ */
+export class Tracker {
+  readonly allAtMs = new Map<number, number>();
+  readonly proposers = new Map<number, string>();
+  readonly txCounts = new Map<number, number>();
+  readonly heightOf = new Map<string, number>();
+  readonly refused: string[] = [];
+  #awaited = new Set<string>();
+  #known = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly net: BenchNetwork,
+    private readonly intervalMs = 20,
+  ) {}
+
+  get height(): number {
+    return this.#known;
+  }
+
+  /** Awaited txs applied on all live nodes so far. */
+  get final(): number {
+    return this.heightOf.size;
+  }
+
+  await(hashes: Iterable<string>): void {
+    for (const hash of hashes) this.#awaited.add(hash);
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => {
+      this.#polling = this.#polling.then(() => this.poll()).catch(() => undefined);
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#polling;
+  }
+
+  async poll(): Promise<void> {
+    const live = this.net.live();
+    const heights = await Promise.all(live.map(async (node) => (await node.get<NetView>('/v1/net')).height));
+    const low = Math.min(...heights);
+    const nowMs = performance.now();
+    while (this.#known < low) {
+      const page = await live[0]!.get<BlockPage>(`/v1/blocks?from=${this.#known + 1}&to=${Math.min(low, this.#known + 500)}`);
+      for (const block of page.blocks) {
+        const height = block.header.height;
+        this.allAtMs.set(height, nowMs);
+        this.proposers.set(height, block.header.proposer);
+        this.txCounts.set(height, block.txs.length);
+        for (const tx of block.txs) {
+          if (!this.#awaited.delete(tx.hash)) continue;
+          this.heightOf.set(tx.hash, height);
+          if (tx.outcome.code !== 'ok' && this.refused.length < 5) this.refused.push(`${tx.hash.slice(0, 12)}: ${tx.outcome.code}`);
+        }
+      }
+      this.#known = page.to;
+    }
+  }
+
+  /** Waits (bounded) until every awaited tx is applied on all live nodes; the moment the last one was. */
+  async allFinal(timeoutMs: number): Promise<number> {
+    await until(async () => this.#awaited.size === 0, `${this.#awaited.size} txs applied on every node`, timeoutMs);
+    return Math.max(...[...this.heightOf.values()].map((h) => this.allAtMs.get(h)!));
+  }
+}
+
+export interface SendCounts {
+  accepted: number;
+  refused: number;
+  failed: number;
+  readonly problems: string[];
+}
+
+async function postBody(node: NodeProcess, body: Body, counts: SendCounts): Promise<void> {
+  try {
+    const response = await fetch(`${node.url}/v1/txs`, { method: 'POST', body: body.bytes, headers: { 'content-type': 'application/json' } });
+    const text = await response.text();
+    if (response.status !== 202) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+    const reply = JSON.parse(text) as { accepted: number; results: { code?: string; message?: string }[] };
+    counts.accepted += reply.accepted;
+    counts.refused += body.hashes.length - reply.accepted;
+    const refusal = reply.results.find((r) => r.code !== undefined);
+    if (refusal !== undefined && counts.problems.length < 5) counts.problems.push(`${refusal.code}: ${refusal.message}`);
+  } catch (error) {
+    counts.failed++;
+    if (counts.problems.length < 5) counts.problems.push((error as Error).message);
+  }
+}
+
+const newCounts = (): SendCounts => ({ accepted: 0, refused: 0, failed: 0, problems: [] });
+
+/**
+ * Closed loop: `lanes` requests in flight per node, and no new body while more than `windowTxs`
+ * sent txs wait to be applied on all (so the mempools, which each hold every pending tx of the
+ * network, never fill). Stops sending at `deadlineMs`; returns the bodies sent.
+ */
+export async function sendWindowed(
+  net: BenchNetwork,
+  tracker: Tracker,
+  bodies: readonly Body[],
+  { lanes, windowTxs, deadlineMs }: { lanes: number; windowTxs: number; deadlineMs: number },
+): Promise<{ sent: Body[]; counts: SendCounts }> {
+  const counts = newCounts();
+  const sent: Body[] = [];
+  let sentTxs = 0;
+  const queues = net.nodes.map((_, i) => bodies.filter((b) => b.node === i));
+  const lane = async (i: number): Promise<void> => {
+    const node = net.nodes[i]!;
+    for (let body = queues[i]!.shift(); body !== undefined; body = queues[i]!.shift()) {
+      while (sentTxs - tracker.final + body.hashes.length > windowTxs && performance.now() < deadlineMs) await sleep(2);
+      if (performance.now() >= deadlineMs) return;
+      sentTxs += body.hashes.length;
+      tracker.await(body.hashes);
+      sent.push(body);
+      await postBody(node, body, counts);
+    }
+  };
+  await Promise.all(net.nodes.flatMap((_, i) => Array.from({ length: lanes }, () => lane(i))));
+  return { sent, counts };
+}
+
+/** Open loop: one body every `batchTxs / txsPerSecond` s to its node whatever the answers; when each was sent. */
+export async function sendPaced(
+  net: BenchNetwork,
+  tracker: Tracker,
+  bodies: readonly Body[],
+  txsPerSecond: number,
+): Promise<{ sentAtMs: number[]; counts: SendCounts }> {
+  const counts = newCounts();
+  const sentAtMs: number[] = [];
+  const pending: Promise<void>[] = [];
+  const startMs = performance.now();
+  let dueMs = startMs;
+  for (const body of bodies) {
+    const waitMs = dueMs - performance.now();
+    if (waitMs > 0) await sleep(waitMs);
+    dueMs += (body.hashes.length * 1000) / txsPerSecond;
+    tracker.await(body.hashes);
+    sentAtMs.push(performance.now());
+    pending.push(postBody(net.nodes[body.node]!, body, counts));
+  }
+  await Promise.all(pending);
+  return { sentAtMs, counts };
+}
