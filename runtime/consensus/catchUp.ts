@@ -104,7 +104,8 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
           block.certificate,
         );
       }
-      if (blocks.length < decidedCountMax) return;
+      // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
+      if (blocks.length === 0) return;
     }
   }
 

@@ -83,11 +83,26 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
   };
 }
 
+/**
+ * Who made the block of `proposal`: its signer, or for a block proposed again (`validRound` ≥ 0,
+ * Algorithm 1's valid value) the validator whose header and cut it carries, who proposed it in
+ * an earlier round and must be a validator of this height.
+ */
+function builderOf(proposal: Proposal, validators: readonly { readonly address: string }[]): string | null {
+  if (proposal.validRound < 0) return proposal.proposer;
+  const header = (proposal.block as { header?: { proposer?: unknown } }).header;
+  const builder = typeof header?.proposer === 'string' ? header.proposer : null;
+  return builder !== null && validators.some((v) => v.address === builder) ? builder : null;
+}
+
 /** Whether this node may prevote the block of `proposal` (null), or why not. */
 export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: number }): Refusal | null {
   if (proposal.height !== c.chain.ledger.height + 1)
     return { code: 'BAD_PROPOSAL', message: `Block ${proposal.height} is not this node's next (${c.chain.ledger.height + 1}).` };
-  const context = contextOf(c, proposal.height, proposal.proposer, c.nowMs);
+  const builder = builderOf(proposal, validatorSetAt(c.chain.ledger.tree, proposal.height).validators);
+  if (builder === null)
+    return { code: 'BAD_PROPOSAL', message: `The block proposed again in round ${proposal.round} was made by no validator of height ${proposal.height}.` };
+  const context = contextOf(c, proposal.height, builder, c.nowMs);
   return 'code' in context ? context : checkProposalBlock(proposal.block, context);
 }
 

@@ -1,0 +1,44 @@
+import test from 'ava';
+import { decodeTxRecord, signProposal } from '../../../log/index.ts';
+import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
+import { buildBlock, checkBlock } from '../../../runtime/consensus/proposalBlocks.ts';
+import { key } from '../../actors/ledger/chain.ts';
+import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+
+// How a validator judges a proposal of its next block: a block proposed again in a later round
+// (Algorithm 1's valid value, validRound ≥ 0) carries the header and cut of the validator who made
+// it, not of the round's proposer, and is judged as that validator's block.
+
+const commits = { get: (): Certificate | undefined => undefined, latest: () => null, keep: async () => {}, commits$: undefined as never, close() {} };
+const limits = { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs: 10_000 };
+const mempool = (texts: readonly string[]) => ({
+  size: texts.length,
+  take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) })),
+});
+
+function blockBy(maker: (typeof validators)[number]) {
+  const chain = newChain();
+  const block = buildBlock({ chain, genesis, commits, limits, key: maker, mempool: mempool(mempoolTexts(3)), height: 1, nonce: 0, nowMs: 5_000 });
+  return { chain, block: block as ProposedBlock };
+}
+
+test('a block proposed in round 0 is judged as its signer’s', (t) => {
+  const { chain, block } = blockBy(validators[0]!);
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
+  const bySomeoneElse = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  t.is(checkBlock(bySomeoneElse, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL', 'a new block must be its signer’s');
+});
+
+test('a block proposed again in a later round is judged as the block of the validator who made it', (t) => {
+  const { chain, block } = blockBy(validators[0]!);
+  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
+  t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
+});
+
+test('a block proposed again that no validator made is refused', (t) => {
+  const outsider = key(99);
+  const { chain, block } = blockBy(outsider);
+  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
+  t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL');
+});
