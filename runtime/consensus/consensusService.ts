@@ -11,9 +11,10 @@ import {
   type ConsensusEvent,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import { decodeTxRecord, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
 import type { Certificate, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
+import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
 import { createCatchUp } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
@@ -39,6 +40,8 @@ export interface ConsensusServiceComponents {
   readonly transport: Transport;
   /** Where the txs of new blocks come from. */
   readonly mempool: ProposalSource;
+  /** The follower as an appender sees it: told of the records this service appends, so it need not verify them again. */
+  readonly readBack?: ReadBack;
   /** Whether the follower has read the log as it stood at start. */
   readonly caughtUp: () => boolean;
   readonly limits: { readonly maxTxs: number; readonly maxBytes: number; readonly clockDriftMs: number; readonly idleCheckMs: number };
@@ -127,7 +130,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       if (chain.ledger.height < height) {
         if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
         const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
-        await log.append(records);
+        await appendOwn(records);
         await applied;
       }
       await commits.keep(height, certificate);
@@ -135,6 +138,27 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     });
     appending = run.catch(() => undefined);
     return run;
+  }
+  /**
+   * Appends a decided block's records as this node's own: it judged every one of them (as a
+   * proposal before it voted, or as a fetched block against its certificate), so the follower
+   * reading them back compares the bytes instead of verifying each signature again.
+   */
+  async function appendOwn(records: readonly Uint8Array[]): Promise<void> {
+    const { readBack } = c;
+    if (readBack === undefined) {
+      await log.append(records);
+      return;
+    }
+    const own = records.map((value, i) => ({ hash: decodeTxRecord(0, value).hash, isCut: i === records.length - 1, value }));
+    let readingBack: Promise<void> | void = undefined;
+    const appended = log.append(records).then((offsets) => {
+      readingBack = readBack.noteOwn(offsets, own);
+      return offsets;
+    });
+    readBack.appending(appended);
+    await appended;
+    await readingBack;
   }
   const catchUp = createCatchUp({ ...c, commits, appendDecided });
 
@@ -151,7 +175,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         return gossip.publish({ vote });
       }
       case 'check': {
-        const refusal = checkBlock(effect.proposal, { ...c, commits, nowMs: now() });
+        const refusal = checkBlock(effect.proposal, { ...c, commits, nowMs: now(), mempool });
         if (refusal !== null)
           logger.warn({ height: effect.proposal.height, round: effect.proposal.round, proposer: effect.proposal.proposer, ...refusal }, 'proposal refused');
         return send({ type: 'proposal', proposal: effect.proposal, valid: refusal === null });

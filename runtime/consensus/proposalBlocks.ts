@@ -1,7 +1,17 @@
 import { buildProposalBlock, checkProposalBlock, type Chain, type ProposalContext } from '../../actors/index.ts';
-import { decodeTxRecord, merkleRoot, proposalHashOf, type KeyPair } from '../../log/index.ts';
+import { decodeTxRecord, merkleRoot, proposalHashOf, sha256Hex, signedBytesOf, type KeyPair, type VerifiedTx } from '../../log/index.ts';
 import { certificateProblem } from '../../projections/index.ts';
-import { Certificate, safeParse, type Genesis, type Proposal, type ProposalBlock, type ProposedBlock, type Refusal } from '../../schemas/index.ts';
+import {
+  Certificate,
+  parseOrThrow,
+  safeParse,
+  Tx,
+  type Genesis,
+  type Proposal,
+  type ProposalBlock,
+  type ProposedBlock,
+  type Refusal,
+} from '../../schemas/index.ts';
 import type { CommitStore } from './commitStore.ts';
 import { validatorSetAt } from './validatorSets.ts';
 
@@ -9,6 +19,8 @@ import { validatorSetAt } from './validatorSets.ts';
 export interface ProposalSource {
   /** Txs waiting. */
   readonly size: number;
+  /** Whether it holds (so checked, signature included) the tx with this hash. */
+  has(hash: string): boolean;
   take(options: { readonly maxTxs: number; readonly maxBytes: number }): readonly { readonly hash: string; readonly record: Uint8Array }[];
 }
 
@@ -96,14 +108,40 @@ function builderOf(proposal: Proposal, validators: readonly { readonly address: 
 }
 
 /** Whether this node may prevote the block of `proposal` (null), or why not. */
-export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: number }): Refusal | null {
+export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: number; readonly mempool?: ProposalSource }): Refusal | null {
   if (proposal.height !== c.chain.ledger.height + 1)
     return { code: 'BAD_PROPOSAL', message: `Block ${proposal.height} is not this node's next (${c.chain.ledger.height + 1}).` };
   const builder = builderOf(proposal, validatorSetAt(c.chain.ledger.tree, proposal.height).validators);
   if (builder === null)
     return { code: 'BAD_PROPOSAL', message: `The block proposed again in round ${proposal.round} was made by no validator of height ${proposal.height}.` };
   const context = contextOf(c, proposal.height, builder, c.nowMs);
-  return 'code' in context ? context : checkProposalBlock(proposal.block, context);
+  if ('code' in context) return context;
+  const verified = c.mempool === undefined ? undefined : verifiedInMempool(proposal.block, c.mempool);
+  return checkProposalBlock(proposal.block, verified === undefined ? context : { ...context, verified });
+}
+
+/**
+ * The records of a proposed block this node's mempool holds: it checked them (signature
+ * included) when they came in, so the proposal's check does not verify them again. Each text is
+ * parsed and hashed to find it, a fraction of a signature's cost; a text that does not parse is
+ * left to the check.
+ */
+function verifiedInMempool(block: ProposalBlock, mempool: ProposalSource): Map<string, VerifiedTx> | undefined {
+  const records = (block as Partial<ProposedBlock>).records;
+  if (!Array.isArray(records) || mempool.size === 0) return undefined;
+  const verified = new Map<string, VerifiedTx>();
+  for (const text of records) {
+    if (typeof text !== 'string') continue;
+    try {
+      const tx = parseOrThrow(Tx, JSON.parse(text), 'tx');
+      const signedBytes = signedBytesOf(tx);
+      const hash = sha256Hex(signedBytes);
+      if (mempool.has(hash)) verified.set(text, { tx, hash, signedBytes });
+    } catch {
+      // Not a tx this node could hold: the check refuses it with its reason.
+    }
+  }
+  return verified;
 }
 
 /** The log records of a decided block, byte for byte as every node appends them. */

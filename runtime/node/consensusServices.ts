@@ -66,11 +66,13 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     blockStore: c.blocks,
     chain,
     blocks$: follower.blocks$,
+    readBack: follower,
     transport: net.transport,
     mempool: {
       get size() {
         return mempool.stats.txs;
       },
+      has: (hash) => mempool.has(hash),
       take: (options) => mempool.take(options),
     },
     caughtUp,

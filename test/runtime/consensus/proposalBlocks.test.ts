@@ -13,6 +13,7 @@ const commits = { get: (): Certificate | undefined => undefined, latest: () => n
 const limits = { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs: 10_000 };
 const mempool = (texts: readonly string[]) => ({
   size: texts.length,
+  has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
   take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) })),
 });
 
@@ -41,4 +42,20 @@ test('a block proposed again that no validator made is refused', (t) => {
   const { chain, block } = blockBy(outsider);
   const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL');
+});
+
+test('records the mempool holds are taken as checked; the block is judged the same', (t) => {
+  const texts = mempoolTexts(3);
+  const { chain, block } = blockBy(validators[0]!);
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) }), null);
+  const late = signProposal(validators[0]!, {
+    chain: genesis.chain,
+    shard: '/',
+    height: 1,
+    round: 0,
+    validRound: -1,
+    block: { ...block, header: { ...block.header, time: 99_000 } },
+  });
+  t.is(checkBlock(late, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) })?.code, 'BAD_PROPOSAL');
 });
