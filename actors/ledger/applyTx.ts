@@ -3,6 +3,7 @@ import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from
 import {
   applyAttest,
   applyCommit,
+  applyEvidence,
   applySend,
   applyStake,
   applyUnstake,
@@ -141,6 +142,11 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     }
     case 'equivocation':
       return applyEquivocation(ledger, op);
+    case 'evidence': {
+      const { chain, shard } = ledger.genesis;
+      const result = applyEvidence(tree, op, { chain, shard, height: ctx.height, genesisSet: () => genesisSetOf(ledger) });
+      return result.slashed === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { slashed: result.slashed } };
+    }
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
   }
