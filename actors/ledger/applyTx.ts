@@ -80,8 +80,11 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
   return { outcome: ok, effects: { slashed: { address: first.from, amount } } };
 }
 
-/** The validator set the genesis writes: every account with stake. */
-function genesisSetOf({ genesis }: Ledger): ValidatorSet {
+/**
+ * The validator set the genesis writes, every account with stake: the set that votes on block 1.
+ * @example genesisSetOf(chain.ledger).total
+ */
+export function genesisSetOf({ genesis }: Pick<Ledger, 'genesis'>): ValidatorSet {
   const stakes = new Map<string, bigint>();
   let total = 0n;
   for (const address of Object.keys(genesis.accounts).sort()) {
