@@ -1,5 +1,5 @@
 import { decodeTxRecord, merkleRoot, proposalHashOf, signTx, txHashOf, type KeyPair } from '../../log/index.ts';
-import { AinError, maxProposedBlockBytes, type Certificate, type ProposalHeader, type ProposedBlock } from '../../schemas/index.ts';
+import { AinError, maxProposedBlockBytes, type Certificate, type Evidence, type ProposalHeader, type ProposedBlock } from '../../schemas/index.ts';
 
 export interface BuildProposalBlockParameters {
   /** The proposer's key: it signs the commit and cut txs. */
@@ -12,6 +12,11 @@ export interface BuildProposalBlockParameters {
   readonly lastRoot: string;
   /** The certificate of the last block (null before block 1 is decided, i.e. at height 1). */
   readonly certificate: Certificate | null;
+  /**
+   * Equivocations the proposer holds, each put in the block as an `evidence` tx it signs, right
+   * after its commit and before the mempool's txs (so they come first when room is short).
+   */
+  readonly evidence?: readonly Evidence[];
   /** Mempool txs, already checked, as their canonical record texts in the order they may be applied. */
   readonly txs: readonly string[];
   /** Their tx hashes, index for index, when the caller knows them; otherwise each text is decoded once. */
@@ -31,8 +36,9 @@ const jsonBytesOf = (text: string) => utf8Bytes(JSON.stringify(text)) + 1;
 
 /**
  * The block a proposer proposes at `position.height`: its `commit` of the last block's certificate
- * (from height 2), as many mempool txs as fit, and its `cut` for the height, whose time is the
- * block's: the clock, but after the last block's. A mempool tx fits while the records stay within
+ * (from height 2), an `evidence` tx of its own for each equivocation given, as many mempool txs as
+ * fit, and its `cut` for the height, whose time is the block's: the clock, but after the last
+ * block's. Evidence and mempool txs fit while the records stay within
  * `maxTxs`, the records before the cut under `maxBytes` (so the block cutter closes the block at
  * the cut and not before) and the block's JSON within a gossip message; the first that does not
  * fit ends the block, so one sender's txs stay in nonce order. Pure: the clock is an argument.
@@ -47,9 +53,11 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   const time = Math.max(p.timeMs, position.prevTime + 1);
   const sign = (op: Parameters<typeof signTx>[0]['op'], nonce: number) => signTx({ key, op, nonce, time, chain, shard });
   const commit = certificate === null ? null : sign({ type: 'commit', certificate }, p.nonce);
-  const cut = sign({ type: 'cut', height }, commit === null ? p.nonce : p.nonce + 1);
+  const firstEvidenceNonce = commit === null ? p.nonce : p.nonce + 1;
+  const evidence = p.evidence ?? [];
+  // Sized with the cut's largest nonce (all evidence in): a cut with a smaller one is no longer.
+  const widestCut = JSON.stringify(sign({ type: 'cut', height }, firstEvidenceNonce + evidence.length));
   const commitText = commit === null ? null : JSON.stringify(commit);
-  const cutText = JSON.stringify(cut);
   const hashOf = (index: number): string | null => {
     const given = p.hashes?.[index];
     if (given !== undefined) return given;
@@ -58,11 +66,11 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   };
 
   const hashes: string[] = commit === null ? [] : [txHashOf(commit)];
-  const kept: string[] = [];
+  const kept: string[] = commitText === null ? [] : [commitText];
   let count = hashes.length + 1;
   let cutterBytes = commitText === null ? 0 : utf8Bytes(commitText);
-  // The JSON of a block with no mempool txs: the header's fields have fixed widths but the time's and height's.
-  const empty = { hash: '0'.repeat(64), header: headerOf(p, time, '0'.repeat(64)), records: [...(commitText === null ? [] : [commitText]), cutText] };
+  // The JSON of a block with no other txs: the header's fields have fixed widths but the time's and height's.
+  const empty = { hash: '0'.repeat(64), header: headerOf(p, time, '0'.repeat(64)), records: [...kept, widestCut] };
   let gossipBytes = utf8Bytes(JSON.stringify(empty));
   if (count > p.maxTxs || cutterBytes >= p.maxBytes || gossipBytes > maxProposedBlockBytes) {
     throw new AinError(
@@ -70,21 +78,33 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
       `Block ${height}'s commit and cut alone do not fit its limits (maxTxs ${p.maxTxs}, maxBytes ${p.maxBytes}); raise them in the genesis.`,
     );
   }
-  for (const [index, text] of p.txs.entries()) {
-    const bytes = utf8Bytes(text);
-    const json = jsonBytesOf(text);
-    if (count + 1 > p.maxTxs || cutterBytes + bytes >= p.maxBytes || gossipBytes + json > maxProposedBlockBytes) break;
-    const hash = hashOf(index);
-    if (hash === null) continue; // not a tx: it could not pass any validator's check
+  const fits = (text: string) =>
+    count + 1 <= p.maxTxs && cutterBytes + utf8Bytes(text) < p.maxBytes && gossipBytes + jsonBytesOf(text) <= maxProposedBlockBytes;
+  const keep = (text: string, hash: string) => {
     kept.push(text);
     hashes.push(hash);
     count += 1;
-    cutterBytes += bytes;
-    gossipBytes += json;
+    cutterBytes += utf8Bytes(text);
+    gossipBytes += jsonBytesOf(text);
+  };
+  let nonce = firstEvidenceNonce;
+  for (const offence of evidence) {
+    const tx = sign({ type: 'evidence', evidence: offence }, nonce);
+    const text = JSON.stringify(tx);
+    if (!fits(text)) break;
+    keep(text, txHashOf(tx));
+    nonce += 1;
   }
+  for (const [index, text] of p.txs.entries()) {
+    if (!fits(text)) break;
+    const hash = hashOf(index);
+    if (hash === null) continue; // not a tx: it could not pass any validator's check
+    keep(text, hash);
+  }
+  const cut = sign({ type: 'cut', height }, nonce);
   hashes.push(txHashOf(cut));
   const header = headerOf(p, time, merkleRoot(hashes));
-  return { hash: proposalHashOf(header), header, records: [...(commitText === null ? [] : [commitText]), ...kept, cutText] };
+  return { hash: proposalHashOf(header), header, records: [...kept, JSON.stringify(cut)] };
 }
 
 function headerOf({ key, chain, shard, position, lastRoot }: BuildProposalBlockParameters, time: number, txRoot: string): ProposalHeader {

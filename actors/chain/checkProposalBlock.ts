@@ -36,7 +36,7 @@ export interface ProposalContext {
 }
 
 /** Which rule a proposed block broke. */
-export type ProposalProblem = 'schema' | 'header' | 'hash' | 'time' | 'size' | 'record' | 'txRoot' | 'commit' | 'cut' | 'certificate';
+export type ProposalProblem = 'schema' | 'header' | 'hash' | 'time' | 'size' | 'record' | 'txRoot' | 'commit' | 'evidence' | 'cut' | 'certificate';
 
 /** A refused proposal: BAD_PROPOSAL, what is wrong in a sentence, and which rule (and record) in `details`. */
 export interface ProposalRefusal extends Refusal {
@@ -58,7 +58,9 @@ const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
  * records fit the block limits so that the block cutter closes the block exactly at its cut, each
  * passes the record check every path runs and is canonical, their root is the txRoot; the first
  * is the proposer's `commit` of a certificate for the last block (from height 2), the last its
- * `cut` for this height at the block's time, and no other record is a cut, commit or attest.
+ * `cut` for this height at the block's time, `evidence` records are the proposer's and come right
+ * after the commit (the ledger judges what they prove), and no other record is a cut, commit or
+ * attest.
  * Cheap checks first; signatures are verified once each. Pure: the clock is in the context.
  * @example const refusal = checkProposalBlock(proposal.block, context); if (refusal === null) prevote(proposal.block.hash)
  */
@@ -127,6 +129,7 @@ function recordsProblem(
   const hasCommit = context.height > 1;
   const hashes: string[] = [];
   const txs: Tx[] = [];
+  let othersSeen = false; // a record other than the commit and evidence: evidence may no longer come
   for (const [index, verdict] of verifiedRecords(records, context).entries()) {
     if (!('hash' in verdict)) return refuseProposal('record', `record ${index} is refused: ${verdict.code}: ${verdict.message}`, index);
     if (records[index] !== recordFromSignedBytes(verdict.signedBytes, verdict.tx.sig).toString('utf8')) {
@@ -137,6 +140,12 @@ function recordsProblem(
     if (index !== last && !isCommit && (op.type === 'cut' || op.type === 'commit' || op.type === 'attest')) {
       return refuseProposal('record', `record ${index} is a ${op.type}, which only the proposer's first or last record may be`, index);
     }
+    if (op.type === 'evidence') {
+      if (verdict.tx.from !== context.proposer) return refuseProposal('evidence', `record ${index} is evidence not signed by the proposer`, index);
+      if (othersSeen) {
+        return refuseProposal('evidence', `record ${index} is evidence after other txs; evidence comes right after the commit`, index);
+      }
+    } else if (!isCommit) othersSeen = true;
     hashes.push(verdict.hash);
     txs.push(verdict.tx);
   }

@@ -3,6 +3,7 @@ import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from
 import {
   applyAttest,
   applyCommit,
+  applyEvidence,
   applySend,
   applyStake,
   applyUnstake,
@@ -79,8 +80,11 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
   return { outcome: ok, effects: { slashed: { address: first.from, amount } } };
 }
 
-/** The validator set the genesis writes: every account with stake. */
-function genesisSetOf({ genesis }: Ledger): ValidatorSet {
+/**
+ * The validator set the genesis writes, every account with stake: the set that votes on block 1.
+ * @example genesisSetOf(chain.ledger).total
+ */
+export function genesisSetOf({ genesis }: Pick<Ledger, 'genesis'>): ValidatorSet {
   const stakes = new Map<string, bigint>();
   let total = 0n;
   for (const address of Object.keys(genesis.accounts).sort()) {
@@ -141,6 +145,11 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     }
     case 'equivocation':
       return applyEquivocation(ledger, op);
+    case 'evidence': {
+      const { chain, shard } = ledger.genesis;
+      const result = applyEvidence(tree, op, { chain, shard, height: ctx.height, genesisSet: () => genesisSetOf(ledger) });
+      return result.slashed === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { slashed: result.slashed } };
+    }
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
   }

@@ -1,4 +1,4 @@
 export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from './applyBlock.ts';
-export { applyTx, type TxContext, type TxEffects } from './applyTx.ts';
+export { applyTx, genesisSetOf, type TxContext, type TxEffects } from './applyTx.ts';
 export { createLedger, devGenesis, genesisHashOf, networkGenesis, networkOwnerBalance, networkStake, parseGenesis, type Ledger } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';

@@ -186,6 +186,9 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc
     .tuple(fc.nat({ max: 3 }), uint, hash, hash)
     .map(([k, height, a, b]) => ({ type: 'equivocation', first: attestBy(k, height, a), second: attestBy(k, height, b) })),
+  fc
+    .tuple(fc.nat({ max: 3 }), uint, fc.nat({ max: 2 }), fc.boolean(), hash, hash)
+    .map(([k, height, round, sameRound, a, b]) => ({ type: 'evidence', evidence: votePairBy(k, height, round, sameRound, a, b) })),
   fc.record(
     { type: fc.constant('branch'), path, validators: small(fc.tuple(address, amount)).map(ownObject), max_txs: uint },
     { requiredKeys: ['type', 'path', 'validators'] },
@@ -209,6 +212,17 @@ function certificateBy(key: number, height: number, hash: string): unknown {
   return Number.isSafeInteger(height) && height >= 1
     ? { height, round: 0, hash: h, votes: [signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: h })] }
     : { height, hash };
+}
+
+/**
+ * Two precommits of one validator at one height, in one round or two (then not evidence), the
+ * smaller hash first; unresolvable placeholders become fixed hashes.
+ */
+function votePairBy(key: number, height: number, round: number, sameRound: boolean, a: string, b: string): unknown {
+  const [x, y] = [a, b].map((hash) => (/^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash))).sort() as [string, string];
+  if (!Number.isSafeInteger(height) || height < 1) return { a: x, b: y };
+  const vote = (r: number, h: string) => signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: r, kind: 'precommit', hash: h });
+  return { a: vote(round, x), b: vote(sameRound ? round : round + 1, y) };
 }
 
 export type NonceSpec = { readonly next: number } | { readonly fixed: unknown };

@@ -63,9 +63,11 @@ export interface CommitResult {
 
 /**
  * The validator set that voted on block `height`: the one after block `height − 1` (frozen in its
- * record when block `height` began), the genesis set for block 1. Null once pruned.
+ * record when block `height` began), the genesis set for block 1. Null once pruned, and for a
+ * height whose block has not begun.
+ * @example const set = votingSetOf(tree, 7, () => genesisSet)
  */
-function votingSetOf(tree: StateTree, height: number, genesisSet: () => ValidatorSet): ValidatorSet | null {
+export function votingSetOf(tree: StateTree, height: number, genesisSet: () => ValidatorSet): ValidatorSet | null {
   if (height === 1) return genesisSet();
   const before = readBlockRecord(tree, height - 1);
   return before === null ? null : readValidatorSet(tree, before.set);

@@ -12,13 +12,14 @@ import {
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { decodeTxRecord, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
-import type { Certificate, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
+import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
 import { createCatchUp } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
 import { openCommitStore } from './commitStore.ts';
+import { createEvidencePool } from './evidencePool.ts';
 import { buildBlock, checkBlock, decidedRecords, type ProposalSource } from './proposalBlocks.ts';
 import { openSigningRecord } from './signingRecord.ts';
 import { validatorSetAt } from './validatorSets.ts';
@@ -79,6 +80,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const { chain: chainId, shard } = genesis;
   const record = await openSigningRecord(c.dataDir);
   const commits = await openCommitStore(c.dataDir);
+  const evidence = createEvidencePool();
   const actor: Actor<typeof consensusMachine> = createActor(
     consensusMachine.provide({
       actions: {
@@ -183,10 +185,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       case 'commit':
         return commit(effect);
       case 'evidence':
-        logger.warn(
-          { validator: effect.evidence.a.from, height: effect.evidence.a.height, round: effect.evidence.a.round, kind: effect.evidence.a.kind },
-          'equivocation seen',
-        );
+        holdEvidence(effect.evidence, 'seen');
         return gossip.publish({ evidence: effect.evidence });
       case 'gossip':
         for (const proposal of effect.proposals) await gossip.publish({ proposal });
@@ -199,7 +198,15 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
 
   async function propose(effect: EffectOf<'propose'>): Promise<void> {
     const block: ProposalBlock | null =
-      effect.value ?? buildBlock({ ...c, commits, height: effect.height, nonce: readAccount(chain.ledger.tree, key.address).nonce, nowMs: now() });
+      effect.value ??
+      buildBlock({
+        ...c,
+        commits,
+        height: effect.height,
+        nonce: readAccount(chain.ledger.tree, key.address).nonce,
+        nowMs: now(),
+        evidence: evidence.pending(chain.ledger),
+      });
     if (block === null) {
       logger.warn({ height: effect.height, round: effect.round }, 'no certificate of the previous block at hand: not proposing this round');
       return;
@@ -224,7 +231,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
 
   function hasWork(): boolean {
     const deadline = nextDeadline(chain.ledger.tree);
-    return mempool.size > 0 || (deadline !== null && deadline <= now()) || peerAhead >= (waitingFor ?? Infinity);
+    return (
+      mempool.size > 0 ||
+      (deadline !== null && deadline <= now()) ||
+      peerAhead >= (waitingFor ?? Infinity) ||
+      (evidence.size > 0 && evidence.pending(chain.ledger).length > 0)
+    );
   }
 
   function startIfWork(): void {
@@ -244,8 +256,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     }
   }
 
+  /** An equivocation, seen here or gossiped by a peer: held until a block commits it, proposed when this node proposes. */
+  function holdEvidence(offence: Evidence, how: 'seen' | 'gossiped'): void {
+    if (!evidence.add(offence)) return;
+    const { from, height, round, kind } = offence.a;
+    logger.warn({ validator: from, height, round, kind, how }, 'equivocation held for the next block');
+    startIfWork();
+  }
+
   function onMessage(message: ConsensusMessage, from: string): void {
-    if ('evidence' in message) return; // committing evidence comes with slashing in p2p mode
+    if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
     if (height > chain.ledger.height + 1) catchUp.behind(from, height);
     if (waitingFor !== null && height >= waitingFor) {

@@ -6,6 +6,7 @@ import {
   parseOrThrow,
   safeParse,
   Tx,
+  type Evidence,
   type Genesis,
   type Proposal,
   type ProposalBlock,
@@ -13,7 +14,7 @@ import {
   type Refusal,
 } from '../../schemas/index.ts';
 import type { CommitStore } from './commitStore.ts';
-import { validatorSetAt } from './validatorSets.ts';
+import { validatorSetAt, votingSetAt } from './validatorSets.ts';
 
 /** Where a proposer takes txs from (the mempool): each with its hash and its log record. */
 export interface ProposalSource {
@@ -43,16 +44,26 @@ const encoder = new TextEncoder();
 
 /**
  * The block this node proposes at `height` (the chain's next): its commit of the last block's
- * certificate, the mempool's txs that fit, its cut. Null when it lacks that certificate (a node
- * restarted between appending a block and keeping its certificate): another proposer's round comes.
+ * certificate, its evidence of the equivocations given, the mempool's txs that fit, its cut. Null
+ * when it lacks that certificate (a node restarted between appending a block and keeping its
+ * certificate): another proposer's round comes.
  */
 export function buildBlock(
-  c: ChainAt & { readonly key: KeyPair; readonly mempool: ProposalSource; readonly height: number; readonly nonce: number; readonly nowMs: number },
+  c: ChainAt & {
+    readonly key: KeyPair;
+    readonly mempool: ProposalSource;
+    readonly height: number;
+    readonly nonce: number;
+    readonly nowMs: number;
+    /** Equivocations to commit: they go in before the mempool's txs. */
+    readonly evidence?: readonly Evidence[];
+  },
 ): ProposedBlock | null {
   const { chain, genesis, limits } = c;
   const certificate = c.height === 1 ? null : c.commits.get(c.height - 1);
   if (certificate === undefined) return null;
-  const taken = c.mempool.take({ maxTxs: Math.max(0, limits.maxTxs - 2), maxBytes: limits.maxBytes });
+  const evidence = c.evidence ?? [];
+  const taken = c.mempool.take({ maxTxs: Math.max(0, limits.maxTxs - 2 - evidence.length), maxBytes: limits.maxBytes });
   return buildProposalBlock({
     key: c.key,
     chain: genesis.chain,
@@ -60,6 +71,7 @@ export function buildBlock(
     position: chain.position,
     lastRoot: chain.ledger.tree.root(),
     certificate,
+    evidence,
     txs: taken.map((tx) => utf8.decode(tx.record)),
     hashes: taken.map((tx) => tx.hash),
     nonce: c.nonce + 1,
@@ -77,7 +89,9 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
     const certificate = c.commits.get(height - 1);
     if (certificate === undefined)
       return { code: 'BAD_PROPOSAL', message: `This node holds no certificate of block ${height - 1} to judge block ${height} by.` };
-    previous = { hash: certificate.hash, validators: validatorSetAt(chain.ledger.tree, height - 1) };
+    const validators = votingSetAt(chain.ledger, height - 1);
+    if (validators === null) return { code: 'BAD_PROPOSAL', message: `This node no longer keeps the validator set of block ${height - 1}.` };
+    previous = { hash: certificate.hash, validators };
   }
   return {
     chain: genesis.chain,

@@ -6,8 +6,8 @@ import { createIngest, type Admission, type AdmitDecision, type Ingest, type Ing
 import { Journal } from './journal.ts';
 import { PendingTxs, type PendingTx } from './pendingTxs.ts';
 
-/** Ops a user may not submit to a peer-to-peer network: its consensus makes them. */
-export const consensusOps: readonly string[] = ['cut', 'attest', 'commit'];
+/** Ops a user may not submit to a peer-to-peer network: its consensus makes them (evidence is gossiped among validators). */
+export const consensusOps: readonly string[] = ['cut', 'attest', 'commit', 'evidence'];
 
 export interface MempoolOptions {
   /** The journal's directory: `<dataDir>/mempool`. */

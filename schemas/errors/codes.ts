@@ -65,8 +65,13 @@ export const errorCodes = {
       'The commit’s certificate does not prove the previous block decided: wrong height or hash, or not more than 2/3 of its validators’ valid precommits.',
   },
   EQUIVOCATION: { status: 409, summary: 'The validator signed two different headers for one height and was slashed.' },
-  BAD_EVIDENCE: { status: 400, summary: 'The equivocation evidence does not prove two different signed headers.' },
+  BAD_EVIDENCE: {
+    status: 400,
+    summary: 'The evidence does not prove equivocation: a signature does not verify, or it is for another chain, or for a height not reached yet.',
+  },
   NOTHING_TO_SLASH: { status: 409, summary: 'The validator has no stake left to slash.' },
+  ALREADY_SLASHED: { status: 409, summary: 'The validator was slashed already; further evidence against it changes nothing.' },
+  EVIDENCE_EXPIRED: { status: 409, summary: 'The evidence is for a height whose validator set the ledger no longer keeps.' },
   UNSUPPORTED_OP: { status: 501, summary: 'This ledger does not fold that op yet.' },
   // Job protocol outcomes (actors/job): recorded with the refused tx in its block, never thrown.
   ILLEGAL_TRANSITION: { status: 409, summary: 'The job or node is in a state where that op is not allowed.' },
@@ -116,7 +121,7 @@ export const errorCodes = {
   MEMPOOL_FULL: { status: 503, summary: 'The mempool holds as many txs or bytes as it may; retry once blocks have taken some.' },
   MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },
   NONCE_PENDING: { status: 409, summary: 'The mempool already holds another tx of this address with the same nonce.' },
-  CONSENSUS_OP: { status: 403, summary: 'The op (cut, attest, commit) is made by the consensus of a peer-to-peer network, not submitted by users.' },
+  CONSENSUS_OP: { status: 403, summary: 'The op (cut, attest, commit, evidence) is made by the consensus of a peer-to-peer network, not submitted by users.' },
   // Consensus (actors/chain): a proposed block a validator will not prevote, with what is wrong in its details.
   BAD_PROPOSAL: { status: 400, summary: 'The proposed block breaks a rule of the chain: its header, records, certificate or time.' },
   // The peer-to-peer transport (runtime/net): thrown to the node's own caller; what a peer sends
@@ -135,9 +140,13 @@ export const errorCodes = {
   },
   VALIDATOR_SIGNS_BLOCKS_ONLY: {
     status: 409,
-    summary: "A validator of a peer-to-peer network signs only consensus messages and blocks with its key; its nonces are consensus's. Submit txs with another key.",
+    summary:
+      "A validator of a peer-to-peer network signs only consensus messages and blocks with its key; its nonces are consensus's. Submit txs with another key.",
   },
-  BAD_CONSENSUS_MESSAGE: { status: 400, summary: 'A proposal, vote or evidence from a peer is malformed, for another chain, from no validator, or badly signed.' },
+  BAD_CONSENSUS_MESSAGE: {
+    status: 400,
+    summary: 'A proposal, vote or evidence from a peer is malformed, for another chain, from no validator, or badly signed.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Certificate } from '../consensus/index.ts';
+import { Certificate, Evidence } from '../consensus/index.ts';
 import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
@@ -27,7 +27,10 @@ export const SignedAttest = z.strictObject({
 
 /**
  * Proof that a validator signed two different headers for one height: anyone may submit it,
- * and the validator's stake is slashed.
+ * and the validator's stake is slashed. Keyed by height alone, and rightly so for attestations:
+ * where validators attest (a Kafka cluster), the log orders the blocks, so each height has one
+ * header and an honest validator attests it once; there are no rounds in which to change its mind.
+ * Consensus votes, which have rounds, are judged by `evidence`.
  */
 export const EquivocationOp = z.strictObject({
   type: z.literal('equivocation'),
@@ -41,6 +44,13 @@ export const EquivocationOp = z.strictObject({
  * previous block final, and every node's log holds the same certificate.
  */
 export const CommitOp = z.strictObject({ type: z.literal('commit'), certificate: Certificate });
+
+/**
+ * Consensus evidence: two signed votes of one validator for one (height, round, kind) with
+ * different hashes (the schema holds the rest). A validator's stake in the set of that height is
+ * burned and it leaves the set. A peer-to-peer network's proposer puts what it holds in its block.
+ */
+export const EvidenceOp = z.strictObject({ type: z.literal('evidence'), evidence: Evidence });
 
 /** Creates a child chain for a subtree with its own validators and block rules. */
 export const BranchOp = z.strictObject({
@@ -59,4 +69,4 @@ export const ReportOp = z.strictObject({
   hash: Hash,
 });
 
-export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, BranchOp, ReportOp] as const;
+export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, EvidenceOp, BranchOp, ReportOp] as const;

@@ -119,10 +119,15 @@ export async function untilWritten(node: NodeProcess, users: readonly KeyPair[],
   );
 }
 
-/** `ain audit --data DIR --json` of a stopped node. */
-export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number }> {
-  const { stdout } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json']).catch((error: { stdout?: string }) => ({
-    stdout: error.stdout ?? '{}',
+/** `ain audit --data DIR --json` of a stopped node; when it printed no report, what it wrote to stderr. */
+export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; stderr?: string }> {
+  const { stdout, stderr } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json']).catch((error: { stdout?: string; stderr?: string }) => ({
+    stdout: error.stdout ?? '',
+    stderr: error.stderr ?? '',
   }));
-  return JSON.parse(stdout) as { ok: boolean; blocks: number };
+  try {
+    return JSON.parse(stdout) as { ok: boolean; blocks: number };
+  } catch {
+    return { ok: false, blocks: 0, stderr: String(stderr).slice(0, 2000) };
+  }
 }

@@ -46,7 +46,7 @@ test('ops made by consensus are refused with CONSENSUS_OP and a sentence', async
   ]);
   t.deepEqual(codesOf(results), ['CONSENSUS_OP', 'CONSENSUS_OP']);
   t.regex('message' in results[0]! ? results[0].message : '', /A cut op is made by the network's consensus/);
-  t.deepEqual([...consensusOps], ['cut', 'attest', 'commit'], 'commit is refused by name');
+  t.deepEqual([...consensusOps], ['cut', 'attest', 'commit', 'evidence'], 'commit and evidence are refused by name');
   t.is(mempool.stats.txs, 0);
 });
 

@@ -1,0 +1,66 @@
+import { genesisSetOf, type Ledger } from '../../actors/index.ts';
+import { currentValidatorSet, readAccount, votingSetOf } from '../../projections/index.ts';
+import type { Evidence } from '../../schemas/index.ts';
+
+/** How many equivocations a pool holds at most: more than a set's worth of offenders is noise. */
+export const defaultMaxEvidence = 64;
+
+export interface EvidencePool {
+  /** Holds evidence once per (validator, height, round, kind); false when known or the pool is full. */
+  add(evidence: Evidence): boolean;
+  /**
+   * What a block may still commit, at most one per validator, oldest first: evidence the ledger
+   * would act on. The rest (its validator slashed already, i.e. a block committed it; nothing left
+   * to burn; no validator of that height; a height the ledger cannot judge) is dropped.
+   */
+  pending(ledger: Ledger): Evidence[];
+  readonly size: number;
+}
+
+const keyOf = ({ a }: Evidence) => `${a.from}:${a.height}:${a.round}:${a.kind}`;
+
+/**
+ * Whether the ledger, applying the chain's next block, would burn stake for this evidence (its
+ * signatures were checked when it came in): the same checks as the ledger's `evidence` fold.
+ */
+function slashable(ledger: Ledger, { a }: Evidence): boolean {
+  const account = readAccount(ledger.tree, a.from);
+  if (account.slashed || account.stake + account.unbonding === 0n) return false;
+  if (a.height > ledger.height + 1) return false;
+  // The next block's height: its set is the current one, recorded only when that block begins.
+  const set = a.height === ledger.height + 1 ? currentValidatorSet(ledger.tree) : votingSetOf(ledger.tree, a.height, () => genesisSetOf(ledger));
+  return (set?.stakes.get(a.from) ?? 0n) > 0n;
+}
+
+/**
+ * The equivocations a validator holds until a block commits them: from its own consensus
+ * machine and from peers' gossip (whose validator checked signatures and membership). Bounded
+ * and deduplicated; what a proposer puts in its block is asked of it with the ledger at hand.
+ * @example const pool = createEvidencePool(); pool.add(evidence); buildBlock({ ..., evidence: pool.pending(chain.ledger) })
+ */
+export function createEvidencePool(maxEvidence = defaultMaxEvidence): EvidencePool {
+  const held = new Map<string, Evidence>();
+  return {
+    add(evidence) {
+      const key = keyOf(evidence);
+      if (held.has(key) || held.size >= maxEvidence) return false;
+      held.set(key, evidence);
+      return true;
+    },
+    pending(ledger) {
+      const out: Evidence[] = [];
+      const offenders = new Set<string>();
+      for (const [key, evidence] of held) {
+        if (!slashable(ledger, evidence)) held.delete(key);
+        else if (!offenders.has(evidence.a.from)) {
+          offenders.add(evidence.a.from);
+          out.push(evidence);
+        }
+      }
+      return out;
+    },
+    get size() {
+      return held.size;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { signVote } from '../../../log/index.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import { createLibp2pTransport, topicOf } from '../../../runtime/net/index.ts';
+import { until } from '../node/nodeProcess.ts';
+import { auditOf, initNetwork, netOf, openUserPaths, startNetwork, untilWritten, writeAsUsers } from './networkHarness.ts';
+
+// A double-signer on a network of four validators: this test process holds validator 4's key and
+// gossips two precommits of it for one height and round with different hashes. Every node's
+// consensus sees the equivocation, a proposer commits the evidence in a block, and on all four
+// nodes the validator's stake is burned and it leaves the set; the three left decide the blocks
+// after it, and `ain audit` re-folds each log to the same verdict.
+
+interface Account {
+  stake: string;
+  slashed: boolean;
+}
+
+test('a validator that signs two precommits for one height and round is slashed on every node; the chain goes on', async (t) => {
+  t.timeout(240_000);
+  const files = await initNetwork(t, 4);
+  const nodes = await startNetwork(t, files);
+  const [n1] = nodes as [(typeof nodes)[0]];
+  await openUserPaths(files, n1, nodes[3]!);
+  const before = await writeAsUsers(nodes, 4);
+  for (const node of nodes) await untilWritten(node, before);
+
+  const doubleSigner = await readKeyFile(join(files.nodes[3]!.dir, 'node.key'));
+  const n1Net = await n1.get<{ addresses: string[]; peerId: string }>('/v1/net');
+  const status = await n1.get<{ chain: string; shard: string }>('/v1/status');
+  const peer = await createLibp2pTransport(
+    { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },
+    { logger: pino({ level: 'silent' }) },
+  );
+  t.teardown(() => peer.stop());
+  await peer.start();
+  await until(async () => peer.peers().includes(n1Net.peerId), 'the double-signer to connect to node 1');
+
+  // The height the network decides next (it is idle: the user writes are in); round 0.
+  const height = (await netOf(n1)).height + 1;
+  const topic = topicOf(status.chain, status.shard, 'votes');
+  const conflicting = ['a', 'b'].map((c, n) => ({
+    n,
+    vote: signVote(doubleSigner, { chain: status.chain, shard: status.shard, height, round: 0, kind: 'precommit', hash: c.repeat(64) }),
+  }));
+  const encoder = new TextEncoder();
+  await until(async () => (await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[0])))).recipients > 0, 'node 1 to take the first vote');
+  const second = await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[1])));
+  t.true(second.recipients > 0, 'the second vote sent');
+
+  const accountOn = (node: (typeof nodes)[0]) => node.get<Account>(`/v1/accounts/${doubleSigner.address}`);
+  for (const node of nodes) {
+    await until(async () => (await accountOn(node)).slashed, `${node.dataDir} to slash the double-signer`, 90_000);
+    t.like(await accountOn(node), { stake: '0', slashed: true }, node.dataDir);
+  }
+
+  const after = await writeAsUsers(nodes.slice(0, 3), 6, 100);
+  for (const node of nodes) await untilWritten(node, after, 100);
+  for (const node of nodes) {
+    const net = await node.get<{ validators: { address: string }[] }>('/v1/net');
+    t.false(
+      net.validators.some((v) => v.address === doubleSigner.address),
+      `${node.dataDir} no longer lists the double-signer as a validator`,
+    );
+  }
+
+  for (const node of nodes) await node.kill('SIGTERM');
+  for (const node of files.nodes) {
+    const report = await auditOf(node.dir);
+    t.true(report.ok, `audit of ${node.dir}: ${JSON.stringify(report).slice(0, 400)}`);
+  }
+});

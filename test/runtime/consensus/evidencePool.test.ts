@@ -1,0 +1,86 @@
+import test from 'ava';
+import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
+import { signVote, type KeyPair } from '../../../log/index.ts';
+import { createEvidencePool } from '../../../runtime/consensus/evidencePool.ts';
+import type { Evidence } from '../../../schemas/index.ts';
+import { appendBlock, certificateOf, chainId, genesis, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+import { key } from '../../actors/ledger/chain.ts';
+
+// The evidence a validator holds for its next proposal: once per offence, bounded, one per
+// validator per block, and gone once a block slashed its validator.
+
+const [first, second, third, fourth] = validators as [KeyPair, KeyPair, KeyPair, KeyPair];
+
+const doubleSign = (k: KeyPair, height: number, round = 0, kind: 'prevote' | 'precommit' = 'precommit'): Evidence => ({
+  a: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'a'.repeat(64) }),
+  b: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'b'.repeat(64) }),
+});
+
+function blockOne(): Chain {
+  const chain = newChain();
+  const { height, prevHash, prevTime } = chain.position;
+  const one = buildProposalBlock({
+    key: first,
+    chain: chainId,
+    shard,
+    position: { height, prevHash, prevTime },
+    lastRoot: chain.ledger.tree.root(),
+    certificate: null,
+    txs: [],
+    nonce: 1,
+    timeMs: 2000,
+    maxTxs: genesis.block.maxTxs,
+    maxBytes: genesis.block.maxBytes,
+  });
+  appendBlock(chain, one);
+  return chain;
+}
+
+test('held once per (validator, height, round, kind); one per validator in a block; bounded', (t) => {
+  const chain = blockOne();
+  const pool = createEvidencePool(3);
+  t.true(pool.add(doubleSign(fourth, 1)));
+  t.false(pool.add(doubleSign(fourth, 1)), 'the same offence again');
+  t.true(pool.add(doubleSign(fourth, 1, 1)), 'another round of the same validator');
+  t.true(pool.add(doubleSign(third, 2, 0, 'prevote')));
+  t.false(pool.add(doubleSign(second, 1)), 'the pool is full');
+  t.is(pool.size, 3);
+  t.deepEqual(
+    pool.pending(chain.ledger).map((e) => [e.a.from, e.a.height, e.a.round]),
+    [
+      [fourth.address, 1, 0],
+      [third.address, 2, 0],
+    ],
+  );
+});
+
+test('dropped once a block slashed its validator, and when its validator had no stake there or its height is not next', (t) => {
+  const chain = blockOne();
+  const pool = createEvidencePool();
+  pool.add(doubleSign(fourth, 1));
+  pool.add(doubleSign(key(99), 1));
+  pool.add(doubleSign(third, 5));
+  t.deepEqual(
+    pool.pending(chain.ledger).map((e) => e.a.from),
+    [fourth.address],
+  );
+  const { height, prevHash, prevTime } = chain.position;
+  const two = buildProposalBlock({
+    key: second,
+    chain: chainId,
+    shard,
+    position: { height, prevHash, prevTime },
+    lastRoot: chain.ledger.tree.root(),
+    certificate: certificateOf(1, chain.ledger.tree.get('/consensus/proposal/hash') as string),
+    evidence: pool.pending(chain.ledger),
+    txs: [],
+    nonce: 1,
+    timeMs: 3000,
+    maxTxs: genesis.block.maxTxs,
+    maxBytes: genesis.block.maxBytes,
+  });
+  appendBlock(chain, two);
+  t.is(chain.ledger.height, 2);
+  t.deepEqual(pool.pending(chain.ledger), []);
+  t.is(pool.size, 0);
+});

@@ -1,0 +1,51 @@
+import test from 'ava';
+import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
+import { signVote, type KeyPair } from '../../../log/index.ts';
+import { validatorSetAt, votingSetAt } from '../../../runtime/consensus/validatorSets.ts';
+import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
+import { appendBlock, certificateOf, chainId, genesis, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+
+// The set a certificate of an applied block is checked against is the one that voted on it, not
+// the one after it: they differ once the block slashed a validator.
+
+const [first, second, , fourth] = validators as [KeyPair, KeyPair, KeyPair, KeyPair];
+
+function propose(chain: Chain, proposer: KeyPair, certificate: Certificate | null, evidence: readonly Evidence[] = []): ProposedBlock {
+  const { height, prevHash, prevTime } = chain.position;
+  return buildProposalBlock({
+    key: proposer,
+    chain: chainId,
+    shard,
+    position: { height, prevHash, prevTime },
+    lastRoot: chain.ledger.tree.root(),
+    certificate,
+    evidence,
+    txs: [],
+    nonce: 1,
+    timeMs: 1000 * (height + 1),
+    maxTxs: genesis.block.maxTxs,
+    maxBytes: genesis.block.maxBytes,
+  });
+}
+
+const addressesOf = (set: { validators: readonly { address: string }[] } | null) => set?.validators.map((v) => v.address) ?? [];
+
+test('after a block that slashed a validator, votingSetAt of that block still holds it; validatorSetAt of the next does not', (t) => {
+  const chain = newChain();
+  const one = propose(chain, first, null);
+  appendBlock(chain, one);
+  const evidence: Evidence = {
+    a: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'a'.repeat(64) }),
+    b: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'b'.repeat(64) }),
+  };
+  appendBlock(chain, propose(chain, second, certificateOf(1, one.hash), [evidence]));
+  t.is(chain.ledger.height, 2);
+  const all = validators.map((v) => v.address);
+  t.deepEqual(addressesOf(votingSetAt(chain.ledger, 1)), all, 'block 1: the genesis set');
+  t.deepEqual(addressesOf(votingSetAt(chain.ledger, 2)), all, 'block 2 was voted on before the slash');
+  t.deepEqual(
+    addressesOf(validatorSetAt(chain.ledger.tree, 3)),
+    all.filter((a) => a !== fourth.address),
+    'block 3 is decided without it',
+  );
+});
