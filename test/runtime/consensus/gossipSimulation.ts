@@ -13,12 +13,18 @@ import type { MemoryNetwork } from '../../../runtime/net/index.ts';
  */
 export const gossipSimConfig: ConsensusConfig = { ...testConfig, timeouts: { ...testConfig.timeouts, gossipMs: 1_000 } };
 
+/** The validator set of height 1: validator `i` holds key `keyOf(i + 1)` and power `powers[i]`. */
+export const genesisOf = (powers: readonly number[]) => validatorSetOf(powers.map((power, i) => ({ address: keyOf(i + 1).address, power: String(power) })));
+
 /** Lets the promises of the transports and gossip validators settle before the clock moves on. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** What a gossip run adds to the outcome: how the packets fared, and what the gossip validators refused. */
+/** What a run over gossip adds to the outcome. */
 export interface GossipOutcome extends Outcome {
+  /** Messages a gossip validator rejected: none is expected, every validator signs for real. */
   readonly refused: readonly string[];
+  /** Blocks appended from a peer's answer rather than decided by the node's own consensus. */
+  readonly caughtUp: number;
 }
 
 /**
@@ -34,17 +40,16 @@ export async function simulateOverGossip(scenario: Scenario, limits: RunLimits, 
   const honest = new Set(addresses.filter((_, i) => faults[i] === 'none'));
   const scheduler = new Scheduler();
   const random = new SeededRandom(scenario.seed);
-  const genesis = validatorSetOf(scenario.powers.map((power, i) => ({ address: addresses[i]!, power: String(power) })));
-  const world = new World(scheduler, random, config, genesis, honest, keySigner(keys));
+  const world = new World(scheduler, random, config, genesisOf(scenario.powers), honest, keySigner(keys));
   const nodes = nodesOf(world, addresses, faults, scenario.restarts);
   const wire = new GossipWire();
   world.network = wire;
   const network = scheduledNetwork(scheduler, random, scenario.plan, addresses);
   const refused: string[] = [];
-  await Promise.all(nodes.map((node, i) => join({ network, wire, scheduler, refused }, node, faults[i] === 'silent')));
+  const exchanges = await Promise.all(nodes.map((node, i) => join({ network, wire, scheduler, refused }, node, faults[i] === 'silent')));
   for (const node of nodes) node.start();
   const live = await scheduler.runSettled(allDecided(world, nodes, scenario.heights), limits.untilMs, limits.eventsMax, settle);
-  return { ...outcomeOf(world, nodes, scenario.plan.gstMs, live), refused };
+  return { ...outcomeOf(world, nodes, scenario.plan.gstMs, live), refused, caughtUp: exchanges.reduce((sum, e) => sum + e.caughtUp, 0) };
 }
 
 /** Gives a node its transport, consensus gossip and catch-up; the gossip validator judges by the node's current height and set. */
@@ -52,7 +57,7 @@ async function join(
   { network, wire, scheduler, refused }: { network: MemoryNetwork; wire: GossipWire; scheduler: Scheduler; refused: string[] },
   node: HonestNode,
   silent: boolean,
-): Promise<void> {
+): Promise<DecidedExchange> {
   const transport = network.createTransport({ peerId: node.address });
   const view = {
     chain: simChain,
@@ -77,4 +82,5 @@ async function join(
     });
   }
   await transport.start();
+  return exchange;
 }

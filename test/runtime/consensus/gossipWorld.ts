@@ -125,6 +125,8 @@ const decoder = new TextDecoder();
  * its address; the peer that forwarded the message may be as far behind as this node.
  */
 export class DecidedExchange {
+  /** Blocks this node appended from a peer's answer. */
+  caughtUp = 0;
   #asking = false;
   #lastAskedMs = -Infinity;
   #wanted = 0;
@@ -156,6 +158,7 @@ export class DecidedExchange {
         const answer = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided answer');
         if (!answer.certificate.votes.every(checkConsensusSignature)) throw new Error('a certificate vote does not verify');
         this.node.receive(peer, { type: 'catchUp', ...answer });
+        if (this.node.height >= next) this.caughtUp++;
       })
       .catch(() => undefined)
       .then(() => {
