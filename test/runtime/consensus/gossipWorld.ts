@@ -45,6 +45,7 @@ export function scheduledNetwork(scheduler: Scheduler, random: SeededRandom, pla
     if (random.chance(plan.lossPercent)) return 'drop';
     return random.chance(plan.duplicatePercent) ? 'duplicate' : 'deliver';
   };
+  // Every packet sent (a repeat too) gets its time; one the fault dropped is no longer pending then.
   const hold = (packet: Packet) => {
     const delayMs = 1 + random.below(stable() ? plan.deltaMs : plan.delayMaxMs);
     scheduler.after(delayMs, () => network.deliver(packet.id));
