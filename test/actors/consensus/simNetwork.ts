@@ -37,10 +37,12 @@ export class SeededRandom {
   }
 }
 
-interface Scheduled {
+/** An event waiting in the scheduler; `cancel` takes it out. */
+export interface Scheduled {
   readonly atMs: number;
   readonly seq: number;
   readonly run: () => void;
+  cancelled?: boolean;
 }
 
 /** Simulated time: events run in (time, insertion) order; a binary heap keeps it cheap. */
@@ -50,8 +52,8 @@ export class Scheduler {
   readonly #heap: Scheduled[] = [];
   #seq = 0;
 
-  after(delayMs: number, run: () => void): void {
-    const item = { atMs: this.nowMs + delayMs, seq: this.#seq++, run };
+  after(delayMs: number, run: () => void): Scheduled {
+    const item: Scheduled = { atMs: this.nowMs + delayMs, seq: this.#seq++, run };
     const heap = this.#heap;
     heap.push(item);
     for (let i = heap.length - 1; i > 0;) {
@@ -60,17 +62,52 @@ export class Scheduler {
       [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
       i = parent;
     }
+    return item;
+  }
+
+  cancel(item: Scheduled): void {
+    item.cancelled = true;
+  }
+
+  /** The simulated clock as `setTimeout`/`clearTimeout`, for code that takes injectable timers. */
+  timers(): { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void } {
+    return { setTimeout: (callback, ms) => this.after(ms, callback), clearTimeout: (handle) => this.cancel(handle as Scheduled) };
   }
 
   /** Runs events until `done()`, or past `untilMs` or `eventsMax` events (then false). */
   run(done: () => boolean, untilMs: number, eventsMax: number): boolean {
     while (!done()) {
-      const next = this.#pop();
-      if (next === undefined || next.atMs > untilMs || this.events >= eventsMax) return false;
-      this.nowMs = next.atMs;
-      this.events++;
-      next.run();
+      if (!this.#runNext(untilMs, eventsMax)) return false;
     }
+    return true;
+  }
+
+  /**
+   * As `run`, for nodes that answer on promises (transports, gossip validators): after the events
+   * of each simulated instant it awaits `settle()`, which lets their microtasks finish.
+   */
+  async runSettled(done: () => boolean, untilMs: number, eventsMax: number, settle: () => Promise<void>): Promise<boolean> {
+    while (!done()) {
+      const atMs = this.#nextMs();
+      if (!this.#runNext(untilMs, eventsMax)) return false;
+      while (this.#nextMs() === atMs) if (!this.#runNext(untilMs, eventsMax)) break;
+      await settle();
+    }
+    return true;
+  }
+
+  #nextMs(): number | undefined {
+    while (this.#heap[0]?.cancelled === true) this.#pop();
+    return this.#heap[0]?.atMs;
+  }
+
+  #runNext(untilMs: number, eventsMax: number): boolean {
+    const atMs = this.#nextMs();
+    if (atMs === undefined || atMs > untilMs || this.events >= eventsMax) return false;
+    const next = this.#pop()!;
+    this.nowMs = next.atMs;
+    this.events++;
+    next.run();
     return true;
   }
 
@@ -137,6 +174,26 @@ export class FaultyNetwork implements SimNetwork {
 
   #split(from: string, to: string, nowMs: number): boolean {
     const [a, b] = [this.addresses.indexOf(from), this.addresses.indexOf(to)];
-    return this.plan.partitions.some((p) => p.startMs <= nowMs && nowMs < Math.min(p.endMs, this.plan.gstMs) && p.sideA[a] !== p.sideA[b]);
+    return partitionsAt(this.plan, nowMs).some((p) => p.sideA[a] !== p.sideA[b]);
   }
+}
+
+/** The partitions of the plan that are on at `nowMs` (none from GST on). */
+export function partitionsAt(plan: NetworkPlan, nowMs: number): NetworkPlan['partitions'] {
+  return plan.partitions.filter((p) => p.startMs <= nowMs && nowMs < Math.min(p.endMs, plan.gstMs));
+}
+
+/**
+ * The groups of node indexes that can reach each other at `nowMs`: nodes on the same side of
+ * every partition on then. One group when the network is whole.
+ * @example groupsAt({ ...plan, partitions: [{ startMs: 0, endMs: 9, sideA: [true, false, true] }] }, 3, 1) // [[0, 2], [1]]
+ */
+export function groupsAt(plan: NetworkPlan, count: number, nowMs: number): number[][] {
+  const on = partitionsAt(plan, nowMs);
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < count; i++) {
+    const sides = on.map((p) => (p.sideA[i] === true ? 'a' : 'b')).join('');
+    groups.set(sides, [...(groups.get(sides) ?? []), i]);
+  }
+  return [...groups.values()];
 }

@@ -9,7 +9,7 @@ import {
   type ConsensusEvent,
   type ConsensusState,
 } from '../../../actors/index.ts';
-import type { Certificate, LastSigned, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../../schemas/index.ts';
+import type { Certificate, LastSigned, Proposal, ProposalBlock, UnsignedProposal, UnsignedVote, ValidatorSet, Vote } from '../../../schemas/index.ts';
 import { fakePub, fakeSig } from './fixtures.ts';
 import type { SeededRandom, Scheduler, SimMessage, SimNetwork } from './simNetwork.ts';
 
@@ -20,6 +20,20 @@ import type { SeededRandom, Scheduler, SimMessage, SimNetwork } from './simNetwo
 // equivocate. The world records what would be a violation.
 
 export const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** How a node's votes and proposals get their chain and signature. */
+export interface Signer {
+  readonly chain: string;
+  vote(vote: Omit<UnsignedVote, 'pub'>): Vote;
+  proposal(proposal: Omit<UnsignedProposal, 'pub'>): Proposal;
+}
+
+/** Well-formed but unsigned: the machine trusts the runtime to have checked signatures. */
+export const fakeSigner: Signer = {
+  chain: 'ain-sim',
+  vote: (vote) => ({ ...vote, pub: fakePub, sig: fakeSig }),
+  proposal: (proposal) => ({ ...proposal, pub: fakePub, sig: fakeSig }),
+};
 
 /** What all nodes share: the clock, the network, the validator set of each height, and the record of decisions. */
 export class World {
@@ -38,6 +52,7 @@ export class World {
     readonly config: ConsensusConfig,
     genesis: ValidatorSet,
     readonly honest: ReadonlySet<string>,
+    readonly signer: Signer = fakeSigner,
   ) {
     this.sets = [genesis, genesis];
   }
@@ -154,7 +169,7 @@ export class HonestNode {
       }
       case 'schedule': {
         const { height, round, step } = effect;
-        return this.world.scheduler.after(effect.timeoutMs, () => this.feed({ type: 'timeout', height, round, step }));
+        return void this.world.scheduler.after(effect.timeoutMs, () => this.feed({ type: 'timeout', height, round, step }));
       }
       case 'check':
         return this.local(this.#judged(effect.proposal, true));
@@ -180,12 +195,12 @@ export class HonestNode {
 
   protected proposalOf(effect: Extract<ConsensusEffect, { type: 'propose' }>, block: ProposalBlock): Proposal {
     const { height, round, validRound } = effect;
-    return { chain: 'ain-sim', shard: '/', height, round, validRound, block, proposer: this.address, pub: fakePub, sig: fakeSig };
+    return this.world.signer.proposal({ chain: this.world.signer.chain, shard: '/', height, round, validRound, block, proposer: this.address });
   }
 
   protected voteOf(effect: Extract<ConsensusEffect, { type: 'vote' }>, hash: string | null): Vote {
     const { height, round, kind } = effect;
-    return { chain: 'ain-sim', shard: '/', height, round, kind, hash, from: this.address, pub: fakePub, sig: fakeSig };
+    return this.world.signer.vote({ chain: this.world.signer.chain, shard: '/', height, round, kind, hash, from: this.address });
   }
 
   protected sendProposal(proposal: Proposal): void {

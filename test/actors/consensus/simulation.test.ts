@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { addressOf } from './fixtures.ts';
-import { simulate, type Fault, type Scenario } from './simulation.ts';
+import { explain, scenarioArbOf, simulate } from './simulation.ts';
 
 // The simulation of issue 17: 4–7 validators over a simulated network that loses, duplicates,
 // delays and partitions messages until GST, some crashing and restarting from their log and
@@ -19,35 +19,7 @@ import { simulate, type Fault, type Scenario } from './simulation.ts';
 const afterGstBoundMs = 60_000;
 const eventsMax = 200_000;
 const gstMaxMs = 10_000;
-
-const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 4, max: 7 }).chain((n) =>
-  fc.record({
-    seed: fc.noShrink(fc.integer()),
-    powers: fc.array(fc.integer({ min: 1, max: 10 }), { minLength: n, maxLength: n }),
-    faults: fc.array(fc.constantFrom<Fault>('none', 'silent', 'equivocate'), { minLength: n, maxLength: n }),
-    plan: fc.record({
-      lossPercent: fc.integer({ min: 0, max: 60 }),
-      duplicatePercent: fc.integer({ min: 0, max: 30 }),
-      delayMaxMs: fc.integer({ min: 1, max: 2000 }),
-      gstMs: fc.integer({ min: 0, max: gstMaxMs }),
-      deltaMs: fc.integer({ min: 1, max: 100 }),
-      partitions: fc.array(
-        fc.record({
-          startMs: fc.integer({ min: 0, max: gstMaxMs }),
-          endMs: fc.integer({ min: 0, max: gstMaxMs }),
-          sideA: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
-        }),
-        { maxLength: 3 },
-      ),
-    }),
-    restarts: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: gstMaxMs }), node: fc.nat(n - 1) }), { maxLength: 2 }),
-    heights: fc.integer({ min: 1, max: 3 }),
-  }),
-);
-
-function explain(outcome: ReturnType<typeof simulate>): string {
-  return `heights ${outcome.heights.join(', ')} after ${outcome.events} events; byzantine: ${outcome.byzantine.join(', ') || 'none'}`;
-}
+const scenarioArb = scenarioArbOf(gstMaxMs);
 
 test('safety and liveness over random schedules, faults and restarts', (t) => {
   fc.assert(

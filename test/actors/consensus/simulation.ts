@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { FaultyNetwork, Scheduler, SeededRandom, type NetworkPlan } from './simNetwork.ts';
 import { EquivocatingNode, HonestNode, SilentNode, World } from './simNodes.ts';
 import { addressOf, setOf, testConfig } from './fixtures.ts';
@@ -47,6 +48,44 @@ export function faultsOf(powers: readonly number[], wished: readonly Fault[]): F
   });
 }
 
+/** The validators of a scenario, honest or byzantine as `faults` says; restarts scheduled. */
+export function nodesOf(world: World, addresses: readonly string[], faults: readonly Fault[], restarts: Scenario['restarts']): HonestNode[] {
+  const nodes = addresses.map((address, i) => {
+    if (faults[i] === 'silent') return new SilentNode(address, world);
+    if (faults[i] === 'equivocate')
+      return new EquivocatingNode(
+        address,
+        world,
+        world.random,
+        addresses.filter((a) => a !== address),
+      );
+    return new HonestNode(address, world);
+  });
+  for (const { atMs, node } of restarts) {
+    const target = nodes[node % nodes.length]!;
+    if (world.honest.has(target.address)) world.scheduler.after(atMs, () => target.start());
+  }
+  return nodes;
+}
+
+/** Whether every honest node has decided `heights` heights. */
+export const allDecided = (world: World, nodes: readonly HonestNode[], heights: number) => () =>
+  nodes.every((n) => !world.honest.has(n.address) || n.height >= heights);
+
+export function outcomeOf(world: World, nodes: readonly HonestNode[], gstMs: number, live: boolean): Outcome {
+  const { scheduler } = world;
+  return {
+    violations: world.violations,
+    live,
+    heights: nodes.map((n) => n.height),
+    byzantine: nodes.map((n) => n.address).filter((a) => !world.honest.has(a)),
+    afterGstMs: Math.max(0, scheduler.nowMs - gstMs),
+    events: scheduler.events,
+    decidedRounds: world.decidedRounds,
+    accused: world.accused,
+  };
+}
+
 /** Runs a scenario until every honest validator has decided its heights, or the limits are reached. */
 export function simulate(scenario: Scenario, limits: RunLimits): Outcome {
   const addresses = scenario.powers.map((_, i) => addressOf(i + 1));
@@ -55,35 +94,43 @@ export function simulate(scenario: Scenario, limits: RunLimits): Outcome {
   const scheduler = new Scheduler();
   const random = new SeededRandom(scenario.seed);
   const world = new World(scheduler, random, testConfig, setOf(scenario.powers), honest);
-  const nodes = addresses.map((address, i) => {
-    if (faults[i] === 'silent') return new SilentNode(address, world);
-    if (faults[i] === 'equivocate')
-      return new EquivocatingNode(
-        address,
-        world,
-        random,
-        addresses.filter((a) => a !== address),
-      );
-    return new HonestNode(address, world);
-  });
+  const nodes = nodesOf(world, addresses, faults, scenario.restarts);
   const byAddress = new Map(nodes.map((n) => [n.address, n]));
   world.network = new FaultyNetwork(scheduler, random, scenario.plan, addresses, (from, to, message) => byAddress.get(to)!.receive(from, message));
-  for (const { atMs, node } of scenario.restarts) {
-    const target = nodes[node % nodes.length]!;
-    if (honest.has(target.address)) scheduler.after(atMs, () => target.start());
-  }
   for (const node of nodes) node.start();
-  const honestNodes = nodes.filter((n) => honest.has(n.address));
-  const done = () => honestNodes.every((n) => n.height >= scenario.heights);
-  const live = scheduler.run(done, limits.untilMs, limits.eventsMax);
-  return {
-    violations: world.violations,
-    live,
-    heights: nodes.map((n) => n.height),
-    byzantine: addresses.filter((a) => !honest.has(a)),
-    afterGstMs: Math.max(0, scheduler.nowMs - scenario.plan.gstMs),
-    events: scheduler.events,
-    decidedRounds: world.decidedRounds,
-    accused: world.accused,
-  };
+  const live = scheduler.run(allDecided(world, nodes, scenario.heights), limits.untilMs, limits.eventsMax);
+  return outcomeOf(world, nodes, scenario.plan.gstMs, live);
+}
+
+/** Scenarios of 4–7 validators with random powers, faults, network plans (GST by `gstMaxMs`), restarts and 1–3 heights. */
+export function scenarioArbOf(gstMaxMs: number): fc.Arbitrary<Scenario> {
+  return fc.integer({ min: 4, max: 7 }).chain((n) =>
+    fc.record({
+      seed: fc.noShrink(fc.integer()),
+      powers: fc.array(fc.integer({ min: 1, max: 10 }), { minLength: n, maxLength: n }),
+      faults: fc.array(fc.constantFrom<Fault>('none', 'silent', 'equivocate'), { minLength: n, maxLength: n }),
+      plan: fc.record({
+        lossPercent: fc.integer({ min: 0, max: 60 }),
+        duplicatePercent: fc.integer({ min: 0, max: 30 }),
+        delayMaxMs: fc.integer({ min: 1, max: 2000 }),
+        gstMs: fc.integer({ min: 0, max: gstMaxMs }),
+        deltaMs: fc.integer({ min: 1, max: 100 }),
+        partitions: fc.array(
+          fc.record({
+            startMs: fc.integer({ min: 0, max: gstMaxMs }),
+            endMs: fc.integer({ min: 0, max: gstMaxMs }),
+            sideA: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+          }),
+          { maxLength: 3 },
+        ),
+      }),
+      restarts: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: gstMaxMs }), node: fc.nat(n - 1) }), { maxLength: 2 }),
+      heights: fc.integer({ min: 1, max: 3 }),
+    }),
+  );
+}
+
+/** A line on a run that was not live: how far each validator got, and who was byzantine. */
+export function explain(outcome: Outcome): string {
+  return `heights ${outcome.heights.join(', ')} after ${outcome.events} events; byzantine: ${outcome.byzantine.join(', ') || 'none'}`;
 }
