@@ -33,6 +33,11 @@ export interface CatchUpComponents {
   readonly transport: Transport;
   readonly commits: CommitStore;
   readonly limits: BlockLimits;
+  /**
+   * Whether the follower has read the log as it stood at start. Until then the ledger's height is
+   * below the log's, and a block fetched for it would be appended a second time.
+   */
+  readonly caughtUp: () => boolean;
   /** Appends a decided block to the log once, and resolves when the follower has applied it. */
   readonly appendDecided: (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
 }
@@ -112,7 +117,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   /** Asks the next connected peer for its height, and fetches what it has decided beyond this node's. */
   async function poll(): Promise<void> {
     const peers = transport.peers();
-    if (peers.length === 0 || asking) return;
+    if (peers.length === 0 || asking || !c.caughtUp()) return;
     const peer = peers[polled++ % peers.length]!;
     const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as {
       height?: unknown;
@@ -122,7 +127,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   const catchUp: CatchUp = {
     behind(peer, height) {
-      if (stopped || asking || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
+      if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
       asking = true;
       logger.info({ peer, height, own: chain.ledger.height }, 'behind a peer: fetching decided blocks');
       fetchFrom(peer)

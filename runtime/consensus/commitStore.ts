@@ -8,15 +8,23 @@ import { writeFileAtomic } from '../files/index.ts';
 /** Certificates kept in memory, newest last: what peers catching up ask for is near the head. */
 const recentMax = 256;
 
-const CommitFile = z.strictObject({ height: z.number().int().min(1), certificate: Certificate });
-export type KeptCommit = z.infer<typeof CommitFile>;
+const KeptCommit = z.strictObject({ height: z.number().int().min(1), certificate: Certificate });
+export type KeptCommit = z.infer<typeof KeptCommit>;
+/** The newest certificate on disk, and the one before it (the log may end one block short of the newest). */
+const CommitFile = KeptCommit.extend({ previous: KeptCommit.optional() });
 
 export interface CommitStore {
   /** The certificate of block `height` if this node holds it (its own decision or one it fetched). */
   get(height: number): Certificate | undefined;
   /** The newest certificate held. */
   latest(): KeptCommit | null;
-  /** Keeps the certificate of a block now in the log; the newest is written to disk. */
+  /**
+   * Writes the certificate of a block about to be appended to the log to disk, beside the one
+   * before it: a node killed at any point then still holds the certificate of its log's last
+   * block, which it needs to propose the next and to serve that block to peers catching up.
+   */
+  save(height: number, certificate: Certificate): Promise<void>;
+  /** Keeps the certificate of a block now in the log (saved first if it was not) and announces it. */
   keep(height: number, certificate: Certificate): Promise<void>;
   readonly commits$: Observable<KeptCommit>;
   close(): void;
@@ -25,38 +33,53 @@ export interface CommitStore {
 /**
  * The certificates of the blocks this node decided or fetched (CometBFT's seen commit). The next
  * block carries each one in its `commit` tx, so only the newest lives nowhere else: it is kept in
- * `<dataDir>/consensus/commit.json`, the proposer of the next height needs it after a restart.
+ * `<dataDir>/consensus/commit.json` (with the one before it): the proposer of the next height
+ * needs it after a restart.
  * @example const commits = await openCommitStore(dataDir); commits.get(5)
  */
 export async function openCommitStore(dataDir: string): Promise<CommitStore> {
   const path = join(dataDir, 'consensus', 'commit.json');
   const recent = new Map<number, Certificate>();
-  let newest: KeptCommit | null = await readKept(path);
-  if (newest !== null) recent.set(newest.height, newest.certificate);
+  const file = await readKept(path);
+  let onDisk: KeptCommit[] =
+    file === null ? [] : [...(file.previous === undefined ? [] : [file.previous]), { height: file.height, certificate: file.certificate }];
+  for (const kept of onDisk) recent.set(kept.height, kept.certificate);
+  let newest: KeptCommit | null = onDisk.at(-1) ?? null;
   const commits$ = new Subject<KeptCommit>();
   let writing: Promise<void> = Promise.resolve();
+  const remember = (height: number, certificate: Certificate) => {
+    recent.set(height, certificate);
+    for (const old of recent.keys()) {
+      if (recent.size <= recentMax) break;
+      recent.delete(old);
+    }
+  };
+  const save = (height: number, certificate: Certificate): Promise<void> => {
+    remember(height, certificate);
+    if ((onDisk.at(-1)?.height ?? 0) >= height) return writing;
+    onDisk = [...onDisk, { height, certificate }].slice(-2);
+    const [previous, last] = onDisk.length === 2 ? onDisk : [undefined, onDisk[0]!];
+    const text = JSON.stringify({ ...last, ...(previous === undefined ? {} : { previous }) });
+    writing = writing.then(() => writeFileAtomic(path, text, 0o600));
+    return writing;
+  };
   return {
     get: (height) => recent.get(height),
     latest: () => newest,
+    save,
     keep(height, certificate) {
-      recent.set(height, certificate);
-      for (const old of recent.keys()) {
-        if (recent.size <= recentMax) break;
-        recent.delete(old);
-      }
-      if (newest !== null && newest.height >= height) return writing;
+      const saved = save(height, certificate);
+      if (newest !== null && newest.height >= height) return saved;
       newest = { height, certificate };
       commits$.next(newest);
-      const text = JSON.stringify(newest);
-      writing = writing.then(() => writeFileAtomic(path, text, 0o600));
-      return writing;
+      return saved;
     },
     commits$,
     close: () => commits$.complete(),
   };
 }
 
-async function readKept(path: string): Promise<KeptCommit | null> {
+async function readKept(path: string): Promise<z.infer<typeof CommitFile> | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

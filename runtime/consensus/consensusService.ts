@@ -132,6 +132,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       if (chain.ledger.height < height) {
         if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
         const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
+        await commits.save(height, certificate);
         await appendOwn(records);
         await applied;
       }

@@ -2,11 +2,12 @@
 // child process on 127.0.0.1 (its JSON log in <dataDir>/node.log), and the few reads and writes
 // the tests make of it.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { incrementProposerPriority, validatorSetOf } from '../../../actors/index.ts';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { freePort, startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
@@ -47,7 +48,9 @@ interface Teardown {
 /** `ain net init --validators n` into a temp dir removed after the test. */
 export async function initNetwork(t: Teardown, validators: number): Promise<NetworkFiles> {
   const dir = await mkdtemp(join(tmpdir(), 'ain-consensus-e2e-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // AIN_E2E_KEEP=1 keeps the data dirs (and their node.log) to read after a failure.
+  if (process.env.AIN_E2E_KEEP === undefined) t.teardown(() => rm(dir, { recursive: true, force: true }));
+  else console.error(`keeping ${dir}`);
   const out = join(dir, 'net');
   const args = [bin, 'net', 'init', '--validators', String(validators), '--dir', out, '--base-port', String(await basePort(validators)), '--json'];
   const { stdout } = await run(process.execPath, args);
@@ -130,4 +133,63 @@ export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: numbe
   } catch {
     return { ok: false, blocks: 0, stderr: String(stderr).slice(0, 2000) };
   }
+}
+
+/** Every node's ledger height. */
+export const heightsOf = (nodes: readonly NodeProcess[]): Promise<number[]> => Promise.all(nodes.map(async (node) => (await netOf(node)).height));
+
+/** Waits until every node is at the same height, and returns it. */
+export async function untilSameHeight(nodes: readonly NodeProcess[], timeoutMs = 60_000): Promise<number> {
+  let height = 0;
+  await until(
+    async () => {
+      const heights = await heightsOf(nodes);
+      height = heights[0]!;
+      return heights.every((h) => h === height);
+    },
+    'every node at the same height',
+    timeoutMs,
+  );
+  return height;
+}
+
+/** The headers of blocks 1..to on each node, one list per node. */
+export const headersOfAll = (nodes: readonly NodeProcess[], to: number): Promise<Header[][]> => Promise.all(nodes.map((node) => headersOf(node, to)));
+
+/**
+ * The proposer of round 0 at `height` on a network whose stakes never changed since genesis: the
+ * same weighted round robin every validator runs (runtime/consensus/validatorSets.ts).
+ */
+export async function proposerAt(files: NetworkFiles, height: number): Promise<string> {
+  const genesis = JSON.parse(await readFile(join(files.nodes[0]!.dir, 'genesis.json'), 'utf8')) as { accounts: Record<string, { stake: string }> };
+  const stakes = Object.entries(genesis.accounts)
+    .filter(([, account]) => BigInt(account.stake) > 0n)
+    .map(([address, account]) => ({ address, power: account.stake }))
+    .sort((a, b) => (a.address < b.address ? -1 : 1));
+  const first = validatorSetOf(stakes);
+  return (height <= 1 ? first : incrementProposerPriority(first, height - 1)).proposer;
+}
+
+/** The account of `address` as `node` holds it (amounts as decimal strings). */
+export const accountOf = async (node: NodeProcess, address: string): Promise<{ stake?: string; slashed?: boolean } | null> =>
+  (await node.get<{ value: { stake?: string; slashed?: boolean } | null }>(`/v1/state/accounts/${address}`)).value;
+
+/** Waits until `node` is connected to at least `count` peers. */
+export const untilPeers = (node: NodeProcess, count: number, timeoutMs = 60_000): Promise<void> =>
+  until(async () => (await netOf(node)).peers.length >= count, `${node.dataDir} to see ${count} peers`, timeoutMs);
+
+/** The lines of a node's JSON log (every run of it) whose `msg` is `msg`. */
+export async function logLines(dir: string, msg: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(dir, 'node.log'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.includes(msg))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    })
+    .filter((entry) => entry.msg === msg);
 }

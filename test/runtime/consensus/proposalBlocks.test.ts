@@ -9,7 +9,14 @@ import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/
 // (Algorithm 1's valid value, validRound ≥ 0) carries the header and cut of the validator who made
 // it, not of the round's proposer, and is judged as that validator's block.
 
-const commits = { get: (): Certificate | undefined => undefined, latest: () => null, keep: async () => {}, commits$: undefined as never, close() {} };
+const commits = {
+  get: (): Certificate | undefined => undefined,
+  latest: () => null,
+  keep: async () => {},
+  save: async () => {},
+  commits$: undefined as never,
+  close() {},
+};
 const limits = { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs: 10_000 };
 const mempool = (texts: readonly string[]) => ({
   size: texts.length,

@@ -1,0 +1,55 @@
+import test from 'ava';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair, signVote } from '../../../log/index.ts';
+import { openCommitStore } from '../../../runtime/consensus/commitStore.ts';
+import type { Certificate } from '../../../schemas/index.ts';
+
+const key = generateKeyPair();
+/** A data dir with the `consensus` folder the signing record makes before the store opens. */
+async function dataDir(t: { teardown(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-commits-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'consensus'));
+  return dir;
+}
+
+const certificateOf = (height: number): Certificate => {
+  const hash = height.toString(16).padStart(64, '0');
+  return { height, round: 0, hash, votes: [signVote(key, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash })] };
+};
+
+test('a certificate saved before its block is appended survives a restart, and so does the one of the block before it', async (t) => {
+  const dir = await dataDir(t);
+  const first = await openCommitStore(dir);
+  await first.keep(1, certificateOf(1));
+  // Killed after saving block 2's certificate, before block 2 reached the log: the log ends at 1.
+  await first.save(2, certificateOf(2));
+  first.close();
+
+  const reopened = await openCommitStore(dir);
+  t.deepEqual(reopened.get(1), certificateOf(1), 'the certificate of the log’s last block');
+  t.deepEqual(reopened.get(2), certificateOf(2));
+  await reopened.keep(2, certificateOf(2));
+  await reopened.save(3, certificateOf(3));
+  reopened.close();
+  const again = await openCommitStore(dir);
+  t.is(again.get(1), undefined, 'two kept on disk, no more');
+  t.deepEqual(again.get(2), certificateOf(2));
+  t.is(again.latest()?.height, 3);
+  again.close();
+});
+
+test('keep announces each newer certificate once', async (t) => {
+  const dir = await dataDir(t);
+  const store = await openCommitStore(dir);
+  const seen: number[] = [];
+  store.commits$.subscribe((commit) => seen.push(commit.height));
+  await store.save(1, certificateOf(1));
+  await store.keep(1, certificateOf(1));
+  await store.keep(1, certificateOf(1));
+  await store.keep(2, certificateOf(2));
+  t.deepEqual(seen, [1, 2]);
+  store.close();
+});
