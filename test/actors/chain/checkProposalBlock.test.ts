@@ -1,33 +1,14 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { buildProposalBlock, checkProposalBlock, type BuildProposalBlockParameters, type Chain, type ProposalContext } from '../../../actors/index.ts';
+import { checkProposalBlock, type Chain, type ProposalContext } from '../../../actors/index.ts';
 import { checkTxTexts, decodeTxRecord, merkleRoot, proposalHashOf, signTx, type KeyPair, type VerifiedTx } from '../../../log/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, contextOf, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
 
 // Given a chain, when a proposer builds the next block, then a validator with the same chain
 // accepts it; and each way a block can be wrong is refused with BAD_PROPOSAL and the rule it broke.
 
 const [first, second, third] = validators as [KeyPair, KeyPair, KeyPair];
-
-function buildOn(chain: Chain, proposer: KeyPair, overrides: Partial<BuildProposalBlockParameters> = {}): ProposedBlock {
-  const { height, prevHash, prevTime } = chain.position;
-  const nonce = ((chain.ledger.tree.get(`/accounts/${proposer.address}/nonce`) as number | null) ?? 0) + 1;
-  return buildProposalBlock({
-    key: proposer,
-    chain: chainId,
-    shard,
-    position: { height, prevHash, prevTime },
-    lastRoot: chain.ledger.tree.root(),
-    certificate: null,
-    txs: mempoolTexts(3, 1 + 10 * height),
-    nonce,
-    timeMs: 1000 * (height + 1),
-    maxTxs: genesis.block.maxTxs,
-    maxBytes: genesis.block.maxBytes,
-    ...overrides,
-  });
-}
 
 /** A chain at height 1 and what block 2 is checked against. */
 function atHeightTwo(): { chain: Chain; certificate: Certificate; context: ProposalContext } {

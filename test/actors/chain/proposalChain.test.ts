@@ -1,9 +1,9 @@
 import test from 'ava';
-import { buildProposalBlock, type Chain, type ChainStep } from '../../../actors/index.ts';
+import { type Chain, type ChainStep } from '../../../actors/index.ts';
 import { signTx, type KeyPair } from '../../../log/index.ts';
 import { readFinalized } from '../../../projections/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, genesis, mempoolTexts, newChain, owner, shard, validators } from './proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, mempoolTexts, newChain, owner, shard, validators } from './proposals.ts';
 
 // Given decided proposal blocks appended to a node's log, when the chain cuts and folds them,
 // then the commit in block h makes block h − 1 final, and a certificate that proves nothing
@@ -12,20 +12,7 @@ import { appendBlock, certificateOf, chainId, genesis, mempoolTexts, newChain, o
 const [first, second, third] = validators as [KeyPair, KeyPair, KeyPair];
 
 function propose(chain: Chain, proposer: KeyPair, certificate: Certificate | null, extra: readonly string[] = []): ProposedBlock {
-  const { height, prevHash, prevTime } = chain.position;
-  return buildProposalBlock({
-    key: proposer,
-    chain: chainId,
-    shard,
-    position: { height, prevHash, prevTime },
-    lastRoot: chain.ledger.tree.root(),
-    certificate,
-    txs: [...extra, ...mempoolTexts(2, 1 + 10 * height)],
-    nonce: 1,
-    timeMs: 1000 * (height + 1),
-    maxTxs: genesis.block.maxTxs,
-    maxBytes: genesis.block.maxBytes,
-  });
+  return buildOn(chain, proposer, { certificate, txs: [...extra, ...mempoolTexts(2, 1 + 10 * chain.position.height)], nonce: 1 });
 }
 
 /** Block 1 appended, and block 2 by `second` carrying `certificate` (and `extra` mempool texts) appended. */

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { buildProposalBlock, checkProposalBlock, type Chain, type ChainStep } from '../../../actors/index.ts';
+import { checkProposalBlock, type Chain, type ChainStep } from '../../../actors/index.ts';
 import { decodeTxRecord, merkleRoot, proposalHashOf, signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { currentValidatorSet, readFinalized } from '../../../projections/index.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, shard, validators, validatorSet } from './proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, shard, validators, validatorSet } from './proposals.ts';
 
 // Given equivocations a proposer holds, when it builds its block, then each is an evidence tx of
 // its own right after its commit, a validator accepts the block, and the chain that folds it
@@ -24,21 +24,7 @@ function propose(
   evidence: readonly Evidence[],
   maxTxs = genesis.block.maxTxs,
 ): ProposedBlock {
-  const { height, prevHash, prevTime } = chain.position;
-  return buildProposalBlock({
-    key: proposer,
-    chain: chainId,
-    shard,
-    position: { height, prevHash, prevTime },
-    lastRoot: chain.ledger.tree.root(),
-    certificate,
-    evidence,
-    txs: mempoolTexts(2, 1 + 10 * height),
-    nonce: ((chain.ledger.tree.get(`/accounts/${proposer.address}/nonce`) as number | null) ?? 0) + 1,
-    timeMs: 1000 * (height + 1),
-    maxTxs,
-    maxBytes: genesis.block.maxBytes,
-  });
+  return buildOn(chain, proposer, { certificate, evidence, txs: mempoolTexts(2, 1 + 10 * chain.position.height), maxTxs });
 }
 
 /** A chain with block 1 appended, and block 1's proposal. */

@@ -1,6 +1,15 @@
 // Proposed blocks for tests: four validators of a network genesis, blocks built by one of them,
 // certificates signed by any of them, and the records fed to a chain as a node's log feeds it.
-import { createChain, networkGenesis, validatorSetOf, type Chain, type ChainStep, type ProposalContext } from '../../../actors/index.ts';
+import {
+  buildProposalBlock,
+  createChain,
+  networkGenesis,
+  validatorSetOf,
+  type BuildProposalBlockParameters,
+  type Chain,
+  type ChainStep,
+  type ProposalContext,
+} from '../../../actors/index.ts';
 import { checkRecord, decodeTxRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import type { Certificate, ProposedBlock, ValidatorSet } from '../../../schemas/index.ts';
 import { key } from '../ledger/chain.ts';
@@ -58,3 +67,23 @@ export function appendBlock(chain: Chain, block: ProposedBlock): ChainStep[] {
 }
 
 export const newChain = (): Chain => createChain({ genesis });
+
+/** The block `proposer` builds on `chain` now: 3 mempool sends, its next nonce, a time after the last block's; `overrides` change any parameter. */
+export function buildOn(chain: Chain, proposer: KeyPair, overrides: Partial<BuildProposalBlockParameters> = {}): ProposedBlock {
+  const { height, prevHash, prevTime } = chain.position;
+  const nonce = ((chain.ledger.tree.get(`/accounts/${proposer.address}/nonce`) as number | null) ?? 0) + 1;
+  return buildProposalBlock({
+    key: proposer,
+    chain: chainId,
+    shard,
+    position: { height, prevHash, prevTime },
+    lastRoot: chain.ledger.tree.root(),
+    certificate: null,
+    txs: mempoolTexts(3, 1 + 10 * height),
+    nonce,
+    timeMs: 1000 * (height + 1),
+    maxTxs: genesis.block.maxTxs,
+    maxBytes: genesis.block.maxBytes,
+    ...overrides,
+  });
+}

@@ -124,10 +124,12 @@ export async function untilWritten(node: NodeProcess, users: readonly KeyPair[],
 
 /** `ain audit --data DIR --json` of a stopped node; when it printed no report, what it wrote to stderr. */
 export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; stderr?: string }> {
-  const { stdout, stderr } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json'], { maxBuffer: 64 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => ({
-    stdout: error.stdout ?? '',
-    stderr: error.stderr ?? '',
-  }));
+  const { stdout, stderr } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json'], { maxBuffer: 64 * 1024 * 1024 }).catch(
+    (error: { stdout?: string; stderr?: string }) => ({
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
+  );
   try {
     return JSON.parse(stdout) as { ok: boolean; blocks: number };
   } catch {

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
+import { type Chain } from '../../../actors/index.ts';
 import { signVote, type KeyPair } from '../../../log/index.ts';
 import { validatorSetAt, votingSetAt } from '../../../runtime/consensus/validatorSets.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, genesis, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, newChain, shard, validators } from '../../actors/chain/proposals.ts';
 
 // The set a certificate of an applied block is checked against is the one that voted on it, not
 // the one after it: they differ once the block slashed a validator.
@@ -11,21 +11,7 @@ import { appendBlock, certificateOf, chainId, genesis, newChain, shard, validato
 const [first, second, , fourth] = validators as [KeyPair, KeyPair, KeyPair, KeyPair];
 
 function propose(chain: Chain, proposer: KeyPair, certificate: Certificate | null, evidence: readonly Evidence[] = []): ProposedBlock {
-  const { height, prevHash, prevTime } = chain.position;
-  return buildProposalBlock({
-    key: proposer,
-    chain: chainId,
-    shard,
-    position: { height, prevHash, prevTime },
-    lastRoot: chain.ledger.tree.root(),
-    certificate,
-    evidence,
-    txs: [],
-    nonce: 1,
-    timeMs: 1000 * (height + 1),
-    maxTxs: genesis.block.maxTxs,
-    maxBytes: genesis.block.maxBytes,
-  });
+  return buildOn(chain, proposer, { certificate, evidence, txs: [], nonce: 1 });
 }
 
 const addressesOf = (set: { validators: readonly { address: string }[] } | null) => set?.validators.map((v) => v.address) ?? [];
