@@ -53,7 +53,8 @@ async function demo(target: UpTarget, client: KeyPair): Promise<void> {
   out.step('demo');
   const { url } = target;
   const submitter = createNodeSubmitter({ nodeUrl: url, key: client });
-  const landed = (hash: string) => waitForTx(url, hash, Date.now() + 30_000);
+  // Bounds on waits, not expectations: a block takes well under a second on a quiet machine.
+  const landed = (hash: string) => waitForTx(url, hash, Date.now() + 60_000);
 
   // The owner of / opens /apps/demo/<address> to each address and funds the client.
   await target.fund({ type: 'set_rule', path: '/apps/demo/$user', value: { write: 'auth.addr == $user' } });
@@ -81,16 +82,16 @@ async function demo(target: UpTarget, client: KeyPair): Promise<void> {
     `  block ${block.header.height}: ${block.txs.length} txs, proposed by ${target.proposedBy(block.header.proposer)}, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`,
   );
   say(`  outcomes: hello ${(await landed(one.hash)).outcome.code}; a write to another's path ${(await landed(denied.hash)).outcome.code}`);
-  await target.waitFinal(lastLanded.height, 30_000);
+  await target.waitFinal(lastLanded.height, 60_000);
   const counter = await callNode<{ value: unknown }>(url, 'GET', `/v1/state/apps/demo/${client.address}/counter`);
   say(`  block ${lastLanded.height} is final (${target.finalWhy}); counter = ${String(counter.value)}`);
 }
 
 /** Waits (bounded) until `address` holds AIN on the node at `url`. */
 async function waitForBalance(url: string, address: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while ((await callNode<{ balance: string }>(url, 'GET', `/v1/accounts/${address}`)).balance === '0') {
-    if (Date.now() > deadline) throw new AinError('NOT_FINAL', `The client ${address} was not funded within 30 s.`);
+    if (Date.now() > deadline) throw new AinError('NOT_FINAL', `The client ${address} was not funded within 60 s.`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

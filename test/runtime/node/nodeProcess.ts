@@ -53,7 +53,8 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
       await exited;
     },
   };
-  for (let i = 0; i < 600; i++) {
+  // Bounded at 60 s: on 2 cores beside the network tests' nodes a start can take tens of seconds.
+  for (let i = 0; i < 2400; i++) {
     if (child.exitCode !== null) throw new Error(`ain node exited with code ${child.exitCode} before answering`);
     if (
       await fetch(`${url}/v1/health`).then(
@@ -65,7 +66,7 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
     await new Promise((r) => setTimeout(r, 25));
   }
   await node.kill('SIGKILL');
-  throw new Error('ain node did not answer within 15 s');
+  throw new Error('ain node did not answer within 60 s');
 }
 
 /** Polls (bounded) until `check` holds. */
