@@ -23,9 +23,9 @@ import { watchCommand } from './watchCommand.ts';
 const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
 Usage:
-  ain up [--data DIR] [--port N] [--once] [--runtime auto|docker|process]
-                                            a local node on the embedded defaults running the
-                                            papers' sample job end to end
+  ain up [--nodes N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process]
+                                            a local network of 4 validators (--nodes 1: one
+                                            node) running the papers' sample job end to end
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
            [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
            [--block-interval-ms N]           one node; DIR/config.json is read when there is one
