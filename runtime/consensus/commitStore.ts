@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
-import { AinError, Certificate, safeParse } from '../../schemas/index.ts';
-import { writeFileAtomic } from '../files/index.ts';
+import { AinError, Certificate } from '../../schemas/index.ts';
+import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
 /** Certificates kept in memory, newest last: what peers catching up ask for is near the head. */
 const recentMax = 256;
@@ -79,21 +78,10 @@ export async function openCommitStore(dataDir: string): Promise<CommitStore> {
   };
 }
 
-async function readKept(path: string): Promise<z.infer<typeof CommitFile> | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = safeParse(CommitFile, json);
-  if (!parsed.success) throw new AinError('BAD_SIGNING_RECORD', `${path} does not hold a commit certificate; move it away to fetch it from peers again.`);
-  return parsed.data;
+function readKept(path: string): Promise<z.infer<typeof CommitFile> | null> {
+  return readJsonFile(
+    path,
+    CommitFile,
+    () => new AinError('BAD_SIGNING_RECORD', `${path} does not hold a commit certificate; move it away to fetch it from peers again.`),
+  );
 }

@@ -1,8 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AinError, LastSigned, Proposal, safeParse, Vote } from '../../schemas/index.ts';
-import { writeFileAtomic } from '../files/index.ts';
+import { AinError, LastSigned, Proposal, Vote } from '../../schemas/index.ts';
+import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
 /** Where a validator keeps what it signed, in its data dir. */
 export const signingRecordPath = (dataDir: string) => join(dataDir, 'consensus', 'signed.json');
@@ -66,24 +66,12 @@ export async function openSigningRecord(dataDir: string): Promise<SigningRecord>
 }
 
 async function readRecord(path: string): Promise<SigningRecordFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new AinError('BAD_SIGNING_RECORD', `${path} is not JSON; restore it from a backup (never delete it: the validator could sign twice).`, { cause });
-  }
-  const parsed = safeParse(SigningRecordFile, json);
-  if (!parsed.success) {
-    throw new AinError('BAD_SIGNING_RECORD', `${path} does not hold a signing record: ${parsed.error.issues[0]?.message ?? 'bad shape'}.`, {
-      details: { path },
-    });
-  }
-  return parsed.data;
+  const kept = await readJsonFile(path, SigningRecordFile, (problem) =>
+    problem.kind === 'notJson'
+      ? new AinError('BAD_SIGNING_RECORD', `${path} is not JSON; restore it from a backup (never delete it: the validator could sign twice).`, {
+          cause: problem.cause,
+        })
+      : new AinError('BAD_SIGNING_RECORD', `${path} does not hold a signing record: ${problem.message}.`, { details: { path } }),
+  );
+  return kept ?? empty;
 }
