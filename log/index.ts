@@ -6,6 +6,7 @@ export {
   parseTxJson,
   recordBytesOf,
   recordFromSignedBytes,
+  signedBytesOfRecord,
   writeRecordFromSignedBytes,
   type CutMarker,
   type TxRecord,

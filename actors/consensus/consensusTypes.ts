@@ -81,7 +81,7 @@ export interface ConsensusState {
   readonly proposals: Readonly<Record<number, Readonly<Record<string, HeldProposal>>>>;
   readonly votes: Readonly<Record<number, RoundVotes>>;
   /** Algorithm 1's "for the first time" rules of the current round that have fired. */
-  readonly fired: { readonly prevoteTimeout: boolean; readonly polka: boolean; readonly precommitTimeout: boolean };
+  readonly fired: { readonly proposeTimeout: boolean; readonly prevoteTimeout: boolean; readonly polka: boolean; readonly precommitTimeout: boolean };
   readonly decided: { readonly round: number; readonly hash: string } | null;
   readonly lastSigned: LastSigned | null;
   /** `<from>:<round>:<kind>` of the equivocations reported at this height: one evidence each. */

@@ -26,7 +26,7 @@ export function initialConsensusState({ self, config = defaultConsensusConfig }:
     valid: null,
     proposals: {},
     votes: {},
-    fired: { prevoteTimeout: false, polka: false, precommitTimeout: false },
+    fired: { proposeTimeout: false, prevoteTimeout: false, polka: false, precommitTimeout: false },
     decided: null,
     lastSigned: null,
     evidenced: {},
@@ -100,8 +100,8 @@ function onVote(state: ConsensusState, vote: Vote, out: Effects): ConsensusState
 function onTimeout(state: ConsensusState, event: Extract<ConsensusEvent, { type: 'timeout' }>, out: Effects): ConsensusState {
   if (event.height !== state.height || event.round !== state.round || state.step === 'commit') return state;
   switch (event.step) {
-    case 'propose': // lines 57–60
-      return state.step === 'propose' ? { ...castVote(state, out, 'prevote', null), step: 'prevote' } : state;
+    case 'propose': // lines 57–60, carried out by `proposeTimedOut` once no proposal of the round is still being judged
+      return state.step === 'propose' ? { ...state, fired: { ...state.fired, proposeTimeout: true } } : state;
     case 'prevote': // lines 61–64
       return state.step === 'prevote' ? { ...castVote(state, out, 'precommit', null), step: 'precommit' } : state;
     case 'precommit': // lines 65–67

@@ -62,7 +62,10 @@ function propose(state: ConsensusState, out: Effects): ConsensusState {
  * its own proposal never comes back from the runtime. The gossip timer starts with the round.
  */
 export function startRound(state: ConsensusState, round: number, out: Effects): ConsensusState {
-  let next: ConsensusState = withSchedule({ ...state, round, step: 'propose', fired: { prevoteTimeout: false, polka: false, precommitTimeout: false } }, round);
+  let next: ConsensusState = withSchedule(
+    { ...state, round, step: 'propose', fired: { proposeTimeout: false, prevoteTimeout: false, polka: false, precommitTimeout: false } },
+    round,
+  );
   schedule(next, out, 'propose');
   schedule(next, out, 'gossip');
   if (next.schedule.proposers[round] === next.self) next = propose(next, out);

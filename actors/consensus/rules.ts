@@ -51,6 +51,17 @@ function prevoteProposal(state: ConsensusState, out: Effects): ConsensusState {
   return state;
 }
 
+/**
+ * Lines 57–60: the propose timeout passed and no proposal of the round is left to judge: prevote
+ * nil. Algorithm 1 takes a proposal's validity as known when it arrives; here judging a block
+ * takes time (every record is checked), so a proposal that arrived before the timeout is judged
+ * first, and prevoted by `prevoteProposal` if valid, instead of losing the round to its size.
+ */
+function proposeTimedOut(state: ConsensusState, out: Effects): ConsensusState {
+  if (state.step !== 'propose' || !state.fired.proposeTimeout || heldIn(state, state.round).some(({ valid }) => valid === null)) return state;
+  return { ...castVote(state, out, 'prevote', null), step: 'prevote' };
+}
+
 /** Lines 34–35: 2f + 1 prevotes for anything: wait timeoutPrevote for a polka. */
 function awaitPolka(state: ConsensusState, out: Effects): ConsensusState {
   if (state.step !== 'prevote' || state.fired.prevoteTimeout || !isQuorum(state, tally(state, state.round, 'prevote'))) return state;
@@ -87,7 +98,7 @@ function awaitCommit(state: ConsensusState, out: Effects): ConsensusState {
   return { ...state, fired: { ...state.fired, precommitTimeout: true } };
 }
 
-const rules = [decide, skipRound, prevoteProposal, awaitPolka, lockOnPolka, precommitNil, awaitCommit];
+const rules = [decide, skipRound, prevoteProposal, proposeTimedOut, awaitPolka, lockOnPolka, precommitNil, awaitCommit];
 
 /** Each rule fires at most once per round and step, and rounds only rise: a few passes settle any event. */
 const passesMax = 64;
@@ -111,14 +122,19 @@ export function settle(state: ConsensusState, out: Effects): ConsensusState {
 }
 
 /**
- * What this node sends again on its gossip timer: its round's proposals and votes, the previous
- * round's precommits (a node still there needs them to time out, and a node that has moved on
- * sends nothing else for that round), and the polka each re-proposal rests on.
+ * What this node sends again on its gossip timer: its own proposal of the round while a validator
+ * has not prevoted in it (a proposal is the one big message: sent again by every node that holds
+ * it, on every tick, blocks of megabytes would crowd the votes out of the links), the round's
+ * votes, the previous round's precommits (a node still there needs them to time out, and a node
+ * that has moved on sends nothing else for that round), and the polka each re-proposal rests on.
  */
 export function gossipOf(state: ConsensusState): { proposals: HeldProposal['proposal'][]; votes: Vote[] } {
-  const proposals = heldIn(state, state.round).map((held) => held.proposal);
+  const prevoted = votesOf(state, state.round).prevote;
+  const someoneWaits = state.validators.validators.some((v) => prevoted[v.address] === undefined);
+  const held = heldIn(state, state.round).map(({ proposal }) => proposal);
+  const proposals = someoneWaits ? held.filter((p) => p.proposer === state.self) : [];
   const votes = allVotesOf(state, state.round);
   if (state.round > 0) votes.push(...Object.values(votesOf(state, state.round - 1).precommit).flat());
-  for (const { validRound, block } of proposals) if (validRound >= 0) votes.push(...votesFor(state, validRound, 'prevote', block.hash));
+  for (const { validRound, block } of held) if (validRound >= 0) votes.push(...votesFor(state, validRound, 'prevote', block.hash));
   return { proposals, votes };
 }

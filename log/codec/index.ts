@@ -5,6 +5,7 @@ export {
   encodeTxRecord,
   recordBytesOf,
   recordFromSignedBytes,
+  signedBytesOfRecord,
   writeRecordFromSignedBytes,
   type CutMarker,
   type TxRecord,

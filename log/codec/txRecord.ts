@@ -23,6 +23,22 @@ export function recordFromSignedBytes(signedBytes: Buffer, sig: string): Buffer 
   return Buffer.concat([signedBytes.subarray(0, at), Buffer.from(`,"sig":"${sig}"`), signedBytes.subarray(at)]);
 }
 
+const sigField = Buffer.from(',"sig":"');
+const sigFieldBytesOf = sigField.byteLength + 128 + 1;
+
+/**
+ * The signed bytes inside a record `recordFromSignedBytes` built, by cutting its `sig` out: no
+ * parse, no canonicalisation. Null when the record has no `sig` where that puts it. It proves
+ * nothing by itself: compare the record with one checked before (the mempool's) to rely on it.
+ * @example const signed = signedBytesOfRecord(record); if (signed && pool.has(sha256Hex(signed))) …
+ */
+export function signedBytesOfRecord(record: Buffer): Buffer | null {
+  const at = record.lastIndexOf(timeKey);
+  const from = at - sigFieldBytesOf;
+  if (at < 0 || from < 0 || record.compare(sigField, 0, sigField.byteLength, from, from + sigField.byteLength) !== 0) return null;
+  return Buffer.concat([record.subarray(0, from), record.subarray(at)]);
+}
+
 /**
  * Writes the record of a tx (as `recordFromSignedBytes` builds it) into `target` at `position`,
  * growing nothing: `target` must have room for `recordBytesOf(signedBytes)`. Returns the end.

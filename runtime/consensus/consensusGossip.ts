@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { checkConsensusSignature } from '../../log/index.ts';
 import { Evidence, Proposal, safeParse, Uint, Vote } from '../../schemas/index.ts';
@@ -28,6 +29,32 @@ export interface GossipView {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Messages whose signatures this node already checked, by a hash of their bytes after `n`: a
+ * message sent again differs only in `n`, and checking a proposal's signature means serializing
+ * its whole block. Bounded; the oldest go first.
+ */
+export class CheckedMessages {
+  readonly #keys = new Set<string>();
+  constructor(readonly maxEntries = 4096) {}
+
+  static keyOf(bytes: Uint8Array): string {
+    const afterN = bytes.indexOf(0x2c); // the comma after `{"n":123`
+    return createHash('sha256')
+      .update(bytes.subarray(afterN + 1))
+      .digest('base64');
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  add(key: string): void {
+    this.#keys.add(key);
+    if (this.#keys.size > this.maxEntries) this.#keys.delete(this.#keys.values().next().value!);
+  }
+}
+
 function decode(kind: ConsensusKind, bytes: Uint8Array): ConsensusMessage | null {
   let json: unknown;
   try {
@@ -57,6 +84,7 @@ export function judgeConsensusMessage(
   kind: ConsensusKind,
   bytes: Uint8Array,
   view: GossipView,
+  checked?: CheckedMessages,
 ): { validation: Validation; message?: ConsensusMessage; reason?: string } {
   const message = decode(kind, bytes);
   if (message === null) return { validation: 'reject', reason: `not a ${kind} message of ain's schema` };
@@ -71,7 +99,11 @@ export function judgeConsensusMessage(
       ? { validation: 'reject', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
       : { validation: 'ignore', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
-  if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', reason: 'a signature does not verify' };
+  const key = checked === undefined ? undefined : CheckedMessages.keyOf(bytes);
+  if (key === undefined || !checked!.has(key)) {
+    if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', reason: 'a signature does not verify' };
+    if (key !== undefined) checked!.add(key);
+  }
   return { validation: 'accept', message };
 }
 
@@ -99,17 +131,18 @@ export function createConsensusGossip(
   const encoder = new TextEncoder();
   return {
     subscribe(deliver) {
+      const checked = new CheckedMessages();
       for (const kind of kinds) {
         const pending = new WeakMap<Uint8Array, ConsensusMessage>();
         transport.subscribe(topic(kind), {
           validate(bytes, from) {
-            const { validation, message, reason } = judgeConsensusMessage(kind, bytes, view);
+            const { validation, message, reason } = judgeConsensusMessage(kind, bytes, view, checked);
             if (message !== undefined) pending.set(bytes, message);
             else onRefused(kind, from, reason ?? 'refused', validation);
             return validation;
           },
           onMessage(bytes, from) {
-            const message = pending.get(bytes) ?? judgeConsensusMessage(kind, bytes, view).message;
+            const message = pending.get(bytes) ?? judgeConsensusMessage(kind, bytes, view, checked).message;
             if (message !== undefined) deliver(message, from);
           },
         });

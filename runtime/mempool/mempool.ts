@@ -71,6 +71,8 @@ export interface Mempool {
   prune(): number;
   /** Whether a tx with this hash is held (or being journaled). */
   has(hash: string): boolean;
+  /** The record of a held tx: its canonical JSON, checked (signature included) when it came in. */
+  recordOf(hash: string): Uint8Array | undefined;
   /** Held txs, in order of arrival. */
   pending(): IterableIterator<PendingTx>;
   readonly stats: { readonly txs: number; readonly bytes: number; readonly journalBytes: number };
@@ -208,6 +210,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     },
     prune: () => pending.prune(ledgerNonce),
     has: (hash) => pending.has(hash),
+    recordOf: (hash) => pending.get(hash)?.record,
     pending: () => pending.inArrivalOrder(),
     get stats() {
       return { txs: pending.count, bytes: pending.bytes, journalBytes: journal.appendedBytes };

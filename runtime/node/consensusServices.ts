@@ -73,6 +73,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
         return mempool.stats.txs;
       },
       has: (hash) => mempool.has(hash),
+      recordOf: (hash) => mempool.recordOf(hash),
       take: (options) => mempool.take(options),
     },
     caughtUp,

@@ -133,7 +133,7 @@ test('a second block from one proposer for one round is held only once a third o
   t.like(n.of('commit'), [{ block: y }], 'the block the network decided, though another came first');
 });
 
-test('on its gossip timer it sends its round’s proposal and votes again, with the polka a re-proposal rests on', (t) => {
+test('on its gossip timer it sends its round’s votes again, with the polka a re-proposal rests on, and not another’s proposal', (t) => {
   const n = node(v3);
   n.send({ type: 'proposal', proposal: proposalOf(v1, 1, 0, x), valid: true }, vote(v1, 0, 'prevote', x.hash), vote(v2, 0, 'prevote', x.hash));
   n.send(vote(v4, 0, 'prevote', x.hash), { type: 'timeout', height: 1, round: 0, step: 'precommit' });
@@ -144,7 +144,7 @@ test('on its gossip timer it sends its round’s proposal and votes again, with 
   const [gossip, again] = n.take();
   t.like(again, { type: 'schedule', round: 1, step: 'gossip' });
   if (gossip?.type !== 'gossip') return t.fail();
-  t.deepEqual(gossip.proposals, [reproposal]);
+  t.deepEqual(gossip.proposals, [], 'the proposer sends its own proposal again');
   t.deepEqual(
     gossip.votes.map((v) => `${v.round}:${v.kind}:${v.from}`).sort(),
     ['0:prevote:' + v1, '0:prevote:' + v2, '0:prevote:' + v4, '1:prevote:' + v4].sort(),
@@ -159,4 +159,38 @@ test('on its gossip timer it sends its round’s proposal and votes again, with 
     ['1:precommit:' + v1, '2:prevote:' + v1, '2:prevote:' + v2].sort(),
     'the previous round’s precommits too',
   );
+});
+
+test('a proposer sends its proposal again on its gossip timer until every validator prevoted in the round', (t) => {
+  const proposer = proposerOf(set, 0);
+  const n = node(proposer);
+  const own = n.of('propose').at(0);
+  t.truthy(own, 'the proposer of round 0 proposes');
+  const proposal = proposalOf(proposer, 1, 0, x);
+  n.send({ type: 'proposal', proposal, valid: true });
+  n.take();
+  n.send({ type: 'timeout', height: 1, round: 0, step: 'gossip' });
+  t.deepEqual(n.of('gossip').at(-1)?.proposals, [proposal], 'sent again while validators have not prevoted');
+  for (const v of [v1, v2, v3, v4]) n.send(vote(v, 0, 'prevote', x.hash));
+  n.take();
+  n.send({ type: 'timeout', height: 1, round: 0, step: 'gossip' });
+  t.deepEqual(n.of('gossip').at(-1)?.proposals, [], 'every validator prevoted: the proposal is not sent again');
+});
+
+test('the propose timeout waits for a proposal that came before it to be judged: a valid one is prevoted, an invalid one gets nil', (t) => {
+  const proposer = proposerOf(set, 0);
+  for (const valid of [true, false]) {
+    const n = node(proposer === v2 ? v3 : v2);
+    n.send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x) });
+    t.is(n.of('check').length, 1);
+    n.take();
+    n.send({ type: 'timeout', height: 1, round: 0, step: 'propose' });
+    t.deepEqual(n.of('vote'), [], 'no prevote while the block is being judged');
+    n.send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x), valid });
+    t.like(n.of('vote'), [{ kind: 'prevote', hash: valid ? x.hash : null }]);
+  }
+  const idle = node(proposer === v2 ? v3 : v2);
+  idle.take();
+  idle.send({ type: 'timeout', height: 1, round: 0, step: 'propose' });
+  t.like(idle.of('vote'), [{ kind: 'prevote', hash: null }], 'no proposal at all: nil at once');
 });

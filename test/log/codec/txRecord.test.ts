@@ -7,6 +7,7 @@ import {
   encodeTxRecord,
   recordBytesOf,
   recordFromSignedBytes,
+  signedBytesOfRecord,
   writeRecordFromSignedBytes,
 } from '../../../log/codec/index.ts';
 import { canonicalJson, keyPairFromSeed, sha256Hex, signedBytesOf, signTx, txHashOf } from '../../../log/crypto/index.ts';
@@ -14,7 +15,7 @@ import { signedText, withDuplicateKey, withProtoKey } from '../../fixtures/ambig
 
 const key = keyPairFromSeed('33'.repeat(32));
 
-test('property: the record built from signed bytes equals the canonical JSON of the whole envelope', (t) => {
+test('property: the record built from signed bytes equals the canonical JSON of the whole envelope, and cutting its sig out gives them back', (t) => {
   // No key named __proto__: the signer refuses those (see the property below).
   const nasty = fc.dictionary(
     fc.oneof(
@@ -30,7 +31,12 @@ test('property: the record built from signed bytes equals the canonical JSON of 
       const signed = signedBytesOf(tx);
       const written = Buffer.alloc(recordBytesOf(signed) + 3);
       const end = writeRecordFromSignedBytes(signed, tx.sig, written, 3);
-      return recordFromSignedBytes(signed, tx.sig).equals(encodeTxRecord(tx)) && written.subarray(3, end).equals(encodeTxRecord(tx)) && end === written.length;
+      return (
+        recordFromSignedBytes(signed, tx.sig).equals(encodeTxRecord(tx)) &&
+        written.subarray(3, end).equals(encodeTxRecord(tx)) &&
+        end === written.length &&
+        signedBytesOfRecord(encodeTxRecord(tx))?.equals(signed) === true
+      );
     }),
     { numRuns: 200 },
   );

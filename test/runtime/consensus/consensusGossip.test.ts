@@ -1,6 +1,6 @@
 import test from 'ava';
 import { generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
-import { judgeConsensusMessage } from '../../../runtime/consensus/index.ts';
+import { CheckedMessages, judgeConsensusMessage } from '../../../runtime/consensus/index.ts';
 
 const v1 = generateKeyPair();
 const v2 = generateKeyPair();
@@ -38,4 +38,16 @@ test('stale heights and strangers at future heights are ignored, not punished', 
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 4) }), view).validation, 'ignore');
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger, 6) }), view).validation, 'ignore');
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, 6) }), view).validation, 'accept');
+});
+
+test('a message sent again with a new n is accepted from the checked cache; a changed signature is checked, and rejected', (t) => {
+  const checked = new CheckedMessages(2);
+  const sent = vote();
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: sent }), view, checked).validation, 'accept');
+  t.true(checked.has(CheckedMessages.keyOf(bytesOf({ n: 99, vote: sent }))), 'the key leaves n out');
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 2, vote: sent }), view, checked).validation, 'accept');
+  const flipped = { ...sent, sig: (sent.sig[0] === 'a' ? 'b' : 'a') + sent.sig.slice(1) };
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 3, vote: flipped }), view, checked).validation, 'reject');
+  for (const height of [6, 7]) judgeConsensusMessage('votes', bytesOf({ n: 4, vote: vote(v2, height) }), view, checked);
+  t.false(checked.has(CheckedMessages.keyOf(bytesOf({ n: 1, vote: sent }))), 'bounded: the oldest went');
 });

@@ -22,6 +22,7 @@ const mempool = (texts: readonly string[]) => ({
   size: texts.length,
   has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
   take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) })),
+  recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
 });
 
 function blockBy(maker: (typeof validators)[number]) {
@@ -65,4 +66,26 @@ test('records the mempool holds are taken as checked; the block is judged the sa
     block: { ...block, header: { ...block.header, time: 99_000 } },
   });
   t.is(checkBlock(late, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) })?.code, 'BAD_PROPOSAL');
+});
+
+test('a record the mempool holds under another signature is not taken as checked: its own signature is checked, and fails', (t) => {
+  const texts = mempoolTexts(3);
+  const forged = texts.map((text, i) => (i === 1 ? text.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`) : text));
+  t.not(forged[1], texts[1]);
+  const chain = newChain();
+  const block = buildBlock({
+    chain,
+    genesis,
+    commits,
+    limits,
+    key: validators[0]!,
+    mempool: mempool(forged),
+    height: 1,
+    nonce: 0,
+    nowMs: 5_000,
+  }) as ProposedBlock;
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const refusal = checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) });
+  t.is(refusal?.code, 'BAD_PROPOSAL');
+  t.regex(refusal?.message ?? '', /record 1 is refused/);
 });
