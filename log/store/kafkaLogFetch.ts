@@ -126,6 +126,8 @@ export function isRetriable(error: unknown): boolean {
 /** Reads one partition at any offset and asks for its high watermark, retrying leader moves. */
 export class PartitionReader {
   private readonly cluster: Cluster;
+  /** Set by `disconnect`: a read in flight then fails at once instead of retrying against a closed client. */
+  private disconnected = false;
 
   constructor(private readonly options: PartitionReaderOptions) {
     this.cluster = new ClusterClass({
@@ -150,6 +152,7 @@ export class PartitionReader {
   }
 
   disconnect(): Promise<void> {
+    this.disconnected = true;
     return this.cluster.disconnect();
   }
 
@@ -222,7 +225,7 @@ export class PartitionReader {
       try {
         return await attempt();
       } catch (error) {
-        if (!isRetriable(error) || tries >= ATTEMPTS_MAX) throw error;
+        if (!isRetriable(error) || tries >= ATTEMPTS_MAX || this.disconnected) throw error;
         await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (tries - 1)));
         await this.cluster.refreshMetadata().catch(() => undefined);
       }

@@ -1,24 +1,4 @@
-import { auditCommand } from './auditCommand.ts';
-import { blobCommand } from './blobCommand.ts';
-import {
-  acceptResultCommand,
-  applyJobCommand,
-  approveNodeCommand,
-  challengeCommand,
-  dropCommand,
-  registerJobCommand,
-  rejectWorkerCommand,
-  resolveChallengeCommand,
-  statsCommand,
-} from './jobCommands.ts';
-import { keysCommand } from './keysCommand.ts';
-import { netCommand } from './netCommand.ts';
-import { nodeCommand } from './nodeCommand.ts';
 import { exitCodes, printError, UsageError } from './output.ts';
-import { requestJobCommand } from './requestJobCommand.ts';
-import { txCommand } from './txCommand.ts';
-import { upCommand } from './upCommand.ts';
-import { watchCommand } from './watchCommand.ts';
 
 const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
@@ -76,25 +56,31 @@ export interface CommandContext {
   readonly json: boolean;
 }
 
-const commands: Record<string, (args: string[], context: CommandContext) => Promise<void>> = {
-  up: upCommand,
-  node: nodeCommand,
-  keys: keysCommand,
-  net: netCommand,
-  tx: txCommand,
-  audit: auditCommand,
-  blob: blobCommand,
-  registerJob: registerJobCommand,
-  applyJob: applyJobCommand,
-  approveNode: approveNodeCommand,
-  drop: dropCommand,
-  requestJob: requestJobCommand,
-  acceptResult: acceptResultCommand,
-  challenge: challengeCommand,
-  rejectWorker: rejectWorkerCommand,
-  resolveChallenge: resolveChallengeCommand,
-  stats: statsCommand,
-  watch: watchCommand,
+type Command = (args: string[], context: CommandContext) => Promise<void>;
+
+/**
+ * Each command's module, loaded when that command runs: `ain keys new` or a usage error need not
+ * load the node, libp2p and Kafka first (a second or more of a CLI start).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  up: async () => (await import('./upCommand.ts')).upCommand,
+  node: async () => (await import('./nodeCommand.ts')).nodeCommand,
+  keys: async () => (await import('./keysCommand.ts')).keysCommand,
+  net: async () => (await import('./netCommand.ts')).netCommand,
+  tx: async () => (await import('./txCommand.ts')).txCommand,
+  audit: async () => (await import('./auditCommand.ts')).auditCommand,
+  blob: async () => (await import('./blobCommand.ts')).blobCommand,
+  registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
+  applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,
+  approveNode: async () => (await import('./jobCommands.ts')).approveNodeCommand,
+  drop: async () => (await import('./jobCommands.ts')).dropCommand,
+  requestJob: async () => (await import('./requestJobCommand.ts')).requestJobCommand,
+  acceptResult: async () => (await import('./jobCommands.ts')).acceptResultCommand,
+  challenge: async () => (await import('./jobCommands.ts')).challengeCommand,
+  rejectWorker: async () => (await import('./jobCommands.ts')).rejectWorkerCommand,
+  resolveChallenge: async () => (await import('./jobCommands.ts')).resolveChallengeCommand,
+  stats: async () => (await import('./jobCommands.ts')).statsCommand,
+  watch: async () => (await import('./watchCommand.ts')).watchCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -105,9 +91,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(help);
       return exitCodes.ok;
     }
-    const command = commands[name];
-    if (command === undefined) throw new UsageError(`"${name}" is not a command.`);
-    await command(args, { json });
+    const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (load === undefined) throw new UsageError(`"${name}" is not a command.`);
+    await (
+      await load()
+    )(args, { json });
     return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return printError(new UsageError((error as Error).message), json);

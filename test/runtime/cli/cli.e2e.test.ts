@@ -134,8 +134,9 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   t.true(seen.some((e) => e.msg === 'node stopped'));
 });
 
-test('ain up --once (what npm start runs) submits, applies, finalizes, runs the sample job to settlement and exits 0', async (t) => {
-  const up = await run(['up', '--once', '--port', '0', '--data', join(dir, 'up')], undefined, upTimeoutMs);
+// One node, the runtime left to ain up: the network of four, into a pipe, is upCommand.e2e's (every line of it).
+test('ain up --once --nodes 1 submits, applies, finalizes, runs the sample job to settlement and exits 0', async (t) => {
+  const up = await run(['up', '--once', '--nodes', '1', '--port', '0', '--data', join(dir, 'up')], undefined, upTimeoutMs);
   t.is(up.code, 0, up.stderr);
   t.regex(up.stdout, /100 accepted/);
   t.regex(up.stdout, /refused: BAD_SIGNATURE/);

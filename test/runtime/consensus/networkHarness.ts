@@ -195,3 +195,20 @@ export async function logLines(dir: string, msg: string): Promise<Record<string,
     })
     .filter((entry) => entry.msg === msg);
 }
+
+/** The API's most blocks in one range read (runtime/api/ledgerRoutes.ts). */
+const blocksPerRead = 100;
+
+/** The headers of blocks 1..to, as headersOf, read in pages of the API's most blocks a read: for chains longer than one page. */
+export async function headersPaged(node: NodeProcess, to: number): Promise<Header[]> {
+  const headers: Header[] = [];
+  for (let from = 1; from <= to; from += blocksPerRead) {
+    const page = await node.get<{ blocks: { header: Header }[] }>(`/v1/blocks?from=${from}&to=${Math.min(to, from + blocksPerRead - 1)}`);
+    headers.push(...page.blocks.map((b) => b.header));
+  }
+  return headers;
+}
+
+/** Waits until `node`'s ledger is at `height` or above. */
+export const untilHeight = (node: NodeProcess, height: number, timeoutMs = 60_000): Promise<void> =>
+  until(async () => (await netOf(node)).height >= height, `${node.dataDir} at height ${height}`, timeoutMs);
