@@ -95,9 +95,9 @@ export function blocksInRange(blocks: NodeComponents['blocks'], from: number, co
  * The node's peer-to-peer endpoint, made only when the config has a `p2p` section: its libp2p
  * identity from `<dataDir>/p2p.key` (created when absent), listening on the node's host and the
  * p2p port, telling peers to dial the `announce` addresses when there are any, dialling the
- * bootstrap peers and staying connected to them (with `dialConfiguredOnly`, at those addresses only). It answers `status` and
- * `blocks-by-range` for the chain's shard; a peer's bad request is refused with a code
- * (BAD_JSON, BAD_SCHEMA) and never reaches the node.
+ * bootstrap peers and staying connected to them (with `dialConfiguredOnly`, at those addresses
+ * only). It answers `status` and `blocks-by-range` for the chain's shard; a peer's bad request is
+ * refused with a code (BAD_JSON, BAD_SCHEMA) and never reaches the node.
  * @example const net = await createNetService(components, config.p2p); await net.start()
  */
 export async function createNetService(c: NetServiceComponents, p2p: P2pConfig): Promise<NetService> {
