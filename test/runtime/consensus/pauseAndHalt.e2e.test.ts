@@ -38,10 +38,18 @@ async function untilSameHeaders(t: ExecutionContext, nodes: readonly NodeProcess
 
 test('one node frozen, then cut off: the other three go on and it catches up; two killed: the chain halts without a fork and resumes when one returns', async (t) => {
   t.timeout(230_000);
+  // How long each phase took, in the test's log: what CI minutes go to.
+  const took: string[] = [];
+  let phaseStart = Date.now();
+  const phaseDone = (name: string) => {
+    took.push(`${name} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+    phaseStart = Date.now();
+  };
   const files = await initNetwork(t, 4);
   const relayed = await putBehindRelays(t, files, 3);
   const nodes = await startNetwork(t, files);
   await openUserPaths(files, nodes[0]!);
+  phaseDone('start');
 
   const frozen = nodes[3]!;
   const thawed = nodes.slice(0, 3);
@@ -53,6 +61,7 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   frozen.child.kill('SIGCONT');
   await untilWritten(frozen, whileFrozen);
   await untilSameHeaders(t, nodes, 'the same headers on all four after the thaw');
+  phaseDone('freeze');
 
   const cutOff = nodes[3]!;
   const others = nodes.slice(0, 3);
@@ -76,6 +85,7 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   const afterCut = await writeAsUsers([cutOff, ...others], 4, 300);
   for (const node of nodes) await untilWritten(node, afterCut, 300);
   const height = await untilSameHeaders(t, nodes, 'the same headers on all four, the chain going on with the node that was cut off');
+  phaseDone('cut');
 
   await Promise.all([nodes[2]!.kill('SIGKILL'), nodes[3]!.kill('SIGKILL')]);
   const live = nodes.slice(0, 2);
@@ -104,5 +114,6 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   t.true(resumed > height, 'the chain resumed');
   const after = await headersOfAll(three, resumed);
   for (const headers of after.slice(1)) t.deepEqual(headers, after[0], 'the same headers on the three');
-  t.log(`halted at ${height}, resumed to ${resumed}`);
+  phaseDone('halt');
+  t.log(`halted at ${height}, resumed to ${resumed}; ${took.join(', ')}`);
 });
