@@ -7,6 +7,7 @@ import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { PeerDiscovery } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
+import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
@@ -15,7 +16,7 @@ import { createRequestService } from './libp2pRequests.ts';
 import { libp2pLogger } from './libp2pLogger.ts';
 import { messageIdOf } from './messageId.ts';
 import { checkOwnSize, stoppedError } from './netErrors.ts';
-import { createPeerKeeper, keptPeer, type KeptPeer } from './peerKeeper.ts';
+import { announceAddress, configuredDialsOnly, createPeerKeeper, keptPeer, type KeptPeer } from './peerKeeper.ts';
 import { defaultLimits, type GossipHandler, type PeerEvent, type PublishResult, type Transport, type TransportLimits, type Validation } from './transport.ts';
 
 /** Gossipsub's mesh for a network of a handful of validators (its defaults, D=6, Dlo=4, Dhi=12, are for large ones). */
@@ -45,6 +46,10 @@ export interface Libp2pTransportInit {
   readonly bootstrap?: readonly string[];
   /** The validators: gossipsub's direct peers (every message goes to them, mesh or not), kept connected like bootstrap peers. */
   readonly directPeers?: readonly string[];
+  /** What peers are told to dial instead of the listen address (no `/p2p/`: the node adds its own peer id); default the listen address. */
+  readonly announce?: readonly string[];
+  /** Dial only the bootstrap and direct peers' own addresses, never one learned from a peer (identify, peer exchange); default false. */
+  readonly dialConfiguredOnly?: boolean;
   readonly limits?: Partial<TransportLimits>;
   readonly mesh?: Partial<MeshParams>;
   /** How often a kept peer that is not connected is dialled again; default 1 s. */
@@ -74,7 +79,12 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const bootstrapPeers = (init.bootstrap ?? []).map(keptPeer);
   const directPeers = (init.directPeers ?? []).map(keptPeer);
   if (init.seed.length !== 32) throw new AinError('BAD_CONFIG', `The peer key seed is ${init.seed.length} bytes; an Ed25519 seed is 32.`);
-  const node = await createNode(init, limits, mesh, directPeers, logger);
+  const announce = (init.announce ?? []).map(announceAddress);
+  const node = await createNode(
+    init,
+    { limits, mesh, directPeers, announce, dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined },
+    logger,
+  );
   const pubsub = node.services.pubsub;
   const peerId = node.peerId.toString();
   const log = logger.child({ peerId });
@@ -199,21 +209,26 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   };
 }
 
+/** What the transport made of its init before the libp2p node: parsed, checked, defaults filled. */
+interface NodeParts {
+  readonly limits: TransportLimits;
+  readonly mesh: MeshParams;
+  readonly directPeers: readonly KeptPeer[];
+  readonly announce: readonly Multiaddr[];
+  /** With `dialConfiguredOnly`, the only peers' addresses the node may dial. */
+  readonly dialOnly: readonly KeptPeer[] | undefined;
+}
+
 /** The libp2p node of the transport, made but not started. */
-async function createNode(
-  init: Libp2pTransportInit,
-  limits: TransportLimits,
-  mesh: MeshParams,
-  directPeers: readonly KeptPeer[],
-  logger: Logger,
-): Promise<Node> {
+async function createNode(init: Libp2pTransportInit, { limits, mesh, directPeers, announce, dialOnly }: NodeParts, logger: Logger): Promise<Node> {
   const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
     init.bootstrap !== undefined && init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 0 })] : [];
   return createLibp2p({
     start: false,
     privateKey: await generateKeyPairFromSeed('Ed25519', init.seed),
     logger: libp2pLogger(logger),
-    addresses: { listen: [`/ip4/${init.host ?? '127.0.0.1'}/tcp/${init.port ?? 0}`] },
+    addresses: { listen: [`/ip4/${init.host ?? '127.0.0.1'}/tcp/${init.port ?? 0}`], announce: announce.map(String) },
+    ...(dialOnly === undefined ? {} : { connectionGater: configuredDialsOnly(dialOnly, logger) }),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

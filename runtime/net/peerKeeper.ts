@@ -1,4 +1,4 @@
-import { KEEP_ALIVE, type PeerId } from '@libp2p/interface';
+import { KEEP_ALIVE, type ConnectionGater, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from 'libp2p';
@@ -30,6 +30,42 @@ export function keptPeer(address: string): KeptPeer {
   } catch (cause) {
     throw new AinError('BAD_CONFIG', `Peer address ${address} names ${id}, which is not a peer id.`, { cause });
   }
+}
+
+/**
+ * Reads an address this node announces: a multiaddr without a peer id, since libp2p ends each
+ * announced address in the node's own.
+ * @example announceAddress('/ip4/203.0.113.7/tcp/9001')
+ */
+export function announceAddress(address: string): Multiaddr {
+  let parsed: Multiaddr;
+  try {
+    parsed = multiaddr(address);
+  } catch (cause) {
+    throw new AinError('BAD_CONFIG', `Announce address ${address} is not a multiaddr, e.g. /ip4/203.0.113.7/tcp/9001.`, { cause });
+  }
+  if (parsed.getComponents().some((component) => component.name === 'p2p')) {
+    throw new AinError('BAD_CONFIG', `Announce address ${address} names a peer id; leave it out, the node adds its own.`);
+  }
+  return parsed;
+}
+
+/**
+ * A connection gater under which the node dials only the kept peers' configured addresses: an
+ * address a peer told it about (identify, peer exchange) is never dialled, not even for a kept
+ * peer, so a node behind sentries reaches the network only through them. Dials in are not gated.
+ * @example createLibp2p({ connectionGater: configuredDialsOnly(peers, logger), … })
+ */
+export function configuredDialsOnly(peers: readonly KeptPeer[], logger: Logger): ConnectionGater {
+  // The dialler ends every address of a known peer in its /p2p/<peer id>, as kept peers' addresses end.
+  const allowed = new Set(peers.map((peer) => peer.address.toString()));
+  return {
+    denyDialMultiaddr(address) {
+      const denied = !allowed.has(address.toString());
+      if (denied) logger.debug({ address: address.toString() }, 'not dialling an address that is not in the config');
+      return denied;
+    },
+  };
 }
 
 export interface PeerKeeper {

@@ -94,9 +94,10 @@ export function blocksInRange(blocks: NodeComponents['blocks'], from: number, co
 /**
  * The node's peer-to-peer endpoint, made only when the config has a `p2p` section: its libp2p
  * identity from `<dataDir>/p2p.key` (created when absent), listening on the node's host and the
- * p2p port, dialling the bootstrap peers and staying connected to them. It answers `status` and
- * `blocks-by-range` for the chain's shard; a peer's bad request is refused with a code
- * (BAD_JSON, BAD_SCHEMA) and never reaches the node.
+ * p2p port, telling peers to dial the `announce` addresses when there are any, dialling the
+ * bootstrap peers and staying connected to them (with `dialConfiguredOnly`, at those addresses
+ * only). It answers `status` and `blocks-by-range` for the chain's shard; a peer's bad request is
+ * refused with a code (BAD_JSON, BAD_SCHEMA) and never reaches the node.
  * @example const net = await createNetService(components, config.p2p); await net.start()
  */
 export async function createNetService(c: NetServiceComponents, p2p: P2pConfig): Promise<NetService> {
@@ -106,7 +107,15 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
   // network written by `ain net init` they are the other validators. Once the validator set can
   // change, the direct peers should follow it instead.
   const transport = await createLibp2pTransport(
-    { seed, host: config.host, port: p2p.port, bootstrap: p2p.bootstrap, directPeers: p2p.bootstrap },
+    {
+      seed,
+      host: config.host,
+      port: p2p.port,
+      bootstrap: p2p.bootstrap,
+      directPeers: p2p.bootstrap,
+      announce: p2p.announce,
+      dialConfiguredOnly: p2p.dialConfiguredOnly,
+    },
     { logger: logger.child({ service: 'net' }) },
   );
   if (created) logger.info({ peerId: transport.peerId, file: join(config.dataDir, peerKeyFileName) }, 'new peer key');
@@ -143,7 +152,10 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
         await transport.stop().catch(() => undefined);
         throw listenError(error, config.host, p2p.port);
       }
-      logger.info({ peerId: transport.peerId, addresses: transport.addresses(), bootstrap: p2p.bootstrap.length }, 'network started');
+      logger.info(
+        { peerId: transport.peerId, addresses: transport.addresses(), bootstrap: p2p.bootstrap.length, dialConfiguredOnly: p2p.dialConfiguredOnly },
+        'network started',
+      );
     },
     stop: () => transport.stop(),
   };

@@ -172,7 +172,7 @@ export const NodeConfig = z.strictObject({
     streamDrainMs: 5000,
   }),
   storage: StorageConfig.default({ reservations: devStorageReservations }),
-  /** Where the node meets its peers (validated; the node does not open it yet: docs/cli.md). */
+  /** Where the node meets its peers: with it the node runs on the peer-to-peer network (docs/cli.md). */
   p2p: P2pConfig.optional(),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;

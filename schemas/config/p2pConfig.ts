@@ -15,8 +15,18 @@ export const PeerMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}${
   message: 'must be a TCP multiaddr such as "/ip4/127.0.0.1/tcp/9001" (optionally ending in /p2p/<peer id>)',
 });
 
+/**
+ * An address this node tells its peers to dial: a TCP multiaddr without a peer id (the node ends
+ * it in its own `/p2p/<peer id>`), e.g. a port forward or a sentry's address in front of it.
+ */
+export const AnnounceMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}$`), {
+  message: 'must be a TCP multiaddr without a peer id, such as "/ip4/203.0.113.7/tcp/9001" (the node adds its own /p2p/<peer id>)',
+});
+
 /** Peers a node dials at start, at most. */
 export const bootstrapPeersMax = 64;
+/** Addresses a node announces, at most. */
+export const announceAddressesMax = 16;
 
 /**
  * Bounds of the mempool: the txs a peer-to-peer node holds, checked and journaled, until a
@@ -48,7 +58,9 @@ export const defaultMempoolConfig: MempoolConfig = {
 
 /**
  * The node's peer-to-peer endpoint: the TCP port it listens on for other nodes, and the peers it
- * dials first. `ain net init` writes one per node with the other nodes as bootstrap peers.
+ * dials first. `ain net init` writes one per node with the other nodes as bootstrap peers. A
+ * validator behind sentries or a port forward (CometBFT's `external_address` and `pex = false`)
+ * sets `announce` and `dialConfiguredOnly`.
  */
 export const P2pConfig = z.strictObject({
   /** TCP port for peers, on the node's `host`; 0 lets the system choose one. */
@@ -58,6 +70,21 @@ export const P2pConfig = z.strictObject({
     .max(bootstrapPeersMax)
     .refine((list) => new Set(list).size === list.length, { message: 'must not name a peer twice' })
     .default([]),
+  /**
+   * What peers are told to dial instead of the listen address (libp2p's announce addresses):
+   * where this node is reachable from outside, e.g. through a port forward. Empty: the listen address.
+   */
+  announce: z
+    .array(AnnounceMultiaddr)
+    .max(announceAddressesMax)
+    .refine((list) => new Set(list).size === list.length, { message: 'must not name an address twice' })
+    .default([]),
+  /**
+   * Dial only the addresses written here (`bootstrap`), never one learned from a peer (identify,
+   * peer exchange): a validator that reaches the network only through the sentries it names.
+   * Peers may still dial in.
+   */
+  dialConfiguredOnly: z.boolean({ error: 'must be true or false' }).default(false),
   mempool: MempoolConfig.default(defaultMempoolConfig),
 });
 export type P2pConfig = z.infer<typeof P2pConfig>;

@@ -89,3 +89,29 @@ test('bad Big Storage reservations are BAD_CONFIG with a sentence naming the ent
     t.regex(error!.message, pattern);
   }
 });
+
+test('p2p: a node announces its listen address and dials learned addresses unless the config says otherwise', async (t) => {
+  const plain = await loadConfig({ flags: { dataDir: 'd', p2p: { port: 9001 } } });
+  t.like(plain.p2p, { announce: [], dialConfiguredOnly: false });
+  const behind = await loadConfig({
+    flags: { dataDir: 'd', p2p: { port: 9001, announce: ['/ip4/203.0.113.7/tcp/26656', '/dns4/val.example/tcp/26656'], dialConfiguredOnly: true } },
+  });
+  t.like(behind.p2p, { announce: ['/ip4/203.0.113.7/tcp/26656', '/dns4/val.example/tcp/26656'], dialConfiguredOnly: true });
+});
+
+test('p2p: bad announce addresses and a dialConfiguredOnly that is not a boolean are BAD_CONFIG with a sentence naming the field', async (t) => {
+  const peerId = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA';
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ announce: [`/ip4/203.0.113.7/tcp/26656/p2p/${peerId}`] }, /p2p\.announce\[0\].*without a peer id.*adds its own/],
+    [{ announce: ['203.0.113.7:26656'] }, /p2p\.announce\[0\].*TCP multiaddr/],
+    [{ announce: ['/ip4/203.0.113.7/udp/26656'] }, /p2p\.announce\[0\]/],
+    [{ announce: ['/ip4/203.0.113.7/tcp/1', '/ip4/203.0.113.7/tcp/1'] }, /p2p\.announce.*must not name an address twice/],
+    [{ announce: Array.from({ length: 17 }, (_, i) => `/ip4/203.0.113.7/tcp/${i + 1}`) }, /p2p\.announce/],
+    [{ dialConfiguredOnly: 'yes' }, /p2p\.dialConfiguredOnly.*must be true or false/],
+  ];
+  for (const [p2p, pattern] of cases) {
+    const error = await t.throwsAsync(loadConfig({ flags: { dataDir: 'd', p2p: { port: 9001, ...p2p } } }));
+    t.true(isAinError(error, 'BAD_CONFIG'), String(pattern));
+    t.regex(error!.message, pattern);
+  }
+});

@@ -1,6 +1,6 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startNodeProcess, until } from '../node/nodeProcess.ts';
+import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 import {
   headersOfAll,
   heightsOf,
@@ -13,20 +13,43 @@ import {
   untilWritten,
   writeAsUsers,
 } from './networkHarness.ts';
+import { putBehindRelays } from './relayedNode.ts';
 
-// Four validators. One is frozen (SIGSTOP) for 10 s: the other three hold 3/4 of the power, more
-// than 2/3, and go on; thawed, it catches up. Then two of the four are killed: the two left hold
-// half, too few to decide, so the chain halts where it is (no fork: their headers stay equal)
-// while txs wait; one of the killed restarted makes three again, and the waiting txs get applied.
+// Four validators, the fourth behind TCP relays (relayedNode.ts: it announces a relay and dials
+// only the relays in its config). It is frozen (SIGSTOP) for 10 s: the other three hold 3/4 of the
+// power, more than 2/3, and go on; thawed, it catches up. Then its relays are cut for 10 s: it sees
+// no peer while the three go on; restored, it catches up and the chain goes on with it. Then two of
+// the four are killed: the two left hold half, too few to decide, so the chain halts where it is
+// (no fork: their headers stay equal) while txs wait; one of the killed restarted makes three
+// again, and the waiting txs get applied.
 
-/** How long the frozen node stays frozen: long enough for peers' pings and requests to it to time out. */
+/** How long the fourth node stays frozen: long enough for peers' pings and requests to it to time out. */
 const frozenMs = 10_000;
+/** How long its relays stay cut, as long. */
+const cutMs = 10_000;
 
-test('one node frozen: the other three go on and it catches up; two killed: the chain halts without a fork and resumes when one returns', async (t) => {
-  t.timeout(170_000);
+/** Waits until every node holds the same headers (heights, hashes, state roots), and returns the height. */
+async function untilSameHeaders(t: ExecutionContext, nodes: readonly NodeProcess[], what: string): Promise<number> {
+  const height = await untilSameHeight(nodes);
+  const all = await headersOfAll(nodes, height);
+  for (const headers of all.slice(1)) t.deepEqual(headers, all[0], what);
+  return height;
+}
+
+test('one node frozen, then cut off: the other three go on and it catches up; two killed: the chain halts without a fork and resumes when one returns', async (t) => {
+  t.timeout(230_000);
+  // How long each phase took, in the test's log: what CI minutes go to.
+  const took: string[] = [];
+  let phaseStart = Date.now();
+  const phaseDone = (name: string) => {
+    took.push(`${name} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+    phaseStart = Date.now();
+  };
   const files = await initNetwork(t, 4);
+  const relayed = await putBehindRelays(t, files, 3);
   const nodes = await startNetwork(t, files);
   await openUserPaths(files, nodes[0]!);
+  phaseDone('start');
 
   const frozen = nodes[3]!;
   const thawed = nodes.slice(0, 3);
@@ -37,9 +60,32 @@ test('one node frozen: the other three go on and it catches up; two killed: the 
   await sleep(Math.max(0, stoppedAt + frozenMs - Date.now()));
   frozen.child.kill('SIGCONT');
   await untilWritten(frozen, whileFrozen);
-  const height = await untilSameHeight(nodes);
-  const all = await headersOfAll(nodes, height);
-  for (const headers of all.slice(1)) t.deepEqual(headers, all[0], 'the same headers on all four after the thaw');
+  await untilSameHeaders(t, nodes, 'the same headers on all four after the thaw');
+  phaseDone('freeze');
+
+  const cutOff = nodes[3]!;
+  const others = nodes.slice(0, 3);
+  const throughRelays = relayed.relays.reduce((sum, relay) => sum + relay.connections(), 0);
+  t.true(throughRelays >= 3, `the fourth node's connections to its 3 peers all go through the relays (${throughRelays} there)`);
+  const cutAt = Date.now();
+  relayed.cut();
+  await until(async () => (await netOf(cutOff)).peers.length === 0, `${cutOff.dataDir} to see no peer once cut off`, 30_000);
+  for (const node of others) await until(async () => (await netOf(node)).peers.length === 2, `${node.dataDir} to see the cut-off node go`, 30_000);
+  const whileCut = await writeAsUsers(others, 6, 200);
+  for (const node of others) await untilWritten(node, whileCut, 200);
+  await sleep(Math.max(0, cutAt + cutMs - Date.now()));
+  t.deepEqual((await netOf(cutOff)).peers, [], 'no peer reached the cut-off node around its relays');
+  t.true(
+    relayed.relays.some((relay) => relay.refused() > 0),
+    'the nodes kept dialling through the relays while cut',
+  );
+  relayed.restore();
+  await untilWritten(cutOff, whileCut, 200);
+  await untilSameHeaders(t, nodes, 'the same headers on all four after the cut');
+  const afterCut = await writeAsUsers([cutOff, ...others], 4, 300);
+  for (const node of nodes) await untilWritten(node, afterCut, 300);
+  const height = await untilSameHeaders(t, nodes, 'the same headers on all four, the chain going on with the node that was cut off');
+  phaseDone('cut');
 
   await Promise.all([nodes[2]!.kill('SIGKILL'), nodes[3]!.kill('SIGKILL')]);
   const live = nodes.slice(0, 2);
@@ -68,5 +114,6 @@ test('one node frozen: the other three go on and it catches up; two killed: the 
   t.true(resumed > height, 'the chain resumed');
   const after = await headersOfAll(three, resumed);
   for (const headers of after.slice(1)) t.deepEqual(headers, after[0], 'the same headers on the three');
-  t.log(`halted at ${height}, resumed to ${resumed}`);
+  phaseDone('halt');
+  t.log(`halted at ${height}, resumed to ${resumed}; ${took.join(', ')}`);
 });

@@ -12,6 +12,8 @@ export interface ChildInit {
   readonly port?: number;
   readonly bootstrap?: readonly string[];
   readonly directPeers?: readonly string[];
+  readonly announce?: readonly string[];
+  readonly dialConfiguredOnly?: boolean;
   readonly limits?: Partial<TransportLimits>;
   readonly logLevel?: string;
 }

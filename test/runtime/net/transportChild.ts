@@ -19,6 +19,8 @@ const transport = await createLibp2pTransport(
     port: init.port ?? 0,
     bootstrap: init.bootstrap,
     directPeers: init.directPeers,
+    announce: init.announce,
+    dialConfiguredOnly: init.dialConfiguredOnly,
     limits: init.limits,
   },
   { logger },
