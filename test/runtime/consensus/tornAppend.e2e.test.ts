@@ -1,7 +1,7 @@
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { startNodeProcess, until } from '../node/nodeProcess.ts';
+import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 import {
   accountOf,
   auditOf,
@@ -29,6 +29,24 @@ import { cutAt, framesOf, lastSegmentOf, type BlockCut } from './logFrames.ts';
 // cut the torn frame, get the block back from its peers, end with the same headers (so the same
 // state roots) as the others, sign nothing conflicting, and go on deciding blocks.
 
+type BlockHeader = Header & { firstOffset: number; lastOffset: number };
+
+/**
+ * Sends a few txs to the first three nodes and waits until every node applied them and the chain
+ * idles; again (3 times at most) until its last block holds a tx between its commit and its cut.
+ * Returns that block's height and header, and how many users have written so far.
+ */
+async function idleAfterTxs(nodes: readonly NodeProcess[], written: number): Promise<{ height: number; header: BlockHeader; written: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const users = await writeAsUsers(nodes.slice(0, 3), 3, written);
+    for (const node of nodes) await untilWritten(node, users, written);
+    written += users.length;
+    const height = await untilSameHeight(nodes);
+    const header = (await nodes[3]!.get<{ blocks: { header: BlockHeader }[] }>(`/v1/blocks?from=${height}&to=${height}`)).blocks[0]!.header;
+    if (header.lastOffset - header.firstOffset >= 2 || attempt === 3) return { height, header, written };
+  }
+}
+
 test('a validator killed in the middle of appending a decided block: the torn part is cut, the block comes back from peers, same headers, nothing signed twice', async (t) => {
   t.timeout(300_000);
   const files = await initNetwork(t, 4);
@@ -38,19 +56,14 @@ test('a validator killed in the middle of appending a decided block: the torn pa
   const cuts: BlockCut[] = ['inside a tx', 'before the cut', 'inside the cut', 'inside the first record'];
   let written = 0;
   for (const where of cuts) {
-    // A few txs, sent to the three others, make the last block; the chain then idles.
-    const users = await writeAsUsers(nodes.slice(0, 3), 3, written);
-    for (const node of nodes) await untilWritten(node, users, written);
-    written += users.length;
-    const height = await untilSameHeight(nodes);
+    const idle = await idleAfterTxs(nodes, written);
+    const { height, header } = idle;
+    written = idle.written;
     const before = await headersOf(nodes[0]!, height);
-    const last: Header & { firstOffset: number; lastOffset: number } = (
-      await nodes[3]!.get<{ blocks: { header: Header & { firstOffset: number; lastOffset: number } }[] }>(`/v1/blocks?from=${height}&to=${height}`)
-    ).blocks[0]!.header;
     await nodes[3]!.kill('SIGKILL');
 
     const segment = await lastSegmentOf(join(victim.dir, 'log'));
-    const frames = (await framesOf(segment)).slice(last.firstOffset, last.lastOffset + 1);
+    const frames = (await framesOf(segment)).slice(header.firstOffset, header.lastOffset + 1);
     t.true(frames.length >= 3, `block ${height} holds its commit, a tx and its cut (${frames.length} records)`);
     const { at, torn } = cutAt(where, frames);
     await truncate(segment, at);
