@@ -1,5 +1,6 @@
 import { checkRecord, merkleRootOfDigests, proposalHashOf, sha256, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
 import {
+  currentValidatorSet,
   noteProposalHash,
   pruneBlockRecords,
   readFinalized,
@@ -12,6 +13,7 @@ import {
   type Refusal,
 } from '../../projections/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
+import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
 
@@ -39,6 +41,8 @@ export interface BlockResult {
   readonly slashed: readonly { readonly address: string; readonly amount: bigint }[];
   /** What the job protocol did in this block (deadlines first, then by tx), for reputation and dashboard. */
   readonly jobEvents: readonly JobEvent[];
+  /** What it did in consensus: its proposal hash, the certificate it carried, evidence, voting power changed. */
+  readonly consensus: BlockConsensus;
 }
 
 /**
@@ -56,14 +60,18 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   const { tree, genesis } = ledger;
   // The state root before the block: what its proposal named as lastRoot (CometBFT's lagged AppHash).
   const lastRoot = tree.root();
+  const setBefore = currentValidatorSet(tree);
   if (header.height > 1) recordBlock(tree, header.height - 1, header.prevHash);
   const { chain, shard, height, prevHash, txRoot, time, proposer } = header;
-  noteProposalHash(tree, height, proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot }));
+  const proposalHash = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  noteProposalHash(tree, height, proposalHash);
   releaseUnbonded(tree, header.time);
   const jobEvents: JobEvent[] = applyJobDeadlines(tree, header.time, header.height);
   const outcomes: Outcome[] = [];
   const triggers: FiredTrigger[] = [];
   const slashed: { address: string; amount: bigint }[] = [];
+  let commit: BlockConsensus['commit'] = null;
+  const evidence: BlockConsensus['evidence'][number][] = [];
   const ctx = { height: header.height, time: header.time, proposer: header.proposer };
   for (const [index, record] of txs.entries()) {
     const given = checks?.[index];
@@ -74,14 +82,28 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     }
     const { outcome, effects } = applyTx(ledger, record.tx!, record.hash, ctx);
     outcomes.push(outcome);
-    if (effects?.slashed !== undefined) slashed.push(effects.slashed);
+    if (effects?.slashed !== undefined) {
+      slashed.push(effects.slashed);
+      if (effects.offence !== undefined) evidence.push({ ...effects.offence, address: effects.slashed.address, burned: effects.slashed.amount });
+    }
+    if (effects?.commit !== undefined) commit = effects.commit;
     if (effects?.jobEvents !== undefined) jobEvents.push(...effects.jobEvents);
     const fired = tree.drainTriggers();
     if (fired.length > 0) triggers.push(...fired);
   }
   pruneBlockRecords(tree);
   ledger.height = header.height;
-  return { stateRoot: tree.root(), outcomeRoot: outcomeRootOf(txs, outcomes), outcomes, triggers, finalized: readFinalized(tree), slashed, jobEvents };
+  const consensus: BlockConsensus = { proposalHash, commit, evidence, validators: stakeChanges(setBefore, currentValidatorSet(tree)) };
+  return {
+    stateRoot: tree.root(),
+    outcomeRoot: outcomeRootOf(txs, outcomes),
+    outcomes,
+    triggers,
+    finalized: readFinalized(tree),
+    slashed,
+    jobEvents,
+    consensus,
+  };
 }
 
 /**

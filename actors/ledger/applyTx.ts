@@ -14,12 +14,14 @@ import {
   reservedRoots,
   slash,
   writeNonce,
+  type CertifiedCommit,
   type Finalized,
   type JobEvent,
   type Outcome,
   type ValidatorSet,
 } from '../../projections/index.ts';
 import { applyJobOp } from '../job/index.ts';
+import type { Offence } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 
 /** What one tx did beyond its outcome. */
@@ -28,6 +30,10 @@ export interface TxEffects {
   /** What a job-protocol op did, for the reputation and dashboard folds. */
   jobEvents?: readonly JobEvent[];
   slashed?: { readonly address: string; readonly amount: bigint };
+  /** What the slashed validator did. */
+  offence?: Offence;
+  /** The certificate a `commit` proved. */
+  commit?: CertifiedCommit;
 }
 
 /** The block a tx is applied in. */
@@ -77,7 +83,7 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
     return { outcome: refuse('NOTHING_TO_SLASH', `${first.from} has no stake left to slash.`) };
   }
   const amount = slash(ledger.tree, first.from);
-  return { outcome: ok, effects: { slashed: { address: first.from, amount } } };
+  return { outcome: ok, effects: { slashed: { address: first.from, amount }, offence: { height: first.op.height, kind: 'attest' } } };
 }
 
 /**
@@ -135,20 +141,27 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
       const result = applyAttest(tree, tx.from, op, ctx.height + 1);
       const effects: TxEffects = {};
       if (result.finalized !== undefined) effects.finalized = result.finalized;
-      if (result.slashed !== undefined) effects.slashed = { address: tx.from, amount: result.slashed };
+      if (result.slashed !== undefined) {
+        effects.slashed = { address: tx.from, amount: result.slashed };
+        effects.offence = { height: op.height, kind: 'attest' };
+      }
       return { outcome: result.outcome, effects };
     }
     case 'commit': {
       const { chain, shard } = ledger.genesis;
       const result = applyCommit(tree, tx.from, op, { chain, shard, height: ctx.height, proposer: ctx.proposer, genesisSet: () => genesisSetOf(ledger) });
-      return result.finalized === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { finalized: result.finalized } };
+      return result.certified === undefined
+        ? { outcome: result.outcome }
+        : { outcome: result.outcome, effects: { finalized: result.finalized, commit: result.certified } };
     }
     case 'equivocation':
       return applyEquivocation(ledger, op);
     case 'evidence': {
       const { chain, shard } = ledger.genesis;
       const result = applyEvidence(tree, op, { chain, shard, height: ctx.height, genesisSet: () => genesisSetOf(ledger) });
-      return result.slashed === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { slashed: result.slashed } };
+      if (result.slashed === undefined) return { outcome: result.outcome };
+      const { height, round, kind } = op.evidence.a;
+      return { outcome: result.outcome, effects: { slashed: result.slashed, offence: { height, round, kind } } };
     }
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };

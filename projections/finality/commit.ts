@@ -55,10 +55,24 @@ export interface CommitContext {
   readonly genesisSet: () => ValidatorSet;
 }
 
+/** What a certificate that held proved: who precommitted block `height` in `round`, with what power. */
+export interface CertifiedCommit {
+  readonly height: number;
+  readonly round: number;
+  /** The proposal hash precommitted. */
+  readonly hash: string;
+  /** The signers in address order, each with its voting power in the set that voted on `height`. */
+  readonly signers: readonly { readonly address: string; readonly power: bigint }[];
+  /** The signers' power together, and the whole set's. */
+  readonly power: bigint;
+  readonly total: bigint;
+}
+
 /** What a `commit` came to, and the finality it gave. */
 export interface CommitResult {
   readonly outcome: Outcome;
   readonly finalized?: Finalized;
+  readonly certified?: CertifiedCommit;
 }
 
 /**
@@ -102,5 +116,7 @@ export function applyCommit(tree: StateTree, from: string, op: OpOf<'commit'>, c
   if (problem !== null) return bad(problem);
   const finalized = { height, hash: record.hash };
   writeFinalized(tree, finalized);
-  return { outcome: ok, finalized };
+  const signers = certificate.votes.map((vote) => ({ address: vote.from, power: set.stakes.get(vote.from)! }));
+  const power = signers.reduce((sum, signer) => sum + signer.power, 0n);
+  return { outcome: ok, finalized, certified: { height, round: certificate.round, hash: certificate.hash, signers, power, total: set.total } };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import { followStream } from '../client/index.ts';
+import { streamNames } from '../streams/index.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
 
@@ -17,9 +18,7 @@ export async function watchCommand(args: string[], { json }: CommandContext): Pr
   });
   const [name, ...extra] = positionals;
   if (name === undefined || extra.length > 0) {
-    throw new UsageError(
-      'ain watch needs one stream: blocks, finality, jobs, jobs/<id>, nodes, reputation, reputation/<address>, dashboard, accounts/<address> or state/<path>.',
-    );
+    throw new UsageError(`ain watch needs one stream: ${streamNames.join(', ')}.`);
   }
   const fromHeight = wholeNumber(values.from, 'from');
   const count = wholeNumber(values.count, 'count');

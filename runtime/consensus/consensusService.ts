@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import {
   consensusMachine,
@@ -11,7 +11,7 @@ import {
   type ConsensusEvent,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { decodeTxRecord, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
 import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -19,6 +19,7 @@ import type { Transport } from '../net/index.ts';
 import { createCatchUp } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
 import { openCommitStore } from './commitStore.ts';
+import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
 import { buildBlock, checkBlock, decidedRecords, type ProposalSource } from './proposalBlocks.ts';
 import { openSigningRecord } from './signingRecord.ts';
@@ -61,7 +62,7 @@ export interface ConsensusService {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): ConsensusStatus;
-  /** Decisions as they are appended, with their certificates (the `consensus` stream). */
+  /** Decisions as they are appended, with their certificates (for the metrics and waitFinal). */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
 }
 
@@ -76,7 +77,7 @@ export interface ConsensusService {
  * @example const consensus = await createConsensusService(components); await consensus.start()
  */
 export async function createConsensusService(c: ConsensusServiceComponents): Promise<ConsensusService> {
-  const { logger, now, key, genesis, chain, log, transport, mempool } = c;
+  const { logger, now, key, genesis, chain, transport, mempool } = c;
   const { chain: chainId, shard } = genesis;
   const record = await openSigningRecord(c.dataDir);
   const commits = await openCommitStore(c.dataDir);
@@ -125,43 +126,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     (kind, from, reason, validation) => logger.debug({ kind, from, reason, validation }, 'consensus message refused'),
     now(),
   );
-  let appending: Promise<unknown> = Promise.resolve();
-  /** One block at a time into the log, each once, whether consensus here decided it or a peer's certificate proved it. */
-  function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate): Promise<void> {
-    const run = appending.then(async () => {
-      if (chain.ledger.height < height) {
-        if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
-        const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
-        await commits.save(height, certificate);
-        await appendOwn(records);
-        await applied;
-      }
-      await commits.keep(height, certificate);
-      advance(height);
-    });
-    appending = run.catch(() => undefined);
-    return run;
-  }
-  /**
-   * Appends a decided block's records as this node's own: it judged every one of them (as a
-   * proposal before it voted, or as a fetched block against its certificate), so the follower
-   * reading them back compares the bytes instead of verifying each signature again.
-   */
-  async function appendOwn(records: readonly Uint8Array[]): Promise<void> {
-    const { readBack } = c;
-    if (readBack === undefined) {
-      await log.append(records);
-      return;
-    }
-    const own = records.map((value, i) => ({ hash: decodeTxRecord(0, value).hash, isCut: i === records.length - 1, value }));
-    let readingBack: Promise<void> | void = undefined;
-    const appended = log.append(records).then((offsets) => {
-      readingBack = readBack.noteOwn(offsets, own);
-      return offsets;
-    });
-    readBack.appending(appended);
-    await appended;
-    await readingBack;
+  const appendBlock = createDecidedAppender({ ...c, commits });
+  /** A decided block into the log (once, in order), then on to the next height. */
+  async function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate): Promise<void> {
+    await appendBlock(height, records, certificate);
+    advance(height);
   }
   const catchUp = createCatchUp({ ...c, commits, appendDecided });
 

@@ -31,7 +31,7 @@ export interface AinNode {
   readonly blocks$: Subject<BlockView>;
   readonly blocks: BlockStore;
   readonly ledger: Ledger;
-  /** Every projection as a stream (blocks, finality, jobs, nodes, reputation, dashboard, accounts, state). */
+  /** Every projection as a stream (`streamNames`: blocks, finality, jobs, nodes, reputation, dashboard, triggers, consensus, accounts, state). */
   readonly streams: StreamHub;
   /** Signs an op with the node's key (nonces in order with its cut markers and attestations) and appends it. */
   submit(op: Op): Promise<number>;

@@ -1,10 +1,12 @@
 import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
+import type { BlockConsensus } from '../../actors/index.ts';
 import { readAccount, type JobEvent, type ReadModelChange, type StateTree } from '../../projections/index.ts';
 import {
   AinError,
   nodeEventTypes,
   type AccountEvent,
   type BlockEvent,
+  type ConsensusEvent,
   type DashboardEvent,
   type FinalityEvent,
   type JobsEvent,
@@ -12,15 +14,17 @@ import {
   type TriggersEvent,
 } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
+import { consensusEventOf } from './consensusEvent.ts';
 import { createFrameEncoder, type FramedEvent } from './frameEncoder.ts';
 import { createValueStreams } from './valueStreams.ts';
 
 export type { FramedEvent, StreamEvent } from './frameEncoder.ts';
 
-/** A block as the streams take it: its view, and what the chain's step changed in the read models. */
+/** A block as the streams take it: its view, what the chain's step changed in the read models, what it did in consensus. */
 export interface StreamBlock {
   readonly view: BlockView;
   readonly readModels: ReadModelChange | null;
+  readonly consensus: BlockConsensus;
 }
 
 /** What the hub keeps of each recent block: everything every stream derives from it. */
@@ -39,12 +43,13 @@ export const streamNames = [
   'reputation/<address>',
   'dashboard',
   'triggers',
+  'consensus',
   'accounts/<address>',
   'state/<path>',
 ] as const;
 
 /** A stream's event of a block (its schema in schemas/streams), or undefined when the block changed nothing it shows. */
-type Select = (held: HeldBlock) => BlockEvent | FinalityEvent | JobsEvent | ReputationEvent | TriggersEvent | DashboardEvent | undefined;
+type Select = (held: HeldBlock) => BlockEvent | FinalityEvent | JobsEvent | ReputationEvent | TriggersEvent | DashboardEvent | ConsensusEvent | undefined;
 
 function eventStream(name: string): { event: string; select: Select } | undefined {
   const [head, ...rest] = name.split('/');
@@ -95,6 +100,9 @@ function eventStream(name: string): { event: string; select: Select } | undefine
         event: 'dashboard',
         select: (h) => (h.readModels === null ? undefined : { height: height(h), jobs: h.readModels.jobs, nodes: h.readModels.nodes }),
       };
+    case 'consensus':
+      if (arg !== '') return undefined;
+      return { event: 'consensus', select: (h) => consensusEventOf(h.view, h.consensus) };
     default:
       return undefined;
   }
@@ -152,9 +160,9 @@ export function createStreamHub({
   let lowest = firstHeight;
   let latest = firstHeight - 1;
   let finalHeight = -1;
-  const subscription: Subscription = blocks$.subscribe(({ view, readModels }) => {
+  const subscription: Subscription = blocks$.subscribe(({ view, readModels, consensus }) => {
     const height = view.header.height;
-    const entry: HeldBlock = { view, readModels, finalityMoved: view.finalized.height > finalHeight };
+    const entry: HeldBlock = { view, readModels, consensus, finalityMoved: view.finalized.height > finalHeight };
     finalHeight = Math.max(finalHeight, view.finalized.height);
     held.set(height, entry);
     latest = height;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BlockHeader, Finalized } from '../block/index.ts';
+import { Round, VoteKind, VotingPower } from '../consensus/index.ts';
 import { FunctionSpec } from '../ops/index.ts';
 import { Address, Amount, Hash, StatePath, TimeMs, Uint } from '../primitives/index.ts';
 import { JobDashboardView, NodeDashboard } from './dashboard.ts';
@@ -61,6 +62,45 @@ export type DashboardEvent = z.infer<typeof DashboardEvent>;
 export const TriggersEvent = z.strictObject({ height, triggers: z.array(FiredTrigger).min(1).readonly() });
 export type TriggersEvent = z.infer<typeof TriggersEvent>;
 
+/** The certificate of the previous block a block carried, as the ledger checked it. */
+export const CommitView = z.strictObject({
+  /** The block it decided, and the round it was decided in. */
+  height,
+  round: Round,
+  /** The proposal hash precommitted (the `proposal` of that block's consensus event). */
+  hash: Hash,
+  /** The validators whose precommits it holds, in address order, with their voting power in the set of that height. */
+  signers: z
+    .array(z.strictObject({ address: Address, power: VotingPower }))
+    .min(1)
+    .readonly(),
+  /** The signers' power together, and the set's: more than 2/3 of it. */
+  power: Amount,
+  total: Amount,
+});
+export type CommitView = z.infer<typeof CommitView>;
+
+/**
+ * `consensus`: every block's place in consensus: its proposer and time, `proposal` (the hash a
+ * network's validators vote on for it), the certificate of the block before it that it carries
+ * (null without one: block 1, a single node, a Kafka cluster), the validators its evidence
+ * slashed (`attest`: two attestations of one height) and the voting power it changed, which the
+ * set deciding the next height has (`after: "0"`: left the set).
+ */
+export const ConsensusEvent = z.strictObject({
+  height,
+  hash: Hash,
+  time: TimeMs,
+  proposer: Address,
+  proposal: Hash,
+  commit: CommitView.nullable(),
+  evidence: z
+    .array(z.strictObject({ address: Address, height, kind: z.union([VoteKind, z.literal('attest')]), round: Round.optional(), burned: Amount }))
+    .readonly(),
+  validators: z.array(z.strictObject({ address: Address, before: Amount, after: Amount })).readonly(),
+});
+export type ConsensusEvent = z.infer<typeof ConsensusEvent>;
+
 /** `accounts/<address>`: the account now, then after each block that changed it (0 before the first block). */
 export const AccountEvent = z.strictObject({ address: Address, balance: Amount, stake: Amount, unbonding: Amount, nonce: Uint, height: Uint });
 export type AccountEvent = z.infer<typeof AccountEvent>;
@@ -86,6 +126,7 @@ export const streamEventData = {
   reputation: ReputationEvent,
   dashboard: DashboardEvent,
   triggers: TriggersEvent,
+  consensus: ConsensusEvent,
   account: AccountEvent,
   state: StateEvent,
   error: StreamErrorEvent,

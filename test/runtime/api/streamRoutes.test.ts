@@ -22,6 +22,7 @@ const view = (height: number): StreamBlock => ({
     triggers: [],
   },
   readModels: null,
+  consensus: { proposalHash: '0'.repeat(64), commit: null, evidence: [], validators: [] },
 });
 
 async function serve(options: { bufferBytesMax?: number; connectionsMax?: number }) {
@@ -95,4 +96,61 @@ test('HEAD of a stream is answered at once (no stream to follow), not left hangi
     const response = await fetch(`${url}/v1/streams/${name}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
     t.is(response.status, 404, name);
   }
+});
+
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+const validator = '0x' + 'a'.repeat(40);
+
+/** A block of a network whose one validator decided each height, carrying the certificate of the one before. */
+const decided = (height: number): StreamBlock => ({
+  view: {
+    hash: hex(height),
+    header: { height, time: 1000 * height, proposer: validator } as BlockView['header'],
+    txs: [],
+    finalized: { height: height - 1, hash: hex(height - 1) },
+    jobEvents: [],
+    triggers: [],
+  },
+  readModels: null,
+  consensus: {
+    proposalHash: hex(1000 + height),
+    commit:
+      height === 1
+        ? null
+        : { height: height - 1, round: height % 3, hash: hex(999 + height), signers: [{ address: validator, power: 10n }], power: 10n, total: 10n },
+    evidence: [],
+    validators: [],
+  },
+});
+
+test('the consensus stream over SSE: ?from= replays every block with the certificate it carries, then live; Last-Event-ID resumes after', async (t) => {
+  const { blocks$, app, url } = await serve({});
+  t.teardown(() => app.close());
+  for (let h = 1; h <= 5; h++) blocks$.next(decided(h));
+  const aborter = new AbortController();
+  t.teardown(() => aborter.abort());
+  // Each event is checked against ConsensusEvent by the client.
+  const reading = readStream(url, 'consensus', { fromHeight: 2, signal: aborter.signal });
+  const got: { id: number; data: { height: number; proposer: string; proposal: string; commit: { height: number; round: number; hash: string } | null } }[] =
+    [];
+  for (let i = 0; i < 4; i++) {
+    if (i === 3) blocks$.next(decided(6)); // live, after the replay
+    const { value } = await reading.next();
+    got.push(value as (typeof got)[number]);
+  }
+  t.deepEqual(
+    got.map((e) => e.id),
+    [2, 3, 4, 5],
+  );
+  for (const { id, data } of got) {
+    t.like(data, { height: id, proposer: validator, proposal: hex(1000 + id), commit: { height: id - 1, round: id % 3, hash: hex(999 + id) } });
+  }
+  t.like((await reading.next()).value, { id: 6, event: 'consensus' });
+  aborter.abort();
+
+  const resumed = new AbortController();
+  t.teardown(() => resumed.abort());
+  const again = readStream(url, 'consensus', { lastEventId: 4, signal: resumed.signal });
+  t.like((await again.next()).value, { id: 5, data: { commit: { height: 4 } } });
+  t.like((await again.next()).value, { id: 6 });
 });

@@ -1,10 +1,13 @@
 import test from 'ava';
+import { readStream } from '../../../runtime/client/index.ts';
+import type { ConsensusEvent } from '../../../schemas/index.ts';
 import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilWritten, writeAsUsers } from './networkHarness.ts';
 
 // A network of four validators written by `ain net init`, each `ain node` a child process on
 // 127.0.0.1 with its own file log, agreeing block by block over libp2p (CometBFT's algorithm):
 // txs sent to different nodes end up final on all four, every height's header (and so its state
-// root) is the same on each, several validators propose, and `ain audit` passes on each data dir.
+// root) is the same on each, several validators propose, the `consensus` stream shows who proposed
+// each height and the certificate each block carries, and `ain audit` passes on each data dir.
 
 test('four validators over libp2p: txs sent to different nodes are final on all, with the same headers; ain audit passes on each', async (t) => {
   t.timeout(180_000);
@@ -21,6 +24,20 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   for (const node of nodes) {
     const { consensus } = await netOf(node);
     t.true((consensus.lastCommit?.height ?? 0) >= common, `${node.dataDir} holds the certificate of block ${common}: final`);
+  }
+  // The consensus stream replays every height with its proposer, and from block 2 the certificate of the block before it.
+  const events: ConsensusEvent[] = [];
+  for await (const { data } of readStream(nodes[2]!.url, 'consensus', { fromHeight: 1, signal: AbortSignal.timeout(60_000) })) {
+    events.push(data as ConsensusEvent);
+    if (events.length === common) break;
+  }
+  t.deepEqual(
+    events.map((e) => [e.height, e.proposer]),
+    first.map((h) => [h.height, h.proposer]),
+    'GET /v1/streams/consensus?from=1: every height with its proposer',
+  );
+  for (const { height, commit } of events.slice(1)) {
+    t.true(commit?.height === height - 1 && 3n * BigInt(commit.power) > 2n * BigInt(commit.total), `block ${height} carries the certificate of ${height - 1}`);
   }
   const metrics = await (await fetch(`${nodes[0]!.url}/metrics`)).text();
   const decisions = Number(/^ain_consensus_decisions_total (\d+)$/m.exec(metrics)?.[1] ?? 0);

@@ -25,7 +25,11 @@ function view(height: number, jobEvents: JobEvent[] = [], finalized = height - 1
     jobEvents,
     triggers: [],
   };
-  return { view: block, readModels: applyReadModels(readModels, jobEvents) };
+  return {
+    view: block,
+    readModels: applyReadModels(readModels, jobEvents),
+    consensus: { proposalHash: '0'.repeat(64), commit: null, evidence: [], validators: [] },
+  };
 }
 
 function setup(historyBlocksMax = 100, firstHeight = 1, more: { eventBytesMax?: number } = {}) {
@@ -92,6 +96,18 @@ test('jobs, one job, nodes, reputation and dashboard streams carry what each blo
   );
   const dashboard = await firstValueFrom(hub.open('dashboard', 3).pipe(take(1)));
   t.is((dashboard.data as { jobs: Record<string, { workers: number }> }).jobs[job]!.workers, 1);
+});
+
+test('the consensus stream has an event for every block, changed or not, replayed and live; consensus/<x> is NOT_FOUND', (t) => {
+  const { blocks$, hub } = setup();
+  for (let h = 1; h <= 3; h++) blocks$.next(view(h));
+  const got: FramedEvent[] = [];
+  hub.open('consensus', 2).subscribe((e) => got.push(e));
+  blocks$.next(view(4));
+  t.deepEqual(ids(got), [2, 3, 4]);
+  t.true(got.every((e) => e.event === 'consensus'));
+  t.like(got[0]!.data, { height: 2, hash: view(2).view.hash, commit: null, evidence: [], validators: [] });
+  t.throws(() => hub.open('consensus/0x1'), { message: /There is no stream "consensus\/0x1"; streams: .*consensus/ });
 });
 
 test('value streams send the current value, then again only at blocks that change it', (t) => {

@@ -38,7 +38,8 @@ function world() {
   const hub = createStreamHub({ blocks$, tree: chain.ledger.tree });
   let fed = 0;
   const feed = () => {
-    for (; fed < chain.blocks.length; fed++) blocks$.next({ view: viewOf(chain.blocks[fed]!), readModels: chain.blocks[fed]!.readModels });
+    for (; fed < chain.blocks.length; fed++)
+      blocks$.next({ view: viewOf(chain.blocks[fed]!), readModels: chain.blocks[fed]!.readModels, consensus: chain.blocks[fed]!.consensus });
   };
   const step = (from: KeyPair, op: Op, time?: number) => {
     const done = one(chain, from, op, time);
@@ -130,7 +131,7 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
     'state/',
     `state/accounts/${admin.address}`,
   ];
-  for (const name of [...values, 'blocks', 'finality', 'jobs', 'nodes', 'reputation', `reputation/${w1.address}`, 'dashboard', 'triggers']) {
+  for (const name of [...values, 'blocks', 'finality', 'jobs', 'nodes', 'reputation', `reputation/${w1.address}`, 'dashboard', 'triggers', 'consensus']) {
     hub.open(name).subscribe((e) => live.push(e));
   }
   const { job, request } = runSession(w);
@@ -147,6 +148,7 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
     `reputation/${w2.address}`,
     'dashboard',
     'triggers',
+    'consensus',
   ]) {
     hub.open(name, 1).subscribe((e) => replayed.push(e));
   }
