@@ -14,6 +14,7 @@ import {
 import { applyJobDeadlines } from '../job/index.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
+import { applyValidatorPriorities } from './validatorPriorities.ts';
 
 /** A block as the ledger folds it: the header without its state root, and its records. */
 export interface LedgerBlock {
@@ -44,8 +45,9 @@ export interface BlockResult {
 /**
  * Folds one block into the ledger: records the previous block's hash for attestations and
  * commits, notes this block's proposal hash (for the commit in the next block), releases
- * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions) and
- * returns the new state root. Pure: the block's time and contents are its only inputs.
+ * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions),
+ * writes the next height's validator set with its proposer priorities, and returns the new state
+ * root. Pure: the block's time and contents are its only inputs.
  * @example const { stateRoot, outcomes } = applyBlock(ledger, { header, txs })
  */
 export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
@@ -80,6 +82,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     if (fired.length > 0) triggers.push(...fired);
   }
   pruneBlockRecords(tree);
+  applyValidatorPriorities(tree, header.height);
   ledger.height = header.height;
   return { stateRoot: tree.root(), outcomeRoot: outcomeRootOf(txs, outcomes), outcomes, triggers, finalized: readFinalized(tree), slashed, jobEvents };
 }

@@ -2,3 +2,4 @@ export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from '.
 export { applyTx, genesisSetOf, type TxContext, type TxEffects } from './applyTx.ts';
 export { createLedger, devGenesis, genesisHashOf, networkGenesis, networkOwnerBalance, networkStake, parseGenesis, type Ledger } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';
+export { readValidatorsAt } from './validatorPriorities.ts';
