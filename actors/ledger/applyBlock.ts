@@ -16,6 +16,7 @@ import { applyJobDeadlines } from '../job/index.ts';
 import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
+import { applyValidatorPriorities } from './validatorPriorities.ts';
 
 /** A block as the ledger folds it: the header without its state root, and its records. */
 export interface LedgerBlock {
@@ -48,8 +49,9 @@ export interface BlockResult {
 /**
  * Folds one block into the ledger: records the previous block's hash for attestations and
  * commits, notes this block's proposal hash (for the commit in the next block), releases
- * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions) and
- * returns the new state root. Pure: the block's time and contents are its only inputs.
+ * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions),
+ * writes the next height's validator set with its proposer priorities, and returns the new state
+ * root. Pure: the block's time and contents are its only inputs.
  * @example const { stateRoot, outcomes } = applyBlock(ledger, { header, txs })
  */
 export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
@@ -92,6 +94,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     if (fired.length > 0) triggers.push(...fired);
   }
   pruneBlockRecords(tree);
+  applyValidatorPriorities(tree, header.height);
   ledger.height = header.height;
   const consensus: BlockConsensus = { proposalHash, commit, evidence, validators: stakeChanges(setBefore, currentValidatorSet(tree)) };
   return {

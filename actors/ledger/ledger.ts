@@ -2,6 +2,7 @@ import { canonicalBytes, sha256Hex } from '../../log/index.ts';
 import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, safeParse, type GenesisInput } from '../../schemas/index.ts';
 import { accountPath, consensusPath, createStateTree, writeFinalized, writeGenesisValidators, writeSupply, type StateTree } from '../../projections/index.ts';
+import { startValidatorPriorities } from './validatorPriorities.ts';
 
 /**
  * The ledger's state between blocks: the state tree (which also holds balances, nonces, validator
@@ -65,6 +66,7 @@ export function createLedger(genesis: Genesis): Ledger {
   }
   writeSupply(tree, supply);
   writeGenesisValidators(tree, stakes);
+  startValidatorPriorities(tree);
   writeFinalized(tree, { height: 0, hash: genesisHash });
   tree.writeSystem(`${consensusPath}/chain`, { chain: genesis.chain, shard: genesis.shard, genesis: genesisHash });
   return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: 0 };

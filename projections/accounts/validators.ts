@@ -1,7 +1,10 @@
 import type { StateTree } from '../state/index.ts';
 import { consensusPath } from './account.ts';
 
-const currentPath = `${consensusPath}/validators`;
+// The stakes of each validator set a block record refers to, by id, and the id of the one stake
+// changes go into now. Each height's set with its proposer priorities is kept apart, at
+// `/consensus/validators/<height>` (actors/ledger), since priorities change every block.
+const currentPath = `${consensusPath}/currentSet`;
 const setsPath = `${consensusPath}/sets`;
 
 /** A validator set: who may attest and with what weight. */

@@ -181,7 +181,7 @@ export function certificateOfNext(records: readonly string[]): Certificate | und
  * Whether a decided block a peer sent (its records and certificate) is the chain's next: the
  * proposal it was is rebuilt from the records and this node's chain (its cut gives time and
  * proposer), judged as a proposal would be (without the clock bound: it is history), and the
- * certificate must carry more than 2/3 of the power of the set this node computed for that height.
+ * certificate must carry more than 2/3 of the power of the set this node's ledger keeps for that height.
  */
 export function checkDecided(
   decided: { readonly height: number; readonly records: readonly string[]; readonly certificate: Certificate },

@@ -119,3 +119,54 @@ test('determinism: the same set gives the same proposers, whatever the order val
     { numRuns: 100 },
   );
 });
+
+/** Random batches of stake changes (last one per validator wins), each followed by `wait` heights without change. */
+const aHistory = fc.array(
+  fc.record({
+    changes: fc.array(fc.record({ who: fc.integer({ min: 1, max: 8 }), power: fc.integer({ min: 0, max: 30 }) }), { maxLength: 3 }),
+    wait: fc.nat(4),
+  }),
+  { maxLength: 10 },
+);
+
+/** Applies one batch at a height boundary; skipped when it would leave no validator. Also says who joined. */
+function applyBatch(set: ValidatorSet, batch: readonly { who: number; power: number }[]): { set: ValidatorSet; joined: string[]; stayed: boolean } {
+  const last = new Map(batch.map((c) => [p(c.who), String(c.power)]));
+  const changes = [...last].map(([address, power]) => ({ address, power }));
+  const stayed = set.validators.some((v) => last.get(v.address) !== '0');
+  const joined = changes.filter((c) => c.power !== '0' && !set.validators.some((v) => v.address === c.address)).map((c) => c.address);
+  if (!stayed && joined.length === 0) return { set, joined: [], stayed };
+  return { set: nextValidatorSet(set, changes), joined, stayed };
+}
+
+test('fairness after random stake changes: in the next total-power heights (× k) each validator proposes its power (× k) ± 1 times', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 6 }), aHistory, fc.integer({ min: 1, max: 2 }), (powers, history, k) => {
+      let set = setOf(powers);
+      for (const { changes, wait } of history) {
+        set = applyBatch(set, changes).set;
+        for (let i = 0; i < wait; i++) set = nextValidatorSet(set);
+      }
+      const total = set.validators.reduce((sum, v) => sum + Number(v.power), 0);
+      const counts = new Map<string, number>();
+      for (let h = 0; h < k * total; h++, set = nextValidatorSet(set)) counts.set(set.proposer, (counts.get(set.proposer) ?? 0) + 1);
+      for (const v of set.validators) t.true(Math.abs((counts.get(v.address) ?? 0) - k * Number(v.power)) <= 1, `${v.address} with power ${v.power}`);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a validator that joins never proposes the first height it is in, while any validator of the last set stays', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 6 }), aHistory, (powers, history) => {
+      let set = setOf(powers);
+      for (const { changes, wait } of history) {
+        const next = applyBatch(set, changes);
+        if (next.stayed) t.false(next.joined.includes(next.set.proposer), `${next.set.proposer} joined and proposes at once`);
+        set = next.set;
+        for (let i = 0; i < wait; i++) set = nextValidatorSet(set);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { type Chain } from '../../../actors/index.ts';
-import { signVote, type KeyPair } from '../../../log/index.ts';
+import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { validatorSetAt, votingSetAt } from '../../../runtime/consensus/validatorSets.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, buildOn, certificateOf, chainId, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
 
 // The set a certificate of an applied block is checked against is the one that voted on it, not
 // the one after it: they differ once the block slashed a validator.
@@ -34,4 +34,25 @@ test('after a block that slashed a validator, votingSetAt of that block still ho
     all.filter((a) => a !== fourth.address),
     'block 3 is decided without it',
   );
+});
+
+test('validatorSetAt reads the set the ledger keeps for the next height; votingSetAt of an applied height is the set that decided it', (t) => {
+  const chain = newChain();
+  t.deepEqual(validatorSetAt(chain.ledger.tree, 1), validatorSet, 'block 1: the genesis stakes as a new set');
+  const decidedBy = [validatorSetAt(chain.ledger.tree, 1)];
+  const one = propose(chain, first, null);
+  appendBlock(chain, one);
+  decidedBy.push(validatorSetAt(chain.ledger.tree, 2));
+  const stake = JSON.stringify(signTx({ key: owner, op: { type: 'stake', amount: '3000000' }, nonce: 1, time: 1, chain: chainId, shard }));
+  const proposerOfTwo = validators.find((v) => v.address === decidedBy[1]!.proposer)!;
+  const two = buildOn(chain, proposerOfTwo, { certificate: certificateOf(1, one.hash), txs: [stake] });
+  appendBlock(chain, two);
+  t.is(chain.ledger.height, 2);
+  t.deepEqual([votingSetAt(chain.ledger, 1), votingSetAt(chain.ledger, 2)], decidedBy);
+  t.false(addressesOf(decidedBy[1]!).includes(owner.address));
+  const three = validatorSetAt(chain.ledger.tree, 3);
+  t.true(addressesOf(three).includes(owner.address), 'the stake counts from the next height');
+  t.not(three.proposer, owner.address, 'a newcomer does not propose at once');
+  t.throws(() => validatorSetAt(chain.ledger.tree, 4), { message: /no validator set of height 4/ });
+  t.is(votingSetAt(chain.ledger, 4), null);
 });
