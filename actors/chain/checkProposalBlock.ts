@@ -31,7 +31,7 @@ export interface ProposalContext {
   readonly maxBytes: number;
   /** The last block: the proposal hash decided for it and the set that voted on it (null at height 1). */
   readonly previous: { readonly hash: string; readonly validators: ValidatorSet } | null;
-  /** Records already checked (signature included), by their text, e.g. the mempool's: not verified again. */
+  /** Records already checked whole (signature included, and canonical), by their text, e.g. the mempool's: not checked again. */
   readonly verified?: ReadonlyMap<string, VerifiedTx>;
 }
 
@@ -132,7 +132,8 @@ function recordsProblem(
   let othersSeen = false; // a record other than the commit and evidence: evidence may no longer come
   for (const [index, verdict] of verifiedRecords(records, context).entries()) {
     if (!('hash' in verdict)) return refuseProposal('record', `record ${index} is refused: ${verdict.code}: ${verdict.message}`, index);
-    if (records[index] !== recordFromSignedBytes(verdict.signedBytes, verdict.tx.sig).toString('utf8')) {
+    // A record given as verified was checked whole before (its bytes are the canonical record held); the others are rebuilt and compared.
+    if (context.verified?.get(records[index]!) !== verdict && records[index] !== recordFromSignedBytes(verdict.signedBytes, verdict.tx.sig).toString('utf8')) {
       return refuseProposal('record', `record ${index} is not the canonical JSON of its tx`, index);
     }
     const { op } = verdict.tx;

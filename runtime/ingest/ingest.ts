@@ -1,6 +1,7 @@
 import type { EventLog } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import type { VerifyPool } from './verifyPool.ts';
+import type { TxSender } from './verifyChunk.ts';
 
 /** What a submitted tx came to: where it is in the log, or why it was refused. */
 export type SubmitResult = { readonly hash: string; readonly offset: number } | { readonly code: string; readonly message: string };
@@ -34,6 +35,8 @@ export interface AdmitTx {
   readonly hash: string;
   readonly record: Uint8Array;
   readonly isCut: boolean;
+  /** Its signer, nonce and op type, when the check gave them (the verify pool does). */
+  readonly sender?: TxSender;
 }
 
 /** Append the tx; refuse it with a code and a sentence; or answer the offset where it is already durable. */

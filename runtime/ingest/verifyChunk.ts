@@ -17,6 +17,15 @@ export interface CheckedChunk {
   readonly records: Uint8Array;
   readonly recordBytes: number[];
   readonly cuts: number[];
+  /** Per passed tx (as `recordBytes`): its signer, nonce and op type, so the main thread need not parse its record for them. */
+  readonly senders: TxSender[];
+}
+
+/** What a mempool's admission reads of a checked tx. */
+export interface TxSender {
+  readonly from: string;
+  readonly nonce: number;
+  readonly type: string;
 }
 
 /**
@@ -27,6 +36,7 @@ export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
   const outcomes: (string | Refusal)[] = [];
   const recordBytes: number[] = [];
   const cuts: number[] = [];
+  const senders: TxSender[] = [];
   let records = Buffer.allocUnsafe(texts.length * 1024);
   let at = 0;
   for (const verdict of checkTxTexts(texts, options)) {
@@ -45,8 +55,9 @@ export function verifyChunk({ texts, options }: VerifyChunkTask): CheckedChunk {
     if (tx.op.type === 'cut') cuts.push(outcomes.length);
     outcomes.push(hash);
     recordBytes.push(size);
+    senders.push({ from: tx.from, nonce: tx.nonce, type: tx.op.type });
   }
-  return { outcomes, records: records.subarray(0, at), recordBytes, cuts };
+  return { outcomes, records: records.subarray(0, at), recordBytes, cuts, senders };
 }
 
 export default verifyChunk;

@@ -3,10 +3,10 @@ import { Piscina } from 'piscina';
 import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../log/index.ts';
 import { AinError, type Refusal } from '../../schemas/index.ts';
 import type { CheckRecordsTask } from './checkRecordsChunk.ts';
-import type { CheckedChunk, VerifyChunkTask } from './verifyChunk.ts';
+import type { CheckedChunk, TxSender, VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
-export type CheckedTx = { readonly hash: string; readonly record: Uint8Array; readonly isCut: boolean } | Refusal;
+export type CheckedTx = { readonly hash: string; readonly record: Uint8Array; readonly isCut: boolean; readonly sender?: TxSender } | Refusal;
 
 export interface VerifyPoolOptions extends CheckTxOptions {
   /** Worker threads; 0 or absent means one per core. */
@@ -50,8 +50,9 @@ function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
       into.push(outcome);
       continue;
     }
+    const sender = chunk.senders[next];
     const size = chunk.recordBytes[next++]!;
-    into.push({ hash: outcome, record: chunk.records.subarray(at, at + size), isCut: cuts.has(index) });
+    into.push({ hash: outcome, record: chunk.records.subarray(at, at + size), isCut: cuts.has(index), sender });
     at += size;
   }
 }

@@ -100,7 +100,7 @@ function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledge
     admit(tx): AdmitDecision {
       const held = pending.get(tx.hash);
       if (held !== undefined) return { offset: held.offset };
-      const { from, nonce, type } = senderOf(tx.record);
+      const { from, nonce, type } = tx.sender ?? senderOf(tx.record);
       if (refusedOps.has(type)) {
         return { code: 'CONSENSUS_OP', message: `A ${type} op is made by the network's consensus; users may not submit one to a peer-to-peer network.` };
       }
@@ -173,7 +173,8 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     noteOwn(offsets, appended) {
       const txs: PendingTx[] = [];
       for (const [i, { hash, value }] of appended.entries()) {
-        const { from, nonce } = senderOf(value);
+        // Admission read them when it held room for the tx; a tx admitted through the other ingest first has none here.
+        const { from, nonce } = pending.reservation(hash) ?? senderOf(value);
         // A block may have spent the nonce while the append was in flight.
         if (nonce <= ledgerNonce(from)) {
           pending.release(hash);

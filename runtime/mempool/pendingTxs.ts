@@ -55,7 +55,7 @@ function firstAbove(txs: readonly PendingTx[], nonce: number): number {
 export class PendingTxs {
   readonly #byHash = new Map<string, PendingTx>();
   readonly #senders = new Map<string, Sender>();
-  readonly #reserved = new Map<string, { readonly from: string; readonly bytes: number }>();
+  readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
   #bytes = 0;
   #reservedBytes = 0;
   #seq = 0;
@@ -125,9 +125,14 @@ export class PendingTxs {
       };
     }
     this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
-    this.#reserved.set(tx.hash, { from: tx.from, bytes: tx.bytes });
+    this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
     this.#reservedBytes += tx.bytes;
     return undefined;
+  }
+
+  /** The sender and nonce of a tx room is held for (admitted, its append in flight). */
+  reservation(hash: string): { readonly from: string; readonly nonce: number } | undefined {
+    return this.#reserved.get(hash);
   }
 
   /** Frees the room held for a tx whose append failed (nothing when it holds none). */

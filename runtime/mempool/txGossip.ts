@@ -61,6 +61,8 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const maxMessageTxs = options.maxMessageTxs ?? 10_000;
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
   const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  // A message accepted by `validate`, split and hashed, for `onMessage` on the same bytes next.
+  const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();
   const outbox: Uint8Array[] = [];
   const publishing = new Set<Promise<unknown>>();
   let flushing = false;
@@ -169,12 +171,20 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         logger?.debug({ from, reason: texts }, 'peer gossiped a txs message that is not one; rejected');
         return 'reject';
       }
-      return texts.every((text) => seen.has(sha256Hex(text))) ? 'ignore' : 'accept';
+      const hashes = texts.map((text) => sha256Hex(text));
+      if (hashes.every((hash) => seen.has(hash))) return 'ignore';
+      accepted.set(bytes, { texts, hashes });
+      return 'accept';
     },
     onMessage(bytes, from) {
-      const texts = textsOf(bytes);
-      if (typeof texts === 'string') return;
-      const fresh = texts.filter((text) => seen.add(sha256Hex(text)));
+      let split = accepted.get(bytes);
+      accepted.delete(bytes);
+      if (split === undefined) {
+        const texts = textsOf(bytes);
+        if (typeof texts === 'string') return;
+        split = { texts, hashes: texts.map((text) => sha256Hex(text)) };
+      }
+      const fresh = split.texts.filter((_, i) => seen.add(split.hashes[i]!));
       if (fresh.length === 0) return;
       mempool.peerIngest.submit(fresh).then(
         (results) => {
