@@ -14,7 +14,9 @@ Usage:
                                             one genesis, configs); then ain node --data D/n1 …
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
-  ain tx submit [--node URL] [--file FILE | stdin]
+  ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
+                                            --wait: what each tx came to once in a block (ok, or
+                                            error CODE: sentence and exit 1)
   ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)
             [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
