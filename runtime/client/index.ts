@@ -5,3 +5,4 @@ export { createSubmitQueue, submitAndWait, type ChainRef, type SubmitAndWaitOpti
 export { createNodeSubmitter, signAndSubmit, type NodeSubmitter, type NodeSubmitterOptions, type SignAndSubmitParameters } from './signAndSubmit.ts';
 export { chainOf, ledgerNonceOf, postTx, postTxs, refusalOf, waitForTx, type TxAccepted, type TxLanded, type TxsAnswer } from './txApi.ts';
 export { readStream, type ReadStreamOptions } from './readStream.ts';
+export { readRequestHistory, type ReadRequestHistoryOptions, type RequestHistory } from './requestHistory.ts';
