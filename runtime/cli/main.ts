@@ -48,6 +48,20 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             dashboard, accounts/<address>, state/<path>);
                                             reconnects with Last-Event-ID; Ctrl-C ends it
 
+Inspect (reads of a node, --node URL; --json gives the API's answers):
+  ain jobs ls [--state open|ready|unstaffed] [--limit N]
+                                            the registered jobs: state, admin, requests, stats
+  ain jobs show JOB_ID                      a job, its figures and its nodes
+  ain requests ls [--job JOB_ID] [--client ADDR] [--state STATE] [--limit N]
+                                            job requests, newest first (STATE: requested,
+                                            accepted, running, ranking, ranked, challenged,
+                                            settled, refunded)
+  ain requests show REQUEST_ID              the request, one row per node that took it, and its
+                                            history with block heights and times
+  ain result REQUEST_ID [--out FILE] [--worker ADDR] [--key FILE]
+                                            a worker's result (the best ranked by default); one in
+                                            Big Storage is fetched and checked against its hash
+
 --json (any command) prints JSON (NDJSON for ain watch).
 
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
@@ -83,6 +97,9 @@ const commands: Record<string, () => Promise<Command>> = {
   resolveChallenge: async () => (await import('./jobCommands.ts')).resolveChallengeCommand,
   stats: async () => (await import('./jobCommands.ts')).statsCommand,
   watch: async () => (await import('./watchCommand.ts')).watchCommand,
+  jobs: async () => (await import('./jobsCommand.ts')).jobsCommand,
+  requests: async () => (await import('./requestsCommand.ts')).requestsCommand,
+  result: async () => (await import('./resultCommand.ts')).resultCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

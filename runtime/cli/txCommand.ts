@@ -57,9 +57,7 @@ async function waitForOutcomes(nodeUrl: string, reply: SubmitAnswer, waitMs: num
     printJson(landed);
     return;
   }
-  const results = await Promise.all(
-    (reply as TxsAnswer).results.map((result) => ('hash' in result ? waitForTx(nodeUrl, result.hash, deadlineMs) : result)),
-  );
+  const results = await Promise.all((reply as TxsAnswer).results.map((result) => ('hash' in result ? waitForTx(nodeUrl, result.hash, deadlineMs) : result)));
   const refusals = results.filter((r) => ('outcome' in r ? r.outcome.code !== 'ok' : true));
   for (const r of refusals) {
     const error = 'outcome' in r ? refusalOf(r) : r;
