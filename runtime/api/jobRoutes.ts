@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
-import { jobDashboardView, readAccount, reputationOf, statsLine, type ReadModels } from '../../projections/index.ts';
+import { jobDashboardView, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
 
 export interface JobRoutesOptions {
@@ -11,7 +11,24 @@ export interface JobRoutesOptions {
 }
 
 const listMax = 1000;
-const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(listMax).default(100), after: Hash.optional() });
+/**
+ * What a job can do now, from its dashboard: `open` while requests of it are open, else `ready`
+ * when approved evaluators and workers could take a request, else `unstaffed`.
+ */
+export const jobStates = ['open', 'ready', 'unstaffed'] as const;
+export type JobSchemaState = (typeof jobStates)[number];
+
+export function jobStateOf(board: Pick<JobDashboardView, 'openRequests' | 'workers' | 'evaluators'> | undefined): JobSchemaState {
+  if (board === undefined) return 'unstaffed';
+  if (board.openRequests > 0) return 'open';
+  return board.workers > 0 && board.evaluators > 0 ? 'ready' : 'unstaffed';
+}
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(listMax).default(100),
+  after: Hash.optional(),
+  state: z.enum(jobStates).optional(),
+});
 const IdParam = z.strictObject({ id: Hash });
 const AddressParam = z.strictObject({ address: Address });
 const DashboardQuery = z.strictObject({ job: Hash.optional() });
@@ -28,19 +45,21 @@ export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoute
       id: job,
       admin: schema.admin,
       registeredAt: schema.registeredAt,
+      state: jobStateOf(board),
       stats: statsLine(readModels.dashboard, job),
       dashboard: board === undefined ? null : jobDashboardView(board),
     };
   };
 
   app.get('/v1/jobs', async (request) => {
-    const { limit, after } = parseOrThrow(ListQuery, request.query, 'query');
+    const { limit, after, state } = parseOrThrow(ListQuery, request.query, 'query');
     const ids = tree
       .keys('/jobs/schemas')
       .sort()
       .filter((id) => after === undefined || id > after);
-    const page = ids.slice(0, limit);
-    return { height: ledger.height, jobs: page.map(summary), next: ids.length > limit ? page.at(-1) : null };
+    const matching = state === undefined ? ids : ids.filter((id) => jobStateOf(readModels.dashboard.jobs[id]) === state);
+    const page = matching.slice(0, limit);
+    return { height: ledger.height, jobs: page.map(summary), next: matching.length > limit ? page.at(-1) : null };
   });
 
   app.get('/v1/jobs/:id', async (request) => {

@@ -5,6 +5,7 @@ import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
+import { requestRoutes } from './requestRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
@@ -64,6 +65,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
   }
   if (options.jobs !== undefined) jobRoutes(app, options.jobs);
+  if (options.jobs !== undefined) requestRoutes(app, options.jobs);
   if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;

@@ -7,6 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { AinError, errorCodes, type ErrorCode } from '../../schemas/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { checkBlobHash, signBlobAuth } from '../storage/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
@@ -15,16 +16,18 @@ import { printJson, UsageError } from './output.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 /** Counts the bytes going through for the progress bar, and hashes them. */
-function meter(progress: Progress): { through: Transform; hex: () => string } {
+function meter(progress: Progress): { through: Transform; hex: () => string; bytes: () => number } {
   const sha = createHash('sha256');
+  let bytes = 0;
   const through = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       sha.update(chunk);
+      bytes += chunk.length;
       progress.advance(chunk.length);
       done(null, chunk);
     },
   });
-  return { through, hex: () => sha.digest('hex') };
+  return { through, hex: () => sha.digest('hex'), bytes: () => bytes };
 }
 
 function send(url: URL, options: { method: string; headers: Record<string, string | number> }, body?: Readable): Promise<IncomingMessage> {
@@ -99,6 +102,51 @@ async function put(args: string[], { json }: CommandContext): Promise<void> {
     );
 }
 
+export interface FetchBlobParameters {
+  readonly nodeUrl: string;
+  /** The blob's SHA-256, lowercase hex. */
+  readonly hash: string;
+  /** Signs the read (a blob that is not public); absent: an unsigned read. */
+  readonly key?: KeyPair;
+  /** Written as `out.part`, renamed once the bytes hash to `hash`; absent: stdout. */
+  readonly out?: string;
+  /** No progress on stderr. */
+  readonly quiet: boolean;
+}
+
+/**
+ * Streams a blob from `GET /v1/blobs/<hash>` to a file or stdout, hashing it on the way: bytes
+ * that do not hash to `hash` are BLOB_HASH_MISMATCH and no file is left. Resolves with its size.
+ * @example const { sizeBytes } = await fetchBlob({ nodeUrl, hash, key, out: 'copy.bin', quiet: true })
+ */
+export async function fetchBlob({ nodeUrl, hash, key, out, quiet }: FetchBlobParameters): Promise<{ sizeBytes: number }> {
+  const headers: Record<string, string> = {};
+  if (key !== undefined) headers.authorization = signBlobAuth({ key, method: 'GET', hash, timeMs: Date.now() });
+  const response = await send(new URL(`/v1/blobs/${hash}`, nodeUrl), { method: 'GET', headers });
+  if (response.statusCode !== 200) throw await refusal(response, nodeUrl);
+  const length = Number(response.headers['content-length']);
+  const progress = createProgress({ label: 'get ', totalBytes: Number.isFinite(length) ? length : undefined, quiet });
+  const receiving = meter(progress);
+  const partial = out === undefined ? undefined : `${out}.part`;
+  try {
+    await pipeline(response, receiving.through, partial === undefined ? process.stdout : createWriteStream(partial, { flags: 'w', flush: true }), {
+      end: partial !== undefined,
+    });
+    const actual = receiving.hex();
+    if (actual !== hash) {
+      throw new AinError('BLOB_HASH_MISMATCH', `The bytes received hash to ${actual}, not ${hash}; the node served something else. Try another node.`, {
+        details: { expected: hash, actual },
+      });
+    }
+    if (partial !== undefined) await rename(partial, out!);
+  } catch (error) {
+    if (partial !== undefined) await rm(partial, { force: true });
+    throw error;
+  }
+  progress.done();
+  return { sizeBytes: receiving.bytes() };
+}
+
 /** `ain blob get <hash> [--out FILE] [--key FILE] [--node URL]`: checks the bytes against the hash. */
 async function get(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -107,31 +155,11 @@ async function get(args: string[], { json }: CommandContext): Promise<void> {
     options: { key: { type: 'string' }, node: { type: 'string', default: defaultNodeUrl }, out: { type: 'string' } },
   });
   const hash = hashArgument(positionals[0]);
-  const headers: Record<string, string> = {};
-  if (values.key !== undefined) headers.authorization = signBlobAuth({ key: await readKeyFile(values.key), method: 'GET', hash, timeMs: Date.now() });
-  const response = await send(new URL(`/v1/blobs/${hash}`, values.node), { method: 'GET', headers });
-  if (response.statusCode !== 200) throw await refusal(response, values.node);
-  const length = Number(response.headers['content-length']);
-  const progress = createProgress({ label: 'get ', totalBytes: Number.isFinite(length) ? length : undefined, quiet: json });
-  const receiving = meter(progress);
-  const partial = values.out === undefined ? undefined : `${values.out}.part`;
-  try {
-    await pipeline(response, receiving.through, partial === undefined ? process.stdout : createWriteStream(partial, { flags: 'w', flush: true }), {
-      end: partial !== undefined,
-    });
-    const actual = receiving.hex();
-    if (actual !== hash) {
-      throw new AinError('BLOB_HASH_MISMATCH', `The bytes received hash to ${actual}, not ${hash}; the node served something else. Try another node.`);
-    }
-    if (partial !== undefined) await rename(partial, values.out!);
-  } catch (error) {
-    if (partial !== undefined) await rm(partial, { force: true });
-    throw error;
-  }
-  progress.done();
+  const key = values.key === undefined ? undefined : await readKeyFile(values.key);
+  const { sizeBytes } = await fetchBlob({ nodeUrl: values.node, hash, key, out: values.out, quiet: json });
   if (values.out !== undefined) {
-    if (json) printJson({ ref: `blob://sha256:${hash}`, hash, sizeBytes: length, out: values.out });
-    else process.stdout.write(`${values.out}: ${length} bytes, sha256 ${hash} checked\n`);
+    if (json) printJson({ ref: `blob://sha256:${hash}`, hash, sizeBytes, out: values.out });
+    else process.stdout.write(`${values.out}: ${sizeBytes} bytes, sha256 ${hash} checked\n`);
   }
 }
 

@@ -14,7 +14,9 @@ Usage:
                                             one genesis, configs); then ain node --data D/n1 …
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
-  ain tx submit [--node URL] [--file FILE | stdin]
+  ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
+                                            --wait: what each tx came to once in a block (ok, or
+                                            error CODE: sentence and exit 1)
   ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)
             [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
@@ -45,6 +47,20 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             jobs, jobs/<id>, nodes, reputation[/<address>],
                                             dashboard, accounts/<address>, state/<path>);
                                             reconnects with Last-Event-ID; Ctrl-C ends it
+
+Inspect (reads of a node, --node URL; --json gives the API's answers):
+  ain jobs ls [--state open|ready|unstaffed] [--limit N]
+                                            the registered jobs: state, admin, requests, stats
+  ain jobs show JOB_ID                      a job, its figures and its nodes
+  ain requests ls [--job JOB_ID] [--client ADDR] [--state STATE] [--limit N]
+                                            job requests, newest first (STATE: requested,
+                                            accepted, running, ranking, ranked, challenged,
+                                            settled, refunded)
+  ain requests show REQUEST_ID              the request, one row per node that took it, and its
+                                            history with block heights and times
+  ain result REQUEST_ID [--out FILE] [--worker ADDR] [--key FILE]
+                                            a worker's result (the best ranked by default); one in
+                                            Big Storage is fetched and checked against its hash
 
 --json (any command) prints JSON (NDJSON for ain watch).
 
@@ -81,6 +97,9 @@ const commands: Record<string, () => Promise<Command>> = {
   resolveChallenge: async () => (await import('./jobCommands.ts')).resolveChallengeCommand,
   stats: async () => (await import('./jobCommands.ts')).statsCommand,
   watch: async () => (await import('./watchCommand.ts')).watchCommand,
+  jobs: async () => (await import('./jobsCommand.ts')).jobsCommand,
+  requests: async () => (await import('./requestsCommand.ts')).requestsCommand,
+  result: async () => (await import('./resultCommand.ts')).resultCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkTx, signTx } from '../../log/index.ts';
 import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
-import { nextNonce } from '../client/index.ts';
+import { nextNonce, refusalOf, waitForTx, type TxAccepted, type TxsAnswer } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
@@ -39,9 +39,45 @@ async function sign(args: string[]): Promise<void> {
   printJson(tx);
 }
 
-/** `ain tx submit [--node URL] [--file FILE]`: one envelope or an array of them, from a file or stdin. */
+/** How long `ain tx submit --wait` waits for the blocks unless `--wait-ms` says otherwise. */
+const submitWaitMsDefault = 30_000;
+
+type SubmitAnswer = TxAccepted | TxsAnswer | { code?: string; message?: string };
+
+/**
+ * `--wait`: each tx the node took, once in a block, as `GET /v1/tx/<hash>` tells it, as the job
+ * verbs wait for theirs. One tx: where it landed, or its refusal thrown (`error CODE: sentence`,
+ * exit 1). A batch: every result, landed or refused at the boundary, and exit 1 when any was refused.
+ */
+async function waitForOutcomes(nodeUrl: string, reply: SubmitAnswer, waitMs: number): Promise<void> {
+  const deadlineMs = Date.now() + waitMs;
+  if ('hash' in reply) {
+    const landed = await waitForTx(nodeUrl, reply.hash, deadlineMs);
+    if (landed.outcome.code !== 'ok') throw refusalOf(landed);
+    printJson(landed);
+    return;
+  }
+  const results = await Promise.all((reply as TxsAnswer).results.map((result) => ('hash' in result ? waitForTx(nodeUrl, result.hash, deadlineMs) : result)));
+  const refusals = results.filter((r) => ('outcome' in r ? r.outcome.code !== 'ok' : true));
+  for (const r of refusals) {
+    const error = 'outcome' in r ? refusalOf(r) : r;
+    process.stderr.write(`error ${error.code}: ${error.message}${'outcome' in r ? ` (tx ${r.hash}, block ${r.height})` : ''}\n`);
+  }
+  printJson({ landed: results.length - refusals.length, refused: refusals.length, results });
+  if (refusals.length > 0) process.exitCode = 1;
+}
+
+/**
+ * `ain tx submit [--node URL] [--file FILE] [--wait [--wait-ms N]]`: one envelope or an array of
+ * them, from a file or stdin; with `--wait`, what each came to once in a block.
+ */
 async function submit(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { node: { type: 'string', default: defaultNodeUrl }, file: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { node: { type: 'string', default: defaultNodeUrl }, file: { type: 'string' }, wait: { type: 'boolean' }, 'wait-ms': { type: 'string' } },
+  });
+  const waitMs = wholeNumber(values['wait-ms'], 'wait-ms');
+  if (waitMs !== undefined && values.wait !== true) throw new UsageError('--wait-ms bounds --wait: give both, or neither.');
   const body = parseJson(values.file !== undefined ? await readFile(values.file, 'utf8') : await readStdin(), 'the input');
   const path = Array.isArray(body) ? '/v1/txs' : '/v1/tx';
   let response: Response;
@@ -50,17 +86,18 @@ async function submit(args: string[]): Promise<void> {
   } catch (cause) {
     throw new AinError('NODE_UNREACHABLE', `No node answers at ${values.node} (${(cause as Error).message}); start one with "ain node --data DIR".`, { cause });
   }
-  let reply: { code?: string; message?: string };
+  let reply: SubmitAnswer;
   try {
-    reply = (await response.json()) as { code?: string; message?: string };
+    reply = (await response.json()) as SubmitAnswer;
   } catch (cause) {
     throw new AinError('NODE_UNREACHABLE', `${values.node} answered ${response.status} with something that is not JSON; is it an ain node?`, { cause });
   }
-  if (!response.ok && reply.code !== undefined) {
+  if (!response.ok && 'code' in reply && reply.code !== undefined) {
     process.stderr.write(`error ${reply.code}: ${reply.message}\n`);
     process.exitCode = 1;
     return;
   }
+  if (values.wait === true) return waitForOutcomes(values.node, reply, waitMs ?? submitWaitMsDefault);
   printJson(reply);
 }
 

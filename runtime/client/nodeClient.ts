@@ -2,8 +2,11 @@ import { AinError, errorCodes, type ErrorCode } from '../../schemas/index.ts';
 
 /** The node's `{ code, message }` answer as the AinError it stands for. */
 export function errorFromAnswer(nodeUrl: string, status: number, body: unknown): AinError {
-  const { code, message } = (body ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && code in errorCodes) return new AinError(code as ErrorCode, typeof message === 'string' ? message : code);
+  const { code, message, details } = (body ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+  if (typeof code === 'string' && code in errorCodes) {
+    const options = typeof details === 'object' && details !== null && !Array.isArray(details) ? { details: details as Record<string, unknown> } : {};
+    return new AinError(code as ErrorCode, typeof message === 'string' ? message : code, options);
+  }
   return new AinError('NODE_UNREACHABLE', `${nodeUrl} answered ${status} with something that is not an ain error; is it an ain node?`);
 }
 

@@ -1,7 +1,7 @@
 import { signTx, txHashOf, type KeyPair } from '../../log/index.ts';
-import { AinError, errorCodes, type ErrorCode, type Op, type Tx } from '../../schemas/index.ts';
+import { AinError, type Op, type Tx } from '../../schemas/index.ts';
 import { nextNonce } from './nonce.ts';
-import type { TxLanded } from './txApi.ts';
+import { refusalOf, type TxLanded } from './txApi.ts';
 
 /** The chain and shard a queue signs for. */
 export interface ChainRef {
@@ -111,12 +111,6 @@ export interface SubmitAndWaitOptions {
   readonly triesMax?: number;
 }
 
-/** A refused outcome as the AinError it stands for. */
-function refusalOf(outcome: TxLanded['outcome']): AinError {
-  if (outcome.code in errorCodes) return new AinError(outcome.code as ErrorCode, outcome.message ?? outcome.code);
-  return new AinError('INTERNAL', `The tx came to an outcome this client does not know, ${outcome.code}: ${outcome.message ?? ''}`.trim());
-}
-
 /**
  * Appends `op` through the key's queue and waits for its block. When another signer of the key
  * took the nonce first (BAD_NONCE) it signs again above the ledger's, `triesMax` times at most;
@@ -133,6 +127,6 @@ export async function submitAndWait(queue: SubmitQueue<unknown>, op: Op, { lande
       queue.resync();
       continue;
     }
-    throw refusalOf(result.outcome);
+    throw refusalOf(result);
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { txHashOf } from '../../log/index.ts';
-import { AinError, isAinError, type Tx } from '../../schemas/index.ts';
+import { AinError, errorCodes, isAinError, type ErrorCode, type Tx } from '../../schemas/index.ts';
 import { callNode } from './nodeClient.ts';
 
 /** Where a tx landed and what it came to (`GET /v1/tx/<hash>`). */
@@ -84,4 +84,15 @@ export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: numbe
     }
     await sleep(pauseMs);
   }
+}
+
+/**
+ * A tx's refused outcome as the AinError it stands for: the code and sentence its block recorded,
+ * and where it landed (`hash`, `height`, `index`) in `details`.
+ * @example if (landed.outcome.code !== 'ok') throw refusalOf(landed)
+ */
+export function refusalOf({ hash, height, index, outcome }: TxLanded): AinError {
+  const details = { hash, height, index };
+  if (outcome.code in errorCodes) return new AinError(outcome.code as ErrorCode, outcome.message ?? outcome.code, { details });
+  return new AinError('INTERNAL', `The tx came to an outcome this client does not know, ${outcome.code}: ${outcome.message ?? ''}`.trim(), { details });
 }

@@ -83,6 +83,7 @@ const routePath = fc.oneof(
     '/v1/status',
     '/metrics',
     '/v1/jobs',
+    '/v1/requests',
     '/v1/dashboard',
     '/',
     '',
@@ -102,8 +103,12 @@ const routePath = fc.oneof(
 );
 const queryPart = fc
   .tuple(
-    fc.constantFrom('from', 'to', 'limit', 'after', 'kind', 'job', '__proto__', 'constructor', 'x', 'from[]', 'a[b]'),
-    fc.oneof(fc.constantFrom('1', '2', '0', '-1', '100', '1000', '1001', 'values', 'rules', 'owners', 'functions', 'nope', ''), hex(32), awkwardString),
+    fc.constantFrom('from', 'to', 'limit', 'after', 'kind', 'job', 'state', 'client', '__proto__', 'constructor', 'x', 'from[]', 'a[b]'),
+    fc.oneof(
+      fc.constantFrom('1', '2', '0', '-1', '100', '1000', '1001', 'values', 'rules', 'owners', 'functions', 'open', 'settled', 'nope', ''),
+      hex(32),
+      awkwardString,
+    ),
   )
   .map(([k, v]) => `${k}=${encodeURIComponent(v.toWellFormed())}`);
 const query = fc.oneof(

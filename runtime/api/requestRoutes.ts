@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { jobMachine, readRequest, type JobState, type PersistedRequest } from '../../actors/index.ts';
+import { Address, Hash, parseOrThrow } from '../../schemas/index.ts';
+import type { JobRoutesOptions } from './jobRoutes.ts';
+
+/** A request's states, as its machine draws them (actors/job/jobMachine.ts). */
+export const requestStates = Object.keys(jobMachine.config.states ?? {}) as [JobState, ...JobState[]];
+
+const pageMax = 1000;
+/** Requests one answer reads at most, matching or not: a filter that matches few answers in several pages, never in one long scan. */
+const scanMax = 10_000;
+
+const RequestsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(pageMax).default(100),
+  after: Hash.optional(),
+  job: Hash.optional(),
+  client: Address.optional(),
+  state: z.enum(requestStates).optional(),
+});
+
+/** A request as `GET /v1/requests` lists it: who asked what of which job, where it stands, who works on it. */
+function summaryOf(id: string, { state, context }: PersistedRequest) {
+  return {
+    id,
+    job: context.job,
+    client: context.client,
+    state,
+    requestedAt: context.requestedAt,
+    deadline: context.deadline,
+    timeLimitMs: context.timeLimitMs,
+    rewards: context.rewards,
+    evaluator: context.evaluator,
+    workers: Object.keys(context.workers),
+    ranking: context.ranking,
+    refundReason: context.refundReason,
+  };
+}
+
+/**
+ * `GET /v1/requests[?job=&client=&state=&limit=&after=]`: job requests by id, those that match
+ * every filter given. One answer reads at most 10,000 requests; `next` (the last id read) is
+ * where the next page starts whenever requests remain unread, even when this page has fewer than
+ * `limit` matches.
+ */
+export function requestRoutes(app: FastifyInstance, { ledger }: Pick<JobRoutesOptions, 'ledger'>): void {
+  app.get('/v1/requests', async (request) => {
+    const { limit, after, job, client, state } = parseOrThrow(RequestsQuery, request.query, 'query');
+    const { tree } = ledger;
+    const ids = tree
+      .keys('/jobs/requests')
+      .sort()
+      .filter((id) => after === undefined || id > after);
+    const requests: ReturnType<typeof summaryOf>[] = [];
+    let read = 0;
+    for (const id of ids) {
+      if (requests.length === limit || read === scanMax) break;
+      read++;
+      const found = readRequest(tree, id);
+      if (found === null) continue;
+      if (job !== undefined && found.context.job !== job) continue;
+      if (client !== undefined && found.context.client !== client) continue;
+      if (state !== undefined && found.state !== state) continue;
+      requests.push(summaryOf(id, found));
+    }
+    return { height: ledger.height, requests, next: read < ids.length ? ids[read - 1]! : null };
+  });
+}

@@ -1,0 +1,60 @@
+import type { JobEvent } from '../../schemas/index.ts';
+import { callNode } from './nodeClient.ts';
+import type { TxLanded } from './txApi.ts';
+
+export interface ReadRequestHistoryOptions {
+  /** Heights read at most, from the request's block on; default 10,000. */
+  readonly blocksMax?: number;
+}
+
+/** What the job protocol did about one request, block by block, as far as it was read. */
+export interface RequestHistory {
+  readonly request: string;
+  /** The block of the request's `requestJob` tx: where the reading began. */
+  readonly from: number;
+  /** The last height read. */
+  readonly to: number;
+  /** The request's job events in block order, each with its block's height and time. */
+  readonly events: readonly JobEvent[];
+  /** True once the request settled or was refunded: no event about it comes after. */
+  readonly ended: boolean;
+  /** True when `blocksMax` heights were read before the latest block and the request had not ended. */
+  readonly truncated: boolean;
+}
+
+/** Heights one `GET /v1/blocks` answers at most. */
+const rangeBlocksMax = 100;
+
+/**
+ * A request's history from the node's blocks: the block of its `requestJob` tx (`GET
+ * /v1/tx/<request>`), then the blocks after it (`GET /v1/blocks`, 100 heights a read) up to the
+ * latest, or until the request settles or is refunded, `blocksMax` heights at most. The
+ * `jobs/<request>` stream follows it from there on.
+ * @example const { events } = await readRequestHistory(nodeUrl, requestId)
+ */
+export async function readRequestHistory(nodeUrl: string, request: string, { blocksMax = 10_000 }: ReadRequestHistoryOptions = {}): Promise<RequestHistory> {
+  const { height: from } = await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${request}`);
+  const { height: latest } = await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status');
+  const last = Math.min(latest, from + blocksMax - 1);
+  const events: JobEvent[] = [];
+  let to = from - 1;
+  let ended = false;
+  while (to < last && !ended) {
+    const range = await callNode<{ to: number; blocks: { jobEvents: JobEvent[] }[] }>(
+      nodeUrl,
+      'GET',
+      `/v1/blocks?from=${to + 1}&to=${Math.min(last, to + rangeBlocksMax)}`,
+    );
+    let endHeight: number | undefined;
+    for (const block of range.blocks) {
+      for (const event of block.jobEvents) {
+        if (!('request' in event) || event.request !== request) continue;
+        events.push(event);
+        if (event.type === 'settled' || event.type === 'refunded') endHeight = event.height;
+      }
+    }
+    ended = endHeight !== undefined;
+    to = endHeight ?? range.to;
+  }
+  return { request, from, to, events, ended, truncated: !ended && to < latest };
+}
