@@ -4,6 +4,7 @@ import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
+import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
@@ -15,6 +16,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly blobs?: BlobRoutesOptions;
   /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
   readonly jobs?: JobRoutesOptions;
+  /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
+  readonly explain?: ExplainRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
   readonly streams?: StreamRoutesOptions;
 }
@@ -64,6 +67,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
   }
   if (options.jobs !== undefined) jobRoutes(app, options.jobs);
+  if (options.explain !== undefined) explainRoutes(app, options.explain);
   if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;
