@@ -1,7 +1,7 @@
 import { ownEntry, type JobDashboard } from '../../projections/index.ts';
 import { jobPaths, readJobSchema, readRequest, type JobSchemaRecord } from '../job/index.ts';
 import type { ExplainInput, JobExplanation } from './explanation.ts';
-import { jobRoleStanding } from './nodeStandings.ts';
+import { jobRoleStanding, nodesOf } from './nodeStandings.ts';
 import { refusalSentences, refusalsOf } from './refusals.ts';
 import { jobRoleSentences } from './roleSentences.ts';
 import { clock, listWords, plural, shortId, when } from './words.ts';
@@ -63,8 +63,9 @@ export function explainJob(input: ExplainInput, id: string): JobExplanation | nu
     refunded: board?.refunded ?? 0,
     nextDeadlines: nextDeadlinesOf(input, board),
   };
-  const evaluators = jobRoleStanding(input, id, schema, 'evaluator');
-  const workers = jobRoleStanding(input, id, schema, 'worker');
+  const nodes = nodesOf(input, id);
+  const evaluators = jobRoleStanding(input, id, schema, nodes, 'evaluator');
+  const workers = jobRoleStanding(input, id, schema, nodes, 'worker');
   const refused = refusalsOf(input, id);
   const requirements = requirementsText(schema.op.requirements);
   const sentences = [

@@ -1,7 +1,7 @@
 import { ownEntry, type RequestTimes } from '../../projections/index.ts';
 import { parentAdminOf, readJobSchema, readRequest, workersPerRequestMax, type JobState, type PersistedRequest } from '../job/index.ts';
 import type { Awaiting, DeadlineView, ExplainInput, RequestExplanation, RoleStanding } from './explanation.ts';
-import { requestRoleStanding } from './nodeStandings.ts';
+import { nodesOf, requestRoleStanding } from './nodeStandings.ts';
 import { refusalSentences, refusalsOf } from './refusals.ts';
 import { awaitedRoleSentences, roleCounts } from './roleSentences.ts';
 import { clock, listWords, plural, shortId, span, when } from './words.ts';
@@ -194,8 +194,9 @@ export function explainRequest(input: ExplainInput, id: string): RequestExplanat
   const times = ownEntry(input.readModels.explain.requests, id);
   const since = sinceOf(request, times);
   const deadline = deadlineOf(request, now);
-  const evaluators = context.skipEvaluation ? null : requestRoleStanding(input, request, schema, 'evaluator', workersPerRequestMax);
-  const workers = requestRoleStanding(input, request, schema, 'worker', workersPerRequestMax);
+  const of = { request, schema, nodes: nodesOf(input, context.job) };
+  const evaluators = context.skipEvaluation ? null : requestRoleStanding(input, of, 'evaluator');
+  const workers = requestRoleStanding(input, of, 'worker');
   const refused = refusalsOf(input, id);
   const sentences = [
     `Request ${id} of job ${shortId(context.job)}, from client ${context.client}, is ${state} since ${when(since, now)}, as of block ${input.height} (${clock(now)}).`,

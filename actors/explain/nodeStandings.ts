@@ -1,5 +1,5 @@
 import { ownEntry, readBalance } from '../../projections/index.ts';
-import { jobPaths, readNode, type JobSchemaRecord, type NodeRole, type PersistedNode, type PersistedRequest } from '../job/index.ts';
+import { jobPaths, readNode, workersPerRequestMax, type JobSchemaRecord, type NodeRole, type PersistedNode, type PersistedRequest } from '../job/index.ts';
 import type { ExplainInput, NodeStanding, Reason, RoleStanding } from './explanation.ts';
 import { plural, shortId } from './words.ts';
 
@@ -11,12 +11,12 @@ type Requirements = NonNullable<JobSchemaRecord['op']['requirements']>;
 
 const isFinal = (state: string) => state === 'settled' || state === 'refunded';
 
-/** The job's nodes in `role`, by address. */
-export function nodesOf(input: ExplainInput, job: string, role: NodeRole): PersistedNode[] {
+/** The job's nodes, by address: read once per explanation, for every role. */
+export function nodesOf(input: ExplainInput, job: string): PersistedNode[] {
   const nodes: PersistedNode[] = [];
   for (const address of input.tree.keys(jobPaths.nodesOf(job)).sort()) {
     const node = readNode(input.tree, job, address);
-    if (node !== null && node.context.role === role) nodes.push(node);
+    if (node !== null) nodes.push(node);
   }
   return nodes;
 }
@@ -85,9 +85,10 @@ interface Lists {
 const emptyLists = (): Lists => ({ approved: 0, applied: [], dropped: [], busy: [], eligible: [], ineligible: [] });
 
 /** A job's evaluators or workers: approved (busy or not), applied, dropped, and those whose reported machine is short of its requirements. */
-export function jobRoleStanding(input: ExplainInput, job: string, schema: JobSchemaRecord, role: Role): RoleStanding {
+export function jobRoleStanding(input: ExplainInput, job: string, schema: JobSchemaRecord, nodes: readonly PersistedNode[], role: Role): RoleStanding {
   const lists = emptyLists();
-  for (const node of nodesOf(input, job, role)) {
+  for (const node of nodes) {
+    if (node.context.role !== role) continue;
     const { node: address } = node.context;
     if (node.state === 'applied') lists.applied.push(address);
     else if (node.state === 'dropped') lists.dropped.push(address);
@@ -105,11 +106,18 @@ export function jobRoleStanding(input: ExplainInput, job: string, schema: JobSch
 }
 
 /** Whether the request takes `role`'s acceptJob in its state (as its machine draws it). */
-export function takesRole(request: PersistedRequest, role: Role, workersMax: number): boolean {
+export function takesRole(request: PersistedRequest, role: Role): boolean {
   const { state, context } = request;
   if (role === 'evaluator') return state === 'requested' && !context.skipEvaluation;
   if (state === 'requested') return context.skipEvaluation;
-  return state === 'accepted' || (state === 'running' && Object.keys(context.workers).length < workersMax);
+  return state === 'accepted' || (state === 'running' && Object.keys(context.workers).length < workersPerRequestMax);
+}
+
+/** A request with its job's schema and nodes (read once for both roles). */
+export interface RequestOf {
+  readonly request: PersistedRequest;
+  readonly schema: JobSchemaRecord;
+  readonly nodes: readonly PersistedNode[];
 }
 
 /** Why the ledger would refuse `node`'s acceptJob as `role` on the request (nothing: it would take it). */
@@ -149,7 +157,7 @@ function refusals(input: ExplainInput, request: PersistedRequest, node: Persiste
 }
 
 /** What may keep `node`, which the ledger would let in, from accepting the request: what it reported, how busy it is, its refused tries. */
-function hints(input: ExplainInput, request: PersistedRequest, schema: JobSchemaRecord, node: PersistedNode, role: Role, busy: number): Reason[] {
+function hints(input: ExplainInput, { request, schema }: RequestOf, node: PersistedNode, role: Role, busy: number): Reason[] {
   const { context } = request;
   const address = node.context.node;
   const reasons: Reason[] = [];
@@ -177,12 +185,14 @@ function hints(input: ExplainInput, request: PersistedRequest, schema: JobSchema
 }
 
 /** The request's evaluators or workers: on it, approved (busy or not), applied, dropped; and, while it takes `role`, who could accept and why each has not. */
-export function requestRoleStanding(input: ExplainInput, request: PersistedRequest, schema: JobSchemaRecord, role: Role, workersMax: number): RoleStanding {
+export function requestRoleStanding(input: ExplainInput, of: RequestOf, role: Role): RoleStanding {
+  const { request, nodes } = of;
   const { context } = request;
-  const open = takesRole(request, role, workersMax);
+  const open = takesRole(request, role);
   const accepted = role === 'evaluator' ? (context.evaluator === null ? [] : [context.evaluator]) : Object.keys(context.workers);
   const lists = emptyLists();
-  for (const node of nodesOf(input, context.job, role)) {
+  for (const node of nodes) {
+    if (node.context.role !== role) continue;
     const { node: address } = node.context;
     if (node.state === 'applied') lists.applied.push(address);
     else if (node.state === 'dropped') lists.dropped.push(address);
@@ -194,7 +204,7 @@ export function requestRoleStanding(input: ExplainInput, request: PersistedReque
       if (!open || accepted.includes(address)) continue;
       const refused = refusals(input, request, node, role);
       if (refused.length > 0) lists.ineligible.push({ address, busy, reasons: refused });
-      else lists.eligible.push({ address, busy, reasons: hints(input, request, schema, node, role, busy) });
+      else lists.eligible.push({ address, busy, reasons: hints(input, of, node, role, busy) });
     }
   }
   return standingOf(role, open, accepted, lists);
