@@ -75,12 +75,29 @@ test.after.always(async () => {
 test.serial('a waiting request explained by the API and by ain why: who could take it, why they have not, its refused txs', async (t) => {
   t.timeout(120_000);
   const job = await send('admin', { type: 'registerJob', job_specification: schemaText, challenge_fee: '5', requirements: { cpu: 4 } });
-  for (const [party, role, report] of [
-    ['evaluator', 'evaluator', {}],
-    ['w1', 'worker', { machine: { cpu: 1 } }],
-    ['w2', 'worker', {}],
+  // w1 applies with ain applyJob, reporting a machine short of the job's requirements.
+  const applied = await run([
+    'applyJob',
+    job,
+    '--role',
+    'worker',
+    '--machine',
+    '{"cpu":1}',
+    '--min-reward',
+    '5',
+    '--key',
+    join(dir, 'w1.key'),
+    '--node',
+    node.url,
+  ]);
+  t.is(applied.code, 0, applied.stderr);
+  await send('evaluator', { type: 'applyJob', job_id: job, role: 'evaluator' });
+  await send('w2', { type: 'applyJob', job_id: job, role: 'worker' });
+  for (const [party, role] of [
+    ['evaluator', 'evaluator'],
+    ['w1', 'worker'],
+    ['w2', 'worker'],
   ] as const) {
-    await send(party, { type: 'applyJob', job_id: job, role, ...report });
     await send('admin', { type: 'approveNode', job_id: job, node: keys[party].address, role });
   }
   const request = await send('client', { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 600_000 });
