@@ -52,7 +52,7 @@ export async function withTempDir<T>(prefix: string, use: (dir: string) => Promi
   }
 }
 
-/** Rounds a rate for printing and for results.json: whole units, or 3 decimals for ratios. */
+/** Rounds a rate for printing and for results.json: whole units, or 3 decimals for ratios and times per call. */
 export function roundFigure(value: number, unit: string): number {
-  return unit === 'x' ? Math.round(value * 1000) / 1000 : Math.round(value);
+  return unit === 'x' || unit === 'ms/call' ? Math.round(value * 1000) / 1000 : Math.round(value);
 }

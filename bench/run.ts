@@ -1,12 +1,13 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
 import { benchExec } from './exec.ts';
+import { benchExplain } from './explain.ts';
 import { benchKafka } from './kafka.ts';
 import { benchIngestHttp } from './ingestHttp.ts';
 import { benchJobs } from './jobs.ts';
@@ -35,6 +36,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'ingest', run: benchIngestHttp },
   { group: 'state', run: benchState },
   { group: 'jobs', run: benchJobs },
+  { group: 'explain', run: benchExplain },
   { group: 'node', run: benchNode },
   { group: 'restart', run: benchRestart },
   { group: 'sse', run: benchSse },

@@ -6,4 +6,5 @@ export * from './dict/index.ts';
 export type { JobEvent, JobEventType, JobRole, Payout } from '../schemas/index.ts';
 export * from './reputation/index.ts';
 export * from './dashboard/index.ts';
+export * from './explain/index.ts';
 export * from './readModels/index.ts';

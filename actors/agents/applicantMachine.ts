@@ -9,6 +9,10 @@ export interface ApplicantInput {
   readonly role: Application['role'];
   /** The job schema's test data, if it has any (GET /v1/jobs/<job> → spec.test_data). */
   readonly testData?: TestData;
+  /** What its machine offers, reported in applyJob so the ledger can tell when a job asks for more. */
+  readonly machine?: OpOf<'applyJob'>['machine'];
+  /** The least reward its agent takes a request for, reported in applyJob. */
+  readonly minReward?: string;
 }
 
 interface ApplicantContext extends ApplicantInput {
@@ -35,7 +39,8 @@ export function testTaskOf(role: Application['role'], testData: TestData | undef
 /**
  * A node applying to a job: it runs its program on the schema's test data (a worker answers the
  * test request, an evaluator ranks the test replies) and applies with that answer as its
- * `test_result`, for the job's admin to check. A program that fails the test run does not apply.
+ * `test_result`, for the job's admin to check, and with what its machine offers and the least
+ * reward it takes when it reports them. A program that fails the test run does not apply.
  */
 export const applicantMachine = setup({
   types: { input: {} as ApplicantInput, context: {} as ApplicantContext, output: {} as ApplicantOutput },
@@ -69,6 +74,8 @@ export const applicantMachine = setup({
             job_id: context.job,
             role: context.role,
             ...(context.testResult === undefined ? {} : { test_result: context.testResult as OpOf<'applyJob'>['test_result'] }),
+            ...(context.machine === undefined ? {} : { machine: context.machine }),
+            ...(context.minReward === undefined ? {} : { min_reward: context.minReward }),
           },
         }),
         onDone: { target: 'applied', actions: assign({ applied: true }) },

@@ -1,5 +1,13 @@
 import { BlockCutter, genesisPosition, type Block, type CheckedRecord, type TxRecord, type UnsealedBlock } from '../../log/index.ts';
-import { applyReadModels, createReadModels, snapshotReadModels, type ReadModelChange, type ReadModels, type Refusal } from '../../projections/index.ts';
+import {
+  applyReadModels,
+  createReadModels,
+  refusedTxsOf,
+  snapshotReadModels,
+  type ReadModelChange,
+  type ReadModels,
+  type Refusal,
+} from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { applyBlock, createLedger, snapshotLedger, type BlockResult, type Ledger } from '../ledger/index.ts';
 import { loadChainSnapshot, type ChainSnapshot, type ChainSnapshotInput } from './chainSnapshot.ts';
@@ -12,7 +20,7 @@ export interface ChainStep {
   readonly hash: string;
   /** What applying it did: outcomes, triggers, finality, slashes, job events. */
   readonly result: BlockResult;
-  /** What it changed in the reputation and dashboard read models (null: it had no job events). */
+  /** What it changed in the reputation and dashboard read models (null: it had no job events); the explain index is folded too. */
   readonly readModels: ReadModelChange | null;
 }
 
@@ -30,7 +38,7 @@ export interface Chain {
   readonly genesis: Genesis;
   /** The ledger after the last block (its state tree is what the API reads). */
   readonly ledger: Ledger;
-  /** Reputation and dashboard after the last block. */
+  /** Reputation, dashboard and the explain index after the last block. */
   readonly readModels: ReadModels;
   /** Where the cutter stands: the next height, the last block's hash and time, the last offset taken. */
   readonly position: BlockCutter['position'];
@@ -78,7 +86,8 @@ export function createChain({ genesis, snapshot }: CreateChainParameters): Chain
       throw new Error(`createChain: block ${closed.header.height} has ${closed.txs.length} records and ${checks.length} checks`);
     const result = applyBlock(ledger, { header: closed.header, txs: closed.txs, checks });
     const block = cutter.seal(result);
-    return { block, hash: cutter.position.prevHash, result, readModels: applyReadModels(readModels, result.jobEvents) };
+    const refused = refusedTxsOf(closed.header, closed.txs, result.outcomes);
+    return { block, hash: cutter.position.prevHash, result, readModels: applyReadModels(readModels, result.jobEvents, refused) };
   };
 
   return {

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import type { OpOf } from '../../schemas/index.ts';
 
 export type NodeRole = 'admin' | 'evaluator' | 'worker';
 
@@ -12,6 +13,10 @@ export interface NodeContext {
   readonly parent: string | null;
   readonly approvedAt: number | null;
   readonly droppedAt: number | null;
+  /** What its machine offers (cpu, memory_mb, gpu, storage_mb), as its agent reported it in applyJob; absent when it did not. */
+  readonly machine?: NonNullable<OpOf<'applyJob'>['machine']>;
+  /** The least reward its agent takes a request for, as it reported it in applyJob; absent when it did not. */
+  readonly minReward?: string;
 }
 
 export type NodeMachineEvent =
@@ -24,7 +29,11 @@ export type NodeMachineEvent =
  * (flatMachine.ts).
  */
 export const nodeMachine = setup({
-  types: { context: {} as NodeContext, events: {} as NodeMachineEvent, input: {} as Pick<NodeContext, 'job' | 'node' | 'role' | 'appliedAt'> },
+  types: {
+    context: {} as NodeContext,
+    events: {} as NodeMachineEvent,
+    input: {} as Pick<NodeContext, 'job' | 'node' | 'role' | 'appliedAt' | 'machine' | 'minReward'>,
+  },
   actions: {
     approved: assign(({ event }) => (event.type === 'approve' ? { parent: event.by, approvedAt: event.time } : {})),
     dropped: assign({ droppedAt: ({ event }) => event.time }),

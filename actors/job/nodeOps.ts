@@ -41,7 +41,15 @@ export function applyApplyJob(ctx: JobOpContext, op: OpOf<'applyJob'>): JobOpRes
       ),
     };
   }
-  const applied = startMachine(nodeMachine, { job: op.job_id, node: from, role: op.role, appliedAt: time });
+  // What the applicant's agent reported is kept only when given, so nodes that report nothing keep the bytes (and roots) they had.
+  const applied = startMachine(nodeMachine, {
+    job: op.job_id,
+    node: from,
+    role: op.role,
+    appliedAt: time,
+    ...(op.machine === undefined ? {} : { machine: op.machine }),
+    ...(op.min_reward === undefined ? {} : { minReward: op.min_reward }),
+  });
   writeJson(tree, jobPaths.node(op.job_id, from), applied);
   return {
     outcome: ok,

@@ -1,4 +1,5 @@
 import { applyDashboardEvents, type NodeDashboard } from '../dashboard/index.ts';
+import { applyExplainIndex, type RefusedAbout } from '../explain/index.ts';
 import type { JobEvent } from '../../schemas/index.ts';
 import { applyReputationEvents, type JobReputationEntry } from '../reputation/index.ts';
 import { jobDashboardView, type JobDashboardView } from './jobDashboardView.ts';
@@ -47,11 +48,13 @@ function addressesOf(event: JobEvent): string[] {
 }
 
 /**
- * Folds one block's job events into the reputation and dashboard (in place) and returns what they
- * changed, by ascending job and address; null for a block without job events.
- * @example const change = applyReadModels(models, result.jobEvents)
+ * Folds one block's job events (and its refused txs that name a request or job) into the read
+ * models, in place, and returns what it changed in reputation and dashboard, by ascending job and
+ * address; null for a block without job events.
+ * @example const change = applyReadModels(models, result.jobEvents, refusedTxsOf(header, txs, result.outcomes))
  */
-export function applyReadModels(models: ReadModels, events: readonly JobEvent[]): ReadModelChange | null {
+export function applyReadModels(models: ReadModels, events: readonly JobEvent[], refused: readonly RefusedAbout[] = []): ReadModelChange | null {
+  applyExplainIndex(models.explain, events, refused);
   if (events.length === 0) return null;
   applyReputationEvents(models.reputation, events);
   applyDashboardEvents(models.dashboard, events);

@@ -2,7 +2,7 @@ import { canonicalJson } from '../../log/index.ts';
 
 /** One place where two copies of the read models disagree, as precisely as their shape allows. */
 export interface ReadModelDifference {
-  readonly part: 'reputation' | 'dashboard';
+  readonly part: 'reputation' | 'dashboard' | 'explain';
   /** The job whose entry differs (reputation and dashboard jobs). */
   readonly job?: string;
   /** The node whose entry differs (a reputation entry of a job, or a node's dashboard). */
@@ -55,14 +55,17 @@ const at = (value: unknown, path: readonly string[]): unknown => path.reduce<unk
 
 /**
  * Where the read models `found` (a snapshot's, say) differ from `expected` (a replay's): the part,
- * job, node and field of each difference, at most `max` of them, reputation first.
+ * job, node and field of each difference, at most `max` of them, reputation first (an explain
+ * index absent from `found` is not compared: older snapshots have none).
  * @example readModelDifferences(snapshotReadModels(replayed), snapshot.projections)[0] // { part: 'reputation', job, node, field: 'rating', … }
  */
 export function readModelDifferences(expected: unknown, found: unknown, max = 10): ReadModelDifference[] {
   const out: ReadModelDifference[] = [];
-  for (const part of ['reputation', 'dashboard'] as const) {
+  for (const part of ['reputation', 'dashboard', 'explain'] as const) {
     const want = isRecord(expected) ? expected[part] : undefined;
     const got = isRecord(found) ? found[part] : undefined;
+    // Snapshots written before the explain index was kept lack it; a node never resumes from one (it replays instead).
+    if (part === 'explain' && got === undefined) continue;
     for (const path of paths(want, got, [])) {
       if (out.length >= max) return out;
       out.push({ part, ...locate(part, path), expected: at(want, path), found: at(got, path) });

@@ -11,6 +11,7 @@ import {
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../log/index.ts';
+import type { OpOf } from '../../schemas/index.ts';
 import { callNode, followStream } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
@@ -144,22 +145,39 @@ export function startEvaluatorAgent(options: FollowJobOptions & { readonly depos
   });
 }
 
+/** What a machine-state probe says, in the shape of a job's requirements (capped where the op's schema caps them). */
+export function machineReport(machine: MachineState): NonNullable<OpOf<'applyJob'>['machine']> {
+  return { cpu: Math.min(machine.cpus, 1024), memory_mb: machine.memoryMb, gpu: Math.min(machine.gpus, 64), storage_mb: machine.storageMb };
+}
+
 /**
  * A node applies to `job` as `role`: an ApplicantActor runs its program on the schema's test data
- * (if the schema has any) and submits applyJob with its answer, for the admin to check.
+ * (if the schema has any) and submits applyJob with its answer, for the admin to check, and with
+ * `machine` and `minRewardAin` when given, so the ledger can say why the node passes a request by.
  */
 export async function applyToJob({
   key,
   env,
   job,
   role,
+  machine,
+  minRewardAin,
 }: {
   readonly key: KeyPair;
   readonly env: AgentEnvironment;
   readonly job: string;
   readonly role: ApplicantOutput['role'];
+  readonly machine?: MachineState;
+  readonly minRewardAin?: bigint;
 }): Promise<ApplicantOutput> {
   const { spec } = await callNode<{ spec: JobSchemaRecord['op'] }>(env.nodeUrl, 'GET', `/v1/jobs/${job}`);
-  const machine = applicantMachine.provide({ actors: agentEffectsFor(key, env) });
-  return toPromise(createActor(machine, { input: { job, role, ...(spec.test_data === undefined ? {} : { testData: spec.test_data }) } }).start());
+  const applicant = applicantMachine.provide({ actors: agentEffectsFor(key, env) });
+  const input = {
+    job,
+    role,
+    ...(spec.test_data === undefined ? {} : { testData: spec.test_data }),
+    ...(machine === undefined ? {} : { machine: machineReport(machine) }),
+    ...(minRewardAin === undefined ? {} : { minReward: minRewardAin.toString() }),
+  };
+  return toPromise(createActor(applicant, { input }).start());
 }

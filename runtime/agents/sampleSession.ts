@@ -11,6 +11,7 @@ import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
 import { startGpuWorkerAgent } from './gpuWorker.ts';
 import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
+import { probeMachine } from './workerPolicy.ts';
 
 const exampleDir = new URL('../../examples/root/', import.meta.url);
 
@@ -140,7 +141,8 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const applied = await Promise.all(
     applicants.map(({ node, role }) => {
       const key = everyone.find((k) => k.address === node)!;
-      return applyToJob({ key, env: envOf(key), job, role });
+      // Workers report their machine, as their agents will judge requests by it (ain why says so).
+      return applyToJob({ key, env: envOf(key), job, role, ...(role === 'worker' ? { machine: probeMachine() } : {}) });
     }),
   );
   const notApplied = applied.find((a) => !a.applied);

@@ -4,6 +4,7 @@ import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
 import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
+import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
@@ -16,6 +17,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly blobs?: BlobRoutesOptions;
   /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
   readonly jobs?: JobRoutesOptions;
+  /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
+  readonly explain?: ExplainRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
   readonly streams?: StreamRoutesOptions;
 }
@@ -66,6 +69,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   }
   if (options.jobs !== undefined) jobRoutes(app, options.jobs);
   if (options.jobs !== undefined) requestRoutes(app, options.jobs);
+  if (options.explain !== undefined) explainRoutes(app, options.explain);
   if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;

@@ -1,6 +1,6 @@
 /** Anything the replay disagrees with, located as precisely as the evidence allows. */
 export interface Mismatch {
-  /** `snapshot`: a snapshot's block, state root or offset; `readModels`: its reputation or dashboard. */
+  /** `snapshot`: a snapshot's block, state root or offset; `readModels`: its reputation, dashboard or explain index. */
   readonly kind: 'log' | 'record' | 'attestation' | 'snapshot' | 'readModels';
   readonly message: string;
   readonly height?: number;
@@ -9,7 +9,7 @@ export interface Mismatch {
   /** The address that signed the record concerned, when there is one. */
   readonly from?: string;
   /** Where a snapshot's read models differ from the replay's: the part, and the job, node and field inside it. */
-  readonly readModel?: { readonly part: 'reputation' | 'dashboard'; readonly job?: string; readonly node?: string; readonly field?: string };
+  readonly readModel?: { readonly part: 'reputation' | 'dashboard' | 'explain'; readonly job?: string; readonly node?: string; readonly field?: string };
 }
 
 /** Mismatches past a cap, counted instead of listed: by kind and signer (no `from`: the rest of that kind). */

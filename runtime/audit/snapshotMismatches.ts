@@ -14,7 +14,7 @@ const short = (value: unknown): string => {
 
 /** "reputation of node 0x… in job ab12…, field rating" and the like. */
 function placeOf({ part, job, node, field }: ReadModelDifference): string {
-  const parts = [part === 'reputation' ? 'the reputation' : 'the dashboard'];
+  const parts = [part === 'reputation' ? 'the reputation' : part === 'dashboard' ? 'the dashboard' : 'the explain index'];
   if (node !== undefined) parts.push(`of node ${node}`);
   if (job !== undefined) parts.push(`${node === undefined ? 'of' : 'in'} job ${job.slice(0, 16)}…`);
   return parts.join(' ') + (field === undefined ? '' : `, field ${field}`);
@@ -22,7 +22,7 @@ function placeOf({ part, job, node, field }: ReadModelDifference): string {
 
 /**
  * What a node's snapshot at the chain's height says that the replay does not: the block, state root
- * and cutter offset (`snapshot`), then its reputation and dashboard read models, compared as
+ * and cutter offset (`snapshot`), then its reputation, dashboard and explain read models, compared as
  * canonical JSON and located by part, job, node and field (`readModels`).
  */
 export function snapshotMismatches(snapshot: NodeSnapshot, chain: Chain): Mismatch[] {

@@ -85,14 +85,21 @@ export async function registerJobCommand(args: string[], context: CommandContext
   await runTxVerb(verb, op, ({ hash, height }) => `Registration complete. Job ID is ${hash} (block ${height}).`, { hashIsId: true });
 }
 
-/** `ain applyJob JOB_ID --role worker|evaluator|admin --key FILE [--test-result JSON]` */
+/** `ain applyJob JOB_ID --role worker|evaluator|admin --key FILE [--test-result JSON] [--machine JSON] [--min-reward N]` */
 export async function applyJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { role: { type: 'string' }, 'test-result': { type: 'string' } });
+  const { values, positionals } = parseTxVerbArgs(args, {
+    role: { type: 'string' },
+    'test-result': { type: 'string' },
+    machine: { type: 'string' },
+    'min-reward': { type: 'string' },
+  });
   const [job] = positionalsOf('applyJob', 'a job id (ain applyJob JOB_ID --role worker --key FILE)', positionals, 1);
   const role = roleOf('applyJob', values.role);
   const verb = await txVerbOf('applyJob', values, context);
   const testResult = values['test-result'] === undefined ? undefined : parseJson(values['test-result'], '--test-result');
-  const op = parseOrThrow(ApplyJobOp, withoutUndefined({ type: 'applyJob', job_id: job, role, test_result: testResult }), 'applyJob');
+  const machine = values.machine === undefined ? undefined : parseJson(values.machine, '--machine');
+  const fields = { type: 'applyJob', job_id: job, role, test_result: testResult, machine, min_reward: values['min-reward'] };
+  const op = parseOrThrow(ApplyJobOp, withoutUndefined(fields), 'applyJob');
   await runTxVerb(
     verb,
     op,

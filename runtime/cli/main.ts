@@ -30,6 +30,7 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                   [--challenge-fee N] [--test-data FILE.json]
                                             prints the job id
   ain applyJob JOB_ID --role worker|evaluator|admin [--test-result JSON]
+               [--machine '{"cpu":8,"memory_mb":16000,"gpu":1}'] [--min-reward N]
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
   ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
   ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
@@ -42,6 +43,9 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain challenge REQUEST_ID [--reason TEXT]
   ain resolveChallenge REQUEST_ID --uphold|--reject
   ain stats JOB_ID [--node URL]             "3 evaluators, 100 workers running"
+  ain why REQUEST_ID|JOB_ID [--node URL]    why a request (or job) is where it is: its state and
+                                            since when, who could take it and why they have not,
+                                            its next deadline, every tx about it refused
   ain watch NAME [--from HEIGHT] [--count N] [--node URL]
                                             one line per event of a stream (blocks, finality,
                                             jobs, jobs/<id>, nodes, reputation[/<address>],
@@ -100,6 +104,7 @@ const commands: Record<string, () => Promise<Command>> = {
   jobs: async () => (await import('./jobsCommand.ts')).jobsCommand,
   requests: async () => (await import('./requestsCommand.ts')).requestsCommand,
   result: async () => (await import('./resultCommand.ts')).resultCommand,
+  why: async () => (await import('./whyCommand.ts')).whyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

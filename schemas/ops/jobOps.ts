@@ -55,6 +55,13 @@ export const ApplyJobOp = z.strictObject({
   role: JobRole,
   /** The applicant's answer to the schema's test data: a worker's reply to its request, an evaluator's ranking of its replies. */
   test_result: z.json().optional(),
+  /**
+   * What the applicant's machine offers, in the shape of a job's `requirements`, as its agent
+   * measured it: kept with the node, so the ledger can say when a job asks for more.
+   */
+  machine: Requirements.optional(),
+  /** The least reward (the best one a request offers) the applicant's agent takes a request for. */
+  min_reward: Amount.optional(),
 });
 
 export const ApproveNodeOp = z.strictObject({

@@ -96,6 +96,8 @@ const routePath = fc.oneof(
     '/v1/health%00',
   ),
   hash.map((h) => `/v1/jobs/${sendable(h)}`),
+  hash.map((h) => `/v1/jobs/${sendable(h)}/explain`),
+  hash.map((h) => `/v1/requests/${sendable(h)}/explain`),
   address.map((a) => `/v1/nodes/${sendable(a)}`),
   address.map((a) => `/v1/reputation/${sendable(a)}`),
   streams.map((s) => `/v1/streams/${s}`),

@@ -1,13 +1,14 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { jobMachine, readRequest, readNode } from '../../../actors/index.ts';
+import { explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput } from '../../../actors/index.ts';
 import { txHashOf } from '../../../log/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
 // Random interleavings of the twelve job ops (the paper's eleven and rejectWorker) from random signers, with random gaps of block time:
 // money is conserved at every block, every request and node is in a state its machine draws,
-// and the same txs folded twice give the same roots and job events.
+// and the same txs folded twice give the same roots and job events. Explaining a request after
+// each step it names never throws, agrees with its machine, and counts every refused tx naming it.
 
 const drawn = new Set(Object.keys(jobMachine.config.states ?? {}));
 const nodeStates = new Set(['applied', 'approved', 'dropped']);
@@ -148,6 +149,21 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
   chain.block([first]);
   const ids = { job, requests: ['0'.repeat(64), txHashOf(first)] };
   const problems: string[] = [];
+  const refusedCounts = new Map<string, number>();
+  const view = (): ExplainInput => ({ tree: chain.ledger.tree, height: chain.ledger.height, readModels: chain.chain.readModels, time: chain.time });
+  const checkExplained = (id: string) => {
+    const explained = explainRequest(view(), id);
+    const request = readRequest(chain.ledger.tree, id);
+    if (explained === null) return request === null || problems.push(`request ${id.slice(0, 8)} not explained`);
+    const ended = explained.state === 'settled' || explained.state === 'refunded';
+    if (explained.state !== request!.state) problems.push(`explained as ${explained.state}, the machine is ${request!.state}`);
+    if (explained.since > explained.time) problems.push(`${explained.state} since ${explained.since}, after the latest block ${explained.time}`);
+    if (ended !== (explained.deadline === null) || (explained.deadline !== null && explained.deadline.inMs <= 0))
+      problems.push(`${explained.state} with deadline ${JSON.stringify(explained.deadline)}`);
+    if (explained.refused.count !== (refusedCounts.get(id) ?? 0))
+      problems.push(`${explained.refused.count} refused txs explained, ${refusedCounts.get(id) ?? 0} refused`);
+    return JSON.stringify(explained);
+  };
   for (const step of steps) {
     const op = step.make(ids) as Op & { ranking?: string[] };
     // Usually the party the op belongs to signs it, and a ranking names who submitted: deeper paths.
@@ -170,6 +186,9 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
       for (const e of applied.jobEvents) stats.set(`event:${e.type}`, (stats.get(`event:${e.type}`) ?? 0) + 1);
     }
     if (chain.total() !== supply) problems.push(`supply ${chain.total()} ≠ ${supply} after ${op.type}`);
+    const subject = 'request_id' in op ? op.request_id : 'job_id' in op ? op.job_id : null;
+    if (subject !== null && applied.outcomes[0]!.code !== 'ok') refusedCounts.set(subject, (refusedCounts.get(subject) ?? 0) + 1);
+    if ('request_id' in op) checkExplained(op.request_id);
   }
   // Every deadline passes, and the ones they open (ranking, claim, a lapsed challenge's claim): every request ends.
   for (let i = 0; i < 4; i++) chain.block([], chain.time + 1_000_000);
@@ -186,10 +205,17 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
   if (chain.ledger.tree.get('/consensus/escrow') !== '0' && ids.requests.length > 1)
     problems.push(`escrow left: ${chain.ledger.tree.get('/consensus/escrow')}`);
   if (chain.total() !== supply) problems.push('supply changed at the end');
-  return { problems, roots: chain.blocks.map((b) => b.stateRoot), events: JSON.stringify(chain.blocks.map((b) => b.jobEvents)) };
+  const explained = ids.requests.slice(1).map(checkExplained);
+  const jobExplained = explainJob(view(), job)!;
+  if (jobExplained.refused.count !== (refusedCounts.get(job) ?? 0)) problems.push(`${jobExplained.refused.count} refused txs of the job explained`);
+  return {
+    problems,
+    roots: chain.blocks.map((b) => b.stateRoot),
+    events: JSON.stringify(chain.blocks.map((b) => b.jobEvents)) + JSON.stringify([explained, jobExplained]),
+  };
 }
 
-test('property: random job ops from random signers conserve money, stay in drawn states, end by their deadlines, and fold the same twice', (t) => {
+test('property: random job ops from random signers conserve money, stay in drawn states, end by their deadlines, fold and explain the same twice', (t) => {
   fc.assert(
     fc.property(fc.array(anOp, { minLength: 20, maxLength: 80, size: 'max' }), (steps) => {
       const first = fold(steps);

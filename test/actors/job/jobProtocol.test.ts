@@ -1,5 +1,5 @@
 import test from 'ava';
-import { jobPaths } from '../../../actors/index.ts';
+import { jobPaths, readNode } from '../../../actors/index.ts';
 import type { TestChain } from '../ledger/chain.ts';
 import { admin, client, evaluator, newChain, nodeState, one, request, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
@@ -314,4 +314,14 @@ test('the client rejects a worker while the request runs: its result is set asid
   t.is(chain.balance(w1.address), 1010n);
   t.is(chain.balance(w2.address), 1000n);
   t.is(chain.total(), supply);
+});
+
+test('applyJob keeps what the applicant reports of its machine and least reward; a node that reports nothing is stored as before', (t) => {
+  const chain = newChain();
+  const { id: job } = one(chain, admin, { type: 'registerJob', job_specification: schemaText });
+  t.is(one(chain, w1, { type: 'applyJob', job_id: job, role: 'worker', machine: { cpu: 4, memory_mb: 8000, gpu: 0 }, min_reward: '7' }).code, 'ok');
+  t.is(one(chain, w2, { type: 'applyJob', job_id: job, role: 'worker' }).code, 'ok');
+  t.like(readNode(chain.ledger.tree, job, w1.address)!.context, { machine: { cpu: 4, memory_mb: 8000, gpu: 0 }, minReward: '7' });
+  t.deepEqual(Object.keys(readNode(chain.ledger.tree, job, w2.address)!.context), ['job', 'node', 'role', 'appliedAt', 'parent', 'approvedAt', 'droppedAt']);
+  t.is(one(chain, w3, { type: 'applyJob', job_id: job, role: 'worker', min_reward: '-1' } as never).code, 'BAD_SCHEMA');
 });
