@@ -63,7 +63,10 @@ function reservedProblem(op: StateOp): Outcome | undefined {
       );
     }
     if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
-      return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts, /consensus, /jobs and /shards; write below a path of your own.');
+      return refuse(
+        'RESERVED_PATH',
+        'Writing a value at / would replace the ledger’s /accounts, /consensus, /jobs and /shards; write below a path of your own.',
+      );
     }
   }
   return undefined;

@@ -3,16 +3,7 @@ import type { OpOf } from '../../schemas/index.ts';
 import { startMachine } from '../job/index.ts';
 import { shardMachine, type ShardContext, type ShardState } from './shardMachine.ts';
 import { short, stepShard, type ShardOpContext, type ShardOpResult } from './shardOpContext.ts';
-import {
-  labelsOfShard,
-  moveShardDeadline,
-  readShard,
-  shardCovering,
-  shardPaths,
-  shardsBelow,
-  writeShard,
-  type PersistedShard,
-} from './shardStore.ts';
+import { labelsOfShard, moveShardDeadline, readShard, shardCovering, shardPaths, shardsBelow, writeShard, type PersistedShard } from './shardStore.ts';
 
 /** The child chain's genesis as the branch derives it: its hash and its state root (block 1's lastRoot). */
 export interface DerivedGenesis {
@@ -54,7 +45,8 @@ function overlapProblem(ctx: ShardOpContext, path: string, labels: readonly stri
 export function applyBranch(ctx: ShardOpContext, op: OpOf<'branch'>, derive: () => DerivedGenesis): ShardOpResult {
   const { tree, from, time, height } = ctx;
   const { path } = op;
-  if (path === '/') return { outcome: refuse('BAD_BRANCH', 'The root / cannot be branched: a shard is a subtree of its parent; name a path below it, e.g. /apps/x.') };
+  if (path === '/')
+    return { outcome: refuse('BAD_BRANCH', 'The root / cannot be branched: a shard is a subtree of its parent; name a path below it, e.g. /apps/x.') };
   const labels = labelsOfShard(path);
   if (reservedRoots.includes(labels[0]!)) {
     return { outcome: refuse('BAD_BRANCH', `${path} is under /${labels[0]}, which the ledger keeps; only a path of the state tree's own can be a shard.`) };

@@ -59,7 +59,10 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
     const proposal = proposalHashOfShardHeader(header);
     if (header.height > last.height) {
       if (header.height !== last.height + 1) {
-        return refused('REPORT_GAP', `The report is for child block ${header.height}, but the last block ${shard.path} reported is ${last.height}; report ${last.height + 1} first.`);
+        return refused(
+          'REPORT_GAP',
+          `The report is for child block ${header.height}, but the last block ${shard.path} reported is ${last.height}; report ${last.height + 1} first.`,
+        );
       }
       if (header.prevHash !== last.hash || header.lastRoot !== last.stateRoot) {
         const which = header.prevHash !== last.hash ? `prevHash ${short(header.prevHash)}` : `lastRoot ${short(header.lastRoot)}`;
@@ -67,12 +70,18 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
       }
       const problem = certified(block, proposal);
-      if (problem !== null) return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
+      if (problem !== null)
+        return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
       last = recordOf(header, proposal);
       headers.push(last);
       continue;
     }
-    const kept = header.height === last.height ? last : header.height > shard.last.height - shardHeadersKept ? readReportedHeader(ctx.tree, shard.genesis, header.height) : null;
+    const kept =
+      header.height === last.height
+        ? last
+        : header.height > shard.last.height - shardHeadersKept
+          ? readReportedHeader(ctx.tree, shard.genesis, header.height)
+          : null;
     if (kept === null || blockHashOfShardHeader(header) === kept.hash) continue;
     if (proposal === kept.proposal) {
       if (header.height === last.height && index + 1 < blocks.length) {

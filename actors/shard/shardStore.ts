@@ -60,25 +60,32 @@ export function shardCovering(tree: StateTree, labels: readonly string[]): Persi
   return null;
 }
 
-/** The shards recorded strictly below `labels`, in label order, at most `max` of them. */
-export function shardsBelow(tree: StateTree, labels: readonly string[], max: number): PersistedShard[] {
+/**
+ * The shards recorded strictly below `labels`, in label order (depth first, labels sorted), at
+ * most `max` of them; with `after` (labels), only those that come after it in that order.
+ */
+export function shardsBelow(tree: StateTree, labels: readonly string[], max: number, after?: readonly string[]): PersistedShard[] {
   const found: PersistedShard[] = [];
-  const visit = (at: readonly string[]) => {
+  // `bound`: what is left of `after` while the walk is on its way; undefined once past it.
+  const visit = (at: readonly string[], bound: readonly string[] | undefined) => {
     for (const label of tree.keys(pathOf(shardPaths.record(at))).sort()) {
       if (found.length >= max) return;
+      if (bound !== undefined && bound.length > 0 && label < bound[0]!) continue;
+      const within = bound !== undefined && bound.length > 0 && label === bound[0] ? bound.slice(1) : undefined;
       const child = [...at, label];
       const shard = readShardAt(tree, child);
-      if (shard !== null) found.push(shard);
-      else visit(child);
+      if (shard === null) visit(child, within?.length === 0 ? undefined : within);
+      else if (within === undefined) found.push(shard);
     }
   };
-  if (tree.hasAt(shardPaths.record(labels)) && tree.leafAt(shardPaths.record(labels)) === undefined) visit(labels);
+  const at = shardPaths.record(labels);
+  if (tree.hasAt(at) && tree.leafAt(at) === undefined) visit(labels, after);
   return found;
 }
 
-/** Every shard branched from this chain (live or ended), by path, at most `max`. */
-export function listShards(tree: StateTree, max: number): PersistedShard[] {
-  return shardsBelow(tree, [], max);
+/** Every shard branched from this chain (live or ended), by path in label order, at most `max`, after the path `after`. */
+export function listShards(tree: StateTree, max: number, after?: string): PersistedShard[] {
+  return shardsBelow(tree, [], max, after === undefined || after === '/' ? undefined : labelsOfShard(after));
 }
 
 /** The reported header of a child height the parent still keeps, or null. */

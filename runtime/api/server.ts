@@ -5,6 +5,7 @@ import { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
+import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
@@ -15,6 +16,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly blobs?: BlobRoutesOptions;
   /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
   readonly jobs?: JobRoutesOptions;
+  /** Shards branched from this chain (`/v1/shards`); absent: none. */
+  readonly shards?: ShardRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
   readonly streams?: StreamRoutesOptions;
 }
@@ -64,6 +67,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
   }
   if (options.jobs !== undefined) jobRoutes(app, options.jobs);
+  if (options.shards !== undefined) shardRoutes(app, options.shards);
   if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;

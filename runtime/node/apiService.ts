@@ -41,6 +41,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     ledger: chain.ledger,
     waitFinal,
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
+    shards: { ledger: chain.ledger },
     readBytesMax: config.api.readBytesMax,
     streams: {
       hub,

@@ -5,8 +5,7 @@ import { VotingPower } from './validatorSet.ts';
 const dayMs = 24 * 3600 * 1000;
 
 /** A bounded span of time in ms, with its bounds in the message a submitter reads. */
-const spanMs = (min: number, max: number) =>
-  Uint.min(min, { message: `must be at least ${min} ms` }).max(max, { message: `must be at most ${max} ms` });
+const spanMs = (min: number, max: number) => Uint.min(min, { message: `must be at least ${min} ms` }).max(max, { message: `must be at most ${max} ms` });
 
 /**
  * The consensus rules a `branch` gives its child chain (the architecture paper: "each shard … has

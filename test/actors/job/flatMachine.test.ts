@@ -97,7 +97,11 @@ const shardEvent: fc.Arbitrary<ShardMachineEvent> = fc.oneof(
     time: times,
   }),
   fc.record({ type: fc.constant('deadline' as const), time: times }),
-  fc.record({ type: fc.constant('fork' as const), fork: fc.record({ childHeight: fc.nat(100), recorded: fc.constant('a'), reported: fc.constant('b') }), time: times }),
+  fc.record({
+    type: fc.constant('fork' as const),
+    fork: fc.record({ childHeight: fc.nat(100), recorded: fc.constant('a'), reported: fc.constant('b') }),
+    time: times,
+  }),
   fc.record({ type: fc.constant('close' as const), time: times }),
 );
 

@@ -74,7 +74,13 @@ test('the parent refuses state ops at, under and value writes above a live shard
     parent.tx(owner, { type: 'set_value', path: '/apps/x/a', value: 1 }),
     parent.tx(owner, { type: 'set_value', path: '/apps/x', value: 1 }),
     parent.tx(owner, { type: 'set_rule', path: '/apps/x/$y', value: { write: true } }),
-    parent.tx(owner, { type: 'set', ops: [{ type: 'set_value', path: '/apps/y', value: 1 }, { type: 'inc_value', path: '/apps/x/n', value: 1 }] }),
+    parent.tx(owner, {
+      type: 'set',
+      ops: [
+        { type: 'set_value', path: '/apps/y', value: 1 },
+        { type: 'inc_value', path: '/apps/x/n', value: 1 },
+      ],
+    }),
     parent.tx(owner, { type: 'set_value', path: '/apps', value: { y: 1 } }),
     parent.tx(owner, { type: 'set_value', path: '/apps/y', value: 2 }),
     parent.tx(owner, { type: 'set_rule', path: '/apps', value: { write: true } }),

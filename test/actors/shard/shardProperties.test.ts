@@ -25,7 +25,17 @@ const genesis = {
 };
 const branchOp: Op = { type: 'branch', path: '/apps/x', validators: children.map((c) => ({ address: c.address, stake: '5' })), rules };
 const drawn = new Set(Object.keys(shardMachine.config.states ?? {}));
-const codes = new Set(['ok', 'ALREADY_REPORTED', 'REPORT_GAP', 'BAD_PREV_HASH', 'BAD_CERTIFICATE', 'SHARD_FORKED', 'SHARD_ENDED', 'SHARDED_PATH', 'OWNER_DENIED']);
+const codes = new Set([
+  'ok',
+  'ALREADY_REPORTED',
+  'REPORT_GAP',
+  'BAD_PREV_HASH',
+  'BAD_CERTIFICATE',
+  'SHARD_FORKED',
+  'SHARD_ENDED',
+  'SHARDED_PATH',
+  'OWNER_DENIED',
+]);
 
 type Action =
   | { kind: 'honest'; from: number; count: number; by: number }
@@ -34,7 +44,10 @@ type Action =
   | { kind: 'write'; under: boolean }
   | { kind: 'close' | 'branch' };
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('honest' as const), from: fc.integer({ min: -1, max: 2 }), count: fc.integer({ min: 1, max: 3 }), by: fc.nat(2) }), weight: 8 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('honest' as const), from: fc.integer({ min: -1, max: 2 }), count: fc.integer({ min: 1, max: 3 }), by: fc.nat(2) }),
+    weight: 8,
+  },
   { arbitrary: fc.record({ kind: fc.constantFrom('weak' as const, 'forge' as const), by: fc.nat(2) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('fork' as const), at: fc.integer({ min: 1, max: 8 }), by: fc.nat(2) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('write' as const), under: fc.boolean() }), weight: 2 },
@@ -149,7 +162,8 @@ test('shard folds are deterministic and keep their invariants over random runs (
         const writes = b.txs.map((tx, i) => [tx.op, applied.outcomes[i]!.code] as const).filter(([op]) => op.type === 'set_value' && op.path === '/apps/x/v');
         const live = shard !== null && shard.state !== 'ended';
         // Checked on blocks that neither branch nor close, where the shard is live or not throughout.
-        if (!b.txs.some((tx) => tx.op.type === 'branch' || tx.op.type === 'closeShard')) for (const [, code] of writes) t.is(code, live ? 'SHARDED_PATH' : 'ok');
+        if (!b.txs.some((tx) => tx.op.type === 'branch' || tx.op.type === 'closeShard'))
+          for (const [, code] of writes) t.is(code, live ? 'SHARDED_PATH' : 'ok');
       }
       const again = new TestChain(genesis);
       t.deepEqual(
