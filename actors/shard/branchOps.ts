@@ -51,6 +51,10 @@ export function applyBranch(ctx: ShardOpContext, op: OpOf<'branch'>, derive: () 
   if (reservedRoots.includes(labels[0]!)) {
     return { outcome: refuse('BAD_BRANCH', `${path} is under /${labels[0]}, which the ledger keeps; only a path of the state tree's own can be a shard.`) };
   }
+  // Its record sits one label deeper, under /shards.
+  if (labels.length >= tree.limits.depthMax) {
+    return { outcome: refuse('BAD_BRANCH', `${path} has ${labels.length} labels; a shard's path has at most ${tree.limits.depthMax - 1}.`) };
+  }
   const denied = tree.checkRight(path, 'branch_owner', from);
   if (denied !== undefined) return { outcome: denied.code === 'OWNER_DENIED' ? ownerDenied(from, `branch ${path}`) : denied };
   const overlap = overlapProblem(ctx, path, labels);

@@ -1,10 +1,8 @@
 import { refuse, type Refusal, type StateOp, type StateTree } from '../../projections/index.ts';
 import { short } from './shardOpContext.ts';
-import { shardCovering, shardsBelow, type PersistedShard } from './shardStore.ts';
+import { labelsOfShard, shardCovering, shardsBelow, type PersistedShard } from './shardStore.ts';
 
 const valueWrites: ReadonlySet<string> = new Set(['set_value', 'inc_value', 'dec_value']);
-
-const labelsOfPath = (path: string): string[] => (path === '/' ? [] : path.slice(1).split('/'));
 
 /**
  * Why a state op may not run on this chain because a shard keeps its path, or undefined: any
@@ -18,7 +16,7 @@ export function shardedPathProblem(tree: StateTree, op: StateOp): Refusal | unde
   for (const one of ops) {
     const path = (one as { path?: unknown }).path;
     if (typeof path !== 'string') continue;
-    const labels = labelsOfPath(path);
+    const labels = path === '/' ? [] : labelsOfShard(path);
     const covering = shardCovering(tree, labels);
     if (covering !== null && covering.state !== 'ended') return sharded(covering, `${path} is kept by the shard ${covering.context.path}`);
     if (valueWrites.has(one.type)) {

@@ -87,7 +87,7 @@ export const errorCodes = {
     status: 409,
     summary: 'The path belongs to a shard: its child chain keeps it, so the parent refuses state ops there and overlapping branches.',
   },
-  BAD_BRANCH: { status: 400, summary: 'The path cannot be branched: it is the root or a path the ledger keeps.' },
+  BAD_BRANCH: { status: 400, summary: 'The path cannot be branched: it is the root, a path the ledger keeps, or too deep.' },
   UNKNOWN_SHARD: { status: 404, summary: 'No shard was branched at that path.' },
   SHARD_ENDED: { status: 409, summary: 'The shard was closed by its owners; it takes no reports.' },
   SHARD_FORKED: {

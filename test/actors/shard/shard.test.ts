@@ -1,5 +1,5 @@
 import test from 'ava';
-import { genesisHashOf, genesisRootOf, proposalHashOfShardHeader, readShard, shardGenesisOf, type PersistedShard } from '../../../actors/index.ts';
+import { genesisHashOf, genesisRootOf, listShards, proposalHashOfShardHeader, readShard, shardGenesisOf, type PersistedShard } from '../../../actors/index.ts';
 import { blockHashOf, checkTx, txHashOf } from '../../../log/index.ts';
 import { ShardRules, type AinError, type Op, type ReportedBlock, type ShardEvent, type Tx } from '../../../schemas/index.ts';
 import { key, TestChain, type AppliedBlock } from '../ledger/chain.ts';
@@ -100,9 +100,21 @@ test('branch needs branch_owner, a path of the tree’s own, and no overlap with
     parent.tx(owner, branchOp('/apps/x')),
     parent.tx(owner, branchOp('/apps/x/y')),
     parent.tx(owner, branchOp('/apps')),
+    parent.tx(owner, branchOp(`/apps/${'d/'.repeat(30)}e`)),
+    parent.tx(owner, branchOp('/apps/$z')),
     parent.tx(owner, branchOp('/apps/z')),
   ]);
-  t.deepEqual(parent.codes(b), ['OWNER_DENIED', 'BAD_BRANCH', 'BAD_BRANCH', 'SHARDED_PATH', 'SHARDED_PATH', 'SHARDED_PATH', 'ok']);
+  t.deepEqual(parent.codes(b), [
+    'OWNER_DENIED',
+    'BAD_BRANCH',
+    'BAD_BRANCH',
+    'SHARDED_PATH',
+    'SHARDED_PATH',
+    'SHARDED_PATH',
+    'BAD_BRANCH',
+    'INVALID_PATH',
+    'ok',
+  ]);
   t.deepEqual(types(b.shardEvents), ['branched']);
 });
 
@@ -286,4 +298,21 @@ test('a snapshot taken between reports resumes to the same roots', (t) => {
   const time = parent.time + 1000;
   t.is(resumed.block([tx], time).stateRoot, parent.block([tx], time).stateRoot);
   t.is(readShard(resumed.ledger.tree, '/apps/x')!.context.last.height, 2);
+});
+
+test('shards are listed by path in label order, a page after a path at a time', (t) => {
+  const parent = new TestChain({ ...genesis, rules: {} });
+  const paths = ['/apps/x', '/apps/b/c', '/zz', '/apps/b/d', '/a-b'];
+  const block = parent.block(paths.map((p) => parent.tx(owner, branchOp(p))));
+  t.deepEqual(
+    parent.codes(block),
+    paths.map(() => 'ok'),
+  );
+  const listed = (max: number, after?: string) => listShards(parent.ledger.tree, max, after).map((s) => s.context.path);
+  t.deepEqual(listed(10), ['/a-b', '/apps/b/c', '/apps/b/d', '/apps/x', '/zz']);
+  t.deepEqual(listed(2), ['/a-b', '/apps/b/c']);
+  t.deepEqual(listed(2, '/apps/b/c'), ['/apps/b/d', '/apps/x']);
+  t.deepEqual(listed(10, '/apps/b'), ['/apps/b/c', '/apps/b/d', '/apps/x', '/zz'], 'after a path that is no shard: what follows it');
+  t.deepEqual(listed(10, '/apps/x'), ['/zz']);
+  t.deepEqual(listed(10, '/zz'), []);
 });
