@@ -1,6 +1,6 @@
 import { blockHashOf, proposalHashOf } from '../../log/index.ts';
 import { certificateProblem, ok, refuse, type Outcome } from '../../projections/index.ts';
-import type { OpOf, ReportedBlock, ShardHeader } from '../../schemas/index.ts';
+import type { ErrorCode, OpOf, ReportedBlock, ShardHeader } from '../../schemas/index.ts';
 import type { ReportedHeader, ShardContext, ShardFork } from './shardMachine.ts';
 import { short, stepShard, type ShardOpContext, type ShardOpResult } from './shardOpContext.ts';
 import { keepReportedHeader, readReportedHeader, readShard, shardHeadersKept } from './shardStore.ts';
@@ -35,7 +35,7 @@ type Decision =
   | { readonly kind: 'fork'; readonly fork: ShardFork }
   | { readonly kind: 'record'; readonly headers: readonly ReportedHeader[]; readonly restated: ReportedHeader | null };
 
-const refused = (code: Parameters<typeof refuse>[0], message: string): Decision => ({ kind: 'refused', outcome: refuse(code, message) });
+const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refused', outcome: refuse(code, message) });
 
 /**
  * Decides a report's blocks against what the parent holds, in order. A block above the last

@@ -21,7 +21,7 @@ export interface ShardOpResult {
   readonly events?: readonly ShardEvent[];
 }
 
-/** A shard path or hash cut short for a sentence. */
+/** A hash cut short for a sentence. */
 export const short = (hash: string): string => `${hash.slice(0, 16)}…`;
 
 /**
