@@ -8,5 +8,6 @@ export * from './ledger/index.ts';
 export * from './chain/index.ts';
 export * from './job/index.ts';
 export * from './explain/index.ts';
+export * from './shard/index.ts';
 export * from './agents/index.ts';
 export * from './consensus/index.ts';

@@ -10,7 +10,7 @@ export {
   type RewardFunction,
 } from './jobMachine.ts';
 export { defaultJobWindows, readJobSchema, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
-export { jobPaths, nextDeadline } from './jobStore.ts';
+export { jobPaths, nextDeadline, startMachine, stepMachine, type Persisted } from './jobStore.ts';
 export { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
 export { isApproved, readNode, type PersistedNode } from './nodeOps.ts';
 export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.ts';

@@ -12,7 +12,9 @@ import {
   type Outcome,
   type Refusal,
 } from '../../projections/index.ts';
+import type { ShardEvent } from '../../schemas/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
+import { applyShardDeadlines } from '../shard/index.ts';
 import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
@@ -44,6 +46,8 @@ export interface BlockResult {
   readonly jobEvents: readonly JobEvent[];
   /** What it did in consensus: its proposal hash, the certificate it carried, evidence, voting power changed. */
   readonly consensus: BlockConsensus;
+  /** What the shards branched from this chain did in this block (stalls first, then by tx). */
+  readonly shardEvents: readonly ShardEvent[];
 }
 
 /**
@@ -69,6 +73,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   noteProposalHash(tree, height, proposalHash);
   releaseUnbonded(tree, header.time);
   const jobEvents: JobEvent[] = applyJobDeadlines(tree, header.time, header.height);
+  const shardEvents: ShardEvent[] = applyShardDeadlines(tree, header.time, header.height);
   const outcomes: Outcome[] = [];
   const triggers: FiredTrigger[] = [];
   const slashed: { address: string; amount: bigint }[] = [];
@@ -90,6 +95,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     }
     if (effects?.commit !== undefined) commit = effects.commit;
     if (effects?.jobEvents !== undefined) jobEvents.push(...effects.jobEvents);
+    if (effects?.shardEvents !== undefined) shardEvents.push(...effects.shardEvents);
     const fired = tree.drainTriggers();
     if (fired.length > 0) triggers.push(...fired);
   }
@@ -106,6 +112,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     slashed,
     jobEvents,
     consensus,
+    shardEvents,
   };
 }
 

@@ -1,5 +1,5 @@
 import { checkTx } from '../../log/index.ts';
-import { isAinError, isJobOp, isStateOp, type OpOf, type StateOp, type Tx } from '../../schemas/index.ts';
+import { isAinError, isJobOp, isStateOp, type OpOf, type ShardEvent, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
   applyAttest,
   applyCommit,
@@ -21,8 +21,10 @@ import {
   type ValidatorSet,
 } from '../../projections/index.ts';
 import { applyJobOp } from '../job/index.ts';
+import { applyBranch, applyCloseShard, applyReport, shardedPathProblem, type ShardOpContext } from '../shard/index.ts';
 import type { Offence } from './blockConsensus.ts';
-import type { Ledger } from './ledger.ts';
+import { genesisHashOf, type Ledger } from './ledger.ts';
+import { genesisRootOf, shardGenesisOf } from './shardGenesis.ts';
 
 /** What one tx did beyond its outcome. */
 export interface TxEffects {
@@ -34,6 +36,8 @@ export interface TxEffects {
   offence?: Offence;
   /** The certificate a `commit` proved. */
   commit?: CertifiedCommit;
+  /** What a shard op did, for the `shards` stream. */
+  shardEvents?: readonly ShardEvent[];
 }
 
 /** The block a tx is applied in. */
@@ -55,11 +59,14 @@ function reservedProblem(op: StateOp): Outcome | undefined {
     if (reservedRoots.includes(first)) {
       return refuse(
         'RESERVED_PATH',
-        `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs and jobs with the job-protocol ops.`,
+        `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs, jobs with the job-protocol ops and shards with branch, report and closeShard.`,
       );
     }
     if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
-      return refuse('RESERVED_PATH', 'Writing a value at / would replace the ledger’s /accounts, /consensus and /jobs; write below a path of your own.');
+      return refuse(
+        'RESERVED_PATH',
+        'Writing a value at / would replace the ledger’s /accounts, /consensus, /jobs and /shards; write below a path of your own.',
+      );
     }
   }
   return undefined;
@@ -84,6 +91,22 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
   }
   const amount = slash(ledger.tree, first.from);
   return { outcome: ok, effects: { slashed: { address: first.from, amount }, offence: { height: first.op.height, kind: 'attest' } } };
+}
+
+/** `branch`, `report` and `closeShard`: the parent's ShardMachines (actors/shard). */
+function applyShardOp(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): { outcome: Outcome; effects?: TxEffects } {
+  const shardCtx: ShardOpContext = { tree: ledger.tree, from: tx.from, hash, time: ctx.time, height: ctx.height, chain: ledger.genesis.chain };
+  const op = tx.op as OpOf<'branch' | 'report' | 'closeShard'>;
+  const result =
+    op.type === 'branch'
+      ? applyBranch(shardCtx, op, () => {
+          const genesis = shardGenesisOf(tx, hash);
+          return { hash: genesisHashOf(genesis), root: genesisRootOf(genesis) };
+        })
+      : op.type === 'report'
+        ? applyReport(shardCtx, op)
+        : applyCloseShard(shardCtx, op);
+  return result.events === undefined ? { outcome: result.outcome } : { outcome: result.outcome, effects: { shardEvents: result.events } };
 }
 
 /**
@@ -120,7 +143,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
   writeNonce(tree, tx.from, tx.nonce, hash);
   const op = tx.op;
   if (isStateOp(op)) {
-    const problem = reservedProblem(op);
+    const problem = reservedProblem(op) ?? shardedPathProblem(tree, op);
     if (problem !== undefined) return { outcome: problem };
     return { outcome: tree.apply(op, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
   }
@@ -163,6 +186,10 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
       const { height, round, kind } = op.evidence.a;
       return { outcome: result.outcome, effects: { slashed: result.slashed, offence: { height, round, kind } } };
     }
+    case 'branch':
+    case 'report':
+    case 'closeShard':
+      return applyShardOp(ledger, tx, hash, ctx);
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
   }

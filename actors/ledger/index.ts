@@ -4,3 +4,4 @@ export { createLedger, devGenesis, genesisHashOf, networkGenesis, networkOwnerBa
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';
 export { stakeChanges, type BlockConsensus, type Offence, type StakeChange } from './blockConsensus.ts';
 export { readValidatorsAt } from './validatorPriorities.ts';
+export { genesisRootOf, shardGenesisOf } from './shardGenesis.ts';

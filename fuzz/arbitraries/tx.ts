@@ -190,10 +190,42 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     .tuple(fc.nat({ max: 3 }), uint, fc.nat({ max: 2 }), fc.boolean(), hash, hash)
     .map(([k, height, round, sameRound, a, b]) => ({ type: 'evidence', evidence: votePairBy(k, height, round, sameRound, a, b) })),
   fc.record(
-    { type: fc.constant('branch'), path, validators: small(fc.tuple(address, amount)).map(ownObject), max_txs: uint },
-    { requiredKeys: ['type', 'path', 'validators'] },
+    {
+      type: fc.constant('branch'),
+      path,
+      validators: small(fc.record({ address, stake: amount })),
+      rules: fc.record(
+        {
+          blockIntervalMs: uint,
+          reportPeriodMs: uint,
+          timeouts: fc.record({ proposeMs: uint, prevoteMs: uint, precommitMs: uint, roundDeltaMs: uint }),
+          maxTxs: uint,
+        },
+        { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
+      ),
+    },
+    { requiredKeys: ['type', 'path', 'validators', 'rules'] },
   ),
-  fc.record({ type: fc.constant('report'), shard: path, height: uint, hash }),
+  fc.tuple(fc.nat({ max: 3 }), path, uint, hash, hash, address, uint).map(([k, shard, height, prevHash, root, proposer, time]) => ({
+    type: 'report',
+    shard,
+    header: {
+      chain: 'ain-local',
+      shard,
+      height,
+      prevHash,
+      txRoot: root,
+      stateRoot: root,
+      outcomeRoot: root,
+      time,
+      proposer,
+      firstOffset: 0,
+      lastOffset: 0,
+      lastRoot: prevHash,
+    },
+    certificate: certificateBy(k, height, root),
+  })),
+  fc.record({ type: fc.constant('closeShard'), shard: path }),
   fc.record({ type: fc.constant('reserveStorage'), space: uint, ttl: uint, acl: small(address) }, { requiredKeys: ['type', 'space', 'ttl'] }),
   fc.record({ type: fc.oneof(awkwardString, fc.constant('nope')), value: awkwardJson }),
 );

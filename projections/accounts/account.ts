@@ -4,8 +4,10 @@ import type { StateTree } from '../state/index.ts';
 export const accountsPath = '/accounts';
 /** Where it keeps the chain's own records (supply, unbonding queue, validator sets, finality). */
 export const consensusPath = '/consensus';
+/** Where it keeps the shards branched from this chain: `/shards/<path>` (actors/shard). */
+export const shardsPath = '/shards';
 /** Paths whose values only the ledger writes. */
-export const reservedRoots: readonly string[] = ['accounts', 'consensus', 'jobs'];
+export const reservedRoots: readonly string[] = ['accounts', 'consensus', 'jobs', 'shards'];
 
 /** An account as the folds use it: amounts as bigint, never floats. */
 export interface Account {

@@ -7,6 +7,7 @@ export {
   readNonce,
   readSupply,
   reservedRoots,
+  shardsPath,
   writeAmounts,
   writeNonce,
   writeSupply,

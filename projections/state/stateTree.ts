@@ -1,16 +1,17 @@
 import { AinError, type Address } from '../../schemas/index.ts';
-import type { ApplyContext, FiredTrigger, FunctionsPayload, OwnerPayload, ReadConcernEntry, RulePayload, StateCore } from './stateCore.ts';
+import type { ApplyContext, FiredTrigger, FunctionsPayload, OwnerPayload, OwnerRight, ReadConcernEntry, RulePayload, StateCore } from './stateCore.ts';
 import { defaultHash, hashNode, stateRootOf, type HashFn } from './hash.ts';
 import { defaultLimits, type StateLimits } from './limits.ts';
 import { coreFromParts, type StateParts } from './coreFromParts.ts';
 import { applyStateOp, type StateOp } from './ops/applyOp.ts';
 import { childLabels, writeSystemValue } from './ops/systemOps.ts';
-import type { Outcome } from './outcome.ts';
+import type { Outcome, Refusal } from './outcome.ts';
+import { checkOwner } from './permissions.ts';
 import { formatPath, isRefusal, parsePath, type PathKind } from './path.ts';
 import { makeProof, proofKinds, type ProofKind, type StateProof } from './proof.ts';
 import { isRecommendedToRead, readConcernAt } from './readConcern.ts';
 import { findNode, walkPayloads, type TrieNode } from './trie.ts';
-import { toJson, type StateValue } from './value.ts';
+import { toJson, type Leaf, type StateValue } from './value.ts';
 import { pageJson, valueJson, type PageTooLarge, type ValuePage } from './valueJson.ts';
 
 /** A genesis state: its parts, and the genesis key, which owns `/` with every right. */
@@ -83,6 +84,32 @@ export class StateTree {
   /** `get` at labels the ledger built itself (see writeSystemAt). */
   getAt(labels: readonly string[]): StateValue | null {
     return toJson(findNode(this.#core.values, labels));
+  }
+
+  /** Whether there is a value at labels the ledger built itself (see writeSystemAt). */
+  hasAt(labels: readonly string[]): boolean {
+    return findNode(this.#core.values, labels) !== undefined;
+  }
+
+  /**
+   * The leaf at labels the ledger built itself, or undefined when there is none or the value
+   * there is an object: unlike getAt, it never copies a subtree.
+   */
+  leafAt(labels: readonly string[]): Leaf | undefined {
+    const node = findNode(this.#core.values, labels);
+    return node === undefined || node.children !== undefined ? undefined : node.payload;
+  }
+
+  /**
+   * Whether the closest owner config at or above `path` gives `addr` an owner right: undefined
+   * when it does, else OWNER_DENIED naming the config (or INVALID_PATH). For the ledger's own ops
+   * that an owner right governs, such as branching a shard.
+   * @example tree.checkRight('/apps/x', 'branch_owner', from) // undefined: allowed
+   */
+  checkRight(path: string, right: OwnerRight, addr: Address): Refusal | undefined {
+    const labels = parsePath(path, this.#core.limits);
+    if (isRefusal(labels)) return labels;
+    return checkOwner(this.#core, labels, path, right, { auth: { addr }, time: 0, height: this.#height });
   }
 
   /** The labels directly below the value at a path (none for a leaf or a missing path). */

@@ -7,6 +7,7 @@ import { answerClientError, frameworkError, sendError, toAinError } from './erro
 import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
+import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
@@ -19,6 +20,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly jobs?: JobRoutesOptions;
   /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
   readonly explain?: ExplainRoutesOptions;
+  /** Shards branched from this chain (`/v1/shards`); absent: none. */
+  readonly shards?: ShardRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
   readonly streams?: StreamRoutesOptions;
 }
@@ -70,6 +73,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   if (options.jobs !== undefined) jobRoutes(app, options.jobs);
   if (options.jobs !== undefined) requestRoutes(app, options.jobs);
   if (options.explain !== undefined) explainRoutes(app, options.explain);
+  if (options.shards !== undefined) shardRoutes(app, options.shards);
   if (options.streams !== undefined) streamRoutes(app, options.streams);
   if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
   return app;

@@ -112,7 +112,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     const { block } = step;
     work.cut(block);
     const view = blocks.add(block, step.result);
-    applied$.next({ view, readModels: step.readModels, consensus: step.result.consensus });
+    applied$.next({ view, readModels: step.readModels, consensus: step.result.consensus, shardEvents: step.result.shardEvents });
     blocks$.next(view);
   };
 

@@ -11,6 +11,8 @@ import {
   type FinalityEvent,
   type JobsEvent,
   type ReputationEvent,
+  type ShardEvent,
+  type ShardsEvent,
   type TriggersEvent,
 } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
@@ -20,11 +22,13 @@ import { createValueStreams } from './valueStreams.ts';
 
 export type { FramedEvent, StreamEvent } from './frameEncoder.ts';
 
-/** A block as the streams take it: its view, what the chain's step changed in the read models, what it did in consensus. */
+/** A block as the streams take it: its view, what the chain's step changed in the read models, what it did in consensus and to shards. */
 export interface StreamBlock {
   readonly view: BlockView;
   readonly readModels: ReadModelChange | null;
   readonly consensus: BlockConsensus;
+  /** What the shards branched from this chain did in the block (none when absent). */
+  readonly shardEvents?: readonly ShardEvent[];
 }
 
 /** What the hub keeps of each recent block: everything every stream derives from it. */
@@ -39,6 +43,8 @@ export const streamNames = [
   'jobs',
   'jobs/<job or request id>',
   'nodes',
+  'shards',
+  'shards/<path>',
   'reputation',
   'reputation/<address>',
   'dashboard',
@@ -49,7 +55,9 @@ export const streamNames = [
 ] as const;
 
 /** A stream's event of a block (its schema in schemas/streams), or undefined when the block changed nothing it shows. */
-type Select = (held: HeldBlock) => BlockEvent | FinalityEvent | JobsEvent | ReputationEvent | TriggersEvent | DashboardEvent | ConsensusEvent | undefined;
+type Select = (
+  held: HeldBlock,
+) => BlockEvent | FinalityEvent | JobsEvent | ShardsEvent | ReputationEvent | TriggersEvent | DashboardEvent | ConsensusEvent | undefined;
 
 function eventStream(name: string): { event: string; select: Select } | undefined {
   const [head, ...rest] = name.split('/');
@@ -83,6 +91,17 @@ function eventStream(name: string): { event: string; select: Select } | undefine
     case 'nodes':
       if (arg !== '') return undefined;
       return { event: 'nodes', select: jobsWhere((e) => nodeEventTypes.has(e.type)) };
+    case 'shards': {
+      // `shards/apps/x`: the shard at /apps/x only.
+      const path = `/${arg}`;
+      return {
+        event: 'shards',
+        select: (h) => {
+          const events = (h.shardEvents ?? []).filter((e) => arg === '' || e.shard === path);
+          return events.length === 0 ? undefined : { height: height(h), events };
+        },
+      };
+    }
     case 'reputation':
       return {
         event: 'reputation',
@@ -160,9 +179,9 @@ export function createStreamHub({
   let lowest = firstHeight;
   let latest = firstHeight - 1;
   let finalHeight = -1;
-  const subscription: Subscription = blocks$.subscribe(({ view, readModels, consensus }) => {
+  const subscription: Subscription = blocks$.subscribe(({ view, readModels, consensus, shardEvents }) => {
     const height = view.header.height;
-    const entry: HeldBlock = { view, readModels, consensus, finalityMoved: view.finalized.height > finalHeight };
+    const entry: HeldBlock = { view, readModels, consensus, shardEvents, finalityMoved: view.finalized.height > finalHeight };
     finalHeight = Math.max(finalHeight, view.finalized.height);
     held.set(height, entry);
     latest = height;

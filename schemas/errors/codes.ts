@@ -52,7 +52,7 @@ export const errorCodes = {
   DUPLICATE_TX: { status: 409, summary: 'The tx is already in the chain; the copy is ignored.' },
   INSUFFICIENT_FUNDS: { status: 409, summary: 'The balance does not cover the amount.' },
   INSUFFICIENT_STAKE: { status: 409, summary: 'The stake does not cover the amount to unstake.' },
-  RESERVED_PATH: { status: 403, summary: 'The path is kept by the ledger itself (/accounts, /consensus, /jobs).' },
+  RESERVED_PATH: { status: 403, summary: 'The path is kept by the ledger itself (/accounts, /consensus, /jobs, /shards).' },
   NOT_PROPOSER: { status: 403, summary: 'Only a proposer of the chain may cut blocks.' },
   NOT_VALIDATOR: { status: 403, summary: 'The signer has no stake in the validator set of that height.' },
   BAD_ATTESTATION: { status: 409, summary: 'The attestation names a block that is not cut yet or is too old to check.' },
@@ -82,6 +82,27 @@ export const errorCodes = {
   BAD_RANKING: { status: 409, summary: 'The ranking names a worker twice or one that submitted no result.' },
   DEPOSIT_TOO_SMALL: { status: 409, summary: "The evaluator's deposit does not exceed the job's challenge fee." },
   INVALID_JOB_REQUEST: { status: 409, summary: 'The job request is inconsistent (e.g. skip_evaluation without trusted workers).' },
+  // Shards (actors/shard): recorded with the refused tx in its block, never thrown.
+  SHARDED_PATH: {
+    status: 409,
+    summary: 'The path belongs to a shard: its child chain keeps it, so the parent refuses state ops there and overlapping branches.',
+  },
+  BAD_BRANCH: { status: 400, summary: 'The path cannot be branched: it is the root, a path the ledger keeps, or too deep.' },
+  UNKNOWN_SHARD: { status: 404, summary: 'No shard was branched at that path.' },
+  SHARD_ENDED: { status: 409, summary: 'The shard was closed by its owners; it takes no reports.' },
+  SHARD_FORKED: {
+    status: 409,
+    summary: 'Two different certified headers of one child height were reported: the parent takes no more reports until the owners close the shard.',
+  },
+  ALREADY_REPORTED: { status: 409, summary: 'The parent already recorded a header for each reported height; the first valid report wins.' },
+  REPORT_GAP: { status: 409, summary: 'The reported height is not the last reported height + 1.' },
+  BAD_PREV_HASH: { status: 409, summary: 'The reported header does not link to the last reported one (its prevHash or lastRoot differs).' },
+  BAD_CERTIFICATE: {
+    status: 409,
+    summary:
+      'The certificate does not prove the reported header: wrong height or hash, a signer outside the shard, a bad signature, or not more than 2/3 of its stake.',
+  },
+  BAD_REPORT: { status: 400, summary: 'A reported header is of another chain or shard, or the report’s headers are not consecutive.' },
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
   NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Address, Amount, ChainId, ShardPath, TimeMs, Uint } from '../primitives/index.ts';
+import { ShardRules } from '../consensus/index.ts';
+import { Address, Amount, ChainId, Hash, ShardPath, TimeMs, Uint } from '../primitives/index.ts';
 
 /** One account at genesis: spendable balance and bonded stake (a validator when stake > 0). */
 export const GenesisAccount = z.strictObject({
@@ -50,6 +51,12 @@ export const Genesis = z.strictObject({
       eloK: z.number().min(0).max(1000).optional(),
     })
     .optional(),
+  /**
+   * A shard's genesis only: the parent's `branch` tx it was derived from (so two branches of one
+   * path never share a genesis) and the consensus rules that tx set. Optional without defaults,
+   * so a root chain's genesis keeps its hash.
+   */
+  branch: z.strictObject({ tx: Hash, rules: ShardRules }).optional(),
   /** Initial rules of the state tree by path pattern (the root is `false` unless set here). */
   rules: z.record(z.string(), z.union([z.string().max(4096), z.boolean()])).default({}),
 });

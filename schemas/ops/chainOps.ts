@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Certificate, Evidence } from '../consensus/index.ts';
+import { BlockHeader } from '../block/index.ts';
+import { Certificate, Evidence, ShardRules, ShardValidators } from '../consensus/index.ts';
 import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
@@ -52,21 +53,52 @@ export const CommitOp = z.strictObject({ type: z.literal('commit'), certificate:
  */
 export const EvidenceOp = z.strictObject({ type: z.literal('evidence'), evidence: Evidence });
 
-/** Creates a child chain for a subtree with its own validators and block rules. */
+/**
+ * Creates a child chain (a shard) for the subtree at `path`, with its own validators and consensus
+ * rules: signed on the parent by an owner with `branch_owner` at `path`. From then on the parent
+ * refuses state ops under `path` (`SHARDED_PATH`); the child's genesis is derived from this tx
+ * alone (actors/ledger `shardGenesisOf`).
+ */
 export const BranchOp = z.strictObject({
   type: z.literal('branch'),
   path: ShardPath,
-  validators: z.record(Address, z.string().regex(/^[1-9][0-9]{0,38}$/)),
-  max_txs: Uint.min(1).optional(),
-  max_bytes: Uint.min(1).optional(),
+  validators: ShardValidators,
+  rules: ShardRules,
 });
 
-/** A child chain reports a header hash to its parent. */
+/**
+ * A child block's header as reported to its parent: the sealed header and `lastRoot`, the state
+ * root before the block, which its proposal named. With it the parent computes the proposal hash
+ * (`proposalHashOf`) that the child's validators precommitted, and so checks the certificate.
+ */
+export const ShardHeader = BlockHeader.extend({ lastRoot: Hash });
+export type ShardHeader = z.infer<typeof ShardHeader>;
+
+/** One reported child block: its header and the commit certificate that decided it on the child. */
+export const ReportedBlock = z.strictObject({ header: ShardHeader, certificate: Certificate });
+export type ReportedBlock = z.infer<typeof ReportedBlock>;
+
+/** Headers one `report` may carry (its first and `next`), each with its certificate. */
+export const reportBlocksMax = 32;
+
+/**
+ * A child validator reports the child's blocks to the parent: `header` with its `certificate`
+ * (more than 2/3 of the child's stake precommitted it), then optionally the blocks right after it
+ * in `next`, in height order.
+ */
 export const ReportOp = z.strictObject({
   type: z.literal('report'),
   shard: ShardPath,
-  height: Uint.min(1),
-  hash: Hash,
+  header: ShardHeader,
+  certificate: Certificate,
+  next: z
+    .array(ReportedBlock)
+    .min(1)
+    .max(reportBlocksMax - 1)
+    .optional(),
 });
 
-export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, EvidenceOp, BranchOp, ReportOp] as const;
+/** A shard's owners end it: the parent takes no more reports of it, and its path is the parent's again. */
+export const CloseShardOp = z.strictObject({ type: z.literal('closeShard'), shard: ShardPath });
+
+export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, EvidenceOp, BranchOp, ReportOp, CloseShardOp] as const;

@@ -1,4 +1,5 @@
 export * from './jobEvent.ts';
+export * from './shardEvent.ts';
 export * from './reputation.ts';
 export * from './dashboard.ts';
 export * from './streamEvents.ts';

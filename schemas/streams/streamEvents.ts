@@ -6,6 +6,7 @@ import { Address, Amount, Hash, StatePath, TimeMs, Uint } from '../primitives/in
 import { JobDashboardView, NodeDashboard } from './dashboard.ts';
 import { JobEvent, type JobEventType } from './jobEvent.ts';
 import { ReputationEntry } from './reputation.ts';
+import { ShardEvent } from './shardEvent.ts';
 
 // The `data:` of each event kind of `GET /v1/streams/<name>` (docs/api.md, "Streams"). The node
 // builds its events with these types and a client may check what it reads against them.
@@ -49,6 +50,10 @@ export const NodesEvent = JobsEvent.refine((e) => e.events.every((event) => node
   message: 'the nodes stream carries jobRegistered, nodeApplied, nodeApproved and nodeDropped events only',
 });
 export type NodesEvent = z.infer<typeof NodesEvent>;
+
+/** `shards`, `shards/<path>`: the block's shard events, all or those of one shard. */
+export const ShardsEvent = z.strictObject({ height, events: z.array(ShardEvent).min(1).readonly() });
+export type ShardsEvent = z.infer<typeof ShardsEvent>;
 
 /** `reputation`, `reputation/<address>`: each (job, node) entry the block changed, after it. */
 export const ReputationEvent = z.strictObject({ height, entries: z.array(ReputationEntry).min(1).readonly() });
@@ -123,6 +128,7 @@ export const streamEventData = {
   finality: FinalityEvent,
   jobs: JobsEvent,
   nodes: NodesEvent,
+  shards: ShardsEvent,
   reputation: ReputationEvent,
   dashboard: DashboardEvent,
   triggers: TriggersEvent,

@@ -57,6 +57,8 @@ const streams = fc.constantFrom(
   'finality',
   'jobs',
   'nodes',
+  'shards',
+  'shards/apps/fz',
   'reputation',
   'triggers',
   'dashboard',
@@ -84,6 +86,7 @@ const routePath = fc.oneof(
     '/metrics',
     '/v1/jobs',
     '/v1/requests',
+    '/v1/shards',
     '/v1/dashboard',
     '/',
     '',
@@ -101,6 +104,7 @@ const routePath = fc.oneof(
   address.map((a) => `/v1/nodes/${sendable(a)}`),
   address.map((a) => `/v1/reputation/${sendable(a)}`),
   streams.map((s) => `/v1/streams/${s}`),
+  tail.map((t) => `/v1/shards/${t}`),
   tail.map((t) => `/${t}`),
 );
 const queryPart = fc

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { assign, createMachine, initialTransition, setup, transition, type AnyStateMachine } from 'xstate';
-import { jobMachine, nodeMachine, type JobMachineEvent } from '../../../actors/index.ts';
+import { jobMachine, nodeMachine, shardMachine, type JobMachineEvent, type ShardInput, type ShardMachineEvent } from '../../../actors/index.ts';
 import type { NodeMachineEvent } from '../../../actors/job/nodeMachine.ts';
 import { compileFlatMachine, flatStart, flatStep, type FlatSnapshot } from '../../../actors/job/flatMachine.ts';
 import { xstateVersionChecked } from '../../../actors/job/xstateTable.ts';
@@ -87,6 +87,41 @@ test('given random events, when the node machine steps flat, then each step is X
       sameAsXState(t, nodeMachine, input, events);
     }),
     { numRuns: 100 },
+  );
+});
+
+const shardEvent: fc.Arbitrary<ShardMachineEvent> = fc.oneof(
+  fc.record({
+    type: fc.constant('report' as const),
+    last: fc.record({ height: fc.nat(100), hash: fc.constant('h'), proposal: fc.constant('p'), stateRoot: fc.constant('s'), time: times }),
+    time: times,
+  }),
+  fc.record({ type: fc.constant('deadline' as const), time: times }),
+  fc.record({
+    type: fc.constant('fork' as const),
+    fork: fc.record({ childHeight: fc.nat(100), recorded: fc.constant('a'), reported: fc.constant('b') }),
+    time: times,
+  }),
+  fc.record({ type: fc.constant('close' as const), time: times }),
+);
+
+test('given random events, when the shard machine steps flat, then each step is XState’s transition', (t) => {
+  const input: ShardInput = {
+    path: '/apps/x',
+    chain: 'c',
+    tx: 't',
+    owner: '0xa',
+    genesis: 'g',
+    validators: [{ address: '0xb', stake: '1' }],
+    rules: { blockIntervalMs: 1000, reportPeriodMs: 5000, timeouts: { proposeMs: 10, prevoteMs: 10, precommitMs: 10, roundDeltaMs: 0 } },
+    branchedAt: { height: 1, time: 7 },
+    last: { height: 0, hash: 'g', proposal: '', stateRoot: 'r', time: 0 },
+  };
+  fc.assert(
+    fc.property(fc.array(shardEvent, { maxLength: 12 }), (events) => {
+      sameAsXState(t, shardMachine, input, events);
+    }),
+    { numRuns: 200 },
   );
 });
 

@@ -3,9 +3,14 @@ import { Subject } from 'rxjs';
 import type { KeyPair } from '../../../log/index.ts';
 import type { BlockView } from '../../../runtime/blocks/index.ts';
 import { createStreamHub, type StreamBlock, type FramedEvent } from '../../../runtime/streams/index.ts';
-import { streamEventData, type JobEventType, type Op, type StreamEventName } from '../../../schemas/index.ts';
+import { streamEventData, type JobEventType, type Op, type ReportedBlock, type ShardEventType, type StreamEventName } from '../../../schemas/index.ts';
 import type { AppliedBlock } from '../../actors/ledger/chain.ts';
 import { admin, client, evaluator, newChain, one, schemaText, stranger, w1, w2, w3 } from '../../actors/job/jobWorld.ts';
+import { key } from '../../actors/ledger/chain.ts';
+import { ChildChain } from '../../actors/shard/childChain.ts';
+
+const shardValidator = key(77);
+const shardRules = { blockIntervalMs: 1000, reportPeriodMs: 5000, timeouts: { proposeMs: 100, prevoteMs: 100, precommitMs: 100, roundDeltaMs: 10 } };
 
 // The stream payloads are a wire format (schemas/streams): every event a hub serves over a real
 // chain — the job protocol end to end, refunds, a challenge, a drop, a trigger, finality, value
@@ -39,7 +44,12 @@ function world() {
   let fed = 0;
   const feed = () => {
     for (; fed < chain.blocks.length; fed++)
-      blocks$.next({ view: viewOf(chain.blocks[fed]!), readModels: chain.blocks[fed]!.readModels, consensus: chain.blocks[fed]!.consensus });
+      blocks$.next({
+        view: viewOf(chain.blocks[fed]!),
+        readModels: chain.blocks[fed]!.readModels,
+        consensus: chain.blocks[fed]!.consensus,
+        shardEvents: chain.blocks[fed]!.shardEvents,
+      });
   };
   const step = (from: KeyPair, op: Op, time?: number) => {
     const done = one(chain, from, op, time);
@@ -96,6 +106,16 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   });
   step(stranger, { type: 'set_value', path: '/apps/echo/r1', value: { text: 'hello' } });
   step(stranger, { type: 'send', to: client.address, amount: '7' });
+  // A shard: branched, reported, stalled, forked (its validator signed two blocks 1), closed.
+  const branch = chain.tx(admin, { type: 'branch', path: '/apps/sh', validators: [{ address: shardValidator.address, stake: '1' }], rules: shardRules });
+  chain.block([branch]);
+  feed();
+  const [honest, fork] = [new ChildChain(branch, [shardValidator]), new ChildChain(branch, [shardValidator])];
+  const report = (b: ReportedBlock): Op => ({ type: 'report', shard: '/apps/sh', header: b.header, certificate: b.certificate });
+  step(shardValidator, report(honest.next()));
+  pass(shardRules.reportPeriodMs);
+  step(shardValidator, report(fork.next([], fork.time + 1001)));
+  step(admin, { type: 'closeShard', shard: '/apps/sh' });
   // The only validator attests the latest block: it is final in the next.
   const last = chain.blocks.at(-1)!;
   step(admin, { type: 'attest', height: last.header.height, hash: last.hash });
@@ -131,7 +151,19 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
     'state/',
     `state/accounts/${admin.address}`,
   ];
-  for (const name of [...values, 'blocks', 'finality', 'jobs', 'nodes', 'reputation', `reputation/${w1.address}`, 'dashboard', 'triggers', 'consensus']) {
+  for (const name of [
+    ...values,
+    'blocks',
+    'finality',
+    'jobs',
+    'nodes',
+    'shards',
+    'reputation',
+    `reputation/${w1.address}`,
+    'dashboard',
+    'triggers',
+    'consensus',
+  ]) {
     hub.open(name).subscribe((e) => live.push(e));
   }
   const { job, request } = runSession(w);
@@ -144,6 +176,8 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
     `jobs/${job}`,
     `jobs/${request}`,
     'nodes',
+    'shards',
+    'shards/apps/sh',
     'reputation',
     `reputation/${w2.address}`,
     'dashboard',
@@ -182,6 +216,8 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
     [],
     'the session produced every kind of job event',
   );
+  const shardEvents = new Set<ShardEventType>(chain.blocks.flatMap((b) => b.shardEvents.map((e) => e.type)));
+  t.deepEqual([...shardEvents].sort(), ['branched', 'ended', 'forked', 'reported', 'stalled'], 'the session produced every kind of shard event');
   t.true(chain.blocks.at(-1)!.finalized.height > 0, 'a block became final');
 });
 

@@ -1,0 +1,161 @@
+import { blockHashOf, proposalHashOf } from '../../log/index.ts';
+import { certificateProblem, ok, refuse, type Outcome } from '../../projections/index.ts';
+import type { ErrorCode, OpOf, ReportedBlock, ShardHeader } from '../../schemas/index.ts';
+import type { ReportedHeader, ShardContext, ShardFork } from './shardMachine.ts';
+import { short, stepShard, type ShardOpContext, type ShardOpResult } from './shardOpContext.ts';
+import { keepReportedHeader, readReportedHeader, readShard, shardHeadersKept } from './shardStore.ts';
+
+/**
+ * The proposal hash a reported child header's certificate precommits: the proposal header's
+ * fields, `lastRoot` included, hashed as the child's consensus hashes them.
+ * @example proposalHashOfShardHeader(op.header) === op.certificate.hash
+ */
+export function proposalHashOfShardHeader(header: ShardHeader): string {
+  const { chain, shard, height, prevHash, txRoot, time, proposer, lastRoot } = header;
+  return proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+}
+
+/** The block hash of a reported child header: the sealed header's, without `lastRoot`. */
+export function blockHashOfShardHeader(header: ShardHeader): string {
+  const { lastRoot: _lastRoot, ...sealed } = header;
+  return blockHashOf(sealed);
+}
+
+const recordOf = (header: ShardHeader, proposal: string): ReportedHeader => ({
+  height: header.height,
+  hash: blockHashOfShardHeader(header),
+  proposal,
+  stateRoot: header.stateRoot,
+  time: header.time,
+});
+
+/** What a report comes to before anything is written: a refusal, a fork, or headers to record. */
+type Decision =
+  | { readonly kind: 'refused'; readonly outcome: Outcome }
+  | { readonly kind: 'fork'; readonly fork: ShardFork }
+  | { readonly kind: 'record'; readonly headers: readonly ReportedHeader[]; readonly restated: ReportedHeader | null };
+
+const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refused', outcome: refuse(code, message) });
+
+/**
+ * Decides a report's blocks against what the parent holds, in order. A block above the last
+ * recorded one must be the next height (`REPORT_GAP`), link to it by `prevHash` and `lastRoot`
+ * (`BAD_PREV_HASH`) and carry a certificate of more than 2/3 of the shard's stake for its
+ * proposal hash (`BAD_CERTIFICATE`). A block at a recorded height is a second report of it:
+ * skipped when it is the recorded block; a different certified proposal is a fork. The last
+ * recorded block's own state root is certified only by the next block's certificate, so a
+ * report may restate it (same proposal, other roots) when a block that links to the restated
+ * one follows in the same report; otherwise the first report of a height stands.
+ */
+function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly ReportedBlock[]): Decision {
+  const powers = new Map(shard.validators.map((v) => [v.address, BigInt(v.stake)]));
+  const certified = (block: ReportedBlock, proposal: string): string | null =>
+    certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers });
+  let last = shard.last;
+  const headers: ReportedHeader[] = [];
+  let restated: ReportedHeader | null = null;
+  for (const [index, block] of blocks.entries()) {
+    const { header } = block;
+    const proposal = proposalHashOfShardHeader(header);
+    if (header.height > last.height) {
+      if (header.height !== last.height + 1) {
+        return refused(
+          'REPORT_GAP',
+          `The report is for child block ${header.height}, but the last block ${shard.path} reported is ${last.height}; report ${last.height + 1} first.`,
+        );
+      }
+      if (header.prevHash !== last.hash || header.lastRoot !== last.stateRoot) {
+        const which = header.prevHash !== last.hash ? `prevHash ${short(header.prevHash)}` : `lastRoot ${short(header.lastRoot)}`;
+        const expected = header.prevHash !== last.hash ? short(last.hash) : short(last.stateRoot);
+        return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
+      }
+      const problem = certified(block, proposal);
+      if (problem !== null)
+        return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
+      last = recordOf(header, proposal);
+      headers.push(last);
+      continue;
+    }
+    const kept =
+      header.height === last.height
+        ? last
+        : header.height > shard.last.height - shardHeadersKept
+          ? readReportedHeader(ctx.tree, shard.genesis, header.height)
+          : null;
+    if (kept === null || blockHashOfShardHeader(header) === kept.hash) continue;
+    if (proposal === kept.proposal) {
+      if (header.height === last.height && index + 1 < blocks.length) {
+        last = recordOf(header, proposal);
+        restated = last;
+      }
+      continue;
+    }
+    const problem = certified(block, proposal);
+    if (problem !== null) return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
+    return { kind: 'fork', fork: { childHeight: header.height, recorded: kept.proposal, reported: proposal } };
+  }
+  // A restated block is always followed by one that links to it (or the report was refused).
+  if (headers.length === 0) {
+    return refused(
+      'ALREADY_REPORTED',
+      `Every block of the report is recorded already (${shard.path} has reported up to child block ${shard.last.height}); the first valid report of a height stands.`,
+    );
+  }
+  return { kind: 'record', headers, restated };
+}
+
+/** Why a report's blocks are not one run of this shard's consecutive blocks, or null. */
+function shapeProblem(ctx: ShardOpContext, op: OpOf<'report'>, blocks: readonly ReportedBlock[]): string | null {
+  for (const [index, { header }] of blocks.entries()) {
+    if (header.chain !== ctx.chain || header.shard !== op.shard) {
+      return `its block ${header.height} is of chain ${header.chain} shard ${header.shard}, not of chain ${ctx.chain} shard ${op.shard}`;
+    }
+    if (index > 0 && header.height !== blocks[0]!.header.height + index) {
+      return `its blocks must be consecutive heights in order, but ${header.height} follows ${blocks[index - 1]!.header.height}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * `report`: a validator of the shard reports child blocks with their certificates. Recorded ones
+ * move the shard's last reported height and hash (and bring a stalled shard back to reporting);
+ * a second certified proposal of a recorded height marks it forked. Refused: `UNKNOWN_SHARD`,
+ * `SHARD_ENDED`, `SHARD_FORKED`, `NOT_VALIDATOR`, `BAD_REPORT`, and what `decideReport` refuses.
+ */
+export function applyReport(ctx: ShardOpContext, op: OpOf<'report'>): ShardOpResult {
+  const { tree, from, time, height } = ctx;
+  const shard = readShard(tree, op.shard);
+  if (shard === null) return { outcome: refuse('UNKNOWN_SHARD', `No shard was branched at ${op.shard}; GET /v1/shards lists them.`) };
+  const { context } = shard;
+  if (shard.state === 'ended') return { outcome: refuse('SHARD_ENDED', `The shard ${op.shard} was closed by its owners; it takes no reports.`) };
+  if (shard.state === 'forked') {
+    const fork = context.fork!;
+    return {
+      outcome: refuse(
+        'SHARD_FORKED',
+        `The shard ${op.shard} forked at child block ${fork.childHeight} (certified proposals ${short(fork.recorded)} and ${short(fork.reported)}); it takes no reports until its owners close it.`,
+      ),
+    };
+  }
+  if (!context.validators.some((v) => v.address === from)) {
+    return { outcome: refuse('NOT_VALIDATOR', `${from} is not a validator of the shard ${op.shard}; one of its validators reports its blocks.`) };
+  }
+  const blocks: ReportedBlock[] = [{ header: op.header, certificate: op.certificate }, ...(op.next ?? [])];
+  const problem = shapeProblem(ctx, op, blocks);
+  if (problem !== null) return { outcome: refuse('BAD_REPORT', `The report to ${op.shard} is refused: ${problem}.`) };
+  const decision = decideReport(ctx, context, blocks);
+  if (decision.kind === 'refused') return { outcome: decision.outcome };
+  if (decision.kind === 'fork') {
+    stepShard(tree, shard, { type: 'fork', fork: decision.fork, time });
+    const { childHeight, recorded, reported } = decision.fork;
+    return { outcome: ok, events: [{ type: 'forked', shard: op.shard, by: from, childHeight, recorded, reported, height, time }] };
+  }
+  const { headers, restated } = decision;
+  if (restated !== null) keepReportedHeader(tree, context.genesis, restated);
+  for (const header of headers) keepReportedHeader(tree, context.genesis, header);
+  const last = headers.at(-1)!;
+  stepShard(tree, shard, { type: 'report', last, time });
+  const childFrom = restated?.height ?? headers[0]!.height;
+  return { outcome: ok, events: [{ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time }] };
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listShards, readShard, type Ledger, type PersistedShard } from '../../actors/index.ts';
+import { AinError, parseOrThrow, ShardPath } from '../../schemas/index.ts';
+
+export interface ShardRoutesOptions {
+  readonly ledger: Ledger;
+}
+
+const listMax = 1000;
+const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(listMax).default(100), after: ShardPath.optional() });
+
+/** A shard as the API shows it: its machine's state as `status`, and what the parent recorded of it. */
+export function shardView({ state, context }: PersistedShard) {
+  const { path, chain, tx, owner, genesis, validators, rules, branchedAt, last, reportedAt, deadline, fork, endedAt } = context;
+  return { path, status: state, chain, genesis, tx, owner, validators, rules, branchedAt, last, reportedAt, deadline, fork, endedAt };
+}
+
+/** Reads of the shards branched from this chain: `/v1/shards` and `/v1/shards/<path>`. */
+export function shardRoutes(app: FastifyInstance, { ledger }: ShardRoutesOptions): void {
+  const { tree } = ledger;
+
+  app.get('/v1/shards', async (request) => {
+    const { limit, after } = parseOrThrow(ListQuery, request.query, 'query');
+    const page = listShards(tree, limit + 1, after);
+    const shards = page.slice(0, limit).map(shardView);
+    return { height: ledger.height, shards, next: page.length > limit ? shards.at(-1)!.path : null };
+  });
+
+  app.get('/v1/shards/*', async (request) => {
+    const path = parseOrThrow(ShardPath, `/${(request.params as { '*': string })['*'].replace(/\/$/, '')}`, 'shard path');
+    const shard = readShard(tree, path);
+    if (shard === null) throw new AinError('UNKNOWN_SHARD', `No shard was branched at ${path}; GET /v1/shards lists them.`);
+    return { height: ledger.height, ...shardView(shard) };
+  });
+}

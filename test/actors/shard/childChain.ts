@@ -1,0 +1,61 @@
+// A child chain for shard tests: the genesis a branch tx derives, blocks cut by createChain (the
+// pipeline a child node will drive) and certificates signed by its validators' keys with the
+// consensus's own signVote, as a child's commit would carry them.
+import { createChain, genesisHashOf, shardGenesisOf, type Chain } from '../../../actors/index.ts';
+import { decodeTxRecord, encodeTxRecord, checkRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
+import type { Certificate, Op, ReportedBlock, ShardHeader, Tx } from '../../../schemas/index.ts';
+
+export class ChildChain {
+  readonly chain: Chain;
+  readonly blocks: ReportedBlock[] = [];
+  /** Each block's proposal hash as the child's own ledger computed it. */
+  readonly proposals: string[] = [];
+  time: number;
+  #offset = 0;
+  readonly #nonces = new Map<string, number>();
+
+  constructor(
+    branch: Tx,
+    readonly validators: readonly KeyPair[],
+  ) {
+    this.chain = createChain({ genesis: shardGenesisOf(branch) });
+    this.time = branch.time;
+  }
+
+  get genesisHash(): string {
+    return genesisHashOf(this.chain.genesis);
+  }
+
+  /** A tx on the child chain, with the next nonce of its key. */
+  tx(from: KeyPair, op: Op): Tx {
+    const nonce = (this.#nonces.get(from.address) ?? 0) + 1;
+    this.#nonces.set(from.address, nonce);
+    const { chain, shard } = this.chain.genesis;
+    return signTx({ key: from, op, nonce, time: this.time, chain, shard });
+  }
+
+  /** Cuts the next child block of `txs` (1 s of block time later) and certifies it by all its validators. */
+  next(txs: readonly Tx[] = [], time = this.time + 1000): ReportedBlock {
+    this.time = time;
+    const lastRoot = this.chain.ledger.tree.root();
+    const records = txs.map((tx) => {
+      const record = decodeTxRecord(this.#offset++, encodeTxRecord(tx));
+      return { record, verdict: checkRecord(record, this.chain.genesis) };
+    });
+    const { block, result } = this.chain.close(records, { time });
+    const header: ShardHeader = { ...block.header, lastRoot };
+    this.proposals.push(result.consensus.proposalHash);
+    const reported = { header, certificate: this.certify(header.height, result.consensus.proposalHash) };
+    this.blocks.push(reported);
+    return reported;
+  }
+
+  /** A certificate of precommits for `hash` at `height`, by `signers` (all validators by default), in address order. */
+  certify(height: number, hash: string, signers: readonly KeyPair[] = this.validators, round = 0): Certificate {
+    const { chain, shard } = this.chain.genesis;
+    const votes = [...signers]
+      .sort((a, b) => (a.address < b.address ? -1 : 1))
+      .map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash }));
+    return { height, round, hash, votes };
+  }
+}
