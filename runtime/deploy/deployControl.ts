@@ -87,7 +87,7 @@ export async function deployDown({
     found.map(async (container) => {
       const handle = docker.getContainer(container.Id);
       if (container.State === 'running' || container.State === 'restarting') await handle.stop({ t: stopTimeoutS }).catch(() => undefined);
-      await onEngine(`removing ${container.Names[0] ?? container.Id}`, () => handle.remove({ force: true }));
+      await onEngine(`removing ${container.Names[0] ?? container.Id}`, () => handle.remove({ force: true, v: true }));
     }),
   );
   const removedVolumes: string[] = [];
@@ -169,6 +169,6 @@ export async function deployAudit({
     await streamLogs(docker, container.id, { follow: false, stdout: collect(stdout), stderr: collect(stderr) });
     return { node: node.node, exitCode: StatusCode, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
