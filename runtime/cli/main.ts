@@ -16,9 +16,12 @@ Usage:
                                             N validators (default 4) as containers of a node
                                             image built here, on a Docker engine (DOCKER_HOST);
                                             waits until healthy and final; again: no change
-  ain deploy status|down [--volumes] [--images]|logs NODE [--follow]|restart NODE|audit NODE
-             [--name NET]                   the deployed network: state, health, heights, peers;
-                                            remove it; a node's log; restart it; replay its volume
+  ain deploy status                         each container's state and health, each node's
+                                            height, final height and peers
+  ain deploy logs NODE [--follow] | restart NODE | audit NODE
+                                            a node's log; restart it; ain audit of its volume
+  ain deploy down [--volumes] [--images]    remove the containers (and the chain; the image)
+                                            (each deploy verb takes --name NET, default ain)
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin]
