@@ -44,8 +44,25 @@ const stateDirOf = (dir: string | undefined, name: string) => dir ?? join('.data
 async function upCommand(args: string[], json: boolean): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...common, nodes: { type: 'string' }, 'port-base': { type: 'string' }, chain: { type: 'string' }, dir: { type: 'string' } },
+    options: {
+      ...common,
+      nodes: { type: 'string' },
+      'port-base': { type: 'string' },
+      chain: { type: 'string' },
+      dir: { type: 'string' },
+      log: { type: 'string' },
+      'java-home': { type: 'string' },
+      'kafka-libs': { type: 'string' },
+    },
   });
+  if (values.log !== undefined && values.log !== 'p2p' && values.log !== 'kafka') {
+    throw new UsageError(
+      `--log is p2p (the validators agree over libp2p, each its own log) or kafka (a broker container orders one shared topic), not "${values.log}".`,
+    );
+  }
+  if (values.log !== 'kafka' && (values['java-home'] !== undefined || values['kafka-libs'] !== undefined)) {
+    throw new UsageError('--java-home and --kafka-libs go with --log kafka (the broker image is built from them).');
+  }
   const name = nameOf(values.name);
   const nodes = wholeNumber(values.nodes, 'nodes');
   if (nodes !== undefined && (nodes < 1 || nodes > deployNodesMax)) throw new UsageError(`--nodes must be from 1 to ${deployNodesMax}, got ${nodes}.`);
@@ -58,15 +75,21 @@ async function upCommand(args: string[], json: boolean): Promise<void> {
       ...(nodes === undefined ? {} : { nodes }),
       ...(basePort === undefined ? {} : { basePort }),
       ...(values.chain === undefined ? {} : { chain: values.chain }),
+      ...(values.log === undefined ? {} : { log: values.log }),
+      ...(values['java-home'] === undefined ? {} : { javaHome: values['java-home'] }),
+      ...(values['kafka-libs'] === undefined ? {} : { kafkaLibs: values['kafka-libs'] }),
       step: (s) => out.step(s),
       say: (line) => out.say(line),
     });
     await out.end();
     out.emit({ event: 'up', ...up });
     if (json) return;
-    const changed = up.nodes.filter((node) => node.action !== 'unchanged').length;
+    const changed = [...up.nodes, ...(up.broker === undefined ? [] : [up.broker])].filter((container) => container.action !== 'unchanged').length;
     const lines = [
       `ain deploy: network ${up.name}, chain ${up.chain}: ${up.nodes.length} validators in containers of ${up.image.tag}${changed === 0 ? ', all running already (nothing changed)' : ''}`,
+      ...(up.broker === undefined
+        ? []
+        : [`  kafka ${up.broker.container} ${up.broker.address} (${up.broker.image}) ${up.broker.action}: the nodes share its topic`]),
       ...up.nodes.map((node) => `  ${node.node} ${node.container} ${node.url} (peers on ${node.p2pPort}) ${node.address} ${node.action}`),
       up.finalized === 0 ? '  no block yet' : `  every node is final up to block ${up.finalized}`,
       ...(up.ownerKey === undefined ? [] : [`  the owner's key (owns /, holds the supply): ${up.ownerKey}`]),
@@ -115,6 +138,7 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
       node.address,
     ]),
   ];
+  if (status.broker !== undefined) rows.push(['kafka', status.broker.container, status.broker.state, '-', status.broker.address, '-', '-', '-', '-']);
   process.stdout.write(column(rows));
 }
 
@@ -125,7 +149,8 @@ async function logsCommand(args: string[]): Promise<void> {
     options: { ...common, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
   });
   const [node, ...rest] = positionals;
-  if (node === undefined || rest.length > 0) throw new UsageError('ain deploy logs takes one NODE (n1, its container name or its address).');
+  if (node === undefined || rest.length > 0)
+    throw new UsageError('ain deploy logs takes one NODE (n1, its container name or its address; kafka for the broker).');
   const tail = wholeNumber(values.tail, 'tail');
   await deployLogs({ name: nameOf(values.name), node, follow: values.follow === true, ...(tail === undefined ? {} : { tail }) });
 }

@@ -13,9 +13,11 @@ Usage:
                [--topic T] [--base-port P]  the files of N validator nodes D/n1 … D/nN (keys,
                                             one genesis, configs); then ain node --data D/n1 …
   ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
+                [--log p2p|kafka [--java-home D] [--kafka-libs D]]
                                             N validators (default 4) as containers of a node
                                             image built here, on a Docker engine (DOCKER_HOST);
-                                            waits until healthy and final; again: no change
+                                            kafka: a broker container too; waits until healthy
+                                            and final; again: no change
   ain deploy status                         each container's state and health, each node's
                                             height, final height and peers
   ain deploy logs NODE [--follow] | restart NODE | audit NODE

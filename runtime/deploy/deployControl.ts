@@ -6,6 +6,8 @@ import { AinError } from '../../schemas/index.ts';
 import { containerName, deployLabels, volumeName, type DeployedNode } from './deployedNode.ts';
 import { findDeployedNode } from './deployStatus.ts';
 import { connectEngine, inspectContainer, onEngine, streamLogs } from './engine.ts';
+import { brokerImageRepository } from './brokerImage.ts';
+import { brokerAddress, brokerContainerName, deployedBroker } from './deployBroker.ts';
 import { ensureNodeImage, nodeDataDir, nodeImageRepository } from './nodeImage.ts';
 import { ownerKeyFile } from './ownerKey.ts';
 import { seedImageTag } from './seedVolumes.ts';
@@ -43,7 +45,7 @@ export async function deployRestart({
 
 /**
  * `ain deploy logs NODE [--follow]`: what the node's container wrote (the node's JSON log lines),
- * and with `follow` what it writes next, until it stops.
+ * and with `follow` what it writes next, until it stops. `kafka` names the broker's container.
  */
 export async function deployLogs({
   docker: given,
@@ -55,10 +57,9 @@ export async function deployLogs({
   stderr = process.stderr,
 }: OnNetwork & { node: string; follow?: boolean; tail?: number; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream }): Promise<void> {
   const docker = await connectEngine(given ?? new Docker());
-  const node = await findDeployedNode(docker, name, which);
-  const container = containerName(name, node.node);
-  if ((await inspectContainer(docker, container)) === undefined)
-    throw new AinError('NOT_FOUND', `Node ${node.node} has no container (${container}), so no logs.`);
+  const broker = which === 'kafka' ? await deployedBroker(docker, name) : undefined;
+  const container = broker !== undefined ? brokerContainerName(name) : containerName(name, (await findDeployedNode(docker, name, which)).node);
+  if ((await inspectContainer(docker, container)) === undefined) throw new AinError('NOT_FOUND', `${which} has no container (${container}), so no logs.`);
   await streamLogs(docker, container, { follow, stdout, stderr, ...(tail === undefined ? {} : { tail }) });
 }
 
@@ -71,7 +72,7 @@ export interface DeployDownReturnType {
 /**
  * `ain deploy down [--volumes] [--images]`: stops (SIGTERM, then at most 30 s) and removes the
  * network's containers; with `volumes` its data volumes too (the chain is gone) and the owner's
- * key in `stateDir`; with `images` the node images and the seed image no container uses.
+ * key in `stateDir`; with `images` the node and broker images and the seed image no container uses.
  * @example await deployDown({ name: 'ain', volumes: true, stateDir: '.data/deploy/ain' })
  */
 export async function deployDown({
@@ -102,7 +103,7 @@ export async function deployDown({
   }
   const removedImages: string[] = [];
   if (images) {
-    const listed = await onEngine('listing images', () => docker.listImages({ filters: { reference: [nodeImageRepository] } }));
+    const listed = await onEngine('listing images', () => docker.listImages({ filters: { reference: [nodeImageRepository, brokerImageRepository] } }));
     const tags = [...listed.flatMap((image) => image.RepoTags ?? []), seedImageTag];
     for (const tag of tags) {
       const removed = await docker
@@ -130,7 +131,8 @@ export interface DeployAuditReturnType {
 /**
  * `ain deploy audit NODE`: `ain audit --data /data` in a one-shot container of the node image
  * with the node's volume mounted read-only (no network, read-only root): it replays the node's
- * log from genesis and checks everything. The node may be running or stopped.
+ * log from genesis and checks everything. The node may be running or stopped. On a network on
+ * Kafka it reads the shared topic (`--kafka`, the host's network, to reach the broker).
  */
 export async function deployAudit({
   docker: given,
@@ -142,15 +144,19 @@ export async function deployAudit({
   const node = await findDeployedNode(docker, name, which);
   const running = await inspectContainer(docker, containerName(name, node.node));
   const image = running?.Image ?? (await onEngine('building the node image', () => ensureNodeImage({ docker }))).tag;
+  // A node on Kafka keeps no log of its own: the audit reads the topic (and the genesis from the volume).
+  const broker = node.log === 'kafka' ? await deployedBroker(docker, name) : undefined;
+  if (node.log === 'kafka' && broker === undefined)
+    throw new AinError('NOT_FOUND', `The nodes of ${name} share a Kafka topic, but its broker's volume is gone.`);
   const container = await onEngine('creating the audit container', () =>
     docker.createContainer({
       Image: image,
-      Cmd: ['audit', '--data', nodeDataDir, ...(json ? ['--json'] : [])],
+      Cmd: ['audit', ...(broker === undefined ? [] : ['--kafka', brokerAddress(broker)]), '--data', nodeDataDir, ...(json ? ['--json'] : [])],
       Env: [],
       Labels: { [deployLabels.net]: name, [deployLabels.kind]: 'audit', [deployLabels.node]: node.node },
-      NetworkDisabled: true,
+      NetworkDisabled: broker === undefined,
       HostConfig: {
-        NetworkMode: 'none',
+        NetworkMode: broker === undefined ? 'none' : 'host',
         Mounts: [{ Type: 'volume', Source: volumeName(name, node.node), Target: nodeDataDir, ReadOnly: true }],
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': 'rw,nosuid,nodev,noexec,size=128m' },

@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 
 import { AinError } from '../../schemas/index.ts';
+import { brokerAddress, brokerContainerName, deployedBroker } from './deployBroker.ts';
 import { containerName, nodeUrl, type DeployedNode } from './deployedNode.ts';
 import { deployedNodes } from './deployUp.ts';
 import { connectEngine, inspectContainer } from './engine.ts';
@@ -25,6 +26,8 @@ export interface DeployStatusReturnType {
   readonly name: string;
   /** Empty when nothing is deployed under that name. */
   readonly nodes: readonly DeployNodeStatus[];
+  /** The Kafka broker the nodes share, on a network deployed with `--log kafka`. */
+  readonly broker?: { readonly container: string; readonly address: string; readonly state: string };
 }
 
 /**
@@ -35,7 +38,15 @@ export interface DeployStatusReturnType {
 export async function deployStatus({ docker: given, name }: { docker?: Docker; name: string }): Promise<DeployStatusReturnType> {
   const docker = await connectEngine(given ?? new Docker());
   const nodes = await deployedNodes(docker, name);
-  return { name, nodes: await Promise.all(nodes.map((node) => statusOf(docker, node))) };
+  const broker = await deployedBroker(docker, name);
+  const brokerInfo = broker === undefined ? undefined : await inspectContainer(docker, brokerContainerName(name));
+  return {
+    name,
+    nodes: await Promise.all(nodes.map((node) => statusOf(docker, node))),
+    ...(broker === undefined
+      ? {}
+      : { broker: { container: brokerContainerName(name), address: brokerAddress(broker), state: brokerInfo?.State.Status ?? 'absent' } }),
+  };
 }
 
 async function statusOf(docker: Docker, node: DeployedNode): Promise<DeployNodeStatus> {

@@ -1,29 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import Docker from 'dockerode';
 
 import { signTx } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
 import { postTx } from '../client/index.ts';
-import { defaultBasePort, initNetwork, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
-import { byNodeNumber, containerName, deployLabels, labelsOf, nodeOfLabels, nodeUrl, volumeName, type DeployedNode } from './deployedNode.ts';
-import { connectEngine, inspectContainer, onEngine } from './engine.ts';
-import { ensureNodeImage, nodeDataDir, pruneNodeImages, type NodeImageReturnType } from './nodeImage.ts';
-import { checkNoOwnerKey, keepOwnerKey, ownerKeyFile } from './ownerKey.ts';
-import { seedVolumes } from './seedVolumes.ts';
+import { ensureBrokerImage, pruneBrokerImages } from './brokerImage.ts';
+import { brokerAddress, brokerContainerName, deployedBroker, upBroker, waitBroker, type DeployedBroker } from './deployBroker.ts';
+import { byNodeNumber, containerName, deployLabels, nodeOfLabels, nodeUrl, type DeployedNode } from './deployedNode.ts';
+import { connectEngine, onEngine } from './engine.ts';
+import { initVolumes } from './initVolumes.ts';
+import type { LocalImageReturnType } from './localImage.ts';
+import { checkPortsFree, upContainer, type DeployAction } from './nodeContainer.ts';
+import { ensureNodeImage, pruneNodeImages } from './nodeImage.ts';
+import { ownerKeyFile } from './ownerKey.ts';
 import { waitFinal, waitHealthy, waitPeers } from './waitNodes.ts';
 
 /** What `ain deploy up` goes through, in order. */
 export type DeployUpStep = 'engine' | 'image' | 'volumes' | 'containers' | 'health' | 'final';
 
-/** Nodes a new network gets without `--nodes`. */
-export const defaultDeployNodes = 4;
-/** Nodes one deployed network has at most. */
-export const deployNodesMax = 16;
+export { defaultDeployNodes, deployNodesMax } from './initVolumes.ts';
 
 export interface DeployUpParameters {
   /** The engine; `DOCKER_HOST` or /var/run/docker.sock by default. */
@@ -31,27 +26,32 @@ export interface DeployUpParameters {
   readonly name: string;
   /** How many validators a new network gets (default 4); for a deployed one, what it must have. */
   readonly nodes?: number;
-  /** Node i's API port is this plus i − 1 (default 8080), its peer port 1000 above; for a deployed one, what it must be. */
+  /** Node i's API port is this plus i − 1 (default 8080), its peer port 1000 above, the broker's 2000 above the first; for a deployed one, what it must be. */
   readonly basePort?: number;
   readonly chain?: string;
+  /** Who orders a new network's chain: the validators over libp2p (`p2p`, default), or a Kafka broker in a container of its own (`kafka`). */
+  readonly log?: 'p2p' | 'kafka';
+  /** For `kafka`: the Java runtime and Kafka jars the broker image is built from (see ensureBrokerImage). */
+  readonly javaHome?: string;
+  readonly kafkaLibs?: string;
   /** Where the genesis owner's key (owner.key, mode 0600) is written for a new network. */
   readonly stateDir: string;
-  /** Bound on each wait: the image, health, peers, finality. 180 s by default. */
+  /** Bound on each wait: health, the broker, peers, finality. 180 s by default. */
   readonly timeoutMs?: number;
   readonly step?: (step: DeployUpStep) => void;
   readonly say?: (line: string) => void;
 }
 
-/** What up did to a node's container. */
-export type DeployAction = 'created' | 'started' | 'replaced' | 'unchanged';
-
 export interface DeployUpReturnType {
   readonly name: string;
   readonly chain: string;
-  readonly image: NodeImageReturnType;
+  readonly log: 'p2p' | 'kafka';
+  readonly image: LocalImageReturnType;
   /** The genesis owner's key file, when this machine has it. */
   readonly ownerKey?: string;
   readonly nodes: readonly (DeployedNode & { readonly url: string; readonly container: string; readonly action: DeployAction })[];
+  /** With `kafka`: the broker's container, address and what up did to it. */
+  readonly broker?: { readonly container: string; readonly address: string; readonly image: string; readonly action: DeployAction };
   /** The final height every node holds. */
   readonly finalized: number;
 }
@@ -61,10 +61,12 @@ export interface DeployUpReturnType {
  * network at 127.0.0.1. The first time, `ain net init` writes the network's files, each node's
  * into its named volume, and the owner's key into `stateDir`; then every node's container is
  * made (or started, or remade when the image's content changed) with a read-only root, a tmpfs
- * /tmp, no capabilities, the node's user, and restart unless stopped. It waits until every
- * container is healthy, every node sees the others, and all hold the same final block (a new
- * chain's first comes from a tx of the owner that opens `/apps/deploy/$user` to each user).
- * Running it again changes nothing; it restarts a container that was stopped or killed.
+ * /tmp, no capabilities, the node's user, and restart unless stopped. With `log: 'kafka'` the
+ * nodes share the topic of a Kafka broker that runs first, in a container of the broker image.
+ * It waits until every container is healthy, every node sees the others, and all hold the same
+ * final block (a new chain's first comes from a tx of the owner that opens `/apps/deploy/$user`
+ * to each user). Running it again changes nothing; it restarts a container that was stopped or
+ * killed.
  * @example const up = await deployUp({ name: 'ain', nodes: 4, stateDir: '.data/deploy/ain' })
  */
 export async function deployUp(parameters: DeployUpParameters): Promise<DeployUpReturnType> {
@@ -72,23 +74,49 @@ export async function deployUp(parameters: DeployUpParameters): Promise<DeployUp
   const timeoutMs = parameters.timeoutMs ?? 180_000;
   step('engine');
   const docker = await connectEngine(parameters.docker ?? new Docker());
+  let nodes = await deployedNodes(docker, name);
+  if (nodes.length > 0) checkSame(nodes, parameters);
+  const log = nodes[0]?.log ?? parameters.log ?? 'p2p';
+
   step('image');
   const image = await onEngine('building the node image', () => ensureNodeImage({ docker, say }));
   say(`${image.tag} (${image.built ? 'built' : 'cached'})`);
+  const brokerImage =
+    log === 'kafka'
+      ? await onEngine('building the broker image', () =>
+          ensureBrokerImage({
+            docker,
+            say,
+            ...(parameters.javaHome === undefined ? {} : { javaHome: parameters.javaHome }),
+            ...(parameters.kafkaLibs === undefined ? {} : { kafkaLibs: parameters.kafkaLibs }),
+          }),
+        )
+      : undefined;
+  if (brokerImage !== undefined) say(`${brokerImage.tag} (${brokerImage.built ? 'built' : 'cached'})`);
 
   step('volumes');
-  let nodes = await deployedNodes(docker, name);
+  let broker: DeployedBroker | undefined;
   if (nodes.length === 0) {
-    nodes = await initVolumes(docker, parameters);
+    ({ nodes, broker } = await initVolumes(docker, { ...parameters, log }, brokerImage));
     say(
-      `${nodes.length} validators for chain ${nodes[0]!.chain}: each node's keys, genesis and config in its volume; the owner's key in ${ownerKeyFile(stateDir)}`,
+      `${nodes.length} validators for chain ${nodes[0]!.chain}${broker === undefined ? '' : ` on the Kafka broker at ${brokerAddress(broker)}`}: each node's keys, genesis and config in its volume; the owner's key in ${ownerKeyFile(stateDir)}`,
     );
   } else {
-    checkSame(nodes, parameters);
+    broker = log === 'kafka' ? await deployedBroker(docker, name) : undefined;
+    if (log === 'kafka' && broker === undefined)
+      throw new AinError('DEPLOY_CONFLICT', `The nodes of ${name} share a Kafka topic, but its broker's volume is gone.`);
     say(`the volumes of ${nodes.length} nodes are there (chain ${nodes[0]!.chain})`);
   }
 
   step('containers');
+  let brokerAction: DeployAction | undefined;
+  if (broker !== undefined && brokerImage !== undefined) {
+    if (!(await isRunning(docker, brokerContainerName(name)))) await checkPortsFree([broker.port, broker.controllerPort], name, 'kafka');
+    brokerAction = await upBroker(docker, brokerImage, broker);
+    say(`${brokerContainerName(name)}: ${brokerAction}`);
+    await waitBroker(docker, broker, timeoutMs);
+    await pruneBrokerImages(docker, brokerImage);
+  }
   const actions = await Promise.all(nodes.map((node) => upContainer(docker, node, image)));
   for (const [i, node] of nodes.entries()) say(`${containerName(name, node.node)}: ${actions[i]}`);
   await pruneNodeImages(docker, image);
@@ -100,23 +128,28 @@ export async function deployUp(parameters: DeployUpParameters): Promise<DeployUp
   step('final');
   await waitPeers(docker, nodes, timeoutMs);
   const owner = await readKeyFile(ownerKeyFile(stateDir)).catch(() => undefined);
+  const first = nodes[0]!;
   const firstTx =
     owner === undefined
       ? undefined
       : async () => {
           const now = Date.now();
           const op = { type: 'set_rule', path: '/apps/deploy/$user', value: { write: 'auth.addr == $user' } } as const;
-          await postTx(nodeUrl(nodes[0]!), signTx({ key: owner, op, nonce: now, time: now, chain: nodes[0]!.chain, shard: nodes[0]!.shard }));
+          await postTx(nodeUrl(first), signTx({ key: owner, op, nonce: now, time: now, chain: first.chain, shard: first.shard }));
           say('a new chain: the owner opens /apps/deploy/$user to each user (the first block)');
         };
   const finalized = await waitFinal(docker, nodes, timeoutMs, firstTx);
   say(finalized === 0 ? 'no block yet, and no owner key here to send a first tx' : `every node is final up to block ${finalized}`);
   return {
     name,
-    chain: nodes[0]!.chain,
+    chain: first.chain,
+    log,
     image,
     ...(owner === undefined ? {} : { ownerKey: ownerKeyFile(stateDir) }),
     nodes: nodes.map((node, i) => ({ ...node, url: nodeUrl(node), container: containerName(name, node.node), action: actions[i]! })),
+    ...(broker === undefined || brokerImage === undefined || brokerAction === undefined
+      ? {}
+      : { broker: { container: brokerContainerName(name), address: brokerAddress(broker), image: brokerImage.tag, action: brokerAction } }),
     finalized,
   };
 }
@@ -129,8 +162,16 @@ export async function deployedNodes(docker: Docker, name: string): Promise<Deplo
   return (Volumes ?? []).map((volume) => nodeOfLabels(volume.Labels, `The volume ${volume.Name}`)).sort(byNodeNumber);
 }
 
-/** A deployed network is reused only as it is: other counts, ports or chains are a DEPLOY_CONFLICT. */
-function checkSame(nodes: readonly DeployedNode[], { name, nodes: count, basePort, chain }: DeployUpParameters): void {
+const isRunning = async (docker: Docker, container: string): Promise<boolean> =>
+  (
+    await docker
+      .getContainer(container)
+      .inspect()
+      .catch(() => undefined)
+  )?.State.Running === true;
+
+/** A deployed network is reused only as it is: other counts, ports, chains or logs are a DEPLOY_CONFLICT. */
+function checkSame(nodes: readonly DeployedNode[], { name, nodes: count, basePort, chain, log }: DeployUpParameters): void {
   const differs = (what: string, asked: string | number, has: string | number) => {
     throw new AinError(
       'DEPLOY_CONFLICT',
@@ -140,105 +181,5 @@ function checkSame(nodes: readonly DeployedNode[], { name, nodes: count, basePor
   if (count !== undefined && count !== nodes.length) differs('--nodes', count, nodes.length);
   if (basePort !== undefined && basePort !== nodes[0]!.port) differs('--port-base', basePort, nodes[0]!.port);
   if (chain !== undefined && chain !== nodes[0]!.chain) differs('--chain', chain, nodes[0]!.chain);
-}
-
-/** A new network: `ain net init` into a temp dir, each node's files into its volume, the owner's key into the state dir. */
-async function initVolumes(
-  docker: Docker,
-  { name, nodes: count = defaultDeployNodes, basePort = defaultBasePort, chain, stateDir }: DeployUpParameters,
-): Promise<DeployedNode[]> {
-  if (!Number.isSafeInteger(count) || count < 1 || count > deployNodesMax)
-    throw new AinError('BAD_CONFIG', `A deployed network has 1 to ${deployNodesMax} nodes, not ${count}.`);
-  const ports = Array.from({ length: count }, (_, i) => [basePort + i, basePort + i + p2pPortOffset]).flat();
-  await checkPortsFree(ports, name);
-  await checkNoOwnerKey(stateDir);
-  const dir = await mkdtemp(join(tmpdir(), 'ain-deploy-'));
-  try {
-    const net = await initNetwork({ dir: join(dir, 'net'), validators: count, basePort, ...(chain === undefined ? {} : { chain }) });
-    const nodes = net.nodes.map((node): DeployedNode => ({
-      net: name,
-      node: node.name,
-      chain: net.chain,
-      shard: '/',
-      address: node.address,
-      role: 'validator',
-      port: node.port,
-      p2pPort: node.p2pPort,
-    }));
-    await seedVolumes(
-      docker,
-      nodes,
-      net.nodes.map((node) => node.dir),
-    );
-    await keepOwnerKey(net.owner.file, stateDir);
-    return nodes;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Brings one node's container to running on the current image; says what it did. */
-async function upContainer(docker: Docker, node: DeployedNode, image: NodeImageReturnType): Promise<DeployAction> {
-  const name = containerName(node.net, node.node);
-  let info = await inspectContainer(docker, name);
-  let replaced = false;
-  if (info !== undefined && info.Config.Labels?.[deployLabels.appHash] !== image.hash) {
-    await onEngine(`stopping ${name} to run the new image`, () => docker.getContainer(name).stop({ t: 30 }).catch(ignoreNotRunning));
-    await onEngine(`removing ${name}`, () => docker.getContainer(name).remove());
-    info = undefined;
-    replaced = true;
-  }
-  if (info?.State.Running === true) return 'unchanged';
-  await checkPortsFree([node.port, node.p2pPort], node.net, node.node);
-  if (info === undefined) {
-    await onEngine(`creating ${name}`, () => docker.createContainer(containerSpec(node, image)));
-  }
-  await onEngine(`starting ${name}`, () => docker.getContainer(name).start());
-  return replaced ? 'replaced' : info === undefined ? 'created' : 'started';
-}
-
-/** A node's container: the host's network (ports on 127.0.0.1), its volume at /data, read-only, no capabilities. */
-function containerSpec(node: DeployedNode, image: NodeImageReturnType): Docker.ContainerCreateOptions {
-  return {
-    name: containerName(node.net, node.node),
-    Image: image.tag,
-    Cmd: ['node', '--data', nodeDataDir],
-    Env: [],
-    Labels: { ...labelsOf(node), [deployLabels.appHash]: image.hash },
-    StopTimeout: 30,
-    HostConfig: {
-      NetworkMode: 'host',
-      Mounts: [{ Type: 'volume', Source: volumeName(node.net, node.node), Target: nodeDataDir }],
-      ReadonlyRootfs: true,
-      // tsx keeps its compiled sources here.
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,noexec,size=128m' },
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-    },
-  };
-}
-
-const ignoreNotRunning = (error: unknown) => {
-  if ((error as { statusCode?: number }).statusCode !== 304) throw error;
-};
-
-const canListen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-/** PORT_IN_USE naming the ports on 127.0.0.1 that another process holds. */
-async function checkPortsFree(ports: readonly number[], name: string, node?: string): Promise<void> {
-  const taken: number[] = [];
-  for (const port of ports) if (!(await canListen(port))) taken.push(port);
-  if (taken.length === 0) return;
-  throw new AinError(
-    'PORT_IN_USE',
-    `Port${taken.length === 1 ? '' : 's'} ${taken.join(', ')} on 127.0.0.1 ${taken.length === 1 ? 'is' : 'are'} taken, and ${node === undefined ? `the network ${name}` : `node ${node} of ${name}`} would listen there (API ports from --port-base, peer ports ${p2pPortOffset} above); free ${taken.length === 1 ? 'it' : 'them'}, or deploy with another --port-base (a new --name, or after ain deploy down --volumes).`,
-    { details: { ports: taken } },
-  );
+  if (log !== undefined && log !== nodes[0]!.log) differs('--log', log, nodes[0]!.log);
 }

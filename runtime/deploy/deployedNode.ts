@@ -8,8 +8,10 @@ export const deployLabels = {
   net: 'ain.deploy.net',
   /** `n1` … `nN`. */
   node: 'ain.deploy.node',
-  /** What the object is: `node` (a node's container or data volume) or `seed` (a short-lived helper). */
+  /** What the object is: `node` or `broker` (a container or its data volume), or a short-lived helper (`seed`, `format`, `audit`). */
   kind: 'ain.deploy.kind',
+  /** Who orders the chain: `p2p` (the validators' consensus, each node its own log) or `kafka` (one shared topic). */
+  log: 'ain.deploy.log',
   chain: 'ain.chain',
   shard: 'ain.shard',
   address: 'ain.node.address',
@@ -35,6 +37,7 @@ export const DeployedNode = z.strictObject({
   shard: z.string().min(1),
   address: z.string().regex(/^0x[0-9a-f]{40}$/),
   role: z.enum(['validator']),
+  log: z.enum(['p2p', 'kafka']).default('p2p'),
   port: Port,
   p2pPort: Port,
 });
@@ -57,6 +60,7 @@ export function labelsOf(node: DeployedNode): Record<string, string> {
     [deployLabels.shard]: node.shard,
     [deployLabels.address]: node.address,
     [deployLabels.role]: node.role,
+    [deployLabels.log]: node.log,
     [deployLabels.port]: String(node.port),
     [deployLabels.p2pPort]: String(node.p2pPort),
   };
@@ -72,6 +76,7 @@ export function nodeOfLabels(labels: Record<string, string> | undefined, what: s
     shard: l[deployLabels.shard],
     address: l[deployLabels.address],
     role: l[deployLabels.role],
+    log: l[deployLabels.log],
     port: l[deployLabels.port],
     p2pPort: l[deployLabels.p2pPort],
   });

@@ -1,13 +1,16 @@
 export { appFiles, appRoot, type AppFiles } from './appFiles.ts';
-export { ensureNodeImage, imageLabels, nodeDataDir, nodeImageRepository, nodeUser, type NodeImageParameters, type NodeImageReturnType } from './nodeImage.ts';
+export { imageLabels } from './localImage.ts';
+export { ensureNodeImage, nodeDataDir, nodeImageRepository, nodeUser, type NodeImageParameters, type NodeImageReturnType } from './nodeImage.ts';
 export { containerName, DeployName, deployLabels, nodeUrl, volumeName, type DeployedNode } from './deployedNode.ts';
 export { connectEngine } from './engine.ts';
+export type { DeployAction } from './nodeContainer.ts';
+export { ensureBrokerImage, brokerImageRepository, type BrokerImageParameters } from './brokerImage.ts';
+export { brokerContainerName, deployedBroker, type DeployedBroker } from './deployBroker.ts';
 export {
   defaultDeployNodes,
   deployedNodes,
   deployNodesMax,
   deployUp,
-  type DeployAction,
   type DeployUpParameters,
   type DeployUpReturnType,
   type DeployUpStep,

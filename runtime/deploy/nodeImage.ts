@@ -2,21 +2,18 @@ import { realpath, stat } from 'node:fs/promises';
 
 import type Docker from 'dockerode';
 
-import { followImageProgress, hashEntries, imageExists, imageNodePath, libraryEntries, tarStream, type TarEntry } from '../exec/index.ts';
+import { imageNodePath, libraryEntries, type TarEntry } from '../exec/index.ts';
 import { appFiles, appRoot } from './appFiles.ts';
+import { ensureLocalImage, fingerprintOf, pruneLocalImages, type LocalImageReturnType } from './localImage.ts';
 
 /** The node image's repository; its tag is the first 24 hex digits of its content hash. */
 export const nodeImageRepository = 'ain-node';
-/** Hex digits of the content hash in a tag. */
-const hashDigits = 24;
 /** The user the node runs as in its container, and who owns its data dir. */
 export const nodeUser = { uid: 10001, name: 'ain' } as const;
 /** Where a node container keeps its data: a named volume. */
 export const nodeDataDir = '/data';
 /** Where the app sits in the image. */
 const appDir = 'app';
-/** The image's labels: what it is, and the content hash it was built from. */
-export const imageLabels = { kind: 'ain.image', hash: 'ain.app.hash' } as const;
 
 export interface NodeImageParameters {
   readonly docker: Docker;
@@ -28,14 +25,8 @@ export interface NodeImageParameters {
   readonly say?: (line: string) => void;
 }
 
-export interface NodeImageReturnType {
-  /** `ain-node:<hash>`: what containers run. */
-  readonly tag: string;
-  /** SHA-256 of the image's whole root filesystem (the node, its libraries, the app). */
-  readonly hash: string;
-  /** Whether this call imported the image (false: the engine had it). */
-  readonly built: boolean;
-}
+/** `tag` is `ain-node:<hash>`; `hash` covers the node, its libraries and the app. */
+export type NodeImageReturnType = LocalImageReturnType;
 
 /**
  * The node image, built from this machine's files as no registry can be reached: `FROM scratch`
@@ -59,36 +50,21 @@ export async function ensureNodeImage({
   const node = await realpath(nodePath);
   const app = await appFiles(root, appDir);
   const base = await baseEntries(node, app.addons);
-  const filesTag = `files-${(await fingerprintOf(app.fingerprint, base)).slice(0, 24)}`;
-  const known = await inspectImage(docker, `${nodeImageRepository}:${filesTag}`);
-  const knownHash = known?.Config?.Labels?.[imageLabels.hash];
-  if (knownHash !== undefined) {
-    const version = knownHash.slice(0, hashDigits);
-    // A prune may have taken the hash tag of an image a container kept.
-    if (!(await imageExists(docker, `${nodeImageRepository}:${version}`))) await docker.getImage(known!.Id).tag({ repo: nodeImageRepository, tag: version });
-    return { tag: `${nodeImageRepository}:${version}`, hash: knownHash, built: false };
-  }
-
-  say(`hashing the app (${app.entries.length} files) and the node runtime`);
-  const entries = [...base, ...app.entries];
-  const hash = await hashEntries(entries);
-  const version = hash.slice(0, hashDigits);
-  const tag = `${nodeImageRepository}:${version}`;
-  const built = !(await imageExists(docker, tag));
-  if (built) {
-    say(`importing ${tag} (${entries.length} files)`);
-    const progress = await docker.importImage(tarStream(entries), { repo: nodeImageRepository, tag: version, changes: configOf(hash) } as object);
-    await followImageProgress(docker, progress, `importing ${tag}`);
-  }
-  await docker.getImage(tag).tag({ repo: nodeImageRepository, tag: filesTag });
-  return { tag, hash, built };
+  return ensureLocalImage({
+    docker,
+    repository: nodeImageRepository,
+    entries: [...base, ...app.entries],
+    fingerprint: await fingerprintOf(base, app.fingerprint),
+    changes: configOf,
+    kind: 'node',
+    say,
+  });
 }
 
 /** The image's config, as `docker import --change` lines. */
-function configOf(hash: string): string[] {
+function configOf(): string[] {
   const health = ['--interval=3s', '--timeout=3s', '--start-period=120s', '--retries=3'].join(' ');
   return [
-    `LABEL ${imageLabels.kind}=node ${imageLabels.hash}=${hash}`,
     `USER ${nodeUser.uid}:${nodeUser.uid}`,
     `WORKDIR ${nodeDataDir}`,
     `VOLUME ${nodeDataDir}`,
@@ -96,15 +72,6 @@ function configOf(hash: string): string[] {
     `CMD ${JSON.stringify(['node', '--data', nodeDataDir])}`,
     `HEALTHCHECK ${health} CMD ${JSON.stringify([imageNodePath, `/${appDir}/runtime/deploy/healthCheck.js`])}`,
   ];
-}
-
-async function inspectImage(docker: Docker, tag: string): Promise<Docker.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(tag).inspect();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
 }
 
 /** Everything but the app: the few dirs and files a root needs, the node and the libraries. */
@@ -125,32 +92,8 @@ async function baseEntries(node: string, addons: readonly string[]): Promise<Tar
   return [...entries, ...(await libraryEntries([node, ...addons], new Set(['usr'])))];
 }
 
-/** The app's fingerprint with the base's entries (their names, and the sizes and times of the files on disk). */
-async function fingerprintOf(appFingerprint: string, base: readonly TarEntry[]): Promise<string> {
-  const parts = [appFingerprint];
-  for (const entry of base) {
-    if (entry.type === 'file' && 'path' in entry) {
-      const info = await stat(entry.path);
-      parts.push(`${entry.name}:${info.size}:${info.mtimeMs}`);
-    } else parts.push(entry.name);
-  }
-  return hashEntries([{ type: 'file', name: 'fingerprint', bytes: Buffer.from(parts.join('\n')) }]);
-}
-
 /**
- * Removes the node images other than `keep` (their tags, and with the last tag the image) that
- * no container uses (the engine refuses those): with the vfs storage driver each is a full copy.
+ * Removes the node images other than `keep` that no container uses (see pruneLocalImages).
  * Run it once the containers run the new image.
  */
-export async function pruneNodeImages(docker: Docker, keep: Pick<NodeImageReturnType, 'tag'>): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [nodeImageRepository] } });
-  for (const image of images) {
-    if (image.RepoTags?.includes(keep.tag) === true) continue;
-    for (const tag of image.RepoTags ?? []) {
-      await docker
-        .getImage(tag)
-        .remove()
-        .catch(() => undefined);
-    }
-  }
-}
+export const pruneNodeImages = (docker: Docker, keep: Pick<NodeImageReturnType, 'tag'>): Promise<void> => pruneLocalImages(docker, nodeImageRepository, keep);

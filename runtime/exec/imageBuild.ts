@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { normalize } from 'node:path';
 import { promisify } from 'node:util';
 
 import type Docker from 'dockerode';
@@ -46,17 +47,26 @@ export function followImageProgress(docker: Docker, stream: NodeJS.ReadableStrea
 /**
  * The shared libraries `ldd` lists for `binaries` (the node binary, native addons), as tar
  * entries at their paths on this machine, with the directories above them that are not in
- * `dirsHad` (which the caller's entries create). A binary ldd cannot read (another libc's
- * build of an addon) adds what it could list and nothing else.
+ * `dirsHad` (which the caller's entries create), leaving out those `skip` says the image has
+ * already. A binary ldd cannot read (another libc's build of an addon) adds what it could list
+ * and nothing else.
  */
-export async function libraryEntries(binaries: readonly string[], dirsHad: ReadonlySet<string>): Promise<TarEntry[]> {
+export async function libraryEntries(
+  binaries: readonly string[],
+  dirsHad: ReadonlySet<string>,
+  skip: (library: string) => boolean = () => false,
+): Promise<TarEntry[]> {
   const libraries = new Set<string>();
   for (const binary of binaries) {
     const stdout = await run('ldd', [binary]).then(
       (result) => result.stdout,
       (error: { stdout?: string }) => error.stdout ?? '',
     );
-    for (const match of stdout.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/g)) libraries.add(match[1]!);
+    for (const match of stdout.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/g)) {
+      // ldd prints a library found through $ORIGIN as `bin/../lib/…`.
+      const library = normalize(match[1]!);
+      if (!skip(library)) libraries.add(library);
+    }
   }
   const entries: TarEntry[] = [];
   const dirs = new Set(dirsHad);

@@ -1,11 +1,12 @@
 // `ain deploy` against a real Docker engine (test/services/docker.sh): a network of 4 validators
-// as containers, from nothing to gone. One network goes through the steps in order (each test
-// builds on the one before), as a person would run them; the vfs storage driver makes every
-// container a full copy of the image, so the file takes a few minutes.
+// as containers, from nothing to gone, then 3 on a Kafka broker in a container. Each network
+// goes through the steps in order (each test builds on the one before), as a person would run
+// them; the vfs storage driver makes every container a full copy of the image, so the file takes
+// a few minutes.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import test from 'ava';
@@ -14,6 +15,7 @@ import Docker from 'dockerode';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { deployLabels } from '../../../runtime/deploy/index.ts';
 import { startDocker } from '../../services/docker.ts';
+import { startKafka } from '../../services/kafka.ts';
 import { basePort } from '../consensus/networkHarness.ts';
 import { until } from '../node/nodeProcess.ts';
 
@@ -124,7 +126,9 @@ if (service === undefined) {
     base = await basePort(4);
   });
   test.after.always(async () => {
-    // Whatever a failed step left: the network, its volumes and the images this file built.
+    // Whatever a failed step left: the networks, their volumes and the images this file built.
+    const kafkaDown = await ain(['deploy', 'down', '--name', `${name}k`, '--volumes', '--dir', join(dir, 'kafka')]);
+    if (kafkaDown.code !== 0) console.error(kafkaDown.stderr);
     const down = await ain(['deploy', 'down', '--name', name, '--volumes', '--images', '--dir', join(dir, 'state')]);
     if (down.code !== 0) console.error(down.stderr);
     await rm(dir, { recursive: true, force: true });
@@ -264,5 +268,93 @@ if (service === undefined) {
     t.deepEqual(await containersOf(), []);
     t.deepEqual(await docker.listVolumes({ filters: { label: [`${deployLabels.net}=${name}`] } }).then((v) => v.Volumes ?? []), []);
     await t.throwsAsync(stat(join(dir, 'state', 'owner.key')));
+  });
+
+  /** Kafka's jars as test/services/kafka.sh fetches them (it runs once, briefly, when they are not there yet); false if it cannot. */
+  const kafkaJars = async (): Promise<boolean> => {
+    const cache = join(process.env.AIN_CACHE_DIR ?? join(homedir(), '.cache', 'ain'), 'kafka');
+    for (const version of await readdir(cache).catch(() => [] as string[]))
+      if (
+        await access(join(cache, version, '.complete')).then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
+    const broker = await startKafka();
+    await broker?.stop();
+    return broker !== undefined;
+  };
+
+  const kafkaName = `${name}k`;
+  let kafkaUp: UpEvent & { broker: { container: string; action: string } };
+
+  test.serial('up --log kafka --nodes 3: a broker container and 3 healthy nodes on its topic; a tx sent to one is final on all', async (t) => {
+    t.timeout(420_000);
+    if (!(await kafkaJars())) return t.pass('skipped: no Kafka jars (test/services/kafka.sh could not fetch them)');
+    const run = await ain([
+      'deploy',
+      'up',
+      '--log',
+      'kafka',
+      '--nodes',
+      '3',
+      '--name',
+      kafkaName,
+      '--port-base',
+      String(await basePort(3)),
+      '--dir',
+      join(dir, 'kafka'),
+      '--json',
+    ]);
+    t.is(run.code, 0, run.stderr);
+    kafkaUp = eventOf(run, 'up');
+    t.deepEqual(
+      kafkaUp.nodes.map((n) => n.action),
+      ['created', 'created', 'created'],
+    );
+    t.is(kafkaUp.broker.action, 'created');
+    const hash = await writeThrough(kafkaUp.nodes[1]!.url, 5);
+    const urls = kafkaUp.nodes.map((n) => n.url);
+    let height = 0;
+    await until(
+      async () => {
+        for (const url of urls) {
+          const landed = await getJson<{ height?: number; outcome?: { code: string } }>(url, `/v1/tx/${hash}`).catch(() => undefined);
+          if (landed?.outcome?.code !== 'ok') return false;
+          height = landed.height!;
+          // On Kafka a block is final once more than 2/3 of the stake attested it (GET /v1/health).
+          if ((await getJson<{ finalized: number }>(url, '/v1/health')).finalized < height) return false;
+        }
+        return true;
+      },
+      'the tx final on the 3 nodes',
+      120_000,
+    );
+    const status = JSON.parse((await ain(['deploy', 'status', '--name', kafkaName, '--json'])).stdout) as { nodes: StatusNode[]; broker: { state: string } };
+    t.is(status.broker.state, 'running');
+    t.deepEqual(
+      status.nodes.map((n) => [n.state, n.health]),
+      [
+        ['running', 'healthy'],
+        ['running', 'healthy'],
+        ['running', 'healthy'],
+      ],
+    );
+    for (const node of status.nodes) t.true(node.finalized! >= height);
+  });
+
+  test.serial('on Kafka, ain deploy audit of a stopped node reads the topic: everything matches; down --volumes leaves nothing', async (t) => {
+    t.timeout(240_000);
+    if (kafkaUp === undefined) return t.pass('skipped with the test before');
+    await docker.getContainer(kafkaUp.nodes[2]!.container).stop({ t: 30 });
+    const audit = await ain(['deploy', 'audit', 'n3', '--name', kafkaName, '--json']);
+    t.is(audit.code, 0, audit.stderr);
+    t.true((JSON.parse(audit.stdout) as { ok: boolean }).ok);
+    const down = await ain(['deploy', 'down', '--name', kafkaName, '--volumes', '--dir', join(dir, 'kafka'), '--json']);
+    t.is(down.code, 0, down.stderr);
+    t.is((JSON.parse(down.stdout) as { containers: string[] }).containers.length, 4);
+    t.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${deployLabels.net}=${kafkaName}`] } }), []);
+    t.deepEqual(await docker.listVolumes({ filters: { label: [`${deployLabels.net}=${kafkaName}`] } }).then((v) => v.Volumes ?? []), []);
   });
 }

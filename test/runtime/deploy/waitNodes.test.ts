@@ -15,6 +15,7 @@ const node: DeployedNode = {
   shard: '/',
   address: `0x${'ab'.repeat(20)}`,
   role: 'validator',
+  log: 'p2p',
   port: 18081,
   p2pPort: 19081,
 };
