@@ -1,11 +1,12 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net, deploy.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
+import { benchDeploy } from './deploy.ts';
 import { benchExec } from './exec.ts';
 import { benchExplain } from './explain.ts';
 import { benchKafka } from './kafka.ts';
@@ -47,6 +48,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'gpu', run: benchGpu },
   { group: 'exec', run: benchExec },
   { group: 'net', run: benchNet },
+  { group: 'deploy', run: benchDeploy },
 ];
 
 /**

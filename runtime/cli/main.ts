@@ -12,6 +12,18 @@ Usage:
   ain net init --validators N --dir D [--chain C] [--log file|kafka] [--brokers H:P,…]
                [--topic T] [--base-port P]  the files of N validator nodes D/n1 … D/nN (keys,
                                             one genesis, configs); then ain node --data D/n1 …
+  ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
+                [--log p2p|kafka [--java-home D] [--kafka-libs D]]
+                                            N validators (default 4) as containers of a node
+                                            image built here, on a Docker engine (DOCKER_HOST);
+                                            kafka: a broker container too; waits until healthy
+                                            and final; again: no change
+  ain deploy status                         each container's state and health, each node's
+                                            height, final height and peers
+  ain deploy logs NODE [--follow] | restart NODE | audit NODE
+                                            a node's log; restart it; ain audit of its volume
+  ain deploy down [--volumes] [--images]    remove the containers (and the chain; the image)
+                                            (each deploy verb takes --name NET, default ain)
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
@@ -87,6 +99,7 @@ const commands: Record<string, () => Promise<Command>> = {
   node: async () => (await import('./nodeCommand.ts')).nodeCommand,
   keys: async () => (await import('./keysCommand.ts')).keysCommand,
   net: async () => (await import('./netCommand.ts')).netCommand,
+  deploy: async () => (await import('./deployCommand.ts')).deployCommand,
   tx: async () => (await import('./txCommand.ts')).txCommand,
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,

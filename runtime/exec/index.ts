@@ -4,3 +4,5 @@ export { compileJobRpc, parseJobSchema, type JobRpc, type JobSchema } from './jo
 export { checkMessage, type MessageProblem } from './checkMessage.ts';
 export { createDockerRuntime, jobContainerLabel, type DockerRuntimeInit } from './dockerRuntime.ts';
 export { createJobImages, imageNodePath, type JobImages } from './jobImage.ts';
+export { followImageProgress, hashEntries, imageExists, libraryEntries } from './imageBuild.ts';
+export { tarStream, type TarEntry } from './tarStream.ts';

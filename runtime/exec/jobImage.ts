@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 
 import type Docker from 'dockerode';
 
 import { AinError, type RunSpec } from '../../schemas/index.ts';
+import { followImageProgress as follow, hashEntries, imageExists as exists, libraryEntries } from './imageBuild.ts';
 import { tarStream, type TarEntry } from './tarStream.ts';
-
-const run = promisify(execFile);
 /** Where the node binary sits in every image we build. */
 export const imageNodePath = '/usr/bin/node';
 const baseRepository = 'ain-exec-base';
@@ -99,32 +94,9 @@ async function pruneJobImages(docker: Docker, keep: number): Promise<void> {
       .catch(() => undefined);
 }
 
-async function exists(docker: Docker, tag: string): Promise<boolean> {
-  try {
-    await docker.getImage(tag).inspect();
-    return true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
-  }
-}
-
-/** Waits for an import or build to finish; its stream reports failures as `{ error }` lines. */
-function follow(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, lines: { error?: string }[]) => {
-      const failed = error?.message ?? lines.find((line) => line.error !== undefined)?.error;
-      if (failed === undefined) resolve();
-      else reject(new AinError('RUNTIME_UNAVAILABLE', `The Docker engine failed ${what}: ${failed}`));
-    });
-  });
-}
-
 /** The root filesystem of the base image: node, its loader and libraries, and the few dirs a job needs. */
 async function baseEntries(nodePath: string): Promise<TarEntry[]> {
   const node = await realpath(nodePath);
-  const { stdout } = await run('ldd', [node]);
-  const libraries = [...stdout.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/g)].map((match) => match[1]!);
   const entries: TarEntry[] = [
     ...['usr', 'usr/bin', 'etc', 'job', 'proc', 'sys', 'dev'].map((name): TarEntry => ({ type: 'dir', name })),
     { type: 'dir', name: 'tmp', mode: 0o1777 },
@@ -132,18 +104,7 @@ async function baseEntries(nodePath: string): Promise<TarEntry[]> {
     { type: 'file', name: 'etc/group', bytes: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
     { type: 'file', name: imageNodePath.slice(1), mode: 0o755, path: node, size: (await stat(node)).size },
   ];
-  const dirs = new Set<string>();
-  for (const library of libraries.sort()) {
-    const parts = library.slice(1).split('/');
-    for (let depth = 1; depth < parts.length; depth++) {
-      const dir = parts.slice(0, depth).join('/');
-      if (!dirs.has(dir) && dir !== 'usr') entries.push({ type: 'dir', name: dir });
-      dirs.add(dir);
-    }
-    const real = await realpath(library);
-    entries.push({ type: 'file', name: library.slice(1), mode: 0o755, path: real, size: (await stat(real)).size });
-  }
-  return entries;
+  return [...entries, ...(await libraryEntries([node], new Set(['usr'])))];
 }
 
 /** The job's files under `job/` of a build context: `spec.dir` walked, then `spec.files` over it. */
@@ -174,17 +135,4 @@ async function* walk(dir: string): AsyncGenerator<string> {
     if (entry.isDirectory()) yield* walk(path);
     else yield path;
   }
-}
-
-/** SHA-256 over every entry's name, mode and content (streamed for files on disk). */
-async function hashEntries(entries: readonly TarEntry[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const entry of entries) {
-    hash.update(`${entry.type}\u0000${entry.name}\u0000${'mode' in entry ? (entry.mode ?? '') : ''}\u0000`);
-    if (entry.type === 'symlink') hash.update(entry.target);
-    else if (entry.type === 'file' && 'bytes' in entry) hash.update(entry.bytes);
-    else if (entry.type === 'file') for await (const chunk of createReadStream(entry.path)) hash.update(chunk as Buffer);
-    hash.update('\u0000');
-  }
-  return hash.digest('hex');
 }

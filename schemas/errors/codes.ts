@@ -138,6 +138,14 @@ export const errorCodes = {
   BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
   BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
   RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },
+  // Nodes as containers (runtime/deploy, ain deploy): each with the container's last log lines when there is one.
+  ENGINE_UNAVAILABLE: { status: 503, summary: 'No Docker engine answers at DOCKER_HOST or /var/run/docker.sock, or it failed a request.' },
+  PORT_IN_USE: { status: 409, summary: 'A port a node container would listen on (its API or peer port on 127.0.0.1) is taken by another process.' },
+  NODE_UNHEALTHY: { status: 503, summary: 'A node container exited or failed its health check (GET /v1/health) before it was healthy.' },
+  DEPLOY_CONFLICT: {
+    status: 409,
+    summary: 'A deployed network of that name exists with other settings, or a file it would write exists; nothing was changed.',
+  },
   // The mempool of a peer-to-peer node (runtime/mempool): refused before the tx is journaled.
   MEMPOOL_FULL: { status: 503, summary: 'The mempool holds as many txs or bytes as it may; retry once blocks have taken some.' },
   MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+import { safeParse } from '../../schemas/index.ts';
+
+/** How long one read of a node's API may take before the node counts as not answering. */
+const probeTimeoutMs = 2000;
+
+/** `GET /v1/health`, the fields read here. */
+const Health = z.object({ ok: z.boolean(), height: z.number().int().min(0), finalized: z.number().int().min(0) });
+export type NodeHealth = z.infer<typeof Health>;
+
+/** `GET /v1/net`, the fields read here. */
+const Net = z.object({
+  peers: z.array(z.string()),
+  height: z.number().int().min(0),
+  /** On a validator of a network: the last block the validators decided (final at once). */
+  consensus: z.object({ lastCommit: z.object({ height: z.number().int().min(0) }).nullable() }).optional(),
+});
+export type NodeNet = z.infer<typeof Net>;
+
+/** Where a node is: its ledger height, its final height, its peers; undefined when it does not answer. */
+export interface NodeProgress {
+  readonly height: number;
+  /**
+   * The highest final block it knows: a decided block is final at once on a network of
+   * validators (its certificate rides in the next block, which is when `/v1/health` counts it).
+   */
+  readonly finalized: number;
+  readonly peers: number | null;
+}
+
+/** A node's progress from `/v1/health` and, where it has one, `/v1/net`. */
+export async function progressOf(url: string): Promise<NodeProgress | undefined> {
+  const [health, net] = await Promise.all([healthOf(url), netOf(url)]);
+  if (health === undefined) return undefined;
+  const decided = net?.consensus?.lastCommit?.height ?? 0;
+  return { height: health.height, finalized: Math.max(health.finalized, decided), peers: net?.peers.length ?? null };
+}
+
+/** The node's `/v1/health`, or undefined when it does not answer well within a short time. */
+export const healthOf = (url: string): Promise<NodeHealth | undefined> => read(url, '/v1/health', Health);
+
+/** The node's `/v1/net`, or undefined when it does not answer well within a short time. */
+export const netOf = (url: string): Promise<NodeNet | undefined> => read(url, '/v1/net', Net);
+
+async function read<S extends z.ZodType>(url: string, path: string, schema: S): Promise<z.output<S> | undefined> {
+  try {
+    const response = await fetch(new URL(path, url), { signal: AbortSignal.timeout(probeTimeoutMs) });
+    if (!response.ok) return undefined;
+    const parsed = safeParse(schema, await response.json());
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
