@@ -95,11 +95,7 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
     const run = appending.then(async () => {
       if (chain.ledger.height < height) {
         if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
-        const rest = missing(
-          height,
-          records,
-          records.map(decidedHashOf),
-        );
+        const rest = missing(height, records, records.map(decidedHashOf));
         const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
         await commits.save(height, certificate);
         await appendOwn(rest.records, rest.hashes);
