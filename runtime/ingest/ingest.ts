@@ -143,8 +143,27 @@ export function createIngest({
   const recall = (hash: string) => recent.get(hash) ?? older.get(hash);
   const forget = (hash: string) => recent.delete(hash) || older.delete(hash);
 
+  // Rounds verify side by side, but each admits and starts its append only after the round taken
+  // before it did: a sender's txs that arrived in order (a client's pipeline, a peer's gossip) are
+  // admitted, appended and offered to blocks in that order, whichever chunk the pool finished first.
+  let turn: Promise<void> = Promise.resolve();
+
   async function checkAndAppend(txs: readonly string[]): Promise<SubmitResult[]> {
-    const checked = await pool.verify(txs);
+    const before = turn;
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    turn = before.then(() => mine);
+    try {
+      const checked = await pool.verify(txs);
+      await before;
+      return await admitAndAppend(checked, done);
+    } finally {
+      done();
+    }
+  }
+
+  /** Admits the checked txs and appends the fresh ones; calls `started` once the append is under way. */
+  async function admitAndAppend(checked: Awaited<ReturnType<VerifyPool['verify']>>, started: () => void): Promise<SubmitResult[]> {
     const results: SubmitResult[] = [];
     const records: Uint8Array[] = [];
     const fresh: { index: number; hash: string; isCut: boolean; value: Uint8Array }[] = [];
@@ -180,6 +199,7 @@ export function createIngest({
           return written;
         });
         readBack?.appending(appended);
+        started();
         offsets = await appended;
         await readingBack;
       } catch (error) {

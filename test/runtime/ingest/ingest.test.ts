@@ -125,3 +125,49 @@ test('admission decides before the append: refused txs and txs it already holds 
   t.deepEqual(released, [sha256Hex('c')]);
   t.deepEqual(admitted, [sha256Hex('a'), sha256Hex('b'), sha256Hex('c')]);
 });
+
+test('rounds verified out of order are admitted and appended in the order they arrived', async (t) => {
+  // The first round's chunk is verified last (a slow worker thread): its txs still go first, so a
+  // sender's earlier tx is never offered to a block after its later one.
+  const releases: (() => void)[] = [];
+  const slowFirst: VerifyPool = {
+    ...fakePool,
+    async verify(texts) {
+      if (texts[0] === 'first') await new Promise<void>((resolve) => releases.push(resolve));
+      return fakePool.verify(texts);
+    },
+  };
+  const log = createMemoryLog();
+  const admitted: string[] = [];
+  const admission = {
+    admit: ({ record }: { record: Uint8Array }) => (admitted.push(Buffer.from(record).toString()), 'append' as const),
+    release: () => {},
+  };
+  const ingest = createIngest({ log, pool: slowFirst, admission });
+  const first = ingest.submit(['first']);
+  await new Promise((resolve) => setImmediate(resolve)); // its round is taken alone
+  const second = ingest.submit(['second']);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(admitted, [], 'the second round waits for the first, though its chunk is verified');
+  releases.forEach((release) => release());
+  const [a, b] = await Promise.all([first, second]);
+  t.deepEqual(admitted, ['first', 'second']);
+  t.deepEqual([a, b], [[{ hash: sha256Hex('first'), offset: 0 }], [{ hash: sha256Hex('second'), offset: 1 }]]);
+});
+
+test('a round whose chunk fails to verify lets the next one go on, still after the one before it', async (t) => {
+  const failing: VerifyPool = {
+    ...fakePool,
+    async verify(texts) {
+      if (texts[0] === 'boom') throw new Error('worker died');
+      return fakePool.verify(texts);
+    },
+  };
+  const ingest = createIngest({ log: createMemoryLog(), pool: failing });
+  const broken = ingest.submit(['boom']);
+  await new Promise((resolve) => setImmediate(resolve));
+  const next = ingest.submit(['after']);
+  await t.throwsAsync(broken, { message: 'worker died' });
+  t.deepEqual(await next, [{ hash: sha256Hex('after'), offset: 0 }]);
+});
