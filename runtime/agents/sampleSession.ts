@@ -6,6 +6,7 @@ import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import type { Op, OpOf } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
+import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
@@ -13,7 +14,7 @@ import { startGpuWorkerAgent } from './gpuWorker.ts';
 import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
 import { probeMachine } from './workerPolicy.ts';
 
-const exampleDir = new URL('../../examples/root/', import.meta.url);
+const exampleDir = new URL('examples/root/', appRootUrl);
 
 /** The papers' sample job, Calculate Root (examples/root): its schema and programs. */
 export async function sampleJobPrograms(): Promise<JobPrograms> {

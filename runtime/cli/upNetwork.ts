@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AinError } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
-import { initNetwork, p2pPortOffset } from '../config/index.ts';
+import { appRootUrl, initNetwork, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ain.js', import.meta.url));
+const bin = fileURLToPath(new URL('bin/ain.js', appRootUrl));
 
 /** A local network of validators, each `ain node` a child process of `ain up`. */
 export interface UpNetwork {

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { AinError } from '../../schemas/index.ts';
+import { appRootUrl } from '../config/index.ts';
 import type { TarEntry } from '../exec/index.ts';
 
 /** The repository this module runs from: bin/ain.js, the sources tsx runs, package-lock.json. */
-export const appRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const appRoot = fileURLToPath(appRootUrl);
 
 /** What the node runs: the CLI, the TypeScript sources it loads through tsx, and the sample job. */
 const sourceEntries = ['package.json', 'tsconfig.json', 'bin', 'schemas', 'log', 'projections', 'actors', 'runtime', 'examples'] as const;

@@ -28,7 +28,8 @@ export interface VerifyPool {
 const chunkTxsMin = 16;
 
 /**
- * Worker threads run TypeScript too: give them tsx when this process was not started with it.
+ * Worker threads run TypeScript too: give them tsx when this process was not started with it
+ * (none when this module runs compiled, from `npm run build`'s dist/).
  * Only module-loading flags pass on; V8 and process flags (heap sizes, --trace-gc, --cpu-prof)
  * are the process's, and a worker refuses most of them.
  */
@@ -38,7 +39,7 @@ function workerExecArgv(): string[] {
   // A flag as `--import=x`, or `--import x` (the value is the next argument).
   const loading = process.execArgv.filter((a, i, all) => loaderFlag.test(a.split('=')[0]!) || loaderFlag.test(all[i - 1] ?? ''));
   const hasTsx = loading.some((a) => a.includes('tsx'));
-  return hasTsx ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
+  return hasTsx || import.meta.url.endsWith('.js') ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
 }
 
 function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
