@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { signatureVerifier } from '../../log/index.ts';
 import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
-import { Address, AinError, Hash } from '../../schemas/index.ts';
+import { Address, AinError, Hash, TxAnswer } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
 import { answerOf, doc, restOfPath, type Api } from './openApi.ts';
+import { createTxProofs } from './txProofs.ts';
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;
@@ -125,7 +126,12 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
     },
   );
 
-  app.get('/v1/tx/:hash', doc('txs', 'Where a tx landed (height, index, offset) and what it came to.', { params: TxParam }), async (request) => {
+  const proofs = createTxProofs(blocks);
+  const txDoc = doc('txs', 'Where a tx landed (height, index, offset), what it came to, and the proof of both against its block’s header.', {
+    params: TxParam,
+    response: { 200: TxAnswer },
+  });
+  app.get('/v1/tx/:hash', txDoc, async (request) => {
     const { hash } = request.params;
     const found = blocks.findTx(hash);
     if (found === undefined) {
@@ -134,7 +140,7 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
         `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
       );
     }
-    return found;
+    return proofs.answer(found);
   });
 
   app.get('/v1/accounts/:address', doc('accounts', 'An account: balance, stake, unbonding, nonce and slashing.', { params: AccountParam }), async (request) => {

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifySchemaCompiler, RawServ
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ErrorBody, fromZodError, JsonValue, safeParse, Tx } from '../../schemas/index.ts';
+import { BlockHeader, ErrorBody, fromZodError, JsonValue, safeParse, Tx, TxAnswer } from '../../schemas/index.ts';
 
 /** The API's fastify instance: routes declare zod schemas, and handlers get what they parse to. */
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -30,7 +30,13 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
 const documentOnlySerializer = () => (data: unknown) => JSON.stringify(data);
 
 /** Schemas the document names once (`#/components/schemas/<id>`) wherever a route uses them. */
-const components = z.registry<{ id: string }>().add(ErrorBody, { id: 'Error' }).add(Tx, { id: 'Tx' }).add(JsonValue, { id: 'JsonValue' });
+const components = z
+  .registry<{ id: string }>()
+  .add(ErrorBody, { id: 'Error' })
+  .add(Tx, { id: 'Tx' })
+  .add(JsonValue, { id: 'JsonValue' })
+  .add(TxAnswer, { id: 'TxAnswer' })
+  .add(BlockHeader, { id: 'BlockHeader' });
 
 /** Routes of `app` validate with their zod schemas from now on; their response schemas only document. */
 export function useZodSchemas(app: FastifyInstance): Api {
