@@ -11,3 +11,4 @@ export * from './exec/index.ts';
 export * from './streams/index.ts';
 export * from './net/index.ts';
 export * from './consensus/index.ts';
+export * from './api/index.ts';

@@ -1,5 +1,8 @@
 import { AinError } from '../../schemas/index.ts';
 import { sha256 } from './hash.ts';
+import { checkMerkleProof, type MerkleProof } from './verifyTxProof.ts';
+
+export type { MerkleProof } from './verifyTxProof.ts';
 
 /**
  * Merkle trees over tx hashes as RFC 6962 (Certificate Transparency) defines them: leaves and
@@ -71,23 +74,62 @@ export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
   return rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex');
 }
 
-/** An inclusion proof: the sibling hashes from the leaf up, for the leaf at `index` of `size`. */
-export interface MerkleProof {
-  readonly index: number;
-  readonly size: number;
-  readonly path: readonly string[];
+/** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */
+function memoizedRoots(leaves: readonly Buffer[]): (from: number, to: number) => Buffer {
+  const roots = new Map<number, Buffer>();
+  const rootOfRange = (from: number, to: number): Buffer => {
+    if (to - from === 1) return leaves[from]!;
+    const key = from * (leaves.length + 1) + to;
+    let root = roots.get(key);
+    if (root === undefined) {
+      const k = splitPoint(to - from);
+      root = nodeHash(rootOfRange(from, from + k), rootOfRange(from + k, to));
+      roots.set(key, root);
+    }
+    return root;
+  };
+  return rootOfRange;
 }
 
-function pathOf(leaves: readonly Buffer[], index: number, from: number, to: number, out: string[]): void {
-  if (to - from <= 1) return;
-  const k = splitPoint(to - from);
-  if (index < from + k) {
-    pathOf(leaves, index, from, from + k, out);
-    out.push(rootOf(leaves, from + k, to).toString('hex'));
-  } else {
-    pathOf(leaves, index, from + k, to, out);
-    out.push(rootOf(leaves, from, from + k).toString('hex'));
-  }
+/** A Merkle tree over tx hashes: its root, and the inclusion proof of any leaf. */
+export interface MerkleTree {
+  readonly root: string;
+  readonly size: number;
+  proof(index: number): MerkleProof;
+}
+
+/**
+ * The tree of `hashes` (at least one), kept whole: the first proof costs a root's work, each next
+ * one only its path.
+ * @example merkleTree(block.txs.map((t) => t.hash)).proof(3).path
+ */
+export function merkleTree(hashes: readonly string[]): MerkleTree {
+  if (hashes.length === 0) throw new AinError('INTERNAL', 'A Merkle tree needs at least one leaf to prove.');
+  const rootOfRange = memoizedRoots(hashes.map(leafOfHex));
+  const size = hashes.length;
+  const pathOf = (index: number, from: number, to: number, out: string[]): void => {
+    if (to - from <= 1) return;
+    const k = splitPoint(to - from);
+    if (index < from + k) {
+      pathOf(index, from, from + k, out);
+      out.push(rootOfRange(from + k, to).toString('hex'));
+    } else {
+      pathOf(index, from + k, to, out);
+      out.push(rootOfRange(from, from + k).toString('hex'));
+    }
+  };
+  return {
+    root: rootOfRange(0, size).toString('hex'),
+    size,
+    proof(index) {
+      if (!Number.isInteger(index) || index < 0 || index >= size) {
+        throw new AinError('NOT_FOUND', `There is no leaf ${index} in a tree of ${size} tx hashes.`);
+      }
+      const path: string[] = [];
+      pathOf(index, 0, size, path);
+      return { index, size, path };
+    },
+  };
 }
 
 /** The inclusion proof of `hashes[index]`. */
@@ -95,34 +137,10 @@ export function merkleProof(hashes: readonly string[], index: number): MerklePro
   if (!Number.isInteger(index) || index < 0 || index >= hashes.length) {
     throw new AinError('NOT_FOUND', `There is no leaf ${index} in a tree of ${hashes.length} tx hashes.`);
   }
-  const path: string[] = [];
-  pathOf(hashes.map(leafHash), index, 0, hashes.length, path);
-  return { index, size: hashes.length, path };
+  return merkleTree(hashes).proof(index);
 }
 
-/** Recomputes the root from a leaf and its proof (RFC 9162 §2.1.3.2) and compares it. */
+/** Recomputes the root from a leaf and its proof (RFC 9162 §2.1.3.2) and compares it: checkMerkleProof, which a browser runs too. */
 export function verifyMerkleProof(hash: string, proof: MerkleProof, root: string): boolean {
-  const { index, size, path } = proof;
-  if (!Number.isInteger(index) || index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leafHash(hash);
-  for (const siblingHex of path) {
-    if (sn === 0) return false;
-    const sibling = Buffer.from(siblingHex, 'hex');
-    if ((fn & 1) === 1 || fn === sn) {
-      r = nodeHash(sibling, r);
-      if ((fn & 1) === 0) {
-        while ((fn & 1) === 0 && fn !== 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      r = nodeHash(r, sibling);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  return sn === 0 && r.toString('hex') === root;
+  return checkMerkleProof(hash, proof, root);
 }

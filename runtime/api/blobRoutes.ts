@@ -1,14 +1,31 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import { AinError } from '../../schemas/index.ts';
 import { checkBlobHash, createBlobAuthVerifier, parseRange, type BlobAuthVerifier, type BlobStore } from '../storage/index.ts';
 import { sendError, toAinError } from './errors.ts';
+import { answerOf, doc } from './openApi.ts';
 
 export interface BlobRoutesOptions {
   readonly store: BlobStore;
   /** Default: a verifier with a 60 s window on the wall clock. */
   readonly auth?: BlobAuthVerifier;
 }
+
+// The hash is checked by checkBlobHash (BAD_BLOB_HASH), not by the route schema, which only describes it.
+const BlobParam = z.object({ hash: z.string().describe('The blob’s SHA-256: 64 lowercase hex characters.') });
+const Stored = z
+  .object({ ref: z.string(), hash: z.string(), sizeBytes: z.number(), owner: z.string(), expiresAtMs: z.number().optional() })
+  .describe('The blob is stored (or already was): `ref` is the `blob://sha256:<hex>` a tx carries.');
+const putDoc = doc(
+  'blobs',
+  'Store bytes in Big Storage under their SHA-256; signed `authorization` header (docs/api.md), optional `x-ain-ttl-ms` and `x-ain-readers`.',
+  { params: BlobParam, response: { 201: Stored } },
+);
+const getDoc = doc('blobs', 'Read a blob’s bytes, whole or a `range`; a blob with readers needs a signed `authorization` header.', {
+  params: BlobParam,
+  response: { 200: answerOf('application/octet-stream', 'The blob’s bytes.'), 206: answerOf('application/octet-stream', 'The range of its bytes asked for.') },
+});
 
 function hashParam(request: FastifyRequest): string {
   return checkBlobHash((request.params as { hash: string }).hash);
@@ -40,7 +57,7 @@ export async function blobRoutes(app: FastifyInstance, { store, auth = createBlo
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.put('/v1/blobs/:hash', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.put('/v1/blobs/:hash', putDoc, async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const hash = hashParam(request);
       const owner = auth.verify(request.headers.authorization, { method: 'PUT', hash });
@@ -56,7 +73,7 @@ export async function blobRoutes(app: FastifyInstance, { store, auth = createBlo
     }
   });
 
-  app.get('/v1/blobs/:hash', { exposeHeadRoute: false }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.get('/v1/blobs/:hash', { ...getDoc, exposeHeadRoute: false }, async (request: FastifyRequest, reply: FastifyReply) => {
     const hash = hashParam(request);
     const header = request.headers.authorization;
     const reader = header === undefined ? undefined : auth.verify(header, { method: 'GET', hash });

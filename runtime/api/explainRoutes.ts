@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { explainJob, explainRequest, readJobSchema, readRequest, type Chain, type ExplainInput } from '../../actors/index.ts';
-import { AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { AinError, Hash } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
+import { doc, type Api } from './openApi.ts';
 
 export interface ExplainRoutesOptions {
   /** The chain the node folds: its ledger, read models and the latest block's time. */
@@ -14,7 +14,7 @@ export interface ExplainRoutesOptions {
 const IdParam = z.strictObject({ id: Hash });
 
 /** `GET /v1/requests/<id>/explain` and `GET /v1/jobs/<id>/explain`: why a request or job is where it is, in sentences and JSON. */
-export function explainRoutes(app: FastifyInstance, { chain, blocks }: ExplainRoutesOptions): void {
+export function explainRoutes(app: Api, { chain, blocks }: ExplainRoutesOptions): void {
   const input = (): ExplainInput => ({
     tree: chain.ledger.tree,
     height: chain.ledger.height,
@@ -31,8 +31,8 @@ export function explainRoutes(app: FastifyInstance, { chain, blocks }: ExplainRo
         }),
   });
 
-  app.get('/v1/requests/:id/explain', async (request) => {
-    const { id } = parseOrThrow(IdParam, request.params, 'path');
+  app.get('/v1/requests/:id/explain', doc('requests', 'Why a job request is where it is, in sentences and JSON.', { params: IdParam }), async (request) => {
+    const { id } = request.params;
     const explained = explainRequest(input(), id);
     if (explained !== null) return explained;
     if (readJobSchema(chain.ledger.tree, id) !== null) {
@@ -44,16 +44,20 @@ export function explainRoutes(app: FastifyInstance, { chain, blocks }: ExplainRo
     );
   });
 
-  app.get('/v1/jobs/:id/explain', async (request) => {
-    const { id } = parseOrThrow(IdParam, request.params, 'path');
-    const explained = explainJob(input(), id);
-    if (explained !== null) return explained;
-    if (readRequest(chain.ledger.tree, id) !== null) {
-      throw new AinError('UNKNOWN_JOB', `${id} is a job request, not a job; GET /v1/requests/${id}/explain explains it.`);
-    }
-    throw new AinError(
-      'UNKNOWN_JOB',
-      `No job schema has the id ${id} on this node (as of block ${chain.ledger.height}); check the id, or wait for its registerJob's block.`,
-    );
-  });
+  app.get(
+    '/v1/jobs/:id/explain',
+    doc('jobs', 'Why a job is where it is (who may work on it, what waits), in sentences and JSON.', { params: IdParam }),
+    async (request) => {
+      const { id } = request.params;
+      const explained = explainJob(input(), id);
+      if (explained !== null) return explained;
+      if (readRequest(chain.ledger.tree, id) !== null) {
+        throw new AinError('UNKNOWN_JOB', `${id} is a job request, not a job; GET /v1/requests/${id}/explain explains it.`);
+      }
+      throw new AinError(
+        'UNKNOWN_JOB',
+        `No job schema has the id ${id} on this node (as of block ${chain.ledger.height}); check the id, or wait for its registerJob's block.`,
+      );
+    },
+  );
 }

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
 import { jobDashboardView, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
-import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { Address, AinError, Hash } from '../../schemas/index.ts';
+import { doc, type Api } from './openApi.ts';
 
 export interface JobRoutesOptions {
   readonly ledger: Ledger;
@@ -36,7 +36,7 @@ const DashboardQuery = z.strictObject({ job: Hash.optional() });
 const parseJson = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : null);
 
 /** Reads of the job protocol: job schemas and requests, nodes, reputation and the dashboard. */
-export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoutesOptions): void {
+export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): void {
   const { tree } = ledger;
   const summary = (job: string) => {
     const schema = readJobSchema(tree, job)!;
@@ -51,8 +51,8 @@ export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoute
     };
   };
 
-  app.get('/v1/jobs', async (request) => {
-    const { limit, after, state } = parseOrThrow(ListQuery, request.query, 'query');
+  app.get('/v1/jobs', doc('jobs', 'Registered job schemas by id, with their stats line, filterable by state.', { querystring: ListQuery }), async (request) => {
+    const { limit, after, state } = request.query;
     const ids = tree
       .keys('/jobs/schemas')
       .sort()
@@ -62,59 +62,71 @@ export function jobRoutes(app: FastifyInstance, { ledger, readModels }: JobRoute
     return { height: ledger.height, jobs: page.map(summary), next: matching.length > limit ? page.at(-1) : null };
   });
 
-  app.get('/v1/jobs/:id', async (request) => {
-    const { id } = parseOrThrow(IdParam, request.params, 'path');
-    if (readJobSchema(tree, id) !== null) {
-      const schema = readJobSchema(tree, id)!;
-      const nodes = tree
-        .keys(jobPaths.nodesOf(id))
-        .sort()
-        .slice(0, listMax)
-        .map((address) => {
-          const node = readNode(tree, id, address)!;
-          return { address, state: node.state, role: node.context.role, parent: node.context.parent };
-        });
-      return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes };
-    }
-    const found = readRequest(tree, id);
-    if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
-    const results = Object.fromEntries(
-      Object.keys(found.context.workers)
-        .filter((w) => found.context.workers[w]!.submittedAt !== undefined)
-        .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
-    );
-    return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };
-  });
+  app.get(
+    '/v1/jobs/:id',
+    doc('jobs', 'A job schema (spec, admin tree, stats) or a job request (state, workers, results), by id.', { params: IdParam }),
+    async (request) => {
+      const { id } = request.params;
+      if (readJobSchema(tree, id) !== null) {
+        const schema = readJobSchema(tree, id)!;
+        const nodes = tree
+          .keys(jobPaths.nodesOf(id))
+          .sort()
+          .slice(0, listMax)
+          .map((address) => {
+            const node = readNode(tree, id, address)!;
+            return { address, state: node.state, role: node.context.role, parent: node.context.parent };
+          });
+        return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes };
+      }
+      const found = readRequest(tree, id);
+      if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
+      const results = Object.fromEntries(
+        Object.keys(found.context.workers)
+          .filter((w) => found.context.workers[w]!.submittedAt !== undefined)
+          .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
+      );
+      return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };
+    },
+  );
 
-  app.get('/v1/nodes/:address', async (request) => {
-    const { address } = parseOrThrow(AddressParam, request.params, 'path');
-    const { balance, stake, nonce } = readAccount(tree, address);
-    const jobs = reputationOf(readModels.reputation, address).flatMap(({ job }) => {
-      const node = readNode(tree, job, address);
-      return node === null
-        ? []
-        : [
-            {
-              job,
-              state: node.state,
-              role: node.context.role,
-              parent: node.context.parent,
-              appliedAt: node.context.appliedAt,
-              approvedAt: node.context.approvedAt,
-              droppedAt: node.context.droppedAt,
-            },
-          ];
-    });
-    return { address, height: ledger.height, balance: balance.toString(), stake: stake.toString(), nonce, jobs };
-  });
+  app.get(
+    '/v1/nodes/:address',
+    doc('nodes', 'A node: its balance and stake, and its role and state in each job.', { params: AddressParam }),
+    async (request) => {
+      const { address } = request.params;
+      const { balance, stake, nonce } = readAccount(tree, address);
+      const jobs = reputationOf(readModels.reputation, address).flatMap(({ job }) => {
+        const node = readNode(tree, job, address);
+        return node === null
+          ? []
+          : [
+              {
+                job,
+                state: node.state,
+                role: node.context.role,
+                parent: node.context.parent,
+                appliedAt: node.context.appliedAt,
+                approvedAt: node.context.approvedAt,
+                droppedAt: node.context.droppedAt,
+              },
+            ];
+      });
+      return { address, height: ledger.height, balance: balance.toString(), stake: stake.toString(), nonce, jobs };
+    },
+  );
 
-  app.get('/v1/reputation/:address', async (request) => {
-    const { address } = parseOrThrow(AddressParam, request.params, 'path');
-    return { address, height: ledger.height, jobs: reputationOf(readModels.reputation, address) };
-  });
+  app.get(
+    '/v1/reputation/:address',
+    doc('nodes', 'A node’s reputation per job: jobs done, response time, ratios, challenges, drops, Elo.', { params: AddressParam }),
+    async (request) => {
+      const { address } = request.params;
+      return { address, height: ledger.height, jobs: reputationOf(readModels.reputation, address) };
+    },
+  );
 
-  app.get('/v1/dashboard', async (request) => {
-    const { job } = parseOrThrow(DashboardQuery, request.query, 'query');
+  app.get('/v1/dashboard', doc('jobs', 'The dashboard: per job statistics, or one job’s (`?job=`).', { querystring: DashboardQuery }), async (request) => {
+    const { job } = request.query;
     const { dashboard } = readModels;
     if (job !== undefined) {
       const board = dashboard.jobs[job];

@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { signatureVerifier } from '../../log/index.ts';
 import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
-import { Address, AinError, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { Address, AinError, Hash, TxAnswer } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
+import { answerOf, doc, restOfPath, type Api } from './openApi.ts';
+import { createTxProofs } from './txProofs.ts';
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;
@@ -41,7 +42,8 @@ const TxParam = z.strictObject({ hash: Hash });
 const AccountParam = z.strictObject({ address: Address });
 
 /** The state path a wildcard route names: `/v1/state/apps/x` → `/apps/x`. */
-const pathOf = (params: unknown): string => `/${(params as { '*'?: string })['*'] ?? ''}`.replace(/\/$/, '') || '/';
+const StatePathParam = restOfPath('A path of the state tree without its leading `/` (`apps/chat/name`); empty for the root.');
+const pathOf = (params: { '*': string }): string => `/${params['*']}`.replace(/\/$/, '') || '/';
 
 function read(tree: StateTree, path: string, kind: ProofKind): unknown {
   switch (kind) {
@@ -66,11 +68,15 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 }
 
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
-export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024 }: LedgerRoutesOptions): void {
+export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024 }: LedgerRoutesOptions): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
-  app.get('/v1/state/*', async (request, reply) => {
+  const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
+    params: StatePathParam,
+    querystring: StateQuery,
+  });
+  app.get('/v1/state/*', stateDoc, async (request, reply) => {
     const path = pathOf(request.params);
-    const { limit, cursor } = parseOrThrow(StateQuery, request.query, 'query');
+    const { limit, cursor } = request.query;
     const { tree, height } = ledger;
     const answer = (valueJson: string, rest = '') => `{"path":${JSON.stringify(path)},"value":${valueJson},"height":${height}${rest}}`;
     void reply.type('application/json; charset=utf-8');
@@ -84,9 +90,13 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     return answer(page.json, `,"next":${JSON.stringify(page.next)}`);
   });
 
-  app.get('/v1/proof/*', async (request) => {
+  const proofDoc = doc('state', 'A value (or rule, owner config, functions) with its Merkle proof and the final header it checks against.', {
+    params: StatePathParam,
+    querystring: ProofQuery,
+  });
+  app.get('/v1/proof/*', proofDoc, async (request) => {
     const path = pathOf(request.params);
-    const { kind } = parseOrThrow(ProofQuery, request.query, 'query');
+    const { kind } = request.query;
     // Read and prove now, at the latest block; answer once that block is final.
     const height = ledger.height;
     const view = blocks.get(height);
@@ -106,14 +116,23 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     return { path, kind, value, proof, height, hash: view.hash, header: view.header };
   });
 
-  app.get('/v1/blocks', async (request) => {
-    const { from, to } = parseOrThrow(RangeQuery, request.query, 'query');
-    const range = blocks.blocks(from, to);
-    return { from, to: range.to, blocks: range.blocks };
-  });
+  app.get(
+    '/v1/blocks',
+    doc('blocks', 'Blocks from `from` to `to` (or `limit` of them), at most 100 heights a read.', { querystring: RangeQuery }),
+    async (request) => {
+      const { from, to } = request.query;
+      const range = blocks.blocks(from, to);
+      return { from, to: range.to, blocks: range.blocks };
+    },
+  );
 
-  app.get('/v1/tx/:hash', async (request) => {
-    const { hash } = parseOrThrow(TxParam, request.params, 'path');
+  const proofs = createTxProofs(blocks);
+  const txDoc = doc('txs', 'Where a tx landed (height, index, offset), what it came to, and the proof of both against its block’s header.', {
+    params: TxParam,
+    response: { 200: TxAnswer },
+  });
+  app.get('/v1/tx/:hash', txDoc, async (request) => {
+    const { hash } = request.params;
     const found = blocks.findTx(hash);
     if (found === undefined) {
       throw new AinError(
@@ -121,11 +140,11 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
         `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
       );
     }
-    return found;
+    return proofs.answer(found);
   });
 
-  app.get('/v1/accounts/:address', async (request) => {
-    const { address } = parseOrThrow(AccountParam, request.params, 'path');
+  app.get('/v1/accounts/:address', doc('accounts', 'An account: balance, stake, unbonding, nonce and slashing.', { params: AccountParam }), async (request) => {
+    const { address } = request.params;
     const account = readAccount(ledger.tree, address);
     return {
       address,
@@ -138,7 +157,7 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
     };
   });
 
-  app.get('/v1/health', async () => ({
+  app.get('/v1/health', doc('node', 'Whether the node answers: its height, final height and signature verifier.'), async () => ({
     ok: true,
     height: ledger.height,
     finalized: blocks.latest()?.finalized.height ?? 0,
@@ -146,6 +165,10 @@ export function ledgerRoutes(app: FastifyInstance, { ledger, blocks, waitFinal, 
   }));
 
   if (metrics !== undefined) {
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+    app.get(
+      '/metrics',
+      doc('node', 'The node’s metrics.', { response: { 200: answerOf('text/plain', 'The Prometheus text format.') } }),
+      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
   }
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AinError, parseOrThrow } from '../../schemas/index.ts';
+import { AinError } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
+import { doc, type Api } from './openApi.ts';
 
 export interface ReadRoutesOptions {
   readonly blocks: BlockStore;
@@ -10,25 +10,29 @@ export interface ReadRoutesOptions {
   readonly net?: () => object;
 }
 
-const HeightParam = z.strictObject({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]) });
+const HeightParam = z.strictObject({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]).describe('A block height, or `latest`.') });
 
 /** Node status, its place on the network, and the blocks this node has cut. */
-export function readRoutes(app: FastifyInstance, { blocks, status, net }: ReadRoutesOptions): void {
-  app.get('/v1/status', async () => status());
+export function readRoutes(app: Api, { blocks, status, net }: ReadRoutesOptions): void {
+  app.get('/v1/status', doc('node', 'The node: its chain, shard, address, genesis, heights and whether it has caught up.'), async () => status());
 
-  app.get('/v1/net', async () => {
+  app.get('/v1/net', doc('node', 'The node on the peer-to-peer network: its peers and, on a validator, where consensus stands.'), async () => {
     if (net === undefined) {
       throw new AinError('NOT_FOUND', 'This node is not on a peer-to-peer network: its config has no p2p section (ain net init writes one).');
     }
     return net();
   });
 
-  app.get('/v1/blocks/:height', async (request) => {
-    const { height } = parseOrThrow(HeightParam, request.params, 'path');
-    const block = height === 'latest' ? blocks.latest() : blocks.get(height);
-    if (block === undefined) {
-      throw new AinError('NOT_FOUND', height === 'latest' ? 'No block has been cut yet.' : `Block ${height} is not known to this node.`);
-    }
-    return block;
-  });
+  app.get(
+    '/v1/blocks/:height',
+    doc('blocks', 'A block: its hash, header, txs with their outcomes, and the final block as of it.', { params: HeightParam }),
+    async (request) => {
+      const { height } = request.params;
+      const block = height === 'latest' ? blocks.latest() : blocks.get(height);
+      if (block === undefined) {
+        throw new AinError('NOT_FOUND', height === 'latest' ? 'No block has been cut yet.' : `Block ${height} is not known to this node.`);
+      }
+      return block;
+    },
+  );
 }

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { jobMachine, readRequest, type JobState, type PersistedRequest } from '../../actors/index.ts';
-import { Address, Hash, parseOrThrow } from '../../schemas/index.ts';
+import { Address, Hash } from '../../schemas/index.ts';
 import type { JobRoutesOptions } from './jobRoutes.ts';
+import { doc, type Api } from './openApi.ts';
 
 /** A request's states, as its machine draws them (actors/job/jobMachine.ts). */
 export const requestStates = Object.keys(jobMachine.config.states ?? {}) as [JobState, ...JobState[]];
@@ -43,9 +43,12 @@ function summaryOf(id: string, { state, context }: PersistedRequest) {
  * where the next page starts whenever requests remain unread, even when this page has fewer than
  * `limit` matches.
  */
-export function requestRoutes(app: FastifyInstance, { ledger }: Pick<JobRoutesOptions, 'ledger'>): void {
-  app.get('/v1/requests', async (request) => {
-    const { limit, after, job, client, state } = parseOrThrow(RequestsQuery, request.query, 'query');
+export function requestRoutes(app: Api, { ledger }: Pick<JobRoutesOptions, 'ledger'>): void {
+  const requestsDoc = doc('requests', 'Job requests by id, those that match every filter given; `next` is where the next page starts.', {
+    querystring: RequestsQuery,
+  });
+  app.get('/v1/requests', requestsDoc, async (request) => {
+    const { limit, after, job, client, state } = request.query;
     const { tree } = ledger;
     const ids = tree
       .keys('/jobs/requests')

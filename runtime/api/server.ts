@@ -9,6 +9,7 @@ import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
 import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
+import { openApi, openApiRoute } from './openApi.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
 
 export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<Omit<LedgerRoutesOptions, 'blocks'>> {
@@ -29,7 +30,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
 /**
  * The HTTP API under `/v1`. Every body is JSON whatever its content type; every error is
  * `{ code, message }` with the code's status, fastify's own refusals (bad URLs, unparsable
- * HTTP, requests while closing) included.
+ * HTTP, requests while closing) included. `GET /openapi.json` describes every route, from the zod
+ * schemas they validate with.
  */
 export function createApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({
@@ -65,16 +67,20 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new AinError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]} on this node; see docs/api.md.`)),
   );
-  txRoutes(app, options);
-  readRoutes(app, options);
-  if (options.ledger !== undefined && options.waitFinal !== undefined) {
-    ledgerRoutes(app, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
-  }
-  if (options.jobs !== undefined) jobRoutes(app, options.jobs);
-  if (options.jobs !== undefined) requestRoutes(app, options.jobs);
-  if (options.explain !== undefined) explainRoutes(app, options.explain);
-  if (options.shards !== undefined) shardRoutes(app, options.shards);
-  if (options.streams !== undefined) streamRoutes(app, options.streams);
-  if (options.blobs !== undefined) void app.register(blobRoutes, options.blobs);
+  // The routes go in a plugin loaded after the OpenAPI one, which learns each as it is added.
+  void openApi(app).register(async (api) => {
+    openApiRoute(api);
+    txRoutes(api, options);
+    readRoutes(api, options);
+    if (options.ledger !== undefined && options.waitFinal !== undefined) {
+      ledgerRoutes(api, { ...options, ledger: options.ledger, waitFinal: options.waitFinal });
+    }
+    if (options.jobs !== undefined) jobRoutes(api, options.jobs);
+    if (options.jobs !== undefined) requestRoutes(api, options.jobs);
+    if (options.explain !== undefined) explainRoutes(api, options.explain);
+    if (options.shards !== undefined) shardRoutes(api, options.shards);
+    if (options.streams !== undefined) streamRoutes(api, options.streams);
+    if (options.blobs !== undefined) void api.register(blobRoutes, options.blobs);
+  });
   return app;
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listShards, readShard, type Ledger, type PersistedShard } from '../../actors/index.ts';
 import { AinError, parseOrThrow, ShardPath } from '../../schemas/index.ts';
+import { doc, restOfPath, type Api } from './openApi.ts';
 
 export interface ShardRoutesOptions {
   readonly ledger: Ledger;
@@ -17,20 +17,27 @@ export function shardView({ state, context }: PersistedShard) {
 }
 
 /** Reads of the shards branched from this chain: `/v1/shards` and `/v1/shards/<path>`. */
-export function shardRoutes(app: FastifyInstance, { ledger }: ShardRoutesOptions): void {
+export function shardRoutes(app: Api, { ledger }: ShardRoutesOptions): void {
   const { tree } = ledger;
 
-  app.get('/v1/shards', async (request) => {
-    const { limit, after } = parseOrThrow(ListQuery, request.query, 'query');
+  app.get('/v1/shards', doc('shards', 'The shards branched from this chain, by path.', { querystring: ListQuery }), async (request) => {
+    const { limit, after } = request.query;
     const page = listShards(tree, limit + 1, after);
     const shards = page.slice(0, limit).map(shardView);
     return { height: ledger.height, shards, next: page.length > limit ? shards.at(-1)!.path : null };
   });
 
-  app.get('/v1/shards/*', async (request) => {
-    const path = parseOrThrow(ShardPath, `/${(request.params as { '*': string })['*'].replace(/\/$/, '')}`, 'shard path');
-    const shard = readShard(tree, path);
-    if (shard === null) throw new AinError('UNKNOWN_SHARD', `No shard was branched at ${path}; GET /v1/shards lists them.`);
-    return { height: ledger.height, ...shardView(shard) };
-  });
+  // The path is checked here, as a whole shard path, not as a route parameter.
+  app.get(
+    '/v1/shards/*',
+    doc('shards', 'A shard: its status, validators, rules and the last header it reported.', {
+      params: restOfPath('The shard’s path without its leading `/` (`apps/x`).'),
+    }),
+    async (request) => {
+      const path = parseOrThrow(ShardPath, `/${request.params['*'].replace(/\/$/, '')}`, 'shard path');
+      const shard = readShard(tree, path);
+      if (shard === null) throw new AinError('UNKNOWN_SHARD', `No shard was branched at ${path}; GET /v1/shards lists them.`);
+      return { height: ledger.height, ...shardView(shard) };
+    },
+  );
 }

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
 import type { Subscription } from 'rxjs';
 import type { FramedEvent, StreamHub } from '../streams/index.ts';
+import { answerOf, doc, restOfPath, type Api } from './openApi.ts';
 
 /** What the stream routes tell the node's metrics. */
 export interface StreamRouteMetrics {
@@ -38,14 +38,19 @@ const LastEventId = z.coerce.number().int().min(0);
  * socket counts toward `connectionsMax` until it is gone.
  */
 export function streamRoutes(
-  app: FastifyInstance,
+  app: Api,
   { hub, connectionsMax = 2000, bufferBytesMax = 1 << 20, drainMs = 5000, heartbeatMs = 15_000, metrics }: StreamRoutesOptions,
 ): void {
   const sockets = new Set<Socket>();
   // No HEAD: its answer would be the headers of a stream that never ends, and no body to end it.
-  app.get('/v1/streams/*', { exposeHeadRoute: false }, async (request, reply) => {
-    const name = (request.params as { '*': string })['*'].replace(/\/$/, '');
-    const { from } = parseOrThrow(FromQuery, request.query, 'query');
+  const streamDoc = doc('streams', 'A projection as Server-Sent Events, from a height (`?from=`) or after the `Last-Event-ID` a client reconnects with.', {
+    params: restOfPath('The stream’s name: `blocks`, `finality`, `jobs`, `accounts/<address>`, `state/<path>` … (docs/api.md).'),
+    querystring: FromQuery,
+    response: { 200: answerOf('text/event-stream', 'Events `id: <height>`, `data: <JSON>`; an `error` event ({ code, message }) ends a stream.') },
+  });
+  app.get('/v1/streams/*', { ...streamDoc, exposeHeadRoute: false }, async (request, reply) => {
+    const name = request.params['*'].replace(/\/$/, '');
+    const { from } = request.query;
     const lastId = request.headers['last-event-id'];
     const fromHeight = lastId === undefined ? from : parseOrThrow(LastEventId, lastId, 'Last-Event-ID header') + 1;
     if (sockets.size >= connectionsMax) throw new AinError('OVERLOADED', `This node serves ${connectionsMax} streams at most; retry in a moment.`);

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { splitJsonArray, type Ingest } from '../ingest/index.ts';
 import { checkJsonTextKeys, jsonTextTooDeep, tooDeep } from '../../log/index.ts';
-import { AinError, errorCodes, maxTxJsonDepth } from '../../schemas/index.ts';
+import { AinError, errorCodes, Hash, maxTxJsonDepth, Tx, Uint } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
+import { doc, type Api } from './openApi.ts';
 
 export interface TxRoutesOptions {
   readonly ingest: Pick<Ingest, 'submit'>;
@@ -32,6 +33,21 @@ function batchTexts(body: string, maxBatchTxs: number): string[] {
   return txs.map((tx) => JSON.stringify(tx));
 }
 
+const Accepted = z
+  .object({ hash: Hash, offset: Uint })
+  .describe('The tx was appended to the log at `offset`; `GET /v1/tx/<hash>` tells what it came to once in a block.');
+const Refused = z.object({ code: z.string(), message: z.string() });
+const BatchAnswer = z
+  .object({ accepted: Uint, refused: Uint, results: z.array(z.union([Accepted, Refused])) })
+  .describe('Each tx of the batch in order: taken (hash and offset) or refused at the boundary (code and sentence).');
+const Batch = z.union([z.array(Tx), z.object({ txs: z.array(Tx) })]);
+
+/**
+ * The tx routes read their bodies as text and the verify threads check each tx (schema, hex,
+ * address, signature, size) with its own codes: the body schemas describe, they do not validate here.
+ */
+const bodyChecked = { validatorCompiler: () => () => true };
+
 /** A request's body as the parser left it: fastify parses no body at all for a request that has none. */
 const bodyText = (body: unknown): string => (typeof body === 'string' ? body : '');
 
@@ -39,14 +55,15 @@ const bodyText = (body: unknown): string => (typeof body === 'string' ? body : '
  * `POST /v1/tx` (one signed tx) and `POST /v1/txs` (a batch). Bodies stay text here: the verify
  * threads parse them, so the event loop only moves strings.
  */
-export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs, maxTxBytes }: TxRoutesOptions): void {
+export function txRoutes(app: Api, { ingest, maxBatchTxs, maxTxBytes }: TxRoutesOptions): void {
   // One tx's body: its signed bytes plus sig and whatever whitespace a client adds; far past that is refused unread.
   const txBodyBytesMax = maxTxBytes * 4 + 1024;
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-    scope.post('/v1/tx', { bodyLimit: txBodyBytesMax }, async (request, reply) => {
+    const txDoc = doc('txs', 'Submit one signed tx (DESIGN.md, "The wire format"): 202 once it is in the log.', { body: Tx, response: { 202: Accepted } });
+    scope.post('/v1/tx', { ...txDoc, ...bodyChecked, bodyLimit: txBodyBytesMax }, async (request, reply) => {
       const [result] = await ingest.submit([bodyText(request.body)]);
       if (result === undefined) throw new AinError('INTERNAL', 'The node returned no result for the tx.');
       if ('code' in result) {
@@ -56,7 +73,8 @@ export function txRoutes(app: FastifyInstance, { ingest, maxBatchTxs, maxTxBytes
       return reply.code(202).send(result);
     });
 
-    scope.post('/v1/txs', async (request, reply) => {
+    const batchDoc = doc('txs', 'Submit a batch of signed txs: a JSON array, or `{ "txs": [...] }`.', { body: Batch, response: { 202: BatchAnswer } });
+    scope.post('/v1/txs', { ...batchDoc, ...bodyChecked }, async (request, reply) => {
       let texts: string[];
       try {
         texts = batchTexts(bodyText(request.body), maxBatchTxs);

@@ -29,6 +29,9 @@ Usage:
   ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
                                             --wait: what each tx came to once in a block (ok, or
                                             error CODE: sentence and exit 1)
+  ain tx verify HASH [--node URL] [--wait-ms N] [--json]
+                                            check here the tx's inclusion proof and outcome against
+                                            its block's final header (PROOF_INVALID: exit 1)
   ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)
             [--threads N] [--json]
                                             replay a node's log from genesis and check everything;

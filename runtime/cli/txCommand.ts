@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkTx, signTx } from '../../log/index.ts';
-import { AinError, Op, parseOrThrow } from '../../schemas/index.ts';
-import { nextNonce, refusalOf, waitForTx, type TxAccepted, type TxsAnswer } from '../client/index.ts';
+import { AinError, Hash, Op, parseOrThrow } from '../../schemas/index.ts';
+import { nextNonce, refusalOf, verifyTx, waitForTx, type TxAccepted, type TxsAnswer } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
@@ -101,9 +101,31 @@ async function submit(args: string[]): Promise<void> {
   printJson(reply);
 }
 
-export async function txCommand(args: string[]): Promise<void> {
+/**
+ * `ain tx verify HASH [--node URL] [--wait-ms N]`: fetches the tx with its inclusion proof and its
+ * block's final header, and checks the proof here; PROOF_INVALID (exit 1) when it does not check.
+ */
+async function verify(args: string[], json: boolean): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { node: { type: 'string', default: defaultNodeUrl }, 'wait-ms': { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('ain tx verify needs one tx hash: ain tx verify HASH [--node URL].');
+  const hash = parseOrThrow(Hash, positionals[0], 'tx hash');
+  const verified = await verifyTx(values.node, hash, { waitMs: wholeNumber(values['wait-ms'], 'wait-ms') });
+  if (json) return printJson({ verified: true, ...verified });
+  const { height, index, size, outcome, blockHash, finalized } = verified;
+  process.stdout.write(
+    `verified: tx ${hash} is record ${index + 1} of ${size} in block ${height} (${blockHash.slice(0, 16)}…), which is final (final height ${finalized});\n` +
+      `its outcome ${outcome.code} is the one the block's header commits to (txRoot and outcomeRoot checked here, RFC 6962).\n`,
+  );
+}
+
+export async function txCommand(args: string[], { json }: { json: boolean } = { json: false }): Promise<void> {
   const [verb, ...rest] = args;
   if (verb === 'sign') return sign(rest);
   if (verb === 'submit') return submit(rest);
-  throw new UsageError(`"ain tx ${verb ?? ''}" is not a command; use "ain tx sign" or "ain tx submit".`);
+  if (verb === 'verify') return verify(rest, json);
+  throw new UsageError(`"ain tx ${verb ?? ''}" is not a command; use "ain tx sign", "ain tx submit" or "ain tx verify".`);
 }

@@ -6,3 +6,4 @@ export { createNodeSubmitter, signAndSubmit, type NodeSubmitter, type NodeSubmit
 export { chainOf, ledgerNonceOf, postTx, postTxs, refusalOf, waitForTx, type TxAccepted, type TxLanded, type TxsAnswer } from './txApi.ts';
 export { readStream, type ReadStreamOptions } from './readStream.ts';
 export { readRequestHistory, type ReadRequestHistoryOptions, type RequestHistory } from './requestHistory.ts';
+export { verifyTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';

@@ -106,6 +106,10 @@ export const errorCodes = {
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
   NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },
+  PROOF_INVALID: {
+    status: 502,
+    summary: 'A proof the node served does not check: the tx is not shown in the final header it names, or the header is not that block’s.',
+  },
   // Streams (Server-Sent Events).
   STREAM_GAP: { status: 410, summary: 'The node no longer holds the blocks from the height the stream was asked to resume at.' },
   SLOW_CONSUMER: { status: 503, summary: 'The subscriber read too slowly: its buffer filled and the node closed the stream; reconnect with Last-Event-ID.' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, Amount, BlobRef, Hash, Uint } from '../primitives/index.ts';
+import { Address, Amount, BlobRef, Hash, JsonValue, Uint } from '../primitives/index.ts';
 
 /**
  * The job protocol of the architecture paper (§2.2.3), with the paper's parameter names.
@@ -8,7 +8,7 @@ import { Address, Amount, BlobRef, Hash, Uint } from '../primitives/index.ts';
 const JobId = Hash;
 const RequestId = Hash;
 /** Schema text, binaries and inputs either inline (small) or in Big Storage. */
-const Payload = z.union([BlobRef, z.json()]);
+const Payload = z.union([BlobRef, JsonValue]);
 /** What a node applies or is approved for in a job. */
 export const JobRole = z.enum(['admin', 'evaluator', 'worker']);
 export type JobRole = z.infer<typeof JobRole>;
@@ -26,9 +26,9 @@ export const Requirements = z.strictObject({
  * workers to answer and, for evaluators, replies to rank.
  */
 export const TestData = z.strictObject({
-  request: z.json(),
+  request: JsonValue,
   workers: z
-    .array(z.strictObject({ node: z.string().min(1).max(64), response: z.json() }))
+    .array(z.strictObject({ node: z.string().min(1).max(64), response: JsonValue }))
     .max(16)
     .optional(),
 });
@@ -54,7 +54,7 @@ export const ApplyJobOp = z.strictObject({
   job_id: JobId,
   role: JobRole,
   /** The applicant's answer to the schema's test data: a worker's reply to its request, an evaluator's ranking of its replies. */
-  test_result: z.json().optional(),
+  test_result: JsonValue.optional(),
   /**
    * What the applicant's machine offers, in the shape of a job's `requirements`, as its agent
    * measured it: kept with the node, so the ledger can say when a job asks for more.

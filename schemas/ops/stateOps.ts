@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { Address, BlobRef, StatePath } from '../primitives/index.ts';
-
-/** Any JSON value (null deletes, in `set_value`). */
-const JsonValue = z.json();
+import { Address, BlobRef, JsonValue, StatePath } from '../primitives/index.ts';
 
 const ReadConcern = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
 

@@ -23,6 +23,9 @@ export const Amount = z.string().regex(/^(0|[1-9][0-9]{0,38})$/, {
 });
 export type Amount = z.infer<typeof Amount>;
 
+/** Any JSON value; one schema for all, so the API document names it once. */
+export const JsonValue = z.json();
+
 export const Uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /** Milliseconds since the Unix epoch. */

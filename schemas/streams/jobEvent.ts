@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JobRole } from '../ops/index.ts';
-import { Address, Amount, Hash, TimeMs, Uint } from '../primitives/index.ts';
+import { Address, Amount, Hash, JsonValue, TimeMs, Uint } from '../primitives/index.ts';
 
 /** One movement of money out of a request's escrow (or a fee), as it settled. */
 export const Payout = z.strictObject({
@@ -24,7 +24,7 @@ const request = Hash;
 export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('jobRegistered'), admin: Address }),
   /** `testResult`: the applicant's answer to the schema's test data, for its admin to check. */
-  z.strictObject({ ...at, type: z.literal('nodeApplied'), node: Address, role: JobRole, testResult: z.json().optional() }),
+  z.strictObject({ ...at, type: z.literal('nodeApplied'), node: Address, role: JobRole, testResult: JsonValue.optional() }),
   /** `parent` is the approving admin: the node's parent in the reputation tree (RTree). */
   z.strictObject({ ...at, type: z.literal('nodeApproved'), node: Address, role: JobRole, parent: Address }),
   z.strictObject({ ...at, type: z.literal('nodeDropped'), node: Address, role: JobRole, by: Address }),

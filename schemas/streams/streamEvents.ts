@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BlockHeader, Finalized } from '../block/index.ts';
 import { Round, VoteKind, VotingPower } from '../consensus/index.ts';
 import { FunctionSpec } from '../ops/index.ts';
-import { Address, Amount, Hash, StatePath, TimeMs, Uint } from '../primitives/index.ts';
+import { Address, Amount, Hash, JsonValue, StatePath, TimeMs, Uint } from '../primitives/index.ts';
 import { JobDashboardView, NodeDashboard } from './dashboard.ts';
 import { JobEvent, type JobEventType } from './jobEvent.ts';
 import { ReputationEntry } from './reputation.ts';
@@ -22,8 +22,8 @@ export const FiredTrigger = z.strictObject({
   params: z.record(z.string(), z.string()),
   functionId: z.string(),
   function: FunctionSpec,
-  before: z.json(),
-  after: z.json(),
+  before: JsonValue,
+  after: JsonValue,
   auth: Address.nullable(),
   height,
   time: TimeMs,
@@ -111,7 +111,7 @@ export const AccountEvent = z.strictObject({ address: Address, balance: Amount, 
 export type AccountEvent = z.infer<typeof AccountEvent>;
 
 /** `state/<path>`: the value at the path now, then after each block that changed it (null: nothing there). */
-export const StateEvent = z.strictObject({ path: StatePath, value: z.json(), height: Uint });
+export const StateEvent = z.strictObject({ path: StatePath, value: JsonValue, height: Uint });
 export type StateEvent = z.infer<typeof StateEvent>;
 
 /** `error`: why the node ended the stream (SLOW_CONSUMER, SHUTTING_DOWN, RESULT_TOO_LARGE, …). */

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { Subject } from 'rxjs';
 import { createStateTree } from '../../../projections/index.ts';
 import { sendError, toAinError } from '../../../runtime/api/errors.ts';
+import { useZodSchemas } from '../../../runtime/api/openApi.ts';
 import { streamRoutes } from '../../../runtime/api/streamRoutes.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
 import { readStream } from '../../../runtime/client/index.ts';
@@ -31,7 +32,7 @@ async function serve(options: { bufferBytesMax?: number; connectionsMax?: number
   // Closed with every connection: a keep-alive socket the client still holds must not stall the teardown.
   const app = Fastify({ forceCloseConnections: true });
   app.setErrorHandler((error, _request, reply) => sendError(reply, toAinError(error)));
-  streamRoutes(app, { hub, ...options });
+  streamRoutes(useZodSchemas(app), { hub, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
   return { blocks$, app, port, url: `http://127.0.0.1:${port}` };

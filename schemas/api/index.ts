@@ -1,0 +1,2 @@
+export * from './errorBody.ts';
+export * from './txAnswer.ts';
