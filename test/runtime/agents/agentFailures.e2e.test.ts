@@ -230,7 +230,7 @@ test.serial('a worker skips a job whose requirements its machine does not meet (
     }),
   ];
   const id = await withAgents(agents, async () => {
-    const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['10'], time_limit: 1500 });
+    const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 1500 });
     for (let i = 0; i < 500 && (await view(hash)).state !== 'refunded'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     return hash;
   });

@@ -188,7 +188,7 @@ test.serial('ain result: the best result inline; a result in Big Storage fetched
 
   // A second request whose worker puts its result in Big Storage, readable by the client only.
   const send = (party: Party, op: Op) => signAndSubmit({ nodeUrl: node.url, key: keys[party], op, waitMs: 30_000 });
-  const { hash: request } = await send('client', { type: 'requestJob', job_id: sample.job, job_input: { y: 9 }, reward: ['10'], time_limit: 600_000 });
+  const { hash: request } = await send('client', { type: 'requestJob', job_id: sample.job, job_input: { y: 9 }, reward: ['0', '10'], time_limit: 600_000 });
   await send('evaluator', { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
   await send('worker-1', { type: 'acceptJob', request_id: request, role: 'worker' });
   const bytes = Buffer.from(JSON.stringify({ x: 3, note: 'a result too large to keep in the ledger' }));
