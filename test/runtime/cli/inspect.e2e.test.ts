@@ -122,7 +122,7 @@ test.serial('ain requests ls and ain requests show: the settled request with one
   t.regex(listed.stdout, new RegExp(`^ID +STATE +REQUESTED +JOB +CLIENT +WORKERS +REWARDS\n${sample.request} +settled `));
   const json = await runJson('requests', 'ls', '--client', client);
   t.deepEqual(atAnyHeight(json), atAnyHeight(await node.get(`/v1/requests?client=${client}`)));
-  t.like(json.requests[0], { id: sample.request, job: sample.job, client, state: 'settled', rewards: ['10', '10'] });
+  t.like(json.requests[0], { id: sample.request, job: sample.job, client, state: 'settled', reward: ['10', '10'], rewardFunction: 'winnerOnly' });
   t.deepEqual((await runJson('requests', 'ls', '--state', 'running')).requests, []);
   t.deepEqual((await runJson('requests', 'ls', '--job', sample.job, '--state', 'settled')).requests.length, 1);
   t.deepEqual((await runJson('requests', 'ls', '--client', keys.admin.address)).requests, []);
