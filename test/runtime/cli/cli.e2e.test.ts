@@ -92,7 +92,8 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   t.regex((await run(['help'])).stdout, /ain node --data DIR/);
 });
 
-test("ain up's sample scale: --evaluators and --workers take whole numbers from 1 (before anything starts)", async (t) => {
+// Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.
+test.serial("ain up's sample scale: --evaluators and --workers take whole numbers from 1 (before anything starts)", async (t) => {
   for (const [flag, value, max] of [
     ['--workers', '0', 64],
     ['--workers', 'many', 64],
@@ -101,7 +102,7 @@ test("ain up's sample scale: --evaluators and --workers take whole numbers from 
     ['--evaluators', '2.5', 16],
   ] as const) {
     const r = await run(['up', '--once', flag, value, '--data', join(dir, 'up-flags')]);
-    t.is(r.code, 2, r.stderr);
+    t.is(r.code, 2, `${flag} ${value}: ${r.stderr}${r.stdout}`);
     t.true(r.stderr.includes(`${flag} must be a whole number from 1 to ${max}, got "${value}".`), r.stderr);
   }
   t.regex((await run(['help'])).stdout, /ain up \[--nodes N\] \[--evaluators N\] \[--workers N\]/);
