@@ -163,6 +163,7 @@ function buildWorld(): World {
       job_input: { y: i },
       reward: ['10', '10'],
       reward_function: rewardFunctions[i % 3],
+      ...(rewardFunctions[i % 3] === 'ranked' ? { reward_weights: [2, 1] } : {}),
       time_limit: timeLimitMs,
     }),
   );

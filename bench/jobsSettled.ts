@@ -56,7 +56,14 @@ export async function benchJobsSettled(): Promise<Figure[]> {
       const loop = async (client: KeyPair) => {
         while (performance.now() < deadline) {
           const named = Array.from({ length: workersPerRequest }, () => workerKeys[next++ % workers]!.address);
-          const op = { type: 'requestJob' as const, job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: timeLimitMs, worker_node: named };
+          const op = {
+            type: 'requestJob' as const,
+            job_id: job,
+            job_input: { y: 4 },
+            reward: ['10', '10'] as [string, string],
+            time_limit: timeLimitMs,
+            worker_node: named,
+          };
           const output = await toPromise(
             createActor(clientMachine.provide({ actors: agentEffectsFor(client, env) }), { input: { op, accepts: () => true } }).start(),
           );

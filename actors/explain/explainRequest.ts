@@ -149,8 +149,8 @@ function stateSentences(
     case 'settled':
       return [
         context.skipEvaluation
-          ? `It settled${ended}: the first result, from ${context.ranking[0]}, took the rewards.`
-          : `It settled${ended}: ranked best first ${listWords(context.ranking)}, paid by its reward function (${context.rewardFunction}).`,
+          ? `It settled${ended}: the first result, from ${context.ranking[0]}, took the workers' pool by its reward function (${context.rewardFunction}); with no evaluator, the evaluator's ${context.reward[0]} AIN went back to the client.`
+          : `It settled${ended}: ${context.evaluator} was paid the evaluator's ${context.reward[0]} AIN, and the workers, ranked best first ${listWords(context.ranking)}, the pool of ${context.reward[1]} AIN by its reward function (${context.rewardFunction}).`,
       ];
     case 'refunded': {
       const at = `It was refunded to the client${ended}`;
@@ -168,7 +168,7 @@ function stateSentences(
           ];
         case 'challengeUpheld':
           return [
-            `${at}: the evaluator's parent admin upheld the client's challenge of the ranking; the client got its rewards, fee and the evaluator's deposit of ${context.deposit} AIN.`,
+            `${at}: the evaluator's parent admin upheld the client's challenge of the ranking; the client got its reward, fee and the evaluator's deposit of ${context.deposit} AIN.`,
           ];
         default:
           return [`${at}.`];

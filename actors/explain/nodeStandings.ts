@@ -1,5 +1,14 @@
 import { ownEntry, readBalance } from '../../projections/index.ts';
-import { jobPaths, readNode, workersPerRequestMax, type JobSchemaRecord, type NodeRole, type PersistedNode, type PersistedRequest } from '../job/index.ts';
+import {
+  bestWorkerShare,
+  jobPaths,
+  readNode,
+  workersPerRequestMax,
+  type JobSchemaRecord,
+  type NodeRole,
+  type PersistedNode,
+  type PersistedRequest,
+} from '../job/index.ts';
 import type { ExplainInput, NodeStanding, Reason, RoleStanding } from './explanation.ts';
 import { plural, shortId } from './words.ts';
 
@@ -164,11 +173,11 @@ function hints(input: ExplainInput, { request, schema }: RequestOf, node: Persis
   if (role === 'worker') {
     const unmet = unmetRequirement(schema.op.requirements, node.context.machine);
     if (unmet !== null) reasons.push({ reason: 'machine', sentence: unmet });
-    const best = context.rewards.reduce((top, r) => (BigInt(r) > top ? BigInt(r) : top), 0n);
+    const best = bestWorkerShare(context);
     if (node.context.minReward !== undefined && BigInt(node.context.minReward) > best)
       reasons.push({
         reason: 'minReward',
-        sentence: `its agent takes no reward below ${node.context.minReward} AIN and the best this request offers is ${best} AIN`,
+        sentence: `its agent takes no reward below ${node.context.minReward} AIN and the best a worker can get from this request's pool (${context.rewardFunction}) is ${best} AIN`,
       });
   }
   if (busy > 0) reasons.push({ reason: 'busy', sentence: `it is on ${plural(busy, 'other open request')} of the job` });

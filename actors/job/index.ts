@@ -14,4 +14,4 @@ export { jobPaths, nextDeadline, startMachine, stepMachine, type Persisted } fro
 export { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
 export { isApproved, readNode, type PersistedNode } from './nodeOps.ts';
 export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.ts';
-export { escrowOf, rewardShares } from './settle.ts';
+export { bestWorkerShare, escrowOf, workerShares, type RewardTerms } from './settle.ts';

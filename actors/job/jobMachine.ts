@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import type { RewardFunction } from '../../schemas/index.ts';
 
 /** Windows of the protocol in block time, from the genesis (with defaults). */
 export interface JobWindows {
@@ -10,7 +11,7 @@ export interface JobWindows {
   readonly maxTimeLimitMs: number;
 }
 
-export type RewardFunction = 'even' | 'winnerOnly' | 'ranked';
+export type { RewardFunction };
 export type RefundReason = 'noEvaluator' | 'noResult' | 'noRanking' | 'challengeUpheld';
 
 /** A worker on a request: when it accepted and, once it has, when it submitted (block time). */
@@ -24,9 +25,12 @@ export interface JobContext {
   readonly job: string;
   readonly request: string;
   readonly client: string;
-  /** Rewards best first, decimal strings (the paper's `reward: [10, 10]`). */
-  readonly rewards: readonly string[];
+  /** The paper's `reward: [10, 10]`: `[evaluator, workers]`, decimal strings (the evaluator's pay, the workers' pool). */
+  readonly reward: readonly [string, string];
+  /** How the workers' pool is split among the ranked workers (settle.ts). */
   readonly rewardFunction: RewardFunction;
+  /** Per-rank weights of `ranked`, best first; null for the other functions. */
+  readonly rewardWeights: readonly number[] | null;
   readonly timeLimitMs: number;
   readonly skipEvaluation: boolean;
   /** Allow-lists; null: any approved node of the job. */

@@ -1,6 +1,6 @@
 import { lockEscrow, ok, payFromEscrow, readBalance, refuse, type JobEvent, type Payout, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
-import { jobMachine, type JobContext, type JobMachineEvent, type JobState } from './jobMachine.ts';
+import { jobMachine, type JobContext, type JobMachineEvent, type JobState, type RewardFunction } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { jobPaths, moveDeadline, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
@@ -80,7 +80,18 @@ const illegal = (request: PersistedRequest, op: string, why = '') =>
     outcome: refuse('ILLEGAL_TRANSITION', `Request ${short(request.context.request)} is ${request.state}; ${op} is not allowed there${why}.`),
   }) as JobOpResult;
 
-/** `requestJob`: the client locks the rewards and the job's fee in escrow; the request id is the tx hash. */
+/** Why `reward_weights` do not fit the reward function (`ranked` needs them, the others take none), or null. */
+function rewardTermsWrong(rewardFunction: RewardFunction, weights: readonly number[] | undefined): string | null {
+  if (rewardFunction === 'ranked' && weights === undefined) {
+    return 'reward_function "ranked" splits the workers\' pool by per-rank weights: give reward_weights, best first, e.g. [3, 2, 1].';
+  }
+  if (rewardFunction !== 'ranked' && weights !== undefined) {
+    return `reward_weights are the per-rank weights of reward_function "ranked"; "${rewardFunction}" takes none: leave them out, or ask for "ranked".`;
+  }
+  return null;
+}
+
+/** `requestJob`: the client locks its reward `[evaluator, workers]` and the job's fee in escrow; the request id is the tx hash. */
 export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobOpResult {
   const { tree, from, hash: request, time, height, windows } = ctx;
   const schema = readJobSchema(tree, op.job_id);
@@ -88,7 +99,10 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   if (op.skip_evaluation === true && (op.worker_node === undefined || op.worker_node.length === 0)) {
     return { outcome: refuse('INVALID_JOB_REQUEST', 'skip_evaluation pays a trusted worker without an evaluator: name the trusted workers in worker_node.') };
   }
-  if (sum(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: the sum of reward is 0 AIN.') };
+  if (sum(op.reward) === 0n) return { outcome: refuse('INVALID_JOB_REQUEST', 'A request must offer some reward: reward [evaluator, workers] sums to 0 AIN.') };
+  const rewardFunction = op.reward_function ?? 'winnerOnly';
+  const weightsWrong = rewardTermsWrong(rewardFunction, op.reward_weights);
+  if (weightsWrong !== null) return { outcome: refuse('INVALID_JOB_REQUEST', weightsWrong) };
   if (op.time_limit > windows.maxTimeLimitMs) {
     return {
       outcome: refuse('INVALID_JOB_REQUEST', `time_limit ${op.time_limit} ms is longer than this chain allows (${windows.maxTimeLimitMs} ms of block time).`),
@@ -100,13 +114,14 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   const locked = sum(op.reward) + BigInt(fee);
   const balance = readBalance(tree, from);
   if (balance < locked)
-    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of rewards and fee this request locks.`) };
+    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of reward and fee this request locks.`) };
   const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
     request,
     client: from,
-    rewards: op.reward,
-    rewardFunction: op.reward_function ?? 'ranked',
+    reward: op.reward,
+    rewardFunction,
+    rewardWeights: op.reward_weights ?? null,
     timeLimitMs: op.time_limit,
     skipEvaluation: op.skip_evaluation ?? false,
     evaluatorsAllowed: op.evaluator_node ?? null,

@@ -4,29 +4,53 @@ import type { JobContext } from './jobMachine.ts';
 /** Sum of decimal strings of whole AIN. */
 export const sum = (amounts: readonly string[]): bigint => amounts.reduce((total, a) => total + BigInt(a), 0n);
 
-/** What a request holds in escrow: its rewards and fee (the client's), deposit and open challenge fee. */
+/** What a request holds in escrow: its reward and fee (the client's), deposit and open challenge fee. */
 export function escrowOf(context: JobContext): bigint {
-  return sum(context.rewards) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
+  return sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
 }
 
+/** The terms a request pays its workers by: its `[evaluator, workers]` reward, reward function and weights. */
+export type RewardTerms = Pick<JobContext, 'reward' | 'rewardFunction' | 'rewardWeights'>;
+
 /**
- * Each ranked worker's share of the rewards (best first) by the request's reward function:
- * `ranked` pays the i-th reward to the i-th worker, `winnerOnly` all of it to the first, `even`
- * splits it equally with the remainder to the first. What no worker takes goes back to the client.
+ * Each ranked worker's share of the workers' pool (`reward[1]`), best first, by the request's
+ * reward function: `winnerOnly` all of it to the first; `even` equal shares, the remainder to the
+ * first; `ranked` floor(pool × w_i / Σw) to rank i by `reward_weights`, the first also taking
+ * what rounding left of the ranks present, ranks beyond the weights nothing. What no worker
+ * takes goes back to the client.
+ * @example workerShares({ reward: ['10', '10'], rewardFunction: 'ranked', rewardWeights: [2, 1] }, [a, b]) // a 7, b 3
  */
-export function rewardShares(context: Pick<JobContext, 'rewards' | 'rewardFunction'>, ranking: readonly string[]): { to: string; amount: bigint }[] {
+export function workerShares(terms: RewardTerms, ranking: readonly string[]): { to: string; amount: bigint }[] {
   if (ranking.length === 0) return [];
-  const total = sum(context.rewards);
-  switch (context.rewardFunction) {
+  const pool = BigInt(terms.reward[1]);
+  switch (terms.rewardFunction) {
     case 'winnerOnly':
-      return [{ to: ranking[0]!, amount: total }];
+      return [{ to: ranking[0]!, amount: pool }];
     case 'even': {
-      const each = total / BigInt(ranking.length);
-      return ranking.map((to, i) => ({ to, amount: each + (i === 0 ? total - each * BigInt(ranking.length) : 0n) }));
+      const each = pool / BigInt(ranking.length);
+      return ranking.map((to, i) => ({ to, amount: each + (i === 0 ? pool - each * BigInt(ranking.length) : 0n) }));
     }
-    case 'ranked':
-      return ranking.slice(0, context.rewards.length).map((to, i) => ({ to, amount: BigInt(context.rewards[i]!) }));
+    case 'ranked': {
+      // The fold refuses `ranked` without weights; one weight would make it winnerOnly.
+      const weights = (terms.rewardWeights ?? [1]).map(BigInt);
+      const total = weights.reduce((t, w) => t + w, 0n);
+      const present = ranking.slice(0, weights.length);
+      const shares = present.map((to, i) => ({ to, amount: (pool * weights[i]!) / total }));
+      const presentPart = (pool * weights.slice(0, present.length).reduce((t, w) => t + w, 0n)) / total;
+      shares[0]!.amount += presentPart - shares.reduce((t, s) => t + s.amount, 0n);
+      return shares;
+    }
   }
+}
+
+/** The most one worker can be paid from a request's pool: the best rank's share when every rank is filled. */
+export function bestWorkerShare(terms: RewardTerms): bigint {
+  const ranks = terms.rewardFunction === 'ranked' ? (terms.rewardWeights ?? [1]).length : 1;
+  const shares = workerShares(
+    terms,
+    Array.from({ length: ranks }, (_, i) => String(i)),
+  );
+  return shares.reduce((best, s) => (s.amount > best ? s.amount : best), 0n);
 }
 
 /**
@@ -44,14 +68,18 @@ export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' 
   };
   const deposit = BigInt(context.deposit);
   if (outcome === 'settled') {
-    const shares = rewardShares(context, context.ranking);
+    // The evaluator's part goes to the evaluator who ranked; without one (skip_evaluation), back to the client.
+    const evaluatorReward = BigInt(context.reward[0]);
+    if (context.evaluator !== null) pay(context.evaluator, evaluatorReward, 'reward');
+    const shares = workerShares(context, context.ranking);
     for (const { to, amount } of shares) pay(to, amount, 'reward');
-    pay(context.client, sum(context.rewards) - shares.reduce((t, s) => t + s.amount, 0n), 'refund');
+    const unclaimed = BigInt(context.reward[1]) - shares.reduce((t, s) => t + s.amount, 0n) + (context.evaluator === null ? evaluatorReward : 0n);
+    pay(context.client, unclaimed, 'refund');
     pay(feeTo, BigInt(context.fee), 'fee');
     if (context.evaluator !== null) pay(context.evaluator, deposit, 'deposit');
     pay(context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   } else {
-    pay(context.client, sum(context.rewards) + BigInt(context.fee), 'refund');
+    pay(context.client, sum(context.reward) + BigInt(context.fee), 'refund');
     // An evaluator who did not rank in time, or whose ranking a challenge overturned, forfeits its deposit to the client.
     const forfeits = context.refundReason === 'noRanking' || context.refundReason === 'challengeUpheld';
     if (context.evaluator !== null) pay(forfeits ? context.client : context.evaluator, deposit, 'deposit');

@@ -1,6 +1,15 @@
 export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
 export { applyToJob, machineReport, startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
-export { runSampleSession, sampleJobPrograms, type SampleSessionOptions, type SampleSessionResult, type SampleStep } from './sampleSession.ts';
+export {
+  runSampleSession,
+  sampleEvaluatorsDefault,
+  sampleJobPrograms,
+  sampleReward,
+  sampleWorkersDefault,
+  type SampleSessionOptions,
+  type SampleSessionResult,
+  type SampleStep,
+} from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 export { startGpuWorkerAgent } from './gpuWorker.ts';

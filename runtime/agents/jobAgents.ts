@@ -7,6 +7,7 @@ import {
   type EvaluatorOutput,
   type JobSchemaRecord,
   type RequestView,
+  type RewardTerms,
   type WorkerOutput,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
@@ -103,7 +104,7 @@ function followJob<Output>(
 /**
  * A worker node: for each request of `job` its evaluator accepted (or, with skip_evaluation, each
  * new one that lists it) that this machine can serve (the job's cpu, memory, gpu and storage
- * requirements against the machine-state probe) and whose best reward reaches `minRewardAin`, a
+ * requirements against the machine-state probe) and whose best share of the workers' pool reaches `minRewardAin`, a
  * WorkerActor accepts it, runs the worker program and submits the result.
  */
 export function startWorkerAgent(
@@ -120,7 +121,7 @@ export function startWorkerAgent(
   return followJob<WorkerOutput>(options, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
-    const view = await callNode<RequestView & { skipEvaluation: boolean; workersAllowed: string[] | null; rewards: string[] }>(
+    const view = await callNode<RequestView & RewardTerms & { skipEvaluation: boolean; workersAllowed: string[] | null }>(
       options.env.nodeUrl,
       'GET',
       `/v1/jobs/${event.request}`,
@@ -130,7 +131,8 @@ export function startWorkerAgent(
     requirements ??= callNode<{ spec: JobSchemaRecord['op'] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${options.job}`).then((j) => j.spec.requirements);
     const unmet = unmetRequirement(await requirements, machine);
     if (unmet !== null) return void options.onSkip?.(event.request, unmet);
-    if (!rewardWorthIt(view.rewards, options.minRewardAin ?? 0n)) return void options.onSkip?.(event.request, `no reward reaches ${options.minRewardAin} AIN`);
+    if (!rewardWorthIt(view, options.minRewardAin ?? 0n))
+      return void options.onSkip?.(event.request, `no worker's share of its pool reaches ${options.minRewardAin} AIN`);
     return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now };
   });
 }

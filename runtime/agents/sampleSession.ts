@@ -4,7 +4,7 @@ import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, type ClientOutput } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
-import type { Op, OpOf } from '../../schemas/index.ts';
+import { AinError, isAinError, type Op, type OpOf } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
 import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
@@ -41,6 +41,8 @@ export interface SampleSessionOptions {
   /** Where the agents' keys are kept. */
   readonly dataDir: string;
   readonly execution: ExecutionRuntime;
+  /** How many evaluators and workers apply (the paper's scale by default: 3 evaluators, 12 workers); the first evaluator to accept takes the request. */
+  readonly evaluators?: number;
   readonly workers?: number;
   /** The last worker runs the gpu.js kernel (GpuWorkerActor) instead of the worker program; default true. */
   readonly gpuWorker?: boolean;
@@ -67,6 +69,8 @@ export interface SampleSessionResult {
   /** The best worker's answer. */
   readonly x: number | null;
   readonly participants: number;
+  /** The evaluator that took the request (null when none did). */
+  readonly evaluator: string | null;
   readonly payouts: readonly Payout[];
   /** Why a refunded request was refunded (noEvaluator, noResult, noRanking, challengeUpheld). */
   readonly refundReason?: string;
@@ -81,36 +85,58 @@ async function funded(nodeUrl: string, address: string, amount: string, waitMs: 
   }
 }
 
+/** The paper's scale (its `stats`: "3 evaluators, 100 workers running"), as `ain up` runs it. */
+export const sampleEvaluatorsDefault = 3;
+export const sampleWorkersDefault = 12;
+
+/** The sample's request: the paper's `reward: [10, 10]`, 10 for the evaluator and 10 for the best worker. */
+export const sampleReward = { reward: ['10', '10'], reward_function: 'winnerOnly' } as const satisfies Pick<OpOf<'requestJob'>, 'reward' | 'reward_function'>;
+
 /**
  * The papers' sample session (architecture paper §3, Calculate Root) by agents on a running node:
- * an admin registers the job and approves an evaluator and workers as they apply; a client
- * requests `{ y: 4 }` with rewards [10, 10]; the workers run the worker program, the evaluator
- * ranks them, the client accepts, and the request settles. Every step is a signed tx.
+ * an admin registers the job and approves evaluators and workers as they apply; a client
+ * requests `{ y: 4 }` with the paper's reward [10, 10] (the evaluator's 10, and 10 for the worker
+ * whose answer is closest: winnerOnly); the workers run the worker program, the evaluator that
+ * took the request ranks them, the client accepts, and the request settles. Every step is a signed tx.
  */
 export async function runSampleSession(options: SampleSessionOptions): Promise<SampleSessionResult> {
-  const { nodeUrl, dataDir, execution, workers = 3, gpuWorker = true, timeLimitMs = 3000, say = () => {}, step = () => {} } = options;
+  const {
+    nodeUrl,
+    dataDir,
+    execution,
+    evaluators = sampleEvaluatorsDefault,
+    workers = sampleWorkersDefault,
+    gpuWorker = true,
+    timeLimitMs = 3000,
+    say = () => {},
+    step = () => {},
+  } = options;
   await mkdir(dataDir, { recursive: true });
   const keyOf = async (name: string): Promise<KeyPair> => (await loadOrCreateKeyFile(join(dataDir, `${name}.key`))).key;
   const admin = await keyOf('admin');
-  const evaluator = await keyOf('evaluator');
+  const evaluatorKeys = await Promise.all(Array.from({ length: evaluators }, (_, i) => keyOf(`evaluator-${i + 1}`)));
   const client = await keyOf('client');
   const workerKeys = await Promise.all(Array.from({ length: workers }, (_, i) => keyOf(`worker-${i + 1}`)));
-  const everyone = [admin, evaluator, client, ...workerKeys];
-  const roles: Record<string, string> = { [admin.address]: 'admin', [evaluator.address]: 'evaluator', [client.address]: 'client' };
+  const everyone = [admin, ...evaluatorKeys, client, ...workerKeys];
+  const roles: Record<string, string> = { [admin.address]: 'admin', [client.address]: 'client' };
+  evaluatorKeys.forEach((k, i) => (roles[k.address] = `evaluator ${i + 1}`));
   workerKeys.forEach((k, i) => (roles[k.address] = `worker ${i + 1}`));
 
   step('fund');
   const balances = await Promise.all(everyone.map((k) => callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${k.address}`)));
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await options.fund({ type: 'send', to: key.address, amount: '1000' });
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await funded(nodeUrl, key.address, '1000', 30_000);
-  say(`funded an admin, an evaluator, ${workers} workers and a client (1000 AIN each)`);
+  say(`funded an admin, ${plural(evaluators, 'evaluator')}, ${plural(workers, 'worker')} and a client (1000 AIN each)`);
 
   const env: AgentEnvironment = { nodeUrl, execution, programs: await sampleJobPrograms() };
   const urls = options.nodeUrls !== undefined && options.nodeUrls.length > 0 ? options.nodeUrls : [nodeUrl];
-  // The agent at `index` in order admin, evaluator, workers, client talks to its own node.
+  // The agent at `index` in order admin, evaluators, workers, client talks to its own node.
   const envAt = (index: number): AgentEnvironment => ({ ...env, nodeUrl: urls[index % urls.length]! });
-  const envOf = (key: KeyPair): AgentEnvironment => envAt([admin, evaluator, ...workerKeys, client].indexOf(key));
-  const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const }))];
+  const envOf = (key: KeyPair): AgentEnvironment => envAt([admin, ...evaluatorKeys, ...workerKeys, client].indexOf(key));
+  const applicants = [
+    ...evaluatorKeys.map((k) => ({ node: k.address, role: 'evaluator' as const })),
+    ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const })),
+  ];
   step('register');
   // How long one tx takes from its submission to an agent seeing its block here now: the request's
   // time limit must hold two of them (accept, result) beside a worker's run (see onThisMachine).
@@ -137,6 +163,8 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   });
   const blockMs = performance.now() - registerStarted;
   say(`registerJob: Registration complete. Job ID is ${job}`);
+  // Every agent reads the job from its own node: each node must hold it before anyone applies or requests.
+  await registeredEverywhere(urls, job, 60_000);
   step('approve');
   // Each applicant answers the schema's test data with its program; the admin checks each answer.
   const applied = await Promise.all(
@@ -178,20 +206,21 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     if (!warm.ok) throw new Error(`the sample's ${program} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
   }
   say(`the worker and evaluator programs run on the ${execution.name} runtime`);
-  // The time limit must fit what a worker does on this machine now (see onThisMachine); the warm
-  // run above also built what the runtime needs, so this one is timed on its own.
+  // The time limit must fit what the workers do on this machine now (see onThisMachine): all of
+  // them run at once when the request opens, so their runs are timed at once too (the warm run
+  // above built what the runtime needs, so these are timed on their own).
   const runStarted = performance.now();
-  await runOnce('worker', { y: 4 });
+  await Promise.all(workerKeys.map(() => runOnce('worker', { y: 4 })));
   const runMs = performance.now() - runStarted;
   const requestLimitMs = onThisMachine(timeLimitMs, { runMs, blockMs });
   if (requestLimitMs > timeLimitMs) {
     say(
-      `a worker's run takes ${(runMs / 1000).toFixed(1)} s and a tx ${(blockMs / 1000).toFixed(1)} s to reach a block on this machine now: the request's time limit is ${requestLimitMs / 1000} s instead of ${timeLimitMs / 1000} s, so its workers can meet it`,
+      `the workers' runs (${workers} at once) take ${(runMs / 1000).toFixed(1)} s and a tx ${(blockMs / 1000).toFixed(1)} s to reach a block on this machine now: the request's time limit is ${requestLimitMs / 1000} s instead of ${timeLimitMs / 1000} s, so its workers can meet it`,
     );
   }
 
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
-  const evaluatorAgent = startEvaluatorAgent({ key: evaluator, env: envOf(evaluator), job, fromHeight: from, deposit: '20' });
+  const evaluatorAgents = evaluatorKeys.map((key) => startEvaluatorAgent({ key, env: envOf(key), job, fromHeight: from, deposit: '20' }));
   // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
   const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
   const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env: envOf(gpuKey), job, fromHeight: from });
@@ -204,9 +233,18 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     say(`${roles[gpuKey!.address]} is a GPU worker: it runs the gpu.js root kernel ${where}`);
   }
   try {
-    const op: OpOf<'requestJob'> = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: requestLimitMs };
+    const op: OpOf<'requestJob'> = {
+      type: 'requestJob',
+      job_id: job,
+      job_input: { y: 4 },
+      ...sampleReward,
+      reward: [...sampleReward.reward],
+      time_limit: requestLimitMs,
+    };
     step('request');
-    say(`requestJob ${JSON.stringify({ job_id: `${job.slice(0, 10)}…`, job_input: op.job_input, reward: op.reward, time_limit: op.time_limit })}`);
+    say(
+      `requestJob ${JSON.stringify({ job_id: `${job.slice(0, 10)}…`, job_input: op.job_input, reward: op.reward, reward_function: op.reward_function, time_limit: op.time_limit })}`,
+    );
     const clientActor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, envOf(client)) }), { input: { op, accepts: () => true } });
     clientActor.subscribe((snapshot) => {
       if (snapshot.status !== 'active') return;
@@ -217,7 +255,11 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     clientActor.start();
     const done: ClientOutput = await toPromise(clientActor);
     if (done.request === undefined || done.error !== undefined) throw new Error(`the client's request failed: ${done.error}`);
-    const view = await callNode<{ state: string; ranking: string[]; results: Record<string, { x?: number }> }>(nodeUrl, 'GET', `/v1/jobs/${done.request}`);
+    const view = await callNode<{ state: string; evaluator: string | null; ranking: string[]; results: Record<string, { x?: number }> }>(
+      nodeUrl,
+      'GET',
+      `/v1/jobs/${done.request}`,
+    );
     const settledEvent = await settlementOf(nodeUrl, done.request);
     const best = view.ranking[0];
     return {
@@ -226,19 +268,42 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
       state: view.state,
       x: best === undefined ? null : (view.results[best]?.x ?? null),
       participants: Object.keys(view.results).length,
+      evaluator: view.evaluator,
       payouts: settledEvent?.payouts ?? [],
       ...(settledEvent?.type === 'refunded' ? { refundReason: settledEvent.reason } : {}),
       roles,
     };
   } finally {
-    await Promise.all([evaluatorAgent, ...workerAgents].map((agent) => agent.stop()));
+    await Promise.all([...evaluatorAgents, ...workerAgents].map((agent) => agent.stop()));
+  }
+}
+
+const plural = (n: number, noun: string): string => (n === 1 ? `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}` : `${n} ${noun}s`);
+
+/** Waits (bounded) until every node at `urls` holds `job`. */
+async function registeredEverywhere(urls: readonly string[], job: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (const url of urls) {
+    while (
+      !(await callNode(url, 'GET', `/v1/jobs/${job}`).then(
+        () => true,
+        (error: unknown) => {
+          if (isAinError(error, 'UNKNOWN_JOB')) return false;
+          throw error;
+        },
+      ))
+    ) {
+      if (Date.now() > deadline)
+        throw new AinError('NOT_FINAL', `The node at ${url} did not hold job ${job.slice(0, 10)}… within ${waitMs} ms of its registration.`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }
 
 /**
  * The time limit a request needs here: the sample's own, or, on a machine slow enough that a
- * worker cannot meet it (a loaded CI box, a small VM), whichever is longer of three runs' time
- * plus two seconds and three times what one tx took to reach a block (a worker's accept and
+ * worker cannot meet it (a loaded CI box, a small VM), whichever is longer of three times the
+ * workers' runs (all at once, as the request starts them) plus two seconds and three times what one tx took to reach a block (a worker's accept and
  * result must both land before the limit, and a loaded machine's pace varies), in whole
  * seconds. Without it a loaded machine refunds the sample for want of a result in time, which
  * says nothing about ain.

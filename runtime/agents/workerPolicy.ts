@@ -1,5 +1,6 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { availableParallelism, totalmem, tmpdir } from 'node:os';
+import { bestWorkerShare, type RewardTerms } from '../../actors/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 
 type Requirements = NonNullable<OpOf<'registerJob'>['requirements']>;
@@ -36,7 +37,11 @@ export function unmetRequirement(requirements: Requirements | undefined, machine
   return null;
 }
 
-/** Whether the rewards are worth a worker's while: the best reward a worker can get is at least `minRewardAin`. */
-export function rewardWorthIt(rewards: readonly string[], minRewardAin: bigint): boolean {
-  return rewards.reduce((best, r) => (BigInt(r) > best ? BigInt(r) : best), 0n) >= minRewardAin;
+/**
+ * Whether a request is worth a worker's while: the most one worker can get from its workers' pool
+ * by its reward function (the whole pool with winnerOnly or even, the best rank's share with
+ * ranked) is at least `minRewardAin`.
+ */
+export function rewardWorthIt(terms: RewardTerms, minRewardAin: bigint): boolean {
+  return bestWorkerShare(terms) >= minRewardAin;
 }

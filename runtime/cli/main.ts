@@ -3,9 +3,10 @@ import { exitCodes, printError, UsageError } from './output.ts';
 const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
 Usage:
-  ain up [--nodes N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process]
-                                            a local network of 4 validators (--nodes 1: one
+  ain up [--nodes N] [--evaluators N] [--workers N] [--data DIR] [--port N] [--once]
+         [--runtime auto|docker|process]    a local network of 4 validators (--nodes 1: one
                                             node) running the papers' sample job end to end
+                                            at the paper's scale (3 evaluators, 12 workers)
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
            [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
            [--block-interval-ms N]           one node; DIR/config.json is read when there is one
@@ -49,9 +50,13 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
   ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
   ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
-                 [--no-wait] [--wait-ms N]  prints the request id, then follows it until it
-                                            settles (results, payouts) or is refunded (exit 1);
-                                            --wait-ms bounds the whole wait (600000)
+                 [--no-wait] [--wait-ms N]  reward: [evaluator, workers], the evaluator's pay
+                                            and the workers' pool, split by "reward_function":
+                                            "winnerOnly" (default: all to the best), "even", or
+                                            "ranked" with "reward_weights": [3, 2, 1] (best
+                                            first); prints the request id, then follows it until
+                                            it settles (results, payouts) or is refunded (exit
+                                            1); --wait-ms bounds the whole wait (600000)
   ain rejectWorker REQUEST_ID WORKER_ADDRESS [--reason TEXT]
                                             the client turns a worker away while it runs
   ain acceptResult REQUEST_ID

@@ -6,6 +6,7 @@ import { parseJson } from './argValues.ts';
 import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
 import { printJson } from './output.ts';
+import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
 import { signAndSubmit, type TxLanded } from '../client/index.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault } from './txVerb.ts';
 
@@ -23,7 +24,7 @@ const followWaitMsDefault = 10 * 60_000;
 const pollMs = 250;
 const transientCodes = new Set(['NODE_UNREACHABLE', 'OVERLOADED', 'SHUTTING_DOWN']);
 
-/** The op from the paper's JSON argument; rewards may be written as whole numbers, as the paper does. */
+/** The op from the paper's JSON argument; the reward's amounts may be written as whole numbers, as the paper does (`"reward": [10, 10]`). */
 function requestOp(text: string | undefined) {
   const value = parseJson(text ?? '', 'the request');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -33,8 +34,8 @@ function requestOp(text: string | undefined) {
     );
   }
   const { reward } = value as { reward?: unknown };
-  const rewards = Array.isArray(reward) ? reward.map((r) => (Number.isSafeInteger(r) ? String(r) : r)) : reward;
-  return parseOrThrow(RequestJobOp, { ...value, type: 'requestJob', reward: rewards }, 'requestJob');
+  const amounts = Array.isArray(reward) ? reward.map((r) => (Number.isSafeInteger(r) ? String(r) : r)) : reward;
+  return parseOrThrow(RequestJobOp, { ...value, type: 'requestJob', reward: amounts }, 'requestJob');
 }
 
 type EndEvent = Extract<JobEvent, { type: 'settled' | 'refunded' }>;
@@ -117,9 +118,10 @@ async function follow(
   }
 }
 
-function payoutLine(view: RequestView, payouts: readonly Payout[]): string {
-  const roleOf = (to: string) => (to === view.client ? 'client' : to === view.evaluator ? 'evaluator' : to in view.workers ? 'worker' : 'admin');
-  return payouts.map(({ to, amount, kind }) => `${roleOf(to)} ${to} received ${amount} (${kind})`).join(', ');
+/** Who received what, the rewards first as the paper prints them (payoutLine.ts), each payee by its role and whole address. */
+function paidLine(view: RequestView, payouts: readonly Payout[]): string {
+  const parties = { client: view.client, evaluator: view.evaluator, workers: Object.keys(view.workers) };
+  return payoutLine(payouts, parties, (to) => `${roleIn(parties, to)} ${to}`);
 }
 
 /** The paper's closing lines: the best result, who took part, who received what. */
@@ -127,8 +129,8 @@ function summary(view: RequestView, end: EndEvent): string[] {
   const best = view.ranking[0];
   const lines = [`${end.type} in block ${end.height}`];
   if (best !== undefined && view.results[best] !== undefined) lines.push(`Result (best, from ${best}): ${JSON.stringify(view.results[best])}`);
-  if (end.type === 'refunded') lines.push(`Refunded (${end.reason}): ${payoutLine(view, end.payouts)}.`);
-  else lines.push(`Total ${Object.keys(view.workers).length} workers participated. ${payoutLine(view, end.payouts)}.`);
+  if (end.type === 'refunded') lines.push(`Refunded (${end.reason}): ${paidLine(view, end.payouts)}.`);
+  else lines.push(`Total ${Object.keys(view.workers).length} workers participated. ${capitalized(paidLine(view, end.payouts))}.`);
   return lines;
 }
 
@@ -141,7 +143,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   const { values, positionals } = parseTxVerbArgs(args, { 'no-wait': { type: 'boolean' } });
   const [text] = positionalsOf(
     'requestJob',
-    'the request as one JSON argument: \'{"job_id":…,"job_input":{…},"reward":["10"],"time_limit":60000}\'',
+    'the request as one JSON argument: \'{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}\' (reward: [evaluator, workers])',
     positionals,
     1,
   );

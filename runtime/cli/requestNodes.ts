@@ -8,8 +8,10 @@ export interface RequestView {
   readonly state: string;
   readonly job: string;
   readonly client: string;
-  readonly rewards: readonly string[];
+  /** `[evaluator, workers]`: the evaluator's pay and the workers' pool. */
+  readonly reward: readonly [string, string];
   readonly rewardFunction: string;
+  readonly rewardWeights?: readonly number[] | null;
   readonly timeLimitMs: number;
   readonly fee: string;
   readonly challengeFee: string;
@@ -23,6 +25,15 @@ export interface RequestView {
   readonly rejected?: readonly string[];
   readonly input: unknown;
   readonly results: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A request's reward in words: the evaluator's pay, the workers' pool and how it is split.
+ * @example rewardText({ reward: ['10', '10'], rewardFunction: 'ranked', rewardWeights: [2, 1] }) // 'evaluator 10, workers 10 (ranked 2:1)'
+ */
+export function rewardText(view: Pick<RequestView, 'reward' | 'rewardFunction' | 'rewardWeights'>): string {
+  const weights = view.rewardWeights == null ? '' : ` ${view.rewardWeights.join(':')}`;
+  return `evaluator ${view.reward[0]}, workers ${view.reward[1]} (${view.rewardFunction}${weights})`;
 }
 
 /** A step of a node on the request: its block (null when the node's blocks lack it) and block time. */

@@ -4,7 +4,7 @@ import { callNode, readRequestHistory, type RequestHistory } from '../client/ind
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
-import { requestNodes, type NodeStep, type RequestNode, type RequestView } from './requestNodes.ts';
+import { requestNodes, rewardText, type NodeStep, type RequestNode, type RequestView } from './requestNodes.ts';
 import { shortId, table, timeText } from './table.ts';
 import { positionalsOf } from './txVerb.ts';
 
@@ -15,7 +15,9 @@ interface RequestSummary {
   readonly client: string;
   readonly state: string;
   readonly requestedAt: number;
-  readonly rewards: readonly string[];
+  readonly reward: readonly [string, string];
+  readonly rewardFunction: string;
+  readonly rewardWeights: readonly number[] | null;
   readonly workers: readonly string[];
 }
 
@@ -59,16 +61,8 @@ async function list(args: string[], { json }: CommandContext): Promise<void> {
     return;
   }
   const newestFirst = [...requests].sort((a, b) => b.requestedAt - a.requestedAt || (a.id < b.id ? -1 : 1));
-  const rows = newestFirst.map((r) => [
-    r.id,
-    r.state,
-    timeText(r.requestedAt),
-    shortId(r.job),
-    shortId(r.client),
-    String(r.workers.length),
-    r.rewards.join(', '),
-  ]);
-  process.stdout.write(table(['id', 'state', 'requested', 'job', 'client', 'workers', 'rewards'], rows) + '\n');
+  const rows = newestFirst.map((r) => [r.id, r.state, timeText(r.requestedAt), shortId(r.job), shortId(r.client), String(r.workers.length), rewardText(r)]);
+  process.stdout.write(table(['id', 'state', 'requested', 'job', 'client', 'workers', 'reward'], rows) + '\n');
   if (page!.next !== null) process.stdout.write(`… more after ${page!.next}: ain requests ls --limit ${limit * 2}\n`);
 }
 
@@ -79,7 +73,7 @@ const paid = (payouts: readonly Payout[]): string => payouts.map((p) => `${who(p
 function detailOf(event: JobEvent): string {
   switch (event.type) {
     case 'requested':
-      return `by ${who(event.client)}, rewards ${event.reward} in escrow`;
+      return `by ${who(event.client)}, reward ${event.reward} in escrow`;
     case 'accepted':
       return event.role === 'evaluator' ? `evaluator ${who(event.node)}; its deposit is locked and the time limit runs` : `worker ${who(event.node)}`;
     case 'submitted':
@@ -114,7 +108,7 @@ function requestText(view: RequestView, history: RequestHistory | undefined, nod
     `State       ${view.state}${final && last !== undefined ? ` (block ${last.height}, ${timeText(last.time)})` : ''}`,
     `Requested   ${timeText(view.requestedAt)}${history === undefined ? '' : ` (block ${history.from})`}`,
     `Input       ${JSON.stringify(view.input)}`,
-    `Rewards     ${view.rewards.join(', ')} (${view.rewardFunction}); fee ${view.fee}, challenge fee ${view.challengeFee}`,
+    `Reward      ${rewardText(view)}; fee ${view.fee}, challenge fee ${view.challengeFee}`,
     `Time limit  ${view.timeLimitMs} ms${final ? '' : `; the current step's deadline passes at ${timeText(view.deadline)} (block time)`}`,
   ];
   if (view.evaluator !== null) lines.push(`Evaluator   ${view.evaluator} (deposit ${view.deposit})`);

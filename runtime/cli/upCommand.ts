@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
-import { runSampleSession } from '../agents/index.ts';
+import { workersPerRequestMax } from '../../actors/index.ts';
+import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from '../agents/index.ts';
 import { callNode, createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
@@ -13,6 +14,7 @@ import { startNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
+import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
 import { startUpNetwork } from './upNetwork.ts';
 import { createUpOutput, type UpOutput } from './upOutput.ts';
 
@@ -130,7 +132,8 @@ async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRunt
 }
 
 /** The papers' sample session by agents, spread over the nodes, printed as the paper's console does. */
-async function sample(target: UpTarget, dataDir: string, runtime: string, auditDir: string = dataDir): Promise<void> {
+async function sample(target: UpTarget, options: UpOptions, dataDir: string, auditDir: string = dataDir): Promise<void> {
+  const { runtime, evaluators, workers } = options;
   out.step('runtime');
   const { execution, why, timeLimitMs } = await chooseRuntime(runtime);
   say(`The papers' sample job, Calculate Root (examples/root): its programs run ${why}`);
@@ -142,14 +145,19 @@ async function sample(target: UpTarget, dataDir: string, runtime: string, auditD
       dataDir: join(dataDir, 'agents'),
       execution,
       timeLimitMs,
+      evaluators,
+      workers,
       say: (line) => say(`  ${line}`),
       step: (s) => out.step(s),
     });
     await out.end();
-    const name = (address: string) => `${result.roles[address] ?? 'node'} (${address.slice(0, 10)}…)`;
-    const received = result.payouts
-      .map((p) => `${name(p.to)} received ${p.amount}${p.kind === 'reward' ? '' : ` (${p.kind === 'deposit' ? 'deposit back' : p.kind})`}`)
-      .join(', ');
+    const parties = {
+      client: Object.keys(result.roles).find((address) => result.roles[address] === 'client')!,
+      evaluator: result.evaluator,
+      workers: Object.keys(result.roles).filter((address) => result.roles[address]!.startsWith('worker')),
+    };
+    // The paper's line: each payee by its role and address, `Evaluator (0x…) received 10, worker (0x…) received 10`.
+    const received = capitalized(payoutLine(result.payouts, parties, (to) => `${roleIn(parties, to)} (${to.slice(0, 10)}…)`));
     out.emit({ event: 'sample', ...result });
     say(`  X: ${result.x}`);
     say(`  Total ${result.participants} workers participated. ${received}.`);
@@ -165,6 +173,18 @@ interface UpOptions {
   readonly port: number;
   readonly once: boolean;
   readonly runtime: string;
+  /** The sample's scale: how many evaluators and workers apply. */
+  readonly evaluators: number;
+  readonly workers: number;
+}
+
+/** At most this many evaluators apply in the sample: one takes the request, the others stand by. */
+const evaluatorsMax = 16;
+
+/** A `--evaluators`/`--workers` value: a whole number from 1 to `max`. */
+function agentCount(text: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${text}".`);
+  return Number(text);
 }
 
 /** Today's dev node: one process, one validator holding all the stake, its own key the owner. */
@@ -184,7 +204,7 @@ async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise
   try {
     const { key: client } = await loadOrCreateKeyFile(join(config.dataDir, 'client.key'));
     await demo(target, client);
-    await sample(target, config.dataDir, options.runtime);
+    await sample(target, options, config.dataDir);
   } catch (error) {
     await out.fail(error);
     await node.stop();
@@ -221,7 +241,7 @@ async function upNetwork(options: UpOptions, validators: number, failed: (error:
   try {
     const { key: client } = await loadOrCreateKeyFile(join(options.data, 'client.key'));
     await demo(target, client);
-    await sample(target, options.data, options.runtime, first.dir);
+    await sample(target, options, options.data, first.dir);
   } catch (error) {
     await out.fail(error);
     await stopAll();
@@ -264,18 +284,20 @@ function watchBlocks(url: string, say: (line: string) => void, nameOf: (address:
 }
 
 /**
- * `ain up [--nodes N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`:
+ * `ain up [--nodes N] [--evaluators N] [--workers N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`:
  * what `npm start` runs. By default a local network of 4 validators, each `ain node` a child
  * process with its own file log, agreeing on every block over libp2p; `--nodes 1` runs one dev
  * node instead (one validator, attestations for finality). Then a client's first txs, and the
- * papers' sample job run end to end by agents (an admin, an evaluator, workers and a client)
- * spread over the nodes.
+ * papers' sample job run end to end by agents (an admin, 3 evaluators and 12 workers by default,
+ * and a client) spread over the nodes.
  */
 export async function upCommand(args: string[], { json }: CommandContext = { json: false }): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       nodes: { type: 'string', default: '4' },
+      evaluators: { type: 'string', default: String(sampleEvaluatorsDefault) },
+      workers: { type: 'string', default: String(sampleWorkersDefault) },
       data: { type: 'string' },
       port: { type: 'string', default: '8080' },
       once: { type: 'boolean' },
@@ -287,6 +309,8 @@ export async function upCommand(args: string[], { json }: CommandContext = { jso
     throw new UsageError(`--nodes must be a whole number from 1 to 16, got "${values.nodes}".`);
   }
   const nodes = Number(values.nodes);
+  const evaluators = agentCount(values.evaluators, 'evaluators', evaluatorsMax);
+  const workers = agentCount(values.workers, 'workers', workersPerRequestMax);
   out = createUpOutput({ json });
   out.step('node');
   const failed = async (error: unknown): Promise<never> => {
@@ -298,6 +322,8 @@ export async function upCommand(args: string[], { json }: CommandContext = { jso
     port: Number(values.port),
     once: values.once === true,
     runtime: values.runtime,
+    evaluators,
+    workers,
   };
   if (nodes === 1) return upOneNode(options, failed);
   return upNetwork(options, nodes, failed);

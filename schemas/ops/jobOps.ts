@@ -71,13 +71,27 @@ export const ApproveNodeOp = z.strictObject({
   role: JobRole,
 });
 
+/** How a request's workers' pool is split among its ranked workers. */
+export const RewardFunction = z.enum(['winnerOnly', 'even', 'ranked']);
+export type RewardFunction = z.infer<typeof RewardFunction>;
+/** The largest weight of one rank in `reward_weights`: 64 of them still sum far below 2^53. */
+export const rewardWeightMax = 1_000_000;
+
 export const RequestJobOp = z.strictObject({
   type: z.literal('requestJob'),
   job_id: JobId,
   job_input: Payload,
-  /** Rewards for the ranked workers, best first (the paper's `reward: [10, 10]`). */
-  reward: z.array(Amount).min(1).max(64),
-  reward_function: z.enum(['even', 'winnerOnly', 'ranked']).optional(),
+  /**
+   * The paper's `reward: [10, 10]`: `[evaluator, workers]`, what the evaluator is paid when the
+   * request settles and the workers' pool that `reward_function` splits among the ranked workers.
+   */
+  reward: z.tuple([Amount, Amount], {
+    error: 'must be two amounts, [evaluator, workers]: what the evaluator is paid and the pool the workers share, e.g. ["10", "10"]',
+  }),
+  /** How the workers' pool is split: `winnerOnly` (default: all to the best), `even`, or `ranked` by `reward_weights`. */
+  reward_function: RewardFunction.optional(),
+  /** Per-rank weights of `ranked`, best first: rank i takes pool × w_i / Σw (only with `ranked`). */
+  reward_weights: z.array(Uint.min(1).max(rewardWeightMax)).min(1).max(64).optional(),
   time_limit: Uint.min(1),
   evaluator_node: z.array(Address).max(64).optional(),
   worker_node: z.array(Address).max(64).optional(),

@@ -77,11 +77,11 @@ test('an evaluator ranks only workers that submitted, once each, in the programâ
 });
 
 test('a client requests, then accepts or challenges by its policy, and follows the request to its end', async (t) => {
-  const op = { type: 'requestJob', job_id: 'c'.repeat(64), job_input: { y: 4 }, reward: ['10'], time_limit: 1000 } as const;
+  const op = { type: 'requestJob', job_id: 'c'.repeat(64), job_input: { y: 4 }, reward: ['0', '10'], time_limit: 1000 } as const;
   for (const accepts of [true, false]) {
     const fake = effects({ untilState: view('ranked') });
     const output = await toPromise(
-      createActor(clientMachine.provide({ actors: fake.actors }), { input: { op: { ...op, reward: ['10'] }, accepts: () => accepts } }).start(),
+      createActor(clientMachine.provide({ actors: fake.actors }), { input: { op: { ...op, reward: ['0', '10'] }, accepts: () => accepts } }).start(),
     );
     t.is(output.request, 'b'.repeat(64));
     t.deepEqual(

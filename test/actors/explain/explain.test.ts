@@ -62,7 +62,7 @@ test('given a request its evaluator took, when no approved worker may or will ta
     type: 'requestJob',
     job_id: job,
     job_input: { y: 4 },
-    reward: ['10'],
+    reward: ['0', '10'],
     time_limit: 60_000,
     worker_node: [w2.address, w3.address],
   });
@@ -91,7 +91,12 @@ test('given a request its evaluator took, when no approved worker may or will ta
   t.regex(text, /it waits for workers to accept it/);
   t.regex(text, new RegExp(`${w1.address} may not accept it: it is not on the request's worker allow-list`));
   t.regex(text, new RegExp(`${w2.address} may accept it but has not: the job needs 8 CPUs and its agent reported 2`));
-  t.regex(text, new RegExp(`${w3.address} may accept it but has not: its agent takes no reward below 100 AIN and the best this request offers is 10 AIN`));
+  t.regex(
+    text,
+    new RegExp(
+      `${w3.address} may accept it but has not: its agent takes no reward below 100 AIN and the best a worker can get from this request's pool \\(winnerOnly\\) is 10 AIN`,
+    ),
+  );
   t.regex(text, /Its time limit ends at .* \(in 55 s\): with no worker's result by then, it is refunded to the client \(noResult\)\./);
   t.regex(text, /No tx naming this request was refused\./);
 });
@@ -100,7 +105,7 @@ test('given a job without approved workers or evaluators, then a request waits f
   const world = new World();
   const job = world.job(undefined, []);
   world.ok(w1, { type: 'applyJob', job_id: job, role: 'worker' });
-  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
   const explained = explainRequest(world.input, request)!;
   t.is(explained.state, 'requested');
   t.is(explained.awaiting, 'evaluator');
@@ -126,7 +131,7 @@ test('given an evaluator that took a request and lapsed, then ranking waits on i
     [evaluator, 'evaluator'],
     [w1, 'worker'],
   ]);
-  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
   world.ok(evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
   const limitAt = world.chain.time + 60_000;
   const runningAt = world.chain.time + 1000;
@@ -170,12 +175,19 @@ test('given refused txs about a request and its job, then both explanations list
     [evaluator, 'evaluator'],
     [w1, 'worker'],
   ]);
-  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000, worker_node: [w2.address] });
+  const request = world.ok(client, {
+    type: 'requestJob',
+    job_id: job,
+    job_input: { y: 4 },
+    reward: ['0', '10'],
+    time_limit: 60_000,
+    worker_node: [w2.address],
+  });
   const early = world.send(w1, { type: 'acceptJob', request_id: request, role: 'worker' });
   t.is(early.code, 'NOT_ALLOWED');
   const rank = world.send(stranger, { type: 'rank', request_id: request, ranking: [w1.address] });
   t.is(rank.code, 'NOT_ALLOWED');
-  const poor = world.send(stranger, { type: 'requestJob', job_id: job, job_input: {}, reward: ['5000'], time_limit: 1000 });
+  const poor = world.send(stranger, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0', '5000'], time_limit: 1000 });
   t.is(poor.code, 'INSUFFICIENT_FUNDS');
 
   const explained = explainRequest(world.input, request)!;
@@ -211,8 +223,8 @@ test('an eligible worker whose own acceptJob was refused, and one busy elsewhere
     [w2, 'worker'],
     [w3, 'worker'],
   ]);
-  const first = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 1 }, reward: ['10'], time_limit: 60_000 });
-  const second = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 2 }, reward: ['10'], time_limit: 60_000 });
+  const first = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 1 }, reward: ['0', '10'], time_limit: 60_000 });
+  const second = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 2 }, reward: ['0', '10'], time_limit: 60_000 });
   t.is(world.send(w1, { type: 'acceptJob', request_id: second, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // before its evaluator
   world.ok(evaluator, { type: 'acceptJob', request_id: first, role: 'evaluator', deposit: '20' });
   world.ok(evaluator, { type: 'acceptJob', request_id: second, role: 'evaluator', deposit: '20' });
@@ -235,7 +247,7 @@ test('explanations are a function of the chain: a replay, and a chain resumed fr
       [evaluator, 'evaluator'],
       [w1, 'worker', { machine: { cpu: 1 } }],
     ]);
-    const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+    const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
     world.send(w2, { type: 'acceptJob', request_id: request, role: 'worker' });
     world.ok(evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
     return { world, job, request, snapshot: snapshotAt === undefined ? undefined : world.chain.chain.snapshot() };

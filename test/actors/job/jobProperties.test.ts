@@ -1,8 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput } from '../../../actors/index.ts';
+import { bestWorkerShare, explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput, type JobContext } from '../../../actors/index.ts';
 import { txHashOf } from '../../../log/index.ts';
-import type { Op } from '../../../schemas/index.ts';
+import type { Op, Payout } from '../../../schemas/index.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
 // Random interleavings of the twelve job ops (the paper's eleven and rejectWorker) from random signers, with random gaps of block time:
@@ -59,19 +59,23 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
       weight: 1,
       arbitrary: fc
         .record({
-          reward: fc.array(fc.integer({ min: 0, max: 30 }).map(String), { minLength: 1, maxLength: 3 }),
-          fn: fc.constantFrom('even', 'winnerOnly', 'ranked' as const),
+          // [evaluator, workers]; `ranked` mostly with weights and the others mostly without (the rest refused).
+          reward: fc.tuple(fc.integer({ min: 0, max: 30 }).map(String), fc.integer({ min: 0, max: 30 }).map(String)),
+          fn: fc.constantFrom(undefined, 'even', 'winnerOnly', 'ranked', 'ranked' as const),
+          weights: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),
+          misfit: fc.nat(5).map((n) => n === 0),
           limit: fc.constantFrom(5000, 20_000),
           skip: fc.nat(4).map((n) => n === 0),
         })
         .map(
-          ({ reward, fn, limit, skip }) =>
+          ({ reward, fn, weights, misfit, limit, skip }) =>
             (({ job }) => ({
               type: 'requestJob',
               job_id: job,
               job_input: { y: 4 },
               reward,
-              reward_function: fn,
+              ...(fn === undefined ? {} : { reward_function: fn }),
+              ...((fn === 'ranked') !== misfit ? { reward_weights: weights } : {}),
               time_limit: limit,
               ...(skip ? { skip_evaluation: true, worker_node: [w1.address, w2.address] } : {}),
             })) as OpMaker,
@@ -117,6 +121,26 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
     },
   ),
 });
+
+/**
+ * What a settlement's rewards break of `reward: [evaluator, workers]`: the evaluator that ranked
+ * is paid its part, no worker more than the most one can get, the workers together at most the
+ * pool, and the client back what nobody took (payOut itself checks the whole escrow).
+ */
+function rewardProblems(context: JobContext, payouts: readonly Payout[]): string[] {
+  const [evaluatorPart, pool] = context.reward.map(BigInt) as [bigint, bigint];
+  const rewardsTo = (pick: (to: string) => boolean) => payouts.filter((p) => p.kind === 'reward' && pick(p.to)).map((p) => BigInt(p.amount));
+  const evaluatorPaid = rewardsTo((to) => to === context.evaluator).reduce((t, a) => t + a, 0n);
+  const workersPaid = rewardsTo((to) => to !== context.evaluator);
+  const refunded = payouts.filter((p) => p.kind === 'refund').reduce((t, p) => t + BigInt(p.amount), 0n);
+  const problems: string[] = [];
+  if (evaluatorPaid !== (context.evaluator === null ? 0n : evaluatorPart)) problems.push(`evaluator paid ${evaluatorPaid} of reward ${context.reward}`);
+  if (workersPaid.some((a) => a > bestWorkerShare(context))) problems.push(`a worker paid more than ${bestWorkerShare(context)} (${context.rewardFunction})`);
+  const workersTotal = workersPaid.reduce((t, a) => t + a, 0n);
+  if (workersTotal + refunded !== pool + (context.evaluator === null ? evaluatorPart : 0n))
+    problems.push(`workers ${workersTotal} + refund ${refunded} ≠ reward ${context.reward}`);
+  return problems;
+}
 
 // JOB_STATS=1 logs how often each op and outcome occurred: a check that the generator reaches deep states.
 const stats = new Map<string, number>();
@@ -186,6 +210,8 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
       for (const e of applied.jobEvents) stats.set(`event:${e.type}`, (stats.get(`event:${e.type}`) ?? 0) + 1);
     }
     if (chain.total() !== supply) problems.push(`supply ${chain.total()} ≠ ${supply} after ${op.type}`);
+    for (const e of applied.jobEvents)
+      if (e.type === 'settled') problems.push(...rewardProblems(readRequest(chain.ledger.tree, e.request)!.context, e.payouts));
     const subject = 'request_id' in op ? op.request_id : 'job_id' in op ? op.job_id : null;
     if (subject !== null && applied.outcomes[0]!.code !== 'ok') refusedCounts.set(subject, (refusedCounts.get(subject) ?? 0) + 1);
     if ('request_id' in op) checkExplained(op.request_id);

@@ -1,45 +1,10 @@
 import test from 'ava';
 import { jobPaths, readNode } from '../../../actors/index.ts';
-import type { TestChain } from '../ledger/chain.ts';
-import { admin, client, evaluator, newChain, nodeState, one, request, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
+import { admin, client, evaluator, newChain, nodeState, one, rankedRequest, request, schemaText, staffedJob, stranger, w1, w2, w3 } from './jobWorld.ts';
 
 // The paper's session (§2.2.3, §3) folded block by block: initialization, execution, resolution.
 
-/** Given a job with an approved evaluator and workers w1..w3 (challenge fee 5, fee 3). */
-function staffedJob(chain: TestChain): string {
-  const { id: job, code } = one(chain, admin, { type: 'registerJob', job_specification: schemaText, fee: '3', challenge_fee: '5' });
-  if (code !== 'ok') throw new Error(code);
-  for (const [who, role] of [
-    [evaluator, 'evaluator'],
-    [w1, 'worker'],
-    [w2, 'worker'],
-    [w3, 'worker'],
-  ] as const) {
-    one(chain, who, { type: 'applyJob', job_id: job, role });
-    const { code: approved } = one(chain, admin, { type: 'approveNode', job_id: job, node: who.address, role });
-    if (approved !== 'ok') throw new Error(approved);
-  }
-  return job;
-}
-
-/** Given a request of `reward` that the evaluator accepted (deposit 20) and `workers` submitted to, past its time limit. */
-function rankedRequest(chain: TestChain, job: string, workers = [w1, w2], reward = ['10', '10'], rewardFunction?: 'even' | 'winnerOnly' | 'ranked'): string {
-  const { id } = one(chain, client, {
-    type: 'requestJob',
-    job_id: job,
-    job_input: { y: 4 },
-    reward,
-    time_limit: 60_000,
-    ...(rewardFunction ? { reward_function: rewardFunction } : {}),
-  });
-  one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
-  for (const w of workers) one(chain, w, { type: 'acceptJob', request_id: id, role: 'worker' });
-  for (const w of workers) one(chain, w, { type: 'submitResult', request_id: id, result: { x: 2 } });
-  chain.block([], chain.time + 60_000); // block time passes the limit: ranking
-  return id;
-}
-
-test('given a staffed job, when a client requests, workers submit, the evaluator ranks and the client accepts, then rewards, fee and deposit are paid', (t) => {
+test("given a staffed job, when a client requests with the paper's reward [10, 10], workers submit, the evaluator ranks and the client accepts, then the evaluator and the winner get 10 each, the fee and deposit are paid", (t) => {
   const chain = newChain();
   const supply = chain.total();
   const job = staffedJob(chain);
@@ -54,15 +19,21 @@ test('given a staffed job, when a client requests, workers submit, the evaluator
   const { block, code: accepted } = one(chain, client, { type: 'acceptResult', request_id: id });
   t.is(accepted, 'ok');
   t.is(request(chain, id).state, 'settled');
-  t.is(chain.balance(w1.address), 1010n);
-  t.is(chain.balance(w2.address), 1010n);
+  t.is(chain.balance(w2.address), 1010n); // winnerOnly, the default: the workers' 10 to the best
+  t.is(chain.balance(w1.address), 1000n);
   t.is(chain.balance(admin.address), 1003n); // the fee goes to the evaluator's parent admin
-  t.is(chain.balance(evaluator.address), 1000n);
+  t.is(chain.balance(evaluator.address), 1010n); // its deposit back and the evaluator's 10
   t.is(chain.balance(client.address), 977n);
   t.is(chain.total(), supply);
   t.is(chain.ledger.tree.get('/consensus/escrow'), '0');
   const settled = block.jobEvents.find((e) => e.type === 'settled');
-  t.like(settled, { type: 'settled', request: id, client: client.address, evaluator: evaluator.address, unpaid: [] });
+  t.like(settled, { type: 'settled', request: id, client: client.address, evaluator: evaluator.address, unpaid: [w1.address] });
+  t.deepEqual(settled?.type === 'settled' ? settled.payouts : [], [
+    { to: evaluator.address, amount: '10', kind: 'reward' },
+    { to: w2.address, amount: '10', kind: 'reward' },
+    { to: admin.address, amount: '3', kind: 'fee' },
+    { to: evaluator.address, amount: '20', kind: 'deposit' },
+  ]);
   t.deepEqual(JSON.parse(chain.ledger.tree.get(jobPaths.result(id, w1.address)) as string), { x: 2 });
 });
 
@@ -113,9 +84,10 @@ test('a rejected challenge pays its fee to the admin and reopens the claim; the 
   t.regex((again.block.outcomes[0] as { message: string }).message, /ranked.*challenged 1 times/);
   const { block } = one(chain, stranger, { type: 'send', to: client.address, amount: '0' }, chain.time + 10_000);
   t.is(request(chain, id).state, 'settled');
-  t.like(block.jobEvents[0], { type: 'settled', unpaid: [w2.address] }); // ranked: only w1 was ranked
+  t.like(block.jobEvents[0], { type: 'settled', unpaid: [w2.address] }); // only w1 was ranked
   t.is(chain.balance(w1.address), 1010n);
-  t.is(chain.balance(client.address), 1000n - 23n - 5n + 10n); // the second reward, unranked, comes back
+  t.is(chain.balance(evaluator.address), 1010n);
+  t.is(chain.balance(client.address), 1000n - 23n - 5n); // its challenge fee went to the admin
   t.is(chain.total(), supply);
 });
 
@@ -134,8 +106,8 @@ test('refunds: nobody accepts in time; no worker submits; the evaluator does not
   const chain = newChain({ rankWindowMs: 2000 });
   const supply = chain.total();
   const job = staffedJob(chain);
-  const lonely = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 5000 }).id;
-  const idle = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 5000 }).id;
+  const lonely = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 5000 }).id;
+  const idle = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 5000 }).id;
   one(chain, evaluator, { type: 'acceptJob', request_id: idle, role: 'evaluator', deposit: '20' });
   chain.block([], chain.time + 4000); // past lonely's limit (from its request), not idle's (from its evaluator)
   t.is(request(chain, lonely).state, 'refunded');
@@ -155,44 +127,6 @@ test('refunds: nobody accepts in time; no worker submits; the evaluator does not
   t.is(chain.total(), supply);
 });
 
-test('reward functions: even splits with the remainder to the winner, winnerOnly pays the first, ranked pays by position', (t) => {
-  const chain = newChain();
-  const job = staffedJob(chain);
-  const even = rankedRequest(chain, job, [w1, w2, w3], ['5', '6'], 'even');
-  one(chain, evaluator, { type: 'rank', request_id: even, ranking: [w3.address, w1.address, w2.address] });
-  one(chain, client, { type: 'acceptResult', request_id: even });
-  t.deepEqual([chain.balance(w3.address), chain.balance(w1.address), chain.balance(w2.address)], [1005n, 1003n, 1003n]);
-  const winner = rankedRequest(chain, job, [w1, w2], ['5', '6'], 'winnerOnly');
-  one(chain, evaluator, { type: 'rank', request_id: winner, ranking: [w2.address, w1.address] });
-  one(chain, client, { type: 'acceptResult', request_id: winner });
-  t.deepEqual([chain.balance(w1.address), chain.balance(w2.address)], [1003n, 1014n]);
-});
-
-test('skip_evaluation: a trusted worker accepts at once and its result settles the request, paying it all', (t) => {
-  const chain = newChain();
-  const job = staffedJob(chain);
-  t.is(
-    one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['7'], time_limit: 5000, skip_evaluation: true }).code,
-    'INVALID_JOB_REQUEST',
-  );
-  const { id } = one(chain, client, {
-    type: 'requestJob',
-    job_id: job,
-    job_input: {},
-    reward: ['7'],
-    time_limit: 5000,
-    skip_evaluation: true,
-    worker_node: [w1.address],
-  });
-  t.is(one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'ILLEGAL_TRANSITION');
-  t.is(one(chain, w2, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'NOT_ALLOWED');
-  t.is(one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' }).code, 'ok');
-  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: 'blob://sha256:' + 'a'.repeat(64) }).code, 'ok');
-  t.is(request(chain, id).state, 'settled');
-  t.is(chain.balance(w1.address), 1007n);
-  t.is(chain.balance(admin.address), 1003n); // no evaluator: the job's admin takes the fee
-});
-
 test('refused steps name their code: unknown ids, unapproved or dropped nodes, allow-lists, deposits, rankings, wrong parties', (t) => {
   const chain = newChain();
   const job = staffedJob(chain);
@@ -201,12 +135,12 @@ test('refused steps name their code: unknown ids, unapproved or dropped nodes, a
   t.is(one(chain, w1, { type: 'applyJob', job_id: job, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // already approved
   t.is(one(chain, stranger, { type: 'approveNode', job_id: job, node: w1.address, role: 'worker' }).code, 'NOT_APPROVED');
   t.is(one(chain, admin, { type: 'approveNode', job_id: job, node: stranger.address, role: 'worker' }).code, 'ILLEGAL_TRANSITION'); // never applied
-  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['5000'], time_limit: 10 }).code, 'INSUFFICIENT_FUNDS');
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0', '5000'], time_limit: 10 }).code, 'INSUFFICIENT_FUNDS');
   const { id } = one(chain, client, {
     type: 'requestJob',
     job_id: job,
     job_input: {},
-    reward: ['10'],
+    reward: ['0', '10'],
     time_limit: 60_000,
     evaluator_node: [evaluator.address],
   });
@@ -259,7 +193,7 @@ test('a client cannot be judge: an evaluator it approved may not take its reques
   one(chain, admin, { type: 'approveNode', job_id: job, node: client.address, role: 'admin' });
   one(chain, stranger, { type: 'applyJob', job_id: job, role: 'evaluator' });
   t.is(one(chain, client, { type: 'approveNode', job_id: job, node: stranger.address, role: 'evaluator' }).code, 'ok');
-  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
   t.is(one(chain, stranger, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' }).code, 'NOT_ALLOWED');
 
   // Another admin approves an evaluator, is dropped, and the job's admin resolves in its place.
@@ -273,10 +207,13 @@ test('a client cannot be judge: an evaluator it approved may not take its reques
 test('oversized inline payloads, zero rewards and endless time limits are refused, and the chain goes on', (t) => {
   const chain = newChain({ maxTimeLimitMs: 100_000 });
   const job = staffedJob(chain);
-  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 'a'.repeat(20_000) }, reward: ['10'], time_limit: 60_000 }).code, 'TOO_LARGE');
-  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0'], time_limit: 60_000 }).code, 'INVALID_JOB_REQUEST');
-  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['1'], time_limit: 100_001 }).code, 'INVALID_JOB_REQUEST');
-  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  t.is(
+    one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 'a'.repeat(20_000) }, reward: ['0', '10'], time_limit: 60_000 }).code,
+    'TOO_LARGE',
+  );
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0', '0'], time_limit: 60_000 }).code, 'INVALID_JOB_REQUEST');
+  t.is(one(chain, client, { type: 'requestJob', job_id: job, job_input: {}, reward: ['0', '1'], time_limit: 100_001 }).code, 'INVALID_JOB_REQUEST');
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
   t.deepEqual(JSON.parse(chain.ledger.tree.get(jobPaths.input(id)) as string), { y: 4 });
   one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
   one(chain, w1, { type: 'acceptJob', request_id: id, role: 'worker' });

@@ -61,7 +61,7 @@ function conserved(t: ExecutionContext): void {
 async function request(accepts: boolean, onRanked?: (view: RequestView, id: string) => Promise<void>): Promise<string> {
   const op = { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 6000 } as const;
   const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), {
-    input: { op: { ...op, reward: ['10', '10'] }, accepts: () => accepts },
+    input: { op: { ...op, reward: ['10', '10'] as [string, string] }, accepts: () => accepts },
   });
   if (onRanked !== undefined) {
     actor.subscribe((snapshot) => {
@@ -134,7 +134,7 @@ test.serial('a worker that returns garbage and one that never answers are not ra
   t.is(ended.state, 'settled');
   t.deepEqual(ended.ranking, [w1.address]);
   t.deepEqual(Object.keys(ended.results), [w1.address]);
-  t.is((await balance(client)) - before, -10n - 1n); // one reward paid, the other back; the fee
+  t.is((await balance(client)) - before, -10n - 10n - 1n); // the evaluator's 10, the winner's 10, the fee
   const outputs = [...agents[2]!.outputs, ...agents[3]!.outputs] as { error?: string; submitted: boolean }[];
   t.deepEqual(
     outputs.map((o) => o.submitted),
@@ -201,7 +201,7 @@ for (const uphold of [true, false]) {
         t.is((await balance(client)) - before.client, 20n);
       } else {
         t.is(ended.state, 'settled');
-        t.is((await balance(client)) - before.client, -10n - 1n - 5n);
+        t.is((await balance(client)) - before.client, -10n - 10n - 1n - 5n); // the evaluator's and the winner's 10, the fee, the challenge fee
         t.is((await balance(admin)) - before.admin, 1n + 5n);
       }
       conserved(t);
@@ -230,7 +230,7 @@ test.serial('a worker skips a job whose requirements its machine does not meet (
     }),
   ];
   const id = await withAgents(agents, async () => {
-    const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['10'], time_limit: 1500 });
+    const { hash } = await send(client, { type: 'requestJob', job_id: gpuJob, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 1500 });
     for (let i = 0; i < 500 && (await view(hash)).state !== 'refunded'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     return hash;
   });

@@ -1,16 +1,19 @@
-// What the papers' sample session (runSampleSession, `ain up`) may rightly report. A worker
+// What the papers' sample session (runSampleSession, `ain up`) may rightly report. It runs at the
+// paper's scale: 3 evaluators (the first to accept takes the request) and 12 workers. A worker
 // participates when its result lands within the request's time limit (block time): on a loaded
-// machine a worker may miss it, so anywhere from 1 to all 3 workers take part. The rewards
-// ["10", "10"] are ranked: the best two participants get 10 each and what no worker takes goes
-// back to the client; the admin gets its fee of 1 and the evaluator its deposit of 20 back.
+// machine a worker may miss it, so anywhere from 1 to all 12 workers take part. The reward
+// [10, 10] with winnerOnly pays the evaluator 10 and the best worker 10, whatever the count; the
+// admin gets its fee of 1 and the evaluator its deposit of 20 back.
 
-export const sampleWorkers = 3;
+export { sampleEvaluatorsDefault as sampleEvaluators, sampleWorkersDefault as sampleWorkers } from '../../../runtime/agents/index.ts';
 
-/** What a settled sample pays for `participants` workers: the rewards, best first, and the client's refund ('0' for none). */
-export function samplePayouts(participants: number): { readonly rewards: readonly string[]; readonly refund: string } {
-  const paid = Math.min(participants, 2);
-  return { rewards: Array.from({ length: paid }, () => '10'), refund: String(10 * (2 - paid)) };
-}
+/** What a settled sample pays, in the order the settlement lists it: the evaluator's reward, the winner's, the fee, the deposit back. */
+export const samplePayouts = [
+  { role: 'evaluator', amount: '10', kind: 'reward' },
+  { role: 'worker', amount: '10', kind: 'reward' },
+  { role: 'admin', amount: '1', kind: 'fee' },
+  { role: 'evaluator', amount: '20', kind: 'deposit' },
+] as const;
 
 /** How many workers the printed result line says participated, or undefined when there is none. */
 export function participantsIn(stdout: string): number | undefined {
@@ -18,13 +21,12 @@ export function participantsIn(stdout: string): number | undefined {
   return found === null ? undefined : Number(found[1]);
 }
 
-/** `ain up`'s result line for `participants` workers: whole, in its own line, with the payouts that count implies. */
+/** `ain up`'s result line for `participants` workers, whole, in its own line: the paper's `Evaluator (0x…) received 10, worker (0x…) received 10`, then the fee and the deposit back. */
 export function sampleResultLine(participants: number): RegExp {
   const who = '\\(0x[0-9a-f]{8}…\\)';
-  const { rewards, refund } = samplePayouts(participants);
   const received = [
-    ...rewards.map((amount) => `worker \\d ${who} received ${amount}`),
-    ...(refund === '0' ? [] : [`client ${who} received ${refund} \\(refund\\)`]),
+    `Evaluator ${who} received 10`,
+    `worker ${who} received 10`,
     `admin ${who} received 1 \\(fee\\)`,
     `evaluator ${who} received 20 \\(deposit back\\)`,
   ];

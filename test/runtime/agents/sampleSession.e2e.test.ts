@@ -8,11 +8,12 @@ import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { startNode } from '../../../runtime/node/index.ts';
-import { samplePayouts, sampleWorkers } from './sampleResult.ts';
+import { sampleEvaluators, samplePayouts, sampleWorkers } from './sampleResult.ts';
 
-// The papers' sample session (Calculate Root) by agents on a real node, the workers' and the
-// evaluator's programs run in the process runtime: it settles as the protocol says, the money
-// adds up, reputation follows the ranking, and an audit of the node's log passes.
+// The papers' sample session (Calculate Root) by agents on a real node at the paper's scale (3
+// evaluators, 12 workers), the workers' and the evaluators' programs run in the process runtime:
+// it settles as the protocol says (the paper's reward [10, 10]: 10 to the evaluator, 10 to the
+// best worker), the money adds up, reputation follows the ranking, and an audit of the node's log passes.
 
 test('the sample session: agents register, approve, request, work, rank and settle; money, reputation and audit agree', async (t) => {
   t.timeout(120_000);
@@ -27,31 +28,22 @@ test('the sample session: agents register, approve, request, work, rank and sett
       fund: (op) => node.submit(op),
       dataDir: join(dataDir, 'agents'),
       execution,
+      evaluators: sampleEvaluators,
       workers: sampleWorkers,
       timeLimitMs: 2000,
     });
     t.is(result.state, 'settled');
+    const evaluator = result.evaluator!;
+    t.regex(result.roles[evaluator] ?? '', /^evaluator [1-3]$/);
     t.true(result.x !== null && Math.abs(result.x * result.x - 4) < 0.01, `X = ${result.x}`);
     // Every worker whose result met the time limit, and the payouts that count makes (sampleResult.ts).
     t.true(result.participants >= 1 && result.participants <= sampleWorkers, JSON.stringify(result));
-    const { rewards, refund } = samplePayouts(result.participants);
-    const byKind = (kind: string) => result.payouts.filter((p) => p.kind === kind);
+    // The evaluator that took the request gets the evaluator's 10 and its deposit back, the best worker 10, the admin its fee.
     t.deepEqual(
-      byKind('reward').map((p) => p.amount),
-      rewards,
+      result.payouts.map((p) => [result.roles[p.to]!.replace(/ \d+$/, ''), p.amount, p.kind]),
+      samplePayouts.map((p) => [p.role, p.amount, p.kind]),
     );
-    t.deepEqual(
-      byKind('refund').map((p) => [result.roles[p.to], p.amount]),
-      refund === '0' ? [] : [['client', refund]],
-    );
-    t.deepEqual(
-      byKind('fee').map((p) => result.roles[p.to]),
-      ['admin'],
-    );
-    t.deepEqual(
-      byKind('deposit').map((p) => [result.roles[p.to], p.amount]),
-      [['evaluator', '20']],
-    );
+    t.is(result.payouts[0]!.to, evaluator);
     t.is(node.ledger.tree.get('/consensus/escrow'), '0');
 
     const request = (await (await fetch(`${node.url}/v1/jobs/${result.request}`)).json()) as { ranking: string[] };
@@ -63,9 +55,10 @@ test('the sample session: agents register, approve, request, work, rank and sett
     t.is(request.ranking.length, result.participants);
     // Elo moves only where two ranked workers met.
     if (ratings.length >= 2) t.true(ratings[0]!.rating > 1500 && ratings.at(-1)!.rating < 1500, JSON.stringify(ratings));
+    t.is(request.ranking[0], result.payouts[1]!.to, 'the best ranked worker took the pool');
     t.deepEqual(
       ratings.slice(0, 2).map((r) => r.jobsDone),
-      rewards.map(() => 1),
+      [1, 0].slice(0, ratings.length),
     );
     const balances = await Promise.all(
       Object.entries(result.roles).map(async ([address, role]) => [
@@ -74,9 +67,10 @@ test('the sample session: agents register, approve, request, work, rank and sett
       ]),
     );
     const balance = Object.fromEntries(balances);
-    t.is(balance['client'], String(1000 - 20 - 1 + Number(refund)));
+    t.is(balance['client'], String(1000 - 20 - 1));
     t.is(balance['admin'], '1001');
-    t.is(balance['evaluator'], '1000');
+    t.is(balance[result.roles[evaluator]!], '1010');
+    for (const other of ['evaluator 1', 'evaluator 2', 'evaluator 3'].filter((e) => e !== result.roles[evaluator])) t.is(balance[other], '1000');
   } finally {
     await execution.close();
     await node.stop();

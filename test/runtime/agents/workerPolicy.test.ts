@@ -14,10 +14,18 @@ test('requirements the machine meets pass; each one it misses is named', (t) => 
   t.is(unmetRequirement({ storage_mb: 90_000 }, machine), 'it needs 90000 MB of disk; 50000 MB are free');
 });
 
-test('the probe reads this machine; the reward policy looks at the best reward', (t) => {
+test("the probe reads this machine; the reward policy looks at the most one worker can get from the workers' pool", (t) => {
   const probed = probeMachine();
   t.true(probed.cpus >= 1 && probed.memoryMb > 0 && probed.gpus >= 0 && probed.storageMb >= 0);
-  t.true(rewardWorthIt(['1', '10'], 10n));
-  t.false(rewardWorthIt(['9', '9'], 10n));
-  t.true(rewardWorthIt(['0'], 0n));
+  const terms = (reward: [string, string], rewardFunction: 'winnerOnly' | 'even' | 'ranked' = 'winnerOnly', rewardWeights: number[] | null = null) => ({
+    reward,
+    rewardFunction,
+    rewardWeights,
+  });
+  t.true(rewardWorthIt(terms(['1', '10']), 10n));
+  t.false(rewardWorthIt(terms(['20', '9']), 10n), "the evaluator's part is not a worker's");
+  t.true(rewardWorthIt(terms(['0', '10'], 'even'), 10n), 'alone, a worker takes the whole even pool');
+  t.true(rewardWorthIt(terms(['0', '10'], 'ranked', [2, 1]), 7n)); // 7 of 10 to the best rank
+  t.false(rewardWorthIt(terms(['0', '10'], 'ranked', [2, 1]), 8n));
+  t.true(rewardWorthIt(terms(['0', '0']), 0n));
 });

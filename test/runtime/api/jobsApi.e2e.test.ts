@@ -189,7 +189,7 @@ test.serial(
     const before = await balances();
     const requests: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const { id } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 1500 });
+      const { id } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['0', '10'], time_limit: 1500 });
       t.is((await send(evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' })).code, 'ok');
       t.is((await send(w1, { type: 'acceptJob', request_id: id, role: 'worker' })).code, 'ok');
       t.is((await send(w1, { type: 'submitResult', request_id: id, result: { x: 3 } })).code, 'ok');

@@ -18,7 +18,7 @@ import { startNodeProcess, type NodeProcess } from '../node/nodeProcess.ts';
 // holds, their --json is the API's answer, and bad filters and bad blobs are refused with codes.
 
 const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
-const parties = ['admin', 'evaluator', 'client', 'worker-1', 'worker-2'] as const;
+const parties = ['admin', 'evaluator-1', 'client', 'worker-1', 'worker-2'] as const;
 type Party = (typeof parties)[number];
 
 interface Run {
@@ -69,6 +69,7 @@ test.before(async () => {
     fund: () => Promise.reject(new Error('the agents are funded at genesis')),
     dataDir: join(dir, 'agents'),
     execution: createProcessRuntime(),
+    evaluators: 1,
     workers: 2,
     gpuWorker: false,
     timeLimitMs: 2000,
@@ -107,7 +108,8 @@ test.serial('ain jobs ls and ain jobs show: the sample job, ready; --json is the
   t.is(shown.code, 0, shown.stderr);
   t.regex(shown.stdout, new RegExp(`^Job +${sample.job}\nState +ready\n`));
   t.regex(shown.stdout, /Requests +1: 0 open, 1 settled, 0 refunded, 0 challenged/);
-  for (const party of ['evaluator', 'worker-1', 'worker-2'] as const) t.regex(shown.stdout, new RegExp(`${keys[party].address} +(worker|evaluator) +approved`));
+  for (const party of ['evaluator-1', 'worker-1', 'worker-2'] as const)
+    t.regex(shown.stdout, new RegExp(`${keys[party].address} +(worker|evaluator) +approved`));
   t.deepEqual(atAnyHeight(await runJson('jobs', 'show', sample.job)), atAnyHeight(await node.get(`/v1/jobs/${sample.job}`)));
   const notAJob = await run('jobs', 'show', sample.request);
   t.is(notAJob.code, 1);
@@ -119,10 +121,13 @@ test.serial('ain requests ls and ain requests show: the settled request with one
   const client = keys.client.address;
   const listed = await run('requests', 'ls', '--client', client);
   t.is(listed.code, 0, listed.stderr);
-  t.regex(listed.stdout, new RegExp(`^ID +STATE +REQUESTED +JOB +CLIENT +WORKERS +REWARDS\n${sample.request} +settled `));
+  t.regex(
+    listed.stdout,
+    new RegExp(`^ID +STATE +REQUESTED +JOB +CLIENT +WORKERS +REWARD\n${sample.request} +settled .* evaluator 10, workers 10 \\(winnerOnly\\)\n`),
+  );
   const json = await runJson('requests', 'ls', '--client', client);
   t.deepEqual(atAnyHeight(json), atAnyHeight(await node.get(`/v1/requests?client=${client}`)));
-  t.like(json.requests[0], { id: sample.request, job: sample.job, client, state: 'settled', rewards: ['10', '10'] });
+  t.like(json.requests[0], { id: sample.request, job: sample.job, client, state: 'settled', reward: ['10', '10'], rewardFunction: 'winnerOnly' });
   t.deepEqual((await runJson('requests', 'ls', '--state', 'running')).requests, []);
   t.deepEqual((await runJson('requests', 'ls', '--job', sample.job, '--state', 'settled')).requests.length, 1);
   t.deepEqual((await runJson('requests', 'ls', '--client', keys.admin.address)).requests, []);
@@ -149,11 +154,14 @@ test.serial('ain requests ls and ain requests show: the settled request with one
   t.is(events[0]!.type, 'requested');
   t.is(events.at(-1)!.type, 'settled');
   // One row per node: the evaluator, then each worker that accepted, with its rank and pay.
-  const rows = shown.nodes as { role: string; address: string; status: string; accepted: { height: number }; paid: { kind: string }[] }[];
-  t.deepEqual(rows[0], { ...rows[0], role: 'evaluator', address: keys.evaluator.address, status: 'ranked' });
+  const rows = shown.nodes as { role: string; address: string; status: string; accepted: { height: number }; paid: { kind: string; amount: string }[] }[];
+  t.deepEqual(rows[0], { ...rows[0], role: 'evaluator', address: keys['evaluator-1'].address, status: 'ranked' });
   t.deepEqual(
-    rows[0]!.paid.map((p) => p.kind),
-    ['deposit'],
+    rows[0]!.paid.map((p) => [p.kind, p.amount]),
+    [
+      ['reward', '10'],
+      ['deposit', '20'],
+    ],
   );
   const accepted = events.filter((e): e is Extract<JobEvent, { type: 'accepted' }> => e.type === 'accepted' && e.role === 'worker');
   t.deepEqual(
@@ -165,7 +173,11 @@ test.serial('ain requests ls and ain requests show: the settled request with one
   const text = await run('requests', 'show', sample.request);
   t.is(text.code, 0, text.stderr);
   t.regex(text.stdout, new RegExp(`^Request +${sample.request}\nJob +${sample.job}\nClient +${client}\nState +settled \\(block ${events.at(-1)!.height}, `));
-  t.regex(text.stdout, /\nNodes\nROLE +ADDRESS +STATUS +ACCEPTED +SUBMITTED +RESULT +PAID\nevaluator +0x[0-9a-f]{40} +ranked /);
+  t.regex(
+    text.stdout,
+    /\nNodes\nROLE +ADDRESS +STATUS +ACCEPTED +SUBMITTED +RESULT +PAID\nevaluator +0x[0-9a-f]{40} +ranked .* 10 \(reward\), 20 \(deposit\)\n/,
+  );
+  t.regex(text.stdout, /\nReward +evaluator 10, workers 10 \(winnerOnly\); fee 1, challenge fee 5\n/);
   t.regex(text.stdout, /\nworker +0x[0-9a-f]{40} +ranked 1 +\d+ \d{4}-\d\d-\d\dT[^ ]+ +\d+ [^ ]+ +\{"x":[-0-9.e]+\} +10 \(reward\)/);
   t.regex(text.stdout, new RegExp(`\\nHistory\\nHEIGHT +TIME +EVENT +DETAIL\\n${from} +\\d{4}-[^ ]+ +requested +by 0x`));
   t.regex(text.stdout, /\n\d+ +[^ ]+ +settled +\d+ ms after the request; /);
@@ -188,8 +200,8 @@ test.serial('ain result: the best result inline; a result in Big Storage fetched
 
   // A second request whose worker puts its result in Big Storage, readable by the client only.
   const send = (party: Party, op: Op) => signAndSubmit({ nodeUrl: node.url, key: keys[party], op, waitMs: 30_000 });
-  const { hash: request } = await send('client', { type: 'requestJob', job_id: sample.job, job_input: { y: 9 }, reward: ['10'], time_limit: 600_000 });
-  await send('evaluator', { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
+  const { hash: request } = await send('client', { type: 'requestJob', job_id: sample.job, job_input: { y: 9 }, reward: ['0', '10'], time_limit: 600_000 });
+  await send('evaluator-1', { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
   await send('worker-1', { type: 'acceptJob', request_id: request, role: 'worker' });
   const bytes = Buffer.from(JSON.stringify({ x: 3, note: 'a result too large to keep in the ledger' }));
   await writeFile(join(dir, 'result.bin'), bytes);

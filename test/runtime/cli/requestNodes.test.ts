@@ -1,5 +1,6 @@
 import test from 'ava';
-import { requestNodes, type RequestView } from '../../../runtime/cli/requestNodes.ts';
+import { capitalized, payoutLine, roleIn } from '../../../runtime/cli/payoutLine.ts';
+import { requestNodes, rewardText, type RequestView } from '../../../runtime/cli/requestNodes.ts';
 import type { JobEvent } from '../../../schemas/index.ts';
 
 // The node table of `ain requests show`: one row per node that took the request, from the
@@ -23,8 +24,8 @@ const view = (fields: Partial<RequestView>): RequestView => ({
   state: 'running',
   job,
   client,
-  rewards: ['10', '10'],
-  rewardFunction: 'ranked',
+  reward: ['10', '10'],
+  rewardFunction: 'winnerOnly',
   timeLimitMs: 3000,
   fee: '1',
   challengeFee: '5',
@@ -106,5 +107,33 @@ test('given a request refunded before any result, then its workers have no resul
   t.deepEqual(
     rows.map((r) => r.status),
     ['no ranking', 'no result'],
+  );
+});
+
+test("a request's reward reads as [evaluator, workers] and how the pool is split", (t) => {
+  t.is(rewardText(view({})), 'evaluator 10, workers 10 (winnerOnly)');
+  t.is(rewardText(view({ reward: ['2', '12'], rewardFunction: 'ranked', rewardWeights: [3, 2, 1] })), 'evaluator 2, workers 12 (ranked 3:2:1)');
+});
+
+test("the payout line reads as the paper's: the rewards first, Evaluator then worker, then the rest with its kind", (t) => {
+  const parties = { client, evaluator, workers: [w1, w2] };
+  const line = payoutLine(
+    [
+      { to: evaluator, amount: '10', kind: 'reward' },
+      { to: w2, amount: '10', kind: 'reward' },
+      { to: admin, amount: '1', kind: 'fee' },
+      { to: evaluator, amount: '20', kind: 'deposit' },
+      { to: client, amount: '4', kind: 'refund' },
+    ],
+    parties,
+    (to) => `${roleIn(parties, to)} (${to.slice(0, 6)}…)`,
+  );
+  t.is(
+    capitalized(line),
+    'Evaluator (0xe1e1…) received 10, worker (0x0202…) received 10, admin (0xadad…) received 1 (fee), evaluator (0xe1e1…) received 20 (deposit back), client (0xc1c1…) received 4 (refund)',
+  );
+  t.is(
+    payoutLine([{ to: client, amount: '20', kind: 'deposit' }], parties, (to) => roleIn(parties, to)),
+    "client received 20 (the evaluator's deposit)",
   );
 });

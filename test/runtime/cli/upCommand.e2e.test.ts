@@ -86,7 +86,7 @@ test('ain up --once on a terminal draws the session as steps, each ticked with i
   // Details under their steps.
   t.regex(frame, /✔ A client's first txs\n(  › .*\n)*  › POST \/v1\/txs  100 inc_value → 100 accepted/);
   t.regex(frame, /✔ registerJob\n  › registerJob: Registration complete\. Job ID is/);
-  t.regex(frame, /✔ Approve the applicants\n(  › .*\n)*  › stats: 1 evaluator, 3 workers running\n/);
+  t.regex(frame, /✔ Approve the applicants\n(  › .*\n)*  › stats: 3 evaluators, 12 workers running\n/);
   // The paper's result lines, after the steps.
   const results = frame.slice(frame.indexOf('✔ Settle'));
   t.regex(results, /\n {2}X: (2|1\.9\d*|2\.0\d*)\n/); // 2 exactly when the GPU worker's float32 kernel wins
@@ -154,11 +154,11 @@ test('ain up --once into a pipe prints plain lines: the four validators, the dem
     /^ {2}outcomes: hello ok; a write to another's path RULE_DENIED$/,
     /^ {2}block \d+ is final \(at least 3 of 4 validators precommitted it, and every node holds their certificate\); counter = 4950$/,
     /^The papers' sample job, Calculate Root \(examples\/root\): its programs run as processes \(--runtime process\)$/,
-    /^ {2}funded an admin, an evaluator, 3 workers and a client \(1000 AIN each\)$/,
+    /^ {2}funded an admin, 3 evaluators, 12 workers and a client \(1000 AIN each\)$/,
     /^ {2}registerJob: Registration complete\. Job ID is [0-9a-f]{64}$/,
-    /^ {2}stats: 1 evaluator, 3 workers running$/,
+    /^ {2}stats: 3 evaluators, 12 workers running$/,
     /^ {2}the worker and evaluator programs run on the process runtime$/,
-    /^ {2}requestJob \{"job_id":"[0-9a-f]{10}…","job_input":\{"y":4\},"reward":\["10","10"\],"time_limit":\d+000\}$/,
+    /^ {2}requestJob \{"job_id":"[0-9a-f]{10}…","job_input":\{"y":4\},"reward":\["10","10"\],"reward_function":"winnerOnly","time_limit":\d+000\}$/,
     /^ {4}client: requesting$/,
     /^ {4}client: waiting$/,
     /^ {4}client: accepting$/,

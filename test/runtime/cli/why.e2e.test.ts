@@ -100,7 +100,7 @@ test.serial('a waiting request explained by the API and by ain why: who could ta
   ] as const) {
     await send('admin', { type: 'approveNode', job_id: job, node: keys[party].address, role });
   }
-  const request = await send('client', { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10'], time_limit: 600_000 });
+  const request = await send('client', { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 600_000 });
   const early = await refused('w1', { type: 'acceptJob', request_id: request, role: 'worker' });
   t.is(early.code, 'ILLEGAL_TRANSITION');
 

@@ -85,7 +85,7 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   step(evaluator, { type: 'rank', request_id: request, ranking: [w2.address, w1.address] });
   step(client, { type: 'acceptResult', request_id: request });
   // Challenged, the challenge upheld: refunded.
-  const challenged = step(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['10'], time_limit: 5000 });
+  const challenged = step(client, { type: 'requestJob', job_id: job, job_input: { y: 9 }, reward: ['0', '10'], time_limit: 5000 });
   step(evaluator, { type: 'acceptJob', request_id: challenged, role: 'evaluator', deposit: '20' });
   step(w1, { type: 'acceptJob', request_id: challenged, role: 'worker' });
   step(w1, { type: 'submitResult', request_id: challenged, result: { x: 3 } });
@@ -94,7 +94,7 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   step(client, { type: 'challenge', request_id: challenged, reason: '3 * 3 is not 9' });
   step(admin, { type: 'resolveChallenge', request_id: challenged, uphold: true });
   // Nobody accepts in time: refunded by a deadline, in a block of no txs.
-  step(client, { type: 'requestJob', job_id: job, job_input: { y: 1 }, reward: ['1'], time_limit: 1000 });
+  step(client, { type: 'requestJob', job_id: job, job_input: { y: 1 }, reward: ['0', '1'], time_limit: 1000 });
   pass(2000);
   step(admin, { type: 'drop', job_id: job, node: w3.address, reason: 'rejected by a client' });
   // A function on a path, and a write that fires it.
