@@ -13,6 +13,11 @@ Usage:
   ain net init --validators N --dir D [--chain C] [--log file|kafka] [--brokers H:P,…]
                [--topic T] [--base-port P]  the files of N validator nodes D/n1 … D/nN (keys,
                                             one genesis, configs); then ain node --data D/n1 …
+  ain net init --shard PATH --validators N --dir D --parent URL[,URL…] --key OWNER.key
+               [--base-port P] [--rules FILE] [--stake S] [--wait-ms N]
+                                            branch PATH on the running parent, then the files
+                                            of the child chain's N validators, which report
+                                            its blocks to the parent
   ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
                 [--log p2p|kafka [--java-home D] [--kafka-libs D]]
                                             N validators (default 4) as containers of a node

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { defaultBasePort, initNetwork, p2pPortOffset } from '../config/index.ts';
-import { wholeNumber } from './argValues.ts';
+import type { ShardRules } from '../../schemas/index.ts';
+import { defaultBasePort, initNetwork, initShard, p2pPortOffset } from '../config/index.ts';
+import { readKeyFile } from '../keys/index.ts';
+import { parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
 
 const initFlags = {
@@ -11,7 +14,19 @@ const initFlags = {
   brokers: { type: 'string' },
   topic: { type: 'string' },
   'base-port': { type: 'string' },
+  shard: { type: 'string' },
+  parent: { type: 'string' },
+  key: { type: 'string' },
+  stake: { type: 'string' },
+  rules: { type: 'string' },
+  'wait-ms': { type: 'string' },
 } as const;
+
+type InitValues = ReturnType<typeof parseArgs<{ options: typeof initFlags }>>['values'];
+
+/** Flags that belong to one kind of `net init` only. */
+const shardOnly = ['parent', 'key', 'stake', 'rules', 'wait-ms'] as const;
+const rootOnly = ['chain', 'log', 'brokers', 'topic'] as const;
 
 /** `--log`, `--brokers` and `--topic` as the log the nodes share. */
 function logOf(values: { log?: string; brokers?: string; topic?: string }) {
@@ -39,6 +54,9 @@ async function initCommand(args: string[], json: boolean): Promise<void> {
   const validators = wholeNumber(values.validators, 'validators');
   if (validators === undefined) throw new UsageError('ain net init needs --validators N (how many nodes, each a validator).');
   if (values.dir === undefined) throw new UsageError('ain net init needs --dir D (a new or empty directory for the nodes).');
+  if (values.shard !== undefined) return initShardCommand(values, validators, values.dir, json);
+  const misplaced = shardOnly.find((flag) => values[flag] !== undefined);
+  if (misplaced !== undefined) throw new UsageError(`--${misplaced} goes with --shard PATH (a child chain of a running parent).`);
   const net = await initNetwork({
     dir: values.dir,
     validators,
@@ -59,12 +77,55 @@ async function initCommand(args: string[], json: boolean): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/**
+ * `ain net init --shard PATH --validators N --dir D --parent URL[,URL…] --key OWNER.key
+ * [--base-port P] [--stake S] [--rules FILE] [--wait-ms N]`: branches PATH on the parent and
+ * writes the child chain's nodes.
+ */
+async function initShardCommand(values: InitValues, validators: number, dir: string, json: boolean): Promise<void> {
+  const misplaced = rootOnly.find((flag) => values[flag] !== undefined);
+  if (misplaced !== undefined) {
+    throw new UsageError(
+      `--${misplaced} does not go with --shard: a shard keeps its parent's chain id, and its nodes each keep their own file log (a shard on Kafka is not built yet).`,
+    );
+  }
+  if (values.parent === undefined) throw new UsageError('ain net init --shard needs --parent URL[,URL…] (nodes of the running parent chain).');
+  if (values.key === undefined) throw new UsageError('ain net init --shard needs --key FILE (an owner of the path on the parent, with branch_owner).');
+  const parents = values.parent
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  const rules = values.rules === undefined ? undefined : parseJson(await readFile(values.rules, 'utf8'), `the rules file ${values.rules}`);
+  const net = await initShard({
+    dir,
+    shard: values.shard!,
+    validators,
+    parents,
+    owner: await readKeyFile(values.key),
+    ...(rules === undefined ? {} : { rules: rules as ShardRules }),
+    ...(values.stake === undefined ? {} : { stake: values.stake }),
+    ...(values['base-port'] === undefined ? {} : { basePort: wholeNumber(values['base-port'], 'base-port')! }),
+    ...(values['wait-ms'] === undefined ? {} : { waitMs: wholeNumber(values['wait-ms'], 'wait-ms')! }),
+  });
+  if (json) {
+    printJson(net);
+    return;
+  }
+  const lines = [
+    `a child chain of ${net.nodes.length} validator${net.nodes.length === 1 ? '' : 's'} for ${net.shard} of chain ${net.chain} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…)`,
+    `branched on the parent in its block ${net.branch.height} by ${net.owner.address} (tx ${net.branch.hash.slice(0, 16)}…, kept in ${net.branch.file})`,
+    ...net.nodes.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${n.dir}`),
+    `each validator reports the child's blocks to ${net.parents.join(', ')}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 /** `ain net <verb> …`: the files of a local network of validators. */
 export async function netCommand(args: string[], { json }: { json: boolean }): Promise<void> {
   const [verb, ...rest] = args;
   if (verb !== 'init') {
     throw new UsageError(
-      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above).`,
+      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), or "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain.`,
     );
   }
   await initCommand(rest, json);

@@ -9,3 +9,4 @@ export {
   type InitNetworkParameters,
   type InitNetworkReturnType,
 } from './initNetwork.ts';
+export { branchFileName, defaultShardRules, initShard, type InitShardParameters, type InitShardReturnType } from './initShard.ts';

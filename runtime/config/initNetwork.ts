@@ -2,7 +2,17 @@ import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, networkGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError, ChainId, devStorageReservations, NodeConfig, fromZodError, kafkaTopicOf, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
+import {
+  AinError,
+  ChainId,
+  devStorageReservations,
+  NodeConfig,
+  fromZodError,
+  kafkaTopicOf,
+  safeParse,
+  type Genesis,
+  type NodeConfigInput,
+} from '../../schemas/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
 import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
 
@@ -48,7 +58,7 @@ export interface InitNetworkReturnType {
 }
 
 /** The refusal for a directory that holds something: nothing there is ever overwritten. */
-async function checkEmptyDir(dir: string): Promise<void> {
+export async function checkEmptyDir(dir: string): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -68,7 +78,7 @@ async function checkEmptyDir(dir: string): Promise<void> {
 }
 
 /** Writes a new file, refusing to replace one (the directory was checked empty, but another process may write there too). */
-async function writeNewFile(path: string, text: string): Promise<void> {
+export async function writeNewFile(path: string, text: string): Promise<void> {
   const handle = await open(path, 'wx', 0o644);
   try {
     await handle.writeFile(text);
@@ -78,7 +88,7 @@ async function writeNewFile(path: string, text: string): Promise<void> {
   }
 }
 
-function checkParameters(validators: number, basePort: number): void {
+export function checkParameters(validators: number, basePort: number): void {
   if (!Number.isSafeInteger(validators) || validators < 1 || validators > networkValidatorsMax) {
     throw new AinError('BAD_CONFIG', `A network has 1 to ${networkValidatorsMax} validators, not ${validators}.`);
   }
@@ -91,15 +101,19 @@ function checkParameters(validators: number, basePort: number): void {
   }
 }
 
+/** What a shard's nodes' configs add: the shard, its block interval, the parent nodes to report to. */
+export type ShardConfigFields = Pick<NodeConfigInput, 'shard' | 'block' | 'parent'>;
+
 /** Node i's config file, checked against NodeConfig as `ain node --data` will load it. */
-function nodeConfigOf(
+export function nodeConfigOf(
   i: number,
   nodes: readonly InitNetworkNode[],
-  { chain, owner, log }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined },
+  { chain, owner, log, shard }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined; shard?: ShardConfigFields },
 ): Omit<NodeConfigInput, 'dataDir'> {
   const self = nodes[i]!;
   const config: Omit<NodeConfigInput, 'dataDir'> = {
     chain,
+    ...shard,
     port: self.port,
     p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`) },
     ...(log === undefined ? {} : { log }),
@@ -109,6 +123,55 @@ function nodeConfigOf(
   const parsed = safeParse(NodeConfig, { ...config, dataDir: self.dir });
   if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${self.name}`).message);
   return config;
+}
+
+/** The keys and places of a network's nodes, made before anything is written. */
+export interface NewNodes {
+  readonly keys: readonly KeyPair[];
+  readonly peerKeys: readonly KeyPair[];
+  readonly nodes: readonly InitNetworkNode[];
+}
+
+/**
+ * A node key and a peer key per validator, and where each node lives and listens. A peer key is
+ * an ain key file like the node's own (its private key is the Ed25519 seed), made here rather
+ * than by loadPeerSeed so every config, which names the peer ids, is checked before the first write.
+ */
+export async function newNodes({
+  dir,
+  validators,
+  basePort,
+  newKey,
+}: {
+  dir: string;
+  validators: number;
+  basePort: number;
+  newKey: () => KeyPair;
+}): Promise<NewNodes> {
+  const keys = Array.from({ length: validators }, () => newKey());
+  const peerKeys = Array.from({ length: validators }, () => newKey());
+  const peerIds = await Promise.all(peerKeys.map((key) => peerIdOfSeed(new Uint8Array(Buffer.from(key.privateKey, 'hex')))));
+  const nodes: InitNetworkNode[] = keys.map((key, i) => ({
+    name: `n${i + 1}`,
+    dir: join(dir, `n${i + 1}`),
+    address: key.address,
+    port: basePort + i,
+    p2pPort: basePort + i + p2pPortOffset,
+    peerId: peerIds[i]!,
+  }));
+  return { keys, peerKeys, nodes };
+}
+
+/** Writes each node's dir (mode 0700): its keys (0600), the genesis (the same bytes in each) and its config. */
+export async function writeNodes({ keys, peerKeys, nodes }: NewNodes, genesis: Genesis, configs: readonly object[]): Promise<void> {
+  const genesisText = JSON.stringify(genesis, null, 2) + '\n';
+  for (const [i, node] of nodes.entries()) {
+    await mkdir(node.dir, { mode: 0o700 });
+    await writeKeyFile(join(node.dir, 'node.key'), keys[i]!);
+    await writeKeyFile(join(node.dir, peerKeyFileName), peerKeys[i]!);
+    await writeNewFile(join(node.dir, 'genesis.json'), genesisText);
+    await writeNewFile(join(node.dir, 'config.json'), JSON.stringify(configs[i], null, 2) + '\n');
+  }
 }
 
 /**
@@ -138,38 +201,18 @@ export async function initNetwork({
   }
   await checkEmptyDir(dir);
   const owner = newKey();
-  const keys = Array.from({ length: validators }, () => newKey());
-  // A peer key is an ain key file like the node's own (its private key is the Ed25519 seed), made
-  // here rather than by loadPeerSeed so every config, which names the peer ids, is checked before
-  // the first write.
-  const peerKeys = Array.from({ length: validators }, () => newKey());
-  const peerIds = await Promise.all(peerKeys.map((key) => peerIdOfSeed(new Uint8Array(Buffer.from(key.privateKey, 'hex')))));
+  const { keys, peerKeys, nodes } = await newNodes({ dir, validators, basePort, newKey });
   const genesis = networkGenesis(
     keys.map((k) => k.address),
     { chain, owner: owner.address },
   );
-  const genesisText = JSON.stringify(genesis, null, 2) + '\n';
-  const nodes: InitNetworkNode[] = keys.map((key, i) => ({
-    name: `n${i + 1}`,
-    dir: join(dir, `n${i + 1}`),
-    address: key.address,
-    port: basePort + i,
-    p2pPort: basePort + i + p2pPortOffset,
-    peerId: peerIds[i]!,
-  }));
   const topic = log.kind === 'kafka' ? (log.topic ?? kafkaTopicOf(chain, genesis.shard)) : undefined;
   const logConfig = log.kind === 'kafka' ? { kind: 'kafka' as const, brokers: [...log.brokers], topic: topic! } : undefined;
   const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig }));
 
   await mkdir(dir, { recursive: true });
   await writeKeyFile(join(dir, 'owner.key'), owner);
-  for (const [i, node] of nodes.entries()) {
-    await mkdir(node.dir, { mode: 0o700 });
-    await writeKeyFile(join(node.dir, 'node.key'), keys[i]!);
-    await writeKeyFile(join(node.dir, peerKeyFileName), peerKeys[i]!);
-    await writeNewFile(join(node.dir, 'genesis.json'), genesisText);
-    await writeNewFile(join(node.dir, 'config.json'), JSON.stringify(configs[i], null, 2) + '\n');
-  }
+  await writeNodes({ keys, peerKeys, nodes }, genesis, configs);
   return {
     dir,
     chain,

@@ -53,6 +53,24 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * The certificate of decided block `height`: the one the next block's `commit` tx carries, else
+ * the commit store's (the newest block's lives only there).
+ */
+export async function certificateOf(
+  c: Pick<CatchUpComponents, 'log' | 'chain' | 'blockStore'>,
+  commits: Pick<CommitStore, 'get'>,
+  height: number,
+): Promise<Certificate | undefined> {
+  const next = height < c.chain.ledger.height ? c.blockStore.get(height + 1) : undefined;
+  if (next !== undefined) {
+    const [first] = await c.log.read(next.header.firstOffset, { maxRecords: 1 });
+    const carried = first === undefined ? undefined : certificateOfNext([decoder.decode(first.value)]);
+    if (carried !== undefined) return carried;
+  }
+  return commits.get(height);
+}
+
+/**
  * Catch-up between validators: a node answers `decided-by-range` with the records of its decided
  * blocks and their certificates (each block's is in the next block's `commit` tx, the newest
  * one's in the commit store), and a node that hears of a height above its own asks the peer that
@@ -83,8 +101,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     let size = 64;
     for (let height = from; height < from + count && height <= chain.ledger.height; height++) {
       const records = await recordsOf(height);
-      const next = height < chain.ledger.height ? await recordsOf(height + 1) : undefined;
-      const certificate = (next === undefined ? undefined : certificateOfNext(next)) ?? commits.get(height);
+      const certificate = await certificateOf(c, commits, height);
       if (records === undefined || certificate === undefined) break;
       const block = { height, records, certificate };
       size += Buffer.byteLength(JSON.stringify(block)) + 1;

@@ -16,7 +16,7 @@ import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, Validator
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
-import { createCatchUp } from './catchUp.ts';
+import { certificateOf, createCatchUp } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
@@ -64,6 +64,12 @@ export interface ConsensusService {
   status(): ConsensusStatus;
   /** Decisions as they are appended, with their certificates (for the metrics and waitFinal). */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
+  /**
+   * The certificate that decided block `height`: from the next block's `commit` tx, or for the
+   * newest block (and those still in memory) from the commit store; undefined when this node
+   * holds neither.
+   */
+  certificateOf(height: number): Promise<Certificate | undefined>;
 }
 
 /**
@@ -248,6 +254,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   let idle: NodeJS.Timeout | undefined;
   return {
     commits$: commits.commits$,
+    certificateOf: (height) => certificateOf(c, commits, height),
     status() {
       const s = state();
       const last = commits.latest();

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { readNonce } from '../../projections/index.ts';
-import { AinError, type NodeConfig } from '../../schemas/index.ts';
+import { defaultConsensusConfig, type ConsensusConfig } from '../../actors/index.ts';
+import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { createConsensusService, type ConsensusService } from '../consensus/index.ts';
 import { createTxGossip, openMempool, type Mempool, type TxGossip } from '../mempool/index.ts';
 import type { NodeComponents } from './components.ts';
@@ -14,6 +15,26 @@ export type ConsensusComponents = Pick<
   NodeComponents,
   'config' | 'logger' | 'now' | 'key' | 'genesis' | 'log' | 'pool' | 'chain' | 'blocks' | 'follower' | 'metrics'
 >;
+
+/**
+ * A shard's round timeouts are its branch's rules (each round adds `roundDeltaMs` to every step's);
+ * a root chain runs the defaults.
+ */
+export function consensusConfigOf(genesis: Genesis): ConsensusConfig {
+  const rules = genesis.branch?.rules;
+  if (rules === undefined) return defaultConsensusConfig;
+  const { proposeMs, prevoteMs, precommitMs, roundDeltaMs } = rules.timeouts;
+  const timeouts = {
+    ...defaultConsensusConfig.timeouts,
+    proposeMs,
+    proposeDeltaMs: roundDeltaMs,
+    prevoteMs,
+    prevoteDeltaMs: roundDeltaMs,
+    precommitMs,
+    precommitDeltaMs: roundDeltaMs,
+  };
+  return { ...defaultConsensusConfig, timeouts };
+}
 
 /** How far ahead of a validator's clock a proposed block's time may be. */
 const clockDriftMs = 10_000;
@@ -77,6 +98,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       take: (options) => mempool.take(options),
     },
     caughtUp,
+    config: consensusConfigOf(genesis),
     limits: { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs, idleCheckMs: Math.min(100, config.block.intervalMs) },
   });
   c.metrics.watchNetwork({

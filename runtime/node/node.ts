@@ -4,6 +4,7 @@ import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import { signatureVerifier, type KeyPair } from '../../log/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
+import type { ConsensusService } from '../consensus/index.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { createApiService } from './apiService.ts';
@@ -19,6 +20,7 @@ import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
 import { loadIdentity, openStores } from './stores.ts';
+import { createShardReporter, type ShardReporter } from './shardReporter.ts';
 import { createValidator } from './validator.ts';
 import { createWaitFinal } from './waitFinal.ts';
 
@@ -153,6 +155,35 @@ function createSigningServices(
 }
 
 /**
+ * On a validator of a child chain whose config names its parent, the service that reports the
+ * chain's decided blocks there. A `parent` on a root chain, or on a node outside consensus, is a
+ * config that cannot work: BAD_CONFIG. A node of the shard that is not among its validators
+ * reports nothing (the parent takes reports from validators only).
+ */
+function createReporterIfShard(
+  c: Pick<NodeComponents, 'config' | 'logger' | 'now' | 'key' | 'genesis' | 'genesisHash' | 'blocks' | 'chain'>,
+  consensus: Pick<ConsensusService, 'commits$' | 'certificateOf'>,
+): ShardReporter | undefined {
+  const { config, logger, genesis, key } = c;
+  if (config.parent === undefined) return undefined;
+  if (genesis.shard === '/') {
+    throw new AinError('BAD_CONFIG', 'The config names a parent to report to, but this node runs a root chain (shard /); only a shard reports to a parent.');
+  }
+  if (!genesis.proposers.includes(key.address)) {
+    logger.info({ shard: genesis.shard }, 'not a validator of the shard: its validators report its blocks to the parent');
+    return undefined;
+  }
+  return createShardReporter({
+    ...c,
+    logger: logger.child({ service: 'shard reporter' }),
+    height: () => c.chain.ledger.height,
+    commits$: consensus.commits$,
+    certificateOf: (height) => consensus.certificateOf(height),
+    parent: config.parent,
+  });
+}
+
+/**
  * Assembles one node from its services and starts them in dependency order: what is on disk
  * (log, verify pool, chain, block history, Big Storage), then what consumes blocks (snapshots,
  * streams) before the follower that makes them, then what acts on blocks (history rebuild,
@@ -184,6 +215,12 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       net !== undefined && config.p2p !== undefined && config.log.kind === 'file'
         ? await openConsensusServices({ ...base, ...stores, follower }, net, config.p2p, replayed)
         : undefined;
+    if (network === undefined && config.parent !== undefined) {
+      throw new AinError(
+        'BAD_CONFIG',
+        'The config names a parent to report to, but the node runs no consensus (it needs p2p and the file log): its blocks would have no certificates to report.',
+      );
+    }
     const { signer, proposer, validator, caughtUp } =
       network === undefined ? createSigningServices({ ...base, ...stores, follower }, fatal) : { ...noSigning, caughtUp: replayed };
     const waitFinal = network?.waitFinal ?? createWaitFinal({ blocks, blocks$: follower.blocks$, proposer, intervalMs: config.block.intervalMs });
@@ -195,15 +232,25 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         readBack: follower,
         onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
       });
-    // GET /v1/net: the node's peers, and on a validator of a network where its consensus stands.
+    const reporter = network === undefined ? undefined : createReporterIfShard({ ...base, ...stores }, network.consensus);
+    // GET /v1/net: the node's peers, and on a validator of a network where its consensus stands (and its reports to the parent).
     const netInfo =
-      net === undefined ? undefined : { info: () => ({ ...net.info(), ...(network === undefined ? {} : { consensus: network.consensus.status() }) }) };
+      net === undefined
+        ? undefined
+        : {
+            info: () => ({
+              ...net.info(),
+              ...(network === undefined ? {} : { consensus: network.consensus.status() }),
+              ...(reporter === undefined ? {} : { reporting: reporter.status() }),
+            }),
+          };
     const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal, net: netInfo }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,
       genesis: genesisHash,
       lastOffset: log.lastOffset(),
+      maxTxBytes: config.maxTxBytes,
       height: chain.ledger.height,
       finalized: blocks.latest()?.finalized.height ?? 0,
       caughtUp: caughtUp(),
@@ -223,6 +270,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       await services.start('tx gossip', network.txGossip);
       await services.start('consensus', network.consensus);
     }
+    if (reporter !== undefined) await services.start('shard reporter', reporter);
     if (history.missingAtOpen > 0) {
       const rebuild = startHistoryRebuild({ log, genesis, history, upTo: restoredFrom, upToHash: restoredHash, pool, logger });
       await services.start('history rebuild', rebuild);

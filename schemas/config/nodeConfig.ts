@@ -138,6 +138,33 @@ export const StorageConfig = z.strictObject({
   reservations: StorageReservations.default(devStorageReservations),
 });
 
+/** Parent nodes a child validator reports to, at most. */
+export const parentUrlsMax = 16;
+
+/** `http://host:port` or `https://…` of a parent chain's node, without a path. */
+const NodeUrl = z
+  .string()
+  .regex(/^https?:\/\/[A-Za-z0-9.\-[\]:]+(:\d{1,5})?\/?$/, { message: 'must be a node URL such as "http://127.0.0.1:8080" (no path)' })
+  .transform((url) => url.replace(/\/$/, ''));
+
+/**
+ * On a child chain's validator (a shard's node, `ain net init --shard`): the parent chain's nodes
+ * it reports its blocks to (runtime/node/shardReporter.ts), tried in turn.
+ */
+export const ParentConfig = z.strictObject({
+  urls: z.array(NodeUrl).min(1).max(parentUrlsMax),
+  /** The longest pause between tries while no parent answers (the pause doubles from 250 ms up to it). */
+  retryMsMax: Uint.min(250).max(600_000).default(10_000),
+  /**
+   * How long each validator waits per place in the reporting order before it reports a height,
+   * so one reports and the others stand by (the order turns with the height).
+   */
+  staggerMs: Uint.max(60_000).default(1000),
+  /** How long a report may take to land in a parent block before it is signed and sent again. */
+  landMs: Uint.min(1000).max(600_000).default(30_000),
+});
+export type ParentConfig = z.infer<typeof ParentConfig>;
+
 /** A node's configuration: file, then `AIN_*` environment, then flags, validated here. */
 export const NodeConfig = z.strictObject({
   chain: ChainId.default('ain-local'),
@@ -174,6 +201,8 @@ export const NodeConfig = z.strictObject({
   storage: StorageConfig.default({ reservations: devStorageReservations }),
   /** Where the node meets its peers: with it the node runs on the peer-to-peer network (docs/cli.md). */
   p2p: P2pConfig.optional(),
+  /** A child chain's validator reports its blocks to these parent nodes. */
+  parent: ParentConfig.optional(),
 });
 export type NodeConfig = z.infer<typeof NodeConfig>;
 export type NodeConfigInput = z.input<typeof NodeConfig>;

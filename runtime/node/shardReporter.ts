@@ -1,0 +1,234 @@
+import type { Logger } from 'pino';
+import type { Observable, Subscription } from 'rxjs';
+import { signTx, txHashOf, type KeyPair } from '../../log/index.ts';
+import { AinError, defaultMaxTxBytes, isAinError, type Certificate, type Genesis, type ParentConfig } from '../../schemas/index.ts';
+import { callNode, nextNonce, postTx, type TxLanded } from '../client/index.ts';
+import type { BlockStore } from './blockStore.ts';
+import type { Service } from './lifecycle.ts';
+import { fittingReport, reportedBlocksOf } from './shardReports.ts';
+
+export interface ShardReporterComponents {
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** This child validator's key: it signs the reports on the parent. */
+  readonly key: KeyPair;
+  readonly genesis: Genesis;
+  readonly genesisHash: string;
+  readonly blocks: Pick<BlockStore, 'get'>;
+  /** How far this node's chain is decided and applied. */
+  readonly height: () => number;
+  /** Decisions as they are appended: each is a reason to look at the parent. */
+  readonly commits$: Observable<unknown>;
+  readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
+  readonly parent: ParentConfig;
+}
+
+export interface ShardReporterStatus {
+  /** The parent node asked last. */
+  readonly parent: string;
+  /** The last child height the parent had recorded when asked. */
+  readonly reported: number;
+  /** The last child height this node's own report got recorded. */
+  readonly reportedHere: number;
+  /** What went wrong last, while it has not gone right since. */
+  readonly problem: string | null;
+}
+
+export interface ShardReporter extends Service {
+  start(): void;
+  stop(): Promise<void>;
+  status(): ShardReporterStatus;
+}
+
+/** The parent's record of a shard, as `GET /v1/shards/<path>` gives it (the fields read here). */
+interface ParentShard {
+  readonly status: string;
+  readonly genesis: string;
+  readonly last: { readonly height: number };
+}
+
+/** The first pause after a failure; it doubles up to `retryMsMax`. */
+const retryMsMin = 250;
+/** How long one request to a parent node may take. */
+const requestTimeoutMs = 5_000;
+/** How often a report's outcome is asked for while it waits for its parent block. */
+const landPollMs = 200;
+/** Outcomes of a report that say another validator's report landed first: look again at once. */
+const racedCodes = new Set(['ALREADY_REPORTED', 'REPORT_GAP', 'BAD_PREV_HASH']);
+
+/** What one round came to: report again at once, wait for the next decision, or pause. */
+type Next = { readonly kind: 'again' } | { readonly kind: 'idle' } | { readonly kind: 'pause'; readonly ms: number; readonly failed: boolean };
+const again: Next = { kind: 'again' };
+
+/**
+ * A child chain's validator reports its decided blocks to the parent: whenever a block is decided
+ * it asks a parent node (`GET /v1/shards/<path>`) how far the shard is recorded, and submits a
+ * `report` of the blocks after that (consecutive, with their certificates, as many as fit the
+ * parent's tx size) signed with its key for the parent's chain, then waits for the report's block.
+ * Every validator does so: the one whose turn the next height is reports at once, the others
+ * `staggerMs` later per place if the parent still lacks it, so reporting goes on when any of them
+ * stops. ALREADY_REPORTED (another was first) is normal; a parent that does not answer is tried
+ * again, the next of `urls` each time, after a pause that doubles up to `retryMsMax`. Nothing it
+ * meets stops the node.
+ * @example const reporter = createShardReporter(components); reporter.start()
+ */
+export function createShardReporter(c: ShardReporterComponents): ShardReporter {
+  const { logger, key, genesis, parent } = c;
+  const path = genesis.shard;
+  const order = genesis.proposers;
+  const place = Math.max(0, order.indexOf(key.address));
+  let running = false;
+  let decided = false;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> = Promise.resolve();
+  let subscription: Subscription | undefined;
+  let urlIndex = 0;
+  let failures = 0;
+  let waitedFor = 0;
+  let lastNonce = 0;
+  let ledgerNonce: number | undefined;
+  const parents = new Map<string, { chain: string; shard: string; maxTxBytes: number }>();
+  let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null };
+
+  /** Resolves after `ms`, or at once when the reporter stops; with `orDecided` also at the next decision. */
+  const pause = (ms: number, orDecided: boolean) =>
+    new Promise<void>((resolve) => {
+      if (!running || (orDecided && decided)) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = orDecided ? done : () => (running ? undefined : done());
+    });
+
+  const parentOf = async (url: string) => {
+    const known = parents.get(url);
+    if (known !== undefined) return known;
+    const answer = await callNode<{ chain: string; shard: string; maxTxBytes?: number }>(url, 'GET', '/v1/status', undefined, { timeoutMs: requestTimeoutMs });
+    const info = { chain: answer.chain, shard: answer.shard, maxTxBytes: answer.maxTxBytes ?? defaultMaxTxBytes };
+    if (info.chain !== genesis.chain) {
+      throw new AinError(
+        'BAD_CONFIG',
+        `The parent ${url} runs chain ${info.chain}, but this shard keeps its parent's chain id ${genesis.chain}; check parent.urls.`,
+      );
+    }
+    parents.set(url, info);
+    return info;
+  };
+
+  /** The outcome of a report once its parent block holds it; null after `landMs` or when the reporter stops. */
+  async function landedOf(url: string, hash: string): Promise<TxLanded | null> {
+    const deadline = Date.now() + parent.landMs;
+    while (running && Date.now() < deadline) {
+      try {
+        return await callNode<TxLanded>(url, 'GET', `/v1/tx/${hash}`, undefined, { timeoutMs: requestTimeoutMs });
+      } catch (error) {
+        if (!isAinError(error, 'NOT_FOUND')) throw error;
+      }
+      await pause(landPollMs, false);
+    }
+    return null;
+  }
+
+  /** Looks at the parent once and reports what it lacks, if it is this node's turn. */
+  async function round(url: string): Promise<Next> {
+    const where = await parentOf(url);
+    const shard = await callNode<ParentShard>(url, 'GET', `/v1/shards${path}`, undefined, { timeoutMs: requestTimeoutMs });
+    if (shard.genesis !== c.genesisHash) {
+      throw new AinError('BAD_CONFIG', `The shard ${path} on ${url} has genesis ${shard.genesis}, not this chain's ${c.genesisHash}: it was branched again.`);
+    }
+    if (shard.status === 'forked' || shard.status === 'ended') {
+      throw new AinError(
+        shard.status === 'ended' ? 'SHARD_ENDED' : 'SHARD_FORKED',
+        `The parent ${url} holds the shard ${path} as ${shard.status}; it takes no reports.`,
+      );
+    }
+    const next = shard.last.height + 1;
+    status = { ...status, parent: url, reported: shard.last.height };
+    if (next > c.height()) return { kind: 'idle' };
+    // Whose turn the next height is turns with it; the others give the one before them time.
+    const behind = (place - (next % order.length) + order.length) % order.length;
+    if (behind > 0 && waitedFor !== next) {
+      waitedFor = next;
+      return { kind: 'pause', ms: behind * parent.staggerMs, failed: false };
+    }
+    const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, next, c.height());
+    ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
+    const time = c.now();
+    const nonce = nextNonce({ lastNonce, ledgerNonce, timeMs: time, address: key.address });
+    const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks, where.maxTxBytes);
+    if (fit === null) {
+      throw new AinError(
+        'TX_TOO_LARGE',
+        `Child block ${next} with its certificate does not fit in one tx of ${where.maxTxBytes} bytes, the limit of ${url}; raise its maxTxBytes.`,
+      );
+    }
+    const tx = signTx({ key, op: fit.op, nonce, time, chain: where.chain, shard: where.shard });
+    lastNonce = nonce;
+    await postTx(url, tx);
+    const landed = await landedOf(url, txHashOf(tx));
+    const to = next + fit.count - 1;
+    if (landed === null) return again; // not in a block within landMs (or stopping): look at the parent again
+    if (landed.outcome.code === 'ok') {
+      logger.info({ parent: url, from: next, to, parentHeight: landed.height }, 'reported to the parent');
+      status = { ...status, reported: to, reportedHere: to };
+      return again;
+    }
+    if (racedCodes.has(landed.outcome.code)) {
+      logger.debug({ parent: url, from: next, to, code: landed.outcome.code }, 'another validator reported first');
+      return again;
+    }
+    if (landed.outcome.code === 'BAD_NONCE') ledgerNonce = undefined;
+    throw new AinError(
+      'BAD_REPORT',
+      `The parent ${url} refused the report of child blocks ${next}…${to}: ${landed.outcome.code} ${landed.outcome.message ?? ''}`.trim(),
+    );
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      decided = false;
+      const url = parent.urls[urlIndex % parent.urls.length]!;
+      let next: Next;
+      try {
+        next = await round(url);
+        if (next.kind !== 'pause' || !next.failed) {
+          failures = 0;
+          status = { ...status, problem: null };
+        }
+      } catch (error) {
+        // A parent that does not answer: the next one, after a pause that grows.
+        failures++;
+        if (isAinError(error, 'NODE_UNREACHABLE')) urlIndex++;
+        if (isAinError(error, 'BAD_NONCE')) ledgerNonce = undefined;
+        const problem = error instanceof Error ? error.message : String(error);
+        if (problem !== status.problem || failures % 10 === 1)
+          logger.warn({ err: error, parent: url, failures }, 'reporting to the parent failed; trying again');
+        status = { ...status, problem };
+        next = { kind: 'pause', ms: Math.min(parent.retryMsMax, retryMsMin * 2 ** Math.min(failures - 1, 16)), failed: true };
+      }
+      if (next.kind === 'idle') await pause(parent.retryMsMax, true);
+      else if (next.kind === 'pause') await pause(next.ms, false);
+    }
+  }
+
+  return {
+    start() {
+      running = true;
+      subscription = c.commits$.subscribe(() => {
+        decided = true;
+        wake?.();
+      });
+      loop = run().catch((error: unknown) => logger.error({ err: error }, 'the shard reporter stopped'));
+    },
+    async stop() {
+      running = false;
+      subscription?.unsubscribe();
+      wake?.();
+      await loop;
+    },
+    status: () => status,
+  };
+}

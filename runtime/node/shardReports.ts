@@ -1,0 +1,73 @@
+import { genesisRootOf } from '../../actors/index.ts';
+import { signedBytesOf, type KeyPair } from '../../log/index.ts';
+import { reportBlocksMax, type Certificate, type Genesis, type OpOf, type ReportedBlock } from '../../schemas/index.ts';
+import type { BlockStore } from './blockStore.ts';
+
+export interface ReportSource {
+  readonly genesis: Genesis;
+  readonly blocks: Pick<BlockStore, 'get'>;
+  /** The certificate that decided a block of this chain (consensus `certificateOf`). */
+  readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
+}
+
+/**
+ * This child chain's decided blocks `from`…`to` as a `report` carries them: each sealed header
+ * with `lastRoot` (the state root before it, which its proposal named) and the certificate that
+ * decided it. At most `reportBlocksMax`; it stops before the first block this node does not hold.
+ * @example const blocks = await reportedBlocksOf(source, last + 1, chain.ledger.height)
+ */
+export async function reportedBlocksOf(source: ReportSource, from: number, to: number): Promise<ReportedBlock[]> {
+  const blocks: ReportedBlock[] = [];
+  let lastRoot = from === 1 ? genesisRootOf(source.genesis) : source.blocks.get(from - 1)?.header.stateRoot;
+  for (let height = from; height <= Math.min(to, from + reportBlocksMax - 1) && lastRoot !== undefined; height++) {
+    const view = source.blocks.get(height);
+    const certificate = await source.certificateOf(height);
+    if (view === undefined || certificate === undefined) break;
+    blocks.push({ header: { ...view.header, lastRoot }, certificate });
+    lastRoot = view.header.stateRoot;
+  }
+  return blocks;
+}
+
+/** The envelope a report is signed in: the parent's chain and shard, the reporter's key, nonce and time. */
+export interface ReportEnvelope {
+  readonly key: KeyPair;
+  readonly chain: string;
+  readonly shard: string;
+  readonly nonce: number;
+  readonly time: number;
+}
+
+const reportOf = (shard: string, [first, ...next]: readonly ReportedBlock[]): OpOf<'report'> => ({
+  type: 'report',
+  shard,
+  header: first!.header,
+  certificate: first!.certificate,
+  ...(next.length === 0 ? {} : { next }),
+});
+
+/**
+ * The `report` of the longest run of `blocks` (from the first) whose signed tx stays within
+ * `maxTxBytes`, the parent's limit, with how many blocks it carries; null when not even the
+ * first block fits (the parent's limit is too small for one header and its certificate).
+ * @example const fit = fittingReport(envelope, '/apps/x', blocks, 4096)
+ */
+export function fittingReport(
+  envelope: ReportEnvelope,
+  shard: string,
+  blocks: readonly ReportedBlock[],
+  maxTxBytes: number,
+): { readonly op: OpOf<'report'>; readonly count: number } | null {
+  const { key, chain, nonce, time } = envelope;
+  const sizeOf = (op: OpOf<'report'>) => signedBytesOf({ v: 1, chain, shard: envelope.shard, from: key.address, nonce, time, op, pub: key.publicKey }).length;
+  const fits = (count: number) => sizeOf(reportOf(shard, blocks.slice(0, count))) <= maxTxBytes;
+  if (blocks.length === 0 || !fits(1)) return null;
+  // The size grows with every block: the longest run that fits, by bisection.
+  let [low, high] = [1, blocks.length];
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return { op: reportOf(shard, blocks.slice(0, low)), count: low };
+}

@@ -1,0 +1,227 @@
+import test from 'ava';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { genesisHashOf, shardGenesisOf } from '../../../actors/index.ts';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { readStream } from '../../../runtime/client/index.ts';
+import { writeKeyFile } from '../../../runtime/keys/index.ts';
+import type { Op, ShardsEvent, Tx } from '../../../schemas/index.ts';
+import { auditOf, basePort, bin, initNetwork, logLines, run, startNetwork, type NetworkFiles } from '../consensus/networkHarness.ts';
+import { until, type NodeProcess } from './nodeProcess.ts';
+
+// A shard on its own nodes: a parent network of four validators, `ain net init --shard /apps/x`
+// branches the path there and writes a child chain of three validators, which run as any
+// validator does (`ain node --data`) and report their decided blocks to the parent. The nodes
+// are shared by the steps below, in order.
+
+const shard = '/apps/x';
+/** Child blocks made before the parent is looked at. */
+const childBlocks = 50;
+const rules = { blockIntervalMs: 100, reportPeriodMs: 600_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
+
+interface Shared {
+  dir: string;
+  parentFiles: NetworkFiles;
+  parents: NodeProcess[];
+  childDir: string;
+  childFiles?: NetworkFiles;
+  children: NodeProcess[];
+  /** The owner's next nonce on the child. */
+  childNonce: number;
+}
+let shared: Shared;
+
+interface ShardView {
+  status: string;
+  genesis: string;
+  last: { height: number; hash: string };
+}
+
+/** The reporter's log line for a parent that did not answer. */
+const failedMsg = 'reporting to the parent failed; trying again';
+
+const shardOn = (node: NodeProcess) => node.get<ShardView>(`/v1/shards${shard}`);
+
+/** Submits a tx to `node` and waits for its outcome there. */
+async function outcomeOf(node: NodeProcess, tx: Tx): Promise<string> {
+  const answer = await node.post('/v1/tx', tx);
+  if (answer.status !== 202) throw new Error(`the node refused the tx: ${JSON.stringify(answer.body)}`);
+  let code = '';
+  await until(
+    async () => {
+      code = (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(tx)}`)).outcome?.code ?? '';
+      return code !== '';
+    },
+    `the outcome of ${tx.op.type}`,
+    60_000,
+  );
+  return code;
+}
+
+/** The owner's next tx on the child chain. */
+function childTx(op: Op): Tx {
+  return signTx({ key: shared.parentFiles.owner, op, nonce: shared.childNonce++, time: Date.now(), chain: 'ain-local', shard });
+}
+
+/** Makes `count` child blocks: one tx at a time, each to the next live child node, each waited for. */
+async function makeChildBlocks(nodes: readonly NodeProcess[], count: number, first: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const code = await outcomeOf(nodes[i % nodes.length]!, childTx({ type: 'set_value', path: '/apps/x/n', value: first + i }));
+    if (code !== 'ok') throw new Error(`child tx ${i} came to ${code}`);
+  }
+}
+
+/** Who reported the last child block the parent recorded (its `reported` events, replayed from the start). */
+async function lastReporter(parent: NodeProcess, childHeight: number): Promise<string> {
+  const aborter = new AbortController();
+  let by = '';
+  for await (const event of readStream(parent.url, `shards${shard}`, { fromHeight: 1, signal: aborter.signal })) {
+    for (const e of (event.data as ShardsEvent).events) if (e.type === 'reported' && e.childTo >= childHeight) by = e.by;
+    if (by !== '') break;
+  }
+  aborter.abort();
+  return by;
+}
+
+const childHeightOf = async (node: NodeProcess) => (await node.get<{ height: number }>('/v1/status')).height;
+const childHashAt = async (node: NodeProcess, height: number) =>
+  (await node.get<{ blocks: { hash: string }[] }>(`/v1/blocks?from=${height}&to=${height}`)).blocks[0]!.hash;
+
+/** What the steps share is torn down once they are all done (a hook's own teardown runs when the hook ends). */
+const cleanups: (() => unknown)[] = [];
+const afterAll = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
+test.after.always(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test.before(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-shard-e2e-'));
+  if (process.env.AIN_E2E_KEEP === undefined) afterAll.teardown(() => rm(dir, { recursive: true, force: true }));
+  else console.error(`keeping ${dir}`);
+  const parentFiles = await initNetwork(afterAll, 4);
+  const parents = await startNetwork(afterAll, parentFiles);
+  shared = { dir, parentFiles, parents, childDir: join(dir, 'child'), children: [], childNonce: 1 };
+});
+
+const initShardArgs = async (key: string, childDir: string) => {
+  const rulesFile = join(shared.dir, 'rules.json');
+  await writeFile(rulesFile, JSON.stringify(rules));
+  return [
+    bin,
+    'net',
+    'init',
+    '--shard',
+    shard,
+    '--validators',
+    '3',
+    '--dir',
+    childDir,
+    '--parent',
+    shared.parents.map((p) => p.url).join(','),
+    '--key',
+    key,
+    '--rules',
+    rulesFile,
+    '--base-port',
+    String(await basePort(3)),
+    '--json',
+  ];
+};
+
+test.serial('a branch the parent refuses is a coded error, and nothing is written', async (t) => {
+  const stranger = join(shared.dir, 'stranger.key');
+  await writeKeyFile(stranger, generateKeyPair());
+  const refusedDir = join(shared.dir, 'refused');
+  const error = await t.throwsAsync(run(process.execPath, await initShardArgs(stranger, refusedDir)));
+  const { code, message } = JSON.parse((error as unknown as { stderr: string }).stderr) as { code: string; message: string };
+  t.is(code, 'OWNER_DENIED');
+  t.regex(message, /refused the branch of \/apps\/x in its block \d+/);
+  t.deepEqual(await readdir(refusedDir).catch(() => []), []);
+});
+
+test.serial('ain net init --shard branches /apps/x on the parent and writes three child validators from the genesis the branch derives', async (t) => {
+  const ownerFile = join(shared.dir, 'owner.key');
+  await writeKeyFile(ownerFile, shared.parentFiles.owner);
+  const { stdout } = await run(process.execPath, await initShardArgs(ownerFile, shared.childDir));
+  const out = JSON.parse(stdout) as { genesisHash: string; nodes: { dir: string; address: string; peerId: string }[]; branch: { file: string } };
+  t.is(out.nodes.length, 3);
+  // Every node's genesis, an audit's derivation from the branch tx and the parent's record agree.
+  const branch = JSON.parse(await readFile(out.branch.file, 'utf8')) as Tx;
+  t.is(genesisHashOf(shardGenesisOf(branch)), out.genesisHash);
+  const texts = await Promise.all(out.nodes.map((n) => readFile(join(n.dir, 'genesis.json'), 'utf8')));
+  t.true(texts.every((text) => text === texts[0]));
+  for (const parent of shared.parents) {
+    await until(async () => (await parent.get<{ genesis?: string }>(`/v1/shards${shard}`)).genesis === out.genesisHash, `${parent.url} to record the shard`);
+  }
+  const config = JSON.parse(await readFile(join(out.nodes[0]!.dir, 'config.json'), 'utf8')) as Record<string, any>;
+  t.like(config, { chain: 'ain-local', shard, block: { intervalMs: rules.blockIntervalMs }, parent: { urls: shared.parents.map((p) => p.url) } });
+  shared.childFiles = { dir: shared.childDir, nodes: out.nodes, owner: shared.parentFiles.owner };
+});
+
+test.serial(`the child produces ${childBlocks} blocks and every parent node records them with the child's hash`, async (t) => {
+  // On 2 cores beside other tests' nodes, 7 nodes make a child block in 0.5–2 s.
+  t.timeout(300_000);
+  shared.children.push(...(await startNetwork(afterAll, shared.childFiles!)));
+  const [first] = shared.children;
+  t.is(await outcomeOf(first!, childTx({ type: 'set_rule', path: '/apps/x/n', value: { write: true } })), 'ok');
+  await makeChildBlocks(shared.children, childBlocks, 0);
+  t.true((await childHeightOf(first!)) >= childBlocks);
+  for (const parent of shared.parents) {
+    let view: ShardView | undefined;
+    await until(
+      async () => {
+        view = await shardOn(parent);
+        return view.last.height >= childBlocks;
+      },
+      `${parent.url} to record child block ${childBlocks}`,
+      120_000,
+    );
+    t.is(view!.status, 'reporting');
+    t.is(view!.last.hash, await childHashAt(first!, view!.last.height), `the child's own hash of its block ${view!.last.height}`);
+  }
+});
+
+test.serial('writes under /apps/x on the parent are SHARDED_PATH', async (t) => {
+  const { owner } = shared.parentFiles;
+  const tx = signTx({ key: owner, op: { type: 'set_value', path: '/apps/x/a', value: 1 }, nonce: Date.now(), time: Date.now() });
+  t.is(await outcomeOf(shared.parents[1]!, tx), 'SHARDED_PATH');
+});
+
+test.serial(
+  'the parent frozen (its nodes do not answer), then the validator that reported last killed: the others try again, then report every block decided',
+  async (t) => {
+    t.timeout(180_000);
+    const parent = shared.parents[0]!;
+    const reported = (await shardOn(parent)).last.height;
+    const last = await lastReporter(parent, reported);
+    const victim = shared.children.find((_, i) => shared.childFiles!.nodes[i]!.address === last);
+    t.truthy(victim, `the last reporter ${last} is a child validator`);
+    // While no parent answers, the child goes on deciding blocks that wait to be reported.
+    for (const node of shared.parents) node.child.kill('SIGSTOP');
+    await makeChildBlocks(shared.children, 6, 1000);
+    const left = shared.children.filter((node) => node !== victim);
+    // Each validator left asks a parent in vain (its request times out) and tries again later.
+    for (const node of left) {
+      await until(async () => (await logLines(node.dataDir, failedMsg)).length > 0, `${node.dataDir} to find no parent answering`, 60_000);
+    }
+    await victim!.kill('SIGKILL');
+    for (const node of shared.parents) node.child.kill('SIGCONT');
+    // Two of three equal stakes are not more than 2/3: the child halts where the kill left it.
+    const height = await childHeightOf(left[0]!);
+    t.true(height >= reported + 6);
+    for (const node of shared.parents) {
+      await until(async () => (await shardOn(node)).last.height >= height, `${node.url} to record child block ${height}`, 120_000);
+    }
+    t.is((await shardOn(parent)).last.hash, await childHashAt(left[0]!, height));
+    t.not(await lastReporter(parent, height), last, 'a validator still running reported the last blocks');
+  },
+);
+
+test.serial('ain audit passes on a child validator’s data dir', async (t) => {
+  const node = shared.children.find((n) => n.child.exitCode === null && n.child.signalCode === null)!;
+  await node.kill('SIGTERM');
+  const audit = await auditOf(node.dataDir);
+  t.true(audit.ok, JSON.stringify(audit));
+  t.true(audit.blocks >= childBlocks);
+});

@@ -1,0 +1,148 @@
+import test from 'ava';
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { Subject } from 'rxjs';
+import { genesisHashOf, readShard } from '../../../actors/index.ts';
+import { txHashOf } from '../../../log/index.ts';
+import { createShardReporter } from '../../../runtime/node/shardReporter.ts';
+import type { BlockHeader, Certificate, Op, Tx } from '../../../schemas/index.ts';
+import { key, TestChain } from '../../actors/ledger/chain.ts';
+import { ChildChain } from '../../actors/shard/childChain.ts';
+import { until } from './nodeProcess.ts';
+
+// The reporter of a child validator against a parent that folds its txs with the real ledger
+// (an HTTP stand-in for a parent node: each tx submitted is a block of its own): it reports
+// what the parent lacks, takes ALREADY_REPORTED as another validator's win, and gets past a
+// parent URL that does not answer.
+
+const owner = key(71);
+const [c1, c2, c3] = [key(72), key(73), key(74)];
+const rules = { blockIntervalMs: 1000, reportPeriodMs: 60_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
+
+interface FakeParent {
+  readonly url: string;
+  readonly chain: TestChain;
+  readonly outcomes: string[];
+  /** Runs before each submitted tx is folded, in the same block: what another validator got in first. */
+  before: (() => Tx[]) | null;
+  close(): Promise<void>;
+}
+
+async function fakeParent(parent: TestChain): Promise<FakeParent> {
+  const landed = new Map<string, { hash: string; height: number; index: number; outcome: { code: string; message?: string } }>();
+  const fake: FakeParent = { url: '', chain: parent, outcomes: [], before: null, close: () => new Promise((r) => server.close(() => r())) };
+  const server: Server = createServer((request, response) => {
+    const answer = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const url = request.url ?? '';
+    if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4096 });
+    if (url === '/v1/shards/apps/x') {
+      const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
+      return answer(200, { status: state, genesis: context.genesis, last: context.last });
+    }
+    if (url.startsWith('/v1/accounts/')) return answer(200, { nonce: 0 });
+    if (url.startsWith('/v1/tx/')) {
+      const found = landed.get(url.slice('/v1/tx/'.length));
+      return found === undefined ? answer(404, { code: 'NOT_FOUND', message: 'not in a block' }) : answer(200, found);
+    }
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const tx = JSON.parse(text) as Tx;
+      const first = fake.before?.() ?? [];
+      const block = parent.block([...first, tx]);
+      const outcome = block.outcomes.at(-1)!;
+      fake.outcomes.push(outcome.code);
+      landed.set(txHashOf(tx), { hash: txHashOf(tx), height: block.header.height, index: first.length, outcome });
+      answer(202, { hash: txHashOf(tx), offset: 0 });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return Object.assign(fake, { url: `http://127.0.0.1:${(server.address() as { port: number }).port}` });
+}
+
+function setup() {
+  const parent = new TestChain({
+    chain: 'ain-test',
+    owner: owner.address,
+    accounts: { [owner.address]: { balance: '1', stake: '1' } },
+    proposers: [owner.address],
+    block: {},
+  });
+  const branch = parent.tx(owner, { type: 'branch', path: '/apps/x', validators: [c1, c2, c3].map((v) => ({ address: v.address, stake: '10' })), rules });
+  parent.block([branch]);
+  const child = new ChildChain(branch, [c1, c2, c3]);
+  const commits$ = new Subject<unknown>();
+  const headers = new Map<number, BlockHeader>();
+  const certificates = new Map<number, Certificate>();
+  /** The child decides a block: the node holds its header and certificate, and tells the reporter. */
+  const decide = () => {
+    const { header, certificate } = child.next();
+    const { lastRoot: _, ...sealed } = header;
+    headers.set(header.height, sealed);
+    certificates.set(header.height, certificate);
+    commits$.next({ height: header.height });
+  };
+  const reporterOf = (urls: string[]) =>
+    createShardReporter({
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+      key: c1!,
+      genesis: child.chain.genesis,
+      genesisHash: genesisHashOf(child.chain.genesis),
+      blocks: { get: (height) => (headers.has(height) ? ({ header: headers.get(height)! } as never) : undefined) },
+      height: () => headers.size,
+      commits$,
+      certificateOf: async (height) => certificates.get(height),
+      parent: { urls, retryMsMax: 250, staggerMs: 0, landMs: 5000 },
+    });
+  return { parent, child, decide, reporterOf };
+}
+
+const lastOn = (parent: TestChain) => readShard(parent.ledger.tree, '/apps/x')!.context.last.height;
+
+test('it reports every decided block the parent lacks, past a parent URL that does not answer', async (t) => {
+  const { parent, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  for (let i = 0; i < 3; i++) decide();
+  const reporter = reporterOf(['http://127.0.0.1:9', fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => lastOn(parent) === 3, 'the parent to record child block 3');
+  for (let i = 0; i < 4; i++) decide();
+  await until(async () => lastOn(parent) === 7, 'the parent to record child block 7');
+  t.true(
+    fake.outcomes.every((code) => code === 'ok'),
+    fake.outcomes.join(),
+  );
+  // The reporter learns its report's outcome when it next asks for it.
+  await until(async () => reporter.status().reportedHere === 7, 'the reporter to see its report land');
+  t.like(reporter.status(), { parent: fake.url, reported: 7, reportedHere: 7, problem: null });
+  await reporter.stop();
+});
+
+test('a report another validator got in first is ALREADY_REPORTED, and it goes on with the next blocks', async (t) => {
+  const { parent, child, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  decide();
+  decide();
+  // c2 reports blocks 1 and 2 in the same parent block, just before c1's report of them.
+  const rival = (): Tx[] => {
+    fake.before = null;
+    const [b1, b2] = child.blocks;
+    const op: Op = { type: 'report', shard: '/apps/x', header: b1!.header, certificate: b1!.certificate, next: [b2!] };
+    return [parent.tx(c2!, op)];
+  };
+  fake.before = rival;
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => fake.outcomes.length === 1, 'the first report');
+  t.deepEqual(fake.outcomes, ['ALREADY_REPORTED']);
+  t.is(lastOn(parent), 2);
+  decide();
+  await until(async () => lastOn(parent) === 3, 'the parent to record child block 3');
+  t.deepEqual(fake.outcomes, ['ALREADY_REPORTED', 'ok']);
+  await reporter.stop();
+});

@@ -1,0 +1,67 @@
+import test from 'ava';
+import { readShard } from '../../../actors/index.ts';
+import { signTx } from '../../../log/index.ts';
+import { fittingReport, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
+import { defaultMaxTxBytes, type BlockHeader, type Certificate } from '../../../schemas/index.ts';
+import { key, TestChain } from '../../actors/ledger/chain.ts';
+import { ChildChain } from '../../actors/shard/childChain.ts';
+
+// What a child validator reports, from what its node holds (block headers, certificates): the
+// reports the parent's fold takes, batched to the parent's tx size.
+
+const owner = key(61);
+const validators = [key(62), key(63), key(64)];
+const rules = { blockIntervalMs: 1000, reportPeriodMs: 60_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
+
+/** A parent with /apps/x branched, a child of `count` blocks, and the child node's stores as a report source. */
+function setup(count: number) {
+  const parent = new TestChain({
+    chain: 'ain-test',
+    owner: owner.address,
+    accounts: { [owner.address]: { balance: '1', stake: '1' } },
+    proposers: [owner.address],
+    block: {},
+  });
+  const branch = parent.tx(owner, { type: 'branch', path: '/apps/x', validators: validators.map((v) => ({ address: v.address, stake: '10' })), rules });
+  parent.block([branch]);
+  const child = new ChildChain(branch, validators);
+  for (let i = 0; i < count; i++) child.next();
+  const headers = new Map<number, BlockHeader>(child.blocks.map(({ header: { lastRoot: _, ...sealed } }) => [sealed.height, sealed]));
+  const certificates = new Map<number, Certificate>(child.blocks.map((b) => [b.header.height, b.certificate]));
+  const source: ReportSource = {
+    genesis: child.chain.genesis,
+    blocks: { get: (height) => (headers.has(height) ? ({ header: headers.get(height)! } as never) : undefined) },
+    certificateOf: async (height) => certificates.get(height),
+  };
+  return { parent, child, source };
+}
+
+test('the blocks a node holds come out as the child reported them: sealed header, lastRoot, certificate', async (t) => {
+  const { child, source } = setup(5);
+  t.deepEqual(await reportedBlocksOf(source, 1, 5), child.blocks);
+  t.deepEqual(await reportedBlocksOf(source, 3, 9), child.blocks.slice(2), 'up to the last held');
+  t.deepEqual(await reportedBlocksOf(source, 7, 9), [], 'nothing above the chain');
+});
+
+test('a report fits the parent’s tx size, and the parent’s fold records it; the rest go in the next', async (t) => {
+  const { parent, source } = setup(6);
+  const [reporter] = validators;
+  let reported = 0;
+  for (let round = 0; round < 6 && reported < 6; round++) {
+    const blocks = await reportedBlocksOf(source, reported + 1, 6);
+    const envelope = { key: reporter!, chain: 'ain-test', shard: '/', nonce: round + 1, time: parent.time };
+    const fit = fittingReport(envelope, '/apps/x', blocks, defaultMaxTxBytes)!;
+    t.true(fit.count >= 1 && fit.count < 6, `${fit.count} blocks fit in ${defaultMaxTxBytes} bytes`);
+    const tx = signTx({ ...envelope, op: fit.op });
+    t.deepEqual(parent.codes(parent.block([tx])), ['ok']);
+    reported += fit.count;
+  }
+  t.is(readShard(parent.ledger.tree, '/apps/x')!.context.last.height, 6);
+});
+
+test('a limit too small for one block and its certificate gives no report', async (t) => {
+  const { source } = setup(1);
+  const blocks = await reportedBlocksOf(source, 1, 1);
+  t.is(fittingReport({ key: validators[0]!, chain: 'ain-test', shard: '/', nonce: 1, time: 1 }, '/apps/x', blocks, 512), null);
+  t.is(fittingReport({ key: validators[0]!, chain: 'ain-test', shard: '/', nonce: 1, time: 1 }, '/apps/x', [], 4096), null);
+});
