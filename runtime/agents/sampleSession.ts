@@ -182,7 +182,16 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     `the admin tested ${applicants.length} applicants against the schema's test data: ${admitted.approved.length} approved${admitted.refused.length === 0 ? '' : `, ${admitted.refused.length} dropped`}`,
   );
   for (const refusal of admitted.refused) say(`  dropped ${roles[refusal.node] ?? refusal.node}: ${refusal.why}`);
-  const { stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`);
+  // The admin's approvals went to its own node: wait (bounded) until this one has applied them all.
+  const approvedAs = (role: string) => admitted.approved.filter((node) => applicants.find((a) => a.node === node)?.role === role).length;
+  const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const expected = `${counted(approvedAs('evaluator'), 'evaluator')}, ${counted(approvedAs('worker'), 'worker')} running`;
+  const statsDeadline = Date.now() + 60_000;
+  let stats: string;
+  do {
+    ({ stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`));
+    if (stats !== expected) await new Promise((resolve) => setTimeout(resolve, 25));
+  } while (stats !== expected && Date.now() < statsDeadline);
   say(`stats: ${stats}`);
 
   step('warm');

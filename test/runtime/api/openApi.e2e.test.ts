@@ -52,7 +52,7 @@ test.before(async () => {
   ids.tx = await send({ type: 'set_value', path: `/apps/${client.address}/hello`, value: 'world' });
   const schema = 'syntax = "proto3"; service Worker { rpc Calc (Req) returns (Res); } message Req { double y = 1; } message Res { double x = 1; }';
   ids.job = await send({ type: 'registerJob', job_specification: schema, fee: '1', challenge_fee: '5' });
-  ids.request = await send({ type: 'requestJob', job_id: ids.job, job_input: { y: 4 }, reward: ['10'], time_limit: 60_000 });
+  ids.request = await send({ type: 'requestJob', job_id: ids.job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
   const validator = generateKeyPair();
   const rules = { blockIntervalMs: 1000, reportPeriodMs: 600_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
   await send({ type: 'branch', path: '/apps/shard', validators: [{ address: validator.address, stake: '100' }], rules });
