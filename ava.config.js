@@ -7,6 +7,7 @@
 const heaviest = [
   'test/runtime/deploy/deploy.e2e.test.ts',
   'test/runtime/cli/upCommand.e2e.test.ts',
+  'test/runtime/node/shardReporter.e2e.test.ts',
   'test/runtime/cli/cli.e2e.test.ts',
   'test/runtime/agents/sampleSession.docker.int.test.ts',
   'test/runtime/cli/readmeTour.e2e.test.ts',
@@ -16,6 +17,7 @@ const heaviest = [
   'test/log/store/kafkaLog.int.test.ts',
   'test/runtime/node/kafkaFaults.int.test.ts',
   'test/runtime/node/kafkaCluster.int.test.ts',
+  'test/runtime/consensus/follower.e2e.test.ts',
 ];
 
 /** Known heavy files first, in that order; then every other e2e and integration file; then the rest. */
