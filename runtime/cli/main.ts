@@ -55,13 +55,17 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
   ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
   ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
-                 [--no-wait] [--wait-ms N]  reward: [evaluator, workers], the evaluator's pay
+                 [--no-wait] [--wait-ms N] [--dry-run]
+                                            reward: [evaluator, workers], the evaluator's pay
                                             and the workers' pool, split by "reward_function":
                                             "winnerOnly" (default: all to the best), "even", or
                                             "ranked" with "reward_weights": [3, 2, 1] (best
                                             first); prints the request id, then follows it until
                                             it settles (results, payouts) or is refunded (exit
-                                            1); --wait-ms bounds the whole wait (600000)
+                                            1); --wait-ms bounds the whole wait (600000);
+                                            --dry-run sends nothing: the input checked against
+                                            the schema, what it locks, the balance after it and
+                                            who is eligible now (exit 1 where it would be refused)
   ain rejectWorker REQUEST_ID WORKER_ADDRESS [--reason TEXT]
                                             the client turns a worker away while it runs
   ain acceptResult REQUEST_ID

@@ -6,6 +6,7 @@ import { parseJson } from './argValues.ts';
 import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
 import { printJson } from './output.ts';
+import { requestDryRun } from './requestDryRun.ts';
 import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
 import { signAndSubmit, type TxLanded } from '../client/index.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault } from './txVerb.ts';
@@ -136,11 +137,12 @@ function summary(view: RequestView, end: EndEvent): string[] {
 
 /**
  * `ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}' --key FILE
- * [--node URL] [--wait-ms N] [--no-wait]`: requests a job, prints the request id, then follows the
- * request until it settles (the results and payouts) or is refunded (exit 1).
+ * [--node URL] [--wait-ms N] [--no-wait] [--dry-run]`: requests a job, prints the request id, then
+ * follows the request until it settles (the results and payouts) or is refunded (exit 1).
+ * `--dry-run` signs and sends nothing: it prints what the request would lock and find (requestDryRun.ts).
  */
 export async function requestJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { 'no-wait': { type: 'boolean' } });
+  const { values, positionals } = parseTxVerbArgs(args, { 'no-wait': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
   const [text] = positionalsOf(
     'requestJob',
     'the request as one JSON argument: \'{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}\' (reward: [evaluator, workers])',
@@ -149,6 +151,11 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   );
   const op = requestOp(text);
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
+  if (values['dry-run'] === true) {
+    const dry = await requestDryRun(verb.nodeUrl, verb.key.address, op, (line) => verb.json || process.stdout.write(line + '\n'));
+    if (verb.json) printJson(dry);
+    return;
+  }
   const startedMs = Date.now();
   const landed: TxLanded = await signAndSubmit({ nodeUrl: verb.nodeUrl, key: verb.key, op, waitMs: Math.min(verb.waitMs, txWaitMsDefault) });
   const request = landed.hash;

@@ -19,6 +19,8 @@ export interface JobSchema {
   readonly root: protobuf.Root;
   /** Throws `BAD_JOB_SCHEMA` when the service or rpc is not in the schema. */
   rpc(service: string, rpc: string): JobRpc;
+  /** The rpcs of `service`, by name; none when the schema has no such service. */
+  rpcsOf(service: string): readonly string[];
 }
 
 /**
@@ -37,6 +39,10 @@ export function parseJobSchema(text: string): JobSchema {
   checkJsonNames(root);
   return {
     root,
+    rpcsOf(service) {
+      const found = root.lookup(service);
+      return found instanceof protobuf.Service ? Object.keys(found.methods) : [];
+    },
     rpc(service, rpc) {
       const found = root.lookup(service);
       if (!(found instanceof protobuf.Service)) {

@@ -136,8 +136,36 @@ test.serial(
     const statsJson = JSON.parse((await run(['stats', job!, '--node', node.url, '--json'])).stdout);
     t.like(statsJson, { job, stats: '1 evaluator, 2 workers running', dashboard: { evaluators: 1, workers: 2 } });
 
-    // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
     const input = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 10], time_limit: 5000 });
+    // --dry-run: what the request would lock and find; nothing on the ledger changes.
+    const before = await node.get(`/v1/accounts/${keys.client.address}`);
+    const dry = await verb('client', 'requestJob', input, '--dry-run');
+    t.is(dry.code, 0, dry.stderr);
+    t.deepEqual(dry.stdout.split('\n').slice(0, 5), [
+      'Dry run: nothing was signed or sent.',
+      '  input: matches Request (Worker.CalculateRoot)',
+      '  locks 21 AIN: reward 10 for the evaluator and 10 for the workers (winnerOnly), fee 1; a challenge would lock 5 more',
+      '  balance 1000 AIN, 979 after the request',
+      '  eligible now: 1 evaluator (of 1 approved), 2 workers (of 2 approved)',
+    ]);
+    const dryJson = JSON.parse((await verb('client', 'requestJob', input, '--dry-run', '--json')).stdout);
+    t.like(dryJson, { job, client: keys.client.address, locked: '21', balanceAfter: '979', workers: { eligible: 2 }, input: { checked: true } });
+    const badInput = await verb(
+      'client',
+      'requestJob',
+      JSON.stringify({ job_id: job, job_input: { y: 'four' }, reward: [10, 10], time_limit: 5000 }),
+      '--dry-run',
+    );
+    t.is(badInput.code, 1);
+    t.regex(badInput.stderr, /^error BAD_JOB_REQUEST: The job input does not match Request, the request of Worker\.CalculateRoot: /);
+    const tooDear = await verb('client', 'requestJob', JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: [10, 5000], time_limit: 5000 }), '--dry-run');
+    t.is(tooDear.code, 1);
+    t.regex(tooDear.stdout, /balance 1000 AIN, -4011 after the request/);
+    t.regex(tooDear.stderr, /^error INSUFFICIENT_FUNDS: /);
+    const after = await node.get(`/v1/accounts/${keys.client.address}`);
+    t.deepEqual({ ...after, height: 0 }, { ...before, height: 0 }, 'the dry runs changed nothing: balance and nonce as they were');
+
+    // Request 1: --no-wait returns with the id; the test plays the agents; the client accepts with the CLI.
     const requested = await verb('client', 'requestJob', input, '--no-wait');
     t.is(requested.code, 0, requested.stderr);
     const request = /Request ID is ([0-9a-f]{64})/.exec(requested.stdout)?.[1];

@@ -85,6 +85,13 @@ test('jobSchema: a missing service, rpc or type is BAD_JOB_SCHEMA naming what is
   t.regex(schemaError('syntax = "proto3"; message A { B b = 1; }').message, /no such type|B/);
 });
 
+test('jobSchema: rpcsOf lists the rpcs of a service, and none for a service the schema lacks or a message', (t) => {
+  const schema = parseJobSchema(calculateRootProto);
+  t.deepEqual(schema.rpcsOf('Worker'), ['CalculateRoot']);
+  t.deepEqual(schema.rpcsOf('Trainer'), []);
+  t.deepEqual(schema.rpcsOf('Request'), []);
+});
+
 test('jobSchema: an rpc named like an Object property (toString, __proto__, constructor) is missing, not a crash', (t) => {
   const schema = parseJobSchema(calculateRootProto);
   for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
