@@ -1,9 +1,7 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { merkleRoot, merkleRootOfDigests, merkleTree, sha256, sha256Hex, verifyTxProof, type TxInclusionProof } from '../../../log/index.ts';
+import { importGraph } from '../../importGraph.ts';
 
 // A tx's inclusion proof (RFC 6962) against its block's txRoot and outcomeRoot: every record of
 // small and odd-sized blocks proves, and any change to a proof, its tx or its outcome fails.
@@ -89,21 +87,6 @@ test('what is not a hash never checks: upper case, short, or not hex at all', (t
   t.is(verifyTxProof(txs[2]!, outcomes[2]!, { ...proof, txPath: proof.txPath.map((h) => h.replace(/./, 'g')) }, roots), 'txRoot');
   t.is(verifyTxProof(txs[2]!, outcomes[2]!, { ...proof, txPath: [42 as unknown as string, ...proof.txPath.slice(1)] }, roots), 'txRoot');
 });
-
-/** Every module a file reaches by its import and export lines (type-only ones vanish at run time). */
-function importGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = readFileSync(file, 'utf8');
-  for (const [, spec] of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]/gm)) {
-    if (spec!.startsWith('node:') || builtinModules.includes(spec!)) seen.add(`node module ${spec} (from ${file})`);
-    else if (spec!.startsWith('.')) importGraph(resolve(dirname(file), spec!), seen);
-    else importGraph(fileURLToPath(import.meta.resolve(spec!)), seen);
-  }
-  for (const [, spec] of text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g))
-    seen.add(`dynamic load ${spec} (from ${file})`);
-  return seen;
-}
 
 test('the tx proof check runs in a browser: it reaches no node module, only @noble/hashes', (t) => {
   const graph = [...importGraph(fileURLToPath(new URL('../../../log/crypto/verifyTxProof.ts', import.meta.url)))];

@@ -1,30 +1,13 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson } from '../../../log/index.ts';
 import { defaultHash, verifyProof } from '../../../projections/index.ts';
 import { canonicalText } from '../../../projections/state/hashText.ts';
 import { browserHash, verifyProof as verifyInBrowser } from '../../../projections/state/verifyProofBrowser.ts';
 import { alice, blob, ctx, genesisKey, tree } from './helpers.ts';
+import { importGraph } from '../../importGraph.ts';
 
 const entry = fileURLToPath(new URL('../../../projections/state/verifyProofBrowser.ts', import.meta.url));
-
-/** Every module the file reaches by its import and export lines (type-only ones vanish at run time). */
-function importGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = readFileSync(file, 'utf8');
-  for (const [, spec] of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]/gm)) {
-    if (spec!.startsWith('node:') || builtinModules.includes(spec!)) seen.add(`node module ${spec} (from ${file})`);
-    else if (spec!.startsWith('.')) importGraph(resolve(dirname(file), spec!), seen);
-    else importGraph(fileURLToPath(import.meta.resolve(spec!)), seen);
-  }
-  for (const [, spec] of text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g))
-    seen.add(`dynamic load ${spec} (from ${file})`);
-  return seen;
-}
 
 test('the browser entry point reaches no node module: only the pure proof check, @noble/hashes and canonicalize', (t) => {
   const graph = [...importGraph(entry)];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { waitForTx } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
@@ -20,21 +21,13 @@ let nonce = 0;
 const sign = (op: Op): Tx => signTx({ key: client, op, nonce: ++nonce, time: Date.now() });
 const ids = { tx: '', job: '', request: '', blob: '' };
 
-async function landed(hash: string): Promise<{ outcome: { code: string } }> {
-  for (let i = 0; i < 500; i++) {
-    const found = await fetch(`${node.url}/v1/tx/${hash}`);
-    if (found.status === 200) return (await found.json()) as { outcome: { code: string } };
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`tx ${hash} did not land within 10 s`);
-}
-
 /** Submits a tx of the client's and waits for its block; its outcome must be ok. */
 async function send(op: Op): Promise<string> {
   const tx = sign(op);
   const response = await fetch(`${node.url}/v1/tx`, { method: 'POST', body: JSON.stringify(tx) });
   if (response.status !== 202) throw new Error(`${op.type} refused with ${response.status}: ${await response.text()}`);
-  const { outcome } = await landed(txHashOf(tx));
+  // Waits for the tx's block (the client's own poll, bounded), not for a time.
+  const { outcome } = await waitForTx(node.url, txHashOf(tx), Date.now() + 60_000);
   if (outcome.code !== 'ok') throw new Error(`${op.type} came to ${outcome.code}`);
   return txHashOf(tx);
 }
