@@ -1,18 +1,12 @@
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
-import type { Subscription } from 'rxjs';
 import type { FramedEvent, StreamHub } from '../streams/index.ts';
+import { muxRoute } from './muxRoute.ts';
 import { answerOf, doc, restOfPath, type Api } from './openApi.ts';
+import { serveSse, type SseLimits, type StreamRouteMetrics } from './sseConnection.ts';
 
-/** What the stream routes tell the node's metrics. */
-export interface StreamRouteMetrics {
-  /** Stream sockets open now, each counted from its stream's start until the socket is closed. */
-  onConnections(open: number): void;
-  onSlowConsumer(): void;
-  /** Bytes of events handed to a socket. */
-  onSent(bytes: number): void;
-}
+export type { StreamRouteMetrics } from './sseConnection.ts';
 
 export interface StreamRoutesOptions {
   readonly hub: StreamHub;
@@ -24,6 +18,8 @@ export interface StreamRoutesOptions {
   readonly drainMs?: number;
   readonly heartbeatMs?: number;
   readonly metrics?: StreamRouteMetrics;
+  /** Streams one multiplexed socket may carry (`/v1/streams/mux?names=…`). */
+  readonly muxNamesMax?: number;
 }
 
 const FromQuery = z.strictObject({ from: z.coerce.number().int().min(1).optional() });
@@ -35,13 +31,18 @@ const LastEventId = z.coerce.number().int().min(0);
  * wins). A subscriber that leaves `bufferBytesMax` unread gets an `error` event (SLOW_CONSUMER)
  * and the stream ends; a socket whose stream ended is closed once it has sent what is left, or
  * destroyed after `drainMs` with its unsent bytes: the node never buffers without bound, and the
- * socket counts toward `connectionsMax` until it is gone.
+ * socket counts toward `connectionsMax` until it is gone. `GET /v1/streams/mux?names=a,b` carries
+ * several streams on one socket, within the same limits (muxRoute.ts).
  */
 export function streamRoutes(
   app: Api,
-  { hub, connectionsMax = 2000, bufferBytesMax = 1 << 20, drainMs = 5000, heartbeatMs = 15_000, metrics }: StreamRoutesOptions,
+  { hub, connectionsMax = 2000, bufferBytesMax = 1 << 20, drainMs = 5000, heartbeatMs = 15_000, metrics, muxNamesMax = 16 }: StreamRoutesOptions,
 ): void {
-  const sockets = new Set<Socket>();
+  const limits: SseLimits = { sockets: new Set<Socket>(), bufferBytesMax, drainMs, heartbeatMs, metrics };
+  const checkRoom = () => {
+    if (limits.sockets.size >= connectionsMax) throw new AinError('OVERLOADED', `This node serves ${connectionsMax} streams at most; retry in a moment.`);
+  };
+  muxRoute(app, { hub, limits, checkRoom, namesMax: muxNamesMax });
   // No HEAD: its answer would be the headers of a stream that never ends, and no body to end it.
   const streamDoc = doc('streams', 'A projection as Server-Sent Events, from a height (`?from=`) or after the `Last-Event-ID` a client reconnects with.', {
     params: restOfPath('The stream’s name: `blocks`, `finality`, `jobs`, `accounts/<address>`, `state/<path>` … (docs/api.md).'),
@@ -53,80 +54,21 @@ export function streamRoutes(
     const { from } = request.query;
     const lastId = request.headers['last-event-id'];
     const fromHeight = lastId === undefined ? from : parseOrThrow(LastEventId, lastId, 'Last-Event-ID header') + 1;
-    if (sockets.size >= connectionsMax) throw new AinError('OVERLOADED', `This node serves ${connectionsMax} streams at most; retry in a moment.`);
+    checkRoom();
     const { replay, live } = hub.resume(name, fromHeight); // NOT_FOUND, STREAM_GAP, INVALID_PATH, RESULT_TOO_LARGE: plain errors
-
-    reply.hijack();
-    const raw = reply.raw;
-    const socket = request.raw.socket;
-    sockets.add(socket);
-    metrics?.onConnections(sockets.size);
-    // The connection closes with the stream: a stream's socket is never reused, so it is counted until it is gone.
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'close', 'x-accel-buffering': 'no' });
-    raw.write(`: ain stream ${name}\n\n`);
-    let ended = false;
-    let subscription: Subscription | undefined;
-    const end = (error?: AinError) => {
-      if (ended) return;
-      ended = true;
-      clearInterval(heartbeat);
-      subscription?.unsubscribe();
-      if (socket.destroyed) return;
-      if (error !== undefined) raw.write(`event: error\ndata: ${JSON.stringify(error.toJSON())}\n\n`);
-      raw.end();
-      // A reader that does not take what is left in time loses it with its socket, so its bytes are freed.
-      const drain = setTimeout(() => socket.destroy(), drainMs);
-      socket.once('close', () => clearTimeout(drain));
-    };
-    socket.once('close', () => {
-      sockets.delete(socket);
-      metrics?.onConnections(sockets.size);
-      end();
-    });
-    const slow = (lastId: number) => {
-      metrics?.onSlowConsumer();
-      return new AinError(
-        'SLOW_CONSUMER',
-        `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastId} to resume.`,
-      );
-    };
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
-    // Live events wait in a bounded queue while the replay is written at the reader's pace.
-    let queue: FramedEvent[] | null = [];
-    let queuedBytes = 0;
     let lastSent = (fromHeight ?? 1) - 1;
-    // Each event comes with its frame, made once by the hub for every subscriber it reaches.
-    const send = ({ id, frame }: FramedEvent) => {
-      raw.write(frame);
-      metrics?.onSent(frame.length);
-      lastSent = id;
-    };
-    subscription = live.subscribe({
-      next: (event) => {
-        // Slow is more than bufferBytesMax already waiting: one event of any size is always taken.
-        if (queue !== null) {
-          if (queuedBytes > bufferBytesMax) return end(slow(lastSent));
-          queue.push(event);
-          queuedBytes += event.frame.length;
-        } else if (raw.writableLength > bufferBytesMax) end(slow(lastSent));
-        else send(event);
-      },
-      error: (error: unknown) => end(error instanceof AinError ? error : new AinError('INTERNAL', 'The stream failed; see the node log.', { cause: error })),
-      complete: () => end(),
+    await serveSse<FramedEvent>(request, reply, limits, {
+      comment: `ain stream ${name}`,
+      replay,
+      live,
+      // Each event comes with its frame, made once by the hub for every subscriber it reaches.
+      frameOf: ({ id, frame }) => ((lastSent = id), frame),
+      bytesOf: ({ frame }) => frame.length,
+      slow: () =>
+        new AinError(
+          'SLOW_CONSUMER',
+          `The stream ${name} was not read fast enough (more than ${bufferBytesMax} bytes waiting); reconnect with Last-Event-ID ${lastSent} to resume.`,
+        ),
     });
-    try {
-      for (const event of replay) {
-        if (ended) return;
-        send(event);
-        if (raw.writableLength > bufferBytesMax) await new Promise((resolve) => raw.once('drain', resolve).once('close', resolve));
-      }
-    } catch (error) {
-      end(error instanceof AinError ? error : new AinError('INTERNAL', 'The stream failed; see the node log.', { cause: error }));
-      return;
-    }
-    if (ended) return;
-    const waiting = queue;
-    queue = null;
-    for (const event of waiting) send(event);
   });
 }

@@ -158,6 +158,8 @@ export interface StreamHub {
   resume(name: string, fromHeight?: number): { replay: Iterable<FramedEvent>; live: Observable<FramedEvent> };
   /** The lowest height still held (the first block seen when none was dropped yet). */
   readonly lowest: number;
+  /** The height of the latest block the hub has seen (`firstHeight - 1` before the first). */
+  readonly latest: number;
   close(): void;
 }
 
@@ -271,6 +273,9 @@ export function createStreamHub({
   return {
     get lowest() {
       return lowest;
+    },
+    get latest() {
+      return latest;
     },
     open(name, fromHeight): Observable<FramedEvent> {
       resume(name, fromHeight); // NOT_FOUND and STREAM_GAP at once, not inside the stream

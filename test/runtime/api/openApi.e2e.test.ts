@@ -97,6 +97,7 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
     'GET /v1/shards': get('/v1/shards'),
     'GET /v1/shards/{*}': get('/v1/shards/apps/shard'),
     'GET /v1/streams/{*}': get('/v1/streams/blocks?from=1'),
+    'GET /v1/streams/mux': get('/v1/streams/mux?names=blocks,finality&from=1'),
     'PUT /v1/blobs/{hash}': () => ({
       url: `/v1/blobs/${ids.blob}`,
       method: 'PUT',
