@@ -90,7 +90,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  globalIgnores(['dist/', '.data/', 'node_modules/']),
+  globalIgnores(['dist/', '.data/', 'node_modules/', 'web/vendor/', 'test/screenshots/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -129,4 +129,24 @@ export default defineConfig(
   },
   ...layerBlocks,
   pureBlock,
+  {
+    // The dashboard runs in a browser, served as it is written (runtime/web): it reaches outside web/ only for
+    // types and the proof checks written to run there.
+    files: ['web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: ioModules.source, message: 'web/ runs in a browser: no node modules, no I/O but fetch and EventSource.' },
+            {
+              regex:
+                '^\\.\\./\\.\\./(?!web/|schemas/index\\.ts$|projections/state/(verifyProofBrowser|checkProof)\\.ts$|log/crypto/verifyTxProof\\.ts$)[a-z]+/',
+              message: 'web/ imports web/, types from schemas/index.ts, and the browser-safe proof checks only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

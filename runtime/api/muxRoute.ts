@@ -18,7 +18,12 @@ export interface MuxRouteOptions {
 type MuxItem = { readonly name: string; readonly event: FramedEvent } | { readonly name: string; readonly error: AinError };
 
 const MuxQuery = z.strictObject({
-  names: z.string().min(1).describe('The streams, comma separated: `blocks,finality,jobs,state/apps/x` (any name `GET /v1/streams/<name>` takes).'),
+  names: z
+    .string()
+    .min(1)
+    .describe(
+      'The streams, comma separated: `blocks,finality,jobs/<id>@120` (any name `GET /v1/streams/<name>` takes; `@<height>` replays that one from a height).',
+    ),
   from: z.coerce.number().int().min(1).optional().describe('Replay every event stream from this height; `Last-Event-ID` wins.'),
 });
 
@@ -38,7 +43,7 @@ export function formatMuxCursor(cursor: ReadonlyMap<string, number>): string {
 const dataOf = ({ frame }: FramedEvent): Buffer => frame.subarray(frame.indexOf('\ndata: ') + 7, frame.length - 2);
 
 /**
- * `GET /v1/streams/mux?names=a,b,c`: several streams on one Server-Sent Events socket, so a page
+ * `GET /v1/streams/mux?names=a,b,c@12`: several streams on one Server-Sent Events socket, so a page
  * stays under a browser's six connections per origin. Every event is a `message` whose data is
  * `{ stream, event, id, data }` (`data` as the single stream sends it) and whose `id:` says where
  * every stream is (`blocks=12&jobs=9`): a reconnecting EventSource sends it back as
@@ -63,7 +68,14 @@ export function muxRoute(app: Api, { hub, limits, checkRoom, namesMax }: MuxRout
     },
   );
   app.get('/v1/streams/mux', { ...muxDoc, exposeHeadRoute: false }, async (request, reply) => {
-    const names = [...new Set(request.query.names.split(',').map((name) => name.trim().replace(/^\/+|\/+$/g, '')))].filter((name) => name !== '');
+    // `name@height`: that stream replays from its own height.
+    const asked = new Map<string, number | undefined>();
+    for (const item of request.query.names.split(',')) {
+      const [, bare = item, at] = /^(.*)@(\d+)$/.exec(item.trim()) ?? [];
+      const name = bare.trim().replace(/^\/+|\/+$/g, '');
+      if (name !== '') asked.set(name, at === undefined ? request.query.from : Math.max(1, Number(at)));
+    }
+    const names = [...asked.keys()];
     if (names.length === 0 || names.length > namesMax) {
       throw new AinError('BAD_SCHEMA', `query field "names": give 1 to ${namesMax} stream names, comma separated (got ${names.length}).`);
     }
@@ -77,7 +89,7 @@ export function muxRoute(app: Api, { hub, limits, checkRoom, namesMax }: MuxRout
     const lives: Observable<MuxItem>[] = [];
     for (const name of names) {
       const last = resumeAt?.get(name);
-      const fromHeight = last !== undefined ? last + 1 : resumeAt === undefined ? request.query.from : undefined;
+      const fromHeight = last !== undefined ? last + 1 : resumeAt === undefined ? asked.get(name) : undefined;
       try {
         const { replay, live } = hub.resume(name, fromHeight); // NOT_FOUND, INVALID_PATH, RESULT_TOO_LARGE refuse the whole socket
         cursor.set(name, fromHeight === undefined ? hub.latest : fromHeight - 1);

@@ -11,6 +11,7 @@ import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
 import { openApi, openApiRoute } from './openApi.ts';
 import { txRoutes, type TxRoutesOptions } from './txRoutes.ts';
+import { uiRoutes, type UiRoutesOptions } from '../web/index.ts';
 
 export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<Omit<LedgerRoutesOptions, 'blocks'>> {
   /** Largest request body accepted, in bytes. */
@@ -25,6 +26,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly shards?: ShardRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
   readonly streams?: StreamRoutesOptions;
+  /** The dashboard at `/` (web/); absent: none. */
+  readonly ui?: UiRoutesOptions;
 }
 
 /**
@@ -81,6 +84,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
     if (options.shards !== undefined) shardRoutes(api, options.shards);
     if (options.streams !== undefined) streamRoutes(api, options.streams);
     if (options.blobs !== undefined) void api.register(blobRoutes, options.blobs);
+    const ui = options.ui;
+    if (ui !== undefined) void api.register(async (scope) => uiRoutes(scope, ui));
   });
   return app;
 }

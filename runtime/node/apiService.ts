@@ -52,6 +52,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
       metrics: metrics.streams,
     },
     metrics: metrics.registry,
+    ui: {},
     status,
     ...(net === undefined ? {} : { net: () => net.info() }),
   });

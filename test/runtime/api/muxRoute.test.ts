@@ -92,6 +92,16 @@ test('one socket carries several streams, each event tagged with its stream, its
   t.like(got[0]!.data.data, { height: 2, hash: hex(2), txs: 0 });
   t.is(got[1]!.id, 'blocks=3&finality=1');
   t.is(got[5]!.id, 'blocks=4&finality=4');
+  aborter.abort();
+  // `name@height`: each stream from its own height; the others start live.
+  const own = new AbortController();
+  t.teardown(() => own.abort());
+  const mixed = readMux(url, 'names=finality@3,blocks', {}, own.signal);
+  t.like(((await mixed.next()).value as MuxMessage).data, { stream: 'finality', id: 3 });
+  t.like(((await mixed.next()).value as MuxMessage).data, { stream: 'finality', id: 4 });
+  blocks$.next(block(5));
+  const live = [((await mixed.next()).value as MuxMessage).data, ((await mixed.next()).value as MuxMessage).data];
+  t.deepEqual(live.map((d) => `${d.stream}:${d.id}`).sort(), ['blocks:5', 'finality:5']);
 });
 
 test('a reconnect with Last-Event-ID resumes each stream after its own last event', async (t) => {

@@ -1,0 +1,39 @@
+export { applyChain, chainPointsMax, initialChain, type BlockPoint, type ChainEvent, type ChainState, type RestBlock } from './chain.ts';
+export { applyConnection, initialConnection, type ConnectionEvent, type ConnectionState, type ConnectionStatus } from './connection.ts';
+export { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frameBatcher.ts';
+export {
+  applyJobs,
+  initialJobs,
+  jobRows,
+  jobStateOf,
+  rewardsPaidTotal,
+  type JobRow,
+  type JobsEvent,
+  type JobState,
+  type JobsState,
+  type JobSummary,
+} from './jobs.ts';
+export {
+  applyReputation,
+  initialReputation,
+  reputationColumns,
+  reputationRows,
+  type ReputationColumn,
+  type ReputationQuery,
+  type ReputationRow,
+  type ReputationState,
+  type ReputationViewEvent,
+} from './reputation.ts';
+export {
+  applyRequest,
+  initialRequest,
+  payoutTotals,
+  requestSteps,
+  stepsOf,
+  type RequestRecord,
+  type RequestState,
+  type RequestStep,
+  type RequestViewEvent,
+  type StepReached,
+  type WorkerLane,
+} from './request.ts';
