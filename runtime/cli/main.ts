@@ -75,6 +75,9 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain why REQUEST_ID|JOB_ID [--node URL]    why a request (or job) is where it is: its state and
                                             since when, who could take it and why they have not,
                                             its next deadline, every tx about it refused
+  ain ui [--node URL] [--open | --no-open]  the dashboard's URL (the node serves it at /);
+                                            opened in a browser when asked, or by default on a
+                                            desktop's terminal (no browser: it is only printed)
   ain watch NAME [--from HEIGHT] [--count N] [--node URL]
                                             one line per event of a stream (blocks, finality,
                                             jobs, jobs/<id>, nodes, reputation[/<address>],
@@ -135,6 +138,7 @@ const commands: Record<string, () => Promise<Command>> = {
   requests: async () => (await import('./requestsCommand.ts')).requestsCommand,
   result: async () => (await import('./resultCommand.ts')).resultCommand,
   why: async () => (await import('./whyCommand.ts')).whyCommand,
+  ui: async () => (await import('./uiCommand.ts')).uiCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

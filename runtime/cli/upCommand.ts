@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
+import { dashboardUrl } from './uiCommand.ts';
 import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from '../agents/index.ts';
 import { callNode, createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -192,6 +193,7 @@ async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise
   const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port } }).catch(failed);
   const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) }).catch(failed);
   say(`ain up: node ${node.key.address} serving ${config.chain} at ${node.url} (data in ${config.dataDir})`);
+  say(`  the dashboard: ${dashboardUrl(node.url)} (live in a browser; ain ui prints or opens it)`);
   const target: UpTarget = {
     url: node.url,
     urls: [node.url],
@@ -226,6 +228,7 @@ async function upNetwork(options: UpOptions, validators: number, failed: (error:
   const [first, second] = [net.nodes[0]!, net.nodes[1] ?? net.nodes[0]!];
   say(`ain up: ${validators} validators agreeing over libp2p (CometBFT's algorithm), each its own process and log (data in ${options.data})`);
   say(`  ${net.nodes.map((node) => `${node.name} at ${node.url}`).join(', ')}; the client talks to ${second.name}, the agents spread over all`);
+  say(`  the dashboard: ${dashboardUrl(first.url)} (every node serves one at /; ain ui prints or opens it)`);
   const owner = createNodeSubmitter({ nodeUrl: first.url, key: net.owner });
   const quorum = Math.floor((2 * validators) / 3) + 1;
   const target: UpTarget = {

@@ -11,8 +11,8 @@ import type { TarEntry } from '../exec/index.ts';
 /** The repository this module runs from: bin/ain.js, the sources tsx runs, package-lock.json. */
 export const appRoot = fileURLToPath(appRootUrl);
 
-/** What the node runs: the CLI, the TypeScript sources it loads through tsx, and the sample job. */
-const sourceEntries = ['package.json', 'tsconfig.json', 'bin', 'schemas', 'log', 'projections', 'actors', 'runtime', 'examples'] as const;
+/** What the node runs: the CLI, the TypeScript sources it loads through tsx, the dashboard it serves, and the sample job. */
+const sourceEntries = ['package.json', 'tsconfig.json', 'bin', 'schemas', 'log', 'projections', 'actors', 'runtime', 'web', 'examples'] as const;
 /** Files an app image may hold at most (the production dependencies are some 20,000). */
 const appFilesMax = 100_000;
 
