@@ -11,6 +11,7 @@ const heaviest = [
   'test/runtime/cli/cli.e2e.test.ts',
   'test/runtime/agents/sampleSession.docker.int.test.ts',
   'test/runtime/cli/readmeTour.e2e.test.ts',
+  'test/web/dashboard.e2e.test.ts',
   'test/runtime/consensus/proposerCrash.e2e.test.ts',
   'test/runtime/node/kafkaNodes.int.test.ts',
   'test/runtime/consensus/evidence.e2e.test.ts',

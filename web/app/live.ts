@@ -15,6 +15,12 @@ export interface MuxMessage {
   readonly data: any;
 }
 
+interface StatusAnswer {
+  readonly chain: string;
+  readonly height: number;
+  readonly finalized: number;
+}
+
 const bare = (name: string) => name.replace(/@\d+$/, '');
 const retryMs = [500, 1000, 2000, 4000];
 
@@ -48,6 +54,11 @@ export function follow(names: readonly string[], onEvents: (events: MuxMessage[]
     opened.onopen = () => {
       attempts = 0;
       connection.value = applyConnection(connection.value, { type: 'open' });
+      // The header's figures before the first block comes: the node's status now.
+      fetch('/v1/status')
+        .then((answer) => (answer.ok ? (answer.json() as Promise<StatusAnswer>) : null))
+        .then((status) => status !== null && (chain.value = applyChain(chain.value, { type: 'status', status })))
+        .catch(() => undefined);
     };
     opened.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as MuxMessage;

@@ -86,9 +86,6 @@ export function ReputationView({ query }: { query: URLSearchParams }) {
         <thead>
           <tr>
             <th>node</th>
-            <th>job</th>
-            <th>role</th>
-            <th>status</th>
             ${reputationColumns.map(
               (column) =>
                 html`<th class="num">
@@ -98,6 +95,9 @@ export function ReputationView({ query }: { query: URLSearchParams }) {
                 </th>`,
             )}
             <th class="num">earned</th>
+            <th>role</th>
+            <th>status</th>
+            <th>job</th>
           </tr>
         </thead>
         <tbody>
@@ -112,9 +112,6 @@ export function ReputationView({ query }: { query: URLSearchParams }) {
             (r) =>
               html`<tr data-node=${r.node} data-role=${r.role ?? ''}>
                 <td><${Id} id=${r.node} href=${`#/accounts/${r.node}`} /></td>
-                <td><${Id} id=${r.job} href=${`#/jobs/${r.job}`} /></td>
-                <td>${r.role ?? 'client'}</td>
-                <td>${r.status ?? '—'}</td>
                 <td class="num" data-elo>${Math.round(r.rating)}</td>
                 <td class="num">${r.games}</td>
                 <td class="num">${ratio(r.acceptanceRatio)}</td>
@@ -125,6 +122,9 @@ export function ReputationView({ query }: { query: URLSearchParams }) {
                 <td class="num">${r.drops}</td>
                 <td class="num">${r.jobsDone}</td>
                 <td class="num">${earned.value[r.node] ?? ''}</td>
+                <td>${r.role ?? 'client'}</td>
+                <td>${r.status ?? '—'}</td>
+                <td><${Id} id=${r.job} href=${`#/jobs/${r.job}`} /></td>
               </tr>`,
           )}
         </tbody>
