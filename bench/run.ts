@@ -1,6 +1,6 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, sample, settled, kafka, storage, gpu, exec, net, deploy.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, ui, sample, settled, kafka, storage, gpu, exec, net, deploy.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { benchRestart } from './restart.ts';
 import { benchJobsSettled } from './jobsSettled.ts';
 import { benchSample } from './sample.ts';
 import { benchSse } from './sse.ts';
+import { benchUi } from './ui.ts';
 import { benchState } from './state.ts';
 import { benchStorage } from './storage.ts';
 import { roundFigure, type Figure } from './measure.ts';
@@ -41,6 +42,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'node', run: benchNode },
   { group: 'restart', run: benchRestart },
   { group: 'sse', run: benchSse },
+  { group: 'ui', run: benchUi },
   { group: 'sample', run: benchSample },
   { group: 'settled', run: benchJobsSettled },
   { group: 'kafka', run: benchKafka },
@@ -88,6 +90,8 @@ const ceilings: Record<string, number> = {
   'exec.process.ratio': 1.2,
   'exec.docker.ratio': 1.2,
   'sse.p99.1000': 100,
+  'ui.update.ms': 250,
+  'ui.js.wire': 150_000,
   'sample.afterLimit.blocks': 6,
   'net.4.final.p99': 3000,
   'net.4.recovery': 3000,
