@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -86,8 +86,15 @@ function copyInto(dir: string): void {
     const bytes = suffix === undefined ? readFileSync(source) : Buffer.from(readFileSync(source, 'utf8') + suffix);
     if (existsSync(target) && existsSync(`${target}.gz`) && readFileSync(target).equals(bytes)) continue;
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, bytes);
     // Served to browsers that take gzip (all of them), so the page's JS crosses the wire compressed.
-    writeFileSync(`${target}.gz`, gzipSync(bytes, { level: 9 }));
+    writeAtomically(`${target}.gz`, gzipSync(bytes, { level: 9 }));
+    writeAtomically(target, bytes);
   }
+}
+
+/** Nodes started together (`ain up`'s validators) vendor into one folder: none ever serves a half-written file. */
+function writeAtomically(file: string, bytes: Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, bytes);
+  renameSync(temporary, file);
 }

@@ -40,9 +40,18 @@ function Stepper({ state }: { state: RequestState }) {
 }
 
 function Countdown({ record, state }: { record: RequestRecord; state: string }) {
-  if (state === 'settled' || state === 'refunded') return null;
-  const left = record.deadline - Date.now();
-  return html`<p>Deadline of <b>${state}</b>: ${when(record.deadline)} (${left > 0 ? `in ${ms(left)}` : `passed ${ms(-left)} ago, at the next block`}).</p>`;
+  const now = useSignal(Date.now());
+  const ended = state === 'settled' || state === 'refunded';
+  useEffect(() => {
+    if (ended) return;
+    const timer = setInterval(() => (now.value = Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ended]);
+  if (ended) return null;
+  const left = record.deadline - now.value;
+  return html`<p>
+    Deadline of <b>${state}</b>: ${when(record.deadline)} (${left > 0 ? `in ${ms(left)}` : `passed ${ms(-left)} ago: it moves at the next block`}).
+  </p>`;
 }
 
 /** One request: the stepper of its states, one lane per worker, the escrow and where it went. */
