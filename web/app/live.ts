@@ -28,17 +28,21 @@ const retryMs = [500, 1000, 2000, 4000];
  * Follows the view's streams (plus `blocks` and `finality` for the page's header) on one
  * multiplexed socket. Events are folded once per animation frame. A stream the node no longer
  * holds (STREAM_GAP), or a socket the browser gave up on, makes the view re-read its REST
- * snapshot (`resync`) and follow live again; while the node does not answer, the banner says so
- * and the page keeps trying. Returns the function that stops following.
+ * snapshot (`resync`) and follow live again: from the height after the one `resync` says it read
+ * up to, when it says one, so nothing between the snapshot and the stream is missed. While the
+ * node does not answer, the banner says so and the page keeps trying. Returns the function that
+ * stops following.
  * @example useEffect(() => follow(['dashboard'], (events) => …, reload), [])
  */
-export function follow(names: readonly string[], onEvents: (events: MuxMessage[]) => void, resync: () => Promise<void>): () => void {
+export function follow(names: readonly string[], onEvents: (events: MuxMessage[]) => void, resync: () => Promise<number | void>): () => void {
   const all = [...names];
   for (const always of ['blocks', 'finality']) if (!all.some((n) => bare(n) === always)) all.push(always);
   let source: EventSource | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let attempts = 0;
+  /** The node ended the stream with an error event: the close that follows is not news. */
+  let endedByNode = false;
   const batcher = createFrameBatcher<MuxMessage>(requestAnimationFrame, (events) =>
     batch(() => {
       let state = chain.value;
@@ -47,8 +51,14 @@ export function follow(names: readonly string[], onEvents: (events: MuxMessage[]
       onEvents(events.filter((e) => names.some((n) => bare(n) === e.stream)));
     }),
   );
-  const open = (first: boolean) => {
-    const query = (first ? all : all.map(bare)).join(',');
+  /** `first`: the names as the view gave them; a height: the view's event streams after it; else all live. */
+  const open = (from: true | number | undefined) => {
+    const valueStream = (name: string) => name.startsWith('state') || name.startsWith('accounts/');
+    const named =
+      from === true
+        ? all
+        : all.map((name) => (typeof from === 'number' && names.includes(name) && !valueStream(bare(name)) ? `${bare(name)}@${from + 1}` : bare(name)));
+    const query = named.join(',');
     const opened = new EventSource(`/v1/streams/mux?names=${encodeURIComponent(query)}`);
     source = opened;
     opened.onopen = () => {
@@ -70,8 +80,10 @@ export function follow(names: readonly string[], onEvents: (events: MuxMessage[]
       if (event instanceof MessageEvent && typeof event.data === 'string') {
         const { code, message } = JSON.parse(event.data) as { code: string; message: string };
         connection.value = applyConnection(connection.value, { type: 'ended', code, message });
+        endedByNode = true;
         return; // the browser reconnects with Last-Event-ID; each stream resumes after its last event
       }
+      if (endedByNode && opened.readyState === EventSource.CONNECTING) return void (endedByNode = false);
       connection.value = applyConnection(connection.value, { type: 'unreachable', node: location.origin });
       if (opened.readyState === EventSource.CLOSED) restart();
     });
@@ -84,7 +96,7 @@ export function follow(names: readonly string[], onEvents: (events: MuxMessage[]
       () => {
         attempts++;
         resync().then(
-          () => !stopped && open(false),
+          (height) => !stopped && open(typeof height === 'number' ? height : undefined),
           () => !stopped && restart(),
         );
       },

@@ -10,17 +10,19 @@ import { Failure, html, Id, Loading, ms, when } from './ui.ts';
 const historyReadsMax = 20;
 
 /** The request's job events from its block on, from `GET /v1/blocks` (100 heights a read). */
-async function readHistory(id: string, from: number, apply: (height: number, events: JobEvent[]) => void): Promise<void> {
-  for (let reads = 0, next = from; reads < historyReadsMax; reads++) {
+async function readHistory(id: string, from: number, apply: (height: number, events: JobEvent[]) => void): Promise<number> {
+  let next = from;
+  for (let reads = 0; reads < historyReadsMax; reads++) {
     const range = await getJson<{ to: number; blocks: { header: { height: number }; jobEvents: JobEvent[] }[] }>(`/v1/blocks?from=${next}&limit=100`);
     for (const block of range.blocks)
       apply(
         block.header.height,
         block.jobEvents.filter((e) => 'request' in e && e.request === id),
       );
-    if (range.blocks.length === 0 || range.to < next) return;
+    if (range.blocks.length === 0 || range.to < next) break;
     next = range.to + 1;
   }
+  return next - 1;
 }
 
 function Stepper({ state }: { state: RequestState }) {
@@ -76,8 +78,9 @@ export function RequestView({ id }: { id: string }) {
         (events) => events.forEach((e) => apply(e.id, e.data.events)),
         async () => {
           // The stream's history no longer reaches the request: read its blocks, then follow live.
-          await readHistory(id, Math.max(height, state.value.height + 1), apply);
+          const read = await readHistory(id, Math.max(height, state.value.height + 1), apply);
           await loadRecord();
+          return read;
         },
       );
     })().catch((e: unknown) => (error.value = e));
