@@ -180,6 +180,10 @@ test.serial('the jobs table and a job’s page show the sample job with its stat
   await row.locator('a').first().click();
   await page.locator('tr[data-request]').waitFor();
   t.regex(await page.locator('tr[data-request]').innerText(), /settled/);
+  // The applicants with their answers to the schema's test data, from the job's events.
+  await page.locator('[data-table="applicants"] td.mono', { hasText: /\{/ }).first().waitFor();
+  t.is(await page.locator('[data-table="applicants"] tbody tr').count(), 4);
+  await shoot(page, 'job-1280');
   await page.close();
   await bothWidths('jobs', 'jobs', (p) => p.locator('tr[data-job]').waitFor());
 });

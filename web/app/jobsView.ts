@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
+import type { JobEvent } from '../../schemas/index.ts';
 import { applyJobs, initialJobs, jobRows, type JobState, type JobSummary } from '../viewModels/index.ts';
 import { getJson } from './api.ts';
 import { follow } from './live.ts';
@@ -118,41 +119,94 @@ export function JobView({ id }: { id: string }) {
   const job = useSignal<JobAnswer | null>(null);
   const requests = useSignal<readonly RequestSummary[]>([]);
   const error = useSignal<unknown>(null);
+  /** Each applicant's answer to the schema's test data, from the job's `nodeApplied` events. */
+  const tested = useSignal<Readonly<Record<string, unknown>>>({});
+  const why = useSignal<readonly string[]>([]);
   useEffect(() => {
+    let stop: (() => void) | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let gone = false;
+    const failed = (e: unknown) => void (error.value = e);
     const load = async () => {
-      const [answer, list] = await Promise.all([
+      const [answer, list, explained] = await Promise.all([
         getJson<JobAnswer>(`/v1/jobs/${id}`),
         getJson<{ requests: RequestSummary[] }>(`/v1/requests?job=${id}&limit=100`),
+        getJson<{ sentences: string[] }>(`/v1/jobs/${id}/explain`),
       ]);
       job.value = answer;
       requests.value = list.requests;
+      why.value = explained.sentences;
       error.value = null;
     };
-    load().catch((e: unknown) => (error.value = e));
-    // A block with this job's events changes what the REST answers hold: read them again.
-    return follow([`jobs/${id}`], (events) => void (events.length > 0 && load().catch((e: unknown) => (error.value = e))), load);
+    // A block with this job's events changes what the REST answers hold: read them again, once for a burst.
+    const reload = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void load().catch(failed), 300);
+    };
+    load().catch(failed);
+    // The job's events from its own block on (the hub's history permitting): the applicants' test results.
+    getJson<{ height: number }>(`/v1/tx/${id}`).then(({ height }) => {
+      if (gone) return;
+      stop = follow(
+        [`jobs/${id}@${height}`],
+        (events) => {
+          const results = { ...tested.value };
+          for (const { data } of events) for (const e of data.events as JobEvent[]) if (e.type === 'nodeApplied') results[e.node] = e.testResult;
+          tested.value = results;
+          if (events.length > 0) reload();
+        },
+        load,
+      );
+    }, failed);
+    return () => {
+      gone = true;
+      clearTimeout(timer);
+      stop?.();
+    };
   }, [id]);
   if (error.value !== null && job.value === null) return html`<${Failure} error=${error.value} />`;
   const answer = job.value;
   if (answer === null) return html`<${Loading} what="the job" />`;
   const spec = answer.spec.job_specification;
-  const applicants = answer.nodes.filter((n) => n.state === 'applied');
+  const result = (node: string) => (node in tested.value ? JSON.stringify(tested.value[node] ?? null).slice(0, 80) : '—');
   return html`
     <h2>Job <span class="mono">${id}</span></h2>
-    <p>${answer.stats} · admin <${Id} id=${answer.admin} href=${`#/accounts/${answer.admin}`} /> · registered in block ${answer.registeredAt ?? '—'}</p>
+    <p>${answer.stats} · admin <${Id} id=${answer.admin} href=${`#/accounts/${answer.admin}`} /> · registered ${when(answer.registeredAt)}</p>
+    ${why.value.length === 0 ? null : html`<div class="panel" data-why>${why.value.map((line) => html`<p>${line}</p>`)}</div>`}
     <h3>Admin tree</h3>
     <div class="panel tree">
       ${answer.nodes.length === 0 ? html`<p class="muted">No node has applied.</p>` : html`<${Tree} nodes=${answer.nodes} parent=${null} />`}
     </div>
     <h3>Applicants</h3>
     <div class="panel">
-      ${
-        applicants.length === 0
-          ? html`<p class="muted">None waiting for approval.</p>`
-          : html`<ul>
-              ${applicants.map((n) => html`<li><${Id} id=${n.address} /> applied as ${n.role}</li>`)}
-            </ul>`
-      }
+      <table data-table="applicants">
+        <thead>
+          <tr>
+            <th>node</th>
+            <th>role</th>
+            <th>state</th>
+            <th>test result</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            answer.nodes.length === 0
+              ? html`<tr>
+                  <td colspan="4" class="muted">No node has applied.</td>
+                </tr>`
+              : null
+          }
+          ${answer.nodes.map(
+            (n) =>
+              html`<tr>
+                <td><${Id} id=${n.address} href=${`#/accounts/${n.address}`} /></td>
+                <td>${n.role}</td>
+                <td>${n.state}</td>
+                <td class="mono">${result(n.address)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
     </div>
     <h3>Requests</h3>
     <div class="panel">

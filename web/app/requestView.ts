@@ -60,6 +60,8 @@ function Countdown({ record, state }: { record: RequestRecord; state: string }) 
 export function RequestView({ id }: { id: string }) {
   const state = useSignal(initialRequest(id));
   const error = useSignal<unknown>(null);
+  /** Why it is where it is (`GET /v1/requests/<id>/explain`), re-read as its events come. */
+  const why = useSignal<readonly string[]>([]);
   useEffect(() => {
     let stop: (() => void) | undefined;
     let gone = false;
@@ -68,6 +70,7 @@ export function RequestView({ id }: { id: string }) {
       const record = await getJson<RequestRecord & { kind: string }>(`/v1/jobs/${id}`);
       if (record.kind !== 'request') throw new Error(`${id} is a job, not a request: see #/jobs/${id}.`);
       state.value = applyRequest(state.value, { type: 'record', record });
+      why.value = (await getJson<{ sentences: string[] }>(`/v1/requests/${id}/explain`)).sentences;
     };
     (async () => {
       await loadRecord();
@@ -75,7 +78,10 @@ export function RequestView({ id }: { id: string }) {
       if (gone) return;
       stop = follow(
         [`jobs/${id}@${height}`],
-        (events) => events.forEach((e) => apply(e.id, e.data.events)),
+        (events) => {
+          events.forEach((e) => apply(e.id, e.data.events));
+          if (events.length > 0) void loadRecord().catch((e: unknown) => (error.value = e));
+        },
         async () => {
           // The stream's history no longer reaches the request: read its blocks, then follow live.
           const read = await readHistory(id, Math.max(height, state.value.height + 1), apply);
@@ -103,6 +109,7 @@ export function RequestView({ id }: { id: string }) {
     </p>
     <${Stepper} state=${s} />
     <${Countdown} record=${record} state=${s.state} />
+    ${why.value.length === 0 ? null : html`<div class="panel" data-why>${why.value.map((line) => html`<p>${line}</p>`)}</div>`}
     ${s.refundReason === null ? null : html`<p class="error" data-refund=${s.refundReason}>Refunded: ${s.refundReason}.</p>`}
     <h3>Escrow</h3>
     <div class="cards">
