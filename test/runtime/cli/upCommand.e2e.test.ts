@@ -146,6 +146,7 @@ test('ain up --once into a pipe prints plain lines: the four validators, the dem
   const expected = [
     /^ain up: 4 validators agreeing over libp2p \(CometBFT's algorithm\), each its own process and log \(data in .*\)$/,
     /^ {2}n1 at http:\/\/127\.0\.0\.1:\d+, n2 at http:\/\/127\.0\.0\.1:\d+, n3 at http:\/\/127\.0\.0\.1:\d+, n4 at http:\/\/127\.0\.0\.1:\d+; the client talks to n2, the agents spread over all$/,
+    /^ {2}the dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(every node serves one at \/; ain ui prints or opens it\)$/,
     /^ {2}the genesis owner via n1 set a rule on \/apps\/demo\/\$user and sent 1000 AIN to the client 0x[0-9a-f]{8}…$/,
     /^ {2}POST \/v1\/tx {3}set_value \/apps\/demo\/…\/hello → accepted, hash [0-9a-f]{16}…$/,
     /^ {2}POST \/v1\/txs {2}100 inc_value → 100 accepted, durable before the answer$/,
