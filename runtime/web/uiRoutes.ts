@@ -6,7 +6,8 @@ import { dirname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { AinError } from '../../schemas/index.ts';
-import { vendorBrowserFiles } from './vendorFiles.ts';
+import { pageModules } from './pageModules.ts';
+import { importMap, vendorBrowserFiles } from './vendorFiles.ts';
 
 export interface UiRoutesOptions {
   /** The repository (or installed package) holding `web/`; found from this file when absent. */
@@ -30,11 +31,13 @@ const relativeImports = (text: string) =>
  * vendored browser modules at `/vendor/` through @fastify/static, and the page's TypeScript
  * modules at `/app/<path from the root>` with their types stripped (esbuild, once per change of
  * the file) — no build step. Only `web/app/main.ts` and what it reaches by relative imports are
- * served: a module is listed when a served one imports it.
+ * served (walked at start, and again as a changed module is served); `/` lists them all, and the
+ * vendored ones, as `modulepreload` links, so a browser fetches the page in one round of requests.
  */
 export async function uiRoutes(app: FastifyInstance, { rootDir = findRootDir() }: UiRoutesOptions = {}): Promise<void> {
   const vendorDir = vendorBrowserFiles(join(rootDir, 'web', 'vendor'));
-  await app.register(fastifyStatic, { root: join(rootDir, 'web', 'public'), prefix: '/', wildcard: false, cacheControl: false });
+  // `/` is the route below: index.html with the page's modules listed for preloading.
+  await app.register(fastifyStatic, { root: join(rootDir, 'web', 'public'), prefix: '/', wildcard: false, index: false, cacheControl: false });
   await app.register(fastifyStatic, {
     root: vendorDir,
     prefix: '/vendor/',
@@ -44,7 +47,16 @@ export async function uiRoutes(app: FastifyInstance, { rootDir = findRootDir() }
     // The vendored files change only with an npm install; a day of caching spares reloads.
     maxAge: 86_400_000,
   });
-  const reachable = new Set(['web/app/main.ts']);
+  const modules = pageModules(rootDir, 'web/app/main.ts', importMap.imports, vendorDir);
+  const reachable = new Set(modules.app);
+  const preloads = [...modules.vendor, ...modules.app.map((path) => `/app/${path}`)].map((url) => `    <link rel="modulepreload" href="${url}" />`).join('\n');
+  const indexFile = join(rootDir, 'web', 'public', 'index.html');
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(readFileSync(indexFile, 'utf8').replace('</head>', `${preloads}\n  </head>`)),
+  );
   const built = new Map<string, { mtimeMs: number; code: Buffer; gzipped: Buffer }>();
   app.get('/app/*', { schema: { hide: true } }, async (request, reply) => {
     const path = normalize((request.params as { '*': string })['*'])
