@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { openFileLog, type FileLog, type FileLogOptions, type LogRecord } from '../../../log/store/index.ts';
 
@@ -45,7 +44,7 @@ export async function withFileLog<T>(options: FileLogOptions, body: (log: FileLo
   }
 }
 
-export const scriptPath = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+export const scriptPath = (name: string): string => join(process.cwd(), 'test/log/store', name);
 
 /** Runs a TypeScript script under test/log/store/ in a child node; resolves with its stdout lines. */
 export function runScript(name: string, args: readonly string[]): Promise<string[]> {

@@ -28,7 +28,7 @@ export interface ChildPeer extends PeerUnderTest {
   kill(): Promise<void>;
 }
 
-const script = join(import.meta.dirname, 'transportChild.ts');
+const script = join(process.cwd(), 'test/runtime/net/transportChild.ts');
 const stderrLinesMax = 40;
 
 /** Starts a child and waits (bounded) until its transport listens. */

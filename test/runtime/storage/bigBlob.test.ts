@@ -1,8 +1,8 @@
 import test from 'ava';
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const probe = fileURLToPath(new URL('./bigBlobProbe.ts', import.meta.url));
+const probe = join(process.cwd(), 'test/runtime/storage/bigBlobProbe.ts');
 const growthBytesMax = 40 * 1024 * 1024;
 
 test('a 100 MiB blob streams up and down over HTTP while the process grows by far less than its size', async (t) => {
