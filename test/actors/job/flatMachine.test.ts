@@ -1,4 +1,5 @@
 import test from 'ava';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { assign, createMachine, initialTransition, setup, transition, type AnyStateMachine } from 'xstate';
 import { jobMachine, nodeMachine, shardMachine, type JobMachineEvent, type ShardInput, type ShardMachineEvent } from '../../../actors/index.ts';
@@ -147,9 +148,8 @@ test('given a machine outside the flat subset, when it is compiled, then it is r
 
 test('the XState installed is the version the flat step was checked against (bump xstateTable.ts and package.json together, then run this file)', async (t) => {
   const { readFile } = await import('node:fs/promises');
-  const installed = JSON.parse(await readFile(new URL('../../../node_modules/xstate/package.json', import.meta.url), 'utf8')) as { version: string };
-  const pinned = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> })
-    .dependencies.xstate;
+  const installed = JSON.parse(await readFile(join(process.cwd(), 'node_modules/xstate/package.json'), 'utf8')) as { version: string };
+  const pinned = (JSON.parse(await readFile(join(process.cwd(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.xstate;
   t.is(installed.version, xstateVersionChecked);
   t.is(pinned, xstateVersionChecked, 'package.json pins xstate exactly');
 });

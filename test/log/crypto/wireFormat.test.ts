@@ -13,7 +13,7 @@ interface Vectors {
   address: string;
   vectors: { envelope: Tx; signedBytes: string; sig: string; hash: string }[];
 }
-const fixture: Vectors = JSON.parse(readFileSync(new URL('../../fixtures/txVectors.json', import.meta.url), 'utf8'));
+const fixture: Vectors = JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/txVectors.json'), 'utf8'));
 
 function withTmp<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'ain-wire-'));

@@ -20,7 +20,7 @@ interface Run {
 /** Starts crashWriter.ts, SIGKILLs it `killAfterMs` after it reports ready, collects its acks. */
 function runAndKill(dir: string, runId: number, killAfterMs: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import=tsx', scriptPath('crashWriter.ts'), dir, String(runId)], {
+    const child = spawn(process.execPath, [...scriptPath('crashWriter.ts'), dir, String(runId)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acks: { offset: number; id: string }[] = [];

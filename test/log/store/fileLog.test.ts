@@ -173,7 +173,7 @@ test('fileLog: an open in a child process is LOG_LOCKED naming our pid', async (
 test('fileLog: a log held by a child process is LOG_LOCKED naming its pid', async (t) => {
   const dir = await tempDir();
   t.teardown(() => removeDir(dir));
-  const child = spawn(process.execPath, ['--import=tsx', scriptPath('lockProbe.ts'), dir, 'hold'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...scriptPath('lockProbe.ts'), dir, 'hold'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const line = await new Promise<string>((resolve) => child.stdout.setEncoding('utf8').once('data', resolve));
   t.true(line.includes('"opened":true'));

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { openFileLog, type FileLog, type FileLogOptions, type LogRecord } from '../../../log/store/index.ts';
+import { scriptArgs } from '../../scriptArgs.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -45,12 +45,13 @@ export async function withFileLog<T>(options: FileLogOptions, body: (log: FileLo
   }
 }
 
-export const scriptPath = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+/** The node arguments that run a script of this folder (compiled when the tests are, see scriptArgs). */
+export const scriptPath = (name: string): string[] => scriptArgs(`test/log/store/${name}`);
 
 /** Runs a TypeScript script under test/log/store/ in a child node; resolves with its stdout lines. */
 export function runScript(name: string, args: readonly string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import=tsx', scriptPath(name), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...scriptPath(name), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('error', reject);

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { devGenesis } from '../../../actors/index.ts';
 import type { KeyPair } from '../../../log/index.ts';
 import { runSampleSession, type SampleSessionResult } from '../../../runtime/agents/index.ts';
@@ -17,7 +16,7 @@ import { startNodeProcess, type NodeProcess } from '../node/nodeProcess.ts';
 // on it by agents: ain jobs ls/show, ain requests ls/show and ain result show what the ledger
 // holds, their --json is the API's answer, and bad filters and bad blobs are refused with codes.
 
-const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
 const parties = ['admin', 'evaluator-1', 'client', 'worker-1', 'worker-2'] as const;
 type Party = (typeof parties)[number];
 

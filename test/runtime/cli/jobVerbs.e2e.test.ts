@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { devGenesis } from '../../../actors/index.ts';
 import type { KeyPair } from '../../../log/index.ts';
 import { signAndSubmit } from '../../../runtime/client/index.ts';
@@ -16,7 +15,7 @@ import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.t
 // real node: registerJob, applyJob/approveNode, stats, requestJob, acceptResult, and ain watch.
 // The evaluator's and workers' ops are signed here in the test, so each verb is seen alone (ain up runs them as agents).
 
-const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
 const schemaText = `syntax = "proto3";
 service Worker { rpc CalculateRoot (Request) returns (WorkerReply) {} }
 service Evaluator { rpc EvaluateRoot (Request) returns (EvaluationResult) {} }

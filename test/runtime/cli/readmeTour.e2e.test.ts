@@ -3,14 +3,13 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startNodeProcess, type NodeProcess } from '../node/nodeProcess.ts';
 
 // The README's tour, its commands as the README writes them, against a real `ain node` child
 // process: a user who types them sees the value they wrote. And `ain tx submit --wait`, which
 // the tour uses, with a tx that lands ok, one refused in its block, and a batch of both.
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = process.cwd();
 const ain = join(root, 'bin', 'ain.js');
 const tourUrl = 'http://127.0.0.1:8080';
 

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import type { TxAnswer } from '../../../schemas/index.ts';
 import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
@@ -13,7 +12,7 @@ import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.t
 // final header; the same answer tampered with on its way (by a proxy in front of the node) fails
 // with PROOF_INVALID and exit 1.
 
-const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
 const run = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile('node', [ain, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>

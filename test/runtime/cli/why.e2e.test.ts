@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { devGenesis, type RequestExplanation } from '../../../actors/index.ts';
 import type { KeyPair } from '../../../log/index.ts';
 import { signAndSubmit } from '../../../runtime/client/index.ts';
@@ -14,7 +13,7 @@ import { startNodeProcess, type NodeProcess } from '../node/nodeProcess.ts';
 // Why is my request waiting? A real node (ain node in a child process) answers over HTTP
 // (GET /v1/requests/<id>/explain, GET /v1/jobs/<id>/explain) and ain why prints the same.
 
-const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
 const schemaText = 'syntax = "proto3"; service Worker { rpc Calc (Req) returns (Res); } message Req { double y = 1; } message Res { double x = 1; }';
 const parties = ['admin', 'evaluator', 'w1', 'w2', 'client'] as const;
 type Party = (typeof parties)[number];

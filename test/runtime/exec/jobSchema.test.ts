@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import test from 'ava';
 
@@ -67,7 +68,7 @@ test('jobSchema: text that does not parse is BAD_JOB_SCHEMA with line and column
 });
 
 test('jobSchema: the paper sample as printed does not parse; the error points at `(Request, Workers)`', async (t) => {
-  const paper = await readFile(new URL('../../../../shared/reference/000_8917d145eff74411.txt', import.meta.url), 'utf8').catch(() => undefined);
+  const paper = await readFile(join(process.cwd(), '../shared/reference/000_8917d145eff74411.txt'), 'utf8').catch(() => undefined);
   const start = paper?.indexOf('// The greeting service definition.') ?? -1;
   if (paper === undefined || start < 0) {
     t.pass('the reference text is not beside this checkout');

@@ -1,6 +1,5 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 // The verify pool's threads take the process's module loaders (tsx) but not its V8 and process
@@ -15,7 +14,7 @@ test('a process started with V8 heap and GC flags still starts its verify thread
     await pool.close();
     console.log('hash' in checked ? 'verified' : checked.code);
   `;
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const root = process.cwd();
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--max-semi-space-size=32', '--max-old-space-size=2048', '--trace-gc', '--import=tsx', '--input-type=module', '-e', script],

@@ -1,9 +1,9 @@
 // A libp2p transport in a child process (transportChild.ts) as a peer under test.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import type { TransportLimits } from '../../../runtime/net/index.ts';
 import { commandMethods, EventRecorder, PeerCommandError, type Command, type NetEvent, type PeerUnderTest } from './peerUnderTest.ts';
+import { scriptArgs } from '../../scriptArgs.ts';
 
 export interface ChildInit {
   /** Names the child in its log lines. */
@@ -28,12 +28,12 @@ export interface ChildPeer extends PeerUnderTest {
   kill(): Promise<void>;
 }
 
-const script = join(import.meta.dirname, 'transportChild.ts');
+const script = scriptArgs('test/runtime/net/transportChild.ts');
 const stderrLinesMax = 40;
 
 /** Starts a child and waits (bounded) until its transport listens. */
 export async function startChildPeer(init: ChildInit, readyTimeoutMs = 45_000): Promise<ChildPeer> {
-  const child = spawn(process.execPath, ['--import=tsx', script, JSON.stringify(init)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...script, JSON.stringify(init)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => stderr.splice(0, stderr.push(line) - stderrLinesMax));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

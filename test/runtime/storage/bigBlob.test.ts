@@ -1,13 +1,13 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { scriptArgs } from '../../scriptArgs.ts';
 
-const probe = fileURLToPath(new URL('./bigBlobProbe.ts', import.meta.url));
+const probe = scriptArgs('test/runtime/storage/bigBlobProbe.ts');
 const growthBytesMax = 40 * 1024 * 1024;
 
 test('a 100 MiB blob streams up and down over HTTP while the process grows by far less than its size', async (t) => {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile('node', ['--import=tsx', probe], { env: { ...process.env, AIN_PROBE_MB: '100' }, timeout: 90_000 }, (error, out, err) =>
+    execFile('node', probe, { env: { ...process.env, AIN_PROBE_MB: '100' }, timeout: 90_000 }, (error, out, err) =>
       error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
     );
   });

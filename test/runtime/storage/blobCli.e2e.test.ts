@@ -3,13 +3,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../../../log/index.ts';
 import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import { fixedQuotas } from '../../../runtime/storage/index.ts';
 import { sha256Hex, startBlobServer, tempDir, type BlobServer } from './helpers.ts';
 
-const ain = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
 const owner = generateKeyPair();
 const stranger = generateKeyPair();
 let server: BlobServer;
