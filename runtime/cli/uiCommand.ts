@@ -48,7 +48,8 @@ export function openBrowser(url: string, { opener }: OpenBrowserOptions = {}): P
 }
 
 /** A terminal on a desktop, where opening a browser is what a person expects. */
-const onDesktop = () => process.stdout.isTTY === true && (process.env.DISPLAY !== undefined || process.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin');
+const onDesktop = () =>
+  process.stdout.isTTY === true && (process.env.DISPLAY !== undefined || process.env.WAYLAND_DISPLAY !== undefined || process.platform === 'darwin');
 
 /**
  * `ain ui [--node URL] [--open | --no-open]`: prints the dashboard's URL once the node answers,

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-const script = join(dirname(fileURLToPath(import.meta.url)), 'chromium.sh');
+const script = join(process.cwd(), 'test/services/chromium.sh');
 /** The first run may install Debian's chromium; later runs answer at once. */
 const INSTALL_TIMEOUT_MS = 600_000;
 

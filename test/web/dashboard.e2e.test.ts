@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startChromium } from '../services/chromium.ts';
 
@@ -14,8 +13,8 @@ import { startChromium } from '../services/chromium.ts';
 // mid-stream is said to be unreachable, and the page recovers once it is back. Screenshots of each
 // view at 1280 and 390 px go to test/screenshots/ (gitignored).
 
-const ain = fileURLToPath(new URL('../../bin/ain.js', import.meta.url));
-const shots = fileURLToPath(new URL('../screenshots/', import.meta.url));
+const ain = join(process.cwd(), 'bin', 'ain.js');
+const shots = join(process.cwd(), 'test', 'screenshots');
 const waitMs = 30_000;
 
 interface Running {

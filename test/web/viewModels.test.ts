@@ -1,5 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { join } from 'node:path';
 import type { BlockEvent, JobDashboardView, JobEvent } from '../../schemas/index.ts';
 import {
   applyChain,
@@ -277,7 +278,7 @@ test('the frame batcher folds every event queued between two frames in one flush
 });
 
 test('the view models are browser-safe: no node module anywhere in their import graph', (t) => {
-  const graph = [...importGraph(new URL('../../web/viewModels/index.ts', import.meta.url).pathname)];
+  const graph = [...importGraph(join(process.cwd(), 'web/viewModels/index.ts'))];
   t.deepEqual(
     graph.filter((m) => m.startsWith('node module') || m.startsWith('dynamic load')),
     [],
@@ -285,7 +286,7 @@ test('the view models are browser-safe: no node module anywhere in their import 
 });
 
 test('the whole page is browser-safe: no node module anywhere in the import graph of web/app/main.ts', (t) => {
-  const graph = [...importGraph(new URL('../../web/app/main.ts', import.meta.url).pathname)];
+  const graph = [...importGraph(join(process.cwd(), 'web/app/main.ts'))];
   t.true(graph.some((m) => m.endsWith('verifyProofBrowser.ts')));
   t.deepEqual(
     graph.filter((m) => m.startsWith('node module') || m.startsWith('dynamic load')),

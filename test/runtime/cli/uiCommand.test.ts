@@ -1,11 +1,12 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { dashboardUrl, openBrowser } from '../../../runtime/cli/uiCommand.ts';
 
 const run = promisify(execFile);
-const ain = new URL('../../../bin/ain.js', import.meta.url).pathname;
+const ain = join(process.cwd(), 'bin', 'ain.js');
 
 test('the dashboard is the node’s page at /', (t) => {
   t.is(dashboardUrl('http://127.0.0.1:8080'), 'http://127.0.0.1:8080/');
