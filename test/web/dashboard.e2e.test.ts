@@ -166,6 +166,7 @@ test.serial('the explorer marks a proven value verified, a tampered proof not ve
   await page.goto(`${url}/#/blocks/${height}`);
   await page.locator('[data-table="txs"] [data-verdict="verified"]').first().waitFor();
   t.is(await page.locator('[data-table="txs"] [data-verdict="not verified"]').count(), 0);
+  await page.locator('.chainline[data-status="live"]').waitFor(); // every view keeps the header live
   await page.close();
   await bothWidths(`blocks/${height}`, 'explorer-block', (p) => p.locator('[data-verdict="verified"]').first().waitFor());
 });

@@ -171,6 +171,18 @@ function State({ path }: { path: string }) {
 /** Explorer: the latest blocks, a block's txs with their outcome codes and inclusion proofs, a tx, a state browser. */
 export function ExplorerView({ parts }: { parts: readonly string[]; rest: readonly string[] }) {
   const [head, id] = parts;
+  // The latest blocks, and the page's header, live; the state browser follows its own path instead.
+  useEffect(
+    () =>
+      head === 'state'
+        ? undefined
+        : follow(
+            [],
+            () => undefined,
+            async () => undefined,
+          ),
+    [head],
+  );
   const go = (e: Event) => {
     e.preventDefault();
     const value = ((e.target as HTMLFormElement).elements.namedItem('q') as HTMLInputElement).value.trim();

@@ -69,7 +69,7 @@ function App() {
       <nav>
         ${sections.map(([path, name]) => html`<a href=${`#/${path}`} class=${here === path || (path === 'explorer' && ['blocks', 'tx', 'state'].includes(here)) ? 'here' : ''}>${name}</a>`)}
       </nav>
-      <span class="chainline" data-status=${status}>height ${height} · final ${finalHeight} · lag ${finalityLag}</span>
+      <span class="chainline" data-status=${status}>${height === 0 ? 'height …' : `height ${height} · final ${finalHeight} · lag ${finalityLag}`}</span>
     </header>
     ${status !== 'live' ? html`<div class=${`banner ${status}`} role="status" data-connection=${status}>${message}</div>` : null}
     <main><${View} route=${route.value} /></main>
