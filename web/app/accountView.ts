@@ -15,7 +15,13 @@ interface Account {
 export function AccountView({ address }: { address: string }) {
   const account = useSignal<Account | null>(null);
   useEffect(() => {
-    if (!/^0x[0-9a-f]{40}$/.test(address)) return;
+    // No account yet: the header alone stays live.
+    if (!/^0x[0-9a-f]{40}$/.test(address))
+      return follow(
+        [],
+        () => undefined,
+        async () => undefined,
+      );
     // The value stream sends the account at once, then after each block that changes it.
     return follow(
       [`accounts/${address}`],
