@@ -184,6 +184,11 @@ test.serial('the jobs table and a job’s page show the sample job with its stat
   await page.locator('[data-table="applicants"] td.mono', { hasText: /\{/ }).first().waitFor();
   t.is(await page.locator('[data-table="applicants"] tbody tr').count(), 4);
   await shoot(page, 'job-1280');
+  // The client's account, live from its value stream.
+  const { requests } = (await (await fetch(`${url}/v1/requests`)).json()) as { requests: { client: string }[] };
+  await page.goto(`${url}/#/accounts/${requests[0]!.client}`);
+  t.regex(await page.locator('[data-account] [data-figure="balance"] .value').innerText(), /^\d+$/);
+  await shoot(page, 'account-1280');
   await page.close();
   await bothWidths('jobs', 'jobs', (p) => p.locator('tr[data-job]').waitFor());
 });
