@@ -179,3 +179,16 @@ test('the multiplexed socket counts toward the stream cap, and a reader that sto
     /event: error\ndata: \{"code":"SLOW_CONSUMER","message":"The streams blocks,finality were not read fast enough[^\n]*Last-Event-ID blocks=\d+&finality=\d+/,
   );
 });
+
+test('value streams ride along: state/<path> sends its current value at once, tagged, beside the event streams', async (t) => {
+  const { blocks$, app, url } = await serve();
+  t.teardown(() => app.close());
+  blocks$.next(block(1));
+  const aborter = new AbortController();
+  t.teardown(() => aborter.abort());
+  const reading = readMux(url, 'names=state/apps,blocks', {}, aborter.signal);
+  const first = (await reading.next()).value as MuxMessage;
+  t.like(first.data, { stream: 'state/apps', event: 'state', id: 1, data: { path: '/apps', value: null, height: 1 } });
+  blocks$.next(block(2));
+  t.like(((await reading.next()).value as MuxMessage).data, { stream: 'blocks', id: 2 });
+});
