@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
-import { jobDashboardView, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
+import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
 
@@ -122,6 +122,20 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
     async (request) => {
       const { address } = request.params;
       return { address, height: ledger.height, jobs: reputationOf(readModels.reputation, address) };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/reputation',
+    doc('nodes', 'The reputation of every node of a job (1000 at most, by address): role, status, ratios, Elo; what `ain requestJob --min-rating` reads.', {
+      params: IdParam,
+    }),
+    async (request) => {
+      const { id } = request.params;
+      if (readJobSchema(tree, id) === null) throw new AinError('UNKNOWN_JOB', `No job schema has the id ${id} on this node (as of block ${ledger.height}).`);
+      const nodes = ownEntry(readModels.reputation.jobs, id)?.nodes ?? {};
+      const addresses = Object.keys(nodes).sort().slice(0, listMax);
+      return { job: id, height: ledger.height, nodes: Object.fromEntries(addresses.map((a) => [a, nodes[a]!])), total: Object.keys(nodes).length };
     },
   );
 
