@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
+import { accountCommitments, jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
 import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
@@ -114,6 +114,16 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
       });
       return { address, height: ledger.height, balance: balance.toString(), stake: stake.toString(), nonce, jobs };
     },
+  );
+
+  app.get(
+    '/v1/accounts/:address/requests',
+    doc(
+      'accounts',
+      'The open requests an address is the client or evaluator of: what each holds in escrow and may still lock (a challenge fee), and whether the balance covers it.',
+      { params: AddressParam },
+    ),
+    async (request) => ({ height: ledger.height, ...accountCommitments(tree, readModels.dashboard.jobs, request.params.address) }),
   );
 
   app.get(

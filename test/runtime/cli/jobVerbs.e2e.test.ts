@@ -265,6 +265,15 @@ test.serial(
     const ids = refunds.map((l) => /request ([0-9a-f]{64})/.exec(l)![1]!);
     for (const id of ids) t.like(await node.get(`/v1/jobs/${id}`), { state: 'refunded', workersAllowed: [keys.w2.address, keys.w1.address] });
     t.is((await node.get(`/v1/accounts/${keys.client.address}`)).balance, balance, 'refunds give everything back');
+    // A request that locks all but 1 AIN leaves less than its challenge fee of 5: ain watch warns.
+    const all = JSON.stringify({ job_id: sessionJob, job_input: { y: 4 }, reward: [String(BigInt(balance) - 3n), '1'], time_limit: 30_000 });
+    t.is((await verb('client', 'requestJob', all, '--no-wait')).code, 0);
+    const watched = await run(['watch', `accounts/${keys.client.address}`, '--count', '1', '--node', node.url]);
+    t.is(watched.code, 0, watched.stderr);
+    t.regex(
+      watched.stderr,
+      new RegExp(`^ain watch: warning: ${keys.client.address} holds 1 AIN, less than the 5 AIN of challenge fees its 1 open request\\(s\\) may still lock`),
+    );
     const over = await verb('client', 'requestJob', input(300), '--retry', '1', '--budget', '20');
     t.is(over.code, 1);
     t.regex(over.stderr, /^error BUDGET_EXHAUSTED: The request locks 21 AIN, more than the --budget of 20 AIN/);
