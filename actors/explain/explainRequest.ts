@@ -6,7 +6,11 @@ import { refusalSentences, refusalsOf } from './refusals.ts';
 import { awaitedRoleSentences, roleCounts } from './roleSentences.ts';
 import { clock, listWords, plural, shortId, span, when } from './words.ts';
 
-const submitted = (request: PersistedRequest) => Object.keys(request.context.workers).filter((w) => request.context.workers[w]!.submittedAt !== undefined);
+/** The workers whose result is in: a submitted failure is no result. */
+const submitted = (request: PersistedRequest) =>
+  Object.keys(request.context.workers).filter(
+    (w) => request.context.workers[w]!.submittedAt !== undefined && request.context.workers[w]!.failure === undefined,
+  );
 
 /** The block time the request entered its state: from the deadline its machine set on entering it, or the index's times. */
 function sinceOf({ state, context }: PersistedRequest, times: RequestTimes | undefined): number {

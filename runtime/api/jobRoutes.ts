@@ -83,7 +83,7 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
       if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
       const results = Object.fromEntries(
         Object.keys(found.context.workers)
-          .filter((w) => found.context.workers[w]!.submittedAt !== undefined)
+          .filter((w) => found.context.workers[w]!.submittedAt !== undefined && found.context.workers[w]!.failure === undefined)
           .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
       );
       return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };

@@ -50,7 +50,9 @@ function describe(event: JobEvent, state: string): { line?: string; state: strin
       if (event.role === 'evaluator') return { line: `accepted: evaluator ${event.node} took the request; its time limit runs`, state: 'accepted' };
       return state === 'running' ? { line: `  worker ${event.node} accepted`, state } : { line: `running: worker ${event.node} accepted`, state: 'running' };
     case 'submitted':
-      return { line: `  worker ${event.node} submitted a result`, state };
+      return event.failure === undefined
+        ? { line: `  worker ${event.node} submitted a result`, state }
+        : { line: `  worker ${event.node} failed (${event.failure}); ain logs ${event.request} --worker ${event.node} shows why`, state };
     case 'ranked':
       return { line: `ranked: ${event.ranking.join(', ')} (best first, by evaluator ${event.evaluator})`, state: 'ranked' };
     case 'challenged':
