@@ -18,7 +18,7 @@ import {
   type AgentEnvironment,
   type JobAgent,
 } from '../../../runtime/agents/index.ts';
-import { callNode, followStream, getSmallBlob, signAndSubmit } from '../../../runtime/client/index.ts';
+import { callNode, createProgressPoster, followStream, getSmallBlob, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { loadOrCreateKeyFile, writeKeyFile } from '../../../runtime/keys/index.ts';
@@ -221,6 +221,22 @@ test.serial(
     const stranger = generateKeyPair();
     const denied = await getSmallBlob({ nodeUrl: node.url, ref, key: stranger }).catch((error: unknown) => error);
     t.true(isAinError(denied, 'ACCESS_DENIED'), String(denied));
+
+    // Progress is taken from the request's workers while it runs only, signed.
+    const post = async (key: KeyPair) => {
+      const poster = createProgressPoster({ nodeUrl: node.url, key, request: id });
+      poster.push({ type: 'progress', fraction: 1 });
+      await poster.flush();
+      return poster.errors;
+    };
+    t.regex((await post(stranger))[0] ?? '', /is not a worker on request/);
+    t.regex((await post(w2))[0] ?? '', /is settled: its workers' runs are over/);
+    const unsigned = await fetch(new URL(`/v1/requests/${id}/progress`, node.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ worker: w2.address, events: [{ type: 'progress', fraction: 1 }] }),
+    });
+    t.like(await unsigned.json(), { code: 'BAD_AUTH' });
 
     // The same through the CLI: ain logs with the client's key, and with a stranger's.
     await writeKeyFile(join(dataDir, 'client.key'), client);
