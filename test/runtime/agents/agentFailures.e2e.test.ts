@@ -247,6 +247,12 @@ test.serial(
     t.is(out[0], `== worker ${w2.address}: failed RUN_FAILED, log ${ref}`);
     t.true(out.includes('progress 50% half way') && out.includes('stderr | step 1 went wrong'), logs.stdout);
     t.regex(logs.stdout, /^ended RUN_FAILED: The job exited with code 3; see its stderr tail\. \(exit 3, \d+ ms\)$/m);
+    // --follow replays the request's stream from its block: each worker's log as it was submitted, then the end.
+    const followed = await ain(['logs', id, '--follow', '--key', join(dataDir, 'client.key'), '--node', node.url]);
+    t.is(followed.code, 0, followed.stderr);
+    const headers = followed.stdout.split('\n').filter((l) => l.startsWith('== worker '));
+    t.deepEqual([...headers].sort(), [`== worker ${w1.address}: submitted a result, log ${ended.workers[w1.address]!.log}`, out[0]].sort());
+    t.regex(followed.stdout, /\nrequest settled in block \d+\n$/);
     const refused = await ain(['logs', id, '--worker', w2.address, '--key', join(dataDir, 'stranger.key'), '--node', node.url]);
     t.is(refused.code, 1);
     t.regex(refused.stderr, /^error ACCESS_DENIED: /);
