@@ -175,6 +175,9 @@ async function refundSentence(nodeUrl: string, id: string): Promise<string> {
   return explained.sentences.filter((s) => s.startsWith('It was refunded')).join(' ');
 }
 
+/** Attempts `--retry` makes after the first, at most. */
+const retriesMax = 100;
+
 const requestJobFlags = {
   'no-wait': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -219,15 +222,17 @@ export async function requestJobCommand(args: string[], context: CommandContext)
     positionals,
     1,
   );
+  const requested = requestOp(text);
   const choice = workerChoiceOf(values);
   const retries = wholeNumber(values.retry, 'retry') ?? 0;
+  if (retries > retriesMax) throw new UsageError(`--retry takes at most ${retriesMax} attempts after the first, not ${retries}.`);
   const budget = wholeNumber(values.budget, 'budget');
   if (budget !== undefined && values.retry === undefined) throw new UsageError('--budget bounds the attempts of --retry; give --retry N with it.');
   if (values.retry !== undefined && values['no-wait'] === true)
     throw new UsageError('--retry follows each request to its end to see a refund; it does not go with --no-wait.');
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
   const say = (line: string) => verb.json || process.stdout.write(line + '\n');
-  const { op, allowList } = await withWorkerChoice(verb, requestOp(text), choice, say);
+  const { op, allowList } = await withWorkerChoice(verb, requested, choice, say);
   if (values['dry-run'] === true) {
     const dry = await requestDryRun(verb.nodeUrl, verb.key.address, op, say);
     if (verb.json) printJson(allowList === undefined ? dry : { ...dry, workerAllowList: allowList });
