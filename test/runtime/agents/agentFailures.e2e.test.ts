@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
@@ -44,7 +43,7 @@ const [admin, evaluator, w1, w2, w3, client] = [
 let good: AgentEnvironment;
 
 const send = (key: KeyPair, op: Op) => signAndSubmit({ nodeUrl: node.url, key, op, waitMs: 30_000 });
-const ainBin = fileURLToPath(new URL('../../../bin/ain.js', import.meta.url));
+const ainBin = join(process.cwd(), 'bin', 'ain.js');
 /** `ain …` in a child process (killed after 60 s). */
 function ain(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
