@@ -1,5 +1,5 @@
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
-import type { Op } from '../../schemas/index.ts';
+import type { Op, RunErrorCode } from '../../schemas/index.ts';
 
 /** What an agent's `submit` effect gives back: the tx's hash and where it landed. */
 export interface Submitted {
@@ -23,6 +23,16 @@ export interface RequestView {
   readonly timeLimitMs: number;
 }
 
+/** What a worker's run came to: its reply, or the failure of a run that gave none; and the blob its log was kept in. */
+export interface WorkerRun {
+  readonly reply?: unknown;
+  readonly failure?: { readonly code: RunErrorCode; readonly message: string };
+  /** `blob://sha256:…` of the run's log (stderr tail and progress events) in Big Storage. */
+  readonly log?: string;
+  /** Why the log could not be kept (the worker submits without it). */
+  readonly logError?: string;
+}
+
 const notProvided = (name: string) => () => Promise.reject(new Error(`the agent's ${name} effect was not provided; runtime/agents provides it`));
 
 /**
@@ -43,6 +53,12 @@ export const agentEffects = {
   applications: fromCallback<EventObject, { readonly job: string; readonly fromHeight?: number }>(() => {
     throw new Error("the agent's applications effect was not provided; runtime/agents provides it");
   }),
+  /**
+   * Runs the worker program on a request's input and keeps its log in Big Storage, readable by
+   * `readers` (the request's client and evaluator); resolves with the reply or the run's failure,
+   * never rejecting for a failed run (a failure is something to submit).
+   */
+  runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(notProvided('runWorker')),
   /** Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime; resolves with its reply. */
   run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(notProvided('run')),
 };

@@ -1,6 +1,6 @@
 export { adminMachine, judgeApplicant, testRunOf, type AdminInput, type AdminOutput, type Refusal } from './adminMachine.ts';
 export { applicantMachine, testTaskOf, type ApplicantInput, type ApplicantOutput } from './applicantMachine.ts';
-export { agentEffects, errorText, type Application, type RequestView, type Submitted } from './agentEffectSlots.ts';
+export { agentEffects, errorText, type Application, type RequestView, type Submitted, type WorkerRun } from './agentEffectSlots.ts';
 export { clientMachine, type ClientInput, type ClientOutput } from './clientMachine.ts';
 export { evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
 export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMachine.ts';

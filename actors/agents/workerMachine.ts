@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { agentEffects, errorText } from './agentEffectSlots.ts';
+import { agentEffects, errorText, type WorkerRun } from './agentEffectSlots.ts';
 
 export interface WorkerInput {
   readonly request: string;
@@ -8,9 +8,12 @@ export interface WorkerInput {
   readonly giveUpAtMs: number;
   readonly now: () => number;
   readonly submitTriesMax?: number;
+  /** Who may read the run's log besides the worker: the request's client and evaluator. */
+  readonly readers?: readonly string[];
 }
 
 interface WorkerContext extends WorkerInput {
+  readonly run?: WorkerRun;
   readonly result?: unknown;
   readonly submitted?: boolean;
   readonly tries: number;
@@ -21,13 +24,29 @@ export interface WorkerOutput {
   readonly request: string;
   readonly submitted: boolean;
   readonly result?: unknown;
+  /** The failure of a run that gave no result: submitted in place of one. */
+  readonly failure?: WorkerRun['failure'];
+  /** The blob of the run's log, as submitted. */
+  readonly log?: string;
+  readonly logError?: string;
   readonly error?: string;
+}
+
+/** The submitResult of a run: its result, or its failure; with its log when it was kept. */
+function submitOp(request: string, run: WorkerRun) {
+  return {
+    type: 'submitResult' as const,
+    request_id: request,
+    ...(run.failure === undefined ? { result: run.reply as never } : { failure: run.failure }),
+    ...(run.log === undefined ? {} : { log: run.log }),
+  };
 }
 
 /**
  * A worker on one request (architecture paper §2.2.3): accept it, run the worker program on its
- * input in the execution runtime, submit the result, retrying a failed submit with backoff, and
- * give up cleanly at the time limit. Acts only by submitting txs.
+ * input in the execution runtime keeping its log in Big Storage, submit the result — or, when the
+ * run failed, its failure, so the client sees why and can read the log — retrying a failed submit
+ * with backoff, and give up cleanly at the time limit. Acts only by submitting txs.
  */
 export const workerMachine = setup({
   types: { input: {} as WorkerInput, context: {} as WorkerContext, output: {} as WorkerOutput },
@@ -58,16 +77,23 @@ export const workerMachine = setup({
     },
     running: {
       invoke: {
-        src: 'run',
-        input: ({ context }) => ({ program: 'worker', request: context.input }),
-        onDone: { target: 'submitting', actions: assign({ result: ({ event }) => event.output }) },
+        src: 'runWorker',
+        input: ({ context }) => ({ request: context.request, input: context.input, readers: context.readers ?? [] }),
+        onDone: {
+          target: 'submitting',
+          actions: assign({
+            run: ({ event }) => event.output,
+            result: ({ event }) => event.output.reply,
+            error: ({ event }) => (event.output.failure === undefined ? undefined : `${event.output.failure.code}: ${event.output.failure.message}`),
+          }),
+        },
         onError: { target: 'failed', actions: 'recordError' },
       },
     },
     submitting: {
       invoke: {
         src: 'submit',
-        input: ({ context }) => ({ op: { type: 'submitResult', request_id: context.request, result: context.result as never } }),
+        input: ({ context }) => ({ op: submitOp(context.request, context.run!) }),
         onDone: { target: 'submitted', actions: assign({ submitted: true }) },
         onError: [
           { guard: 'mayRetry', target: 'backingOff', actions: 'recordError' },
@@ -87,6 +113,9 @@ export const workerMachine = setup({
     request: context.request,
     submitted: context.submitted === true,
     ...(context.result === undefined ? {} : { result: context.result }),
+    ...(context.run?.failure === undefined ? {} : { failure: context.run.failure }),
+    ...(context.run?.log === undefined ? {} : { log: context.run.log }),
+    ...(context.run?.logError === undefined ? {} : { logError: context.run.logError }),
     ...(context.error === undefined ? {} : { error: context.error }),
   }),
 });

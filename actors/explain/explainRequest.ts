@@ -6,7 +6,19 @@ import { refusalSentences, refusalsOf } from './refusals.ts';
 import { awaitedRoleSentences, roleCounts } from './roleSentences.ts';
 import { clock, listWords, plural, shortId, span, when } from './words.ts';
 
-const submitted = (request: PersistedRequest) => Object.keys(request.context.workers).filter((w) => request.context.workers[w]!.submittedAt !== undefined);
+/** Workers whose run failed and who submitted the failure in place of a result, as a sentence; none when there are none. */
+function failedSentences(request: PersistedRequest): string[] {
+  const failed = Object.entries(request.context.workers).filter(([, w]) => w.failure !== undefined);
+  if (failed.length === 0) return [];
+  const each = failed.map(([address, w]) => `${address} (${w.failure!.code})`);
+  return [`The run of ${listWords(each)} failed and submitted no result, so it is not ranked; ain logs ${request.context.request} shows why.`];
+}
+
+/** The workers whose result is in: a submitted failure is no result. */
+const submitted = (request: PersistedRequest) =>
+  Object.keys(request.context.workers).filter(
+    (w) => request.context.workers[w]!.submittedAt !== undefined && request.context.workers[w]!.failure === undefined,
+  );
 
 /** The block time the request entered its state: from the deadline its machine set on entering it, or the index's times. */
 function sinceOf({ state, context }: PersistedRequest, times: RequestTimes | undefined): number {
@@ -123,10 +135,11 @@ function stateSentences(
         ...awaitedRoleSentences(workers),
       ];
     case 'running': {
-      const waiting = onIt.filter((w) => !results.includes(w));
+      const waiting = onIt.filter((w) => !results.includes(w) && context.workers[w]!.failure === undefined);
       const more = workersPerRequestMax - onIt.length;
       return [
         `${plural(onIt.length, 'worker')} ${onIt.length === 1 ? 'is' : 'are'} on it (${listWords(onIt)}); ${results.length} submitted a result.`,
+        ...failedSentences(request),
         ...(waiting.length > 0 ? [`It waits for results from ${listWords(waiting)}.`] : []),
         `${more > 0 ? `Up to ${plural(more, 'more worker')} may accept it until its time limit; ${workers.counts.eligible} approved ${workers.counts.eligible === 1 ? 'worker' : 'workers'} could.` : 'It has the most workers a request takes.'}`,
       ];
@@ -134,6 +147,7 @@ function stateSentences(
     case 'ranking':
       return [
         `Its time limit passed with ${plural(results.length, 'result')} (from ${listWords(results)}); it waits for its evaluator ${context.evaluator} to rank them.`,
+        ...failedSentences(request),
         ...(evaluators!.dropped.includes(context.evaluator!)
           ? [`${context.evaluator} has been dropped from the job; it may still rank the requests it took.`]
           : []),
@@ -160,6 +174,7 @@ function stateSentences(
         case 'noResult':
           return [
             `${at}: no worker submitted a result before its time limit ended (${plural(onIt.length, 'worker')} had accepted it).`,
+            ...failedSentences(request),
             `The job has ${roleCounts(workers)} now.`,
           ];
         case 'noRanking':

@@ -1,3 +1,4 @@
+export { accountCommitments, commitmentsMax, type AccountCommitments, type OpenCommitment } from './accountCommitments.ts';
 export { applyJobDeadlines, applyJobOp, jobWindowsOf } from './applyJobOp.ts';
 export {
   jobMachine,

@@ -18,6 +18,10 @@ export type RefundReason = 'noEvaluator' | 'noResult' | 'noRanking' | 'challenge
 export interface RequestWorker {
   readonly acceptedAt: number;
   readonly submittedAt?: number;
+  /** What it submitted was its run's failure, not a result: the run's code and sentence. Never ranked, never paid. */
+  readonly failure?: { readonly code: string; readonly message: string };
+  /** The blob holding its run's stderr tail and progress events, as its submitResult named it. */
+  readonly log?: string;
 }
 
 /** Everything a job request's machine knows; plain JSON, persisted in the state tree. */
@@ -62,7 +66,13 @@ export type JobInput = Omit<JobContext, 'deadline' | 'evaluator' | 'deposit' | '
 export type JobMachineEvent =
   | { readonly type: 'acceptEvaluator'; readonly node: string; readonly deposit: string; readonly time: number }
   | { readonly type: 'acceptWorker'; readonly node: string; readonly time: number }
-  | { readonly type: 'submitResult'; readonly node: string; readonly time: number }
+  | {
+      readonly type: 'submitResult';
+      readonly node: string;
+      readonly time: number;
+      readonly failure?: RequestWorker['failure'];
+      readonly log?: string;
+    }
   | { readonly type: 'rejectWorker'; readonly node: string; readonly time: number }
   | { readonly type: 'rank'; readonly ranking: readonly string[]; readonly time: number }
   | { readonly type: 'acceptResult'; readonly time: number }
@@ -89,7 +99,8 @@ export const jobMachine = setup({
     skipsEvaluation: ({ context }) => context.skipEvaluation,
     evaluates: ({ context }) => !context.skipEvaluation,
     hasRoom: ({ context }) => Object.keys(context.workers).length < workersPerRequestMax,
-    hasResults: ({ context }) => Object.values(context.workers).some((w) => w.submittedAt !== undefined),
+    hasResults: ({ context }) => Object.values(context.workers).some((w) => w.submittedAt !== undefined && w.failure === undefined),
+    settlesAtOnce: ({ context, event }) => context.skipEvaluation && event.type === 'submitResult' && event.failure === undefined,
     mayChallenge: ({ context }) => context.challenges < context.windows.maxChallenges,
     upholds: ({ event }) => event.type === 'resolveChallenge' && event.uphold,
     isWorker: ({ context, event }) => event.type === 'rejectWorker' && context.workers[event.node] !== undefined,
@@ -103,7 +114,17 @@ export const jobMachine = setup({
     }),
     addResult: assign({
       workers: ({ context, event }) =>
-        event.type === 'submitResult' ? { ...context.workers, [event.node]: { ...context.workers[event.node]!, submittedAt: event.time } } : context.workers,
+        event.type === 'submitResult'
+          ? {
+              ...context.workers,
+              [event.node]: {
+                ...context.workers[event.node]!,
+                submittedAt: event.time,
+                ...(event.failure === undefined ? {} : { failure: event.failure }),
+                ...(event.log === undefined ? {} : { log: event.log }),
+              },
+            }
+          : context.workers,
     }),
     removeWorker: assign(({ context, event }) => {
       if (event.type !== 'rejectWorker') return {};
@@ -159,7 +180,8 @@ export const jobMachine = setup({
       on: {
         acceptWorker: { guard: 'hasRoom', actions: 'addWorker' },
         rejectWorker: { guard: 'isWorker', actions: 'removeWorker' },
-        submitResult: [{ guard: 'skipsEvaluation', target: 'settled', actions: ['addResult', 'rankOnlyResult'] }, { actions: 'addResult' }],
+        // A failure is kept with the worker (and its log) but settles nothing and is never ranked.
+        submitResult: [{ guard: 'settlesAtOnce', target: 'settled', actions: ['addResult', 'rankOnlyResult'] }, { actions: 'addResult' }],
         deadline: [
           { guard: 'hasResults', target: 'ranking', actions: 'openRanking' },
           { target: 'refunded', actions: { type: 'refund', params: { reason: 'noResult' } } },

@@ -238,17 +238,26 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   if (worker === undefined)
     return { outcome: refuse('NOT_ALLOWED', `${from} has not accepted request ${short(op.request_id)} as a worker; acceptJob comes first.`) };
   if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
-  const tooLarge = payloadTooLarge('result', op.result);
+  const tooLarge = op.result === undefined ? null : payloadTooLarge('result', op.result);
   if (tooLarge !== null) return tooLarge;
-  const stepped = stepRequest(ctx, request, { type: 'submitResult', node: from, time });
+  const stepped = stepRequest(ctx, request, {
+    type: 'submitResult',
+    node: from,
+    time,
+    ...(op.failure === undefined ? {} : { failure: op.failure }),
+    ...(op.log === undefined ? {} : { log: op.log }),
+  });
   if (stepped === null) return illegal(request, 'submitResult');
-  writeJson(tree, jobPaths.result(op.request_id, from), op.result);
+  // A failure is no result: `results` keeps only what an evaluator may rank.
+  if (op.result !== undefined) writeJson(tree, jobPaths.result(op.request_id, from), op.result);
   const submitted: JobEvent = {
     type: 'submitted',
     job: request.context.job,
     request: op.request_id,
     node: from,
     responseMs: time - worker.acceptedAt,
+    ...(op.failure === undefined ? {} : { failure: op.failure.code }),
+    ...(op.log === undefined ? {} : { log: op.log }),
     time,
     height,
   };
@@ -268,6 +277,14 @@ export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
     if (seen.has(worker)) return { outcome: refuse('BAD_RANKING', `The ranking names ${worker} twice.`) };
     if (context.workers[worker]?.submittedAt === undefined)
       return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(op.request_id)}; only workers who did can be ranked.`) };
+    const failure = context.workers[worker]!.failure;
+    if (failure !== undefined)
+      return {
+        outcome: refuse(
+          'BAD_RANKING',
+          `${worker}'s run failed (${failure.code}) and gave no result to request ${short(op.request_id)}; only results can be ranked.`,
+        ),
+      };
     seen.add(worker);
   }
   const stepped = stepRequest(ctx, request, { type: 'rank', ranking: op.ranking, time })!;

@@ -13,3 +13,4 @@ export {
 export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 export { startGpuWorkerAgent } from './gpuWorker.ts';
+export { keepRunEvents, runLogEventsMax, runLogText, type RunLogLine } from './workerRunLog.ts';

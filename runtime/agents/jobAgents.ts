@@ -1,4 +1,4 @@
-import { createActor, toPromise, type AnyStateMachine } from 'xstate';
+import { createActor, fromPromise, toPromise, type AnyStateMachine } from 'xstate';
 import {
   applicantMachine,
   evaluatorMachine,
@@ -9,10 +9,11 @@ import {
   type RequestView,
   type RewardTerms,
   type WorkerOutput,
+  type WorkerRun,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../log/index.ts';
-import type { OpOf } from '../../schemas/index.ts';
+import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
 import { callNode, followStream } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
@@ -76,6 +77,22 @@ export function followAndStart<Output>(
   };
 }
 
+/**
+ * A worker's run through an agent's own `run` (a GPU worker's kernels): its reply, or its error as
+ * the run's failure (RUN_FAILED unless it carries a run's code). It writes no stderr, so it keeps no log.
+ */
+function runWorkerThrough(run: ReturnType<typeof agentEffectsFor>['run']) {
+  return fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input }) => {
+    try {
+      return { reply: await toPromise(createActor(run, { input: { program: 'worker', request: input.input } }).start()) };
+    } catch (error) {
+      const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+      const runCode = (runErrorCodes as readonly unknown[]).includes(code) ? (code as RunErrorCode) : 'RUN_FAILED';
+      return { failure: { code: runCode, message: String(message ?? error).slice(0, 512) } };
+    }
+  });
+}
+
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
 function followJob<Output>(
   { key, env, job, fromHeight, run }: FollowJobOptions,
@@ -86,7 +103,7 @@ function followJob<Output>(
   const effects = agentEffectsFor(key, env);
   return followAndStart<Output>(
     { nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight },
-    machine.provide({ actors: { ...effects, run: run ?? effects.run } }),
+    machine.provide({ actors: { ...effects, ...(run === undefined ? {} : { run, runWorker: runWorkerThrough(run) }) } }),
     async (data) => {
       const inputs: unknown[] = [];
       for (const e of (data as { events: JobEvent[] }).events) {
@@ -121,11 +138,9 @@ export function startWorkerAgent(
   return followJob<WorkerOutput>(options, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
-    const view = await callNode<RequestView & RewardTerms & { skipEvaluation: boolean; workersAllowed: string[] | null }>(
-      options.env.nodeUrl,
-      'GET',
-      `/v1/jobs/${event.request}`,
-    );
+    const view = await callNode<
+      RequestView & RewardTerms & { skipEvaluation: boolean; workersAllowed: string[] | null; client: string; evaluator: string | null }
+    >(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
     if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
     if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
     requirements ??= callNode<{ spec: JobSchemaRecord['op'] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${options.job}`).then((j) => j.spec.requirements);
@@ -133,7 +148,8 @@ export function startWorkerAgent(
     if (unmet !== null) return void options.onSkip?.(event.request, unmet);
     if (!rewardWorthIt(view, options.minRewardAin ?? 0n))
       return void options.onSkip?.(event.request, `no worker's share of its pool reaches ${options.minRewardAin} AIN`);
-    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now };
+    const readers = [view.client, view.evaluator].filter((r): r is string => r !== null);
+    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now, readers };
   });
 }
 

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
-import type { RequestView, Submitted } from '../../actors/index.ts';
+import { errorText, type RequestView, type Submitted, type WorkerRun } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, createNodeSubmitter, followStream } from '../client/index.ts';
+import { callNode, createNodeSubmitter, createProgressPoster, followStream, putSmallBlob } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
+import { keepRunEvents, runLogText } from './workerRunLog.ts';
 
 /** A job's programs as agents run them: the schema, the files, and how to start each program. */
 export interface JobPrograms {
@@ -25,7 +26,12 @@ export interface AgentEnvironment {
   readonly waitMs?: number;
   /** Limits of one run of a program. */
   readonly runWallTimeMs?: number;
+  /** How long a worker's run log is kept in Big Storage; default: the worker's reservation's TTL. */
+  readonly logTtlMs?: number;
 }
+
+/** Characters of a failure's sentence a submitResult carries (the op's limit). */
+const failureMessageCharsMax = 512;
 
 const pollMs = 50;
 
@@ -78,6 +84,58 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
       const done = await result;
       if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
       return done.reply;
+    }),
+    runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input, signal }) => {
+      const program = env.programs.worker;
+      const handle = env.execution.run(
+        {
+          command: program.command,
+          args: [...program.args],
+          files: { ...env.programs.files },
+          request: input.input,
+          schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
+          limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
+        },
+        { signal },
+      );
+      const kept = keepRunEvents(handle.events$);
+      // While it runs, its progress and stderr lines go to the request's stream on the node (best effort).
+      const poster = createProgressPoster({ nodeUrl: env.nodeUrl, key, request: input.request });
+      handle.events$.subscribe({ next: (event) => event.type !== 'started' && poster.push(event), error: () => undefined });
+      const done = await handle.result;
+      await poster.flush();
+      const text = runLogText({
+        request: input.request,
+        worker: key.address,
+        runtime: env.execution.name,
+        events: kept.events(),
+        dropped: kept.dropped(),
+        result: done,
+      });
+      let log: Pick<WorkerRun, 'log' | 'logError'>;
+      try {
+        const readers = input.readers.filter((r) => r !== key.address);
+        log = {
+          log: await putSmallBlob({
+            nodeUrl: env.nodeUrl,
+            key,
+            bytes: Buffer.from(text, 'utf8'),
+            readers,
+            ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }),
+          }),
+        };
+      } catch (error) {
+        log = { logError: errorText(error) };
+      }
+      if (done.ok) return { reply: done.reply, ...log };
+      const message = done.message ?? 'The run failed.';
+      return {
+        failure: {
+          code: done.code ?? 'RUN_FAILED',
+          message: message.length > failureMessageCharsMax ? `${message.slice(0, failureMessageCharsMax - 1)}…` : message,
+        },
+        ...log,
+      };
     }),
     applications: fromCallback<EventObject, { readonly job: string; readonly fromHeight?: number }>(({ input, sendBack }) => {
       const stop = new AbortController();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
-import { jobDashboardView, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
+import { accountCommitments, jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
+import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
 
@@ -83,7 +83,7 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
       if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
       const results = Object.fromEntries(
         Object.keys(found.context.workers)
-          .filter((w) => found.context.workers[w]!.submittedAt !== undefined)
+          .filter((w) => found.context.workers[w]!.submittedAt !== undefined && found.context.workers[w]!.failure === undefined)
           .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
       );
       return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };
@@ -117,11 +117,35 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
   );
 
   app.get(
+    '/v1/accounts/:address/requests',
+    doc(
+      'accounts',
+      'The open requests an address is the client or evaluator of: what each holds in escrow and may still lock (a challenge fee), and whether the balance covers it.',
+      { params: AddressParam },
+    ),
+    async (request) => ({ height: ledger.height, ...accountCommitments(tree, readModels.dashboard.jobs, request.params.address) }),
+  );
+
+  app.get(
     '/v1/reputation/:address',
     doc('nodes', 'A node’s reputation per job: jobs done, response time, ratios, challenges, drops, Elo.', { params: AddressParam }),
     async (request) => {
       const { address } = request.params;
       return { address, height: ledger.height, jobs: reputationOf(readModels.reputation, address) };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/reputation',
+    doc('nodes', 'The reputation of every node of a job (1000 at most, by address): role, status, ratios, Elo; what `ain requestJob --min-rating` reads.', {
+      params: IdParam,
+    }),
+    async (request) => {
+      const { id } = request.params;
+      if (readJobSchema(tree, id) === null) throw new AinError('UNKNOWN_JOB', `No job schema has the id ${id} on this node (as of block ${ledger.height}).`);
+      const nodes = ownEntry(readModels.reputation.jobs, id)?.nodes ?? {};
+      const addresses = Object.keys(nodes).sort().slice(0, listMax);
+      return { job: id, height: ledger.height, nodes: Object.fromEntries(addresses.map((a) => [a, nodes[a]!])), total: Object.keys(nodes).length };
     },
   );
 

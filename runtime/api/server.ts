@@ -6,6 +6,7 @@ import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
 import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
+import { progressRoutes, type ProgressRoutesOptions } from './progressRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
 import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
@@ -20,6 +21,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly blobs?: BlobRoutesOptions;
   /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
   readonly jobs?: JobRoutesOptions;
+  /** `POST /v1/requests/<id>/progress` for the `requests/<id>` stream; absent: none. */
+  readonly progress?: ProgressRoutesOptions;
   /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
   readonly explain?: ExplainRoutesOptions;
   /** Shards branched from this chain (`/v1/shards`); absent: none. */
@@ -81,6 +84,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     if (options.jobs !== undefined) jobRoutes(api, options.jobs);
     if (options.jobs !== undefined) requestRoutes(api, options.jobs);
     if (options.explain !== undefined) explainRoutes(api, options.explain);
+    if (options.progress !== undefined) progressRoutes(api, options.progress);
     if (options.shards !== undefined) shardRoutes(api, options.shards);
     if (options.streams !== undefined) streamRoutes(api, options.streams);
     if (options.blobs !== undefined) void api.register(blobRoutes, options.blobs);

@@ -97,6 +97,9 @@ Inspect (reads of a node, --node URL; --json gives the API's answers):
   ain result REQUEST_ID [--out FILE] [--worker ADDR] [--key FILE]
                                             a worker's result (the best ranked by default); one in
                                             Big Storage is fetched and checked against its hash
+  ain logs REQUEST_ID [--worker ADDR] [--follow] [--key FILE]
+                                            the logs its workers kept in Big Storage (stderr and
+                                            progress; failed runs too); --follow streams them live
 
 --json (any command) prints JSON (NDJSON for ain watch).
 
@@ -137,6 +140,7 @@ const commands: Record<string, () => Promise<Command>> = {
   jobs: async () => (await import('./jobsCommand.ts')).jobsCommand,
   requests: async () => (await import('./requestsCommand.ts')).requestsCommand,
   result: async () => (await import('./resultCommand.ts')).resultCommand,
+  logs: async () => (await import('./logsCommand.ts')).logsCommand,
   why: async () => (await import('./whyCommand.ts')).whyCommand,
   ui: async () => (await import('./uiCommand.ts')).uiCommand,
 };

@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobEvent, Payout } from '../../projections/index.ts';
-import { AinError, isAinError, parseOrThrow, RequestJobOp } from '../../schemas/index.ts';
+import { AinError, isAinError, parseOrThrow, RequestJobOp, type OpOf } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
-import { parseJson } from './argValues.ts';
+import { parseJson, wholeNumber } from './argValues.ts';
 import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
-import { printJson } from './output.ts';
+import { printJson, UsageError } from './output.ts';
 import { requestDryRun } from './requestDryRun.ts';
 import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
 import { signAndSubmit, type TxLanded } from '../client/index.ts';
-import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault } from './txVerb.ts';
+import { budgetExhausted, requestWithRetries } from './requestRetries.ts';
+import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault, type TxVerb } from './txVerb.ts';
+import { choosesWorkers, decideWorkerAllowList, workerChoiceOf, type JobNodes, type WorkerAllowList, type WorkerChoice } from './workerAllowList.ts';
 
 /** A request as `GET /v1/jobs/<id>` serves it (the fields this command reads). */
 interface RequestView {
@@ -48,7 +50,9 @@ function describe(event: JobEvent, state: string): { line?: string; state: strin
       if (event.role === 'evaluator') return { line: `accepted: evaluator ${event.node} took the request; its time limit runs`, state: 'accepted' };
       return state === 'running' ? { line: `  worker ${event.node} accepted`, state } : { line: `running: worker ${event.node} accepted`, state: 'running' };
     case 'submitted':
-      return { line: `  worker ${event.node} submitted a result`, state };
+      return event.failure === undefined
+        ? { line: `  worker ${event.node} submitted a result`, state }
+        : { line: `  worker ${event.node} failed (${event.failure}); ain logs ${event.request} --worker ${event.node} shows why`, state };
     case 'ranked':
       return { line: `ranked: ${event.ranking.join(', ')} (best first, by evaluator ${event.evaluator})`, state: 'ranked' };
     case 'challenged':
@@ -135,46 +139,154 @@ function summary(view: RequestView, end: EndEvent): string[] {
   return lines;
 }
 
+/** How one request ended: its id and block, the state it reached, and the request as the node serves it once it ended. */
+interface Requested {
+  readonly id: string;
+  readonly landed: TxLanded;
+  /** False with --no-wait: the request was not followed past its block. */
+  readonly followed: boolean;
+  readonly state: string;
+  readonly end?: EndEvent;
+  readonly view?: RequestView;
+}
+
+/** Signs and submits the request, then follows it to its end or `deadlineMs`, printing each step. */
+async function requestOnce(verb: TxVerb, op: OpOf<'requestJob'>, deadlineMs: number, follows: boolean, say: (line: string) => void): Promise<Requested> {
+  const landed = await signAndSubmit({ nodeUrl: verb.nodeUrl, key: verb.key, op, waitMs: Math.min(Math.max(0, deadlineMs - Date.now()), txWaitMsDefault) });
+  const id = landed.hash;
+  say(`Request ID is ${id} (block ${landed.height}).`);
+  if (!follows) return { id, landed, followed: false, state: 'requested' };
+  const { state, end } = await follow(verb.nodeUrl, id, landed.height, deadlineMs, say);
+  if (end === undefined) return { id, landed, followed: true, state };
+  const view = await callNode<RequestView>(verb.nodeUrl, 'GET', `/v1/jobs/${id}`);
+  for (const line of summary(view, end)) say(line);
+  return { id, landed, followed: true, state, end, view };
+}
+
+/** What an ended request cost `client`: what it locked less what its payouts gave back. */
+function spentBy(client: string, lockedAin: bigint, end: EndEvent | undefined): bigint {
+  if (end === undefined) return lockedAin;
+  return lockedAin - end.payouts.filter((p) => p.to === client).reduce((t, p) => t + BigInt(p.amount), 0n);
+}
+
+/** The sentence the request's explanation gives for its refund, else none. */
+async function refundSentence(nodeUrl: string, id: string): Promise<string> {
+  const explained = await callNode<{ sentences: string[] }>(nodeUrl, 'GET', `/v1/requests/${id}/explain`).catch(() => ({ sentences: [] as string[] }));
+  return explained.sentences.filter((s) => s.startsWith('It was refunded')).join(' ');
+}
+
+/** Attempts `--retry` makes after the first, at most. */
+const retriesMax = 100;
+
+const requestJobFlags = {
+  'no-wait': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'min-rating': { type: 'string' },
+  prefer: { type: 'string', multiple: true },
+  avoid: { type: 'string', multiple: true },
+  retry: { type: 'string' },
+  budget: { type: 'string' },
+} as const;
+
+/** The request's workers as `--min-rating`, `--prefer` and `--avoid` choose them from the job's reputation (workerAllowList.ts), printed. */
+async function withWorkerChoice(
+  verb: TxVerb,
+  op: OpOf<'requestJob'>,
+  choice: WorkerChoice,
+  say: (line: string) => void,
+): Promise<{ op: OpOf<'requestJob'>; allowList?: WorkerAllowList }> {
+  if (!choosesWorkers(choice)) return { op };
+  if (op.worker_node !== undefined)
+    throw new UsageError('The request names its worker_node already; leave it out to let --min-rating, --prefer and --avoid choose them.');
+  const { nodes } = await callNode<{ nodes: JobNodes }>(verb.nodeUrl, 'GET', `/v1/jobs/${op.job_id}/reputation`);
+  const allowList = decideWorkerAllowList(op.job_id, nodes, choice);
+  say(`Workers allowed (worker_node, ${allowList.workers.length}): ${allowList.workers.join(', ')}`);
+  for (const { address, why } of allowList.left) say(`  left out: ${address}, ${why}`);
+  return { op: { ...op, worker_node: [...allowList.workers] }, allowList };
+}
+
 /**
  * `ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}' --key FILE
- * [--node URL] [--wait-ms N] [--no-wait] [--dry-run]`: requests a job, prints the request id, then
- * follows the request until it settles (the results and payouts) or is refunded (exit 1).
- * `--dry-run` signs and sends nothing: it prints what the request would lock and find (requestDryRun.ts).
+ * [--node URL] [--wait-ms N] [--no-wait] [--dry-run] [--min-rating R] [--prefer ADDR]… [--avoid ADDR]…
+ * [--retry N [--budget AIN]]`: requests a job, prints the request id, then follows the request
+ * until it settles (the results and payouts) or is refunded (exit 1). `--min-rating`, `--prefer`
+ * and `--avoid` make the request's worker allow-list from the job's reputation; `--retry` requests
+ * again after a refund. `--dry-run` signs and sends nothing: it prints what the request would lock
+ * and find (requestDryRun.ts).
  */
 export async function requestJobCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { 'no-wait': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+  const { values, positionals } = parseTxVerbArgs(args, requestJobFlags);
   const [text] = positionalsOf(
     'requestJob',
     'the request as one JSON argument: \'{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}\' (reward: [evaluator, workers])',
     positionals,
     1,
   );
-  const op = requestOp(text);
+  const requested = requestOp(text);
+  const choice = workerChoiceOf(values);
+  const retries = wholeNumber(values.retry, 'retry') ?? 0;
+  if (retries > retriesMax) throw new UsageError(`--retry takes at most ${retriesMax} attempts after the first, not ${retries}.`);
+  const budget = wholeNumber(values.budget, 'budget');
+  if (budget !== undefined && values.retry === undefined) throw new UsageError('--budget bounds the attempts of --retry; give --retry N with it.');
+  if (values.retry !== undefined && values['no-wait'] === true)
+    throw new UsageError('--retry follows each request to its end to see a refund; it does not go with --no-wait.');
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
-  if (values['dry-run'] === true) {
-    const dry = await requestDryRun(verb.nodeUrl, verb.key.address, op, (line) => verb.json || process.stdout.write(line + '\n'));
-    if (verb.json) printJson(dry);
-    return;
-  }
-  const startedMs = Date.now();
-  const landed: TxLanded = await signAndSubmit({ nodeUrl: verb.nodeUrl, key: verb.key, op, waitMs: Math.min(verb.waitMs, txWaitMsDefault) });
-  const request = landed.hash;
   const say = (line: string) => verb.json || process.stdout.write(line + '\n');
-  say(`Request ID is ${request} (block ${landed.height}).`);
-  if (values['no-wait'] === true) {
-    if (verb.json) printJson({ id: request, ...landed });
+  const { op, allowList } = await withWorkerChoice(verb, requested, choice, say);
+  if (values['dry-run'] === true) {
+    const dry = await requestDryRun(verb.nodeUrl, verb.key.address, op, say);
+    if (verb.json) printJson(allowList === undefined ? dry : { ...dry, workerAllowList: allowList });
     return;
   }
-  const { state, end } = await follow(verb.nodeUrl, request, landed.height, startedMs + verb.waitMs, say);
-  if (end === undefined) {
-    if (verb.json) printJson({ id: request, ...landed, done: false, state });
-    process.stderr.write(`ain: request ${request} is still ${state} after ${verb.waitMs} ms; follow it with "ain watch jobs/${request}".\n`);
+  const deadlineMs = Date.now() + verb.waitMs;
+  const follows = values['no-wait'] !== true;
+  if (values.retry === undefined) {
+    const once = await requestOnce(verb, op, deadlineMs, follows, say);
+    if (verb.json) printJson(answerOf(once));
+    endWith(verb, once);
+    return;
+  }
+  const { fee } = (await callNode<{ spec: { fee?: string } }>(verb.nodeUrl, 'GET', `/v1/jobs/${op.job_id}`)).spec;
+  const lockedAin = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee ?? '0');
+  const budgetAin = budget === undefined ? lockedAin : BigInt(budget);
+  const ends: Requested[] = [];
+  const outcome = await requestWithRetries({
+    retries,
+    budgetAin,
+    lockedAin,
+    say,
+    attempt: async () => {
+      const once = await requestOnce(verb, op, deadlineMs, true, say);
+      ends.push(once);
+      const refund = once.end?.type === 'refunded' ? { reason: once.end.reason, why: await refundSentence(verb.nodeUrl, once.id) } : undefined;
+      return { id: once.id, state: once.state, ...(refund === undefined ? {} : { refund }), spentAin: spentBy(verb.key.address, lockedAin, once.end) };
+    },
+  });
+  if (verb.json) {
+    printJson({
+      attempts: ends.map(answerOf),
+      stop: outcome.stop,
+      spent: outcome.spentAin.toString(),
+      budget: budgetAin.toString(),
+    });
+  }
+  if (outcome.stop === 'budget') throw budgetExhausted(outcome, budgetAin, lockedAin);
+  const last = ends.at(-1);
+  if (last !== undefined) endWith(verb, last);
+}
+
+/** A request as `--json` prints it: where it landed and, once it ended, the request and its payouts. */
+function answerOf(once: Requested) {
+  if (!once.followed) return { id: once.id, ...once.landed };
+  if (once.end === undefined) return { id: once.id, ...once.landed, done: false, state: once.state };
+  return { id: once.id, ...once.landed, done: true, request: once.view, payouts: once.end.payouts };
+}
+
+/** Exit 1 for a request still open when the wait ran out (said on stderr) and for a refund: neither gave the client a result it accepted. */
+function endWith(verb: TxVerb, once: Requested): void {
+  if (!once.followed) return;
+  if (once.end === undefined) {
+    process.stderr.write(`ain: request ${once.id} is still ${once.state} after ${verb.waitMs} ms; follow it with "ain watch jobs/${once.id}".\n`);
     process.exitCode = 1;
-    return;
-  }
-  const view = await callNode<RequestView>(verb.nodeUrl, 'GET', `/v1/jobs/${request}`);
-  if (verb.json) printJson({ id: request, ...landed, done: true, request: view, payouts: end.payouts });
-  else for (const line of summary(view, end)) say(line);
-  // A refund ends the request without a result the client accepted.
-  if (end.type === 'refunded') process.exitCode = 1;
+  } else if (once.end.type === 'refunded') process.exitCode = 1;
 }

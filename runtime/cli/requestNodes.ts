@@ -19,7 +19,7 @@ export interface RequestView {
   readonly deadline: number;
   readonly evaluator: string | null;
   readonly deposit: string;
-  readonly workers: Readonly<Record<string, { readonly acceptedAt: number; readonly submittedAt?: number }>>;
+  readonly workers: Readonly<Record<string, { readonly acceptedAt: number; readonly submittedAt?: number; readonly failure?: { readonly code: string } }>>;
   readonly ranking: readonly string[];
   readonly refundReason: string | null;
   readonly rejected?: readonly string[];
@@ -46,7 +46,7 @@ export interface NodeStep {
 export interface RequestNode {
   readonly role: 'evaluator' | 'worker';
   readonly address: string;
-  /** evaluator: accepted, ranked, no ranking; worker: running, submitted, ranked N, unranked, rejected, no result. */
+  /** evaluator: accepted, ranked, no ranking; worker: running, submitted, ranked N, unranked, rejected, failed CODE, no result. */
   readonly status: string;
   readonly accepted?: NodeStep;
   readonly submitted?: NodeStep & { readonly responseMs?: number };
@@ -59,6 +59,8 @@ const open = new Set(['requested', 'accepted', 'running']);
 
 function workerStatus(view: RequestView, address: string, submitted: boolean, rejected: boolean): string {
   if (rejected) return 'rejected';
+  const failure = view.workers[address]?.failure;
+  if (failure !== undefined) return `failed ${failure.code}`;
   const rank = view.ranking.indexOf(address);
   if (rank >= 0) return `ranked ${rank + 1}`;
   if (submitted) return view.ranking.length > 0 ? 'unranked' : 'submitted';

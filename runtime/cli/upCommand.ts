@@ -1,9 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { KeyPair } from '../../log/index.ts';
-import { AinError, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
+import { AinError, devStorageReservations, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
 import { dashboardUrl } from './uiCommand.ts';
 import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from '../agents/index.ts';
@@ -188,9 +189,18 @@ function agentCount(text: string, flag: string, max: number): number {
   return Number(text);
 }
 
+/** What each sample worker may keep in the node's Big Storage: its run logs, for a day. */
+const workerLogRoom = { bytesMax: 16 * 1024 * 1024, ttlMs: 86_400_000 };
+
 /** Today's dev node: one process, one validator holding all the stake, its own key the owner. */
 async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise<never>): Promise<void> {
-  const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port } }).catch(failed);
+  // The sample's workers keep their run logs in the node's Big Storage: their keys are made first, so the node reserves them room.
+  await mkdir(join(options.data, 'agents'), { recursive: true }).catch(failed);
+  const workerKeys = await Promise.all(
+    Array.from({ length: options.workers }, async (_, i) => (await loadOrCreateKeyFile(join(options.data, 'agents', `worker-${i + 1}.key`))).key),
+  ).catch(failed);
+  const reservations = { ...devStorageReservations, ...Object.fromEntries(workerKeys.map((k) => [k.address, workerLogRoom])) };
+  const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port, storage: { reservations } } }).catch(failed);
   const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) }).catch(failed);
   say(`ain up: node ${node.key.address} serving ${config.chain} at ${node.url} (data in ${config.dataDir})`);
   say(`  the dashboard: ${dashboardUrl(node.url)} (live in a browser; ain ui prints or opens it)`);

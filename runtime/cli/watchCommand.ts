@@ -1,14 +1,36 @@
 import { parseArgs } from 'node:util';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
-import { followStream } from '../client/index.ts';
+import type { AccountCommitments } from '../../actors/index.ts';
+import { callNode, followStream } from '../client/index.ts';
 import { streamNames } from '../streams/index.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
 
 /**
+ * After each event of an `accounts/<address>` stream: a warning on stderr when the balance does not
+ * cover what the address's open requests may still lock (`GET /v1/accounts/<address>/requests`),
+ * once for each new shortfall, and a line when it is covered again.
+ */
+function coverageWarner(nodeUrl: string, address: string): () => Promise<void> {
+  let shortfall: string | null = null;
+  return async () => {
+    const found = await callNode<AccountCommitments>(nodeUrl, 'GET', `/v1/accounts/${address}/requests`).catch(() => undefined);
+    if (found === undefined) return;
+    if (found.warning !== null && found.mayLock !== shortfall) {
+      process.stderr.write(`ain watch: warning: ${found.warning}\n`);
+      shortfall = found.mayLock;
+    } else if (found.warning === null && shortfall !== null) {
+      process.stderr.write(`ain watch: ${address}'s balance of ${found.balance} AIN covers its open requests again.\n`);
+      shortfall = null;
+    }
+  };
+}
+
+/**
  * `ain watch NAME [--from HEIGHT] [--count N] [--node URL]`: one line per event of a node's stream
  * (`<id> <event> <json>`, with `--json` NDJSON of `{ id, event, data }`) until `--count` events,
- * Ctrl-C or SIGTERM.
+ * Ctrl-C or SIGTERM. On `accounts/<address>` it warns on stderr when the balance cannot cover its
+ * open requests.
  */
 export async function watchCommand(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -29,9 +51,12 @@ export async function watchCommand(args: string[], { json }: CommandContext): Pr
   const onRetry = (error: unknown, attempt: number, pauseMs: number) =>
     process.stderr.write(`ain watch: the stream broke (${(error as Error).message}); reconnecting in ${pauseMs} ms (attempt ${attempt})\n`);
   let printed = 0;
+  const account = /^\/*accounts\/(0x[0-9a-f]{40})$/.exec(name)?.[1];
+  const checkCoverage = account === undefined ? undefined : coverageWarner(values.node, account);
   try {
     for await (const { id, event, data } of followStream(values.node, name.replace(/^\/+/, ''), { fromHeight, signal: aborter.signal, onRetry })) {
       process.stdout.write(json ? JSON.stringify({ id, event, data }) + '\n' : `${id} ${event} ${JSON.stringify(data)}\n`);
+      await checkCoverage?.();
       if (count !== undefined && ++printed >= count) break;
     }
   } finally {

@@ -7,3 +7,5 @@ export { chainOf, ledgerNonceOf, postTx, postTxs, refusalOf, waitForTx, type TxA
 export { readStream, type ReadStreamOptions } from './readStream.ts';
 export { readRequestHistory, type ReadRequestHistoryOptions, type RequestHistory } from './requestHistory.ts';
 export { verifyTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';
+export { getSmallBlob, putSmallBlob, smallBlobBytesMax, type PutSmallBlobParameters } from './smallBlob.ts';
+export { createProgressPoster, progressBodyHash, type ProgressPoster } from './progressPoster.ts';

@@ -42,6 +42,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     waitFinal,
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
     explain: { chain, blocks },
+    progress: { ledger: chain.ledger, hub },
     shards: { ledger: chain.ledger },
     readBytesMax: config.api.readBytesMax,
     streams: {

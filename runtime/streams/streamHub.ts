@@ -1,4 +1,4 @@
-import { concat, defer, filter, finalize, from, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
+import { concat, defer, filter, finalize, from, map, merge, mergeMap, share, Subject, type Observable, type Subscription } from 'rxjs';
 import type { BlockConsensus } from '../../actors/index.ts';
 import { readAccount, type JobEvent, type ReadModelChange, type StateTree } from '../../projections/index.ts';
 import {
@@ -10,7 +10,9 @@ import {
   type DashboardEvent,
   type FinalityEvent,
   type JobsEvent,
+  type ProgressEvent,
   type ReputationEvent,
+  type RunEvent,
   type ShardEvent,
   type ShardsEvent,
   type TriggersEvent,
@@ -42,6 +44,7 @@ export const streamNames = [
   'finality',
   'jobs',
   'jobs/<job or request id>',
+  'requests/<request id>',
   'nodes',
   'shards',
   'shards/<path>',
@@ -160,6 +163,8 @@ export interface StreamHub {
   readonly lowest: number;
   /** The height of the latest block the hub has seen (`firstHeight - 1` before the first). */
   readonly latest: number;
+  /** What a worker reported of its run on a request (checked by the caller): to the request's `requests/<id>` subscribers now, kept nowhere. */
+  progress(request: string, worker: string, event: RunEvent): void;
   close(): void;
 }
 
@@ -191,6 +196,7 @@ export function createStreamHub({
     live$.next(entry);
   });
 
+  const progress$ = new Subject<Omit<ProgressEvent, 'height'>>();
   const encoder = createFrameEncoder(onEncoded);
   const values = createValueStreams({ blocks$: live$, tree, latest: () => latest });
   /** Each event stream's live events, made once per block for all its subscribers while it has any. */
@@ -226,6 +232,15 @@ export function createStreamHub({
   function resume(name: string, fromHeight?: number): { replay: Iterable<FramedEvent>; live: Observable<FramedEvent> } {
     const [head, ...rest] = name.split('/');
     const arg = rest.join('/');
+    if (head === 'requests' && /^[0-9a-f]{64}$/.test(arg)) {
+      // The request's job events as `jobs/<id>` has them, and its workers' progress as it comes.
+      const jobs = resume(`jobs/${arg}`, fromHeight);
+      const progress = progress$.pipe(
+        filter((p) => p.request === arg),
+        map((p) => encoder.framed({ id: Math.max(latest, 0), event: 'progress', data: { ...p, height: Math.max(latest, 0) } satisfies ProgressEvent })),
+      );
+      return { replay: jobs.replay, live: merge(jobs.live, progress) };
+    }
     if (head === 'state') {
       const path = `/${arg}`.replace(/\/$/, '') || '/';
       return { replay: [], live: values.open(`state:${path}`, path, stateEvent(path)) }; // INVALID_PATH, RESULT_TOO_LARGE now
@@ -277,6 +292,9 @@ export function createStreamHub({
     get latest() {
       return latest;
     },
+    progress(request, worker, event) {
+      if (!closed) progress$.next({ request, worker, event });
+    },
     open(name, fromHeight): Observable<FramedEvent> {
       resume(name, fromHeight); // NOT_FOUND and STREAM_GAP at once, not inside the stream
       return defer(() => {
@@ -289,6 +307,7 @@ export function createStreamHub({
       if (closed) return;
       closed = true;
       subscription.unsubscribe();
+      progress$.complete();
       // Open streams end with a word, so a stopping node never waits on its readers.
       live$.error(new AinError('SHUTTING_DOWN', 'The node is stopping; reconnect to it (or another) with Last-Event-ID to resume.'));
     },

@@ -142,6 +142,15 @@ export const errorCodes = {
   BAD_JOB_REQUEST: { status: 400, summary: 'The request does not match the request message of the job schema.' },
   BAD_JOB_SCHEMA: { status: 400, summary: 'The job schema does not parse as proto3 or lacks the named service, rpc or types.' },
   RUNTIME_UNAVAILABLE: { status: 503, summary: 'The execution runtime (e.g. the Docker engine) cannot be reached or cannot run jobs.' },
+  // Asking before paying (ain requestJob): the CLI's checks of what it would request, before anything is signed.
+  NO_ELIGIBLE_WORKERS: {
+    status: 409,
+    summary: 'The allow-list --min-rating, --prefer and --avoid make from the job’s reputation is empty: no approved worker of the job passes them.',
+  },
+  BUDGET_EXHAUSTED: {
+    status: 409,
+    summary: 'Another attempt of ain requestJob --retry would lock more than is left of its --budget after what the attempts so far spent.',
+  },
   // Nodes as containers (runtime/deploy, ain deploy): each with the container's last log lines when there is one.
   ENGINE_UNAVAILABLE: { status: 503, summary: 'No Docker engine answers at DOCKER_HOST or /var/run/docker.sock, or it failed a request.' },
   PORT_IN_USE: { status: 409, summary: 'A port a node container would listen on (its API or peer port on 127.0.0.1) is taken by another process.' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunErrorCode } from '../exec/index.ts';
 import { Address, Amount, BlobRef, Hash, JsonValue, Uint } from '../primitives/index.ts';
 
 /**
@@ -106,11 +107,26 @@ export const AcceptJobOp = z.strictObject({
   deposit: Amount.optional(),
 });
 
-export const SubmitResultOp = z.strictObject({
-  type: z.literal('submitResult'),
-  request_id: RequestId,
-  result: Payload,
-});
+/** Why a worker's run gave no result: the run's code (schemas/exec) and its sentence. */
+export const RunFailure = z.strictObject({ code: RunErrorCode, message: z.string().max(512) });
+export type RunFailure = z.infer<typeof RunFailure>;
+
+/**
+ * A worker hands in what its run came to: its `result`, or the `failure` of a run that gave none
+ * (the run's code and sentence), never both; `log` names the blob in Big Storage holding the run's
+ * stderr tail and progress events, readable by the request's client and evaluator.
+ */
+export const SubmitResultOp = z
+  .strictObject({
+    type: z.literal('submitResult'),
+    request_id: RequestId,
+    result: Payload.optional(),
+    failure: RunFailure.optional(),
+    log: BlobRef.optional(),
+  })
+  .refine((op) => (op.result === undefined) !== (op.failure === undefined), {
+    message: 'a submitResult carries either a result or the failure of a run that gave none, not both and not neither',
+  });
 
 export const RankOp = z.strictObject({
   type: z.literal('rank'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobRole } from '../ops/index.ts';
-import { Address, Amount, Hash, JsonValue, TimeMs, Uint } from '../primitives/index.ts';
+import { RunErrorCode } from '../exec/index.ts';
+import { Address, Amount, BlobRef, Hash, JsonValue, TimeMs, Uint } from '../primitives/index.ts';
 
 /** One movement of money out of a request's escrow (or a fee), as it settled. */
 export const Payout = z.strictObject({
@@ -30,8 +31,19 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('nodeDropped'), node: Address, role: JobRole, by: Address }),
   z.strictObject({ ...at, type: z.literal('requested'), request, client: Address, reward: Amount }),
   z.strictObject({ ...at, type: z.literal('accepted'), request, node: Address, role: z.enum(['evaluator', 'worker']) }),
-  /** `responseMs`: block time from the worker's acceptJob to its submitResult. */
-  z.strictObject({ ...at, type: z.literal('submitted'), request, node: Address, responseMs: Uint }),
+  /**
+   * `responseMs`: block time from the worker's acceptJob to its submitResult. `failure`: the code of
+   * a run that gave no result (never ranked, unpaid at settlement); `log`: the blob of its run's log.
+   */
+  z.strictObject({
+    ...at,
+    type: z.literal('submitted'),
+    request,
+    node: Address,
+    responseMs: Uint,
+    failure: RunErrorCode.optional(),
+    log: BlobRef.optional(),
+  }),
   /** The client turned a worker away while the request ran. */
   z.strictObject({ ...at, type: z.literal('workerRejected'), request, node: Address, client: Address, reason: z.string().optional() }),
   /** Best first; every ranked worker submitted a result. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BlockHeader, Finalized } from '../block/index.ts';
 import { Round, VoteKind, VotingPower } from '../consensus/index.ts';
+import { RunEvent } from '../exec/index.ts';
 import { FunctionSpec } from '../ops/index.ts';
 import { Address, Amount, Hash, JsonValue, StatePath, TimeMs, Uint } from '../primitives/index.ts';
 import { JobDashboardView, NodeDashboard } from './dashboard.ts';
@@ -44,6 +45,20 @@ export type JobsEvent = z.infer<typeof JobsEvent>;
 
 /** The job events the `nodes` stream carries: registrations, applications, approvals and drops. */
 export const nodeEventTypes: ReadonlySet<JobEventType> = new Set(['jobRegistered', 'nodeApplied', 'nodeApproved', 'nodeDropped']);
+
+/**
+ * `requests/<id>` (besides its `jobs` events): what one of the request's workers reported of its
+ * run while it runs — a progress fraction or a stderr line — as the worker posted it to this node
+ * (`POST /v1/requests/<id>/progress`). Live only: the ledger does not keep it; `height` is the
+ * node's latest block when it came, so a resume replays the job events after it.
+ */
+export const ProgressEvent = z.strictObject({
+  request: Hash,
+  worker: Address,
+  event: RunEvent,
+  height: Uint,
+});
+export type ProgressEvent = z.infer<typeof ProgressEvent>;
 
 /** `nodes`: the block's registrations, applications, approvals and drops. */
 export const NodesEvent = JobsEvent.refine((e) => e.events.every((event) => nodeEventTypes.has(event.type)), {
@@ -127,6 +142,7 @@ export const streamEventData = {
   block: BlockEvent,
   finality: FinalityEvent,
   jobs: JobsEvent,
+  progress: ProgressEvent,
   nodes: NodesEvent,
   shards: ShardsEvent,
   reputation: ReputationEvent,

@@ -1,18 +1,21 @@
 import test from 'ava';
 import { createActor, fromPromise, toPromise } from 'xstate';
-import { clientMachine, evaluatorMachine, workerMachine, type RequestView } from '../../../actors/index.ts';
+import { clientMachine, evaluatorMachine, workerMachine, type RequestView, type WorkerRun } from '../../../actors/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 
 // The agent machines with fake effects: what each one submits, in order, and how it ends.
 
 const request = 'a'.repeat(64);
+const log = `blob://sha256:${'c'.repeat(64)}`;
 const view = (state: string, results: Record<string, unknown> = {}): RequestView => ({ id: request, state, results, input: { y: 4 }, timeLimitMs: 1000 });
 
 function effects(options: { failSubmits?: number; untilState?: RequestView; reply?: unknown; runFails?: boolean; runHangs?: boolean } = {}) {
   const sent: Op[] = [];
+  const readers: (readonly string[])[] = [];
   let failures = options.failSubmits ?? 0;
   return {
     sent,
+    readers,
     actors: {
       submit: fromPromise<{ hash: string; height: number }, { op: Op }>(async ({ input }) => {
         if (input.op.type === 'submitResult' && failures-- > 0) throw Object.assign(new Error('the node is busy'), { code: 'OVERLOADED' });
@@ -25,34 +28,42 @@ function effects(options: { failSubmits?: number; untilState?: RequestView; repl
         if (options.runFails === true) throw Object.assign(new Error('exit 1'), { code: 'RUN_FAILED' });
         return options.reply;
       }),
+      runWorker: fromPromise<WorkerRun, { request: string; input: unknown; readers: readonly string[] }>(async ({ input, signal }) => {
+        readers.push(input.readers);
+        if (options.runHangs === true) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        if (options.runFails === true) return { failure: { code: 'RUN_FAILED', message: 'exit 1' }, log };
+        return { reply: options.reply, log };
+      }),
     },
   };
 }
 
-test('a worker accepts, runs, and submits; a failed submit is retried with backoff', async (t) => {
+test('a worker accepts, runs, and submits its result with its log; a failed submit is retried with backoff', async (t) => {
   const fake = effects({ failSubmits: 2, reply: { x: 2 } });
   const actor = createActor(workerMachine.provide({ actors: fake.actors }), {
-    input: { request, input: { y: 4 }, giveUpAtMs: Date.now() + 60_000, now: Date.now },
+    input: { request, input: { y: 4 }, giveUpAtMs: Date.now() + 60_000, now: Date.now, readers: ['client', 'evaluator'] },
   });
   actor.start();
   const output = await toPromise(actor);
-  t.deepEqual(output, { request, submitted: true, result: { x: 2 }, error: 'OVERLOADED: the node is busy' });
-  t.deepEqual(
-    fake.sent.map((op) => op.type),
-    ['acceptJob', 'submitResult'],
-  );
+  t.deepEqual(output, { request, submitted: true, result: { x: 2 }, log, error: 'OVERLOADED: the node is busy' });
+  t.deepEqual(fake.sent, [
+    { type: 'acceptJob', request_id: request, role: 'worker' },
+    { type: 'submitResult', request_id: request, result: { x: 2 }, log },
+  ]);
+  t.deepEqual(fake.readers, [['client', 'evaluator']], 'the log is readable by the request’s client and evaluator');
 });
 
-test('a worker whose program fails submits nothing; one past its time limit gives up', async (t) => {
+test('a worker whose program fails submits its failure and log in place of a result; one past its time limit gives up', async (t) => {
   const failing = effects({ runFails: true });
   const failed = await toPromise(
     createActor(workerMachine.provide({ actors: failing.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 60_000, now: Date.now } }).start(),
   );
-  t.like(failed, { submitted: false, error: 'RUN_FAILED: exit 1' });
-  t.deepEqual(
-    failing.sent.map((op) => op.type),
-    ['acceptJob'],
-  );
+  t.like(failed, { submitted: true, failure: { code: 'RUN_FAILED', message: 'exit 1' }, log, error: 'RUN_FAILED: exit 1' });
+  t.is(failed.result, undefined);
+  t.deepEqual(failing.sent, [
+    { type: 'acceptJob', request_id: request, role: 'worker' },
+    { type: 'submitResult', request_id: request, failure: { code: 'RUN_FAILED', message: 'exit 1' }, log },
+  ]);
   const late = effects({ runHangs: true });
   const gaveUp = await toPromise(
     createActor(workerMachine.provide({ actors: late.actors }), { input: { request, input: {}, giveUpAtMs: Date.now() + 50, now: Date.now } }).start(),

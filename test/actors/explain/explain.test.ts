@@ -169,6 +169,33 @@ test('given an evaluator that took a request and lapsed, then ranking waits on i
   t.is(explainJob(world.input, job)!.evaluators.counts.busy, 0, 'the evaluator is on no open request any more');
 });
 
+test('given a worker whose run failed, then the request waits on the others only, names the failure and where its log is, and a refund says so', (t) => {
+  const world = new World();
+  const job = world.job(undefined, [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+  ]);
+  const request = world.ok(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 60_000 });
+  world.ok(evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
+  for (const w of [w1, w2]) world.ok(w, { type: 'acceptJob', request_id: request, role: 'worker' });
+  world.ok(w1, { type: 'submitResult', request_id: request, failure: { code: 'RUN_TIMEOUT', message: 'too slow' } });
+  const running = explainRequest(world.input, request)!.sentences.join('\n');
+  t.regex(running, /; 0 submitted a result\./);
+  t.regex(
+    running,
+    new RegExp(`The run of ${w1.address} \\(RUN_TIMEOUT\\) failed and submitted no result, so it is not ranked; ain logs ${request} shows why\\.`),
+  );
+  t.regex(running, new RegExp(`It waits for results from ${w2.address}\\.`));
+  world.chain.block([], world.chain.time + 61_000);
+  const refunded = explainRequest(world.input, request)!;
+  t.is(refunded.refundReason, 'noResult');
+  t.regex(
+    refunded.sentences.join('\n'),
+    /no worker submitted a result before its time limit ended \(2 workers had accepted it\)\.\nThe run of .* \(RUN_TIMEOUT\) failed/,
+  );
+});
+
 test('given refused txs about a request and its job, then both explanations list each with its code and its block’s sentence', (t) => {
   const world = new World();
   const job = world.job(undefined, [

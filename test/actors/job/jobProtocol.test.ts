@@ -262,3 +262,49 @@ test('applyJob keeps what the applicant reports of its machine and least reward;
   t.deepEqual(Object.keys(readNode(chain.ledger.tree, job, w2.address)!.context), ['job', 'node', 'role', 'appliedAt', 'parent', 'approvedAt', 'droppedAt']);
   t.is(one(chain, w3, { type: 'applyJob', job_id: job, role: 'worker', min_reward: '-1' } as never).code, 'BAD_SCHEMA');
 });
+
+test('a worker whose run failed submits its failure and log: kept with the worker, never a result, never ranked, unpaid at settlement; failures alone are refunded', (t) => {
+  const chain = newChain();
+  const job = staffedJob(chain);
+  const log = `blob://sha256:${'b'.repeat(64)}`;
+  const failure = { code: 'RUN_FAILED', message: 'The job exited with code 3; see its stderr tail.' } as const;
+  const { id } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 60_000 });
+  one(chain, evaluator, { type: 'acceptJob', request_id: id, role: 'evaluator', deposit: '20' });
+  for (const w of [w1, w2]) one(chain, w, { type: 'acceptJob', request_id: id, role: 'worker' });
+  const failed = one(chain, w1, { type: 'submitResult', request_id: id, failure, log });
+  t.is(failed.code, 'ok');
+  t.like(failed.block.jobEvents[0], { type: 'submitted', node: w1.address, failure: 'RUN_FAILED', log });
+  t.is(one(chain, w1, { type: 'submitResult', request_id: id, result: { x: 2 } }).code, 'ILLEGAL_TRANSITION', 'one submission per worker');
+  t.is(one(chain, w2, { type: 'submitResult', request_id: id, result: { x: 2 }, log }).code, 'ok');
+  t.like(request(chain, id).context.workers[w1.address], { failure, log });
+  t.is(chain.ledger.tree.get(jobPaths.result(id, w1.address)), null, 'a failure is no result');
+  chain.block([], chain.time + 60_000);
+  const ranked = one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w2.address, w1.address] });
+  t.is(ranked.code, 'BAD_RANKING');
+  t.regex((ranked.block.outcomes[0] as { message: string }).message, /run failed \(RUN_FAILED\)/);
+  t.is(one(chain, evaluator, { type: 'rank', request_id: id, ranking: [w2.address] }).code, 'ok');
+  const settled = one(chain, client, { type: 'acceptResult', request_id: id }).block.jobEvents.find((e) => e.type === 'settled');
+  t.like(settled, { unpaid: [w1.address] });
+
+  // Only failures: past the time limit the request is refunded (noResult), so no evaluator is left with nothing to rank.
+  const { id: second } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 60_000 });
+  one(chain, evaluator, { type: 'acceptJob', request_id: second, role: 'evaluator', deposit: '20' });
+  one(chain, w3, { type: 'acceptJob', request_id: second, role: 'worker' });
+  t.is(one(chain, w3, { type: 'submitResult', request_id: second, failure: { code: 'RUN_TIMEOUT', message: 'too slow' } }).code, 'ok');
+  chain.block([], chain.time + 60_000);
+  t.like(request(chain, second), { state: 'refunded', context: { refundReason: 'noResult' } });
+
+  // skip_evaluation: a trusted worker's failure does not settle the request.
+  const { id: trusted } = one(chain, client, {
+    type: 'requestJob',
+    job_id: job,
+    job_input: { y: 4 },
+    reward: ['0', '10'],
+    time_limit: 60_000,
+    skip_evaluation: true,
+    worker_node: [w1.address, w2.address],
+  });
+  one(chain, w1, { type: 'acceptJob', request_id: trusted, role: 'worker' });
+  one(chain, w1, { type: 'submitResult', request_id: trusted, failure });
+  t.is(request(chain, trusted).state, 'running');
+});

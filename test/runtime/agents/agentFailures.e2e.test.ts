@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +17,12 @@ import {
   type AgentEnvironment,
   type JobAgent,
 } from '../../../runtime/agents/index.ts';
-import { callNode, followStream, signAndSubmit } from '../../../runtime/client/index.ts';
+import { callNode, createProgressPoster, followStream, getSmallBlob, signAndSubmit } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
-import { loadOrCreateKeyFile } from '../../../runtime/keys/index.ts';
+import { loadOrCreateKeyFile, writeKeyFile } from '../../../runtime/keys/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
-import type { Op } from '../../../schemas/index.ts';
+import { isAinError, type Op, type ProgressEvent } from '../../../schemas/index.ts';
 
 // Agents that misbehave, on a real node with the process runtime: a worker that returns garbage,
 // one that never answers, an evaluator that crashes, one that ranks a stranger, and a client that
@@ -42,6 +43,18 @@ const [admin, evaluator, w1, w2, w3, client] = [
 let good: AgentEnvironment;
 
 const send = (key: KeyPair, op: Op) => signAndSubmit({ nodeUrl: node.url, key, op, waitMs: 30_000 });
+const ainBin = join(process.cwd(), 'bin', 'ain.js');
+/** `ain …` in a child process (killed after 60 s). */
+function ain(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ainBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 const withPrograms = (files: Record<string, string>, runWallTimeMs?: number): AgentEnvironment => ({
   ...good,
   programs: { ...good.programs, files: { ...good.programs.files, ...files } },
@@ -97,7 +110,10 @@ test.before(async () => {
     jobs: { rankWindowMs: 1500, claimWindowMs: 1500, resolveWindowMs: 30_000 },
   });
   await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
-  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
+  // The workers may keep their run logs in the node's Big Storage.
+  const room = { bytesMax: 1 << 20, ttlMs: 3_600_000 };
+  const reservations = { node: { bytesMax: 1 << 30, ttlMs: 86_400_000 }, ...Object.fromEntries([w1, w2, w3].map((w) => [w.address, room])) };
+  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 }, storage: { reservations } } });
   node = await startNode({ config, logger: pino({ level: 'silent' }) });
   for (const k of [admin, evaluator, w1, w2, w3, client]) await node.submit({ type: 'send', to: k.address, amount: '1000' });
   for (let i = 0; i < 300 && (await balance(client)) !== 1000n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -135,15 +151,113 @@ test.serial('a worker that returns garbage and one that never answers are not ra
   t.deepEqual(ended.ranking, [w1.address]);
   t.deepEqual(Object.keys(ended.results), [w1.address]);
   t.is((await balance(client)) - before, -10n - 10n - 1n); // the evaluator's 10, the winner's 10, the fee
-  const outputs = [...agents[2]!.outputs, ...agents[3]!.outputs] as { error?: string; submitted: boolean }[];
+  const outputs = [...agents[2]!.outputs, ...agents[3]!.outputs] as { error?: string; submitted: boolean; failure?: { code: string } }[];
+  // The garbage is submitted as its run's failure (never ranked); the silent one gives up at the time limit.
   t.deepEqual(
     outputs.map((o) => o.submitted),
-    [false, false],
+    [true, false],
   );
+  t.is(outputs[0]!.failure?.code, 'BAD_REPLY');
   t.regex(outputs[0]!.error ?? '', /BAD_REPLY/);
   t.regex(outputs[1]!.error ?? '', /time limit/);
   conserved(t);
 });
+
+test.serial(
+  'a failing worker’s log: its progress streams while it runs, its failure and log are submitted; the client reads the log (ain logs), a stranger is ACCESS_DENIED',
+  async (t) => {
+    t.timeout(90_000);
+    const go = join(dataDir, 'go');
+    // The failing worker reports progress until the test has seen it on the request's stream, then fails.
+    const failing = [
+      'const fs = require("node:fs");',
+      'process.stdin.resume();',
+      `const tick = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(tick); process.stderr.write("step 1 went wrong\\n"); process.exit(3); } process.stderr.write(JSON.stringify({ progress: 0.5, message: "half way" }) + "\\n"); }, 100);`,
+    ].join('\n');
+    const fromHeight = await fromNow();
+    const agents = [
+      startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+      startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+      startWorkerAgent({ key: w2, env: withPrograms({ 'worker.js': failing }), job, fromHeight }),
+    ];
+    const id = await withAgents(agents, async () => {
+      const waiting = request(true);
+      const seen = new AbortController();
+      let id: string | undefined;
+      for await (const event of followStream(node.url, `jobs/${job}`, { fromHeight, signal: seen.signal })) {
+        id = (event.data as { events: { type: string; request?: string }[] }).events.find((e) => e.type === 'requested')?.request;
+        if (id !== undefined) break;
+      }
+      seen.abort();
+      const watching = new AbortController();
+      for await (const event of followStream(node.url, `requests/${id}`, { signal: watching.signal })) {
+        if (event.event !== 'progress') continue;
+        const progress = event.data as ProgressEvent;
+        t.like(progress, { request: id, worker: w2.address, event: { type: 'progress', fraction: 0.5, message: 'half way' } });
+        break;
+      }
+      watching.abort();
+      await writeFile(go, '');
+      await waiting;
+      return id!;
+    });
+    const ended = await callNode<{ state: string; workers: Record<string, { failure?: { code: string }; log?: string }> }>(node.url, 'GET', `/v1/jobs/${id}`);
+    t.is(ended.state, 'settled');
+    t.like(ended.workers[w2.address], { failure: { code: 'RUN_FAILED' } });
+    const ref = ended.workers[w2.address]!.log!;
+    t.regex(ref, /^blob:\/\/sha256:[0-9a-f]{64}$/);
+    t.regex(ended.workers[w1.address]!.log ?? '', /^blob:/, 'a run that succeeds keeps its log too');
+    const lines = new TextDecoder()
+      .decode(await getSmallBlob({ nodeUrl: node.url, ref, key: client }))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; line?: string; code?: string; exitCode?: number });
+    t.like(lines[0], { type: 'run', request: id, worker: w2.address, runtime: 'process' });
+    t.true(lines.some((l) => l.type === 'progress'));
+    t.true(lines.some((l) => l.type === 'log' && l.line === 'step 1 went wrong'));
+    t.like(lines.at(-1), { type: 'end', ok: false, code: 'RUN_FAILED', exitCode: 3 });
+    await getSmallBlob({ nodeUrl: node.url, ref, key: evaluator }); // the evaluator may read it too
+    const stranger = generateKeyPair();
+    const denied = await getSmallBlob({ nodeUrl: node.url, ref, key: stranger }).catch((error: unknown) => error);
+    t.true(isAinError(denied, 'ACCESS_DENIED'), String(denied));
+
+    // Progress is taken from the request's workers while it runs only, signed.
+    const post = async (key: KeyPair) => {
+      const poster = createProgressPoster({ nodeUrl: node.url, key, request: id });
+      poster.push({ type: 'progress', fraction: 1 });
+      await poster.flush();
+      return poster.errors;
+    };
+    t.regex((await post(stranger))[0] ?? '', /is not a worker on request/);
+    t.regex((await post(w2))[0] ?? '', /is settled: its workers' runs are over/);
+    const unsigned = await fetch(new URL(`/v1/requests/${id}/progress`, node.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ worker: w2.address, events: [{ type: 'progress', fraction: 1 }] }),
+    });
+    t.like(await unsigned.json(), { code: 'BAD_AUTH' });
+
+    // The same through the CLI: ain logs with the client's key, and with a stranger's.
+    await writeKeyFile(join(dataDir, 'client.key'), client);
+    await writeKeyFile(join(dataDir, 'stranger.key'), stranger);
+    const logs = await ain(['logs', id, '--worker', w2.address, '--key', join(dataDir, 'client.key'), '--node', node.url]);
+    t.is(logs.code, 0, logs.stderr);
+    const out = logs.stdout.split('\n');
+    t.is(out[0], `== worker ${w2.address}: failed RUN_FAILED, log ${ref}`);
+    t.true(out.includes('progress 50% half way') && out.includes('stderr | step 1 went wrong'), logs.stdout);
+    t.regex(logs.stdout, /^ended RUN_FAILED: The job exited with code 3; see its stderr tail\. \(exit 3, \d+ ms\)$/m);
+    // --follow replays the request's stream from its block: each worker's log as it was submitted, then the end.
+    const followed = await ain(['logs', id, '--follow', '--key', join(dataDir, 'client.key'), '--node', node.url]);
+    t.is(followed.code, 0, followed.stderr);
+    const headers = followed.stdout.split('\n').filter((l) => l.startsWith('== worker '));
+    t.deepEqual([...headers].sort(), [`== worker ${w1.address}: submitted a result, log ${ended.workers[w1.address]!.log}`, out[0]].sort());
+    t.regex(followed.stdout, /\nrequest settled in block \d+\n$/);
+    const refused = await ain(['logs', id, '--worker', w2.address, '--key', join(dataDir, 'stranger.key'), '--node', node.url]);
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /^error ACCESS_DENIED: /);
+    conserved(t);
+  },
+);
 
 test.serial('an evaluator whose program crashes ranks nothing: past the rank window the client is refunded with its deposit', async (t) => {
   t.timeout(60_000);

@@ -21,6 +21,7 @@ const options: ApiOptions = {
   metrics: new Registry(),
   jobs: { ledger: { tree: {} }, readModels: {} } as never,
   explain: { chain: {} } as never,
+  progress: { ledger: { tree: {} }, hub: {} } as never,
   shards: { ledger: { tree: {} } } as never,
   streams: { hub: {} as never },
   blobs: { store: {} as never },

@@ -31,6 +31,8 @@ let node: NodeProcess;
 const keys = {} as Record<Party, KeyPair>;
 const keyFile = (party: Party) => join(dir, `${party}.key`);
 const children = new Set<ChildProcess>();
+/** The job the paper's session registers; the tests after it request it again. */
+let sessionJob: string;
 
 interface Run {
   code: number | null;
@@ -116,6 +118,7 @@ test.serial(
     t.is(registered.code, 0, registered.stderr);
     const job = /Job ID is ([0-9a-f]{64})/.exec(registered.stdout)?.[1];
     t.truthy(job, registered.stdout);
+    sessionJob = job!;
 
     const roles = { evaluator: 'evaluator', w1: 'worker', w2: 'worker' } as const;
     const testResults = { evaluator: '{"node":["close"]}', w1: '{"x":3.001}', w2: '{"x":2.99}' };
@@ -228,6 +231,52 @@ test.serial(
         return Number(line.split(' ')[0]);
       });
     t.deepEqual(ids, [next, next + 1, next + 2]);
+  },
+);
+
+test.serial(
+  'asking before paying: --min-rating, --prefer and --avoid make the allow-list from reputation; --retry requests again after each refund',
+  async (t) => {
+    t.timeout(90_000);
+    const input = (timeLimitMs: number) => JSON.stringify({ job_id: sessionJob, job_input: { y: 4 }, reward: [10, 10], time_limit: timeLimitMs });
+    // The session ranked w1 above w2 twice: w1 rates above 1500, w2 below.
+    const { nodes } = await node.get(`/v1/jobs/${sessionJob}/reputation`);
+    t.true(nodes[keys.w1.address].rating > 1500 && nodes[keys.w2.address].rating < 1500, JSON.stringify(nodes));
+    const dry = await verb('client', 'requestJob', input(5000), '--dry-run', '--min-rating', '1500');
+    t.is(dry.code, 0, dry.stderr);
+    const lines = dry.stdout.split('\n');
+    t.is(lines[0], `Workers allowed (worker_node, 1): ${keys.w1.address}`);
+    t.regex(lines[1]!, new RegExp(`^  left out: ${keys.w2.address}, rated \\d+(\\.\\d+)? \\(2 games\\), below 1500$`));
+    t.is(lines[2], 'Dry run: nothing was signed or sent.');
+    const empty = await verb('client', 'requestJob', input(5000), '--dry-run', '--min-rating', '1500', '--avoid', keys.w1.address);
+    t.is(empty.code, 1);
+    t.regex(empty.stderr, /^error NO_ELIGIBLE_WORKERS: No worker of job [0-9a-f]{64} passes --min-rating, --prefer and --avoid/);
+
+    // Nobody evaluates in this test: each attempt is refunded (noEvaluator) once its time limit passes.
+    const balance = (await node.get(`/v1/accounts/${keys.client.address}`)).balance;
+    const retried = await verb('client', 'requestJob', input(300), '--retry', '1', '--prefer', keys.w2.address);
+    t.is(retried.code, 1, retried.stderr);
+    const out = retried.stdout.split('\n');
+    t.is(out[0], `Workers allowed (worker_node, 2): ${keys.w2.address}, ${keys.w1.address}`);
+    t.true(out.includes('Attempt 1 of 2:') && out.includes('Attempt 2 of 2:'), retried.stdout);
+    const refunds = out.filter((l) => /^Attempt \d \(request [0-9a-f]{64}\) was refunded \(noEvaluator\): It was refunded to the client/.test(l));
+    t.is(refunds.length, 2, retried.stdout);
+    t.is(out.filter((l) => l !== '').at(-1), 'Every attempt was refunded (2 of 2); not requesting again.');
+    const ids = refunds.map((l) => /request ([0-9a-f]{64})/.exec(l)![1]!);
+    for (const id of ids) t.like(await node.get(`/v1/jobs/${id}`), { state: 'refunded', workersAllowed: [keys.w2.address, keys.w1.address] });
+    t.is((await node.get(`/v1/accounts/${keys.client.address}`)).balance, balance, 'refunds give everything back');
+    // A request that locks all but 1 AIN leaves less than its challenge fee of 5: ain watch warns.
+    const all = JSON.stringify({ job_id: sessionJob, job_input: { y: 4 }, reward: [String(BigInt(balance) - 3n), '1'], time_limit: 30_000 });
+    t.is((await verb('client', 'requestJob', all, '--no-wait')).code, 0);
+    const watched = await run(['watch', `accounts/${keys.client.address}`, '--count', '1', '--node', node.url]);
+    t.is(watched.code, 0, watched.stderr);
+    t.regex(
+      watched.stderr,
+      new RegExp(`^ain watch: warning: ${keys.client.address} holds 1 AIN, less than the 5 AIN of challenge fees its 1 open request\\(s\\) may still lock`),
+    );
+    const over = await verb('client', 'requestJob', input(300), '--retry', '1', '--budget', '20');
+    t.is(over.code, 1);
+    t.regex(over.stderr, /^error BUDGET_EXHAUSTED: The request locks 21 AIN, more than the --budget of 20 AIN/);
   },
 );
 

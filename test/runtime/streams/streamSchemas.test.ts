@@ -186,6 +186,17 @@ test('every event a hub serves for a chain parses with the schema of its kind', 
   ]) {
     hub.open(name, 1).subscribe((e) => replayed.push(e));
   }
+  // A request's stream: its job events replayed, then what its workers report while it runs (live only).
+  const ofRequest: FramedEvent[] = [];
+  hub.open(`requests/${request}`, 1).subscribe((e) => ofRequest.push(e));
+  hub.progress(request, w1.address, { type: 'progress', fraction: 0.5, message: 'half way' });
+  hub.progress(request, w1.address, { type: 'log', stream: 'stderr', line: 'step 1' });
+  hub.progress('f'.repeat(64), w1.address, { type: 'progress', fraction: 1 }); // another request's: not on this stream
+  t.deepEqual(
+    ofRequest.map((e) => e.event),
+    [...chain.blocks.filter((b) => b.jobEvents.some((e) => 'request' in e && e.request === request)).map(() => 'jobs'), 'progress', 'progress'],
+  );
+  replayed.push(...ofRequest);
   const kinds = check(t, [...live, ...replayed]);
   t.deepEqual(
     [...kinds].sort(),

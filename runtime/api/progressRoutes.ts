@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { readRequest, type Ledger } from '../../actors/index.ts';
+import { Address, AinError, Hash, RunEvent } from '../../schemas/index.ts';
+import { progressBodyHash } from '../client/index.ts';
+import { createBlobAuthVerifier, type BlobAuthVerifier } from '../storage/index.ts';
+import type { StreamHub } from '../streams/index.ts';
+import { doc, type Api } from './openApi.ts';
+
+export interface ProgressRoutesOptions {
+  readonly ledger: Ledger;
+  readonly hub: Pick<StreamHub, 'progress'>;
+  /** Default: a verifier with a 60 s window on the wall clock. */
+  readonly auth?: BlobAuthVerifier;
+}
+
+/** Events one post carries at most; a worker posts as its run streams them. */
+export const progressEventsMax = 32;
+
+const IdParam = z.strictObject({ id: Hash });
+export const ProgressBody = z.strictObject({
+  worker: Address,
+  events: z.array(RunEvent).min(1).max(progressEventsMax),
+});
+export type ProgressBody = z.infer<typeof ProgressBody>;
+
+/**
+ * `POST /v1/requests/<id>/progress`: a worker of a running request reports what its run streams
+ * (progress fractions, stderr lines), signed as Big Storage requests are (`Authorization: Ain …`,
+ * method PUT, hash: progressBodyHash). The node checks the signer is a worker on the request while
+ * it runs, and hands the events to the `requests/<id>` stream's subscribers; it keeps nothing.
+ */
+export function progressRoutes(app: Api, { ledger, hub, auth = createBlobAuthVerifier() }: ProgressRoutesOptions): void {
+  const progressDoc = doc('requests', 'A worker of a running request reports its run’s progress and stderr lines to the request’s stream (signed).', {
+    params: IdParam,
+    body: ProgressBody,
+  });
+  app.post('/v1/requests/:id/progress', progressDoc, async (request, reply) => {
+    const { id } = request.params;
+    const body = request.body;
+    const signer = auth.verify(request.headers.authorization, { method: 'PUT', hash: progressBodyHash(body) });
+    if (signer !== body.worker) throw new AinError('BAD_AUTH', `The progress is signed by ${signer}, not by ${body.worker}, the worker it names.`);
+    const found = readRequest(ledger.tree, id);
+    if (found === null) throw new AinError('UNKNOWN_JOB', `No job request has the id ${id} on this node (as of block ${ledger.height}).`);
+    if (found.context.workers[signer] === undefined)
+      throw new AinError('NOT_ALLOWED', `${signer} is not a worker on request ${id}; only its workers report progress on it.`);
+    if (found.state !== 'running' && found.state !== 'accepted')
+      throw new AinError('NOT_ALLOWED', `Request ${id} is ${found.state}: its workers' runs are over, so it takes no more progress.`);
+    for (const event of body.events) hub.progress(id, signer, event);
+    return reply.code(202).send({ accepted: body.events.length });
+  });
+}
