@@ -200,6 +200,9 @@ test.serial('the overview is live; a node killed mid-stream is said to be unreac
   const page = await view('');
   await page.locator('.chainline[data-status="live"]').waitFor();
   await page.locator('[data-figure="height"] .value', { hasText: /^[1-9]\d*$/ }).waitFor();
+  // One node: it proposed every block the chart holds.
+  t.regex(await page.locator('[data-network]').innerText(), /One node/);
+  t.is(await page.locator('[data-network] tbody tr').count(), 1);
   const before = Number(await page.locator('[data-figure="height"] .value').innerText());
   killGroup(node.child, 'SIGKILL');
   await exited(node.child);

@@ -46,6 +46,50 @@ function BlockChart() {
   return html`<div class="panel" ref=${box} data-chart="blocks"></div>`;
 }
 
+interface NetAnswer {
+  readonly peers: readonly unknown[];
+  readonly validators: readonly { readonly address: string; readonly stake: string }[];
+}
+
+/** Who proposed the blocks the chart holds, and the peers and validators of a node on a network (`GET /v1/net`). */
+function Network() {
+  const net = useSignal<NetAnswer | null>(null);
+  useEffect(() => {
+    // A node without a p2p config answers 404: it is its own network.
+    getJson<NetAnswer>('/v1/net').then(
+      (answer) => (net.value = answer),
+      () => undefined,
+    );
+  }, []);
+  const counts = new Map<string, number>();
+  for (const { proposer } of chain.value.points) counts.set(proposer, (counts.get(proposer) ?? 0) + 1);
+  const proposers = [...counts].sort((a, b) => b[1] - a[1]);
+  return html`<div class="panel" data-network>
+    <p>
+      ${net.value === null ? 'One node: it proposes and validates every block.' : `${net.value.peers.length} peers connected; ${net.value.validators.length} validators.`}
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>proposer</th>
+          <th class="num">blocks of the last ${chain.value.points.length}</th>
+          <th class="num">stake</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${proposers.map(
+          ([address, count]) =>
+            html`<tr>
+              <td><${Id} id=${address} href=${`#/accounts/${address}`} /></td>
+              <td class="num">${count}</td>
+              <td class="num">${net.value?.validators.find((v) => v.address === address)?.stake ?? ''}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 /** The overview: the chain's height and finality, its activity per block, and each job's figures. */
 export function OverviewView() {
   const jobs = useSignal(initialJobs);
@@ -137,5 +181,7 @@ export function OverviewView() {
         </tbody>
       </table>
     </div>
+    <h3>Network</h3>
+    <${Network} />
   `;
 }
