@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
-import { waitForTx } from '../../../runtime/client/index.ts';
+import { progressBodyHash, waitForTx } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
@@ -86,11 +86,23 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
     'GET /v1/state/{*}': get(`/v1/state/apps/${client.address}/hello`),
     'GET /v1/proof/{*}': get(`/v1/proof/apps/${client.address}/hello`),
     'GET /v1/accounts/{address}': get(`/v1/accounts/${client.address}`),
+    'GET /v1/accounts/{address}/requests': get(`/v1/accounts/${client.address}/requests`),
     'GET /v1/jobs': get('/v1/jobs'),
     'GET /v1/jobs/{id}': get(`/v1/jobs/${ids.job}`),
     'GET /v1/jobs/{id}/explain': get(`/v1/jobs/${ids.job}/explain`),
+    'GET /v1/jobs/{id}/reputation': get(`/v1/jobs/${ids.job}/reputation`),
     'GET /v1/requests': get(`/v1/requests?job=${ids.job}`),
     'GET /v1/requests/{id}/explain': get(`/v1/requests/${ids.request}/explain`),
+    'POST /v1/requests/{id}/progress': () => {
+      const body = { worker: node.key.address, events: [{ type: 'progress', fraction: 0.5 }] } as const;
+      const hash = progressBodyHash(body);
+      return {
+        url: `/v1/requests/${ids.request}/progress`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }) },
+        body: JSON.stringify(body),
+      };
+    },
     'GET /v1/nodes/{address}': get(`/v1/nodes/${client.address}`),
     'GET /v1/reputation/{address}': get(`/v1/reputation/${client.address}`),
     'GET /v1/dashboard': get('/v1/dashboard'),
@@ -124,6 +136,12 @@ test('every operation in /openapi.json answers on a real node, and the test asks
       // This node has no p2p config: the route answers so, in its own words (not the router's).
       t.is(response.status, 404, operation);
       t.regex(text, /no p2p section/, operation);
+      continue;
+    }
+    if (operation === 'POST /v1/requests/{id}/progress') {
+      // The node's key is no worker of the request: the route checked the signature and refuses it in its own words.
+      t.is(response.status, 403, `${operation}: ${text}`);
+      t.regex(text, /NOT_ALLOWED.*only its workers report progress/, operation);
       continue;
     }
     t.true(response.status >= 200 && response.status < 300, `${operation}: ${response.status} ${text.slice(0, 300)}`);
