@@ -1,7 +1,11 @@
 export { applyJobDeadlines, applyJobOp, jobWindowsOf } from './applyJobOp.ts';
+export { countEligibleAdmins, evaluatorBranchOf, isInBranch, type EvaluatorBranch } from './adminBranch.ts';
 export {
+  defaultBlindWindowMs,
+  defaultChallengeStrikes,
   jobMachine,
   workersPerRequestMax,
+  type BlindChallenge,
   type JobContext,
   type JobMachineEvent,
   type JobState,
