@@ -1,5 +1,5 @@
 import test from 'ava';
-import { jobPaths, readRequest } from '../../../actors/index.ts';
+import { explainRequest, jobPaths, readRequest } from '../../../actors/index.ts';
 import type { JobEvent } from '../../../schemas/index.ts';
 import { admin, client, evaluator, newChain, one, rankedRequest, request, staffedJob, stranger, w1, w2, w3 } from './jobWorld.ts';
 
@@ -21,6 +21,13 @@ test('given w1 ranked second, when it challenges and the parent admin upholds wi
   t.is(request(chain, id).state, 'challenged');
   t.is(request(chain, id).context.challenger, w1.address);
   t.is(chain.balance(w1.address), 995n);
+  const view = { tree: chain.ledger.tree, height: chain.ledger.height, readModels: chain.chain.readModels, time: chain.chain.position.prevTime };
+  const explained = explainRequest(view, id)!;
+  t.is(explained.awaiting, 'resolver');
+  t.true(
+    explained.sentences.some((line) => line.startsWith(`Worker ${w1.address} challenged the ranking (its challenge 1 of 2); it waits for ${admin.address}`)),
+  );
+  t.regex(explained.deadline!.sentence, /its fee back to the worker/);
 
   const { block, code } = one(chain, admin, { type: 'resolveChallenge', request_id: id, uphold: true, ranking: [w1.address, w2.address] });
   t.is(code, 'ok');
