@@ -6,7 +6,8 @@ export const sum = (amounts: readonly string[]): bigint => amounts.reduce((total
 
 /** What a request holds in escrow: its reward and fee (the client's), deposit, open challenge fee and open blind challenge's reward. */
 export function escrowOf(context: JobContext): bigint {
-  return sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked) + BigInt(context.blind?.reward ?? '0');
+  const held = sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
+  return context.blind === undefined ? held : held + BigInt(context.blind.reward);
 }
 
 /** The terms a request pays its workers by: its `[evaluator, workers]` reward, reward function and weights. */
@@ -88,7 +89,7 @@ export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' 
     pay(context.challenger ?? context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   }
   // An open blind challenge never reaches a final state (its verdicts close it first); were one left, it is the client's.
-  pay(context.client, BigInt(context.blind?.reward ?? '0'), 'challengeFee');
+  if (context.blind !== undefined) pay(context.client, BigInt(context.blind.reward), 'challengeFee');
   const paid = payments.reduce((t, p) => t + p.amount, 0n);
   if (paid !== escrowOf(context)) throw new Error(`request ${context.request} paid out ${paid} of the ${escrowOf(context)} it held in escrow`);
   payAllFromEscrow(tree, payments);
