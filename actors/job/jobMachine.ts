@@ -12,7 +12,7 @@ export interface JobWindows {
   /**
    * Every this many rejected challenges of one worker in one job, its reputation drops; and how
    * long a blind challenge waits for its quorum. Kept in a request only when the genesis sets
-   * them, so requests on chains that do not keep the bytes (and roots) they had.
+   * them, so the requests of a genesis that sets neither keep the bytes (and roots) they had.
    */
   readonly challengeStrikes?: number;
   readonly blindWindowMs?: number;
