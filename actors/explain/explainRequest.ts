@@ -1,5 +1,16 @@
 import { ownEntry, type RequestTimes } from '../../projections/index.ts';
-import { parentAdminOf, readJobSchema, readRequest, workersPerRequestMax, type JobState, type PersistedRequest } from '../job/index.ts';
+import {
+  evaluatorBranchOf,
+  isInBranch,
+  jobPaths,
+  parentAdminOf,
+  readJobSchema,
+  readNode,
+  readRequest,
+  workersPerRequestMax,
+  type JobState,
+  type PersistedRequest,
+} from '../job/index.ts';
 import type { Awaiting, DeadlineView, ExplainInput, RequestExplanation, RoleStanding } from './explanation.ts';
 import { nodesOf, requestRoleStanding } from './nodeStandings.ts';
 import { refusalSentences, refusalsOf } from './refusals.ts';
@@ -39,6 +50,8 @@ function sinceOf({ state, context }: PersistedRequest, times: RequestTimes | und
       return deadline - windows.claimWindowMs;
     case 'challenged':
       return deadline - windows.resolveWindowMs;
+    case 'blindChallenged':
+      return context.blind?.openedAt ?? deadline;
     case 'settled':
     case 'refunded':
       return times?.endedAt ?? deadline;
@@ -77,7 +90,12 @@ function deadlineOf(request: PersistedRequest, now: number): DeadlineView | null
     case 'challenged':
       return view(
         'ranked',
-        `Its resolve window ends at ${when(at, now)}: if the challenge is not resolved by then, it lapses as rejected (its fee back to the client) and the request is ranked again.`,
+        `Its resolve window ends at ${when(at, now)}: if the challenge is not resolved by then, it lapses as rejected (its fee back to ${context.challenger === undefined ? 'the client' : 'the worker'}) and the request is ranked again.`,
+      );
+    case 'blindChallenged':
+      return view(
+        'ranked',
+        `Its blind window ends at ${when(at, now)}: without a quorum of verdicts by then, the blind challenge lapses (its reward back to the client) and the request is ranked again.`,
       );
     case 'settled':
     case 'refunded':
@@ -99,10 +117,35 @@ function awaitingOf({ state, context }: PersistedRequest): Awaiting {
       return 'client';
     case 'challenged':
       return 'resolver';
+    case 'blindChallenged':
+      return 'admins';
     case 'settled':
     case 'refunded':
       return null;
   }
+}
+
+/** The open blind challenge: its terms, the verdicts so far, and the eligible admins who have not given one (8 named at most). */
+function blindSentences(input: ExplainInput, request: PersistedRequest): string[] {
+  const { context } = request;
+  const blind = context.blind!;
+  const given = Object.keys(blind.verdicts);
+  const upholds = given.filter((admin) => blind.verdicts[admin] === true).length;
+  const branch = evaluatorBranchOf(input.tree, context.job, context.evaluator!);
+  const waiting = input.tree.keys(jobPaths.nodesOf(context.job)).filter((address) => {
+    const node = readNode(input.tree, context.job, address);
+    if (node?.state !== 'approved' || node.context.role !== 'admin' || address === context.client || Object.hasOwn(blind.verdicts, address)) return false;
+    return node.context.approvedAt! <= blind.openedAt && !isInBranch(input.tree, context.job, branch, address);
+  });
+  const named = waiting.slice(0, 8);
+  return [
+    `The client asked the job's admins outside the branch of its admin tree that holds evaluator ${context.evaluator} to judge the ranking blind, for a reward of ${blind.reward} AIN to those whose verdict agrees with the outcome: ${blind.eligible} were eligible, ${blind.quorum} agreeing verdicts decide it.`,
+    `So far ${plural(given.length, 'verdict')}: ${upholds} to uphold, ${given.length - upholds} to reject.${
+      named.length === 0
+        ? ''
+        : ` It waits for blindVerdict from ${listWords(waiting.length > named.length ? [...named, `${waiting.length - named.length} more`] : named)}.`
+    }`,
+  ];
 }
 
 /** What the request waits for (or how it ended), as sentences, with the standing of the role it waits for. */
@@ -154,17 +197,26 @@ function stateSentences(
       ];
     case 'ranked':
       return [
-        `${context.evaluator} ranked it, best first: ${listWords(context.ranking)}. It waits for the client to acceptResult or challenge it (${context.challenges} of ${context.windows.maxChallenges} challenges used).`,
+        context.overruled === true
+          ? `${parentAdminOf(input.tree, context)}, the evaluator's parent admin, re-ranked it upholding a worker's challenge, best first: ${listWords(context.ranking)}.`
+          : `${context.evaluator} ranked it, best first: ${listWords(context.ranking)}.`,
+        `It waits for the client to acceptResult or challenge it (${context.challenges} of ${context.windows.maxChallenges} challenges used, blind ones included); a worker that submitted a result may challenge it too.`,
       ];
     case 'challenged':
       return [
-        `The client challenged the ranking (challenge ${context.challenges} of ${context.windows.maxChallenges}); it waits for ${parentAdminOf(input.tree, context)}, the evaluator's parent admin, to resolveChallenge it.`,
+        context.challenger === undefined
+          ? `The client challenged the ranking (challenge ${context.challenges} of ${context.windows.maxChallenges}); it waits for ${parentAdminOf(input.tree, context)}, the evaluator's parent admin, to resolveChallenge it.`
+          : `Worker ${context.challenger} challenged the ranking (its challenge ${context.workerChallenges?.[context.challenger] ?? 1} of ${context.windows.maxChallenges}); it waits for ${parentAdminOf(input.tree, context)}, the evaluator's parent admin, to resolveChallenge it: upheld with a corrected ranking, or rejected.`,
       ];
+    case 'blindChallenged':
+      return blindSentences(input, request);
     case 'settled':
       return [
         context.skipEvaluation
           ? `It settled${ended}: the first result, from ${context.ranking[0]}, took the workers' pool by its reward function (${context.rewardFunction}); with no evaluator, the evaluator's ${context.reward[0]} AIN went back to the client.`
-          : `It settled${ended}: ${context.evaluator} was paid the evaluator's ${context.reward[0]} AIN, and the workers, ranked best first ${listWords(context.ranking)}, the pool of ${context.reward[1]} AIN by its reward function (${context.rewardFunction}).`,
+          : context.overruled === true
+            ? `It settled${ended} as re-ranked upholding a worker's challenge: the workers, ranked best first ${listWords(context.ranking)}, shared the pool of ${context.reward[1]} AIN by its reward function (${context.rewardFunction}); its overruled evaluator ${context.evaluator} was not paid, and its deposit went to the challenger.`
+            : `It settled${ended}: ${context.evaluator} was paid the evaluator's ${context.reward[0]} AIN, and the workers, ranked best first ${listWords(context.ranking)}, the pool of ${context.reward[1]} AIN by its reward function (${context.rewardFunction}).`,
       ];
     case 'refunded': {
       const at = `It was refunded to the client${ended}`;
@@ -184,6 +236,10 @@ function stateSentences(
         case 'challengeUpheld':
           return [
             `${at}: the evaluator's parent admin upheld the client's challenge of the ranking; the client got its reward, fee and the evaluator's deposit of ${context.deposit} AIN.`,
+          ];
+        case 'blindChallengeUpheld':
+          return [
+            `${at}: a quorum of the job's admins outside the evaluator's branch upheld the client's blind challenge of the ranking; the client got its reward, fee and the evaluator's deposit of ${context.deposit} AIN.`,
           ];
         default:
           return [`${at}.`];

@@ -77,7 +77,7 @@ export interface DeadlineView {
 }
 
 /** What a request waits for in its state, or null once it ended. */
-export type Awaiting = 'evaluator' | 'workers' | 'results' | 'ranking' | 'client' | 'resolver' | null;
+export type Awaiting = 'evaluator' | 'workers' | 'results' | 'ranking' | 'client' | 'resolver' | 'admins' | null;
 
 export interface RequestExplanation {
   readonly kind: 'request';

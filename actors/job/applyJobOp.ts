@@ -4,17 +4,9 @@ import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
-import {
-  applyAcceptJob,
-  applyClientAnswer,
-  applyRank,
-  applyRejectWorker,
-  applyRequestJob,
-  applyResolveChallenge,
-  applySubmitResult,
-  readRequest,
-  stepRequest,
-} from './requestOps.ts';
+import { applyBlindChallenge, applyBlindVerdict, lapseBlindChallenge } from './blindChallengeOps.ts';
+import { applyChallenge, applyResolveChallenge } from './challengeOps.ts';
+import { applyAcceptJob, applyAcceptResult, applyRank, applyRejectWorker, applyRequestJob, applySubmitResult, readRequest, stepRequest } from './requestOps.ts';
 
 /** The protocol's windows for a chain: its genesis's, with defaults for what it leaves out. */
 export function jobWindowsOf(genesis: Genesis): JobWindows {
@@ -45,10 +37,15 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
     case 'rank':
       return applyRank(ctx, op);
     case 'acceptResult':
+      return applyAcceptResult(ctx, op);
     case 'challenge':
-      return applyClientAnswer(ctx, op);
+      return applyChallenge(ctx, op);
     case 'resolveChallenge':
       return applyResolveChallenge(ctx, op);
+    case 'blindChallenge':
+      return applyBlindChallenge(ctx, op);
+    case 'blindVerdict':
+      return applyBlindVerdict(ctx, op);
     case 'rejectWorker':
       return applyRejectWorker(ctx, op);
     default: {
@@ -62,7 +59,8 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
 /**
  * Sends `deadline` to every request whose deadline block time `time` reached, oldest first:
  * time limits end, rankings and claim windows close, lapsed challenges count as rejected (their
- * fee back to the client). Runs at the start of each block, before its txs.
+ * fee back to the challenger), blind challenges without a quorum lapse (their reward back to the
+ * client). Runs at the start of each block, before its txs.
  */
 export function applyJobDeadlines(tree: StateTree, time: number, height: number): JobEvent[] {
   const events: JobEvent[] = [];
@@ -74,7 +72,8 @@ export function applyJobDeadlines(tree: StateTree, time: number, height: number)
     }
     const stepped = stepRequest({ tree, height }, before, { type: 'deadline', time });
     if (stepped === null) throw new Error(`request ${due.request} in state ${before.state} has a deadline its machine does not take`);
-    if (before.state === 'challenged') payFromEscrow(tree, before.context.client, BigInt(before.context.challengeFeeLocked));
+    if (before.state === 'challenged') payFromEscrow(tree, before.context.challenger ?? before.context.client, BigInt(before.context.challengeFeeLocked));
+    if (before.state === 'blindChallenged') events.push(lapseBlindChallenge(tree, before, time, height));
     events.push(...stepped.events);
   }
   return events;

@@ -1,8 +1,12 @@
 export { accountCommitments, commitmentsMax, type AccountCommitments, type OpenCommitment } from './accountCommitments.ts';
 export { applyJobDeadlines, applyJobOp, jobWindowsOf } from './applyJobOp.ts';
+export { countEligibleAdmins, evaluatorBranchOf, isInBranch, type EvaluatorBranch } from './adminBranch.ts';
 export {
+  defaultBlindWindowMs,
+  defaultChallengeStrikes,
   jobMachine,
   workersPerRequestMax,
+  type BlindChallenge,
   type JobContext,
   type JobMachineEvent,
   type JobState,

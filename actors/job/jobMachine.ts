@@ -9,10 +9,31 @@ export interface JobWindows {
   readonly maxChallenges: number;
   /** The longest time_limit a request may ask for. */
   readonly maxTimeLimitMs: number;
+  /**
+   * Every this many rejected challenges of one worker in one job, its reputation drops; and how
+   * long a blind challenge waits for its quorum. Kept in a request only when the genesis sets
+   * them, so the requests of a genesis that sets neither keep the bytes (and roots) they had.
+   */
+  readonly challengeStrikes?: number;
+  readonly blindWindowMs?: number;
 }
 
+/** Defaults of the optional windows. */
+export const defaultChallengeStrikes = 2;
+export const defaultBlindWindowMs = 600_000;
+
 export type { RewardFunction };
-export type RefundReason = 'noEvaluator' | 'noResult' | 'noRanking' | 'challengeUpheld';
+export type RefundReason = 'noEvaluator' | 'noResult' | 'noRanking' | 'challengeUpheld' | 'blindChallengeUpheld';
+
+/** An open blind challenge: the reward it locked, its quorum, and the verdicts given so far (by admin, in order). */
+export interface BlindChallenge {
+  readonly reward: string;
+  readonly quorum: number;
+  /** Admins eligible when it opened (approved by then, outside the evaluator's branch, not the client). */
+  readonly eligible: number;
+  readonly openedAt: number;
+  readonly verdicts: Readonly<Record<string, boolean>>;
+}
 
 /** A worker on a request: when it accepted and, once it has, when it submitted (block time). */
 export interface RequestWorker {
@@ -58,6 +79,14 @@ export interface JobContext {
   readonly refundReason: RefundReason | null;
   /** Workers the client rejected while the request ran (absent until it rejects one). */
   readonly rejected?: readonly string[];
+  /** The worker whose challenge is open; absent when the open challenge is the client's, or none is. */
+  readonly challenger?: string;
+  /** Challenges each worker raised (absent until one does); `challenges` counts the client's. */
+  readonly workerChallenges?: Readonly<Record<string, number>>;
+  /** A worker's challenge was upheld: its evaluator forfeited its deposit and is not paid its part (absent otherwise). */
+  readonly overruled?: boolean;
+  /** The open blind challenge (absent when none is). */
+  readonly blind?: BlindChallenge;
 }
 
 export type JobInput = Omit<JobContext, 'deadline' | 'evaluator' | 'deposit' | 'workers' | 'ranking' | 'challenges' | 'challengeFeeLocked' | 'refundReason'>;
@@ -76,8 +105,10 @@ export type JobMachineEvent =
   | { readonly type: 'rejectWorker'; readonly node: string; readonly time: number }
   | { readonly type: 'rank'; readonly ranking: readonly string[]; readonly time: number }
   | { readonly type: 'acceptResult'; readonly time: number }
-  | { readonly type: 'challenge'; readonly time: number }
-  | { readonly type: 'resolveChallenge'; readonly uphold: boolean; readonly time: number }
+  | { readonly type: 'challenge'; readonly worker?: string; readonly time: number }
+  | { readonly type: 'resolveChallenge'; readonly uphold: boolean; readonly ranking?: readonly string[]; readonly time: number }
+  | { readonly type: 'blindChallenge'; readonly reward: string; readonly quorum: number; readonly eligible: number; readonly time: number }
+  | { readonly type: 'blindVerdict'; readonly admin: string; readonly uphold: boolean; readonly time: number }
   | { readonly type: 'deadline'; readonly time: number };
 
 /** At most this many workers on one request: every list in the fold has a bound. */
@@ -90,7 +121,9 @@ export const workersPerRequestMax = 64;
  *
  * requested → accepted (evaluator's deposit locked) → running (workers accept and submit; the
  * client may reject a worker) →
- * ranking (block time passed the limit) → ranked → settled | challenged → ranked | refunded.
+ * ranking (block time passed the limit) → ranked → settled | challenged → ranked | refunded
+ * (a worker's challenge upheld: ranked again by the resolver's ranking) | blindChallenged
+ * (verdicts of other admins) → ranked | refunded.
  * With `skip_evaluation`, trusted workers accept at once and the first result settles.
  */
 export const jobMachine = setup({
@@ -101,8 +134,14 @@ export const jobMachine = setup({
     hasRoom: ({ context }) => Object.keys(context.workers).length < workersPerRequestMax,
     hasResults: ({ context }) => Object.values(context.workers).some((w) => w.submittedAt !== undefined && w.failure === undefined),
     settlesAtOnce: ({ context, event }) => context.skipEvaluation && event.type === 'submitResult' && event.failure === undefined,
-    mayChallenge: ({ context }) => context.challenges < context.windows.maxChallenges,
-    upholds: ({ event }) => event.type === 'resolveChallenge' && event.uphold,
+    mayChallenge: ({ context, event }) =>
+      event.type === 'challenge' && event.worker !== undefined
+        ? (context.workerChallenges?.[event.worker] ?? 0) < context.windows.maxChallenges
+        : context.challenges < context.windows.maxChallenges,
+    upholdsClients: ({ context, event }) => event.type === 'resolveChallenge' && event.uphold && context.challenger === undefined,
+    upholdsWorkers: ({ context, event }) => event.type === 'resolveChallenge' && event.uphold && context.challenger !== undefined,
+    blindQuorumUpholds: ({ context, event }) => event.type === 'blindVerdict' && event.uphold && verdictsOf(context, true) + 1 >= context.blind!.quorum,
+    blindQuorumRejects: ({ context, event }) => event.type === 'blindVerdict' && !event.uphold && verdictsOf(context, false) + 1 >= context.blind!.quorum,
     isWorker: ({ context, event }) => event.type === 'rejectWorker' && context.workers[event.node] !== undefined,
   },
   actions: {
@@ -136,11 +175,29 @@ export const jobMachine = setup({
     refund: assign((_, params: { reason: RefundReason }) => ({ refundReason: params.reason })),
     openRanking: assign({ deadline: ({ context, event }) => event.time + context.windows.rankWindowMs }),
     openClaim: assign({ deadline: ({ context, event }) => event.time + context.windows.claimWindowMs, challengeFeeLocked: '0' }),
-    openChallenge: assign(({ context, event }) => ({
-      challenges: context.challenges + 1,
-      challengeFeeLocked: context.challengeFee,
-      deadline: event.time + context.windows.resolveWindowMs,
-    })),
+    openChallenge: assign(({ context, event }) => {
+      const opened = { challengeFeeLocked: context.challengeFee, deadline: event.time + context.windows.resolveWindowMs };
+      if (event.type !== 'challenge' || event.worker === undefined) return { ...opened, challenges: context.challenges + 1 };
+      const workerChallenges = { ...context.workerChallenges, [event.worker]: (context.workerChallenges?.[event.worker] ?? 0) + 1 };
+      return { ...opened, challenger: event.worker, workerChallenges };
+    }),
+    closeChallenge: assign({ challenger: () => undefined }),
+    // The re-evaluation of an upheld worker's challenge: the resolver's ranking, the evaluator's deposit gone to the challenger.
+    overrule: assign(({ event }) => (event.type === 'resolveChallenge' ? { ranking: [...(event.ranking ?? [])], deposit: '0', overruled: true } : {})),
+    openBlind: assign(({ context, event }) =>
+      event.type === 'blindChallenge'
+        ? {
+            challenges: context.challenges + 1,
+            blind: { reward: event.reward, quorum: event.quorum, eligible: event.eligible, openedAt: event.time, verdicts: {} },
+            deadline: event.time + (context.windows.blindWindowMs ?? defaultBlindWindowMs),
+          }
+        : {},
+    ),
+    addVerdict: assign({
+      blind: ({ context, event }) =>
+        event.type === 'blindVerdict' ? { ...context.blind!, verdicts: { ...context.blind!.verdicts, [event.admin]: event.uphold } } : context.blind,
+    }),
+    closeBlind: assign({ blind: () => undefined }),
   },
 }).createMachine({
   id: 'job',
@@ -198,17 +255,30 @@ export const jobMachine = setup({
       on: {
         acceptResult: { target: 'settled' },
         challenge: { guard: 'mayChallenge', target: 'challenged', actions: 'openChallenge' },
+        blindChallenge: { guard: 'mayChallenge', target: 'blindChallenged', actions: 'openBlind' },
         deadline: { target: 'settled' },
       },
     },
     challenged: {
       on: {
         resolveChallenge: [
-          { guard: 'upholds', target: 'refunded', actions: { type: 'refund', params: { reason: 'challengeUpheld' } } },
-          { target: 'ranked', actions: 'openClaim' },
+          { guard: 'upholdsClients', target: 'refunded', actions: { type: 'refund', params: { reason: 'challengeUpheld' } } },
+          { guard: 'upholdsWorkers', target: 'ranked', actions: ['overrule', 'closeChallenge', 'openClaim'] },
+          { target: 'ranked', actions: ['closeChallenge', 'openClaim'] },
         ],
         // A challenge nobody resolved in time lapses as rejected.
-        deadline: { target: 'ranked', actions: 'openClaim' },
+        deadline: { target: 'ranked', actions: ['closeChallenge', 'openClaim'] },
+      },
+    },
+    blindChallenged: {
+      on: {
+        blindVerdict: [
+          { guard: 'blindQuorumUpholds', target: 'refunded', actions: ['closeBlind', { type: 'refund', params: { reason: 'blindChallengeUpheld' } }] },
+          { guard: 'blindQuorumRejects', target: 'ranked', actions: ['closeBlind', 'openClaim'] },
+          { actions: 'addVerdict' },
+        ],
+        // No quorum by the blind window: the reward goes back to the client, the ranking stands.
+        deadline: { target: 'ranked', actions: ['closeBlind', 'openClaim'] },
       },
     },
     settled: { type: 'final' },
@@ -216,4 +286,11 @@ export const jobMachine = setup({
   },
 });
 
-export type JobState = 'requested' | 'accepted' | 'running' | 'ranking' | 'ranked' | 'challenged' | 'settled' | 'refunded';
+export type JobState = 'requested' | 'accepted' | 'running' | 'ranking' | 'ranked' | 'challenged' | 'blindChallenged' | 'settled' | 'refunded';
+
+/** How many verdicts of the open blind challenge say `uphold`. */
+function verdictsOf(context: JobContext, uphold: boolean): number {
+  let count = 0;
+  for (const verdict of Object.values(context.blind?.verdicts ?? {})) if (verdict === uphold) count += 1;
+  return count;
+}

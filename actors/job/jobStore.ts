@@ -16,6 +16,7 @@ export const jobPaths = {
   input: (request: string) => `/jobs/inputs/${request}`,
   result: (request: string, node: string) => `/jobs/results/${request}/${node}`,
   limits: (job: string, admin: string) => `/jobs/limits/${job}/${admin}`,
+  strikes: (job: string, node: string) => `/jobs/strikes/${job}/${node}`,
   deadlines: '/jobs/deadlines',
   deadline: (time: number, request: string) => `/jobs/deadlines/${time}/${request}`,
 } as const;

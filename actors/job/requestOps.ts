@@ -1,4 +1,4 @@
-import { lockEscrow, ok, payFromEscrow, readBalance, refuse, type JobEvent, type Payout, type StateTree } from '../../projections/index.ts';
+import { lockEscrow, ok, readBalance, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState, type RewardFunction } from './jobMachine.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
@@ -75,7 +75,7 @@ export function stepRequest(
   return { after, events };
 }
 
-const illegal = (request: PersistedRequest, op: string, why = '') =>
+export const illegal = (request: PersistedRequest, op: string, why = '') =>
   ({
     outcome: refuse('ILLEGAL_TRANSITION', `Request ${short(request.context.request)} is ${request.state}; ${op} is not allowed there${why}.`),
   }) as JobOpResult;
@@ -264,6 +264,23 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   return { outcome: ok, events: [submitted, ...stepped.events] };
 }
 
+/** Why a ranking of a request is refused (a worker twice, or one that submitted no result), or null. */
+export function rankingProblem(context: JobContext, ranking: readonly string[]): JobOpResult | null {
+  const seen = new Set<string>();
+  for (const worker of ranking) {
+    if (seen.has(worker)) return { outcome: refuse('BAD_RANKING', `The ranking names ${worker} twice.`) };
+    if (context.workers[worker]?.submittedAt === undefined)
+      return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(context.request)}; only workers who did can be ranked.`) };
+    const failure = context.workers[worker]!.failure;
+    if (failure !== undefined)
+      return {
+        outcome: refuse('BAD_RANKING', `${worker}'s run failed (${failure.code}) and gave no result to request ${short(context.request)}; only results can be ranked.`),
+      };
+    seen.add(worker);
+  }
+  return null;
+}
+
 /** `rank`: the request's evaluator orders the workers who submitted, best first. */
 export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
   const { tree, from, time, height } = ctx;
@@ -272,21 +289,8 @@ export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
   const { context } = request;
   if (from !== context.evaluator) return { outcome: refuse('NOT_ALLOWED', `Only request ${short(op.request_id)}'s evaluator ranks it; ${from} is not.`) };
   if (request.state !== 'ranking') return illegal(request, 'rank', request.state === 'running' ? ' until block time passes its time limit' : '');
-  const seen = new Set<string>();
-  for (const worker of op.ranking) {
-    if (seen.has(worker)) return { outcome: refuse('BAD_RANKING', `The ranking names ${worker} twice.`) };
-    if (context.workers[worker]?.submittedAt === undefined)
-      return { outcome: refuse('BAD_RANKING', `${worker} submitted no result to request ${short(op.request_id)}; only workers who did can be ranked.`) };
-    const failure = context.workers[worker]!.failure;
-    if (failure !== undefined)
-      return {
-        outcome: refuse(
-          'BAD_RANKING',
-          `${worker}'s run failed (${failure.code}) and gave no result to request ${short(op.request_id)}; only results can be ranked.`,
-        ),
-      };
-    seen.add(worker);
-  }
+  const wrong = rankingProblem(context, op.ranking);
+  if (wrong !== null) return wrong;
   const stepped = stepRequest(ctx, request, { type: 'rank', ranking: op.ranking, time })!;
   return {
     outcome: ok,
@@ -294,57 +298,12 @@ export function applyRank(ctx: JobOpContext, op: OpOf<'rank'>): JobOpResult {
   };
 }
 
-/** `acceptResult` and `challenge`: the client's answer to a ranking. */
-export function applyClientAnswer(ctx: JobOpContext, op: OpOf<'acceptResult'> | OpOf<'challenge'>): JobOpResult {
-  const { tree, from, time, height } = ctx;
-  const request = readRequest(tree, op.request_id);
+/** `acceptResult`: the client takes the ranking; the request settles. */
+export function applyAcceptResult(ctx: JobOpContext, op: OpOf<'acceptResult'>): JobOpResult {
+  const request = readRequest(ctx.tree, op.request_id);
   if (request === null) return unknownJob(op.request_id);
-  const { context } = request;
-  if (from !== context.client) return { outcome: refuse('NOT_ALLOWED', `Only request ${short(op.request_id)}'s client may ${op.type} it; ${from} is not.`) };
-  if (op.type === 'acceptResult') {
-    const stepped = stepRequest(ctx, request, { type: 'acceptResult', time });
-    return stepped === null ? illegal(request, 'acceptResult') : { outcome: ok, events: stepped.events };
-  }
-  const fee = BigInt(context.challengeFee);
-  const balance = readBalance(tree, from);
-  if (request.state === 'ranked' && balance < fee)
-    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the challenge fee of ${fee} AIN.`) };
-  const stepped = stepRequest(ctx, request, { type: 'challenge', time });
-  if (stepped === null)
-    return illegal(request, 'challenge', request.state === 'ranked' ? ` (it was challenged ${context.challenges} times, the most allowed)` : '');
-  lockEscrow(tree, from, fee);
-  const event: JobEvent = { type: 'challenged', job: context.job, request: op.request_id, client: from, evaluator: context.evaluator!, time, height };
-  return { outcome: ok, events: [event] };
-}
-
-/** `resolveChallenge`: the evaluator's parent admin upholds (client refunded) or rejects (fee to the admin) a challenge. */
-export function applyResolveChallenge(ctx: JobOpContext, op: OpOf<'resolveChallenge'>): JobOpResult {
-  const { tree, from, time, height } = ctx;
-  const request = readRequest(tree, op.request_id);
-  if (request === null) return unknownJob(op.request_id);
-  const { context } = request;
-  const resolver = parentAdminOf(tree, context);
-  if (from !== resolver)
-    return { outcome: refuse('NOT_ALLOWED', `Only ${resolver}, the parent admin of request ${short(op.request_id)}'s evaluator, resolves its challenges.`) };
-  const fee = BigInt(context.challengeFeeLocked);
-  const stepped = stepRequest(ctx, request, { type: 'resolveChallenge', uphold: op.uphold, time });
-  if (stepped === null) return illegal(request, 'resolveChallenge');
-  // A rejected challenge's fee goes to whoever resolved it; an upheld one's goes back with the refund.
-  const payouts: Payout[] = op.uphold || fee === 0n ? [] : [{ to: from, amount: fee.toString(), kind: 'challengeFee' }];
-  const events: JobEvent[] = [
-    {
-      type: 'challengeResolved',
-      job: context.job,
-      request: op.request_id,
-      upheld: op.uphold,
-      evaluator: context.evaluator!,
-      client: context.client,
-      resolver: from,
-      payouts,
-      time,
-      height,
-    },
-  ];
-  if (!op.uphold) payFromEscrow(tree, from, fee);
-  return { outcome: ok, events: [...events, ...stepped.events] };
+  if (ctx.from !== request.context.client)
+    return { outcome: refuse('NOT_ALLOWED', `Only request ${short(op.request_id)}'s client may acceptResult it; ${ctx.from} is not.`) };
+  const stepped = stepRequest(ctx, request, { type: 'acceptResult', time: ctx.time });
+  return stepped === null ? illegal(request, 'acceptResult') : { outcome: ok, events: stepped.events };
 }

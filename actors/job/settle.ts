@@ -4,9 +4,10 @@ import type { JobContext } from './jobMachine.ts';
 /** Sum of decimal strings of whole AIN. */
 export const sum = (amounts: readonly string[]): bigint => amounts.reduce((total, a) => total + BigInt(a), 0n);
 
-/** What a request holds in escrow: its reward and fee (the client's), deposit and open challenge fee. */
+/** What a request holds in escrow: its reward and fee (the client's), deposit, open challenge fee and open blind challenge's reward. */
 export function escrowOf(context: JobContext): bigint {
-  return sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
+  const held = sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
+  return context.blind === undefined ? held : held + BigInt(context.blind.reward);
 }
 
 /** The terms a request pays its workers by: its `[evaluator, workers]` reward, reward function and weights. */
@@ -68,23 +69,27 @@ export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' 
   };
   const deposit = BigInt(context.deposit);
   if (outcome === 'settled') {
-    // The evaluator's part goes to the evaluator who ranked; without one (skip_evaluation), back to the client.
+    // The evaluator's part goes to the evaluator who ranked; without one (skip_evaluation), or
+    // when a worker's challenge overturned its ranking, back to the client.
     const evaluatorReward = BigInt(context.reward[0]);
-    if (context.evaluator !== null) pay(context.evaluator, evaluatorReward, 'reward');
+    const evaluatorPaid = context.evaluator !== null && context.overruled !== true;
+    if (evaluatorPaid) pay(context.evaluator!, evaluatorReward, 'reward');
     const shares = workerShares(context, context.ranking);
     for (const { to, amount } of shares) pay(to, amount, 'reward');
-    const unclaimed = BigInt(context.reward[1]) - shares.reduce((t, s) => t + s.amount, 0n) + (context.evaluator === null ? evaluatorReward : 0n);
+    const unclaimed = BigInt(context.reward[1]) - shares.reduce((t, s) => t + s.amount, 0n) + (evaluatorPaid ? 0n : evaluatorReward);
     pay(context.client, unclaimed, 'refund');
     pay(feeTo, BigInt(context.fee), 'fee');
     if (context.evaluator !== null) pay(context.evaluator, deposit, 'deposit');
-    pay(context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
+    pay(context.challenger ?? context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   } else {
     pay(context.client, sum(context.reward) + BigInt(context.fee), 'refund');
     // An evaluator who did not rank in time, or whose ranking a challenge overturned, forfeits its deposit to the client.
-    const forfeits = context.refundReason === 'noRanking' || context.refundReason === 'challengeUpheld';
+    const forfeits = context.refundReason === 'noRanking' || context.refundReason === 'challengeUpheld' || context.refundReason === 'blindChallengeUpheld';
     if (context.evaluator !== null) pay(forfeits ? context.client : context.evaluator, deposit, 'deposit');
-    pay(context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
+    pay(context.challenger ?? context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   }
+  // An open blind challenge never reaches a final state (its verdicts close it first); were one left, it is the client's.
+  if (context.blind !== undefined) pay(context.client, BigInt(context.blind.reward), 'challengeFee');
   const paid = payments.reduce((t, p) => t + p.amount, 0n);
   if (paid !== escrowOf(context)) throw new Error(`request ${context.request} paid out ${paid} of the ${escrowOf(context)} it held in escrow`);
   payAllFromEscrow(tree, payments);

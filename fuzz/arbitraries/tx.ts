@@ -171,11 +171,14 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.constant('rank'), request_id: hash, ranking: fc.array(address, { maxLength: 3 }) }),
   fc.record(
     {
-      type: fc.constantFrom('acceptResult', 'challenge', 'resolveChallenge', 'rejectWorker'),
+      type: fc.constantFrom('acceptResult', 'challenge', 'resolveChallenge', 'rejectWorker', 'blindChallenge', 'blindVerdict'),
       request_id: hash,
       uphold: fc.boolean(),
       reason: awkwardString,
       worker: address,
+      ranking: fc.array(address, { maxLength: 3 }),
+      reward: amount,
+      quorum: uint,
     },
     { requiredKeys: ['type', 'request_id'] },
   ),

@@ -59,10 +59,17 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
       return release(job, event.node);
     }
     case 'challengeResolved':
-      // `?? []`: events recorded before challengeResolved carried its payouts.
-      return bookPayouts(state, job, event.payouts ?? [], event.evaluator, event.client);
+      // `?? []`: events recorded before challengeResolved carried its payouts. The challenger paid its fee.
+      return bookPayouts(state, job, event.payouts ?? [], event.evaluator, event.challenger);
+    case 'blindChallengeResolved':
+      // The client paid the reward; the admins whose verdict agreed earned it.
+      return bookPayouts(state, job, event.payouts, event.evaluator, event.client);
     case 'challenged':
+    case 'blindChallenged':
       job.challenged += 1;
+      return;
+    case 'challengerPenalized':
+    case 'blindVerdict':
       return;
     case 'settled':
       job.settled += 1;

@@ -33,9 +33,17 @@ function addressesOf(event: JobEvent): string[] {
     case 'ranked':
       return [event.evaluator, ...event.ranking];
     case 'challenged':
-      return [event.client, event.evaluator];
+      return [event.client, event.evaluator, event.challenger];
     case 'challengeResolved':
-      return [event.client, event.evaluator, event.resolver];
+      return [event.client, event.evaluator, event.challenger, event.resolver];
+    case 'challengerPenalized':
+      return [event.node];
+    case 'blindChallenged':
+      return [event.client, event.evaluator];
+    case 'blindVerdict':
+      return [event.admin];
+    case 'blindChallengeResolved':
+      return [event.client, event.evaluator, ...event.agreed];
     case 'settled':
     case 'refunded':
       return [

@@ -43,6 +43,8 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
     }
     case 'requested':
     case 'challenged':
+    case 'blindChallenged':
+    case 'blindVerdict':
       return;
     case 'accepted': {
       node(event.node).accepted += 1;
@@ -74,8 +76,22 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
       return;
     }
     case 'challengeResolved': {
-      // Upheld: the client was right and the evaluator wrong.
-      const [winner, loser] = event.upheld ? [event.client, event.evaluator] : [event.evaluator, event.client];
+      // Upheld: the challenger (the client or a worker) was right and the evaluator wrong.
+      const [winner, loser] = event.upheld ? [event.challenger, event.evaluator] : [event.evaluator, event.challenger];
+      node(winner).challengesWon += 1;
+      node(loser).challengesLost += 1;
+      return;
+    }
+    case 'challengerPenalized': {
+      // The paper: "if the worker's challenge is not accepted after multiple attempts, the reputation of workers may also drop".
+      const entry = node(event.node);
+      entry.challengePenalties = (entry.challengePenalties ?? 0) + 1;
+      entry.rating = roundRating(entry.rating - state.kFactor);
+      return;
+    }
+    case 'blindChallengeResolved': {
+      if (event.outcome === 'lapsed') return;
+      const [winner, loser] = event.outcome === 'upheld' ? [event.client, event.evaluator] : [event.evaluator, event.client];
       node(winner).challengesWon += 1;
       node(loser).challengesLost += 1;
       return;
@@ -83,7 +99,7 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
     case 'settled':
       return settle(state, job, event);
     case 'refunded': {
-      if (event.reason === 'challengeUpheld') {
+      if (event.reason === 'challengeUpheld' || event.reason === 'blindChallengeUpheld') {
         for (const worker of own(job.submitters, event.request) ?? []) reject(node(worker));
       }
       remove(job.submitters, event.request);

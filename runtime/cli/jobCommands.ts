@@ -4,6 +4,8 @@ import {
   AcceptResultOp,
   ApplyJobOp,
   ApproveNodeOp,
+  BlindChallengeOp,
+  BlindVerdictOp,
   ChallengeOp,
   DropOp,
   parseOrThrow,
@@ -12,7 +14,7 @@ import {
   ResolveChallengeOp,
 } from '../../schemas/index.ts';
 import { callNode } from '../client/index.ts';
-import { defaultNodeUrl, parseJson } from './argValues.ts';
+import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
 import { parseTxVerbArgs, positionalsOf, runTxVerb, txVerbOf, withoutUndefined } from './txVerb.ts';
@@ -135,7 +137,7 @@ export async function acceptResultCommand(args: string[], context: CommandContex
   await runTxVerb(verb, op, ({ height }) => `Accepted the result of request ${request}; it settled in block ${height}.`);
 }
 
-/** `ain challenge REQUEST_ID --key FILE [--reason TEXT]`: the client disputes the ranking (pays the job's challenge fee). */
+/** `ain challenge REQUEST_ID --key FILE [--reason TEXT]`: the client, or a worker that submitted a result, disputes the ranking (pays the job's challenge fee). */
 export async function challengeCommand(args: string[], context: CommandContext): Promise<void> {
   const { values, positionals } = parseTxVerbArgs(args, { reason: { type: 'string' } });
   const [request] = positionalsOf('challenge', 'a request id', positionals, 1);
@@ -153,19 +155,60 @@ export async function rejectWorkerCommand(args: string[], context: CommandContex
   await runTxVerb(verb, op, ({ height }) => `Rejected ${worker} as a worker on request ${request} (block ${height}); its result, if any, is set aside.`);
 }
 
-/** `ain resolveChallenge REQUEST_ID --uphold|--reject --key FILE` */
+/** `--uphold` or `--reject`, exactly one of them. */
+function upholdOf(verb: string, values: { uphold?: boolean; reject?: boolean }, meaning: string): boolean {
+  if (values.uphold === values.reject) throw new UsageError(`ain ${verb} needs exactly one of --uphold or --reject (${meaning}).`);
+  return values.uphold === true;
+}
+
+/** `ain resolveChallenge REQUEST_ID --uphold [--ranking ADDR,ADDR…]|--reject --key FILE` */
 export async function resolveChallengeCommand(args: string[], context: CommandContext): Promise<void> {
-  const { values, positionals } = parseTxVerbArgs(args, { uphold: { type: 'boolean' }, reject: { type: 'boolean' } });
+  const { values, positionals } = parseTxVerbArgs(args, { uphold: { type: 'boolean' }, reject: { type: 'boolean' }, ranking: { type: 'string' } });
   const [request] = positionalsOf('resolveChallenge', 'a request id and --uphold or --reject', positionals, 1);
-  if (values.uphold === values.reject)
-    throw new UsageError('ain resolveChallenge needs exactly one of --uphold (refund the client) or --reject (keep the ranking).');
+  const uphold = upholdOf(
+    'resolveChallenge',
+    values,
+    "--uphold refunds the client, or with a worker's challenge re-ranks by --ranking; --reject keeps the ranking",
+  );
+  const ranking = values.ranking?.split(',').map((a) => a.trim());
   const verb = await txVerbOf('resolveChallenge', values, context);
-  const uphold = values.uphold === true;
-  const op = parseOrThrow(ResolveChallengeOp, { type: 'resolveChallenge', request_id: request, uphold }, 'resolveChallenge');
+  const op = parseOrThrow(ResolveChallengeOp, withoutUndefined({ type: 'resolveChallenge', request_id: request, uphold, ranking }), 'resolveChallenge');
+  const outcome = !uphold
+    ? 'rejected: the ranking stands'
+    : ranking === undefined
+      ? 'upheld: the client is refunded'
+      : `upheld: re-ranked ${ranking.join(', ')}, the evaluator's deposit to the worker who challenged`;
+  await runTxVerb(verb, op, ({ height }) => `The challenge on request ${request} is ${outcome} (block ${height}).`);
+}
+
+/** `ain blindChallenge REQUEST_ID --reward N [--quorum N] [--reason TEXT] --key FILE`: the client asks the admins outside the evaluator's branch to judge. */
+export async function blindChallengeCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { reward: { type: 'string' }, quorum: { type: 'string' }, reason: { type: 'string' } });
+  const [request] = positionalsOf('blindChallenge', 'a request id and --reward N', positionals, 1);
+  if (values.reward === undefined)
+    throw new UsageError('ain blindChallenge needs --reward N: the AIN it locks for the admins whose verdict agrees with the outcome.');
+  const verb = await txVerbOf('blindChallenge', values, context);
+  const fields = { type: 'blindChallenge', request_id: request, reward: values.reward, quorum: wholeNumber(values.quorum, 'quorum'), reason: values.reason };
+  const op = parseOrThrow(BlindChallengeOp, withoutUndefined(fields), 'blindChallenge');
   await runTxVerb(
     verb,
     op,
-    ({ height }) => `The challenge on request ${request} is ${uphold ? 'upheld: the client is refunded' : 'rejected: the ranking stands'} (block ${height}).`,
+    ({ height }) =>
+      `Challenged the ranking of request ${request} blind, for a reward of ${values.reward} AIN (block ${height}); the job's admins outside the evaluator's branch give their verdicts with ain blindVerdict.`,
+  );
+}
+
+/** `ain blindVerdict REQUEST_ID --uphold|--reject [--reason TEXT] --key FILE`: an eligible admin's verdict on a blind challenge. */
+export async function blindVerdictCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { uphold: { type: 'boolean' }, reject: { type: 'boolean' }, reason: { type: 'string' } });
+  const [request] = positionalsOf('blindVerdict', 'a request id and --uphold or --reject', positionals, 1);
+  const uphold = upholdOf('blindVerdict', values, '--uphold says the ranking is wrong, --reject that it stands');
+  const verb = await txVerbOf('blindVerdict', values, context);
+  const op = parseOrThrow(BlindVerdictOp, withoutUndefined({ type: 'blindVerdict', request_id: request, uphold, reason: values.reason }), 'blindVerdict');
+  await runTxVerb(
+    verb,
+    op,
+    ({ height }) => `${verb.key.address} ${uphold ? 'upholds' : 'rejects'} the blind challenge of request ${request} (block ${height}).`,
   );
 }
 

@@ -69,8 +69,18 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain rejectWorker REQUEST_ID WORKER_ADDRESS [--reason TEXT]
                                             the client turns a worker away while it runs
   ain acceptResult REQUEST_ID
-  ain challenge REQUEST_ID [--reason TEXT]
-  ain resolveChallenge REQUEST_ID --uphold|--reject
+  ain challenge REQUEST_ID [--reason TEXT]  the client, or a worker that submitted a result,
+                                            disputes the ranking (locks the job's challenge fee)
+  ain resolveChallenge REQUEST_ID --uphold [--ranking ADDR,ADDR,…] | --reject
+                                            the evaluator's parent admin decides; upholding a
+                                            worker's challenge takes the corrected ranking
+  ain blindChallenge REQUEST_ID --reward N [--quorum N] [--reason TEXT]
+                                            the client asks the job's admins outside the
+                                            evaluator's branch to judge, locking the reward for
+                                            those whose verdict agrees (quorum: a majority of
+                                            them by default)
+  ain blindVerdict REQUEST_ID --uphold|--reject [--reason TEXT]
+                                            such an admin's verdict
   ain stats JOB_ID [--node URL]             "3 evaluators, 100 workers running"
   ain why REQUEST_ID|JOB_ID [--node URL]    why a request (or job) is where it is: its state and
                                             since when, who could take it and why they have not,
@@ -91,7 +101,7 @@ Inspect (reads of a node, --node URL; --json gives the API's answers):
   ain requests ls [--job JOB_ID] [--client ADDR] [--state STATE] [--limit N]
                                             job requests, newest first (STATE: requested,
                                             accepted, running, ranking, ranked, challenged,
-                                            settled, refunded)
+                                            blindChallenged, settled, refunded)
   ain requests show REQUEST_ID              the request, one row per node that took it, and its
                                             history with block heights and times
   ain result REQUEST_ID [--out FILE] [--worker ADDR] [--key FILE]
@@ -135,6 +145,8 @@ const commands: Record<string, () => Promise<Command>> = {
   challenge: async () => (await import('./jobCommands.ts')).challengeCommand,
   rejectWorker: async () => (await import('./jobCommands.ts')).rejectWorkerCommand,
   resolveChallenge: async () => (await import('./jobCommands.ts')).resolveChallengeCommand,
+  blindChallenge: async () => (await import('./jobCommands.ts')).blindChallengeCommand,
+  blindVerdict: async () => (await import('./jobCommands.ts')).blindVerdictCommand,
   stats: async () => (await import('./jobCommands.ts')).statsCommand,
   watch: async () => (await import('./watchCommand.ts')).watchCommand,
   jobs: async () => (await import('./jobsCommand.ts')).jobsCommand,

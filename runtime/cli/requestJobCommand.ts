@@ -56,11 +56,27 @@ function describe(event: JobEvent, state: string): { line?: string; state: strin
     case 'ranked':
       return { line: `ranked: ${event.ranking.join(', ')} (best first, by evaluator ${event.evaluator})`, state: 'ranked' };
     case 'challenged':
-      return { line: `challenged: the evaluator's parent admin resolves it`, state: 'challenged' };
+      return {
+        line: `challenged: ${event.challenger === event.client ? 'the client' : `worker ${event.challenger}`} disputes the ranking; the evaluator's parent admin resolves it`,
+        state: 'challenged',
+      };
     case 'challengeResolved':
+      if (event.ranking !== undefined)
+        return { line: `ranked: the challenge was upheld by ${event.resolver}, re-ranked ${event.ranking.join(', ')} (best first)`, state: 'ranked' };
       return event.upheld
         ? { line: `  the challenge was upheld by ${event.resolver}`, state }
         : { line: `ranked: the challenge was rejected by ${event.resolver}; the ranking stands`, state: 'ranked' };
+    case 'blindChallenged':
+      return {
+        line: `blindChallenged: ${event.eligible} admins outside the evaluator's branch may judge it; ${event.quorum} agreeing verdicts decide (reward ${event.reward})`,
+        state: 'blindChallenged',
+      };
+    case 'blindVerdict':
+      return { line: `  admin ${event.admin} ${event.uphold ? 'upholds' : 'rejects'} the blind challenge`, state };
+    case 'blindChallengeResolved':
+      return event.outcome === 'upheld'
+        ? { line: `  the blind challenge was upheld by ${event.agreed.join(', ')}`, state }
+        : { line: `ranked: the blind challenge was ${event.outcome === 'lapsed' ? 'not judged in time' : 'rejected'}; the ranking stands`, state: 'ranked' };
     default:
       return { state };
   }

@@ -83,9 +83,17 @@ function detailOf(event: JobEvent): string {
     case 'ranked':
       return `by ${who(event.evaluator)}: ${event.ranking.map(who).join(', ')} (best first)`;
     case 'challenged':
-      return `by the client ${who(event.client)}`;
+      return event.challenger === event.client ? `by the client ${who(event.client)}` : `by worker ${who(event.challenger)}`;
     case 'challengeResolved':
-      return `${event.upheld ? 'upheld' : 'rejected'} by ${who(event.resolver)}${event.payouts.length === 0 ? '' : `; ${paid(event.payouts)}`}`;
+      return `${event.upheld ? 'upheld' : 'rejected'} by ${who(event.resolver)}${event.ranking === undefined ? '' : `, re-ranked ${event.ranking.map(who).join(', ')}`}${event.payouts.length === 0 ? '' : `; ${paid(event.payouts)}`}`;
+    case 'challengerPenalized':
+      return `worker ${who(event.node)}: ${event.rejected} of its challenges in the job rejected, its reputation drops`;
+    case 'blindChallenged':
+      return `by the client ${who(event.client)}, reward ${event.reward}: ${event.quorum} of ${event.eligible} admins outside the evaluator's branch decide`;
+    case 'blindVerdict':
+      return `admin ${who(event.admin)} ${event.uphold ? 'upholds' : 'rejects'}`;
+    case 'blindChallengeResolved':
+      return `${event.outcome}${event.agreed.length === 0 ? '' : ` by ${event.agreed.map(who).join(', ')}`}; ${paid(event.payouts)}`;
     case 'settled':
       return `${event.latencyMs} ms after the request; ${paid(event.payouts)}`;
     case 'refunded':

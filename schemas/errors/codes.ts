@@ -79,9 +79,27 @@ export const errorCodes = {
   NOT_APPROVED: { status: 403, summary: 'The signer is not an approved node of that job in the role the op needs.' },
   NOT_ALLOWED: { status: 403, summary: "The signer is not the party this op belongs to (client, evaluator, parent admin) or not on the request's allow-list." },
   RATE_LIMITED: { status: 429, summary: 'The admin has approved or dropped as many nodes as the job allows in its window of block time.' },
-  BAD_RANKING: { status: 409, summary: 'The ranking names a worker twice or one that submitted no result.' },
+  BAD_RANKING: {
+    status: 409,
+    summary:
+      "The ranking names a worker twice or one that submitted no result; or upholding a worker's challenge lacks the corrected ranking (or repeats the overturned one), or a ranking comes where none is taken.",
+  },
   DEPOSIT_TOO_SMALL: { status: 409, summary: "The evaluator's deposit does not exceed the job's challenge fee." },
   INVALID_JOB_REQUEST: { status: 409, summary: 'The job request is inconsistent (e.g. skip_evaluation without trusted workers).' },
+  NO_ELIGIBLE_ADMINS: {
+    status: 409,
+    summary: "No approved admin of the job stands outside the evaluator's branch of the admin tree (other than the client) to judge a blind challenge.",
+  },
+  BAD_QUORUM: {
+    status: 409,
+    summary: "The blind challenge's quorum is out of bounds: it must be more than half of the eligible admins and at most all of them.",
+  },
+  IN_EVALUATOR_BRANCH: {
+    status: 403,
+    summary:
+      "The admin is in the evaluator's branch of the admin tree (an admin above the evaluator, or one in the branch below the root that holds it) and may not judge a blind challenge of its ranking.",
+  },
+  ALREADY_VOTED: { status: 409, summary: 'The admin has already given its verdict on this blind challenge; one verdict each.' },
   // Shards (actors/shard): recorded with the refused tx in its block, never thrown.
   SHARDED_PATH: {
     status: 409,

@@ -43,8 +43,12 @@ export const Genesis = z.strictObject({
       rankWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
       /** How long the parent admin has to resolve a challenge before it lapses (rejected). */
       resolveWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
-      /** Challenges a client may raise against one request. */
+      /** Challenges a client may raise against one request (blind ones included), and each of its workers may. */
       maxChallenges: Uint.max(16).optional(),
+      /** Every this many rejected challenges of one worker in one job, its reputation drops (default 2). */
+      challengeStrikes: Uint.min(1).max(1000).optional(),
+      /** After a blind challenge, how long the eligible admins have to reach its quorum before it lapses (default 600 s). */
+      blindWindowMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
       /** The longest time_limit a request may ask for. */
       maxTimeLimitMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
       /** The Elo K factor of the reputation projection (default 32): every node of the chain rates alike. */

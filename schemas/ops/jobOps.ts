@@ -136,6 +136,11 @@ export const RankOp = z.strictObject({
 
 export const AcceptResultOp = z.strictObject({ type: z.literal('acceptResult'), request_id: RequestId });
 
+/**
+ * The paper: "If the client or one of the contracted workers thinks the evaluation result is
+ * wrong, it can request a re-evaluation to the parent node": signed by the client or by a worker
+ * whose result was submitted, it locks the job's challenge fee.
+ */
 export const ChallengeOp = z.strictObject({
   type: z.literal('challenge'),
   request_id: RequestId,
@@ -146,6 +151,36 @@ export const ResolveChallengeOp = z.strictObject({
   type: z.literal('resolveChallenge'),
   request_id: RequestId,
   uphold: z.boolean(),
+  /**
+   * The re-evaluation: upholding a worker's challenge, the resolver's corrected ranking (best
+   * first, only workers who submitted), which the payouts then follow. Only then.
+   */
+  ranking: z.array(Address).min(1).max(64).optional(),
+});
+
+/** The most admins a blind challenge may ask for a quorum of. */
+export const blindQuorumMax = 64;
+
+/**
+ * The FAQ's blind challenge: the client asks the job's admins outside the evaluator's branch of
+ * the admin tree to judge the ranking, locking `reward` for the ones whose verdict the quorum
+ * reaches. `quorum`: how many agreeing verdicts decide it (default and least: a majority of the
+ * admins eligible when it opens; at most all of them).
+ */
+export const BlindChallengeOp = z.strictObject({
+  type: z.literal('blindChallenge'),
+  request_id: RequestId,
+  reward: Amount.refine((a) => a !== '0', { message: 'must be above 0: the admins who judge are paid from it' }),
+  quorum: Uint.min(1).max(blindQuorumMax).optional(),
+  reason: z.string().max(512).optional(),
+});
+
+/** One eligible admin's signed verdict on a blind challenge: uphold (the ranking is wrong) or not. */
+export const BlindVerdictOp = z.strictObject({
+  type: z.literal('blindVerdict'),
+  request_id: RequestId,
+  uphold: z.boolean(),
+  reason: z.string().max(512).optional(),
 });
 
 /** The paper's acceptJob: "The client may reject a worker if it doesn't like the worker's reputation." */
@@ -176,6 +211,8 @@ export const jobOps = [
   ResolveChallengeOp,
   DropOp,
   RejectWorkerOp,
+  BlindChallengeOp,
+  BlindVerdictOp,
 ] as const;
 /** Every op of the job protocol. */
 export type JobOp = z.infer<(typeof jobOps)[number]>;

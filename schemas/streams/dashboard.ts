@@ -27,6 +27,7 @@ export const JobDashboard = z.strictObject({
   openRequests: Uint,
   settled: Uint,
   refunded: Uint,
+  /** Challenges raised, by the client or a worker, blind ones included. */
   challenged: Uint,
   /** Approved and not dropped, by role. */
   admins: Uint,
@@ -62,7 +63,9 @@ export type JobDashboardView = z.infer<typeof JobDashboardView>;
  * What one node earned and lost across all jobs, as decimal strings of whole AIN.
  * `earned` = rewards + fees + challenge fees + deposits won (forfeited by an evaluator to it);
  * `profitability` = earned − deposits lost (its own deposits, forfeited to someone else) − fees
- * paid (as a client: the job's fee on each settlement, and the fee of each challenge it lost).
+ * paid (as a client: the job's fee on each settlement and a blind challenge's reward; as a client
+ * or worker: the fee of each challenge it lost). A blind challenge's reward counts as the judging
+ * admins' challenge fees.
  */
 export const NodeDashboard = z.strictObject({
   rewardsEarned: Amount,

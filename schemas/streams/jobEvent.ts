@@ -7,7 +7,11 @@ import { Address, Amount, BlobRef, Hash, JsonValue, TimeMs, Uint } from '../prim
 export const Payout = z.strictObject({
   to: Address,
   amount: Amount,
-  /** reward: a worker's share; fee: the parent admin's; deposit: the evaluator's back (or forfeited to `to`); refund: the client's. */
+  /**
+   * reward: a worker's share; fee: the parent admin's; deposit: the evaluator's back (or forfeited
+   * to `to`); refund: the client's; challengeFee: a challenge's fee (to its resolver, or back to
+   * its challenger) or a blind challenge's reward (to the admins who judged it, or back to the client).
+   */
   kind: z.enum(['reward', 'fee', 'deposit', 'refund', 'challengeFee']),
 });
 export type Payout = z.infer<typeof Payout>;
@@ -48,8 +52,14 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('workerRejected'), request, node: Address, client: Address, reason: z.string().optional() }),
   /** Best first; every ranked worker submitted a result. */
   z.strictObject({ ...at, type: z.literal('ranked'), request, evaluator: Address, ranking: z.array(Address) }),
-  z.strictObject({ ...at, type: z.literal('challenged'), request, client: Address, evaluator: Address }),
-  /** `payouts`: the challenge fee to the resolver when it rejects the challenge (none when it upholds it). */
+  /** `challenger`: who challenged the ranking, the client or a worker that submitted a result. */
+  z.strictObject({ ...at, type: z.literal('challenged'), request, client: Address, evaluator: Address, challenger: Address }),
+  /**
+   * `payouts`: the challenge fee to the resolver when it rejects the challenge; none when it
+   * upholds the client's (the refund returns it); upholding a worker's, the fee back to the worker
+   * and the evaluator's deposit forfeited to it. `ranking`: the resolver's corrected ranking, when
+   * it upheld a worker's challenge (the request is ranked again by it).
+   */
   z.strictObject({
     ...at,
     type: z.literal('challengeResolved'),
@@ -57,7 +67,37 @@ export const JobEvent = z.discriminatedUnion('type', [
     upheld: z.boolean(),
     evaluator: Address,
     client: Address,
+    challenger: Address,
     resolver: Address,
+    payouts: z.array(Payout),
+    ranking: z.array(Address).optional(),
+  }),
+  /** A worker's challenges in one job were rejected `rejected` times, a multiple of the genesis's `challengeStrikes`: its reputation drops. */
+  z.strictObject({ ...at, type: z.literal('challengerPenalized'), request, node: Address, rejected: Uint }),
+  /** The client asked the job's admins outside the evaluator's branch to judge the ranking: `eligible` of them, `quorum` agreeing verdicts decide. */
+  z.strictObject({
+    ...at,
+    type: z.literal('blindChallenged'),
+    request,
+    client: Address,
+    evaluator: Address,
+    reward: Amount,
+    quorum: Uint,
+    eligible: Uint,
+  }),
+  z.strictObject({ ...at, type: z.literal('blindVerdict'), request, admin: Address, uphold: z.boolean() }),
+  /**
+   * `outcome`: upheld or rejected by a quorum of verdicts (the reward shared by the admins whose
+   * verdict agreed, `agreed`), or lapsed without one by the blind window (the reward back to the client).
+   */
+  z.strictObject({
+    ...at,
+    type: z.literal('blindChallengeResolved'),
+    request,
+    client: Address,
+    evaluator: Address,
+    outcome: z.enum(['upheld', 'rejected', 'lapsed']),
+    agreed: z.array(Address),
     payouts: z.array(Payout),
   }),
   /** `latencyMs`: block time from requestJob to settlement. Workers who submitted but got nothing are `unpaid`. */
@@ -77,7 +117,7 @@ export const JobEvent = z.discriminatedUnion('type', [
     request,
     client: Address,
     evaluator: Address.nullable(),
-    reason: z.enum(['noEvaluator', 'noResult', 'noRanking', 'challengeUpheld']),
+    reason: z.enum(['noEvaluator', 'noResult', 'noRanking', 'challengeUpheld', 'blindChallengeUpheld']),
     payouts: z.array(Payout),
     latencyMs: Uint,
   }),

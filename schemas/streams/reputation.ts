@@ -31,10 +31,15 @@ export const NodeReputation = z.strictObject({
   rejectionRatio: ratio,
   responseMsTotal: Uint,
   responseMsAverage: z.number().nonnegative().nullable(),
-  /** Evaluator: challenges rejected by the resolver. Client: challenges upheld. */
+  /** Evaluator: challenges (and blind challenges) rejected. Client or worker: its challenges upheld. */
   challengesWon: Uint,
-  /** Evaluator: challenges upheld against it. Client: challenges rejected. */
+  /** Evaluator: challenges (and blind challenges) upheld against it. Client or worker: its challenges rejected. */
   challengesLost: Uint,
+  /**
+   * Worker: times its rejected challenges in the job reached a multiple of the genesis's
+   * `challengeStrikes`, each costing it the Elo K factor of rating; absent until the first.
+   */
+  challengePenalties: Uint.optional(),
   drops: Uint,
   /** Requests whose client turned it away (rejectWorker); absent in snapshots written before it was counted. */
   rejectedByClients: Uint.optional(),

@@ -44,7 +44,14 @@ const genesis = fc.record(
     block: fc.record({ maxTxs: edge(fc.constantFrom(1, 10_000, 100_000)), maxBytes: edge(fc.constantFrom(1024, 8 * 1024 * 1024)) }, { requiredKeys: [] }),
     unbondingMs: ms,
     jobs: fc.record(
-      { claimWindowMs: ms, rankWindowMs: ms, maxChallenges: edge(fc.constantFrom(0, 16)), eloK: edge(fc.constantFrom(0, 32, 1000, 1000.5)) },
+      {
+        claimWindowMs: ms,
+        rankWindowMs: ms,
+        maxChallenges: edge(fc.constantFrom(0, 16)),
+        challengeStrikes: edge(fc.constantFrom(0, 1, 1000)),
+        blindWindowMs: ms,
+        eloK: edge(fc.constantFrom(0, 32, 1000, 1000.5)),
+      },
       { requiredKeys: [] },
     ),
     rules: fc

@@ -21,7 +21,17 @@ const jobEvent: fc.Arbitrary<JobMachineEvent> = fc.oneof(
   fc.record({ type: fc.constant('rank' as const), ranking: fc.subarray(addresses), time: times }),
   fc.record({ type: fc.constant('acceptResult' as const), time: times }),
   fc.record({ type: fc.constant('challenge' as const), time: times }),
+  fc.record({ type: fc.constant('challenge' as const), worker: fc.constantFrom(...addresses), time: times }),
   fc.record({ type: fc.constant('resolveChallenge' as const), uphold: fc.boolean(), time: times }),
+  fc.record({ type: fc.constant('resolveChallenge' as const), uphold: fc.constant(true), ranking: fc.subarray(addresses, { minLength: 1 }), time: times }),
+  fc.record({
+    type: fc.constant('blindChallenge' as const),
+    reward: fc.constantFrom('1', '9'),
+    quorum: fc.integer({ min: 1, max: 3 }),
+    eligible: fc.constant(4),
+    time: times,
+  }),
+  fc.record({ type: fc.constant('blindVerdict' as const), admin: fc.constantFrom(...addresses), uphold: fc.boolean(), time: times }),
   fc.record({ type: fc.constant('deadline' as const), time: times }),
 );
 
@@ -44,6 +54,7 @@ const jobInput = fc.record({
     resolveWindowMs: fc.constant(3000),
     maxChallenges: fc.nat(3),
     maxTimeLimitMs: fc.constant(600_000),
+    blindWindowMs: fc.constantFrom(600_000, 5000),
   }),
   requestedAt: times,
 });

@@ -3,16 +3,23 @@ import fc from 'fast-check';
 import { bestWorkerShare, explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput, type JobContext } from '../../../actors/index.ts';
 import { txHashOf } from '../../../log/index.ts';
 import type { Op, Payout } from '../../../schemas/index.ts';
+import { key } from '../ledger/chain.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
-// Random interleavings of the twelve job ops (the paper's eleven and rejectWorker) from random signers, with random gaps of block time:
+// Random interleavings of the fourteen job ops (the paper's eleven, rejectWorker, blindChallenge and blindVerdict) from random signers, with random gaps of block time:
 // money is conserved at every block, every request and node is in a state its machine draws,
 // and the same txs folded twice give the same roots and job events. Explaining a request after
 // each step it names never throws, agrees with its machine, and counts every refused tx naming it.
+// A second property starts from three ranked requests and draws only the answers to a ranking
+// (the client's and workers' challenges, resolutions, blind challenges and verdicts), mostly sent
+// to a request in the state that takes them, so those paths are walked often.
 
 const drawn = new Set(Object.keys(jobMachine.config.states ?? {}));
 const nodeStates = new Set(['applied', 'approved', 'dropped']);
-const parties = [admin, evaluator, w1, w2, w3, client, stranger];
+/** Two more admins, approved by the root admin as the evaluator is: outside its branch, they judge blind challenges. */
+const a1 = key(58);
+const a2 = key(59);
+const parties = [admin, evaluator, w1, w2, w3, client, stranger, a1, a2];
 
 type OpMaker = (ids: { job: string; requests: string[] }) => Op;
 
@@ -26,9 +33,18 @@ const usual: Record<string, readonly (typeof admin)[]> = {
   submitResult: [w1, w2, w3],
   rank: [evaluator],
   acceptResult: [client],
-  challenge: [client],
+  challenge: [client, client, w1, w2],
   resolveChallenge: [admin],
   rejectWorker: [client],
+  blindChallenge: [client],
+  blindVerdict: [a1, a2],
+};
+/** The state each answer to a ranking is for. */
+const answerStates: Partial<Record<Op['type'], string>> = {
+  challenge: 'ranked',
+  blindChallenge: 'ranked',
+  resolveChallenge: 'challenged',
+  blindVerdict: 'blindChallenged',
 };
 const pick = <T>(items: readonly T[], i: number): T => items[i % items.length]!;
 /** Mostly the newest request, sometimes the one before (the placeholder id only before the first). */
@@ -105,8 +121,36 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
     {
       weight: 2,
       arbitrary: fc
+        .record({ r: fc.nat(), uphold: fc.boolean(), ranking: fc.option(fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }), { nil: undefined }) })
+        .map(
+          ({ r, uphold, ranking }) =>
+            (({ requests }) => ({
+              type: 'resolveChallenge',
+              request_id: recent(requests, r),
+              uphold,
+              ...(ranking === undefined ? {} : { ranking: ranking.map((i) => pick(parties, i).address) }),
+            })) as OpMaker,
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ r: fc.nat(), reward: fc.integer({ min: 1, max: 12 }).map(String), quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) })
+        .map(
+          ({ r, reward, quorum }) =>
+            (({ requests }) => ({
+              type: 'blindChallenge',
+              request_id: recent(requests, r),
+              reward,
+              ...(quorum === undefined ? {} : { quorum }),
+            })) as OpMaker,
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
         .record({ r: fc.nat(), uphold: fc.boolean() })
-        .map(({ r, uphold }) => (({ requests }) => ({ type: 'resolveChallenge', request_id: recent(requests, r), uphold })) as OpMaker),
+        .map(({ r, uphold }) => (({ requests }) => ({ type: 'blindVerdict', request_id: recent(requests, r), uphold })) as OpMaker),
     },
     {
       weight: 1,
@@ -134,10 +178,12 @@ function rewardProblems(context: JobContext, payouts: readonly Payout[]): string
   const workersPaid = rewardsTo((to) => to !== context.evaluator);
   const refunded = payouts.filter((p) => p.kind === 'refund').reduce((t, p) => t + BigInt(p.amount), 0n);
   const problems: string[] = [];
-  if (evaluatorPaid !== (context.evaluator === null ? 0n : evaluatorPart)) problems.push(`evaluator paid ${evaluatorPaid} of reward ${context.reward}`);
+  // An evaluator a worker's upheld challenge overruled is paid none of its part: the client takes it back.
+  const unpaidEvaluator = context.evaluator === null || context.overruled === true;
+  if (evaluatorPaid !== (unpaidEvaluator ? 0n : evaluatorPart)) problems.push(`evaluator paid ${evaluatorPaid} of reward ${context.reward}`);
   if (workersPaid.some((a) => a > bestWorkerShare(context))) problems.push(`a worker paid more than ${bestWorkerShare(context)} (${context.rewardFunction})`);
   const workersTotal = workersPaid.reduce((t, a) => t + a, 0n);
-  if (workersTotal + refunded !== pool + (context.evaluator === null ? evaluatorPart : 0n))
+  if (workersTotal + refunded !== pool + (unpaidEvaluator ? evaluatorPart : 0n))
     problems.push(`workers ${workersTotal} + refund ${refunded} ≠ reward ${context.reward}`);
   return problems;
 }
@@ -145,8 +191,8 @@ function rewardProblems(context: JobContext, payouts: readonly Payout[]): string
 // JOB_STATS=1 logs how often each op and outcome occurred: a check that the generator reaches deep states.
 const stats = new Map<string, number>();
 
-function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]) {
-  const chain = newChain({ claimWindowMs: 4000, rankWindowMs: 2000, resolveWindowMs: 3000, maxChallenges: 2 });
+function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[], ranked = 1) {
+  const chain = newChain({ claimWindowMs: 12_000, rankWindowMs: 2000, resolveWindowMs: 4000, maxChallenges: 2, blindWindowMs: 6000, challengeStrikes: 1 });
   const supply = chain.total();
   const register = chain.tx(admin, {
     type: 'registerJob',
@@ -165,13 +211,24 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     [w1, 'worker'],
     [w2, 'worker'],
     [w3, 'worker'],
+    [a1, 'admin'],
+    [a2, 'admin'],
   ] as const) {
     chain.block([chain.tx(who, { type: 'applyJob', job_id: job, role })]);
     chain.block([chain.tx(admin, { type: 'approveNode', job_id: job, node: who.address, role })]);
   }
-  const first = chain.tx(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '5'], time_limit: 20_000 });
-  chain.block([first]);
-  const ids = { job, requests: ['0'.repeat(64), txHashOf(first)] };
+  // The first requests start ranked, so the random steps meet the answers to a ranking: challenges, blind ones, verdicts.
+  const firsts = Array.from({ length: ranked }, (_, i) =>
+    chain.tx(client, { type: 'requestJob', job_id: job, job_input: { y: i }, reward: ['10', String(5 + i)], time_limit: 20_000 }),
+  );
+  chain.block(firsts);
+  const rankedIds = firsts.map(txHashOf);
+  chain.block(rankedIds.map((request_id) => chain.tx(evaluator, { type: 'acceptJob', request_id, role: 'evaluator', deposit: '20' })));
+  chain.block(rankedIds.flatMap((request_id) => [w1, w2].map((w) => chain.tx(w, { type: 'acceptJob', request_id, role: 'worker' }))));
+  chain.block(rankedIds.flatMap((request_id) => [w1, w2].map((w) => chain.tx(w, { type: 'submitResult', request_id, result: { x: 2 } }))));
+  chain.block([], chain.time + 20_000);
+  chain.block(rankedIds.map((request_id) => chain.tx(evaluator, { type: 'rank', request_id, ranking: [w1.address, w2.address] })));
+  const ids = { job, requests: ['0'.repeat(64), ...rankedIds] };
   const problems: string[] = [];
   const refusedCounts = new Map<string, number>();
   const view = (): ExplainInput => ({ tree: chain.ledger.tree, height: chain.ledger.height, readModels: chain.chain.readModels, time: chain.time });
@@ -190,16 +247,26 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
   };
   for (const step of steps) {
     const op = step.make(ids) as Op & { ranking?: string[] };
+    // Mostly, an answer to a ranking goes to a request in the state that takes it: deeper paths.
+    const wanted = answerStates[op.type];
+    if (wanted !== undefined && 'request_id' in op && step.signer % 3 !== 0) {
+      const fit = ids.requests.slice(1).find((id) => readRequest(chain.ledger.tree, id)?.state === wanted);
+      if (fit !== undefined) op.request_id = fit;
+    }
     // Usually the party the op belongs to signs it, and a ranking names who submitted: deeper paths.
     const open = 'request_id' in op ? readRequest(chain.ledger.tree, op.request_id) : null;
     const workers = Object.keys(open?.context.workers ?? {});
     const submitted = workers.filter((w) => open!.context.workers[w]!.submittedAt !== undefined);
     if (op.type === 'rank' && step.signer % 2 === 0 && submitted.length > 0) op.ranking = step.signer % 4 === 0 ? submitted : [...submitted].reverse();
+    // Upholding a worker's challenge mostly comes with a ranking that corrects the standing one.
+    if (op.type === 'resolveChallenge' && op.uphold && open?.context.challenger !== undefined && step.signer % 2 === 0 && submitted.length > 1)
+      op.ranking = [...open.context.ranking].reverse();
     if (op.type === 'acceptJob' && step.signer >= parties.length && open?.state === 'requested' && !open.context.skipEvaluation)
       Object.assign(op, { role: 'evaluator', deposit: '20' });
     let usualSigners = usual[op.type]!;
     if (op.type === 'acceptJob') usualSigners = op.role === 'evaluator' ? [evaluator] : [w1, w2, w3];
     if (op.type === 'submitResult' && workers.length > 0) usualSigners = parties.filter((p) => workers.includes(p.address));
+    if (op.type === 'challenge' && submitted.length > 0) usualSigners = [client, client, ...parties.filter((p) => submitted.includes(p.address))];
     const signer = step.signer < parties.length ? pick(parties, step.signer) : pick(usualSigners, step.signer);
     const tx = chain.tx(signer, op);
     if (op.type === 'requestJob') ids.requests.push(txHashOf(tx));
@@ -240,6 +307,59 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     events: JSON.stringify(chain.blocks.map((b) => b.jobEvents)) + JSON.stringify([explained, jobExplained]),
   };
 }
+
+/** Any of the requests, alike: the answers property starts from several ranked ones. */
+const anyRequest = (requests: readonly string[], i: number): string => requests[1 + (i % (requests.length - 1))]!;
+
+/** The answers to a ranking, with short gaps of block time: the client's and workers' challenges, their resolution, blind challenges and verdicts. */
+const anAnswer: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.record({
+  signer: fc.nat(parties.length * 4),
+  gapMs: fc.constantFrom(0, 0, 0, 500, 1500, 3000),
+  make: fc.oneof(
+    { weight: 3, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'challenge', request_id: anyRequest(requests, r) })) as OpMaker) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ r: fc.nat(), uphold: fc.boolean() })
+        .map(({ r, uphold }) => (({ requests }) => ({ type: 'resolveChallenge', request_id: anyRequest(requests, r), uphold })) as OpMaker),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ r: fc.nat(), reward: fc.integer({ min: 1, max: 12 }).map(String), quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) })
+        .map(
+          ({ r, reward, quorum }) =>
+            (({ requests }) => ({
+              type: 'blindChallenge',
+              request_id: anyRequest(requests, r),
+              reward,
+              ...(quorum === undefined ? {} : { quorum }),
+            })) as OpMaker,
+        ),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({ r: fc.nat(), uphold: fc.boolean() })
+        .map(({ r, uphold }) => (({ requests }) => ({ type: 'blindVerdict', request_id: anyRequest(requests, r), uphold })) as OpMaker),
+    },
+    { weight: 1, arbitrary: fc.nat().map((r) => (({ requests }) => ({ type: 'acceptResult', request_id: anyRequest(requests, r) })) as OpMaker) },
+  ),
+});
+
+test('property: random answers to rankings (challenges by the client and workers, blind challenges and verdicts) conserve money and fold the same twice', (t) => {
+  fc.assert(
+    fc.property(fc.array(anAnswer, { minLength: 10, maxLength: 30 }), (steps) => {
+      const first = fold(steps, 3);
+      const second = fold(steps, 3);
+      if (first.problems.length > 0) throw new Error(first.problems.join('; '));
+      if (JSON.stringify(first.roots) !== JSON.stringify(second.roots)) throw new Error('roots differ');
+      return first.events === second.events;
+    }),
+    { numRuns: 40 },
+  );
+  t.pass();
+});
 
 test('property: random job ops from random signers conserve money, stay in drawn states, end by their deadlines, fold and explain the same twice', (t) => {
   fc.assert(

@@ -21,6 +21,8 @@ export function newChain(jobs?: {
   resolveWindowMs?: number;
   maxChallenges?: number;
   maxTimeLimitMs?: number;
+  challengeStrikes?: number;
+  blindWindowMs?: number;
 }): TestChain {
   return new TestChain({
     chain: 'ain-test',

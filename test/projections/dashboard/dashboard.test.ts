@@ -182,10 +182,11 @@ test('given a rejected challenge, then its resolver earned the challenge fee; an
     upheld: false,
     evaluator,
     client,
+    challenger: client,
     resolver: admin,
     payouts: [{ to: admin, amount: '2', kind: 'challengeFee' }],
   });
-  const upheld = at(31_000, { type: 'challengeResolved', request: 'r8', upheld: true, evaluator, client, resolver: admin, payouts: [] });
+  const upheld = at(31_000, { type: 'challengeResolved', request: 'r8', upheld: true, evaluator, client, challenger: client, resolver: admin, payouts: [] });
   const { nodes } = fold([...setup(), rejected, upheld]);
   t.like(nodes[admin], { challengeFeesEarned: '2', earned: '2', profitability: '2' });
   t.like(nodes[client], { feesPaid: '2', profitability: '-2' }, 'the client lost its challenge fee');

@@ -68,8 +68,8 @@ export function upheldChallenge(request = 'r2', startMs = 10_000): JobEvent[] {
     at(startMs + 1000, { type: 'submitted', request, node: w1, responseMs: 200 }),
     at(startMs + 1000, { type: 'submitted', request, node: w2, responseMs: 400 }),
     at(startMs + 3000, { type: 'ranked', request, evaluator, ranking: [w2, w1] }),
-    at(startMs + 4000, { type: 'challenged', request, client, evaluator }),
-    at(startMs + 5000, { type: 'challengeResolved', request, upheld: true, evaluator, client, resolver: admin, payouts: [] }),
+    at(startMs + 4000, { type: 'challenged', request, client, evaluator, challenger: client }),
+    at(startMs + 5000, { type: 'challengeResolved', request, upheld: true, evaluator, client, challenger: client, resolver: admin, payouts: [] }),
     at(startMs + 6000, {
       type: 'refunded',
       request,

@@ -3,12 +3,12 @@ import fc from 'fast-check';
 import { applyReputationEvents, createReputation, loadReputation, type ReputationState } from '../../../projections/index.ts';
 import { chunksOf, cuts, jobEventStream } from './jobEventArbitrary.ts';
 
-/** The RTree's two directions agree, children are sorted and unique, and Elo is zero-sum per job. */
+/** The RTree's two directions agree, children are sorted and unique, and Elo is zero-sum per job but for the K each challenge penalty took. */
 function consistent(state: ReputationState): boolean {
   for (const { nodes } of Object.values(state.jobs)) {
     let ratingsTotal = 0;
     for (const [address, entry] of Object.entries(nodes)) {
-      ratingsTotal += entry.rating - state.initialRating;
+      ratingsTotal += entry.rating - state.initialRating + state.kFactor * (entry.challengePenalties ?? 0);
       if (entry.children.some((child, i) => i > 0 && entry.children[i - 1]! >= child)) return false;
       if (entry.children.some((child) => !Object.hasOwn(nodes, child) || nodes[child]!.parent !== address)) return false;
       if (entry.parent !== null && !nodes[entry.parent]?.children.includes(address)) return false;

@@ -110,6 +110,7 @@ test('given a challenge the resolver rejects, then the evaluator won it and the 
       upheld: false,
       evaluator,
       client,
+      challenger: client,
       resolver: admin,
       payouts: [{ to: admin, amount: '5', kind: 'challengeFee' }],
     }),

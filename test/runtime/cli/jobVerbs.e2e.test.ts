@@ -99,7 +99,7 @@ test.after.always(async () => {
 });
 
 test.serial(
-  'the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, acceptResult; a waiting requestJob reports the settlement',
+  'the paper’s session: registerJob, applyJob/approveNode, stats, requestJob, a worker’s challenge rejected, acceptResult; a waiting requestJob reports the settlement',
   async (t) => {
     t.timeout(150_000);
     await writeFile(join(dir, 'job_schema.proto'), schemaText);
@@ -175,6 +175,13 @@ test.serial(
     await work(request!);
     await untilState(request!, 'ranking');
     await send('evaluator', { type: 'rank', request_id: request!, ranking: [keys.w1.address, keys.w2.address] });
+    // A contracted worker disputes the ranking too; the evaluator's parent admin rejects it and takes its fee.
+    const disputed = await verb('w2', 'challenge', request!, '--reason', 'my x is closer');
+    t.is(disputed.code, 0, disputed.stderr);
+    const kept = await verb('admin', 'resolveChallenge', request!, '--reject');
+    t.is(kept.code, 0, kept.stderr);
+    t.regex(kept.stdout, /is rejected: the ranking stands/);
+    t.like(await node.get(`/v1/accounts/${keys.w2.address}`), { balance: '995' });
     const accepted = await verb('client', 'acceptResult', request!);
     t.is(accepted.code, 0, accepted.stderr);
     t.regex(accepted.stdout, /settled in block \d+/);
@@ -322,28 +329,37 @@ test.serial('ain watch ends cleanly on SIGTERM', async (t) => {
   t.regex(stdout, new RegExp(`"address":"${keys.w1.address}"`));
 });
 
-test.serial('mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline, bad test data, rejecting on an unknown request', async (t) => {
-  t.timeout(60_000);
-  await writeFile(join(dir, 'job_schema.proto'), schemaText);
-  await writeFile(join(dir, 'bad_test_data.json'), JSON.stringify({ request: { y: 9 }, answer: 3 }));
-  const [badSchema, badJson, unknownStream, tooLong, badTestData, unknownRequest] = await Promise.all([
-    verb('client', 'requestJob', '{"job_id":"zz","job_input":{},"reward":["10"],"time_limit":1000}'),
-    verb('client', 'requestJob', '{job_id: 0xabcde}'),
-    run(['watch', 'nosuch', '--node', node.url]),
-    writeFile(join(dir, 'big.proto'), 'x'.repeat(3073)).then(() => verb('admin', 'registerJob', join(dir, 'big.proto'))),
-    verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--test-data', join(dir, 'bad_test_data.json')),
-    verb('client', 'rejectWorker', 'f'.repeat(64), keys.w1.address, '--reason', 'its reputation'),
-  ]);
-  t.is(unknownRequest.code, 1);
-  t.regex(unknownRequest.stderr, /^error UNKNOWN_JOB: /);
-  t.is(badTestData.code, 1);
-  t.regex(badTestData.stderr, /^error BAD_SCHEMA: registerJob field "test_data".*answer/);
-  t.is(badSchema.code, 1);
-  t.regex(badSchema.stderr, /^error BAD_SCHEMA: requestJob field "job_id"/);
-  t.is(badJson.code, 1);
-  t.regex(badJson.stderr, /^error BAD_JSON: /);
-  t.is(unknownStream.code, 1);
-  t.regex(unknownStream.stderr, /^error NOT_FOUND: There is no stream "nosuch"/);
-  t.is(tooLong.code, 2);
-  t.regex(tooLong.stderr, /3073 characters.*at most 3072.*ain blob put/);
-});
+test.serial(
+  'mistakes: a bad requestJob argument, an unknown stream, a proto too long to inline, bad test data, rejecting or challenging blind an unknown request, a verdict without one',
+  async (t) => {
+    t.timeout(60_000);
+    await writeFile(join(dir, 'job_schema.proto'), schemaText);
+    await writeFile(join(dir, 'bad_test_data.json'), JSON.stringify({ request: { y: 9 }, answer: 3 }));
+    const [badSchema, badJson, unknownStream, tooLong, badTestData, unknownRequest, blindUnknown, verdictless] = await Promise.all([
+      verb('client', 'requestJob', '{"job_id":"zz","job_input":{},"reward":["10"],"time_limit":1000}'),
+      verb('client', 'requestJob', '{job_id: 0xabcde}'),
+      run(['watch', 'nosuch', '--node', node.url]),
+      writeFile(join(dir, 'big.proto'), 'x'.repeat(3073)).then(() => verb('admin', 'registerJob', join(dir, 'big.proto'))),
+      verb('admin', 'registerJob', join(dir, 'job_schema.proto'), '--test-data', join(dir, 'bad_test_data.json')),
+      verb('client', 'rejectWorker', 'f'.repeat(64), keys.w1.address, '--reason', 'its reputation'),
+      verb('client', 'blindChallenge', 'f'.repeat(64), '--reward', '9'),
+      verb('admin', 'blindVerdict', 'f'.repeat(64)),
+    ]);
+    t.is(blindUnknown.code, 1);
+    t.regex(blindUnknown.stderr, /^error UNKNOWN_JOB: /);
+    t.is(verdictless.code, 2);
+    t.regex(verdictless.stderr, /blindVerdict needs exactly one of --uphold or --reject/);
+    t.is(unknownRequest.code, 1);
+    t.regex(unknownRequest.stderr, /^error UNKNOWN_JOB: /);
+    t.is(badTestData.code, 1);
+    t.regex(badTestData.stderr, /^error BAD_SCHEMA: registerJob field "test_data".*answer/);
+    t.is(badSchema.code, 1);
+    t.regex(badSchema.stderr, /^error BAD_SCHEMA: requestJob field "job_id"/);
+    t.is(badJson.code, 1);
+    t.regex(badJson.stderr, /^error BAD_JSON: /);
+    t.is(unknownStream.code, 1);
+    t.regex(unknownStream.stderr, /^error NOT_FOUND: There is no stream "nosuch"/);
+    t.is(tooLong.code, 2);
+    t.regex(tooLong.stderr, /3073 characters.*at most 3072.*ain blob put/);
+  },
+);
