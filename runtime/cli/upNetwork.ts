@@ -40,8 +40,10 @@ async function basePortFor(base: number, count: number): Promise<number> {
     return true;
   };
   if (base !== 0) return base;
+  // Below the kernel's ephemeral ports (32768 and up on Linux): no outgoing connection of this
+  // machine is given one of them between this check and the nodes' binds.
   for (let i = 0; i < 50; i++) {
-    const b = 20_000 + Math.floor(Math.random() * 40_000);
+    const b = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - p2pPortOffset - count));
     if (await free(b)) return b;
   }
   throw new AinError('BAD_CONFIG', `No ${count} free API ports with free peer ports ${p2pPortOffset} above them were found on 127.0.0.1; pass --port.`);

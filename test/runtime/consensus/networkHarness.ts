@@ -3,36 +3,19 @@
 // the tests make of it.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { incrementProposerPriority, validatorSetOf } from '../../../actors/index.ts';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
-import { freePort, startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
+import { freePorts, startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 
 export const bin = join(process.cwd(), 'bin', 'ain.js');
 export const run = promisify(execFile);
 
-const canListen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-/** A base port for `ain net init --validators n` whose peer ports (1000 above) are free too. */
-export async function basePort(n: number): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort();
-    if (port > 64_000 - n) continue;
-    let free = true;
-    for (let k = 0; k < n && free; k++) free = await canListen(port + 1000 + k);
-    if (free) return port;
-  }
-  throw new Error('found no base port with free peer ports in 20 tries');
-}
+/** A base port for `ain net init --validators n`: its n API ports and their peer ports (1000 above) free. */
+export const basePort = (n: number): Promise<number> => freePorts(n, 1000);
 
 export interface NetworkFiles {
   readonly dir: string;

@@ -1,28 +1,19 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
-import { until } from './nodeProcess.ts';
+import { freePort, until } from './nodeProcess.ts';
 
 // A node process killed with SIGKILL under load: it restarts from its snapshot and log, loses no
 // acknowledged tx, applies none twice, and reaches the root a full replay from genesis reaches.
 const bin = join(process.cwd(), 'bin', 'ain.js');
 const batches = 24;
 const batchTxs = 50;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [bin, 'node', '--data', dataDir, '--port', String(port), '--block-interval-ms', '40'], {

@@ -18,13 +18,34 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+
+/**
+ * A first port `p` such that `p … p+count-1` are free on 127.0.0.1, and with `offset` also
+ * `p+offset …`: for a child process to bind later. Drawn below the kernel's ephemeral ports
+ * (32768 and up on Linux), which a port the kernel hands out (`listen(0)`, every outgoing
+ * connection) comes from: one of those could take it between this check and the child's bind, as
+ * a peer port once was. Random, so test files running at once seldom draw alike, and checked.
+ */
+export async function freePorts(count: number, offset?: number): Promise<number> {
+  const from = 20_000;
+  const to = 32_768 - (offset ?? 0) - count;
+  for (let i = 0; i < 50; i++) {
+    const base = from + Math.floor(Math.random() * (to - from));
+    const ports = Array.from({ length: count }, (_, k) => base + k);
+    if (offset !== undefined) ports.push(...ports.map((port) => port + offset));
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error(`found no ${count} free ports${offset === undefined ? '' : ` with free ports ${offset} above them`} in 50 draws`);
+}
+
+/** A free port for a child process to bind (see freePorts). */
+export const freePort = (): Promise<number> => freePorts(1);
 
 /** Starts `ain node --data DIR --port P …args` and waits (bounded) until it answers. */
 export async function startNodeProcess(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
