@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,4 +55,20 @@ export async function withTempDir<T>(prefix: string, use: (dir: string) => Promi
 /** Rounds a rate for printing and for results.json: whole units, or 3 decimals for ratios and times per call. */
 export function roundFigure(value: number, unit: string): number {
   return unit === 'x' || unit === 'ms/call' ? Math.round(value * 1000) / 1000 : Math.round(value);
+}
+
+/** The p-th percentile (nearest rank) of values. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** The sustained ingest rate of the last node benchmark (results.json), else a modest default: the pace the latency benches load a node at. */
+export async function sustainedRate(): Promise<number> {
+  try {
+    const results = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as Record<string, { value: number }>;
+    return results['node.sustained']?.value ?? 5000;
+  } catch {
+    return 5000;
+  }
 }

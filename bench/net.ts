@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { auditDataDir } from '../runtime/audit/index.ts';
 import type { NetView } from '../test/runtime/consensus/networkHarness.ts';
 import { startNodeProcess, until } from '../test/runtime/node/nodeProcess.ts';
-import type { Figure } from './measure.ts';
+import { percentile, type Figure } from './measure.ts';
 import { makeBodies, sendPaced, sendWindowed, Tracker, withNetwork, type BenchNetwork, type SendCounts } from './netFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
 import { rawAllCoresRate } from './verifyRaw.ts';
@@ -24,11 +24,6 @@ const latencySendMs = 10_000;
 const finalWaitMs = 90_000;
 /** Everything a node keeps but its keys, config, genesis and signing record goes before it rejoins empty. */
 const keptOnRejoin = new Set(['node.key', 'p2p.key', 'genesis.json', 'config.json', 'consensus.json', 'node.log']);
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 function checkCounts(figure: string, counts: SendCounts, tracker: Tracker): void {
   if (counts.failed > 0 || counts.refused > 0 || tracker.refused.length > 0) {

@@ -3,7 +3,7 @@ import { signatureVerifier } from '../log/index.ts';
 import { auditDataDir } from '../runtime/audit/index.ts';
 import { runLoadgen } from './ingestHttp.ts';
 import type { LoadgenTask } from './loadgen.ts';
-import { withTempDir, type Figure } from './measure.ts';
+import { percentile, withTempDir, type Figure } from './measure.ts';
 import { finalCovering, startBenchNode } from './nodeFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
 import { rawAllCoresRate, withNodeCryptoAlone } from './verifyRaw.ts';
@@ -23,11 +23,6 @@ export const sustainedLoad: Load = {
 };
 const halfLoadSeconds = 10;
 const latencyBatchTxs = 50;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 interface Sustained {
   readonly rate: number;

@@ -1,27 +1,11 @@
 import { fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { runLoadgen } from './ingestHttp.ts';
-import { withTempDir, type Figure } from './measure.ts';
+import { percentile, sustainedRate, withTempDir, type Figure } from './measure.ts';
 import { startBenchNode } from './nodeFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
 
 const subscribers = 1000;
 const loadSeconds = 10;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-/** The sustained ingest rate of the last node benchmark (results.json), else a modest default. */
-async function sustainedRate(): Promise<number> {
-  try {
-    const results = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as Record<string, { value: number }>;
-    return results['node.sustained']?.value ?? 5000;
-  } catch {
-    return 5000;
-  }
-}
 
 /**
  * SSE fan-out: 1,000 subscribers (another process) follow `blocks` on a node taking txs at the

@@ -1,29 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { startChromium } from '../test/services/chromium.ts';
 import { runLoadgen } from './ingestHttp.ts';
-import { median, withTempDir, type Figure } from './measure.ts';
+import { median, percentile, sustainedRate, withTempDir, type Figure } from './measure.ts';
 import { startBenchNode } from './nodeFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
 
 const loads = 5;
 const loadSeconds = 10;
 const heightShown = '[data-figure="height"] .value';
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-/** The sustained ingest rate of the last node benchmark (results.json), else a modest default. */
-async function sustainedRate(): Promise<number> {
-  try {
-    const results = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as Record<string, { value: number }>;
-    return results['node.sustained']?.value ?? 5000;
-  } catch {
-    return 5000;
-  }
-}
 
 /** One cold load of the overview: ms from navigation to its first figures, and the JavaScript it fetched. */
 async function loadOnce(browser: Browser, url: string): Promise<{ ms: number; jsBytes: number; jsWireBytes: number }> {
