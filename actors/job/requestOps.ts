@@ -274,7 +274,10 @@ export function rankingProblem(context: JobContext, ranking: readonly string[]):
     const failure = context.workers[worker]!.failure;
     if (failure !== undefined)
       return {
-        outcome: refuse('BAD_RANKING', `${worker}'s run failed (${failure.code}) and gave no result to request ${short(context.request)}; only results can be ranked.`),
+        outcome: refuse(
+          'BAD_RANKING',
+          `${worker}'s run failed (${failure.code}) and gave no result to request ${short(context.request)}; only results can be ranked.`,
+        ),
       };
     seen.add(worker);
   }
