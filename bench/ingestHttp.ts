@@ -26,6 +26,22 @@ interface Measured {
 }
 
 /** Runs bench/loadgen.ts in a child process against `url` and waits for its one result. */
+/** `seconds` of batched txs at `pace` a second to `url`: the load the latency benches (sse, ui) hold a node under. */
+export function pacedLoad(url: string, pace: number, seconds: number): LoadgenTask {
+  return {
+    mode: 'batched',
+    rounds: 1,
+    txsPerRound: pace * seconds,
+    warmupTxs: 1000,
+    batchTxs: 500,
+    inFlight: 4,
+    keys: 1000,
+    timeLimitMs: 60_000,
+    paceTxsPerSecond: pace,
+    url,
+  };
+}
+
 export async function runLoadgen(task: LoadgenTask, onTimed?: () => void): Promise<Measured> {
   // Inherits this process's execArgv (--import=tsx, and --cpu-prof when profiling).
   const child = fork(loadgenPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { runLoadgen } from './ingestHttp.ts';
+import { pacedLoad, runLoadgen } from './ingestHttp.ts';
 import { percentile, sustainedRate, withTempDir, type Figure } from './measure.ts';
 import { startBenchNode } from './nodeFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
@@ -29,18 +29,7 @@ export async function benchSse(): Promise<Figure[]> {
       child.send({ url: node.url, subscribers });
       await ready;
       const firstHeight = node.ledger.height + 1;
-      const { result } = await runLoadgen({
-        mode: 'batched',
-        rounds: 1,
-        txsPerRound: pace * loadSeconds,
-        warmupTxs: 1000,
-        batchTxs: 500,
-        inFlight: 4,
-        keys: 1000,
-        timeLimitMs: 60_000,
-        paceTxsPerSecond: pace,
-        url: node.url,
-      });
+      const { result } = await runLoadgen(pacedLoad(node.url, pace, loadSeconds));
       if (result.failedRequests > 0) throw new Error(`sse: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
       await new Promise((resolve) => setTimeout(resolve, 2000)); // the last blocks reach everyone
       const report = next();

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startChromium } from '../test/services/chromium.ts';
-import { runLoadgen } from './ingestHttp.ts';
+import { pacedLoad, runLoadgen } from './ingestHttp.ts';
 import { median, percentile, sustainedRate, withTempDir, type Figure } from './measure.ts';
 import { startBenchNode } from './nodeFixtures.ts';
 import { waitForQuiet } from './quiet.ts';
@@ -77,18 +77,7 @@ export async function benchUi(): Promise<Figure[]> {
         await watchHeight(page);
         const appliedAt = new Map<number, number>();
         const subscription = node.blocks$.subscribe((view) => appliedAt.set(view.header.height, Date.now()));
-        const { result } = await runLoadgen({
-          mode: 'batched',
-          rounds: 1,
-          txsPerRound: pace * loadSeconds,
-          warmupTxs: 1000,
-          batchTxs: 500,
-          inFlight: 4,
-          keys: 1000,
-          timeLimitMs: 60_000,
-          paceTxsPerSecond: pace,
-          url: node.url,
-        });
+        const { result } = await runLoadgen(pacedLoad(node.url, pace, loadSeconds));
         await new Promise((resolve) => setTimeout(resolve, 2000)); // the last blocks reach the page
         subscription.unsubscribe();
         if (result.failedRequests > 0) throw new Error(`ui: ${result.failedRequests} failed requests; ${result.problems.join(' | ')}`);
