@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { signTx, txHashOf } from '../log/index.ts';
 import { initNetwork, startNetwork, type NetworkFiles, type NetView } from '../test/runtime/consensus/networkHarness.ts';
 import { until, type NodeProcess } from '../test/runtime/node/nodeProcess.ts';
+import { readStream } from '../runtime/client/index.ts';
 import { makeKeys, makeTxs } from './txFixtures.ts';
 
 /** A network's nodes by index; a killed node is null until restarted. */
@@ -89,9 +90,11 @@ interface BlockPage {
 }
 
 /**
- * Polls every live node's height; a block counts as applied on all once the lowest height
- * reaches it (read from the first live node). Remembers, per height, that moment, its proposer
- * and its tx count, and for each awaited tx its height.
+ * Follows every live node's `blocks` stream; a block counts as applied on all once the lowest
+ * height reaches it (its txs read from the first live node). Remembers, per height, that moment,
+ * its proposer and its tx count, and for each awaited tx its height. The streams push each block
+ * as it is applied, so the measure costs the nodes one event per block, not a poll of each node
+ * every few milliseconds.
  */
 export class Tracker {
   readonly allAtMs = new Map<number, number>();
@@ -101,13 +104,11 @@ export class Tracker {
   readonly refused: string[] = [];
   #awaited = new Set<string>();
   #known = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #heights = new Map<NodeProcess, number>();
+  #following: AbortController | undefined;
   #polling: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly net: BenchNetwork,
-    private readonly intervalMs = 20,
-  ) {}
+  constructor(private readonly net: BenchNetwork) {}
 
   get height(): number {
     return this.#known;
@@ -123,22 +124,39 @@ export class Tracker {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => {
-      this.#polling = this.#polling.then(() => this.poll()).catch(() => undefined);
-    }, this.intervalMs);
+    if (this.#following !== undefined) return;
+    this.#following = new AbortController();
+    for (const node of this.net.live()) void this.#follow(node, this.#following.signal);
+    this.#polling = this.#polling.then(() => this.poll()).catch(() => undefined);
+  }
+
+  /** One node's blocks as it applies them, until stopped or the node is gone. */
+  async #follow(node: NodeProcess, signal: AbortSignal): Promise<void> {
+    try {
+      for await (const { data } of readStream(node.url, 'blocks', { signal })) {
+        this.#heights.set(node, (data as { height: number }).height);
+        this.#polling = this.#polling.then(() => this.#advance(performance.now())).catch(() => undefined);
+      }
+    } catch {
+      // Killed (recovery): the live nodes left decide.
+    }
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#following?.abort();
+    this.#following = undefined;
     await this.#polling;
   }
 
+  /** Asks every live node its height once (after stop, or before the streams' first events). */
   async poll(): Promise<void> {
+    for (const node of this.net.live()) this.#heights.set(node, (await node.get<NetView>('/v1/net')).height);
+    await this.#advance(performance.now());
+  }
+
+  async #advance(nowMs: number): Promise<void> {
     const live = this.net.live();
-    const heights = await Promise.all(live.map(async (node) => (await node.get<NetView>('/v1/net')).height));
-    const low = Math.min(...heights);
-    const nowMs = performance.now();
+    const low = Math.min(...live.map((node) => this.#heights.get(node) ?? 0));
     while (this.#known < low) {
       const page = await live[0]!.get<BlockPage>(`/v1/blocks?from=${this.#known + 1}&to=${Math.min(low, this.#known + 500)}`);
       for (const block of page.blocks) {

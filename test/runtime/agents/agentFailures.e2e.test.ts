@@ -76,14 +76,18 @@ async function request(accepts: boolean, onRanked?: (view: RequestView, id: stri
   const actor = createActor(clientMachine.provide({ actors: agentEffectsFor(client, good) }), {
     input: { op: { ...op, reward: ['10', '10'] as [string, string] }, accepts: () => accepts },
   });
+  // Called once, on entering settling; its failure fails the test (never an unhandled rejection).
+  let reacted: Promise<unknown> | undefined;
   if (onRanked !== undefined) {
     actor.subscribe((snapshot) => {
-      if (snapshot.value === 'settling' && snapshot.context.request !== undefined && !snapshot.context.error)
-        void onRanked(snapshot.context.view!, snapshot.context.request);
+      if (reacted === undefined && snapshot.value === 'settling' && snapshot.context.request !== undefined && !snapshot.context.error)
+        reacted = onRanked(snapshot.context.view!, snapshot.context.request).catch((error: unknown) => error);
     });
   }
   actor.start();
   const output = await toPromise(actor);
+  const failure = await reacted;
+  if (failure !== undefined) throw failure;
   if (output.request === undefined) throw new Error(`the client failed: ${output.error}`);
   return output.request;
 }
