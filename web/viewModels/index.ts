@@ -37,3 +37,14 @@ export {
   type StepReached,
   type WorkerLane,
 } from './request.ts';
+export {
+  applyNetwork,
+  initialNetwork,
+  networkBlocksMax,
+  validatorRows,
+  type NetAnswer,
+  type NetworkEvent,
+  type NetworkState,
+  type ProposedBlock,
+  type ValidatorRow,
+} from './network.ts';
