@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { AccountView } from './accountView.ts';
 import { ExplorerView } from './explorerView.ts';
 import { JobView, JobsView } from './jobsView.ts';
+import { NodeView } from './nodeView.ts';
 import { chain, connection } from './live.ts';
 import { OverviewView } from './overviewView.ts';
 import { ReputationView } from './reputationView.ts';
@@ -46,7 +47,7 @@ function View({ route: { parts, query } }: { route: Route }) {
     case 'requests':
       return html`<${RequestView} key=${id} id=${id ?? ''} />`;
     case 'nodes':
-      return html`<${ReputationView} query=${query} />`;
+      return id === undefined ? html`<${ReputationView} query=${query} />` : html`<${NodeView} key=${id} address=${id} />`;
     case 'explorer':
     case 'blocks':
     case 'tx':

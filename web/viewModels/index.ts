@@ -48,3 +48,12 @@ export {
   type ProposedBlock,
   type ValidatorRow,
 } from './network.ts';
+export {
+  applyNodeRatings,
+  eloSeries,
+  initialNodeRatings,
+  nodePointsMax,
+  type NodeRatingsEvent,
+  type NodeRatingsState,
+  type RatingPoint,
+} from './nodeRatings.ts';
