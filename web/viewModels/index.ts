@@ -57,3 +57,4 @@ export {
   type NodeRatingsState,
   type RatingPoint,
 } from './nodeRatings.ts';
+export { applyAccount, initialAccount, namesAccount, type AccountEscrow, type AccountState, type AccountViewEvent, type OpenRequestHold } from './account.ts';
