@@ -8,6 +8,7 @@ import { chain, connection } from './live.ts';
 import { OverviewView } from './overviewView.ts';
 import { ReputationView } from './reputationView.ts';
 import { RequestView } from './requestView.ts';
+import { TriggersView } from './triggersView.ts';
 import { html } from './ui.ts';
 
 /** Where the page is: the hash route (`#/jobs/<id>?state=open`), so every view has a URL to share. */
@@ -35,6 +36,7 @@ const sections = [
   ['nodes', 'Nodes & reputation'],
   ['explorer', 'Explorer'],
   ['accounts', 'Accounts'],
+  ['triggers', 'Triggers'],
 ] as const;
 
 function View({ route: { parts, query } }: { route: Route }) {
@@ -53,6 +55,12 @@ function View({ route: { parts, query } }: { route: Route }) {
     case 'tx':
     case 'state':
       return html`<${ExplorerView} key=${parts.join('/')} parts=${parts} rest=${rest} />`;
+    case 'triggers': {
+      const height = id === undefined ? undefined : Number(id);
+      if (height !== undefined && !(Number.isSafeInteger(height) && height >= 1))
+        return html`<p>${id} is not a block height; <a href="#/triggers">every block's triggers</a> are.</p>`;
+      return html`<${TriggersView} key=${id ?? ''} height=${height} functionId=${query.get('function') ?? undefined} />`;
+    }
     case 'accounts':
       return html`<${AccountView} key=${id ?? ''} address=${id ?? ''} />`;
     default:

@@ -58,3 +58,13 @@ export {
   type RatingPoint,
 } from './nodeRatings.ts';
 export { applyAccount, initialAccount, namesAccount, type AccountEscrow, type AccountState, type AccountViewEvent, type OpenRequestHold } from './account.ts';
+export {
+  applyTriggers,
+  initialTriggers,
+  triggerRows,
+  triggerRowsMax,
+  type TriggerRow,
+  type TriggersBlock,
+  type TriggersState,
+  type TriggersViewEvent,
+} from './triggers.ts';
