@@ -15,11 +15,11 @@ function Escrow({ escrow }: { escrow: AccountEscrow }) {
         <thead>
           <tr>
             <th>request</th>
-            <th>job</th>
+            <th class="hide-narrow">job</th>
             <th>as</th>
             <th>state</th>
             <th class="num">locked</th>
-            <th class="num">may lock</th>
+            <th class="hide-narrow num">may lock</th>
           </tr>
         </thead>
         <tbody>
@@ -34,11 +34,11 @@ function Escrow({ escrow }: { escrow: AccountEscrow }) {
             (r) =>
               html`<tr data-request=${r.request}>
                 <td><${Id} id=${r.request} href=${`#/requests/${r.request}`} /></td>
-                <td><${Id} id=${r.job} href=${`#/jobs/${r.job}`} /></td>
+                <td class="hide-narrow"><${Id} id=${r.job} href=${`#/jobs/${r.job}`} /></td>
                 <td>${r.role}</td>
                 <td>${r.state}</td>
                 <td class="num">${r.locked}</td>
-                <td class="num">${r.mayLock}</td>
+                <td class="hide-narrow num">${r.mayLock}</td>
               </tr>`,
           )}
         </tbody>

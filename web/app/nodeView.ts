@@ -109,11 +109,11 @@ export function NodeView({ address }: { address: string }) {
             <th class="num">Elo</th>
             <th class="num">games</th>
             <th class="num">accepted</th>
-            <th class="num">rejected</th>
-            <th class="num">response</th>
-            <th class="num">ch. won</th>
-            <th class="num">ch. lost</th>
-            <th class="num">drops</th>
+            <th class="hide-narrow num">rejected</th>
+            <th class="hide-narrow num">response</th>
+            <th class="hide-narrow num">ch. won</th>
+            <th class="hide-narrow num">ch. lost</th>
+            <th class="hide-narrow num">drops</th>
           </tr>
         </thead>
         <tbody>
@@ -133,11 +133,11 @@ export function NodeView({ address }: { address: string }) {
                 <td class="num" data-elo>${Math.round(r.rating)}</td>
                 <td class="num">${r.games}</td>
                 <td class="num">${ratio(r.acceptanceRatio)}</td>
-                <td class="num">${ratio(r.rejectionRatio)}</td>
-                <td class="num">${ms(r.responseMsAverage)}</td>
-                <td class="num">${r.challengesWon}</td>
-                <td class="num">${r.challengesLost}</td>
-                <td class="num">${r.drops}</td>
+                <td class="hide-narrow num">${ratio(r.rejectionRatio)}</td>
+                <td class="hide-narrow num">${ms(r.responseMsAverage)}</td>
+                <td class="hide-narrow num">${r.challengesWon}</td>
+                <td class="hide-narrow num">${r.challengesLost}</td>
+                <td class="hide-narrow num">${r.drops}</td>
               </tr>`,
           )}
         </tbody>

@@ -95,10 +95,14 @@ function Network({ network }: { network: NetworkState }) {
       <thead>
         <tr>
           <th class="num">block</th>
-          <th>time</th>
+          <th class="hide-narrow">time</th>
           <th>proposer</th>
-          <th class="num">round</th>
-          <th class="num">signers</th>
+          ${
+            network.onNetwork
+              ? html`<th class="num" title="the round its commit was decided in">round</th>
+                  <th class="num" title="validators whose precommits its commit holds">signers</th>`
+              : null
+          }
         </tr>
       </thead>
       <tbody>
@@ -106,10 +110,14 @@ function Network({ network }: { network: NetworkState }) {
           (b) =>
             html`<tr data-proposed=${b.height}>
               <td class="num"><a href=${`#/blocks/${b.height}`}>${b.height}</a></td>
-              <td>${when(b.time)}</td>
+              <td class="hide-narrow">${when(b.time)}</td>
               <td><${Id} id=${b.proposer} href=${`#/nodes/${b.proposer}`} /></td>
-              <td class="num">${b.round ?? '—'}</td>
-              <td class="num">${b.signers ?? '—'}</td>
+              ${
+                network.onNetwork
+                  ? html`<td class="num">${b.round ?? '—'}</td>
+                      <td class="num">${b.signers ?? '—'}</td>`
+                  : null
+              }
             </tr>`,
         )}
       </tbody>

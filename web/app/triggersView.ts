@@ -22,14 +22,14 @@ function Row({ r }: { r: TriggerRow }) {
   return html`<tr data-trigger=${`${r.height}/${r.index}`}>
     <td class="num"><a href=${`#/triggers/${r.height}`}>${r.height}</a></td>
     <td><a class="mono" href=${statePath(r.path)}>${r.path}</a></td>
-    <td class="mono">${r.functionPath}</td>
+    <td class="hide-narrow mono">${r.functionPath}</td>
     <td><a href=${`#/triggers?function=${encodeURIComponent(r.functionId)}`}>${r.functionId}</a></td>
-    <td>${r.function.runtime}</td>
-    <td class="mono">${params}</td>
+    <td class="hide-narrow">${r.function.runtime}</td>
+    <td class="hide-narrow mono">${params}</td>
     <td><${Id} id=${r.auth} href=${r.auth === null ? undefined : `#/accounts/${r.auth}`} /></td>
-    <td class="mono" title=${JSON.stringify(r.before)}>${json(r.before)}</td>
+    <td class="hide-narrow mono" title=${JSON.stringify(r.before)}>${json(r.before)}</td>
     <td class="mono" title=${JSON.stringify(r.after)}>${json(r.after)}</td>
-    <td>${when(r.time)}</td>
+    <td class="hide-narrow">${when(r.time)}</td>
   </tr>`;
 }
 
@@ -101,14 +101,14 @@ export function TriggersView({ height, functionId }: { height?: number; function
           <tr>
             <th class="num">block</th>
             <th>path written</th>
-            <th>function path</th>
+            <th class="hide-narrow">function path</th>
             <th>id</th>
-            <th>runtime</th>
-            <th>params</th>
+            <th class="hide-narrow">runtime</th>
+            <th class="hide-narrow">params</th>
             <th>by</th>
-            <th>before</th>
+            <th class="hide-narrow">before</th>
             <th>after</th>
-            <th>time</th>
+            <th class="hide-narrow">time</th>
           </tr>
         </thead>
         <tbody>
