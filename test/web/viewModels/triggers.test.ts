@@ -5,7 +5,7 @@ import { applyTriggers, initialTriggers, triggerRows, triggerRowsMax } from '../
 // The triggers view: the functions each block fired, from REST blocks and the triggers stream.
 
 const addr = (n: number) => '0x' + n.toString(16).padStart(40, '0');
-const fired = (height: number, functionId: string, after: unknown = height): FiredTrigger => ({
+const fired = (height: number, functionId: string, after: FiredTrigger['after'] = height): FiredTrigger => ({
   path: `/apps/chat/${height}/message`,
   functionPath: '/apps/chat/$room/message',
   params: { room: String(height) },
