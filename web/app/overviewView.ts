@@ -65,10 +65,23 @@ function Network({ network }: { network: NetworkState }) {
   const validators = validatorRows(network);
   const recent = [...network.blocks].reverse();
   return html`<div class="panel" data-network>
-    <p>${network.onNetwork ? `${network.peers} peers connected; ${validators.length} validators.` : 'One node: it proposes and validates every block.'}</p>
+    <p>${network.onNetwork ? `${network.peerCount} peers connected; ${validators.length} validators.` : 'One node: it proposes and validates every block.'}</p>
+    ${
+      network.peers.length === 0
+        ? null
+        : html`<details data-peers>
+            <summary>peers (libp2p ids)</summary>
+            <ul class="mono">
+              ${network.peers.map((p) => html`<li>${p}</li>`)}
+            </ul>
+          </details>`
+    }
     ${
       network.onNetwork
         ? html`<table data-table="validators">
+            <caption>
+              Validators
+            </caption>
             <thead>
               <tr>
                 <th>validator</th>
@@ -81,7 +94,7 @@ function Network({ network }: { network: NetworkState }) {
               ${validators.map(
                 (v) =>
                   html`<tr data-validator=${v.address}>
-                    <td><${Id} id=${v.address} href=${`#/nodes/${v.address}`} /></td>
+                    <td><${Id} id=${v.address} href=${`#/accounts/${v.address}`} /></td>
                     <td class="num">${v.stake}</td>
                     <td class="num">${ratio(v.power)}</td>
                     <td class="num">${v.proposed}</td>
@@ -92,6 +105,9 @@ function Network({ network }: { network: NetworkState }) {
         : null
     }
     <table data-table="proposers">
+      <caption>
+        The latest blocks
+      </caption>
       <thead>
         <tr>
           <th class="num">block</th>
@@ -111,7 +127,7 @@ function Network({ network }: { network: NetworkState }) {
             html`<tr data-proposed=${b.height}>
               <td class="num"><a href=${`#/blocks/${b.height}`}>${b.height}</a></td>
               <td class="hide-narrow">${when(b.time)}</td>
-              <td><${Id} id=${b.proposer} href=${`#/nodes/${b.proposer}`} /></td>
+              <td><${Id} id=${b.proposer} href=${`#/accounts/${b.proposer}`} /></td>
               ${
                 network.onNetwork
                   ? html`<td class="num">${b.round ?? '—'}</td>

@@ -41,6 +41,7 @@ export {
   applyNetwork,
   initialNetwork,
   networkBlocksMax,
+  networkPeersMax,
   validatorRows,
   type NetAnswer,
   type NetworkEvent,

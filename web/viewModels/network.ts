@@ -13,7 +13,9 @@ export interface ProposedBlock {
 export interface NetworkState {
   /** False on a node without a p2p config (`GET /v1/net` answers 404): it is its own network. */
   readonly onNetwork: boolean;
-  readonly peers: number;
+  /** The peer ids connected when `GET /v1/net` was read, `networkPeersMax` at most; `peerCount` all of them. */
+  readonly peers: readonly string[];
+  readonly peerCount: number;
   /** Validator → stake, a decimal string of whole AIN (only validators with stake). */
   readonly stakes: Readonly<Record<string, string>>;
   /** The latest blocks, ascending by height, `networkBlocksMax` at most. */
@@ -32,7 +34,7 @@ export interface ValidatorRow {
 
 /** `GET /v1/net`, the fields the panel reads. */
 export interface NetAnswer {
-  readonly peers: readonly unknown[];
+  readonly peers: readonly string[];
   readonly validators: readonly { readonly address: string; readonly stake: string }[];
 }
 
@@ -43,8 +45,10 @@ export type NetworkEvent =
 
 /** Blocks the network panel lists. */
 export const networkBlocksMax = 20;
+/** Peers the network panel names. */
+export const networkPeersMax = 64;
 
-export const initialNetwork: NetworkState = { onNetwork: false, peers: 0, stakes: {}, blocks: [] };
+export const initialNetwork: NetworkState = { onNetwork: false, peers: [], peerCount: 0, stakes: {}, blocks: [] };
 
 /**
  * The network panel from `GET /v1/net` and the `consensus` stream: peers and validators' stakes,
@@ -56,7 +60,8 @@ export const initialNetwork: NetworkState = { onNetwork: false, peers: 0, stakes
 export function applyNetwork(state: NetworkState, event: NetworkEvent): NetworkState {
   if (event.type === 'net') {
     const stakes = Object.fromEntries(event.net.validators.filter((v) => v.stake !== '0').map((v) => [v.address, v.stake]));
-    return { ...state, onNetwork: true, peers: event.net.peers.length, stakes };
+    const peers = [...event.net.peers].sort().slice(0, networkPeersMax);
+    return { ...state, onNetwork: true, peers, peerCount: event.net.peers.length, stakes };
   }
   const { height, time, proposer, commit, validators } = event.data;
   let blocks = state.blocks.filter((b) => b.height !== height);

@@ -37,7 +37,7 @@ function consensus(height: number, over: Partial<ConsensusEvent> = {}, round = 0
 
 test('network: peers and validators with stake and voting power; each block’s proposer, and its round and signers from the next certificate', (t) => {
   let state = applyNetwork(initialNetwork, { type: 'net', net });
-  t.like(state, { onNetwork: true, peers: 2 });
+  t.like(state, { onNetwork: true, peers: ['p1', 'p2'], peerCount: 2 });
   t.deepEqual(
     validatorRows(state).map((v) => [v.address, v.stake, v.power]),
     [
