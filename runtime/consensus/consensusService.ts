@@ -208,7 +208,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function hasWork(): boolean {
     const deadline = nextDeadline(chain.ledger.tree);
     return (
-      mempool.size > 0 ||
+      mempool.hasReady() ||
       (deadline !== null && deadline <= now()) ||
       peerAhead >= (waitingFor ?? Infinity) ||
       (evidence.size > 0 && evidence.pending(chain.ledger).length > 0)

@@ -19,6 +19,8 @@ import { validatorSetAt, votingSetAt } from './validatorSets.ts';
 export interface ProposalSource {
   /** Txs waiting. */
   readonly size: number;
+  /** Whether `take` would give a tx now (waiting is not enough: a tx after a nonce gap waits a while). */
+  hasReady(): boolean;
   /** Whether it holds (so checked, signature included) the tx with this hash. */
   has(hash: string): boolean;
   /** The record it holds of the tx with this hash. */

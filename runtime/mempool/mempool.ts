@@ -27,6 +27,10 @@ export interface MempoolOptions {
   readonly logger?: Logger;
   /** Passed to both ingests (the node's metrics). */
   readonly onSubmitted?: IngestOptions['onSubmitted'];
+  /** How long a tx whose nonce leaves a gap waits for it to fill before a block may take it (see GapWait); default 0. */
+  readonly gapWaitMs?: number;
+  /** The node's clock, for `gapWaitMs`; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Where a tx came from: this node's API, or a peer's gossip (which gossipsub already forwards). */
@@ -61,6 +65,8 @@ export interface Mempool {
   readonly added$: Observable<AddedTxs>;
   /** Txs for a block (see PendingTxs.take); the mempool keeps them until `committed`. */
   take(options: TakeOptions): PendingTx[];
+  /** Whether `take` would give a tx now (a tx after a nonce gap waits `gapWaitMs` first). */
+  hasReady(): boolean;
   /** A decided block included these: they go, and what they made stale. Returns how many went. */
   committed(txs: readonly IncludedTx[]): number;
   /**
@@ -125,7 +131,9 @@ function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledge
  * await mempool.ingest.submit([txText]); mempool.take({ maxTxs: 100, maxBytes: 1 << 20 })
  */
 export async function openMempool(options: MempoolOptions): Promise<Mempool> {
-  const { pool, limits, ledgerNonce, logger } = options;
+  const { pool, limits, ledgerNonce, logger, now = Date.now } = options;
+  const gapWaitMs = options.gapWaitMs ?? 0;
+  const gapWait = () => ({ nowMs: now(), gapWaitMs });
   const refusedOps = new Set(options.refusedOps ?? consensusOps);
   const journalBytesMax = options.journalBytesMax ?? 2 * limits.maxBytes;
   const pending = new PendingTxs(limits);
@@ -137,7 +145,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     ({ offset, value }) => {
       const { hash, tx } = decodeTxRecord(offset, value);
       if (tx === null || tx.nonce <= ledgerNonce(tx.from)) return;
-      if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset })) replayed++;
+      if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );
   logger?.info({ dir: options.dir, pending: replayed, bytes: pending.bytes }, 'mempool journal replayed');
@@ -172,6 +180,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
   const readBackFor = (origin: TxOrigin): ReadBack => ({
     noteOwn(offsets, appended) {
       const txs: PendingTx[] = [];
+      const arrivedMs = now();
       for (const [i, { hash, value }] of appended.entries()) {
         // Admission read them when it held room for the tx; a tx admitted through the other ingest first has none here.
         const { from, nonce } = pending.reservation(hash) ?? senderOf(value);
@@ -180,7 +189,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
           pending.release(hash);
           continue;
         }
-        if (pending.add({ hash, from, nonce, record: value, offset: offsets[i]! })) txs.push(pending.get(hash)!);
+        if (pending.add({ hash, from, nonce, record: value, offset: offsets[i]!, arrivedMs })) txs.push(pending.get(hash)!);
       }
       if (txs.length > 0) added$.next({ origin, txs });
       if (journal.appendedBytes > journalBytesMax && !closed) rotate();
@@ -199,7 +208,8 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     ingest: ingestOf('local'),
     peerIngest: ingestOf('peer'),
     added$,
-    take: ({ maxTxs, maxBytes, nonceOf = ledgerNonce }) => pending.take(maxTxs, maxBytes, nonceOf),
+    take: ({ maxTxs, maxBytes, nonceOf = ledgerNonce }) => pending.take(maxTxs, maxBytes, nonceOf, gapWait()),
+    hasReady: () => pending.hasReady(ledgerNonce, gapWait()),
     committed(txs) {
       const highest = new Map<string, number>();
       for (const { from, nonce } of txs) highest.set(from, Math.max(nonce, highest.get(from) ?? 0));

@@ -11,6 +11,8 @@ export interface PendingTx {
   readonly offset: number;
   /** Order of arrival, across senders. */
   readonly seq: number;
+  /** When this node took it in (its clock; 0 for a tx replayed from the journal). */
+  readonly arrivedMs: number;
 }
 
 /** What `admit` needs of a tx: who signed it, its nonce, its size. */
@@ -26,6 +28,22 @@ export interface PendingLimits {
   readonly maxBytes: number;
   readonly maxTxsPerSender: number;
 }
+
+/**
+ * When a tx whose nonce leaves a gap may go in a block. The ledger takes any nonce above the
+ * sender's last, so the tx after a gap is valid, but once it is in a block the gap's tx (signed
+ * earlier, perhaps sent to another node and still on its way by gossip) is spent: such a tx
+ * waits `gapWaitMs` from its arrival here for the gap to fill. 0: never waits.
+ */
+export interface GapWait {
+  readonly nowMs: number;
+  readonly gapWaitMs: number;
+}
+
+const noGapWait: GapWait = { nowMs: 0, gapWaitMs: 0 };
+
+/** Whether `tx` may follow nonce `last` of its sender in a block now. */
+const mayFollow = (tx: PendingTx, last: number, wait: GapWait): boolean => tx.nonce === last + 1 || wait.nowMs - tx.arrivedMs >= wait.gapWaitMs;
 
 interface Sender {
   /** Pending txs by nonce, ascending. */
@@ -201,14 +219,16 @@ export class PendingTxs {
   /**
    * Txs for a block: each sender's txs with nonces above its ledger nonce, in nonce order, the
    * senders in turn (one tx each per turn, in order of arrival), until `maxTxs` or `maxBytes`
-   * would be passed. A sender whose next tx does not fit is passed over for the rest of the
-   * block: a later nonce of it in this block would make the skipped one stale.
+   * would be passed. A sender whose next tx does not fit, or leaves a gap and has not waited its
+   * `gapWaitMs`, is passed over for the rest of the block: a later nonce of it in this block
+   * would make the skipped one (or the gap's) stale.
    */
-  take(maxTxs: number, maxBytes: number, nonceOf: (from: string) => number): PendingTx[] {
-    let runs: { txs: readonly PendingTx[]; next: number }[] = [];
+  take(maxTxs: number, maxBytes: number, nonceOf: (from: string) => number, wait: GapWait = noGapWait): PendingTx[] {
+    let runs: { txs: readonly PendingTx[]; next: number; last: number }[] = [];
     for (const [from, sender] of this.#senders) {
-      const next = firstAbove(sender.txs, nonceOf(from));
-      if (next < sender.txs.length) runs.push({ txs: sender.txs, next });
+      const last = nonceOf(from);
+      const next = firstAbove(sender.txs, last);
+      if (next < sender.txs.length) runs.push({ txs: sender.txs, next, last });
     }
     const taken: PendingTx[] = [];
     let bytes = 0;
@@ -218,13 +238,24 @@ export class PendingTxs {
       for (const run of runs) {
         if (taken.length === maxTxs) break;
         const tx = run.txs[run.next]!;
-        if (bytes + tx.record.byteLength > maxBytes) continue;
+        if (bytes + tx.record.byteLength > maxBytes || !mayFollow(tx, run.last, wait)) continue;
         taken.push(tx);
         bytes += tx.record.byteLength;
+        run.last = tx.nonce;
         if (++run.next < run.txs.length) more.push(run);
       }
       runs = more;
     }
     return taken;
+  }
+
+  /** Whether `take` would give a tx now: some sender's first tx above its ledger nonce may go in a block. */
+  hasReady(nonceOf: (from: string) => number, wait: GapWait = noGapWait): boolean {
+    for (const [from, sender] of this.#senders) {
+      const last = nonceOf(from);
+      const tx = sender.txs[firstAbove(sender.txs, last)];
+      if (tx !== undefined && mayFollow(tx, last, wait)) return true;
+    }
+    return false;
   }
 }

@@ -65,6 +65,8 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     maxRecordBytes: config.maxTxBytes + 1024,
     logger: logger.child({ service: 'mempool' }),
     onSubmitted: (appended, refused) => c.metrics.onSubmitted(appended, refused),
+    gapWaitMs: p2p.mempool.gapWaitMs,
+    now: c.now,
   });
   const txGossip = createTxGossip({
     transport: net.transport,
@@ -95,6 +97,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       },
       has: (hash) => mempool.has(hash),
       recordOf: (hash) => mempool.recordOf(hash),
+      hasReady: () => mempool.hasReady(),
       take: (options) => mempool.take(options),
     },
     caughtUp,

@@ -45,6 +45,12 @@ export const MempoolConfig = z.strictObject({
   regossipMs: Uint.min(100).max(3_600_000).default(5000),
   /** Txs gossiped again per round, at most. */
   regossipTxsMax: Uint.min(1).max(100_000).default(1000),
+  /**
+   * How long a tx whose nonce skips one of its sender's waits for the skipped one before a block
+   * may take it: a sender's txs sent to different nodes at once arrive in either order, and the
+   * earlier nonce would be spent by the later one's block. 0: no wait.
+   */
+  gapWaitMs: Uint.max(600_000).default(2000),
 });
 export type MempoolConfig = z.infer<typeof MempoolConfig>;
 
@@ -54,6 +60,7 @@ export const defaultMempoolConfig: MempoolConfig = {
   maxTxsPerSender: 1024,
   regossipMs: 5000,
   regossipTxsMax: 1000,
+  gapWaitMs: 2000,
 };
 
 /**

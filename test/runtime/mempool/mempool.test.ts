@@ -67,6 +67,46 @@ test('take gives each sender its txs above its ledger nonce in nonce order, send
   t.is(mempool.stats.txs, 5, 'take keeps what it gives');
 });
 
+test('a tx after a nonce gap waits gapWaitMs from its arrival for the gap to fill; one that fills it goes first', async (t) => {
+  const dir = await tempDir(t);
+  let nowMs = 1000;
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger(), gapWaitMs: 500, now: () => nowMs });
+  const who = (txs: readonly { from: string; nonce: number }[]) => txs.map((tx) => `${tx.from === alice.address ? 'a' : 'b'}${tx.nonce}`);
+  // Each sender's txs in the order taken (the order across senders is the other test's).
+  const take = (nonceOf?: (from: string) => number) => {
+    const taken = who(mempool.take({ maxTxs: 10, maxBytes: 1 << 20, nonceOf }));
+    return [...taken.filter((tx) => tx.startsWith('a')), ...taken.filter((tx) => tx.startsWith('b'))];
+  };
+  // Alice's nonce 2 came first (her nonce 1 went to another node); bob's 1 follows his ledger nonce, his 3 skips 2.
+  await mempool.ingest.submit([txText(alice, 2), txText(bob, 1), txText(bob, 3)]);
+  t.deepEqual(take(), ['b1'], 'alice’s 2 and bob’s 3 wait for their gaps');
+  nowMs = 1499;
+  t.deepEqual(
+    take((from) => (from === bob.address ? 1 : 0)),
+    [],
+    'still waiting a millisecond before the bound',
+  );
+  await mempool.ingest.submit([txText(alice, 1)]);
+  t.deepEqual(take(), ['a1', 'a2', 'b1'], 'the gap filled: alice’s two go in, in order');
+  nowMs = 1500;
+  t.deepEqual(take(), ['a1', 'a2', 'b1', 'b3'], 'past the wait, bob’s 3 goes in too');
+});
+
+test('hasReady: nothing ready while every waiting tx sits after a gap younger than the wait', async (t) => {
+  const dir = await tempDir(t);
+  let nowMs = 0;
+  const mempool = await openTestMempool(t, { dir, ...fakeLedger(), gapWaitMs: 2000, now: () => nowMs });
+  await mempool.ingest.submit([txText(alice, 3)]);
+  t.false(mempool.hasReady());
+  t.is(mempool.stats.txs, 1);
+  nowMs = 2000;
+  t.true(mempool.hasReady());
+  t.deepEqual(
+    mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).map((tx) => tx.nonce),
+    [3],
+  );
+});
+
 test('committed drops what a block included and what it made stale', async (t) => {
   const dir = await tempDir(t);
   const ledger = fakeLedger();
