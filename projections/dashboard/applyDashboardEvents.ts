@@ -138,7 +138,7 @@ function jobOf(state: DashboardState, job: string): JobDashboard {
       dropped: 0,
       workersBusy: 0,
       throughputPerMinute: 0,
-      latency: { count: 0, sumMs: 0, minMs: null, maxMs: null, p50Ms: null, p99Ms: null, samplesMs: [] },
+      latency: { count: 0, sumMs: 0, minMs: null, maxMs: null, p50Ms: null, p95Ms: null, p99Ms: null, samplesMs: [] },
       rewardsPaid: '0',
       feesPaid: '0',
       members: {},

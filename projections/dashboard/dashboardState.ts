@@ -1,4 +1,5 @@
-import { AinError, type JobDashboard, type NodeDashboard } from '../../schemas/index.ts';
+import { AinError, type JobDashboard, type LatencyStats, type NodeDashboard } from '../../schemas/index.ts';
+import { percentileOf } from './windows.ts';
 
 // A job's and a node's figures are the `dashboard` stream's shapes (schemas/streams/dashboard.ts).
 export type { JobDashboard, LatencyStats, NodeDashboard } from '../../schemas/index.ts';
@@ -64,7 +65,23 @@ export function loadDashboard(snapshot: unknown): DashboardState {
     const whole = isObject(entry) && [entry['latency'], entry['members'], entry['open'], entry['busy']].every(isObject) && Array.isArray(entry['settlements']);
     if (!whole) throw bad(`has a malformed job ${job}`);
   }
-  return snapshotDashboard(snapshot as unknown as DashboardState);
+  const state = snapshotDashboard(snapshot as unknown as DashboardState);
+  for (const job of Object.values(state.jobs)) job.latency = withP95(job.latency);
+  return state;
+}
+
+/**
+ * Snapshots written before p95 was kept lack it: it is the same function of the kept samples as
+ * the fold's, and the fields keep the fold's order, so a resumed fold writes the same JSON.
+ */
+function withP95(latency: LatencyStats): LatencyStats {
+  if (latency.p95Ms !== undefined) return latency;
+  const { count, sumMs, minMs, maxMs, p50Ms, p99Ms, samplesMs } = latency;
+  const p95Ms = percentileOf(
+    [...samplesMs].sort((a, b) => a - b),
+    95,
+  );
+  return { count, sumMs, minMs, maxMs, p50Ms, p95Ms, p99Ms, samplesMs };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -24,10 +24,11 @@ export function recordLatency(state: DashboardState, latency: LatencyStats, late
   if (latency.samplesMs.length > state.latencySamplesMax) latency.samplesMs.splice(0, latency.samplesMs.length - state.latencySamplesMax);
 }
 
-/** p50 and p99 from the kept samples: a function of the samples only, so chunking cannot change it. */
+/** p50, p95 and p99 from the kept samples: a function of the samples only, so chunking cannot change it. */
 export function refreshPercentiles(latency: LatencyStats): void {
   const sorted = [...latency.samplesMs].sort((a, b) => a - b);
   latency.p50Ms = percentileOf(sorted, 50);
+  latency.p95Ms = percentileOf(sorted, 95);
   latency.p99Ms = percentileOf(sorted, 99);
 }
 

@@ -10,3 +10,12 @@ export {
   type ReputationState,
 } from './reputationState.ts';
 export { childrenOf, parentOf, reputationOf, type JobReputationEntry } from './rtree.ts';
+export {
+  applyRatingHistory,
+  createRatingHistory,
+  ratingHistoryOf,
+  type RatedEntry,
+  type RatingHistory,
+  type RatingHistoryOptions,
+  type RatingPoint,
+} from './ratingHistory.ts';

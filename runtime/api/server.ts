@@ -7,6 +7,7 @@ import { answerClientError, frameworkError, sendError, toAinError } from './erro
 import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
 import { progressRoutes, type ProgressRoutesOptions } from './progressRoutes.ts';
+import { ratingRoutes, type RatingRoutesOptions } from './ratingRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
 import { shardRoutes, type ShardRoutesOptions } from './shardRoutes.ts';
 import { streamRoutes, type StreamRoutesOptions } from './streamRoutes.ts';
@@ -21,6 +22,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly blobs?: BlobRoutesOptions;
   /** Job protocol reads (`/v1/jobs`, `/v1/nodes`, `/v1/reputation`, `/v1/dashboard`); absent: none. */
   readonly jobs?: JobRoutesOptions;
+  /** `GET /v1/reputation/<address>/history`: nodes' Elo over time; absent: none. */
+  readonly ratings?: RatingRoutesOptions;
   /** `POST /v1/requests/<id>/progress` for the `requests/<id>` stream; absent: none. */
   readonly progress?: ProgressRoutesOptions;
   /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
@@ -83,6 +86,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     }
     if (options.jobs !== undefined) jobRoutes(api, options.jobs);
     if (options.jobs !== undefined) requestRoutes(api, options.jobs);
+    if (options.ratings !== undefined) ratingRoutes(api, options.ratings);
     if (options.explain !== undefined) explainRoutes(api, options.explain);
     if (options.progress !== undefined) progressRoutes(api, options.progress);
     if (options.shards !== undefined) shardRoutes(api, options.shards);

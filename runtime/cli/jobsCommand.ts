@@ -18,7 +18,7 @@ interface JobDashboardView {
   readonly dropped: number;
   readonly rewardsPaid: string;
   readonly feesPaid: string;
-  readonly latency: { readonly p50Ms: number | null; readonly p99Ms: number | null };
+  readonly latency: { readonly p50Ms: number | null; readonly p95Ms?: number | null; readonly p99Ms: number | null };
 }
 
 interface JobSummary {
@@ -102,7 +102,8 @@ function jobText(job: JobView): string {
     if (ref !== undefined) lines.push(`${program === 'worker' ? 'Worker   ' : 'Evaluator'}   ${ref}`);
   }
   if (d !== null) {
-    const latency = d.latency.p50Ms === null ? '' : `; settled in ${d.latency.p50Ms} ms (p50), ${d.latency.p99Ms} ms (p99) of block time`;
+    const latency =
+      d.latency.p50Ms === null ? '' : `; settled in ${d.latency.p50Ms} ms (p50), ${d.latency.p95Ms ?? '?'} ms (p95), ${d.latency.p99Ms} ms (p99) of block time`;
     lines.push(`Requests    ${d.requests}: ${d.openRequests} open, ${d.settled} settled, ${d.refunded} refunded, ${d.challenged} challenged${latency}`);
     lines.push(`Paid        ${d.rewardsPaid} in rewards, ${d.feesPaid} in fees; ${d.workersBusy} workers busy now, ${d.dropped} dropped`);
   }

@@ -6,7 +6,10 @@ import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
 import type { NetService } from './netService.ts';
 
-export type ApiServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'waitFinal'> & {
+export type ApiServiceComponents = Pick<
+  NodeComponents,
+  'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'ratings' | 'waitFinal'
+> & {
   /** The peer-to-peer endpoint, for `GET /v1/net`; absent on a node without a `p2p` config. */
   readonly net: Pick<NetService, 'info'> | undefined;
 };
@@ -30,7 +33,7 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, waitFinal, net } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, ratings, waitFinal, net } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -41,6 +44,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     ledger: chain.ledger,
     waitFinal,
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
+    ratings: { history: ratings, height: () => chain.ledger.height },
     explain: { chain, blocks },
     progress: { ledger: chain.ledger, hub },
     shards: { ledger: chain.ledger },

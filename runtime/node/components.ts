@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Chain } from '../../actors/index.ts';
+import type { RatingHistory } from '../../projections/index.ts';
 import type { EventLog, KeyPair } from '../../log/index.ts';
 import type { Genesis, NodeConfig } from '../../schemas/index.ts';
 import type { Ingest, VerifyPool } from '../ingest/index.ts';
@@ -48,6 +49,8 @@ export interface NodeComponents {
   readonly follower: Follower;
   /** Every projection as a stream, for the API's Server-Sent Events. */
   readonly hub: StreamHub;
+  /** Each node's recent Elo ratings, folded from the blocks the follower applies (`GET /v1/reputation/<address>/history`). */
+  readonly ratings: RatingHistory;
   /** The node's own txs, one submit queue so their nonces rise in log order. */
   readonly signer: NodeSigner;
   /** Absent on a node that is not among the genesis's proposers. */

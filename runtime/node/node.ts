@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import { signatureVerifier, type KeyPair } from '../../log/index.ts';
-import { readAccount } from '../../projections/index.ts';
+import { applyRatingHistory, createRatingHistory, readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import type { ConsensusService } from '../consensus/index.ts';
 import { createIngest } from '../ingest/index.ts';
@@ -75,6 +75,11 @@ function createBlockServices(
     metrics.onBlock(view);
     logger.info({ height: view.header.height, txs: view.txs.length, hash: view.hash, finalized: view.finalized.height }, 'block');
   });
+  // Folded as blocks are applied, so a node has the ratings of the blocks it replayed or followed since it started.
+  const ratings = createRatingHistory();
+  follower.applied$.subscribe(({ view, readModels }) => {
+    if (readModels !== null) applyRatingHistory(ratings, view.header.height, view.header.time, readModels.reputation);
+  });
   const hub = createStreamHub({
     blocks$: follower.applied$,
     tree: chain.ledger.tree,
@@ -89,7 +94,7 @@ function createBlockServices(
     everyBlocks: config.snapshot.everyBlocks,
     fromHeight: restoredFrom,
   });
-  return { follower, hub, snapshots };
+  return { follower, hub, ratings, snapshots };
 }
 
 /**
@@ -204,7 +209,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const stores = await openStores(base, services);
     const { log, pool, chain, restoredFrom, history, blocks } = stores;
     const restoredHash = chain.position.prevHash; // read before the follower moves the chain on
-    const { follower, hub, snapshots } = createBlockServices({ ...base, ...stores }, fatal);
+    const { follower, hub, ratings, snapshots } = createBlockServices({ ...base, ...stores }, fatal);
     // The peer-to-peer endpoint, only when the config asks for one.
     const net = config.p2p === undefined ? undefined : await createNetService({ ...base, ...stores }, config.p2p);
     // On its own file log with peers, a node is a validator of a network: consensus decides every
@@ -244,7 +249,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
               ...(reporter === undefined ? {} : { reporting: reporter.status() }),
             }),
           };
-    const api = createApiService({ ...base, ...stores, ingest, hub, waitFinal, net: netInfo }, () => ({
+    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,

@@ -14,6 +14,7 @@ export const LatencyStats = z.strictObject({
   maxMs: ms.nullable(),
   /** Nearest-rank percentiles over `samplesMs`, the last `latencySamplesMax` latencies. */
   p50Ms: ms.nullable(),
+  p95Ms: ms.nullable(),
   p99Ms: ms.nullable(),
   samplesMs: z.array(ms),
 });

@@ -195,6 +195,43 @@ test.serial('the jobs table and a job’s page show the sample job with its stat
   await bothWidths('jobs', 'jobs', (p) => p.locator('tr[data-job]').waitFor());
 });
 
+test.serial(
+  'a worker’s page charts its Elo over time; the client’s account shows the escrow its requests hold; the triggers view lists each block’s',
+  async (t) => {
+    if (browser === undefined) return t.pass('no Chromium: skipped');
+    const { requests } = (await (await fetch(`${url}/v1/requests`)).json()) as { requests: { client: string; workers: string[] }[] };
+    const { client, workers } = requests[0]!;
+    // The worker's Elo from GET /v1/reputation/<address>/history, one point per block that moved it.
+    const page = await view(`nodes/${workers[0]!}`);
+    await page.locator('[data-chart="elo"] canvas').waitFor();
+    t.regex(await page.locator('[data-table="node-jobs"] [data-elo]').first().innerText(), /^\d+$/);
+    const history = (await (await fetch(`${url}/v1/reputation/${workers[0]!}/history`)).json()) as { points: { rating: number }[] };
+    t.true(history.points.length >= 1);
+    await page.close();
+    await bothWidths(`nodes/${workers[0]!}`, 'node', (p) => p.locator('[data-chart="elo"] canvas').waitFor());
+    // The request settled: the client's escrow holds nothing now, and the page says so.
+    const escrow = (await (await fetch(`${url}/v1/accounts/${client}/requests`)).json()) as { locked: string };
+    const account = await view(`accounts/${client}`);
+    await account.locator('[data-figure="escrow"] .value', { hasText: /^\d+$/ }).waitFor();
+    t.is(await account.locator('[data-figure="escrow"] .value').innerText(), escrow.locked);
+    t.regex(await account.locator('[data-figure="stake"] .value').innerText(), /^\d+$/);
+    await account.locator('[data-table="escrow"]').waitFor();
+    await account.close();
+    await bothWidths(`accounts/${client}`, 'account', (p) => p.locator('[data-table="escrow"]').waitFor());
+    // The sample sets no function: the view says none fired, for the list and for one block.
+    const triggers = await view('triggers');
+    await triggers.locator('[data-table="triggers"] [data-empty="triggers"]').waitFor();
+    await triggers.locator('.chainline[data-status="live"]').waitFor();
+    await triggers.close();
+    await bothWidths('triggers', 'triggers', (p) => p.locator('[data-table="triggers"] tbody tr').first().waitFor());
+    const block = await view('blocks/2');
+    await block.locator('[data-link="block-triggers"]').click();
+    await block.waitForURL(/#\/triggers\/2$/);
+    await block.locator('[data-table="triggers"] [data-empty="triggers"]').waitFor();
+    await block.close();
+  },
+);
+
 test.serial('the overview is live; a node killed mid-stream is said to be unreachable, and the page recovers once it is back', async (t) => {
   if (browser === undefined) return t.pass('no Chromium: skipped');
   t.timeout(120_000);
@@ -202,9 +239,12 @@ test.serial('the overview is live; a node killed mid-stream is said to be unreac
   const page = await view('');
   await page.locator('.chainline[data-status="live"]').waitFor();
   await page.locator('[data-figure="height"] .value', { hasText: /^[1-9]\d*$/ }).waitFor();
-  // One node: it proposed every block the chart holds.
+  // One node: it proposed every block the panel lists; p50, p95 and p99 per job.
   t.regex(await page.locator('[data-network]').innerText(), /One node/);
-  t.is(await page.locator('[data-network] tbody tr').count(), 1);
+  await page.locator('[data-table="proposers"] tbody tr').first().waitFor();
+  t.is(new Set(await page.locator('[data-table="proposers"] tbody tr td:nth-child(3)').allInnerTexts()).size, 1);
+  t.regex(await page.locator('[data-table="overview-jobs"] thead').innerText(), /p50[\s\S]*p95[\s\S]*p99/);
+  t.regex(await page.locator('[data-table="overview-jobs"] tbody tr').first().innerText(), /\d+ ms|\d+\.\d s/);
   const before = Number(await page.locator('[data-figure="height"] .value').innerText());
   killGroup(node.child, 'SIGKILL');
   await exited(node.child);

@@ -96,7 +96,7 @@ const board = (over: Partial<JobDashboardView>): JobDashboardView => ({
   dropped: 0,
   workersBusy: 0,
   throughputPerMinute: 0,
-  latency: { count: 0, sumMs: 0, minMs: null, maxMs: null, p50Ms: null, p99Ms: null },
+  latency: { count: 0, sumMs: 0, minMs: null, maxMs: null, p50Ms: null, p95Ms: null, p99Ms: null },
   rewardsPaid: '0',
   feesPaid: '0',
   ...over,

@@ -64,7 +64,7 @@ function Blocks() {
 }
 
 function Block({ height }: { height: number }) {
-  const block = useSignal<{ hash: string; header: { time: number }; txs: { hash: string; outcome: { code: string } }[] } | null>(null);
+  const block = useSignal<{ hash: string; header: { time: number }; txs: { hash: string; outcome: { code: string } }[]; triggers: unknown[] } | null>(null);
   const verdicts = useSignal<Record<string, Verdict>>({});
   const error = useSignal<unknown>(null);
   useEffect(() => {
@@ -82,7 +82,10 @@ function Block({ height }: { height: number }) {
   if (error.value !== null) return html`<${Failure} error=${error.value} />`;
   if (block.value === null) return html`<${Loading} what=${`block ${height}`} />`;
   return html`<h3>Block ${height} <span class="mono muted">${block.value.hash}</span></h3>
-    <p>${when(block.value.header.time)} · ${block.value.txs.length} txs</p>
+    <p>
+      ${when(block.value.header.time)} · ${block.value.txs.length} txs ·
+      <a href=${`#/triggers/${height}`} data-link="block-triggers">${block.value.triggers.length} functions fired</a>
+    </p>
     <div class="panel">
       <table data-table="txs">
         <thead>

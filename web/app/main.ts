@@ -3,10 +3,12 @@ import { render } from 'preact';
 import { AccountView } from './accountView.ts';
 import { ExplorerView } from './explorerView.ts';
 import { JobView, JobsView } from './jobsView.ts';
+import { NodeView } from './nodeView.ts';
 import { chain, connection } from './live.ts';
 import { OverviewView } from './overviewView.ts';
 import { ReputationView } from './reputationView.ts';
 import { RequestView } from './requestView.ts';
+import { TriggersView } from './triggersView.ts';
 import { html } from './ui.ts';
 
 /** Where the page is: the hash route (`#/jobs/<id>?state=open`), so every view has a URL to share. */
@@ -34,6 +36,7 @@ const sections = [
   ['nodes', 'Nodes & reputation'],
   ['explorer', 'Explorer'],
   ['accounts', 'Accounts'],
+  ['triggers', 'Triggers'],
 ] as const;
 
 function View({ route: { parts, query } }: { route: Route }) {
@@ -46,12 +49,18 @@ function View({ route: { parts, query } }: { route: Route }) {
     case 'requests':
       return html`<${RequestView} key=${id} id=${id ?? ''} />`;
     case 'nodes':
-      return html`<${ReputationView} query=${query} />`;
+      return id === undefined ? html`<${ReputationView} query=${query} />` : html`<${NodeView} key=${id} address=${id} />`;
     case 'explorer':
     case 'blocks':
     case 'tx':
     case 'state':
       return html`<${ExplorerView} key=${parts.join('/')} parts=${parts} rest=${rest} />`;
+    case 'triggers': {
+      const height = id === undefined ? undefined : Number(id);
+      if (height !== undefined && !(Number.isSafeInteger(height) && height >= 1))
+        return html`<p>${id} is not a block height; <a href="#/triggers">every block's triggers</a> are.</p>`;
+      return html`<${TriggersView} key=${id ?? ''} height=${height} functionId=${query.get('function') ?? undefined} />`;
+    }
     case 'accounts':
       return html`<${AccountView} key=${id ?? ''} address=${id ?? ''} />`;
     default:

@@ -1,10 +1,24 @@
 import { useSignal, useSignalEffect } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { applyChain, applyJobs, initialJobs, jobRows, rewardsPaidTotal, type JobSummary, type RestBlock } from '../viewModels/index.ts';
+import {
+  applyChain,
+  applyJobs,
+  applyNetwork,
+  initialJobs,
+  initialNetwork,
+  jobRows,
+  networkBlocksMax,
+  rewardsPaidTotal,
+  validatorRows,
+  type JobSummary,
+  type NetAnswer,
+  type NetworkState,
+  type RestBlock,
+} from '../viewModels/index.ts';
 import { getJson } from './api.ts';
 import { chain, follow } from './live.ts';
-import { Card, Failure, html, Id, ms } from './ui.ts';
+import { Card, Failure, html, Id, ms, ratio, when } from './ui.ts';
 
 interface Status {
   readonly chain: string;
@@ -46,43 +60,80 @@ function BlockChart() {
   return html`<div class="panel" ref=${box} data-chart="blocks"></div>`;
 }
 
-interface NetAnswer {
-  readonly peers: readonly unknown[];
-  readonly validators: readonly { readonly address: string; readonly stake: string }[];
-}
-
-/** Who proposed the blocks the chart holds, and the peers and validators of a node on a network (`GET /v1/net`). */
-function Network() {
-  const net = useSignal<NetAnswer | null>(null);
-  useEffect(() => {
-    // A node without a p2p config answers 404: it is its own network.
-    getJson<NetAnswer>('/v1/net').then(
-      (answer) => (net.value = answer),
-      () => undefined,
-    );
-  }, []);
-  const counts = new Map<string, number>();
-  for (const { proposer } of chain.value.points) counts.set(proposer, (counts.get(proposer) ?? 0) + 1);
-  const proposers = [...counts].sort((a, b) => b[1] - a[1]);
+/** The network: the recent blocks with their proposer and, on a network, the round and signers of their commit; the validators with stake and voting power. */
+function Network({ network }: { network: NetworkState }) {
+  const validators = validatorRows(network);
+  const recent = [...network.blocks].reverse();
   return html`<div class="panel" data-network>
-    <p>
-      ${net.value === null ? 'One node: it proposes and validates every block.' : `${net.value.peers.length} peers connected; ${net.value.validators.length} validators.`}
-    </p>
-    <table>
+    <p>${network.onNetwork ? `${network.peerCount} peers connected; ${validators.length} validators.` : 'One node: it proposes and validates every block.'}</p>
+    ${
+      network.peers.length === 0
+        ? null
+        : html`<details data-peers>
+            <summary>peers (libp2p ids)</summary>
+            <ul class="mono">
+              ${network.peers.map((p) => html`<li>${p}</li>`)}
+            </ul>
+          </details>`
+    }
+    ${
+      network.onNetwork
+        ? html`<table data-table="validators">
+            <caption>
+              Validators
+            </caption>
+            <thead>
+              <tr>
+                <th>validator</th>
+                <th class="num">stake</th>
+                <th class="num">voting power</th>
+                <th class="num">proposed (of ${network.blocks.length})</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${validators.map(
+                (v) =>
+                  html`<tr data-validator=${v.address}>
+                    <td><${Id} id=${v.address} href=${`#/accounts/${v.address}`} /></td>
+                    <td class="num">${v.stake}</td>
+                    <td class="num">${ratio(v.power)}</td>
+                    <td class="num">${v.proposed}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : null
+    }
+    <table data-table="proposers">
+      <caption>
+        The latest blocks
+      </caption>
       <thead>
         <tr>
+          <th class="num">block</th>
+          <th class="hide-narrow">time</th>
           <th>proposer</th>
-          <th class="num">blocks of the last ${chain.value.points.length}</th>
-          <th class="num">stake</th>
+          ${
+            network.onNetwork
+              ? html`<th class="num" title="the round its commit was decided in">round</th>
+                  <th class="num" title="validators whose precommits its commit holds">signers</th>`
+              : null
+          }
         </tr>
       </thead>
       <tbody>
-        ${proposers.map(
-          ([address, count]) =>
-            html`<tr>
-              <td><${Id} id=${address} href=${`#/accounts/${address}`} /></td>
-              <td class="num">${count}</td>
-              <td class="num">${net.value?.validators.find((v) => v.address === address)?.stake ?? ''}</td>
+        ${recent.map(
+          (b) =>
+            html`<tr data-proposed=${b.height}>
+              <td class="num"><a href=${`#/blocks/${b.height}`}>${b.height}</a></td>
+              <td class="hide-narrow">${when(b.time)}</td>
+              <td><${Id} id=${b.proposer} href=${`#/accounts/${b.proposer}`} /></td>
+              ${
+                network.onNetwork
+                  ? html`<td class="num">${b.round ?? '—'}</td>
+                      <td class="num">${b.signers ?? '—'}</td>`
+                  : null
+              }
             </tr>`,
         )}
       </tbody>
@@ -93,13 +144,20 @@ function Network() {
 /** The overview: the chain's height and finality, its activity per block, and each job's figures. */
 export function OverviewView() {
   const jobs = useSignal(initialJobs);
+  const network = useSignal(initialNetwork);
   const error = useSignal<unknown>(null);
   useEffect(() => {
     let stop: (() => void) | undefined;
     let gone = false;
     const load = async () => {
-      const [status, list] = await Promise.all([getJson<Status>('/v1/status'), getJson<{ height: number; jobs: JobSummary[] }>('/v1/jobs?limit=100')]);
+      const [status, list, net] = await Promise.all([
+        getJson<Status>('/v1/status'),
+        getJson<{ height: number; jobs: JobSummary[] }>('/v1/jobs?limit=100'),
+        // A node without a p2p config answers 404: it is its own network.
+        getJson<NetAnswer>('/v1/net').catch(() => null),
+      ]);
       chain.value = applyChain(chain.value, { type: 'status', status });
+      if (net !== null) network.value = applyNetwork(network.value, { type: 'net', net });
       jobs.value = applyJobs(jobs.value, { type: 'snapshot', height: list.height, jobs: list.jobs });
       error.value = null;
       return status;
@@ -109,11 +167,16 @@ export function OverviewView() {
         if (gone) return;
         const from = Math.max(1, status.height - 299);
         stop = follow(
-          [`blocks@${from}`, 'dashboard'],
+          [`blocks@${from}`, 'dashboard', `consensus@${Math.max(1, status.height - networkBlocksMax + 1)}`],
           (events) => {
             let state = jobs.value;
-            for (const { event, data } of events) if (event === 'dashboard') state = applyJobs(state, { type: 'dashboard', data });
+            let net = network.value;
+            for (const { event, data } of events) {
+              if (event === 'dashboard') state = applyJobs(state, { type: 'dashboard', data });
+              if (event === 'consensus') net = applyNetwork(net, { type: 'consensus', data });
+            }
             jobs.value = state;
+            network.value = net;
           },
           async () => {
             const { height } = await load();
@@ -152,6 +215,7 @@ export function OverviewView() {
             <th>job</th>
             <th class="num">settled/min</th>
             <th class="num">latency p50</th>
+            <th class="num">p95</th>
             <th class="num">p99</th>
             <th class="num">open</th>
             <th class="num">settled</th>
@@ -162,7 +226,7 @@ export function OverviewView() {
           ${
             rows.length === 0
               ? html`<tr>
-                  <td colspan="7" class="muted">No job registered yet.</td>
+                  <td colspan="8" class="muted">No job registered yet.</td>
                 </tr>`
               : null
           }
@@ -172,6 +236,7 @@ export function OverviewView() {
                 <td><${Id} id=${id} href=${`#/jobs/${id}`} /></td>
                 <td class="num">${(d?.throughputPerMinute ?? 0).toFixed(2)}</td>
                 <td class="num">${ms(d?.latency.p50Ms)}</td>
+                <td class="num">${ms(d?.latency.p95Ms)}</td>
                 <td class="num">${ms(d?.latency.p99Ms)}</td>
                 <td class="num">${d?.openRequests ?? 0}</td>
                 <td class="num">${d?.settled ?? 0}</td>
@@ -182,6 +247,6 @@ export function OverviewView() {
       </table>
     </div>
     <h3>Network</h3>
-    <${Network} />
+    <${Network} network=${network.value} />
   `;
 }

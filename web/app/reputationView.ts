@@ -111,7 +111,7 @@ export function ReputationView({ query }: { query: URLSearchParams }) {
           ${rows.map(
             (r) =>
               html`<tr data-node=${r.node} data-role=${r.role ?? ''}>
-                <td><${Id} id=${r.node} href=${`#/accounts/${r.node}`} /></td>
+                <td><${Id} id=${r.node} href=${`#/nodes/${r.node}`} /></td>
                 <td class="num" data-elo>${Math.round(r.rating)}</td>
                 <td class="num">${r.games}</td>
                 <td class="num">${ratio(r.acceptanceRatio)}</td>

@@ -37,3 +37,35 @@ export {
   type StepReached,
   type WorkerLane,
 } from './request.ts';
+export {
+  applyNetwork,
+  initialNetwork,
+  networkBlocksMax,
+  networkPeersMax,
+  validatorRows,
+  type NetAnswer,
+  type NetworkEvent,
+  type NetworkState,
+  type ProposedBlock,
+  type ValidatorRow,
+} from './network.ts';
+export {
+  applyNodeRatings,
+  eloSeries,
+  initialNodeRatings,
+  nodePointsMax,
+  type NodeRatingsEvent,
+  type NodeRatingsState,
+  type RatingPoint,
+} from './nodeRatings.ts';
+export { applyAccount, initialAccount, namesAccount, type AccountEscrow, type AccountState, type AccountViewEvent, type OpenRequestHold } from './account.ts';
+export {
+  applyTriggers,
+  initialTriggers,
+  triggerRows,
+  triggerRowsMax,
+  type TriggerRow,
+  type TriggersBlock,
+  type TriggersState,
+  type TriggersViewEvent,
+} from './triggers.ts';

@@ -33,7 +33,7 @@ test('given a settled request and a refunded one, then the job counts requests, 
   });
   t.deepEqual(
     job.latency,
-    { count: 1, sumMs: 5000, minMs: 5000, maxMs: 5000, p50Ms: 5000, p99Ms: 5000, samplesMs: [5000] },
+    { count: 1, sumMs: 5000, minMs: 5000, maxMs: 5000, p50Ms: 5000, p95Ms: 5000, p99Ms: 5000, samplesMs: [5000] },
     'a refund is no settlement latency',
   );
   t.deepEqual(job.open, {});
@@ -90,10 +90,10 @@ test('given amounts beyond 2^53, then the sums stay exact (bigint, never floats)
   t.like(nodes[w2], { depositsWon: big, profitability: big });
 });
 
-test('given latencies 1 to 100 in any order, then p50 is 50 and p99 is 99 (nearest rank), with count, sum, min and max', (t) => {
+test('given latencies 1 to 100 in any order, then p50 is 50, p95 95 and p99 99 (nearest rank), with count, sum, min and max', (t) => {
   const order = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
   const { latency } = fold(order.map((latencyMs, i) => settle(i, `r${i}`, latencyMs))).jobs[jobId]!;
-  t.like(latency, { count: 100, sumMs: 5050, minMs: 1, maxMs: 100, p50Ms: 50, p99Ms: 99 });
+  t.like(latency, { count: 100, sumMs: 5050, minMs: 1, maxMs: 100, p50Ms: 50, p95Ms: 95, p99Ms: 99 });
   t.is(percentileOf([10, 20, 30, 40], 50), 20);
   t.is(percentileOf([7], 99), 7);
   t.is(percentileOf([], 50), null);
@@ -102,8 +102,8 @@ test('given latencies 1 to 100 in any order, then p50 is 50 and p99 is 99 (neare
 test('given more latencies than the reservoir holds, then percentiles cover the last ones and count, sum, min and max all', (t) => {
   const events = Array.from({ length: 1500 }, (_, i) => settle(i, `r${i}`, i + 1));
   const { latency } = fold(events).jobs[jobId]!;
-  // Kept: 501..1500; p50 is the 500th of those (1000), p99 the 990th (1490).
-  t.like(latency, { count: 1500, sumMs: 1_125_750, minMs: 1, maxMs: 1500, p50Ms: 1000, p99Ms: 1490 });
+  // Kept: 501..1500; p50 is the 500th of those (1000), p95 the 950th (1450), p99 the 990th (1490).
+  t.like(latency, { count: 1500, sumMs: 1_125_750, minMs: 1, maxMs: 1500, p50Ms: 1000, p95Ms: 1450, p99Ms: 1490 });
   t.is(latency.samplesMs.length, 1000);
   t.is(latency.samplesMs[0], 501);
   t.deepEqual(fold(events.slice(0, 20), createDashboard({ latencySamplesMax: 4 })).jobs[jobId]!.latency.samplesMs, [17, 18, 19, 20]);
@@ -173,6 +173,16 @@ test('loadDashboard refuses what is not a dashboard snapshot, and createDashboar
     ),
   );
   t.deepEqual(loadDashboard(good), good);
+});
+
+test('given a snapshot written before p95 was kept, then loading it gives the p95 of its samples, and a resumed fold the same JSON as one fold', (t) => {
+  const events = Array.from({ length: 40 }, (_, i) => settle(i, `r${i}`, 40 - i));
+  const whole = JSON.stringify(fold(events));
+  const first = snapshotDashboard(fold(events.slice(0, 30)));
+  const { p95Ms: _dropped, ...older } = first.jobs[jobId]!.latency;
+  const loaded = loadDashboard({ ...first, jobs: { [jobId]: { ...first.jobs[jobId]!, latency: older } } });
+  t.is(loaded.jobs[jobId]!.latency.p95Ms, first.jobs[jobId]!.latency.p95Ms);
+  t.is(JSON.stringify(fold(events.slice(30), loaded)), whole);
 });
 
 test('given a rejected challenge, then its resolver earned the challenge fee; an upheld one pays the resolver nothing', (t) => {

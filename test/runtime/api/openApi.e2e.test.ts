@@ -105,6 +105,7 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
     },
     'GET /v1/nodes/{address}': get(`/v1/nodes/${client.address}`),
     'GET /v1/reputation/{address}': get(`/v1/reputation/${client.address}`),
+    'GET /v1/reputation/{address}/history': get(`/v1/reputation/${client.address}/history`),
     'GET /v1/dashboard': get('/v1/dashboard'),
     'GET /v1/shards': get('/v1/shards'),
     'GET /v1/shards/{*}': get('/v1/shards/apps/shard'),

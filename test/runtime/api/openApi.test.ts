@@ -20,6 +20,7 @@ const options: ApiOptions = {
   waitFinal: async () => {},
   metrics: new Registry(),
   jobs: { ledger: { tree: {} }, readModels: {} } as never,
+  ratings: { history: {}, height: () => 0 } as never,
   explain: { chain: {} } as never,
   progress: { ledger: { tree: {} }, hub: {} } as never,
   shards: { ledger: { tree: {} } } as never,
