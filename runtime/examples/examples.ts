@@ -1,0 +1,10 @@
+import type { Example } from './exampleReport.ts';
+import { monteCarlo } from './monteCarlo.ts';
+
+/** The paper's machine-learning patterns (architecture paper §2.2.4), in the order to read them. */
+export const examples: readonly Example[] = [monteCarlo];
+
+/** The example called `name`, if there is one. */
+export function exampleNamed(name: string): Example | undefined {
+  return examples.find((e) => e.name === name);
+}

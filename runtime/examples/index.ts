@@ -1,0 +1,4 @@
+export { connectExampleNetwork, startExampleNode, type ExampleNetworkHandle } from './exampleNode.ts';
+export { startExampleJob, type ExampleJob, type ExampleNetwork, type ExampleRequest } from './exampleJob.ts';
+export type { Example, ExampleQuality, ExampleReport, ExampleRunOptions } from './exampleReport.ts';
+export { examples, exampleNamed } from './examples.ts';

@@ -1,0 +1,24 @@
+import test from 'ava';
+import { monteCarlo, monteCarloErrorMax } from '../../runtime/examples/monteCarlo.ts';
+import { startExampleNode } from '../../runtime/examples/index.ts';
+
+// Distributed computing on a one-node network of its own, as `ain example run montecarlo` runs it:
+// one estimate of pi split into four requests, each batch's workers agreeing (same seed, same
+// points), the merged estimate within the README's bound.
+
+test('montecarlo: four requests merged estimate pi within 0.01', async (t) => {
+  t.timeout(120_000);
+  const lines: string[] = [];
+  const network = await startExampleNode((line) => lines.push(line));
+  try {
+    const report = await monteCarlo.run(network, {});
+    t.is(report.requests, 4);
+    t.is(report.figures['samples'], 1_000_000);
+    t.true(report.quality.ok, lines.join('\n'));
+    t.true(Math.abs(report.figures['estimate']! - Math.PI) < monteCarloErrorMax, `estimate ${report.figures['estimate']}`);
+    // Every batch's workers drew the same points: all three agree, none is dropped.
+    t.is(lines.filter((line) => / 3 of 3 workers agree/.test(line)).length, 4, lines.join('\n'));
+  } finally {
+    await network.stop();
+  }
+});
