@@ -1,8 +1,9 @@
 import type { Example } from './exampleReport.ts';
+import { loss } from './loss.ts';
 import { monteCarlo } from './monteCarlo.ts';
 
 /** The paper's machine-learning patterns (architecture paper §2.2.4), in the order to read them. */
-export const examples: readonly Example[] = [monteCarlo];
+export const examples: readonly Example[] = [monteCarlo, loss];
 
 /** The example called `name`, if there is one. */
 export function exampleNamed(name: string): Example | undefined {

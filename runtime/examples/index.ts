@@ -2,3 +2,5 @@ export { connectExampleNetwork, startExampleNode, type ExampleNetworkHandle } fr
 export { startExampleJob, type ExampleJob, type ExampleNetwork, type ExampleRequest } from './exampleJob.ts';
 export type { Example, ExampleQuality, ExampleReport, ExampleRunOptions } from './exampleReport.ts';
 export { examples, exampleNamed } from './examples.ts';
+export { monteCarlo, monteCarloBatches, monteCarloErrorMax, monteCarloSamplesPerBatch } from './monteCarlo.ts';
+export { loss, lossHeldOutMax } from './loss.ts';

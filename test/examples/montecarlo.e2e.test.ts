@@ -1,6 +1,5 @@
 import test from 'ava';
-import { monteCarlo, monteCarloErrorMax } from '../../runtime/examples/monteCarlo.ts';
-import { startExampleNode } from '../../runtime/examples/index.ts';
+import { monteCarlo, monteCarloErrorMax, startExampleNode } from '../../runtime/examples/index.ts';
 
 // Distributed computing on a one-node network of its own, as `ain example run montecarlo` runs it:
 // one estimate of pi split into four requests, each batch's workers agreeing (same seed, same
