@@ -4,3 +4,4 @@ export type { Example, ExampleQuality, ExampleReport, ExampleRunOptions } from '
 export { examples, exampleNamed } from './examples.ts';
 export { monteCarlo, monteCarloBatches, monteCarloErrorMax, monteCarloSamplesPerBatch } from './monteCarlo.ts';
 export { loss, lossHeldOutMax } from './loss.ts';
+export { dataParallel, dataParallelLossMax, dataParallelRounds } from './dataParallel.ts';
