@@ -5,3 +5,4 @@ export { examples, exampleNamed } from './examples.ts';
 export { monteCarlo, monteCarloBatches, monteCarloErrorMax, monteCarloSamplesPerBatch } from './monteCarlo.ts';
 export { loss, lossHeldOutMax } from './loss.ts';
 export { dataParallel, dataParallelLossMax, dataParallelRounds } from './dataParallel.ts';
+export { nim, nimRounds, nimTestGames, nimWinRateMin } from './nim.ts';
