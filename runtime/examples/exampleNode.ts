@@ -22,10 +22,12 @@ const exampleStorage = { bytesMax: 64 * 1024 * 1024, ttlMs: 3_600_000 };
 /**
  * A one-node network of its own in a temp folder, as the tests start one: a dev node (its key owns
  * `/` and holds the supply) with 100 ms blocks, whose Big Storage reserves room for the example's
- * storage key; programs run in the process runtime.
+ * storage key; programs run in the process runtime. Its folder is removed when it stops, unless
+ * it is `keepDir` (the node's data in `keepDir/node`, for an audit after).
  */
-export async function startExampleNode(say: (line: string) => void): Promise<ExampleNetworkHandle> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ain-example-'));
+export async function startExampleNode(say: (line: string) => void, options: { readonly keepDir?: string } = {}): Promise<ExampleNetworkHandle> {
+  const dataDir = options.keepDir ?? (await mkdtemp(join(tmpdir(), 'ain-example-')));
+  const removeDir = () => (options.keepDir === undefined ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   try {
     const storageKey = (await loadOrCreateKeyFile(join(dataDir, 'storage.key'))).key;
     const reservations = { ...devStorageReservations, [storageKey.address]: exampleStorage };
@@ -35,7 +37,7 @@ export async function startExampleNode(say: (line: string) => void): Promise<Exa
     });
     const node = await startNode({ config, logger: pino({ level: 'silent' }) });
     const execution = createProcessRuntime();
-    say(`a one-node network of its own at ${node.url} (data in ${dataDir}, removed after)`);
+    say(`a one-node network of its own at ${node.url} (data in ${dataDir}${options.keepDir === undefined ? ', removed after' : ''})`);
     return {
       nodeUrl: node.url,
       fund: (op) => node.submit(op),
@@ -46,11 +48,11 @@ export async function startExampleNode(say: (line: string) => void): Promise<Exa
       async stop() {
         await execution.close();
         await node.stop();
-        await rm(dataDir, { recursive: true, force: true });
+        await removeDir();
       },
     };
   } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
+    await removeDir();
     throw error;
   }
 }
