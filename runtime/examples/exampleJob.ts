@@ -1,6 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createActor, toPromise, type AnyActorLogic } from 'xstate';
+import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type Op, type OpOf } from '../../schemas/index.ts';
@@ -98,8 +98,9 @@ export async function startExampleJob(network: ExampleNetwork, options: ExampleJ
   const workers = await Promise.all(Array.from({ length: options.workers }, (_, i) => keyOf(`worker-${i + 1}`)));
   const everyone = [admin, evaluator, client, ...workers];
   const amount = String(options.fundsAin ?? 500);
-  for (const key of everyone) await network.fund({ type: 'send', to: key.address, amount });
-  for (const key of everyone) await waitFunded(nodeUrl, key.address, 60_000);
+  // The sends go out together (the funder's submit queue keeps their nonces in order) and land in a block or two.
+  await Promise.all(everyone.map((key) => network.fund({ type: 'send', to: key.address, amount })));
+  await Promise.all(everyone.map((key) => waitFunded(nodeUrl, key.address, 60_000)));
 
   const env: AgentEnvironment = { nodeUrl, execution, programs, ...(options.inputBlobs === true ? { inputBlobs: true } : {}) };
   const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workers.map((k) => ({ node: k.address, role: 'worker' as const }))];
@@ -159,7 +160,7 @@ export async function startExampleJob(network: ExampleNetwork, options: ExampleJ
         env,
         job,
         fromHeight: from,
-        ...(options.workerRun === undefined ? {} : { run: options.workerRun(key) as AnyActorLogic as WorkerRun }),
+        ...(options.workerRun === undefined ? {} : { run: options.workerRun(key) }),
       }),
     ),
   ];
