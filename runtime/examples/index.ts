@@ -1,4 +1,5 @@
 export { connectExampleNetwork, startExampleNode, type ExampleNetworkHandle } from './exampleNode.ts';
+export { examplePrograms, type ProgramRpc } from './examplePrograms.ts';
 export { startExampleJob, type ExampleJob, type ExampleNetwork, type ExampleRequest } from './exampleJob.ts';
 export type { Example, ExampleQuality, ExampleReport, ExampleRunOptions } from './exampleReport.ts';
 export { examples, exampleNamed } from './examples.ts';
