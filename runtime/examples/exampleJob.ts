@@ -82,30 +82,18 @@ async function waitFunded(nodeUrl: string, address: string, waitMs: number): Pro
 }
 
 /**
- * An example's job on a running node, by agents as `ain up` runs the sample: fresh keys for an
- * admin, one evaluator, `workers` workers and a client, funded; the admin registers the job's
- * programs and approves the applicants it tested; the evaluator and the workers follow the
- * job's requests. Each `request` is one client session: request, wait for the ranking, accept.
+ * The admin registers the job and approves the evaluator and the workers once each has answered
+ * the schema's test data; resolves with the job and how long its registration took to land.
  */
-export async function startExampleJob(network: ExampleNetwork, options: ExampleJobOptions): Promise<ExampleJob> {
-  const { nodeUrl, execution } = network;
-  const { programs } = options;
-  const dir = await mkdtemp(join(network.dataDir, 'keys-'));
-  const keyOf = async (name: string) => (await loadOrCreateKeyFile(join(dir, `${name}.key`))).key;
-  const admin = await keyOf('admin');
-  const evaluator = await keyOf('evaluator');
-  const client = await keyOf('client');
-  const workers = await Promise.all(Array.from({ length: options.workers }, (_, i) => keyOf(`worker-${i + 1}`)));
-  const everyone = [admin, evaluator, client, ...workers];
-  const amount = String(options.fundsAin ?? 500);
-  // The sends go out together (the funder's submit queue keeps their nonces in order) and land in a block or two.
-  await Promise.all(everyone.map((key) => network.fund({ type: 'send', to: key.address, amount })));
-  await Promise.all(everyone.map((key) => waitFunded(nodeUrl, key.address, 60_000)));
-
-  const env: AgentEnvironment = { nodeUrl, execution, programs, ...(options.inputBlobs === true ? { inputBlobs: true } : {}) };
-  const applicants = [{ node: evaluator.address, role: 'evaluator' as const }, ...workers.map((k) => ({ node: k.address, role: 'worker' as const }))];
+async function registerAndAdmit(
+  env: AgentEnvironment,
+  keys: { readonly admin: KeyPair; readonly evaluator: KeyPair; readonly workers: readonly KeyPair[] },
+): Promise<{ job: string; blockMs: number }> {
+  const { programs } = env;
+  const everyone = [keys.evaluator, ...keys.workers];
+  const applicants = [{ node: keys.evaluator.address, role: 'evaluator' as const }, ...keys.workers.map((k) => ({ node: k.address, role: 'worker' as const }))];
   const registerStarted = performance.now();
-  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(admin, env) }), {
+  const adminActor = createActor(adminMachine.provide({ actors: agentEffectsFor(keys.admin, env) }), {
     input: {
       op: {
         type: 'registerJob',
@@ -131,38 +119,59 @@ export async function startExampleJob(network: ExampleNetwork, options: ExampleJ
   const admitted = await toPromise(adminActor);
   if (admitted.error !== undefined || admitted.refused.length > 0)
     throw new AinError('INTERNAL', `The admin did not approve every applicant: ${admitted.error ?? admitted.refused.map((r) => r.why).join('; ')}`);
-  network.say(`registerJob ${job.slice(0, 10)}…: the admin tested and approved 1 evaluator and ${workers.length} workers`);
+  return { job, blockMs };
+}
 
-  // A worker's run is timed here, so the requests' time limit fits this machine now.
-  const runStarted = performance.now();
-  if (options.workerRun === undefined && programs.testData !== undefined)
-    await Promise.all(
-      workers.map(
-        () =>
-          execution.run({
-            command: programs.worker.command,
-            args: [...programs.worker.args],
-            files: { ...programs.files },
-            request: programs.testData!.request,
-            schema: { proto: programs.proto, service: programs.worker.service, rpc: programs.worker.rpc },
-          }).result,
-      ),
-    );
-  const timeLimitMs = onThisMachine(options.timeLimitMs ?? 2000, { runMs: performance.now() - runStarted, blockMs });
+/** How long `count` runs of the worker program on the schema's test data take here, all at once (0 without test data). */
+async function timeWorkerRuns(execution: ExecutionRuntime, programs: JobPrograms, count: number): Promise<number> {
+  if (programs.testData === undefined) return 0;
+  const started = performance.now();
+  const { worker } = programs;
+  const run = () =>
+    execution.run({
+      command: worker.command,
+      args: [...worker.args],
+      files: { ...programs.files },
+      request: programs.testData!.request,
+      schema: { proto: programs.proto, service: worker.service, rpc: worker.rpc },
+    }).result;
+  await Promise.all(Array.from({ length: count }, run));
+  return performance.now() - started;
+}
+
+/**
+ * An example's job on a running node, by agents as `ain up` runs the sample: fresh keys for an
+ * admin, one evaluator, `workers` workers and a client, funded; the admin registers the job's
+ * programs and approves the applicants it tested; the evaluator and the workers follow the
+ * job's requests. Each `request` is one client session: request, wait for the ranking, accept.
+ */
+export async function startExampleJob(network: ExampleNetwork, options: ExampleJobOptions): Promise<ExampleJob> {
+  const { nodeUrl, execution } = network;
+  const { programs } = options;
+  const dir = await mkdtemp(join(network.dataDir, 'keys-'));
+  const keyOf = async (name: string) => (await loadOrCreateKeyFile(join(dir, `${name}.key`))).key;
+  const admin = await keyOf('admin');
+  const evaluator = await keyOf('evaluator');
+  const client = await keyOf('client');
+  const workers = await Promise.all(Array.from({ length: options.workers }, (_, i) => keyOf(`worker-${i + 1}`)));
+  const everyone = [admin, evaluator, client, ...workers];
+  const amount = String(options.fundsAin ?? 500);
+  // The sends go out together (the funder's submit queue keeps their nonces in order) and land in a block or two.
+  await Promise.all(everyone.map((key) => network.fund({ type: 'send', to: key.address, amount })));
+  await Promise.all(everyone.map((key) => waitFunded(nodeUrl, key.address, 60_000)));
+
+  const env: AgentEnvironment = { nodeUrl, execution, programs, ...(options.inputBlobs === true ? { inputBlobs: true } : {}) };
+  const { job, blockMs } = await registerAndAdmit(env, { admin, evaluator, workers });
+  network.say(`registerJob ${job.slice(0, 10)}…: the admin tested and approved 1 evaluator and ${workers.length} workers`);
+  // The requests' time limit must fit what the workers' programs and a block take on this machine now.
+  const runMs = options.workerRun === undefined ? await timeWorkerRuns(execution, programs, workers.length) : 0;
+  const timeLimitMs = onThisMachine(options.timeLimitMs ?? 2000, { runMs, blockMs });
   network.say(`each request's time limit: ${timeLimitMs / 1000} s (a block took ${(blockMs / 1000).toFixed(1)} s here)`);
 
   const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
   const agents: JobAgent<unknown>[] = [
     startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '2' }),
-    ...workers.map((key) =>
-      startWorkerAgent({
-        key,
-        env,
-        job,
-        fromHeight: from,
-        ...(options.workerRun === undefined ? {} : { run: options.workerRun(key) }),
-      }),
-    ),
+    ...workers.map((key) => startWorkerAgent({ key, env, job, fromHeight: from, ...(options.workerRun === undefined ? {} : { run: options.workerRun(key) }) })),
   ];
   // One client effects for every request: its txs go through one submit queue, in nonce order.
   const clientLogic = clientMachine.provide({ actors: agentEffectsFor(client, env) });
