@@ -54,6 +54,8 @@ export async function withTempDir<T>(prefix: string, use: (dir: string) => Promi
 
 /** Rounds a rate for printing and for results.json: whole units, or 3 decimals for ratios and times per call. */
 export function roundFigure(value: number, unit: string): number {
+  // A figure without a unit (an example's error, loss or win rate): four significant digits.
+  if (unit === '') return Number(value.toPrecision(4));
   return unit === 'x' || unit === 'ms/call' ? Math.round(value * 1000) / 1000 : Math.round(value);
 }
 

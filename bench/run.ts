@@ -1,12 +1,13 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, ui, sample, settled, kafka, storage, gpu, exec, net, deploy.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, ui, sample, settled, examples, kafka, storage, gpu, exec, net, deploy.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { benchGpu } from './gpu.ts';
 import { benchDeploy } from './deploy.ts';
+import { benchExamples } from './examples.ts';
 import { benchExec } from './exec.ts';
 import { benchExplain } from './explain.ts';
 import { benchKafka } from './kafka.ts';
@@ -45,6 +46,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'ui', run: benchUi },
   { group: 'sample', run: benchSample },
   { group: 'settled', run: benchJobsSettled },
+  { group: 'examples', run: benchExamples },
   { group: 'kafka', run: benchKafka },
   { group: 'storage', run: benchStorage },
   { group: 'gpu', run: benchGpu },

@@ -1,5 +1,6 @@
-export { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
+export { agentEffectsFor, blobRefsIn, inputBlobFiles, inputBlobsMax, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
 export { applyToJob, machineReport, startEvaluatorAgent, startWorkerAgent, type JobAgent } from './jobAgents.ts';
+export { onThisMachine } from './sampleSession.ts';
 export {
   runSampleSession,
   sampleEvaluatorsDefault,

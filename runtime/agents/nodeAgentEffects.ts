@@ -3,7 +3,7 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { errorText, type RequestView, type Submitted, type WorkerRun } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, createNodeSubmitter, createProgressPoster, followStream, putSmallBlob } from '../client/index.ts';
+import { callNode, createNodeSubmitter, createProgressPoster, followStream, getSmallBlob, putSmallBlob } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { keepRunEvents, runLogText } from './workerRunLog.ts';
 
@@ -28,6 +28,41 @@ export interface AgentEnvironment {
   readonly runWallTimeMs?: number;
   /** How long a worker's run log is kept in Big Storage; default: the worker's reservation's TTL. */
   readonly logTtlMs?: number;
+  /**
+   * A worker fetches the `blob://sha256:…` strings of a request's input from the node's Big
+   * Storage (signed with its key: the blob's readers must include it) and hands each to its
+   * program as the file `blobs/<hash>`: the program runs without a network. Default false.
+   */
+  readonly inputBlobs?: boolean;
+}
+
+/** The most blobs one request's input may name for a worker to fetch, each at most `smallBlobBytesMax` bytes. */
+export const inputBlobsMax = 8;
+
+/** The `blob://sha256:…` strings anywhere in `input`, each once, in order. */
+export function blobRefsIn(input: unknown): string[] {
+  const refs = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 32) return;
+    if (typeof value === 'string' && /^blob:\/\/sha256:[0-9a-f]{64}$/.test(value)) refs.add(value);
+    else if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
+    else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) visit(item, depth + 1);
+  };
+  visit(input, 0);
+  return [...refs];
+}
+
+/** The run's files for the blobs a request's input names (`blobs/<hash>`, UTF-8), fetched with `key` and hash-checked. */
+export async function inputBlobFiles(nodeUrl: string, key: KeyPair, input: unknown): Promise<Record<string, string>> {
+  const refs = blobRefsIn(input);
+  if (refs.length > inputBlobsMax)
+    throw new AinError('BAD_JOB_REQUEST', `The request's input names ${refs.length} blobs; a worker fetches at most ${inputBlobsMax} for one run.`);
+  const files: Record<string, string> = {};
+  for (const ref of refs) {
+    const hash = ref.slice('blob://sha256:'.length);
+    files[`blobs/${hash}`] = new TextDecoder().decode(await getSmallBlob({ nodeUrl, ref, key }));
+  }
+  return files;
 }
 
 /** Characters of a failure's sentence a submitResult carries (the op's limit). */
@@ -87,11 +122,21 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
     }),
     runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input, signal }) => {
       const program = env.programs.worker;
+      let blobFiles: Record<string, string> = {};
+      if (env.inputBlobs === true) {
+        try {
+          blobFiles = await inputBlobFiles(env.nodeUrl, key, input.input);
+        } catch (error) {
+          return {
+            failure: { code: 'RUN_FAILED', message: `the worker could not fetch its input's blobs: ${errorText(error)}`.slice(0, failureMessageCharsMax) },
+          };
+        }
+      }
       const handle = env.execution.run(
         {
           command: program.command,
           args: [...program.args],
-          files: { ...env.programs.files },
+          files: { ...env.programs.files, ...blobFiles },
           request: input.input,
           schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
           limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },

@@ -42,6 +42,13 @@ Usage:
             [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
                                             exit 0 only if all matches
+  ain example ls                            the paper's machine-learning patterns (§2.2.4) as
+                                            examples that run (examples/)
+  ain example run NAME [--node URL --key FILE] [--out DIR]
+                                            one of them by agents: on the node at --node, paid
+                                            by --key (ain up's .data/up-net/owner.key), or on a
+                                            one-node network of its own, stopped after; prints
+                                            its quality figure (exit 1 outside its bound)
   ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]
   ain blob get HASH [--out FILE] [--key FILE] [--node URL]
 
@@ -155,6 +162,7 @@ const commands: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logsCommand.ts')).logsCommand,
   why: async () => (await import('./whyCommand.ts')).whyCommand,
   ui: async () => (await import('./uiCommand.ts')).uiCommand,
+  example: async () => (await import('./exampleCommand.ts')).exampleCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -207,6 +207,8 @@ export const errorCodes = {
     status: 400,
     summary: 'A proposal, vote or evidence from a peer is malformed, for another chain, from no validator, or badly signed.',
   },
+  // The examples (runtime/examples, ain example run).
+  EXAMPLE_OUT_OF_BOUND: { status: 500, summary: 'An example ran to its end but its quality figure is outside the bound its README states.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

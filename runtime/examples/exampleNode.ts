@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { KeyPair } from '../../log/index.ts';
+import { devStorageReservations } from '../../schemas/index.ts';
+import { createNodeSubmitter } from '../client/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { createProcessRuntime } from '../exec/index.ts';
+import { loadOrCreateKeyFile, readKeyFile } from '../keys/index.ts';
+import { startNode } from '../node/index.ts';
+import type { ExampleNetwork } from './exampleJob.ts';
+
+/** An example's network, and how to end it (a node it started is stopped and its folder removed). */
+export interface ExampleNetworkHandle extends ExampleNetwork {
+  stop(): Promise<void>;
+}
+
+/** What the example keeps in the node's Big Storage: its data sets and round files, for an hour. */
+const exampleStorage = { bytesMax: 64 * 1024 * 1024, ttlMs: 3_600_000 };
+
+/**
+ * A one-node network of its own in a temp folder, as the tests start one: a dev node (its key owns
+ * `/` and holds the supply) with 100 ms blocks, whose Big Storage reserves room for the example's
+ * storage key; programs run in the process runtime. Its folder is removed when it stops, unless
+ * it is `keepDir` (the node's data in `keepDir/node`, for an audit after).
+ */
+export async function startExampleNode(say: (line: string) => void, options: { readonly keepDir?: string } = {}): Promise<ExampleNetworkHandle> {
+  const dataDir = options.keepDir ?? (await mkdtemp(join(tmpdir(), 'ain-example-')));
+  const removeDir = () => (options.keepDir === undefined ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
+  try {
+    const storageKey = (await loadOrCreateKeyFile(join(dataDir, 'storage.key'))).key;
+    const reservations = { ...devStorageReservations, [storageKey.address]: exampleStorage };
+    const config = await loadConfig({
+      env: {},
+      flags: { dataDir: join(dataDir, 'node'), port: 0, verifyThreads: 1, block: { intervalMs: 100 }, storage: { reservations } },
+    });
+    const node = await startNode({ config, logger: pino({ level: 'silent' }) });
+    const execution = createProcessRuntime();
+    say(`a one-node network of its own at ${node.url} (data in ${dataDir}${options.keepDir === undefined ? ', removed after' : ''})`);
+    return {
+      nodeUrl: node.url,
+      fund: (op) => node.submit(op),
+      storageKey,
+      dataDir,
+      execution,
+      say,
+      async stop() {
+        await execution.close();
+        await node.stop();
+        await removeDir();
+      },
+    };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+}
+
+/**
+ * A running network at `nodeUrl` (`ain up`'s): `key` (a key file) pays the example's keys and
+ * stores its data, so it must hold AIN and a reservation in the node's Big Storage, and must not
+ * be a key the node signs with itself (their nonces would collide): `ain up`'s owner.key.
+ */
+export async function connectExampleNetwork(nodeUrl: string, keyFile: string, say: (line: string) => void): Promise<ExampleNetworkHandle> {
+  const key: KeyPair = await readKeyFile(keyFile);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ain-example-'));
+  const submitter = createNodeSubmitter({ nodeUrl, key });
+  const execution = createProcessRuntime();
+  say(`the network at ${nodeUrl}, paid by ${key.address}`);
+  return {
+    nodeUrl,
+    fund: (op) => submitter.submit(op),
+    storageKey: key,
+    dataDir,
+    execution,
+    say,
+    async stop() {
+      await execution.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
