@@ -9,6 +9,7 @@ import {
   deployLogs,
   deployNodesMax,
   deployRestart,
+  deployScale,
   deployStatus,
   deployUp,
   type DeployNodeStatus,
@@ -125,21 +126,50 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   }
   const shown = (n: number | null) => (n === null ? '-' : String(n));
   const rows = [
-    ['NODE', 'CONTAINER', 'STATE', 'HEALTH', 'URL', 'HEIGHT', 'FINAL', 'PEERS', 'ADDRESS'],
+    ['NODE', 'CONTAINER', 'ROLE', 'STATE', 'HEALTH', 'URL', 'HEIGHT', 'FINAL', 'PEERS', 'STAKE', 'ADDRESS'],
     ...status.nodes.map((node: DeployNodeStatus) => [
       node.node,
       node.container,
+      node.role,
       node.state,
       node.health,
       node.url,
       shown(node.height),
       shown(node.finalized),
       shown(node.peers),
+      node.stake ?? '-',
       node.address,
     ]),
   ];
-  if (status.broker !== undefined) rows.push(['kafka', status.broker.container, status.broker.state, '-', status.broker.address, '-', '-', '-', '-']);
+  if (status.broker !== undefined)
+    rows.push(['kafka', status.broker.container, 'broker', status.broker.state, '-', status.broker.address, '-', '-', '-', '-', '-']);
   process.stdout.write(column(rows));
+}
+
+async function scaleCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...common, nodes: { type: 'string' }, stake: { type: 'string' }, dir: { type: 'string' } } });
+  const name = nameOf(values.name);
+  const nodes = wholeNumber(values.nodes, 'nodes');
+  if (nodes === undefined) throw new UsageError('ain deploy scale needs --nodes M (how many nodes the network is to have).');
+  if (nodes < 1 || nodes > deployNodesMax) throw new UsageError(`--nodes must be from 1 to ${deployNodesMax}, got ${nodes}.`);
+  if (values.stake !== undefined && !/^[1-9][0-9]*$/.test(values.stake))
+    throw new UsageError(`--stake is a whole number of AIN above 0, got "${values.stake}".`);
+  const say = json ? () => undefined : (line: string) => process.stdout.write(`  ${line}\n`);
+  const scaled = await deployScale({
+    name,
+    nodes,
+    stateDir: stateDirOf(values.dir, name),
+    ...(values.stake === undefined ? {} : { stake: values.stake }),
+    say,
+  });
+  if (json) return printJson({ event: 'scaled', ...scaled });
+  const lines = [
+    `ain deploy scale ${name}: ${scaled.nodes.length} node${scaled.nodes.length === 1 ? '' : 's'}${scaled.removed.length === 0 ? '' : `, removed ${scaled.removed.join(', ')}`}`,
+    ...scaled.nodes.map((node) => `  ${node.node} ${node.container} ${node.url} ${node.role} ${node.address} ${node.action}`),
+    ...scaled.staked.map((s) => `  ${s.node} staked ${s.amount} AIN: a validator`),
+    scaled.finalized === 0 ? '  no block yet' : `  every node is final up to block ${scaled.finalized}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 async function logsCommand(args: string[]): Promise<void> {
@@ -188,7 +218,7 @@ async function downCommand(args: string[], json: boolean): Promise<void> {
 }
 
 /**
- * `ain deploy up|status|logs|restart|audit|down …`: a network of validators as containers on a
+ * `ain deploy up|status|scale|logs|restart|audit|down …`: a network of validators as containers on a
  * Docker engine (`DOCKER_HOST` or /var/run/docker.sock).
  */
 export async function deployCommand(args: string[], { json }: CommandContext): Promise<void> {
@@ -198,6 +228,8 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
       return upCommand(rest, json);
     case 'status':
       return statusCommand(rest, json);
+    case 'scale':
+      return scaleCommand(rest, json);
     case 'logs':
       return logsCommand(rest);
     case 'restart':
@@ -207,6 +239,6 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
     case 'down':
       return downCommand(rest, json);
     default:
-      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, logs, restart, audit or down.`);
+      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, scale, logs, restart, audit or down.`);
   }
 }
