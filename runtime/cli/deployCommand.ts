@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { safeParse } from '../../schemas/index.ts';
 import {
   DeployName,
+  deployAgents,
+  deployAgentsMax,
   deployAudit,
   deployDown,
   deployLogs,
@@ -172,6 +174,51 @@ async function scaleCommand(args: string[], json: boolean): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+async function agentsCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...common,
+      role: { type: 'string' },
+      count: { type: 'string' },
+      node: { type: 'string' },
+      job: { type: 'string' },
+      fund: { type: 'string' },
+      gpus: { type: 'boolean' },
+      'no-gpus': { type: 'boolean' },
+      dir: { type: 'string' },
+    },
+  });
+  const role = values.role;
+  if (role !== 'worker' && role !== 'evaluator') throw new UsageError(`ain deploy agents needs --role worker or --role evaluator, got "${role ?? ''}".`);
+  const count = wholeNumber(values.count, 'count');
+  if (count === undefined || count > deployAgentsMax) throw new UsageError(`ain deploy agents needs --count K (0 to ${deployAgentsMax}).`);
+  if (values.node === undefined) throw new UsageError('ain deploy agents needs --node URL (the node the agents work through, e.g. http://127.0.0.1:8080).');
+  if (values.job === undefined || !/^[0-9a-f]{64}$/.test(values.job)) throw new UsageError('ain deploy agents needs --job JOB_ID (64 hex digits).');
+  if (values.fund !== undefined && !/^(0|[1-9][0-9]*)$/.test(values.fund)) throw new UsageError(`--fund is a whole number of AIN, got "${values.fund}".`);
+  if (values.gpus === true && values['no-gpus'] === true) throw new UsageError('--gpus and --no-gpus contradict each other.');
+  const name = nameOf(values.name);
+  const say = json ? () => undefined : (line: string) => process.stdout.write(`  ${line}\n`);
+  const agents = await deployAgents({
+    name,
+    role,
+    count,
+    node: values.node,
+    job: values.job,
+    stateDir: stateDirOf(values.dir, name),
+    ...(values.fund === undefined ? {} : { fund: values.fund }),
+    ...(values.gpus === true ? { gpus: true } : values['no-gpus'] === true ? { gpus: false } : {}),
+    say,
+  });
+  if (json) return printJson({ event: 'agents', ...agents });
+  const lines = [
+    `ain deploy agents ${name}: ${agents.agents.length} ${role}${agents.agents.length === 1 ? '' : 's'} of job ${agents.job.slice(0, 12)}… through ${agents.node}${agents.gpus ? ', with GPUs' : ''}; their jobs run in sibling containers from ${agents.jobBaseImage}`,
+    ...agents.agents.map((a) => `  ${a.agent} ${a.container} ${a.address} ${a.action}`),
+    ...(agents.removed.length === 0 ? [] : [`  removed ${agents.removed.join(', ')}`]),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 async function logsCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -218,7 +265,7 @@ async function downCommand(args: string[], json: boolean): Promise<void> {
 }
 
 /**
- * `ain deploy up|status|scale|logs|restart|audit|down …`: a network of validators as containers on a
+ * `ain deploy up|status|scale|agents|logs|restart|audit|down …`: a network of validators as containers on a
  * Docker engine (`DOCKER_HOST` or /var/run/docker.sock).
  */
 export async function deployCommand(args: string[], { json }: CommandContext): Promise<void> {
@@ -230,6 +277,8 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
       return statusCommand(rest, json);
     case 'scale':
       return scaleCommand(rest, json);
+    case 'agents':
+      return agentsCommand(rest, json);
     case 'logs':
       return logsCommand(rest);
     case 'restart':
@@ -239,6 +288,6 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
     case 'down':
       return downCommand(rest, json);
     default:
-      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, scale, logs, restart, audit or down.`);
+      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, scale, agents, logs, restart, audit or down.`);
   }
 }

@@ -20,3 +20,4 @@ export { deployAudit, deployDown, deployLogs, deployRestart, type DeployAuditRet
 export { ownerKeyFile } from './ownerKey.ts';
 export { seedImageTag } from './seedVolumes.ts';
 export { deployScale, type DeployScaleParameters, type DeployScaleReturnType } from './deployScale.ts';
+export { deployAgents, deployAgentsMax, type DeployAgentsParameters, type DeployAgentsReturnType, type DeployedAgent } from './deployAgents.ts';

@@ -177,6 +177,7 @@ export const errorCodes = {
     status: 409,
     summary: 'A deployed network of that name exists with other settings, or a file it would write exists; nothing was changed.',
   },
+  AGENT_FAILED: { status: 503, summary: 'An agent container exited, or did not start following its job in time; its last log lines say why.' },
   WOULD_HALT: {
     status: 409,
     summary: 'Removing those nodes would take validators whose stake the rest need (more than 2/3) off the network; nothing was removed.',
