@@ -89,7 +89,7 @@ async function upCommand(args: string[], json: boolean): Promise<void> {
     if (json) return;
     const changed = [...up.nodes, ...(up.broker === undefined ? [] : [up.broker])].filter((container) => container.action !== 'unchanged').length;
     const lines = [
-      `ain deploy: network ${up.name}, chain ${up.chain}: ${up.nodes.length} validators in containers of ${up.image.tag}${changed === 0 ? ', all running already (nothing changed)' : ''}`,
+      `ain deploy: network ${up.name}, chain ${up.chain}: ${nodesText(up.nodes)} in containers of ${up.image.tag}${changed === 0 ? ', all running already (nothing changed)' : ''}`,
       ...(up.broker === undefined
         ? []
         : [`  kafka ${up.broker.container} ${up.broker.address} (${up.broker.image}) ${up.broker.action}: the nodes share its topic`]),
@@ -102,6 +102,13 @@ async function upCommand(args: string[], json: boolean): Promise<void> {
     await out.fail(error);
     throw error;
   }
+}
+
+/** "4 validators", or "5 nodes (4 validators, 1 follower)" once scale added followers. */
+function nodesText(nodes: readonly { role: string }[]): string {
+  const followers = nodes.filter((node) => node.role === 'follower').length;
+  if (followers === 0) return `${nodes.length} validator${nodes.length === 1 ? '' : 's'}`;
+  return `${nodes.length} nodes (${nodes.length - followers} validators, ${followers} follower${followers === 1 ? '' : 's'})`;
 }
 
 const column = (rows: readonly string[][]): string => {
