@@ -3,9 +3,13 @@ import { join } from 'node:path';
 
 import Docker from 'dockerode';
 
-import { deployDown, deployUp, ensureNodeImage, nodeImageRepository } from '../runtime/deploy/index.ts';
+import { deployDown, deployUp, ensureNodeImage, nodeImageRepository, ownerKeyFile, type DeployUpReturnType } from '../runtime/deploy/index.ts';
+import { readKeyFile } from '../runtime/keys/index.ts';
 import { startDocker } from '../test/services/docker.ts';
 import { withTempDir, type Figure } from './measure.ts';
+import { sustained } from './net.ts';
+import { openBenchPath, Tracker, withNetwork, type BenchNetwork, type BenchNode } from './netFixtures.ts';
+import { waitForQuiet } from './quiet.ts';
 
 const nodes = 4;
 
@@ -36,10 +40,46 @@ async function removeNodeImages(docker: Docker): Promise<void> {
         .catch(() => undefined);
 }
 
+/** A node in a container as the net bench's load sees it: its API on 127.0.0.1 (it is not killed from here). */
+const httpNode = (url: string): BenchNode => ({
+  url,
+  get: async (path) => (await (await fetch(url + path)).json()) as never,
+  async post(path, body) {
+    const response = await fetch(url + path, { method: 'POST', body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  },
+  kill: async () => undefined,
+});
+
+/** The net bench's sustained load (bench/net.ts) on `net`, with its tracker. */
+async function sustainedOn(net: BenchNetwork): Promise<Awaited<ReturnType<typeof sustained>>> {
+  await openBenchPath(net);
+  const tracker = new Tracker(net);
+  tracker.start();
+  try {
+    return await sustained(net, tracker);
+  } finally {
+    await tracker.stop();
+  }
+}
+
+/** The deployed validators as a bench network: their APIs, their addresses, the owner's key `deployUp` kept. */
+async function containerNetwork(up: DeployUpReturnType, stateDir: string): Promise<BenchNetwork> {
+  const nodes = up.nodes.map((node) => httpNode(node.url));
+  const files = {
+    dir: stateDir,
+    owner: await readKeyFile(ownerKeyFile(stateDir)),
+    nodes: up.nodes.map((node) => ({ dir: '', address: node.address, peerId: '' })),
+  };
+  return { files, nodes, live: () => nodes };
+}
+
 /**
  * `deploy.image.ms`: the node image built cold (hash the app, import it); `deploy.up.ms`: `ain
  * deploy up` of 4 validators from nothing with the image cached, until every node holds the
- * first final block. One run each: a run is tens of seconds on the vfs storage driver.
+ * first final block. One run each: a run is tens of seconds on the vfs storage driver. Then
+ * `net.4.sustained`'s load on those 4 containers and on 4 processes of a new network, and their
+ * ratio.
  */
 export async function benchDeploy(): Promise<Figure[]> {
   const engine = await startDocker();
@@ -58,6 +98,13 @@ export async function benchDeploy(): Promise<Figure[]> {
       const up = await deployUp({ docker, name, nodes, basePort: await freeBasePort(nodes), stateDir: join(dir, 'state') });
       const upMs = performance.now() - upStartMs;
       if (up.finalized < 1) throw new Error('the bench network made no final block');
+
+      // The same load on the same 4 nodes, first in containers, then as processes of this machine.
+      await waitForQuiet();
+      const inContainers = await sustainedOn(await containerNetwork(up, join(dir, 'state')));
+      await deployDown({ docker, name, volumes: true, stateDir: join(dir, 'state') });
+      await waitForQuiet();
+      const asProcesses = await withNetwork(nodes, sustainedOn);
       return [
         {
           name: 'deploy.image.ms',
@@ -70,6 +117,24 @@ export async function benchDeploy(): Promise<Figure[]> {
           value: upMs,
           unit: 'ms',
           note: `deployUp of ${nodes} validators from nothing, image cached: volumes, containers, healthy, the first block final on all`,
+        },
+        {
+          name: 'deploy.net.4.sustained',
+          value: inContainers.rate,
+          unit: 'txs/s',
+          note: `net.4.sustained's load on the ${nodes} validators in containers (host network, read-only root): ${inContainers.txs} txs, ${Math.round(inContainers.elapsedMs)} ms to applied on all; ${inContainers.blocks}`,
+        },
+        {
+          name: 'deploy.net.4.processes',
+          value: asProcesses.rate,
+          unit: 'txs/s',
+          note: `the same load on ${nodes} validators as processes of this machine, right after: ${asProcesses.txs} txs, ${Math.round(asProcesses.elapsedMs)} ms; ${asProcesses.blocks}`,
+        },
+        {
+          name: 'deploy.net.4.ratio',
+          value: inContainers.rate / asProcesses.rate,
+          unit: 'x',
+          note: 'deploy.net.4.sustained / deploy.net.4.processes: what running the nodes in containers costs (target ≥ 0.9)',
         },
       ];
     });

@@ -39,7 +39,7 @@ const blockStats = (tracker: Tracker, from: number) => {
 };
 
 /** Closed-loop load over all nodes until `sustainedSendMs` or `sustainedTxsMax`: txs/s from the first send to the last applied on every node. */
-async function sustained(net: BenchNetwork, tracker: Tracker): Promise<{ rate: number; txs: number; elapsedMs: number; blocks: string }> {
+export async function sustained(net: BenchNetwork, tracker: Tracker): Promise<{ rate: number; txs: number; elapsedMs: number; blocks: string }> {
   const warm = await sendWindowed(net, tracker, makeBodies(warmupTxs, { batchTxs, txsPerKey, nodes: validators }), { lanes, windowTxs, deadlineMs: Infinity });
   await tracker.allFinal(finalWaitMs);
   checkCounts('net.4.sustained (warm-up)', warm.counts, tracker);

@@ -10,11 +10,14 @@ import { until, type NodeProcess } from '../test/runtime/node/nodeProcess.ts';
 import { readStream } from '../runtime/client/index.ts';
 import { makeKeys, makeTxs } from './txFixtures.ts';
 
+/** What the load and the tracker ask of a node: its API (a process of this machine, or a node in a container). */
+export type BenchNode = Pick<NodeProcess, 'url' | 'get' | 'post' | 'kill'>;
+
 /** A network's nodes by index; a killed node is null until restarted. */
 export interface BenchNetwork {
   readonly files: NetworkFiles;
-  readonly nodes: (NodeProcess | null)[];
-  live(): NodeProcess[];
+  readonly nodes: (BenchNode | null)[];
+  live(): BenchNode[];
 }
 
 /** Starts `validators` nodes of a new network; `use` runs on it, then every process and file goes, whatever happened. */
@@ -23,10 +26,10 @@ export async function withNetwork<T>(validators: number, use: (net: BenchNetwork
   const t = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
   try {
     const files = await initNetwork(t, validators);
-    const nodes: (NodeProcess | null)[] = await startNetwork(t, files);
+    const nodes: (BenchNode | null)[] = await startNetwork(t, files);
     // Restarted nodes too are killed at the end.
     t.teardown(() => Promise.all(nodes.map((node) => node?.kill('SIGKILL'))));
-    const net: BenchNetwork = { files, nodes, live: () => nodes.filter((n): n is NodeProcess => n !== null) };
+    const net: BenchNetwork = { files, nodes, live: () => nodes.filter((n): n is BenchNode => n !== null) };
     await openBenchPath(net);
     try {
       return await use(net);
@@ -49,8 +52,10 @@ async function printNodeLogs(files: NetworkFiles): Promise<void> {
 }
 
 /** The owner lets anyone write under /bench (the txs of bench/txFixtures.ts), applied on every node. */
-async function openBenchPath(net: BenchNetwork): Promise<void> {
-  const rule = signTx({ key: net.files.owner, op: { type: 'set_rule', path: '/bench', value: { write: true } }, nonce: 1, time: Date.now() });
+export async function openBenchPath(net: BenchNetwork): Promise<void> {
+  // A time for a nonce: on a deployed network the owner signed a tx already (ain deploy up's first).
+  const now = Date.now();
+  const rule = signTx({ key: net.files.owner, op: { type: 'set_rule', path: '/bench', value: { write: true } }, nonce: now, time: now });
   const answer = await net.nodes[0]!.post('/v1/tx', rule);
   if (answer.status !== 202) throw new Error(`the /bench rule was refused: ${JSON.stringify(answer.body)}`);
   for (const node of net.live()) {
@@ -104,7 +109,7 @@ export class Tracker {
   readonly refused: string[] = [];
   #awaited = new Set<string>();
   #known = 0;
-  #heights = new Map<NodeProcess, number>();
+  #heights = new Map<BenchNode, number>();
   #following: AbortController | undefined;
   #polling: Promise<void> = Promise.resolve();
 
@@ -131,7 +136,7 @@ export class Tracker {
   }
 
   /** One node's blocks as it applies them, until stopped or the node is gone. */
-  async #follow(node: NodeProcess, signal: AbortSignal): Promise<void> {
+  async #follow(node: BenchNode, signal: AbortSignal): Promise<void> {
     try {
       for await (const { data } of readStream(node.url, 'blocks', { signal })) {
         this.#heights.set(node, (data as { height: number }).height);
@@ -188,7 +193,7 @@ export interface SendCounts {
   readonly problems: string[];
 }
 
-async function postBody(node: NodeProcess, body: Body, counts: SendCounts): Promise<void> {
+async function postBody(node: BenchNode, body: Body, counts: SendCounts): Promise<void> {
   try {
     const response = await fetch(`${node.url}/v1/txs`, { method: 'POST', body: body.bytes, headers: { 'content-type': 'application/json' } });
     const text = await response.text();

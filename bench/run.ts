@@ -83,6 +83,7 @@ const targets: Record<string, number> = {
   'kafka.log.append.ratio': 0.8,
   'kafka.node.sustained.ratio': 0.5,
   'net.4.sustained.ratio': 0.5,
+  'deploy.net.4.ratio': 0.9,
 };
 
 /** Highest acceptable value of a figure. */

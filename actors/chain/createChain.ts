@@ -9,7 +9,7 @@ import {
   type Refusal,
 } from '../../projections/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
-import { applyBlock, createLedger, snapshotLedger, type BlockResult, type Ledger } from '../ledger/index.ts';
+import { applyBlock, createLedger, mayCut, snapshotLedger, type BlockResult, type Ledger } from '../ledger/index.ts';
 import { loadChainSnapshot, type ChainSnapshot, type ChainSnapshotInput } from './chainSnapshot.ts';
 
 /** One block the chain cut, applied and folded. */
@@ -77,7 +77,10 @@ export function createChain({ genesis, snapshot }: CreateChainParameters): Chain
       : loadChainSnapshot(snapshot, genesis);
   const { ledger, readModels } = loaded;
   const { chain, shard, proposers, block: limits } = genesis;
-  const cutter = new BlockCutter({ chain, shard, maxTxs: limits.maxTxs, maxBytes: limits.maxBytes, proposers }, loaded.position);
+  const cutter = new BlockCutter(
+    { chain, shard, maxTxs: limits.maxTxs, maxBytes: limits.maxBytes, proposers, isProposer: (address) => mayCut(ledger, address) },
+    loaded.position,
+  );
   // The boundary checks of the cutter's pending records, index for index: they close into the block with them.
   let pendingChecks: (Refusal | null)[] = [];
 

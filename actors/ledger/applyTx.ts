@@ -25,6 +25,7 @@ import { applyBranch, applyCloseShard, applyReport, shardedPathProblem, type Sha
 import type { Offence } from './blockConsensus.ts';
 import { genesisHashOf, type Ledger } from './ledger.ts';
 import { genesisRootOf, shardGenesisOf } from './shardGenesis.ts';
+import { mayCut } from './validatorPriorities.ts';
 
 /** What one tx did beyond its outcome. */
 export interface TxEffects {
@@ -159,7 +160,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     case 'unstake':
       return { outcome: applyUnstake(tree, tx.from, op, ctx.time, ledger.genesis.unbondingMs) };
     case 'cut':
-      return { outcome: ledger.proposers.has(tx.from) ? ok : refuse('NOT_PROPOSER', `${tx.from} is not a proposer of this chain; its cut marker is ignored.`) };
+      return { outcome: mayCut(ledger, tx.from) ? ok : refuse('NOT_PROPOSER', `${tx.from} is not a proposer of this chain; its cut marker is ignored.`) };
     case 'attest': {
       const result = applyAttest(tree, tx.from, op, ctx.height + 1);
       const effects: TxEffects = {};

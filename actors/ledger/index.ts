@@ -3,5 +3,5 @@ export { applyTx, genesisSetOf, type TxContext, type TxEffects } from './applyTx
 export { createLedger, devGenesis, genesisHashOf, networkGenesis, networkOwnerBalance, networkStake, parseGenesis, type Ledger } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';
 export { stakeChanges, type BlockConsensus, type Offence, type StakeChange } from './blockConsensus.ts';
-export { readValidatorsAt } from './validatorPriorities.ts';
+export { mayCut, readValidatorsAt } from './validatorPriorities.ts';
 export { genesisRootOf, shardGenesisOf } from './shardGenesis.ts';

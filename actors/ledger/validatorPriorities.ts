@@ -1,6 +1,7 @@
 import { attestWindowBlocks, consensusPath, currentValidatorSet, readFinalized, type StateTree } from '../../projections/index.ts';
 import type { ValidatorSet } from '../../schemas/index.ts';
 import { nextValidatorSet, validatorSetOf, type PowerChange } from '../consensus/index.ts';
+import type { Ledger } from './ledger.ts';
 
 // The validator set of each height with CometBFT's proposer priorities, kept in the state tree at
 // `/consensus/validators/<height>` as `{ proposer, validators: { <address>: { power, priority } } }`
@@ -28,6 +29,35 @@ export function readValidatorsAt(tree: StateTree, height: number): ValidatorSet 
     .map(([address, v]) => ({ address, power: v.power ?? '0', priority: v.priority ?? '0' }))
     .sort((a, b) => (a.address < b.address ? -1 : 1));
   return { validators, proposer: stored.proposer };
+}
+
+/**
+ * Whether `address` may close the ledger's next block with its `cut` marker: a proposer the
+ * genesis names, or, on a chain whose genesis makes every staked address a proposer (a network
+ * whose consensus picks proposers by stake, as `ain net init` writes), a validator with power in
+ * the set that decides that height: one that staked after the genesis is picked as proposer in
+ * its turn, and its block must close. A genesis that stakes addresses it does not name as
+ * proposers keeps the two roles apart, and only its proposers cut.
+ * @example mayCut(ledger, tx.from)
+ */
+export function mayCut(ledger: Pick<Ledger, 'proposers' | 'tree' | 'height' | 'genesis'>, address: string): boolean {
+  if (ledger.proposers.has(address)) return true;
+  if (!proposersByStake(ledger.genesis)) return false;
+  const power = readValidatorsAt(ledger.tree, ledger.height + 1)?.validators.find((v) => v.address === address)?.power;
+  return power !== undefined && BigInt(power) > 0n;
+}
+
+const byStake = new WeakMap<Ledger['genesis'], boolean>();
+
+/** Whether every address the genesis stakes is among its proposers. */
+function proposersByStake(genesis: Ledger['genesis']): boolean {
+  let known = byStake.get(genesis);
+  if (known === undefined) {
+    const proposers = new Set(genesis.proposers);
+    known = Object.entries(genesis.accounts).every(([address, account]) => BigInt(account.stake ?? '0') === 0n || proposers.has(address));
+    byStake.set(genesis, known);
+  }
+  return known;
 }
 
 /** One write per validator: a whole set as one value could pass the tree's bound on nodes per write. */

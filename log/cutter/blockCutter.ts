@@ -10,6 +10,11 @@ export interface BlockCutterOptions {
   readonly maxBytes: number;
   /** Whose `cut` markers close blocks; the first also signs blocks closed by size. */
   readonly proposers: readonly string[];
+  /**
+   * Whose markers close blocks beside `proposers`, asked when one comes: on a chain whose
+   * validators change with stake, the ledger's validators of the height being cut.
+   */
+  readonly isProposer?: (address: string) => boolean;
 }
 
 /** Where the cutter stands: enough to resume from the record after `lastOffset`. */
@@ -80,7 +85,7 @@ export class BlockCutter {
     this.#pending.push(record);
     this.#pendingBytes += record.sizeBytes;
     const cut = record.cut;
-    if (cut !== null && this.#proposers.has(cut.from)) {
+    if (cut !== null && (this.#proposers.has(cut.from) || this.#options.isProposer?.(cut.from) === true)) {
       if (cut.time > this.#position.clockMs) this.#position = { ...this.#position, clockMs: cut.time };
       if (cut.height === this.#position.height) return this.#close(Math.max(this.#position.prevTime, cut.time), cut.from);
     }

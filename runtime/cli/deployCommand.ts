@@ -4,11 +4,14 @@ import { parseArgs } from 'node:util';
 import { safeParse } from '../../schemas/index.ts';
 import {
   DeployName,
+  deployAgents,
+  deployAgentsMax,
   deployAudit,
   deployDown,
   deployLogs,
   deployNodesMax,
   deployRestart,
+  deployScale,
   deployStatus,
   deployUp,
   type DeployNodeStatus,
@@ -86,7 +89,7 @@ async function upCommand(args: string[], json: boolean): Promise<void> {
     if (json) return;
     const changed = [...up.nodes, ...(up.broker === undefined ? [] : [up.broker])].filter((container) => container.action !== 'unchanged').length;
     const lines = [
-      `ain deploy: network ${up.name}, chain ${up.chain}: ${up.nodes.length} validators in containers of ${up.image.tag}${changed === 0 ? ', all running already (nothing changed)' : ''}`,
+      `ain deploy: network ${up.name}, chain ${up.chain}: ${nodesText(up.nodes)} in containers of ${up.image.tag}${changed === 0 ? ', all running already (nothing changed)' : ''}`,
       ...(up.broker === undefined
         ? []
         : [`  kafka ${up.broker.container} ${up.broker.address} (${up.broker.image}) ${up.broker.action}: the nodes share its topic`]),
@@ -99,6 +102,13 @@ async function upCommand(args: string[], json: boolean): Promise<void> {
     await out.fail(error);
     throw error;
   }
+}
+
+/** "4 validators", or "5 nodes (4 validators, 1 follower)" once scale added followers. */
+function nodesText(nodes: readonly { role: string }[]): string {
+  const followers = nodes.filter((node) => node.role === 'follower').length;
+  if (followers === 0) return `${nodes.length} validator${nodes.length === 1 ? '' : 's'}`;
+  return `${nodes.length} nodes (${nodes.length - followers} validators, ${followers} follower${followers === 1 ? '' : 's'})`;
 }
 
 const column = (rows: readonly string[][]): string => {
@@ -125,21 +135,95 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   }
   const shown = (n: number | null) => (n === null ? '-' : String(n));
   const rows = [
-    ['NODE', 'CONTAINER', 'STATE', 'HEALTH', 'URL', 'HEIGHT', 'FINAL', 'PEERS', 'ADDRESS'],
+    ['NODE', 'CONTAINER', 'ROLE', 'STATE', 'HEALTH', 'URL', 'HEIGHT', 'FINAL', 'PEERS', 'STAKE', 'ADDRESS'],
     ...status.nodes.map((node: DeployNodeStatus) => [
       node.node,
       node.container,
+      node.role,
       node.state,
       node.health,
       node.url,
       shown(node.height),
       shown(node.finalized),
       shown(node.peers),
+      node.stake ?? '-',
       node.address,
     ]),
   ];
-  if (status.broker !== undefined) rows.push(['kafka', status.broker.container, status.broker.state, '-', status.broker.address, '-', '-', '-', '-']);
+  if (status.broker !== undefined)
+    rows.push(['kafka', status.broker.container, 'broker', status.broker.state, '-', status.broker.address, '-', '-', '-', '-', '-']);
   process.stdout.write(column(rows));
+}
+
+async function scaleCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...common, nodes: { type: 'string' }, stake: { type: 'string' }, dir: { type: 'string' } } });
+  const name = nameOf(values.name);
+  const nodes = wholeNumber(values.nodes, 'nodes');
+  if (nodes === undefined) throw new UsageError('ain deploy scale needs --nodes M (how many nodes the network is to have).');
+  if (nodes < 1 || nodes > deployNodesMax) throw new UsageError(`--nodes must be from 1 to ${deployNodesMax}, got ${nodes}.`);
+  if (values.stake !== undefined && !/^[1-9][0-9]*$/.test(values.stake))
+    throw new UsageError(`--stake is a whole number of AIN above 0, got "${values.stake}".`);
+  const say = json ? () => undefined : (line: string) => process.stdout.write(`  ${line}\n`);
+  const scaled = await deployScale({
+    name,
+    nodes,
+    stateDir: stateDirOf(values.dir, name),
+    ...(values.stake === undefined ? {} : { stake: values.stake }),
+    say,
+  });
+  if (json) return printJson({ event: 'scaled', ...scaled });
+  const lines = [
+    `ain deploy scale ${name}: ${scaled.nodes.length} node${scaled.nodes.length === 1 ? '' : 's'}${scaled.removed.length === 0 ? '' : `, removed ${scaled.removed.join(', ')}`}`,
+    ...scaled.nodes.map((node) => `  ${node.node} ${node.container} ${node.url} ${node.role} ${node.address} ${node.action}`),
+    ...scaled.staked.map((s) => `  ${s.node} staked ${s.amount} AIN: a validator`),
+    scaled.finalized === 0 ? '  no block yet' : `  every node is final up to block ${scaled.finalized}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function agentsCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...common,
+      role: { type: 'string' },
+      count: { type: 'string' },
+      node: { type: 'string' },
+      job: { type: 'string' },
+      fund: { type: 'string' },
+      gpus: { type: 'boolean' },
+      'no-gpus': { type: 'boolean' },
+      dir: { type: 'string' },
+    },
+  });
+  const role = values.role;
+  if (role !== 'worker' && role !== 'evaluator') throw new UsageError(`ain deploy agents needs --role worker or --role evaluator, got "${role ?? ''}".`);
+  const count = wholeNumber(values.count, 'count');
+  if (count === undefined || count > deployAgentsMax) throw new UsageError(`ain deploy agents needs --count K (0 to ${deployAgentsMax}).`);
+  if (values.node === undefined) throw new UsageError('ain deploy agents needs --node URL (the node the agents work through, e.g. http://127.0.0.1:8080).');
+  if (values.job === undefined || !/^[0-9a-f]{64}$/.test(values.job)) throw new UsageError('ain deploy agents needs --job JOB_ID (64 hex digits).');
+  if (values.fund !== undefined && !/^(0|[1-9][0-9]*)$/.test(values.fund)) throw new UsageError(`--fund is a whole number of AIN, got "${values.fund}".`);
+  if (values.gpus === true && values['no-gpus'] === true) throw new UsageError('--gpus and --no-gpus contradict each other.');
+  const name = nameOf(values.name);
+  const say = json ? () => undefined : (line: string) => process.stdout.write(`  ${line}\n`);
+  const agents = await deployAgents({
+    name,
+    role,
+    count,
+    node: values.node,
+    job: values.job,
+    stateDir: stateDirOf(values.dir, name),
+    ...(values.fund === undefined ? {} : { fund: values.fund }),
+    ...(values.gpus === true ? { gpus: true } : values['no-gpus'] === true ? { gpus: false } : {}),
+    say,
+  });
+  if (json) return printJson({ event: 'agents', ...agents });
+  const lines = [
+    `ain deploy agents ${name}: ${agents.agents.length} ${role}${agents.agents.length === 1 ? '' : 's'} of job ${agents.job.slice(0, 12)}… through ${agents.node}${agents.gpus ? ', with GPUs' : ''}; their jobs run in sibling containers from ${agents.jobBaseImage}`,
+    ...agents.agents.map((a) => `  ${a.agent} ${a.container} ${a.address} ${a.action}`),
+    ...(agents.removed.length === 0 ? [] : [`  removed ${agents.removed.join(', ')}`]),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 async function logsCommand(args: string[]): Promise<void> {
@@ -188,7 +272,7 @@ async function downCommand(args: string[], json: boolean): Promise<void> {
 }
 
 /**
- * `ain deploy up|status|logs|restart|audit|down …`: a network of validators as containers on a
+ * `ain deploy up|status|scale|agents|logs|restart|audit|down …`: a network of validators as containers on a
  * Docker engine (`DOCKER_HOST` or /var/run/docker.sock).
  */
 export async function deployCommand(args: string[], { json }: CommandContext): Promise<void> {
@@ -198,6 +282,10 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
       return upCommand(rest, json);
     case 'status':
       return statusCommand(rest, json);
+    case 'scale':
+      return scaleCommand(rest, json);
+    case 'agents':
+      return agentsCommand(rest, json);
     case 'logs':
       return logsCommand(rest);
     case 'restart':
@@ -207,6 +295,6 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
     case 'down':
       return downCommand(rest, json);
     default:
-      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, logs, restart, audit or down.`);
+      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, scale, agents, logs, restart, audit or down.`);
   }
 }

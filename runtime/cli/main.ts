@@ -26,10 +26,21 @@ Usage:
                                             and final; again: no change
   ain deploy status                         each container's state and health, each node's
                                             height, final height and peers
+  ain deploy scale --nodes M [--stake A]    grow by followers that join by catch-up (--stake:
+                                            each stakes A AIN, a validator), or remove the
+                                            highest-numbered nodes (never validators the chain
+                                            needs: WOULD_HALT)
+  ain deploy agents --role worker|evaluator --count K --node URL --job JOB_ID [--fund A]
+                    [--gpus]                K agents as containers, their jobs' runs as sibling
+                                            containers (the engine's socket is mounted)
   ain deploy logs NODE [--follow] | restart NODE | audit NODE
                                             a node's log; restart it; ain audit of its volume
   ain deploy down [--volumes] [--images]    remove the containers (and the chain; the image)
                                             (each deploy verb takes --name NET, default ain)
+  ain agent --role worker|evaluator --node URL --job JOB_ID [--key FILE] [--runtime docker|process]
+            [--job-base-image TAG] [--deposit N] [--min-reward N]
+                                            one agent of the sample job's programs: applies,
+                                            then works on the job's requests until stopped
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
@@ -140,6 +151,7 @@ const commands: Record<string, () => Promise<Command>> = {
   keys: async () => (await import('./keysCommand.ts')).keysCommand,
   net: async () => (await import('./netCommand.ts')).netCommand,
   deploy: async () => (await import('./deployCommand.ts')).deployCommand,
+  agent: async () => (await import('./agentCommand.ts')).agentCommand,
   tx: async () => (await import('./txCommand.ts')).txCommand,
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,

@@ -20,6 +20,8 @@ export interface DeployNodeStatus extends DeployedNode {
   readonly height: number | null;
   readonly finalized: number | null;
   readonly peers: number | null;
+  /** Its stake in the validator set now (`0`: not a validator), as its own node says; null when it does not answer. */
+  readonly stake: string | null;
 }
 
 export interface DeployStatusReturnType {
@@ -54,7 +56,7 @@ async function statusOf(docker: Docker, node: DeployedNode): Promise<DeployNodeS
   const url = nodeUrl(node);
   const info = await inspectContainer(docker, container);
   const running = info?.State.Running === true;
-  const progress = running ? await progressOf(url) : undefined;
+  const progress = running ? await progressOf(url, node.address) : undefined;
   return {
     ...node,
     url,
@@ -65,6 +67,7 @@ async function statusOf(docker: Docker, node: DeployedNode): Promise<DeployNodeS
     height: progress?.height ?? null,
     finalized: progress?.finalized ?? null,
     peers: progress?.peers ?? null,
+    stake: progress?.stake ?? null,
   };
 }
 

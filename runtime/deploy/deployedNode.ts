@@ -36,7 +36,8 @@ export const DeployedNode = z.strictObject({
   chain: z.string().min(1),
   shard: z.string().min(1),
   address: z.string().regex(/^0x[0-9a-f]{40}$/),
-  role: z.enum(['validator']),
+  /** How it joined: a validator of the genesis (`ain deploy up`), or a follower that `ain deploy scale` added (a validator too once it staked). */
+  role: z.enum(['validator', 'follower']),
   log: z.enum(['p2p', 'kafka']).default('p2p'),
   port: Port,
   p2pPort: Port,

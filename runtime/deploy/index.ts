@@ -19,3 +19,5 @@ export { deployStatus, findDeployedNode, type DeployNodeStatus, type DeployStatu
 export { deployAudit, deployDown, deployLogs, deployRestart, type DeployAuditReturnType, type DeployDownReturnType } from './deployControl.ts';
 export { ownerKeyFile } from './ownerKey.ts';
 export { seedImageTag } from './seedVolumes.ts';
+export { deployScale, type DeployScaleParameters, type DeployScaleReturnType } from './deployScale.ts';
+export { deployAgents, deployAgentsMax, type DeployAgentsParameters, type DeployAgentsReturnType, type DeployedAgent } from './deployAgents.ts';

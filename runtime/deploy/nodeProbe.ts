@@ -11,7 +11,10 @@ export type NodeHealth = z.infer<typeof Health>;
 
 /** `GET /v1/net`, the fields read here. */
 const Net = z.object({
+  peerId: z.string().optional(),
   peers: z.array(z.string()),
+  /** The validator set now: each address with its stake (a decimal string). */
+  validators: z.array(z.object({ address: z.string(), stake: z.string() })).optional(),
   height: z.number().int().min(0),
   /** On a validator of a network: the last block the validators decided (final at once). */
   consensus: z.object({ lastCommit: z.object({ height: z.number().int().min(0) }).nullable() }).optional(),
@@ -27,14 +30,17 @@ export interface NodeProgress {
    */
   readonly finalized: number;
   readonly peers: number | null;
+  /** The stake the node's address holds in the validator set now, `0` for none; null when the node does not say. */
+  readonly stake: string | null;
 }
 
 /** A node's progress from `/v1/health` and, where it has one, `/v1/net`. */
-export async function progressOf(url: string): Promise<NodeProgress | undefined> {
+export async function progressOf(url: string, address?: string): Promise<NodeProgress | undefined> {
   const [health, net] = await Promise.all([healthOf(url), netOf(url)]);
   if (health === undefined) return undefined;
   const decided = net?.consensus?.lastCommit?.height ?? 0;
-  return { height: health.height, finalized: Math.max(health.finalized, decided), peers: net?.peers.length ?? null };
+  const stake = net?.validators === undefined || address === undefined ? null : (net.validators.find((v) => v.address === address)?.stake ?? '0');
+  return { height: health.height, finalized: Math.max(health.finalized, decided), peers: net?.peers.length ?? null, stake };
 }
 
 /** The node's `/v1/health`, or undefined when it does not answer well within a short time. */

@@ -69,7 +69,7 @@ export async function seedVolumes(docker: Docker, net: string, volumes: readonly
 }
 
 /** The seed image, imported once per engine (a tar of one folder). */
-async function ensureSeedImage(docker: Docker): Promise<void> {
+export async function ensureSeedImage(docker: Docker): Promise<void> {
   if (await onEngine('looking for the seed image', () => imageExists(docker, seedImageTag))) return;
   const stream = await onEngine('importing the seed image', () =>
     docker.importImage(tarStream([{ type: 'dir', name: 'seed' }]), { repo: seedImage.repo, tag: seedImage.tag, changes: ['LABEL ain.image=seed'] } as object),

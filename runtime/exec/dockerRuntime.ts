@@ -19,6 +19,10 @@ export interface DockerRuntimeInit {
   readonly nodePath?: string;
   /** Size of the writable tmpfs at /tmp in each container. */
   readonly tmpBytes?: number;
+  /** Labels each job container carries beside `ain.exec.job` (an agent's network, so taking it down finds them). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The tag of a job base image already in the engine (ensureJobBaseImage), instead of one built from `nodePath` with ldd. */
+  readonly baseImage?: string;
   /** Job images (base + job files) kept in the engine; older ones are removed. 16 by default. */
   readonly jobImagesMax?: number;
   /** The user jobs run as, `uid:gid`; nobody by default. */
@@ -38,7 +42,7 @@ export const jobContainerLabel = 'ain.exec.job';
  */
 export function createDockerRuntime(init: DockerRuntimeInit = {}): ExecutionRuntime {
   const docker = init.docker ?? new Docker({ socketPath: init.socketPath ?? defaultSocketPath() });
-  const images = createJobImages(docker, init.nodePath, init.jobImagesMax);
+  const images = createJobImages(docker, init.nodePath, init.jobImagesMax, init.baseImage);
   const tmpBytes = init.tmpBytes ?? 64 * 1024 * 1024;
   const user = init.user ?? '65534:65534';
   const drainTimeoutMs = init.drainTimeoutMs ?? 2000;
@@ -58,7 +62,7 @@ export function createDockerRuntime(init: DockerRuntimeInit = {}): ExecutionRunt
         WorkingDir: '/job',
         User: user,
         Env: [],
-        Labels: { [jobContainerLabel]: 'true' },
+        Labels: { ...init.labels, [jobContainerLabel]: 'true' },
         AttachStdin: true,
         AttachStdout: true,
         AttachStderr: true,

@@ -3,6 +3,6 @@ export { createProcessRuntime, type ProcessRuntimeInit } from './processRuntime.
 export { compileJobRpc, parseJobSchema, type JobRpc, type JobSchema } from './jobSchema.ts';
 export { checkMessage, type MessageProblem } from './checkMessage.ts';
 export { createDockerRuntime, jobContainerLabel, type DockerRuntimeInit } from './dockerRuntime.ts';
-export { createJobImages, imageNodePath, type JobImages } from './jobImage.ts';
+export { createJobImages, ensureJobBaseImage, imageNodePath, type JobImages } from './jobImage.ts';
 export { followImageProgress, hashEntries, imageExists, libraryEntries } from './imageBuild.ts';
 export { tarStream, type TarEntry } from './tarStream.ts';

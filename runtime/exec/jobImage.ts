@@ -27,7 +27,7 @@ export interface JobImages {
  * /etc/passwd naming nobody), and per job `FROM base` + `COPY job/ /job/`. Both are tagged by the
  * SHA-256 of their inputs, so an image is built once per engine and content.
  */
-export function createJobImages(docker: Docker, nodePath = process.execPath, jobImagesMax = defaultJobImagesMax): JobImages {
+export function createJobImages(docker: Docker, nodePath = process.execPath, jobImagesMax = defaultJobImagesMax, baseTag?: string): JobImages {
   const ready = new Map<string, Promise<string>>();
   const once = (tag: string, build: () => Promise<void>): Promise<string> => {
     let pending = ready.get(tag);
@@ -44,15 +44,14 @@ export function createJobImages(docker: Docker, nodePath = process.execPath, job
 
   let base: Promise<string> | undefined;
   const baseImage = (): Promise<string> => {
-    base ??= (async () => {
-      const entries = await baseEntries(nodePath);
-      const tag = `${baseRepository}:${(await hashEntries(entries)).slice(0, 24)}`;
-      return once(tag, async () => {
-        const [repo, version] = tag.split(':') as [string, string];
-        const progress = await docker.importImage(tarStream(entries), { repo, tag: version });
-        await follow(docker, progress, `importing ${tag}`);
-      });
-    })();
+    base ??=
+      baseTag === undefined
+        ? ensureJobBaseImage(docker, nodePath)
+        : (async () => {
+            if (!(await exists(docker, baseTag)))
+              throw new AinError('RUNTIME_UNAVAILABLE', `The job base image ${baseTag} is not in the engine; whoever started this agent builds it first.`);
+            return baseTag;
+          })();
     base.catch(() => (base = undefined));
     return base;
   };
@@ -78,6 +77,23 @@ export function createJobImages(docker: Docker, nodePath = process.execPath, job
       });
     },
   };
+}
+
+/**
+ * The base image of every job image (`ain-exec-base:<hash>`): the node binary at /usr/bin/node,
+ * the libraries `ldd` lists for it, /tmp, /job and an /etc/passwd naming nobody, imported once
+ * per engine and content. A process with no `ldd` (an agent in a container of the node image)
+ * is given its tag instead (createJobImages' `baseTag`).
+ * @example const tag = await ensureJobBaseImage(new Docker())
+ */
+export async function ensureJobBaseImage(docker: Docker, nodePath = process.execPath): Promise<string> {
+  const entries = await baseEntries(nodePath);
+  const tag = `${baseRepository}:${(await hashEntries(entries)).slice(0, 24)}`;
+  if (await exists(docker, tag)) return tag;
+  const [repo, version] = tag.split(':') as [string, string];
+  const progress = await docker.importImage(tarStream(entries), { repo, tag: version });
+  await follow(docker, progress, `importing ${tag}`);
+  return tag;
 }
 
 /**

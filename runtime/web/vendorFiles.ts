@@ -71,7 +71,8 @@ export function vendorBrowserFiles(dir: string): string {
     return dir;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM') throw error;
+    // A read-only root (a node's container) may say ENOENT for a folder it cannot make.
+    if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM' && code !== 'ENOENT') throw error;
     const fallback = join(tmpdir(), `ain-vendor-${process.getuid?.() ?? 'user'}`);
     copyInto(fallback);
     return fallback;

@@ -177,6 +177,11 @@ export const errorCodes = {
     status: 409,
     summary: 'A deployed network of that name exists with other settings, or a file it would write exists; nothing was changed.',
   },
+  AGENT_FAILED: { status: 503, summary: 'An agent container exited, or did not start following its job in time; its last log lines say why.' },
+  WOULD_HALT: {
+    status: 409,
+    summary: 'Removing those nodes would take validators whose stake the rest need (more than 2/3) off the network; nothing was removed.',
+  },
   // The mempool of a peer-to-peer node (runtime/mempool): refused before the tx is journaled.
   MEMPOOL_FULL: { status: 503, summary: 'The mempool holds as many txs or bytes as it may; retry once blocks have taken some.' },
   MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },

@@ -156,3 +156,40 @@ test('close applies a block of exactly the records given (a hand-made block): cu
   t.is(chain.push(log[4]!), null);
   t.throws(() => chain.close([], { time: 7000 }), { message: /pending/ });
 });
+
+test('given a key that staked after the genesis, when its cut marker comes for the next height, then it closes the block as a proposer’s does (consensus picks validators by stake)', (t) => {
+  const chain = createChain({ genesis });
+  const staked = logOf([
+    { from: worker, op: { type: 'stake', amount: '10' } },
+    { from: admin, op: { type: 'cut', height: 1 }, time: 2000 },
+    { from: worker, op: { type: 'send', to: admin.address, amount: '1' } },
+    { from: worker, op: { type: 'cut', height: 2 }, time: 3000 },
+  ]);
+  const [first, second] = pushAll(chain, staked);
+  t.deepEqual(
+    first!.result.outcomes.map((o) => o.code),
+    ['ok', 'ok'],
+  );
+  t.is(second?.block.header.proposer, worker.address, 'the staker’s marker closed block 2');
+  t.deepEqual(
+    second!.result.outcomes.map((o) => o.code),
+    ['ok', 'ok'],
+  );
+});
+
+test('given a key with no stake, when its cut marker comes, then it closes nothing and its outcome is NOT_PROPOSER', (t) => {
+  const chain = createChain({ genesis });
+  const steps = pushAll(
+    chain,
+    logOf([
+      { from: worker, op: { type: 'cut', height: 1 }, time: 2000 },
+      { from: admin, op: { type: 'cut', height: 1 }, time: 2500 },
+    ]),
+  );
+  t.is(steps.length, 1);
+  t.is(steps[0]!.block.header.proposer, admin.address);
+  t.deepEqual(
+    steps[0]!.result.outcomes.map((o) => o.code),
+    ['NOT_PROPOSER', 'ok'],
+  );
+});

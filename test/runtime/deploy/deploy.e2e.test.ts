@@ -3,7 +3,6 @@
 // goes through the steps in order (each test builds on the one before), as a person would run
 // them; the vfs storage driver makes every container a full copy of the image, so the file takes
 // a few minutes.
-import { execFile } from 'node:child_process';
 import { access, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -12,44 +11,14 @@ import { join } from 'node:path';
 import test from 'ava';
 import Docker from 'dockerode';
 
-import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { deployLabels } from '../../../runtime/deploy/index.ts';
 import { startDocker } from '../../services/docker.ts';
 import { startKafka } from '../../services/kafka.ts';
 import { basePort } from '../consensus/networkHarness.ts';
 import { until } from '../node/nodeProcess.ts';
+import { ainOn, eventOf, getJson, untilFinalOn, writeThrough } from './deployHarness.ts';
 
-const bin = join(process.cwd(), 'bin', 'ain.js');
 const service = await startDocker();
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `ain …` as a child process against the engine of this file. */
-function ain(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, DOCKER_HOST: `unix://${service!.socketPath}`, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 400_000 },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
-    );
-  });
-}
-
-/** The last NDJSON event of that name an `ain … --json` run printed. */
-function eventOf<T>(run: Run, name: string): T {
-  const events = run.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { event?: string });
-  const found = events.reverse().find((event) => event.event === name);
-  if (found === undefined) throw new Error(`no ${name} event in:\n${run.stdout}\n${run.stderr}`);
-  return found as T;
-}
 
 interface UpNode {
   node: string;
@@ -73,46 +42,11 @@ interface StatusNode {
   peers: number | null;
 }
 
-const getJson = async <T>(url: string, path: string): Promise<T> => (await fetch(new URL(path, url))).json() as Promise<T>;
-
-/** A final height as ain deploy status reads it: the last block the validators decided. */
-async function finalOf(url: string): Promise<number> {
-  const net = await getJson<{ consensus?: { lastCommit: { height: number } | null } }>(url, '/v1/net').catch(() => undefined);
-  return net?.consensus?.lastCommit?.height ?? 0;
-}
-
-/** A new user writes `value` under /apps/deploy/<address> (the path up opened) through `via`; resolves its tx hash. */
-async function writeThrough(via: string, value: number): Promise<string> {
-  const key = generateKeyPair();
-  const tx = signTx({ key, op: { type: 'set_value', path: `/apps/deploy/${key.address}`, value }, nonce: 1, time: Date.now() });
-  const response = await fetch(new URL('/v1/tx', via), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
-  if (response.status !== 202) throw new Error(`the tx was refused: ${await response.text()}`);
-  return txHashOf(tx);
-}
-
-/** Waits until every node at `urls` has the tx in a block with outcome ok, and that block is final there. */
-async function untilFinalOn(urls: readonly string[], hash: string, timeoutMs = 120_000): Promise<number> {
-  let height = 0;
-  await until(
-    async () => {
-      for (const url of urls) {
-        const landed = await getJson<{ height?: number; outcome?: { code: string } }>(url, `/v1/tx/${hash}`).catch(() => undefined);
-        if (landed?.outcome?.code !== 'ok' || landed.height === undefined) return false;
-        height = landed.height;
-        if ((await finalOf(url)) < landed.height) return false;
-      }
-      return true;
-    },
-    `tx ${hash.slice(0, 12)} final on ${urls.length} nodes`,
-    timeoutMs,
-  );
-  return height;
-}
-
 if (service === undefined) {
   test.skip('ain deploy: needs a Docker engine (test/services/docker.sh)', () => undefined);
 } else {
   const docker = new Docker({ socketPath: service.socketPath });
+  const ain = ainOn(service.socketPath);
   const name = `t${process.pid}`;
   let dir: string;
   let base: number;
