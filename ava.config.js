@@ -15,6 +15,7 @@ import { join } from 'node:path';
 // whole run takes about the sum of the work over two, not that plus the last long file.
 const heaviest = [
   'test/runtime/deploy/deploy.e2e.test.ts',
+  'test/runtime/deploy/deployScaleAgents.e2e.test.ts',
   'test/runtime/cli/upCommand.e2e.test.ts',
   'test/runtime/node/shardReporter.e2e.test.ts',
   'test/runtime/cli/cli.e2e.test.ts',
@@ -28,6 +29,7 @@ const heaviest = [
   'test/runtime/node/kafkaFaults.int.test.ts',
   'test/runtime/node/kafkaCluster.int.test.ts',
   'test/runtime/consensus/follower.e2e.test.ts',
+  'test/examples/dataparallel.e2e.test.ts',
 ];
 
 /** Known heavy files first, in that order; then every other e2e and integration file; then the rest. */
