@@ -15,8 +15,9 @@ import { join } from 'node:path';
 // whole run takes about the sum of the work over two, not that plus the last long file.
 const heaviest = [
   'test/runtime/deploy/deploy.e2e.test.ts',
-  'test/runtime/deploy/deployScaleAgents.e2e.test.ts',
   'test/runtime/cli/upCommand.e2e.test.ts',
+  // Not beside deploy.e2e at the start: both would import the same node image at once.
+  'test/runtime/deploy/deployScaleAgents.e2e.test.ts',
   'test/runtime/node/shardReporter.e2e.test.ts',
   'test/runtime/cli/cli.e2e.test.ts',
   'test/runtime/agents/sampleSession.docker.int.test.ts',
