@@ -48,9 +48,11 @@ export const MempoolConfig = z.strictObject({
   /**
    * How long a tx whose nonce skips one of its sender's waits for the skipped one before a block
    * may take it: a sender's txs sent to different nodes at once arrive in either order, and the
-   * earlier nonce would be spent by the later one's block. 0: no wait.
+   * earlier nonce would be spent by the later one's block. 0 (the default): no wait — for senders
+   * that count their nonces one by one; this repo's client signs nonces that follow the clock
+   * (runtime/client/nonce.ts), so every one of its txs skips nonces and would wait.
    */
-  gapWaitMs: Uint.max(600_000).default(2000),
+  gapWaitMs: Uint.max(600_000).default(0),
 });
 export type MempoolConfig = z.infer<typeof MempoolConfig>;
 
@@ -60,7 +62,7 @@ export const defaultMempoolConfig: MempoolConfig = {
   maxTxsPerSender: 1024,
   regossipMs: 5000,
   regossipTxsMax: 1000,
-  gapWaitMs: 2000,
+  gapWaitMs: 0,
 };
 
 /**

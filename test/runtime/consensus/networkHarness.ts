@@ -91,34 +91,6 @@ export async function writeAsUsers(nodes: readonly NodeProcess[], count: number,
   return users;
 }
 
-/**
- * One new user's `count` writes with nonces 1…count, each sent to another node at once: gossip
- * brings them to the proposer in either order. Resolves with the txs' hashes once all are taken.
- */
-export async function writeQuicklyToEach(nodes: readonly NodeProcess[], count: number): Promise<{ user: KeyPair; hashes: string[] }> {
-  const user = generateKeyPair();
-  const txs = Array.from({ length: count }, (_, i) =>
-    signTx({ key: user, op: { type: 'set_value', path: `/apps/net/${user.address}`, value: i + 1 }, nonce: i + 1, time: Date.now() }),
-  );
-  const answers = await Promise.all(txs.map((tx, i) => nodes[i % nodes.length]!.post('/v1/tx', tx)));
-  for (const [i, answer] of answers.entries()) if (answer.status !== 202) throw new Error(`nonce ${i + 1} was refused: ${JSON.stringify(answer.body)}`);
-  return { user, hashes: txs.map(txHashOf) };
-}
-
-/** The outcome code of each tx once every one is in a block on `node`. */
-export async function outcomesOf(node: NodeProcess, hashes: readonly string[], timeoutMs = 60_000): Promise<string[]> {
-  const codes: (string | undefined)[] = hashes.map(() => undefined);
-  await until(
-    async () => {
-      for (const [i, hash] of hashes.entries()) codes[i] ??= (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${hash}`)).outcome?.code;
-      return codes.every((code) => code !== undefined);
-    },
-    `${hashes.length} txs in blocks on ${node.dataDir}`,
-    timeoutMs,
-  );
-  return codes as string[];
-}
-
 /** Waits until `node` has applied every user's write. */
 export async function untilWritten(node: NodeProcess, users: readonly KeyPair[], first = 0, timeoutMs = 90_000): Promise<void> {
   await until(
