@@ -13,3 +13,4 @@ export * from './actions/index.ts';
 export type { NodeRef } from './actions/nodeRef.ts';
 export type { JobAnswer, JobSummary, RequestAnswer, RequestSummary } from './actions/jobAnswers.ts';
 export { createClient, type CreateClientParameters, type CreateClientReturnType, type PublicClient, type WalletClient } from './createClient.ts';
+export { AinError, isAinError } from '../../schemas/index.ts';
