@@ -15,6 +15,6 @@ export type ExplainJobErrorType = AinError;
  * @example const { sentences } = await explainJob({ url }, { id: jobId })
  */
 export async function explainJob(client: NodeRef, parameters: ExplainJobParameters): Promise<ExplainJobReturnType> {
-  const { id } = parametersOf('explainJob', ExplainJobParameters, parameters);
+  const { id } = parametersOf('path', ExplainJobParameters, parameters);
   return getFrom(client, `/v1/jobs/${id}/explain`);
 }

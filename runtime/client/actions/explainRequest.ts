@@ -15,6 +15,6 @@ export type ExplainRequestErrorType = AinError;
  * @example for (const s of (await explainRequest({ url }, { id })).sentences) console.log(s)
  */
 export async function explainRequest(client: NodeRef, parameters: ExplainRequestParameters): Promise<ExplainRequestReturnType> {
-  const { id } = parametersOf('explainRequest', ExplainRequestParameters, parameters);
+  const { id } = parametersOf('path', ExplainRequestParameters, parameters);
   return getFrom(client, `/v1/requests/${id}/explain`);
 }

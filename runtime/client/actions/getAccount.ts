@@ -14,6 +14,6 @@ export type GetAccountErrorType = AinError;
  * @example const { balance, nonce } = await getAccount({ url }, { address })
  */
 export async function getAccount(client: NodeRef, parameters: GetAccountParameters): Promise<GetAccountReturnType> {
-  const { address } = parametersOf('getAccount', GetAccountParameters, parameters);
+  const { address } = parametersOf('path', GetAccountParameters, parameters);
   return getFrom(client, `/v1/accounts/${address}`);
 }

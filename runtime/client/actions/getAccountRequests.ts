@@ -14,6 +14,6 @@ export type GetAccountRequestsErrorType = AinError;
  * @example const { covered } = await getAccountRequests({ url }, { address })
  */
 export async function getAccountRequests(client: NodeRef, parameters: GetAccountRequestsParameters): Promise<GetAccountRequestsReturnType> {
-  const { address } = parametersOf('getAccountRequests', GetAccountRequestsParameters, parameters);
+  const { address } = parametersOf('path', GetAccountRequestsParameters, parameters);
   return getFrom(client, `/v1/accounts/${address}/requests`);
 }

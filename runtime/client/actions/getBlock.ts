@@ -15,6 +15,6 @@ export type GetBlockErrorType = AinError;
  * @example const { header, finalized } = await getBlock({ url }, { height: 'latest' })
  */
 export async function getBlock(client: NodeRef, parameters: GetBlockParameters = {}): Promise<GetBlockReturnType> {
-  const { height } = parametersOf('getBlock', GetBlockParameters, parameters);
+  const { height } = parametersOf('path', GetBlockParameters, parameters);
   return getFrom(client, `/v1/blocks/${height}`);
 }

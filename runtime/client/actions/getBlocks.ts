@@ -17,6 +17,6 @@ export type GetBlocksErrorType = AinError;
  * @example const { blocks, to } = await getBlocks({ url }, { from: 1, limit: 100 })
  */
 export async function getBlocks(client: NodeRef, parameters: GetBlocksParameters): Promise<GetBlocksReturnType> {
-  const { from, to } = parametersOf('getBlocks', BlocksQuery, parameters);
+  const { from, to } = parametersOf('query', BlocksQuery, parameters);
   return getFrom(client, `/v1/blocks${queryOf({ from, to })}`);
 }

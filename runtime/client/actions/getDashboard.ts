@@ -19,6 +19,6 @@ export type GetDashboardErrorType = AinError;
  * @example console.log((await getDashboard({ url }, { job })).stats)
  */
 export async function getDashboard(client: NodeRef, parameters: GetDashboardParameters): Promise<GetDashboardReturnType> {
-  const { job } = parametersOf('getDashboard', GetDashboardParameters, parameters);
+  const { job } = parametersOf('query', GetDashboardParameters, parameters);
   return getFrom(client, `/v1/dashboard${queryOf({ job })}`);
 }

@@ -14,7 +14,7 @@ export type GetJobErrorType = AinError;
  * @example const { spec, nodes } = await getJob({ url }, { id: jobId })
  */
 export async function getJob(client: NodeRef, parameters: GetJobParameters): Promise<GetJobReturnType> {
-  const { id } = parametersOf('getJob', GetJobParameters, parameters);
+  const { id } = parametersOf('path', GetJobParameters, parameters);
   const answer = await getFrom<JobAnswer | RequestAnswer>(client, `/v1/jobs/${id}`);
   if (answer.kind !== 'job') throw new AinError('UNKNOWN_JOB', `${id} is a job request, not a job; getRequest reads it.`, { details: { id } });
   return answer;

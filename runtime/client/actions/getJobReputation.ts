@@ -19,6 +19,6 @@ export type GetJobReputationErrorType = AinError;
  * @example const { nodes } = await getJobReputation({ url }, { job })
  */
 export async function getJobReputation(client: NodeRef, parameters: GetJobReputationParameters): Promise<GetJobReputationReturnType> {
-  const { job } = parametersOf('getJobReputation', GetJobReputationParameters, parameters);
+  const { job } = parametersOf('path', GetJobReputationParameters, parameters);
   return getFrom(client, `/v1/jobs/${job}/reputation`);
 }

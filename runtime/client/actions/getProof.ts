@@ -3,8 +3,8 @@ import type { StateProof } from '../../../projections/index.ts';
 import { ProofQuery, StatePath, type AinError, type ProofAnswer } from '../../../schemas/index.ts';
 import { getFrom, parametersOf, queryOf, type NodeRef } from './nodeRef.ts';
 
-const GetProofParameters = ProofQuery.extend({ path: StatePath });
-export type GetProofParameters = z.input<typeof GetProofParameters>;
+const PathParameter = z.object({ path: StatePath });
+export type GetProofParameters = z.input<typeof PathParameter> & z.input<typeof ProofQuery>;
 /** The value with its Merkle proof and the final header it checks against: `verifyProof(proof, …)` of projections checks it. */
 export type GetProofReturnType = Omit<ProofAnswer, 'proof'> & { readonly proof: StateProof };
 /** BAD_SCHEMA, RESULT_TOO_LARGE (prove the paths below it), NOT_FINAL (no final block yet: retry), NODE_UNREACHABLE. */
@@ -17,6 +17,7 @@ export type GetProofErrorType = AinError;
  * @example const { value, proof, header } = await getProof({ url }, { path: '/apps/demo/x' })
  */
 export async function getProof(client: NodeRef, parameters: GetProofParameters): Promise<GetProofReturnType> {
-  const { path, kind } = parametersOf('getProof', GetProofParameters, parameters);
+  const { path } = parametersOf('path', PathParameter, { path: parameters?.path });
+  const { kind } = parametersOf('query', ProofQuery, parameters.kind === undefined ? {} : { kind: parameters.kind });
   return getFrom(client, `/v1/proof${path === '/' ? '/' : path}${queryOf({ kind })}`);
 }

@@ -18,6 +18,6 @@ export type GetReputationErrorType = AinError;
  * @example const { jobs } = await getReputation({ url }, { address: worker })
  */
 export async function getReputation(client: NodeRef, parameters: GetReputationParameters): Promise<GetReputationReturnType> {
-  const { address } = parametersOf('getReputation', GetReputationParameters, parameters);
+  const { address } = parametersOf('path', GetReputationParameters, parameters);
   return getFrom(client, `/v1/reputation/${address}`);
 }

@@ -15,7 +15,7 @@ export type GetRequestErrorType = AinError;
  * @example const { state, results } = await getRequest({ url }, { id: requestId })
  */
 export async function getRequest(client: NodeRef, parameters: GetRequestParameters): Promise<GetRequestReturnType> {
-  const { id } = parametersOf('getRequest', GetRequestParameters, parameters);
+  const { id } = parametersOf('path', GetRequestParameters, parameters);
   const answer = await getFrom<JobAnswer | RequestAnswer>(client, `/v1/jobs/${id}`);
   if (answer.kind !== 'request') throw new AinError('UNKNOWN_JOB', `${id} is a job, not a job request; getJob reads it.`, { details: { id } });
   return answer;

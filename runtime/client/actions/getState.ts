@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { StatePath, StateQuery, type AinError, type StateAnswer } from '../../../schemas/index.ts';
 import { getFrom, parametersOf, queryOf, type NodeRef } from './nodeRef.ts';
 
-const GetStateParameters = StateQuery.extend({ path: StatePath });
-export type GetStateParameters = z.input<typeof GetStateParameters>;
+const PathParameter = z.object({ path: StatePath });
+export type GetStateParameters = z.input<typeof PathParameter> & z.input<typeof StateQuery>;
 export type GetStateReturnType = StateAnswer;
 /** BAD_SCHEMA (a bad path or page), RESULT_TOO_LARGE (read it in pages: `limit`, then `cursor` = `next`), NODE_UNREACHABLE. */
 export type GetStateErrorType = AinError;
@@ -14,6 +14,7 @@ export type GetStateErrorType = AinError;
  * @example const { value } = await getState({ url }, { path: '/apps/demo/x' })
  */
 export async function getState(client: NodeRef, parameters: GetStateParameters): Promise<GetStateReturnType> {
-  const { path, limit, cursor } = parametersOf('getState', GetStateParameters, parameters);
+  const { path } = parametersOf('path', PathParameter, { path: parameters?.path });
+  const { limit, cursor } = parametersOf('query', StateQuery, { limit: parameters.limit, cursor: parameters.cursor });
   return getFrom(client, `/v1/state${path === '/' ? '/' : path}${queryOf({ limit, cursor })}`);
 }

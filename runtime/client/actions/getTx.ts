@@ -14,6 +14,6 @@ export type GetTxErrorType = AinError;
  * @example const { height, outcome } = await getTx({ url }, { hash })
  */
 export async function getTx(client: NodeRef, parameters: GetTxParameters): Promise<GetTxReturnType> {
-  const { hash } = parametersOf('getTx', GetTxParameters, parameters);
+  const { hash } = parametersOf('path', GetTxParameters, parameters);
   return getFrom(client, `/v1/tx/${hash}`);
 }

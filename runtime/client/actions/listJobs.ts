@@ -17,6 +17,6 @@ export type ListJobsErrorType = AinError;
  * @example for (let after; ; ) { const page = await listJobs({ url }, { after }); …; if ((after = page.next ?? undefined) === undefined) break }
  */
 export async function listJobs(client: NodeRef, parameters: ListJobsParameters = {}): Promise<ListJobsReturnType> {
-  const { limit, after, state } = parametersOf('listJobs', JobsQuery, parameters);
+  const { limit, after, state } = parametersOf('query', JobsQuery, parameters);
   return getFrom(client, `/v1/jobs${queryOf({ limit, after, state })}`);
 }

@@ -17,6 +17,6 @@ export type ListRequestsErrorType = AinError;
  * @example const { requests } = await listRequests({ url }, { client: address, state: 'running' })
  */
 export async function listRequests(client: NodeRef, parameters: ListRequestsParameters = {}): Promise<ListRequestsReturnType> {
-  const { limit, after, job, client: requester, state } = parametersOf('listRequests', RequestsQuery, parameters);
+  const { limit, after, job, client: requester, state } = parametersOf('query', RequestsQuery, parameters);
   return getFrom(client, `/v1/requests${queryOf({ limit, after, job, client: requester, state })}`);
 }

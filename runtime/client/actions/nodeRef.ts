@@ -9,9 +9,13 @@ export interface NodeRef {
   readonly timeoutMs?: number;
 }
 
-/** An action's parameters checked with the schema the node validates with: BAD_SCHEMA names the field, as the node would. */
-export function parametersOf<S extends z.ZodType>(action: string, schema: S, parameters: unknown): z.output<S> {
-  return parseOrThrow(schema, parameters ?? {}, `${action} parameter`);
+/**
+ * An action's parameters checked with the schema the node validates with, before asking: a
+ * refusal is the AinError the node would answer (BAD_SCHEMA, `query field "state": …`), with
+ * `part` naming where the node reads them (`path`, `query`).
+ */
+export function parametersOf<S extends z.ZodType>(part: string, schema: S, parameters: unknown): z.output<S> {
+  return parseOrThrow(schema, parameters ?? {}, part);
 }
 
 /** `GET path` on the node; its refusal is thrown as its AinError. */
