@@ -41,7 +41,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return isAinError(error) ? error.code : `not an AinError: ${String(error)}`;
 }
 
-test('createClient refuses a bad url, timeout or key with the codes the node uses, before it asks anything', (t) => {
+test.serial('createClient refuses a bad url, timeout or key with the codes the node uses, before it asks anything', (t) => {
   const refused = (make: () => unknown) => {
     const error = t.throws(make);
     return isAinError(error) ? error.code : String(error);
@@ -69,7 +69,7 @@ test('createClient refuses a bad url, timeout or key with the codes the node use
   t.false('submit' in createClient({ url: node.url }));
 });
 
-test('a wallet client writes; the reads see the value, its proof, the account, the tx and its block', async (t) => {
+test.serial('a wallet client writes; the reads see the value, its proof, the account, the tx and its block', async (t) => {
   const me = createClient({ url: node.url, key: requester });
   const landed = await me.submit({ type: 'set_value', path: `/apps/${requester.address}/x`, value: { n: 1 } });
   t.is(landed.outcome.code, 'ok');
@@ -95,7 +95,7 @@ test('a wallet client writes; the reads see the value, its proof, the account, t
   t.is(await codeOf(reader.getNet()), 'NOT_FOUND');
 });
 
-test('refusals come back as AinErrors: a bad parameter before asking, a refused tx with its code', async (t) => {
+test.serial('refusals come back as AinErrors: a bad parameter before asking, a refused tx with its code', async (t) => {
   const reader = createClient({ url: node.url });
   t.is(await codeOf(reader.getState({ path: 'apps/x' })), 'BAD_SCHEMA');
   t.is(await codeOf(reader.getBlocks({ from: 1 })), 'BAD_SCHEMA');
@@ -109,7 +109,7 @@ test('refusals come back as AinErrors: a bad parameter before asking, a refused 
   t.is(await codeOf(createClient({ url: 'http://127.0.0.1:1' }).getHealth()), 'NODE_UNREACHABLE');
 });
 
-test('the job reads: a job and a request, their lists, explanations, reputation and dashboard', async (t) => {
+test.serial('the job reads: a job and a request, their lists, explanations, reputation and dashboard', async (t) => {
   const owner = createClient({ url: node.url, key: admin });
   const job = (await owner.submit({ type: 'registerJob', job_specification: schemaText, fee: '1', challenge_fee: '5' })).hash;
   const client = createClient({ url: node.url, key: requester });
@@ -133,7 +133,7 @@ test('the job reads: a job and a request, their lists, explanations, reputation 
   t.like(await client.getDashboard({ job }), { job, dashboard: { requests: 1 } });
 });
 
-test('subscribe and observe follow a stream from a height, and a stream that does not exist is NOT_FOUND', async (t) => {
+test.serial('subscribe and observe follow a stream from a height, and a stream that does not exist is NOT_FOUND', async (t) => {
   const reader = createClient({ url: node.url });
   const stop = new AbortController();
   const heights: number[] = [];
