@@ -14,7 +14,7 @@ import {
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
-import { callNode, followStream } from '../client/index.ts';
+import { callNode, followStream, getJob } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
@@ -143,7 +143,7 @@ export function startWorkerAgent(
     >(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
     if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
     if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
-    requirements ??= callNode<{ spec: JobSchemaRecord['op'] }>(options.env.nodeUrl, 'GET', `/v1/jobs/${options.job}`).then((j) => j.spec.requirements);
+    requirements ??= getJob({ url: options.env.nodeUrl }, { id: options.job }).then((j) => j.spec.requirements);
     const unmet = unmetRequirement(await requirements, machine);
     if (unmet !== null) return void options.onSkip?.(event.request, unmet);
     if (!rewardWorthIt(view, options.minRewardAin ?? 0n))
@@ -188,7 +188,7 @@ export async function applyToJob({
   readonly machine?: MachineState;
   readonly minRewardAin?: bigint;
 }): Promise<ApplicantOutput> {
-  const { spec } = await callNode<{ spec: JobSchemaRecord['op'] }>(env.nodeUrl, 'GET', `/v1/jobs/${job}`);
+  const { spec } = await getJob({ url: env.nodeUrl }, { id: job });
   const applicant = applicantMachine.provide({ actors: agentEffectsFor(key, env) });
   const input = {
     job,

@@ -5,7 +5,7 @@ import { adminMachine, clientMachine, type ClientOutput } from '../../actors/ind
 import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { callNode, getAccount, getBlock, getDashboard, getStatus } from '../client/index.ts';
 import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -79,7 +79,7 @@ export interface SampleSessionResult {
 
 async function funded(nodeUrl: string, address: string, amount: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
-  while ((await callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${address}`)).balance !== amount) {
+  while ((await getAccount({ url: nodeUrl }, { address })).balance !== amount) {
     if (Date.now() > deadline) throw new Error(`${address} was not funded within ${waitMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -123,7 +123,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   workerKeys.forEach((k, i) => (roles[k.address] = `worker ${i + 1}`));
 
   step('fund');
-  const balances = await Promise.all(everyone.map((k) => callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${k.address}`)));
+  const balances = await Promise.all(everyone.map((k) => getAccount({ url: nodeUrl }, { address: k.address })));
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await options.fund({ type: 'send', to: key.address, amount: '1000' });
   for (const [i, key] of everyone.entries()) if (balances[i]!.balance === '0') await funded(nodeUrl, key.address, '1000', 30_000);
   say(`funded an admin, ${plural(evaluators, 'evaluator')}, ${plural(workers, 'worker')} and a client (1000 AIN each)`);
@@ -189,7 +189,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const statsDeadline = Date.now() + 60_000;
   let stats: string;
   do {
-    ({ stats } = await callNode<{ stats: string }>(nodeUrl, 'GET', `/v1/dashboard?job=${job}`));
+    ({ stats } = await getDashboard({ url: nodeUrl }, { job }));
     if (stats !== expected) await new Promise((resolve) => setTimeout(resolve, 25));
   } while (stats !== expected && Date.now() < statsDeadline);
   say(`stats: ${stats}`);
@@ -228,7 +228,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     );
   }
 
-  const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
+  const from = (await getStatus({ url: nodeUrl })).height + 1;
   const evaluatorAgents = evaluatorKeys.map((key) => startEvaluatorAgent({ key, env: envOf(key), job, fromHeight: from, deposit: '20' }));
   // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
   const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
@@ -323,9 +323,9 @@ export function onThisMachine(timeLimitMs: number, { runMs, blockMs }: { readonl
 
 /** The settled or refunded event of a request, from the node's recent blocks. */
 async function settlementOf(nodeUrl: string, request: string): Promise<(JobEvent & { payouts: readonly Payout[] }) | undefined> {
-  const { height } = await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status');
+  const { height } = await getStatus({ url: nodeUrl });
   for (let h = height; h >= Math.max(1, height - 200); h--) {
-    const block = await callNode<{ jobEvents: JobEvent[] }>(nodeUrl, 'GET', `/v1/blocks/${h}`).catch(() => undefined);
+    const block = await getBlock({ url: nodeUrl }, { height: h }).catch(() => undefined);
     const found = block?.jobEvents.find((e) => (e.type === 'settled' || e.type === 'refunded') && e.request === request);
     if (found !== undefined) return found as JobEvent & { payouts: readonly Payout[] };
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { accountCommitments, jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
 import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
-import { Address, AinError, Hash } from '../../schemas/index.ts';
+import { Address, AinError, Hash, JobSchemaState, JobsQuery, listPageMax } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
 
 export interface JobRoutesOptions {
@@ -10,13 +10,10 @@ export interface JobRoutesOptions {
   readonly readModels: ReadModels;
 }
 
-const listMax = 1000;
-/**
- * What a job can do now, from its dashboard: `open` while requests of it are open, else `ready`
- * when approved evaluators and workers could take a request, else `unstaffed`.
- */
-export const jobStates = ['open', 'ready', 'unstaffed'] as const;
-export type JobSchemaState = (typeof jobStates)[number];
+const listMax = listPageMax;
+/** What a job can do now (schemas/api): `open`, `ready` or `unstaffed`. */
+export const jobStates = JobSchemaState.options;
+export type { JobSchemaState };
 
 export function jobStateOf(board: Pick<JobDashboardView, 'openRequests' | 'workers' | 'evaluators'> | undefined): JobSchemaState {
   if (board === undefined) return 'unstaffed';
@@ -24,11 +21,6 @@ export function jobStateOf(board: Pick<JobDashboardView, 'openRequests' | 'worke
   return board.workers > 0 && board.evaluators > 0 ? 'ready' : 'unstaffed';
 }
 
-const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(listMax).default(100),
-  after: Hash.optional(),
-  state: z.enum(jobStates).optional(),
-});
 const IdParam = z.strictObject({ id: Hash });
 const AddressParam = z.strictObject({ address: Address });
 const DashboardQuery = z.strictObject({ job: Hash.optional() });
@@ -51,7 +43,7 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
     };
   };
 
-  app.get('/v1/jobs', doc('jobs', 'Registered job schemas by id, with their stats line, filterable by state.', { querystring: ListQuery }), async (request) => {
+  app.get('/v1/jobs', doc('jobs', 'Registered job schemas by id, with their stats line, filterable by state.', { querystring: JobsQuery }), async (request) => {
     const { limit, after, state } = request.query;
     const ids = tree
       .keys('/jobs/schemas')

@@ -2,8 +2,20 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { signatureVerifier } from '../../log/index.ts';
-import { proofKinds, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
-import { Address, AinError, Hash, TxAnswer } from '../../schemas/index.ts';
+import { readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
+import {
+  AccountAnswer,
+  Address,
+  AinError,
+  BlocksQuery,
+  Hash,
+  HealthAnswer,
+  ProofAnswer,
+  ProofQuery,
+  StateAnswer,
+  StateQuery,
+  TxAnswer,
+} from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
 import { answerOf, doc, restOfPath, type Api } from './openApi.ts';
 import { createTxProofs } from './txProofs.ts';
@@ -18,26 +30,8 @@ export interface LedgerRoutesOptions {
   readonly readBytesMax?: number;
 }
 
-const blocksPerRangeMax = 100;
-/** Keys of a `GET /v1/state` page when `limit` is not given, and at most. */
+/** Keys of a `GET /v1/state` page when `limit` is not given. */
 const statePageKeysDefault = 100;
-const statePageKeysMax = 1000;
-const StateQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(statePageKeysMax).optional(),
-  cursor: z.string().min(1).max(1024).optional(),
-});
-const ProofQuery = z.strictObject({ kind: z.enum(proofKinds as [ProofKind, ...ProofKind[]]).default('values') });
-const RangeQuery = z
-  .strictObject({
-    from: z.coerce.number().int().min(1),
-    to: z.coerce.number().int().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(blocksPerRangeMax).optional(),
-  })
-  .refine((q) => (q.to === undefined) !== (q.limit === undefined), { message: 'give either to or limit' })
-  .transform(({ from, to, limit }) => ({ from, to: to ?? from + limit! - 1 }))
-  .refine((q) => q.to >= q.from && q.to - q.from < blocksPerRangeMax, {
-    message: `to must be at least from, and a range holds at most ${blocksPerRangeMax} blocks`,
-  });
 const TxParam = z.strictObject({ hash: Hash });
 const AccountParam = z.strictObject({ address: Address });
 
@@ -73,6 +67,7 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
     params: StatePathParam,
     querystring: StateQuery,
+    response: { 200: StateAnswer },
   });
   app.get('/v1/state/*', stateDoc, async (request, reply) => {
     const path = pathOf(request.params);
@@ -93,6 +88,7 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
   const proofDoc = doc('state', 'A value (or rule, owner config, functions) with its Merkle proof and the final header it checks against.', {
     params: StatePathParam,
     querystring: ProofQuery,
+    response: { 200: ProofAnswer },
   });
   app.get('/v1/proof/*', proofDoc, async (request) => {
     const path = pathOf(request.params);
@@ -118,7 +114,7 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
 
   app.get(
     '/v1/blocks',
-    doc('blocks', 'Blocks from `from` to `to` (or `limit` of them), at most 100 heights a read.', { querystring: RangeQuery }),
+    doc('blocks', 'Blocks from `from` to `to` (or `limit` of them), at most 100 heights a read.', { querystring: BlocksQuery }),
     async (request) => {
       const { from, to } = request.query;
       const range = blocks.blocks(from, to);
@@ -143,26 +139,34 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
     return proofs.answer(found);
   });
 
-  app.get('/v1/accounts/:address', doc('accounts', 'An account: balance, stake, unbonding, nonce and slashing.', { params: AccountParam }), async (request) => {
-    const { address } = request.params;
-    const account = readAccount(ledger.tree, address);
-    return {
-      address,
-      balance: account.balance.toString(),
-      stake: account.stake.toString(),
-      unbonding: account.unbonding.toString(),
-      nonce: account.nonce,
-      slashed: account.slashed,
-      height: ledger.height,
-    };
-  });
+  app.get(
+    '/v1/accounts/:address',
+    doc('accounts', 'An account: balance, stake, unbonding, nonce and slashing.', { params: AccountParam, response: { 200: AccountAnswer } }),
+    async (request) => {
+      const { address } = request.params;
+      const account = readAccount(ledger.tree, address);
+      return {
+        address,
+        balance: account.balance.toString(),
+        stake: account.stake.toString(),
+        unbonding: account.unbonding.toString(),
+        nonce: account.nonce,
+        slashed: account.slashed,
+        height: ledger.height,
+      };
+    },
+  );
 
-  app.get('/v1/health', doc('node', 'Whether the node answers: its height, final height and signature verifier.'), async () => ({
-    ok: true,
-    height: ledger.height,
-    finalized: blocks.latest()?.finalized.height ?? 0,
-    verifier: signatureVerifier().name,
-  }));
+  app.get(
+    '/v1/health',
+    doc('node', 'Whether the node answers: its height, final height and signature verifier.', { response: { 200: HealthAnswer } }),
+    async () => ({
+      ok: true,
+      height: ledger.height,
+      finalized: blocks.latest()?.finalized.height ?? 0,
+      verifier: signatureVerifier().name,
+    }),
+  );
 
   if (metrics !== undefined) {
     app.get(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AinError } from '../../schemas/index.ts';
+import { AinError, BlockHeight, StatusAnswer } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
 import { doc, type Api } from './openApi.ts';
 
@@ -10,11 +10,15 @@ export interface ReadRoutesOptions {
   readonly net?: () => object;
 }
 
-const HeightParam = z.strictObject({ height: z.union([z.literal('latest'), z.coerce.number().int().min(1)]).describe('A block height, or `latest`.') });
+const HeightParam = z.strictObject({ height: BlockHeight });
 
 /** Node status, its place on the network, and the blocks this node has cut. */
 export function readRoutes(app: Api, { blocks, status, net }: ReadRoutesOptions): void {
-  app.get('/v1/status', doc('node', 'The node: its chain, shard, address, genesis, heights and whether it has caught up.'), async () => status());
+  app.get(
+    '/v1/status',
+    doc('node', 'The node: its chain, shard, address, genesis, heights and whether it has caught up.', { response: { 200: StatusAnswer } }),
+    async () => status(),
+  );
 
   app.get('/v1/net', doc('node', 'The node on the peer-to-peer network: its peers and, on a validator, where consensus stands.'), async () => {
     if (net === undefined) {

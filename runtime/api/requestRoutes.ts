@@ -1,23 +1,16 @@
-import { z } from 'zod';
 import { jobMachine, readRequest, type JobState, type PersistedRequest } from '../../actors/index.ts';
-import { Address, Hash } from '../../schemas/index.ts';
+import { RequestsQuery, type RequestState } from '../../schemas/index.ts';
 import type { JobRoutesOptions } from './jobRoutes.ts';
 import { doc, type Api } from './openApi.ts';
 
 /** A request's states, as its machine draws them (actors/job/jobMachine.ts). */
 export const requestStates = Object.keys(jobMachine.config.states ?? {}) as [JobState, ...JobState[]];
+// The query's states (schemas/api) are the machine's: a state added to one and not the other fails to compile.
+const sameStates: [JobState, RequestState] extends [RequestState, JobState] ? true : never = true;
+void sameStates;
 
-const pageMax = 1000;
 /** Requests one answer reads at most, matching or not: a filter that matches few answers in several pages, never in one long scan. */
 const scanMax = 10_000;
-
-const RequestsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(pageMax).default(100),
-  after: Hash.optional(),
-  job: Hash.optional(),
-  client: Address.optional(),
-  state: z.enum(requestStates).optional(),
-});
 
 /** A request as `GET /v1/requests` lists it: who asked what of which job, where it stands, who works on it. */
 function summaryOf(id: string, { state, context }: PersistedRequest) {

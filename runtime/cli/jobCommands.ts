@@ -13,7 +13,7 @@ import {
   RejectWorkerOp,
   ResolveChallengeOp,
 } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { getDashboard } from '../client/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -216,7 +216,7 @@ export async function blindVerdictCommand(args: string[], context: CommandContex
 export async function statsCommand(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { node: { type: 'string', default: defaultNodeUrl } } });
   const [job] = positionalsOf('stats', 'a job id', positionals, 1);
-  const answer = await callNode<{ stats: string }>(values.node, 'GET', `/v1/dashboard?job=${encodeURIComponent(job!)}`);
+  const answer = await getDashboard({ url: values.node }, { job: job! });
   if (json) printJson(answer);
   else process.stdout.write(`${answer.stats}\n`);
 }

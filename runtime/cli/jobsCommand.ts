@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AinError } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { callNode, listJobs, type ListJobsParameters } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -60,10 +60,10 @@ async function list(args: string[], { json }: CommandContext): Promise<void> {
   const jobs: JobSummary[] = [];
   let page: JobsPage | undefined;
   for (let pages = 0; pages < pagesMax && jobs.length < limit && (page === undefined || page.next !== null); pages++) {
-    const query = new URLSearchParams({ limit: String(Math.min(1000, limit - jobs.length)) });
-    if (values.state !== undefined) query.set('state', values.state);
-    if (page?.next != null) query.set('after', page.next);
-    page = await callNode<JobsPage>(values.node, 'GET', `/v1/jobs?${query}`);
+    page = await listJobs(
+      { url: values.node },
+      { limit: Math.min(1000, limit - jobs.length), state: values.state as ListJobsParameters['state'], after: page?.next ?? undefined },
+    );
     jobs.push(...page.jobs);
   }
   if (json) return printJson({ height: page!.height, jobs, next: page!.next });

@@ -1,6 +1,5 @@
-import type { JobExplanation } from '../../actors/index.ts';
 import { AinError, type OpOf } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { callNode, explainJob, getAccount } from '../client/index.ts';
 import { parseJobSchema } from '../exec/index.ts';
 
 /** What a request would lock and find, as `ain requestJob --dry-run` prints it; nothing is signed or sent. */
@@ -52,10 +51,7 @@ export async function requestDryRun(nodeUrl: string, client: string, op: OpOf<'r
   if (view.kind !== 'job') throw new AinError('UNKNOWN_JOB', `${op.job_id} is a job request, not a job: requestJob names the job.`);
   const spec = view.spec.job_specification;
   const input = spec.startsWith('blob://') ? { checked: false as const, why: `the job schema is in Big Storage (${spec})` } : checkInput(spec, op.job_input);
-  const [account, explained] = await Promise.all([
-    callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${client}`),
-    callNode<JobExplanation>(nodeUrl, 'GET', `/v1/jobs/${op.job_id}/explain`),
-  ]);
+  const [account, explained] = await Promise.all([getAccount({ url: nodeUrl }, { address: client }), explainJob({ url: nodeUrl }, { id: op.job_id })]);
   const fee = view.spec.fee ?? '0';
   const locked = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee);
   const result: RequestDryRun = {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, parseOrThrow, RequestJobOp, type OpOf } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { callNode, explainRequest, getJob, getJobReputation } from '../client/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
 import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
@@ -11,7 +11,7 @@ import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
 import { signAndSubmit, type TxLanded } from '../client/index.ts';
 import { budgetExhausted, requestWithRetries } from './requestRetries.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault, type TxVerb } from './txVerb.ts';
-import { choosesWorkers, decideWorkerAllowList, workerChoiceOf, type JobNodes, type WorkerAllowList, type WorkerChoice } from './workerAllowList.ts';
+import { choosesWorkers, decideWorkerAllowList, workerChoiceOf, type WorkerAllowList, type WorkerChoice } from './workerAllowList.ts';
 
 /** A request as `GET /v1/jobs/<id>` serves it (the fields this command reads). */
 interface RequestView {
@@ -187,7 +187,7 @@ function spentBy(client: string, lockedAin: bigint, end: EndEvent | undefined): 
 
 /** The sentence the request's explanation gives for its refund, else none. */
 async function refundSentence(nodeUrl: string, id: string): Promise<string> {
-  const explained = await callNode<{ sentences: string[] }>(nodeUrl, 'GET', `/v1/requests/${id}/explain`).catch(() => ({ sentences: [] as string[] }));
+  const explained = await explainRequest({ url: nodeUrl }, { id }).catch(() => ({ sentences: [] as readonly string[] }));
   return explained.sentences.filter((s) => s.startsWith('It was refunded')).join(' ');
 }
 
@@ -214,7 +214,7 @@ async function withWorkerChoice(
   if (!choosesWorkers(choice)) return { op };
   if (op.worker_node !== undefined)
     throw new UsageError('The request names its worker_node already; leave it out to let --min-rating, --prefer and --avoid choose them.');
-  const { nodes } = await callNode<{ nodes: JobNodes }>(verb.nodeUrl, 'GET', `/v1/jobs/${op.job_id}/reputation`);
+  const { nodes } = await getJobReputation({ url: verb.nodeUrl }, { job: op.job_id });
   const allowList = decideWorkerAllowList(op.job_id, nodes, choice);
   say(`Workers allowed (worker_node, ${allowList.workers.length}): ${allowList.workers.join(', ')}`);
   for (const { address, why } of allowList.left) say(`  left out: ${address}, ${why}`);
@@ -262,7 +262,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
     endWith(verb, once);
     return;
   }
-  const { fee } = (await callNode<{ spec: { fee?: string } }>(verb.nodeUrl, 'GET', `/v1/jobs/${op.job_id}`)).spec;
+  const { fee } = (await getJob({ url: verb.nodeUrl }, { id: op.job_id })).spec;
   const lockedAin = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee ?? '0');
   const budgetAin = budget === undefined ? lockedAin : BigInt(budget);
   const ends: Requested[] = [];

@@ -1,6 +1,6 @@
 import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, ProgressEvent } from '../../schemas/index.ts';
-import { callNode, followStream, type TxLanded } from '../client/index.ts';
+import { followStream, getTx } from '../client/index.ts';
 import { logLineText, readWorkerLog, workerLogText, type WorkerLog } from './runLogView.ts';
 
 export interface FollowRequestLogsParameters {
@@ -20,7 +20,7 @@ export interface FollowRequestLogsParameters {
  * names it — until the request settles or is refunded (or Ctrl-C).
  */
 export async function followRequestLogs({ nodeUrl, request, worker, key, json }: FollowRequestLogsParameters): Promise<void> {
-  const { height } = await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${request}`);
+  const { height } = await getTx({ url: nodeUrl }, { hash: request });
   const print = (record: Record<string, unknown>, text: string | string[]) =>
     process.stdout.write(json ? JSON.stringify(record) + '\n' : (Array.isArray(text) ? text : [text]).join('\n') + '\n');
   const aborter = new AbortController();

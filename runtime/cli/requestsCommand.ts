@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AinError, isAinError, type JobEvent, type Payout } from '../../schemas/index.ts';
-import { callNode, readRequestHistory, type RequestHistory } from '../client/index.ts';
+import { callNode, listRequests, readRequestHistory, type ListRequestsParameters, type RequestHistory } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -49,10 +49,16 @@ async function list(args: string[], { json }: CommandContext): Promise<void> {
   const requests: RequestSummary[] = [];
   let page: RequestsPage | undefined;
   for (let pages = 0; pages < pagesMax && requests.length < limit && (page === undefined || page.next !== null); pages++) {
-    const query = new URLSearchParams({ limit: String(Math.min(1000, limit - requests.length)) });
-    for (const filter of ['job', 'client', 'state'] as const) if (values[filter] !== undefined) query.set(filter, values[filter]);
-    if (page?.next != null) query.set('after', page.next);
-    page = await callNode<RequestsPage>(values.node, 'GET', `/v1/requests?${query}`);
+    page = await listRequests(
+      { url: values.node },
+      {
+        limit: Math.min(1000, limit - requests.length),
+        job: values.job,
+        client: values.client,
+        state: values.state as ListRequestsParameters['state'],
+        after: page?.next ?? undefined,
+      },
+    );
     requests.push(...page.requests);
   }
   if (json) return printJson({ height: page!.height, requests, next: page!.next });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { callNode } from '../client/index.ts';
+import { getStatus } from '../client/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -65,7 +65,7 @@ export async function uiCommand(args: string[], { json }: CommandContext): Promi
   if (positionals.length > 0) throw new UsageError(`ain ui takes no arguments, got "${positionals.join(' ')}".`);
   if (values.open === true && values['no-open'] === true) throw new UsageError('Give --open or --no-open, not both.');
   const url = dashboardUrl(values.node);
-  const status = await callNode<{ chain: string; height: number }>(values.node, 'GET', '/v1/status'); // NODE_UNREACHABLE
+  const status = await getStatus({ url: values.node }); // NODE_UNREACHABLE
   const wanted = values.open === true || (values['no-open'] !== true && onDesktop());
   const opened = wanted ? await openBrowser(url) : false;
   if (json) return printJson({ url, chain: status.chain, height: status.height, opened });

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { KeyPair } from '../../log/index.ts';
-import { AinError, devStorageReservations, isAinError, type BlockHeader, type Op, type Tx } from '../../schemas/index.ts';
+import { AinError, devStorageReservations, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
 import { dashboardUrl } from './uiCommand.ts';
 import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from '../agents/index.ts';
-import { callNode, createNodeSubmitter, postTx, waitForTx } from '../client/index.ts';
+import { createNodeSubmitter, getBalance, getBlock, getState, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -81,20 +81,20 @@ async function demo(target: UpTarget, client: KeyPair): Promise<void> {
   const last = many.results.at(-1)!;
   if (!('hash' in last)) throw new AinError('INTERNAL', `The node refused the demo's last inc_value: ${last.code}: ${last.message}`);
   const lastLanded = await landed(last.hash);
-  const block = await callNode<{ header: BlockHeader; txs: unknown[] }>(url, 'GET', `/v1/blocks/${lastLanded.height}`);
+  const block = await getBlock({ url }, { height: lastLanded.height });
   say(
     `  block ${block.header.height}: ${block.txs.length} txs, proposed by ${target.proposedBy(block.header.proposer)}, txRoot ${block.header.txRoot.slice(0, 16)}…, stateRoot ${block.header.stateRoot.slice(0, 16)}…`,
   );
   say(`  outcomes: hello ${(await landed(one.hash)).outcome.code}; a write to another's path ${(await landed(denied.hash)).outcome.code}`);
   await target.waitFinal(lastLanded.height, 60_000);
-  const counter = await callNode<{ value: unknown }>(url, 'GET', `/v1/state/apps/demo/${client.address}/counter`);
+  const counter = await getState({ url }, { path: `/apps/demo/${client.address}/counter` });
   say(`  block ${lastLanded.height} is final (${target.finalWhy}); counter = ${String(counter.value)}`);
 }
 
 /** Waits (bounded) until `address` holds AIN on the node at `url`. */
 async function waitForBalance(url: string, address: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while ((await callNode<{ balance: string }>(url, 'GET', `/v1/accounts/${address}`)).balance === '0') {
+  while ((await getBalance({ url }, { address })) === 0n) {
     if (Date.now() > deadline) throw new AinError('NOT_FINAL', `The client ${address} was not funded within 60 s.`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -282,10 +282,10 @@ function watchBlocks(url: string, say: (line: string) => void, nameOf: (address:
     if (busy) return;
     busy = true;
     void (async () => {
-      const latest = await callNode<{ header: BlockHeader; txs: unknown[]; finalized: { height: number } }>(url, 'GET', '/v1/blocks/latest');
+      const latest = await getBlock({ url }, { height: 'latest' });
       if (seen === 0) seen = latest.header.height;
       for (let h = seen + 1; h <= latest.header.height; h++) {
-        const b = await callNode<{ header: BlockHeader; txs: unknown[]; hash: string }>(url, 'GET', `/v1/blocks/${h}`);
+        const b = await getBlock({ url }, { height: h });
         say(`  block ${h}: ${b.txs.length} txs, proposed by ${nameOf(b.header.proposer)}, decided by the validators (final), hash ${b.hash.slice(0, 16)}…`);
       }
       seen = latest.header.height;

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AinError } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { getNet } from '../client/index.ts';
 import { appRootUrl, initNetwork, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import type { KeyPair } from '../../log/index.ts';
@@ -47,11 +47,6 @@ async function basePortFor(base: number, count: number): Promise<number> {
     if (await free(b)) return b;
   }
   throw new AinError('BAD_CONFIG', `No ${count} free API ports with free peer ports ${p2pPortOffset} above them were found on 127.0.0.1; pass --port.`);
-}
-
-interface NetStatus {
-  peers: string[];
-  consensus?: { lastCommit: { height: number } | null };
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
@@ -118,7 +113,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
         async () => {
           if (child.exitCode !== null)
             throw new AinError('NODE_UNREACHABLE', `Node ${node.name} exited (code ${child.exitCode}); see ${join(node.dir, 'node.log')}.`);
-          return (await callNode<NetStatus>(node.url, 'GET', '/v1/net')).peers.length >= nodes.length - 1;
+          return (await getNet(node)).peers.length >= nodes.length - 1;
         },
         `node ${node.name} to start and see its peers`,
         90_000,
@@ -134,7 +129,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
         until(
           async () => {
             for (const node of nodes) {
-              const { consensus } = await callNode<NetStatus>(node.url, 'GET', '/v1/net');
+              const { consensus } = await getNet(node);
               if ((consensus?.lastCommit?.height ?? 0) < height) return false;
             }
             return true;

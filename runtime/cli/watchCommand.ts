@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
-import type { AccountCommitments } from '../../actors/index.ts';
-import { callNode, followStream } from '../client/index.ts';
+import { followStream, getAccountRequests } from '../client/index.ts';
 import { streamNames } from '../streams/index.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
@@ -14,7 +13,7 @@ import { UsageError } from './output.ts';
 function coverageWarner(nodeUrl: string, address: string): () => Promise<void> {
   let shortfall: string | null = null;
   return async () => {
-    const found = await callNode<AccountCommitments>(nodeUrl, 'GET', `/v1/accounts/${address}/requests`).catch(() => undefined);
+    const found = await getAccountRequests({ url: nodeUrl }, { address }).catch(() => undefined);
     if (found === undefined) return;
     if (found.warning !== null && found.mayLock !== shortfall) {
       process.stderr.write(`ain watch: warning: ${found.warning}\n`);

@@ -1,21 +1,20 @@
 import { parseArgs } from 'node:util';
-import type { JobExplanation, RequestExplanation } from '../../actors/index.ts';
 import { AinError, Hash, isAinError, parseOrThrow } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { explainJob, explainRequest, type ExplainJobReturnType, type ExplainRequestReturnType } from '../client/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson } from './output.ts';
 import { positionalsOf } from './txVerb.ts';
 
 /** The node's explanation of `id`: as a request, else as a job; UNKNOWN_JOB when it is neither. */
-async function explain(nodeUrl: string, id: string): Promise<RequestExplanation | JobExplanation> {
+async function explain(nodeUrl: string, id: string): Promise<ExplainRequestReturnType | ExplainJobReturnType> {
   try {
-    return await callNode<RequestExplanation>(nodeUrl, 'GET', `/v1/requests/${id}/explain`);
+    return await explainRequest({ url: nodeUrl }, { id });
   } catch (error) {
     if (!isAinError(error, 'UNKNOWN_JOB')) throw error;
   }
   try {
-    return await callNode<JobExplanation>(nodeUrl, 'GET', `/v1/jobs/${id}/explain`);
+    return await explainJob({ url: nodeUrl }, { id });
   } catch (error) {
     if (!isAinError(error, 'UNKNOWN_JOB')) throw error;
     throw new AinError('UNKNOWN_JOB', `No job request and no job has the id ${id} on ${nodeUrl}; check the id, or wait for the block of the tx that made it.`, {

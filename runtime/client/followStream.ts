@@ -45,6 +45,7 @@ export async function* followStream(nodeUrl: string, name: string, options: Foll
         ...(options.validate === undefined ? {} : { validate: options.validate }),
       })) {
         // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
+        if (signal.aborted) return;
         if (lastId !== undefined && event.id <= lastId) continue;
         lastId = event.id;
         attempt = 0;

@@ -9,3 +9,8 @@ export { readRequestHistory, type ReadRequestHistoryOptions, type RequestHistory
 export { verifyTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';
 export { getSmallBlob, putSmallBlob, smallBlobBytesMax, type PutSmallBlobParameters } from './smallBlob.ts';
 export { createProgressPoster, progressBodyHash, type ProgressPoster } from './progressPoster.ts';
+export * from './actions/index.ts';
+export type { NodeRef } from './actions/nodeRef.ts';
+export type { JobAnswer, JobSummary, RequestAnswer, RequestSummary } from './actions/jobAnswers.ts';
+export { createClient, type CreateClientParameters, type CreateClientReturnType, type PublicClient, type WalletClient } from './createClient.ts';
+export { AinError, isAinError } from '../../schemas/index.ts';

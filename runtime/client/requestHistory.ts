@@ -1,6 +1,7 @@
 import type { JobEvent } from '../../schemas/index.ts';
-import { callNode } from './nodeClient.ts';
-import type { TxLanded } from './txApi.ts';
+import { getBlocks } from './actions/getBlocks.ts';
+import { getStatus } from './actions/getStatus.ts';
+import { getTx } from './actions/getTx.ts';
 
 export interface ReadRequestHistoryOptions {
   /** Heights read at most, from the request's block on; default 10,000. */
@@ -33,18 +34,15 @@ const rangeBlocksMax = 100;
  * @example const { events } = await readRequestHistory(nodeUrl, requestId)
  */
 export async function readRequestHistory(nodeUrl: string, request: string, { blocksMax = 10_000 }: ReadRequestHistoryOptions = {}): Promise<RequestHistory> {
-  const { height: from } = await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${request}`);
-  const { height: latest } = await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status');
+  const node = { url: nodeUrl };
+  const { height: from } = await getTx(node, { hash: request });
+  const { height: latest } = await getStatus(node);
   const last = Math.min(latest, from + blocksMax - 1);
   const events: JobEvent[] = [];
   let to = from - 1;
   let ended = false;
   while (to < last && !ended) {
-    const range = await callNode<{ to: number; blocks: { jobEvents: JobEvent[] }[] }>(
-      nodeUrl,
-      'GET',
-      `/v1/blocks?from=${to + 1}&to=${Math.min(last, to + rangeBlocksMax)}`,
-    );
+    const range = await getBlocks(node, { from: to + 1, to: Math.min(last, to + rangeBlocksMax) });
     let endHeight: number | undefined;
     for (const block of range.blocks) {
       for (const event of block.jobEvents) {

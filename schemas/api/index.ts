@@ -1,2 +1,4 @@
 export * from './errorBody.ts';
 export * from './txAnswer.ts';
+export * from './queries.ts';
+export * from './answers.ts';

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { BlockHeader } from '../block/index.ts';
+import { Address, Amount, Hash, JsonValue, StatePath, Uint } from '../primitives/index.ts';
+import { ProofKind } from './queries.ts';
+
+// The answers of the API's plain reads. The routes name them as their response (so /openapi.json
+// describes them) and the client (runtime/client) types what it reads with them.
+
+/** `GET /v1/status`: the node, its chain and where it stands. */
+export const StatusAnswer = z.looseObject({
+  chain: z.string(),
+  shard: z.string(),
+  address: Address,
+  /** The genesis hash. */
+  genesis: Hash,
+  lastOffset: z.number().int(),
+  maxTxBytes: Uint,
+  height: Uint,
+  finalized: Uint,
+  caughtUp: z.boolean(),
+  /** The height of the snapshot the node started from (0: it replayed the whole log). */
+  restoredFrom: Uint,
+});
+export type StatusAnswer = z.infer<typeof StatusAnswer>;
+
+/** `GET /v1/health`: that the node answers, its height and final height, and its signature verifier. */
+export const HealthAnswer = z.object({ ok: z.literal(true), height: Uint, finalized: Uint, verifier: z.string() });
+export type HealthAnswer = z.infer<typeof HealthAnswer>;
+
+/** `GET /v1/accounts/<address>`: balance, stake and unbonding (decimal strings of AIN), nonce, slashing. */
+export const AccountAnswer = z.object({
+  address: Address,
+  balance: Amount,
+  stake: Amount,
+  unbonding: Amount,
+  nonce: Uint,
+  /** Whether the account's stake was slashed (for equivocation). */
+  slashed: z.boolean(),
+  height: Uint,
+});
+export type AccountAnswer = z.infer<typeof AccountAnswer>;
+
+/** `GET /v1/state/<path>`: the value at a path as of `height`; a page (`?limit=`) has `next`, the cursor of the next one or null. */
+export const StateAnswer = z.object({ path: StatePath, value: JsonValue, height: Uint, next: z.string().nullable().optional() });
+export type StateAnswer = z.infer<typeof StateAnswer>;
+
+/**
+ * `GET /v1/proof/<path>`: a value (or rule, owner config, functions) with its Merkle proof and
+ * the final header it checks against (projections' `verifyProof` checks it).
+ */
+export const ProofAnswer = z.object({
+  path: StatePath,
+  kind: ProofKind,
+  value: JsonValue,
+  proof: z.unknown().describe('The Merkle proof: the path’s levels from the value up to the header’s stateRoot.'),
+  height: Uint,
+  hash: Hash,
+  header: BlockHeader,
+});
+export type ProofAnswer = z.infer<typeof ProofAnswer>;
