@@ -51,6 +51,18 @@ const pick = <T>(items: readonly T[], i: number): T => items[i % items.length]!;
 const recent = (requests: readonly string[], i: number): string =>
   requests.length === 1 ? requests[0]! : requests[Math.max(1, requests.length - 1 - (i % 4 === 0 ? 1 : 0))]!;
 
+/** A `blindChallenge` of the request `choose` picks, with a reward and maybe a quorum. */
+const blindChallengeOf = (choose: (requests: readonly string[], i: number) => string): fc.Arbitrary<OpMaker> =>
+  fc.record({ r: fc.nat(), reward: fc.integer({ min: 1, max: 12 }).map(String), quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) }).map(
+    ({ r, reward, quorum }) =>
+      (({ requests }) => ({
+        type: 'blindChallenge',
+        request_id: choose(requests, r),
+        reward,
+        ...(quorum === undefined ? {} : { quorum }),
+      })) as OpMaker,
+  );
+
 const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.record({
   signer: fc.nat(parties.length * 4), // mostly above parties.length: the op's usual signer
   gapMs: fc.constantFrom(0, 0, 0, 0, 0, 0, 500, 3000, 20_000),
@@ -134,17 +146,7 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
     },
     {
       weight: 1,
-      arbitrary: fc
-        .record({ r: fc.nat(), reward: fc.integer({ min: 1, max: 12 }).map(String), quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) })
-        .map(
-          ({ r, reward, quorum }) =>
-            (({ requests }) => ({
-              type: 'blindChallenge',
-              request_id: recent(requests, r),
-              reward,
-              ...(quorum === undefined ? {} : { quorum }),
-            })) as OpMaker,
-        ),
+      arbitrary: blindChallengeOf(recent),
     },
     {
       weight: 2,
@@ -325,17 +327,7 @@ const anAnswer: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> =
     },
     {
       weight: 2,
-      arbitrary: fc
-        .record({ r: fc.nat(), reward: fc.integer({ min: 1, max: 12 }).map(String), quorum: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) })
-        .map(
-          ({ r, reward, quorum }) =>
-            (({ requests }) => ({
-              type: 'blindChallenge',
-              request_id: anyRequest(requests, r),
-              reward,
-              ...(quorum === undefined ? {} : { quorum }),
-            })) as OpMaker,
-        ),
+      arbitrary: blindChallengeOf(anyRequest),
     },
     {
       weight: 4,
