@@ -96,7 +96,14 @@ export type ConsensusEvent =
    * this height (kept with the record): peers may have lost those messages, and only this node
    * can send them again.
    */
-  | { readonly type: 'start'; readonly height: number; readonly validators: ValidatorSet; readonly lastSigned?: LastSigned | null }
+  | {
+      readonly type: 'start';
+      readonly height: number;
+      readonly validators: ValidatorSet;
+      readonly lastSigned?: LastSigned | null;
+      /** The locked block's proposal and polka, kept with the record by the precommit that locked on it. */
+      readonly locked?: LockedValue | null;
+    }
   /**
    * A proposal whose signature the runtime checked. `valid` is its verdict on the block (height,
    * previous hash, proposer, records, roots, time); absent when it cannot judge yet (a later
@@ -131,6 +138,8 @@ export type ConsensusEffect =
       readonly kind: VoteKind;
       readonly hash: string | null;
       readonly lastSigned: LastSigned;
+      /** On the precommit that locks: the block locked on, to keep with the record (see LockedValue). */
+      readonly locked?: LockedValue;
     }
   /** Send a `timeout` event with these fields after `timeoutMs`. */
   | { readonly type: 'schedule'; readonly height: number; readonly round: number; readonly step: TimeoutStep; readonly timeoutMs: number }
@@ -141,6 +150,18 @@ export type ConsensusEffect =
   | { readonly type: 'evidence'; readonly evidence: Evidence }
   /** Send these already-signed messages to peers again. */
   | { readonly type: 'gossip'; readonly proposals: readonly Proposal[]; readonly votes: readonly Vote[] };
+
+/**
+ * What a node keeps on disk when it locks: the proposal of the locked block and the polka (2f + 1
+ * prevotes of that round) it locked on. Peers lose both in a crash of every validator; without
+ * them a node locked on a block it cannot show would refuse every other block, and the height
+ * could never be decided. With them it resumes holding the block as its valid value, proposes it
+ * again with the polka when its turn comes, and the nodes locked on it can prevote it.
+ */
+export interface LockedValue {
+  readonly proposal: Proposal;
+  readonly polka: readonly Vote[];
+}
 
 export interface ConsensusStep {
   readonly state: ConsensusState;

@@ -1,5 +1,12 @@
 import type { LastSigned, Proposal, ValidatorSet, Vote } from '../../schemas/index.ts';
-import { defaultConsensusConfig, type ConsensusConfig, type ConsensusEvent, type ConsensusState, type ConsensusStep } from './consensusTypes.ts';
+import {
+  defaultConsensusConfig,
+  type ConsensusConfig,
+  type ConsensusEvent,
+  type ConsensusState,
+  type ConsensusStep,
+  type LockedValue,
+} from './consensusTypes.ts';
 import { holdFuture, takeFuture } from './futureMessages.ts';
 import { proposerScheduleOf } from './proposerSelection.ts';
 import { castVote, schedule, startRound, withSchedule, type Effects } from './rounds.ts';
@@ -51,22 +58,40 @@ function atHeight(state: ConsensusState, height: number, validators: ValidatorSe
 
 /**
  * A restart within a height it already signed at: resume at that round and step, locked as the
- * record says, and send the vote it signed again (the one vote it may sign there). The valid
- * block is lost, so as proposer it asks for a new block until it sees a polka again.
+ * record says, and send the vote it signed again (the one vote it may sign there). The block it
+ * is locked on, kept with the record, is its valid value again, held with its polka: as proposer
+ * it proposes that block again, and its gossip shows the polka to the nodes locked on it.
  */
-function resume(state: ConsensusState, last: LastSigned, out: Effects): ConsensusState {
+function resume(state: ConsensusState, last: LastSigned, kept: LockedValue | null, out: Effects): ConsensusState {
   const locked = last.lockedHash === null ? null : { hash: last.lockedHash, round: last.lockedRound };
   let next: ConsensusState = withSchedule({ ...state, round: last.round, step: last.step, locked }, last.round);
+  if (kept !== null && locked !== null && kept.proposal.height === last.height && kept.proposal.block.hash === locked.hash) next = holdLocked(next, kept);
   schedule(next, out, 'gossip');
   if (last.step === 'propose') schedule(next, out, 'propose');
   else next = castVote(next, out, last.step, last.hash);
   return next;
 }
 
+/** The kept locked value back in the state: the valid value, its proposal held as judged valid, its polka in the vote book. */
+function holdLocked(state: ConsensusState, { proposal, polka }: LockedValue): ConsensusState {
+  const { round, block } = proposal;
+  let next: ConsensusState = {
+    ...state,
+    valid: { block, round },
+    proposals: { ...state.proposals, [round]: { ...state.proposals[round], [block.hash]: { proposal, valid: true } } },
+  };
+  for (const vote of polka) {
+    if (vote.height !== state.height || vote.round !== round || vote.kind !== 'prevote' || vote.hash !== block.hash) continue;
+    const outcome = storeVote(next, vote);
+    if (outcome.kind === 'counted') next = outcome.state;
+  }
+  return next;
+}
+
 function onStart(state: ConsensusState, event: Extract<ConsensusEvent, { type: 'start' }>, out: Effects): ConsensusState {
   const base = atHeight({ ...state, lastSigned: event.lastSigned ?? state.lastSigned, future: [] }, event.height, event.validators);
   const last = base.lastSigned;
-  return last !== null && last.height === event.height ? resume(base, last, out) : startRound(base, 0, out);
+  return last !== null && last.height === event.height ? resume(base, last, event.locked ?? null, out) : startRound(base, 0, out);
 }
 
 function onProposal(state: ConsensusState, proposal: Proposal, valid: boolean | undefined, out: Effects): ConsensusState {

@@ -12,6 +12,7 @@ export {
   type ConsensusStep,
   type ConsensusTimeouts,
   type HeldProposal,
+  type LockedValue,
   type Step,
   type TimeoutStep,
 } from './consensusTypes.ts';

@@ -1,5 +1,5 @@
 import type { ProposalBlock, VoteKind } from '../../schemas/index.ts';
-import type { ConsensusEffect, ConsensusState, TimeoutStep } from './consensusTypes.ts';
+import type { ConsensusEffect, ConsensusState, LockedValue, TimeoutStep } from './consensusTypes.ts';
 import { proposerScheduleOf } from './proposerSelection.ts';
 import { lastSignedOf, maySign } from './signing.ts';
 import { powerOf } from './voteBook.ts';
@@ -41,10 +41,10 @@ function isValidator(state: ConsensusState): boolean {
  * Asks the runtime to sign and send a vote of the current round, unless this node is no
  * validator or has signed something later (or different) before: then it stays silent.
  */
-export function castVote(state: ConsensusState, out: Effects, kind: VoteKind, hash: string | null): ConsensusState {
+export function castVote(state: ConsensusState, out: Effects, kind: VoteKind, hash: string | null, locked?: LockedValue): ConsensusState {
   if (!isValidator(state) || !maySign(state.lastSigned, state.height, state.round, kind, hash)) return state;
   const lastSigned = lastSignedOf(state, kind, hash);
-  out.push({ type: 'vote', height: state.height, round: state.round, kind, hash, lastSigned });
+  out.push({ type: 'vote', height: state.height, round: state.round, kind, hash, lastSigned, ...(locked === undefined ? {} : { locked }) });
   return { ...state, lastSigned };
 }
 

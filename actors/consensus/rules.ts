@@ -79,7 +79,8 @@ function lockOnPolka(state: ConsensusState, out: Effects): ConsensusState {
   const { block } = polka.proposal;
   let next: ConsensusState = { ...state, valid: { block, round: state.round }, fired: { ...state.fired, polka: true } };
   if (state.step === 'prevote') {
-    next = castVote({ ...next, locked: { hash: block.hash, round: state.round } }, out, 'precommit', block.hash);
+    const kept = { proposal: polka.proposal, polka: votesFor(state, state.round, 'prevote', block.hash) };
+    next = castVote({ ...next, locked: { hash: block.hash, round: state.round } }, out, 'precommit', block.hash, kept);
     next = { ...next, step: 'precommit' };
   }
   return next;

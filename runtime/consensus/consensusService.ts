@@ -148,7 +148,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         return propose(effect);
       case 'vote': {
         const vote: Vote = signVote(key, { chain: chainId, shard, height: effect.height, round: effect.round, kind: effect.kind, hash: effect.hash });
-        await record.keep(effect.lastSigned, { vote });
+        await record.keep(effect.lastSigned, { vote }, effect.locked);
         send({ type: 'vote', vote });
         return gossip.publish({ vote });
       }
@@ -222,7 +222,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const validators = validatorSetAt(chain.ledger.tree, height);
     if (state().height === 0) {
       const loaded = record.loaded;
-      send({ type: 'start', height, validators, lastSigned: loaded.lastSigned });
+      send({ type: 'start', height, validators, lastSigned: loaded.lastSigned, locked: loaded.locked });
       if (loaded.lastSigned?.height === height) {
         for (const proposal of loaded.proposals) send({ type: 'proposal', proposal, valid: true });
         for (const vote of loaded.votes) send({ type: 'vote', vote });

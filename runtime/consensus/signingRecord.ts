@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AinError, LastSigned, Proposal, Vote } from '../../schemas/index.ts';
+import type { LockedValue } from '../../actors/index.ts';
+import { AinError, LastSigned, maxValidators, Proposal, Vote } from '../../schemas/index.ts';
 import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
 /** Where a validator keeps what it signed, in its data dir. */
@@ -13,12 +14,17 @@ const messagesMax = 3 * 256;
 /**
  * What a validator signed last (the record consensus never contradicts) and every proposal and
  * vote it signed at that height: after a crash only this node can send them again, and peers
- * may have lost them.
+ * may have lost them. With them the block it locked on and that block's polka (LockedValue).
  */
 const SigningRecordFile = z.strictObject({
   lastSigned: LastSigned.nullable(),
   proposals: z.array(Proposal).max(messagesMax),
   votes: z.array(Vote).max(messagesMax),
+  /** The block it is locked on at that height, with its polka (absent in records written before it was kept). */
+  locked: z
+    .strictObject({ proposal: Proposal, polka: z.array(Vote).max(maxValidators) })
+    .nullable()
+    .default(null),
 });
 export type SigningRecordFile = z.infer<typeof SigningRecordFile>;
 
@@ -29,10 +35,10 @@ export interface SigningRecord {
    * Writes `lastSigned` with the message it covers and syncs it to disk; resolves only then, so
    * the caller sends the signature after. Writes are serialised in call order.
    */
-  keep(lastSigned: LastSigned, message: { readonly proposal: Proposal } | { readonly vote: Vote }): Promise<void>;
+  keep(lastSigned: LastSigned, message: { readonly proposal: Proposal } | { readonly vote: Vote }, locked?: LockedValue): Promise<void>;
 }
 
-const empty: SigningRecordFile = { lastSigned: null, proposals: [], votes: [] };
+const empty: SigningRecordFile = { lastSigned: null, proposals: [], votes: [], locked: null };
 
 /**
  * Opens a validator's signing record (CometBFT's priv_validator_state): absent means nothing was
@@ -49,7 +55,7 @@ export async function openSigningRecord(dataDir: string): Promise<SigningRecord>
   let writing: Promise<void> = Promise.resolve();
   return {
     loaded,
-    keep(lastSigned, message) {
+    keep(lastSigned, message, locked) {
       const sameHeight = current.lastSigned?.height === lastSigned.height;
       const proposals = sameHeight ? current.proposals : [];
       const votes = sameHeight ? current.votes : [];
@@ -57,6 +63,7 @@ export async function openSigningRecord(dataDir: string): Promise<SigningRecord>
         lastSigned,
         proposals: 'proposal' in message ? [...proposals, message.proposal].slice(-messagesMax) : proposals,
         votes: 'vote' in message ? [...votes, message.vote].slice(-messagesMax) : votes,
+        locked: locked === undefined ? (sameHeight ? current.locked : null) : { proposal: locked.proposal, polka: [...locked.polka] },
       };
       const text = JSON.stringify(current);
       writing = writing.then(() => writeFileAtomic(path, text, 0o600));

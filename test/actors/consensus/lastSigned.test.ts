@@ -39,6 +39,41 @@ test('restarted after precommitting x: it resumes locked at that round and step 
   t.like(n.of('vote'), [{ round: 3, kind: 'prevote', hash: null }], 'still locked on x');
 });
 
+test('the precommit that locks carries the proposal and its polka; restarted with them, as a later proposer it proposes that block again and gossips the polka', (t) => {
+  const proposer = proposerOf(set, 3);
+  const locking = new Driver(proposer).send({ type: 'start', height: 1, validators: set });
+  const round0 = proposalOf(proposerOf(set, 0), 1, 0, x);
+  locking.send({ type: 'proposal', proposal: round0, valid: true });
+  const polka = [v1, v2, v3, v4].filter((v) => v !== proposer).map((v) => voteOf(v, 1, 0, 'prevote', x.hash));
+  for (const vote of polka) locking.send({ type: 'vote', vote });
+  const [precommit] = locking.of('vote').filter((v) => v.kind === 'precommit');
+  t.like(precommit, { kind: 'precommit', hash: x.hash, locked: { proposal: round0 } });
+  t.deepEqual(precommit!.locked!.polka, polka, '2f + 1 prevotes for x, in address order');
+
+  const last: LastSigned = { height: 1, round: 2, step: 'precommit', hash: null, lockedRound: 0, lockedHash: x.hash };
+  const n = new Driver(proposer).send({ type: 'start', height: 1, validators: set, lastSigned: last, locked: precommit!.locked! });
+  t.deepEqual(n.state.valid, { block: x, round: 0 });
+  n.send({ type: 'timeout', height: 1, round: 2, step: 'precommit' });
+  t.like(n.of('propose'), [{ round: 3, validRound: 0, value: x }]);
+  n.send({ type: 'proposal', proposal: proposalOf(proposer, 1, 3, x, 0), valid: true });
+  n.send({ type: 'timeout', height: 1, round: 3, step: 'gossip' });
+  const gossip = n.of('gossip').at(-1)!;
+  t.deepEqual(
+    gossip.votes.filter((v) => v.round === 0 && v.kind === 'prevote').map((v) => v.from),
+    polka.map((v) => v.from),
+    'the polka of round 0 goes with the re-proposal',
+  );
+
+  const mismatched = new Driver(proposer).send({
+    type: 'start',
+    height: 1,
+    validators: set,
+    lastSigned: { ...last, lockedHash: y.hash },
+    locked: precommit!.locked!,
+  });
+  t.is(mismatched.state.valid, null, 'a kept block that is not the lock is not taken');
+});
+
 test('restarted after proposing: it does not propose that round again; its record from a later height silences it', (t) => {
   const proposer = proposerOf(set, 1);
   const last: LastSigned = { height: 1, round: 1, step: 'propose', hash: null, lockedRound: -1, lockedHash: null };

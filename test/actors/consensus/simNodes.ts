@@ -8,6 +8,7 @@ import {
   type ConsensusEffect,
   type ConsensusEvent,
   type ConsensusState,
+  type LockedValue,
 } from '../../../actors/index.ts';
 import type { Certificate, LastSigned, Proposal, ProposalBlock, UnsignedProposal, UnsignedVote, ValidatorSet, Vote } from '../../../schemas/index.ts';
 import { fakePub, fakeSig } from './fixtures.ts';
@@ -80,7 +81,7 @@ export class HonestNode {
   /** Kept on disk: survives restarts. */
   lastSigned: LastSigned | null = null;
   /** Kept on disk with the record: what it signed at its current height, given back after a restart. */
-  #signedHere: { height: number; proposals: Proposal[]; votes: Vote[] } = { height: 0, proposals: [], votes: [] };
+  #signedHere: { height: number; proposals: Proposal[]; votes: Vote[]; locked: LockedValue | null } = { height: 0, proposals: [], votes: [], locked: null };
   protected readonly signed = new Map<string, string | null>();
   readonly #local: ConsensusEvent[] = [];
   readonly #answered = new Map<string, number>();
@@ -100,16 +101,18 @@ export class HonestNode {
   start(): void {
     const height = this.height + 1;
     this.state = initialConsensusState({ self: this.address, config: this.world.config });
-    this.feed({ type: 'start', height, validators: this.world.setAt(height), lastSigned: this.lastSigned });
+    const locked = this.#signedHere.height === height ? this.#signedHere.locked : null;
+    this.feed({ type: 'start', height, validators: this.world.setAt(height), lastSigned: this.lastSigned, locked });
     if (this.#signedHere.height !== height) return;
     for (const proposal of this.#signedHere.proposals) this.feed({ type: 'proposal', proposal, valid: true });
     for (const vote of this.#signedHere.votes) this.feed({ type: 'vote', vote });
   }
 
   /** Keeps what it signs at a height, as the runtime keeps it next to the last-signed record. */
-  #keep(message: { proposal: Proposal } | { vote: Vote }): void {
+  #keep(message: { proposal: Proposal } | { vote: Vote }, locked?: LockedValue): void {
     const height = 'vote' in message ? message.vote.height : message.proposal.height;
-    if (this.#signedHere.height !== height) this.#signedHere = { height, proposals: [], votes: [] };
+    if (this.#signedHere.height !== height) this.#signedHere = { height, proposals: [], votes: [], locked: null };
+    if (locked !== undefined) this.#signedHere.locked = locked;
     if ('vote' in message) this.#signedHere.votes.push(message.vote);
     else this.#signedHere.proposals.push(message.proposal);
   }
@@ -165,7 +168,7 @@ export class HonestNode {
           this.world.violations.push(`${this.address} signed ${key} against its record`);
         this.signed.set(key, effect.hash);
         this.lastSigned = effect.lastSigned;
-        return this.sendVote(this.voteOf(effect, effect.hash));
+        return this.sendVote(this.voteOf(effect, effect.hash), effect.locked);
       }
       case 'schedule': {
         const { height, round, step } = effect;
@@ -209,8 +212,8 @@ export class HonestNode {
     this.world.network.send(this.address, 'all', { type: 'proposal', proposal });
   }
 
-  protected sendVote(vote: Vote): void {
-    this.#keep({ vote });
+  protected sendVote(vote: Vote, locked?: LockedValue): void {
+    this.#keep({ vote }, locked);
     this.local({ type: 'vote', vote });
     this.world.network.send(this.address, 'all', { type: 'vote', vote });
   }
