@@ -91,18 +91,31 @@ export async function writeAsUsers(nodes: readonly NodeProcess[], count: number,
   return users;
 }
 
-/** Waits until `node` has applied every user's write. */
+/** Waits until `node` has applied every user's write; a timeout says where its consensus stood. */
 export async function untilWritten(node: NodeProcess, users: readonly KeyPair[], first = 0, timeoutMs = 90_000): Promise<void> {
-  await until(
-    async () => {
-      for (const [i, key] of users.entries()) {
-        if ((await node.get<{ value?: unknown }>(`/v1/state/apps/net/${key.address}`)).value !== first + i) return false;
-      }
-      return true;
-    },
-    `every write applied on ${node.dataDir}`,
-    timeoutMs,
+  await untilOrSay(node, () =>
+    until(
+      async () => {
+        for (const [i, key] of users.entries()) {
+          if ((await node.get<{ value?: unknown }>(`/v1/state/apps/net/${key.address}`)).value !== first + i) return false;
+        }
+        return true;
+      },
+      `every write applied on ${node.dataDir}`,
+      timeoutMs,
+    ),
   );
+}
+
+/** Runs `wait`; if it fails, the error also says what the node's consensus was doing (a stuck height shows its round and step). */
+async function untilOrSay(node: NodeProcess, wait: () => Promise<void>): Promise<void> {
+  try {
+    await wait();
+  } catch (error) {
+    const net = await netOf(node).catch((cause: unknown) => `no answer: ${String(cause)}`);
+    const status = await node.get('/v1/status').catch(() => undefined);
+    throw new Error(`${(error as Error).message}; its /v1/net: ${JSON.stringify(net)}; its /v1/status: ${JSON.stringify(status)}`, { cause: error });
+  }
 }
 
 /** `ain audit --data DIR --json` of a stopped node; when it printed no report, what it wrote to stderr. */
