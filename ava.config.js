@@ -9,17 +9,16 @@ import { join } from 'node:path';
 // those of test/ (a stale file left in dist/ by a deleted test never runs). Run one file from
 // its source with `npx ava test/x.test.ts` (no AIN_COMPILED): tsx compiles it as before.
 //
-// Files run three at a time on these 2-core machines: at two, a third of the CPU sat idle while
-// the e2e files waited on timeouts, containers and brokers. They start heaviest first — the ones
-// that build images, run networks of processes or a broker — and the many short unit files fill
-// in behind them, so no long file starts last and runs alone: the whole run takes about the sum
-// of the work over the cores, not that plus the last long file.
+// Files run two at a time (ava's concurrency on CI and on these 2-core machines). They start
+// heaviest first — the ones that build images, run networks of processes or a broker — and the
+// many short unit files fill in behind them, so no long file starts last and runs alone: the
+// whole run takes about the sum of the work over two, not that plus the last long file.
 const heaviest = [
   'test/runtime/deploy/deploy.e2e.test.ts',
   'test/runtime/cli/upCommand.e2e.test.ts',
-  'test/runtime/node/shardReporter.e2e.test.ts',
   // Not beside deploy.e2e at the start: both would import the same node image at once.
   'test/runtime/deploy/deployScaleAgents.e2e.test.ts',
+  'test/runtime/node/shardReporter.e2e.test.ts',
   'test/runtime/cli/cli.e2e.test.ts',
   'test/runtime/agents/sampleSession.docker.int.test.ts',
   'test/runtime/cli/readmeTour.e2e.test.ts',
@@ -51,7 +50,6 @@ const compiledFiles = () =>
 export default {
   ...(compiled ? { files: compiledFiles() } : { extensions: { ts: 'module' }, nodeArguments: ['--import=tsx'], files: ['test/**/*.test.ts'] }),
   workerThreads: false,
-  concurrency: 3,
   timeout: '120s',
   sortTestFiles: (a, b) => weight(a) - weight(b) || a.localeCompare(b, [], { numeric: true }),
 };
