@@ -129,7 +129,7 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   const { values } = parseArgs({ args, options: common });
   const status = await deployStatus({ name: nameOf(values.name) });
   if (json) return printJson(status);
-  if (status.nodes.length === 0) {
+  if (status.nodes.length === 0 && status.agents.length === 0) {
     process.stdout.write(`Nothing is deployed under the name ${status.name}.\n`);
     return;
   }
@@ -152,6 +152,7 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   ];
   if (status.broker !== undefined)
     rows.push(['kafka', status.broker.container, 'broker', status.broker.state, '-', status.broker.address, '-', '-', '-', '-', '-']);
+  for (const agent of status.agents) rows.push([agent.agent, agent.container, agent.role, agent.state, '-', agent.node, '-', '-', '-', '-', agent.address]);
   process.stdout.write(column(rows));
 }
 
@@ -234,7 +235,7 @@ async function logsCommand(args: string[]): Promise<void> {
   });
   const [node, ...rest] = positionals;
   if (node === undefined || rest.length > 0)
-    throw new UsageError('ain deploy logs takes one NODE (n1, its container name or its address; kafka for the broker).');
+    throw new UsageError('ain deploy logs takes one NODE or agent (n1 or worker-1, its container name or its address; kafka for the broker).');
   const tail = wholeNumber(values.tail, 'tail');
   await deployLogs({ name: nameOf(values.name), node, follow: values.follow === true, ...(tail === undefined ? {} : { tail }) });
 }

@@ -110,6 +110,45 @@ export async function deployAgents(parameters: DeployAgentsParameters): Promise<
   return { name, role, job, node, image: image.tag, jobBaseImage, gpus, agents, removed, funded };
 }
 
+/** One agent container of a network, as its labels and the engine say. */
+export interface DeployAgentStatus {
+  /** `worker-1`, `evaluator-2`, …: what `ain deploy logs` takes. */
+  readonly agent: string;
+  readonly role: string;
+  readonly container: string;
+  /** The container's state (`running`, `exited`, `restarting`, …). */
+  readonly state: string;
+  readonly job: string;
+  /** The node API it reads and submits through. */
+  readonly node: string;
+  readonly address: string;
+}
+
+/** The agent containers of the network `net`, by role then number. */
+export async function deployedAgents(docker: Docker, net: string): Promise<DeployAgentStatus[]> {
+  const containers = await onEngine('listing containers', () =>
+    docker.listContainers({ all: true, filters: { label: [`${deployLabels.net}=${net}`, `${deployLabels.kind}=agent`] } }),
+  );
+  return containers
+    .map((container) => {
+      const labels = container.Labels ?? {};
+      const role = labels[deployLabels.role] ?? '';
+      const number = Number(labels[agentLabels.number] ?? 0);
+      return {
+        agent: agentName(role, number),
+        role,
+        number,
+        container: container.Names?.[0]?.replace(/^\//, '') ?? agentContainer(net, role, number),
+        state: container.State,
+        job: labels[agentLabels.job] ?? '',
+        node: labels[agentLabels.node] ?? '',
+        address: labels[deployLabels.address] ?? '',
+      };
+    })
+    .sort((a, b) => a.role.localeCompare(b.role) || a.number - b.number)
+    .map(({ number: _, ...agent }) => agent);
+}
+
 /** The engine's unix socket on this machine, which the agents get; BAD_CONFIG for an engine over TCP. */
 function engineSocket(): string {
   const address = engineAddress();

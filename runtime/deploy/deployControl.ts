@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 
 import { AinError } from '../../schemas/index.ts';
 import { containerName, deployLabels, volumeName, type DeployedNode } from './deployedNode.ts';
+import { deployedAgents } from './deployAgents.ts';
 import { findDeployedNode } from './deployStatus.ts';
 import { connectEngine, inspectContainer, onEngine, streamLogs } from './engine.ts';
 import { brokerImageRepository } from './brokerImage.ts';
@@ -45,7 +46,8 @@ export async function deployRestart({
 
 /**
  * `ain deploy logs NODE [--follow]`: what the node's container wrote (the node's JSON log lines),
- * and with `follow` what it writes next, until it stops. `kafka` names the broker's container.
+ * and with `follow` what it writes next, until it stops. `kafka` names the broker's container; an
+ * agent (`worker-1`, its container's name or its address) names that agent's.
  */
 export async function deployLogs({
   docker: given,
@@ -58,7 +60,12 @@ export async function deployLogs({
 }: OnNetwork & { node: string; follow?: boolean; tail?: number; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream }): Promise<void> {
   const docker = await connectEngine(given ?? new Docker());
   const broker = which === 'kafka' ? await deployedBroker(docker, name) : undefined;
-  const container = broker !== undefined ? brokerContainerName(name) : containerName(name, (await findDeployedNode(docker, name, which)).node);
+  const agent =
+    broker === undefined
+      ? (await deployedAgents(docker, name)).find((a) => a.agent === which || a.container === which || a.address === which.toLowerCase())
+      : undefined;
+  const container =
+    broker !== undefined ? brokerContainerName(name) : (agent?.container ?? containerName(name, (await findDeployedNode(docker, name, which)).node));
   if ((await inspectContainer(docker, container)) === undefined) throw new AinError('NOT_FOUND', `${which} has no container (${container}), so no logs.`);
   await streamLogs(docker, container, { follow, stdout, stderr, ...(tail === undefined ? {} : { tail }) });
 }

@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 
 import { AinError } from '../../schemas/index.ts';
+import { deployedAgents, type DeployAgentStatus } from './deployAgents.ts';
 import { brokerAddress, brokerContainerName, deployedBroker } from './deployBroker.ts';
 import { containerName, nodeUrl, type DeployedNode } from './deployedNode.ts';
 import { deployedNodes } from './deployUp.ts';
@@ -28,13 +29,15 @@ export interface DeployStatusReturnType {
   readonly name: string;
   /** Empty when nothing is deployed under that name. */
   readonly nodes: readonly DeployNodeStatus[];
+  /** The agents `ain deploy agents` runs for the network (empty for none). */
+  readonly agents: readonly DeployAgentStatus[];
   /** The Kafka broker the nodes share, on a network deployed with `--log kafka`. */
   readonly broker?: { readonly container: string; readonly address: string; readonly state: string };
 }
 
 /**
  * `ain deploy status`: each node of the network `name` (from its volume), its container's state
- * and health, and from its API its height, final height and peers.
+ * and health, and from its API its height, final height and peers; then its agents' containers.
  * @example const { nodes } = await deployStatus({ name: 'ain' })
  */
 export async function deployStatus({ docker: given, name }: { docker?: Docker; name: string }): Promise<DeployStatusReturnType> {
@@ -45,6 +48,7 @@ export async function deployStatus({ docker: given, name }: { docker?: Docker; n
   return {
     name,
     nodes: await Promise.all(nodes.map((node) => statusOf(docker, node))),
+    agents: await deployedAgents(docker, name),
     ...(broker === undefined
       ? {}
       : { broker: { container: brokerContainerName(name), address: brokerAddress(broker), state: brokerInfo?.State.Status ?? 'absent' } }),

@@ -20,4 +20,12 @@ export { deployAudit, deployDown, deployLogs, deployRestart, type DeployAuditRet
 export { ownerKeyFile } from './ownerKey.ts';
 export { seedImageTag } from './seedVolumes.ts';
 export { deployScale, type DeployScaleParameters, type DeployScaleReturnType } from './deployScale.ts';
-export { deployAgents, deployAgentsMax, type DeployAgentsParameters, type DeployAgentsReturnType, type DeployedAgent } from './deployAgents.ts';
+export {
+  deployAgents,
+  deployAgentsMax,
+  deployedAgents,
+  type DeployAgentsParameters,
+  type DeployAgentsReturnType,
+  type DeployAgentStatus,
+  type DeployedAgent,
+} from './deployAgents.ts';

@@ -225,6 +225,22 @@ if (service === undefined) {
       t.true(workers.agents.some((a) => a.address === worker));
       t.true(Math.abs(result.x! - 2) < 0.01, `x of ${worker} is the root of 4`);
     }
+
+    // Status lists the agents after the nodes; logs reads one by its name.
+    const status = jsonOf<{ agents: { agent: string; role: string; state: string; job: string; node: string; address: string }[] }>(
+      await ain(['deploy', 'status', '--name', name, '--json']),
+    );
+    t.deepEqual(
+      status.agents.map((a) => [a.agent, a.state, a.job, a.node, a.address]),
+      [
+        ['evaluator-1', 'running', job, urls[1], evaluators.agents[0]!.address],
+        ['worker-1', 'running', job, urls[2], workers.agents[0]!.address],
+        ['worker-2', 'running', job, urls[2], workers.agents[1]!.address],
+      ],
+    );
+    const logs = await ain(['deploy', 'logs', 'worker-2', '--name', name]);
+    t.is(logs.code, 0, logs.stderr);
+    t.regex(logs.stdout, /"event":"following"/);
   });
 
   test.serial('down --volumes leaves no container (nodes, agents, runs) and no volume behind', async (t) => {
