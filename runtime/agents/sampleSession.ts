@@ -264,12 +264,15 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     clientActor.start();
     const done: ClientOutput = await toPromise(clientActor);
     if (done.request === undefined || done.error !== undefined) throw new Error(`the client's request failed: ${done.error}`);
+    // Read where the client saw its request end: another node may not hold that block yet (it
+    // would still say `ranked`, with no payouts).
+    const clientNode = envOf(client).nodeUrl;
     const view = await callNode<{ state: string; evaluator: string | null; ranking: string[]; results: Record<string, { x?: number }> }>(
-      nodeUrl,
+      clientNode,
       'GET',
       `/v1/jobs/${done.request}`,
     );
-    const settledEvent = await settlementOf(nodeUrl, done.request);
+    const settledEvent = await settlementOf(clientNode, done.request);
     const best = view.ranking[0];
     return {
       job,
