@@ -4,7 +4,7 @@ import type { Example } from './exampleReport.ts';
 import { examplePrograms } from './examplePrograms.ts';
 import { startExampleJob, type ExampleRequest } from './exampleJob.ts';
 import { lossOf, makeDataset, type Dataset } from './leastSquares.ts';
-import { lossCurveCsv, lossCurveSvg } from './lossCurve.ts';
+import { lossCurveCsv, lossCurvePng, lossCurveSvg } from './lossCurve.ts';
 
 export const dataParallelShards = 3;
 export const dataParallelRounds = 4;
@@ -73,8 +73,11 @@ export const dataParallel: Example = {
       ];
       const csv = join(outDir, 'dataparallel-loss.csv');
       const svg = join(outDir, 'dataparallel-loss.svg');
+      const png = join(outDir, 'dataparallel-loss.png');
+      const plot = lossCurveSvg(series, 'Loss over all the data, round by round');
       await writeFile(csv, lossCurveCsv(series));
-      await writeFile(svg, lossCurveSvg(series, 'Loss over all the data, round by round'));
+      await writeFile(svg, plot);
+      await writeFile(png, await lossCurvePng(plot));
       const final = parallelLosses.at(-1)!;
       const falls = parallelLosses.every((v, i) => i === 0 || v < parallelLosses[i - 1]!);
       return {
@@ -89,7 +92,7 @@ export const dataParallel: Example = {
           ok: falls && final < dataParallelLossMax,
         },
         figures: { initialLoss: parallelLosses[0]!, finalLoss: final, singleWorkerFinalLoss: singleLosses.at(-1)!, falls: falls ? 1 : 0 },
-        files: [csv, svg],
+        files: [csv, svg, png],
       };
     } finally {
       await job.stop();

@@ -1,4 +1,4 @@
-/** A loss curve per round, as CSV and as an SVG line plot (log scale), for the data-parallel example. */
+/** A loss curve per round, as CSV, as an SVG line plot (log scale) and as that plot in PNG, for the data-parallel example. */
 
 export interface LossSeries {
   /** The CSV column's name (letters, digits, underscores). */
@@ -46,4 +46,15 @@ export function lossCurveSvg(series: readonly LossSeries[], title: string): stri
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * The SVG plot as a PNG image, rendered by resvg (@resvg/resvg-js: Rust's resvg, prebuilt; loaded
+ * here only, so no node start pays for it). Text uses the system's fonts (DejaVu on Debian); on a
+ * machine without fonts the curves and grid are drawn and the labels left out.
+ * @example await writeFile('loss.png', await lossCurvePng(lossCurveSvg(series, 'Loss')))
+ */
+export async function lossCurvePng(svg: string): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' } }).render().asPng();
 }

@@ -7,7 +7,7 @@ import { dataParallel, dataParallelLossMax, dataParallelRounds, startExampleNode
 // Data parallelism on a one-node network of its own, as `ain example run dataparallel` runs it:
 // shards in Big Storage fetched by the workers' agents, the client averaging the shards' weights
 // round by round; the loss falls every round, ends within the README's bound, near the same
-// training on one worker, and the curve is written as CSV and SVG.
+// training on one worker, and the curve is written as CSV, SVG and PNG.
 
 test('dataparallel: the averaged loss falls every round below 0.05, near one worker on all the data; the curve is written', async (t) => {
   t.timeout(120_000);
@@ -30,6 +30,10 @@ test('dataparallel: the averaged loss falls every round below 0.05, near one wor
     const losses = csv.slice(1).map((line) => Number(line.split(',')[1]));
     for (let r = 1; r < losses.length; r++) t.true(losses[r]! < losses[r - 1]!, `round ${r}: ${losses.join(', ')}`);
     t.regex(await readFile(join(outDir, 'dataparallel-loss.svg'), 'utf8'), /^<svg [^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
+    // The same plot as a PNG (its pixels are checked in lossCurve.test.ts): the signature and its size.
+    const png = await readFile(join(outDir, 'dataparallel-loss.png'));
+    t.is(png.toString('latin1', 1, 4), 'PNG');
+    t.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [560, 320]);
     // Every worker fetched its shard from Big Storage: on every shard all that submitted in time agree.
     t.is(
       lines.filter((line) => /round \d: workers agreeing per shard ([1-3])\/\1, ([1-3])\/\2, ([1-3])\/\3;/.test(line)).length,
