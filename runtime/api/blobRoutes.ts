@@ -10,6 +10,11 @@ export interface BlobRoutesOptions {
   readonly store: BlobStore;
   /** Default: a verifier with a 60 s window on the wall clock. */
   readonly auth?: BlobAuthVerifier;
+  /**
+   * A node of a network: a blob it does not store is read from its peers (the reader's signed
+   * header passed on; the bytes checked against the hash). Absent: NOT_FOUND.
+   */
+  readonly peers?: { fetch(hash: string, authorization: string | undefined): Promise<Buffer> };
 }
 
 // The hash is checked by checkBlobHash (BAD_BLOB_HASH), not by the route schema, which only describes it.
@@ -53,7 +58,7 @@ function readersHeader(request: FastifyRequest): string[] | undefined {
  * `PUT` and `GET /v1/blobs/<sha256 hex>`: bodies stream straight between the socket and the
  * store, never buffered whole. In its own plugin scope, so the API's JSON body parser does not apply.
  */
-export async function blobRoutes(app: FastifyInstance, { store, auth = createBlobAuthVerifier() }: BlobRoutesOptions): Promise<void> {
+export async function blobRoutes(app: FastifyInstance, { store, auth = createBlobAuthVerifier(), peers }: BlobRoutesOptions): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
@@ -78,14 +83,27 @@ export async function blobRoutes(app: FastifyInstance, { store, auth = createBlo
     const header = request.headers.authorization;
     const reader = header === undefined ? undefined : auth.verify(header, { method: 'GET', hash });
     const rangeHeader = request.headers.range;
-    const opened = await store.open({ hash, reader, range: rangeHeader === undefined ? undefined : (sizeBytes) => parseRange(rangeHeader, sizeBytes) });
-    const { start, end } = opened.range;
-    reply
-      .header('content-type', 'application/octet-stream')
-      .header('accept-ranges', 'bytes')
-      .header('etag', `"sha256:${hash}"`)
-      .header('content-length', String(end - start + 1));
-    if (rangeHeader !== undefined) reply.code(206).header('content-range', `bytes ${start}-${end}/${opened.info.sizeBytes}`);
+    const rangeOf = rangeHeader === undefined ? undefined : (sizeBytes: number) => parseRange(rangeHeader, sizeBytes);
+    const answer = (range: { start: number; end: number }, sizeBytes: number) => {
+      reply
+        .header('content-type', 'application/octet-stream')
+        .header('accept-ranges', 'bytes')
+        .header('etag', `"sha256:${hash}"`)
+        .header('content-length', String(range.end - range.start + 1));
+      if (rangeHeader !== undefined) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${sizeBytes}`);
+    };
+    let opened;
+    try {
+      opened = await store.open({ hash, reader, range: rangeOf });
+    } catch (error) {
+      if (peers === undefined || !(error instanceof AinError && error.code === 'NOT_FOUND')) throw error;
+      // Stored on another node of the network: its bytes through the peers, under the same reader's signature.
+      const bytes = await peers.fetch(hash, header);
+      const range = rangeOf?.(bytes.length) ?? { start: 0, end: bytes.length - 1 };
+      answer(range, bytes.length);
+      return reply.header('x-ain-blob-from', 'peer').send(bytes.subarray(range.start, range.end + 1));
+    }
+    answer(opened.range, opened.info.sizeBytes);
     return reply.send(opened.stream);
   });
 }

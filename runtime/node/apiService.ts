@@ -4,7 +4,9 @@ import { createApi } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
+import type { BlobAuthVerifier } from '../storage/index.ts';
 import type { NetService } from './netService.ts';
+import type { PeerBlobs } from './peerBlobService.ts';
 
 export type ApiServiceComponents = Pick<
   NodeComponents,
@@ -12,6 +14,10 @@ export type ApiServiceComponents = Pick<
 > & {
   /** The peer-to-peer endpoint, for `GET /v1/net`; absent on a node without a `p2p` config. */
   readonly net: Pick<NetService, 'info'> | undefined;
+  /** The checker of signed blob requests, shared with the peers' blob protocol (a nonce is used once per node). */
+  readonly blobAuth: BlobAuthVerifier;
+  /** Blobs stored on the network's other nodes; absent without peers. */
+  readonly peerBlobs: PeerBlobs | undefined;
 };
 
 export interface ApiService extends Service {
@@ -33,14 +39,14 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, chain, hub, ratings, waitFinal, net } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, chain, hub, ratings, waitFinal, net } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
     maxTxBytes: config.maxTxBytes,
     bodyBytesMax: config.maxBatchTxs * config.maxTxBytes * 2,
     blocks,
-    blobs: { store: blobs },
+    blobs: { store: blobs, auth: blobAuth, ...(peerBlobs === undefined ? {} : { peers: peerBlobs }) },
     ledger: chain.ledger,
     waitFinal,
     jobs: { ledger: chain.ledger, readModels: chain.readModels },

@@ -60,7 +60,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const rangeEnvelopeBytes = 256;
 
 /** A peer's request bytes as JSON, or BAD_JSON. */
-function requestJson(bytes: Uint8Array, protocol: string): unknown {
+export function requestJson(bytes: Uint8Array, protocol: string): unknown {
   try {
     return JSON.parse(decoder.decode(bytes));
   } catch (cause) {

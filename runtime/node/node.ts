@@ -6,6 +6,8 @@ import { applyRatingHistory, createRatingHistory, readAccount } from '../../proj
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import type { ConsensusService } from '../consensus/index.ts';
 import { createIngest } from '../ingest/index.ts';
+import { protocolOf } from '../net/index.ts';
+import { createBlobAuthVerifier } from '../storage/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { createApiService } from './apiService.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
@@ -16,6 +18,7 @@ import { createLifecycle } from './lifecycle.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openConsensusServices } from './consensusServices.ts';
 import { createNetService } from './netService.ts';
+import { createPeerBlobService } from './peerBlobService.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
@@ -212,6 +215,18 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
     const { follower, hub, ratings, snapshots } = createBlockServices({ ...base, ...stores }, fatal);
     // The peer-to-peer endpoint, only when the config asks for one.
     const net = config.p2p === undefined ? undefined : await createNetService({ ...base, ...stores }, config.p2p);
+    // Big Storage across the network: a blob put on another node is read through the peers.
+    const blobAuth = createBlobAuthVerifier();
+    const peerBlobs =
+      net === undefined
+        ? undefined
+        : await createPeerBlobService({
+            transport: net.transport,
+            protocol: protocolOf(genesis.chain, genesis.shard, 'blob'),
+            store: stores.blobs,
+            auth: blobAuth,
+            logger: logger.child({ service: 'peer blobs' }),
+          });
     // On its own file log with peers, a node is a validator of a network: consensus decides every
     // block (and no cut marker or attestation of its own enters the log). On Kafka, Kafka orders.
     const replayUpTo = log.lastOffset();
@@ -249,7 +264,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
               ...(reporter === undefined ? {} : { reporting: reporter.status() }),
             }),
           };
-    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo }, () => ({
+    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,

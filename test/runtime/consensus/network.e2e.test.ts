@@ -1,5 +1,8 @@
 import test from 'ava';
-import { readStream } from '../../../runtime/client/index.ts';
+import { createHash } from 'node:crypto';
+import { generateKeyPair } from '../../../log/index.ts';
+import { getSmallBlob, putSmallBlob, readStream } from '../../../runtime/client/index.ts';
+import { signBlobAuth } from '../../../runtime/storage/index.ts';
 import type { ConsensusEvent } from '../../../schemas/index.ts';
 import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilWritten, writeAsUsers } from './networkHarness.ts';
 
@@ -8,6 +11,8 @@ import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, un
 // txs sent to different nodes end up final on all four, every height's header (and so its state
 // root) is the same on each, several validators propose, the `consensus` stream shows who proposed
 // each height and the certificate each block carries, and `ain audit` passes on each data dir.
+// Big Storage across the network: a blob put on one node is read from another, through its peers,
+// under the same reader rule.
 
 test('four validators over libp2p: txs sent to different nodes are final on all, with the same headers; ain audit passes on each', async (t) => {
   t.timeout(180_000);
@@ -44,6 +49,26 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   t.true(decisions >= common, `ain_consensus_decisions_total ${decisions} on node 1`);
   t.regex(metrics, /^ain_net_peers 3$/m);
   t.log(`${common} blocks; proposers: ${new Set(first.map((h) => h.proposer)).size}`);
+
+  // A blob the owner put on n1 for one reader: n3 serves it through its peers, to that reader only.
+  const [reader, stranger] = [generateKeyPair(), generateKeyPair()];
+  const bytes = Buffer.from('a run log kept on n1\n'.repeat(50));
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const ref = await putSmallBlob({ nodeUrl: nodes[0]!.url, key: files.owner, bytes, readers: [reader.address] });
+  t.deepEqual(Buffer.from(await getSmallBlob({ nodeUrl: nodes[2]!.url, ref, key: reader })), bytes);
+  const read = (key: typeof reader, headers: Record<string, string> = {}) =>
+    fetch(`${nodes[2]!.url}/v1/blobs/${hash}`, { headers: { ...headers, authorization: signBlobAuth({ key, method: 'GET', hash, timeMs: Date.now() }) } });
+  const ranged = await read(reader, { range: 'bytes=2-4' });
+  t.is(ranged.status, 206);
+  t.is(ranged.headers.get('x-ain-blob-from'), 'peer');
+  t.is(ranged.headers.get('content-range'), `bytes 2-4/${bytes.length}`);
+  t.is(await ranged.text(), 'run');
+  const denied = await read(stranger);
+  t.is(denied.status, 403);
+  t.is(((await denied.json()) as { code: string }).code, 'ACCESS_DENIED');
+  const missing = await fetch(`${nodes[2]!.url}/v1/blobs/${'0'.repeat(64)}`);
+  t.is(missing.status, 404);
+  t.regex(((await missing.json()) as { message: string }).message, /nor on the 3 peers it asked/);
 
   for (const node of nodes) await node.kill('SIGTERM');
   for (const node of files.nodes) {
