@@ -26,6 +26,7 @@ export function startGpuWorkerAgent(
   const accelerator: Accelerator = createAccelerator(options.accelerator ?? 'auto');
   const onGpu = accelerator.mode === 'gpu' || accelerator.mode === 'webgl' || accelerator.mode === 'headlessgl';
   const notes: string[] = [];
+  const note = onGpu ? `ran on the GPU (${accelerator.mode})` : `no GPU here: the kernel ran in gpu.js's ${accelerator.mode} mode on the CPU`;
   const run = fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(async ({ input }) => {
     const y = (input.request as { y?: unknown }).y;
     if (input.program !== 'worker' || typeof y !== 'number' || !Number.isFinite(y) || y < 0) {
@@ -33,11 +34,11 @@ export function startGpuWorkerAgent(
     }
     const { x } = accelerator.sampleRoot({ y, guesses: guesses(Math.max(1, y)) });
     // The reply is the schema's WorkerReply ({ x }): the evaluator's program checks it strictly.
-    // Where it ran goes in the agent's notes instead.
-    notes.push(onGpu ? `ran on the GPU (${accelerator.mode})` : `no GPU here: the kernel ran in gpu.js's ${accelerator.mode} mode on the CPU`);
+    // Where it ran goes in the agent's notes and in the run's log instead.
+    notes.push(note);
     return { x };
   });
-  const agent = startWorkerAgent({ ...options, run });
+  const agent = startWorkerAgent({ ...options, run, runLog: { runtime: `gpu.js (${accelerator.mode})`, note } });
   return {
     ...agent,
     outputs: agent.outputs,

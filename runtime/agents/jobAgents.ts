@@ -16,6 +16,7 @@ import type { KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
 import { callNode, followStream, getJob } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
+import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
 /** A running agent: what its actors came to so far, and a way to stop following the chain. */
@@ -33,6 +34,8 @@ interface FollowJobOptions {
   readonly fromHeight?: number;
   /** How this agent runs the job's program instead of the execution runtime (a GPU worker's kernels). */
   readonly run?: ReturnType<typeof agentEffectsFor>['run'];
+  /** With `run`: what its run logs name as the runtime, and the line it adds on where each run went (no stderr to keep). */
+  readonly runLog?: { readonly runtime: string; readonly note: string };
 }
 
 /**
@@ -79,23 +82,47 @@ export function followAndStart<Output>(
 
 /**
  * A worker's run through an agent's own `run` (a GPU worker's kernels): its reply, or its error as
- * the run's failure (RUN_FAILED unless it carries a run's code). It writes no stderr, so it keeps no log.
+ * the run's failure (RUN_FAILED unless it carries a run's code). It writes no stderr; its log (the
+ * runtime, the agent's note on where it ran, how it ended and its wall time) is kept as a program
+ * run's is, for the request's readers.
  */
-function runWorkerThrough(run: ReturnType<typeof agentEffectsFor>['run']) {
+function runWorkerThrough(
+  run: ReturnType<typeof agentEffectsFor>['run'],
+  { key, env, runLog = { runtime: 'the agent’s own', note: 'the agent ran the job itself' } }: Pick<FollowJobOptions, 'key' | 'env' | 'runLog'>,
+) {
   return fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input }) => {
+    const started = performance.now();
+    let outcome: WorkerRun;
     try {
-      return { reply: await toPromise(createActor(run, { input: { program: 'worker', request: input.input } }).start()) };
+      outcome = { reply: await toPromise(createActor(run, { input: { program: 'worker', request: input.input } }).start()) };
     } catch (error) {
       const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
       const runCode = (runErrorCodes as readonly unknown[]).includes(code) ? (code as RunErrorCode) : 'RUN_FAILED';
-      return { failure: { code: runCode, message: String(message ?? error).slice(0, 512) } };
+      outcome = { failure: { code: runCode, message: String(message ?? error).slice(0, 512) } };
     }
+    const text = runLogText({
+      request: input.request,
+      worker: key.address,
+      runtime: runLog.runtime,
+      events: [{ type: 'log', stream: 'stderr', line: runLog.note }],
+      dropped: 0,
+      result: {
+        ok: outcome.failure === undefined,
+        ...(outcome.failure === undefined ? {} : { code: outcome.failure.code as RunErrorCode, message: outcome.failure.message }),
+        exitCode: null,
+        signal: null,
+        usage: { wallMs: Math.round(performance.now() - started) },
+        stderrTail: '',
+      },
+    });
+    const log = await keepRunLog({ nodeUrl: env.nodeUrl, key, readers: input.readers, text, ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }) });
+    return { ...outcome, ...log };
   });
 }
 
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
 function followJob<Output>(
-  { key, env, job, fromHeight, run }: FollowJobOptions,
+  { key, env, job, fromHeight, run, runLog }: FollowJobOptions,
   machine: AnyStateMachine,
   pick: (event: JobEvent) => Promise<unknown | undefined>,
 ): JobAgent<Output> {
@@ -103,7 +130,7 @@ function followJob<Output>(
   const effects = agentEffectsFor(key, env);
   return followAndStart<Output>(
     { nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight },
-    machine.provide({ actors: { ...effects, ...(run === undefined ? {} : { run, runWorker: runWorkerThrough(run) }) } }),
+    machine.provide({ actors: { ...effects, ...(run === undefined ? {} : { run, runWorker: runWorkerThrough(run, { key, env, runLog }) }) } }),
     async (data) => {
       const inputs: unknown[] = [];
       for (const e of (data as { events: JobEvent[] }).events) {

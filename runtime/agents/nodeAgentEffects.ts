@@ -3,9 +3,9 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { errorText, type RequestView, type Submitted, type WorkerRun } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, createNodeSubmitter, createProgressPoster, followStream, getSmallBlob, putSmallBlob } from '../client/index.ts';
+import { callNode, createNodeSubmitter, createProgressPoster, followStream, getSmallBlob } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
-import { keepRunEvents, runLogText } from './workerRunLog.ts';
+import { keepRunEvents, keepRunLog, runLogText } from './workerRunLog.ts';
 
 /** A job's programs as agents run them: the schema, the files, and how to start each program. */
 export interface JobPrograms {
@@ -157,21 +157,7 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
         dropped: kept.dropped(),
         result: done,
       });
-      let log: Pick<WorkerRun, 'log' | 'logError'>;
-      try {
-        const readers = input.readers.filter((r) => r !== key.address);
-        log = {
-          log: await putSmallBlob({
-            nodeUrl: env.nodeUrl,
-            key,
-            bytes: Buffer.from(text, 'utf8'),
-            readers,
-            ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }),
-          }),
-        };
-      } catch (error) {
-        log = { logError: errorText(error) };
-      }
+      const log = await keepRunLog({ nodeUrl: env.nodeUrl, key, readers: input.readers, text, ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }) });
       if (done.ok) return { reply: done.reply, ...log };
       const message = done.message ?? 'The run failed.';
       return {

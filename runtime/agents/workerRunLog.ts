@@ -1,5 +1,8 @@
 import type { Observable } from 'rxjs';
+import { errorText, type WorkerRun } from '../../actors/index.ts';
+import type { KeyPair } from '../../log/index.ts';
 import type { RunEvent, RunResult } from '../../schemas/index.ts';
+import { putSmallBlob } from '../client/index.ts';
 
 /** Events of a run a log keeps at most: the last ones (stderr lines and progress), so a chatty job's log stays small. */
 export const runLogEventsMax = 500;
@@ -66,4 +69,32 @@ export function runLogText({
   };
   const lines: RunLogLine[] = [{ type: 'run', request, worker, runtime }, ...events, end];
   return lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
+}
+
+/**
+ * Keeps a run's log in the worker's node's Big Storage for the request's `readers` (the worker
+ * owns it and reads it anyway), with the agent's TTL: the blob's ref to name in `submitResult`,
+ * or why it could not be kept (no room on the node, the node unreachable): the run's result is
+ * submitted either way.
+ * @example const log = await keepRunLog({ nodeUrl, key, readers, text, ttlMs })
+ */
+export async function keepRunLog({
+  nodeUrl,
+  key,
+  readers,
+  text,
+  ttlMs,
+}: {
+  readonly nodeUrl: string;
+  readonly key: KeyPair;
+  readonly readers: readonly string[];
+  readonly text: string;
+  readonly ttlMs?: number;
+}): Promise<Pick<WorkerRun, 'log' | 'logError'>> {
+  try {
+    const others = readers.filter((r) => r !== key.address);
+    return { log: await putSmallBlob({ nodeUrl, key, bytes: Buffer.from(text, 'utf8'), readers: others, ...(ttlMs === undefined ? {} : { ttlMs }) }) };
+  } catch (error) {
+    return { logError: errorText(error) };
+  }
 }

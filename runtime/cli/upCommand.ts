@@ -3,7 +3,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { KeyPair } from '../../log/index.ts';
+import { generateKeyPair, type KeyPair } from '../../log/index.ts';
 import { AinError, devStorageReservations, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
 import { dashboardUrl } from './uiCommand.ts';
@@ -11,7 +11,7 @@ import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from 
 import { createNodeSubmitter, getBalance, getBlock, getState, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
-import { loadOrCreateKeyFile } from '../keys/index.ts';
+import { loadOrCreateKeyFile, writeKeyFile } from '../keys/index.ts';
 import { startNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
@@ -234,7 +234,22 @@ async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise
 
 /** A local network: validators as child processes agreeing over libp2p, the agents spread over them. */
 async function upNetwork(options: UpOptions, validators: number, failed: (error: unknown) => Promise<never>): Promise<void> {
-  const net = await startUpNetwork({ dir: options.data, validators, port: options.port }).catch(failed);
+  // The sample's workers keep their run logs in Big Storage on the nodes they use, and a client
+  // reads them from any node (through its peers): their keys are made first, so that every node
+  // of a new network reserves them room; they are written once the network's files are.
+  const workerKeys = Array.from({ length: options.workers }, () => generateKeyPair());
+  const reservations = Object.fromEntries(workerKeys.map((k) => [k.address, workerLogRoom]));
+  const net = await startUpNetwork({ dir: options.data, validators, port: options.port, reservations }).catch(failed);
+  if (net.fresh) {
+    const agents = join(options.data, 'agents');
+    await (async () => {
+      await mkdir(agents, { recursive: true });
+      for (const [i, key] of workerKeys.entries()) await writeKeyFile(join(agents, `worker-${i + 1}.key`), key);
+    })().catch(async (error: unknown) => {
+      await net.stop();
+      return failed(error);
+    });
+  }
   const [first, second] = [net.nodes[0]!, net.nodes[1] ?? net.nodes[0]!];
   say(`ain up: ${validators} validators agreeing over libp2p (CometBFT's algorithm), each its own process and log (data in ${options.data})`);
   say(`  ${net.nodes.map((node) => `${node.name} at ${node.url}`).join(', ')}; the client talks to ${second.name}, the agents spread over all`);

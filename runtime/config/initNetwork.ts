@@ -12,6 +12,7 @@ import {
   safeParse,
   type Genesis,
   type NodeConfigInput,
+  type StorageReservations,
 } from '../../schemas/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
 import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
@@ -34,6 +35,8 @@ export interface InitNetworkParameters {
   readonly basePort?: number;
   /** Makes the keys (tests give fixed ones). */
   readonly newKey?: () => KeyPair;
+  /** Big Storage room every node grants these addresses, beside the dev grant (`ain up`: its workers' run logs). */
+  readonly reservations?: StorageReservations;
 }
 
 export interface InitNetworkNode {
@@ -108,7 +111,13 @@ export type ShardConfigFields = Pick<NodeConfigInput, 'shard' | 'block' | 'paren
 export function nodeConfigOf(
   i: number,
   nodes: readonly InitNetworkNode[],
-  { chain, owner, log, shard }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined; shard?: ShardConfigFields },
+  {
+    chain,
+    owner,
+    log,
+    shard,
+    reservations = {},
+  }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined; shard?: ShardConfigFields; reservations?: StorageReservations },
 ): Omit<NodeConfigInput, 'dataDir'> {
   const self = nodes[i]!;
   const config: Omit<NodeConfigInput, 'dataDir'> = {
@@ -118,7 +127,7 @@ export function nodeConfigOf(
     p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`) },
     ...(log === undefined ? {} : { log }),
     // The dev grant of Big Storage, to the owner too: in a dev node the owner is the node's key.
-    storage: { reservations: { ...devStorageReservations, [owner]: devStorageReservations.node! } },
+    storage: { reservations: { ...devStorageReservations, ...reservations, [owner]: devStorageReservations.node! } },
   };
   const parsed = safeParse(NodeConfig, { ...config, dataDir: self.dir });
   if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${self.name}`).message);
@@ -191,6 +200,7 @@ export async function initNetwork({
   log = { kind: 'file' },
   basePort = defaultBasePort,
   newKey = generateKeyPair,
+  reservations,
 }: InitNetworkParameters): Promise<InitNetworkReturnType> {
   checkParameters(validators, basePort);
   if (!safeParse(ChainId, chain).success) {
@@ -208,7 +218,7 @@ export async function initNetwork({
   );
   const topic = log.kind === 'kafka' ? (log.topic ?? kafkaTopicOf(chain, genesis.shard)) : undefined;
   const logConfig = log.kind === 'kafka' ? { kind: 'kafka' as const, brokers: [...log.brokers], topic: topic! } : undefined;
-  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig }));
+  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig, reservations }));
 
   await mkdir(dir, { recursive: true });
   await writeKeyFile(join(dir, 'owner.key'), owner);

@@ -374,6 +374,16 @@ test.serial('a GPU worker runs the gpu.js root kernel (here on the CPU, and it n
   t.true(Math.abs(result.x * result.x - 4) < 0.05, String(result.x));
   t.is(gpu.notes.length, 1);
   if (gpu.mode === 'wasm' || gpu.mode === 'cpu') t.regex(gpu.notes[0]!, /no GPU here: the kernel ran in gpu\.js's (wasm|cpu) mode/);
+  // It writes no stderr, yet keeps a log as a program's run does: its runtime, where it ran, how it ended.
+  const { workers } = await callNode<{ workers: Record<string, { log?: string }> }>(node.url, 'GET', `/v1/jobs/${id}`);
+  const lines = new TextDecoder()
+    .decode(await getSmallBlob({ nodeUrl: node.url, ref: workers[w2.address]!.log!, key: client }))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.like(lines[0], { type: 'run', request: id, worker: w2.address, runtime: `gpu.js (${gpu.mode})` });
+  t.like(lines[1], { type: 'log', line: gpu.notes[0] });
+  t.like(lines.at(-1), { type: 'end', ok: true, exitCode: null });
   conserved(t);
 });
 

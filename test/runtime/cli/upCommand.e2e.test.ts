@@ -150,10 +150,51 @@ test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor 
   t.true(drawn.includes('\x1b[?25h'), 'the cursor is shown again');
 });
 
-test('ain up --once into a pipe prints plain lines: the four validators, the demo across them, the sample; no steps, no escape codes', async (t) => {
-  t.timeout(runTimeoutMs + 10_000);
-  const up = await run('node', [ain, 'up', '--once', '--port', '0', '--runtime', 'process', '--data', join(dir, 'pipe')]);
-  t.is(up.code, 0, `${up.stdout}\n${up.stderr}`);
+/**
+ * `ain up` (no --once) into a pipe, until the network is said to keep running: then `whileUp`
+ * with its output so far and the nodes' URLs, then SIGINT as Ctrl-C sends it; what it printed.
+ */
+async function runUntilUp(args: string[], whileUp: (stdout: string, urls: string[]) => Promise<void>): Promise<Run> {
+  const child = spawn('node', [ain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let [stdout, stderr] = ['', ''];
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 128))));
+  const killer = setTimeout(() => child.kill('SIGKILL'), runTimeoutMs);
+  const up = await new Promise<string[] | undefined>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const urls = /^ain up: the network keeps running; submit txs to any node \(([^)]*)\)/m.exec(stdout)?.[1];
+      if (urls !== undefined) resolve(urls.split(', '));
+    });
+    void exited.then(() => resolve(undefined));
+  });
+  try {
+    if (up !== undefined) await whileUp(stdout, up);
+  } finally {
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(killer);
+    if (up === undefined) stderr += `\n(ain up ended with ${code} before the network was up)`;
+  }
+  return { code: await exited, stdout, stderr };
+}
+
+test('ain up into a pipe prints plain lines: the four validators, the demo across them, the sample; every worker’s run log reads from the client’s node', async (t) => {
+  t.timeout(runTimeoutMs + 30_000);
+  let logs: { request: string; logs: { worker: string; ref: string | null; lines: unknown[] }[] } | undefined;
+  const data = join(dir, 'pipe');
+  const up = await runUntilUp(['up', '--port', '0', '--runtime', 'process', '--data', data], async (_, urls) => {
+    // The workers kept their logs on the nodes they use (spread over all four); the client reads
+    // each from the node it talks to (n2), which asks its peers for those it does not store.
+    const requests = (await (await fetch(`${urls[1]}/v1/requests`)).json()) as { requests: { id: string }[] };
+    const logsRun = await run('node', [ain, 'logs', requests.requests[0]!.id, '--node', urls[1]!, '--key', join(data, 'agents', 'client.key'), '--json']);
+    t.is(logsRun.code, 0, logsRun.stderr);
+    logs = JSON.parse(logsRun.stdout) as typeof logs;
+  });
+  t.is(up.code, 0, `Ctrl-C stops the network and ain up in order:\n${up.stdout}\n${up.stderr}`);
+  t.truthy(logs, up.stderr);
+  t.is(logs!.logs.length, sampleWorkers);
+  for (const log of logs!.logs) t.true(log.ref !== null && log.lines.length >= 2, `${log.worker}'s run log: ${JSON.stringify(log).slice(0, 300)}`);
   t.notRegex(up.stdout, /\x1b|✔|›/, up.stdout);
   // Every worker whose result met the time limit, and the payouts that count makes (sampleResult.ts).
   const participants = participantsIn(up.stdout) ?? 0;
@@ -182,7 +223,7 @@ test('ain up --once into a pipe prints plain lines: the four validators, the dem
     /^ {2}X: (2|1\.9\d*|2\.0\d*)$/,
     sampleResultLine(participants),
     /^ {2}request [0-9a-f]{16}… settled; replay and check it all with: ain audit --data .*n1$/,
-    /^ain up: done\.$/,
+    /^ain up: the network keeps running; submit txs to any node \(http:\/\/127\.0\.0\.1:\d+(, http:\/\/127\.0\.0\.1:\d+){3}\)\. Ctrl-C stops it\.$/,
   ];
   // Each of these lines, in this order; a line the session adds later (a block cut while --once
   // stops the node, a new detail) may come between them, as a plain indented line.
