@@ -1,3 +1,4 @@
 export { createApi, type ApiOptions } from './server.ts';
 export { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 export type { StreamRouteMetrics } from './streamRoutes.ts';
+export { checkProgress, ProgressMessage, type ProgressBody } from './progressRoutes.ts';

@@ -11,6 +11,8 @@ export interface ProgressRoutesOptions {
   readonly hub: Pick<StreamHub, 'progress'>;
   /** Default: a verifier with a 60 s window on the wall clock. */
   readonly auth?: BlobAuthVerifier;
+  /** Passes accepted progress on to the network's other nodes (their request streams); absent: this node's stream only. */
+  readonly relay?: (message: ProgressMessage) => void;
 }
 
 /** Events one post carries at most; a worker posts as its run streams them. */
@@ -23,13 +25,38 @@ export const ProgressBody = z.strictObject({
 });
 export type ProgressBody = z.infer<typeof ProgressBody>;
 
+/** A worker's progress as nodes pass it on to each other: the request, the body and the worker's signed header, checked again by each node. */
+export const ProgressMessage = z.strictObject({ request: Hash, body: ProgressBody, authorization: z.string().max(4096) });
+export type ProgressMessage = z.infer<typeof ProgressMessage>;
+
+/**
+ * The one check of a worker's progress, on every path it reaches a node by (its POST, a peer's
+ * gossip): the header signs this body (method PUT, hash progressBodyHash) by the worker it names,
+ * within the clock window and once (the nonce is remembered), and that worker is on the request
+ * while it runs, as of this node's ledger. Returns the worker; BAD_AUTH, UNKNOWN_JOB or NOT_ALLOWED.
+ */
+export function checkProgress(
+  { ledger, auth }: { readonly ledger: Ledger; readonly auth: BlobAuthVerifier },
+  { request: id, body, authorization }: { readonly request: string; readonly body: ProgressBody; readonly authorization: string | undefined },
+): string {
+  const signer = auth.verify(authorization, { method: 'PUT', hash: progressBodyHash(body) });
+  if (signer !== body.worker) throw new AinError('BAD_AUTH', `The progress is signed by ${signer}, not by ${body.worker}, the worker it names.`);
+  const found = readRequest(ledger.tree, id);
+  if (found === null) throw new AinError('UNKNOWN_JOB', `No job request has the id ${id} on this node (as of block ${ledger.height}).`);
+  if (found.context.workers[signer] === undefined)
+    throw new AinError('NOT_ALLOWED', `${signer} is not a worker on request ${id}; only its workers report progress on it.`);
+  if (found.state !== 'running' && found.state !== 'accepted')
+    throw new AinError('NOT_ALLOWED', `Request ${id} is ${found.state}: its workers' runs are over, so it takes no more progress.`);
+  return signer;
+}
+
 /**
  * `POST /v1/requests/<id>/progress`: a worker of a running request reports what its run streams
  * (progress fractions, stderr lines), signed as Big Storage requests are (`Authorization: Ain …`,
  * method PUT, hash: progressBodyHash). The node checks the signer is a worker on the request while
  * it runs, and hands the events to the `requests/<id>` stream's subscribers; it keeps nothing.
  */
-export function progressRoutes(app: Api, { ledger, hub, auth = createBlobAuthVerifier() }: ProgressRoutesOptions): void {
+export function progressRoutes(app: Api, { ledger, hub, auth = createBlobAuthVerifier(), relay }: ProgressRoutesOptions): void {
   const progressDoc = doc('requests', 'A worker of a running request reports its run’s progress and stderr lines to the request’s stream (signed).', {
     params: IdParam,
     body: ProgressBody,
@@ -37,15 +64,10 @@ export function progressRoutes(app: Api, { ledger, hub, auth = createBlobAuthVer
   app.post('/v1/requests/:id/progress', progressDoc, async (request, reply) => {
     const { id } = request.params;
     const body = request.body;
-    const signer = auth.verify(request.headers.authorization, { method: 'PUT', hash: progressBodyHash(body) });
-    if (signer !== body.worker) throw new AinError('BAD_AUTH', `The progress is signed by ${signer}, not by ${body.worker}, the worker it names.`);
-    const found = readRequest(ledger.tree, id);
-    if (found === null) throw new AinError('UNKNOWN_JOB', `No job request has the id ${id} on this node (as of block ${ledger.height}).`);
-    if (found.context.workers[signer] === undefined)
-      throw new AinError('NOT_ALLOWED', `${signer} is not a worker on request ${id}; only its workers report progress on it.`);
-    if (found.state !== 'running' && found.state !== 'accepted')
-      throw new AinError('NOT_ALLOWED', `Request ${id} is ${found.state}: its workers' runs are over, so it takes no more progress.`);
+    const authorization = request.headers.authorization;
+    const signer = checkProgress({ ledger, auth }, { request: id, body, authorization });
     for (const event of body.events) hub.progress(id, signer, event);
+    relay?.({ request: id, body, authorization: authorization! });
     return reply.code(202).send({ accepted: body.events.length });
   });
 }

@@ -46,6 +46,12 @@ export async function* followStream(nodeUrl: string, name: string, options: Foll
       })) {
         // Ids are block heights and only go up; a value stream resumed in the same block sends its value again.
         if (signal.aborted) return;
+        // A worker's progress is live only, never replayed: its id is the height it came at (on an
+        // idle chain, the height of the events before it), not a place in the stream to resume from.
+        if (event.event === 'progress') {
+          yield event;
+          continue;
+        }
         if (lastId !== undefined && event.id <= lastId) continue;
         lastId = event.id;
         attempt = 0;

@@ -1,7 +1,7 @@
 import { ChainId, parseOrThrow, ShardPath } from '../../schemas/index.ts';
 
 /** What a gossip topic carries. */
-export type GossipKind = 'txs' | 'proposals' | 'votes' | 'evidence';
+export type GossipKind = 'txs' | 'proposals' | 'votes' | 'evidence' | 'progress';
 
 /** The request/response protocols between peers. */
 export type RequestKind = 'status' | 'blocks-by-range' | 'decided-by-range' | 'blob';

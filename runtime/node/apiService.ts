@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createApi } from '../api/index.ts';
+import { createApi, type ProgressMessage } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
@@ -18,6 +18,8 @@ export type ApiServiceComponents = Pick<
   readonly blobAuth: BlobAuthVerifier;
   /** Blobs stored on the network's other nodes; absent without peers. */
   readonly peerBlobs: PeerBlobs | undefined;
+  /** Passes a worker's progress on to the network's other nodes; absent without peers. */
+  readonly progressRelay: ((message: ProgressMessage) => void) | undefined;
 };
 
 export interface ApiService extends Service {
@@ -39,7 +41,7 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, chain, hub, ratings, waitFinal, net } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -52,7 +54,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
     ratings: { history: ratings, height: () => chain.ledger.height },
     explain: { chain, blocks },
-    progress: { ledger: chain.ledger, hub },
+    progress: { ledger: chain.ledger, hub, auth: blobAuth, ...(progressRelay === undefined ? {} : { relay: progressRelay }) },
     shards: { ledger: chain.ledger },
     readBytesMax: config.api.readBytesMax,
     streams: {

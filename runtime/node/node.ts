@@ -6,7 +6,7 @@ import { applyRatingHistory, createRatingHistory, readAccount } from '../../proj
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import type { ConsensusService } from '../consensus/index.ts';
 import { createIngest } from '../ingest/index.ts';
-import { protocolOf } from '../net/index.ts';
+import { protocolOf, topicOf } from '../net/index.ts';
 import { createBlobAuthVerifier } from '../storage/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
 import { createApiService } from './apiService.ts';
@@ -19,6 +19,7 @@ import { createNodeMetrics } from './metrics.ts';
 import { openConsensusServices } from './consensusServices.ts';
 import { createNetService } from './netService.ts';
 import { createPeerBlobService } from './peerBlobService.ts';
+import { createProgressGossip } from './progressGossip.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
@@ -264,7 +265,19 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
               ...(reporter === undefined ? {} : { reporting: reporter.status() }),
             }),
           };
-    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs }, () => ({
+    // Workers' progress across the network: a request's stream on any node shows every worker's.
+    const progressRelay =
+      net === undefined
+        ? undefined
+        : createProgressGossip({
+            transport: net.transport,
+            topic: topicOf(genesis.chain, genesis.shard, 'progress'),
+            ledger: chain.ledger,
+            hub,
+            auth: blobAuth,
+            logger: logger.child({ service: 'progress gossip' }),
+          });
+    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs, progressRelay }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,

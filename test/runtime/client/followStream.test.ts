@@ -196,3 +196,31 @@ test('an event of a kind no stream sends is BAD_STREAM_EVENT', async (t) => {
   t.true(isAinError(error, 'BAD_STREAM_EVENT'), String(error));
   t.regex(error!.message, /unknown kind "surprise"/);
 });
+
+test('a worker’s progress at the height of the events before it (an idle chain) is yielded, each one, and resuming still starts after the last block event', async (t) => {
+  const progress = (id: number, fraction: number) => `id: ${id}\nevent: progress\ndata: ${JSON.stringify({ fraction })}\n\n`;
+  const node = await fakeNode([
+    (_request, response) => {
+      open(response);
+      response.write(frame(12) + progress(12, 0.25) + progress(12, 0.5));
+      setTimeout(() => response.socket!.destroy(), 20);
+    },
+    (_request, response) => {
+      open(response);
+      response.write(progress(12, 0.75) + frame(13));
+    },
+  ]);
+  t.teardown(node.close);
+  const { got } = await take(node.url, 'requests/x', 5);
+  t.deepEqual(
+    got.map((e) => [e.event, e.id]),
+    [
+      ['block', 12],
+      ['progress', 12],
+      ['progress', 12],
+      ['progress', 12],
+      ['block', 13],
+    ],
+  );
+  t.is(node.seen[1]!.lastEventId, '12');
+});
