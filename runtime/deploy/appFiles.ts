@@ -11,8 +11,17 @@ import type { TarEntry } from '../exec/index.ts';
 /** The repository this module runs from: bin/ain.js, the sources tsx runs, package-lock.json. */
 export const appRoot = fileURLToPath(appRootUrl);
 
-/** What the node runs: the CLI, the TypeScript sources it loads through tsx, the dashboard it serves, and the sample job. */
-const sourceEntries = ['package.json', 'tsconfig.json', 'bin', 'schemas', 'log', 'projections', 'actors', 'runtime', 'web', 'examples'] as const;
+/** The folders of the node's TypeScript sources; `npm run build` compiles each into `dist/`. */
+const codeDirs = ['schemas', 'log', 'projections', 'actors', 'runtime'] as const;
+/**
+ * What the node runs: the CLI, the TypeScript sources it loads through tsx, the dashboard it
+ * serves (whose modules import some of those sources), and the sample job.
+ */
+const sourceEntries = ['package.json', 'tsconfig.json', 'bin', ...codeDirs, 'web', 'examples'] as const;
+/** What a compiled app adds: the JavaScript `npm run build` made of the sources (not its tests, benches or fuzz targets). */
+const compiledEntries = codeDirs.map((dir) => `dist/${dir}`);
+/** The file `bin/ain.js` runs with AIN_COMPILED=1: a compiled app without it could not start. */
+const compiledMain = 'dist/runtime/cli/main.js';
 /** Files an app image may hold at most (the production dependencies are some 20,000). */
 const appFilesMax = 100_000;
 
@@ -36,15 +45,22 @@ interface LockFile {
   readonly packages?: Record<string, { readonly dev?: boolean }>;
 }
 
+export interface AppFilesOptions {
+  /** With it the app holds `dist/` too (see {@link compiledEntries}), for `bin/ain.js` to run with AIN_COMPILED=1; BAD_CONFIG if it was not built. */
+  readonly compiled?: boolean;
+}
+
 /**
- * The app as an image holds it: {@link sourceEntries} and, from package-lock.json, every package
- * that is not only a development dependency and is installed here (optional ones for other
- * platforms are not), each without its nested node_modules (those are packages of their own in
- * the lock file) and without prebuilt binaries for other platforms. Entries are sorted, so equal
- * trees give equal hashes.
- * @example const { entries } = await appFiles(appRoot, 'app')
+ * The app as an image holds it: {@link sourceEntries}, with `compiled` the JavaScript of
+ * `dist/`, and, from package-lock.json, every package that is not only a development dependency
+ * and is installed here (optional ones for other platforms are not), each without its nested
+ * node_modules (those are packages of their own in the lock file) and without prebuilt binaries
+ * for other platforms. Entries are sorted, so equal trees give equal hashes.
+ * @example const { entries } = await appFiles(appRoot, 'app', { compiled: true })
  */
-export async function appFiles(root: string, prefix: string): Promise<AppFiles> {
+export async function appFiles(root: string, prefix: string, { compiled = false }: AppFilesOptions = {}): Promise<AppFiles> {
+  if (compiled && (await lstat(join(root, compiledMain)).catch(() => undefined)) === undefined)
+    throw new AinError('BAD_CONFIG', `The app at ${root} has no ${compiledMain} to run compiled; npm run build makes it.`);
   const lock = await readLock(root);
   const packages = Object.entries(lock.packages ?? {})
     .filter(([path, info]) => path.startsWith('node_modules/') && info.dev !== true)
@@ -79,6 +95,11 @@ export async function appFiles(root: string, prefix: string): Promise<AppFiles> 
   };
   walked.push({ type: 'dir', name: prefix });
   for (const source of sourceEntries) await visit(source, true);
+  if (compiled) {
+    // Not fingerprinted: its time changes with every build of the tests beside these folders.
+    walked.push({ type: 'dir', name: `${prefix}/dist` });
+    for (const dir of compiledEntries) await visit(dir, true);
+  }
   // The folders above a package (node_modules, node_modules/@scope) are made once, before it.
   const dirs = new Set<string>();
   for (const path of packages) {
