@@ -19,6 +19,11 @@ async function repository(): Promise<string> {
     'runtime/node/node.ts': 'export {};',
     'test/skipped.test.ts': 'not in the image',
     'node_modules/lib/package.json': '{}',
+    'node_modules/lib/index.js': 'lib',
+    'node_modules/lib/index.d.ts': 'types',
+    'node_modules/lib/index.js.map': 'a source map',
+    'node_modules/lib/README.md': 'docs',
+    'runtime/README.md': 'the sources are kept whole',
     [`node_modules/lib/prebuilds/${own}/lib.node`]: 'ours',
     [`node_modules/lib/prebuilds/${other}/lib.node`]: 'theirs',
     [`node_modules/lib/dist/${other}.dawn.node`]: 'theirs too',
@@ -51,8 +56,16 @@ test('the sources and the production packages, without dev-only ones or other pl
   const app = await appFiles(root, 'app');
   const names = app.entries.map((entry) => `${entry.type === 'dir' ? 'd' : 'f'} ${entry.name}`);
   t.is(names[0], 'd app');
-  for (const name of ['f app/package.json', 'f app/bin/ain.js', 'f app/runtime/node/node.ts', `f app/node_modules/lib/prebuilds/${own}/lib.node`])
+  for (const name of [
+    'f app/package.json',
+    'f app/bin/ain.js',
+    'f app/runtime/node/node.ts',
+    'f app/runtime/README.md',
+    'f app/node_modules/lib/index.js',
+    `f app/node_modules/lib/prebuilds/${own}/lib.node`,
+  ])
     t.true(names.includes(name), name);
+  for (const name of ['index.d.ts', 'index.js.map', 'README.md']) t.false(names.includes(`f app/node_modules/lib/${name}`), `${name}: no node loads it`);
   for (const name of [
     'd app/node_modules',
     'd app/node_modules/@scope',
