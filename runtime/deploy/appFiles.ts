@@ -25,9 +25,9 @@ const compiledMain = 'dist/runtime/cli/main.js';
 /** Files an app image may hold at most (the production dependencies are some 20,000). */
 const appFilesMax = 100_000;
 /**
- * Files of a package that no node loads: type declarations, source maps and documents (some
- * 6,900 files and 53 MB of the production packages). Every container is a full copy of its
- * image on the vfs storage driver, so each file left out is one less to copy for every container.
+ * Files of a package that no node loads: type declarations, source maps and documents (a third of
+ * the production packages' files). Every container is a full copy of its image on the vfs
+ * storage driver, so each file left out is one less to copy for every container.
  */
 const unloadedFile = /\.(?:d\.[cm]?ts|[cm]?[jt]s\.map|md|markdown)$/i;
 
@@ -104,7 +104,7 @@ export async function appFiles(root: string, prefix: string, { compiled = false 
   walked.push({ type: 'dir', name: prefix });
   for (const source of sourceEntries) await visit(source, false);
   if (compiled) {
-    // Not fingerprinted: its time changes with every build of the tests beside these folders.
+    // Not fingerprinted: its time changes with what else is built beside these folders (dist/test).
     walked.push({ type: 'dir', name: `${prefix}/dist` });
     for (const dir of compiledEntries) await visit(dir, false);
   }
