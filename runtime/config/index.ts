@@ -1,4 +1,4 @@
-export { appRootUrl } from './appRoot.ts';
+export { appCompiled, appRootUrl } from './appRoot.ts';
 export { configFileIn, dataDirConfigName, loadConfig, parseFsync, type ConfigSources } from './loadConfig.ts';
 export {
   defaultBasePort,

@@ -99,13 +99,11 @@ export async function deployAgents(parameters: DeployAgentsParameters): Promise<
   const addresses = await agentVolumes(docker, name, role, count);
   const funded = await fundAgents(node, addresses, parameters.fund ?? '1000', stateDir, say);
   const socketGroup = String((await stat(socket)).gid);
-  const agents: DeployedAgent[] = [];
-  for (const [i, address] of addresses.entries()) {
-    const spec = agentSpec({ name, role, number: i + 1, node, job, address, image, jobBaseImage, socket, socketGroup, gpus });
-    const action = await upAgent(docker, spec, image.hash);
-    agents.push({ agent: agentName(role, i + 1), container: spec.name!, address, action });
-    say(`${spec.name}: ${action}`);
-  }
+  const specs = addresses.map((address, i) => agentSpec({ name, role, number: i + 1, node, job, address, image, jobBaseImage, socket, socketGroup, gpus }));
+  // All at once, as up makes the nodes' containers: on the vfs storage driver each is a copy of the whole image.
+  const actions = await Promise.all(specs.map((spec) => upAgent(docker, spec, image.hash)));
+  const agents = specs.map((spec, i): DeployedAgent => ({ agent: agentName(role, i + 1), container: spec.name!, address: addresses[i]!, action: actions[i]! }));
+  for (const agent of agents) say(`${agent.container}: ${agent.action}`);
   await Promise.all(agents.map((agent) => waitFollowing(docker, agent.container, timeoutMs)));
   return { name, role, job, node, image: image.tag, jobBaseImage, gpus, agents, removed, funded };
 }

@@ -45,7 +45,7 @@ function containerSpec(node: DeployedNode, image: LocalImageReturnType): Docker.
       NetworkMode: 'host',
       Mounts: [{ Type: 'volume', Source: volumeName(node.net, node.node), Target: nodeDataDir }],
       ReadonlyRootfs: true,
-      // tsx keeps its compiled sources here.
+      // tsx keeps its compiled sources here (an image of an app not compiled into dist/).
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,noexec,size=128m' },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

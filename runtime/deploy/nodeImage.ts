@@ -3,6 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 
 import { imageNodePath, libraryEntries, type TarEntry } from '../exec/index.ts';
+import { appCompiled } from '../config/index.ts';
 import { appFiles, appRoot } from './appFiles.ts';
 import { ensureLocalImage, fingerprintOf, pruneLocalImages, type LocalImageReturnType } from './localImage.ts';
 
@@ -21,11 +22,17 @@ export interface NodeImageParameters {
   readonly nodePath?: string;
   /** The repository whose app goes in; the one this module runs from by default. */
   readonly root?: string;
+  /**
+   * Whether the image holds the app's compiled JavaScript (`dist/`) and its containers run it
+   * (AIN_COMPILED=1) instead of compiling the TypeScript through tsx at each start: by default
+   * when this module runs compiled, so the containers run the code the deploying CLI runs.
+   */
+  readonly compiled?: boolean;
   /** A line about what is being done (hashing, importing, building), for progress. */
   readonly say?: (line: string) => void;
 }
 
-/** `tag` is `ain-node:<hash>`; `hash` covers the node, its libraries and the app. */
+/** `tag` is `ain-node:<hash>`; `hash` covers the node, its libraries and the app (with `dist/` when compiled). */
 export type NodeImageReturnType = LocalImageReturnType;
 
 /**
@@ -33,41 +40,45 @@ export type NodeImageReturnType = LocalImageReturnType;
  * with the node binary, the shared libraries `ldd` lists for it and for the app's native addons,
  * an /etc/passwd naming the user `ain` (uid 10001), an empty /data owned by it (a volume is
  * seeded with its owner), and the app under /app (bin/, the TypeScript sources tsx runs,
- * examples/, the production node_modules). One `docker import` makes it, one layer, with its
+ * examples/, the production node_modules; when `compiled`, the JavaScript of dist/ too, which
+ * the containers run with AIN_COMPILED=1). One `docker import` makes it, one layer, with its
  * config given as changes (user, entrypoint `ain`, `VOLUME /data`, a HEALTHCHECK that runs
  * runtime/deploy/healthCheck.js with the same node, labels): a build would copy the whole root
  * filesystem once per step on the vfs storage driver. It is tagged `ain-node:<hash>` by the
- * SHA-256 of its content and made only when that changes; a second tag `ain-node:files-<…>`,
- * from the files' sizes and times, finds it again without reading every file.
+ * SHA-256 of its content (which holds this module, so a change of its config changes it too) and
+ * made only when that changes; a second tag `ain-node:files-<…>`, from the files' sizes and
+ * times, finds it again without reading every file.
  * @example const { tag } = await ensureNodeImage({ docker: new Docker() })
  */
 export async function ensureNodeImage({
   docker,
   nodePath = process.execPath,
   root = appRoot,
+  compiled = appCompiled,
   say = () => undefined,
 }: NodeImageParameters): Promise<NodeImageReturnType> {
   const node = await realpath(nodePath);
-  const app = await appFiles(root, appDir);
+  const app = await appFiles(root, appDir, { compiled });
   const base = await baseEntries(node, app.addons);
   return ensureLocalImage({
     docker,
     repository: nodeImageRepository,
     entries: [...base, ...app.entries],
     fingerprint: await fingerprintOf(base, app.fingerprint),
-    changes: configOf,
+    changes: () => configOf(compiled),
     kind: 'node',
     say,
   });
 }
 
 /** The image's config, as `docker import --change` lines. */
-function configOf(): string[] {
+function configOf(compiled: boolean): string[] {
   const health = ['--interval=3s', '--timeout=3s', '--start-period=120s', '--retries=3'].join(' ');
   return [
     `USER ${nodeUser.uid}:${nodeUser.uid}`,
     `WORKDIR ${nodeDataDir}`,
     `VOLUME ${nodeDataDir}`,
+    ...(compiled ? ['ENV AIN_COMPILED=1'] : []),
     `ENTRYPOINT ${JSON.stringify([imageNodePath, `/${appDir}/bin/ain.js`])}`,
     `CMD ${JSON.stringify(['node', '--data', nodeDataDir])}`,
     `HEALTHCHECK ${health} CMD ${JSON.stringify([imageNodePath, `/${appDir}/runtime/deploy/healthCheck.js`])}`,

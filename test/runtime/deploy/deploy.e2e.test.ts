@@ -96,6 +96,8 @@ if (service === undefined) {
       t.true(info.HostConfig.ReadonlyRootfs);
       t.is(info.Config.User, '10001:10001');
       t.regex(info.Config.Labels[deployLabels.address] ?? '', /^0x[0-9a-f]{40}$/);
+      // A CLI run compiled (npm test) deploys an image of that JavaScript, which its containers run.
+      t.is((info.Config.Env ?? []).includes('AIN_COMPILED=1'), process.env.AIN_COMPILED === '1');
     }
 
     const hash = await writeThrough(urlOf('n2'), 1);

@@ -190,6 +190,8 @@ if (service === undefined) {
     for (const container of await docker.listContainers({ filters: { label: [`${deployLabels.net}=${name}`, `${deployLabels.kind}=agent`] } })) {
       t.true(container.Mounts.some((m) => m.Destination === '/var/run/docker.sock'));
       t.is(container.HostConfig.NetworkMode, 'host');
+      // A CLI run compiled (npm test) deploys agents that run its JavaScript too.
+      t.is(((await docker.getContainer(container.Id).inspect()).Config.Env ?? []).includes('AIN_COMPILED=1'), process.env.AIN_COMPILED === '1');
     }
     // The admin approves each agent once its application (its program's answer to the test data) is in.
     const applicants = [...evaluators.agents.map((a) => [a.address, 'evaluator'] as const), ...workers.agents.map((a) => [a.address, 'worker'] as const)];
