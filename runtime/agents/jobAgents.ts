@@ -6,15 +6,13 @@ import {
   type ApplicantOutput,
   type EvaluatorOutput,
   type JobSchemaRecord,
-  type RequestView,
-  type RewardTerms,
   type WorkerOutput,
   type WorkerRun,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
-import { callNode, followStream, getJob } from '../client/index.ts';
+import { followStream, getJob, getRequest } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
@@ -165,9 +163,7 @@ export function startWorkerAgent(
   return followJob<WorkerOutput>(options, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
-    const view = await callNode<
-      RequestView & RewardTerms & { skipEvaluation: boolean; workersAllowed: string[] | null; client: string; evaluator: string | null }
-    >(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    const view = await getRequest({ url: options.env.nodeUrl }, { id: event.request });
     if (event.type === 'requested' && !view.skipEvaluation) return undefined; // wait for its evaluator
     if (view.workersAllowed !== null && !view.workersAllowed.includes(options.key.address)) return undefined;
     requirements ??= getJob({ url: options.env.nodeUrl }, { id: options.job }).then((j) => j.spec.requirements);
@@ -184,7 +180,7 @@ export function startWorkerAgent(
 export function startEvaluatorAgent(options: FollowJobOptions & { readonly deposit: string }): JobAgent<EvaluatorOutput> {
   return followJob<EvaluatorOutput>(options, evaluatorMachine, async (event) => {
     if (event.type !== 'requested') return undefined;
-    const view = await callNode<{ skipEvaluation: boolean; evaluatorsAllowed: string[] | null }>(options.env.nodeUrl, 'GET', `/v1/jobs/${event.request}`);
+    const view = await getRequest({ url: options.env.nodeUrl }, { id: event.request });
     if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
     return { request: event.request, deposit: options.deposit };
   });

@@ -3,7 +3,7 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { errorText, type RequestView, type Submitted, type WorkerRun } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, createNodeSubmitter, createProgressPoster, followStream, getSmallBlob } from '../client/index.ts';
+import { createNodeSubmitter, createProgressPoster, followStream, getRequest, getSmallBlob } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { keepRunEvents, keepRunLog, runLogText } from './workerRunLog.ts';
 
@@ -96,7 +96,7 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
     untilState: fromPromise<RequestView, { readonly request: string; readonly states: readonly string[] }>(async ({ input, signal }) => {
       const deadline = Date.now() + waitMs;
       for (;;) {
-        const view = await callNode<RequestView>(env.nodeUrl, 'GET', `/v1/jobs/${input.request}`);
+        const view = await getRequest({ url: env.nodeUrl }, { id: input.request });
         if (input.states.includes(view.state)) return view;
         if (signal.aborted) throw new AinError('SHUTTING_DOWN', 'The agent stopped.');
         if (Date.now() > deadline) throw new AinError('NOT_FINAL', `Request ${input.request.slice(0, 16)}… is still ${view.state} after ${waitMs} ms.`);

@@ -5,7 +5,7 @@ import { adminMachine, clientMachine, type ClientOutput } from '../../actors/ind
 import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, type Op, type OpOf } from '../../schemas/index.ts';
-import { callNode, getAccount, getBlock, getDashboard, getStatus } from '../client/index.ts';
+import { getAccount, getBlock, getDashboard, getJob, getRequest, getStatus } from '../client/index.ts';
 import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -267,18 +267,14 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
     // Read where the client saw its request end: another node may not hold that block yet (it
     // would still say `ranked`, with no payouts).
     const clientNode = envOf(client).nodeUrl;
-    const view = await callNode<{ state: string; evaluator: string | null; ranking: string[]; results: Record<string, { x?: number }> }>(
-      clientNode,
-      'GET',
-      `/v1/jobs/${done.request}`,
-    );
+    const view = await getRequest({ url: clientNode }, { id: done.request });
     const settledEvent = await settlementOf(clientNode, done.request);
     const best = view.ranking[0];
     return {
       job,
       request: done.request,
       state: view.state,
-      x: best === undefined ? null : (view.results[best]?.x ?? null),
+      x: best === undefined ? null : ((view.results[best] as { x?: number } | undefined)?.x ?? null),
       participants: Object.keys(view.results).length,
       evaluator: view.evaluator,
       payouts: settledEvent?.payouts ?? [],
@@ -297,7 +293,7 @@ async function registeredEverywhere(urls: readonly string[], job: string, waitMs
   const deadline = Date.now() + waitMs;
   for (const url of urls) {
     while (
-      !(await callNode(url, 'GET', `/v1/jobs/${job}`).then(
+      !(await getJob({ url }, { id: job }).then(
         () => true,
         (error: unknown) => {
           if (isAinError(error, 'UNKNOWN_JOB')) return false;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { applyToJob, probeMachine, sampleJobPrograms, startEvaluatorAgent, startWorkerAgent, type AgentEnvironment } from '../agents/index.ts';
-import { callNode } from '../client/index.ts';
+import { getStatus } from '../client/index.ts';
 import { createDockerRuntime, createProcessRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import type { CommandContext } from './main.ts';
@@ -62,7 +62,7 @@ export async function agentCommand(args: string[], _context: CommandContext): Pr
   const applied = await applyToJob({ key, env, job, role, ...(machine === undefined ? {} : { machine }) });
   line({ event: 'applied', applied: applied.applied, ...(applied.error === undefined ? {} : { error: applied.error }) });
 
-  const { height } = await callNode<{ height: number }>(env.nodeUrl, 'GET', '/v1/status');
+  const { height } = await getStatus({ url: env.nodeUrl });
   const minRewardAin = values['min-reward'] === undefined ? undefined : BigInt(values['min-reward']);
   const agent =
     role === 'worker'

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AinError } from '../../schemas/index.ts';
-import { callNode, listJobs, type ListJobsParameters } from '../client/index.ts';
+import { getJobOrRequest, listJobs, type ListJobsParameters } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -124,7 +124,7 @@ function jobText(job: JobView): string {
 async function show(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { node: { type: 'string', default: defaultNodeUrl } } });
   const [id] = positionalsOf('jobs show', 'a job id', positionals, 1);
-  const job = await callNode<JobView>(values.node, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`);
+  const job = await getJobOrRequest({ url: values.node }, { id: id! });
   if (job.kind !== 'job') throw new AinError('UNKNOWN_JOB', `${id} is a job request, not a job schema; see it with "ain requests show ${id}".`);
   if (json) printJson(job);
   else process.stdout.write(jobText(job));

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { Address, AinError, parseOrThrow } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { getJobOrRequest } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson } from './output.ts';
 import { followRequestLogs } from './requestLogStream.ts';
-import { readWorkerLog, workerLogText, workerStatus, type LoggedRequest, type WorkerLog } from './runLogView.ts';
+import { readWorkerLog, workerLogText, workerStatus, type WorkerLog } from './runLogView.ts';
 import { positionalsOf } from './txVerb.ts';
 
 /**
@@ -29,7 +29,7 @@ export async function logsCommand(args: string[], { json }: CommandContext): Pro
     await followRequestLogs({ nodeUrl: values.node, request: id!, worker: only, key, json });
     return;
   }
-  const view = await callNode<LoggedRequest>(values.node, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`);
+  const view = await getJobOrRequest({ url: values.node }, { id: id! });
   if (view.kind !== 'request') throw new AinError('UNKNOWN_JOB', `${id} is a job schema, not a job request: logs belong to the requests' workers.`);
   const workers = only === undefined ? Object.keys(view.workers) : [only];
   if (only !== undefined && view.workers[only] === undefined) {

@@ -1,5 +1,5 @@
 import { AinError, type OpOf } from '../../schemas/index.ts';
-import { callNode, explainJob, getAccount } from '../client/index.ts';
+import { explainJob, getJobOrRequest, getAccount } from '../client/index.ts';
 import { parseJobSchema } from '../exec/index.ts';
 
 /** What a request would lock and find, as `ain requestJob --dry-run` prints it; nothing is signed or sent. */
@@ -18,11 +18,6 @@ export interface RequestDryRun {
   readonly balanceAfter: string;
   readonly evaluators: { readonly eligible: number; readonly approved: number };
   readonly workers: { readonly eligible: number; readonly approved: number };
-}
-
-interface JobView {
-  readonly kind: 'job' | 'request';
-  readonly spec: OpOf<'registerJob'>;
 }
 
 /** The job input against each rpc of the Worker service: the first it fits, or the problem with the first. */
@@ -47,7 +42,7 @@ function checkInput(proto: string, input: unknown): RequestDryRun['input'] & { p
  * INSUFFICIENT_FUNDS, UNKNOWN_JOB), after `say` has printed what was found.
  */
 export async function requestDryRun(nodeUrl: string, client: string, op: OpOf<'requestJob'>, say: (line: string) => void): Promise<RequestDryRun> {
-  const view = await callNode<JobView>(nodeUrl, 'GET', `/v1/jobs/${op.job_id}`);
+  const view = await getJobOrRequest({ url: nodeUrl }, { id: op.job_id });
   if (view.kind !== 'job') throw new AinError('UNKNOWN_JOB', `${op.job_id} is a job request, not a job: requestJob names the job.`);
   const spec = view.spec.job_specification;
   const input = spec.startsWith('blob://') ? { checked: false as const, why: `the job schema is in Big Storage (${spec})` } : checkInput(spec, op.job_input);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, parseOrThrow, RequestJobOp, type OpOf } from '../../schemas/index.ts';
-import { callNode, explainRequest, getJob, getJobReputation } from '../client/index.ts';
+import { explainRequest, getJob, getJobReputation, getRequest } from '../client/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
 import { followStream } from '../client/index.ts';
 import type { CommandContext } from './main.ts';
@@ -112,7 +112,7 @@ async function follow(
         const silent = silentSteps[state];
         if (silent === undefined) continue;
         // A node briefly away is the stream's to retry (bounded); this read waits for the next tick.
-        const view = await callNode<RequestView>(nodeUrl, 'GET', `/v1/jobs/${request}`).catch((error: unknown) => {
+        const view = await getRequest({ url: nodeUrl }, { id: request }).catch((error: unknown) => {
           if (isAinError(error) && transientCodes.has(error.code)) return undefined;
           throw error;
         });
@@ -174,7 +174,7 @@ async function requestOnce(verb: TxVerb, op: OpOf<'requestJob'>, deadlineMs: num
   if (!follows) return { id, landed, followed: false, state: 'requested' };
   const { state, end } = await follow(verb.nodeUrl, id, landed.height, deadlineMs, say);
   if (end === undefined) return { id, landed, followed: true, state };
-  const view = await callNode<RequestView>(verb.nodeUrl, 'GET', `/v1/jobs/${id}`);
+  const view = await getRequest({ url: verb.nodeUrl }, { id });
   for (const line of summary(view, end)) say(line);
   return { id, landed, followed: true, state, end, view };
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AinError, isAinError, type JobEvent, type Payout } from '../../schemas/index.ts';
-import { callNode, listRequests, readRequestHistory, type ListRequestsParameters, type RequestHistory } from '../client/index.ts';
+import { getJobOrRequest, listRequests, readRequestHistory, type ListRequestsParameters, type RequestHistory } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -173,7 +173,7 @@ function resultText(result: unknown): string {
 async function show(args: string[], { json }: CommandContext): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { node: { type: 'string', default: defaultNodeUrl } } });
   const [id] = positionalsOf('requests show', 'a request id', positionals, 1);
-  const view = await callNode<RequestView>(values.node, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`);
+  const view = await getJobOrRequest({ url: values.node }, { id: id! });
   if (view.kind !== 'request') throw new AinError('UNKNOWN_JOB', `${id} is a job schema, not a job request; see it with "ain jobs show ${id}".`);
   // A node whose history lacks the request's block still shows the request as the ledger holds it.
   const history = await readRequestHistory(values.node, view.id).catch((error: unknown) => {

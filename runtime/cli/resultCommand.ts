@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Address, AinError, BlobRef, parseOrThrow } from '../../schemas/index.ts';
-import { callNode } from '../client/index.ts';
+import { getJobOrRequest } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
 import { fetchBlob } from './blobCommand.ts';
@@ -48,7 +48,7 @@ export async function resultCommand(args: string[], { json }: CommandContext): P
     options: { node: { type: 'string', default: defaultNodeUrl }, out: { type: 'string' }, worker: { type: 'string' }, key: { type: 'string' } },
   });
   const [id] = positionalsOf('result', 'a request id', positionals, 1);
-  const view = await callNode<RequestView>(values.node, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`);
+  const view = await getJobOrRequest({ url: values.node }, { id: id! });
   if (view.kind !== 'request')
     throw new AinError('UNKNOWN_JOB', `${id} is a job schema, not a job request: results belong to requests (ain requests ls --job ${id}).`);
   const worker = workerOf(view, values.worker);

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 
 import { generateKeyPair } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
-import { callNode, createNodeSubmitter } from '../client/index.ts';
+import { createNodeSubmitter, getAccount, getJob } from '../client/index.ts';
 import { ensureJobBaseImage } from '../exec/index.ts';
 import { readKeyFile, writeKeyFile } from '../keys/index.ts';
 import { deployLabels } from './deployedNode.ts';
@@ -88,7 +88,7 @@ export async function deployAgents(parameters: DeployAgentsParameters): Promise<
     throw new AinError('BAD_CONFIG', `A network runs 0 to ${deployAgentsMax} agents of a role, not ${count}.`);
   const socket = engineSocket();
   const docker = await connectEngine(parameters.docker ?? new Docker());
-  await callNode(node, 'GET', `/v1/jobs/${job}`);
+  await getJob({ url: node }, { id: job });
   const gpus = parameters.gpus ?? (existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0'));
 
   const image = await onEngine('building the node image', () => ensureNodeImage({ docker, say }));
@@ -199,7 +199,7 @@ async function fundAgents(node: string, addresses: readonly string[], amount: st
     say(`no owner key in ${stateDir}: the agents are not funded here (an evaluator needs its deposit)`);
     return [];
   }
-  const balances = await Promise.all(addresses.map((address) => callNode<{ balance: string }>(node, 'GET', `/v1/accounts/${address}`)));
+  const balances = await Promise.all(addresses.map((address) => getAccount({ url: node }, { address })));
   const empty = addresses.filter((_, i) => balances[i]!.balance === '0');
   const submitter = createNodeSubmitter({ nodeUrl: node, key: owner });
   await Promise.all(empty.map((to) => submitter.submit({ type: 'send', to, amount })));

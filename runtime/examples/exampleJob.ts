@@ -14,7 +14,7 @@ import {
   type JobAgent,
   type JobPrograms,
 } from '../agents/index.ts';
-import { callNode, putSmallBlob } from '../client/index.ts';
+import { getAccount, getRequest, getStatus, putSmallBlob } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 
@@ -75,7 +75,7 @@ const defaultTerms: RequestTerms = { reward: ['1', '3'], reward_function: 'even'
 
 async function waitFunded(nodeUrl: string, address: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
-  while ((await callNode<{ balance: string }>(nodeUrl, 'GET', `/v1/accounts/${address}`)).balance === '0') {
+  while ((await getAccount({ url: nodeUrl }, { address })).balance === '0') {
     if (Date.now() > deadline) throw new AinError('NOT_FINAL', `${address} was not funded within ${waitMs} ms.`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -168,7 +168,7 @@ export async function startExampleJob(network: ExampleNetwork, options: ExampleJ
   const timeLimitMs = onThisMachine(options.timeLimitMs ?? 2000, { runMs, blockMs });
   network.say(`each request's time limit: ${timeLimitMs / 1000} s (a block took ${(blockMs / 1000).toFixed(1)} s here)`);
 
-  const from = (await callNode<{ height: number }>(nodeUrl, 'GET', '/v1/status')).height + 1;
+  const from = (await getStatus({ url: nodeUrl })).height + 1;
   const agents: JobAgent<unknown>[] = [
     startEvaluatorAgent({ key: evaluator, env, job, fromHeight: from, deposit: '2' }),
     ...workers.map((key) => startWorkerAgent({ key, env, job, fromHeight: from, ...(options.workerRun === undefined ? {} : { run: options.workerRun(key) }) })),
@@ -193,7 +193,7 @@ export async function startExampleJob(network: ExampleNetwork, options: ExampleJ
       };
       const done = await toPromise(createActor(clientLogic, { input: { op, accepts: () => true } }).start());
       if (done.request === undefined || done.error !== undefined) throw new AinError('INTERNAL', `The client's request failed: ${done.error}`);
-      const view = await callNode<{ state: string; ranking: string[] | null; results: Record<string, unknown> }>(nodeUrl, 'GET', `/v1/jobs/${done.request}`);
+      const view = await getRequest({ url: nodeUrl }, { id: done.request });
       return { request: done.request, state: view.state, ranking: view.ranking ?? [], results: view.results };
     },
     store: (value) => putSmallBlob({ nodeUrl, key: network.storageKey, bytes: Buffer.from(JSON.stringify(value), 'utf8'), readers }),

@@ -15,6 +15,7 @@ export { getBlocks, type GetBlocksErrorType, type GetBlocksParameters, type GetB
 export { getDashboard, type GetDashboardErrorType, type GetDashboardParameters, type GetDashboardReturnType } from './getDashboard.ts';
 export { getHealth, type GetHealthErrorType, type GetHealthReturnType } from './getHealth.ts';
 export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from './getJob.ts';
+export { getJobOrRequest, type GetJobOrRequestErrorType, type GetJobOrRequestParameters, type GetJobOrRequestReturnType } from './getJobOrRequest.ts';
 export { getJobReputation, type GetJobReputationErrorType, type GetJobReputationParameters, type GetJobReputationReturnType } from './getJobReputation.ts';
 export { getNet, type GetNetErrorType, type GetNetReturnType } from './getNet.ts';
 export { getProof, type GetProofErrorType, type GetProofParameters, type GetProofReturnType } from './getProof.ts';

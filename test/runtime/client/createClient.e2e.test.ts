@@ -118,6 +118,10 @@ test.serial('the job reads: a job and a request, their lists, explanations, repu
   t.like(await client.getRequest({ id: request }), { kind: 'request', id: request, state: 'requested', client: requester.address, input: { y: 4 } });
   t.is(await codeOf(client.getJob({ id: request })), 'UNKNOWN_JOB');
   t.is(await codeOf(client.getRequest({ id: job })), 'UNKNOWN_JOB');
+  t.like(await client.getJobOrRequest({ id: job }), { kind: 'job', id: job });
+  t.like(await client.getJobOrRequest({ id: request }), { kind: 'request', id: request });
+  t.is(await codeOf(client.getJobOrRequest({ id: '0'.repeat(64) })), 'UNKNOWN_JOB');
+  t.is(await codeOf(client.getJobOrRequest({ id: 'not a hash' })), 'BAD_SCHEMA');
   t.deepEqual(
     (await client.listJobs()).jobs.map((j) => j.id),
     [job],
