@@ -159,6 +159,7 @@ async function runUntilUp(args: string[], whileUp: (stdout: string, urls: string
   let [stdout, stderr] = ['', ''];
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 128))));
+  // The same ceiling as run()'s: a session that hangs is killed, and fails with what it printed.
   const killer = setTimeout(() => child.kill('SIGKILL'), runTimeoutMs);
   const up = await new Promise<string[] | undefined>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
