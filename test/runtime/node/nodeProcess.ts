@@ -1,8 +1,9 @@
 // Node processes for end-to-end tests: `ain node` in a child process, on a free port, stopped or
 // killed by the test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bin = join(process.cwd(), 'bin', 'ain.js');
@@ -25,12 +26,70 @@ const canListen = (port: number) =>
       .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
+// Ports handed to child processes are reserved across the suite's test processes: a file per port
+// under <tmpdir>/ain-test-ports holding the reserving process's pid, created exclusively, kept
+// until that process exits (a file whose process is gone is taken over). Checking a port free is
+// not enough on its own: a network's peer ports stay unbound until its last node starts, and
+// another test file (or the same one, drawing an API port) could draw one of them meanwhile, as
+// a node that then failed to bind once did.
+const reservations = join(tmpdir(), 'ain-test-ports');
+const held: string[] = [];
+process.once('exit', () => {
+  for (const file of held) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Reserves `port` for this process; false when a live process holds it. */
+function reserve(port: number): boolean {
+  mkdirSync(reservations, { recursive: true });
+  const file = join(reservations, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      held.push(file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(file, 'utf8'));
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      // An empty file is one being written: held. A dead owner's file is taken over.
+      if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) return false;
+      try {
+        unlinkSync(file);
+      } catch {
+        // another process took it over first; the next create decides
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * A first port `p` such that `p … p+count-1` are free on 127.0.0.1, and with `offset` also
- * `p+offset …`: for a child process to bind later. Drawn below the kernel's ephemeral ports
- * (32768 and up on Linux), which a port the kernel hands out (`listen(0)`, every outgoing
- * connection) comes from: one of those could take it between this check and the child's bind, as
- * a peer port once was. Random, so test files running at once seldom draw alike, and checked.
+ * `p+offset …`, reserved for this test process (see above): for a child process to bind later.
+ * Drawn below the kernel's ephemeral ports (32768 and up on Linux), which a port the kernel hands
+ * out (`listen(0)`, every outgoing connection) comes from. Random, so test files seldom draw
+ * alike, and checked.
  */
 export async function freePorts(count: number, offset?: number): Promise<number> {
   const from = 20_000;
@@ -39,6 +98,7 @@ export async function freePorts(count: number, offset?: number): Promise<number>
     const base = from + Math.floor(Math.random() * (to - from));
     const ports = Array.from({ length: count }, (_, k) => base + k);
     if (offset !== undefined) ports.push(...ports.map((port) => port + offset));
+    if (!ports.every(reserve)) continue;
     if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
   }
   throw new Error(`found no ${count} free ports${offset === undefined ? '' : ` with free ports ${offset} above them`} in 50 draws`);
@@ -54,9 +114,15 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
   const out = openSync(join(dataDir, 'node.log'), 'a');
   const child = spawn(process.execPath, [bin, 'node', '--data', dataDir, '--port', String(port), ...args], {
     env: { ...process.env, AIN_VERIFY_THREADS: '1', ...env },
-    stdio: ['ignore', out, 'inherit'],
+    stdio: ['ignore', out, 'pipe'],
   });
   closeSync(out);
+  // Its standard error goes on to the test's, and its last lines into the error of a failed start.
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const node: NodeProcess = {
@@ -76,7 +142,10 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
   };
   // Bounded at 60 s: on 2 cores beside the network tests' nodes a start can take tens of seconds.
   for (let i = 0; i < 2400; i++) {
-    if (child.exitCode !== null) throw new Error(`ain node exited with code ${child.exitCode} before answering`);
+    if (child.exitCode !== null) {
+      if (!child.stderr!.closed) await new Promise((resolve) => child.stderr!.once('close', resolve));
+      throw new Error(`ain node exited with code ${child.exitCode} before answering; it said: ${stderr.trim() || '(nothing on stderr)'}`);
+    }
     if (
       await fetch(`${url}/v1/health`).then(
         (r) => r.ok,
