@@ -1,6 +1,6 @@
 // `npm run bench [-- group…]`: runs the benchmarks one after another (never two at once: the
 // machine's cores are the thing measured), prints a table and merges the figures into
-// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, ui, sample, settled, examples, kafka, storage, gpu, exec, net, deploy.
+// bench/results.json. Groups: verify.raw, verify.tx, log, ingest, state, jobs, explain, node, restart, sse, ui, sample, settled, examples, kafka, storage, gpu, exec, net, shard, deploy.
 // AIN_VERIFIER=node:crypto runs everything on node:crypto alone; the ingest and node groups also
 // measure that variant themselves, back to back with the default.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { benchNode } from './node.ts';
 import { benchRestart } from './restart.ts';
 import { benchJobsSettled } from './jobsSettled.ts';
 import { benchSample } from './sample.ts';
+import { benchShard } from './shard.ts';
 import { benchSse } from './sse.ts';
 import { benchUi } from './ui.ts';
 import { benchState } from './state.ts';
@@ -52,6 +53,7 @@ const benches: { readonly group: string; readonly run: () => Promise<Figure[]> }
   { group: 'gpu', run: benchGpu },
   { group: 'exec', run: benchExec },
   { group: 'net', run: benchNet },
+  { group: 'shard', run: benchShard },
   { group: 'deploy', run: benchDeploy },
 ];
 
@@ -98,6 +100,7 @@ const ceilings: Record<string, number> = {
   'sample.afterLimit.blocks': 6,
   'net.4.final.p99': 3000,
   'net.4.recovery': 3000,
+  'shard.report.lag.intervals': 2,
 };
 
 async function readResults(): Promise<Results> {

@@ -53,7 +53,14 @@ const retryMsMin = 250;
 const requestTimeoutMs = 5_000;
 /** How often a report's outcome is asked for while it waits for its parent block. */
 const landPollMs = 200;
-/** Outcomes of a report that say another validator's report landed first: look again at once. */
+/**
+ * Reports one round sends at most before it waits for the last one's block. A report holds what
+ * fits one of the parent's txs (one child block with its certificate at the default 4 KiB), and a
+ * parent block may take several: one report per parent block falls behind a child that decides
+ * blocks faster than its parent.
+ */
+const reportsInFlightMax = 8;
+/** Outcomes of a report that say another validator's report landed first (or an earlier one of a round did not land): look again at once. */
 const racedCodes = new Set(['ALREADY_REPORTED', 'REPORT_GAP', 'BAD_PREV_HASH']);
 
 /** What one round came to: report again at once, wait for the next decision, or pause. */
@@ -62,9 +69,10 @@ const again: Next = { kind: 'again' };
 
 /**
  * A child chain's validator reports its decided blocks to the parent: whenever a block is decided
- * it asks a parent node (`GET /v1/shards/<path>`) how far the shard is recorded, and submits a
- * `report` of the blocks after that (consecutive, with their certificates, as many as fit the
- * parent's tx size) signed with its key for the parent's chain, then waits for the report's block.
+ * it asks a parent node (`GET /v1/shards/<path>`) how far the shard is recorded, and submits
+ * `report`s of the blocks after that (consecutive, with their certificates, as many as fit the
+ * parent's tx size in each; up to `reportsInFlightMax` of them, with rising nonces) signed with
+ * its key for the parent's chain, then waits for the last report's block.
  * Every validator does so: the one whose turn the next height is reports at once, the others
  * `staggerMs` later per place if the parent still lacks it, so reporting goes on when any of them
  * stops. ALREADY_REPORTED (another was first) is normal; a parent that does not answer is tried
@@ -156,23 +164,32 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     }
     const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, next, c.height());
     ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
-    const time = c.now();
-    const nonce = nextNonce({ lastNonce, ledgerNonce, timeMs: time, address: key.address });
-    const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks, where.maxTxBytes);
-    if (fit === null) {
-      throw new AinError(
-        'TX_TOO_LARGE',
-        `Child block ${next} with its certificate does not fit in one tx of ${where.maxTxBytes} bytes, the limit of ${url}; raise its maxTxBytes.`,
-      );
+    // As many reports as the blocks need (each as many blocks as fit one tx), sent one after
+    // another with rising nonces; then the last one's outcome says how far they got.
+    let sent: { readonly hash: string; readonly to: number } | undefined;
+    let reports = 0;
+    for (let at = 0; at < blocks.length && reports < reportsInFlightMax; reports++) {
+      const time = c.now();
+      const nonce = nextNonce({ lastNonce, ledgerNonce, timeMs: time, address: key.address });
+      const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks.slice(at), where.maxTxBytes);
+      if (fit === null) {
+        throw new AinError(
+          'TX_TOO_LARGE',
+          `Child block ${next + at} with its certificate does not fit in one tx of ${where.maxTxBytes} bytes, the limit of ${url}; raise its maxTxBytes.`,
+        );
+      }
+      const tx = signTx({ key, op: fit.op, nonce, time, chain: where.chain, shard: where.shard });
+      lastNonce = nonce;
+      await postTx(url, tx);
+      at += fit.count;
+      sent = { hash: txHashOf(tx), to: next + at - 1 };
     }
-    const tx = signTx({ key, op: fit.op, nonce, time, chain: where.chain, shard: where.shard });
-    lastNonce = nonce;
-    await postTx(url, tx);
-    const landed = await landedOf(url, txHashOf(tx));
-    const to = next + fit.count - 1;
+    if (sent === undefined) return { kind: 'idle' };
+    const landed = await landedOf(url, sent.hash);
+    const { to } = sent;
     if (landed === null) return again; // not in a block within landMs (or stopping): look at the parent again
     if (landed.outcome.code === 'ok') {
-      logger.info({ parent: url, from: next, to, parentHeight: landed.height }, 'reported to the parent');
+      logger.info({ parent: url, from: next, to, reports, parentHeight: landed.height }, 'reported to the parent');
       status = { ...status, reported: to, reportedHere: to };
       return again;
     }

@@ -23,6 +23,8 @@ interface FakeParent {
   readonly url: string;
   readonly chain: TestChain;
   readonly outcomes: string[];
+  /** The requests in the order they came: `POST /v1/tx`, `GET /v1/tx/<hash>`, … */
+  readonly requests: string[];
   /** Runs before each submitted tx is folded, in the same block: what another validator got in first. */
   before: (() => Tx[]) | null;
   close(): Promise<void>;
@@ -30,10 +32,11 @@ interface FakeParent {
 
 async function fakeParent(parent: TestChain): Promise<FakeParent> {
   const landed = new Map<string, { hash: string; height: number; index: number; outcome: { code: string; message?: string } }>();
-  const fake: FakeParent = { url: '', chain: parent, outcomes: [], before: null, close: () => new Promise((r) => server.close(() => r())) };
+  const fake: FakeParent = { url: '', chain: parent, outcomes: [], requests: [], before: null, close: () => new Promise((r) => server.close(() => r())) };
   const server: Server = createServer((request, response) => {
     const answer = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = request.url ?? '';
+    fake.requests.push(`${request.method} ${url.startsWith('/v1/tx/') ? '/v1/tx/<hash>' : url}`);
     if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4096 });
     if (url === '/v1/shards/apps/x') {
       const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
@@ -118,6 +121,24 @@ test('it reports every decided block the parent lacks, past a parent URL that do
   // The reporter learns its report's outcome when it next asks for it.
   await until(async () => reporter.status().reportedHere === 7, 'the reporter to see its report land');
   t.like(reporter.status(), { parent: fake.url, reported: 7, reportedHere: 7, problem: null });
+  await reporter.stop();
+});
+
+test('a child ahead by more blocks than one report fits is reported in one round: its reports all sent before the first outcome is asked', async (t) => {
+  const { parent, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  for (let i = 0; i < 5; i++) decide();
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => lastOn(parent) === 5, 'the parent to record child block 5');
+  // The parent takes 4096 bytes a tx: a few blocks with their certificates a report.
+  const posts = fake.requests.filter((r) => r === 'POST /v1/tx');
+  t.true(posts.length >= 2, `${posts.length} reports`);
+  t.deepEqual(fake.outcomes, posts.map(() => 'ok'));
+  t.true(fake.requests.indexOf('GET /v1/tx/<hash>') > fake.requests.lastIndexOf('POST /v1/tx'), fake.requests.join(', '));
+  await until(async () => reporter.status().reportedHere === 5, 'the reporter to see its last report land');
   await reporter.stop();
 });
 
