@@ -1,4 +1,5 @@
 export { createApi, type ApiOptions } from './server.ts';
 export { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 export type { StreamRouteMetrics } from './streamRoutes.ts';
+export type { LedgerRoutesOptions } from './ledgerRoutes.ts';
 export { checkProgress, ProgressMessage, type ProgressBody } from './progressRoutes.ts';

@@ -28,6 +28,11 @@ export interface LedgerRoutesOptions {
   readonly metrics?: Registry;
   /** JSON bytes of the value one `GET /v1/state` answers with (a page's too); more: RESULT_TOO_LARGE. */
   readonly readBytesMax?: number;
+  /**
+   * The shard this node's chain keeps, and on a shard with a parent the link of a block to it,
+   * for `GET /v1/proof/<path>?shard=` (runtime/node/shardProofs.ts).
+   */
+  readonly shard?: { readonly path: string; readonly linkOf?: (height: number) => Promise<NonNullable<ProofAnswer['parent']>> };
 }
 
 /** Keys of a `GET /v1/state` page when `limit` is not given. */
@@ -62,7 +67,7 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 }
 
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
-export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024 }: LedgerRoutesOptions): void {
+export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard }: LedgerRoutesOptions): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
     params: StatePathParam,
@@ -92,7 +97,8 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
   });
   app.get('/v1/proof/*', proofDoc, async (request) => {
     const path = pathOf(request.params);
-    const { kind } = request.query;
+    const { kind, shard: chainedTo } = request.query;
+    const linkOf = chainedTo === undefined ? undefined : linkOfShard(chainedTo);
     // Read and prove now, at the latest block; answer once that block is final.
     const height = ledger.height;
     const view = blocks.get(height);
@@ -109,8 +115,29 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
     const value = read(ledger.tree, path, kind);
     const proof = ledger.tree.proof(path, kind);
     await waitFinal(height);
-    return { path, kind, value, proof, height, hash: view.hash, header: view.header };
+    const answer = { path, kind, value, proof, height, hash: view.hash, header: view.header };
+    return linkOf === undefined ? answer : { ...answer, parent: await linkOf(height) };
   });
+
+  /** The link to the parent for `?shard=`: only a node of that shard with a parent has one. */
+  function linkOfShard(asked: string): (height: number) => Promise<NonNullable<ProofAnswer['parent']>> {
+    const own = shard?.path ?? '/';
+    if (asked !== own) {
+      throw new AinError('UNKNOWN_SHARD', `This node keeps shard ${own}, not ${asked}: ask a node of shard ${asked} for a proof chained to its parent.`, {
+        details: { shard: asked, own },
+      });
+    }
+    if (shard?.linkOf === undefined) {
+      throw new AinError(
+        'UNKNOWN_SHARD',
+        own === '/'
+          ? 'This node keeps the root chain, which has no parent to chain a proof to; ask without ?shard=.'
+          : `This node keeps shard ${own} but has no parent configured (parent.urls) to chain a proof to.`,
+        { details: { shard: asked } },
+      );
+    }
+    return shard.linkOf;
+  }
 
   app.get(
     '/v1/blocks',

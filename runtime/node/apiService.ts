@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createApi, type ProgressMessage } from '../api/index.ts';
+import { createApi, type LedgerRoutesOptions, type ProgressMessage } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
@@ -20,6 +20,8 @@ export type ApiServiceComponents = Pick<
   readonly peerBlobs: PeerBlobs | undefined;
   /** Passes a worker's progress on to the network's other nodes; absent without peers. */
   readonly progressRelay: ((message: ProgressMessage) => void) | undefined;
+  /** The shard the node keeps, and on a shard with a parent the links of chained proofs (runtime/node/shardProofs.ts). */
+  readonly shard: LedgerRoutesOptions['shard'];
 };
 
 export interface ApiService extends Service {
@@ -41,7 +43,7 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net, shard } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -51,6 +53,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     blobs: { store: blobs, auth: blobAuth, ...(peerBlobs === undefined ? {} : { peers: peerBlobs }) },
     ledger: chain.ledger,
     waitFinal,
+    ...(shard === undefined ? {} : { shard }),
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
     ratings: { history: ratings, height: () => chain.ledger.height },
     explain: { chain, blocks },

@@ -24,6 +24,7 @@ import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
 import { loadIdentity, openStores } from './stores.ts';
+import { createShardProofLinks } from './shardProofs.ts';
 import { createShardReporter, type ShardReporter } from './shardReporter.ts';
 import { createValidator } from './validator.ts';
 import { createWaitFinal } from './waitFinal.ts';
@@ -57,6 +58,12 @@ export interface StartNodeOptions {
    */
   readonly onFatal?: (error: unknown) => void;
 }
+
+/**
+ * How long `GET /v1/proof/<path>?shard=` waits for its link to the parent: the shard's next block,
+ * then that block's record on a parent node (its reporters send it within a parent block or two).
+ */
+const proofLinkWaitMs = 30_000;
 
 /** A validator of a peer-to-peer network signs no txs of its own outside consensus. */
 const noSigning = { signer: undefined, proposer: undefined, validator: undefined } as const;
@@ -277,7 +284,23 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
             auth: blobAuth,
             logger: logger.child({ service: 'progress gossip' }),
           });
-    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs, progressRelay }, () => ({
+    const shard = {
+      path: genesis.shard,
+      ...(config.parent === undefined
+        ? {}
+        : {
+            linkOf: createShardProofLinks({
+              shard: genesis.shard,
+              genesisHash,
+              parent: config.parent,
+              blocks,
+              blocks$: follower.blocks$,
+              waitMs: proofLinkWaitMs,
+              now: base.now,
+            }),
+          }),
+    };
+    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs, progressRelay, shard }, () => ({
       chain: genesis.chain,
       shard: genesis.shard,
       address: key.address,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BlockHeader } from '../block/index.ts';
+import { ShardHeader } from '../ops/index.ts';
 import { Address, Amount, Hash, JsonValue, StatePath, Uint } from '../primitives/index.ts';
 import { ProofKind } from './queries.ts';
 
@@ -56,5 +57,22 @@ export const ProofAnswer = z.object({
   height: Uint,
   hash: Hash,
   header: BlockHeader,
+  /**
+   * With `?shard=`: the chain to the parent. The child's state root after block `height` is
+   * certified by block `height + 1` (its `lastRoot`, in the proposal its validators precommitted);
+   * the parent keeps that block's proposal hash at `record.path`, proven against a final parent header.
+   */
+  parent: z
+    .object({
+      /** The parent node that gave the record's proof. */
+      url: z.string(),
+      /** The shard's genesis hash, which keys its records on the parent. */
+      genesis: Hash,
+      /** The child header of block `height + 1`. */
+      next: ShardHeader,
+      /** The parent's proof answer for `/consensus/shards/<genesis>/<height + 1>`. */
+      record: z.object({ path: StatePath, value: JsonValue, proof: z.unknown(), height: Uint, hash: Hash, header: BlockHeader }),
+    })
+    .optional(),
 });
 export type ProofAnswer = z.infer<typeof ProofAnswer>;

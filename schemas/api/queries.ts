@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, Hash } from '../primitives/index.ts';
+import { Address, Hash, ShardPath } from '../primitives/index.ts';
 
 // The query strings of the API's reads: the routes validate with these and the client
 // (runtime/client) checks its parameters with them before it asks, so both refuse the same input
@@ -23,8 +23,11 @@ export type StateQuery = z.infer<typeof StateQuery>;
 export const ProofKind = z.enum(['values', 'rules', 'owners', 'functions']);
 export type ProofKind = z.infer<typeof ProofKind>;
 
-/** `GET /v1/proof/<path>?kind=`. */
-export const ProofQuery = z.strictObject({ kind: ProofKind.default('values') });
+/**
+ * `GET /v1/proof/<path>?kind=&shard=`: with `shard` (the node's own shard), the proof is chained
+ * to the parent: the answer carries the parent's proof of the child header that certifies it.
+ */
+export const ProofQuery = z.strictObject({ kind: ProofKind.default('values'), shard: ShardPath.optional() });
 export type ProofQuery = z.input<typeof ProofQuery>;
 
 /** `GET /v1/blocks?from=&to=` or `?from=&limit=`: at most 100 heights a read. */

@@ -124,6 +124,11 @@ export const errorCodes = {
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
   NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },
+  NOT_REPORTED: {
+    status: 503,
+    summary:
+      'The shard block that certifies the answer is not made or not recorded on the parent yet (an idle shard makes blocks only for txs); retry shortly.',
+  },
   PROOF_INVALID: {
     status: 502,
     summary: 'A proof the node served does not check: the tx is not shown in the final header it names, or the header is not that block’s.',

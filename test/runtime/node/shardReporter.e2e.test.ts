@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { genesisHashOf, shardGenesisOf } from '../../../actors/index.ts';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { verifyShardProof, type ShardProofAnswer } from '../../../projections/state/verifyProofBrowser.ts';
 import { readStream } from '../../../runtime/client/index.ts';
 import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import type { Op, ShardsEvent, Tx } from '../../../schemas/index.ts';
@@ -196,6 +197,33 @@ test.serial('writes under /apps/x on the parent are SHARDED_PATH', async (t) => 
   const { owner } = shared.parentFiles;
   const tx = signTx({ key: owner, op: { type: 'set_value', path: '/apps/x/a', value: 1 }, nonce: Date.now(), time: Date.now() });
   t.is(await outcomeOf(shared.parents[1]!, tx), 'SHARDED_PATH');
+});
+
+test.serial('a child value read with ?shard= checks through a parent header every parent node holds; tampered, it does not', async (t) => {
+  t.timeout(120_000);
+  const [child] = shared.children;
+  // The answer waits for the child's next block (it certifies the state the value was read in)
+  // and its record on the parent: the child makes blocks while the answer is pending.
+  let answered = false;
+  const asked = child!.get<ShardProofAnswer & { parent?: { url: string } }>(`/v1/proof${shard}/n?shard=${shard}`).finally(() => (answered = true));
+  for (let i = 0; !answered; i++) {
+    t.is(await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/n', value: 2000 + i })), 'ok');
+  }
+  const answer = await asked;
+  const verdict = verifyShardProof(answer);
+  t.true(verdict.ok, JSON.stringify(verdict));
+  if (!verdict.ok) return;
+  for (const parent of shared.parents) {
+    const block = await parent.get<{ blocks: { hash: string }[] }>(`/v1/blocks?from=${verdict.parentHeight}&to=${verdict.parentHeight}`);
+    t.is(block.blocks[0]!.hash, verdict.parentHash, `${parent.url} holds the parent header the proof rests on`);
+  }
+  t.false(verifyShardProof({ ...answer, value: -1 }).ok, 'another value');
+  // A node of another shard, or the parent, has no such chain to give.
+  const wrong = await fetch(`${shared.parents[0]!.url}/v1/proof${shard}/n?shard=${shard}`);
+  t.is(wrong.status, 404);
+  t.like(await wrong.json(), { code: 'UNKNOWN_SHARD' });
+  const other = await fetch(`${child!.url}/v1/proof${shard}/n?shard=/apps/y`);
+  t.like(await other.json(), { code: 'UNKNOWN_SHARD' });
 });
 
 test.serial(
