@@ -35,7 +35,13 @@ async function logBytes(dataDir: string): Promise<number> {
 const heightOf = async (node: NodeProcess) => (await node.get<{ height: number }>('/v1/status')).height;
 
 /** First-seen times of the heights a stream names, from `fromHeight` on, until aborted. */
-function follow(node: NodeProcess, name: string, fromHeight: number, heightsOf: (data: unknown, id: number) => number[], signal: AbortSignal): Map<number, number> {
+function follow(
+  node: NodeProcess,
+  name: string,
+  fromHeight: number,
+  heightsOf: (data: unknown, id: number) => number[],
+  signal: AbortSignal,
+): Map<number, number> {
   const seen = new Map<number, number>();
   void (async () => {
     try {
@@ -123,13 +129,14 @@ async function measure(dir: string): Promise<Lag> {
     }
     // The parent's log over the window, read once its first node has stopped: its report txs.
     const parentTo = await heightOf(parent!);
-    const firstOffset = (await parent!.get<{ blocks: { header: { firstOffset: number } }[] }>(`/v1/blocks?from=${parentFrom}&to=${parentFrom}`)).blocks[0]!.header.firstOffset;
+    const firstOffset = (await parent!.get<{ blocks: { header: { firstOffset: number } }[] }>(`/v1/blocks?from=${parentFrom}&to=${parentFrom}`)).blocks[0]!
+      .header.firstOffset;
     await parent!.kill('SIGTERM');
     const parentBytes = (await logBytes(parentFiles.nodes[0]!.dir)) - parentBytesBefore;
     const log = await openFileLog({ dir: join(parentFiles.nodes[0]!.dir, 'log'), fsync: 'never' });
     let reportTxs = 0;
     try {
-      for (let offset = firstOffset; offset <= log.lastOffset(); ) {
+      for (let offset = firstOffset; offset <= log.lastOffset();) {
         const records = await log.read(offset, { maxRecords: 1000 });
         if (records.length === 0) break;
         for (const record of records) {

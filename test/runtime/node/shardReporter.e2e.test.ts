@@ -226,6 +226,44 @@ test.serial('a child value read with ?shard= checks through a parent header ever
   t.like(await other.json(), { code: 'UNKNOWN_SHARD' });
 });
 
+test.serial('a child of the child: /apps/x/y branched on the child reports to it, and the child reports those blocks to the parent', async (t) => {
+  t.timeout(180_000);
+  const grand = '/apps/x/y';
+  const grandDir = join(shared.dir, 'grandchild');
+  const ownerFile = join(shared.dir, 'owner.key');
+  const args = ['net', 'init', '--shard', grand, '--validators', '1', '--dir', grandDir, '--parent', shared.children.map((c) => c.url).join(',')];
+  const { stdout } = await run(process.execPath, [bin, ...args, '--key', ownerFile, '--base-port', String(await basePort(1)), '--json']);
+  const out = JSON.parse(stdout) as { genesisHash: string; branch: { height: number }; nodes: { dir: string; address: string; peerId: string }[] };
+  const [child] = shared.children;
+  t.is((await child!.get<{ genesis: string }>(`/v1/shards${grand}`)).genesis, out.genesisHash, 'the child recorded the grandchild');
+  const [node] = await startNetwork(afterAll, { dir: grandDir, nodes: out.nodes, owner: shared.parentFiles.owner });
+  let nonce = 1;
+  const grandTx = (op: Op) => signTx({ key: shared.parentFiles.owner, op, nonce: nonce++, time: Date.now(), chain: 'ain-local', shard: grand });
+  t.is(await outcomeOf(node!, grandTx({ type: 'set_rule', path: '/apps/x/y/n', value: { write: true } })), 'ok');
+  for (let i = 0; i < 3; i++) t.is(await outcomeOf(node!, grandTx({ type: 'set_value', path: '/apps/x/y/n', value: i })), 'ok');
+  const grandHeight = await childHeightOf(node!);
+  // The child's own blocks hold the grandchild's reports; the parent records those blocks.
+  let recordedIn = 0;
+  await until(
+    async () => {
+      const view = await child!.get<ShardView>(`/v1/shards${grand}`);
+      if (view.last.height < grandHeight) return false;
+      recordedIn = await childHeightOf(child!);
+      return true;
+    },
+    `the child to record grandchild block ${grandHeight}`,
+    60_000,
+  );
+  t.is((await child!.get<ShardView>(`/v1/shards${grand}`)).last.hash, await childHashAt(node!, grandHeight), "the grandchild's own hash");
+  for (const parent of shared.parents) {
+    await until(async () => (await shardOn(parent)).last.height >= recordedIn, `${parent.url} to record child block ${recordedIn}`, 60_000);
+  }
+  const reported = await shared.parents[0]!.get<ShardView>(`/v1/shards${shard}`);
+  t.is(reported.last.hash, await childHashAt(child!, reported.last.height));
+  // Writes under /apps/x/y on the child are the grandchild's now.
+  t.is(await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/y/n', value: 9 })), 'SHARDED_PATH');
+});
+
 test.serial(
   'the parent frozen (its nodes do not answer), then the validator that reported last killed: the others try again, then report every block decided',
   async (t) => {

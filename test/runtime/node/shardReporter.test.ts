@@ -136,7 +136,10 @@ test('a child ahead by more blocks than one report fits is reported in one round
   // The parent takes 4096 bytes a tx: a few blocks with their certificates a report.
   const posts = fake.requests.filter((r) => r === 'POST /v1/tx');
   t.true(posts.length >= 2, `${posts.length} reports`);
-  t.deepEqual(fake.outcomes, posts.map(() => 'ok'));
+  t.deepEqual(
+    fake.outcomes,
+    posts.map(() => 'ok'),
+  );
   t.true(fake.requests.indexOf('GET /v1/tx/<hash>') > fake.requests.lastIndexOf('POST /v1/tx'), fake.requests.join(', '));
   await until(async () => reporter.status().reportedHere === 5, 'the reporter to see its last report land');
   await reporter.stop();
