@@ -66,12 +66,13 @@ function reserve(port: number): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let owner = Number.NaN;
+      let text: string;
       try {
-        owner = Number(readFileSync(file, 'utf8'));
+        text = readFileSync(file, 'utf8');
       } catch {
         continue; // released meanwhile: try again
       }
+      const owner = Number(text);
       // An empty file is one being written: held. A dead owner's file is taken over.
       if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) return false;
       try {
