@@ -13,8 +13,9 @@ import { until, type NodeProcess } from './nodeProcess.ts';
 
 // A shard on its own nodes: a parent network of four validators, `ain net init --shard /apps/x`
 // branches the path there and writes a child chain of three validators, which run as any
-// validator does (`ain node --data`) and report their decided blocks to the parent. The nodes
-// are shared by the steps below, in order.
+// validator does (`ain node --data`) and report their decided blocks to the parent; a value of
+// the child is read with a proof chained to the parent, and a grandchild (/apps/x/y, one
+// validator) reports to the child. The nodes are shared by the steps below, in order.
 
 const shard = '/apps/x';
 /** Child blocks made before the parent is looked at. */
@@ -236,6 +237,8 @@ test.serial('a child of the child: /apps/x/y branched on the child reports to it
   const out = JSON.parse(stdout) as { genesisHash: string; branch: { height: number }; nodes: { dir: string; address: string; peerId: string }[] };
   const [child] = shared.children;
   t.is((await child!.get<{ genesis: string }>(`/v1/shards${grand}`)).genesis, out.genesisHash, 'the child recorded the grandchild');
+  // The branch was signed with a nonce of the clock: the owner's next ones on the child follow it.
+  shared.childNonce = (await child!.get<{ nonce: number }>(`/v1/accounts/${shared.parentFiles.owner.address}`)).nonce + 1;
   const [node] = await startNetwork(afterAll, { dir: grandDir, nodes: out.nodes, owner: shared.parentFiles.owner });
   let nonce = 1;
   const grandTx = (op: Op) => signTx({ key: shared.parentFiles.owner, op, nonce: nonce++, time: Date.now(), chain: 'ain-local', shard: grand });
