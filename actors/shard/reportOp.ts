@@ -92,7 +92,7 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
     }
     const problem = certified(block, proposal);
     if (problem !== null) return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
-    return { kind: 'fork', fork: { childHeight: header.height, recorded: kept.proposal, reported: proposal } };
+    return { kind: 'fork', fork: { childHeight: header.height, recorded: kept.proposal, reported: proposal, certificate: block.certificate } };
   }
   // A restated block is always followed by one that links to it (or the report was refused).
   if (headers.length === 0) {

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import type { ShardRules, ShardValidator } from '../../schemas/index.ts';
+import type { Certificate, ShardRules, ShardValidator } from '../../schemas/index.ts';
 
 /**
  * What the parent keeps of one reported child block: its hash (the next block's `prevHash`), the
@@ -14,11 +14,17 @@ export interface ReportedHeader {
   readonly time: number;
 }
 
-/** Two certified proposals of one child height: the one the parent recorded first and the one reported after. */
+/**
+ * Two certified proposals of one child height: the one the parent recorded first and the one
+ * reported after, with the certificate of the one reported after. The child holds the certificate
+ * of its own block, so its validators can match the two and commit the equivocations (a
+ * validator's two precommits of one round) as evidence there.
+ */
 export interface ShardFork {
   readonly childHeight: number;
   readonly recorded: string;
   readonly reported: string;
+  readonly certificate: Certificate;
 }
 
 /** Everything the parent knows of a shard; plain JSON, persisted in the state tree. */

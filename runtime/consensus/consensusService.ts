@@ -70,6 +70,11 @@ export interface ConsensusService {
    * holds neither.
    */
   certificateOf(height: number): Promise<Certificate | undefined>;
+  /**
+   * An equivocation found outside this node's own voting (two certificates of one height, one
+   * the parent took from a report): held until a block commits it, and gossiped.
+   */
+  addEvidence(evidence: Evidence): Promise<void>;
 }
 
 /**
@@ -233,7 +238,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
 
   /** An equivocation, seen here or gossiped by a peer: held until a block commits it, proposed when this node proposes. */
-  function holdEvidence(offence: Evidence, how: 'seen' | 'gossiped'): void {
+  function holdEvidence(offence: Evidence, how: 'seen' | 'gossiped' | 'reported'): void {
     if (!evidence.add(offence)) return;
     const { from, height, round, kind } = offence.a;
     logger.warn({ validator: from, height, round, kind, how }, 'equivocation held for the next block');
@@ -255,6 +260,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   return {
     commits$: commits.commits$,
     certificateOf: (height) => certificateOf(c, commits, height),
+    async addEvidence(offence) {
+      holdEvidence(offence, 'reported');
+      await gossip.publish({ evidence: offence });
+    },
     status() {
       const s = state();
       const last = commits.latest();

@@ -178,7 +178,7 @@ function createSigningServices(
  */
 function createReporterIfShard(
   c: Pick<NodeComponents, 'config' | 'logger' | 'now' | 'key' | 'genesis' | 'genesisHash' | 'blocks' | 'chain'>,
-  consensus: Pick<ConsensusService, 'commits$' | 'certificateOf'>,
+  consensus: Pick<ConsensusService, 'commits$' | 'certificateOf' | 'addEvidence'>,
 ): ShardReporter | undefined {
   const { config, logger, genesis, key } = c;
   if (config.parent === undefined) return undefined;
@@ -195,6 +195,7 @@ function createReporterIfShard(
     height: () => c.chain.ledger.height,
     commits$: consensus.commits$,
     certificateOf: (height) => consensus.certificateOf(height),
+    evidence: (evidence) => consensus.addEvidence(evidence),
     parent: config.parent,
   });
 }

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { signTx, txHashOf, type KeyPair } from '../../log/index.ts';
-import { AinError, defaultMaxTxBytes, isAinError, type Certificate, type Genesis, type ParentConfig } from '../../schemas/index.ts';
+import { AinError, defaultMaxTxBytes, isAinError, type Certificate, type Evidence, type Genesis, type ParentConfig } from '../../schemas/index.ts';
 import { callNode, nextNonce, postTx, type TxLanded } from '../client/index.ts';
 import type { BlockStore } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
-import { fittingReport, reportedBlocksOf } from './shardReports.ts';
+import { equivocationsOf, fittingReport, reportedBlocksOf } from './shardReports.ts';
 
 export interface ShardReporterComponents {
   readonly logger: Logger;
@@ -21,6 +21,8 @@ export interface ShardReporterComponents {
   readonly commits$: Observable<unknown>;
   readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
   readonly parent: ParentConfig;
+  /** Hands an equivocation to this node's consensus (held for a block, and gossiped). */
+  readonly evidence?: (evidence: Evidence) => Promise<void>;
 }
 
 export interface ShardReporterStatus {
@@ -45,6 +47,7 @@ interface ParentShard {
   readonly status: string;
   readonly genesis: string;
   readonly last: { readonly height: number };
+  readonly fork?: { readonly childHeight: number; readonly reported: string; readonly certificate?: Certificate } | null;
 }
 
 /** The first pause after a failure; it doubles up to `retryMsMax`. */
@@ -95,6 +98,8 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   let waitedFor = 0;
   let lastNonce = 0;
   let ledgerNonce: number | undefined;
+  /** The fork (its reported proposal) whose equivocations were handed to consensus. */
+  let forkSeen: string | undefined;
   const parents = new Map<string, { chain: string; shard: string; maxTxBytes: number }>();
   let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null };
 
@@ -140,6 +145,27 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     return null;
   }
 
+  /**
+   * The parent holds the shard forked: the certificate it took for the other block of that height
+   * against this chain's own certificate gives the validators that precommitted both in one
+   * round, whose evidence this chain commits (their stake burned, the set without them). Once
+   * per fork.
+   */
+  async function reportEquivocations(url: string, shard: ParentShard): Promise<void> {
+    const fork = shard.fork;
+    if (c.evidence === undefined || fork?.certificate === undefined || forkSeen === fork.reported) return;
+    forkSeen = fork.reported;
+    const own = await c.certificateOf(fork.childHeight);
+    const found = own === undefined ? [] : equivocationsOf(own, fork.certificate);
+    logger.warn(
+      { parent: url, childHeight: fork.childHeight, validators: found.map((e) => e.a.from) },
+      found.length === 0
+        ? 'the parent holds the shard forked; no equivocation of one round to commit here'
+        : 'the parent holds the shard forked; committing the equivocations',
+    );
+    for (const evidence of found) await c.evidence(evidence);
+  }
+
   /** Looks at the parent once and reports what it lacks, if it is this node's turn. */
   async function round(url: string): Promise<Next> {
     const where = await parentOf(url);
@@ -147,6 +173,7 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     if (shard.genesis !== c.genesisHash) {
       throw new AinError('BAD_CONFIG', `The shard ${path} on ${url} has genesis ${shard.genesis}, not this chain's ${c.genesisHash}: it was branched again.`);
     }
+    if (shard.status === 'forked') await reportEquivocations(url, shard);
     if (shard.status === 'forked' || shard.status === 'ended') {
       throw new AinError(
         shard.status === 'ended' ? 'SHARD_ENDED' : 'SHARD_FORKED',

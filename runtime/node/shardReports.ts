@@ -1,6 +1,6 @@
 import { genesisRootOf } from '../../actors/index.ts';
 import { signedBytesOf, type KeyPair } from '../../log/index.ts';
-import { reportBlocksMax, type Certificate, type Genesis, type OpOf, type ReportedBlock } from '../../schemas/index.ts';
+import { compareVoteHashes, Evidence, reportBlocksMax, safeParse, type Certificate, type Genesis, type OpOf, type ReportedBlock } from '../../schemas/index.ts';
 import type { BlockStore } from './blockStore.ts';
 
 export interface ReportSource {
@@ -70,4 +70,23 @@ export function fittingReport(
     else high = mid - 1;
   }
   return { op: reportOf(shard, blocks.slice(0, low)), count: low };
+}
+
+/**
+ * The equivocations two certificates of one child height prove: each validator's two precommits
+ * of one round for different hashes, as `evidence` (the smaller hash first). Two blocks certified
+ * in different rounds prove nothing by themselves (a validator may precommit a later round's
+ * block), so only same-round pairs count.
+ * @example equivocationsOf(ownCertificate, fork.certificate) // [{ a, b }, …]
+ */
+export function equivocationsOf(own: Certificate, other: Certificate): Evidence[] {
+  const found: Evidence[] = [];
+  for (const a of own.votes) {
+    const b = other.votes.find((v) => v.from === a.from && v.round === a.round && v.kind === a.kind && v.height === a.height && v.hash !== a.hash);
+    if (b === undefined) continue;
+    const [first, second] = compareVoteHashes(a.hash, b.hash) < 0 ? [a, b] : [b, a];
+    const parsed = safeParse(Evidence, { a: first, b: second });
+    if (parsed.success) found.push(parsed.data);
+  }
+  return found;
 }

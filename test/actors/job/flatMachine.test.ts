@@ -6,6 +6,7 @@ import { jobMachine, nodeMachine, shardMachine, type JobMachineEvent, type Shard
 import type { NodeMachineEvent } from '../../../actors/job/nodeMachine.ts';
 import { compileFlatMachine, flatStart, flatStep, type FlatSnapshot } from '../../../actors/job/flatMachine.ts';
 import { xstateVersionChecked } from '../../../actors/job/xstateTable.ts';
+import type { Certificate } from '../../../schemas/index.ts';
 
 // The fold steps its machines with a flat step read off the machine (actors/job/flatMachine.ts):
 // given random event sequences, then every step is XState's own `transition`, state and context
@@ -112,7 +113,12 @@ const shardEvent: fc.Arbitrary<ShardMachineEvent> = fc.oneof(
   fc.record({ type: fc.constant('deadline' as const), time: times }),
   fc.record({
     type: fc.constant('fork' as const),
-    fork: fc.record({ childHeight: fc.nat(100), recorded: fc.constant('a'), reported: fc.constant('b') }),
+    fork: fc.record({
+      childHeight: fc.nat(100),
+      recorded: fc.constant('a'),
+      reported: fc.constant('b'),
+      certificate: fc.constant({ height: 1, round: 0, hash: 'b', votes: [] } as unknown as Certificate),
+    }),
     time: times,
   }),
   fc.record({ type: fc.constant('close' as const), time: times }),

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { Subject } from 'rxjs';
 import { genesisHashOf, readShard } from '../../../actors/index.ts';
-import { txHashOf } from '../../../log/index.ts';
+import { proposalHashOf, txHashOf } from '../../../log/index.ts';
 import { createShardReporter } from '../../../runtime/node/shardReporter.ts';
-import type { BlockHeader, Certificate, Op, Tx } from '../../../schemas/index.ts';
+import type { BlockHeader, Certificate, Evidence, Op, ReportedBlock, Tx } from '../../../schemas/index.ts';
 import { key, TestChain } from '../../actors/ledger/chain.ts';
 import { ChildChain } from '../../actors/shard/childChain.ts';
 import { until } from './nodeProcess.ts';
@@ -40,7 +40,7 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
     if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4096 });
     if (url === '/v1/shards/apps/x') {
       const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
-      return answer(200, { status: state, genesis: context.genesis, last: context.last });
+      return answer(200, { status: state, genesis: context.genesis, last: context.last, fork: context.fork });
     }
     if (url.startsWith('/v1/accounts/')) return answer(200, { nonce: 0 });
     if (url.startsWith('/v1/tx/')) {
@@ -85,6 +85,7 @@ function setup() {
     certificates.set(header.height, certificate);
     commits$.next({ height: header.height });
   };
+  const evidence: Evidence[] = [];
   const reporterOf = (urls: string[]) =>
     createShardReporter({
       logger: pino({ level: 'silent' }),
@@ -97,8 +98,9 @@ function setup() {
       commits$,
       certificateOf: async (height) => certificates.get(height),
       parent: { urls, retryMsMax: 250, staggerMs: 0, landMs: 5000 },
+      evidence: async (e) => void evidence.push(e),
     });
-  return { parent, child, decide, reporterOf };
+  return { parent, child, decide, reporterOf, evidence };
 }
 
 const lastOn = (parent: TestChain) => readShard(parent.ledger.tree, '/apps/x')!.context.last.height;
@@ -168,5 +170,36 @@ test('a report another validator got in first is ALREADY_REPORTED, and it goes o
   decide();
   await until(async () => lastOn(parent) === 3, 'the parent to record child block 3');
   t.deepEqual(fake.outcomes, ['ALREADY_REPORTED', 'ok']);
+  await reporter.stop();
+});
+
+test('a shard the parent holds forked: the equivocations its certificate and the child’s own prove go to consensus once, and no more reports', async (t) => {
+  const { parent, child, decide, reporterOf, evidence } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  decide();
+  decide();
+  const [b1, b2] = child.blocks;
+  // Another block 2, certified in round 0 by all three validators, reported by c2 after the real one.
+  const forged = { ...b2!.header, time: b2!.header.time + 7 };
+  const { lastRoot, ...sealed } = forged;
+  const { chain, shard, height, prevHash, txRoot, time, proposer } = sealed;
+  const other = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  const report = (first: ReportedBlock, next?: ReportedBlock[]): Op => ({
+    type: 'report',
+    shard: '/apps/x',
+    header: first.header,
+    certificate: first.certificate,
+    ...(next === undefined ? {} : { next }),
+  });
+  parent.block([parent.tx(c2!, report(b1!, [b2!])), parent.tx(c3!, report({ header: forged, certificate: child.certify(2, other) }))]);
+  t.is(readShard(parent.ledger.tree, '/apps/x')!.state, 'forked');
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => /forked/.test(reporter.status().problem ?? ''), 'the reporter to find the shard forked');
+  await until(async () => reporter.status().problem !== null && fake.requests.filter((r) => r === 'GET /v1/shards/apps/x').length >= 2, 'a second look');
+  t.deepEqual(evidence.map((e) => e.a.from).sort(), [c1!.address, c2!.address, c3!.address].sort(), 'each validator once, on the first look only');
+  t.false(fake.requests.includes('POST /v1/tx'), 'no report to a forked shard');
   await reporter.stop();
 });

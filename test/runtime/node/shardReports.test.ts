@@ -1,8 +1,8 @@
 import test from 'ava';
 import { readShard } from '../../../actors/index.ts';
-import { signTx } from '../../../log/index.ts';
-import { fittingReport, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
-import { defaultMaxTxBytes, type BlockHeader, type Certificate } from '../../../schemas/index.ts';
+import { proposalHashOf, signTx } from '../../../log/index.ts';
+import { equivocationsOf, fittingReport, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
+import { defaultMaxTxBytes, type BlockHeader, type Certificate, type Op, type ReportedBlock } from '../../../schemas/index.ts';
 import { key, TestChain } from '../../actors/ledger/chain.ts';
 import { ChildChain } from '../../actors/shard/childChain.ts';
 
@@ -64,4 +64,48 @@ test('a limit too small for one block and its certificate gives no report', asyn
   const blocks = await reportedBlocksOf(source, 1, 1);
   t.is(fittingReport({ key: validators[0]!, chain: 'ain-test', shard: '/', nonce: 1, time: 1 }, '/apps/x', blocks, 512), null);
   t.is(fittingReport({ key: validators[0]!, chain: 'ain-test', shard: '/', nonce: 1, time: 1 }, '/apps/x', [], 4096), null);
+});
+
+test('a fork the parent took: its certificate against the child’s own gives each same-round double precommit as evidence, which the child’s ledger commits', (t) => {
+  const { parent, child } = setup(2);
+  const [v1, v2, v3] = validators as [ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>];
+  // Another block 2 on the same block 1, certified in round 0 by all three: they equivocated.
+  const rival = child.blocks[1]!;
+  const forged = { ...rival.header, time: rival.header.time + 7 };
+  const { lastRoot, ...sealed } = forged;
+  const proposal = proposalHashOf({
+    chain: sealed.chain,
+    shard: sealed.shard,
+    height: 2,
+    prevHash: sealed.prevHash,
+    txRoot: sealed.txRoot,
+    time: sealed.time,
+    proposer: sealed.proposer,
+    lastRoot,
+  });
+  const report = (first: ReportedBlock, ...next: ReportedBlock[]): Op => ({
+    type: 'report',
+    shard: '/apps/x',
+    header: first.header,
+    certificate: first.certificate,
+    ...(next.length === 0 ? {} : { next }),
+  });
+  const p = parent.block([
+    parent.tx(v1, report(child.blocks[0]!, child.blocks[1]!)),
+    parent.tx(v2, report({ header: forged, certificate: child.certify(2, proposal) })),
+  ]);
+  t.deepEqual(parent.codes(p), ['ok', 'ok']);
+  const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
+  t.is(state, 'forked');
+  t.is(context.fork!.certificate.hash, proposal, 'the parent keeps the certificate of the block reported second');
+
+  const found = equivocationsOf(child.blocks[1]!.certificate, context.fork!.certificate);
+  t.deepEqual(found.map((e) => e.a.from).sort(), [v1.address, v2.address, v3.address].sort());
+  t.true(found.every((e) => e.a.round === e.b.round && e.a.hash !== e.b.hash));
+  t.deepEqual(equivocationsOf(child.blocks[1]!.certificate, child.certify(2, proposal, [v1, v2, v3], 1)), [], 'a later round’s precommits are no evidence');
+  t.deepEqual(equivocationsOf(child.blocks[1]!.certificate, child.blocks[1]!.certificate), [], 'the same certificate');
+
+  // On the child, evidence from any signer burns the double-signers' stake.
+  child.next(found.map((evidence) => child.tx(owner, { type: 'evidence', evidence })));
+  for (const v of [v1, v2, v3]) t.is(child.chain.ledger.tree.get(`/accounts/${v.address}/stake`) ?? '0', '0', `${v.address} slashed on the child`);
 });
