@@ -2,7 +2,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { verifyTxProof, type TxInclusionProof } from '../../log/crypto/verifyTxProof.ts';
 import type { StateProof } from '../../projections/state/checkProof.ts';
-import { verifyProof } from '../../projections/state/verifyProofBrowser.ts';
+import { verifyProof, verifyShardProof, type ShardProofAnswer } from '../../projections/state/verifyProofBrowser.ts';
 import { getJson } from './api.ts';
 import { chain, follow } from './live.ts';
 import { Failure, html, Id, Loading, when } from './ui.ts';
@@ -139,10 +139,44 @@ interface ProofAnswer {
   readonly header: { readonly stateRoot: string };
 }
 
+/**
+ * On a shard's node, the value checked through the parent (`?shard=`, `verifyShardProof`): the
+ * node's answer waits for the shard's next block and its record on the parent.
+ */
+function ThroughParent({ path, shard }: { path: string; shard: string }) {
+  const result = useSignal<{ verdict: Verdict; why: string } | null>(null);
+  const check = () => {
+    result.value = { verdict: 'checking', why: 'waiting for the shard’s next block and its record on the parent' };
+    getJson<ShardProofAnswer>(`/v1/proof${path === '/' ? '/' : path}?shard=${encodeURIComponent(shard)}`).then(
+      (a) => {
+        const verdict = verifyShardProof(a);
+        result.value = verdict.ok
+          ? { verdict: 'verified', why: `through parent block ${verdict.parentHeight} (${verdict.parentHash.slice(0, 12)}…)` }
+          : { verdict: 'not verified', why: verdict.why };
+      },
+      (e: unknown) => void (result.value = { verdict: 'not verified', why: e instanceof Error ? e.message : String(e) }),
+    );
+  };
+  const r = result.value;
+  return html`<p data-through="parent">
+    Shard ${shard}: <button data-check="parent" onClick=${check} disabled=${r?.verdict === 'checking'}>check through the parent</button>
+    ${r === null ? null : html`<${Mark} verdict=${r.verdict} why=${r.why} /> <span class="muted" data-why>${r.why}</span>`}
+  </p>`;
+}
+
 /** A value of the state tree, marked verified once its Merkle proof checks against the final header's stateRoot here. */
 function State({ path }: { path: string }) {
   const answer = useSignal<(ProofAnswer & { verdict: Verdict }) | null>(null);
   const error = useSignal<unknown>(null);
+  const shard = useSignal<string>('/');
+  useEffect(
+    () =>
+      void getJson<{ shard: string }>('/v1/status').then(
+        (s) => (shard.value = s.shard),
+        () => undefined,
+      ),
+    [],
+  );
   useEffect(() => {
     const load = (): Promise<void> =>
       getJson<ProofAnswer>(`/v1/proof${path === '/' ? '/' : path}`).then(
@@ -166,6 +200,7 @@ function State({ path }: { path: string }) {
         : html` <p data-state-path=${a.path}>
               After block ${a.height}: <${Mark} verdict=${a.verdict} why="the Merkle proof checked in this page against the final header’s stateRoot" />
             </p>
+            ${shard.value === '/' ? null : html`<${ThroughParent} path=${path} shard=${shard.value} />`}
             ${keys.length === 0 ? null : html`<p>${keys.map((k) => html`<a class="mono" href=${`#/state${path === '/' ? '' : path}/${encodeURIComponent(k)}`}>${k}</a> `)}</p>`}
             <pre>${JSON.stringify(a.value, null, 2)}</pre>`
     }`;

@@ -9,6 +9,7 @@ import { readStream } from '../../../runtime/client/index.ts';
 import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import type { Op, ShardsEvent, Tx } from '../../../schemas/index.ts';
 import { auditOf, basePort, bin, initNetwork, logLines, run, startNetwork, type NetworkFiles } from '../consensus/networkHarness.ts';
+import { startChromium } from '../../services/chromium.ts';
 import { until, type NodeProcess } from './nodeProcess.ts';
 
 // A shard on its own nodes: a parent network of four validators, `ain net init --shard /apps/x`
@@ -225,6 +226,39 @@ test.serial('a child value read with ?shard= checks through a parent header ever
   t.like(await wrong.json(), { code: 'UNKNOWN_SHARD' });
   const other = await fetch(`${child!.url}/v1/proof${shard}/n?shard=/apps/y`);
   t.like(await other.json(), { code: 'UNKNOWN_SHARD' });
+});
+
+test.serial('in the browser, the explorer on a child node checks a value through the parent; a tampered parent record is not verified', async (t) => {
+  t.timeout(180_000);
+  const browser = await startChromium();
+  if (browser === undefined) return t.pass('no Chromium: skipped');
+  t.teardown(() => browser.close());
+  const [child] = shared.children;
+  const page = await browser.newPage();
+  await page.goto(`${child!.url}/#/state/apps/x/n`);
+  await page.locator('[data-state-path="/apps/x/n"] [data-verdict="verified"]').waitFor();
+  const through = page.locator('[data-through="parent"]');
+  /** Clicks the check, and makes child blocks until the page has its verdict. */
+  const verdictOf = async () => {
+    await through.locator('[data-check="parent"]').click();
+    const settled = through.locator('[data-verdict="verified"], [data-verdict="not verified"]');
+    for (let i = 0; (await settled.count()) === 0; i++) {
+      t.is(await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/n', value: 3000 + i })), 'ok');
+    }
+    return settled.getAttribute('data-verdict');
+  };
+  t.is(await verdictOf(), 'verified', (await through.innerText()).slice(0, 300));
+  t.regex(await through.innerText(), /through parent block \d+/);
+  // The test's own route in front of the node: the parent's record says another proposal.
+  await page.route('**/v1/proof/**', async (route) => {
+    const answer = (await (await route.fetch()).json()) as { parent?: { record: { value: Record<string, unknown> } } };
+    if (answer.parent !== undefined) answer.parent.record.value = { ...answer.parent.record.value, proposal: 'e'.repeat(64) };
+    await route.fulfill({ json: answer });
+  });
+  t.is(await verdictOf(), 'not verified');
+  t.regex(await through.innerText(), /the parent's record does not check/);
+  await page.unrouteAll({ behavior: 'wait' });
+  await page.close();
 });
 
 test.serial('a child of the child: /apps/x/y branched on the child reports to it, and the child reports those blocks to the parent', async (t) => {
