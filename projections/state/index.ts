@@ -4,6 +4,7 @@ export type { StateOp } from './ops/applyOp.ts';
 export { ok, isOk, refuse, type Outcome, type Refusal } from './outcome.ts';
 export { verifyProof, hashValue, proofKinds, type StateProof, type ProofEntry, type ProofKind, type ProofLevel } from './proof.ts';
 export { checkProof } from './checkProof.ts';
+export { verifyShardProof, type ShardProofAnswer, type ShardProofHeader, type ShardProofVerdict } from './verifyProofBrowser.ts';
 export { defaultHash, type HashFn } from './hash.ts';
 export { defaultLimits, type StateLimits } from './limits.ts';
 export type { StateValue } from './value.ts';

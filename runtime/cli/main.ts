@@ -49,6 +49,10 @@ Usage:
   ain tx verify HASH [--node URL] [--wait-ms N] [--json]
                                             check here the tx's inclusion proof and outcome against
                                             its block's final header (PROOF_INVALID: exit 1)
+  ain state verify PATH [--shard S] [--kind values|rules|owners|functions] [--node URL] [--json]
+                                            check here the value's Merkle proof against its block's
+                                            header; --shard (on a shard's node): through the parent
+                                            block that records it too (PROOF_INVALID: exit 1)
   ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)
             [--threads N] [--json]
                                             replay a node's log from genesis and check everything;
@@ -153,6 +157,7 @@ const commands: Record<string, () => Promise<Command>> = {
   deploy: async () => (await import('./deployCommand.ts')).deployCommand,
   agent: async () => (await import('./agentCommand.ts')).agentCommand,
   tx: async () => (await import('./txCommand.ts')).txCommand,
+  state: async () => (await import('./stateCommand.ts')).stateCommand,
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,

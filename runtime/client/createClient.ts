@@ -5,6 +5,7 @@ import * as actions from './actions/index.ts';
 import type { NodeRef } from './actions/nodeRef.ts';
 import { createNodeSubmitter, type NodeSubmitter } from './signAndSubmit.ts';
 import { postTx, postTxs, waitForTx, type TxAccepted, type TxLanded, type TxsAnswer } from './txApi.ts';
+import { verifyState, type VerifiedState, type VerifyStateOptions } from './verifyState.ts';
 import { verifyTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';
 
 const ClientParameters = z.strictObject({
@@ -42,6 +43,8 @@ export interface PublicClient extends ReadActions {
   waitForTx(hash: string, options?: { readonly waitMs?: number }): Promise<TxLanded>;
   /** Fetches a tx with its inclusion proof, waits until its block is final, and checks the proof here. */
   verifyTx(hash: string, options?: VerifyTxOptions): Promise<VerifiedTx>;
+  /** A value with its Merkle proof, checked here against its block's header (with `shard`, through the parent too); PROOF_INVALID when it does not check. */
+  verifyState(path: string, options?: VerifyStateOptions): Promise<VerifiedState>;
 }
 
 /** A public client with a key: it signs, submits and waits (viem's wallet client). */
@@ -95,6 +98,7 @@ export function createClient(parameters: CreateClientParameters): PublicClient |
     postTxs: (txs) => postTxs(url, txs),
     waitForTx: (hash, { waitMs: wait = 30_000 } = {}) => waitForTx(url, hash, Date.now() + wait),
     verifyTx: (hash, options) => verifyTx(url, hash, options),
+    verifyState: (path, options) => verifyState(url, path, options),
   };
   if (given === undefined) return client;
   const key = checkKey(given);

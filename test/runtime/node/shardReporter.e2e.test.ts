@@ -220,6 +220,19 @@ test.serial('a child value read with ?shard= checks through a parent header ever
     t.is(block.blocks[0]!.hash, verdict.parentHash, `${parent.url} holds the parent header the proof rests on`);
   }
   t.false(verifyShardProof({ ...answer, value: -1 }).ok, 'another value');
+  // ain state verify checks it the same way, and reads the parent block from the parent node.
+  let checked = false;
+  const cli = run(process.execPath, [bin, 'state', 'verify', '/apps/x/n', '--shard', shard, '--node', child!.url, '--json']).finally(() => (checked = true));
+  for (let i = 0; !checked; i++) {
+    t.is(await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/n', value: 2100 + i })), 'ok');
+  }
+  const cliVerified = JSON.parse((await cli).stdout) as { verified: boolean; path: string; parent?: { url: string; height: number } };
+  t.like(cliVerified, { verified: true, path: '/apps/x/n' });
+  t.true(shared.parents.some((p) => p.url === cliVerified.parent?.url));
+  const onParent = JSON.parse(
+    (await run(process.execPath, [bin, 'state', 'verify', `/shards${shard}`, '--node', shared.parents[1]!.url, '--json'])).stdout,
+  ) as Record<string, unknown>;
+  t.like(onParent, { verified: true, path: `/shards${shard}` });
   // A node of another shard, or the parent, has no such chain to give.
   const wrong = await fetch(`${shared.parents[0]!.url}/v1/proof${shard}/n?shard=${shard}`);
   t.is(wrong.status, 404);
