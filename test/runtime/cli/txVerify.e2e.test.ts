@@ -10,7 +10,8 @@ import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.t
 
 // `ain tx verify` on a real node: the tx's inclusion proof and outcome check against its block's
 // final header; the same answer tampered with on its way (by a proxy in front of the node) fails
-// with PROOF_INVALID and exit 1.
+// with PROOF_INVALID and exit 1. And `ain state verify`: a value's Merkle proof against its
+// block's header, the same way.
 
 const ain = join(process.cwd(), 'bin', 'ain.js');
 const run = (args: string[]) =>
@@ -105,4 +106,40 @@ test.serial('a tx in no block is NOT_FOUND, a malformed hash BAD_SCHEMA', async 
   const malformed = await run(['tx', 'verify', 'xyz', '--node', node.url]);
   t.is(malformed.code, 1);
   t.regex(malformed.stderr, /^error BAD_SCHEMA: tx hash: /);
+});
+
+test.serial('ain state verify checks a value with its Merkle proof against its block’s header; a tampered value or root is PROOF_INVALID', async (t) => {
+  const { address } = (await node.get('/v1/status')) as { address: string };
+  const path = `/accounts/${address}`;
+  const ok = await run(['state', 'verify', path, '--node', node.url]);
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, new RegExp(`^verified: ${path} = \\{.*\\} after block \\d+ \\([0-9a-f]{16}…\\), its Merkle proof checked here`));
+  const json = JSON.parse((await run(['state', 'verify', path, '--node', node.url, '--json'])).stdout) as Record<string, unknown>;
+  t.like(json, { verified: true, path, kind: 'values' });
+  const rules = await run(['state', 'verify', '/', '--kind', 'rules', '--node', node.url, '--json']);
+  t.is(rules.code, 0, rules.stderr);
+  const tampers: [string, (answer: Record<string, any>) => void][] = [
+    ['the value', (a) => void (a.value = { tampered: true })],
+    ['the header’s stateRoot', (a) => void (a.header.stateRoot = 'e'.repeat(64))],
+  ];
+  for (const [what, tamper] of tampers) {
+    const server = createServer((request, response) => {
+      void fetch(node.url + request.url!).then(async (upstream) => {
+        const answer = (await upstream.json()) as Record<string, any>;
+        if (request.url!.startsWith('/v1/proof/')) tamper(answer);
+        response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { code, stderr } = await run(['state', 'verify', path, '--node', `http://127.0.0.1:${(server.address() as { port: number }).port}`]);
+      t.is(code, 1, what);
+      t.regex(stderr, new RegExp(`^error PROOF_INVALID: The proof of ${path} does not check: `), what);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const notShard = await run(['state', 'verify', path, '--shard', '/apps/x', '--node', node.url]);
+  t.is(notShard.code, 1);
+  t.regex(notShard.stderr, /^error UNKNOWN_SHARD: This node keeps shard \/, not \/apps\/x/);
 });
