@@ -3,7 +3,8 @@
 // consensus's own signVote, as a child's commit would carry them.
 import { createChain, genesisHashOf, shardGenesisOf, type Chain } from '../../../actors/index.ts';
 import { decodeTxRecord, encodeTxRecord, checkRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import type { Certificate, Op, ReportedBlock, ShardHeader, Tx } from '../../../schemas/index.ts';
+import type { Certificate, Op, ReportedBlock, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
+import { TestChain } from '../ledger/chain.ts';
 
 export class ChildChain {
   readonly chain: Chain;
@@ -58,4 +59,35 @@ export class ChildChain {
       .map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash }));
     return { height, round, hash, votes };
   }
+}
+
+/** A `report` op of consecutive child blocks: the first, then `next`. */
+export const reportOpOf = (shard: string, first: ReportedBlock, ...next: ReportedBlock[]): Op => ({
+  type: 'report',
+  shard,
+  header: first.header,
+  certificate: first.certificate,
+  ...(next.length === 0 ? {} : { next }),
+});
+
+/**
+ * A parent chain (`ain-test`, `owner` funded and its only proposer) with `path` branched to
+ * `validators` (10 of stake each) in its block 1, and the child chain that branch derives.
+ */
+export function branchedParent(
+  owner: KeyPair,
+  validators: readonly KeyPair[],
+  rules: ShardRules,
+  path = '/apps/x',
+): { parent: TestChain; branch: Tx; child: ChildChain } {
+  const parent = new TestChain({
+    chain: 'ain-test',
+    owner: owner.address,
+    accounts: { [owner.address]: { balance: '1', stake: '1' } },
+    proposers: [owner.address],
+    block: {},
+  });
+  const branch = parent.tx(owner, { type: 'branch', path, validators: validators.map((v) => ({ address: v.address, stake: '10' })), rules });
+  parent.block([branch]);
+  return { parent, branch, child: new ChildChain(branch, validators) };
 }

@@ -1,8 +1,7 @@
 import test from 'ava';
 import { verifyShardProof, type ShardProofAnswer, type StateProof } from '../../../projections/state/verifyProofBrowser.ts';
-import type { Op } from '../../../schemas/index.ts';
-import { key, TestChain } from '../ledger/chain.ts';
-import { ChildChain } from './childChain.ts';
+import { key } from '../ledger/chain.ts';
+import { branchedParent, reportOpOf } from './childChain.ts';
 
 // A shard's value checked through its parent (the browser's `verifyShardProof`): the value's
 // proof against the child's state root after block h, which block h + 1's proposal names as its
@@ -14,16 +13,7 @@ const [c1, c2, c3] = [key(82), key(83), key(84)];
 const rules = { blockIntervalMs: 1000, reportPeriodMs: 60_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
 
 function chained(): ShardProofAnswer & { parent: NonNullable<ShardProofAnswer['parent']> } {
-  const parent = new TestChain({
-    chain: 'ain-test',
-    owner: owner.address,
-    accounts: { [owner.address]: { balance: '1', stake: '1' } },
-    proposers: [owner.address],
-    block: {},
-  });
-  const branch = parent.tx(owner, { type: 'branch', path: '/apps/x', validators: [c1, c2, c3].map((v) => ({ address: v.address, stake: '10' })), rules });
-  parent.block([branch]);
-  const child = new ChildChain(branch, [c1, c2, c3]);
+  const { parent, child } = branchedParent(owner, [c1, c2, c3], rules);
   const b1 = child.next([
     child.tx(owner, { type: 'set_rule', path: '/apps/x/n', value: { write: true } }),
     child.tx(owner, { type: 'set_value', path: '/apps/x/n', value: 7 }),
@@ -33,8 +23,7 @@ function chained(): ShardProofAnswer & { parent: NonNullable<ShardProofAnswer['p
   const value = tree.get('/apps/x/n');
   const proof = tree.proof('/apps/x/n', 'values') as StateProof;
   const b2 = child.next();
-  const report: Op = { type: 'report', shard: '/apps/x', header: b1.header, certificate: b1.certificate, next: [b2] };
-  const recorded = parent.block([parent.tx(c1, report)]);
+  const recorded = parent.block([parent.tx(c1, reportOpOf('/apps/x', b1, b2))]);
   const recordPath = `/consensus/shards/${child.genesisHash}/2`;
   return {
     path: '/apps/x/n',

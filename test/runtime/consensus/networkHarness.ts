@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { incrementProposerPriority, validatorSetOf } from '../../../actors/index.ts';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
+import type { Tx } from '../../../schemas/index.ts';
 import { freePorts, startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 
 export const bin = join(process.cwd(), 'bin', 'ain.js');
@@ -208,3 +209,19 @@ export async function headersPaged(node: NodeProcess, to: number): Promise<Heade
 /** Waits until `node`'s ledger is at `height` or above. */
 export const untilHeight = (node: NodeProcess, height: number, timeoutMs = 60_000): Promise<void> =>
   until(async () => (await netOf(node)).height >= height, `${node.dataDir} at height ${height}`, timeoutMs);
+
+/** Submits a tx to `node` (unless `submit` is false: it went already) and waits (bounded) for its outcome there. */
+export async function outcomeOf(node: NodeProcess, tx: Tx, submit = true): Promise<string> {
+  const answer = submit ? await node.post('/v1/tx', tx) : { status: 202, body: null };
+  if (answer.status !== 202) throw new Error(`the node refused the tx: ${JSON.stringify(answer.body)}`);
+  let code = '';
+  await until(
+    async () => {
+      code = (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(tx)}`)).outcome?.code ?? '';
+      return code !== '';
+    },
+    `the outcome of ${tx.op.type}`,
+    60_000,
+  );
+  return code;
+}

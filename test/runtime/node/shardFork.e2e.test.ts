@@ -2,11 +2,11 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { proposalHashOf, signTx, signVote, txHashOf } from '../../../log/index.ts';
+import { proposalHashOf, signTx, signVote } from '../../../log/index.ts';
 import { readStream } from '../../../runtime/client/index.ts';
 import { readKeyFile, writeKeyFile } from '../../../runtime/keys/index.ts';
 import type { BlockHeader, ConsensusEvent, Op, Tx } from '../../../schemas/index.ts';
-import { basePort, bin, initNetwork, run, startNetwork } from '../consensus/networkHarness.ts';
+import { basePort, bin, initNetwork, outcomeOf, run, startNetwork } from '../consensus/networkHarness.ts';
 import { until, type NodeProcess } from './nodeProcess.ts';
 
 // A fork of a shard, end to end: a parent of one validator, a shard /apps/x of three on their own
@@ -45,8 +45,8 @@ test('two certified blocks of one child height: the parent holds the shard forke
   // Three child blocks, the parent recording them.
   let nonce = 1;
   const childTx = (op: Op): Tx => signTx({ key: parentFiles.owner, op, nonce: nonce++, time: Date.now(), chain: 'ain-local', shard });
-  await landed(child!, childTx({ type: 'set_rule', path: '/apps/x/n', value: { write: true } }));
-  for (let i = 0; i < 2; i++) await landed(child!, childTx({ type: 'set_value', path: '/apps/x/n', value: i }));
+  await outcomeOf(child!, childTx({ type: 'set_rule', path: '/apps/x/n', value: { write: true } }));
+  for (let i = 0; i < 2; i++) await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/n', value: i }));
   const height = 2;
   await until(
     async () => (await parent!.get<{ last: { height: number } }>(`/v1/shards${shard}`)).last.height > height,
@@ -70,7 +70,7 @@ test('two certified blocks of one child height: the parent holds the shard forke
     chain: 'ain-local',
     shard: '/',
   });
-  t.is(await landed(parent!, report), 'ok');
+  t.is(await outcomeOf(parent!, report), 'ok');
   const view = await parent!.get<{ status: string; fork: { childHeight: number; reported: string } }>(`/v1/shards${shard}`);
   t.is(view.status, 'forked');
   t.like(view.fork, { childHeight: height, reported: proposal });
@@ -84,22 +84,6 @@ test('two certified blocks of one child height: the parent holds the shard forke
   const account = await child!.get<{ stake: string; slashed: boolean }>(`/v1/accounts/${out.nodes[0]!.address}`);
   t.like(account, { stake: '0', slashed: true });
 });
-
-/** Submits a tx and waits for its outcome on that node. */
-async function landed(node: NodeProcess, tx: Tx): Promise<string> {
-  const answer = await node.post('/v1/tx', tx);
-  if (answer.status !== 202) throw new Error(`the node refused the tx: ${JSON.stringify(answer.body)}`);
-  let code = '';
-  await until(
-    async () => {
-      code = (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(tx)}`)).outcome?.code ?? '';
-      return code !== '';
-    },
-    `the outcome of ${tx.op.type}`,
-    60_000,
-  );
-  return code;
-}
 
 const headerAt = async (node: NodeProcess, height: number): Promise<BlockHeader> =>
   (await node.get<{ blocks: { header: BlockHeader }[] }>(`/v1/blocks?from=${height}&to=${height}`)).blocks[0]!.header;

@@ -3,12 +3,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { genesisHashOf, shardGenesisOf } from '../../../actors/index.ts';
-import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { generateKeyPair, signTx } from '../../../log/index.ts';
 import { verifyShardProof, type ShardProofAnswer } from '../../../projections/state/verifyProofBrowser.ts';
 import { readStream } from '../../../runtime/client/index.ts';
 import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import type { Op, ShardsEvent, Tx } from '../../../schemas/index.ts';
-import { auditOf, basePort, bin, initNetwork, logLines, run, startNetwork, type NetworkFiles } from '../consensus/networkHarness.ts';
+import { auditOf, basePort, bin, initNetwork, logLines, outcomeOf, run, startNetwork, type NetworkFiles } from '../consensus/networkHarness.ts';
 import { startChromium } from '../../services/chromium.ts';
 import { until, type NodeProcess } from './nodeProcess.ts';
 
@@ -45,22 +45,6 @@ interface ShardView {
 const failedMsg = 'reporting to the parent failed; trying again';
 
 const shardOn = (node: NodeProcess) => node.get<ShardView>(`/v1/shards${shard}`);
-
-/** Submits a tx to `node` and waits for its outcome there. */
-async function outcomeOf(node: NodeProcess, tx: Tx, submit = true): Promise<string> {
-  const answer = submit ? await node.post('/v1/tx', tx) : { status: 202, body: null };
-  if (answer.status !== 202) throw new Error(`the node refused the tx: ${JSON.stringify(answer.body)}`);
-  let code = '';
-  await until(
-    async () => {
-      code = (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(tx)}`)).outcome?.code ?? '';
-      return code !== '';
-    },
-    `the outcome of ${tx.op.type}`,
-    60_000,
-  );
-  return code;
-}
 
 /** The owner's next tx on the child chain. */
 function childTx(op: Op): Tx {

@@ -5,9 +5,9 @@ import { Subject } from 'rxjs';
 import { genesisHashOf, readShard } from '../../../actors/index.ts';
 import { proposalHashOf, txHashOf } from '../../../log/index.ts';
 import { createShardReporter } from '../../../runtime/node/shardReporter.ts';
-import type { BlockHeader, Certificate, Evidence, Op, ReportedBlock, Tx } from '../../../schemas/index.ts';
-import { key, TestChain } from '../../actors/ledger/chain.ts';
-import { ChildChain } from '../../actors/shard/childChain.ts';
+import type { BlockHeader, Certificate, Evidence, Op, Tx } from '../../../schemas/index.ts';
+import { key, type TestChain } from '../../actors/ledger/chain.ts';
+import { branchedParent, reportOpOf } from '../../actors/shard/childChain.ts';
 import { until } from './nodeProcess.ts';
 
 // The reporter of a child validator against a parent that folds its txs with the real ledger
@@ -64,16 +64,7 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
 }
 
 function setup() {
-  const parent = new TestChain({
-    chain: 'ain-test',
-    owner: owner.address,
-    accounts: { [owner.address]: { balance: '1', stake: '1' } },
-    proposers: [owner.address],
-    block: {},
-  });
-  const branch = parent.tx(owner, { type: 'branch', path: '/apps/x', validators: [c1, c2, c3].map((v) => ({ address: v.address, stake: '10' })), rules });
-  parent.block([branch]);
-  const child = new ChildChain(branch, [c1, c2, c3]);
+  const { parent, child } = branchedParent(owner, [c1!, c2!, c3!], rules);
   const commits$ = new Subject<unknown>();
   const headers = new Map<number, BlockHeader>();
   const certificates = new Map<number, Certificate>();
@@ -135,6 +126,8 @@ test('a child ahead by more blocks than one report fits is reported in one round
   reporter.start();
   t.teardown(() => reporter.stop());
   await until(async () => lastOn(parent) === 5, 'the parent to record child block 5');
+  // Its last report's outcome, which it asks for once all are sent.
+  await until(async () => reporter.status().reportedHere === 5, 'the reporter to see its last report land');
   // The parent takes 4096 bytes a tx: a few blocks with their certificates a report.
   const posts = fake.requests.filter((r) => r === 'POST /v1/tx');
   t.true(posts.length >= 2, `${posts.length} reports`);
@@ -143,7 +136,6 @@ test('a child ahead by more blocks than one report fits is reported in one round
     posts.map(() => 'ok'),
   );
   t.true(fake.requests.indexOf('GET /v1/tx/<hash>') > fake.requests.lastIndexOf('POST /v1/tx'), fake.requests.join(', '));
-  await until(async () => reporter.status().reportedHere === 5, 'the reporter to see its last report land');
   await reporter.stop();
 });
 
@@ -185,14 +177,10 @@ test('a shard the parent holds forked: the equivocations its certificate and the
   const { lastRoot, ...sealed } = forged;
   const { chain, shard, height, prevHash, txRoot, time, proposer } = sealed;
   const other = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
-  const report = (first: ReportedBlock, next?: ReportedBlock[]): Op => ({
-    type: 'report',
-    shard: '/apps/x',
-    header: first.header,
-    certificate: first.certificate,
-    ...(next === undefined ? {} : { next }),
-  });
-  parent.block([parent.tx(c2!, report(b1!, [b2!])), parent.tx(c3!, report({ header: forged, certificate: child.certify(2, other) }))]);
+  parent.block([
+    parent.tx(c2!, reportOpOf('/apps/x', b1!, b2!)),
+    parent.tx(c3!, reportOpOf('/apps/x', { header: forged, certificate: child.certify(2, other) })),
+  ]);
   t.is(readShard(parent.ledger.tree, '/apps/x')!.state, 'forked');
   const reporter = reporterOf([fake.url]);
   reporter.start();

@@ -2,9 +2,9 @@ import test from 'ava';
 import { readShard } from '../../../actors/index.ts';
 import { proposalHashOf, signTx } from '../../../log/index.ts';
 import { equivocationsOf, fittingReport, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
-import { defaultMaxTxBytes, type BlockHeader, type Certificate, type Op, type ReportedBlock } from '../../../schemas/index.ts';
-import { key, TestChain } from '../../actors/ledger/chain.ts';
-import { ChildChain } from '../../actors/shard/childChain.ts';
+import { defaultMaxTxBytes, type BlockHeader, type Certificate } from '../../../schemas/index.ts';
+import { key } from '../../actors/ledger/chain.ts';
+import { branchedParent, reportOpOf } from '../../actors/shard/childChain.ts';
 
 // What a child validator reports, from what its node holds (block headers, certificates): the
 // reports the parent's fold takes, batched to the parent's tx size.
@@ -15,16 +15,7 @@ const rules = { blockIntervalMs: 1000, reportPeriodMs: 60_000, timeouts: { propo
 
 /** A parent with /apps/x branched, a child of `count` blocks, and the child node's stores as a report source. */
 function setup(count: number) {
-  const parent = new TestChain({
-    chain: 'ain-test',
-    owner: owner.address,
-    accounts: { [owner.address]: { balance: '1', stake: '1' } },
-    proposers: [owner.address],
-    block: {},
-  });
-  const branch = parent.tx(owner, { type: 'branch', path: '/apps/x', validators: validators.map((v) => ({ address: v.address, stake: '10' })), rules });
-  parent.block([branch]);
-  const child = new ChildChain(branch, validators);
+  const { parent, child } = branchedParent(owner, validators, rules);
   for (let i = 0; i < count; i++) child.next();
   const headers = new Map<number, BlockHeader>(child.blocks.map(({ header: { lastRoot: _, ...sealed } }) => [sealed.height, sealed]));
   const certificates = new Map<number, Certificate>(child.blocks.map((b) => [b.header.height, b.certificate]));
@@ -83,16 +74,9 @@ test('a fork the parent took: its certificate against the child’s own gives ea
     proposer: sealed.proposer,
     lastRoot,
   });
-  const report = (first: ReportedBlock, ...next: ReportedBlock[]): Op => ({
-    type: 'report',
-    shard: '/apps/x',
-    header: first.header,
-    certificate: first.certificate,
-    ...(next.length === 0 ? {} : { next }),
-  });
   const p = parent.block([
-    parent.tx(v1, report(child.blocks[0]!, child.blocks[1]!)),
-    parent.tx(v2, report({ header: forged, certificate: child.certify(2, proposal) })),
+    parent.tx(v1, reportOpOf('/apps/x', child.blocks[0]!, child.blocks[1]!)),
+    parent.tx(v2, reportOpOf('/apps/x', { header: forged, certificate: child.certify(2, proposal) })),
   ]);
   t.deepEqual(parent.codes(p), ['ok', 'ok']);
   const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
