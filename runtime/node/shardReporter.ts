@@ -154,7 +154,6 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   async function reportEquivocations(url: string, shard: ParentShard): Promise<void> {
     const fork = shard.fork;
     if (c.evidence === undefined || fork?.certificate === undefined || forkSeen === fork.reported) return;
-    forkSeen = fork.reported;
     const own = await c.certificateOf(fork.childHeight);
     const found = own === undefined ? [] : equivocationsOf(own, fork.certificate);
     logger.warn(
@@ -164,6 +163,8 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
         : 'the parent holds the shard forked; committing the equivocations',
     );
     for (const evidence of found) await c.evidence(evidence);
+    // Only once all are handed over: a failure looks again next round (consensus holds each once).
+    forkSeen = fork.reported;
   }
 
   /** Looks at the parent once and reports what it lacks, if it is this node's turn. */
