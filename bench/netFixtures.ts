@@ -21,12 +21,12 @@ export interface BenchNetwork {
 }
 
 /** Starts `validators` nodes of a new network; `use` runs on it, then every process and file goes, whatever happened. */
-export async function withNetwork<T>(validators: number, use: (net: BenchNetwork) => Promise<T>): Promise<T> {
+export async function withNetwork<T>(validators: number, use: (net: BenchNetwork) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const cleanups: (() => unknown)[] = [];
   const t = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
   try {
     const files = await initNetwork(t, validators);
-    const nodes: (BenchNode | null)[] = await startNetwork(t, files);
+    const nodes: (BenchNode | null)[] = await startNetwork(t, files, env);
     // Restarted nodes too are killed at the end.
     t.teardown(() => Promise.all(nodes.map((node) => node?.kill('SIGKILL'))));
     const net: BenchNetwork = { files, nodes, live: () => nodes.filter((n): n is BenchNode => n !== null) };
