@@ -78,6 +78,8 @@ export function verifyShardProof(answer: ShardProofAnswer): ShardProofVerdict {
   if (recorded === null || typeof recorded !== 'object') return no(`the parent holds no record of the shard's block ${height}`);
   if (next.height !== height || next.shard !== answer.header.shard) return no(`the next header is not block ${height} of shard ${answer.header.shard}`);
   const { chain, shard, prevHash, txRoot, time, proposer, lastRoot } = next;
+  // The proposal hash as log's `proposalHashOf` makes it (actors' `proposalHashOfShardHeader`),
+  // with this module's browser-safe SHA-256.
   const proposal = browserHash(canonicalText({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot }));
   if (recorded.proposal !== proposal) return no(`the parent recorded another proposal for the shard's block ${height}`);
   if (!verifyProof(lastRoot, answer.path, answer.value, answer.proof))

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { blockHashOf } from '../../log/index.ts';
 import { verifyProof, verifyShardProof, type ShardProofAnswer, type StateProof } from '../../projections/index.ts';
-import { z } from 'zod';
-import { AinError, BlockHeader, Hash, ProofAnswer, safeParse, type ProofKind } from '../../schemas/index.ts';
+import { AinError, ProofAnswer, safeParse, type ProofKind } from '../../schemas/index.ts';
+import { HeldBlock, untilFinal } from './finalBlocks.ts';
 import { callNode } from './nodeClient.ts';
 
 export interface VerifyStateOptions {
@@ -22,19 +21,11 @@ export interface VerifiedState {
   readonly parent?: { readonly url: string; readonly height: number; readonly hash: string; readonly finalized: number };
 }
 
-const invalid = (path: string, why: string) =>
-  new AinError('PROOF_INVALID', `The proof of ${path} does not check: ${why}. Do not trust the answer; ask another node.`, { details: { path } });
-
-const HeldBlock = z.object({ hash: Hash, header: BlockHeader, finalized: z.object({ height: z.number().int() }) });
-
 /** How long the parent block a chain rests on may take to be final on the parent node. */
 const finalWaitMs = 10_000;
 
-async function finalHeight(url: string): Promise<number> {
-  const latest = safeParse(HeldBlock, await callNode(url, 'GET', '/v1/blocks/latest'));
-  if (!latest.success) throw new AinError('NODE_UNREACHABLE', `${url} answered GET /v1/blocks/latest with something that is not a block; is it an ain node?`);
-  return latest.data.finalized.height;
-}
+const invalid = (path: string, why: string) =>
+  new AinError('PROOF_INVALID', `The proof of ${path} does not check: ${why}. Do not trust the answer; ask another node.`, { details: { path } });
 
 /**
  * Reads a value of the state tree with its Merkle proof and checks it here: the proof leads from
@@ -68,13 +59,11 @@ export async function verifyState(nodeUrl: string, path: string, { kind = 'value
     throw invalid(path, `the parent ${url} holds another block ${chained.parentHeight} than the one the chain rests on`);
   }
   // Final as the parent node says now: its latest block's final height.
-  const deadline = Date.now() + finalWaitMs;
-  let final = await finalHeight(url);
-  while (final < chained.parentHeight) {
-    if (Date.now() > deadline)
-      throw new AinError('NOT_FINAL', `Parent block ${chained.parentHeight} is not final on ${url} yet (final: ${final}); retry shortly.`);
-    await sleep(100);
-    final = await finalHeight(url);
-  }
+  const final = await untilFinal(
+    url,
+    chained.parentHeight,
+    Date.now() + finalWaitMs,
+    (f) => `Parent block ${chained.parentHeight} is not final on ${url} yet (final: ${f}); retry shortly.`,
+  );
   return { ...verified, parent: { url, height: chained.parentHeight, hash, finalized: final } };
 }

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { blockHashOf, canonicalJson, verifyTxProof } from '../../log/index.ts';
-import { AinError, BlockHeader, Hash, safeParse, TxAnswer, Uint } from '../../schemas/index.ts';
+import { AinError, safeParse, TxAnswer } from '../../schemas/index.ts';
+import { HeldBlock, untilFinal } from './finalBlocks.ts';
 import { callNode } from './nodeClient.ts';
 import { waitForTx } from './txApi.ts';
 
@@ -29,17 +28,6 @@ const invalid = (hash: string, why: string) =>
     details: { hash },
   });
 
-/** `GET /v1/blocks/<height>` as far as a check needs it: the block's hash, its header, and the final block as of the latest. */
-const HeldBlock = z.object({ hash: Hash, header: BlockHeader, finalized: z.object({ height: Uint }) });
-
-async function finalHeight(nodeUrl: string): Promise<number> {
-  const latest = await callNode(nodeUrl, 'GET', '/v1/blocks/latest');
-  const parsed = safeParse(HeldBlock, latest);
-  if (!parsed.success)
-    throw new AinError('NODE_UNREACHABLE', `${nodeUrl} answered GET /v1/blocks/latest with something that is not a block; is it an ain node?`);
-  return parsed.data.finalized.height;
-}
-
 /**
  * Fetches a tx with its inclusion proof, waits until its block is final, fetches that block's
  * header and checks everything here: the header hashes to the block's hash, the proof's header is
@@ -55,14 +43,12 @@ export async function verifyTx(nodeUrl: string, hash: string, { waitMs = 10_000 
   const answer = parsed.data;
   if (answer.hash !== hash) throw invalid(hash, `it answered for another tx, ${answer.hash}`);
   if (answer.proof.index !== answer.index) throw invalid(hash, `the proof is for record ${answer.proof.index}, the answer says ${answer.index}`);
-  let finalized = await finalHeight(nodeUrl);
-  while (finalized < answer.height) {
-    if (Date.now() + 100 > deadlineMs) {
-      throw new AinError('NOT_FINAL', `Block ${answer.height} of tx ${hash.slice(0, 16)}… is not final yet (final: ${finalized}); retry shortly.`);
-    }
-    await sleep(100);
-    finalized = await finalHeight(nodeUrl);
-  }
+  const finalized = await untilFinal(
+    nodeUrl,
+    answer.height,
+    deadlineMs,
+    (final) => `Block ${answer.height} of tx ${hash.slice(0, 16)}… is not final yet (final: ${final}); retry shortly.`,
+  );
   const held = safeParse(HeldBlock, await callNode(nodeUrl, 'GET', `/v1/blocks/${answer.height}`));
   if (!held.success) throw invalid(hash, `block ${answer.height} came without a header`);
   const { hash: blockHash, header } = held.data;
