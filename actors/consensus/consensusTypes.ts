@@ -103,6 +103,8 @@ export type ConsensusEvent =
       readonly lastSigned?: LastSigned | null;
       /** The locked block's proposal and polka, kept with the record by the precommit that locked on it. */
       readonly locked?: LockedValue | null;
+      /** The height's round timeouts, when they are not the config's (a shard's rules changed them). */
+      readonly timeouts?: ConsensusTimeouts;
     }
   /**
    * A proposal whose signature the runtime checked. `valid` is its verdict on the block (height,
@@ -113,8 +115,11 @@ export type ConsensusEvent =
   /** A vote whose signature the runtime checked, this node's own included. */
   | { readonly type: 'vote'; readonly vote: Vote }
   | { readonly type: 'timeout'; readonly height: number; readonly round: number; readonly step: TimeoutStep }
-  /** Block `height` is in the log (decided here or fetched with its certificate); `validators` is the next height's set. */
-  | { readonly type: 'applied'; readonly height: number; readonly validators: ValidatorSet };
+  /**
+   * Block `height` is in the log (decided here or fetched with its certificate); `validators` is
+   * the next height's set, `timeouts` its round timeouts when they changed (a shard's rules).
+   */
+  | { readonly type: 'applied'; readonly height: number; readonly validators: ValidatorSet; readonly timeouts?: ConsensusTimeouts };
 
 /**
  * What the machine asks of the runtime, in order. `propose` and `vote` carry the last-signed

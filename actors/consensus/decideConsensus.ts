@@ -5,6 +5,7 @@ import {
   type ConsensusEvent,
   type ConsensusState,
   type ConsensusStep,
+  type ConsensusTimeouts,
   type LockedValue,
 } from './consensusTypes.ts';
 import { holdFuture, takeFuture } from './futureMessages.ts';
@@ -88,8 +89,16 @@ function holdLocked(state: ConsensusState, { proposal, polka }: LockedValue): Co
   return next;
 }
 
+/** The config with the height's timeouts, when the event brings them (a shard's rules changed). */
+const withTimeouts = (state: ConsensusState, timeouts: ConsensusTimeouts | undefined): ConsensusState =>
+  timeouts === undefined ? state : { ...state, config: { ...state.config, timeouts } };
+
 function onStart(state: ConsensusState, event: Extract<ConsensusEvent, { type: 'start' }>, out: Effects): ConsensusState {
-  const base = atHeight({ ...state, lastSigned: event.lastSigned ?? state.lastSigned, future: [] }, event.height, event.validators);
+  const base = atHeight(
+    withTimeouts({ ...state, lastSigned: event.lastSigned ?? state.lastSigned, future: [] }, event.timeouts),
+    event.height,
+    event.validators,
+  );
   const last = base.lastSigned;
   return last !== null && last.height === event.height ? resume(base, last, event.locked ?? null, out) : startRound(base, 0, out);
 }
@@ -143,7 +152,7 @@ function onTimeout(state: ConsensusState, event: Extract<ConsensusEvent, { type:
 function onApplied(state: ConsensusState, event: Extract<ConsensusEvent, { type: 'applied' }>, out: Effects): ConsensusState {
   if (state.height === 0 || event.height < state.height) return state;
   const taken = takeFuture(state, event.height + 1);
-  let next = startRound(atHeight(taken.state, event.height + 1, event.validators), 0, out);
+  let next = startRound(atHeight(withTimeouts(taken.state, event.timeouts), event.height + 1, event.validators), 0, out);
   for (const message of taken.messages) {
     next = message.type === 'vote' ? onVote(next, message.vote, out) : onProposal(next, message.proposal, undefined, out);
     next = settle(next, out);

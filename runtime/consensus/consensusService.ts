@@ -9,6 +9,7 @@ import {
   type ConsensusConfig,
   type ConsensusEffect,
   type ConsensusEvent,
+  type ConsensusTimeouts,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
@@ -48,6 +49,8 @@ export interface ConsensusServiceComponents {
   readonly caughtUp: () => boolean;
   readonly limits: { readonly maxTxs: number; readonly maxBytes: number; readonly clockDriftMs: number; readonly idleCheckMs: number };
   readonly config?: ConsensusConfig;
+  /** The round timeouts of the next height, read from the ledger when a height starts, where they may change (a shard's rules). */
+  readonly timeoutsAt?: () => ConsensusTimeouts;
 }
 
 export interface ConsensusStatus {
@@ -225,15 +228,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const height = waitingFor;
     waitingFor = null;
     const validators = validatorSetAt(chain.ledger.tree, height);
+    const timeouts = c.timeoutsAt?.();
     if (state().height === 0) {
       const loaded = record.loaded;
-      send({ type: 'start', height, validators, lastSigned: loaded.lastSigned, locked: loaded.locked });
+      send({ type: 'start', height, validators, lastSigned: loaded.lastSigned, locked: loaded.locked, ...(timeouts === undefined ? {} : { timeouts }) });
       if (loaded.lastSigned?.height === height) {
         for (const proposal of loaded.proposals) send({ type: 'proposal', proposal, valid: true });
         for (const vote of loaded.votes) send({ type: 'vote', vote });
       }
     } else {
-      send({ type: 'applied', height: height - 1, validators });
+      send({ type: 'applied', height: height - 1, validators, ...(timeouts === undefined ? {} : { timeouts }) });
     }
   }
 

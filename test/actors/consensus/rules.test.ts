@@ -230,6 +230,23 @@ test('applied: the next height starts with the set it is given, and its proposer
   t.is(n.state.height, 2, 'an applied height already passed does nothing');
 });
 
+test('a start or applied event with timeouts (a shard whose rules changed) runs the height by them; without, the last ones hold', (t) => {
+  const slow = { proposeMs: 900, proposeDeltaMs: 90, prevoteMs: 800, prevoteDeltaMs: 80, precommitMs: 700, precommitDeltaMs: 70, gossipMs: 600 };
+  const started = new Driver(v2).send({ type: 'start', height: 1, validators: set, timeouts: slow });
+  t.like(started.take(), [
+    { type: 'schedule', step: 'propose', timeoutMs: 900 },
+    { type: 'schedule', step: 'gossip', timeoutMs: 600 },
+  ]);
+  const n = node();
+  n.send(proposal(0), ...prevotes(0, x.hash), ...precommits(0, x.hash));
+  n.take();
+  n.send({ type: 'applied', height: 1, validators: set, timeouts: slow });
+  t.like(n.of('schedule'), [{ height: 2, step: 'propose', timeoutMs: 900 }]);
+  n.send({ type: 'timeout', height: 2, round: 0, step: 'gossip' });
+  t.like(n.of('schedule').at(-1), { step: 'gossip', timeoutMs: 600 }, 'each timeout of the height by the new ones');
+  t.deepEqual(n.state.config.timeouts, slow, 'kept for the heights after');
+});
+
 test('a node with no stake, or with none at this height, follows without voting or proposing', (t) => {
   const follower = new Driver(null).send({ type: 'start', height: 1, validators: set });
   follower.send(proposal(0), ...prevotes(0, x.hash), ...precommits(0, x.hash));
