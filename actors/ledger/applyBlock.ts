@@ -12,9 +12,9 @@ import {
   type Outcome,
   type Refusal,
 } from '../../projections/index.ts';
-import type { ShardEvent } from '../../schemas/index.ts';
+import type { RulesProof, ShardEvent } from '../../schemas/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
-import { applyShardDeadlines } from '../shard/index.ts';
+import { activateShardRules, applyShardDeadlines, rulesProofAfter } from '../shard/index.ts';
 import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
@@ -48,6 +48,8 @@ export interface BlockResult {
   readonly consensus: BlockConsensus;
   /** What the shards branched from this chain did in this block (stalls first, then by tx). */
   readonly shardEvents: readonly ShardEvent[];
+  /** On a shard's chain, a block that changed its rules: the record with its proof against `stateRoot`, for the reports. */
+  readonly rulesProof?: RulesProof;
 }
 
 /**
@@ -100,10 +102,13 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
     if (fired.length > 0) triggers.push(...fired);
   }
   pruneBlockRecords(tree);
+  if (genesis.branch !== undefined) activateShardRules(tree, header.height);
   applyValidatorPriorities(tree, header.height);
   ledger.height = header.height;
   const consensus: BlockConsensus = { proposalHash, commit, evidence, validators: stakeChanges(setBefore, currentValidatorSet(tree)) };
+  const rulesProof = genesis.branch === undefined ? undefined : rulesProofAfter(tree, header.height);
   return {
+    ...(rulesProof === undefined ? {} : { rulesProof }),
     stateRoot: tree.root(),
     outcomeRoot: outcomeRootOf(txs, outcomes),
     outcomes,

@@ -21,7 +21,7 @@ import {
   type ValidatorSet,
 } from '../../projections/index.ts';
 import { applyJobOp } from '../job/index.ts';
-import { applyBranch, applyCloseShard, applyReport, shardedPathProblem, type ShardOpContext } from '../shard/index.ts';
+import { applyBranch, applyCloseShard, applyReport, applyShardRules, shardedPathProblem, type ShardOpContext } from '../shard/index.ts';
 import type { Offence } from './blockConsensus.ts';
 import { genesisHashOf, type Ledger } from './ledger.ts';
 import { genesisRootOf, shardGenesisOf } from './shardGenesis.ts';
@@ -40,6 +40,12 @@ export interface TxEffects {
   /** What a shard op did, for the `shards` stream. */
   shardEvents?: readonly ShardEvent[];
 }
+
+const shardValidatorsRefusal = (op: 'stake' | 'unstake') =>
+  refuse(
+    'SHARD_VALIDATORS',
+    `This chain is a shard: its validators change by a shardRules tx, which its parent learns from the reports, so ${op} is refused here.`,
+  );
 
 /** The block a tx is applied in. */
 export interface TxContext {
@@ -156,9 +162,12 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     case 'send':
       return { outcome: applySend(tree, tx.from, op) };
     case 'stake':
-      return { outcome: applyStake(tree, tx.from, op) };
+      return { outcome: ledger.genesis.branch === undefined ? applyStake(tree, tx.from, op) : shardValidatorsRefusal('stake') };
     case 'unstake':
-      return { outcome: applyUnstake(tree, tx.from, op, ctx.time, ledger.genesis.unbondingMs) };
+      return {
+        outcome:
+          ledger.genesis.branch === undefined ? applyUnstake(tree, tx.from, op, ctx.time, ledger.genesis.unbondingMs) : shardValidatorsRefusal('unstake'),
+      };
     case 'cut':
       return { outcome: mayCut(ledger, tx.from) ? ok : refuse('NOT_PROPOSER', `${tx.from} is not a proposer of this chain; its cut marker is ignored.`) };
     case 'attest': {
@@ -191,6 +200,8 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     case 'report':
     case 'closeShard':
       return applyShardOp(ledger, tx, hash, ctx);
+    case 'shardRules':
+      return { outcome: applyShardRules({ tree, genesis: ledger.genesis, from: tx.from, height: ctx.height }, op).outcome };
     default:
       return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
   }

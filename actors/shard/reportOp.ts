@@ -1,7 +1,17 @@
 import { blockHashOf, proposalHashOf } from '../../log/index.ts';
-import { certificateProblem, ok, refuse, type Outcome } from '../../projections/index.ts';
-import type { ErrorCode, OpOf, ReportedBlock, ShardHeader } from '../../schemas/index.ts';
-import type { ReportedHeader, ShardContext, ShardFork } from './shardMachine.ts';
+import { certificateProblem, ok, refuse, verifyProof, type Outcome } from '../../projections/index.ts';
+import {
+  shardRulesPath,
+  validatorsOfRecord,
+  type ErrorCode,
+  type OpOf,
+  type ReportedBlock,
+  type RulesProof,
+  type ShardEvent,
+  type ShardHeader,
+  type ShardRulesRecord,
+} from '../../schemas/index.ts';
+import type { ReportedHeader, ShardContext, ShardFork, ShardRulesState } from './shardMachine.ts';
 import { short, stepShard, type ShardOpContext, type ShardOpResult } from './shardOpContext.ts';
 import { keepReportedHeader, readReportedHeader, readShard, shardHeadersKept } from './shardStore.ts';
 
@@ -33,7 +43,15 @@ const recordOf = (header: ShardHeader, proposal: string): ReportedHeader => ({
 type Decision =
   | { readonly kind: 'refused'; readonly outcome: Outcome }
   | { readonly kind: 'fork'; readonly fork: ShardFork }
-  | { readonly kind: 'record'; readonly headers: readonly ReportedHeader[]; readonly restated: ReportedHeader | null };
+  | {
+      readonly kind: 'record';
+      readonly headers: readonly ReportedHeader[];
+      readonly restated: ReportedHeader | null;
+      /** The shard's rules after the report, when a proved change moved them. */
+      readonly rules: ShardRulesState | null;
+      /** The newest change of the child's rules the report proved, if any. */
+      readonly learned: ShardRulesRecord | null;
+    };
 
 const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refused', outcome: refuse(code, message) });
 
@@ -48,7 +66,10 @@ const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refuse
  * one follows in the same report; otherwise the first report of a height stands.
  */
 function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly ReportedBlock[]): Decision {
-  const powers = new Map(shard.validators.map((v) => [v.address, BigInt(v.stake)]));
+  let rules: ShardRulesState = { validators: shard.validators, rules: shard.rules, version: shard.version, pending: shard.pending };
+  let moved = false;
+  let learned: ShardRulesRecord | null = null;
+  let powers = powersOf(rules);
   const certified = (block: ReportedBlock, proposal: string): string | null =>
     certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers });
   let last = shard.last;
@@ -69,9 +90,26 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         const expected = header.prevHash !== last.hash ? short(last.hash) : short(last.stateRoot);
         return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
       }
+      if (rules.pending !== undefined && rules.pending.from <= header.height) {
+        rules = inForce(rules.pending);
+        moved = true;
+        powers = powersOf(rules);
+      }
       const problem = certified(block, proposal);
       if (problem !== null)
-        return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
+        return refused(
+          'BAD_CERTIFICATE',
+          `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}${rules.version === undefined ? '' : ` (the validators of version ${rules.version} of its rules)`}.`,
+        );
+      if (block.rules !== undefined) {
+        const after = learnRules(shard, rules, header, block.rules);
+        if (typeof after === 'string') return refused('BAD_REPORT', after);
+        if (after !== rules) {
+          rules = after;
+          moved = true;
+          learned = block.rules.record;
+        }
+      }
       last = recordOf(header, proposal);
       headers.push(last);
       continue;
@@ -101,7 +139,39 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
       `Every block of the report is recorded already (${shard.path} has reported up to child block ${shard.last.height}); the first valid report of a height stands.`,
     );
   }
-  return { kind: 'record', headers, restated };
+  return { kind: 'record', headers, restated, rules: moved ? rules : null, learned };
+}
+
+const powersOf = (rules: ShardRulesState) => new Map(rules.validators.map((v) => [v.address, BigInt(v.stake)]));
+
+const inForce = (record: NonNullable<ShardRulesState['pending']>): ShardRulesState => ({
+  validators: validatorsOfRecord(record),
+  rules: record.rules,
+  version: record.version,
+  pending: undefined,
+});
+
+/**
+ * A change of the child's rules a reported block carries: its record must be what the child's
+ * state held at `/consensus/rules` under the block's `lastRoot` (certified with the block). A
+ * version above the parent's becomes pending, in force from its `from` height (at once for the
+ * blocks after this one if that passed: a reporter left it out before); an older or equal one
+ * changes nothing. A message when the proof does not hold.
+ */
+function learnRules(shard: ShardContext, rules: ShardRulesState, header: ShardHeader, given: RulesProof): ShardRulesState | string {
+  const { record, proof } = given;
+  let holds: boolean;
+  try {
+    holds = verifyProof(header.lastRoot, shardRulesPath, record, proof);
+  } catch {
+    holds = false; // a proof of the right shape that leads nowhere
+  }
+  if (!holds) {
+    return `the rules record (version ${record.version}) given with child block ${header.height} of ${shard.path} is not what the child held at ${shardRulesPath} under that block's lastRoot ${short(header.lastRoot)}`;
+  }
+  const known = Math.max(rules.version ?? 0, rules.pending?.version ?? 0);
+  if (record.version <= known) return rules;
+  return record.from <= header.height ? inForce(record) : { ...rules, pending: record };
 }
 
 /** Why a report's blocks are not one run of this shard's consecutive blocks, or null. */
@@ -141,7 +211,8 @@ export function applyReport(ctx: ShardOpContext, op: OpOf<'report'>): ShardOpRes
   if (!context.validators.some((v) => v.address === from)) {
     return { outcome: refuse('NOT_VALIDATOR', `${from} is not a validator of the shard ${op.shard}; one of its validators reports its blocks.`) };
   }
-  const blocks: ReportedBlock[] = [{ header: op.header, certificate: op.certificate }, ...(op.next ?? [])];
+  const first: ReportedBlock = { header: op.header, certificate: op.certificate, ...(op.rules === undefined ? {} : { rules: op.rules }) };
+  const blocks: ReportedBlock[] = [first, ...(op.next ?? [])];
   const problem = shapeProblem(ctx, op, blocks);
   if (problem !== null) return { outcome: refuse('BAD_REPORT', `The report to ${op.shard} is refused: ${problem}.`) };
   const decision = decideReport(ctx, context, blocks);
@@ -155,7 +226,13 @@ export function applyReport(ctx: ShardOpContext, op: OpOf<'report'>): ShardOpRes
   if (restated !== null) keepReportedHeader(tree, context.genesis, restated);
   for (const header of headers) keepReportedHeader(tree, context.genesis, header);
   const last = headers.at(-1)!;
-  stepShard(tree, shard, { type: 'report', last, time });
+  stepShard(tree, shard, { type: 'report', last, time, ...(decision.rules === null ? {} : { rules: decision.rules }) });
   const childFrom = restated?.height ?? headers[0]!.height;
-  return { outcome: ok, events: [{ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time }] };
+  const events: ShardEvent[] = [{ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time }];
+  const { learned } = decision;
+  if (learned !== null) {
+    const { version, from: changedFrom, rules } = learned;
+    events.push({ type: 'rules', shard: op.shard, by: from, version, childFrom: changedFrom, validators: validatorsOfRecord(learned), rules, height, time });
+  }
+  return { outcome: ok, events };
 }

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import type { Certificate, ShardRules, ShardValidator } from '../../schemas/index.ts';
+import type { Certificate, ShardRules, ShardRulesRecord, ShardValidator } from '../../schemas/index.ts';
 
 /**
  * What the parent keeps of one reported child block: its hash (the next block's `prevHash`), the
@@ -37,9 +37,13 @@ export interface ShardContext {
   readonly owner: string;
   /** The child's genesis hash (block 1's prevHash). */
   readonly genesis: string;
-  /** Who validates the child and with what stake (voting power there). */
+  /** Who validates the child and with what stake (voting power there), as of the last recorded block's next height. */
   readonly validators: readonly ShardValidator[];
   readonly rules: ShardRules;
+  /** The version of the child's rules record `validators` and `rules` come from; absent: the branch's (0). */
+  readonly version?: number;
+  /** A change of the child's rules a report proved, not in force at the recorded heights yet (it is from child height `from`). */
+  readonly pending?: ShardRulesRecord;
   /** The parent block (height, time) the branch was applied in. */
   readonly branchedAt: { readonly height: number; readonly time: number };
   /** The last child block the parent recorded (height 0: the genesis). */
@@ -52,11 +56,20 @@ export interface ShardContext {
   readonly endedAt: number | null;
 }
 
+/** The part of a shard's context its rules changes move. */
+export type ShardRulesState = Pick<ShardContext, 'validators' | 'rules' | 'version' | 'pending'>;
+
 export type ShardInput = Pick<ShardContext, 'path' | 'chain' | 'tx' | 'owner' | 'genesis' | 'validators' | 'rules' | 'branchedAt' | 'last'>;
 
 /** What the ledger fold sends a shard's machine; `time` is the parent block's. */
 export type ShardMachineEvent =
-  | { readonly type: 'report'; readonly last: ReportedHeader; readonly time: number }
+  | {
+      readonly type: 'report';
+      readonly last: ReportedHeader;
+      readonly time: number;
+      /** The child's rules as of the report, when a proved change moved them. */
+      readonly rules?: ShardRulesState;
+    }
   | { readonly type: 'deadline'; readonly time: number }
   | { readonly type: 'fork'; readonly fork: ShardFork; readonly time: number }
   | { readonly type: 'close'; readonly time: number };
@@ -73,9 +86,11 @@ export type ShardState = 'branched' | 'reporting' | 'stalled' | 'forked' | 'ende
 export const shardMachine = setup({
   types: { context: {} as ShardContext, events: {} as ShardMachineEvent, input: {} as ShardInput },
   actions: {
-    recorded: assign(({ context, event }) =>
-      event.type === 'report' ? { last: event.last, reportedAt: event.time, deadline: event.time + context.rules.reportPeriodMs } : {},
-    ),
+    recorded: assign(({ context, event }) => {
+      if (event.type !== 'report') return {};
+      const rules = event.rules ?? context;
+      return { ...event.rules, last: event.last, reportedAt: event.time, deadline: event.time + rules.rules.reportPeriodMs };
+    }),
     stalled: assign({ deadline: null }),
     forked: assign(({ event }) => (event.type === 'fork' ? { fork: event.fork, deadline: null } : {})),
     ended: assign(({ event }) => ({ endedAt: event.time, deadline: null })),

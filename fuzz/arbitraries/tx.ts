@@ -229,6 +229,22 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     certificate: certificateBy(k, height, root),
   })),
   fc.record({ type: fc.constant('closeShard'), shard: path }),
+  fc.record(
+    {
+      type: fc.constant('shardRules'),
+      validators: small(fc.record({ address, stake: amount })),
+      rules: fc.record(
+        {
+          blockIntervalMs: uint,
+          reportPeriodMs: uint,
+          timeouts: fc.record({ proposeMs: uint, prevoteMs: uint, precommitMs: uint, roundDeltaMs: uint }),
+          maxBytes: uint,
+        },
+        { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
+      ),
+    },
+    { requiredKeys: ['type'] },
+  ),
   fc.record({ type: fc.constant('reserveStorage'), space: uint, ttl: uint, acl: small(address) }, { requiredKeys: ['type', 'space', 'ttl'] }),
   fc.record({ type: fc.oneof(awkwardString, fc.constant('nope')), value: awkwardJson }),
 );

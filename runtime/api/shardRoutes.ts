@@ -10,10 +10,33 @@ export interface ShardRoutesOptions {
 const listMax = 1000;
 const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(listMax).default(100), after: ShardPath.optional() });
 
-/** A shard as the API shows it: its machine's state as `status`, and what the parent recorded of it. */
+/**
+ * A shard as the API shows it: its machine's state as `status`, and what the parent recorded of
+ * it; `rulesVersion` is the version of the child's rules its validators and rules are (0: the
+ * branch's), `pendingRules` a change a report proved that is not in force yet (or null).
+ */
 export function shardView({ state, context }: PersistedShard) {
   const { path, chain, tx, owner, genesis, validators, rules, branchedAt, last, reportedAt, deadline, fork, endedAt } = context;
-  return { path, status: state, chain, genesis, tx, owner, validators, rules, branchedAt, last, reportedAt, deadline, fork, endedAt };
+  const rulesVersion = context.version ?? 0;
+  const pendingRules = context.pending ?? null;
+  return {
+    path,
+    status: state,
+    chain,
+    genesis,
+    tx,
+    owner,
+    validators,
+    rules,
+    rulesVersion,
+    pendingRules,
+    branchedAt,
+    last,
+    reportedAt,
+    deadline,
+    fork,
+    endedAt,
+  };
 }
 
 /** Reads of the shards branched from this chain: `/v1/shards` and `/v1/shards/<path>`. */

@@ -1,7 +1,7 @@
 import type { BlockResult } from '../../actors/index.ts';
 import type { Block } from '../../log/index.ts';
 import type { FiredTrigger, JobEvent } from '../../projections/index.ts';
-import type { BlockHeader } from '../../schemas/index.ts';
+import type { BlockHeader, RulesProof } from '../../schemas/index.ts';
 
 // These shapes live apart from the node that fills the store, so the API and the streams can
 // read blocks without importing the node that assembles them (which imports both).
@@ -23,6 +23,8 @@ export interface BlockView {
   readonly jobEvents: readonly JobEvent[];
   /** Functions whose paths the block wrote (`set_function` triggers), for the function workers. */
   readonly triggers: readonly FiredTrigger[];
+  /** A block that changed its shard's rules: the record with its proof against this block's stateRoot, which a report carries. */
+  readonly rulesProof?: RulesProof;
 }
 
 export interface TxLocation {

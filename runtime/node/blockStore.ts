@@ -51,6 +51,7 @@ const viewOf = (block: Block, result: BlockResult): BlockView => ({
   finalized: result.finalized,
   jobEvents: result.jobEvents,
   triggers: result.triggers,
+  ...(result.rulesProof === undefined ? {} : { rulesProof: result.rulesProof }),
 });
 
 /**

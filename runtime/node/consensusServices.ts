@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { readNonce } from '../../projections/index.ts';
-import { defaultConsensusConfig, type ConsensusConfig } from '../../actors/index.ts';
+import { readNonce, type StateTree } from '../../projections/index.ts';
+import { defaultConsensusConfig, shardRulesInForce, type ConsensusConfig } from '../../actors/index.ts';
 import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { createConsensusService, type ConsensusService } from '../consensus/index.ts';
 import { createTxGossip, openMempool, type Mempool, type TxGossip } from '../mempool/index.ts';
@@ -17,11 +17,12 @@ export type ConsensusComponents = Pick<
 >;
 
 /**
- * A shard's round timeouts are its branch's rules (each round adds `roundDeltaMs` to every step's);
- * a root chain runs the defaults.
+ * A shard's round timeouts are its rules in force (the branch's, or the last `shardRules` change
+ * in force; each round adds `roundDeltaMs` to every step's); a root chain runs the defaults.
+ * @example consensusConfigOf(genesis, chain.ledger.tree).timeouts.proposeMs
  */
-export function consensusConfigOf(genesis: Genesis): ConsensusConfig {
-  const rules = genesis.branch?.rules;
+export function consensusConfigOf(genesis: Genesis, tree?: StateTree): ConsensusConfig {
+  const rules = tree === undefined ? genesis.branch?.rules : (shardRulesInForce(tree, genesis) ?? undefined);
   if (rules === undefined) return defaultConsensusConfig;
   const { proposeMs, prevoteMs, precommitMs, roundDeltaMs } = rules.timeouts;
   const timeouts = {
@@ -101,7 +102,9 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       take: (options) => mempool.take(options),
     },
     caughtUp,
-    config: consensusConfigOf(genesis),
+    config: consensusConfigOf(genesis, chain.ledger.tree),
+    // A shard's rules may change by a tx on its chain: each height starts with the ones in force.
+    timeoutsAt: genesis.branch === undefined ? undefined : () => consensusConfigOf(genesis, chain.ledger.tree).timeouts,
     limits: { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs, idleCheckMs: Math.min(100, config.block.intervalMs) },
   });
   c.metrics.watchNetwork({

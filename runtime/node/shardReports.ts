@@ -23,7 +23,9 @@ export async function reportedBlocksOf(source: ReportSource, from: number, to: n
     const view = source.blocks.get(height);
     const certificate = await source.certificateOf(height);
     if (view === undefined || certificate === undefined) break;
-    blocks.push({ header: { ...view.header, lastRoot }, certificate });
+    // The block before changed the shard's rules: its record goes with this block, proved against its lastRoot.
+    const rules = source.blocks.get(height - 1)?.rulesProof;
+    blocks.push({ header: { ...view.header, lastRoot }, certificate, ...(rules === undefined ? {} : { rules }) });
     lastRoot = view.header.stateRoot;
   }
   return blocks;
@@ -43,6 +45,7 @@ const reportOf = (shard: string, [first, ...next]: readonly ReportedBlock[]): Op
   shard,
   header: first!.header,
   certificate: first!.certificate,
+  ...(first!.rules === undefined ? {} : { rules: first!.rules }),
   ...(next.length === 0 ? {} : { next }),
 });
 

@@ -121,6 +121,13 @@ export const errorCodes = {
       'The certificate does not prove the reported header: wrong height or hash, a signer outside the shard, a bad signature, or not more than 2/3 of its stake.',
   },
   BAD_REPORT: { status: 400, summary: 'A reported header is of another chain or shard, or the report’s headers are not consecutive.' },
+  NOT_A_SHARD: { status: 409, summary: 'The op changes a shard’s own rules, and this chain is not a shard: its genesis names no branch.' },
+  BAD_RULES: { status: 400, summary: 'The shard’s rules cannot change that way: its block limits stay the branch’s.' },
+  RULES_PENDING: { status: 409, summary: 'A change of the shard’s rules is waiting to take effect; the next one may follow once it has.' },
+  SHARD_VALIDATORS: {
+    status: 409,
+    summary: 'A shard’s validators change only by a shardRules tx, which its parent learns from the reports; stake and unstake are refused on a shard’s chain.',
+  },
   // Chain, node and audit.
   BAD_GENESIS: { status: 500, summary: 'The genesis file is missing, malformed or invalid.' },
   NOT_FINAL: { status: 503, summary: 'No final block is available for the answer yet; retry shortly.' },

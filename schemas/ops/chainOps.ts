@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlockHeader } from '../block/index.ts';
-import { Certificate, Evidence, ShardRules, ShardValidators } from '../consensus/index.ts';
+import { Certificate, Evidence, RulesProof, ShardRules, ShardValidators } from '../consensus/index.ts';
 import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
@@ -74,8 +74,12 @@ export const BranchOp = z.strictObject({
 export const ShardHeader = BlockHeader.extend({ lastRoot: Hash });
 export type ShardHeader = z.infer<typeof ShardHeader>;
 
-/** One reported child block: its header and the commit certificate that decided it on the child. */
-export const ReportedBlock = z.strictObject({ header: ShardHeader, certificate: Certificate });
+/**
+ * One reported child block: its header and the commit certificate that decided it on the child,
+ * and, when the block before it changed the shard's rules (`shardRules`), the new record with its
+ * proof against this header's `lastRoot`.
+ */
+export const ReportedBlock = z.strictObject({ header: ShardHeader, certificate: Certificate, rules: RulesProof.optional() });
 export type ReportedBlock = z.infer<typeof ReportedBlock>;
 
 /** Headers one `report` may carry (its first and `next`), each with its certificate. */
@@ -91,6 +95,7 @@ export const ReportOp = z.strictObject({
   shard: ShardPath,
   header: ShardHeader,
   certificate: Certificate,
+  rules: RulesProof.optional(),
   next: z
     .array(ReportedBlock)
     .min(1)
@@ -98,7 +103,16 @@ export const ReportOp = z.strictObject({
     .optional(),
 });
 
+/**
+ * On a shard's own chain: changes its consensus rules (block interval, timeouts, report period)
+ * and its validators, by a signer the child's owner config at `/` gives `write_rule`. In force
+ * from two blocks after the tx's; the parent learns of it from the reports (actors/shard).
+ */
+export const ShardRulesOp = z
+  .strictObject({ type: z.literal('shardRules'), rules: ShardRules.optional(), validators: ShardValidators.optional() })
+  .refine((op) => op.rules !== undefined || op.validators !== undefined, { message: 'must change rules, validators or both' });
+
 /** A shard's owners end it: the parent takes no more reports of it, and its path is the parent's again. */
 export const CloseShardOp = z.strictObject({ type: z.literal('closeShard'), shard: ShardPath });
 
-export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, EvidenceOp, BranchOp, ReportOp, CloseShardOp] as const;
+export const chainOps = [CutOp, AttestOp, CommitOp, EquivocationOp, EvidenceOp, BranchOp, ReportOp, CloseShardOp, ShardRulesOp] as const;

@@ -3,7 +3,7 @@
 // consensus's own signVote, as a child's commit would carry them.
 import { createChain, genesisHashOf, shardGenesisOf, type Chain } from '../../../actors/index.ts';
 import { decodeTxRecord, encodeTxRecord, checkRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import type { Certificate, Op, ReportedBlock, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
+import type { Certificate, Op, ReportedBlock, RulesProof, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
 import { TestChain } from '../ledger/chain.ts';
 
 export class ChildChain {
@@ -11,6 +11,12 @@ export class ChildChain {
   readonly blocks: ReportedBlock[] = [];
   /** Each block's proposal hash as the child's own ledger computed it. */
   readonly proposals: string[] = [];
+  /** The codes of the last block's txs. */
+  codes: string[] = [];
+  /** Who signs the certificates of the next blocks (the validators at first). */
+  signers: readonly KeyPair[];
+  /** The rules record a block wrote with its proof, by height: the next block carries it, as a reporter does. */
+  readonly #rulesProofs = new Map<number, RulesProof>();
   time: number;
   #offset = 0;
   readonly #nonces = new Map<string, number>();
@@ -21,6 +27,7 @@ export class ChildChain {
   ) {
     this.chain = createChain({ genesis: shardGenesisOf(branch) });
     this.time = branch.time;
+    this.signers = validators;
   }
 
   get genesisHash(): string {
@@ -46,7 +53,14 @@ export class ChildChain {
     const { block, result } = this.chain.close(records, { time });
     const header: ShardHeader = { ...block.header, lastRoot };
     this.proposals.push(result.consensus.proposalHash);
-    const reported = { header, certificate: this.certify(header.height, result.consensus.proposalHash) };
+    this.codes = result.outcomes.map((o) => o.code);
+    if (result.rulesProof !== undefined) this.#rulesProofs.set(header.height, result.rulesProof);
+    const rules = this.#rulesProofs.get(header.height - 1);
+    const reported = {
+      header,
+      certificate: this.certify(header.height, result.consensus.proposalHash, this.signers),
+      ...(rules === undefined ? {} : { rules }),
+    };
     this.blocks.push(reported);
     return reported;
   }
@@ -67,6 +81,7 @@ export const reportOpOf = (shard: string, first: ReportedBlock, ...next: Reporte
   shard,
   header: first.header,
   certificate: first.certificate,
+  ...(first.rules === undefined ? {} : { rules: first.rules }),
   ...(next.length === 0 ? {} : { next }),
 });
 

@@ -39,6 +39,10 @@ interface ShardView {
   status: string;
   genesis: string;
   last: { height: number; hash: string };
+  validators: { address: string; stake: string }[];
+  rules: typeof rules;
+  rulesVersion: number;
+  pendingRules: unknown;
 }
 
 /** The reporter's log line for a parent that did not answer. */
@@ -297,6 +301,29 @@ test.serial('a child of the child: /apps/x/y branched on the child reports to it
   // Writes under /apps/x/y on the child are the grandchild's now.
   t.is(await outcomeOf(child!, childTx({ type: 'set_value', path: '/apps/x/y/n', value: 9 })), 'SHARDED_PATH');
 });
+
+test.serial(
+  "the child's owner changes its rules and stakes by a tx on the child: in force there two blocks on, and every parent node learns them from a report",
+  async (t) => {
+    t.timeout(180_000);
+    const [child] = shared.children;
+    const before = await shardOn(shared.parents[0]!);
+    t.is(before.rulesVersion, 0);
+    const validators = before.validators.map((v) => ({ address: v.address, stake: String(BigInt(v.stake) * 2n) }));
+    const changed = { ...rules, reportPeriodMs: 300_000, timeouts: { ...rules.timeouts, proposeMs: 2000 } };
+    t.is(await outcomeOf(child!, childTx({ type: 'shardRules', rules: changed, validators })), 'ok');
+    // The block after the change names the record in its lastRoot; the one after that is decided by the new stakes.
+    await makeChildBlocks(shared.children, 3, 2000);
+    const inForce = await child!.get<{ value: unknown }>('/v1/state/consensus/rulesInForce');
+    t.deepEqual(inForce.value, changed, 'the child runs by the new rules');
+    const height = await childHeightOf(child!);
+    for (const parent of shared.parents) {
+      await until(async () => (await shardOn(parent)).last.height >= height, `${parent.url} to record child block ${height}`, 120_000);
+      const view = await shardOn(parent);
+      t.like(view, { rulesVersion: 1, pendingRules: null, rules: changed, validators }, parent.url);
+    }
+  },
+);
 
 test.serial(
   'the parent frozen (its nodes do not answer), then the validator that reported last killed: the others try again, then report every block decided',

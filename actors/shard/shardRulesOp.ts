@@ -1,0 +1,165 @@
+import {
+  currentValidatorSet,
+  ok,
+  readAccount,
+  readSupply,
+  refuse,
+  setStake,
+  writeAmounts,
+  writeSupply,
+  type Outcome,
+  type StateTree,
+  type StateValue,
+} from '../../projections/index.ts';
+import {
+  recordValidators,
+  ShardRules,
+  ShardRulesRecord,
+  shardRulesPath,
+  validatorsOfRecord,
+  type Genesis,
+  type OpOf,
+  type RulesProof,
+  type ShardValidator,
+} from '../../schemas/index.ts';
+
+/**
+ * A shard's own rules, on its own chain (the architecture paper: "the nodes who have the
+ * permission to write the consensus rules for the shard may change the protocol"). The record
+ * a `shardRules` tx writes at `/consensus/rules` is the one the parent checks by proof; the
+ * rules in force are copied to `/consensus/rulesInForce` when it takes effect, for the node's
+ * consensus to read (both paths only the ledger writes).
+ */
+const rulesInForcePath = '/consensus/rulesInForce';
+
+/** Blocks from a `shardRules` tx to its height in force: the block between names the record in its lastRoot. */
+export const shardRulesDelay = 2;
+
+/** The rules record on this chain, or null before the first change. */
+export function readShardRulesRecord(tree: StateTree): ShardRulesRecord | null {
+  const stored = tree.get(shardRulesPath);
+  if (stored === null) return null;
+  const parsed = ShardRulesRecord.safeParse(stored);
+  if (!parsed.success) throw new Error(`the ledger's own shard rules record at ${shardRulesPath} does not parse: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/**
+ * The consensus rules a shard's chain runs by at its next height: the last change in force, else
+ * its branch's; null on a chain that is no shard.
+ * @example shardRulesInForce(chain.ledger.tree, genesis)?.timeouts.proposeMs
+ */
+export function shardRulesInForce(tree: StateTree, genesis: Pick<Genesis, 'branch'>): ShardRules | null {
+  if (genesis.branch === undefined) return null;
+  const stored = tree.get(rulesInForcePath);
+  return stored === null ? genesis.branch.rules : ShardRules.parse(stored);
+}
+
+/** A value without the fields zod left undefined, as the state tree takes it. */
+const plain = (value: unknown): StateValue => JSON.parse(JSON.stringify(value)) as StateValue;
+
+/**
+ * The validators with stake now, in the order of the last list (the last record's, else the
+ * branch's), anyone else after by address: what a change that names none keeps.
+ */
+function validatorsNow(tree: StateTree, order: readonly string[]): ShardValidator[] {
+  const rank = new Map(order.map((address, index) => [address, index]));
+  const at = (address: string) => rank.get(address) ?? order.length;
+  return [...currentValidatorSet(tree).stakes]
+    .filter(([, stake]) => stake > 0n)
+    .sort(([a], [b]) => at(a) - at(b) || (a < b ? -1 : 1))
+    .map(([address, stake]) => ({ address, stake: stake.toString() }));
+}
+
+export interface ShardRulesContext {
+  readonly tree: StateTree;
+  readonly genesis: Pick<Genesis, 'branch' | 'block' | 'proposers'>;
+  readonly from: string;
+  /** The block the tx is applied in. */
+  readonly height: number;
+}
+
+/**
+ * `shardRules`, on a shard's own chain: a signer with `write_rule` at `/` writes version n + 1
+ * of the rules record (what the tx leaves out stays as it is), in force from two blocks on.
+ * Refused: `NOT_A_SHARD`, `OWNER_DENIED`, `BAD_RULES` (the block limits stay the branch's),
+ * `RULES_PENDING` (a change not yet in force: the parent may already have learned of it).
+ */
+export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>): { outcome: Outcome; record?: ShardRulesRecord } {
+  const { tree, genesis, from, height } = ctx;
+  if (genesis.branch === undefined) {
+    return {
+      outcome: refuse('NOT_A_SHARD', 'This chain is not a shard (its genesis names no branch); a shardRules tx goes to the chain of the shard it changes.'),
+    };
+  }
+  const denied = tree.checkRight('/', 'write_rule', from);
+  if (denied !== undefined) {
+    return {
+      outcome:
+        denied.code === 'OWNER_DENIED'
+          ? refuse('OWNER_DENIED', `${from} may not change this shard's rules: the owner config at / does not give it write_rule.`)
+          : denied,
+    };
+  }
+  const { rules } = op;
+  if (rules !== undefined) {
+    for (const limit of ['maxTxs', 'maxBytes'] as const) {
+      if (rules[limit] !== undefined && rules[limit] !== genesis.block[limit]) {
+        return {
+          outcome: refuse(
+            'BAD_RULES',
+            `The shard's ${limit} is ${genesis.block[limit]}, fixed by its branch (every node cuts blocks by it); leave ${limit} out or keep it.`,
+          ),
+        };
+      }
+    }
+  }
+  const last = readShardRulesRecord(tree);
+  if (last !== null && last.from > height) {
+    return {
+      outcome: refuse('RULES_PENDING', `Version ${last.version} of this shard's rules takes effect at height ${last.from}; change them again from then on.`),
+    };
+  }
+  const validators = op.validators ?? validatorsNow(tree, last === null ? genesis.proposers : validatorsOfRecord(last).map((v) => v.address));
+  const record: ShardRulesRecord = {
+    version: (last?.version ?? 0) + 1,
+    from: height + shardRulesDelay,
+    rules: rules ?? shardRulesInForce(tree, genesis)!,
+    validators: recordValidators(validators),
+  };
+  tree.writeSystem(shardRulesPath, plain(record));
+  return { outcome: ok, record };
+}
+
+/**
+ * At the end of block `height`: a rules record in force from the next height sets the
+ * validators' stakes (voting power on the shard, counted in its supply; who is left out goes to
+ * 0) and the rules the node's consensus reads. Before the next height's validator set is drawn.
+ */
+export function activateShardRules(tree: StateTree, height: number): void {
+  const record = readShardRulesRecord(tree);
+  if (record === null || record.from !== height + 1) return;
+  const after = new Map(validatorsOfRecord(record).map((v) => [v.address, BigInt(v.stake)]));
+  const addresses = new Set([...currentValidatorSet(tree).stakes.keys(), ...after.keys()]);
+  let supply = readSupply(tree);
+  for (const address of [...addresses].sort()) {
+    const before = readAccount(tree, address).stake;
+    const stake = after.get(address) ?? 0n;
+    if (stake === before) continue;
+    writeAmounts(tree, address, { stake });
+    setStake(tree, address, stake);
+    supply += stake - before;
+  }
+  writeSupply(tree, supply);
+  tree.writeSystem(rulesInForcePath, plain(record.rules));
+}
+
+/**
+ * The proof a block that wrote a rules record leaves for the reporters: the record against the
+ * state root after the block, which the next block's proposal names as its lastRoot.
+ */
+export function rulesProofAfter(tree: StateTree, height: number): RulesProof | undefined {
+  const record = readShardRulesRecord(tree);
+  if (record === null || record.from !== height + shardRulesDelay) return undefined;
+  return { record, proof: tree.proof(shardRulesPath) as RulesProof['proof'] };
+}
