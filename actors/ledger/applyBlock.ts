@@ -14,11 +14,14 @@ import {
 } from '../../projections/index.ts';
 import type { RulesProof, ShardEvent } from '../../schemas/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
-import { activateShardRules, applyShardDeadlines, rulesProofAfter } from '../shard/index.ts';
+import { activateShardRules, applyShardDeadlines, recordShardSlash, rulesProofAfter } from '../shard/index.ts';
 import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
 import type { Ledger } from './ledger.ts';
 import { applyTx } from './applyTx.ts';
 import { applyValidatorPriorities } from './validatorPriorities.ts';
+
+/** The ops whose outcome may slash a validator. */
+const slashingOps: ReadonlySet<string> = new Set(['evidence', 'equivocation', 'attest']);
 
 /** A block as the ledger folds it: the header without its state root, and its records. */
 export interface LedgerBlock {
@@ -89,9 +92,13 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
       outcomes.push(refusal);
       continue;
     }
+    // On a shard, a slashed validator's power goes only with a rules record (see recordShardSlash).
+    const powers = genesis.branch !== undefined && slashingOps.has(record.tx!.op.type) ? currentValidatorSet(tree).stakes : undefined;
     const { outcome, effects } = applyTx(ledger, record.tx!, record.hash, ctx);
     outcomes.push(outcome);
     if (effects?.slashed !== undefined) {
+      const { address } = effects.slashed;
+      if (powers !== undefined) recordShardSlash(tree, genesis, address, powers.get(address) ?? 0n, header.height);
       slashed.push(effects.slashed);
       if (effects.offence !== undefined) evidence.push({ ...effects.offence, address: effects.slashed.address, burned: effects.slashed.amount });
     }

@@ -13,4 +13,12 @@ export {
 } from './shardMachine.ts';
 export type { ShardOpContext, ShardOpResult } from './shardOpContext.ts';
 export { listShards, readReportedHeader, readShard, shardHeadersKept, shardPaths, type PersistedShard } from './shardStore.ts';
-export { activateShardRules, applyShardRules, readShardRulesRecord, rulesProofAfter, shardRulesDelay, shardRulesInForce } from './shardRulesOp.ts';
+export {
+  activateShardRules,
+  applyShardRules,
+  readShardRulesRecord,
+  recordShardSlash,
+  rulesProofAfter,
+  shardRulesDelay,
+  shardRulesInForce,
+} from './shardRulesOp.ts';

@@ -10,6 +10,7 @@ import {
   type ShardEvent,
   type ShardHeader,
   type ShardRulesRecord,
+  type ShardRulesVersion,
 } from '../../schemas/index.ts';
 import type { ReportedHeader, ShardContext, ShardFork, ShardRulesState } from './shardMachine.ts';
 import { short, stepShard, type ShardOpContext, type ShardOpResult } from './shardOpContext.ts';
@@ -49,8 +50,8 @@ type Decision =
       readonly restated: ReportedHeader | null;
       /** The shard's rules after the report, when a proved change moved them. */
       readonly rules: ShardRulesState | null;
-      /** The newest change of the child's rules the report proved, if any. */
-      readonly learned: ShardRulesRecord | null;
+      /** The changes of the child's rules the report proved, in order. */
+      readonly learned: readonly ShardRulesRecord[];
     };
 
 const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refused', outcome: refuse(code, message) });
@@ -68,7 +69,7 @@ const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refuse
 function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly ReportedBlock[]): Decision {
   let rules: ShardRulesState = { validators: shard.validators, rules: shard.rules, version: shard.version, pending: shard.pending };
   let moved = false;
-  let learned: ShardRulesRecord | null = null;
+  const learned: ShardRulesRecord[] = [];
   let powers = powersOf(rules);
   const certified = (block: ReportedBlock, proposal: string): string | null =>
     certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers });
@@ -90,8 +91,9 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         const expected = header.prevHash !== last.hash ? short(last.hash) : short(last.stateRoot);
         return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
       }
-      if (rules.pending !== undefined && rules.pending.from <= header.height) {
-        rules = inForce(rules.pending);
+      const due = dueAt(rules, header.height);
+      if (due !== rules) {
+        rules = due;
         moved = true;
         powers = powersOf(rules);
       }
@@ -107,7 +109,7 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         if (after !== rules) {
           rules = after;
           moved = true;
-          learned = block.rules.record;
+          learned.push(block.rules.record);
         }
       }
       last = recordOf(header, proposal);
@@ -144,12 +146,25 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
 
 const powersOf = (rules: ShardRulesState) => new Map(rules.validators.map((v) => [v.address, BigInt(v.stake)]));
 
-const inForce = (record: NonNullable<ShardRulesState['pending']>): ShardRulesState => ({
-  validators: validatorsOfRecord(record),
-  rules: record.rules,
-  version: record.version,
+const inForce = (version: ShardRulesVersion): ShardRulesState => ({
+  validators: validatorsOfRecord(version),
+  rules: version.rules,
+  version: version.version,
   pending: undefined,
 });
+
+/**
+ * The shard's rules at child height `height`: the pending change once it holds there, or its
+ * prior (a version a slashing replaced while it waited) between the two heights.
+ */
+function dueAt(rules: ShardRulesState, height: number): ShardRulesState {
+  const { pending } = rules;
+  if (pending === undefined) return rules;
+  if (pending.from <= height) return inForce(pending);
+  const { prior } = pending;
+  if (prior !== undefined && prior.from <= height && prior.version > (rules.version ?? 0)) return { ...inForce(prior), pending };
+  return rules;
+}
 
 /**
  * A change of the child's rules a reported block carries: its record must be what the child's
@@ -171,7 +186,8 @@ function learnRules(shard: ShardContext, rules: ShardRulesState, header: ShardHe
   }
   const known = Math.max(rules.version ?? 0, rules.pending?.version ?? 0);
   if (record.version <= known) return rules;
-  return record.from <= header.height ? inForce(record) : { ...rules, pending: record };
+  // A change whose height passed already (a reporter left it out before) holds from the next block on.
+  return dueAt({ ...rules, pending: record }, header.height);
 }
 
 /** Why a report's blocks are not one run of this shard's consecutive blocks, or null. */
@@ -229,10 +245,9 @@ export function applyReport(ctx: ShardOpContext, op: OpOf<'report'>): ShardOpRes
   stepShard(tree, shard, { type: 'report', last, time, ...(decision.rules === null ? {} : { rules: decision.rules }) });
   const childFrom = restated?.height ?? headers[0]!.height;
   const events: ShardEvent[] = [{ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time }];
-  const { learned } = decision;
-  if (learned !== null) {
-    const { version, from: changedFrom, rules } = learned;
-    events.push({ type: 'rules', shard: op.shard, by: from, version, childFrom: changedFrom, validators: validatorsOfRecord(learned), rules, height, time });
+  for (const record of decision.learned) {
+    const { version, from: childFrom, rules } = record;
+    events.push({ type: 'rules', shard: op.shard, by: from, version, childFrom, validators: validatorsOfRecord(record), rules, height, time });
   }
   return { outcome: ok, events };
 }

@@ -16,6 +16,7 @@ import {
   ShardRules,
   ShardRulesRecord,
   shardRulesPath,
+  type ShardRulesVersion,
   validatorsOfRecord,
   type Genesis,
   type OpOf,
@@ -62,10 +63,12 @@ const plain = (value: unknown): StateValue => JSON.parse(JSON.stringify(value)) 
  * The validators with stake now, in the order of the last list (the last record's, else the
  * branch's), anyone else after by address: what a change that names none keeps.
  */
-function validatorsNow(tree: StateTree, order: readonly string[]): ShardValidator[] {
+function validatorsNow(tree: StateTree, order: readonly string[], slashed?: string, power?: bigint): ShardValidator[] {
   const rank = new Map(order.map((address, index) => [address, index]));
   const at = (address: string) => rank.get(address) ?? order.length;
-  return [...currentValidatorSet(tree).stakes]
+  const stakes = new Map(currentValidatorSet(tree).stakes);
+  if (slashed !== undefined) stakes.set(slashed, power!);
+  return [...stakes]
     .filter(([, stake]) => stake > 0n)
     .sort(([a], [b]) => at(a) - at(b) || (a < b ? -1 : 1))
     .map(([address, stake]) => ({ address, stake: stake.toString() }));
@@ -82,7 +85,8 @@ export interface ShardRulesContext {
 /**
  * `shardRules`, on a shard's own chain: a signer with `write_rule` at `/` writes version n + 1
  * of the rules record (what the tx leaves out stays as it is), in force from two blocks on.
- * Refused: `NOT_A_SHARD`, `OWNER_DENIED`, `BAD_RULES` (the block limits stay the branch's),
+ * Refused: `NOT_A_SHARD`, `OWNER_DENIED`, `BAD_RULES` (the block limits stay the branch's; a
+ * slashed validator listed),
  * `RULES_PENDING` (a change not yet in force: the parent may already have learned of it).
  */
 export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>): { outcome: Outcome; record?: ShardRulesRecord } {
@@ -114,6 +118,10 @@ export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>):
       }
     }
   }
+  const slashed = op.validators?.find((v) => readAccount(tree, v.address).slashed);
+  if (slashed !== undefined) {
+    return { outcome: refuse('BAD_RULES', `${slashed.address} was slashed on this shard and may not validate it again; leave it out.`) };
+  }
   const last = readShardRulesRecord(tree);
   if (last !== null && last.from > height) {
     return {
@@ -131,27 +139,78 @@ export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>):
   return { outcome: ok, record };
 }
 
+/** A record without its own prior: the prior of the next. */
+const standalone = ({ version, from, rules, validators }: ShardRulesRecord): ShardRulesVersion => ({ version, from, rules, validators });
+
+/** The version of `record` that takes effect at `height`: itself or its prior, or null. */
+function versionFrom(record: ShardRulesRecord | null, height: number): ShardRulesVersion | null {
+  if (record === null) return null;
+  if (record.from === height) return record;
+  return record.prior?.from === height ? record.prior : null;
+}
+
 /**
- * At the end of block `height`: a rules record in force from the next height sets the
- * validators' stakes (voting power on the shard, counted in its supply; who is left out goes to
- * 0) and the rules the node's consensus reads. Before the next height's validator set is drawn.
+ * At the end of block `height`: a rules version in force from the next height sets the
+ * validators' voting power (who is left out goes to 0) and the rules the node's consensus reads.
+ * Accounts' stakes move with it and the shard's supply, which counts voting power, by the
+ * difference; a slashed validator's stake is burned already, so only its power goes, and it gets
+ * none back. Before the next height's validator set is drawn.
  */
 export function activateShardRules(tree: StateTree, height: number): void {
-  const record = readShardRulesRecord(tree);
-  if (record === null || record.from !== height + 1) return;
-  const after = new Map(validatorsOfRecord(record).map((v) => [v.address, BigInt(v.stake)]));
-  const addresses = new Set([...currentValidatorSet(tree).stakes.keys(), ...after.keys()]);
+  const version = versionFrom(readShardRulesRecord(tree), height + 1);
+  if (version === null) return;
+  const after = new Map(validatorsOfRecord(version).map((v) => [v.address, BigInt(v.stake)]));
+  const powers = currentValidatorSet(tree).stakes;
   let supply = readSupply(tree);
-  for (const address of [...addresses].sort()) {
-    const before = readAccount(tree, address).stake;
-    const stake = after.get(address) ?? 0n;
-    if (stake === before) continue;
-    writeAmounts(tree, address, { stake });
-    setStake(tree, address, stake);
-    supply += stake - before;
+  for (const address of [...new Set([...powers.keys(), ...after.keys()])].sort()) {
+    const account = readAccount(tree, address);
+    const power = powers.get(address) ?? 0n;
+    const listed = after.get(address) ?? 0n;
+    // A slashed validator (its stake burned) keeps at most the power it had until a record leaves it out.
+    const target = account.slashed && listed > power ? power : listed;
+    if (!account.slashed && account.stake !== target) {
+      writeAmounts(tree, address, { stake: target });
+      supply += target - account.stake;
+    }
+    if (power !== target) setStake(tree, address, target);
   }
   writeSupply(tree, supply);
-  tree.writeSystem(rulesInForcePath, plain(record.rules));
+  tree.writeSystem(rulesInForcePath, plain(version.rules));
+}
+
+/**
+ * On a shard's chain, a validator slashed in block `height` (its stake burned) keeps its voting
+ * power until a rules record without it is in force two blocks on, as any change of the set, so
+ * that the parent, which follows the set only through records, learns of it in time (CometBFT
+ * also applies a block's validator changes two heights later). A record written in this block
+ * already loses the validator too; one that waits for the next height becomes this record's
+ * `prior`. Nothing is written when no validator would be left: the chain stops either way.
+ * @example recordShardSlash(tree, genesis, offender, powerBefore, header.height)
+ */
+export function recordShardSlash(tree: StateTree, genesis: Pick<Genesis, 'branch' | 'proposers'>, address: string, power: bigint, height: number): void {
+  if (genesis.branch === undefined || power === 0n) return;
+  const last = readShardRulesRecord(tree);
+  const without = (version: Pick<ShardRulesVersion, 'validators'>) => validatorsOfRecord(version).filter((v) => v.address !== address);
+  let record: ShardRulesRecord;
+  if (last !== null && last.from === height + shardRulesDelay) {
+    record = { ...last, validators: recordValidators(without(last)) };
+  } else {
+    const waiting = last !== null && last.from === height + 1 ? last : null;
+    const inForce = waiting ?? {
+      validators: recordValidators(validatorsNow(tree, last === null ? genesis.proposers : validatorsOfRecord(last).map((v) => v.address), address, power)),
+      rules: shardRulesInForce(tree, genesis)!,
+    };
+    record = {
+      version: (last?.version ?? 0) + 1,
+      from: height + shardRulesDelay,
+      rules: inForce.rules,
+      validators: recordValidators(without(inForce)),
+      ...(waiting === null ? {} : { prior: standalone(waiting) }),
+    };
+  }
+  if (Object.keys(record.validators).length === 0) return;
+  setStake(tree, address, power);
+  tree.writeSystem(shardRulesPath, plain(record));
 }
 
 /**

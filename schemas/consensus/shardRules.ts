@@ -61,7 +61,7 @@ const versionMax = 2 ** 31;
  * arrays: validators are listed under `"0"`, `"1"`, … in their order.
  * @example ShardRulesRecord.parse({ version: 1, from: 12, rules, validators: { 0: { address, stake: '1' } } })
  */
-export const ShardRulesRecord = z.strictObject({
+const rulesRecordFields = {
   version: Uint.min(1).max(versionMax),
   from: Uint.min(1),
   rules: ShardRules,
@@ -74,7 +74,18 @@ export const ShardRulesRecord = z.strictObject({
     .refine((byIndex) => new Set(Object.values(byIndex).map((v) => v.address)).size === Object.keys(byIndex).length, {
       message: 'must not list a validator twice',
     }),
-});
+};
+
+/** A record as it stands alone (the `prior` of another). */
+export const ShardRulesVersion = z.strictObject(rulesRecordFields);
+export type ShardRulesVersion = z.infer<typeof ShardRulesVersion>;
+
+/**
+ * The record itself: with `prior`, the version it replaced before that one was in force (only a
+ * slashing writes a record while another waits, one block from its height): both hold, each from
+ * its `from`.
+ */
+export const ShardRulesRecord = z.strictObject({ ...rulesRecordFields, prior: ShardRulesVersion.optional() });
 export type ShardRulesRecord = z.infer<typeof ShardRulesRecord>;
 
 /** A record's validators in their order. */

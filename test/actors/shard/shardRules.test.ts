@@ -4,6 +4,7 @@ import { readAccount, readSupply } from '../../../projections/index.ts';
 import { validatorSetAt } from '../../../runtime/consensus/validatorSets.ts';
 import { consensusConfigOf } from '../../../runtime/node/consensusServices.ts';
 import { Op, type ReportedBlock, type ShardRules } from '../../../schemas/index.ts';
+import { signVote } from '../../../log/index.ts';
 import { key } from '../ledger/chain.ts';
 import { branchedParent, reportOpOf } from './childChain.ts';
 
@@ -145,4 +146,66 @@ test('a report whose first block carries the change: learned the same', (t) => {
   const four = parent.block([parent.tx(c2, reportOpOf('/apps/x', blocks[3]!, blocks[4]!, blocks[5]!))]);
   t.deepEqual(parent.codes(four), ['ok']);
   t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { version: 1, validators: newSet, last: { height: 6 } });
+});
+
+/** Evidence that `who` precommitted two blocks at child height 1, round 0. */
+function doubleSign(child: ReturnType<typeof branchedParent>['child'], who: typeof c1): Op {
+  const { chain, shard } = child.chain.genesis;
+  const [a, b] = ['aa', 'bb'].map((fill) => signVote(who, { chain, shard, height: 1, round: 0, kind: 'precommit', hash: fill.repeat(32) }));
+  return { type: 'evidence', evidence: { a: a!, b: b! } };
+}
+
+test('a validator slashed on the child keeps its power until a record without it is in force, which the parent follows', (t) => {
+  const { parent, child } = branchedParent(owner, [c1, c2, c3], rules);
+  const blocks = [child.next(), child.next([child.tx(c1, doubleSign(child, c3))])]; // 2: c3 slashed
+  t.deepEqual(child.codes, ['ok']);
+  const tree = () => child.chain.ledger.tree;
+  t.is(readAccount(tree(), c3.address).stake, 0n, 'its stake is burned at once');
+  t.is(validatorSetAt(tree(), 3).validators.length, 3, 'its power stays for height 3');
+  t.like(readShardRulesRecord(tree()), { version: 1, from: 4, validators: { 0: { address: c1.address }, 1: { address: c2.address } } });
+  blocks.push(child.next()); // 3: signed by all three, carries the record
+  t.truthy(blocks[2]!.rules);
+  t.is(validatorSetAt(tree(), 4).validators.length, 2);
+  child.signers = [c1, c2];
+  blocks.push(child.next(), child.next()); // 4, 5: c1 and c2 alone, 20 of the old 30 (not more than 2/3 of it)
+  const b = parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[0]!, ...blocks.slice(1)))]);
+  t.deepEqual(parent.codes(b), ['ok']);
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, {
+    version: 1,
+    validators: [{ address: c1.address }, { address: c2.address }],
+    last: { height: 5 },
+  });
+  child.next([
+    child.tx(owner, {
+      type: 'shardRules',
+      validators: [
+        { address: c3.address, stake: '10' },
+        { address: c1.address, stake: '10' },
+      ],
+    }),
+  ]);
+  t.deepEqual(child.codes, ['BAD_RULES'], 'a slashed validator is not taken back');
+});
+
+test('a slashing while a change waits keeps that change as the prior: each holds from its height, on the child and the parent', (t) => {
+  const { parent, child } = branchedParent(owner, [c1, c2, c3, c4], rules);
+  const blocks = [child.next(), child.next([child.tx(owner, { type: 'shardRules', rules: slower })])]; // 2: v1 from 4
+  blocks.push(child.next([child.tx(c1, doubleSign(child, c4))])); // 3: c4 slashed, v2 from 5 with prior v1
+  const tree = () => child.chain.ledger.tree;
+  t.like(readShardRulesRecord(tree()), { version: 2, from: 5, rules: slower, prior: { version: 1, from: 4 } });
+  t.deepEqual(shardRulesInForce(tree(), child.chain.genesis), slower, 'the prior is in force at height 4');
+  t.is(validatorSetAt(tree(), 4).validators.length, 4);
+  blocks.push(child.next()); // 4
+  t.is(validatorSetAt(tree(), 5).validators.length, 3);
+  child.signers = [c1, c2, c3];
+  blocks.push(child.next(), child.next()); // 5, 6
+  const b = parent.block([parent.tx(c2, reportOpOf('/apps/x', blocks[0]!, ...blocks.slice(1)))]);
+  t.deepEqual(parent.codes(b), ['ok']);
+  const shard = readShard(parent.ledger.tree, '/apps/x')!.context;
+  t.like(shard, { version: 2, rules: slower, last: { height: 6 } });
+  t.deepEqual(
+    shard.validators.map((v) => v.address),
+    [c1, c2, c3].map((c) => c.address),
+  );
+  t.like(b.shardEvents, [{ type: 'reported' }, { type: 'rules', version: 1, childFrom: 4 }, { type: 'rules', version: 2, childFrom: 5 }]);
 });
