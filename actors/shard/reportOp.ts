@@ -67,12 +67,25 @@ const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refuse
  * one follows in the same report; otherwise the first report of a height stands.
  */
 function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly ReportedBlock[]): Decision {
-  let rules: ShardRulesState = { validators: shard.validators, rules: shard.rules, version: shard.version, pending: shard.pending };
+  const { validators, version, pending, since, earlier } = shard;
+  let rules: ShardRulesState = { validators, rules: shard.rules, version, pending, since, earlier };
   let moved = false;
   const learned: ShardRulesRecord[] = [];
   let powers = powersOf(rules);
-  const certified = (block: ReportedBlock, proposal: string): string | null =>
-    certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers });
+  const certified = (block: ReportedBlock, proposal: string, by = powers): string | null =>
+    certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers: by });
+  /** The rules a block carries, once its lastRoot is certified: learned, or why not. */
+  const learn = (block: ReportedBlock): string | null => {
+    if (block.rules === undefined) return null;
+    const after = learnRules(shard, rules, block.header, block.rules);
+    if (typeof after === 'string') return after;
+    if (after !== rules) {
+      rules = after;
+      moved = true;
+      learned.push(block.rules.record);
+    }
+    return null;
+  };
   let last = shard.last;
   const headers: ReportedHeader[] = [];
   let restated: ReportedHeader | null = null;
@@ -103,15 +116,8 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
           'BAD_CERTIFICATE',
           `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}${rules.version === undefined ? '' : ` (the validators of version ${rules.version} of its rules)`}.`,
         );
-      if (block.rules !== undefined) {
-        const after = learnRules(shard, rules, header, block.rules);
-        if (typeof after === 'string') return refused('BAD_REPORT', after);
-        if (after !== rules) {
-          rules = after;
-          moved = true;
-          learned.push(block.rules.record);
-        }
-      }
+      const problemOfRules = learn(block);
+      if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
       last = recordOf(header, proposal);
       headers.push(last);
       continue;
@@ -122,6 +128,12 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         : header.height > shard.last.height - shardHeadersKept
           ? readReportedHeader(ctx.tree, shard.genesis, header.height)
           : null;
+    // The recorded tip sent again with the change its block before made (a reporter left it out):
+    // its lastRoot is certified, as its proposal is the recorded one.
+    if (kept !== null && header.height === shard.last.height && proposal === kept.proposal) {
+      const problemOfRules = learn(block);
+      if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
+    }
     if (kept === null || blockHashOfShardHeader(header) === kept.hash) continue;
     if (proposal === kept.proposal) {
       if (header.height === last.height && index + 1 < blocks.length) {
@@ -130,12 +142,20 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
       }
       continue;
     }
-    const problem = certified(block, proposal);
+    // A fork's certificate is checked against the set that decided that height.
+    const set = validatorsAt(rules, header.height);
+    if (set === null) {
+      return refused(
+        'BAD_REPORT',
+        `Child block ${header.height} of ${shard.path} is older than the validator sets the parent keeps; its fork cannot be judged here.`,
+      );
+    }
+    const problem = certified(block, proposal, powersOf({ validators: set }));
     if (problem !== null) return refused('BAD_CERTIFICATE', `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}.`);
     return { kind: 'fork', fork: { childHeight: header.height, recorded: kept.proposal, reported: proposal, certificate: block.certificate } };
   }
   // A restated block is always followed by one that links to it (or the report was refused).
-  if (headers.length === 0) {
+  if (headers.length === 0 && learned.length === 0) {
     return refused(
       'ALREADY_REPORTED',
       `Every block of the report is recorded already (${shard.path} has reported up to child block ${shard.last.height}); the first valid report of a height stands.`,
@@ -144,14 +164,27 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
   return { kind: 'record', headers, restated, rules: moved ? rules : null, learned };
 }
 
-const powersOf = (rules: ShardRulesState) => new Map(rules.validators.map((v) => [v.address, BigInt(v.stake)]));
+const powersOf = ({ validators }: Pick<ShardRulesState, 'validators'>) => new Map(validators.map((v) => [v.address, BigInt(v.stake)]));
 
-const inForce = (version: ShardRulesVersion): ShardRulesState => ({
+/** Validator sets kept besides the current one, for forks of older heights. */
+const earlierSetsKept = 8;
+
+/** `version` in force: the set it replaces kept among the earlier ones. */
+const activate = (rules: ShardRulesState, version: ShardRulesVersion, pending?: ShardRulesRecord): ShardRulesState => ({
   validators: validatorsOfRecord(version),
   rules: version.rules,
   version: version.version,
-  pending: undefined,
+  pending,
+  since: version.from,
+  earlier: [...(rules.earlier ?? []), { from: rules.since ?? 1, validators: rules.validators }].slice(-earlierSetsKept),
 });
+
+/** The validators that decided child height `height`, as far as the parent keeps them, or null. */
+function validatorsAt(rules: ShardRulesState, height: number): ShardRulesState['validators'] | null {
+  if (height >= (rules.since ?? 1)) return rules.validators;
+  for (const set of [...(rules.earlier ?? [])].reverse()) if (set.from <= height) return set.validators;
+  return null;
+}
 
 /**
  * The shard's rules at child height `height`: the pending change once it holds there, or its
@@ -160,10 +193,9 @@ const inForce = (version: ShardRulesVersion): ShardRulesState => ({
 function dueAt(rules: ShardRulesState, height: number): ShardRulesState {
   const { pending } = rules;
   if (pending === undefined) return rules;
-  if (pending.from <= height) return inForce(pending);
   const { prior } = pending;
-  if (prior !== undefined && prior.from <= height && prior.version > (rules.version ?? 0)) return { ...inForce(prior), pending };
-  return rules;
+  const withPrior = prior !== undefined && prior.from <= height && prior.version > (rules.version ?? 0) ? activate(rules, prior, pending) : rules;
+  return pending.from <= height ? activate(withPrior, pending) : withPrior;
 }
 
 /**
@@ -241,10 +273,13 @@ export function applyReport(ctx: ShardOpContext, op: OpOf<'report'>): ShardOpRes
   const { headers, restated } = decision;
   if (restated !== null) keepReportedHeader(tree, context.genesis, restated);
   for (const header of headers) keepReportedHeader(tree, context.genesis, header);
-  const last = headers.at(-1)!;
+  const last = headers.at(-1) ?? context.last;
   stepShard(tree, shard, { type: 'report', last, time, ...(decision.rules === null ? {} : { rules: decision.rules }) });
-  const childFrom = restated?.height ?? headers[0]!.height;
-  const events: ShardEvent[] = [{ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time }];
+  const events: ShardEvent[] = [];
+  if (headers.length > 0) {
+    const childFrom = restated?.height ?? headers[0]!.height;
+    events.push({ type: 'reported', shard: op.shard, by: from, childFrom, childTo: last.height, hash: last.hash, height, time });
+  }
   for (const record of decision.learned) {
     const { version, from: childFrom, rules } = record;
     events.push({ type: 'rules', shard: op.shard, by: from, version, childFrom, validators: validatorsOfRecord(record), rules, height, time });

@@ -44,6 +44,10 @@ export interface ShardContext {
   readonly version?: number;
   /** A change of the child's rules a report proved, not in force at the recorded heights yet (it is from child height `from`). */
   readonly pending?: ShardRulesRecord;
+  /** The child height from which `validators` hold (absent: 1, the branch's). */
+  readonly since?: number;
+  /** The sets before, each from its child height, the last few: what a fork's certificate of an older height is checked against. */
+  readonly earlier?: readonly { readonly from: number; readonly validators: readonly ShardValidator[] }[];
   /** The parent block (height, time) the branch was applied in. */
   readonly branchedAt: { readonly height: number; readonly time: number };
   /** The last child block the parent recorded (height 0: the genesis). */
@@ -57,7 +61,7 @@ export interface ShardContext {
 }
 
 /** The part of a shard's context its rules changes move. */
-export type ShardRulesState = Pick<ShardContext, 'validators' | 'rules' | 'version' | 'pending'>;
+export type ShardRulesState = Pick<ShardContext, 'validators' | 'rules' | 'version' | 'pending' | 'since' | 'earlier'>;
 
 export type ShardInput = Pick<ShardContext, 'path' | 'chain' | 'tx' | 'owner' | 'genesis' | 'validators' | 'rules' | 'branchedAt' | 'last'>;
 

@@ -69,7 +69,7 @@ function validatorsNow(tree: StateTree, order: readonly string[], slashed?: stri
   const stakes = new Map(currentValidatorSet(tree).stakes);
   if (slashed !== undefined) stakes.set(slashed, power!);
   return [...stakes]
-    .filter(([, stake]) => stake > 0n)
+    .filter(([address, stake]) => stake > 0n && (address === slashed || !readAccount(tree, address).slashed))
     .sort(([a], [b]) => at(a) - at(b) || (a < b ? -1 : 1))
     .map(([address, stake]) => ({ address, stake: stake.toString() }));
 }
@@ -135,6 +135,10 @@ export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>):
     rules: rules ?? shardRulesInForce(tree, genesis)!,
     validators: recordValidators(validators),
   };
+  const parsed = ShardRulesRecord.safeParse(record);
+  if (!parsed.success) {
+    return { outcome: refuse('BAD_RULES', `The shard's rules would not hold: ${parsed.error.issues[0]?.message ?? 'invalid'}; name its validators.`) };
+  }
   tree.writeSystem(shardRulesPath, plain(record));
   return { outcome: ok, record };
 }
@@ -153,8 +157,8 @@ function versionFrom(record: ShardRulesRecord | null, height: number): ShardRule
  * At the end of block `height`: a rules version in force from the next height sets the
  * validators' voting power (who is left out goes to 0) and the rules the node's consensus reads.
  * Accounts' stakes move with it and the shard's supply, which counts voting power, by the
- * difference; a slashed validator's stake is burned already, so only its power goes, and it gets
- * none back. Before the next height's validator set is drawn.
+ * difference (a slashed validator's stake stays burned: only its power follows the version). Before
+ * the next height's validator set is drawn.
  */
 export function activateShardRules(tree: StateTree, height: number): void {
   const version = versionFrom(readShardRulesRecord(tree), height + 1);
@@ -165,9 +169,8 @@ export function activateShardRules(tree: StateTree, height: number): void {
   for (const address of [...new Set([...powers.keys(), ...after.keys()])].sort()) {
     const account = readAccount(tree, address);
     const power = powers.get(address) ?? 0n;
-    const listed = after.get(address) ?? 0n;
-    // A slashed validator (its stake burned) keeps at most the power it had until a record leaves it out.
-    const target = account.slashed && listed > power ? power : listed;
+    // Exactly what the version lists, as the parent holds it; a slashed validator's stake stays burned.
+    const target = after.get(address) ?? 0n;
     if (!account.slashed && account.stake !== target) {
       writeAmounts(tree, address, { stake: target });
       supply += target - account.stake;
@@ -188,29 +191,28 @@ export function activateShardRules(tree: StateTree, height: number): void {
  * @example recordShardSlash(tree, genesis, offender, powerBefore, header.height)
  */
 export function recordShardSlash(tree: StateTree, genesis: Pick<Genesis, 'branch' | 'proposers'>, address: string, power: bigint, height: number): void {
-  if (genesis.branch === undefined || power === 0n) return;
+  if (genesis.branch === undefined) return;
   const last = readShardRulesRecord(tree);
-  const without = (version: Pick<ShardRulesVersion, 'validators'>) => validatorsOfRecord(version).filter((v) => v.address !== address);
-  let record: ShardRulesRecord;
+  const listed = (version: Pick<ShardRulesVersion, 'validators'>) => validatorsOfRecord(version).some((v) => v.address === address);
+  const without = (version: Pick<ShardRulesVersion, 'validators'>) => recordValidators(validatorsOfRecord(version).filter((v) => v.address !== address));
+  const waiting = last !== null && last.from === height + 1 ? last : null;
+  let record: ShardRulesRecord | null = null;
   if (last !== null && last.from === height + shardRulesDelay) {
-    record = { ...last, validators: recordValidators(without(last)) };
-  } else {
-    const waiting = last !== null && last.from === height + 1 ? last : null;
-    const inForce = waiting ?? {
-      validators: recordValidators(validatorsNow(tree, last === null ? genesis.proposers : validatorsOfRecord(last).map((v) => v.address), address, power)),
-      rules: shardRulesInForce(tree, genesis)!,
-    };
-    record = {
-      version: (last?.version ?? 0) + 1,
-      from: height + shardRulesDelay,
-      rules: inForce.rules,
-      validators: recordValidators(without(inForce)),
-      ...(waiting === null ? {} : { prior: standalone(waiting) }),
-    };
+    // Written in this block already: it loses the validator too (its prior, if any, holds one height first, on both chains).
+    if (listed(last)) record = { ...last, validators: without(last) };
+  } else if (waiting !== null) {
+    // The version that holds next height drops it, or lists it: then a version without it follows, that one its prior.
+    if (listed(waiting))
+      record = { version: waiting.version + 1, from: height + shardRulesDelay, rules: waiting.rules, validators: without(waiting), prior: standalone(waiting) };
+  } else if (power > 0n) {
+    const order = last === null ? genesis.proposers : validatorsOfRecord(last).map((v) => v.address);
+    const inForce = { validators: recordValidators(validatorsNow(tree, order, address, power)) };
+    record = { version: (last?.version ?? 0) + 1, from: height + shardRulesDelay, rules: shardRulesInForce(tree, genesis)!, validators: without(inForce) };
   }
-  if (Object.keys(record.validators).length === 0) return;
-  setStake(tree, address, power);
-  tree.writeSystem(shardRulesPath, plain(record));
+  // No validator left: the chain stops here, on both sides (its set is empty from the next height).
+  if (record !== null && Object.keys(record.validators).length === 0) return;
+  if (power > 0n) setStake(tree, address, power);
+  if (record !== null) tree.writeSystem(shardRulesPath, plain(record));
 }
 
 /**

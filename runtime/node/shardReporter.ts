@@ -48,6 +48,9 @@ interface ParentShard {
   readonly genesis: string;
   readonly last: { readonly height: number };
   readonly fork?: { readonly childHeight: number; readonly reported: string; readonly certificate?: Certificate } | null;
+  /** The version of this chain's rules the parent holds, and one it learned that holds later. */
+  readonly rulesVersion?: number;
+  readonly pendingRules?: { readonly version: number } | null;
 }
 
 /** The first pause after a failure; it doubles up to `retryMsMax`. */
@@ -183,14 +186,19 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     }
     const next = shard.last.height + 1;
     status = { ...status, parent: url, reported: shard.last.height };
-    if (next > c.height()) return { kind: 'idle' };
+    // The parent's last block came without the rules change the block before it made (a
+    // reporter left it out): that block goes again, with the change, before the next ones.
+    const tipRules = c.blocks.get(shard.last.height - 1)?.rulesProof;
+    const resend = tipRules !== undefined && tipRules.record.version > Math.max(shard.rulesVersion ?? 0, shard.pendingRules?.version ?? 0);
+    if (next > c.height() && !resend) return { kind: 'idle' };
     // Whose turn the next height is turns with it; the others give the one before them time.
     const behind = (place - (next % order.length) + order.length) % order.length;
     if (behind > 0 && waitedFor !== next) {
       waitedFor = next;
       return { kind: 'pause', ms: behind * parent.staggerMs, failed: false };
     }
-    const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, next, c.height());
+    const first = resend ? next - 1 : next;
+    const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, first, c.height());
     ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
     // As many reports as the blocks need (each as many blocks as fit one tx), sent one after
     // another with rising nonces; then the last one's outcome says how far they got.
@@ -203,14 +211,14 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
       if (fit === null) {
         throw new AinError(
           'TX_TOO_LARGE',
-          `Child block ${next + at} with its certificate does not fit in one tx of ${where.maxTxBytes} bytes, the limit of ${url}; raise its maxTxBytes.`,
+          `Child block ${first + at} with its certificate does not fit in one tx of ${where.maxTxBytes} bytes, the limit of ${url}; raise its maxTxBytes.`,
         );
       }
       const tx = signTx({ key, op: fit.op, nonce, time, chain: where.chain, shard: where.shard });
       lastNonce = nonce;
       await postTx(url, tx);
       at += fit.count;
-      sent = { hash: txHashOf(tx), to: next + at - 1 };
+      sent = { hash: txHashOf(tx), to: first + at - 1 };
     }
     if (sent === undefined) return { kind: 'idle' };
     const landed = await landedOf(url, sent.hash);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readShard, readShardRulesRecord, shardRulesInForce } from '../../../actors/index.ts';
+import { proposalHashOfShardHeader, readShard, readShardRulesRecord, shardRulesInForce } from '../../../actors/index.ts';
 import { readAccount, readSupply } from '../../../projections/index.ts';
 import { validatorSetAt } from '../../../runtime/consensus/validatorSets.ts';
 import { consensusConfigOf } from '../../../runtime/node/consensusServices.ts';
@@ -208,4 +208,58 @@ test('a slashing while a change waits keeps that change as the prior: each holds
     [c1, c2, c3].map((c) => c.address),
   );
   t.like(b.shardEvents, [{ type: 'reported' }, { type: 'rules', version: 1, childFrom: 4 }, { type: 'rules', version: 2, childFrom: 5 }]);
+});
+
+test('raised, then slashed while the raise waits: the child runs height 4 by the raise, as the parent checks it', (t) => {
+  const { parent, child } = branchedParent(owner, [c1, c2, c3], rules);
+  const raised = [c1, c2].map((c) => ({ address: c.address, stake: '10' })).concat({ address: c3.address, stake: '40' });
+  const blocks = [child.next(), child.next([child.tx(owner, { type: 'shardRules', validators: raised })])]; // 2: v1 from 4
+  blocks.push(child.next([child.tx(c1, doubleSign(child, c3))])); // 3: c3 slashed, v2 from 5 without it
+  const powers = (set: { validators: readonly { address: string; power: string }[] }) => set.validators.map((v) => [v.address, v.power]).sort();
+  t.deepEqual(powers(validatorSetAt(child.chain.ledger.tree, 4)), raised.map((v) => [v.address, v.stake]).sort(), 'v1 as listed, c3 included');
+  child.signers = [c1, c3];
+  blocks.push(child.next()); // 4: c1 + c3 are 50 of 60
+  child.signers = [c1, c2];
+  blocks.push(child.next()); // 5: v2, c1 and c2 alone
+  const b = parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[0]!, ...blocks.slice(1)))]);
+  t.deepEqual(parent.codes(b), ['ok']);
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { version: 2, last: { height: 5 } });
+});
+
+test('a report that left the change out: the recorded tip sent again with it lets the next blocks through', (t) => {
+  const { parent, blocks } = changedChild();
+  const { rules: _dropped, ...bare } = blocks[2]!;
+  const first = parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[0]!, blocks[1]!, bare))]);
+  t.deepEqual(parent.codes(first), ['ok']);
+  t.deepEqual(parent.codes(parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[3]!))])), ['BAD_CERTIFICATE']);
+  const alone = parent.block([parent.tx(c2, reportOpOf('/apps/x', blocks[2]!))]);
+  t.deepEqual(parent.codes(alone), ['ok'], 'the tip again, with the change: nothing new but the rules');
+  t.like(alone.shardEvents, [{ type: 'rules', version: 1, childFrom: 4 }]);
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { pending: { version: 1 }, last: { height: 3 } });
+  const rest = parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[3]!, blocks[4]!, blocks[5]!))]);
+  t.deepEqual(parent.codes(rest), ['ok']);
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { version: 1, last: { height: 6 } });
+});
+
+test('a fork of a height before the change is judged by the set that decided it', (t) => {
+  for (const [signers, code, state] of [
+    [[c1, c2, c3], 'ok', 'forked'],
+    [[c1, c2, c4], 'BAD_CERTIFICATE', 'reporting'],
+  ] as const) {
+    const { parent, child, blocks } = changedChild();
+    t.deepEqual(parent.codes(parent.block([parent.tx(c1, reportOpOf('/apps/x', blocks[0]!, ...blocks.slice(1)))])), ['ok']);
+    const header = { ...blocks[1]!.header, time: blocks[1]!.header.time + 1 };
+    const other = { header, certificate: child.certify(2, proposalHashOfShardHeader(header), signers) };
+    const b = parent.block([parent.tx(c1, reportOpOf('/apps/x', other))]);
+    t.deepEqual(parent.codes(b), [code]);
+    t.is(readShard(parent.ledger.tree, '/apps/x')!.state, state);
+  }
+});
+
+test('a one-validator shard slashed, then its rules changed in the same block: refused, and the fold holds', (t) => {
+  const { child } = branchedParent(owner, [c1], rules);
+  child.next();
+  child.next([child.tx(owner, doubleSign(child, c1)), child.tx(owner, { type: 'shardRules', rules: slower })]);
+  t.deepEqual(child.codes, ['ok', 'BAD_RULES']);
+  t.is(readShardRulesRecord(child.chain.ledger.tree), null);
 });
