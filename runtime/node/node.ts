@@ -4,7 +4,7 @@ import { nextDeadline, type Ledger } from '../../actors/index.ts';
 import { signatureVerifier, type KeyPair } from '../../log/index.ts';
 import { applyRatingHistory, createRatingHistory, readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
-import type { ConsensusService } from '../consensus/index.ts';
+import { votingSetAt, type ConsensusService } from '../consensus/index.ts';
 import { createIngest } from '../ingest/index.ts';
 import { protocolOf, topicOf } from '../net/index.ts';
 import { createBlobAuthVerifier } from '../storage/index.ts';
@@ -195,6 +195,10 @@ function createReporterIfShard(
     height: () => c.chain.ledger.height,
     commits$: consensus.commits$,
     certificateOf: (height) => consensus.certificateOf(height),
+    powersAt: (height) => {
+      const set = votingSetAt(c.chain.ledger, height);
+      return set === null ? null : new Map(set.validators.map((v) => [v.address, BigInt(v.power)]));
+    },
     evidence: (evidence) => consensus.addEvidence(evidence),
     parent: config.parent,
   });

@@ -20,6 +20,8 @@ export interface ShardReporterComponents {
   /** Decisions as they are appended: each is a reason to look at the parent. */
   readonly commits$: Observable<unknown>;
   readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
+  /** The voting power of each validator that decided block `height`, while the ledger keeps it: a certificate too large for one report is cut to a quorum of it. */
+  readonly powersAt?: (height: number) => ReadonlyMap<string, bigint> | null;
   readonly parent: ParentConfig;
   /** Hands an equivocation to this node's consensus (held for a block, and gossiped). */
   readonly evidence?: (evidence: Evidence) => Promise<void>;
@@ -207,7 +209,7 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     for (let at = 0; at < blocks.length && reports < reportsInFlightMax; reports++) {
       const time = c.now();
       const nonce = nextNonce({ lastNonce, ledgerNonce, timeMs: time, address: key.address });
-      const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks.slice(at), where.maxTxBytes);
+      const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks.slice(at), where.maxTxBytes, c.powersAt);
       if (fit === null) {
         throw new AinError(
           'TX_TOO_LARGE',

@@ -50,9 +50,32 @@ const reportOf = (shard: string, [first, ...next]: readonly ReportedBlock[]): Op
 });
 
 /**
+ * The fewest precommits of `certificate` that carry more than 2/3 of `powers` (the set that
+ * decided its height), the largest first, in address order as a certificate lists them; the
+ * certificate as it is when it does not reach that.
+ * @example quorumOf(certificate, new Map([[a, 1n], [b, 1n], [c, 1n], [d, 1n]])).votes.length // 3
+ */
+export function quorumOf(certificate: Certificate, powers: ReadonlyMap<string, bigint>): Certificate {
+  let total = 0n;
+  for (const power of powers.values()) total += power;
+  const power = (from: string) => powers.get(from) ?? 0n;
+  const byPower = [...certificate.votes].sort((a, b) => (power(b.from) > power(a.from) ? 1 : power(b.from) < power(a.from) ? -1 : a.from < b.from ? -1 : 1));
+  const kept: typeof certificate.votes = [];
+  let sum = 0n;
+  for (const vote of byPower) {
+    if (sum * 3n > total * 2n) break;
+    kept.push(vote);
+    sum += power(vote.from);
+  }
+  if (sum * 3n <= total * 2n) return certificate;
+  return { ...certificate, votes: kept.sort((a, b) => (a.from < b.from ? -1 : 1)) };
+}
+
+/**
  * The `report` of the longest run of `blocks` (from the first) whose signed tx stays within
  * `maxTxBytes`, the parent's limit, with how many blocks it carries; null when not even the
- * first block fits (the parent's limit is too small for one header and its certificate).
+ * first block fits, not even with its certificate cut to a quorum of `powersAt` its height (the
+ * parent's limit is too small for one header and its certificate).
  * @example const fit = fittingReport(envelope, '/apps/x', blocks, 4096)
  */
 export function fittingReport(
@@ -60,11 +83,20 @@ export function fittingReport(
   shard: string,
   blocks: readonly ReportedBlock[],
   maxTxBytes: number,
+  powersAt?: (height: number) => ReadonlyMap<string, bigint> | null,
 ): { readonly op: OpOf<'report'>; readonly count: number } | null {
   const { key, chain, nonce, time } = envelope;
   const sizeOf = (op: OpOf<'report'>) => signedBytesOf({ v: 1, chain, shard: envelope.shard, from: key.address, nonce, time, op, pub: key.publicKey }).length;
   const fits = (count: number) => sizeOf(reportOf(shard, blocks.slice(0, count))) <= maxTxBytes;
-  if (blocks.length === 0 || !fits(1)) return null;
+  if (blocks.length === 0) return null;
+  if (!fits(1)) {
+    // Alone and too large (many signers, or a rules change with it): its certificate cut to a quorum may fit.
+    const [first] = blocks;
+    const powers = powersAt?.(first!.header.height);
+    if (powers === null || powers === undefined) return null;
+    const op = reportOf(shard, [{ ...first!, certificate: quorumOf(first!.certificate, powers) }]);
+    return sizeOf(op) <= maxTxBytes ? { op, count: 1 } : null;
+  }
   // The size grows with every block: the longest run that fits, by bisection.
   let [low, high] = [1, blocks.length];
   while (low < high) {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readShard } from '../../../actors/index.ts';
-import { proposalHashOf, signTx } from '../../../log/index.ts';
-import { equivocationsOf, fittingReport, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
+import { proposalHashOf, signedBytesOf, signTx } from '../../../log/index.ts';
+import { equivocationsOf, fittingReport, quorumOf, reportedBlocksOf, type ReportSource } from '../../../runtime/node/shardReports.ts';
 import { defaultMaxTxBytes, type BlockHeader, type Certificate } from '../../../schemas/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
 import { branchedParent, reportOpOf } from '../../actors/shard/childChain.ts';
@@ -92,4 +92,73 @@ test('a fork the parent took: its certificate against the child’s own gives ea
   // On the child, evidence from any signer burns the double-signers' stake.
   child.next(found.map((evidence) => child.tx(owner, { type: 'evidence', evidence })));
   for (const v of [v1, v2, v3]) t.is(child.chain.ledger.tree.get(`/accounts/${v.address}/stake`) ?? '0', '0', `${v.address} slashed on the child`);
+});
+
+test('a block too large for one report alone (four signers and a rules change, say) goes with its certificate cut to a quorum, which the parent takes', (t) => {
+  const four = [...validators, key(65)];
+  const { parent, child } = branchedParent(owner, four, rules);
+  child.next();
+  child.next([child.tx(owner, { type: 'shardRules', rules: { ...rules, reportPeriodMs: 90_000 } })]);
+  const carrying = child.next();
+  t.truthy(carrying.rules);
+  t.deepEqual(parent.codes(parent.block([parent.tx(four[0]!, reportOpOf('/apps/x', child.blocks[0]!, child.blocks[1]!))])), ['ok']);
+  const envelope = { key: four[0]!, chain: 'ain-test', shard: '/', nonce: 9, time: parent.time };
+  // A parent whose limit is one byte short of the whole block with its four precommits.
+  const whole = signTx({ ...envelope, op: reportOpOf('/apps/x', carrying) as never });
+  const limit = signedBytesOf(whole).length - 1;
+  t.is(fittingReport(envelope, '/apps/x', [carrying], limit), null, 'alone, it does not fit');
+  const powers = new Map(four.map((k) => [k.address, 10n]));
+  const fit = fittingReport(envelope, '/apps/x', [carrying], limit, () => powers)!;
+  t.is(fit.count, 1);
+  t.is(fit.op.certificate.votes.length, 3, 'three of four equal powers are more than 2/3');
+  t.is(
+    fittingReport(envelope, '/apps/x', [carrying], limit, () => null),
+    null,
+    'without the powers of its height, no cut',
+  );
+  t.deepEqual(parent.codes(parent.block([signTx({ ...envelope, op: fit.op })])), ['ok']);
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { last: { height: 3 }, pending: { version: 1 } });
+});
+
+test('quorumOf keeps the largest powers first until more than 2/3, in address order; short of a quorum it changes nothing', (t) => {
+  const { child } = setup(1);
+  const [a, b, c] = validators.map((k) => k.address) as [string, string, string];
+  const certificate = child.blocks[0]!.certificate;
+  const cut = quorumOf(
+    certificate,
+    new Map([
+      [a, 5n],
+      [b, 1n],
+      [c, 1n],
+    ]),
+  );
+  t.deepEqual(
+    cut.votes.map((v) => v.from),
+    [a],
+    '5 of 7 is more than 2/3',
+  );
+  const two = quorumOf(
+    certificate,
+    new Map([
+      [a, 1n],
+      [b, 1n],
+      [c, 1n],
+      [key(99).address, 1n],
+    ]),
+  );
+  t.is(two.votes.length, 3);
+  t.deepEqual(
+    two.votes.map((v) => v.from),
+    [...two.votes.map((v) => v.from)].sort(),
+  );
+  t.is(
+    quorumOf(
+      certificate,
+      new Map([
+        [a, 1n],
+        [key(98).address, 9n],
+      ]),
+    ),
+    certificate,
+  );
 });
