@@ -5,7 +5,7 @@ import { startNode } from '../node/index.ts';
 import { UsageError } from './output.ts';
 
 const nodeFlags = {
-  data: { type: 'string' },
+  data: { type: 'string', multiple: true },
   port: { type: 'string' },
   host: { type: 'string' },
   config: { type: 'string' },
@@ -37,12 +37,68 @@ export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
   });
 }
 
+/** The flags that set one node's config; with several `--data`, each dir's config.json does. */
+const oneNodeFlags = ['port', 'host', 'config', 'chain', 'genesis', 'log', 'brokers', 'topic', 'fsync', 'block-interval-ms'] as const;
+
 /**
  * `ain node --data DIR [--port N] [--host H] [--config FILE (default DIR/config.json when there is one)] [--chain C] [--genesis FILE]
- * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N]`
+ * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N]`, or
+ * `ain node --data DIR1 --data DIR2 …`: one process validating several chains (a parent and its
+ * shards), each started from its own data dir and config, in the order given.
  */
 export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: nodeFlags });
+  const dirs = values.data ?? [];
+  if (dirs.length > 1) return severalNodes(dirs, values);
+  return oneNode(dirs[0], values);
+}
+
+type NodeValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof nodeFlags }>>['values'];
+
+/** The `AIN_*` variables that may apply to every node of one process: none that names one node's place, chain or log. */
+const processWide = ['AIN_VERIFY_THREADS', 'AIN_MAX_TX_BYTES', 'AIN_SNAPSHOT_EVERY_BLOCKS'] as const;
+const processWideEnv = (): Record<string, string> =>
+  Object.fromEntries(processWide.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+
+/** Several chains in one process: each its own node (log, peers, consensus, API port), stopped together. */
+async function severalNodes(dirs: readonly string[], values: NodeValues): Promise<void> {
+  const given = oneNodeFlags.find((flag) => values[flag] !== undefined);
+  if (given !== undefined) throw new UsageError(`--${given} goes with one --data; with several, each data dir's config.json says it.`);
+  if (new Set(dirs).size !== dirs.length) throw new UsageError('Each --data names a different data directory.');
+  const configs = [];
+  for (const dir of dirs) {
+    const file = await configFileIn(dir);
+    if (file === undefined) throw new UsageError(`${dir} has no config.json; with several --data each is a node dir "ain net init" wrote.`);
+    configs.push(await loadConfig({ file, env: processWideEnv(), flags: { dataDir: dir } }));
+  }
+  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+  let fatal = false;
+  const nodes: Awaited<ReturnType<typeof startNode>>[] = [];
+  const stopAll = async () => {
+    for (const node of nodes.reverse()) await node.stop();
+  };
+  try {
+    for (const config of configs) {
+      nodes.push(
+        await startNode({
+          config,
+          logger: logger.child({ chain: config.chain, shard: config.shard }),
+          onFatal: () => {
+            fatal = true;
+            process.kill(process.pid, 'SIGTERM');
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  await stopOnSignals(stopAll);
+  process.exit(fatal ? 1 : (process.exitCode ?? 0));
+}
+
+async function oneNode(data: string | undefined, values: NodeValues): Promise<void> {
   if (values.log !== undefined && values.log !== 'file' && values.log !== 'kafka') {
     throw new UsageError(`--log is file (the embedded default) or kafka, not "${values.log}".`);
   }
@@ -58,16 +114,16 @@ export async function nodeCommand(args: string[]): Promise<void> {
     : values.fsync === undefined
       ? undefined
       : { fsync: parseFsync(values.fsync, '--fsync') };
-  if (values.data === undefined && values.config === undefined && !process.env.AIN_DATA) {
+  if (data === undefined && values.config === undefined && !process.env.AIN_DATA) {
     throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
   }
   // A data dir with a config file (ain net init writes one per node) starts on it.
-  const dataDir = values.data ?? process.env.AIN_DATA;
+  const dataDir = data ?? process.env.AIN_DATA;
   const config = await loadConfig({
     file: values.config ?? (dataDir === undefined || dataDir === '' ? undefined : await configFileIn(dataDir)),
     env: process.env,
     flags: {
-      dataDir: values.data,
+      dataDir: data,
       port: number(values.port, 'port'),
       host: values.host,
       chain: values.chain,

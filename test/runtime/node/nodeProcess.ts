@@ -111,9 +111,24 @@ export const freePort = (): Promise<number> => freePorts(1);
 /** Starts `ain node --data DIR --port P …args` and waits (bounded) until it answers. */
 export async function startNodeProcess(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return spawnNodes([dataDir], ['--port', String(port), ...args], [url], env);
+}
+
+/**
+ * Starts one `ain node --data DIR1 --data DIR2 …` process (several chains, each on the port its
+ * config gives) and waits (bounded) until every one of `urls` answers; the answer speaks for the
+ * first, and the process's log goes to the first dir's node.log.
+ */
+export function startNodesProcess(dataDirs: readonly string[], urls: readonly string[], env: Record<string, string> = {}): Promise<NodeProcess> {
+  return spawnNodes(dataDirs, [], urls, env);
+}
+
+async function spawnNodes(dataDirs: readonly string[], args: string[], urls: readonly string[], env: Record<string, string>): Promise<NodeProcess> {
+  const [dataDir] = dataDirs as [string];
   // The node's JSON log lines go to <dataDir>/node.log (appended across restarts), for a failing test to read.
   const out = openSync(join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, [bin, 'node', '--data', dataDir, '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [bin, 'node', ...dataDirs.flatMap((dir) => ['--data', dir]), ...args], {
     env: { ...process.env, AIN_VERIFY_THREADS: '1', ...env },
     stdio: ['ignore', out, 'pipe'],
   });
@@ -125,7 +140,7 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = urls[0]!;
   const node: NodeProcess = {
     url,
     dataDir,
@@ -141,19 +156,18 @@ export async function startNodeProcess(dataDir: string, args: string[], env: Rec
       await exited;
     },
   };
+  const answers = (at: string) =>
+    fetch(`${at}/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
   // Bounded at 60 s: on 2 cores beside the network tests' nodes a start can take tens of seconds.
   for (let i = 0; i < 2400; i++) {
     if (child.exitCode !== null) {
       if (!child.stderr!.closed) await new Promise((resolve) => child.stderr!.once('close', resolve));
       throw new Error(`ain node exited with code ${child.exitCode} before answering; it said: ${stderr.trim() || '(nothing on stderr)'}`);
     }
-    if (
-      await fetch(`${url}/v1/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return node;
+    if ((await Promise.all(urls.map(answers))).every(Boolean)) return node;
     await new Promise((r) => setTimeout(r, 25));
   }
   await node.kill('SIGKILL');
