@@ -82,6 +82,7 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
     if (after !== rules) {
       rules = after;
       moved = true;
+      powers = powersOf(rules); // a change whose height passed holds from the next block on
       learned.push(block.rules.record);
     }
     return null;

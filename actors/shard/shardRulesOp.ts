@@ -86,8 +86,8 @@ export interface ShardRulesContext {
  * `shardRules`, on a shard's own chain: a signer with `write_rule` at `/` writes version n + 1
  * of the rules record (what the tx leaves out stays as it is), in force from two blocks on.
  * Refused: `NOT_A_SHARD`, `OWNER_DENIED`, `BAD_RULES` (the block limits stay the branch's; a
- * slashed validator listed),
- * `RULES_PENDING` (a change not yet in force: the parent may already have learned of it).
+ * slashed validator listed; no validator left), `RULES_PENDING` (a change not yet in force: the
+ * parent may already have learned of it).
  */
 export function applyShardRules(ctx: ShardRulesContext, op: OpOf<'shardRules'>): { outcome: Outcome; record?: ShardRulesRecord } {
   const { tree, genesis, from, height } = ctx;
@@ -186,8 +186,8 @@ export function activateShardRules(tree: StateTree, height: number): void {
  * power until a rules record without it is in force two blocks on, as any change of the set, so
  * that the parent, which follows the set only through records, learns of it in time (CometBFT
  * also applies a block's validator changes two heights later). A record written in this block
- * already loses the validator too; one that waits for the next height becomes this record's
- * `prior`. Nothing is written when no validator would be left: the chain stops either way.
+ * already loses the validator too; one that waits for the next height and lists it becomes the
+ * new record's `prior`. Nothing is written when no validator would be left.
  * @example recordShardSlash(tree, genesis, offender, powerBefore, header.height)
  */
 export function recordShardSlash(tree: StateTree, genesis: Pick<Genesis, 'branch' | 'proposers'>, address: string, power: bigint, height: number): void {

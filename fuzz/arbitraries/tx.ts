@@ -126,6 +126,19 @@ const treeOp = fc.oneof(...Object.values(treeOps));
 const json = fc.oneof(awkwardJson, fc.constantFrom({ y: 4 }, { x: 2 }, { node: [testKeys[1]!.address] }));
 
 /** Every op of the catalogue, most of the time well-typed. */
+/** A shard's validators and consensus rules, as a branch or a shardRules op gives them. */
+const shardValidators = small(fc.record({ address, stake: amount }));
+const shardRules = fc.record(
+  {
+    blockIntervalMs: uint,
+    reportPeriodMs: uint,
+    timeouts: fc.record({ proposeMs: uint, prevoteMs: uint, precommitMs: uint, roundDeltaMs: uint }),
+    maxTxs: uint,
+    maxBytes: uint,
+  },
+  { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
+);
+
 export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   ...Object.values(treeOps),
   fc.record({ type: fc.constant('set'), ops: fc.array(treeOp, { minLength: 0, maxLength: 4 }) }),
@@ -196,16 +209,8 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     {
       type: fc.constant('branch'),
       path,
-      validators: small(fc.record({ address, stake: amount })),
-      rules: fc.record(
-        {
-          blockIntervalMs: uint,
-          reportPeriodMs: uint,
-          timeouts: fc.record({ proposeMs: uint, prevoteMs: uint, precommitMs: uint, roundDeltaMs: uint }),
-          maxTxs: uint,
-        },
-        { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
-      ),
+      validators: shardValidators,
+      rules: shardRules,
     },
     { requiredKeys: ['type', 'path', 'validators', 'rules'] },
   ),
@@ -232,16 +237,8 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record(
     {
       type: fc.constant('shardRules'),
-      validators: small(fc.record({ address, stake: amount })),
-      rules: fc.record(
-        {
-          blockIntervalMs: uint,
-          reportPeriodMs: uint,
-          timeouts: fc.record({ proposeMs: uint, prevoteMs: uint, precommitMs: uint, roundDeltaMs: uint }),
-          maxBytes: uint,
-        },
-        { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
-      ),
+      validators: shardValidators,
+      rules: shardRules,
     },
     { requiredKeys: ['type'] },
   ),

@@ -263,3 +263,17 @@ test('a one-validator shard slashed, then its rules changed in the same block: r
   t.deepEqual(child.codes, ['ok', 'BAD_RULES']);
   t.is(readShardRulesRecord(child.chain.ledger.tree), null);
 });
+
+test('a change proved only after its height holds from the next block on', (t) => {
+  const { parent, child } = branchedParent(owner, [c1, c2, c3], rules);
+  const raised = [c1, c2].map((c) => ({ address: c.address, stake: '10' })).concat({ address: c3.address, stake: '40' });
+  const blocks = [child.next(), child.next([child.tx(owner, { type: 'shardRules', validators: raised })]), child.next(), child.next()]; // v1 holds from 4
+  const late = { record: readShardRulesRecord(child.chain.ledger.tree)!, proof: child.chain.ledger.tree.proof('/consensus/rules') as never };
+  blocks.push({ ...child.next(), rules: late }); // 5: proved against its lastRoot, the root after 4
+  child.signers = [c1, c3]; // 50 of 60 under v1; 20 of 30 under the branch's set
+  blocks.push(child.next()); // 6
+  const bare = blocks.map(({ rules: _r, ...b }, i) => (i === 4 ? blocks[4]! : b));
+  const b = parent.block([parent.tx(c1, reportOpOf('/apps/x', bare[0]!, ...bare.slice(1)))]);
+  t.deepEqual(parent.codes(b), ['ok'], 'block 6 checks against v1, learned with block 5');
+  t.like(readShard(parent.ledger.tree, '/apps/x')!.context, { version: 1, since: 4, last: { height: 6 } });
+});
