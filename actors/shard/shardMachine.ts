@@ -92,8 +92,8 @@ export const shardMachine = setup({
   actions: {
     recorded: assign(({ context, event }) => {
       if (event.type !== 'report') return {};
-      const rules = event.rules ?? context;
-      return { ...event.rules, last: event.last, reportedAt: event.time, deadline: event.time + rules.rules.reportPeriodMs };
+      const { reportPeriodMs } = (event.rules ?? context).rules;
+      return { ...event.rules, last: event.last, reportedAt: event.time, deadline: event.time + reportPeriodMs };
     }),
     stalled: assign({ deadline: null }),
     forked: assign(({ event }) => (event.type === 'fork' ? { fork: event.fork, deadline: null } : {})),

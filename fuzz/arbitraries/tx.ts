@@ -125,7 +125,6 @@ const treeOps = {
 const treeOp = fc.oneof(...Object.values(treeOps));
 const json = fc.oneof(awkwardJson, fc.constantFrom({ y: 4 }, { x: 2 }, { node: [testKeys[1]!.address] }));
 
-/** Every op of the catalogue, most of the time well-typed. */
 /** A shard's validators and consensus rules, as a branch or a shardRules op gives them. */
 const shardValidators = small(fc.record({ address, stake: amount }));
 const shardRules = fc.record(
@@ -139,6 +138,7 @@ const shardRules = fc.record(
   { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
 );
 
+/** Every op of the catalogue, most of the time well-typed. */
 export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   ...Object.values(treeOps),
   fc.record({ type: fc.constant('set'), ops: fc.array(treeOp, { minLength: 0, maxLength: 4 }) }),

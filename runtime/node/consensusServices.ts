@@ -21,9 +21,9 @@ export type ConsensusComponents = Pick<
  * in force; each round adds `roundDeltaMs` to every step's); a root chain runs the defaults.
  * @example consensusConfigOf(genesis, chain.ledger.tree).timeouts.proposeMs
  */
-export function consensusConfigOf(genesis: Genesis, tree?: StateTree): ConsensusConfig {
-  const rules = tree === undefined ? genesis.branch?.rules : (shardRulesInForce(tree, genesis) ?? undefined);
-  if (rules === undefined) return defaultConsensusConfig;
+export function consensusConfigOf(genesis: Genesis, tree: StateTree): ConsensusConfig {
+  const rules = shardRulesInForce(tree, genesis);
+  if (rules === null) return defaultConsensusConfig;
   const { proposeMs, prevoteMs, precommitMs, roundDeltaMs } = rules.timeouts;
   const timeouts = {
     ...defaultConsensusConfig.timeouts,

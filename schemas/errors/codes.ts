@@ -122,7 +122,11 @@ export const errorCodes = {
   },
   BAD_REPORT: { status: 400, summary: 'A reported header is of another chain or shard, or the report’s headers are not consecutive.' },
   NOT_A_SHARD: { status: 409, summary: 'The op changes a shard’s own rules, and this chain is not a shard: its genesis names no branch.' },
-  BAD_RULES: { status: 400, summary: 'The shard’s rules cannot change that way: its block limits stay the branch’s.' },
+  BAD_RULES: {
+    status: 400,
+    summary:
+      'The shard’s rules cannot change that way: its block limits stay the branch’s, a slashed validator cannot return, and at least one validator stays.',
+  },
   RULES_PENDING: { status: 409, summary: 'A change of the shard’s rules is waiting to take effect; the next one may follow once it has.' },
   SHARD_VALIDATORS: {
     status: 409,

@@ -30,20 +30,15 @@ const at = (node: NodeProcess, url: string): NodeProcess => ({
 
 test('one process validates a parent and its shard: the child reports its blocks to the parent beside it; both audit', async (t) => {
   t.timeout(240_000);
-  const cleanups: (() => unknown)[] = [];
-  const scope = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
-  t.teardown(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
   const dir = await mkdtemp(join(tmpdir(), 'ain-multichain-e2e-'));
-  if (process.env.AIN_E2E_KEEP === undefined) scope.teardown(() => rm(dir, { recursive: true, force: true }));
-  const parentFiles = await initNetwork(scope, 1);
+  if (process.env.AIN_E2E_KEEP === undefined) t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const parentFiles = await initNetwork(t, 1);
   const parentDir = parentFiles.nodes[0]!.dir;
   const parentUrl = `http://127.0.0.1:${await portOf(parentDir)}`;
 
   // The parent alone first, on its config's port: the branch goes to it, and the child's config names that URL.
   const alone = await startNodesProcess([parentDir], [parentUrl]);
-  scope.teardown(() => alone.kill('SIGKILL'));
+  t.teardown(() => alone.kill('SIGKILL'));
   const ownerFile = join(dir, 'owner.key');
   await writeKeyFile(ownerFile, parentFiles.owner);
   const rulesFile = join(dir, 'rules.json');
@@ -56,7 +51,7 @@ test('one process validates a parent and its shard: the child reports its blocks
 
   const childUrl = `http://127.0.0.1:${await portOf(child)}`;
   const both = await startNodesProcess([parentDir, child], [parentUrl, childUrl]);
-  scope.teardown(() => both.kill('SIGKILL'));
+  t.teardown(() => both.kill('SIGKILL'));
   const parent = at(both, parentUrl);
   const childNode = at(both, childUrl);
   t.like(await childNode.get('/v1/status'), { chain: 'ain-local', shard });

@@ -19,15 +19,10 @@ const shard = '/apps/x';
 
 test('two certified blocks of one child height: the parent holds the shard forked, and the double-signers are slashed on the child', async (t) => {
   t.timeout(240_000);
-  const cleanups: (() => unknown)[] = [];
-  const scope = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
-  t.teardown(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
   const dir = await mkdtemp(join(tmpdir(), 'ain-shard-fork-e2e-'));
-  if (process.env.AIN_E2E_KEEP === undefined) scope.teardown(() => rm(dir, { recursive: true, force: true }));
-  const parentFiles = await initNetwork(scope, 1);
-  const [parent] = await startNetwork(scope, parentFiles);
+  if (process.env.AIN_E2E_KEEP === undefined) t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const parentFiles = await initNetwork(t, 1);
+  const [parent] = await startNetwork(t, parentFiles);
   const ownerFile = join(dir, 'owner.key');
   await writeKeyFile(ownerFile, parentFiles.owner);
   const rulesFile = join(dir, 'rules.json');
@@ -39,7 +34,7 @@ test('two certified blocks of one child height: the parent holds the shard forke
   const args = ['net', 'init', '--shard', shard, '--validators', '3', '--dir', childDir, '--parent', parent!.url, '--key', ownerFile, '--rules', rulesFile];
   const { stdout } = await run(process.execPath, [bin, ...args, '--base-port', String(await basePort(3)), '--json']);
   const out = JSON.parse(stdout) as { nodes: { dir: string; address: string; peerId: string }[] };
-  const children = await startNetwork(scope, { dir: childDir, nodes: out.nodes, owner: parentFiles.owner });
+  const children = await startNetwork(t, { dir: childDir, nodes: out.nodes, owner: parentFiles.owner });
   const [child] = children;
 
   // Three child blocks, the parent recording them.
