@@ -12,7 +12,7 @@ import {
   type Outcome,
   type Refusal,
 } from '../../projections/index.ts';
-import type { RulesProof, ShardEvent } from '../../schemas/index.ts';
+import type { RulesProof, ShardEvent, SignedAttest } from '../../schemas/index.ts';
 import { applyJobDeadlines } from '../job/index.ts';
 import { activateShardRules, applyShardDeadlines, recordShardSlash, rulesProofAfter } from '../shard/index.ts';
 import { stakeChanges, type BlockConsensus } from './blockConsensus.ts';
@@ -53,6 +53,11 @@ export interface BlockResult {
   readonly shardEvents: readonly ShardEvent[];
   /** On a shard's chain, a block that changed its rules: the record with its proof against `stateRoot`, for the reports. */
   readonly rulesProof?: RulesProof;
+  /**
+   * On a shard's chain, the attestations the block counted (outcome ok), as signed: what proves
+   * the blocks they name to the parent when the shard runs on Kafka.
+   */
+  readonly attestations?: readonly SignedAttest[];
 }
 
 /**
@@ -114,8 +119,10 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   ledger.height = header.height;
   const consensus: BlockConsensus = { proposalHash, commit, evidence, validators: stakeChanges(setBefore, currentValidatorSet(tree)) };
   const rulesProof = genesis.branch === undefined ? undefined : rulesProofAfter(tree, header.height);
+  const attestations = genesis.branch === undefined ? [] : countedAttestations(txs, outcomes);
   return {
     ...(rulesProof === undefined ? {} : { rulesProof }),
+    ...(attestations.length === 0 ? {} : { attestations }),
     stateRoot: tree.root(),
     outcomeRoot: outcomeRootOf(txs, outcomes),
     outcomes,
@@ -134,4 +141,11 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
  */
 export function outcomeRootOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]): string {
   return merkleRootOfDigests(outcomes.map((o, i) => sha256(`${txs[i]!.hash}:${o.code}`)));
+}
+
+/** The block's `attest` txs that counted (outcome ok), as signed. */
+function countedAttestations(txs: readonly TxRecord[], outcomes: readonly Outcome[]): SignedAttest[] {
+  const counted: SignedAttest[] = [];
+  for (const [index, { tx }] of txs.entries()) if (tx?.op.type === 'attest' && outcomes[index]!.code === 'ok') counted.push(tx as SignedAttest);
+  return counted;
 }

@@ -1,6 +1,7 @@
 import { blockHashOf, proposalHashOf } from '../../log/index.ts';
-import { certificateProblem, ok, refuse, verifyProof, type Outcome } from '../../projections/index.ts';
+import { attestationsProblem, certificateProblem, ok, refuse, verifyProof, type Outcome } from '../../projections/index.ts';
 import {
+  isAttestCertificate,
   shardRulesPath,
   validatorsOfRecord,
   type ErrorCode,
@@ -64,7 +65,10 @@ const refused = (code: ErrorCode, message: string): Decision => ({ kind: 'refuse
  * skipped when it is the recorded block; a different certified proposal is a fork. The last
  * recorded block's own state root is certified only by the next block's certificate, so a
  * report may restate it (same proposal, other roots) when a block that links to the restated
- * one follows in the same report; otherwise the first report of a height stands.
+ * one follows in the same report; otherwise the first report of a height stands. A child on
+ * Kafka proves blocks by attestations of their sealed hash (`attestationsProblem`), counted with
+ * the set after the block: a rules change a block carries is learned before they are counted,
+ * and another attested block of a recorded height is a fork even with the same proposal.
  */
 function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly ReportedBlock[]): Decision {
   const { validators, version, pending, since, earlier } = shard;
@@ -72,8 +76,13 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
   let moved = false;
   const learned: ShardRulesRecord[] = [];
   let powers = powersOf(rules);
-  const certified = (block: ReportedBlock, proposal: string, by = powers): string | null =>
-    certificateProblem(block.certificate, { chain: ctx.chain, shard: shard.path, height: block.header.height, hash: proposal, powers: by });
+  // A commit certificate precommits the proposal hash; attestations (a child on Kafka) name the block hash.
+  const certified = (block: ReportedBlock, proposal: string, by = powers): string | null => {
+    const scope = { chain: ctx.chain, shard: shard.path, height: block.header.height, powers: by };
+    return isAttestCertificate(block.certificate)
+      ? attestationsProblem(block.certificate, { ...scope, hash: blockHashOfShardHeader(block.header) })
+      : certificateProblem(block.certificate, { ...scope, hash: proposal });
+  };
   /** The rules a block carries, once its lastRoot is certified: learned, or why not. */
   const learn = (block: ReportedBlock): string | null => {
     if (block.rules === undefined) return null;
@@ -105,7 +114,15 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         const expected = header.prevHash !== last.hash ? short(last.hash) : short(last.stateRoot);
         return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
       }
-      const due = dueAt(rules, header.height);
+      // Attestations of block h are counted with the set after it (in force at h + 1), and its
+      // lastRoot is certified already (the recorded block's attested stateRoot): a change it
+      // carries is learned first. A commit certificate is the set's of h, and certifies lastRoot.
+      const attested = isAttestCertificate(block.certificate);
+      if (attested) {
+        const problemOfRules = learn(block);
+        if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
+      }
+      const due = dueAt(rules, attested ? header.height + 1 : header.height);
       if (due !== rules) {
         rules = due;
         moved = true;
@@ -117,8 +134,10 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
           'BAD_CERTIFICATE',
           `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}${rules.version === undefined ? '' : ` (the validators of version ${rules.version} of its rules)`}.`,
         );
-      const problemOfRules = learn(block);
-      if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
+      if (!attested) {
+        const problemOfRules = learn(block);
+        if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
+      }
       last = recordOf(header, proposal);
       headers.push(last);
       continue;
@@ -136,15 +155,16 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
       if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
     }
     if (kept === null || blockHashOfShardHeader(header) === kept.hash) continue;
-    if (proposal === kept.proposal) {
+    // Attestations certify the state root too: another attested block of the proposal is a fork.
+    if (proposal === kept.proposal && !isAttestCertificate(block.certificate)) {
       if (header.height === last.height && index + 1 < blocks.length) {
         last = recordOf(header, proposal);
         restated = last;
       }
       continue;
     }
-    // A fork's certificate is checked against the set that decided that height.
-    const set = validatorsAt(rules, header.height);
+    // A fork's certificate is checked against the set that decided (or attested) that height.
+    const set = validatorsAt(rules, isAttestCertificate(block.certificate) ? header.height + 1 : header.height);
     if (set === null) {
       return refused(
         'BAD_REPORT',

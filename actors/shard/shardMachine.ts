@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import type { Certificate, ShardRules, ShardRulesRecord, ShardValidator } from '../../schemas/index.ts';
+import type { ShardCertificate, ShardRules, ShardRulesRecord, ShardValidator } from '../../schemas/index.ts';
 
 /**
  * What the parent keeps of one reported child block: its hash (the next block's `prevHash`), the
@@ -24,7 +24,7 @@ export interface ShardFork {
   readonly childHeight: number;
   readonly recorded: string;
   readonly reported: string;
-  readonly certificate: Certificate;
+  readonly certificate: ShardCertificate;
 }
 
 /** Everything the parent knows of a shard; plain JSON, persisted in the state tree. */

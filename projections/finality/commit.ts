@@ -1,5 +1,5 @@
-import { checkConsensusSignature } from '../../log/index.ts';
-import type { Certificate, Finalized, OpOf } from '../../schemas/index.ts';
+import { checkConsensusSignature, checkTx } from '../../log/index.ts';
+import { isAinError, type AttestCertificate, type Certificate, type Finalized, type OpOf } from '../../schemas/index.ts';
 import { readValidatorSet, type ValidatorSet } from '../accounts/index.ts';
 import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
 import { readBlockRecord, readFinalized, writeFinalized } from './finality.ts';
@@ -41,6 +41,39 @@ export function certificateProblem(certificate: Certificate, scope: CertificateS
   if (3n * signed <= 2n * total) return `its precommits carry ${signed} of ${total} voting power, not more than 2/3`;
   const forged = certificate.votes.find((vote) => !checkConsensusSignature(vote));
   if (forged !== undefined) return `the precommit of ${forged.from} is not signed by its key`;
+  return null;
+}
+
+/**
+ * Why (schema-valid) attestations do not prove child block `height` of a chain on Kafka, or null
+ * when they do: each is an `attest` of this height and block hash (`scope.hash`, the sealed
+ * header's), signed for the scope's chain and shard by a member of the set that may attest it,
+ * together more than 2/3 of its power. The cheap checks come before the signatures. Pure.
+ * @example const problem = attestationsProblem(certificate, { chain, shard, height: 4, hash: blockHash, powers })
+ */
+export function attestationsProblem(certificate: AttestCertificate, scope: CertificateScope): string | null {
+  let total = 0n;
+  for (const power of scope.powers.values()) total += power;
+  let signed = 0n;
+  for (const attest of certificate.attestations) {
+    if (attest.op.height !== scope.height) return `the attestation of ${attest.from} is for block ${attest.op.height}, not block ${scope.height}`;
+    if (attest.op.hash !== scope.hash)
+      return `the attestation of ${attest.from} names ${short(attest.op.hash)}, but block ${scope.height}'s hash is ${short(scope.hash)}`;
+    if (attest.chain !== scope.chain || attest.shard !== scope.shard)
+      return `the attestation of ${attest.from} is for chain ${attest.chain} shard ${attest.shard}`;
+    const power = scope.powers.get(attest.from);
+    if (power === undefined) return `${attest.from} is not in the validator set that attests block ${scope.height}`;
+    signed += power;
+  }
+  if (3n * signed <= 2n * total) return `its attestations carry ${signed} of ${total} voting power, not more than 2/3`;
+  for (const attest of certificate.attestations) {
+    try {
+      checkTx(attest, { chain: scope.chain, shard: scope.shard });
+    } catch (error) {
+      if (!isAinError(error)) throw error;
+      return `the attestation of ${attest.from} does not verify: ${error.message}`;
+    }
+  }
   return null;
 }
 

@@ -60,6 +60,9 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
   try {
     reader = await openFileLogReader(join(dataDir, 'log'));
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AinError('NOT_FOUND', `${dataDir} holds no log (${join(dataDir, 'log')}): name a node's data dir, or a chain on Kafka with --kafka H:P,….`);
+    }
     if (!isAinError(error, 'LOG_CORRUPT')) throw error;
     return {
       ok: false,

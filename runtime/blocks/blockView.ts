@@ -1,7 +1,7 @@
 import type { BlockResult } from '../../actors/index.ts';
 import type { Block } from '../../log/index.ts';
 import type { FiredTrigger, JobEvent } from '../../projections/index.ts';
-import type { BlockHeader, RulesProof } from '../../schemas/index.ts';
+import type { BlockHeader, RulesProof, SignedAttest } from '../../schemas/index.ts';
 
 // These shapes live apart from the node that fills the store, so the API and the streams can
 // read blocks without importing the node that assembles them (which imports both).
@@ -25,6 +25,8 @@ export interface BlockView {
   readonly triggers: readonly FiredTrigger[];
   /** A block that changed its shard's rules: the record with its proof against this block's stateRoot, which a report carries. */
   readonly rulesProof?: RulesProof;
+  /** On a shard's chain, the attestations this block counted (a shard on Kafka reports them as its blocks' proof). */
+  readonly attestations?: readonly SignedAttest[];
 }
 
 export interface TxLocation {

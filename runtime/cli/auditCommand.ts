@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { auditDataDir, auditKafka, type AuditReport } from '../audit/index.ts';
+import { configFileIn, loadConfig } from '../config/index.ts';
 import type { CommandContext } from './main.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 
@@ -46,7 +47,8 @@ function printReport(report: AuditReport): void {
 
 /**
  * `ain audit --data DIR | --kafka H:P,… [--topic T] (--genesis FILE | --data DIR)` `[--threads N] [--json]`:
- * exit 0 only if everything matches.
+ * exit 0 only if everything matches. A data dir whose config puts the node on Kafka is audited
+ * from its topic.
  */
 export async function auditCommand(args: string[], { json }: CommandContext): Promise<void> {
   const { values } = parseArgs({
@@ -70,10 +72,15 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
         }
       : undefined,
   };
+  // A node on Kafka keeps no log in its dir: its config names the brokers and topic to replay.
+  const configFile = values.kafka === undefined ? await configFileIn(values.data!) : undefined;
+  const log = configFile === undefined ? undefined : (await loadConfig({ file: configFile, flags: { dataDir: values.data } })).log;
   const report =
-    values.kafka === undefined
-      ? await auditDataDir({ ...common, dataDir: values.data! })
-      : await auditKafka({ ...common, brokers: values.kafka.split(',').map((b) => b.trim()), topic: values.topic, dataDir: values.data });
+    values.kafka !== undefined
+      ? await auditKafka({ ...common, brokers: values.kafka.split(',').map((b) => b.trim()), topic: values.topic, dataDir: values.data })
+      : log?.kind === 'kafka'
+        ? await auditKafka({ ...common, brokers: [...log.brokers], topic: log.topic, dataDir: values.data })
+        : await auditDataDir({ ...common, dataDir: values.data! });
   if (json) printJson(report);
   else printReport(report);
   process.exitCode = report.ok ? exitCodes.ok : exitCodes.failed;

@@ -17,9 +17,11 @@ Usage:
                                             one genesis, configs); then ain node --data D/n1 …
   ain net init --shard PATH --validators N --dir D --parent URL[,URL…] --key OWNER.key
                [--base-port P] [--rules FILE] [--stake S] [--wait-ms N]
+               [--log file|kafka] [--brokers H:P,…] [--topic T]
                                             branch PATH on the running parent, then the files
                                             of the child chain's N validators, which report
-                                            its blocks to the parent
+                                            its blocks to the parent (on Kafka: one topic
+                                            ain.<chain>.<shard> for the child's nodes)
   ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
                 [--log p2p|kafka [--java-home D] [--kafka-libs D]]
                                             N validators (default 4) as containers of a node

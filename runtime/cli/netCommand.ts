@@ -26,7 +26,7 @@ type InitValues = ReturnType<typeof parseArgs<{ options: typeof initFlags }>>['v
 
 /** Flags that belong to one kind of `net init` only. */
 const shardOnly = ['parent', 'key', 'stake', 'rules', 'wait-ms'] as const;
-const rootOnly = ['chain', 'log', 'brokers', 'topic'] as const;
+const rootOnly = ['chain'] as const;
 
 /** `--log`, `--brokers` and `--topic` as the log the nodes share. */
 function logOf(values: { log?: string; brokers?: string; topic?: string }) {
@@ -79,18 +79,17 @@ async function initCommand(args: string[], json: boolean): Promise<void> {
 
 /**
  * `ain net init --shard PATH --validators N --dir D --parent URL[,URL…] --key OWNER.key
- * [--base-port P] [--stake S] [--rules FILE] [--wait-ms N]`: branches PATH on the parent and
+ * [--base-port P] [--stake S] [--rules FILE] [--wait-ms N] [--log file|kafka] [--brokers H:P,…] [--topic T]`: branches PATH on the parent and
  * writes the child chain's nodes.
  */
 async function initShardCommand(values: InitValues, validators: number, dir: string, json: boolean): Promise<void> {
   const misplaced = rootOnly.find((flag) => values[flag] !== undefined);
   if (misplaced !== undefined) {
-    throw new UsageError(
-      `--${misplaced} does not go with --shard: a shard keeps its parent's chain id, and its nodes each keep their own file log (a shard on Kafka is not built yet).`,
-    );
+    throw new UsageError(`--${misplaced} does not go with --shard: a shard keeps its parent's chain id.`);
   }
   if (values.parent === undefined) throw new UsageError('ain net init --shard needs --parent URL[,URL…] (nodes of the running parent chain).');
   if (values.key === undefined) throw new UsageError('ain net init --shard needs --key FILE (an owner of the path on the parent, with branch_owner).');
+  const log = logOf(values);
   const parents = values.parent
     .split(',')
     .map((url) => url.trim())
@@ -102,6 +101,7 @@ async function initShardCommand(values: InitValues, validators: number, dir: str
     validators,
     parents,
     owner: await readKeyFile(values.key),
+    log,
     ...(rules === undefined ? {} : { rules: rules as ShardRules }),
     ...(values.stake === undefined ? {} : { stake: values.stake }),
     ...(values['base-port'] === undefined ? {} : { basePort: wholeNumber(values['base-port'], 'base-port')! }),
@@ -115,6 +115,7 @@ async function initShardCommand(values: InitValues, validators: number, dir: str
     `a child chain of ${net.nodes.length} validator${net.nodes.length === 1 ? '' : 's'} for ${net.shard} of chain ${net.chain} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…)`,
     `branched on the parent in its block ${net.branch.height} by ${net.owner.address} (tx ${net.branch.hash.slice(0, 16)}…, kept in ${net.branch.file})`,
     ...net.nodes.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${n.dir}`),
+    net.topic === undefined ? 'each node keeps its own file log' : `the nodes share the Kafka topic ${net.topic}`,
     `each validator reports the child's blocks to ${net.parents.join(', ')}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -30,7 +30,7 @@ export interface InitNetworkParameters {
   readonly validators: number;
   readonly chain?: string;
   /** Each node's own file log (default), or one shared Kafka topic. */
-  readonly log?: { readonly kind: 'file' } | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic?: string };
+  readonly log?: NetworkLog;
   /** Node i answers HTTP on `basePort + i − 1` and peers on that plus p2pPortOffset. */
   readonly basePort?: number;
   /** Makes the keys (tests give fixed ones). */
@@ -102,6 +102,16 @@ export function checkParameters(validators: number, basePort: number): void {
       `The base port ${basePort} leaves no room for ${validators} nodes: ports ${basePort}…${highest} are used (API ports from the base, peer ports ${p2pPortOffset} above them), and ports end at 65535.`,
     );
   }
+}
+
+/** The log the nodes of a network share, as asked: each its own file log, or one Kafka topic (`ain.<chain>.<shard>` unless named). */
+export type NetworkLog = { readonly kind: 'file' } | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic?: string };
+
+/** The nodes' log config for `log` (none for the file log, the default) and the Kafka topic they share. */
+export function sharedLogOf(log: NetworkLog, chain: string, shard: string): { topic?: string; logConfig?: NodeConfigInput['log'] } {
+  if (log.kind === 'file') return {};
+  const topic = log.topic ?? kafkaTopicOf(chain, shard);
+  return { topic, logConfig: { kind: 'kafka', brokers: [...log.brokers], topic } };
 }
 
 /** What a shard's nodes' configs add: the shard, its block interval, the parent nodes to report to. */
@@ -216,8 +226,7 @@ export async function initNetwork({
     keys.map((k) => k.address),
     { chain, owner: owner.address },
   );
-  const topic = log.kind === 'kafka' ? (log.topic ?? kafkaTopicOf(chain, genesis.shard)) : undefined;
-  const logConfig = log.kind === 'kafka' ? { kind: 'kafka' as const, brokers: [...log.brokers], topic: topic! } : undefined;
+  const { topic, logConfig } = sharedLogOf(log, chain, genesis.shard);
   const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig, reservations }));
 
   await mkdir(dir, { recursive: true });

@@ -6,6 +6,7 @@ import {
   AinError,
   fromZodError,
   isAinError,
+  KafkaLogConfig,
   ParentConfig,
   safeParse,
   ShardPath,
@@ -16,7 +17,18 @@ import {
   type Tx,
 } from '../../schemas/index.ts';
 import { callNode, ledgerNonceOf, nextNonce, postTx, waitForTx, type TxLanded } from '../client/index.ts';
-import { checkEmptyDir, checkParameters, defaultBasePort, newNodes, nodeConfigOf, writeNewFile, writeNodes, type InitNetworkNode } from './initNetwork.ts';
+import {
+  checkEmptyDir,
+  checkParameters,
+  defaultBasePort,
+  newNodes,
+  nodeConfigOf,
+  sharedLogOf,
+  writeNewFile,
+  writeNodes,
+  type InitNetworkNode,
+  type NetworkLog,
+} from './initNetwork.ts';
 
 /** A shard's consensus rules when `ain net init --shard` is given none: CometBFT-like timeouts, a report period of a minute. */
 export const defaultShardRules: Rules = {
@@ -41,6 +53,8 @@ export interface InitShardParameters {
   readonly rules?: Rules;
   /** Each validator's voting power on the child (all equal). */
   readonly stake?: string;
+  /** Each node's own file log (default), or one Kafka topic the child's nodes share (`ain.<chain>.<shard labels>` unless named). */
+  readonly log?: NetworkLog;
   readonly basePort?: number;
   /** How long to wait for the branch's parent block. */
   readonly waitMs?: number;
@@ -57,10 +71,24 @@ export interface InitShardReturnType {
   readonly parents: readonly string[];
   readonly owner: { readonly address: string };
   readonly nodes: readonly InitNetworkNode[];
+  /** The Kafka topic the child's nodes share, when they do. */
+  readonly topic?: string;
 }
 
 /** A refusal of the input, before anything is asked of the parent. */
-function checkShardInput({ shard, parents, rules, stake }: { shard: string; parents: readonly string[]; rules: Rules; stake: string }): void {
+function checkShardInput({
+  shard,
+  parents,
+  rules,
+  stake,
+  log,
+}: {
+  shard: string;
+  parents: readonly string[];
+  rules: Rules;
+  stake: string;
+  log: NetworkLog;
+}): void {
   const bad = (what: string, result: ReturnType<typeof safeParse>) => {
     if (!result.success) throw new AinError('BAD_CONFIG', fromZodError(result.error, what).message);
   };
@@ -69,6 +97,7 @@ function checkShardInput({ shard, parents, rules, stake }: { shard: string; pare
   bad('the parent URLs', safeParse(ParentConfig, { urls: parents }));
   bad('the shard rules', safeParse(ShardRules, rules));
   bad('the stake', safeParse(VotingPower, stake));
+  if (log.kind === 'kafka') bad('the Kafka log', safeParse(KafkaLogConfig, { ...log, brokers: [...log.brokers] }));
 }
 
 /** The first parent that answers `GET /v1/status`, with the chain and shard it runs. */
@@ -112,7 +141,8 @@ async function submitBranch(url: string, tx: Tx, waitMs: number): Promise<TxLand
  * OWNER_DENIED or SHARDED_PATH, is thrown with its code and nothing is written), derives the
  * child's genesis from that tx alone (shardGenesisOf: the bytes the parent recorded the hash of),
  * and writes `branch.json` and `n1 … nN` as `initNetwork` does, each config running the child
- * chain (the parent's chain id, `shard`, the rules' block interval, its own log and peers) and
+ * chain (the parent's chain id, `shard`, the rules' block interval, its own log or the shard's
+ * Kafka topic, and peers) and
  * naming the parents to report to. Everything is checked before the branch is signed.
  * @example await initShard({ dir: 'x', shard: '/apps/x', validators: 3, parents: ['http://127.0.0.1:8080'], owner }) // then: ain node --data x/n1
  */
@@ -124,18 +154,20 @@ export async function initShard({
   owner,
   rules = defaultShardRules,
   stake = '100',
+  log = { kind: 'file' },
   basePort = defaultBasePort,
   waitMs = 60_000,
   newKey = generateKeyPair,
 }: InitShardParameters): Promise<InitShardReturnType> {
   checkParameters(validators, basePort);
-  checkShardInput({ shard, parents, rules, stake });
+  checkShardInput({ shard, parents, rules, stake, log });
   await checkEmptyDir(dir);
   const made = await newNodes({ dir, validators, basePort, newKey });
   const parent = await firstParent(parents);
   const urls = parents.map((url) => url.replace(/\/$/, ''));
   const shardFields = { shard, block: { intervalMs: rules.blockIntervalMs }, parent: { urls } };
-  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, owner: owner.address, log: undefined, shard: shardFields }));
+  const { topic, logConfig } = sharedLogOf(log, parent.chain, shard);
+  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, owner: owner.address, log: logConfig, shard: shardFields }));
 
   const time = Date.now();
   const nonce = nextNonce({ ledgerNonce: await ledgerNonceOf(parent.url, owner.address), timeMs: time, address: owner.address });
@@ -162,5 +194,6 @@ export async function initShard({
     parents: urls,
     owner: { address: owner.address },
     nodes: made.nodes,
+    ...(topic === undefined ? {} : { topic }),
   };
 }

@@ -52,6 +52,7 @@ const viewOf = (block: Block, result: BlockResult): BlockView => ({
   jobEvents: result.jobEvents,
   triggers: result.triggers,
   ...(result.rulesProof === undefined ? {} : { rulesProof: result.rulesProof }),
+  ...(result.attestations === undefined ? {} : { attestations: result.attestations }),
 });
 
 /**

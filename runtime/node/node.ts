@@ -25,7 +25,8 @@ import { createProposer } from './proposer.ts';
 import { createSnapshotWriter } from './snapshotWriter.ts';
 import { loadIdentity, openStores } from './stores.ts';
 import { createShardProofLinks } from './shardProofs.ts';
-import { createShardReporter, type ShardReporter } from './shardReporter.ts';
+import { createShardReporter, type ShardReporter, type ShardReporterComponents } from './shardReporter.ts';
+import { attestationsOf } from './shardReports.ts';
 import { createValidator } from './validator.ts';
 import { createWaitFinal } from './waitFinal.ts';
 
@@ -170,15 +171,18 @@ function createSigningServices(
   return { signer, proposer, validator, caughtUp };
 }
 
+/** Where a shard's reporter finds its decided blocks and their proofs: consensus, or on Kafka the attestations. */
+type ReportSource = Pick<ShardReporterComponents, 'height' | 'commits$' | 'certificateOf' | 'powersAt' | 'evidence' | 'equivocation'>;
+
 /**
  * On a validator of a child chain whose config names its parent, the service that reports the
- * chain's decided blocks there. A `parent` on a root chain, or on a node outside consensus, is a
- * config that cannot work: BAD_CONFIG. A node of the shard that is not among its validators
- * reports nothing (the parent takes reports from validators only).
+ * chain's decided blocks there. A `parent` on a root chain is a config that cannot work:
+ * BAD_CONFIG. A node of the shard that is not among its validators reports nothing (the parent
+ * takes reports from validators only).
  */
 function createReporterIfShard(
-  c: Pick<NodeComponents, 'config' | 'logger' | 'now' | 'key' | 'genesis' | 'genesisHash' | 'blocks' | 'chain'>,
-  consensus: Pick<ConsensusService, 'commits$' | 'certificateOf' | 'addEvidence'>,
+  c: Pick<NodeComponents, 'config' | 'logger' | 'now' | 'key' | 'genesis' | 'genesisHash' | 'blocks'>,
+  source: ReportSource,
 ): ShardReporter | undefined {
   const { config, logger, genesis, key } = c;
   if (config.parent === undefined) return undefined;
@@ -189,20 +193,33 @@ function createReporterIfShard(
     logger.info({ shard: genesis.shard }, 'not a validator of the shard: its validators report its blocks to the parent');
     return undefined;
   }
-  return createShardReporter({
-    ...c,
-    logger: logger.child({ service: 'shard reporter' }),
-    height: () => c.chain.ledger.height,
-    commits$: consensus.commits$,
-    certificateOf: (height) => consensus.certificateOf(height),
-    powersAt: (height) => {
-      const set = votingSetAt(c.chain.ledger, height);
-      return set === null ? null : new Map(set.validators.map((v) => [v.address, BigInt(v.power)]));
-    },
-    evidence: (evidence) => consensus.addEvidence(evidence),
-    parent: config.parent,
-  });
+  return createShardReporter({ ...c, ...source, logger: logger.child({ service: 'shard reporter' }), parent: config.parent });
 }
+
+/** The voting power of each validator of `set`, or null when the ledger no longer keeps it. */
+const powersOfSet = (set: ReturnType<typeof votingSetAt>) => (set === null ? null : new Map(set.validators.map((v) => [v.address, BigInt(v.power)])));
+
+/** A peer-to-peer shard's blocks are decided by consensus: its certificates, each checked against the set of its height. */
+const consensusReportSource = (ledger: Ledger, consensus: Pick<ConsensusService, 'commits$' | 'certificateOf' | 'addEvidence'>): ReportSource => ({
+  height: () => ledger.height,
+  commits$: consensus.commits$,
+  certificateOf: (height) => consensus.certificateOf(height),
+  powersAt: (height) => powersOfSet(votingSetAt(ledger, height)),
+  evidence: (evidence) => consensus.addEvidence(evidence),
+});
+
+/**
+ * A shard on Kafka: its blocks are final once more than 2/3 of the set after them attested them;
+ * those attestations (kept with the blocks that counted them) prove a block to the parent, and an
+ * equivocation the parent reveals is submitted to the shard's log.
+ */
+const kafkaReportSource = (ledger: Ledger, blocks: BlockStore, blocks$: Subject<BlockView>, submit: (op: Op) => Promise<unknown>): ReportSource => ({
+  height: () => blocks.latest()?.finalized.height ?? 0,
+  commits$: blocks$,
+  certificateOf: (height) => Promise.resolve(attestationsOf(blocks, height)),
+  powersAt: (height) => powersOfSet(votingSetAt(ledger, height + 1)),
+  equivocation: async (op) => void (await submit(op)),
+});
 
 /**
  * Assembles one node from its services and starts them in dependency order: what is on disk
@@ -248,10 +265,10 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
       net !== undefined && config.p2p !== undefined && config.log.kind === 'file'
         ? await openConsensusServices({ ...base, ...stores, follower }, net, config.p2p, replayed)
         : undefined;
-    if (network === undefined && config.parent !== undefined) {
+    if (network === undefined && config.parent !== undefined && config.log.kind !== 'kafka') {
       throw new AinError(
         'BAD_CONFIG',
-        'The config names a parent to report to, but the node runs no consensus (it needs p2p and the file log): its blocks would have no certificates to report.',
+        'The config names a parent to report to, but the node runs no consensus (it needs p2p and the file log, or the Kafka log): its blocks would have no certificates to report.',
       );
     }
     const { signer, proposer, validator, caughtUp } =
@@ -265,7 +282,12 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         readBack: follower,
         onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
       });
-    const reporter = network === undefined ? undefined : createReporterIfShard({ ...base, ...stores }, network.consensus);
+    const reporter = createReporterIfShard(
+      { ...base, ...stores },
+      network === undefined
+        ? kafkaReportSource(chain.ledger, blocks, follower.blocks$, (op) => signer!.submit(op))
+        : consensusReportSource(chain.ledger, network.consensus),
+    );
     // GET /v1/net: the node's peers, and on a validator of a network where its consensus stands (and its reports to the parent).
     const netInfo =
       net === undefined
@@ -305,18 +327,33 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
             }),
           }),
     };
-    const api = createApiService({ ...base, ...stores, ingest, hub, ratings, waitFinal, net: netInfo, blobAuth, peerBlobs, progressRelay, shard }, () => ({
-      chain: genesis.chain,
-      shard: genesis.shard,
-      address: key.address,
-      genesis: genesisHash,
-      lastOffset: log.lastOffset(),
-      maxTxBytes: config.maxTxBytes,
-      height: chain.ledger.height,
-      finalized: blocks.latest()?.finalized.height ?? 0,
-      caughtUp: caughtUp(),
-      restoredFrom,
-    }));
+    const api = createApiService(
+      {
+        ...base,
+        ...stores,
+        ingest,
+        hub,
+        ratings,
+        waitFinal,
+        net: netInfo,
+        blobAuth,
+        peerBlobs,
+        progressRelay,
+        shard,
+      },
+      () => ({
+        chain: genesis.chain,
+        shard: genesis.shard,
+        address: key.address,
+        genesis: genesisHash,
+        lastOffset: log.lastOffset(),
+        maxTxBytes: config.maxTxBytes,
+        height: chain.ledger.height,
+        finalized: blocks.latest()?.finalized.height ?? 0,
+        caughtUp: caughtUp(),
+        restoredFrom,
+      }),
+    );
 
     // Consumers of blocks subscribe before the follower reads a record, and stop after it: the
     // last snapshot is of the chain as the follower left it.

@@ -1,11 +1,21 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import { signTx, txHashOf, type KeyPair } from '../../log/index.ts';
-import { AinError, defaultMaxTxBytes, isAinError, type Certificate, type Evidence, type Genesis, type ParentConfig } from '../../schemas/index.ts';
+import {
+  AinError,
+  defaultMaxTxBytes,
+  isAinError,
+  isAttestCertificate,
+  type Evidence,
+  type Genesis,
+  type OpOf,
+  type ParentConfig,
+  type ShardCertificate,
+} from '../../schemas/index.ts';
 import { callNode, nextNonce, postTx, type TxLanded } from '../client/index.ts';
 import type { BlockStore } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
-import { equivocationsOf, fittingReport, reportedBlocksOf } from './shardReports.ts';
+import { attestEquivocationsOf, equivocationsOf, fittingReport, reportedBlocksOf } from './shardReports.ts';
 
 export interface ShardReporterComponents {
   readonly logger: Logger;
@@ -15,16 +25,19 @@ export interface ShardReporterComponents {
   readonly genesis: Genesis;
   readonly genesisHash: string;
   readonly blocks: Pick<BlockStore, 'get'>;
-  /** How far this node's chain is decided and applied. */
+  /** How far this node's chain is decided (on Kafka: final) and applied. */
   readonly height: () => number;
-  /** Decisions as they are appended: each is a reason to look at the parent. */
+  /** Decisions as they are appended (on Kafka: blocks, which move finality): each is a reason to look at the parent. */
   readonly commits$: Observable<unknown>;
-  readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
+  /** What proves a decided block: its commit certificate, or on Kafka its attestations. */
+  readonly certificateOf: (height: number) => Promise<ShardCertificate | undefined>;
   /** The voting power of each validator that decided block `height`, while the ledger keeps it: a certificate too large for one report is cut to a quorum of it. */
   readonly powersAt?: (height: number) => ReadonlyMap<string, bigint> | null;
   readonly parent: ParentConfig;
   /** Hands an equivocation to this node's consensus (held for a block, and gossiped). */
   readonly evidence?: (evidence: Evidence) => Promise<void>;
+  /** On Kafka: submits an equivocation (two attestations of one height) to this chain. */
+  readonly equivocation?: (op: OpOf<'equivocation'>) => Promise<void>;
 }
 
 export interface ShardReporterStatus {
@@ -49,7 +62,7 @@ interface ParentShard {
   readonly status: string;
   readonly genesis: string;
   readonly last: { readonly height: number };
-  readonly fork?: { readonly childHeight: number; readonly reported: string; readonly certificate?: Certificate } | null;
+  readonly fork?: { readonly childHeight: number; readonly reported: string; readonly certificate?: ShardCertificate } | null;
   /** The version of this chain's rules the parent holds, and one it learned that holds later. */
   readonly rulesVersion?: number;
   readonly pendingRules?: { readonly version: number } | null;
@@ -158,16 +171,23 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
    */
   async function reportEquivocations(url: string, shard: ParentShard): Promise<void> {
     const fork = shard.fork;
-    if (c.evidence === undefined || fork?.certificate === undefined || forkSeen === fork.reported) return;
+    if (fork?.certificate === undefined || forkSeen === fork.reported) return;
     const own = await c.certificateOf(fork.childHeight);
-    const found = own === undefined ? [] : equivocationsOf(own, fork.certificate);
+    const other = fork.certificate;
+    // Precommits of one round on a peer-to-peer chain; attestations of one height on Kafka.
+    const consensus =
+      c.evidence !== undefined && own !== undefined && !isAttestCertificate(own) && !isAttestCertificate(other) ? equivocationsOf(own, other) : [];
+    const attested =
+      c.equivocation !== undefined && own !== undefined && isAttestCertificate(own) && isAttestCertificate(other) ? attestEquivocationsOf(own, other) : [];
+    const validators = [...consensus.map((e) => e.a.from), ...attested.map((e) => e.first.from)];
     logger.warn(
-      { parent: url, childHeight: fork.childHeight, validators: found.map((e) => e.a.from) },
-      found.length === 0
-        ? 'the parent holds the shard forked; no equivocation of one round to commit here'
+      { parent: url, childHeight: fork.childHeight, validators },
+      validators.length === 0
+        ? 'the parent holds the shard forked; no equivocation to commit here'
         : 'the parent holds the shard forked; committing the equivocations',
     );
-    for (const evidence of found) await c.evidence(evidence);
+    for (const evidence of consensus) await c.evidence!(evidence);
+    for (const op of attested) await c.equivocation!(op);
     // Only once all are handed over: a failure looks again next round (consensus holds each once).
     forkSeen = fork.reported;
   }

@@ -1,13 +1,26 @@
 import { genesisRootOf } from '../../actors/index.ts';
+import { attestWindowBlocks } from '../../projections/index.ts';
 import { signedBytesOf, type KeyPair } from '../../log/index.ts';
-import { compareVoteHashes, Evidence, reportBlocksMax, safeParse, type Certificate, type Genesis, type OpOf, type ReportedBlock } from '../../schemas/index.ts';
+import {
+  compareVoteHashes,
+  Evidence,
+  isAttestCertificate,
+  reportBlocksMax,
+  safeParse,
+  type AttestCertificate,
+  type Certificate,
+  type Genesis,
+  type OpOf,
+  type ReportedBlock,
+  type ShardCertificate,
+} from '../../schemas/index.ts';
 import type { BlockStore } from './blockStore.ts';
 
 export interface ReportSource {
   readonly genesis: Genesis;
   readonly blocks: Pick<BlockStore, 'get'>;
-  /** The certificate that decided a block of this chain (consensus `certificateOf`). */
-  readonly certificateOf: (height: number) => Promise<Certificate | undefined>;
+  /** What proves a block of this chain: the certificate that decided it (consensus `certificateOf`), or on Kafka its attestations. */
+  readonly certificateOf: (height: number) => Promise<ShardCertificate | undefined>;
 }
 
 /**
@@ -49,26 +62,35 @@ const reportOf = (shard: string, [first, ...next]: readonly ReportedBlock[]): Op
   ...(next.length === 0 ? {} : { next }),
 });
 
-/**
- * The fewest precommits of `certificate` that carry more than 2/3 of `powers` (the set that
- * decided its height), the largest first, in address order as a certificate lists them; the
- * certificate as it is when it does not reach that.
- * @example quorumOf(certificate, new Map([[a, 1n], [b, 1n], [c, 1n], [d, 1n]])).votes.length // 3
- */
-export function quorumOf(certificate: Certificate, powers: ReadonlyMap<string, bigint>): Certificate {
+/** The fewest of `signed` (each a validator's) that carry more than 2/3 of `powers`, in address order; null when all of them do not. */
+function fewestOver<T extends { readonly from: string }>(signed: readonly T[], powers: ReadonlyMap<string, bigint>): T[] | null {
   let total = 0n;
   for (const power of powers.values()) total += power;
   const power = (from: string) => powers.get(from) ?? 0n;
-  const byPower = [...certificate.votes].sort((a, b) => (power(b.from) > power(a.from) ? 1 : power(b.from) < power(a.from) ? -1 : a.from < b.from ? -1 : 1));
-  const kept: typeof certificate.votes = [];
+  const byPower = [...signed].sort((a, b) => (power(b.from) > power(a.from) ? 1 : power(b.from) < power(a.from) ? -1 : a.from < b.from ? -1 : 1));
+  const kept: T[] = [];
   let sum = 0n;
-  for (const vote of byPower) {
+  for (const one of byPower) {
     if (sum * 3n > total * 2n) break;
-    kept.push(vote);
-    sum += power(vote.from);
+    kept.push(one);
+    sum += power(one.from);
   }
-  if (sum * 3n <= total * 2n) return certificate;
-  return { ...certificate, votes: kept.sort((a, b) => (a.from < b.from ? -1 : 1)) };
+  return sum * 3n <= total * 2n ? null : kept.sort((a, b) => (a.from < b.from ? -1 : 1));
+}
+
+/**
+ * The fewest precommits (or attestations) of `certificate` that carry more than 2/3 of `powers`
+ * (the set that decided, or attests, its height), the largest first, in address order as a
+ * certificate lists them; the certificate as it is when it does not reach that.
+ * @example quorumOf(certificate, new Map([[a, 1n], [b, 1n], [c, 1n], [d, 1n]])).votes.length // 3
+ */
+export function quorumOf<C extends ShardCertificate>(certificate: C, powers: ReadonlyMap<string, bigint>): C {
+  if (isAttestCertificate(certificate)) {
+    const attestations = fewestOver(certificate.attestations, powers);
+    return attestations === null ? certificate : { ...certificate, attestations };
+  }
+  const votes = fewestOver((certificate as Certificate).votes, powers);
+  return votes === null ? certificate : { ...certificate, votes };
 }
 
 /**
@@ -124,4 +146,41 @@ export function equivocationsOf(own: Certificate, other: Certificate): Evidence[
     if (parsed.success) found.push(parsed.data);
   }
   return found;
+}
+
+/**
+ * The equivocations two attestation certificates of one child height on Kafka prove: each
+ * validator's two attestations of that height for different block hashes, as `equivocation` ops
+ * (the smaller hash first), which slash it on the child.
+ * @example attestEquivocationsOf(own, fork.certificate) // [{ type: 'equivocation', first, second }, …]
+ */
+export function attestEquivocationsOf(own: AttestCertificate, other: AttestCertificate): OpOf<'equivocation'>[] {
+  const found: OpOf<'equivocation'>[] = [];
+  for (const a of own.attestations) {
+    const b = other.attestations.find((x) => x.from === a.from && x.op.height === a.op.height && x.op.hash !== a.op.hash);
+    if (b === undefined) continue;
+    const [first, second] = a.op.hash < b.op.hash ? [a, b] : [b, a];
+    found.push({ type: 'equivocation', first, second });
+  }
+  return found;
+}
+
+/**
+ * On a chain that runs on Kafka, the attestations that made block `height` final, gathered from
+ * the blocks after it that counted them (`BlockView.attestations`): one per validator, in address
+ * order. Undefined while the block is not final on this node (its quorum not in yet) or held.
+ * @example const certificate = attestationsOf(blocks, 7)
+ */
+export function attestationsOf(blocks: Pick<BlockStore, 'get' | 'latest'>, height: number): AttestCertificate | undefined {
+  const view = blocks.get(height);
+  const latest = blocks.latest();
+  if (view === undefined || latest === undefined || latest.finalized.height < height) return undefined;
+  const byFrom = new Map<string, AttestCertificate['attestations'][number]>();
+  for (let after = height + 1; after <= Math.min(latest.header.height, height + attestWindowBlocks); after++) {
+    for (const attest of blocks.get(after)?.attestations ?? []) {
+      if (attest.op.height === height && attest.op.hash === view.hash && !byFrom.has(attest.from)) byFrom.set(attest.from, attest);
+    }
+  }
+  const attestations = [...byFrom.values()].sort((a, b) => (a.from < b.from ? -1 : 1));
+  return attestations.length === 0 ? undefined : { attestations };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlockHeader } from '../block/index.ts';
-import { Certificate, Evidence, RulesProof, ShardRules, ShardValidators } from '../consensus/index.ts';
+import { Certificate, Evidence, maxValidators, RulesProof, ShardRules, ShardValidators } from '../consensus/index.ts';
 import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, Uint } from '../primitives/index.ts';
 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
@@ -25,6 +25,7 @@ export const SignedAttest = z.strictObject({
   pub: PublicKeyHex,
   sig: SignatureHex,
 });
+export type SignedAttest = z.infer<typeof SignedAttest>;
 
 /**
  * Proof that a validator signed two different headers for one height: anyone may submit it,
@@ -67,6 +68,31 @@ export const BranchOp = z.strictObject({
 });
 
 /**
+ * What proves a child block on a shard that runs on Kafka, where Kafka orders the log and the
+ * validators attest the blocks every node cuts: the `attest` txs of more than 2/3 of the stake
+ * that may attest it (the set after the block), each signed for the child's chain and shard over
+ * the sealed header's hash. One per validator, in ascending address order.
+ */
+export const AttestCertificate = z
+  .strictObject({ attestations: z.array(SignedAttest).min(1).max(maxValidators) })
+  .refine((c) => c.attestations.every((a) => a.op.height === c.attestations[0]!.op.height && a.op.hash === c.attestations[0]!.op.hash), {
+    message: 'every attestation must be for one height and hash',
+    path: ['attestations'],
+  })
+  .refine((c) => c.attestations.every((a, i) => i === 0 || c.attestations[i - 1]!.from < a.from), {
+    message: 'the attestations must be in strictly ascending order of address (one per validator)',
+    path: ['attestations'],
+  });
+export type AttestCertificate = z.infer<typeof AttestCertificate>;
+
+/** A reported child block's proof: a commit certificate (a peer-to-peer child) or attestations (a child on Kafka). */
+export const ShardCertificate = z.union([Certificate, AttestCertificate]);
+export type ShardCertificate = z.infer<typeof ShardCertificate>;
+
+/** Whether a reported block's proof is the attestations of a child on Kafka. */
+export const isAttestCertificate = (certificate: ShardCertificate): certificate is AttestCertificate => 'attestations' in certificate;
+
+/**
  * A child block's header as reported to its parent: the sealed header and `lastRoot`, the state
  * root before the block, which its proposal named. With it the parent computes the proposal hash
  * (`proposalHashOf`) that the child's validators precommitted, and so checks the certificate.
@@ -79,7 +105,7 @@ export type ShardHeader = z.infer<typeof ShardHeader>;
  * and, when the block before it changed the shard's rules (`shardRules`), the new record with its
  * proof against this header's `lastRoot`.
  */
-export const ReportedBlock = z.strictObject({ header: ShardHeader, certificate: Certificate, rules: RulesProof.optional() });
+export const ReportedBlock = z.strictObject({ header: ShardHeader, certificate: ShardCertificate, rules: RulesProof.optional() });
 export type ReportedBlock = z.infer<typeof ReportedBlock>;
 
 /** Headers one `report` may carry (its first and `next`), each with its certificate. */
@@ -94,7 +120,7 @@ export const ReportOp = z.strictObject({
   type: z.literal('report'),
   shard: ShardPath,
   header: ShardHeader,
-  certificate: Certificate,
+  certificate: ShardCertificate,
   rules: RulesProof.optional(),
   next: z
     .array(ReportedBlock)

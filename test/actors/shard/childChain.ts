@@ -3,12 +3,16 @@
 // consensus's own signVote, as a child's commit would carry them.
 import { createChain, genesisHashOf, shardGenesisOf, type Chain } from '../../../actors/index.ts';
 import { decodeTxRecord, encodeTxRecord, checkRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import type { Certificate, Op, ReportedBlock, RulesProof, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
+import type { AttestCertificate, Certificate, Op, ReportedBlock, RulesProof, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
+import { blockHashOfShardHeader } from '../../../actors/index.ts';
+
+/** A reported block of this child: its certificate is the precommits of a peer-to-peer child. */
+export type CertifiedBlock = ReportedBlock & { readonly certificate: Certificate };
 import { TestChain } from '../ledger/chain.ts';
 
 export class ChildChain {
   readonly chain: Chain;
-  readonly blocks: ReportedBlock[] = [];
+  readonly blocks: CertifiedBlock[] = [];
   /** Each block's proposal hash as the child's own ledger computed it. */
   readonly proposals: string[] = [];
   /** The codes of the last block's txs. */
@@ -43,7 +47,7 @@ export class ChildChain {
   }
 
   /** Cuts the next child block of `txs` (1 s of block time later) and certifies it by all its validators. */
-  next(txs: readonly Tx[] = [], time = this.time + 1000): ReportedBlock {
+  next(txs: readonly Tx[] = [], time = this.time + 1000): CertifiedBlock {
     this.time = time;
     const lastRoot = this.chain.ledger.tree.root();
     const records = txs.map((tx) => {
@@ -63,6 +67,23 @@ export class ChildChain {
     };
     this.blocks.push(reported);
     return reported;
+  }
+
+  /**
+   * The block as a child on Kafka reports it: the attestations of its sealed header's hash by
+   * `signers` (all validators by default), each an `attest` tx of the child, in address order.
+   */
+  attested(block: ReportedBlock, signers: readonly KeyPair[] = this.validators): ReportedBlock & { readonly certificate: AttestCertificate } {
+    const { chain, shard } = this.chain.genesis;
+    const { height } = block.header;
+    const hash = blockHashOfShardHeader(block.header);
+    const attestations = [...signers]
+      .sort((a, b) => (a.address < b.address ? -1 : 1))
+      .map(
+        (key) =>
+          signTx({ key, op: { type: 'attest', height, hash }, nonce: height, time: this.time, chain, shard }) as AttestCertificate['attestations'][number],
+      );
+    return { ...block, certificate: { attestations } };
   }
 
   /** A certificate of precommits for `hash` at `height`, by `signers` (all validators by default), in address order. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { blockHashOfShardHeader, readReportedHeader, readShard, shardMachine } from '../../../actors/index.ts';
 import type { Op, ReportedBlock, Tx } from '../../../schemas/index.ts';
 import { key, TestChain } from '../ledger/chain.ts';
-import { ChildChain } from './childChain.ts';
+import { ChildChain, type CertifiedBlock } from './childChain.ts';
 
 // Random runs of branch, reports (honest, duplicated, skipping, under 2/3, with forged roots, of
 // an equivocating fork), writes under and beside the shard, closes and re-branches, with random
@@ -72,7 +72,7 @@ class World {
     }
     for (const b of [...this.honest.blocks, ...this.other.blocks]) this.known.add(blockHashOfShardHeader(b.header));
   }
-  block(chain: ChildChain, height: number): ReportedBlock | undefined {
+  block(chain: ChildChain, height: number): CertifiedBlock | undefined {
     return chain.blocks[height - 1];
   }
 }

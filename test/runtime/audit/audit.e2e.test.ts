@@ -11,6 +11,7 @@ import { frameChecksum, FRAME_HEADER_BYTES } from '../../../log/store/framing.ts
 import { auditDataDir, auditLog } from '../../../runtime/audit/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
+import { isAinError } from '../../../schemas/index.ts';
 
 // A real node's data dir, made once; each test tampers with a copy and audits it.
 let source: string;
@@ -131,6 +132,15 @@ test('a real node’s log audits clean: every block, outcome, attestation and sn
   t.true(report.finalized.height >= 3);
   const { stdout } = await promisify(execFile)(process.execPath, [bin, 'audit', '--data', dir, '--json', '--threads', '1']);
   t.like(JSON.parse(stdout), { ok: true, blocks: report.blocks });
+});
+
+test('a dir with no log is NOT_FOUND, saying so', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-audit-empty-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await cp(join(source, 'genesis.json'), join(dir, 'genesis.json'));
+  const error = await t.throwsAsync(auditDataDir({ dataDir: dir, threads: 1 }));
+  t.true(isAinError(error, 'NOT_FOUND'));
+  t.regex(error!.message, /holds no log/);
 });
 
 test('attestations from a key with no stake, refused in their blocks, are not compared: the log audits clean (CLI exit 0)', async (t) => {

@@ -30,6 +30,7 @@ test('a path, rules, stake or parent URL that cannot work is BAD_CONFIG naming i
     [{ dir, shard: '/apps/x', validators: 3, parents, owner, rules: { ...defaultShardRules, reportPeriodMs: 10 } }, /reportPeriodMs/],
     [{ dir, shard: '/apps/x', validators: 3, parents, owner, stake: '0' }, /stake/],
     [{ dir, shard: '/apps/x', validators: 0, parents, owner }, /1 to 64 validators/],
+    [{ dir, shard: '/apps/x', validators: 3, parents, owner, log: { kind: 'kafka', brokers: [] } }, /brokers/],
   ];
   for (const [parameters, message] of cases) {
     const error = await t.throwsAsync(initShard(parameters));
@@ -69,5 +70,9 @@ test('the CLI: --shard needs --parent and --key; root-only flags do not go with 
     /--chain does not go with --shard/,
   );
   await usage(['--validators', '3', '--dir', dir, '--parent', parents[0]!], /--parent goes with --shard PATH/);
+  await usage(
+    ['--shard', '/apps/x', '--validators', '3', '--dir', dir, '--parent', parents[0]!, '--key', key, '--log', 'kafka'],
+    /--log kafka needs --brokers/,
+  );
   t.deepEqual(await readdir(dir).catch(() => []), []);
 });

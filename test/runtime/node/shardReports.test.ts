@@ -81,9 +81,10 @@ test('a fork the parent took: its certificate against the child’s own gives ea
   t.deepEqual(parent.codes(p), ['ok', 'ok']);
   const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
   t.is(state, 'forked');
-  t.is(context.fork!.certificate.hash, proposal, 'the parent keeps the certificate of the block reported second');
+  const kept = context.fork!.certificate as Certificate;
+  t.is(kept.hash, proposal, 'the parent keeps the certificate of the block reported second');
 
-  const found = equivocationsOf(child.blocks[1]!.certificate, context.fork!.certificate);
+  const found = equivocationsOf(child.blocks[1]!.certificate, kept);
   t.deepEqual(found.map((e) => e.a.from).sort(), [v1.address, v2.address, v3.address].sort());
   t.true(found.every((e) => e.a.round === e.b.round && e.a.hash !== e.b.hash));
   t.deepEqual(equivocationsOf(child.blocks[1]!.certificate, child.certify(2, proposal, [v1, v2, v3], 1)), [], 'a later round’s precommits are no evidence');
@@ -110,7 +111,7 @@ test('a block too large for one report alone (four signers and a rules change, s
   const powers = new Map(four.map((k) => [k.address, 10n]));
   const fit = fittingReport(envelope, '/apps/x', [carrying], limit, () => powers)!;
   t.is(fit.count, 1);
-  t.is(fit.op.certificate.votes.length, 3, 'three of four equal powers are more than 2/3');
+  t.is((fit.op.certificate as Certificate).votes.length, 3, 'three of four equal powers are more than 2/3');
   t.is(
     fittingReport(envelope, '/apps/x', [carrying], limit, () => null),
     null,
