@@ -1,4 +1,4 @@
-export { createApi, type ApiOptions } from './server.ts';
+export { createApi, type ApiOptions, type ChainsInProcess } from './server.ts';
 export { blobRoutes, type BlobRoutesOptions } from './blobRoutes.ts';
 export type { StreamRouteMetrics } from './streamRoutes.ts';
 export type { LedgerRoutesOptions } from './ledgerRoutes.ts';

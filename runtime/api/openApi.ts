@@ -16,12 +16,20 @@ const partNames: Record<string, string> = { params: 'path', querystring: 'query'
  * the first issue (BAD_SCHEMA and its sentence), as a handler's own `parseOrThrow` would; the
  * parsed value (defaults, coercions) replaces the part.
  */
-export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
-  ({ schema, httpPart }) =>
-  (data) => {
-    const result = safeParse(schema, data);
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  // `?shard=` names the chain a request is for on every route (server.ts routes it); a query
+  // schema that has no field of that name does not see it.
+  const withoutShard = httpPart === 'querystring' && !(schema instanceof z.ZodObject && 'shard' in schema.shape);
+  return (data) => {
+    let given = data;
+    if (withoutShard && typeof data === 'object' && data !== null && 'shard' in data) {
+      const { shard: _shard, ...rest } = data as Record<string, unknown>;
+      given = rest;
+    }
+    const result = safeParse(schema, given);
     return result.success ? { value: result.data } : { error: fromZodError(result.error, partNames[httpPart ?? ''] ?? String(httpPart)) };
   };
+};
 
 /**
  * Response schemas document answers; they never rewrite them (an error's `details` and a route's

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AinError } from '../../schemas/index.ts';
 import { ledgerRoutes, type LedgerRoutesOptions } from './ledgerRoutes.ts';
@@ -34,6 +35,16 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly streams?: StreamRoutesOptions;
   /** The dashboard at `/` (web/); absent: none. */
   readonly ui?: UiRoutesOptions;
+  /** The other chains this process serves (`ain node --data D1 --data D2 …`): `?shard=` hands a request to one. */
+  readonly chains?: ChainsInProcess;
+}
+
+/** The chains one process serves, by shard, each able to answer a request for itself. */
+export interface ChainsInProcess {
+  /** The chain of `shard`'s API as a request handler, if this process serves it. */
+  route(shard: string): ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  /** The shards this process serves. */
+  shards(): readonly string[];
 }
 
 /**
@@ -63,6 +74,25 @@ export function createApi(options: ApiOptions): FastifyInstance {
       reply,
       new AinError('SHUTTING_DOWN', 'The node is stopping and takes no more requests; send it to another node or retry once this one is back.'),
     );
+  });
+  // `?shard=S` asks for chain S: this node's own, another this process serves (its API answers,
+  // before anything is read of the body), or none here (UNKNOWN_SHARD).
+  const own = options.shard?.path ?? '/';
+  app.addHook('onRequest', (request, reply, done) => {
+    const asked = (request.query as { shard?: unknown } | undefined)?.shard;
+    if (typeof asked !== 'string' || asked === own) return done();
+    const route = options.chains?.route(asked);
+    if (route === undefined) {
+      const served = options.chains?.shards() ?? [own];
+      return void sendError(
+        reply,
+        new AinError('UNKNOWN_SHARD', `This node serves shard ${served.join(', ')}, not ${asked}: ask a node of shard ${asked}.`, {
+          details: { shard: asked, served },
+        }),
+      );
+    }
+    reply.hijack();
+    route(request.raw, reply.raw);
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFileIn, loadConfig, parseFsync } from '../config/index.ts';
-import { startNode } from '../node/index.ts';
+import { createProcessChains, startNode } from '../node/index.ts';
 import { UsageError } from './output.ts';
 
 const nodeFlags = {
@@ -71,8 +71,13 @@ async function severalNodes(dirs: readonly string[], values: NodeValues): Promis
     if (file === undefined) throw new UsageError(`${dir} has no config.json; with several --data each is a node dir "ain net init" wrote.`);
     configs.push(await loadConfig({ file, env: processWideEnv(), flags: { dataDir: dir } }));
   }
+  const shards = configs.map((config) => config.shard);
+  const twice = shards.find((shard, i) => shards.indexOf(shard) !== i);
+  if (twice !== undefined) throw new UsageError(`Two of the --data dirs run shard ${twice}; one process serves each shard once.`);
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
   let fatal = false;
+  // One API answers for all: `?shard=S` on any node's port reaches chain S.
+  const chains = createProcessChains();
   const nodes: Awaited<ReturnType<typeof startNode>>[] = [];
   const stopAll = async () => {
     for (const node of nodes.reverse()) await node.stop();
@@ -83,6 +88,7 @@ async function severalNodes(dirs: readonly string[], values: NodeValues): Promis
         await startNode({
           config,
           logger: logger.child({ chain: config.chain, shard: config.shard }),
+          chains,
           onFatal: () => {
             fatal = true;
             process.kill(process.pid, 'SIGTERM');

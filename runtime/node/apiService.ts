@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createApi, type LedgerRoutesOptions, type ProgressMessage } from '../api/index.ts';
+import { createApi, type ChainsInProcess, type LedgerRoutesOptions, type ProgressMessage } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
@@ -22,7 +22,35 @@ export type ApiServiceComponents = Pick<
   readonly progressRelay: ((message: ProgressMessage) => void) | undefined;
   /** The shard the node keeps, and on a shard with a parent the links of chained proofs (runtime/node/shardProofs.ts). */
   readonly shard: LedgerRoutesOptions['shard'];
+  /** The chains this process serves, when it serves several: the API joins them while it listens. */
+  readonly chains?: ProcessChains;
 };
+
+/** The chains one process serves (`ain node --data D1 --data D2 …`): each node's API joins, and `?shard=` on any reaches the others. */
+export interface ProcessChains extends ChainsInProcess {
+  /** Adds `shard`'s API; the function it returns takes it out. BAD_CONFIG when the process serves that shard already. */
+  join(shard: string, api: FastifyInstance): () => void;
+}
+
+/**
+ * The chains of one process, by shard.
+ * @example const chains = createProcessChains(); await startNode({ config, logger, chains })
+ */
+export function createProcessChains(): ProcessChains {
+  const apis = new Map<string, FastifyInstance>();
+  return {
+    join(shard, api) {
+      if (apis.has(shard)) throw new AinError('BAD_CONFIG', `This process serves shard ${shard} already; each --data must run another chain or shard.`);
+      apis.set(shard, api);
+      return () => void (apis.get(shard) === api && apis.delete(shard));
+    },
+    route(shard) {
+      const api = apis.get(shard);
+      return api === undefined ? undefined : (request, response) => api.routing(request, response);
+    },
+    shards: () => [...apis.keys()],
+  };
+}
 
 export interface ApiService extends Service {
   /** `http://host:port` once started (the port the system chose for port 0). */
@@ -43,7 +71,7 @@ export const apiCloseGraceMs = 5_000;
  * that never ends) can keep a node from stopping.
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
-  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net, shard } = components;
+  const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net, shard, chains } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -71,7 +99,9 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     ui: {},
     status,
     ...(net === undefined ? {} : { net: () => net.info() }),
+    ...(chains === undefined ? {} : { chains }),
   });
+  let leave = () => undefined as void;
   // Requests not answered yet, so a stop that has to cut connections says whose they were.
   const open = new Map<object, { readonly method: string; readonly url: string; readonly since: number }>();
   api.addHook('onRequest', (request, reply, done) => {
@@ -99,8 +129,17 @@ export function createApiService(components: ApiServiceComponents, status: () =>
       const address = api.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.port;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (chains !== undefined) {
+        try {
+          leave = chains.join(shard?.path ?? '/', api);
+        } catch (error) {
+          await api.close();
+          throw error;
+        }
+      }
     },
     async stop() {
+      leave();
       hub.close();
       await closeApi(api, logger, stillOpen);
     },

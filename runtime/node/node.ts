@@ -9,7 +9,7 @@ import { createIngest } from '../ingest/index.ts';
 import { protocolOf, topicOf } from '../net/index.ts';
 import { createBlobAuthVerifier } from '../storage/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
-import { createApiService } from './apiService.ts';
+import { createApiService, type ProcessChains } from './apiService.ts';
 import type { BlockStore, BlockView } from './blockStore.ts';
 import type { NodeComponents } from './components.ts';
 import { createFollower } from './follower.ts';
@@ -58,6 +58,8 @@ export interface StartNodeOptions {
    * node then cuts no more blocks and should be stopped. Default: logged as fatal only.
    */
   readonly onFatal?: (error: unknown) => void;
+  /** The chains this process serves beside this one (`ain node --data D1 --data D2 …`): `?shard=` on its API reaches them. */
+  readonly chains?: ProcessChains;
 }
 
 /**
@@ -228,7 +230,7 @@ const kafkaReportSource = (ledger: Ledger, blocks: BlockStore, blocks$: Subject<
  * proposer, validator), the HTTP API last. It stops in reverse: intake first, a last snapshot,
  * the log last.
  */
-export async function startNode({ config, logger, now = Date.now, onFatal }: StartNodeOptions): Promise<AinNode> {
+export async function startNode({ config, logger, now = Date.now, onFatal, chains }: StartNodeOptions): Promise<AinNode> {
   const identity = await loadIdentity(config, logger);
   const { key, genesis, genesisHash } = identity;
   const services = createLifecycle(logger);
@@ -340,6 +342,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal }: Sta
         peerBlobs,
         progressRelay,
         shard,
+        ...(chains === undefined ? {} : { chains }),
       },
       () => ({
         chain: genesis.chain,

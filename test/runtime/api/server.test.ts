@@ -2,6 +2,9 @@ import test from 'ava';
 import { connect } from 'node:net';
 import { createApi } from '../../../runtime/api/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
+import { createProcessChains } from '../../../runtime/node/index.ts';
+import { createChain, devGenesis } from '../../../actors/index.ts';
+import { key } from '../../actors/ledger/chain.ts';
 
 // HTTP that the server cannot even parse still gets an answer in ain's shape, `{ code, message }`.
 async function serve() {
@@ -42,4 +45,44 @@ test('headers past what the server reads, and a malformed request, are BAD_REQUE
   const malformed = parse(await raw(port, 'GET /v1/status HTTP/1.1\r\nHost x\r\n\r\n'));
   t.is(malformed.status, 400);
   t.is(malformed.body.code, 'BAD_REQUEST');
+});
+
+test('?shard= names the chain a request is for: this node’s own is served, another this process serves answers for itself, any other is UNKNOWN_SHARD', async (t) => {
+  const child = createApi({
+    ingest: { submit: async () => [] },
+    maxBatchTxs: 10,
+    maxTxBytes: 4096,
+    bodyBytesMax: 100_000,
+    blocks: createBlockStore(),
+    shard: { path: '/apps/x' },
+    shards: { ledger: createChain({ genesis: devGenesis(key(1).address, { chain: 'ain-test', shard: '/apps/x' }) }).ledger },
+    status: () => ({ shard: '/apps/x' }),
+  });
+  await child.ready();
+  t.teardown(() => child.close());
+  const chains = createProcessChains();
+  chains.join('/apps/x', child);
+  const root = createApi({
+    ingest: { submit: async () => [] },
+    maxBatchTxs: 10,
+    maxTxBytes: 4096,
+    bodyBytesMax: 100_000,
+    blocks: createBlockStore(),
+    status: () => ({ shard: '/' }),
+    chains,
+  });
+  t.teardown(() => root.close());
+  const get = async (url: string) => {
+    const answer = await root.inject({ method: 'GET', url });
+    return { status: answer.statusCode, body: answer.json<Record<string, unknown>>() };
+  };
+  t.like(await get('/v1/status'), { status: 200, body: { shard: '/' } });
+  t.like(await get('/v1/status?shard=/'), { status: 200, body: { shard: '/' } });
+  t.like(await get('/v1/status?shard=/apps/x'), { status: 200, body: { shard: '/apps/x' } });
+  t.like(await get('/v1/shards?limit=5&shard=/apps/x'), { status: 200 }, 'a strict query takes the shard beside its own fields');
+  t.like(await get('/v1/shards?limit=5&bogus=1&shard=/apps/x'), { status: 400, body: { code: 'BAD_SCHEMA' } }, 'and nothing else unknown');
+  const unknown = await get('/v1/status?shard=/apps/y');
+  t.like(unknown, { status: 404, body: { code: 'UNKNOWN_SHARD' } });
+  t.regex(unknown.body.message as string, /serves shard \/apps\/x, not \/apps\/y/);
+  t.throws(() => chains.join('/apps/x', child), { message: /serves shard \/apps\/x already/ });
 });

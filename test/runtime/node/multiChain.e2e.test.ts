@@ -9,8 +9,9 @@ import { auditOf, basePort, bin, initNetwork, outcomeOf, run } from '../consensu
 import { startNodesProcess, until, type NodeProcess } from './nodeProcess.ts';
 
 // One process validating a parent chain and its shard (`ain node --data PARENT --data CHILD`):
-// each chain its own node (log, peers, consensus, API port) in the same process; the child's
-// reporter reports to the parent as it would across processes, and both data dirs audit.
+// each chain its own node (log, peers, consensus, API port) in the same process, and either port
+// answers for the other with `?shard=`; the child's reporter reports to the parent as it would
+// across processes, and both data dirs audit.
 
 const shard = '/apps/x';
 const rules = { blockIntervalMs: 100, reportPeriodMs: 600_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
@@ -71,6 +72,25 @@ test('one process validates a parent and its shard: the child reports its blocks
   const [own] = (await childNode.get<{ blocks: { hash: string }[] }>(`/v1/blocks?from=${view.last.height}&to=${view.last.height}`)).blocks;
   t.is(view.status, 'reporting');
   t.is(view.last.hash, own!.hash, "the child's own hash");
+
+  // One port for both: `?shard=` on the parent's port reaches the child (and back), a tx posted
+  // through it lands on the child's chain, and a shard the process does not serve is UNKNOWN_SHARD.
+  t.like(await parent.get(`/v1/status?shard=${shard}`), { shard, height: (await childNode.get<{ height: number }>('/v1/status')).height });
+  t.like(await childNode.get('/v1/status?shard=/'), { shard: '/' });
+  const through = childTx({ type: 'set_value', path: '/apps/x/n', value: 99 });
+  const posted = await fetch(`${parentUrl}/v1/tx?shard=${shard}`, { method: 'POST', body: JSON.stringify(through) });
+  t.is(posted.status, 202);
+  t.is(await outcomeOf(childNode, through, false), 'ok');
+  t.is((await parent.get<{ value: unknown }>(`/v1/state/apps/x/n?shard=${shard}`)).value, 99);
+  // The chained proof waits for the child's next block and its record on the parent: the child makes blocks meanwhile.
+  let answered = false;
+  const proof = fetch(`${parentUrl}/v1/proof/apps/x/n?shard=${shard}`).finally(() => (answered = true));
+  for (let i = 0; !answered; i++) t.is(await outcomeOf(childNode, childTx({ type: 'set_value', path: '/apps/x/n', value: 99 })), 'ok');
+  t.is((await proof).status, 200, 'the chained proof, from the child beside the parent');
+  t.like(await (await proof).json(), { value: 99, parent: { url: parentUrl } });
+  const unknown = await fetch(`${parentUrl}/v1/status?shard=/apps/y`);
+  t.is(unknown.status, 404);
+  t.like(await unknown.json(), { code: 'UNKNOWN_SHARD' });
 
   await both.kill('SIGTERM');
   t.is(both.child.exitCode, 0, 'both chains stopped in order');
