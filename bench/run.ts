@@ -101,6 +101,7 @@ const ceilings: Record<string, number> = {
   'net.4.final.p99': 3000,
   'net.4.recovery': 3000,
   'shard.report.lag.intervals': 2,
+  'shard.kafka.report.lag.intervals': 2,
 };
 
 async function readResults(): Promise<Results> {

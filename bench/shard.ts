@@ -4,7 +4,8 @@
 // shard e2e runs them; a stream of txs keeps the child deciding blocks while both chains' streams
 // are followed: the child's `consensus` (a block decided and applied on a child node) and the
 // parent's `shards/apps/x` (its `reported` events, sent once the parent block holding the report
-// is applied).
+// is applied). Then the same with the child on Kafka (`--log kafka`), its blocks final by
+// attestations and followed on its `finality` stream.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +17,7 @@ import { basePort, bin, initNetwork, run, startNetwork, type NetworkFiles } from
 import { until, type NodeProcess } from '../test/runtime/node/nodeProcess.ts';
 import { percentile, withTempDir, type Figure } from './measure.ts';
 import { waitForQuiet } from './quiet.ts';
+import { startKafka } from '../test/services/kafka.ts';
 
 const shard = '/apps/x';
 const decoder = new TextDecoder();
@@ -65,7 +67,10 @@ interface Lag {
   parentIntervalMs: number;
 }
 
-async function measure(dir: string): Promise<Lag> {
+/** The child's log: each node its own file log (consensus), or one Kafka topic (attestations). */
+type ChildLog = { readonly kind: 'file' } | { readonly kind: 'kafka'; readonly brokers: readonly string[] };
+
+async function measure(dir: string, childLog: ChildLog): Promise<Lag> {
   const cleanups: (() => unknown)[] = [];
   const t = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
   try {
@@ -75,7 +80,8 @@ async function measure(dir: string): Promise<Lag> {
     await writeKeyFile(ownerFile, parentFiles.owner);
     const childDir = join(dir, 'child');
     const args = ['net', 'init', '--shard', shard, '--validators', '3', '--dir', childDir, '--parent', parents.map((p) => p.url).join(','), '--key', ownerFile];
-    const { stdout } = await run(process.execPath, [bin, ...args, '--base-port', String(await basePort(3)), '--json']);
+    const logArgs = childLog.kind === 'kafka' ? ['--log', 'kafka', '--brokers', childLog.brokers.join(',')] : [];
+    const { stdout } = await run(process.execPath, [bin, ...args, ...logArgs, '--base-port', String(await basePort(3)), '--json']);
     const out = JSON.parse(stdout) as { nodes: { dir: string; address: string; peerId: string }[] };
     const children = await startNetwork(t, { dir: childDir, nodes: out.nodes, owner: parentFiles.owner });
     const parentConfig = JSON.parse(await readFile(join(parentFiles.nodes[0]!.dir, 'config.json'), 'utf8')) as { block?: { intervalMs?: number } };
@@ -98,7 +104,23 @@ async function measure(dir: string): Promise<Lag> {
     const parentFrom = (await heightOf(parent!)) + 1;
     const parentBytesBefore = await logBytes(parentFiles.nodes[0]!.dir);
     const aborter = new AbortController();
-    const decided = follow(child!, 'consensus', from, (_, id) => [id], aborter.signal);
+    // A block is decided by consensus, or on Kafka final once its attestations are in.
+    let finalSeen = from - 1;
+    const decided =
+      childLog.kind === 'file'
+        ? follow(child!, 'consensus', from, (_, id) => [id], aborter.signal)
+        : follow(
+            child!,
+            'finality',
+            from,
+            (data) => {
+              const { height } = (data as { finalized: { height: number } }).finalized;
+              const heights = Array.from({ length: Math.max(0, height - finalSeen) }, (_, i) => finalSeen + 1 + i);
+              finalSeen = Math.max(finalSeen, height);
+              return heights;
+            },
+            aborter.signal,
+          );
     let reports = 0;
     const recorded = follow(
       parent!,
@@ -155,31 +177,50 @@ async function measure(dir: string): Promise<Lag> {
 
 export async function benchShard(): Promise<Figure[]> {
   await waitForQuiet();
-  const lag = await withTempDir('ain-bench-shard-', measure);
+  const lag = await withTempDir('ain-bench-shard-', (dir) => measure(dir, { kind: 'file' }));
+  const figures = lagFigures(
+    'shard.report',
+    lag,
+    `a 4-validator parent (block interval ${lag.parentIntervalMs} ms) and a 3-validator shard ${shard} (default shard rules), 7 processes on this machine`,
+  );
+  // The same child on Kafka (a topic of its own): its blocks final by attestations, which prove them to the parent.
+  const kafka = await startKafka();
+  if (kafka === undefined) return figures;
+  try {
+    await waitForQuiet();
+    const onKafka = await withTempDir('ain-bench-shard-kafka-', (dir) => measure(dir, { kind: 'kafka', brokers: kafka.brokers }));
+    const where = `the same parent and a 3-validator shard ${shard} on Kafka (one broker on this machine): from final on a child node (its finality stream) to recorded on the parent`;
+    return [...figures, ...lagFigures('shard.kafka.report', onKafka, where)];
+  } finally {
+    await kafka.stop();
+  }
+}
+
+/** The lag, report txs and parent bytes per child block of one measurement, named under `prefix`. */
+function lagFigures(prefix: string, lag: Lag, where: string): Figure[] {
   const p99 = percentile(lag.samples, 99);
-  const where = `a 4-validator parent (block interval ${lag.parentIntervalMs} ms) and a 3-validator shard ${shard} (default shard rules), 7 processes on this machine`;
   return [
     {
-      name: 'shard.report.lag.p50',
+      name: `${prefix}.lag.p50`,
       value: percentile(lag.samples, 50),
       unit: 'ms',
       note: `${lag.samples.length} child blocks, decided on a child node → its header recorded on the parent (the parent's shards stream); ${where}`,
     },
-    { name: 'shard.report.lag.p99', value: p99, unit: 'ms' },
+    { name: `${prefix}.lag.p99`, value: p99, unit: 'ms' },
     {
-      name: 'shard.report.lag.intervals',
+      name: `${prefix}.lag.intervals`,
       value: p99 / lag.parentIntervalMs,
       unit: 'x',
-      note: 'shard.report.lag.p99 in parent block intervals (target ≤ 2)',
+      note: `${prefix}.lag.p99 in parent block intervals (target ≤ 2)`,
     },
     {
-      name: 'shard.report.txs',
+      name: `${prefix}.txs`,
       value: lag.reportTxs / childBlocks,
       unit: 'x',
       note: `report txs per reported child block: ${lag.reportTxs} in ${lag.parentBlocks} parent blocks for ${childBlocks} child blocks, in ${lag.reports} reported events (a validator's report that another's beat is refused, and counted)`,
     },
     {
-      name: 'shard.report.bytes',
+      name: `${prefix}.bytes`,
       value: lag.parentBytes / childBlocks,
       unit: 'bytes/block',
       note: `the parent's log growth per reported child block (its report txs, the parent blocks' cuts and certificates): ${lag.parentBytes} bytes`,

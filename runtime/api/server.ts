@@ -84,11 +84,10 @@ export function createApi(options: ApiOptions): FastifyInstance {
     const route = options.chains?.route(asked);
     if (route === undefined) {
       const served = options.chains?.shards() ?? [own];
+      const keeps = served.length > 1 ? `This process keeps shards ${served.join(', ')}` : `This node keeps shard ${own}`;
       return void sendError(
         reply,
-        new AinError('UNKNOWN_SHARD', `This node serves shard ${served.join(', ')}, not ${asked}: ask a node of shard ${asked}.`, {
-          details: { shard: asked, served },
-        }),
+        new AinError('UNKNOWN_SHARD', `${keeps}, not ${asked}: ask a node of shard ${asked}.`, { details: { shard: asked, served } }),
       );
     }
     reply.hijack();

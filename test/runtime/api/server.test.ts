@@ -83,6 +83,6 @@ test('?shard= names the chain a request is for: this node’s own is served, ano
   t.like(await get('/v1/shards?limit=5&bogus=1&shard=/apps/x'), { status: 400, body: { code: 'BAD_SCHEMA' } }, 'and nothing else unknown');
   const unknown = await get('/v1/status?shard=/apps/y');
   t.like(unknown, { status: 404, body: { code: 'UNKNOWN_SHARD' } });
-  t.regex(unknown.body.message as string, /serves shard \/apps\/x, not \/apps\/y/);
+  t.regex(unknown.body.message as string, /keeps shard \/, not \/apps\/y/);
   t.throws(() => chains.join('/apps/x', child), { message: /serves shard \/apps\/x already/ });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { signTx, type KeyPair } from '../../../log/index.ts';
+import { signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { verifyShardProof, type ShardProofAnswer } from '../../../projections/state/verifyProofBrowser.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { readStream } from '../../../runtime/client/index.ts';
@@ -17,7 +17,8 @@ import { startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 // --log kafka`), and `ain net init --shard /apps/x --log kafka` branches the path there and writes
 // a child of four validators sharing a topic of its own (ain.<chain>.apps.x). Kafka orders each
 // chain's log; the child's validators attest its blocks, and those attestations prove each block
-// to the parent. All nodes are child processes against one real broker.
+// to the parent (with a rules change, counted with the new set). A grandchild on Kafka reports to
+// the child. All nodes are child processes against one real broker; the steps share them, in order.
 
 const kafka = await startKafka();
 const run = promisify(execFile);
@@ -37,6 +38,8 @@ interface NetFiles {
 interface ShardView {
   status: string;
   last: { height: number; hash: string };
+  validators: { address: string; stake: string }[];
+  rulesVersion: number;
 }
 
 interface Shared {
@@ -61,7 +64,14 @@ function childTx(op: Op): Tx {
   return signTx({ key: shared.owner, op, nonce: shared.childNonce++, time: Date.now(), chain, shard });
 }
 
-/** Makes child blocks until the first live child node is `count` blocks on and its last block is final. */
+/** The height of the block tx `tx` landed in on `node`. */
+const landedOn = async (node: NodeProcess, tx: Tx) => (await node.get<{ height: number }>(`/v1/tx/${txHashOf(tx)}`)).height;
+
+/**
+ * Makes child blocks until the first live child node is `count` blocks on; returns the height of
+ * the block holding the last tx, once it is final. (A block that holds only attestations is not
+ * work: nothing attests it final until the chain has txs again.)
+ */
 async function makeChildBlocks(count: number, first: number): Promise<number> {
   const [node] = live();
   const target = (await statusOf(node!)).height + count;
@@ -72,8 +82,8 @@ async function makeChildBlocks(count: number, first: number): Promise<number> {
     if (answer.status !== 202) throw new Error(`the child refused the tx: ${JSON.stringify(answer.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  if (last !== undefined && (await outcomeOf(node!, last, false)) !== 'ok') throw new Error('the last child tx was refused');
-  const height = (await statusOf(node!)).height;
+  if (last === undefined || (await outcomeOf(node!, last, false)) !== 'ok') throw new Error('the last child tx was refused');
+  const height = await landedOn(node!, last);
   await until(async () => (await statusOf(node!)).finalized >= height, `child block ${height} final`, waitMs);
   return height;
 }
@@ -170,6 +180,69 @@ if (kafka === undefined) {
     const verdict = verifyShardProof(answer);
     t.true(verdict.ok, JSON.stringify(verdict));
     t.false(verifyShardProof({ ...answer, value: -1 }).ok, 'another value');
+  });
+
+  test.serial("the child's owner doubles its validators' stakes and slows its report period: the parent counts attestations with the new set", async (t) => {
+    t.timeout(180_000);
+    const [child] = live();
+    const before = await shardOn(shared.parents[0]!);
+    t.is(before.rulesVersion, 0);
+    const validators = before.validators.map((v) => ({ address: v.address, stake: String(BigInt(v.stake) * 2n) }));
+    const changed = { ...rules, reportPeriodMs: 300_000 };
+    t.is(await outcomeOf(child!, childTx({ type: 'shardRules', rules: changed, validators })), 'ok');
+    const height = await makeChildBlocks(3, 2000);
+    t.deepEqual((await child!.get<{ value: unknown }>('/v1/state/consensus/rulesInForce')).value, changed, 'the child runs by the new rules');
+    await untilRecorded(t, height);
+    for (const parent of shared.parents) t.like(await shardOn(parent), { rulesVersion: 1, pendingRules: null, rules: changed, validators }, parent.url);
+  });
+
+  test.serial('a child of the child on Kafka: /apps/x/y reports to the child, which reports those blocks to the parent', async (t) => {
+    t.timeout(180_000);
+    const grand = '/apps/x/y';
+    const [child] = live();
+    const { stdout } = await run(process.execPath, [
+      bin,
+      ...['net', 'init', '--shard', grand, '--validators', '1', '--dir', join(shared.root, 'grandchild'), '--key', shared.parentNet.owner!.file],
+      ...[
+        '--parent',
+        live()
+          .map((c) => c.url)
+          .join(','),
+        '--log',
+        'kafka',
+        '--brokers',
+        kafka.brokers.join(','),
+      ],
+      ...['--base-port', String(await basePort(1)), '--json'],
+    ]);
+    const grandNet = JSON.parse(stdout) as NetFiles;
+    t.is(grandNet.topic, `ain.${chain}.apps.x.y`);
+    // The branch was signed with a nonce of the clock: the owner's next ones on the child follow it.
+    shared.childNonce = (await child!.get<{ nonce: number }>(`/v1/accounts/${shared.owner.address}`)).nonce + 1;
+    const node = await startNodeProcess(grandNet.nodes[0]!.dir, []);
+    t.teardown(() => node.kill('SIGKILL'));
+    let nonce = 1;
+    const grandTx = (op: Op) => signTx({ key: shared.owner, op, nonce: nonce++, time: Date.now(), chain, shard: grand });
+    t.is(await outcomeOf(node, grandTx({ type: 'set_rule', path: '/apps/x/y/n', value: { write: true } })), 'ok');
+    let last: Tx | undefined;
+    for (let i = 0; i < 3; i++) t.is(await outcomeOf(node, (last = grandTx({ type: 'set_value', path: '/apps/x/y/n', value: i }))), 'ok');
+    const grandHeight = await landedOn(node, last!);
+    await until(async () => (await statusOf(node)).finalized >= grandHeight, `grandchild block ${grandHeight} final`, waitMs);
+    let recordedIn = 0;
+    await until(
+      async () => {
+        if ((await child!.get<ShardView>(`/v1/shards${grand}`)).last.height < grandHeight) return false;
+        recordedIn = (await statusOf(child!)).height;
+        return true;
+      },
+      `the child to record grandchild block ${grandHeight}`,
+      waitMs,
+    );
+    t.is((await child!.get<ShardView>(`/v1/shards${grand}`)).last.hash, await childHashAt(node, grandHeight), "the grandchild's own hash");
+    // The child's block that recorded it is final and reported once the child makes another.
+    const height = await makeChildBlocks(1, 3000);
+    t.true(height > recordedIn);
+    await untilRecorded(t, recordedIn);
   });
 
   test.serial('killing the validator that reported last does not stop reporting (3 of 4 still attest)', async (t) => {
