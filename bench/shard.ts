@@ -181,7 +181,7 @@ export async function benchShard(): Promise<Figure[]> {
   const figures = lagFigures(
     'shard.report',
     lag,
-    `a 4-validator parent (block interval ${lag.parentIntervalMs} ms) and a 3-validator shard ${shard} (default shard rules), 7 processes on this machine`,
+    `decided on a child node (its consensus stream) → its header recorded on the parent (the parent's shards stream); a 4-validator parent (block interval ${lag.parentIntervalMs} ms) and a 3-validator shard ${shard} (default shard rules), 7 processes on this machine`,
   );
   // The same child on Kafka (a topic of its own): its blocks final by attestations, which prove them to the parent.
   const kafka = await startKafka();
@@ -189,7 +189,7 @@ export async function benchShard(): Promise<Figure[]> {
   try {
     await waitForQuiet();
     const onKafka = await withTempDir('ain-bench-shard-kafka-', (dir) => measure(dir, { kind: 'kafka', brokers: kafka.brokers }));
-    const where = `the same parent and a 3-validator shard ${shard} on Kafka (one broker on this machine): from final on a child node (its finality stream) to recorded on the parent`;
+    const where = `final on a child node (its finality stream) → recorded on the parent; the same parent and a 3-validator shard ${shard} on Kafka (one broker on this machine)`;
     return [...figures, ...lagFigures('shard.kafka.report', onKafka, where)];
   } finally {
     await kafka.stop();
@@ -204,7 +204,7 @@ function lagFigures(prefix: string, lag: Lag, where: string): Figure[] {
       name: `${prefix}.lag.p50`,
       value: percentile(lag.samples, 50),
       unit: 'ms',
-      note: `${lag.samples.length} child blocks, decided on a child node → its header recorded on the parent (the parent's shards stream); ${where}`,
+      note: `${lag.samples.length} child blocks, ${where}`,
     },
     { name: `${prefix}.lag.p99`, value: p99, unit: 'ms' },
     {

@@ -84,16 +84,21 @@ const reportsInFlightMax = 8;
 /** Outcomes of a report that say another validator's report landed first (or an earlier one of a round did not land): look again at once. */
 const racedCodes = new Set(['ALREADY_REPORTED', 'REPORT_GAP', 'BAD_PREV_HASH']);
 
-/** What one round came to: report again at once, wait for the next decision, or pause. */
-type Next = { readonly kind: 'again' } | { readonly kind: 'idle' } | { readonly kind: 'pause'; readonly ms: number; readonly failed: boolean };
-const again: Next = { kind: 'again' };
+/**
+ * What one round came to: wait for the next decision, look again soon (a report in flight: at
+ * its landing or the next decision, whichever is first), or pause.
+ */
+type Next = { readonly kind: 'idle' } | { readonly kind: 'watch' } | { readonly kind: 'pause'; readonly ms: number; readonly failed: boolean };
 
 /**
  * A child chain's validator reports its decided blocks to the parent: whenever a block is decided
  * it asks a parent node (`GET /v1/shards/<path>`) how far the shard is recorded, and submits
  * `report`s of the blocks after that (consecutive, with their certificates, as many as fit the
  * parent's tx size in each; up to `reportsInFlightMax` of them, with rising nonces) signed with
- * its key for the parent's chain, then waits for the last report's block.
+ * its key for the parent's chain. It does not wait for them: while the last is in flight, the
+ * blocks it carries count as reported, so a block decided meanwhile goes out at once in a report
+ * that links to it; each round looks at the last report's outcome (every `landPollMs`, or at the
+ * next decision), and one that fails or is lost (`landMs`) is sent again from what the parent holds.
  * Every validator does so: the one whose turn the next height is reports at once, the others
  * `staggerMs` later per place if the parent still lacks it, so reporting goes on when any of them
  * stops. ALREADY_REPORTED (another was first) is normal; a parent that does not answer is tried
@@ -118,6 +123,12 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   let ledgerNonce: number | undefined;
   /** The fork (its reported proposal) whose equivocations were handed to consensus. */
   let forkSeen: string | undefined;
+  /**
+   * The last report sent and not seen landed: the blocks up to `to` count as reported while it is
+   * in flight (until `until`), so a block decided meanwhile is reported at once, in a report that
+   * links to it, instead of after its landing.
+   */
+  let inFlight: { readonly url: string; readonly hash: string; readonly from: number; readonly to: number; readonly until: number } | undefined;
   const parents = new Map<string, { chain: string; shard: string; maxTxBytes: number }>();
   let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null };
 
@@ -149,18 +160,49 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     return info;
   };
 
-  /** The outcome of a report once its parent block holds it; null after `landMs` or when the reporter stops. */
-  async function landedOf(url: string, hash: string): Promise<TxLanded | null> {
-    const deadline = Date.now() + parent.landMs;
-    while (running && Date.now() < deadline) {
-      try {
-        return await callNode<TxLanded>(url, 'GET', `/v1/tx/${hash}`, undefined, { timeoutMs: requestTimeoutMs });
-      } catch (error) {
-        if (!isAinError(error, 'NOT_FOUND')) throw error;
-      }
-      await pause(landPollMs, false);
+  /** The outcome of a report if its parent block holds it, else null (one request). */
+  async function outcomeNow(url: string, hash: string): Promise<TxLanded | null> {
+    try {
+      return await callNode<TxLanded>(url, 'GET', `/v1/tx/${hash}`, undefined, { timeoutMs: requestTimeoutMs });
+    } catch (error) {
+      if (isAinError(error, 'NOT_FOUND')) return null;
+      throw error;
     }
-    return null;
+  }
+
+  /**
+   * Settles the report in flight against what the parent holds now: landed (its outcome logged,
+   * a refusal that is not a race thrown), covered by another validator's, or given up after
+   * `landMs`, it is no longer in flight; else it stays.
+   */
+  async function settleInFlight(url: string, recorded: number): Promise<void> {
+    const sent = inFlight;
+    if (sent === undefined) return;
+    if (sent.url !== url) {
+      inFlight = undefined; // asked another parent node: look from what that one holds
+      return;
+    }
+    const landed = await outcomeNow(url, sent.hash);
+    if (landed === null) {
+      if (recorded >= sent.to || Date.now() > sent.until) inFlight = undefined; // another's report covered it, or it is lost: send again
+      return;
+    }
+    inFlight = undefined;
+    const { code } = landed.outcome;
+    if (code === 'ok') {
+      logger.info({ parent: url, from: sent.from, to: sent.to, parentHeight: landed.height }, 'reported to the parent');
+      status = { ...status, reportedHere: Math.max(status.reportedHere, sent.to) };
+      return;
+    }
+    if (racedCodes.has(code)) {
+      logger.debug({ parent: url, from: sent.from, to: sent.to, code }, 'another validator reported first');
+      return;
+    }
+    if (code === 'BAD_NONCE') ledgerNonce = undefined;
+    throw new AinError(
+      'BAD_REPORT',
+      `The parent ${url} refused the report of child blocks ${sent.from}…${sent.to}: ${code} ${landed.outcome.message ?? ''}`.trim(),
+    );
   }
 
   /**
@@ -206,16 +248,19 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
         `The parent ${url} holds the shard ${path} as ${shard.status}; it takes no reports.`,
       );
     }
-    const next = shard.last.height + 1;
     status = { ...status, parent: url, reported: shard.last.height };
+    await settleInFlight(url, shard.last.height);
+    // Past the report in flight, if any: the blocks decided since it was sent.
+    const next = (inFlight?.to ?? shard.last.height) + 1;
     // The parent's last block came without the rules change the block before it made (a
     // reporter left it out): that block goes again, with the change, before the next ones.
-    const tipRules = c.blocks.get(shard.last.height - 1)?.rulesProof;
+    const tipRules = inFlight === undefined ? c.blocks.get(shard.last.height - 1)?.rulesProof : undefined;
     const resend = tipRules !== undefined && tipRules.record.version > Math.max(shard.rulesVersion ?? 0, shard.pendingRules?.version ?? 0);
-    if (next > c.height() && !resend) return { kind: 'idle' };
-    // Whose turn the next height is turns with it; the others give the one before them time.
+    if (next > c.height() && !resend) return inFlight === undefined ? { kind: 'idle' } : { kind: 'watch' };
+    // Whose turn the next height is turns with it; the others give the one before them time (not
+    // the one whose report is in flight: it goes on).
     const behind = (place - (next % order.length) + order.length) % order.length;
-    if (behind > 0 && waitedFor !== next) {
+    if (behind > 0 && waitedFor !== next && inFlight === undefined) {
       waitedFor = next;
       return { kind: 'pause', ms: behind * parent.staggerMs, failed: false };
     }
@@ -243,23 +288,10 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
       sent = { hash: txHashOf(tx), to: first + at - 1 };
     }
     if (sent === undefined) return { kind: 'idle' };
-    const landed = await landedOf(url, sent.hash);
-    const { to } = sent;
-    if (landed === null) return again; // not in a block within landMs (or stopping): look at the parent again
-    if (landed.outcome.code === 'ok') {
-      logger.info({ parent: url, from: next, to, reports, parentHeight: landed.height }, 'reported to the parent');
-      status = { ...status, reported: to, reportedHere: to };
-      return again;
-    }
-    if (racedCodes.has(landed.outcome.code)) {
-      logger.debug({ parent: url, from: next, to, code: landed.outcome.code }, 'another validator reported first');
-      return again;
-    }
-    if (landed.outcome.code === 'BAD_NONCE') ledgerNonce = undefined;
-    throw new AinError(
-      'BAD_REPORT',
-      `The parent ${url} refused the report of child blocks ${next}…${to}: ${landed.outcome.code} ${landed.outcome.message ?? ''}`.trim(),
-    );
+    // Not waited for here: the next round looks at its outcome, and meanwhile reports what is decided after it.
+    inFlight = { url, hash: sent.hash, from: first, to: sent.to, until: Date.now() + parent.landMs };
+    logger.debug({ parent: url, from: first, to: sent.to, reports }, 'reports sent');
+    return { kind: 'watch' };
   }
 
   async function run(): Promise<void> {
@@ -285,6 +317,7 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
         next = { kind: 'pause', ms: Math.min(parent.retryMsMax, retryMsMin * 2 ** Math.min(failures - 1, 16)), failed: true };
       }
       if (next.kind === 'idle') await pause(parent.retryMsMax, true);
+      else if (next.kind === 'watch') await pause(landPollMs, true);
       else if (next.kind === 'pause') await pause(next.ms, false);
     }
   }

@@ -27,12 +27,38 @@ interface FakeParent {
   readonly requests: string[];
   /** Runs before each submitted tx is folded, in the same block: what another validator got in first. */
   before: (() => Tx[]) | null;
+  /** Txs submitted wait here, not folded, until `flush` makes one block of them (a parent's block interval). */
+  held: Tx[] | null;
+  /** Folds the held txs in one block. */
+  flush(): void;
   close(): Promise<void>;
 }
 
 async function fakeParent(parent: TestChain): Promise<FakeParent> {
   const landed = new Map<string, { hash: string; height: number; index: number; outcome: { code: string; message?: string } }>();
-  const fake: FakeParent = { url: '', chain: parent, outcomes: [], requests: [], before: null, close: () => new Promise((r) => server.close(() => r())) };
+  const fold = (txs: Tx[]) => {
+    const first = fake.before?.() ?? [];
+    const block = parent.block([...first, ...txs]);
+    for (const [i, tx] of txs.entries()) {
+      const outcome = block.outcomes[first.length + i]!;
+      fake.outcomes.push(outcome.code);
+      landed.set(txHashOf(tx), { hash: txHashOf(tx), height: block.header.height, index: first.length + i, outcome });
+    }
+  };
+  const fake: FakeParent = {
+    url: '',
+    chain: parent,
+    outcomes: [],
+    requests: [],
+    before: null,
+    held: null,
+    flush() {
+      const txs = fake.held ?? [];
+      fake.held = fake.held === null ? null : [];
+      if (txs.length > 0) fold(txs);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
   const server: Server = createServer((request, response) => {
     const answer = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = request.url ?? '';
@@ -51,11 +77,8 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
       const tx = JSON.parse(text) as Tx;
-      const first = fake.before?.() ?? [];
-      const block = parent.block([...first, tx]);
-      const outcome = block.outcomes.at(-1)!;
-      fake.outcomes.push(outcome.code);
-      landed.set(txHashOf(tx), { hash: txHashOf(tx), height: block.header.height, index: first.length, outcome });
+      if (fake.held === null) fold([tx]);
+      else fake.held.push(tx);
       answer(202, { hash: txHashOf(tx), offset: 0 });
     });
   });
@@ -189,5 +212,47 @@ test('a shard the parent holds forked: the equivocations its certificate and the
   await until(async () => reporter.status().problem !== null && fake.requests.filter((r) => r === 'GET /v1/shards/apps/x').length >= 2, 'a second look');
   t.deepEqual(evidence.map((e) => e.a.from).sort(), [c1!.address, c2!.address, c3!.address].sort(), 'each validator once, on the first look only');
   t.false(fake.requests.includes('POST /v1/tx'), 'no report to a forked shard');
+  await reporter.stop();
+});
+
+test('a block decided while a report is in flight is reported at once, in a report that links to it: both land in one parent block', async (t) => {
+  const { parent, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  fake.held = [];
+  decide();
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => fake.held!.length === 1, 'the report of child block 1');
+  decide();
+  await until(async () => fake.held!.length === 2, 'the report of child block 2, before the first landed');
+  t.is(lastOn(parent), 0, 'nothing folded yet');
+  fake.flush();
+  t.deepEqual(fake.outcomes, ['ok', 'ok']);
+  t.is(lastOn(parent), 2);
+  await until(async () => reporter.status().reportedHere === 2, 'the reporter to see its last report land');
+  await reporter.stop();
+});
+
+test('a report in flight that is lost: the one sent after it is REPORT_GAP, and both blocks go again from what the parent holds', async (t) => {
+  const { parent, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  fake.held = [];
+  decide();
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => fake.held!.length === 1, 'the report of child block 1');
+  decide();
+  await until(async () => fake.held!.length === 2, 'the report of child block 2');
+  // The parent loses the first (a mempool that dropped it): the second does not link.
+  fake.held!.shift();
+  fake.flush();
+  t.deepEqual(fake.outcomes, ['REPORT_GAP']);
+  fake.held = null;
+  await until(async () => lastOn(parent) === 2, 'child blocks 1 and 2 reported again');
+  t.deepEqual(fake.outcomes, ['REPORT_GAP', 'ok']);
   await reporter.stop();
 });
