@@ -33,13 +33,17 @@ export function blockHashOfShardHeader(header: ShardHeader): string {
   return blockHashOf(sealed);
 }
 
-const recordOf = (header: ShardHeader, proposal: string): ReportedHeader => ({
+const recordOf = (header: ShardHeader, proposal: string, attested: boolean): ReportedHeader => ({
   height: header.height,
   hash: blockHashOfShardHeader(header),
   proposal,
   stateRoot: header.stateRoot,
   time: header.time,
+  ...(attested ? { attested: true } : {}),
 });
+
+/** Whether a recorded block's state root is certified: the genesis's (the parent derived it), or one its attestations signed. */
+const rootCertified = (last: ReportedHeader) => last.height === 0 || last.attested === true;
 
 /** What a report comes to before anything is written: a refusal, a fork, or headers to record. */
 type Decision =
@@ -114,11 +118,15 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
         const expected = header.prevHash !== last.hash ? short(last.hash) : short(last.stateRoot);
         return refused('BAD_PREV_HASH', `Child block ${header.height} of ${shard.path} has ${which}, but the recorded block ${last.height} gives ${expected}.`);
       }
-      // Attestations of block h are counted with the set after it (in force at h + 1), and its
-      // lastRoot is certified already (the recorded block's attested stateRoot): a change it
-      // carries is learned first. A commit certificate is the set's of h, and certifies lastRoot.
+      // Attestations of block h are counted with the set after it (in force at h + 1). A change
+      // the block carries is learned before they are counted only when its lastRoot is certified
+      // already — the recorded block's root the parent derived or attestations signed — never on
+      // a root only a reporter vouches for (one a commit certificate does not cover yet): else
+      // the change would pick the very set that checks the block. A commit certificate is the
+      // set's of h, and certifies lastRoot itself.
       const attested = isAttestCertificate(block.certificate);
-      if (attested) {
+      const learnFirst = attested && rootCertified(last);
+      if (learnFirst) {
         const problemOfRules = learn(block);
         if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
       }
@@ -134,11 +142,11 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
           'BAD_CERTIFICATE',
           `The certificate of child block ${header.height} of ${shard.path} does not prove it: ${problem}${rules.version === undefined ? '' : ` (the validators of version ${rules.version} of its rules)`}.`,
         );
-      if (!attested) {
+      if (!learnFirst) {
         const problemOfRules = learn(block);
         if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
       }
-      last = recordOf(header, proposal);
+      last = recordOf(header, proposal, attested);
       headers.push(last);
       continue;
     }
@@ -155,16 +163,17 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
       if (problemOfRules !== null) return refused('BAD_REPORT', problemOfRules);
     }
     if (kept === null || blockHashOfShardHeader(header) === kept.hash) continue;
-    // Attestations certify the state root too: another attested block of the proposal is a fork.
-    if (proposal === kept.proposal && !isAttestCertificate(block.certificate)) {
+    // Attestations certify the state root too: another attested block of the proposal is a fork,
+    // and a block recorded on attestations is never restated.
+    if (proposal === kept.proposal && !isAttestCertificate(block.certificate) && kept.attested !== true) {
       if (header.height === last.height && index + 1 < blocks.length) {
-        last = recordOf(header, proposal);
+        last = recordOf(header, proposal, false);
         restated = last;
       }
       continue;
     }
-    // A fork's certificate is checked against the set that decided (or attested) that height.
-    const set = validatorsAt(rules, isAttestCertificate(block.certificate) ? header.height + 1 : header.height);
+    // A fork's certificate is checked against the set that decided (or attested: the one after) that height.
+    const set = isAttestCertificate(block.certificate) ? validatorsAt(dueAt(rules, header.height + 1), header.height + 1) : validatorsAt(rules, header.height);
     if (set === null) {
       return refused(
         'BAD_REPORT',

@@ -12,6 +12,8 @@ export interface ReportedHeader {
   readonly proposal: string;
   readonly stateRoot: string;
   readonly time: number;
+  /** Recorded on attestations (a shard on Kafka): they sign its hash, so its state root is certified already. */
+  readonly attested?: true;
 }
 
 /**

@@ -80,6 +80,9 @@ export function createApi(options: ApiOptions): FastifyInstance {
   const own = options.shard?.path ?? '/';
   app.addHook('onRequest', (request, reply, done) => {
     const asked = (request.query as { shard?: unknown } | undefined)?.shard;
+    if (Array.isArray(asked)) {
+      return void sendError(reply, new AinError('BAD_SCHEMA', 'query field "shard": give it once; it names the one chain the request is for.'));
+    }
     if (typeof asked !== 'string' || asked === own) return done();
     const route = options.chains?.route(asked);
     if (route === undefined) {

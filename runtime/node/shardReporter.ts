@@ -49,6 +49,8 @@ export interface ShardReporterStatus {
   readonly reportedHere: number;
   /** What went wrong last, while it has not gone right since. */
   readonly problem: string | null;
+  /** Failures in a row since a report last landed (or there was nothing to report): the pause before the next try doubles with each. */
+  readonly failures: number;
 }
 
 export interface ShardReporter extends Service {
@@ -80,7 +82,9 @@ const landPollMs = 200;
  * parent block may take several: one report per parent block falls behind a child that decides
  * blocks faster than its parent.
  */
-const reportsInFlightMax = 8;
+const reportsPerRoundMax = 8;
+/** Reports in flight at most (sent, not seen landed): past it the reporter waits for them. */
+const inFlightMax = 32;
 /** Outcomes of a report that say another validator's report landed first (or an earlier one of a round did not land): look again at once. */
 const racedCodes = new Set(['ALREADY_REPORTED', 'REPORT_GAP', 'BAD_PREV_HASH']);
 
@@ -94,7 +98,7 @@ type Next = { readonly kind: 'idle' } | { readonly kind: 'watch' } | { readonly 
  * A child chain's validator reports its decided blocks to the parent: whenever a block is decided
  * it asks a parent node (`GET /v1/shards/<path>`) how far the shard is recorded, and submits
  * `report`s of the blocks after that (consecutive, with their certificates, as many as fit the
- * parent's tx size in each; up to `reportsInFlightMax` of them, with rising nonces) signed with
+ * parent's tx size in each; up to `reportsPerRoundMax` of them, with rising nonces) signed with
  * its key for the parent's chain. It does not wait for them: while the last is in flight, the
  * blocks it carries count as reported, so a block decided meanwhile goes out at once in a report
  * that links to it; each round looks at the last report's outcome (every `landPollMs`, or at the
@@ -124,13 +128,16 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   /** The fork (its reported proposal) whose equivocations were handed to consensus. */
   let forkSeen: string | undefined;
   /**
-   * The last report sent and not seen landed: the blocks up to `to` count as reported while it is
-   * in flight (until `until`), so a block decided meanwhile is reported at once, in a report that
-   * links to it, instead of after its landing.
+   * The reports sent and not seen landed, oldest first, on one parent node: their blocks count as
+   * reported, so a block decided meanwhile goes out at once in a report that links to them. They
+   * are given up together once the oldest has not landed within `landMs` of its sending.
    */
-  let inFlight: { readonly url: string; readonly hash: string; readonly from: number; readonly to: number; readonly until: number } | undefined;
+  let inFlight:
+    { readonly url: string; readonly sent: { readonly hash: string; readonly from: number; readonly to: number }[]; readonly until: number } | undefined;
+  /** A report of this node landed in this round: reporting moves, so failures start counting again. */
+  let landedNow = false;
   const parents = new Map<string, { chain: string; shard: string; maxTxBytes: number }>();
-  let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null };
+  let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null, failures: 0 };
 
   /** Resolves after `ms`, or at once when the reporter stops; with `orDecided` also at the next decision. */
   const pause = (ms: number, orDecided: boolean) =>
@@ -171,38 +178,63 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   }
 
   /**
-   * Settles the report in flight against what the parent holds now: landed (its outcome logged,
-   * a refusal that is not a race thrown), covered by another validator's, or given up after
-   * `landMs`, it is no longer in flight; else it stays.
+   * Settles the reports in flight, oldest first, against what the parent holds now: each landed
+   * ok is logged and let go; the first refused ends them all — a race (another validator's report
+   * came first) quietly, anything else thrown (the ones after it linked to it and cannot land);
+   * the first not landed stops the look, unless another's report covered all of them or the
+   * oldest is past `landMs` (then they are given up, and the next parent node asked).
    */
   async function settleInFlight(url: string, recorded: number): Promise<void> {
-    const sent = inFlight;
-    if (sent === undefined) return;
-    if (sent.url !== url) {
+    if (inFlight === undefined) return;
+    if (inFlight.url !== url) {
       inFlight = undefined; // asked another parent node: look from what that one holds
       return;
     }
-    const landed = await outcomeNow(url, sent.hash);
-    if (landed === null) {
-      if (recorded >= sent.to || Date.now() > sent.until) inFlight = undefined; // another's report covered it, or it is lost: send again
-      return;
+    const { sent } = inFlight;
+    while (sent.length > 0) {
+      const report = sent[0]!;
+      const landed = await outcomeNow(url, report.hash);
+      if (landed === null) {
+        const last = sent.at(-1)!;
+        if (recorded >= last.to) {
+          inFlight = undefined; // another's report covered them all
+          return;
+        }
+        // The newest refused while the oldest is nowhere: the oldest was lost, and the rest cannot link.
+        const tail = sent.length > 1 ? await outcomeNow(url, last.hash) : null;
+        if (tail !== null && tail.outcome.code !== 'ok') {
+          inFlight = undefined;
+          return refusal(url, last, tail);
+        }
+        if (Date.now() > inFlight.until) {
+          logger.warn({ parent: url, from: report.from, to: last.to }, 'reports not in a parent block in time; sending them again to the next parent node');
+          inFlight = undefined;
+          urlIndex++;
+        }
+        return;
+      }
+      sent.shift();
+      if (landed.outcome.code === 'ok') {
+        logger.info({ parent: url, from: report.from, to: report.to, parentHeight: landed.height }, 'reported to the parent');
+        status = { ...status, reportedHere: Math.max(status.reportedHere, report.to) };
+        landedNow = true;
+        continue;
+      }
+      inFlight = undefined;
+      return refusal(url, report, landed);
     }
     inFlight = undefined;
-    const { code } = landed.outcome;
-    if (code === 'ok') {
-      logger.info({ parent: url, from: sent.from, to: sent.to, parentHeight: landed.height }, 'reported to the parent');
-      status = { ...status, reportedHere: Math.max(status.reportedHere, sent.to) };
-      return;
-    }
+  }
+
+  /** A report of this node refused: another validator's came first (a race, quietly), or BAD_REPORT thrown with the parent's code. */
+  function refusal(url: string, report: { readonly from: number; readonly to: number }, landed: TxLanded): void {
+    const { code, message } = landed.outcome;
     if (racedCodes.has(code)) {
-      logger.debug({ parent: url, from: sent.from, to: sent.to, code }, 'another validator reported first');
+      logger.debug({ parent: url, from: report.from, to: report.to, code }, 'another validator reported first');
       return;
     }
     if (code === 'BAD_NONCE') ledgerNonce = undefined;
-    throw new AinError(
-      'BAD_REPORT',
-      `The parent ${url} refused the report of child blocks ${sent.from}…${sent.to}: ${code} ${landed.outcome.message ?? ''}`.trim(),
-    );
+    throw new AinError('BAD_REPORT', `The parent ${url} refused the report of child blocks ${report.from}…${report.to}: ${code} ${message ?? ''}`.trim());
   }
 
   /**
@@ -251,12 +283,12 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     status = { ...status, parent: url, reported: shard.last.height };
     await settleInFlight(url, shard.last.height);
     // Past the report in flight, if any: the blocks decided since it was sent.
-    const next = (inFlight?.to ?? shard.last.height) + 1;
+    const next = (inFlight?.sent.at(-1)?.to ?? shard.last.height) + 1;
     // The parent's last block came without the rules change the block before it made (a
     // reporter left it out): that block goes again, with the change, before the next ones.
     const tipRules = inFlight === undefined ? c.blocks.get(shard.last.height - 1)?.rulesProof : undefined;
     const resend = tipRules !== undefined && tipRules.record.version > Math.max(shard.rulesVersion ?? 0, shard.pendingRules?.version ?? 0);
-    if (next > c.height() && !resend) return inFlight === undefined ? { kind: 'idle' } : { kind: 'watch' };
+    if ((next > c.height() && !resend) || (inFlight?.sent.length ?? 0) >= inFlightMax) return inFlight === undefined ? { kind: 'idle' } : { kind: 'watch' };
     // Whose turn the next height is turns with it; the others give the one before them time (not
     // the one whose report is in flight: it goes on).
     const behind = (place - (next % order.length) + order.length) % order.length;
@@ -269,9 +301,9 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
     // As many reports as the blocks need (each as many blocks as fit one tx), sent one after
     // another with rising nonces; then the last one's outcome says how far they got.
-    let sent: { readonly hash: string; readonly to: number } | undefined;
+    const sent: { hash: string; from: number; to: number }[] = [];
     let reports = 0;
-    for (let at = 0; at < blocks.length && reports < reportsInFlightMax; reports++) {
+    for (let at = 0; at < blocks.length && reports < reportsPerRoundMax; reports++) {
       const time = c.now();
       const nonce = nextNonce({ lastNonce, ledgerNonce, timeMs: time, address: key.address });
       const fit = fittingReport({ key, chain: where.chain, shard: where.shard, nonce, time }, path, blocks.slice(at), where.maxTxBytes, c.powersAt);
@@ -284,26 +316,29 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
       const tx = signTx({ key, op: fit.op, nonce, time, chain: where.chain, shard: where.shard });
       lastNonce = nonce;
       await postTx(url, tx);
+      sent.push({ hash: txHashOf(tx), from: first + at, to: first + at + fit.count - 1 });
       at += fit.count;
-      sent = { hash: txHashOf(tx), to: first + at - 1 };
     }
-    if (sent === undefined) return { kind: 'idle' };
-    // Not waited for here: the next round looks at its outcome, and meanwhile reports what is decided after it.
-    inFlight = { url, hash: sent.hash, from: first, to: sent.to, until: Date.now() + parent.landMs };
-    logger.debug({ parent: url, from: first, to: sent.to, reports }, 'reports sent');
+    if (sent.length === 0) return { kind: 'idle' };
+    // Not waited for here: the next rounds look at their outcomes, and meanwhile report what is decided after them.
+    inFlight = { url, sent: [...(inFlight?.sent ?? []), ...sent], until: inFlight?.until ?? Date.now() + parent.landMs };
+    logger.debug({ parent: url, from: first, to: sent.at(-1)!.to, reports }, 'reports sent');
     return { kind: 'watch' };
   }
 
   async function run(): Promise<void> {
     while (running) {
       decided = false;
+      landedNow = false;
       const url = parent.urls[urlIndex % parent.urls.length]!;
       let next: Next;
       try {
         next = await round(url);
-        if (next.kind !== 'pause' || !next.failed) {
+        // Only a report landed, or nothing left to report, ends a run of failures: a report
+        // sent that will be refused again must not start the backoff over.
+        if (landedNow || next.kind === 'idle') {
           failures = 0;
-          status = { ...status, problem: null };
+          status = { ...status, problem: null, failures: 0 };
         }
       } catch (error) {
         // A parent that does not answer: the next one, after a pause that grows.
@@ -313,7 +348,7 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
         const problem = error instanceof Error ? error.message : String(error);
         if (problem !== status.problem || failures % 10 === 1)
           logger.warn({ err: error, parent: url, failures }, 'reporting to the parent failed; trying again');
-        status = { ...status, problem };
+        status = { ...status, problem, failures };
         next = { kind: 'pause', ms: Math.min(parent.retryMsMax, retryMsMin * 2 ** Math.min(failures - 1, 16)), failed: true };
       }
       if (next.kind === 'idle') await pause(parent.retryMsMax, true);

@@ -5,7 +5,7 @@ import { attestationsOf, attestEquivocationsOf, quorumOf } from '../../../runtim
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
 import type { AttestCertificate, ReportedBlock, ShardRules } from '../../../schemas/index.ts';
 import { key } from '../ledger/chain.ts';
-import { branchedParent, reportOpOf } from './childChain.ts';
+import { branchedParent, ChildChain, reportOpOf } from './childChain.ts';
 
 // A shard on Kafka proves its blocks to the parent by attestations: the `attest` txs of more than
 // 2/3 of the set after each block, signed for the child's chain over its sealed header's hash.
@@ -133,4 +133,31 @@ test('attestationsOf gathers a final block’s attestations from the blocks that
     1,
     'one heavy validator is enough',
   );
+});
+
+test('a report cannot mix proofs to learn a rules change from a root no one certified: the attested block after a commit-certified one is counted with the set in force', (t) => {
+  const { parent, child, branch } = branchedParent(owner, [c1, c2, c3], rules);
+  const honest = child.next();
+  // The attacker (c1, a validator) builds a child state of its own whose rules record names only its second key c4…
+  const evil = new ChildChain(branch, [c1, c2, c3]);
+  evil.next([evil.tx(owner, { type: 'shardRules', validators: [{ address: c4.address, stake: '100' }] })]);
+  const evil2 = evil.next();
+  t.truthy(evil2.rules);
+  // …reports the honest block 1 with its genuine certificate but that state's root (a commit
+  // certificate does not cover a block's own root), then a block 2 on top of it, attested by c4.
+  const fake1 = { ...honest, header: { ...honest.header, stateRoot: evil.blocks[0]!.header.stateRoot } };
+  const fake2Header = { ...evil2.header, prevHash: blockHashOfShardHeader(fake1.header), lastRoot: fake1.header.stateRoot };
+  const fake2 = child.attested({ header: fake2Header, certificate: evil2.certificate, rules: evil2.rules! }, [c4]);
+  t.is(codeOf(parent, c1, fake1, fake2), 'BAD_CERTIFICATE', 'c4 is no validator of the set in force');
+  t.is(readShard(parent.ledger.tree, '/apps/x')!.context.last.height, 0, 'nothing recorded');
+  // On an attested tip: restating it with another root (precommits of its proposal, which the
+  // validators of a shard on Kafka never sign: here only the attacker's) is a fork claim, and fails.
+  const { parent: parent2, blocks } = attestedChild(1);
+  t.is(codeOf(parent2, c1, ...blocks), 'ok');
+  const restated = {
+    header: { ...blocks[0]!.header, stateRoot: evil.blocks[0]!.header.stateRoot },
+    certificate: child.certify(1, honest.certificate.hash, [c1]),
+  };
+  t.is(codeOf(parent2, c1, restated, fake2), 'BAD_CERTIFICATE', 'a block recorded on attestations is never restated');
+  t.is(readShard(parent2.ledger.tree, '/apps/x')!.context.last.hash, blockHashOfShardHeader(blocks[0]!.header));
 });

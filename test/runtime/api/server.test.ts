@@ -6,16 +6,21 @@ import { createProcessChains } from '../../../runtime/node/index.ts';
 import { createChain, devGenesis } from '../../../actors/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
-// HTTP that the server cannot even parse still gets an answer in ain's shape, `{ code, message }`.
-async function serve() {
-  const app = createApi({
+/** An API with no chain behind it but what `extra` adds. */
+const bareApi = (extra: Partial<Parameters<typeof createApi>[0]> = {}) =>
+  createApi({
     ingest: { submit: async () => [] },
     maxBatchTxs: 10,
     maxTxBytes: 4096,
     bodyBytesMax: 100_000,
     blocks: createBlockStore(),
     status: () => ({}),
+    ...extra,
   });
+
+// HTTP that the server cannot even parse still gets an answer in ain's shape, `{ code, message }`.
+async function serve() {
+  const app = bareApi();
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, port: (app.server.address() as { port: number }).port };
 }
@@ -48,12 +53,7 @@ test('headers past what the server reads, and a malformed request, are BAD_REQUE
 });
 
 test('?shard= names the chain a request is for: this node’s own is served, another this process serves answers for itself, any other is UNKNOWN_SHARD', async (t) => {
-  const child = createApi({
-    ingest: { submit: async () => [] },
-    maxBatchTxs: 10,
-    maxTxBytes: 4096,
-    bodyBytesMax: 100_000,
-    blocks: createBlockStore(),
+  const child = bareApi({
     shard: { path: '/apps/x' },
     shards: { ledger: createChain({ genesis: devGenesis(key(1).address, { chain: 'ain-test', shard: '/apps/x' }) }).ledger },
     status: () => ({ shard: '/apps/x' }),
@@ -62,15 +62,7 @@ test('?shard= names the chain a request is for: this node’s own is served, ano
   t.teardown(() => child.close());
   const chains = createProcessChains();
   chains.join('/apps/x', child);
-  const root = createApi({
-    ingest: { submit: async () => [] },
-    maxBatchTxs: 10,
-    maxTxBytes: 4096,
-    bodyBytesMax: 100_000,
-    blocks: createBlockStore(),
-    status: () => ({ shard: '/' }),
-    chains,
-  });
+  const root = bareApi({ status: () => ({ shard: '/' }), chains });
   t.teardown(() => root.close());
   const get = async (url: string) => {
     const answer = await root.inject({ method: 'GET', url });
@@ -81,6 +73,7 @@ test('?shard= names the chain a request is for: this node’s own is served, ano
   t.like(await get('/v1/status?shard=/apps/x'), { status: 200, body: { shard: '/apps/x' } });
   t.like(await get('/v1/shards?limit=5&shard=/apps/x'), { status: 200 }, 'a strict query takes the shard beside its own fields');
   t.like(await get('/v1/shards?limit=5&bogus=1&shard=/apps/x'), { status: 400, body: { code: 'BAD_SCHEMA' } }, 'and nothing else unknown');
+  t.like(await get('/v1/status?shard=/apps/x&shard=/'), { status: 400, body: { code: 'BAD_SCHEMA' } }, 'given twice');
   const unknown = await get('/v1/status?shard=/apps/y');
   t.like(unknown, { status: 404, body: { code: 'UNKNOWN_SHARD' } });
   t.regex(unknown.body.message as string, /keeps shard \/, not \/apps\/y/);

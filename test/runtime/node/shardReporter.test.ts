@@ -16,7 +16,7 @@ import { until } from './nodeProcess.ts';
 // parent URL that does not answer.
 
 const owner = key(71);
-const [c1, c2, c3] = [key(72), key(73), key(74)];
+const [c1, c2, c3, c4] = [key(72), key(73), key(74), key(75)];
 const rules = { blockIntervalMs: 1000, reportPeriodMs: 60_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
 
 interface FakeParent {
@@ -100,11 +100,11 @@ function setup() {
     commits$.next({ height: header.height });
   };
   const evidence: Evidence[] = [];
-  const reporterOf = (urls: string[]) =>
+  const reporterOf = (urls: string[], signer = c1!) =>
     createShardReporter({
       logger: pino({ level: 'silent' }),
       now: Date.now,
-      key: c1!,
+      key: signer,
       genesis: child.chain.genesis,
       genesisHash: genesisHashOf(child.chain.genesis),
       blocks: { get: (height) => (headers.has(height) ? ({ header: headers.get(height)! } as never) : undefined) },
@@ -215,7 +215,8 @@ test('a shard the parent holds forked: the equivocations its certificate and the
   await reporter.stop();
 });
 
-test('a block decided while a report is in flight is reported at once, in a report that links to it: both land in one parent block', async (t) => {
+/** A parent that holds txs for a block, and a reporter with two reports held there: child block 1's, then block 2's, sent before the first landed. */
+async function twoInFlight(t: { teardown(fn: () => unknown): void }) {
   const { parent, decide, reporterOf } = setup();
   const fake = await fakeParent(parent);
   t.teardown(() => fake.close());
@@ -227,6 +228,11 @@ test('a block decided while a report is in flight is reported at once, in a repo
   await until(async () => fake.held!.length === 1, 'the report of child block 1');
   decide();
   await until(async () => fake.held!.length === 2, 'the report of child block 2, before the first landed');
+  return { parent, fake, reporter };
+}
+
+test('a block decided while a report is in flight is reported at once, in a report that links to it: both land in one parent block', async (t) => {
+  const { parent, fake, reporter } = await twoInFlight(t);
   t.is(lastOn(parent), 0, 'nothing folded yet');
   fake.flush();
   t.deepEqual(fake.outcomes, ['ok', 'ok']);
@@ -236,17 +242,7 @@ test('a block decided while a report is in flight is reported at once, in a repo
 });
 
 test('a report in flight that is lost: the one sent after it is REPORT_GAP, and both blocks go again from what the parent holds', async (t) => {
-  const { parent, decide, reporterOf } = setup();
-  const fake = await fakeParent(parent);
-  t.teardown(() => fake.close());
-  fake.held = [];
-  decide();
-  const reporter = reporterOf([fake.url]);
-  reporter.start();
-  t.teardown(() => reporter.stop());
-  await until(async () => fake.held!.length === 1, 'the report of child block 1');
-  decide();
-  await until(async () => fake.held!.length === 2, 'the report of child block 2');
+  const { parent, fake, reporter } = await twoInFlight(t);
   // The parent loses the first (a mempool that dropped it): the second does not link.
   fake.held!.shift();
   fake.flush();
@@ -254,5 +250,19 @@ test('a report in flight that is lost: the one sent after it is REPORT_GAP, and 
   fake.held = null;
   await until(async () => lastOn(parent) === 2, 'child blocks 1 and 2 reported again');
   t.deepEqual(fake.outcomes, ['REPORT_GAP', 'ok']);
+  await reporter.stop();
+});
+
+test('a report refused for good (its signer is no validator of the shard) is tried again after a pause that grows, not at every parent block', async (t) => {
+  const { parent, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  decide();
+  const reporter = reporterOf([fake.url], c4!);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => reporter.status().failures >= 3, 'three refusals in a row');
+  t.true(fake.outcomes.length >= 3 && fake.outcomes.every((code) => code === 'NOT_VALIDATOR'), fake.outcomes.join());
+  t.regex(reporter.status().problem ?? '', /NOT_VALIDATOR/);
   await reporter.stop();
 });
