@@ -68,6 +68,8 @@ interface ParentShard {
   /** The version of this chain's rules the parent holds, and one it learned that holds later. */
   readonly rulesVersion?: number;
   readonly pendingRules?: { readonly version: number } | null;
+  /** Who the parent takes reports from now. */
+  readonly validators?: readonly { readonly address: string }[];
 }
 
 /** The first pause after a failure; it doubles up to `retryMsMax`. */
@@ -136,6 +138,8 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     { readonly url: string; readonly sent: { readonly hash: string; readonly from: number; readonly to: number }[]; readonly until: number } | undefined;
   /** A report of this node landed in this round: reporting moves, so failures start counting again. */
   let landedNow = false;
+  /** The parent's set for the shard left this validator out, when it last looked. */
+  let outOfSet = false;
   const parents = new Map<string, { chain: string; shard: string; maxTxBytes: number }>();
   let status: ShardReporterStatus = { parent: parent.urls[0]!, reported: 0, reportedHere: 0, problem: null, failures: 0 };
 
@@ -281,6 +285,14 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
       );
     }
     status = { ...status, parent: url, reported: shard.last.height };
+    // A rules change left this validator out (or has not put it in yet): the parent would refuse its reports.
+    if (shard.validators !== undefined && !shard.validators.some((v) => v.address === key.address)) {
+      if (!outOfSet) logger.info({ parent: url, version: shard.rulesVersion ?? 0 }, 'not a validator of the shard on the parent: reporting nothing while so');
+      outOfSet = true;
+      inFlight = undefined;
+      return { kind: 'idle' };
+    }
+    outOfSet = false;
     await settleInFlight(url, shard.last.height);
     // Past the report in flight, if any: the blocks decided since it was sent.
     const next = (inFlight?.sent.at(-1)?.to ?? shard.last.height) + 1;

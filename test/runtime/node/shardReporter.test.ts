@@ -31,6 +31,8 @@ interface FakeParent {
   held: Tx[] | null;
   /** Folds the held txs in one block. */
   flush(): void;
+  /** Answers GET /v1/shards/<path> without the validators (a parent that does not say). */
+  hideValidators: boolean;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
     requests: [],
     before: null,
     held: null,
+    hideValidators: false,
     flush() {
       const txs = fake.held ?? [];
       fake.held = fake.held === null ? null : [];
@@ -66,7 +69,13 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
     if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4096 });
     if (url === '/v1/shards/apps/x') {
       const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
-      return answer(200, { status: state, genesis: context.genesis, last: context.last, fork: context.fork });
+      return answer(200, {
+        status: state,
+        genesis: context.genesis,
+        last: context.last,
+        fork: context.fork,
+        ...(fake.hideValidators ? {} : { validators: context.validators }),
+      });
     }
     if (url.startsWith('/v1/accounts/')) return answer(200, { nonce: 0 });
     if (url.startsWith('/v1/tx/')) {
@@ -253,11 +262,18 @@ test('a report in flight that is lost: the one sent after it is REPORT_GAP, and 
   await reporter.stop();
 });
 
-test('a report refused for good (its signer is no validator of the shard) is tried again after a pause that grows, not at every parent block', async (t) => {
+test('a validator the parent does not count reports nothing; a report refused for good anyway is tried again after a pause that grows', async (t) => {
   const { parent, decide, reporterOf } = setup();
   const fake = await fakeParent(parent);
   t.teardown(() => fake.close());
   decide();
+  const outside = reporterOf([fake.url], c4!);
+  outside.start();
+  await until(async () => fake.requests.filter((r) => r === 'GET /v1/shards/apps/x').length >= 2, 'two looks at the parent');
+  await outside.stop();
+  t.false(fake.requests.includes('POST /v1/tx'), 'no report from outside the set');
+  // A parent that does not say who its validators are: the refusals back off.
+  fake.hideValidators = true;
   const reporter = reporterOf([fake.url], c4!);
   reporter.start();
   t.teardown(() => reporter.stop());
