@@ -312,7 +312,7 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, first, c.height());
     ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
     // As many reports as the blocks need (each as many blocks as fit one tx), sent one after
-    // another with rising nonces; then the last one's outcome says how far they got.
+    // another with rising nonces; the next rounds settle them, oldest first.
     const sent: { hash: string; from: number; to: number }[] = [];
     let reports = 0;
     for (let at = 0; at < blocks.length && reports < reportsPerRoundMax; reports++) {

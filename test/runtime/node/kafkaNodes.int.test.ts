@@ -70,6 +70,12 @@ if (kafka === undefined) {
       t.is((await b.post('/v1/tx', after)).status, 202);
       await landed(a, txHashOf(after));
       await landed(b, txHashOf(after));
+      // One more, once that one is in a block: it lands in a later one, so there are at least two
+      // to compare whatever the proposer's timer did (everything above may share block 1).
+      const later = sign(9);
+      t.is((await a.post('/v1/tx', later)).status, 202);
+      await landed(a, txHashOf(later));
+      await landed(b, txHashOf(later));
       const height = Math.min((await a.get('/v1/status')).height, (await b.get('/v1/status')).height);
       t.true(height >= 2);
       t.deepEqual(await blocksOf(b, height), await blocksOf(a, height), 'same headers, hashes, state roots and outcomes');
