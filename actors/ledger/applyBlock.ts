@@ -6,6 +6,7 @@ import {
   readFinalized,
   recordBlock,
   releaseUnbonded,
+  applyStorageExpiries,
   type Finalized,
   type FiredTrigger,
   type JobEvent,
@@ -63,7 +64,7 @@ export interface BlockResult {
 /**
  * Folds one block into the ledger: records the previous block's hash for attestations and
  * commits, notes this block's proposal hash (for the commit in the next block), releases
- * unbonded stake due at block time, applies each tx (refusals are outcomes, never exceptions),
+ * unbonded stake and Big Storage reservations due at block time, applies each tx (refusals are outcomes, never exceptions),
  * writes the next height's validator set with its proposer priorities, and returns the new state
  * root. Pure: the block's time and contents are its only inputs.
  * @example const { stateRoot, outcomes } = applyBlock(ledger, { header, txs })
@@ -82,6 +83,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   const proposalHash = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
   noteProposalHash(tree, height, proposalHash);
   releaseUnbonded(tree, header.time);
+  applyStorageExpiries(tree, header.time);
   const jobEvents: JobEvent[] = applyJobDeadlines(tree, header.time, header.height);
   const shardEvents: ShardEvent[] = applyShardDeadlines(tree, header.time, header.height);
   const outcomes: Outcome[] = [];

@@ -4,6 +4,8 @@ import {
   applyAttest,
   applyCommit,
   applyEvidence,
+  applyOfferStorage,
+  applyReserveStorage,
   applySend,
   applyStake,
   applyUnstake,
@@ -66,13 +68,13 @@ function reservedProblem(op: StateOp): Outcome | undefined {
     if (reservedRoots.includes(first)) {
       return refuse(
         'RESERVED_PATH',
-        `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs, jobs with the job-protocol ops and shards with branch, report and closeShard.`,
+        `${path} is under /${first}, which only the ledger writes; move money with send, stake and unstake txs, jobs with the job-protocol ops, shards with branch, report and closeShard, and Big Storage with offerStorage and reserveStorage.`,
       );
     }
     if (path === '/' && (one.type === 'set_value' || one.type === 'inc_value' || one.type === 'dec_value')) {
       return refuse(
         'RESERVED_PATH',
-        'Writing a value at / would replace the ledger’s /accounts, /consensus, /jobs and /shards; write below a path of your own.',
+        'Writing a value at / would replace the ledger’s /accounts, /consensus, /jobs, /shards and /storage; write below a path of your own.',
       );
     }
   }
@@ -200,9 +202,16 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     case 'report':
     case 'closeShard':
       return applyShardOp(ledger, tx, hash, ctx);
+    case 'reserveStorage':
+      return { outcome: applyReserveStorage(tree, tx.from, hash, op, ctx.time) };
+    case 'offerStorage':
+      return { outcome: applyOfferStorage(tree, tx.from, op) };
     case 'shardRules':
       return { outcome: applyShardRules({ tree, genesis: ledger.genesis, from: tx.from, height: ctx.height }, op).outcome };
     default:
-      return { outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${op.type} txs yet; the tx is recorded and changes nothing.`) };
+      // Every op of the catalogue has a case above; an op added to it without one is recorded and changes nothing.
+      return {
+        outcome: refuse('UNSUPPORTED_OP', `This ledger does not fold ${(op as { type: string }).type} txs yet; the tx is recorded and changes nothing.`),
+      };
   }
 }

@@ -1,6 +1,16 @@
 export { applyBlock, outcomeRootOf, type BlockResult, type LedgerBlock } from './applyBlock.ts';
 export { applyTx, genesisSetOf, type TxContext, type TxEffects } from './applyTx.ts';
-export { createLedger, devGenesis, genesisHashOf, networkGenesis, networkOwnerBalance, networkStake, parseGenesis, type Ledger } from './ledger.ts';
+export {
+  createLedger,
+  devGenesis,
+  devStorageOffer,
+  genesisHashOf,
+  networkGenesis,
+  networkOwnerBalance,
+  networkStake,
+  parseGenesis,
+  type Ledger,
+} from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';
 export { stakeChanges, type BlockConsensus, type Offence, type StakeChange } from './blockConsensus.ts';
 export { mayCut, readValidatorsAt } from './validatorPriorities.ts';

@@ -1,7 +1,16 @@
 import { canonicalBytes, sha256Hex } from '../../log/index.ts';
 import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, safeParse, type GenesisInput } from '../../schemas/index.ts';
-import { accountPath, consensusPath, createStateTree, writeFinalized, writeGenesisValidators, writeSupply, type StateTree } from '../../projections/index.ts';
+import {
+  accountPath,
+  consensusPath,
+  createStateTree,
+  writeFinalized,
+  writeGenesisOffers,
+  writeGenesisValidators,
+  writeSupply,
+  type StateTree,
+} from '../../projections/index.ts';
 import { startValidatorPriorities } from './validatorPriorities.ts';
 
 /**
@@ -67,14 +76,21 @@ export function createLedger(genesis: Genesis): Ledger {
   writeSupply(tree, supply);
   writeGenesisValidators(tree, stakes);
   startValidatorPriorities(tree);
+  if (genesis.storage !== undefined) writeGenesisOffers(tree, genesis.storage.providers);
   writeFinalized(tree, { height: 0, hash: genesisHash });
   tree.writeSystem(`${consensusPath}/chain`, { chain: genesis.chain, shard: genesis.shard, genesis: genesisHash });
   return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: 0 };
 }
 
 /**
- * A one-node development genesis: `address` owns `/`, is the only proposer and validator and
- * holds the supply.
+ * What a dev genesis's nodes sell of their Big Storage: 64 GiB at once, at 1000 AIN per GiB-day
+ * (16 MiB for a day: 16 AIN).
+ */
+export const devStorageOffer = { price: '1000', bytesMax: 64 * 2 ** 30 } as const;
+
+/**
+ * A one-node development genesis: `address` owns `/`, is the only proposer and validator, holds
+ * the supply and sells Big Storage (`devStorageOffer`).
  */
 export function devGenesis(address: string, options: { chain: string; shard?: string; maxTxs?: number; maxBytes?: number; unbondingMs?: number }): Genesis {
   const input: GenesisInput = {
@@ -85,6 +101,7 @@ export function devGenesis(address: string, options: { chain: string; shard?: st
     proposers: [address],
     block: { maxTxs: options.maxTxs ?? 10_000, maxBytes: options.maxBytes ?? 8 * 1024 * 1024 },
     unbondingMs: options.unbondingMs ?? 60_000,
+    storage: { providers: { [address]: devStorageOffer } },
   };
   return parseGenesis(input);
 }
@@ -95,8 +112,8 @@ export const networkOwnerBalance = '1000000000';
 
 /**
  * A genesis for a network of `validators`, each with an equal stake and each a proposer (the
- * order given: the first also signs blocks closed by size); `owner` owns `/` and holds the
- * spendable supply. Every node of the network starts from these same bytes.
+ * order given: the first also signs blocks closed by size) and a Big Storage provider
+ * (`devStorageOffer`); `owner` owns `/` and holds the spendable supply. Every node of the network starts from these same bytes.
  * @example networkGenesis([a, b, c], { chain: 'ain-local', owner })
  */
 export function networkGenesis(
@@ -116,6 +133,7 @@ export function networkGenesis(
     proposers: [...validators],
     block: { maxTxs: options.maxTxs ?? 10_000, maxBytes: options.maxBytes ?? 8 * 1024 * 1024 },
     unbondingMs: options.unbondingMs ?? 60_000,
+    storage: { providers: Object.fromEntries(validators.map((address) => [address, devStorageOffer])) },
   };
   return parseGenesis(input);
 }

@@ -242,7 +242,11 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     },
     { requiredKeys: ['type'] },
   ),
-  fc.record({ type: fc.constant('reserveStorage'), space: uint, ttl: uint, acl: small(address) }, { requiredKeys: ['type', 'space', 'ttl'] }),
+  fc.record(
+    { type: fc.constant('reserveStorage'), provider: address, space: uint, ttl: uint, acl: small(fc.oneof(address, fc.constant('*'))), for: address },
+    { requiredKeys: ['type', 'provider', 'space', 'ttl'] },
+  ),
+  fc.record({ type: fc.constant('offerStorage'), price: amount, bytesMax: uint }),
   fc.record({ type: fc.oneof(awkwardString, fc.constant('nope')), value: awkwardJson }),
 );
 

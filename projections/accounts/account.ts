@@ -7,7 +7,7 @@ export const consensusPath = '/consensus';
 /** Where it keeps the shards branched from this chain: `/shards/<path>` (actors/shard). */
 export const shardsPath = '/shards';
 /** Paths whose values only the ledger writes. */
-export const reservedRoots: readonly string[] = ['accounts', 'consensus', 'jobs', 'shards'];
+export const reservedRoots: readonly string[] = ['accounts', 'consensus', 'jobs', 'shards', 'storage'];
 
 /** An account as the folds use it: amounts as bigint, never floats. */
 export interface Account {

@@ -25,3 +25,16 @@ export {
   type ValidatorSet,
 } from './validators.ts';
 export { escrowPath, lockEscrow, payAllFromEscrow, payFromEscrow, readEscrow } from './escrow.ts';
+export {
+  applyOfferStorage,
+  applyReserveStorage,
+  applyStorageExpiries,
+  grantsPerHolderMax,
+  readGrants,
+  readOffer,
+  storageFee,
+  storagePath,
+  writeGenesisOffers,
+  type StorageGrant,
+  type StoredOffer,
+} from './storage.ts';

@@ -15,3 +15,4 @@ export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorke
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 export { startGpuWorkerAgent } from './gpuWorker.ts';
 export { keepRunEvents, runLogEventsMax, runLogText, type RunLogLine } from './workerRunLog.ts';
+export { reserveLogRoom, workerLogRoom } from './logRoom.ts';

@@ -6,6 +6,7 @@ import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, type Op, type OpOf } from '../../schemas/index.ts';
 import { getAccount, getBlock, getDashboard, getJob, getRequest, getStatus } from '../client/index.ts';
+import { reserveLogRoom, workerLogRoom } from './logRoom.ts';
 import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
@@ -133,6 +134,15 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   // The agent at `index` in order admin, evaluators, workers, client talks to its own node.
   const envAt = (index: number): AgentEnvironment => ({ ...env, nodeUrl: urls[index % urls.length]! });
   const envOf = (key: KeyPair): AgentEnvironment => envAt([admin, ...evaluatorKeys, ...workerKeys, client].indexOf(key));
+  // "Every node … needs to reserve appropriate space in Big Storage by paying fees to the storage
+  // service provider prior to the initiation of an ML job": each worker pays the node it uses for room for its run logs.
+  const fees = await Promise.all(workerKeys.map((key) => reserveLogRoom({ nodeUrl: envOf(key).nodeUrl, key })));
+  const paid = fees.reduce((total, fee) => total + fee, 0n);
+  say(
+    paid === 0n
+      ? `each worker holds room for its run logs in Big Storage on the node it uses`
+      : `each worker reserved ${workerLogRoom.bytes / 2 ** 20} MiB for a day in Big Storage on the node it uses (${paid} AIN to the nodes in all)`,
+  );
   const applicants = [
     ...evaluatorKeys.map((k) => ({ node: k.address, role: 'evaluator' as const })),
     ...workerKeys.map((k) => ({ node: k.address, role: 'worker' as const })),

@@ -1,7 +1,16 @@
 import { parseArgs } from 'node:util';
 
-import { applyToJob, probeMachine, sampleJobPrograms, startEvaluatorAgent, startWorkerAgent, type AgentEnvironment } from '../agents/index.ts';
-import { getStatus } from '../client/index.ts';
+import {
+  applyToJob,
+  probeMachine,
+  reserveLogRoom,
+  sampleJobPrograms,
+  startEvaluatorAgent,
+  startWorkerAgent,
+  workerLogRoom,
+  type AgentEnvironment,
+} from '../agents/index.ts';
+import { getStatus, isAinError } from '../client/index.ts';
 import { createDockerRuntime, createProcessRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import type { CommandContext } from './main.ts';
@@ -17,6 +26,7 @@ const flags = {
   deposit: { type: 'string', default: '20' },
   'min-reward': { type: 'string' },
   'run-label': { type: 'string', multiple: true },
+  'log-room': { type: 'string' },
 } as const;
 
 /** One JSON line on stdout: what the agent did (a container's log reads as the agent's story). */
@@ -24,8 +34,9 @@ const line = (event: Record<string, unknown>) => process.stdout.write(JSON.strin
 
 /**
  * `ain agent --role worker|evaluator --node URL --job JOB_ID [--key FILE] [--runtime docker|process]
- * [--job-base-image TAG] [--run-label K=V …] [--deposit N] [--min-reward N]`: one long-running worker or evaluator
- * agent of a job on a node. It applies to the job (its program answers the schema's test data;
+ * [--job-base-image TAG] [--run-label K=V …] [--deposit N] [--min-reward N] [--log-room BYTES]`: one long-running worker or evaluator
+ * agent of a job on a node. A worker first reserves room for its run logs in the node's Big Storage
+ * (`--log-room`, 16 MiB for a day by default; 0: none) unless it holds some. It applies to the job (its program answers the schema's test data;
  * the job's admin approves it), then follows the job's requests until SIGTERM or SIGINT: a worker
  * accepts the requests it can serve, runs the worker program in a container (or a process) and
  * submits the result; an evaluator accepts requests with `--deposit` and ranks their results.
@@ -42,6 +53,9 @@ export async function agentCommand(args: string[], _context: CommandContext): Pr
   if (values.runtime !== 'docker' && values.runtime !== 'process') throw new UsageError(`--runtime is docker or process, not "${values.runtime}".`);
   if (!/^[0-9]+$/.test(values.deposit)) throw new UsageError(`--deposit is a whole number of AIN, got "${values.deposit}".`);
   if (values['min-reward'] !== undefined && !/^[0-9]+$/.test(values['min-reward'])) throw new UsageError(`--min-reward is a whole number of AIN.`);
+  if (values['log-room'] !== undefined && !/^[0-9]+$/.test(values['log-room']))
+    throw new UsageError(`--log-room is a whole number of bytes (0: reserve none).`);
+  const logRoom = values['log-room'] === undefined ? workerLogRoom.bytes : Number(values['log-room']);
   const labels = Object.fromEntries(
     (values['run-label'] ?? []).map((pair) => {
       const at = pair.indexOf('=');
@@ -58,6 +72,13 @@ export async function agentCommand(args: string[], _context: CommandContext): Pr
   const job = values.job;
   line({ event: 'started', role, address: key.address, keyCreated: created, node: env.nodeUrl, job, runtime: execution.name });
 
+  if (role === 'worker' && logRoom > 0) {
+    // Room for its run logs on its node, paid before it takes a job; without it the runs go on and keep no log.
+    await reserveLogRoom({ nodeUrl: env.nodeUrl, key, bytes: logRoom }).then(
+      (fee) => line({ event: 'storage', bytes: logRoom, ttlMs: workerLogRoom.ttlMs, fee: fee.toString() }),
+      (error: unknown) => line({ event: 'storage', error: (error as Error).message, ...(isAinError(error) ? { code: error.code } : {}) }),
+    );
+  }
   const machine = role === 'worker' ? probeMachine() : undefined;
   const applied = await applyToJob({ key, env, job, role, ...(machine === undefined ? {} : { machine }) });
   line({ event: 'applied', applied: applied.applied, ...(applied.error === undefined ? {} : { error: applied.error }) });

@@ -70,6 +70,13 @@ Usage:
                                             its quality figure (exit 1 outside its bound)
   ain blob put FILE --key FILE [--node URL] [--ttl-ms N] [--readers ADDR,ADDR|*]
   ain blob get HASH [--out FILE] [--key FILE] [--node URL]
+  ain storage reserve --bytes N --ttl-ms N --key FILE [--provider ADDR] [--for ADDR]
+                      [--readers ADDR,ADDR|*] [--node URL]
+                                            pay a provider (default: the node) for Big Storage
+                                            room before a job: a reserveStorage tx
+  ain storage offer --price AIN --bytes N --key FILE [--node URL]
+                                            sell room: AIN per GiB-day, at most N bytes at once
+  ain storage show [ADDRESS] [--node URL]   the providers, and ADDRESS's reservations
 
 The job protocol (the paper's console; each verb signs one tx with --key FILE, sends it to
 --node URL (default http://127.0.0.1:8080) and waits up to --wait-ms N (30000) for its block):
@@ -164,6 +171,7 @@ const commands: Record<string, () => Promise<Command>> = {
   state: async () => (await import('./stateCommand.ts')).stateCommand,
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,
+  storage: async () => (await import('./storageCommand.ts')).storageCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
   applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,
   approveNode: async () => (await import('./jobCommands.ts')).approveNodeCommand,

@@ -1,17 +1,16 @@
-import { mkdir } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError, devStorageReservations, isAinError, type Op, type Tx } from '../../schemas/index.ts';
+import type { KeyPair } from '../../log/index.ts';
+import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
 import { dashboardUrl } from './uiCommand.ts';
 import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from '../agents/index.ts';
 import { createNodeSubmitter, getBalance, getBlock, getState, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
-import { loadOrCreateKeyFile, writeKeyFile } from '../keys/index.ts';
+import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { startNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
@@ -189,18 +188,9 @@ function agentCount(text: string, flag: string, max: number): number {
   return Number(text);
 }
 
-/** What each sample worker may keep in the node's Big Storage: its run logs, for a day. */
-const workerLogRoom = { bytesMax: 16 * 1024 * 1024, ttlMs: 86_400_000 };
-
 /** Today's dev node: one process, one validator holding all the stake, its own key the owner. */
 async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise<never>): Promise<void> {
-  // The sample's workers keep their run logs in the node's Big Storage: their keys are made first, so the node reserves them room.
-  await mkdir(join(options.data, 'agents'), { recursive: true }).catch(failed);
-  const workerKeys = await Promise.all(
-    Array.from({ length: options.workers }, async (_, i) => (await loadOrCreateKeyFile(join(options.data, 'agents', `worker-${i + 1}.key`))).key),
-  ).catch(failed);
-  const reservations = { ...devStorageReservations, ...Object.fromEntries(workerKeys.map((k) => [k.address, workerLogRoom])) };
-  const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port, storage: { reservations } } }).catch(failed);
+  const config = await loadConfig({ env: {}, flags: { dataDir: options.data, port: options.port } }).catch(failed);
   const node = await startNode({ config, logger: pino({ level: 'warn' }, pino.destination(2)) }).catch(failed);
   say(`ain up: node ${node.key.address} serving ${config.chain} at ${node.url} (data in ${config.dataDir})`);
   say(`  the dashboard: ${dashboardUrl(node.url)} (live in a browser; ain ui prints or opens it)`);
@@ -234,22 +224,7 @@ async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise
 
 /** A local network: validators as child processes agreeing over libp2p, the agents spread over them. */
 async function upNetwork(options: UpOptions, validators: number, failed: (error: unknown) => Promise<never>): Promise<void> {
-  // The sample's workers keep their run logs in Big Storage on the nodes they use, and a client
-  // reads them from any node (through its peers): their keys are made first, so that every node
-  // of a new network reserves them room; they are written once the network's files are.
-  const workerKeys = Array.from({ length: options.workers }, () => generateKeyPair());
-  const reservations = Object.fromEntries(workerKeys.map((k) => [k.address, workerLogRoom]));
-  const net = await startUpNetwork({ dir: options.data, validators, port: options.port, reservations }).catch(failed);
-  if (net.fresh) {
-    const agents = join(options.data, 'agents');
-    await (async () => {
-      await mkdir(agents, { recursive: true });
-      for (const [i, key] of workerKeys.entries()) await writeKeyFile(join(agents, `worker-${i + 1}.key`), key);
-    })().catch(async (error: unknown) => {
-      await net.stop();
-      return failed(error);
-    });
-  }
+  const net = await startUpNetwork({ dir: options.data, validators, port: options.port }).catch(failed);
   const [first, second] = [net.nodes[0]!, net.nodes[1] ?? net.nodes[0]!];
   say(`ain up: ${validators} validators agreeing over libp2p (CometBFT's algorithm), each its own process and log (data in ${options.data})`);
   say(`  ${net.nodes.map((node) => `${node.name} at ${node.url}`).join(', ')}; the client talks to ${second.name}, the agents spread over all`);

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AinError, type StorageReservations } from '../../schemas/index.ts';
+import { AinError } from '../../schemas/index.ts';
 import { getNet } from '../client/index.ts';
 import { appRootUrl, initNetwork, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
@@ -64,25 +64,12 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs: num
  * Brings up `validators` nodes as child processes: the network's files come from `ain net init`
  * into `dir` the first time (API ports from `port`, peer ports 1000 above), and are reused after,
  * so a second `ain up` resumes the same chain. Each node's log lines go to `<dir>/nK/node.log`.
- * `reservations`: Big Storage room every node grants (written into the new configs only).
  * @example const net = await startUpNetwork({ dir: '.data/up-net', validators: 4, port: 8080 })
  */
-export async function startUpNetwork({
-  dir,
-  validators,
-  port,
-  reservations,
-}: {
-  dir: string;
-  validators: number;
-  port: number;
-  reservations?: StorageReservations;
-}): Promise<UpNetwork> {
+export async function startUpNetwork({ dir, validators, port }: { dir: string; validators: number; port: number }): Promise<UpNetwork> {
   const existing = await readdir(dir).catch(() => [] as string[]);
   const fresh = existing.length === 0;
-  const files = fresh
-    ? await initNetwork({ dir, validators, basePort: await basePortFor(port, validators), ...(reservations === undefined ? {} : { reservations }) })
-    : { nodes: await nodesIn(dir, existing) };
+  const files = fresh ? await initNetwork({ dir, validators, basePort: await basePortFor(port, validators) }) : { nodes: await nodesIn(dir, existing) };
   const children: ChildProcess[] = [];
   // The nodes run in their own process groups, so Ctrl-C at the terminal reaches `ain up` alone,
   // which marks its step interrupted; whenever `ain up` ends, its nodes are told to stop too.

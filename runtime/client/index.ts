@@ -8,6 +8,7 @@ export { readStream, type ReadStreamOptions } from './readStream.ts';
 export { readRequestHistory, type ReadRequestHistoryOptions, type RequestHistory } from './requestHistory.ts';
 export { verifyTx, type VerifiedTx, type VerifyTxOptions } from './verifyTx.ts';
 export { verifyState, type VerifiedState, type VerifyStateOptions } from './verifyState.ts';
+export { reserveStorageOn, type ReserveStorageOnParameters } from './reserveStorage.ts';
 export { getSmallBlob, putSmallBlob, smallBlobBytesMax, type PutSmallBlobParameters } from './smallBlob.ts';
 export { createProgressPoster, progressBodyHash, type ProgressPoster } from './progressPoster.ts';
 export * from './actions/index.ts';

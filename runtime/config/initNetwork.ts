@@ -5,7 +5,6 @@ import { generateKeyPair, type KeyPair } from '../../log/index.ts';
 import {
   AinError,
   ChainId,
-  devStorageReservations,
   NodeConfig,
   fromZodError,
   kafkaTopicOf,
@@ -123,11 +122,10 @@ export function nodeConfigOf(
   nodes: readonly InitNetworkNode[],
   {
     chain,
-    owner,
     log,
     shard,
     reservations = {},
-  }: { chain: string; owner: string; log: NodeConfigInput['log'] | undefined; shard?: ShardConfigFields; reservations?: StorageReservations },
+  }: { chain: string; log: NodeConfigInput['log'] | undefined; shard?: ShardConfigFields; reservations?: StorageReservations },
 ): Omit<NodeConfigInput, 'dataDir'> {
   const self = nodes[i]!;
   const config: Omit<NodeConfigInput, 'dataDir'> = {
@@ -136,8 +134,8 @@ export function nodeConfigOf(
     port: self.port,
     p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`) },
     ...(log === undefined ? {} : { log }),
-    // The dev grant of Big Storage, to the owner too: in a dev node the owner is the node's key.
-    storage: { reservations: { ...devStorageReservations, ...reservations, [owner]: devStorageReservations.node! } },
+    // Room comes from reserveStorage txs (every validator sells it in the genesis); `reservations` adds an operator's own grants.
+    ...(Object.keys(reservations).length === 0 ? {} : { storage: { reservations } }),
   };
   const parsed = safeParse(NodeConfig, { ...config, dataDir: self.dir });
   if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${self.name}`).message);
@@ -198,8 +196,8 @@ export async function writeNodes({ keys, peerKeys, nodes }: NewNodes, genesis: G
  * key) and per node `nI/node.key` and `nI/p2p.key` (its libp2p identity, as `loadPeerSeed` reads
  * it; both mode 0600), `nI/genesis.json` (the same bytes in each: equal
  * stake for every validator, all of them proposers) and `nI/config.json` (its API port, its peer
- * port and the others as bootstrap peers, each address ending in `/p2p/<peer id>`, the shared Kafka log when asked, and Big Storage room
- * for the owner as for the node's own key). Refuses a
+ * port and the others as bootstrap peers, each address ending in `/p2p/<peer id>`, the shared Kafka log when asked, and the
+ * operator's own Big Storage grants when `reservations` names some: every validator sells room in the genesis). Refuses a
  * directory that is not empty (DIR_NOT_EMPTY); everything is checked before the first write.
  * @example await initNetwork({ dir: 'net', validators: 3 }) // then: ain node --data net/n1
  */
@@ -227,7 +225,7 @@ export async function initNetwork({
     { chain, owner: owner.address },
   );
   const { topic, logConfig } = sharedLogOf(log, chain, genesis.shard);
-  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, owner: owner.address, log: logConfig, reservations }));
+  const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, log: logConfig, reservations }));
 
   await mkdir(dir, { recursive: true });
   await writeKeyFile(join(dir, 'owner.key'), owner);

@@ -167,7 +167,7 @@ export async function initShard({
   const urls = parents.map((url) => url.replace(/\/$/, ''));
   const shardFields = { shard, block: { intervalMs: rules.blockIntervalMs }, parent: { urls } };
   const { topic, logConfig } = sharedLogOf(log, parent.chain, shard);
-  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, owner: owner.address, log: logConfig, shard: shardFields }));
+  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, log: logConfig, shard: shardFields }));
 
   const time = Date.now();
   const nonce = nextNonce({ ledgerNonce: await ledgerNonceOf(parent.url, owner.address), timeMs: time, address: owner.address });

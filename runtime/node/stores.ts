@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { NodeConfig } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
-import { configuredQuotas, openLocalBlobStore } from '../storage/index.ts';
+import { configuredQuotas, firstQuotas, ledgerQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { openBlockHistory } from './blockHistory.ts';
 import { createBlockStore } from './blockStore.ts';
 import type { NodeComponents } from './components.ts';
@@ -61,7 +61,11 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
 
   const blobs = await openLocalBlobStore({
     dir: join(config.dataDir, 'blobs'),
-    quotas: configuredQuotas(config.storage.reservations, key.address),
+    // The operator's grants first, then what reserveStorage txs naming this node bought on the ledger.
+    quotas: firstQuotas(
+      configuredQuotas(config.storage.reservations, key.address),
+      ledgerQuotas(() => chain.ledger.tree, key.address),
+    ),
     gcIntervalMs: 60_000,
   });
   await services.start('blob store', { stop: () => blobs.close() });

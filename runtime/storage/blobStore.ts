@@ -1,15 +1,19 @@
 import type { Readable } from 'node:stream';
+import { readGrants, type StateTree, type StorageGrant } from '../../projections/index.ts';
 import type { Reservation, StorageReservations } from '../../schemas/index.ts';
 
 export type { Reservation } from '../../schemas/index.ts';
 
 /**
- * Where quotas come from: an interface, so that the grant can come from the ledger's fold of
- * `reserveStorage` txs once it folds them; a node reads its config (`configuredQuotas`), tests use `fixedQuotas`.
+ * Where quotas come from: a node reads the ledger's `reserveStorage` grants (`ledgerQuotas`) and
+ * its operator's own grants in its config (`configuredQuotas`); tests use `fixedQuotas`.
  */
 export interface QuotaSource {
-  reservationOf(address: string): Reservation | undefined;
+  reservationOf(address: string): GrantedReservation | undefined;
 }
+
+/** A reservation as a quota source grants it: `endsAtMs`, when set, is when the room ends (a hold ends by then too). */
+export type GrantedReservation = Reservation & { readonly endsAtMs?: number };
 
 /**
  * A fixed table of reservations by address.
@@ -28,6 +32,42 @@ export function fixedQuotas(table: Readonly<Record<string, Reservation>>): Quota
 export function configuredQuotas(reservations: StorageReservations, nodeAddress: string): QuotaSource {
   const { node, ...byAddress } = reservations;
   return fixedQuotas(node === undefined || nodeAddress in byAddress ? byAddress : { ...byAddress, [nodeAddress]: node });
+}
+
+/**
+ * The room the ledger's `reserveStorage` txs bought on this node (`provider`: the node's address)
+ * for an address, at `now`: the bytes of its grants not yet expired, held at most until the latest
+ * of them ends, read by default by that grant's `acl`. Reads the chain's state after its last block.
+ * @example ledgerQuotas(() => chain.ledger.tree, key.address)
+ */
+export function ledgerQuotas(tree: () => StateTree, provider: string, now: () => number = Date.now): QuotaSource {
+  return {
+    reservationOf(address) {
+      const at = now();
+      let bytesMax = 0;
+      let latest: StorageGrant | undefined;
+      for (const grant of Object.values(readGrants(tree(), provider, address))) {
+        if (grant.expiresAt <= at) continue;
+        bytesMax += grant.bytes;
+        if (latest === undefined || grant.expiresAt > latest.expiresAt) latest = grant;
+      }
+      if (latest === undefined) return undefined;
+      return { bytesMax, ttlMs: latest.expiresAt - at, endsAtMs: latest.expiresAt, ...(latest.acl === undefined ? {} : { readers: latest.acl.split(',') }) };
+    },
+  };
+}
+
+/** The first source that grants an address anything: an operator's config before the ledger. */
+export function firstQuotas(...sources: readonly QuotaSource[]): QuotaSource {
+  return {
+    reservationOf(address) {
+      for (const source of sources) {
+        const reservation = source.reservationOf(address);
+        if (reservation !== undefined) return reservation;
+      }
+      return undefined;
+    },
+  };
 }
 
 /** One address's claim on a blob: it keeps the blob alive until `expiresAtMs`. */

@@ -130,7 +130,7 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       if (reservation === undefined) {
         throw new AinError(
           'QUOTA_EXCEEDED',
-          `${owner} has no storage reserved on this node; its operator grants room by address in the node's config (storage.reservations, docs/storage.md).`,
+          `${owner} has no storage reserved on this node: reserve room with a reserveStorage tx naming this node's address as provider (ain storage reserve), or ask its operator for a grant in its config (storage.reservations, docs/storage.md).`,
           {
             details: { owner },
           },
@@ -147,7 +147,7 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
       const quotaError = () =>
         new AinError(
           'QUOTA_EXCEEDED',
-          `The blob does not fit in ${owner}'s storage: ${freeBytes} of ${reservation.bytesMax} bytes are free. Let blobs expire or reserve more.`,
+          `The blob does not fit in ${owner}'s storage: ${freeBytes} of ${reservation.bytesMax} bytes are free. Let blobs expire or reserve more (ain storage reserve).`,
           {
             details: { owner, freeBytes, bytesMax: reservation.bytesMax },
           },
@@ -176,7 +176,7 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
         else await rm(written.path, { force: true }); // same bytes, already stored
         const holds = (current?.holds ?? []).filter((h) => h.expiresAtMs > nowMs);
         const previous = holds.find((h) => h.owner === owner);
-        const expiresAtMs = Math.max(previous?.expiresAtMs ?? 0, nowMs + (ttlMs ?? reservation.ttlMs));
+        const expiresAtMs = Math.max(previous?.expiresAtMs ?? 0, Math.min(nowMs + (ttlMs ?? reservation.ttlMs), reservation.endsAtMs ?? Infinity));
         const meta: BlobMeta = {
           hash,
           sizeBytes: written.sizeBytes,

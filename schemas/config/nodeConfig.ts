@@ -108,12 +108,13 @@ export const ApiLimits = z.strictObject({
 });
 export type ApiLimits = z.infer<typeof ApiLimits>;
 
-/** Addresses a node's Big Storage grants room to at most: a config file's table, not the ledger. */
+/** Addresses a node's config may grant Big Storage room to at most (the ledger's reservations are not counted). */
 export const reservationsMax = 10_000;
 
 /**
- * What a node's own Big Storage grants, by address, until the ledger folds `reserveStorage`:
- * `"node"` stands for the node's own address (its key); an entry for that address itself wins.
+ * Room a node's operator grants in its Big Storage by address, beside what `reserveStorage` txs
+ * bought on the ledger (an entry here wins for its address): `"node"` stands for the node's own
+ * address (its key); an entry for that address itself wins.
  */
 export const StorageReservations = z.record(z.string(), Reservation).superRefine((table, ctx) => {
   const names = Object.keys(table);
@@ -129,13 +130,10 @@ export const StorageReservations = z.record(z.string(), Reservation).superRefine
 });
 export type StorageReservations = z.infer<typeof StorageReservations>;
 
-/** The dev default: the node's own key may keep 1 GiB for 7 days, nobody else anything. */
-export const devStorageReservations: StorageReservations = { node: { bytesMax: 1024 * 1024 * 1024, ttlMs: 7 * 86_400_000 } };
-
 /** Big Storage under `<dataDir>/blobs` (docs/storage.md). */
 export const StorageConfig = z.strictObject({
-  /** Replaces the default whole when set: `{}` grants nothing. */
-  reservations: StorageReservations.default(devStorageReservations),
+  /** None by default: room comes from the ledger's reservations. */
+  reservations: StorageReservations.default({}),
 });
 
 /** Parent nodes a child validator reports to, at most. */
@@ -198,7 +196,7 @@ export const NodeConfig = z.strictObject({
     streamEventBytesMax: 1024 * 1024,
     streamDrainMs: 5000,
   }),
-  storage: StorageConfig.default({ reservations: devStorageReservations }),
+  storage: StorageConfig.default({ reservations: {} }),
   /** Where the node meets its peers: with it the node runs on the peer-to-peer network (docs/cli.md). */
   p2p: P2pConfig.optional(),
   /** A child chain's validator reports its blocks to these parent nodes. */

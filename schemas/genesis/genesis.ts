@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { ShardRules } from '../consensus/index.ts';
 import { Address, Amount, ChainId, Hash, ShardPath, TimeMs, Uint } from '../primitives/index.ts';
+import { storageBytesMax } from '../storage/index.ts';
 
 /** One account at genesis: spendable balance and bonded stake (a validator when stake > 0). */
 export const GenesisAccount = z.strictObject({
   balance: Amount.default('0'),
   stake: Amount.default('0'),
 });
+
+/** What a storage provider sells: its price and how many bytes it reserves at once at most (see `offerStorage`). */
+export const StorageOffer = z.strictObject({
+  /** AIN per GiB (2^30 bytes) per day (86,400,000 ms) of block time. */
+  price: Amount,
+  bytesMax: Uint.max(storageBytesMax, { message: 'must be at most 2^50 bytes (1 PiB)' }),
+});
+export type StorageOffer = z.infer<typeof StorageOffer>;
 
 /**
  * The first state of a chain (DESIGN.md, "Blocks" and "Ledger machines"): every node of a chain
@@ -53,6 +62,15 @@ export const Genesis = z.strictObject({
       maxTimeLimitMs: Uint.max(365 * 24 * 3600 * 1000).optional(),
       /** The Elo K factor of the reputation projection (default 32): every node of the chain rates alike. */
       eloK: z.number().min(0).max(1000).optional(),
+    })
+    .optional(),
+  /**
+   * Big Storage providers from the start, by address, with their offers (a provider changes its
+   * own with `offerStorage`). Optional without defaults, so older genesis files keep their hash.
+   */
+  storage: z
+    .strictObject({
+      providers: z.record(Address, StorageOffer).refine((p) => Object.keys(p).length <= 1024, { message: 'must list at most 1024 providers' }),
     })
     .optional(),
   /**

@@ -1,2 +1,2 @@
 export { BlobAuth, BlobMethod, type UnsignedBlobAuth } from './blobAuth.ts';
-export { BlobReader, Reservation, blobReadersMax, reservationTtlMsMax } from './reservation.ts';
+export { BlobReader, Reservation, blobReadersMax, reservationTtlMsMax, storageBytesMax } from './reservation.ts';

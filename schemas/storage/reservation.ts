@@ -9,13 +9,16 @@ export const BlobReader = z
 /** Readers one hold (or one reservation) may list. */
 export const blobReadersMax = 256;
 
+/** The most bytes one reservation, offer or grant may name: 2^50 (1 PiB). */
+export const storageBytesMax = 2 ** 50;
+
 /** Longest time a reservation may let a blob be held: ten years, so an expiry stays an exact integer of ms. */
 export const reservationTtlMsMax = 3650 * 86_400_000;
 
 /** What an address may keep in Big Storage: the ledger's `reserveStorage` grants it, or a node's config (`storage.reservations`). */
 export const Reservation = z.strictObject({
   /** Bytes the address may hold at once, counting each blob it holds once. */
-  bytesMax: Uint.min(1, { message: 'must be at least 1 byte' }).max(2 ** 50, { message: 'must be at most 2^50 bytes (1 PiB)' }),
+  bytesMax: Uint.min(1, { message: 'must be at least 1 byte' }).max(storageBytesMax, { message: 'must be at most 2^50 bytes (1 PiB)' }),
   /** Longest time a blob may be held, from its put. */
   ttlMs: Uint.min(1, { message: 'must be at least 1 ms' }).max(reservationTtlMsMax, { message: `must be at most ${reservationTtlMsMax} ms (ten years)` }),
   /** Addresses that may read the address's blobs by default (`"*"`: anyone). */

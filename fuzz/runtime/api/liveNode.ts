@@ -96,7 +96,9 @@ export const httpTarget: Target<RequestSpec, LiveNode> = {
   arbitrary: requestSpec,
   async setup() {
     const dataDir = await mkdtemp(join(tmpdir(), 'ain-fuzz-node-'));
-    const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 20 } } });
+    // The node's own key may keep blobs (an operator's grant), so signed puts reach the store's paths.
+    const storage = { reservations: { node: { bytesMax: 1 << 30, ttlMs: 3_600_000 } } };
+    const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 20 }, storage } });
     const live: LiveNode = { node: undefined as unknown as AinNode, dataDir, sent: new Map(), fatal: undefined };
     (live as { node: AinNode }).node = await startNode({ config, logger: pino({ level: 'silent' }), onFatal: (error) => (live.fatal = error) });
     const { node } = live;

@@ -54,6 +54,16 @@ const genesis = fc.record(
       },
       { requiredKeys: [] },
     ),
+    storage: fc.record(
+      {
+        providers: fc
+          .array(fc.tuple(address, fc.record({ price: amount, bytesMax: edge(fc.constantFrom(0, 1, 2 ** 30, 2 ** 50, 2 ** 50 + 1)) }, { requiredKeys: [] })), {
+            maxLength: 3,
+          })
+          .map((e) => ownObject(e.map(([a, v]) => [key(a), v] as const))),
+      },
+      { requiredKeys: [] },
+    ),
     rules: fc
       .array(fc.tuple(edge(fc.constantFrom('/', '/apps', '/apps/$app', '/apps/$app/$user', '/apps/x')), fc.oneof(ruleSource, fc.boolean(), awkwardString)), {
         maxLength: 3,

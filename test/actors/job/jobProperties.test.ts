@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import { bestWorkerShare, explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput, type JobContext } from '../../../actors/index.ts';
 import { txHashOf } from '../../../log/index.ts';
 import type { Op, Payout } from '../../../schemas/index.ts';
+import { readOffer } from '../../../projections/index.ts';
 import { key } from '../ledger/chain.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
-// Random interleavings of the fourteen job ops (the paper's eleven, rejectWorker, blindChallenge and blindVerdict) from random signers, with random gaps of block time:
-// money is conserved at every block, every request and node is in a state its machine draws,
+// Random interleavings of the fourteen job ops (the paper's eleven, rejectWorker, blindChallenge and blindVerdict) and Big Storage's
+// offerStorage and reserveStorage from random signers, with random gaps of block time:
+// money is conserved at every block, every storage provider's reserved bytes are its grants', every request and node is in a state its machine draws,
 // and the same txs folded twice give the same roots and job events. Explaining a request after
 // each step it names never throws, agrees with its machine, and counts every refused tx naming it.
 // A second property starts from three ranked requests and draws only the answers to a ranking
@@ -38,6 +40,8 @@ const usual: Record<string, readonly (typeof admin)[]> = {
   rejectWorker: [client],
   blindChallenge: [client],
   blindVerdict: [a1, a2],
+  offerStorage: [a1, a2, admin],
+  reserveStorage: [client, w1, w2],
 };
 /** The state each answer to a ranking is for. */
 const answerStates: Partial<Record<Op['type'], string>> = {
@@ -156,6 +160,32 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
     },
     {
       weight: 1,
+      arbitrary: fc
+        .record({ price: fc.constantFrom('0', '1', '5000', '10000000'), bytesMax: fc.constantFrom(0, 1000, 2 ** 30) })
+        .map(({ price, bytesMax }) => (() => ({ type: 'offerStorage', price, bytesMax })) as OpMaker),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({
+          provider: fc.nat(8),
+          space: fc.constantFrom(1, 500, 2 ** 20, 2 ** 30),
+          ttl: fc.constantFrom(1, 1000, 30_000, 86_400_000),
+          holder: fc.option(fc.nat(8), { nil: undefined }),
+        })
+        .map(
+          ({ provider, space, ttl, holder }) =>
+            (() => ({
+              type: 'reserveStorage',
+              provider: pick([a1, a2, admin, a1, a2, admin, client, w1, stranger], provider).address, // mostly one that offers
+              space,
+              ttl,
+              ...(holder === undefined ? {} : { for: pick(parties, holder).address }),
+            })) as OpMaker,
+        ),
+    },
+    {
+      weight: 1,
       arbitrary: fc.record({ r: fc.nat(), who: fc.nat(9) }).map(
         ({ r, who }) =>
           (({ requests }) => ({
@@ -190,6 +220,20 @@ function rewardProblems(context: JobContext, payouts: readonly Payout[]): string
   return problems;
 }
 
+/** Each storage provider's `reserved` is the bytes of its grants not yet freed, and no more than it offers unless it lowered its offer. */
+function storageProblems(chain: ReturnType<typeof newChain>): string[] {
+  const problems: string[] = [];
+  const grants = (chain.ledger.tree.get('/storage/grants') ?? {}) as Record<string, Record<string, Record<string, { bytes: number }>>>;
+  for (const provider of parties) {
+    const offer = readOffer(chain.ledger.tree, provider.address);
+    const held = Object.values(grants[provider.address] ?? {})
+      .flatMap((byHash) => Object.values(byHash))
+      .reduce((total, grant) => total + grant.bytes, 0);
+    if ((offer?.reserved ?? 0) !== held) problems.push(`${provider.address.slice(0, 8)} reserved ${offer?.reserved} but its grants hold ${held}`);
+  }
+  return problems;
+}
+
 // JOB_STATS=1 logs how often each op and outcome occurred: a check that the generator reaches deep states.
 const stats = new Map<string, number>();
 
@@ -219,6 +263,8 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     chain.block([chain.tx(who, { type: 'applyJob', job_id: job, role })]);
     chain.block([chain.tx(admin, { type: 'approveNode', job_id: job, node: who.address, role })]);
   }
+  // One admin sells Big Storage from the start, so random reservations often find an offer.
+  chain.block([chain.tx(a1, { type: 'offerStorage', price: '1', bytesMax: 2 ** 31 })]);
   // The first requests start ranked, so the random steps meet the answers to a ranking: challenges, blind ones, verdicts.
   const firsts = Array.from({ length: ranked }, (_, i) =>
     chain.tx(client, { type: 'requestJob', job_id: job, job_input: { y: i }, reward: ['10', String(5 + i)], time_limit: 20_000 }),
@@ -279,6 +325,7 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
       for (const e of applied.jobEvents) stats.set(`event:${e.type}`, (stats.get(`event:${e.type}`) ?? 0) + 1);
     }
     if (chain.total() !== supply) problems.push(`supply ${chain.total()} ≠ ${supply} after ${op.type}`);
+    problems.push(...storageProblems(chain));
     for (const e of applied.jobEvents)
       if (e.type === 'settled') problems.push(...rewardProblems(readRequest(chain.ledger.tree, e.request)!.context, e.payouts));
     const subject = 'request_id' in op ? op.request_id : 'job_id' in op ? op.job_id : null;

@@ -160,9 +160,3 @@ test('records that are not txs, forged or for another chain are refused with the
   t.deepEqual(chain.codes(block), ['BAD_SCHEMA', 'BAD_SIGNATURE', 'WRONG_CHAIN', 'ok']);
   t.is(chain.balance(bob.address), 1n);
 });
-
-test('storage ops are recorded as UNSUPPORTED_OP until the ledger folds them', (t) => {
-  const chain = new TestChain(genesis);
-  const block = chain.block([chain.tx(alice, { type: 'reserveStorage', space: 10, ttl: 10 })]);
-  t.deepEqual(chain.codes(block), ['UNSUPPORTED_OP']);
-});

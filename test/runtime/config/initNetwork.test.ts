@@ -10,7 +10,7 @@ import { configFileIn, initNetwork, loadConfig } from '../../../runtime/config/i
 import { main } from '../../../runtime/cli/main.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { loadPeerSeed, peerIdOfSeed } from '../../../runtime/net/index.ts';
-import { devStorageReservations, isAinError } from '../../../schemas/index.ts';
+import { isAinError } from '../../../schemas/index.ts';
 
 // `ain net init`: the files of a local network, checked as the node reads them.
 
@@ -51,6 +51,7 @@ test('three validators: a 0600 key per node and an owner key, one genesis (same 
   t.is(genesis.owner, owner.address);
   const validators = net.nodes.map((n) => n.address);
   t.deepEqual(genesis.proposers, validators);
+  t.deepEqual(Object.keys(genesis.storage?.providers ?? {}).sort(), [...validators].sort(), 'every node sells Big Storage');
   t.is(new Set(validators).size, 3, 'a key per node');
   t.is(new Set(net.nodes.map((n) => n.peerId)).size, 3, 'a peer id per node');
   // As the ledger folds it: three equal stakes in the first validator set, the owner's balance spendable.
@@ -77,11 +78,7 @@ test('each config loads as the node loads it: its API port, its peer port, the o
     const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`);
     t.deepEqual(config.p2p?.bootstrap, others);
     t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'ain.ain-k.root' });
-    t.deepEqual(
-      config.storage.reservations,
-      { node: devStorageReservations.node, [net.owner.address]: devStorageReservations.node },
-      'Big Storage room for the owner too',
-    );
+    t.deepEqual(config.storage.reservations, {}, 'no Big Storage granted by the config: room is bought on the ledger');
   }
   const fileNet = await initNetwork({ dir: join(dir, '..', 'files'), validators: 1 });
   const single = await loadConfig({ file: await configFileIn(fileNet.nodes[0]!.dir), flags: { dataDir: fileNet.nodes[0]!.dir } });

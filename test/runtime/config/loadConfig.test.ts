@@ -54,9 +54,9 @@ test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad br
   t.is(kafkaTopicOf('ain-local', '/apps/chat'), 'ain.ain-local.apps.chat');
 });
 
-test("Big Storage reservations: by default the node's own key may keep 1 GiB for 7 days; a table set in the config replaces the default whole", async (t) => {
+test('Big Storage reservations: none granted by the config by default (room is bought on the ledger); a table set in the config grants what it says', async (t) => {
   const defaults = await loadConfig({ flags: { dataDir: '/tmp/x' } });
-  t.deepEqual(defaults.storage.reservations, { node: { bytesMax: 1024 * 1024 * 1024, ttlMs: 7 * 86_400_000 } });
+  t.deepEqual(defaults.storage.reservations, {});
   const alice = `0x${'a'.repeat(40)}`;
   const dir = await mkdtemp(join(tmpdir(), 'ain-config-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
