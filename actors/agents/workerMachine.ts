@@ -10,6 +10,8 @@ export interface WorkerInput {
   readonly submitTriesMax?: number;
   /** Who may read the run's log besides the worker: the request's client and evaluator. */
   readonly readers?: readonly string[];
+  /** The version of the job's binaries the agent checked its program against: its result names it. */
+  readonly version?: number;
 }
 
 interface WorkerContext extends WorkerInput {
@@ -32,13 +34,14 @@ export interface WorkerOutput {
   readonly error?: string;
 }
 
-/** The submitResult of a run: its result, or its failure; with its log when it was kept. */
-function submitOp(request: string, run: WorkerRun) {
+/** The submitResult of a run: its result, or its failure; with its log when it was kept, and the binaries' version it ran. */
+function submitOp(request: string, run: WorkerRun, version: number | undefined) {
   return {
     type: 'submitResult' as const,
     request_id: request,
     ...(run.failure === undefined ? { result: run.reply as never } : { failure: run.failure }),
     ...(run.log === undefined ? {} : { log: run.log }),
+    ...(version === undefined ? {} : { version }),
   };
 }
 
@@ -93,7 +96,7 @@ export const workerMachine = setup({
     submitting: {
       invoke: {
         src: 'submit',
-        input: ({ context }) => ({ op: submitOp(context.request, context.run!) }),
+        input: ({ context }) => ({ op: submitOp(context.request, context.run!, context.version) }),
         onDone: { target: 'submitted', actions: assign({ submitted: true }) },
         onError: [
           { guard: 'mayRetry', target: 'backingOff', actions: 'recordError' },

@@ -3,6 +3,7 @@ import type { Genesis, JobOp } from '../../schemas/index.ts';
 import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
+import { applyPublishBinaries } from './binariesOps.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
 import { applyBlindChallenge, applyBlindVerdict, lapseBlindChallenge } from './blindChallengeOps.ts';
 import { applyChallenge, applyResolveChallenge } from './challengeOps.ts';
@@ -48,6 +49,8 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
       return applyBlindVerdict(ctx, op);
     case 'rejectWorker':
       return applyRejectWorker(ctx, op);
+    case 'publishBinaries':
+      return applyPublishBinaries(ctx, op);
     default: {
       // A job op added to schemas/ops without a case here fails to compile.
       const unhandled: never = op;

@@ -20,3 +20,4 @@ export { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './
 export { isApproved, readNode, type PersistedNode } from './nodeOps.ts';
 export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.ts';
 export { bestWorkerShare, escrowOf, workerShares, type RewardTerms } from './settle.ts';
+export { applyPublishBinaries, binaryVersions, readBinaries } from './binariesOps.ts';

@@ -43,6 +43,8 @@ export interface RequestWorker {
   readonly failure?: { readonly code: string; readonly message: string };
   /** The blob holding its run's stderr tail and progress events, as its submitResult named it. */
   readonly log?: string;
+  /** The version of the job's binaries it ran, on a job that publishes binaries. */
+  readonly version?: number;
 }
 
 /** Everything a job request's machine knows; plain JSON, persisted in the state tree. */
@@ -101,6 +103,7 @@ export type JobMachineEvent =
       readonly time: number;
       readonly failure?: RequestWorker['failure'];
       readonly log?: string;
+      readonly version?: number;
     }
   | { readonly type: 'rejectWorker'; readonly node: string; readonly time: number }
   | { readonly type: 'rank'; readonly ranking: readonly string[]; readonly time: number }
@@ -161,6 +164,7 @@ export const jobMachine = setup({
                 submittedAt: event.time,
                 ...(event.failure === undefined ? {} : { failure: event.failure }),
                 ...(event.log === undefined ? {} : { log: event.log }),
+                ...(event.version === undefined ? {} : { version: event.version }),
               },
             }
           : context.workers,

@@ -20,6 +20,8 @@ export interface JobOpContext {
   readonly time: number;
   readonly height: number;
   readonly windows: JobWindows;
+  /** The chain's id: what a job's binaries are signed for. */
+  readonly chain: string;
 }
 
 export interface JobOpResult {

@@ -17,6 +17,8 @@ export const jobPaths = {
   result: (request: string, node: string) => `/jobs/results/${request}/${node}`,
   limits: (job: string, admin: string) => `/jobs/limits/${job}/${admin}`,
   strikes: (job: string, node: string) => `/jobs/strikes/${job}/${node}`,
+  binaries: (job: string) => `/jobs/binaries/${job}`,
+  binariesVersion: (job: string, version: number) => `/jobs/binaries/${job}/${version}`,
   deadlines: '/jobs/deadlines',
   deadline: (time: number, request: string) => `/jobs/deadlines/${time}/${request}`,
 } as const;

@@ -3,6 +3,7 @@ import { ok, refuse } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobPaths, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { nodeMachine, type NodeContext, type NodeRole, type NodeState } from './nodeMachine.ts';
+import { badBinaries, writeBinaries } from './binariesOps.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult, type JobSchemaRecord } from './jobSchemaRecord.ts';
 
 export type PersistedNode = Persisted<NodeState, NodeContext>;
@@ -20,12 +21,18 @@ export function isApproved(tree: StateTree, job: string, node: string, role: Nod
 /** `registerJob`: the job id is the tx hash; its signer becomes the job's first, root admin. */
 export function applyRegisterJob(ctx: JobOpContext, op: OpOf<'registerJob'>): JobOpResult {
   const { tree, from, hash: job, time, height } = ctx;
+  if (op.binaries !== undefined) {
+    const bad = badBinaries(ctx, op.binaries, from);
+    if (bad !== null) return bad;
+    writeBinaries(tree, job, op.binaries);
+  }
   const record: JobSchemaRecord = { admin: from, registeredAt: time, op };
   writeJson(tree, jobPaths.schema(job), record);
   const applied = startMachine<typeof nodeMachine, NodeState, NodeContext>(nodeMachine, { job, node: from, role: 'admin', appliedAt: time });
   const approved = stepMachine(nodeMachine, applied, { type: 'approve', by: null, time })!;
   writeJson(tree, jobPaths.node(job, from), approved);
-  return { outcome: ok, events: [{ type: 'jobRegistered', job, admin: from, time, height }] };
+  const binaryVersion = op.binaries === undefined ? {} : { binaryVersion: op.binaries.version };
+  return { outcome: ok, events: [{ type: 'jobRegistered', job, admin: from, ...binaryVersion, time, height }] };
 }
 
 /** `applyJob`: a node asks to serve a job as admin, evaluator or worker. */

@@ -1,6 +1,7 @@
 import { lockEscrow, ok, readBalance, refuse, type JobEvent, type StateTree } from '../../projections/index.ts';
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState, type RewardFunction } from './jobMachine.ts';
+import { resultVersionProblem } from './binariesOps.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { jobPaths, moveDeadline, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
@@ -240,12 +241,15 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
   const tooLarge = op.result === undefined ? null : payloadTooLarge('result', op.result);
   if (tooLarge !== null) return tooLarge;
+  const badVersion = resultVersionProblem(tree, request.context.job, op.version);
+  if (badVersion !== null) return badVersion;
   const stepped = stepRequest(ctx, request, {
     type: 'submitResult',
     node: from,
     time,
     ...(op.failure === undefined ? {} : { failure: op.failure }),
     ...(op.log === undefined ? {} : { log: op.log }),
+    ...(op.version === undefined ? {} : { version: op.version }),
   });
   if (stepped === null) return illegal(request, 'submitResult');
   // A failure is no result: `results` keeps only what an evaluator may rank.
@@ -258,6 +262,7 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
     responseMs: time - worker.acceptedAt,
     ...(op.failure === undefined ? {} : { failure: op.failure.code }),
     ...(op.log === undefined ? {} : { log: op.log }),
+    ...(op.version === undefined ? {} : { version: op.version }),
     time,
     height,
   };

@@ -157,7 +157,10 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     return { outcome: tree.apply(op, { auth: { addr: tx.from }, time: ctx.time, height: ctx.height }) };
   }
   if (isJobOp(op)) {
-    const { outcome, events } = applyJobOp({ tree, from: tx.from, hash, time: ctx.time, height: ctx.height, windows: ledger.jobWindows }, op);
+    const { outcome, events } = applyJobOp(
+      { tree, from: tx.from, hash, time: ctx.time, height: ctx.height, windows: ledger.jobWindows, chain: ledger.genesis.chain },
+      op,
+    );
     return events === undefined || events.length === 0 ? { outcome } : { outcome, effects: { jobEvents: events } };
   }
   switch (op.type) {

@@ -6,7 +6,7 @@
 // filled in against the ledger they are for.
 import { sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalBytes, keyPairFromSeed, sha256Hex, signTx, signVote, type KeyPair } from '../../log/index.ts';
+import { canonicalBytes, keyPairFromSeed, sha256Hex, signBinaries, signTx, signVote, type KeyPair } from '../../log/index.ts';
 import { signingKeyObject } from '../../log/crypto/keys.ts';
 import type { GenesisInput } from '../../schemas/index.ts';
 import {
@@ -138,6 +138,19 @@ const shardRules = fc.record(
   { requiredKeys: ['blockIntervalMs', 'reportPeriodMs', 'timeouts'] },
 );
 
+/** A job's binaries signed by a test key (the signer may not be the job's admin), or fields edited after signing. */
+const binaries = fc
+  .record({ key: fc.nat(testKeys.length - 1), version: uint, repository: fc.constantFrom('https://github.com/x/y', 'ftp://x', ''), edit: fc.boolean() })
+  .map(({ key, version, repository, edit }) => {
+    const signed = signBinaries(testKeys[key]!, 'ain-local', {
+      repository,
+      version: Number.isSafeInteger(version) ? version : 1,
+      worker: sha256Hex('w'),
+      evaluator: sha256Hex('e'),
+    });
+    return edit ? { ...signed, version: signed.version + 1 } : signed;
+  });
+
 /** Every op of the catalogue, most of the time well-typed. */
 export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   ...Object.values(treeOps),
@@ -154,9 +167,11 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       window_ms: uint,
       requirements: fc.record({ cpu: uint, gpu: uint }, { requiredKeys: [] }),
       test_data: fc.record({ request: json, workers: small(fc.record({ node: fc.constantFrom('w1', ''), response: json })) }, { requiredKeys: ['request'] }),
+      binaries,
     },
     { requiredKeys: ['type', 'job_specification'] },
   ),
+  fc.record({ type: fc.constant('publishBinaries'), job_id: hash, binaries }),
   fc.record(
     { type: fc.constant('applyJob'), job_id: hash, role: fc.constantFrom('admin', 'evaluator', 'worker', 'boss'), test_result: json },
     { requiredKeys: ['type', 'job_id', 'role'] },
@@ -180,7 +195,10 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     { type: fc.constant('acceptJob'), request_id: hash, role: fc.constantFrom('evaluator', 'worker'), deposit: amount },
     { requiredKeys: ['type', 'request_id', 'role'] },
   ),
-  fc.record({ type: fc.constant('submitResult'), request_id: hash, result: fc.oneof(json, blob) }),
+  fc.record(
+    { type: fc.constant('submitResult'), request_id: hash, result: fc.oneof(json, blob), version: uint },
+    { requiredKeys: ['type', 'request_id', 'result'] },
+  ),
   fc.record({ type: fc.constant('rank'), request_id: hash, ranking: fc.array(address, { maxLength: 3 }) }),
   fc.record(
     {

@@ -26,7 +26,11 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
   switch (event.type) {
     case 'jobRegistered':
       job.admin = event.admin;
+      if (event.binaryVersion !== undefined) job.binaryVersion = event.binaryVersion;
       return setMember(job, event.admin, 'admin', 'approved');
+    case 'binariesPublished':
+      job.binaryVersion = event.version;
+      return;
     case 'nodeApplied':
       return;
     case 'nodeApproved':

@@ -16,6 +16,7 @@ export interface ReadModelChange {
 function addressesOf(event: JobEvent): string[] {
   switch (event.type) {
     case 'jobRegistered':
+    case 'binariesPublished':
       return [event.admin];
     case 'nodeApplied':
       return [event.node];

@@ -42,6 +42,7 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
       return;
     }
     case 'requested':
+    case 'binariesPublished':
     case 'challenged':
     case 'blindChallenged':
     case 'blindVerdict':

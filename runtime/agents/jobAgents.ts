@@ -10,9 +10,9 @@ import {
   type WorkerRun,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
-import type { KeyPair } from '../../log/index.ts';
+import { binariesProblem, programHashOf, type KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
-import { followStream, getJob, getRequest } from '../client/index.ts';
+import { followStream, getJob, getRequest, getStatus } from '../client/index.ts';
 import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
@@ -144,6 +144,36 @@ function followJob<Output>(
 }
 
 /**
+ * Whether this agent runs what `job`'s admin published (the Binary Manager): the version in force
+ * when the agent's `program` hashes (`programHashOf`) to what that version names and the admin's
+ * signature over it verifies for the node's chain; `{ version: undefined }` for a job that publishes
+ * no binaries; else `{ mismatch }`, BINARY_MISMATCH's sentence. An agent with its own `run` (a GPU
+ * worker's kernels) does not run the published program, so it never matches one.
+ */
+export async function checkBinaries(
+  env: AgentEnvironment,
+  job: string,
+  program: 'worker' | 'evaluator',
+  ownRun = false,
+): Promise<{ readonly version?: number; readonly mismatch?: string }> {
+  const { binaries, admin } = await getJob({ url: env.nodeUrl }, { id: job });
+  if (binaries === null || binaries === undefined) return {};
+  const where = `version ${binaries.version} of the job's binaries (${binaries.repository})`;
+  if (ownRun) return { mismatch: `BINARY_MISMATCH: this agent runs its own kernels, not the ${program} program ${where} names` };
+  const { chain } = await getStatus({ url: env.nodeUrl });
+  const unsigned = binariesProblem(binaries, chain, admin);
+  if (unsigned !== null) return { mismatch: `BINARY_MISMATCH: ${unsigned}` };
+  const { command, args } = env.programs[program];
+  const hash = programHashOf({ command, args, files: env.programs.files });
+  if (hash !== binaries[program]) {
+    return {
+      mismatch: `BINARY_MISMATCH: the ${program} program here hashes to ${hash.slice(0, 16)}…, not the ${binaries[program].slice(0, 16)}… ${where} names`,
+    };
+  }
+  return { version: binaries.version };
+}
+
+/**
  * A worker node: for each request of `job` its evaluator accepted (or, with skip_evaluation, each
  * new one that lists it) that this machine can serve (the job's cpu, memory, gpu and storage
  * requirements against the machine-state probe) and whose best share of the workers' pool reaches `minRewardAin`, a
@@ -171,17 +201,27 @@ export function startWorkerAgent(
     if (unmet !== null) return void options.onSkip?.(event.request, unmet);
     if (!rewardWorthIt(view, options.minRewardAin ?? 0n))
       return void options.onSkip?.(event.request, `no worker's share of its pool reaches ${options.minRewardAin} AIN`);
+    // Before it runs anything: the program here must be the one the job's admin published and signed.
+    const { version, mismatch } = await checkBinaries(options.env, options.job, 'worker', options.run !== undefined);
+    if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
     const readers = [view.client, view.evaluator].filter((r): r is string => r !== null);
-    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now, readers };
+    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now, readers, ...(version === undefined ? {} : { version }) };
   });
 }
 
-/** An evaluator node: for each new request of `job`, an EvaluatorActor accepts it with `deposit`, waits, evaluates and ranks. */
-export function startEvaluatorAgent(options: FollowJobOptions & { readonly deposit: string }): JobAgent<EvaluatorOutput> {
+/**
+ * An evaluator node: for each new request of `job`, an EvaluatorActor accepts it with `deposit`,
+ * waits, evaluates and ranks — when its evaluator program is the one the job's admin published.
+ */
+export function startEvaluatorAgent(
+  options: FollowJobOptions & { readonly deposit: string; readonly onSkip?: (request: string, why: string) => void },
+): JobAgent<EvaluatorOutput> {
   return followJob<EvaluatorOutput>(options, evaluatorMachine, async (event) => {
     if (event.type !== 'requested') return undefined;
     const view = await getRequest({ url: options.env.nodeUrl }, { id: event.request });
     if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
+    const { mismatch } = await checkBinaries(options.env, options.job, 'evaluator', options.run !== undefined);
+    if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
     return { request: event.request, deposit: options.deposit };
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountCommitments, jobPaths, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
+import { accountCommitments, binaryVersions, jobPaths, readBinaries, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
 import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash, JobSchemaState, JobsQuery, listPageMax } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
@@ -69,7 +69,9 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
             const node = readNode(tree, id, address)!;
             return { address, state: node.state, role: node.context.role, parent: node.context.parent };
           });
-        return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes };
+        // The binaries in force (null for a job that publishes none) and every version published.
+        const binaries = { binaries: readBinaries(tree, id), binaryVersions: binaryVersions(tree, id) };
+        return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes, ...binaries };
       }
       const found = readRequest(tree, id);
       if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);

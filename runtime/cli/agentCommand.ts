@@ -95,7 +95,14 @@ export async function agentCommand(args: string[], _context: CommandContext): Pr
           ...(minRewardAin === undefined ? {} : { minRewardAin }),
           onSkip: (request, why) => line({ event: 'skipped', request, why }),
         })
-      : startEvaluatorAgent({ key, env, job, fromHeight: height + 1, deposit: values.deposit });
+      : startEvaluatorAgent({
+          key,
+          env,
+          job,
+          fromHeight: height + 1,
+          deposit: values.deposit,
+          onSkip: (request, why) => line({ event: 'skipped', request, why }),
+        });
   line({ event: 'following', fromHeight: height + 1 });
 
   let reported = 0;

@@ -14,6 +14,7 @@ import {
   ResolveChallengeOp,
 } from '../../schemas/index.ts';
 import { getDashboard } from '../client/index.ts';
+import { binariesFile } from './binariesCommand.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
@@ -62,7 +63,7 @@ async function jsonFile(file: string | undefined, flag: string): Promise<unknown
   return parseJson(text, `${flag} ${file}`);
 }
 
-/** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N] [--test-data FILE.json]` */
+/** `ain registerJob SCHEMA.proto|blob://… --key FILE [--worker blob://…] [--evaluator blob://…] [--fee N] [--challenge-fee N] [--test-data FILE.json] [--binaries FILE]` */
 export async function registerJobCommand(args: string[], context: CommandContext): Promise<void> {
   const { values, positionals } = parseTxVerbArgs(args, {
     worker: { type: 'string' },
@@ -70,6 +71,7 @@ export async function registerJobCommand(args: string[], context: CommandContext
     fee: { type: 'string' },
     'challenge-fee': { type: 'string' },
     'test-data': { type: 'string' },
+    binaries: { type: 'string' },
   });
   const [file] = positionalsOf('registerJob', 'the job schema: a .proto file or a blob://sha256:… reference', positionals, 1);
   const verb = await txVerbOf('registerJob', values, context);
@@ -81,6 +83,7 @@ export async function registerJobCommand(args: string[], context: CommandContext
     fee: values.fee,
     challenge_fee: values['challenge-fee'],
     test_data: await jsonFile(values['test-data'], '--test-data'),
+    binaries: values.binaries === undefined ? undefined : await binariesFile(values.binaries),
   };
   const op = parseOrThrow(RegisterJobOp, withoutUndefined(fields), 'registerJob');
   // The paper's console: "Registration complete. Job ID is 0xabcde."

@@ -77,12 +77,21 @@ Usage:
   ain storage offer --price AIN --bytes N --key FILE [--node URL]
                                             sell room: AIN per GiB-day, at most N bytes at once
   ain storage show [ADDRESS] [--node URL]   the providers, and ADDRESS's reservations
+  ain binaries hash PROGRAMS.json           a job's worker and evaluator program hashes
+                                            (examples/root/programs.json: files and commands)
+  ain binaries sign PROGRAMS.json --repository URL --version N --key FILE
+                    [--chain C | --node URL] [--out FILE]
+                                            the admin's signature over them, for registerJob
+                                            --binaries and publishBinaries
 
 The job protocol (the paper's console; each verb signs one tx with --key FILE, sends it to
 --node URL (default http://127.0.0.1:8080) and waits up to --wait-ms N (30000) for its block):
   ain registerJob SCHEMA.proto|blob://… [--worker blob://…] [--evaluator blob://…] [--fee N]
-                  [--challenge-fee N] [--test-data FILE.json]
-                                            prints the job id
+                  [--challenge-fee N] [--test-data FILE.json] [--binaries FILE]
+                                            prints the job id; --binaries: the programs'
+                                            repository and hashes as ain binaries sign wrote
+  ain publishBinaries JOB_ID --binaries FILE
+                                            a newer version of the job's programs (its admin)
   ain applyJob JOB_ID --role worker|evaluator|admin [--test-result JSON]
                [--machine '{"cpu":8,"memory_mb":16000,"gpu":1}'] [--min-reward N]
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
@@ -172,6 +181,8 @@ const commands: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,
   storage: async () => (await import('./storageCommand.ts')).storageCommand,
+  binaries: async () => (await import('./binariesCommand.ts')).binariesCommand,
+  publishBinaries: async () => (await import('./binariesCommand.ts')).publishBinariesCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
   applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,
   approveNode: async () => (await import('./jobCommands.ts')).approveNodeCommand,

@@ -78,6 +78,9 @@ export const errorCodes = {
   UNSUPPORTED_OP: { status: 501, summary: 'This ledger does not fold that op yet.' },
   // Job protocol outcomes (actors/job): recorded with the refused tx in its block, never thrown.
   ILLEGAL_TRANSITION: { status: 409, summary: 'The job or node is in a state where that op is not allowed.' },
+  BAD_BINARIES: { status: 422, summary: "A job's binaries are not signed by its admin for this chain." },
+  BAD_BINARY_VERSION: { status: 409, summary: "The version does not fit the job's published binaries." },
+  BINARY_MISMATCH: { status: 409, summary: "The program here is not the one the job's admin published and signed." },
   UNKNOWN_JOB: { status: 404, summary: 'No job schema or job request has that id.' },
   NOT_APPROVED: { status: 403, summary: 'The signer is not an approved node of that job in the role the op needs.' },
   NOT_ALLOWED: { status: 403, summary: "The signer is not the party this op belongs to (client, evaluator, parent admin) or not on the request's allow-list." },

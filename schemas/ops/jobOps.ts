@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RunErrorCode } from '../exec/index.ts';
-import { Address, Amount, BlobRef, Hash, JsonValue, Uint } from '../primitives/index.ts';
+import { Address, Amount, BlobRef, Hash, JsonValue, PublicKeyHex, SignatureHex, Uint } from '../primitives/index.ts';
 
 /**
  * The job protocol of the architecture paper (§2.2.3), with the paper's parameter names.
@@ -34,6 +34,31 @@ export const TestData = z.strictObject({
     .optional(),
 });
 
+/**
+ * The programs a job's workers and evaluators run, as its admin publishes them (the papers: "a
+ * job schema must include a public code repository URL … built … with signing"; the Binary
+ * Manager authenticates, deploys and updates binaries): where their source is, the version, the
+ * program hash of each (`programHashOf`: SHA-256 of the canonical JSON of its command, arguments
+ * and the SHA-256 of each file), and the admin's Ed25519 signature over them (`signBinaries`), so a
+ * worker can check what it runs against what the admin signed, on the chain or off it.
+ */
+export const Binaries = z.strictObject({
+  repository: z
+    .string()
+    .max(512)
+    .regex(/^(https?:\/\/|ssh:\/\/|git@|file:\/\/)[^\s]+$/, {
+      message: 'must be a code repository URL: https://…, ssh://…, git@host:path or file://…, without spaces, at most 512 characters',
+    }),
+  version: Uint.min(1, { message: 'must be a whole number from 1' }),
+  worker: Hash,
+  evaluator: Hash,
+  /** The signer's raw Ed25519 public key: its address must be the job's admin. */
+  pub: PublicKeyHex,
+  /** Over the RFC 8785 JSON of `{ kind: "binaries", chain, repository, version, worker, evaluator, pub }`. */
+  sig: SignatureHex,
+});
+export type Binaries = z.infer<typeof Binaries>;
+
 export const RegisterJobOp = z.strictObject({
   type: z.literal('registerJob'),
   /** proto3 text of the job schema, or a blob holding it. */
@@ -48,6 +73,15 @@ export const RegisterJobOp = z.strictObject({
   max_drops: Uint.optional(),
   window_ms: Uint.optional(),
   test_data: TestData.optional(),
+  /** The programs' repository, hashes and the admin's signature: workers run only what matches. */
+  binaries: Binaries.optional(),
+});
+
+/** The job's admin publishes a new version of its programs (a higher `version`, signed by it). */
+export const PublishBinariesOp = z.strictObject({
+  type: z.literal('publishBinaries'),
+  job_id: JobId,
+  binaries: Binaries,
 });
 
 export const ApplyJobOp = z.strictObject({
@@ -123,6 +157,8 @@ export const SubmitResultOp = z
     result: Payload.optional(),
     failure: RunFailure.optional(),
     log: BlobRef.optional(),
+    /** The version of the job's binaries the worker ran (required when the job publishes binaries). */
+    version: Uint.min(1).optional(),
   })
   .refine((op) => (op.result === undefined) !== (op.failure === undefined), {
     message: 'a submitResult carries either a result or the failure of a run that gave none, not both and not neither',
@@ -213,6 +249,7 @@ export const jobOps = [
   RejectWorkerOp,
   BlindChallengeOp,
   BlindVerdictOp,
+  PublishBinariesOp,
 ] as const;
 /** Every op of the job protocol. */
 export type JobOp = z.infer<(typeof jobOps)[number]>;

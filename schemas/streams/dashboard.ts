@@ -51,6 +51,8 @@ export const JobDashboard = z.strictObject({
   busy: z.record(Address, Uint),
   /** Recent settlements as [block time, count], ascending, at most `settlementTimesMax`. */
   settlements: z.array(z.tuple([ms, Uint])),
+  /** The version of the job's binaries in force, once it published any. */
+  binaryVersion: Uint.optional(),
 });
 export type JobDashboard = z.infer<typeof JobDashboard>;
 

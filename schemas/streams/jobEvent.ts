@@ -27,7 +27,10 @@ const request = Hash;
  * `height` are the block's; amounts are decimal strings of whole AIN.
  */
 export const JobEvent = z.discriminatedUnion('type', [
-  z.strictObject({ ...at, type: z.literal('jobRegistered'), admin: Address }),
+  /** `binaryVersion`: the version of the binaries the registration published, if any. */
+  z.strictObject({ ...at, type: z.literal('jobRegistered'), admin: Address, binaryVersion: Uint.optional() }),
+  /** The admin put a version of the job's programs in force (publishBinaries; registerJob's first is in its schema). */
+  z.strictObject({ ...at, type: z.literal('binariesPublished'), admin: Address, version: Uint, repository: z.string(), worker: Hash, evaluator: Hash }),
   /** `testResult`: the applicant's answer to the schema's test data, for its admin to check. */
   z.strictObject({ ...at, type: z.literal('nodeApplied'), node: Address, role: JobRole, testResult: JsonValue.optional() }),
   /** `parent` is the approving admin: the node's parent in the reputation tree (RTree). */
@@ -47,6 +50,8 @@ export const JobEvent = z.discriminatedUnion('type', [
     responseMs: Uint,
     failure: RunErrorCode.optional(),
     log: BlobRef.optional(),
+    /** The version of the job's binaries the worker ran. */
+    version: Uint.optional(),
   }),
   /** The client turned a worker away while the request ran. */
   z.strictObject({ ...at, type: z.literal('workerRejected'), request, node: Address, client: Address, reason: z.string().optional() }),

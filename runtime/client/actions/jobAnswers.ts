@@ -1,5 +1,5 @@
 import type { JobContext, JobSchemaRecord, JobState, NodeContext, NodeState } from '../../../actors/index.ts';
-import type { JobDashboardView, JobSchemaState } from '../../../schemas/index.ts';
+import type { Binaries, JobDashboardView, JobSchemaState } from '../../../schemas/index.ts';
 
 // What `GET /v1/jobs`, `/v1/jobs/<id>` and `/v1/requests` answer, in the types of the ledger
 // records the routes read (runtime/api/jobRoutes.ts, requestRoutes.ts).
@@ -21,6 +21,10 @@ export interface JobAnswer extends JobSummary {
   readonly height: number;
   readonly spec: JobSchemaRecord['op'];
   readonly nodes: readonly { readonly address: string; readonly state: NodeState; readonly role: NodeContext['role']; readonly parent: string | null }[];
+  /** The version of the job's programs in force, as its admin signed it (null: the job publishes none). */
+  readonly binaries: Binaries | null;
+  /** Every version published, oldest first. */
+  readonly binaryVersions: readonly number[];
 }
 
 /** A job request: its machine's state and context, its input, and the results submitted (by worker). */

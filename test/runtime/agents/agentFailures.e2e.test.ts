@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createActor, toPromise } from 'xstate';
 import { adminMachine, clientMachine, devGenesis, parseGenesis, type RequestView } from '../../../actors/index.ts';
-import { generateKeyPair, type KeyPair } from '../../../log/index.ts';
+import { generateKeyPair, programHashOf, signBinaries, type KeyPair } from '../../../log/index.ts';
 import {
   agentEffectsFor,
   applyToJob,
@@ -438,3 +438,52 @@ test.serial(
     conserved(t);
   },
 );
+
+test.serial('a job with signed binaries: a worker whose program was tampered with refuses to run it, the honest one names the version it ran', async (t) => {
+  t.timeout(60_000);
+  const { proto, worker, evaluator: evaluatorProgram, files } = good.programs;
+  const signed = signBinaries(admin, 'ain-local', {
+    repository: 'https://github.com/ainblockchain/ain/tree/main/examples/root',
+    version: 1,
+    worker: programHashOf({ command: worker.command, args: worker.args, files }),
+    evaluator: programHashOf({ command: evaluatorProgram.command, args: evaluatorProgram.args, files }),
+  });
+  const signedJob = (await send(admin, { type: 'registerJob', job_specification: proto, binaries: signed })).hash;
+  for (const [k, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+  ] as const) {
+    await send(k, { type: 'applyJob', job_id: signedJob, role });
+    await send(admin, { type: 'approveNode', job_id: signedJob, node: k.address, role });
+  }
+  const fromHeight = await fromNow();
+  const skipped: string[] = [];
+  const tampered = withPrograms({ 'worker.js': `${files['worker.js']}\n// one line more` });
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job: signedJob, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job: signedJob, fromHeight }),
+    startWorkerAgent({ key: w2, env: tampered, job: signedJob, fromHeight, onSkip: (_request, why) => skipped.push(why) }),
+  ];
+  const id = await withAgents(agents, async () => {
+    const { hash } = await send(client, { type: 'requestJob', job_id: signedJob, job_input: { y: 4 }, reward: ['0', '10'], time_limit: 3000 });
+    for (let i = 0; i < 1000 && (await view(hash)).state === 'requested'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 1000 && !['ranked', 'settled', 'refunded'].includes((await view(hash)).state); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    return hash;
+  });
+  const ended = await callNode<{ workers: Record<string, { version?: number }>; ranking: string[] }>(node.url, 'GET', `/v1/jobs/${id}`);
+  t.deepEqual(Object.keys(ended.workers), [w1.address], 'only the honest worker accepted');
+  t.is(ended.workers[w1.address]!.version, 1, 'its result names the version it ran');
+  t.deepEqual(ended.ranking, [w1.address]);
+  t.is(skipped.length, 1);
+  t.regex(
+    skipped[0]!,
+    /^BINARY_MISMATCH: the worker program here hashes to [0-9a-f]{16}…, not the [0-9a-f]{16}… version 1 of the job's binaries \(https:\/\/github.com/,
+  );
+  // The job's answer carries the binaries in force, as the admin signed them.
+  const jobAnswer = await callNode<{ binaries: typeof signed; binaryVersions: number[] }>(node.url, 'GET', `/v1/jobs/${signedJob}`);
+  t.deepEqual(jobAnswer.binaries, signed);
+  t.deepEqual(jobAnswer.binaryVersions, [1]);
+  conserved(t);
+});
