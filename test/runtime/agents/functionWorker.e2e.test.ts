@@ -36,7 +36,14 @@ test('a write under a function’s path fires it; the function worker runs it fr
   const worker = generateKeyPair();
   const user = generateKeyPair();
   try {
-    // The node's key owns / and has storage: it stores the code (readable by anyone) and sets up the app.
+    // The node's key owns / and, a provider, reserves room on itself: it stores the code (readable by anyone) and sets up the app.
+    await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
+    for (
+      let i = 0;
+      i < 500 && (await callNode<{ value: unknown }>(node.url, 'GET', `/v1/state/storage/grants/${node.key.address}/${node.key.address}`)).value === null;
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const hash = createHash('sha256').update(functionCode).digest('hex');
     const put = await fetch(`${node.url}/v1/blobs/${hash}`, {
       method: 'PUT',

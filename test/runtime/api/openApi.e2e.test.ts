@@ -38,6 +38,8 @@ test.before(async () => {
   node = await startNode({ config, logger: pino({ level: 'silent' }) });
   const rights = { write_rule: true, write_owner: true, write_function: true, branch_owner: true };
   await node.submit({ type: 'send', to: client.address, amount: '1000' });
+  // The node's own key buys room in its Big Storage (free: it is the provider), for the blob below; the waited txs after it land it.
+  await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
   await node.submit({ type: 'set_rule', path: '/apps/$user', value: { write: 'auth.addr == $user' } });
   // After the rule: from then on the client owns /apps (and may branch a shard of it).
   await node.submit({ type: 'set_owner', path: '/apps', value: { owners: { [client.address]: rights } } });
@@ -49,7 +51,6 @@ test.before(async () => {
   const validator = generateKeyPair();
   const rules = { blockIntervalMs: 1000, reportPeriodMs: 600_000, timeouts: { proposeMs: 1500, prevoteMs: 1000, precommitMs: 1000, roundDeltaMs: 500 } };
   await send({ type: 'branch', path: '/apps/shard', validators: [{ address: validator.address, stake: '100' }], rules });
-  // The node's own key has room in Big Storage by default.
   const bytes = Buffer.from('a blob of the openapi test');
   ids.blob = createHash('sha256').update(bytes).digest('hex');
   const put = await fetch(`${node.url}/v1/blobs/${ids.blob}`, {

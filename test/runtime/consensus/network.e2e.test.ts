@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { generateKeyPair } from '../../../log/index.ts';
-import { getSmallBlob, putSmallBlob, readStream } from '../../../runtime/client/index.ts';
+import { getSmallBlob, readStream, reserveStorageOn, putSmallBlob } from '../../../runtime/client/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
 import type { ConsensusEvent } from '../../../schemas/index.ts';
 import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilWritten, writeAsUsers } from './networkHarness.ts';
@@ -54,6 +54,8 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const [reader, stranger] = [generateKeyPair(), generateKeyPair()];
   const bytes = Buffer.from('a run log kept on n1\n'.repeat(50));
   const hash = createHash('sha256').update(bytes).digest('hex');
+  // The owner buys room on n1 first (every validator sells Big Storage in the network's genesis).
+  await reserveStorageOn({ nodeUrl: nodes[0]!.url, key: files.owner, bytes: 1 << 20, ttlMs: 3_600_000 });
   const ref = await putSmallBlob({ nodeUrl: nodes[0]!.url, key: files.owner, bytes, readers: [reader.address] });
   t.deepEqual(Buffer.from(await getSmallBlob({ nodeUrl: nodes[2]!.url, ref, key: reader })), bytes);
   const read = (key: typeof reader, headers: Record<string, string> = {}) =>
