@@ -7,3 +7,11 @@ export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMach
 export { functionRequestOf, functionWorkerMachine, type FunctionWorkerInput, type FunctionWorkerOutput } from './functionWorkerMachine.ts';
 export { proposerMachine, shouldCut, type ProposerEvent, type ProposerInput, type ProposerView } from './proposerMachine.ts';
 export { validatorMachine, type ValidatorEvent, type ValidatorInput, type ValidatorView } from './validatorMachine.ts';
+export {
+  callRequestOf,
+  functionCallMachine,
+  type CallResult,
+  type FunctionCall,
+  type FunctionCallInput,
+  type FunctionCallOutput,
+} from './functionCallMachine.ts';

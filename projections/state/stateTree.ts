@@ -10,6 +10,7 @@ import { checkOwner } from './permissions.ts';
 import { formatPath, isRefusal, parsePath, type PathKind } from './path.ts';
 import { makeProof, proofKinds, type ProofKind, type StateProof } from './proof.ts';
 import { isRecommendedToRead, readConcernAt } from './readConcern.ts';
+import { walkPattern } from './match.ts';
 import { findNode, walkPayloads, type TrieNode } from './trie.ts';
 import { toJson, type Leaf, type StateValue } from './value.ts';
 import { pageJson, valueJson, type PageTooLarge, type ValuePage } from './valueJson.ts';
@@ -153,6 +154,22 @@ export class StateTree {
   /** The functions registered exactly at a path pattern, or null. */
   getFunctions(path: string): FunctionsPayload | null {
     return findNode(this.#core.functions, this.#labels(path, 'pattern'))?.payload ?? null;
+  }
+
+  /**
+   * The function `id` registered at the pattern a concrete `path` matches (`/apps/chat/$room` for
+   * `/apps/chat/general`), with that pattern and the `$variables` the path binds; null when none
+   * is. What an HTTP invocation of a function looks up (functions above the path do not count).
+   */
+  functionAt(
+    path: string,
+    id: string,
+  ): { readonly spec: FunctionsPayload[string]; readonly functionPath: string; readonly params: Record<string, string> } | null {
+    const labels = this.#labels(path, 'value');
+    const { hits, end } = walkPattern(this.#core.functions, labels, true);
+    const hit = hits.at(-1);
+    if (end?.payload === undefined || hit === undefined || hit.pattern.length !== labels.length || !Object.hasOwn(end.payload, id)) return null;
+    return { spec: end.payload[id]!, functionPath: formatPath(hit.pattern), params: Object.fromEntries(hit.vars) };
   }
 
   /** The read concern last recorded for a path, or null. */

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import { fromPromise } from 'xstate';
-import { functionWorkerMachine, type FunctionWorkerOutput, type Submitted } from '../../actors/index.ts';
+import { createActor, fromPromise, toPromise } from 'xstate';
+import {
+  functionCallMachine,
+  functionWorkerMachine,
+  type CallResult,
+  type FunctionCallOutput,
+  type FunctionWorkerOutput,
+  type Submitted,
+} from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, Op, parseOrThrow, type TriggersEvent } from '../../schemas/index.ts';
-import { errorFromAnswer } from '../client/index.ts';
+import { answerInvocation, errorFromAnswer, takeInvocations } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { signBlobAuth } from '../storage/index.ts';
 import { submitterFor } from './nodeAgentEffects.ts';
@@ -17,6 +24,13 @@ export interface FunctionWorkerOptions {
   /** The most ops one run may return. */
   readonly opsMax?: number;
   readonly runWallTimeMs?: number;
+  /** Also take HTTP calls of its functions from the node (`POST /v1/functions/<id>/invoke`); default true. */
+  readonly calls?: boolean;
+}
+
+/** A function worker: its trigger runs, and what it did for HTTP calls. */
+export interface FunctionWorkerAgent extends JobAgent<FunctionWorkerOutput> {
+  readonly calls: FunctionCallOutput[];
 }
 
 /** A function's code from the node's Big Storage, read with the worker's signed request and checked against its hash. */
@@ -41,24 +55,82 @@ export function startFunctionWorker({
   fromHeight,
   opsMax = 16,
   runWallTimeMs = 10_000,
-}: FunctionWorkerOptions): JobAgent<FunctionWorkerOutput> {
+  calls = true,
+}: FunctionWorkerOptions): FunctionWorkerAgent {
   const submit = submitterFor(key, nodeUrl);
+  /** Runs a function's code on `request`; its stdout's JSON, checked: at most `opsMax` ops, each a valid op. */
+  const runCode = async (code: string, request: unknown, signal: AbortSignal): Promise<{ output: unknown; ops: Op[] }> => {
+    const { result } = execution.run(
+      { command: 'node', args: ['function.js'], files: { 'function.js': code }, request, limits: { wallTimeMs: runWallTimeMs } },
+      { signal },
+    );
+    const done = await result;
+    if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The function failed.');
+    const reply = (done.reply ?? {}) as { ops?: unknown; output?: unknown };
+    const ops = reply.ops ?? [];
+    if (!Array.isArray(ops) || ops.length > opsMax) throw new AinError('BAD_REPLY', `A function replies { "ops": [...] } with at most ${opsMax} state ops.`);
+    return { output: reply.output ?? null, ops: ops.map((op, i) => parseOrThrow(Op, op, `function reply ops[${i}]`)) };
+  };
   const actors = {
     submit: fromPromise<Submitted, { readonly op: Op }>(({ input }) => submit(input.op)),
     fetchCode: fromPromise<string, { readonly ref: string }>(({ input }) => fetchCode(nodeUrl, key, input.ref)),
-    runFunction: fromPromise<readonly Op[], { readonly code: string; readonly request: unknown }>(async ({ input, signal }) => {
-      const { result } = execution.run(
-        { command: 'node', args: ['function.js'], files: { 'function.js': input.code }, request: input.request, limits: { wallTimeMs: runWallTimeMs } },
-        { signal },
-      );
-      const done = await result;
-      if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The function failed.');
-      const ops = (done.reply as { ops?: unknown }).ops;
-      if (!Array.isArray(ops) || ops.length > opsMax) throw new AinError('BAD_REPLY', `A function replies { "ops": [...] } with at most ${opsMax} state ops.`);
-      return ops.map((op, i) => parseOrThrow(Op, op, `function reply ops[${i}]`));
-    }),
+    runFunction: fromPromise<readonly Op[], { readonly code: string; readonly request: unknown }>(
+      async ({ input, signal }) => (await runCode(input.code, input.request, signal)).ops,
+    ),
   };
-  return followAndStart<FunctionWorkerOutput>({ nodeUrl, stream: 'triggers', fromHeight }, functionWorkerMachine.provide({ actors }), async (data) =>
+  const triggers = followAndStart<FunctionWorkerOutput>({ nodeUrl, stream: 'triggers', fromHeight }, functionWorkerMachine.provide({ actors }), async (data) =>
     (data as TriggersEvent).triggers.filter((t) => t.function.runtime === 'nodejs' && t.function.owner === key.address).map((trigger) => ({ trigger })),
   );
+  const callOutputs: FunctionCallOutput[] = [];
+  if (!calls) return { ...triggers, calls: callOutputs };
+
+  // HTTP calls: a long poll for the calls of this key's functions, one FunctionCallActor each.
+  const callActors = functionCallMachine.provide({
+    actors: {
+      submit: actors.submit,
+      fetchCode: actors.fetchCode,
+      runCall: fromPromise<CallResult, { readonly code: string; readonly runtime: string; readonly request: unknown }>(async ({ input, signal }) => {
+        if (input.runtime !== 'nodejs') throw new AinError('RUN_FAILED', `This function worker runs nodejs functions, not ${input.runtime}.`);
+        return runCode(input.code, input.request, signal);
+      }),
+      answer: fromPromise<void, { readonly call: string; readonly answer: { output: unknown } | { error: { code: string; message: string } } }>(({ input }) =>
+        answerInvocation({ nodeUrl, key, invocation: input.call, answer: input.answer }),
+      ),
+    },
+  });
+  const stopping = new AbortController();
+  const running = new Set<Promise<void>>();
+  const polling = (async () => {
+    let pauseMs = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        const taken = await takeInvocations({ nodeUrl, key, waitMs: 20_000, signal: stopping.signal });
+        pauseMs = 0;
+        for (const call of taken) {
+          const done = toPromise(createActor(callActors, { input: { call } }).start())
+            .then((output) => void callOutputs.push(output))
+            .catch(() => undefined)
+            .finally(() => running.delete(done));
+          running.add(done);
+        }
+      } catch {
+        // The node is away or stopping: try again after a pause that grows to 5 s.
+        if (stopping.signal.aborted) break;
+        pauseMs = Math.min(5000, Math.max(100, pauseMs * 2));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    }
+  })();
+  return {
+    outputs: triggers.outputs,
+    calls: callOutputs,
+    settled: async () => {
+      await triggers.settled();
+      while (running.size > 0) await Promise.all(running);
+    },
+    async stop() {
+      stopping.abort();
+      await Promise.all([triggers.stop(), polling]);
+    },
+  };
 }

@@ -11,7 +11,7 @@ export {
   type SampleSessionResult,
   type SampleStep,
 } from './sampleSession.ts';
-export { startFunctionWorker, type FunctionWorkerOptions } from './functionWorker.ts';
+export { startFunctionWorker, type FunctionWorkerAgent, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 export { startGpuWorkerAgent } from './gpuWorker.ts';
 export { keepRunEvents, runLogEventsMax, runLogText, type RunLogLine } from './workerRunLog.ts';

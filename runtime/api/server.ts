@@ -7,6 +7,7 @@ import { readRoutes, type ReadRoutesOptions } from './readRoutes.ts';
 import { answerClientError, frameworkError, sendError, toAinError } from './errors.ts';
 import { explainRoutes, type ExplainRoutesOptions } from './explainRoutes.ts';
 import { jobRoutes, type JobRoutesOptions } from './jobRoutes.ts';
+import { functionRoutes, type FunctionRoutesOptions } from './functionRoutes.ts';
 import { progressRoutes, type ProgressRoutesOptions } from './progressRoutes.ts';
 import { ratingRoutes, type RatingRoutesOptions } from './ratingRoutes.ts';
 import { requestRoutes } from './requestRoutes.ts';
@@ -29,6 +30,8 @@ export interface ApiOptions extends TxRoutesOptions, ReadRoutesOptions, Partial<
   readonly progress?: ProgressRoutesOptions;
   /** `/v1/requests/<id>/explain` and `/v1/jobs/<id>/explain`; absent: none. */
   readonly explain?: ExplainRoutesOptions;
+  /** `POST /v1/functions/<id>/invoke` and the function workers' takes and answers; absent: none. */
+  readonly functions?: FunctionRoutesOptions;
   /** Shards branched from this chain (`/v1/shards`); absent: none. */
   readonly shards?: ShardRoutesOptions;
   /** `/v1/streams/<name>` as Server-Sent Events; absent: none. */
@@ -122,6 +125,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     if (options.explain !== undefined) explainRoutes(api, options.explain);
     if (options.progress !== undefined) progressRoutes(api, options.progress);
     if (options.shards !== undefined) shardRoutes(api, options.shards);
+    if (options.functions !== undefined) functionRoutes(api, options.functions);
     if (options.streams !== undefined) streamRoutes(api, options.streams);
     if (options.blobs !== undefined) void api.register(blobRoutes, options.blobs);
     const ui = options.ui;

@@ -6,6 +6,7 @@ import {
   reserveLogRoom,
   sampleJobPrograms,
   startEvaluatorAgent,
+  startFunctionWorker,
   startWorkerAgent,
   workerLogRoom,
   type AgentEnvironment,
@@ -29,6 +30,33 @@ const flags = {
   'log-room': { type: 'string' },
 } as const;
 
+/**
+ * `ain agent --role function --node URL [--key FILE] [--runtime docker|process]`: a function worker
+ * for the functions its key owns: runs them on the writes that fire them and on HTTP calls
+ * (`POST /v1/functions/<id>/invoke`), until SIGTERM or SIGINT.
+ */
+async function functionAgent(nodeUrl: string, keyFile: string, runtime: string): Promise<void> {
+  if (runtime !== 'docker' && runtime !== 'process') throw new UsageError(`--runtime is docker or process, not "${runtime}".`);
+  const { key, created } = await loadOrCreateKeyFile(keyFile);
+  const execution = runtime === 'docker' ? createDockerRuntime({}) : createProcessRuntime();
+  const { height } = await getStatus({ url: nodeUrl });
+  const agent = startFunctionWorker({ key, nodeUrl, execution, fromHeight: height + 1 });
+  line({ event: 'started', role: 'function', address: key.address, keyCreated: created, node: nodeUrl, runtime: execution.name, fromHeight: height + 1 });
+  const reported = { triggers: 0, calls: 0 };
+  const report = setInterval(() => {
+    for (; reported.triggers < agent.outputs.length; reported.triggers++) line({ event: 'trigger', output: agent.outputs[reported.triggers] });
+    for (; reported.calls < agent.calls.length; reported.calls++) line({ event: 'call', output: agent.calls[reported.calls] });
+  }, 500);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  clearInterval(report);
+  await agent.stop();
+  await execution.close();
+  line({ event: 'stopped', triggers: agent.outputs.length, calls: agent.calls.length });
+}
+
 /** One JSON line on stdout: what the agent did (a container's log reads as the agent's story). */
 const line = (event: Record<string, unknown>) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
 
@@ -46,8 +74,10 @@ const line = (event: Record<string, unknown>) => process.stdout.write(JSON.strin
 export async function agentCommand(args: string[], _context: CommandContext): Promise<void> {
   const { values } = parseArgs({ args, options: flags });
   const role = values.role;
-  if (role !== 'worker' && role !== 'evaluator') throw new UsageError(`ain agent needs --role worker or --role evaluator, got "${role ?? ''}".`);
+  if (role !== 'worker' && role !== 'evaluator' && role !== 'function')
+    throw new UsageError(`ain agent needs --role worker, evaluator or function, got "${role ?? ''}".`);
   if (values.node === undefined) throw new UsageError('ain agent needs --node URL (the node it reads the chain from and submits to).');
+  if (role === 'function') return functionAgent(values.node, values.key, values.runtime);
   if (values.job === undefined || !/^[0-9a-f]{64}$/.test(values.job))
     throw new UsageError('ain agent needs --job JOB_ID (64 hex digits: the job it works on).');
   if (values.runtime !== 'docker' && values.runtime !== 'process') throw new UsageError(`--runtime is docker or process, not "${values.runtime}".`);

@@ -42,9 +42,12 @@ Usage:
   ain deploy down [--volumes] [--images]    remove the containers (and the chain; the image)
                                             (each deploy verb takes --name NET, default ain)
   ain agent --role worker|evaluator --node URL --job JOB_ID [--key FILE] [--runtime docker|process]
-            [--job-base-image TAG] [--deposit N] [--min-reward N]
+            [--job-base-image TAG] [--deposit N] [--min-reward N] [--log-room BYTES]
                                             one agent of the sample job's programs: applies,
                                             then works on the job's requests until stopped
+  ain agent --role function --node URL [--key FILE] [--runtime docker|process]
+                                            a function worker for the key's functions: runs
+                                            them on the writes that fire them and HTTP calls
   ain keys new [--out FILE] [--json]        a new Ed25519 key (file mode 0600)
   ain tx sign --key FILE [--op JSON | --op-file FILE | stdin] [--nonce N] [--time MS]
   ain tx submit [--node URL] [--file FILE | stdin] [--wait [--wait-ms N]]
@@ -77,6 +80,8 @@ Usage:
   ain storage offer --price AIN --bytes N --key FILE [--node URL]
                                             sell room: AIN per GiB-day, at most N bytes at once
   ain storage show [ADDRESS] [--node URL]   the providers, and ADDRESS's reservations
+  ain invoke FUNCTION_ID --path PATH [--input JSON] [--key FILE] [--node URL]
+                                            call a function over HTTP; prints its output
   ain binaries hash PROGRAMS.json           a job's worker and evaluator program hashes
                                             (examples/root/programs.json: files and commands)
   ain binaries sign PROGRAMS.json --repository URL --version N --key FILE
@@ -182,6 +187,7 @@ const commands: Record<string, () => Promise<Command>> = {
   blob: async () => (await import('./blobCommand.ts')).blobCommand,
   storage: async () => (await import('./storageCommand.ts')).storageCommand,
   binaries: async () => (await import('./binariesCommand.ts')).binariesCommand,
+  invoke: async () => (await import('./invokeCommand.ts')).invokeCommand,
   publishBinaries: async () => (await import('./binariesCommand.ts')).publishBinariesCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
   applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,

@@ -16,3 +16,13 @@ export type { NodeRef } from './actions/nodeRef.ts';
 export type { JobAnswer, JobSummary, RequestAnswer, RequestSummary } from './actions/jobAnswers.ts';
 export { createClient, type CreateClientParameters, type CreateClientReturnType, type PublicClient, type WalletClient } from './createClient.ts';
 export { AinError, isAinError } from '../../schemas/index.ts';
+export {
+  answerHash,
+  answerInvocation,
+  invokeFunction,
+  invokeHash,
+  takeHash,
+  takeInvocations,
+  type FunctionOutput,
+  type TakenInvocation,
+} from './functionCalls.ts';

@@ -87,6 +87,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     explain: { chain, blocks },
     progress: { ledger: chain.ledger, hub, auth: blobAuth, ...(progressRelay === undefined ? {} : { relay: progressRelay }) },
     shards: { ledger: chain.ledger },
+    functions: { ledger: chain.ledger, auth: blobAuth },
     readBytesMax: config.api.readBytesMax,
     streams: {
       hub,

@@ -66,7 +66,7 @@ export const FunctionSpec = z.strictObject({
 });
 export type FunctionSpec = z.infer<typeof FunctionSpec>;
 
-const FunctionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export const FunctionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' });
 
 /** The functions at a path pattern, by id, as the state tree keeps them. */
 export const FunctionsPayload = z.record(FunctionId, FunctionSpec);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateKeyPair } from '../../../log/index.ts';
 import { startFunctionWorker } from '../../../runtime/agents/index.ts';
-import { callNode, signAndSubmit } from '../../../runtime/client/index.ts';
+import { callNode, invokeFunction, signAndSubmit, takeHash } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { startNode } from '../../../runtime/node/index.ts';
@@ -76,6 +77,108 @@ test('a write under a function’s path fires it; the function worker runs it fr
       await agent.settled();
       t.is(agent.outputs.length, 1);
       t.is(agent.outputs[0]!.error, undefined);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await execution.close();
+    await node.stop();
+  }
+});
+
+const callCode = `
+let input = '';
+process.stdin.on('data', (c) => (input += c));
+process.stdin.on('end', () => {
+  const call = JSON.parse(input);
+  if (call.input === 'fail') { process.stderr.write('asked to fail'); process.exit(3); }
+  const text = String(call.input).toUpperCase();
+  process.stdout.write(JSON.stringify({
+    output: { text, caller: call.caller, params: call.params, kind: call.kind },
+    ops: [{ type: 'set_value', path: '/apps/echo/answers/' + call.params.$id, value: text }],
+  }));
+});
+`;
+
+test('an HTTP call of a function: its owner’s worker runs it, the caller gets its output, what it writes lands; refusals have codes', async (t) => {
+  t.timeout(90_000);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ain-fn-call-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const config = await loadConfig({ flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
+  const node = await startNode({ config, logger: pino({ level: 'silent' }) });
+  const execution = createProcessRuntime();
+  const worker = generateKeyPair();
+  const user = generateKeyPair();
+  const nobody = generateKeyPair();
+  try {
+    await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
+    for (
+      let i = 0;
+      i < 500 && (await callNode<{ value: unknown }>(node.url, 'GET', `/v1/state/storage/grants/${node.key.address}/${node.key.address}`)).value === null;
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const hash = createHash('sha256').update(callCode).digest('hex');
+    const put = await fetch(`${node.url}/v1/blobs/${hash}`, {
+      method: 'PUT',
+      headers: { authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }), 'x-ain-readers': '*' },
+      body: callCode,
+    });
+    t.is(put.status, 201, await put.text());
+    await node.submit({ type: 'set_rule', path: '/apps/echo/answers/$id', value: { write: `auth.addr == '${worker.address}'` } });
+    await node.submit({
+      type: 'set_function',
+      path: '/apps/echo/calls/$id',
+      value: {
+        shout: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address },
+        orphan: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: nobody.address },
+      },
+    });
+    const from = (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
+    for (let i = 0; i < 500 && (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height < from; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const agent = startFunctionWorker({ key: worker, nodeUrl: node.url, execution, fromHeight: from });
+    try {
+      const called = await invokeFunction({ url: node.url }, { id: 'shout', path: '/apps/echo/calls/c1', input: 'hello' });
+      t.like(called, { function: 'shout', path: '/apps/echo/calls/c1', functionPath: '/apps/echo/calls/$id', worker: worker.address });
+      t.deepEqual(called.output, { text: 'HELLO', caller: null, params: { $id: 'c1' }, kind: 'call' });
+      const signed = await invokeFunction({ url: node.url }, { id: 'shout', path: '/apps/echo/calls/c2', input: 'hi', key: user });
+      t.is((signed.output as { caller: string }).caller, user.address, 'a signed call names its caller');
+      let answer: unknown = null;
+      for (let i = 0; i < 500 && answer === null; i++) {
+        answer = (await callNode<{ value: unknown }>(node.url, 'GET', '/v1/state/apps/echo/answers/c2')).value;
+        if (answer === null) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      t.is(answer, 'HI', 'what the function wrote went through its worker’s signed tx');
+
+      const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          'node',
+          [join(process.cwd(), 'bin', 'ain.js'), 'invoke', 'shout', '--path', '/apps/echo/calls/c3', '--input', '"cli"', '--node', node.url],
+          (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
+        ),
+      );
+      t.is(cli.code, 0, cli.stderr);
+      t.like(JSON.parse(cli.stdout), { text: 'CLI' });
+
+      const refused = async (id: string, path: string, input?: unknown) => {
+        const error = await t.throwsAsync(invokeFunction({ url: node.url }, { id, path, ...(input === undefined ? {} : { input }) }));
+        return error as Error & { code: string };
+      };
+      t.like(await refused('nope', '/apps/echo/calls/c1'), { code: 'UNKNOWN_FUNCTION' });
+      t.like(await refused('shout', '/apps/echo/other/c1'), { code: 'UNKNOWN_FUNCTION' }, 'a path its pattern does not match');
+      const failed = await refused('shout', '/apps/echo/calls/c4', 'fail');
+      t.is(failed.code, 'FUNCTION_FAILED');
+      t.regex(failed.message, /RUN_FAILED/);
+      t.like(await refused('orphan', '/apps/echo/calls/c5', 'x'), { code: 'NO_FUNCTION_WORKER' }, 'nobody runs a worker for its owner');
+      // Another key may not take the worker's calls.
+      const foreign = await fetch(`${node.url}/v1/functions/invocations?owner=${worker.address}&waitMs=0`, {
+        headers: { authorization: signBlobAuth({ key: nobody, method: 'GET', hash: takeHash(worker.address), timeMs: Date.now() }) },
+      });
+      t.is(foreign.status, 401);
+      t.is(((await foreign.json()) as { code: string }).code, 'BAD_AUTH');
+      await agent.settled();
+      t.true(agent.calls.filter((c) => c.answered).length >= 3);
     } finally {
       await agent.stop();
     }

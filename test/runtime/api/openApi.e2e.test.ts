@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
-import { progressBodyHash, waitForTx } from '../../../runtime/client/index.ts';
+import { answerHash, progressBodyHash, takeHash, waitForTx } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
@@ -119,6 +119,29 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
       body: 'a blob of the openapi test',
     }),
     'GET /v1/blobs/{hash}': () => ({ url: `/v1/blobs/${ids.blob}`, headers: { authorization: blobAuth('GET') } }),
+    'POST /v1/functions/{id}/invoke': () => ({
+      url: '/v1/functions/shout/invoke',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/apps/x', input: 'hi' }),
+    }),
+    'GET /v1/functions/invocations': () => ({
+      url: `/v1/functions/invocations?owner=${node.key.address}&waitMs=0`,
+      headers: { authorization: signBlobAuth({ key: node.key, method: 'GET', hash: takeHash(node.key.address), timeMs: Date.now() }) },
+    }),
+    'POST /v1/functions/invocations/{invocation}': () => {
+      const invocation = '0'.repeat(32);
+      const answer = { output: 'late' };
+      return {
+        url: `/v1/functions/invocations/${invocation}`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: signBlobAuth({ key: node.key, method: 'PUT', hash: answerHash(invocation, answer), timeMs: Date.now() }),
+        },
+        body: JSON.stringify(answer),
+      };
+    },
   };
 }
 
@@ -144,6 +167,18 @@ test('every operation in /openapi.json answers on a real node, and the test asks
       // The node's key is no worker of the request: the route checked the signature and refuses it in its own words.
       t.is(response.status, 403, `${operation}: ${text}`);
       t.regex(text, /NOT_ALLOWED.*only its workers report progress/, operation);
+      continue;
+    }
+    if (operation === 'POST /v1/functions/{id}/invoke') {
+      // No function is registered: the route looked it up and says so.
+      t.is(response.status, 404, `${operation}: ${text}`);
+      t.regex(text, /UNKNOWN_FUNCTION.*No function shout is registered/, operation);
+      continue;
+    }
+    if (operation === 'POST /v1/functions/invocations/{invocation}') {
+      // A signed answer to a call nobody made: the route checked the signature and refuses it in its own words.
+      t.is(response.status, 404, `${operation}: ${text}`);
+      t.regex(text, /NOT_FOUND.*waits for an answer here/, operation);
       continue;
     }
     t.true(response.status >= 200 && response.status < 300, `${operation}: ${response.status} ${text.slice(0, 300)}`);
