@@ -175,7 +175,12 @@ export function createInvocationHub({ pickupMs = 5000, answerMs = 30_000, pendin
     },
     close() {
       closed = true;
-      for (const list of waiters.values()) for (const waiter of list.splice(0)) (clearTimeout(waiter.timer), waiter.resolve([]));
+      for (const list of waiters.values()) {
+        for (const waiter of list.splice(0)) {
+          clearTimeout(waiter.timer);
+          waiter.resolve([]);
+        }
+      }
       for (const call of [...calls.values()]) finish(call, new AinError('SHUTTING_DOWN', 'The node stopped before the function answered.'));
     },
   };
