@@ -8,6 +8,10 @@ import { doc, type Api } from './openApi.ts';
 
 export interface FunctionRoutesOptions extends InvocationHubOptions {
   readonly ledger: Ledger;
+  /** Where calls meet this node's workers; default: one of the routes' own (the node shares its with the peers' calls). */
+  readonly hub?: InvocationHub;
+  /** A call whose owner's worker takes calls from no worker here goes to the peers (on a network). */
+  readonly peers?: { call(request: { functionId: string; path: string; input?: unknown; authorization?: string }): Promise<{ output: unknown; ms: number }> };
   /** Checks signed calls and the workers' takes and answers; default: a 60 s window on the wall clock. */
   readonly auth?: BlobAuthVerifier;
   /** Longest long poll a worker may ask for (`waitMs`). */
@@ -38,8 +42,8 @@ export type InvocationAnswerBody = z.infer<typeof InvocationAnswerBody>;
  * function writes goes through the worker's signed txs, as for triggers.
  */
 export function functionRoutes(app: Api, options: FunctionRoutesOptions): InvocationHub {
-  const { ledger, auth = createBlobAuthVerifier(), takeWaitMsMax = 25_000 } = options;
-  const hub = createInvocationHub(options);
+  const { ledger, auth = createBlobAuthVerifier(), takeWaitMsMax = 25_000, peers } = options;
+  const hub = options.hub ?? createInvocationHub(options);
   app.addHook('preClose', (done) => {
     hub.close();
     done();
@@ -67,6 +71,12 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
         `The function ${id} at ${found.functionPath} names no owner, so no function worker runs it; set it again with an owner.`,
       );
     }
+    const answer = { function: id, path: body.path, functionPath: found.functionPath, worker: found.spec.owner };
+    if (peers !== undefined && !hub.hasWorker(found.spec.owner)) {
+      // No worker of the owner takes calls from this node: one of the peers' may.
+      const { output, ms } = await peers.call({ functionId: id, ...body, ...(authorization === undefined ? {} : { authorization }) });
+      return { ...answer, output, ms, via: 'peer' };
+    }
     const { output, ms } = await hub.invoke({
       functionId: id,
       function: found.spec,
@@ -77,7 +87,7 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
       caller,
       height: ledger.height,
     });
-    return { function: id, path: body.path, functionPath: found.functionPath, worker: found.spec.owner, output, ms };
+    return { ...answer, output, ms };
   });
 
   const takeDoc = doc('functions', 'A function worker takes the calls waiting for its owner (a long poll, signed by the owner).', { querystring: TakeQuery });

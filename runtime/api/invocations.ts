@@ -31,7 +31,12 @@ export interface InvocationHubOptions {
   readonly pendingMax?: number;
   /** Calls one take hands out at most. */
   readonly takeMax?: number;
+  /** How long after its last take a worker still counts as taking calls here. */
+  readonly workerSeenMs?: number;
 }
+
+/** Owners whose last take a hub remembers at most (the oldest are forgotten first). */
+const ownersSeenMax = 10_000;
 
 interface Pending {
   readonly invocation: Invocation;
@@ -60,14 +65,29 @@ export interface InvocationHub {
   take(owner: string, waitMs: number, signal?: AbortSignal): Promise<Invocation[]>;
   /** The answer to a call `owner` took; false when there is no such call (answered, timed out or never taken by it). */
   answer(owner: string, id: string, answer: InvocationAnswer): boolean;
+  /** Whether a worker of `owner` takes calls from this node: one waits now, or took within `workerSeenMs`. */
+  hasWorker(owner: string): boolean;
   /** Calls waiting or running now. */
   readonly pending: number;
   /** Ends every long poll (empty) and every waiting call (SHUTTING_DOWN). */
   close(): void;
 }
 
-export function createInvocationHub({ pickupMs = 5000, answerMs = 30_000, pendingMax = 1000, takeMax = 16 }: InvocationHubOptions = {}): InvocationHub {
+export function createInvocationHub({
+  pickupMs = 5000,
+  answerMs = 30_000,
+  pendingMax = 1000,
+  takeMax = 16,
+  workerSeenMs = 30_000,
+}: InvocationHubOptions = {}): InvocationHub {
   const calls = new Map<string, Pending>();
+  /** Each owner's last take (performance.now()), oldest first. */
+  const seen = new Map<string, number>();
+  const sawTake = (owner: string) => {
+    seen.delete(owner);
+    seen.set(owner, performance.now());
+    if (seen.size > ownersSeenMax) seen.delete(seen.keys().next().value!);
+  };
   const queues = new Map<string, Pending[]>();
   const waiters = new Map<string, Waiter[]>();
   let closed = false;
@@ -105,6 +125,11 @@ export function createInvocationHub({ pickupMs = 5000, answerMs = 30_000, pendin
     get pending() {
       return calls.size;
     },
+    hasWorker(owner) {
+      if ((waiters.get(owner)?.length ?? 0) > 0) return true;
+      const last = seen.get(owner);
+      return last !== undefined && performance.now() - last < workerSeenMs;
+    },
     invoke(call) {
       if (closed) return Promise.reject(new AinError('SHUTTING_DOWN', 'The node is stopping; call the function again on a node that runs.'));
       if (calls.size >= pendingMax)
@@ -141,6 +166,7 @@ export function createInvocationHub({ pickupMs = 5000, answerMs = 30_000, pendin
     },
     take(owner, waitMs, signal) {
       if (closed || signal?.aborted === true) return Promise.resolve([]);
+      sawTake(owner);
       if ((queues.get(owner)?.length ?? 0) > 0) return Promise.resolve(handOut(owner));
       return new Promise((resolve) => {
         const list = waiters.get(owner) ?? [];

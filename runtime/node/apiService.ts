@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createApi, type ChainsInProcess, type LedgerRoutesOptions, type ProgressMessage } from '../api/index.ts';
+import { createApi, type ChainsInProcess, type InvocationHub, type LedgerRoutesOptions, type ProgressMessage } from '../api/index.ts';
 import { AinError, type NodeConfig } from '../../schemas/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
 import type { BlobAuthVerifier } from '../storage/index.ts';
+import type { PeerCalls } from './peerCallService.ts';
 import type { NetService } from './netService.ts';
 import type { PeerBlobs } from './peerBlobService.ts';
 
@@ -18,6 +19,10 @@ export type ApiServiceComponents = Pick<
   readonly blobAuth: BlobAuthVerifier;
   /** Blobs stored on the network's other nodes; absent without peers. */
   readonly peerBlobs: PeerBlobs | undefined;
+  /** Where HTTP calls of functions meet the function workers that take calls from this node. */
+  readonly invocations: InvocationHub;
+  /** Calls of functions whose workers take calls from another node of the network; absent without peers. */
+  readonly peerCalls: PeerCalls | undefined;
   /** Passes a worker's progress on to the network's other nodes; absent without peers. */
   readonly progressRelay: ((message: ProgressMessage) => void) | undefined;
   /** The shard the node keeps, and on a shard with a parent the links of chained proofs (runtime/node/shardProofs.ts). */
@@ -72,6 +77,7 @@ export const apiCloseGraceMs = 5_000;
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
   const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net, shard, chains } = components;
+  const { invocations, peerCalls } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -87,7 +93,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     explain: { chain, blocks },
     progress: { ledger: chain.ledger, hub, auth: blobAuth, ...(progressRelay === undefined ? {} : { relay: progressRelay }) },
     shards: { ledger: chain.ledger },
-    functions: { ledger: chain.ledger, auth: blobAuth },
+    functions: { ledger: chain.ledger, auth: blobAuth, hub: invocations, ...(peerCalls === undefined ? {} : { peers: peerCalls }) },
     readBytesMax: config.api.readBytesMax,
     streams: {
       hub,

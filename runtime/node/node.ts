@@ -19,6 +19,8 @@ import { createNodeMetrics } from './metrics.ts';
 import { openConsensusServices } from './consensusServices.ts';
 import { createNetService } from './netService.ts';
 import { createPeerBlobService } from './peerBlobService.ts';
+import { createPeerCallService } from './peerCallService.ts';
+import { createInvocationHub } from '../api/index.ts';
 import { createProgressGossip } from './progressGossip.ts';
 import { createNodeSigner } from './nodeSigner.ts';
 import { createProposer } from './proposer.ts';
@@ -259,6 +261,19 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
             auth: blobAuth,
             logger: logger.child({ service: 'peer blobs' }),
           });
+    // Functions on HTTP calls: a call meets a worker that takes calls from this node, or goes to the peers.
+    const invocations = createInvocationHub();
+    const peerCalls =
+      net === undefined
+        ? undefined
+        : await createPeerCallService({
+            transport: net.transport,
+            protocol: protocolOf(genesis.chain, genesis.shard, 'call'),
+            ledger: chain.ledger,
+            hub: invocations,
+            auth: blobAuth,
+            logger: logger.child({ service: 'peer calls' }),
+          });
     // On its own file log with peers, a node is a validator of a network: consensus decides every
     // block (and no cut marker or attestation of its own enters the log). On Kafka, Kafka orders.
     const replayUpTo = log.lastOffset();
@@ -340,6 +355,8 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         net: netInfo,
         blobAuth,
         peerBlobs,
+        invocations,
+        peerCalls,
         progressRelay,
         shard,
         ...(chains === undefined ? {} : { chains }),

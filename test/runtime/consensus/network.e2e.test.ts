@@ -1,10 +1,12 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { generateKeyPair } from '../../../log/index.ts';
-import { getSmallBlob, readStream, reserveStorageOn, putSmallBlob } from '../../../runtime/client/index.ts';
+import { getSmallBlob, invokeFunction, putSmallBlob, readStream, reserveStorageOn, signAndSubmit } from '../../../runtime/client/index.ts';
+import { startFunctionWorker } from '../../../runtime/agents/index.ts';
+import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
 import type { ConsensusEvent } from '../../../schemas/index.ts';
-import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilWritten, writeAsUsers } from './networkHarness.ts';
+import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilSameHeight, untilWritten, writeAsUsers } from './networkHarness.ts';
 
 // A network of four validators written by `ain net init`, each `ain node` a child process on
 // 127.0.0.1 with its own file log, agreeing block by block over libp2p (CometBFT's algorithm):
@@ -71,6 +73,30 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const missing = await fetch(`${nodes[2]!.url}/v1/blobs/${'0'.repeat(64)}`);
   t.is(missing.status, 404);
   t.regex(((await missing.json()) as { message: string }).message, /nor on the 3 peers it asked/);
+
+  // A function called on n3 runs on the function worker that takes calls from n1, through the peers.
+  const fnWorker = generateKeyPair();
+  const code = `let s = ''; process.stdin.on('data', (c) => (s += c)); process.stdin.on('end', () => { const call = JSON.parse(s); process.stdout.write(JSON.stringify({ output: String(call.input).toUpperCase() + ' ' + call.params.$id })); });`;
+  const codeRef = await putSmallBlob({ nodeUrl: nodes[0]!.url, key: files.owner, bytes: Buffer.from(code), readers: ['*'] });
+  await signAndSubmit({
+    nodeUrl: nodes[0]!.url,
+    key: files.owner,
+    op: { type: 'set_function', path: '/apps/fn/$id', value: { echo: { runtime: 'nodejs', code: codeRef, owner: fnWorker.address } } },
+    waitMs: 30_000,
+  });
+  await untilSameHeight(nodes);
+  const execution = createProcessRuntime();
+  const worker = startFunctionWorker({ key: fnWorker, nodeUrl: nodes[0]!.url, execution });
+  try {
+    const remote = await invokeFunction({ url: nodes[2]!.url }, { id: 'echo', path: '/apps/fn/a1', input: 'far' });
+    t.like(remote, { output: 'FAR a1', worker: fnWorker.address, via: 'peer' });
+    const local = await invokeFunction({ url: nodes[0]!.url }, { id: 'echo', path: '/apps/fn/a2', input: 'near' });
+    t.is(local.output, 'NEAR a2');
+    t.is((local as { via?: string }).via, undefined, 'n1 ran it on its own worker');
+  } finally {
+    await worker.stop();
+    await execution.close();
+  }
 
   for (const node of nodes) await node.kill('SIGTERM');
   for (const node of files.nodes) {
