@@ -4,6 +4,7 @@ import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyPublishBinaries } from './binariesOps.ts';
+import { applyAcceptReservation, applyReservationEnds, applyReserveWorker } from './reservationOps.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
 import { applyBlindChallenge, applyBlindVerdict, lapseBlindChallenge } from './blindChallengeOps.ts';
 import { applyChallenge, applyResolveChallenge } from './challengeOps.ts';
@@ -51,6 +52,10 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
       return applyRejectWorker(ctx, op);
     case 'publishBinaries':
       return applyPublishBinaries(ctx, op);
+    case 'reserveWorker':
+      return applyReserveWorker(ctx, op);
+    case 'acceptReservation':
+      return applyAcceptReservation(ctx, op);
     default: {
       // A job op added to schemas/ops without a case here fails to compile.
       const unhandled: never = op;
@@ -79,6 +84,7 @@ export function applyJobDeadlines(tree: StateTree, time: number, height: number)
     if (before.state === 'blindChallenged') events.push(lapseBlindChallenge(tree, before, time, height));
     events.push(...stepped.events);
   }
+  events.push(...applyReservationEnds(tree, time, height));
   return events;
 }
 

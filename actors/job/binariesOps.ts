@@ -28,9 +28,17 @@ export function badBinaries(ctx: JobOpContext, binaries: Binaries, admin: string
   return problem === null ? null : { outcome: refuse('BAD_BINARIES', `${problem[0]!.toUpperCase()}${problem.slice(1)}.`) };
 }
 
-/** Keeps a version of a job's binaries (registerJob's first, publishBinaries' later ones). */
-export function writeBinaries(tree: StateTree, job: string, binaries: Binaries): void {
+/** Keeps a version of a job's binaries (registerJob's first, publishBinaries' later ones) and the block time it came in force. */
+export function writeBinaries(tree: StateTree, job: string, binaries: Binaries, time: number): void {
   writeJson(tree, jobPaths.binariesVersion(job, binaries.version), binaries);
+  tree.writeSystem(jobPaths.binariesPublishedAt(job, binaries.version), time);
+}
+
+/** The version in force at block time `at` (the latest published by then), or null before the first. */
+function versionInForceAt(tree: StateTree, job: string, versions: readonly number[], at: number): number | null {
+  let inForce: number | null = null;
+  for (const version of versions) if (((tree.get(jobPaths.binariesPublishedAt(job, version)) as number | null) ?? Infinity) <= at) inForce = version;
+  return inForce;
 }
 
 /** `publishBinaries`: the job's root admin puts a newer version of its programs in force. */
@@ -49,32 +57,29 @@ export function applyPublishBinaries(ctx: JobOpContext, op: OpOf<'publishBinarie
       outcome: refuse('BAD_BINARY_VERSION', `Job ${short(op.job_id)} has version ${current} of its binaries in force; publish a higher version than that.`),
     };
   }
-  writeBinaries(tree, op.job_id, op.binaries);
+  writeBinaries(tree, op.job_id, op.binaries, time);
   const { version, repository, worker, evaluator } = op.binaries;
   return { outcome: ok, events: [{ type: 'binariesPublished', job: op.job_id, admin: from, version, repository, worker, evaluator, time, height }] };
 }
 
 /**
- * Why a submitResult's `version` does not fit the job's binaries (BAD_BINARY_VERSION), or null:
- * a job with binaries needs a version it published; one without takes none.
+ * Why a submitResult's `version` does not fit the job's binaries (BAD_BINARY_VERSION), or null. A
+ * worker runs at least the version in force when it accepted the request (a newer version revokes
+ * the older ones for new work), naming a published one; one that accepted before the job's first
+ * binaries may name none; a job without binaries takes none.
  */
-export function resultVersionProblem(tree: StateTree, job: string, version: number | undefined): JobOpResult | null {
+export function resultVersionProblem(tree: StateTree, job: string, version: number | undefined, acceptedAt: number): JobOpResult | null {
+  const refusal = (why: string): JobOpResult => ({ outcome: refuse('BAD_BINARY_VERSION', `Job ${short(job)} ${why}`) });
   const versions = binaryVersions(tree, job);
-  if (versions.length === 0) {
-    return version === undefined
-      ? null
-      : { outcome: refuse('BAD_BINARY_VERSION', `Job ${short(job)} publishes no binaries, so a result names no version; leave "version" out.`) };
-  }
+  if (versions.length === 0) return version === undefined ? null : refusal('publishes no binaries, so a result names no version; leave "version" out.');
+  const required = versionInForceAt(tree, job, versions, acceptedAt);
   if (version === undefined) {
-    return {
-      outcome: refuse(
-        'BAD_BINARY_VERSION',
-        `Job ${short(job)} publishes its binaries (version ${versions.at(-1)} in force): a result names the version its worker ran ("version").`,
-      ),
-    };
+    return required === null
+      ? null
+      : refusal(`had version ${required} of its binaries in force when the worker accepted: its result names the version it ran ("version").`);
   }
-  if (!versions.includes(version)) {
-    return { outcome: refuse('BAD_BINARY_VERSION', `Job ${short(job)} never published version ${version} of its binaries; it has ${versions.join(', ')}.`) };
-  }
+  if (!versions.includes(version)) return refusal(`never published version ${version} of its binaries; it has ${versions.join(', ')}.`);
+  if (required !== null && version < required)
+    return refusal(`had version ${required} of its binaries in force when the worker accepted; version ${version} is withdrawn for that work.`);
   return null;
 }

@@ -21,3 +21,4 @@ export { isApproved, readNode, type PersistedNode } from './nodeOps.ts';
 export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.ts';
 export { bestWorkerShare, escrowOf, workerShares, type RewardTerms } from './settle.ts';
 export { applyPublishBinaries, binaryVersions, readBinaries } from './binariesOps.ts';
+export { applyAcceptReservation, applyReserveWorker, readReservation, type WorkerReservation } from './reservationOps.ts';

@@ -19,6 +19,10 @@ export const jobPaths = {
   strikes: (job: string, node: string) => `/jobs/strikes/${job}/${node}`,
   binaries: (job: string) => `/jobs/binaries/${job}`,
   binariesVersion: (job: string, version: number) => `/jobs/binaries/${job}/${version}`,
+  binariesPublishedAt: (job: string, version: number) => `/jobs/binariesAt/${job}/${version}`,
+  reservation: (id: string) => `/jobs/reservations/${id}`,
+  reservationEnds: '/jobs/reservationEnds',
+  reservationEnd: (time: number, id: string) => `/jobs/reservationEnds/${time}/${id}`,
   deadlines: '/jobs/deadlines',
   deadline: (time: number, request: string) => `/jobs/deadlines/${time}/${request}`,
 } as const;

@@ -24,7 +24,7 @@ export function applyRegisterJob(ctx: JobOpContext, op: OpOf<'registerJob'>): Jo
   if (op.binaries !== undefined) {
     const bad = badBinaries(ctx, op.binaries, from);
     if (bad !== null) return bad;
-    writeBinaries(tree, job, op.binaries);
+    writeBinaries(tree, job, op.binaries, time);
   }
   const record: JobSchemaRecord = { admin: from, registeredAt: time, op };
   writeJson(tree, jobPaths.schema(job), record);

@@ -2,6 +2,7 @@ import { lockEscrow, ok, readBalance, refuse, type JobEvent, type StateTree } fr
 import type { OpOf } from '../../schemas/index.ts';
 import { jobMachine, type JobContext, type JobMachineEvent, type JobState, type RewardFunction } from './jobMachine.ts';
 import { resultVersionProblem } from './binariesOps.ts';
+import { drawReservation, reservationFor } from './reservationOps.ts';
 import { readJobSchema, short, unknownJob, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { jobPaths, moveDeadline, readJson, startMachine, stepMachine, writeJson, type Persisted } from './jobStore.ts';
 import { isApproved, readNode } from './nodeOps.ts';
@@ -111,11 +112,18 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   }
   const tooLarge = payloadTooLarge('job_input', op.job_input);
   if (tooLarge !== null) return tooLarge;
+  // A request against a reservation: its worker and pool are the reservation's, the pool already in escrow.
+  const reserved =
+    op.reservation === undefined
+      ? undefined
+      : reservationFor(tree, op.reservation, { from, job: op.job_id, pool: op.reward[1], workers: op.worker_node, time });
+  if (reserved !== undefined && 'refusal' in reserved) return reserved.refusal;
   const fee = schema.op.fee ?? '0';
-  const locked = sum(op.reward) + BigInt(fee);
+  const locked = sum(op.reward) + BigInt(fee) - (reserved === undefined ? 0n : BigInt(reserved.reservation.price));
   const balance = readBalance(tree, from);
   if (balance < locked)
     return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of reward and fee this request locks.`) };
+  if (reserved !== undefined) drawReservation(tree, op.reservation!, reserved.reservation);
   const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
     request,
@@ -126,7 +134,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
     timeLimitMs: op.time_limit,
     skipEvaluation: op.skip_evaluation ?? false,
     evaluatorsAllowed: op.evaluator_node ?? null,
-    workersAllowed: op.worker_node ?? null,
+    workersAllowed: reserved !== undefined ? [reserved.reservation.worker] : (op.worker_node ?? null),
     fee,
     challengeFee: schema.op.challenge_fee ?? '0',
     windows,
@@ -241,7 +249,7 @@ export function applySubmitResult(ctx: JobOpContext, op: OpOf<'submitResult'>): 
   if (worker.submittedAt !== undefined) return illegal(request, 'a second submitResult by the same worker');
   const tooLarge = op.result === undefined ? null : payloadTooLarge('result', op.result);
   if (tooLarge !== null) return tooLarge;
-  const badVersion = resultVersionProblem(tree, request.context.job, op.version);
+  const badVersion = resultVersionProblem(tree, request.context.job, op.version, worker.acceptedAt);
   if (badVersion !== null) return badVersion;
   const stepped = stepRequest(ctx, request, {
     type: 'submitResult',

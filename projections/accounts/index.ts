@@ -29,6 +29,7 @@ export {
   applyOfferStorage,
   applyReserveStorage,
   applyStorageExpiries,
+  grantsForHolderMax,
   grantsPerHolderMax,
   readGrants,
   readOffer,

@@ -15,8 +15,10 @@ export const storagePath = '/storage';
 /** Bytes and ms a price is for: AIN per GiB per day. */
 const gibDay = 2n ** 30n * 86_400_000n;
 
-/** Live grants one holder may have with one provider at once: bounds what a quota check reads. */
+/** Live grants one holder may have with one provider at once that it paid for itself: bounds what a quota check reads. */
 export const grantsPerHolderMax = 64;
+/** …and that others bought for it (`for`), counted apart so nobody can use up a holder's own. */
+export const grantsForHolderMax = 16;
 
 const offerPath = (provider: string) => `${storagePath}/offers/${provider}`;
 const grantsPath = (provider: string, holder: string) => `${storagePath}/grants/${provider}/${holder}`;
@@ -90,11 +92,16 @@ export function applyReserveStorage(tree: StateTree, from: string, hash: string,
       `${provider} has ${offer.reserved} of its ${offer.bytesMax} bytes reserved; ${space} more do not fit. Reserve fewer bytes, later, or with another provider.`,
     );
   }
-  const grants = readGrants(tree, provider, holder);
-  if (Object.keys(grants).length >= grantsPerHolderMax) {
+  const grants = Object.values(readGrants(tree, provider, holder));
+  const ownGrant = from === holder;
+  const counted = grants.filter((grant) => (grant.payer === holder) === ownGrant).length;
+  const most = ownGrant ? grantsPerHolderMax : grantsForHolderMax;
+  if (counted >= most) {
     return refuse(
       'TOO_MANY_RESERVATIONS',
-      `${holder} already has ${grantsPerHolderMax} reservations with ${provider}; wait until one expires, or reserve more room in one.`,
+      ownGrant
+        ? `${holder} already has ${most} reservations with ${provider} it paid for; wait until one expires, or reserve more room in one.`
+        : `${holder} already has ${most} reservations with ${provider} that others paid for; wait until one expires, or let ${holder} reserve for itself.`,
     );
   }
   // A provider reserving on itself would pay itself: it pays nothing.

@@ -31,6 +31,11 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
     case 'binariesPublished':
       job.binaryVersion = event.version;
       return;
+    case 'reserved':
+    case 'reservationAccepted':
+    case 'reservationEnded':
+      // A reservation moves no reward: its requests are counted as requests, their payouts as payouts.
+      return;
     case 'nodeApplied':
       return;
     case 'nodeApproved':

@@ -18,6 +18,10 @@ function addressesOf(event: JobEvent): string[] {
     case 'jobRegistered':
     case 'binariesPublished':
       return [event.admin];
+    case 'reserved':
+    case 'reservationAccepted':
+    case 'reservationEnded':
+      return [event.client, event.worker];
     case 'nodeApplied':
       return [event.node];
     case 'nodeApproved':

@@ -43,6 +43,9 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
     }
     case 'requested':
     case 'binariesPublished':
+    case 'reserved':
+    case 'reservationAccepted':
+    case 'reservationEnded':
     case 'challenged':
     case 'blindChallenged':
     case 'blindVerdict':

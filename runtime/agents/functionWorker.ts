@@ -9,7 +9,7 @@ import {
   type Submitted,
 } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
-import { AinError, Op, parseOrThrow, type TriggersEvent } from '../../schemas/index.ts';
+import { AinError, parseOrThrow, StateOp, type Op, type TriggersEvent } from '../../schemas/index.ts';
 import { answerInvocation, errorFromAnswer, takeInvocations } from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { signBlobAuth } from '../storage/index.ts';
@@ -26,7 +26,12 @@ export interface FunctionWorkerOptions {
   readonly runWallTimeMs?: number;
   /** Also take HTTP calls of its functions from the node (`POST /v1/functions/<id>/invoke`); default true. */
   readonly calls?: boolean;
+  /** HTTP calls it runs at once at most; it takes no more while that many run. */
+  readonly callsMax?: number;
 }
+
+/** Outputs of HTTP calls an agent keeps (the latest). */
+const callOutputsKept = 1000;
 
 /** A function worker: its trigger runs, and what it did for HTTP calls. */
 export interface FunctionWorkerAgent extends JobAgent<FunctionWorkerOutput> {
@@ -56,6 +61,7 @@ export function startFunctionWorker({
   opsMax = 16,
   runWallTimeMs = 10_000,
   calls = true,
+  callsMax = 4,
 }: FunctionWorkerOptions): FunctionWorkerAgent {
   const submit = submitterFor(key, nodeUrl);
   /** Runs a function's code on `request`; its stdout's JSON, checked: at most `opsMax` ops, each a valid op. */
@@ -69,7 +75,8 @@ export function startFunctionWorker({
     const reply = (done.reply ?? {}) as { ops?: unknown; output?: unknown };
     const ops = reply.ops ?? [];
     if (!Array.isArray(ops) || ops.length > opsMax) throw new AinError('BAD_REPLY', `A function replies { "ops": [...] } with at most ${opsMax} state ops.`);
-    return { output: reply.output ?? null, ops: ops.map((op, i) => parseOrThrow(Op, op, `function reply ops[${i}]`)) };
+    // State writes only: a function never moves its owner's money, stake or jobs.
+    return { output: reply.output ?? null, ops: ops.map((op, i) => parseOrThrow(StateOp, op, `function reply ops[${i}]`)) };
   };
   const actors = {
     submit: fromPromise<Submitted, { readonly op: Op }>(({ input }) => submit(input.op)),
@@ -103,12 +110,20 @@ export function startFunctionWorker({
   const polling = (async () => {
     let pauseMs = 0;
     while (!stopping.signal.aborted) {
+      // At most `callsMax` runs at once: a flood of calls waits on the node, not in this process.
+      if (running.size >= callsMax) {
+        await Promise.race(running);
+        continue;
+      }
       try {
-        const taken = await takeInvocations({ nodeUrl, key, waitMs: 20_000, signal: stopping.signal });
+        const taken = await takeInvocations({ nodeUrl, key, waitMs: 20_000, max: callsMax - running.size, signal: stopping.signal });
         pauseMs = 0;
         for (const call of taken) {
           const done = toPromise(createActor(callActors, { input: { call } }).start())
-            .then((output) => void callOutputs.push(output))
+            .then((output) => {
+              callOutputs.push(output);
+              if (callOutputs.length > callOutputsKept) callOutputs.splice(0, callOutputs.length - callOutputsKept);
+            })
             .catch(() => undefined)
             .finally(() => running.delete(done));
           running.add(done);

@@ -13,7 +13,7 @@ import type { JobEvent } from '../../projections/index.ts';
 import { binariesProblem, programHashOf, type KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
 import { followStream, getJob, getRequest, getStatus } from '../client/index.ts';
-import { agentEffectsFor, type AgentEnvironment } from './nodeAgentEffects.ts';
+import { agentEffectsFor, submitterFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
@@ -26,6 +26,8 @@ export interface JobAgent<Output> {
 }
 
 interface FollowJobOptions {
+  /** Sees every event of the job's stream, before the requests are picked (a worker answers its reservations there). */
+  readonly onEvent?: (event: JobEvent) => void;
   readonly key: KeyPair;
   readonly env: AgentEnvironment;
   readonly job: string;
@@ -120,7 +122,7 @@ function runWorkerThrough(
 
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
 function followJob<Output>(
-  { key, env, job, fromHeight, run, runLog }: FollowJobOptions,
+  { key, env, job, fromHeight, run, runLog, onEvent }: FollowJobOptions,
   machine: AnyStateMachine,
   pick: (event: JobEvent) => Promise<unknown | undefined>,
 ): JobAgent<Output> {
@@ -132,6 +134,7 @@ function followJob<Output>(
     async (data) => {
       const inputs: unknown[] = [];
       for (const e of (data as { events: JobEvent[] }).events) {
+        onEvent?.(e);
         if (!('request' in e) || seen.has(e.request)) continue;
         const input = await pick(e);
         if (input === undefined) continue;
@@ -190,7 +193,17 @@ export function startWorkerAgent(
   const now = options.now ?? Date.now;
   const machine = options.machine ?? probeMachine();
   let requirements: Promise<JobSchemaRecord['op']['requirements']> | undefined;
-  return followJob<WorkerOutput>(options, workerMachine, async (event) => {
+  // Preemptive buying: a reservation of this worker at a price it takes is accepted at once.
+  const submit = submitterFor(options.key, options.env.nodeUrl);
+  const onEvent = (event: JobEvent) => {
+    if (event.type !== 'reserved' || event.worker !== options.key.address) return;
+    if (BigInt(event.price) < (options.minRewardAin ?? 0n))
+      return void options.onSkip?.(event.reservation, `the reservation's price ${event.price} AIN is below ${options.minRewardAin} AIN`);
+    submit({ type: 'acceptReservation', reservation_id: event.reservation }).catch((error: unknown) =>
+      options.onSkip?.(event.reservation, `its acceptReservation failed: ${(error as Error).message}`),
+    );
+  };
+  return followJob<WorkerOutput>({ ...options, onEvent }, workerMachine, async (event) => {
     const opens = (event.type === 'accepted' && event.role === 'evaluator') || event.type === 'requested';
     if (!opens) return undefined;
     const view = await getRequest({ url: options.env.nodeUrl }, { id: event.request });

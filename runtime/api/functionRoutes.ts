@@ -3,15 +3,17 @@ import type { Ledger } from '../../actors/index.ts';
 import { Address, AinError, FunctionId, JsonValue, StatePath } from '../../schemas/index.ts';
 import { answerHash, invokeHash, takeHash } from '../client/index.ts';
 import { createBlobAuthVerifier, type BlobAuthVerifier } from '../storage/index.ts';
-import { createInvocationHub, type InvocationHub, type InvocationHubOptions } from './invocations.ts';
+import { createInvocationHub, type InvocationAnswer, type InvocationHub, type InvocationHubOptions } from './invocations.ts';
 import { doc, type Api } from './openApi.ts';
 
 export interface FunctionRoutesOptions extends InvocationHubOptions {
   readonly ledger: Ledger;
   /** Where calls meet this node's workers; default: one of the routes' own (the node shares its with the peers' calls). */
   readonly hub?: InvocationHub;
-  /** A call whose owner's worker takes calls from no worker here goes to the peers (on a network). */
-  readonly peers?: { call(request: { functionId: string; path: string; input?: unknown; authorization?: string }): Promise<{ output: unknown; ms: number }> };
+  /** A call whose owner's worker takes calls from no worker here goes to the peers (on a network); their answers are checked against the owner's signature. */
+  readonly peers?: {
+    call(request: { functionId: string; path: string; input?: unknown }, owner: string): Promise<{ answer: InvocationAnswer; ms: number }>;
+  };
   /** Checks signed calls and the workers' takes and answers; default: a 60 s window on the wall clock. */
   readonly auth?: BlobAuthVerifier;
   /** Longest long poll a worker may ask for (`waitMs`). */
@@ -26,7 +28,20 @@ export const InvokeBody = z.strictObject({
   input: JsonValue.optional(),
 });
 export type InvokeBody = z.infer<typeof InvokeBody>;
-const TakeQuery = z.strictObject({ owner: Address, waitMs: z.coerce.number().int().min(0).max(60_000).optional() });
+const TakeQuery = z.strictObject({
+  owner: Address,
+  waitMs: z.coerce.number().int().min(0).max(60_000).optional(),
+  /** Calls to hand out at most (a worker asks for what it has room to run). */
+  max: z.coerce.number().int().min(1).max(16).optional(),
+});
+
+/** A worker's answer as the caller gets it: its output, or FUNCTION_FAILED with its code and sentence. */
+function outputOf(functionId: string, owner: string, answer: InvocationAnswer): unknown {
+  if ('error' in answer) {
+    throw new AinError('FUNCTION_FAILED', `The function ${functionId} failed on ${owner}'s worker: ${answer.error.code}: ${answer.error.message}`);
+  }
+  return answer.output;
+}
 export const InvocationAnswerBody = z.union([
   z.strictObject({ output: JsonValue }),
   z.strictObject({ error: z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2048) }) }),
@@ -71,13 +86,15 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
         `The function ${id} at ${found.functionPath} names no owner, so no function worker runs it; set it again with an owner.`,
       );
     }
-    const answer = { function: id, path: body.path, functionPath: found.functionPath, worker: found.spec.owner };
-    if (peers !== undefined && !hub.hasWorker(found.spec.owner)) {
-      // No worker of the owner takes calls from this node: one of the peers' may.
-      const { output, ms } = await peers.call({ functionId: id, ...body, ...(authorization === undefined ? {} : { authorization }) });
-      return { ...answer, output, ms, via: 'peer' };
+    const owner = found.spec.owner;
+    const answer = { function: id, path: body.path, functionPath: found.functionPath, worker: owner };
+    if (peers !== undefined && !hub.hasWorker(owner)) {
+      // No worker of the owner takes calls from this node: one of the peers' may. The call goes
+      // unsigned (a caller's header is not handed on), and only the owner's signed answer counts.
+      const forwarded = await peers.call({ functionId: id, path: body.path, ...(body.input === undefined ? {} : { input: body.input }) }, owner);
+      return { ...answer, output: outputOf(id, owner, forwarded.answer), ms: forwarded.ms, via: 'peer' };
     }
-    const { output, ms } = await hub.invoke({
+    const signed = await hub.invoke({
       functionId: id,
       function: found.spec,
       functionPath: found.functionPath,
@@ -87,18 +104,18 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
       caller,
       height: ledger.height,
     });
-    return { ...answer, output, ms };
+    return { ...answer, output: outputOf(id, owner, signed.answer), ms: signed.ms };
   });
 
   const takeDoc = doc('functions', 'A function worker takes the calls waiting for its owner (a long poll, signed by the owner).', { querystring: TakeQuery });
   app.get('/v1/functions/invocations', takeDoc, async (request, reply) => {
-    const { owner, waitMs } = request.query;
+    const { owner, waitMs, max } = request.query;
     const signer = auth.verify(request.headers.authorization, { method: 'GET', hash: takeHash(owner) });
     if (signer !== owner) throw new AinError('BAD_AUTH', `The take is signed by ${signer}, not by ${owner}: a worker takes only its own owner's calls.`);
     // A worker that goes away while it waits takes nothing: the calls wait for another.
     const gone = new AbortController();
     reply.raw.once('close', () => gone.abort());
-    return { invocations: await hub.take(owner, Math.min(waitMs ?? 20_000, takeWaitMsMax), gone.signal) };
+    return { invocations: await hub.take(owner, Math.min(waitMs ?? 20_000, takeWaitMsMax), gone.signal, max) };
   });
 
   const answerDoc = doc('functions', 'A function worker answers a call it took with the function’s output or its error (signed by the owner).', {
@@ -107,8 +124,9 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
   });
   app.post('/v1/functions/invocations/:invocation', answerDoc, async (request, reply) => {
     const { invocation } = request.params;
-    const signer = auth.verify(request.headers.authorization, { method: 'PUT', hash: answerHash(invocation, request.body) });
-    if (!hub.answer(signer, invocation, request.body)) {
+    const authorization = request.headers.authorization;
+    const signer = auth.verify(authorization, { method: 'PUT', hash: answerHash(invocation, request.body) });
+    if (!hub.answer(signer, invocation, request.body, authorization!)) {
       throw new AinError(
         'NOT_FOUND',
         `No call ${invocation} taken by ${signer} waits for an answer here: it was answered, timed out, or another owner's worker took it.`,

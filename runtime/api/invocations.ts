@@ -22,6 +22,23 @@ export interface Invocation {
 /** What a function worker answers a call with: the function's output, or why it gave none. */
 export type InvocationAnswer = { readonly output: unknown } | { readonly error: { readonly code: string; readonly message: string } };
 
+/** A call's answer as its worker posted it: the answer, the worker's signed header over it, and the time from the call's arrival. */
+export interface SignedAnswer {
+  readonly answer: InvocationAnswer;
+  readonly authorization: string;
+  readonly ms: number;
+}
+
+/** How one call may differ from the hub's defaults (a peer's call must fit its peer's wait). */
+export interface InvokeOptions {
+  /** The call's id, when the caller chose it (a forwarding node, to check the worker's signed answer). */
+  readonly id?: string;
+  readonly pickupMs?: number;
+  readonly answerMs?: number;
+  /** Ends the call (SHUTTING_DOWN) when its caller is gone. */
+  readonly signal?: AbortSignal;
+}
+
 export interface InvocationHubOptions {
   /** How long a call waits for a worker of the function's owner to take it. */
   readonly pickupMs?: number;
@@ -33,6 +50,8 @@ export interface InvocationHubOptions {
   readonly takeMax?: number;
   /** How long after its last take a worker still counts as taking calls here. */
   readonly workerSeenMs?: number;
+  /** Calls waiting or running at once for one owner's functions. */
+  readonly pendingPerOwnerMax?: number;
 }
 
 /** Owners whose last take a hub remembers at most (the oldest are forgotten first). */
@@ -44,11 +63,13 @@ interface Pending {
   readonly started: number;
   taken: boolean;
   timer: NodeJS.Timeout;
-  readonly settle: (result: { output: unknown; ms: number } | AinError) => void;
+  readonly answerMs: number;
+  readonly settle: (result: SignedAnswer | AinError) => void;
 }
 
 interface Waiter {
   readonly resolve: (invocations: Invocation[]) => void;
+  readonly max: number;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -59,12 +80,12 @@ interface Waiter {
  * calls at once and in time at each step; nothing of it is kept.
  */
 export interface InvocationHub {
-  /** Resolves with the function's output; NO_FUNCTION_WORKER, FUNCTION_TIMEOUT, FUNCTION_FAILED, OVERLOADED, SHUTTING_DOWN. */
-  invoke(call: Omit<Invocation, 'id'>): Promise<{ readonly output: unknown; readonly ms: number }>;
-  /** The calls waiting for `owner`'s workers, at once or within `waitMs` (empty when none came, or when `signal` ends the wait first). */
-  take(owner: string, waitMs: number, signal?: AbortSignal): Promise<Invocation[]>;
-  /** The answer to a call `owner` took; false when there is no such call (answered, timed out or never taken by it). */
-  answer(owner: string, id: string, answer: InvocationAnswer): boolean;
+  /** Resolves with the worker's signed answer (its output or its error); NO_FUNCTION_WORKER, FUNCTION_TIMEOUT, OVERLOADED, SHUTTING_DOWN, BAD_REQUEST (an id in use). */
+  invoke(call: Omit<Invocation, 'id'>, options?: InvokeOptions): Promise<SignedAnswer>;
+  /** Up to `max` calls waiting for `owner`'s workers, at once or within `waitMs` (empty when none came, or when `signal` ends the wait first). */
+  take(owner: string, waitMs: number, signal?: AbortSignal, max?: number): Promise<Invocation[]>;
+  /** The answer to a call `owner` took, with the header that signed it; false when there is no such call (answered, timed out or never taken by it). */
+  answer(owner: string, id: string, answer: InvocationAnswer, authorization: string): boolean;
   /** Whether a worker of `owner` takes calls from this node: one waits now, or took within `workerSeenMs`. */
   hasWorker(owner: string): boolean;
   /** Calls waiting or running now. */
@@ -78,7 +99,8 @@ export function createInvocationHub({
   answerMs = 30_000,
   pendingMax = 1000,
   takeMax = 16,
-  workerSeenMs = 30_000,
+  workerSeenMs = 10_000,
+  pendingPerOwnerMax = 100,
 }: InvocationHubOptions = {}): InvocationHub {
   const calls = new Map<string, Pending>();
   /** Each owner's last take (performance.now()), oldest first. */
@@ -92,9 +114,9 @@ export function createInvocationHub({
   const waiters = new Map<string, Waiter[]>();
   let closed = false;
 
-  const handOut = (owner: string): Invocation[] => {
+  const handOut = (owner: string, max = takeMax): Invocation[] => {
     const queue = queues.get(owner) ?? [];
-    const given = queue.splice(0, takeMax);
+    const given = queue.splice(0, Math.max(1, Math.min(max, takeMax)));
     if (queue.length === 0) queues.delete(owner);
     for (const call of given) {
       call.taken = true;
@@ -105,20 +127,26 @@ export function createInvocationHub({
             call,
             new AinError(
               'FUNCTION_TIMEOUT',
-              `${owner}'s function worker took the call of ${call.invocation.functionId} but gave no answer within ${answerMs} ms.`,
+              `${owner}'s function worker took the call of ${call.invocation.functionId} but gave no answer within ${call.answerMs} ms.`,
             ),
           ),
-        answerMs,
+        call.answerMs,
       );
     }
     return given.map((call) => call.invocation);
   };
-  const finish = (call: Pending, result: { output: unknown; ms: number } | AinError) => {
+  const finish = (call: Pending, result: SignedAnswer | AinError) => {
     if (!calls.delete(call.invocation.id)) return;
     clearTimeout(call.timer);
     const queue = queues.get(call.owner);
     if (queue !== undefined && queue.includes(call)) queue.splice(queue.indexOf(call), 1);
+    if (queue?.length === 0) queues.delete(call.owner);
     call.settle(result);
+  };
+  const pendingOf = (owner: string) => {
+    let count = 0;
+    for (const call of calls.values()) if (call.owner === owner) count++;
+    return count;
   };
 
   return {
@@ -130,44 +158,51 @@ export function createInvocationHub({
       const last = seen.get(owner);
       return last !== undefined && performance.now() - last < workerSeenMs;
     },
-    invoke(call) {
+    invoke(call, { id, pickupMs: pickup = pickupMs, answerMs: answering = answerMs, signal } = {}) {
       if (closed) return Promise.reject(new AinError('SHUTTING_DOWN', 'The node is stopping; call the function again on a node that runs.'));
       if (calls.size >= pendingMax)
         return Promise.reject(new AinError('OVERLOADED', `This node has ${pendingMax} function calls waiting or running; call again in a moment.`));
       const owner = call.function.owner ?? '';
-      const invocation: Invocation = { ...call, id: randomBytes(16).toString('hex') };
+      if (pendingOf(owner) >= pendingPerOwnerMax)
+        return Promise.reject(
+          new AinError('OVERLOADED', `${owner}'s functions have ${pendingPerOwnerMax} calls waiting or running on this node; call again in a moment.`),
+        );
+      if (id !== undefined && calls.has(id)) return Promise.reject(new AinError('BAD_REQUEST', `A call ${id} is already waiting on this node.`));
+      const invocation: Invocation = { ...call, id: id ?? randomBytes(16).toString('hex') };
       return new Promise((resolve, reject) => {
         const pending: Pending = {
           invocation,
           owner,
           started: performance.now(),
           taken: false,
+          answerMs: answering,
           timer: setTimeout(
             () =>
               finish(
                 pending,
                 new AinError(
                   'NO_FUNCTION_WORKER',
-                  `No function worker of ${owner || 'the function’s owner'} took the call of ${call.functionId} within ${pickupMs} ms: start one following this node (ain agent --role function --key <its key>).`,
+                  `No function worker of ${owner || 'the function’s owner'} took the call of ${call.functionId} within ${pickup} ms: start one following this node (ain agent --role function --key <its key>).`,
                 ),
               ),
-            pickupMs,
+            pickup,
           ),
           settle: (result) => (result instanceof AinError ? reject(result) : resolve(result)),
         };
         calls.set(invocation.id, pending);
         queues.set(owner, [...(queues.get(owner) ?? []), pending]);
+        signal?.addEventListener('abort', () => finish(pending, new AinError('SHUTTING_DOWN', 'The caller is gone.')), { once: true });
         const waiting = waiters.get(owner)?.shift();
         if (waiting !== undefined) {
           clearTimeout(waiting.timer);
-          waiting.resolve(handOut(owner));
+          waiting.resolve(handOut(owner, waiting.max));
         }
       });
     },
-    take(owner, waitMs, signal) {
+    take(owner, waitMs, signal, max = takeMax) {
       if (closed || signal?.aborted === true) return Promise.resolve([]);
       sawTake(owner);
-      if ((queues.get(owner)?.length ?? 0) > 0) return Promise.resolve(handOut(owner));
+      if ((queues.get(owner)?.length ?? 0) > 0) return Promise.resolve(handOut(owner, max));
       return new Promise((resolve) => {
         const list = waiters.get(owner) ?? [];
         // A wait that ends (its time, or the worker gone) leaves the list, so no call is handed to it.
@@ -178,25 +213,16 @@ export function createInvocationHub({
           if (left?.length === 0) waiters.delete(owner);
           resolve([]);
         };
-        const waiter: Waiter = { resolve, timer: setTimeout(leave, waitMs) };
+        const waiter: Waiter = { resolve, max, timer: setTimeout(leave, waitMs) };
         signal?.addEventListener('abort', leave, { once: true });
         list.push(waiter);
         waiters.set(owner, list);
       });
     },
-    answer(owner, id, answer) {
+    answer(owner, id, answer, authorization) {
       const call = calls.get(id);
       if (call === undefined || call.owner !== owner || !call.taken) return false;
-      const ms = Math.round(performance.now() - call.started);
-      finish(
-        call,
-        'error' in answer
-          ? new AinError(
-              'FUNCTION_FAILED',
-              `The function ${call.invocation.functionId} failed on ${owner}'s worker: ${answer.error.code}: ${answer.error.message}`,
-            )
-          : { output: answer.output, ms },
-      );
+      finish(call, { answer, authorization, ms: Math.round(performance.now() - call.started) });
       return true;
     },
     close() {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { accountCommitments, binaryVersions, jobPaths, readBinaries, readJobSchema, readNode, readRequest, type Ledger } from '../../actors/index.ts';
+import {
+  accountCommitments,
+  binaryVersions,
+  jobPaths,
+  readBinaries,
+  readJobSchema,
+  readNode,
+  readRequest,
+  readReservation,
+  type Ledger,
+} from '../../actors/index.ts';
 import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
 import { Address, AinError, Hash, JobSchemaState, JobsQuery, listPageMax } from '../../schemas/index.ts';
 import { doc, type Api } from './openApi.ts';
@@ -74,7 +84,11 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
         return { kind: 'job', height: ledger.height, ...summary(id), spec: schema.op, nodes, ...binaries };
       }
       const found = readRequest(tree, id);
-      if (found === null) throw new AinError('UNKNOWN_JOB', `No job schema or job request has the id ${id}.`);
+      if (found === null) {
+        const reservation = readReservation(tree, id);
+        if (reservation !== null) return { kind: 'reservation', height: ledger.height, id, ...reservation };
+        throw new AinError('UNKNOWN_JOB', `No job schema, job request or reservation has the id ${id}.`);
+      }
       const results = Object.fromEntries(
         Object.keys(found.context.workers)
           .filter((w) => found.context.workers[w]!.submittedAt !== undefined && found.context.workers[w]!.failure === undefined)

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
+  AcceptReservationOp,
   AcceptResultOp,
   ApplyJobOp,
   ApproveNodeOp,
@@ -11,6 +12,7 @@ import {
   parseOrThrow,
   RegisterJobOp,
   RejectWorkerOp,
+  ReserveWorkerOp,
   ResolveChallengeOp,
 } from '../../schemas/index.ts';
 import { getDashboard } from '../client/index.ts';
@@ -129,6 +131,39 @@ export async function dropCommand(args: string[], context: CommandContext): Prom
   const verb = await txVerbOf('drop', values, context);
   const op = parseOrThrow(DropOp, withoutUndefined({ type: 'drop', job_id: job, node, reason: values.reason }), 'drop');
   await runTxVerb(verb, op, ({ height }) => `Dropped ${node} from job ${job} (block ${height}).`);
+}
+
+/** `ain reserveWorker JOB_ID WORKER --price AIN --period-ms N --requests K --key FILE`: preemptive buying, paid now. */
+export async function reserveWorkerCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { price: { type: 'string' }, 'period-ms': { type: 'string' }, requests: { type: 'string' } });
+  const [job, worker] = positionalsOf('reserveWorker', 'a job id and the address of the worker to reserve', positionals, 2);
+  const verb = await txVerbOf('reserveWorker', values, context);
+  if (values.price === undefined) throw new UsageError('ain reserveWorker needs --price AIN: what the worker is paid for each request.');
+  const fields = {
+    type: 'reserveWorker',
+    job_id: job,
+    worker,
+    price: values.price,
+    period_ms: wholeNumber(values['period-ms'], 'period-ms'),
+    requests: wholeNumber(values.requests, 'requests') ?? 1,
+  };
+  const op = parseOrThrow(ReserveWorkerOp, withoutUndefined(fields), 'reserveWorker');
+  await runTxVerb(
+    verb,
+    op,
+    ({ hash, height }) =>
+      `Reserved ${worker} for ${op.requests} request(s) of job ${job} at ${op.price} AIN each for ${op.period_ms} ms (block ${height}). Reservation ID is ${hash}; it holds once the worker accepts it.`,
+    { hashIsId: true },
+  );
+}
+
+/** `ain acceptReservation RESERVATION_ID --key FILE`: the reserved worker agrees to its price and period. */
+export async function acceptReservationCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, {});
+  const [reservation] = positionalsOf('acceptReservation', 'a reservation id', positionals, 1);
+  const verb = await txVerbOf('acceptReservation', values, context);
+  const op = parseOrThrow(AcceptReservationOp, { type: 'acceptReservation', reservation_id: reservation }, 'acceptReservation');
+  await runTxVerb(verb, op, ({ height }) => `Accepted reservation ${reservation} (block ${height}).`);
 }
 
 /** `ain acceptResult REQUEST_ID --key FILE`: the client takes the ranking; the request settles. */

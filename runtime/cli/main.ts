@@ -97,6 +97,11 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             repository and hashes as ain binaries sign wrote
   ain publishBinaries JOB_ID --binaries FILE
                                             a newer version of the job's programs (its admin)
+  ain reserveWorker JOB_ID WORKER --price AIN --period-ms N [--requests K]
+                                            preemptive buying: K requests of the worker at a
+                                            fixed price for a period, paid now (its requests
+                                            name "reservation": <id> in requestJob)
+  ain acceptReservation RESERVATION_ID      the reserved worker agrees
   ain applyJob JOB_ID --role worker|evaluator|admin [--test-result JSON]
                [--machine '{"cpu":8,"memory_mb":16000,"gpu":1}'] [--min-reward N]
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
@@ -189,6 +194,8 @@ const commands: Record<string, () => Promise<Command>> = {
   binaries: async () => (await import('./binariesCommand.ts')).binariesCommand,
   invoke: async () => (await import('./invokeCommand.ts')).invokeCommand,
   publishBinaries: async () => (await import('./binariesCommand.ts')).publishBinariesCommand,
+  reserveWorker: async () => (await import('./jobCommands.ts')).reserveWorkerCommand,
+  acceptReservation: async () => (await import('./jobCommands.ts')).acceptReservationCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
   applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,
   approveNode: async () => (await import('./jobCommands.ts')).approveNodeCommand,

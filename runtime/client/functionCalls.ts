@@ -78,15 +78,18 @@ export async function takeInvocations({
   nodeUrl,
   key,
   waitMs = 20_000,
+  max = 16,
   signal,
 }: {
   readonly nodeUrl: string;
   readonly key: KeyPair;
   readonly waitMs?: number;
+  /** Calls to take at most (1-16): what the worker has room to run. */
+  readonly max?: number;
   readonly signal?: AbortSignal;
 }): Promise<TakenInvocation[]> {
   const authorization = signBlobAuth({ key, method: 'GET', hash: takeHash(key.address), timeMs: Date.now() });
-  const answer = await send<{ invocations: TakenInvocation[] }>(nodeUrl, `/v1/functions/invocations?owner=${key.address}&waitMs=${waitMs}`, {
+  const answer = await send<{ invocations: TakenInvocation[] }>(nodeUrl, `/v1/functions/invocations?owner=${key.address}&waitMs=${waitMs}&max=${max}`, {
     headers: { authorization },
     ...(signal === undefined ? {} : { signal }),
   });

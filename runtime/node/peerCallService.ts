@@ -1,37 +1,49 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { AinError, FunctionId, JsonValue, parseOrThrow, StatePath } from '../../schemas/index.ts';
-import type { InvocationHub } from '../api/index.ts';
-import { invokeHash } from '../client/index.ts';
-import type { Transport } from '../net/index.ts';
+import type { InvocationAnswer, InvocationHub } from '../api/index.ts';
+import { answerHash } from '../client/index.ts';
+import { defaultLimits, type Transport } from '../net/index.ts';
 import type { BlobAuthVerifier } from '../storage/index.ts';
 import { requestJson } from './netService.ts';
 
 /** Peers asked, one after another, for a worker of a function's owner. */
 export const peerCallPeersMax = 8;
-/** How long one peer has to answer a call: its pickup and its worker's answer. */
-export const peerCallTimeoutMs = 40_000;
+/** How long a peer's worker has to take a forwarded call, and then to answer it: together within the peer's handler time. */
+export const peerCallPickupMs = 2000;
+export const peerCallAnswerMs = defaultLimits.handlerTimeoutMs - peerCallPickupMs - 1000;
+/** How long one peer has to answer a call. */
+export const peerCallTimeoutMs = defaultLimits.handlerTimeoutMs + 1000;
 
 /**
- * A `call` request: the function, the path and input of the call, and the caller's signed header
- * when the call was signed (every node checks it again, with its own clock window and nonces).
+ * A `call` request: the id the asking node chose (the worker signs its answer over it), the
+ * function, and the call's path and input. A call goes to peers unsigned: a caller's header is
+ * not handed on, so the function sees `caller: null`.
  */
 export const PeerCallRequest = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{32}$/, { message: 'must be 32 lowercase hex characters' }),
   functionId: FunctionId,
   path: StatePath,
   input: JsonValue.optional(),
-  authorization: z.string().max(4096).optional(),
 });
 export type PeerCallRequest = z.infer<typeof PeerCallRequest>;
 
-/** What a peer answers a call with. */
-const PeerCallAnswer = z.strictObject({ output: JsonValue, ms: z.number().nonnegative() });
+const Answer = z.union([
+  z.strictObject({ output: JsonValue }),
+  z.strictObject({ error: z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2048) }) }),
+]);
+/** What a peer answers a call with: its worker's answer as the worker signed it. */
+const PeerCallAnswer = z.strictObject({ answer: Answer, authorization: z.string().max(4096), ms: z.number().nonnegative() });
 
 /** Calls, through the peers, a function whose owner's worker takes calls from another node. */
 export interface PeerCalls {
-  /** The output from the first peer whose worker of the owner took the call; NO_FUNCTION_WORKER when none has one. */
-  call(request: PeerCallRequest): Promise<{ readonly output: unknown; readonly ms: number }>;
+  /**
+   * The answer of the first peer whose worker of `owner` ran the call, checked against `owner`'s
+   * signature over this call's id (a peer cannot make one up); NO_FUNCTION_WORKER when none did.
+   */
+  call(request: Omit<PeerCallRequest, 'id'>, owner: string): Promise<{ readonly answer: InvocationAnswer; readonly ms: number }>;
 }
 
 export interface PeerCallServiceParameters {
@@ -46,63 +58,63 @@ export interface PeerCallServiceParameters {
 }
 
 const encoder = new TextEncoder();
-/** Refusals that say a peer's worker took the call (or the caller's signature is bad): the call's answer. Anything else: ask the next peer. */
-const definite = new Set(['FUNCTION_FAILED', 'FUNCTION_TIMEOUT', 'BAD_AUTH']);
 
 /**
  * Functions on HTTP calls across the network: a function worker takes calls from one node (the
  * one it follows), and a call made to another node reaches it through the peers. A node answers
  * its peers' `call` requests only for the owners whose workers take calls from it, finding the
- * function in its own ledger and checking a signed caller again; `call` asks the peers in turn.
+ * function in its own ledger, within its handler's time (the call ends when the asker is gone);
+ * `call` asks the peers in turn and takes only an answer the owner signed.
  * @example const calls = await createPeerCallService({ transport, protocol, ledger, hub, auth, logger })
  */
 export async function createPeerCallService({ transport, protocol, ledger, hub, auth, logger }: PeerCallServiceParameters): Promise<PeerCalls> {
-  await transport.handle(protocol, async (bytes) => {
-    const { functionId, path, input, authorization } = parseOrThrow(PeerCallRequest, requestJson(bytes, 'call'), 'call request');
-    const caller =
-      authorization === undefined
-        ? null
-        : auth.verify(authorization, { method: 'PUT', hash: invokeHash(functionId, { path, ...(input === undefined ? {} : { input }) }) });
+  await transport.handle(protocol, async (bytes, _from, signal) => {
+    const { id, functionId, path, input } = parseOrThrow(PeerCallRequest, requestJson(bytes, 'call'), 'call request');
     const found = ledger.tree.functionAt(path, functionId);
     if (found === null) throw new AinError('UNKNOWN_FUNCTION', `No function ${functionId} is registered at a pattern that ${path} matches on this node.`);
     const owner = found.spec.owner;
     if (owner === undefined || !hub.hasWorker(owner))
       throw new AinError('NO_FUNCTION_WORKER', `No function worker of ${owner ?? 'the function’s owner'} takes calls from this node.`);
-    const { output, ms } = await hub.invoke({
-      functionId,
-      function: found.spec,
-      functionPath: found.functionPath,
-      path,
-      params: found.params,
-      input: input ?? null,
-      caller,
-      height: ledger.height,
-    });
-    return encoder.encode(JSON.stringify({ output, ms }));
+    const signed = await hub.invoke(
+      {
+        functionId,
+        function: found.spec,
+        functionPath: found.functionPath,
+        path,
+        params: found.params,
+        input: input ?? null,
+        caller: null,
+        height: ledger.height,
+      },
+      { id, pickupMs: peerCallPickupMs, answerMs: peerCallAnswerMs, signal },
+    );
+    return encoder.encode(JSON.stringify(signed));
   });
 
   return {
-    async call(request) {
-      const bytes = encoder.encode(JSON.stringify(request));
+    async call(request, owner) {
       const peers = transport.peers().slice(0, peerCallPeersMax);
       for (const peer of peers) {
-        let answer: Uint8Array;
+        const id = randomBytes(16).toString('hex');
+        let bytes: Uint8Array;
         try {
-          answer = await transport.request(peer, protocol, bytes, { timeoutMs: peerCallTimeoutMs });
+          bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ id, ...request })), { timeoutMs: peerCallTimeoutMs });
         } catch (error) {
-          if (error instanceof AinError && definite.has(error.code)) throw error;
           logger.debug({ peer, error: (error as Error).message }, 'a peer did not run a function call');
           continue;
         }
         try {
-          return parseOrThrow(PeerCallAnswer, requestJson(answer, 'call answer'), 'call answer');
+          const { answer, authorization, ms } = parseOrThrow(PeerCallAnswer, requestJson(bytes, 'call answer'), 'call answer');
+          const signer = auth.verify(authorization, { method: 'PUT', hash: answerHash(id, answer) });
+          if (signer !== owner) throw new AinError('BAD_AUTH', `the answer is signed by ${signer}, not by the function's owner ${owner}`);
+          return { answer, ms };
         } catch (error) {
-          logger.warn({ peer, error: (error as Error).message }, 'a peer answered a function call with something else; skipped');
+          logger.warn({ peer, error: (error as Error).message }, 'a peer answered a function call with an answer its owner did not sign; skipped');
         }
       }
       throw new AinError(
         'NO_FUNCTION_WORKER',
-        `No function worker of the function's owner takes calls from this node, nor from the ${peers.length} peers it asked; start one (ain agent --role function).`,
+        `No function worker of ${owner} takes calls from this node, nor from the ${peers.length} peers it asked; start one (ain agent --role function).`,
       );
     },
   };

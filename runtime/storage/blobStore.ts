@@ -9,7 +9,8 @@ export type { Reservation } from '../../schemas/index.ts';
  * its operator's own grants in its config (`configuredQuotas`); tests use `fixedQuotas`.
  */
 export interface QuotaSource {
-  reservationOf(address: string): GrantedReservation | undefined;
+  /** `needBytes`: what the address would hold with the put being asked for (a source may fit the room it grants to it). */
+  reservationOf(address: string, needBytes?: number): GrantedReservation | undefined;
 }
 
 /** A reservation as a quota source grants it: `endsAtMs`, when set, is when the room ends (a hold ends by then too). */
@@ -36,23 +37,31 @@ export function configuredQuotas(reservations: StorageReservations, nodeAddress:
 
 /**
  * The room the ledger's `reserveStorage` txs bought on this node (`provider`: the node's address)
- * for an address, at `now`: the bytes of its grants not yet expired, held at most until the latest
- * of them ends, read by default by that grant's `acl`. Reads the chain's state after its last block.
+ * for an address, at `now`, fitted to `needBytes`: its grants not yet ended, longest-lasting first,
+ * as many as it takes to hold `needBytes` (all of them when none suffice) — so a hold ends no later
+ * than the shortest of the grants that pay for it, and a short grant beside a long one does not cut
+ * the long one's holds short. Readers by default: the `acl` of the latest-ending grant the address
+ * paid for itself (a grant someone else bought for it never sets who reads its blobs). Reads the
+ * chain's state after its last block.
  * @example ledgerQuotas(() => chain.ledger.tree, key.address)
  */
 export function ledgerQuotas(tree: () => StateTree, provider: string, now: () => number = Date.now): QuotaSource {
   return {
-    reservationOf(address) {
+    reservationOf(address, needBytes = 1) {
       const at = now();
+      const live = Object.values(readGrants(tree(), provider, address))
+        .filter((grant) => grant.expiresAt > at)
+        .sort((a, b) => b.expiresAt - a.expiresAt);
+      if (live.length === 0) return undefined;
       let bytesMax = 0;
-      let latest: StorageGrant | undefined;
-      for (const grant of Object.values(readGrants(tree(), provider, address))) {
-        if (grant.expiresAt <= at) continue;
+      let endsAtMs = Infinity;
+      for (const grant of live) {
         bytesMax += grant.bytes;
-        if (latest === undefined || grant.expiresAt > latest.expiresAt) latest = grant;
+        endsAtMs = grant.expiresAt;
+        if (bytesMax >= needBytes) break;
       }
-      if (latest === undefined) return undefined;
-      return { bytesMax, ttlMs: latest.expiresAt - at, endsAtMs: latest.expiresAt, ...(latest.acl === undefined ? {} : { readers: latest.acl.split(',') }) };
+      const own = live.find((grant: StorageGrant) => grant.payer === address);
+      return { bytesMax, ttlMs: endsAtMs - at, endsAtMs, ...(own?.acl === undefined ? {} : { readers: own.acl.split(',') }) };
     },
   };
 }
@@ -60,9 +69,9 @@ export function ledgerQuotas(tree: () => StateTree, provider: string, now: () =>
 /** The first source that grants an address anything: an operator's config before the ledger. */
 export function firstQuotas(...sources: readonly QuotaSource[]): QuotaSource {
   return {
-    reservationOf(address) {
+    reservationOf(address, needBytes) {
       for (const source of sources) {
-        const reservation = source.reservationOf(address);
+        const reservation = source.reservationOf(address, needBytes);
         if (reservation !== undefined) return reservation;
       }
       return undefined;

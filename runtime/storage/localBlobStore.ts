@@ -126,7 +126,9 @@ export async function openLocalBlobStore({ dir, quotas, now = Date.now, gcInterv
   return {
     async put({ hash, owner, body, sizeBytes, ttlMs, readers }) {
       checkBlobHash(hash);
-      const reservation = quotas.reservationOf(owner);
+      // What the owner will hold with this blob: a ledger source gives the room that lasts longest for it.
+      const needBytes = usedBytes(owner) + (pending.get(owner) ?? 0) + (sizeBytes ?? 1);
+      const reservation = quotas.reservationOf(owner, needBytes);
       if (reservation === undefined) {
         throw new AinError(
           'QUOTA_EXCEEDED',

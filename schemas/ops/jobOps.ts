@@ -77,6 +77,29 @@ export const RegisterJobOp = z.strictObject({
   binaries: Binaries.optional(),
 });
 
+/**
+ * Preemptive buying (the white paper's FAQ: "reserve usage of services from a specific resource
+ * provider at a fixed AIN price for a fixed period"): a client locks `price` × `requests` AIN for
+ * `worker`'s work on `job_id` for `period_ms` of block time; once the worker accepts
+ * (`acceptReservation`), each request naming the reservation in that period goes to that worker
+ * at that price. What is not spent when the period ends goes back to the client.
+ */
+export const ReserveWorkerOp = z.strictObject({
+  type: z.literal('reserveWorker'),
+  job_id: JobId,
+  worker: Address,
+  /** The workers' pool of each request: what the worker is paid for one. */
+  price: Amount,
+  period_ms: Uint.min(1, { message: 'must be at least 1 ms' }),
+  requests: Uint.min(1, { message: 'must be at least 1' }).max(10_000, { message: 'must be at most 10000' }),
+});
+
+/** The reserved worker agrees to a reservation's price and period. */
+export const AcceptReservationOp = z.strictObject({
+  type: z.literal('acceptReservation'),
+  reservation_id: Hash,
+});
+
 /** The job's admin publishes a new version of its programs (a higher `version`, signed by it). */
 export const PublishBinariesOp = z.strictObject({
   type: z.literal('publishBinaries'),
@@ -131,6 +154,11 @@ export const RequestJobOp = z.strictObject({
   evaluator_node: z.array(Address).max(64).optional(),
   worker_node: z.array(Address).max(64).optional(),
   skip_evaluation: z.boolean().optional(),
+  /**
+   * A reservation of the client's (`reserveWorker`) that its worker accepted: the request's worker is
+   * that worker and its workers' pool is the reserved price, paid out of what the reservation locked.
+   */
+  reservation: Hash.optional(),
 });
 
 export const AcceptJobOp = z.strictObject({
@@ -250,6 +278,8 @@ export const jobOps = [
   BlindChallengeOp,
   BlindVerdictOp,
   PublishBinariesOp,
+  ReserveWorkerOp,
+  AcceptReservationOp,
 ] as const;
 /** Every op of the job protocol. */
 export type JobOp = z.infer<(typeof jobOps)[number]>;

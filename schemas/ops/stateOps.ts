@@ -93,3 +93,5 @@ export const SetOp = z.strictObject({
 export const stateOps = [SetValueOp, IncValueOp, DecValueOp, SetRuleOp, SetOwnerOp, SetFunctionOp, SetOp] as const;
 /** Every op the state tree applies. */
 export type StateOp = z.infer<(typeof stateOps)[number]>;
+/** Any state-tree op, told apart by `type`: what a function may return for its worker to submit. */
+export const StateOp = z.discriminatedUnion('type', [...stateOps]);

@@ -29,6 +29,21 @@ const request = Hash;
 export const JobEvent = z.discriminatedUnion('type', [
   /** `binaryVersion`: the version of the binaries the registration published, if any. */
   z.strictObject({ ...at, type: z.literal('jobRegistered'), admin: Address, binaryVersion: Uint.optional() }),
+  /** A client reserved a worker's work at a price for a period (`until`, block time); `locked`: price × requests. */
+  z.strictObject({
+    ...at,
+    type: z.literal('reserved'),
+    reservation: Hash,
+    client: Address,
+    worker: Address,
+    price: Amount,
+    requests: Uint,
+    until: TimeMs,
+    locked: Amount,
+  }),
+  z.strictObject({ ...at, type: z.literal('reservationAccepted'), reservation: Hash, client: Address, worker: Address }),
+  /** The period ended: `refund` (what was locked and not spent) went back to the client. */
+  z.strictObject({ ...at, type: z.literal('reservationEnded'), reservation: Hash, client: Address, worker: Address, refund: Amount, accepted: z.boolean() }),
   /** The admin put a version of the job's programs in force (publishBinaries; registerJob's first is in its schema). */
   z.strictObject({ ...at, type: z.literal('binariesPublished'), admin: Address, version: Uint, repository: z.string(), worker: Hash, evaluator: Hash }),
   /** `testResult`: the applicant's answer to the schema's test data, for its admin to check. */

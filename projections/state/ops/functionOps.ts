@@ -37,7 +37,8 @@ export function functionSpecOf(id: string, spec: unknown, path: string): Functio
 
 /**
  * `set_function`: adds, replaces or (with null) removes functions by id at a path pattern, for
- * holders of `write_function`. A function that names an owner changes only by that owner's hand.
+ * holders of `write_function`. A function that names an owner is registered and changed only by
+ * that owner's hand (its worker runs it and signs what it writes).
  */
 export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx: ApplyContext): Outcome {
   const labels = checkPatternWrite(core, core.functions, op.path, 'write_function', ctx);
@@ -59,6 +60,13 @@ export function applySetFunction(core: StateCore, op: OpOf<'set_function'>, ctx:
     }
     const spec = functionSpecOf(id, changes[id], op.path);
     if ('message' in spec) return spec;
+    // Its owner's worker runs it and signs what it writes with the owner's key: nobody else may name that key.
+    const named = (spec as FunctionSpec).owner;
+    if (named !== undefined && named !== ctx.auth.addr)
+      return refuse(
+        'OWNER_DENIED',
+        `The function ${printable(id)} at ${printable(op.path)} names ${named} as its owner, whose worker would run it and sign what it writes; only ${named} may register a function naming itself.`,
+      );
     next[id] = spec as FunctionSpec;
   }
   const count = Object.keys(next).length;

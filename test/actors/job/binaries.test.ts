@@ -75,7 +75,12 @@ test('a result names a version its job published; it is kept with the worker; a 
   const ran = one(chain, w1, { type: 'submitResult', request_id: request, result: { x: 2 }, version: 2 });
   t.is(ran.code, 'ok');
   t.like(ran.block.jobEvents[0], { type: 'submitted', node: w1.address, version: 2 });
-  t.is(one(chain, w2, { type: 'submitResult', request_id: request, result: { x: 2 }, version: 1 }).code, 'ok', 'a run begun before the update');
+  t.is(
+    one(chain, w2, { type: 'submitResult', request_id: request, result: { x: 2 }, version: 1 }).code,
+    'BAD_BINARY_VERSION',
+    'v2 was in force when w2 accepted: v1 is withdrawn',
+  );
+  t.is(one(chain, w2, { type: 'submitResult', request_id: request, result: { x: 2 }, version: 2 }).code, 'ok');
   t.is(readRequest(chain.ledger.tree, request)!.context.workers[w1.address]!.version, 2);
 
   const { id: plain } = one(chain, admin, { type: 'registerJob', job_specification: schemaText });
@@ -94,4 +99,26 @@ test('a result names a version its job published; it is kept with the worker; a 
   });
   one(chain, w1, { type: 'acceptJob', request_id: other, role: 'worker' });
   t.is(one(chain, w1, { type: 'submitResult', request_id: other, result: { x: 2 }, version: 1 }).code, 'BAD_BINARY_VERSION', 'a job without binaries');
+});
+
+test('work begun under an older version (or before any) still counts after a newer one is published', (t) => {
+  const chain = newChain();
+  const { id: job } = one(chain, admin, { type: 'registerJob', job_specification: schemaText });
+  for (const [who, role] of [
+    [evaluator, 'evaluator'],
+    [w1, 'worker'],
+    [w2, 'worker'],
+  ] as const) {
+    one(chain, who, { type: 'applyJob', job_id: job, role });
+    one(chain, admin, { type: 'approveNode', job_id: job, node: who.address, role });
+  }
+  const { id: request } = one(chain, client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['10', '10'], time_limit: 60_000 });
+  one(chain, evaluator, { type: 'acceptJob', request_id: request, role: 'evaluator', deposit: '20' });
+  one(chain, w1, { type: 'acceptJob', request_id: request, role: 'worker' });
+  // The job's first binaries come while w1 runs: its result may name none.
+  one(chain, admin, { type: 'publishBinaries', job_id: job, binaries: signed(1) });
+  one(chain, w2, { type: 'acceptJob', request_id: request, role: 'worker' });
+  one(chain, admin, { type: 'publishBinaries', job_id: job, binaries: signed(2) });
+  t.is(one(chain, w1, { type: 'submitResult', request_id: request, result: { x: 2 } }).code, 'ok', 'accepted before any binaries');
+  t.is(one(chain, w2, { type: 'submitResult', request_id: request, result: { x: 2 }, version: 1 }).code, 'ok', 'v1 was in force when w2 accepted');
 });

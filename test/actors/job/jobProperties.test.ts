@@ -1,14 +1,15 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { bestWorkerShare, explainJob, explainRequest, jobMachine, readRequest, readNode, type ExplainInput, type JobContext } from '../../../actors/index.ts';
+import { readReservation } from '../../../actors/index.ts';
 import { txHashOf } from '../../../log/index.ts';
 import type { Op, Payout } from '../../../schemas/index.ts';
 import { readOffer } from '../../../projections/index.ts';
 import { key } from '../ledger/chain.ts';
 import { admin, client, evaluator, everyone, newChain, schemaText, stranger, w1, w2, w3 } from './jobWorld.ts';
 
-// Random interleavings of the fourteen job ops (the paper's eleven, rejectWorker, blindChallenge and blindVerdict) and Big Storage's
-// offerStorage and reserveStorage from random signers, with random gaps of block time:
+// Random interleavings of the fourteen job ops (the paper's eleven, rejectWorker, blindChallenge and blindVerdict), preemptive
+// buying's reserveWorker and acceptReservation (requests drawn on reservations), and Big Storage's offerStorage and reserveStorage from random signers, with random gaps of block time:
 // money is conserved at every block, every storage provider's reserved bytes are its grants', every request and node is in a state its machine draws,
 // and the same txs folded twice give the same roots and job events. Explaining a request after
 // each step it names never throws, agrees with its machine, and counts every refused tx naming it.
@@ -23,7 +24,7 @@ const a1 = key(58);
 const a2 = key(59);
 const parties = [admin, evaluator, w1, w2, w3, client, stranger, a1, a2];
 
-type OpMaker = (ids: { job: string; requests: string[] }) => Op;
+type OpMaker = (ids: { job: string; requests: string[]; reservations: string[] }) => Op;
 
 /** Who usually signs each op (a random step sometimes picks anyone instead). */
 const usual: Record<string, readonly (typeof admin)[]> = {
@@ -41,6 +42,8 @@ const usual: Record<string, readonly (typeof admin)[]> = {
   blindChallenge: [client],
   blindVerdict: [a1, a2],
   offerStorage: [a1, a2, admin],
+  reserveWorker: [client],
+  acceptReservation: [w1, w2],
   reserveStorage: [client, w1, w2],
 };
 /** The state each answer to a ranking is for. */
@@ -98,10 +101,12 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
           misfit: fc.nat(5).map((n) => n === 0),
           limit: fc.constantFrom(5000, 20_000),
           skip: fc.nat(4).map((n) => n === 0),
+          reserved: fc.nat(3).map((n) => n === 0),
         })
         .map(
-          ({ reward, fn, weights, misfit, limit, skip }) =>
-            (({ job }) => ({
+          ({ reward, fn, weights, misfit, limit, skip, reserved }) =>
+            (({ job, reservations }) => ({
+              ...(reserved ? { reservation: reservations.at(-1)! } : {}),
               type: 'requestJob',
               job_id: job,
               job_input: { y: 4 },
@@ -158,6 +163,28 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
         .record({ r: fc.nat(), uphold: fc.boolean() })
         .map(({ r, uphold }) => (({ requests }) => ({ type: 'blindVerdict', request_id: recent(requests, r), uphold })) as OpMaker),
     },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          worker: fc.nat(3),
+          price: fc.constantFrom('0', '3', '10', '400'),
+          period: fc.constantFrom(1000, 20_000, 200_000),
+          requests: fc.integer({ min: 1, max: 3 }),
+        })
+        .map(
+          ({ worker, price, period, requests }) =>
+            (({ job }) => ({
+              type: 'reserveWorker',
+              job_id: job,
+              worker: pick([w1, w2, w3, stranger], worker).address,
+              price,
+              period_ms: period,
+              requests,
+            })) as OpMaker,
+        ),
+    },
+    { weight: 1, arbitrary: fc.constant((({ reservations }) => ({ type: 'acceptReservation', reservation_id: reservations.at(-1)! })) as OpMaker) },
     {
       weight: 1,
       arbitrary: fc
@@ -276,7 +303,7 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
   chain.block(rankedIds.flatMap((request_id) => [w1, w2].map((w) => chain.tx(w, { type: 'submitResult', request_id, result: { x: 2 } }))));
   chain.block([], chain.time + 20_000);
   chain.block(rankedIds.map((request_id) => chain.tx(evaluator, { type: 'rank', request_id, ranking: [w1.address, w2.address] })));
-  const ids = { job, requests: ['0'.repeat(64), ...rankedIds] };
+  const ids = { job, requests: ['0'.repeat(64), ...rankedIds], reservations: ['0'.repeat(64)] };
   const problems: string[] = [];
   const refusedCounts = new Map<string, number>();
   const view = (): ExplainInput => ({ tree: chain.ledger.tree, height: chain.ledger.height, readModels: chain.chain.readModels, time: chain.time });
@@ -314,10 +341,15 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
     let usualSigners = usual[op.type]!;
     if (op.type === 'acceptJob') usualSigners = op.role === 'evaluator' ? [evaluator] : [w1, w2, w3];
     if (op.type === 'submitResult' && workers.length > 0) usualSigners = parties.filter((p) => workers.includes(p.address));
+    if (op.type === 'acceptReservation') {
+      const reservation = readReservation(chain.ledger.tree, op.reservation_id);
+      if (reservation !== null) usualSigners = parties.filter((p) => p.address === reservation.worker);
+    }
     if (op.type === 'challenge' && submitted.length > 0) usualSigners = [client, client, ...parties.filter((p) => submitted.includes(p.address))];
     const signer = step.signer < parties.length ? pick(parties, step.signer) : pick(usualSigners, step.signer);
     const tx = chain.tx(signer, op);
     if (op.type === 'requestJob') ids.requests.push(txHashOf(tx));
+    if (op.type === 'reserveWorker') ids.reservations.push(txHashOf(tx));
     const applied = chain.block([tx], chain.time + 100 + step.gapMs);
     if (process.env.JOB_STATS) {
       const k = `${op.type}:${applied.outcomes[0]!.code}`;

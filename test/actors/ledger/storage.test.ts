@@ -120,6 +120,21 @@ test('a holder has at most 64 live reservations with one provider: TOO_MANY_RESE
   t.is(codes[64], 'TOO_MANY_RESERVATIONS');
 });
 
+test('others may buy a holder at most 16 grants with one provider, counted apart from the 64 it buys itself', (t) => {
+  const chain = new TestChain({ ...genesis, accounts: { ...genesis.accounts, [alice.address]: { balance: '100000' }, [bob.address]: { balance: '1000' } } });
+  const forBob = Array.from({ length: 17 }, () =>
+    chain.tx(alice, { type: 'reserveStorage', provider: provider.address, space: 1, ttl: day, for: bob.address }),
+  );
+  const codes = chain.codes(chain.block(forBob));
+  t.deepEqual(codes.slice(0, 16), Array(16).fill('ok'));
+  t.is(codes[16], 'TOO_MANY_RESERVATIONS');
+  t.deepEqual(
+    chain.codes(chain.block([chain.tx(bob, { type: 'reserveStorage', provider: provider.address, space: 1, ttl: day })])),
+    ['ok'],
+    'bob still reserves for himself',
+  );
+});
+
 test('/storage is the ledger’s: a state op writing under it is RESERVED_PATH', (t) => {
   const chain = new TestChain(genesis);
   const block = chain.block([

@@ -117,21 +117,29 @@ test('set_function stores functions by id, merges, removes with null and checks 
   const state = tree();
   const f = { runtime: 'nodejs', code: blob('1') };
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: f } }, ctx(genesisKey)).code, 'ok');
-  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: { ...f, owner: alice } } }, ctx(genesisKey)).code, 'ok');
+  t.is(
+    state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: { ...f, owner: alice } } }, ctx(genesisKey)).code,
+    'OWNER_DENIED',
+    'a function runs on its owner’s worker: only that key may name itself',
+  );
+  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: { ...f, owner: genesisKey } } }, ctx(genesisKey)).code, 'ok');
   t.deepEqual(Object.keys(state.getFunctions('/apps/open/$key') ?? {}), ['add', 'log']);
+  const all = { write_rule: true, write_owner: true, write_function: true, branch_owner: true };
+  const functionsOnly = { write_rule: false, write_owner: false, write_function: true, branch_owner: false };
+  t.is(state.apply({ type: 'set_owner', path: '/apps/open', value: { owners: { [genesisKey]: all, [alice]: functionsOnly } } }, ctx(genesisKey)).code, 'ok');
+  t.is(
+    state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: null } }, ctx(alice)).code,
+    'OWNER_DENIED',
+    'a function with an owner changes only by its owner',
+  );
   t.is(
     state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: { runtime: 'nodejs', code: 'http://x' } } }, ctx(genesisKey)).code,
     'INVALID_VALUE',
   );
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { 'bad id': f } }, ctx(genesisKey)).code, 'INVALID_VALUE');
-  t.is(
-    state.apply({ type: 'set_function', path: '/apps/open/$key', value: { log: null } }, ctx(genesisKey)).code,
-    'OWNER_DENIED',
-    'a function with an owner changes only by its owner',
-  );
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { add: null } }, ctx(genesisKey)).code, 'ok');
   t.is(state.apply({ type: 'set_function', path: '/apps/open/$other', value: { x: f } }, ctx(genesisKey)).code, 'INVALID_PATH', 'one variable per level');
-  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { y: f } }, ctx(alice)).code, 'OWNER_DENIED');
+  t.is(state.apply({ type: 'set_function', path: '/apps/open/$key', value: { y: f } }, ctx(bob)).code, 'OWNER_DENIED');
   const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`f${i}`, f]));
   t.is(state.apply({ type: 'set_function', path: '/apps/open/many', value: many }, ctx(genesisKey)).code, 'TOO_LARGE');
 });

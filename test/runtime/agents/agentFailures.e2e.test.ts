@@ -487,3 +487,39 @@ test.serial('a job with signed binaries: a worker whose program was tampered wit
   t.deepEqual(jobAnswer.binaryVersions, [1]);
   conserved(t);
 });
+
+test.serial(
+  'preemptive buying: the client reserves w1 at a fixed price, w1’s agent accepts, the reserved request goes to w1 and pays it that price',
+  async (t) => {
+    t.timeout(60_000);
+    const fromHeight = await fromNow();
+    const agents = [
+      startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+      startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+      startWorkerAgent({ key: w2, env: good, job, fromHeight }),
+    ];
+    const id = await withAgents(agents, async () => {
+      const { hash: reservation } = await send(client, { type: 'reserveWorker', job_id: job, worker: w1.address, price: '9', period_ms: 600_000, requests: 2 });
+      for (let i = 0; i < 500 && !(await callNode<{ accepted: boolean }>(node.url, 'GET', `/v1/jobs/${reservation}`)).accepted; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      t.like(await callNode(node.url, 'GET', `/v1/jobs/${reservation}`), {
+        kind: 'reservation',
+        worker: w1.address,
+        price: '9',
+        requestsLeft: 2,
+        accepted: true,
+      });
+      const before = await balance(w1);
+      const { hash } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['1', '9'], time_limit: 3000, reservation });
+      for (let i = 0; i < 1000 && !['ranked', 'settled', 'refunded'].includes((await view(hash)).state); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await send(client, { type: 'acceptResult', request_id: hash });
+      t.is(await balance(w1), before + 9n, 'w1 paid the reserved price');
+      return hash;
+    });
+    const ended = await callNode<{ state: string; workers: Record<string, unknown> }>(node.url, 'GET', `/v1/jobs/${id}`);
+    t.is(ended.state, 'settled');
+    t.deepEqual(Object.keys(ended.workers), [w1.address], 'only the reserved worker worked on it');
+    conserved(t);
+  },
+);

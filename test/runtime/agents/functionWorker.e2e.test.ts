@@ -17,6 +17,9 @@ import { signBlobAuth } from '../../../runtime/storage/index.ts';
 // Big Storage, fires when a user writes a request; a function worker runs it in the execution
 // runtime and writes the response with its own key, where only it may write.
 
+/** What a function's registrant needs on its path: write_function (granted by the owner of /). */
+const functionRights = { write_rule: false, write_owner: false, write_function: true, branch_owner: false };
+
 const functionCode = `
 let input = '';
 process.stdin.on('data', (c) => (input += c));
@@ -54,11 +57,32 @@ test('a write under a function’s path fires it; the function worker runs it fr
     t.is(put.status, 201, await put.text());
     await node.submit({ type: 'set_rule', path: '/apps/echo/requests/$id', value: { write: 'auth.addr != null' } });
     await node.submit({ type: 'set_rule', path: '/apps/echo/responses/$id', value: { write: `auth.addr == '${worker.address}'` } });
-    await node.submit({
-      type: 'set_function',
-      path: '/apps/echo/requests/$id',
-      value: { upper: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address } },
+    // The worker registers its own function (a function names only its registrant as owner), where the owner of / lets it.
+    await node.submit({ type: 'set_owner', path: '/apps/echo', value: { owners: { [worker.address]: functionRights } } });
+    await signAndSubmit({
+      nodeUrl: node.url,
+      key: worker,
+      op: {
+        type: 'set_function',
+        path: '/apps/echo/requests/$id',
+        value: { upper: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address } },
+      },
+      waitMs: 10_000,
     });
+    // Nobody may register a function that another key would run.
+    await t.throwsAsync(
+      signAndSubmit({
+        nodeUrl: node.url,
+        key: node.key,
+        op: {
+          type: 'set_function',
+          path: '/apps/evil/$id',
+          value: { evil: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address } },
+        },
+        waitMs: 10_000,
+      }),
+      { code: 'OWNER_DENIED' } as never,
+    );
     const from = (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
     const agent = startFunctionWorker({ key: worker, nodeUrl: node.url, execution, fromHeight: from });
     try {
@@ -126,14 +150,18 @@ test('an HTTP call of a function: its owner’s worker runs it, the caller gets 
     });
     t.is(put.status, 201, await put.text());
     await node.submit({ type: 'set_rule', path: '/apps/echo/answers/$id', value: { write: `auth.addr == '${worker.address}'` } });
-    await node.submit({
-      type: 'set_function',
-      path: '/apps/echo/calls/$id',
-      value: {
-        shout: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: worker.address },
-        orphan: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: nobody.address },
-      },
-    });
+    await node.submit({ type: 'set_owner', path: '/apps/echo', value: { owners: { [worker.address]: functionRights, [nobody.address]: functionRights } } });
+    for (const [key, id] of [
+      [worker, 'shout'],
+      [nobody, 'orphan'],
+    ] as const) {
+      await signAndSubmit({
+        nodeUrl: node.url,
+        key,
+        op: { type: 'set_function', path: '/apps/echo/calls/$id', value: { [id]: { runtime: 'nodejs', code: `blob://sha256:${hash}`, owner: key.address } } },
+        waitMs: 10_000,
+      });
+    }
     const from = (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height + 1;
     for (let i = 0; i < 500 && (await callNode<{ height: number }>(node.url, 'GET', '/v1/status')).height < from; i++)
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -22,20 +22,39 @@ test('a call waits for its owner’s worker; the worker’s answer is the call�
   t.deepEqual(await hub.take(other, 0), [], "another owner's worker gets nothing");
   const [taken] = await hub.take(owner, 1000);
   t.is(taken!.input, 1);
-  t.false(hub.answer(other, taken!.id, { output: 'x' }), 'only the owner answers');
-  t.true(hub.answer(owner, taken!.id, { output: 'done' }));
-  t.is((await calling).output, 'done');
-  t.false(hub.answer(owner, taken!.id, { output: 'again' }), 'once');
+  t.false(hub.answer(other, taken!.id, { output: 'x' }, 'Ain x'), 'only the owner answers');
+  t.true(hub.answer(owner, taken!.id, { output: 'done' }, 'Ain signed'));
+  t.like(await calling, { answer: { output: 'done' }, authorization: 'Ain signed' });
+  t.false(hub.answer(owner, taken!.id, { output: 'again' }, 'Ain again'), 'once');
   t.is(hub.pending, 0);
 });
 
-test('a worker already waiting gets the call at once; an error answer is FUNCTION_FAILED', async (t) => {
+test('a worker already waiting gets the call at once, as many as it asks for; an error answer comes back as signed', async (t) => {
   const hub = createInvocationHub();
-  const waiting = hub.take(owner, 60_000);
-  const calling = hub.invoke(call(2));
+  const waiting = hub.take(owner, 60_000, undefined, 1);
+  const calling = hub.invoke(call(2), { id: 'a'.repeat(32) });
   const [taken] = await waiting;
-  hub.answer(owner, taken!.id, { error: { code: 'RUN_FAILED', message: 'exit 3' } });
-  await t.throwsAsync(calling, { code: 'FUNCTION_FAILED', message: /RUN_FAILED: exit 3/ } as never);
+  t.is(taken!.id, 'a'.repeat(32), 'the id its caller chose');
+  await t.throwsAsync(hub.invoke(call(9), { id: 'a'.repeat(32) }), { code: 'BAD_REQUEST' } as never);
+  hub.answer(owner, taken!.id, { error: { code: 'RUN_FAILED', message: 'exit 3' } }, 'Ain e');
+  t.like(await calling, { answer: { error: { code: 'RUN_FAILED' } } });
+  const more = [hub.invoke(call(3)), hub.invoke(call(4)), hub.invoke(call(5))];
+  t.is((await hub.take(owner, 0, undefined, 2)).length, 2, 'no more than it has room for');
+  hub.close();
+  await Promise.allSettled(more);
+});
+
+test('one owner’s calls are bounded apart from the rest; a caller gone ends its call', async (t) => {
+  const hub = createInvocationHub({ pendingPerOwnerMax: 1 });
+  const first = hub.invoke(call(1));
+  await t.throwsAsync(hub.invoke(call(2)), { code: 'OVERLOADED', message: /functions have 1 calls/ } as never);
+  const elsewhere = hub.invoke(call(3, other));
+  const gone = new AbortController();
+  const leaving = hub.invoke(call(4, `0x${'c'.repeat(40)}`), { signal: gone.signal });
+  gone.abort();
+  await t.throwsAsync(leaving, { code: 'SHUTTING_DOWN' } as never);
+  hub.close();
+  await Promise.allSettled([first, elsewhere]);
 });
 
 test('nobody takes it: NO_FUNCTION_WORKER; taken but unanswered: FUNCTION_TIMEOUT; a worker gone takes nothing', async (t) => {

@@ -78,9 +78,17 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const fnWorker = generateKeyPair();
   const code = `let s = ''; process.stdin.on('data', (c) => (s += c)); process.stdin.on('end', () => { const call = JSON.parse(s); process.stdout.write(JSON.stringify({ output: String(call.input).toUpperCase() + ' ' + call.params.$id })); });`;
   const codeRef = await putSmallBlob({ nodeUrl: nodes[0]!.url, key: files.owner, bytes: Buffer.from(code), readers: ['*'] });
+  // The owner of / lets the worker's key register functions under /apps/fn; a function names only its registrant as owner.
+  const rights = { write_rule: false, write_owner: false, write_function: true, branch_owner: false };
   await signAndSubmit({
     nodeUrl: nodes[0]!.url,
     key: files.owner,
+    op: { type: 'set_owner', path: '/apps/fn', value: { owners: { [fnWorker.address]: rights } } },
+    waitMs: 30_000,
+  });
+  await signAndSubmit({
+    nodeUrl: nodes[0]!.url,
+    key: fnWorker,
     op: { type: 'set_function', path: '/apps/fn/$id', value: { echo: { runtime: 'nodejs', code: codeRef, owner: fnWorker.address } } },
     waitMs: 30_000,
   });

@@ -24,7 +24,7 @@ function chainWithGrants(): { chain: TestChain; times: number[] } {
   return { chain, times: [a.header.time, b.header.time] };
 }
 
-test('given two live grants, the quota is their bytes, held until the later one ends, read by its acl', (t) => {
+test('given two live grants, the room for a put is the longest-lasting grants that hold it, and its holds end with the shortest of those', (t) => {
   const { chain, times } = chainWithGrants();
   const now = times[1]! + 1000;
   const quotas = ledgerQuotas(
@@ -32,7 +32,14 @@ test('given two live grants, the quota is their bytes, held until the later one 
     node.address,
     () => now,
   );
-  t.deepEqual(quotas.reservationOf(alice.address), { bytesMax: 150, ttlMs: times[1]! + 60_000 - now, endsAtMs: times[1]! + 60_000, readers: ['*'] });
+  const longEnd = times[1]! + 60_000;
+  t.deepEqual(quotas.reservationOf(alice.address, 40), { bytesMax: 50, ttlMs: longEnd - now, endsAtMs: longEnd, readers: ['*'] }, 'the 60 s grant alone');
+  const shortEnd = times[0]! + 10_000;
+  t.deepEqual(
+    quotas.reservationOf(alice.address, 120),
+    { bytesMax: 150, ttlMs: shortEnd - now, endsAtMs: shortEnd, readers: ['*'] },
+    'both: until the 10 s one ends',
+  );
   t.is(quotas.reservationOf(bob.address), undefined, 'bob reserved nothing');
   t.is(
     ledgerQuotas(
@@ -52,9 +59,28 @@ test('a grant past its end at the clock counts no more, even before a block has 
       () => chain.ledger.tree,
       node.address,
       () => at,
-    ).reservationOf(alice.address);
+    ).reservationOf(alice.address, 200);
   t.deepEqual(quotas(times[0]! + 10_000), { bytesMax: 50, ttlMs: times[1]! + 60_000 - (times[0]! + 10_000), endsAtMs: times[1]! + 60_000, readers: ['*'] });
   t.is(quotas(times[1]! + 60_000), undefined);
+});
+
+test('a grant someone else bought for an address adds room but never sets who reads its blobs, nor shortens its holds', (t) => {
+  const { chain } = chainWithGrants();
+  // The owner buys bob a year of 10 bytes readable by anyone, then 1 MiB for 1 s; bob paid for nothing himself.
+  const block = chain.block([
+    chain.tx(owner, { type: 'reserveStorage', provider: node.address, space: 10, ttl: 365 * 86_400_000, acl: ['*'], for: bob.address }),
+    chain.tx(owner, { type: 'reserveStorage', provider: node.address, space: 1 << 20, ttl: 1000, for: bob.address }),
+  ]);
+  const now = block.header.time + 1;
+  const quotas = ledgerQuotas(
+    () => chain.ledger.tree,
+    node.address,
+    () => now,
+  );
+  const small = quotas.reservationOf(bob.address, 5)!;
+  t.is(small.readers, undefined, "a stranger's acl does not make bob's blobs public");
+  t.is(small.endsAtMs, block.header.time + 365 * 86_400_000, 'the year-long grant alone holds 5 bytes: the 1 s one does not cut it short');
+  t.is(quotas.reservationOf(bob.address, 100)!.endsAtMs, block.header.time + 1000, 'more than it holds needs the short grant too');
 });
 
 test("the operator's config grants first; the ledger's for everyone else", (t) => {
