@@ -21,6 +21,8 @@ export interface RequestView {
   readonly results: Readonly<Record<string, unknown>>;
   readonly input: unknown;
   readonly timeLimitMs: number;
+  /** The test data the request committed to (its hash) and, once its client revealed it, the data. */
+  readonly testData?: { readonly commitment: string; readonly revealed?: unknown; readonly revealedAt?: number } | null;
 }
 
 /** What a worker's run came to: its reply, or the failure of a run that gave none; and the blob its log was kept in. */
@@ -59,8 +61,12 @@ export const agentEffects = {
    * never rejecting for a failed run (a failure is something to submit).
    */
   runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(notProvided('runWorker')),
-  /** Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime; resolves with its reply. */
-  run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(notProvided('run')),
+  /** Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime, with `files` beside it; resolves with its reply. */
+  run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>> }>(
+    notProvided('run'),
+  ),
+  /** Resolves with the request once its client revealed the test data it committed to, or as it stands after `waitMs`. */
+  untilRevealed: fromPromise<RequestView, { readonly request: string; readonly waitMs: number }>(notProvided('untilRevealed')),
 };
 
 /** A failed effect's error as one line for an agent's output. */

@@ -5,6 +5,16 @@ export interface EvaluatorInput {
   readonly request: string;
   /** AIN it locks; must exceed the job's challenge fee. */
   readonly deposit: string;
+  /** How long it waits, past the time limit, for the client to reveal test data the request committed to (default 20 s); then it ranks without. */
+  readonly testDataWaitMs?: number;
+}
+
+/** The committed test data is not out yet. */
+const awaitsTestData = (view: RequestView | undefined): boolean => view?.testData?.commitment !== undefined && view.testData.revealedAt === undefined;
+
+/** What the evaluator program finds beside it: the revealed test data as `test_data.json`. */
+export function evaluationFilesOf(view: RequestView): Record<string, string> | undefined {
+  return view.testData?.revealedAt === undefined ? undefined : { 'test_data.json': JSON.stringify(view.testData.revealed ?? null) };
 }
 
 interface EvaluatorContext extends EvaluatorInput {
@@ -55,14 +65,34 @@ export const evaluatorMachine = setup({
       invoke: {
         src: 'untilState',
         input: ({ context }) => ({ request: context.request, states: ['ranking', 'refunded', 'settled'] }),
-        onDone: [{ guard: 'toRank', target: 'evaluating', actions: assign({ view: ({ event }) => event.output }) }, { target: 'done' }],
+        onDone: [
+          {
+            guard: ({ event }) => event.output.state === 'ranking' && awaitsTestData(event.output),
+            target: 'awaitingTestData',
+            actions: assign({ view: ({ event }) => event.output }),
+          },
+          { guard: 'toRank', target: 'evaluating', actions: assign({ view: ({ event }) => event.output }) },
+          { target: 'done' },
+        ],
         onError: { target: 'failed', actions: 'recordError' },
+      },
+    },
+    // The paper: "the test set must be revealed after all the workers return their results".
+    awaitingTestData: {
+      invoke: {
+        src: 'untilRevealed',
+        input: ({ context }) => ({ request: context.request, waitMs: context.testDataWaitMs ?? 20_000 }),
+        onDone: { target: 'evaluating', actions: assign({ view: ({ event }) => event.output }) },
+        onError: 'evaluating',
       },
     },
     evaluating: {
       invoke: {
         src: 'run',
-        input: ({ context }) => ({ program: 'evaluator', request: evaluationOf(context.view!) }),
+        input: ({ context }) => {
+          const files = evaluationFilesOf(context.view!);
+          return { program: 'evaluator' as const, request: evaluationOf(context.view!), ...(files === undefined ? {} : { files }) };
+        },
         onDone: {
           target: 'ranking',
           actions: assign({

@@ -2,7 +2,7 @@ export { adminMachine, judgeApplicant, testRunOf, type AdminInput, type AdminOut
 export { applicantMachine, testTaskOf, type ApplicantInput, type ApplicantOutput } from './applicantMachine.ts';
 export { agentEffects, errorText, type Application, type RequestView, type Submitted, type WorkerRun } from './agentEffectSlots.ts';
 export { clientMachine, type ClientInput, type ClientOutput } from './clientMachine.ts';
-export { evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
+export { evaluationFilesOf, evaluationOf, evaluatorMachine, type EvaluatorInput, type EvaluatorOutput } from './evaluatorMachine.ts';
 export { workerMachine, type WorkerInput, type WorkerOutput } from './workerMachine.ts';
 export { functionRequestOf, functionWorkerMachine, type FunctionWorkerInput, type FunctionWorkerOutput } from './functionWorkerMachine.ts';
 export { proposerMachine, shouldCut, type ProposerEvent, type ProposerInput, type ProposerView } from './proposerMachine.ts';

@@ -4,6 +4,7 @@ import type { JobWindows } from './jobMachine.ts';
 import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSchemaRecord.ts';
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyPublishBinaries } from './binariesOps.ts';
+import { applyRevealTestData } from './testDataOps.ts';
 import { applyAcceptReservation, applyReservationEnds, applyReserveWorker } from './reservationOps.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
 import { applyBlindChallenge, applyBlindVerdict, lapseBlindChallenge } from './blindChallengeOps.ts';
@@ -56,6 +57,8 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
       return applyReserveWorker(ctx, op);
     case 'acceptReservation':
       return applyAcceptReservation(ctx, op);
+    case 'revealTestData':
+      return applyRevealTestData(ctx, op);
     default: {
       // A job op added to schemas/ops without a case here fails to compile.
       const unhandled: never = op;

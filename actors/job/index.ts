@@ -22,3 +22,4 @@ export { parentAdminOf, readRequest, type PersistedRequest } from './requestOps.
 export { bestWorkerShare, escrowOf, workerShares, type RewardTerms } from './settle.ts';
 export { applyPublishBinaries, binaryVersions, readBinaries } from './binariesOps.ts';
 export { applyAcceptReservation, applyReserveWorker, readReservation, type WorkerReservation } from './reservationOps.ts';
+export { applyRevealTestData, readTestData, type RequestTestData } from './testDataOps.ts';

@@ -20,6 +20,7 @@ export const jobPaths = {
   binaries: (job: string) => `/jobs/binaries/${job}`,
   binariesVersion: (job: string, version: number) => `/jobs/binaries/${job}/${version}`,
   binariesPublishedAt: (job: string, version: number) => `/jobs/binariesAt/${job}/${version}`,
+  testData: (request: string) => `/jobs/testData/${request}`,
   reservation: (id: string) => `/jobs/reservations/${id}`,
   reservationEnds: '/jobs/reservationEnds',
   reservationEnd: (time: number, id: string) => `/jobs/reservationEnds/${time}/${id}`,

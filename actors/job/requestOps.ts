@@ -27,7 +27,7 @@ export function parentAdminOf(tree: StateTree, context: JobContext): string {
 /** Inline payloads (job inputs, results) are kept as JSON text: bounded so the tree always takes them. */
 export const payloadCharsMax = 16_384;
 
-function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
+export function payloadTooLarge(what: string, payload: unknown): JobOpResult | null {
   const chars = JSON.stringify(payload).length;
   if (chars <= payloadCharsMax) return null;
   return {
@@ -143,6 +143,8 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
   lockEscrow(tree, from, locked);
   writeJson(tree, jobPaths.request(request), persisted);
   writeJson(tree, jobPaths.input(request), op.job_input);
+  // The test data it commits to (actors/job/testDataOps.ts): revealed after the time limit.
+  if (op.test_commitment !== undefined) writeJson(tree, jobPaths.testData(request), { commitment: op.test_commitment });
   moveDeadline(tree, request, null, persisted.context.deadline);
   return { outcome: ok, events: [{ type: 'requested', job: op.job_id, request, client: from, reward: sum(op.reward).toString(), time, height }] };
 }

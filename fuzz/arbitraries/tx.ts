@@ -172,6 +172,9 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     { requiredKeys: ['type', 'job_specification'] },
   ),
   fc.record({ type: fc.constant('publishBinaries'), job_id: hash, binaries }),
+  fc.record({ type: fc.constant('reserveWorker'), job_id: hash, worker: address, price: amount, period_ms: uint, requests: uint }),
+  fc.record({ type: fc.constant('acceptReservation'), reservation_id: hash }),
+  fc.record({ type: fc.constant('revealTestData'), request_id: hash, test_data: json, salt: hash }),
   fc.record(
     { type: fc.constant('applyJob'), job_id: hash, role: fc.constantFrom('admin', 'evaluator', 'worker', 'boss'), test_result: json },
     { requiredKeys: ['type', 'job_id', 'role'] },
@@ -188,6 +191,8 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       evaluator_node: small(address),
       worker_node: small(address),
       skip_evaluation: fc.boolean(),
+      reservation: hash,
+      test_commitment: hash,
     },
     { requiredKeys: ['type', 'job_id', 'job_input', 'reward', 'time_limit'] },
   ),

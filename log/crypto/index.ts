@@ -15,4 +15,4 @@ export { merkleProof, merkleRoot, merkleRootOfDigests, merkleTree, verifyMerkleP
 export { checkMerkleProof, outcomeLeafOf, rootFromProof, verifyTxProof, type TxInclusionProof, type TxProofProblem, type TxRoots } from './verifyTxProof.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
 export { checkConsensusSignature, signProposal, signVote } from './signConsensus.ts';
-export { binariesProblem, programHashOf, signBinaries, type ProgramFiles } from './signBinaries.ts';
+export { binariesProblem, programHashOf, signBinaries, testDataCommitmentOf, type ProgramFiles } from './signBinaries.ts';

@@ -52,3 +52,12 @@ export function binariesProblem(binaries: Binaries, chain: string, admin: string
   const good = verifyEd25519(signedBinariesBytes(chain, unsigned), Buffer.from(sig, 'hex'), new Ed25519PublicKey(Buffer.from(binaries.pub, 'hex')));
   return good ? null : `the binaries' signature does not verify for chain ${chain}: sign them again with signBinaries (ain binaries sign)`;
 }
+
+/**
+ * What a request commits to about its test data (`test_commitment`): lowercase hex SHA-256 of the
+ * RFC 8785 JSON of `{ salt, test_data }`, the salt 32 random bytes as hex.
+ * @example testDataCommitmentOf(testData, randomBytes(32).toString('hex'))
+ */
+export function testDataCommitmentOf(testData: unknown, salt: string): string {
+  return sha256Hex(canonicalBytes({ salt, test_data: testData }));
+}

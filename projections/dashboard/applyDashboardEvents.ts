@@ -34,6 +34,7 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
     case 'reserved':
     case 'reservationAccepted':
     case 'reservationEnded':
+    case 'testDataRevealed':
       // A reservation moves no reward: its requests are counted as requests, their payouts as payouts.
       return;
     case 'nodeApplied':

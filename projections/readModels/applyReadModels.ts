@@ -22,6 +22,8 @@ function addressesOf(event: JobEvent): string[] {
     case 'reservationAccepted':
     case 'reservationEnded':
       return [event.client, event.worker];
+    case 'testDataRevealed':
+      return [event.client];
     case 'nodeApplied':
       return [event.node];
     case 'nodeApproved':

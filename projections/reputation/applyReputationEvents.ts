@@ -46,6 +46,7 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
     case 'reserved':
     case 'reservationAccepted':
     case 'reservationEnded':
+    case 'testDataRevealed':
     case 'challenged':
     case 'blindChallenged':
     case 'blindVerdict':

@@ -103,23 +103,33 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
         await sleep(pollMs);
       }
     }),
-    run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(async ({ input, signal }) => {
-      const program = env.programs[input.program];
-      const { result } = env.execution.run(
-        {
-          command: program.command,
-          args: [...program.args],
-          files: { ...env.programs.files },
-          request: input.request,
-          schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
-          limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
-        },
-        { signal },
-      );
-      const done = await result;
-      if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
-      return done.reply;
+    untilRevealed: fromPromise<RequestView, { readonly request: string; readonly waitMs: number }>(async ({ input, signal }) => {
+      const deadline = Date.now() + input.waitMs;
+      for (;;) {
+        const view = await getRequest({ url: env.nodeUrl }, { id: input.request });
+        if (view.testData?.revealedAt !== undefined || Date.now() > deadline || signal.aborted) return view;
+        await sleep(pollMs);
+      }
     }),
+    run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>> }>(
+      async ({ input, signal }) => {
+        const program = env.programs[input.program];
+        const { result } = env.execution.run(
+          {
+            command: program.command,
+            args: [...program.args],
+            files: { ...env.programs.files, ...input.files },
+            request: input.request,
+            schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
+            limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
+          },
+          { signal },
+        );
+        const done = await result;
+        if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
+        return done.reply;
+      },
+    ),
     runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input, signal }) => {
       const program = env.programs.worker;
       let blobFiles: Record<string, string> = {};

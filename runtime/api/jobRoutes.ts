@@ -8,6 +8,7 @@ import {
   readNode,
   readRequest,
   readReservation,
+  readTestData,
   type Ledger,
 } from '../../actors/index.ts';
 import { jobDashboardView, ownEntry, readAccount, reputationOf, statsLine, type JobDashboardView, type ReadModels } from '../../projections/index.ts';
@@ -94,7 +95,17 @@ export function jobRoutes(app: Api, { ledger, readModels }: JobRoutesOptions): v
           .filter((w) => found.context.workers[w]!.submittedAt !== undefined && found.context.workers[w]!.failure === undefined)
           .map((w) => [w, parseJson(tree.get(jobPaths.result(id, w)))]),
       );
-      return { kind: 'request', height: ledger.height, id, state: found.state, ...found.context, input: parseJson(tree.get(jobPaths.input(id))), results };
+      const testData = readTestData(tree, id);
+      return {
+        kind: 'request',
+        height: ledger.height,
+        id,
+        state: found.state,
+        ...found.context,
+        input: parseJson(tree.get(jobPaths.input(id))),
+        results,
+        testData,
+      };
     },
   );
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
@@ -14,7 +15,9 @@ import {
   RejectWorkerOp,
   ReserveWorkerOp,
   ResolveChallengeOp,
+  RevealTestDataOp,
 } from '../../schemas/index.ts';
+import { testDataCommitmentOf } from '../../log/index.ts';
 import { getDashboard } from '../client/index.ts';
 import { binariesFile } from './binariesCommand.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
@@ -164,6 +167,29 @@ export async function acceptReservationCommand(args: string[], context: CommandC
   const verb = await txVerbOf('acceptReservation', values, context);
   const op = parseOrThrow(AcceptReservationOp, { type: 'acceptReservation', reservation_id: reservation }, 'acceptReservation');
   await runTxVerb(verb, op, ({ height }) => `Accepted reservation ${reservation} (block ${height}).`);
+}
+
+/** `ain commitTestData FILE.json`: a fresh salt and the commitment a requestJob's `test_commitment` carries (keep the salt to reveal). */
+export async function commitTestDataCommand(args: string[], { json }: CommandContext): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const [file] = positionalsOf('commitTestData', 'the test data: a JSON file', positionals, 1);
+  const testData = await jsonFile(file, 'the test data');
+  const salt = randomBytes(32).toString('hex');
+  const commitment = testDataCommitmentOf(testData, salt);
+  if (json) printJson({ commitment, salt });
+  else process.stdout.write(`test_commitment ${commitment}\nsalt            ${salt} (keep it: revealTestData needs it)\n`);
+}
+
+/** `ain revealTestData REQUEST_ID --test-data FILE.json --salt HEX --key FILE`: after the time limit, the client shows what it committed to. */
+export async function revealTestDataCommand(args: string[], context: CommandContext): Promise<void> {
+  const { values, positionals } = parseTxVerbArgs(args, { 'test-data': { type: 'string' }, salt: { type: 'string' } });
+  const [request] = positionalsOf('revealTestData', 'a request id', positionals, 1);
+  const verb = await txVerbOf('revealTestData', values, context);
+  if (values['test-data'] === undefined || values.salt === undefined)
+    throw new UsageError('ain revealTestData needs --test-data FILE.json and --salt HEX (what ain commitTestData printed).');
+  const fields = { type: 'revealTestData', request_id: request, test_data: await jsonFile(values['test-data'], '--test-data'), salt: values.salt };
+  const op = parseOrThrow(RevealTestDataOp, fields, 'revealTestData');
+  await runTxVerb(verb, op, ({ height }) => `Revealed request ${request}'s test data; it matches its commitment (block ${height}).`);
 }
 
 /** `ain acceptResult REQUEST_ID --key FILE`: the client takes the ranking; the request settles. */

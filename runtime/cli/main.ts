@@ -102,6 +102,9 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             fixed price for a period, paid now (its requests
                                             name "reservation": <id> in requestJob)
   ain acceptReservation RESERVATION_ID      the reserved worker agrees
+  ain commitTestData FILE.json              a salt and the test_commitment for requestJob
+  ain revealTestData REQUEST_ID --test-data FILE.json --salt HEX
+                                            after the time limit: the test data committed to
   ain applyJob JOB_ID --role worker|evaluator|admin [--test-result JSON]
                [--machine '{"cpu":8,"memory_mb":16000,"gpu":1}'] [--min-reward N]
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
@@ -196,6 +199,8 @@ const commands: Record<string, () => Promise<Command>> = {
   publishBinaries: async () => (await import('./binariesCommand.ts')).publishBinariesCommand,
   reserveWorker: async () => (await import('./jobCommands.ts')).reserveWorkerCommand,
   acceptReservation: async () => (await import('./jobCommands.ts')).acceptReservationCommand,
+  commitTestData: async () => (await import('./jobCommands.ts')).commitTestDataCommand,
+  revealTestData: async () => (await import('./jobCommands.ts')).revealTestDataCommand,
   registerJob: async () => (await import('./jobCommands.ts')).registerJobCommand,
   applyJob: async () => (await import('./jobCommands.ts')).applyJobCommand,
   approveNode: async () => (await import('./jobCommands.ts')).approveNodeCommand,

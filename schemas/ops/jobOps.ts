@@ -94,6 +94,15 @@ export const ReserveWorkerOp = z.strictObject({
   requests: Uint.min(1, { message: 'must be at least 1' }).max(10_000, { message: 'must be at most 10000' }),
 });
 
+/** The client reveals the test data its request committed to, once the time limit passed; the evaluator ranks with it. */
+export const RevealTestDataOp = z.strictObject({
+  type: z.literal('revealTestData'),
+  request_id: RequestId,
+  test_data: JsonValue,
+  /** 32 random bytes, hex: what keeps small test data from being guessed from its commitment. */
+  salt: Hash,
+});
+
 /** The reserved worker agrees to a reservation's price and period. */
 export const AcceptReservationOp = z.strictObject({
   type: z.literal('acceptReservation'),
@@ -159,6 +168,12 @@ export const RequestJobOp = z.strictObject({
    * that worker and its workers' pool is the reserved price, paid out of what the reservation locked.
    */
   reservation: Hash.optional(),
+  /**
+   * The paper: "the test set must be revealed after all the workers return their results". The
+   * SHA-256 of the RFC 8785 JSON of `{ salt, test_data }` (`testDataCommitmentOf`): the client
+   * reveals them with `revealTestData` once the time limit passed, and they must match.
+   */
+  test_commitment: Hash.optional(),
 });
 
 export const AcceptJobOp = z.strictObject({
@@ -280,6 +295,7 @@ export const jobOps = [
   PublishBinariesOp,
   ReserveWorkerOp,
   AcceptReservationOp,
+  RevealTestDataOp,
 ] as const;
 /** Every op of the job protocol. */
 export type JobOp = z.infer<(typeof jobOps)[number]>;

@@ -44,6 +44,8 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('reservationAccepted'), reservation: Hash, client: Address, worker: Address }),
   /** The period ended: `refund` (what was locked and not spent) went back to the client. */
   z.strictObject({ ...at, type: z.literal('reservationEnded'), reservation: Hash, client: Address, worker: Address, refund: Amount, accepted: z.boolean() }),
+  /** The client revealed the test data its request committed to, and it matched. */
+  z.strictObject({ ...at, type: z.literal('testDataRevealed'), request, client: Address }),
   /** The admin put a version of the job's programs in force (publishBinaries; registerJob's first is in its schema). */
   z.strictObject({ ...at, type: z.literal('binariesPublished'), admin: Address, version: Uint, repository: z.string(), worker: Hash, evaluator: Hash }),
   /** `testResult`: the applicant's answer to the schema's test data, for its admin to check. */

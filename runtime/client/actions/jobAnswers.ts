@@ -35,6 +35,8 @@ export type RequestAnswer = JobContext & {
   readonly state: JobState;
   readonly input: unknown;
   readonly results: Readonly<Record<string, unknown>>;
+  /** The test data the request committed to (`commitment`) and, once its client revealed it, the data; null without a commitment. */
+  readonly testData: { readonly commitment: string; readonly revealed?: unknown; readonly revealedAt?: number } | null;
 };
 
 /** A job request as `GET /v1/requests` lists it. */

@@ -101,3 +101,41 @@ test('a client requests, then accepts or challenges by its policy, and follows t
     );
   }
 });
+
+test('an evaluator of a request that committed to test data waits for it and runs its program with test_data.json beside it', async (t) => {
+  const committed = { ...view('ranking', { w1: { x: 1 } }), testData: { commitment: 'f'.repeat(64) } };
+  const revealed = { ...committed, testData: { commitment: 'f'.repeat(64), revealed: { expected: 2 }, revealedAt: 5 } };
+  const fake = effects({ untilState: committed, reply: { node: ['w1'] } });
+  const files: (Readonly<Record<string, string>> | undefined)[] = [];
+  const waited: number[] = [];
+  const actors = {
+    ...fake.actors,
+    untilRevealed: fromPromise<RequestView, { request: string; waitMs: number }>(async ({ input }) => {
+      waited.push(input.waitMs);
+      return revealed;
+    }),
+    run: fromPromise<unknown, { program: 'worker' | 'evaluator'; request: unknown; files?: Readonly<Record<string, string>> }>(async ({ input }) => {
+      files.push(input.files);
+      return { node: ['w1'] };
+    }),
+  };
+  const output = await toPromise(createActor(evaluatorMachine.provide({ actors }), { input: { request, deposit: '20', testDataWaitMs: 500 } }).start());
+  t.deepEqual(output, { request, ranking: ['w1'] });
+  t.deepEqual(waited, [500]);
+  t.deepEqual(files, [{ 'test_data.json': '{"expected":2}' }]);
+  // Never revealed within the wait: it ranks without.
+  const late: (Readonly<Record<string, string>> | undefined)[] = [];
+  const silent = {
+    ...actors,
+    untilRevealed: fromPromise<RequestView, { request: string; waitMs: number }>(async () => committed),
+    run: fromPromise<unknown, { program: 'worker' | 'evaluator'; request: unknown; files?: Readonly<Record<string, string>> }>(async ({ input }) => {
+      late.push(input.files);
+      return { node: ['w1'] };
+    }),
+  };
+  t.deepEqual(await toPromise(createActor(evaluatorMachine.provide({ actors: silent }), { input: { request, deposit: '20' } }).start()), {
+    request,
+    ranking: ['w1'],
+  });
+  t.deepEqual(late, [undefined]);
+});

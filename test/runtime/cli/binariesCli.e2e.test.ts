@@ -1,10 +1,10 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { generateKeyPair, programHashOf } from '../../../log/index.ts';
+import { generateKeyPair, programHashOf, testDataCommitmentOf } from '../../../log/index.ts';
 import { sampleJobPrograms } from '../../../runtime/agents/index.ts';
 import { getJob } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
@@ -143,4 +143,16 @@ test('hash the sample’s programs, sign them, register a job with them, publish
   t.regex(noFile.stderr, /--binaries .*none\.json cannot be read \(ENOENT\)/);
   const badPrograms = await run(['binaries', 'hash', v1]);
   t.regex(badPrograms.stderr, /^error BAD_SCHEMA: /);
+});
+
+test('ain commitTestData: a fresh salt and the commitment of the file’s test data under it', async (t) => {
+  const file = join(dir, 'test-data.json');
+  await writeFile(file, JSON.stringify({ y: 4, expected: 2 }));
+  const committed = await run(['commitTestData', file, '--json']);
+  t.is(committed.code, 0, committed.stderr);
+  const { commitment, salt } = JSON.parse(committed.stdout) as { commitment: string; salt: string };
+  t.regex(salt, /^[0-9a-f]{64}$/);
+  t.is(commitment, testDataCommitmentOf({ y: 4, expected: 2 }, salt));
+  const usage = await run(['revealTestData', 'a'.repeat(64), '--key', join(dir, 'admin.key'), '--node', node.url]);
+  t.regex(usage.stderr, /needs --test-data FILE.json and --salt HEX/);
 });
