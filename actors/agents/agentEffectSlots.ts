@@ -61,10 +61,15 @@ export const agentEffects = {
    * never rejecting for a failed run (a failure is something to submit).
    */
   runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(notProvided('runWorker')),
-  /** Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime, with `files` beside it; resolves with its reply. */
-  run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>> }>(
-    notProvided('run'),
-  ),
+  /**
+   * Runs the job's program (worker or evaluator) on `request` through an ExecutionRuntime, with
+   * `files` beside it; resolves with its reply. `forRequest`: the job request it evaluates, whose
+   * encrypted input the runtime opens with the key its client sealed to this agent.
+   */
+  run: fromPromise<
+    unknown,
+    { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>>; readonly forRequest?: string }
+  >(notProvided('run')),
   /** Resolves with the request once its client revealed the test data it committed to, or as it stands after `waitMs`. */
   untilRevealed: fromPromise<RequestView, { readonly request: string; readonly waitMs: number }>(notProvided('untilRevealed')),
 };

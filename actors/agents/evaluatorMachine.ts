@@ -7,6 +7,8 @@ export interface EvaluatorInput {
   readonly deposit: string;
   /** How long it waits, past the time limit, for the client to reveal test data the request committed to (default 20 s); then it ranks without. */
   readonly testDataWaitMs?: number;
+  /** Its X25519 key (hex), published with its acceptJob: an encrypted input's key is sealed to it. */
+  readonly boxKey?: string;
 }
 
 /** The committed test data is not out yet. */
@@ -56,7 +58,15 @@ export const evaluatorMachine = setup({
     accepting: {
       invoke: {
         src: 'submit',
-        input: ({ context }) => ({ op: { type: 'acceptJob', request_id: context.request, role: 'evaluator', deposit: context.deposit } }),
+        input: ({ context }) => ({
+          op: {
+            type: 'acceptJob',
+            request_id: context.request,
+            role: 'evaluator',
+            deposit: context.deposit,
+            ...(context.boxKey === undefined ? {} : { box_key: context.boxKey }),
+          },
+        }),
         onDone: 'waiting',
         onError: { target: 'failed', actions: 'recordError' },
       },
@@ -91,7 +101,12 @@ export const evaluatorMachine = setup({
         src: 'run',
         input: ({ context }) => {
           const files = evaluationFilesOf(context.view!);
-          return { program: 'evaluator' as const, request: evaluationOf(context.view!), ...(files === undefined ? {} : { files }) };
+          return {
+            program: 'evaluator' as const,
+            request: evaluationOf(context.view!),
+            forRequest: context.request,
+            ...(files === undefined ? {} : { files }),
+          };
         },
         onDone: {
           target: 'ranking',

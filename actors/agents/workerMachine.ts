@@ -12,6 +12,8 @@ export interface WorkerInput {
   readonly readers?: readonly string[];
   /** The version of the job's binaries the agent checked its program against: its result names it. */
   readonly version?: number;
+  /** Its X25519 key (hex), published with its acceptJob: an encrypted input's key is sealed to it. */
+  readonly boxKey?: string;
 }
 
 interface WorkerContext extends WorkerInput {
@@ -73,7 +75,9 @@ export const workerMachine = setup({
     accepting: {
       invoke: {
         src: 'submit',
-        input: ({ context }) => ({ op: { type: 'acceptJob', request_id: context.request, role: 'worker' } }),
+        input: ({ context }) => ({
+          op: { type: 'acceptJob', request_id: context.request, role: 'worker', ...(context.boxKey === undefined ? {} : { box_key: context.boxKey }) },
+        }),
         onDone: 'running',
         onError: { target: 'failed', actions: 'recordError' },
       },

@@ -5,6 +5,7 @@ import { defaultJobWindows, type JobOpContext, type JobOpResult } from './jobSch
 import { dueRequests, jobPaths } from './jobStore.ts';
 import { applyPublishBinaries } from './binariesOps.ts';
 import { applyRevealTestData } from './testDataOps.ts';
+import { applyShareKey } from './shareKeyOps.ts';
 import { applyAcceptReservation, applyReservationEnds, applyReserveWorker } from './reservationOps.ts';
 import { applyApplyJob, applyApproveNode, applyDrop, applyRegisterJob } from './nodeOps.ts';
 import { applyBlindChallenge, applyBlindVerdict, lapseBlindChallenge } from './blindChallengeOps.ts';
@@ -59,6 +60,8 @@ export function applyJobOp(ctx: JobOpContext, op: JobOp): JobOpResult {
       return applyAcceptReservation(ctx, op);
     case 'revealTestData':
       return applyRevealTestData(ctx, op);
+    case 'shareKey':
+      return applyShareKey(ctx, op);
     default: {
       // A job op added to schemas/ops without a case here fails to compile.
       const unhandled: never = op;

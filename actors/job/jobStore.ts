@@ -21,6 +21,8 @@ export const jobPaths = {
   binariesVersion: (job: string, version: number) => `/jobs/binaries/${job}/${version}`,
   binariesPublishedAt: (job: string, version: number) => `/jobs/binariesAt/${job}/${version}`,
   testData: (request: string) => `/jobs/testData/${request}`,
+  boxKey: (request: string, node: string) => `/jobs/boxKeys/${request}/${node}`,
+  sharedKey: (request: string, node: string) => `/jobs/sharedKeys/${request}/${node}`,
   reservation: (id: string) => `/jobs/reservations/${id}`,
   reservationEnds: '/jobs/reservationEnds',
   reservationEnd: (time: number, id: string) => `/jobs/reservationEnds/${time}/${id}`,

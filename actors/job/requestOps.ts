@@ -201,6 +201,8 @@ export function applyAcceptJob(ctx: JobOpContext, op: OpOf<'acceptJob'>): JobOpR
       op.role === 'worker' && request.state === 'running' ? ' (it has the most workers a request takes, or evaluation comes first)' : '',
     );
   if (op.role === 'evaluator') lockEscrow(tree, from, deposit);
+  // Where the client may seal an encrypted input's key to this node (actors/job/shareKeyOps.ts).
+  if (op.box_key !== undefined) tree.writeSystem(jobPaths.boxKey(context.request, from), op.box_key);
   return {
     outcome: ok,
     events: [{ type: 'accepted', job: context.job, request: context.request, node: from, role: op.role, time, height }, ...stepped.events],

@@ -35,6 +35,7 @@ function applyEvent(state: DashboardState, job: JobDashboard, event: JobEvent, l
     case 'reservationAccepted':
     case 'reservationEnded':
     case 'testDataRevealed':
+    case 'keyShared':
       // A reservation moves no reward: its requests are counted as requests, their payouts as payouts.
       return;
     case 'nodeApplied':

@@ -24,6 +24,8 @@ function addressesOf(event: JobEvent): string[] {
       return [event.client, event.worker];
     case 'testDataRevealed':
       return [event.client];
+    case 'keyShared':
+      return [event.client, event.node];
     case 'nodeApplied':
       return [event.node];
     case 'nodeApproved':

@@ -47,6 +47,7 @@ function applyEvent(state: ReputationState, event: JobEvent): void {
     case 'reservationAccepted':
     case 'reservationEnded':
     case 'testDataRevealed':
+    case 'keyShared':
     case 'challenged':
     case 'blindChallenged':
     case 'blindVerdict':

@@ -16,3 +16,4 @@ export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from
 export { startGpuWorkerAgent } from './gpuWorker.ts';
 export { keepRunEvents, runLogEventsMax, runLogText, type RunLogLine } from './workerRunLog.ts';
 export { reserveLogRoom, workerLogRoom } from './logRoom.ts';
+export { startKeySharer, type KeySharer, type KeySharerOptions } from './keySharer.ts';

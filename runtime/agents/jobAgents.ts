@@ -12,7 +12,7 @@ import {
 import type { JobEvent } from '../../projections/index.ts';
 import { binariesProblem, programHashOf, type KeyPair } from '../../log/index.ts';
 import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
-import { followStream, getJob, getRequest, getStatus } from '../client/index.ts';
+import { boxKeyOf, followStream, getJob, getRequest, getStatus } from '../client/index.ts';
 import { agentEffectsFor, submitterFor, type AgentEnvironment } from './nodeAgentEffects.ts';
 import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
@@ -218,7 +218,16 @@ export function startWorkerAgent(
     const { version, mismatch } = await checkBinaries(options.env, options.job, 'worker', options.run !== undefined);
     if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
     const readers = [view.client, view.evaluator].filter((r): r is string => r !== null);
-    return { request: event.request, input: view.input, giveUpAtMs: now() + view.timeLimitMs, now, readers, ...(version === undefined ? {} : { version }) };
+    const boxKey = boxKeyOf(options.key);
+    return {
+      request: event.request,
+      input: view.input,
+      giveUpAtMs: now() + view.timeLimitMs,
+      now,
+      readers,
+      boxKey,
+      ...(version === undefined ? {} : { version }),
+    };
   });
 }
 
@@ -235,7 +244,7 @@ export function startEvaluatorAgent(
     if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
     const { mismatch } = await checkBinaries(options.env, options.job, 'evaluator', options.run !== undefined);
     if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
-    return { request: event.request, deposit: options.deposit };
+    return { request: event.request, deposit: options.deposit, boxKey: boxKeyOf(options.key) };
   });
 }
 

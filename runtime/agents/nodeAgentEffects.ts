@@ -3,7 +3,18 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { errorText, type RequestView, type Submitted, type WorkerRun } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/index.ts';
-import { createNodeSubmitter, createProgressPoster, followStream, getRequest, getSmallBlob } from '../client/index.ts';
+import {
+  createNodeSubmitter,
+  createProgressPoster,
+  decryptInput,
+  followStream,
+  getRequest,
+  getSmallBlob,
+  getState,
+  isEncryptedInput,
+  openDataKey,
+  type EncryptedInput,
+} from '../client/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { keepRunEvents, keepRunLog, runLogText } from './workerRunLog.ts';
 
@@ -70,6 +81,28 @@ const failureMessageCharsMax = 512;
 
 const pollMs = 50;
 
+/** How long an agent waits for the client to seal an encrypted input's key to it. */
+const sealedKeyWaitMs = 30_000;
+
+/**
+ * A request's encrypted input, opened: the data key the client sealed to this agent (waited for,
+ * up to `sealedKeyWaitMs`), then the input under it, bound to the request's job. DECRYPT_FAILED,
+ * or NOT_FOUND when no key came.
+ */
+async function openInput(nodeUrl: string, key: KeyPair, request: string, input: EncryptedInput, signal: AbortSignal): Promise<unknown> {
+  const deadline = Date.now() + sealedKeyWaitMs;
+  for (;;) {
+    const { value } = await getState({ url: nodeUrl }, { path: `/jobs/sharedKeys/${request}/${key.address}` });
+    if (typeof value === 'string') {
+      const { job } = await getRequest({ url: nodeUrl }, { id: request });
+      return decryptInput(input, openDataKey(value, key), job);
+    }
+    if (signal.aborted) throw new AinError('SHUTTING_DOWN', 'The agent stopped.');
+    if (Date.now() > deadline) throw new AinError('NOT_FOUND', `The client sealed no key for ${key.address} within ${sealedKeyWaitMs} ms.`);
+    await sleep(pollMs);
+  }
+}
+
 /**
  * Submits one key's ops through its submit queue (runtime/client): nonces reach the log in the
  * order the agent acts, while waits for blocks overlap, so an agent busy with several requests
@@ -111,73 +144,99 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
         await sleep(pollMs);
       }
     }),
-    run: fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>> }>(
-      async ({ input, signal }) => {
-        const program = env.programs[input.program];
-        const { result } = env.execution.run(
-          {
-            command: program.command,
-            args: [...program.args],
-            files: { ...env.programs.files, ...input.files },
-            request: input.request,
-            schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
-            limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
-          },
-          { signal },
-        );
-        const done = await result;
-        if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
-        return done.reply;
-      },
-    ),
-    runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input, signal }) => {
-      const program = env.programs.worker;
-      let blobFiles: Record<string, string> = {};
-      if (env.inputBlobs === true) {
-        try {
-          blobFiles = await inputBlobFiles(env.nodeUrl, key, input.input);
-        } catch (error) {
-          return {
-            failure: { code: 'RUN_FAILED', message: `the worker could not fetch its input's blobs: ${errorText(error)}`.slice(0, failureMessageCharsMax) },
-          };
-        }
-      }
-      const handle = env.execution.run(
+    run: fromPromise<
+      unknown,
+      { readonly program: 'worker' | 'evaluator'; readonly request: unknown; readonly files?: Readonly<Record<string, string>>; readonly forRequest?: string }
+    >(async ({ input, signal }) => {
+      const program = env.programs[input.program];
+      // An evaluation of a request whose input is encrypted: opened with the key its client sealed to this agent.
+      const evaluated = input.request as { request?: unknown } | null;
+      const request =
+        input.forRequest !== undefined && isEncryptedInput(evaluated?.request)
+          ? { ...evaluated, request: await openInput(env.nodeUrl, key, input.forRequest, evaluated.request, signal) }
+          : input.request;
+      const { result } = env.execution.run(
         {
           command: program.command,
           args: [...program.args],
-          files: { ...env.programs.files, ...blobFiles },
-          request: input.input,
+          files: { ...env.programs.files, ...input.files },
+          request,
           schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
           limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
         },
         { signal },
       );
-      const kept = keepRunEvents(handle.events$);
-      // While it runs, its progress and stderr lines go to the request's stream on the node (best effort).
-      const poster = createProgressPoster({ nodeUrl: env.nodeUrl, key, request: input.request });
-      handle.events$.subscribe({ next: (event) => event.type !== 'started' && poster.push(event), error: () => undefined });
-      const done = await handle.result;
-      await poster.flush();
-      const text = runLogText({
-        request: input.request,
-        worker: key.address,
-        runtime: env.execution.name,
-        events: kept.events(),
-        dropped: kept.dropped(),
-        result: done,
-      });
-      const log = await keepRunLog({ nodeUrl: env.nodeUrl, key, readers: input.readers, text, ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }) });
-      if (done.ok) return { reply: done.reply, ...log };
-      const message = done.message ?? 'The run failed.';
-      return {
-        failure: {
-          code: done.code ?? 'RUN_FAILED',
-          message: message.length > failureMessageCharsMax ? `${message.slice(0, failureMessageCharsMax - 1)}…` : message,
-        },
-        ...log,
-      };
+      const done = await result;
+      if (!done.ok) throw new AinError(done.code ?? 'RUN_FAILED', done.message ?? 'The run failed.');
+      return done.reply;
     }),
+    runWorker: fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(
+      async ({ input: given, signal }) => {
+        const program = env.programs.worker;
+        // An encrypted input is opened with the key the client sealed to this worker once it accepted.
+        let input = given;
+        if (isEncryptedInput(given.input)) {
+          try {
+            input = { ...given, input: await openInput(env.nodeUrl, key, given.request, given.input, signal) };
+          } catch (error) {
+            return {
+              failure: { code: 'RUN_FAILED', message: `the worker could not open its encrypted input: ${errorText(error)}`.slice(0, failureMessageCharsMax) },
+            };
+          }
+        }
+        let blobFiles: Record<string, string> = {};
+        if (env.inputBlobs === true) {
+          try {
+            blobFiles = await inputBlobFiles(env.nodeUrl, key, input.input);
+          } catch (error) {
+            return {
+              failure: { code: 'RUN_FAILED', message: `the worker could not fetch its input's blobs: ${errorText(error)}`.slice(0, failureMessageCharsMax) },
+            };
+          }
+        }
+        const handle = env.execution.run(
+          {
+            command: program.command,
+            args: [...program.args],
+            files: { ...env.programs.files, ...blobFiles },
+            request: input.input,
+            schema: { proto: env.programs.proto, service: program.service, rpc: program.rpc },
+            limits: { wallTimeMs: env.runWallTimeMs ?? 30_000 },
+          },
+          { signal },
+        );
+        const kept = keepRunEvents(handle.events$);
+        // While it runs, its progress and stderr lines go to the request's stream on the node (best effort).
+        const poster = createProgressPoster({ nodeUrl: env.nodeUrl, key, request: input.request });
+        handle.events$.subscribe({ next: (event) => event.type !== 'started' && poster.push(event), error: () => undefined });
+        const done = await handle.result;
+        await poster.flush();
+        const text = runLogText({
+          request: input.request,
+          worker: key.address,
+          runtime: env.execution.name,
+          events: kept.events(),
+          dropped: kept.dropped(),
+          result: done,
+        });
+        const log = await keepRunLog({
+          nodeUrl: env.nodeUrl,
+          key,
+          readers: input.readers,
+          text,
+          ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }),
+        });
+        if (done.ok) return { reply: done.reply, ...log };
+        const message = done.message ?? 'The run failed.';
+        return {
+          failure: {
+            code: done.code ?? 'RUN_FAILED',
+            message: message.length > failureMessageCharsMax ? `${message.slice(0, failureMessageCharsMax - 1)}…` : message,
+          },
+          ...log,
+        };
+      },
+    ),
     applications: fromCallback<EventObject, { readonly job: string; readonly fromHeight?: number }>(({ input, sendBack }) => {
       const stop = new AbortController();
       (async () => {

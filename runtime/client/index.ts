@@ -26,3 +26,4 @@ export {
   type FunctionOutput,
   type TakenInvocation,
 } from './functionCalls.ts';
+export { boxKeyOf, decryptInput, encryptInput, isEncryptedInput, newDataKey, openDataKey, sealDataKey, type EncryptedInput } from './jobCrypto.ts';

@@ -78,6 +78,7 @@ export const errorCodes = {
   UNSUPPORTED_OP: { status: 501, summary: 'This ledger does not fold that op yet.' },
   // Job protocol outcomes (actors/job): recorded with the refused tx in its block, never thrown.
   ILLEGAL_TRANSITION: { status: 409, summary: 'The job or node is in a state where that op is not allowed.' },
+  DECRYPT_FAILED: { status: 422, summary: 'The encrypted input or its sealed key does not open with this key.' },
   TEST_DATA_MISMATCH: { status: 422, summary: "The revealed test data and salt do not hash to the request's commitment." },
   BAD_BINARIES: { status: 422, summary: "A job's binaries are not signed by its admin for this chain." },
   BAD_BINARY_VERSION: { status: 409, summary: "The version does not fit the job's published binaries." },

@@ -182,6 +182,21 @@ export const AcceptJobOp = z.strictObject({
   role: z.enum(['evaluator', 'worker']),
   /** The evaluator's deposit. */
   deposit: Amount.optional(),
+  /** An X25519 public key (hex) the client may seal the request's data key to (`shareKey`), for an encrypted input. */
+  box_key: Hash.optional(),
+});
+
+/**
+ * The client hands an accepted worker (or the request's evaluator) the key of its encrypted input,
+ * sealed to the `box_key` that node published when it accepted (libsodium's sealed box: only that
+ * node opens it). The architecture paper: "secure ways to share the decryption keys only with those involved".
+ */
+export const ShareKeyOp = z.strictObject({
+  type: z.literal('shareKey'),
+  request_id: RequestId,
+  node: Address,
+  /** The sealed 32-byte key: 80 bytes as hex. */
+  sealed: z.string().regex(/^[0-9a-f]{160}$/, { message: 'must be the 80-byte sealed key as 160 lowercase hex characters' }),
 });
 
 /** Why a worker's run gave no result: the run's code (schemas/exec) and its sentence. */
@@ -296,6 +311,7 @@ export const jobOps = [
   ReserveWorkerOp,
   AcceptReservationOp,
   RevealTestDataOp,
+  ShareKeyOp,
 ] as const;
 /** Every op of the job protocol. */
 export type JobOp = z.infer<(typeof jobOps)[number]>;

@@ -44,6 +44,8 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ ...at, type: z.literal('reservationAccepted'), reservation: Hash, client: Address, worker: Address }),
   /** The period ended: `refund` (what was locked and not spent) went back to the client. */
   z.strictObject({ ...at, type: z.literal('reservationEnded'), reservation: Hash, client: Address, worker: Address, refund: Amount, accepted: z.boolean() }),
+  /** The client sealed its encrypted input's key to one of the request's nodes. */
+  z.strictObject({ ...at, type: z.literal('keyShared'), request, client: Address, node: Address }),
   /** The client revealed the test data its request committed to, and it matched. */
   z.strictObject({ ...at, type: z.literal('testDataRevealed'), request, client: Address }),
   /** The admin put a version of the job's programs in force (publishBinaries; registerJob's first is in its schema). */

@@ -13,11 +13,23 @@ import {
   sampleJobPrograms,
   startEvaluatorAgent,
   startGpuWorkerAgent,
+  startKeySharer,
   startWorkerAgent,
   type AgentEnvironment,
   type JobAgent,
 } from '../../../runtime/agents/index.ts';
-import { callNode, createProgressPoster, followStream, getSmallBlob, signAndSubmit } from '../../../runtime/client/index.ts';
+import {
+  callNode,
+  createProgressPoster,
+  decryptInput,
+  encryptInput,
+  followStream,
+  getSmallBlob,
+  isEncryptedInput,
+  newDataKey,
+  openDataKey,
+  signAndSubmit,
+} from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { loadOrCreateKeyFile, writeKeyFile } from '../../../runtime/keys/index.ts';
@@ -509,12 +521,22 @@ test.serial(
         requestsLeft: 2,
         accepted: true,
       });
-      const before = await balance(w1);
       const { hash } = await send(client, { type: 'requestJob', job_id: job, job_input: { y: 4 }, reward: ['1', '9'], time_limit: 3000, reservation });
       for (let i = 0; i < 1000 && !['ranked', 'settled', 'refunded'].includes((await view(hash)).state); i++)
         await new Promise((resolve) => setTimeout(resolve, 20));
-      await send(client, { type: 'acceptResult', request_id: hash });
-      t.is(await balance(w1), before + 9n, 'w1 paid the reserved price');
+      const settled = await send(client, { type: 'acceptResult', request_id: hash });
+      // What the settlement paid, from its own block's events (other requests of this file may settle meanwhile).
+      const block = await callNode<{ jobEvents: { type: string; request?: string; payouts?: { to: string; amount: string; kind: string }[] }[] }>(
+        node.url,
+        'GET',
+        `/v1/blocks/${settled.height}`,
+      );
+      const payouts = block.jobEvents.find((e) => e.type === 'settled' && e.request === hash)?.payouts ?? [];
+      t.deepEqual(
+        payouts.filter((p) => p.kind === 'reward' && p.to === w1.address).map((p) => p.amount),
+        ['9'],
+        'w1 paid the reserved price',
+      );
       return hash;
     });
     const ended = await callNode<{ state: string; workers: Record<string, unknown> }>(node.url, 'GET', `/v1/jobs/${id}`);
@@ -523,3 +545,40 @@ test.serial(
     conserved(t);
   },
 );
+
+test.serial('an encrypted input: only the nodes that took the request read it, with the key its client sealed to each; the request settles', async (t) => {
+  t.timeout(60_000);
+  const fromHeight = await fromNow();
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+    startWorkerAgent({ key: w2, env: good, job, fromHeight }),
+  ];
+  const dataKey = newDataKey();
+  const job_input = encryptInput({ y: 4 }, dataKey, job);
+  const id = await withAgents(agents, async () => {
+    const { hash, height } = await send(client, { type: 'requestJob', job_id: job, job_input, reward: ['1', '10'], time_limit: 3000 });
+    const sharer = startKeySharer({ nodeUrl: node.url, key: client, job, request: hash, dataKey, fromHeight: height });
+    try {
+      for (let i = 0; i < 1000 && !['ranked', 'settled', 'refunded'].includes((await view(hash)).state); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await sharer.stop();
+    }
+    t.deepEqual([...sharer.sharedWith].sort(), [evaluator.address, w1.address, w2.address].sort(), 'sealed to the evaluator and both workers');
+    await send(client, { type: 'acceptResult', request_id: hash });
+    return hash;
+  });
+  const ended = await callNode<{ state: string; input: unknown; ranking: string[]; results: Record<string, { x: number }> }>(node.url, 'GET', `/v1/jobs/${id}`);
+  t.is(ended.state, 'settled');
+  t.true(isEncryptedInput(ended.input), 'the ledger and everyone reading it see only the ciphertext');
+  t.true(
+    Object.values(ended.results).every((r) => Math.abs(r.x - 2) < 0.01),
+    'the workers ran on the input they opened',
+  );
+  // A node that did not take the request cannot open a key sealed to another.
+  const sealed = (await callNode<{ value: string }>(node.url, 'GET', `/v1/state/jobs/sharedKeys/${id}/${w1.address}`)).value;
+  t.throws(() => openDataKey(sealed, w3), { code: 'DECRYPT_FAILED' } as never);
+  t.deepEqual(decryptInput(job_input, openDataKey(sealed, w1), job), { y: 4 });
+  conserved(t);
+});
