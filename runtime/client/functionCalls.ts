@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FunctionCall } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import { canonicalBytes } from '../../log/index.ts';
 import { AinError } from '../../schemas/index.ts';
@@ -60,18 +61,8 @@ export function invokeFunction(
   return send(client.url, `/v1/functions/${encodeURIComponent(id)}/invoke`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-/** A call as a function worker takes it (runtime/api/invocations.ts). */
-export interface TakenInvocation {
-  readonly id: string;
-  readonly functionId: string;
-  readonly function: { readonly runtime: string; readonly code: string; readonly owner?: string };
-  readonly functionPath: string;
-  readonly path: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly input: unknown;
-  readonly caller: string | null;
-  readonly height: number;
-}
+/** A call as a function worker takes it (runtime/api/invocations.ts): what its FunctionCallActor runs. */
+export type TakenInvocation = FunctionCall;
 
 /** A function worker's long poll for the calls of its key's functions waiting on the node (empty when none came within `waitMs`). */
 export async function takeInvocations({
