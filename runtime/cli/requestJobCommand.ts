@@ -8,7 +8,8 @@ import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
 import { requestDryRun } from './requestDryRun.ts';
 import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
-import { signAndSubmit, type TxLanded } from '../client/index.ts';
+import { encryptInput, newDataKey, signAndSubmit, type TxLanded } from '../client/index.ts';
+import { startKeySharer } from '../agents/index.ts';
 import { budgetExhausted, requestWithRetries } from './requestRetries.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault, type TxVerb } from './txVerb.ts';
 import { choosesWorkers, decideWorkerAllowList, workerChoiceOf, type WorkerAllowList, type WorkerChoice } from './workerAllowList.ts';
@@ -166,13 +167,40 @@ interface Requested {
   readonly view?: RequestView;
 }
 
-/** Signs and submits the request, then follows it to its end or `deadlineMs`, printing each step. */
-async function requestOnce(verb: TxVerb, op: OpOf<'requestJob'>, deadlineMs: number, follows: boolean, say: (line: string) => void): Promise<Requested> {
+/**
+ * Signs and submits the request, then follows it to its end or `deadlineMs`, printing each step.
+ * `encrypt`: the input goes encrypted under a fresh key, which this process seals to each node
+ * that takes the request while it follows it (startKeySharer).
+ */
+async function requestOnce(
+  verb: TxVerb,
+  request: OpOf<'requestJob'>,
+  deadlineMs: number,
+  follows: boolean,
+  say: (line: string) => void,
+  encrypt = false,
+): Promise<Requested> {
+  const dataKey = encrypt ? newDataKey() : undefined;
+  const op = dataKey === undefined ? request : { ...request, job_input: encryptInput(request.job_input, dataKey, request.job_id) };
   const landed = await signAndSubmit({ nodeUrl: verb.nodeUrl, key: verb.key, op, waitMs: Math.min(Math.max(0, deadlineMs - Date.now()), txWaitMsDefault) });
   const id = landed.hash;
   say(`Request ID is ${id} (block ${landed.height}).`);
   if (!follows) return { id, landed, followed: false, state: 'requested' };
-  const { state, end } = await follow(verb.nodeUrl, id, landed.height, deadlineMs, say);
+  const sharer =
+    dataKey === undefined
+      ? undefined
+      : startKeySharer({
+          nodeUrl: verb.nodeUrl,
+          key: verb.key,
+          job: op.job_id,
+          request: id,
+          dataKey,
+          fromHeight: landed.height,
+          onError: (node, error) => say(`  could not share the input's key with ${node}: ${(error as Error).message}`),
+        });
+  if (sharer !== undefined) say('The input is encrypted: its key goes, sealed, only to the nodes that take the request.');
+  const { state, end } = await follow(verb.nodeUrl, id, landed.height, deadlineMs, say).finally(() => sharer?.stop());
+  if (sharer !== undefined) say(`The input's key went to ${sharer.sharedWith.length} node(s): ${sharer.sharedWith.join(', ') || 'none'}.`);
   if (end === undefined) return { id, landed, followed: true, state };
   const view = await getRequest({ url: verb.nodeUrl }, { id });
   for (const line of summary(view, end)) say(line);
@@ -202,6 +230,7 @@ const requestJobFlags = {
   avoid: { type: 'string', multiple: true },
   retry: { type: 'string' },
   budget: { type: 'string' },
+  encrypt: { type: 'boolean' },
 } as const;
 
 /** The request's workers as `--min-rating`, `--prefer` and `--avoid` choose them from the job's reputation (workerAllowList.ts), printed. */
@@ -224,10 +253,11 @@ async function withWorkerChoice(
 /**
  * `ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}' --key FILE
  * [--node URL] [--wait-ms N] [--no-wait] [--dry-run] [--min-rating R] [--prefer ADDR]… [--avoid ADDR]…
- * [--retry N [--budget AIN]]`: requests a job, prints the request id, then follows the request
+ * [--retry N [--budget AIN]] [--encrypt]`: requests a job, prints the request id, then follows the request
  * until it settles (the results and payouts) or is refunded (exit 1). `--min-rating`, `--prefer`
  * and `--avoid` make the request's worker allow-list from the job's reputation; `--retry` requests
- * again after a refund. `--dry-run` signs and sends nothing: it prints what the request would lock
+ * again after a refund; `--encrypt` sends the input encrypted, its key sealed only to the nodes
+ * that take the request. `--dry-run` signs and sends nothing: it prints what the request would lock
  * and find (requestDryRun.ts).
  */
 export async function requestJobCommand(args: string[], context: CommandContext): Promise<void> {
@@ -246,6 +276,9 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   if (budget !== undefined && values.retry === undefined) throw new UsageError('--budget bounds the attempts of --retry; give --retry N with it.');
   if (values.retry !== undefined && values['no-wait'] === true)
     throw new UsageError('--retry follows each request to its end to see a refund; it does not go with --no-wait.');
+  const encrypt = values.encrypt === true;
+  if (encrypt && values['no-wait'] === true)
+    throw new UsageError("--encrypt hands the input's key to each node that takes the request while it follows it; it does not go with --no-wait.");
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
   const say = (line: string) => verb.json || process.stdout.write(line + '\n');
   const { op, allowList } = await withWorkerChoice(verb, requested, choice, say);
@@ -257,7 +290,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   const deadlineMs = Date.now() + verb.waitMs;
   const follows = values['no-wait'] !== true;
   if (values.retry === undefined) {
-    const once = await requestOnce(verb, op, deadlineMs, follows, say);
+    const once = await requestOnce(verb, op, deadlineMs, follows, say, encrypt);
     if (verb.json) printJson(answerOf(once));
     endWith(verb, once);
     return;
@@ -272,7 +305,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
     lockedAin,
     say,
     attempt: async () => {
-      const once = await requestOnce(verb, op, deadlineMs, true, say);
+      const once = await requestOnce(verb, op, deadlineMs, true, say, encrypt);
       ends.push(once);
       const refund = once.end?.type === 'refunded' ? { reason: once.end.reason, why: await refundSentence(verb.nodeUrl, once.id) } : undefined;
       return { id: once.id, state: once.state, ...(refund === undefined ? {} : { refund }), spentAin: spentBy(verb.key.address, lockedAin, once.end) };

@@ -582,3 +582,25 @@ test.serial('an encrypted input: only the nodes that took the request read it, w
   t.deepEqual(decryptInput(job_input, openDataKey(sealed, w1), job), { y: 4 });
   conserved(t);
 });
+
+test.serial('ain requestJob --encrypt: the input goes encrypted, the command seals its key to each node that takes the request, and it settles', async (t) => {
+  t.timeout(90_000);
+  const fromHeight = await fromNow();
+  const agents = [
+    startEvaluatorAgent({ key: evaluator, env: good, job, fromHeight, deposit: '20' }),
+    startWorkerAgent({ key: w1, env: good, job, fromHeight }),
+  ];
+  const keyFile = join(dataDir, 'client-encrypt.key');
+  await writeKeyFile(keyFile, client);
+  const request = JSON.stringify({ job_id: job, job_input: { y: 4 }, reward: ['1', '10'], time_limit: 3000 });
+  const run = await withAgents(agents, () => ain(['requestJob', request, '--encrypt', '--key', keyFile, '--node', node.url, '--wait-ms', '60000']));
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stdout, /The input is encrypted: its key goes, sealed, only to the nodes that take the request\./);
+  t.regex(run.stdout, /The input's key went to 2 node\(s\)/);
+  t.regex(run.stdout, /settled/);
+  const id = /Request ID is ([0-9a-f]{64})/.exec(run.stdout)![1]!;
+  t.true(isEncryptedInput((await callNode<{ input: unknown }>(node.url, 'GET', `/v1/jobs/${id}`)).input));
+  const usage = await ain(['requestJob', request, '--encrypt', '--no-wait', '--key', keyFile, '--node', node.url]);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /--encrypt hands the input's key/);
+});
