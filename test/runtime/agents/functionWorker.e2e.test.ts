@@ -10,7 +10,7 @@ import { startFunctionWorker } from '../../../runtime/agents/index.ts';
 import { callNode, invokeFunction, signAndSubmit, takeHash } from '../../../runtime/client/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
-import { startNode } from '../../../runtime/node/index.ts';
+import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
 
 // The serverless draft's request → result: a function registered with set_function, its code in
@@ -19,6 +19,24 @@ import { signBlobAuth } from '../../../runtime/storage/index.ts';
 
 /** What a function's registrant needs on its path: write_function (granted by the owner of /). */
 const functionRights = { write_rule: false, write_owner: false, write_function: true, branch_owner: false };
+
+/**
+ * A function's code kept in the node's Big Storage, readable by anyone: the node's key (owner of /
+ * and a provider) reserves room on itself, waits for the grant's block, then puts the code.
+ */
+async function keepCode(node: AinNode, code: string): Promise<{ hash: string; put: { status: number; text: string } }> {
+  await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
+  const grants = `/v1/state/storage/grants/${node.key.address}/${node.key.address}`;
+  for (let i = 0; i < 500 && (await callNode<{ value: unknown }>(node.url, 'GET', grants)).value === null; i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const hash = createHash('sha256').update(code).digest('hex');
+  const put = await fetch(`${node.url}/v1/blobs/${hash}`, {
+    method: 'PUT',
+    headers: { authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }), 'x-ain-readers': '*' },
+    body: code,
+  });
+  return { hash, put: { status: put.status, text: await put.text() } };
+}
 
 const functionCode = `
 let input = '';
@@ -40,21 +58,9 @@ test('a write under a function’s path fires it; the function worker runs it fr
   const worker = generateKeyPair();
   const user = generateKeyPair();
   try {
-    // The node's key owns / and, a provider, reserves room on itself: it stores the code (readable by anyone) and sets up the app.
-    await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
-    for (
-      let i = 0;
-      i < 500 && (await callNode<{ value: unknown }>(node.url, 'GET', `/v1/state/storage/grants/${node.key.address}/${node.key.address}`)).value === null;
-      i++
-    )
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const hash = createHash('sha256').update(functionCode).digest('hex');
-    const put = await fetch(`${node.url}/v1/blobs/${hash}`, {
-      method: 'PUT',
-      headers: { authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }), 'x-ain-readers': '*' },
-      body: functionCode,
-    });
-    t.is(put.status, 201, await put.text());
+    // The node's key owns /: it keeps the code (readable by anyone) and sets up the app.
+    const { hash, put } = await keepCode(node, functionCode);
+    t.is(put.status, 201, put.text);
     await node.submit({ type: 'set_rule', path: '/apps/echo/requests/$id', value: { write: 'auth.addr != null' } });
     await node.submit({ type: 'set_rule', path: '/apps/echo/responses/$id', value: { write: `auth.addr == '${worker.address}'` } });
     // The worker registers its own function (a function names only its registrant as owner), where the owner of / lets it.
@@ -135,20 +141,8 @@ test('an HTTP call of a function: its owner’s worker runs it, the caller gets 
   const user = generateKeyPair();
   const nobody = generateKeyPair();
   try {
-    await node.submit({ type: 'reserveStorage', provider: node.key.address, space: 1 << 20, ttl: 3_600_000 });
-    for (
-      let i = 0;
-      i < 500 && (await callNode<{ value: unknown }>(node.url, 'GET', `/v1/state/storage/grants/${node.key.address}/${node.key.address}`)).value === null;
-      i++
-    )
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const hash = createHash('sha256').update(callCode).digest('hex');
-    const put = await fetch(`${node.url}/v1/blobs/${hash}`, {
-      method: 'PUT',
-      headers: { authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }), 'x-ain-readers': '*' },
-      body: callCode,
-    });
-    t.is(put.status, 201, await put.text());
+    const { hash, put } = await keepCode(node, callCode);
+    t.is(put.status, 201, put.text);
     await node.submit({ type: 'set_rule', path: '/apps/echo/answers/$id', value: { write: `auth.addr == '${worker.address}'` } });
     await node.submit({ type: 'set_owner', path: '/apps/echo', value: { owners: { [worker.address]: functionRights, [nobody.address]: functionRights } } });
     for (const [key, id] of [
