@@ -9,7 +9,7 @@ export interface OpenCommitment {
   readonly job: string;
   readonly role: 'client' | 'evaluator';
   readonly state: JobState;
-  /** In escrow from this address: the client's reward, fee and open challenge fee; the evaluator's deposit. */
+  /** In escrow from this address: the client's reward, fee, bandwidth lock and open challenge fee; the evaluator's deposit. */
   readonly locked: string;
   /** What the request may still lock from the address's balance: the client's challenge fee, while it may still challenge. */
   readonly mayLock: string;

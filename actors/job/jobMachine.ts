@@ -89,6 +89,8 @@ export interface JobContext {
   readonly overruled?: boolean;
   /** The open blind challenge (absent when none is). */
   readonly blind?: BlindChallenge;
+  /** AIN the client locked for its agents' bandwidth (requestBandwidth.ts), back to it when the request ends; absent when none. */
+  readonly bandwidth?: string;
 }
 
 export type JobInput = Omit<JobContext, 'deadline' | 'evaluator' | 'deposit' | 'workers' | 'ranking' | 'challenges' | 'challengeFeeLocked' | 'refundReason'>;

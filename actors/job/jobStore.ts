@@ -26,6 +26,7 @@ export const jobPaths = {
   reservation: (id: string) => `/jobs/reservations/${id}`,
   reservationEnds: '/jobs/reservationEnds',
   reservationEnd: (time: number, id: string) => `/jobs/reservationEnds/${time}/${id}`,
+  bandwidth: (request: string) => `/jobs/bandwidth/${request}`,
   deadlines: '/jobs/deadlines',
   deadline: (time: number, request: string) => `/jobs/deadlines/${time}/${request}`,
 } as const;

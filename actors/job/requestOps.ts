@@ -56,6 +56,8 @@ export function stepRequest(
   moveDeadline(tree, context.request, isFinal(before.state) ? null : before.context.deadline, isFinal(after.state) ? null : context.deadline);
   const events: JobEvent[] = [];
   if (isFinal(after.state)) {
+    // Its bandwidth pool ends with it (requestBandwidth.ts).
+    if (context.bandwidth !== undefined) tree.writeSystemAt(['jobs', 'bandwidth', context.request], null);
     const at = {
       job: context.job,
       request: context.request,
@@ -93,7 +95,7 @@ function rewardTermsWrong(rewardFunction: RewardFunction, weights: readonly numb
   return null;
 }
 
-/** `requestJob`: the client locks its reward `[evaluator, workers]` and the job's fee in escrow; the request id is the tx hash. */
+/** `requestJob`: the client locks its reward `[evaluator, workers]`, the job's fee and any bandwidth lock in escrow; the request id is the tx hash. */
 export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobOpResult {
   const { tree, from, hash: request, time, height, windows } = ctx;
   const schema = readJobSchema(tree, op.job_id);
@@ -119,10 +121,13 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
       : reservationFor(tree, op.reservation, { from, job: op.job_id, pool: op.reward[1], workers: op.worker_node, time });
   if (reserved !== undefined && 'refusal' in reserved) return reserved.refusal;
   const fee = schema.op.fee ?? '0';
-  const locked = sum(op.reward) + BigInt(fee) - (reserved === undefined ? 0n : BigInt(reserved.reservation.price));
+  const bandwidth = BigInt(op.bandwidth ?? '0');
+  const locked = sum(op.reward) + BigInt(fee) + bandwidth - (reserved === undefined ? 0n : BigInt(reserved.reservation.price));
   const balance = readBalance(tree, from);
-  if (balance < locked)
-    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of reward and fee this request locks.`) };
+  if (balance < locked) {
+    const what = bandwidth === 0n ? 'reward and fee' : 'reward, fee and bandwidth lock';
+    return { outcome: refuse('INSUFFICIENT_FUNDS', `${from} holds ${balance} AIN, less than the ${locked} AIN of ${what} this request locks.`) };
+  }
   if (reserved !== undefined) drawReservation(tree, op.reservation!, reserved.reservation);
   const persisted = startMachine<typeof jobMachine, JobState, JobContext>(jobMachine, {
     job: op.job_id,
@@ -139,6 +144,7 @@ export function applyRequestJob(ctx: JobOpContext, op: OpOf<'requestJob'>): JobO
     challengeFee: schema.op.challenge_fee ?? '0',
     windows,
     requestedAt: time,
+    ...(bandwidth === 0n ? {} : { bandwidth: bandwidth.toString() }),
   });
   lockEscrow(tree, from, locked);
   writeJson(tree, jobPaths.request(request), persisted);

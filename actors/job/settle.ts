@@ -4,9 +4,9 @@ import type { JobContext } from './jobMachine.ts';
 /** Sum of decimal strings of whole AIN. */
 export const sum = (amounts: readonly string[]): bigint => amounts.reduce((total, a) => total + BigInt(a), 0n);
 
-/** What a request holds in escrow: its reward and fee (the client's), deposit, open challenge fee and open blind challenge's reward. */
+/** What a request holds in escrow: its reward and fee (the client's), deposit, open challenge fee, open blind challenge's reward and bandwidth lock. */
 export function escrowOf(context: JobContext): bigint {
-  const held = sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked);
+  const held = sum(context.reward) + BigInt(context.fee) + BigInt(context.deposit) + BigInt(context.challengeFeeLocked) + BigInt(context.bandwidth ?? '0');
   return context.blind === undefined ? held : held + BigInt(context.blind.reward);
 }
 
@@ -88,6 +88,8 @@ export function payOut(tree: StateTree, context: JobContext, outcome: 'settled' 
     if (context.evaluator !== null) pay(forfeits ? context.client : context.evaluator, deposit, 'deposit');
     pay(context.challenger ?? context.client, BigInt(context.challengeFeeLocked), 'challengeFee');
   }
+  // The bandwidth lock goes back to the client however the request ended.
+  pay(context.client, BigInt(context.bandwidth ?? '0'), 'bandwidth');
   // An open blind challenge never reaches a final state (its verdicts close it first); were one left, it is the client's.
   if (context.blind !== undefined) pay(context.client, BigInt(context.blind.reward), 'challengeFee');
   const paid = payments.reduce((t, p) => t + p.amount, 0n);

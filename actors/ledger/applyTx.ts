@@ -9,6 +9,8 @@ import {
   applySend,
   applyStake,
   applyUnstake,
+  bandwidthFreeOps,
+  chargeBandwidth,
   ok,
   readAccount,
   readNonce,
@@ -22,7 +24,7 @@ import {
   type Outcome,
   type ValidatorSet,
 } from '../../projections/index.ts';
-import { applyJobOp } from '../job/index.ts';
+import { applyJobOp, requestBandwidthPool } from '../job/index.ts';
 import { applyBranch, applyCloseShard, applyReport, applyShardRules, shardedPathProblem, type ShardOpContext } from '../shard/index.ts';
 import type { Offence } from './blockConsensus.ts';
 import { genesisHashOf, type Ledger } from './ledger.ts';
@@ -136,7 +138,8 @@ export function genesisSetOf({ genesis }: Pick<Ledger, 'genesis'>): ValidatorSet
 
 /**
  * Applies one checked tx: the nonce first (a duplicate or stale nonce changes nothing), then its
- * op. Every tx that passes the nonce check uses its nonce up, whatever its op's outcome.
+ * sender's bandwidth (BANDWIDTH_EXCEEDED when its budget for the window is used up), then its op.
+ * Every tx that passes the nonce check uses its nonce up, whatever its op's outcome.
  */
 export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): { outcome: Outcome; effects?: TxEffects } {
   const { tree } = ledger;
@@ -151,6 +154,11 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
   }
   writeNonce(tree, tx.from, tx.nonce, hash);
   const op = tx.op;
+  const rules = ledger.bandwidth;
+  if (rules !== null && !bandwidthFreeOps.has(op.type)) {
+    const exceeded = chargeBandwidth(tree, rules, tx.from, ctx.time, () => requestBandwidthPool(tree, rules, tx.from, op));
+    if (exceeded !== undefined) return { outcome: exceeded };
+  }
   if (isStateOp(op)) {
     const problem = reservedProblem(op) ?? shardedPathProblem(tree, op);
     if (problem !== undefined) return { outcome: problem };

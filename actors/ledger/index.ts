@@ -4,6 +4,7 @@ export {
   createLedger,
   devGenesis,
   devStorageOffer,
+  devBandwidth,
   genesisHashOf,
   networkGenesis,
   networkOwnerBalance,

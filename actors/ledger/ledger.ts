@@ -3,12 +3,14 @@ import { jobWindowsOf, type JobWindows } from '../job/index.ts';
 import { AinError, Genesis, fromZodError, safeParse, type GenesisInput } from '../../schemas/index.ts';
 import {
   accountPath,
+  bandwidthRulesOf,
   consensusPath,
   createStateTree,
   writeFinalized,
   writeGenesisOffers,
   writeGenesisValidators,
   writeSupply,
+  type BandwidthRules,
   type StateTree,
 } from '../../projections/index.ts';
 import { startValidatorPriorities } from './validatorPriorities.ts';
@@ -25,6 +27,8 @@ export interface Ledger {
   readonly tree: StateTree;
   /** The job protocol's windows (claim, rank, resolve), challenge limit and longest time limit, from the genesis. */
   readonly jobWindows: JobWindows;
+  /** Each address's tx budget per window (projections/accounts/bandwidth.ts), from the genesis; null: no budgets. */
+  readonly bandwidth: BandwidthRules | null;
   /** Height of the last block applied (0 at genesis). */
   height: number;
 }
@@ -79,7 +83,15 @@ export function createLedger(genesis: Genesis): Ledger {
   if (genesis.storage !== undefined) writeGenesisOffers(tree, genesis.storage.providers);
   writeFinalized(tree, { height: 0, hash: genesisHash });
   tree.writeSystem(`${consensusPath}/chain`, { chain: genesis.chain, shard: genesis.shard, genesis: genesisHash });
-  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: 0 };
+  return {
+    genesis,
+    genesisHash,
+    proposers: new Set(genesis.proposers),
+    tree,
+    jobWindows: jobWindowsOf(genesis),
+    bandwidth: bandwidthRulesOf(genesis),
+    height: 0,
+  };
 }
 
 /**
@@ -89,8 +101,14 @@ export function createLedger(genesis: Genesis): Ledger {
 export const devStorageOffer = { price: '1000', bytesMax: 64 * 2 ** 30 } as const;
 
 /**
+ * The bandwidth of a dev or network genesis: per minute of block time, 600 txs for any address
+ * and one more per 1000 AIN it holds or stakes (the network's owner, with 10^9 AIN, a million).
+ */
+export const devBandwidth = { windowMs: 60_000, free: 600, ainPerTx: '1000' } as const;
+
+/**
  * A one-node development genesis: `address` owns `/`, is the only proposer and validator, holds
- * the supply and sells Big Storage (`devStorageOffer`).
+ * the supply and sells Big Storage (`devStorageOffer`); its txs are budgeted by `devBandwidth`.
  */
 export function devGenesis(address: string, options: { chain: string; shard?: string; maxTxs?: number; maxBytes?: number; unbondingMs?: number }): Genesis {
   const input: GenesisInput = {
@@ -102,6 +120,7 @@ export function devGenesis(address: string, options: { chain: string; shard?: st
     block: { maxTxs: options.maxTxs ?? 10_000, maxBytes: options.maxBytes ?? 8 * 1024 * 1024 },
     unbondingMs: options.unbondingMs ?? 60_000,
     storage: { providers: { [address]: devStorageOffer } },
+    bandwidth: devBandwidth,
   };
   return parseGenesis(input);
 }
@@ -113,7 +132,7 @@ export const networkOwnerBalance = '1000000000';
 /**
  * A genesis for a network of `validators`, each with an equal stake and each a proposer (the
  * order given: the first also signs blocks closed by size) and a Big Storage provider
- * (`devStorageOffer`); `owner` owns `/` and holds the spendable supply. Every node of the network starts from these same bytes.
+ * (`devStorageOffer`), txs budgeted by `devBandwidth`; `owner` owns `/` and holds the spendable supply. Every node of the network starts from these same bytes.
  * @example networkGenesis([a, b, c], { chain: 'ain-local', owner })
  */
 export function networkGenesis(
@@ -134,6 +153,7 @@ export function networkGenesis(
     block: { maxTxs: options.maxTxs ?? 10_000, maxBytes: options.maxBytes ?? 8 * 1024 * 1024 },
     unbondingMs: options.unbondingMs ?? 60_000,
     storage: { providers: Object.fromEntries(validators.map((address) => [address, devStorageOffer])) },
+    bandwidth: devBandwidth,
   };
   return parseGenesis(input);
 }

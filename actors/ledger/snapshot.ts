@@ -1,5 +1,5 @@
 import { AinError, type Genesis } from '../../schemas/index.ts';
-import { loadStateTree, type StateSnapshot } from '../../projections/index.ts';
+import { bandwidthRulesOf, loadStateTree, type StateSnapshot } from '../../projections/index.ts';
 import { jobWindowsOf } from '../job/index.ts';
 import { genesisHashOf, type Ledger } from './ledger.ts';
 
@@ -31,5 +31,13 @@ export function loadLedger(snapshot: LedgerSnapshot, genesis: Genesis): Ledger {
     );
   }
   const tree = loadStateTree(snapshot.state);
-  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), height: snapshot.height };
+  return {
+    genesis,
+    genesisHash,
+    proposers: new Set(genesis.proposers),
+    tree,
+    jobWindows: jobWindowsOf(genesis),
+    bandwidth: bandwidthRulesOf(genesis),
+    height: snapshot.height,
+  };
 }

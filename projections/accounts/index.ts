@@ -39,3 +39,19 @@ export {
   type StorageGrant,
   type StoredOffer,
 } from './storage.ts';
+export {
+  bandwidthExceeded,
+  bandwidthFreeOps,
+  bandwidthOf,
+  bandwidthRulesOf,
+  budgetFor,
+  budgetOf,
+  chargeAt,
+  chargeBandwidth,
+  usedAt,
+  usedBy,
+  windowOf,
+  type Bandwidth,
+  type BandwidthRules,
+  type BandwidthUse,
+} from './bandwidth.ts';

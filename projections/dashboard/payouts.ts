@@ -6,8 +6,8 @@ type Earning = 'rewardsEarned' | 'feesEarned' | 'challengeFeesEarned' | 'deposit
 
 /**
  * Books the payouts of one settlement or refund. A deposit paid to anyone but the request's
- * evaluator was forfeited by the evaluator: lost by it and won by the payee. A refund, a deposit
- * back to its evaluator and a challenge fee back to the client who paid it move a node's own money
+ * evaluator was forfeited by the evaluator: lost by it and won by the payee. A refund, a bandwidth lock
+ * back, a deposit back to its evaluator and a challenge fee back to the client who paid it move a node's own money
  * back, and earn nothing.
  */
 export function bookPayouts(state: DashboardState, job: JobDashboard, payouts: readonly Payout[], evaluator: string | null, client: string): void {
@@ -35,6 +35,7 @@ export function bookPayouts(state: DashboardState, job: JobDashboard, payouts: r
         }
         break;
       case 'refund':
+      case 'bandwidth':
         break;
     }
   }

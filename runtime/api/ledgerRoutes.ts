@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
 import { signatureVerifier } from '../../log/index.ts';
-import { readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
+import { bandwidthOf, readAccount, type ProofKind, type StateTree } from '../../projections/index.ts';
 import {
   AccountAnswer,
   Address,
@@ -33,6 +33,8 @@ export interface LedgerRoutesOptions {
    * for `GET /v1/proof/<path>?shard=` (runtime/node/shardProofs.ts).
    */
   readonly shard?: { readonly path: string; readonly linkOf?: (height: number) => Promise<NonNullable<ProofAnswer['parent']>> };
+  /** The node's clock, for the bandwidth window an account is in; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Keys of a `GET /v1/state` page when `limit` is not given. */
@@ -67,7 +69,7 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 }
 
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
-export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard }: LedgerRoutesOptions): void {
+export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now }: LedgerRoutesOptions): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
     params: StatePathParam,
@@ -168,7 +170,7 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
 
   app.get(
     '/v1/accounts/:address',
-    doc('accounts', 'An account: balance, stake, unbonding, nonce and slashing.', { params: AccountParam, response: { 200: AccountAnswer } }),
+    doc('accounts', 'An account: balance, stake, unbonding, nonce, slashing and bandwidth.', { params: AccountParam, response: { 200: AccountAnswer } }),
     async (request) => {
       const { address } = request.params;
       const account = readAccount(ledger.tree, address);
@@ -180,6 +182,10 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
         nonce: account.nonce,
         slashed: account.slashed,
         height: ledger.height,
+        // The window is the node's clock's (the next block's time), never before the last block's.
+        ...(ledger.bandwidth === null
+          ? {}
+          : { bandwidth: bandwidthOf(ledger.tree, ledger.bandwidth, address, Math.max(now(), blocks.latest()?.header.time ?? 0)) }),
       };
     },
   );

@@ -80,6 +80,10 @@ Usage:
   ain storage offer --price AIN --bytes N --key FILE [--node URL]
                                             sell room: AIN per GiB-day, at most N bytes at once
   ain storage show [ADDRESS] [--node URL]   the providers, and ADDRESS's reservations
+  ain account ADDRESS|--key FILE [--node URL]
+                                            balance, stake, nonce and bandwidth: the txs it may
+                                            have folded per window (free ones plus one per
+                                            ainPerTx AIN held), used and left, when it refills
   ain invoke FUNCTION_ID --path PATH [--input JSON] [--key FILE] [--node URL]
                                             call a function over HTTP; prints its output
   ain binaries hash PROGRAMS.json           a job's worker and evaluator program hashes
@@ -118,6 +122,8 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             first); prints the request id, then follows it until
                                             it settles (results, payouts) or is refunded (exit
                                             1); --wait-ms bounds the whole wait (600000);
+                                            "bandwidth": "500" locks AIN for its agents' txs
+                                            past their own budgets, back when it ends;
                                             --dry-run sends nothing: the input checked against
                                             the schema, what it locks, the balance after it and
                                             who is eligible now (exit 1 where it would be refused)
@@ -194,6 +200,7 @@ const commands: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./auditCommand.ts')).auditCommand,
   blob: async () => (await import('./blobCommand.ts')).blobCommand,
   storage: async () => (await import('./storageCommand.ts')).storageCommand,
+  account: async () => (await import('./accountCommand.ts')).accountCommand,
   binaries: async () => (await import('./binariesCommand.ts')).binariesCommand,
   invoke: async () => (await import('./invokeCommand.ts')).invokeCommand,
   publishBinaries: async () => (await import('./binariesCommand.ts')).publishBinariesCommand,

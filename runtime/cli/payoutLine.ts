@@ -22,6 +22,8 @@ function kindWords(payout: Payout, parties: PayoutParties): string {
       return payout.to === parties.evaluator ? ' (deposit back)' : " (the evaluator's deposit)";
     case 'challengeFee':
       return payout.to === parties.client ? ' (challenge fee back)' : ' (challenge fee)';
+    case 'bandwidth':
+      return ' (bandwidth lock back)';
     default:
       return ` (${payout.kind})`;
   }

@@ -12,7 +12,7 @@ export interface RequestDryRun {
   readonly fee: string;
   /** What a challenge of the ranking would lock besides. */
   readonly challengeFee: string;
-  /** The reward and the fee: what requestJob moves into escrow. */
+  /** The reward, the fee and any bandwidth lock: what requestJob moves into escrow. */
   readonly locked: string;
   readonly balance: string;
   readonly balanceAfter: string;
@@ -37,7 +37,7 @@ function checkInput(proto: string, input: unknown): RequestDryRun['input'] & { p
 
 /**
  * Reads what `op` would come to for `client` without signing or sending it: the input checked
- * against the job schema, what it locks (reward and fee) beside the balance, and the evaluators and
+ * against the job schema, what it locks (reward, fee, bandwidth) beside the balance, and the evaluators and
  * workers eligible now. Throws the code the ledger would refuse it with (BAD_JOB_REQUEST,
  * INSUFFICIENT_FUNDS, UNKNOWN_JOB), after `say` has printed what was found.
  */
@@ -48,7 +48,8 @@ export async function requestDryRun(nodeUrl: string, client: string, op: OpOf<'r
   const input = spec.startsWith('blob://') ? { checked: false as const, why: `the job schema is in Big Storage (${spec})` } : checkInput(spec, op.job_input);
   const [account, explained] = await Promise.all([getAccount({ url: nodeUrl }, { address: client }), explainJob({ url: nodeUrl }, { id: op.job_id })]);
   const fee = view.spec.fee ?? '0';
-  const locked = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee);
+  const bandwidth = op.bandwidth ?? '0';
+  const locked = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee) + BigInt(bandwidth);
   const result: RequestDryRun = {
     job: op.job_id,
     client,
@@ -67,7 +68,7 @@ export async function requestDryRun(nodeUrl: string, client: string, op: OpOf<'r
     `  input: ${input.checked ? (input.problem === undefined ? `matches ${input.against}` : 'does not match the job schema') : `not checked (${input.why})`}`,
   );
   say(
-    `  locks ${result.locked} AIN: reward ${result.reward.evaluator} for the evaluator and ${result.reward.workers} for the workers (${result.reward.function}), fee ${fee}; a challenge would lock ${result.challengeFee} more`,
+    `  locks ${result.locked} AIN: reward ${result.reward.evaluator} for the evaluator and ${result.reward.workers} for the workers (${result.reward.function}), fee ${fee}${bandwidth === '0' ? '' : `, ${bandwidth} for its agents' bandwidth (back when it ends)`}; a challenge would lock ${result.challengeFee} more`,
   );
   say(`  balance ${result.balance} AIN, ${result.balanceAfter} after the request`);
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -11,3 +11,5 @@ export {
   type SubmitResult,
 } from './ingest.ts';
 export { createVerifyPool, type CheckedTx, type VerifyPool, type VerifyPoolOptions } from './verifyPool.ts';
+export type { TxSender } from './verifyChunk.ts';
+export { bandwidthAdmission, bandwidthRefusal } from './bandwidthGate.ts';

@@ -1,8 +1,17 @@
 import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import { decodeTxRecord, type EventLog } from '../../log/index.ts';
-import { AinError, type FsyncPolicy, type MempoolConfig } from '../../schemas/index.ts';
-import { createIngest, type Admission, type AdmitDecision, type Ingest, type IngestOptions, type ReadBack, type VerifyPool } from '../ingest/index.ts';
+import { AinError, type FsyncPolicy, type MempoolConfig, type Refusal } from '../../schemas/index.ts';
+import {
+  createIngest,
+  type Admission,
+  type AdmitDecision,
+  type Ingest,
+  type IngestOptions,
+  type ReadBack,
+  type TxSender,
+  type VerifyPool,
+} from '../ingest/index.ts';
 import { Journal } from './journal.ts';
 import { PendingTxs, type PendingTx } from './pendingTxs.ts';
 
@@ -17,6 +26,11 @@ export interface MempoolOptions {
   readonly limits: Pick<MempoolConfig, 'maxTxs' | 'maxBytes' | 'maxTxsPerSender'>;
   /** The ledger's last nonce of an address (0 before its first tx): a tx at or below it is spent. */
   readonly ledgerNonce: (address: string) => number;
+  /**
+   * The sender's bandwidth (runtime/ingest/bandwidthGate.ts): a refusal when its budget has no
+   * room for the tx beside `queued` txs of it the mempool holds; default none.
+   */
+  readonly bandwidth?: (tx: { readonly sender: TxSender; readonly record: Uint8Array }, queued: number) => Refusal | undefined;
   /** Op types refused with CONSENSUS_OP; default `consensusOps`. */
   readonly refusedOps?: readonly string[];
   /** The journal rotates once this many bytes were appended to it; default twice `limits.maxBytes`. */
@@ -97,16 +111,22 @@ function senderOf(record: Uint8Array): { from: string; nonce: number; type: stri
 }
 
 /**
- * What the mempool lets into its journal: not an op consensus makes, not a spent nonce, and only
- * within the bounds (room held while the append is in flight); a tx held already is answered
+ * What the mempool lets into its journal: not an op consensus makes, not a spent nonce, not past
+ * its sender's bandwidth, and only within the bounds (room held while the append is in flight); a tx held already is answered
  * where it is.
  */
-function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledgerNonce: (address: string) => number): Admission {
+function admissionOf(
+  pending: PendingTxs,
+  refusedOps: ReadonlySet<string>,
+  ledgerNonce: (address: string) => number,
+  bandwidth: MempoolOptions['bandwidth'],
+): Admission {
   return {
     admit(tx): AdmitDecision {
       const held = pending.get(tx.hash);
       if (held !== undefined) return { offset: held.offset };
-      const { from, nonce, type } = tx.sender ?? senderOf(tx.record);
+      const sender = tx.sender ?? senderOf(tx.record);
+      const { from, nonce, type } = sender;
       if (refusedOps.has(type)) {
         return { code: 'CONSENSUS_OP', message: `A ${type} op is made by the network's consensus; users may not submit one to a peer-to-peer network.` };
       }
@@ -114,6 +134,8 @@ function admissionOf(pending: PendingTxs, refusedOps: ReadonlySet<string>, ledge
       if (nonce <= spent) {
         return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
       }
+      const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
+      if (overBudget !== undefined) return overBudget;
       return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }) ?? 'append';
     },
     release(hashes) {
@@ -175,7 +197,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     close: () => journal.close(),
   };
 
-  const admission = admissionOf(pending, refusedOps, ledgerNonce);
+  const admission = admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth);
 
   const readBackFor = (origin: TxOrigin): ReadBack => ({
     noteOwn(offsets, appended) {

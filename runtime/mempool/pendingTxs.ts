@@ -114,6 +114,12 @@ export class PendingTxs {
     if (sender.txs.length === 0 && sender.reserved.size === 0) this.#senders.delete(from);
   }
 
+  /** How many txs of `from` are held or have room held (the ones no block has taken yet). */
+  heldBy(from: string): number {
+    const sender = this.#senders.get(from);
+    return sender === undefined ? 0 : sender.txs.length + sender.reserved.size;
+  }
+
   /** Refuses a tx the bounds have no room for, or one whose nonce another tx of its sender holds; else holds room for it. */
   reserve(tx: AdmitCandidate): Refusal | undefined {
     // The same tx in flight through the other ingest: both may append it, it is held once.

@@ -4,6 +4,7 @@ import { readNonce, type StateTree } from '../../projections/index.ts';
 import { defaultConsensusConfig, shardRulesInForce, type ConsensusConfig } from '../../actors/index.ts';
 import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { createConsensusService, type ConsensusService } from '../consensus/index.ts';
+import { bandwidthRefusal } from '../ingest/index.ts';
 import { createTxGossip, openMempool, type Mempool, type TxGossip } from '../mempool/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { NetService } from './netService.ts';
@@ -62,6 +63,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     pool: c.pool,
     limits: p2p.mempool,
     ledgerNonce,
+    bandwidth: (tx, queued) => bandwidthRefusal(chain.ledger, tx, queued, c.now()),
     fsync: config.log.kind === 'file' ? config.log.fsync : undefined,
     maxRecordBytes: config.maxTxBytes + 1024,
     logger: logger.child({ service: 'mempool' }),

@@ -5,7 +5,7 @@ import { signatureVerifier, type KeyPair } from '../../log/index.ts';
 import { applyRatingHistory, createRatingHistory, readAccount } from '../../projections/index.ts';
 import { AinError, type Genesis, type NodeConfig, type Op } from '../../schemas/index.ts';
 import { votingSetAt, type ConsensusService } from '../consensus/index.ts';
-import { createIngest } from '../ingest/index.ts';
+import { bandwidthAdmission, createIngest } from '../ingest/index.ts';
 import { protocolOf, topicOf } from '../net/index.ts';
 import { createBlobAuthVerifier } from '../storage/index.ts';
 import { createStreamHub, type StreamHub } from '../streams/index.ts';
@@ -297,6 +297,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         log,
         pool,
         readBack: follower,
+        admission: bandwidthAdmission(() => chain.ledger, now),
         onSubmitted: (appended, refused) => metrics.onSubmitted(appended, refused),
       });
     const reporter = createReporterIfShard(

@@ -38,6 +38,11 @@ export const AccountAnswer = z.object({
   /** Whether the account's stake was slashed (for equivocation). */
   slashed: z.boolean(),
   height: Uint,
+  /**
+   * On a chain with bandwidth budgets: the txs it may have folded per window, what it used of the
+   * window the node's clock is in, the window's length and when it refills (ms since the epoch).
+   */
+  bandwidth: z.object({ budget: Uint, used: Uint, windowMs: Uint, refillsAt: Uint }).optional(),
 });
 export type AccountAnswer = z.infer<typeof AccountAnswer>;
 

@@ -49,6 +49,10 @@ export const errorCodes = {
   BAD_SNAPSHOT: { status: 500, summary: 'The state snapshot is malformed or its root does not match.' },
   // Ledger outcomes: recorded with the refused tx in its block, never thrown.
   BAD_NONCE: { status: 409, summary: 'The nonce is not above the last nonce this address used.' },
+  BANDWIDTH_EXCEEDED: {
+    status: 429,
+    summary: "The sender has used its tx budget for this window of block time (and its request's lock, if any); it refills when the next window begins.",
+  },
   DUPLICATE_TX: { status: 409, summary: 'The tx is already in the chain; the copy is ignored.' },
   INSUFFICIENT_FUNDS: { status: 409, summary: 'The balance does not cover the amount.' },
   NO_STORAGE_OFFER: { status: 404, summary: 'The provider sells no Big Storage on this chain.' },

@@ -74,6 +74,20 @@ export const Genesis = z.strictObject({
     })
     .optional(),
   /**
+   * Bandwidth instead of per-tx fees (the white paper's FAQ: "Holding tokens give the node to
+   * perform operations in the network"): every address may have `free` txs folded per window of
+   * `windowMs` block time, and one more per `ainPerTx` AIN of balance and stake it holds; a
+   * request may lock AIN for its agents (`requestJob.bandwidth`). The chain's consensus ops cost
+   * none. Optional without defaults, so older genesis files keep their hash (absent: no budget).
+   */
+  bandwidth: z
+    .strictObject({
+      windowMs: Uint.min(1000).max(24 * 3600 * 1000),
+      free: Uint.max(1_000_000),
+      ainPerTx: Amount.refine((a) => a !== '0', { message: 'must be above 0 AIN: it is how much AIN held buys one more tx per window' }),
+    })
+    .optional(),
+  /**
    * A shard's genesis only: the parent's `branch` tx it was derived from (so two branches of one
    * path never share a genesis) and the consensus rules that tx set. Optional without defaults,
    * so a root chain's genesis keeps its hash.

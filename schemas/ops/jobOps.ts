@@ -174,6 +174,13 @@ export const RequestJobOp = z.strictObject({
    * reveals them with `revealTestData` once the time limit passed, and they must match.
    */
   test_commitment: Hash.optional(),
+  /**
+   * AIN locked for the request's lifetime to raise its agents' bandwidth (the FAQ: "a job can
+   * allocate some tokens to secure bandwidth it requires"): its client, evaluator and accepted
+   * workers may draw `bandwidth / ainPerTx` txs per window for their txs about it once their own
+   * budgets are used; the AIN goes back to the client when the request ends.
+   */
+  bandwidth: Amount.optional(),
 });
 
 export const AcceptJobOp = z.strictObject({

@@ -10,9 +10,10 @@ export const Payout = z.strictObject({
   /**
    * reward: a worker's share; fee: the parent admin's; deposit: the evaluator's back (or forfeited
    * to `to`); refund: the client's; challengeFee: a challenge's fee (to its resolver, or back to
-   * its challenger) or a blind challenge's reward (to the admins who judged it, or back to the client).
+   * its challenger) or a blind challenge's reward (to the admins who judged it, or back to the
+   * client); bandwidth: the client's bandwidth lock back as the request ends.
    */
-  kind: z.enum(['reward', 'fee', 'deposit', 'refund', 'challengeFee']),
+  kind: z.enum(['reward', 'fee', 'deposit', 'refund', 'challengeFee', 'bandwidth']),
 });
 export type Payout = z.infer<typeof Payout>;
 

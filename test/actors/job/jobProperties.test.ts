@@ -102,10 +102,12 @@ const anOp: fc.Arbitrary<{ signer: number; make: OpMaker; gapMs: number }> = fc.
           limit: fc.constantFrom(5000, 20_000),
           skip: fc.nat(4).map((n) => n === 0),
           reserved: fc.nat(3).map((n) => n === 0),
+          lock: fc.constantFrom(undefined, undefined, undefined, '100', '400'),
         })
         .map(
-          ({ reward, fn, weights, misfit, limit, skip, reserved }) =>
+          ({ reward, fn, weights, misfit, limit, skip, reserved, lock }) =>
             (({ job, reservations }) => ({
+              ...(lock === undefined ? {} : { bandwidth: lock }),
               ...(reserved ? { reservation: reservations.at(-1)! } : {}),
               type: 'requestJob',
               job_id: job,
@@ -265,7 +267,11 @@ function storageProblems(chain: ReturnType<typeof newChain>): string[] {
 const stats = new Map<string, number>();
 
 function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[], ranked = 1) {
-  const chain = newChain({ claimWindowMs: 12_000, rankWindowMs: 2000, resolveWindowMs: 4000, maxChallenges: 2, blindWindowMs: 6000, challengeStrikes: 1 });
+  // Budgets tight enough that bursts meet BANDWIDTH_EXCEEDED (1000 AIN buys 10 txs per 10 s, 4 free), and requests' locks raise them.
+  const chain = newChain(
+    { claimWindowMs: 12_000, rankWindowMs: 2000, resolveWindowMs: 4000, maxChallenges: 2, blindWindowMs: 6000, challengeStrikes: 1 },
+    { windowMs: 10_000, free: 4, ainPerTx: '100' },
+  );
   const supply = chain.total();
   const register = chain.tx(admin, {
     type: 'registerJob',
@@ -379,6 +385,7 @@ function fold(steps: readonly { signer: number; make: OpMaker; gapMs: number }[]
   if (chain.ledger.tree.get('/consensus/escrow') !== '0' && ids.requests.length > 1)
     problems.push(`escrow left: ${chain.ledger.tree.get('/consensus/escrow')}`);
   if (chain.total() !== supply) problems.push('supply changed at the end');
+  if (chain.ledger.tree.get('/jobs/bandwidth') !== null) problems.push('a request that ended left its bandwidth pool');
   const explained = ids.requests.slice(1).map(checkExplained);
   const jobExplained = explainJob(view(), job)!;
   if (jobExplained.refused.count !== (refusedCounts.get(job) ?? 0)) problems.push(`${jobExplained.refused.count} refused txs of the job explained`);

@@ -1,7 +1,7 @@
 // A job-protocol world over the real ledger fold: named parties, a registered and staffed job.
 import { txHashOf, type KeyPair } from '../../../log/index.ts';
 import { readRequest, readNode, type PersistedRequest } from '../../../actors/index.ts';
-import type { Op, OpOf } from '../../../schemas/index.ts';
+import type { GenesisInput, Op, OpOf } from '../../../schemas/index.ts';
 import { key, TestChain, type AppliedBlock } from '../ledger/chain.ts';
 
 export const admin = key(51);
@@ -15,15 +15,18 @@ export const everyone = [admin, evaluator, w1, w2, w3, client, stranger];
 
 export const schemaText = 'syntax = "proto3"; service Worker { rpc Calc (Req) returns (Res); } message Req { double y = 1; } message Res { double x = 1; }';
 
-export function newChain(jobs?: {
-  claimWindowMs?: number;
-  rankWindowMs?: number;
-  resolveWindowMs?: number;
-  maxChallenges?: number;
-  maxTimeLimitMs?: number;
-  challengeStrikes?: number;
-  blindWindowMs?: number;
-}): TestChain {
+export function newChain(
+  jobs?: {
+    claimWindowMs?: number;
+    rankWindowMs?: number;
+    resolveWindowMs?: number;
+    maxChallenges?: number;
+    maxTimeLimitMs?: number;
+    challengeStrikes?: number;
+    blindWindowMs?: number;
+  },
+  bandwidth?: GenesisInput['bandwidth'],
+): TestChain {
   return new TestChain({
     chain: 'ain-test',
     owner: admin.address,
@@ -31,6 +34,7 @@ export function newChain(jobs?: {
     proposers: [admin.address],
     block: {},
     ...(jobs === undefined ? {} : { jobs }),
+    ...(bandwidth === undefined ? {} : { bandwidth }),
   });
 }
 

@@ -1,0 +1,116 @@
+import type { Genesis } from '../../schemas/index.ts';
+import { refuse, type Outcome, type StateTree } from '../state/index.ts';
+
+/**
+ * Bandwidth instead of per-tx fees (docs/ledger.md, "Bandwidth"): each address may have a budget
+ * of txs folded per window of block time, `free` plus one per `ainPerTx` AIN of balance and stake
+ * it holds. What it used is kept in its account, `/accounts/<address>/bandwidth`: `{ window,
+ * used }`, the window's number (block time / windowMs) and the txs counted in it. A request's
+ * locked AIN buys a pool of its own (actors/job/requestBandwidth.ts), kept the same way.
+ */
+export interface BandwidthRules {
+  readonly windowMs: number;
+  readonly free: number;
+  readonly ainPerTx: bigint;
+}
+
+/** What a window's budget was used for: the window's number and how many txs it counted. */
+export interface BandwidthUse {
+  readonly window: number;
+  readonly used: number;
+}
+
+/** Ops that cost no bandwidth: the chain's own consensus, without which no block would close. */
+export const bandwidthFreeOps: ReadonlySet<string> = new Set(['cut', 'attest', 'commit', 'evidence', 'equivocation']);
+
+/** The genesis's bandwidth rules, or null on a chain without budgets. */
+export function bandwidthRulesOf(genesis: Pick<Genesis, 'bandwidth'>): BandwidthRules | null {
+  const rules = genesis.bandwidth;
+  return rules === undefined ? null : { windowMs: rules.windowMs, free: rules.free, ainPerTx: BigInt(rules.ainPerTx) };
+}
+
+/** The number of the window block time `time` falls in. */
+export const windowOf = (rules: BandwidthRules, time: number): number => Math.floor(time / rules.windowMs);
+
+/** Txs per window that `held` AIN buy, beyond `free` (bounded by the largest safe integer). */
+export function budgetFor(rules: BandwidthRules, held: bigint, free = rules.free): number {
+  const budget = BigInt(free) + held / rules.ainPerTx;
+  return budget > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(budget);
+}
+
+/** What a budget kept at `labels` used in window `window` (0 when it was last charged in an earlier one). */
+export function usedAt(tree: StateTree, labels: readonly string[], window: number): number {
+  if (tree.getAt([...labels, 'window']) !== window) return 0;
+  return (tree.getAt([...labels, 'used']) as number | null) ?? 0;
+}
+
+/** Counts `count` more txs in window `window` of the budget kept at `labels`, `used` of it counted before. */
+export function chargeAt(tree: StateTree, labels: readonly string[], window: number, used: number, count = 1): void {
+  if (used === 0) tree.writeSystemAt([...labels, 'window'], window);
+  tree.writeSystemAt([...labels, 'used'], used + count);
+}
+
+const accountLabels = (address: string): string[] => ['accounts', address, 'bandwidth'];
+
+/** What an address used of its budget in window `window`. */
+export const usedBy = (tree: StateTree, address: string, window: number): number => usedAt(tree, accountLabels(address), window);
+
+/** An address's budget per window: `free` plus one tx per `ainPerTx` of the balance and stake it holds now. */
+export function budgetOf(tree: StateTree, rules: BandwidthRules, address: string): number {
+  const balance = BigInt((tree.getAt(['accounts', address, 'balance']) as string | null) ?? '0');
+  const stake = BigInt((tree.getAt(['accounts', address, 'stake']) as string | null) ?? '0');
+  return budgetFor(rules, balance + stake);
+}
+
+/** An address's bandwidth at block time `time`: its budget, what it used of it, and when the window ends (block time). */
+export interface Bandwidth {
+  readonly budget: number;
+  readonly used: number;
+  readonly windowMs: number;
+  readonly refillsAt: number;
+}
+
+export function bandwidthOf(tree: StateTree, rules: BandwidthRules, address: string, time: number): Bandwidth {
+  const window = windowOf(rules, time);
+  return { budget: budgetOf(tree, rules, address), used: usedBy(tree, address, window), windowMs: rules.windowMs, refillsAt: (window + 1) * rules.windowMs };
+}
+
+/** The sentence of BANDWIDTH_EXCEEDED: who, what it used, what buys more, and when it refills. */
+export function bandwidthExceeded(rules: BandwidthRules, address: string, bandwidth: Pick<Bandwidth, 'budget' | 'used' | 'refillsAt'>, pool = ''): Outcome {
+  return refuse(
+    'BANDWIDTH_EXCEEDED',
+    `${address} has used ${bandwidth.used} txs of its budget of ${bandwidth.budget} for this ${rules.windowMs / 1000} s window${pool}; it refills at ${new Date(bandwidth.refillsAt).toISOString()} (block time). Each ${rules.ainPerTx} AIN held or staked buys one more tx per window, and a request may lock AIN for its agents' txs.`,
+  );
+}
+
+/**
+ * Counts a folded tx against its sender's budget, or against `pool` (a request's, for a party of
+ * it) once the sender's is used up: `undefined` when it was counted, BANDWIDTH_EXCEEDED when
+ * neither had room. `time` is the block's.
+ */
+export function chargeBandwidth(
+  tree: StateTree,
+  rules: BandwidthRules,
+  from: string,
+  time: number,
+  pool?: () => { readonly labels: readonly string[]; readonly budget: number } | null,
+): Outcome | undefined {
+  const window = windowOf(rules, time);
+  const labels = accountLabels(from);
+  const used = usedAt(tree, labels, window);
+  // Below the free part no balance need be read: the common case costs two reads and a write.
+  const budget = used < rules.free ? rules.free : budgetOf(tree, rules, from);
+  if (used < budget) {
+    chargeAt(tree, labels, window, used);
+    return undefined;
+  }
+  const refillsAt = (window + 1) * rules.windowMs;
+  const shared = pool?.() ?? null;
+  if (shared === null) return bandwidthExceeded(rules, from, { budget, used, refillsAt });
+  const poolUsed = usedAt(tree, shared.labels, window);
+  if (poolUsed < shared.budget) {
+    chargeAt(tree, shared.labels, window, poolUsed);
+    return undefined;
+  }
+  return bandwidthExceeded(rules, from, { budget, used, refillsAt }, ` and the ${shared.budget} txs its request's lock buys`);
+}

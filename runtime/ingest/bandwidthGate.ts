@@ -1,0 +1,69 @@
+import { requestBandwidthPool, type Ledger } from '../../actors/index.ts';
+import { bandwidthExceeded, bandwidthFreeOps, budgetOf, usedAt, usedBy, windowOf } from '../../projections/index.ts';
+import type { Op, Refusal } from '../../schemas/index.ts';
+import type { Admission, AdmitDecision, AdmitTx } from './ingest.ts';
+import type { TxSender } from './verifyChunk.ts';
+
+/**
+ * The ledger's bandwidth rule (projections/accounts/bandwidth.ts) at the boundary, so a spammer's
+ * txs past its budget are refused before they cost the network a block's room: the same budget,
+ * what the ledger counted in the window the node's clock is in, plus `queued` txs of the sender
+ * taken in but not yet folded. The fold stays the judge (BANDWIDTH_EXCEEDED there too); this only
+ * keeps what it would refuse out of the log and the mempool.
+ */
+export function bandwidthRefusal(
+  ledger: Pick<Ledger, 'tree' | 'bandwidth'>,
+  tx: { readonly sender: TxSender; readonly record: Uint8Array },
+  queued: number,
+  nowMs: number,
+): Refusal | undefined {
+  const rules = ledger.bandwidth;
+  const { from, type } = tx.sender;
+  if (rules === null || bandwidthFreeOps.has(type)) return undefined;
+  const window = windowOf(rules, nowMs);
+  const used = usedBy(ledger.tree, from, window) + queued;
+  if (used < rules.free) return undefined;
+  const budget = budgetOf(ledger.tree, rules, from);
+  if (used < budget) return undefined;
+  // Past its own budget, a party's tx about a request draws on the request's lock: read the op only now.
+  const op = (JSON.parse(Buffer.from(tx.record.buffer, tx.record.byteOffset, tx.record.byteLength).toString('utf8')) as { op: Op }).op;
+  const pool = requestBandwidthPool(ledger.tree, rules, from, op);
+  const refillsAt = (window + 1) * rules.windowMs;
+  if (pool === null) return bandwidthExceeded(rules, from, { budget, used, refillsAt }) as Refusal;
+  if (usedAt(ledger.tree, pool.labels, window) + (used - budget) < pool.budget) return undefined;
+  return bandwidthExceeded(rules, from, { budget, used, refillsAt }, ` and the ${pool.budget} txs its request's lock buys`) as Refusal;
+}
+
+/**
+ * The ingest's admission on a node without a mempool (the embedded file log, Kafka): refuses
+ * what `bandwidthRefusal` refuses, counting the txs of each sender it let in during the current
+ * window of the node's clock (the ledger may not have folded them yet).
+ * @example createIngest({ log, pool, admission: bandwidthAdmission(() => chain.ledger, Date.now) })
+ */
+export function bandwidthAdmission(ledger: () => Pick<Ledger, 'tree' | 'bandwidth'>, now: () => number): Admission {
+  let window = -1;
+  const admitted = new Map<string, number>();
+  return {
+    admit(tx: AdmitTx): AdmitDecision {
+      const current = ledger();
+      const rules = current.bandwidth;
+      if (rules === null || tx.sender === undefined) return 'append';
+      const nowMs = now();
+      if (windowOf(rules, nowMs) !== window) {
+        window = windowOf(rules, nowMs);
+        admitted.clear();
+      }
+      const { from } = tx.sender;
+      const mine = admitted.get(from) ?? 0;
+      // What the ledger counted may already include some of these: the larger of the two is what is spent.
+      const queued = Math.max(0, mine - usedBy(current.tree, from, window));
+      const refusal = bandwidthRefusal(current, { sender: tx.sender, record: tx.record }, queued, nowMs);
+      if (refusal !== undefined) return refusal;
+      if (!bandwidthFreeOps.has(tx.sender.type)) admitted.set(from, mine + 1);
+      return 'append';
+    },
+    // An append that failed leaves its txs counted until the window ends: a rare I/O failure errs
+    // on the side of the network, and no hash is kept per tx for it.
+    release() {},
+  };
+}
