@@ -5,7 +5,7 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { applyBlock, createChain, createLedger, parseGenesis, readRequest, type BlockResult, type Ledger } from '../actors/index.ts';
+import { applyBlock, createChain, createLedger, devBandwidth, parseGenesis, readRequest, type BlockResult, type Ledger } from '../actors/index.ts';
 import {
   blockHashOf,
   decodeTxRecord,
@@ -135,6 +135,8 @@ function buildWorld(): World {
     proposers: [owner.pair.address],
     block: { maxTxs: blockTxsMax },
     jobs: { claimWindowMs: 60_000, rankWindowMs: 60_000, resolveWindowMs: 300_000, maxChallenges: 2, maxTimeLimitMs: timeLimitMs },
+    // The budgets of a dev genesis: every tx is counted, none refused (each party holds enough for its share).
+    bandwidth: devBandwidth,
   };
 
   const script = new JobScript();

@@ -63,6 +63,11 @@ test('SIGKILL during load: restart from snapshot + log, every acknowledged tx ap
   const client = generateKeyPair();
   const rule = signTx({ key: owner, op: { type: 'set_rule', path: '/apps/load', value: { write: true } }, nonce: 1, time: 1 });
   t.is((await fetch(`${url}/v1/tx`, { method: 'POST', body: JSON.stringify(rule) })).status, 202);
+  // The client holds AIN: its 1200 txs need more than a new address's 600 a minute of bandwidth.
+  const fund = signTx({ key: owner, op: { type: 'send', to: client.address, amount: '1000000' }, nonce: 2, time: 2 });
+  t.is((await fetch(`${url}/v1/tx`, { method: 'POST', body: JSON.stringify(fund) })).status, 202);
+  const balanceOf = async () => ((await (await fetch(`${url}/v1/accounts/${client.address}`)).json()) as { balance: string }).balance;
+  await until(async () => (await balanceOf()) === '1000000', 'the client funded');
 
   const acknowledged = new Set<number>();
   const post = async (batch: number) => {
