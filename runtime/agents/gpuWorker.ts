@@ -1,53 +1,76 @@
-import { randomFillSync } from 'node:crypto';
-import { fromPromise } from 'xstate';
 import type { WorkerOutput } from '../../actors/index.ts';
-import { AinError } from '../../schemas/index.ts';
-import { createAccelerator, type Accelerator, type AcceleratorRequest } from '../gpu/index.ts';
+import type { ExecutionRuntime } from '../exec/index.ts';
+import type { AcceleratorRequest } from '../gpu/index.ts';
+import { gpuProgramFile, gpuProgramFiles, rootKernelProgram } from './gpuProgramFiles.ts';
 import { startWorkerAgent, type JobAgent } from './jobAgents.ts';
+import type { AgentEnvironment } from './nodeAgentEffects.ts';
 
-const guessesPerRun = 1 << 16;
-
-/** Random guesses in [0, top): the worker's "rand()", drawn outside the kernel so a run can be repeated. */
-function guesses(top: number): Float32Array {
-  const words = new Uint32Array(guessesPerRun);
-  randomFillSync(words);
-  return Float32Array.from(words, (w) => (w / 2 ** 32) * top);
+/** Where a GPU worker's runs went: one line per run, as its program said it on stderr. */
+export interface GpuRunNotes {
+  readonly notes: string[];
 }
 
 /**
- * A GPU worker for the sample job kind (root finding by sampling): the same WorkerActor, but it
- * runs the gpu.js kernel on the best backend the machine has instead of the worker program, and
- * notes where each run went (`gpu`, or the CPU fallback `wasm`/`cpu`). The submitted result is the
- * schema's reply (`{ x }`), which has no field for the note.
+ * The runtime of a GPU worker: `inner`'s runs, each asking for the machine's GPUs (the docker
+ * runtime then adds device requests where the engine's host has one), with the line the program
+ * says where its kernel ran kept in `notes`.
  */
-export function startGpuWorkerAgent(
-  options: Parameters<typeof startWorkerAgent>[0] & { readonly accelerator?: AcceleratorRequest },
-): JobAgent<WorkerOutput> & { readonly mode: string; readonly onGpu: boolean; readonly notes: readonly string[] } {
-  const accelerator: Accelerator = createAccelerator(options.accelerator ?? 'auto');
-  const onGpu = accelerator.mode === 'gpu' || accelerator.mode === 'webgl' || accelerator.mode === 'headlessgl';
-  const notes: string[] = [];
-  const note = onGpu ? `ran on the GPU (${accelerator.mode})` : `no GPU here: the kernel ran in gpu.js's ${accelerator.mode} mode on the CPU`;
-  const run = fromPromise<unknown, { readonly program: 'worker' | 'evaluator'; readonly request: unknown }>(async ({ input }) => {
-    const y = (input.request as { y?: unknown }).y;
-    if (input.program !== 'worker' || typeof y !== 'number' || !Number.isFinite(y) || y < 0) {
-      throw new AinError('BAD_JOB_REQUEST', 'The GPU worker runs the root-finding job kind: a request { "y": <number ≥ 0> }.');
-    }
-    const { x } = accelerator.sampleRoot({ y, guesses: guesses(Math.max(1, y)) });
-    // The reply is the schema's WorkerReply ({ x }): the evaluator's program checks it strictly.
-    // Where it ran goes in the agent's notes and in the run's log instead.
-    notes.push(note);
-    return { x };
-  });
-  const agent = startWorkerAgent({ ...options, run, runLog: { runtime: `gpu.js (${accelerator.mode})`, note } });
+function gpuExecution(inner: ExecutionRuntime, { notes }: GpuRunNotes): ExecutionRuntime {
   return {
-    ...agent,
-    outputs: agent.outputs,
-    mode: accelerator.mode,
-    onGpu,
-    notes,
-    async stop() {
-      await agent.stop();
-      await accelerator.destroy();
+    name: inner.name,
+    run(spec, options) {
+      const handle = inner.run({ ...spec, limits: { ...spec.limits, gpu: true } }, options);
+      handle.events$.subscribe({
+        next: (event) => {
+          if (event.type === 'progress' && event.message?.startsWith('gpu.js ') === true) notes.push(event.message);
+        },
+        error: () => undefined,
+      });
+      return handle;
+    },
+    close: () => inner.close(),
+  };
+}
+
+/** Which kernel program a GPU worker runs: the root-finding one by default. */
+export interface GpuProgram {
+  /** Its TypeScript source from the app's root (gpuProgramFiles bundles it with gpu.js). */
+  readonly entry?: string;
+  /** Its arguments after the file: the root kernel takes the accelerator mode (`auto`). */
+  readonly args?: readonly string[];
+}
+
+/**
+ * Where a GPU worker acts: `env` with the worker program replaced by a gpu.js kernel program
+ * (runtime/gpu/gpuProgram.ts, or `program`) bundled with gpu.js into one file and run through
+ * `env.execution` — on the docker runtime a container of the job image, with the GPUs of the
+ * engine's host when it has some and on the CPU otherwise; on the process runtime a child
+ * process. Never in the agent's own process. The job's schema and evaluator stay the job's.
+ */
+export async function gpuWorkerEnvironment(env: AgentEnvironment, notes: GpuRunNotes, program: GpuProgram = {}): Promise<AgentEnvironment> {
+  const { worker } = env.programs;
+  return {
+    ...env,
+    execution: gpuExecution(env.execution, notes),
+    programs: {
+      ...env.programs,
+      files: await gpuProgramFiles(program.entry ?? rootKernelProgram),
+      worker: { ...worker, command: 'node', args: [gpuProgramFile, ...(program.args ?? ['auto'])] },
     },
   };
+}
+
+/**
+ * A GPU worker for the sample job kind (root finding by sampling): the same WorkerActor, its
+ * program the gpu.js kernel (`gpuWorkerEnvironment`). Its result is the schema's reply (`{ x }`);
+ * where the kernel ran — the runtime, and gpu.js's mode there — is in the run log its
+ * `submitResult` names (`ain logs`), and in `notes`.
+ */
+export async function startGpuWorkerAgent(
+  options: Parameters<typeof startWorkerAgent>[0] & { readonly accelerator?: AcceleratorRequest },
+): Promise<JobAgent<WorkerOutput> & GpuRunNotes & { readonly runtime: string }> {
+  const notes: GpuRunNotes = { notes: [] };
+  const env = await gpuWorkerEnvironment(options.env, notes, { args: [options.accelerator ?? 'auto'] });
+  const agent = startWorkerAgent({ ...options, env });
+  return { ...agent, notes: notes.notes, runtime: env.execution.name };
 }

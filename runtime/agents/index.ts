@@ -13,7 +13,7 @@ export {
 } from './sampleSession.ts';
 export { startFunctionWorker, type FunctionWorkerAgent, type FunctionWorkerOptions } from './functionWorker.ts';
 export { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
-export { startGpuWorkerAgent } from './gpuWorker.ts';
+export { gpuWorkerEnvironment, startGpuWorkerAgent, type GpuProgram, type GpuRunNotes } from './gpuWorker.ts';
 export { keepRunEvents, runLogEventsMax, runLogText, type RunLogLine } from './workerRunLog.ts';
 export { reserveLogRoom, workerLogRoom } from './logRoom.ts';
 export { startKeySharer, type KeySharer, type KeySharerOptions } from './keySharer.ts';

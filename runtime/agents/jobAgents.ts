@@ -1,4 +1,4 @@
-import { createActor, fromPromise, toPromise, type AnyStateMachine } from 'xstate';
+import { createActor, toPromise, type AnyStateMachine } from 'xstate';
 import {
   applicantMachine,
   evaluatorMachine,
@@ -7,14 +7,12 @@ import {
   type EvaluatorOutput,
   type JobSchemaRecord,
   type WorkerOutput,
-  type WorkerRun,
 } from '../../actors/index.ts';
 import type { JobEvent } from '../../projections/index.ts';
 import { binariesProblem, programHashOf, type KeyPair } from '../../log/index.ts';
-import { runErrorCodes, type OpOf, type RunErrorCode } from '../../schemas/index.ts';
+import type { OpOf } from '../../schemas/index.ts';
 import { boxKeyOf, followStream, getJob, getRequest, getStatus } from '../client/index.ts';
 import { agentEffectsFor, submitterFor, type AgentEnvironment } from './nodeAgentEffects.ts';
-import { keepRunLog, runLogText } from './workerRunLog.ts';
 import { probeMachine, rewardWorthIt, unmetRequirement, type MachineState } from './workerPolicy.ts';
 
 /** A running agent: what its actors came to so far, and a way to stop following the chain. */
@@ -32,10 +30,6 @@ interface FollowJobOptions {
   readonly env: AgentEnvironment;
   readonly job: string;
   readonly fromHeight?: number;
-  /** How this agent runs the job's program instead of the execution runtime (a GPU worker's kernels). */
-  readonly run?: ReturnType<typeof agentEffectsFor>['run'];
-  /** With `run`: what its run logs name as the runtime, and the line it adds on where each run went (no stderr to keep). */
-  readonly runLog?: { readonly runtime: string; readonly note: string };
 }
 
 /**
@@ -80,89 +74,43 @@ export function followAndStart<Output>(
   };
 }
 
-/**
- * A worker's run through an agent's own `run` (a GPU worker's kernels): its reply, or its error as
- * the run's failure (RUN_FAILED unless it carries a run's code). It writes no stderr; its log (the
- * runtime, the agent's note on where it ran, how it ended and its wall time) is kept as a program
- * run's is, for the request's readers.
- */
-function runWorkerThrough(
-  run: ReturnType<typeof agentEffectsFor>['run'],
-  { key, env, runLog = { runtime: 'the agent’s own', note: 'the agent ran the job itself' } }: Pick<FollowJobOptions, 'key' | 'env' | 'runLog'>,
-) {
-  return fromPromise<WorkerRun, { readonly request: string; readonly input: unknown; readonly readers: readonly string[] }>(async ({ input }) => {
-    const started = performance.now();
-    let outcome: WorkerRun;
-    try {
-      outcome = { reply: await toPromise(createActor(run, { input: { program: 'worker', request: input.input } }).start()) };
-    } catch (error) {
-      const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-      const runCode = (runErrorCodes as readonly unknown[]).includes(code) ? (code as RunErrorCode) : 'RUN_FAILED';
-      outcome = { failure: { code: runCode, message: String(message ?? error).slice(0, 512) } };
-    }
-    const text = runLogText({
-      request: input.request,
-      worker: key.address,
-      runtime: runLog.runtime,
-      events: [{ type: 'log', stream: 'stderr', line: runLog.note }],
-      dropped: 0,
-      result: {
-        ok: outcome.failure === undefined,
-        ...(outcome.failure === undefined ? {} : { code: outcome.failure.code as RunErrorCode, message: outcome.failure.message }),
-        exitCode: null,
-        signal: null,
-        usage: { wallMs: Math.round(performance.now() - started) },
-        stderrTail: '',
-      },
-    });
-    const log = await keepRunLog({ nodeUrl: env.nodeUrl, key, readers: input.readers, text, ...(env.logTtlMs === undefined ? {} : { ttlMs: env.logTtlMs }) });
-    return { ...outcome, ...log };
-  });
-}
-
 /** One actor per request of `job` that `pick` takes (with the input it returns), each request once. */
 function followJob<Output>(
-  { key, env, job, fromHeight, run, runLog, onEvent }: FollowJobOptions,
+  { key, env, job, fromHeight, onEvent }: FollowJobOptions,
   machine: AnyStateMachine,
   pick: (event: JobEvent) => Promise<unknown | undefined>,
 ): JobAgent<Output> {
   const seen = new Set<string>();
   const effects = agentEffectsFor(key, env);
-  return followAndStart<Output>(
-    { nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight },
-    machine.provide({ actors: { ...effects, ...(run === undefined ? {} : { run, runWorker: runWorkerThrough(run, { key, env, runLog }) }) } }),
-    async (data) => {
-      const inputs: unknown[] = [];
-      for (const e of (data as { events: JobEvent[] }).events) {
-        onEvent?.(e);
-        if (!('request' in e) || seen.has(e.request)) continue;
-        const input = await pick(e);
-        if (input === undefined) continue;
-        seen.add(e.request);
-        inputs.push(input);
-      }
-      return inputs;
-    },
-  );
+  return followAndStart<Output>({ nodeUrl: env.nodeUrl, stream: `jobs/${job}`, fromHeight }, machine.provide({ actors: effects }), async (data) => {
+    const inputs: unknown[] = [];
+    for (const e of (data as { events: JobEvent[] }).events) {
+      onEvent?.(e);
+      if (!('request' in e) || seen.has(e.request)) continue;
+      const input = await pick(e);
+      if (input === undefined) continue;
+      seen.add(e.request);
+      inputs.push(input);
+    }
+    return inputs;
+  });
 }
 
 /**
  * Whether this agent runs what `job`'s admin published (the Binary Manager): the version in force
  * when the agent's `program` hashes (`programHashOf`) to what that version names and the admin's
  * signature over it verifies for the node's chain; `{ version: undefined }` for a job that publishes
- * no binaries; else `{ mismatch }`, BINARY_MISMATCH's sentence. An agent with its own `run` (a GPU
- * worker's kernels) does not run the published program, so it never matches one.
+ * no binaries; else `{ mismatch }`, BINARY_MISMATCH's sentence (a GPU worker's kernel program
+ * matches only when the admin published it).
  */
 export async function checkBinaries(
   env: AgentEnvironment,
   job: string,
   program: 'worker' | 'evaluator',
-  ownRun = false,
 ): Promise<{ readonly version?: number; readonly mismatch?: string }> {
   const { binaries, admin } = await getJob({ url: env.nodeUrl }, { id: job });
   if (binaries === null || binaries === undefined) return {};
   const where = `version ${binaries.version} of the job's binaries (${binaries.repository})`;
-  if (ownRun) return { mismatch: `BINARY_MISMATCH: this agent runs its own kernels, not the ${program} program ${where} names` };
   const { chain } = await getStatus({ url: env.nodeUrl });
   const unsigned = binariesProblem(binaries, chain, admin);
   if (unsigned !== null) return { mismatch: `BINARY_MISMATCH: ${unsigned}` };
@@ -215,7 +163,7 @@ export function startWorkerAgent(
     if (!rewardWorthIt(view, options.minRewardAin ?? 0n))
       return void options.onSkip?.(event.request, `no worker's share of its pool reaches ${options.minRewardAin} AIN`);
     // Before it runs anything: the program here must be the one the job's admin published and signed.
-    const { version, mismatch } = await checkBinaries(options.env, options.job, 'worker', options.run !== undefined);
+    const { version, mismatch } = await checkBinaries(options.env, options.job, 'worker');
     if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
     const readers = [view.client, view.evaluator].filter((r): r is string => r !== null);
     const boxKey = boxKeyOf(options.key);
@@ -242,7 +190,7 @@ export function startEvaluatorAgent(
     if (event.type !== 'requested') return undefined;
     const view = await getRequest({ url: options.env.nodeUrl }, { id: event.request });
     if (view.skipEvaluation || (view.evaluatorsAllowed !== null && !view.evaluatorsAllowed.includes(options.key.address))) return undefined;
-    const { mismatch } = await checkBinaries(options.env, options.job, 'evaluator', options.run !== undefined);
+    const { mismatch } = await checkBinaries(options.env, options.job, 'evaluator');
     if (mismatch !== undefined) return void options.onSkip?.(event.request, mismatch);
     return { request: event.request, deposit: options.deposit, boxKey: boxKeyOf(options.key) };
   });

@@ -11,7 +11,7 @@ import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { agentEffectsFor, type AgentEnvironment, type JobPrograms } from './nodeAgentEffects.ts';
-import { startGpuWorkerAgent } from './gpuWorker.ts';
+import { gpuWorkerEnvironment, type GpuRunNotes } from './gpuWorker.ts';
 import { applyToJob, startEvaluatorAgent, startWorkerAgent } from './jobAgents.ts';
 import { probeMachine } from './workerPolicy.ts';
 
@@ -133,7 +133,12 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   const urls = options.nodeUrls !== undefined && options.nodeUrls.length > 0 ? options.nodeUrls : [nodeUrl];
   // The agent at `index` in order admin, evaluators, workers, client talks to its own node.
   const envAt = (index: number): AgentEnvironment => ({ ...env, nodeUrl: urls[index % urls.length]! });
-  const envOf = (key: KeyPair): AgentEnvironment => envAt([admin, ...evaluatorKeys, ...workerKeys, client].indexOf(key));
+  const at = (key: KeyPair): AgentEnvironment => envAt([admin, ...evaluatorKeys, ...workerKeys, client].indexOf(key));
+  // The last worker is a GPU worker when asked: its program the gpu.js root kernel, run through the same runtime.
+  const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
+  const gpuNotes: GpuRunNotes = { notes: [] };
+  const gpuEnv = gpuKey === undefined ? undefined : await gpuWorkerEnvironment(at(gpuKey), gpuNotes);
+  const envOf = (key: KeyPair): AgentEnvironment => (key === gpuKey ? gpuEnv! : at(key));
   // "Every node … needs to reserve appropriate space in Big Storage by paying fees to the storage
   // service provider prior to the initiation of an ML job": each worker pays the node it uses for room for its run logs.
   const fees = await Promise.all(workerKeys.map((key) => reserveLogRoom({ nodeUrl: envOf(key).nodeUrl, key })));
@@ -207,29 +212,37 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
   step('warm');
   // A first run of each program, off the chain: it checks the programs against the schema on this
   // runtime and builds what the runtime needs (a container image) before any time limit runs.
-  const runOnce = (program: 'worker' | 'evaluator', request: unknown) => {
-    const spec = env.programs[program];
-    return execution.run({
+  const runOnce = (program: 'worker' | 'evaluator', request: unknown, on: AgentEnvironment = env) => {
+    const spec = on.programs[program];
+    return on.execution.run({
       command: spec.command,
       args: [...spec.args],
-      files: { ...env.programs.files },
+      files: { ...on.programs.files },
       request,
-      schema: { proto: env.programs.proto, service: spec.service, rpc: spec.rpc },
+      schema: { proto: on.programs.proto, service: spec.service, rpc: spec.rpc },
     }).result;
   };
-  for (const [program, request] of [
-    ['worker', { y: 4 }],
-    ['evaluator', { request: { y: 4 }, workers: [] }],
+  for (const [program, request, on, name] of [
+    ['worker', { y: 4 }, env, 'worker'],
+    ['evaluator', { request: { y: 4 }, workers: [] }, env, 'evaluator'],
+    ...(gpuEnv === undefined ? [] : [['worker', { y: 4 }, gpuEnv, 'GPU worker'] as const]),
   ] as const) {
-    const warm = await runOnce(program, request);
-    if (!warm.ok) throw new Error(`the sample's ${program} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
+    const warm = await runOnce(program, request, on);
+    if (!warm.ok) throw new Error(`the sample's ${name} program does not run on the ${execution.name} runtime: ${warm.code} ${warm.message}`);
   }
   say(`the worker and evaluator programs run on the ${execution.name} runtime`);
+  if (gpuKey !== undefined) {
+    const where = execution.name === 'docker' ? 'in a container of the job image, with GPU devices where the engine has some' : 'in a process of its own';
+    const said = gpuNotes.notes.at(-1);
+    say(
+      `${roles[gpuKey.address]} is a GPU worker: its program is the gpu.js root kernel, run on the ${execution.name} runtime ${where}${said === undefined ? '' : `; ${said}`}`,
+    );
+  }
   // The time limit must fit what the workers do on this machine now (see onThisMachine): all of
   // them run at once when the request opens, so their runs are timed at once too (the warm run
   // above built what the runtime needs, so these are timed on their own).
   const runStarted = performance.now();
-  await Promise.all(workerKeys.map(() => runOnce('worker', { y: 4 })));
+  await Promise.all(workerKeys.map((key) => runOnce('worker', { y: 4 }, envOf(key))));
   const runMs = performance.now() - runStarted;
   const requestLimitMs = onThisMachine(timeLimitMs, { runMs, blockMs });
   if (requestLimitMs > timeLimitMs) {
@@ -240,17 +253,7 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
 
   const from = (await getStatus({ url: nodeUrl })).height + 1;
   const evaluatorAgents = evaluatorKeys.map((key) => startEvaluatorAgent({ key, env: envOf(key), job, fromHeight: from, deposit: '20' }));
-  // The last worker is a GPU worker when asked: the gpu.js kernel in the agent's process instead of the program.
-  const gpuKey = gpuWorker && workerKeys.length > 1 ? workerKeys.at(-1) : undefined;
-  const gpuAgent = gpuKey === undefined ? undefined : startGpuWorkerAgent({ key: gpuKey, env: envOf(gpuKey), job, fromHeight: from });
-  const workerAgents = [
-    ...workerKeys.filter((key) => key !== gpuKey).map((key) => startWorkerAgent({ key, env: envOf(key), job, fromHeight: from })),
-    ...(gpuAgent === undefined ? [] : [gpuAgent]),
-  ];
-  if (gpuAgent !== undefined) {
-    const where = gpuAgent.onGpu ? `on the GPU (${gpuAgent.mode})` : `in gpu.js's ${gpuAgent.mode} mode on the CPU (no GPU here)`;
-    say(`${roles[gpuKey!.address]} is a GPU worker: it runs the gpu.js root kernel ${where}`);
-  }
+  const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env: envOf(key), job, fromHeight: from }));
   try {
     const op: OpOf<'requestJob'> = {
       type: 'requestJob',

@@ -9,3 +9,4 @@ export {
   type SampleRootParameters,
 } from './accelerator.ts';
 export { descendJs, multiplyJs, sampleRootJs } from './reference.ts';
+export { failProgram, runKernelProgram } from './kernelProgram.ts';

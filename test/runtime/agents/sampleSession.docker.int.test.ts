@@ -38,6 +38,11 @@ if (docker === undefined) {
     t.is(up.code, 0, up.stderr);
     t.regex(up.stdout, /its programs run in Docker containers \(the engine at /);
     t.regex(up.stdout, /the worker and evaluator programs run on the docker runtime/);
+    // The GPU worker's kernel runs in a container too, and the session says where gpu.js ran it.
+    t.regex(
+      up.stdout,
+      /worker 3 is a GPU worker: its program is the gpu\.js root kernel, run on the docker runtime in a container of the job image, with GPU devices where the engine has some; gpu\.js ran the kernel (in its (wasm|cpu) mode on the CPU: no GPU where it ran|on the GPU)/,
+    );
     t.regex(up.stdout, /X: (2|1\.9\d*|2\.0\d*)\n/); // 2 exactly when the GPU worker's float32 kernel wins
     // Every worker whose result met the time limit, and the payouts that count makes (sampleResult.ts).
     const participants = participantsIn(up.stdout) ?? 0;
