@@ -9,8 +9,9 @@ import {
   applySend,
   applyStake,
   applyUnstake,
-  bandwidthFreeOps,
+  bandwidthFree,
   chargeBandwidth,
+  noteReceived,
   ok,
   readAccount,
   readNonce,
@@ -155,7 +156,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
   writeNonce(tree, tx.from, tx.nonce, hash);
   const op = tx.op;
   const rules = ledger.bandwidth;
-  if (rules !== null && !bandwidthFreeOps.has(op.type)) {
+  if (rules !== null && !bandwidthFree(tree, ledger.proposers, tx.from, op.type)) {
     const exceeded = chargeBandwidth(tree, rules, tx.from, ctx.time, () => requestBandwidthPool(tree, rules, tx.from, op));
     if (exceeded !== undefined) return { outcome: exceeded };
   }
@@ -172,8 +173,12 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     return events === undefined || events.length === 0 ? { outcome } : { outcome, effects: { jobEvents: events } };
   }
   switch (op.type) {
-    case 'send':
-      return { outcome: applySend(tree, tx.from, op) };
+    case 'send': {
+      const outcome = applySend(tree, tx.from, op);
+      // AIN received buys bandwidth from the next window on (projections/accounts/bandwidth.ts).
+      if (rules !== null && outcome.code === 'ok' && op.to !== tx.from) noteReceived(tree, rules, op.to, BigInt(op.amount), ctx.time);
+      return { outcome };
+    }
     case 'stake':
       return { outcome: ledger.genesis.branch === undefined ? applyStake(tree, tx.from, op) : shardValidatorsRefusal('stake') };
     case 'unstake':

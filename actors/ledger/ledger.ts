@@ -101,10 +101,10 @@ export function createLedger(genesis: Genesis): Ledger {
 export const devStorageOffer = { price: '1000', bytesMax: 64 * 2 ** 30 } as const;
 
 /**
- * The bandwidth of a dev or network genesis: per minute of block time, 600 txs for any address
+ * The bandwidth of a dev or network genesis: per minute of block time, 120 txs for any address
  * and one more per 1000 AIN it holds or stakes (the network's owner, with 10^9 AIN, a million).
  */
-export const devBandwidth = { windowMs: 60_000, free: 600, ainPerTx: '1000' } as const;
+export const devBandwidth = { windowMs: 60_000, free: 120, ainPerTx: '1000' } as const;
 
 /**
  * A one-node development genesis: `address` owns `/`, is the only proposer and validator, holds

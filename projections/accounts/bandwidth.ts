@@ -20,7 +20,7 @@ export interface BandwidthUse {
   readonly used: number;
 }
 
-/** Ops that cost no bandwidth: the chain's own consensus, without which no block would close. */
+/** Ops that cost no bandwidth when a proposer or validator signs them (bandwidthFree): the chain's own consensus, without which no block would close. */
 export const bandwidthFreeOps: ReadonlySet<string> = new Set(['cut', 'attest', 'commit', 'evidence', 'equivocation']);
 
 /** The genesis's bandwidth rules, or null on a chain without budgets. */
@@ -55,11 +55,45 @@ const accountLabels = (address: string): string[] => ['accounts', address, 'band
 /** What an address used of its budget in window `window`. */
 export const usedBy = (tree: StateTree, address: string, window: number): number => usedAt(tree, accountLabels(address), window);
 
-/** An address's budget per window: `free` plus one tx per `ainPerTx` of the balance and stake it holds now. */
-export function budgetOf(tree: StateTree, rules: BandwidthRules, address: string): number {
+/**
+ * AIN an address received by `send` in window `window`: it buys bandwidth from the next window on,
+ * so the same AIN passed from address to address within a window buys its budget once.
+ */
+export function receivedIn(tree: StateTree, address: string, window: number): bigint {
+  if (tree.getAt(['accounts', address, 'bandwidth', 'receivedWindow']) !== window) return 0n;
+  return BigInt((tree.getAt(['accounts', address, 'bandwidth', 'received']) as string | null) ?? '0');
+}
+
+/** Notes `amount` AIN `to` received by `send` at block time `time` (see receivedIn). */
+export function noteReceived(tree: StateTree, rules: BandwidthRules, to: string, amount: bigint, time: number): void {
+  if (amount === 0n) return;
+  const window = windowOf(rules, time);
+  const before = receivedIn(tree, to, window);
+  if (before === 0n) tree.writeSystemAt(['accounts', to, 'bandwidth', 'receivedWindow'], window);
+  tree.writeSystemAt(['accounts', to, 'bandwidth', 'received'], (before + amount).toString());
+}
+
+/**
+ * An address's budget in window `window`: `free` plus one tx per `ainPerTx` of the balance and
+ * stake it holds now, less what it received by `send` in this window.
+ */
+export function budgetOf(tree: StateTree, rules: BandwidthRules, address: string, window: number): number {
   const balance = BigInt((tree.getAt(['accounts', address, 'balance']) as string | null) ?? '0');
   const stake = BigInt((tree.getAt(['accounts', address, 'stake']) as string | null) ?? '0');
-  return budgetFor(rules, balance + stake);
+  const held = balance + stake - receivedIn(tree, address, window);
+  return budgetFor(rules, held > 0n ? held : 0n);
+}
+
+/**
+ * Whether a tx costs no bandwidth: a consensus op (`bandwidthFreeOps`) signed by one of the
+ * chain's proposers or an address with stake — the chain never stops for its validators'
+ * budgets, while anyone else's consensus op counts like any tx.
+ */
+export function bandwidthFree(tree: StateTree, proposers: ReadonlySet<string>, from: string, type: string): boolean {
+  if (!bandwidthFreeOps.has(type)) return false;
+  if (proposers.has(from)) return true;
+  const stake = tree.getAt(['accounts', from, 'stake']);
+  return typeof stake === 'string' && stake !== '0';
 }
 
 /** An address's bandwidth at block time `time`: its budget, what it used of it, and when the window ends (block time). */
@@ -72,14 +106,22 @@ export interface Bandwidth {
 
 export function bandwidthOf(tree: StateTree, rules: BandwidthRules, address: string, time: number): Bandwidth {
   const window = windowOf(rules, time);
-  return { budget: budgetOf(tree, rules, address), used: usedBy(tree, address, window), windowMs: rules.windowMs, refillsAt: (window + 1) * rules.windowMs };
+  return {
+    budget: budgetOf(tree, rules, address, window),
+    used: usedBy(tree, address, window),
+    windowMs: rules.windowMs,
+    refillsAt: (window + 1) * rules.windowMs,
+  };
 }
+
+/** A block time as ISO text, or as ms where it is past what a Date holds (the schema allows times up to 2^53): never a throw in the fold. */
+const blockTimeText = (ms: number): string => (ms <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
 
 /** The sentence of BANDWIDTH_EXCEEDED: who, what it used, what buys more, and when it refills. */
 export function bandwidthExceeded(rules: BandwidthRules, address: string, bandwidth: Pick<Bandwidth, 'budget' | 'used' | 'refillsAt'>, pool = ''): Outcome {
   return refuse(
     'BANDWIDTH_EXCEEDED',
-    `${address} has used ${bandwidth.used} txs of its budget of ${bandwidth.budget} for this ${rules.windowMs / 1000} s window${pool}; it refills at ${new Date(bandwidth.refillsAt).toISOString()} (block time). Each ${rules.ainPerTx} AIN held or staked buys one more tx per window, and a request may lock AIN for its agents' txs.`,
+    `${address} has used ${bandwidth.used} txs of its budget of ${bandwidth.budget} for this ${rules.windowMs / 1000} s window${pool}; it refills at ${blockTimeText(bandwidth.refillsAt)} (block time). Each ${rules.ainPerTx} AIN held or staked buys one more tx per window (AIN received in a window counts from the next), and a request may lock AIN for its agents' txs.`,
   );
 }
 
@@ -99,7 +141,7 @@ export function chargeBandwidth(
   const labels = accountLabels(from);
   const used = usedAt(tree, labels, window);
   // Below the free part no balance need be read: the common case costs two reads and a write.
-  const budget = used < rules.free ? rules.free : budgetOf(tree, rules, from);
+  const budget = used < rules.free ? rules.free : budgetOf(tree, rules, from, window);
   if (used < budget) {
     chargeAt(tree, labels, window, used);
     return undefined;

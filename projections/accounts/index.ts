@@ -41,6 +41,7 @@ export {
 } from './storage.ts';
 export {
   bandwidthExceeded,
+  bandwidthFree,
   bandwidthFreeOps,
   bandwidthOf,
   bandwidthRulesOf,
@@ -48,6 +49,8 @@ export {
   budgetOf,
   chargeAt,
   chargeBandwidth,
+  noteReceived,
+  receivedIn,
   usedAt,
   usedBy,
   windowOf,

@@ -1,5 +1,5 @@
 import { requestBandwidthPool, type Ledger } from '../../actors/index.ts';
-import { bandwidthExceeded, bandwidthFreeOps, budgetOf, usedAt, usedBy, windowOf } from '../../projections/index.ts';
+import { bandwidthExceeded, bandwidthFree, budgetOf, usedAt, usedBy, windowOf } from '../../projections/index.ts';
 import type { Op, Refusal } from '../../schemas/index.ts';
 import type { Admission, AdmitDecision, AdmitTx } from './ingest.ts';
 import type { TxSender } from './verifyChunk.ts';
@@ -12,18 +12,18 @@ import type { TxSender } from './verifyChunk.ts';
  * keeps what it would refuse out of the log and the mempool.
  */
 export function bandwidthRefusal(
-  ledger: Pick<Ledger, 'tree' | 'bandwidth'>,
+  ledger: Pick<Ledger, 'tree' | 'bandwidth' | 'proposers'>,
   tx: { readonly sender: TxSender; readonly record: Uint8Array },
   queued: number,
   nowMs: number,
 ): Refusal | undefined {
   const rules = ledger.bandwidth;
   const { from, type } = tx.sender;
-  if (rules === null || bandwidthFreeOps.has(type)) return undefined;
+  if (rules === null || bandwidthFree(ledger.tree, ledger.proposers, from, type)) return undefined;
   const window = windowOf(rules, nowMs);
   const used = usedBy(ledger.tree, from, window) + queued;
   if (used < rules.free) return undefined;
-  const budget = budgetOf(ledger.tree, rules, from);
+  const budget = budgetOf(ledger.tree, rules, from, window);
   if (used < budget) return undefined;
   // Past its own budget, a party's tx about a request draws on the request's lock: read the op only now.
   const op = (JSON.parse(Buffer.from(tx.record.buffer, tx.record.byteOffset, tx.record.byteLength).toString('utf8')) as { op: Op }).op;
@@ -34,15 +34,19 @@ export function bandwidthRefusal(
   return bandwidthExceeded(rules, from, { budget, used, refillsAt }, ` and the ${pool.budget} txs its request's lock buys`) as Refusal;
 }
 
+/** Senders the embedded ingest counts before it forgets the ones the ledger has caught up with. */
+const admittedSendersMax = 100_000;
+
 /**
  * The ingest's admission on a node without a mempool (the embedded file log, Kafka): refuses
  * what `bandwidthRefusal` refuses, counting the txs of each sender it let in during the current
  * window of the node's clock (the ledger may not have folded them yet).
  * @example createIngest({ log, pool, admission: bandwidthAdmission(() => chain.ledger, Date.now) })
  */
-export function bandwidthAdmission(ledger: () => Pick<Ledger, 'tree' | 'bandwidth'>, now: () => number): Admission {
+export function bandwidthAdmission(ledger: () => Pick<Ledger, 'tree' | 'bandwidth' | 'proposers'>, now: () => number): Admission {
   let window = -1;
   const admitted = new Map<string, number>();
+  let pruneAt = admittedSendersMax;
   return {
     admit(tx: AdmitTx): AdmitDecision {
       const current = ledger();
@@ -52,6 +56,7 @@ export function bandwidthAdmission(ledger: () => Pick<Ledger, 'tree' | 'bandwidt
       if (windowOf(rules, nowMs) !== window) {
         window = windowOf(rules, nowMs);
         admitted.clear();
+        pruneAt = admittedSendersMax;
       }
       const { from } = tx.sender;
       const mine = admitted.get(from) ?? 0;
@@ -59,7 +64,12 @@ export function bandwidthAdmission(ledger: () => Pick<Ledger, 'tree' | 'bandwidt
       const queued = Math.max(0, mine - usedBy(current.tree, from, window));
       const refusal = bandwidthRefusal(current, { sender: tx.sender, record: tx.record }, queued, nowMs);
       if (refusal !== undefined) return refusal;
-      if (!bandwidthFreeOps.has(tx.sender.type)) admitted.set(from, mine + 1);
+      if (!bandwidthFree(current.tree, current.proposers, from, tx.sender.type)) admitted.set(from, mine + 1);
+      // Many senders in one long window: forget those whose txs the ledger has all counted.
+      if (admitted.size > pruneAt) {
+        for (const [sender, count] of admitted) if (count <= usedBy(current.tree, sender, window)) admitted.delete(sender);
+        pruneAt = Math.max(admittedSendersMax, 2 * admitted.size); // amortized: a scan per doubling at most
+      }
       return 'append';
     },
     // An append that failed leaves its txs counted until the window ends: a rare I/O failure errs

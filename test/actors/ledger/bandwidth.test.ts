@@ -31,7 +31,7 @@ test('given a new address, when it sends more txs in a window than the free allo
   t.deepEqual(chain.codes(block), ['ok', 'ok', 'ok', 'BANDWIDTH_EXCEEDED', 'BANDWIDTH_EXCEEDED']);
   t.is(
     messageOf(block, 3),
-    `${alice.address} has used 3 txs of its budget of 3 for this 60 s window; it refills at 1970-01-01T00:01:00.000Z (block time). Each 100 AIN held or staked buys one more tx per window, and a request may lock AIN for its agents' txs.`,
+    `${alice.address} has used 3 txs of its budget of 3 for this 60 s window; it refills at 1970-01-01T00:01:00.000Z (block time). Each 100 AIN held or staked buys one more tx per window (AIN received in a window counts from the next), and a request may lock AIN for its agents' txs.`,
   );
   t.is(chain.ledger.tree.get('/open/4'), null, 'a refused tx changes nothing');
   t.is(chain.ledger.tree.get(`/accounts/${alice.address}/nonce`), 5, 'but uses its nonce up, as every refusal after the nonce check');
@@ -47,12 +47,23 @@ test('given AIN held and staked, when an address sends, then each 100 AIN of bal
   t.regex(messageOf(block, 5), /has used 5 txs of its budget of 5 /);
 });
 
-test('the budget follows what the address holds now: money received raises it within the window', (t) => {
+test('the budget follows what the address holds, and AIN received by send counts from the next window: passed on, the same AIN buys a window once', (t) => {
   const chain = new TestChain(genesis);
   const first = chain.block([1, 2, 3, 4].map((n) => chain.tx(alice, write(n))));
   t.deepEqual(chain.codes(first), ['ok', 'ok', 'ok', 'BANDWIDTH_EXCEEDED']);
   t.deepEqual(chain.codes(chain.block([chain.tx(bob, { type: 'send', to: alice.address, amount: '200' })])), ['ok']);
-  t.deepEqual(chain.codes(chain.block([5, 6, 7].map((n) => chain.tx(alice, write(n))))), ['ok', 'ok', 'BANDWIDTH_EXCEEDED']);
+  t.deepEqual(chain.codes(chain.block([chain.tx(alice, write(5))])), ['BANDWIDTH_EXCEEDED'], 'not in the window it arrived in');
+  t.deepEqual(
+    chain.codes(
+      chain.block(
+        [6, 7, 8, 9, 10, 11].map((n) => chain.tx(alice, write(n))),
+        window,
+      ),
+    ),
+    ['ok', 'ok', 'ok', 'ok', 'ok', 'BANDWIDTH_EXCEEDED'],
+  );
+  // Bob, who sent it away, has 50 AIN left: its 3 free txs and none more this window, as next.
+  t.is(chain.balance(bob.address), 50n);
 });
 
 test("given a spammer, when it floods a block, then it is refused past its budget while everyone else's txs go on", (t) => {
@@ -66,11 +77,13 @@ test("given a spammer, when it floods a block, then it is refused past its budge
   t.is(codes[51], 'ok');
 });
 
-test("the chain's consensus ops cost no bandwidth: a proposer's cut markers go on past its budget", (t) => {
+test("the chain's consensus ops cost no bandwidth when its proposers or validators sign them; anyone else's count like any tx", (t) => {
   const chain = new TestChain(genesis);
   const block = chain.block([1, 2, 3, 4, 5, 6].map((n) => chain.tx(owner, { type: 'cut', height: n })));
   t.false(chain.codes(block).includes('BANDWIDTH_EXCEEDED'));
   t.deepEqual(chain.codes(chain.block([1, 2, 3, 4, 5].map((n) => chain.tx(owner, write(n))))), ['ok', 'ok', 'ok', 'ok', 'BANDWIDTH_EXCEEDED']);
+  const strangers = chain.block([1, 2, 3, 4].map((n) => chain.tx(alice, { type: 'cut', height: n })));
+  t.deepEqual(chain.codes(strangers), ['NOT_PROPOSER', 'NOT_PROPOSER', 'NOT_PROPOSER', 'BANDWIDTH_EXCEEDED']);
 });
 
 test('a chain whose genesis has no bandwidth budgets nothing, and the genesis refuses an ainPerTx of 0', (t) => {
