@@ -5,7 +5,10 @@ import { gpuProgramFile, gpuProgramFiles, rootKernelProgram } from './gpuProgram
 import { startWorkerAgent, type JobAgent } from './jobAgents.ts';
 import type { AgentEnvironment } from './nodeAgentEffects.ts';
 
-/** Where a GPU worker's runs went: one line per run, as its program said it on stderr. */
+/** Lines a GPU worker keeps on where its runs went: the latest. */
+const notesMax = 100;
+
+/** Where a GPU worker's runs went: one line per run (the latest `notesMax`), as its program said it on stderr. */
 export interface GpuRunNotes {
   readonly notes: string[];
 }
@@ -22,7 +25,9 @@ function gpuExecution(inner: ExecutionRuntime, { notes }: GpuRunNotes): Executio
       const handle = inner.run({ ...spec, limits: { ...spec.limits, gpu: true } }, options);
       handle.events$.subscribe({
         next: (event) => {
-          if (event.type === 'progress' && event.message?.startsWith('gpu.js ') === true) notes.push(event.message);
+          if (event.type !== 'progress' || event.message?.startsWith('gpu.js ') !== true) return;
+          notes.push(event.message);
+          if (notes.length > notesMax) notes.splice(0, notes.length - notesMax);
         },
         error: () => undefined,
       });

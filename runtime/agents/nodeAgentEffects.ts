@@ -6,7 +6,9 @@ import { AinError, type JobsEvent, type Op, type OpOf } from '../../schemas/inde
 import {
   createNodeSubmitter,
   createProgressPoster,
+  decryptBlob,
   decryptInput,
+  encryptedBlobOf,
   followStream,
   getRequest,
   getSmallBlob,
@@ -63,15 +65,23 @@ export function blobRefsIn(input: unknown): string[] {
   return [...refs];
 }
 
-/** The run's files for the blobs a request's input names (`blobs/<hash>`, UTF-8), fetched with `key` and hash-checked. */
-export async function inputBlobFiles(nodeUrl: string, key: KeyPair, input: unknown): Promise<Record<string, string>> {
+/**
+ * The run's files for the blobs a request's input names (`blobs/<hash>`, UTF-8), fetched with `key`
+ * and hash-checked. On a request whose input was encrypted (`requestKey`: the key its client sealed
+ * to this worker), a blob its client encrypted under that key (encryptBlob) is opened first: the
+ * program gets the plaintext, the node and its peers only ever held ciphertext.
+ */
+export async function inputBlobFiles(nodeUrl: string, key: KeyPair, input: unknown, requestKey?: RequestKey): Promise<Record<string, string>> {
   const refs = blobRefsIn(input);
   if (refs.length > inputBlobsMax)
     throw new AinError('BAD_JOB_REQUEST', `The request's input names ${refs.length} blobs; a worker fetches at most ${inputBlobsMax} for one run.`);
   const files: Record<string, string> = {};
   for (const ref of refs) {
     const hash = ref.slice('blob://sha256:'.length);
-    files[`blobs/${hash}`] = new TextDecoder().decode(await getSmallBlob({ nodeUrl, ref, key }));
+    const bytes = await getSmallBlob({ nodeUrl, ref, key });
+    const envelope = requestKey === undefined ? undefined : encryptedBlobOf(bytes);
+    const plain = envelope === undefined ? bytes : decryptBlob(envelope, requestKey!.dataKey, requestKey!.job);
+    files[`blobs/${hash}`] = new TextDecoder().decode(plain);
   }
   return files;
 }
@@ -84,18 +94,31 @@ const pollMs = 50;
 /** How long an agent waits for the client to seal an encrypted input's key to it. */
 const sealedKeyWaitMs = 30_000;
 
+/** The data key a request's client sealed to this agent, and the request's job: what opens its input and its blobs. */
+interface RequestKey {
+  readonly dataKey: Buffer;
+  readonly job: string;
+}
+
 /**
  * A request's encrypted input, opened: the data key the client sealed to this agent (waited for,
  * up to `sealedKeyWaitMs`), then the input under it, bound to the request's job. DECRYPT_FAILED,
  * or NOT_FOUND when no key came.
  */
-async function openInput(nodeUrl: string, key: KeyPair, request: string, input: EncryptedInput, signal: AbortSignal): Promise<unknown> {
+async function openInput(
+  nodeUrl: string,
+  key: KeyPair,
+  request: string,
+  input: EncryptedInput,
+  signal: AbortSignal,
+): Promise<{ readonly input: unknown } & RequestKey> {
   const deadline = Date.now() + sealedKeyWaitMs;
   for (;;) {
     const { value } = await getState({ url: nodeUrl }, { path: `/jobs/sharedKeys/${request}/${key.address}` });
     if (typeof value === 'string') {
       const { job } = await getRequest({ url: nodeUrl }, { id: request });
-      return decryptInput(input, openDataKey(value, key), job);
+      const dataKey = openDataKey(value, key);
+      return { input: decryptInput(input, dataKey, job), dataKey, job };
     }
     if (signal.aborted) throw new AinError('SHUTTING_DOWN', 'The agent stopped.');
     if (Date.now() > deadline) throw new AinError('NOT_FOUND', `The client sealed no key for ${key.address} within ${sealedKeyWaitMs} ms.`);
@@ -153,7 +176,7 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
       const evaluated = input.request as { request?: unknown } | null;
       const request =
         input.forRequest !== undefined && isEncryptedInput(evaluated?.request)
-          ? { ...evaluated, request: await openInput(env.nodeUrl, key, input.forRequest, evaluated.request, signal) }
+          ? { ...evaluated, request: (await openInput(env.nodeUrl, key, input.forRequest, evaluated.request, signal)).input }
           : input.request;
       const { result } = env.execution.run(
         {
@@ -175,9 +198,12 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
         const program = env.programs.worker;
         // An encrypted input is opened with the key the client sealed to this worker once it accepted.
         let input = given;
+        let requestKey: RequestKey | undefined;
         if (isEncryptedInput(given.input)) {
           try {
-            input = { ...given, input: await openInput(env.nodeUrl, key, given.request, given.input, signal) };
+            const opened = await openInput(env.nodeUrl, key, given.request, given.input, signal);
+            input = { ...given, input: opened.input };
+            requestKey = opened;
           } catch (error) {
             return {
               failure: { code: 'RUN_FAILED', message: `the worker could not open its encrypted input: ${errorText(error)}`.slice(0, failureMessageCharsMax) },
@@ -187,7 +213,7 @@ export function agentEffectsFor(key: KeyPair, env: AgentEnvironment) {
         let blobFiles: Record<string, string> = {};
         if (env.inputBlobs === true) {
           try {
-            blobFiles = await inputBlobFiles(env.nodeUrl, key, input.input);
+            blobFiles = await inputBlobFiles(env.nodeUrl, key, input.input, requestKey);
           } catch (error) {
             return {
               failure: { code: 'RUN_FAILED', message: `the worker could not fetch its input's blobs: ${errorText(error)}`.slice(0, failureMessageCharsMax) },

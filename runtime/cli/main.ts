@@ -114,7 +114,7 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
   ain approveNode JOB_ID NODE_ADDRESS --role worker|evaluator|admin
   ain drop JOB_ID NODE_ADDRESS [--reason TEXT]
   ain requestJob '{"job_id":…,"job_input":{…},"reward":["10","10"],"time_limit":60000}'
-                 [--no-wait] [--wait-ms N] [--dry-run]
+                 [--no-wait] [--wait-ms N] [--dry-run] [--encrypt [--encrypt-blob FIELD=FILE]]
                                             reward: [evaluator, workers], the evaluator's pay
                                             and the workers' pool, split by "reward_function":
                                             "winnerOnly" (default: all to the best), "even", or
@@ -122,6 +122,9 @@ The job protocol (the paper's console; each verb signs one tx with --key FILE, s
                                             first); prints the request id, then follows it until
                                             it settles (results, payouts) or is refunded (exit
                                             1); --wait-ms bounds the whole wait (600000);
+                                            --encrypt [--encrypt-blob FIELD=FILE]: the input
+                                            (and the files, put in Big Storage as the input's
+                                            FIELD) encrypted, the key sealed to its nodes only;
                                             "bandwidth": "500" locks AIN for its agents' txs
                                             past their own budgets, back when it ends;
                                             --dry-run sends nothing: the input checked against

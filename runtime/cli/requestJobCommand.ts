@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, parseOrThrow, RequestJobOp, type OpOf } from '../../schemas/index.ts';
@@ -8,7 +9,7 @@ import type { CommandContext } from './main.ts';
 import { printJson, UsageError } from './output.ts';
 import { requestDryRun } from './requestDryRun.ts';
 import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
-import { encryptInput, newDataKey, signAndSubmit, type TxLanded } from '../client/index.ts';
+import { encryptBlob, encryptInput, newDataKey, putSmallBlob, signAndSubmit, type TxLanded } from '../client/index.ts';
 import { startKeySharer } from '../agents/index.ts';
 import { budgetExhausted, requestWithRetries } from './requestRetries.ts';
 import { parseTxVerbArgs, positionalsOf, txVerbOf, txWaitMsDefault, type TxVerb } from './txVerb.ts';
@@ -167,10 +168,40 @@ interface Requested {
   readonly view?: RequestView;
 }
 
+/** A file `--encrypt-blob FIELD=PATH` puts in Big Storage, encrypted, its ref the input's FIELD. */
+interface EncryptedBlobFile {
+  readonly field: string;
+  readonly path: string;
+}
+
+/**
+ * The input with each `blobs` file encrypted under `dataKey` (bound to the job), put in the node's
+ * Big Storage under the signer's quota — readable by anyone, since only the request's nodes get the
+ * key — and named by its ref in its field.
+ */
+async function withEncryptedBlobs(
+  verb: TxVerb,
+  request: OpOf<'requestJob'>,
+  dataKey: Buffer,
+  blobs: readonly EncryptedBlobFile[],
+  say: (line: string) => void,
+) {
+  if (blobs.length === 0) return request.job_input;
+  const input = { ...(request.job_input as Record<string, unknown>) };
+  for (const { field, path } of blobs) {
+    const bytes = await readFile(path).catch((error: unknown) => {
+      throw new AinError('NOT_FOUND', `--encrypt-blob ${field}=${path}: the file cannot be read (${(error as Error).message}).`);
+    });
+    input[field] = await putSmallBlob({ nodeUrl: verb.nodeUrl, key: verb.key, bytes: encryptBlob(bytes, dataKey, request.job_id), readers: ['*'] });
+    say(`${path} is in Big Storage encrypted, as ${String(input[field])} (the input's ${field}).`);
+  }
+  return input;
+}
+
 /**
  * Signs and submits the request, then follows it to its end or `deadlineMs`, printing each step.
  * `encrypt`: the input goes encrypted under a fresh key, which this process seals to each node
- * that takes the request while it follows it (startKeySharer).
+ * that takes the request while it follows it (startKeySharer); so do the `blobs` it names.
  */
 async function requestOnce(
   verb: TxVerb,
@@ -179,9 +210,13 @@ async function requestOnce(
   follows: boolean,
   say: (line: string) => void,
   encrypt = false,
+  blobs: readonly EncryptedBlobFile[] = [],
 ): Promise<Requested> {
   const dataKey = encrypt ? newDataKey() : undefined;
-  const op = dataKey === undefined ? request : { ...request, job_input: encryptInput(request.job_input, dataKey, request.job_id) };
+  const op =
+    dataKey === undefined
+      ? request
+      : { ...request, job_input: encryptInput(await withEncryptedBlobs(verb, request, dataKey, blobs, say), dataKey, request.job_id) };
   const landed = await signAndSubmit({ nodeUrl: verb.nodeUrl, key: verb.key, op, waitMs: Math.min(Math.max(0, deadlineMs - Date.now()), txWaitMsDefault) });
   const id = landed.hash;
   say(`Request ID is ${id} (block ${landed.height}).`);
@@ -231,6 +266,7 @@ const requestJobFlags = {
   retry: { type: 'string' },
   budget: { type: 'string' },
   encrypt: { type: 'boolean' },
+  'encrypt-blob': { type: 'string', multiple: true },
 } as const;
 
 /** The request's workers as `--min-rating`, `--prefer` and `--avoid` choose them from the job's reputation (workerAllowList.ts), printed. */
@@ -248,6 +284,22 @@ async function withWorkerChoice(
   say(`Workers allowed (worker_node, ${allowList.workers.length}): ${allowList.workers.join(', ')}`);
   for (const { address, why } of allowList.left) say(`  left out: ${address}, ${why}`);
   return { op: { ...op, worker_node: [...allowList.workers] }, allowList };
+}
+
+/** The `--encrypt-blob FIELD=PATH` flags, each a top-level field of the object input; only with --encrypt. */
+function encryptedBlobFiles(flags: readonly string[], encrypt: boolean, request: OpOf<'requestJob'>): EncryptedBlobFile[] {
+  if (flags.length === 0) return [];
+  if (!encrypt) throw new UsageError("--encrypt-blob puts a file in Big Storage encrypted under the input's key: give --encrypt with it.");
+  const input = request.job_input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new UsageError('--encrypt-blob names a field of the job input: the input must be a JSON object.');
+  return flags.map((flag) => {
+    const at = flag.indexOf('=');
+    const field = flag.slice(0, at);
+    if (at < 1 || at === flag.length - 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field))
+      throw new UsageError(`--encrypt-blob takes FIELD=PATH (a field name of the input, then a file), not "${flag}".`);
+    return { field, path: flag.slice(at + 1) };
+  });
 }
 
 /**
@@ -279,6 +331,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   const encrypt = values.encrypt === true;
   if (encrypt && values['no-wait'] === true)
     throw new UsageError("--encrypt hands the input's key to each node that takes the request while it follows it; it does not go with --no-wait.");
+  const blobs = encryptedBlobFiles(values['encrypt-blob'] ?? [], encrypt, requested);
   const verb = await txVerbOf('requestJob', values, context, followWaitMsDefault);
   const say = (line: string) => verb.json || process.stdout.write(line + '\n');
   const { op, allowList } = await withWorkerChoice(verb, requested, choice, say);
@@ -290,13 +343,13 @@ export async function requestJobCommand(args: string[], context: CommandContext)
   const deadlineMs = Date.now() + verb.waitMs;
   const follows = values['no-wait'] !== true;
   if (values.retry === undefined) {
-    const once = await requestOnce(verb, op, deadlineMs, follows, say, encrypt);
+    const once = await requestOnce(verb, op, deadlineMs, follows, say, encrypt, blobs);
     if (verb.json) printJson(answerOf(once));
     endWith(verb, once);
     return;
   }
   const { fee } = (await getJob({ url: verb.nodeUrl }, { id: op.job_id })).spec;
-  const lockedAin = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee ?? '0');
+  const lockedAin = BigInt(op.reward[0]) + BigInt(op.reward[1]) + BigInt(fee ?? '0') + BigInt(op.bandwidth ?? '0');
   const budgetAin = budget === undefined ? lockedAin : BigInt(budget);
   const ends: Requested[] = [];
   const outcome = await requestWithRetries({
@@ -305,7 +358,7 @@ export async function requestJobCommand(args: string[], context: CommandContext)
     lockedAin,
     say,
     attempt: async () => {
-      const once = await requestOnce(verb, op, deadlineMs, true, say, encrypt);
+      const once = await requestOnce(verb, op, deadlineMs, true, say, encrypt, blobs);
       ends.push(once);
       const refund = once.end?.type === 'refunded' ? { reason: once.end.reason, why: await refundSentence(verb.nodeUrl, once.id) } : undefined;
       return { id: once.id, state: once.state, ...(refund === undefined ? {} : { refund }), spentAin: spentBy(verb.key.address, lockedAin, once.end) };

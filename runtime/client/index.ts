@@ -26,4 +26,16 @@ export {
   type FunctionOutput,
   type TakenInvocation,
 } from './functionCalls.ts';
-export { boxKeyOf, decryptInput, encryptInput, isEncryptedInput, newDataKey, openDataKey, sealDataKey, type EncryptedInput } from './jobCrypto.ts';
+export {
+  boxKeyOf,
+  decryptBlob,
+  decryptInput,
+  encryptBlob,
+  encryptedBlobOf,
+  encryptInput,
+  isEncryptedInput,
+  newDataKey,
+  openDataKey,
+  sealDataKey,
+  type EncryptedInput,
+} from './jobCrypto.ts';

@@ -47,33 +47,68 @@ export function newDataKey(): Buffer {
   return key;
 }
 
+/** `message` under `dataKey` with the job id as associated data: the envelope an input or a blob carries. */
+function sealUnder(message: Buffer, dataKey: Buffer, job: string): EncryptedInput {
+  const nonce = Buffer.alloc(nonceBytes);
+  sodium.randombytes_buf(nonce);
+  const cipher = Buffer.alloc(message.length + tagBytes);
+  sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(cipher, message, Buffer.from(job, 'utf8'), null, nonce, dataKey);
+  return { encrypted: { alg: 'xchacha20poly1305', nonce: nonce.toString('hex'), ciphertext: cipher.toString('base64') } };
+}
+
+/** The bytes an envelope sealed; DECRYPT_FAILED (naming `what`) when the key, the job or the bytes are not the ones it was sealed with. */
+function openUnder(envelope: EncryptedInput, dataKey: Buffer, job: string, what: string): Buffer {
+  const nonce = Buffer.from(envelope.encrypted.nonce, 'hex');
+  const cipher = Buffer.from(envelope.encrypted.ciphertext, 'base64');
+  if (nonce.length !== nonceBytes || cipher.length < tagBytes)
+    throw new AinError('DECRYPT_FAILED', `The encrypted ${what} is not an XChaCha20-Poly1305 nonce and ciphertext.`);
+  const message = Buffer.alloc(cipher.length - tagBytes);
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(message, null, cipher, Buffer.from(job, 'utf8'), nonce, dataKey);
+  } catch (cause) {
+    throw new AinError('DECRYPT_FAILED', `The encrypted ${what} does not open with this key for this job.`, { cause });
+  }
+  return message;
+}
+
 /**
  * The input encrypted under `dataKey`, bound to the job it is for (its id is the associated data:
  * the ciphertext does not open as another job's input).
  * @example const job_input = encryptInput({ y: 4 }, dataKey, jobId)
  */
 export function encryptInput(input: unknown, dataKey: Buffer, job: string): EncryptedInput {
-  const nonce = Buffer.alloc(nonceBytes);
-  sodium.randombytes_buf(nonce);
-  const message = canonicalBytes(input);
-  const cipher = Buffer.alloc(message.length + tagBytes);
-  sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(cipher, message, Buffer.from(job, 'utf8'), null, nonce, dataKey);
-  return { encrypted: { alg: 'xchacha20poly1305', nonce: nonce.toString('hex'), ciphertext: cipher.toString('base64') } };
+  return sealUnder(Buffer.from(canonicalBytes(input)), dataKey, job);
 }
 
 /** The input back; DECRYPT_FAILED when the key, the job or the bytes are not the ones it was sealed with. */
 export function decryptInput(input: EncryptedInput, dataKey: Buffer, job: string): unknown {
-  const nonce = Buffer.from(input.encrypted.nonce, 'hex');
-  const cipher = Buffer.from(input.encrypted.ciphertext, 'base64');
-  if (nonce.length !== nonceBytes || cipher.length < tagBytes)
-    throw new AinError('DECRYPT_FAILED', 'The encrypted input is not an XChaCha20-Poly1305 nonce and ciphertext.');
-  const message = Buffer.alloc(cipher.length - tagBytes);
+  return JSON.parse(openUnder(input, dataKey, job, 'input').toString('utf8')) as unknown;
+}
+
+/**
+ * A file for Big Storage encrypted under a request's data key, bound to its job as an input is:
+ * the blob holds the JSON of the same envelope, so whoever may read the blob reads only
+ * ciphertext, and a worker that took the request opens it with the key the client sealed to it.
+ * @example await putSmallBlob({ nodeUrl, key, bytes: encryptBlob(rows, dataKey, jobId), readers: ['*'] })
+ */
+export function encryptBlob(bytes: Uint8Array, dataKey: Buffer, job: string): Uint8Array {
+  return Buffer.from(JSON.stringify(sealUnder(Buffer.from(bytes), dataKey, job)), 'utf8');
+}
+
+/** A blob's envelope when it holds one (encryptBlob), else undefined: a blob of anything else is not encrypted. */
+export function encryptedBlobOf(bytes: Uint8Array): EncryptedInput | undefined {
+  if (bytes.length === 0 || bytes[0] !== 0x7b) return undefined; // '{'
   try {
-    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(message, null, cipher, Buffer.from(job, 'utf8'), nonce, dataKey);
-  } catch (cause) {
-    throw new AinError('DECRYPT_FAILED', 'The encrypted input does not open with this key for this job.', { cause });
+    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+    return isEncryptedInput(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
-  return JSON.parse(message.toString('utf8')) as unknown;
+}
+
+/** The bytes of an encrypted blob; DECRYPT_FAILED when they do not open with this key for this job. */
+export function decryptBlob(envelope: EncryptedInput, dataKey: Buffer, job: string): Uint8Array {
+  return openUnder(envelope, dataKey, job, 'blob');
 }
 
 /** The X25519 public key (hex) of an Ed25519 key pair: what a node publishes as `box_key` when it accepts. */

@@ -7,3 +7,4 @@ export { monteCarlo, monteCarloBatches, monteCarloErrorMax, monteCarloSamplesPer
 export { loss, lossHeldOutMax } from './loss.ts';
 export { dataParallel, dataParallelLossMax, dataParallelRounds } from './dataParallel.ts';
 export { nim, nimRounds, nimTestGames, nimWinRateMin } from './nim.ts';
+export { makeDataset } from './leastSquares.ts';

@@ -28,9 +28,10 @@ export function runKernelProgram(kernel: (request: unknown, accelerator: Acceler
     } catch {
       failProgram('the request on stdin is not JSON');
     }
-    const accelerator = createAccelerator(mode as AcceleratorRequest);
+    let accelerator: Accelerator;
     let reply: unknown;
     try {
+      accelerator = createAccelerator(mode as AcceleratorRequest);
       reply = kernel(request, accelerator);
     } catch (error) {
       failProgram(error instanceof Error ? error.message : String(error));
