@@ -83,15 +83,12 @@ export function createLedger(genesis: Genesis): Ledger {
   if (genesis.storage !== undefined) writeGenesisOffers(tree, genesis.storage.providers);
   writeFinalized(tree, { height: 0, hash: genesisHash });
   tree.writeSystem(`${consensusPath}/chain`, { chain: genesis.chain, shard: genesis.shard, genesis: genesisHash });
-  return {
-    genesis,
-    genesisHash,
-    proposers: new Set(genesis.proposers),
-    tree,
-    jobWindows: jobWindowsOf(genesis),
-    bandwidth: bandwidthRulesOf(genesis),
-    height: 0,
-  };
+  return ledgerOf(genesis, genesisHash, tree, 0);
+}
+
+/** A ledger of `genesis` whose state is `tree` at `height`, with the chain's constants read from the genesis once. */
+export function ledgerOf(genesis: Genesis, genesisHash: string, tree: StateTree, height: number): Ledger {
+  return { genesis, genesisHash, proposers: new Set(genesis.proposers), tree, jobWindows: jobWindowsOf(genesis), bandwidth: bandwidthRulesOf(genesis), height };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { AinError, type Genesis } from '../../schemas/index.ts';
-import { bandwidthRulesOf, loadStateTree, type StateSnapshot } from '../../projections/index.ts';
-import { jobWindowsOf } from '../job/index.ts';
-import { genesisHashOf, type Ledger } from './ledger.ts';
+import { loadStateTree, type StateSnapshot } from '../../projections/index.ts';
+import { genesisHashOf, ledgerOf, type Ledger } from './ledger.ts';
 
 /** The ledger at a height as plain JSON (the state tree holds everything it folds). */
 export interface LedgerSnapshot {
@@ -31,13 +30,5 @@ export function loadLedger(snapshot: LedgerSnapshot, genesis: Genesis): Ledger {
     );
   }
   const tree = loadStateTree(snapshot.state);
-  return {
-    genesis,
-    genesisHash,
-    proposers: new Set(genesis.proposers),
-    tree,
-    jobWindows: jobWindowsOf(genesis),
-    bandwidth: bandwidthRulesOf(genesis),
-    height: snapshot.height,
-  };
+  return ledgerOf(genesis, genesisHash, tree, snapshot.height);
 }

@@ -1,11 +1,13 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { generateKeyPair, signTx } from '../../../log/index.ts';
+import { devGenesis } from '../../../actors/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
+import { loadOrCreateKeyFile } from '../../../runtime/keys/index.ts';
 import { startNode, type AinNode } from '../../../runtime/node/index.ts';
 
 // A node's block history survives a restart: stop a node after 300 blocks with snapshots every
@@ -56,6 +58,13 @@ test('a node stopped after 300 blocks (snapshots every 100) serves block 1 and i
   const config = await loadConfig({
     flags: { dataDir, port: 0, verifyThreads: 1, block: { intervalMs: 10, maxTxs: 2 }, snapshot: { everyBlocks: 100 }, history: { cacheBlocksMax: 50 } },
   });
+  // The client holds AIN: its 600 txs in a minute are past a new address's free bandwidth.
+  const { key } = await loadOrCreateKeyFile(join(dataDir, 'node.key'));
+  const genesis = devGenesis(key.address, { chain: config.chain, maxTxs: 2 });
+  await writeFile(
+    join(dataDir, 'genesis.json'),
+    JSON.stringify({ ...genesis, accounts: { ...genesis.accounts, [client.address]: { balance: '1000000', stake: '0' } } }),
+  );
   const logger = pino({ level: 'silent' });
   let node = await startNode({ config, logger });
   t.teardown(() => node.stop());
