@@ -72,7 +72,7 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
     const { id } = request.params;
     const body = request.body;
     const authorization = request.headers.authorization;
-    const caller = authorization === undefined ? null : auth.verify(authorization, { method: 'PUT', hash: invokeHash(id, body) });
+    const caller = authorization === undefined ? null : auth.verify(authorization, { method: 'INVOKE', hash: invokeHash(id, body) });
     const found = ledger.tree.functionAt(body.path, id);
     if (found === null) {
       throw new AinError(
@@ -110,7 +110,7 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
   const takeDoc = doc('functions', 'A function worker takes the calls waiting for its owner (a long poll, signed by the owner).', { querystring: TakeQuery });
   app.get('/v1/functions/invocations', takeDoc, async (request, reply) => {
     const { owner, waitMs, max } = request.query;
-    const signer = auth.verify(request.headers.authorization, { method: 'GET', hash: takeHash(owner) });
+    const signer = auth.verify(request.headers.authorization, { method: 'TAKE', hash: takeHash(owner) });
     if (signer !== owner) throw new AinError('BAD_AUTH', `The take is signed by ${signer}, not by ${owner}: a worker takes only its own owner's calls.`);
     // A worker that goes away while it waits takes nothing: the calls wait for another.
     const gone = new AbortController();
@@ -125,7 +125,7 @@ export function functionRoutes(app: Api, options: FunctionRoutesOptions): Invoca
   app.post('/v1/functions/invocations/:invocation', answerDoc, async (request, reply) => {
     const { invocation } = request.params;
     const authorization = request.headers.authorization;
-    const signer = auth.verify(authorization, { method: 'PUT', hash: answerHash(invocation, request.body) });
+    const signer = auth.verify(authorization, { method: 'ANSWER', hash: answerHash(invocation, request.body) });
     if (!hub.answer(signer, invocation, request.body, authorization!)) {
       throw new AinError(
         'NOT_FOUND',

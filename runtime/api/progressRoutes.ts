@@ -31,7 +31,7 @@ export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
 /**
  * The one check of a worker's progress, on every path it reaches a node by (its POST, a peer's
- * gossip): the header signs this body (method PUT, hash progressBodyHash) by the worker it names,
+ * gossip): the header signs this body (method PROGRESS, hash progressBodyHash) by the worker it names,
  * within the clock window and once (the nonce is remembered), and that worker is on the request
  * while it runs, as of this node's ledger. Returns the worker; BAD_AUTH, UNKNOWN_JOB or NOT_ALLOWED.
  */
@@ -39,7 +39,7 @@ export function checkProgress(
   { ledger, auth }: { readonly ledger: Ledger; readonly auth: BlobAuthVerifier },
   { request: id, body, authorization }: { readonly request: string; readonly body: ProgressBody; readonly authorization: string | undefined },
 ): string {
-  const signer = auth.verify(authorization, { method: 'PUT', hash: progressBodyHash(body) });
+  const signer = auth.verify(authorization, { method: 'PROGRESS', hash: progressBodyHash(body) });
   if (signer !== body.worker) throw new AinError('BAD_AUTH', `The progress is signed by ${signer}, not by ${body.worker}, the worker it names.`);
   const found = readRequest(ledger.tree, id);
   if (found === null) throw new AinError('UNKNOWN_JOB', `No job request has the id ${id} on this node (as of block ${ledger.height}).`);
@@ -53,7 +53,7 @@ export function checkProgress(
 /**
  * `POST /v1/requests/<id>/progress`: a worker of a running request reports what its run streams
  * (progress fractions, stderr lines), signed as Big Storage requests are (`Authorization: Ain …`,
- * method PUT, hash: progressBodyHash). The node checks the signer is a worker on the request while
+ * method PROGRESS, hash: progressBodyHash). The node checks the signer is a worker on the request while
  * it runs, and hands the events to the `requests/<id>` stream's subscribers; it keeps nothing.
  */
 export function progressRoutes(app: Api, { ledger, hub, auth = createBlobAuthVerifier(), relay }: ProgressRoutesOptions): void {

@@ -57,7 +57,7 @@ export function invokeFunction(
 ): Promise<FunctionOutput> {
   const body = { path, ...(input === undefined ? {} : { input }) };
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (key !== undefined) headers['authorization'] = signBlobAuth({ key, method: 'PUT', hash: invokeHash(id, body), timeMs: Date.now() });
+  if (key !== undefined) headers['authorization'] = signBlobAuth({ key, method: 'INVOKE', hash: invokeHash(id, body), timeMs: Date.now() });
   return send(client.url, `/v1/functions/${encodeURIComponent(id)}/invoke`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
@@ -79,7 +79,7 @@ export async function takeInvocations({
   readonly max?: number;
   readonly signal?: AbortSignal;
 }): Promise<TakenInvocation[]> {
-  const authorization = signBlobAuth({ key, method: 'GET', hash: takeHash(key.address), timeMs: Date.now() });
+  const authorization = signBlobAuth({ key, method: 'TAKE', hash: takeHash(key.address), timeMs: Date.now() });
   const answer = await send<{ invocations: TakenInvocation[] }>(nodeUrl, `/v1/functions/invocations?owner=${key.address}&waitMs=${waitMs}&max=${max}`, {
     headers: { authorization },
     ...(signal === undefined ? {} : { signal }),
@@ -99,7 +99,7 @@ export async function answerInvocation({
   readonly invocation: string;
   readonly answer: { readonly output: unknown } | { readonly error: { readonly code: string; readonly message: string } };
 }): Promise<void> {
-  const authorization = signBlobAuth({ key, method: 'PUT', hash: answerHash(invocation, answer), timeMs: Date.now() });
+  const authorization = signBlobAuth({ key, method: 'ANSWER', hash: answerHash(invocation, answer), timeMs: Date.now() });
   await send(nodeUrl, `/v1/functions/invocations/${invocation}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization },

@@ -43,7 +43,7 @@ export function createProgressPoster({ nodeUrl, key, request }: { readonly nodeU
     try {
       const response = await fetch(new URL(`/v1/requests/${request}/progress`, nodeUrl), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: signBlobAuth({ key, method: 'PUT', hash, timeMs: Date.now() }) },
+        headers: { 'content-type': 'application/json', authorization: signBlobAuth({ key, method: 'PROGRESS', hash, timeMs: Date.now() }) },
         body: JSON.stringify(body),
       });
       if (response.status !== 202) throw errorFromAnswer(nodeUrl, response.status, await response.json().catch(() => undefined));

@@ -105,7 +105,7 @@ export async function createPeerCallService({ transport, protocol, ledger, hub, 
         }
         try {
           const { answer, authorization, ms } = parseOrThrow(PeerCallAnswer, requestJson(bytes, 'call answer'), 'call answer');
-          const signer = auth.verify(authorization, { method: 'PUT', hash: answerHash(id, answer) });
+          const signer = auth.verify(authorization, { method: 'ANSWER', hash: answerHash(id, answer) });
           if (signer !== owner) throw new AinError('BAD_AUTH', `the answer is signed by ${signer}, not by the function's owner ${owner}`);
           return { answer, ms };
         } catch (error) {

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { Hash, PublicKeyHex, SignatureHex, TimeMs } from '../primitives/index.ts';
 
-/** The HTTP methods a signed Big Storage request may name. */
-export const BlobMethod = z.enum(['GET', 'PUT']);
+/**
+ * What a signed request is for: a blob's `GET` or `PUT`, or a function call's `INVOKE`, a
+ * worker's `TAKE` of calls and its `ANSWER`, a worker's `PROGRESS` line. Each purpose signs its
+ * own method, so a header signed for one never passes for another whose hash happens to match.
+ */
+export const BlobMethod = z.enum(['GET', 'PUT', 'INVOKE', 'TAKE', 'ANSWER', 'PROGRESS']);
 export type BlobMethod = z.infer<typeof BlobMethod>;
 
 /**

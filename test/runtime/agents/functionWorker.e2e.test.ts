@@ -195,7 +195,7 @@ test('an HTTP call of a function: its owner’s worker runs it, the caller gets 
       t.like(await refused('orphan', '/apps/echo/calls/c5', 'x'), { code: 'NO_FUNCTION_WORKER' }, 'nobody runs a worker for its owner');
       // Another key may not take the worker's calls.
       const foreign = await fetch(`${node.url}/v1/functions/invocations?owner=${worker.address}&waitMs=0`, {
-        headers: { authorization: signBlobAuth({ key: nobody, method: 'GET', hash: takeHash(worker.address), timeMs: Date.now() }) },
+        headers: { authorization: signBlobAuth({ key: nobody, method: 'TAKE', hash: takeHash(worker.address), timeMs: Date.now() }) },
       });
       t.is(foreign.status, 401);
       t.is(((await foreign.json()) as { code: string }).code, 'BAD_AUTH');

@@ -100,7 +100,7 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
       return {
         url: `/v1/requests/${ids.request}/progress`,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: signBlobAuth({ key: node.key, method: 'PUT', hash, timeMs: Date.now() }) },
+        headers: { 'content-type': 'application/json', authorization: signBlobAuth({ key: node.key, method: 'PROGRESS', hash, timeMs: Date.now() }) },
         body: JSON.stringify(body),
       };
     },
@@ -127,7 +127,7 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
     }),
     'GET /v1/functions/invocations': () => ({
       url: `/v1/functions/invocations?owner=${node.key.address}&waitMs=0`,
-      headers: { authorization: signBlobAuth({ key: node.key, method: 'GET', hash: takeHash(node.key.address), timeMs: Date.now() }) },
+      headers: { authorization: signBlobAuth({ key: node.key, method: 'TAKE', hash: takeHash(node.key.address), timeMs: Date.now() }) },
     }),
     'POST /v1/functions/invocations/{invocation}': () => {
       const invocation = '0'.repeat(32);
@@ -137,7 +137,7 @@ function requests(): Record<string, () => RequestInit & { url: string }> {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          authorization: signBlobAuth({ key: node.key, method: 'PUT', hash: answerHash(invocation, answer), timeMs: Date.now() }),
+          authorization: signBlobAuth({ key: node.key, method: 'ANSWER', hash: answerHash(invocation, answer), timeMs: Date.now() }),
         },
         body: JSON.stringify(answer),
       };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { generateKeyPair } from '../../../log/index.ts';
-import { isAinError } from '../../../schemas/index.ts';
+import { isAinError, type BlobMethod } from '../../../schemas/index.ts';
 import { createBlobAuthVerifier, signBlobAuth } from '../../../runtime/storage/index.ts';
 import { fakeClock } from './helpers.ts';
 
@@ -24,14 +24,19 @@ test('a signed header verifies to the signer address, once', (t) => {
 test('another method or hash, a stale or future time, a forged signature or garbage: BAD_AUTH', (t) => {
   const clock = fakeClock();
   const verifier = createBlobAuthVerifier({ now: clock.now, windowMs: 60_000 });
-  const sign = (over: { method?: 'GET' | 'PUT'; timeMs?: number } = {}) =>
+  const sign = (over: { method?: BlobMethod; timeMs?: number } = {}) =>
     signBlobAuth({ key, method: over.method ?? 'GET', hash, timeMs: over.timeMs ?? clock.now() });
-  const refused = (header: string | undefined, expected = { method: 'GET' as const, hash }) =>
+  const refused = (header: string | undefined, expected: { method: BlobMethod; hash: string } = { method: 'GET', hash }) =>
     isAinError(
       t.throws(() => verifier.verify(header, expected)),
       'BAD_AUTH',
     );
   t.true(refused(sign({ method: 'PUT' })));
+  // Each purpose signs its own method: a blob's PUT over a hash never passes as a call's INVOKE or ANSWER over it.
+  t.true(refused(sign({ method: 'PUT' }), { method: 'INVOKE', hash }));
+  t.true(refused(sign({ method: 'PUT' }), { method: 'ANSWER', hash }));
+  t.true(refused(sign({ method: 'GET' }), { method: 'TAKE', hash }));
+  t.true(refused(sign({ method: 'PUT' }), { method: 'PROGRESS', hash }));
   t.true(refused(sign(), { method: 'GET', hash: 'cd'.repeat(32) }));
   t.true(refused(sign({ timeMs: clock.now() - 60_001 })));
   t.true(refused(sign({ timeMs: clock.now() + 60_001 })));
