@@ -7,7 +7,7 @@ import { readRequest } from './requestOps.ts';
  * The FAQ: "a job can allocate some tokens to secure bandwidth it requires". A request that
  * locked AIN (`requestJob.bandwidth`) gives its client, evaluator and accepted workers a pool of
  * `locked / ainPerTx` txs per window, for their txs about it once their own budgets are used up,
- * for as long as the request is open. Its use is kept at `/jobs/bandwidth/<request>`: `{ window, used }`.
+ * for as long as the request is open. Its use is kept at `/jobs/bandwidth/<request>`: `"<window>:<used>"`.
  */
 export const requestBandwidthLabels = (request: string): string[] => jobPaths.bandwidth(request).slice(1).split('/');
 

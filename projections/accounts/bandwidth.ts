@@ -4,9 +4,10 @@ import { refuse, type Outcome, type StateTree } from '../state/index.ts';
 /**
  * Bandwidth instead of per-tx fees (docs/ledger.md, "Bandwidth"): each address may have a budget
  * of txs folded per window of block time, `free` plus one per `ainPerTx` AIN of balance and stake
- * it holds. What it used is kept in its account, `/accounts/<address>/bandwidth`: `{ window,
- * used }`, the window's number (block time / windowMs) and the txs counted in it. A request's
- * locked AIN buys a pool of its own (actors/job/requestBandwidth.ts), kept the same way.
+ * it holds. What it used is kept in its account as one leaf, `/accounts/<address>/bandwidth`:
+ * `"<window>:<used>"`, the window's number (block time / windowMs) and the txs counted in it (one
+ * read and one write per tx). A request's locked AIN buys a pool of its own
+ * (actors/job/requestBandwidth.ts), kept the same way.
  */
 export interface BandwidthRules {
   readonly windowMs: number;
@@ -38,16 +39,22 @@ export function budgetFor(rules: BandwidthRules, held: bigint, free = rules.free
   return budget > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(budget);
 }
 
+/** The count a `"<window>:<n>"` leaf holds for window `window`: 0 when it is of an earlier window (or absent). */
+function countIn(leaf: unknown, window: number): string | undefined {
+  if (typeof leaf !== 'string') return undefined;
+  const colon = leaf.indexOf(':');
+  return Number(leaf.slice(0, colon)) === window ? leaf.slice(colon + 1) : undefined;
+}
+
 /** What a budget kept at `labels` used in window `window` (0 when it was last charged in an earlier one). */
 export function usedAt(tree: StateTree, labels: readonly string[], window: number): number {
-  if (tree.getAt([...labels, 'window']) !== window) return 0;
-  return (tree.getAt([...labels, 'used']) as number | null) ?? 0;
+  const used = countIn(tree.leafAt(labels), window);
+  return used === undefined ? 0 : Number(used);
 }
 
 /** Counts `count` more txs in window `window` of the budget kept at `labels`, `used` of it counted before. */
 export function chargeAt(tree: StateTree, labels: readonly string[], window: number, used: number, count = 1): void {
-  if (used === 0) tree.writeSystemAt([...labels, 'window'], window);
-  tree.writeSystemAt([...labels, 'used'], used + count);
+  tree.writeSystemAt(labels, `${window}:${used + count}`);
 }
 
 const accountLabels = (address: string): string[] => ['accounts', address, 'bandwidth'];
@@ -60,17 +67,14 @@ export const usedBy = (tree: StateTree, address: string, window: number): number
  * so the same AIN passed from address to address within a window buys its budget once.
  */
 export function receivedIn(tree: StateTree, address: string, window: number): bigint {
-  if (tree.getAt(['accounts', address, 'bandwidth', 'receivedWindow']) !== window) return 0n;
-  return BigInt((tree.getAt(['accounts', address, 'bandwidth', 'received']) as string | null) ?? '0');
+  return BigInt(countIn(tree.leafAt(['accounts', address, 'received']), window) ?? '0');
 }
 
 /** Notes `amount` AIN `to` received by `send` at block time `time` (see receivedIn). */
 export function noteReceived(tree: StateTree, rules: BandwidthRules, to: string, amount: bigint, time: number): void {
   if (amount === 0n) return;
   const window = windowOf(rules, time);
-  const before = receivedIn(tree, to, window);
-  if (before === 0n) tree.writeSystemAt(['accounts', to, 'bandwidth', 'receivedWindow'], window);
-  tree.writeSystemAt(['accounts', to, 'bandwidth', 'received'], (before + amount).toString());
+  tree.writeSystemAt(['accounts', to, 'received'], `${window}:${receivedIn(tree, to, window) + amount}`);
 }
 
 /**
