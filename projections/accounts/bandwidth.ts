@@ -144,7 +144,7 @@ export function chargeBandwidth(
   const window = windowOf(rules, time);
   const labels = accountLabels(from);
   const used = usedAt(tree, labels, window);
-  // Below the free part no balance need be read: the common case costs two reads and a write.
+  // Below the free part no balance need be read: the common case costs one read and one write.
   const budget = used < rules.free ? rules.free : budgetOf(tree, rules, from, window);
   if (used < budget) {
     chargeAt(tree, labels, window, used);
