@@ -23,4 +23,4 @@ export { bestWorkerShare, escrowOf, workerShares, type RewardTerms } from './set
 export { applyPublishBinaries, binaryVersions, readBinaries } from './binariesOps.ts';
 export { applyAcceptReservation, applyReserveWorker, readReservation, type WorkerReservation } from './reservationOps.ts';
 export { applyRevealTestData, readTestData, type RequestTestData } from './testDataOps.ts';
-export { requestBandwidthLabels, requestBandwidthPool } from './requestBandwidth.ts';
+export { requestBandwidthPool } from './requestBandwidth.ts';

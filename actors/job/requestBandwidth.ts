@@ -1,4 +1,4 @@
-import { budgetFor, type BandwidthRules, type StateTree } from '../../projections/index.ts';
+import { budgetFor, type BandwidthPool, type BandwidthRules, type StateTree } from '../../projections/index.ts';
 import type { Op } from '../../schemas/index.ts';
 import { jobPaths } from './jobStore.ts';
 import { readRequest } from './requestOps.ts';
@@ -9,15 +9,10 @@ import { readRequest } from './requestOps.ts';
  * `locked / ainPerTx` txs per window, for their txs about it once their own budgets are used up,
  * for as long as the request is open. Its use is kept at `/jobs/bandwidth/<request>`: `"<window>:<used>"`.
  */
-export const requestBandwidthLabels = (request: string): string[] => jobPaths.bandwidth(request).slice(1).split('/');
+const requestBandwidthLabels = (request: string): string[] => jobPaths.bandwidth(request).slice(1).split('/');
 
 /** The pool `from` may draw on for `op`: its request's, when it locked some and `from` takes part in it; else null. */
-export function requestBandwidthPool(
-  tree: StateTree,
-  rules: BandwidthRules,
-  from: string,
-  op: Op,
-): { readonly labels: readonly string[]; readonly budget: number } | null {
+export function requestBandwidthPool(tree: StateTree, rules: BandwidthRules, from: string, op: Op): BandwidthPool | null {
   const request = (op as { request_id?: unknown }).request_id;
   if (typeof request !== 'string') return null;
   const persisted = readRequest(tree, request);

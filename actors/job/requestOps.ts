@@ -57,7 +57,7 @@ export function stepRequest(
   const events: JobEvent[] = [];
   if (isFinal(after.state)) {
     // Its bandwidth pool ends with it (requestBandwidth.ts).
-    if (context.bandwidth !== undefined) tree.writeSystemAt(['jobs', 'bandwidth', context.request], null);
+    if (context.bandwidth !== undefined) tree.writeSystem(jobPaths.bandwidth(context.request), null);
     const at = {
       job: context.job,
       request: context.request,

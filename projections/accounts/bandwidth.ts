@@ -129,34 +129,53 @@ export function bandwidthExceeded(rules: BandwidthRules, address: string, bandwi
   );
 }
 
+/** A request's pool as the fold and the door see it: where its count is kept and its budget. */
+export interface BandwidthPool {
+  readonly labels: readonly string[];
+  readonly budget: number;
+}
+
 /**
- * Counts a folded tx against its sender's budget, or against `pool` (a request's, for a party of
- * it) once the sender's is used up: `undefined` when it was counted, BANDWIDTH_EXCEEDED when
- * neither had room. `time` is the block's.
+ * Where a sender's next tx fits in window `window`, `queued` more of its txs counted before it:
+ * the count it goes on (its own budget's, or `pool`'s — a request's, for a party of it — once its
+ * own is used up) with what that count holds now, or BANDWIDTH_EXCEEDED. The fold charges where
+ * it fits (`queued` 0); the door only asks (runtime/ingest/bandwidthGate.ts): one rule for both.
  */
-export function chargeBandwidth(
+export function bandwidthRoom(
   tree: StateTree,
   rules: BandwidthRules,
   from: string,
-  time: number,
-  pool?: () => { readonly labels: readonly string[]; readonly budget: number } | null,
-): Outcome | undefined {
-  const window = windowOf(rules, time);
+  window: number,
+  pool?: () => BandwidthPool | null,
+  queued = 0,
+): { readonly labels: readonly string[]; readonly used: number } | { readonly refusal: Outcome } {
   const labels = accountLabels(from);
   const used = usedAt(tree, labels, window);
-  // Below the free part no balance need be read: the common case costs one read and one write.
-  const budget = used < rules.free ? rules.free : budgetOf(tree, rules, from, window);
-  if (used < budget) {
-    chargeAt(tree, labels, window, used);
-    return undefined;
+  const ahead = used + queued;
+  // Below the free part no balance need be read: the common case costs one read (and the fold's one write).
+  const budget = ahead < rules.free ? rules.free : budgetOf(tree, rules, from, window);
+  if (ahead < budget) return { labels, used };
+  const shared = pool?.() ?? null;
+  if (shared !== null) {
+    const poolUsed = usedAt(tree, shared.labels, window);
+    // The queued txs past the own budget wait for the pool too.
+    if (poolUsed + Math.max(0, ahead - Math.max(budget, used)) < shared.budget) return { labels: shared.labels, used: poolUsed };
   }
   const refillsAt = (window + 1) * rules.windowMs;
-  const shared = pool?.() ?? null;
-  if (shared === null) return bandwidthExceeded(rules, from, { budget, used, refillsAt });
-  const poolUsed = usedAt(tree, shared.labels, window);
-  if (poolUsed < shared.budget) {
-    chargeAt(tree, shared.labels, window, poolUsed);
-    return undefined;
-  }
-  return bandwidthExceeded(rules, from, { budget, used, refillsAt }, ` and the ${shared.budget} txs its request's lock buys`);
+  return {
+    refusal: bandwidthExceeded(rules, from, { budget, used: ahead, refillsAt }, shared === null ? '' : ` and the ${shared.budget} txs its request's lock buys`),
+  };
+}
+
+/**
+ * Counts a folded tx against its sender's budget, or against `pool` once the sender's is used up
+ * (bandwidthRoom): `undefined` when it was counted, BANDWIDTH_EXCEEDED when neither had room.
+ * `time` is the block's.
+ */
+export function chargeBandwidth(tree: StateTree, rules: BandwidthRules, from: string, time: number, pool?: () => BandwidthPool | null): Outcome | undefined {
+  const window = windowOf(rules, time);
+  const room = bandwidthRoom(tree, rules, from, window, pool);
+  if ('refusal' in room) return room.refusal;
+  chargeAt(tree, room.labels, window, room.used);
+  return undefined;
 }

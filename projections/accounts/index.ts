@@ -44,6 +44,7 @@ export {
   bandwidthFree,
   bandwidthFreeOps,
   bandwidthOf,
+  bandwidthRoom,
   bandwidthRulesOf,
   budgetFor,
   budgetOf,
@@ -55,6 +56,7 @@ export {
   usedBy,
   windowOf,
   type Bandwidth,
+  type BandwidthPool,
   type BandwidthRules,
   type BandwidthUse,
 } from './bandwidth.ts';

@@ -1,5 +1,5 @@
 import { requestBandwidthPool, type Ledger } from '../../actors/index.ts';
-import { bandwidthExceeded, bandwidthFree, budgetOf, usedAt, usedBy, windowOf } from '../../projections/index.ts';
+import { bandwidthFree, bandwidthRoom, usedBy, windowOf } from '../../projections/index.ts';
 import type { Op, Refusal } from '../../schemas/index.ts';
 import type { Admission, AdmitDecision, AdmitTx } from './ingest.ts';
 import type { TxSender } from './verifyChunk.ts';
@@ -20,18 +20,16 @@ export function bandwidthRefusal(
   const rules = ledger.bandwidth;
   const { from, type } = tx.sender;
   if (rules === null || bandwidthFree(ledger.tree, ledger.proposers, from, type)) return undefined;
-  const window = windowOf(rules, nowMs);
-  const used = usedBy(ledger.tree, from, window) + queued;
-  if (used < rules.free) return undefined;
-  const budget = budgetOf(ledger.tree, rules, from, window);
-  if (used < budget) return undefined;
-  // Past its own budget, a party's tx about a request draws on the request's lock: read the op only now.
-  const op = (JSON.parse(Buffer.from(tx.record.buffer, tx.record.byteOffset, tx.record.byteLength).toString('utf8')) as { op: Op }).op;
-  const pool = requestBandwidthPool(ledger.tree, rules, from, op);
-  const refillsAt = (window + 1) * rules.windowMs;
-  if (pool === null) return bandwidthExceeded(rules, from, { budget, used, refillsAt }) as Refusal;
-  if (usedAt(ledger.tree, pool.labels, window) + (used - budget) < pool.budget) return undefined;
-  return bandwidthExceeded(rules, from, { budget, used, refillsAt }, ` and the ${pool.budget} txs its request's lock buys`) as Refusal;
+  // Past its own budget, a party's tx about a request draws on the request's lock: the op is read only then.
+  const pool = () =>
+    requestBandwidthPool(
+      ledger.tree,
+      rules,
+      from,
+      (JSON.parse(Buffer.from(tx.record.buffer, tx.record.byteOffset, tx.record.byteLength).toString('utf8')) as { op: Op }).op,
+    );
+  const room = bandwidthRoom(ledger.tree, rules, from, windowOf(rules, nowMs), pool, queued);
+  return 'refusal' in room ? (room.refusal as Refusal) : undefined;
 }
 
 /** Senders the embedded ingest counts before it forgets the ones the ledger has caught up with. */

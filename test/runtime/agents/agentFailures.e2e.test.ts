@@ -567,8 +567,13 @@ test.serial('an encrypted input: only the nodes that took the request read it, w
     const { hash, height } = await send(client, { type: 'requestJob', job_id: job, job_input, reward: ['1', '10'], time_limit: 3000 });
     const sharer = startKeySharer({ nodeUrl: node.url, key: client, job, request: hash, dataKey, fromHeight: height });
     try {
-      for (let i = 0; i < 1000 && !['ranked', 'settled', 'refunded'].includes((await view(hash)).state); i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      // The evaluator's ranking (or a refund) on the job's stream: by then both workers opened their keys and ran.
+      const ended = new AbortController();
+      for await (const event of followStream(node.url, `jobs/${job}`, { fromHeight: height, signal: ended.signal })) {
+        const events = (event.data as { events: { type: string; request?: string }[] }).events;
+        if (events.some((e) => e.request === hash && (e.type === 'ranked' || e.type === 'refunded'))) break;
+      }
+      ended.abort();
     } finally {
       await sharer.stop();
     }
