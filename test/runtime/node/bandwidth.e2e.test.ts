@@ -20,6 +20,7 @@ let dataDir: string;
 const spammer = generateKeyPair();
 const other = generateKeyPair();
 const time = Date.now();
+let refills = 0; // when the spammer's window refills, from the refusal's message
 const tx = (key: KeyPair, nonce: number) => signTx({ key, op: { type: 'set_value', path: `/apps/spam/${nonce}`, value: nonce }, nonce, time });
 
 async function postBatch(txs: readonly unknown[]): Promise<{ code?: string; message?: string; offset?: number }[]> {
@@ -50,6 +51,7 @@ test.serial(
     t.true(refused.length > 0);
     t.true(refused.every((r) => r.code === 'BANDWIDTH_EXCEEDED'));
     t.regex(refused[0]!.message!, /has used 120 txs of its budget of 120 for this 60 s window; it refills at \d{4}-\d\d-\d\dT/);
+    refills = Date.parse(/it refills at (\S+) \(block time\)/.exec(refused.at(-1)!.message!)![1]!);
     const [others] = await postBatch([tx(other, 1)]);
     t.is(typeof others!.offset, 'number', "another address's tx is taken");
   },
@@ -58,12 +60,15 @@ test.serial(
 test.serial('the account shows what it used of its budget, over the API and in ain account', async (t) => {
   const deadline = Date.now() + 20_000;
   let account = await getAccount({ url: node.url }, { address: spammer.address });
-  while ((account.bandwidth?.used ?? 0) < devBandwidth.free && Date.now() < deadline) {
+  const sameWindow = () => account.bandwidth!.refillsAt <= refills;
+  while (account.bandwidth!.used < devBandwidth.free && sameWindow() && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     account = await getAccount({ url: node.url }, { address: spammer.address });
   }
   t.like(account.bandwidth, { budget: 120, windowMs: 60_000 });
-  t.true(account.bandwidth!.used >= 1, 'the ledger counted what it folded');
+  // A minute boundary crossed since the refusals starts a fresh count: then there is nothing to count yet.
+  if (sameWindow()) t.true(account.bandwidth!.used >= 1, 'the ledger counted what it folded');
+  else t.log('the window refilled since the refusals; its count starts afresh');
   const printed = await new Promise<string>((resolve, reject) =>
     execFile('node', [ain, 'account', spammer.address, '--node', node.url], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
   );
