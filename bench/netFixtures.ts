@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { signTx, txHashOf } from '../log/index.ts';
 import { initNetwork, startNetwork, type NetworkFiles, type NetView } from '../test/runtime/consensus/networkHarness.ts';
 import { until, type NodeProcess } from '../test/runtime/node/nodeProcess.ts';
-import { readStream } from '../runtime/client/index.ts';
+import { followStream } from '../runtime/client/index.ts';
 import { makeKeys, makeTxs } from './txFixtures.ts';
 
 /** What the load and the tracker ask of a node: its API (a process of this machine, or a node in a container). */
@@ -101,6 +101,9 @@ interface BlockPage {
  * as it is applied, so the measure costs the nodes one event per block, not a poll of each node
  * every few milliseconds.
  */
+/** How long `allFinal` waits without progress before it asks every node its height itself. */
+const quietPollMs = 2000;
+
 export class Tracker {
   readonly allAtMs = new Map<number, number>();
   readonly proposers = new Map<number, string>();
@@ -135,10 +138,15 @@ export class Tracker {
     this.#polling = this.#polling.then(() => this.poll()).catch(() => undefined);
   }
 
-  /** One node's blocks as it applies them, until stopped or the node is gone. */
+  /**
+   * One node's blocks as it applies them, until stopped or the node is gone. A node ends the
+   * stream of a subscriber that falls behind (SLOW_CONSUMER): followStream resumes it from the
+   * last block seen, where one dropped connection used to freeze the lowest height for good.
+   */
   async #follow(node: BenchNode, signal: AbortSignal): Promise<void> {
+    const onRetry = (error: unknown) => console.error(`  (the tracker resumes ${node.url}'s blocks stream: ${(error as Error).message})`);
     try {
-      for await (const { data } of readStream(node.url, 'blocks', { signal })) {
+      for await (const { data } of followStream(node.url, 'blocks', { signal, attemptsMax: 5, onRetry })) {
         this.#heights.set(node, (data as { height: number }).height);
         this.#polling = this.#polling.then(() => this.#advance(performance.now())).catch(() => undefined);
       }
@@ -181,7 +189,22 @@ export class Tracker {
 
   /** Waits (bounded) until every awaited tx is applied on all live nodes; the moment the last one was. */
   async allFinal(timeoutMs: number): Promise<number> {
-    await until(async () => this.#awaited.size === 0, `${this.#awaited.size} txs applied on every node`, timeoutMs);
+    let waiting = this.#awaited.size;
+    let quietSinceMs = performance.now();
+    await until(
+      async () => {
+        if (this.#awaited.size !== waiting) [waiting, quietSinceMs] = [this.#awaited.size, performance.now()];
+        // No progress for a while: a failed page read leaves blocks unread until the next event, and an idle chain sends none.
+        else if (performance.now() - quietSinceMs > quietPollMs) {
+          quietSinceMs = performance.now();
+          this.#polling = this.#polling.then(() => this.poll()).catch(() => undefined);
+          await this.#polling;
+        }
+        return this.#awaited.size === 0;
+      },
+      `${this.#awaited.size} txs applied on every node`,
+      timeoutMs,
+    );
     return Math.max(...[...this.heightOf.values()].map((h) => this.allAtMs.get(h)!));
   }
 }
@@ -225,11 +248,13 @@ export async function sendWindowed(
   const counts = newCounts();
   const sent: Body[] = [];
   let sentTxs = 0;
+  // The tracker counts every awaited tx applied so far, a warm-up's too: the window is this load's.
+  const appliedBefore = tracker.final;
   const queues = net.nodes.map((_, i) => bodies.filter((b) => b.node === i));
   const lane = async (i: number): Promise<void> => {
     const node = net.nodes[i]!;
     for (let body = queues[i]!.shift(); body !== undefined; body = queues[i]!.shift()) {
-      while (sentTxs - tracker.final + body.hashes.length > windowTxs && performance.now() < deadlineMs) await sleep(2);
+      while (sentTxs - (tracker.final - appliedBefore) + body.hashes.length > windowTxs && performance.now() < deadlineMs) await sleep(2);
       if (performance.now() >= deadlineMs) return;
       sentTxs += body.hashes.length;
       tracker.await(body.hashes);

@@ -120,6 +120,7 @@ function admissionOf(
   refusedOps: ReadonlySet<string>,
   ledgerNonce: (address: string) => number,
   bandwidth: MempoolOptions['bandwidth'],
+  now: () => number,
 ): Admission {
   return {
     admit(tx): AdmitDecision {
@@ -136,7 +137,7 @@ function admissionOf(
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
       if (overBudget !== undefined) return overBudget;
-      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }) ?? 'append';
+      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }, now()) ?? 'append';
     },
     release(hashes) {
       for (const hash of hashes) pending.release(hash);
@@ -197,7 +198,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     close: () => journal.close(),
   };
 
-  const admission = admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth);
+  const admission = admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth, now);
 
   const readBackFor = (origin: TxOrigin): ReadBack => ({
     noteOwn(offsets, appended) {

@@ -74,11 +74,22 @@ export class PendingTxs {
   readonly #byHash = new Map<string, PendingTx>();
   readonly #senders = new Map<string, Sender>();
   readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
+  /**
+   * Per sender, the nonces this mempool refused for room, each with when (the caller's clock).
+   * While one is remembered, a later nonce of that sender is refused too (NONCE_GAP): once in a
+   * block, it would spend the refused tx's nonce, and the refused tx — acknowledged by the node
+   * that took it first and still gossiped by it — would be dropped everywhere unapplied.
+   */
+  readonly #refusedForRoom = new Map<string, Map<number, number>>();
   #bytes = 0;
   #reservedBytes = 0;
   #seq = 0;
 
-  constructor(readonly limits: PendingLimits) {}
+  constructor(
+    readonly limits: PendingLimits,
+    /** How long a nonce refused for room holds its sender's later ones back (ms of the clock `reserve` is given). */
+    readonly refusedHoldMs = 60_000,
+  ) {}
 
   get count(): number {
     return this.#byHash.size;
@@ -120,10 +131,59 @@ export class PendingTxs {
     return sender === undefined ? 0 : sender.txs.length + sender.reserved.size;
   }
 
-  /** Refuses a tx the bounds have no room for, or one whose nonce another tx of its sender holds; else holds room for it. */
-  reserve(tx: AdmitCandidate): Refusal | undefined {
+  /**
+   * Refuses a tx the bounds have no room for, one whose nonce another tx of its sender holds, or
+   * one above a nonce of its sender refused for room within `refusedHoldMs` of `nowMs`; else
+   * holds room for it.
+   */
+  reserve(tx: AdmitCandidate, nowMs = 0): Refusal | undefined {
     // The same tx in flight through the other ingest: both may append it, it is held once.
     if (this.#reserved.has(tx.hash)) return undefined;
+    const gap = this.#refusedBelow(tx, nowMs);
+    if (gap !== undefined) {
+      return {
+        code: 'NONCE_GAP',
+        message: `This mempool refused the tx of ${tx.from} with nonce ${gap} for room; one with a later nonce (${tx.nonce}) in a block would leave that one unusable, so it waits until nonce ${gap} is taken in (submit it again) or ${Math.round(this.refusedHoldMs / 1000)} s have passed.`,
+      };
+    }
+    const refusal = this.#roomFor(tx);
+    if (refusal === undefined) {
+      this.#refusedForRoom.get(tx.from)?.delete(tx.nonce);
+      if (this.#refusedForRoom.get(tx.from)?.size === 0) this.#refusedForRoom.delete(tx.from);
+      this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
+      this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
+      this.#reservedBytes += tx.bytes;
+    } else if (refusal.code !== 'NONCE_PENDING') {
+      this.#noteRefused(tx, nowMs);
+    }
+    return refusal;
+  }
+
+  /** The lowest nonce below `tx`'s of its sender still held back as refused for room, if any (forgetting those past their hold). */
+  #refusedBelow(tx: AdmitCandidate, nowMs: number): number | undefined {
+    const refused = this.#refusedForRoom.get(tx.from);
+    if (refused === undefined || refused.has(tx.nonce)) return undefined;
+    let lowest: number | undefined;
+    for (const [nonce, atMs] of refused) {
+      if (nowMs - atMs >= this.refusedHoldMs) refused.delete(nonce);
+      else if (nonce < tx.nonce && (lowest === undefined || nonce < lowest)) lowest = nonce;
+    }
+    if (refused.size === 0) this.#refusedForRoom.delete(tx.from);
+    return lowest;
+  }
+
+  /** Remembers a nonce refused for room, bounded: at most maxTxsPerSender per sender and maxTxs senders, the oldest forgotten first. */
+  #noteRefused(tx: AdmitCandidate, nowMs: number): void {
+    let refused = this.#refusedForRoom.get(tx.from);
+    if (refused === undefined) {
+      if (this.#refusedForRoom.size >= this.limits.maxTxs) this.#refusedForRoom.delete(this.#refusedForRoom.keys().next().value!);
+      this.#refusedForRoom.set(tx.from, (refused = new Map()));
+    }
+    if (!refused.has(tx.nonce) && refused.size >= this.limits.maxTxsPerSender) refused.delete(refused.keys().next().value!);
+    refused.set(tx.nonce, nowMs);
+  }
+
+  #roomFor(tx: AdmitCandidate): Refusal | undefined {
     const sender = this.#senders.get(tx.from);
     if (sender !== undefined) {
       const at = firstAbove(sender.txs, tx.nonce - 1);
@@ -148,9 +208,6 @@ export class PendingTxs {
         message: `The mempool holds ${count} txs of ${bytes} bytes (at most ${this.limits.maxTxs} txs and ${this.limits.maxBytes} bytes); submit again once blocks have taken some.`,
       };
     }
-    this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
-    this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
-    this.#reservedBytes += tx.bytes;
     return undefined;
   }
 
@@ -202,6 +259,13 @@ export class PendingTxs {
       dropped++;
     }
     for (const from of touched) {
+      const refused = this.#refusedForRoom.get(from);
+      if (refused !== undefined) {
+        // A spent nonce is no longer anyone's to strand.
+        const spent = spentNonce(from);
+        for (const nonce of refused.keys()) if (nonce <= spent) refused.delete(nonce);
+        if (refused.size === 0) this.#refusedForRoom.delete(from);
+      }
       const sender = this.#senders.get(from);
       if (sender === undefined) continue;
       const stale = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));

@@ -17,6 +17,43 @@ test('bounds per sender and in total are refused with their codes before anythin
   t.regex('message' in full! ? full.message : '', /holds 4 txs of \d+ bytes \(at most 4 txs/);
 });
 
+test("a nonce refused for room holds its sender's later nonces back (NONCE_GAP), so no block strands it; it lets go once taken in, spent or after its hold", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  let nowMs = 0;
+  const mempool = await openTestMempool(t, { dir, ...ledger, now: () => nowMs, limits: { maxTxs: 3, maxBytes: 1 << 20, maxTxsPerSender: 8 } });
+  await mempool.ingest.submit([1, 2].map((n) => txText(bob, n)));
+  // A peer's gossip of alice's txs 1 and 2 meets a full mempool after the first.
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([1, 2].map((n) => txText(alice, n)))), ['ok', 'MEMPOOL_FULL']);
+  const bobs = mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).filter((tx) => tx.from === bob.address);
+  mempool.committed(bobs);
+  // Room now, but alice's 3 in a block would spend nonce 2, which the peer acknowledged and gossips again.
+  const [gap] = await mempool.peerIngest.submit([txText(alice, 3)]);
+  t.like(gap, { code: 'NONCE_GAP' });
+  t.regex('message' in gap! ? gap.message : '', /refused the tx of 0x[0-9a-f]{40} with nonce 2 for room; one with a later nonce \(3\)/);
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([2, 3].map((n) => txText(alice, n)))), ['ok', 'ok'], 'the gossip again: in order');
+  t.deepEqual(
+    mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).map((tx) => tx.nonce),
+    [1, 2, 3],
+  );
+
+  // The hold ends when the refused nonce is spent by a block, or after refusedHoldMs (60 s).
+  const carol = keyOf(4);
+  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }));
+  await mempool.ingest.submit([5, 6].map((n) => txText(bob, n)));
+  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2].map((n) => txText(carol, n)))), ['ok', 'MEMPOOL_FULL']);
+  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).filter((tx) => tx.from === bob.address));
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(carol, 3)])), ['NONCE_GAP']);
+  nowMs = 60_000;
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(carol, 3)])), ['ok'], 'the hold has passed');
+  const dave = keyOf(5);
+  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }));
+  await mempool.ingest.submit([7, 8].map((n) => txText(bob, n)));
+  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2].map((n) => txText(dave, n)))), ['ok', 'MEMPOOL_FULL']);
+  mempool.committed([...mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }), { hash: 'e'.repeat(64), from: dave.address, nonce: 2 }]);
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(dave, 3)])), ['ok'], 'a block spent nonce 2');
+});
+
 test('a byte bound refuses the tx that would pass it', async (t) => {
   const dir = await tempDir(t);
   const one = Buffer.byteLength(txText(alice, 1));
