@@ -14,7 +14,7 @@ const validators = 4;
 const batchTxs = 500;
 const txsPerKey = 10;
 /** Txs sent but not yet applied on all, at most: well under the mempool's 10,000, which every node holds the whole network's pending txs in. */
-const windowTxs = 2000;
+const windowTxs = 5000;
 const lanes = 2;
 const warmupTxs = 1000;
 const sustainedTxsMax = 60_000;

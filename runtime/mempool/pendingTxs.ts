@@ -75,12 +75,13 @@ export class PendingTxs {
   readonly #senders = new Map<string, Sender>();
   readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
   /**
-   * Per sender, the nonces this mempool refused for room, each with when (the caller's clock).
-   * While one is remembered, a later nonce of that sender is refused too (NONCE_GAP): once in a
+   * Per sender, the lowest nonce this mempool refused for room, and when (the caller's clock).
+   * While it is remembered, a later nonce of that sender is refused too (NONCE_GAP): once in a
    * block, it would spend the refused tx's nonce, and the refused tx — acknowledged by the node
-   * that took it first and still gossiped by it — would be dropped everywhere unapplied.
+   * that took it first and still gossiped by it — would be dropped everywhere unapplied. One
+   * entry per sender, at most `maxTxs` of them.
    */
-  readonly #refusedForRoom = new Map<string, Map<number, number>>();
+  readonly #refusedForRoom = new Map<string, { readonly nonce: number; readonly atMs: number }>();
   #bytes = 0;
   #reservedBytes = 0;
   #seq = 0;
@@ -148,8 +149,8 @@ export class PendingTxs {
     }
     const refusal = this.#roomFor(tx);
     if (refusal === undefined) {
-      this.#refusedForRoom.get(tx.from)?.delete(tx.nonce);
-      if (this.#refusedForRoom.get(tx.from)?.size === 0) this.#refusedForRoom.delete(tx.from);
+      // The refused nonce itself taken in: what came after it may follow again.
+      if (this.#refusedForRoom.get(tx.from)?.nonce === tx.nonce) this.#refusedForRoom.delete(tx.from);
       this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
       this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
       this.#reservedBytes += tx.bytes;
@@ -159,28 +160,24 @@ export class PendingTxs {
     return refusal;
   }
 
-  /** The lowest nonce below `tx`'s of its sender still held back as refused for room, if any (forgetting those past their hold). */
+  /** The nonce below `tx`'s of its sender still held back as refused for room, if any (forgetting one past its hold). */
   #refusedBelow(tx: AdmitCandidate, nowMs: number): number | undefined {
     const refused = this.#refusedForRoom.get(tx.from);
-    if (refused === undefined || refused.has(tx.nonce)) return undefined;
-    let lowest: number | undefined;
-    for (const [nonce, atMs] of refused) {
-      if (nowMs - atMs >= this.refusedHoldMs) refused.delete(nonce);
-      else if (nonce < tx.nonce && (lowest === undefined || nonce < lowest)) lowest = nonce;
+    if (refused === undefined) return undefined;
+    if (nowMs - refused.atMs >= this.refusedHoldMs) {
+      this.#refusedForRoom.delete(tx.from);
+      return undefined;
     }
-    if (refused.size === 0) this.#refusedForRoom.delete(tx.from);
-    return lowest;
+    return refused.nonce < tx.nonce ? refused.nonce : undefined;
   }
 
-  /** Remembers a nonce refused for room, bounded: at most maxTxsPerSender per sender and maxTxs senders, the oldest forgotten first. */
+  /** Remembers the sender's lowest nonce refused for room; the oldest sender's entry goes past `maxTxs` senders. */
   #noteRefused(tx: AdmitCandidate, nowMs: number): void {
-    let refused = this.#refusedForRoom.get(tx.from);
-    if (refused === undefined) {
-      if (this.#refusedForRoom.size >= this.limits.maxTxs) this.#refusedForRoom.delete(this.#refusedForRoom.keys().next().value!);
-      this.#refusedForRoom.set(tx.from, (refused = new Map()));
-    }
-    if (!refused.has(tx.nonce) && refused.size >= this.limits.maxTxsPerSender) refused.delete(refused.keys().next().value!);
-    refused.set(tx.nonce, nowMs);
+    const refused = this.#refusedForRoom.get(tx.from);
+    if (refused !== undefined && refused.nonce <= tx.nonce && nowMs - refused.atMs < this.refusedHoldMs) return;
+    this.#refusedForRoom.delete(tx.from);
+    if (this.#refusedForRoom.size >= this.limits.maxTxs) this.#refusedForRoom.delete(this.#refusedForRoom.keys().next().value!);
+    this.#refusedForRoom.set(tx.from, { nonce: tx.nonce, atMs: nowMs });
   }
 
   #roomFor(tx: AdmitCandidate): Refusal | undefined {
@@ -259,13 +256,8 @@ export class PendingTxs {
       dropped++;
     }
     for (const from of touched) {
-      const refused = this.#refusedForRoom.get(from);
-      if (refused !== undefined) {
-        // A spent nonce is no longer anyone's to strand.
-        const spent = spentNonce(from);
-        for (const nonce of refused.keys()) if (nonce <= spent) refused.delete(nonce);
-        if (refused.size === 0) this.#refusedForRoom.delete(from);
-      }
+      // A spent nonce is no longer anyone's to strand.
+      if ((this.#refusedForRoom.get(from)?.nonce ?? Infinity) <= spentNonce(from)) this.#refusedForRoom.delete(from);
       const sender = this.#senders.get(from);
       if (sender === undefined) continue;
       const stale = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));
