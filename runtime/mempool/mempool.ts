@@ -236,11 +236,16 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     committed(txs) {
       const highest = new Map<string, number>();
       for (const { from, nonce } of txs) highest.set(from, Math.max(nonce, highest.get(from) ?? 0));
-      return pending.drop(
+      const held = txs.filter(({ hash }) => pending.get(hash) !== undefined).length;
+      const dropped = pending.drop(
         txs.map(({ hash }) => hash),
         (from) => Math.max(highest.get(from) ?? 0, ledgerNonce(from)),
         highest.keys(),
       );
+      // Held txs the block did not include but made stale: a later nonce of their sender went first.
+      if (dropped > held)
+        logger?.warn({ stale: dropped - held }, 'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land');
+      return dropped;
     },
     prune: () => pending.prune(ledgerNonce),
     has: (hash) => pending.has(hash),

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { readdir } from 'node:fs/promises';
+import { pino } from 'pino';
 import { consensusOps } from '../../../runtime/mempool/index.ts';
 import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
 import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
@@ -147,11 +148,14 @@ test('hasReady: nothing ready while every waiting tx sits after a gap younger th
 test('committed drops what a block included and what it made stale', async (t) => {
   const dir = await tempDir(t);
   const ledger = fakeLedger();
-  const mempool = await openTestMempool(t, { dir, ...ledger });
+  const warnings: unknown[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+  const mempool = await openTestMempool(t, { dir, ...ledger, logger });
   await mempool.ingest.submit([3, 5, 9].map((n) => txText(alice, n)).concat([txText(bob, 1)]));
   const [a3] = mempool.take({ maxTxs: 1, maxBytes: 1 << 20 });
   // The block holds a3 and a tx of alice's at nonce 6 this node never saw: a5 can no longer go in.
   t.is(mempool.committed([a3!, { hash: 'f'.repeat(64), from: alice.address, nonce: 6 }]), 2);
+  t.like(warnings, [{ stale: 1, msg: 'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land' }]);
   t.deepEqual(
     [...mempool.pending()].map((tx) => tx.nonce),
     [9, 1],
