@@ -121,6 +121,7 @@ function admissionOf(
   ledgerNonce: (address: string) => number,
   bandwidth: MempoolOptions['bandwidth'],
   now: () => number,
+  origin: TxOrigin,
 ): Admission {
   return {
     admit(tx): AdmitDecision {
@@ -137,7 +138,7 @@ function admissionOf(
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
       if (overBudget !== undefined) return overBudget;
-      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }, now()) ?? 'append';
+      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }, { nowMs: now(), spent, fromPeer: origin === 'peer' }) ?? 'append';
     },
     release(hashes) {
       for (const hash of hashes) pending.release(hash);
@@ -198,8 +199,6 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     close: () => journal.close(),
   };
 
-  const admission = admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth, now);
-
   const readBackFor = (origin: TxOrigin): ReadBack => ({
     noteOwn(offsets, appended) {
       const txs: PendingTx[] = [];
@@ -226,7 +225,15 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     },
   });
 
-  const ingestOf = (origin: TxOrigin) => createIngest({ log: journalLog, pool, admission, readBack: readBackFor(origin), onSubmitted: options.onSubmitted });
+  // One admission per ingest: a peer's refused tx makes a hold on its sender's later nonces, a local one's refusal goes back to its signer.
+  const ingestOf = (origin: TxOrigin) =>
+    createIngest({
+      log: journalLog,
+      pool,
+      admission: admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth, now, origin),
+      readBack: readBackFor(origin),
+      onSubmitted: options.onSubmitted,
+    });
   return {
     ingest: ingestOf('local'),
     peerIngest: ingestOf('peer'),

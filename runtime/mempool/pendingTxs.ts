@@ -75,13 +75,16 @@ export class PendingTxs {
   readonly #senders = new Map<string, Sender>();
   readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
   /**
-   * Per sender, the lowest nonce this mempool refused for room, and when (the caller's clock).
-   * While it is remembered, a later nonce of that sender is refused too (NONCE_GAP): once in a
-   * block, it would spend the refused tx's nonce, and the refused tx — acknowledged by the node
-   * that took it first and still gossiped by it — would be dropped everywhere unapplied. One
-   * entry per sender, at most `maxTxs` of them.
+   * Holds, per sender: the nonces from `lowest` to `highest` of a peer's txs this mempool refused
+   * (for room, then the later ones with NONCE_GAP), and when it last refused one. The ledger takes
+   * any nonce above the last, so a later nonce of that sender in a block here would leave those
+   * — acknowledged by the node that took them first, and never offered here again, as gossip
+   * drops what it has seen — unusable, dropped everywhere unapplied. While a hold lives, this
+   * mempool refuses the sender's nonces above `lowest` and `take` leaves them out; it ends once the
+   * ledger passes `highest` (the node that holds them put them in a block) or `refusedHoldMs` after
+   * the last refusal. At most `maxTxs` senders; the oldest hold goes first.
    */
-  readonly #refusedForRoom = new Map<string, { readonly nonce: number; readonly atMs: number }>();
+  readonly #holds = new Map<string, { lowest: number; highest: number; atMs: number }>();
   #bytes = 0;
   #reservedBytes = 0;
   #seq = 0;
@@ -134,50 +137,60 @@ export class PendingTxs {
 
   /**
    * Refuses a tx the bounds have no room for, one whose nonce another tx of its sender holds, or
-   * one above a nonce of its sender refused for room within `refusedHoldMs` of `nowMs`; else
-   * holds room for it.
+   * one above the nonces of its sender a hold keeps (see `#holds`: made only by a peer's txs, as a
+   * refusal of a local one goes back to its signer, but kept against both); else holds room for it.
    */
-  reserve(tx: AdmitCandidate, nowMs = 0): Refusal | undefined {
+  reserve(tx: AdmitCandidate, at: { readonly nowMs: number; readonly spent: number; readonly fromPeer: boolean }): Refusal | undefined {
     // The same tx in flight through the other ingest: both may append it, it is held once.
     if (this.#reserved.has(tx.hash)) return undefined;
-    const gap = this.#refusedBelow(tx, nowMs);
-    if (gap !== undefined) {
+    const hold = this.#holdOf(tx.from, at.spent, at.nowMs);
+    if (hold !== undefined && tx.nonce > hold.lowest) {
+      if (at.fromPeer) this.#noteHold(tx, at.nowMs);
+      const leftMs = Math.max(0, hold.atMs + this.refusedHoldMs - at.nowMs);
       return {
         code: 'NONCE_GAP',
-        message: `This mempool refused the tx of ${tx.from} with nonce ${gap} for room; one with a later nonce (${tx.nonce}) in a block would leave that one unusable, so it waits until nonce ${gap} is taken in (submit it again) or ${Math.round(this.refusedHoldMs / 1000)} s have passed.`,
+        message: `This node's mempool refused txs of ${tx.from} from nonce ${hold.lowest} (a peer's, for room) and takes none of its later nonces until a block passes nonce ${hold.highest} or ${Math.ceil(leftMs / 1000)} s have passed: one in a block here would leave those unusable. Submit this tx again then.`,
       };
     }
     const refusal = this.#roomFor(tx);
     if (refusal === undefined) {
-      // The refused nonce itself taken in: what came after it may follow again.
-      if (this.#refusedForRoom.get(tx.from)?.nonce === tx.nonce) this.#refusedForRoom.delete(tx.from);
       this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
       this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
       this.#reservedBytes += tx.bytes;
-    } else if (refusal.code !== 'NONCE_PENDING') {
-      this.#noteRefused(tx, nowMs);
+    } else if (at.fromPeer && refusal.code !== 'NONCE_PENDING') {
+      this.#noteHold(tx, at.nowMs);
     }
     return refusal;
   }
 
-  /** The nonce below `tx`'s of its sender still held back as refused for room, if any (forgetting one past its hold). */
-  #refusedBelow(tx: AdmitCandidate, nowMs: number): number | undefined {
-    const refused = this.#refusedForRoom.get(tx.from);
-    if (refused === undefined) return undefined;
-    if (nowMs - refused.atMs >= this.refusedHoldMs) {
-      this.#refusedForRoom.delete(tx.from);
+  /** The live hold on `from`'s nonces, if any; one the ledger has passed (`spent`) or past its time is forgotten. */
+  #holdOf(from: string, spent: number, nowMs: number): { readonly lowest: number; readonly highest: number; readonly atMs: number } | undefined {
+    const hold = this.#holds.get(from);
+    if (hold === undefined) return undefined;
+    if (spent >= hold.highest || nowMs - hold.atMs >= this.refusedHoldMs) {
+      this.#holds.delete(from);
       return undefined;
     }
-    return refused.nonce < tx.nonce ? refused.nonce : undefined;
+    return hold;
   }
 
-  /** Remembers the sender's lowest nonce refused for room; the oldest sender's entry goes past `maxTxs` senders. */
-  #noteRefused(tx: AdmitCandidate, nowMs: number): void {
-    const refused = this.#refusedForRoom.get(tx.from);
-    if (refused !== undefined && refused.nonce <= tx.nonce && nowMs - refused.atMs < this.refusedHoldMs) return;
-    this.#refusedForRoom.delete(tx.from);
-    if (this.#refusedForRoom.size >= this.limits.maxTxs) this.#refusedForRoom.delete(this.#refusedForRoom.keys().next().value!);
-    this.#refusedForRoom.set(tx.from, { nonce: tx.nonce, atMs: nowMs });
+  /** A peer's tx refused: its sender's hold covers its nonce, from now. */
+  #noteHold(tx: AdmitCandidate, nowMs: number): void {
+    const hold = this.#holds.get(tx.from);
+    if (hold !== undefined) {
+      hold.lowest = Math.min(hold.lowest, tx.nonce);
+      hold.highest = Math.max(hold.highest, tx.nonce);
+      hold.atMs = nowMs;
+      return;
+    }
+    if (this.#holds.size >= this.limits.maxTxs) this.#holds.delete(this.#holds.keys().next().value!);
+    this.#holds.set(tx.from, { lowest: tx.nonce, highest: tx.nonce, atMs: nowMs });
+  }
+
+  /** Index past the last of `txs` (ascending by nonce) a block may take now: a hold keeps those above its lowest nonce out. */
+  #takeableEnd(from: string, txs: readonly PendingTx[], spent: number, nowMs: number): number {
+    const hold = this.#holdOf(from, spent, nowMs);
+    return hold === undefined ? txs.length : firstAbove(txs, hold.lowest);
   }
 
   #roomFor(tx: AdmitCandidate): Refusal | undefined {
@@ -256,8 +269,8 @@ export class PendingTxs {
       dropped++;
     }
     for (const from of touched) {
-      // A spent nonce is no longer anyone's to strand.
-      if ((this.#refusedForRoom.get(from)?.nonce ?? Infinity) <= spentNonce(from)) this.#refusedForRoom.delete(from);
+      // A hold whose nonces are all spent has nothing left to keep.
+      if ((this.#holds.get(from)?.highest ?? Infinity) <= spentNonce(from)) this.#holds.delete(from);
       const sender = this.#senders.get(from);
       if (sender === undefined) continue;
       const stale = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));
@@ -286,11 +299,12 @@ export class PendingTxs {
    * would make the skipped one (or the gap's) stale.
    */
   take(maxTxs: number, maxBytes: number, nonceOf: (from: string) => number, wait: GapWait = noGapWait): PendingTx[] {
-    let runs: { txs: readonly PendingTx[]; next: number; last: number }[] = [];
+    let runs: { txs: readonly PendingTx[]; next: number; end: number; last: number }[] = [];
     for (const [from, sender] of this.#senders) {
       const last = nonceOf(from);
       const next = firstAbove(sender.txs, last);
-      if (next < sender.txs.length) runs.push({ txs: sender.txs, next, last });
+      const end = this.#takeableEnd(from, sender.txs, last, wait.nowMs);
+      if (next < end) runs.push({ txs: sender.txs, next, end, last });
     }
     const taken: PendingTx[] = [];
     let bytes = 0;
@@ -304,7 +318,7 @@ export class PendingTxs {
         taken.push(tx);
         bytes += tx.record.byteLength;
         run.last = tx.nonce;
-        if (++run.next < run.txs.length) more.push(run);
+        if (++run.next < run.end) more.push(run);
       }
       runs = more;
     }
@@ -315,7 +329,8 @@ export class PendingTxs {
   hasReady(nonceOf: (from: string) => number, wait: GapWait = noGapWait): boolean {
     for (const [from, sender] of this.#senders) {
       const last = nonceOf(from);
-      const tx = sender.txs[firstAbove(sender.txs, last)];
+      const next = firstAbove(sender.txs, last);
+      const tx = next < this.#takeableEnd(from, sender.txs, last, wait.nowMs) ? sender.txs[next] : undefined;
       if (tx !== undefined && mayFollow(tx, last, wait)) return true;
     }
     return false;

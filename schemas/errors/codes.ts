@@ -219,8 +219,9 @@ export const errorCodes = {
   MEMPOOL_SENDER_FULL: { status: 429, summary: 'The mempool holds as many txs of this address as it takes per sender; retry once blocks have taken some.' },
   NONCE_PENDING: { status: 409, summary: 'The mempool already holds another tx of this address with the same nonce.' },
   NONCE_GAP: {
-    status: 409,
-    summary: 'The mempool refused an earlier nonce of this address for room; a later one waits until that one is taken in, or the hold passes.',
+    status: 503,
+    summary:
+      "The mempool refused a peer's earlier txs of this address for room; it takes no later nonce of it until a block passes them or a minute has gone. Retry then.",
   },
   CONSENSUS_OP: { status: 403, summary: 'The op (cut, attest, commit, evidence) is made by the consensus of a peer-to-peer network, not submitted by users.' },
   // Consensus (actors/chain): a proposed block a validator will not prevote, with what is wrong in its details.

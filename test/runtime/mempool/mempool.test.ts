@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { pino } from 'pino';
 import { consensusOps } from '../../../runtime/mempool/index.ts';
 import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
+import type { KeyPair } from '../../../log/index.ts';
 import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
 
 const alice = keyOf(1);
@@ -18,41 +19,53 @@ test('bounds per sender and in total are refused with their codes before anythin
   t.regex('message' in full! ? full.message : '', /holds 4 txs of \d+ bytes \(at most 4 txs/);
 });
 
-test("a nonce refused for room holds its sender's later nonces back (NONCE_GAP), so no block strands it; it lets go once taken in, spent or after its hold", async (t) => {
+test("a peer's tx refused for room holds its sender's later nonces back (NONCE_GAP, and out of blocks), until a block passes them or a minute goes; a local refusal holds nothing", async (t) => {
   const dir = await tempDir(t);
   const ledger = fakeLedger();
-  let nowMs = 0;
+  let nowMs = 1_000;
   const mempool = await openTestMempool(t, { dir, ...ledger, now: () => nowMs, limits: { maxTxs: 3, maxBytes: 1 << 20, maxTxsPerSender: 8 } });
+  const take = () => mempool.take({ maxTxs: 10, maxBytes: 1 << 20 });
+  /** A block of what `take` gives from `senders`: the ledger passes their nonces, the mempool lets them go. */
+  const block = (...senders: KeyPair[]) => {
+    const taken = take().filter((tx) => senders.some((key) => key.address === tx.from));
+    for (const tx of taken) ledger.nonces.set(tx.from, Math.max(tx.nonce, ledger.ledgerNonce(tx.from)));
+    mempool.committed(taken);
+    return taken.map((tx) => tx.nonce);
+  };
   await mempool.ingest.submit([1, 2].map((n) => txText(bob, n)));
   // A peer's gossip of alice's txs 1 and 2 meets a full mempool after the first.
   t.deepEqual(codesOf(await mempool.peerIngest.submit([1, 2].map((n) => txText(alice, n)))), ['ok', 'MEMPOOL_FULL']);
-  const bobs = mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).filter((tx) => tx.from === bob.address);
-  mempool.committed(bobs);
-  // Room now, but alice's 3 in a block would spend nonce 2, which the peer acknowledged and gossips again.
+  t.deepEqual(block(bob), [1, 2]);
+  // Room now, but alice's 3 in a block here would spend nonce 2, which the peer acknowledged: refused, gossiped or local.
   const [gap] = await mempool.peerIngest.submit([txText(alice, 3)]);
   t.like(gap, { code: 'NONCE_GAP' });
-  t.regex('message' in gap! ? gap.message : '', /refused the tx of 0x[0-9a-f]{40} with nonce 2 for room; one with a later nonce \(3\)/);
-  t.deepEqual(codesOf(await mempool.peerIngest.submit([2, 3].map((n) => txText(alice, n)))), ['ok', 'ok'], 'the gossip again: in order');
-  t.deepEqual(
-    mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).map((tx) => tx.nonce),
-    [1, 2, 3],
+  t.regex(
+    'message' in gap! ? gap.message : '',
+    /refused txs of 0x[0-9a-f]{40} from nonce 2 \(a peer's, for room\) and takes none of its later nonces until a block passes nonce 3 or 60 s/,
   );
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 4)])), ['NONCE_GAP']);
+  t.deepEqual(block(alice), [1]);
+  // The peer's block took 2 and 3: the ledger has passed every nonce held back.
+  ledger.nonces.set(alice.address, 3);
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([txText(alice, 4)])), ['ok']);
+  t.deepEqual(block(alice), [4]);
 
-  // The hold ends when the refused nonce is spent by a block, or after refusedHoldMs (60 s).
+  // A hold also keeps a later nonce already held out of blocks, until a minute after the last refusal.
   const carol = keyOf(4);
-  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }));
-  await mempool.ingest.submit([5, 6].map((n) => txText(bob, n)));
-  t.deepEqual(codesOf(await mempool.ingest.submit([1, 2].map((n) => txText(carol, n)))), ['ok', 'MEMPOOL_FULL']);
-  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }).filter((tx) => tx.from === bob.address));
-  t.deepEqual(codesOf(await mempool.ingest.submit([txText(carol, 3)])), ['NONCE_GAP']);
-  nowMs = 60_000;
-  t.deepEqual(codesOf(await mempool.ingest.submit([txText(carol, 3)])), ['ok'], 'the hold has passed');
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([txText(carol, 5)])), ['ok']);
+  await mempool.ingest.submit([3, 4].map((n) => txText(bob, n)));
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([txText(carol, 3)])), ['MEMPOOL_FULL']);
+  t.deepEqual(block(carol), [], "carol's 5 waits while her 3 is held back");
+  nowMs += 60_000;
+  t.deepEqual(block(carol), [5], 'a minute after the last refusal the hold is gone');
+
+  // A local refusal goes back to its signer and holds nothing.
   const dave = keyOf(5);
-  mempool.committed(mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }));
-  await mempool.ingest.submit([7, 8].map((n) => txText(bob, n)));
+  block(bob);
+  await mempool.ingest.submit([5, 6].map((n) => txText(bob, n)));
   t.deepEqual(codesOf(await mempool.ingest.submit([1, 2].map((n) => txText(dave, n)))), ['ok', 'MEMPOOL_FULL']);
-  mempool.committed([...mempool.take({ maxTxs: 10, maxBytes: 1 << 20 }), { hash: 'e'.repeat(64), from: dave.address, nonce: 2 }]);
-  t.deepEqual(codesOf(await mempool.ingest.submit([txText(dave, 3)])), ['ok'], 'a block spent nonce 2');
+  block(bob);
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(dave, 3)])), ['ok']);
 });
 
 test('a byte bound refuses the tx that would pass it', async (t) => {
