@@ -47,7 +47,11 @@ export async function sustained(net: BenchNetwork, tracker: Tracker): Promise<{ 
   const from = tracker.height;
   const startMs = performance.now();
   const { sent, counts } = await sendWindowed(net, tracker, bodies, { lanes, windowTxs, deadlineMs: startMs + sustainedSendMs });
-  const lastMs = await tracker.allFinal(finalWaitMs);
+  // Refused txs are awaited too: a wait that times out says whether any were.
+  const lastMs = await tracker.allFinal(finalWaitMs).catch((error: unknown) => {
+    checkCounts('net.4.sustained', counts, tracker);
+    throw error;
+  });
   checkCounts('net.4.sustained', counts, tracker);
   const txs = sent.reduce((sum, b) => sum + b.hashes.length, 0);
   return { rate: (txs * 1000) / (lastMs - startMs), txs, elapsedMs: lastMs - startMs, blocks: blockStats(tracker, from) };
