@@ -324,13 +324,15 @@ async function registeredEverywhere(urls: readonly string[], job: string, waitMs
 /**
  * The time limit a request needs here: the sample's own, or, on a machine slow enough that a
  * worker cannot meet it (a loaded CI box, a small VM), whichever is longer of three times the
- * workers' runs (all at once, as the request starts them) plus two seconds and three times what one tx took to reach a block (a worker's accept and
- * result must both land before the limit, and a loaded machine's pace varies), in whole
- * seconds. Without it a loaded machine refunds the sample for want of a result in time, which
- * says nothing about ain.
+ * workers' runs (all at once, as the request starts them) plus two seconds and three times what
+ * one tx took to reach a block (a worker's accept and result must both land before the limit),
+ * with what that took past a second (the block interval: the rest is the machine's load, which
+ * varies most) counted twice more, in whole seconds. Without it a loaded machine refunds the
+ * sample for want of a result in time, which says nothing about ain.
  */
 export function onThisMachine(timeLimitMs: number, { runMs, blockMs }: { readonly runMs: number; readonly blockMs: number }): number {
-  return Math.max(timeLimitMs, Math.ceil(Math.max(3 * runMs + 2000, 3 * blockMs) / 1000) * 1000);
+  const txsMs = 3 * blockMs + 2 * Math.max(0, blockMs - 1000);
+  return Math.max(timeLimitMs, Math.ceil(Math.max(3 * runMs + 2000, txsMs) / 1000) * 1000);
 }
 
 /** The settled or refunded event of a request, from the node's recent blocks. */
