@@ -89,6 +89,9 @@ export function makeBodies(count: number, { batchTxs, txsPerKey, nodes }: { batc
   return bodies;
 }
 
+/** How long `allFinal` waits without progress before it asks every node its height itself. */
+const quietPollMs = 2000;
+
 interface BlockPage {
   to: number;
   blocks: { header: { height: number; proposer: string }; txs: { hash: string; outcome: { code: string } }[] }[];
@@ -101,9 +104,6 @@ interface BlockPage {
  * as it is applied, so the measure costs the nodes one event per block, not a poll of each node
  * every few milliseconds.
  */
-/** How long `allFinal` waits without progress before it asks every node its height itself. */
-const quietPollMs = 2000;
-
 export class Tracker {
   readonly allAtMs = new Map<number, number>();
   readonly proposers = new Map<number, string>();
