@@ -144,6 +144,7 @@ export function startWorkerAgent(
   // Preemptive buying: a reservation of this worker at a price it takes is accepted at once.
   const submit = submitterFor(options.key, options.env.nodeUrl);
   const onEvent = (event: JobEvent) => {
+    options.onEvent?.(event);
     if (event.type !== 'reserved' || event.worker !== options.key.address) return;
     if (BigInt(event.price) < (options.minRewardAin ?? 0n))
       return void options.onSkip?.(event.reservation, `the reservation's price ${event.price} AIN is below ${options.minRewardAin} AIN`);

@@ -1,11 +1,11 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
-import { adminMachine, clientMachine, type ClientOutput } from '../../actors/index.ts';
+import { adminMachine, clientMachine, type ClientOutput, type WorkerOutput } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import type { JobEvent, Payout } from '../../projections/index.ts';
 import { AinError, isAinError, type Op, type OpOf } from '../../schemas/index.ts';
-import { getAccount, getBlock, getDashboard, getJob, getRequest, getStatus } from '../client/index.ts';
+import { getAccount, getBlock, getDashboard, getJob, getRequest, getStatus, type RequestAnswer } from '../client/index.ts';
 import { reserveLogRoom, workerLogRoom } from './logRoom.ts';
 import { appRootUrl } from '../config/index.ts';
 import type { ExecutionRuntime } from '../exec/index.ts';
@@ -75,6 +75,8 @@ export interface SampleSessionResult {
   readonly payouts: readonly Payout[];
   /** Why a refunded request was refunded (noEvaluator, noResult, noRanking, challengeUpheld). */
   readonly refundReason?: string;
+  /** For a request refunded for want of a result: what each worker came to, one line each (noResultLines). */
+  readonly workerLines?: readonly string[];
   readonly roles: Readonly<Record<string, string>>;
 }
 
@@ -253,7 +255,21 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
 
   const from = (await getStatus({ url: nodeUrl })).height + 1;
   const evaluatorAgents = evaluatorKeys.map((key) => startEvaluatorAgent({ key, env: envOf(key), job, fromHeight: from, deposit: '20' }));
-  const workerAgents = workerKeys.map((key) => startWorkerAgent({ key, env: envOf(key), job, fromHeight: from }));
+  // What each worker's agent saw and said, for the lines of a request refunded for want of a result.
+  const skips = new Map<string, string>();
+  const sawOpen = new Map<string, number>();
+  const workerAgents = workerKeys.map((key) =>
+    startWorkerAgent({
+      key,
+      env: envOf(key),
+      job,
+      fromHeight: from,
+      onEvent: (event) => {
+        if (event.type === 'accepted' && event.role === 'evaluator' && !sawOpen.has(key.address)) sawOpen.set(key.address, Date.now());
+      },
+      onSkip: (_request, why) => skips.set(key.address, why),
+    }),
+  );
   try {
     const op: OpOf<'requestJob'> = {
       type: 'requestJob',
@@ -292,6 +308,20 @@ export async function runSampleSession(options: SampleSessionOptions): Promise<S
       evaluator: view.evaluator,
       payouts: settledEvent?.payouts ?? [],
       ...(settledEvent?.type === 'refunded' ? { refundReason: settledEvent.reason } : {}),
+      ...(view.state === 'refunded' && view.refundReason === 'noResult'
+        ? {
+            workerLines: noResultLines(
+              view,
+              workerKeys.map((key, i) => ({
+                address: key.address,
+                role: roles[key.address]!,
+                outputs: workerAgents[i]!.outputs,
+                skipped: skips.get(key.address),
+                sawOpenAt: sawOpen.get(key.address),
+              })),
+            ),
+          }
+        : {}),
       roles,
     };
   } finally {
@@ -333,6 +363,42 @@ async function registeredEverywhere(urls: readonly string[], job: string, waitMs
 export function onThisMachine(timeLimitMs: number, { runMs, blockMs }: { readonly runMs: number; readonly blockMs: number }): number {
   const txsMs = 3 * blockMs + 2 * Math.max(0, blockMs - 1000);
   return Math.max(timeLimitMs, Math.ceil(Math.max(3 * runMs + 2000, txsMs) / 1000) * 1000);
+}
+
+/** A worker agent of the session, as noResultLines reads it. */
+interface SessionWorker {
+  readonly address: string;
+  readonly role: string;
+  readonly outputs: readonly WorkerOutput[];
+  readonly skipped: string | undefined;
+  /** When (the clock's ms, which a block's time is on this machine) its agent saw the evaluator's accept. */
+  readonly sawOpenAt?: number | undefined;
+}
+
+/**
+ * For a request refunded for want of a result, what each worker came to, in block time from the
+ * evaluator's accept (its time limit counts from there): when its agent saw that accept (by the
+ * clock here: a block's time is its proposer's clock, the same on one machine), when its own
+ * accept and its result landed, and what its agent said (its error, why it passed the request by,
+ * or that it had not ended).
+ */
+export function noResultLines(view: Pick<RequestAnswer, 'deadline' | 'timeLimitMs' | 'workers'>, workers: readonly SessionWorker[]): string[] {
+  const opened = view.deadline - view.timeLimitMs;
+  const at = (time: number) => `${((time - opened) / 1000).toFixed(1)} s`;
+  return workers.map(({ address, role, outputs, skipped, sawOpenAt }) => {
+    const onChain = view.workers[address];
+    const output = outputs.at(-1);
+    const said = output?.error ?? skipped;
+    const parts = [
+      ...(sawOpenAt === undefined ? ["did not see the evaluator's accept"] : [`saw the evaluator's accept at ${at(sawOpenAt)}`]),
+      onChain === undefined ? 'no accept in a block' : `accepted at ${at(onChain.acceptedAt)}`,
+      ...(onChain?.submittedAt === undefined
+        ? []
+        : [`${onChain.failure === undefined ? 'result' : `failure (${onChain.failure.code})`} at ${at(onChain.submittedAt)}`]),
+      ...(said !== undefined ? [`its agent: ${said}`] : output === undefined ? ['its agent had not ended'] : []),
+    ];
+    return `${role}: ${parts.join('; ')} (the limit: ${at(view.deadline)})`;
+  });
 }
 
 /** The settled or refunded event of a request, from the node's recent blocks. */

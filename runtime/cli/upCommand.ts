@@ -164,6 +164,7 @@ async function sample(target: UpTarget, options: UpOptions, dataDir: string, aud
     say(`  Total ${result.participants} workers participated. ${received}.`);
     const why = result.refundReason === undefined ? '' : ` (${result.refundReason})`;
     say(`  request ${result.request.slice(0, 16)}… ${result.state}${why}; replay and check it all with: ain audit --data ${auditDir}`);
+    for (const line of result.workerLines ?? []) say(`    ${line}`);
   } finally {
     await execution.close();
   }
