@@ -4,7 +4,8 @@ const help = `ain — a ledger and runtime for a peer-to-peer compute cloud
 
 Usage:
   ain up [--nodes N] [--evaluators N] [--workers N] [--data DIR] [--port N] [--once]
-         [--runtime auto|docker|process]    a local network of 4 validators (--nodes 1: one
+         [--runtime auto|docker|process] [--time-limit MS]
+                                            a local network of 4 validators (--nodes 1: one
                                             node) running the papers' sample job end to end
                                             at the paper's scale (3 evaluators, 12 workers)
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]

