@@ -13,7 +13,7 @@ import {
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
-import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
+import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
@@ -22,7 +22,9 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
-import { buildBlock, checkBlock, decidedRecords, type ProposalSource } from './proposalBlocks.ts';
+import { checkBlock, proposeBlock, type ProposalSource } from './proposalBlocks.ts';
+import { FilledBlocks, fillBlock } from './compactBlocks.ts';
+import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
 import { validatorSetAt } from './validatorSets.ts';
 
@@ -148,6 +150,33 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
   const catchUp = createCatchUp({ ...c, commits, appendDecided });
 
+  // Compact proposals (compactBlocks.ts): the records of the blocks this node proposed or judged,
+  // filled; the peer each proposal came from, asked first for what the mempool lacks.
+  const filled = new FilledBlocks();
+  const sources = new Map<string, string>();
+  const utf8 = new TextDecoder();
+  const encoder = new TextEncoder();
+  const textOf = (ref: string): string | undefined => {
+    const held = mempool.recordByRef?.(ref);
+    return held === undefined ? filled.textOf(ref) : utf8.decode(held);
+  };
+  const records = createRecordsExchange({ logger, chain: chainId, shard, transport, textOf });
+  /** A compact block filled from the mempool and recent blocks, then from peers; undefined when some record could not be had. */
+  async function fullBlockOf(block: ProposalBlock): Promise<ProposalBlock | undefined> {
+    const local = fillBlock(block, textOf);
+    if (local.missing === undefined) return local.block;
+    const fetched = await records.fetch(local.missing, sources.get(block.hash));
+    const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref));
+    return again.missing === undefined ? again.block : undefined;
+  }
+  /** Judges a proposal's block, filled, and tells consensus; a valid block's records are kept for its commit. */
+  function judge(proposal: Proposal, full: ProposalBlock): void {
+    const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool });
+    if (refusal !== null) logger.warn({ height: proposal.height, round: proposal.round, proposer: proposal.proposer, ...refusal }, 'proposal refused');
+    else if (full !== proposal.block) filled.add(proposal.block, (full as ProposedBlock).records);
+    send({ type: 'proposal', proposal, valid: refusal === null });
+  }
+
   async function carryOut(effect: ConsensusEffect): Promise<void> {
     // A height a peer's certificate already put in the log (catch-up) needs no more signatures here.
     if ((effect.type === 'propose' || effect.type === 'vote') && effect.height <= chain.ledger.height) return;
@@ -161,10 +190,21 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         return gossip.publish({ vote });
       }
       case 'check': {
-        const refusal = checkBlock(effect.proposal, { ...c, commits, nowMs: now(), mempool });
-        if (refusal !== null)
-          logger.warn({ height: effect.proposal.height, round: effect.proposal.round, proposer: effect.proposal.proposer, ...refusal }, 'proposal refused');
-        return send({ type: 'proposal', proposal: effect.proposal, valid: refusal === null });
+        const { proposal } = effect;
+        const local = fillBlock(proposal.block, textOf);
+        if (local.missing === undefined) return judge(proposal, local.block);
+        // Txs whose gossip has not reached this node: asked of peers off the effects' queue (the
+        // round's propose timeout bounds how long consensus waits for the verdict).
+        void fullBlockOf(proposal.block).then((full) => {
+          if (!running || proposal.height !== chain.ledger.height + 1) return;
+          if (full !== undefined) return judge(proposal, full);
+          logger.warn(
+            { height: proposal.height, round: proposal.round, proposer: proposal.proposer, missing: local.missing.length },
+            'proposal refused: some of its records are in no mempool or recent block of this node or its peers',
+          );
+          send({ type: 'proposal', proposal, valid: false });
+        });
+        return;
       }
       case 'commit':
         return commit(effect);
@@ -181,9 +221,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
 
   async function propose(effect: EffectOf<'propose'>): Promise<void> {
-    const block: ProposalBlock | null =
-      effect.value ??
-      buildBlock({
+    let block: ProposalBlock | null = effect.value;
+    if (block === null) {
+      const built = proposeBlock({
         ...c,
         commits,
         height: effect.height,
@@ -191,9 +231,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         nowMs: now(),
         evidence: evidence.pending(chain.ledger),
       });
-    if (block === null) {
-      logger.warn({ height: effect.height, round: effect.round }, 'no certificate of the previous block at hand: not proposing this round');
-      return;
+      if (built === null) {
+        logger.warn({ height: effect.height, round: effect.round }, 'no certificate of the previous block at hand: not proposing this round');
+        return;
+      }
+      filled.add(built.compact, built.full.records);
+      block = built.compact;
     }
     const proposal: Proposal = signProposal(key, { chain: chainId, shard, height: effect.height, round: effect.round, validRound: effect.validRound, block });
     await record.keep({ ...effect.lastSigned, hash: block.hash }, { proposal });
@@ -202,7 +245,17 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
 
   async function commit({ height, block, certificate }: EffectOf<'commit'>): Promise<void> {
-    await appendDecided(height, decidedRecords(block), certificate);
+    const full = filled.fullOf(block) ?? (await fullBlockOf(block).then((b) => (b as ProposedBlock | undefined)?.records));
+    if (full === undefined) {
+      // Its certificate is here but not all its txs: catch-up fetches the block from a peer that appended it.
+      logger.warn({ height, hash: block.hash }, 'some records of a decided block are in no mempool here or at a peer: left to catch-up');
+      return;
+    }
+    await appendDecided(
+      height,
+      full.map((text) => encoder.encode(text)),
+      certificate,
+    );
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
   }
 
@@ -253,6 +306,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
     if (height > chain.ledger.height + 1) catchUp.behind(from, height);
+    if ('proposal' in message) {
+      sources.set(message.proposal.block.hash, from);
+      if (sources.size > 64) sources.delete(sources.keys().next().value!);
+    }
     if (waitingFor !== null && height >= waitingFor) {
       peerAhead = Math.max(peerAhead, height);
       startIfWork();
@@ -283,6 +340,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       running = true;
       actor.start();
       gossip.subscribe(onMessage);
+      await records.start();
       await catchUp.start();
       const begin = () => {
         if (!c.caughtUp()) return;
@@ -299,6 +357,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       timers.clear();
       gossip.unsubscribe();
       await catchUp.stop();
+      await records.stop();
       actor.stop();
       await work;
       commits.close();

@@ -13,6 +13,7 @@ import {
   type Refusal,
 } from '../../schemas/index.ts';
 import type { CommitStore } from './commitStore.ts';
+import { compactBlock } from './compactBlocks.ts';
 import { validatorSetAt, votingSetAt } from './validatorSets.ts';
 
 /** Where a proposer takes txs from (the mempool): each with its hash and its log record. */
@@ -25,7 +26,13 @@ export interface ProposalSource {
   has(hash: string): boolean;
   /** The record it holds of the tx with this hash. */
   recordOf(hash: string): Uint8Array | undefined;
-  take(options: { readonly maxTxs: number; readonly maxBytes: number }): readonly { readonly hash: string; readonly record: Uint8Array }[];
+  /** The record it holds whose SHA-256 (hex) is `ref` (compactBlocks.ts). */
+  recordByRef?(ref: string): Uint8Array | undefined;
+  /** Txs for a block, each with its record's ref when the source knows it (a compact proposal names those by it). */
+  take(options: {
+    readonly maxTxs: number;
+    readonly maxBytes: number;
+  }): readonly { readonly hash: string; readonly record: Uint8Array; readonly ref?: string }[];
 }
 
 export interface BlockLimits {
@@ -51,23 +58,34 @@ const encoder = new TextEncoder();
  * when it lacks that certificate (a node restarted between appending a block and keeping its
  * certificate): another proposer's round comes.
  */
-export function buildBlock(
-  c: ChainAt & {
-    readonly key: KeyPair;
-    readonly mempool: ProposalSource;
-    readonly height: number;
-    readonly nonce: number;
-    readonly nowMs: number;
-    /** Equivocations to commit: they go in before the mempool's txs. */
-    readonly evidence?: readonly Evidence[];
-  },
-): ProposedBlock | null {
+export function buildBlock(c: BuildContext): ProposedBlock | null {
+  return proposeBlock(c)?.full ?? null;
+}
+
+type BuildContext = ChainAt & {
+  readonly key: KeyPair;
+  readonly mempool: ProposalSource;
+  readonly height: number;
+  readonly nonce: number;
+  readonly nowMs: number;
+  /** Equivocations to commit: they go in before the mempool's txs. */
+  readonly evidence?: readonly Evidence[];
+};
+
+/**
+ * The block this node proposes at `height` (buildBlock's), whole and as its proposal carries it:
+ * each mempool tx named by its record's ref (compactBlocks.ts). Null as buildBlock is.
+ */
+export function proposeBlock(c: BuildContext): { readonly full: ProposedBlock; readonly compact: ProposedBlock } | null {
   const { chain, genesis, limits } = c;
   const certificate = c.height === 1 ? null : c.commits.get(c.height - 1);
   if (certificate === undefined) return null;
   const evidence = c.evidence ?? [];
   const taken = c.mempool.take({ maxTxs: Math.max(0, limits.maxTxs - 2 - evidence.length), maxBytes: limits.maxBytes });
-  return buildProposalBlock({
+  const texts = taken.map((tx) => utf8.decode(tx.record));
+  const refs = new Map<string, string>();
+  taken.forEach((tx, i) => tx.ref !== undefined && refs.set(texts[i]!, tx.ref));
+  const full = buildProposalBlock({
     key: c.key,
     chain: genesis.chain,
     shard: genesis.shard,
@@ -75,13 +93,14 @@ export function buildBlock(
     lastRoot: chain.ledger.tree.root(),
     certificate,
     evidence,
-    txs: taken.map((tx) => utf8.decode(tx.record)),
+    txs: texts,
     hashes: taken.map((tx) => tx.hash),
     nonce: c.nonce + 1,
     timeMs: c.nowMs,
     maxTxs: limits.maxTxs,
     maxBytes: limits.maxBytes,
   });
+  return { full, compact: compactBlock(full, (text) => refs.get(text)) };
 }
 
 /** What a validator judges a block for the chain's next height against. */

@@ -93,6 +93,8 @@ export interface Mempool {
   has(hash: string): boolean;
   /** The record of a held tx: its canonical JSON, checked (signature included) when it came in. */
   recordOf(hash: string): Uint8Array | undefined;
+  /** The held tx whose record's SHA-256 (hex) is `ref`: a compact proposal names records so. */
+  byRef(ref: string): PendingTx | undefined;
   /** Held txs, in order of arrival. */
   pending(): IterableIterator<PendingTx>;
   readonly stats: { readonly txs: number; readonly bytes: number; readonly journalBytes: number };
@@ -257,6 +259,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     prune: () => pending.prune(ledgerNonce),
     has: (hash) => pending.has(hash),
     recordOf: (hash) => pending.get(hash)?.record,
+    byRef: (ref) => pending.byRef(ref),
     pending: () => pending.inArrivalOrder(),
     get stats() {
       return { txs: pending.count, bytes: pending.bytes, journalBytes: journal.appendedBytes };

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../log/index.ts';
 import type { Refusal } from '../../schemas/index.ts';
 
 /** A checked tx the mempool holds until a block takes it. */
@@ -9,6 +10,8 @@ export interface PendingTx {
   readonly record: Uint8Array;
   /** Where the journal holds it. */
   readonly offset: number;
+  /** The SHA-256 (hex) of `record`: what a compact proposal names it by (its tx hash leaves the signature out; this pins every byte). */
+  readonly ref: string;
   /** Order of arrival, across senders. */
   readonly seq: number;
   /** When this node took it in (its clock; 0 for a tx replayed from the journal). */
@@ -72,6 +75,8 @@ function firstAbove(txs: readonly PendingTx[], nonce: number): number {
  */
 export class PendingTxs {
   readonly #byHash = new Map<string, PendingTx>();
+  /** The same txs by the SHA-256 of their records (`ref`), for filling a compact proposal. */
+  readonly #byRef = new Map<string, PendingTx>();
   readonly #senders = new Map<string, Sender>();
   readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
   /**
@@ -109,6 +114,11 @@ export class PendingTxs {
 
   has(hash: string): boolean {
     return this.#byHash.has(hash) || this.#reserved.has(hash);
+  }
+
+  /** The held tx whose record's SHA-256 is `ref`. */
+  byRef(ref: string): PendingTx | undefined {
+    return this.#byRef.get(ref);
   }
 
   /** Pending txs in order of arrival. */
@@ -242,15 +252,16 @@ export class PendingTxs {
    * Adds a journaled tx (in the room held for it, if any). False, and nothing added, when the
    * tx is held already or its nonce is another's of its sender.
    */
-  add(tx: Omit<PendingTx, 'seq'>): boolean {
+  add(tx: Omit<PendingTx, 'seq' | 'ref'>): boolean {
     this.release(tx.hash);
     if (this.#byHash.has(tx.hash)) return false;
     const sender = this.#sender(tx.from);
     const at = firstAbove(sender.txs, tx.nonce - 1);
     if (sender.txs[at]?.nonce === tx.nonce) return false;
-    const pending: PendingTx = { ...tx, seq: this.#seq++ };
+    const pending: PendingTx = { ...tx, seq: this.#seq++, ref: sha256Hex(tx.record) };
     sender.txs.splice(at, 0, pending);
     this.#byHash.set(tx.hash, pending);
+    this.#byRef.set(pending.ref, pending);
     this.#bytes += tx.record.byteLength;
     return true;
   }
@@ -288,6 +299,7 @@ export class PendingTxs {
 
   #forget(tx: PendingTx): void {
     this.#byHash.delete(tx.hash);
+    this.#byRef.delete(tx.ref);
     this.#bytes -= tx.record.byteLength;
   }
 

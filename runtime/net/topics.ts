@@ -4,7 +4,7 @@ import { ChainId, parseOrThrow, ShardPath } from '../../schemas/index.ts';
 export type GossipKind = 'txs' | 'proposals' | 'votes' | 'evidence' | 'progress';
 
 /** The request/response protocols between peers. */
-export type RequestKind = 'status' | 'blocks-by-range' | 'decided-by-range' | 'blob' | 'call';
+export type RequestKind = 'status' | 'blocks-by-range' | 'decided-by-range' | 'records' | 'blob' | 'call';
 
 const version = 1;
 

@@ -100,6 +100,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       },
       has: (hash) => mempool.has(hash),
       recordOf: (hash) => mempool.recordOf(hash),
+      recordByRef: (ref) => mempool.byRef(ref)?.record,
       hasReady: () => mempool.hasReady(),
       take: (options) => mempool.take(options),
     },

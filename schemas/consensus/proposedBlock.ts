@@ -47,10 +47,12 @@ export const ProposalHeader = z.strictObject({
 export type ProposalHeader = z.infer<typeof ProposalHeader>;
 
 /**
- * The block a proposal carries in full: `hash` (what votes name) is the SHA-256 of the canonical
- * JSON of `header`; `records` are the txs' canonical JSON texts in log order, each appended to
- * the log byte for byte once the block is decided: first the proposer's `commit` of the previous
- * block's certificate (from height 2), then txs from its mempool, last its `cut` for this height.
+ * A proposed block: `hash` (what votes name) is the SHA-256 of the canonical JSON of `header`;
+ * `records` are the txs' canonical JSON texts in log order, each appended to the log byte for
+ * byte once the block is decided: first the proposer's `commit` of the previous block's
+ * certificate (from height 2), then txs from its mempool, last its `cut` for this height. On the
+ * wire a proposal names each mempool tx by the SHA-256 of its record instead (a compact block,
+ * runtime/consensus/compactBlocks.ts); a validator judges the block filled in.
  */
 export const ProposedBlock = z.strictObject({
   hash: Hash,
