@@ -55,15 +55,22 @@ export function fillBlock(
  */
 export class FilledBlocks {
   readonly #blocks = new Map<string, { readonly compact: readonly string[]; readonly full: readonly string[] }>();
-  readonly #byRef = new Map<string, string>();
+  /** Each ref's text, and how many kept blocks carry it (blocks of one height in several rounds share most). */
+  readonly #byRef = new Map<string, { readonly text: string; count: number }>();
   constructor(readonly maxBlocks = 16) {}
 
-  /** Keeps `full`, the filled records of `compact` (its hash and records as the proposal carries them). */
+  /** Keeps `full`, the filled records of `compact` (its hash and records as the proposal carries them); the newest of one hash wins. */
   add(compact: ProposalBlock, full: readonly string[]): void {
     const records = recordsOf(compact);
-    if (records === undefined || records.length !== full.length || this.#blocks.has(compact.hash)) return;
+    if (records === undefined || records.length !== full.length) return;
+    if (this.#blocks.has(compact.hash)) this.#forget(compact.hash);
     this.#blocks.set(compact.hash, { compact: records, full });
-    records.forEach((text, i) => isRecordRef(text) && this.#byRef.set(text, full[i]!));
+    records.forEach((text, i) => {
+      if (!isRecordRef(text)) return;
+      const entry = this.#byRef.get(text);
+      if (entry === undefined) this.#byRef.set(text, { text: full[i]!, count: 1 });
+      else entry.count += 1;
+    });
     while (this.#blocks.size > this.maxBlocks) this.#forget(this.#blocks.keys().next().value!);
   }
 
@@ -77,15 +84,24 @@ export class FilledBlocks {
 
   /** The text of the record with this ref, from a kept block. */
   textOf(ref: string): string | undefined {
-    return this.#byRef.get(ref);
+    return this.#byRef.get(ref)?.text;
   }
 
   #forget(hash: string): void {
     const kept = this.#blocks.get(hash)!;
     this.#blocks.delete(hash);
-    kept.compact.forEach((text) => isRecordRef(text) && this.#byRef.delete(text));
+    for (const text of kept.compact) {
+      const entry = isRecordRef(text) ? this.#byRef.get(text) : undefined;
+      if (entry !== undefined && --entry.count === 0) this.#byRef.delete(text);
+    }
   }
 }
 
-/** Whether `text` is the record `ref` names. */
-export const matchesRef = (text: string, ref: string): boolean => sha256Hex(text) === ref;
+/** A lone surrogate (`\p{Cs}` outside a pair): UTF-8 has no bytes for it, so encoding writes U+FFFD in its place. */
+const loneSurrogate = /\p{Cs}/u;
+
+/**
+ * Whether `text` is the record `ref` names. A text with a lone surrogate is not: it would encode
+ * to the bytes of another text (with U+FFFD), hash to that one's ref and fail the check after.
+ */
+export const matchesRef = (text: string, ref: string): boolean => !loneSurrogate.test(text) && sha256Hex(text) === ref;

@@ -161,11 +161,17 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     return held === undefined ? filled.textOf(ref) : utf8.decode(held);
   };
   const records = createRecordsExchange({ logger, chain: chainId, shard, transport, textOf });
-  /** A compact block filled from the mempool and recent blocks, then from peers; undefined when some record could not be had. */
+  const stopping = new AbortController();
+  /**
+   * A compact block filled from the mempool and recent blocks, then from peers (for at most
+   * `fetchBudgetMs`); undefined when some record could not be had, or when the block names more
+   * records than a block may hold (nothing is fetched for it).
+   */
   async function fullBlockOf(block: ProposalBlock): Promise<ProposalBlock | undefined> {
     const local = fillBlock(block, textOf);
     if (local.missing === undefined) return local.block;
-    const fetched = await records.fetch(local.missing, sources.get(block.hash));
+    if (local.missing.length > c.limits.maxTxs) return undefined;
+    const fetched = await records.fetch(local.missing, sources.get(block.hash), stopping.signal);
     const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref));
     return again.missing === undefined ? again.block : undefined;
   }
@@ -193,17 +199,22 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         const { proposal } = effect;
         const local = fillBlock(proposal.block, textOf);
         if (local.missing === undefined) return judge(proposal, local.block);
-        // Txs whose gossip has not reached this node: asked of peers off the effects' queue (the
-        // round's propose timeout bounds how long consensus waits for the verdict).
-        void fullBlockOf(proposal.block).then((full) => {
-          if (!running || proposal.height !== chain.ledger.height + 1) return;
-          if (full !== undefined) return judge(proposal, full);
-          logger.warn(
-            { height: proposal.height, round: proposal.round, proposer: proposal.proposer, missing: local.missing.length },
-            'proposal refused: some of its records are in no mempool or recent block of this node or its peers',
-          );
-          send({ type: 'proposal', proposal, valid: false });
-        });
+        // Txs whose gossip has not reached this node: asked of peers off the effects' queue, for
+        // at most fetchBudgetMs (consensus holds its nil prevote for the verdict meanwhile).
+        void fullBlockOf(proposal.block)
+          .then((full) => {
+            if (!running || proposal.height !== chain.ledger.height + 1) return;
+            if (full !== undefined) return judge(proposal, full);
+            logger.warn(
+              { height: proposal.height, round: proposal.round, proposer: proposal.proposer, missing: local.missing.length },
+              'proposal refused: some of its records are in no mempool or recent block of this node, and no peer sent them in time',
+            );
+            send({ type: 'proposal', proposal, valid: false });
+          })
+          .catch((error: unknown) => {
+            logger.error({ err: error, height: proposal.height, round: proposal.round }, 'judging a compact proposal failed; refused');
+            send({ type: 'proposal', proposal, valid: false });
+          });
         return;
       }
       case 'commit':
@@ -352,6 +363,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     },
     async stop() {
       running = false;
+      stopping.abort();
       clearInterval(idle);
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

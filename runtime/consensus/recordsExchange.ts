@@ -7,7 +7,9 @@ import { matchesRef } from './compactBlocks.ts';
 /** Refs one `records` request may name: 64 hex digits and a comma and quotes each, under a request's 64 KiB. */
 export const refsPerRequest = 900;
 /** How long a node waits for one peer's answer before asking the next. */
-const answerTimeoutMs = 2_000;
+const answerTimeoutMs = 1_000;
+/** How long one fetch may take in all, peers and requests together: a proposal's records are wanted within its round. */
+export const fetchBudgetMs = 2_000;
 /** An answer stops adding records past this many bytes (nulls after it): well inside a response's limit. */
 const answerBytesMax = defaultLimits.maxResponseBytes / 2;
 
@@ -25,10 +27,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export interface RecordsExchange {
   /**
    * The records these refs name, asked of `first` (the peer that sent the proposal) and then each
-   * other connected peer until every ref is found or no peer is left: a record counts only if it
-   * hashes to its ref. What no peer had is missing from the map.
+   * other connected peer until every ref is found, no peer is left, `fetchBudgetMs` has passed or
+   * `signal` aborts: a record counts only if it hashes to its ref. What it did not get is missing
+   * from the map.
    */
-  fetch(refs: readonly string[], first?: string): Promise<Map<string, string>>;
+  fetch(refs: readonly string[], first?: string, signal?: AbortSignal): Promise<Map<string, string>>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,8 +69,11 @@ export function createRecordsExchange({
     return encoder.encode(JSON.stringify({ records }));
   }
 
-  async function askOne(peer: string, want: readonly string[], got: Map<string, string>): Promise<void> {
-    const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ refs: want })), { timeoutMs: answerTimeoutMs });
+  async function askOne(peer: string, want: readonly string[], got: Map<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ refs: want })), {
+      timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
     const parsed = safeParse(RecordsAnswer, JSON.parse(decoder.decode(bytes)) as unknown);
     if (!parsed.success || parsed.data.records.length !== want.length) throw new Error('its answer is not one record or null per ref asked');
     parsed.data.records.forEach((text, i) => {
@@ -76,14 +82,18 @@ export function createRecordsExchange({
   }
 
   return {
-    async fetch(refs, first) {
+    async fetch(refs, first, signal) {
       const got = new Map<string, string>();
+      const deadline = Date.now() + fetchBudgetMs;
+      const left = () => deadline - Date.now();
       const peers = [...new Set([...(first === undefined ? [] : [first]), ...transport.peers()])];
       for (const peer of peers) {
         const wanted = [...new Set(refs.filter((ref) => !got.has(ref)))];
-        if (wanted.length === 0) break;
+        if (wanted.length === 0 || left() <= 0 || signal?.aborted === true) break;
         try {
-          for (let i = 0; i < wanted.length; i += refsPerRequest) await askOne(peer, wanted.slice(i, i + refsPerRequest), got);
+          for (let i = 0; i < wanted.length && left() > 0; i += refsPerRequest) {
+            await askOne(peer, wanted.slice(i, i + refsPerRequest), got, Math.min(answerTimeoutMs, left()), signal);
+          }
         } catch (error) {
           logger.debug({ peer, reason: (error as Error).message }, 'a records request failed; asking the next peer');
         }

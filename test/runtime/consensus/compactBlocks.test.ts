@@ -1,30 +1,14 @@
 import test from 'ava';
-import { decodeTxRecord, sha256Hex, signProposal } from '../../../log/index.ts';
-import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
-import { compactBlock, FilledBlocks, fillBlock, isRecordRef } from '../../../runtime/consensus/compactBlocks.ts';
+import { sha256Hex, signProposal } from '../../../log/index.ts';
+import type { ProposedBlock } from '../../../schemas/index.ts';
+import { compactBlock, FilledBlocks, fillBlock, isRecordRef, matchesRef } from '../../../runtime/consensus/compactBlocks.ts';
 import { checkBlock, proposeBlock } from '../../../runtime/consensus/proposalBlocks.ts';
 import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+import { commits, limits, mempool } from './proposalFixtures.ts';
 
 // Compact proposals: the mempool's txs travel as the SHA-256 of their records, the proposer's own
 // records (commit, evidence, cut) whole; a validator fills the refs and judges the filled block.
 
-const commits = {
-  get: (): Certificate | undefined => undefined,
-  latest: () => null,
-  keep: async () => {},
-  save: async () => {},
-  commits$: undefined as never,
-  close() {},
-};
-const limits = { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs: 10_000 };
-const mempool = (texts: readonly string[]) => ({
-  size: texts.length,
-  hasReady: () => texts.length > 0,
-  has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
-  take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text), ref: sha256Hex(text) })),
-  recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
-  recordByRef: (ref: string) => texts.map((text) => Buffer.from(text)).find((record) => sha256Hex(record) === ref),
-});
 const lookupIn = (texts: readonly string[]) => (ref: string) => texts.find((text) => sha256Hex(text) === ref);
 
 test('a proposed block carries each mempool tx as its record’s SHA-256 and its cut whole; filled from a mempool that holds them it is the block itself', (t) => {
@@ -78,4 +62,29 @@ test('FilledBlocks keeps a block’s filled records for the same compact block o
   kept.add(next, next.records);
   t.is(kept.fullOf(built.compact), undefined);
   t.is(kept.textOf(sha256Hex(texts[1]!)), undefined);
+});
+
+test('a ref two kept blocks share stays answerable until the last of them goes; a block kept again moves to the newest', (t) => {
+  const texts = mempoolTexts(3);
+  const built = proposeBlock({ chain: newChain(), genesis, commits, limits, key: validators[0]!, mempool: mempool(texts), height: 1, nonce: 0, nowMs: 5_000 })!;
+  const later = { ...built.compact, hash: 'e'.repeat(64) }; // another round's block of the same txs
+  const kept = new FilledBlocks(2);
+  kept.add(built.compact, built.full.records);
+  kept.add(later, built.full.records);
+  kept.add(built.compact, built.full.records); // seen again: now the newest
+  kept.add(
+    compactBlock({ ...built.full, hash: 'f'.repeat(64) }, () => undefined),
+    built.full.records,
+  );
+  t.is(kept.fullOf(later), undefined, 'the oldest went');
+  t.deepEqual(kept.fullOf(built.compact), built.full.records);
+  t.is(kept.textOf(sha256Hex(texts[0]!)), texts[0], 'still carried by a kept block');
+});
+
+test('a text with a lone surrogate never matches a ref, though it encodes to the bytes of the text with U+FFFD', (t) => {
+  const honest = '{"note":"\ufffd"}';
+  const forged = '{"note":"\ud800"}';
+  t.is(sha256Hex(forged), sha256Hex(honest), 'UTF-8 writes U+FFFD for the lone surrogate');
+  t.true(matchesRef(honest, sha256Hex(honest)));
+  t.false(matchesRef(forged, sha256Hex(honest)));
 });

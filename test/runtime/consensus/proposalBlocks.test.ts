@@ -1,30 +1,14 @@
 import test from 'ava';
-import { decodeTxRecord, signProposal } from '../../../log/index.ts';
-import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
+import { signProposal } from '../../../log/index.ts';
+import type { ProposedBlock } from '../../../schemas/index.ts';
 import { buildBlock, checkBlock } from '../../../runtime/consensus/proposalBlocks.ts';
 import { key } from '../../actors/ledger/chain.ts';
 import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+import { commits, limits, mempool } from './proposalFixtures.ts';
 
 // How a validator judges a proposal of its next block: a block proposed again in a later round
 // (Algorithm 1's valid value, validRound ≥ 0) carries the header and cut of the validator who made
 // it, not of the round's proposer, and is judged as that validator's block.
-
-const commits = {
-  get: (): Certificate | undefined => undefined,
-  latest: () => null,
-  keep: async () => {},
-  save: async () => {},
-  commits$: undefined as never,
-  close() {},
-};
-const limits = { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs: 10_000 };
-const mempool = (texts: readonly string[]) => ({
-  size: texts.length,
-  hasReady: () => texts.length > 0,
-  has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
-  take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) })),
-  recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
-});
 
 function blockBy(maker: (typeof validators)[number]) {
   const chain = newChain();

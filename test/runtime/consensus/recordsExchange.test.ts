@@ -10,16 +10,25 @@ import { createMemoryNetwork, protocolOf } from '../../../runtime/net/index.ts';
 const logger = pino({ level: 'silent' });
 const record = (i: number) => JSON.stringify({ tx: i, pad: 'x'.repeat(200) });
 
-/** A node per entry on one network: the records it holds, or 'liar' for one that answers every ref with a record of its own. */
-async function peers(t: { teardown(fn: () => unknown): void }, holdings: readonly (readonly string[] | 'liar')[]) {
+/**
+ * A node per entry on one network: the records it holds, 'liar' for one that answers every ref
+ * with a record of its own, or 'silent' for one that never answers.
+ */
+async function peers(t: { teardown(fn: () => unknown): void }, holdings: readonly (readonly string[] | 'liar' | 'silent')[]) {
   const net = createMemoryNetwork();
   const exchanges = [];
   for (const held of holdings) {
     const transport = net.createTransport();
-    const byRef = new Map(held === 'liar' ? [] : held.map((text) => [sha256Hex(text), text]));
+    const byRef = new Map(typeof held === 'string' ? [] : held.map((text) => [sha256Hex(text), text]));
     const textOf = (ref: string) => (held === 'liar' ? record(999) : byRef.get(ref));
     const exchange = createRecordsExchange({ logger, chain: 'ain-local', shard: '/', transport, textOf });
     await exchange.start();
+    if (held === 'silent') {
+      await transport.handle(
+        protocolOf('ain-local', '/', 'records'),
+        (_bytes, _from, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      );
+    }
     await transport.start();
     t.teardown(async () => {
       await exchange.stop();
@@ -55,4 +64,20 @@ test('a request is answered for at most refsPerRequest refs; the asker splits lo
   t.is(got.size, refs.length);
   const tooMany = JSON.stringify({ refs: [...refs, ...refs].slice(0, refsPerRequest + 1) });
   await t.throwsAsync(asker!.transport.request(holder!.transport.peerId, protocolOf('ain-local', '/', 'records'), new TextEncoder().encode(tooMany)));
+});
+
+test('a peer that never answers costs one request’s wait: the next peer is asked after it', async (t) => {
+  const [asker, silent, holder] = await peers(t, [[], 'silent', [record(1)]]);
+  const ref = sha256Hex(record(1));
+  const got = await asker!.exchange.fetch([ref, sha256Hex(record(2))], silent!.transport.peerId);
+  t.is(got.get(ref), record(1), 'from the holder, after the silent peer’s timeout');
+  t.truthy(holder);
+});
+
+test('a fetch stops when its signal aborts', async (t) => {
+  const [asker, silent] = await peers(t, [[], 'silent']);
+  const stop = new AbortController();
+  const fetching = asker!.exchange.fetch([sha256Hex(record(1))], silent!.transport.peerId, stop.signal);
+  stop.abort();
+  t.is((await fetching).size, 0);
 });
