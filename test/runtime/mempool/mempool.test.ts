@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { pino } from 'pino';
 import { consensusOps } from '../../../runtime/mempool/index.ts';
 import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
-import type { KeyPair } from '../../../log/index.ts';
+import { sha256Hex, type KeyPair } from '../../../log/index.ts';
 import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
 
 const alice = keyOf(1);
@@ -177,6 +177,23 @@ test('committed drops what a block included and what it made stale', async (t) =
   ledger.nonces.set(bob.address, 1);
   t.is(mempool.prune(), 1, 'prune drops what the ledger has spent');
   t.is(mempool.stats.txs, 1);
+});
+
+test('a held tx is found by the SHA-256 of its record (a compact proposal’s ref), from the journal too, until it leaves', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const first = await openTestMempool(t, { dir, ...ledger });
+  await first.ingest.submit([txText(alice, 1), txText(alice, 2)]);
+  const [a1, a2] = [...first.pending()];
+  t.is(first.byRef(sha256Hex(a1!.record))?.hash, a1!.hash);
+  t.is(a2!.ref, sha256Hex(a2!.record));
+  t.is(first.byRef(sha256Hex(txText(bob, 1))), undefined);
+  await first.close();
+  const again = await openTestMempool(t, { dir, ...ledger });
+  t.is(again.byRef(a2!.ref)?.hash, a2!.hash, 'replayed from the journal');
+  t.is(again.committed([{ hash: a1!.hash, from: alice.address, nonce: 1 }]), 1);
+  t.is(again.byRef(a1!.ref), undefined, 'gone with the tx');
+  t.is(again.byRef(a2!.ref)?.hash, a2!.hash);
 });
 
 test('after a restart the journal gives back every acknowledged tx but those the ledger has spent', async (t) => {
