@@ -72,7 +72,8 @@ test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ain-dashboard-'));
   await mkdir(shots, { recursive: true });
   // One node, the dev genesis, the sample at its smallest: an admin, an evaluator, two workers.
-  node = start(['up', '--nodes', '1', '--evaluators', '1', '--workers', '2', '--port', '0', '--runtime', 'process', '--data', dir]);
+  // Its request with a time limit well past the sample's 3 s, which CI's load can make workers miss (see upCommand.e2e).
+  node = start(['up', '--nodes', '1', '--evaluators', '1', '--workers', '2', '--port', '0', '--runtime', 'process', '--time-limit', '10000', '--data', dir]);
   children.push(node.child);
   url = /serving \S+ at (http:\/\/\S+)/.exec(await node.line(/serving \S+ at http/))![1]!;
   port = Number(new URL(url).port);
