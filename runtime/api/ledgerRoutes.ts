@@ -35,6 +35,11 @@ export interface LedgerRoutesOptions {
   readonly shard?: { readonly path: string; readonly linkOf?: (height: number) => Promise<NonNullable<ProofAnswer['parent']>> };
   /** The node's clock, for the bandwidth window an account is in; default Date.now. */
   readonly now?: () => number;
+  /** On a peer-to-peer node, its mempool: `GET /v1/tx/<hash>` of a tx in no block says whether it waits there or was dropped unapplied. */
+  readonly pendingTxs?: {
+    has(hash: string): boolean;
+    dropped(hash: string): { readonly from: string; readonly nonce: number; readonly spent: number } | undefined;
+  };
 }
 
 /** Keys of a `GET /v1/state` page when `limit` is not given. */
@@ -69,7 +74,10 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 }
 
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
-export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now }: LedgerRoutesOptions): void {
+export function ledgerRoutes(
+  app: Api,
+  { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now, pendingTxs }: LedgerRoutesOptions,
+): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
     params: StatePathParam,
@@ -159,13 +167,23 @@ export function ledgerRoutes(app: Api, { ledger, blocks, waitFinal, metrics, rea
   app.get('/v1/tx/:hash', txDoc, async (request) => {
     const { hash } = request.params;
     const found = blocks.findTx(hash);
-    if (found === undefined) {
+    if (found !== undefined) return proofs.answer(found);
+    const dropped = pendingTxs?.dropped(hash);
+    if (dropped !== undefined) {
+      const { from, nonce, spent } = dropped;
       throw new AinError(
-        'NOT_FOUND',
-        `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
+        'TX_DROPPED',
+        `Tx ${hash.slice(0, 16)}… (nonce ${nonce} of ${from}) will not land: this node held it, but a block took a later nonce of its sender first (the ledger's is ${spent}), and no block this node holds includes it. Sign it again with a nonce above ${spent}.`,
+        { details: { hash, from, nonce, spent } },
       );
     }
-    return proofs.answer(found);
+    if (pendingTxs?.has(hash) === true) {
+      throw new AinError('NOT_FOUND', `Tx ${hash.slice(0, 16)}… waits in this node's mempool for a block.`, { details: { hash, pending: true } });
+    }
+    throw new AinError(
+      'NOT_FOUND',
+      `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
+    );
   });
 
   app.get(

@@ -63,6 +63,18 @@ export interface TakeOptions {
   readonly nonceOf?: (address: string) => number;
 }
 
+/** A held tx the ledger's nonces passed before any block took it: it can no longer land. */
+export interface DroppedTx {
+  readonly hash: string;
+  readonly from: string;
+  readonly nonce: number;
+  /** Its sender's nonce in the ledger when it went. */
+  readonly spent: number;
+}
+
+/** Dropped txs kept for `Mempool.dropped`, at most. */
+export const droppedTxsMax = 10_000;
+
 /** A tx a block included: dropped from the mempool with every tx of its sender at or below its nonce. */
 export interface IncludedTx {
   readonly hash: string;
@@ -81,14 +93,20 @@ export interface Mempool {
   take(options: TakeOptions): PendingTx[];
   /** Whether `take` would give a tx now (a tx after a nonce gap waits `gapWaitMs` first). */
   hasReady(): boolean;
-  /** A decided block included these: they go, and what they made stale. Returns how many went. */
+  /** A decided block included these: they go, and what they made stale (see `dropped`). Returns how many went. */
   committed(txs: readonly IncludedTx[]): number;
   /**
    * Drops every tx the ledger has spent (nonce at or below its sender's `ledgerNonce`): call it
-   * once the node has caught up after a start, since the journal is replayed against the ledger
-   * as it was then. Returns how many went.
+   * after each block the ledger applied, with the hashes of the block's txs (the others that go
+   * were made stale by it: see `dropped`). Returns how many went.
    */
-  prune(): number;
+  prune(included?: Iterable<string>): number;
+  /**
+   * A tx this mempool held (acknowledged) and dropped without its block: its sender's nonce in
+   * the ledger passed it first (a later nonce went into a block). Its hash may yet be in a block
+   * (one the mempool did not hear of): look there first. The last `droppedTxsMax` are kept.
+   */
+  dropped(hash: string): DroppedTx | undefined;
   /** Whether a tx with this hash is held (or being journaled). */
   has(hash: string): boolean;
   /** The record of a held tx: its canonical JSON, checked (signature included) when it came in. */
@@ -164,13 +182,24 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
   const journalBytesMax = options.journalBytesMax ?? 2 * limits.maxBytes;
   const pending = new PendingTxs(limits);
   const added$ = new Subject<AddedTxs>();
+  const dropped = new Map<string, DroppedTx>();
+  /** Keeps what went unapplied (the newest `droppedTxsMax`); returns how many. */
+  const noteDropped = (txs: readonly { readonly hash: string; readonly from: string; readonly nonce: number }[]): number => {
+    for (const { hash, from, nonce } of txs) {
+      dropped.delete(hash);
+      dropped.set(hash, { hash, from, nonce, spent: ledgerNonce(from) });
+      if (dropped.size > droppedTxsMax) dropped.delete(dropped.keys().next().value!);
+    }
+    return txs.length;
+  };
 
   let replayed = 0;
   const { journal, generations } = await Journal.open(
     { dir: options.dir, fsync: options.fsync, maxRecordBytes: options.maxRecordBytes },
     ({ offset, value }) => {
       const { hash, tx } = decodeTxRecord(offset, value);
-      if (tx === null || tx.nonce <= ledgerNonce(tx.from)) return;
+      if (tx === null) return;
+      if (tx.nonce <= ledgerNonce(tx.from)) return noteDropped([{ hash, from: tx.from, nonce: tx.nonce }]);
       if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );
@@ -208,9 +237,10 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       for (const [i, { hash, value }] of appended.entries()) {
         // Admission read them when it held room for the tx; a tx admitted through the other ingest first has none here.
         const { from, nonce } = pending.reservation(hash) ?? senderOf(value);
-        // A block may have spent the nonce while the append was in flight.
+        // A block may have spent the nonce while the append was in flight (this tx in it, or a later one).
         if (nonce <= ledgerNonce(from)) {
           pending.release(hash);
+          noteDropped([{ hash, from, nonce }]);
           continue;
         }
         if (pending.add({ hash, from, nonce, record: value, offset: offsets[i]!, arrivedMs })) txs.push(pending.get(hash)!);
@@ -226,6 +256,16 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       inFlight.add(entry);
     },
   });
+
+  /** Held txs a block did not include but made stale: kept for `dropped`, and said. */
+  const staleGone = (stale: readonly PendingTx[]): number => {
+    if (stale.length === 0) return 0;
+    logger?.warn(
+      { stale: stale.length, txs: stale.slice(0, 5).map(({ hash, from, nonce }) => ({ hash, from, nonce })) },
+      'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land (GET /v1/tx/<hash> says TX_DROPPED)',
+    );
+    return noteDropped(stale);
+  };
 
   // One admission per ingest: a peer's refused tx makes a hold on its sender's later nonces, a local one's refusal goes back to its signer.
   const ingestOf = (origin: TxOrigin) =>
@@ -245,18 +285,18 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     committed(txs) {
       const highest = new Map<string, number>();
       for (const { from, nonce } of txs) highest.set(from, Math.max(nonce, highest.get(from) ?? 0));
-      const held = txs.filter(({ hash }) => pending.get(hash) !== undefined).length;
-      const dropped = pending.drop(
+      const gone = pending.drop(
         txs.map(({ hash }) => hash),
         (from) => Math.max(highest.get(from) ?? 0, ledgerNonce(from)),
         highest.keys(),
       );
-      // Held txs the block did not include but made stale: a later nonce of their sender went first.
-      if (dropped > held)
-        logger?.warn({ stale: dropped - held }, 'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land');
-      return dropped;
+      return gone.included + staleGone(gone.stale);
     },
-    prune: () => pending.prune(ledgerNonce),
+    prune(included = []) {
+      const gone = pending.prune(ledgerNonce, included);
+      return gone.included + staleGone(gone.stale);
+    },
+    dropped: (hash) => dropped.get(hash),
     has: (hash) => pending.has(hash),
     recordOf: (hash) => pending.get(hash)?.record,
     byRef: (ref) => pending.byRef(ref),

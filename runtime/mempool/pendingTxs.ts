@@ -266,9 +266,13 @@ export class PendingTxs {
     return true;
   }
 
-  /** Drops the txs with these hashes and every tx of a sender with a nonce at or below `spentNonce(from)`; returns how many went. */
-  drop(hashes: Iterable<string>, spentNonce: (from: string) => number, senders: Iterable<string>): number {
-    let dropped = 0;
+  /**
+   * Drops the txs with these hashes (`included`: how many were held) and every tx of a sender
+   * with a nonce at or below `spentNonce(from)` (`stale`: those not among the hashes).
+   */
+  drop(hashes: Iterable<string>, spentNonce: (from: string) => number, senders: Iterable<string>): { included: number; stale: PendingTx[] } {
+    let included = 0;
+    const stale: PendingTx[] = [];
     const touched = new Set(senders);
     for (const hash of hashes) {
       const tx = this.#byHash.get(hash);
@@ -277,24 +281,24 @@ export class PendingTxs {
       const sender = this.#senders.get(tx.from)!;
       sender.txs.splice(sender.txs.indexOf(tx), 1);
       this.#forget(tx);
-      dropped++;
+      included++;
     }
     for (const from of touched) {
       // A hold whose nonces are all spent has nothing left to keep.
       if ((this.#holds.get(from)?.highest ?? Infinity) <= spentNonce(from)) this.#holds.delete(from);
       const sender = this.#senders.get(from);
       if (sender === undefined) continue;
-      const stale = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));
-      for (const tx of stale) this.#forget(tx);
-      dropped += stale.length;
+      const spent = sender.txs.splice(0, firstAbove(sender.txs, spentNonce(from)));
+      for (const tx of spent) this.#forget(tx);
+      stale.push(...spent);
       this.#dropSenderIfEmpty(from, sender);
     }
-    return dropped;
+    return { included, stale };
   }
 
-  /** Drops every tx at or below its sender's `spentNonce`; returns how many went. */
-  prune(spentNonce: (from: string) => number): number {
-    return this.drop([], spentNonce, [...this.#senders.keys()]);
+  /** Drops every tx at or below its sender's `spentNonce`, or with one of the `included` hashes (see `drop`). */
+  prune(spentNonce: (from: string) => number, included: Iterable<string> = []): { included: number; stale: PendingTx[] } {
+    return this.drop(included, spentNonce, [...this.#senders.keys()]);
   }
 
   #forget(tx: PendingTx): void {

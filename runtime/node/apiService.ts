@@ -29,6 +29,8 @@ export type ApiServiceComponents = Pick<
   readonly shard: LedgerRoutesOptions['shard'];
   /** The chains this process serves, when it serves several: the API joins them while it listens. */
   readonly chains?: ProcessChains;
+  /** A peer-to-peer node's mempool, for what `GET /v1/tx/<hash>` says of a tx in no block. */
+  readonly pendingTxs?: LedgerRoutesOptions['pendingTxs'];
 };
 
 /** The chains one process serves (`ain node --data D1 --data D2 …`): each node's API joins, and `?shard=` on any reaches the others. */
@@ -77,7 +79,7 @@ export const apiCloseGraceMs = 5_000;
  */
 export function createApiService(components: ApiServiceComponents, status: () => Record<string, unknown>): ApiService {
   const { config, logger, metrics, ingest, blocks, blobs, blobAuth, peerBlobs, progressRelay, chain, hub, ratings, waitFinal, net, shard, chains } = components;
-  const { invocations, peerCalls } = components;
+  const { invocations, peerCalls, pendingTxs } = components;
   const api = createApi({
     ingest,
     maxBatchTxs: config.maxBatchTxs,
@@ -88,6 +90,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     ledger: chain.ledger,
     waitFinal,
     ...(shard === undefined ? {} : { shard }),
+    ...(pendingTxs === undefined ? {} : { pendingTxs }),
     jobs: { ledger: chain.ledger, readModels: chain.readModels },
     ratings: { history: ratings, height: () => chain.ledger.height },
     explain: { chain, blocks },

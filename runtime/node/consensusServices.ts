@@ -81,7 +81,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     logger: logger.child({ service: 'tx gossip' }),
   });
   // What a block included leaves the mempool, with what it made stale (nonces the ledger spent).
-  follower.blocks$.subscribe(() => mempool.prune());
+  follower.blocks$.subscribe((block) => mempool.prune(block.txs.map((tx) => tx.hash)));
   const consensus = await createConsensusService({
     logger: logger.child({ service: 'consensus' }),
     now: c.now,

@@ -361,6 +361,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         progressRelay,
         shard,
         ...(chains === undefined ? {} : { chains }),
+        ...(network === undefined ? {} : { pendingTxs: network.mempool }),
       },
       () => ({
         chain: genesis.chain,

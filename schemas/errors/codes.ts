@@ -14,6 +14,11 @@ export const errorCodes = {
   BATCH_TOO_LARGE: { status: 413, summary: 'The batch has too many txs or bytes.' },
   WRONG_CHAIN: { status: 400, summary: 'The tx names another chain or shard.' },
   NOT_FOUND: { status: 404, summary: 'Nothing exists at that address.' },
+  TX_DROPPED: {
+    status: 410,
+    summary:
+      "The node held the tx but dropped it unapplied: a block took a later nonce of its sender first, so it can no longer land; sign it again with a nonce above the ledger's.",
+  },
   OVERLOADED: { status: 503, summary: 'The node is busy; retry later.' },
   NODE_UNREACHABLE: { status: 502, summary: 'No node answers at that address.' },
   BAD_STREAM_EVENT: {

@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 import {
   headersOfAll,
@@ -21,7 +22,9 @@ import { putBehindRelays } from './relayedNode.ts';
 // no peer while the three go on; restored, it catches up and the chain goes on with it. Then two of
 // the four are killed: the two left hold half, too few to decide, so the chain halts where it is
 // (no fork: their headers stay equal) while txs wait; one of the killed restarted makes three
-// again, and the waiting txs get applied.
+// again, and the waiting txs get applied. While the fourth is cut off, one sender's two txs go to
+// two nodes: the later nonce lands with the three, so the earlier one, which only the cut-off
+// node holds, can never land; once caught up, that node answers TX_DROPPED for it.
 
 /** How long the fourth node stays frozen: long enough for peers' pings and requests to it to time out. */
 const frozenMs = 10_000;
@@ -72,7 +75,17 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   await until(async () => (await netOf(cutOff)).peers.length === 0, `${cutOff.dataDir} to see no peer once cut off`, 30_000);
   for (const node of others) await until(async () => (await netOf(node)).peers.length === 2, `${node.dataDir} to see the cut-off node go`, 30_000);
   const whileCut = await writeAsUsers(others, 6, 200);
+  const sender = generateKeyPair();
+  const senderTx = (nonce: number) =>
+    signTx({ key: sender, op: { type: 'set_value', path: `/apps/net/${sender.address}`, value: nonce }, nonce, time: Date.now() });
+  const [early, late] = [senderTx(5), senderTx(10)];
+  t.is((await cutOff.post('/v1/tx', early)).status, 202, 'the cut-off node acknowledges the earlier nonce');
+  t.is((await others[0]!.post('/v1/tx', late)).status, 202);
   for (const node of others) await untilWritten(node, whileCut, 200);
+  await until(
+    async () => (await others[0]!.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(late)}`)).outcome?.code === 'ok',
+    'the later nonce in a block',
+  );
   await sleep(Math.max(0, cutAt + cutMs - Date.now()));
   t.deepEqual((await netOf(cutOff)).peers, [], 'no peer reached the cut-off node around its relays');
   t.true(
@@ -82,6 +95,13 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   relayed.restore();
   await untilWritten(cutOff, whileCut, 200);
   await untilSameHeaders(t, nodes, 'the same headers on all four after the cut');
+  await until(
+    async () => (await cutOff.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(late)}`)).outcome?.code === 'ok',
+    'the later nonce applied on the cut-off node',
+  );
+  const dropped = await fetch(`${cutOff.url}/v1/tx/${txHashOf(early)}`);
+  t.is(dropped.status, 410);
+  t.like(await dropped.json(), { code: 'TX_DROPPED', details: { hash: txHashOf(early), from: sender.address, nonce: 5, spent: 10 } });
   const afterCut = await writeAsUsers([cutOff, ...others], 4, 300);
   for (const node of nodes) await untilWritten(node, afterCut, 300);
   const height = await untilSameHeaders(t, nodes, 'the same headers on all four, the chain going on with the node that was cut off');

@@ -166,17 +166,52 @@ test('committed drops what a block included and what it made stale', async (t) =
   const mempool = await openTestMempool(t, { dir, ...ledger, logger });
   await mempool.ingest.submit([3, 5, 9].map((n) => txText(alice, n)).concat([txText(bob, 1)]));
   const [a3] = mempool.take({ maxTxs: 1, maxBytes: 1 << 20 });
+  const a5 = [...mempool.pending()].find((tx) => tx.nonce === 5)!;
   // The block holds a3 and a tx of alice's at nonce 6 this node never saw: a5 can no longer go in.
   t.is(mempool.committed([a3!, { hash: 'f'.repeat(64), from: alice.address, nonce: 6 }]), 2);
-  t.like(warnings, [{ stale: 1, msg: 'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land' }]);
+  t.like(warnings, [
+    {
+      stale: 1,
+      msg: 'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land (GET /v1/tx/<hash> says TX_DROPPED)',
+    },
+  ]);
   t.deepEqual(
     [...mempool.pending()].map((tx) => tx.nonce),
     [9, 1],
   );
   t.false(mempool.has(a3!.hash));
+  t.like(mempool.dropped(a5.hash), { from: alice.address, nonce: 5, spent: 0 });
+  t.is(mempool.dropped(a3!.hash), undefined, 'what a block included was not dropped');
   ledger.nonces.set(bob.address, 1);
   t.is(mempool.prune(), 1, 'prune drops what the ledger has spent');
   t.is(mempool.stats.txs, 1);
+});
+
+test("prune after a block: the block's txs go, and those whose nonce the ledger passed without them are kept as dropped, the newest first to stay", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const warnings: { stale?: number; txs?: unknown[] }[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+  const mempool = await openTestMempool(t, { dir, ...ledger, logger });
+  await mempool.ingest.submit([txText(alice, 1), txText(alice, 2), txText(bob, 4)]);
+  const [a1, a2, b4] = [...mempool.pending()];
+  // The ledger applied a block with alice's 1 and a 7 of bob's sent to another node.
+  ledger.nonces.set(alice.address, 1);
+  ledger.nonces.set(bob.address, 7);
+  t.is(mempool.prune([a1!.hash, 'f'.repeat(64)]), 2);
+  t.like(warnings, [{ stale: 1, txs: [{ hash: b4!.hash, from: bob.address, nonce: 4 }] }]);
+  t.deepEqual(mempool.dropped(b4!.hash), { hash: b4!.hash, from: bob.address, nonce: 4, spent: 7 });
+  t.is(mempool.dropped(a1!.hash), undefined);
+  t.deepEqual(
+    [...mempool.pending()].map((tx) => tx.hash),
+    [a2!.hash],
+  );
+  // A tx whose nonce was spent while the node was down is kept as dropped by the journal's replay.
+  await mempool.close();
+  ledger.nonces.set(alice.address, 2);
+  const again = await openTestMempool(t, { dir, ...ledger });
+  t.is(again.stats.txs, 0);
+  t.like(again.dropped(a2!.hash), { nonce: 2, spent: 2 });
 });
 
 test('a held tx is found by the SHA-256 of its record (a compact proposal’s ref), from the journal too, until it leaves', async (t) => {
