@@ -41,6 +41,12 @@ export interface TxGossip {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Refusals of a peer's tx that hold only for now (no room, a hold on the sender's nonces, its
+ * bandwidth this window, a busy node): the tx is forgotten as seen, so a later gossip of it (a
+ * re-gossip) is taken then. Any other refusal is for good.
+ */
+const refusedForNow: ReadonlySet<string> = new Set(['MEMPOOL_FULL', 'MEMPOOL_SENDER_FULL', 'NONCE_GAP', 'NONCE_PENDING', 'BANDWIDTH_EXCEEDED', 'OVERLOADED']);
 const comma = Buffer.from(',');
 
 /**
@@ -184,16 +190,26 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         if (typeof texts === 'string') return;
         split = { texts, hashes: texts.map((text) => sha256Hex(text)) };
       }
-      const fresh = split.texts.filter((_, i) => seen.add(split.hashes[i]!));
+      const fresh: string[] = [];
+      const freshHashes: string[] = [];
+      for (const [i, hash] of split.hashes.entries()) {
+        if (!seen.add(hash)) continue;
+        fresh.push(split.texts[i]!);
+        freshHashes.push(hash);
+      }
       if (fresh.length === 0) return;
       mempool.peerIngest.submit(fresh).then(
         (results) => {
-          const refused = results.flatMap((r) => ('code' in r ? [r.code] : []));
+          const refused = results.flatMap((r, i) => {
+            if (!('code' in r)) return [];
+            if (refusedForNow.has(r.code)) seen.delete(freshHashes[i]!);
+            return [r.code];
+          });
           if (refused.length > 0) logger?.debug({ from, refused }, 'txs from a peer refused');
         },
         (error: unknown) => {
           // Not taken (the node is busy or stopping): a later gossip of them may be.
-          for (const text of fresh) seen.delete(sha256Hex(text));
+          for (const hash of freshHashes) seen.delete(hash);
           logger?.debug({ err: error, from, txs: fresh.length }, 'txs from a peer not taken');
         },
       );

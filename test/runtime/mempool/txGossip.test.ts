@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { pino } from 'pino';
 import { filter, firstValueFrom } from 'rxjs';
 import { createTxGossip, type Mempool } from '../../../runtime/mempool/index.ts';
 import { createMemoryNetwork, topicOf, type GossipHandler, type MemoryNetwork, type Transport } from '../../../runtime/net/index.ts';
@@ -107,4 +108,37 @@ test('txs from a peer that fail the boundary check are dropped, and the node goe
     [...b.mempool.pending()].map((tx) => tx.nonce),
     [7],
   );
+});
+
+test('a tx refused for room is taken from a later gossip of it once there is room', async (t) => {
+  const network = createMemoryNetwork();
+  const a = await node(t, network);
+  const ledger = fakeLedger();
+  const mempool = await openTestMempool(t, { dir: await tempDir(t), ...ledger, limits: { maxTxs: 1, maxBytes: 1 << 20, maxTxsPerSender: 8 } });
+  const transport = network.createTransport();
+  let told: (refused: unknown) => void = () => {};
+  const refused = new Promise((resolve) => (told = resolve));
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void (JSON.parse(line).msg === 'txs from a peer refused' && told(JSON.parse(line).refused)) },
+  );
+  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, logger });
+  gossip.start();
+  await transport.start();
+  t.teardown(async () => {
+    await gossip.stop();
+    await transport.stop();
+  });
+  const bob = keyOf(2);
+  await a.mempool.ingest.submit([txText(alice, 1), txText(bob, 1)]);
+  t.deepEqual(await refused, ['MEMPOOL_FULL']);
+  t.is(mempool.stats.txs, 1, 'room for one: the other was refused (MEMPOOL_FULL)');
+  const [held] = [...mempool.pending()];
+  ledger.nonces.set(held!.from, 1);
+  mempool.prune([held!.hash]);
+  const later = heldFromPeer(mempool);
+  await a.gossip.regossip();
+  await a.gossip.regossip();
+  const { txs } = await later;
+  t.not(txs[0]!.from, held!.from, 'the tx refused for room came with the re-gossip');
 });
