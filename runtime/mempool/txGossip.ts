@@ -25,6 +25,14 @@ export interface TxGossipOptions {
   readonly outboxTxsMax?: number;
   /** Tx texts remembered as seen (between this and twice as many); default 100 000. */
   readonly seenTxsMax?: number;
+  /**
+   * Peers that hand every batch they take to every peer this node would: the network's validators,
+   * which keep each other as gossipsub direct peers (each publishes to all the others, and forwards
+   * what it takes from anyone else to all of them). A batch from one of them is kept, not forwarded:
+   * forwarding it would only send the others copies they have (each batch (n − 1)² times among
+   * n validators instead of n − 1). Default none: every new batch is forwarded.
+   */
+  readonly directPeers?: ReadonlySet<string>;
   readonly logger?: Logger;
   readonly timers?: Pick<typeof globalThis, 'setInterval' | 'clearInterval'>;
 }
@@ -55,7 +63,8 @@ const comma = Buffer.from(',');
  * is forwarded and then goes through the same boundary as a local tx (the mempool's peer ingest),
  * so what a node holds from a peer is as checked and as durable as its own. Txs still waiting are
  * gossiped again every `regossipMs`, since gossip can lose a message; what came from gossip is
- * not published again at once, since gossipsub forwards it.
+ * not published again at once, since gossipsub forwards it (but for a batch from a direct peer,
+ * which has sent it to the others itself: see `directPeers`).
  * @example const gossip = createTxGossip({ transport, chain, shard, mempool }); gossip.start()
  */
 export function createTxGossip(options: TxGossipOptions): TxGossip {
@@ -67,6 +76,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const maxMessageTxs = options.maxMessageTxs ?? 10_000;
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
   const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  const directPeers = options.directPeers ?? new Set<string>();
   // A message accepted by `validate`, split and hashed, for `onMessage` on the same bytes next.
   const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();
   const outbox: Uint8Array[] = [];
@@ -180,7 +190,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       const hashes = texts.map((text) => sha256Hex(text));
       if (hashes.every((hash) => seen.has(hash))) return 'ignore';
       accepted.set(bytes, { texts, hashes });
-      return 'accept';
+      return directPeers.has(from) ? 'keep' : 'accept';
     },
     onMessage(bytes, from) {
       let split = accepted.get(bytes);

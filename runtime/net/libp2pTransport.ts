@@ -115,10 +115,20 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
     try {
       const validation = await handler.validate(message.data, from.toString());
       if (validation === 'reject') log.debug({ from: from.toString(), topic }, 'gossip message rejected by its validator; not forwarded');
-      return validation;
+      if (validation !== 'keep') return validation;
+      // Delivered here; gossipsub is told to ignore it, so it neither forwards nor scores it.
+      deliver(handler, topic, message.data, from.toString());
+      return 'ignore' as Validation;
     } catch (error) {
       log.error({ err: error, topic, from: from.toString() }, 'gossip validator threw; the message is ignored');
       return 'ignore' as Validation;
+    }
+  };
+  const deliver = (handler: GossipHandler, topic: string, data: Uint8Array, from: string) => {
+    try {
+      handler.onMessage(data, from);
+    } catch (error) {
+      log.error({ err: error, topic }, 'gossip handler threw');
     }
   };
   const listen = (topic: string) => {
@@ -135,11 +145,7 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   });
   pubsub.addEventListener('gossipsub:message', ({ detail }) => {
     const handler = topics.get(detail.msg.topic);
-    try {
-      handler?.onMessage(detail.msg.data, detail.propagationSource.toString());
-    } catch (error) {
-      log.error({ err: error, topic: detail.msg.topic }, 'gossip handler threw');
-    }
+    if (handler !== undefined) deliver(handler, detail.msg.topic, detail.msg.data, detail.propagationSource.toString());
   });
 
   return {

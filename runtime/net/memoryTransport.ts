@@ -88,12 +88,13 @@ export function createMemoryTransport(
     if (seen.seen(messageIdText(topic, bytes))) return;
     const validation = await validate(handler, bytes, from, topic);
     if (validation === 'reject') log.debug({ from, topic }, 'gossip message rejected by its validator; not forwarded');
-    if (validation !== 'accept' || state !== 'running') return;
+    if ((validation !== 'accept' && validation !== 'keep') || state !== 'running') return;
     try {
       handler.onMessage(bytes, from);
     } catch (error) {
       log.error({ err: error, topic, from }, 'gossip handler threw');
     }
+    if (validation === 'keep') return;
     for (const peer of subscribersOf(topic)) if (peer !== from) hub.send({ kind: 'gossip', from: peerId, to: peer, topic, bytes });
   }
 

@@ -32,6 +32,9 @@ export function keptPeer(address: string): KeptPeer {
   }
 }
 
+/** The peer id a peer address ends in (`…/p2p/<peer id>`); BAD_CONFIG as keptPeer. */
+export const peerIdOfAddress = (address: string): string => keptPeer(address).peerId.toString();
+
 /**
  * Reads an address this node announces: a multiaddr without a peer id, since libp2p ends each
  * announced address in the node's own.

@@ -2,19 +2,21 @@ import type { Observable } from 'rxjs';
 import { maxGossipBytes } from '../../schemas/index.ts';
 
 /**
- * What a gossip validator says of a message (gossipsub's three answers):
+ * What a gossip validator says of a message (gossipsub's three answers, and one of ain's):
  * - `accept`: deliver it and forward it to the other peers of the topic;
+ * - `keep`: deliver it, do not forward it: the peer it came from hands it to the others itself
+ *   (a validator's txs from another validator: see createTxGossip); no penalty;
  * - `reject`: provably invalid (bad shape, wrong chain, bad signature, unknown validator): neither
  *   delivered nor forwarded, and the peer that sent it is scored down;
  * - `ignore`: stale, future or duplicate: neither delivered nor forwarded, no penalty.
  */
-export type Validation = 'accept' | 'reject' | 'ignore';
+export type Validation = 'accept' | 'keep' | 'reject' | 'ignore';
 
 /** A subscription to one topic. `from` is the peer that handed the message to this node (not always its author). */
 export interface GossipHandler {
   /** Cheap checks only (no disk, no network): it runs before the message is forwarded. Throwing counts as `ignore`. */
   validate(bytes: Uint8Array, from: string): Validation | Promise<Validation>;
-  /** An accepted message, once per message id; throwing is logged, never passed on. */
+  /** An accepted or kept message, once per message id; throwing is logged, never passed on. */
   onMessage(bytes: Uint8Array, from: string): void;
 }
 

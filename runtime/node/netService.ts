@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { currentValidatorSet } from '../../projections/index.ts';
 import { AinError, parseOrThrow, type NodeConfig } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
-import { createLibp2pTransport, defaultLimits, loadPeerSeed, peerKeyFileName, protocolOf, type Transport } from '../net/index.ts';
+import { createLibp2pTransport, defaultLimits, loadPeerSeed, peerIdOfAddress, peerKeyFileName, protocolOf, type Transport } from '../net/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
 
@@ -22,6 +22,8 @@ export interface NetInfo {
 
 export interface NetService extends Service {
   readonly transport: Transport;
+  /** The peer ids of the bootstrap peers, which are also gossipsub's direct peers (the other validators). */
+  readonly directPeers: ReadonlySet<string>;
   info(): NetInfo;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
 
   return {
     transport,
+    directPeers: new Set(p2p.bootstrap.map(peerIdOfAddress)),
     info: () => ({
       peerId: transport.peerId,
       addresses: transport.addresses(),

@@ -9,10 +9,10 @@ const topic = topicOf('ain-local', '/', 'txs');
 const alice = keyOf(1);
 
 /** A node of the test: a mempool and its gossip on a transport of `network`, started. */
-async function node(t: ExecutionContext, network: MemoryNetwork) {
+async function node(t: ExecutionContext, network: MemoryNetwork, directPeers?: ReadonlySet<string>) {
   const mempool = await openTestMempool(t, { dir: await tempDir(t), ...fakeLedger() });
   const transport = network.createTransport();
-  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0 });
+  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, ...(directPeers === undefined ? {} : { directPeers }) });
   gossip.start();
   await transport.start();
   t.teardown(async () => {
@@ -141,4 +141,19 @@ test('a tx refused for room is taken from a later gossip of it once there is roo
   await a.gossip.regossip();
   const { txs } = await later;
   t.not(txs[0]!.from, held!.from, 'the tx refused for room came with the re-gossip');
+});
+
+test('a batch from a direct peer is kept, not forwarded (the direct peer sent it to the others); one from another peer is forwarded', async (t) => {
+  const sent: string[] = [];
+  const network = createMemoryNetwork({ onPacket: (p, event) => void (event === 'sent' && p.kind === 'gossip' && sent.push(p.from)) });
+  const a = await node(t, network);
+  const b = await node(t, network, new Set([a.transport.peerId]));
+  const c = await node(t, network);
+  const arrived = Promise.all([heldFromPeer(b.mempool), heldFromPeer(c.mempool)]);
+  await a.mempool.ingest.submit([txText(alice, 1)]);
+  await arrived;
+  await a.gossip.flush();
+  t.is(sent.filter((peer) => peer === a.transport.peerId).length, 2, 'A published to B and C');
+  t.is(sent.filter((peer) => peer === b.transport.peerId).length, 0, 'B kept what A sent');
+  t.is(sent.filter((peer) => peer === c.transport.peerId).length, 1, 'C, without direct peers, forwarded it to B');
 });

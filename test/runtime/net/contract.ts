@@ -122,6 +122,16 @@ export function transportContract(name: string, make: MakeNetwork): void {
     t.is(c.events.count(isValidated(topic, 'ignore: stale height')), 0, 'B did not forward what it ignored');
   });
 
+  test.serial(`${name}: 'keep' is delivered and not forwarded`, async (t) => {
+    const { a, b, c } = line();
+    const topic = await sharedTopic();
+    await a.publish(topic, 'keep: from a direct peer');
+    t.is((await b.events.waitFor(isMessage(topic, 'keep: from a direct peer'), 'B to deliver what it kept')).from, a.peerId);
+    await barrier(topic, 'kept');
+    t.is(b.events.count(isMessage(topic, 'keep: from a direct peer')), 1);
+    t.is(c.events.count(isValidated(topic, 'keep: from a direct peer')), 0, 'B did not forward what it kept');
+  });
+
   test.serial(`${name}: publishing on a topic no peer subscribes to is not an error`, async (t) => {
     const { a } = line();
     t.deepEqual(await a.publish(`/test/${name}/nobody`, 'anyone?'), { recipients: 0, outcome: 'noPeers' });

@@ -58,10 +58,11 @@ const decoder = new TextDecoder();
 const bytesOf = (payload: Payload) => (typeof payload === 'number' ? new Uint8Array(payload).fill(0x78) : encoder.encode(payload));
 const textOf = (bytes: Uint8Array) => decoder.decode(bytes.subarray(0, 200));
 
-/** The contract's validator: text starting with "reject" is rejected, with "ignore" ignored, the rest accepted. */
+/** The contract's validator: text starting with "reject" is rejected, with "ignore" ignored, with "keep" kept, the rest accepted. */
 export function contractValidation(text: string): Validation {
   if (text.startsWith('reject')) return 'reject';
   if (text.startsWith('ignore')) return 'ignore';
+  if (text.startsWith('keep')) return 'keep';
   return 'accept';
 }
 
