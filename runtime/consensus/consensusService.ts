@@ -22,7 +22,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
-import { checkBlock, proposeBlock, type ProposalSource } from './proposalBlocks.ts';
+import { checkBlock, proposeBlock, type HeldTx, type ProposalSource } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
@@ -156,9 +156,13 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const sources = new Map<string, string>();
   const utf8 = new TextDecoder();
   const encoder = new TextEncoder();
-  const textOf = (ref: string): string | undefined => {
-    const held = mempool.recordByRef?.(ref);
-    return held === undefined ? filled.textOf(ref) : utf8.decode(held);
+  /** A ref's record text from the mempool (noted in `held`, when given) or a recent block. */
+  const textOf = (ref: string, held?: Map<string, HeldTx>): string | undefined => {
+    const tx = mempool.heldByRef?.(ref);
+    if (tx === undefined) return filled.textOf(ref);
+    const text = utf8.decode(tx.record);
+    held?.set(text, tx);
+    return text;
   };
   const records = createRecordsExchange({ logger, chain: chainId, shard, transport, textOf });
   const stopping = new AbortController();
@@ -167,17 +171,21 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    * `fetchBudgetMs`); undefined when some record could not be had, or when the block names more
    * records than a block may hold (nothing is fetched for it).
    */
-  async function fullBlockOf(block: ProposalBlock): Promise<ProposalBlock | undefined> {
-    const local = fillBlock(block, textOf);
+  async function fullBlockOf(block: ProposalBlock, held?: Map<string, HeldTx>): Promise<ProposalBlock | undefined> {
+    const local = fillBlock(block, (ref) => textOf(ref, held));
     if (local.missing === undefined) return local.block;
     if (local.missing.length > c.limits.maxTxs) return undefined;
     const fetched = await records.fetch(local.missing, sources.get(block.hash), stopping.signal);
-    const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref));
+    held?.clear();
+    const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref, held));
     return again.missing === undefined ? again.block : undefined;
   }
-  /** Judges a proposal's block, filled, and tells consensus; a valid block's records are kept for its commit. */
-  function judge(proposal: Proposal, full: ProposalBlock): void {
-    const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool });
+  /**
+   * Judges a proposal's block, filled (`held`: the records it was filled with from the mempool,
+   * checked when they came in), and tells consensus; a valid block's records are kept for its commit.
+   */
+  function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {
+    const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool, held });
     if (refusal !== null) logger.warn({ height: proposal.height, round: proposal.round, proposer: proposal.proposer, ...refusal }, 'proposal refused');
     else if (full !== proposal.block) filled.add(proposal.block, (full as ProposedBlock).records);
     send({ type: 'proposal', proposal, valid: refusal === null });
@@ -197,14 +205,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       }
       case 'check': {
         const { proposal } = effect;
-        const local = fillBlock(proposal.block, textOf);
-        if (local.missing === undefined) return judge(proposal, local.block);
+        const held = new Map<string, HeldTx>();
+        const local = fillBlock(proposal.block, (ref) => textOf(ref, held));
+        if (local.missing === undefined) return judge(proposal, local.block, held);
         // Txs whose gossip has not reached this node: asked of peers off the effects' queue, for
         // at most fetchBudgetMs (consensus holds its nil prevote for the verdict meanwhile).
-        void fullBlockOf(proposal.block)
+        held.clear();
+        void fullBlockOf(proposal.block, held)
           .then((full) => {
             if (!running || proposal.height !== chain.ledger.height + 1) return;
-            if (full !== undefined) return judge(proposal, full);
+            if (full !== undefined) return judge(proposal, full, held);
             logger.warn(
               { height: proposal.height, round: proposal.round, proposer: proposal.proposer, missing: local.missing.length },
               'proposal refused: some of its records are in no mempool or recent block of this node, and no peer sent them in time',

@@ -26,13 +26,20 @@ export interface ProposalSource {
   has(hash: string): boolean;
   /** The record it holds of the tx with this hash. */
   recordOf(hash: string): Uint8Array | undefined;
-  /** The record it holds whose SHA-256 (hex) is `ref` (compactBlocks.ts). */
-  recordByRef?(ref: string): Uint8Array | undefined;
+  /** The tx it holds whose record's SHA-256 (hex) is `ref` (compactBlocks.ts): its hash and record. */
+  heldByRef?(ref: string): HeldTx | undefined;
   /** Txs for a block, each with its record's ref when the source knows it (a compact proposal names those by it). */
   take(options: {
     readonly maxTxs: number;
     readonly maxBytes: number;
   }): readonly { readonly hash: string; readonly record: Uint8Array; readonly ref?: string }[];
+}
+
+/** A tx a mempool holds: checked whole (signature included) when it came in. */
+export interface HeldTx {
+  readonly hash: string;
+  /** Its canonical record. */
+  readonly record: Uint8Array;
 }
 
 export interface BlockLimits {
@@ -143,8 +150,15 @@ function builderOf(proposal: Proposal, validators: readonly { readonly address: 
   return builder !== null && validators.some((v) => v.address === builder) ? builder : null;
 }
 
-/** Whether this node may prevote the block of `proposal` (null), or why not. */
-export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: number; readonly mempool?: ProposalSource }): Refusal | null {
+/**
+ * Whether this node may prevote the block of `proposal` (null), or why not. `held`: the records a
+ * compact proposal was filled with from the mempool, by their text (not checked again); without
+ * it, records the mempool holds are found by their tx hash (`verifiedInMempool`).
+ */
+export function checkBlock(
+  proposal: Proposal,
+  c: ChainAt & { readonly nowMs: number; readonly mempool?: ProposalSource; readonly held?: ReadonlyMap<string, HeldTx> },
+): Refusal | null {
   if (proposal.height !== c.chain.ledger.height + 1)
     return { code: 'BAD_PROPOSAL', message: `Block ${proposal.height} is not this node's next (${c.chain.ledger.height + 1}).` };
   const builder = builderOf(proposal, validatorSetAt(c.chain.ledger.tree, proposal.height).validators);
@@ -152,7 +166,8 @@ export function checkBlock(proposal: Proposal, c: ChainAt & { readonly nowMs: nu
     return { code: 'BAD_PROPOSAL', message: `The block proposed again in round ${proposal.round} was made by no validator of height ${proposal.height}.` };
   const context = contextOf(c, proposal.height, builder, c.nowMs);
   if ('code' in context) return context;
-  const verified = c.mempool === undefined ? undefined : verifiedInMempool(proposal.block, c.mempool);
+  const verified =
+    c.held !== undefined && c.held.size > 0 ? verifiedHeld(c.held) : c.mempool === undefined ? undefined : verifiedInMempool(proposal.block, c.mempool);
   return checkProposalBlock(proposal.block, verified === undefined ? context : { ...context, verified });
 }
 
@@ -177,6 +192,17 @@ function verifiedInMempool(block: ProposalBlock, mempool: ProposalSource): Map<s
     if (held === undefined || !record.equals(held)) continue;
     // The held record passed the schema when it came in, and these are its bytes.
     verified.set(text, { tx: JSON.parse(text) as Tx, hash, signedBytes });
+  }
+  return verified;
+}
+
+/** Records a compact proposal was filled with from the mempool, as checked: their bytes are the records held, by construction. */
+function verifiedHeld(held: ReadonlyMap<string, HeldTx>): Map<string, VerifiedTx> {
+  const verified = new Map<string, VerifiedTx>();
+  for (const [text, { hash, record }] of held) {
+    const signedBytes = signedBytesOfRecord(Buffer.from(record.buffer, record.byteOffset, record.byteLength));
+    // The held record passed the schema when it came in.
+    if (signedBytes !== null) verified.set(text, { tx: JSON.parse(text) as Tx, hash, signedBytes });
   }
   return verified;
 }

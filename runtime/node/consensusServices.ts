@@ -101,7 +101,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       },
       has: (hash) => mempool.has(hash),
       recordOf: (hash) => mempool.recordOf(hash),
-      recordByRef: (ref) => mempool.byRef(ref)?.record,
+      heldByRef: (ref) => mempool.byRef(ref),
       hasReady: () => mempool.hasReady(),
       take: (options) => mempool.take(options),
     },

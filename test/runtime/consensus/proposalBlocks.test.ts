@@ -1,5 +1,5 @@
 import test from 'ava';
-import { signProposal } from '../../../log/index.ts';
+import { sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock } from '../../../schemas/index.ts';
 import { buildBlock, checkBlock } from '../../../runtime/consensus/proposalBlocks.ts';
 import { key } from '../../actors/ledger/chain.ts';
@@ -72,5 +72,31 @@ test('a record the mempool holds under another signature is not taken as checked
   const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
   const refusal = checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) });
   t.is(refusal?.code, 'BAD_PROPOSAL');
+  t.regex(refusal?.message ?? '', /record 1 is refused/);
+});
+
+test('records a compact proposal was filled with from the mempool are taken as checked by their text; any other record is checked whole', (t) => {
+  const texts = mempoolTexts(3);
+  const { chain, block } = blockBy(validators[0]!);
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const source = mempool(texts);
+  const heldOf = (text: string) => source.heldByRef(sha256Hex(text))!;
+  const held = new Map(texts.map((text) => [text, heldOf(text)]));
+  t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
+  // A bad signature the fill did not vouch for is checked, and fails; vouched for under another text, it still is.
+  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
+  const tampered = buildBlock({
+    chain,
+    genesis,
+    commits,
+    limits,
+    key: validators[0]!,
+    mempool: mempool([texts[0]!, forged, texts[2]!]),
+    height: 1,
+    nonce: 0,
+    nowMs: 5_000,
+  }) as ProposedBlock;
+  const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered });
+  const refusal = checkBlock(bad, { chain, genesis, commits, limits, nowMs: 5_000, held: new Map([...held, [texts[1]!, heldOf(texts[1]!)]]) });
   t.regex(refusal?.message ?? '', /record 1 is refused/);
 });

@@ -23,5 +23,8 @@ export const mempool = (texts: readonly string[]) => ({
   has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
   take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text), ref: sha256Hex(text) })),
   recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
-  recordByRef: (ref: string) => texts.map((text) => Buffer.from(text)).find((record) => sha256Hex(record) === ref),
+  heldByRef: (ref: string) => {
+    const text = texts.find((t) => sha256Hex(t) === ref);
+    return text === undefined ? undefined : { hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) };
+  },
 });
