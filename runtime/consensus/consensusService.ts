@@ -22,7 +22,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
-import { checkBlock, proposeBlock, type HeldTx, type ProposalSource } from './proposalBlocks.ts';
+import { checkBlock, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
@@ -45,6 +45,12 @@ export interface ConsensusServiceComponents {
   readonly transport: Transport;
   /** Where the txs of new blocks come from. */
   readonly mempool: ProposalSource;
+  /**
+   * The node's verify threads (its verify pool's boundary check, records given as text): the
+   * records of a proposed block the mempool does not hold yet are checked there before the block
+   * is judged, not on this thread. Without it the check verifies them itself.
+   */
+  readonly verify?: RecordVerifier;
   /** The follower as an appender sees it: told of the records this service appends, so it need not verify them again. */
   readonly readBack?: ReadBack;
   /** Whether the follower has read the log as it stood at start. */
@@ -150,6 +156,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
   const catchUp = createCatchUp({ ...c, commits, appendDecided });
 
+  /** Records of a proposed block the mempool lacks that this thread checks itself (the commit and the cut); more go to the verify threads. */
+  const unheldOnThisThreadMax = 8;
   // Compact proposals (compactBlocks.ts): the records of the blocks this node proposed or judged,
   // filled; the peer each proposal came from, asked first for what the mempool lacks.
   const filled = new FilledBlocks();
@@ -183,7 +191,29 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /**
    * Judges a proposal's block, filled (`held`: the records it was filled with from the mempool,
    * checked when they came in), and tells consensus; a valid block's records are kept for its commit.
+   * More than a few records the mempool lacks (txs whose gossip is still on its way) are checked on
+   * the verify threads first: those that pass, byte for byte canonical, join `held`; the check
+   * takes the rest as it would (and refuses what fails).
    */
+  function judgeVerified(proposal: Proposal, full: ProposalBlock, held: Map<string, HeldTx>): void {
+    const records = (full as Partial<ProposedBlock>).records;
+    const unheld = Array.isArray(records) ? records.filter((text) => typeof text === 'string' && !held.has(text)) : [];
+    if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return judge(proposal, full, held);
+    verifiedBy(c.verify, unheld)
+      .then((verified) => {
+        for (const [text, tx] of verified) held.set(text, tx);
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, height: proposal.height }, 'the verify threads did not check a proposal’s records; this thread does'),
+      )
+      .then(() => {
+        if (running && proposal.height === chain.ledger.height + 1) judge(proposal, full, held);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error, height: proposal.height, round: proposal.round }, 'judging a proposal failed; refused');
+        send({ type: 'proposal', proposal, valid: false });
+      });
+  }
   function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {
     const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool, held });
     if (refusal !== null) logger.warn({ height: proposal.height, round: proposal.round, proposer: proposal.proposer, ...refusal }, 'proposal refused');
@@ -207,14 +237,14 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         const { proposal } = effect;
         const held = new Map<string, HeldTx>();
         const local = fillBlock(proposal.block, (ref) => textOf(ref, held));
-        if (local.missing === undefined) return judge(proposal, local.block, held);
+        if (local.missing === undefined) return judgeVerified(proposal, local.block, held);
         // Txs whose gossip has not reached this node: asked of peers off the effects' queue, for
         // at most fetchBudgetMs (consensus holds its nil prevote for the verdict meanwhile).
         held.clear();
         void fullBlockOf(proposal.block, held)
           .then((full) => {
             if (!running || proposal.height !== chain.ledger.height + 1) return;
-            if (full !== undefined) return judge(proposal, full, held);
+            if (full !== undefined) return judgeVerified(proposal, full, held);
             logger.warn(
               { height: proposal.height, round: proposal.round, proposer: proposal.proposer, missing: local.missing.length },
               'proposal refused: some of its records are in no mempool or recent block of this node, and no peer sent them in time',

@@ -196,6 +196,25 @@ function verifiedInMempool(block: ProposalBlock, mempool: ProposalSource): Map<s
   return verified;
 }
 
+/** A boundary check run elsewhere (the node's verify threads): a verdict per text, the tx's hash and canonical record, or a refusal. */
+export type RecordVerifier = (
+  texts: readonly string[],
+) => Promise<readonly ({ readonly hash: string; readonly record: Uint8Array } | { readonly code: string })[]>;
+
+/**
+ * The records of `texts` that `verify` passes and whose text is their canonical record byte for
+ * byte, as held txs: what `checkBlock` may then take as checked. The others are left out, for the
+ * check to judge (and refuse) itself.
+ */
+export async function verifiedBy(verify: RecordVerifier, texts: readonly string[]): Promise<Map<string, HeldTx>> {
+  const verdicts = await verify(texts);
+  const held = new Map<string, HeldTx>();
+  verdicts.forEach((verdict, i) => {
+    if ('hash' in verdict && utf8.decode(verdict.record) === texts[i]) held.set(texts[i]!, { hash: verdict.hash, record: verdict.record });
+  });
+  return held;
+}
+
 /** Records a compact proposal was filled with from the mempool, as checked: their bytes are the records held, by construction. */
 function verifiedHeld(held: ReadonlyMap<string, HeldTx>): Map<string, VerifiedTx> {
   const verified = new Map<string, VerifiedTx>();

@@ -95,6 +95,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     blocks$: follower.blocks$,
     readBack: follower,
     transport: net.transport,
+    verify: (texts) => c.pool.verify(texts),
     mempool: {
       get size() {
         return mempool.stats.txs;

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock } from '../../../schemas/index.ts';
-import { buildBlock, checkBlock } from '../../../runtime/consensus/proposalBlocks.ts';
+import { buildBlock, checkBlock, verifiedBy } from '../../../runtime/consensus/proposalBlocks.ts';
+import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
 import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
 import { commits, limits, mempool } from './proposalFixtures.ts';
@@ -99,4 +100,19 @@ test('records a compact proposal was filled with from the mempool are taken as c
   const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered });
   const refusal = checkBlock(bad, { chain, genesis, commits, limits, nowMs: 5_000, held: new Map([...held, [texts[1]!, heldOf(texts[1]!)]]) });
   t.regex(refusal?.message ?? '', /record 1 is refused/);
+});
+
+test('records the verify threads pass, byte for byte canonical, count as held; a forged or re-spaced one is left to the check', async (t) => {
+  const pool = createVerifyPool({ threads: 1, chain: genesis.chain });
+  t.teardown(() => pool.close());
+  const verify = (texts: readonly string[]) => pool.verify(texts);
+  const texts = mempoolTexts(3);
+  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
+  const spaced = texts[2]!.replace('{', '{ ');
+  t.deepEqual([...(await verifiedBy(verify, [texts[0]!, forged, spaced])).keys()], [texts[0]]);
+  const { chain, block } = blockBy(validators[0]!);
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const held = await verifiedBy(verify, block.records);
+  t.true(held.size >= texts.length, 'every tx, and the proposer’s cut, passed the verify threads');
+  t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
 });
