@@ -39,7 +39,7 @@ export interface PublicClient extends ReadActions {
   postTx(tx: Tx): Promise<TxAccepted>;
   /** Submits signed txs as one batch (`POST /v1/txs`); each is taken or refused on its own. */
   postTxs(txs: readonly Tx[]): Promise<TxsAnswer>;
-  /** Waits (bounded by `waitMs`, default 30 s) for a tx's block; NOT_FOUND when it is not in one by then. */
+  /** Waits (bounded by `waitMs`, default 30 s) for a tx's block; NOT_FOUND when it is not in one by then, TX_DROPPED at once when the node dropped it (a later nonce of its sender landed first). */
   waitForTx(hash: string, options?: { readonly waitMs?: number }): Promise<TxLanded>;
   /** Fetches a tx with its inclusion proof, waits until its block is final, and checks the proof here. */
   verifyTx(hash: string, options?: VerifyTxOptions): Promise<VerifiedTx>;

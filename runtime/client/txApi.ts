@@ -63,7 +63,8 @@ export async function ledgerNonceOf(nodeUrl: string, address: string): Promise<n
 
 /**
  * Polls `GET /v1/tx/<hash>` until the tx is in a block or `deadlineMs` (clock time) passes;
- * then NOT_FOUND, saying the tx may still land.
+ * then NOT_FOUND, saying the tx may still land. Any other answer ends the wait at once (TX_DROPPED:
+ * the node dropped it, a later nonce of its sender having landed first).
  */
 export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: number): Promise<TxLanded> {
   for (let attempt = 0; ; attempt++) {

@@ -6,7 +6,7 @@ const GetTxParameters = z.strictObject({ hash: Hash });
 export type GetTxParameters = z.input<typeof GetTxParameters>;
 /** Where the tx landed (height, index, offset), what it came to, and the proof of both against its block's header. */
 export type GetTxReturnType = TxAnswer;
-/** BAD_SCHEMA, NOT_FOUND (not in a block yet, or in blocks this node does not hold), NODE_UNREACHABLE. */
+/** BAD_SCHEMA, NOT_FOUND (not in a block yet, or in blocks this node does not hold), TX_DROPPED (a later nonce of its sender landed first: it never will), NODE_UNREACHABLE. */
 export type GetTxErrorType = AinError;
 
 /**
