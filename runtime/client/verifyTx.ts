@@ -33,7 +33,8 @@ const invalid = (hash: string, why: string) =>
  * header and checks everything here: the header hashes to the block's hash, the proof's header is
  * that one, and the proof leads from the tx (and from its outcome) to the header's `txRoot` (and
  * `outcomeRoot`). Throws PROOF_INVALID when any of it fails, NOT_FINAL when the block is not final
- * in time, NOT_FOUND when the tx is in no block.
+ * in time, NOT_FOUND when the tx is in no block, TX_DROPPED when the node dropped it (a later nonce
+ * of its sender landed first).
  * @example const { height, outcome } = await verifyTx('http://127.0.0.1:8080', hash)
  */
 export async function verifyTx(nodeUrl: string, hash: string, { waitMs = 10_000 }: VerifyTxOptions = {}): Promise<VerifiedTx> {

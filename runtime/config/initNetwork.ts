@@ -132,7 +132,12 @@ export function nodeConfigOf(
     chain,
     ...shard,
     port: self.port,
-    p2p: { port: self.p2pPort, bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`) },
+    p2p: {
+      port: self.p2pPort,
+      bootstrap: nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`),
+      // Every node written here is a validator with all the others as its bootstrap peers.
+      validatorMesh: true,
+    },
     ...(log === undefined ? {} : { log }),
     // Room comes from reserveStorage txs (every validator sells it in the genesis); `reservations` adds an operator's own grants.
     ...(Object.keys(reservations).length === 0 ? {} : { storage: { reservations } }),

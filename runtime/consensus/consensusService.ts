@@ -158,6 +158,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
 
   /** Records of a proposed block the mempool lacks that this thread checks itself (the commit and the cut); more go to the verify threads. */
   const unheldOnThisThreadMax = 8;
+  /** How long a proposal's judging waits for the verify threads before checking those records itself (well under the propose timeout). */
+  const unheldWaitMs = 500;
   // Compact proposals (compactBlocks.ts): the records of the blocks this node proposed or judged,
   // filled; the peer each proposal came from, asked first for what the mempool lacks.
   const filled = new FilledBlocks();
@@ -196,16 +198,22 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    * takes the rest as it would (and refuses what fails).
    */
   function judgeVerified(proposal: Proposal, full: ProposalBlock, held: Map<string, HeldTx>): void {
-    const records = (full as Partial<ProposedBlock>).records;
-    const unheld = Array.isArray(records) ? records.filter((text) => typeof text === 'string' && !held.has(text)) : [];
+    const texts = (full as Partial<ProposedBlock>).records;
+    const unheld = Array.isArray(texts) ? texts.filter((text) => typeof text === 'string' && !held.has(text)) : [];
     if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return judge(proposal, full, held);
-    verifiedBy(c.verify, unheld)
+    // The threads' queue may be long (a burst of ingest): past unheldWaitMs this thread checks them itself.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), unheldWaitMs)));
+    Promise.race([verifiedBy(c.verify, unheld), late])
       .then((verified) => {
-        for (const [text, tx] of verified) held.set(text, tx);
+        if (verified === undefined)
+          logger.debug({ height: proposal.height, records: unheld.length, unheldWaitMs }, 'the verify threads were slow; this thread checks the records');
+        for (const [text, tx] of verified ?? []) held.set(text, tx);
       })
       .catch((error: unknown) =>
         logger.warn({ err: error, height: proposal.height }, 'the verify threads did not check a proposal’s records; this thread does'),
       )
+      .finally(() => clearTimeout(timer))
       .then(() => {
         if (running && proposal.height === chain.ledger.height + 1) judge(proposal, full, held);
       })

@@ -47,7 +47,8 @@ export async function followerVolumes(docker: Docker, nodes: readonly DeployedNo
       const peerKey = generateKeyPair();
       const port = first.port + number - 1;
       const node: DeployedNode = { ...first, node: `n${number}`, address: key.address, role: 'follower', port, p2pPort: port + p2pPortOffset };
-      const config = { ...template, port, p2p: { ...template.p2p, port: node.p2pPort, bootstrap } };
+      // Not one of the validators that keep each other as bootstrap peers: it forwards what it takes.
+      const config = { ...template, port, p2p: { ...template.p2p, port: node.p2pPort, bootstrap, validatorMesh: false } };
       const nodeDir = join(dir, node.node);
       const parsed = safeParse(NodeConfig, { ...config, dataDir: nodeDir });
       if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${node.node} (from n1's)`).message);

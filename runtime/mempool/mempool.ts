@@ -104,7 +104,9 @@ export interface Mempool {
   /**
    * A tx this mempool held (acknowledged) and dropped without its block: its sender's nonce in
    * the ledger passed it first (a later nonce went into a block). Its hash may yet be in a block
-   * (one the mempool did not hear of): look there first. The last `droppedTxsMax` are kept.
+   * (its append ended after a block with it spent its nonce): look there first. The last
+   * `droppedTxsMax` are kept; what the journal's replay finds spent is not (in a block, or stale: it
+   * cannot tell).
    */
   dropped(hash: string): DroppedTx | undefined;
   /** Whether a tx with this hash is held (or being journaled). */
@@ -183,11 +185,14 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
   const pending = new PendingTxs(limits);
   const added$ = new Subject<AddedTxs>();
   const dropped = new Map<string, DroppedTx>();
-  /** Keeps what went unapplied (the newest `droppedTxsMax`); returns how many. */
-  const noteDropped = (txs: readonly { readonly hash: string; readonly from: string; readonly nonce: number }[]): number => {
+  /** Keeps what went unapplied (the newest `droppedTxsMax`), with the sender's nonce that passed it; returns how many. */
+  const noteDropped = (
+    txs: readonly { readonly hash: string; readonly from: string; readonly nonce: number }[],
+    spentNonce: (from: string) => number = ledgerNonce,
+  ): number => {
     for (const { hash, from, nonce } of txs) {
       dropped.delete(hash);
-      dropped.set(hash, { hash, from, nonce, spent: ledgerNonce(from) });
+      dropped.set(hash, { hash, from, nonce, spent: spentNonce(from) });
       if (dropped.size > droppedTxsMax) dropped.delete(dropped.keys().next().value!);
     }
     return txs.length;
@@ -198,8 +203,8 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     { dir: options.dir, fsync: options.fsync, maxRecordBytes: options.maxRecordBytes },
     ({ offset, value }) => {
       const { hash, tx } = decodeTxRecord(offset, value);
-      if (tx === null) return;
-      if (tx.nonce <= ledgerNonce(tx.from)) return noteDropped([{ hash, from: tx.from, nonce: tx.nonce }]);
+      // A spent one went while the node was down: in a block, or made stale by one; which is not known here.
+      if (tx === null || tx.nonce <= ledgerNonce(tx.from)) return;
       if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );
@@ -258,13 +263,13 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
   });
 
   /** Held txs a block did not include but made stale: kept for `dropped`, and said. */
-  const staleGone = (stale: readonly PendingTx[]): number => {
+  const staleGone = (stale: readonly PendingTx[], spentNonce: (from: string) => number = ledgerNonce): number => {
     if (stale.length === 0) return 0;
     logger?.warn(
       { stale: stale.length, txs: stale.slice(0, 5).map(({ hash, from, nonce }) => ({ hash, from, nonce })) },
       'dropped txs a block made stale: a later nonce of their sender went in first, so they can no longer land (GET /v1/tx/<hash> says TX_DROPPED)',
     );
-    return noteDropped(stale);
+    return noteDropped(stale, spentNonce);
   };
 
   // One admission per ingest: a peer's refused tx makes a hold on its sender's later nonces, a local one's refusal goes back to its signer.
@@ -285,12 +290,13 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     committed(txs) {
       const highest = new Map<string, number>();
       for (const { from, nonce } of txs) highest.set(from, Math.max(nonce, highest.get(from) ?? 0));
+      const spentNonce = (from: string) => Math.max(highest.get(from) ?? 0, ledgerNonce(from));
       const gone = pending.drop(
         txs.map(({ hash }) => hash),
-        (from) => Math.max(highest.get(from) ?? 0, ledgerNonce(from)),
+        spentNonce,
         highest.keys(),
       );
-      return gone.included + staleGone(gone.stale);
+      return gone.included + staleGone(gone.stale, spentNonce);
     },
     prune(included = []) {
       const gone = pending.prune(ledgerNonce, included);

@@ -83,8 +83,8 @@ export class PendingTxs {
    * Holds, per sender: the nonces from `lowest` to `highest` of a peer's txs this mempool refused
    * (for room, then the later ones with NONCE_GAP), and when it last refused one. The ledger takes
    * any nonce above the last, so a later nonce of that sender in a block here would leave those
-   * — acknowledged by the node that took them first, and never offered here again, as gossip
-   * drops what it has seen — unusable, dropped everywhere unapplied. While a hold lives, this
+   * — acknowledged by the node that took them first, and offered here again only by a later
+   * re-gossip — unusable, dropped everywhere unapplied. While a hold lives, this
    * mempool refuses the sender's nonces above `lowest` and `take` leaves them out; it ends once the
    * ledger passes `highest` (the node that holds them put them in a block) or `refusedHoldMs` after
    * the last refusal. At most `maxTxs` senders; the oldest hold goes first.

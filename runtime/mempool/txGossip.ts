@@ -26,11 +26,12 @@ export interface TxGossipOptions {
   /** Tx texts remembered as seen (between this and twice as many); default 100 000. */
   readonly seenTxsMax?: number;
   /**
-   * Peers that hand every batch they take to every peer this node would: the network's validators,
-   * which keep each other as gossipsub direct peers (each publishes to all the others, and forwards
-   * what it takes from anyone else to all of them). A batch from one of them is kept, not forwarded:
-   * forwarding it would only send the others copies they have (each batch (n − 1)² times among
-   * n validators instead of n − 1). Default none: every new batch is forwarded.
+   * Peers that hand every batch they gossip to every peer this node would forward it to: in a
+   * network of validators that all keep each other as gossipsub direct peers (`p2p.validatorMesh`),
+   * the other validators (each publishes to all the others, and forwards what it takes from anyone
+   * else to all of them). A batch from one of them is kept, not forwarded: forwarding it would
+   * only send the others copies they have (each batch (n − 1)² times among n validators instead of
+   * n − 1). Default none: every new batch is forwarded.
    */
   readonly directPeers?: ReadonlySet<string>;
   readonly logger?: Logger;

@@ -78,7 +78,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     mempool,
     regossipMs: p2p.mempool.regossipMs,
     regossipTxsMax: p2p.mempool.regossipTxsMax,
-    directPeers: net.directPeers,
+    directPeers: net.validatorMesh,
     logger: logger.child({ service: 'tx gossip' }),
   });
   // What a block included leaves the mempool, with what it made stale (nonces the ledger spent).

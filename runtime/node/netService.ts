@@ -22,8 +22,12 @@ export interface NetInfo {
 
 export interface NetService extends Service {
   readonly transport: Transport;
-  /** The peer ids of the bootstrap peers, which are also gossipsub's direct peers (the other validators). */
-  readonly directPeers: ReadonlySet<string>;
+  /**
+   * With `p2p.validatorMesh` (the bootstrap peers are every other validator, each keeping this
+   * node too), their peer ids: peers that gossip every tx batch to all the others themselves.
+   * Empty otherwise.
+   */
+  readonly validatorMesh: ReadonlySet<string>;
   info(): NetInfo;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -135,7 +139,7 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
 
   return {
     transport,
-    directPeers: new Set(p2p.bootstrap.map(peerIdOfAddress)),
+    validatorMesh: new Set(p2p.validatorMesh ? p2p.bootstrap.map(peerIdOfAddress) : []),
     info: () => ({
       peerId: transport.peerId,
       addresses: transport.addresses(),

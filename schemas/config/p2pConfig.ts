@@ -94,6 +94,13 @@ export const P2pConfig = z.strictObject({
    * Peers may still dial in.
    */
   dialConfiguredOnly: z.boolean({ error: 'must be true or false' }).default(false),
+  /**
+   * The bootstrap peers are every other validator of the chain, each with this node among its
+   * own (what `ain net init` writes): a tx batch one of them gossips is taken and not forwarded,
+   * since it went to all the others already. Leave it false when a bootstrap peer is a sentry, a
+   * follower, or only some of the validators: a batch is then forwarded as gossipsub does.
+   */
+  validatorMesh: z.boolean({ error: 'must be true or false' }).default(false),
   mempool: MempoolConfig.default(defaultMempoolConfig),
 });
 export type P2pConfig = z.infer<typeof P2pConfig>;

@@ -77,6 +77,7 @@ test('each config loads as the node loads it: its API port, its peer port, the o
     t.is(config.p2p?.port, 21_000 + i);
     const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`);
     t.deepEqual(config.p2p?.bootstrap, others);
+    t.true(config.p2p?.validatorMesh, 'the other validators, all of them: a batch one of them gossips is not forwarded');
     t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'ain.ain-k.root' });
     t.deepEqual(config.storage.reservations, {}, 'no Big Storage granted by the config: room is bought on the ledger');
   }

@@ -103,10 +103,24 @@ test('a p2p port that is taken is BAD_CONFIG naming it, and the peer key made fo
     logger: pino({ level: 'silent' }),
     genesis: { chain: 'ain-local', shard: '/' },
   } as unknown as NetServiceComponents;
-  const net = await createNetService(components, { port, bootstrap: [], announce: [], dialConfiguredOnly: false, mempool: defaultMempoolConfig });
+  const net = await createNetService(components, {
+    port,
+    bootstrap: [],
+    announce: [],
+    dialConfiguredOnly: false,
+    validatorMesh: false,
+    mempool: defaultMempoolConfig,
+  });
   const error = await t.throwsAsync(net.start());
   t.true(isAinError(error, 'BAD_CONFIG'), error?.message);
   t.regex(error!.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
-  const again = await createNetService(components, { port: 0, bootstrap: [], announce: [], dialConfiguredOnly: false, mempool: defaultMempoolConfig });
+  const again = await createNetService(components, {
+    port: 0,
+    bootstrap: [],
+    announce: [],
+    dialConfiguredOnly: false,
+    validatorMesh: false,
+    mempool: defaultMempoolConfig,
+  });
   t.is(again.transport.peerId, net.transport.peerId, 'the same p2p.key');
 });
