@@ -138,7 +138,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   };
 
   const onAdded = ({ origin, txs }: { origin: string; txs: readonly PendingTx[] }) => {
-    for (const { record } of txs) seen.add(sha256Hex(record));
+    for (const { ref } of txs) seen.add(ref); // the SHA-256 of its record, as a gossiped text hashes
     if (origin !== 'local') return;
     for (const { record } of txs) outbox.push(record);
     if (outbox.length > outboxTxsMax) outbox.splice(0, outbox.length - outboxTxsMax);
@@ -233,7 +233,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       transport.subscribe(topic, handler);
       added = mempool.added$.subscribe(onAdded);
       for (const tx of mempool.pending()) {
-        seen.add(sha256Hex(tx.record));
+        seen.add(tx.ref);
         dueUpTo = Math.max(dueUpTo, tx.seq); // replayed from the journal: due at once
       }
       if (regossipMs > 0) {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { merkleProof, merkleRoot, merkleRootOfDigests, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
+import { merkleProof, merkleRoot, merkleRootOfDigests, merkleTree, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
 
 const hashes = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`tx ${i}`));
 
@@ -61,4 +61,18 @@ test('property: merkleRoot is RFC 6962 over any list, and merkleRootOfDigests gi
       },
     ),
   );
+});
+
+test('a long list asked again gets the same root from the recent ones; a list differing in one hash, or changed by its caller after, gets its own', (t) => {
+  const hashes = Array.from({ length: 100 }, (_, i) => sha256Hex(`tx ${i}`));
+  const root = merkleRoot(hashes);
+  t.is(merkleRoot([...hashes]), root);
+  const other = [...hashes.slice(0, -1), sha256Hex('another')];
+  const otherRoot = merkleRoot(other);
+  t.not(otherRoot, root);
+  t.is(merkleRoot(other), otherRoot);
+  t.is(merkleTree(other).root, otherRoot, 'the same root as the tree computes without the recent ones');
+  hashes[0] = sha256Hex('changed');
+  t.is(merkleRoot(hashes), merkleTree(hashes).root);
+  t.not(merkleRoot(hashes), root);
 });
