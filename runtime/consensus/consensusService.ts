@@ -22,7 +22,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
-import { checkBlock, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
+import { checkBlock, decidedRecords, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
@@ -165,7 +165,6 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const filled = new FilledBlocks();
   const sources = new Map<string, string>();
   const utf8 = new TextDecoder();
-  const encoder = new TextEncoder();
   /** A ref's record text from the mempool (noted in `held`, when given) or a recent block. */
   const textOf = (ref: string, held?: Map<string, HeldTx>): string | undefined => {
     const tx = mempool.heldByRef?.(ref);
@@ -186,7 +185,6 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     if (local.missing === undefined) return local.block;
     if (local.missing.length > c.limits.maxTxs) return undefined;
     const fetched = await records.fetch(local.missing, sources.get(block.hash), stopping.signal);
-    held?.clear();
     const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref, held));
     return again.missing === undefined ? again.block : undefined;
   }
@@ -248,7 +246,6 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         if (local.missing === undefined) return judgeVerified(proposal, local.block, held);
         // Txs whose gossip has not reached this node: asked of peers off the effects' queue, for
         // at most fetchBudgetMs (consensus holds its nil prevote for the verdict meanwhile).
-        held.clear();
         void fullBlockOf(proposal.block, held)
           .then((full) => {
             if (!running || proposal.height !== chain.ledger.height + 1) return;
@@ -310,11 +307,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       logger.warn({ height, hash: block.hash }, 'some records of a decided block are in no mempool here or at a peer: left to catch-up');
       return;
     }
-    await appendDecided(
-      height,
-      full.map((text) => encoder.encode(text)),
-      certificate,
-    );
+    await appendDecided(height, decidedRecords(full), certificate);
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
   }
 

@@ -226,9 +226,9 @@ function verifiedHeld(held: ReadonlyMap<string, HeldTx>): Map<string, VerifiedTx
   return verified;
 }
 
-/** The log records of a decided block, byte for byte as every node appends them. */
-export function decidedRecords(block: ProposalBlock): Uint8Array[] {
-  return (block as ProposedBlock).records.map((text) => encoder.encode(text));
+/** The log records of a decided block (its records' texts, filled), byte for byte as every node appends them. */
+export function decidedRecords(records: readonly string[]): Uint8Array[] {
+  return records.map((text) => encoder.encode(text));
 }
 
 /** The certificate a block's first record (its `commit` tx) carries, if it is one. */

@@ -66,7 +66,7 @@ interface Decided {
 /** `proposer` builds the chain's next block on `node`; it is decided and appended. */
 async function decide(node: Node, proposer: KeyPair, previous: Certificate | null): Promise<Decided> {
   const block = buildOn(node.chain, proposer, { certificate: previous });
-  const decided = { height: block.header.height, records: decidedRecords(block), certificate: certificateOf(block.header.height, block.hash) };
+  const decided = { height: block.header.height, records: decidedRecords(block.records), certificate: certificateOf(block.header.height, block.hash) };
   await node.appendDecided(decided.height, decided.records, decided.certificate);
   return decided;
 }
@@ -127,7 +127,7 @@ test('records beyond the last block that do not begin the decided block: LOG_DIV
   // Another block 3 (by another proposer) began in the log: no certificate decided it.
   const writer = await openNode(crashed);
   const other = buildOn(writer.chain, validators[3]!, { certificate: certificateOf(2, writer.commits.get(2)!.hash) });
-  await writer.log.append(decidedRecords(other).slice(0, 2));
+  await writer.log.append(decidedRecords(other.records).slice(0, 2));
   await writer.close();
 
   const node = await openNode(crashed);
