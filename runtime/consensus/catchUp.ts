@@ -6,12 +6,19 @@ import { AinError, Certificate, parseOrThrow, type Genesis } from '../../schemas
 import type { BlockStore } from '../blocks/index.ts';
 import { defaultLimits, protocolOf, type Transport } from '../net/index.ts';
 import type { CommitStore } from './commitStore.ts';
-import { certificateOfNext, checkDecided, type BlockLimits } from './proposalBlocks.ts';
+import { certificateOfNext, checkDecided, type BlockLimits, type HeldTx } from './proposalBlocks.ts';
 
 /** Decided blocks one request may ask for. */
 export const decidedCountMax = 64;
 /** A node asks one peer at a time, and not again sooner than this after an answer. */
 const askAgainMs = 1_000;
+/**
+ * How long a node one block behind (a peer's message for the height after the one this node is
+ * deciding) waits before it fetches. Under load the slowest validator is often that far behind
+ * for a moment: the others decided without it, and its own consensus decides the block soon
+ * after from the votes it has or gets. Two or more blocks behind, it fetches at once.
+ */
+const oneBehindGraceMs = 1_000;
 /**
  * How often a node asks a peer where its chain stands. A node that missed a decision on a chain
  * that then went idle hears no message of a later height, so it asks.
@@ -40,6 +47,11 @@ export interface CatchUpComponents {
   readonly caughtUp: () => boolean;
   /** Appends a decided block to the log once, and resolves when the follower has applied it. */
   readonly appendDecided: (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
+  /**
+   * The records of a fetched block this node checked already (its mempool's) or checks off this
+   * thread (its verify threads), by text: the block's check takes them as checked. Default none.
+   */
+  readonly heldOf?: (height: number, records: readonly string[]) => Promise<ReadonlyMap<string, HeldTx>>;
 }
 
 export interface CatchUp {
@@ -118,7 +130,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       const { blocks } = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer');
       for (const block of blocks) {
         if (stopped || block.height !== chain.ledger.height + 1) return;
-        const refusal = checkDecided(block, c);
+        const held = await c.heldOf?.(block.height, block.records);
+        if (stopped || block.height !== chain.ledger.height + 1) return;
+        const refusal = checkDecided(block, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
         await c.appendDecided(
           block.height,
@@ -142,9 +156,20 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     if (typeof answer.height === 'number' && answer.height > chain.ledger.height) catchUp.behind(peer, answer.height + 1);
   }
 
+  /** Since when (the clock) a peer has been one block ahead of this node's ledger at `height`. */
+  let oneBehind: { readonly height: number; readonly sinceMs: number } | null = null;
+  /** Whether a node that heard of `height` from a peer should wait for its own consensus before fetching. */
+  function waitsForOwnDecision(height: number): boolean {
+    if (height > chain.ledger.height + 2) return false;
+    const nowMs = Date.now();
+    if (oneBehind?.height !== chain.ledger.height) oneBehind = { height: chain.ledger.height, sinceMs: nowMs };
+    return nowMs - oneBehind.sinceMs < oneBehindGraceMs;
+  }
+
   const catchUp: CatchUp = {
     behind(peer, height) {
       if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
+      if (waitsForOwnDecision(height)) return;
       asking = true;
       logger.info({ peer, height, own: chain.ledger.height }, 'behind a peer: fetching decided blocks');
       fetchFrom(peer)

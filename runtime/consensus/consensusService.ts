@@ -12,7 +12,7 @@ import {
   type ConsensusTimeouts,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import { sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
 import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -154,7 +154,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     await appendBlock(height, records, certificate);
     advance(height);
   }
-  const catchUp = createCatchUp({ ...c, commits, appendDecided });
+  const catchUp = createCatchUp({ ...c, commits, appendDecided, heldOf: (height, texts) => heldOfDecided(height, texts) });
 
   /** Records of a proposed block the mempool lacks that this thread checks itself (the commit and the cut); more go to the verify threads. */
   const unheldOnThisThreadMax = 8;
@@ -197,21 +197,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    */
   function judgeVerified(proposal: Proposal, full: ProposalBlock, held: Map<string, HeldTx>): void {
     const texts = (full as Partial<ProposedBlock>).records;
-    const unheld = Array.isArray(texts) ? texts.filter((text) => typeof text === 'string' && !held.has(text)) : [];
-    if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return judge(proposal, full, held);
-    // The threads' queue may be long (a burst of ingest): past unheldWaitMs this thread checks them itself.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), unheldWaitMs)));
-    Promise.race([verifiedBy(c.verify, unheld), late])
-      .then((verified) => {
-        if (verified === undefined)
-          logger.debug({ height: proposal.height, records: unheld.length, unheldWaitMs }, 'the verify threads were slow; this thread checks the records');
-        for (const [text, tx] of verified ?? []) held.set(text, tx);
-      })
-      .catch((error: unknown) =>
-        logger.warn({ err: error, height: proposal.height }, 'the verify threads did not check a proposal’s records; this thread does'),
-      )
-      .finally(() => clearTimeout(timer))
+    void verifyUnheld(Array.isArray(texts) ? texts : [], held, proposal.height)
       .then(() => {
         if (running && proposal.height === chain.ledger.height + 1) judge(proposal, full, held);
       })
@@ -219,6 +205,42 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         logger.error({ err: error, height: proposal.height, round: proposal.round }, 'judging a proposal failed; refused');
         send({ type: 'proposal', proposal, valid: false });
       });
+  }
+  /**
+   * Records of block `height` not in `held`, more than a few, checked on the verify threads: those
+   * that pass, byte for byte canonical, join `held`. Resolves once they have, or after
+   * `unheldWaitMs` (the threads' queue may be long, a burst of ingest), or when the threads fail:
+   * the block's check takes what is not held as it would (and refuses what fails).
+   */
+  async function verifyUnheld(texts: readonly unknown[], held: Map<string, HeldTx>, height: number): Promise<void> {
+    const unheld = texts.filter((text): text is string => typeof text === 'string' && !held.has(text));
+    if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), unheldWaitMs)));
+    try {
+      const verified = await Promise.race([verifiedBy(c.verify, unheld), late]);
+      if (verified === undefined)
+        logger.debug({ height, records: unheld.length, unheldWaitMs }, 'the verify threads were slow; this thread checks the records');
+      for (const [text, tx] of verified ?? []) held.set(text, tx);
+    } catch (error) {
+      logger.warn({ err: error, height }, 'the verify threads did not check a block’s records; this thread does');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  /**
+   * The records of a decided block a peer sent that this node checked already: those its mempool
+   * holds (found by their ref, taken only byte for byte), then what the verify threads pass of the rest.
+   */
+  async function heldOfDecided(height: number, texts: readonly string[]): Promise<Map<string, HeldTx>> {
+    const held = new Map<string, HeldTx>();
+    if (mempool.heldByRef !== undefined)
+      for (const text of texts) {
+        const tx = mempool.heldByRef(sha256Hex(text));
+        if (tx !== undefined && utf8.decode(tx.record) === text) held.set(text, tx);
+      }
+    await verifyUnheld(texts, held, height);
+    return held;
   }
   function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {
     const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool, held });

@@ -248,10 +248,12 @@ export function certificateOfNext(records: readonly string[]): Certificate | und
  * proposal it was is rebuilt from the records and this node's chain (its cut gives time and
  * proposer), judged as a proposal would be (without the clock bound: it is history), and the
  * certificate must carry more than 2/3 of the power of the set this node's ledger keeps for that height.
+ * `held`: records this node checked already (its mempool's, or its verify threads' verdicts), by
+ * their text, not checked again.
  */
 export function checkDecided(
   decided: { readonly height: number; readonly records: readonly string[]; readonly certificate: Certificate },
-  c: ChainAt,
+  c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> },
 ): Refusal | null {
   const { chain, genesis } = c;
   const { height, records, certificate } = decided;
@@ -286,5 +288,6 @@ export function checkDecided(
   });
   if (problem !== null) return { code: 'BAD_COMMIT', message: `The certificate of block ${height} does not hold: ${problem}.` };
   const context = contextOf(c, height, cut.from, cut.time);
-  return 'code' in context ? context : checkProposalBlock({ hash, header, records }, context);
+  if ('code' in context) return context;
+  return checkProposalBlock({ hash, header, records }, c.held !== undefined && c.held.size > 0 ? { ...context, verified: verifiedHeld(c.held) } : context);
 }

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock } from '../../../schemas/index.ts';
-import { buildBlock, checkBlock, verifiedBy } from '../../../runtime/consensus/proposalBlocks.ts';
+import { buildBlock, checkBlock, checkDecided, verifiedBy } from '../../../runtime/consensus/proposalBlocks.ts';
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
-import { genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+import { certificateOf, genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
 import { commits, limits, mempool } from './proposalFixtures.ts';
 
 // How a validator judges a proposal of its next block: a block proposed again in a later round
@@ -115,4 +115,32 @@ test('records the verify threads pass, byte for byte canonical, count as held; a
   const held = await verifiedBy(verify, block.records);
   t.true(held.size >= texts.length, 'every tx, and the proposer’s cut, passed the verify threads');
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
+});
+
+test('a decided block a peer sent takes the records this node checked already as checked, and checks the rest whole', (t) => {
+  const texts = mempoolTexts(3);
+  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
+  const chain = newChain();
+  const block = buildBlock({
+    chain,
+    genesis,
+    commits,
+    limits,
+    key: validators[0]!,
+    mempool: mempool([texts[0]!, forged, texts[2]!]),
+    height: 1,
+    nonce: 0,
+    nowMs: 5_000,
+  });
+  const decided = { height: 1, records: (block as ProposedBlock).records, certificate: certificateOf(1, block!.hash) };
+  // Nothing held: every record is checked, and the forged one fails.
+  t.regex(checkDecided(decided, { chain, genesis, commits, limits })?.message ?? '', /record 1 is refused/);
+  const source = mempool(texts);
+  const held = new Map(texts.map((text) => [text, source.heldByRef(sha256Hex(text))!]));
+  // Held under its own text, the good records are taken; the forged text is not held, and still fails.
+  t.regex(checkDecided(decided, { chain, genesis, commits, limits, held })?.message ?? '', /record 1 is refused/);
+  // Vouched for (as the verify threads would for a text they passed), it is taken as checked.
+  t.is(checkDecided(decided, { chain, genesis, commits, limits, held: new Map([...held, [forged, held.get(texts[1]!)!]]) }), null);
+  // A certificate for another hash is refused whatever is held.
+  t.is(checkDecided({ ...decided, certificate: certificateOf(1, 'c'.repeat(64)) }, { chain, genesis, commits, limits, held })?.code, 'BAD_COMMIT');
 });
