@@ -38,7 +38,7 @@ export interface LedgerRoutesOptions {
   /** On a peer-to-peer node, its mempool: `GET /v1/tx/<hash>` of a tx in no block says whether it waits there or was dropped unapplied. */
   readonly pendingTxs?: {
     has(hash: string): boolean;
-    dropped(hash: string): { readonly from: string; readonly nonce: number; readonly spent: number } | undefined;
+    dropped(hash: string): { readonly from: string; readonly nonce: number; readonly spent: number; readonly atReplay?: true } | undefined;
   };
 }
 
@@ -169,11 +169,12 @@ export function ledgerRoutes(
     const found = blocks.findTx(hash);
     if (found !== undefined) return proofs.answer(found);
     const dropped = pendingTxs?.dropped(hash);
-    if (dropped !== undefined) {
+    // One found spent at a restart is stale only if no block holds it, which a history from height 1 can tell.
+    if (dropped !== undefined && (dropped.atReplay !== true || blocks.lowest <= 1)) {
       const { from, nonce, spent } = dropped;
       throw new AinError(
         'TX_DROPPED',
-        `Tx ${hash.slice(0, 16)}… (nonce ${nonce} of ${from}) will not land: this node held it, but a block took a later nonce of its sender first (the ledger's is ${spent}), and no block this node holds includes it. Sign it again with a nonce above ${spent}.`,
+        `Tx ${hash.slice(0, 16)}… (nonce ${nonce} of ${from}) will not land: this node held it, but other txs of its sender spent that nonce first (the ledger's nonce for it is ${spent}), and no block this node holds includes it. Sign it again with a nonce above ${spent}.`,
         { details: { hash, from, nonce, spent } },
       );
     }

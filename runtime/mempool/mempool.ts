@@ -70,6 +70,12 @@ export interface DroppedTx {
   readonly nonce: number;
   /** Its sender's nonce in the ledger when it went. */
   readonly spent: number;
+  /**
+   * Found spent as the journal was replayed (the node was down when it went): in a block, or
+   * made stale by one, which the mempool cannot tell; only a block history from height 1 can
+   * (it is stale if no block there holds it).
+   */
+  readonly atReplay?: true;
 }
 
 /** Dropped txs kept for `Mempool.dropped`, at most. */
@@ -105,8 +111,8 @@ export interface Mempool {
    * A tx this mempool held (acknowledged) and dropped without its block: its sender's nonce in
    * the ledger passed it first (a later nonce went into a block). Its hash may yet be in a block
    * (its append ended after a block with it spent its nonce): look there first. The last
-   * `droppedTxsMax` are kept; what the journal's replay finds spent is not (in a block, or stale: it
-   * cannot tell).
+   * `droppedTxsMax` are kept; what the journal's replay finds spent is kept too, marked `atReplay`
+   * (in a block, or stale: it cannot tell).
    */
   dropped(hash: string): DroppedTx | undefined;
   /** Whether a tx with this hash is held (or being journaled). */
@@ -198,13 +204,20 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     return txs.length;
   };
 
+  const noteSpentAtReplay = (hash: string, from: string, nonce: number): void => {
+    dropped.delete(hash);
+    dropped.set(hash, { hash, from, nonce, spent: ledgerNonce(from), atReplay: true });
+    if (dropped.size > droppedTxsMax) dropped.delete(dropped.keys().next().value!);
+  };
+
   let replayed = 0;
   const { journal, generations } = await Journal.open(
     { dir: options.dir, fsync: options.fsync, maxRecordBytes: options.maxRecordBytes },
     ({ offset, value }) => {
       const { hash, tx } = decodeTxRecord(offset, value);
-      // A spent one went while the node was down: in a block, or made stale by one; which is not known here.
-      if (tx === null || tx.nonce <= ledgerNonce(tx.from)) return;
+      if (tx === null) return;
+      // A spent one went while the node was down: in a block, or made stale by one; which the block history tells.
+      if (tx.nonce <= ledgerNonce(tx.from)) return void noteSpentAtReplay(hash, tx.from, tx.nonce);
       if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );

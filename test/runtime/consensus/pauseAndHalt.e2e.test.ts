@@ -125,9 +125,15 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   const halted = await headersOfAll(live, height);
   t.deepEqual(halted[1], halted[0], 'no fork: the two live nodes hold the same headers');
 
-  const returned = await startNodeProcess(files.nodes[2]!.dir, []);
-  nodes[2] = returned;
-  const three = nodes.slice(0, 3);
+  // The one that comes back is the node that was cut off: the stale tx it held is TX_DROPPED again
+  // after its restart (found spent by its journal's replay, or by the first block its follower
+  // replays, and in no block of its history, which runs from height 1).
+  const returned = await startNodeProcess(files.nodes[3]!.dir, []);
+  nodes[3] = returned;
+  const three = [...live, returned];
+  const droppedAgain = async () => (await fetch(`${returned.url}/v1/tx/${txHashOf(early)}`)).json() as Promise<{ code: string }>;
+  await until(async () => (await droppedAgain()).code === 'TX_DROPPED', 'the stale tx TX_DROPPED after the restart', 30_000);
+  t.like(await droppedAgain(), { details: { hash: txHashOf(early), nonce: 5, spent: 10 } });
   await untilPeers(returned, 2);
   for (const node of three) await untilWritten(node, waiting, 100);
   const resumed = await untilSameHeight(three);

@@ -206,12 +206,16 @@ test("prune after a block: the block's txs go, and those whose nonce the ledger 
     [...mempool.pending()].map((tx) => tx.hash),
     [a2!.hash],
   );
-  // A tx whose nonce was spent while the node was down is not held after a restart, nor said to be dropped: it may have landed.
+  // A tx whose nonce was spent while the node was down is not held after a restart, and is kept as
+  // dropped at the replay: it may have landed, which only the node's block history can tell.
   await mempool.close();
   ledger.nonces.set(alice.address, 2);
   const again = await openTestMempool(t, { dir, ...ledger });
   t.is(again.stats.txs, 0);
-  t.is(again.dropped(a2!.hash), undefined);
+  t.deepEqual(again.dropped(a2!.hash), { hash: a2!.hash, from: alice.address, nonce: 2, spent: 2, atReplay: true });
+  // So is every spent tx the journal still holds: a1 (in a block, where GET /v1/tx finds it first) and b4 (stale).
+  t.like(again.dropped(a1!.hash), { nonce: 1, spent: 2, atReplay: true });
+  t.like(again.dropped(b4!.hash), { nonce: 4, spent: 7, atReplay: true });
 });
 
 test('a held tx is found by the SHA-256 of its record (a compact proposal’s ref), from the journal too, until it leaves', async (t) => {
@@ -245,6 +249,10 @@ test('after a restart the journal gives back every acknowledged tx but those the
     ['2', '3', '7'],
   );
   t.deepEqual(await again.ingest.submit([txText(alice, 2)]), [results[1]], 'a retry after the restart is answered from what is held');
+  // The spent one is kept as dropped at the replay: in a block or stale, which the node's block history tells.
+  const spent = results[0] as { hash: string };
+  t.deepEqual(again.dropped(spent.hash), { hash: spent.hash, from: alice.address, nonce: 1, spent: 1, atReplay: true });
+  t.is(again.dropped((results[1] as { hash: string }).hash), undefined);
 });
 
 test('the journal rotates once it has grown: only what waits is copied, old generations go, and a reopen holds the same', async (t) => {
