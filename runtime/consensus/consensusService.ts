@@ -69,10 +69,24 @@ export interface ConsensusStatus {
   readonly lastCommit: { readonly height: number; readonly round: number; readonly hash: string } | null;
 }
 
+/** What this node's consensus has done since it started, for the metrics. */
+export interface ConsensusFigures {
+  /**
+   * Records of the blocks it judged (each proposal) or fetched (catch-up), by how each was
+   * checked: held by the mempool (checked as it came in), on the verify threads, or on the
+   * consensus thread (the proposer's commit and cut, a few others, what the threads were too slow
+   * for). Many off the mempool mean txs reach proposals before their gossip reaches this node.
+   */
+  readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
+  /** Decided blocks fetched from peers (catch-up) and appended. */
+  readonly fetchedBlocks: number;
+}
+
 export interface ConsensusService {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): ConsensusStatus;
+  figures(): ConsensusFigures;
   /** Decisions as they are appended, with their certificates (for the metrics and waitFinal). */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
   /**
@@ -154,7 +168,22 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     await appendBlock(height, records, certificate);
     advance(height);
   }
-  const catchUp = createCatchUp({ ...c, commits, appendDecided, heldOf: (height, texts) => heldOfDecided(height, texts) });
+  const figures = { records: { mempool: 0, verifyThreads: 0, thisThread: 0 }, fetchedBlocks: 0 };
+  /** Records of a block about to be checked: `held` of them by the mempool or the verify threads (`byThreads`). */
+  const noteChecked = (records: number, held: number, byThreads: number) => {
+    figures.records.mempool += held - byThreads;
+    figures.records.verifyThreads += byThreads;
+    figures.records.thisThread += records - held;
+  };
+  const catchUp = createCatchUp({
+    ...c,
+    commits,
+    appendDecided: async (height, records, certificate) => {
+      await appendDecided(height, records, certificate);
+      figures.fetchedBlocks++;
+    },
+    heldOf: (height, texts) => heldOfDecided(height, texts),
+  });
 
   /** Records of a proposed block the mempool lacks that this thread checks itself (the commit and the cut); more go to the verify threads. */
   const unheldOnThisThreadMax = 8;
@@ -196,10 +225,13 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    * takes the rest as it would (and refuses what fails).
    */
   function judgeVerified(proposal: Proposal, full: ProposalBlock, held: Map<string, HeldTx>): void {
-    const texts = (full as Partial<ProposedBlock>).records;
-    void verifyUnheld(Array.isArray(texts) ? texts : [], held, proposal.height)
-      .then(() => {
-        if (running && proposal.height === chain.ledger.height + 1) judge(proposal, full, held);
+    const records = (full as Partial<ProposedBlock>).records;
+    const texts = Array.isArray(records) ? records : [];
+    void verifyUnheld(texts, held, proposal.height)
+      .then((byThreads) => {
+        if (!running || proposal.height !== chain.ledger.height + 1) return;
+        noteChecked(texts.length, held.size, byThreads);
+        judge(proposal, full, held);
       })
       .catch((error: unknown) => {
         logger.error({ err: error, height: proposal.height, round: proposal.round }, 'judging a proposal failed; refused');
@@ -210,11 +242,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    * Records of block `height` not in `held`, more than a few, checked on the verify threads: those
    * that pass, byte for byte canonical, join `held`. Resolves once they have, or after
    * `unheldWaitMs` (the threads' queue may be long, a burst of ingest), or when the threads fail:
-   * the block's check takes what is not held as it would (and refuses what fails).
+   * the block's check takes what is not held as it would (and refuses what fails). Resolves with
+   * how many joined.
    */
-  async function verifyUnheld(texts: readonly unknown[], held: Map<string, HeldTx>, height: number): Promise<void> {
+  async function verifyUnheld(texts: readonly unknown[], held: Map<string, HeldTx>, height: number): Promise<number> {
     const unheld = texts.filter((text): text is string => typeof text === 'string' && !held.has(text));
-    if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return;
+    if (c.verify === undefined || unheld.length <= unheldOnThisThreadMax) return 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), unheldWaitMs)));
     try {
@@ -222,8 +255,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       if (verified === undefined)
         logger.debug({ height, records: unheld.length, unheldWaitMs }, 'the verify threads were slow; this thread checks the records');
       for (const [text, tx] of verified ?? []) held.set(text, tx);
+      return verified?.size ?? 0;
     } catch (error) {
       logger.warn({ err: error, height }, 'the verify threads did not check a block’s records; this thread does');
+      return 0;
     } finally {
       clearTimeout(timer);
     }
@@ -239,7 +274,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         const tx = mempool.heldByRef(sha256Hex(text));
         if (tx !== undefined && utf8.decode(tx.record) === text) held.set(text, tx);
       }
-    await verifyUnheld(texts, held, height);
+    const fromMempool = held.size;
+    const byThreads = await verifyUnheld(texts, held, height);
+    noteChecked(texts.length, fromMempool + byThreads, byThreads);
     return held;
   }
   function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {
@@ -399,6 +436,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       holdEvidence(offence, 'reported');
       await gossip.publish({ evidence: offence });
     },
+    figures: () => ({ records: { ...figures.records }, fetchedBlocks: figures.fetchedBlocks }),
     status() {
       const s = state();
       const last = commits.latest();

@@ -117,6 +117,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     commits$: consensus.commits$,
     mempool: () => mempool.stats,
     peers: () => net.transport.peers().length,
+    figures: () => consensus.figures(),
   });
   const waitFinal: WaitFinal = async (height, timeoutMs = Math.max(5000, 3 * config.block.intervalMs)) => {
     const held = () => (consensus.status().lastCommit?.height ?? 0) >= height;

@@ -28,6 +28,11 @@ export interface NetworkFigures {
   readonly commits$: Observable<{ readonly height: number; readonly certificate: { readonly round: number; readonly votes: readonly unknown[] } }>;
   readonly mempool: () => { readonly txs: number; readonly bytes: number };
   readonly peers: () => number;
+  /** How the records of the blocks consensus judged or fetched were checked, and how many blocks it fetched: totals since start. */
+  readonly figures: () => {
+    readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
+    readonly fetchedBlocks: number;
+  };
 }
 
 export function createNodeMetrics(): NodeMetrics {
@@ -66,7 +71,7 @@ export function createNodeMetrics(): NodeMetrics {
   });
   return {
     registry,
-    watchNetwork({ consensus, commits$, mempool, peers }) {
+    watchNetwork({ consensus, commits$, mempool, peers, figures }) {
       const gauge = (name: string, help: string, read: () => number) =>
         new Gauge({
           name,
@@ -91,6 +96,35 @@ export function createNodeMetrics(): NodeMetrics {
         name: 'ain_consensus_last_signers',
         help: 'Precommits in the certificate of the last decided block.',
         registers: [registry],
+      });
+      // Totals the consensus service keeps, brought up to date as they are read.
+      const counted = { mempool: 0, verifyThreads: 0, thisThread: 0, fetchedBlocks: 0 };
+      new Counter({
+        name: 'ain_consensus_block_records_total',
+        help: 'Records of the blocks consensus judged (each proposal) or fetched, by how each was checked: held by the mempool, on the verify threads, or on the consensus thread.',
+        labelNames: ['checked'],
+        registers: [registry],
+        collect() {
+          const { records } = figures();
+          for (const [label, key] of [
+            ['mempool', 'mempool'],
+            ['verify_threads', 'verifyThreads'],
+            ['this_thread', 'thisThread'],
+          ] as const) {
+            this.inc({ checked: label }, records[key] - counted[key]);
+            counted[key] = records[key];
+          }
+        },
+      });
+      new Counter({
+        name: 'ain_consensus_fetched_blocks_total',
+        help: 'Decided blocks fetched from peers (catch-up) and appended.',
+        registers: [registry],
+        collect() {
+          const { fetchedBlocks } = figures();
+          this.inc(fetchedBlocks - counted.fetchedBlocks);
+          counted.fetchedBlocks = fetchedBlocks;
+        },
       });
       commits$.subscribe(({ certificate }) => {
         decided.inc();

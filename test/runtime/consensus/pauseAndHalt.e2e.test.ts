@@ -30,6 +30,8 @@ import { putBehindRelays } from './relayedNode.ts';
 const frozenMs = 10_000;
 /** How long its relays stay cut, as long. */
 const cutMs = 10_000;
+/** Txs sent in one request while it is cut off: more than a block's records the consensus thread checks itself. */
+const cutBatchTxs = 30;
 
 /** Waits until every node holds the same headers (heights, hashes, state roots), and returns the height. */
 async function untilSameHeaders(t: ExecutionContext, nodes: readonly NodeProcess[], what: string): Promise<number> {
@@ -75,6 +77,12 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   await until(async () => (await netOf(cutOff)).peers.length === 0, `${cutOff.dataDir} to see no peer once cut off`, 30_000);
   for (const node of others) await until(async () => (await netOf(node)).peers.length === 2, `${node.dataDir} to see the cut-off node go`, 30_000);
   const whileCut = await writeAsUsers(others, 6, 200);
+  // And a batch in one request: a block of its txs, which the cut-off node fetches without holding one of them.
+  const batchUsers = Array.from({ length: cutBatchTxs }, () => generateKeyPair());
+  const batch = batchUsers.map((key, i) =>
+    signTx({ key, op: { type: 'set_value', path: `/apps/net/${key.address}`, value: 400 + i }, nonce: 1, time: Date.now() }),
+  );
+  t.like((await others[0]!.post('/v1/txs', batch)).body, { accepted: cutBatchTxs });
   const sender = generateKeyPair();
   const senderTx = (nonce: number) =>
     signTx({ key: sender, op: { type: 'set_value', path: `/apps/net/${sender.address}`, value: nonce }, nonce, time: Date.now() });
@@ -92,8 +100,21 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
     relayed.relays.some((relay) => relay.refused() > 0),
     'the nodes kept dialling through the relays while cut',
   );
+  for (const node of others) await untilWritten(node, batchUsers, 400);
   relayed.restore();
   await untilWritten(cutOff, whileCut, 200);
+  await untilWritten(cutOff, batchUsers, 400);
+  // It fetched what it missed, and checked the records it did not hold on its verify threads.
+  const figures = await (await fetch(`${cutOff.url}/metrics`)).text();
+  const figure = (pattern: RegExp) => Number(pattern.exec(figures)?.[1] ?? 0);
+  t.true(figure(/^ain_consensus_fetched_blocks_total (\d+)$/m) > 0, 'ain_consensus_fetched_blocks_total on the cut-off node');
+  t.true(
+    figure(/^ain_consensus_block_records_total\{checked="verify_threads"\} (\d+)$/m) > 0,
+    `the batch's records checked on the verify threads: ${figures
+      .split('\n')
+      .filter((l) => l.startsWith('ain_consensus_block_records_total'))
+      .join(', ')}`,
+  );
   await untilSameHeaders(t, nodes, 'the same headers on all four after the cut');
   await until(
     async () => (await cutOff.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(late)}`)).outcome?.code === 'ok',
