@@ -53,6 +53,13 @@ export interface ConsensusServiceComponents {
   readonly verify?: RecordVerifier;
   /** The follower as an appender sees it: told of the records this service appends, so it need not verify them again. */
   readonly readBack?: ReadBack;
+  /**
+   * Txs on their way into the mempool (a peer's gossip being checked), by ref: resolves once
+   * those of `refs` are held or refused; undefined when none is on its way. A compact proposal
+   * naming them waits for that (at most `unheldWaitMs`) before asking peers for its records:
+   * under load a tx's proposal often comes while its gossip is still being checked.
+   */
+  readonly arriving?: (refs: readonly string[]) => Promise<unknown> | undefined;
   /** Whether the follower has read the log as it stood at start. */
   readonly caughtUp: () => boolean;
   readonly limits: { readonly maxTxs: number; readonly maxBytes: number; readonly clockDriftMs: number; readonly idleCheckMs: number };
@@ -80,6 +87,8 @@ export interface ConsensusFigures {
   readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
   /** Decided blocks fetched from peers (catch-up) and appended. */
   readonly fetchedBlocks: number;
+  /** Records of proposals asked of peers: neither the mempool nor a recent block held them (their gossip had not come). */
+  readonly fetchedRecords: number;
 }
 
 export interface ConsensusService {
@@ -168,7 +177,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     await appendBlock(height, records, certificate);
     advance(height);
   }
-  const figures = { records: { mempool: 0, verifyThreads: 0, thisThread: 0 }, fetchedBlocks: 0 };
+  const figures = { records: { mempool: 0, verifyThreads: 0, thisThread: 0 }, fetchedBlocks: 0, fetchedRecords: 0 };
   /** Records of a block about to be checked: `held` of them by the mempool or the verify threads (`byThreads`). */
   const noteChecked = (records: number, held: number, byThreads: number) => {
     figures.records.mempool += held - byThreads;
@@ -210,10 +219,19 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
    * records than a block may hold (nothing is fetched for it).
    */
   async function fullBlockOf(block: ProposalBlock, held?: Map<string, HeldTx>): Promise<ProposalBlock | undefined> {
-    const local = fillBlock(block, (ref) => textOf(ref, held));
+    let local = fillBlock(block, (ref) => textOf(ref, held));
     if (local.missing === undefined) return local.block;
     if (local.missing.length > c.limits.maxTxs) return undefined;
+    const arriving = c.arriving?.(local.missing);
+    if (arriving !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([arriving, new Promise((resolve) => (timer = setTimeout(resolve, unheldWaitMs)))]);
+      clearTimeout(timer);
+      local = fillBlock(block, (ref) => textOf(ref, held));
+      if (local.missing === undefined) return local.block;
+    }
     const fetched = await records.fetch(local.missing, sources.get(block.hash), stopping.signal);
+    figures.fetchedRecords += fetched.size;
     const again = fillBlock(block, (ref) => fetched.get(ref) ?? textOf(ref, held));
     return again.missing === undefined ? again.block : undefined;
   }
@@ -436,7 +454,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       holdEvidence(offence, 'reported');
       await gossip.publish({ evidence: offence });
     },
-    figures: () => ({ records: { ...figures.records }, fetchedBlocks: figures.fetchedBlocks }),
+    figures: () => ({ ...figures, records: { ...figures.records } }),
     status() {
       const s = state();
       const last = commits.latest();

@@ -47,6 +47,12 @@ export interface TxGossip {
   regossip(): Promise<number>;
   /** Publishes the local txs waiting now; resolves once handed to the transport. */
   flush(): Promise<void>;
+  /**
+   * Txs of peers' messages on their way into the mempool (being checked), by their record's
+   * SHA-256 (a compact proposal's ref): resolves once those of `refs` are held or refused;
+   * undefined when none of them is on its way.
+   */
+  arriving(refs: readonly string[]): Promise<unknown> | undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -81,6 +87,8 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   // A message accepted by `validate`, split and hashed, for `onMessage` on the same bytes next.
   const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();
   const outbox: Uint8Array[] = [];
+  /** A peer's txs in the mempool's peer ingest, by ref: the submit they are in. */
+  const inFlight = new Map<string, Promise<unknown>>();
   const publishing = new Set<Promise<unknown>>();
   let flushing = false;
   let added: Subscription | undefined;
@@ -209,7 +217,13 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         freshHashes.push(hash);
       }
       if (fresh.length === 0) return;
-      mempool.peerIngest.submit(fresh).then(
+      const submitted = mempool.peerIngest.submit(fresh);
+      for (const hash of freshHashes) inFlight.set(hash, submitted);
+      const landed = () => {
+        for (const hash of freshHashes) if (inFlight.get(hash) === submitted) inFlight.delete(hash);
+      };
+      submitted.then(landed, landed);
+      submitted.then(
         (results) => {
           const refused = results.flatMap((r, i) => {
             if (!('code' in r)) return [];
@@ -251,5 +265,13 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
     },
     regossip,
     flush,
+    arriving(refs) {
+      const submits = new Set<Promise<unknown>>();
+      for (const ref of refs) {
+        const submit = inFlight.get(ref);
+        if (submit !== undefined) submits.add(submit);
+      }
+      return submits.size === 0 ? undefined : Promise.allSettled(submits);
+    },
   };
 }

@@ -94,6 +94,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     chain,
     blocks$: follower.blocks$,
     readBack: follower,
+    arriving: (refs) => txGossip.arriving(refs),
     transport: net.transport,
     verify: (texts) => c.pool.verify(texts),
     mempool: {

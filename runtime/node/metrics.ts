@@ -32,6 +32,7 @@ export interface NetworkFigures {
   readonly figures: () => {
     readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
     readonly fetchedBlocks: number;
+    readonly fetchedRecords: number;
   };
 }
 
@@ -98,7 +99,7 @@ export function createNodeMetrics(): NodeMetrics {
         registers: [registry],
       });
       // Totals the consensus service keeps, brought up to date as they are read.
-      const counted = { mempool: 0, verifyThreads: 0, thisThread: 0, fetchedBlocks: 0 };
+      const counted = { mempool: 0, verifyThreads: 0, thisThread: 0, fetchedBlocks: 0, fetchedRecords: 0 };
       new Counter({
         name: 'ain_consensus_block_records_total',
         help: 'Records of the blocks consensus judged (each proposal) or fetched, by how each was checked: held by the mempool, on the verify threads, or on the consensus thread.',
@@ -116,16 +117,23 @@ export function createNodeMetrics(): NodeMetrics {
           }
         },
       });
-      new Counter({
-        name: 'ain_consensus_fetched_blocks_total',
-        help: 'Decided blocks fetched from peers (catch-up) and appended.',
-        registers: [registry],
-        collect() {
-          const { fetchedBlocks } = figures();
-          this.inc(fetchedBlocks - counted.fetchedBlocks);
-          counted.fetchedBlocks = fetchedBlocks;
-        },
-      });
+      const total = (key: 'fetchedBlocks' | 'fetchedRecords', name: string, help: string) =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            const value = figures()[key];
+            this.inc(value - counted[key]);
+            counted[key] = value;
+          },
+        });
+      total('fetchedBlocks', 'ain_consensus_fetched_blocks_total', 'Decided blocks fetched from peers (catch-up) and appended.');
+      total(
+        'fetchedRecords',
+        'ain_consensus_fetched_records_total',
+        'Records of proposals asked of peers: neither the mempool nor a recent block held them (their gossip had not come).',
+      );
       commits$.subscribe(({ certificate }) => {
         decided.inc();
         if (certificate.round > 0) lateRounds.inc(certificate.round);

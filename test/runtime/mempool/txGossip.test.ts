@@ -1,7 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { pino } from 'pino';
-import { filter, firstValueFrom } from 'rxjs';
-import { createTxGossip, type Mempool } from '../../../runtime/mempool/index.ts';
+import { filter, firstValueFrom, Subject } from 'rxjs';
+import { sha256Hex } from '../../../log/index.ts';
+import { createTxGossip, type AddedTxs, type Mempool } from '../../../runtime/mempool/index.ts';
 import { createMemoryNetwork, topicOf, type GossipHandler, type MemoryNetwork, type Transport } from '../../../runtime/net/index.ts';
 import { fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
 
@@ -156,4 +157,40 @@ test('a batch from a direct peer is kept, not forwarded (the direct peer sent it
   t.is(sent.filter((peer) => peer === a.transport.peerId).length, 2, 'A published to B and C');
   t.is(sent.filter((peer) => peer === b.transport.peerId).length, 0, 'B kept what A sent');
   t.is(sent.filter((peer) => peer === c.transport.peerId).length, 1, 'C, without direct peers, forwarded it to B');
+});
+
+test('txs of a peer being checked into the mempool are arriving, by ref, until the check settles', async (t) => {
+  let settle: (results: never[]) => void = () => {};
+  const submitted: string[][] = [];
+  const mempool = {
+    peerIngest: {
+      submit: (texts: readonly string[]) => {
+        submitted.push([...texts]);
+        return new Promise<never[]>((resolve) => (settle = resolve));
+      },
+    },
+    added$: new Subject<AddedTxs>(),
+    pending: () => [][Symbol.iterator](),
+  } as unknown as Mempool;
+  let handler: GossipHandler | undefined;
+  const transport = { subscribe: (_: string, h: GossipHandler) => void (handler = h), unsubscribe: () => {} } as unknown as Transport;
+  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0 });
+  gossip.start();
+  const texts = [txText(alice, 1), txText(alice, 2)];
+  const bytes = Buffer.from(`[${texts.join(',')}]`);
+  t.is(handler!.validate(bytes, 'peer-x'), 'accept');
+  handler!.onMessage(bytes, 'peer-x');
+  t.deepEqual(submitted, [texts]);
+  const refs = texts.map((text) => sha256Hex(text));
+  const arriving = gossip.arriving([refs[1]!, 'f'.repeat(64)]);
+  t.not(arriving, undefined, 'one of them is on its way');
+  t.is(gossip.arriving(['f'.repeat(64)]), undefined, 'a ref no message brought');
+  let done = false;
+  void arriving!.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(done, 'not before the check settles');
+  settle([]);
+  await arriving;
+  t.is(gossip.arriving(refs), undefined, 'settled: held or refused, no longer on its way');
+  await gossip.stop();
 });
