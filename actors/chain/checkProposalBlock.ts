@@ -128,33 +128,35 @@ function recordsProblem(
   const last = records.length - 1;
   const hasCommit = context.height > 1;
   const hashes: string[] = [];
-  const txs: Tx[] = [];
+  const verdicts = verifiedRecords(records, context);
   let othersSeen = false; // a record other than the commit and evidence: evidence may no longer come
-  for (const [index, verdict] of verifiedRecords(records, context).entries()) {
+  for (const [index, verdict] of verdicts.entries()) {
     if (!('hash' in verdict)) return refuseProposal('record', `record ${index} is refused: ${verdict.code}: ${verdict.message}`, index);
     // A record given as verified was checked whole before (its bytes are the canonical record held); the others are rebuilt and compared.
     if (context.verified?.get(records[index]!) !== verdict && records[index] !== recordFromSignedBytes(verdict.signedBytes, verdict.tx.sig).toString('utf8')) {
       return refuseProposal('record', `record ${index} is not the canonical JSON of its tx`, index);
     }
-    const { op } = verdict.tx;
+    // A held tx's type is known without parsing it (most records of a block).
+    const type = verdict.type ?? verdict.tx.op.type;
     const isCommit = index === 0 && hasCommit;
-    if (index !== last && !isCommit && (op.type === 'cut' || op.type === 'commit' || op.type === 'attest')) {
-      return refuseProposal('record', `record ${index} is a ${op.type}, which only the proposer's first or last record may be`, index);
+    if (index !== last && !isCommit && (type === 'cut' || type === 'commit' || type === 'attest')) {
+      return refuseProposal('record', `record ${index} is a ${type}, which only the proposer's first or last record may be`, index);
     }
-    if (op.type === 'evidence') {
+    if (type === 'evidence') {
       if (verdict.tx.from !== context.proposer) return refuseProposal('evidence', `record ${index} is evidence not signed by the proposer`, index);
       if (othersSeen) {
         return refuseProposal('evidence', `record ${index} is evidence after other txs; evidence comes right after the commit`, index);
       }
     } else if (!isCommit) othersSeen = true;
     hashes.push(verdict.hash);
-    txs.push(verdict.tx);
   }
-  const cut = txs[last]!;
+  // Every record passed above, so each verdict is a tx.
+  const txAt = (index: number) => (verdicts[index] as VerifiedTx).tx;
+  const cut = txAt(last);
   if (cut.op.type !== 'cut' || cut.from !== context.proposer || cut.op.height !== context.height || cut.time !== time) {
     return refuseProposal('cut', `its last record is not the proposer's cut for block ${context.height} at the block's time`, last);
   }
-  return rootProblem(hashes) ?? (hasCommit ? commitProblem(txs[0]!, context) : null);
+  return rootProblem(hashes) ?? (hasCommit ? commitProblem(txAt(0), context) : null);
 }
 
 function commitProblem(tx: Tx, context: ProposalContext): ProposalRefusal | null {

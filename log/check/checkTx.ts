@@ -8,6 +8,8 @@ export interface VerifiedTx {
   readonly tx: Tx;
   readonly hash: string;
   readonly signedBytes: Buffer;
+  /** `tx.op.type`, when whoever checked it kept it: read without touching `tx` (which may be parsed only when asked). */
+  readonly type?: string;
 }
 
 export interface CheckTxOptions {

@@ -40,6 +40,8 @@ export interface HeldTx {
   readonly hash: string;
   /** Its canonical record. */
   readonly record: Uint8Array;
+  /** Its op's type, when the holder kept it (a mempool does, and the verify threads say it): the check reads it without parsing the record. */
+  readonly type?: string;
 }
 
 export interface BlockLimits {
@@ -199,7 +201,9 @@ function verifiedInMempool(block: ProposalBlock, mempool: ProposalSource): Map<s
 /** A boundary check run elsewhere (the node's verify threads): a verdict per text, the tx's hash and canonical record, or a refusal. */
 export type RecordVerifier = (
   texts: readonly string[],
-) => Promise<readonly ({ readonly hash: string; readonly record: Uint8Array } | { readonly code: string })[]>;
+) => Promise<
+  readonly ({ readonly hash: string; readonly record: Uint8Array; readonly sender?: { readonly type: string } } | { readonly code: string })[]
+>;
 
 /**
  * The records of `texts` that `verify` passes and whose text is their canonical record byte for
@@ -210,20 +214,42 @@ export async function verifiedBy(verify: RecordVerifier, texts: readonly string[
   const verdicts = await verify(texts);
   const held = new Map<string, HeldTx>();
   verdicts.forEach((verdict, i) => {
-    if ('hash' in verdict && utf8.decode(verdict.record) === texts[i]) held.set(texts[i]!, { hash: verdict.hash, record: verdict.record });
+    if ('hash' in verdict && utf8.decode(verdict.record) === texts[i]) {
+      const type = verdict.sender?.type;
+      held.set(texts[i]!, type === undefined ? { hash: verdict.hash, record: verdict.record } : { hash: verdict.hash, record: verdict.record, type });
+    }
   });
   return held;
 }
 
-/** Records a compact proposal was filled with from the mempool, as checked: their bytes are the records held, by construction. */
+/**
+ * Records a compact proposal was filled with from the mempool, as checked: their bytes are the
+ * records held, by construction. Each is parsed (and its signed bytes cut out) only if the check
+ * asks: with its op type known, an ordinary tx in the middle of a block is never parsed here.
+ */
 function verifiedHeld(held: ReadonlyMap<string, HeldTx>): Map<string, VerifiedTx> {
   const verified = new Map<string, VerifiedTx>();
-  for (const [text, { hash, record }] of held) {
-    const signedBytes = signedBytesOfRecord(Buffer.from(record.buffer, record.byteOffset, record.byteLength));
-    // The held record passed the schema when it came in.
-    if (signedBytes !== null) verified.set(text, { tx: JSON.parse(text) as Tx, hash, signedBytes });
-  }
+  for (const [text, { hash, record, type }] of held) verified.set(text, new HeldVerifiedTx(text, hash, record, type));
   return verified;
+}
+
+/** A held record as a verified tx, parsed when first asked. The held record passed the schema when it came in. */
+class HeldVerifiedTx implements VerifiedTx {
+  #tx: Tx | undefined;
+  #signedBytes: Buffer | undefined;
+  constructor(
+    private readonly text: string,
+    readonly hash: string,
+    private readonly record: Uint8Array,
+    readonly type: string | undefined,
+  ) {}
+  get tx(): Tx {
+    return (this.#tx ??= JSON.parse(this.text) as Tx);
+  }
+  get signedBytes(): Buffer {
+    // A held record is canonical, so its signature cuts out (null only for bytes no tx has).
+    return (this.#signedBytes ??= signedBytesOfRecord(Buffer.from(this.record.buffer, this.record.byteOffset, this.record.byteLength)) ?? Buffer.alloc(0));
+  }
 }
 
 /** The log records of a decided block (its records' texts, filled), byte for byte as every node appends them. */

@@ -166,7 +166,7 @@ function admissionOf(
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
       if (overBudget !== undefined) return overBudget;
-      return pending.reserve({ hash: tx.hash, from, nonce, bytes: tx.record.byteLength }, { nowMs: now(), spent, fromPeer: origin === 'peer' }) ?? 'append';
+      return pending.reserve({ hash: tx.hash, from, nonce, type, bytes: tx.record.byteLength }, { nowMs: now(), spent, fromPeer: origin === 'peer' }) ?? 'append';
     },
     release(hashes) {
       for (const hash of hashes) pending.release(hash);
@@ -218,7 +218,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       if (tx === null) return;
       // A spent one went while the node was down: in a block, or made stale by one; which the block history tells.
       if (tx.nonce <= ledgerNonce(tx.from)) return void noteSpentAtReplay(hash, tx.from, tx.nonce);
-      if (pending.add({ hash, from: tx.from, nonce: tx.nonce, record: value, offset, arrivedMs: 0 })) replayed++;
+      if (pending.add({ hash, from: tx.from, nonce: tx.nonce, type: tx.op.type, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );
   logger?.info({ dir: options.dir, pending: replayed, bytes: pending.bytes }, 'mempool journal replayed');
@@ -254,14 +254,14 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       const arrivedMs = now();
       for (const [i, { hash, value }] of appended.entries()) {
         // Admission read them when it held room for the tx; a tx admitted through the other ingest first has none here.
-        const { from, nonce } = pending.reservation(hash) ?? senderOf(value);
+        const { from, nonce, type } = pending.reservation(hash) ?? senderOf(value);
         // A block may have spent the nonce while the append was in flight (this tx in it, or a later one).
         if (nonce <= ledgerNonce(from)) {
           pending.release(hash);
           noteDropped([{ hash, from, nonce }]);
           continue;
         }
-        if (pending.add({ hash, from, nonce, record: value, offset: offsets[i]!, arrivedMs })) txs.push(pending.get(hash)!);
+        if (pending.add({ hash, from, nonce, type, record: value, offset: offsets[i]!, arrivedMs })) txs.push(pending.get(hash)!);
       }
       if (txs.length > 0) added$.next({ origin, txs });
       if (journal.appendedBytes > journalBytesMax && !closed) rotate();

@@ -6,6 +6,8 @@ export interface PendingTx {
   readonly hash: string;
   readonly from: string;
   readonly nonce: number;
+  /** Its op's type (never one consensus makes: admission refuses those). */
+  readonly type: string;
   /** The record as journaled: the tx's canonical JSON, which is also what a block's log holds. */
   readonly record: Uint8Array;
   /** Where the journal holds it. */
@@ -23,6 +25,7 @@ export interface AdmitCandidate {
   readonly hash: string;
   readonly from: string;
   readonly nonce: number;
+  readonly type: string;
   readonly bytes: number;
 }
 
@@ -78,7 +81,7 @@ export class PendingTxs {
   /** The same txs by the SHA-256 of their records (`ref`), for filling a compact proposal. */
   readonly #byRef = new Map<string, PendingTx>();
   readonly #senders = new Map<string, Sender>();
-  readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly bytes: number }>();
+  readonly #reserved = new Map<string, { readonly from: string; readonly nonce: number; readonly type: string; readonly bytes: number }>();
   /**
    * Holds, per sender: the nonces from `lowest` to `highest` of a peer's txs this mempool refused
    * (for room, then the later ones with NONCE_GAP), and when it last refused one. The ledger takes
@@ -165,7 +168,7 @@ export class PendingTxs {
     const refusal = this.#roomFor(tx);
     if (refusal === undefined) {
       this.#sender(tx.from).reserved.set(tx.hash, tx.nonce);
-      this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, bytes: tx.bytes });
+      this.#reserved.set(tx.hash, { from: tx.from, nonce: tx.nonce, type: tx.type, bytes: tx.bytes });
       this.#reservedBytes += tx.bytes;
     } else if (at.fromPeer && refusal.code !== 'NONCE_PENDING') {
       this.#noteHold(tx, at.nowMs);
@@ -231,8 +234,8 @@ export class PendingTxs {
     return undefined;
   }
 
-  /** The sender and nonce of a tx room is held for (admitted, its append in flight). */
-  reservation(hash: string): { readonly from: string; readonly nonce: number } | undefined {
+  /** The sender, nonce and op type of a tx room is held for (admitted, its append in flight). */
+  reservation(hash: string): { readonly from: string; readonly nonce: number; readonly type: string } | undefined {
     return this.#reserved.get(hash);
   }
 

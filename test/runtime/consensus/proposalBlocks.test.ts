@@ -144,3 +144,19 @@ test('a decided block a peer sent takes the records this node checked already as
   // A certificate for another hash is refused whatever is held.
   t.is(checkDecided({ ...decided, certificate: certificateOf(1, 'c'.repeat(64)) }, { chain, genesis, commits, limits, held })?.code, 'BAD_COMMIT');
 });
+
+test('a held record is judged by the op type it was held with; where only a cut may be, it is parsed and refused', (t) => {
+  const texts = mempoolTexts(4);
+  const { chain, block } = blockBy(validators[0]!);
+  const proposal = (records: readonly string[]) =>
+    signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: { ...block, records: [...records] } });
+  const source = mempool(texts);
+  const held = new Map(texts.map((text) => [text, { ...source.heldByRef(sha256Hex(text))!, type: 'send' }]));
+  t.is(checkBlock(proposal(block.records), { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
+  // The cut replaced by a fourth held tx: the check parses it to read the cut it must be, and refuses.
+  const noCut = checkBlock(proposal([...block.records.slice(0, -1), texts[3]!]), { chain, genesis, commits, limits, nowMs: 5_000, held });
+  t.like(noCut, { code: 'BAD_PROPOSAL', details: { problem: 'cut' } });
+  // A held record said to be a cut where a cut may not be is refused by that type alone.
+  const saidCut = new Map([...held, [texts[1]!, { ...held.get(texts[1]!)!, type: 'cut' }]]);
+  t.like(checkBlock(proposal(block.records), { chain, genesis, commits, limits, nowMs: 5_000, held: saidCut }), { details: { problem: 'record', index: 1 } });
+});
