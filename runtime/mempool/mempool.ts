@@ -104,9 +104,10 @@ export interface Mempool {
   /**
    * Drops every tx the ledger has spent (nonce at or below its sender's `ledgerNonce`): call it
    * after each block the ledger applied, with the hashes of the block's txs (the others that go
-   * were made stale by it: see `dropped`). Returns how many went.
+   * were made stale by it: see `dropped`) and their senders: a block moves no other sender's
+   * nonce, so only theirs are looked at (every sender's when `senders` is absent). Returns how many went.
    */
-  prune(included?: Iterable<string>): number;
+  prune(included?: Iterable<string>, senders?: Iterable<string>): number;
   /**
    * A tx this mempool held (acknowledged) and dropped without its block: its sender's nonce in
    * the ledger passed it first (a later nonce went into a block). Its hash may yet be in a block
@@ -166,7 +167,9 @@ function admissionOf(
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
       if (overBudget !== undefined) return overBudget;
-      return pending.reserve({ hash: tx.hash, from, nonce, type, bytes: tx.record.byteLength }, { nowMs: now(), spent, fromPeer: origin === 'peer' }) ?? 'append';
+      return (
+        pending.reserve({ hash: tx.hash, from, nonce, type, bytes: tx.record.byteLength }, { nowMs: now(), spent, fromPeer: origin === 'peer' }) ?? 'append'
+      );
     },
     release(hashes) {
       for (const hash of hashes) pending.release(hash);
@@ -311,8 +314,8 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       );
       return gone.included + staleGone(gone.stale, spentNonce);
     },
-    prune(included = []) {
-      const gone = pending.prune(ledgerNonce, included);
+    prune(included = [], senders) {
+      const gone = senders === undefined ? pending.prune(ledgerNonce, included) : pending.drop(included, ledgerNonce, senders);
       return gone.included + staleGone(gone.stale);
     },
     dropped: (hash) => dropped.get(hash),

@@ -81,8 +81,9 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     directPeers: net.validatorMesh,
     logger: logger.child({ service: 'tx gossip' }),
   });
-  // What a block included leaves the mempool, with what it made stale (nonces the ledger spent).
-  follower.blocks$.subscribe((block) => mempool.prune(block.txs.map((tx) => tx.hash)));
+  // What a block included leaves the mempool, with what it made stale (nonces the ledger spent):
+  // only its txs' senders' nonces moved, so only they are looked at.
+  follower.included$.subscribe(({ hashes, senders }) => mempool.prune(hashes, senders));
   const consensus = await createConsensusService({
     logger: logger.child({ service: 'consensus' }),
     now: c.now,

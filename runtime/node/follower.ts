@@ -38,12 +38,23 @@ export interface FollowerOptions {
   readonly pool?: VerifyPool;
 }
 
+/** A block's txs, by hash, and who signed them. */
+export interface IncludedTxs {
+  readonly hashes: readonly string[];
+  readonly senders: ReadonlySet<string>;
+}
+
 export interface Follower extends Service, ReadBack {
   readonly chain: Chain;
   /** Every block, as it is cut and applied. */
   readonly blocks$: Subject<BlockView>;
   /** The same blocks, each with what it changed in the read models, just before `blocks$` has it: what the streams serve. */
   readonly applied$: Subject<StreamBlock>;
+  /**
+   * The same blocks' txs (hashes) and their senders, just before `blocks$` has them: a block moves
+   * only its senders' nonces, so a mempool looks only at theirs for what the block made stale.
+   */
+  readonly included$: Subject<IncludedTxs>;
   /**
    * The attestations waiting complete the quorum of a block with txs: a proposer may cut at once,
    * so the block becomes final without waiting for its timer (PendingWork.quorum$).
@@ -89,6 +100,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
   const position = chain.position;
   const blocks$ = new Subject<BlockView>();
   const applied$ = new Subject<StreamBlock>();
+  const included$ = new Subject<IncludedTxs>();
   const work = createPendingWork(chain);
   const own = new Map<number, Hint>();
   let ownBytes = 0;
@@ -113,6 +125,11 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     work.cut(block);
     const view = blocks.add(block, step.result);
     applied$.next({ view, readModels: step.readModels, consensus: step.result.consensus, shardEvents: step.result.shardEvents });
+    if (included$.observed) {
+      const senders = new Set<string>();
+      for (const { tx } of block.txs) if (tx !== null) senders.add(tx.from);
+      included$.next({ hashes: block.txs.map((record) => record.hash), senders });
+    }
     blocks$.next(view);
   };
 
@@ -224,6 +241,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     chain,
     blocks$,
     applied$,
+    included$,
     quorum$: work.quorum$,
     done,
     start() {
@@ -286,6 +304,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       await done.catch(() => undefined);
       work.complete();
       applied$.complete();
+      included$.complete();
       blocks$.complete();
     },
   };

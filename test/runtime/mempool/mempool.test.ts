@@ -218,6 +218,24 @@ test("prune after a block: the block's txs go, and those whose nonce the ledger 
   t.like(again.dropped(b4!.hash), { nonce: 4, spent: 7, atReplay: true });
 });
 
+test("prune with a block's senders looks only at theirs: a block moves no other sender's nonce", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  const mempool = await openTestMempool(t, { dir, ...ledger });
+  await mempool.ingest.submit([txText(alice, 1), txText(alice, 2), txText(bob, 4)]);
+  const [a1, , b4] = [...mempool.pending()];
+  ledger.nonces.set(alice.address, 1);
+  ledger.nonces.set(bob.address, 7);
+  t.is(mempool.prune([a1!.hash], [alice.address]), 1, "alice's 1 went; bob, not a sender of this block, was not looked at");
+  t.is(mempool.dropped(b4!.hash), undefined);
+  t.is(mempool.prune(['f'.repeat(64)], [bob.address]), 1, "a block with bob's 7 (sent elsewhere) makes his 4 stale");
+  t.like(mempool.dropped(b4!.hash), { nonce: 4, spent: 7 });
+  t.deepEqual(
+    [...mempool.pending()].map((tx) => tx.nonce),
+    [2],
+  );
+});
+
 test('a held tx is found by the SHA-256 of its record (a compact proposal’s ref), from the journal too, until it leaves', async (t) => {
   const dir = await tempDir(t);
   const ledger = fakeLedger();

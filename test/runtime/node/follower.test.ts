@@ -164,3 +164,23 @@ test('an ack still unread when the node stops is refused (LOG_CLOSED), not left 
   const error = await t.throwsAsync(ack);
   t.is((error as { code?: string }).code, 'LOG_CLOSED');
 });
+
+test('each block comes on included$ with its txs and their senders before blocks$ has it', async (t) => {
+  const log = createMemoryLog();
+  const { follower, tx } = await followerOn(log);
+  const seen: string[] = [];
+  const included = new Promise<{ hashes: readonly string[]; senders: ReadonlySet<string> }>((resolve) =>
+    follower.included$.subscribe((block) => {
+      seen.push('included');
+      resolve(block);
+    }),
+  );
+  follower.blocks$.subscribe(() => seen.push('block'));
+  const txs = [tx(1), tx(1, stranger), signTx({ key: owner, op: { type: 'cut', height: 1 }, nonce: 2, time: 3000, chain: 'ain-test' })];
+  await log.append(txs.map((signed) => encodeTxRecord(signed)));
+  const { hashes, senders } = await included;
+  t.deepEqual(hashes, txs.map(txHashOf));
+  t.deepEqual([...senders].sort(), [owner.address, stranger.address].sort());
+  await follower.stop();
+  t.deepEqual(seen, ['included', 'block']);
+});
