@@ -2,9 +2,11 @@ import { verify, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { publicKeyObject } from './keys.ts';
 
-/** The one libsodium call used, as sodium-native exposes it. */
+/** The libsodium calls used, as sodium-native exposes them. */
 export interface Sodium {
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /** SHA-256 of `input` into `out` (32 bytes): no buffer allocated per hash (merkle.ts). */
+  crypto_hash_sha256?(out: Uint8Array, input: Uint8Array): void;
 }
 
 /** Which verifier this thread runs, for the node's log and `/v1/health`. */
@@ -80,3 +82,6 @@ export const verifyEd25519 = ed25519Verifier(loaded.sodium);
 
 /** Which verifier `verifyEd25519` runs in this thread, and why when it is node:crypto alone. */
 export const signatureVerifier = (): SignatureVerifier => loaded.verifier;
+
+/** libsodium, when it loaded in this thread (not under AIN_VERIFIER=node:crypto): for hashing in place. */
+export const sodiumOrNull = (): Sodium | null => loaded.sodium;

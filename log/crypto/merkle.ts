@@ -1,4 +1,5 @@
 import { AinError } from '../../schemas/index.ts';
+import { sodiumOrNull } from './ed25519.ts';
 import { sha256 } from './hash.ts';
 import { checkMerkleProof, type MerkleProof } from './verifyTxProof.ts';
 
@@ -56,16 +57,60 @@ function rootOf(leaves: readonly Buffer[], from: number, to: number): Buffer {
   return nodeHash(rootOf(leaves, from, from + k), rootOf(leaves, from + k, to));
 }
 
+// With libsodium, a whole root is computed in one buffer of 32 bytes per leaf: each leaf hash goes
+// into its slot, then each level's pairs are hashed into the front of it (pair i into slot i), an
+// odd last node moving up as it is, which is RFC 6962's tree (split at the largest power of two)
+// built bottom up. SHA-256 writes into a scratch buffer: nothing is allocated per hash, twice as
+// fast as a Buffer per hash. Without libsodium, the recursion above.
+const hasher = sodiumOrNull()?.crypto_hash_sha256;
+const sodium = hasher === undefined ? null : { crypto_hash_sha256: hasher };
+const hashOut = Buffer.alloc(32);
+const hashIn = Buffer.alloc(65);
+const leafIn = hashIn.subarray(0, 33);
+
+/** The root of `count` leaf hashes in `level` (slot i at byte 32·i), as lowercase hex; `level` is overwritten. */
+function rootOfLevel(s: NonNullable<typeof sodium>, level: Buffer, count: number): string {
+  hashIn[0] = 1;
+  while (count > 1) {
+    const pairs = count >> 1;
+    for (let i = 0; i < pairs; i++) {
+      level.copy(hashIn, 1, i * 64, i * 64 + 64);
+      s.crypto_hash_sha256(hashOut, hashIn);
+      hashOut.copy(level, i * 32);
+    }
+    if (count % 2 === 1) level.copy(level, pairs * 32, (count - 1) * 32, count * 32);
+    count = pairs + (count % 2);
+  }
+  return level.toString('hex', 0, 32);
+}
+
+/** leafOfHex of each hash, into its slot; null when one is not 64 hex digits (the general path takes those). */
+function leafLevelOfHex(s: NonNullable<typeof sodium>, hashes: readonly string[]): Buffer | null {
+  const level = Buffer.allocUnsafe(hashes.length * 32);
+  hashIn[0] = 0;
+  for (const [i, hash] of hashes.entries()) {
+    if (hash.length !== 64 || hashIn.write(hash, 1, 'hex') !== 32) return null;
+    s.crypto_hash_sha256(hashOut, leafIn);
+    hashOut.copy(level, i * 32);
+  }
+  return level;
+}
+
+function rootOfHexes(hashes: readonly string[]): string {
+  const level = sodium === null ? null : leafLevelOfHex(sodium, hashes);
+  return level === null ? rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex') : rootOfLevel(sodium!, level, hashes.length);
+}
+
 /**
  * Merkle root (lowercase hex) of a list of tx hashes; the empty list's root is SHA-256 of nothing.
  * @example merkleRoot([txHash]) // sha256(0x00 ‖ txHash)
  */
 export function merkleRoot(hashes: readonly string[]): string {
   if (hashes.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
-  if (hashes.length < recentRootsMinLeaves) return rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex');
+  if (hashes.length < recentRootsMinLeaves) return rootOfHexes(hashes);
   const recent = recentRoots.find((entry) => sameList(entry.hashes, hashes));
   if (recent !== undefined) return recent.root;
-  const root = rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex');
+  const root = rootOfHexes(hashes);
   recentRoots.unshift({ hashes: [...hashes], root });
   if (recentRoots.length > recentRootsMax) recentRoots.pop();
   return root;
@@ -85,7 +130,15 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean => a.leng
  */
 export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
   if (digests.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
-  return rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex');
+  if (sodium === null || digests.some((digest) => digest.byteLength !== 32)) return rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex');
+  const level = Buffer.allocUnsafe(digests.length * 32);
+  hashIn[0] = 0;
+  for (const [i, digest] of digests.entries()) {
+    hashIn.set(digest, 1);
+    sodium.crypto_hash_sha256(hashOut, leafIn);
+    hashOut.copy(level, i * 32);
+  }
+  return rootOfLevel(sodium, level, digests.length);
 }
 
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */

@@ -63,6 +63,15 @@ test('property: merkleRoot is RFC 6962 over any list, and merkleRootOfDigests gi
   );
 });
 
+test('long lists, odd at several levels, have the reference root (a block of thousands of txs)', (t) => {
+  for (const n of [511, 512, 1000, 1025, 3001]) {
+    const hexes = Array.from({ length: n }, (_, i) => createHash('sha256').update(`leaf ${i}`).digest('hex'));
+    t.is(merkleRoot(hexes), referenceRoot(hexes), `${n} leaves`);
+    t.is(merkleRootOfDigests(hexes.map((hex) => Buffer.from(hex, 'hex'))), referenceRoot(hexes), `${n} digests`);
+    t.is(merkleTree(hexes).root, referenceRoot(hexes), `${n} leaves, kept for proofs`);
+  }
+});
+
 test('a long list asked again gets the same root from the recent ones; a list differing in one hash, or changed by its caller after, gets its own', (t) => {
   const hashes = Array.from({ length: 100 }, (_, i) => sha256Hex(`tx ${i}`));
   const root = merkleRoot(hashes);
