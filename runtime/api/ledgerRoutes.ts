@@ -169,8 +169,8 @@ export function ledgerRoutes(
     const found = blocks.findTx(hash);
     if (found !== undefined) return proofs.answer(found);
     const dropped = pendingTxs?.dropped(hash);
-    // One found spent at a restart is stale only if no block holds it, which a history from height 1 can tell.
-    if (dropped !== undefined && (dropped.atReplay !== true || blocks.lowest <= 1)) {
+    // One found spent at a restart is stale only if no block holds it, which only a history whole up to that start can tell.
+    if (dropped !== undefined && (dropped.atReplay !== true || blocks.wholeSinceStart)) {
       const { from, nonce, spent } = dropped;
       throw new AinError(
         'TX_DROPPED',

@@ -55,6 +55,11 @@ export interface BlockStore {
   flushed(): Promise<void>;
   /** The lowest height held. */
   readonly lowest: number;
+  /**
+   * Whether every block up to the node's start is held: its history on disk lacked no height up
+   * to the snapshot it started from, and no write has failed since. False without a history.
+   */
+  readonly wholeSinceStart: boolean;
   /** Blocks and indexed txs held in memory. */
   readonly cached: { readonly blocks: number; readonly txs: number };
 }

@@ -72,7 +72,7 @@ export interface DroppedTx {
   readonly spent: number;
   /**
    * Found spent as the journal was replayed (the node was down when it went): in a block, or
-   * made stale by one, which the mempool cannot tell; only a block history from height 1 can
+   * made stale by one, which the mempool cannot tell; only a block history that lacked no height up to the start can
    * (it is stale if no block there holds it).
    */
   readonly atReplay?: true;

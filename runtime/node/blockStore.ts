@@ -139,5 +139,8 @@ export function createBlockStore({
     get lowest() {
       return history !== undefined && history.lowest > 0 ? Math.min(history.lowest, lowest) : lowest;
     },
+    get wholeSinceStart() {
+      return history !== undefined && history.missingAtOpen <= 0 && !history.failed;
+    },
   };
 }

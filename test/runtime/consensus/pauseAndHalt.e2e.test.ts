@@ -148,7 +148,7 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
 
   // The one that comes back is the node that was cut off: the stale tx it held is TX_DROPPED again
   // after its restart (found spent by its journal's replay, or by the first block its follower
-  // replays, and in no block of its history, which runs from height 1).
+  // replays, and in no block of its history, whole since the start).
   const returned = await startNodeProcess(files.nodes[3]!.dir, []);
   nodes[3] = returned;
   const three = [...live, returned];
