@@ -6,7 +6,7 @@ import { AinError, Certificate, parseOrThrow, type Genesis } from '../../schemas
 import type { BlockStore } from '../blocks/index.ts';
 import { defaultLimits, protocolOf, type Transport } from '../net/index.ts';
 import type { CommitStore } from './commitStore.ts';
-import { certificateOfNext, checkDecided, type BlockLimits, type HeldTx } from './proposalBlocks.ts';
+import { certificateOfNext, certifiedDecided, checkCertified, type BlockLimits, type HeldTx } from './proposalBlocks.ts';
 
 /** Decided blocks one request may ask for. */
 export const decidedCountMax = 64;
@@ -130,9 +130,12 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       const { blocks } = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer');
       for (const block of blocks) {
         if (stopped || block.height !== chain.ledger.height + 1) return;
+        // The certificate first, which costs no record's signature: a bogus block goes before its records are verified.
+        const certified = certifiedDecided(block, c);
+        if ('code' in certified) throw new AinError(certified.code, `Peer ${peer} sent block ${block.height}: ${certified.message}`);
         const held = await c.heldOf?.(block.height, block.records);
         if (stopped || block.height !== chain.ledger.height + 1) return;
-        const refusal = checkDecided(block, held === undefined ? c : { ...c, held });
+        const refusal = checkCertified(certified, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
         await c.appendDecided(
           block.height,

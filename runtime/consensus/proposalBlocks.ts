@@ -201,9 +201,7 @@ function verifiedInMempool(block: ProposalBlock, mempool: ProposalSource): Map<s
 /** A boundary check run elsewhere (the node's verify threads): a verdict per text, the tx's hash and canonical record, or a refusal. */
 export type RecordVerifier = (
   texts: readonly string[],
-) => Promise<
-  readonly ({ readonly hash: string; readonly record: Uint8Array; readonly sender?: { readonly type: string } } | { readonly code: string })[]
->;
+) => Promise<readonly ({ readonly hash: string; readonly record: Uint8Array; readonly sender?: { readonly type: string } } | { readonly code: string })[]>;
 
 /**
  * The records of `texts` that `verify` passes and whose text is their canonical record byte for
@@ -269,18 +267,28 @@ export function certificateOfNext(records: readonly string[]): Certificate | und
   }
 }
 
+/** A decided block a peer sent: its records (commit tx first, cut last) and its certificate. */
+export interface DecidedBlockInput {
+  readonly height: number;
+  readonly records: readonly string[];
+  readonly certificate: Certificate;
+}
+
+/** A decided block whose certificate holds for the proposal its records rebuild: what is left is to judge the records. */
+export interface CertifiedBlock {
+  readonly block: DecidedBlockInput;
+  readonly proposal: { readonly hash: string; readonly header: ProposedBlock['header'] };
+  readonly proposer: string;
+  readonly time: number;
+}
+
 /**
- * Whether a decided block a peer sent (its records and certificate) is the chain's next: the
- * proposal it was is rebuilt from the records and this node's chain (its cut gives time and
- * proposer), judged as a proposal would be (without the clock bound: it is history), and the
- * certificate must carry more than 2/3 of the power of the set this node's ledger keeps for that height.
- * `held`: records this node checked already (its mempool's, or its verify threads' verdicts), by
- * their text, not checked again.
+ * The first half of `checkDecided`, which costs no record's signature: the proposal the records
+ * rebuild with this node's chain (the cut gives time and proposer) and the certificate, which must
+ * carry more than 2/3 of the power of the set this node's ledger keeps for that height. A peer's
+ * bogus block is refused here, before its records are verified.
  */
-export function checkDecided(
-  decided: { readonly height: number; readonly records: readonly string[]; readonly certificate: Certificate },
-  c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> },
-): Refusal | null {
+export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): CertifiedBlock | Refusal {
   const { chain, genesis } = c;
   const { height, records, certificate } = decided;
   let cut: { from?: string; time?: number; op?: { type?: string } } | null;
@@ -313,7 +321,28 @@ export function checkDecided(
     powers: new Map(set.validators.map((v) => [v.address, BigInt(v.power)])),
   });
   if (problem !== null) return { code: 'BAD_COMMIT', message: `The certificate of block ${height} does not hold: ${problem}.` };
-  const context = contextOf(c, height, cut.from, cut.time);
+  return { block: decided, proposal: { hash, header }, proposer: cut.from, time: cut.time };
+}
+
+/**
+ * The second half: a certified block's records judged as a proposal's would be (without the clock
+ * bound: it is history). `held`: records this node checked already (its mempool's, or its verify
+ * threads' verdicts), by their text, not checked again.
+ */
+export function checkCertified(certified: CertifiedBlock, c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> }): Refusal | null {
+  const { block, proposal, proposer, time } = certified;
+  const context = contextOf(c, block.height, proposer, time);
   if ('code' in context) return context;
-  return checkProposalBlock({ hash, header, records }, c.held !== undefined && c.held.size > 0 ? { ...context, verified: verifiedHeld(c.held) } : context);
+  const candidate = { ...proposal, records: block.records };
+  return checkProposalBlock(candidate, c.held !== undefined && c.held.size > 0 ? { ...context, verified: verifiedHeld(c.held) } : context);
+}
+
+/**
+ * Whether a decided block a peer sent (its records and certificate) is the chain's next: its
+ * certificate holds for the proposal its records rebuild (`certifiedDecided`), and its records are
+ * judged as that proposal's would be (`checkCertified`).
+ */
+export function checkDecided(decided: DecidedBlockInput, c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> }): Refusal | null {
+  const certified = certifiedDecided(decided, c);
+  return 'code' in certified ? certified : checkCertified(certified, c);
 }

@@ -1,7 +1,15 @@
 import test from 'ava';
 import { sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock } from '../../../schemas/index.ts';
-import { buildBlock, checkBlock, checkDecided, verifiedBy } from '../../../runtime/consensus/proposalBlocks.ts';
+import {
+  buildBlock,
+  certifiedDecided,
+  checkBlock,
+  checkCertified,
+  checkDecided,
+  verifiedBy,
+  type CertifiedBlock,
+} from '../../../runtime/consensus/proposalBlocks.ts';
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
 import { certificateOf, genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
@@ -141,8 +149,12 @@ test('a decided block a peer sent takes the records this node checked already as
   t.regex(checkDecided(decided, { chain, genesis, commits, limits, held })?.message ?? '', /record 1 is refused/);
   // Vouched for (as the verify threads would for a text they passed), it is taken as checked.
   t.is(checkDecided(decided, { chain, genesis, commits, limits, held: new Map([...held, [forged, held.get(texts[1]!)!]]) }), null);
-  // A certificate for another hash is refused whatever is held.
+  // A certificate for another hash is refused whatever is held, and before any record is judged.
   t.is(checkDecided({ ...decided, certificate: certificateOf(1, 'c'.repeat(64)) }, { chain, genesis, commits, limits, held })?.code, 'BAD_COMMIT');
+  t.like(certifiedDecided({ ...decided, certificate: certificateOf(1, 'c'.repeat(64)) }, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
+  const certified = certifiedDecided(decided, { chain, genesis, commits, limits });
+  t.false('code' in certified, 'the certificate holds: the forged record is for the second half to find');
+  t.regex(checkCertified(certified as CertifiedBlock, { chain, genesis, commits, limits })?.message ?? '', /record 1 is refused/);
 });
 
 test('a held record is judged by the op type it was held with; where only a cut may be, it is parsed and refused', (t) => {
