@@ -161,12 +161,16 @@ test('a batch from a direct peer is kept, not forwarded (the direct peer sent it
 
 test('txs of a peer being checked into the mempool are arriving, by ref, until the check settles', async (t) => {
   let settle: (results: never[]) => void = () => {};
+  let fail: (error: Error) => void = () => {};
   const submitted: string[][] = [];
   const mempool = {
     peerIngest: {
       submit: (texts: readonly string[]) => {
         submitted.push([...texts]);
-        return new Promise<never[]>((resolve) => (settle = resolve));
+        return new Promise<never[]>((resolve, reject) => {
+          settle = resolve;
+          fail = reject;
+        });
       },
     },
     added$: new Subject<AddedTxs>(),
@@ -192,5 +196,14 @@ test('txs of a peer being checked into the mempool are arriving, by ref, until t
   settle([]);
   await arriving;
   t.is(gossip.arriving(refs), undefined, 'settled: held or refused, no longer on its way');
+  // A submit that fails (the node busy or stopping) ends the wait too.
+  const later = Buffer.from(`[${txText(alice, 3)}]`);
+  t.is(handler!.validate(later, 'peer-x'), 'accept');
+  handler!.onMessage(later, 'peer-x');
+  const failing = gossip.arriving([sha256Hex(txText(alice, 3))]);
+  t.not(failing, undefined);
+  fail(new Error('the node is stopping'));
+  await failing;
+  t.is(gossip.arriving([sha256Hex(txText(alice, 3))]), undefined);
   await gossip.stop();
 });
