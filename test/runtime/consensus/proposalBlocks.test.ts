@@ -25,6 +25,14 @@ function blockBy(maker: (typeof validators)[number]) {
   return { chain, block: block as ProposedBlock };
 }
 
+/** Validator 0's block of `texts` at height 1 with the second one's signature changed by a digit: the forged record. */
+function withForgedSecond(chain: ReturnType<typeof newChain>, texts: readonly string[]): { block: ProposedBlock; forged: string } {
+  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
+  const records = [texts[0]!, forged, texts[2]!];
+  const block = buildBlock({ chain, genesis, commits, limits, key: validators[0]!, mempool: mempool(records), height: 1, nonce: 0, nowMs: 5_000 });
+  return { block: block as ProposedBlock, forged };
+}
+
 test('a block proposed in round 0 is judged as its signer’s', (t) => {
   const { chain, block } = blockBy(validators[0]!);
   const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
@@ -93,18 +101,7 @@ test('records a compact proposal was filled with from the mempool are taken as c
   const held = new Map(texts.map((text) => [text, heldOf(text)]));
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
   // A bad signature the fill did not vouch for is checked, and fails; vouched for under another text, it still is.
-  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
-  const tampered = buildBlock({
-    chain,
-    genesis,
-    commits,
-    limits,
-    key: validators[0]!,
-    mempool: mempool([texts[0]!, forged, texts[2]!]),
-    height: 1,
-    nonce: 0,
-    nowMs: 5_000,
-  }) as ProposedBlock;
+  const { block: tampered } = withForgedSecond(chain, texts);
   const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered });
   const refusal = checkBlock(bad, { chain, genesis, commits, limits, nowMs: 5_000, held: new Map([...held, [texts[1]!, heldOf(texts[1]!)]]) });
   t.regex(refusal?.message ?? '', /record 1 is refused/);
@@ -127,20 +124,9 @@ test('records the verify threads pass, byte for byte canonical, count as held; a
 
 test('a decided block a peer sent takes the records this node checked already as checked, and checks the rest whole', (t) => {
   const texts = mempoolTexts(3);
-  const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
   const chain = newChain();
-  const block = buildBlock({
-    chain,
-    genesis,
-    commits,
-    limits,
-    key: validators[0]!,
-    mempool: mempool([texts[0]!, forged, texts[2]!]),
-    height: 1,
-    nonce: 0,
-    nowMs: 5_000,
-  });
-  const decided = { height: 1, records: (block as ProposedBlock).records, certificate: certificateOf(1, block!.hash) };
+  const { block, forged } = withForgedSecond(chain, texts);
+  const decided = { height: 1, records: block.records, certificate: certificateOf(1, block.hash) };
   // Nothing held: every record is checked, and the forged one fails.
   t.regex(checkDecided(decided, { chain, genesis, commits, limits })?.message ?? '', /record 1 is refused/);
   const source = mempool(texts);
