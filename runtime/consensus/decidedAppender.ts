@@ -1,10 +1,11 @@
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import type { Chain } from '../../actors/index.ts';
-import { decodeTxRecord, sha256Hex, signedBytesOfRecord, type EventLog } from '../../log/index.ts';
+import type { EventLog } from '../../log/index.ts';
 import { AinError, type Certificate } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { CommitStore } from './commitStore.ts';
+import { decidedHashOf } from './proposalBlocks.ts';
 
 export interface DecidedAppenderComponents {
   readonly chain: Chain;
@@ -23,17 +24,6 @@ export interface DecidedAppenderComponents {
  * follower has applied it and its certificate is kept. Blocks go in one at a time, in order.
  */
 export type AppendDecided = (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
-
-/**
- * The hash of a record of a decided block. Every record of a block that passed the proposal
- * check is a tx's canonical JSON (the check refuses any other), so its hash is that of the
- * record with its `sig` cut out: no parse, schema or canonicalisation, which decodeTxRecord (the
- * fallback, for a record this cut does not fit) would spend on every record again.
- */
-function decidedHashOf(record: Uint8Array): string {
-  const signed = signedBytesOfRecord(Buffer.from(record.buffer, record.byteOffset, record.byteLength));
-  return signed === null ? decodeTxRecord(0, record).hash : sha256Hex(signed);
-}
 
 /**
  * The one way decided blocks enter a validator's log. The certificate is on disk (commit store)

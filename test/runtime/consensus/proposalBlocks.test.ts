@@ -141,6 +141,9 @@ test('a decided block a peer sent takes the records this node checked already as
   const certified = certifiedDecided(decided, { chain, genesis, commits, limits });
   t.false('code' in certified, 'the certificate holds: the forged record is for the second half to find');
   t.regex(checkCertified(certified as CertifiedBlock, { chain, genesis, commits, limits })?.message ?? '', /record 1 is refused/);
+  // A record sent re-spaced (not its canonical JSON) hashes to no tx: the certificate does not hold for what was sent.
+  const respaced = { ...decided, records: decided.records.map((text, i) => (i === 2 ? text.replace('{', '{ ') : text)) };
+  t.like(certifiedDecided(respaced, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
 });
 
 test('a held record is judged by the op type it was held with; where only a cut may be, it is parsed and refused', (t) => {
