@@ -62,20 +62,34 @@ function rootOf(leaves: readonly Buffer[], from: number, to: number): Buffer {
 // odd last node moving up as it is, which is RFC 6962's tree (split at the largest power of two)
 // built bottom up. SHA-256 writes into a scratch buffer: nothing is allocated per hash, twice as
 // fast as a Buffer per hash. Without libsodium, the recursion above.
-const hasher = sodiumOrNull()?.crypto_hash_sha256;
-const sodium = hasher === undefined ? null : { crypto_hash_sha256: hasher };
+const sha256Into = sodiumOrNull()?.crypto_hash_sha256 ?? null;
 const hashOut = Buffer.alloc(32);
 const hashIn = Buffer.alloc(65);
 const leafIn = hashIn.subarray(0, 33);
 
-/** The root of `count` leaf hashes in `level` (slot i at byte 32·i), as lowercase hex; `level` is overwritten. */
-function rootOfLevel(s: NonNullable<typeof sodium>, level: Buffer, count: number): string {
+/**
+ * The leaf hashes of `count` leaves in one buffer (slot i at byte 32·i): `write(i)` puts leaf i's
+ * 32 bytes at hashIn[1..33] and says whether it could (else null: the recursion takes the list).
+ */
+function leafLevel(hash: NonNullable<typeof sha256Into>, count: number, write: (i: number) => boolean): Buffer | null {
+  const level = Buffer.allocUnsafe(count * 32);
+  for (let i = 0; i < count; i++) {
+    hashIn[0] = 0;
+    if (!write(i)) return null;
+    hash(hashOut, leafIn);
+    hashOut.copy(level, i * 32);
+  }
+  return level;
+}
+
+/** The root of `count` leaf hashes in `level`, as lowercase hex; `level` is overwritten. */
+function rootOfLevel(hash: NonNullable<typeof sha256Into>, level: Buffer, count: number): string {
   hashIn[0] = 1;
   while (count > 1) {
     const pairs = count >> 1;
     for (let i = 0; i < pairs; i++) {
       level.copy(hashIn, 1, i * 64, i * 64 + 64);
-      s.crypto_hash_sha256(hashOut, hashIn);
+      hash(hashOut, hashIn);
       hashOut.copy(level, i * 32);
     }
     if (count % 2 === 1) level.copy(level, pairs * 32, (count - 1) * 32, count * 32);
@@ -84,21 +98,9 @@ function rootOfLevel(s: NonNullable<typeof sodium>, level: Buffer, count: number
   return level.toString('hex', 0, 32);
 }
 
-/** leafOfHex of each hash, into its slot; null when one is not 64 hex digits (the general path takes those). */
-function leafLevelOfHex(s: NonNullable<typeof sodium>, hashes: readonly string[]): Buffer | null {
-  const level = Buffer.allocUnsafe(hashes.length * 32);
-  hashIn[0] = 0;
-  for (const [i, hash] of hashes.entries()) {
-    if (hash.length !== 64 || hashIn.write(hash, 1, 'hex') !== 32) return null;
-    s.crypto_hash_sha256(hashOut, leafIn);
-    hashOut.copy(level, i * 32);
-  }
-  return level;
-}
-
 function rootOfHexes(hashes: readonly string[]): string {
-  const level = sodium === null ? null : leafLevelOfHex(sodium, hashes);
-  return level === null ? rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex') : rootOfLevel(sodium!, level, hashes.length);
+  const level = sha256Into === null ? null : leafLevel(sha256Into, hashes.length, (i) => hashes[i]!.length === 64 && hashIn.write(hashes[i]!, 1, 'hex') === 32);
+  return level === null ? rootOf(hashes.map(leafOfHex), 0, hashes.length).toString('hex') : rootOfLevel(sha256Into!, level, hashes.length);
 }
 
 /**
@@ -130,15 +132,15 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean => a.leng
  */
 export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
   if (digests.length === 0) return sha256(Buffer.alloc(0)).toString('hex');
-  if (sodium === null || digests.some((digest) => digest.byteLength !== 32)) return rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex');
-  const level = Buffer.allocUnsafe(digests.length * 32);
-  hashIn[0] = 0;
-  for (const [i, digest] of digests.entries()) {
-    hashIn.set(digest, 1);
-    sodium.crypto_hash_sha256(hashOut, leafIn);
-    hashOut.copy(level, i * 32);
-  }
-  return rootOfLevel(sodium, level, digests.length);
+  const level =
+    sha256Into === null
+      ? null
+      : leafLevel(sha256Into, digests.length, (i) => {
+          if (digests[i]!.byteLength !== 32) return false;
+          hashIn.set(digests[i]!, 1);
+          return true;
+        });
+  return level === null ? rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex') : rootOfLevel(sha256Into!, level, digests.length);
 }
 
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */

@@ -212,10 +212,8 @@ export async function verifiedBy(verify: RecordVerifier, texts: readonly string[
   const verdicts = await verify(texts);
   const held = new Map<string, HeldTx>();
   verdicts.forEach((verdict, i) => {
-    if ('hash' in verdict && utf8.decode(verdict.record) === texts[i]) {
-      const type = verdict.sender?.type;
-      held.set(texts[i]!, type === undefined ? { hash: verdict.hash, record: verdict.record } : { hash: verdict.hash, record: verdict.record, type });
-    }
+    if ('hash' in verdict && utf8.decode(verdict.record) === texts[i])
+      held.set(texts[i]!, { hash: verdict.hash, record: verdict.record, type: verdict.sender?.type });
   });
   return held;
 }

@@ -194,23 +194,22 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
   const pending = new PendingTxs(limits);
   const added$ = new Subject<AddedTxs>();
   const dropped = new Map<string, DroppedTx>();
-  /** Keeps what went unapplied (the newest `droppedTxsMax`), with the sender's nonce that passed it; returns how many. */
+  /**
+   * Keeps what went unapplied (the newest `droppedTxsMax`), with the sender's nonce that passed it
+   * (`atReplay`: found spent by the journal's replay); returns how many.
+   */
   const noteDropped = (
     txs: readonly { readonly hash: string; readonly from: string; readonly nonce: number }[],
     spentNonce: (from: string) => number = ledgerNonce,
+    atReplay = false,
   ): number => {
     for (const { hash, from, nonce } of txs) {
       dropped.delete(hash);
-      dropped.set(hash, { hash, from, nonce, spent: spentNonce(from) });
+      const spent = spentNonce(from);
+      dropped.set(hash, atReplay ? { hash, from, nonce, spent, atReplay } : { hash, from, nonce, spent });
       if (dropped.size > droppedTxsMax) dropped.delete(dropped.keys().next().value!);
     }
     return txs.length;
-  };
-
-  const noteSpentAtReplay = (hash: string, from: string, nonce: number): void => {
-    dropped.delete(hash);
-    dropped.set(hash, { hash, from, nonce, spent: ledgerNonce(from), atReplay: true });
-    if (dropped.size > droppedTxsMax) dropped.delete(dropped.keys().next().value!);
   };
 
   let replayed = 0;
@@ -220,7 +219,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       const { hash, tx } = decodeTxRecord(offset, value);
       if (tx === null) return;
       // A spent one went while the node was down: in a block, or made stale by one; which the block history tells.
-      if (tx.nonce <= ledgerNonce(tx.from)) return void noteSpentAtReplay(hash, tx.from, tx.nonce);
+      if (tx.nonce <= ledgerNonce(tx.from)) return void noteDropped([{ hash, from: tx.from, nonce: tx.nonce }], ledgerNonce, true);
       if (pending.add({ hash, from: tx.from, nonce: tx.nonce, type: tx.op.type, record: value, offset, arrivedMs: 0 })) replayed++;
     },
   );
