@@ -1,7 +1,10 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { forceNodeCryptoEnv } from '../../../log/crypto/ed25519.ts';
 import { merkleProof, merkleRoot, merkleRootOfDigests, merkleTree, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
+import { scriptArgs } from '../../scriptArgs.ts';
 
 const hashes = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`tx ${i}`));
 
@@ -84,4 +87,20 @@ test('a long list asked again gets the same root from the recent ones; a list di
   hashes[0] = sha256Hex('changed');
   t.is(merkleRoot(hashes), merkleTree(hashes).root);
   t.not(merkleRoot(hashes), root);
+});
+
+test('without libsodium (AIN_VERIFIER=node:crypto, in a child process) the roots are the same: the fallback is RFC 6962 too', (t) => {
+  const lists = [0, 1, 2, 3, 7, 64, 65, 511, 1025].map((n) => Array.from({ length: n }, (_, i) => sha256Hex(`leaf ${i} of ${n}`)));
+  lists.push([...hashes(5), 'abc', 'xyz'], [...hashes(70), '0'.repeat(63)]); // odd leaves, as an untrusted list may hold
+  const out = execFileSync(process.execPath, scriptArgs('test/log/crypto/merkleRoots.ts'), {
+    input: JSON.stringify(lists),
+    env: { ...process.env, [forceNodeCryptoEnv]: 'node:crypto' },
+  });
+  const child = JSON.parse(out.toString()) as { verifier: string; sodium: boolean; roots: { root: string; ofDigests: string | null }[] };
+  t.deepEqual([child.verifier, child.sodium], ['node:crypto', false], 'the child ran without libsodium');
+  for (const [i, list] of lists.entries()) {
+    t.is(child.roots[i]!.root, referenceRoot(list), `${list.length} leaves`);
+    t.is(child.roots[i]!.root, merkleRoot(list), `${list.length} leaves, as this process computes them`);
+    if (child.roots[i]!.ofDigests !== null) t.is(child.roots[i]!.ofDigests, referenceRoot(list), `${list.length} digests`);
+  }
 });
