@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
 import { z } from 'zod';
 import type { Chain } from '../../actors/index.ts';
 import type { EventLog } from '../../log/index.ts';
@@ -98,6 +99,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   let stopped = false;
   let poller: NodeJS.Timeout | undefined;
   let polled = 0;
+  let connects: Subscription | undefined;
 
   async function recordsOf(height: number): Promise<string[] | undefined> {
     const view = c.blockStore.get(height);
@@ -123,40 +125,66 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     return encoder.encode(JSON.stringify({ blocks }));
   }
 
+  /** The decided blocks from `from` a peer sends, at most decidedCountMax. */
+  async function ask(peer: string, from: number): Promise<readonly DecidedBlock[]> {
+    const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ from, count: decidedCountMax })));
+    return parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer').blocks;
+  }
+
+  /**
+   * Fetches, checks and appends the peer's decided blocks after this node's height, as a pipeline:
+   * the next range is asked for while this one is checked and appended, and a block's records go
+   * to the verify threads (`heldOf`) while the block before it is appended and folded. A block's
+   * certificate can be checked only once the block before it is folded (it signs that block's
+   * state root), so the records verified ahead of their certificate are those of one block, and
+   * only after a block the peer sent held whole: a peer's bogus blocks cost at most one block of
+   * verifies.
+   */
   async function fetchFrom(peer: string): Promise<void> {
+    const settle = <T>(promise: Promise<T>): Promise<T> => {
+      promise.catch(() => undefined); // awaited later, or dropped once the fetch has stopped
+      return promise;
+    };
+    let answered = settle(ask(peer, chain.ledger.height + 1));
+    let heldNext: { readonly height: number; readonly held: Promise<ReadonlyMap<string, HeldTx> | undefined> } | undefined;
     for (;;) {
-      const from = chain.ledger.height + 1;
-      const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ from, count: decidedCountMax })));
-      const { blocks } = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer');
-      for (const block of blocks) {
+      const blocks = await answered;
+      // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
+      if (blocks.length === 0) return;
+      answered = settle(ask(peer, blocks.at(-1)!.height + 1));
+      for (const [i, block] of blocks.entries()) {
         if (stopped || block.height !== chain.ledger.height + 1) return;
         // The certificate first, which costs no record's signature: a bogus block goes before its records are verified.
         const certified = certifiedDecided(block, c);
         if ('code' in certified) throw new AinError(certified.code, `Peer ${peer} sent block ${block.height}: ${certified.message}`);
-        const held = await c.heldOf?.(block.height, block.records);
+        const held = heldNext?.height === block.height ? await heldNext.held : await c.heldOf?.(block.height, block.records);
         if (stopped || block.height !== chain.ledger.height + 1) return;
         const refusal = checkCertified(certified, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
+        const next = blocks[i + 1];
+        heldNext = next === undefined || c.heldOf === undefined ? undefined : { height: next.height, held: settle(c.heldOf(next.height, next.records)) };
         await c.appendDecided(
           block.height,
           block.records.map((text) => encoder.encode(text)),
           block.certificate,
         );
       }
-      // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
-      if (blocks.length === 0) return;
     }
   }
 
-  /** Asks the next connected peer for its height, and fetches what it has decided beyond this node's. */
-  async function poll(): Promise<void> {
-    const peers = transport.peers();
-    if (peers.length === 0 || asking || !c.caughtUp()) return;
-    const peer = peers[polled++ % peers.length]!;
+  /** Asks `peer` for its height, and fetches what it has decided beyond this node's. */
+  async function askStatus(peer: string): Promise<void> {
+    if (asking || !c.caughtUp()) return;
     const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as {
       height?: unknown;
     };
     if (typeof answer.height === 'number' && answer.height > chain.ledger.height) catchUp.behind(peer, answer.height + 1);
+  }
+
+  /** Asks the next connected peer (one per `statusPollMs`). */
+  async function poll(): Promise<void> {
+    const peers = transport.peers();
+    if (peers.length > 0) await askStatus(peers[polled++ % peers.length]!);
   }
 
   /** Since when (the clock) a peer has been one block ahead of this node's ledger at `height`. */
@@ -184,13 +212,17 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     },
     async start() {
       await transport.handle(protocol, (bytes) => answer(bytes));
-      poller = setInterval(() => {
-        poll().catch((error: unknown) => logger.debug({ err: error }, 'asking a peer for its status failed'));
-      }, statusPollMs);
+      const failed = (error: unknown) => logger.debug({ err: error }, 'asking a peer for its status failed');
+      poller = setInterval(() => void poll().catch(failed), statusPollMs);
+      // A peer just connected is asked at once: a node that starts behind an idle chain fetches without waiting for the poll.
+      connects = transport.peerEvents$.subscribe((event) => {
+        if (event.type === 'connect') void askStatus(event.peer).catch(failed);
+      });
     },
     async stop() {
       stopped = true;
       clearInterval(poller);
+      connects?.unsubscribe();
       await transport.unhandle(protocol).catch(() => undefined);
     },
   };

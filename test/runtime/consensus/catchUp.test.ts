@@ -1,11 +1,13 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { createMemoryLog } from '../../../log/index.ts';
-import { createCatchUp } from '../../../runtime/consensus/catchUp.ts';
-import type { Transport } from '../../../runtime/net/index.ts';
+import { Subject } from 'rxjs';
+import { createCatchUp, type DecidedBlock } from '../../../runtime/consensus/catchUp.ts';
+import type { PeerEvent, Transport } from '../../../runtime/net/index.ts';
+import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { until } from '../node/nodeProcess.ts';
-import { genesis, newChain } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, genesis, newChain, validators } from '../../actors/chain/proposals.ts';
 import { commits, limits } from './proposalFixtures.ts';
 
 // When a node asks a peer for decided blocks: at once when a peer's message is two or more
@@ -56,4 +58,121 @@ test('a peer one height ahead is asked only once the node has stayed behind it f
     10_000,
   );
   t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
+});
+
+// Fetching as a pipeline: the next range is asked for while one is checked and appended, and a
+// block's records go to the verify threads while the block before it is appended; a peer's bogus
+// block costs at most one block of verifies before its certificate is found not to hold.
+
+/** `count` blocks decided on a chain of their own: what a peer sends (records, certificate), and the roots they fold to. */
+function decidedChain(count: number): { blocks: DecidedBlock[]; roots: string[] } {
+  const source = newChain();
+  const blocks: DecidedBlock[] = [];
+  const roots: string[] = [];
+  let certificate: Certificate | null = null;
+  for (let height = 1; height <= count; height++) {
+    const proposer = validators[height % validators.length]!;
+    const block = buildOn(source, proposer, { certificate, nonce: Math.floor((height - 1) / validators.length) + 1 });
+    appendBlock(source, block);
+    certificate = certificateOf(height, block.hash);
+    blocks.push({ height, records: block.records, certificate });
+    roots.push(source.ledger.tree.root());
+  }
+  return { blocks, roots };
+}
+
+function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number) {
+  const chain = newChain();
+  const events: string[] = [];
+  const peerEvents$ = new Subject<PeerEvent>();
+  let failed: unknown;
+  const kept = new Map<number, Certificate>(); // the commit store: the certificate the next block is judged by
+  const transport = {
+    peerEvents$,
+    peers: () => ['peer-a'],
+    request: async (_peer: string, protocol: string, bytes: Uint8Array) => {
+      if (protocol.endsWith('status')) {
+        events.push('status');
+        return Buffer.from(JSON.stringify({ height: blocks.length }));
+      }
+      const { from } = JSON.parse(Buffer.from(bytes).toString()) as { from: number };
+      events.push(`ask ${from}`);
+      return Buffer.from(JSON.stringify({ blocks: blocks.slice(from - 1, from - 1 + blocksPerAnswer) }));
+    },
+    handle: async () => {},
+    unhandle: async () => {},
+  } as unknown as Transport;
+  const catchUp = createCatchUp({
+    logger: pino({
+      level: 'warn',
+      hooks: {
+        logMethod(args) {
+          failed = args[0]; // the fetch's failure, as the node logs it
+        },
+      },
+    }),
+    genesis,
+    log: createMemoryLog(),
+    chain,
+    blockStore: createBlockStore(),
+    transport,
+    commits: { ...commits, get: (height: number) => kept.get(height) },
+    limits,
+    caughtUp: () => true,
+    heldOf: async (height) => {
+      events.push(`verify ${height}`);
+      return new Map();
+    },
+    appendDecided: async (height, records, certificate) => {
+      events.push(`append ${height}`);
+      kept.set(height, certificate);
+      await new Promise((resolve) => setImmediate(resolve)); // the log's write and the fold take a while
+      appendBlock(chain, { records: records.map((r) => Buffer.from(r).toString()) } as ProposedBlock);
+      events.push(`appended ${height}`);
+    },
+  });
+  return { catchUp, chain, events, peerEvents$, failed: () => failed };
+}
+
+test('fetched blocks are appended in order while the next range is asked and the next block verified; the roots are the peer’s', async (t) => {
+  const { blocks, roots } = decidedChain(5);
+  const { catchUp, chain, events } = pipelineWith(blocks, 3);
+  catchUp.behind('peer-a', 6);
+  await until(async () => chain.ledger.height === 5 && events.includes('ask 6'), 'the 5 blocks appended and an empty answer', 10_000);
+  t.is(chain.ledger.tree.root(), roots[4]!);
+  t.deepEqual(
+    events.filter((e) => e.startsWith('append ')),
+    ['append 1', 'append 2', 'append 3', 'append 4', 'append 5'],
+  );
+  const at = (event: string) => events.indexOf(event);
+  t.true(at('ask 4') < at('append 1'), 'the next range was asked before the first block was appended');
+  t.true(at('verify 2') < at('appended 1'), 'block 2 went to the verify threads while block 1 was appended');
+  t.true(at('verify 3') < at('appended 2'));
+  t.true(at('verify 5') < at('appended 4'), 'in the next answer too');
+});
+
+test('a peer’s bogus block after good ones costs one block of verifies: nothing after it is verified or appended', async (t) => {
+  const { blocks } = decidedChain(6);
+  const bogus = blocks.map((b) => (b.height >= 3 ? { ...b, certificate: certificateOf(b.height, 'c'.repeat(64)) } : b));
+  const { catchUp, chain, events, failed } = pipelineWith(bogus, 64);
+  catchUp.behind('peer-a', 7);
+  await until(async () => failed() !== undefined, 'the fetch to fail', 10_000);
+  t.is(chain.ledger.height, 2);
+  t.deepEqual(
+    events.filter((e) => !e.startsWith('ask')),
+    ['verify 1', 'verify 2', 'append 1', 'appended 1', 'verify 3', 'append 2', 'appended 2'],
+  );
+  t.regex(JSON.stringify(failed()), /BAD_COMMIT/);
+});
+
+test('a peer that connects is asked where its chain stands at once, and a node behind it fetches', async (t) => {
+  const { blocks } = decidedChain(2);
+  const { catchUp, chain, events, peerEvents$ } = pipelineWith(blocks, 64);
+  await catchUp.start();
+  t.teardown(() => catchUp.stop());
+  t.deepEqual(events, [], 'nothing asked before the peer connects (the poll comes later)');
+  peerEvents$.next({ type: 'connect', peer: 'peer-a' });
+  t.deepEqual(events, ['status'], 'asked as it connected');
+  await until(async () => chain.ledger.height === 2, 'the 2 blocks fetched', 10_000);
+  t.is(events[1], 'ask 1');
 });
