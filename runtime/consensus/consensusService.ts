@@ -89,6 +89,12 @@ export interface ConsensusFigures {
   readonly fetchedBlocks: number;
   /** Records of proposals asked of peers: neither the mempool nor a recent block held them (their gossip had not come). */
   readonly fetchedRecords: number;
+  /**
+   * Peers' consensus messages the gossip validator refused, by topic kind and verdict: `reject`
+   * (provably invalid: not of the schema, another chain, a bad signature, not a validator's) or
+   * `ignore` (a past height, a signer not judged yet). Each is logged at debug with its reason.
+   */
+  readonly refusedMessages: { readonly [kindAndValidation: string]: number };
 }
 
 export interface ConsensusService {
@@ -165,10 +171,19 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     timers.add(timer);
   };
 
+  const figures = {
+    records: { mempool: 0, verifyThreads: 0, thisThread: 0 },
+    fetchedBlocks: 0,
+    fetchedRecords: 0,
+    refusedMessages: {} as Record<string, number>,
+  };
   const gossip = createConsensusGossip(
     transport,
     { chain: chainId, shard, height: () => state().height, isValidator: (a) => state().validators.validators.some((v) => v.address === a) },
-    (kind, from, reason, validation) => logger.debug({ kind, from, reason, validation }, 'consensus message refused'),
+    (kind, from, reason, validation) => {
+      figures.refusedMessages[`${kind} ${validation}`] = (figures.refusedMessages[`${kind} ${validation}`] ?? 0) + 1;
+      logger.debug({ kind, from, reason, validation }, 'consensus message refused');
+    },
     now(),
   );
   const appendBlock = createDecidedAppender({ ...c, commits });
@@ -177,7 +192,6 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     await appendBlock(height, records, certificate);
     advance(height);
   }
-  const figures = { records: { mempool: 0, verifyThreads: 0, thisThread: 0 }, fetchedBlocks: 0, fetchedRecords: 0 };
   /** Records of a block about to be checked: `held` of them by the mempool or the verify threads (`byThreads`). */
   const noteChecked = (records: number, held: number, byThreads: number) => {
     figures.records.mempool += held - byThreads;
@@ -454,7 +468,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       holdEvidence(offence, 'reported');
       await gossip.publish({ evidence: offence });
     },
-    figures: () => ({ ...figures, records: { ...figures.records } }),
+    figures: () => ({ ...figures, records: { ...figures.records }, refusedMessages: { ...figures.refusedMessages } }),
     status() {
       const s = state();
       const last = commits.latest();

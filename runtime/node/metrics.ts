@@ -33,6 +33,8 @@ export interface NetworkFigures {
     readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
     readonly fetchedBlocks: number;
     readonly fetchedRecords: number;
+    /** Peers' consensus messages refused by the gossip validator, by `<kind> <validation>`. */
+    readonly refusedMessages: { readonly [kindAndValidation: string]: number };
   };
 }
 
@@ -134,6 +136,20 @@ export function createNodeMetrics(): NodeMetrics {
         'ain_consensus_fetched_records_total',
         'Records of proposals asked of peers: neither the mempool nor a recent block held them (their gossip had not come).',
       );
+      const refusedCounted = new Map<string, number>();
+      new Counter({
+        name: 'ain_consensus_messages_refused_total',
+        help: "Peers' consensus messages the gossip validator refused, by topic kind (proposals, votes, evidence) and verdict (reject: provably invalid; ignore: stale or not judged yet).",
+        labelNames: ['kind', 'validation'],
+        registers: [registry],
+        collect() {
+          for (const [key, value] of Object.entries(figures().refusedMessages)) {
+            const [kind, validation] = key.split(' ') as [string, string];
+            this.inc({ kind, validation }, value - (refusedCounted.get(key) ?? 0));
+            refusedCounted.set(key, value);
+          }
+        },
+      });
       commits$.subscribe(({ certificate }) => {
         decided.inc();
         if (certificate.round > 0) lateRounds.inc(certificate.round);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { signVote } from '../../../log/index.ts';
+import { generateKeyPair, signTx, signVote } from '../../../log/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { createLibp2pTransport, topicOf } from '../../../runtime/net/index.ts';
 import { until } from '../node/nodeProcess.ts';
@@ -31,6 +31,7 @@ test('a validator that signs two precommits for one height and round is slashed 
   const doubleSigner = await readKeyFile(join(files.nodes[3]!.dir, 'node.key'));
   const n1Net = await n1.get<{ addresses: string[]; peerId: string }>('/v1/net');
   const status = await n1.get<{ chain: string; shard: string }>('/v1/status');
+
   const peer = await createLibp2pTransport(
     { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },
     { logger: pino({ level: 'silent' }) },
@@ -39,6 +40,33 @@ test('a validator that signs two precommits for one height and round is slashed 
   await peer.start();
   await until(async () => peer.peers().includes(n1Net.peerId), 'the double-signer to connect to node 1');
 
+  // Evidence that proves nothing is refused with a code wherever it enters. A user may not send
+  // evidence as a tx on a network (consensus makes it), and the schema holds it to one slot; on
+  // gossip, votes of two rounds or a vote its validator did not sign are rejected, and nobody is
+  // slashed for them.
+  const decided = (await netOf(n1)).height;
+  const voteOf = (round: number, c: string) =>
+    signVote(doubleSigner, { chain: status.chain, shard: status.shard, height: decided, round, kind: 'precommit', hash: c.repeat(64) });
+  const asTx = (evidence: unknown) =>
+    signTx({ key: generateKeyPair(), op: { type: 'evidence', evidence } as never, nonce: 1, time: Date.now(), chain: status.chain, shard: status.shard });
+  const twoRounds = { a: voteOf(0, 'a'), b: voteOf(1, 'b') };
+  const unsigned = { a: voteOf(0, 'a'), b: { ...voteOf(0, 'b'), sig: voteOf(0, 'a').sig } };
+  t.like(await n1.post('/v1/tx', asTx(twoRounds)), { status: 400, body: { code: 'BAD_SCHEMA' } });
+  t.like(await n1.post('/v1/tx', asTx(unsigned)), { status: 403, body: { code: 'CONSENSUS_OP' } });
+  const rejectedEvidence = async () => {
+    const metrics = await (await fetch(`${n1.url}/metrics`)).text();
+    return Number(/^ain_consensus_messages_refused_total\{kind="evidence",validation="reject"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+  };
+  const evidenceTopic = topicOf(status.chain, status.shard, 'evidence');
+  const encoder = new TextEncoder();
+  for (const [n, evidence] of [twoRounds, unsigned].entries()) {
+    const before = await rejectedEvidence();
+    const bytes = encoder.encode(JSON.stringify({ n, evidence }));
+    await until(async () => (await peer.publish(evidenceTopic, bytes)).recipients > 0, 'node 1 to take the evidence');
+    await until(async () => (await rejectedEvidence()) > before, `node 1 to reject evidence ${n}`);
+  }
+  t.like(await n1.get(`/v1/accounts/${doubleSigner.address}`), { slashed: false });
+
   // The height the network decides next (it is idle: the user writes are in); round 0.
   const height = (await netOf(n1)).height + 1;
   const topic = topicOf(status.chain, status.shard, 'votes');
@@ -46,7 +74,6 @@ test('a validator that signs two precommits for one height and round is slashed 
     n,
     vote: signVote(doubleSigner, { chain: status.chain, shard: status.shard, height, round: 0, kind: 'precommit', hash: c.repeat(64) }),
   }));
-  const encoder = new TextEncoder();
   await until(async () => (await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[0])))).recipients > 0, 'node 1 to take the first vote');
   const second = await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[1])));
   t.true(second.recipients > 0, 'the second vote sent');
