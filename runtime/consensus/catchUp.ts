@@ -46,8 +46,11 @@ export interface CatchUpComponents {
    * below the log's, and a block fetched for it would be appended a second time.
    */
   readonly caughtUp: () => boolean;
-  /** Appends a decided block to the log once, and resolves when the follower has applied it. */
-  readonly appendDecided: (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
+  /**
+   * Appends a decided block to the log once, and resolves when the follower has applied it;
+   * `held`: what `heldOf` gave for the block, which passed its check.
+   */
+  readonly appendDecided: (height: number, records: readonly Uint8Array[], certificate: Certificate, held?: ReadonlyMap<string, HeldTx>) => Promise<void>;
   /**
    * The records of a fetched block this node checked already (its mempool's) or checks off this
    * thread (its verify threads), by text: the block's check takes them as checked. Default none.
@@ -64,6 +67,18 @@ export interface CatchUp {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Whether a fetched block's records may fit the chain's block: no more than `maxTxs` records, and
+ * those before the cut under `maxBytes` in characters (never more than their bytes, so a valid
+ * block always passes). Only such a block is verified before its certificate is checked.
+ */
+function withinBlockLimits(records: readonly string[], limits: BlockLimits): boolean {
+  if (records.length > limits.maxTxs) return false;
+  let chars = 0;
+  for (let i = 0; i < records.length - 1; i++) chars += records[i]!.length;
+  return chars < limits.maxBytes;
+}
 
 /**
  * The certificate of decided block `height`: the one the next block's `commit` tx carries, else
@@ -136,9 +151,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
    * the next range is asked for while this one is checked and appended, and a block's records go
    * to the verify threads (`heldOf`) while the block before it is appended and folded. A block's
    * certificate can be checked only once the block before it is folded (it signs that block's
-   * state root), so the records verified ahead of their certificate are those of one block, and
-   * only after a block the peer sent held whole: a peer's bogus blocks cost at most one block of
-   * verifies.
+   * state root), so the records verified ahead of their certificate are those of one block within
+   * the chain's block limits, and only after a block the peer sent held whole: a peer's bogus
+   * blocks cost at most one block of verifies.
    */
   async function fetchFrom(peer: string): Promise<void> {
     const settle = <T>(promise: Promise<T>): Promise<T> => {
@@ -150,7 +165,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     for (;;) {
       const blocks = await answered;
       // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
-      if (blocks.length === 0) return;
+      if (stopped || blocks.length === 0) return;
       answered = settle(ask(peer, blocks.at(-1)!.height + 1));
       for (const [i, block] of blocks.entries()) {
         if (stopped || block.height !== chain.ledger.height + 1) return;
@@ -162,11 +177,15 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
         const refusal = checkCertified(certified, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
         const next = blocks[i + 1];
-        heldNext = next === undefined || c.heldOf === undefined ? undefined : { height: next.height, held: settle(c.heldOf(next.height, next.records)) };
+        heldNext =
+          next === undefined || c.heldOf === undefined || !withinBlockLimits(next.records, c.limits)
+            ? undefined
+            : { height: next.height, held: settle(c.heldOf(next.height, next.records)) };
         await c.appendDecided(
           block.height,
           block.records.map((text) => encoder.encode(text)),
           block.certificate,
+          held,
         );
       }
     }
@@ -218,6 +237,8 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       connects = transport.peerEvents$.subscribe((event) => {
         if (event.type === 'connect') void askStatus(event.peer).catch(failed);
       });
+      // And those connected before: the network starts before consensus does.
+      for (const peer of transport.peers()) void askStatus(peer).catch(failed);
     },
     async stop() {
       stopped = true;

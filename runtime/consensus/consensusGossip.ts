@@ -87,7 +87,7 @@ export function judgeConsensusMessage(
   checked?: CheckedMessages,
 ): { validation: Validation; message?: ConsensusMessage; reason?: string } {
   const message = decode(kind, bytes);
-  if (message === null) return { validation: 'reject', reason: `not a ${kind} message of ain's schema` };
+  if (message === null) return { validation: 'reject', reason: `not a message of ain's schema for the ${kind} topic` };
   const { chain, shard } = chainOf(message);
   if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', reason: `for chain ${chain} shard ${shard}` };
   const height = heightOf(message);

@@ -198,12 +198,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     figures.records.verifyThreads += byThreads;
     figures.records.thisThread += records - held;
   };
+  /** How a fetched block's records were checked (noteChecked's arguments), counted once the block is appended: a block verified ahead and then dropped is not. */
+  const heldCounts = new WeakMap<ReadonlyMap<string, HeldTx>, [records: number, held: number, byThreads: number]>();
   const catchUp = createCatchUp({
     ...c,
     commits,
-    appendDecided: async (height, records, certificate) => {
+    appendDecided: async (height, records, certificate, held) => {
       await appendDecided(height, records, certificate);
       figures.fetchedBlocks++;
+      const counts = held === undefined ? undefined : heldCounts.get(held);
+      if (counts !== undefined) noteChecked(...counts);
     },
     heldOf: (height, texts) => heldOfDecided(height, texts),
   });
@@ -308,7 +312,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       }
     const fromMempool = held.size;
     const byThreads = await verifyUnheld(texts, held, height);
-    noteChecked(texts.length, fromMempool + byThreads, byThreads);
+    heldCounts.set(held, [texts.length, fromMempool + byThreads, byThreads]);
     return held;
   }
   function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {

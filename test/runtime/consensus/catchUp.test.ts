@@ -81,7 +81,7 @@ function decidedChain(count: number): { blocks: DecidedBlock[]; roots: string[] 
   return { blocks, roots };
 }
 
-function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number) {
+function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number, { connected = [] as string[], maxTxs = limits.maxTxs } = {}) {
   const chain = newChain();
   const events: string[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
@@ -89,7 +89,7 @@ function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number) 
   const kept = new Map<number, Certificate>(); // the commit store: the certificate the next block is judged by
   const transport = {
     peerEvents$,
-    peers: () => ['peer-a'],
+    peers: () => connected,
     request: async (_peer: string, protocol: string, bytes: Uint8Array) => {
       if (protocol.endsWith('status')) {
         events.push('status');
@@ -117,7 +117,7 @@ function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number) 
     blockStore: createBlockStore(),
     transport,
     commits: { ...commits, get: (height: number) => kept.get(height) },
-    limits,
+    limits: { ...limits, maxTxs },
     caughtUp: () => true,
     heldOf: async (height) => {
       events.push(`verify ${height}`);
@@ -163,6 +163,31 @@ test('a peer’s bogus block after good ones costs one block of verifies: nothin
     ['verify 1', 'verify 2', 'append 1', 'appended 1', 'verify 3', 'append 2', 'appended 2'],
   );
   t.regex(JSON.stringify(failed()), /BAD_COMMIT/);
+});
+
+test('a next block larger than the chain’s blocks is not verified ahead: its certificate is checked first, and fails', async (t) => {
+  const { blocks } = decidedChain(2);
+  const padded = { ...blocks[1]!, records: [...blocks[1]!.records.slice(0, -1), ...blocks[1]!.records.slice(0, 3), blocks[1]!.records.at(-1)!] };
+  t.true(blocks[1]!.records.length <= 6 && padded.records.length > 6);
+  const { catchUp, chain, events, failed } = pipelineWith([blocks[0]!, padded], 64, { maxTxs: 6 });
+  catchUp.behind('peer-a', 3);
+  await until(async () => failed() !== undefined, 'the fetch to fail', 10_000);
+  t.is(chain.ledger.height, 1);
+  t.deepEqual(
+    events.filter((e) => !e.startsWith('ask')),
+    ['verify 1', 'append 1', 'appended 1'],
+  );
+  t.regex(JSON.stringify(failed()), /BAD_COMMIT/);
+});
+
+test('peers connected before catch-up starts are asked where their chain stands as it starts', async (t) => {
+  const { blocks } = decidedChain(2);
+  const { catchUp, chain, events } = pipelineWith(blocks, 64, { connected: ['peer-a'] });
+  await catchUp.start();
+  t.teardown(() => catchUp.stop());
+  t.is(events[0], 'status', 'asked as catch-up started, not at the poll 2 s later');
+  await until(async () => chain.ledger.height === 2, 'the 2 blocks fetched', 10_000);
+  t.is(events[1], 'ask 1');
 });
 
 test('a peer that connects is asked where its chain stands at once, and a node behind it fetches', async (t) => {

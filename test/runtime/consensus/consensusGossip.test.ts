@@ -51,3 +51,14 @@ test('a message sent again with a new n is accepted from the checked cache; a ch
   for (const height of [6, 7]) judgeConsensusMessage('votes', bytesOf({ n: 4, vote: vote(v2, height) }), view, checked);
   t.false(checked.has(CheckedMessages.keyOf(bytesOf({ n: 1, vote: sent }))), 'bounded: the oldest went');
 });
+
+test('evidence on gossip: two votes of one slot with different hashes is accepted; votes of two rounds, or a vote its validator did not sign, are rejected with the reason', (t) => {
+  const precommit = (round: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height: 4, round, kind: 'precommit', hash: c.repeat(64) });
+  const judged = (evidence: unknown) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence }), view);
+  t.is(judged({ a: precommit(0, 'a'), b: precommit(0, 'b') }).validation, 'accept');
+  t.like(judged({ a: precommit(0, 'a'), b: precommit(1, 'b') }), { validation: 'reject', reason: "not a message of ain's schema for the evidence topic" });
+  t.like(judged({ a: precommit(0, 'a'), b: { ...precommit(0, 'b'), sig: precommit(0, 'a').sig } }), {
+    validation: 'reject',
+    reason: 'a signature does not verify',
+  });
+});

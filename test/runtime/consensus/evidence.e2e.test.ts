@@ -65,7 +65,12 @@ test('a validator that signs two precommits for one height and round is slashed 
     await until(async () => (await peer.publish(evidenceTopic, bytes)).recipients > 0, 'node 1 to take the evidence');
     await until(async () => (await rejectedEvidence()) > before, `node 1 to reject evidence ${n}`);
   }
-  t.like(await n1.get(`/v1/accounts/${doubleSigner.address}`), { slashed: false });
+  // A block after them, applied everywhere: none of them was taken as evidence.
+  const between = await writeAsUsers(nodes, 1, 50);
+  for (const node of nodes) {
+    await untilWritten(node, between, 50);
+    t.like(await node.get(`/v1/accounts/${doubleSigner.address}`), { slashed: false }, node.dataDir);
+  }
 
   // The height the network decides next (it is idle: the user writes are in); round 0.
   const height = (await netOf(n1)).height + 1;
