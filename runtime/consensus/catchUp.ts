@@ -160,13 +160,27 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       promise.catch(() => undefined); // awaited later, or dropped once the fetch has stopped
       return promise;
     };
-    let answered = settle(ask(peer, chain.ledger.height + 1));
+    /** The blocks of the answer asked for last once they have come (its first is verified ahead, while the last block before it is appended). */
+    let arrived: readonly DecidedBlock[] | undefined;
+    const request = (from: number): Promise<readonly DecidedBlock[]> => {
+      const asked = ask(peer, from);
+      arrived = undefined;
+      // Also keeps the failure of an answer dropped (the fetch stopped) from going unhandled.
+      asked.then(
+        (blocks) => {
+          if (answered === asked) arrived = blocks;
+        },
+        () => undefined,
+      );
+      return asked;
+    };
+    let answered = request(chain.ledger.height + 1);
     let heldNext: { readonly height: number; readonly held: Promise<ReadonlyMap<string, HeldTx> | undefined> } | undefined;
     for (;;) {
       const blocks = await answered;
       // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
       if (stopped || blocks.length === 0) return;
-      answered = settle(ask(peer, blocks.at(-1)!.height + 1));
+      answered = request(blocks.at(-1)!.height + 1);
       for (const [i, block] of blocks.entries()) {
         if (stopped || block.height !== chain.ledger.height + 1) return;
         // The certificate first, which costs no record's signature: a bogus block goes before its records are verified.
@@ -176,7 +190,8 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
         if (stopped || block.height !== chain.ledger.height + 1) return;
         const refusal = checkCertified(certified, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
-        const next = blocks[i + 1];
+        // The next block of this answer, or the first of the next one when it has come.
+        const next = blocks[i + 1] ?? (arrived?.[0]?.height === block.height + 1 ? arrived[0] : undefined);
         heldNext =
           next === undefined || c.heldOf === undefined || !withinBlockLimits(next.records, c.limits)
             ? undefined

@@ -148,6 +148,7 @@ test('fetched blocks are appended in order while the next range is asked and the
   t.true(at('ask 4') < at('append 1'), 'the next range was asked before the first block was appended');
   t.true(at('verify 2') < at('appended 1'), 'block 2 went to the verify threads while block 1 was appended');
   t.true(at('verify 3') < at('appended 2'));
+  t.true(at('verify 4') < at('appended 3'), 'the first block of the next answer, which had come, while the last of this one was appended');
   t.true(at('verify 5') < at('appended 4'), 'in the next answer too');
 });
 
