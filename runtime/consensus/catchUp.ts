@@ -25,6 +25,8 @@ const oneBehindGraceMs = 1_000;
  * that then went idle hears no message of a later height, so it asks.
  */
 const statusPollMs = 2_000;
+/** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
+const replayCheckMs = 50;
 
 const DecidedRequest = z.strictObject({ from: z.number().int().min(1), count: z.number().int().min(1).max(decidedCountMax) });
 /** A decided block as a peer sends it: its log records (commit tx first, cut last) and its certificate. */
@@ -115,6 +117,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   let poller: NodeJS.Timeout | undefined;
   let polled = 0;
   let connects: Subscription | undefined;
+  let replaying: NodeJS.Timeout | undefined;
 
   async function recordsOf(height: number): Promise<string[] | undefined> {
     const view = c.blockStore.get(height);
@@ -252,12 +255,23 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       connects = transport.peerEvents$.subscribe((event) => {
         if (event.type === 'connect') void askStatus(event.peer).catch(failed);
       });
-      // And those connected before: the network starts before consensus does.
-      for (const peer of transport.peers()) void askStatus(peer).catch(failed);
+      // And those connected before (the network starts before consensus does), once the follower
+      // has read the log as it stood at start: until then a peer's height says nothing.
+      const askConnected = () => {
+        for (const peer of transport.peers()) void askStatus(peer).catch(failed);
+      };
+      if (c.caughtUp()) askConnected();
+      else
+        replaying = setInterval(() => {
+          if (!c.caughtUp()) return;
+          clearInterval(replaying);
+          askConnected();
+        }, replayCheckMs);
     },
     async stop() {
       stopped = true;
       clearInterval(poller);
+      clearInterval(replaying);
       connects?.unsubscribe();
       await transport.unhandle(protocol).catch(() => undefined);
     },

@@ -81,7 +81,11 @@ function decidedChain(count: number): { blocks: DecidedBlock[]; roots: string[] 
   return { blocks, roots };
 }
 
-function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number, { connected = [] as string[], maxTxs = limits.maxTxs } = {}) {
+function pipelineWith(
+  blocks: readonly DecidedBlock[],
+  blocksPerAnswer: number,
+  { connected = [] as string[], maxTxs = limits.maxTxs, caughtUp = (): boolean => true } = {},
+) {
   const chain = newChain();
   const events: string[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
@@ -118,7 +122,7 @@ function pipelineWith(blocks: readonly DecidedBlock[], blocksPerAnswer: number, 
     transport,
     commits: { ...commits, get: (height: number) => kept.get(height) },
     limits: { ...limits, maxTxs },
-    caughtUp: () => true,
+    caughtUp,
     heldOf: async (height) => {
       events.push(`verify ${height}`);
       return new Map();
@@ -189,6 +193,18 @@ test('peers connected before catch-up starts are asked where their chain stands 
   t.is(events[0], 'status', 'asked as catch-up started, not at the poll 2 s later');
   await until(async () => chain.ledger.height === 2, 'the 2 blocks fetched', 10_000);
   t.is(events[1], 'ask 1');
+});
+
+test('a node still reading its log as catch-up starts asks its connected peers as soon as it is done, all at once', async (t) => {
+  const { blocks } = decidedChain(2);
+  let replayed = false;
+  const { catchUp, chain, events } = pipelineWith(blocks, 64, { connected: ['peer-a', 'peer-b'], caughtUp: () => replayed });
+  await catchUp.start();
+  t.teardown(() => catchUp.stop());
+  t.deepEqual(events, [], 'nothing asked while the log is read');
+  replayed = true;
+  await until(async () => chain.ledger.height === 2, 'the 2 blocks fetched', 10_000);
+  t.deepEqual(events.slice(0, 2), ['status', 'status'], 'both peers asked together, not one per poll');
 });
 
 test('a peer that connects is asked where its chain stands at once, and a node behind it fetches', async (t) => {
