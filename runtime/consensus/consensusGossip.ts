@@ -74,6 +74,13 @@ const signersOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal.propos
 const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vote' in m ? [m.vote] : [m.evidence.a, m.evidence.b]);
 
 /**
+ * Why a consensus message was refused, as a word for metrics: not of the schema, for another chain
+ * or shard, for a past height, signed by no validator of the height judged, or a signature that
+ * does not verify.
+ */
+export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'signer' | 'signature';
+
+/**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
@@ -85,23 +92,23 @@ export function judgeConsensusMessage(
   bytes: Uint8Array,
   view: GossipView,
   checked?: CheckedMessages,
-): { validation: Validation; message?: ConsensusMessage; reason?: string } {
+): { validation: Validation; message?: ConsensusMessage; reason?: string; cause?: RefusalCause } {
   const message = decode(kind, bytes);
-  if (message === null) return { validation: 'reject', reason: `not a message of ain's schema for the ${kind} topic` };
+  if (message === null) return { validation: 'reject', cause: 'schema', reason: `not a message of ain's schema for the ${kind} topic` };
   const { chain, shard } = chainOf(message);
-  if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', reason: `for chain ${chain} shard ${shard}` };
+  if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', cause: 'chain', reason: `for chain ${chain} shard ${shard}` };
   const height = heightOf(message);
   const current = view.height();
-  if (kind !== 'evidence' && height < current) return { validation: 'ignore', reason: `for past height ${height}` };
+  if (kind !== 'evidence' && height < current) return { validation: 'ignore', cause: 'past_height', reason: `for past height ${height}` };
   const strangers = signersOf(message).filter((a) => !view.isValidator(a));
   if (strangers.length > 0) {
     return height === current || kind === 'evidence'
-      ? { validation: 'reject', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
-      : { validation: 'ignore', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
+      ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
+      : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
   const key = checked === undefined ? undefined : CheckedMessages.keyOf(bytes);
   if (key === undefined || !checked!.has(key)) {
-    if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', reason: 'a signature does not verify' };
+    if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', cause: 'signature', reason: 'a signature does not verify' };
     if (key !== undefined) checked!.add(key);
   }
   return { validation: 'accept', message };
@@ -122,7 +129,7 @@ export interface ConsensusGossip {
 export function createConsensusGossip(
   transport: Transport,
   view: GossipView,
-  onRefused: (kind: ConsensusKind, from: string, reason: string, validation: Validation) => void,
+  onRefused: (kind: ConsensusKind, from: string, reason: string, validation: Validation, cause: RefusalCause) => void,
   firstN: number,
 ): ConsensusGossip {
   const kinds: readonly ConsensusKind[] = ['proposals', 'votes', 'evidence'];
@@ -136,9 +143,9 @@ export function createConsensusGossip(
         const pending = new WeakMap<Uint8Array, ConsensusMessage>();
         transport.subscribe(topic(kind), {
           validate(bytes, from) {
-            const { validation, message, reason } = judgeConsensusMessage(kind, bytes, view, checked);
+            const { validation, message, reason, cause } = judgeConsensusMessage(kind, bytes, view, checked);
             if (message !== undefined) pending.set(bytes, message);
-            else onRefused(kind, from, reason ?? 'refused', validation);
+            else onRefused(kind, from, reason ?? 'refused', validation, cause ?? 'schema');
             return validation;
           },
           onMessage(bytes, from) {

@@ -90,11 +90,12 @@ export interface ConsensusFigures {
   /** Records of proposals asked of peers: neither the mempool nor a recent block held them (their gossip had not come). */
   readonly fetchedRecords: number;
   /**
-   * Peers' consensus messages the gossip validator refused, by topic kind and verdict: `reject`
-   * (provably invalid: not of the schema, another chain, a bad signature, not a validator's) or
-   * `ignore` (a past height, a signer not judged yet). Each is logged at debug with its reason.
+   * Peers' consensus messages the gossip validator refused, by `<kind> <validation> <cause>`:
+   * `reject` (provably invalid: not of the schema, another chain, a bad signature, not a
+   * validator's) or `ignore` (a past height, a signer not judged yet), and why (RefusalCause).
+   * Each is logged at debug with its reason.
    */
-  readonly refusedMessages: { readonly [kindAndValidation: string]: number };
+  readonly refusedMessages: { readonly [kindValidationCause: string]: number };
 }
 
 export interface ConsensusService {
@@ -180,8 +181,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const gossip = createConsensusGossip(
     transport,
     { chain: chainId, shard, height: () => state().height, isValidator: (a) => state().validators.validators.some((v) => v.address === a) },
-    (kind, from, reason, validation) => {
-      figures.refusedMessages[`${kind} ${validation}`] = (figures.refusedMessages[`${kind} ${validation}`] ?? 0) + 1;
+    (kind, from, reason, validation, cause) => {
+      const key = `${kind} ${validation} ${cause}`;
+      figures.refusedMessages[key] = (figures.refusedMessages[key] ?? 0) + 1;
       logger.debug({ kind, from, reason, validation }, 'consensus message refused');
     },
     now(),

@@ -33,8 +33,8 @@ export interface NetworkFigures {
     readonly records: { readonly mempool: number; readonly verifyThreads: number; readonly thisThread: number };
     readonly fetchedBlocks: number;
     readonly fetchedRecords: number;
-    /** Peers' consensus messages refused by the gossip validator, by `<kind> <validation>`. */
-    readonly refusedMessages: { readonly [kindAndValidation: string]: number };
+    /** Peers' consensus messages refused by the gossip validator, by `<kind> <validation> <cause>`. */
+    readonly refusedMessages: { readonly [kindValidationCause: string]: number };
   };
 }
 
@@ -139,13 +139,13 @@ export function createNodeMetrics(): NodeMetrics {
       const refusedCounted = new Map<string, number>();
       new Counter({
         name: 'ain_consensus_messages_refused_total',
-        help: "Peers' consensus messages the gossip validator refused, by topic kind (proposals, votes, evidence) and verdict (reject: provably invalid; ignore: stale or not judged yet).",
-        labelNames: ['kind', 'validation'],
+        help: "Peers' consensus messages the gossip validator refused, by topic kind (proposals, votes, evidence), verdict (reject: provably invalid; ignore: stale or not judged yet) and cause (schema, chain, past_height, signer, signature).",
+        labelNames: ['kind', 'validation', 'cause'],
         registers: [registry],
         collect() {
           for (const [key, value] of Object.entries(figures().refusedMessages)) {
-            const [kind, validation] = key.split(' ') as [string, string];
-            this.inc({ kind, validation }, value - (refusedCounted.get(key) ?? 0));
+            const [kind, validation, cause] = key.split(' ') as [string, string, string];
+            this.inc({ kind, validation, cause }, value - (refusedCounted.get(key) ?? 0));
             refusedCounted.set(key, value);
           }
         },

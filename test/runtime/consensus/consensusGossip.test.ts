@@ -32,11 +32,14 @@ test('provably invalid messages are rejected: not JSON, wrong shape, another cha
   ] as const) {
     t.is(judgeConsensusMessage('votes', bytes, view).validation, 'reject', what);
   }
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 5, 'ain-other') }), view), { cause: 'chain' });
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: forged }), view), { cause: 'signature' });
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger) }), view), { cause: 'signer' });
 });
 
 test('stale heights and strangers at future heights are ignored, not punished', (t) => {
-  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 4) }), view).validation, 'ignore');
-  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger, 6) }), view).validation, 'ignore');
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 4) }), view), { validation: 'ignore', cause: 'past_height' });
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger, 6) }), view), { validation: 'ignore', cause: 'signer' });
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, 6) }), view).validation, 'accept');
 });
 
@@ -56,9 +59,14 @@ test('evidence on gossip: two votes of one slot with different hashes is accepte
   const precommit = (round: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height: 4, round, kind: 'precommit', hash: c.repeat(64) });
   const judged = (evidence: unknown) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence }), view);
   t.is(judged({ a: precommit(0, 'a'), b: precommit(0, 'b') }).validation, 'accept');
-  t.like(judged({ a: precommit(0, 'a'), b: precommit(1, 'b') }), { validation: 'reject', reason: "not a message of ain's schema for the evidence topic" });
+  t.like(judged({ a: precommit(0, 'a'), b: precommit(1, 'b') }), {
+    validation: 'reject',
+    cause: 'schema',
+    reason: "not a message of ain's schema for the evidence topic",
+  });
   t.like(judged({ a: precommit(0, 'a'), b: { ...precommit(0, 'b'), sig: precommit(0, 'a').sig } }), {
     validation: 'reject',
+    cause: 'signature',
     reason: 'a signature does not verify',
   });
 });

@@ -53,17 +53,22 @@ test('a validator that signs two precommits for one height and round is slashed 
   const unsigned = { a: voteOf(0, 'a'), b: { ...voteOf(0, 'b'), sig: voteOf(0, 'a').sig } };
   t.like(await n1.post('/v1/tx', asTx(twoRounds)), { status: 400, body: { code: 'BAD_SCHEMA' } });
   t.like(await n1.post('/v1/tx', asTx(unsigned)), { status: 403, body: { code: 'CONSENSUS_OP' } });
-  const rejectedEvidence = async () => {
+  const rejectedEvidence = async (cause: string) => {
     const metrics = await (await fetch(`${n1.url}/metrics`)).text();
-    return Number(/^ain_consensus_messages_refused_total\{kind="evidence",validation="reject"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+    const line = new RegExp(`^ain_consensus_messages_refused_total\\{kind="evidence",validation="reject",cause="${cause}"\\} (\\d+)`, 'm');
+    return Number(line.exec(metrics)?.[1] ?? 0);
   };
   const evidenceTopic = topicOf(status.chain, status.shard, 'evidence');
   const encoder = new TextEncoder();
-  for (const [n, evidence] of [twoRounds, unsigned].entries()) {
-    const before = await rejectedEvidence();
+  const bogus: readonly (readonly [unknown, string])[] = [
+    [twoRounds, 'schema'],
+    [unsigned, 'signature'],
+  ];
+  for (const [n, [evidence, cause]] of bogus.entries()) {
+    const before = await rejectedEvidence(cause);
     const bytes = encoder.encode(JSON.stringify({ n, evidence }));
     await until(async () => (await peer.publish(evidenceTopic, bytes)).recipients > 0, 'node 1 to take the evidence');
-    await until(async () => (await rejectedEvidence()) > before, `node 1 to reject evidence ${n}`);
+    await until(async () => (await rejectedEvidence(cause)) > before, `node 1 to reject evidence ${n} for its ${cause}`);
   }
   // A block after them, applied everywhere: none of them was taken as evidence.
   const between = await writeAsUsers(nodes, 1, 50);
