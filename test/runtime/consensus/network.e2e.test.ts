@@ -50,11 +50,13 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const decisions = Number(/^ain_consensus_decisions_total (\d+)$/m.exec(metrics)?.[1] ?? 0);
   t.true(decisions >= common, `ain_consensus_decisions_total ${decisions} on node 1`);
   t.regex(metrics, /^ain_net_peers 3$/m);
-  // The records of the blocks it judged, by how each was checked (at least the commit and cut of each other proposer's block).
+  // The records of the blocks it judged or fetched, by how each was checked: at least the cut of
+  // one (with equal stakes it proposes at most one of two heights in a row; a cut is never in a
+  // mempool). The commit too from block 2 on, but node 1 may have proposed block 2 itself.
   const records = ['mempool', 'verify_threads', 'this_thread'].map((checked) =>
     Number(new RegExp(`^ain_consensus_block_records_total\\{checked="${checked}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? -1),
   );
-  t.true(records.every((n) => n >= 0) && records[2]! >= 2, `ain_consensus_block_records_total by how checked: ${records.join(', ')}`);
+  t.true(records.every((n) => n >= 0) && records[2]! >= 1, `ain_consensus_block_records_total by how checked: ${records.join(', ')}`);
   t.regex(metrics, /^ain_consensus_fetched_blocks_total \d+$/m);
   t.log(`${common} blocks; proposers: ${new Set(first.map((h) => h.proposer)).size}`);
 
