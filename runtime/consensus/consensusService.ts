@@ -184,7 +184,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     (kind, from, reason, validation, cause) => {
       const key = `${kind} ${validation} ${cause}`;
       figures.refusedMessages[key] = (figures.refusedMessages[key] ?? 0) + 1;
-      logger.debug({ kind, from, reason, validation }, 'consensus message refused');
+      logger.debug({ kind, from, reason, validation, cause }, 'consensus message refused');
     },
     now(),
   );

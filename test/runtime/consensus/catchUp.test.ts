@@ -14,26 +14,9 @@ import { commits, limits } from './proposalFixtures.ts';
 // heights ahead of its next, and only after a grace when it is one ahead (under load the slowest
 // validator is often that far behind for a moment, and decides the block itself).
 
+/** Catch-up against a peer with no blocks: who was asked, from which height. */
 function catchUpWith() {
-  const asked: { peer: string; from: number }[] = [];
-  const transport = {
-    request: async (peer: string, _protocol: string, bytes: Uint8Array) => {
-      asked.push({ peer, from: (JSON.parse(Buffer.from(bytes).toString()) as { from: number }).from });
-      return Buffer.from('{"blocks":[]}');
-    },
-  } as unknown as Transport;
-  const catchUp = createCatchUp({
-    logger: pino({ level: 'silent' }),
-    genesis,
-    log: createMemoryLog(),
-    chain: newChain(),
-    blockStore: createBlockStore(),
-    transport,
-    commits,
-    limits,
-    caughtUp: () => true,
-    appendDecided: async () => {},
-  });
+  const { catchUp, asked } = pipelineWith([], 64);
   return { catchUp, asked };
 }
 
@@ -88,19 +71,21 @@ function pipelineWith(
 ) {
   const chain = newChain();
   const events: string[] = [];
+  const asked: { peer: string; from: number }[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
   let failed: unknown;
   const kept = new Map<number, Certificate>(); // the commit store: the certificate the next block is judged by
   const transport = {
     peerEvents$,
     peers: () => connected,
-    request: async (_peer: string, protocol: string, bytes: Uint8Array) => {
+    request: async (peer: string, protocol: string, bytes: Uint8Array) => {
       if (protocol.endsWith('status')) {
         events.push('status');
         return Buffer.from(JSON.stringify({ height: blocks.length }));
       }
       const { from } = JSON.parse(Buffer.from(bytes).toString()) as { from: number };
       events.push(`ask ${from}`);
+      asked.push({ peer, from });
       return Buffer.from(JSON.stringify({ blocks: blocks.slice(from - 1, from - 1 + blocksPerAnswer) }));
     },
     handle: async () => {},
@@ -135,7 +120,7 @@ function pipelineWith(
       events.push(`appended ${height}`);
     },
   });
-  return { catchUp, chain, events, peerEvents$, failed: () => failed };
+  return { catchUp, chain, events, asked, peerEvents$, failed: () => failed };
 }
 
 test('fetched blocks are appended in order while the next range is asked and the next block verified; the roots are the peer’s', async (t) => {
