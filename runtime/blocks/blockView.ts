@@ -49,6 +49,9 @@ export interface BlockStore {
    * left out. At most `rangeBlocksMax` heights a read (more is a RangeError: page through them).
    * The read stops early, before the block that would take it past `rangeTxsMax` txs (it always
    * holds one block): `to` says the last height it covers, so the next read starts at `to + 1`.
+   * A read never covers a height past the highest block held: `to` is at most that height (below
+   * `from` when the whole range is ahead of the chain), so a reader paging on is never told that
+   * heights not yet cut were empty.
    */
   blocks(from: number, to: number): { readonly blocks: BlockView[]; readonly to: number };
   /** Resolves once every block added so far is on disk (at once without a history). */

@@ -5,7 +5,7 @@ import type { Chain } from '../../actors/index.ts';
 import type { EventLog } from '../../log/index.ts';
 import { AinError, Certificate, parseOrThrow, type Genesis } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
-import { defaultLimits, protocolOf, type Transport } from '../net/index.ts';
+import { defaultLimits, peerJson, protocolOf, type Transport } from '../net/index.ts';
 import type { CommitStore } from './commitStore.ts';
 import { certificateOfNext, certifiedDecided, checkCertified, type BlockLimits, type HeldTx } from './proposalBlocks.ts';
 
@@ -128,7 +128,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   }
 
   async function answer(bytes: Uint8Array): Promise<Uint8Array> {
-    const { from, count } = parseOrThrow(DecidedRequest, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range request');
+    const { from, count } = parseOrThrow(DecidedRequest, peerJson(bytes, 'decided-by-range request'), 'decided-by-range request');
     const blocks: DecidedBlock[] = [];
     let size = 64;
     for (let height = from; height < from + count && height <= chain.ledger.height; height++) {
@@ -146,7 +146,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   /** The decided blocks from `from` a peer sends, at most decidedCountMax. */
   async function ask(peer: string, from: number): Promise<readonly DecidedBlock[]> {
     const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ from, count: decidedCountMax })));
-    return parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided-by-range answer').blocks;
+    return parseOrThrow(DecidedAnswer, peerJson(bytes, 'decided-by-range answer'), 'decided-by-range answer').blocks;
   }
 
   /**
@@ -212,10 +212,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   /** Asks `peer` for its height, and fetches what it has decided beyond this node's. */
   async function askStatus(peer: string): Promise<void> {
     if (asking || !c.caughtUp()) return;
-    const answer = JSON.parse(decoder.decode(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }))) as {
-      height?: unknown;
-    };
-    if (typeof answer.height === 'number' && answer.height > chain.ledger.height) catchUp.behind(peer, answer.height + 1);
+    const answer = peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }), 'status answer');
+    const height = typeof answer === 'object' && answer !== null ? (answer as { height?: unknown }).height : undefined;
+    if (Number.isSafeInteger(height) && (height as number) > chain.ledger.height) catchUp.behind(peer, (height as number) + 1);
   }
 
   /** Asks the next connected peer (one per `statusPollMs`). */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseOrThrow, safeParse } from '../../schemas/index.ts';
-import { defaultLimits, protocolOf, type Transport } from '../net/index.ts';
+import { defaultLimits, peerJson, protocolOf, type Transport } from '../net/index.ts';
 import { matchesRef } from './compactBlocks.ts';
 
 /** Refs one `records` request may name: 64 hex digits and a comma and quotes each, under a request's 64 KiB. */
@@ -22,7 +22,6 @@ const RecordsRequest = z.strictObject({
 const RecordsAnswer = z.strictObject({ records: z.array(z.string().nullable()).max(refsPerRequest) });
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export interface RecordsExchange {
   /**
@@ -58,7 +57,7 @@ export function createRecordsExchange({
   const protocol = protocolOf(chain, shard, 'records');
 
   async function answer(bytes: Uint8Array): Promise<Uint8Array> {
-    const { refs } = parseOrThrow(RecordsRequest, JSON.parse(decoder.decode(bytes)) as unknown, 'records request');
+    const { refs } = parseOrThrow(RecordsRequest, peerJson(bytes, 'records request'), 'records request');
     let size = 16;
     const records = refs.map((ref) => {
       const text = size > answerBytesMax ? undefined : textOf(ref);
@@ -74,7 +73,7 @@ export function createRecordsExchange({
       timeoutMs,
       ...(signal === undefined ? {} : { signal }),
     });
-    const parsed = safeParse(RecordsAnswer, JSON.parse(decoder.decode(bytes)) as unknown);
+    const parsed = safeParse(RecordsAnswer, peerJson(bytes, 'records answer'));
     if (!parsed.success || parsed.data.records.length !== want.length) throw new Error('its answer is not one record or null per ref asked');
     parsed.data.records.forEach((text, i) => {
       if (text !== null && matchesRef(text, want[i]!)) got.set(want[i]!, text);

@@ -92,8 +92,12 @@ export function createRequestService({
         logger.warn({ from, protocol, handlerTimeoutMs: limits.handlerTimeoutMs }, 'request handler did not answer in time; abandoned');
         return answer(errorFrame({ code: 'NET_TIMEOUT', message: `its handler did not answer within ${limits.handlerTimeoutMs} ms` }));
       }
-      logger.warn({ err: error, from, protocol }, 'request handler failed');
-      return answer(errorFrame(peerErrorOf(error)));
+      const said = peerErrorOf(error);
+      // A refusal of the peer's request (its bad JSON, schema, range) is the peer's fault: one short line at debug, as
+      // for its other refusals, or a peer sending garbage in a loop writes a stack trace to the node's log per request.
+      if (said.code !== 'NET_HANDLER_FAILED') logger.debug({ from, protocol, code: said.code, reason: said.message }, 'refused a peer request');
+      else logger.warn({ err: error, from, protocol }, 'request handler failed');
+      return answer(errorFrame(said));
     }
     if (reply.length > limits.maxResponseBytes) {
       logger.warn({ from, protocol, bytes: reply.length, maxBytes: limits.maxResponseBytes }, 'request handler answered over the size limit; refused');

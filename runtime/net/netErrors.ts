@@ -46,3 +46,18 @@ export function peerErrorOf(error: unknown): PeerError {
   if (error instanceof AinError && error.status !== 500) return { code: error.code, message: error.message.slice(0, peerMessageMaxChars) };
   return { code: 'NET_HANDLER_FAILED', message: 'its handler failed while answering' };
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A peer's bytes (a request, or an answer) as JSON, or BAD_JSON: the one parse every protocol's
+ * handler and requester runs, so a peer's garbage gets the same code whichever protocol it came by.
+ * @example const { from, count } = parseOrThrow(BlocksByRangeRequest, peerJson(bytes, 'blocks-by-range request'), 'blocks-by-range request')
+ */
+export function peerJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `The ${what} is not UTF-8 JSON.`, { cause });
+  }
+}

@@ -121,16 +121,18 @@ export function createBlockStore({
       if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from && to - from < rangeBlocksMax)) {
         throw new RangeError(`blocks(${from}, ${to}): a range is 1 to ${rangeBlocksMax} heights from height 1`);
       }
+      // Heights past the highest block held are not read, nor claimed: near 2^53, `height++` stops counting and the loop would never end.
+      const top = Math.min(to, Math.max(last?.header.height ?? 0, history?.highest ?? 0));
       const found: BlockView[] = [];
       let txs = 0;
-      for (let height = from; height <= to; height++) {
+      for (let height = from; height <= top; height++) {
         const view = get(height);
         if (view === undefined) continue;
         txs += view.txs.length;
         if (txs > rangeTxsMax && found.length > 0) return { blocks: found, to: height - 1 };
         found.push(view);
       }
-      return { blocks: found, to };
+      return { blocks: found, to: Math.max(top, from - 1) };
     },
     flushed: () => history?.flushed() ?? Promise.resolve(),
     get cached() {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { currentValidatorSet } from '../../projections/index.ts';
 import { AinError, parseOrThrow, type NodeConfig } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
-import { createLibp2pTransport, defaultLimits, loadPeerSeed, peerIdOfAddress, peerKeyFileName, protocolOf, type Transport } from '../net/index.ts';
+import { createLibp2pTransport, defaultLimits, loadPeerSeed, peerIdOfAddress, peerJson, peerKeyFileName, protocolOf, type Transport } from '../net/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
 
@@ -61,18 +61,8 @@ export interface BlocksByRange {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Room in an answer for what wraps the blocks (`from`, `to`, brackets and commas). */
 const rangeEnvelopeBytes = 256;
-
-/** A peer's request bytes as JSON, or BAD_JSON. */
-export function requestJson(bytes: Uint8Array, protocol: string): unknown {
-  try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch (cause) {
-    throw new AinError('BAD_JSON', `The ${protocol} request is not UTF-8 JSON.`, { cause });
-  }
-}
 
 /**
  * The blocks of a range as this node serves them (`GET /v1/blocks`), as many from the first as
@@ -150,7 +140,7 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
     async start() {
       await transport.handle(protocol('status'), async () => answer(status()));
       await transport.handle(protocol('blocks-by-range'), async (bytes) => {
-        const { from, count } = parseOrThrow(BlocksByRangeRequest, requestJson(bytes, 'blocks-by-range'), 'blocks-by-range request');
+        const { from, count } = parseOrThrow(BlocksByRangeRequest, peerJson(bytes, 'blocks-by-range request'), 'blocks-by-range request');
         return answer(blocksInRange(blocks, from, count, defaultLimits.maxResponseBytes));
       });
       try {

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AinError, parseOrThrow } from '../../schemas/index.ts';
-import { defaultLimits, type Transport } from '../net/index.ts';
+import { defaultLimits, peerJson, type Transport } from '../net/index.ts';
 import type { BlobAuthVerifier, BlobStore } from '../storage/index.ts';
-import { requestJson } from './netService.ts';
 
 /** Peers asked, one after another, for a blob this node does not hold. */
 export const peerBlobPeersMax = 8;
@@ -57,7 +56,7 @@ const definite = new Set(['ACCESS_DENIED', 'BAD_AUTH', 'TOO_LARGE']);
  */
 export async function createPeerBlobService({ transport, protocol, store, auth, logger }: PeerBlobServiceParameters): Promise<PeerBlobs> {
   await transport.handle(protocol, async (bytes) => {
-    const { hash, authorization } = parseOrThrow(PeerBlobRequest, requestJson(bytes, 'blob'), 'blob request');
+    const { hash, authorization } = parseOrThrow(PeerBlobRequest, peerJson(bytes, 'blob request'), 'blob request');
     const reader = authorization === undefined ? undefined : auth.verify(authorization, { method: 'GET', hash });
     const opened = await store.open({ hash, reader });
     if (opened.info.sizeBytes > peerBlobBytesMax) {

@@ -5,9 +5,8 @@ import type { Ledger } from '../../actors/index.ts';
 import { AinError, FunctionId, JsonValue, parseOrThrow, StatePath } from '../../schemas/index.ts';
 import type { InvocationAnswer, InvocationHub } from '../api/index.ts';
 import { answerHash } from '../client/index.ts';
-import { defaultLimits, type Transport } from '../net/index.ts';
+import { defaultLimits, peerJson, type Transport } from '../net/index.ts';
 import type { BlobAuthVerifier } from '../storage/index.ts';
-import { requestJson } from './netService.ts';
 
 /** Peers asked, one after another, for a worker of a function's owner. */
 export const peerCallPeersMax = 8;
@@ -69,7 +68,7 @@ const encoder = new TextEncoder();
  */
 export async function createPeerCallService({ transport, protocol, ledger, hub, auth, logger }: PeerCallServiceParameters): Promise<PeerCalls> {
   await transport.handle(protocol, async (bytes, _from, signal) => {
-    const { id, functionId, path, input } = parseOrThrow(PeerCallRequest, requestJson(bytes, 'call'), 'call request');
+    const { id, functionId, path, input } = parseOrThrow(PeerCallRequest, peerJson(bytes, 'call request'), 'call request');
     const found = ledger.tree.functionAt(path, functionId);
     if (found === null) throw new AinError('UNKNOWN_FUNCTION', `No function ${functionId} is registered at a pattern that ${path} matches on this node.`);
     const owner = found.spec.owner;
@@ -104,7 +103,7 @@ export async function createPeerCallService({ transport, protocol, ledger, hub, 
           continue;
         }
         try {
-          const { answer, authorization, ms } = parseOrThrow(PeerCallAnswer, requestJson(bytes, 'call answer'), 'call answer');
+          const { answer, authorization, ms } = parseOrThrow(PeerCallAnswer, peerJson(bytes, 'call answer'), 'call answer');
           const signer = auth.verify(authorization, { method: 'ANSWER', hash: answerHash(id, answer) });
           if (signer !== owner) throw new AinError('BAD_AUTH', `the answer is signed by ${signer}, not by the function's owner ${owner}`);
           return { answer, ms };
