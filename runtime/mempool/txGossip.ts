@@ -62,13 +62,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * re-gossip) is taken then. Any other refusal is for good.
  */
 const refusedForNow: ReadonlySet<string> = new Set(['MEMPOOL_FULL', 'MEMPOOL_SENDER_FULL', 'NONCE_GAP', 'NONCE_PENDING', 'BANDWIDTH_EXCEEDED', 'OVERLOADED']);
+/**
+ * Refusals no tx an honest node gossips can get: it passes on only txs its own boundary took,
+ * whose bytes these codes judge alone (not this node's ledger, mempool or config). A peer's
+ * message holding one is rejected, not forwarded.
+ */
+const provablyInvalid: ReadonlySet<string> = new Set(['BAD_JSON', 'BAD_SCHEMA', 'BAD_SIGNATURE', 'BAD_ADDRESS', 'WRONG_CHAIN']);
 const comma = Buffer.from(',');
 
 /**
  * The txs of a peer-to-peer chain on gossip: txs this node's API took in are published in
- * batches (each message a JSON array of tx texts); a peer's batch is checked cheaply before it
- * is forwarded and then goes through the same boundary as a local tx (the mempool's peer ingest),
- * so what a node holds from a peer is as checked and as durable as its own. Txs still waiting are
+ * batches (each message a JSON array of tx texts); a peer's batch goes through the same boundary
+ * as a local tx (the mempool's peer ingest), so what a node holds from a peer is as checked and as
+ * durable as its own, and it is forwarded only after that: one holding a tx no honest node would
+ * pass on (a bad signature, schema, chain) is rejected and goes no further. A direct peer's batch
+ * is not forwarded at all (see `directPeers`) and is checked after delivery. Txs still waiting are
  * gossiped again every `regossipMs`, since gossip can lose a message; what came from gossip is
  * not published again at once, since gossipsub forwards it (but for a batch from a direct peer,
  * which has sent it to the others itself: see `directPeers`).
@@ -84,8 +92,10 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
   const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
   const directPeers = options.directPeers ?? new Set<string>();
-  // A message accepted by `validate`, split and hashed, for `onMessage` on the same bytes next.
+  // A direct peer's message kept by `validate`, split and hashed, for `onMessage` on the same bytes next.
   const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();
+  // Another peer's message whose txs `validate` checked into the mempool: `onMessage` has nothing left to do.
+  const ingested = new WeakSet<Uint8Array>();
   const outbox: Uint8Array[] = [];
   /** A peer's txs in the mempool's peer ingest, by ref: the submit they are in. */
   const inFlight = new Map<string, Promise<unknown>>();
@@ -189,8 +199,51 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
     }
   };
 
+  /**
+   * Hands a message's txs not seen yet to the mempool's peer ingest (the boundary every tx
+   * crosses); resolves with each one's refusal code, or undefined where it was taken. Undefined
+   * when none of them is new.
+   */
+  const take = (
+    split: { readonly texts: readonly string[]; readonly hashes: readonly string[] },
+    from: string,
+  ): Promise<(string | undefined)[]> | undefined => {
+    const fresh: string[] = [];
+    const freshHashes: string[] = [];
+    for (const [i, hash] of split.hashes.entries()) {
+      if (!seen.add(hash)) continue;
+      fresh.push(split.texts[i]!);
+      freshHashes.push(hash);
+    }
+    if (fresh.length === 0) return undefined;
+    const submitted = mempool.peerIngest.submit(fresh);
+    for (const hash of freshHashes) inFlight.set(hash, submitted);
+    const landed = () => {
+      for (const hash of freshHashes) if (inFlight.get(hash) === submitted) inFlight.delete(hash);
+    };
+    submitted.then(landed, landed);
+    return submitted.then(
+      (results) => {
+        const codes = results.map((r, i) => {
+          if (!('code' in r)) return undefined;
+          if (refusedForNow.has(r.code)) seen.delete(freshHashes[i]!);
+          return r.code;
+        });
+        const refused = codes.filter((code) => code !== undefined);
+        if (refused.length > 0) logger?.debug({ from, refused }, 'txs from a peer refused');
+        return codes;
+      },
+      (error: unknown) => {
+        // Not taken (the node is busy or stopping): a later gossip of them may be.
+        for (const hash of freshHashes) seen.delete(hash);
+        logger?.debug({ err: error, from, txs: fresh.length }, 'txs from a peer not taken');
+        return fresh.map(() => 'OVERLOADED');
+      },
+    );
+  };
+
   const handler: GossipHandler = {
-    validate(bytes, from): Validation {
+    validate(bytes, from): Validation | Promise<Validation> {
       const texts = textsOf(bytes);
       if (typeof texts === 'string') {
         logger?.debug({ from, reason: texts }, 'peer gossiped a txs message that is not one; rejected');
@@ -198,10 +251,27 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       }
       const hashes = texts.map((text) => sha256Hex(text));
       if (hashes.every((hash) => seen.has(hash))) return 'ignore';
-      accepted.set(bytes, { texts, hashes });
-      return directPeers.has(from) ? 'keep' : 'accept';
+      if (directPeers.has(from)) {
+        accepted.set(bytes, { texts, hashes });
+        return 'keep';
+      }
+      // Any other peer's message goes on only once its txs have crossed this node's boundary: a
+      // message with a tx no honest node would forward is the sender's doing (rejected: gossipsub
+      // scores it down), and junk stops at the first node instead of reaching every validator.
+      const taken = take({ texts, hashes }, from);
+      if (taken === undefined) return 'ignore';
+      return taken.then((codes) => {
+        const invalid = codes.find((code) => code !== undefined && provablyInvalid.has(code));
+        if (invalid !== undefined) {
+          logger?.debug({ from, code: invalid }, 'peer gossiped a tx no honest node forwards; rejected');
+          return 'reject';
+        }
+        ingested.add(bytes);
+        return codes.includes(undefined) ? 'accept' : 'ignore';
+      });
     },
     onMessage(bytes, from) {
+      if (ingested.delete(bytes)) return; // checked into the mempool as it was validated
       let split = accepted.get(bytes);
       accepted.delete(bytes);
       if (split === undefined) {
@@ -209,35 +279,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         if (typeof texts === 'string') return;
         split = { texts, hashes: texts.map((text) => sha256Hex(text)) };
       }
-      const fresh: string[] = [];
-      const freshHashes: string[] = [];
-      for (const [i, hash] of split.hashes.entries()) {
-        if (!seen.add(hash)) continue;
-        fresh.push(split.texts[i]!);
-        freshHashes.push(hash);
-      }
-      if (fresh.length === 0) return;
-      const submitted = mempool.peerIngest.submit(fresh);
-      for (const hash of freshHashes) inFlight.set(hash, submitted);
-      const landed = () => {
-        for (const hash of freshHashes) if (inFlight.get(hash) === submitted) inFlight.delete(hash);
-      };
-      submitted.then(landed, landed);
-      submitted.then(
-        (results) => {
-          const refused = results.flatMap((r, i) => {
-            if (!('code' in r)) return [];
-            if (refusedForNow.has(r.code)) seen.delete(freshHashes[i]!);
-            return [r.code];
-          });
-          if (refused.length > 0) logger?.debug({ from, refused }, 'txs from a peer refused');
-        },
-        (error: unknown) => {
-          // Not taken (the node is busy or stopping): a later gossip of them may be.
-          for (const hash of freshHashes) seen.delete(hash);
-          logger?.debug({ err: error, from, txs: fresh.length }, 'txs from a peer not taken');
-        },
-      );
+      void take(split, from);
     },
   };
 

@@ -91,7 +91,17 @@ test('the validator rejects what is not a batch of tx objects, ignores a batch i
   await mempool.ingest.submit([txText(alice, 1)]);
   const held = Buffer.from([...mempool.pending()][0]!.record).toString();
   t.is(handler.validate(bytes(`[${held}]`), 'peer-x'), 'ignore');
-  t.is(handler.validate(bytes(`[${held},${txText(alice, 2)}]`), 'peer-x'), 'accept');
+  t.is(await handler.validate(bytes(`[${held},${txText(alice, 2)}]`), 'peer-x'), 'accept', 'once its new tx is held');
+  t.is(mempool.stats.txs, 2);
+  // What no honest node forwards (it passes on only txs its boundary took) costs the sender: rejected, even beside a good tx.
+  const forged = JSON.stringify({ ...JSON.parse(txText(alice, 4)), sig: 'ab'.repeat(64) });
+  t.is(await handler.validate(bytes(`[${txText(alice, 3)},${forged}]`), 'peer-x'), 'reject');
+  t.is(await handler.validate(bytes(`[{"v":1}]`), 'peer-x'), 'reject', 'BAD_SCHEMA');
+  t.is(
+    await handler.validate(bytes(`[${txText(alice, 1)}]`), 'peer-x'),
+    'ignore',
+    'stale (its nonce spent: BAD_NONCE), not provably bad: neither taken nor held against the sender',
+  );
 });
 
 test('txs from a peer that fail the boundary check are dropped, and the node goes on', async (t) => {
@@ -144,13 +154,20 @@ test('a tx refused for room is taken from a later gossip of it once there is roo
   t.not(txs[0]!.from, held!.from, 'the tx refused for room came with the re-gossip');
 });
 
-test('a batch from a direct peer is kept, not forwarded (the direct peer sent it to the others); one from another peer is forwarded', async (t) => {
+test('a batch from a direct peer is kept, not forwarded (the direct peer sent it to the others); one from another peer is forwarded once its txs are held', async (t) => {
   const sent: string[] = [];
-  const network = createMemoryNetwork({ onPacket: (p, event) => void (event === 'sent' && p.kind === 'gossip' && sent.push(p.from)) });
+  let forwarded: () => void = () => {};
+  const network = createMemoryNetwork({
+    onPacket: (p, event) => {
+      if (event !== 'sent' || p.kind !== 'gossip') return;
+      sent.push(p.from);
+      if (p.from === c.transport.peerId) forwarded();
+    },
+  });
   const a = await node(t, network);
   const b = await node(t, network, new Set([a.transport.peerId]));
   const c = await node(t, network);
-  const arrived = Promise.all([heldFromPeer(b.mempool), heldFromPeer(c.mempool)]);
+  const arrived = Promise.all([heldFromPeer(b.mempool), heldFromPeer(c.mempool), new Promise<void>((resolve) => (forwarded = resolve))]);
   await a.mempool.ingest.submit([txText(alice, 1)]);
   await arrived;
   await a.gossip.flush();
@@ -182,9 +199,8 @@ test('txs of a peer being checked into the mempool are arriving, by ref, until t
   gossip.start();
   const texts = [txText(alice, 1), txText(alice, 2)];
   const bytes = Buffer.from(`[${texts.join(',')}]`);
-  t.is(handler!.validate(bytes, 'peer-x'), 'accept');
-  handler!.onMessage(bytes, 'peer-x');
-  t.deepEqual(submitted, [texts]);
+  const validated = handler!.validate(bytes, 'peer-x');
+  t.deepEqual(submitted, [texts], 'a peer’s txs go to the mempool as the message is validated');
   const refs = texts.map((text) => sha256Hex(text));
   const arriving = gossip.arriving([refs[1]!, 'f'.repeat(64)]);
   t.not(arriving, undefined, 'one of them is on its way');
@@ -193,16 +209,19 @@ test('txs of a peer being checked into the mempool are arriving, by ref, until t
   void arriving!.then(() => (done = true));
   await new Promise((resolve) => setImmediate(resolve));
   t.false(done, 'not before the check settles');
-  settle([]);
+  settle(texts.map((text) => ({ hash: sha256Hex(text) })) as never[]);
   await arriving;
+  t.is(await validated, 'accept', 'held: the message goes on');
+  handler!.onMessage(bytes, 'peer-x');
+  t.is(submitted.length, 1, 'delivered after its check: not submitted again');
   t.is(gossip.arriving(refs), undefined, 'settled: held or refused, no longer on its way');
   // A submit that fails (the node busy or stopping) ends the wait too.
   const later = Buffer.from(`[${txText(alice, 3)}]`);
-  t.is(handler!.validate(later, 'peer-x'), 'accept');
-  handler!.onMessage(later, 'peer-x');
+  const notTaken = handler!.validate(later, 'peer-x');
   const failing = gossip.arriving([sha256Hex(txText(alice, 3))]);
   t.not(failing, undefined);
   fail(new Error('the node is stopping'));
+  t.is(await notTaken, 'ignore', 'not taken: not forwarded, nor held against the sender');
   await failing;
   t.is(gossip.arriving([sha256Hex(txText(alice, 3))]), undefined);
   await gossip.stop();

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { generateKeyPair, signTx } from '../../../log/index.ts';
-import { createLibp2pTransport, protocolOf } from '../../../runtime/net/index.ts';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { createLibp2pTransport, protocolOf, topicOf } from '../../../runtime/net/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { freePort, startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 
@@ -46,7 +46,7 @@ interface NetAnswer {
   height: number;
 }
 
-test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused', async (t) => {
+test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused; its junk txs gossip stops at node 1', async (t) => {
   t.timeout(60_000);
   const dir = await mkdtemp(join(tmpdir(), 'ain-net-e2e-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -131,4 +131,24 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
   }
   t.like(await ask('status', new Uint8Array()), { genesis: status1.genesis }, 'node 1 still serves');
   t.is(n1.child.exitCode, null);
+
+  // The third peer is no direct peer of node 1: its txs gossip goes on to node 2 only once node 1's
+  // boundary took the txs. Junk stops at node 1 (rejected there); a good tx after it travels on.
+  const txsTopic = topicOf(status1.chain, status1.shard, 'txs');
+  peer.subscribe(txsTopic, { validate: () => 'ignore', onMessage: () => {} });
+  await until(async () => peer.subscribers(txsTopic).includes(n1Net.peerId), 'node 1 to be subscribed to txs as the third peer sees it');
+  const refused = async (node: NodeProcess, code: string) => {
+    const line = (await (await fetch(`${node.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`ain_txs_refused_total{code="${code}"}`));
+    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+  };
+  const junkBefore = await refused(n1, 'BAD_SCHEMA');
+  t.is((await peer.publish(txsTopic, encoder.encode('[{"v":1,"junk":true}]'))).outcome, 'sent');
+  await until(async () => (await refused(n1, 'BAD_SCHEMA')) > junkBefore, 'node 1 to refuse the junk');
+  const good = signTx({ key: generateKeyPair(), op: { type: 'set_value', path: '/apps/net/b', value: 2 }, nonce: 1, time: Date.now() });
+  t.is((await peer.publish(txsTopic, encoder.encode(JSON.stringify([good])))).outcome, 'sent');
+  await until(async () => {
+    const answer = await fetch(`${n2.url}/v1/tx/${txHashOf(good)}`);
+    return answer.status === 200 || ((await answer.json()) as { details?: { pending?: boolean } }).details?.pending === true;
+  }, 'node 2 to hold the good tx node 1 passed on');
+  t.is(await refused(n2, 'BAD_SCHEMA'), 0, 'node 1 did not pass the junk on');
 });
