@@ -68,6 +68,13 @@ export function createRequestService({
     const answer = async (bytes: Uint8Array) => {
       await lp.write(bytes, { signal });
       await stream.close({ signal });
+      if (stream.status === 'closed') return;
+      // A requester closes its side once it has the answer. One that never does would hold the
+      // stream, and one of the protocol's inbound slots on its connection, until the connection
+      // ends: after a handler's time it is reset (the answer was written before).
+      const timer = setTimeout(() => stream.abort(new Error('the requester did not close its side after the answer')), limits.handlerTimeoutMs);
+      timer.unref();
+      stream.addEventListener('close', () => clearTimeout(timer), { once: true });
     };
     let request: Uint8Array;
     try {

@@ -1,0 +1,67 @@
+// A requester that sends its requests and never closes its side of the streams: the serving
+// transport (a child process, real libp2p on 127.0.0.1) resets each stream a handler's time after
+// its answer, so the protocol's inbound slots on that connection come free again. Before, the
+// streams stayed open until the connection ended, and every later request of that connection
+// was refused.
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { tcp } from '@libp2p/tcp';
+import { lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { createLibp2p } from 'libp2p';
+import '../../../runtime/net/index.ts'; // Promise.withResolvers on Node 20, before libp2p runs
+import { startChildPeer } from './childPeer.ts';
+import { until } from '../node/nodeProcess.ts';
+
+const protocol = '/ain/test/held/1';
+const encoder = new TextEncoder();
+
+test('streams a requester leaves open after their answers are reset, and its next request on the connection is answered', async (t) => {
+  t.timeout(60_000);
+  const server = await startChildPeer({
+    name: 'server',
+    seedHex: randomBytes(32).toString('hex'),
+    limits: { handlerTimeoutMs: 1000, maxInboundRequests: 2 },
+  });
+  t.teardown(() => server.close());
+  await server.handle(protocol, 'echo');
+  const requester = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+  });
+  await requester.start();
+  t.teardown(() => requester.stop());
+  const serverId = peerIdFromString(server.peerId);
+  await requester.dial(multiaddr(server.addresses[0]!));
+
+  // Both of the protocol's slots on this connection, each request written and its stream left open.
+  const held = [];
+  for (let i = 0; i < 2; i++) {
+    const stream = await requester.dialProtocol(serverId, protocol);
+    await lpStream(stream).write(encoder.encode(`held ${i}`));
+    held.push(stream);
+  }
+  const ask = async (): Promise<string> => {
+    const stream = await requester.dialProtocol(serverId, protocol, { signal: AbortSignal.timeout(3000) });
+    const lp = lpStream(stream);
+    await lp.write(encoder.encode('next'));
+    const answer = (await lp.read({ signal: AbortSignal.timeout(3000) })).subarray();
+    await stream.close();
+    return `${answer[0]}:${new TextDecoder().decode(answer.subarray(1))}`;
+  };
+  let answered = '';
+  await until(async () => {
+    answered = await ask().catch((error: unknown) => `refused: ${(error as Error).name}`);
+    return !answered.startsWith('refused');
+  }, 'a request on the connection whose slots were held to be answered');
+  t.is(answered, '0:next', 'the echo, as an answer (status byte 0)');
+  t.true(
+    held.every((stream) => stream.status !== 'open'),
+    `the held streams were reset: ${held.map((s) => s.status).join(', ')}`,
+  );
+});
