@@ -11,6 +11,8 @@ Usage:
   ain node --data DIR [--port N] [--host H] [--config FILE] [--chain C] [--genesis FILE]
            [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]]
            [--block-interval-ms N]           one node; DIR/config.json is read when there is one
+           [--log-level L]                   fatal … info (default) … debug (peers' refused
+                                            requests and messages, and why), trace, silent
   ain node --data DIR1 --data DIR2 …        one process validating several chains (a parent and
                                             its shards), each from its own dir and config.json
   ain net init --validators N --dir D [--chain C] [--log file|kafka] [--brokers H:P,…]

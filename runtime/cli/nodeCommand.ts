@@ -16,7 +16,22 @@ const nodeFlags = {
   brokers: { type: 'string' },
   topic: { type: 'string' },
   genesis: { type: 'string' },
+  'log-level': { type: 'string' },
 } as const;
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The node's logger: JSON lines on standard output at `--log-level` (or AIN_LOG_LEVEL), info by
+ * default. At debug a node also says each peer request and gossip message it refused, and why.
+ */
+function nodeLogger(flag: string | undefined): pino.Logger {
+  const level = flag ?? process.env.AIN_LOG_LEVEL ?? 'info';
+  if (!(logLevels as readonly string[]).includes(level)) {
+    throw new UsageError(`${flag === undefined ? 'AIN_LOG_LEVEL' : '--log-level'} is one of ${logLevels.join(', ')}, not "${level}".`);
+  }
+  return pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level });
+}
 
 function number(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
@@ -42,15 +57,16 @@ const oneNodeFlags = ['port', 'host', 'config', 'chain', 'genesis', 'log', 'brok
 
 /**
  * `ain node --data DIR [--port N] [--host H] [--config FILE (default DIR/config.json when there is one)] [--chain C] [--genesis FILE]
- * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N]`, or
+ * [--fsync always|group|never | --log kafka --brokers H:P,… [--topic T]] [--block-interval-ms N] [--log-level L]`, or
  * `ain node --data DIR1 --data DIR2 …`: one process validating several chains (a parent and its
  * shards), each started from its own data dir and config, in the order given.
  */
 export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: nodeFlags });
   const dirs = values.data ?? [];
-  if (dirs.length > 1) return severalNodes(dirs, values);
-  return oneNode(dirs[0], values);
+  const logger = nodeLogger(values['log-level']);
+  if (dirs.length > 1) return severalNodes(dirs, values, logger);
+  return oneNode(dirs[0], values, logger);
 }
 
 type NodeValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof nodeFlags }>>['values'];
@@ -61,7 +77,7 @@ const processWideEnv = (): Record<string, string> =>
   Object.fromEntries(processWide.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
 
 /** Several chains in one process: each its own node (log, peers, consensus, API port), stopped together. */
-async function severalNodes(dirs: readonly string[], values: NodeValues): Promise<void> {
+async function severalNodes(dirs: readonly string[], values: NodeValues, logger: pino.Logger): Promise<void> {
   const given = oneNodeFlags.find((flag) => values[flag] !== undefined);
   if (given !== undefined) throw new UsageError(`--${given} goes with one --data; with several, each data dir's config.json says it.`);
   if (new Set(dirs).size !== dirs.length) throw new UsageError('Each --data names a different data directory.');
@@ -74,7 +90,6 @@ async function severalNodes(dirs: readonly string[], values: NodeValues): Promis
   const shards = configs.map((config) => config.shard);
   const twice = shards.find((shard, i) => shards.indexOf(shard) !== i);
   if (twice !== undefined) throw new UsageError(`Two of the --data dirs run shard ${twice}; one process serves each shard once.`);
-  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
   let fatal = false;
   // One API answers for all: `?shard=S` on any node's port reaches chain S.
   const chains = createProcessChains();
@@ -104,7 +119,7 @@ async function severalNodes(dirs: readonly string[], values: NodeValues): Promis
   process.exit(fatal ? 1 : (process.exitCode ?? 0));
 }
 
-async function oneNode(data: string | undefined, values: NodeValues): Promise<void> {
+async function oneNode(data: string | undefined, values: NodeValues, logger: pino.Logger): Promise<void> {
   if (values.log !== undefined && values.log !== 'file' && values.log !== 'kafka') {
     throw new UsageError(`--log is file (the embedded default) or kafka, not "${values.log}".`);
   }
@@ -138,7 +153,6 @@ async function oneNode(data: string | undefined, values: NodeValues): Promise<vo
       block: { intervalMs: number(values['block-interval-ms'], 'block-interval-ms') },
     },
   });
-  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
   let fatal = false;
   const node = await startNode({
     config,

@@ -12,7 +12,12 @@ import { defaultRequestTimeoutMs, type RequestHandler, type RequestOptions, type
 const answerOk = 0;
 const answerError = 1;
 
-/** Room for a frame over the limit to arrive whole, so its length is refused with a clear error instead of a reset stream. */
+/**
+ * Room for a frame over the limit to arrive whole, so its length is refused with a clear error
+ * (NET_TOO_LARGE) instead of a reset stream. A frame past the limit and this slack is refused as
+ * well (logged), but its requester, still writing into a stream this side stopped reading, may
+ * see a reset instead of the answer: the price of never buffering what a peer declares.
+ */
 const bufferSlackBytes = 64 * 1024;
 
 const tooLarge = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError', 'StreamBufferError']);

@@ -89,6 +89,9 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   t.is((await run(['fly'])).code, 2);
   t.is((await run(['keys', 'new', '--bogus'])).code, 2);
   t.regex((await run(['help'])).stdout, /ain node --data DIR/);
+  const level = await run(['node', '--data', 'unused', '--log-level', 'loud']);
+  t.is(level.code, 2);
+  t.regex(level.stderr, /--log-level is one of fatal, error, warn, info, debug, trace, silent, not "loud"/);
 });
 
 // Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,8 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
   const net = JSON.parse(stdout) as { nodes: { dir: string; address: string; peerId: string }[] };
   const nodes: NodeProcess[] = [];
   t.teardown(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
-  for (const node of net.nodes) nodes.push(await startNodeProcess(node.dir, []));
+  // Node 1 at debug: it says each peer request and message it refused, and why.
+  for (const [i, node] of net.nodes.entries()) nodes.push(await startNodeProcess(node.dir, i === 0 ? ['--log-level', 'debug'] : []));
   const [n1, n2] = nodes as [NodeProcess, NodeProcess];
 
   const info = (node: NodeProcess) => node.get<NetAnswer>('/v1/net');
@@ -151,4 +152,22 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
     return answer.status === 200 || ((await answer.json()) as { details?: { pending?: boolean } }).details?.pending === true;
   }, 'node 2 to hold the good tx node 1 passed on');
   t.is(await refused(n2, 'BAD_SCHEMA'), 0, 'node 1 did not pass the junk on');
+
+  // What node 1 refused of the peer's, in its log (one line each, no stack), and nothing of it at warn.
+  const lines = (await readFile(join(net.nodes[0]!.dir, 'node.log'), 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes(peer.peerId))
+    .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string; protocol?: string; err?: unknown });
+  const refusal = lines.find((l) => l.msg === 'refused a peer request' && l.code === 'BAD_JSON' && l.protocol?.endsWith('/req/records') === true);
+  t.like(refusal, { level: 20 }, 'the records request of bytes that are not JSON, at debug');
+  t.is(refusal?.err, undefined, 'no stack');
+  t.true(
+    lines.some((l) => l.msg === 'peer gossiped a tx no honest node forwards; rejected' && l.code === 'BAD_SCHEMA'),
+    'the junk txs message',
+  );
+  t.deepEqual(
+    lines.filter((l) => l.level >= 40).map((l) => l.msg),
+    [],
+    'a peer’s refused requests and messages are no warnings',
+  );
 });
