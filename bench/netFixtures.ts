@@ -183,6 +183,7 @@ export class Tracker {
           if (tx.outcome.code !== 'ok' && this.refused.length < 5) this.refused.push(`${tx.hash.slice(0, 12)}: ${tx.outcome.code}`);
         }
       }
+      if (page.to <= this.#known) break; // the node holds no block past it yet: the next event reads on
       this.#known = page.to;
     }
   }

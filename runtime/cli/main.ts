@@ -13,7 +13,8 @@ Usage:
            [--block-interval-ms N]           one node; DIR/config.json is read when there is one
            [--log-level L]                   fatal … info (default) … debug (peers' refused
                                             requests and messages, and why), trace, silent
-  ain node --data DIR1 --data DIR2 …        one process validating several chains (a parent and
+  ain node --data DIR1 --data DIR2 … [--log-level L]
+                                            one process validating several chains (a parent and
                                             its shards), each from its own dir and config.json
   ain net init --validators N --dir D [--chain C] [--log file|kafka] [--brokers H:P,…]
                [--topic T] [--base-port P]  the files of N validator nodes D/n1 … D/nN (keys,

@@ -52,6 +52,8 @@ export async function readRequestHistory(nodeUrl: string, request: string, { blo
       }
     }
     ended = endHeight !== undefined;
+    // A node answers no height past the highest block it holds: short of `last` (a restart whose history lacks heights, before its next block), read no further.
+    if (!ended && range.to <= to) break;
     to = endHeight ?? range.to;
   }
   return { request, from, to, events, ended, truncated: !ended && to < latest };

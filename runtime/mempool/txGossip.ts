@@ -91,6 +91,8 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const maxMessageTxs = options.maxMessageTxs ?? 10_000;
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
   const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  // Texts refused with a provablyInvalid code: a later message naming one is the sender's doing too.
+  const invalid = new SeenTexts(options.seenTxsMax ?? 100_000);
   const directPeers = options.directPeers ?? new Set<string>();
   // A direct peer's message kept by `validate`, split and hashed, for `onMessage` on the same bytes next.
   const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();
@@ -227,6 +229,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         const codes = results.map((r, i) => {
           if (!('code' in r)) return undefined;
           if (refusedForNow.has(r.code)) seen.delete(freshHashes[i]!);
+          if (provablyInvalid.has(r.code)) invalid.add(freshHashes[i]!);
           return r.code;
         });
         const refused = codes.filter((code) => code !== undefined);
@@ -256,16 +259,22 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         return 'keep';
       }
       // Any other peer's message goes on only once its txs have crossed this node's boundary: a
-      // message with a tx no honest node would forward is the sender's doing (rejected: gossipsub
-      // scores it down), and junk stops at the first node instead of reaching every validator.
-      const taken = take({ texts, hashes }, from);
-      if (taken === undefined) return 'ignore';
-      return taken.then((codes) => {
-        const invalid = codes.find((code) => code !== undefined && provablyInvalid.has(code));
-        if (invalid !== undefined) {
-          logger?.debug({ from, code: invalid }, 'peer gossiped a tx no honest node forwards; rejected');
-          return 'reject';
-        }
+      // message with a tx no honest node would forward (checked now, or refused before, or being
+      // checked for another message) is the sender's doing and stops here, so junk costs one
+      // node its check instead of every validator.
+      const refusedBefore = hashes.some((hash) => invalid.has(hash));
+      const checking = hashes.flatMap((hash) => inFlight.get(hash) ?? []);
+      const taken = refusedBefore ? undefined : take({ texts, hashes }, from);
+      const rejected = (reason: string) => {
+        logger?.debug({ from, reason }, 'peer gossiped a tx no honest node forwards; rejected');
+        return 'reject' as const;
+      };
+      if (refusedBefore) return rejected('a tx refused before');
+      if (taken === undefined && checking.length === 0) return 'ignore';
+      return Promise.all([taken, ...checking.map((check) => check.catch(() => undefined))]).then(([codes = []]) => {
+        const bad = codes.find((code) => code !== undefined && provablyInvalid.has(code));
+        if (bad !== undefined) return rejected(bad);
+        if (hashes.some((hash) => invalid.has(hash))) return rejected('a tx refused for another message');
         ingested.add(bytes);
         return codes.includes(undefined) ? 'accept' : 'ignore';
       });

@@ -4,7 +4,7 @@ import { lpStream } from '@libp2p/utils';
 import type { Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { AinError, type PeerError } from '../../schemas/index.ts';
-import { checkOwnSize, fromPeerError, peerErrorOf, stoppedError } from './netErrors.ts';
+import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, stoppedError } from './netErrors.ts';
 import { defaultRequestTimeoutMs, type RequestHandler, type RequestOptions, type TransportLimits } from './transport.ts';
 
 // One request is one stream: the requester writes one length-prefixed frame (the request's bytes)
@@ -73,7 +73,7 @@ export function createRequestService({
     const answer = async (bytes: Uint8Array) => {
       await lp.write(bytes, { signal });
       await stream.close({ signal });
-      if (stream.status === 'closed') return;
+      if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') return;
       // A requester closes its side once it has the answer. One that never does would hold the
       // stream, and one of the protocol's inbound slots on its connection, until the connection
       // ends: after a handler's time it is reset (the answer was written before).
@@ -104,12 +104,8 @@ export function createRequestService({
         logger.warn({ from, protocol, handlerTimeoutMs: limits.handlerTimeoutMs }, 'request handler did not answer in time; abandoned');
         return answer(errorFrame({ code: 'NET_TIMEOUT', message: `its handler did not answer within ${limits.handlerTimeoutMs} ms` }));
       }
-      const said = peerErrorOf(error);
-      // A refusal of the peer's request (its bad JSON, schema, range) is the peer's fault: one short line at debug, as
-      // for its other refusals, or a peer sending garbage in a loop writes a stack trace to the node's log per request.
-      if (said.code !== 'NET_HANDLER_FAILED') logger.debug({ from, protocol, code: said.code, reason: said.message }, 'refused a peer request');
-      else logger.warn({ err: error, from, protocol }, 'request handler failed');
-      return answer(errorFrame(said));
+      logRefusal(logger, error, from, protocol);
+      return answer(errorFrame(peerErrorOf(error)));
     }
     if (reply.length > limits.maxResponseBytes) {
       logger.warn({ from, protocol, bytes: reply.length, maxBytes: limits.maxResponseBytes }, 'request handler answered over the size limit; refused');

@@ -226,13 +226,13 @@ interface NodeParts {
 }
 
 /**
- * Addresses gossipsub's peer score does not count peers of: its IP colocation penalty (the
- * square of the peers past 10 on one address, kept an hour after they leave, graylisting at
- * -80) is a defence against many identities on one machine of the internet; on loopback every
- * peer is a process of this machine (a local network, a follower, a test), and after about 14
- * identities had come and gone a new peer's gossip was ignored without a word.
+ * Addresses gossipsub's peer score does not count peers of. Its IP colocation penalty (the square
+ * of the peers past 10 on one address, counted an hour after they leave, graylisting at -80) is a
+ * defence against many identities on one machine of the internet; on loopback every peer is a
+ * process of this machine (a local network, a follower, a test), and counting them would make a
+ * new local peer's gossip ignored, without a word, once about 14 had come and gone.
  */
-export const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
+const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
 
 /** The libp2p node of the transport, made but not started. */
 async function createNode(init: Libp2pTransportInit, { limits, mesh, directPeers, announce, dialOnly }: NodeParts, logger: Logger): Promise<Node> {

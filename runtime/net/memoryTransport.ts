@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { AinError } from '../../schemas/index.ts';
 import type { MemoryHub, MemoryPeer, Packet } from './memoryPacket.ts';
 import { messageIdText } from './messageId.ts';
-import { checkOwnSize, fromPeerError, peerErrorOf, stoppedError } from './netErrors.ts';
+import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, stoppedError } from './netErrors.ts';
 import { createSeenCache } from './seenCache.ts';
 import {
   defaultLimits,
@@ -130,7 +130,7 @@ export function createMemoryTransport(
         log.warn({ from, protocol, handlerTimeoutMs: limits.handlerTimeoutMs }, 'handler did not answer in time or the transport stopped; abandoned');
         if (state === 'running') answer({ error: { code: 'NET_TIMEOUT', message: `its handler did not answer within ${limits.handlerTimeoutMs} ms` } });
       } else {
-        log.warn({ err: error, from, protocol }, 'request handler failed');
+        logRefusal(log, error, from, protocol);
         answer({ error: peerErrorOf(error) });
       }
     } finally {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { AinError, errorCodes, PeerError, safeParse, type ErrorCode } from '../../schemas/index.ts';
 
 /** The longest sentence of a peer's that is passed on in an error. */
@@ -45,6 +46,17 @@ export function fromPeerError(peer: string, protocol: string, json: unknown): Ai
 export function peerErrorOf(error: unknown): PeerError {
   if (error instanceof AinError && error.status !== 500) return { code: error.code, message: error.message.slice(0, peerMessageMaxChars) };
   return { code: 'NET_HANDLER_FAILED', message: 'its handler failed while answering' };
+}
+
+/**
+ * Logs what a request handler threw. A refusal of the peer's request (an AinError below 500: its
+ * bad JSON, schema, range) is the peer's doing: one short line at debug, as for its other
+ * refusals, so a peer sending garbage in a loop does not write a stack per request into the
+ * node's log. Anything else is the handler's own failure: a warning with its stack.
+ */
+export function logRefusal(logger: Pick<Logger, 'debug' | 'warn'>, error: unknown, from: string, protocol: string): void {
+  if (error instanceof AinError && error.status < 500) logger.debug({ from, protocol, code: error.code, reason: error.message }, 'refused a peer request');
+  else logger.warn({ err: error, from, protocol }, 'request handler failed');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

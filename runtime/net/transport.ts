@@ -7,14 +7,19 @@ import { maxGossipBytes } from '../../schemas/index.ts';
  * - `keep`: deliver it, do not forward it: the peer it came from hands it to the others itself
  *   (a validator's txs from another validator: see createTxGossip); no penalty;
  * - `reject`: provably invalid (bad shape, wrong chain, bad signature, unknown validator): neither
- *   delivered nor forwarded, and the peer that sent it is scored down;
+ *   delivered nor forwarded (gossipsub would also score the sender down on a topic given score
+ *   parameters; ain gives none yet, so a reject stops the message, not the peer);
  * - `ignore`: stale, future or duplicate: neither delivered nor forwarded, no penalty.
  */
 export type Validation = 'accept' | 'keep' | 'reject' | 'ignore';
 
 /** A subscription to one topic. `from` is the peer that handed the message to this node (not always its author). */
 export interface GossipHandler {
-  /** Cheap checks only (no disk, no network): it runs before the message is forwarded. Throwing counts as `ignore`. */
+  /**
+   * Runs before the message is forwarded. Cheap checks, or a promise of the check a message must
+   * pass before it goes on (a non-direct peer's txs go through the mempool's boundary: the verify
+   * threads, the journal); gossipsub sets no time limit on it. Throwing counts as `ignore`.
+   */
   validate(bytes: Uint8Array, from: string): Validation | Promise<Validation>;
   /** An accepted or kept message, once per message id; throwing is logged, never passed on. */
   onMessage(bytes: Uint8Array, from: string): void;

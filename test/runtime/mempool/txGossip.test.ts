@@ -97,6 +97,11 @@ test('the validator rejects what is not a batch of tx objects, ignores a batch i
   const forged = JSON.stringify({ ...JSON.parse(txText(alice, 4)), sig: 'ab'.repeat(64) });
   t.is(await handler.validate(bytes(`[${txText(alice, 3)},${forged}]`), 'peer-x'), 'reject');
   t.is(await handler.validate(bytes(`[{"v":1}]`), 'peer-x'), 'reject', 'BAD_SCHEMA');
+  // A tx refused as junk once is junk in the next message too, beside a new good one, and so is one still being checked for another.
+  t.is(await handler.validate(bytes(`[${forged},${txText(alice, 5)}]`), 'peer-x'), 'reject', 'refused before');
+  const junk = JSON.stringify({ ...JSON.parse(txText(alice, 6)), sig: 'cd'.repeat(64) });
+  const both = [handler.validate(bytes(`[${junk}]`), 'peer-x'), handler.validate(bytes(`[${junk},${txText(alice, 7)}]`), 'peer-x')];
+  t.deepEqual(await Promise.all(both), ['reject', 'reject'], 'being checked for another message');
   t.is(
     await handler.validate(bytes(`[${txText(alice, 1)}]`), 'peer-x'),
     'ignore',
@@ -157,11 +162,15 @@ test('a tx refused for room is taken from a later gossip of it once there is roo
 test('a batch from a direct peer is kept, not forwarded (the direct peer sent it to the others); one from another peer is forwarded once its txs are held', async (t) => {
   const sent: string[] = [];
   let forwarded: () => void = () => {};
+  let heldWhenForwarded = -1;
   const network = createMemoryNetwork({
     onPacket: (p, event) => {
       if (event !== 'sent' || p.kind !== 'gossip') return;
       sent.push(p.from);
-      if (p.from === c.transport.peerId) forwarded();
+      if (p.from === c.transport.peerId) {
+        heldWhenForwarded = c.mempool.stats.txs;
+        forwarded();
+      }
     },
   });
   const a = await node(t, network);
@@ -174,6 +183,7 @@ test('a batch from a direct peer is kept, not forwarded (the direct peer sent it
   t.is(sent.filter((peer) => peer === a.transport.peerId).length, 2, 'A published to B and C');
   t.is(sent.filter((peer) => peer === b.transport.peerId).length, 0, 'B kept what A sent');
   t.is(sent.filter((peer) => peer === c.transport.peerId).length, 1, 'C, without direct peers, forwarded it to B');
+  t.is(heldWhenForwarded, 1, 'once its tx was held');
 });
 
 test('txs of a peer being checked into the mempool are arriving, by ref, until the check settles', async (t) => {

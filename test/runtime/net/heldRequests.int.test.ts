@@ -1,8 +1,7 @@
 // A requester that sends its requests and never closes its side of the streams: the serving
 // transport (a child process, real libp2p on 127.0.0.1) resets each stream a handler's time after
-// its answer, so the protocol's inbound slots on that connection come free again. Before, the
-// streams stayed open until the connection ended, and every later request of that connection
-// was refused.
+// its answer, so the protocol's inbound slots on that connection come free again; held open until
+// the connection ended, they would refuse every later request of it.
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { peerIdFromString } from '@libp2p/peer-id';

@@ -197,7 +197,7 @@ test('range reads return held heights in order, memory and disk together, stop e
   );
   t.deepEqual(store.blocks(11, 20), { blocks: [store.get(11)!, store.get(12)!], to: 12 }, 'covers up to the highest block held, not past it');
   t.deepEqual(store.blocks(50, 60), { blocks: [], to: 49 }, 'a range ahead of the chain covers nothing: read again from 50');
-  // Past 2^53 `height++` stops counting: a read up there used to spin forever (a peer's blocks-by-range, GET /v1/blocks).
+  // Past 2^53 `height++` stops counting: a read that walked the heights asked for would never end up there (a peer's blocks-by-range, GET /v1/blocks).
   t.deepEqual(store.blocks(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2), { blocks: [], to: Number.MAX_SAFE_INTEGER - 1 });
   // Three txs a block: three blocks make 9, a fourth would pass 10.
   await store.flushed();
