@@ -143,6 +143,12 @@ test.serial('the reputation table lists the workers with their Elo ratings, sort
   t.is(elo[0]! + elo[1]!, 3000);
   await page.locator('[data-sort="rating"]').click();
   await page.waitForURL(/desc=0/);
+  // The address changes first, the table on its next render: wait for the lowest on top, then read the order.
+  await page
+    .locator('tr[data-role="worker"] [data-elo]')
+    .first()
+    .filter({ hasText: new RegExp(`^\\s*${elo[1]}\\s*$`) })
+    .waitFor({ timeout: waitMs });
   t.deepEqual((await page.locator('tr[data-role="worker"] [data-elo]').allInnerTexts()).map(Number), [...elo].reverse());
   await page.close();
   await bothWidths('nodes', 'nodes', (p) => p.locator('[data-elo]').first().waitFor());
