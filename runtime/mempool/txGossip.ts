@@ -262,14 +262,13 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       // message with a tx no honest node would forward (checked now, or refused before, or being
       // checked for another message) is the sender's doing and stops here, so junk costs one
       // node its check instead of every validator.
-      const refusedBefore = hashes.some((hash) => invalid.has(hash));
-      const checking = hashes.flatMap((hash) => inFlight.get(hash) ?? []);
-      const taken = refusedBefore ? undefined : take({ texts, hashes }, from);
       const rejected = (reason: string) => {
         logger?.debug({ from, reason }, 'peer gossiped a tx no honest node forwards; rejected');
         return 'reject' as const;
       };
-      if (refusedBefore) return rejected('a tx refused before');
+      if (hashes.some((hash) => invalid.has(hash))) return rejected('a tx refused before');
+      const checking = hashes.flatMap((hash) => inFlight.get(hash) ?? []); // before take() puts this message's own there
+      const taken = take({ texts, hashes }, from);
       if (taken === undefined && checking.length === 0) return 'ignore';
       return Promise.all([taken, ...checking.map((check) => check.catch(() => undefined))]).then(([codes = []]) => {
         const bad = codes.find((code) => code !== undefined && provablyInvalid.has(code));

@@ -165,12 +165,9 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       `The log acknowledged tx ${acknowledged} at offset ${offset}, but offset ${offset} holds ${found}. The log lost an acknowledged write; this node stops rather than fork from its log.`,
       { details: { offset, acknowledged, found } },
     );
-  const rememberChecked = (offset: number, hash: string) => {
-    checkedHashes.set(offset, hash);
-  };
   const settle = (offset: number, hint: Hint) => {
     own.delete(offset);
-    rememberChecked(offset, hint.hash);
+    checkedHashes.set(offset, hint.hash);
     if (hint.value !== null) ownBytes -= hint.value.byteLength;
     if (--hint.ack.remaining === 0) hint.ack.resolve();
   };
@@ -212,7 +209,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
       }
       for (const { record } of found) {
         const late = lateHints.get(record.offset);
-        if (late === undefined) rememberChecked(record.offset, record.hash);
+        if (late === undefined) checkedHashes.set(record.offset, record.hash);
         else {
           lateHints.delete(record.offset);
           if (record.hash !== late.hash) throw diverged(record.offset, late.hash, record.hash);

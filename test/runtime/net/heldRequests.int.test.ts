@@ -45,6 +45,8 @@ test('streams a requester leaves open after their answers are reset, and its nex
     await lpStream(stream).write(encoder.encode(`held ${i}`));
     held.push(stream);
   }
+  // Each try is bounded (3 s): one on a connection whose slots are still held fails with a reset at
+  // once, but a hung one must not stop `until` from trying again once the server frees them.
   const ask = async (): Promise<string> => {
     const stream = await requester.dialProtocol(serverId, protocol, { signal: AbortSignal.timeout(3000) });
     const lp = lpStream(stream);
