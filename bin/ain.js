@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The ain CLI. The sources are TypeScript, run through tsx's loader (registered here, and
 // passed on to worker threads by the verify pool). With AIN_COMPILED=1 it runs instead the
 // JavaScript `npm run build` compiled into dist/: the same code with no loader, a node started

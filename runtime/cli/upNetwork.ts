@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AinError } from '../../schemas/index.ts';
 import { getNet } from '../client/index.ts';
-import { appRootUrl, initNetwork, p2pPortOffset } from '../config/index.ts';
+import { appRootUrl, initNetwork, nodeProcessFlags, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 
@@ -105,7 +105,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
   try {
     for (const node of files.nodes) {
       const out = openSync(join(node.dir, 'node.log'), 'a');
-      children.push(spawn(process.execPath, [bin, 'node', '--data', node.dir], { stdio: ['ignore', out, out], detached: true }));
+      children.push(spawn(process.execPath, [...nodeProcessFlags, bin, 'node', '--data', node.dir], { stdio: ['ignore', out, out], detached: true }));
       closeSync(out);
     }
     const nodes = files.nodes.map((node, i) => ({ name: `n${i + 1}`, url: `http://127.0.0.1:${node.port}`, address: node.address, dir: node.dir }));

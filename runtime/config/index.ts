@@ -10,3 +10,4 @@ export {
   type InitNetworkReturnType,
 } from './initNetwork.ts';
 export { branchFileName, defaultShardRules, initShard, type InitShardParameters, type InitShardReturnType } from './initShard.ts';
+export { nodeProcessFlags } from './processFlags.ts';

@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 
 import { imageNodePath, libraryEntries, type TarEntry } from '../exec/index.ts';
-import { appCompiled } from '../config/index.ts';
+import { appCompiled, nodeProcessFlags } from '../config/index.ts';
 import { appFiles, appRoot } from './appFiles.ts';
 import { ensureLocalImage, fingerprintOf, pruneLocalImages, type LocalImageReturnType } from './localImage.ts';
 
@@ -79,7 +79,7 @@ function configOf(compiled: boolean): string[] {
     `WORKDIR ${nodeDataDir}`,
     `VOLUME ${nodeDataDir}`,
     ...(compiled ? ['ENV AIN_COMPILED=1'] : []),
-    `ENTRYPOINT ${JSON.stringify([imageNodePath, `/${appDir}/bin/ain.js`])}`,
+    `ENTRYPOINT ${JSON.stringify([imageNodePath, ...nodeProcessFlags, `/${appDir}/bin/ain.js`])}`,
     `CMD ${JSON.stringify(['node', '--data', nodeDataDir])}`,
     `HEALTHCHECK ${health} CMD ${JSON.stringify([imageNodePath, `/${appDir}/runtime/deploy/healthCheck.js`])}`,
   ];

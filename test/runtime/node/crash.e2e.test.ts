@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { loadOrCreateKeyFile } from '../../../runtime/keys/index.ts';
+import { nodeProcessFlags } from '../../../runtime/config/index.ts';
 import { devGenesis } from '../../../actors/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
 import { freePort, until } from './nodeProcess.ts';
@@ -17,7 +18,7 @@ const batches = 24;
 const batchTxs = 50;
 
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'node', '--data', dataDir, '--port', String(port), '--block-interval-ms', '40'], {
+  const child = spawn(process.execPath, [...nodeProcessFlags, bin, 'node', '--data', dataDir, '--port', String(port), '--block-interval-ms', '40'], {
     env: { ...process.env, AIN_SNAPSHOT_EVERY_BLOCKS: '3', AIN_VERIFY_THREADS: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

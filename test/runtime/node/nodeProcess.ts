@@ -5,6 +5,7 @@ import { openSync, closeSync, mkdirSync, readFileSync, unlinkSync, writeSync } f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeProcessFlags } from '../../../runtime/config/index.ts';
 
 const bin = join(process.cwd(), 'bin', 'ain.js');
 
@@ -128,7 +129,7 @@ async function spawnNodes(dataDirs: readonly string[], args: string[], urls: rea
   const [dataDir] = dataDirs as [string];
   // The node's JSON log lines go to <dataDir>/node.log (appended across restarts), for a failing test to read.
   const out = openSync(join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, [bin, 'node', ...dataDirs.flatMap((dir) => ['--data', dir]), ...args], {
+  const child = spawn(process.execPath, [...nodeProcessFlags, bin, 'node', ...dataDirs.flatMap((dir) => ['--data', dir]), ...args], {
     env: { ...process.env, AIN_VERIFY_THREADS: '1', ...env },
     stdio: ['ignore', out, 'pipe'],
   });

@@ -1,0 +1,16 @@
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { nodeProcessFlags } from '../../../runtime/config/index.ts';
+
+const root = new URL('../../../', import.meta.url);
+
+// V8 takes these only on its command line: each way a node is started by hand passes them itself.
+test('bin/ain.js starts node with the node process flags when run as a program', async (t) => {
+  const shebang = (await readFile(new URL('bin/ain.js', root), 'utf8')).split('\n')[0];
+  t.is(shebang, `#!/usr/bin/env -S node ${nodeProcessFlags.join(' ')}`);
+});
+
+test('npm start runs ain up with the node process flags', async (t) => {
+  const { scripts } = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
+  t.is(scripts.start, `node ${nodeProcessFlags.join(' ')} bin/ain.js up`);
+});
