@@ -25,11 +25,25 @@ export function walkPattern<P>(root: TrieNode<P>, labels: readonly string[], all
   const hits: PatternHit<P>[] = [];
   const pattern: string[] = [];
   let bound: [string, string][] | undefined;
+  // Without `all` only the closest hit is built, once the walk ends (a rule check runs per write):
+  // its payload, and how many labels and bindings the pattern had there.
+  let closest: P | undefined;
+  let closestDepth = 0;
+  let closestBindings = 0;
+  const walked = (end: TrieNode<P> | undefined): PatternWalk<P> => {
+    if (!all && closest !== undefined) {
+      hits.push({ payload: closest, pattern: pattern.slice(0, closestDepth), vars: new Map(bound?.slice(0, closestBindings)) });
+    }
+    return { hits, end };
+  };
   let node: TrieNode<P> = root;
-  if (root.payload !== undefined) hits.push({ payload: root.payload, pattern: [], vars: new Map() });
+  if (root.payload !== undefined) {
+    if (all) hits.push({ payload: root.payload, pattern: [], vars: new Map() });
+    else closest = root.payload;
+  }
   for (const label of labels) {
     const children: Map<string, TrieNode<P>> | undefined = node.children;
-    if (children === undefined) return { hits, end: undefined };
+    if (children === undefined) return walked(undefined);
     let next = children.get(label);
     if (next !== undefined) {
       pattern.push(label);
@@ -38,13 +52,16 @@ export function walkPattern<P>(root: TrieNode<P>, labels: readonly string[], all
       pattern.push(node.variable);
       (bound ??= []).push([node.variable, label]);
     } else {
-      return { hits, end: undefined };
+      return walked(undefined);
     }
     node = next;
     if (node.payload === undefined) continue;
-    const h = { payload: node.payload, pattern: pattern.slice(), vars: new Map(bound) };
-    if (all || hits.length === 0) hits.push(h);
-    else hits[0] = h;
+    if (all) hits.push({ payload: node.payload, pattern: pattern.slice(), vars: new Map(bound) });
+    else {
+      closest = node.payload;
+      closestDepth = pattern.length;
+      closestBindings = bound?.length ?? 0;
+    }
   }
-  return { hits, end: node };
+  return walked(node);
 }

@@ -48,29 +48,50 @@ export function fillBlock(
   return missing.size > 0 ? { missing: [...missing] } : { block: { ...block, records: filled } };
 }
 
+/** A record whose bytes and tx hash a node has at hand (a mempool's tx, checked when it came in). */
+export interface KnownRecord {
+  readonly hash: string;
+  readonly record: Uint8Array;
+}
+
 /**
  * The records of recent compact blocks, filled (the blocks this node proposed or judged valid), by
  * block hash and by ref: what a commit appends, and what this node answers a peer's `records`
  * request with once its mempool has let the txs go. Bounded; the oldest block goes first.
  */
 export class FilledBlocks {
-  readonly #blocks = new Map<string, { readonly compact: readonly string[]; readonly full: readonly string[] }>();
+  readonly #blocks = new Map<
+    string,
+    {
+      readonly compact: readonly string[];
+      readonly full: readonly string[];
+      readonly refs: readonly string[];
+      readonly held?: ReadonlyMap<string, KnownRecord>;
+    }
+  >();
   /** Each ref's text, and how many kept blocks carry it (blocks of one height in several rounds share most). */
   readonly #byRef = new Map<string, { readonly text: string; count: number }>();
   constructor(readonly maxBlocks = 16) {}
 
-  /** Keeps `full`, the filled records of `compact` (its hash and records as the proposal carries them); the newest of one hash wins. */
-  add(compact: ProposalBlock, full: readonly string[]): void {
+  /**
+   * Keeps `full`, the filled records of `compact` (its hash and records as the proposal carries
+   * them), and `held`, those of them whose record bytes and tx hash this node has (its mempool's),
+   * by text; the newest of one hash wins.
+   */
+  add(compact: ProposalBlock, full: readonly string[], held?: ReadonlyMap<string, KnownRecord>): void {
     const records = recordsOf(compact);
     if (records === undefined || records.length !== full.length) return;
     if (this.#blocks.has(compact.hash)) this.#forget(compact.hash);
-    this.#blocks.set(compact.hash, { compact: records, full });
+    // A ref is the record filled in for it; any other record is there as it is.
+    const refs: string[] = [];
     records.forEach((text, i) => {
-      if (!isRecordRef(text)) return;
+      if (text === full[i]) return;
+      refs.push(text);
       const entry = this.#byRef.get(text);
       if (entry === undefined) this.#byRef.set(text, { text: full[i]!, count: 1 });
       else entry.count += 1;
     });
+    this.#blocks.set(compact.hash, held === undefined ? { compact: records, full, refs } : { compact: records, full, refs, held });
     while (this.#blocks.size > this.maxBlocks) this.#forget(this.#blocks.keys().next().value!);
   }
 
@@ -82,6 +103,11 @@ export class FilledBlocks {
     return records.every((text, i) => text === kept.compact[i]) ? kept.full : undefined;
   }
 
+  /** The records of a kept block (its hash) whose bytes and tx hash `add` was given, by text. */
+  heldOf(hash: string): ReadonlyMap<string, KnownRecord> | undefined {
+    return this.#blocks.get(hash)?.held;
+  }
+
   /** The text of the record with this ref, from a kept block. */
   textOf(ref: string): string | undefined {
     return this.#byRef.get(ref)?.text;
@@ -90,9 +116,9 @@ export class FilledBlocks {
   #forget(hash: string): void {
     const kept = this.#blocks.get(hash)!;
     this.#blocks.delete(hash);
-    for (const text of kept.compact) {
-      const entry = isRecordRef(text) ? this.#byRef.get(text) : undefined;
-      if (entry !== undefined && --entry.count === 0) this.#byRef.delete(text);
+    for (const ref of kept.refs) {
+      const entry = this.#byRef.get(ref);
+      if (entry !== undefined && --entry.count === 0) this.#byRef.delete(ref);
     }
   }
 }

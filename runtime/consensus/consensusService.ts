@@ -22,7 +22,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
-import { checkBlock, decidedRecords, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
+import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
@@ -190,8 +190,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   );
   const appendBlock = createDecidedAppender({ ...c, commits });
   /** A decided block into the log (once, in order), then on to the next height. */
-  async function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate): Promise<void> {
-    await appendBlock(height, records, certificate);
+  async function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate, hashes?: readonly string[]): Promise<void> {
+    await appendBlock(height, records, certificate, hashes);
     advance(height);
   }
   /** Records of a block about to be checked: `held` of them by the mempool or the verify threads (`byThreads`). */
@@ -320,7 +320,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function judge(proposal: Proposal, full: ProposalBlock, held: ReadonlyMap<string, HeldTx>): void {
     const refusal = checkBlock({ ...proposal, block: full }, { ...c, commits, nowMs: now(), mempool, held });
     if (refusal !== null) logger.warn({ height: proposal.height, round: proposal.round, proposer: proposal.proposer, ...refusal }, 'proposal refused');
-    else if (full !== proposal.block) filled.add(proposal.block, (full as ProposedBlock).records);
+    else if (full !== proposal.block) filled.add(proposal.block, (full as ProposedBlock).records, held);
     send({ type: 'proposal', proposal, valid: refusal === null });
   }
 
@@ -388,7 +388,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
         logger.warn({ height: effect.height, round: effect.round }, 'no certificate of the previous block at hand: not proposing this round');
         return;
       }
-      filled.add(built.compact, built.full.records);
+      filled.add(built.compact, built.full.records, built.held);
       block = built.compact;
     }
     const proposal: Proposal = signProposal(key, { chain: chainId, shard, height: effect.height, round: effect.round, validRound: effect.validRound, block });
@@ -398,13 +398,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   }
 
   async function commit({ height, block, certificate }: EffectOf<'commit'>): Promise<void> {
-    const full = filled.fullOf(block) ?? (await fullBlockOf(block).then((b) => (b as ProposedBlock | undefined)?.records));
+    const kept = filled.fullOf(block);
+    const full = kept ?? (await fullBlockOf(block).then((b) => (b as ProposedBlock | undefined)?.records));
     if (full === undefined) {
       // Its certificate is here but not all its txs: catch-up fetches the block from a peer that appended it.
       logger.warn({ height, hash: block.hash }, 'some records of a decided block are in no mempool here or at a peer: left to catch-up');
       return;
     }
-    await appendDecided(height, decidedRecords(full), certificate);
+    // The records this node judged come with their bytes and hashes (its mempool's): not encoded and hashed again.
+    const { records, hashes } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
+    await appendDecided(height, records, certificate, hashes);
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
   }
 

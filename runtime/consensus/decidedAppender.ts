@@ -22,8 +22,9 @@ export interface DecidedAppenderComponents {
  * Appends a decided block (its records: the commit of the block before, txs, its cut) to the log
  * once, whether consensus here decided it or a peer's certificate proved it; resolves when the
  * follower has applied it and its certificate is kept. Blocks go in one at a time, in order.
+ * `hashes`: the records' tx hashes, when the caller has them (else each record's decidedHashOf).
  */
-export type AppendDecided = (height: number, records: readonly Uint8Array[], certificate: Certificate) => Promise<void>;
+export type AppendDecided = (height: number, records: readonly Uint8Array[], certificate: Certificate, hashes?: readonly string[]) => Promise<void>;
 
 /**
  * The one way decided blocks enter a validator's log. The certificate is on disk (commit store)
@@ -81,11 +82,11 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
     await readingBack;
   }
 
-  return (height, records, certificate) => {
+  return (height, records, certificate, hashes) => {
     const run = appending.then(async () => {
       if (chain.ledger.height < height) {
         if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
-        const rest = missing(height, records, records.map(decidedHashOf));
+        const rest = missing(height, records, hashes ?? records.map(decidedHashOf));
         const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
         await commits.save(height, certificate);
         await appendOwn(rest.records, rest.hashes);

@@ -13,7 +13,7 @@ import {
   type Refusal,
 } from '../../schemas/index.ts';
 import type { CommitStore } from './commitStore.ts';
-import { compactBlock } from './compactBlocks.ts';
+import { compactBlock, type KnownRecord } from './compactBlocks.ts';
 import { validatorSetAt, votingSetAt } from './validatorSets.ts';
 
 /** Where a proposer takes txs from (the mempool): each with its hash and its log record. */
@@ -85,7 +85,9 @@ type BuildContext = ChainAt & {
  * The block this node proposes at `height` (buildBlock's), whole and as its proposal carries it:
  * each mempool tx named by its record's ref (compactBlocks.ts). Null as buildBlock is.
  */
-export function proposeBlock(c: BuildContext): { readonly full: ProposedBlock; readonly compact: ProposedBlock } | null {
+export function proposeBlock(
+  c: BuildContext,
+): { readonly full: ProposedBlock; readonly compact: ProposedBlock; readonly held: ReadonlyMap<string, KnownRecord> } | null {
   const { chain, genesis, limits } = c;
   const certificate = c.height === 1 ? null : c.commits.get(c.height - 1);
   if (certificate === undefined) return null;
@@ -93,7 +95,11 @@ export function proposeBlock(c: BuildContext): { readonly full: ProposedBlock; r
   const taken = c.mempool.take({ maxTxs: Math.max(0, limits.maxTxs - 2 - evidence.length), maxBytes: limits.maxBytes });
   const texts = taken.map((tx) => utf8.decode(tx.record));
   const refs = new Map<string, string>();
-  taken.forEach((tx, i) => tx.ref !== undefined && refs.set(texts[i]!, tx.ref));
+  const held = new Map<string, KnownRecord>();
+  taken.forEach((tx, i) => {
+    if (tx.ref !== undefined) refs.set(texts[i]!, tx.ref);
+    held.set(texts[i]!, tx);
+  });
   const full = buildProposalBlock({
     key: c.key,
     chain: genesis.chain,
@@ -109,7 +115,7 @@ export function proposeBlock(c: BuildContext): { readonly full: ProposedBlock; r
     maxTxs: limits.maxTxs,
     maxBytes: limits.maxBytes,
   });
-  return { full, compact: compactBlock(full, (text) => refs.get(text)) };
+  return { full, compact: compactBlock(full, (text) => refs.get(text)), held };
 }
 
 /** What a validator judges a block for the chain's next height against. */
@@ -251,6 +257,23 @@ class HeldVerifiedTx implements VerifiedTx {
 /** The log records of a decided block (its records' texts, filled), byte for byte as every node appends them. */
 export function decidedRecords(records: readonly string[]): Uint8Array[] {
   return records.map((text) => encoder.encode(text));
+}
+
+/**
+ * The log records of a decided block and their tx hashes: a record `held` has (a mempool's tx,
+ * whose bytes are its text's and whose hash its check gave) is taken as it is, the others are
+ * encoded and hashed (decidedHashOf).
+ */
+export function decidedRecordsOf(texts: readonly string[], held?: ReadonlyMap<string, KnownRecord>): { records: Uint8Array[]; hashes: string[] } {
+  const records: Uint8Array[] = [];
+  const hashes: string[] = [];
+  for (const text of texts) {
+    const known = held?.get(text);
+    const record = known?.record ?? encoder.encode(text);
+    records.push(record);
+    hashes.push(known?.hash ?? decidedHashOf(record));
+  }
+  return { records, hashes };
 }
 
 /** The certificate a block's first record (its `commit` tx) carries, if it is one. */
