@@ -1,4 +1,4 @@
-import { checkRecord, merkleRootOfDigests, proposalHashOf, sha256, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
+import { checkRecord, merkleRootOfTextDigests, proposalHashOf, type TxRecord, type UnsealedHeader } from '../../log/index.ts';
 import {
   currentValidatorSet,
   noteProposalHash,
@@ -142,7 +142,7 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
  * (codes only; the sentences may change between versions).
  */
 export function outcomeRootOf(txs: readonly TxRecord[], outcomes: readonly Outcome[]): string {
-  return merkleRootOfDigests(outcomes.map((o, i) => sha256(`${txs[i]!.hash}:${o.code}`)));
+  return merkleRootOfTextDigests(outcomes.length, (i) => `${txs[i]!.hash}:${outcomes[i]!.code}`);
 }
 
 /** The block's `attest` txs that counted (outcome ok), as signed. */

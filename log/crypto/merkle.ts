@@ -143,6 +143,31 @@ export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
   return level === null ? rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex') : rootOfLevel(sha256Into!, level, digests.length);
 }
 
+// The UTF-8 of a text whose SHA-256 is a leaf's digest (merkleRootOfTextDigests); grown as needed.
+let textIn = Buffer.alloc(256);
+const digestOut = Buffer.alloc(32);
+
+/**
+ * merkleRootOfDigests of the SHA-256 of each of `count` texts (UTF-8), `textAt(i)` the i-th: with
+ * libsodium each text is hashed into the leaf's input in place, with no Buffer per text (a block's
+ * outcome root hashes one text per tx). `merkleRootOfTextDigests(n, at) === merkleRootOfDigests(texts.map(sha256))`.
+ */
+export function merkleRootOfTextDigests(count: number, textAt: (i: number) => string): string {
+  const digests = () => Array.from({ length: count }, (_, i) => sha256(textAt(i)));
+  if (count === 0 || sha256Into === null) return merkleRootOfDigests(digests());
+  const hash = sha256Into;
+  const level = leafLevel(hash, count, (i) => {
+    const text = textAt(i);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > textIn.length) textIn = Buffer.alloc(Math.max(bytes, textIn.length * 2));
+    textIn.write(text, 0);
+    hash(digestOut, textIn.subarray(0, bytes));
+    digestOut.copy(hashIn, 1);
+    return true;
+  });
+  return rootOfLevel(hash, level!, count);
+}
+
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */
 function memoizedRoots(leaves: readonly Buffer[]): (from: number, to: number) => Buffer {
   const roots = new Map<number, Buffer>();

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { forceNodeCryptoEnv } from '../../../log/crypto/ed25519.ts';
-import { merkleProof, merkleRoot, merkleRootOfDigests, merkleTree, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
+import { merkleProof, merkleRoot, merkleRootOfDigests, merkleRootOfTextDigests, merkleTree, sha256, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
 import { scriptArgs } from '../../scriptArgs.ts';
 
 const hashes = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`tx ${i}`));
@@ -63,6 +63,17 @@ test('property: merkleRoot is RFC 6962 over any list, and merkleRootOfDigests gi
         t.is(merkleRoot([...hexes, ...odd]), referenceRoot([...hexes, ...odd]), 'odd-length or non-hex leaves, as an untrusted list may hold');
       },
     ),
+  );
+});
+
+test('property: merkleRootOfTextDigests is merkleRootOfDigests of each text’s SHA-256 (UTF-8, lone surrogates as U+FFFD, texts longer than its buffer)', (t) => {
+  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 100, maxLength: 400 }));
+  fc.assert(
+    fc.property(fc.array(text, { maxLength: 40 }), (texts) => {
+      const root = merkleRootOfTextDigests(texts.length, (i) => texts[i]!);
+      t.is(root, merkleRootOfDigests(texts.map((x) => sha256(x))));
+      t.is(root, referenceRoot(texts.map((x) => createHash('sha256').update(x).digest('hex'))));
+    }),
   );
 });
 
