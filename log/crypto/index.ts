@@ -11,7 +11,16 @@ export {
 } from './ed25519.ts';
 export { sha256, sha256Hex } from './hash.ts';
 export { addressOf, generateKeyPair, keyPairFromSeed, privateKeyObject, publicKeyObject, type KeyPair } from './keys.ts';
-export { merkleProof, merkleRoot, merkleRootOfDigests, merkleRootOfTextDigests, merkleTree, verifyMerkleProof, type MerkleProof, type MerkleTree } from './merkle.ts';
+export {
+  merkleProof,
+  merkleRoot,
+  merkleRootOfDigests,
+  merkleRootOfTextDigests,
+  merkleTree,
+  verifyMerkleProof,
+  type MerkleProof,
+  type MerkleTree,
+} from './merkle.ts';
 export { checkMerkleProof, outcomeLeafOf, rootFromProof, verifyTxProof, type TxInclusionProof, type TxProofProblem, type TxRoots } from './verifyTxProof.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
 export { checkConsensusSignature, signProposal, signVote } from './signConsensus.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { configFileIn, loadConfig, parseFsync } from '../config/index.ts';
+import { configFileIn, loadConfig, nodeProcessFlags, parseFsync } from '../config/index.ts';
 import { createProcessChains, startNode } from '../node/index.ts';
 import { UsageError } from './output.ts';
 
@@ -65,8 +65,21 @@ export async function nodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: nodeFlags });
   const dirs = values.data ?? [];
   const logger = nodeLogger(values['log-level']);
+  const missing = missingProcessFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length > 0) {
+    logger.info(
+      { missing },
+      `node was started without ${missing.join(' ')}, the V8 flags a node runs with: it works, with less throughput under load; start it through bin/ain.js's #! line, or give them to node (docs/cli.md)`,
+    );
+  }
   if (dirs.length > 1) return severalNodes(dirs, values, logger);
   return oneNode(dirs[0], values, logger);
+}
+
+/** The node process flags (nodeProcessFlags) this process was not started with, on its command line or in NODE_OPTIONS. */
+export function missingProcessFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)]);
+  return nodeProcessFlags.filter((flag) => !given.has(flag));
 }
 
 type NodeValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof nodeFlags }>>['values'];

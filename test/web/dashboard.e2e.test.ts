@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
+import { nodeProcessFlags } from '../../runtime/config/index.ts';
 import { startChromium } from '../services/chromium.ts';
 
 // The dashboard in a real Chromium, against one dev node that ran the papers' sample job: the
@@ -26,7 +27,8 @@ interface Running {
 
 /** Runs `ain …` in its own process group, reading its lines (stdout and stderr). */
 function start(args: string[]): Running {
-  const child = spawn('node', [ain, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As npm start and bin/ain.js start a node: with the V8 flags it runs with.
+  const child = spawn('node', [...nodeProcessFlags, ain, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiting: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const take = (line: string) => {

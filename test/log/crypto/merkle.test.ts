@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { forceNodeCryptoEnv } from '../../../log/crypto/ed25519.ts';
-import { merkleProof, merkleRoot, merkleRootOfDigests, merkleRootOfTextDigests, merkleTree, sha256, sha256Hex, verifyMerkleProof } from '../../../log/crypto/index.ts';
+import {
+  merkleProof,
+  merkleRoot,
+  merkleRootOfDigests,
+  merkleRootOfTextDigests,
+  merkleTree,
+  sha256,
+  sha256Hex,
+  verifyMerkleProof,
+} from '../../../log/crypto/index.ts';
 import { scriptArgs } from '../../scriptArgs.ts';
 
 const hashes = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`tx ${i}`));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { checkTx } from '../../../log/index.ts';
+import { nodeProcessFlags } from '../../../runtime/config/index.ts';
 import { samplePayouts } from '../agents/sampleResult.ts';
 
 const ain = join(process.cwd(), 'bin', 'ain.js');
@@ -155,6 +156,37 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   }
   t.is(await exited, 0);
   t.true(seen.some((e) => e.msg === 'node stopped'));
+  // Started as `node bin/ain.js`, without the V8 flags a node runs with: it says so, once, first.
+  const missing = seen.filter((e) => String(e.msg).startsWith('node was started without'));
+  t.deepEqual(
+    missing.map((e) => e.missing),
+    [[...nodeProcessFlags]],
+  );
+});
+
+test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs with (it says nothing of them)', async (t) => {
+  const child = spawn(ain, ['node', '--data', join(dir, 'node-shebang'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const seen: string[] = [];
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      seen.push(line);
+      if ((JSON.parse(line) as { msg?: string }).msg !== 'node started') return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  try {
+    await started;
+  } finally {
+    child.kill('SIGTERM');
+  }
+  t.is(await exited, 0);
+  t.false(
+    seen.some((line) => line.includes('node was started without')),
+    seen.join('\n'),
+  );
 });
 
 // One node, the runtime left to ain up, the sample at a small scale, as NDJSON: its log events

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
+import { missingProcessFlags } from '../../../runtime/cli/nodeCommand.ts';
 import { nodeProcessFlags } from '../../../runtime/config/index.ts';
 
 const root = new URL('../../../', import.meta.url);
@@ -13,4 +14,11 @@ test('bin/ain.js starts node with the node process flags when run as a program',
 test('npm start runs ain up with the node process flags', async (t) => {
   const { scripts } = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
   t.is(scripts.start, `node ${nodeProcessFlags.join(' ')} bin/ain.js up`);
+});
+
+test('a node process lacks the flags given neither on its command line nor in NODE_OPTIONS', (t) => {
+  t.deepEqual(missingProcessFlags([], undefined), [...nodeProcessFlags]);
+  t.deepEqual(missingProcessFlags(['--import=tsx', ...nodeProcessFlags]), []);
+  t.deepEqual(missingProcessFlags([], ` --inspect ${nodeProcessFlags.join(' ')} `), []);
+  t.deepEqual(missingProcessFlags(['--max-semi-space-size=16']), [...nodeProcessFlags], 'another size is not the one a node runs with');
 });
