@@ -1,18 +1,20 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { missingProcessFlags } from '../../../runtime/cli/nodeCommand.ts';
 import { nodeProcessFlags } from '../../../runtime/config/index.ts';
 
-const root = new URL('../../../', import.meta.url);
+// The checkout's root (the compiled tests run from dist/, so not relative to this file).
+const root = process.cwd();
 
 // V8 takes these only on its command line: each way a node is started by hand passes them itself.
 test('bin/ain.js starts node with the node process flags when run as a program', async (t) => {
-  const shebang = (await readFile(new URL('bin/ain.js', root), 'utf8')).split('\n')[0];
+  const shebang = (await readFile(join(root, 'bin', 'ain.js'), 'utf8')).split('\n')[0];
   t.is(shebang, `#!/usr/bin/env -S node ${nodeProcessFlags.join(' ')}`);
 });
 
 test('npm start runs ain up with the node process flags', async (t) => {
-  const { scripts } = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   t.is(scripts.start, `node ${nodeProcessFlags.join(' ')} bin/ain.js up`);
 });
 
