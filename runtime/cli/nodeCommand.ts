@@ -52,6 +52,40 @@ export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
   });
 }
 
+/**
+ * Catches SIGTERM / SIGINT from now on, before a node starts: `stopWith(stop)` stops it in order
+ * on the first signal, at once if one came while it was starting (a signal just after its
+ * `node started` line, before `stopOnSignals` listened, used to kill it). A second signal while it
+ * is still starting exits at once, so a start that hangs (a broker not there) can be interrupted.
+ * `release()` stops catching them (a start that failed).
+ */
+export function catchStopSignals(): { stopWith(stop: () => Promise<void>): Promise<void>; release(): void } {
+  let stopping: (() => void) | undefined;
+  let caught = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping !== undefined) return stopping();
+    if (caught) process.exit(signal === 'SIGINT' ? 130 : 143);
+    caught = true;
+  };
+  const release = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    release,
+    stopWith: (stop) =>
+      new Promise((resolve) => {
+        stopping = () => {
+          release();
+          void stop().finally(resolve);
+        };
+        if (caught) stopping();
+      }),
+  };
+}
+
 /** The flags that set one node's config; with several `--data`, each dir's config.json does. */
 const oneNodeFlags = ['port', 'host', 'config', 'chain', 'genesis', 'log', 'brokers', 'topic', 'fsync', 'block-interval-ms'] as const;
 
@@ -110,6 +144,7 @@ async function severalNodes(dirs: readonly string[], values: NodeValues, logger:
   const stopAll = async () => {
     for (const node of nodes.reverse()) await node.stop();
   };
+  const signals = catchStopSignals();
   try {
     for (const config of configs) {
       nodes.push(
@@ -125,10 +160,11 @@ async function severalNodes(dirs: readonly string[], values: NodeValues, logger:
       );
     }
   } catch (error) {
+    signals.release();
     await stopAll();
     throw error;
   }
-  await stopOnSignals(stopAll);
+  await signals.stopWith(stopAll);
   process.exit(fatal ? 1 : (process.exitCode ?? 0));
 }
 
@@ -167,6 +203,7 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
     },
   });
   let fatal = false;
+  const signals = catchStopSignals();
   const node = await startNode({
     config,
     logger,
@@ -174,8 +211,11 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
       fatal = true;
       process.kill(process.pid, 'SIGTERM'); // the same orderly stop as an operator's
     },
+  }).catch((error: unknown) => {
+    signals.release();
+    throw error;
   });
-  await stopOnSignals(() => node.stop());
+  await signals.stopWith(() => node.stop());
   // Stopped in order: the log is synced and closed. A client library's retry timers (kafkajs
   // reconnecting after an outage) may still be pending; they have nothing left to do.
   process.exit(fatal ? 1 : (process.exitCode ?? 0));
