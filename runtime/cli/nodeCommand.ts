@@ -40,17 +40,7 @@ function number(text: string | undefined, flag: string): number | undefined {
 }
 
 /** Stops the node on SIGTERM / SIGINT: intake first, then the log is synced and closed. */
-export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      void stop().finally(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-}
+export const stopOnSignals = (stop: () => Promise<void>): Promise<void> => catchStopSignals().stopWith(stop);
 
 /**
  * Catches SIGTERM / SIGINT from now on, before a node starts: `stopWith(stop)` stops it in order
