@@ -27,3 +27,4 @@ export {
   type ProposerSchedule,
 } from './proposerSelection.ts';
 export { maySign } from './signing.ts';
+export { decidedElsewhere, holdsLiveProposal, roundReport, type RoundReport } from './voteBook.ts';

@@ -129,3 +129,77 @@ export function storeVote(state: ConsensusState, vote: Vote): VoteOutcome {
   }
   return { kind: 'counted', state: { ...state, votes: withVote(votes, vote) } };
 }
+
+/** What a node saw of one round: the proposer, its proposal and the verdict on it, and the votes by what they were for. */
+export interface RoundReport {
+  readonly height: number;
+  readonly round: number;
+  /** The step the node had reached in it. */
+  readonly step: ConsensusState['step'];
+  readonly proposer: string | undefined;
+  /** `none`: no proposal of the round arrived; `judging`: it arrived, its check not done. */
+  readonly proposal: 'none' | 'judging' | 'valid' | 'invalid';
+  /** Voting power per block hash (its first 12 hex digits) or `nil`. */
+  readonly prevotes: Readonly<Record<string, string>>;
+  readonly precommits: Readonly<Record<string, string>>;
+  /** Validators from which no prevote of the round arrived. */
+  readonly noPrevote: readonly string[];
+}
+
+function powerByHash(state: ConsensusState, round: number, kind: VoteKind): Record<string, string> {
+  const power = new Map<string, bigint>();
+  for (const [from, votes] of Object.entries(votesOf(state, round)[kind]))
+    for (const hash of new Set(votes.map((v) => v.hash))) {
+      const key = hash === null ? 'nil' : hash.replace(/^0x/, '').slice(0, 12);
+      power.set(key, (power.get(key) ?? 0n) + powerOf(state, from));
+    }
+  return Object.fromEntries([...power].map(([hash, p]) => [hash, p.toString()]));
+}
+
+/**
+ * What the node saw of `round` at its height (a log line's fields when the round ends
+ * undecided: which step waited for what).
+ * @example roundReport(state, state.round).proposal // 'none': the proposer's block never came
+ */
+export function roundReport(state: ConsensusState, round: number): RoundReport {
+  const held = Object.values(state.proposals[round] ?? {});
+  const proposal = held.length === 0 ? 'none' : held.some((p) => p.valid === true) ? 'valid' : held.some((p) => p.valid === null) ? 'judging' : 'invalid';
+  const prevoted = votesOf(state, round).prevote;
+  return {
+    height: state.height,
+    round,
+    step: state.step,
+    proposer: state.schedule.proposers[round],
+    proposal,
+    prevotes: powerByHash(state, round, 'prevote'),
+    precommits: powerByHash(state, round, 'precommit'),
+    noPrevote: state.validators.validators.filter((v) => prevoted[v.address] === undefined).map((v) => v.address),
+  };
+}
+
+/**
+ * A block more than 2/3 of the power precommitted at this height whose proposal the node lacks,
+ * or judged invalid (e.g. records it could not get): the others decided it, and this node cannot
+ * on its own; the runtime fetches the decided block. Null otherwise (a proposal still being
+ * judged decides once judged).
+ * @example const missing = decidedElsewhere(state); if (missing !== null) fetchDecided(state.height)
+ */
+export function decidedElsewhere(state: ConsensusState): { readonly round: number; readonly hash: string } | null {
+  if (state.height === 0 || state.step === 'commit') return null;
+  for (const [key, { precommit }] of Object.entries(state.votes)) {
+    const round = Number(key);
+    const hashes = new Set(Object.values(precommit).flatMap((votes) => votes.map((v) => v.hash)));
+    for (const hash of hashes) {
+      if (hash === null) continue;
+      const held = state.proposals[round]?.[hash];
+      if (held !== undefined && held.valid !== false) continue;
+      if (isQuorum(state, tally(state, round, 'precommit', hash))) return { round, hash };
+    }
+  }
+  return null;
+}
+
+/** Whether the node holds a proposal of its height it has not refused: with one, it may decide the height itself. */
+export function holdsLiveProposal(state: ConsensusState): boolean {
+  return Object.values(state.proposals).some((round) => Object.values(round).some((held) => held.valid !== false));
+}

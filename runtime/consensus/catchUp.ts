@@ -25,6 +25,11 @@ const oneBehindGraceMs = 1_000;
  * that then went idle hears no message of a later height, so it asks.
  */
 const statusPollMs = 2_000;
+/**
+ * How soon a node that holds a commit's precommits but not its proposal asks again: the peer
+ * asked may have seen the same precommits a moment before and not appended the block yet.
+ */
+const decidedAskAgainMs = 200;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -58,11 +63,23 @@ export interface CatchUpComponents {
    * thread (its verify threads), by text: the block's check takes them as checked. Default none.
    */
   readonly heldOf?: (height: number, records: readonly string[]) => Promise<ReadonlyMap<string, HeldTx>>;
+  /**
+   * Whether this node's own consensus may still decide the height it is at (it holds a proposal of
+   * it not refused): only then does a node one block behind wait the grace before it fetches.
+   * Default: it may.
+   */
+  readonly mayDecide?: () => boolean;
 }
 
 export interface CatchUp {
   /** A peer sent a message for `height`, above this node's next: fetch what lies between. */
   behind(peer: string, height: number): void;
+  /**
+   * More than 2/3 of the power precommitted a block of this node's next height that it cannot
+   * decide itself (it lacks the proposal): fetch it from `peer` now, without the grace, and again
+   * (the peer may not have appended it yet) no sooner than `decidedAskAgainMs` after.
+   */
+  decidedElsewhere(peer: string, height: number): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -227,24 +244,35 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   let oneBehind: { readonly height: number; readonly sinceMs: number } | null = null;
   /** Whether a node that heard of `height` from a peer should wait for its own consensus before fetching. */
   function waitsForOwnDecision(height: number): boolean {
-    if (height > chain.ledger.height + 2) return false;
+    if (height > chain.ledger.height + 2 || c.mayDecide?.() === false) return false;
     const nowMs = Date.now();
     if (oneBehind?.height !== chain.ledger.height) oneBehind = { height: chain.ledger.height, sinceMs: nowMs };
     return nowMs - oneBehind.sinceMs < oneBehindGraceMs;
   }
 
+  function fetchNow(peer: string, fields: Record<string, unknown>, message: string): void {
+    asking = true;
+    logger.info({ peer, ...fields, own: chain.ledger.height }, message);
+    fetchFrom(peer)
+      .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
+      .finally(() => {
+        asking = false;
+        lastAskedAt = Date.now();
+      });
+  }
+  /** When `decidedElsewhere` last fetched. */
+  let decidedAskedAt = 0;
+
   const catchUp: CatchUp = {
     behind(peer, height) {
       if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
       if (waitsForOwnDecision(height)) return;
-      asking = true;
-      logger.info({ peer, height, own: chain.ledger.height }, 'behind a peer: fetching decided blocks');
-      fetchFrom(peer)
-        .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
-        .finally(() => {
-          asking = false;
-          lastAskedAt = Date.now();
-        });
+      fetchNow(peer, { height }, 'behind a peer: fetching decided blocks');
+    },
+    decidedElsewhere(peer, height) {
+      if (stopped || asking || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return;
+      decidedAskedAt = Date.now();
+      fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it');
     },
     async start() {
       await transport.handle(protocol, (bytes) => answer(bytes));

@@ -10,6 +10,9 @@ import {
   type ConsensusEffect,
   type ConsensusEvent,
   type ConsensusTimeouts,
+  decidedElsewhere,
+  holdsLiveProposal,
+  roundReport,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
@@ -118,6 +121,10 @@ export interface ConsensusService {
   addEvidence(evidence: Evidence): Promise<void>;
 }
 
+/** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many times a height. */
+const refetchMs = 250;
+const refetchTimesMax = 20;
+
 /**
  * Runs the consensus machine (actors/consensus) for a node of a peer-to-peer network and carries
  * out its effects, in the order decided: proposals built from the mempool, votes signed only after
@@ -156,8 +163,57 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   let peerAhead = 0;
 
   const state = () => actor.getSnapshot().context;
+  /** The peers of the latest message for the height being decided (`at`) and for a later one (`ahead`: that peer decided this height). */
+  const lastPeer: { at?: { peer: string; height: number }; ahead?: { peer: string; height: number } } = {};
+  /** The current round's start, and when its first proposal and a verdict on one came: for the log of a round that ends undecided. */
+  const round = { startedMs: 0, proposalMs: undefined as number | undefined, judgedMs: undefined as number | undefined };
+  let refetch: NodeJS.Timeout | undefined;
+  const refetched = { height: 0, times: 0 };
+  /**
+   * The others precommitted a block of this height that this node cannot decide (it lacks the
+   * proposal): fetch it from the peer most likely to have appended it, and look again shortly (it
+   * may not have yet), `refetchTimesMax` times a height; catch-up's usual asks go on after that.
+   */
+  const fetchIfDecidedElsewhere = () => {
+    const s = state();
+    const peer = (lastPeer.ahead?.height ?? 0) > s.height ? lastPeer.ahead : lastPeer.at;
+    if (!running || peer === undefined || decidedElsewhere(s) === null) return;
+    catchUp.decidedElsewhere(peer.peer, s.height);
+    if (refetched.height !== s.height) Object.assign(refetched, { height: s.height, times: 0 });
+    if (refetch !== undefined || ++refetched.times > refetchTimesMax) return;
+    refetch = setTimeout(() => {
+      refetch = undefined;
+      fetchIfDecidedElsewhere();
+    }, refetchMs);
+  };
   const send = (event: ConsensusEvent) => {
-    if (running) actor.send(event);
+    if (!running) return;
+    const before = state();
+    actor.send(event);
+    const after = state();
+    fetchIfDecidedElsewhere();
+    if (after.height === before.height && after.round === before.round) {
+      if (event.type === 'proposal' && event.proposal.height === after.height && event.proposal.round === after.round) {
+        if (event.valid === undefined || event.proposal.proposer === key.address) round.proposalMs ??= now();
+        if (event.valid !== undefined) round.judgedMs ??= now();
+      }
+      return;
+    }
+    if (after.height === before.height && before.height > 0) {
+      const at = (ms: number | undefined) => (ms === undefined ? null : ms - round.startedMs);
+      const cause = event.type === 'timeout' ? `the ${event.step} timeout` : 'a third of the power in a later round';
+      logger.info(
+        {
+          ...roundReport(before, before.round),
+          lastedMs: now() - round.startedMs,
+          proposalAfterMs: at(round.proposalMs),
+          judgedAfterMs: at(round.judgedMs),
+          cause,
+        },
+        'round ended without a decision',
+      );
+    }
+    Object.assign(round, { startedMs: now(), proposalMs: undefined, judgedMs: undefined });
   };
   const enqueue = (effect: ConsensusEffect) => {
     work = work
@@ -212,6 +268,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       if (counts !== undefined) noteChecked(...counts);
     },
     heldOf: (height, texts) => heldOfDecided(height, texts),
+    mayDecide: () => holdsLiveProposal(state()),
   });
 
   /** Records of a proposed block the mempool lacks that this thread checks itself (the commit and the cut); more go to the verify threads. */
@@ -457,6 +514,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function onMessage(message: ConsensusMessage, from: string): void {
     if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
+    if (height > chain.ledger.height + 1) lastPeer.ahead = { peer: from, height };
+    else if (height === chain.ledger.height + 1) lastPeer.at = { peer: from, height };
     if (height > chain.ledger.height + 1) catchUp.behind(from, height);
     if ('proposal' in message) {
       sources.set(message.proposal.block.hash, from);
@@ -509,6 +568,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       clearInterval(idle);
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      clearTimeout(refetch);
       gossip.unsubscribe();
       await catchUp.stop();
       await records.stop();

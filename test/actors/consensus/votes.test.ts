@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Evidence } from '../../../schemas/index.ts';
-import { proposerOf } from '../../../actors/index.ts';
+import { decidedElsewhere, holdsLiveProposal, proposerOf, roundReport } from '../../../actors/index.ts';
 import { addressOf, blockOf, Driver, proposalOf, setOf, testConfig, voteOf } from './fixtures.ts';
 
 // Counting, equivocation, and the bounds on what peers can make a node hold.
@@ -193,4 +193,42 @@ test('the propose timeout waits for a proposal that came before it to be judged:
   idle.take();
   idle.send({ type: 'timeout', height: 1, round: 0, step: 'propose' });
   t.like(idle.of('vote'), [{ kind: 'prevote', hash: null }], 'no proposal at all: nil at once');
+});
+
+test('a round’s report says whether its proposal came, the verdict, and the power behind each prevote and precommit', (t) => {
+  const n = node();
+  const proposer = n.state.schedule.proposers[0]!;
+  t.like(roundReport(n.state, 0), { height: 1, round: 0, step: 'propose', proposer, proposal: 'none', prevotes: {}, precommits: {} });
+  t.is(roundReport(n.state, 0).noPrevote.length, 4);
+  n.send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x) });
+  t.is(roundReport(n.state, 0).proposal, 'judging');
+  n.send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x), valid: false });
+  n.send(vote(v1, 0, 'prevote', x.hash), vote(v3, 0, 'prevote', x.hash), vote(v4, 0, 'precommit', null));
+  const report = roundReport(n.state, 0);
+  t.is(report.proposal, 'invalid');
+  t.deepEqual(report.prevotes, { [x.hash.slice(0, 12)]: '2' });
+  t.deepEqual(report.precommits, { nil: '1' });
+  t.deepEqual(report.noPrevote, [v2, v4], 'its own prevote (nil, an effect) counts once the runtime hands it back');
+});
+
+test('a block 2/3 of the power precommitted is decided elsewhere while this node lacks its proposal or refused it; not while it judges it', (t) => {
+  const precommits = (n: Driver) => n.send(vote(v1, 0, 'precommit', x.hash), vote(v3, 0, 'precommit', x.hash), vote(v4, 0, 'precommit', x.hash));
+  const lacking = node();
+  lacking.send(vote(v1, 0, 'precommit', x.hash), vote(v3, 0, 'precommit', x.hash));
+  t.is(decidedElsewhere(lacking.state), null, 'no quorum yet');
+  lacking.send(vote(v4, 0, 'precommit', x.hash));
+  t.deepEqual(decidedElsewhere(lacking.state), { round: 0, hash: x.hash });
+  t.false(holdsLiveProposal(lacking.state));
+
+  const proposer = node().state.schedule.proposers[0]!;
+  const judging = precommits(node().send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x) }));
+  t.is(decidedElsewhere(judging.state), null, 'decides once judged');
+  t.true(holdsLiveProposal(judging.state));
+  const refused = precommits(node().send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x), valid: false }));
+  t.deepEqual(decidedElsewhere(refused.state), { round: 0, hash: x.hash });
+  t.false(holdsLiveProposal(refused.state));
+  const held = node().send({ type: 'proposal', proposal: proposalOf(proposer, 1, 0, x), valid: true });
+  precommits(held);
+  t.is(held.state.step, 'commit', 'a valid proposal with a precommit quorum is decided here');
+  t.is(decidedElsewhere(held.state), null);
 });

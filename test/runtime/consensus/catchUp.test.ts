@@ -15,8 +15,8 @@ import { commits, limits } from './proposalFixtures.ts';
 // validator is often that far behind for a moment, and decides the block itself).
 
 /** Catch-up against a peer with no blocks: who was asked, from which height. */
-function catchUpWith() {
-  const { catchUp, asked } = pipelineWith([], 64);
+function catchUpWith(mayDecide?: () => boolean) {
+  const { catchUp, asked } = pipelineWith([], 64, { mayDecide });
   return { catchUp, asked };
 }
 
@@ -43,6 +43,29 @@ test('a peer one height ahead is asked only once the node has stayed behind it f
   t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
 });
 
+test('a peer one height ahead is asked at once when this node cannot decide the height itself (it holds no proposal of it)', (t) => {
+  const { catchUp, asked } = catchUpWith(() => false);
+  catchUp.behind('peer-a', 2);
+  t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
+});
+
+test('a block the others precommitted and this node lacks the proposal of is asked for at once, and again only after a pause', async (t) => {
+  const { catchUp, asked } = catchUpWith();
+  catchUp.decidedElsewhere('peer-a', 2);
+  t.deepEqual(asked, [], 'not a height past the next');
+  catchUp.decidedElsewhere('peer-a', 1);
+  t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }], 'the next height: at once, without the grace or the pause after an ask');
+  await until(
+    async () => {
+      catchUp.decidedElsewhere('peer-b', 1);
+      return asked.length > 1;
+    },
+    'the second ask (the peer had not appended the block yet)',
+    10_000,
+  );
+  t.deepEqual(asked[1], { peer: 'peer-b', from: 1 });
+});
+
 // Fetching as a pipeline: the next range is asked for while one is checked and appended, and a
 // block's records go to the verify threads while the block before it is appended; a peer's bogus
 // block costs at most one block of verifies before its certificate is found not to hold.
@@ -67,7 +90,7 @@ function decidedChain(count: number): { blocks: DecidedBlock[]; roots: string[] 
 function pipelineWith(
   blocks: readonly DecidedBlock[],
   blocksPerAnswer: number,
-  { connected = [] as string[], maxTxs = limits.maxTxs, caughtUp = (): boolean => true } = {},
+  { connected = [] as string[], maxTxs = limits.maxTxs, caughtUp = (): boolean => true, mayDecide = undefined as (() => boolean) | undefined } = {},
 ) {
   const chain = newChain();
   const events: string[] = [];
@@ -108,6 +131,7 @@ function pipelineWith(
     commits: { ...commits, get: (height: number) => kept.get(height) },
     limits: { ...limits, maxTxs },
     caughtUp,
+    ...(mayDecide === undefined ? {} : { mayDecide }),
     heldOf: async (height) => {
       events.push(`verify ${height}`);
       return new Map();
