@@ -47,6 +47,14 @@ export function prepareTx(input: unknown, options: CheckTxOptions): Unverified<V
   if (jsonValueTooDeep(input, maxTxJsonDepth)) throw tooDeep();
   // Before the schema, which would drop such keys from records and read what is left.
   checkJsonValueKeys(input);
+  return prepareParsedTx(input, options);
+}
+
+/**
+ * prepareTx of a value parseTxJson gave, which refused deep nesting and `__proto__` or
+ * repeated keys in its text already: the same checks, without walking the value twice more.
+ */
+export function prepareParsedTx(input: unknown, options: CheckTxOptions): Unverified<VerifiedTx> {
   const tx = parseOrThrow(Tx, input, 'tx');
   // The schema is strict and transforms nothing, so the input holds exactly the tx's fields; its
   // keys keep the sender's order, which is already canonical when the sender wrote canonical JSON

@@ -1,6 +1,6 @@
 import { AinError, type Refusal } from '../../schemas/index.ts';
 import { parseTxJson } from '../codec/index.ts';
-import { prepareTx, type CheckTxOptions, type VerifiedTx } from './checkTx.ts';
+import { prepareParsedTx, type CheckTxOptions, type VerifiedTx } from './checkTx.ts';
 import { inTwoPasses } from './inTwoPasses.ts';
 
 // A submitter is owed an answer even when a check breaks an invariant: it gets INTERNAL for its tx
@@ -13,7 +13,7 @@ const boundaryRefusal = (error: unknown): Refusal =>
 function prepareText(text: string, options: CheckTxOptions) {
   try {
     if (text.trim() === '') throw new AinError('BAD_JSON', 'The request has no body; send one signed tx as JSON.');
-    return prepareTx(parseTxJson(text), options);
+    return prepareParsedTx(parseTxJson(text), options);
   } catch (error) {
     return boundaryRefusal(error);
   }
