@@ -11,6 +11,12 @@ import { waitForQuiet } from './quiet.ts';
 import { rawAllCoresRate } from './verifyRaw.ts';
 
 const validators = 4;
+/**
+ * Four nodes on this machine's cores: each checks txs on its own thread (no verify threads), as an
+ * operator would set a node that shares its cores with others; a thread would only take turns on
+ * the same cores, after a copy of every batch each way (docs/benchmarks.md).
+ */
+const nodeEnv = { AIN_VERIFY_THREADS: 'none' };
 const batchTxs = 500;
 const txsPerKey = 10;
 /** Txs sent but not yet applied on all, at most: well under the mempool's 10,000, which every node holds the whole network's pending txs in. */
@@ -120,7 +126,7 @@ async function catchUp(net: BenchNetwork, tracker: Tracker, killed: number): Pro
   for (const entry of await readdir(dir)) if (!keptOnRejoin.has(entry)) await rm(join(dir, entry), { recursive: true, force: true });
   await waitForQuiet();
   const spawnMs = performance.now();
-  const node = await startNodeProcess(dir, []);
+  const node = await startNodeProcess(dir, [], nodeEnv);
   net.nodes[killed] = node;
   const startMs = performance.now();
   await until(async () => (await node.get<NetView>('/v1/net')).height >= target, `n${killed + 1} to catch up to block ${target}`, 120_000);
@@ -144,31 +150,35 @@ async function catchUp(net: BenchNetwork, tracker: Tracker, killed: number): Pro
 export async function benchNet(): Promise<Figure[]> {
   await waitForQuiet();
   const rawBefore = await rawAllCoresRate();
-  const run = await withNetwork(validators, async (net) => {
-    const tracker = new Tracker(net);
-    tracker.start();
-    try {
-      const load = await sustained(net, tracker);
-      await sleep(500);
-      const pace = Math.max(50, Math.round(load.rate / 2));
-      const latency = await latencies(net, tracker, pace);
-      await sleep(500);
-      const recovered = await recovery(net, tracker);
-      const caught = await catchUp(net, tracker, recovered.killed);
-      for (const node of net.live()) await node.kill('SIGTERM');
-      await waitForQuiet();
-      const auditStart = performance.now();
-      const report = await auditDataDir({ dataDir: net.files.nodes[0]!.dir, threads: availableParallelism() });
-      const auditMs = performance.now() - auditStart;
-      const audit = {
-        rate: (report.records * 1000) / auditMs,
-        note: `${report.records} records of n1's log replayed on ${availableParallelism()} threads in ${Math.round(auditMs)} ms; ok: ${report.ok}`,
-      };
-      return { load, pace, latency, recovered, caught, audit };
-    } finally {
-      await tracker.stop();
-    }
-  });
+  const run = await withNetwork(
+    validators,
+    async (net) => {
+      const tracker = new Tracker(net);
+      tracker.start();
+      try {
+        const load = await sustained(net, tracker);
+        await sleep(500);
+        const pace = Math.max(50, Math.round(load.rate / 2));
+        const latency = await latencies(net, tracker, pace);
+        await sleep(500);
+        const recovered = await recovery(net, tracker);
+        const caught = await catchUp(net, tracker, recovered.killed);
+        for (const node of net.live()) await node.kill('SIGTERM');
+        await waitForQuiet();
+        const auditStart = performance.now();
+        const report = await auditDataDir({ dataDir: net.files.nodes[0]!.dir, threads: availableParallelism() });
+        const auditMs = performance.now() - auditStart;
+        const audit = {
+          rate: (report.records * 1000) / auditMs,
+          note: `${report.records} records of n1's log replayed on ${availableParallelism()} threads in ${Math.round(auditMs)} ms; ok: ${report.ok}`,
+        };
+        return { load, pace, latency, recovered, caught, audit };
+      } finally {
+        await tracker.stop();
+      }
+    },
+    nodeEnv,
+  );
   await waitForQuiet();
   const rawAfter = await rawAllCoresRate();
   const perNode = (rawBefore + rawAfter) / 2 / validators;
@@ -178,7 +188,7 @@ export async function benchNet(): Promise<Figure[]> {
       name: 'net.4.sustained',
       value: load.rate,
       unit: 'txs/s',
-      note: `${load.txs} txs in POST /v1/txs × ${batchTxs} over ${validators} nodes, ≤ ${windowTxs} unapplied, ${Math.round(load.elapsedMs)} ms to applied on all; ${load.blocks}`,
+      note: `${load.txs} txs in POST /v1/txs × ${batchTxs} over ${validators} nodes (AIN_VERIFY_THREADS=none), ≤ ${windowTxs} unapplied, ${Math.round(load.elapsedMs)} ms to applied on all; ${load.blocks}`,
     },
     {
       name: 'net.4.sustained.ratio',

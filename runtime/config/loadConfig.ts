@@ -13,7 +13,8 @@ export interface ConfigSources {
 type Json = Record<string, unknown>;
 
 /** `AIN_*` environment variables and where they land in NodeConfig. */
-const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'fsync' | 'list' }> = {
+type EnvKind = 'string' | 'number' | 'fsync' | 'list' | 'threads';
+const envFields: Record<string, { path: string[]; kind: EnvKind }> = {
   AIN_DATA: { path: ['dataDir'], kind: 'string' },
   AIN_HOST: { path: ['host'], kind: 'string' },
   AIN_PORT: { path: ['port'], kind: 'number' },
@@ -23,7 +24,7 @@ const envFields: Record<string, { path: string[]; kind: 'string' | 'number' | 'f
   AIN_BLOCK_INTERVAL_MS: { path: ['block', 'intervalMs'], kind: 'number' },
   AIN_BLOCK_MAX_TXS: { path: ['block', 'maxTxs'], kind: 'number' },
   AIN_MAX_TX_BYTES: { path: ['maxTxBytes'], kind: 'number' },
-  AIN_VERIFY_THREADS: { path: ['verifyThreads'], kind: 'number' },
+  AIN_VERIFY_THREADS: { path: ['verifyThreads'], kind: 'threads' },
   AIN_GENESIS: { path: ['genesis'], kind: 'string' },
   AIN_LOG: { path: ['log', 'kind'], kind: 'string' },
   AIN_KAFKA_BROKERS: { path: ['log', 'brokers'], kind: 'list' },
@@ -39,8 +40,10 @@ export function parseFsync(text: string, source: string): unknown {
   throw new AinError('BAD_CONFIG', `${source} is "${text}"; use always, group or never.`);
 }
 
-function envValue(name: string, text: string, kind: 'string' | 'number' | 'fsync' | 'list'): unknown {
+function envValue(name: string, text: string, kind: EnvKind): unknown {
   if (kind === 'string') return text;
+  if (kind === 'threads' && text === 'none') return text;
+  if (kind === 'threads' && !/^\d+$/.test(text)) throw new AinError('BAD_CONFIG', `${name} is "${text}"; it must be a whole number or none.`);
   if (kind === 'list')
     return text
       .split(',')

@@ -2,15 +2,15 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../log/index.ts';
 import { AinError, type Refusal } from '../../schemas/index.ts';
-import type { CheckRecordsTask } from './checkRecordsChunk.ts';
-import type { CheckedChunk, TxSender, VerifyChunkTask } from './verifyChunk.ts';
+import { checkRecordsChunk, type CheckRecordsTask } from './checkRecordsChunk.ts';
+import { verifyChunk, type CheckedChunk, type TxSender, type VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
 export type CheckedTx = { readonly hash: string; readonly record: Uint8Array; readonly isCut: boolean; readonly sender?: TxSender } | Refusal;
 
 export interface VerifyPoolOptions extends CheckTxOptions {
-  /** Worker threads; 0 or absent means one per core. */
-  readonly threads?: number;
+  /** Worker threads; 0 or absent means one per core; `none`: none, the checks run on this thread (see `createInlinePool`). */
+  readonly threads?: number | 'none';
   /** Chunks waiting for a thread before new work is refused with OVERLOADED. */
   readonly maxQueuedChunks?: number;
 }
@@ -20,12 +20,15 @@ export interface VerifyPool {
   verify(texts: readonly string[]): Promise<CheckedTx[]>;
   /** Checks records read back from a log (events' checkRecords) on every core; in input order. */
   checkRecords(records: readonly LogRecord[], scope: RecordScope): Promise<CheckedRecord[]>;
+  /** Worker threads checking; 0 when the checks run on the caller's thread. */
   readonly threads: number;
   close(): Promise<void>;
 }
 
 // Below this a chunk costs more in messaging than it wins in balance across the threads.
 const chunkTxsMin = 16;
+/** Txs (or records) an inline pool checks in one turn of the event loop: ~5 ms of signatures. */
+const inlineChunkTxs = 128;
 
 /**
  * Worker threads run TypeScript too: give them tsx when this process was not started with it
@@ -63,6 +66,7 @@ function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {
  * @example const pool = createVerifyPool({ chain: 'ain-local' }); await pool.verify(txs)
  */
 export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
+  if (options.threads === 'none') return createInlinePool(options);
   const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
   const piscina = new Piscina<VerifyChunkTask | CheckRecordsTask, CheckedChunk | RecordCheck[]>({
     // The same folder's worker file: .ts from the sources, .js from `npm run build`'s dist/.
@@ -86,9 +90,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       try {
         done = await Promise.all(chunks);
       } catch (cause) {
-        if ((cause as Error).message?.includes('queue is full')) {
-          throw new AinError('OVERLOADED', 'The node is checking as many txs as it can; retry in a moment.', { cause });
-        }
+        if ((cause as Error).message?.includes('queue is full')) throw overloaded(cause);
         throw cause;
       }
       const results: CheckedTx[] = [];
@@ -115,6 +117,63 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     },
     async close() {
       await piscina.destroy();
+    },
+  };
+}
+
+const overloaded = (cause?: unknown) =>
+  new AinError('OVERLOADED', 'The node is checking as many txs as it can; retry in a moment.', cause === undefined ? {} : { cause });
+
+/**
+ * The pool's checks on this thread, with the same code and answers as its threads: one chunk of
+ * `inlineChunkTxs` per turn of the event loop, in the order asked, so the node's network, timers
+ * and requests go on between them; more than `maxQueuedChunks` waiting (default 64) is refused
+ * with OVERLOADED, as the pool's full queue is. For a node whose cores other nodes share: a thread
+ * would only take turns on the same cores, after a copy of every batch each way.
+ */
+function createInlinePool(options: VerifyPoolOptions): VerifyPool {
+  const maxQueued = options.maxQueuedChunks ?? 64;
+  const taskOptions: CheckTxOptions = { chain: options.chain, shard: options.shard, maxTxBytes: options.maxTxBytes };
+  let queued = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  /** `count` items in chunks, each checked by `check` in a turn of its own after those asked before. */
+  const inTurns = async <T>(count: number, check: (from: number, to: number) => T[]): Promise<T[]> => {
+    const chunks = Math.ceil(count / inlineChunkTxs);
+    if (queued + chunks > maxQueued) throw overloaded();
+    queued += chunks;
+    const parts: Promise<T[]>[] = [];
+    for (let from = 0; from < count; from += inlineChunkTxs) {
+      const part = tail.then(nextTurn).then(() => check(from, Math.min(count, from + inlineChunkTxs)));
+      tail = part.catch(() => undefined);
+      parts.push(part.finally(() => queued--));
+    }
+    return (await Promise.all(parts)).flat();
+  };
+  return {
+    threads: 0,
+    async verify(texts) {
+      return inTurns(texts.length, (from, to) => {
+        const checked: CheckedTx[] = [];
+        unpack(verifyChunk({ texts: texts.slice(from, to), options: taskOptions }), checked);
+        return checked;
+      });
+    },
+    async checkRecords(records, { chain, shard }) {
+      const checks = await inTurns(records.length, (from, to) => {
+        const part = records.slice(from, to);
+        return checkRecordsChunk({
+          bytes: Buffer.concat(part.map((r) => r.value)),
+          sizes: part.map((r) => r.value.byteLength),
+          offsets: part.map((r) => r.offset),
+          chain,
+          shard,
+        });
+      });
+      return records.map(({ offset, value }, i) => checkedRecordOf(offset, value, checks[i]!));
+    },
+    async close() {
+      await tail;
     },
   };
 }

@@ -187,8 +187,13 @@ export const NodeConfig = z.strictObject({
     .default(defaultMaxTxBytes),
   /** Most txs one `POST /v1/txs` may carry. */
   maxBatchTxs: Uint.min(1).max(100_000).default(5000),
-  /** Worker threads that check signatures; 0 means one per core. */
-  verifyThreads: Uint.max(256).default(0),
+  /**
+   * Worker threads that check txs (signatures included); 0 means one per core, `none` checks them
+   * on the node's own thread, a batch at a time: for nodes that share their cores with others
+   * (several nodes on one machine), where handing every batch to a thread and back costs more
+   * than the thread gives.
+   */
+  verifyThreads: z.union([Uint.max(256), z.literal('none')]).default(0),
   api: ApiLimits.default({
     readBytesMax: 1024 * 1024,
     streamsMax: 2000,

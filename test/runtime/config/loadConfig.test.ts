@@ -32,6 +32,8 @@ test('bad config is BAD_CONFIG with a sentence naming the field or variable', as
     [{ flags: { dataDir: 'd', chain: 'Has Spaces' } }, /chain/],
     [{ env: { AIN_PORT: 'eighty' }, flags: { dataDir: 'd' } }, /AIN_PORT/],
     [{ env: { AIN_FSYNC: 'sometimes' }, flags: { dataDir: 'd' } }, /AIN_FSYNC/],
+    [{ env: { AIN_VERIFY_THREADS: 'all' }, flags: { dataDir: 'd' } }, /AIN_VERIFY_THREADS is "all"; it must be a whole number or none/],
+    [{ flags: { dataDir: 'd', verifyThreads: 'inline' } }, /verifyThreads/],
     [{ flags: { dataDir: 'd', surprise: true } }, /surprise/],
     [{ file: '/nonexistent/ain.json' }, /cannot be read/],
   ];
@@ -40,6 +42,13 @@ test('bad config is BAD_CONFIG with a sentence naming the field or variable', as
     t.true(isAinError(error, 'BAD_CONFIG'), String(pattern));
     t.regex(error!.message, pattern);
   }
+});
+
+test('verify threads: one per core by default, a number, or none (the checks on the node’s own thread)', async (t) => {
+  t.is((await loadConfig({ flags: { dataDir: 'd' } })).verifyThreads, 0);
+  t.is((await loadConfig({ env: { AIN_VERIFY_THREADS: '3' }, flags: { dataDir: 'd' } })).verifyThreads, 3);
+  t.is((await loadConfig({ env: { AIN_VERIFY_THREADS: 'none' }, flags: { dataDir: 'd' } })).verifyThreads, 'none');
+  t.is((await loadConfig({ flags: { dataDir: 'd', verifyThreads: 'none' } })).verifyThreads, 'none');
 });
 
 test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad brokers are BAD_CONFIG', async (t) => {

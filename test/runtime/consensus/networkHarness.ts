@@ -42,11 +42,18 @@ export async function initNetwork(t: Teardown, validators: number): Promise<Netw
   return { dir: out, nodes: net.nodes, owner: await readKeyFile(join(out, 'owner.key')) };
 }
 
-/** Starts every node of the network (killed after the test) and waits until each sees all the others; `env` goes to each node's process. */
-export async function startNetwork(t: Teardown, files: NetworkFiles, env: Record<string, string> = {}): Promise<NodeProcess[]> {
+/**
+ * Starts every node of the network (killed after the test) and waits until each sees all the
+ * others; `env` goes to each node's process (a function: the i-th node's).
+ */
+export async function startNetwork(
+  t: Teardown,
+  files: NetworkFiles,
+  env: Record<string, string> | ((index: number) => Record<string, string>) = {},
+): Promise<NodeProcess[]> {
   const nodes: NodeProcess[] = [];
   t.teardown(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
-  for (const node of files.nodes) nodes.push(await startNodeProcess(node.dir, [], env));
+  for (const [i, node] of files.nodes.entries()) nodes.push(await startNodeProcess(node.dir, [], typeof env === 'function' ? env(i) : env));
   for (const node of nodes) await until(async () => (await netOf(node)).peers.length >= nodes.length - 1, `${node.dataDir} to see its peers`, 60_000);
   return nodes;
 }
