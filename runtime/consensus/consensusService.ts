@@ -177,7 +177,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const fetchIfDecidedElsewhere = () => {
     const s = state();
     const peer = (lastPeer.ahead?.height ?? 0) > s.height ? lastPeer.ahead : lastPeer.at;
-    if (!running || peer === undefined || decidedElsewhere(s) === null) return;
+    if (!running || peer === undefined || s.height !== chain.ledger.height + 1 || decidedElsewhere(s) === null) return;
     catchUp.decidedElsewhere(peer.peer, s.height);
     if (refetched.height !== s.height) Object.assign(refetched, { height: s.height, times: 0 });
     if (refetch !== undefined || ++refetched.times > refetchTimesMax) return;
@@ -199,7 +199,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       }
       return;
     }
-    if (after.height === before.height && before.height > 0) {
+    // A round of a height catch-up has appended meanwhile ended for nothing: not worth a line.
+    if (after.height === before.height && before.height > chain.ledger.height) {
       const at = (ms: number | undefined) => (ms === undefined ? null : ms - round.startedMs);
       const cause = event.type === 'timeout' ? `the ${event.step} timeout` : 'a third of the power in a later round';
       logger.info(
