@@ -77,9 +77,10 @@ export interface CatchUp {
   /**
    * More than 2/3 of the power precommitted a block of this node's next height that it cannot
    * decide itself (it lacks the proposal): fetch it from `peer` now, without the grace, and again
-   * (the peer may not have appended it yet) no sooner than `decidedAskAgainMs` after.
+   * (the peer may not have appended it yet) no sooner than `decidedAskAgainMs` after. Such an ask
+   * does not hold back `behind`'s. Whether it asked.
    */
-  decidedElsewhere(peer: string, height: number): void;
+  decidedElsewhere(peer: string, height: number): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -250,14 +251,14 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     return nowMs - oneBehind.sinceMs < oneBehindGraceMs;
   }
 
-  function fetchNow(peer: string, fields: Record<string, unknown>, message: string): void {
+  function fetchNow(peer: string, fields: Record<string, unknown>, message: string, paced: boolean): void {
     asking = true;
     logger.info({ peer, ...fields, own: chain.ledger.height }, message);
     fetchFrom(peer)
       .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
       .finally(() => {
         asking = false;
-        lastAskedAt = Date.now();
+        if (paced) lastAskedAt = Date.now();
       });
   }
   /** When `decidedElsewhere` last fetched. */
@@ -267,12 +268,13 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     behind(peer, height) {
       if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
       if (waitsForOwnDecision(height)) return;
-      fetchNow(peer, { height }, 'behind a peer: fetching decided blocks');
+      fetchNow(peer, { height }, 'behind a peer: fetching decided blocks', true);
     },
     decidedElsewhere(peer, height) {
-      if (stopped || asking || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return;
+      if (stopped || asking || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return false;
       decidedAskedAt = Date.now();
-      fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it');
+      fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it', false);
+      return true;
     },
     async start() {
       await transport.handle(protocol, (bytes) => answer(bytes));

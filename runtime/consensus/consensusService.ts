@@ -121,7 +121,7 @@ export interface ConsensusService {
   addEvidence(evidence: Evidence): Promise<void>;
 }
 
-/** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many times a height. */
+/** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many asks a height at most. */
 const refetchMs = 250;
 const refetchTimesMax = 20;
 
@@ -172,15 +172,16 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /**
    * The others precommitted a block of this height that this node cannot decide (it lacks the
    * proposal): fetch it from the peer most likely to have appended it, and look again shortly (it
-   * may not have yet), `refetchTimesMax` times a height; catch-up's usual asks go on after that.
+   * may not have yet), at most `refetchTimesMax` asks a height; catch-up's usual asks go on after.
    */
   const fetchIfDecidedElsewhere = () => {
     const s = state();
     const peer = (lastPeer.ahead?.height ?? 0) > s.height ? lastPeer.ahead : lastPeer.at;
     if (!running || peer === undefined || s.height !== chain.ledger.height + 1 || decidedElsewhere(s) === null) return;
-    catchUp.decidedElsewhere(peer.peer, s.height);
     if (refetched.height !== s.height) Object.assign(refetched, { height: s.height, times: 0 });
-    if (refetch !== undefined || ++refetched.times > refetchTimesMax) return;
+    if (refetched.times >= refetchTimesMax) return;
+    if (catchUp.decidedElsewhere(peer.peer, s.height)) refetched.times++;
+    if (refetch !== undefined) return;
     refetch = setTimeout(() => {
       refetch = undefined;
       fetchIfDecidedElsewhere();

@@ -127,32 +127,38 @@ const overloaded = (cause?: unknown) =>
 /**
  * The pool's checks on this thread, with the same code and answers as its threads: one chunk of
  * `inlineChunkTxs` per turn of the event loop, in the order asked, so the node's network, timers
- * and requests go on between them; more than `maxQueuedChunks` waiting (default 64) is refused
- * with OVERLOADED, as the pool's full queue is. For a node whose cores other nodes share: a thread
+ * and requests go on between them. A `verify` while `maxQueuedChunks` calls (default 64) are in
+ * hand is refused with OVERLOADED, as a call to the pool's full queue is; `checkRecords` (the
+ * node's own log read back) is never refused. For a node whose cores other nodes share: a thread
  * would only take turns on the same cores, after a copy of every batch each way.
  */
 function createInlinePool(options: VerifyPoolOptions): VerifyPool {
-  const maxQueued = options.maxQueuedChunks ?? 64;
+  const maxCalls = options.maxQueuedChunks ?? 64;
   const taskOptions: CheckTxOptions = { chain: options.chain, shard: options.shard, maxTxBytes: options.maxTxBytes };
-  let queued = 0;
+  let calls = 0;
+  let closed = false;
   let tail: Promise<unknown> = Promise.resolve();
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   /** `count` items in chunks, each checked by `check` in a turn of its own after those asked before. */
   const inTurns = async <T>(count: number, check: (from: number, to: number) => T[]): Promise<T[]> => {
-    const chunks = Math.ceil(count / inlineChunkTxs);
-    if (queued + chunks > maxQueued) throw overloaded();
-    queued += chunks;
-    const parts: Promise<T[]>[] = [];
-    for (let from = 0; from < count; from += inlineChunkTxs) {
-      const part = tail.then(nextTurn).then(() => check(from, Math.min(count, from + inlineChunkTxs)));
-      tail = part.catch(() => undefined);
-      parts.push(part.finally(() => queued--));
+    if (closed) throw new Error('The verify pool is closed.');
+    calls++;
+    try {
+      const parts: Promise<T[]>[] = [];
+      for (let from = 0; from < count; from += inlineChunkTxs) {
+        const part = tail.then(nextTurn).then(() => check(from, Math.min(count, from + inlineChunkTxs)));
+        tail = part.catch(() => undefined);
+        parts.push(part);
+      }
+      return (await Promise.all(parts)).flat();
+    } finally {
+      calls--;
     }
-    return (await Promise.all(parts)).flat();
   };
   return {
     threads: 0,
     async verify(texts) {
+      if (calls >= maxCalls) throw overloaded();
       return inTurns(texts.length, (from, to) => {
         const checked: CheckedTx[] = [];
         unpack(verifyChunk({ texts: texts.slice(from, to), options: taskOptions }), checked);
@@ -173,6 +179,7 @@ function createInlinePool(options: VerifyPoolOptions): VerifyPool {
       return records.map(({ offset, value }, i) => checkedRecordOf(offset, value, checks[i]!));
     },
     async close() {
+      closed = true;
       await tail;
     },
   };

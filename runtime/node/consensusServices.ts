@@ -97,7 +97,9 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     readBack: follower,
     arriving: (refs) => txGossip.arriving(refs),
     transport: net.transport,
-    verify: (texts) => c.pool.verify(texts),
+    // Without verify threads a block's records the mempool lacks are checked by the block's check
+    // on this thread: the pool would check them on the same thread, later, then the check again.
+    ...(c.pool.threads === 0 ? {} : { verify: (texts: readonly string[]) => c.pool.verify(texts) }),
     mempool: {
       get size() {
         return mempool.stats.txs;

@@ -398,7 +398,17 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
     if (proposer !== undefined) await services.start('proposer', proposer);
     if (validator !== undefined) await services.start('validator', validator);
     await services.start('HTTP API', api);
-    logger.info({ url: api.url, address: key.address, chain: genesis.chain, dataDir: config.dataDir, verifier: signatureVerifier() }, 'node started');
+    logger.info(
+      {
+        url: api.url,
+        address: key.address,
+        chain: genesis.chain,
+        dataDir: config.dataDir,
+        verifier: signatureVerifier(),
+        verifyThreads: pool.threads === 0 ? 'none' : pool.threads,
+      },
+      'node started',
+    );
 
     return {
       key,

@@ -193,7 +193,7 @@ export const NodeConfig = z.strictObject({
    * (several nodes on one machine), where handing every batch to a thread and back costs more
    * than the thread gives.
    */
-  verifyThreads: z.union([Uint.max(256), z.literal('none')]).default(0),
+  verifyThreads: z.union([Uint.max(256), z.literal('none')], { error: 'must be a whole number from 0 to 256, or "none"' }).default(0),
   api: ApiLimits.default({
     readBytesMax: 1024 * 1024,
     streamsMax: 2000,

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { participantsIn, sampleResultLine, sampleWorkers } from '../agents/sampleResult.ts';
@@ -200,6 +200,13 @@ test('ain up into a pipe prints plain lines: the four validators, the demo acros
   });
   t.is(up.code, 0, `Ctrl-C stops the network and ain up in order:\n${up.stdout}\n${up.stderr}`);
   t.truthy(logs, up.stderr);
+  // The four share this machine's cores: each checks txs on its own thread (AIN_VERIFY_THREADS=none
+  // unless this process has that variable, which ain up passes on).
+  for (const n of process.env.AIN_VERIFY_THREADS === undefined ? ['n1', 'n2', 'n3', 'n4'] : []) {
+    const started = (await readFile(join(data, n, 'node.log'), 'utf8')).split('\n').filter((line) => line.includes('"msg":"node started"'));
+    t.true(started.length > 0, `${n} started`);
+    for (const line of started) t.is((JSON.parse(line) as { verifyThreads?: unknown }).verifyThreads, 'none', `${n}: ${line.slice(0, 300)}`);
+  }
   // One log entry per worker that accepted: all 12 as a rule, fewer on a machine loaded enough
   // that some saw the request only after its time limit.
   t.true(logs!.logs.length >= 1 && logs!.logs.length <= sampleWorkers, `${logs!.logs.length} logs`);

@@ -33,7 +33,7 @@ test('bad config is BAD_CONFIG with a sentence naming the field or variable', as
     [{ env: { AIN_PORT: 'eighty' }, flags: { dataDir: 'd' } }, /AIN_PORT/],
     [{ env: { AIN_FSYNC: 'sometimes' }, flags: { dataDir: 'd' } }, /AIN_FSYNC/],
     [{ env: { AIN_VERIFY_THREADS: 'all' }, flags: { dataDir: 'd' } }, /AIN_VERIFY_THREADS is "all"; it must be a whole number or none/],
-    [{ flags: { dataDir: 'd', verifyThreads: 'inline' } }, /verifyThreads/],
+    [{ flags: { dataDir: 'd', verifyThreads: 'inline' } }, /verifyThreads": must be a whole number from 0 to 256, or "none"/],
     [{ flags: { dataDir: 'd', surprise: true } }, /surprise/],
     [{ file: '/nonexistent/ain.json' }, /cannot be read/],
   ];

@@ -75,17 +75,21 @@ test('with no verify threads the checks run on this thread and answer as the thr
   t.deepEqual(await inline.checkRecords(records, scope), await threads.checkRecords(records, scope));
 });
 
-test('with no verify threads a big batch is checked a chunk a turn, so the event loop runs between; too many chunks waiting is OVERLOADED', async (t) => {
-  const inline = createVerifyPool({ threads: 'none', chain: 'ain-local', maxQueuedChunks: 3 });
+test('with no verify threads a big batch is checked a chunk a turn, so the event loop runs between; a verify while too many are in hand is OVERLOADED, a record check never', async (t) => {
+  const inline = createVerifyPool({ threads: 'none', chain: 'ain-local', maxQueuedChunks: 1 });
   t.teardown(() => inline.close());
   const texts = mixedTexts();
   let turnsBetween = 0;
   const ticking = setInterval(() => turnsBetween++, 0);
-  const first = inline.verify(texts); // three chunks: the queue is full
+  const first = inline.verify(texts); // three chunks in one call, more than the bound counts: taken
   const refused = await t.throwsAsync(inline.verify(texts.slice(0, 1)));
   t.true(isAinError(refused, 'OVERLOADED'), String(refused));
-  t.is((await first).length, 300);
+  const good = (await first).flatMap((c, offset) => ('code' in c ? [] : [{ offset, value: c.record }]));
+  const second = inline.verify(texts);
+  const records = await inline.checkRecords(good, { chain: 'ain-local', shard: '/' }); // the node's own log: never refused
+  t.is(records.length, good.length);
+  t.is((await second).length, 300);
   clearInterval(ticking);
-  t.true(turnsBetween > 0, 'a timer ran while the batch was being checked');
-  t.is((await inline.verify(texts.slice(0, 1))).length, 1, 'taken again once the queue has room');
+  t.true(turnsBetween > 0, 'a timer ran while the batches were being checked');
+  t.is((await inline.verify(texts.slice(0, 1))).length, 1, 'taken again once none is in hand');
 });
