@@ -11,7 +11,7 @@ export type CheckedTx = { readonly hash: string; readonly record: Uint8Array; re
 export interface VerifyPoolOptions extends CheckTxOptions {
   /** Worker threads; 0 or absent means one per core; `none`: none, the checks run on this thread (see `createInlinePool`). */
   readonly threads?: number | 'none';
-  /** Chunks waiting for a thread before new work is refused with OVERLOADED. */
+  /** Chunks waiting for a thread (with `threads: 'none'`, calls in hand) before new work is refused with OVERLOADED. */
   readonly maxQueuedChunks?: number;
 }
 
