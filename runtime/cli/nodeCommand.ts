@@ -46,10 +46,13 @@ export const stopOnSignals = (stop: () => Promise<void>): Promise<void> => catch
  * Catches SIGTERM / SIGINT from now on, before a node starts: `stopWith(stop)` stops it in order
  * on the first signal, at once if one came while it was starting (a signal just after its
  * `node started` line, before `stopOnSignals` listened, used to kill it). A second signal while it
- * is still starting exits at once, so a start that hangs (a broker not there) can be interrupted.
+ * is still starting exits at once, so a start that hangs (a broker not there) can be interrupted;
+ * one while it stops ends it by the signal (the listeners are gone by then). `stopNow()` is a
+ * first signal from within (a fatal error): it never exits at once, and once the stop has begun it
+ * does nothing (it used to send the process a SIGTERM, which killed a node whose stop had begun).
  * `release()` stops catching them (a start that failed).
  */
-export function catchStopSignals(): { stopWith(stop: () => Promise<void>): Promise<void>; release(): void } {
+export function catchStopSignals(): { stopWith(stop: () => Promise<void>): Promise<void>; stopNow(): void; release(): void } {
   let stopping: (() => void) | undefined;
   let caught = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -67,12 +70,19 @@ export function catchStopSignals(): { stopWith(stop: () => Promise<void>): Promi
     release,
     stopWith: (stop) =>
       new Promise((resolve) => {
+        let begun = false;
         stopping = () => {
+          if (begun) return;
+          begun = true;
           release();
           void stop().finally(resolve);
         };
         if (caught) stopping();
       }),
+    stopNow: () => {
+      if (stopping !== undefined) stopping();
+      else caught = true;
+    },
   };
 }
 
@@ -144,7 +154,7 @@ async function severalNodes(dirs: readonly string[], values: NodeValues, logger:
           chains,
           onFatal: () => {
             fatal = true;
-            process.kill(process.pid, 'SIGTERM');
+            signals.stopNow(); // the same orderly stop as an operator's
           },
         }),
       );
@@ -199,7 +209,7 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
     logger,
     onFatal: () => {
       fatal = true;
-      process.kill(process.pid, 'SIGTERM'); // the same orderly stop as an operator's
+      signals.stopNow(); // the same orderly stop as an operator's
     },
   }).catch((error: unknown) => {
     signals.release();

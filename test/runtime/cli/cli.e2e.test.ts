@@ -166,7 +166,9 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
 
 test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs with (it says nothing of them)', async (t) => {
   const child = spawn(ain, ['node', '--data', join(dir, 'node-shebang'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(code === null ? `signal ${signal}` : `code ${code}`)));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const seen: string[] = [];
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
@@ -182,7 +184,8 @@ test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs w
   } finally {
     child.kill('SIGTERM');
   }
-  t.is(await exited, 0);
+  // A failure says how it ended, what it said last on stdout (its log) and on stderr.
+  t.is(await exited, 'code 0', `${seen.slice(-8).join('\n')}\n${stderr}`);
   t.false(
     seen.some((line) => line.includes('node was started without')),
     seen.join('\n'),

@@ -65,3 +65,17 @@ test.serial('a signal after the start stops the node in order, once, however man
   t.is(stopped, 1);
   t.deepEqual(exits, []);
 });
+
+test.serial('a fatal error asks for the stop from within: as a first signal during the start, and nothing once the stop has begun', async (t) => {
+  let stopped = 0;
+  const exits = await withExitRecorded(async () => {
+    const signals = catchStopSignals();
+    signals.stopNow(); // a fatal error while starting
+    signals.stopNow(); // and another: never an exit at once
+    const stopping = signals.stopWith(async () => void stopped++);
+    signals.stopNow(); // during the stop (it used to SIGTERM the process, whose listeners were gone)
+    await stopping;
+  });
+  t.is(stopped, 1);
+  t.deepEqual(exits, []);
+});
