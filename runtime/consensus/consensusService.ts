@@ -516,9 +516,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function onMessage(message: ConsensusMessage, from: string): void {
     if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
-    if (height > chain.ledger.height + 1) lastPeer.ahead = { peer: from, height };
-    else if (height === chain.ledger.height + 1) lastPeer.at = { peer: from, height };
-    if (height > chain.ledger.height + 1) catchUp.behind(from, height);
+    if (height > chain.ledger.height + 1) {
+      lastPeer.ahead = { peer: from, height };
+      catchUp.behind(from, height);
+    } else if (height === chain.ledger.height + 1) lastPeer.at = { peer: from, height };
     if ('proposal' in message) {
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);

@@ -1,8 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { checkedRecordOf, type CheckedRecord, type CheckTxOptions, type LogRecord, type RecordCheck, type RecordScope } from '../../log/index.ts';
+import {
+  checkedRecordOf,
+  checkRecords,
+  recordCheckOf,
+  type CheckedRecord,
+  type CheckTxOptions,
+  type LogRecord,
+  type RecordCheck,
+  type RecordScope,
+} from '../../log/index.ts';
 import { AinError, type Refusal } from '../../schemas/index.ts';
-import { checkRecordsChunk, type CheckRecordsTask } from './checkRecordsChunk.ts';
+import type { CheckRecordsTask } from './checkRecordsChunk.ts';
 import { verifyChunk, type CheckedChunk, type TxSender, type VerifyChunkTask } from './verifyChunk.ts';
 
 /** What one tx came to: its hash and log record, or its refusal. */
@@ -166,16 +175,8 @@ function createInlinePool(options: VerifyPoolOptions): VerifyPool {
       });
     },
     async checkRecords(records, { chain, shard }) {
-      const checks = await inTurns(records.length, (from, to) => {
-        const part = records.slice(from, to);
-        return checkRecordsChunk({
-          bytes: Buffer.concat(part.map((r) => r.value)),
-          sizes: part.map((r) => r.value.byteLength),
-          offsets: part.map((r) => r.offset),
-          chain,
-          shard,
-        });
-      });
+      // What checkRecordsChunk does on a thread, without packing the records into one buffer to cross to it.
+      const checks = await inTurns(records.length, (from, to) => checkRecords(records.slice(from, to), { chain, shard }).map(recordCheckOf));
       return records.map(({ offset, value }, i) => checkedRecordOf(offset, value, checks[i]!));
     },
     async close() {
