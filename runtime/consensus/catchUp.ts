@@ -85,6 +85,19 @@ export interface CatchUp {
   stop(): Promise<void>;
 }
 
+/**
+ * The peer the `asked`-th ask (from 0) for a block decided elsewhere goes to: every other ask to
+ * `preferred` (the sender of the latest message of a later height, else of this one: the peer most
+ * likely to have appended the block, though gossip may have relayed its message), the asks between
+ * to the other connected peers in turn, so a relay that lacks the block does not take every ask.
+ * @example decidedAskPeer('peer-a', ['peer-a', 'peer-b', 'peer-c'], 1) // 'peer-b'
+ */
+export function decidedAskPeer(preferred: string, connected: readonly string[], asked: number): string {
+  const others = connected.filter((peer) => peer !== preferred);
+  if (asked % 2 === 0 || others.length === 0) return preferred;
+  return others[((asked - 1) / 2) % others.length]!;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -20,7 +20,7 @@ import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedB
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
-import { certificateOf, createCatchUp } from './catchUp.ts';
+import { certificateOf, createCatchUp, decidedAskPeer } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
@@ -172,7 +172,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /**
    * The others precommitted a block of this height that this node cannot decide (it lacks the
    * proposal): fetch it from the peer most likely to have appended it, and look again shortly (it
-   * may not have yet), at most `refetchTimesMax` asks a height; catch-up's usual asks go on after.
+   * may not have yet), every other ask of another connected peer (see decidedAskPeer), at most
+   * `refetchTimesMax` asks a height; catch-up's usual asks go on after.
    */
   const fetchIfDecidedElsewhere = () => {
     const s = state();
@@ -180,7 +181,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     if (!running || peer === undefined || s.height !== chain.ledger.height + 1 || decidedElsewhere(s) === null) return;
     if (refetched.height !== s.height) Object.assign(refetched, { height: s.height, times: 0 });
     if (refetched.times >= refetchTimesMax) return;
-    if (catchUp.decidedElsewhere(peer.peer, s.height)) refetched.times++;
+    if (catchUp.decidedElsewhere(decidedAskPeer(peer.peer, transport.peers(), refetched.times), s.height)) refetched.times++;
     if (refetch !== undefined) return;
     refetch = setTimeout(() => {
       refetch = undefined;

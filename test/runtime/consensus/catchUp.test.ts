@@ -2,7 +2,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { createMemoryLog } from '../../../log/index.ts';
 import { Subject } from 'rxjs';
-import { createCatchUp, type DecidedBlock } from '../../../runtime/consensus/catchUp.ts';
+import { createCatchUp, decidedAskPeer, type DecidedBlock } from '../../../runtime/consensus/catchUp.ts';
 import type { PeerEvent, Transport } from '../../../runtime/net/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
@@ -64,6 +64,17 @@ test('a block the others precommitted and this node lacks the proposal of is ask
     10_000,
   );
   t.deepEqual(asked[1], { peer: 'peer-b', from: 1 });
+});
+
+test('the asks for a block decided elsewhere alternate between the likeliest peer and the other connected peers in turn', (t) => {
+  const connected = ['peer-a', 'peer-b', 'peer-c'];
+  t.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 7].map((asked) => decidedAskPeer('peer-b', connected, asked)),
+    ['peer-b', 'peer-a', 'peer-b', 'peer-c', 'peer-b', 'peer-a', 'peer-b', 'peer-c'],
+  );
+  t.is(decidedAskPeer('peer-a', ['peer-a'], 1), 'peer-a', 'no other peer: the likeliest again');
+  t.is(decidedAskPeer('peer-d', [], 3), 'peer-d', 'none connected (the transport lost them): the peer that sent the message');
+  t.is(decidedAskPeer('peer-d', ['peer-a'], 1), 'peer-a', 'a preferred peer no longer connected still gets every other ask');
 });
 
 // Fetching as a pipeline: the next range is asked for while one is checked and appended, and a
