@@ -45,7 +45,7 @@ export interface ProposalRefusal extends Refusal {
 
 const refuseProposal = (problem: ProposalProblem, sentence: string, index?: number): ProposalRefusal => ({
   code: 'BAD_PROPOSAL',
-  message: `The proposed block is not valid: ${sentence}.`,
+  message: `The proposed block is not valid: ${sentence.replace(/\.$/, '')}.`,
   details: index === undefined ? { problem } : { problem, index },
 });
 

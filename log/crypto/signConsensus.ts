@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import type { Proposal, UnsignedProposal, UnsignedVote, Vote } from '../../schemas/index.ts';
+import { isAinError, type Proposal, type UnsignedProposal, type UnsignedVote, type Vote } from '../../schemas/index.ts';
 import { canonicalJson } from './canonicalJson.ts';
 import { Ed25519PublicKey, verifyEd25519 } from './ed25519.ts';
 import { addressOf, signingKeyObject, type KeyPair } from './keys.ts';
@@ -30,10 +30,19 @@ export function signProposal(key: KeyPair, proposal: Omit<UnsignedProposal, 'pro
 /**
  * True when a vote or proposal is signed by the key it names and its signer's address is that
  * key's. Whether the signer is a validator of that height is for the caller, who knows the set.
+ * A message with no canonical JSON (a proposal's block holding a lone surrogate, which a peer
+ * can send) has no bytes a signature could cover: false.
  * @example if (!checkConsensusSignature(vote)) ignore(vote)
  */
 export function checkConsensusSignature(message: Vote | Proposal): boolean {
   const signer = 'kind' in message ? message.from : message.proposer;
   if (addressOf(message.pub) !== signer) return false;
-  return verifyEd25519(signedBytesOf(message), Buffer.from(message.sig, 'hex'), new Ed25519PublicKey(Buffer.from(message.pub, 'hex')));
+  let bytes: Buffer;
+  try {
+    bytes = signedBytesOf(message);
+  } catch (error) {
+    if (isAinError(error)) return false;
+    throw error;
+  }
+  return verifyEd25519(bytes, Buffer.from(message.sig, 'hex'), new Ed25519PublicKey(Buffer.from(message.pub, 'hex')));
 }

@@ -28,3 +28,10 @@ test('a signed proposal covers its whole block', (t) => {
   t.false(checkConsensusSignature({ ...proposal, block: { hash, records: ['y'] } }));
   t.false(checkConsensusSignature({ ...proposal, validRound: -1 }));
 });
+
+test('a proposal whose block has no canonical JSON (a lone surrogate, as a peer may send) is not signed, and checking it does not throw', (t) => {
+  const proposal = signProposal(key, { chain: 'ain-test', shard: '/', height: 2, round: 1, validRound: 0, block: { hash, records: ['x'] } });
+  const forged = { ...proposal, block: { hash, records: ['\ud800'] } };
+  t.notThrows(() => checkConsensusSignature(forged));
+  t.false(checkConsensusSignature(forged));
+});
