@@ -11,6 +11,7 @@ export const targetLoaders: Record<string, () => Promise<Target<never, never>>> 
   tx: async () => (await import('./log/crypto/verifyTx.ts')).txTarget as Target<never, never>,
   txRecord: async () => (await import('./log/codec/txRecord.ts')).txRecordTarget as Target<never, never>,
   genesis: async () => (await import('./runtime/node/genesisFile.ts')).genesisTarget as Target<never, never>,
+  peer: async () => (await import('./runtime/net/peerMessages.ts')).peerTarget as Target<never, never>,
   http: async () => (await import('./runtime/api/liveNode.ts')).httpTarget as Target<never, never>,
 };
 

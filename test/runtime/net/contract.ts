@@ -145,6 +145,14 @@ export function transportContract(name: string, make: MakeNetwork): void {
     t.is((await a.request(b.peerId, '/test/whoami/1', '')).text, a.peerId);
   });
 
+  test.serial(`${name}: a served protocol answers the bytes set last, any bytes (the fuzzer's peer answers so)`, async (t) => {
+    const { a, b } = line();
+    await b.serve('/test/served/1', 'first');
+    t.deepEqual(await a.request(b.peerId, '/test/served/1', 'x'), { bytes: 5, text: 'first' });
+    await b.serve('/test/served/1', { base64: Buffer.from([0xff, 0xfe, 0x00]).toString('base64') });
+    t.is((await a.request(b.peerId, '/test/served/1', 'x')).bytes, 3);
+  });
+
   test.serial(`${name}: a request for a protocol the peer does not serve fails with NET_NO_HANDLER`, async (t) => {
     const { a, b } = line();
     await failsWith(t, a.request(b.peerId, '/test/nothing/1', 'anyone?'), 'NET_NO_HANDLER');

@@ -7,8 +7,8 @@ import { AinError, isAinError } from '../../../schemas/index.ts';
 /** What a handler does, by name, so a child process can be told. */
 export type Behaviour = 'echo' | 'whoami' | 'hang' | 'fail' | 'refuse' | 'sized';
 
-/** A payload: a text, or that many bytes of "x". */
-export type Payload = string | number;
+/** A payload: a text, that many bytes of "x", or any bytes (base64, for bytes that are not UTF-8). */
+export type Payload = string | number | { readonly base64: string };
 
 export type NetEvent =
   | { readonly event: 'peer'; readonly type: string; readonly peer: string; readonly topic?: string }
@@ -19,6 +19,8 @@ export type Command =
   | { readonly op: 'subscribe'; readonly topic: string }
   | { readonly op: 'publish'; readonly topic: string; readonly payload: Payload }
   | { readonly op: 'handle'; readonly protocol: string; readonly behaviour: Behaviour }
+  /** Answers every request of `protocol` with `payload` from now on (registered on the first serve). */
+  | { readonly op: 'serve'; readonly protocol: string; readonly payload: Payload }
   | { readonly op: 'request'; readonly peer: string; readonly protocol: string; readonly payload: Payload; readonly timeoutMs: number }
   | { readonly op: 'peers' }
   | { readonly op: 'subscribers'; readonly topic: string }
@@ -46,6 +48,7 @@ export interface PeerUnderTest {
   subscribe(topic: string): Promise<void>;
   publish(topic: string, payload: Payload): Promise<PublishResult>;
   handle(protocol: string, behaviour: Behaviour): Promise<void>;
+  serve(protocol: string, payload: Payload): Promise<void>;
   request(peer: string, protocol: string, payload: Payload, timeoutMs?: number): Promise<Answer>;
   peers(): Promise<string[]>;
   subscribers(topic: string): Promise<string[]>;
@@ -55,7 +58,14 @@ export interface PeerUnderTest {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const bytesOf = (payload: Payload) => (typeof payload === 'number' ? new Uint8Array(payload).fill(0x78) : encoder.encode(payload));
+const bytesOf = (payload: Payload) =>
+  typeof payload === 'number'
+    ? new Uint8Array(payload).fill(0x78)
+    : typeof payload === 'string'
+      ? encoder.encode(payload)
+      : new Uint8Array(Buffer.from(payload.base64, 'base64'));
+/** What each transport answers the protocols it was told to `serve`. */
+const served = new WeakMap<Transport, Map<string, Uint8Array>>();
 const textOf = (bytes: Uint8Array) => decoder.decode(bytes.subarray(0, 200));
 
 /** The contract's validator: text starting with "reject" is rejected, with "ignore" ignored, with "keep" kept, the rest accepted. */
@@ -96,6 +106,13 @@ export async function runCommand(transport: Transport, command: Command, emit: (
       return transport.publish(command.topic, bytesOf(command.payload));
     case 'handle':
       return transport.handle(command.protocol, handlers[command.behaviour]).then(() => null);
+    case 'serve': {
+      const answers = served.get(transport) ?? new Map<string, Uint8Array>();
+      served.set(transport, answers);
+      const first = !answers.has(command.protocol);
+      answers.set(command.protocol, bytesOf(command.payload));
+      return first ? transport.handle(command.protocol, async () => answers.get(command.protocol)!).then(() => null) : null;
+    }
     case 'request': {
       const answer = await transport.request(command.peer, command.protocol, bytesOf(command.payload), { timeoutMs: command.timeoutMs });
       return { bytes: answer.length, text: textOf(answer) } satisfies Answer;
@@ -177,11 +194,12 @@ export function inProcessPeer(transport: Transport): PeerUnderTest {
 /** The peer's methods that are one command each, whichever way `run` carries a command to its transport. */
 export function commandMethods(
   run: (command: Command) => Promise<unknown>,
-): Pick<PeerUnderTest, 'subscribe' | 'publish' | 'handle' | 'request' | 'peers' | 'subscribers'> {
+): Pick<PeerUnderTest, 'subscribe' | 'publish' | 'handle' | 'serve' | 'request' | 'peers' | 'subscribers'> {
   return {
     subscribe: async (topic) => void (await run({ op: 'subscribe', topic })),
     publish: (topic, payload) => run({ op: 'publish', topic, payload }) as Promise<PublishResult>,
     handle: async (protocol, behaviour) => void (await run({ op: 'handle', protocol, behaviour })),
+    serve: async (protocol, payload) => void (await run({ op: 'serve', protocol, payload })),
     request: (peer, protocol, payload, timeoutMs = 5_000) => run({ op: 'request', peer, protocol, payload, timeoutMs }) as Promise<Answer>,
     peers: () => run({ op: 'peers' }) as Promise<string[]>,
     subscribers: (topic) => run({ op: 'subscribers', topic }) as Promise<string[]>,
