@@ -30,6 +30,11 @@ const statusPollMs = 2_000;
  * asked may have seen the same precommits a moment before and not appended the block yet.
  */
 const decidedAskAgainMs = 200;
+/**
+ * How long such an ask waits for its answer (a catch-up request waits the transport's default): it
+ * wants one block, and while it waits no other ask goes out, so a slow peer must not hold them up.
+ */
+const decidedAskTimeoutMs = 2_000;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -89,10 +94,13 @@ export interface CatchUp {
  * The peer the `asked`-th ask (from 0) for a block decided elsewhere goes to: every other ask to
  * `preferred` (the sender of the latest message of a later height, else of this one: the peer most
  * likely to have appended the block, though gossip may have relayed its message), the asks between
- * to the other connected peers in turn, so a relay that lacks the block does not take every ask.
+ * to the other connected peers in turn, so a relay that lacks the block does not take every ask;
+ * all of them to the connected peers in turn once `preferred` is no longer connected.
  * @example decidedAskPeer('peer-a', ['peer-a', 'peer-b', 'peer-c'], 1) // 'peer-b'
  */
 export function decidedAskPeer(preferred: string, connected: readonly string[], asked: number): string {
+  // Gone (the transport dropped it): the connected peers in turn.
+  if (!connected.includes(preferred)) return connected.length === 0 ? preferred : connected[asked % connected.length]!;
   const others = connected.filter((peer) => peer !== preferred);
   if (asked % 2 === 0 || others.length === 0) return preferred;
   return others[((asked - 1) / 2) % others.length]!;
@@ -175,8 +183,13 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   }
 
   /** The decided blocks from `from` a peer sends, at most decidedCountMax. */
-  async function ask(peer: string, from: number): Promise<readonly DecidedBlock[]> {
-    const bytes = await transport.request(peer, protocol, encoder.encode(JSON.stringify({ from, count: decidedCountMax })));
+  async function ask(peer: string, from: number, timeoutMs?: number): Promise<readonly DecidedBlock[]> {
+    const bytes = await transport.request(
+      peer,
+      protocol,
+      encoder.encode(JSON.stringify({ from, count: decidedCountMax })),
+      timeoutMs === undefined ? undefined : { timeoutMs },
+    );
     return parseOrThrow(DecidedAnswer, peerJson(bytes, 'decided-by-range answer'), 'decided-by-range answer').blocks;
   }
 
@@ -189,7 +202,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
    * the chain's block limits, and only after a block the peer sent held whole: a peer's bogus
    * blocks cost at most one block of verifies.
    */
-  async function fetchFrom(peer: string): Promise<void> {
+  async function fetchFrom(peer: string, timeoutMs?: number): Promise<void> {
     const settle = <T>(promise: Promise<T>): Promise<T> => {
       promise.catch(() => undefined); // awaited later, or dropped once the fetch has stopped
       return promise;
@@ -197,7 +210,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     /** The blocks of the answer asked for last once they have come (its first is verified ahead, while the last block before it is appended). */
     let arrived: readonly DecidedBlock[] | undefined;
     const request = (from: number): Promise<readonly DecidedBlock[]> => {
-      const asked = ask(peer, from);
+      const asked = ask(peer, from, timeoutMs);
       arrived = undefined;
       // Also keeps the failure of an answer dropped (the fetch stopped) from going unhandled.
       asked.then(
@@ -264,10 +277,10 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     return nowMs - oneBehind.sinceMs < oneBehindGraceMs;
   }
 
-  function fetchNow(peer: string, fields: Record<string, unknown>, message: string, paced: boolean): void {
+  function fetchNow(peer: string, fields: Record<string, unknown>, message: string, paced: boolean, timeoutMs?: number): void {
     asking = true;
     logger.info({ peer, ...fields, own: chain.ledger.height }, message);
-    fetchFrom(peer)
+    fetchFrom(peer, timeoutMs)
       .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
       .finally(() => {
         asking = false;
@@ -286,7 +299,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     decidedElsewhere(peer, height) {
       if (stopped || asking || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return false;
       decidedAskedAt = Date.now();
-      fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it', false);
+      fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it', false, decidedAskTimeoutMs);
       return true;
     },
     async start() {

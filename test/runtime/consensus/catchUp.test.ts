@@ -16,14 +16,15 @@ import { commits, limits } from './proposalFixtures.ts';
 
 /** Catch-up against a peer with no blocks: who was asked, from which height. */
 function catchUpWith(mayDecide?: () => boolean) {
-  const { catchUp, asked } = pipelineWith([], 64, { mayDecide });
-  return { catchUp, asked };
+  const { catchUp, asked, timeouts } = pipelineWith([], 64, { mayDecide });
+  return { catchUp, asked, timeouts };
 }
 
 test('a peer two heights ahead is asked at once', (t) => {
-  const { catchUp, asked } = catchUpWith();
+  const { catchUp, asked, timeouts } = catchUpWith();
   catchUp.behind('peer-a', 3); // this node's next is 1: the peer decided 1 and 2
   t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
+  t.deepEqual(timeouts, [undefined], "within the transport's usual time");
 });
 
 test('a peer one height ahead is asked only once the node has stayed behind it for the grace', async (t) => {
@@ -50,11 +51,12 @@ test('a peer one height ahead is asked at once when this node cannot decide the 
 });
 
 test('a block the others precommitted and this node lacks the proposal of is asked for at once, and again only after a pause', async (t) => {
-  const { catchUp, asked } = catchUpWith();
+  const { catchUp, asked, timeouts } = catchUpWith();
   catchUp.decidedElsewhere('peer-a', 2);
   t.deepEqual(asked, [], 'not a height past the next');
   catchUp.decidedElsewhere('peer-a', 1);
   t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }], 'the next height: at once, without the grace or the pause after an ask');
+  t.is(timeouts[0], 2_000, 'waiting 2 s at most: a slow peer does not hold up the asks after it');
   await until(
     async () => {
       catchUp.decidedElsewhere('peer-b', 1);
@@ -74,7 +76,11 @@ test('the asks for a block decided elsewhere alternate between the likeliest pee
   );
   t.is(decidedAskPeer('peer-a', ['peer-a'], 1), 'peer-a', 'no other peer: the likeliest again');
   t.is(decidedAskPeer('peer-d', [], 3), 'peer-d', 'none connected (the transport lost them): the peer that sent the message');
-  t.is(decidedAskPeer('peer-d', ['peer-a'], 1), 'peer-a', 'a preferred peer no longer connected still gets every other ask');
+  t.deepEqual(
+    [0, 1, 2, 3].map((asked) => decidedAskPeer('peer-d', ['peer-a', 'peer-b'], asked)),
+    ['peer-a', 'peer-b', 'peer-a', 'peer-b'],
+    'a preferred peer no longer connected: the connected ones in turn',
+  );
 });
 
 // Fetching as a pipeline: the next range is asked for while one is checked and appended, and a
@@ -106,13 +112,15 @@ function pipelineWith(
   const chain = newChain();
   const events: string[] = [];
   const asked: { peer: string; from: number }[] = [];
+  /** Each ask's time limit (undefined: the transport's default). */
+  const timeouts: (number | undefined)[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
   let failed: unknown;
   const kept = new Map<number, Certificate>(); // the commit store: the certificate the next block is judged by
   const transport = {
     peerEvents$,
     peers: () => connected,
-    request: async (peer: string, protocol: string, bytes: Uint8Array) => {
+    request: async (peer: string, protocol: string, bytes: Uint8Array, options?: { timeoutMs?: number }) => {
       if (protocol.endsWith('status')) {
         events.push('status');
         return Buffer.from(JSON.stringify({ height: blocks.length }));
@@ -120,6 +128,7 @@ function pipelineWith(
       const { from } = JSON.parse(Buffer.from(bytes).toString()) as { from: number };
       events.push(`ask ${from}`);
       asked.push({ peer, from });
+      timeouts.push(options?.timeoutMs);
       return Buffer.from(JSON.stringify({ blocks: blocks.slice(from - 1, from - 1 + blocksPerAnswer) }));
     },
     handle: async () => {},
@@ -155,7 +164,7 @@ function pipelineWith(
       events.push(`appended ${height}`);
     },
   });
-  return { catchUp, chain, events, asked, peerEvents$, failed: () => failed };
+  return { catchUp, chain, events, asked, timeouts, peerEvents$, failed: () => failed };
 }
 
 test('fetched blocks are appended in order while the next range is asked and the next block verified; the roots are the peer’s', async (t) => {
