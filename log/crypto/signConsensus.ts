@@ -41,7 +41,7 @@ export function checkConsensusSignature(message: Vote | Proposal): boolean {
   try {
     bytes = signedBytesOf(message);
   } catch (error) {
-    if (isAinError(error)) return false;
+    if (isAinError(error, 'BAD_SCHEMA')) return false;
     throw error;
   }
   return verifyEd25519(bytes, Buffer.from(message.sig, 'hex'), new Ed25519PublicKey(Buffer.from(message.pub, 'hex')));

@@ -2,6 +2,7 @@ import { buildProposalBlock, checkProposalBlock, type Chain, type ProposalContex
 import { decodeTxRecord, merkleRoot, proposalHashOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
 import { certificateProblem } from '../../projections/index.ts';
 import {
+  Address,
   Certificate,
   safeParse,
   Tx,
@@ -331,8 +332,11 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
   } catch {
     cut = null;
   }
-  if (cut?.op?.type !== 'cut' || typeof cut.from !== 'string' || typeof cut.time !== 'number') {
-    return { code: 'BAD_PROPOSAL', message: `Block ${height} does not end with a cut marker.` };
+  const proposer = cut?.from;
+  const time = cut?.time;
+  // Only what a cut can hold (an address, a whole time in ms): the header below always hashes.
+  if (cut?.op?.type !== 'cut' || !Address.safeParse(proposer).success || typeof time !== 'number' || !Number.isSafeInteger(time)) {
+    return { code: 'BAD_PROPOSAL', message: `Block ${height} does not end with a cut marker (by an address, at a whole time).` };
   }
   const hashes = records.map((text) => decidedHashOf(encoder.encode(text)));
   const header = {
@@ -341,8 +345,8 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
     height,
     prevHash: chain.position.prevHash,
     txRoot: merkleRoot(hashes),
-    time: cut.time,
-    proposer: cut.from,
+    time,
+    proposer: proposer as string,
     lastRoot: chain.ledger.tree.root(),
   };
   const hash = proposalHashOf(header);
@@ -355,7 +359,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
     powers: new Map(set.validators.map((v) => [v.address, BigInt(v.power)])),
   });
   if (problem !== null) return { code: 'BAD_COMMIT', message: `The certificate of block ${height} does not hold: ${problem}.` };
-  return { block: decided, proposal: { hash, header }, proposer: cut.from, time: cut.time };
+  return { block: decided, proposal: { hash, header }, proposer: header.proposer, time };
 }
 
 /**

@@ -146,6 +146,22 @@ test('a decided block a peer sent takes the records this node checked already as
   t.like(certifiedDecided(respaced, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
 });
 
+test('a decided block whose last record is no cut a block can hold (a time past JSON numbers, a signer that is no address) is refused, not thrown', (t) => {
+  const chain = newChain();
+  const certificate = certificateOf(1, 'c'.repeat(64));
+  const cut = (fields: string) => `{"op":{"type":"cut"},${fields}}`;
+  for (const last of [
+    cut('"from":"0x1111111111111111111111111111111111111111","time":1e400'),
+    cut('"from":"\\ud800","time":5'),
+    cut('"from":"0xab","time":5'),
+    cut('"time":5.5'),
+  ]) {
+    const refusal = certifiedDecided({ height: 1, records: [last], certificate }, { chain, genesis, commits, limits });
+    t.like(refusal, { code: 'BAD_PROPOSAL' }, last);
+    t.regex((refusal as { message: string }).message, /does not end with a cut marker/);
+  }
+});
+
 test('a held record is judged by the op type it was held with; where only a cut may be, it is parsed and refused', (t) => {
   const texts = mempoolTexts(4);
   const { chain, block } = blockBy(validators[0]!);
