@@ -32,6 +32,8 @@ setInterval(() => {
   const limit = phase === 1 || phase === 2 ? workerData.hangMs : workerData.phaseMs;
   if (Date.now() - since <= limit) return;
   writeSync(2, '\\n' + workerData.marker + JSON.stringify({ index: Atomics.load(view, 1), phase, ms: Date.now() - since }) + '\\n');
+  // The target's own children first (a node, a peer of the peer target), which would outlive it.
+  try { require('node:child_process').execFileSync('pkill', ['-KILL', '-P', String(process.pid)]); } catch {}
   process.kill(process.pid, 'SIGKILL');
 }, 500);
 `;
