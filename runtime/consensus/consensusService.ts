@@ -508,7 +508,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
 
   /** An equivocation, seen here or gossiped by a peer: held until a block commits it, proposed when this node proposes. */
   function holdEvidence(offence: Evidence, how: 'seen' | 'gossiped' | 'reported'): void {
-    if (!evidence.add(offence)) return;
+    if (!evidence.add(offence, chain.ledger)) return;
     const { from, height, round, kind } = offence.a;
     logger.warn({ validator: from, height, round, kind, how }, 'equivocation held for the next block');
     startIfWork();

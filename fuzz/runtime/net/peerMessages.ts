@@ -145,7 +145,8 @@ const votePlan: fc.Arbitrary<VotePlan> = fc.record({
 });
 /**
  * Evidence: mostly of a key with no stake (refused at the signer check); rarely a validator's real
- * double vote, which the node holds and a block burns (at any height: heights far ahead too).
+ * double vote, which the node holds and a block burns when its height is decided or the next (one
+ * far ahead is not held).
  */
 const evidencePlan: fc.Arbitrary<readonly [VotePlan, unknown]> = fc.tuple(
   fc.oneof({ arbitrary: votePlan, weight: 1 }, { arbitrary: votePlan.map((vote) => ({ ...vote, signer: 'stranger' as const })), weight: 8 }),

@@ -84,3 +84,14 @@ test('dropped once a block slashed its validator, and when its validator had no 
   t.deepEqual(pool.pending(chain.ledger), []);
   t.is(pool.size, 0);
 });
+
+test('given the ledger, evidence a block would not act on now is not held: a height past the next, a validator with no stake', (t) => {
+  const chain = blockOne(); // the next height is 2
+  const pool = createEvidencePool();
+  t.false(pool.add(doubleSign(third, 100_000), chain.ledger), 'a height far ahead');
+  t.false(pool.add(doubleSign(third, 3), chain.ledger), 'the height after the next');
+  t.false(pool.add(doubleSign(key(99), 2), chain.ledger), 'no stake');
+  t.true(pool.add(doubleSign(third, 2), chain.ledger), 'the next height');
+  t.true(pool.add(doubleSign(fourth, 1), chain.ledger), 'a height decided');
+  t.is(pool.size, 2);
+});
