@@ -75,16 +75,17 @@ const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vot
 
 /**
  * Why a consensus message was refused, as a word for metrics: not of the schema, for another chain
- * or shard, for a past height, signed by no validator of the height judged, or a signature that
- * does not verify.
+ * or shard, for a past height, evidence of a future one, signed by no validator of the height
+ * judged, or a signature that does not verify.
  */
-export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'signer' | 'signature';
+export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' | 'signer' | 'signature';
 
 /**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
- * decide there), or a future one whose signer this node cannot judge yet. Its block is judged by
+ * decide there), evidence of a future one (no block acts on it yet), or a future one whose signer
+ * this node cannot judge yet. Its block is judged by
  * consensus later (the `check` effect), not here.
  */
 export function judgeConsensusMessage(
@@ -100,6 +101,8 @@ export function judgeConsensusMessage(
   const height = heightOf(message);
   const current = view.height();
   if (kind !== 'evidence' && height < current) return { validation: 'ignore', cause: 'past_height', reason: `for past height ${height}` };
+  // No block acts on evidence of a height it has not reached (the pool does not hold it): not passed on.
+  if (kind === 'evidence' && height > current) return { validation: 'ignore', cause: 'future_height', reason: `evidence of height ${height}, past this one` };
   const strangers = signersOf(message).filter((a) => !view.isValidator(a));
   if (strangers.length > 0) {
     return height === current || kind === 'evidence'

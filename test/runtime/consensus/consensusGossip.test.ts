@@ -43,6 +43,14 @@ test('stale heights and strangers at future heights are ignored, not punished', 
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, 6) }), view).validation, 'accept');
 });
 
+test('evidence of a height past the one being decided is ignored (no block acts on it), not passed on', (t) => {
+  const slot = (height: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: c.repeat(64) });
+  const judged = (height: number) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence: { a: slot(height, 'a'), b: slot(height, 'b') } }), view);
+  t.is(judged(view.height()).validation, 'accept', 'the height being decided');
+  t.like(judged(view.height() + 1), { validation: 'ignore', cause: 'future_height' });
+  t.like(judged(100_000), { validation: 'ignore', cause: 'future_height' });
+});
+
 test('a message sent again with a new n is accepted from the checked cache; a changed signature is checked, and rejected', (t) => {
   const checked = new CheckedMessages(2);
   const sent = vote();
