@@ -85,8 +85,7 @@ export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' 
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
  * decide there), evidence of a future one (no block acts on it yet), or a future one whose signer
- * this node cannot judge yet. Its block is judged by
- * consensus later (the `check` effect), not here.
+ * this node cannot judge yet. Its block is judged by consensus later (the `check` effect), not here.
  */
 export function judgeConsensusMessage(
   kind: ConsensusKind,

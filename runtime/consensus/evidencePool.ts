@@ -8,10 +8,10 @@ export const defaultMaxEvidence = 64;
 export interface EvidencePool {
   /**
    * Holds evidence once per (validator, height, round, kind); false when known, the pool is full,
-   * or (given the ledger) a block would not act on it now: `pending` would drop it at once, e.g.
-   * a height past the next (a peer's evidence of heights far ahead is not held, nor logged as held).
+   * or a block would not act on it now, by `ledger`: what `pending` would drop at once (e.g. a
+   * height past the next: a peer's evidence of heights far ahead is not held, nor logged as held).
    */
-  add(evidence: Evidence, ledger?: Ledger): boolean;
+  add(evidence: Evidence, ledger: Ledger): boolean;
   /**
    * What a block may still commit, at most one per validator, oldest first: evidence the ledger
    * would act on. The rest (its validator slashed already, i.e. a block committed it; nothing left
@@ -47,7 +47,7 @@ export function createEvidencePool(maxEvidence = defaultMaxEvidence): EvidencePo
   return {
     add(evidence, ledger) {
       const key = keyOf(evidence);
-      if (held.has(key) || held.size >= maxEvidence || (ledger !== undefined && !slashable(ledger, evidence))) return false;
+      if (held.has(key) || held.size >= maxEvidence || !slashable(ledger, evidence)) return false;
       held.set(key, evidence);
       return true;
     },

@@ -335,7 +335,13 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
   const proposer = cut?.from;
   const time = cut?.time;
   // Only what a cut can hold (an address, a whole time in ms): the header below always hashes.
-  if (cut?.op?.type !== 'cut' || !Address.safeParse(proposer).success || typeof time !== 'number' || !Number.isSafeInteger(time)) {
+  if (
+    cut?.op?.type !== 'cut' ||
+    typeof proposer !== 'string' ||
+    !Address.safeParse(proposer).success ||
+    typeof time !== 'number' ||
+    !Number.isSafeInteger(time)
+  ) {
     return { code: 'BAD_PROPOSAL', message: `Block ${height} does not end with a cut marker (by an address, at a whole time).` };
   }
   const hashes = records.map((text) => decidedHashOf(encoder.encode(text)));
@@ -346,7 +352,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
     prevHash: chain.position.prevHash,
     txRoot: merkleRoot(hashes),
     time,
-    proposer: proposer as string,
+    proposer,
     lastRoot: chain.ledger.tree.root(),
   };
   const hash = proposalHashOf(header);

@@ -39,11 +39,11 @@ function blockOne(): Chain {
 test('held once per (validator, height, round, kind); one per validator in a block; bounded', (t) => {
   const chain = blockOne();
   const pool = createEvidencePool(3);
-  t.true(pool.add(doubleSign(fourth, 1)));
-  t.false(pool.add(doubleSign(fourth, 1)), 'the same offence again');
-  t.true(pool.add(doubleSign(fourth, 1, 1)), 'another round of the same validator');
-  t.true(pool.add(doubleSign(third, 2, 0, 'prevote')));
-  t.false(pool.add(doubleSign(second, 1)), 'the pool is full');
+  t.true(pool.add(doubleSign(fourth, 1), chain.ledger));
+  t.false(pool.add(doubleSign(fourth, 1), chain.ledger), 'the same offence again');
+  t.true(pool.add(doubleSign(fourth, 1, 1), chain.ledger), 'another round of the same validator');
+  t.true(pool.add(doubleSign(third, 2, 0, 'prevote'), chain.ledger));
+  t.false(pool.add(doubleSign(second, 1), chain.ledger), 'the pool is full');
   t.is(pool.size, 3);
   t.deepEqual(
     pool.pending(chain.ledger).map((e) => [e.a.from, e.a.height, e.a.round]),
@@ -57,9 +57,9 @@ test('held once per (validator, height, round, kind); one per validator in a blo
 test('dropped once a block slashed its validator, and when its validator had no stake there or its height is not next', (t) => {
   const chain = blockOne();
   const pool = createEvidencePool();
-  pool.add(doubleSign(fourth, 1));
-  pool.add(doubleSign(key(99), 1));
-  pool.add(doubleSign(third, 5));
+  pool.add(doubleSign(fourth, 1), chain.ledger);
+  pool.add(doubleSign(key(99), 1), chain.ledger);
+  pool.add(doubleSign(third, 5), chain.ledger);
   t.deepEqual(
     pool.pending(chain.ledger).map((e) => e.a.from),
     [fourth.address],
