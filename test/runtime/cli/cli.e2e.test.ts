@@ -192,6 +192,42 @@ test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs w
   );
 });
 
+// Node 20 loads an ES module that a CommonJS one require()s through a facade that once failed an
+// assertion inside Node's loader (an `ain audit` child died before auditing). package.json's
+// overrides keep the two such packages on the node's path CommonJS; Node's own trace of
+// require(esm) says whether any is left, in a node from start to stop and in an audit of its dir.
+// Both run the compiled build (`npm test` builds it first; deployed images run it): under tsx's
+// loader such a require() never reaches Node's.
+test('ain node and ain audit load no ES module through require()', async (t) => {
+  const data = join(dir, 'node-require-esm');
+  const env = { ...process.env, AIN_COMPILED: '1', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --trace-require-module=all`.trim() };
+  const child = spawn('node', [ain, 'node', '--data', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(code === null ? `signal ${signal}` : `code ${code}`)));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if ((JSON.parse(line) as { msg?: string }).msg !== 'node started') return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  try {
+    await started;
+  } finally {
+    child.kill('SIGTERM');
+  }
+  t.is(await exited, 'code 0', stderr);
+  const audit = await new Promise<Run>((resolve) =>
+    execFile('node', [ain, 'audit', '--data', data, '--json'], { env, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+  t.is(audit.code, 0, audit.stderr);
+  for (const said of [stderr, audit.stderr]) t.notRegex(said, /using require\(\)/);
+});
+
 // One node, the runtime left to ain up, the sample at a small scale, as NDJSON: its log events
 // carry the lines a terminal gets. The network of four at the paper's scale, into a pipe, is
 // upCommand.e2e's (every line of it).
