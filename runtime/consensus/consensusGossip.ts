@@ -28,6 +28,8 @@ export interface GossipView {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** `{"n":`, how every message `publish` sends starts. */
+const prefix: readonly number[] = [...Buffer.from('{"n":')];
 
 /**
  * Messages whose signatures this node already checked, by a hash of their bytes after `n`: a
@@ -38,10 +40,21 @@ export class CheckedMessages {
   readonly #keys = new Set<string>();
   constructor(readonly maxEntries = 4096) {}
 
-  static keyOf(bytes: Uint8Array): string {
-    const afterN = bytes.indexOf(0x2c); // the comma after `{"n":123`
+  /**
+   * The key of a message that starts as `publish` writes one, `{"n":` digits `,`: a hash of the
+   * bytes after that comma, which hold all of the message but `n`, so two messages with one key
+   * decode alike (a signature that held for one holds for the other). Undefined for any other
+   * start (another field first, spaces, `n` elsewhere): such a message is checked each time, as
+   * the bytes after its first comma need not be all of it but `n` — a peer could put a field of a
+   * checked message first, then send it again with that field changed and the same key.
+   */
+  static keyOf(bytes: Uint8Array): string | undefined {
+    let at = prefix.length;
+    if (bytes.length <= at || prefix.some((byte, i) => bytes[i] !== byte)) return undefined;
+    while (at < bytes.length && at <= prefix.length + 16 && bytes[at]! >= 0x30 && bytes[at]! <= 0x39) at++;
+    if (at === prefix.length || bytes[at] !== 0x2c) return undefined;
     return createHash('sha256')
-      .update(bytes.subarray(afterN + 1))
+      .update(bytes.subarray(at + 1))
       .digest('base64');
   }
 

@@ -55,12 +55,40 @@ test('a message sent again with a new n is accepted from the checked cache; a ch
   const checked = new CheckedMessages(2);
   const sent = vote();
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: sent }), view, checked).validation, 'accept');
-  t.true(checked.has(CheckedMessages.keyOf(bytesOf({ n: 99, vote: sent }))), 'the key leaves n out');
+  t.true(checked.has(CheckedMessages.keyOf(bytesOf({ n: 99, vote: sent }))!), 'the key leaves n out');
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 2, vote: sent }), view, checked).validation, 'accept');
   const flipped = { ...sent, sig: (sent.sig[0] === 'a' ? 'b' : 'a') + sent.sig.slice(1) };
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 3, vote: flipped }), view, checked).validation, 'reject');
   for (const height of [6, 7]) judgeConsensusMessage('votes', bytesOf({ n: 4, vote: vote(v2, height) }), view, checked);
-  t.false(checked.has(CheckedMessages.keyOf(bytesOf({ n: 1, vote: sent }))), 'bounded: the oldest went');
+  t.false(checked.has(CheckedMessages.keyOf(bytesOf({ n: 1, vote: sent }))!), 'bounded: the oldest went');
+});
+
+test('a checked message cannot lend its key to a changed one: a field put first, then changed, is checked again and rejected', (t) => {
+  // A real vote re-encoded with `round` (or `hash`) first and `n` last: it verifies (the signature
+  // is over canonical JSON). Its twin with that first field changed has the same bytes after the
+  // first comma; before the key required `{"n":` digits `,` at the start, it was taken unchecked.
+  const checked = new CheckedMessages();
+  const { round, hash: voted, ...rest } = vote();
+  const tail = JSON.stringify({ hash: voted, ...rest }).slice(1, -1);
+  const encoded = (first: string) => new TextEncoder().encode(`{"vote":{${first},${tail}},"n":1}`);
+  t.is(judgeConsensusMessage('votes', encoded(`"round":${round}`), view, checked).validation, 'accept');
+  t.like(judgeConsensusMessage('votes', encoded('"round":65535'), view, checked), { validation: 'reject', cause: 'signature' });
+  const noHash = JSON.stringify({ round, ...rest }).slice(1, -1);
+  const swapped = (first: string) => new TextEncoder().encode(`{"vote":{${first},${noHash}},"n":1}`);
+  t.is(judgeConsensusMessage('votes', swapped(`"hash":"${voted}"`), view, checked).validation, 'accept');
+  t.like(judgeConsensusMessage('votes', swapped('"hash":null'), view, checked), { validation: 'reject', cause: 'signature' });
+  // Only the start publish writes has a key; any other is checked every time.
+  const sent = vote();
+  t.is(typeof CheckedMessages.keyOf(bytesOf({ n: 7, vote: sent })), 'string');
+  for (const other of [
+    `{"vote":${JSON.stringify(sent)},"n":7}`,
+    `{ "n":7,"vote":${JSON.stringify(sent)}}`,
+    `{"n":7 ,"vote":${JSON.stringify(sent)}}`,
+    '{"n":,"vote":1}',
+    '{"n":',
+  ]) {
+    t.is(CheckedMessages.keyOf(new TextEncoder().encode(other)), undefined, other.slice(0, 20));
+  }
 });
 
 test('evidence on gossip: two votes of one slot with different hashes is accepted; votes of two rounds, or a vote its validator did not sign, are rejected with the reason', (t) => {
