@@ -35,6 +35,14 @@ const decidedAskAgainMs = 200;
  * wants one block, and while it waits no other ask goes out, so a slow peer must not hold them up.
  */
 const decidedAskTimeoutMs = 2_000;
+/**
+ * How long a peer that claimed to be ahead (a message for a later height, or its status) but
+ * whose blocks took this node no further (an answer empty, failed or refused) is not asked on
+ * such a claim again; doubled for each such fetch in a row, up to `unfruitfulMaxMs`. A peer's lie,
+ * a validator's vote for a height far ahead, then costs one ask, not every ask after it.
+ */
+const unfruitfulMs = 5_000;
+const unfruitfulMaxMs = 300_000;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -157,6 +165,8 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   let polled = 0;
   let connects: Subscription | undefined;
   let replaying: NodeJS.Timeout | undefined;
+  /** Peers whose claims to be ahead are not acted on until `untilMs` (see unfruitfulMs); bounded. */
+  const unfruitful = new Map<string, { readonly untilMs: number; readonly strikes: number }>();
 
   async function recordsOf(height: number): Promise<string[] | undefined> {
     const view = c.blockStore.get(height);
@@ -279,12 +289,21 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   function fetchNow(peer: string, fields: Record<string, unknown>, message: string, paced: boolean, timeoutMs?: number): void {
     asking = true;
-    logger.info({ peer, ...fields, own: chain.ledger.height }, message);
+    const own = chain.ledger.height;
+    logger.info({ peer, ...fields, own }, message);
     fetchFrom(peer, timeoutMs)
       .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
       .finally(() => {
         asking = false;
-        if (paced) lastAskedAt = Date.now();
+        if (!paced) return;
+        lastAskedAt = Date.now();
+        if (chain.ledger.height > own) return void unfruitful.delete(peer);
+        const strikes = (unfruitful.get(peer)?.strikes ?? 0) + 1;
+        const forMs = Math.min(unfruitfulMaxMs, unfruitfulMs * 2 ** (strikes - 1));
+        unfruitful.delete(peer);
+        unfruitful.set(peer, { untilMs: lastAskedAt + forMs, strikes });
+        if (unfruitful.size > 256) unfruitful.delete(unfruitful.keys().next().value!);
+        logger.info({ peer, height: fields.height, own, forMs }, 'a peer said it was ahead, yet its blocks took this node no further: its claims wait');
       });
   }
   /** When `decidedElsewhere` last fetched. */
@@ -293,6 +312,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   const catchUp: CatchUp = {
     behind(peer, height) {
       if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
+      if ((unfruitful.get(peer)?.untilMs ?? 0) > Date.now()) return;
       if (waitsForOwnDecision(height)) return;
       fetchNow(peer, { height }, 'behind a peer: fetching decided blocks', true);
     },

@@ -98,7 +98,8 @@ export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' 
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
  * decide there), evidence of a future one (no block acts on it yet), or a future one whose signer
- * this node cannot judge yet. Its block is judged by consensus later (the `check` effect), not here.
+ * this node cannot judge yet; `keep` (delivered here, not passed on) for a proposal or vote two or
+ * more heights ahead of this node's. Its block is judged by consensus later (the `check` effect), not here.
  */
 export function judgeConsensusMessage(
   kind: ConsensusKind,
@@ -126,6 +127,9 @@ export function judgeConsensusMessage(
     if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', cause: 'signature', reason: 'a signature does not verify' };
     if (key !== undefined) checked!.add(key);
   }
+  // Two or more heights ahead: this node is behind, and catch-up takes the hint; relaying it is
+  // for the peers that are not (a validator's message for a height far ahead goes no further).
+  if (height > current + 1) return { validation: 'keep', message };
   return { validation: 'accept', message };
 }
 

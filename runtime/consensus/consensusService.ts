@@ -525,7 +525,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
-    if (waitingFor !== null && height >= waitingFor) {
+    // A peer at the height this node waits to start, or at the next (it decided this one): start
+    // it. Not one further ahead: that is catch-up's, and a validator's vote for a height far ahead
+    // would keep this node's chain from ever going idle.
+    if (waitingFor !== null && height >= waitingFor && height <= waitingFor + 1) {
       peerAhead = Math.max(peerAhead, height);
       startIfWork();
     }

@@ -50,6 +50,27 @@ test('a peer one height ahead is asked at once when this node cannot decide the 
   t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
 });
 
+test('a peer that said it was ahead yet sent no block is not asked on its claims for a while; another peer is', async (t) => {
+  // A validator may sign a vote for a height far ahead, and a peer may lie in its status: each
+  // claim would have this node ask it, and wait for its answer, again and again.
+  const { catchUp, asked } = catchUpWith();
+  catchUp.behind('peer-a', 1_000_000);
+  t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
+  await until(
+    async () => {
+      catchUp.behind('peer-a', 1_000_000);
+      catchUp.behind('peer-b', 3);
+      return asked.length > 1;
+    },
+    'an ask of the other peer (after the pause between asks)',
+    10_000,
+  );
+  t.deepEqual(asked, [
+    { peer: 'peer-a', from: 1 },
+    { peer: 'peer-b', from: 1 },
+  ]);
+});
+
 test('a block the others precommitted and this node lacks the proposal of is asked for at once, and again only after a pause', async (t) => {
   const { catchUp, asked, timeouts } = catchUpWith();
   catchUp.decidedElsewhere('peer-a', 2);

@@ -43,6 +43,14 @@ test('stale heights and strangers at future heights are ignored, not punished', 
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, 6) }), view).validation, 'accept');
 });
 
+test('a vote two or more heights ahead is delivered (catch-up takes the hint) but not passed on', (t) => {
+  for (const height of [7, 1_000_000]) {
+    const judged = judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v2, height) }), view);
+    t.is(judged.validation, 'keep', `height ${height}`);
+    t.deepEqual(judged.message, { vote: vote(v2, height) });
+  }
+});
+
 test('evidence of a height past the one being decided is ignored (no block acts on it), not passed on', (t) => {
   const slot = (height: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: c.repeat(64) });
   const judged = (height: number) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence: { a: slot(height, 'a'), b: slot(height, 'b') } }), view);
