@@ -26,6 +26,12 @@ export interface TxGossipOptions {
   /** Tx texts remembered as seen (between this and twice as many); default 100 000. */
   readonly seenTxsMax?: number;
   /**
+   * How long a peer's tx refused only for now (see refusedForNow) stays seen, so that gossip of it
+   * again is ignored without checking it again: between this and twice as long. Default 2,500 ms,
+   * under the 5 s a peer waits to gossip what waits again.
+   */
+  readonly refusedForNowMs?: number;
+  /**
    * Peers that hand every batch they gossip to every peer this node would forward it to: in a
    * network of validators that all keep each other as gossipsub direct peers (`p2p.validatorMesh`),
    * the other validators (each publishes to all the others, and forwards what it takes from anyone
@@ -58,8 +64,9 @@ export interface TxGossip {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Refusals of a peer's tx that hold only for now (no room, a hold on the sender's nonces, its
- * bandwidth this window, a busy node): the tx is forgotten as seen, so a later gossip of it (a
- * re-gossip) is taken then. Any other refusal is for good.
+ * bandwidth this window, a busy node): the tx is forgotten as seen a little later
+ * (`refusedForNowMs`), so a later gossip of it (a re-gossip) is taken then. Any other refusal is
+ * for good.
  */
 const refusedForNow: ReadonlySet<string> = new Set(['MEMPOOL_FULL', 'MEMPOOL_SENDER_FULL', 'NONCE_GAP', 'NONCE_PENDING', 'BANDWIDTH_EXCEEDED', 'OVERLOADED']);
 /**
@@ -91,6 +98,22 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const maxMessageTxs = options.maxMessageTxs ?? 10_000;
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
   const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  // Txs refused for now, still seen: forgotten as seen a generation later (refusedForNowMs each).
+  // Forgetting them at once had every message holding them checked again, signatures and all: a
+  // sender's txs past its room, sent again and again with other whitespace, cost a verify each time.
+  let refusedYoung = new Set<string>();
+  let refusedOld = new Set<string>();
+  const refusedForNowMs = options.refusedForNowMs ?? 2_500;
+  let forgetting: ReturnType<typeof setInterval> | undefined;
+  const refusedNow = (hash: string) => {
+    if (refusedYoung.size < (options.seenTxsMax ?? 100_000)) refusedYoung.add(hash);
+    else seen.delete(hash);
+  };
+  const forgetRefused = () => {
+    for (const hash of refusedOld) seen.delete(hash);
+    refusedOld = refusedYoung;
+    refusedYoung = new Set();
+  };
   // Texts refused with a provablyInvalid code: a later message naming one is the sender's doing too.
   const invalid = new SeenTexts(options.seenTxsMax ?? 100_000);
   const directPeers = options.directPeers ?? new Set<string>();
@@ -228,7 +251,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       (results) => {
         const codes = results.map((r, i) => {
           if (!('code' in r)) return undefined;
-          if (refusedForNow.has(r.code)) seen.delete(freshHashes[i]!);
+          if (refusedForNow.has(r.code)) refusedNow(freshHashes[i]!);
           if (provablyInvalid.has(r.code)) invalid.add(freshHashes[i]!);
           return r.code;
         });
@@ -238,7 +261,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
       },
       (error: unknown) => {
         // Not taken (the node is busy or stopping): a later gossip of them may be.
-        for (const hash of freshHashes) seen.delete(hash);
+        for (const hash of freshHashes) refusedNow(hash);
         logger?.debug({ err: error, from, txs: fresh.length }, 'txs from a peer not taken');
         return fresh.map(() => 'OVERLOADED');
       },
@@ -300,6 +323,8 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         seen.add(tx.ref);
         dueUpTo = Math.max(dueUpTo, tx.seq); // replayed from the journal: due at once
       }
+      forgetting = timers.setInterval(forgetRefused, refusedForNowMs);
+      forgetting.unref?.();
       if (regossipMs > 0) {
         timer = timers.setInterval(() => void regossip().catch((error: unknown) => logger?.warn({ err: error }, 're-gossip failed')), regossipMs);
         timer.unref?.();
@@ -307,7 +332,9 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
     },
     async stop() {
       if (timer !== undefined) timers.clearInterval(timer);
+      if (forgetting !== undefined) timers.clearInterval(forgetting);
       timer = undefined;
+      forgetting = undefined;
       added?.unsubscribe();
       transport.unsubscribe(topic);
       outbox.length = 0;

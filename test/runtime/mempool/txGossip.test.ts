@@ -5,6 +5,7 @@ import { sha256Hex } from '../../../log/index.ts';
 import { createTxGossip, type AddedTxs, type Mempool } from '../../../runtime/mempool/index.ts';
 import { createMemoryNetwork, topicOf, type GossipHandler, type MemoryNetwork, type Transport } from '../../../runtime/net/index.ts';
 import { fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
+import { until } from '../node/nodeProcess.ts';
 
 const topic = topicOf('ain-local', '/', 'txs');
 const alice = keyOf(1);
@@ -69,14 +70,22 @@ test('re-gossip sends again what waits, so a tx whose message was lost still arr
 });
 
 /** A transport that only records the handler, to ask the validator directly. */
-function handlerOf(mempool: Mempool): GossipHandler {
+function handlerOf(mempool: Mempool, refusedForNowMs?: number): GossipHandler {
   let handler: GossipHandler | undefined;
   const transport = {
     subscribe: (_: string, h: GossipHandler) => void (handler = h),
     unsubscribe: () => {},
     publish: async () => ({ recipients: 0, outcome: 'noPeers' }),
   } as unknown as Transport;
-  createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, maxMessageTxs: 3 }).start();
+  createTxGossip({
+    transport,
+    chain: 'ain-local',
+    shard: '/',
+    mempool,
+    regossipMs: 0,
+    maxMessageTxs: 3,
+    ...(refusedForNowMs === undefined ? {} : { refusedForNowMs }),
+  }).start();
   return handler!;
 }
 
@@ -138,7 +147,7 @@ test('a tx refused for room is taken from a later gossip of it once there is roo
     { level: 'debug' },
     { write: (line: string) => void (JSON.parse(line).msg === 'txs from a peer refused' && told(JSON.parse(line).refused)) },
   );
-  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, logger });
+  const gossip = createTxGossip({ transport, chain: 'ain-local', shard: '/', mempool, regossipMs: 0, refusedForNowMs: 50, logger });
   gossip.start();
   await transport.start();
   t.teardown(async () => {
@@ -153,10 +162,30 @@ test('a tx refused for room is taken from a later gossip of it once there is roo
   ledger.nonces.set(held!.from, 1);
   mempool.prune([held!.hash]);
   const later = heldFromPeer(mempool);
-  await a.gossip.regossip();
-  await a.gossip.regossip();
+  let came = false;
+  void later.then(() => (came = true));
+  // Gossip of it again is ignored until the refusal is forgotten (refusedForNowMs): re-gossip until it comes.
+  await until(
+    async () => {
+      if (!came) await a.gossip.regossip();
+      return came;
+    },
+    'the refused tx taken from a re-gossip',
+    20_000,
+  );
   const { txs } = await later;
   t.not(txs[0]!.from, held!.from, 'the tx refused for room came with the re-gossip');
+});
+
+test('a tx refused for now and gossiped again at once is ignored unchecked: a sender past its room costs one check, not one a message', async (t) => {
+  const mempool = await openTestMempool(t, { dir: await tempDir(t), ...fakeLedger(), limits: { maxTxs: 1, maxBytes: 1 << 20, maxTxsPerSender: 8 } });
+  const handler = handlerOf(mempool, 60_000);
+  await mempool.ingest.submit([txText(alice, 1)]);
+  const bob = txText(keyOf(2), 1);
+  t.is(await handler.validate(Buffer.from(`[${bob}]`), 'peer-x'), 'ignore', 'refused: MEMPOOL_FULL');
+  t.is(mempool.stats.txs, 1);
+  // Again, in other bytes (gossip would take them as a new message): judged at once, not checked.
+  t.is(handler.validate(Buffer.from(`[ ${bob} ]`), 'peer-x'), 'ignore');
 });
 
 test('a batch from a direct peer is kept, not forwarded (the direct peer sent it to the others); one from another peer is forwarded once its txs are held', async (t) => {
