@@ -34,11 +34,16 @@ const prefix: readonly number[] = [...Buffer.from('{"n":')];
 /**
  * Messages whose signatures this node already checked, by a hash of their bytes after `n`: a
  * message sent again differs only in `n`, and checking a proposal's signature means serializing
- * its whole block. Bounded; the oldest go first.
+ * its whole block. Each with when a copy of it was last taken, so a copy that comes again within
+ * `resentMinMs` is dropped before it is decoded (see judgeConsensusMessage). Bounded; the oldest
+ * go first.
  */
 export class CheckedMessages {
-  readonly #keys = new Set<string>();
-  constructor(readonly maxEntries = 4096) {}
+  readonly #takenAt = new Map<string, number>();
+  constructor(
+    readonly maxEntries = 4096,
+    readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * The key of a message that starts as `publish` writes one, `{"n":` digits `,`: a hash of the
@@ -59,14 +64,30 @@ export class CheckedMessages {
   }
 
   has(key: string): boolean {
-    return this.#keys.has(key);
+    return this.#takenAt.has(key);
   }
 
+  /** When a copy of the message of `key` was last taken; undefined when none was. */
+  takenAt(key: string): number | undefined {
+    return this.#takenAt.get(key);
+  }
+
+  /** A copy of the message of `key` (its signatures checked) is taken now. */
   add(key: string): void {
-    this.#keys.add(key);
-    if (this.#keys.size > this.maxEntries) this.#keys.delete(this.#keys.values().next().value!);
+    this.#takenAt.delete(key);
+    this.#takenAt.set(key, this.now());
+    if (this.#takenAt.size > this.maxEntries) this.#takenAt.delete(this.#takenAt.keys().next().value!);
   }
 }
+
+/**
+ * How soon after a copy of a consensus message was taken another copy of it (another `n`) is taken
+ * again: sooner, it is ignored before it is decoded, and goes no further. A node sends what it
+ * holds again once a second (the machine's gossip timeout); a peer that wraps a real 4 MiB
+ * proposal in new `n`s as fast as it can would otherwise have every node decode each copy and
+ * pass it on.
+ */
+export const resentMinMs = 500;
 
 function decode(kind: ConsensusKind, bytes: Uint8Array): ConsensusMessage | null {
   let json: unknown;
@@ -89,16 +110,17 @@ const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vot
 /**
  * Why a consensus message was refused, as a word for metrics: not of the schema, for another chain
  * or shard, for a past height, evidence of a future one, signed by no validator of the height
- * judged, or a signature that does not verify.
+ * judged, a signature that does not verify, or a copy of one taken less than `resentMinMs` before.
  */
-export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' | 'signer' | 'signature';
+export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' | 'signer' | 'signature' | 'resent';
 
 /**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
  * decide there), evidence of a future one (no block acts on it yet), or a future one whose signer
- * this node cannot judge yet; `keep` (delivered here, not passed on) for a proposal or vote two or
+ * this node cannot judge yet, or a copy (another `n`) of a message taken less than `resentMinMs`
+ * before (dropped before it is decoded); `keep` (delivered here, not passed on) for a proposal or vote two or
  * more heights ahead of this node's. Its block is judged by consensus later (the `check` effect), not here.
  */
 export function judgeConsensusMessage(
@@ -107,6 +129,11 @@ export function judgeConsensusMessage(
   view: GossipView,
   checked?: CheckedMessages,
 ): { validation: Validation; message?: ConsensusMessage; reason?: string; cause?: RefusalCause } {
+  const key = checked === undefined ? undefined : CheckedMessages.keyOf(bytes);
+  const takenAt = key === undefined ? undefined : checked!.takenAt(key);
+  if (takenAt !== undefined && checked!.now() - takenAt < resentMinMs) {
+    return { validation: 'ignore', cause: 'resent', reason: `a copy of a message taken ${checked!.now() - takenAt} ms before` };
+  }
   const message = decode(kind, bytes);
   if (message === null) return { validation: 'reject', cause: 'schema', reason: `not a message of ain's schema for the ${kind} topic` };
   const { chain, shard } = chainOf(message);
@@ -122,11 +149,10 @@ export function judgeConsensusMessage(
       ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
       : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
-  const key = checked === undefined ? undefined : CheckedMessages.keyOf(bytes);
-  if (key === undefined || !checked!.has(key)) {
-    if (!signedOf(message).every(checkConsensusSignature)) return { validation: 'reject', cause: 'signature', reason: 'a signature does not verify' };
-    if (key !== undefined) checked!.add(key);
+  if (takenAt === undefined && !signedOf(message).every(checkConsensusSignature)) {
+    return { validation: 'reject', cause: 'signature', reason: 'a signature does not verify' };
   }
+  if (key !== undefined) checked!.add(key);
   // Two or more heights ahead: this node is behind, and catch-up takes the hint; relaying it is
   // for the peers that are not (a validator's message for a height far ahead goes no further).
   if (height > current + 1) return { validation: 'keep', message };
@@ -150,6 +176,7 @@ export function createConsensusGossip(
   view: GossipView,
   onRefused: (kind: ConsensusKind, from: string, reason: string, validation: Validation, cause: RefusalCause) => void,
   firstN: number,
+  now: () => number = Date.now,
 ): ConsensusGossip {
   const kinds: readonly ConsensusKind[] = ['proposals', 'votes', 'evidence'];
   const topic = (kind: ConsensusKind) => topicOf(view.chain, view.shard, kind);
@@ -157,7 +184,7 @@ export function createConsensusGossip(
   const encoder = new TextEncoder();
   return {
     subscribe(deliver) {
-      const checked = new CheckedMessages();
+      const checked = new CheckedMessages(undefined, now);
       for (const kind of kinds) {
         const pending = new WeakMap<Uint8Array, ConsensusMessage>();
         transport.subscribe(topic(kind), {
@@ -168,7 +195,8 @@ export function createConsensusGossip(
             return validation;
           },
           onMessage(bytes, from) {
-            const message = pending.get(bytes) ?? judgeConsensusMessage(kind, bytes, view, checked).message;
+            // Judged again (without the cache, whose copy `validate` just took) only if the transport handed other bytes.
+            const message = pending.get(bytes) ?? judgeConsensusMessage(kind, bytes, view).message;
             if (message !== undefined) deliver(message, from);
           },
         });

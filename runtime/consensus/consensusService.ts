@@ -246,6 +246,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       logger.debug({ kind, from, reason, validation, cause }, 'consensus message refused');
     },
     now(),
+    now,
   );
   const appendBlock = createDecidedAppender({ ...c, commits });
   /** A decided block into the log (once, in order), then on to the next height. */

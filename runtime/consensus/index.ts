@@ -3,6 +3,6 @@
  * network transport, its signing record, the certificates of decided blocks, and catch-up.
  */
 export { createConsensusService, type ConsensusService, type ConsensusServiceComponents, type ConsensusStatus } from './consensusService.ts';
-export { CheckedMessages, judgeConsensusMessage, type ConsensusMessage } from './consensusGossip.ts';
+export { CheckedMessages, judgeConsensusMessage, resentMinMs, type ConsensusMessage } from './consensusGossip.ts';
 export { openSigningRecord, signingRecordPath, type SigningRecord } from './signingRecord.ts';
 export { validatorSetAt, votingSetAt } from './validatorSets.ts';

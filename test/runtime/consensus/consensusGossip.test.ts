@@ -1,6 +1,6 @@
 import test from 'ava';
 import { generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
-import { CheckedMessages, judgeConsensusMessage } from '../../../runtime/consensus/index.ts';
+import { CheckedMessages, judgeConsensusMessage, resentMinMs } from '../../../runtime/consensus/index.ts';
 
 const v1 = generateKeyPair();
 const v2 = generateKeyPair();
@@ -60,15 +60,33 @@ test('evidence of a height past the one being decided is ignored (no block acts 
 });
 
 test('a message sent again with a new n is accepted from the checked cache; a changed signature is checked, and rejected', (t) => {
-  const checked = new CheckedMessages(2);
+  let nowMs = 0;
+  const checked = new CheckedMessages(2, () => nowMs);
   const sent = vote();
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: sent }), view, checked).validation, 'accept');
   t.true(checked.has(CheckedMessages.keyOf(bytesOf({ n: 99, vote: sent }))!), 'the key leaves n out');
+  nowMs += resentMinMs;
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 2, vote: sent }), view, checked).validation, 'accept');
   const flipped = { ...sent, sig: (sent.sig[0] === 'a' ? 'b' : 'a') + sent.sig.slice(1) };
   t.is(judgeConsensusMessage('votes', bytesOf({ n: 3, vote: flipped }), view, checked).validation, 'reject');
   for (const height of [6, 7]) judgeConsensusMessage('votes', bytesOf({ n: 4, vote: vote(v2, height) }), view, checked);
   t.false(checked.has(CheckedMessages.keyOf(bytesOf({ n: 1, vote: sent }))!), 'bounded: the oldest went');
+});
+
+test('a copy of a message taken less than resentMinMs before is ignored undecoded and goes no further; later, a copy is taken again', (t) => {
+  let nowMs = 0;
+  const checked = new CheckedMessages(undefined, () => nowMs);
+  const sent = vote();
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: sent }), view, checked).validation, 'accept');
+  nowMs += resentMinMs - 1;
+  const again = judgeConsensusMessage('votes', bytesOf({ n: 2, vote: sent }), view, checked);
+  t.like(again, { validation: 'ignore', cause: 'resent' });
+  t.is(again.message, undefined, 'not decoded');
+  nowMs += resentMinMs;
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 3, vote: sent }), view, checked).validation, 'accept');
+  // Only a copy of what was taken: another message, or bytes of another start (no key), are judged as ever.
+  t.is(judgeConsensusMessage('votes', bytesOf({ n: 4, vote: vote(v2) }), view, checked).validation, 'accept');
+  t.is(judgeConsensusMessage('votes', new TextEncoder().encode(`{"vote":${JSON.stringify(sent)},"n":5}`), view, checked).validation, 'accept');
 });
 
 test('a checked message cannot lend its key to a changed one: a field put first, then changed, is checked again and rejected', (t) => {

@@ -68,7 +68,7 @@ async function join(
   const onRefused = (kind: string, from: string, reason: string, validation: string) => {
     if (validation === 'reject') refused.push(`${node.address.slice(0, 8)} rejected ${kind} from ${from.slice(0, 8)}: ${reason}`);
   };
-  const gossip = createConsensusGossip(transport, view, onRefused, 0);
+  const gossip = createConsensusGossip(transport, view, onRefused, 0, () => scheduler.nowMs);
   const exchange = new DecidedExchange(node, transport, scheduler);
   if (!silent) {
     wire.attach(node.address, gossip);
