@@ -43,6 +43,11 @@ const decidedAskTimeoutMs = 2_000;
  */
 const unfruitfulMs = 5_000;
 const unfruitfulMaxMs = 300_000;
+/**
+ * Decided-by-range requests of one peer answered at once: a node catching up has one out at a time
+ * (it asks for the next range once the last has come), so two leave room for an ask of another kind.
+ */
+const answeredAtOnce = 2;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -176,11 +181,39 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     return read.map((r) => decoder.decode(r.value));
   }
 
-  async function answer(bytes: Uint8Array): Promise<Uint8Array> {
+  /** Decided-by-range requests being answered, by the peer that asked. */
+  const answering = new Map<string, number>();
+
+  /**
+   * Up to `count` decided blocks from `from`, within an answer's size limit. A peer gets at most
+   * `answeredAtOnce` answers at once (more are refused OVERLOADED), and an answer its requester
+   * gave up on (the handler's time ran out) stops reading: a 30-byte request costs up to 16 MiB
+   * of reads, and a peer could otherwise keep many going.
+   */
+  async function answer(bytes: Uint8Array, peer: string, signal?: AbortSignal): Promise<Uint8Array> {
     const { from, count } = parseOrThrow(DecidedRequest, peerJson(bytes, 'decided-by-range request'), 'decided-by-range request');
+    const running = answering.get(peer) ?? 0;
+    if (running >= answeredAtOnce) {
+      throw new AinError(
+        'OVERLOADED',
+        `This node answers at most ${answeredAtOnce} decided-block requests of one peer at once; ask again once one is answered.`,
+      );
+    }
+    answering.set(peer, running + 1);
+    try {
+      return await answerRange(from, count, signal);
+    } finally {
+      const left = answering.get(peer)! - 1;
+      if (left === 0) answering.delete(peer);
+      else answering.set(peer, left);
+    }
+  }
+
+  async function answerRange(from: number, count: number, signal?: AbortSignal): Promise<Uint8Array> {
     const blocks: DecidedBlock[] = [];
     let size = 64;
     for (let height = from; height < from + count && height <= chain.ledger.height; height++) {
+      signal?.throwIfAborted();
       const records = await recordsOf(height);
       const certificate = await certificateOf(c, commits, height);
       if (records === undefined || certificate === undefined) break;
@@ -323,7 +356,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
       return true;
     },
     async start() {
-      await transport.handle(protocol, (bytes) => answer(bytes));
+      await transport.handle(protocol, (bytes, peer, signal) => answer(bytes, peer, signal));
       const failed = (error: unknown) => logger.debug({ err: error }, 'asking a peer for its status failed');
       poller = setInterval(() => void poll().catch(failed), statusPollMs);
       // A peer just connected is asked at once: a node that starts behind an idle chain fetches without waiting for the poll.

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { createMemoryLog } from '../../../log/index.ts';
 import { Subject } from 'rxjs';
 import { createCatchUp, decidedAskPeer, type DecidedBlock } from '../../../runtime/consensus/catchUp.ts';
-import type { PeerEvent, Transport } from '../../../runtime/net/index.ts';
+import type { PeerEvent, RequestHandler, Transport } from '../../../runtime/net/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { until } from '../node/nodeProcess.ts';
@@ -137,6 +137,7 @@ function pipelineWith(
   const timeouts: (number | undefined)[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
   let failed: unknown;
+  const handlers = new Map<string, RequestHandler>();
   const kept = new Map<number, Certificate>(); // the commit store: the certificate the next block is judged by
   const transport = {
     peerEvents$,
@@ -152,7 +153,7 @@ function pipelineWith(
       timeouts.push(options?.timeoutMs);
       return Buffer.from(JSON.stringify({ blocks: blocks.slice(from - 1, from - 1 + blocksPerAnswer) }));
     },
-    handle: async () => {},
+    handle: async (protocol: string, handler: RequestHandler) => void handlers.set(protocol, handler),
     unhandle: async () => {},
   } as unknown as Transport;
   const catchUp = createCatchUp({
@@ -185,7 +186,7 @@ function pipelineWith(
       events.push(`appended ${height}`);
     },
   });
-  return { catchUp, chain, events, asked, timeouts, peerEvents$, failed: () => failed };
+  return { catchUp, chain, events, asked, timeouts, peerEvents$, failed: () => failed, handlers };
 }
 
 test('fetched blocks are appended in order while the next range is asked and the next block verified; the roots are the peer’s', async (t) => {
@@ -233,6 +234,22 @@ test('a next block larger than the chain’s blocks is not verified ahead: its c
     ['verify 1', 'append 1', 'appended 1'],
   );
   t.regex(JSON.stringify(failed()), /BAD_COMMIT/);
+});
+
+test('a peer gets at most two answers of decided blocks at once; a third ask meanwhile is refused OVERLOADED, another peer’s is answered', async (t) => {
+  const { catchUp, handlers } = pipelineWith([], 64);
+  await catchUp.start();
+  t.teardown(() => catchUp.stop());
+  const serve = [...handlers].find(([protocol]) => protocol.endsWith('decided-by-range'))![1];
+  const ask = (peer: string) => serve(Buffer.from(JSON.stringify({ from: 1, count: 64 })), peer, new AbortController().signal);
+  const asks = [ask('peer-a'), ask('peer-a'), ask('peer-a'), ask('peer-b')];
+  const settled = await Promise.allSettled(asks);
+  t.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+  );
+  t.like((settled[2] as PromiseRejectedResult).reason, { code: 'OVERLOADED' });
+  t.is((await ask('peer-a')).length > 0, true, 'answered again once the others were');
 });
 
 test('peers connected before catch-up starts are asked where their chain stands as it starts', async (t) => {
