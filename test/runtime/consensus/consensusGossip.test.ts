@@ -1,5 +1,6 @@
 import test from 'ava';
-import { generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
+import fc from 'fast-check';
+import { checkConsensusSignature, generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
 import { CheckedMessages, judgeConsensusMessage, resentMinMs } from '../../../runtime/consensus/index.ts';
 
 const v1 = generateKeyPair();
@@ -115,6 +116,72 @@ test('a checked message cannot lend its key to a changed one: a field put first,
   ]) {
     t.is(CheckedMessages.keyOf(new TextEncoder().encode(other)), undefined, other.slice(0, 20));
   }
+});
+
+/** JSON of `value` with each object's keys rotated by the next of `turns` (so `n` may come first, last or between), spaced or not. */
+function encodedAs(value: unknown, turns: readonly number[], spaced: boolean): string {
+  let next = 0;
+  const encode = (v: unknown): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${v.map(encode).join(',')}]`;
+    const keys = Object.keys(v);
+    const turn = turns.length === 0 ? 0 : turns[next++ % turns.length]! % keys.length;
+    const order = [...keys.slice(turn), ...keys.slice(0, turn)];
+    return `{${order.map((key) => `${JSON.stringify(key)}:${spaced ? ' ' : ''}${encode((v as Record<string, unknown>)[key])}`).join(',')}}`;
+  };
+  return encode(value);
+}
+
+test('property: whatever bytes carry a well-signed vote or proposal, and whatever was taken before, nothing taken has a signature that fails', (t) => {
+  // Each run: a real message of v1 or v2, encoded with its keys in some order and sent with some n,
+  // several times, some with one signed field changed after signing; all judged in turn by one
+  // cache, the clock moving on by some amount between them.
+  // A few real messages, so a run sends one several times, in other bytes.
+  const signed = fc.constantFrom(
+    ...[v1, v2].flatMap((key) => [
+      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, kind: 'prevote', hash }) },
+      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 6, round: 1, kind: 'precommit', hash: null }) },
+      { proposal: signProposal(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }) },
+    ]),
+  );
+  const change = fc.option(
+    fc.record({
+      field: fc.constantFrom('round', 'height', 'hash', 'kind', 'validRound'),
+      to: fc.constantFrom(0, 1, 7, 65535, null, 'prevote', 'precommit', 'ef'.repeat(32)),
+    }),
+    { freq: 2 },
+  );
+  const style = fc.record({ n: fc.constantFrom(1, 2), turns: fc.array(fc.nat(8), { maxLength: 2 }), spaced: fc.boolean() });
+  // One real message a run, sent several times: mostly in the run's bytes, some with a field changed.
+  const run = fc.record({
+    message: signed,
+    style,
+    sends: fc.array(fc.record({ change, restyle: fc.option(style, { freq: 2 }), afterMs: fc.constantFrom(0, 1, resentMinMs, 10_000) }), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+  });
+  fc.assert(
+    fc.property(run, ({ message, style: base, sends }) => {
+      let nowMs = 0;
+      const checked = new CheckedMessages(undefined, () => nowMs);
+      for (const { change, restyle, afterMs } of sends) {
+        nowMs += afterMs;
+        const { n, turns, spaced } = restyle ?? base;
+        const inner = 'vote' in message ? { ...message.vote } : { ...message.proposal };
+        if (change !== null && change.field in inner) (inner as Record<string, unknown>)[change.field] = change.to;
+        const wire = 'vote' in message ? { n, vote: inner } : { n, proposal: inner };
+        const kind = 'vote' in message ? 'votes' : 'proposals';
+        const judged = judgeConsensusMessage(kind, new TextEncoder().encode(encodedAs(wire, turns, spaced)), view, checked);
+        if (judged.message === undefined) continue;
+        const taken = 'vote' in judged.message ? judged.message.vote : 'proposal' in judged.message ? judged.message.proposal : undefined;
+        if (taken === undefined || !checkConsensusSignature(taken)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 4000 },
+  );
+  t.pass();
 });
 
 test('evidence on gossip: two votes of one slot with different hashes is accepted; votes of two rounds, or a vote its validator did not sign, are rejected with the reason', (t) => {
