@@ -6,10 +6,17 @@ const noVotes: RoundVotes = { prevote: {}, precommit: {} };
 /** Votes held per validator, round and kind: its first and at most this many conflicting ones. */
 const conflictingMax = 2;
 
+/** Each set's powers by address, made once per set (a set never changes): a tally looks up every voter. */
+const powersOf = new WeakMap<ConsensusState['validators'], ReadonlyMap<string, bigint>>();
+
 /** A validator's voting power at this height; 0 for anyone else. */
 export function powerOf(state: ConsensusState, address: string): bigint {
-  const entry = state.validators.validators.find((v) => v.address === address);
-  return entry === undefined ? 0n : BigInt(entry.power);
+  let powers = powersOf.get(state.validators);
+  if (powers === undefined) {
+    powers = new Map(state.validators.validators.map((v) => [v.address, BigInt(v.power)]));
+    powersOf.set(state.validators, powers);
+  }
+  return powers.get(address) ?? 0n;
 }
 
 /** More than 2/3 of the total power (Algorithm 1's 2f + 1), in whole numbers. */

@@ -1,6 +1,7 @@
 import { checkTx } from '../../log/index.ts';
 import { isAinError, isJobOp, isStateOp, type OpOf, type ShardEvent, type StateOp, type Tx } from '../../schemas/index.ts';
 import {
+  activeSetOf,
   applyAttest,
   applyCommit,
   applyEvidence,
@@ -122,19 +123,17 @@ function applyShardOp(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): { o
 }
 
 /**
- * The validator set the genesis writes, every account with stake: the set that votes on block 1.
+ * The validator set the genesis writes, of every account with stake (at most validatorsMax, the
+ * largest): the set that votes on block 1.
  * @example genesisSetOf(chain.ledger).total
  */
 export function genesisSetOf({ genesis }: Pick<Ledger, 'genesis'>): ValidatorSet {
   const stakes = new Map<string, bigint>();
-  let total = 0n;
   for (const address of Object.keys(genesis.accounts).sort()) {
     const stake = BigInt(genesis.accounts[address]!.stake);
-    if (stake === 0n) continue;
-    stakes.set(address, stake);
-    total += stake;
+    if (stake !== 0n) stakes.set(address, stake);
   }
-  return { total, stakes };
+  return activeSetOf(stakes);
 }
 
 /**

@@ -20,6 +20,8 @@ export {
   freezeValidatorSet,
   pruneValidatorSets,
   readValidatorSet,
+  activeSetOf,
+  validatorsMax,
   setStake,
   writeGenesisValidators,
   type ValidatorSet,

@@ -24,12 +24,42 @@ function current(tree: StateTree): Current {
   return { id: stored?.id ?? 0, frozen: stored?.frozen === true };
 }
 
-/** The validator set with this id (empty when there is none). */
-export function readValidatorSet(tree: StateTree, id: number): ValidatorSet {
-  const stored = tree.get(`${setsPath}/${id}`) as { total?: string; stakes?: Record<string, string> } | null;
+/**
+ * The most validators a set holds: the largest stakes, a tie going to the lower address; the
+ * others keep their stake (locked, unstakable) and come in when a larger one leaves. Anyone may
+ * stake, so without a bound a thousand stakes of 1 would make every commit certificate larger
+ * than a block may carry (schemas' maxValidators, 1,024) and the chain would halt; a hundred is
+ * CometBFT's usual bound (the Cosmos SDK's MaxValidators).
+ */
+export const validatorsMax = 100;
+
+/**
+ * The validator set of these stakes: all of them, or the `validatorsMax` largest.
+ * @example activeSetOf(new Map([['0xab…', 5n]])).total // 5n
+ */
+export function activeSetOf(stakes: ReadonlyMap<string, bigint>): ValidatorSet {
+  let kept = stakes;
+  if (stakes.size > validatorsMax) {
+    const largest = [...stakes].sort(([a, x], [b, y]) => (x === y ? (a < b ? -1 : 1) : x > y ? -1 : 1)).slice(0, validatorsMax);
+    const chosen = new Set(largest.map(([address]) => address));
+    kept = new Map([...stakes].filter(([address]) => chosen.has(address)));
+  }
+  let total = 0n;
+  for (const stake of kept.values()) total += stake;
+  return { total, stakes: kept };
+}
+
+/** Every stake of the set with this id, as stored (the set is `activeSetOf` them). */
+function readStakes(tree: StateTree, id: number): Map<string, bigint> {
+  const stored = tree.get(`${setsPath}/${id}`) as { stakes?: Record<string, string> } | null;
   const stakes = new Map<string, bigint>();
   for (const [address, stake] of Object.entries(stored?.stakes ?? {})) stakes.set(address, BigInt(stake));
-  return { total: BigInt(stored?.total ?? '0'), stakes };
+  return stakes;
+}
+
+/** The validator set with this id (empty when there is none): at most `validatorsMax` of its stakes. */
+export function readValidatorSet(tree: StateTree, id: number): ValidatorSet {
+  return activeSetOf(readStakes(tree, id));
 }
 
 function writeSet(tree: StateTree, id: number, stakes: ReadonlyMap<string, bigint>): void {
@@ -53,7 +83,7 @@ export function currentValidatorSet(tree: StateTree): ValidatorSet {
  */
 export function setStake(tree: StateTree, address: string, stake: bigint): void {
   const now = current(tree);
-  const stakes = new Map(readValidatorSet(tree, now.id).stakes);
+  const stakes = readStakes(tree, now.id);
   if (stake > 0n) stakes.set(address, stake);
   else stakes.delete(address);
   const id = now.frozen ? now.id + 1 : now.id;

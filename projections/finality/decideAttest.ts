@@ -1,4 +1,4 @@
-import { readAccount, readValidatorSet } from '../accounts/index.ts';
+import { currentValidatorSet, readAccount, readValidatorSet } from '../accounts/index.ts';
 import type { StateTree } from '../state/index.ts';
 import { readBlockRecord, readFinalized } from './finality.ts';
 
@@ -53,7 +53,7 @@ export function decideAttest(view: AttestLedgerView, from: string, height: numbe
   const record = readBlockRecord(tree, height);
   if (record?.votes?.[from] !== undefined) return skip('attested');
   const account = readAccount(tree, from);
-  const stake = record === null ? account.stake : (readValidatorSet(tree, record.set).stakes.get(from) ?? 0n);
+  const stake = (record === null ? currentValidatorSet(tree) : readValidatorSet(tree, record.set)).stakes.get(from) ?? 0n;
   return stake === 0n || account.slashed ? skip('notValidator') : attest;
 }
 

@@ -1,7 +1,9 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { incrementProposerPriority, nextValidatorSet, readValidatorsAt, validatorSetOf, type PowerChange } from '../../../actors/index.ts';
-import { readBlockRecord } from '../../../projections/index.ts';
+import { genesisSetOf, incrementProposerPriority, nextValidatorSet, readValidatorsAt, validatorSetOf, type PowerChange } from '../../../actors/index.ts';
+import { createHash } from 'node:crypto';
+import { keyPairFromSeed } from '../../../log/index.ts';
+import { currentValidatorSet, readBlockRecord, validatorsMax } from '../../../projections/index.ts';
 import type { Op, ValidatorSet } from '../../../schemas/index.ts';
 import { key, TestChain } from './chain.ts';
 
@@ -97,6 +99,41 @@ test('when a validator unstakes everything, it leaves at the next height; when i
   const two = setAt(chain, 2)!;
   t.false(addressesOf(two).includes(c.address));
   t.is(two.validators.find((v) => v.address === b.address)!.power, '25');
+});
+
+test('the set holds the validatorsMax largest stakes (a tie to the lower address); a smaller one comes in when a larger one leaves', (t) => {
+  // Anyone may stake: without a bound, a thousand stakes of 1 would make certificates too large for a block.
+  const keyOf = (i: number) => keyPairFromSeed(createHash('sha256').update(`validator ${i}`).digest('hex'));
+  const large = Array.from({ length: validatorsMax }, (_, i) => keyOf(i));
+  const small = [keyOf(1000), keyOf(1001), keyOf(1002)];
+  const many = {
+    ...genesis,
+    owner: large[0]!.address,
+    accounts: Object.fromEntries([
+      ...large.map((k) => [k.address, { balance: '100', stake: '10' }]),
+      ...small.map((k) => [k.address, { balance: '100' }]),
+      [newcomer.address, { balance: '100', stake: '1' }],
+    ]),
+    proposers: [large[0]!.address],
+  };
+  const chain = new TestChain(many);
+  t.is(genesisSetOf(chain.ledger).stakes.size, validatorsMax, 'the genesis set too');
+  t.false(genesisSetOf(chain.ledger).stakes.has(newcomer.address));
+  t.is(genesisSetOf(chain.ledger).total, 10n * BigInt(validatorsMax));
+  const staked = chain.block(small.map((k) => chain.tx(k, { type: 'stake', amount: '1' })));
+  t.deepEqual(chain.codes(staked), ['ok', 'ok', 'ok'], 'they stake; their stake is locked as any');
+  const two = setAt(chain, 2)!;
+  t.is(two.validators.length, validatorsMax);
+  t.true(large.every((k) => addressesOf(two).includes(k.address)));
+  t.is(currentValidatorSet(chain.ledger.tree).stakes.size, validatorsMax, 'the voting set is the same');
+  const leaving = large[7]!;
+  chain.block([chain.tx(leaving, { type: 'unstake', amount: '10' })]);
+  const three = setAt(chain, 3)!;
+  const lowest = [...small, newcomer].sort((x, y) => (x.address < y.address ? -1 : 1))[0]!;
+  t.is(three.validators.length, validatorsMax);
+  t.false(addressesOf(three).includes(leaving.address));
+  t.true(addressesOf(three).includes(lowest.address), 'of the stakes of 1, the lowest address');
+  t.is(three.validators.find((v) => v.address === lowest.address)!.power, '1');
 });
 
 test('when no stake is left, no set is kept and the chain goes on; stake staked again starts a fresh set', (t) => {
