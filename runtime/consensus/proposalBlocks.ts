@@ -1,4 +1,4 @@
-import { buildProposalBlock, checkProposalBlock, type Chain, type ProposalContext } from '../../actors/index.ts';
+import { buildProposalBlock, checkProposalBlock, mayCut, type Chain, type ProposalContext } from '../../actors/index.ts';
 import { decodeTxRecord, merkleRoot, proposalHashOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
 import { certificateProblem } from '../../projections/index.ts';
 import {
@@ -122,6 +122,15 @@ export function proposeBlock(
 /** What a validator judges a block for the chain's next height against. */
 function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number): ProposalContext | Refusal {
   const { chain, genesis, limits } = c;
+  // Consensus picks proposers among all the stakes; the block cutter closes a block only at the
+  // cut of one the ledger lets cut. A genesis that stakes addresses it does not name as proposers
+  // keeps those apart: a block of such a proposer, decided, would never close, and the chain halt.
+  if (!mayCut(chain.ledger, proposer)) {
+    return {
+      code: 'BAD_PROPOSAL',
+      message: `Block ${height}'s proposer ${proposer} may not close a block on this chain: its genesis stakes addresses it does not name as proposers, and only those cut.`,
+    };
+  }
   let previous: ProposalContext['previous'] = null;
   if (height > 1) {
     const certificate = c.commits.get(height - 1);

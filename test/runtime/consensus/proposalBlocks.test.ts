@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createChain, parseGenesis } from '../../../actors/index.ts';
 import { sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock } from '../../../schemas/index.ts';
 import {
@@ -52,6 +53,20 @@ test('a block proposed again that no validator made is refused', (t) => {
   const { chain, block } = blockBy(outsider);
   const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL');
+});
+
+test('a block of a staked address the genesis does not name among its proposers is refused: the cutter would never close it', (t) => {
+  // Consensus picks proposers among all the stakes; such a genesis lets only its proposers cut.
+  const apart = parseGenesis({ ...genesis, proposers: validators.slice(0, 3).map((v) => v.address) });
+  const judged = (maker: (typeof validators)[number]) => {
+    const chain = createChain({ genesis: apart });
+    const block = buildBlock({ chain, genesis: apart, commits, limits, key: maker, mempool: mempool(mempoolTexts(3)), height: 1, nonce: 0, nowMs: 5_000 });
+    const proposal = signProposal(maker, { chain: apart.chain, shard: '/', height: 1, round: 0, validRound: -1, block: block as ProposedBlock });
+    return checkBlock(proposal, { chain, genesis: apart, commits, limits, nowMs: 5_000 });
+  };
+  t.is(judged(validators[0]!), null);
+  t.like(judged(validators[3]!), { code: 'BAD_PROPOSAL' });
+  t.regex(judged(validators[3]!)!.message, /may not close a block on this chain/);
 });
 
 test('records the mempool holds are taken as checked; the block is judged the same', (t) => {
