@@ -47,11 +47,20 @@ const inlineChunkTxs = 128;
  */
 const loaderFlag = /^--(import|require|loader|experimental-loader|conditions)$/;
 
-function workerExecArgv(): string[] {
+/**
+ * piscina's worker loads the task file with require() first, import() if that throws. Our file is
+ * an ES module: on Node 20.19+ that require() loads it (require(esm)), through a path that killed
+ * a node's worker now and then (`FATAL ERROR: v8::Module::IsGraphAsync … must be used on an
+ * instantiated module`, in ModuleWrap::InstantiateSync). With require(esm) off in the workers,
+ * the require() throws ERR_REQUIRE_ESM and piscina imports the file, as on older Nodes.
+ */
+export const noRequireEsm = '--no-experimental-require-module';
+
+export function workerExecArgv(): string[] {
   // A flag as `--import=x`, or `--import x` (the value is the next argument).
   const loading = process.execArgv.filter((a, i, all) => loaderFlag.test(a.split('=')[0]!) || loaderFlag.test(all[i - 1] ?? ''));
   const hasTsx = loading.some((a) => a.includes('tsx'));
-  return hasTsx || import.meta.url.endsWith('.js') ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
+  return [...(hasTsx || import.meta.url.endsWith('.js') ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`]), noRequireEsm];
 }
 
 function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { keyPairFromSeed, signTx } from '../../../log/index.ts';
 import { createVerifyPool, type CheckedTx } from '../../../runtime/ingest/index.ts';
+import { noRequireEsm, workerExecArgv } from '../../../runtime/ingest/verifyPool.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { withProtoKey } from '../../fixtures/ambiguousTxs.ts';
 
@@ -25,6 +26,10 @@ test('a process started with V8 heap and GC flags still starts its verify thread
     { cwd: root, maxBuffer: 16 * 1024 * 1024 },
   );
   t.regex(stdout, /^verified$/m);
+});
+
+test('verify threads run with require(esm) off: piscina then imports the worker file (require(esm) killed a worker now and then on Node 20)', (t) => {
+  t.true(workerExecArgv().includes(noRequireEsm));
 });
 
 // `threads: 'none'` (AIN_VERIFY_THREADS=none): the same checks on the caller's thread, a chunk a
