@@ -33,6 +33,11 @@ export interface ProposalContext {
   readonly previous: { readonly hash: string; readonly validators: ValidatorSet } | null;
   /** Records already checked whole (signature included, and canonical), by their text, e.g. the mempool's: not checked again. */
   readonly verified?: ReadonlyMap<string, VerifiedTx>;
+  /**
+   * The proposer's last nonce in the ledger: its commit must be signed above it, or the ledger
+   * refuses it (BAD_NONCE) and the last block's certificate goes unrecorded. Unchecked when absent.
+   */
+  readonly proposerNonce?: number;
 }
 
 /** Which rule a proposed block broke. */
@@ -162,6 +167,13 @@ function recordsProblem(
 function commitProblem(tx: Tx, context: ProposalContext): ProposalRefusal | null {
   if (tx.op.type !== 'commit' || tx.from !== context.proposer) {
     return refuseProposal('commit', `its first record is not the proposer's commit of block ${context.height - 1}`, 0);
+  }
+  if (context.proposerNonce !== undefined && tx.nonce <= context.proposerNonce) {
+    return refuseProposal(
+      'commit',
+      `its commit's nonce ${tx.nonce} is not above the proposer's last (${context.proposerNonce}): the ledger would refuse it, and block ${context.height - 1}'s certificate would go unrecorded`,
+      0,
+    );
   }
   const { previous } = context;
   if (previous === null) return refuseProposal('certificate', `this validator knows no decided block ${context.height - 1} to check the commit against`, 0);

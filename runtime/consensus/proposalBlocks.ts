@@ -1,6 +1,6 @@
 import { buildProposalBlock, checkProposalBlock, mayCut, type Chain, type ProposalContext } from '../../actors/index.ts';
 import { decodeTxRecord, merkleRoot, proposalHashOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
-import { certificateProblem } from '../../projections/index.ts';
+import { certificateProblem, readNonce } from '../../projections/index.ts';
 import {
   Address,
   Certificate,
@@ -153,6 +153,7 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
     maxTxs: limits.maxTxs,
     maxBytes: limits.maxBytes,
     previous,
+    proposerNonce: readNonce(chain.ledger.tree, proposer).nonce,
   };
 }
 

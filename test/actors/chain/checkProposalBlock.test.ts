@@ -103,6 +103,15 @@ test('a certificate with too little power, a forged precommit or another hash is
   t.is(problemOf(buildOn(chain, second, { certificate }), { ...context, previous: null }), 'BAD_PROPOSAL:certificate');
 });
 
+test('a commit signed at or below the proposer’s last nonce is refused: the ledger would refuse it, and the last block’s certificate go unrecorded', (t) => {
+  const { chain, certificate, context } = atHeightTwo();
+  const block = buildOn(chain, second, { certificate }); // its commit is signed with the proposer's next nonce
+  const nonce = JSON.parse(block.records[0]!).nonce as number;
+  t.is(problemOf(block, { ...context, proposerNonce: nonce - 1 }), null);
+  t.is(problemOf(block, { ...context, proposerNonce: nonce }), 'BAD_PROPOSAL:commit');
+  t.is(problemOf(block, context), null, 'unchecked without the proposer’s nonce');
+});
+
 test('a block with more records than maxTxs, or whose records before the cut reach maxBytes, is refused; the builder stays within both', (t) => {
   const { chain, certificate, context } = atHeightTwo();
   const block = buildOn(chain, second, { certificate, txs: mempoolTexts(10, 100) });
