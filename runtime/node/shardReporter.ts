@@ -12,6 +12,7 @@ import {
   type ParentConfig,
   type ShardCertificate,
 } from '../../schemas/index.ts';
+import { blockHashOfShardHeader } from '../../actors/index.ts';
 import { callNode, nextNonce, postTx, type TxLanded } from '../client/index.ts';
 import type { BlockStore } from './blockStore.ts';
 import type { Service } from './lifecycle.ts';
@@ -63,7 +64,8 @@ export interface ShardReporter extends Service {
 interface ParentShard {
   readonly status: string;
   readonly genesis: string;
-  readonly last: { readonly height: number };
+  /** The block the parent recorded last: its height and hash (a parent that does not say the hash is taken at its word). */
+  readonly last: { readonly height: number; readonly hash?: string };
   readonly fork?: { readonly childHeight: number; readonly reported: string; readonly certificate?: ShardCertificate } | null;
   /** The version of this chain's rules the parent holds, and one it learned that holds later. */
   readonly rulesVersion?: number;
@@ -230,6 +232,18 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     inFlight = undefined;
   }
 
+  /** Whether the parent's tip is another block than this chain's of its height (undefined hash, or no block of it here: taken as the same). */
+  async function tipDiffers(source: Parameters<typeof reportedBlocksOf>[0], last: ParentShard['last']): Promise<boolean> {
+    if (last.hash === undefined || last.height < 1) return false;
+    const [own] = await reportedBlocksOf(source, last.height, last.height);
+    if (own === undefined || blockHashOfShardHeader(own.header) === last.hash) return false;
+    logger.warn(
+      { height: last.height, recorded: last.hash, own: blockHashOfShardHeader(own.header) },
+      'the parent recorded another block of this height than this chain’s: it goes again, with the next',
+    );
+    return true;
+  }
+
   /** A report of this node refused: another validator's came first (a race, quietly), or BAD_REPORT thrown with the parent's code. */
   function refusal(url: string, report: { readonly from: number; readonly to: number }, landed: TxLanded): void {
     const { code, message } = landed.outcome;
@@ -308,8 +322,14 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
       waitedFor = next;
       return { kind: 'pause', ms: behind * parent.staggerMs, failed: false };
     }
-    const first = resend ? next - 1 : next;
-    const blocks = await reportedBlocksOf({ genesis, blocks: c.blocks, certificateOf: c.certificateOf }, first, c.height());
+    // A validator may report a block with roots of its own (its certificate covers the proposal,
+    // not the roots): the parent records it, and this chain's next block, which links to the real
+    // one, is BAD_PREV_HASH there for good. Such a tip goes again, this chain's own, with the block
+    // after it, which restates it (applyReport).
+    const source = { genesis, blocks: c.blocks, certificateOf: c.certificateOf };
+    const tipAgain = !resend && inFlight === undefined && (await tipDiffers(source, shard.last));
+    const first = resend || tipAgain ? next - 1 : next;
+    const blocks = await reportedBlocksOf(source, first, c.height());
     ledgerNonce ??= (await callNode<{ nonce: number }>(url, 'GET', `/v1/accounts/${key.address}`, undefined, { timeoutMs: requestTimeoutMs })).nonce;
     // As many reports as the blocks need (each as many blocks as fit one tx), sent one after
     // another with rising nonces; the next rounds settle them, oldest first.

@@ -2,7 +2,7 @@ import test from 'ava';
 import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { Subject } from 'rxjs';
-import { genesisHashOf, readShard } from '../../../actors/index.ts';
+import { blockHashOfShardHeader, genesisHashOf, readShard } from '../../../actors/index.ts';
 import { proposalHashOf, txHashOf } from '../../../log/index.ts';
 import { createShardReporter } from '../../../runtime/node/shardReporter.ts';
 import type { BlockHeader, Certificate, Evidence, Op, Tx } from '../../../schemas/index.ts';
@@ -194,6 +194,31 @@ test('a report another validator got in first is ALREADY_REPORTED, and it goes o
   decide();
   await until(async () => lastOn(parent) === 3, 'the parent to record child block 3');
   t.deepEqual(fake.outcomes, ['ALREADY_REPORTED', 'ok']);
+  await reporter.stop();
+});
+
+test('a tip another validator reported with roots of its own goes again, this chain’s own, with the block after it: the parent links on', async (t) => {
+  // The certificate covers the proposal, not the roots: the parent records the forged block, and
+  // block 2, which links to the real one, would be BAD_PREV_HASH there for good.
+  const { parent, child, decide, reporterOf } = setup();
+  const fake = await fakeParent(parent);
+  t.teardown(() => fake.close());
+  decide();
+  const [b1] = child.blocks;
+  const forged = { ...b1!.header, stateRoot: 'ee'.repeat(32) };
+  const recorded = parent.block([parent.tx(c2!, { type: 'report', shard: '/apps/x', header: forged, certificate: b1!.certificate })]);
+  t.deepEqual(parent.codes(recorded), ['ok']);
+  t.is(readShard(parent.ledger.tree, '/apps/x')!.context.last.stateRoot, 'ee'.repeat(32));
+  decide();
+  const reporter = reporterOf([fake.url]);
+  reporter.start();
+  t.teardown(() => reporter.stop());
+  await until(async () => lastOn(parent) === 2, 'the parent to record child block 2');
+  const { last } = readShard(parent.ledger.tree, '/apps/x')!.context;
+  t.is(last.height, 2);
+  t.is(last.hash, blockHashOfShardHeader(child.blocks[1]!.header), 'this chain’s block 2, linked to its own block 1');
+  t.is(readShard(parent.ledger.tree, '/apps/x')!.state, 'reporting');
+  t.deepEqual(fake.outcomes, ['ok'], 'one report: block 1 restated, block 2 recorded');
   await reporter.stop();
 });
 
