@@ -64,12 +64,16 @@ export type ShardProofVerdict =
  * hash is the hash of the child header `next`, which names the shard and whose `lastRoot` is the
  * child's state root after block `height`; the value's proof checks against that root. Two Merkle
  * proofs and one header hash, as the child's validators precommitted it.
- * @example verifyShardProof(answer).ok && answer.parent.record.hash === trustedParentHash
+ * `asked`: the shard asked about (default: the one the answer names, for a caller that asked a
+ * node of its own shard and trusts it to say which).
+ * @example verifyShardProof(answer, '/apps/x').ok && answer.parent.record.hash === trustedParentHash
  */
-export function verifyShardProof(answer: ShardProofAnswer): ShardProofVerdict {
+export function verifyShardProof(answer: ShardProofAnswer, asked: string = answer.header.shard): ShardProofVerdict {
   const no = (why: string): ShardProofVerdict => ({ ok: false, why });
   const { parent } = answer;
   if (parent === undefined) return no('the answer carries no chain to a parent (ask with ?shard=)');
+  // The shard asked about: another shard's blocks, recorded on the same parent, would prove its own tree.
+  if (answer.header.shard !== asked) return no(`the answer is a block of shard ${answer.header.shard}, not of ${asked}`);
   const { next, record, genesis } = parent;
   const height = answer.height + 1;
   if (record.path !== `/consensus/shards/${genesis}/${height}`) return no(`the parent's record is at ${record.path}, not the shard's block ${height}`);

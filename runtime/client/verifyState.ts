@@ -8,6 +8,11 @@ export interface VerifyStateOptions {
   readonly kind?: ProofKind;
   /** The node's own shard: the value is checked through its parent too (`GET /v1/proof?shard=`). */
   readonly shard?: string;
+  /**
+   * With `shard`: the parent node to read the block the chain rests on from. Without it, the one
+   * the answer names: the shard's node is then trusted to name a real parent.
+   */
+  readonly parentUrl?: string;
 }
 
 /** What `verifyState` checked: the value, the block whose state root it is proven against, and with `shard` the parent block that certifies it. */
@@ -31,12 +36,13 @@ const invalid = (path: string, why: string) =>
  * Reads a value of the state tree with its Merkle proof and checks it here: the proof leads from
  * the value to the header's `stateRoot`, and the header hashes to the block's hash. With `shard`
  * (asked of a node of that shard) the answer's chain to the parent is checked too
- * (`verifyShardProof`), and the parent block it rests on is read from the parent node it names:
- * its header must hash to the block the chain names, with the state root the record was proven
- * against, and be final there. PROOF_INVALID when anything does not check.
+ * (`verifyShardProof`: a block of that shard), and the parent block it rests on is read from the
+ * parent node (`parentUrl`, else the one the answer names): its header must hash to the block the
+ * chain names, with the state root the record was proven against, and be final there.
+ * PROOF_INVALID when anything does not check.
  * @example const { value, parent } = await verifyState('http://127.0.0.1:8180', '/apps/x/n', { shard: '/apps/x' })
  */
-export async function verifyState(nodeUrl: string, path: string, { kind = 'values', shard }: VerifyStateOptions = {}): Promise<VerifiedState> {
+export async function verifyState(nodeUrl: string, path: string, { kind = 'values', shard, parentUrl }: VerifyStateOptions = {}): Promise<VerifiedState> {
   const query = new URLSearchParams({ kind, ...(shard === undefined ? {} : { shard }) });
   const raw = await callNode(nodeUrl, 'GET', `/v1/proof${path === '/' ? '/' : path}?${query.toString()}`);
   const parsed = safeParse(ProofAnswer, raw);
@@ -49,9 +55,9 @@ export async function verifyState(nodeUrl: string, path: string, { kind = 'value
   }
   const verified = { path, kind, value: answer.value, height: answer.height, hash: answer.hash, stateRoot: answer.header.stateRoot };
   if (shard === undefined) return verified;
-  const chained = verifyShardProof(answer as unknown as ShardProofAnswer);
+  const chained = verifyShardProof(answer as unknown as ShardProofAnswer, shard);
   if (!chained.ok) throw invalid(path, `through the parent: ${chained.why}`);
-  const url = answer.parent!.url;
+  const url = parentUrl ?? answer.parent!.url;
   const held = safeParse(HeldBlock, await callNode(url, 'GET', `/v1/blocks/${chained.parentHeight}`));
   if (!held.success) throw invalid(path, `the parent ${url} gave block ${chained.parentHeight} without a header`);
   const { hash, header } = held.data;

@@ -149,7 +149,7 @@ function ThroughParent({ path, shard }: { path: string; shard: string }) {
     result.value = { verdict: 'checking', why: 'waiting for the shard’s next block and its record on the parent' };
     getJson<ShardProofAnswer>(`/v1/proof${path === '/' ? '/' : path}?shard=${encodeURIComponent(shard)}`).then(
       (a) => {
-        const verdict = verifyShardProof(a);
+        const verdict = verifyShardProof(a, shard);
         result.value = verdict.ok
           ? { verdict: 'verified', why: `through parent block ${verdict.parentHeight} (${verdict.parentHash.slice(0, 12)}…)` }
           : { verdict: 'not verified', why: verdict.why };

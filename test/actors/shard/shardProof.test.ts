@@ -90,3 +90,12 @@ test('a tampered value, child header, parent record or parent header does not ch
     if (!verdict.ok) t.regex(verdict.why, why, what);
   }
 });
+
+test('checked for the shard asked about: a block of another shard, recorded on the same parent, does not prove it', (t) => {
+  // Any owner of a shard could otherwise prove a value of another path through its own shard's records.
+  const answer = chained();
+  t.true(verifyShardProof(answer, '/apps/x').ok);
+  const other = verifyShardProof(answer, '/apps/y');
+  t.false(other.ok);
+  if (!other.ok) t.regex(other.why, /a block of shard \/apps\/x, not of \/apps\/y/);
+});
