@@ -15,10 +15,10 @@ interface Run {
   stdout: string;
   stderr: string;
 }
-/** `ain …` (bounded: killed after `timeoutMs`). */
-function run(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
+/** `ain …` (bounded: killed after `timeoutMs`), in `env` when given. */
+function run(args: string[], input?: string, timeoutMs = 60_000, env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('node', [ain, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+    const child = execFile('node', [ain, ...args], { timeout: timeoutMs, ...(env === undefined ? {} : { env }) }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin!.end(input ?? '');
@@ -164,11 +164,12 @@ test('ain node serves txs from ain tx submit, and stops cleanly on SIGTERM', asy
   );
 });
 
-test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs with (it says nothing of them)', async (t) => {
-  const child = spawn(ain, ['node', '--data', join(dir, 'node-shebang'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a node (`command args`), waits for its `node started` line, stops it with SIGTERM: how it ended, its log lines, its stderr. */
+async function startAndStop(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ended: string; seen: string[]; stderr: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
   const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(code === null ? `signal ${signal}` : `code ${code}`)));
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const seen: string[] = [];
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
@@ -184,8 +185,13 @@ test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs w
   } finally {
     child.kill('SIGTERM');
   }
+  return { ended: await exited, seen, stderr };
+}
+
+test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs with (it says nothing of them)', async (t) => {
+  const { ended, seen, stderr } = await startAndStop(ain, ['node', '--data', join(dir, 'node-shebang'), '--port', '0']);
   // A failure says how it ended, what it said last on stdout (its log) and on stderr.
-  t.is(await exited, 'code 0', `${seen.slice(-8).join('\n')}\n${stderr}`);
+  t.is(ended, 'code 0', `${seen.slice(-8).join('\n')}\n${stderr.slice(-4000)}`);
   t.false(
     seen.some((line) => line.includes('node was started without')),
     seen.join('\n'),
@@ -201,29 +207,9 @@ test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs w
 test('ain node and ain audit load no ES module through require()', async (t) => {
   const data = join(dir, 'node-require-esm');
   const env = { ...process.env, AIN_COMPILED: '1', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --trace-require-module=all`.trim() };
-  const child = spawn('node', [ain, 'node', '--data', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(code === null ? `signal ${signal}` : `code ${code}`)));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node did not start within 90 s')), 90_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if ((JSON.parse(line) as { msg?: string }).msg !== 'node started') return;
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  try {
-    await started;
-  } finally {
-    child.kill('SIGTERM');
-  }
-  t.is(await exited, 'code 0', stderr);
-  const audit = await new Promise<Run>((resolve) =>
-    execFile('node', [ain, 'audit', '--data', data, '--json'], { env, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+  const { ended, stderr } = await startAndStop('node', [ain, 'node', '--data', data, '--port', '0'], env);
+  t.is(ended, 'code 0', stderr);
+  const audit = await run(['audit', '--data', data, '--json'], undefined, 60_000, env);
   t.is(audit.code, 0, audit.stderr);
   for (const said of [stderr, audit.stderr]) t.notRegex(said, /using require\(\)/);
 });
