@@ -179,7 +179,9 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
       return { outcome };
     }
     case 'stake':
-      return { outcome: ledger.genesis.branch === undefined ? applyStake(tree, tx.from, op) : shardValidatorsRefusal('stake') };
+      return {
+        outcome: ledger.genesis.branch === undefined ? applyStake(tree, tx.from, op, ctx.time, ledger.genesis.unbondingMs) : shardValidatorsRefusal('stake'),
+      };
     case 'unstake':
       return {
         outcome:

@@ -1,3 +1,4 @@
+import { currentValidatorSet } from './validators.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { refuse, type Outcome, type StateTree } from '../state/index.ts';
 
@@ -90,14 +91,14 @@ export function budgetOf(tree: StateTree, rules: BandwidthRules, address: string
 
 /**
  * Whether a tx costs no bandwidth: a consensus op (`bandwidthFreeOps`) signed by one of the
- * chain's proposers or an address with stake — the chain never stops for its validators'
- * budgets, while anyone else's consensus op counts like any tx.
+ * chain's proposers or a validator (of the current set: a stake outside its largest ones is none)
+ * — the chain never stops for its validators' budgets, while anyone else's consensus op counts
+ * like any tx.
  */
 export function bandwidthFree(tree: StateTree, proposers: ReadonlySet<string>, from: string, type: string): boolean {
   if (!bandwidthFreeOps.has(type)) return false;
   if (proposers.has(from)) return true;
-  const stake = tree.getAt(['accounts', from, 'stake']);
-  return typeof stake === 'string' && stake !== '0';
+  return currentValidatorSet(tree).stakes.has(from);
 }
 
 /** An address's bandwidth at block time `time`: its budget, what it used of it, and when the window ends (block time). */

@@ -22,6 +22,8 @@ export {
   readValidatorSet,
   activeSetOf,
   validatorsMax,
+  stakersMax,
+  currentStakes,
   setStake,
   writeGenesisValidators,
   type ValidatorSet,

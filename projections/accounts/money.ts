@@ -1,7 +1,7 @@
 import type { OpOf } from '../../schemas/index.ts';
 import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
 import { consensusPath, readAccount, writeAmounts } from './account.ts';
-import { setStake } from './validators.ts';
+import { currentStakes, setStake, stakersMax } from './validators.ts';
 
 const unbondingPath = `${consensusPath}/unbonding`;
 
@@ -20,8 +20,13 @@ export function applySend(tree: StateTree, from: string, op: OpOf<'send'>): Outc
   return ok;
 }
 
-/** `stake`: bonds AIN from the balance; an address with stake is a validator. */
-export function applyStake(tree: StateTree, from: string, op: OpOf<'stake'>): Outcome {
+/**
+ * `stake`: bonds AIN from the balance; the validator set is the largest stakes (validatorsMax).
+ * The ledger keeps at most `stakersMax` stakes: a new one past that takes the place of the
+ * smallest (a tie: the higher address), whose stake goes to unbonding as if unstaked, or is
+ * STAKE_TOO_SMALL when it would not be above it.
+ */
+export function applyStake(tree: StateTree, from: string, op: OpOf<'stake'>, time: number, unbondingMs: number): Outcome {
   const amount = BigInt(op.amount);
   const account = readAccount(tree, from);
   if (account.slashed) return refuse('NOT_VALIDATOR', `${from} was slashed for equivocation and may not stake again.`);
@@ -29,9 +34,31 @@ export function applyStake(tree: StateTree, from: string, op: OpOf<'stake'>): Ou
     return refuse('INSUFFICIENT_FUNDS', `${from} holds ${ain(account.balance)}, less than the ${ain(amount)} it tried to stake.`);
   }
   if (amount === 0n) return ok;
+  const stakes = currentStakes(tree);
+  if (!stakes.has(from) && stakes.size >= stakersMax) {
+    let smallest: [string, bigint] | undefined;
+    for (const entry of stakes) if (smallest === undefined || entry[1] < smallest[1] || (entry[1] === smallest[1] && entry[0] > smallest[0])) smallest = entry;
+    const [out, outStake] = smallest!;
+    if (account.stake + amount <= outStake) {
+      return refuse(
+        'STAKE_TOO_SMALL',
+        `The ledger keeps ${stakersMax} stakes, the smallest ${ain(outStake)}; ${from}'s ${ain(account.stake + amount)} is not above it: stake more to take its place.`,
+      );
+    }
+    unbond(tree, out, outStake, time + unbondingMs);
+  }
   writeAmounts(tree, from, { balance: account.balance - amount, stake: account.stake + amount });
   setStake(tree, from, account.stake + amount);
   return ok;
+}
+
+/** Moves `amount` of an address's stake into unbonding, released at `releaseAt` (block time). */
+function unbond(tree: StateTree, address: string, amount: bigint, releaseAt: number): void {
+  const account = readAccount(tree, address);
+  writeAmounts(tree, address, { stake: account.stake - amount, unbonding: account.unbonding + amount });
+  setStake(tree, address, account.stake - amount);
+  const entry = `${unbondingPath}/${releaseAt}/${address}`;
+  tree.writeSystem(entry, (BigInt((tree.get(entry) as string | null) ?? '0') + amount).toString());
 }
 
 /**
@@ -45,10 +72,7 @@ export function applyUnstake(tree: StateTree, from: string, op: OpOf<'unstake'>,
     return refuse('INSUFFICIENT_STAKE', `${from} has ${ain(account.stake)} staked, less than the ${ain(amount)} it tried to unstake.`);
   }
   if (amount === 0n) return ok;
-  writeAmounts(tree, from, { stake: account.stake - amount, unbonding: account.unbonding + amount });
-  setStake(tree, from, account.stake - amount);
-  const entry = `${unbondingPath}/${time + unbondingMs}/${from}`;
-  tree.writeSystem(entry, (BigInt((tree.get(entry) as string | null) ?? '0') + amount).toString());
+  unbond(tree, from, amount, time + unbondingMs);
   return ok;
 }
 

@@ -49,6 +49,19 @@ export function activeSetOf(stakes: ReadonlyMap<string, bigint>): ValidatorSet {
   return { total, stakes: kept };
 }
 
+/**
+ * The most stakes the ledger keeps (the validator set is the `validatorsMax` largest of them): a
+ * set is stored as one value of the state tree, which takes at most 10,000 nodes, so without a
+ * bound ten thousand stakes of 1 would make the fold throw, on every node, and the chain halt.
+ * A stake past it takes the smallest one's place (money.ts's applyStake).
+ */
+export const stakersMax = 1_000;
+
+/** The current set's stakes, every one (not only the validators'). */
+export function currentStakes(tree: StateTree): ReadonlyMap<string, bigint> {
+  return readStakes(tree, current(tree).id);
+}
+
 /** Every stake of the set with this id, as stored (the set is `activeSetOf` them). */
 function readStakes(tree: StateTree, id: number): Map<string, bigint> {
   const stored = tree.get(`${setsPath}/${id}`) as { stakes?: Record<string, string> } | null;

@@ -45,9 +45,10 @@ const unfruitfulMs = 5_000;
 const unfruitfulMaxMs = 300_000;
 /**
  * Decided-by-range requests of one peer answered at once: a node catching up has one out at a time
- * (it asks for the next range once the last has come), so two leave room for an ask of another kind.
+ * (it asks for the next range once the last has come), but an answer it gave up on (its own
+ * time, 2 or 5 s) runs on here until the handler's (10 s): four leave room for those.
  */
-const answeredAtOnce = 2;
+const answeredAtOnce = 4;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -186,9 +187,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   /**
    * Up to `count` decided blocks from `from`, within an answer's size limit. A peer gets at most
-   * `answeredAtOnce` answers at once (more are refused OVERLOADED), and an answer its requester
-   * gave up on (the handler's time ran out) stops reading: a 30-byte request costs up to 16 MiB
-   * of reads, and a peer could otherwise keep many going.
+   * `answeredAtOnce` answers at once (more are refused OVERLOADED), and an answer past its
+   * handler's time stops reading: a 30-byte request costs up to 16 MiB of reads, and a peer could
+   * otherwise keep many going.
    */
   async function answer(bytes: Uint8Array, peer: string, signal?: AbortSignal): Promise<Uint8Array> {
     const { from, count } = parseOrThrow(DecidedRequest, peerJson(bytes, 'decided-by-range request'), 'decided-by-range request');
@@ -245,7 +246,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
    * the chain's block limits, and only after a block the peer sent held whole: a peer's bogus
    * blocks cost at most one block of verifies.
    */
-  async function fetchFrom(peer: string, timeoutMs?: number): Promise<void> {
+  async function fetchFrom(peer: string, timeoutMs?: number, fetched = { blocks: 0 }): Promise<void> {
     const settle = <T>(promise: Promise<T>): Promise<T> => {
       promise.catch(() => undefined); // awaited later, or dropped once the fetch has stopped
       return promise;
@@ -292,6 +293,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
           block.certificate,
           held,
         );
+        fetched.blocks++;
       }
     }
   }
@@ -324,13 +326,15 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     asking = true;
     const own = chain.ledger.height;
     logger.info({ peer, ...fields, own }, message);
-    fetchFrom(peer, timeoutMs)
+    const fetched = { blocks: 0 };
+    fetchFrom(peer, timeoutMs, fetched)
       .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
       .finally(() => {
         asking = false;
         if (!paced) return;
         lastAskedAt = Date.now();
-        if (chain.ledger.height > own) return void unfruitful.delete(peer);
+        // Its own blocks only: the node's own consensus may append meanwhile, the peer's answer empty.
+        if (fetched.blocks > 0) return void unfruitful.delete(peer);
         const strikes = (unfruitful.get(peer)?.strikes ?? 0) + 1;
         const forMs = Math.min(unfruitfulMaxMs, unfruitfulMs * 2 ** (strikes - 1));
         unfruitful.delete(peer);

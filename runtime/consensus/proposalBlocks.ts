@@ -153,7 +153,6 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
     maxTxs: limits.maxTxs,
     maxBytes: limits.maxBytes,
     previous,
-    proposerNonce: readNonce(chain.ledger.tree, proposer).nonce,
   };
 }
 
@@ -183,8 +182,10 @@ export function checkBlock(
   const builder = builderOf(proposal, validatorSetAt(c.chain.ledger.tree, proposal.height).validators);
   if (builder === null)
     return { code: 'BAD_PROPOSAL', message: `The block proposed again in round ${proposal.round} was made by no validator of height ${proposal.height}.` };
-  const context = contextOf(c, proposal.height, builder, c.nowMs);
-  if ('code' in context) return context;
+  const found = contextOf(c, proposal.height, builder, c.nowMs);
+  if ('code' in found) return found;
+  // A live proposal's commit must be one the ledger takes (not a decided block's: that is history).
+  const context = { ...found, proposerNonce: readNonce(c.chain.ledger.tree, builder).nonce };
   const verified =
     c.held !== undefined && c.held.size > 0 ? verifiedHeld(c.held) : c.mempool === undefined ? undefined : verifiedInMempool(proposal.block, c.mempool);
   return checkProposalBlock(proposal.block, verified === undefined ? context : { ...context, verified });

@@ -64,6 +64,7 @@ export const errorCodes = {
   STORAGE_FULL: { status: 409, summary: "The provider's offered Big Storage is reserved; the bytes asked for do not fit." },
   TOO_MANY_RESERVATIONS: { status: 409, summary: 'The holder has as many live reservations with the provider as one may have.' },
   INSUFFICIENT_STAKE: { status: 409, summary: 'The stake does not cover the amount to unstake.' },
+  STAKE_TOO_SMALL: { status: 409, summary: 'The ledger keeps as many stakes as it may, and this one would not be above the smallest of them.' },
   RESERVED_PATH: { status: 403, summary: 'The path is kept by the ledger itself (/accounts, /consensus, /jobs, /shards).' },
   NOT_PROPOSER: { status: 403, summary: 'Only a proposer of the chain may cut blocks.' },
   NOT_VALIDATOR: { status: 403, summary: 'The signer has no stake in the validator set of that height.' },

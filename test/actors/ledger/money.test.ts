@@ -1,4 +1,6 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
+import { currentStakes, stakersMax } from '../../../projections/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { parseGenesis } from '../../../actors/index.ts';
 import { key, TestChain } from './chain.ts';
@@ -159,4 +161,28 @@ test('records that are not txs, forged or for another chain are refused with the
   const block = chain.block([Buffer.from('garbage'), forged, other, good]);
   t.deepEqual(chain.codes(block), ['BAD_SCHEMA', 'BAD_SIGNATURE', 'WRONG_CHAIN', 'ok']);
   t.is(chain.balance(bob.address), 1n);
+});
+
+test('the ledger keeps at most stakersMax stakes: a new one past that takes the smallest one’s place (its stake unbonding), or is STAKE_TOO_SMALL', (t) => {
+  // Each set is one value of the state tree (at most 10,000 nodes): without a bound, ten thousand stakes of 1 would halt the chain.
+  const staker = (i: number) => `0x${createHash('sha256').update(`staker ${i}`).digest('hex').slice(0, 40)}`;
+  const many = Array.from({ length: stakersMax - 1 }, (_, i) => staker(i));
+  const accounts = Object.fromEntries([
+    [owner.address, { balance: '1000', stake: '100' }],
+    [alice.address, { balance: '50' }],
+    ...many.map((a) => [a, { balance: '0', stake: '1' }]),
+  ]);
+  const chain = new TestChain({ ...genesis, accounts });
+  t.is(currentStakes(chain.ledger.tree).size, stakersMax);
+  const small = chain.block([chain.tx(alice, { type: 'stake', amount: '1' })]);
+  t.deepEqual(chain.codes(small), ['STAKE_TOO_SMALL'], 'not above the smallest (1)');
+  t.is(chain.balance(alice.address), 50n);
+  const evicted = [...many].sort().at(-1)!; // of the stakes of 1, the highest address goes
+  const taken = chain.block([chain.tx(alice, { type: 'stake', amount: '2' })]);
+  t.deepEqual(chain.codes(taken), ['ok']);
+  t.is(chain.stake(alice.address), 2n);
+  t.is(chain.stake(evicted), 0n);
+  t.is(BigInt((chain.ledger.tree.get(`/accounts/${evicted}/unbonding`) as string | null) ?? '0'), 1n, 'unbonding, as if unstaked');
+  t.is(currentStakes(chain.ledger.tree).size, stakersMax);
+  t.is(chain.total(), chain.supply());
 });

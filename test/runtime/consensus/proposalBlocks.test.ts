@@ -13,7 +13,7 @@ import {
 } from '../../../runtime/consensus/proposalBlocks.ts';
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
-import { certificateOf, genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
 import { commits, limits, mempool } from './proposalFixtures.ts';
 
 // How a validator judges a proposal of its next block: a block proposed again in a later round
@@ -67,6 +67,24 @@ test('a block of a staked address the genesis does not name among its proposers 
   t.is(judged(validators[0]!), null);
   t.like(judged(validators[3]!), { code: 'BAD_PROPOSAL' });
   t.regex(judged(validators[3]!)!.message, /may not close a block on this chain/);
+});
+
+test('a live proposal whose commit is signed at or below its maker’s last nonce is refused: the ledger would refuse that commit', (t) => {
+  const chain = newChain();
+  const maker = validators[0]!;
+  const first = buildOn(chain, maker);
+  appendBlock(chain, first);
+  const kept = { ...commits, get: (height: number) => (height === 1 ? certificateOf(1, first.hash) : undefined) };
+  const judged = (nonce: number) => {
+    const block = buildOn(chain, maker, { certificate: certificateOf(1, first.hash), nonce });
+    const proposal = signProposal(maker, { chain: genesis.chain, shard: '/', height: 2, round: 0, validRound: -1, block });
+    return checkBlock(proposal, { chain, genesis, commits: kept, limits, nowMs: 5_000 });
+  };
+  const last = (chain.ledger.tree.get(`/accounts/${maker.address}/nonce`) as number | null) ?? 0;
+  t.true(last >= 1, 'its block 1 used a nonce');
+  t.is(judged(last + 1), null);
+  t.like(judged(last), { code: 'BAD_PROPOSAL' });
+  t.regex(judged(last)!.message, /commit's nonce/);
 });
 
 test('records the mempool holds are taken as checked; the block is judged the same', (t) => {
