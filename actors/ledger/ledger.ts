@@ -6,6 +6,7 @@ import {
   bandwidthRulesOf,
   consensusPath,
   createStateTree,
+  stakersMax,
   writeFinalized,
   writeGenesisOffers,
   writeGenesisValidators,
@@ -41,8 +42,12 @@ export function parseGenesis(input: unknown): Genesis {
     throw new AinError('BAD_GENESIS', error.message, { cause: error });
   }
   const genesis = parsed.data;
-  if (!Object.values(genesis.accounts).some((a) => BigInt(a.stake) > 0n)) {
+  const stakers = Object.values(genesis.accounts).filter((a) => BigInt(a.stake) > 0n).length;
+  if (stakers === 0) {
     throw new AinError('BAD_GENESIS', 'genesis: no account has stake, so no block could ever be final; give at least one validator a stake.');
+  }
+  if (stakers > stakersMax) {
+    throw new AinError('BAD_GENESIS', `genesis: ${stakers} accounts have stake, more than the ${stakersMax} stakes the ledger keeps; stake fewer.`);
   }
   // The genesis hash is over its canonical JSON, which a string with a lone surrogate does not have.
   try {

@@ -185,4 +185,9 @@ test('the ledger keeps at most stakersMax stakes: a new one past that takes the 
   t.is(BigInt((chain.ledger.tree.get(`/accounts/${evicted}/unbonding`) as string | null) ?? '0'), 1n, 'unbonding, as if unstaked');
   t.is(currentStakes(chain.ledger.tree).size, stakersMax);
   t.is(chain.total(), chain.supply());
+  // A genesis with more stakes than the ledger keeps is refused.
+  const tooMany = { ...accounts, [staker(stakersMax)]: { balance: '0', stake: '1' } };
+  const error = t.throws(() => parseGenesis({ ...genesis, accounts: tooMany }));
+  t.true(isAinError(error, 'BAD_GENESIS'));
+  t.regex(error!.message, /more than the 1000 stakes the ledger keeps/);
 });

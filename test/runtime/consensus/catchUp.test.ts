@@ -8,6 +8,7 @@ import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { until } from '../node/nodeProcess.ts';
 import { appendBlock, buildOn, certificateOf, genesis, newChain, validators } from '../../actors/chain/proposals.ts';
+import type { Chain } from '../../../actors/index.ts';
 import { commits, limits } from './proposalFixtures.ts';
 
 // When a node asks a peer for decided blocks: at once when a peer's message is two or more
@@ -71,6 +72,29 @@ test('a peer that said it was ahead yet sent no block is not asked on its claims
   ]);
 });
 
+test('a peer’s claims wait after its answer appended nothing, even when the node’s own consensus moved the ledger meanwhile', async (t) => {
+  // On a live chain the node decides blocks itself while it asks: that is not the peer's doing.
+  let decided = false;
+  const decideOnce = (own: Chain) => {
+    if (!decided) appendBlock(own, buildOn(own, validators[0]!));
+    decided = true;
+  };
+  const { catchUp, asked, chain } = pipelineWith([], 64, { whileAsked: decideOnce });
+  catchUp.behind('peer-a', 1_000_000);
+  t.deepEqual(asked, [{ peer: 'peer-a', from: 1 }]);
+  await until(
+    async () => {
+      catchUp.behind('peer-a', 1_000_000);
+      catchUp.behind('peer-b', chain.ledger.height + 3);
+      return asked.length > 1;
+    },
+    'an ask of the other peer (after the pause between asks)',
+    10_000,
+  );
+  t.is(chain.ledger.height, 1, 'the node decided block 1 itself while it asked');
+  t.is(asked[1]!.peer, 'peer-b');
+});
+
 test('a block the others precommitted and this node lacks the proposal of is asked for at once, and again only after a pause', async (t) => {
   const { catchUp, asked, timeouts } = catchUpWith();
   catchUp.decidedElsewhere('peer-a', 2);
@@ -128,7 +152,13 @@ function decidedChain(count: number): { blocks: DecidedBlock[]; roots: string[] 
 function pipelineWith(
   blocks: readonly DecidedBlock[],
   blocksPerAnswer: number,
-  { connected = [] as string[], maxTxs = limits.maxTxs, caughtUp = (): boolean => true, mayDecide = undefined as (() => boolean) | undefined } = {},
+  {
+    connected = [] as string[],
+    maxTxs = limits.maxTxs,
+    caughtUp = (): boolean => true,
+    mayDecide = undefined as (() => boolean) | undefined,
+    whileAsked = undefined as ((chain: Chain) => void) | undefined,
+  } = {},
 ) {
   const chain = newChain();
   const events: string[] = [];
@@ -148,6 +178,7 @@ function pipelineWith(
         return Buffer.from(JSON.stringify({ height: blocks.length }));
       }
       const { from } = JSON.parse(Buffer.from(bytes).toString()) as { from: number };
+      whileAsked?.(chain);
       events.push(`ask ${from}`);
       asked.push({ peer, from });
       timeouts.push(options?.timeoutMs);
