@@ -1,6 +1,6 @@
-import { currentValidatorSet } from './validators.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { refuse, type Outcome, type StateTree } from '../state/index.ts';
+import { currentValidatorSet } from './validators.ts';
 
 /**
  * Bandwidth instead of per-tx fees (docs/ledger.md, "Bandwidth"): each address may have a budget

@@ -118,10 +118,11 @@ export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' 
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
  * outside the current set at the current height); `ignore` for a past height (nothing left to
- * decide there), evidence of a future one (no block acts on it yet), or a future one whose signer
+ * decide there), evidence of a future one (no block acts on it yet), a future one whose signer
  * this node cannot judge yet, or a copy (another `n`) of a message taken less than `resentMinMs`
- * before (dropped before it is decoded); `keep` (delivered here, not passed on) for a proposal or vote two or
- * more heights ahead of this node's. Its block is judged by consensus later (the `check` effect), not here.
+ * before (dropped before it is decoded); `keep` (delivered here, not passed on) for a proposal or
+ * vote two or more heights ahead of this node's. Its block is judged by consensus later (the
+ * `check` effect), not here.
  */
 export function judgeConsensusMessage(
   kind: ConsensusKind,

@@ -60,7 +60,8 @@ export function workerExecArgv(): string[] {
   // A flag as `--import=x`, or `--import x` (the value is the next argument).
   const loading = process.execArgv.filter((a, i, all) => loaderFlag.test(a.split('=')[0]!) || loaderFlag.test(all[i - 1] ?? ''));
   const hasTsx = loading.some((a) => a.includes('tsx'));
-  return [...(hasTsx || import.meta.url.endsWith('.js') ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`]), noRequireEsm];
+  const withTsx = hasTsx || import.meta.url.endsWith('.js') ? loading : [...loading, `--import=${import.meta.resolve('tsx')}`];
+  return [...withTsx, noRequireEsm];
 }
 
 function unpack(chunk: CheckedChunk, into: CheckedTx[]): void {

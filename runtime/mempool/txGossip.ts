@@ -97,7 +97,8 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const maxMessageBytes = options.maxMessageBytes ?? maxGossipBytes;
   const maxMessageTxs = options.maxMessageTxs ?? 10_000;
   const outboxTxsMax = options.outboxTxsMax ?? 10_000;
-  const seen = new SeenTexts(options.seenTxsMax ?? 100_000);
+  const seenTxsMax = options.seenTxsMax ?? 100_000;
+  const seen = new SeenTexts(seenTxsMax);
   // Txs refused for now, still seen: forgotten as seen a generation later (refusedForNowMs each).
   // Forgetting them at once had every message holding them checked again, signatures and all: a
   // sender's txs past its room, sent again and again with other whitespace, cost a verify each time.
@@ -106,7 +107,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
   const refusedForNowMs = options.refusedForNowMs ?? 2_500;
   let forgetting: ReturnType<typeof setInterval> | undefined;
   const refusedNow = (hash: string) => {
-    if (refusedYoung.size < (options.seenTxsMax ?? 100_000)) refusedYoung.add(hash);
+    if (refusedYoung.size < seenTxsMax) refusedYoung.add(hash);
     else seen.delete(hash);
   };
   const forgetRefused = () => {
@@ -115,7 +116,7 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
     refusedYoung = new Set();
   };
   // Texts refused with a provablyInvalid code: a later message naming one is the sender's doing too.
-  const invalid = new SeenTexts(options.seenTxsMax ?? 100_000);
+  const invalid = new SeenTexts(seenTxsMax);
   const directPeers = options.directPeers ?? new Set<string>();
   // A direct peer's message kept by `validate`, split and hashed, for `onMessage` on the same bytes next.
   const accepted = new WeakMap<Uint8Array, { readonly texts: readonly string[]; readonly hashes: readonly string[] }>();

@@ -139,7 +139,7 @@ export function createNodeMetrics(): NodeMetrics {
       const refusedCounted = new Map<string, number>();
       new Counter({
         name: 'ain_consensus_messages_refused_total',
-        help: "Peers' consensus messages the gossip validator refused, by topic kind (proposals, votes, evidence), verdict (reject: provably invalid; ignore: stale or not judged yet) and cause (schema, chain, past_height, future_height, signer, signature).",
+        help: "Peers' consensus messages the gossip validator refused, by topic kind (proposals, votes, evidence), verdict (reject: provably invalid; ignore: stale or not judged yet) and cause (schema, chain, past_height, future_height, signer, signature, resent).",
         labelNames: ['kind', 'validation', 'cause'],
         registers: [registry],
         collect() {

@@ -235,10 +235,11 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
   /** Whether the parent's tip is another block than this chain's of its height (undefined hash, or no block of it here: taken as the same). */
   async function tipDiffers(source: Parameters<typeof reportedBlocksOf>[0], last: ParentShard['last']): Promise<boolean> {
     if (last.hash === undefined || last.height < 1) return false;
-    const [own] = await reportedBlocksOf(source, last.height, last.height);
-    if (own === undefined || blockHashOfShardHeader(own.header) === last.hash) return false;
+    const [block] = await reportedBlocksOf(source, last.height, last.height);
+    const own = block === undefined ? undefined : blockHashOfShardHeader(block.header);
+    if (own === undefined || own === last.hash) return false;
     logger.warn(
-      { height: last.height, recorded: last.hash, own: blockHashOfShardHeader(own.header) },
+      { height: last.height, recorded: last.hash, own },
       'the parent recorded another block of this height than this chain’s: it goes again, with the next',
     );
     return true;
