@@ -58,8 +58,9 @@ interface PlannedBlock {
   readonly checked: readonly CheckedRecord[];
   /** The same verdicts as applyBlock takes them. */
   readonly checks: readonly null[];
-  /** Merkle root of the records' hashes, for the header applyBlock alone is given. */
+  /** Merkle roots of the records' hashes and of their bytes, for the header applyBlock alone is given. */
   readonly txRoot: string;
+  readonly recordsRoot: string;
   readonly expected: readonly string[];
 }
 
@@ -98,6 +99,7 @@ class JobScript {
         checked: txs.map((record) => ({ record, verdict: null })),
         checks: txs.map(() => null),
         txRoot: merkleRoot(txs.map((t) => t.hash)),
+        recordsRoot: merkleRoot(txs.map((t) => t.ref)),
         expected: chunk.map((p) => p.expected),
       });
     }
@@ -230,6 +232,7 @@ function applyBlockFolder(genesis: Genesis): Folder {
         height: ledger.height + 1,
         prevHash,
         txRoot: block.txRoot,
+        recordsRoot: block.recordsRoot,
         time: block.time,
         proposer: genesis.proposers[0]!,
         firstOffset: block.txs[0]!.offset,

@@ -1,4 +1,4 @@
-import { decodeTxRecord, merkleRoot, proposalHashOf, signTx, txHashOf, type KeyPair } from '../../log/index.ts';
+import { decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, signTx, txHashOf, type KeyPair } from '../../log/index.ts';
 import { AinError, maxProposedBlockBytes, type Certificate, type Evidence, type ProposalHeader, type ProposedBlock } from '../../schemas/index.ts';
 
 export interface BuildProposalBlockParameters {
@@ -70,7 +70,7 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   let count = hashes.length + 1;
   let cutterBytes = commitText === null ? 0 : utf8Bytes(commitText);
   // The JSON of a block with no other txs: the header's fields have fixed widths but the time's and height's.
-  const empty = { hash: '0'.repeat(64), header: headerOf(p, time, '0'.repeat(64)), records: [...kept, widestCut] };
+  const empty = { hash: '0'.repeat(64), header: headerOf(p, time, '0'.repeat(64), '0'.repeat(64)), records: [...kept, widestCut] };
   let gossipBytes = utf8Bytes(JSON.stringify(empty));
   if (count > p.maxTxs || cutterBytes >= p.maxBytes || gossipBytes > maxProposedBlockBytes) {
     throw new AinError(
@@ -103,10 +103,11 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   }
   const cut = sign({ type: 'cut', height }, nonce);
   hashes.push(txHashOf(cut));
-  const header = headerOf(p, time, merkleRoot(hashes));
-  return { hash: proposalHashOf(header), header, records: [...kept, JSON.stringify(cut)] };
+  const records = [...kept, JSON.stringify(cut)];
+  const header = headerOf(p, time, merkleRoot(hashes), recordsRootOf(records));
+  return { hash: proposalHashOf(header), header, records };
 }
 
-function headerOf({ key, chain, shard, position, lastRoot }: BuildProposalBlockParameters, time: number, txRoot: string): ProposalHeader {
-  return { chain, shard, height: position.height, prevHash: position.prevHash, txRoot, time, proposer: key.address, lastRoot };
+function headerOf({ key, chain, shard, position, lastRoot }: BuildProposalBlockParameters, time: number, txRoot: string, recordsRoot: string): ProposalHeader {
+  return { chain, shard, height: position.height, prevHash: position.prevHash, txRoot, recordsRoot, time, proposer: key.address, lastRoot };
 }

@@ -1,4 +1,4 @@
-import { checkTxTexts, merkleRoot, proposalHashOf, recordFromSignedBytes, type VerifiedTx } from '../../log/index.ts';
+import { checkTxTexts, merkleRoot, proposalHashOf, recordFromSignedBytes, recordsRootOf, type VerifiedTx } from '../../log/index.ts';
 import { certificateProblem } from '../../projections/index.ts';
 import {
   fromZodError,
@@ -41,7 +41,8 @@ export interface ProposalContext {
 }
 
 /** Which rule a proposed block broke. */
-export type ProposalProblem = 'schema' | 'header' | 'hash' | 'time' | 'size' | 'record' | 'txRoot' | 'commit' | 'evidence' | 'cut' | 'certificate';
+export type ProposalProblem =
+  'schema' | 'header' | 'hash' | 'time' | 'size' | 'recordsRoot' | 'record' | 'txRoot' | 'commit' | 'evidence' | 'cut' | 'certificate';
 
 /** A refused proposal: BAD_PROPOSAL, what is wrong in a sentence, and which rule (and record) in `details`. */
 export interface ProposalRefusal extends Refusal {
@@ -60,9 +61,9 @@ const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
  * Whether a validator may prevote a proposed block (null) or why not: its header is the next
  * block of this chain by this proposer on this state root, its hash is its header's, its time
  * after the last block's and not ahead of the validator's clock by more than the drift; its
- * records fit the block limits so that the block cutter closes the block exactly at its cut, each
- * passes the record check every path runs and is canonical, their root is the txRoot; the first
- * is the proposer's `commit` of a certificate for the last block (from height 2), the last its
+ * records fit the block limits so that the block cutter closes the block exactly at its cut, their
+ * bytes hash to its recordsRoot, each passes the record check every path runs and is canonical,
+ * their tx hashes' root is the txRoot; the first is the proposer's `commit` of a certificate for the last block (from height 2), the last its
  * `cut` for this height at the block's time, `evidence` records are the proposer's and come right
  * after the commit (the ledger judges what they prove), and no other record is a cut, commit or
  * attest.
@@ -77,6 +78,7 @@ export function checkProposalBlock(input: unknown, context: ProposalContext): Pr
   return (
     headerProblem(block, context) ??
     sizeProblem(block, context) ??
+    (recordsRootOf(records) === header.recordsRoot ? null : refuseProposal('recordsRoot', 'its recordsRoot is not the Merkle root of its records’ bytes')) ??
     recordsProblem(records, header.time, context, (hashes) =>
       merkleRoot(hashes) === header.txRoot ? null : refuseProposal('txRoot', 'its txRoot is not the Merkle root of its records'),
     )

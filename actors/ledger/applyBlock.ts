@@ -79,8 +79,8 @@ export function applyBlock(ledger: Ledger, block: LedgerBlock): BlockResult {
   const lastRoot = tree.root();
   const setBefore = currentValidatorSet(tree);
   if (header.height > 1) recordBlock(tree, header.height - 1, header.prevHash);
-  const { chain, shard, height, prevHash, txRoot, time, proposer } = header;
-  const proposalHash = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  const { chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer } = header;
+  const proposalHash = proposalHashOf({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot });
   noteProposalHash(tree, height, proposalHash);
   releaseUnbonded(tree, header.time);
   applyStorageExpiries(tree, header.time);

@@ -23,8 +23,8 @@ import { keepReportedHeader, readReportedHeader, readShard, shardHeadersKept } f
  * @example proposalHashOfShardHeader(op.header) === op.certificate.hash
  */
 export function proposalHashOfShardHeader(header: ShardHeader): string {
-  const { chain, shard, height, prevHash, txRoot, time, proposer, lastRoot } = header;
-  return proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  const { chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot } = header;
+  return proposalHashOf({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot });
 }
 
 /** The block hash of a reported child header: the sealed header's, without `lastRoot`. */

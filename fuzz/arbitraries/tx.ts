@@ -246,6 +246,7 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       height,
       prevHash,
       txRoot: root,
+      recordsRoot: root,
       stateRoot: root,
       outcomeRoot: root,
       time,

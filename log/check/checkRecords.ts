@@ -1,4 +1,5 @@
 import { refuse, type Refusal } from '../../schemas/index.ts';
+import { sha256Hex } from '../crypto/index.ts';
 import { decodeOwnTxRecord, decodeTxRecordWithSignedBytes, type TxRecord } from '../codec/index.ts';
 import { asRefusal, checkFields, checkTx, Unverified } from './checkTx.ts';
 import { inTwoPasses } from './inTwoPasses.ts';
@@ -32,8 +33,8 @@ const noSizeLimit = Number.MAX_SAFE_INTEGER;
 const notATx = (offset: number) => refuse('BAD_SCHEMA', `The record at offset ${offset} is not a well-formed signed tx.`);
 
 /** A record that failed keeps its hash (for the txRoot) but not its tx, so a forged cut marker closes no block. */
-const refused = ({ offset, hash, sizeBytes }: TxRecord, verdict: Refusal): CheckedRecord => ({
-  record: { offset, hash, tx: null, cut: null, sizeBytes },
+const refused = ({ offset, hash, ref, sizeBytes }: TxRecord, verdict: Refusal): CheckedRecord => ({
+  record: { offset, hash, ref, tx: null, cut: null, sizeBytes },
   verdict,
 });
 
@@ -83,6 +84,6 @@ export function recordCheckOf({ record, verdict }: CheckedRecord): RecordCheck {
  * when someone asks for its tx. Only for bytes that never left this process's hands since.
  */
 export function checkedRecordOf(offset: number, value: Uint8Array, { hash, isCut, verdict }: RecordCheck): CheckedRecord {
-  if (verdict !== null) return refused({ offset, hash, tx: null, cut: null, sizeBytes: value.byteLength }, verdict);
+  if (verdict !== null) return refused({ offset, hash, ref: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength }, verdict);
   return { record: decodeOwnTxRecord(offset, value, hash, isCut), verdict: null };
 }

@@ -67,6 +67,8 @@ export interface TxRecord {
   readonly offset: number;
   /** The tx hash, or SHA-256 of the raw record when it is not a tx. */
   readonly hash: string;
+  /** SHA-256 of the record's bytes, `sig` included: a block's recordsRoot is over these. */
+  readonly ref: string;
   /** `null` when the record does not decode to a well-formed tx (a faulty orderer's doing). */
   readonly tx: Tx | null;
   /** Set when the tx is a `cut` marker. */
@@ -88,7 +90,8 @@ export function decodeTxRecord(offset: number, value: Uint8Array): TxRecord {
 
 /** `decodeTxRecord`, also giving the tx's signed bytes (null for a record that is not a tx). */
 export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array): { record: TxRecord; signedBytes: Buffer | null } {
-  const junk = () => ({ record: { offset, hash: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength } as TxRecord, signedBytes: null });
+  const ref = sha256Hex(value);
+  const junk = () => ({ record: { offset, hash: ref, ref, tx: null, cut: null, sizeBytes: value.byteLength } as TxRecord, signedBytes: null });
   const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   let json: unknown;
   try {
@@ -111,7 +114,7 @@ export function decodeTxRecordWithSignedBytes(offset: number, value: Uint8Array)
   // own records gives (JSON.parse keeps the record's order). The schema is strict and transforms
   // nothing, so the two hold the same fields and values.
   const tx = json as Tx;
-  return { record: { offset, hash: sha256Hex(signed), tx, cut: cutOf(tx), sizeBytes: value.byteLength }, signedBytes: signed };
+  return { record: { offset, hash: sha256Hex(signed), ref, tx, cut: cutOf(tx), sizeBytes: value.byteLength }, signedBytes: signed };
 }
 
 /** A record already checked, whose tx is parsed the first time someone asks for it. */
@@ -122,6 +125,7 @@ class OwnTxRecord implements TxRecord {
   constructor(
     readonly offset: number,
     readonly hash: string,
+    readonly ref: string,
     value: Uint8Array,
     readonly sizeBytes: number,
   ) {
@@ -142,10 +146,11 @@ const parseOwn = (value: Uint8Array): Tx =>
  * check/'s checkedRecordOf; only for bytes that never left this process's hands since.
  */
 export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
+  const ref = sha256Hex(value);
   if (isCut) {
     const tx = parseOwn(value);
-    return { offset, hash, tx, cut: cutOf(tx), sizeBytes: value.byteLength };
+    return { offset, hash, ref, tx, cut: cutOf(tx), sizeBytes: value.byteLength };
   }
   // Only cut markers matter to the cutter: parse the others when someone asks.
-  return new OwnTxRecord(offset, hash, value, value.byteLength);
+  return new OwnTxRecord(offset, hash, ref, value, value.byteLength);
 }

@@ -17,6 +17,7 @@ export {
   merkleRootOfDigests,
   merkleRootOfTextDigests,
   merkleTree,
+  recordsRootOf,
   verifyMerkleProof,
   type MerkleProof,
   type MerkleTree,

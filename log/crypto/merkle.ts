@@ -168,6 +168,13 @@ export function merkleRootOfTextDigests(count: number, textAt: (i: number) => st
   return rootOfLevel(hash, level!, count);
 }
 
+/**
+ * A block's recordsRoot from its records' texts (their UTF-8 is what the log holds): the root of
+ * the SHA-256 of each, `recordsRootOf(texts) === merkleRoot(texts.map(sha256Hex))`, which the
+ * block cutter computes from the records' refs.
+ */
+export const recordsRootOf = (records: readonly string[]): string => merkleRootOfTextDigests(records.length, (i) => records[i]!);
+
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */
 function memoizedRoots(leaves: readonly Buffer[]): (from: number, to: number) => Buffer {
   const roots = new Map<number, Buffer>();

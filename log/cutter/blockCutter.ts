@@ -152,6 +152,7 @@ export class BlockCutter {
       height: this.#position.height,
       prevHash: this.#position.prevHash,
       txRoot: merkleRoot(txs.map((t) => t.hash)),
+      recordsRoot: merkleRoot(txs.map((t) => t.ref)),
       time,
       proposer,
       firstOffset: txs[0]?.offset ?? next,

@@ -27,6 +27,7 @@ export interface ShardProofHeader {
   readonly height: number;
   readonly prevHash: string;
   readonly txRoot: string;
+  readonly recordsRoot: string;
   readonly time: number;
   readonly proposer: string;
   readonly lastRoot: string;
@@ -81,10 +82,10 @@ export function verifyShardProof(answer: ShardProofAnswer, asked: string = answe
   const recorded = record.value as { proposal?: unknown } | null;
   if (recorded === null || typeof recorded !== 'object') return no(`the parent holds no record of the shard's block ${height}`);
   if (next.height !== height || next.shard !== answer.header.shard) return no(`the next header is not block ${height} of shard ${answer.header.shard}`);
-  const { chain, shard, prevHash, txRoot, time, proposer, lastRoot } = next;
+  const { chain, shard, prevHash, txRoot, recordsRoot, time, proposer, lastRoot } = next;
   // The proposal hash as log's `proposalHashOf` makes it (actors' `proposalHashOfShardHeader`),
   // with this module's browser-safe SHA-256.
-  const proposal = browserHash(canonicalText({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot }));
+  const proposal = browserHash(canonicalText({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot }));
   if (recorded.proposal !== proposal) return no(`the parent recorded another proposal for the shard's block ${height}`);
   if (!verifyProof(lastRoot, answer.path, answer.value, answer.proof))
     return no(`the value does not check against the shard's state root after block ${answer.height}`);

@@ -1,5 +1,5 @@
 import { buildProposalBlock, checkProposalBlock, mayCut, type Chain, type ProposalContext } from '../../actors/index.ts';
-import { decodeTxRecord, merkleRoot, proposalHashOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
+import { decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
 import { certificateProblem, readNonce } from '../../projections/index.ts';
 import {
   Address,
@@ -362,6 +362,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
     height,
     prevHash: chain.position.prevHash,
     txRoot: merkleRoot(hashes),
+    recordsRoot: recordsRootOf(records),
     time,
     proposer,
     lastRoot: chain.ledger.tree.root(),

@@ -9,6 +9,13 @@ export const BlockHeader = z.strictObject({
   prevHash: Hash,
   /** Merkle root of the block's tx hashes, in log order. */
   txRoot: Hash,
+  /**
+   * Merkle root of the SHA-256 of each of the block's records, its whole bytes (`sig` included), in
+   * log order: the txRoot names txs by their signed bytes, and a signer can sign the same tx again
+   * with another valid signature, so only this root makes the block hash (and the proposal hash
+   * validators vote on) name the log's bytes.
+   */
+  recordsRoot: Hash,
   /** State root after applying the block; the ledger fills it (zeros without a ledger). */
   stateRoot: Hash,
   /** Merkle root of SHA-256(`<tx hash>:<outcome code>`) per tx, in block order: what each tx came to. */

@@ -39,6 +39,8 @@ export const ProposalHeader = z.strictObject({
   prevHash: Hash,
   /** RFC 6962 Merkle root of the records' tx hashes, in block order (as the block cutter computes it). */
   txRoot: Hash,
+  /** RFC 6962 Merkle root of the SHA-256 of each record's text, in block order: what pins the records' bytes (see BlockHeader). */
+  recordsRoot: Hash,
   /** The proposer's clock, in ms: its `cut` marker's time, and the block's time. */
   time: TimeMs,
   proposer: Address,

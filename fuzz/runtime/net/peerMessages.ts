@@ -372,6 +372,7 @@ function proposalOf(plan: ProposalPlan, view: NodeView): unknown {
       height,
       prevHash: planned.prevHash === 'last' ? view.lastHash : planned.prevHash,
       txRoot: merkleRoot(records.map(txHashOfText)),
+      recordsRoot: merkleRoot(records.map((record) => sha256Hex(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined')))),
       time: planned.time === 'now' ? Date.now() : planned.time,
       proposer: key.address,
       lastRoot: view.lastRoot,

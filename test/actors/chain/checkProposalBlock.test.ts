@@ -1,8 +1,19 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { checkProposalBlock, type Chain, type ProposalContext } from '../../../actors/index.ts';
-import { checkTxTexts, decodeTxRecord, merkleRoot, proposalHashOf, signTx, type KeyPair, type VerifiedTx } from '../../../log/index.ts';
-import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
+import {
+  checkTxTexts,
+  decodeTxRecord,
+  merkleRoot,
+  proposalHashOf,
+  recordsRootOf,
+  signedBytesOf,
+  signTx,
+  type KeyPair,
+  type VerifiedTx,
+} from '../../../log/index.ts';
+import type { Certificate, ProposedBlock, Tx } from '../../../schemas/index.ts';
+import { signAgain } from '../../fixtures/ed25519Points.ts';
 import { appendBlock, buildOn, certificateOf, chainId, contextOf, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
 
 // Given a chain, when a proposer builds the next block, then a validator with the same chain
@@ -20,7 +31,13 @@ function atHeightTwo(): { chain: Chain; certificate: Certificate; context: Propo
 
 /** The block with these records, its txRoot and hash recomputed: only the record rules can refuse it. */
 function withRecords(block: ProposedBlock, records: readonly string[]): ProposedBlock {
-  const header = { ...block.header, txRoot: merkleRoot(records.map((text) => decodeTxRecord(0, Buffer.from(text)).hash)) };
+  const header = { ...block.header, txRoot: merkleRoot(records.map((text) => decodeTxRecord(0, Buffer.from(text)).hash)), recordsRoot: recordsRootOf(records) };
+  return { hash: proposalHashOf(header), header, records: [...records] };
+}
+
+/** The block with these records and only its recordsRoot and hash recomputed: the txRoot and the record rules can refuse it. */
+function withRecordsRoot(block: ProposedBlock, records: readonly string[]): ProposedBlock {
+  const header = { ...block.header, recordsRoot: recordsRootOf(records) };
   return { hash: proposalHashOf(header), header, records: [...records] };
 }
 
@@ -73,10 +90,11 @@ test('a tampered record, a record swapped for another, a missing or extra cut an
   const records = block.records;
   const tampered = [...records];
   tampered[1] = tampered[1]!.replace('"amount":"1"', '"amount":"9"');
-  t.is(problemOf({ ...block, records: tampered }, context), 'BAD_PROPOSAL:record');
+  t.is(problemOf({ ...block, records: tampered }, context), 'BAD_PROPOSAL:recordsRoot');
+  t.is(problemOf(withRecordsRoot(block, tampered), context), 'BAD_PROPOSAL:record');
   const swapped = [...records];
   swapped[1] = mempoolTexts(1, 99)[0]!;
-  t.is(problemOf({ ...block, records: swapped }, context), 'BAD_PROPOSAL:txRoot');
+  t.is(problemOf(withRecordsRoot(block, swapped), context), 'BAD_PROPOSAL:txRoot');
   t.is(problemOf(withRecords(block, records.slice(0, -1)), context), 'BAD_PROPOSAL:cut');
   const extraCut = JSON.stringify(signTx({ key: second, op: { type: 'cut', height: 2 }, nonce: 7, time: block.header.time, chain: chainId, shard }));
   t.is(problemOf(withRecords(block, [records[0]!, extraCut, ...records.slice(1)]), context), 'BAD_PROPOSAL:record');
@@ -88,6 +106,26 @@ test('a tampered record, a record swapped for another, a missing or extra cut an
   const pretty = [...records];
   pretty[1] = JSON.stringify(JSON.parse(pretty[1]!), null, 1);
   t.is(problemOf(withRecords(block, pretty), context), 'BAD_PROPOSAL:record');
+});
+
+test('a record its signer signed again (another valid signature, the same tx hash) is another block: under the first one’s header it is refused by the recordsRoot', (t) => {
+  const { chain, certificate, context } = atHeightTwo();
+  const block = buildOn(chain, second, { certificate });
+  const cut = JSON.parse(block.records.at(-1)!) as Tx;
+  const { sig: _sig, ...unsigned } = cut;
+  const sig = signAgain({ seedHex: second.privateKey, publicKey: Buffer.from(second.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
+  t.not(sig, cut.sig);
+  const resigned = JSON.stringify({ ...cut, sig }); // the key order kept: canonical
+  const [before, after] = [block.records.at(-1)!, resigned].map((text) => decodeTxRecord(0, Buffer.from(text)));
+  t.is(after!.hash, before!.hash, 'the same tx hash: the txRoot cannot tell the two apart');
+  t.not(after!.ref, before!.ref);
+  t.true('hash' in checkTxTexts([resigned], { chain: chainId, shard }).next().value!, 'the second signature verifies');
+  const records = [...block.records.slice(0, -1), resigned];
+  t.is(problemOf({ ...block, records }, context), 'BAD_PROPOSAL:recordsRoot');
+  const other = withRecordsRoot(block, records);
+  t.is(problemOf(other, context), null);
+  t.is(other.header.txRoot, block.header.txRoot);
+  t.not(other.hash, block.hash, 'votes for one do not count for the other');
 });
 
 test('a certificate with too little power, a forged precommit or another hash is refused', (t) => {

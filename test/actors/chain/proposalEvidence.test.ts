@@ -1,6 +1,6 @@
 import test from 'ava';
 import { checkProposalBlock, type Chain, type ChainStep } from '../../../actors/index.ts';
-import { decodeTxRecord, merkleRoot, proposalHashOf, signTx, signVote, type KeyPair } from '../../../log/index.ts';
+import { decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { currentValidatorSet, readFinalized } from '../../../projections/index.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
 import { appendBlock, buildOn, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, shard, validators, validatorSet } from './proposals.ts';
@@ -39,7 +39,7 @@ const opsOf = (block: ProposedBlock) => block.records.map((text) => (JSON.parse(
 const codes = (step: ChainStep) => step.result.outcomes.map((o) => o.code);
 
 function withRecords(block: ProposedBlock, records: readonly string[]): ProposedBlock {
-  const header = { ...block.header, txRoot: merkleRoot(records.map((text) => decodeTxRecord(0, Buffer.from(text)).hash)) };
+  const header = { ...block.header, txRoot: merkleRoot(records.map((text) => decodeTxRecord(0, Buffer.from(text)).hash)), recordsRoot: recordsRootOf(records) };
   return { hash: proposalHashOf(header), header, records: [...records] };
 }
 

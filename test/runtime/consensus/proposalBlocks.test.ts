@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createChain, parseGenesis } from '../../../actors/index.ts';
-import { sha256Hex, signProposal } from '../../../log/index.ts';
-import type { ProposedBlock } from '../../../schemas/index.ts';
+import { proposalHashOf, recordsRootOf, sha256Hex, signedBytesOf, signProposal } from '../../../log/index.ts';
+import type { ProposedBlock, Tx } from '../../../schemas/index.ts';
+import { signAgain } from '../../fixtures/ed25519Points.ts';
 import {
   buildBlock,
   certifiedDecided,
@@ -179,6 +180,17 @@ test('a decided block a peer sent takes the records this node checked already as
   t.like(certifiedDecided(respaced, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
 });
 
+test('a decided block with a record its signer signed again (the same tx hash, other bytes) is not the block its certificate decided', (t) => {
+  const { chain, block } = blockBy(validators[0]!);
+  const maker = validators[0]!;
+  const { sig: _sig, ...unsigned } = JSON.parse(block.records.at(-1)!) as Tx;
+  const sig = signAgain({ seedHex: maker.privateKey, publicKey: Buffer.from(maker.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
+  const records = [...block.records.slice(0, -1), JSON.stringify({ ...unsigned, sig })];
+  const decided = { height: 1, records: block.records, certificate: certificateOf(1, block.hash) };
+  t.is(checkDecided(decided, { chain, genesis, commits, limits }), null);
+  t.like(certifiedDecided({ ...decided, records }, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
+});
+
 test('a decided block whose last record is no cut a block can hold (a time past JSON numbers, a signer that is no address) is refused, not thrown', (t) => {
   const chain = newChain();
   const certificate = certificateOf(1, 'c'.repeat(64));
@@ -198,8 +210,18 @@ test('a decided block whose last record is no cut a block can hold (a time past 
 test('a held record is judged by the op type it was held with; where only a cut may be, it is parsed and refused', (t) => {
   const texts = mempoolTexts(4);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = (records: readonly string[]) =>
-    signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: { ...block, records: [...records] } });
+  // Other records make another block (its recordsRoot, its hash): only the record rules judge it.
+  const proposal = (records: readonly string[]) => {
+    const header = { ...block.header, recordsRoot: recordsRootOf(records) };
+    return signProposal(validators[0]!, {
+      chain: genesis.chain,
+      shard: '/',
+      height: 1,
+      round: 0,
+      validRound: -1,
+      block: { hash: proposalHashOf(header), header, records: [...records] },
+    });
+  };
   const source = mempool(texts);
   const held = new Map(texts.map((text) => [text, { ...source.heldByRef(sha256Hex(text))!, type: 'send' }]));
   t.is(checkBlock(proposal(block.records), { chain, genesis, commits, limits, nowMs: 5_000, held }), null);

@@ -47,6 +47,7 @@ async function nextBlock(f: Fixture, txs: number): Promise<Block> {
     height,
     prevHash: prev === undefined ? genesisHash : blockHashOf(prev.header),
     txRoot: zero,
+    recordsRoot: zero,
     stateRoot: zero,
     outcomeRoot: zero,
     time: 1000 + height,

@@ -53,8 +53,8 @@ test('two certified blocks of one child height: the parent holds the shard forke
   const round = await decidedRound(child!, height);
   const [own, before] = await Promise.all([headerAt(child!, height), headerAt(child!, height - 1)]);
   const forged = { ...own, time: own.time + 7, lastRoot: before.stateRoot };
-  const { chain, prevHash, txRoot, time, proposer, lastRoot } = forged;
-  const proposal = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  const { chain, prevHash, txRoot, recordsRoot, time, proposer, lastRoot } = forged;
+  const proposal = proposalHashOf({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot });
   const keys = await Promise.all(out.nodes.map((n) => readKeyFile(join(n.dir, 'node.key'))));
   const votes = keys.map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash: proposal })).sort((a, b) => (a.from < b.from ? -1 : 1));
   const report = signTx({

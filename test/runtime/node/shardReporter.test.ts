@@ -66,7 +66,7 @@ async function fakeParent(parent: TestChain): Promise<FakeParent> {
     const answer = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = request.url ?? '';
     fake.requests.push(`${request.method} ${url.startsWith('/v1/tx/') ? '/v1/tx/<hash>' : url}`);
-    if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4096 });
+    if (url === '/v1/status') return answer(200, { chain: 'ain-test', shard: '/', maxTxBytes: 4608 });
     if (url === '/v1/shards/apps/x') {
       const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
       return answer(200, {
@@ -160,7 +160,7 @@ test('a child ahead by more blocks than one report fits is reported in one round
   await until(async () => lastOn(parent) === 5, 'the parent to record child block 5');
   // Its last report's outcome, which it asks for once all are sent.
   await until(async () => reporter.status().reportedHere === 5, 'the reporter to see its last report land');
-  // The parent takes 4096 bytes a tx: a few blocks with their certificates a report.
+  // The parent takes 4608 bytes a tx: two blocks with their certificates a report.
   const posts = fake.requests.filter((r) => r === 'POST /v1/tx');
   t.true(posts.length >= 2, `${posts.length} reports`);
   t.deepEqual(
@@ -232,8 +232,8 @@ test('a shard the parent holds forked: the equivocations its certificate and the
   // Another block 2, certified in round 0 by all three validators, reported by c2 after the real one.
   const forged = { ...b2!.header, time: b2!.header.time + 7 };
   const { lastRoot, ...sealed } = forged;
-  const { chain, shard, height, prevHash, txRoot, time, proposer } = sealed;
-  const other = proposalHashOf({ chain, shard, height, prevHash, txRoot, time, proposer, lastRoot });
+  const { chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer } = sealed;
+  const other = proposalHashOf({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot });
   parent.block([
     parent.tx(c2!, reportOpOf('/apps/x', b1!, b2!)),
     parent.tx(c3!, reportOpOf('/apps/x', { header: forged, certificate: child.certify(2, other) })),

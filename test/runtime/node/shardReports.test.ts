@@ -70,6 +70,7 @@ test('a fork the parent took: its certificate against the child’s own gives ea
     height: 2,
     prevHash: sealed.prevHash,
     txRoot: sealed.txRoot,
+    recordsRoot: sealed.recordsRoot,
     time: sealed.time,
     proposer: sealed.proposer,
     lastRoot,
