@@ -32,7 +32,7 @@ const noSizeLimit = Number.MAX_SAFE_INTEGER;
 
 const notATx = (offset: number) => refuse('BAD_SCHEMA', `The record at offset ${offset} is not a well-formed signed tx.`);
 
-/** A record that failed keeps its hash (for the txRoot) but not its tx, so a forged cut marker closes no block. */
+/** A record that failed keeps its hash and ref (for the txRoot and recordsRoot) but not its tx, so a forged cut marker closes no block. */
 const refused = ({ offset, hash, ref, sizeBytes }: TxRecord, verdict: Refusal): CheckedRecord => ({
   record: { offset, hash, ref, tx: null, cut: null, sizeBytes },
   verdict,

@@ -18,6 +18,7 @@ export {
   merkleRootOfTextDigests,
   merkleTree,
   recordsRootOf,
+  recordsRootOfBytes,
   verifyMerkleProof,
   type MerkleProof,
   type MerkleTree,

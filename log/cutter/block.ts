@@ -31,7 +31,7 @@ export function blockHashOf(header: BlockHeader): string {
 /**
  * The proposal hash, what validators prevote and precommit: SHA-256 of the canonical JSON of a
  * proposed block's header (the block hash's rule, over the fields known before the block is applied).
- * @example proposalHashOf({ chain, shard, height: 2, prevHash, txRoot, time, proposer, lastRoot })
+ * @example proposalHashOf({ chain, shard, height: 2, prevHash, txRoot, recordsRoot, time, proposer, lastRoot })
  */
 export function proposalHashOf(header: ProposalHeader): string {
   return sha256Hex(canonicalBytes(header));

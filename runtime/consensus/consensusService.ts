@@ -15,7 +15,7 @@ import {
   roundReport,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import { recordsRootOfBytes, sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
 import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -283,7 +283,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   // filled; the peer each proposal came from, asked first for what the mempool lacks.
   const filled = new FilledBlocks();
   const sources = new Map<string, string>();
-  const utf8 = new TextDecoder();
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true }); // a leading U+FEFF kept: the text encodes back to the record's bytes
   /** A ref's record text from the mempool (noted in `held`, when given) or a recent block. */
   const textOf = (ref: string, held?: Map<string, HeldTx>): string | undefined => {
     const tx = mempool.heldByRef?.(ref);
@@ -468,6 +468,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     }
     // The records this node judged come with their bytes and hashes (its mempool's): not encoded and hashed again.
     const { records, hashes } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
+    // The bytes about to be appended are the ones the certified header names (its recordsRoot), or none are.
+    if (recordsRootOfBytes(records) !== (block as ProposedBlock).header.recordsRoot) {
+      logger.error({ height, hash: block.hash }, 'the records at hand for a decided block are not the bytes its header names: left to catch-up');
+      return;
+    }
     await appendDecided(height, records, certificate, hashes);
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
   }

@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import type { Chain } from '../../actors/index.ts';
-import type { EventLog } from '../../log/index.ts';
+import { sha256Hex, type EventLog } from '../../log/index.ts';
 import { AinError, type Certificate } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -49,7 +49,8 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
         `block ${height}: the follower has read the log to offset ${at + pending.length - 1} of ${log.lastOffset()}; append once it has read all`,
       );
     }
-    const isBeginning = pending.length < records.length && pending.every((record, i) => record.hash === hashes[i]);
+    // By bytes (the record's ref), not tx hash: a tx its signer signed again has the same hash and other bytes.
+    const isBeginning = pending.length < records.length && pending.every((record, i) => record.ref === sha256Hex(records[i]!));
     if (!isBeginning) {
       throw new AinError(
         'LOG_DIVERGED',

@@ -59,7 +59,8 @@ interface ChainAt {
   readonly limits: BlockLimits;
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a leading U+FEFF stays in the text, so the text encodes back to the record's bytes.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /**

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { decodeTxRecord, type EventLog } from '../../log/index.ts';
+import { AinError, isAinError } from '../../schemas/index.ts';
 import type { BlockHistory, BlockView, TxLocation } from './blockStore.ts';
 import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, unsealTx, type HistoryStores } from './historyStores.ts';
 
@@ -18,8 +19,12 @@ import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, u
  * state, never a torn block. A block and its tx entries go in one commit.
  */
 
-/** Bumped when the layout changes: an older history is then dropped and rewritten by replay. */
-const formatVersion = 1;
+/**
+ * Bumped when the layout changes: an older history is then dropped and rewritten by replay. 2:
+ * block headers carry recordsRoot. A history of format 1 belongs to a chain this node cannot
+ * continue (see protocolProblem).
+ */
+const formatVersion = 2;
 
 export interface OpenBlockHistoryOptions {
   readonly dir: string;
@@ -96,11 +101,29 @@ async function dropped(dir: string, reason: string, logger: Logger): Promise<His
   return await openHistoryStores(dir);
 }
 
+/**
+ * A history of format 1 was written by the protocol before block headers carried recordsRoot: its
+ * chain's log replays here to other block hashes than its certificates signed, so finality would
+ * stop at once. The node refuses it with a sentence instead of dropping it and folding on.
+ */
+function protocolProblem(stores: HistoryStores, dir: string): AinError | undefined {
+  if (stores.meta.get('format')?.version !== 1) return undefined;
+  return new AinError(
+    'DATA_DIR_OLD',
+    `The block history in ${dir} was written by an earlier ain, whose block headers have no recordsRoot: this version cannot continue that chain (its certificates sign other hashes than its log now replays to). Start a new chain in a new data dir (ain net init, or ain node --data NEW), or run the earlier ain on this one.`,
+  );
+}
+
 /** Opens the stores and checks them; a history that fails to open or to check is dropped whole and made anew. */
 async function openChecked(options: OpenBlockHistoryOptions): Promise<HistoryStores> {
   let reason: string;
   try {
     const stores = await openHistoryStores(options.dir);
+    const problem = protocolProblem(stores, options.dir);
+    if (problem !== undefined) {
+      await stores.env.close();
+      throw problem;
+    }
     const stale = await staleReason(stores, options).catch(async (error: unknown) => {
       await stores.env.close();
       throw error;
@@ -109,6 +132,7 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
     await stores.env.close();
     reason = stale;
   } catch (error) {
+    if (isAinError(error, 'DATA_DIR_OLD')) throw error;
     reason = `it cannot be read (${(error as Error).message})`;
   }
   return await dropped(options.dir, reason, options.logger);

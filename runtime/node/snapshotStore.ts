@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../files/index.ts';
  * are stored under `projections`, as older nodes wrote and read them.
  */
 export interface NodeSnapshot {
-  readonly version: 1;
+  /** 2: block headers carry recordsRoot (a version 1 snapshot's block hash is another protocol's). */
+  readonly version: 2;
   readonly height: number;
   /** Hash of the block at `height` (its header's hash). */
   readonly blockHash: string;
@@ -22,7 +23,7 @@ export interface NodeSnapshot {
 
 /** A chain's snapshot as a file holds it. */
 export function nodeSnapshotOf({ height, blockHash, position, ledger, readModels }: ChainSnapshot): NodeSnapshot {
-  return { version: 1, height, blockHash, position, ledger, projections: readModels };
+  return { version: 2, height, blockHash, position, ledger, projections: readModels };
 }
 
 /** The chain's snapshot a file holds (its read models may be absent: see loadChainSnapshot). */
@@ -86,7 +87,7 @@ export async function newestUsable<T>(
     const file = join(store.dir, nameOf(height));
     try {
       const snapshot = await store.read(height);
-      if (snapshot?.version !== 1 || snapshot.height !== height) throw new Error(`it is not a version 1 snapshot of height ${height}`);
+      if (snapshot?.version !== 2 || snapshot.height !== height) throw new Error(`it is not a version 2 snapshot of height ${height}`);
       return use(snapshot);
     } catch (error) {
       onSkip({ file, reason: (error as Error).message });

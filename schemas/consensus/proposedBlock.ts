@@ -28,8 +28,8 @@ export const maxProposedTxBytes = 1024 * 1024;
 const maxRecordChars = maxProposedTxBytes + 256;
 
 /**
- * What validators vote on: the block's place in the chain, its txs (their Merkle root), its time
- * and proposer, and `lastRoot`, the state root after the previous block (CometBFT's lagged
+ * What validators vote on: the block's place in the chain, its txs (the Merkle root of their
+ * hashes) and its records' bytes (of their SHA-256s), its time and proposer, and `lastRoot`, the state root after the previous block (CometBFT's lagged
  * AppHash; the genesis state root for block 1).
  */
 export const ProposalHeader = z.strictObject({

@@ -38,6 +38,10 @@ export const errorCodes = {
   LOG_IO: { status: 500, summary: 'The log could not write or sync to disk.' },
   NONCES_SPENT: { status: 409, summary: 'The key has used the largest nonce a tx may carry (2^53 − 1): it can sign no more txs; use another key.' },
   SIGNER_STOPPED: { status: 500, summary: 'The node stopped signing its own txs: the next would fail the boundary checks.' },
+  DATA_DIR_OLD: {
+    status: 500,
+    summary: 'The data dir holds a chain of an earlier protocol (block headers without recordsRoot), which this version cannot continue.',
+  },
   LOG_DIVERGED: { status: 500, summary: 'The log does not hold what it acknowledged at an offset; the node stops.' },
   RECORD_TOO_LARGE: { status: 413, summary: 'A log record exceeds the record size limit.' },
   // State-tree outcomes: recorded with the refused op in its block, never thrown.

@@ -372,7 +372,14 @@ function proposalOf(plan: ProposalPlan, view: NodeView): unknown {
       height,
       prevHash: planned.prevHash === 'last' ? view.lastHash : planned.prevHash,
       txRoot: merkleRoot(records.map(txHashOfText)),
-      recordsRoot: merkleRoot(records.map((record) => sha256Hex(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined')))),
+      // A ref (a compact proposal's) is its record's SHA-256: the leaf itself.
+      recordsRoot: merkleRoot(
+        records.map((record) =>
+          typeof record === 'string' && /^[0-9a-f]{64}$/.test(record)
+            ? record
+            : sha256Hex(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined')),
+        ),
+      ),
       time: planned.time === 'now' ? Date.now() : planned.time,
       proposer: key.address,
       lastRoot: view.lastRoot,

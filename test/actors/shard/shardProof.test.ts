@@ -64,6 +64,7 @@ test('a tampered value, child header, parent record or parent header does not ch
   const cases: [string, ShardProofAnswer, RegExp][] = [
     ['value', { ...answer, value: 8 }, /the value does not check/],
     ['lastRoot', { ...answer, parent: { ...parent, next: { ...parent.next, lastRoot: 'e'.repeat(64) } } }, /another proposal/],
+    ['recordsRoot', { ...answer, parent: { ...parent, next: { ...parent.next, recordsRoot: 'e'.repeat(64) } } }, /another proposal/],
     ['next height', { ...answer, parent: { ...parent, next: { ...parent.next, height: 3 } } }, /not block 2/],
     ['shard', { ...answer, header: { shard: '/apps/y' } }, /not block 2 of shard \/apps\/y/],
     [

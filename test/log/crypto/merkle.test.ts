@@ -9,6 +9,8 @@ import {
   merkleRootOfDigests,
   merkleRootOfTextDigests,
   merkleTree,
+  recordsRootOf,
+  recordsRootOfBytes,
   sha256,
   sha256Hex,
   verifyMerkleProof,
@@ -82,6 +84,16 @@ test('property: merkleRootOfTextDigests is merkleRootOfDigests of each text’s 
       const root = merkleRootOfTextDigests(texts.length, (i) => texts[i]!);
       t.is(root, merkleRootOfDigests(texts.map((x) => sha256(x))));
       t.is(root, referenceRoot(texts.map((x) => createHash('sha256').update(x).digest('hex'))));
+    }),
+  );
+});
+
+test('property: a recordsRoot is the same from the records’ texts, from their UTF-8 bytes, and as merkleRoot of each one’s SHA-256 (the refs)', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 300 }), { maxLength: 40 }), (texts) => {
+      const root = recordsRootOf(texts);
+      t.is(root, recordsRootOfBytes(texts.map((x) => Buffer.from(x, 'utf8'))));
+      t.is(root, merkleRoot(texts.map((x) => sha256Hex(x))));
     }),
   );
 });

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { BlockResult } from '../../../actors/index.ts';
 import { blockHashOf, createMemoryLog, decodeTxRecord, encodeTxRecord, signTx, type Block, type EventLog } from '../../../log/index.ts';
 import { openBlockHistory } from '../../../runtime/node/blockHistory.ts';
+import { openHistoryStores } from '../../../runtime/node/historyStores.ts';
 import { createBlockStore, type BlockHistory, type BlockStore } from '../../../runtime/node/blockStore.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
@@ -244,6 +245,20 @@ test('a history of another chain, or one whose last block the log does not hold,
   const below = await openBlockHistory({ dir: f.dir, genesisHash, fromHeight: 9, fromHash: zero, log: otherLog, logger: silent });
   t.is(below.get(1), undefined, 'block 5 ends with a record the log does not hold there');
   await below.close();
+});
+
+test('a history of format 1 (an earlier protocol, block headers without recordsRoot) is refused with DATA_DIR_OLD, kept as it is', async (t) => {
+  const f = await fixture(t);
+  const first = await openStore(f, 0);
+  await addBlocks(f, first.store, 2);
+  await first.history.close();
+  const stores = await openHistoryStores(f.dir);
+  await stores.meta.put('format', { version: 1, genesis: genesisHash });
+  await stores.env.close();
+  const error = await t.throwsAsync(openStore(f, 0));
+  t.like(error, { code: 'DATA_DIR_OLD' });
+  t.regex(error!.message, /earlier ain.*cannot continue that chain/);
+  t.true((await readdir(f.dir)).length > 0, 'nothing removed');
 });
 
 test("a snapshot whose block hash is not the history's block at that height drops the history", async (t) => {

@@ -15,6 +15,7 @@ const headerAt = (height: number) => ({
   height,
   prevHash: String(height - 1).padStart(64, '0'),
   txRoot: 'b'.repeat(64),
+  recordsRoot: 'd'.repeat(64),
   outcomeRoot: 'c'.repeat(64),
   stateRoot: String(height).padStart(64, 'f'),
   time: 1000 * height,
