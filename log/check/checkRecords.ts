@@ -19,6 +19,8 @@ export interface RecordCheck {
   /** A cut marker that passed. */
   readonly isCut: boolean;
   readonly verdict: Refusal | null;
+  /** SHA-256 of the record's bytes (its ref), when whoever checked it had it: not hashed again. */
+  readonly ref?: string;
 }
 
 /** The chain and shard whose records these are. */
@@ -83,7 +85,7 @@ export function recordCheckOf({ record, verdict }: CheckedRecord): RecordCheck {
  * rebuilt from its bytes and check without checking it again: a record that passed is parsed only
  * when someone asks for its tx. Only for bytes that never left this process's hands since.
  */
-export function checkedRecordOf(offset: number, value: Uint8Array, { hash, isCut, verdict }: RecordCheck): CheckedRecord {
-  if (verdict !== null) return refused({ offset, hash, ref: sha256Hex(value), tx: null, cut: null, sizeBytes: value.byteLength }, verdict);
-  return { record: decodeOwnTxRecord(offset, value, hash, isCut), verdict: null };
+export function checkedRecordOf(offset: number, value: Uint8Array, { hash, isCut, verdict, ref = sha256Hex(value) }: RecordCheck): CheckedRecord {
+  if (verdict !== null) return refused({ offset, hash, ref, tx: null, cut: null, sizeBytes: value.byteLength }, verdict);
+  return { record: decodeOwnTxRecord(offset, value, hash, isCut, ref), verdict: null };
 }

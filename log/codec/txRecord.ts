@@ -142,11 +142,10 @@ const parseOwn = (value: Uint8Array): Tx =>
 
 /**
  * Decodes a record already checked (on a verify thread, or by this process before it appended
- * it), whose hash and kind are known: skips the schema and the hashing. Reached through
+ * it), whose hash and kind are known (and its ref, when given): skips the schema and the hashing. Reached through
  * check/'s checkedRecordOf; only for bytes that never left this process's hands since.
  */
-export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean): TxRecord {
-  const ref = sha256Hex(value);
+export function decodeOwnTxRecord(offset: number, value: Uint8Array, hash: string, isCut: boolean, ref: string = sha256Hex(value)): TxRecord {
   if (isCut) {
     const tx = parseOwn(value);
     return { offset, hash, ref, tx, cut: cutOf(tx), sizeBytes: value.byteLength };

@@ -15,7 +15,7 @@ import {
   roundReport,
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
-import { recordsRootOfBytes, sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
+import { merkleRoot, sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
 import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
@@ -250,8 +250,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   );
   const appendBlock = createDecidedAppender({ ...c, commits });
   /** A decided block into the log (once, in order), then on to the next height. */
-  async function appendDecided(height: number, records: readonly Uint8Array[], certificate: Certificate, hashes?: readonly string[]): Promise<void> {
-    await appendBlock(height, records, certificate, hashes);
+  async function appendDecided(...[height, ...rest]: Parameters<typeof appendBlock>): Promise<void> {
+    await appendBlock(height, ...rest);
     advance(height);
   }
   /** Records of a block about to be checked: `held` of them by the mempool or the verify threads (`byThreads`). */
@@ -468,12 +468,14 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     }
     // The records this node judged come with their bytes and hashes (its mempool's): not encoded and hashed again.
     const { records, hashes } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
-    // The bytes about to be appended are the ones the certified header names (its recordsRoot), or none are.
-    if (recordsRootOfBytes(records) !== (block as ProposedBlock).header.recordsRoot) {
+    // The bytes about to be appended are the ones the certified header names (its recordsRoot), or
+    // none are; their refs go on with them (the follower and the cutter need not hash them again).
+    const refs = records.map((record) => sha256Hex(record));
+    if (merkleRoot(refs) !== (block as ProposedBlock).header.recordsRoot) {
       logger.error({ height, hash: block.hash }, 'the records at hand for a decided block are not the bytes its header names: left to catch-up');
       return;
     }
-    await appendDecided(height, records, certificate, hashes);
+    await appendDecided(height, records, certificate, hashes, refs);
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
   }
 

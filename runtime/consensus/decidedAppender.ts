@@ -24,7 +24,14 @@ export interface DecidedAppenderComponents {
  * follower has applied it and its certificate is kept. Blocks go in one at a time, in order.
  * `hashes`: the records' tx hashes, when the caller has them (else each record's decidedHashOf).
  */
-export type AppendDecided = (height: number, records: readonly Uint8Array[], certificate: Certificate, hashes?: readonly string[]) => Promise<void>;
+export type AppendDecided = (
+  height: number,
+  records: readonly Uint8Array[],
+  certificate: Certificate,
+  hashes?: readonly string[],
+  /** The SHA-256 of each record (hex), when the caller has them. */
+  refs?: readonly string[],
+) => Promise<void>;
 
 /**
  * The one way decided blocks enter a validator's log. The certificate is on disk (commit store)
@@ -41,7 +48,12 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
   let appending: Promise<unknown> = Promise.resolve();
 
   /** The records of block `height` the log does not hold yet (all of them but those pending beyond the last block). */
-  function missing(height: number, records: readonly Uint8Array[], hashes: readonly string[]): { records: Uint8Array[]; hashes: string[] } {
+  function missing(
+    height: number,
+    records: readonly Uint8Array[],
+    hashes: readonly string[],
+    refs: readonly string[] | undefined,
+  ): { records: Uint8Array[]; hashes: string[]; refs: string[] | undefined } {
     const pending = chain.pending;
     const at = chain.position.lastOffset + 1;
     if (at + pending.length !== log.lastOffset() + 1) {
@@ -50,7 +62,7 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
       );
     }
     // By bytes (the record's ref), not tx hash: a tx its signer signed again has the same hash and other bytes.
-    const isBeginning = pending.length < records.length && pending.every((record, i) => record.ref === sha256Hex(records[i]!));
+    const isBeginning = pending.length < records.length && pending.every((record, i) => record.ref === (refs?.[i] ?? sha256Hex(records[i]!)));
     if (!isBeginning) {
       throw new AinError(
         'LOG_DIVERGED',
@@ -58,7 +70,7 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
         { details: { height, offset: at, pending: pending.length, records: records.length } },
       );
     }
-    return { records: records.slice(pending.length), hashes: hashes.slice(pending.length) };
+    return { records: records.slice(pending.length), hashes: hashes.slice(pending.length), refs: refs?.slice(pending.length) };
   }
 
   /**
@@ -66,13 +78,13 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
    * proposal before it voted, or as a fetched block against its certificate), so the follower
    * reading them back compares the bytes instead of verifying each signature again.
    */
-  async function appendOwn(records: readonly Uint8Array[], hashes: readonly string[]): Promise<void> {
+  async function appendOwn(records: readonly Uint8Array[], hashes: readonly string[], refs: readonly string[] | undefined): Promise<void> {
     const { readBack } = c;
     if (readBack === undefined) {
       await log.append(records);
       return;
     }
-    const own = records.map((value, i) => ({ hash: hashes[i]!, isCut: i === records.length - 1, value }));
+    const own = records.map((value, i) => ({ hash: hashes[i]!, isCut: i === records.length - 1, value, ...(refs === undefined ? {} : { ref: refs[i]! }) }));
     let readingBack: Promise<void> | void = undefined;
     const appended = log.append(records).then((offsets) => {
       readingBack = readBack.noteOwn(offsets, own);
@@ -83,14 +95,14 @@ export function createDecidedAppender(c: DecidedAppenderComponents): AppendDecid
     await readingBack;
   }
 
-  return (height, records, certificate, hashes) => {
+  return (height, records, certificate, hashes, refs) => {
     const run = appending.then(async () => {
       if (chain.ledger.height < height) {
         if (chain.ledger.height + 1 !== height) throw new Error(`block ${height} cannot follow block ${chain.ledger.height}`);
-        const rest = missing(height, records, hashes ?? records.map(decidedHashOf));
+        const rest = missing(height, records, hashes ?? records.map(decidedHashOf), refs);
         const applied = firstValueFrom(c.blocks$.pipe(filter((view) => view.header.height >= height)));
         await commits.save(height, certificate);
-        await appendOwn(rest.records, rest.hashes);
+        await appendOwn(rest.records, rest.hashes, rest.refs);
         await applied;
       }
       await commits.keep(height, certificate);

@@ -56,6 +56,8 @@ export interface OwnRecord {
   readonly isCut: boolean;
   /** The bytes appended: a record read back equal to them needs no second check. */
   readonly value: Uint8Array;
+  /** SHA-256 of `value` (hex), when the appender has it: the record's ref, not hashed again. */
+  readonly ref?: string;
 }
 
 /** The node's follower as an appender sees it (runtime/node/follower.ts). */

@@ -21,6 +21,8 @@ interface Hint {
   readonly isCut: boolean;
   /** Dropped past ownBytesMax of unread hints: the record is then checked, and its hash compared. */
   readonly value: Uint8Array | null;
+  /** The appender's SHA-256 of the bytes, when it had it. */
+  readonly ref?: string;
   readonly ack: PendingAck;
 }
 
@@ -193,7 +195,9 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
             throw diverged(offset, hint.hash, decodeTxRecord(offset, value).hash);
           }
           settle(offset, hint);
-          records.push(checkedRecordOf(offset, value, { hash: hint.hash, isCut: hint.isCut, verdict: null }));
+          records.push(
+            checkedRecordOf(offset, value, { hash: hint.hash, isCut: hint.isCut, verdict: null, ...(hint.ref === undefined ? {} : { ref: hint.ref }) }),
+          );
           continue;
         }
         if (hint !== undefined) compare.push({ slot: unchecked.length, offset, hint });
@@ -299,7 +303,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
         if (offsets.length === 0) return resolve();
         if (failure !== undefined) return reject(failure.error);
         for (const [i, offset] of offsets.entries()) {
-          const { hash, isCut, value } = appended[i]!;
+          const { hash, isCut, value, ref } = appended[i]!;
           if (offset <= classifiedUpTo) {
             // Read before the log acknowledged it: settled against the hash it was checked with.
             const checked = checkedHashes.get(offset);
@@ -315,7 +319,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
           }
           const keep = ownBytes + value.byteLength <= ownBytesMax;
           if (keep) ownBytes += value.byteLength;
-          own.set(offset, { hash, isCut, value: keep ? value : null, ack });
+          own.set(offset, { hash, isCut, value: keep ? value : null, ...(ref === undefined ? {} : { ref }), ack });
         }
       });
     },
