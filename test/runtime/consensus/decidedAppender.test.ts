@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { cp, mkdir, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,45 +120,45 @@ for (const where of blockCuts) {
   });
 }
 
-test('records beyond the last block that do not begin the decided block: LOG_DIVERGED, and nothing is appended', async (t) => {
+/**
+ * Block 3 cut off a copy of the three-block data dir and `beyond(writer, three)` appended where it
+ * was; block 3 appended again must then be LOG_DIVERGED, with nothing appended.
+ */
+async function appendsNothingOver(t: ExecutionContext, beyond: (writer: Node, three: Decided) => Uint8Array[]): Promise<Node> {
   const { dir, three, frames } = await threeBlocks(t);
   const crashed = await tempDir(t);
   await cp(dir, crashed, { recursive: true });
   await truncate(await lastSegmentOf(join(crashed, 'log')), frames[0]!.start);
-  // Another block 3 (by another proposer) began in the log: no certificate decided it.
   const writer = await openNode(crashed);
-  const other = buildOn(writer.chain, validators[3]!, { certificate: certificateOf(2, writer.commits.get(2)!.hash) });
-  await writer.log.append(decidedRecords(other.records).slice(0, 2));
+  const pending = beyond(writer, three);
+  await writer.log.append(pending);
   await writer.close();
 
   const node = await openNode(crashed);
   t.teardown(() => node.close());
-  t.is(node.chain.pendingCount, 2);
+  t.is(node.chain.pendingCount, pending.length);
   const lastOffset = node.log.lastOffset();
   const error = await t.throwsAsync(node.appendDecided(3, three.records, three.certificate));
   t.is((error as { code?: string }).code, 'LOG_DIVERGED');
   t.is(node.log.lastOffset(), lastOffset, 'nothing was appended');
+  return node;
+}
+
+test('records beyond the last block that do not begin the decided block: LOG_DIVERGED, and nothing is appended', async (t) => {
+  // Another block 3 (by another proposer) began in the log: no certificate decided it.
+  const node = await appendsNothingOver(t, (writer) => {
+    const other = buildOn(writer.chain, validators[3]!, { certificate: certificateOf(2, writer.commits.get(2)!.hash) });
+    return decidedRecords(other.records).slice(0, 2);
+  });
   t.is(node.chain.ledger.height, 2);
 });
 
 test('a record beyond the last block that is the decided block’s first tx signed again (the same tx hash, other bytes): LOG_DIVERGED', async (t) => {
-  const { dir, three, frames } = await threeBlocks(t);
-  const crashed = await tempDir(t);
-  await cp(dir, crashed, { recursive: true });
-  await truncate(await lastSegmentOf(join(crashed, 'log')), frames[0]!.start);
   // Block 3's first record (its proposer's commit) with another valid signature of its proposer.
-  const { sig: _sig, ...unsigned } = JSON.parse(Buffer.from(three.records[0]!).toString()) as Tx;
-  const signer = validators.find((v) => v.address === unsigned.from)!;
-  const sig = signAgain({ seedHex: signer.privateKey, publicKey: Buffer.from(signer.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
-  const writer = await openNode(crashed);
-  await writer.log.append(decidedRecords([JSON.stringify({ ...unsigned, sig })]));
-  await writer.close();
-
-  const node = await openNode(crashed);
-  t.teardown(() => node.close());
-  t.is(node.chain.pendingCount, 1);
-  const lastOffset = node.log.lastOffset();
-  const error = await t.throwsAsync(node.appendDecided(3, three.records, three.certificate));
-  t.is((error as { code?: string }).code, 'LOG_DIVERGED');
-  t.is(node.log.lastOffset(), lastOffset, 'nothing was appended');
+  await appendsNothingOver(t, (_, three) => {
+    const { sig: _sig, ...unsigned } = JSON.parse(Buffer.from(three.records[0]!).toString()) as Tx;
+    const signer = validators.find((v) => v.address === unsigned.from)!;
+    const sig = signAgain({ seedHex: signer.privateKey, publicKey: Buffer.from(signer.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
+    return decidedRecords([JSON.stringify({ ...unsigned, sig })]);
+  });
 });
