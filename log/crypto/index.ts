@@ -18,7 +18,6 @@ export {
   merkleRootOfTextDigests,
   merkleTree,
   recordsRootOf,
-  recordsRootOfBytes,
   verifyMerkleProof,
   type MerkleProof,
   type MerkleTree,

@@ -175,9 +175,6 @@ export function merkleRootOfTextDigests(count: number, textAt: (i: number) => st
  */
 export const recordsRootOf = (records: readonly string[]): string => merkleRootOfTextDigests(records.length, (i) => records[i]!);
 
-/** recordsRootOf of records as the log holds them, their bytes. */
-export const recordsRootOfBytes = (records: readonly Uint8Array[]): string => merkleRootOfDigests(records.map((record) => sha256(record)));
-
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */
 function memoizedRoots(leaves: readonly Buffer[]): (from: number, to: number) => Buffer {
   const roots = new Map<number, Buffer>();

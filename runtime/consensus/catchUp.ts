@@ -121,7 +121,7 @@ export function decidedAskPeer(preferred: string, connected: readonly string[], 
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Whether a fetched block's records may fit the chain's block: no more than `maxTxs` records, and

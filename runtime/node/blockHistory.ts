@@ -102,15 +102,18 @@ async function dropped(dir: string, reason: string, logger: Logger): Promise<His
 }
 
 /**
- * A history of format 1 was written by the protocol before block headers carried recordsRoot: its
- * chain's log replays here to other block hashes than its certificates signed, so finality would
- * stop at once. The node refuses it with a sentence instead of dropping it and folding on.
+ * A history of format 1 of this chain, beside a log that holds records, was written by the
+ * protocol before block headers carried recordsRoot: that log replays here to other block hashes
+ * than its certificates signed, so finality would stop at once. The node refuses it with a
+ * sentence instead of dropping it and folding on. (A history of another genesis is stale, and
+ * dropped as before. A data dir whose history is gone cannot be told from a new one here.)
  */
-function protocolProblem(stores: HistoryStores, dir: string): AinError | undefined {
-  if (stores.meta.get('format')?.version !== 1) return undefined;
+function protocolProblem(stores: HistoryStores, { dir, genesisHash, log }: OpenBlockHistoryOptions): AinError | undefined {
+  const meta = stores.meta.get('format');
+  if (meta?.version !== 1 || meta.genesis !== genesisHash || log.lastOffset() < 0) return undefined;
   return new AinError(
     'DATA_DIR_OLD',
-    `The block history in ${dir} was written by an earlier ain, whose block headers have no recordsRoot: this version cannot continue that chain (its certificates sign other hashes than its log now replays to). Start a new chain in a new data dir (ain net init, or ain node --data NEW), or run the earlier ain on this one.`,
+    `The block history in ${dir} was written by an earlier ain, whose block headers have no recordsRoot: this version cannot continue that chain (its certificates sign other hashes than its log now replays to). Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.`,
   );
 }
 
@@ -119,7 +122,7 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
   let reason: string;
   try {
     const stores = await openHistoryStores(options.dir);
-    const problem = protocolProblem(stores, options.dir);
+    const problem = protocolProblem(stores, options);
     if (problem !== undefined) {
       await stores.env.close();
       throw problem;

@@ -247,7 +247,7 @@ test('a history of another chain, or one whose last block the log does not hold,
   await below.close();
 });
 
-test('a history of format 1 (an earlier protocol, block headers without recordsRoot) is refused with DATA_DIR_OLD, kept as it is', async (t) => {
+test('a history of format 1 (an earlier protocol, block headers without recordsRoot) of this chain beside its log is refused with DATA_DIR_OLD, kept as it is; of another chain it is dropped', async (t) => {
   const f = await fixture(t);
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 2);
@@ -259,6 +259,10 @@ test('a history of format 1 (an earlier protocol, block headers without recordsR
   t.like(error, { code: 'DATA_DIR_OLD' });
   t.regex(error!.message, /earlier ain.*cannot continue that chain/);
   t.true((await readdir(f.dir)).length > 0, 'nothing removed');
+  // Of another chain it is stale as any other: dropped.
+  const other = await openBlockHistory({ dir: f.dir, genesisHash: 'cd'.repeat(32), fromHeight: 0, fromHash: 'cd'.repeat(32), log: f.log, logger: silent });
+  t.is(other.highest, 0);
+  await other.close();
 });
 
 test("a snapshot whose block hash is not the history's block at that height drops the history", async (t) => {
