@@ -63,10 +63,10 @@ const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
  * after the last block's and not ahead of the validator's clock by more than the drift; its
  * records fit the block limits so that the block cutter closes the block exactly at its cut, their
  * bytes hash to its recordsRoot, each passes the record check every path runs and is canonical,
- * their tx hashes' root is the txRoot; the first is the proposer's `commit` of a certificate for the last block (from height 2), the last its
- * `cut` for this height at the block's time, `evidence` records are the proposer's and come right
- * after the commit (the ledger judges what they prove), and no other record is a cut, commit or
- * attest.
+ * their tx hashes' root is the txRoot; the first is the proposer's `commit` of a certificate for
+ * the last block (from height 2), the last its `cut` for this height at the block's time,
+ * `evidence` records are the proposer's and come right after the commit (the ledger judges what
+ * they prove), and no other record is a cut, commit or attest.
  * Cheap checks first; signatures are verified once each. Pure: the clock is in the context.
  * @example const refusal = checkProposalBlock(proposal.block, context); if (refusal === null) prevote(proposal.block.hash)
  */

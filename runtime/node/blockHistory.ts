@@ -21,8 +21,8 @@ import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, u
 
 /**
  * Bumped when the layout changes: an older history is then dropped and rewritten by replay. 2:
- * block headers carry recordsRoot. A history of format 1 belongs to a chain this node cannot
- * continue (see protocolProblem).
+ * block headers carry recordsRoot; a history of format 1 of this chain is refused instead (see
+ * protocolProblem).
  */
 const formatVersion = 2;
 
