@@ -28,6 +28,7 @@ import {
   type KeyPair,
 } from '../../../log/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
+import { isRecordRef } from '../../../runtime/consensus/compactBlocks.ts';
 import { refsPerRequest } from '../../../runtime/consensus/recordsExchange.ts';
 import { protocolOf, topicOf, type GossipKind, type RequestKind } from '../../../runtime/net/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
@@ -375,9 +376,7 @@ function proposalOf(plan: ProposalPlan, view: NodeView): unknown {
       // A ref (a compact proposal's) is its record's SHA-256: the leaf itself.
       recordsRoot: merkleRoot(
         records.map((record) =>
-          typeof record === 'string' && /^[0-9a-f]{64}$/.test(record)
-            ? record
-            : sha256Hex(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined')),
+          typeof record === 'string' && isRecordRef(record) ? record : sha256Hex(typeof record === 'string' ? record : (JSON.stringify(record) ?? 'undefined')),
         ),
       ),
       time: planned.time === 'now' ? Date.now() : planned.time,

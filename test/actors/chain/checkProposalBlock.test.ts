@@ -1,19 +1,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { checkProposalBlock, type Chain, type ProposalContext } from '../../../actors/index.ts';
-import {
-  checkTxTexts,
-  decodeTxRecord,
-  merkleRoot,
-  proposalHashOf,
-  recordsRootOf,
-  signedBytesOf,
-  signTx,
-  type KeyPair,
-  type VerifiedTx,
-} from '../../../log/index.ts';
+import { checkTxTexts, decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, signTx, type KeyPair, type VerifiedTx } from '../../../log/index.ts';
 import type { Certificate, ProposedBlock, Tx } from '../../../schemas/index.ts';
-import { signAgain } from '../../fixtures/ed25519Points.ts';
+import { recordSignedAgain } from '../../fixtures/ed25519Points.ts';
 import { appendBlock, buildOn, certificateOf, chainId, contextOf, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
 
 // Given a chain, when a proposer builds the next block, then a validator with the same chain
@@ -112,10 +102,8 @@ test('a record its signer signed again (another valid signature, the same tx has
   const { chain, certificate, context } = atHeightTwo();
   const block = buildOn(chain, second, { certificate });
   const cut = JSON.parse(block.records.at(-1)!) as Tx;
-  const { sig: _sig, ...unsigned } = cut;
-  const sig = signAgain({ seedHex: second.privateKey, publicKey: Buffer.from(second.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
-  t.not(sig, cut.sig);
-  const resigned = JSON.stringify({ ...cut, sig }); // the key order kept: canonical
+  const resigned = recordSignedAgain(cut, second);
+  t.not((JSON.parse(resigned) as Tx).sig, cut.sig);
   const [before, after] = [block.records.at(-1)!, resigned].map((text) => decodeTxRecord(0, Buffer.from(text)));
   t.is(after!.hash, before!.hash, 'the same tx hash: the txRoot cannot tell the two apart');
   t.not(after!.ref, before!.ref);

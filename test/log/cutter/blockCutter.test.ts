@@ -1,10 +1,10 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { decodeTxRecord, encodeTxRecord, type TxRecord } from '../../../log/codec/index.ts';
-import { keyPairFromSeed, merkleRoot, signedBytesOf, signTx, withSig } from '../../../log/crypto/index.ts';
+import { keyPairFromSeed, merkleRoot, signTx } from '../../../log/crypto/index.ts';
 import { BlockCutter, blockHashOf, genesisPosition, type Block, type BlockCutterOptions } from '../../../log/cutter/index.ts';
 import { zeroHash, type Op } from '../../../schemas/index.ts';
-import { signAgain } from '../../fixtures/ed25519Points.ts';
+import { recordSignedAgain } from '../../fixtures/ed25519Points.ts';
 
 const proposer = keyPairFromSeed('11'.repeat(32));
 const user = keyPairFromSeed('22'.repeat(32));
@@ -43,13 +43,10 @@ test('given pending txs, when the proposer cuts the next height, then a block cl
 
 test('the recordsRoot is over the records’ bytes: a record its signer signed again (the same tx hash) makes another block hash', (t) => {
   const signed = signTx({ key: proposer, op: { type: 'cut', height: 1 }, nonce: ++nonce, time: 5000 });
-  const { sig: _sig, ...unsigned } = signed;
-  const again = withSig(
-    unsigned,
-    signAgain({ seedHex: proposer.privateKey, publicKey: Buffer.from(proposer.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex'),
-  );
   const before = value(0);
-  const [first, second] = [signed, again].map((tx) => feed(new BlockCutter(options), [before, decodeTxRecord(1, encodeTxRecord(tx))])[0]!);
+  const [first, second] = [encodeTxRecord(signed).toString(), recordSignedAgain(signed, proposer)].map(
+    (text) => feed(new BlockCutter(options), [before, decodeTxRecord(1, Buffer.from(text))])[0]!,
+  );
   t.is(first!.header.recordsRoot, merkleRoot(first!.txs.map((r) => r.ref)));
   t.is(second!.header.txRoot, first!.header.txRoot);
   t.not(second!.header.recordsRoot, first!.header.recordsRoot);

@@ -3,14 +3,14 @@ import { cp, mkdir, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Chain } from '../../../actors/index.ts';
-import { openFileLog, signedBytesOf, type FileLog, type KeyPair } from '../../../log/index.ts';
+import { openFileLog, type FileLog, type KeyPair } from '../../../log/index.ts';
 import { openCommitStore, type CommitStore } from '../../../runtime/consensus/commitStore.ts';
 import { createDecidedAppender, type AppendDecided } from '../../../runtime/consensus/decidedAppender.ts';
 import { decidedRecords } from '../../../runtime/consensus/proposalBlocks.ts';
 import { createBlockStore, type BlockStore } from '../../../runtime/node/blockStore.ts';
 import { createFollower, type Follower } from '../../../runtime/node/follower.ts';
 import type { Certificate, Tx } from '../../../schemas/index.ts';
-import { signAgain } from '../../fixtures/ed25519Points.ts';
+import { recordSignedAgain } from '../../fixtures/ed25519Points.ts';
 import { buildOn, certificateOf, newChain, validators } from '../../actors/chain/proposals.ts';
 import { blockCuts, cutAt, framesOf, lastSegmentOf } from './logFrames.ts';
 
@@ -156,9 +156,8 @@ test('records beyond the last block that do not begin the decided block: LOG_DIV
 test('a record beyond the last block that is the decided block’s first tx signed again (the same tx hash, other bytes): LOG_DIVERGED', async (t) => {
   // Block 3's first record (its proposer's commit) with another valid signature of its proposer.
   await appendsNothingOver(t, (_, three) => {
-    const { sig: _sig, ...unsigned } = JSON.parse(Buffer.from(three.records[0]!).toString()) as Tx;
-    const signer = validators.find((v) => v.address === unsigned.from)!;
-    const sig = signAgain({ seedHex: signer.privateKey, publicKey: Buffer.from(signer.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
-    return decidedRecords([JSON.stringify({ ...unsigned, sig })]);
+    const commit = JSON.parse(Buffer.from(three.records[0]!).toString()) as Tx;
+    const signer = validators.find((v) => v.address === commit.from)!;
+    return decidedRecords([recordSignedAgain(commit, signer)]);
   });
 });

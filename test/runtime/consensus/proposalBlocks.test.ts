@@ -1,8 +1,8 @@
 import test from 'ava';
 import { createChain, parseGenesis } from '../../../actors/index.ts';
-import { proposalHashOf, recordsRootOf, sha256Hex, signedBytesOf, signProposal } from '../../../log/index.ts';
+import { proposalHashOf, recordsRootOf, sha256Hex, signProposal } from '../../../log/index.ts';
 import type { ProposedBlock, Tx } from '../../../schemas/index.ts';
-import { signAgain } from '../../fixtures/ed25519Points.ts';
+import { recordSignedAgain } from '../../fixtures/ed25519Points.ts';
 import {
   buildBlock,
   certifiedDecided,
@@ -183,9 +183,7 @@ test('a decided block a peer sent takes the records this node checked already as
 test('a decided block with a record its signer signed again (the same tx hash, other bytes) is not the block its certificate decided', (t) => {
   const { chain, block } = blockBy(validators[0]!);
   const maker = validators[0]!;
-  const { sig: _sig, ...unsigned } = JSON.parse(block.records.at(-1)!) as Tx;
-  const sig = signAgain({ seedHex: maker.privateKey, publicKey: Buffer.from(maker.publicKey, 'hex'), message: signedBytesOf(unsigned) }).toString('hex');
-  const records = [...block.records.slice(0, -1), JSON.stringify({ ...unsigned, sig })];
+  const records = [...block.records.slice(0, -1), recordSignedAgain(JSON.parse(block.records.at(-1)!) as Tx, maker)];
   const decided = { height: 1, records: block.records, certificate: certificateOf(1, block.hash) };
   t.is(checkDecided(decided, { chain, genesis, commits, limits }), null);
   t.like(certifiedDecided({ ...decided, records }, { chain, genesis, commits, limits }), { code: 'BAD_COMMIT' });
