@@ -105,11 +105,14 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const execution = createProcessRuntime();
   const worker = startFunctionWorker({ key: fnWorker, nodeUrl: nodes[0]!.url, execution });
   try {
-    const remote = await invokeFunction({ url: nodes[2]!.url }, { id: 'echo', path: '/apps/fn/a1', input: 'far' });
-    t.like(remote, { output: 'FAR a1', worker: fnWorker.address, via: 'peer' });
+    // The call on n1 first: n1 holds it until the worker's first long poll takes it, so once it is
+    // answered n1 knows the worker. A peer's call finds a worker only if one polls there already
+    // (NO_FUNCTION_WORKER otherwise): made first, it raced the worker's start.
     const local = await invokeFunction({ url: nodes[0]!.url }, { id: 'echo', path: '/apps/fn/a2', input: 'near' });
     t.is(local.output, 'NEAR a2');
     t.is((local as { via?: string }).via, undefined, 'n1 ran it on its own worker');
+    const remote = await invokeFunction({ url: nodes[2]!.url }, { id: 'echo', path: '/apps/fn/a1', input: 'far' });
+    t.like(remote, { output: 'FAR a1', worker: fnWorker.address, via: 'peer' });
   } finally {
     await worker.stop();
     await execution.close();
