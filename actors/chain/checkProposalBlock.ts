@@ -15,6 +15,8 @@ import {
 export interface ProposalContext {
   readonly chain: string;
   readonly shard: string;
+  /** The chain's genesis hash, which the votes of its commit sign. */
+  readonly genesis: string;
   /** The height being decided, and the last block's hash and time (the block cutter's position). */
   readonly height: number;
   readonly prevHash: string;
@@ -183,6 +185,7 @@ function commitProblem(tx: Tx, context: ProposalContext): ProposalRefusal | null
   const problem = certificateProblem(tx.op.certificate, {
     chain: context.chain,
     shard: context.shard,
+    genesis: context.genesis,
     height: context.height - 1,
     hash: previous.hash,
     powers,

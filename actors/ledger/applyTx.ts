@@ -95,6 +95,11 @@ function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome:
     if (!isAinError(error)) throw error;
     return { outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence does not verify: ${error.message}`) };
   }
+  if (first.op.genesis !== ledger.genesisHash || second.op.genesis !== ledger.genesisHash) {
+    return {
+      outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence is for another chain's genesis than this one's (${ledger.genesisHash.slice(0, 16)}…).`),
+    };
+  }
   if (first.from !== second.from || first.op.height !== second.op.height || first.op.hash === second.op.hash) {
     return { outcome: refuse('BAD_EVIDENCE', 'Evidence of equivocation is two attestations by one validator for one height with different hashes.') };
   }
@@ -190,7 +195,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     case 'cut':
       return { outcome: mayCut(ledger, tx.from) ? ok : refuse('NOT_PROPOSER', `${tx.from} is not a proposer of this chain; its cut marker is ignored.`) };
     case 'attest': {
-      const result = applyAttest(tree, tx.from, op, ctx.height + 1);
+      const result = applyAttest(tree, tx.from, op, ctx.height + 1, ledger.genesisHash);
       const effects: TxEffects = {};
       if (result.finalized !== undefined) effects.finalized = result.finalized;
       if (result.slashed !== undefined) {
@@ -201,7 +206,14 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
     }
     case 'commit': {
       const { chain, shard } = ledger.genesis;
-      const result = applyCommit(tree, tx.from, op, { chain, shard, height: ctx.height, proposer: ctx.proposer, genesisSet: () => genesisSetOf(ledger) });
+      const result = applyCommit(tree, tx.from, op, {
+        chain,
+        shard,
+        genesis: ledger.genesisHash,
+        height: ctx.height,
+        proposer: ctx.proposer,
+        genesisSet: () => genesisSetOf(ledger),
+      });
       return result.certified === undefined
         ? { outcome: result.outcome }
         : { outcome: result.outcome, effects: { finalized: result.finalized, commit: result.certified } };
@@ -210,7 +222,7 @@ export function applyTx(ledger: Ledger, tx: Tx, hash: string, ctx: TxContext): {
       return applyEquivocation(ledger, op);
     case 'evidence': {
       const { chain, shard } = ledger.genesis;
-      const result = applyEvidence(tree, op, { chain, shard, height: ctx.height, genesisSet: () => genesisSetOf(ledger) });
+      const result = applyEvidence(tree, op, { chain, shard, genesis: ledger.genesisHash, height: ctx.height, genesisSet: () => genesisSetOf(ledger) });
       if (result.slashed === undefined) return { outcome: result.outcome };
       const { height, round, kind } = op.evidence.a;
       return { outcome: result.outcome, effects: { slashed: result.slashed, offence: { height, round, kind } } };

@@ -82,7 +82,7 @@ function decideReport(ctx: ShardOpContext, shard: ShardContext, blocks: readonly
   let powers = powersOf(rules);
   // A commit certificate precommits the proposal hash; attestations (a child on Kafka) name the block hash.
   const certified = (block: ReportedBlock, proposal: string, by = powers): string | null => {
-    const scope = { chain: ctx.chain, shard: shard.path, height: block.header.height, powers: by };
+    const scope = { chain: ctx.chain, shard: shard.path, genesis: shard.genesis, height: block.header.height, powers: by };
     return isAttestCertificate(block.certificate)
       ? attestationsProblem(block.certificate, { ...scope, hash: blockHashOfShardHeader(block.header) })
       : certificateProblem(block.certificate, { ...scope, hash: proposal });

@@ -6,6 +6,7 @@
 // filled in against the ledger they are for.
 import { sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
+import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { canonicalBytes, keyPairFromSeed, sha256Hex, signBinaries, signTx, signVote, type KeyPair } from '../../log/index.ts';
 import { signingKeyObject } from '../../log/crypto/keys.ts';
 import type { GenesisInput } from '../../schemas/index.ts';
@@ -274,11 +275,15 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.oneof(awkwardString, fc.constant('nope')), value: awkwardJson }),
 );
 
+/** The fuzz chain's genesis hash, which its votes and attestations name (so they can count and slash). */
+let genesisHashMemo: string | undefined;
+const fuzzGenesisHash = () => (genesisHashMemo ??= genesisHashOf(parseGenesis(fuzzGenesis)));
+
 /** A signed attest, as equivocation evidence; unresolvable placeholders become fixed hashes. */
 function attestBy(key: number, height: number, hash: string): unknown {
   const h = /^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash);
   return Number.isSafeInteger(height) && height >= 1
-    ? signTx({ key: testKeys[key]!, op: { type: 'attest', height, hash: h }, nonce: 1, time: 1 })
+    ? signTx({ key: testKeys[key]!, op: { type: 'attest', height, hash: h, genesis: fuzzGenesisHash() }, nonce: 1, time: 1 })
     : { height, hash };
 }
 
@@ -286,7 +291,12 @@ function attestBy(key: number, height: number, hash: string): unknown {
 function certificateBy(key: number, height: number, hash: string): unknown {
   const h = /^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash);
   return Number.isSafeInteger(height) && height >= 1
-    ? { height, round: 0, hash: h, votes: [signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: h })] }
+    ? {
+        height,
+        round: 0,
+        hash: h,
+        votes: [signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: h }, fuzzGenesisHash())],
+      }
     : { height, hash };
 }
 
@@ -297,7 +307,8 @@ function certificateBy(key: number, height: number, hash: string): unknown {
 function votePairBy(key: number, height: number, round: number, sameRound: boolean, a: string, b: string): unknown {
   const [x, y] = [a, b].map((hash) => (/^[0-9a-f]{64}$/.test(hash) ? hash : sha256Hex(hash))).sort() as [string, string];
   if (!Number.isSafeInteger(height) || height < 1) return { a: x, b: y };
-  const vote = (r: number, h: string) => signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: r, kind: 'precommit', hash: h });
+  const vote = (r: number, h: string) =>
+    signVote(testKeys[key]!, { chain: 'ain-local', shard: '/', height, round: r, kind: 'precommit', hash: h }, fuzzGenesisHash());
   return { a: vote(round, x), b: vote(sameRound ? round : round + 1, y) };
 }
 

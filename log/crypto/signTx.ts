@@ -1,16 +1,17 @@
 import { sign } from 'node:crypto';
-import type { Op, Proposal, Tx, UnsignedProposal, UnsignedTx, UnsignedVote, Vote } from '../../schemas/index.ts';
+import type { Op, Tx, UnsignedTx } from '../../schemas/index.ts';
 import { checkJsonValueKeys } from '../json/index.ts';
 import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { sha256Hex } from './hash.ts';
 import { signingKeyObject, type KeyPair } from './keys.ts';
 
 /**
- * The bytes a signature covers: UTF-8 of the canonical JSON of the message without `sig`. One rule
- * for txs and consensus votes and proposals; their strict schemas share no shape (a tx has `op`
- * and `nonce`, a vote `kind`, a proposal `block`), so no signature means two kinds of message.
+ * The bytes a tx's signature covers: UTF-8 of the canonical JSON of the tx without `sig`. Votes
+ * and proposals add their chain's genesis hash (consensusSignedBytesOf); their strict schemas
+ * share no shape with a tx (a tx has `op` and `nonce`, a vote `kind`, a proposal `block`), so no
+ * signature means two kinds of message.
  */
-export function signedBytesOf(message: UnsignedTx | Tx | UnsignedVote | Vote | UnsignedProposal | Proposal): Buffer {
+export function signedBytesOf(message: UnsignedTx | Tx): Buffer {
   const { sig: _sig, ...unsigned } = message as Tx;
   return canonicalBytes(unsigned);
 }

@@ -1,5 +1,5 @@
 import { checkConsensusSignature, checkTx } from '../../log/index.ts';
-import { isAinError, type AttestCertificate, type Certificate, type Finalized, type OpOf } from '../../schemas/index.ts';
+import { isAinError, signedAttestOf, type AttestCertificate, type Certificate, type Finalized, type OpOf } from '../../schemas/index.ts';
 import { readValidatorSet, type ValidatorSet } from '../accounts/index.ts';
 import { ok, refuse, type Outcome, type StateTree } from '../state/index.ts';
 import { readBlockRecord, readFinalized, writeFinalized } from './finality.ts';
@@ -8,6 +8,8 @@ import { readBlockRecord, readFinalized, writeFinalized } from './finality.ts';
 export interface CertificateScope {
   readonly chain: string;
   readonly shard: string;
+  /** The genesis hash of that chain, which its votes sign (consensusSignedBytesOf). */
+  readonly genesis: string;
   readonly height: number;
   /** The proposal hash decided at `height`. */
   readonly hash: string;
@@ -39,7 +41,7 @@ export function certificateProblem(certificate: Certificate, scope: CertificateS
     signed += power;
   }
   if (3n * signed <= 2n * total) return `its precommits carry ${signed} of ${total} voting power, not more than 2/3`;
-  const forged = certificate.votes.find((vote) => !checkConsensusSignature(vote));
+  const forged = certificate.votes.find((vote) => !checkConsensusSignature(vote, scope.genesis));
   if (forged !== undefined) return `the precommit of ${forged.from} is not signed by its key`;
   return null;
 }
@@ -47,7 +49,8 @@ export function certificateProblem(certificate: Certificate, scope: CertificateS
 /**
  * Why (schema-valid) attestations do not prove child block `height` of a chain on Kafka, or null
  * when they do: each is an `attest` of this height and block hash (`scope.hash`, the sealed
- * header's), signed for the scope's chain and shard by a member of the set that may attest it,
+ * header's), signed for the scope's chain, shard and genesis (put back into each: see
+ * ReportedAttest) by a member of the set that may attest it,
  * together more than 2/3 of its power. The cheap checks come before the signatures. Pure.
  * @example const problem = attestationsProblem(certificate, { chain, shard, height: 4, hash: blockHash, powers })
  */
@@ -68,7 +71,7 @@ export function attestationsProblem(certificate: AttestCertificate, scope: Certi
   if (3n * signed <= 2n * total) return `its attestations carry ${signed} of ${total} voting power, not more than 2/3`;
   for (const attest of certificate.attestations) {
     try {
-      checkTx(attest, { chain: scope.chain, shard: scope.shard });
+      checkTx(signedAttestOf(attest, scope.genesis), { chain: scope.chain, shard: scope.shard });
     } catch (error) {
       if (!isAinError(error)) throw error;
       return `the attestation of ${attest.from} does not verify: ${error.message}`;
@@ -81,6 +84,8 @@ export function attestationsProblem(certificate: AttestCertificate, scope: Certi
 export interface CommitContext {
   readonly chain: string;
   readonly shard: string;
+  /** The chain's genesis hash, which its votes sign. */
+  readonly genesis: string;
   readonly height: number;
   /** Whose cut closes the block: the only one who may put a certificate in it. */
   readonly proposer: string;
@@ -145,7 +150,14 @@ export function applyCommit(tree: StateTree, from: string, op: OpOf<'commit'>, c
   const record = readBlockRecord(tree, height);
   const set = votingSetOf(tree, height, ctx.genesisSet);
   if (record?.value === undefined || set === null) return bad(`the ledger holds no proposal hash or validator set of block ${height}`);
-  const problem = certificateProblem(certificate, { chain: ctx.chain, shard: ctx.shard, height, hash: record.value, powers: set.stakes });
+  const problem = certificateProblem(certificate, {
+    chain: ctx.chain,
+    shard: ctx.shard,
+    genesis: ctx.genesis,
+    height,
+    hash: record.value,
+    powers: set.stakes,
+  });
   if (problem !== null) return bad(problem);
   const finalized = { height, hash: record.hash };
   writeFinalized(tree, finalized);

@@ -8,6 +8,8 @@ import { votingSetOf } from './commit.ts';
 export interface EvidenceContext {
   readonly chain: string;
   readonly shard: string;
+  /** The chain's genesis hash, which its votes sign: votes of another chain of this name and path are no evidence here. */
+  readonly genesis: string;
   /** The height of the block being applied: evidence of a later height cannot exist yet. */
   readonly height: number;
   /** The genesis validator set, the one that voted on block 1 (asked for only then). */
@@ -44,7 +46,9 @@ export function applyEvidence(tree: StateTree, op: OpOf<'evidence'>, ctx: Eviden
   if ((set.stakes.get(offender) ?? 0n) === 0n) {
     return { outcome: refuse('NOT_VALIDATOR', `${offender} had no stake in the validator set of height ${a.height}.`) };
   }
-  if (!checkConsensusSignature(a) || !checkConsensusSignature(b)) return bad(`a vote is not signed by ${offender}'s key`);
+  if (!checkConsensusSignature(a, ctx.genesis) || !checkConsensusSignature(b, ctx.genesis)) {
+    return bad(`a vote is not signed by ${offender}'s key for this chain (genesis ${ctx.genesis.slice(0, 16)}…)`);
+  }
   const account = readAccount(tree, offender);
   if (account.slashed) return { outcome: refuse('ALREADY_SLASHED', `${offender} was slashed already; this evidence changes nothing.`) };
   if (account.stake + account.unbonding === 0n) return { outcome: refuse('NOTHING_TO_SLASH', `${offender} has no stake left to slash.`) };

@@ -67,9 +67,18 @@ export interface AttestResult {
 /**
  * `attest`: a validator's vote for a block hash. Counted with the stake the validator had when
  * the block was recorded; the block is final past 2/3 of that set's total (Tendermint-style).
- * A second vote for another hash at the same height is equivocation and slashes the signer.
+ * A second vote for another hash at the same height is equivocation and slashes the signer. One
+ * for another chain's genesis (an earlier incarnation of this shard path) is refused unrecorded.
  */
-export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, nextHeight: number): AttestResult {
+export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, nextHeight: number, genesis: string): AttestResult {
+  if (op.genesis !== genesis) {
+    return {
+      outcome: refuse(
+        'BAD_ATTESTATION',
+        `The attestation is for the chain of genesis ${op.genesis.slice(0, 16)}…, not this one (${genesis.slice(0, 16)}…): an earlier chain of this name and shard path.`,
+      ),
+    };
+  }
   const path = `${blocksPath}/${op.height}`;
   const record = tree.get(path) as BlockRecord | null;
   if (record === null) {

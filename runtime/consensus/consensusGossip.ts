@@ -21,6 +21,8 @@ const wires = { proposals: ProposalWire, votes: VoteWire, evidence: EvidenceWire
 export interface GossipView {
   readonly chain: string;
   readonly shard: string;
+  /** The chain's genesis hash, which its votes and proposals sign (another incarnation of a shard path has another). */
+  readonly genesis: string;
   /** The height consensus is at (0 before it starts). */
   height(): number;
   /** Whether `address` is a validator of the current height's set. */
@@ -150,8 +152,8 @@ export function judgeConsensusMessage(
       ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
       : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
-  if (takenAt === undefined && !signedOf(message).every(checkConsensusSignature)) {
-    return { validation: 'reject', cause: 'signature', reason: 'a signature does not verify' };
+  if (takenAt === undefined && !signedOf(message).every((signed) => checkConsensusSignature(signed, view.genesis))) {
+    return { validation: 'reject', cause: 'signature', reason: `a signature does not verify for this chain (genesis ${view.genesis.slice(0, 16)}…)` };
   }
   if (key !== undefined) checked!.add(key);
   // Two or more heights ahead: this node is behind, and catch-up takes the hint; relaying it is

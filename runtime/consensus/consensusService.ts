@@ -239,7 +239,13 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   };
   const gossip = createConsensusGossip(
     transport,
-    { chain: chainId, shard, height: () => state().height, isValidator: (a) => state().validators.validators.some((v) => v.address === a) },
+    {
+      chain: chainId,
+      shard,
+      genesis: chain.ledger.genesisHash,
+      height: () => state().height,
+      isValidator: (a) => state().validators.validators.some((v) => v.address === a),
+    },
     (kind, from, reason, validation, cause) => {
       const key = `${kind} ${validation} ${cause}`;
       figures.refusedMessages[key] = (figures.refusedMessages[key] ?? 0) + 1;
@@ -392,7 +398,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       case 'propose':
         return propose(effect);
       case 'vote': {
-        const vote: Vote = signVote(key, { chain: chainId, shard, height: effect.height, round: effect.round, kind: effect.kind, hash: effect.hash });
+        const vote: Vote = signVote(
+          key,
+          { chain: chainId, shard, height: effect.height, round: effect.round, kind: effect.kind, hash: effect.hash },
+          chain.ledger.genesisHash,
+        );
         await record.keep(effect.lastSigned, { vote }, effect.locked);
         send({ type: 'vote', vote });
         return gossip.publish({ vote });
@@ -452,7 +462,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       filled.add(built.compact, built.full.records, built.held);
       block = built.compact;
     }
-    const proposal: Proposal = signProposal(key, { chain: chainId, shard, height: effect.height, round: effect.round, validRound: effect.validRound, block });
+    const proposal: Proposal = signProposal(
+      key,
+      { chain: chainId, shard, height: effect.height, round: effect.round, validRound: effect.validRound, block },
+      chain.ledger.genesisHash,
+    );
     await record.keep({ ...effect.lastSigned, hash: block.hash }, { proposal });
     send({ type: 'proposal', proposal, valid: true });
     await gossip.publish({ proposal });

@@ -144,6 +144,7 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
   return {
     chain: genesis.chain,
     shard: genesis.shard,
+    genesis: chain.ledger.genesisHash,
     height,
     prevHash: chain.position.prevHash,
     prevTime: chain.position.prevTime,
@@ -373,6 +374,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
   const problem = certificateProblem(certificate, {
     chain: genesis.chain,
     shard: genesis.shard,
+    genesis: chain.ledger.genesisHash,
     height,
     hash,
     powers: new Map(set.validators.map((v) => [v.address, BigInt(v.power)])),

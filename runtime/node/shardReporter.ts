@@ -271,7 +271,9 @@ export function createShardReporter(c: ShardReporterComponents): ShardReporter {
     const consensus =
       c.evidence !== undefined && own !== undefined && !isAttestCertificate(own) && !isAttestCertificate(other) ? equivocationsOf(own, other) : [];
     const attested =
-      c.equivocation !== undefined && own !== undefined && isAttestCertificate(own) && isAttestCertificate(other) ? attestEquivocationsOf(own, other) : [];
+      c.equivocation !== undefined && own !== undefined && isAttestCertificate(own) && isAttestCertificate(other)
+        ? attestEquivocationsOf(own, other, c.genesisHash)
+        : [];
     const validators = [...consensus.map((e) => e.a.from), ...attested.map((e) => e.first.from)];
     logger.warn(
       { parent: url, childHeight: fork.childHeight, validators },

@@ -5,8 +5,10 @@ import {
   compareVoteHashes,
   Evidence,
   isAttestCertificate,
+  reportedAttestOf,
   reportBlocksMax,
   safeParse,
+  signedAttestOf,
   type AttestCertificate,
   type Certificate,
   type Genesis,
@@ -151,16 +153,17 @@ export function equivocationsOf(own: Certificate, other: Certificate): Evidence[
 /**
  * The equivocations two attestation certificates of one child height on Kafka prove: each
  * validator's two attestations of that height for different block hashes, as `equivocation` ops
- * (the smaller hash first), which slash it on the child.
- * @example attestEquivocationsOf(own, fork.certificate) // [{ type: 'equivocation', first, second }, …]
+ * (the smaller hash first), which slash it on the child: the attest txs signed for the child of
+ * genesis hash `genesis` (a report carries them without it).
+ * @example attestEquivocationsOf(own, fork.certificate, genesisHash) // [{ type: 'equivocation', first, second }, …]
  */
-export function attestEquivocationsOf(own: AttestCertificate, other: AttestCertificate): OpOf<'equivocation'>[] {
+export function attestEquivocationsOf(own: AttestCertificate, other: AttestCertificate, genesis: string): OpOf<'equivocation'>[] {
   const found: OpOf<'equivocation'>[] = [];
   for (const a of own.attestations) {
     const b = other.attestations.find((x) => x.from === a.from && x.op.height === a.op.height && x.op.hash !== a.op.hash);
     if (b === undefined) continue;
     const [first, second] = a.op.hash < b.op.hash ? [a, b] : [b, a];
-    found.push({ type: 'equivocation', first, second });
+    found.push({ type: 'equivocation', first: signedAttestOf(first, genesis), second: signedAttestOf(second, genesis) });
   }
   return found;
 }
@@ -178,7 +181,7 @@ export function attestationsOf(blocks: Pick<BlockStore, 'get' | 'latest'>, heigh
   const byFrom = new Map<string, AttestCertificate['attestations'][number]>();
   for (let after = height + 1; after <= Math.min(latest.header.height, height + attestWindowBlocks); after++) {
     for (const attest of blocks.get(after)?.attestations ?? []) {
-      if (attest.op.height === height && attest.op.hash === view.hash && !byFrom.has(attest.from)) byFrom.set(attest.from, attest);
+      if (attest.op.height === height && attest.op.hash === view.hash && !byFrom.has(attest.from)) byFrom.set(attest.from, reportedAttestOf(attest));
     }
   }
   const attestations = [...byFrom.values()].sort((a, b) => (a.from < b.from ? -1 : 1));

@@ -45,7 +45,7 @@ export function createValidator({ address, ledger, blocks, blocks$, signer, logg
       attest: fromPromise<{ height: number }, { height: number }>(async ({ input }) => {
         const view = blocks.get(input.height);
         if (view === undefined) logger.warn({ height: input.height }, 'the block to attest is no longer held in memory; it is left unattested');
-        else await signer.submit({ type: 'attest', height: view.header.height, hash: view.hash });
+        else await signer.submit({ type: 'attest', height: view.header.height, hash: view.hash, genesis: ledger.genesisHash });
         return input;
       }),
     },

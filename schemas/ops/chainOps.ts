@@ -6,11 +6,17 @@ import { Address, ChainId, Hash, PublicKeyHex, ShardPath, SignatureHex, TimeMs, 
 /** Time-to-cut marker: closes block `height` at the marker's position in the log. */
 export const CutOp = z.strictObject({ type: z.literal('cut'), height: Uint.min(1) });
 
-/** A validator's signature (the tx's own) on a block header hash. */
+/**
+ * A validator's signature (the tx's own) on a block header hash of the chain of genesis hash
+ * `genesis`. A tx names its chain by id and shard path only, which a shard branched again at one
+ * path shares with the closed one; the genesis keeps one incarnation's attestations from counting
+ * (or being evidence) on another.
+ */
 export const AttestOp = z.strictObject({
   type: z.literal('attest'),
   height: Uint.min(1),
   hash: Hash,
+  genesis: Hash,
 });
 
 /** A whole signed `attest` tx, as evidence inside another tx. */
@@ -68,13 +74,34 @@ export const BranchOp = z.strictObject({
 });
 
 /**
+ * A signed `attest` tx as a report carries it: without its op's `genesis`, which the parent knows
+ * (the shard's) and puts back to check the signature (`signedAttestOf`). So an attestation of
+ * another incarnation of the path does not verify, and a report of a block with a rules change
+ * and its attestations still fits the default 4 KiB tx.
+ */
+export const ReportedAttest = SignedAttest.extend({ op: AttestOp.omit({ genesis: true }) });
+export type ReportedAttest = z.infer<typeof ReportedAttest>;
+
+/** An attestation as a report carries it (see ReportedAttest). */
+export function reportedAttestOf({ op, ...attest }: SignedAttest): ReportedAttest {
+  const { genesis: _genesis, ...reported } = op;
+  return { ...attest, op: reported };
+}
+
+/** The attest tx a reported attestation's validator signed, for the chain of genesis hash `genesis`. */
+export function signedAttestOf({ op, ...attest }: ReportedAttest, genesis: string): SignedAttest {
+  return { ...attest, op: { ...op, genesis } };
+}
+
+/**
  * What proves a child block on a shard that runs on Kafka, where Kafka orders the log and the
  * validators attest the blocks every node cuts: the `attest` txs of more than 2/3 of the stake
- * that may attest it (the set after the block), each signed for the child's chain and shard over
- * the sealed header's hash. One per validator, in ascending address order.
+ * that may attest it (the set after the block), each signed for the child's chain and shard (and
+ * genesis, left out here: see ReportedAttest) over the sealed header's hash. One per validator, in
+ * ascending address order.
  */
 export const AttestCertificate = z
-  .strictObject({ attestations: z.array(SignedAttest).min(1).max(maxValidators) })
+  .strictObject({ attestations: z.array(ReportedAttest).min(1).max(maxValidators) })
   .refine((c) => c.attestations.every((a) => a.op.height === c.attestations[0]!.op.height && a.op.hash === c.attestations[0]!.op.hash), {
     message: 'every attestation must be for one height and hash',
     path: ['attestations'],

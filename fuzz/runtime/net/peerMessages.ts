@@ -247,13 +247,14 @@ const servedBytes: Record<Served, fc.Arbitrary<BytesPlan>> = {
             ),
             { maxLength: 3 },
           ),
-          // One of the fuzzer's validators precommitting a hash: the shape of a certificate, whose power falls short.
+          // One of the fuzzer's validators precommitting a hash: the shape of a certificate, whose power
+          // falls short (judged before any signature, so the genesis it is signed for does not matter).
           certificate: fc.oneof(
             fc.tuple(fc.nat({ max: 5 }), hex64).map(([height, hash]) => ({
               height,
               round: 0,
               hash,
-              votes: height < 1 ? [] : [signVote(validatorKeys[0]!, { chain, shard: '/', height, round: 0, kind: 'precommit', hash })],
+              votes: height < 1 ? [] : [signVote(validatorKeys[0]!, { chain, shard: '/', height, round: 0, kind: 'precommit', hash }, '0'.repeat(64))],
             })),
             awkwardJson,
           ),
@@ -298,6 +299,8 @@ interface NodeView {
   /** The last block's hash and state root (what the next block's prevHash and lastRoot name). */
   readonly lastHash: string;
   readonly lastRoot: string;
+  /** The chain's genesis hash, which votes and proposals sign. */
+  readonly genesis: string;
   /** The ledger's nonce of each tx signer's. */
   readonly nonceOf: (address: string) => number;
 }
@@ -314,9 +317,11 @@ async function viewOf(node: NodeProcess): Promise<NodeView> {
     const { address } = testKeys[i]!;
     nonces.set(address, (await node.get<{ nonce?: number }>(`/v1/accounts/${address}`)).nonce ?? 0);
   }
+  const { genesis } = await node.get<{ genesis: string }>('/v1/status');
   return {
     next: net.height + 1,
     round: net.consensus.round,
+    genesis,
     proposer: net.consensus.validators?.proposer,
     lastHash: blocks.blocks.at(-1)?.hash ?? '0'.repeat(64),
     lastRoot: blocks.blocks.at(-1)?.header.stateRoot ?? '0'.repeat(64),
@@ -339,7 +344,7 @@ function voteOf(plan: VotePlan, view: NodeView): unknown {
   const agreed = () => sha256Hex(`${key.address}/${JSON.stringify([height, plan.round, plan.kind])}`);
   const fields = { chain, shard: '/', height, round: plan.round, kind: plan.kind, hash: plan.hash === 'agreed' ? agreed() : plan.hash };
   try {
-    const vote = signVote(key, fields as never);
+    const vote = signVote(key, fields as never, view.genesis);
     return flipped(plan.signer) ? { ...vote, sig: flip(vote.sig) } : vote;
   } catch {
     return { ...fields, from: key.address, pub: key.publicKey, sig: '00'.repeat(64) };
@@ -395,7 +400,7 @@ function proposalOf(plan: ProposalPlan, view: NodeView): unknown {
     plan.validRound === 'none' ? -1 : plan.validRound === 'previous' ? (typeof round === 'number' && round > 0 ? round - 1 : -1) : plan.validRound;
   const fields = { chain, shard: '/', height, round, validRound, block };
   try {
-    const proposal = signProposal(key, fields as never);
+    const proposal = signProposal(key, fields as never, view.genesis);
     return flipped(plan.signer) ? { ...proposal, sig: flip(proposal.sig) } : proposal;
   } catch {
     return { ...fields, proposer: key.address, pub: key.publicKey, sig: '00'.repeat(64) };

@@ -91,7 +91,8 @@ test('a validator attests, in order, each block its ledger says it should once c
   const clock = new SimulatedClock();
   const chain = new TestChain(soloGenesis);
   /** The next block, holding its attestations of these blocks. */
-  const block = (...heights: number[]) => chain.block(heights.map((h) => chain.tx(validator, { type: 'attest', height: h, hash: chain.blocks[h - 1]!.hash })));
+  const block = (...heights: number[]) =>
+    chain.block(heights.map((h) => chain.tx(validator, { type: 'attest', height: h, hash: chain.blocks[h - 1]!.hash, genesis: chain.ledger.genesisHash })));
   for (let h = 1; h <= 3; h++) block();
   let caughtUp = false;
   let waiting: number[] = [];

@@ -3,7 +3,20 @@ import { checkProposalBlock, type Chain, type ChainStep } from '../../../actors/
 import { decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { currentValidatorSet, readFinalized } from '../../../projections/index.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, buildOn, certificateOf, chainId, contextOf, genesis, mempoolTexts, newChain, shard, validators, validatorSet } from './proposals.ts';
+import {
+  appendBlock,
+  buildOn,
+  certificateOf,
+  chainId,
+  genesisHash,
+  contextOf,
+  genesis,
+  mempoolTexts,
+  newChain,
+  shard,
+  validators,
+  validatorSet,
+} from './proposals.ts';
 
 // Given equivocations a proposer holds, when it builds its block, then each is an evidence tx of
 // its own right after its commit, a validator accepts the block, and the chain that folds it
@@ -13,8 +26,8 @@ const [first, second, third, fourth] = validators as [KeyPair, KeyPair, KeyPair,
 
 /** Two precommits of `k` for (height, round) with different hashes, in the schema's order. */
 const doubleSign = (k: KeyPair, height: number, round = 0): Evidence => ({
-  a: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'a'.repeat(64) }),
-  b: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'b'.repeat(64) }),
+  a: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'a'.repeat(64) }, genesisHash),
+  b: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'b'.repeat(64) }, genesisHash),
 });
 
 function propose(

@@ -3,6 +3,7 @@
 import {
   buildProposalBlock,
   createChain,
+  genesisHashOf,
   networkGenesis,
   validatorSetOf,
   type BuildProposalBlockParameters,
@@ -21,11 +22,15 @@ export const genesis = networkGenesis(
   { chain: 'ain-test', owner: owner.address, maxTxs: 50, maxBytes: 64 * 1024 },
 );
 export const { chain: chainId, shard } = genesis;
+/** What this chain's votes sign besides themselves. */
+export const genesisHash = genesisHashOf(genesis);
 export const validatorSet: ValidatorSet = validatorSetOf(validators.map((v) => ({ address: v.address, power: '1000000' })));
 
 /** The precommits of `signers` for `hash` at `height`: a certificate, valid when they are more than 2/3. */
 export function certificateOf(height: number, hash: string, signers: readonly KeyPair[] = validators, round = 0): Certificate {
-  const votes = signers.map((k) => signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash })).sort((a, b) => (a.from < b.from ? -1 : 1));
+  const votes = signers
+    .map((k) => signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash }, genesisHash))
+    .sort((a, b) => (a.from < b.from ? -1 : 1));
   return { height, round, hash, votes };
 }
 
@@ -44,6 +49,7 @@ export function contextOf(chain: Chain, proposer: KeyPair, previous: ProposalCon
   return {
     chain: chainId,
     shard,
+    genesis: genesisHash,
     height,
     prevHash,
     prevTime,

@@ -54,7 +54,8 @@ function blocksOf(steps: readonly Step[]): { txs: Tx[]; time: number }[] {
     const nonce = Math.max(0, nonces[step.signer]! + step.nonceDelta);
     nonces[step.signer] = Math.max(nonces[step.signer]!, nonce);
     pending.push(chain.tx(keys[step.signer]!, step.op, nonce));
-    if (step.attest && height > 0) pending.push(chain.tx(keys[step.signer]!, { type: 'attest', height, hash: 'f'.repeat(64) }, ++nonces[step.signer]!));
+    if (step.attest && height > 0)
+      pending.push(chain.tx(keys[step.signer]!, { type: 'attest', height, hash: 'f'.repeat(64), genesis: chain.ledger.genesisHash }, ++nonces[step.signer]!));
     if (step.cutAfter) {
       blocks.push({ txs: pending, time: (time += step.gapMs) });
       pending = [];

@@ -24,10 +24,17 @@ const genesis = {
   block: {},
 };
 
-type Slot = { height: number; round: number; kind?: Vote['kind']; chain?: string };
+/** The chain the votes are signed for: `genesis` unless a slot names another genesis hash. */
+const { genesisHash } = new TestChain(genesis).ledger;
+
+type Slot = { height: number; round: number; kind?: Vote['kind']; chain?: string; genesis?: string };
 
 const vote = (k: ReturnType<typeof key>, slot: Slot, hash: string | null): Vote =>
-  signVote(k, { chain: slot.chain ?? 'ain-test', shard: '/', height: slot.height, round: slot.round, kind: slot.kind ?? 'precommit', hash });
+  signVote(
+    k,
+    { chain: slot.chain ?? 'ain-test', shard: '/', height: slot.height, round: slot.round, kind: slot.kind ?? 'precommit', hash },
+    slot.genesis ?? genesisHash,
+  );
 
 /** Two votes of `k` for one slot, the smaller hash (nil first) in `a` as the schema asks. */
 function evidenceOf(k: ReturnType<typeof key>, slot: Slot, hashes: readonly [string | null, string | null] = ['a'.repeat(64), 'b'.repeat(64)]): Evidence {
@@ -93,7 +100,7 @@ test('votes of different rounds, kinds or validators, or with one hash, are not 
   t.is(chain.stake(v2.address), 30n);
 });
 
-test('a bad signature, another chain or a height not reached is BAD_EVIDENCE; a non-validator is NOT_VALIDATOR', (t) => {
+test('a bad signature, another chain (by name, or by genesis: an earlier chain of this name and path) or a height not reached is BAD_EVIDENCE; a non-validator is NOT_VALIDATOR', (t) => {
   const chain = new TestChain(genesis);
   chain.block([]);
   const good = evidenceOf(v2, { height: 1, round: 0 });
@@ -103,25 +110,28 @@ test('a bad signature, another chain or a height not reached is BAD_EVIDENCE; a 
     chain.tx(reporter, { type: 'evidence', evidence: forged }),
     chain.tx(reporter, { type: 'evidence', evidence: byOtherKey }),
     chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(v2, { height: 1, round: 0, chain: 'ain-other' }) }),
+    chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(v2, { height: 1, round: 0, genesis: 'e0'.repeat(32) }) }),
+    chain.tx(reporter, { type: 'evidence', evidence: { a: good.a, b: vote(v2, { height: 1, round: 0, genesis: 'e0'.repeat(32) }, good.b.hash) } }),
     chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(v2, { height: 3, round: 0 }) }),
     chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(outsider, { height: 1, round: 0 }) }),
   ]);
-  t.deepEqual(chain.codes(b2), ['BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'NOT_VALIDATOR']);
+  t.deepEqual(chain.codes(b2), ['BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'BAD_EVIDENCE', 'NOT_VALIDATOR']);
   t.deepEqual(b2.slashed, []);
   t.is(chain.stake(v2.address), 30n);
 });
 
 test('a stake changed after the offence: judged by the set of that height, what is left is burned', (t) => {
   const chain = new TestChain({ ...genesis, unbondingMs: 100_000 });
+  const { genesisHash: other } = chain.ledger;
   chain.block([]);
   // v4 stakes 5 more in block 2; its offence at height 2 was judged by the set after block 1.
   chain.block([chain.tx(v4, { type: 'stake', amount: '5' })]);
-  const b3 = chain.block([chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(v4, { height: 2, round: 0 }) })]);
+  const b3 = chain.block([chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(v4, { height: 2, round: 0, genesis: other }) })]);
   t.deepEqual(chain.codes(b3), ['ok']);
   t.deepEqual(b3.slashed, [{ address: v4.address, amount: 15n }]);
   // An outsider that stakes after height 1 was no validator there.
   chain.block([chain.tx(outsider, { type: 'stake', amount: '5' })]);
-  const b5 = chain.block([chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(outsider, { height: 1, round: 0 }) })]);
+  const b5 = chain.block([chain.tx(reporter, { type: 'evidence', evidence: evidenceOf(outsider, { height: 1, round: 0, genesis: other }) })]);
   t.deepEqual(chain.codes(b5), ['NOT_VALIDATOR']);
   t.is(chain.total(), chain.supply());
 });

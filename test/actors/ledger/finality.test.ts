@@ -21,7 +21,7 @@ const genesis = {
 };
 
 const attest = (chain: TestChain, v: ReturnType<typeof key>, height: number, hash = chain.blocks[height - 1]!.hash) =>
-  chain.tx(v, { type: 'attest', height, hash });
+  chain.tx(v, { type: 'attest', height, hash, genesis: chain.ledger.genesisHash });
 
 test('a block is final once attestations carry more than 2/3 of the stake, not at exactly 2/3 or below', (t) => {
   const chain = new TestChain(genesis);
@@ -53,9 +53,9 @@ test('attestations for a block not cut yet, from a non-validator, or of a wrong 
   const chain = new TestChain(genesis);
   chain.block([]);
   const b2 = chain.block([
-    chain.tx(v1, { type: 'attest', height: 2, hash: 'a'.repeat(64) }),
+    chain.tx(v1, { type: 'attest', height: 2, hash: 'a'.repeat(64), genesis: chain.ledger.genesisHash }),
     attest(chain, outsider, 1),
-    chain.tx(v2, { type: 'attest', height: 1, hash: 'b'.repeat(64) }),
+    chain.tx(v2, { type: 'attest', height: 1, hash: 'b'.repeat(64), genesis: chain.ledger.genesisHash }),
   ]);
   t.deepEqual(chain.codes(b2), ['BAD_ATTESTATION', 'NOT_VALIDATOR', 'WRONG_HEADER']);
 });
@@ -64,7 +64,7 @@ test('a validator that attests two hashes for one height is slashed: its stake b
   const chain = new TestChain(genesis);
   chain.block([]);
   const supplyBefore = chain.supply();
-  const b2 = chain.block([chain.tx(v2, { type: 'attest', height: 1, hash: 'c'.repeat(64) }), attest(chain, v2, 1)]);
+  const b2 = chain.block([chain.tx(v2, { type: 'attest', height: 1, hash: 'c'.repeat(64), genesis: chain.ledger.genesisHash }), attest(chain, v2, 1)]);
   t.deepEqual(chain.codes(b2), ['WRONG_HEADER', 'EQUIVOCATION']);
   t.deepEqual(b2.slashed, [{ address: v2.address, amount: 30n }]);
   t.is(chain.stake(v2.address), 0n);
@@ -82,7 +82,7 @@ test('equivocation evidence (two signed attestations) from anyone slashes the va
   // v3 signs two headers for block 1, but only one reaches this chain's log.
   type Signed = Tx & { op: OpOf<'attest'> };
   const seen = attest(chain, v3, 1) as Signed;
-  const elsewhere = chain.tx(v3, { type: 'attest', height: 1, hash: 'd'.repeat(64) }) as Signed;
+  const elsewhere = chain.tx(v3, { type: 'attest', height: 1, hash: 'd'.repeat(64), genesis: chain.ledger.genesisHash }) as Signed;
   chain.block([seen]);
   const notProof = chain.tx(reporter, { type: 'equivocation', first: seen, second: seen });
   const forged = chain.tx(reporter, { type: 'equivocation', first: seen, second: { ...elsewhere, sig: seen.sig } });
@@ -91,6 +91,34 @@ test('equivocation evidence (two signed attestations) from anyone slashes the va
   const b3 = chain.block([notProof, forged, evidence, again]);
   t.deepEqual(chain.codes(b3), ['BAD_EVIDENCE', 'BAD_EVIDENCE', 'ok', 'NOTHING_TO_SLASH']);
   t.deepEqual(b3.slashed, [{ address: v3.address, amount: 20n }]);
+  t.is(chain.total(), chain.supply());
+});
+
+test('an attestation naming another genesis (an earlier chain of this shard path) is refused and counts nothing', (t) => {
+  const chain = new TestChain(genesis);
+  chain.block([]);
+  // The earlier chain's block 1, signed by v1 there: another hash, which here would be equivocation.
+  const b2 = chain.block([chain.tx(v1, { type: 'attest', height: 1, hash: 'c'.repeat(64), genesis: 'ab'.repeat(32) })]);
+  t.deepEqual(chain.codes(b2), ['BAD_ATTESTATION']);
+  t.deepEqual(b2.slashed, []);
+  t.is(chain.stake(v1.address), 40n);
+  // Unrecorded: v1's attestation of this chain's block 1 is its first vote here, not a second one.
+  const b3 = chain.block([attest(chain, v1, 1), attest(chain, v2, 1)]);
+  t.deepEqual(chain.codes(b3), ['ok', 'ok']);
+  t.is(b3.finalized.height, 1, '40 + 30 = 70 of 100');
+});
+
+test('equivocation evidence of attestations naming another genesis is refused and slashes nothing', (t) => {
+  const chain = new TestChain(genesis);
+  chain.block([]);
+  type Signed = Tx & { op: OpOf<'attest'> };
+  const other = 'ab'.repeat(32);
+  const first = chain.tx(v3, { type: 'attest', height: 1, hash: 'd'.repeat(64), genesis: other }) as Signed;
+  const second = chain.tx(v3, { type: 'attest', height: 1, hash: 'e'.repeat(64), genesis: other }) as Signed;
+  const b2 = chain.block([chain.tx(reporter, { type: 'equivocation', first, second })]);
+  t.deepEqual(chain.codes(b2), ['BAD_EVIDENCE']);
+  t.deepEqual(b2.slashed, []);
+  t.is(chain.stake(v3.address), 20n);
   t.is(chain.total(), chain.supply());
 });
 
@@ -106,7 +134,7 @@ test('unbonding stake stays slashable; stake changes apply to blocks recorded af
   const b4 = chain.block([attest(chain, v1, 3)]);
   t.deepEqual(chain.codes(b4), ['NOT_VALIDATOR']);
   // Its stake is unbonding, not gone: a second, different vote for block 1 is still slashed.
-  const b5 = chain.block([chain.tx(v1, { type: 'attest', height: 1, hash: 'e'.repeat(64) })]);
+  const b5 = chain.block([chain.tx(v1, { type: 'attest', height: 1, hash: 'e'.repeat(64), genesis: chain.ledger.genesisHash })]);
   t.deepEqual(chain.codes(b5), ['EQUIVOCATION']);
   t.deepEqual(b5.slashed, [{ address: v1.address, amount: 40n }]);
   t.is(chain.ledger.tree.get(`/accounts/${v1.address}/unbonding`), '0');

@@ -163,7 +163,8 @@ test('the sets kept are those whose block record before them is kept: pruned wit
     block: {},
   });
   chain.block([]);
-  for (let h = 1; h <= 80; h++) chain.block([chain.tx(solo, { type: 'attest', height: h, hash: chain.blocks[h - 1]!.hash })]);
+  for (let h = 1; h <= 80; h++)
+    chain.block([chain.tx(solo, { type: 'attest', height: h, hash: chain.blocks[h - 1]!.hash, genesis: chain.ledger.genesisHash })]);
   const { height } = chain.ledger;
   t.not(setAt(chain, height + 1), null, 'the next height’s');
   t.not(setAt(chain, height), null, 'the last block’s');

@@ -3,7 +3,18 @@
 // consensus's own signVote, as a child's commit would carry them.
 import { createChain, genesisHashOf, shardGenesisOf, type Chain } from '../../../actors/index.ts';
 import { decodeTxRecord, encodeTxRecord, checkRecord, signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import type { AttestCertificate, Certificate, Op, ReportedBlock, RulesProof, ShardHeader, ShardRules, Tx } from '../../../schemas/index.ts';
+import {
+  reportedAttestOf,
+  type AttestCertificate,
+  type Certificate,
+  type Op,
+  type ReportedBlock,
+  type RulesProof,
+  type ShardHeader,
+  type ShardRules,
+  type SignedAttest,
+  type Tx,
+} from '../../../schemas/index.ts';
 import { blockHashOfShardHeader } from '../../../actors/index.ts';
 
 /** A reported block of this child: its certificate is the precommits of a peer-to-peer child. */
@@ -79,9 +90,17 @@ export class ChildChain {
     const hash = blockHashOfShardHeader(block.header);
     const attestations = [...signers]
       .sort((a, b) => (a.address < b.address ? -1 : 1))
-      .map(
-        (key) =>
-          signTx({ key, op: { type: 'attest', height, hash }, nonce: height, time: this.time, chain, shard }) as AttestCertificate['attestations'][number],
+      .map((key) =>
+        reportedAttestOf(
+          signTx({
+            key,
+            op: { type: 'attest', height, hash, genesis: this.chain.ledger.genesisHash },
+            nonce: height,
+            time: this.time,
+            chain,
+            shard,
+          }) as SignedAttest,
+        ),
       );
     return { ...block, certificate: { attestations } };
   }
@@ -91,7 +110,7 @@ export class ChildChain {
     const { chain, shard } = this.chain.genesis;
     const votes = [...signers]
       .sort((a, b) => (a.address < b.address ? -1 : 1))
-      .map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash }));
+      .map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash }, this.chain.ledger.genesisHash));
     return { height, round, hash, votes };
   }
 }

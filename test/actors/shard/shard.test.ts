@@ -273,6 +273,32 @@ test('two different certified headers of one child height mark the shard forked;
   t.is(shardOf(parent).state, 'branched');
 });
 
+test('a path branched again with the same validator keys takes none of the closed shard’s certificates or attestations: replayed, they prove nothing (not a fork), and its votes are no evidence on the new chain', (t) => {
+  const { parent, child } = branched();
+  const [a1, a2] = [child.next(), child.next()];
+  t.deepEqual(parent.codes(parent.block([parent.tx(c1, reportOp(a1, a2))])), ['ok']);
+  t.deepEqual(parent.codes(parent.block([parent.tx(owner, { type: 'closeShard', shard: '/apps/x' })])), ['ok']);
+  const again = parent.tx(owner, branchOp());
+  t.deepEqual(parent.codes(parent.block([again])), ['ok']);
+  const next = new ChildChain(again, [c1, c2, c3]);
+  t.not(next.genesisHash, child.genesisHash);
+  const [b1, b2] = [next.next(), next.next()];
+  t.deepEqual(parent.codes(parent.block([parent.tx(c2, reportOp(b1, b2))])), ['ok']);
+  // The closed shard's blocks 1 and 2, certified by the same keys (and attested, as a child on Kafka
+  // would): at heights the new shard recorded, they would be forks if their votes counted here.
+  const replayed = parent.block([parent.tx(c3, reportOp(a2)), parent.tx(c3, reportOp(a1)), parent.tx(c3, reportOp(child.attested(a2)))]);
+  t.deepEqual(parent.codes(replayed), ['BAD_CERTIFICATE', 'BAD_CERTIFICATE', 'BAD_CERTIFICATE']);
+  t.deepEqual(replayed.shardEvents, []);
+  t.is(shardOf(parent).state, 'reporting');
+  t.is(shardOf(parent).context.last.height, 2);
+  // On the new chain, a validator's precommit of the closed one beside its own of one slot: no evidence.
+  const [old] = child.certify(1, 'a'.repeat(64), [c1]).votes;
+  const [own] = next.certify(1, 'b'.repeat(64), [c1]).votes;
+  const b3 = next.next([next.tx(c2, { type: 'evidence', evidence: { a: old!, b: own! } })]);
+  t.deepEqual(next.codes, ['BAD_EVIDENCE']);
+  t.is(b3.header.height, 3);
+});
+
 test('a shard stalls when its report period passes in block time without a report, and a report brings it back', (t) => {
   const { parent, child, block } = branched();
   const p2 = parent.block([], block.header.time + rules.reportPeriodMs - 1);

@@ -3,7 +3,7 @@ import { blockHashOfShardHeader, readShard } from '../../../actors/index.ts';
 import { signTx } from '../../../log/index.ts';
 import { attestationsOf, attestEquivocationsOf, quorumOf } from '../../../runtime/node/shardReports.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
-import type { AttestCertificate, ReportedBlock, ShardRules } from '../../../schemas/index.ts';
+import { reportedAttestOf, type AttestCertificate, type ReportedBlock, type ShardRules, type SignedAttest } from '../../../schemas/index.ts';
 import { key } from '../ledger/chain.ts';
 import { branchedParent, ChildChain, reportOpOf } from './childChain.ts';
 
@@ -44,8 +44,17 @@ test('attestations under 2/3, of another block, another chain or a forged signat
   t.is(codeOf(parent, c1, weak), 'BAD_CERTIFICATE', '2 of 3 equal stakes are not more than 2/3');
   t.is(codeOf(parent, c1, { ...first, certificate: second.certificate }), 'BAD_CERTIFICATE', 'the attestations of block 2');
   const foreign = first.certificate.attestations.map((a) =>
-    signTx({ key: [c1, c2, c3].find((k) => k.address === a.from)!, op: a.op, nonce: a.nonce, time: a.time, chain: 'ain-other', shard: '/apps/x' }),
-  ) as AttestCertificate['attestations'];
+    reportedAttestOf(
+      signTx({
+        key: [c1, c2, c3].find((k) => k.address === a.from)!,
+        op: { ...a.op, genesis: child.genesisHash },
+        nonce: a.nonce,
+        time: a.time,
+        chain: 'ain-other',
+        shard: '/apps/x',
+      }) as SignedAttest,
+    ),
+  );
   t.is(codeOf(parent, c1, { ...first, certificate: { attestations: foreign } }), 'BAD_CERTIFICATE', 'signed for another chain');
   const forged = first.certificate.attestations.map((a, i) => (i === 0 ? { ...a, sig: a.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) } : a));
   t.is(codeOf(parent, c1, { ...first, certificate: { attestations: forged } }), 'BAD_CERTIFICATE', 'a signature that does not verify');
@@ -86,7 +95,7 @@ test('two attested blocks of one height fork the shard, and the attestations the
   t.is(codeOf(parent, c2, other), 'ok');
   const { state, context } = readShard(parent.ledger.tree, '/apps/x')!;
   t.is(state, 'forked');
-  const found = attestEquivocationsOf(second.certificate as AttestCertificate, context.fork!.certificate as AttestCertificate);
+  const found = attestEquivocationsOf(second.certificate as AttestCertificate, context.fork!.certificate as AttestCertificate, child.genesisHash);
   t.deepEqual(found.map((op) => op.first.from).sort(), [c1.address, c2.address, c3.address].sort());
   child.next(found.map((op) => child.tx(owner, op)));
   t.deepEqual(child.codes, ['ok', 'ok', 'ok']);
@@ -110,7 +119,14 @@ test('attestationsOf gathers a final block’s attestations from the blocks that
   held.set(1, view(1, 0));
   held.set(2, view(2, 0, [all[2]!]));
   t.is(attestationsOf(store, 1), undefined, 'not final yet');
-  const stray = signTx({ key: c1, op: { type: 'attest', height: 1, hash: 'e'.repeat(64) }, nonce: 9, time: child.time, chain: 'ain-test', shard: '/apps/x' });
+  const stray = signTx({
+    key: c1,
+    op: { type: 'attest', height: 1, hash: 'e'.repeat(64), genesis: child.chain.ledger.genesisHash },
+    nonce: 9,
+    time: child.time,
+    chain: 'ain-test',
+    shard: '/apps/x',
+  });
   held.set(3, view(3, 1, [all[0]!, all[1]!, stray as never, all[2]!]));
   const got = attestationsOf(store, 1)!;
   t.deepEqual(

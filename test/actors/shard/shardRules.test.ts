@@ -151,7 +151,9 @@ test('a report whose first block carries the change: learned the same', (t) => {
 /** Evidence that `who` precommitted two blocks at child height 1, round 0. */
 function doubleSign(child: ReturnType<typeof branchedParent>['child'], who: typeof c1): Op {
   const { chain, shard } = child.chain.genesis;
-  const [a, b] = ['aa', 'bb'].map((fill) => signVote(who, { chain, shard, height: 1, round: 0, kind: 'precommit', hash: fill.repeat(32) }));
+  const [a, b] = ['aa', 'bb'].map((fill) =>
+    signVote(who, { chain, shard, height: 1, round: 0, kind: 'precommit', hash: fill.repeat(32) }, child.chain.ledger.genesisHash),
+  );
   return { type: 'evidence', evidence: { a: a!, b: b! } };
 }
 

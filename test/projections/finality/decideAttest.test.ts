@@ -18,7 +18,7 @@ const genesis = {
 };
 
 const attest = (chain: TestChain, by: ReturnType<typeof key>, height: number): Tx =>
-  chain.tx(by, { type: 'attest', height, hash: chain.blocks[height - 1]!.hash });
+  chain.tx(by, { type: 'attest', height, hash: chain.blocks[height - 1]!.hash, genesis: chain.ledger.genesisHash });
 const viewOf = (chain: TestChain, waiting: readonly number[] = []): AttestLedgerView => ({
   tree: chain.ledger.tree,
   height: chain.ledger.height,
@@ -78,7 +78,7 @@ test('given no stake, or slashed, when it looks, then it attests nothing', (t) =
   t.deepEqual(decideAttest(viewOf(chain), outsider.address, 4), { attest: false, reason: 'notValidator' });
   t.deepEqual(decideNextAttest(viewOf(chain), outsider.address, 0), { doneUpTo: 4, next: null });
   // v signs a second hash for block 3 and is slashed (EQUIVOCATION).
-  const slashed = chain.block([chain.tx(v, { type: 'attest', height: 3, hash: 'f'.repeat(64) })]);
+  const slashed = chain.block([chain.tx(v, { type: 'attest', height: 3, hash: 'f'.repeat(64), genesis: chain.ledger.genesisHash })]);
   t.deepEqual(chain.codes(slashed), ['EQUIVOCATION']);
   t.deepEqual(dueHeights(viewOf(chain), v.address), []);
 });

@@ -62,7 +62,7 @@ test('the last block applied (no record yet): true once the waiting votes for it
 test("a recorded block: the ledger's tally plus the waiting votes of validators that have not voted yet; a final block needs nothing", (t) => {
   const chain = new TestChain(genesis);
   const b1 = chain.block([]);
-  const attest = (i: number): Tx => chain.tx(validators[i]!, { type: 'attest', height: 1, hash: b1.hash });
+  const attest = (i: number): Tx => chain.tx(validators[i]!, { type: 'attest', height: 1, hash: b1.hash, genesis: chain.ledger.genesisHash });
   chain.block([attest(0)]); // 40 applied
   t.false(
     decideQuorum(
@@ -108,7 +108,7 @@ test('property: decideQuorum is true exactly when the next block, holding the wa
       const chain = new TestChain(genesis);
       const b1 = chain.block([]);
       const attest = ({ by, wrongHash }: { by: number; wrongHash: boolean }): Tx =>
-        chain.tx(validators[by]!, { type: 'attest', height: 1, hash: wrongHash ? 'e'.repeat(64) : b1.hash });
+        chain.tx(validators[by]!, { type: 'attest', height: 1, hash: wrongHash ? 'e'.repeat(64) : b1.hash, genesis: chain.ledger.genesisHash });
       // Block 1 recorded with some votes applied, or still the last block (no record).
       if (recorded) chain.block(applied.map(attest));
       const finalBefore = readFinalized(chain.ledger.tree).height >= 1;

@@ -72,7 +72,7 @@ test.before(async () => {
   for (const [i, op] of attests.entries()) {
     const response = await fetch(`${node.url}/v1/tx`, {
       method: 'POST',
-      body: JSON.stringify(signTx({ key: strangerKey, op: { type: 'attest', ...op }, nonce: i + 1, time: 1 })),
+      body: JSON.stringify(signTx({ key: strangerKey, op: { type: 'attest', ...op, genesis: node.ledger.genesisHash }, nonce: i + 1, time: 1 })),
     });
     if (response.status !== 202) throw new Error(`the node did not take the attestation: ${response.status} ${await response.text()}`);
     submitted.push((await response.json()) as { hash: string; offset: number });

@@ -17,7 +17,7 @@ async function dataDir(t: { teardown(fn: () => unknown): void }): Promise<string
 
 const certificateOf = (height: number): Certificate => {
   const hash = height.toString(16).padStart(64, '0');
-  return { height, round: 0, hash, votes: [signVote(key, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash })] };
+  return { height, round: 0, hash, votes: [signVote(key, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash }, '9e'.repeat(32))] };
 };
 
 test('a certificate saved before its block is appended survives a restart, and so does the one of the block before it', async (t) => {

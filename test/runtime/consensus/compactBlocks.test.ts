@@ -41,7 +41,11 @@ test('the filled block is judged as the whole one: valid when the mempool holds 
   const texts = mempoolTexts(3);
   const chain = newChain();
   const built = proposeBlock({ chain, genesis, commits, limits, key: validators[0]!, mempool: mempool(texts), height: 1, nonce: 0, nowMs: 5_000 })!;
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: built.compact });
+  const proposal = signProposal(
+    validators[0]!,
+    { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: built.compact },
+    chain.ledger.genesisHash,
+  );
   const filled = fillBlock(proposal.block, lookupIn(texts)).block!;
   t.is(checkBlock({ ...proposal, block: filled }, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) }), null);
   // A lookup that answered a record other than the ref's (which recordsExchange never keeps: it checks the hash).

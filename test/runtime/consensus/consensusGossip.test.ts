@@ -7,9 +7,10 @@ const v1 = generateKeyPair();
 const v2 = generateKeyPair();
 const stranger = generateKeyPair();
 const hash = 'ab'.repeat(32);
-const view = { chain: 'ain-local', shard: '/', height: () => 5, isValidator: (a: string) => a === v1.address || a === v2.address };
+const genesis = '9e'.repeat(32);
+const view = { chain: 'ain-local', shard: '/', genesis, height: () => 5, isValidator: (a: string) => a === v1.address || a === v2.address };
 const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-const vote = (key = v1, height = 5, chain = 'ain-local') => signVote(key, { chain, shard: '/', height, round: 0, kind: 'prevote', hash });
+const vote = (key = v1, height = 5, chain = 'ain-local') => signVote(key, { chain, shard: '/', height, round: 0, kind: 'prevote', hash }, genesis);
 
 test('a vote of a validator of the current height, well signed, is accepted and decoded', (t) => {
   const judged = judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote() }), view);
@@ -25,7 +26,7 @@ test('provably invalid messages are rejected: not JSON, wrong shape, another cha
     ['extra field', bytesOf({ n: 1, vote: vote(), more: 1 })],
     [
       'a proposal on the votes topic',
-      bytesOf({ n: 1, proposal: signProposal(v1, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }) }),
+      bytesOf({ n: 1, proposal: signProposal(v1, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }, genesis) }),
     ],
     ['another chain', bytesOf({ n: 1, vote: vote(v1, 5, 'ain-other') })],
     ['forged', bytesOf({ n: 1, vote: forged })],
@@ -36,6 +37,15 @@ test('provably invalid messages are rejected: not JSON, wrong shape, another cha
   t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(v1, 5, 'ain-other') }), view), { cause: 'chain' });
   t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: forged }), view), { cause: 'signature' });
   t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: vote(stranger) }), view), { cause: 'signer' });
+});
+
+test('a vote or proposal signed for another genesis of this chain and shard (an earlier incarnation of a shard path) is rejected: its signature does not verify here', (t) => {
+  const earlier = 'e0'.repeat(32);
+  const old = signVote(v1, { chain: 'ain-local', shard: '/', height: 5, round: 0, kind: 'prevote', hash }, earlier);
+  t.true(checkConsensusSignature(old, earlier));
+  t.like(judgeConsensusMessage('votes', bytesOf({ n: 1, vote: old }), view), { validation: 'reject', cause: 'signature' });
+  const proposal = signProposal(v1, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }, earlier);
+  t.like(judgeConsensusMessage('proposals', bytesOf({ n: 1, proposal }), view), { validation: 'reject', cause: 'signature' });
 });
 
 test('stale heights and strangers at future heights are ignored, not punished', (t) => {
@@ -53,7 +63,8 @@ test('a vote two or more heights ahead is delivered (catch-up takes the hint) bu
 });
 
 test('evidence of a height past the one being decided is ignored (no block acts on it), not passed on', (t) => {
-  const slot = (height: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: c.repeat(64) });
+  const slot = (height: number, c: string) =>
+    signVote(v1, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'precommit', hash: c.repeat(64) }, genesis);
   const judged = (height: number) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence: { a: slot(height, 'a'), b: slot(height, 'b') } }), view);
   t.is(judged(view.height()).validation, 'accept', 'the height being decided');
   t.like(judged(view.height() + 1), { validation: 'ignore', cause: 'future_height' });
@@ -139,9 +150,9 @@ test('property: whatever bytes carry a well-signed vote or proposal, and whateve
   // A few real messages, so a run sends one several times, in other bytes.
   const signed = fc.constantFrom(
     ...[v1, v2].flatMap((key) => [
-      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, kind: 'prevote', hash }) },
-      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 6, round: 1, kind: 'precommit', hash: null }) },
-      { proposal: signProposal(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }) },
+      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, kind: 'prevote', hash }, genesis) },
+      { vote: signVote(key, { chain: 'ain-local', shard: '/', height: 6, round: 1, kind: 'precommit', hash: null }, genesis) },
+      { proposal: signProposal(key, { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block: { hash } }, genesis) },
     ]),
   );
   const change = fc.option(
@@ -175,7 +186,7 @@ test('property: whatever bytes carry a well-signed vote or proposal, and whateve
         const judged = judgeConsensusMessage(kind, new TextEncoder().encode(encodedAs(wire, turns, spaced)), view, checked);
         if (judged.message === undefined) continue;
         const taken = 'vote' in judged.message ? judged.message.vote : 'proposal' in judged.message ? judged.message.proposal : undefined;
-        if (taken === undefined || !checkConsensusSignature(taken)) return false;
+        if (taken === undefined || !checkConsensusSignature(taken, genesis)) return false;
       }
       return true;
     }),
@@ -185,7 +196,8 @@ test('property: whatever bytes carry a well-signed vote or proposal, and whateve
 });
 
 test('evidence on gossip: two votes of one slot with different hashes is accepted; votes of two rounds, or a vote its validator did not sign, are rejected with the reason', (t) => {
-  const precommit = (round: number, c: string) => signVote(v1, { chain: 'ain-local', shard: '/', height: 4, round, kind: 'precommit', hash: c.repeat(64) });
+  const precommit = (round: number, c: string) =>
+    signVote(v1, { chain: 'ain-local', shard: '/', height: 4, round, kind: 'precommit', hash: c.repeat(64) }, genesis);
   const judged = (evidence: unknown) => judgeConsensusMessage('evidence', bytesOf({ n: 1, evidence }), view);
   t.is(judged({ a: precommit(0, 'a'), b: precommit(0, 'b') }).validation, 'accept');
   t.like(judged({ a: precommit(0, 'a'), b: precommit(1, 'b') }), {
@@ -196,6 +208,6 @@ test('evidence on gossip: two votes of one slot with different hashes is accepte
   t.like(judged({ a: precommit(0, 'a'), b: { ...precommit(0, 'b'), sig: precommit(0, 'a').sig } }), {
     validation: 'reject',
     cause: 'signature',
-    reason: 'a signature does not verify',
+    reason: `a signature does not verify for this chain (genesis ${genesis.slice(0, 16)}…)`,
   });
 });

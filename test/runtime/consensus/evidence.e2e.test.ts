@@ -30,7 +30,7 @@ test('a validator that signs two precommits for one height and round is slashed 
 
   const doubleSigner = await readKeyFile(join(files.nodes[3]!.dir, 'node.key'));
   const n1Net = await n1.get<{ addresses: string[]; peerId: string }>('/v1/net');
-  const status = await n1.get<{ chain: string; shard: string }>('/v1/status');
+  const status = await n1.get<{ chain: string; shard: string; genesis: string }>('/v1/status');
 
   const peer = await createLibp2pTransport(
     { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },
@@ -45,12 +45,15 @@ test('a validator that signs two precommits for one height and round is slashed 
   // gossip, votes of two rounds or a vote its validator did not sign are rejected, and nobody is
   // slashed for them.
   const decided = (await netOf(n1)).height;
-  const voteOf = (round: number, c: string) =>
-    signVote(doubleSigner, { chain: status.chain, shard: status.shard, height: decided, round, kind: 'precommit', hash: c.repeat(64) });
+  const voteOf = (round: number, c: string, genesis = status.genesis) =>
+    signVote(doubleSigner, { chain: status.chain, shard: status.shard, height: decided, round, kind: 'precommit', hash: c.repeat(64) }, genesis);
   const asTx = (evidence: unknown) =>
     signTx({ key: generateKeyPair(), op: { type: 'evidence', evidence } as never, nonce: 1, time: Date.now(), chain: status.chain, shard: status.shard });
   const twoRounds = { a: voteOf(0, 'a'), b: voteOf(1, 'b') };
   const unsigned = { a: voteOf(0, 'a'), b: { ...voteOf(0, 'b'), sig: voteOf(0, 'a').sig } };
+  // Votes signed for another chain of this name and shard (an earlier incarnation of a shard path, say).
+  const earlier = 'e0'.repeat(32);
+  const ofAnotherGenesis = { a: voteOf(0, 'a', earlier), b: voteOf(0, 'b', earlier) };
   t.like(await n1.post('/v1/tx', asTx(twoRounds)), { status: 400, body: { code: 'BAD_SCHEMA' } });
   t.like(await n1.post('/v1/tx', asTx(unsigned)), { status: 403, body: { code: 'CONSENSUS_OP' } });
   const rejectedEvidence = async (cause: string) => {
@@ -63,6 +66,7 @@ test('a validator that signs two precommits for one height and round is slashed 
   const bogus: readonly (readonly [unknown, string])[] = [
     [twoRounds, 'schema'],
     [unsigned, 'signature'],
+    [ofAnotherGenesis, 'signature'],
   ];
   for (const [n, [evidence, cause]] of bogus.entries()) {
     const before = await rejectedEvidence(cause);
@@ -82,7 +86,7 @@ test('a validator that signs two precommits for one height and round is slashed 
   const topic = topicOf(status.chain, status.shard, 'votes');
   const conflicting = ['a', 'b'].map((c, n) => ({
     n,
-    vote: signVote(doubleSigner, { chain: status.chain, shard: status.shard, height, round: 0, kind: 'precommit', hash: c.repeat(64) }),
+    vote: signVote(doubleSigner, { chain: status.chain, shard: status.shard, height, round: 0, kind: 'precommit', hash: c.repeat(64) }, status.genesis),
   }));
   await until(async () => (await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[0])))).recipients > 0, 'node 1 to take the first vote');
   const second = await peer.publish(topic, encoder.encode(JSON.stringify(conflicting[1])));

@@ -3,7 +3,7 @@ import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
 import { signVote, type KeyPair } from '../../../log/index.ts';
 import { createEvidencePool } from '../../../runtime/consensus/evidencePool.ts';
 import type { Evidence } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, genesis, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, certificateOf, chainId, genesis, genesisHash, newChain, shard, validators } from '../../actors/chain/proposals.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
 // The evidence a validator holds for its next proposal: once per offence, bounded, one per
@@ -12,8 +12,8 @@ import { key } from '../../actors/ledger/chain.ts';
 const [first, second, third, fourth] = validators as [KeyPair, KeyPair, KeyPair, KeyPair];
 
 const doubleSign = (k: KeyPair, height: number, round = 0, kind: 'prevote' | 'precommit' = 'precommit'): Evidence => ({
-  a: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'a'.repeat(64) }),
-  b: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'b'.repeat(64) }),
+  a: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'a'.repeat(64) }, genesisHash),
+  b: signVote(k, { chain: chainId, shard, height, round, kind, hash: 'b'.repeat(64) }, genesisHash),
 });
 
 function blockOne(): Chain {

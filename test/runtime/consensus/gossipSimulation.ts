@@ -4,7 +4,7 @@ import { testConfig } from '../../actors/consensus/fixtures.ts';
 import { Scheduler, SeededRandom } from '../../actors/consensus/simNetwork.ts';
 import { World, type HonestNode } from '../../actors/consensus/simNodes.ts';
 import { allDecided, faultsOf, nodesOf, outcomeOf, type Outcome, type RunLimits, type Scenario } from '../../actors/consensus/simulation.ts';
-import { DecidedExchange, GossipWire, keyOf, keySigner, scheduledNetwork, simChain } from './gossipWorld.ts';
+import { DecidedExchange, GossipWire, keyOf, keySigner, scheduledNetwork, simChain, simGenesis } from './gossipWorld.ts';
 import type { MemoryNetwork } from '../../../runtime/net/index.ts';
 
 /**
@@ -62,6 +62,7 @@ async function join(
   const view = {
     chain: simChain,
     shard: '/',
+    genesis: simGenesis,
     height: () => node.state.height,
     isValidator: (address: string) => node.state.validators.validators.some((v) => v.address === address),
   };

@@ -14,6 +14,8 @@ import type { HonestNode, Signer } from '../../actors/consensus/simNodes.ts';
 // asks the peer that sent it for the decided block and its certificate, over a request.
 
 export const simChain = 'ain-sim';
+/** The simulated chain's genesis hash, which its votes and proposals sign. */
+export const simGenesis = '5e'.repeat(32);
 
 /** Validator `i`'s key (1-based), from a fixed seed, so one scenario seed replays one run. */
 export const keyOf = (i: number): KeyPair => keyPairFromSeed(i.toString(16).padStart(64, '0'));
@@ -24,8 +26,8 @@ export function keySigner(keys: readonly KeyPair[]): Signer {
   const keyFor = (address: string) => byAddress.get(address) ?? assertNever(`no key for ${address}`);
   return {
     chain: simChain,
-    vote: ({ from, ...vote }) => signVote(keyFor(from), vote),
-    proposal: ({ proposer, ...proposal }) => signProposal(keyFor(proposer), proposal),
+    vote: ({ from, ...vote }) => signVote(keyFor(from), vote, simGenesis),
+    proposal: ({ proposer, ...proposal }) => signProposal(keyFor(proposer), proposal, simGenesis),
   };
 }
 
@@ -157,7 +159,7 @@ export class DecidedExchange {
       .request(peer, decidedProtocol, encoder.encode(JSON.stringify({ height: next })), { timeoutMs: askTimeoutMs })
       .then((bytes) => {
         const answer = parseOrThrow(DecidedAnswer, JSON.parse(decoder.decode(bytes)) as unknown, 'decided answer');
-        if (!answer.certificate.votes.every(checkConsensusSignature)) throw new Error('a certificate vote does not verify');
+        if (!answer.certificate.votes.every((vote) => checkConsensusSignature(vote, simGenesis))) throw new Error('a certificate vote does not verify');
         this.node.receive(peer, { type: 'catchUp', ...answer });
         if (this.node.height >= next) this.caughtUp++;
       })

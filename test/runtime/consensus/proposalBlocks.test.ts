@@ -14,7 +14,7 @@ import {
 } from '../../../runtime/consensus/proposalBlocks.ts';
 import { createVerifyPool } from '../../../runtime/ingest/index.ts';
 import { key } from '../../actors/ledger/chain.ts';
-import { appendBlock, buildOn, certificateOf, genesis, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, genesis, genesisHash, mempoolTexts, newChain, validators } from '../../actors/chain/proposals.ts';
 import { commits, limits, mempool } from './proposalFixtures.ts';
 
 // How a validator judges a proposal of its next block: a block proposed again in a later round
@@ -37,22 +37,22 @@ function withForgedSecond(chain: ReturnType<typeof newChain>, texts: readonly st
 
 test('a block proposed in round 0 is judged as its signer’s', (t) => {
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
-  const bySomeoneElse = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const bySomeoneElse = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   t.is(checkBlock(bySomeoneElse, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL', 'a new block must be its signer’s');
 });
 
 test('a block proposed again in a later round is judged as the block of the validator who made it', (t) => {
   const { chain, block } = blockBy(validators[0]!);
-  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
+  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block }, genesisHash);
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
 });
 
 test('a block proposed again that no validator made is refused', (t) => {
   const outsider = key(99);
   const { chain, block } = blockBy(outsider);
-  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block });
+  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block }, genesisHash);
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL');
 });
 
@@ -62,7 +62,7 @@ test('a block of a staked address the genesis does not name among its proposers 
   const judged = (maker: (typeof validators)[number]) => {
     const chain = createChain({ genesis: apart });
     const block = buildBlock({ chain, genesis: apart, commits, limits, key: maker, mempool: mempool(mempoolTexts(3)), height: 1, nonce: 0, nowMs: 5_000 });
-    const proposal = signProposal(maker, { chain: apart.chain, shard: '/', height: 1, round: 0, validRound: -1, block: block as ProposedBlock });
+    const proposal = signProposal(maker, { chain: apart.chain, shard: '/', height: 1, round: 0, validRound: -1, block: block as ProposedBlock }, genesisHash);
     return checkBlock(proposal, { chain, genesis: apart, commits, limits, nowMs: 5_000 });
   };
   t.is(judged(validators[0]!), null);
@@ -78,7 +78,7 @@ test('a live proposal whose commit is signed at or below its maker’s last nonc
   const kept = { ...commits, get: (height: number) => (height === 1 ? certificateOf(1, first.hash) : undefined) };
   const judged = (nonce: number) => {
     const block = buildOn(chain, maker, { certificate: certificateOf(1, first.hash), nonce });
-    const proposal = signProposal(maker, { chain: genesis.chain, shard: '/', height: 2, round: 0, validRound: -1, block });
+    const proposal = signProposal(maker, { chain: genesis.chain, shard: '/', height: 2, round: 0, validRound: -1, block }, genesisHash);
     return checkBlock(proposal, { chain, genesis, commits: kept, limits, nowMs: 5_000 });
   };
   const last = (chain.ledger.tree.get(`/accounts/${maker.address}/nonce`) as number | null) ?? 0;
@@ -91,16 +91,20 @@ test('a live proposal whose commit is signed at or below its maker’s last nonc
 test('records the mempool holds are taken as checked; the block is judged the same', (t) => {
   const texts = mempoolTexts(3);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) }), null);
-  const late = signProposal(validators[0]!, {
-    chain: genesis.chain,
-    shard: '/',
-    height: 1,
-    round: 0,
-    validRound: -1,
-    block: { ...block, header: { ...block.header, time: 99_000 } },
-  });
+  const late = signProposal(
+    validators[0]!,
+    {
+      chain: genesis.chain,
+      shard: '/',
+      height: 1,
+      round: 0,
+      validRound: -1,
+      block: { ...block, header: { ...block.header, time: 99_000 } },
+    },
+    genesisHash,
+  );
   t.is(checkBlock(late, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) })?.code, 'BAD_PROPOSAL');
 });
 
@@ -120,7 +124,7 @@ test('a record the mempool holds under another signature is not taken as checked
     nonce: 0,
     nowMs: 5_000,
   }) as ProposedBlock;
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   const refusal = checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) });
   t.is(refusal?.code, 'BAD_PROPOSAL');
   t.regex(refusal?.message ?? '', /record 1 is refused/);
@@ -129,14 +133,14 @@ test('a record the mempool holds under another signature is not taken as checked
 test('records a compact proposal was filled with from the mempool are taken as checked by their text; any other record is checked whole', (t) => {
   const texts = mempoolTexts(3);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   const source = mempool(texts);
   const heldOf = (text: string) => source.heldByRef(sha256Hex(text))!;
   const held = new Map(texts.map((text) => [text, heldOf(text)]));
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
   // A bad signature the fill did not vouch for is checked, and fails; vouched for under another text, it still is.
   const { block: tampered } = withForgedSecond(chain, texts);
-  const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered });
+  const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered }, genesisHash);
   const refusal = checkBlock(bad, { chain, genesis, commits, limits, nowMs: 5_000, held: new Map([...held, [texts[1]!, heldOf(texts[1]!)]]) });
   t.regex(refusal?.message ?? '', /record 1 is refused/);
 });
@@ -150,7 +154,7 @@ test('records the verify threads pass, byte for byte canonical, count as held; a
   const spaced = texts[2]!.replace('{', '{ ');
   t.deepEqual([...(await verifiedBy(verify, [texts[0]!, forged, spaced])).keys()], [texts[0]]);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block });
+  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
   const held = await verifiedBy(verify, block.records);
   t.true(held.size >= texts.length, 'every tx, and the proposer’s cut, passed the verify threads');
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
@@ -211,14 +215,18 @@ test('a held record is judged by the op type it was held with; where only a cut 
   // Other records make another block (its recordsRoot, its hash): only the record rules judge it.
   const proposal = (records: readonly string[]) => {
     const header = { ...block.header, recordsRoot: recordsRootOf(records) };
-    return signProposal(validators[0]!, {
-      chain: genesis.chain,
-      shard: '/',
-      height: 1,
-      round: 0,
-      validRound: -1,
-      block: { hash: proposalHashOf(header), header, records: [...records] },
-    });
+    return signProposal(
+      validators[0]!,
+      {
+        chain: genesis.chain,
+        shard: '/',
+        height: 1,
+        round: 0,
+        validRound: -1,
+        block: { hash: proposalHashOf(header), header, records: [...records] },
+      },
+      genesisHash,
+    );
   };
   const source = mempool(texts);
   const held = new Map(texts.map((text) => [text, { ...source.heldByRef(sha256Hex(text))!, type: 'send' }]));

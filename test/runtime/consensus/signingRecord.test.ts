@@ -8,7 +8,7 @@ import { isAinError, type LastSigned } from '../../../schemas/index.ts';
 
 const key = generateKeyPair();
 const hash = 'ab'.repeat(32);
-const vote = (height: number, round: number) => signVote(key, { chain: 'ain-local', shard: '/', height, round, kind: 'prevote', hash });
+const vote = (height: number, round: number) => signVote(key, { chain: 'ain-local', shard: '/', height, round, kind: 'prevote', hash }, '9e'.repeat(32));
 const lastOf = (height: number, round: number): LastSigned => ({ height, round, step: 'prevote', hash, lockedRound: -1, lockedHash: null });
 
 async function dataDir(t: { teardown(f: () => Promise<void>): void }) {
@@ -40,8 +40,8 @@ test('a new height starts the kept messages afresh', async (t) => {
 test('the block a precommit locks on is kept with its polka until the height changes; a record from before it was kept reads as none', async (t) => {
   const dir = await dataDir(t);
   const record = await openSigningRecord(dir);
-  const proposal = signProposal(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, validRound: -1, block: { hash, height: 3 } });
-  const precommit = signVote(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, kind: 'precommit', hash });
+  const proposal = signProposal(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, validRound: -1, block: { hash, height: 3 } }, '9e'.repeat(32));
+  const precommit = signVote(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, kind: 'precommit', hash }, '9e'.repeat(32));
   const locked = { ...lastOf(3, 0), step: 'precommit' as const, lockedRound: 0, lockedHash: hash };
   await record.keep(locked, { vote: precommit }, { proposal, polka: [vote(3, 0)] });
   await record.keep({ ...locked, round: 1, step: 'prevote' }, { vote: vote(3, 1) });

@@ -3,7 +3,7 @@ import { type Chain } from '../../../actors/index.ts';
 import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { validatorSetAt, votingSetAt } from '../../../runtime/consensus/validatorSets.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, buildOn, certificateOf, chainId, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, genesisHash, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
 
 // The set a certificate of an applied block is checked against is the one that voted on it, not
 // the one after it: they differ once the block slashed a validator.
@@ -21,8 +21,8 @@ test('after a block that slashed a validator, votingSetAt of that block still ho
   const one = propose(chain, first, null);
   appendBlock(chain, one);
   const evidence: Evidence = {
-    a: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'a'.repeat(64) }),
-    b: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'b'.repeat(64) }),
+    a: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'a'.repeat(64) }, genesisHash),
+    b: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'b'.repeat(64) }, genesisHash),
   };
   appendBlock(chain, propose(chain, second, certificateOf(1, one.hash), [evidence]));
   t.is(chain.ledger.height, 2);

@@ -93,7 +93,7 @@ test('ops made by consensus are refused with CONSENSUS_OP and a sentence', async
   const mempool = await openTestMempool(t, { dir, ...fakeLedger() });
   const results = await mempool.ingest.submit([
     txText(alice, 1, { type: 'cut', height: 1 }),
-    txText(alice, 2, { type: 'attest', height: 1, hash: 'a'.repeat(64) }),
+    txText(alice, 2, { type: 'attest', height: 1, hash: 'a'.repeat(64), genesis: 'b'.repeat(64) }),
   ]);
   t.deepEqual(codesOf(results), ['CONSENSUS_OP', 'CONSENSUS_OP']);
   t.regex('message' in results[0]! ? results[0].message : '', /A cut op is made by the network's consensus/);

@@ -31,7 +31,10 @@ function signer(more: Partial<NodeSignerOptions> = {}) {
 
 test('ops are appended in order with rising nonces, never below the ledger’s as it moves', async (t) => {
   const { log, made, own, setLedger } = signer();
-  const offsets = await Promise.all([made.submit({ type: 'cut', height: 1 }), made.submit({ type: 'attest', height: 1, hash: 'a'.repeat(64) })]);
+  const offsets = await Promise.all([
+    made.submit({ type: 'cut', height: 1 }),
+    made.submit({ type: 'attest', height: 1, hash: 'a'.repeat(64), genesis: 'b'.repeat(64) }),
+  ]);
   setLedger(70_000); // someone else signed with the node's key
   offsets.push(await made.submit({ type: 'cut', height: 2 }));
   t.deepEqual(offsets, [0, 1, 2]);

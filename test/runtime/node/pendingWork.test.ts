@@ -32,7 +32,7 @@ test('given a block with txs, when its three attestations arrive, then quorum$ f
   work.quorum$.subscribe(() => asked++);
   work.cut(blockOf(chain, [write]));
   t.false(work.hasWork);
-  const attest = (v: typeof v1) => recordOf(chain.tx(v, { type: 'attest', height: 1, hash: b1.hash }));
+  const attest = (v: typeof v1) => recordOf(chain.tx(v, { type: 'attest', height: 1, hash: b1.hash, genesis: chain.ledger.genesisHash }));
   work.note(attest(v1));
   t.true(work.hasWork, 'the block with txs waits for its votes');
   t.is(asked, 0, '1 of 3');
@@ -47,13 +47,13 @@ test('given a block with txs, when its three attestations arrive, then quorum$ f
 
 test('given a block of attestations only, when it is attested, then nothing waits; a cut marker is no work, a tx is', (t) => {
   const chain = new TestChain(genesis);
-  const vote = chain.tx(v1, { type: 'attest', height: 1, hash: 'a'.repeat(64) });
+  const vote = chain.tx(v1, { type: 'attest', height: 1, hash: 'a'.repeat(64), genesis: chain.ledger.genesisHash });
   const b1 = chain.block([vote]);
   const work = createPendingWork(chain.chain);
   let asked = 0;
   work.quorum$.subscribe(() => asked++);
   work.cut(blockOf(chain, [vote]));
-  for (const v of [v1, v2, v3]) work.note(recordOf(chain.tx(v, { type: 'attest', height: 1, hash: b1.hash })));
+  for (const v of [v1, v2, v3]) work.note(recordOf(chain.tx(v, { type: 'attest', height: 1, hash: b1.hash, genesis: chain.ledger.genesisHash })));
   work.note(recordOf(chain.tx(v2, { type: 'cut', height: 2 })));
   t.false(work.hasWork);
   t.is(asked, 0);

@@ -56,7 +56,10 @@ test('two certified blocks of one child height: the parent holds the shard forke
   const { chain, prevHash, txRoot, recordsRoot, time, proposer, lastRoot } = forged;
   const proposal = proposalHashOf({ chain, shard, height, prevHash, txRoot, recordsRoot, time, proposer, lastRoot });
   const keys = await Promise.all(out.nodes.map((n) => readKeyFile(join(n.dir, 'node.key'))));
-  const votes = keys.map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash: proposal })).sort((a, b) => (a.from < b.from ? -1 : 1));
+  const { genesis } = await child!.get<{ genesis: string }>('/v1/status');
+  const votes = keys
+    .map((key) => signVote(key, { chain, shard, height, round, kind: 'precommit', hash: proposal }, genesis))
+    .sort((a, b) => (a.from < b.from ? -1 : 1));
   const report = signTx({
     key: keys[0]!,
     op: { type: 'report', shard, header: forged, certificate: { height, round, hash: proposal, votes } },

@@ -4,7 +4,7 @@ import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
 import { consensusEventOf } from '../../../runtime/streams/consensusEvent.ts';
 import { ConsensusEvent, type Evidence } from '../../../schemas/index.ts';
-import { appendBlock, buildOn, certificateOf, chainId, newChain, owner, shard, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, genesisHash, newChain, owner, shard, validators } from '../../actors/chain/proposals.ts';
 import { key, TestChain } from '../../actors/ledger/chain.ts';
 
 // The `consensus` stream's event of a block, from what the chain's step folded: given a network's
@@ -17,8 +17,8 @@ const [first, second, third, fourth] = validators as [KeyPair, KeyPair, KeyPair,
 const power = '1000000';
 
 const doubleSign = (k: KeyPair, height: number, round: number): Evidence => ({
-  a: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'a'.repeat(64) }),
-  b: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'b'.repeat(64) }),
+  a: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'a'.repeat(64) }, genesisHash),
+  b: signVote(k, { chain: chainId, shard, height, round, kind: 'precommit', hash: 'b'.repeat(64) }, genesisHash),
 });
 
 /** The event of a step, through the block view a node stores; checked against the wire schema. */
@@ -88,7 +88,8 @@ test('a single node’s chain: no certificates; two attestations of one height a
   });
   chain.block([]);
   const hash = chain.blocks[0]!.hash;
-  chain.block([chain.tx(v2, { type: 'attest', height: 1, hash: 'c'.repeat(64) }), chain.tx(v2, { type: 'attest', height: 1, hash })]);
+  const { genesisHash: genesis } = chain.ledger;
+  chain.block([chain.tx(v2, { type: 'attest', height: 1, hash: 'c'.repeat(64), genesis }), chain.tx(v2, { type: 'attest', height: 1, hash, genesis })]);
   const [b1, b2] = chain.blocks.map((b) => consensusEventOf({ hash: b.hash, header: b.header } as never, b.consensus));
   t.like(b1, { height: 1, proposer: v1.address, commit: null, evidence: [], validators: [] });
   t.deepEqual(b2!.evidence, [{ address: v2.address, height: 1, kind: 'attest', burned: '30' }]);

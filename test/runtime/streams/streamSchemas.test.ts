@@ -118,7 +118,7 @@ function runSession({ chain, step, pass, feed }: ReturnType<typeof world>): { jo
   step(admin, { type: 'closeShard', shard: '/apps/sh' });
   // The only validator attests the latest block: it is final in the next.
   const last = chain.blocks.at(-1)!;
-  step(admin, { type: 'attest', height: last.header.height, hash: last.hash });
+  step(admin, { type: 'attest', height: last.header.height, hash: last.hash, genesis: chain.ledger.genesisHash });
   feed();
   return { job, request };
 }
