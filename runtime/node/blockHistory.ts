@@ -20,11 +20,18 @@ import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, u
  */
 
 /**
- * Bumped when the layout changes: an older history is then dropped and rewritten by replay. 2:
- * block headers carry recordsRoot; a history of format 1 of this chain is refused instead (see
- * protocolProblem).
+ * Bumped when the layout changes: an older history is then dropped and rewritten by replay. Also
+ * bumped when the protocol changes so that a chain's log no longer replays to its certificates;
+ * a history of an earlier format of this chain is then refused instead (see protocolProblem). 2:
+ * block headers carry recordsRoot. 3: votes, proposals and attestations sign the chain's genesis.
  */
-const formatVersion = 2;
+const formatVersion = 3;
+
+/** What made each earlier format's chains ones this version cannot continue. */
+const protocolChanges: Readonly<Record<number, string>> = {
+  1: 'its block headers have no recordsRoot',
+  2: 'its votes and attestations do not sign the chain’s genesis',
+};
 
 export interface OpenBlockHistoryOptions {
   readonly dir: string;
@@ -102,18 +109,20 @@ async function dropped(dir: string, reason: string, logger: Logger): Promise<His
 }
 
 /**
- * A history of format 1 of this chain, beside a log that holds records, was written by the
- * protocol before block headers carried recordsRoot: that log replays here to other block hashes
- * than its certificates signed, so finality would stop at once. The node refuses it with a
- * sentence instead of dropping it and folding on. (A history of another genesis is stale, and
- * dropped as before. A data dir whose history is gone cannot be told from a new one here.)
+ * A history of an earlier format of this chain, beside a log that holds records, was written by
+ * an earlier protocol (protocolChanges): that log replays here to other block hashes than its
+ * certificates signed, or to certificates and attestations this version does not take, so
+ * finality would stop at once. The node refuses it with a sentence instead of dropping it and
+ * folding on. (A history of another genesis is stale, and dropped as before. A data dir whose
+ * history is gone cannot be told from a new one here.)
  */
 function protocolProblem(stores: HistoryStores, { dir, genesisHash, log }: OpenBlockHistoryOptions): AinError | undefined {
   const meta = stores.meta.get('format');
-  if (meta?.version !== 1 || meta.genesis !== genesisHash || log.lastOffset() < 0) return undefined;
+  const change = meta === undefined ? undefined : protocolChanges[meta.version];
+  if (change === undefined || meta!.genesis !== genesisHash || log.lastOffset() < 0) return undefined;
   return new AinError(
     'DATA_DIR_OLD',
-    `The block history in ${dir} was written by an earlier ain, whose block headers have no recordsRoot: this version cannot continue that chain (its certificates sign other hashes than its log now replays to). Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.`,
+    `The block history in ${dir} was written by an earlier ain (history format ${meta!.version}), in which ${change}: this version cannot continue that chain (its log does not replay to what its certificates signed). Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.`,
   );
 }
 

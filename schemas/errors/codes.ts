@@ -40,7 +40,8 @@ export const errorCodes = {
   SIGNER_STOPPED: { status: 500, summary: 'The node stopped signing its own txs: the next would fail the boundary checks.' },
   DATA_DIR_OLD: {
     status: 500,
-    summary: 'The data dir holds a chain of an earlier protocol (block headers without recordsRoot), which this version cannot continue.',
+    summary:
+      'The data dir holds a chain of an earlier protocol (block headers without recordsRoot, or votes and attestations that do not sign the genesis), which this version cannot continue.',
   },
   LOG_DIVERGED: { status: 500, summary: 'The log does not hold what it acknowledged at an offset; the node stops.' },
   RECORD_TOO_LARGE: { status: 413, summary: 'A log record exceeds the record size limit.' },

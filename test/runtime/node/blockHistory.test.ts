@@ -247,18 +247,24 @@ test('a history of another chain, or one whose last block the log does not hold,
   await below.close();
 });
 
-test('a history of format 1 (an earlier protocol, block headers without recordsRoot) of this chain beside its log is refused with DATA_DIR_OLD, kept as it is; of another chain it is dropped', async (t) => {
+test('a history of format 1 or 2 (earlier protocols: block headers without recordsRoot; votes that do not sign the genesis) of this chain beside its log is refused with DATA_DIR_OLD, kept as it is; of another chain it is dropped', async (t) => {
   const f = await fixture(t);
   const first = await openStore(f, 0);
   await addBlocks(f, first.store, 2);
   await first.history.close();
-  const stores = await openHistoryStores(f.dir);
-  await stores.meta.put('format', { version: 1, genesis: genesisHash });
-  await stores.env.close();
-  const error = await t.throwsAsync(openStore(f, 0));
-  t.like(error, { code: 'DATA_DIR_OLD' });
-  t.regex(error!.message, /earlier ain.*cannot continue that chain/);
-  t.true((await readdir(f.dir)).length > 0, 'nothing removed');
+  for (const [version, change] of [
+    [1, /no recordsRoot/],
+    [2, /do not sign the chain’s genesis/],
+  ] as const) {
+    const stores = await openHistoryStores(f.dir);
+    await stores.meta.put('format', { version, genesis: genesisHash });
+    await stores.env.close();
+    const error = await t.throwsAsync(openStore(f, 0));
+    t.like(error, { code: 'DATA_DIR_OLD' });
+    t.regex(error!.message, new RegExp(`earlier ain \\(history format ${version}\\).*cannot continue that chain`));
+    t.regex(error!.message, change);
+    t.true((await readdir(f.dir)).length > 0, 'nothing removed');
+  }
   // Of another chain it is stale as any other: dropped.
   const other = await openBlockHistory({ dir: f.dir, genesisHash: 'cd'.repeat(32), fromHeight: 0, fromHash: 'cd'.repeat(32), log: f.log, logger: silent });
   t.is(other.highest, 0);
