@@ -88,17 +88,17 @@ function reservedProblem(op: StateOp): Outcome | undefined {
 function applyEquivocation(ledger: Ledger, op: OpOf<'equivocation'>): { outcome: Outcome; effects?: TxEffects } {
   const { chain, shard } = ledger.genesis;
   const { first, second } = op;
+  if (first.op.genesis !== ledger.genesisHash || second.op.genesis !== ledger.genesisHash) {
+    return {
+      outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence is for another chain's genesis than this one's (${ledger.genesisHash.slice(0, 16)}…).`),
+    };
+  }
   try {
     checkTx(first, { chain, shard });
     checkTx(second, { chain, shard });
   } catch (error) {
     if (!isAinError(error)) throw error;
     return { outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence does not verify: ${error.message}`) };
-  }
-  if (first.op.genesis !== ledger.genesisHash || second.op.genesis !== ledger.genesisHash) {
-    return {
-      outcome: refuse('BAD_EVIDENCE', `An attestation in the evidence is for another chain's genesis than this one's (${ledger.genesisHash.slice(0, 16)}…).`),
-    };
   }
   if (first.from !== second.from || first.op.height !== second.op.height || first.op.hash === second.op.hash) {
     return { outcome: refuse('BAD_EVIDENCE', 'Evidence of equivocation is two attestations by one validator for one height with different hashes.') };

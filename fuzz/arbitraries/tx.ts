@@ -221,7 +221,8 @@ export const op: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   ),
   fc.record({ type: fc.constant('drop'), job_id: hash, node: address, reason: awkwardString }, { requiredKeys: ['type', 'job_id', 'node'] }),
   fc.record({ type: fc.constant('cut'), height: uint }),
-  fc.record({ type: fc.constant('attest'), height: uint, hash }),
+  // Mostly the chain's own genesis ($genesis), so the fold's attestation rules are reached; some another.
+  fc.record({ type: fc.constant('attest'), height: uint, hash, genesis: fc.oneof({ arbitrary: fc.constant('$genesis'), weight: 3 }, hash) }),
   fc.tuple(fc.nat({ max: 3 }), uint, hash).map(([k, height, h]) => ({ type: 'commit', certificate: certificateBy(k, height, h) })),
   fc
     .tuple(fc.nat({ max: 3 }), uint, hash, hash)
@@ -367,15 +368,17 @@ export interface ResolveContext {
   /** The nonce the ledger last saw from an address. */
   readonly nonceOf: (address: string) => number;
   readonly nodeAddress?: string;
+  /** The genesis hash `$genesis` stands for: the chain's the txs go to (default the fuzz genesis's). */
+  readonly genesisHash?: string;
 }
 
-function fill(value: unknown, hashes: readonly string[], self: string, node: string): unknown {
+function fill(value: unknown, hashes: readonly string[], self: string, node: string, genesis: string): unknown {
   if (typeof value === 'string') {
     if (/^\$tx[0-3]$/.test(value)) return hashes[Number(value[3])] ?? sha256Hex(value);
-    return value === '$self' ? self : value === '$node' ? node : value;
+    return value === '$self' ? self : value === '$node' ? node : value === '$genesis' ? genesis : value;
   }
-  if (Array.isArray(value)) return value.map((v) => fill(v, hashes, self, node));
-  if (value !== null && typeof value === 'object') return ownObject(Object.entries(value).map(([k, v]) => [k, fill(v, hashes, self, node)] as const));
+  if (Array.isArray(value)) return value.map((v) => fill(v, hashes, self, node, genesis));
+  if (value !== null && typeof value === 'object') return ownObject(Object.entries(value).map(([k, v]) => [k, fill(v, hashes, self, node, genesis)] as const));
   return value;
 }
 
@@ -401,7 +404,7 @@ export function resolvePlans(plans: readonly TxPlan[], context: ResolveContext):
     const last = nonces.get(key.address) ?? context.nonceOf(key.address);
     const nonce = 'next' in plan.nonce ? last + 1 + plan.nonce.next : plan.nonce.fixed;
     if (typeof nonce === 'number' && Number.isSafeInteger(nonce)) nonces.set(key.address, Math.max(last, nonce));
-    const op = fill(plan.op, hashes, key.address, context.nodeAddress ?? testKeys[0]!.address);
+    const op = fill(plan.op, hashes, key.address, context.nodeAddress ?? testKeys[0]!.address, context.genesisHash ?? fuzzGenesisHash());
     const unsigned = copyJson({ v: 1, chain: plan.chain, shard: plan.shard, from: key.address, nonce, time: plan.time, op, pub: key.publicKey }) as Record<
       string,
       unknown

@@ -75,7 +75,7 @@ export function applyAttest(tree: StateTree, from: string, op: OpOf<'attest'>, n
     return {
       outcome: refuse(
         'BAD_ATTESTATION',
-        `The attestation is for the chain of genesis ${op.genesis.slice(0, 16)}…, not this one (${genesis.slice(0, 16)}…): an earlier chain of this name and shard path.`,
+        `The attestation is for the chain of genesis ${op.genesis.slice(0, 16)}…, not this one's (${genesis.slice(0, 16)}…): another chain of this name and shard path.`,
       ),
     };
   }

@@ -45,7 +45,7 @@ export function createPendingWork(chain: Pick<Chain, 'ledger' | 'position'>): Pe
     },
     note(record) {
       const op = record.tx?.op;
-      if (op?.type === 'attest' && idleHeights.get(op.height) === false) {
+      if (op?.type === 'attest' && op.genesis === chain.ledger.genesisHash && idleHeights.get(op.height) === false) {
         hasWork = true;
         const waiting = votes.get(op.height) ?? new Map<string, string>();
         votes.set(op.height, waiting);

@@ -31,11 +31,14 @@ const voteShape = {
   pub: PublicKeyHex,
 };
 
-/** The fields a vote's signature covers: the vote without `sig`. */
+/** The fields of a vote its signature covers (with the chain's genesis hash: log/crypto `consensusSignedBytesOf`). */
 export const UnsignedVote = z.strictObject(voteShape);
 export type UnsignedVote = z.infer<typeof UnsignedVote>;
 
-/** A validator's prevote or precommit (CometBFT's Algorithm 1), signed like a tx: RFC 8785 JSON without `sig`. */
+/**
+ * A validator's prevote or precommit (CometBFT's Algorithm 1), signed like a tx (RFC 8785 JSON
+ * without `sig`) with the chain's genesis hash added to the signed bytes (`consensusSignedBytesOf`).
+ */
 export const Vote = z.strictObject({ ...voteShape, sig: SignatureHex });
 export type Vote = z.infer<typeof Vote>;
 
@@ -61,7 +64,7 @@ const proposalShape = {
 const validRoundBelowRound = (p: { round: number; validRound: number }) => p.validRound < p.round;
 const validRoundMessage = { message: 'validRound must be -1 or below round', path: ['validRound'] };
 
-/** The fields a proposal's signature covers. */
+/** The fields of a proposal its signature covers (with the chain's genesis hash, as a vote's). */
 export const UnsignedProposal = z.strictObject(proposalShape).refine(validRoundBelowRound, validRoundMessage);
 export type UnsignedProposal = z.infer<typeof UnsignedProposal>;
 

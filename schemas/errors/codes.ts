@@ -73,7 +73,7 @@ export const errorCodes = {
   RESERVED_PATH: { status: 403, summary: 'The path is kept by the ledger itself (/accounts, /consensus, /jobs, /shards).' },
   NOT_PROPOSER: { status: 403, summary: 'Only a proposer of the chain may cut blocks.' },
   NOT_VALIDATOR: { status: 403, summary: 'The signer has no stake in the validator set of that height.' },
-  BAD_ATTESTATION: { status: 409, summary: 'The attestation names a block that is not cut yet or is too old to check.' },
+  BAD_ATTESTATION: { status: 409, summary: 'The attestation names a block that is not cut yet or is too old to check, or another chain’s genesis.' },
   WRONG_HEADER: { status: 409, summary: 'The attested hash is not the hash of the chain’s block at that height.' },
   ALREADY_ATTESTED: { status: 409, summary: 'The validator has already attested that block.' },
   NOT_BLOCK_PROPOSER: { status: 403, summary: 'Only the proposer of a block may put the previous block’s certificate (commit) in it.' },

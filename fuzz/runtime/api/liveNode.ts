@@ -37,7 +37,7 @@ const waitMs = 60_000;
 function concrete(spec: RequestSpec, live: LiveNode): { headers: Record<string, string>; body: Buffer | undefined; path: string } {
   const { node, sent } = live;
   const nonceOf = (address: string) => Math.max(readAccount(node.ledger.tree, address).nonce, sent.get(address) ?? 0);
-  const context = { nonceOf, nodeAddress: node.key.address };
+  const context = { nonceOf, nodeAddress: node.key.address, genesisHash: node.ledger.genesisHash };
   const headers: Record<string, string> = { ...spec.headers };
   let body: Buffer | undefined;
   let path = spec.path;
