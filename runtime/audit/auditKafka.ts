@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { genesisHashOf } from '../../actors/index.ts';
 import { openKafkaLog } from '../../log/index.ts';
 import { AinError, kafkaTopicOf } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
@@ -27,7 +28,12 @@ export async function auditKafka({ brokers, topic, dataDir, genesisFile, threads
   if (file === undefined) throw new AinError('BAD_GENESIS', 'An audit replays from the chain’s genesis: give --genesis FILE or --data DIR.');
   const genesis = await readGenesis(file);
   const { snapshots, unreadable } = dataDir === undefined ? { snapshots: [], unreadable: [] } : await readSnapshots(dataDir);
-  const log = await openKafkaLog({ brokers, topic: topic ?? kafkaTopicOf(genesis.chain, genesis.shard), createTopic: false, clientId: 'ain-audit' });
+  const log = await openKafkaLog({
+    brokers,
+    topic: topic ?? kafkaTopicOf(genesis.chain, genesis.shard, genesisHashOf(genesis)),
+    createTopic: false,
+    clientId: 'ain-audit',
+  });
   const pool = createVerifyPool({ threads });
   try {
     const report = await auditLog({ source: log, genesis, snapshots, pool, strictRecords: false, onProgress });

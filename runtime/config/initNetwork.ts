@@ -103,13 +103,13 @@ export function checkParameters(validators: number, basePort: number): void {
   }
 }
 
-/** The log the nodes of a network share, as asked: each its own file log, or one Kafka topic (`ain.<chain>.<shard>` unless named). */
+/** The log the nodes of a network share, as asked: each its own file log, or one Kafka topic (kafkaTopicOf's unless named). */
 export type NetworkLog = { readonly kind: 'file' } | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic?: string };
 
-/** The nodes' log config for `log` (none for the file log, the default) and the Kafka topic they share. */
-export function sharedLogOf(log: NetworkLog, chain: string, shard: string): { topic?: string; logConfig?: NodeConfigInput['log'] } {
+/** The nodes' log config for `log` (none for the file log, the default) and the Kafka topic they share, for the chain of `genesisHash`. */
+export function sharedLogOf(log: NetworkLog, chain: string, shard: string, genesisHash: string): { topic?: string; logConfig?: NodeConfigInput['log'] } {
   if (log.kind === 'file') return {};
-  const topic = log.topic ?? kafkaTopicOf(chain, shard);
+  const topic = log.topic ?? kafkaTopicOf(chain, shard, genesisHash);
   return { topic, logConfig: { kind: 'kafka', brokers: [...log.brokers], topic } };
 }
 
@@ -229,7 +229,8 @@ export async function initNetwork({
     keys.map((k) => k.address),
     { chain, owner: owner.address },
   );
-  const { topic, logConfig } = sharedLogOf(log, chain, genesis.shard);
+  const genesisHash = genesisHashOf(genesis);
+  const { topic, logConfig } = sharedLogOf(log, chain, genesis.shard, genesisHash);
   const configs = nodes.map((_, i) => nodeConfigOf(i, nodes, { chain, log: logConfig, reservations }));
 
   await mkdir(dir, { recursive: true });
@@ -238,7 +239,7 @@ export async function initNetwork({
   return {
     dir,
     chain,
-    genesisHash: genesisHashOf(genesis),
+    genesisHash,
     owner: { address: owner.address, file: join(dir, 'owner.key') },
     nodes,
     ...(topic === undefined ? {} : { topic }),

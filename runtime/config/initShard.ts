@@ -143,7 +143,7 @@ async function submitBranch(url: string, tx: Tx, waitMs: number): Promise<TxLand
  * and writes `branch.json` and `n1 … nN` as `initNetwork` does, each config running the child
  * chain (the parent's chain id, `shard`, the rules' block interval, its own log or the shard's
  * Kafka topic, and peers) and
- * naming the parents to report to. Everything is checked before the branch is signed.
+ * naming the parents to report to. Everything is checked before the branch is sent.
  * @example await initShard({ dir: 'x', shard: '/apps/x', validators: 3, parents: ['http://127.0.0.1:8080'], owner }) // then: ain node --data x/n1
  */
 export async function initShard({
@@ -166,16 +166,17 @@ export async function initShard({
   const parent = await firstParent(parents);
   const urls = parents.map((url) => url.replace(/\/$/, ''));
   const shardFields = { shard, block: { intervalMs: rules.blockIntervalMs }, parent: { urls } };
-  const { topic, logConfig } = sharedLogOf(log, parent.chain, shard);
-  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, log: logConfig, shard: shardFields }));
-
   const time = Date.now();
   const nonce = nextNonce({ ledgerNonce: await ledgerNonceOf(parent.url, owner.address), timeMs: time, address: owner.address });
   const op = { type: 'branch' as const, path: shard, validators: made.keys.map((key) => ({ address: key.address, stake })), rules };
   const tx = signTx({ key: owner, op, nonce, time, chain: parent.chain, shard: parent.shard });
-  const landed = await submitBranch(parent.url, tx, waitMs);
+  // The child's genesis follows from the tx alone, and names its Kafka topic: known before it is sent.
   const genesis = shardGenesisOf(tx);
   const genesisHash = genesisHashOf(genesis);
+  const { topic, logConfig } = sharedLogOf(log, parent.chain, shard, genesisHash);
+  const configs = made.nodes.map((_, i) => nodeConfigOf(i, made.nodes, { chain: parent.chain, log: logConfig, shard: shardFields }));
+
+  const landed = await submitBranch(parent.url, tx, waitMs);
   const recorded = await callNode<{ genesis: string }>(parent.url, 'GET', `/v1/shards${shard}`);
   if (recorded.genesis !== genesisHash) {
     throw new AinError('BAD_GENESIS', `The parent recorded genesis ${recorded.genesis} for ${shard}, but the branch tx ${landed.hash} derives ${genesisHash}.`);

@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import { openFileLog, openKafkaLog, type EventLog } from '../../log/index.ts';
 import { kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
 
-/** The node's event log as configured: the embedded file log, or a topic on Kafka shared by every node of the chain. */
-export async function openNodeLog(config: NodeConfig, clientId: string, logger: Logger): Promise<EventLog> {
+/**
+ * The node's event log as configured: the embedded file log, or a topic on Kafka shared by every
+ * node of the chain (by default the one kafkaTopicOf names for the chain of `genesisHash`).
+ */
+export async function openNodeLog(config: NodeConfig, clientId: string, genesisHash: string, logger: Logger): Promise<EventLog> {
   const settings = config.log;
   if (settings.kind === 'kafka') {
-    const topic = settings.topic ?? kafkaTopicOf(config.chain, config.shard);
+    const topic = settings.topic ?? kafkaTopicOf(config.chain, config.shard, genesisHash);
     const log = await openKafkaLog({
       brokers: settings.brokers,
       topic,

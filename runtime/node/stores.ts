@@ -35,7 +35,7 @@ export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<
  */
 export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | 'metrics'> & Identity, services: Lifecycle): Promise<Stores> {
   const { config, logger, metrics, key, genesis, genesisHash } = c;
-  const rawLog = await openNodeLog(config, key.address, logger);
+  const rawLog = await openNodeLog(config, key.address, genesisHash, logger);
   await services.start('log', { stop: () => rawLog.close() });
   const log = metrics.timed(rawLog);
   const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });

@@ -31,7 +31,7 @@ const BrokerAddress = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]
 export const KafkaLogConfig = z.strictObject({
   kind: z.literal('kafka'),
   brokers: z.array(BrokerAddress).min(1).max(64),
-  /** Default `ain.<chain>.<shard>` (see kafkaTopicOf). */
+  /** Default `ain.<chain>.<shard>.<genesis>` (see kafkaTopicOf). */
   topic: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'must be 1-249 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
@@ -45,8 +45,15 @@ export const KafkaLogConfig = z.strictObject({
 });
 export type KafkaLogConfig = z.infer<typeof KafkaLogConfig>;
 
-/** The topic of a chain's shard: `ain.<chain>.root` for `/`, `ain.<chain>.<labels joined by .>` otherwise. */
-export function kafkaTopicOf(chain: string, shard: string): string {
+/**
+ * The default topic of a chain's shard: `ain.<chain>.root` for `/`, `ain.<chain>.<labels joined
+ * by .>` otherwise, then `.` and the first 16 hex digits of the chain's genesis hash. The genesis
+ * keeps apart what a chain id and path do not: a shard path branched again (a new genesis, the
+ * closed one's records in the old topic) and a chain made again under one name (`ain net init`
+ * run twice against one broker); on one topic the new chain would replay the old one's log.
+ * @example kafkaTopicOf('ain-local', '/apps/x', genesisHash) // 'ain.ain-local.apps.x.3f9c0a12d4e5b6a7'
+ */
+export function kafkaTopicOf(chain: string, shard: string, genesisHash: string): string {
   const tail =
     shard === '/'
       ? 'root'
@@ -54,7 +61,8 @@ export function kafkaTopicOf(chain: string, shard: string): string {
           .slice(1)
           .replaceAll('/', '.')
           .replace(/[^A-Za-z0-9._-]/g, '_');
-  return `ain.${chain}.${tail}`.slice(0, 249);
+  const suffix = `.${genesisHash.slice(0, 16)}`;
+  return `ain.${chain}.${tail}`.slice(0, 249 - suffix.length) + suffix;
 }
 
 export const BlockLimits = z.strictObject({

@@ -59,8 +59,14 @@ test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad br
   t.regex(bad!.message, /brokers/);
   const none = await t.throwsAsync(loadConfig({ flags: { dataDir: '/tmp/x', log: { kind: 'kafka', brokers: [] } } }));
   t.true(isAinError(none, 'BAD_CONFIG'));
-  t.is(kafkaTopicOf('ain-local', '/'), 'ain.ain-local.root');
-  t.is(kafkaTopicOf('ain-local', '/apps/chat'), 'ain.ain-local.apps.chat');
+  // The genesis in the name: a path branched again, or a chain made again under its name, gets a topic of its own.
+  const genesis = '3f9c0a12d4e5b6a7'.padEnd(64, '0');
+  t.is(kafkaTopicOf('ain-local', '/', genesis), 'ain.ain-local.root.3f9c0a12d4e5b6a7');
+  t.is(kafkaTopicOf('ain-local', '/apps/chat', genesis), 'ain.ain-local.apps.chat.3f9c0a12d4e5b6a7');
+  t.not(kafkaTopicOf('ain-local', '/apps/chat', 'e'.repeat(64)), kafkaTopicOf('ain-local', '/apps/chat', genesis));
+  const deep = kafkaTopicOf('c'.repeat(64), `/${'a'.repeat(60)}/${'b'.repeat(60)}/${'c'.repeat(60)}`, genesis);
+  t.is(deep.length, 249, 'cut to Kafka’s limit');
+  t.true(deep.endsWith('.3f9c0a12d4e5b6a7'), 'the genesis kept');
 });
 
 test('Big Storage reservations: none granted by the config by default (room is bought on the ledger); a table set in the config grants what it says', async (t) => {

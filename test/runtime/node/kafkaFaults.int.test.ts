@@ -60,7 +60,8 @@ async function checkAgainstTopic(t: ExecutionContext, { kafka, node, chain, args
   const last = load.acks[load.acks.length - 1]!;
   await until(async () => (await fetch(`${node.url}/v1/tx/${last.hash}`)).status === 200, 'the last acknowledged tx in a block');
   t.log(new Date().toISOString().slice(14, 23), 'landed');
-  const topic = await readTopic(kafka.brokers, chain);
+  const { genesis } = await node.get<{ genesis: string }>('/v1/status');
+  const topic = await readTopic(kafka.brokers, chain, genesis);
   t.log(new Date().toISOString().slice(14, 23), 'read topic');
   t.deepEqual(
     wrongAcks(load.acks, topic).map(({ hash, offset }) => `${hash.slice(0, 12)}@${offset} holds ${topic.get(offset)?.slice(0, 12)}`),

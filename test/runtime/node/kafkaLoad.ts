@@ -64,9 +64,9 @@ export function createLoad(chain: string, batchTxs = 20) {
   };
 }
 
-/** Every record of the chain's topic: offset → tx hash (a record that is no tx maps to its raw hash). */
-export async function readTopic(brokers: string[], chain: string): Promise<Map<number, string>> {
-  const log = await openKafkaLog({ brokers, topic: kafkaTopicOf(chain, '/'), createTopic: false, clientId: 'ain-test-reader' });
+/** Every record of the chain's topic (of genesis hash `genesis`): offset → tx hash (a record that is no tx maps to its raw hash). */
+export async function readTopic(brokers: string[], chain: string, genesis: string): Promise<Map<number, string>> {
+  const log = await openKafkaLog({ brokers, topic: kafkaTopicOf(chain, '/', genesis), createTopic: false, clientId: 'ain-test-reader' });
   try {
     const byOffset = new Map<number, string>();
     const last = log.lastOffset();

@@ -62,7 +62,7 @@ if (kafka === undefined) {
       await producer.connect();
       const forged = { ...sign(6), sig: sign(7).sig };
       await producer.send({
-        topic: kafkaTopicOf(chain, '/'),
+        topic: kafkaTopicOf(chain, '/', (await a.get<{ genesis: string }>('/v1/status')).genesis),
         messages: [{ value: Buffer.from('not a tx at all') }, { value: Buffer.from(encodeTxRecord(forged)) }],
       });
       await producer.disconnect();

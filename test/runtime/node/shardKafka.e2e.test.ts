@@ -31,6 +31,7 @@ const waitMs = 120_000;
 interface NetFiles {
   readonly dir: string;
   readonly topic?: string;
+  readonly genesisHash: string;
   readonly owner?: { readonly file: string };
   readonly nodes: readonly { readonly name: string; readonly dir: string; readonly address: string }[];
 }
@@ -152,7 +153,7 @@ if (kafka === undefined) {
       ...['--log', 'kafka', '--brokers', kafka.brokers.join(','), '--base-port', String(await basePort(4)), '--json'],
     ]);
     const childNet = JSON.parse(stdout) as NetFiles;
-    t.is(childNet.topic, `ain.${chain}.apps.x`);
+    t.is(childNet.topic, `ain.${chain}.apps.x.${childNet.genesisHash.slice(0, 16)}`);
     shared.childNet = childNet;
     shared.children = await Promise.all(childNet.nodes.map((node) => startNodeProcess(node.dir, [])));
     for (const child of live()) t.like(await statusOf(child), { shard });
@@ -218,7 +219,7 @@ if (kafka === undefined) {
       ...['--base-port', String(await basePort(1)), '--json'],
     ]);
     const grandNet = JSON.parse(stdout) as NetFiles;
-    t.is(grandNet.topic, `ain.${chain}.apps.x.y`);
+    t.is(grandNet.topic, `ain.${chain}.apps.x.y.${grandNet.genesisHash.slice(0, 16)}`);
     // The branch was signed with a nonce of the clock: the owner's next ones on the child follow it.
     shared.childNonce = (await child!.get<{ nonce: number }>(`/v1/accounts/${shared.owner.address}`)).nonce + 1;
     const node = await startNodeProcess(grandNet.nodes[0]!.dir, []);
