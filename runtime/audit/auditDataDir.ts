@@ -4,7 +4,7 @@ import { parseGenesis } from '../../actors/index.ts';
 import { openFileLogReader } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
-import { createSnapshotStore, type NodeSnapshot } from '../node/index.ts';
+import { checkDataDirProtocol, createSnapshotStore, type NodeSnapshot } from '../node/index.ts';
 import { auditLog, type AuditOptions, type AuditReport } from './audit.ts';
 
 export interface AuditDataDirOptions {
@@ -79,6 +79,13 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
       mismatches: [{ kind: 'log', message: error.message }],
       unlisted: [],
     };
+  }
+  try {
+    // An earlier protocol's chain replays to mismatches at every certificate: say what it is instead.
+    await checkDataDirProtocol({ dataDir, ownLogHasRecords: reader.lastOffset() >= 0, write: false });
+  } catch (error) {
+    await reader.close();
+    throw error;
   }
   const pool = createVerifyPool({ threads });
   try {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { decodeTxRecord, type EventLog } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import type { BlockHistory, BlockView, TxLocation } from './blockStore.ts';
+import { protocolChanges } from './dataDirProtocol.ts';
 import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, unsealTx, type HistoryStores } from './historyStores.ts';
 
 /**
@@ -26,12 +27,6 @@ import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, u
  * block headers carry recordsRoot. 3: votes, proposals and attestations sign the chain's genesis.
  */
 const formatVersion = 3;
-
-/** What made each earlier format's chains ones this version cannot continue. */
-const protocolChanges: Readonly<Record<number, string>> = {
-  1: 'its block headers have no recordsRoot',
-  2: 'its votes and attestations do not sign the chain’s genesis',
-};
 
 export interface OpenBlockHistoryOptions {
   readonly dir: string;
@@ -110,11 +105,11 @@ async function dropped(dir: string, reason: string, logger: Logger): Promise<His
 
 /**
  * A history of an earlier format of this chain, beside a log that holds records, was written by
- * an earlier protocol (protocolChanges): that log replays here to other block hashes than its
+ * an earlier protocol (history formats 1 and 2 were protocols 1 and 2: protocolChanges): that log replays here to other block hashes than its
  * certificates signed, or to certificates and attestations this version does not take, so
  * finality would stop at once. The node refuses it with a sentence instead of dropping it and
  * folding on. (A history of another genesis is stale, and dropped as before. A data dir whose
- * history is gone cannot be told from a new one here.)
+ * history is gone is caught before, by its protocol marker: checkDataDirProtocol.)
  */
 function protocolProblem(stores: HistoryStores, { dir, genesisHash, log }: OpenBlockHistoryOptions): AinError | undefined {
   const meta = stores.meta.get('format');

@@ -43,6 +43,7 @@ export const errorCodes = {
     summary:
       'The data dir holds a chain of an earlier protocol (block headers without recordsRoot, or votes and attestations that do not sign the genesis), which this version cannot continue.',
   },
+  DATA_DIR_NEWER: { status: 500, summary: 'The data dir holds a chain of a later protocol than this version runs; run that version on it.' },
   LOG_DIVERGED: { status: 500, summary: 'The log does not hold what it acknowledged at an offset; the node stops.' },
   RECORD_TOO_LARGE: { status: 413, summary: 'A log record exceeds the record size limit.' },
   // State-tree outcomes: recorded with the refused op in its block, never thrown.

@@ -10,6 +10,7 @@ import type { ReadModels } from '../../../projections/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { createSnapshotStore, nodeSnapshotOf } from '../../../runtime/node/snapshotStore.ts';
+import { dataDirProtocol, protocolFileName } from '../../../runtime/node/dataDirProtocol.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
 // The read models a node stores in its snapshots are audited too: a data dir written as a node
@@ -53,6 +54,7 @@ async function dataDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
   await log.append(values);
   await log.close();
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesis));
+  await writeFile(join(dir, protocolFileName), JSON.stringify({ protocol: dataDirProtocol })); // as a node marks the data dir it makes
   const chain = createChain({ genesis });
   const snapshots = createSnapshotStore(join(dir, 'snapshots'));
   for (const [offset, value] of values.entries()) {

@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AinError } from '../../schemas/index.ts';
+import { readJsonFile, writeFileAtomic } from '../files/index.ts';
+
+/**
+ * The protocol a data dir's chain was made under, bumped when a chain's log would no longer replay
+ * under this version to what its certificates and attestations signed. 1: block headers without
+ * recordsRoot; 2: votes and attestations that do not sign the chain's genesis; 3: this version.
+ */
+export const dataDirProtocol = 3;
+
+/** What made each earlier protocol's chains ones this version cannot continue. */
+export const protocolChanges: Readonly<Record<number, string>> = {
+  1: 'its block headers have no recordsRoot',
+  2: 'its votes and attestations do not sign the chain’s genesis',
+};
+
+/** `<dataDir>/protocol.json`, written once, when the node first opens the data dir with an empty log. */
+export const protocolFileName = 'protocol.json';
+
+const ProtocolFile = z.strictObject({ protocol: z.number().int().min(1) });
+
+const startAgain =
+  'Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.';
+
+/**
+ * The DATA_DIR_OLD refusal of a chain of protocol `protocol` (undefined: a data dir from before the
+ * marker, protocol 2 or earlier) in `where`.
+ */
+export function oldProtocolError(where: string, protocol: number | undefined): AinError {
+  const what =
+    protocol === undefined
+      ? 'an earlier ain (before data dirs named their protocol: 2 or earlier), in which votes and attestations do not sign the chain’s genesis'
+      : `an earlier ain (protocol ${protocol}), in which ${protocolChanges[protocol] ?? 'the chain’s records sign other bytes'}`;
+  return new AinError(
+    'DATA_DIR_OLD',
+    `The chain in ${where} was made by ${what}: this version cannot continue it (its log does not replay to what its certificates signed). ${startAgain}`,
+  );
+}
+
+export interface DataDirProtocolOptions {
+  readonly dataDir: string;
+  /** Whether the node's own file log (in the data dir) holds records; false for a log on Kafka, which the data dir does not hold. */
+  readonly ownLogHasRecords: boolean;
+  /** Write the marker to a data dir that has none and no records of its own (a node's start); an audit only reads. Default true. */
+  readonly write?: boolean;
+}
+
+/**
+ * Checks the protocol marker of a data dir, and writes it in a new one: a node of this version
+ * refuses a data dir of an earlier protocol (DATA_DIR_OLD, whatever else it lost: its history,
+ * its snapshots) and of a later one (DATA_DIR_NEWER). A data dir without a marker whose own log
+ * holds records was written before markers (protocol 2 or earlier): DATA_DIR_OLD. One without
+ * records is new, and gets this version's marker (a node on Kafka joining a chain's topic too:
+ * the topic's name holds its genesis).
+ * @example await checkDataDirProtocol({ dataDir, ownLogHasRecords: log.lastOffset() >= 0 })
+ */
+export async function checkDataDirProtocol({ dataDir, ownLogHasRecords, write = true }: DataDirProtocolOptions): Promise<void> {
+  const file = join(dataDir, protocolFileName);
+  const marker = await readJsonFile(
+    file,
+    ProtocolFile,
+    (problem) =>
+      new AinError(
+        'BAD_CONFIG',
+        `${file} does not say which protocol the data dir's chain runs (${problem.kind === 'notJson' ? 'it is not JSON' : problem.message}); it should hold {"protocol": ${dataDirProtocol}} if this ain made the chain.`,
+      ),
+  );
+  if (marker === null) {
+    if (ownLogHasRecords) throw oldProtocolError(dataDir, undefined);
+    if (write) await writeFileAtomic(file, `${JSON.stringify({ protocol: dataDirProtocol })}\n`);
+    return;
+  }
+  if (marker.protocol < dataDirProtocol) throw oldProtocolError(dataDir, marker.protocol);
+  if (marker.protocol > dataDirProtocol) {
+    throw new AinError(
+      'DATA_DIR_NEWER',
+      `The chain in ${dataDir} was made by a later ain (protocol ${marker.protocol}; this one runs ${dataDirProtocol}): run that version on it.`,
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import test from 'ava';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { generateKeyPair, signTx } from '../../../log/index.ts';
+import { auditDataDir } from '../../../runtime/audit/index.ts';
+import { loadConfig } from '../../../runtime/config/index.ts';
+import { checkDataDirProtocol, dataDirProtocol, protocolFileName, startNode } from '../../../runtime/node/index.ts';
+import { isAinError } from '../../../schemas/index.ts';
+import { tempDir } from '../mempool/fixtures.ts';
+
+// Every data dir names the protocol its chain was made under (protocol.json, written when a node
+// first opens it with an empty log): a node, and an audit, refuse a chain of another protocol
+// whatever else the data dir lost, instead of replaying it to mismatches at every certificate.
+
+const silent = pino({ level: 'silent' });
+const markerOf = async (dir: string) => JSON.parse(await readFile(join(dir, protocolFileName), 'utf8')) as unknown;
+
+test('a new data dir gets the marker; one without it whose log holds records, or of an earlier or later protocol, is refused with a code and a sentence', async (t) => {
+  const fresh = await tempDir(t);
+  await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: false });
+  t.deepEqual(await markerOf(fresh), { protocol: dataDirProtocol });
+  await t.notThrowsAsync(checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: true }), 'marked: its records are of this protocol');
+
+  const unmarked = await tempDir(t);
+  const old = await t.throwsAsync(checkDataDirProtocol({ dataDir: unmarked, ownLogHasRecords: true }));
+  t.true(isAinError(old, 'DATA_DIR_OLD'));
+  t.regex(old!.message, /2 or earlier.*do not sign the chain’s genesis.*cannot continue it.*Start a new chain/);
+  await t.throwsAsync(readFile(join(unmarked, protocolFileName)), undefined, 'nothing written on a refusal');
+
+  const readOnly = await tempDir(t);
+  await checkDataDirProtocol({ dataDir: readOnly, ownLogHasRecords: false, write: false });
+  await t.throwsAsync(readFile(join(readOnly, protocolFileName)), undefined, 'an audit writes nothing');
+
+  for (const [protocol, code, pattern] of [
+    [1, 'DATA_DIR_OLD', /protocol 1\), in which its block headers have no recordsRoot/],
+    [2, 'DATA_DIR_OLD', /protocol 2\), in which its votes and attestations do not sign the chain’s genesis/],
+    [dataDirProtocol + 1, 'DATA_DIR_NEWER', /later ain \(protocol 4; this one runs 3\): run that version/],
+  ] as const) {
+    const dir = await tempDir(t);
+    await writeFile(join(dir, protocolFileName), JSON.stringify({ protocol }));
+    const error = await t.throwsAsync(checkDataDirProtocol({ dataDir: dir, ownLogHasRecords: false }));
+    t.true(isAinError(error, code), `protocol ${protocol}`);
+    t.regex(error!.message, pattern);
+  }
+  const garbled = await tempDir(t);
+  await writeFile(join(garbled, protocolFileName), '{"protocol":');
+  const bad = await t.throwsAsync(checkDataDirProtocol({ dataDir: garbled, ownLogHasRecords: false }));
+  t.true(isAinError(bad, 'BAD_CONFIG'));
+  t.regex(bad!.message, /protocol\.json does not say which protocol.*not JSON/);
+});
+
+test('a node marks its data dir at its first start; with the marker gone (and its history, as an old data dir would have it) it refuses to start, and an audit says why', async (t) => {
+  t.timeout(60_000);
+  const dataDir = await tempDir(t);
+  const config = await loadConfig({ flags: { dataDir, port: 0, block: { intervalMs: 50 } } });
+  const node = await startNode({ config, logger: silent });
+  const key = generateKeyPair();
+  const tx = signTx({ key, op: { type: 'set_value', path: '/apps/p/x', value: 1 }, nonce: 1, time: 1, chain: config.chain });
+  const answer = await fetch(`${node.url}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+  t.is(answer.status, 202);
+  await node.stop();
+  t.deepEqual(await markerOf(dataDir), { protocol: dataDirProtocol });
+
+  await rm(join(dataDir, protocolFileName));
+  await rm(join(dataDir, 'history'), { recursive: true, force: true });
+  const refused = await t.throwsAsync(startNode({ config, logger: silent }));
+  t.true(isAinError(refused, 'DATA_DIR_OLD'), String(refused));
+  const audited = await t.throwsAsync(auditDataDir({ dataDir, threads: 1 }));
+  t.true(isAinError(audited, 'DATA_DIR_OLD'), String(audited));
+
+  // Its marker back, it starts as before.
+  await writeFile(join(dataDir, protocolFileName), JSON.stringify({ protocol: dataDirProtocol }));
+  const again = await startNode({ config, logger: silent });
+  await again.stop();
+  t.pass();
+});
