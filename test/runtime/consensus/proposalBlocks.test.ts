@@ -27,6 +27,11 @@ function blockBy(maker: (typeof validators)[number]) {
   return { chain, block: block as ProposedBlock };
 }
 
+/** `block` proposed for `height` (1 by default) by `signer`, in `round` with `validRound` (a new block in round 0 by default). */
+function proposalBy(signer: (typeof validators)[number], block: ProposedBlock, { round = 0, validRound = -1, height = 1, chain = genesis.chain } = {}) {
+  return signProposal(signer, { chain, shard: '/', height, round, validRound, block }, genesisHash);
+}
+
 /** Validator 0's block of `texts` at height 1 with the second one's signature changed by a digit: the forged record. */
 function withForgedSecond(chain: ReturnType<typeof newChain>, texts: readonly string[]): { block: ProposedBlock; forged: string } {
   const forged = texts[1]!.replace(/"sig":"(.)/, (_, c: string) => `"sig":"${c === 'a' ? 'b' : 'a'}`);
@@ -37,22 +42,22 @@ function withForgedSecond(chain: ReturnType<typeof newChain>, texts: readonly st
 
 test('a block proposed in round 0 is judged as its signer’s', (t) => {
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const proposal = proposalBy(validators[0]!, block);
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
-  const bySomeoneElse = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const bySomeoneElse = proposalBy(validators[1]!, block);
   t.is(checkBlock(bySomeoneElse, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL', 'a new block must be its signer’s');
 });
 
 test('a block proposed again in a later round is judged as the block of the validator who made it', (t) => {
   const { chain, block } = blockBy(validators[0]!);
-  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block }, genesisHash);
+  const again = proposalBy(validators[1]!, block, { round: 2, validRound: 1 });
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 }), null);
 });
 
 test('a block proposed again that no validator made is refused', (t) => {
   const outsider = key(99);
   const { chain, block } = blockBy(outsider);
-  const again = signProposal(validators[1]!, { chain: genesis.chain, shard: '/', height: 1, round: 2, validRound: 1, block }, genesisHash);
+  const again = proposalBy(validators[1]!, block, { round: 2, validRound: 1 });
   t.is(checkBlock(again, { chain, genesis, commits, limits, nowMs: 5_000 })?.code, 'BAD_PROPOSAL');
 });
 
@@ -62,7 +67,7 @@ test('a block of a staked address the genesis does not name among its proposers 
   const judged = (maker: (typeof validators)[number]) => {
     const chain = createChain({ genesis: apart });
     const block = buildBlock({ chain, genesis: apart, commits, limits, key: maker, mempool: mempool(mempoolTexts(3)), height: 1, nonce: 0, nowMs: 5_000 });
-    const proposal = signProposal(maker, { chain: apart.chain, shard: '/', height: 1, round: 0, validRound: -1, block: block as ProposedBlock }, genesisHash);
+    const proposal = proposalBy(maker, block as ProposedBlock, { chain: apart.chain });
     return checkBlock(proposal, { chain, genesis: apart, commits, limits, nowMs: 5_000 });
   };
   t.is(judged(validators[0]!), null);
@@ -78,7 +83,7 @@ test('a live proposal whose commit is signed at or below its maker’s last nonc
   const kept = { ...commits, get: (height: number) => (height === 1 ? certificateOf(1, first.hash) : undefined) };
   const judged = (nonce: number) => {
     const block = buildOn(chain, maker, { certificate: certificateOf(1, first.hash), nonce });
-    const proposal = signProposal(maker, { chain: genesis.chain, shard: '/', height: 2, round: 0, validRound: -1, block }, genesisHash);
+    const proposal = proposalBy(maker, block, { height: 2 });
     return checkBlock(proposal, { chain, genesis, commits: kept, limits, nowMs: 5_000 });
   };
   const last = (chain.ledger.tree.get(`/accounts/${maker.address}/nonce`) as number | null) ?? 0;
@@ -91,20 +96,9 @@ test('a live proposal whose commit is signed at or below its maker’s last nonc
 test('records the mempool holds are taken as checked; the block is judged the same', (t) => {
   const texts = mempoolTexts(3);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const proposal = proposalBy(validators[0]!, block);
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) }), null);
-  const late = signProposal(
-    validators[0]!,
-    {
-      chain: genesis.chain,
-      shard: '/',
-      height: 1,
-      round: 0,
-      validRound: -1,
-      block: { ...block, header: { ...block.header, time: 99_000 } },
-    },
-    genesisHash,
-  );
+  const late = proposalBy(validators[0]!, { ...block, header: { ...block.header, time: 99_000 } });
   t.is(checkBlock(late, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) })?.code, 'BAD_PROPOSAL');
 });
 
@@ -124,7 +118,7 @@ test('a record the mempool holds under another signature is not taken as checked
     nonce: 0,
     nowMs: 5_000,
   }) as ProposedBlock;
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const proposal = proposalBy(validators[0]!, block);
   const refusal = checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, mempool: mempool(texts) });
   t.is(refusal?.code, 'BAD_PROPOSAL');
   t.regex(refusal?.message ?? '', /record 1 is refused/);
@@ -133,14 +127,14 @@ test('a record the mempool holds under another signature is not taken as checked
 test('records a compact proposal was filled with from the mempool are taken as checked by their text; any other record is checked whole', (t) => {
   const texts = mempoolTexts(3);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const proposal = proposalBy(validators[0]!, block);
   const source = mempool(texts);
   const heldOf = (text: string) => source.heldByRef(sha256Hex(text))!;
   const held = new Map(texts.map((text) => [text, heldOf(text)]));
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
   // A bad signature the fill did not vouch for is checked, and fails; vouched for under another text, it still is.
   const { block: tampered } = withForgedSecond(chain, texts);
-  const bad = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block: tampered }, genesisHash);
+  const bad = proposalBy(validators[0]!, tampered);
   const refusal = checkBlock(bad, { chain, genesis, commits, limits, nowMs: 5_000, held: new Map([...held, [texts[1]!, heldOf(texts[1]!)]]) });
   t.regex(refusal?.message ?? '', /record 1 is refused/);
 });
@@ -154,7 +148,7 @@ test('records the verify threads pass, byte for byte canonical, count as held; a
   const spaced = texts[2]!.replace('{', '{ ');
   t.deepEqual([...(await verifiedBy(verify, [texts[0]!, forged, spaced])).keys()], [texts[0]]);
   const { chain, block } = blockBy(validators[0]!);
-  const proposal = signProposal(validators[0]!, { chain: genesis.chain, shard: '/', height: 1, round: 0, validRound: -1, block }, genesisHash);
+  const proposal = proposalBy(validators[0]!, block);
   const held = await verifiedBy(verify, block.records);
   t.true(held.size >= texts.length, 'every tx, and the proposer’s cut, passed the verify threads');
   t.is(checkBlock(proposal, { chain, genesis, commits, limits, nowMs: 5_000, held }), null);
@@ -215,18 +209,7 @@ test('a held record is judged by the op type it was held with; where only a cut 
   // Other records make another block (its recordsRoot, its hash): only the record rules judge it.
   const proposal = (records: readonly string[]) => {
     const header = { ...block.header, recordsRoot: recordsRootOf(records) };
-    return signProposal(
-      validators[0]!,
-      {
-        chain: genesis.chain,
-        shard: '/',
-        height: 1,
-        round: 0,
-        validRound: -1,
-        block: { hash: proposalHashOf(header), header, records: [...records] },
-      },
-      genesisHash,
-    );
+    return proposalBy(validators[0]!, { hash: proposalHashOf(header), header, records: [...records] });
   };
   const source = mempool(texts);
   const held = new Map(texts.map((text) => [text, { ...source.heldByRef(sha256Hex(text))!, type: 'send' }]));
