@@ -4,11 +4,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AinError } from '../../schemas/index.ts';
+import { AinError, isAinError } from '../../schemas/index.ts';
 import { getNet } from '../client/index.ts';
 import { appRootUrl, initNetwork, nodeProcessFlags, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
-import type { KeyPair } from '../../log/index.ts';
+import { openFileLogReader, type KeyPair } from '../../log/index.ts';
+import { checkDataDirProtocol } from '../node/index.ts';
 
 const bin = fileURLToPath(new URL('bin/ain.js', appRootUrl));
 
@@ -51,12 +52,47 @@ async function basePortFor(base: number, count: number): Promise<number> {
   throw new AinError('BAD_CONFIG', `No ${count} free API ports with free peer ports ${p2pPortOffset} above them were found on 127.0.0.1; pass --port.`);
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+/** Waits until `check` holds, for at most `timeoutMs`; `failed` ends the wait at once with its error (a node that exited). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs: number, failed?: () => AinError | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
+    const failure = failed?.();
+    if (failure !== undefined) throw failure;
     if (Date.now() > deadline)
       throw new AinError('NODE_UNREACHABLE', `Waited ${timeoutMs / 1000} s for ${what}; see the nodes' logs (node.log in each data dir).`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Whether the file log in `dir` holds a record. */
+async function holdsRecords(dir: string): Promise<boolean> {
+  try {
+    const reader = await openFileLogReader(dir);
+    await reader.close();
+    return reader.lastOffset() >= 0;
+  } catch (error) {
+    if (isAinError(error, 'NOT_FOUND') || (error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * The network an earlier `ain up` left in `dir`, checked before its nodes start: one an earlier
+ * (or later) ain made cannot be resumed, and `ain up` says what to do rather than waiting for
+ * nodes that refuse to start.
+ */
+async function checkResumable(dir: string, nodes: readonly { readonly dir: string }[]): Promise<void> {
+  for (const node of nodes) {
+    try {
+      await checkDataDirProtocol({ dataDir: node.dir, ownLogHasRecords: await holdsRecords(join(node.dir, 'log')), write: false });
+    } catch (error) {
+      if (!isAinError(error, 'DATA_DIR_OLD') && !isAinError(error, 'DATA_DIR_NEWER')) throw error;
+      throw new AinError(
+        error.code,
+        `${dir} holds a network this ain cannot resume: ${node.dir} was made by ${String(error.details.made)}. Move it away (mv ${dir} ${dir}.old) and ain up makes a new network there, or name another directory with --data.`,
+        { details: error.details },
+      );
+    }
   }
 }
 
@@ -70,6 +106,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
   const existing = await readdir(dir).catch(() => [] as string[]);
   const fresh = existing.length === 0;
   const files = fresh ? await initNetwork({ dir, validators, basePort: await basePortFor(port, validators) }) : { nodes: await nodesIn(dir, existing) };
+  if (!fresh) await checkResumable(dir, files.nodes);
   const children: ChildProcess[] = [];
   // The nodes run in their own process groups, so Ctrl-C at the terminal reaches `ain up` alone,
   // which marks its step interrupted; whenever `ain up` ends, its nodes are told to stop too.
@@ -114,13 +151,13 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
     for (const [i, node] of nodes.entries()) {
       const child = children[i]!;
       await until(
-        async () => {
-          if (child.exitCode !== null)
-            throw new AinError('NODE_UNREACHABLE', `Node ${node.name} exited (code ${child.exitCode}); see ${join(node.dir, 'node.log')}.`);
-          return (await getNet(node)).peers.length >= nodes.length - 1;
-        },
+        async () => (await getNet(node)).peers.length >= nodes.length - 1,
         `node ${node.name} to start and see its peers`,
         90_000,
+        () =>
+          child.exitCode === null
+            ? undefined
+            : new AinError('NODE_UNREACHABLE', `Node ${node.name} exited (code ${child.exitCode}); see ${join(node.dir, 'node.log')}.`),
       );
     }
     const names = new Map(nodes.map((node) => [node.address, node.name]));

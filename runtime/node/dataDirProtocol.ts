@@ -24,18 +24,24 @@ const ProtocolFile = z.strictObject({ protocol: z.number().int().min(1) });
 const startAgain =
   'Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.';
 
+/** Who made a chain of `protocol` (undefined: a data dir from before the marker), in words; `details.made` of DATA_DIR_OLD and DATA_DIR_NEWER. */
+function madeBy(protocol: number | undefined): string {
+  if (protocol === undefined)
+    return 'an earlier ain (before data dirs named their protocol: 2 or earlier), in which votes and attestations do not sign the chain’s genesis';
+  if (protocol > dataDirProtocol) return `a later ain (protocol ${protocol}; this one runs ${dataDirProtocol})`;
+  return `an earlier ain (protocol ${protocol}), in which ${protocolChanges[protocol] ?? 'the chain’s records sign other bytes'}`;
+}
+
 /**
  * The DATA_DIR_OLD refusal of a chain of protocol `protocol` (undefined: a data dir from before the
  * marker, protocol 2 or earlier) in `where`.
  */
 export function oldProtocolError(where: string, protocol: number | undefined): AinError {
-  const what =
-    protocol === undefined
-      ? 'an earlier ain (before data dirs named their protocol: 2 or earlier), in which votes and attestations do not sign the chain’s genesis'
-      : `an earlier ain (protocol ${protocol}), in which ${protocolChanges[protocol] ?? 'the chain’s records sign other bytes'}`;
+  const made = madeBy(protocol);
   return new AinError(
     'DATA_DIR_OLD',
-    `The chain in ${where} was made by ${what}: this version cannot continue it (its log does not replay to what its certificates signed). ${startAgain}`,
+    `The chain in ${where} was made by ${made}: this version cannot continue it (its log does not replay to what its certificates signed). ${startAgain}`,
+    { details: { made } },
   );
 }
 
@@ -74,9 +80,7 @@ export async function checkDataDirProtocol({ dataDir, ownLogHasRecords, write = 
   }
   if (marker.protocol < dataDirProtocol) throw oldProtocolError(dataDir, marker.protocol);
   if (marker.protocol > dataDirProtocol) {
-    throw new AinError(
-      'DATA_DIR_NEWER',
-      `The chain in ${dataDir} was made by a later ain (protocol ${marker.protocol}; this one runs ${dataDirProtocol}): run that version on it.`,
-    );
+    const made = madeBy(marker.protocol);
+    throw new AinError('DATA_DIR_NEWER', `The chain in ${dataDir} was made by ${made}: run that version on it.`, { details: { made } });
   }
 }

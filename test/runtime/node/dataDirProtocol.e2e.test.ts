@@ -2,9 +2,10 @@ import test from 'ava';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { generateKeyPair, signTx } from '../../../log/index.ts';
+import { encodeTxRecord, generateKeyPair, openFileLog, signTx } from '../../../log/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
-import { loadConfig } from '../../../runtime/config/index.ts';
+import { startUpNetwork } from '../../../runtime/cli/upNetwork.ts';
+import { initNetwork, loadConfig } from '../../../runtime/config/index.ts';
 import { checkDataDirProtocol, dataDirProtocol, protocolFileName, startNode } from '../../../runtime/node/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { tempDir } from '../mempool/fixtures.ts';
@@ -74,4 +75,21 @@ test('a node marks its data dir at its first start; with the marker gone (and it
   const again = await startNode({ config, logger: silent });
   await again.stop();
   t.pass();
+});
+
+test('ain up does not resume a network an earlier or later ain made: it says so, and what to do, before starting a node', async (t) => {
+  const dir = join(await tempDir(t), 'up-net');
+  await initNetwork({ dir, validators: 2, basePort: 20_500 });
+  // Node 1's log holds records and its data dir no marker: an earlier ain's network.
+  const log = await openFileLog({ dir: join(dir, 'n1', 'log') });
+  await log.append([encodeTxRecord(signTx({ key: generateKeyPair(), op: { type: 'set_value', path: '/apps/p/x', value: 1 }, nonce: 1, time: 1 }))]);
+  await log.close();
+  const old = await t.throwsAsync(startUpNetwork({ dir, validators: 2, port: 0 }));
+  t.true(isAinError(old, 'DATA_DIR_OLD'), String(old));
+  t.regex(old!.message, /holds a network this ain cannot resume: .*n1 was made by an earlier ain .*Move it away \(mv .*up-net .*up-net\.old\)/);
+  await writeFile(join(dir, 'n1', protocolFileName), JSON.stringify({ protocol: dataDirProtocol }));
+  await writeFile(join(dir, 'n2', protocolFileName), JSON.stringify({ protocol: dataDirProtocol + 1 }));
+  const newer = await t.throwsAsync(startUpNetwork({ dir, validators: 2, port: 0 }));
+  t.true(isAinError(newer, 'DATA_DIR_NEWER'), String(newer));
+  t.regex(newer!.message, /n2 was made by a later ain \(protocol 4; this one runs 3\)/);
 });
