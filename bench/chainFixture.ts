@@ -3,6 +3,7 @@ import { openFileLog, encodeTxRecord } from '../log/index.ts';
 import { loadOrCreateKeyFile } from '../runtime/keys/index.ts';
 import { devGenesis, parseGenesis } from '../actors/index.ts';
 import { writeFile } from 'node:fs/promises';
+import { dataDirProtocol, protocolFileName } from '../runtime/node/index.ts';
 import { makeKeys, makeTxs } from './txFixtures.ts';
 
 const chunkTxs = 10_000;
@@ -20,6 +21,7 @@ export async function writeChainFixture(dataDir: string, txCount: number, maxTxs
   const funded = Object.fromEntries(keys.map((k) => [k.pair.address, { balance: String(BigInt(Math.ceil(txCount / keys.length)) * 1000n), stake: '0' }]));
   const genesis = parseGenesis({ ...dev, accounts: { ...dev.accounts, ...funded }, rules: { '/bench': true } });
   await writeFile(join(dataDir, 'genesis.json'), JSON.stringify(genesis));
+  await writeFile(join(dataDir, protocolFileName), JSON.stringify({ protocol: dataDirProtocol })); // as a node marks the data dir it makes
   const log = await openFileLog({ dir: join(dataDir, 'log'), fsync: 'never' });
   try {
     for (let done = 0; done < txCount; done += chunkTxs) {

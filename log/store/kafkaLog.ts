@@ -14,7 +14,7 @@ const openAttemptsMax = 6;
 export interface KafkaLogOptions {
   /** `host:port` of one or more brokers, e.g. `['127.0.0.1:9092']`. */
   readonly brokers: string[];
-  /** One topic per chain and shard (`ain.<chain>.<shard>`), with one partition for total order. */
+  /** One topic per chain and shard (by default `ain.<chain>.<shard>.<genesis>`: kafkaTopicOf), with one partition for total order. */
   readonly topic: string;
   readonly clientId?: string;
   /**

@@ -82,7 +82,7 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
   }
   try {
     // An earlier protocol's chain replays to mismatches at every certificate: say what it is instead.
-    await checkDataDirProtocol({ dataDir, ownLogHasRecords: reader.lastOffset() >= 0, write: false });
+    await checkDataDirProtocol({ dataDir, ownLogHasRecords: reader.lastOffset() >= 0 });
   } catch (error) {
     await reader.close();
     throw error;

@@ -3,6 +3,7 @@ import { genesisHashOf } from '../../actors/index.ts';
 import { openKafkaLog } from '../../log/index.ts';
 import { AinError, kafkaTopicOf } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
+import { checkDataDirProtocol } from '../node/index.ts';
 import type { AuditOptions, AuditReport } from './audit.ts';
 import { auditLog } from './audit.ts';
 import { readGenesis, readSnapshots } from './auditDataDir.ts';
@@ -27,6 +28,8 @@ export async function auditKafka({ brokers, topic, dataDir, genesisFile, threads
   const file = genesisFile ?? (dataDir === undefined ? undefined : join(dataDir, 'genesis.json'));
   if (file === undefined) throw new AinError('BAD_GENESIS', 'An audit replays from the chain’s genesis: give --genesis FILE or --data DIR.');
   const genesis = await readGenesis(file);
+  // A node on Kafka keeps no log in its data dir; its marker still says which protocol made the chain.
+  if (dataDir !== undefined) await checkDataDirProtocol({ dataDir, ownLogHasRecords: false });
   const { snapshots, unreadable } = dataDir === undefined ? { snapshots: [], unreadable: [] } : await readSnapshots(dataDir);
   const log = await openKafkaLog({
     brokers,

@@ -72,12 +72,18 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
         }
       : undefined,
   };
-  // A node on Kafka keeps no log in its dir: its config names the brokers and topic to replay.
-  const configFile = values.kafka === undefined ? await configFileIn(values.data!) : undefined;
+  // A node on Kafka keeps no log in its dir: its config names the brokers and topic to replay
+  // (with --kafka, the topic too unless --topic names one: a config may name its own).
+  const configFile = values.data === undefined || (values.kafka !== undefined && values.topic !== undefined) ? undefined : await configFileIn(values.data);
   const log = configFile === undefined ? undefined : (await loadConfig({ file: configFile, flags: { dataDir: values.data } })).log;
   const report =
     values.kafka !== undefined
-      ? await auditKafka({ ...common, brokers: values.kafka.split(',').map((b) => b.trim()), topic: values.topic, dataDir: values.data })
+      ? await auditKafka({
+          ...common,
+          brokers: values.kafka.split(',').map((b) => b.trim()),
+          topic: values.topic ?? (log?.kind === 'kafka' ? log.topic : undefined),
+          dataDir: values.data,
+        })
       : log?.kind === 'kafka'
         ? await auditKafka({ ...common, brokers: [...log.brokers], topic: log.topic, dataDir: values.data })
         : await auditDataDir({ ...common, dataDir: values.data! });

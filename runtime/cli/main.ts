@@ -25,7 +25,7 @@ Usage:
                                             branch PATH on the running parent, then the files
                                             of the child chain's N validators, which report
                                             its blocks to the parent (on Kafka: one topic
-                                            ain.<chain>.<shard> for the child's nodes)
+                                            ain.<chain>.<shard>.<genesis> for the child's nodes)
   ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
                 [--log p2p|kafka [--java-home D] [--kafka-libs D]]
                                             N validators (default 4) as containers of a node

@@ -84,7 +84,7 @@ async function holdsRecords(dir: string): Promise<boolean> {
 async function checkResumable(dir: string, nodes: readonly { readonly dir: string }[]): Promise<void> {
   for (const node of nodes) {
     try {
-      await checkDataDirProtocol({ dataDir: node.dir, ownLogHasRecords: await holdsRecords(join(node.dir, 'log')), write: false });
+      await checkDataDirProtocol({ dataDir: node.dir, ownLogHasRecords: await holdsRecords(join(node.dir, 'log')) });
     } catch (error) {
       if (!isAinError(error, 'DATA_DIR_OLD') && !isAinError(error, 'DATA_DIR_NEWER')) throw error;
       throw new AinError(
@@ -148,17 +148,16 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
       closeSync(out);
     }
     const nodes = files.nodes.map((node, i) => ({ name: `n${i + 1}`, url: `http://127.0.0.1:${node.port}`, address: node.address, dir: node.dir }));
-    for (const [i, node] of nodes.entries()) {
-      const child = children[i]!;
-      await until(
-        async () => (await getNet(node)).peers.length >= nodes.length - 1,
-        `node ${node.name} to start and see its peers`,
-        90_000,
-        () =>
-          child.exitCode === null
-            ? undefined
-            : new AinError('NODE_UNREACHABLE', `Node ${node.name} exited (code ${child.exitCode}); see ${join(node.dir, 'node.log')}.`),
-      );
+    // Any node that ends (an exit code, or a signal: killed, out of memory) ends the wait, named.
+    const exited = () => {
+      const i = children.findIndex((child) => child.exitCode !== null || child.signalCode !== null);
+      if (i < 0) return undefined;
+      const { exitCode, signalCode } = children[i]!;
+      const how = exitCode === null ? `signal ${signalCode}` : `code ${exitCode}`;
+      return new AinError('NODE_UNREACHABLE', `Node ${nodes[i]!.name} exited (${how}); see ${join(nodes[i]!.dir, 'node.log')}.`);
+    };
+    for (const node of nodes) {
+      await until(async () => (await getNet(node)).peers.length >= nodes.length - 1, `node ${node.name} to start and see its peers`, 90_000, exited);
     }
     const names = new Map(nodes.map((node) => [node.address, node.name]));
     return {

@@ -53,7 +53,7 @@ export interface InitShardParameters {
   readonly rules?: Rules;
   /** Each validator's voting power on the child (all equal). */
   readonly stake?: string;
-  /** Each node's own file log (default), or one Kafka topic the child's nodes share (`ain.<chain>.<shard labels>` unless named). */
+  /** Each node's own file log (default), or one Kafka topic the child's nodes share (`ain.<chain>.<shard labels>.<genesis>` unless named). */
   readonly log?: NetworkLog;
   readonly basePort?: number;
   /** How long to wait for the branch's parent block. */

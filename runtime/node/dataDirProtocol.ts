@@ -49,20 +49,20 @@ export interface DataDirProtocolOptions {
   readonly dataDir: string;
   /** Whether the node's own file log (in the data dir) holds records; false for a log on Kafka, which the data dir does not hold. */
   readonly ownLogHasRecords: boolean;
-  /** Write the marker to a data dir that has none and no records of its own (a node's start); an audit only reads. Default true. */
-  readonly write?: boolean;
 }
 
 /**
- * Checks the protocol marker of a data dir, and writes it in a new one: a node of this version
- * refuses a data dir of an earlier protocol (DATA_DIR_OLD, whatever else it lost: its history,
- * its snapshots) and of a later one (DATA_DIR_NEWER). A data dir without a marker whose own log
- * holds records was written before markers (protocol 2 or earlier): DATA_DIR_OLD. One without
- * records is new, and gets this version's marker (a node on Kafka joining a chain's topic too:
- * the topic's name holds its genesis).
- * @example await checkDataDirProtocol({ dataDir, ownLogHasRecords: log.lastOffset() >= 0 })
+ * Checks the protocol marker of a data dir (reads only): a node of this version refuses a data
+ * dir of an earlier protocol (DATA_DIR_OLD, whatever else it lost: its history, its snapshots)
+ * and of a later one (DATA_DIR_NEWER). A data dir without a marker whose own log holds records
+ * was written before markers (protocol 2 or earlier): DATA_DIR_OLD. True when the data dir is
+ * marked with this protocol; false for one without a marker or records of its own, which a node
+ * marks (`markDataDir`) once the rest of the data dir passed its checks (a node on Kafka keeps no
+ * log here: its block history says whether the chain is older, and it is marked only after that
+ * check, so a refused data dir never gets this version's marker).
+ * @example const marked = await checkDataDirProtocol({ dataDir, ownLogHasRecords: log.lastOffset() >= 0 })
  */
-export async function checkDataDirProtocol({ dataDir, ownLogHasRecords, write = true }: DataDirProtocolOptions): Promise<void> {
+export async function checkDataDirProtocol({ dataDir, ownLogHasRecords }: DataDirProtocolOptions): Promise<boolean> {
   const file = join(dataDir, protocolFileName);
   const marker = await readJsonFile(
     file,
@@ -75,12 +75,28 @@ export async function checkDataDirProtocol({ dataDir, ownLogHasRecords, write = 
   );
   if (marker === null) {
     if (ownLogHasRecords) throw oldProtocolError(dataDir, undefined);
-    if (write) await writeFileAtomic(file, `${JSON.stringify({ protocol: dataDirProtocol })}\n`);
-    return;
+    return false;
   }
   if (marker.protocol < dataDirProtocol) throw oldProtocolError(dataDir, marker.protocol);
   if (marker.protocol > dataDirProtocol) {
     const made = madeBy(marker.protocol);
     throw new AinError('DATA_DIR_NEWER', `The chain in ${dataDir} was made by ${made}: run that version on it.`, { details: { made } });
+  }
+  return true;
+}
+
+/** Writes this version's marker in a data dir (atomically: a crash leaves none or the whole file). */
+export async function markDataDir(dataDir: string): Promise<void> {
+  const file = join(dataDir, protocolFileName);
+  try {
+    await writeFileAtomic(file, `${JSON.stringify({ protocol: dataDirProtocol })}\n`);
+  } catch (cause) {
+    throw new AinError(
+      'BAD_CONFIG',
+      `The node cannot write ${file}, which names its data dir's protocol (${(cause as NodeJS.ErrnoException).code}); it needs a data dir it can write.`,
+      {
+        cause,
+      },
+    );
   }
 }

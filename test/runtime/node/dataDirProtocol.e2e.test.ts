@@ -6,7 +6,7 @@ import { encodeTxRecord, generateKeyPair, openFileLog, signTx } from '../../../l
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { startUpNetwork } from '../../../runtime/cli/upNetwork.ts';
 import { initNetwork, loadConfig } from '../../../runtime/config/index.ts';
-import { checkDataDirProtocol, dataDirProtocol, protocolFileName, startNode } from '../../../runtime/node/index.ts';
+import { checkDataDirProtocol, dataDirProtocol, markDataDir, protocolFileName, startNode } from '../../../runtime/node/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { tempDir } from '../mempool/fixtures.ts';
 
@@ -19,19 +19,17 @@ const markerOf = async (dir: string) => JSON.parse(await readFile(join(dir, prot
 
 test('a new data dir gets the marker; one without it whose log holds records, or of an earlier or later protocol, is refused with a code and a sentence', async (t) => {
   const fresh = await tempDir(t);
-  await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: false });
+  t.false(await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: false }), 'new: to be marked');
+  await t.throwsAsync(readFile(join(fresh, protocolFileName)), undefined, 'the check writes nothing (an audit, ain up)');
+  await markDataDir(fresh);
   t.deepEqual(await markerOf(fresh), { protocol: dataDirProtocol });
-  await t.notThrowsAsync(checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: true }), 'marked: its records are of this protocol');
+  t.true(await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: true }), 'marked: its records are of this protocol');
 
   const unmarked = await tempDir(t);
   const old = await t.throwsAsync(checkDataDirProtocol({ dataDir: unmarked, ownLogHasRecords: true }));
   t.true(isAinError(old, 'DATA_DIR_OLD'));
   t.regex(old!.message, /2 or earlier.*do not sign the chain’s genesis.*cannot continue it.*Start a new chain/);
   await t.throwsAsync(readFile(join(unmarked, protocolFileName)), undefined, 'nothing written on a refusal');
-
-  const readOnly = await tempDir(t);
-  await checkDataDirProtocol({ dataDir: readOnly, ownLogHasRecords: false, write: false });
-  await t.throwsAsync(readFile(join(readOnly, protocolFileName)), undefined, 'an audit writes nothing');
 
   for (const [protocol, code, pattern] of [
     [1, 'DATA_DIR_OLD', /protocol 1\), in which its block headers have no recordsRoot/],

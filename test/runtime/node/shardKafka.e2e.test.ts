@@ -15,7 +15,7 @@ import { startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 
 // A shard on the Kafka cluster mode: a parent of three validators on one topic (`ain net init
 // --log kafka`), and `ain net init --shard /apps/x --log kafka` branches the path there and writes
-// a child of four validators sharing a topic of its own (ain.<chain>.apps.x). Kafka orders each
+// a child of four validators sharing a topic of its own (ain.<chain>.apps.x.<genesis>). Kafka orders each
 // chain's log; the child's validators attest its blocks, and those attestations prove each block
 // to the parent (with a rules change, counted with the new set). A grandchild on Kafka reports to
 // the child. All nodes are child processes against one real broker; the steps share them, in order.
