@@ -84,7 +84,8 @@ async function holdsRecords(dir: string): Promise<boolean> {
 async function checkResumable(dir: string, nodes: readonly { readonly dir: string }[]): Promise<void> {
   for (const node of nodes) {
     try {
-      await checkDataDirProtocol({ dataDir: node.dir, ownLogHasRecords: await holdsRecords(join(node.dir, 'log')) });
+      // The log is scanned only for a data dir without a marker: a marked one is resumed as it is.
+      await checkDataDirProtocol({ dataDir: node.dir, ownLogHasRecords: () => holdsRecords(join(node.dir, 'log')) });
     } catch (error) {
       if (!isAinError(error, 'DATA_DIR_OLD') && !isAinError(error, 'DATA_DIR_NEWER')) throw error;
       throw new AinError(

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { decodeTxRecord, type EventLog } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import type { BlockHistory, BlockView, TxLocation } from './blockStore.ts';
-import { protocolChanges } from './dataDirProtocol.ts';
+import { protocolChanges, startAgain } from './dataDirProtocol.ts';
 import { openHistoryStores, sealBlock, sealTx, txKey, txKeyRange, unsealBlock, unsealTx, type HistoryStores } from './historyStores.ts';
 
 /**
@@ -117,7 +117,7 @@ function protocolProblem(stores: HistoryStores, { dir, genesisHash, log }: OpenB
   if (change === undefined || meta!.genesis !== genesisHash || log.lastOffset() < 0) return undefined;
   return new AinError(
     'DATA_DIR_OLD',
-    `The block history in ${dir} was written by an earlier ain (history format ${meta!.version}), in which ${change}: this version cannot continue that chain (its log does not replay to what its certificates signed). Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.`,
+    `The block history in ${dir} was written by an earlier ain (history format ${meta!.version}), in which ${change}: this version cannot continue that chain (its log does not replay to what its certificates signed). ${startAgain}`,
   );
 }
 

@@ -21,7 +21,8 @@ export const protocolFileName = 'protocol.json';
 
 const ProtocolFile = z.strictObject({ protocol: z.number().int().min(1) });
 
-const startAgain =
+/** What an operator does with a chain this version cannot continue. */
+export const startAgain =
   'Start a new chain (ain net init for a network, with a new Kafka topic for a cluster, or a new --data dir for one node), or run the earlier ain on this one.';
 
 /** Who made a chain of `protocol` (undefined: a data dir from before the marker), in words; `details.made` of DATA_DIR_OLD and DATA_DIR_NEWER. */
@@ -36,7 +37,7 @@ function madeBy(protocol: number | undefined): string {
  * The DATA_DIR_OLD refusal of a chain of protocol `protocol` (undefined: a data dir from before the
  * marker, protocol 2 or earlier) in `where`.
  */
-export function oldProtocolError(where: string, protocol: number | undefined): AinError {
+function oldProtocolError(where: string, protocol: number | undefined): AinError {
   const made = madeBy(protocol);
   return new AinError(
     'DATA_DIR_OLD',
@@ -47,8 +48,11 @@ export function oldProtocolError(where: string, protocol: number | undefined): A
 
 export interface DataDirProtocolOptions {
   readonly dataDir: string;
-  /** Whether the node's own file log (in the data dir) holds records; false for a log on Kafka, which the data dir does not hold. */
-  readonly ownLogHasRecords: boolean;
+  /**
+   * Whether the node's own file log (in the data dir) holds records; false for a log on Kafka, which
+   * the data dir does not hold. A function is asked only for a data dir without a marker.
+   */
+  readonly ownLogHasRecords: boolean | (() => Promise<boolean>);
 }
 
 /**
@@ -74,7 +78,7 @@ export async function checkDataDirProtocol({ dataDir, ownLogHasRecords }: DataDi
       ),
   );
   if (marker === null) {
-    if (ownLogHasRecords) throw oldProtocolError(dataDir, undefined);
+    if (typeof ownLogHasRecords === 'boolean' ? ownLogHasRecords : await ownLogHasRecords()) throw oldProtocolError(dataDir, undefined);
     return false;
   }
   if (marker.protocol < dataDirProtocol) throw oldProtocolError(dataDir, marker.protocol);

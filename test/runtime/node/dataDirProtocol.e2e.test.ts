@@ -50,7 +50,7 @@ test('a new data dir gets the marker; one without it whose log holds records, or
 });
 
 test('a node marks its data dir at its first start; with the marker gone (and its history, as an old data dir would have it) it refuses to start, and an audit says why', async (t) => {
-  t.timeout(60_000);
+  t.timeout(60_000); // a bound on two node starts and stops on a loaded CI machine, not a wait: each step awaits its event
   const dataDir = await tempDir(t);
   const config = await loadConfig({ flags: { dataDir, port: 0, block: { intervalMs: 50 } } });
   const node = await startNode({ config, logger: silent });
