@@ -49,6 +49,7 @@ const compiledFiles = () =>
 
 export default {
   ...(compiled ? { files: compiledFiles() } : { extensions: { ts: 'module' }, nodeArguments: ['--import=tsx'], files: ['test/**/*.test.ts'] }),
+  require: [compiled ? './dist/test/fastCheckSetup.js' : './test/fastCheckSetup.ts'],
   workerThreads: false,
   timeout: '120s',
   sortTestFiles: (a, b) => weight(a) - weight(b) || a.localeCompare(b, [], { numeric: true }),

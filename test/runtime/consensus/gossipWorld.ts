@@ -122,17 +122,19 @@ const decoder = new TextDecoder();
 /**
  * Catch-up between sim validators over the transport: a node answers a request for a height it
  * decided with the block and certificate, and a node that hears of a height above its next asks
- * the message's signer, one request at a time, checks every signature of the certificate and
+ * that message's signer, one request at a time, checks every signature of the certificate and
  * hands the block to the node, which appends it when the certificate holds more than 2/3 of the
  * power. A signer at a height has decided the heights below it, and here a validator's peer id is
- * its address; the peer that forwarded the message may be as far behind as this node.
+ * its address; the peer that forwarded the message may be as far behind as this node. Only a
+ * signer ahead is asked (as the runtime's catch-up asks only a peer ahead): a node asking whoever
+ * it heard last could ask, each time its pause ended, a peer as far behind as itself (or itself,
+ * its messages looped back), and never the one ahead, whose resends came during the pause.
  */
 export class DecidedExchange {
   /** Blocks this node appended from a peer's answer. */
   caughtUp = 0;
   #asking = false;
   #lastAskedMs = -Infinity;
-  #wanted = 0;
 
   constructor(
     private readonly node: HonestNode,
@@ -151,8 +153,7 @@ export class DecidedExchange {
 
   /** `peer` signed a message of `height`. */
   heard(peer: string, height: number): void {
-    this.#wanted = Math.max(this.#wanted, height);
-    if (this.#wanted <= this.node.height + 1 || this.#asking || this.scheduler.nowMs - this.#lastAskedMs < askAgainMs) return;
+    if (height <= this.node.height + 1 || this.#asking || this.scheduler.nowMs - this.#lastAskedMs < askAgainMs) return;
     this.#asking = true;
     const next = this.node.height + 1;
     void this.transport
@@ -170,7 +171,7 @@ export class DecidedExchange {
       })
       .finally(() => {
         this.#asking = false;
-        this.heard(peer, this.#wanted);
+        this.heard(peer, height);
       });
   }
 }

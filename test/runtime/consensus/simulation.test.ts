@@ -23,6 +23,25 @@ const eventsMax = 400_000;
 const gstMaxMs = 3_000;
 const scenarioArb = scenarioArbOf(gstMaxMs);
 
+/**
+ * Runs that failed once, run first every time. The first: after GST the validator of power 7
+ * stayed at height 1 for good while the two that decided it waited for it at height 2; its
+ * catch-up asked whoever it had heard from last (a peer as far behind, or itself), never the
+ * peers ahead (the harness's bug, not the protocol's).
+ */
+const failedOnce: [Scenario][] = [
+  [
+    {
+      seed: -2147483630,
+      powers: [1, 7, 8, 1],
+      faults: ['none', 'none', 'none', 'equivocate'],
+      plan: { lossPercent: 57, duplicatePercent: 27, delayMaxMs: 1226, gstMs: 2317, deltaMs: 1, partitions: [] },
+      restarts: [],
+      heights: 1,
+    },
+  ],
+];
+
 function unsafe(outcome: GossipOutcome): string | null {
   if (outcome.violations.length > 0) return `unsafe: ${outcome.violations.join('; ')}`;
   if (outcome.refused.length > 0) return `gossip refused well-signed messages: ${outcome.refused.slice(0, 3).join('; ')}`;
@@ -36,7 +55,7 @@ test('safety and liveness over random schedules, faults and restarts, over memor
       const problem = unsafe(outcome) ?? (outcome.live ? null : `not live within ${afterGstBoundMs} ms after GST: ${explain(outcome)}`);
       if (problem !== null) throw new Error(problem);
     }),
-    { numRuns: 40 },
+    { numRuns: 40, examples: failedOnce },
   );
   t.pass();
 });
