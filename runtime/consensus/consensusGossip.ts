@@ -27,6 +27,11 @@ export interface GossipView {
   height(): number;
   /** Whether `address` is a validator of the current height's set. */
   isValidator(address: string): boolean;
+  /**
+   * Whether `address` was a validator of the set that voted on `height` (at most the current
+   * one), or undefined when this node no longer keeps that set: what evidence is judged by.
+   */
+  wasValidatorAt(address: string, height: number): boolean | undefined;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -110,6 +115,21 @@ const signersOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal.propos
 const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vote' in m ? [m.vote] : [m.evidence.a, m.evidence.b]);
 
 /**
+ * The signers of evidence that were no validators of the set that voted on its height (not the
+ * current set: a validator that left since, by unstaking or a rules change, answers for what it
+ * signed before); undefined when this node no longer keeps that set.
+ */
+function evidenceStrangers(message: ConsensusMessage, height: number, view: GossipView): string[] | undefined {
+  const strangers: string[] = [];
+  for (const signer of signersOf(message)) {
+    const was = view.wasValidatorAt(signer, height);
+    if (was === undefined) return undefined;
+    if (!was) strangers.push(signer);
+  }
+  return strangers;
+}
+
+/**
  * Why a consensus message was refused, as a word for metrics: not of the schema, for another chain
  * or shard, for a past height, evidence of a future one, signed by no validator of the height
  * judged, a signature that does not verify, or a copy of one taken less than `resentMinMs` before.
@@ -119,8 +139,9 @@ export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' 
 /**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
  * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
- * outside the current set at the current height); `ignore` for a past height (nothing left to
- * decide there), evidence of a future one (no block acts on it yet), a future one whose signer
+ * outside the current set at the current height, evidence signed by no validator of its own
+ * height's set); `ignore` for a past height (nothing left to decide there), evidence of a future
+ * one (no block acts on it yet) or of one whose set this node pruned, a future one whose signer
  * this node cannot judge yet, or a copy (another `n`) of a message taken less than `resentMinMs`
  * before (dropped before it is decoded); `keep` (delivered here, not passed on) for a proposal or
  * vote two or more heights ahead of this node's. Its block is judged by consensus later (the
@@ -146,10 +167,12 @@ export function judgeConsensusMessage(
   if (kind !== 'evidence' && height < current) return { validation: 'ignore', cause: 'past_height', reason: `for past height ${height}` };
   // No block acts on evidence of a height it has not reached (the pool does not hold it): not passed on.
   if (kind === 'evidence' && height > current) return { validation: 'ignore', cause: 'future_height', reason: `evidence of height ${height}, past this one` };
-  const strangers = signersOf(message).filter((a) => !view.isValidator(a));
+  const strangers = kind === 'evidence' ? evidenceStrangers(message, height, view) : signersOf(message).filter((a) => !view.isValidator(a));
+  if (strangers === undefined)
+    return { validation: 'ignore', cause: 'signer', reason: `evidence of height ${height}, whose validator set this node no longer keeps` };
   if (strangers.length > 0) {
     return height === current || kind === 'evidence'
-      ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
+      ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${kind === 'evidence' ? height : current}` }
       : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
   if (takenAt === undefined && !signedOf(message).every((signed) => checkConsensusSignature(signed, view.genesis))) {

@@ -29,7 +29,7 @@ import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, ty
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
-import { validatorSetAt } from './validatorSets.ts';
+import { validatorSetAt, wasValidatorAt } from './validatorSets.ts';
 
 type EffectOf<T extends ConsensusEffect['type']> = Extract<ConsensusEffect, { type: T }>;
 
@@ -245,6 +245,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       genesis: chain.ledger.genesisHash,
       height: () => state().height,
       isValidator: (a) => state().validators.validators.some((v) => v.address === a),
+      wasValidatorAt: (a, height) => wasValidatorAt(chain.ledger, a, height),
     },
     (kind, from, reason, validation, cause) => {
       const key = `${kind} ${validation} ${cause}`;

@@ -1,6 +1,7 @@
-import { genesisSetOf, type Ledger } from '../../actors/index.ts';
-import { currentValidatorSet, readAccount, votingSetOf } from '../../projections/index.ts';
+import type { Ledger } from '../../actors/index.ts';
+import { readAccount } from '../../projections/index.ts';
 import type { Evidence } from '../../schemas/index.ts';
+import { wasValidatorAt } from './validatorSets.ts';
 
 /** How many equivocations a pool holds at most: more than a set's worth of offenders is noise. */
 export const defaultMaxEvidence = 64;
@@ -30,10 +31,7 @@ const keyOf = ({ a }: Evidence) => `${a.from}:${a.height}:${a.round}:${a.kind}`;
 function slashable(ledger: Ledger, { a }: Evidence): boolean {
   const account = readAccount(ledger.tree, a.from);
   if (account.slashed || account.stake + account.unbonding === 0n) return false;
-  if (a.height > ledger.height + 1) return false;
-  // The next block's height: its set is the current one, recorded only when that block begins.
-  const set = a.height === ledger.height + 1 ? currentValidatorSet(ledger.tree) : votingSetOf(ledger.tree, a.height, () => genesisSetOf(ledger));
-  return (set?.stakes.get(a.from) ?? 0n) > 0n;
+  return wasValidatorAt(ledger, a.from, a.height) === true;
 }
 
 /**

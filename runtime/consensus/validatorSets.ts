@@ -1,5 +1,5 @@
 import { genesisSetOf, readValidatorsAt, validatorSetOf, type Ledger } from '../../actors/index.ts';
-import type { StateTree } from '../../projections/index.ts';
+import { currentValidatorSet, votingSetOf, type StateTree } from '../../projections/index.ts';
 import { AinError, type ValidatorSet } from '../../schemas/index.ts';
 
 /**
@@ -35,3 +35,17 @@ export function votingSetAt(ledger: Ledger, height: number): ValidatorSet | null
 
 /** Voting power of `address` in `set` (0 for none). */
 export const powerIn = (set: ValidatorSet, address: string): bigint => BigInt(set.validators.find((v) => v.address === address)?.power ?? '0');
+
+/**
+ * Whether `address` held power in the set that voted (or votes) on `height`: an applied height or
+ * the chain's next. Undefined when the ledger cannot say: a height past the next, or one whose
+ * set it pruned. What evidence of a past height is judged by, as the ledger's fold judges it: a
+ * validator that left the set since still answers for what it signed while it was in it.
+ * @example if (wasValidatorAt(chain.ledger, evidence.a.from, evidence.a.height) === false) reject()
+ */
+export function wasValidatorAt(ledger: Ledger, address: string, height: number): boolean | undefined {
+  if (height > ledger.height + 1) return undefined;
+  // The next block's height: its set is the current one, recorded only when that block begins.
+  const set = height === ledger.height + 1 ? currentValidatorSet(ledger.tree) : votingSetOf(ledger.tree, height, () => genesisSetOf(ledger));
+  return set === null ? undefined : (set.stakes.get(address) ?? 0n) > 0n;
+}

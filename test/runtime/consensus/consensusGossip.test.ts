@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { checkConsensusSignature, generateKeyPair, signProposal, signVote } from '../../../log/index.ts';
+import { checkConsensusSignature, generateKeyPair, signProposal, signVote, type KeyPair } from '../../../log/index.ts';
 import { CheckedMessages, judgeConsensusMessage, resentMinMs } from '../../../runtime/consensus/index.ts';
 
 const v1 = generateKeyPair();
@@ -8,7 +8,17 @@ const v2 = generateKeyPair();
 const stranger = generateKeyPair();
 const hash = 'ab'.repeat(32);
 const genesis = '9e'.repeat(32);
-const view = { chain: 'ain-local', shard: '/', genesis, height: () => 5, isValidator: (a: string) => a === v1.address || a === v2.address };
+/** A validator of heights 2–4 that left the set at 5 (by unstaking, say). */
+const left = generateKeyPair();
+const view = {
+  chain: 'ain-local',
+  shard: '/',
+  genesis,
+  height: () => 5,
+  isValidator: (a: string) => a === v1.address || a === v2.address,
+  // The set of height 1 was pruned.
+  wasValidatorAt: (a: string, height: number) => (height < 2 ? undefined : a === v1.address || a === v2.address || (height < 5 && a === left.address)),
+};
 const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const vote = (key = v1, height = 5, chain = 'ain-local') => signVote(key, { chain, shard: '/', height, round: 0, kind: 'prevote', hash }, genesis);
 
@@ -209,5 +219,29 @@ test('evidence on gossip: two votes of one slot with different hashes is accepte
     validation: 'reject',
     cause: 'signature',
     reason: `a signature does not verify for this chain (genesis ${genesis.slice(0, 16)}…)`,
+  });
+});
+
+test('evidence is judged by the set that voted on its height: a validator that left since answers for it; a signer never in that set is rejected; a height whose set this node pruned is ignored', (t) => {
+  const evidence = (key: KeyPair, height: number) => {
+    const slot = (c: string) => signVote(key, { chain: 'ain-local', shard: '/', height, round: 0, kind: 'prevote', hash: c.repeat(64) }, genesis);
+    return bytesOf({ n: 1, evidence: { a: slot('a'), b: slot('b') } });
+  };
+  t.false(view.isValidator(left.address), 'no validator of the current height');
+  t.is(judgeConsensusMessage('evidence', evidence(left, 4), view).validation, 'accept');
+  t.like(judgeConsensusMessage('evidence', evidence(left, 5), view), {
+    validation: 'reject',
+    cause: 'signer',
+    reason: `signed by ${left.address}, no validator of height 5`,
+  });
+  t.like(judgeConsensusMessage('evidence', evidence(stranger, 3), view), {
+    validation: 'reject',
+    cause: 'signer',
+    reason: `signed by ${stranger.address}, no validator of height 3`,
+  });
+  t.like(judgeConsensusMessage('evidence', evidence(v1, 1), view), {
+    validation: 'ignore',
+    cause: 'signer',
+    reason: 'evidence of height 1, whose validator set this node no longer keeps',
   });
 });

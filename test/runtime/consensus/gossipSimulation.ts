@@ -46,7 +46,7 @@ export async function simulateOverGossip(scenario: Scenario, limits: RunLimits, 
   world.network = wire;
   const network = scheduledNetwork(scheduler, random, scenario.plan, addresses);
   const refused: string[] = [];
-  const exchanges = await Promise.all(nodes.map((node, i) => join({ network, wire, scheduler, refused }, node, faults[i] === 'silent')));
+  const exchanges = await Promise.all(nodes.map((node, i) => join({ network, wire, scheduler, world, refused }, node, faults[i] === 'silent')));
   for (const node of nodes) node.start();
   const live = await scheduler.runSettled(allDecided(world, nodes, scenario.heights), limits.untilMs, limits.eventsMax, settle);
   return { ...outcomeOf(world, nodes, scenario.plan.gstMs, live), refused, caughtUp: exchanges.reduce((sum, e) => sum + e.caughtUp, 0) };
@@ -54,7 +54,7 @@ export async function simulateOverGossip(scenario: Scenario, limits: RunLimits, 
 
 /** Gives a node its transport, consensus gossip and catch-up; the gossip validator judges by the node's current height and set. */
 async function join(
-  { network, wire, scheduler, refused }: { network: MemoryNetwork; wire: GossipWire; scheduler: Scheduler; refused: string[] },
+  { network, wire, scheduler, world, refused }: { network: MemoryNetwork; wire: GossipWire; scheduler: Scheduler; world: World; refused: string[] },
   node: HonestNode,
   silent: boolean,
 ): Promise<DecidedExchange> {
@@ -65,6 +65,7 @@ async function join(
     genesis: simGenesis,
     height: () => node.state.height,
     isValidator: (address: string) => node.state.validators.validators.some((v) => v.address === address),
+    wasValidatorAt: (address: string, height: number) => world.setAt(height).validators.some((v) => v.address === address),
   };
   const onRefused = (kind: string, from: string, reason: string, validation: string) => {
     if (validation === 'reject') refused.push(`${node.address.slice(0, 8)} rejected ${kind} from ${from.slice(0, 8)}: ${reason}`);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { type Chain } from '../../../actors/index.ts';
 import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import { validatorSetAt, votingSetAt } from '../../../runtime/consensus/validatorSets.ts';
+import { validatorSetAt, votingSetAt, wasValidatorAt } from '../../../runtime/consensus/validatorSets.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
 import { appendBlock, buildOn, certificateOf, chainId, genesisHash, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
 
@@ -16,7 +16,7 @@ function propose(chain: Chain, proposer: KeyPair, certificate: Certificate | nul
 
 const addressesOf = (set: { validators: readonly { address: string }[] } | null) => set?.validators.map((v) => v.address) ?? [];
 
-test('after a block that slashed a validator, votingSetAt of that block still holds it; validatorSetAt of the next does not', (t) => {
+test('after a block that slashed a validator, votingSetAt of that block still holds it; validatorSetAt of the next does not; wasValidatorAt says so per height', (t) => {
   const chain = newChain();
   const one = propose(chain, first, null);
   appendBlock(chain, one);
@@ -34,6 +34,13 @@ test('after a block that slashed a validator, votingSetAt of that block still ho
     all.filter((a) => a !== fourth.address),
     'block 3 is decided without it',
   );
+  // Evidence is judged by the set of its height: the validator answers for heights 1 and 2 still.
+  t.deepEqual(
+    [1, 2, 3, 4].map((height) => wasValidatorAt(chain.ledger, fourth.address, height)),
+    [true, true, false, undefined],
+    'in the sets of blocks 1 and 2; not in the next; no set of a height past it',
+  );
+  t.is(wasValidatorAt(chain.ledger, owner.address, 2), false);
 });
 
 test('validatorSetAt reads the set the ledger keeps for the next height; votingSetAt of an applied height is the set that decided it', (t) => {
