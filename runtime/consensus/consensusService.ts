@@ -29,7 +29,8 @@ import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, ty
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
-import { validatorSetAt, wasValidatorAt } from './validatorSets.ts';
+import { validatorSetAt, votingSetAt, wasValidatorAt } from './validatorSets.ts';
+import { WakingPeers } from './wakingPeers.ts';
 
 type EffectOf<T extends ConsensusEffect['type']> = Extract<ConsensusEffect, { type: T }>;
 
@@ -161,6 +162,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /** Set between deciding a height and starting the next, while the chain is idle. */
   let waitingFor: number | null = null;
   let peerAhead = 0;
+  const waking = new WakingPeers();
 
   const state = () => actor.getSnapshot().context;
   /** The peers of the latest message for the height being decided (`at`) and for a later one (`ahead`: that peer decided this height). */
@@ -548,12 +550,18 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
-    // A peer at the height this node waits to start, or at the next (it decided this one): start
-    // it. Not one further ahead: that is catch-up's, and a validator's vote for a height far ahead
-    // would keep this node's chain from ever going idle.
+    // Peers at the height this node waits to start, or at the next (they decided this one): start
+    // it once they hold a third of the power or its proposer proposed (WakingPeers). Not for one
+    // further ahead: that is catch-up's, and a validator's vote for a height far ahead would keep
+    // this node's chain from ever going idle.
     if (waitingFor !== null && height >= waitingFor && height <= waitingFor + 1) {
-      peerAhead = Math.max(peerAhead, height);
-      startIfWork();
+      const signer = 'proposal' in message ? message.proposal.proposer : message.vote.from;
+      const roundZero = 'proposal' in message && message.proposal.height === waitingFor && message.proposal.round === 0;
+      const set = votingSetAt(chain.ledger, waitingFor);
+      if (set !== null && waking.heard(set, waitingFor, signer, roundZero)) {
+        peerAhead = Math.max(peerAhead, height);
+        startIfWork();
+      }
     }
     send('proposal' in message ? { type: 'proposal', proposal: message.proposal } : { type: 'vote', vote: message.vote });
   }
