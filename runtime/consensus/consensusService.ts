@@ -550,15 +550,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
-    // Peers at the height this node waits to start, or at the next (they decided this one): start
-    // it once they hold a third of the power or its proposer proposed (WakingPeers). Not for one
-    // further ahead: that is catch-up's, and a validator's vote for a height far ahead would keep
-    // this node's chain from ever going idle.
-    if (waitingFor !== null && height >= waitingFor && height <= waitingFor + 1) {
+    // Peers at the height this node waits to start, or at the next: start it once they hold more than a
+    // third of the power, or its proposer proposed (WakingPeers).
+    const waited = waitingFor;
+    if (waited !== null) {
       const signer = 'proposal' in message ? message.proposal.proposer : message.vote.from;
-      const roundZero = 'proposal' in message && message.proposal.height === waitingFor && message.proposal.round === 0;
-      const set = votingSetAt(chain.ledger, waitingFor);
-      if (set !== null && waking.heard(set, waitingFor, signer, roundZero)) {
+      if (waking.heard(() => votingSetAt(chain.ledger, waited), waited, height, signer, 'proposal' in message && message.proposal.round === 0)) {
         peerAhead = Math.max(peerAhead, height);
         startIfWork();
       }
