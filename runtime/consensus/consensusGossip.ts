@@ -121,7 +121,8 @@ const signedOf = (m: ConsensusMessage) => ('proposal' in m ? [m.proposal] : 'vot
  */
 function evidenceStrangers(message: ConsensusMessage, height: number, view: GossipView): string[] | undefined {
   const strangers: string[] = [];
-  for (const signer of signersOf(message)) {
+  // One validator signed both votes (the schema holds evidence to that): asked once.
+  for (const signer of new Set(signersOf(message))) {
     const was = view.wasValidatorAt(signer, height);
     if (was === undefined) return undefined;
     if (!was) strangers.push(signer);
@@ -131,10 +132,11 @@ function evidenceStrangers(message: ConsensusMessage, height: number, view: Goss
 
 /**
  * Why a consensus message was refused, as a word for metrics: not of the schema, for another chain
- * or shard, for a past height, evidence of a future one, signed by no validator of the height
- * judged, a signature that does not verify, or a copy of one taken less than `resentMinMs` before.
+ * or shard, for a past height, evidence of a future one, evidence of a height whose set this node
+ * pruned, signed by no validator of the height judged, a signature that does not verify, or a
+ * copy of one taken less than `resentMinMs` before.
  */
-export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' | 'signer' | 'signature' | 'resent';
+export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' | 'expired' | 'signer' | 'signature' | 'resent';
 
 /**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
@@ -169,7 +171,7 @@ export function judgeConsensusMessage(
   if (kind === 'evidence' && height > current) return { validation: 'ignore', cause: 'future_height', reason: `evidence of height ${height}, past this one` };
   const strangers = kind === 'evidence' ? evidenceStrangers(message, height, view) : signersOf(message).filter((a) => !view.isValidator(a));
   if (strangers === undefined)
-    return { validation: 'ignore', cause: 'signer', reason: `evidence of height ${height}, whose validator set this node no longer keeps` };
+    return { validation: 'ignore', cause: 'expired', reason: `evidence of height ${height}, whose validator set this node no longer keeps` };
   if (strangers.length > 0) {
     return height === current || kind === 'evidence'
       ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${kind === 'evidence' ? height : current}` }

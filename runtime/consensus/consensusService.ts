@@ -29,7 +29,7 @@ import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, ty
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
-import { validatorSetAt, votingSetAt, wasValidatorAt } from './validatorSets.ts';
+import { validatorSetAt, votingSetAt, wasValidatorAtKept } from './validatorSets.ts';
 import { WakingPeers } from './wakingPeers.ts';
 
 type EffectOf<T extends ConsensusEffect['type']> = Extract<ConsensusEffect, { type: T }>;
@@ -131,8 +131,9 @@ const refetchTimesMax = 20;
  * out its effects, in the order decided: proposals built from the mempool, votes signed only after
  * the signing record is on disk, timeouts, blocks judged, decided blocks appended to the node's
  * own log (the follower then folds them as any block), evidence and re-sends gossiped. A height
- * starts once there is something to decide (txs waiting, a job deadline due, or a peer already
- * at it), so an idle chain makes no blocks. A node behind its peers fetches decided blocks with
+ * starts once there is something to decide (txs waiting, a job deadline due, evidence to commit,
+ * or peers with a third of the power already at it or past it: WakingPeers), so an idle chain
+ * makes no blocks. A node behind its peers fetches decided blocks with
  * their certificates (catchUp.ts).
  * @example const consensus = await createConsensusService(components); await consensus.start()
  */
@@ -239,6 +240,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     fetchedRecords: 0,
     refusedMessages: {} as Record<string, number>,
   };
+  const wasValidator = wasValidatorAtKept();
   const gossip = createConsensusGossip(
     transport,
     {
@@ -247,7 +249,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       genesis: chain.ledger.genesisHash,
       height: () => state().height,
       isValidator: (a) => state().validators.validators.some((v) => v.address === a),
-      wasValidatorAt: (a, height) => wasValidatorAt(chain.ledger, a, height),
+      wasValidatorAt: (a, height) => wasValidator(chain.ledger, a, height),
     },
     (kind, from, reason, validation, cause) => {
       const key = `${kind} ${validation} ${cause}`;
@@ -550,7 +552,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
-    // Peers at the height this node waits to start, or at the next: start it once they hold more than a
+    // Peers at the height this node waits to start, or at the next: start it once they hold a
     // third of the power, or its proposer proposed (WakingPeers).
     const waited = waitingFor;
     if (waited !== null) {

@@ -44,8 +44,29 @@ export const powerIn = (set: ValidatorSet, address: string): bigint => BigInt(se
  * @example if (wasValidatorAt(chain.ledger, evidence.a.from, evidence.a.height) === false) reject()
  */
 export function wasValidatorAt(ledger: Ledger, address: string, height: number): boolean | undefined {
-  if (height > ledger.height + 1) return undefined;
+  const stakes = stakesAt(ledger, height);
+  return stakes === null ? undefined : (stakes.get(address) ?? 0n) > 0n;
+}
+
+function stakesAt(ledger: Ledger, height: number): ReadonlyMap<string, bigint> | null {
+  if (height > ledger.height + 1) return null;
   // The next block's height: its set is the current one, recorded only when that block begins.
   const set = height === ledger.height + 1 ? currentValidatorSet(ledger.tree) : votingSetOf(ledger.tree, height, () => genesisSetOf(ledger));
-  return set === null ? undefined : (set.stakes.get(address) ?? 0n) > 0n;
+  return set?.stakes ?? null;
+}
+
+/**
+ * `wasValidatorAt` that keeps the last set it read, for one ledger height: a gossip validator asks
+ * of one height again and again (each piece of evidence a peer sends, well signed or not), and a
+ * set is up to a thousand stakes read from the state tree.
+ * @example const wasValidator = wasValidatorAtKept(); wasValidator(chain.ledger, address, 9)
+ */
+export function wasValidatorAtKept(): (ledger: Ledger, address: string, height: number) => boolean | undefined {
+  let kept: { ledger: Ledger; ledgerHeight: number; height: number; stakes: ReadonlyMap<string, bigint> | null } | undefined;
+  return (ledger, address, height) => {
+    if (kept?.ledger !== ledger || kept.ledgerHeight !== ledger.height || kept.height !== height) {
+      kept = { ledger, ledgerHeight: ledger.height, height, stakes: stakesAt(ledger, height) };
+    }
+    return kept.stakes === null ? undefined : (kept.stakes.get(address) ?? 0n) > 0n;
+  };
 }

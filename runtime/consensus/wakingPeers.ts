@@ -4,8 +4,9 @@ import { powerIn } from './validatorSets.ts';
 /**
  * When an idle node starts the height it waits for on its peers' account (it has no txs, no
  * deadline and no evidence of its own): once the signers of the messages it has had for that
- * height, or the next (their signers decided it), hold more than a third of the height's power —
- * so at least one honest validator is there — or once the height's round-0 proposer proposed (it
+ * height, or the next (their signers decided it), hold a third of the height's power or more —
+ * the faulty hold less than a third, so at least one honest validator is there (and with three
+ * equal validators, any one) — or once the height's round-0 proposer proposed (it
  * proposes only with work, or when it is faulty, and then only at its own heights). A single
  * validator's vote used to be enough, and a byzantine one, by voting for every next height, could
  * make an idle chain decide empty blocks without end.
@@ -40,6 +41,6 @@ export class WakingPeers {
       this.#power += powerIn(set, signer);
     }
     const total = set.validators.reduce((sum, v) => sum + BigInt(v.power), 0n);
-    return 3n * this.#power > total;
+    return 3n * this.#power >= total;
   }
 }

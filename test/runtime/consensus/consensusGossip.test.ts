@@ -241,7 +241,7 @@ test('evidence is judged by the set that voted on its height: a validator that l
   });
   t.like(judgeConsensusMessage('evidence', evidence(v1, 1), view), {
     validation: 'ignore',
-    cause: 'signer',
+    cause: 'expired',
     reason: 'evidence of height 1, whose validator set this node no longer keeps',
   });
 });

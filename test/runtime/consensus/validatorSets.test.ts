@@ -1,7 +1,7 @@
 import test from 'ava';
 import { type Chain } from '../../../actors/index.ts';
 import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import { validatorSetAt, votingSetAt, wasValidatorAt } from '../../../runtime/consensus/validatorSets.ts';
+import { validatorSetAt, votingSetAt, wasValidatorAt, wasValidatorAtKept } from '../../../runtime/consensus/validatorSets.ts';
 import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
 import { appendBlock, buildOn, certificateOf, chainId, genesisHash, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
 
@@ -20,6 +20,8 @@ test('after a block that slashed a validator, votingSetAt of that block still ho
   const chain = newChain();
   const one = propose(chain, first, null);
   appendBlock(chain, one);
+  const kept = wasValidatorAtKept();
+  t.true(kept(chain.ledger, fourth.address, 2), 'before the slash, in the set of the next height');
   const evidence: Evidence = {
     a: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'a'.repeat(64) }, genesisHash),
     b: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'b'.repeat(64) }, genesisHash),
@@ -41,6 +43,11 @@ test('after a block that slashed a validator, votingSetAt of that block still ho
     'in the sets of blocks 1 and 2; not in the next; no set of a height past it',
   );
   t.is(wasValidatorAt(chain.ledger, owner.address, 2), false);
+  t.deepEqual(
+    [2, 3, 3, 2].map((height) => kept(chain.ledger, fourth.address, height)),
+    [true, false, false, true],
+    'the kept set follows the ledger: read again once it moved, and for another height',
+  );
 });
 
 test('validatorSetAt reads the set the ledger keeps for the next height; votingSetAt of an applied height is the set that decided it', (t) => {

@@ -2,8 +2,8 @@ import test from 'ava';
 import { validatorSetOf } from '../../../actors/index.ts';
 import { WakingPeers } from '../../../runtime/consensus/wakingPeers.ts';
 
-// An idle node starts the height it waits for on its peers' account only once they hold more
-// than a third of the power, or the height's round-0 proposer proposed: one byzantine validator
+// An idle node starts the height it waits for on its peers' account only once they hold a third
+// of the power or more, or the height's round-0 proposer proposed: one byzantine validator
 // voting for every next height cannot make an idle chain decide empty blocks. Messages of the
 // height waited for and the next count; others are catch-up's.
 
@@ -18,7 +18,7 @@ test('one validator of four, voting again and again, does not start the height; 
   t.false(waking.heard(setOf(equal), 7, 7, a, false));
   t.false(waking.heard(setOf(equal), 7, 7, a, false), 'the same signer counts once');
   t.false(waking.heard(setOf(equal), 7, 7, a, true), 'a proposal of round 0 by another than the height’s proposer is one more message of it');
-  t.true(waking.heard(setOf(equal), 7, 8, b, false), 'two of four, one of them at the next height (it decided this one): more than a third');
+  t.true(waking.heard(setOf(equal), 7, 8, b, false), 'two of four, one of them at the next height (it decided this one): half');
 });
 
 test('the round-0 proposal of the height’s proposer starts it at once; its votes, or its proposal for the next height, count as power only', (t) => {
@@ -45,6 +45,11 @@ test('a message of a height before the one waited for, or two or more past it, c
     waking.heard(() => null, 5, 5, b, false),
     'no set of the height at hand: nothing starts',
   );
+});
+
+test('with three equal validators any one starts it (a third: the faulty hold less, so it is honest)', (t) => {
+  const three = validatorSetOf(addresses.slice(0, 3).map((address) => ({ address, power: '1' })));
+  t.true(new WakingPeers().heard(setOf(three), 2, 2, others(three)[0]!, false));
 });
 
 test('power, not heads: a validator with more than a third of the power starts it alone; the tally is per height waited for', (t) => {
