@@ -162,7 +162,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   let work: Promise<void> = Promise.resolve();
   /** Set between deciding a height and starting the next, while the chain is idle. */
   let waitingFor: number | null = null;
-  let peerAhead = 0;
+  /** Which peers are at the heights after the ledger's: when they start an idle node's next height. */
   const waking = new WakingPeers();
 
   const state = () => actor.getSnapshot().context;
@@ -510,7 +510,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     return (
       mempool.hasReady() ||
       (deadline !== null && deadline <= now()) ||
-      peerAhead >= (waitingFor ?? Infinity) ||
+      (waitingFor !== null && waking.wakes(waitingFor, () => votingSetAt(chain.ledger, waitingFor!))) ||
       (evidence.size > 0 && evidence.pending(chain.ledger).length > 0)
     );
   }
@@ -553,15 +553,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
     // Peers at the height this node waits to start, or at the next: start it once they hold a
-    // third of the power, or its proposer proposed (WakingPeers).
-    const waited = waitingFor;
-    if (waited !== null) {
-      const signer = 'proposal' in message ? message.proposal.proposer : message.vote.from;
-      if (waking.heard(() => votingSetAt(chain.ledger, waited), waited, height, signer, 'proposal' in message && message.proposal.round === 0)) {
-        peerAhead = Math.max(peerAhead, height);
-        startIfWork();
-      }
-    }
+    // third of the power, or its proposer proposed (WakingPeers). Noted before the node waits too.
+    const signer = 'proposal' in message ? message.proposal.proposer : message.vote.from;
+    waking.heard(chain.ledger.height, height, signer, 'proposal' in message && message.proposal.round === 0);
+    if (waitingFor !== null && height >= waitingFor && height <= waitingFor + 1) startIfWork();
     send('proposal' in message ? { type: 'proposal', proposal: message.proposal } : { type: 'vote', vote: message.vote });
   }
 
