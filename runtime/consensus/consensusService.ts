@@ -552,8 +552,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       sources.set(message.proposal.block.hash, from);
       if (sources.size > 64) sources.delete(sources.keys().next().value!);
     }
-    // Peers at the height this node waits to start, or at the next: start it once they hold a
-    // third of the power, or its proposer proposed (WakingPeers). Noted before the node waits too.
+    // Noted for the two heights after the ledger's, whether this node waits or not; a node that
+    // waits starts once the peers at its next height or the one after hold a third of the power,
+    // or its proposer proposed (WakingPeers).
     const signer = 'proposal' in message ? message.proposal.proposer : message.vote.from;
     waking.heard(chain.ledger.height, height, signer, 'proposal' in message && message.proposal.round === 0);
     if (waitingFor !== null && height >= waitingFor && height <= waitingFor + 1) startIfWork();
