@@ -26,6 +26,8 @@ interface Tally {
  */
 export class WakingPeers {
   readonly #heights = new Map<number, Tally>();
+  /** The last answer of `wakes`, until a message adds to a tally: an idle node asks on every check of its work. */
+  #answer: { readonly waitingFor: number; readonly wakes: boolean } | undefined;
 
   /** A message of `height` signed by `signer`, a proposal of round 0 or not, with the ledger at height `applied`. */
   heard(applied: number, height: number, signer: string, roundZeroProposal: boolean): void {
@@ -36,15 +38,23 @@ export class WakingPeers {
       tally = { signers: new Set(), roundZero: new Set() };
       this.#heights.set(height, tally);
     }
+    if (tally.signers.has(signer) && (!roundZeroProposal || tally.roundZero.has(signer))) return;
     tally.signers.add(signer);
     if (roundZeroProposal) tally.roundZero.add(signer);
+    this.#answer = undefined;
   }
 
   /**
    * Whether to start `waitingFor` on the peers' account now. `setOf()` gives that height's set,
-   * or null when the ledger has none; it is asked only once some peer is at that height or the next.
+   * or null when the ledger has none; it is asked only once some peer is at that height or the
+   * next, and again only after a message added to what was noted.
    */
   wakes(waitingFor: number, setOf: () => ValidatorSet | null): boolean {
+    if (this.#answer?.waitingFor !== waitingFor) this.#answer = { waitingFor, wakes: this.#judge(waitingFor, setOf) };
+    return this.#answer.wakes;
+  }
+
+  #judge(waitingFor: number, setOf: () => ValidatorSet | null): boolean {
     const at = this.#heights.get(waitingFor);
     const next = this.#heights.get(waitingFor + 1);
     if (at === undefined && next === undefined) return false;

@@ -45,7 +45,7 @@ test('messages noted while the node still appended the block before count once i
   t.true(waking.wakes(6, setOf(equal)));
 });
 
-test('a message of a height the ledger has, or more than two past it, is not noted, and the set is read only once a peer is at the height waited for or the next', (t) => {
+test('a message of a height the ledger has, or more than two past it, is not noted, and the set is read only once a peer is at the height waited for or the next, and again only after something new', (t) => {
   const waking = new WakingPeers();
   const [a, b, c] = others(equal) as [string, string, string];
   let reads = 0;
@@ -61,6 +61,9 @@ test('a message of a height the ledger has, or more than two past it, is not not
   waking.heard(4, 5, a, false);
   t.false(waking.wakes(5, counted), 'none of those three counted');
   t.is(reads, 1);
+  waking.heard(4, 5, a, false);
+  t.false(waking.wakes(5, counted));
+  t.is(reads, 1, 'nothing new noted: the answer stands, the set is not read again');
   waking.heard(4, 5, b, false);
   t.false(
     waking.wakes(5, () => null),
