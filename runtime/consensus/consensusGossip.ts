@@ -23,7 +23,7 @@ export interface GossipView {
   readonly shard: string;
   /** The chain's genesis hash, which its votes and proposals sign (another incarnation of a shard path has another). */
   readonly genesis: string;
-  /** The height consensus is at (0 before it starts). */
+  /** The height consensus is at; before it starts one, the ledger's next (judgedAt in validatorSets.ts). */
   height(): number;
   /** Whether `address` is a validator of the current height's set. */
   isValidator(address: string): boolean;

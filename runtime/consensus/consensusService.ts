@@ -29,7 +29,7 @@ import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, ty
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
 import { openSigningRecord } from './signingRecord.ts';
-import { validatorSetAt, votingSetAt, wasValidatorAtKept } from './validatorSets.ts';
+import { judgedAt, validatorSetAt, votingSetAt, wasValidatorAtKept } from './validatorSets.ts';
 import { WakingPeers } from './wakingPeers.ts';
 
 type EffectOf<T extends ConsensusEffect['type']> = Extract<ConsensusEffect, { type: T }>;
@@ -247,8 +247,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       chain: chainId,
       shard,
       genesis: chain.ledger.genesisHash,
-      height: () => state().height,
-      isValidator: (a) => state().validators.validators.some((v) => v.address === a),
+      ...judgedAt(state, () => chain.ledger),
       wasValidatorAt: (a, height) => wasValidator(chain.ledger, a, height),
     },
     (kind, from, reason, validation, cause) => {

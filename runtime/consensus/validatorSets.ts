@@ -1,6 +1,7 @@
 import { genesisSetOf, readValidatorsAt, validatorSetOf, type Ledger } from '../../actors/index.ts';
 import { currentValidatorSet, votingSetOf, type StateTree } from '../../projections/index.ts';
 import { AinError, type ValidatorSet } from '../../schemas/index.ts';
+import type { GossipView } from './consensusGossip.ts';
 
 /**
  * The validator set that decides block `height` (the chain's next), with CometBFT's proposer
@@ -68,5 +69,30 @@ export function wasValidatorAtKept(): (ledger: Ledger, address: string, height: 
       kept = { ledger, ledgerHeight: ledger.height, height, stakes: stakesAt(ledger, height) };
     }
     return kept.stakes === null ? undefined : (kept.stakes.get(address) ?? 0n) > 0n;
+  };
+}
+
+/**
+ * The height a node's consensus gossip is judged at, and whether a signer is a validator of it:
+ * the machine's height and set once it has started one; before that (a node started or restarted
+ * that has not begun a height yet: it catches up, or waits for work) the ledger's next height and
+ * the set the ledger keeps for it, not the machine's placeholder. So the peers' messages for that
+ * height reach a restarted node (they start its height, as they start any waiting node's:
+ * WakingPeers), and those for later heights tell its catch-up who is ahead.
+ * @example createConsensusGossip(transport, { chain, shard, genesis, ...judgedAt(() => state(), () => chain.ledger), wasValidatorAt }, onRefused, n)
+ */
+export function judgedAt(
+  machine: () => { readonly height: number; readonly validators: ValidatorSet },
+  ledger: () => Ledger,
+): Pick<GossipView, 'height' | 'isValidator'> {
+  const nextHas = wasValidatorAtKept();
+  return {
+    height: () => machine().height || ledger().height + 1,
+    isValidator(address) {
+      const { height, validators } = machine();
+      if (height !== 0) return validators.validators.some((v) => v.address === address);
+      const at = ledger();
+      return nextHas(at, address, at.height + 1) === true;
+    },
   };
 }

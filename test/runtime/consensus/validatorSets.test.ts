@@ -1,8 +1,10 @@
 import test from 'ava';
+import { initialConsensusState } from '../../../actors/consensus/index.ts';
 import { type Chain } from '../../../actors/index.ts';
 import { signTx, signVote, type KeyPair } from '../../../log/index.ts';
-import { validatorSetAt, votingSetAt, wasValidatorAt, wasValidatorAtKept } from '../../../runtime/consensus/validatorSets.ts';
-import type { Certificate, Evidence, ProposedBlock } from '../../../schemas/index.ts';
+import { judgeConsensusMessage } from '../../../runtime/consensus/consensusGossip.ts';
+import { judgedAt, validatorSetAt, votingSetAt, wasValidatorAt, wasValidatorAtKept } from '../../../runtime/consensus/validatorSets.ts';
+import type { Certificate, Evidence, ProposedBlock, ValidatorSet } from '../../../schemas/index.ts';
 import { appendBlock, buildOn, certificateOf, chainId, genesisHash, newChain, owner, shard, validators, validatorSet } from '../../actors/chain/proposals.ts';
 
 // The set a certificate of an applied block is checked against is the one that voted on it, not
@@ -69,4 +71,33 @@ test('validatorSetAt reads the set the ledger keeps for the next height; votingS
   t.not(three.proposer, owner.address, 'a newcomer does not propose at once');
   t.throws(() => validatorSetAt(chain.ledger.tree, 4), { message: /no validator set of height 4/ });
   t.is(votingSetAt(chain.ledger, 4), null);
+});
+
+test('gossip before the machine starts a height is judged at the ledger’s next height with its set: a restarted node takes its peers’ votes for it, and those of later heights as hints', (t) => {
+  const chain = newChain();
+  appendBlock(chain, propose(chain, first, null));
+  const unstarted = initialConsensusState({ self: first.address });
+  let machine: { height: number; validators: ValidatorSet } = unstarted;
+  const standing = judgedAt(
+    () => machine,
+    () => chain.ledger,
+  );
+  t.is(standing.height(), 2, 'the ledger’s next height, not 0');
+  t.true(standing.isValidator(second.address));
+  t.false(standing.isValidator(owner.address), 'no validator of height 2');
+  t.false(standing.isValidator(unstarted.validators.proposer), 'not the machine’s placeholder set');
+  const view = { chain: chainId, shard, genesis: genesisHash, ...standing, wasValidatorAt: (a: string, h: number) => wasValidatorAt(chain.ledger, a, h) };
+  const vote = (key: KeyPair, height: number) =>
+    new TextEncoder().encode(
+      JSON.stringify({ n: 1, vote: signVote(key, { chain: chainId, shard, height, round: 0, kind: 'prevote', hash: 'c'.repeat(64) }, genesisHash) }),
+    );
+  t.deepEqual(
+    [1, 2, 4].map((height) => judgeConsensusMessage('votes', vote(second, height), view).validation),
+    ['ignore', 'accept', 'keep'],
+    'past, the next height (delivered: it starts the waiting node), ahead (a hint for catch-up)',
+  );
+  t.is(judgeConsensusMessage('votes', vote(owner, 2), view).validation, 'reject', 'a stranger to the next height’s set');
+  machine = { height: 3, validators: { validators: [{ address: first.address, power: '1', priority: '0' }], proposer: first.address } };
+  t.is(standing.height(), 3, 'once started: the machine’s height');
+  t.deepEqual([standing.isValidator(first.address), standing.isValidator(second.address)], [true, false], 'and its set');
 });
