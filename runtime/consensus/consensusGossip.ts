@@ -23,9 +23,9 @@ export interface GossipView {
   readonly shard: string;
   /** The chain's genesis hash, which its votes and proposals sign (another incarnation of a shard path has another). */
   readonly genesis: string;
-  /** The height consensus is at; before it starts one, the ledger's next (judgedAt in validatorSets.ts). */
+  /** The height consensus is at; the ledger's next while consensus lags the ledger (judgedAt in validatorSets.ts). */
   height(): number;
-  /** Whether `address` is a validator of the current height's set. */
+  /** Whether `address` is a validator of the set of `height()`. */
   isValidator(address: string): boolean;
   /**
    * Whether `address` was a validator of the set that voted on `height` (at most the current

@@ -247,7 +247,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       chain: chainId,
       shard,
       genesis: chain.ledger.genesisHash,
-      ...judgedAt(state, () => chain.ledger),
+      ...judgedAt(state, () => chain.ledger, c.caughtUp),
       wasValidatorAt: (a, height) => wasValidator(chain.ledger, a, height),
     },
     (kind, from, reason, validation, cause) => {

@@ -73,25 +73,35 @@ export function wasValidatorAtKept(): (ledger: Ledger, address: string, height: 
 }
 
 /**
- * The height a node's consensus gossip is judged at, and whether a signer is a validator of it:
- * the machine's height and set once it has started one; before that (a node started or restarted
- * that has not begun a height yet: it catches up, or waits for work) the ledger's next height and
- * the set the ledger keeps for it, not the machine's placeholder. So the peers' messages for that
- * height reach a restarted node (they start its height, as they start any waiting node's:
- * WakingPeers), and those for later heights tell its catch-up who is ahead.
- * @example createConsensusGossip(transport, { chain, shard, genesis, ...judgedAt(() => state(), () => chain.ledger), wasValidatorAt }, onRefused, n)
+ * The height a node's consensus gossip is judged at, and whether a signer is a validator of it
+ * (what `GossipView.height` and `isValidator` answer). The machine's height and set while it is at
+ * or past the ledger's; the ledger's next height and the stakes of the set the ledger keeps for it
+ * (the same validators the machine would start that height with) when the machine lags: it has
+ * not begun a height yet (a node started or restarted, once it has read its log: before, nothing
+ * is judged but as at height 0, all of it ignored) or catch-up appended blocks past the height it
+ * decided while it waited. So its peers' messages for that height reach such a node (a third of
+ * the power there, or the round-0 proposer, starts it: WakingPeers), and its validators' messages
+ * for later heights tell its catch-up who is ahead — not dropped as signed by no validator of the
+ * machine's placeholder set, or of a set that changed since.
+ * @example createConsensusGossip(transport, { chain, shard, genesis, ...judgedAt(state, () => chain.ledger, caughtUp), wasValidatorAt }, onRefused, n)
  */
 export function judgedAt(
   machine: () => { readonly height: number; readonly validators: ValidatorSet },
   ledger: () => Ledger,
+  caughtUp: () => boolean,
 ): Pick<GossipView, 'height' | 'isValidator'> {
   const nextHas = wasValidatorAtKept();
+  const lags = (height: number, at: Ledger) => (height === 0 ? caughtUp() : height < at.height);
   return {
-    height: () => machine().height || ledger().height + 1,
+    height() {
+      const { height } = machine();
+      const at = ledger();
+      return lags(height, at) ? at.height + 1 : height;
+    },
     isValidator(address) {
       const { height, validators } = machine();
-      if (height !== 0) return validators.validators.some((v) => v.address === address);
       const at = ledger();
+      if (!lags(height, at)) return validators.validators.some((v) => v.address === address);
       return nextHas(at, address, at.height + 1) === true;
     },
   };

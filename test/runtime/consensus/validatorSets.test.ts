@@ -73,31 +73,56 @@ test('validatorSetAt reads the set the ledger keeps for the next height; votingS
   t.is(votingSetAt(chain.ledger, 4), null);
 });
 
-test('gossip before the machine starts a height is judged at the ledger’s next height with its set: a restarted node takes its peers’ votes for it, and those of later heights as hints', (t) => {
+test('gossip is judged at the ledger’s next height with its set while the machine lags (not started, or left behind by catch-up): a restarted node takes its peers’ votes, and later heights as hints; before it has read its log, nothing', (t) => {
   const chain = newChain();
-  appendBlock(chain, propose(chain, first, null));
+  const one = propose(chain, first, null);
+  appendBlock(chain, one);
   const unstarted = initialConsensusState({ self: first.address });
   let machine: { height: number; validators: ValidatorSet } = unstarted;
+  let caughtUp = false;
   const standing = judgedAt(
     () => machine,
     () => chain.ledger,
+    () => caughtUp,
   );
-  t.is(standing.height(), 2, 'the ledger’s next height, not 0');
-  t.true(standing.isValidator(second.address));
-  t.false(standing.isValidator(owner.address), 'no validator of height 2');
-  t.false(standing.isValidator(unstarted.validators.proposer), 'not the machine’s placeholder set');
   const view = { chain: chainId, shard, genesis: genesisHash, ...standing, wasValidatorAt: (a: string, h: number) => wasValidatorAt(chain.ledger, a, h) };
   const vote = (key: KeyPair, height: number) =>
     new TextEncoder().encode(
       JSON.stringify({ n: 1, vote: signVote(key, { chain: chainId, shard, height, round: 0, kind: 'prevote', hash: 'c'.repeat(64) }, genesisHash) }),
     );
+  const judged = (key: KeyPair, heights: number[]) => heights.map((height) => judgeConsensusMessage('votes', vote(key, height), view).validation);
+
+  t.is(standing.height(), 0, 'reading its log: as before any height');
+  t.deepEqual(judged(second, [2, 4]), ['ignore', 'ignore'], 'so nothing is decoded and checked for nothing');
+  caughtUp = true;
+  t.is(standing.height(), 2, 'the ledger’s next height, not 0');
+  t.true(standing.isValidator(second.address));
+  t.false(standing.isValidator(owner.address), 'no validator of height 2');
+  t.false(standing.isValidator(unstarted.validators.proposer), 'not the machine’s placeholder set');
   t.deepEqual(
-    [1, 2, 4].map((height) => judgeConsensusMessage('votes', vote(second, height), view).validation),
+    judged(second, [1, 2, 4]),
     ['ignore', 'accept', 'keep'],
-    'past, the next height (delivered: it starts the waiting node), ahead (a hint for catch-up)',
+    'past; the next height (delivered: it starts the waiting node); ahead (a hint for catch-up)',
   );
-  t.is(judgeConsensusMessage('votes', vote(owner, 2), view).validation, 'reject', 'a stranger to the next height’s set');
-  machine = { height: 3, validators: { validators: [{ address: first.address, power: '1', priority: '0' }], proposer: first.address } };
-  t.is(standing.height(), 3, 'once started: the machine’s height');
-  t.deepEqual([standing.isValidator(first.address), standing.isValidator(second.address)], [true, false], 'and its set');
+  t.deepEqual(judged(owner, [2]), ['reject'], 'a stranger to the next height’s set');
+
+  machine = { height: 2, validators: validatorSetAt(chain.ledger.tree, 2) };
+  t.is(standing.height(), 2, 'started: the machine’s height');
+  // Block 2, appended by catch-up while the machine waited after height 2, slashes the fourth validator.
+  const evidence: Evidence = {
+    a: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'a'.repeat(64) }, genesisHash),
+    b: signVote(fourth, { chain: chainId, shard, height: 1, round: 0, kind: 'precommit', hash: 'b'.repeat(64) }, genesisHash),
+  };
+  const two = propose(chain, second, certificateOf(1, one.hash), [evidence]);
+  appendBlock(chain, two);
+  t.is(standing.height(), 2, 'a machine that decided the ledger’s height: still its own');
+  appendBlock(chain, propose(chain, first, certificateOf(2, two.hash)));
+  t.is(chain.ledger.height, 3);
+  t.is(standing.height(), 4, 'a machine left behind: the ledger’s next height');
+  t.true(
+    machine.validators.validators.some((v) => v.address === fourth.address),
+    'whose set the machine still holds the slashed validator in',
+  );
+  t.deepEqual(judged(fourth, [4, 5]), ['reject', 'ignore'], 'judged by the set after the slash');
+  t.deepEqual(judged(second, [4]), ['accept']);
 });
