@@ -125,6 +125,22 @@ export function startNodesProcess(dataDirs: readonly string[], urls: readonly st
   return spawnNodes(dataDirs, [], urls, env);
 }
 
+/** How long one request of a test or the bench to a node may take, its answer read. */
+const requestTimeoutMs = 60_000;
+/**
+ * `fetch` bounded by `requestTimeoutMs`: a node that stops answering (wedged, frozen) fails the
+ * caller, naming the request, where an unbounded fetch would wait for ever — inside a bounded
+ * `until` too, which looks at its clock only between attempts.
+ */
+async function bounded(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
+  } catch (error) {
+    if ((error as Error).name !== 'TimeoutError') throw error;
+    throw new Error(`${init.method ?? 'GET'} ${url} had no answer within ${requestTimeoutMs / 1000} s`, { cause: error });
+  }
+}
+
 async function spawnNodes(dataDirs: readonly string[], args: string[], urls: readonly string[], env: Record<string, string>): Promise<NodeProcess> {
   const [dataDir] = dataDirs as [string];
   // The node's JSON log lines go to <dataDir>/node.log (appended across restarts), for a failing test to read.
@@ -147,9 +163,9 @@ async function spawnNodes(dataDirs: readonly string[], args: string[], urls: rea
     dataDir,
     child,
     exited,
-    get: async (path) => (await (await fetch(url + path)).json()) as never,
+    get: async (path) => (await (await bounded(url + path)).json()) as never,
     async post(path, body) {
-      const response = await fetch(url + path, { method: 'POST', body: JSON.stringify(body) });
+      const response = await bounded(url + path, { method: 'POST', body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as Record<string, any> };
     },
     async kill(signal = 'SIGTERM') {
