@@ -142,6 +142,27 @@ async function catchUp(net: BenchNetwork, tracker: Tracker, killed: number): Pro
   };
 }
 
+/** How long a phase of the net bench runs before it says so on stderr, and again each time after. */
+const phaseSayMs = 180_000;
+
+/**
+ * Names the phase running now and says on stderr when one runs past `phaseSayMs` (and each
+ * `phaseSayMs` after): a run that hangs tells where. One run of five hung once after its recovery
+ * phase, silently, with no node left running (2026-12-07; cause not found).
+ */
+function phases(): { enter(name: string): void; stop(): void } {
+  let current = { name: 'start', sinceMs: performance.now() };
+  const timer = setInterval(() => {
+    const ms = performance.now() - current.sinceMs;
+    if (ms >= phaseSayMs) console.error(`  (net: ${current.name} has run ${Math.round(ms / 1000)} s)`);
+  }, phaseSayMs);
+  timer.unref();
+  return {
+    enter: (name) => (current = { name, sinceMs: performance.now() }),
+    stop: () => clearInterval(timer),
+  };
+}
+
 /**
  * A network of four validators, each `ain node` a child process on 127.0.0.1: the sustained rate
  * of txs applied on all four (against raw verifies on every core, before and after, over four:
@@ -150,6 +171,16 @@ async function catchUp(net: BenchNetwork, tracker: Tracker, killed: number): Pro
  * and an audit replay of one node's log to compare that with.
  */
 export async function benchNet(): Promise<Figure[]> {
+  const phase = phases();
+  try {
+    return await benchNetPhases(phase.enter);
+  } finally {
+    phase.stop();
+  }
+}
+
+async function benchNetPhases(enter: (name: string) => void): Promise<Figure[]> {
+  enter('the raw verify rate before');
   await waitForQuiet();
   const rawBefore = await rawAllCoresRate();
   const run = await withNetwork(
@@ -158,15 +189,21 @@ export async function benchNet(): Promise<Figure[]> {
       const tracker = new Tracker(net);
       tracker.start();
       try {
+        enter('the sustained load');
         const load = await sustained(net, tracker);
         await sleep(500);
         const pace = Math.max(50, Math.round(load.rate / 2));
+        enter('the latencies');
         const latency = await latencies(net, tracker, pace);
         await sleep(500);
+        enter('the recovery');
         const recovered = await recovery(net, tracker);
+        enter('the catch-up');
         const caught = await catchUp(net, tracker, recovered.killed);
+        enter('stopping the nodes');
         for (const node of net.live()) await node.kill('SIGTERM');
         await waitForQuiet();
+        enter('the audit replay');
         const auditStart = performance.now();
         const report = await auditDataDir({ dataDir: net.files.nodes[0]!.dir, threads: availableParallelism() });
         const auditMs = performance.now() - auditStart;
@@ -176,11 +213,13 @@ export async function benchNet(): Promise<Figure[]> {
         };
         return { load, pace, latency, recovered, caught, audit };
       } finally {
+        enter('stopping the tracker and the network');
         await tracker.stop();
       }
     },
     nodeEnv,
   );
+  enter('the raw verify rate after');
   await waitForQuiet();
   const rawAfter = await rawAllCoresRate();
   const perNode = (rawBefore + rawAfter) / 2 / validators;
