@@ -34,9 +34,6 @@ export function votingSetAt(ledger: Ledger, height: number): ValidatorSet | null
   return validatorSetOf([...genesisSetOf(ledger).stakes].map(([address, stake]) => ({ address, power: stake.toString() })));
 }
 
-/** Voting power of `address` in `set` (0 for none). */
-export const powerIn = (set: ValidatorSet, address: string): bigint => BigInt(set.validators.find((v) => v.address === address)?.power ?? '0');
-
 /**
  * Whether `address` held power in the set that voted (or votes) on `height`: an applied height or
  * the chain's next. Undefined when the ledger cannot say: a height past the next, or one whose
