@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { devGenesis } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
+import type { Genesis } from '../../schemas/index.ts';
 import { createNodeSubmitter, getAccount, reserveStorageOn } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createProcessRuntime } from '../exec/index.ts';
@@ -25,14 +27,27 @@ const storageFunds = '100';
  * A one-node network of its own in a temp folder, as the tests start one: a dev node (its key owns
  * `/` and holds the supply) with 100 ms blocks; the example's storage key, funded by the node's
  * key, reserves room in its Big Storage; programs run in the process runtime. Its folder is removed when it stops, unless
- * it is `keepDir` (the node's data in `keepDir/node`, for an audit after).
+ * it is `keepDir` (the node's data in `keepDir/node`, for an audit after). `jobs` sets the
+ * genesis's job windows (the protocol's defaults otherwise: a request the client does not accept
+ * settles a minute after it is ranked).
  */
-export async function startExampleNode(say: (line: string) => void, options: { readonly keepDir?: string } = {}): Promise<ExampleNetworkHandle> {
+export async function startExampleNode(
+  say: (line: string) => void,
+  options: { readonly keepDir?: string; readonly jobs?: Genesis['jobs'] } = {},
+): Promise<ExampleNetworkHandle> {
   const dataDir = options.keepDir ?? (await mkdtemp(join(tmpdir(), 'ain-example-')));
   const removeDir = () => (options.keepDir === undefined ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   try {
     const storageKey = (await loadOrCreateKeyFile(join(dataDir, 'storage.key'))).key;
     const config = await loadConfig({ env: {}, flags: { dataDir: join(dataDir, 'node'), port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
+    if (options.jobs !== undefined) {
+      // The dev genesis the node would write itself, with these windows.
+      await mkdir(config.dataDir, { recursive: true });
+      const nodeKey = (await loadOrCreateKeyFile(join(config.dataDir, 'node.key'))).key;
+      const dev = devGenesis(nodeKey.address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
+      const genesis: Genesis = { ...dev, jobs: options.jobs };
+      await writeFile(join(config.dataDir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
+    }
     const node = await startNode({ config, logger: pino({ level: 'silent' }) });
     try {
       await node.submit({ type: 'send', to: storageKey.address, amount: storageFunds });

@@ -28,7 +28,8 @@ function ain(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 test('ain requestJob --encrypt --encrypt-blob: the workers train on data only they can open; the stored blob and the input are ciphertext', async (t) => {
   t.timeout(150_000);
-  const network = await startExampleNode(() => undefined);
+  // A request settles when its claim window ends after the ranking (the client does not accept early here).
+  const network = await startExampleNode(() => undefined, { jobs: { claimWindowMs: 2000 } });
   try {
     const programs = await examplePrograms(
       'loss',
