@@ -1,6 +1,6 @@
 import type { Connection, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream } from '@libp2p/utils';
+import type { lpStream as LpStream } from '@libp2p/utils';
 import type { Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { AinError, type PeerError } from '../../schemas/index.ts';
@@ -51,12 +51,15 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /** The request/response half of the libp2p transport: bounded frames, bounded time, every peer fault logged with its reason. */
 export function createRequestService({
   libp2p,
+  lpStream,
   limits,
   logger,
   stopped,
   running,
 }: {
   libp2p: Libp2p;
+  /** @libp2p/utils' length-prefixed stream, loaded with libp2p (see loadLibp2p in libp2pTransport.ts). */
+  lpStream: typeof LpStream;
   limits: TransportLimits;
   logger: Logger;
   /** Aborts when the transport stops: requests and handlers in flight end. */

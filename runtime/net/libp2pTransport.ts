@@ -1,14 +1,10 @@
 import './promiseWithResolvers.ts';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { bootstrap } from '@libp2p/bootstrap';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
-import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
+import type { GossipSub } from '@libp2p/gossipsub';
+import type { identify } from '@libp2p/identify';
 import type { PeerDiscovery } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p, type Libp2p } from 'libp2p';
+import type { Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
 import { AinError } from '../../schemas/index.ts';
@@ -92,7 +88,8 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const peerEvents$ = new Subject<PeerEvent>();
   const stopping = new AbortController();
   let state: 'new' | 'running' | 'stopped' = 'new';
-  const requests = createRequestService({ libp2p: node, limits, logger: log, stopped: stopping.signal, running: () => state === 'running' });
+  const { lpStream } = await import('@libp2p/utils');
+  const requests = createRequestService({ libp2p: node, lpStream, limits, logger: log, stopped: stopping.signal, running: () => state === 'running' });
   const keeper = createPeerKeeper({
     libp2p: node,
     peers: [...bootstrapPeers, ...directPeers],
@@ -234,8 +231,28 @@ interface NodeParts {
  */
 const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
 
+/**
+ * libp2p itself, its transport, encryption, muxer and services: loaded when a node is first made,
+ * not when this module is. Every process that reads a config imports this folder (`ain net init`
+ * writes peer ids), and only a node of a peer-to-peer network runs libp2p: a node on the
+ * embedded or Kafka log, an agent and every other `ain` command skip about half a second of CPU.
+ */
+async function loadLibp2p() {
+  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }, { bootstrap }, { gossipsub, StrictNoSign }] = await Promise.all([
+    import('libp2p'),
+    import('@libp2p/tcp'),
+    import('@chainsafe/libp2p-noise'),
+    import('@chainsafe/libp2p-yamux'),
+    import('@libp2p/identify'),
+    import('@libp2p/bootstrap'),
+    import('@libp2p/gossipsub'),
+  ]);
+  return { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign } as const;
+}
+
 /** The libp2p node of the transport, made but not started. */
 async function createNode(init: Libp2pTransportInit, { limits, mesh, directPeers, announce, dialOnly }: NodeParts, logger: Logger): Promise<Node> {
+  const { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign } = await loadLibp2p();
   const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
     init.bootstrap !== undefined && init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 0 })] : [];
   return createLibp2p({
