@@ -27,9 +27,9 @@ const storageFunds = '100';
  * A one-node network of its own in a temp folder, as the tests start one: a dev node (its key owns
  * `/` and holds the supply) with 100 ms blocks; the example's storage key, funded by the node's
  * key, reserves room in its Big Storage; programs run in the process runtime. Its folder is removed when it stops, unless
- * it is `keepDir` (the node's data in `keepDir/node`, for an audit after). `jobs` sets the
- * genesis's job windows (the protocol's defaults otherwise: a request the client does not accept
- * settles a minute after it is ranked).
+ * it is `keepDir` (the node's data in `keepDir/node`, for an audit after). `jobs` sets the job
+ * windows of the genesis it makes (the protocol's defaults otherwise: a request the client does not
+ * accept settles a minute after it is ranked); a `keepDir` that holds a genesis already keeps it.
  */
 export async function startExampleNode(
   say: (line: string) => void,
@@ -41,12 +41,14 @@ export async function startExampleNode(
     const storageKey = (await loadOrCreateKeyFile(join(dataDir, 'storage.key'))).key;
     const config = await loadConfig({ env: {}, flags: { dataDir: join(dataDir, 'node'), port: 0, verifyThreads: 1, block: { intervalMs: 100 } } });
     if (options.jobs !== undefined) {
-      // The dev genesis the node would write itself, with these windows.
+      // The dev genesis the node would write itself, with these windows; a kept dir's chain keeps its own.
       await mkdir(config.dataDir, { recursive: true });
       const nodeKey = (await loadOrCreateKeyFile(join(config.dataDir, 'node.key'))).key;
       const dev = devGenesis(nodeKey.address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
       const genesis: Genesis = { ...dev, jobs: options.jobs };
-      await writeFile(join(config.dataDir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n');
+      await writeFile(join(config.dataDir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n', { flag: 'wx' }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      });
     }
     const node = await startNode({ config, logger: pino({ level: 'silent' }) });
     try {

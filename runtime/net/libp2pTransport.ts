@@ -235,7 +235,7 @@ const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
  * libp2p itself, its transport, encryption, muxer and services: loaded when a node is first made,
  * not when this module is. Every process that reads a config imports this folder (`ain net init`
  * writes peer ids), and only a node of a peer-to-peer network runs libp2p: a node on the
- * embedded or Kafka log, an agent and every other `ain` command skip about half a second of CPU.
+ * embedded or Kafka log, an agent and every other `ain` command start without loading it.
  */
 async function loadLibp2p() {
   const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }, { bootstrap }, { gossipsub, StrictNoSign }] = await Promise.all([

@@ -63,10 +63,6 @@ test('streams a requester leaves open after their answers are reset, and its nex
   }, 'a request on the connection whose slots were held to be answered');
   t.is(answered, '0:next', 'the echo, as an answer (status byte 0)');
   // One freed slot is enough for that answer: the other held stream's reset, due a handler's time
-  // after its own answer, may still be on its way (CI saw "reset, open" here once), so it is awaited.
-  await until(async () => held.every((stream) => stream.status !== 'open'), 'both held streams to be reset');
-  t.true(
-    held.every((stream) => stream.status !== 'open'),
-    `the held streams were reset: ${held.map((s) => s.status).join(', ')}`,
-  );
+  // after its own answer, may still be on its way. A stream never reset fails the test here.
+  await until(async () => held.every((stream) => stream.status !== 'open'), 'both held streams to be reset by the server');
 });
