@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
+import { checkConsensusSignature } from '../../log/index.ts';
 import { AinError, Certificate } from '../../schemas/index.ts';
 import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
@@ -33,13 +34,16 @@ export interface CommitStore {
  * The certificates of the blocks this node decided or fetched (CometBFT's seen commit). The next
  * block carries each one in its `commit` tx, so only the newest lives nowhere else: it is kept in
  * `<dataDir>/consensus/commit.json` (with the one before it): the proposer of the next height
- * needs it after a restart.
- * @example const commits = await openCommitStore(dataDir); commits.get(5)
+ * needs it after a restart. One kept for the chain of another genesis (a data dir moved to a
+ * relaunched network; its votes sign that genesis) is not taken, and the first save replaces it:
+ * its heights would hide this chain's, and a certificate can be fetched from peers again.
+ * @example const commits = await openCommitStore(dataDir, genesisHash); commits.get(5)
  */
-export async function openCommitStore(dataDir: string): Promise<CommitStore> {
+export async function openCommitStore(dataDir: string, genesis: string): Promise<CommitStore> {
   const path = join(dataDir, 'consensus', 'commit.json');
   const recent = new Map<number, Certificate>();
-  const file = await readKept(path);
+  const kept = await readKept(path);
+  const file = kept !== null && kept.certificate.votes.some((vote) => checkConsensusSignature(vote, genesis)) ? kept : null;
   let onDisk: KeptCommit[] =
     file === null ? [] : [...(file.previous === undefined ? [] : [file.previous]), { height: file.height, certificate: file.certificate }];
   for (const kept of onDisk) recent.set(kept.height, kept.certificate);

@@ -140,8 +140,8 @@ const refetchTimesMax = 20;
 export async function createConsensusService(c: ConsensusServiceComponents): Promise<ConsensusService> {
   const { logger, now, key, genesis, chain, transport, mempool } = c;
   const { chain: chainId, shard } = genesis;
-  const record = await openSigningRecord(c.dataDir);
-  const commits = await openCommitStore(c.dataDir);
+  const record = await openSigningRecord(c.dataDir, chain.ledger.genesisHash);
+  const commits = await openCommitStore(c.dataDir, chain.ledger.genesisHash);
   const evidence = createEvidencePool();
   const actor: Actor<typeof consensusMachine> = createActor(
     consensusMachine.provide({

@@ -4,5 +4,5 @@
  */
 export { createConsensusService, type ConsensusService, type ConsensusServiceComponents, type ConsensusStatus } from './consensusService.ts';
 export { CheckedMessages, judgeConsensusMessage, resentMinMs, type ConsensusMessage } from './consensusGossip.ts';
-export { openSigningRecord, signingRecordPath, type SigningRecord } from './signingRecord.ts';
+export { openSigningRecord, setAsideRecordPath, signingRecordPath, type SigningRecord } from './signingRecord.ts';
 export { validatorSetAt, votingSetAt } from './validatorSets.ts';

@@ -1,12 +1,17 @@
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LockedValue } from '../../actors/index.ts';
-import { AinError, LastSigned, maxValidators, Proposal, Vote } from '../../schemas/index.ts';
+import { checkConsensusSignature } from '../../log/index.ts';
+import { AinError, Hash, LastSigned, maxValidators, Proposal, Vote } from '../../schemas/index.ts';
 import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
 /** Where a validator keeps what it signed, in its data dir. */
 export const signingRecordPath = (dataDir: string) => join(dataDir, 'consensus', 'signed.json');
+
+/** Where the record of another chain (genesis hash `genesis`) is set aside while this dir runs a chain of another genesis. */
+export const setAsideRecordPath = (dataDir: string, genesis: string) => join(dataDir, 'consensus', `signed-${genesis}.json`);
 
 /** The most messages one height's record holds: a proposal and two votes a round, for the rounds a height may take. */
 const messagesMax = 3 * 256;
@@ -17,6 +22,8 @@ const messagesMax = 3 * 256;
  * may have lost them. With them the block it locked on and that block's polka (LockedValue).
  */
 const SigningRecordFile = z.strictObject({
+  /** The genesis hash of the chain it signed for (absent in records written before it was kept: taken as this chain's). */
+  genesis: Hash.optional(),
   lastSigned: LastSigned.nullable(),
   proposals: z.array(Proposal).max(messagesMax),
   votes: z.array(Vote).max(messagesMax),
@@ -41,16 +48,46 @@ export interface SigningRecord {
 const empty: SigningRecordFile = { lastSigned: null, proposals: [], votes: [], locked: null };
 
 /**
- * Opens a validator's signing record (CometBFT's priv_validator_state): absent means nothing was
- * signed; a file that does not parse is BAD_SIGNING_RECORD, never guessed at, since a validator
- * that forgot a signature could sign a conflicting one. Each `keep` replaces the file whole
- * (temp file, fsync, rename, fsync of the directory), mode 0600.
- * @example const record = await openSigningRecord(dataDir); await record.keep(lastSigned, { vote })
+ * Opens a validator's signing record (CometBFT's priv_validator_state) for the chain of genesis
+ * hash `genesis`: absent means nothing was signed; a file that does not parse is
+ * BAD_SIGNING_RECORD, never guessed at, since a validator that forgot a signature could sign a
+ * conflicting one. Each `keep` replaces the file whole (temp file, fsync, rename, fsync of the
+ * directory), mode 0600.
+ *
+ * A record is its chain's: votes and proposals sign the genesis hash, so what a validator signed
+ * for another chain never conflicts with what it signs here, but that record's last height would
+ * keep it from signing any height up to it (`maySign`) — validators keeping their data dirs through
+ * a network's relaunch on a new genesis would halt it. So a record of another genesis is set aside
+ * (`signed-<genesis>.json`, kept, never overwritten by this chain's) and this chain's own is taken
+ * back from there if the dir ran it before. A record from before records named their genesis is
+ * this chain's if a message it holds verifies with this genesis (else set aside as
+ * `signed-unknown-<its hash>.json`).
+ * @example const record = await openSigningRecord(dataDir, genesisHash); await record.keep(lastSigned, { vote })
  */
-export async function openSigningRecord(dataDir: string): Promise<SigningRecord> {
+export async function openSigningRecord(dataDir: string, genesis: string): Promise<SigningRecord> {
   const path = signingRecordPath(dataDir);
   await mkdir(join(dataDir, 'consensus'), { recursive: true, mode: 0o700 });
-  const loaded = await readRecord(path);
+  let loaded = await readRecord(path);
+  if (!isOfChain(loaded, genesis)) {
+    // Another chain's: its bytes as they are, beside it, before anything of this chain's replaces them.
+    const bytes = await readFile(path);
+    const aside =
+      loaded.genesis === undefined
+        ? join(dataDir, 'consensus', `signed-unknown-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.json`)
+        : setAsideRecordPath(dataDir, loaded.genesis);
+    await writeFileAtomic(aside, bytes, 0o600);
+    const ownPath = setAsideRecordPath(dataDir, genesis);
+    loaded = await readRecord(ownPath);
+    if (loaded.genesis !== undefined && loaded.genesis !== genesis)
+      throw new AinError(
+        'BAD_SIGNING_RECORD',
+        `${ownPath} holds the signing record of another chain (genesis ${loaded.genesis}); move it back to its own name.`,
+        {
+          details: { path: ownPath },
+        },
+      );
+    if (loaded === empty) loaded = await unknownRecordOf(dataDir, genesis);
+  }
   let current = loaded;
   let writing: Promise<void> = Promise.resolve();
   return {
@@ -60,6 +97,7 @@ export async function openSigningRecord(dataDir: string): Promise<SigningRecord>
       const proposals = sameHeight ? current.proposals : [];
       const votes = sameHeight ? current.votes : [];
       current = {
+        genesis,
         lastSigned,
         proposals: 'proposal' in message ? [...proposals, message.proposal].slice(-messagesMax) : proposals,
         votes: 'vote' in message ? [...votes, message.vote].slice(-messagesMax) : votes,
@@ -70,6 +108,32 @@ export async function openSigningRecord(dataDir: string): Promise<SigningRecord>
       return writing;
     },
   };
+}
+
+/** The messages a record holds, each signed with its chain's genesis hash. */
+const messagesOf = (record: SigningRecordFile) => [...record.proposals, ...record.votes, ...(record.locked === null ? [] : [record.locked.proposal])];
+
+/** Whether a message the record holds verifies with `genesis`. */
+const signedWith = (record: SigningRecordFile, genesis: string) => messagesOf(record).some((message) => checkConsensusSignature(message, genesis));
+
+/**
+ * Whether a record is of the chain of genesis hash `genesis`: the one it names; one from before
+ * records named theirs is this chain's if nothing was signed or a message it holds verifies with
+ * this genesis, else another chain's, whichever.
+ */
+function isOfChain(record: SigningRecordFile, genesis: string): boolean {
+  if (record.genesis !== undefined) return record.genesis === genesis;
+  return messagesOf(record).length === 0 || signedWith(record, genesis);
+}
+
+/** A record set aside before records named their genesis whose messages verify with `genesis`: this chain's, from before the dir ran another. */
+async function unknownRecordOf(dataDir: string, genesis: string): Promise<SigningRecordFile> {
+  const names = (await readdir(join(dataDir, 'consensus'))).filter((name) => /^signed-unknown-[0-9a-f]{16}\.json$/.test(name)).sort();
+  for (const name of names) {
+    const record = await readRecord(join(dataDir, 'consensus', name));
+    if (record.genesis === undefined && signedWith(record, genesis)) return record;
+  }
+  return empty;
 }
 
 async function readRecord(path: string): Promise<SigningRecordFile> {

@@ -11,7 +11,7 @@ import { createBlockStore, type BlockStore } from '../../../runtime/node/blockSt
 import { createFollower, type Follower } from '../../../runtime/node/follower.ts';
 import type { Certificate, Tx } from '../../../schemas/index.ts';
 import { recordSignedAgain } from '../../fixtures/ed25519Points.ts';
-import { buildOn, certificateOf, newChain, validators } from '../../actors/chain/proposals.ts';
+import { buildOn, certificateOf, genesisHash, newChain, validators } from '../../actors/chain/proposals.ts';
 import { blockCuts, cutAt, framesOf, lastSegmentOf } from './logFrames.ts';
 
 // A validator appends a decided block to its file log in one append, after saving its
@@ -38,7 +38,7 @@ async function openNode(dataDir: string): Promise<Node> {
   const chain = newChain();
   const blocks = createBlockStore();
   const follower = createFollower({ log, chain, blocks });
-  const commits = await openCommitStore(dataDir);
+  const commits = await openCommitStore(dataDir, genesisHash);
   const appendDecided = createDecidedAppender({ chain, log, commits, blocks$: follower.blocks$, readBack: follower });
   follower.start();
   for (let i = 0; i < 2000 && follower.seenOffset < log.lastOffset(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
