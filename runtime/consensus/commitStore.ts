@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
@@ -35,15 +37,22 @@ export interface CommitStore {
  * block carries each one in its `commit` tx, so only the newest lives nowhere else: it is kept in
  * `<dataDir>/consensus/commit.json` (with the one before it): the proposer of the next height
  * needs it after a restart. One kept for the chain of another genesis (a data dir moved to a
- * relaunched network; its votes sign that genesis) is not taken, and the first save replaces it:
- * its heights would hide this chain's, and a certificate can be fetched from peers again.
+ * relaunched network; its votes sign that genesis) is not taken — its heights would hide this
+ * chain's — but set aside as `commit-aside-<its hash>.json`, where the dir finds it again by its
+ * votes if it runs that chain again (the newest of them).
  * @example const commits = await openCommitStore(dataDir, genesisHash); commits.get(5)
  */
 export async function openCommitStore(dataDir: string, genesis: string): Promise<CommitStore> {
   const path = join(dataDir, 'consensus', 'commit.json');
   const recent = new Map<number, Certificate>();
   const kept = await readKept(path);
-  const file = kept !== null && kept.certificate.votes.some((vote) => checkConsensusSignature(vote, genesis)) ? kept : null;
+  let file = kept !== null && isOfChain(kept, genesis) ? kept : null;
+  if (kept !== null && file === null) {
+    // Another chain's: its bytes beside it (named by their hash), and this chain's own taken back if the dir ran it before.
+    const bytes = await readFile(path);
+    await writeFileAtomic(join(dataDir, 'consensus', `commit-aside-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.json`), bytes, 0o600);
+    file = await setAsideOf(dataDir, genesis);
+  }
   let onDisk: KeptCommit[] =
     file === null ? [] : [...(file.previous === undefined ? [] : [file.previous]), { height: file.height, certificate: file.certificate }];
   for (const kept of onDisk) recent.set(kept.height, kept.certificate);
@@ -82,7 +91,23 @@ export async function openCommitStore(dataDir: string, genesis: string): Promise
   };
 }
 
-function readKept(path: string): Promise<z.infer<typeof CommitFile> | null> {
+type CommitFile = z.infer<typeof CommitFile>;
+
+/** Whether a kept certificate's votes verify with `genesis`, which every vote signs. */
+const isOfChain = (file: CommitFile, genesis: string) => file.certificate.votes.some((vote) => checkConsensusSignature(vote, genesis));
+
+/** The newest certificate set aside while the dir ran another chain whose votes verify with `genesis`; one that does not read is passed over. */
+async function setAsideOf(dataDir: string, genesis: string): Promise<CommitFile | null> {
+  let newest: CommitFile | null = null;
+  for (const name of await readdir(join(dataDir, 'consensus'))) {
+    if (!/^commit-aside-[0-9a-f]{16}\.json$/.test(name)) continue;
+    const file = await readKept(join(dataDir, 'consensus', name)).catch(() => null);
+    if (file !== null && isOfChain(file, genesis) && file.height > (newest?.height ?? 0)) newest = file;
+  }
+  return newest;
+}
+
+function readKept(path: string): Promise<CommitFile | null> {
   return readJsonFile(
     path,
     CommitFile,

@@ -126,14 +126,25 @@ function isOfChain(record: SigningRecordFile, genesis: string): boolean {
   return messagesOf(record).length === 0 || signedWith(record, genesis);
 }
 
-/** A record set aside before records named their genesis whose messages verify with `genesis`: this chain's, from before the dir ran another. */
+/** The newest record set aside before records named their genesis whose messages verify with `genesis`: this chain's, from before the dir ran another. */
 async function unknownRecordOf(dataDir: string, genesis: string): Promise<SigningRecordFile> {
   const names = (await readdir(join(dataDir, 'consensus'))).filter((name) => /^signed-unknown-[0-9a-f]{16}\.json$/.test(name)).sort();
+  let newest = empty;
   for (const name of names) {
     const record = await readRecord(join(dataDir, 'consensus', name));
-    if (record.genesis === undefined && signedWith(record, genesis)) return record;
+    if (record.genesis === undefined && signedWith(record, genesis) && isLater(record.lastSigned, newest.lastSigned)) newest = record;
   }
-  return empty;
+  return newest;
+}
+
+const stepOrder = { propose: 0, prevote: 1, precommit: 2 } as const;
+/** Whether `a` was signed after `b` in (height, round, step) order. */
+function isLater(a: LastSigned | null, b: LastSigned | null): boolean {
+  if (a === null) return false;
+  if (b === null) return true;
+  if (a.height !== b.height) return a.height > b.height;
+  if (a.round !== b.round) return a.round > b.round;
+  return stepOrder[a.step] > stepOrder[b.step];
 }
 
 async function readRecord(path: string): Promise<SigningRecordFile> {

@@ -55,7 +55,7 @@ test('keep announces each newer certificate once', async (t) => {
   store.close();
 });
 
-test('a certificate kept for the chain of another genesis is not taken: its height does not hide this chain’s, and the first save replaces it', async (t) => {
+test('a certificate kept for the chain of another genesis is not taken (its height would hide this chain’s) but set aside, and taken back when the dir runs that chain again', async (t) => {
   const dir = await dataDir(t);
   const other = '7c'.repeat(32);
   const old = await openCommitStore(dir, other);
@@ -71,4 +71,14 @@ test('a certificate kept for the chain of another genesis is not taken: its heig
   t.deepEqual(seen, [1], 'this chain’s first block is announced');
   relaunched.close();
   t.is((await openCommitStore(dir, genesis)).latest()?.height, 1);
+
+  // Back on the first chain: the certificate of its last block again, which its next proposal needs.
+  const back = await openCommitStore(dir, other);
+  t.deepEqual(back.get(500), certificateOf(500, other));
+  t.is(back.latest()?.height, 500);
+  await back.keep(501, certificateOf(501, other));
+  back.close();
+  // And back again on each: the newest of each chain.
+  t.is((await openCommitStore(dir, genesis)).latest()?.height, 1);
+  t.is((await openCommitStore(dir, other)).latest()?.height, 501);
 });

@@ -121,3 +121,15 @@ test('a record set aside under this chain’s name that names another genesis is
   const error = await t.throwsAsync(openSigningRecord(dir, genesis));
   t.true(isAinError(error, 'BAD_SIGNING_RECORD'), String(error));
 });
+
+test('of several records set aside before records named their genesis, the newest its messages verify with is taken', async (t) => {
+  const dir = await dataDir(t);
+  const other = '7c'.repeat(32);
+  const running = await openSigningRecord(dir, other);
+  await running.keep(lastOf(1, 0), { vote: vote(1, 0, other) });
+  const legacy = (height: number) => JSON.stringify({ lastSigned: lastOf(height, 0), proposals: [], votes: [vote(height, 0)], locked: null });
+  await writeFile(join(dir, 'consensus', `signed-unknown-${'b'.repeat(16)}.json`), legacy(7));
+  await writeFile(join(dir, 'consensus', `signed-unknown-${'a'.repeat(16)}.json`), legacy(9));
+  await writeFile(join(dir, 'consensus', `signed-unknown-${'c'.repeat(16)}.json`), legacy(8));
+  t.deepEqual((await openSigningRecord(dir, genesis)).loaded.lastSigned, lastOf(9, 0));
+});
