@@ -22,7 +22,7 @@ const messagesMax = 3 * 256;
  * may have lost them. With them the block it locked on and that block's polka (LockedValue).
  */
 const SigningRecordFile = z.strictObject({
-  /** The genesis hash of the chain it signed for (absent in records written before it was kept: taken as this chain's). */
+  /** The genesis hash of the chain it signed for (absent in records written before it was kept: see isOfChain). */
   genesis: Hash.optional(),
   lastSigned: LastSigned.nullable(),
   proposals: z.array(Proposal).max(messagesMax),
