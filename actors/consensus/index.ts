@@ -26,5 +26,5 @@ export {
   type PowerChange,
   type ProposerSchedule,
 } from './proposerSelection.ts';
-export { maySign } from './signing.ts';
+export { maySign, signingOrder } from './signing.ts';
 export { decidedElsewhere, holdsLiveProposal, roundReport, type RoundReport } from './voteBook.ts';

@@ -3,6 +3,11 @@ import type { ConsensusState } from './consensusTypes.ts';
 
 const stepOrder = { propose: 0, prevote: 1, precommit: 2 } as const;
 
+/** Where a signature falls in a validator's (height, round, step) order: negative when `a` is before `b`, 0 at the same step, positive after. */
+export function signingOrder(a: Pick<LastSigned, 'height' | 'round' | 'step'>, b: Pick<LastSigned, 'height' | 'round' | 'step'>): number {
+  return a.height - b.height || a.round - b.round || stepOrder[a.step] - stepOrder[b.step];
+}
+
 /**
  * Whether a node that last signed `last` may sign at (height, round, step) for `hash`: only
  * later in (height, round, step) order, or the very vote it signed last again (so a restarted
@@ -11,10 +16,8 @@ const stepOrder = { propose: 0, prevote: 1, precommit: 2 } as const;
  */
 export function maySign(last: LastSigned | null, height: number, round: number, step: LastSigned['step'], hash: string | null): boolean {
   if (last === null) return true;
-  if (height !== last.height) return height > last.height;
-  if (round !== last.round) return round > last.round;
-  if (stepOrder[step] !== stepOrder[last.step]) return stepOrder[step] > stepOrder[last.step];
-  return step !== 'propose' && hash === last.hash;
+  const order = signingOrder({ height, round, step }, last);
+  return order !== 0 ? order > 0 : step !== 'propose' && hash === last.hash;
 }
 
 /** The record to sync before signing at the state's height and round: what is signed, and the lock. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LockedValue } from '../../actors/index.ts';
+import { signingOrder, type LockedValue } from '../../actors/index.ts';
 import { checkConsensusSignature } from '../../log/index.ts';
 import { AinError, Hash, LastSigned, maxValidators, Proposal, Vote } from '../../schemas/index.ts';
 import { readJsonFile, writeFileAtomic } from '../files/index.ts';
@@ -132,19 +132,11 @@ async function unknownRecordOf(dataDir: string, genesis: string): Promise<Signin
   let newest = empty;
   for (const name of names) {
     const record = await readRecord(join(dataDir, 'consensus', name));
-    if (record.genesis === undefined && signedWith(record, genesis) && isLater(record.lastSigned, newest.lastSigned)) newest = record;
+    if (record.genesis === undefined && record.lastSigned !== null && signedWith(record, genesis)) {
+      if (newest.lastSigned === null || signingOrder(record.lastSigned, newest.lastSigned) > 0) newest = record;
+    }
   }
   return newest;
-}
-
-const stepOrder = { propose: 0, prevote: 1, precommit: 2 } as const;
-/** Whether `a` was signed after `b` in (height, round, step) order. */
-function isLater(a: LastSigned | null, b: LastSigned | null): boolean {
-  if (a === null) return false;
-  if (b === null) return true;
-  if (a.height !== b.height) return a.height > b.height;
-  if (a.round !== b.round) return a.round > b.round;
-  return stepOrder[a.step] > stepOrder[b.step];
 }
 
 async function readRecord(path: string): Promise<SigningRecordFile> {

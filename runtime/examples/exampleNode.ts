@@ -2,14 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { devGenesis } from '../../actors/index.ts';
 import type { KeyPair } from '../../log/index.ts';
 import type { Genesis } from '../../schemas/index.ts';
 import { createNodeSubmitter, getAccount, reserveStorageOn } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createProcessRuntime } from '../exec/index.ts';
 import { loadOrCreateKeyFile, readKeyFile } from '../keys/index.ts';
-import { startNode } from '../node/index.ts';
+import { devGenesisOf, startNode } from '../node/index.ts';
 import type { ExampleNetwork } from './exampleJob.ts';
 
 /** An example's network, and how to end it (a node it started is stopped and its folder removed). */
@@ -44,8 +43,7 @@ export async function startExampleNode(
       // The dev genesis the node would write itself, with these windows; a kept dir's chain keeps its own.
       await mkdir(config.dataDir, { recursive: true });
       const nodeKey = (await loadOrCreateKeyFile(join(config.dataDir, 'node.key'))).key;
-      const dev = devGenesis(nodeKey.address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
-      const genesis: Genesis = { ...dev, jobs: options.jobs };
+      const genesis: Genesis = { ...devGenesisOf(nodeKey.address, config), jobs: options.jobs };
       await writeFile(join(config.dataDir, 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n', { flag: 'wx' }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       });

@@ -58,7 +58,7 @@ export function createRequestService({
   running,
 }: {
   libp2p: Libp2p;
-  /** @libp2p/utils' length-prefixed stream, loaded by createLibp2pTransport once it has made its node, as libp2p is. */
+  /** @libp2p/utils' length-prefixed stream, loaded with libp2p (loadLibp2p in libp2pTransport.ts). */
   lpStream: typeof LpStream;
   limits: TransportLimits;
   logger: Logger;

@@ -76,7 +76,9 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const directPeers = (init.directPeers ?? []).map(keptPeer);
   if (init.seed.length !== 32) throw new AinError('BAD_CONFIG', `The peer key seed is ${init.seed.length} bytes; an Ed25519 seed is 32.`);
   const announce = (init.announce ?? []).map(announceAddress);
+  const stack = await loadLibp2p();
   const node = await createNode(
+    stack,
     init,
     { limits, mesh, directPeers, announce, dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined },
     logger,
@@ -88,8 +90,14 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const peerEvents$ = new Subject<PeerEvent>();
   const stopping = new AbortController();
   let state: 'new' | 'running' | 'stopped' = 'new';
-  const { lpStream } = await import('@libp2p/utils');
-  const requests = createRequestService({ libp2p: node, lpStream, limits, logger: log, stopped: stopping.signal, running: () => state === 'running' });
+  const requests = createRequestService({
+    libp2p: node,
+    lpStream: stack.lpStream,
+    limits,
+    logger: log,
+    stopped: stopping.signal,
+    running: () => state === 'running',
+  });
   const keeper = createPeerKeeper({
     libp2p: node,
     peers: [...bootstrapPeers, ...directPeers],
@@ -238,7 +246,7 @@ const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
  * embedded or Kafka log, an agent and every other `ain` command start without loading it.
  */
 async function loadLibp2p() {
-  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }, { bootstrap }, { gossipsub, StrictNoSign }] = await Promise.all([
+  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }, { bootstrap }, { gossipsub, StrictNoSign }, { lpStream }] = await Promise.all([
     import('libp2p'),
     import('@libp2p/tcp'),
     import('@chainsafe/libp2p-noise'),
@@ -246,13 +254,19 @@ async function loadLibp2p() {
     import('@libp2p/identify'),
     import('@libp2p/bootstrap'),
     import('@libp2p/gossipsub'),
+    import('@libp2p/utils'),
   ]);
-  return { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign } as const;
+  return { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign, lpStream } as const;
 }
+type Libp2pStack = Awaited<ReturnType<typeof loadLibp2p>>;
 
 /** The libp2p node of the transport, made but not started. */
-async function createNode(init: Libp2pTransportInit, { limits, mesh, directPeers, announce, dialOnly }: NodeParts, logger: Logger): Promise<Node> {
-  const { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign } = await loadLibp2p();
+async function createNode(
+  { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign }: Libp2pStack,
+  init: Libp2pTransportInit,
+  { limits, mesh, directPeers, announce, dialOnly }: NodeParts,
+  logger: Logger,
+): Promise<Node> {
   const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
     init.bootstrap !== undefined && init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 0 })] : [];
   return createLibp2p({

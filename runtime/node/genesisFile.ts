@@ -10,6 +10,11 @@ export interface LoadedGenesis {
   readonly created: boolean;
 }
 
+/** The one-node dev genesis a node writes for `address` where its data dir has none. */
+export function devGenesisOf(address: string, config: NodeConfig): Genesis {
+  return devGenesis(address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
+}
+
 /**
  * The chain's genesis from `path`; when there is no file there, a one-node dev genesis for
  * `address` (owner of `/`, only proposer and validator, holder of the supply) is written to it.
@@ -22,7 +27,7 @@ export async function loadOrCreateGenesis(path: string, address: string, config:
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new AinError('BAD_GENESIS', `The genesis file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}).`, { cause: error });
     }
-    const genesis = devGenesis(address, { chain: config.chain, shard: config.shard, maxTxs: config.block.maxTxs, maxBytes: config.block.maxBytes });
+    const genesis = devGenesisOf(address, config);
     await writeFileAtomic(path, JSON.stringify(genesis, null, 2) + '\n');
     return { genesis, hash: genesisHashOf(genesis), created: true };
   }
