@@ -1,6 +1,6 @@
 import { AinError } from '../../schemas/index.ts';
 import { sodiumOrNull } from './ed25519.ts';
-import { sha256 } from './hash.ts';
+import { sha256, sha256Hex } from './hash.ts';
 import { checkMerkleProof, type MerkleProof } from './verifyTxProof.ts';
 
 export type { MerkleProof } from './verifyTxProof.ts';
@@ -143,29 +143,20 @@ export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
   return level === null ? rootOf(digests.map(leafOfDigest), 0, digests.length).toString('hex') : rootOfLevel(sha256Into!, level, digests.length);
 }
 
-// The UTF-8 of a text whose SHA-256 is a leaf's digest (merkleRootOfTextDigests); grown as needed.
-let textIn = Buffer.alloc(256);
-const digestOut = Buffer.alloc(32);
-
 /**
- * merkleRootOfDigests of the SHA-256 of each of `count` texts (UTF-8), `textAt(i)` the i-th: with
- * libsodium each text is hashed into the leaf's input in place, with no Buffer per text (a block's
- * outcome root hashes one text per tx). `merkleRootOfTextDigests(n, at) === merkleRootOfDigests(texts.map(sha256))`.
+ * merkleRootOfDigests of the SHA-256 of each of `count` texts (UTF-8), `textAt(i)` the i-th, with
+ * no Buffer per text (a block's outcome root hashes one text per tx).
+ * `merkleRootOfTextDigests(n, at) === merkleRootOfDigests(texts.map(sha256))`.
  */
 export function merkleRootOfTextDigests(count: number, textAt: (i: number) => string): string {
-  const digests = () => Array.from({ length: count }, (_, i) => sha256(textAt(i)));
-  if (count === 0 || sha256Into === null) return merkleRootOfDigests(digests());
-  const hash = sha256Into;
-  const level = leafLevel(hash, count, (i) => {
-    const text = textAt(i);
-    const bytes = Buffer.byteLength(text);
-    if (bytes > textIn.length) textIn = Buffer.alloc(Math.max(bytes, textIn.length * 2));
-    textIn.write(text, 0);
-    hash(digestOut, textIn.subarray(0, bytes));
-    digestOut.copy(hashIn, 1);
-    return true;
-  });
-  return rootOfLevel(hash, level!, count);
+  if (count === 0 || sha256Into === null) return merkleRootOfDigests(Array.from({ length: count }, (_, i) => sha256(textAt(i))));
+  // Each text's digest by node:crypto's one-shot, as hex into the leaf's input: OpenSSL's SHA-256
+  // (SHA-NI where the CPU has it) outruns libsodium's on a text, its UTF-8 written out (a root of
+  // 2,224 records of 574 bytes: 2.1 µs a record against 3.4; of outcome texts of 67 characters:
+  // 1.7 against 2.1), while libsodium's is the faster for the tree's 33- and 65-byte inputs (0.66
+  // µs a hash against 1.07).
+  const level = leafLevel(sha256Into, count, (i) => hashIn.write(sha256Hex(textAt(i)), 1, 'hex') === 32);
+  return rootOfLevel(sha256Into, level!, count);
 }
 
 /**
