@@ -21,6 +21,8 @@ export interface BuildProposalBlockParameters {
   readonly txs: readonly string[];
   /** Their tx hashes, index for index, when the caller knows them; otherwise each text is decoded once. */
   readonly hashes?: readonly string[];
+  /** The SHA-256 (hex) of a text's UTF-8, when the caller knows it (a mempool keeps each record's): the recordsRoot takes it as it is. */
+  readonly refOf?: (text: string) => string | undefined;
   /** The first nonce to sign with: above the ledger's last nonce of `key`. */
   readonly nonce: number;
   /** The proposer's clock. */
@@ -104,7 +106,7 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   const cut = sign({ type: 'cut', height }, nonce);
   hashes.push(txHashOf(cut));
   const records = [...kept, JSON.stringify(cut)];
-  const header = headerOf(p, time, merkleRoot(hashes), recordsRootOf(records));
+  const header = headerOf(p, time, merkleRoot(hashes), recordsRootOf(records, p.refOf));
   return { hash: proposalHashOf(header), header, records };
 }
 

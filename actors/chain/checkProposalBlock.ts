@@ -80,7 +80,9 @@ export function checkProposalBlock(input: unknown, context: ProposalContext): Pr
   return (
     headerProblem(block, context) ??
     sizeProblem(block, context) ??
-    (recordsRootOf(records) === header.recordsRoot ? null : refuseProposal('recordsRoot', 'its recordsRoot is not the Merkle root of its records’ bytes')) ??
+    (recordsRootOf(records, (text) => context.verified?.get(text)?.ref) === header.recordsRoot
+      ? null
+      : refuseProposal('recordsRoot', 'its recordsRoot is not the Merkle root of its records’ bytes')) ??
     recordsProblem(records, header.time, context, (hashes) =>
       merkleRoot(hashes) === header.txRoot ? null : refuseProposal('txRoot', 'its txRoot is not the Merkle root of its records'),
     )

@@ -10,6 +10,8 @@ export interface VerifiedTx {
   readonly signedBytes: Buffer;
   /** `tx.op.type`, when whoever checked it kept it: read without touching `tx` (which may be parsed only when asked). */
   readonly type?: string;
+  /** The SHA-256 (hex) of its record's bytes, when whoever checked it kept it (a mempool does): a block's recordsRoot takes it as it is. */
+  readonly ref?: string;
 }
 
 export interface CheckTxOptions {

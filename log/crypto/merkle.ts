@@ -162,9 +162,14 @@ export function merkleRootOfTextDigests(count: number, textAt: (i: number) => st
 /**
  * A block's recordsRoot from its records' texts (their UTF-8 is what the log holds): the root of
  * the SHA-256 of each, `recordsRootOf(texts) === merkleRoot(texts.map(sha256Hex))`, which the
- * block cutter computes from the records' refs.
+ * block cutter computes from the records' refs. `refOf` gives the SHA-256 (hex) of a text's UTF-8
+ * where the caller holds it already (a mempool keeps each record's), so it is not taken again.
  */
-export const recordsRootOf = (records: readonly string[]): string => merkleRootOfTextDigests(records.length, (i) => records[i]!);
+export function recordsRootOf(records: readonly string[], refOf?: (text: string) => string | undefined): string {
+  if (refOf === undefined || records.length === 0 || sha256Into === null) return merkleRootOfTextDigests(records.length, (i) => records[i]!);
+  const level = leafLevel(sha256Into, records.length, (i) => hashIn.write(refOf(records[i]!) ?? sha256Hex(records[i]!), 1, 'hex') === 32);
+  return level === null ? merkleRootOfTextDigests(records.length, (i) => records[i]!) : rootOfLevel(sha256Into, level, records.length);
+}
 
 /** The leaves' subtree roots, each computed once however many proofs are asked of the tree. */
 function memoizedRoots(leaves: readonly Buffer[]): (from: number, to: number) => Buffer {

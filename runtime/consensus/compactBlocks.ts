@@ -52,6 +52,8 @@ export function fillBlock(
 export interface KnownRecord {
   readonly hash: string;
   readonly record: Uint8Array;
+  /** The SHA-256 (hex) of `record`, when the holder kept it (a mempool does). */
+  readonly ref?: string;
 }
 
 /**

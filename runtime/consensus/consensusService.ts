@@ -485,10 +485,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       return;
     }
     // The records this node judged come with their bytes and hashes (its mempool's): not encoded and hashed again.
-    const { records, hashes } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
+    const { records, hashes, refs } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
     // The bytes about to be appended are the ones the certified header names (its recordsRoot), or
     // none are; their refs go on with them (the follower and the cutter need not hash them again).
-    const refs = records.map((record) => sha256Hex(record));
     if (merkleRoot(refs) !== (block as ProposedBlock).header.recordsRoot) {
       logger.error({ height, hash: block.hash }, 'the records at hand for a decided block are not the bytes its header names: left to catch-up');
       return;

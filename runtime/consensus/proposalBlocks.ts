@@ -43,6 +43,8 @@ export interface HeldTx {
   readonly record: Uint8Array;
   /** Its op's type, when the holder kept it (a mempool does, and the verify threads say it): the check reads it without parsing the record. */
   readonly type?: string;
+  /** The SHA-256 (hex) of `record`, when the holder kept it (a mempool does): not taken again for the block's recordsRoot. */
+  readonly ref?: string;
 }
 
 export interface BlockLimits {
@@ -112,6 +114,7 @@ export function proposeBlock(
     evidence,
     txs: texts,
     hashes: taken.map((tx) => tx.hash),
+    refOf: (text) => refs.get(text),
     nonce: c.nonce + 1,
     timeMs: c.nowMs,
     maxTxs: limits.maxTxs,
@@ -245,7 +248,7 @@ export async function verifiedBy(verify: RecordVerifier, texts: readonly string[
  */
 function verifiedHeld(held: ReadonlyMap<string, HeldTx>): Map<string, VerifiedTx> {
   const verified = new Map<string, VerifiedTx>();
-  for (const [text, { hash, record, type }] of held) verified.set(text, new HeldVerifiedTx(text, hash, record, type));
+  for (const [text, { hash, record, type, ref }] of held) verified.set(text, new HeldVerifiedTx(text, hash, record, type, ref));
   return verified;
 }
 
@@ -258,6 +261,7 @@ class HeldVerifiedTx implements VerifiedTx {
     readonly hash: string,
     private readonly record: Uint8Array,
     readonly type: string | undefined,
+    readonly ref: string | undefined,
   ) {}
   get tx(): Tx {
     return (this.#tx ??= JSON.parse(this.text) as Tx);
@@ -274,20 +278,25 @@ export function decidedRecords(records: readonly string[]): Uint8Array[] {
 }
 
 /**
- * The log records of a decided block and their tx hashes: a record `held` has (a mempool's tx,
- * whose bytes are its text's and whose hash its check gave) is taken as it is, the others are
- * encoded and hashed (decidedHashOf).
+ * The log records of a decided block, their tx hashes and refs (the SHA-256 of each record): a
+ * record `held` has (a mempool's tx, whose bytes are its text's and whose hash and ref its check
+ * and the mempool gave) is taken as it is, the others are encoded and hashed (decidedHashOf).
  */
-export function decidedRecordsOf(texts: readonly string[], held?: ReadonlyMap<string, KnownRecord>): { records: Uint8Array[]; hashes: string[] } {
+export function decidedRecordsOf(
+  texts: readonly string[],
+  held?: ReadonlyMap<string, KnownRecord>,
+): { records: Uint8Array[]; hashes: string[]; refs: string[] } {
   const records: Uint8Array[] = [];
   const hashes: string[] = [];
+  const refs: string[] = [];
   for (const text of texts) {
     const known = held?.get(text);
     const record = known?.record ?? encoder.encode(text);
     records.push(record);
     hashes.push(known?.hash ?? decidedHashOf(record));
+    refs.push(known?.ref ?? sha256Hex(record));
   }
-  return { records, hashes };
+  return { records, hashes, refs };
 }
 
 /** The certificate a block's first record (its `commit` tx) carries, if it is one. */

@@ -87,12 +87,18 @@ test('property: merkleRootOfTextDigests is merkleRootOfDigests of each text’s 
   );
 });
 
-test('property: a recordsRoot is the same from the records’ texts, from the digests of their UTF-8 bytes, and as merkleRoot of each one’s SHA-256 (the refs)', (t) => {
+test('property: a recordsRoot is the same from the records’ texts, from the digests of their UTF-8 bytes, as merkleRoot of each one’s SHA-256 (the refs), and with the refs of some given', (t) => {
   fc.assert(
-    fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 300 }), { maxLength: 40 }), (texts) => {
+    fc.property(fc.array(fc.tuple(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.boolean()), { maxLength: 40 }), (entries) => {
+      const texts = entries.map(([text]) => text);
       const root = recordsRootOf(texts);
       t.is(root, merkleRootOfDigests(texts.map((x) => sha256(Buffer.from(x, 'utf8')))));
       t.is(root, merkleRoot(texts.map((x) => sha256Hex(x))));
+      const known = new Map(entries.filter(([, given]) => given).map(([text]) => [text, sha256Hex(text)]));
+      t.is(
+        recordsRootOf(texts, (text) => known.get(text)),
+        root,
+      );
     }),
   );
 });

@@ -68,22 +68,27 @@ test('FilledBlocks keeps a block’s filled records for the same compact block o
   t.is(kept.textOf(sha256Hex(texts[1]!)), undefined);
 });
 
-test('a decided block’s records are the bytes the mempool held, with the hashes its check gave: those of encoding and hashing each text again', (t) => {
+test('a decided block’s records are the bytes the mempool held, with the hashes its check gave and the refs it kept: those of encoding and hashing each text again', (t) => {
   const texts = mempoolTexts(3);
   const built = proposeBlock({ chain: newChain(), genesis, commits, limits, key: validators[0]!, mempool: mempool(texts), height: 1, nonce: 0, nowMs: 5_000 })!;
   t.is(built.held.size, 3, 'the mempool’s txs, not the cut');
   const kept = new FilledBlocks(1);
   kept.add(built.compact, built.full.records, built.held);
   const held = kept.heldOf(built.compact.hash)!;
-  const { records, hashes } = decidedRecordsOf(built.full.records, held);
+  const { records, hashes, refs } = decidedRecordsOf(built.full.records, held);
   const encoded = decidedRecords(built.full.records);
   t.deepEqual(
     records.map((r) => Buffer.from(r)),
     encoded.map((r) => Buffer.from(r)),
   );
   t.deepEqual(hashes, encoded.map(decidedHashOf));
+  t.deepEqual(
+    refs,
+    encoded.map((r) => sha256Hex(r)),
+  );
   t.is(records[0], held.get(built.full.records[0]!)!.record, 'the held bytes themselves, not a copy');
-  t.deepEqual(decidedRecordsOf(built.full.records), { records: encoded, hashes }, 'without them each record is encoded and hashed');
+  t.is(refs[0], held.get(built.full.records[0]!)!.ref, 'the mempool’s ref, not hashed again');
+  t.deepEqual(decidedRecordsOf(built.full.records), { records: encoded, hashes, refs }, 'without them each record is encoded and hashed');
   t.is(kept.heldOf('f'.repeat(64)), undefined);
 });
 

@@ -25,6 +25,6 @@ export const mempool = (texts: readonly string[]) => ({
   recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
   heldByRef: (ref: string) => {
     const text = texts.find((t) => sha256Hex(t) === ref);
-    return text === undefined ? undefined : { hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text) };
+    return text === undefined ? undefined : { hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text), ref };
   },
 });
