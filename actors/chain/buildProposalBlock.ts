@@ -23,6 +23,12 @@ export interface BuildProposalBlockParameters {
   readonly hashes?: readonly string[];
   /** The SHA-256 (hex) of a text's UTF-8, when the caller knows it (a mempool keeps each record's): the recordsRoot takes it as it is. */
   readonly refOf?: (text: string) => string | undefined;
+  /**
+   * Who signed each tx and its nonce, index for index, when the caller knows them (a mempool
+   * does); otherwise each text is decoded once. The proposer's own txs among them (its key's
+   * `unstake`, say) have its cut signed above their nonces.
+   */
+  readonly senders?: readonly { readonly from: string; readonly nonce: number }[];
   /** The first nonce to sign with: above the ledger's last nonce of `key`. */
   readonly nonce: number;
   /** The proposer's clock. */
@@ -57,15 +63,26 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
   const commit = certificate === null ? null : sign({ type: 'commit', certificate }, p.nonce);
   const firstEvidenceNonce = commit === null ? p.nonce : p.nonce + 1;
   const evidence = p.evidence ?? [];
-  // Sized with the cut's largest nonce (all evidence in): a cut with a smaller one is no longer.
-  const widestCut = JSON.stringify(sign({ type: 'cut', height }, firstEvidenceNonce + evidence.length));
-  const commitText = commit === null ? null : JSON.stringify(commit);
+  const decoded = (index: number) => decodeTxRecord(0, Buffer.from(p.txs[index]!, 'utf8'));
   const hashOf = (index: number): string | null => {
     const given = p.hashes?.[index];
     if (given !== undefined) return given;
-    const record = decodeTxRecord(0, Buffer.from(p.txs[index]!, 'utf8'));
+    const record = decoded(index);
     return record.tx === null ? null : record.hash;
   };
+  /** The nonce of tx `index` when the proposer signed it, else null. */
+  const ownNonceOf = (index: number): number | null => {
+    const sender = p.senders?.[index] ?? decoded(index).tx;
+    return sender?.from === key.address ? sender.nonce : null;
+  };
+  // The proposer's own txs among the mempool's: its cut comes after them, so it is signed above
+  // their nonces (the ledger takes a nonce above the last, gaps and all), or the ledger would
+  // refuse it (BAD_NONCE) — e.g. a tx its key signed with a clock nonce, far above consensus's.
+  let ownNonces = 0;
+  for (let index = 0; index < p.txs.length; index++) ownNonces = Math.max(ownNonces, (ownNonceOf(index) ?? -1) + 1);
+  // Sized with the cut's largest nonce (all evidence in, above every own tx): a cut with a smaller one is no longer.
+  const widestCut = JSON.stringify(sign({ type: 'cut', height }, Math.max(firstEvidenceNonce + evidence.length, ownNonces)));
+  const commitText = commit === null ? null : JSON.stringify(commit);
 
   const hashes: string[] = commit === null ? [] : [txHashOf(commit)];
   const kept: string[] = commitText === null ? [] : [commitText];
@@ -97,13 +114,15 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
     keep(text, txHashOf(tx));
     nonce += 1;
   }
+  let cutNonce = nonce;
   for (const [index, text] of p.txs.entries()) {
     if (!fits(text)) break;
     const hash = hashOf(index);
     if (hash === null) continue; // not a tx: it could not pass any validator's check
     keep(text, hash);
+    cutNonce = Math.max(cutNonce, (ownNonceOf(index) ?? -1) + 1);
   }
-  const cut = sign({ type: 'cut', height }, nonce);
+  const cut = sign({ type: 'cut', height }, cutNonce);
   hashes.push(txHashOf(cut));
   const records = [...kept, JSON.stringify(cut)];
   const header = headerOf(p, time, merkleRoot(hashes), recordsRootOf(records, p.refOf));

@@ -33,7 +33,7 @@ export interface ProposalSource {
   take(options: {
     readonly maxTxs: number;
     readonly maxBytes: number;
-  }): readonly { readonly hash: string; readonly record: Uint8Array; readonly ref?: string }[];
+  }): readonly { readonly hash: string; readonly record: Uint8Array; readonly ref?: string; readonly from: string; readonly nonce: number }[];
 }
 
 /** A tx a mempool holds: checked whole (signature included) when it came in. */
@@ -115,6 +115,7 @@ export function proposeBlock(
     txs: texts,
     hashes: taken.map((tx) => tx.hash),
     refOf: (text) => refs.get(text),
+    senders: taken,
     nonce: c.nonce + 1,
     timeMs: c.nowMs,
     maxTxs: limits.maxTxs,

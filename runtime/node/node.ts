@@ -423,7 +423,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         if (signer === undefined) {
           throw new AinError(
             'VALIDATOR_SIGNS_BLOCKS_ONLY',
-            'This node is a validator of a peer-to-peer network: its key signs only consensus messages and blocks; submit txs signed with another key (POST /v1/tx).',
+            'This node is a validator of a peer-to-peer network: its key signs its blocks with consensus’s nonces, and the node signs nothing else for you; sign the tx (ain tx sign, any key, this one too) and POST it to /v1/tx.',
           );
         }
         return signer.submit(op);

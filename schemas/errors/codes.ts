@@ -255,7 +255,7 @@ export const errorCodes = {
   VALIDATOR_SIGNS_BLOCKS_ONLY: {
     status: 409,
     summary:
-      "A validator of a peer-to-peer network signs only consensus messages and blocks with its key; its nonces are consensus's. Submit txs with another key.",
+      "A validator of a peer-to-peer network signs its blocks with its key and consensus's nonces, and signs no other tx in-process. Sign the tx (any key, its own too) and POST it to /v1/tx.",
   },
   BAD_CONSENSUS_MESSAGE: {
     status: 400,

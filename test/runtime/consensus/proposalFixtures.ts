@@ -21,7 +21,11 @@ export const mempool = (texts: readonly string[]) => ({
   size: texts.length,
   hasReady: () => texts.length > 0,
   has: (hash: string) => texts.some((text) => decodeTxRecord(0, Buffer.from(text)).hash === hash),
-  take: () => texts.map((text) => ({ hash: decodeTxRecord(0, Buffer.from(text)).hash, record: Buffer.from(text), ref: sha256Hex(text) })),
+  take: () =>
+    texts.map((text) => {
+      const { hash, tx } = decodeTxRecord(0, Buffer.from(text));
+      return { hash, record: Buffer.from(text), ref: sha256Hex(text), from: tx!.from, nonce: tx!.nonce };
+    }),
   recordOf: (hash: string) => texts.map((text) => Buffer.from(text)).find((record) => decodeTxRecord(0, record).hash === hash),
   heldByRef: (ref: string) => {
     const text = texts.find((t) => sha256Hex(t) === ref);
