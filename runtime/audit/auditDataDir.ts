@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseGenesis } from '../../actors/index.ts';
+import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { openFileLogReader } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
@@ -54,6 +54,12 @@ export async function readSnapshots(dataDir: string): Promise<{ snapshots: NodeS
  * on every core and compares with the attestations in the log and the node's snapshots.
  */
 export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }: AuditDataDirOptions): Promise<AuditReport> {
+  const isDir = await stat(dataDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw new AinError('NOT_FOUND', `There is no data dir at ${dataDir}: name a node's data dir (ain node --data's), or a chain on Kafka with --kafka H:P,….`);
   const genesis = await readGenesis(genesisFile ?? join(dataDir, 'genesis.json'));
   const { snapshots, unreadable } = await readSnapshots(dataDir);
   let reader;
@@ -75,14 +81,15 @@ export async function auditDataDir({ dataDir, genesisFile, threads, onProgress }
       finalized: { height: 0, hash: '' },
       stateRoot: '',
       attestations: 0,
+      certificates: 0,
       snapshotsChecked: 0,
       mismatches: [{ kind: 'log', message: error.message }],
       unlisted: [],
     };
   }
   try {
-    // An earlier protocol's chain replays to mismatches at every certificate: say what it is instead.
-    await checkDataDirProtocol({ dataDir, ownLogHasRecords: reader.lastOffset() >= 0 });
+    // An earlier protocol's chain, or another genesis's, replays to mismatches at every certificate: say what it is instead.
+    await checkDataDirProtocol({ dataDir, genesis: genesisHashOf(genesis), ownLogHasRecords: reader.lastOffset() >= 0 });
   } catch (error) {
     await reader.close();
     throw error;

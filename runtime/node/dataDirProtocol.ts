@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AinError } from '../../schemas/index.ts';
+import { AinError, Hash } from '../../schemas/index.ts';
 import { readJsonFile, writeFileAtomic } from '../files/index.ts';
 
 /**
@@ -16,10 +16,14 @@ export const protocolChanges: Readonly<Record<number, string>> = {
   2: 'its votes and attestations do not sign the chain’s genesis',
 };
 
-/** `<dataDir>/protocol.json`, written once, when the node first opens the data dir with an empty log. */
+/**
+ * `<dataDir>/protocol.json`, written when the node first opens the data dir with an empty log, and
+ * again when it opens one whose log is empty on another genesis (a network relaunched, the log wiped).
+ */
 export const protocolFileName = 'protocol.json';
 
-const ProtocolFile = z.strictObject({ protocol: z.number().int().min(1) });
+/** `genesis`: the hash of the genesis the log holds a chain of (absent in markers from before it was written). */
+const ProtocolFile = z.strictObject({ protocol: z.number().int().min(1), genesis: Hash.optional() });
 
 /** What an operator does with a chain this version cannot continue. */
 export const startAgain =
@@ -49,6 +53,11 @@ function oldProtocolError(where: string, protocol: number | undefined): AinError
 export interface DataDirProtocolOptions {
   readonly dataDir: string;
   /**
+   * The hash of the genesis the node (or audit) was given: a data dir whose own log holds records
+   * of another genesis's chain is refused (GENESIS_MISMATCH). Unchecked when absent.
+   */
+  readonly genesis?: string;
+  /**
    * Whether the node's own file log (in the data dir) holds records; false for a log on Kafka, which
    * the data dir does not hold. A function is asked only for a data dir without a marker.
    */
@@ -63,10 +72,13 @@ export interface DataDirProtocolOptions {
  * marked with this protocol; false for one without a marker or records of its own, which a node
  * marks (`markDataDir`) once the rest of the data dir passed its checks (a node on Kafka keeps no
  * log here: its block history says whether the chain is older, and it is marked only after that
- * check, so a refused data dir never gets this version's marker).
- * @example const marked = await checkDataDirProtocol({ dataDir, ownLogHasRecords: log.lastOffset() >= 0 })
+ * check, so a refused data dir never gets this version's marker). With `genesis`, a data dir whose
+ * marker names another genesis is refused when its own log holds records (GENESIS_MISMATCH: the
+ * records are another chain's, and a node would append this one's after them), and is not marked
+ * for this genesis (false) when the log is empty (a network relaunched, the log wiped, the dir kept).
+ * @example const marked = await checkDataDirProtocol({ dataDir, genesis: genesisHash, ownLogHasRecords: log.lastOffset() >= 0 })
  */
-export async function checkDataDirProtocol({ dataDir, ownLogHasRecords }: DataDirProtocolOptions): Promise<boolean> {
+export async function checkDataDirProtocol({ dataDir, genesis, ownLogHasRecords }: DataDirProtocolOptions): Promise<boolean> {
   const file = join(dataDir, protocolFileName);
   const marker = await readJsonFile(
     file,
@@ -86,14 +98,24 @@ export async function checkDataDirProtocol({ dataDir, ownLogHasRecords }: DataDi
     const made = madeBy(marker.protocol);
     throw new AinError('DATA_DIR_NEWER', `The chain in ${dataDir} was made by ${made}: run that version on it.`, { details: { made } });
   }
-  return true;
+  if (genesis === undefined || marker.genesis === genesis) return true;
+  const hasRecords = typeof ownLogHasRecords === 'boolean' ? ownLogHasRecords : await ownLogHasRecords();
+  // An empty log: marked again, for this genesis (a network relaunched, the log wiped, the dir kept).
+  if (!hasRecords) return false;
+  // A marker from before markers named their genesis: which chain the log holds is not known here, nor written.
+  if (marker.genesis === undefined) return true;
+  throw new AinError(
+    'GENESIS_MISMATCH',
+    `The log in ${dataDir} holds the chain of genesis ${marker.genesis.slice(0, 16)}…, not of the genesis given (${genesis.slice(0, 16)}…): give that chain's genesis file, or a new --data dir for this chain.`,
+    { details: { dataDir, holds: marker.genesis, given: genesis } },
+  );
 }
 
-/** Writes this version's marker in a data dir (atomically: a crash leaves none or the whole file). */
-export async function markDataDir(dataDir: string): Promise<void> {
+/** Writes this version's marker in a data dir, naming the chain's genesis (atomically: a crash leaves none or the whole file). */
+export async function markDataDir(dataDir: string, genesis: string): Promise<void> {
   const file = join(dataDir, protocolFileName);
   try {
-    await writeFileAtomic(file, `${JSON.stringify({ protocol: dataDirProtocol })}\n`);
+    await writeFileAtomic(file, `${JSON.stringify({ protocol: dataDirProtocol, genesis })}\n`);
   } catch (cause) {
     throw new AinError(
       'BAD_CONFIG',

@@ -39,7 +39,11 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
   const rawLog = await openNodeLog(config, key.address, genesisHash, logger);
   await services.start('log', { stop: () => rawLog.close() });
   // A data dir of an earlier protocol is refused whatever else it lost (its history, its snapshots).
-  const marked = await checkDataDirProtocol({ dataDir: config.dataDir, ownLogHasRecords: config.log.kind === 'file' && rawLog.lastOffset() >= 0 });
+  const marked = await checkDataDirProtocol({
+    dataDir: config.dataDir,
+    genesis: genesisHash,
+    ownLogHasRecords: config.log.kind === 'file' && rawLog.lastOffset() >= 0,
+  });
   const log = metrics.timed(rawLog);
   const pool = createVerifyPool({ chain: config.chain, shard: config.shard, maxTxBytes: config.maxTxBytes, threads: config.verifyThreads });
   await services.start('verify pool', { stop: () => pool.close() });
@@ -60,7 +64,7 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
   });
   await services.start('block history', { stop: () => history.close() });
   // Marked once its history passed too (on Kafka the history is what says the chain is older), before anything appends.
-  if (!marked) await markDataDir(config.dataDir);
+  if (!marked) await markDataDir(config.dataDir, genesisHash);
   const { cacheBlocksMax, cacheTxsMax, rangeBlocksMax, rangeTxsMax } = config.history;
   const blocks = createBlockStore({ blocksMax: cacheBlocksMax, txsMax: cacheTxsMax, rangeBlocksMax, rangeTxsMax, history });
 

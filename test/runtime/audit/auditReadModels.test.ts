@@ -4,13 +4,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createChain, parseGenesis } from '../../../actors/index.ts';
+import { createChain, genesisHashOf, parseGenesis } from '../../../actors/index.ts';
 import { checkRecord, decodeTxRecord, encodeTxRecord, openFileLog, signTx, type KeyPair } from '../../../log/index.ts';
 import type { ReadModels } from '../../../projections/index.ts';
 import type { Op } from '../../../schemas/index.ts';
 import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { createSnapshotStore, nodeSnapshotOf } from '../../../runtime/node/snapshotStore.ts';
-import { dataDirProtocol, protocolFileName } from '../../../runtime/node/dataDirProtocol.ts';
+import { markDataDir } from '../../../runtime/node/dataDirProtocol.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
 // The read models a node stores in its snapshots are audited too: a data dir written as a node
@@ -54,7 +54,7 @@ async function dataDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
   await log.append(values);
   await log.close();
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesis));
-  await writeFile(join(dir, protocolFileName), JSON.stringify({ protocol: dataDirProtocol })); // as a node marks the data dir it makes
+  await markDataDir(dir, genesisHashOf(genesis)); // as a node marks the data dir it makes
   const chain = createChain({ genesis });
   const snapshots = createSnapshotStore(join(dir, 'snapshots'));
   for (const [offset, value] of values.entries()) {

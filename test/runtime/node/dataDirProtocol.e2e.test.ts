@@ -7,6 +7,7 @@ import { auditDataDir } from '../../../runtime/audit/index.ts';
 import { startUpNetwork } from '../../../runtime/cli/upNetwork.ts';
 import { initNetwork, loadConfig } from '../../../runtime/config/index.ts';
 import { checkDataDirProtocol, dataDirProtocol, markDataDir, protocolFileName, startNode } from '../../../runtime/node/index.ts';
+import { devGenesis, genesisHashOf } from '../../../actors/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { tempDir } from '../mempool/fixtures.ts';
 
@@ -21,9 +22,11 @@ test('a new data dir gets the marker; one without it whose log holds records, or
   const fresh = await tempDir(t);
   t.false(await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: false }), 'new: to be marked');
   await t.throwsAsync(readFile(join(fresh, protocolFileName)), undefined, 'the check writes nothing (an audit, ain up)');
-  await markDataDir(fresh);
-  t.deepEqual(await markerOf(fresh), { protocol: dataDirProtocol });
+  const genesis = 'ab'.repeat(32);
+  await markDataDir(fresh, genesis);
+  t.deepEqual(await markerOf(fresh), { protocol: dataDirProtocol, genesis });
   t.true(await checkDataDirProtocol({ dataDir: fresh, ownLogHasRecords: true }), 'marked: its records are of this protocol');
+  t.true(await checkDataDirProtocol({ dataDir: fresh, genesis, ownLogHasRecords: true }), 'and of this genesis');
 
   const unmarked = await tempDir(t);
   const old = await t.throwsAsync(checkDataDirProtocol({ dataDir: unmarked, ownLogHasRecords: true }));
@@ -49,6 +52,26 @@ test('a new data dir gets the marker; one without it whose log holds records, or
   t.regex(bad!.message, /protocol\.json does not say which protocol.*not JSON/);
 });
 
+test('a marker names the genesis of the chain its log holds: records of another genesis are refused (GENESIS_MISMATCH), an empty log is marked again, a marker from before it named one is taken', async (t) => {
+  const [held, given] = ['ab'.repeat(32), 'cd'.repeat(32)];
+  const dir = await tempDir(t);
+  await markDataDir(dir, held);
+  const mismatch = await t.throwsAsync(checkDataDirProtocol({ dataDir: dir, genesis: given, ownLogHasRecords: true }));
+  t.true(isAinError(mismatch, 'GENESIS_MISMATCH'), String(mismatch));
+  t.regex(
+    mismatch!.message,
+    /holds the chain of genesis abababababababab…, not of the genesis given \(cdcdcdcdcdcdcdcd…\): give that chain's genesis file, or a new --data dir/,
+  );
+  t.deepEqual(await markerOf(dir), { protocol: dataDirProtocol, genesis: held }, 'nothing written on a refusal');
+  // A network relaunched on a new genesis, its logs wiped and its dirs kept: marked again, for the new one.
+  t.false(await checkDataDirProtocol({ dataDir: dir, genesis: given, ownLogHasRecords: false }));
+  // Written before markers named a genesis: which chain its records are of is not known, so it is neither refused nor rewritten.
+  const legacy = await tempDir(t);
+  await writeFile(join(legacy, protocolFileName), JSON.stringify({ protocol: dataDirProtocol }));
+  t.true(await checkDataDirProtocol({ dataDir: legacy, genesis: given, ownLogHasRecords: true }));
+  t.false(await checkDataDirProtocol({ dataDir: legacy, genesis: given, ownLogHasRecords: false }), 'with an empty log it is marked, with the genesis');
+});
+
 test('a node marks its data dir at its first start; with the marker gone (and its history, as an old data dir would have it) it refuses to start, and an audit says why', async (t) => {
   t.timeout(60_000); // a bound on two node starts and stops on a loaded CI machine, not a wait: each step awaits its event
   const dataDir = await tempDir(t);
@@ -59,7 +82,17 @@ test('a node marks its data dir at its first start; with the marker gone (and it
   const answer = await fetch(`${node.url}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
   t.is(answer.status, 202);
   await node.stop();
-  t.deepEqual(await markerOf(dataDir), { protocol: dataDirProtocol });
+  t.deepEqual(await markerOf(dataDir), { protocol: dataDirProtocol, genesis: genesisHashOf(node.genesis) });
+
+  // Given another chain's genesis (another dev genesis: another owner), the node and an audit say whose chain the log holds.
+  const otherGenesis = join(await tempDir(t), 'genesis.json');
+  await writeFile(otherGenesis, JSON.stringify(devGenesis(generateKeyPair().address, { chain: config.chain })));
+  const wrong = await t.throwsAsync(startNode({ config: await loadConfig({ flags: { dataDir, port: 0, genesis: otherGenesis } }), logger: silent }));
+  t.true(isAinError(wrong, 'GENESIS_MISMATCH'), String(wrong));
+  const wrongAudit = await t.throwsAsync(auditDataDir({ dataDir, genesisFile: otherGenesis, threads: 1 }));
+  t.true(isAinError(wrongAudit, 'GENESIS_MISMATCH'), String(wrongAudit));
+  const nowhere = await t.throwsAsync(auditDataDir({ dataDir: join(dataDir, 'no-such-dir'), threads: 1 }));
+  t.true(isAinError(nowhere, 'NOT_FOUND') && /There is no data dir at/.test(nowhere!.message), String(nowhere));
 
   await rm(join(dataDir, protocolFileName));
   await rm(join(dataDir, 'history'), { recursive: true, force: true });
