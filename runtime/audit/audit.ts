@@ -19,6 +19,12 @@ export interface AuditReport {
   readonly stateRoot: string;
   /** Validators' attestations (those the ledger counted as votes) checked against the replayed block hashes. */
   readonly attestations: number;
+  /**
+   * Commit certificates (a network of validators' `commit` txs) the replay checked and took: each
+   * the votes of more than 2/3 of a block's validator set for the block before it. The newest
+   * block's is not in the log yet (the next block carries it).
+   */
+  readonly certificates: number;
   readonly snapshotsChecked: number;
   /** Listed mismatches, first first: at most `mismatchesMax`, and `mismatchesPerSignerMax` per signer and kind. */
   readonly mismatches: readonly Mismatch[];
@@ -94,6 +100,7 @@ export async function auditLog({
   let blocks = 0;
   let txs = 0;
   let attestations = 0;
+  let certificates = 0;
   let snapshotsChecked = 0;
   let finalized = { height: 0, hash: genesisHash };
   const last = source.lastOffset();
@@ -126,6 +133,7 @@ export async function auditLog({
       blocks++;
       txs += block.txs.length;
       for (const o of result.outcomes) outcomes[o.code] = (outcomes[o.code] ?? 0) + 1;
+      for (const [index, record] of block.txs.entries()) if (record.tx?.op.type === 'commit' && result.outcomes[index]!.code === 'ok') certificates++;
       for (const { record, op, from } of votesOf(block.txs, result.outcomes)) {
         const replayed = hashes.get(op.height);
         if (replayed === undefined) continue;
@@ -170,6 +178,7 @@ export async function auditLog({
     finalized,
     stateRoot: ledger.tree.root(),
     attestations,
+    certificates,
     snapshotsChecked,
     mismatches: found.listed,
     unlisted,

@@ -12,7 +12,9 @@ function printReport(report: AuditReport): void {
   say(`  records ${report.records}, blocks ${report.blocks}, txs ${report.txs}, final height ${report.finalized.height}`);
   const codes = Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]);
   say(`  outcomes: ${codes.map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`);
-  say(`  attestations checked ${report.attestations}, snapshots compared ${report.snapshotsChecked}, state root ${report.stateRoot.slice(0, 16)}…`);
+  say(
+    `  attestations checked ${report.attestations}, certificates checked ${report.certificates}, snapshots compared ${report.snapshotsChecked}, state root ${report.stateRoot.slice(0, 16)}…`,
+  );
   if (report.ok) {
     say('  everything matches');
     return;
