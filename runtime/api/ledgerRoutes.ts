@@ -25,6 +25,11 @@ export interface LedgerRoutesOptions {
   readonly blocks: BlockStore;
   /** Resolves once block `height` is final; rejects with NOT_FINAL when it is not in time. */
   readonly waitFinal: (height: number) => Promise<void>;
+  /**
+   * The newest final block (`GET /v1/health`): on a network of validators the newest decided,
+   * which its certificate makes final before a later block records it; default the latest block's `finalized`.
+   */
+  readonly finalHeight?: () => number;
   readonly metrics?: Registry;
   /** JSON bytes of the value one `GET /v1/state` answers with (a page's too); more: RESULT_TOO_LARGE. */
   readonly readBytesMax?: number;
@@ -76,7 +81,7 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
 export function ledgerRoutes(
   app: Api,
-  { ledger, blocks, waitFinal, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now, pendingTxs }: LedgerRoutesOptions,
+  { ledger, blocks, waitFinal, finalHeight, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now, pendingTxs }: LedgerRoutesOptions,
 ): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
@@ -215,7 +220,7 @@ export function ledgerRoutes(
     async () => ({
       ok: true,
       height: ledger.height,
-      finalized: blocks.latest()?.finalized.height ?? 0,
+      finalized: finalHeight?.() ?? blocks.latest()?.finalized.height ?? 0,
       verifier: signatureVerifier().name,
     }),
   );

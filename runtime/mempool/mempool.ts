@@ -39,7 +39,7 @@ export interface MempoolOptions {
   /** Largest record the journal takes; default the file log's (1 MiB). */
   readonly maxRecordBytes?: number;
   readonly logger?: Logger;
-  /** Passed to both ingests (the node's metrics). */
+  /** The node's metrics: what the local ingest took and refused, and what the peers' ingest refused. */
   readonly onSubmitted?: IngestOptions['onSubmitted'];
   /** How long a tx whose nonce leaves a gap waits for it to fill before a block may take it (see GapWait); default 0. */
   readonly gapWaitMs?: number;
@@ -294,7 +294,8 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
       pool,
       admission: admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth, now, origin),
       readBack: readBackFor(origin),
-      onSubmitted: options.onSubmitted,
+      // What the API took counts as submitted; of a peer's gossip only the refusals count (what it passed on is no submission here).
+      onSubmitted: origin === 'local' ? options.onSubmitted : (_appended, refused) => options.onSubmitted?.(0, refused),
     });
   return {
     ingest: ingestOf('local'),

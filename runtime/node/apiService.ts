@@ -13,6 +13,8 @@ export type ApiServiceComponents = Pick<
   NodeComponents,
   'config' | 'logger' | 'metrics' | 'ingest' | 'blocks' | 'blobs' | 'chain' | 'hub' | 'ratings' | 'waitFinal'
 > & {
+  /** The newest final block the node applied (`GET /v1/health`): on a network, the newest decided. */
+  readonly finalHeight: () => number;
   /** The peer-to-peer endpoint, for `GET /v1/net`; absent on a node without a `p2p` config. */
   readonly net: Pick<NetService, 'info'> | undefined;
   /** The checker of signed blob requests, shared with the peers' blob protocol (a nonce is used once per node). */
@@ -89,6 +91,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     blobs: { store: blobs, auth: blobAuth, ...(peerBlobs === undefined ? {} : { peers: peerBlobs }) },
     ledger: chain.ledger,
     waitFinal,
+    finalHeight: components.finalHeight,
     ...(shard === undefined ? {} : { shard }),
     ...(pendingTxs === undefined ? {} : { pendingTxs }),
     jobs: { ledger: chain.ledger, readModels: chain.readModels },

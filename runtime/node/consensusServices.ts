@@ -47,6 +47,12 @@ export interface ConsensusServices {
   readonly consensus: ConsensusService;
   /** Final is decided: a block is final once this node holds its certificate. */
   readonly waitFinal: WaitFinal;
+  /**
+   * The newest final block this node has applied: the newest it holds a certificate of, one block
+   * ahead of what its blocks record as final (the ledger folds a block's certificate with the next
+   * block's commit; on an idle chain the next block may be long in coming).
+   */
+  readonly finalHeight: () => number;
 }
 
 /**
@@ -116,7 +122,9 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     timeoutsAt: genesis.branch === undefined ? undefined : () => consensusConfigOf(genesis, chain.ledger.tree).timeouts,
     limits: { maxTxs: genesis.block.maxTxs, maxBytes: genesis.block.maxBytes, clockDriftMs, idleCheckMs: Math.min(100, config.block.intervalMs) },
   });
+  const finalHeight = () => Math.max(c.blocks.latest()?.finalized.height ?? 0, Math.min(consensus.status().lastCommit?.height ?? 0, chain.ledger.height));
   c.metrics.watchNetwork({
+    finalHeight,
     consensus: () => consensus.status(),
     commits$: consensus.commits$,
     mempool: () => mempool.stats,
@@ -142,5 +150,5 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       );
     }
   };
-  return { mempool, txGossip, consensus, waitFinal };
+  return { mempool, txGossip, consensus, waitFinal, finalHeight };
 }

@@ -23,6 +23,8 @@ export interface NodeMetrics {
 
 /** What a validator's metrics read of its network parts. */
 export interface NetworkFigures {
+  /** The newest final block the node applied: on a network, the newest decided (ConsensusServices.finalHeight). */
+  readonly finalHeight: () => number;
   readonly consensus: () => { readonly height: number; readonly round: number };
   /** Each decision this node appends, with the round it was decided in. */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: { readonly round: number; readonly votes: readonly unknown[] } }>;
@@ -45,7 +47,16 @@ export function createNodeMetrics(): NodeMetrics {
   const refused = new Counter({ name: 'ain_txs_refused_total', help: 'Txs refused at the boundary, by code.', labelNames: ['code'], registers: [registry] });
   const blocks = new Counter({ name: 'ain_blocks_total', help: 'Blocks cut and applied.', registers: [registry] });
   const height = new Gauge({ name: 'ain_block_height', help: 'Height of the latest applied block.', registers: [registry] });
-  const finalized = new Gauge({ name: 'ain_finalized_height', help: 'Height of the latest final block.', registers: [registry] });
+  // On a network of validators the newest decided block, which is final before a later block records it.
+  let finalHeight: (() => number) | undefined;
+  const finalized = new Gauge({
+    name: 'ain_finalized_height',
+    help: 'Height of the latest final block (on a network of validators, the latest decided).',
+    registers: [registry],
+    collect() {
+      if (finalHeight !== undefined) this.set(finalHeight());
+    },
+  });
   const outcomes = new Counter({
     name: 'ain_tx_outcomes_total',
     help: 'Outcomes of txs in applied blocks, by code.',
@@ -74,7 +85,8 @@ export function createNodeMetrics(): NodeMetrics {
   });
   return {
     registry,
-    watchNetwork({ consensus, commits$, mempool, peers, figures }) {
+    watchNetwork({ finalHeight: final, consensus, commits$, mempool, peers, figures }) {
+      finalHeight = final;
       const gauge = (name: string, help: string, read: () => number) =>
         new Gauge({
           name,

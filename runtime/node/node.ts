@@ -291,6 +291,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
     const { signer, proposer, validator, caughtUp } =
       network === undefined ? createSigningServices({ ...base, ...stores, follower }, fatal) : { ...noSigning, caughtUp: replayed };
     const waitFinal = network?.waitFinal ?? createWaitFinal({ blocks, blocks$: follower.blocks$, proposer, intervalMs: config.block.intervalMs });
+    const finalHeight = network?.finalHeight ?? (() => blocks.latest()?.finalized.height ?? 0);
     const ingest =
       network?.mempool.ingest ??
       createIngest({
@@ -353,6 +354,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         hub,
         ratings,
         waitFinal,
+        finalHeight,
         net: netInfo,
         blobAuth,
         peerBlobs,
@@ -371,7 +373,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         lastOffset: log.lastOffset(),
         maxTxBytes: config.maxTxBytes,
         height: chain.ledger.height,
-        finalized: blocks.latest()?.finalized.height ?? 0,
+        finalized: finalHeight(),
         caughtUp: caughtUp(),
         restoredFrom,
       }),

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { generateKeyPair } from '../../../log/index.ts';
-import { getSmallBlob, invokeFunction, putSmallBlob, readStream, reserveStorageOn, signAndSubmit } from '../../../runtime/client/index.ts';
+import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
+import { getSmallBlob, invokeFunction, putSmallBlob, readStream, reserveStorageOn, signAndSubmit, verifyTx } from '../../../runtime/client/index.ts';
 import { startFunctionWorker } from '../../../runtime/agents/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
@@ -60,6 +60,26 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   t.true(records.every((n) => n >= 0) && records[2]! >= 1, `ain_consensus_block_records_total by how checked: ${records.join(', ')}`);
   t.regex(metrics, /^ain_consensus_fetched_blocks_total \d+$/m);
   t.log(`${common} blocks; proposers: ${new Set(first.map((h) => h.proposer)).size}`);
+
+  // A block is final once decided: on the idle chain after one more tx, its block is final on a
+  // node before any later block records it (its `finalized` names the block before). `ain tx
+  // verify` takes it at once, and /v1/health, /v1/status and ain_finalized_height say so.
+  // ain_txs_in_total counts what a node's API took, not what its peers gossiped to it.
+  const txsIn = async (url: string) => Number(/^ain_txs_in_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+  const inBefore = await txsIn(nodes[1]!.url);
+  t.is(inBefore, 3, 'node 2 took 3 of the 12 users’ writes through its API');
+  const late = generateKeyPair();
+  const lateTx = signTx({ key: late, op: { type: 'set_value', path: `/apps/net/${late.address}`, value: 'late' }, nonce: 1, time: Date.now() });
+  t.is((await nodes[3]!.post('/v1/tx', lateTx)).status, 202);
+  const verified = await verifyTx(nodes[1]!.url, txHashOf(lateTx), { waitMs: 30_000 });
+  t.is(verified.outcome.code, 'ok');
+  t.is(await txsIn(nodes[1]!.url), inBefore, 'node 2 took the tx from gossip only');
+  const health = await nodes[1]!.get<{ height: number; finalized: number }>('/v1/health');
+  t.true(health.finalized >= verified.height, `final height ${health.finalized} on node 2, the tx in block ${verified.height}`);
+  t.is((await nodes[1]!.get<{ finalized: number }>('/v1/status')).finalized, health.finalized);
+  t.regex(await (await fetch(`${nodes[1]!.url}/metrics`)).text(), new RegExp(`^ain_finalized_height ${health.finalized}$`, 'm'));
+  const newest = await nodes[1]!.get<{ header: { height: number }; finalized: { height: number } }>('/v1/blocks/latest');
+  t.true(newest.finalized.height < newest.header.height, 'the newest block itself records only the block before as final');
 
   // A blob the owner put on n1 for one reader: n3 serves it through its peers, to that reader only.
   const [reader, stranger] = [generateKeyPair(), generateKeyPair()];
@@ -122,5 +142,7 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   for (const node of files.nodes) {
     const report = await auditOf(node.dir);
     t.true(report.ok, `audit of ${node.dir}: ${JSON.stringify(report).slice(0, 400)}`);
+    // Every block from 2 on carries its predecessor's certificate, which the replay checked.
+    t.is(report.certificates, report.blocks - 1, `certificates checked in ${node.dir}`);
   }
 });

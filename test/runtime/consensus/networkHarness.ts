@@ -127,7 +127,7 @@ async function untilOrSay(node: NodeProcess, wait: () => Promise<void>): Promise
 }
 
 /** `ain audit --data DIR --json` of a stopped node; when it printed no report, what it wrote to stderr. */
-export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; stderr?: string }> {
+export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; certificates?: number; stderr?: string }> {
   const { stdout, stderr } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json'], { maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: { stdout?: string; stderr?: string }) => ({
       stdout: error.stdout ?? '',
@@ -135,7 +135,7 @@ export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: numbe
     }),
   );
   try {
-    return JSON.parse(stdout) as { ok: boolean; blocks: number };
+    return JSON.parse(stdout) as { ok: boolean; blocks: number; certificates: number };
   } catch {
     return { ok: false, blocks: 0, stderr: String(stderr).slice(0, 2000) };
   }
