@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
-import { defaultBasePort, initNetwork, initShard, p2pPortOffset } from '../config/index.ts';
+import { defaultBasePort, initNetwork, initShard, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
@@ -53,6 +53,7 @@ async function initCommand(args: string[], json: boolean): Promise<void> {
   const { values } = parseArgs({ args, options: initFlags });
   const validators = wholeNumber(values.validators, 'validators');
   if (validators === undefined) throw new UsageError('ain net init needs --validators N (how many nodes, each a validator).');
+  if (validators < 1 || validators > networkValidatorsMax) throw new UsageError(`--validators is 1 to ${networkValidatorsMax}, not ${validators}.`);
   if (values.dir === undefined) throw new UsageError('ain net init needs --dir D (a new or empty directory for the nodes).');
   if (values.shard !== undefined) return initShardCommand(values, validators, values.dir, json);
   const misplaced = shardOnly.find((flag) => values[flag] !== undefined);

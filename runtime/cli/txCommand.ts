@@ -51,13 +51,18 @@ type SubmitAnswer = TxAccepted | TxsAnswer | { code?: string; message?: string }
  */
 async function waitForOutcomes(nodeUrl: string, reply: SubmitAnswer, waitMs: number): Promise<void> {
   const deadlineMs = Date.now() + waitMs;
+  // Where a tx landed; its inclusion proof and block header are `ain tx verify`'s to check.
+  const whereLanded = async (hash: string) => {
+    const { height, index, offset, outcome } = await waitForTx(nodeUrl, hash, deadlineMs);
+    return { hash, height, index, offset, outcome };
+  };
   if ('hash' in reply) {
-    const landed = await waitForTx(nodeUrl, reply.hash, deadlineMs);
+    const landed = await whereLanded(reply.hash);
     if (landed.outcome.code !== 'ok') throw refusalOf(landed);
     printJson(landed);
     return;
   }
-  const results = await Promise.all((reply as TxsAnswer).results.map((result) => ('hash' in result ? waitForTx(nodeUrl, result.hash, deadlineMs) : result)));
+  const results = await Promise.all((reply as TxsAnswer).results.map((result) => ('hash' in result ? whereLanded(result.hash) : result)));
   const refusals = results.filter((r) => ('outcome' in r ? r.outcome.code !== 'ok' : true));
   for (const r of refusals) {
     const error = 'outcome' in r ? refusalOf(r) : r;

@@ -8,6 +8,8 @@ export interface TxLanded {
   readonly hash: string;
   readonly height: number;
   readonly index: number;
+  /** Its offset in the answering node's log. */
+  readonly offset: number;
   readonly outcome: { readonly code: string; readonly message?: string };
 }
 

@@ -141,7 +141,7 @@ function landedAs(outcomes: string[], seen: { hash: string; deadlineMs: number }
   return async (hash: string, deadlineMs: number): Promise<TxLanded> => {
     seen.push({ hash, deadlineMs });
     const code = outcomes.shift() ?? 'ok';
-    return { hash, height: 7, index: 0, outcome: code === 'ok' ? { code } : { code, message: `${code} here` } };
+    return { hash, height: 7, index: 0, offset: 3, outcome: code === 'ok' ? { code } : { code, message: `${code} here` } };
   };
 }
 
