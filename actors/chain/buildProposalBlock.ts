@@ -75,11 +75,17 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
     const sender = p.senders?.[index] ?? decoded(index).tx;
     return sender?.from === key.address ? sender.nonce : null;
   };
-  // The proposer's own txs among the mempool's: its cut comes after them, so it is signed above
-  // their nonces (the ledger takes a nonce above the last, gaps and all), or the ledger would
-  // refuse it (BAD_NONCE) — e.g. a tx its key signed with a clock nonce, far above consensus's.
+  // The proposer's own txs among the mempool's (a tx its key signed, with the CLI's clock nonce
+  // far above consensus's): its cut comes after them, so it is signed above their nonces (the
+  // ledger takes a nonce above the last, gaps and all), or the ledger would refuse it (BAD_NONCE).
+  // One at a nonce its commit or evidence takes could not apply, nor one at the largest nonce
+  // (no cut could follow it): both are left out.
+  const ownLeftOut = (own: number | null, next: number) => own !== null && (own < next || own >= Number.MAX_SAFE_INTEGER);
   let ownNonces = 0;
-  for (let index = 0; index < p.txs.length; index++) ownNonces = Math.max(ownNonces, (ownNonceOf(index) ?? -1) + 1);
+  for (let index = 0; index < p.txs.length; index++) {
+    const own = ownNonceOf(index);
+    if (own !== null && own < Number.MAX_SAFE_INTEGER) ownNonces = Math.max(ownNonces, own + 1);
+  }
   // Sized with the cut's largest nonce (all evidence in, above every own tx): a cut with a smaller one is no longer.
   const widestCut = JSON.stringify(sign({ type: 'cut', height }, Math.max(firstEvidenceNonce + evidence.length, ownNonces)));
   const commitText = commit === null ? null : JSON.stringify(commit);
@@ -119,8 +125,10 @@ export function buildProposalBlock(p: BuildProposalBlockParameters): ProposedBlo
     if (!fits(text)) break;
     const hash = hashOf(index);
     if (hash === null) continue; // not a tx: it could not pass any validator's check
+    const own = ownNonceOf(index);
+    if (ownLeftOut(own, nonce)) continue;
     keep(text, hash);
-    cutNonce = Math.max(cutNonce, (ownNonceOf(index) ?? -1) + 1);
+    if (own !== null) cutNonce = Math.max(cutNonce, own + 1);
   }
   const cut = sign({ type: 'cut', height }, cutNonce);
   hashes.push(txHashOf(cut));

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { type Chain, type ChainStep } from '../../../actors/index.ts';
+import { checkProposalBlock, type Chain, type ChainStep } from '../../../actors/index.ts';
 import { signTx, type KeyPair } from '../../../log/index.ts';
 import { readFinalized } from '../../../projections/index.ts';
 import type { Certificate, ProposedBlock } from '../../../schemas/index.ts';
-import { appendBlock, buildOn, certificateOf, chainId, mempoolTexts, newChain, owner, shard, validators } from './proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, contextOf, mempoolTexts, newChain, owner, shard, validators, validatorSet } from './proposals.ts';
 
 // Given decided proposal blocks appended to a node's log, when the chain cuts and folds them,
 // then the commit in block h makes block h − 1 final, and a certificate that proves nothing
@@ -41,20 +41,24 @@ test('given two decided proposal blocks, when the chain folds their records, the
   t.is(chain.pendingCount, 0);
 });
 
-test('a proposer’s own txs in its block (its key used for an unstake, a tx with a clock nonce): its cut is signed above their nonces, and every record is ok', (t) => {
+test('a proposer’s own txs in its block (its key used for an unstake, a tx with a clock nonce): its cut is signed above their nonces, every record is ok; one its commit’s nonce spends, or at the largest nonce, is left out', (t) => {
   const chain = newChain();
   const one = propose(chain, first, null);
   appendBlock(chain, one);
   const own = (nonce: number) =>
     JSON.stringify(signTx({ key: second, op: { type: 'send', to: third.address, amount: '0' }, nonce, time: 1, chain: chainId, shard }));
-  // `second`'s key signed two txs of its own: one with the nonce its commit will have (consensus's
-  // next), one with a clock nonce far above; both wait in the mempool it proposes from.
+  // `second`'s key signed txs of its own, all waiting in the mempool it proposes from: one at the
+  // nonce its commit takes (consensus's next, 1), one just above, one with a clock nonce far above,
+  // and one at the largest nonce a tx may carry.
   const clockNonce = 1_796_631_431_237;
-  const proposed = buildOn(chain, second, { certificate: certificateOf(1, one.hash), txs: [own(2), ...mempoolTexts(1, 21), own(clockNonce)], nonce: 1 });
+  const txs = [own(1), own(2), ...mempoolTexts(1, 21), own(clockNonce), own(Number.MAX_SAFE_INTEGER)];
+  const proposed = buildOn(chain, second, { certificate: certificateOf(1, one.hash), txs, nonce: 1 });
+  t.deepEqual(proposed.records.slice(1, -1), [own(2), ...mempoolTexts(1, 21), own(clockNonce)], 'the commit’s nonce and the largest left out');
   const cut = JSON.parse(proposed.records.at(-1)!) as { nonce: number; op: { type: string } };
   t.like(cut, { op: { type: 'cut' }, nonce: clockNonce + 1 });
+  t.is(checkProposalBlock(proposed, { ...contextOf(chain, second, { hash: one.hash, validators: validatorSet }), proposerNonce: 0 }), null);
   const [step] = appendBlock(chain, proposed);
-  // The commit (nonce 1) first; `second`'s own nonce 2 and the clock nonce are above it; the cut above them all.
+  // The commit (nonce 1) first; the own nonce 2 and the clock nonce above it; the cut above them all.
   t.deepEqual(codes(step!), ['ok', 'ok', 'ok', 'ok', 'ok']);
   t.is(chain.ledger.tree.get(`/accounts/${second.address}/nonce`), clockNonce + 1);
 });
