@@ -185,6 +185,25 @@ export function roundReport(state: ConsensusState, round: number): RoundReport {
 }
 
 /**
+ * The power of the validators this node holds a vote of at its height (any round, either kind,
+ * its own included), and the set's total: with no more than 2/3 of it heard from, no block can be
+ * decided, whatever the rounds do (the others are down, or cut off from this node).
+ * @example const { heard, total } = heardPower(state); if (3n * heard <= 2n * total) logger.warn('no quorum in reach')
+ */
+export function heardPower(state: ConsensusState): { readonly heard: bigint; readonly total: bigint } {
+  const from = new Set<string>();
+  for (const { prevote, precommit } of Object.values(state.votes))
+    for (const address of [...Object.keys(prevote), ...Object.keys(precommit)]) from.add(address);
+  return {
+    heard: powerOfAll(state, from),
+    total: powerOfAll(
+      state,
+      state.validators.validators.map((v) => v.address),
+    ),
+  };
+}
+
+/**
  * A block more than 2/3 of the power precommitted at this height whose proposal the node lacks,
  * or judged invalid (e.g. records it could not get): the others decided it, and this node cannot
  * on its own; the runtime fetches the decided block. Null otherwise (a proposal still being

@@ -11,6 +11,7 @@ import {
   type ConsensusEvent,
   type ConsensusTimeouts,
   decidedElsewhere,
+  heardPower,
   holdsLiveProposal,
   roundReport,
 } from '../../actors/index.ts';
@@ -125,6 +126,9 @@ export interface ConsensusService {
 /** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many asks a height at most. */
 const refetchMs = 250;
 const refetchTimesMax = 20;
+/** How long a height may run undecided before the node says so (a round is ~3.5 s at first), and how often it says it again. */
+const stallWarnMs = 10_000;
+const stallWarnAgainMs = 60_000;
 
 /**
  * Runs the consensus machine (actors/consensus) for a node of a peer-to-peer network and carries
@@ -487,7 +491,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     // The records this node judged come with their bytes and hashes (its mempool's): not encoded and hashed again.
     const { records, hashes, refs } = decidedRecordsOf(full, kept === undefined ? undefined : filled.heldOf(block.hash));
     // The bytes about to be appended are the ones the certified header names (its recordsRoot), or
-    // none are; their refs go on with them (the follower and the cutter need not hash them again).
+    // none are; their refs (each one's SHA-256: the mempool's, taken of these very bytes as they
+    // came in, where it holds them) go on with them, so the follower and the cutter need not hash them again.
     if (merkleRoot(refs) !== (block as ProposedBlock).header.recordsRoot) {
       logger.error({ height, hash: block.hash }, 'the records at hand for a decided block are not the bytes its header names: left to catch-up');
       return;
@@ -559,6 +564,31 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     send('proposal' in message ? { type: 'proposal', proposal: message.proposal } : { type: 'vote', vote: message.vote });
   }
 
+  /** The height consensus was last seen deciding, since when, and when the node last said it was stuck there. */
+  const stall = { height: 0, sinceMs: 0, warnedMs: 0 };
+  /**
+   * A height undecided for `stallWarnMs` is worth a warning, and when the validators heard from at
+   * it hold 2/3 of the power or less, that is why: no round can decide until more are reached (a
+   * lone node, a network half down). Not while the chain is idle or the node lags its ledger.
+   */
+  const warnIfStalled = () => {
+    const s = state();
+    if (s.height === 0 || s.height !== chain.ledger.height + 1) return;
+    const t = now();
+    if (stall.height !== s.height) return void Object.assign(stall, { height: s.height, sinceMs: t, warnedMs: 0 });
+    if (t - stall.sinceMs < stallWarnMs || t - stall.warnedMs < stallWarnAgainMs) return;
+    stall.warnedMs = t;
+    const { heard, total } = heardPower(s);
+    const fields = { height: s.height, round: s.round, step: s.step, undecidedMs: t - stall.sinceMs, heardPower: `${heard} of ${total}` };
+    if (3n * heard > 2n * total)
+      logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
+    else
+      logger.warn(
+        fields,
+        'no block can be decided: the validators heard from at this height hold 2/3 of the power or less, and a decision needs more; are the others running and reachable? (GET /v1/net lists the peers)',
+      );
+  };
+
   let idle: NodeJS.Timeout | undefined;
   return {
     commits$: commits.commits$,
@@ -587,6 +617,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       await catchUp.start();
       const begin = () => {
         if (!c.caughtUp()) return;
+        warnIfStalled();
         if (state().height === 0 && waitingFor === null) waitingFor = chain.ledger.height + 1;
         startIfWork();
       };

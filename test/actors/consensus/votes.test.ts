@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Evidence } from '../../../schemas/index.ts';
-import { decidedElsewhere, holdsLiveProposal, proposerOf, roundReport } from '../../../actors/index.ts';
+import { decidedElsewhere, heardPower, holdsLiveProposal, proposerOf, roundReport } from '../../../actors/index.ts';
 import { addressOf, blockOf, Driver, proposalOf, setOf, testConfig, voteOf } from './fixtures.ts';
 
 // Counting, equivocation, and the bounds on what peers can make a node hold.
@@ -231,4 +231,13 @@ test('a block 2/3 of the power precommitted is decided elsewhere while this node
   precommits(held);
   t.is(held.state.step, 'commit', 'a valid proposal with a precommit quorum is decided here');
   t.is(decidedElsewhere(held.state), null);
+});
+
+test('the power heard from at a height counts each validator with a vote in any round once: two of four is no quorum in reach, three is', (t) => {
+  const n = node();
+  t.deepEqual(heardPower(n.state), { heard: 0n, total: 4n });
+  n.send(vote(v1, 0, 'prevote', null), vote(v2, 0, 'prevote', null), vote(v1, 0, 'precommit', null), vote(v2, 1, 'prevote', null));
+  t.deepEqual(heardPower(n.state), { heard: 2n, total: 4n }, 'v1 and v2, whatever they voted, however often');
+  n.send(vote(v3, 1, 'precommit', x.hash));
+  t.deepEqual(heardPower(n.state), { heard: 3n, total: 4n });
 });

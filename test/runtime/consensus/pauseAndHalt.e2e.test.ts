@@ -1,4 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
@@ -128,8 +130,10 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   const height = await untilSameHeaders(t, nodes, 'the same headers on all four, the chain going on with the node that was cut off');
   phaseDone('cut');
 
-  await Promise.all([nodes[2]!.kill('SIGKILL'), nodes[3]!.kill('SIGKILL')]);
   const live = nodes.slice(0, 2);
+  const logOf = (node: NodeProcess) => join(node.dataDir, 'node.log');
+  const logFrom = await Promise.all(live.map(async (node) => (await stat(logOf(node))).size));
+  await Promise.all([nodes[2]!.kill('SIGKILL'), nodes[3]!.kill('SIGKILL')]);
   const waiting = await writeAsUsers(live, 4, 100);
   // Both started the next height and voted in it, but two votes of four decide nothing.
   for (const node of live) {
@@ -145,6 +149,11 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   t.deepEqual(await heightsOf(live), [height, height], 'no block without a quorum');
   const halted = await headersOfAll(live, height);
   t.deepEqual(halted[1], halted[0], 'no fork: the two live nodes hold the same headers');
+  // Each says why no block comes (10 s into the height): the validators it hears from hold half the power.
+  for (const [i, node] of live.entries()) {
+    const said = async () => (await readFile(logOf(node))).subarray(logFrom[i]).toString().includes('no block can be decided');
+    await until(said, `${node.dataDir} to say in its log that no block can be decided`, 30_000);
+  }
 
   // The one that comes back is the node that was cut off: the stale tx it held is TX_DROPPED again
   // after its restart (found spent by its journal's replay, or by the first block its follower
