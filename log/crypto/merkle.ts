@@ -151,10 +151,8 @@ export function merkleRootOfDigests(digests: readonly Uint8Array[]): string {
 export function merkleRootOfTextDigests(count: number, textAt: (i: number) => string): string {
   if (count === 0 || sha256Into === null) return merkleRootOfDigests(Array.from({ length: count }, (_, i) => sha256(textAt(i))));
   // Each text's digest by node:crypto's one-shot, as hex into the leaf's input: OpenSSL's SHA-256
-  // (SHA-NI where the CPU has it) outruns libsodium's on a text, its UTF-8 written out (a root of
-  // 2,224 records of 574 bytes: 2.1 µs a record against 3.4; of outcome texts of 67 characters:
-  // 1.7 against 2.1), while libsodium's is the faster for the tree's 33- and 65-byte inputs (0.66
-  // µs a hash against 1.07).
+  // (SHA-NI where the CPU has it) outruns libsodium's on a text, its UTF-8 written out, while
+  // libsodium's is the faster for the tree's 33- and 65-byte inputs (docs/benchmarks.md).
   const level = leafLevel(sha256Into, count, (i) => hashIn.write(sha256Hex(textAt(i)), 1, 'hex') === 32);
   return rootOfLevel(sha256Into, level!, count);
 }

@@ -64,7 +64,7 @@ export async function verifyState(nodeUrl: string, path: string, { kind = 'value
   if (blockHashOf(header) !== hash || hash !== chained.parentHash || header.stateRoot !== chained.parentStateRoot) {
     throw invalid(path, `the parent ${url} holds another block ${chained.parentHeight} than the one the chain rests on`);
   }
-  // Final as the parent node says now: its latest block's final height.
+  // Final as the parent node says now: its final height (GET /v1/health).
   const final = await untilFinal(
     url,
     chained.parentHeight,

@@ -16,18 +16,13 @@ const Net = z.object({
   /** The validator set now: each address with its stake (a decimal string). */
   validators: z.array(z.object({ address: z.string(), stake: z.string() })).optional(),
   height: z.number().int().min(0),
-  /** On a validator of a network: the last block the validators decided (final at once). */
-  consensus: z.object({ lastCommit: z.object({ height: z.number().int().min(0) }).nullable() }).optional(),
 });
 export type NodeNet = z.infer<typeof Net>;
 
 /** Where a node is: its ledger height, its final height, its peers; undefined when it does not answer. */
 export interface NodeProgress {
   readonly height: number;
-  /**
-   * The highest final block it knows: a decided block is final at once on a network of
-   * validators (its certificate rides in the next block, which is when `/v1/health` counts it).
-   */
+  /** The highest final block it knows (`/v1/health`'s): on a network of validators the newest decided, final at once. */
   readonly finalized: number;
   readonly peers: number | null;
   /** The stake the node's address holds in the validator set now, `0` for none; null when the node does not say. */
@@ -38,9 +33,8 @@ export interface NodeProgress {
 export async function progressOf(url: string, address?: string): Promise<NodeProgress | undefined> {
   const [health, net] = await Promise.all([healthOf(url), netOf(url)]);
   if (health === undefined) return undefined;
-  const decided = net?.consensus?.lastCommit?.height ?? 0;
   const stake = net?.validators === undefined || address === undefined ? null : (net.validators.find((v) => v.address === address)?.stake ?? '0');
-  return { height: health.height, finalized: Math.max(health.finalized, decided), peers: net?.peers.length ?? null, stake };
+  return { height: health.height, finalized: health.finalized, peers: net?.peers.length ?? null, stake };
 }
 
 /** The node's `/v1/health`, or undefined when it does not answer well within a short time. */
