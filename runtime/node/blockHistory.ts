@@ -41,6 +41,12 @@ export interface OpenBlockHistoryOptions {
   readonly logger: Logger;
   /** A write failed (disk full, …): the history stops growing, the node goes on. Default: logged. */
   readonly onFailure?: (error: unknown) => void;
+  /**
+   * A history of this chain whose blocks end past the log's last record is dropped, unless this
+   * is given (a log the data dir does not hold: Kafka): then its refusal is thrown, as the log is
+   * not the one the node was on.
+   */
+  readonly pastLog?: (found: { readonly height: number; readonly lastOffset: number }) => Error;
 }
 
 const highestKey = (stores: HistoryStores, atMost?: number): number => {
@@ -53,11 +59,17 @@ const lowestKey = (stores: HistoryStores): number => {
 };
 
 /** Why a history on disk cannot be kept, or undefined when what it holds up to `fromHeight` fits the snapshot and the log. */
-async function staleReason(stores: HistoryStores, { genesisHash, fromHeight, fromHash, log }: OpenBlockHistoryOptions): Promise<string | undefined> {
+async function staleReason(stores: HistoryStores, { genesisHash, fromHeight, fromHash, log, pastLog }: OpenBlockHistoryOptions): Promise<string | undefined> {
   const meta = stores.meta.get('format');
   if (meta === undefined) return lowestKey(stores) === 0 ? undefined : 'it has no format record';
   if (meta.version !== formatVersion) return `it is format ${meta.version}, this node writes ${formatVersion}`;
   if (meta.genesis !== genesisHash) return `it is of genesis ${meta.genesis.slice(0, 16)}…, this chain's is ${genesisHash.slice(0, 16)}…`;
+  if (pastLog !== undefined) {
+    // Its newest block past the log's end: the log is not the one the node was on (its refusal, thrown).
+    const top = highestKey(stores);
+    const { view } = top === 0 ? { view: undefined } : unsealBlock(top, stores.blocks.get(top));
+    if (view !== undefined && view.header.lastOffset > log.lastOffset()) throw pastLog({ height: top, lastOffset: view.header.lastOffset });
+  }
   if (fromHeight === 0) return undefined; // all of it is above: truncated, then rewritten by the replay
   const height = highestKey(stores, fromHeight);
   if (height === 0) return undefined;
@@ -139,7 +151,7 @@ async function openChecked(options: OpenBlockHistoryOptions): Promise<HistorySto
     await stores.env.close();
     reason = stale;
   } catch (error) {
-    if (isAinError(error, 'DATA_DIR_OLD')) throw error;
+    if (isAinError(error, 'DATA_DIR_OLD') || isAinError(error, 'LOG_BEHIND_DATA_DIR')) throw error;
     reason = `it cannot be read (${(error as Error).message})`;
   }
   return await dropped(options.dir, reason, options.logger);

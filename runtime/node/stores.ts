@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { NodeConfig } from '../../schemas/index.ts';
+import { AinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { configuredQuotas, firstQuotas, ledgerQuotas, openLocalBlobStore } from '../storage/index.ts';
@@ -30,6 +30,23 @@ export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<
 }
 
 /**
+ * The refusal of a Kafka node whose data dir holds blocks of its chain past the topic's end: the
+ * topic (or the broker cluster) is not the one it was on — a typo in --topic or --brokers, a topic
+ * recreated. Folding it from there would make a second chain of this genesis beside the first, and
+ * a validator's attestations of it would contradict its first ones (evidence that burns its stake).
+ */
+function pastTopicEnd(config: NodeConfig, genesisHash: string, lastOffset: number) {
+  const settings = config.log as Extract<NodeConfig['log'], { kind: 'kafka' }>;
+  const topic = settings.topic ?? kafkaTopicOf(config.chain, config.shard, genesisHash);
+  return ({ height, lastOffset: blockEnd }: { readonly height: number; readonly lastOffset: number }) =>
+    new AinError(
+      'LOG_BEHIND_DATA_DIR',
+      `The data dir ${config.dataDir} holds block ${height} of this chain, which ends at offset ${blockEnd} of its Kafka log, but topic ${topic} on ${settings.brokers.join(',')} ends at offset ${lastOffset}: it is not the topic this node was on (check --topic and --brokers), or it was recreated. The node does not start a second chain of this genesis there, whose attestations would contradict its first ones; point it at its topic, or give a new --data dir for a new chain.`,
+      { details: { dataDir: config.dataDir, topic, height, blockEnd, topicEnd: lastOffset } },
+    );
+}
+
+/**
  * Opens what the node keeps on disk, in dependency order, each held by `services` as soon as it
  * is open: the log, the verify pool, the chain restored from its newest usable snapshot, the
  * block history that fits it, Big Storage.
@@ -49,7 +66,8 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
   await services.start('verify pool', { stop: () => pool.close() });
 
   const snapshotStore = createSnapshotStore(join(config.dataDir, 'snapshots'), config.snapshot.keep);
-  const { chain, fromHeight } = await restore(snapshotStore, genesis, log.lastOffset(), logger);
+  const pastLog = config.log.kind === 'kafka' ? pastTopicEnd(config, genesisHash, log.lastOffset()) : undefined;
+  const { chain, fromHeight } = await restore(snapshotStore, genesis, log.lastOffset(), logger, pastLog);
   logger.info(
     { height: fromHeight, replayFrom: chain.position.lastOffset + 1, lastOffset: log.lastOffset() },
     fromHeight > 0 ? 'loaded snapshot' : 'starting from genesis',
@@ -61,6 +79,7 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
     fromHash: chain.position.prevHash,
     log,
     logger,
+    ...(pastLog === undefined ? {} : { pastLog }),
   });
   await services.start('block history', { stop: () => history.close() });
   // Marked once its history passed too (on Kafka the history is what says the chain is older), before anything appends.

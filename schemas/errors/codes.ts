@@ -38,6 +38,11 @@ export const errorCodes = {
   LOG_IO: { status: 500, summary: 'The log could not write or sync to disk.' },
   NONCES_SPENT: { status: 409, summary: 'The key has used the largest nonce a tx may carry (2^53 − 1): it can sign no more txs; use another key.' },
   SIGNER_STOPPED: { status: 500, summary: 'The node stopped signing its own txs: the next would fail the boundary checks.' },
+  LOG_BEHIND_DATA_DIR: {
+    status: 500,
+    summary:
+      "The data dir holds blocks of this chain past the end of the node's Kafka topic: it is not the topic (or broker cluster) the node was on, or it was recreated; the node does not start a second chain of this genesis.",
+  },
   GENESIS_MISMATCH: {
     status: 500,
     summary: "The data dir's log holds the chain of another genesis than the one given; give that chain's genesis, or a new data dir.",

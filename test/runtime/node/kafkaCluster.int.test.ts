@@ -215,4 +215,26 @@ if (kafka === undefined) {
       t.deepEqual(Object.keys(report.outcomes), ['ok'], 'no tx was refused: no stale nonce, no duplicate cut refused');
     }
   });
+
+  test.serial(
+    'a validator restarted on another topic (a typo) is refused: its data dir holds blocks past that topic’s end, and a second chain of its genesis would get it slashed',
+    async (t) => {
+      t.timeout(120_000);
+      if (cluster === undefined) return t.fail('the cluster did not start');
+      const { net } = cluster;
+      const error = await t.throwsAsync(
+        startNodeProcess(
+          net.nodes[2]!.dir,
+          [...nodeArgs, '--log', 'kafka', '--brokers', kafka.brokers.join(','), '--topic', `ain.${chain}.root.typo`],
+          nodeEnv,
+        ),
+      );
+      t.regex(error?.message ?? '', /LOG_BEHIND_DATA_DIR/);
+      t.regex(error?.message ?? '', /topic ain\.[^ ]+\.root\.typo .* ends at offset -1: it is not the topic this node was on \(check --topic and --brokers\)/);
+      // On its own topic it starts as before.
+      const back = await start(net.nodes[2]!.dir);
+      t.true((await status(back)).height > 0);
+      await back.kill();
+    },
+  );
 }

@@ -113,6 +113,25 @@ test('snapshots of another chain, or past the end of the log, are skipped; none 
   t.regex(warnings[1]!.reason, /past the log/);
 });
 
+test('on a log the data dir does not hold (Kafka), a snapshot of this chain past the log’s end is refused, not skipped: the log is not the one the node was on', async (t) => {
+  const dir = await storeDir(t);
+  const { chain, snapshots } = chainWithSnapshots(2);
+  const other = new TestChain({ ...genesisInput, chain: 'ain-other' });
+  const store = createSnapshotStore(dir, 5);
+  await store.write({ ...snapshots[0]!, position: { ...snapshots[0]!.position, lastOffset: 5 } });
+  // Another chain's, past the end too: skipped as before, never the reason.
+  await store.write({
+    ...snapshots[1]!,
+    position: { ...snapshots[1]!.position, lastOffset: 9 },
+    ledger: { ...snapshots[1]!.ledger, genesisHash: other.ledger.genesisHash },
+  });
+  const { logger } = recordingLogger();
+  const refusal = (found: { height: number; lastOffset: number }) => new Error(`past the topic: block ${found.height} at ${found.lastOffset}`);
+  await t.throwsAsync(restore(store, chain.ledger.genesis, 1, logger, refusal), { message: 'past the topic: block 1 at 5' });
+  const within = await restore(store, chain.ledger.genesis, 5, logger, refusal);
+  t.is(within.fromHeight, 1, 'a log that reaches it: resumed from it');
+});
+
 test('the reputation projection rates with the genesis’s Elo K (jobs.eloK), 32 without one', async (t) => {
   const dir = await storeDir(t);
   const store = createSnapshotStore(dir, 5);
