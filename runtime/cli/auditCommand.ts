@@ -60,6 +60,8 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
   if (values.kafka === undefined && values.data === undefined)
     throw new UsageError('ain audit needs the data directory of a node (--data DIR), or a chain on Kafka (--kafka H:P,… with --genesis FILE or --data DIR).');
   if (values.kafka === undefined && values.topic !== undefined) throw new UsageError('--topic goes with --kafka.');
+  if (values.kafka !== undefined && values.data === undefined && values.genesis === undefined)
+    throw new UsageError('ain audit --kafka needs the chain’s genesis: --genesis FILE, or --data DIR of one of its nodes.');
   if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
   const tty = !json && process.stderr.isTTY === true;
   const common = {

@@ -93,6 +93,12 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   const level = await run(['node', '--data', 'unused', '--log-level', 'loud']);
   t.is(level.code, 2);
   t.regex(level.stderr, /--log-level is one of fatal, error, warn, info, debug, trace, silent, not "loud"/);
+  const kafkaAudit = await run(['audit', '--kafka', '127.0.0.1:9']);
+  t.is(kafkaAudit.code, 2, kafkaAudit.stderr);
+  t.regex(kafkaAudit.stderr, /ain audit --kafka needs the chain’s genesis: --genesis FILE, or --data DIR/);
+  const netInit = await run(['net', 'init', '--validators', '0', '--dir', 'unused']);
+  t.is(netInit.code, 2, netInit.stderr);
+  t.regex(netInit.stderr, /--validators is 1 to 64, not 0/);
 });
 
 // Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.
