@@ -18,7 +18,7 @@ export interface KafkaLogOptions {
   readonly topic: string;
   readonly clientId?: string;
   /**
-   * Creates the topic on first use with these settings; `false` requires it to exist.
+   * Creates the topic on first use with these settings; `false` requires it to exist (else LOG_TOPIC_MISSING, listing the ain topics there).
    * Default `{ replicationFactor: 1, minInsyncReplicas: 1 }` suits one broker; use 3 and 2 on a cluster.
    */
   readonly createTopic?: { readonly replicationFactor: number; readonly minInsyncReplicas: number } | false;
@@ -111,7 +111,7 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   // (UNKNOWN_TOPIC_OR_PARTITION, retriable): the whole opening is tried again, bounded.
   for (let tries = 1; ; tries++) {
     try {
-      await ensureTopic(kafka, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
+      await ensureTopic(kafka, brokers, topic, options.createTopic ?? { replicationFactor: 1, minInsyncReplicas: 1 });
       appender = createKafkaAppender({ kafka, topic, compression: settings.compression ?? 'none', retryMs: settings.appendRetryMs, isClosed: () => closed });
       await appender.connect();
       await reader.connect();
@@ -121,7 +121,9 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
       await appender?.close();
       await reader.disconnect().catch(() => undefined);
       appender = undefined;
-      if (!isRetriable(error) || tries >= openAttemptsMax) throw unavailable(error);
+      // Nothing answering at the brokers' addresses was retried by kafkajs already (its `retry`):
+      // said now, not after another minute of tries.
+      if (!isRetriable(error) || unreachable(error) || tries >= openAttemptsMax) throw unavailable(error);
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (tries - 1)));
     }
   }
@@ -234,11 +236,48 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   };
 }
 
-async function ensureTopic(kafka: Kafka, topic: string, create: KafkaLogOptions['createTopic']): Promise<void> {
+/** Whether kafkajs could not connect to any broker (nothing listens there, no such host): no protocol error, no answer. */
+function unreachable(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; cause?: unknown } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e.name === 'KafkaJSConnectionError') return true;
+  }
+  return false;
+}
+
+/** Topics listed beside a missing one, at most. */
+const topicsListedMax = 10;
+
+async function ensureTopic(kafka: Kafka, brokers: readonly string[], topic: string, create: KafkaLogOptions['createTopic']): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    if (create !== false && create !== undefined) {
+    if (create === false) {
+      const names = await admin.listTopics();
+      if (!names.includes(topic)) {
+        // Those most like it first (the longest common start): a typo's topic is likely among them.
+        const alike = (name: string) => {
+          let i = 0;
+          while (i < name.length && name[i] === topic[i]) i++;
+          return i;
+        };
+        const ain = names
+          .filter((name) => name.startsWith('ain.'))
+          .map((name) => ({ name, alike: alike(name) }))
+          .sort((a, b) => b.alike - a.alike || (a.name < b.name ? -1 : 1))
+          .map(({ name }) => name);
+        const listed =
+          ain.length === 0
+            ? 'no ain topic is there'
+            : `the ain topics there: ${ain.slice(0, topicsListedMax).join(', ')}${ain.length > topicsListedMax ? ', …' : ''}`;
+        throw new AinError('LOG_TOPIC_MISSING', `Kafka topic ${topic} does not exist at ${brokers.join(',')} (${listed}).`, {
+          details: { brokers, topic, topics: ain.slice(0, topicsListedMax) },
+        });
+      }
+    } else if (create !== undefined) {
       await admin.createTopics({
         waitForLeaders: true,
         topics: [

@@ -172,9 +172,20 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
   if (values.log !== undefined && values.log !== 'file' && values.log !== 'kafka') {
     throw new UsageError(`--log is file (the embedded default) or kafka, not "${values.log}".`);
   }
-  const kafka = values.log === 'kafka' || (values.log === undefined && values.brokers !== undefined);
+  if (data === undefined && values.config === undefined && !process.env.AIN_DATA) {
+    throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
+  }
+  // A data dir with a config file (ain net init writes one per node) starts on it.
+  const dataDir = data ?? process.env.AIN_DATA;
+  const file = values.config ?? (dataDir === undefined || dataDir === '' ? undefined : await configFileIn(dataDir));
+  // --topic alone moves a node whose config (file or AIN_LOG) is on Kafka already to another topic.
+  const configuredKafka = async () => (await loadConfig({ file, env: process.env, flags: { dataDir: data } })).log.kind === 'kafka';
+  const kafka =
+    values.log === 'kafka' || (values.log === undefined && (values.brokers !== undefined || (values.topic !== undefined && (await configuredKafka()))));
   if (kafka && values.fsync !== undefined) throw new UsageError('--fsync is for the file log; Kafka acknowledges an append once every in-sync replica has it.');
-  if (!kafka && (values.brokers !== undefined || values.topic !== undefined)) throw new UsageError('--brokers and --topic go with --log kafka.');
+  if (!kafka && (values.brokers !== undefined || values.topic !== undefined)) {
+    throw new UsageError('--brokers and --topic go with a log on Kafka: --log kafka, or a config whose log is (log.kind kafka, AIN_LOG=kafka).');
+  }
   const brokers = values.brokers
     ?.split(',')
     .map((b) => b.trim())
@@ -184,13 +195,8 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
     : values.fsync === undefined
       ? undefined
       : { fsync: parseFsync(values.fsync, '--fsync') };
-  if (data === undefined && values.config === undefined && !process.env.AIN_DATA) {
-    throw new UsageError('ain node needs a data directory: --data DIR (or AIN_DATA, or dataDir in --config FILE).');
-  }
-  // A data dir with a config file (ain net init writes one per node) starts on it.
-  const dataDir = data ?? process.env.AIN_DATA;
   const config = await loadConfig({
-    file: values.config ?? (dataDir === undefined || dataDir === '' ? undefined : await configFileIn(dataDir)),
+    file,
     env: process.env,
     flags: {
       dataDir: data,

@@ -111,6 +111,19 @@ export async function checkDataDirProtocol({ dataDir, genesis, ownLogHasRecords 
   );
 }
 
+/**
+ * The genesis hash a data dir's marker names (a node ran this chain there before), or undefined:
+ * no marker, one from before markers named their genesis, or one unreadable (which
+ * checkDataDirProtocol reports).
+ */
+export async function markedGenesis(dataDir: string): Promise<string | undefined> {
+  try {
+    return (await readJsonFile(join(dataDir, protocolFileName), ProtocolFile, () => new AinError('BAD_CONFIG', 'unreadable')))?.genesis;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes this version's marker in a data dir, naming the chain's genesis (atomically: a crash leaves none or the whole file). */
 export async function markDataDir(dataDir: string, genesis: string): Promise<void> {
   const file = join(dataDir, protocolFileName);

@@ -1,23 +1,35 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openFileLog, openKafkaLog, type EventLog } from '../../log/index.ts';
-import { kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
+import { AinError, isAinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
+import { markedGenesis } from './dataDirProtocol.ts';
 
 /**
  * The node's event log as configured: the embedded file log, or a topic on Kafka shared by every
- * node of the chain (by default the one kafkaTopicOf names for the chain of `genesisHash`).
+ * node of the chain (by default the one kafkaTopicOf names for the chain of `genesisHash`). The
+ * topic is created on a node's first start; a data dir that ran this chain before (its marker
+ * names the genesis) needs it to exist: a missing one is a typo in --topic or --brokers, or a topic
+ * deleted, and creating it would only leave a stray topic behind the refusal that follows.
  */
 export async function openNodeLog(config: NodeConfig, clientId: string, genesisHash: string, logger: Logger): Promise<EventLog> {
   const settings = config.log;
   if (settings.kind === 'kafka') {
     const topic = settings.topic ?? kafkaTopicOf(config.chain, config.shard, genesisHash);
+    const ranBefore = (await markedGenesis(config.dataDir)) === genesisHash;
     const log = await openKafkaLog({
       brokers: settings.brokers,
       topic,
       clientId,
       compression: settings.compression,
       appendRetryMs: settings.appendRetryMs,
-      createTopic: { replicationFactor: settings.replicationFactor, minInsyncReplicas: settings.minInsyncReplicas },
+      createTopic: ranBefore ? false : { replicationFactor: settings.replicationFactor, minInsyncReplicas: settings.minInsyncReplicas },
+    }).catch((error: unknown) => {
+      if (!isAinError(error, 'LOG_TOPIC_MISSING')) throw error;
+      throw new AinError(
+        'LOG_TOPIC_MISSING',
+        `${error.message} The data dir ${config.dataDir} ran this chain on Kafka before, so the topic is not created: check --topic and --brokers, or give a new --data dir to start the chain's log anew.`,
+        { details: { ...error.details, dataDir: config.dataDir }, cause: error },
+      );
     });
     logger.info({ brokers: settings.brokers, topic, lastOffset: log.lastOffset() }, 'opened the Kafka log');
     return log;

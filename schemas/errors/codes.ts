@@ -189,6 +189,7 @@ export const errorCodes = {
   INTERNAL: { status: 500, summary: 'An internal error occurred.' },
   // The Kafka event log.
   LOG_UNAVAILABLE: { status: 503, summary: 'The log service (Kafka brokers) cannot be reached.' },
+  LOG_TOPIC_MISSING: { status: 503, summary: 'The Kafka topic named does not exist on the brokers (a typo in the topic or the brokers?).' },
   LOG_NOT_ACKNOWLEDGED: { status: 503, summary: 'The log did not acknowledge the append; it may or may not be written.' },
   // Big Storage.
   BAD_BLOB_HASH: { status: 400, summary: 'The blob hash is not 64 lowercase hex characters of a SHA-256.' },

@@ -90,6 +90,19 @@ if (kafka === undefined) {
     const error = await t.throwsAsync(openKafkaLog({ brokers: ['127.0.0.1:1'], topic: freshTopic(), connectionTimeoutMs: 200 }));
     t.true(isAinError(error, 'LOG_UNAVAILABLE'), String(error));
   });
+
+  test('kafkaLog: a topic that must exist and does not is LOG_TOPIC_MISSING, naming the ain topics there, and is not created', async (t) => {
+    const existing = freshTopic();
+    await (await openKafkaLog({ brokers, topic: existing })).close();
+    const missing = freshTopic();
+    const error = await t.throwsAsync(openKafkaLog({ brokers, topic: missing, createTopic: false }));
+    t.true(isAinError(error, 'LOG_TOPIC_MISSING'), String(error));
+    t.regex(error?.message ?? '', new RegExp(`^Kafka topic ${missing} does not exist at ${brokers.join(',')} \\(the ain topics there: .*ain\\.test\\.`));
+    t.true(isAinError(await openKafkaLog({ brokers, topic: missing, createTopic: false }).catch((e: unknown) => e), 'LOG_TOPIC_MISSING'), 'still missing');
+    const log = await openKafkaLog({ brokers, topic: existing, createTopic: false });
+    t.is(log.lastOffset(), -1);
+    await log.close();
+  });
 }
 
 /** Follows `log` from 0 until `count` records arrived (bounded by the test timeout). */

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { Kafka, logLevel } from 'kafkajs';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -217,22 +218,41 @@ if (kafka === undefined) {
   });
 
   test.serial(
-    'a validator restarted on another topic (a typo) is refused: its data dir holds blocks past that topic’s end, and a second chain of its genesis would get it slashed',
+    'a validator restarted on another topic (a typo) is refused: a missing one is not created, an empty one is not its chain (a second chain of its genesis would get it slashed)',
     async (t) => {
       t.timeout(120_000);
       if (cluster === undefined) return t.fail('the cluster did not start');
       const { net } = cluster;
-      const error = await t.throwsAsync(
-        startNodeProcess(
-          net.nodes[2]!.dir,
-          [...nodeArgs, '--log', 'kafka', '--brokers', kafka.brokers.join(','), '--topic', `ain.${chain}.root.typo`],
-          nodeEnv,
-        ),
+      const dir = net.nodes[2]!.dir;
+      // --topic alone: the data dir's config says Kafka. The data dir ran this chain: the typo is not created.
+      const typo = `ain.${chain}.root.typo`;
+      const missing = await t.throwsAsync(startNodeProcess(dir, [...nodeArgs, '--topic', typo], nodeEnv));
+      t.regex(missing?.message ?? '', /LOG_TOPIC_MISSING/);
+      t.regex(
+        missing?.message ?? '',
+        new RegExp(`Kafka topic ${typo.replaceAll('.', '\\.')} does not exist at .*the ain topics there: .*ain\\.${chain}\\.root\\.`),
       );
-      t.regex(error?.message ?? '', /LOG_BEHIND_DATA_DIR/);
-      t.regex(error?.message ?? '', /topic ain\.[^ ]+\.root\.typo .* ends at offset -1: it is not the topic this node was on \(check --topic and --brokers\)/);
+      t.regex(missing?.message ?? '', /ran this chain on Kafka before, so the topic is not created: check --topic and --brokers/);
+      const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        t.false((await admin.listTopics()).includes(typo), 'the mistyped topic was not created');
+        // A topic that exists but is empty (recreated, or another cluster's): the data dir's blocks are past its end.
+        const recreated = `ain.${chain}.root.recreated`;
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: recreated, numPartitions: 1, replicationFactor: 1 }] });
+        const behind = await t.throwsAsync(
+          startNodeProcess(dir, [...nodeArgs, '--log', 'kafka', '--brokers', kafka.brokers.join(','), '--topic', recreated], nodeEnv),
+        );
+        t.regex(behind?.message ?? '', /LOG_BEHIND_DATA_DIR/);
+        t.regex(
+          behind?.message ?? '',
+          /topic ain\.[^ ]+\.root\.recreated .* ends at offset -1: it is not the topic this node was on \(check --topic and --brokers\)/,
+        );
+      } finally {
+        await admin.disconnect();
+      }
       // On its own topic it starts as before.
-      const back = await start(net.nodes[2]!.dir);
+      const back = await start(dir);
       t.true((await status(back)).height > 0);
       await back.kill();
     },
