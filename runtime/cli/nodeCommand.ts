@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFileIn, loadConfig, nodeProcessFlags, parseFsync } from '../config/index.ts';
@@ -106,9 +108,32 @@ export async function nodeCommand(args: string[]): Promise<void> {
       `node was started without ${missing.join(' ')}, the V8 flags a node runs with: it works, with less throughput under load; start it through bin/ain.js's #! line, or give them to node (docs/cli.md)`,
     );
   }
+  for (const dir of dirs) if (values.config === undefined) await notAMissingNetNode(dir);
   if (dirs.length > 1) return severalNodes(dirs, values, logger);
   return oneNode(dirs[0], values, logger);
 }
+
+/**
+ * A data dir that does not exist, beside the nodes `ain net init` wrote (its parent holds
+ * `owner.key` and `n1`, `n2` …), is a mistyped node name: a new data dir starts a dev chain of its
+ * own, which there is never what was meant. A usage error naming the nodes that are there.
+ */
+async function notAMissingNetNode(dataDir: string): Promise<void> {
+  if (await exists(dataDir)) return;
+  const parent = dirname(resolve(dataDir));
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const nodes = names.filter((name) => /^n[0-9]+$/.test(name)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  if (!names.includes('owner.key') || nodes.length === 0) return;
+  throw new UsageError(
+    `${dataDir} does not exist, and ${parent} holds the nodes ain net init wrote (${nodes.join(', ')}): start one of those. A new data dir would start a dev chain of its own; make one elsewhere for that.`,
+  );
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The node process flags (nodeProcessFlags) this process was not started with, on its command line or in NODE_OPTIONS. */
 export function missingProcessFlags(execArgv: readonly string[], nodeOptions = ''): string[] {

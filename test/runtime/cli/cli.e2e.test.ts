@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -99,6 +99,15 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   const netInit = await run(['net', 'init', '--validators', '0', '--dir', 'unused']);
   t.is(netInit.code, 2, netInit.stderr);
   t.regex(netInit.stderr, /--validators is 1 to 64, not 0/);
+  // A data dir that does not exist beside the nodes ain net init wrote is a mistyped node, not a new dev chain.
+  const net = join(dir, 'typo-net');
+  await mkdir(join(net, 'n1'), { recursive: true });
+  await mkdir(join(net, 'n2'));
+  await writeFile(join(net, 'owner.key'), '');
+  const typo = await run(['node', '--data', join(net, 'n3')]);
+  t.is(typo.code, 2, typo.stderr);
+  t.regex(typo.stderr, /typo-net\/n3 does not exist, and .*typo-net holds the nodes ain net init wrote \(n1, n2\): start one of those/);
+  await t.throwsAsync(stat(join(net, 'n3')), undefined, 'nothing was made');
 });
 
 // Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.
