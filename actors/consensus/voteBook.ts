@@ -186,21 +186,17 @@ export function roundReport(state: ConsensusState, round: number): RoundReport {
 
 /**
  * The power of the validators this node holds a vote of at its height (any round, either kind,
- * its own included), and the set's total: with no more than 2/3 of it heard from, no block can be
- * decided, whatever the rounds do (the others are down, or cut off from this node).
+ * its own included), the set's total, and the validators it holds none of: with no more than 2/3
+ * of it heard from, no block can be decided, whatever the rounds do (the others are down, or cut
+ * off from this node).
  * @example const { heard, total } = heardPower(state); if (3n * heard <= 2n * total) logger.warn('no quorum in reach')
  */
-export function heardPower(state: ConsensusState): { readonly heard: bigint; readonly total: bigint } {
+export function heardPower(state: ConsensusState): { readonly heard: bigint; readonly total: bigint; readonly unheard: readonly string[] } {
   const from = new Set<string>();
   for (const { prevote, precommit } of Object.values(state.votes))
     for (const address of [...Object.keys(prevote), ...Object.keys(precommit)]) from.add(address);
-  return {
-    heard: powerOfAll(state, from),
-    total: powerOfAll(
-      state,
-      state.validators.validators.map((v) => v.address),
-    ),
-  };
+  const all = state.validators.validators.map((v) => v.address);
+  return { heard: powerOfAll(state, from), total: powerOfAll(state, all), unheard: all.filter((address) => !from.has(address)) };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface FollowOptions {
  *   yielded as soon as it is read (the log never waits for more records to fill it).
  * - `observeLog(log, from)` (observeLog.ts) gives `follow` as an RxJS observable of records.
  * - `lastOffset()` is the offset of the last durable record, or -1 for an empty log.
+ * - `outage()`, on a log kept by a service (Kafka), says since when and why the service does not
+ *   answer, or undefined while it does.
  */
 export interface EventLog {
   append(batch: readonly Uint8Array[]): Promise<number[]>;
@@ -40,4 +42,11 @@ export interface EventLog {
   follow(from: number, options?: FollowOptions): AsyncIterable<LogRecord[]>;
   lastOffset(): number;
   close(): Promise<void>;
+  outage?(): LogOutage | undefined;
+}
+
+/** A log service that does not answer: since when (ms since the epoch) and what the last try met. */
+export interface LogOutage {
+  readonly sinceMs: number;
+  readonly message: string;
 }

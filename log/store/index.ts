@@ -1,4 +1,4 @@
-export type { EventLog, FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
+export type { EventLog, FollowOptions, LogOutage, LogRecord, ReadOptions } from './eventLog.ts';
 export { createMemoryLog } from './memoryLog.ts';
 export { defaultFsyncPolicy, openFileLog, type FileLog, type FileLogOptions } from './fileLog.ts';
 export { openFileLogReader, type FileLogReader } from './fileLogReader.ts';

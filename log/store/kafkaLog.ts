@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 
 import { AinError, isAinError } from '../../schemas/index.ts';
-import type { EventLog, FollowOptions, LogRecord, ReadOptions } from './eventLog.ts';
+import type { EventLog, FollowOptions, LogOutage, LogRecord, ReadOptions } from './eventLog.ts';
 import { followRecords, OffsetNotifier } from './follow.ts';
 import { createKafkaAppender, type KafkaAppender } from './kafkaAppender.ts';
 import { createKafkaSockets, isRetriable, PartitionReader } from './kafkaLogFetch.ts';
@@ -196,14 +196,25 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   };
 
   // Another process's appends reach `lastOffset` (and wake followers) through this poll.
-  // A failed poll is retried on the next tick; appends and reads report the outage themselves.
+  // A failed poll is retried on the next tick; appends and reads report the outage themselves,
+  // and `outage()` says since when the polls have failed (one in flight at a time).
+  let outage: LogOutage | undefined;
+  let polling = false;
   const poller = setInterval(() => {
-    reader.highWatermark().then(
-      (highWatermark) => {
-        if (!closed) advance(highWatermark - 1);
-      },
-      () => undefined,
-    );
+    if (polling) return;
+    polling = true;
+    reader
+      .highWatermark()
+      .then(
+        (highWatermark) => {
+          outage = undefined;
+          if (!closed) advance(highWatermark - 1);
+        },
+        (error: unknown) => {
+          if (!closed) outage = { sinceMs: outage?.sinceMs ?? Date.now(), message: `${where} does not answer: ${messageOf(error)}` };
+        },
+      )
+      .finally(() => (polling = false));
   }, settings.pollIntervalMs);
   poller.unref();
 
@@ -224,6 +235,7 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
       return followRecords({ read, lastOffset: () => last, isClosed: () => closed, notifier }, from, followOptions);
     },
     lastOffset: () => last,
+    outage: () => outage,
     async close() {
       if (closed) return;
       closed = true;

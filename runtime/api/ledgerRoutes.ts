@@ -10,6 +10,7 @@ import {
   BlocksQuery,
   Hash,
   HealthAnswer,
+  type HealthProblem,
   ProofAnswer,
   ProofQuery,
   StateAnswer,
@@ -30,6 +31,8 @@ export interface LedgerRoutesOptions {
    * which its certificate makes final before a later block records it; default the latest block's `finalized`.
    */
   readonly finalHeight?: () => number;
+  /** What keeps the node from its work now (`GET /v1/health`'s `problems`: runtime/node/healthWatch.ts); default none. */
+  readonly problems?: () => HealthProblem[];
   readonly metrics?: Registry;
   /** JSON bytes of the value one `GET /v1/state` answers with (a page's too); more: RESULT_TOO_LARGE. */
   readonly readBytesMax?: number;
@@ -81,7 +84,7 @@ function resultTooLarge(path: string, bytesMax: number): AinError {
 /** Reads of the ledger: state, proofs, blocks, txs, accounts, health and metrics. */
 export function ledgerRoutes(
   app: Api,
-  { ledger, blocks, waitFinal, finalHeight, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now, pendingTxs }: LedgerRoutesOptions,
+  { ledger, blocks, waitFinal, finalHeight, problems, metrics, readBytesMax = 1024 * 1024, shard, now = Date.now, pendingTxs }: LedgerRoutesOptions,
 ): void {
   // Answered as JSON text written straight from the tree, so a read costs at most its bound.
   const stateDoc = doc('state', 'The value at a path of the state tree, whole or a page of its keys (`?limit=&cursor=`).', {
@@ -216,12 +219,15 @@ export function ledgerRoutes(
 
   app.get(
     '/v1/health',
-    doc('node', 'Whether the node answers: its height, final height and signature verifier.', { response: { 200: HealthAnswer } }),
+    doc('node', 'Whether the node answers: its height, final height and signature verifier, and what keeps it from its work now.', {
+      response: { 200: HealthAnswer },
+    }),
     async () => ({
       ok: true,
       height: ledger.height,
       finalized: finalHeight?.() ?? blocks.latest()?.finalized.height ?? 0,
       verifier: signatureVerifier().name,
+      problems: problems?.() ?? [],
     }),
   );
 

@@ -154,6 +154,8 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
     rows.push(['kafka', status.broker.container, 'broker', status.broker.state, '-', status.broker.address, '-', '-', '-', '-', '-']);
   for (const agent of status.agents) rows.push([agent.agent, agent.container, agent.role, agent.state, '-', agent.node, '-', '-', '-', '-', agent.address]);
   process.stdout.write(column(rows));
+  // What a node says keeps it from its work (GET /v1/health's problems), under the table.
+  for (const node of status.nodes) for (const { code, message } of node.problems) process.stdout.write(`${node.node}: ${code}: ${message}\n`);
 }
 
 async function scaleCommand(args: string[], json: boolean): Promise<void> {

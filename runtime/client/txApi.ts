@@ -77,15 +77,25 @@ export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: numbe
     }
     const pauseMs = Math.min(pollMsMax, 25 << Math.min(attempt, 5));
     if (Date.now() + pauseMs > deadlineMs) {
+      const problems = await problemsOf(nodeUrl);
       throw new AinError(
         'NOT_FOUND',
-        `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.`,
+        `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.${problems.map(({ code, message }) => ` The node says ${code}: ${message}`).join('')}`,
         {
-          details: { hash },
+          details: { hash, ...(problems.length === 0 ? {} : { problems }) },
         },
       );
     }
     await sleep(pauseMs);
+  }
+}
+
+/** What the node says keeps it from its work (`GET /v1/health`'s problems): why a tx it took is in no block; none if it does not say. */
+async function problemsOf(nodeUrl: string): Promise<{ code: string; message: string }[]> {
+  try {
+    return (await callNode<{ problems?: { code: string; message: string }[] }>(nodeUrl, 'GET', '/v1/health')).problems ?? [];
+  } catch {
+    return [];
   }
 }
 

@@ -103,10 +103,28 @@ export interface ConsensusFigures {
   readonly refusedMessages: { readonly [kindValidationCause: string]: number };
 }
 
+/** A height consensus has not decided for a while (ConsensusService.stalled). */
+export interface ConsensusStall {
+  readonly height: number;
+  readonly round: number;
+  readonly step: string;
+  /** Since when (the node's clock) the node has been at this height. */
+  readonly sinceMs: number;
+  /** The power of the validators with a vote at this height this node holds, and the set's total. */
+  readonly heard: bigint;
+  readonly total: bigint;
+  /** The validators it holds no vote of at this height. */
+  readonly unheard: readonly string[];
+  /** Whether those heard from hold more than 2/3 of the power (a decision is in reach). */
+  readonly quorumHeard: boolean;
+}
+
 export interface ConsensusService {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): ConsensusStatus;
+  /** The height when no block was decided at it for 10 s (see ConsensusStall); undefined otherwise, and while idle. */
+  stalled(): ConsensusStall | undefined;
   figures(): ConsensusFigures;
   /** Decisions as they are appended, with their certificates (for the metrics and waitFinal). */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
@@ -567,25 +585,37 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /** The height consensus was last seen deciding, since when, and when the node last said it was stuck there. */
   const stall = { height: 0, sinceMs: 0, warnedMs: 0 };
   /**
-   * A height undecided for `stallWarnMs` is worth a warning, and when the validators heard from at
-   * it hold 2/3 of the power or less, that is why: no round can decide until more are reached (a
-   * lone node, a network half down). Not while the chain is idle or the node lags its ledger.
+   * The height when it has been undecided for `stallWarnMs`, with the power of the validators
+   * heard from at it and those not heard from; undefined otherwise, and while the chain is idle
+   * or the node lags its ledger. Each call notes the height it sees (the idle check calls it
+   * every `idleCheckMs`, and so does `GET /v1/health`).
    */
-  const warnIfStalled = () => {
+  const stalled = (): ConsensusStall | undefined => {
     const s = state();
-    if (s.height === 0 || s.height !== chain.ledger.height + 1) return;
+    if (s.height === 0 || s.height !== chain.ledger.height + 1) return undefined;
     const t = now();
     if (stall.height !== s.height) return void Object.assign(stall, { height: s.height, sinceMs: t, warnedMs: 0 });
-    if (t - stall.sinceMs < stallWarnMs || t - stall.warnedMs < stallWarnAgainMs) return;
+    if (t - stall.sinceMs < stallWarnMs) return undefined;
+    const { heard, total, unheard } = heardPower(s);
+    return { height: s.height, round: s.round, step: s.step, sinceMs: stall.sinceMs, heard, total, unheard, quorumHeard: 3n * heard > 2n * total };
+  };
+  /**
+   * A height undecided for `stallWarnMs` is worth a warning (again every `stallWarnAgainMs`), and
+   * when the validators heard from at it hold 2/3 of the power or less, that is why: no round can
+   * decide until more are reached (a lone node, a network half down); the warning names them.
+   */
+  const warnIfStalled = () => {
+    const found = stalled();
+    const t = now();
+    if (found === undefined || t - stall.warnedMs < stallWarnAgainMs) return;
     stall.warnedMs = t;
-    const { heard, total } = heardPower(s);
-    const fields = { height: s.height, round: s.round, step: s.step, undecidedMs: t - stall.sinceMs, heardPower: `${heard} of ${total}` };
-    if (3n * heard > 2n * total)
-      logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
+    const { height, round, step, heard, total, unheard, quorumHeard } = found;
+    const fields = { height, round, step, undecidedMs: t - found.sinceMs, heardPower: `${heard} of ${total}`, notHeardFrom: unheard };
+    if (quorumHeard) logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
     else
       logger.warn(
         fields,
-        'no block can be decided: the validators heard from at this height hold 2/3 of the power or less, and a decision needs more; are the others running and reachable? (GET /v1/net lists the peers)',
+        `no block can be decided: the validators heard from at this height hold 2/3 of the power or less, and a decision needs more; are the others (${unheard.join(', ')}) running and reachable? (GET /v1/net lists the peers)`,
       );
   };
 
@@ -598,6 +628,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       await gossip.publish({ evidence: offence });
     },
     figures: () => ({ ...figures, records: { ...figures.records }, refusedMessages: { ...figures.refusedMessages } }),
+    stalled,
     status() {
       const s = state();
       const last = commits.latest();

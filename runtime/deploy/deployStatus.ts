@@ -23,6 +23,8 @@ export interface DeployNodeStatus extends DeployedNode {
   readonly peers: number | null;
   /** Its stake in the validator set now (`0`: not a validator), as its own node says; null when it does not answer. */
   readonly stake: string | null;
+  /** What keeps it from its work now, as its `GET /v1/health` says (empty when nothing does, or it does not answer). */
+  readonly problems: readonly { readonly code: string; readonly message: string }[];
 }
 
 export interface DeployStatusReturnType {
@@ -72,6 +74,7 @@ async function statusOf(docker: Docker, node: DeployedNode): Promise<DeployNodeS
     finalized: progress?.finalized ?? null,
     peers: progress?.peers ?? null,
     stake: progress?.stake ?? null,
+    problems: progress?.problems ?? [],
   };
 }
 

@@ -6,7 +6,13 @@ import { safeParse } from '../../schemas/index.ts';
 const probeTimeoutMs = 2000;
 
 /** `GET /v1/health`, the fields read here. */
-const Health = z.object({ ok: z.boolean(), height: z.number().int().min(0), finalized: z.number().int().min(0) });
+const Health = z.object({
+  ok: z.boolean(),
+  height: z.number().int().min(0),
+  finalized: z.number().int().min(0),
+  /** What keeps the node from its work (absent on nodes from before it was said). */
+  problems: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+});
 export type NodeHealth = z.infer<typeof Health>;
 
 /** `GET /v1/net`, the fields read here. */
@@ -27,6 +33,8 @@ export interface NodeProgress {
   readonly peers: number | null;
   /** The stake the node's address holds in the validator set now, `0` for none; null when the node does not say. */
   readonly stake: string | null;
+  /** What keeps it from its work now (`/v1/health`'s `problems`): its brokers not answering, consensus or finality stalled, its key slashed. */
+  readonly problems: readonly { readonly code: string; readonly message: string }[];
 }
 
 /** A node's progress from `/v1/health` and, where it has one, `/v1/net`. */
@@ -34,7 +42,7 @@ export async function progressOf(url: string, address?: string): Promise<NodePro
   const [health, net] = await Promise.all([healthOf(url), netOf(url)]);
   if (health === undefined) return undefined;
   const stake = net?.validators === undefined || address === undefined ? null : (net.validators.find((v) => v.address === address)?.stake ?? '0');
-  return { height: health.height, finalized: health.finalized, peers: net?.peers.length ?? null, stake };
+  return { height: health.height, finalized: health.finalized, peers: net?.peers.length ?? null, stake, problems: health.problems ?? [] };
 }
 
 /** The node's `/v1/health`, or undefined when it does not answer well within a short time. */

@@ -15,6 +15,8 @@ export type ApiServiceComponents = Pick<
 > & {
   /** The newest final block the node applied (`GET /v1/health`): on a network, the newest decided. */
   readonly finalHeight: () => number;
+  /** What keeps the node from its work now (`GET /v1/health`): runtime/node/healthWatch.ts. */
+  readonly problems: LedgerRoutesOptions['problems'];
   /** The peer-to-peer endpoint, for `GET /v1/net`; absent on a node without a `p2p` config. */
   readonly net: Pick<NetService, 'info'> | undefined;
   /** The checker of signed blob requests, shared with the peers' blob protocol (a nonce is used once per node). */
@@ -92,6 +94,7 @@ export function createApiService(components: ApiServiceComponents, status: () =>
     ledger: chain.ledger,
     waitFinal,
     finalHeight: components.finalHeight,
+    problems: components.problems,
     ...(shard === undefined ? {} : { shard }),
     ...(pendingTxs === undefined ? {} : { pendingTxs }),
     jobs: { ledger: chain.ledger, readModels: chain.readModels },

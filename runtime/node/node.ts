@@ -15,6 +15,7 @@ import type { NodeComponents } from './components.ts';
 import { createFollower } from './follower.ts';
 import { startHistoryRebuild } from './historyRebuild.ts';
 import { createLifecycle } from './lifecycle.ts';
+import { createHealthWatch } from './healthWatch.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openConsensusServices } from './consensusServices.ts';
 import { createNetService } from './netService.ts';
@@ -346,6 +347,15 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
             }),
           }),
     };
+    const health = createHealthWatch({
+      logger,
+      now: base.now,
+      address: key.address,
+      log,
+      ledger: chain.ledger,
+      blockTime: (height) => blocks.get(height)?.header.time,
+      ...(network === undefined ? {} : { consensus: network.consensus }),
+    });
     const api = createApiService(
       {
         ...base,
@@ -355,6 +365,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
         ratings,
         waitFinal,
         finalHeight,
+        problems: () => health.problems(),
         net: netInfo,
         blobAuth,
         peerBlobs,
@@ -399,6 +410,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
     }
     if (proposer !== undefined) await services.start('proposer', proposer);
     if (validator !== undefined) await services.start('validator', validator);
+    await services.start('health watch', { start: () => health.start(), stop: () => health.stop() });
     await services.start('HTTP API', api);
     logger.info(
       {

@@ -24,8 +24,29 @@ export const StatusAnswer = z.looseObject({
 });
 export type StatusAnswer = z.infer<typeof StatusAnswer>;
 
-/** `GET /v1/health`: that the node answers, its height and final height, and its signature verifier. */
-export const HealthAnswer = z.object({ ok: z.literal(true), height: Uint, finalized: Uint, verifier: z.string() });
+/**
+ * What keeps a node that answers from doing its work, as `GET /v1/health` lists it: its Kafka
+ * brokers unreachable, no block decided at its height for a while (and whose votes it lacks),
+ * its blocks not final for a while (and whose attestations they lack), its validator key slashed.
+ */
+export const HealthProblemCode = z.enum(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED', 'FINALITY_STALLED', 'VALIDATOR_SLASHED']);
+export type HealthProblemCode = z.infer<typeof HealthProblemCode>;
+export const HealthProblem = z.object({
+  code: HealthProblemCode,
+  message: z.string(),
+  /** Since when (ms since the epoch, the node's clock), where known. */
+  since: Uint.optional(),
+  /** The validators not heard from (CONSENSUS_STALLED: no vote at the height; FINALITY_STALLED: no attestation of the first block not final). */
+  missing: z.array(z.string()).optional(),
+});
+export type HealthProblem = z.infer<typeof HealthProblem>;
+
+/**
+ * `GET /v1/health`: that the node answers (`ok`, always true: a node that cannot answer sends
+ * nothing), its height and final height, its signature verifier, and what keeps it from its work
+ * now (`problems`, empty when nothing does).
+ */
+export const HealthAnswer = z.object({ ok: z.literal(true), height: Uint, finalized: Uint, verifier: z.string(), problems: z.array(HealthProblem) });
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
 /** `GET /v1/accounts/<address>`: balance, stake and unbonding (decimal strings of AIN), nonce, slashing. */

@@ -5,6 +5,7 @@ import test from 'ava';
 import { openKafkaLog, type EventLog, type LogRecord } from '../../../log/store/index.ts';
 import { isAinError } from '../../../schemas/index.ts';
 import { startKafka } from '../../services/kafka.ts';
+import { until } from '../../runtime/node/nodeProcess.ts';
 import { logConformance } from './conformance.ts';
 
 const kafka = await startKafka();
@@ -70,16 +71,20 @@ if (kafka === undefined) {
     }
   });
 
-  test('kafkaLog: an append while the broker is gone rejects with LOG_NOT_ACKNOWLEDGED, not hangs', async (t) => {
+  test('kafkaLog: an append while the broker is gone rejects with LOG_NOT_ACKNOWLEDGED, not hangs; outage() says since when it is gone', async (t) => {
     const own = await startKafka();
     if (own === undefined) return t.fail('a second broker did not start');
-    const log = await openKafkaLog({ brokers: own.brokers, topic: freshTopic(), connectionTimeoutMs: 200, appendRetryMs: 400 });
+    const topic = freshTopic();
+    const log = await openKafkaLog({ brokers: own.brokers, topic, connectionTimeoutMs: 200, appendRetryMs: 400 });
     try {
       t.deepEqual(await log.append([new Uint8Array([1])]), [0]);
+      t.is(log.outage?.(), undefined);
       await own.stop();
       const error = await t.throwsAsync(log.append([new Uint8Array([2])]));
       t.true(isAinError(error, 'LOG_NOT_ACKNOWLEDGED'), String(error));
       t.is(log.lastOffset(), 0);
+      await until(async () => log.outage?.() !== undefined, 'the poll of the stopped broker to fail', 30_000);
+      t.true(log.outage!()!.message.startsWith(`Kafka topic ${topic} at ${own.brokers.join(',')} does not answer: `), log.outage!()!.message);
     } finally {
       await log.close();
       await own.stop();

@@ -117,6 +117,11 @@ test('a validator that signs two precommits for one height and round is slashed 
       `${node.dataDir} no longer lists the double-signer as a validator`,
     );
   }
+  // The double-signer's own node says so in GET /v1/health; the others have nothing to say of it.
+  const slashedProblem = async (node: (typeof nodes)[0]) =>
+    (await node.get<{ problems: { code: string; message: string }[] }>('/v1/health')).problems.find((p) => p.code === 'VALIDATOR_SLASHED');
+  t.regex((await slashedProblem(nodes[3]!))?.message ?? '', new RegExp(`^This node's key ${doubleSigner.address} was slashed`));
+  for (const node of nodes.slice(0, 3)) t.is(await slashedProblem(node), undefined, node.dataDir);
 
   for (const node of nodes) await node.kill('SIGTERM');
   for (const node of files.nodes) {

@@ -40,6 +40,7 @@ interface StatusNode {
   height: number | null;
   finalized: number | null;
   peers: number | null;
+  problems: { code: string; message: string }[];
 }
 
 if (service === undefined) {
@@ -278,6 +279,11 @@ if (service === undefined) {
       ],
     );
     for (const node of status.nodes) t.true(node.finalized! >= height);
+    t.deepEqual(
+      status.nodes.map((n) => n.problems),
+      [[], [], []],
+      'no node says anything keeps it from its work',
+    );
   });
 
   test.serial('on Kafka, ain deploy audit of a stopped node reads the topic: everything matches; down --volumes leaves nothing', async (t) => {

@@ -9,7 +9,7 @@ import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/in
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
 import { startKafka } from '../../services/kafka.ts';
-import { startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
+import { freePorts, startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 
 // A cluster on Kafka as an operator makes one: `ain net init --validators 3 --log kafka`, then
 // `ain node --data D/nI` for each, as child processes against a real broker. Three validators of
@@ -35,6 +35,7 @@ interface Cluster {
   readonly nonces: number[];
 }
 
+const health = (node: NodeProcess) => node.get<{ problems: { code: string; message: string; missing?: string[] }[] }>('/v1/health');
 const status = (node: NodeProcess) => node.get<{ height: number; finalized: number; restoredFrom: number; chain: string; address: string }>('/v1/status');
 
 /** Where tx `hash` landed on `node`, once it has (bounded). */
@@ -119,10 +120,19 @@ if (kafka === undefined) {
         kafka.brokers.join(','),
         '--chain',
         chain,
+        '--base-port',
+        String(await freePorts(3, 1000)),
         '--json',
       ]);
       const net = JSON.parse(made.stdout) as NetFiles;
-      const nodes = await Promise.all(net.nodes.map((node) => start(node.dir)));
+      // When one fails to start, those that did are stopped (test.after.always stops the cluster's).
+      const started = await Promise.allSettled(net.nodes.map((node) => start(node.dir)));
+      const failed = started.find((one) => one.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.all(started.map((one) => (one.status === 'fulfilled' ? one.value.kill('SIGKILL') : undefined)));
+        throw failed.reason;
+      }
+      const nodes = started.map((one) => (one as PromiseFulfilledResult<NodeProcess>).value);
       cluster = { net, nodes, clients: nodes.map(() => generateKeyPair()), nonces: nodes.map(() => 0) };
       // Each node runs on its data dir's config and genesis: the chain, the key, the shared topic.
       for (const [i, node] of nodes.entries()) t.like(await status(node), { chain, address: net.nodes[i]!.address });
@@ -137,6 +147,7 @@ if (kafka === undefined) {
       for (const node of nodes) await until(async () => (await status(node)).finalized >= top, `block ${top} final on ${node.url}`, waitMs);
       const written = { n1: { 0: 0, 1: 1, 2: 2, 3: 3 }, n2: { 0: 0, 1: 1, 2: 2, 3: 3 }, n3: { 0: 0, 1: 1, 2: 2, 3: 3 } };
       for (const node of nodes) t.deepEqual((await node.get('/v1/state/apps/trio/up')).value, written);
+      for (const node of nodes) t.deepEqual((await health(node)).problems, [], `no problem in /v1/health of ${node.url}`);
       // A proof answers once its block is final (NOT_FINAL says retry): the node's proposer cuts the votes of the other two in.
       for (const node of nodes) {
         await until(async () => (await fetch(`${node.url}/v1/proof/apps/trio/up`)).status === 200, `a proof from ${node.url}`, waitMs);
@@ -188,12 +199,24 @@ if (kafka === undefined) {
       const proof = await fetch(`${nodes[0]!.url}/v1/proof/apps/trio/two`);
       t.is(proof.status, 503, 'no proof: its block never goes final');
       t.is(((await proof.json()) as { code: string }).code, 'NOT_FINAL');
+      // GET /v1/health says why, naming the validator whose attestations are missing, once blocks after the first not final have waited 10 s.
+      const stalled = async () => (await health(nodes[0]!)).problems.find((p) => p.code === 'FINALITY_STALLED');
+      await until(async () => (await stalled()) !== undefined, 'FINALITY_STALLED in /v1/health of node 1', waitMs);
+      const problem = (await stalled())!;
+      t.deepEqual(problem.missing, [net.nodes[2]!.address]);
+      t.regex(
+        problem.message,
+        new RegExp(
+          `^Blocks \\d+ to \\d+ are not final: block \\d+ holds attestations of \\d+ of \\d+ stake, and finality needs more than 2/3 of it; .*no attestation from ${net.nodes[2]!.address} reached the log`,
+        ),
+      );
 
       nodes[2] = await start(net.nodes[2]!.dir);
       t.true((await status(nodes[2])).restoredFrom > 0, 'it resumed from its snapshot, then from the topic');
       const more = await sendVia(cluster, 2, 'back', 2);
       for (const tx of more) for (const node of nodes) top = Math.max(top, await heightOn(node, txHashOf(tx)));
       for (const node of nodes) await until(async () => (await status(node)).finalized >= top, `block ${top} final on ${node.url}`, waitMs);
+      for (const node of nodes) await until(async () => (await health(node)).problems.length === 0, `no problem in /v1/health of ${node.url}`, waitMs);
       const height = Math.min(...(await Promise.all(nodes.map(async (node) => (await status(node)).height))));
       const [first, ...others] = await Promise.all(nodes.map((node) => blocksOf(node, height)));
       for (const blocks of others) t.deepEqual(blocks, first, 'the restarted node holds the same chain');

@@ -102,9 +102,15 @@ test.serial('a written batch whose answer is lost, then the broker SIGKILLed: no
   t.log(new Date().toISOString().slice(14, 23), 'killed');
   t.is(await lost, 503, 'the batch whose answer was lost is not acknowledged');
   t.log('503');
+  // GET /v1/health says the brokers do not answer while they do not, and no more once they do.
+  const outage = async () =>
+    (await r.node.get<{ problems: { code: string; message: string }[] }>('/v1/health')).problems.find((p) => p.code === 'LOG_UNAVAILABLE');
+  await until(async () => (await outage()) !== undefined, 'LOG_UNAVAILABLE in /v1/health', 30_000);
+  t.regex((await outage())!.message, /^Kafka topic \S+ at \S+ does not answer: .*; since then the node takes no tx and cuts no block\.$/);
   await r.kafka.restart();
   t.log(new Date().toISOString().slice(14, 23), 'restarted');
   await ackMore(load, r.node, 10);
+  await until(async () => (await outage()) === undefined, 'LOG_UNAVAILABLE gone from /v1/health', 30_000);
   t.log(new Date().toISOString().slice(14, 23), 'acked more', JSON.stringify([...load.refusals]));
   await checkAgainstTopic(t, r, load);
 });
