@@ -121,9 +121,8 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
       await appender?.close();
       await reader.disconnect().catch(() => undefined);
       appender = undefined;
-      // Nothing answering at the brokers' addresses was retried by kafkajs already (its `retry`):
-      // said now, not after another minute of tries.
-      if (!isRetriable(error) || unreachable(error) || tries >= openAttemptsMax) throw unavailable(error);
+      // Ours (no broker answered, a topic missing or of several partitions) are final; kafkajs's retriable ones are tried again.
+      if (isAinError(error) || !isRetriable(error) || tries >= openAttemptsMax) throw unavailable(error);
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (tries - 1)));
     }
   }
@@ -248,24 +247,23 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   };
 }
 
-/** Whether kafkajs could not connect to any broker (nothing listens there, no such host): no protocol error, no answer. */
-function unreachable(error: unknown): boolean {
-  for (
-    let e = error as { name?: string; cause?: unknown } | undefined, depth = 0;
-    e !== undefined && e !== null && depth < 4;
-    e = e.cause as typeof e, depth++
-  ) {
-    if (e.name === 'KafkaJSConnectionError') return true;
-  }
-  return false;
-}
-
 /** Topics listed beside a missing one, at most. */
 const topicsListedMax = 10;
 
 async function ensureTopic(kafka: Kafka, brokers: readonly string[], topic: string, create: KafkaLogOptions['createTopic']): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (error) {
+    // No broker of the list answered the first connection, after kafkajs's own retries (nothing
+    // listens there, no such host): said now, not after the opening's tries, which are for a
+    // cluster that answers but is not ready (a topic just created, a leader moving).
+    throw new AinError(
+      'LOG_UNAVAILABLE',
+      `Could not reach Kafka topic ${topic} at ${brokers.join(',')}: ${messageOf(error)}. Check that the brokers run and are reachable.`,
+      { details: { brokers, topic }, cause: error },
+    );
+  }
   try {
     if (create === false) {
       const names = await admin.listTopics();

@@ -108,7 +108,8 @@ export async function nodeCommand(args: string[]): Promise<void> {
       `node was started without ${missing.join(' ')}, the V8 flags a node runs with: it works, with less throughput under load; start it through bin/ain.js's #! line, or give them to node (docs/cli.md)`,
     );
   }
-  for (const dir of dirs) if (values.config === undefined) await notAMissingNetNode(dir);
+  // With --config or --genesis a new data dir joins a chain named elsewhere: no dev chain is made.
+  if (values.config === undefined && values.genesis === undefined) for (const dir of dirs) await notAMissingNetNode(dir);
   if (dirs.length > 1) return severalNodes(dirs, values, logger);
   return oneNode(dirs[0], values, logger);
 }

@@ -90,10 +90,14 @@ export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: numbe
   }
 }
 
-/** What the node says keeps it from its work (`GET /v1/health`'s problems): why a tx it took is in no block; none if it does not say. */
+/** Of what the node says keeps it from its work (`GET /v1/health`'s problems), those that keep a tx it took out of blocks. */
+const keepTxsOut: ReadonlySet<string> = new Set(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED']);
+
+/** Why a tx the node took is in no block, as the node says (within 2 s); none if it does not say. */
 async function problemsOf(nodeUrl: string): Promise<{ code: string; message: string }[]> {
   try {
-    return (await callNode<{ problems?: { code: string; message: string }[] }>(nodeUrl, 'GET', '/v1/health')).problems ?? [];
+    const { problems = [] } = await callNode<{ problems?: { code: string; message: string }[] }>(nodeUrl, 'GET', '/v1/health', undefined, { timeoutMs: 2_000 });
+    return problems.filter(({ code }) => keepTxsOut.has(code));
   } catch {
     return [];
   }

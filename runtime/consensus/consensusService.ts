@@ -117,6 +117,8 @@ export interface ConsensusStall {
   readonly unheard: readonly string[];
   /** Whether those heard from hold more than 2/3 of the power (a decision is in reach). */
   readonly quorumHeard: boolean;
+  /** The height of a peer's message past this one: the network decided this height, and this node is behind, catching up. */
+  readonly aheadHeight?: number;
 }
 
 export interface ConsensusService {
@@ -597,7 +599,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     if (stall.height !== s.height) return void Object.assign(stall, { height: s.height, sinceMs: t, warnedMs: 0 });
     if (t - stall.sinceMs < stallWarnMs) return undefined;
     const { heard, total, unheard } = heardPower(s);
-    return { height: s.height, round: s.round, step: s.step, sinceMs: stall.sinceMs, heard, total, unheard, quorumHeard: 3n * heard > 2n * total };
+    const ahead = lastPeer.ahead !== undefined && lastPeer.ahead.height > s.height ? { aheadHeight: lastPeer.ahead.height } : {};
+    return { height: s.height, round: s.round, step: s.step, sinceMs: stall.sinceMs, heard, total, unheard, quorumHeard: 3n * heard > 2n * total, ...ahead };
   };
   /**
    * A height undecided for `stallWarnMs` is worth a warning (again every `stallWarnAgainMs`), and
@@ -609,9 +612,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const t = now();
     if (found === undefined || t - stall.warnedMs < stallWarnAgainMs) return;
     stall.warnedMs = t;
-    const { height, round, step, heard, total, unheard, quorumHeard } = found;
+    const { height, round, step, heard, total, unheard, quorumHeard, aheadHeight } = found;
     const fields = { height, round, step, undecidedMs: t - found.sinceMs, heardPower: `${heard} of ${total}`, notHeardFrom: unheard };
-    if (quorumHeard) logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
+    if (aheadHeight !== undefined)
+      logger.warn({ ...fields, aheadHeight }, 'this node is behind: a peer is at a later height, and this one fetches the blocks decided up to it');
+    else if (quorumHeard) logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
     else
       logger.warn(
         fields,

@@ -88,6 +88,8 @@ export interface Follower extends Service, ReadBack {
    * so the block becomes final without waiting for its timer (PendingWork.quorum$).
    */
   readonly quorum$: Subject<void>;
+  /** Whether block `height` held txs besides cut markers and attestations (PendingWork.holdsWork): its finality is waited for. */
+  holdsWork(height: number): boolean | undefined;
   /**
    * The log acknowledged these records of this process's at these offsets. Resolves once the
    * follower has read each offset back and found that record there; rejects (and following
@@ -269,6 +271,7 @@ export function createFollower({ log, chain, blocks, pool }: FollowerOptions): F
     applied$,
     included$,
     quorum$: work.quorum$,
+    holdsWork: (height) => work.holdsWork(height),
     done,
     start() {
       if (started) return;

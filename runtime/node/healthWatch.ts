@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
+import type { Observable, Subscription } from 'rxjs';
 import type { EventLog } from '../../log/index.ts';
 import { readAccount, readBlockRecord, readFinalized, readValidatorSet, type StateTree } from '../../projections/index.ts';
 import type { HealthProblem, HealthProblemCode } from '../../schemas/index.ts';
 import type { ConsensusStall } from '../consensus/index.ts';
 
-/** How long blocks may wait for finality after a later block was cut before it is a problem. */
+/** How long a block with txs may wait for finality after this node applied it before it is a problem. */
 export const finalityStallMs = 10_000;
 /** How often the watch looks (and says in the log what appeared and what cleared). */
 const watchEveryMs = 5_000;
+/** Blocks whose local time of application is kept (as PendingWork keeps their kind). */
+const appliedKeptMax = 1024;
 
 export interface HealthWatchOptions {
   readonly logger: Logger;
@@ -16,8 +19,12 @@ export interface HealthWatchOptions {
   readonly address: string;
   readonly log: Pick<EventLog, 'outage'>;
   readonly ledger: { readonly tree: StateTree; readonly height: number };
-  /** The time of block `height` the node holds, if it does. */
-  readonly blockTime: (height: number) => number | undefined;
+  /** Each block as the node applies it (the follower's): when it did, by its own clock. */
+  readonly blocks$: Observable<{ readonly header: { readonly height: number } }>;
+  /** Whether block `height` held txs besides cut markers and attestations (Follower.holdsWork); undefined when not known. */
+  readonly holdsWork: (height: number) => boolean | undefined;
+  /** Whether the node has read its log as it stood at start: while it replays, old blocks are not a stall now. */
+  readonly caughtUp: () => boolean;
   /**
    * A network validator's consensus: its stalls are its problem (it says them in the log itself),
    * and its blocks are final once decided. Absent on a node whose blocks are final once attested
@@ -29,6 +36,8 @@ export interface HealthWatchOptions {
 export interface HealthWatch {
   /** What keeps the node from its work now (`GET /v1/health`'s `problems`). */
   problems(): HealthProblem[];
+  /** Looks now, as the timer does every 5 s: says in the log what appeared and what cleared since the last look. */
+  look(): void;
   start(): void;
   stop(): void;
 }
@@ -37,33 +46,41 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /**
  * What keeps a node that answers from its work, for `GET /v1/health` and the log: its Kafka
- * brokers not answering, consensus stuck at a height (and whose votes it lacks), blocks not final
- * for `finalityStallMs` after a later block was cut (and whose attestations the first lacks: on a
+ * brokers not answering, consensus stuck at a height (and whose votes it lacks), a block with txs
+ * not final `finalityStallMs` after the node applied it (and whose attestations it lacks: on a
  * Kafka cluster a validator that is down, or on another topic, stops finality without a word),
  * its own key slashed. Every `watchEveryMs` it says in the log what appeared (warn) and what
- * cleared (info), but for consensus stalls, which the consensus service says itself.
- * @example const watch = createHealthWatch({ logger, now, address, log, ledger, blockTime }); watch.start()
+ * cleared (info), but for consensus stalls, which the consensus service says itself. Blocks that
+ * hold only cut markers and attestations are not waited for: an idle chain's last few stay
+ * unattested until the next tx, by design.
+ * @example const watch = createHealthWatch({ logger, now, address, log, ledger, blocks$, holdsWork, caughtUp }); watch.start()
  */
 export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
-  const { logger, now, address, log, ledger, blockTime, consensus } = options;
+  const { logger, now, address, log, ledger, holdsWork, caughtUp, consensus } = options;
+  const appliedMs = new Map<number, number>();
+  let startedMs = Number.POSITIVE_INFINITY;
 
   const finalityStall = (): HealthProblem | undefined => {
+    if (!caughtUp()) return undefined;
     const finalized = readFinalized(ledger.tree).height;
-    // An idle chain's last block waits for the next one to carry its attestations: one block not final is no stall.
-    if (ledger.height < finalized + 2) return undefined;
-    const cutMs = blockTime(finalized + 2);
-    if (cutMs === undefined || now() - cutMs < finalityStallMs) return undefined;
-    const first = finalized + 1;
-    const record = readBlockRecord(ledger.tree, first);
-    if (record === null) return undefined;
-    const set = readValidatorSet(ledger.tree, record.set);
-    const missing = [...set.stakes.keys()].filter((v) => record.votes?.[v] === undefined).sort();
-    return {
-      code: 'FINALITY_STALLED',
-      message: `Blocks ${first} to ${ledger.height} are not final: block ${first} holds attestations of ${record.power} of ${set.total} stake, and finality needs more than 2/3 of it; ${seconds(now() - cutMs)} after block ${first + 1} was cut, no attestation from ${missing.join(', ') || 'none missing'} reached the log. Are those validators running, on this chain's log?`,
-      since: cutMs,
-      missing,
-    };
+    // The first block not final that holds txs; its finality is what the chain waits for.
+    for (let height = Math.max(finalized + 1, ledger.height - appliedKeptMax + 1); height <= ledger.height; height++) {
+      if (holdsWork(height) !== true) continue;
+      // A block applied before the watch started (replayed at start) waits from then.
+      const since = appliedMs.get(height) ?? startedMs;
+      if (now() - since < finalityStallMs) return undefined;
+      const record = readBlockRecord(ledger.tree, height);
+      if (record === null) return undefined;
+      const set = readValidatorSet(ledger.tree, record.set);
+      const missing = [...set.stakes.keys()].filter((v) => record.votes?.[v] !== record.hash).sort();
+      return {
+        code: 'FINALITY_STALLED',
+        message: `Block ${height}, which holds txs, is not final ${seconds(now() - since)} after this node applied it: the blocks after it hold attestations of it by validators with ${record.power} of ${set.total} AIN staked, and finality needs more than 2/3; none by ${missing.join(', ')}. Are those validators running, on this chain's log?`,
+        since,
+        missing,
+      };
+    }
+    return undefined;
   };
 
   const problems = (): HealthProblem[] => {
@@ -73,14 +90,17 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
       out.push({ code: 'LOG_UNAVAILABLE', message: `${outage.message}; since then the node takes no tx and cuts no block.`, since: outage.sinceMs });
     const stall = consensus?.stalled();
     if (stall !== undefined) {
-      const why = stall.quorumHeard
-        ? 'validators with more than 2/3 of the power voted in it'
-        : `the validators heard from hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
+      const why =
+        stall.aheadHeight !== undefined
+          ? `a peer is at height ${stall.aheadHeight}: this node is behind, and fetches the blocks decided up to it`
+          : stall.quorumHeard
+            ? 'validators with more than 2/3 of the power voted in it'
+            : `the validators heard from hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
       out.push({
         code: 'CONSENSUS_STALLED',
-        message: `No block decided at height ${stall.height} for ${seconds(now() - stall.sinceMs)} (round ${stall.round}, ${stall.step}): ${why}`,
+        message: `No block decided here at height ${stall.height} for ${seconds(now() - stall.sinceMs)} (round ${stall.round}, ${stall.step}): ${why}`,
         since: stall.sinceMs,
-        missing: [...stall.unheard],
+        ...(stall.aheadHeight === undefined ? { missing: [...stall.unheard] } : {}),
       });
     }
     if (consensus === undefined) {
@@ -98,24 +118,33 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
 
   let said = new Map<HealthProblemCode, HealthProblem>();
   const look = () => {
-    const now = new Map(problems().map((p) => [p.code, p]));
-    for (const [code, problem] of now) {
+    const seen = new Map(problems().map((p) => [p.code, p]));
+    for (const [code, problem] of seen) {
       if (!said.has(code) && code !== 'CONSENSUS_STALLED') logger.warn({ problem: code, missing: problem.missing, since: problem.since }, problem.message);
     }
-    for (const code of said.keys()) {
-      if (!now.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, 'cleared: ' + said.get(code)!.message);
+    for (const [code, problem] of said) {
+      if (!seen.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, `cleared: ${problem.message}`);
     }
-    said = now;
+    said = seen;
   };
 
   let timer: ReturnType<typeof setInterval> | undefined;
+  let applied: Subscription | undefined;
   return {
     problems,
+    look,
     start() {
+      startedMs = Math.min(startedMs, now());
+      applied ??= options.blocks$.subscribe(({ header: { height } }) => {
+        appliedMs.set(height, now());
+        appliedMs.delete(height - appliedKeptMax);
+      });
       timer ??= setInterval(look, watchEveryMs);
       timer.unref();
     },
     stop() {
+      applied?.unsubscribe();
+      applied = undefined;
       clearInterval(timer);
       timer = undefined;
     },

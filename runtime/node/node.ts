@@ -353,7 +353,9 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
       address: key.address,
       log,
       ledger: chain.ledger,
-      blockTime: (height) => blocks.get(height)?.header.time,
+      blocks$: follower.blocks$,
+      holdsWork: (height) => follower.holdsWork(height),
+      caughtUp,
       ...(network === undefined ? {} : { consensus: network.consensus }),
     });
     const api = createApiService(

@@ -27,7 +27,7 @@ export async function openNodeLog(config: NodeConfig, clientId: string, genesisH
       if (!isAinError(error, 'LOG_TOPIC_MISSING')) throw error;
       throw new AinError(
         'LOG_TOPIC_MISSING',
-        `${error.message} The data dir ${config.dataDir} ran this chain on Kafka before, so the topic is not created: check --topic and --brokers, or give a new --data dir to start the chain's log anew.`,
+        `${error.message} The data dir ${config.dataDir} ran this chain on Kafka before, so the topic is not created: check --topic and --brokers. If the chain's topic is gone for good, so is the chain: start a new one (ain net init, or a new --data dir for one node).`,
         { details: { ...error.details, dataDir: config.dataDir }, cause: error },
       );
     });

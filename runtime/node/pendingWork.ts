@@ -15,6 +15,12 @@ export interface PendingWork {
   readonly hasWork: boolean;
   /** The attestations waiting bring a block with txs past 2/3 of its stake: a proposer may cut at once. */
   readonly quorum$: Subject<void>;
+  /**
+   * Whether block `height` held txs besides cut markers and attestations (its finality is waited
+   * for); undefined for a block this node did not cut since it started, or one of more than
+   * `idleHeightsMax` blocks ago.
+   */
+  holdsWork(height: number): boolean | undefined;
   /** A record that closed no block. */
   note(record: TxRecord): void;
   /** A block was cut: what waited is in it. */
@@ -42,6 +48,10 @@ export function createPendingWork(chain: Pick<Chain, 'ledger' | 'position'>): Pe
     quorum$,
     get hasWork() {
       return hasWork;
+    },
+    holdsWork: (height) => {
+      const idle = idleHeights.get(height);
+      return idle === undefined ? undefined : !idle;
     },
     note(record) {
       const op = record.tx?.op;

@@ -6,7 +6,7 @@ export type GetHealthReturnType = HealthAnswer;
 export type GetHealthErrorType = AinError;
 
 /**
- * Whether the node answers, its height, final height and signature verifier (`GET /v1/health`).
+ * Whether the node answers, its height, final height and signature verifier, and what keeps it from its work now (`problems`; `GET /v1/health`).
  * @example const { finalized } = await getHealth({ url })
  */
 export async function getHealth(client: NodeRef): Promise<GetHealthReturnType> {

@@ -233,11 +233,12 @@ test('a block 2/3 of the power precommitted is decided elsewhere while this node
   t.is(decidedElsewhere(held.state), null);
 });
 
-test('the power heard from at a height counts each validator with a vote in any round once: two of four is no quorum in reach, three is', (t) => {
+test('the power heard from at a height counts each validator with a vote in any round once: two of four is no quorum in reach, three is; those unheard are named', (t) => {
   const n = node();
-  t.deepEqual(heardPower(n.state), { heard: 0n, total: 4n });
+  const unheard = (...of: string[]) => [v1, v2, v3, v4].filter((v) => of.includes(v));
+  t.deepEqual(heardPower(n.state), { heard: 0n, total: 4n, unheard: unheard(v1, v2, v3, v4) });
   n.send(vote(v1, 0, 'prevote', null), vote(v2, 0, 'prevote', null), vote(v1, 0, 'precommit', null), vote(v2, 1, 'prevote', null));
-  t.deepEqual(heardPower(n.state), { heard: 2n, total: 4n }, 'v1 and v2, whatever they voted, however often');
+  t.deepEqual(heardPower(n.state), { heard: 2n, total: 4n, unheard: unheard(v3, v4) }, 'v1 and v2, whatever they voted, however often');
   n.send(vote(v3, 1, 'precommit', x.hash));
-  t.deepEqual(heardPower(n.state), { heard: 3n, total: 4n });
+  t.deepEqual(heardPower(n.state), { heard: 3n, total: 4n, unheard: unheard(v4) });
 });

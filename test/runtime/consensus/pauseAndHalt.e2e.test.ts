@@ -159,7 +159,7 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
     const { problems } = await node.get<{ problems: { code: string; message: string; missing?: string[] }[] }>('/v1/health');
     const stall = problems.find((p) => p.code === 'CONSENSUS_STALLED');
     t.deepEqual(stall?.missing?.slice().sort(), [files.nodes[2]!.address, files.nodes[3]!.address].sort(), JSON.stringify(problems));
-    t.regex(stall?.message ?? '', new RegExp(`^No block decided at height ${height + 1} for \\d+ s .*a decision needs more than 2/3: are 0x`));
+    t.regex(stall?.message ?? '', new RegExp(`^No block decided here at height ${height + 1} for \\d+ s .*a decision needs more than 2/3: are 0x`));
   }
   // A client waiting for a tx the node took (ain tx submit --wait) is told why it is in no block.
   const user = generateKeyPair();
@@ -167,7 +167,7 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   t.is((await live[0]!.post('/v1/tx', stuck)).status, 202);
   const notYet = await t.throwsAsync(waitForTx(live[0]!.url, txHashOf(stuck), Date.now() + 200));
   t.true(isAinError(notYet, 'NOT_FOUND'), String(notYet));
-  t.regex(notYet?.message ?? '', /it is not in a block yet; .* The node says CONSENSUS_STALLED: No block decided at height/);
+  t.regex(notYet?.message ?? '', /it is not in a block yet; .* The node says CONSENSUS_STALLED: No block decided here at height/);
 
   // The one that comes back is the node that was cut off: the stale tx it held is TX_DROPPED again
   // after its restart (found spent by its journal's replay, or by the first block its follower

@@ -199,7 +199,7 @@ if (kafka === undefined) {
       const proof = await fetch(`${nodes[0]!.url}/v1/proof/apps/trio/two`);
       t.is(proof.status, 503, 'no proof: its block never goes final');
       t.is(((await proof.json()) as { code: string }).code, 'NOT_FINAL');
-      // GET /v1/health says why, naming the validator whose attestations are missing, once blocks after the first not final have waited 10 s.
+      // GET /v1/health says why, naming the validator whose attestations are missing, once the first block with txs not final has waited 10 s.
       const stalled = async () => (await health(nodes[0]!)).problems.find((p) => p.code === 'FINALITY_STALLED');
       await until(async () => (await stalled()) !== undefined, 'FINALITY_STALLED in /v1/health of node 1', waitMs);
       const problem = (await stalled())!;
@@ -207,7 +207,7 @@ if (kafka === undefined) {
       t.regex(
         problem.message,
         new RegExp(
-          `^Blocks \\d+ to \\d+ are not final: block \\d+ holds attestations of \\d+ of \\d+ stake, and finality needs more than 2/3 of it; .*no attestation from ${net.nodes[2]!.address} reached the log`,
+          `^Block \\d+, which holds txs, is not final \\d+ s after this node applied it: the blocks after it hold attestations of it by validators with \\d+ of \\d+ AIN staked, and finality needs more than 2/3; none by ${net.nodes[2]!.address}\\. Are those validators running`,
         ),
       );
 

@@ -1,0 +1,147 @@
+import test from 'ava';
+import { pino } from 'pino';
+import { Subject } from 'rxjs';
+import { createHealthWatch, finalityStallMs, type HealthWatchOptions } from '../../../runtime/node/healthWatch.ts';
+import type { ConsensusStall } from '../../../runtime/consensus/index.ts';
+import type { Tx } from '../../../schemas/index.ts';
+import { key, TestChain } from '../../actors/ledger/chain.ts';
+
+// What GET /v1/health lists, from a real ledger folded by createChain: four validators of stakes
+// 40, 30, 20 and 10; a block is final once later blocks hold attestations of more than 70 of it.
+const validators = [key(41), key(42), key(43), key(44)];
+const stakes = ['40', '30', '20', '10'];
+const genesis = {
+  chain: 'ain-test',
+  owner: validators[0]!.address,
+  accounts: Object.fromEntries(validators.map((v, i) => [v.address, { balance: '10', stake: stakes[i]! }])),
+  proposers: [validators[0]!.address],
+  block: {},
+};
+
+/** A chain, a clock, and a watch of it whose log lines are kept. */
+function rig(overrides: Partial<HealthWatchOptions> = {}) {
+  const chain = new TestChain(genesis);
+  const clock = { ms: 1_000_000 };
+  const blocks$ = new Subject<{ header: { height: number } }>();
+  const work = new Map<number, boolean>();
+  const lines: { level: string; msg: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: string; msg: string }) });
+  const watch = createHealthWatch({
+    logger,
+    now: () => clock.ms,
+    address: validators[0]!.address,
+    log: {},
+    ledger: chain.ledger,
+    blocks$,
+    holdsWork: (height) => work.get(height),
+    caughtUp: () => true,
+    ...overrides,
+  });
+  watch.start();
+  /** Folds a block of these txs, as the node's follower would apply it now. */
+  const block = (txs: Tx[], holdsWork: boolean) => {
+    const applied = chain.block(txs);
+    work.set(applied.header.height, holdsWork);
+    blocks$.next({ header: { height: applied.header.height } });
+    return applied;
+  };
+  const attest = (i: number, height: number, hash: string) => chain.tx(validators[i]!, { type: 'attest', height, hash, genesis: chain.ledger.genesisHash });
+  const write = () => chain.tx(validators[0]!, { type: 'set_value', path: `/apps/x/${chain.ledger.height}`, value: 1 });
+  return { chain, clock, watch, block, attest, write, lines };
+}
+
+test('an idle chain: its last blocks of attestations alone are not final, and that is no problem however long it lasts', (t) => {
+  const { clock, watch, block, attest, write } = rig();
+  const b1 = block([write()], true);
+  const b2 = block([attest(0, 1, b1.hash), attest(1, 1, b1.hash)], false); // 70 of 100: block 1 final
+  block([attest(0, 2, b2.hash)], false); // block 2's attestations: 40, and nothing cuts the rest
+  clock.ms += 10 * finalityStallMs;
+  t.deepEqual(watch.problems(), []);
+});
+
+test('a block with txs not final 10 s after it was applied: FINALITY_STALLED, naming the validators whose attestation no block holds; it clears once final', (t) => {
+  const { clock, watch, block, attest, write, lines } = rig();
+  const b1 = block([write()], true);
+  block([attest(0, 1, b1.hash), attest(3, 1, b1.hash), attest(2, 1, 'f'.repeat(64))], false); // 50 of 100, and a vote for another hash
+  clock.ms += finalityStallMs - 1;
+  t.deepEqual(watch.problems(), [], 'not yet 10 s');
+  clock.ms += 1;
+  const [problem, ...more] = watch.problems();
+  t.deepEqual(more, []);
+  t.is(problem?.code, 'FINALITY_STALLED');
+  t.deepEqual(problem?.missing, [validators[1]!.address, validators[2]!.address].sort());
+  t.is(problem?.since, 1_000_000);
+  t.regex(
+    problem?.message ?? '',
+    /^Block 1, which holds txs, is not final 10 s after this node applied it: .* with 50 of 100 AIN staked, and finality needs more than 2\/3; none by 0x/,
+  );
+  watch.look();
+  t.like(lines.at(-1), { level: 40, problem: 'FINALITY_STALLED' } as object);
+  watch.look();
+  t.is(lines.length, 1, 'said once while it lasts');
+  block([attest(1, 1, b1.hash)], false); // 80 of 100
+  t.deepEqual(watch.problems(), []);
+  watch.look();
+  t.like(lines.at(-1), { level: 30, problem: 'FINALITY_STALLED' } as object);
+  t.regex(lines.at(-1)!.msg, /^cleared: Block 1/);
+});
+
+test('while the node replays its log at start, old blocks are no stall; a block replayed waits from the start of the watch', (t) => {
+  let caughtUp = false;
+  const { clock, watch, block, attest, write } = rig({ caughtUp: () => caughtUp });
+  const b1 = block([write()], true);
+  block([attest(0, 1, b1.hash)], false);
+  clock.ms += 2 * finalityStallMs;
+  t.deepEqual(watch.problems(), [], 'replaying');
+  caughtUp = true;
+  t.is(watch.problems()[0]?.code, 'FINALITY_STALLED');
+});
+
+test('its Kafka brokers not answering, its key slashed, and consensus stalled are each said; a network validator is not judged on attestations', (t) => {
+  const stall: ConsensusStall = {
+    height: 7,
+    round: 2,
+    step: 'prevote',
+    sinceMs: 990_000,
+    heard: 50n,
+    total: 100n,
+    unheard: [validators[2]!.address, validators[3]!.address],
+    quorumHeard: false,
+  };
+  const { clock, watch, block, attest, write, chain } = rig({
+    log: { outage: () => ({ sinceMs: 999_000, message: 'Kafka topic t at 127.0.0.1:9 does not answer: ECONNREFUSED' }) },
+    consensus: { stalled: () => stall },
+  });
+  const b1 = block([write()], true);
+  block([attest(0, 1, b1.hash), attest(0, 1, 'e'.repeat(64))], false); // two hashes for one height: slashed
+  t.true((chain.ledger.tree.get(`/accounts/${validators[0]!.address}/slashed`) as boolean | null) === true, 'the equivocation slashed it');
+  clock.ms += 2 * finalityStallMs;
+  const problems = watch.problems();
+  t.deepEqual(
+    problems.map((p) => p.code),
+    ['LOG_UNAVAILABLE', 'CONSENSUS_STALLED', 'VALIDATOR_SLASHED'],
+  );
+  t.is(problems[0]!.message, 'Kafka topic t at 127.0.0.1:9 does not answer: ECONNREFUSED; since then the node takes no tx and cuts no block.');
+  t.is(problems[0]!.since, 999_000);
+  t.regex(problems[1]!.message, /^No block decided here at height 7 for 30 s \(round 2, prevote\): the validators heard from hold 50 of 100 power/);
+  t.deepEqual(problems[1]!.missing, stall.unheard);
+  t.regex(problems[2]!.message, new RegExp(`^This node's key ${validators[0]!.address} was slashed`));
+});
+
+test('a validator behind its peers says it catches up, not that the others are down', (t) => {
+  const stall: ConsensusStall = {
+    height: 7,
+    round: 0,
+    step: 'propose',
+    sinceMs: 990_000,
+    heard: 10n,
+    total: 100n,
+    unheard: ['0xa'],
+    quorumHeard: false,
+    aheadHeight: 40,
+  };
+  const { watch } = rig({ consensus: { stalled: () => stall } });
+  const [problem] = watch.problems();
+  t.regex(problem?.message ?? '', /a peer is at height 40: this node is behind, and fetches the blocks decided up to it$/);
+  t.is(problem?.missing, undefined);
+});
