@@ -7,6 +7,25 @@ import type { BlockHeader, GenesisInput, Op, Tx } from '../../../schemas/index.t
 
 export const key = (n: number): KeyPair => keyPairFromSeed(Buffer.alloc(32, n).toString('hex'));
 
+/**
+ * Four validators of stakes 40, 30, 20 and 10 (keys from `seeds`), the first the owner and
+ * proposer, in a genesis: a block is final once attestations of more than 66 of the 100 count it.
+ */
+export function stakedGenesis(seeds: readonly [number, number, number, number]): { validators: KeyPair[]; genesis: GenesisInput } {
+  const validators = seeds.map(key);
+  const stakes = ['40', '30', '20', '10'];
+  return {
+    validators,
+    genesis: {
+      chain: 'ain-test',
+      owner: validators[0]!.address,
+      accounts: Object.fromEntries(validators.map((v, i) => [v.address, { balance: '10', stake: stakes[i]! }])),
+      proposers: [validators[0]!.address],
+      block: {},
+    },
+  };
+}
+
 export interface AppliedBlock extends BlockResult {
   readonly header: BlockHeader;
   readonly hash: string;

@@ -2,20 +2,12 @@ import test from 'ava';
 import fc from 'fast-check';
 import { decideQuorum, readFinalized, type QuorumLedgerView } from '../../../projections/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
-import { key, TestChain } from '../../actors/ledger/chain.ts';
+import { stakedGenesis, TestChain } from '../../actors/ledger/chain.ts';
 
 // Whether the votes waiting in the log complete a block's quorum, decided from the ledger: given
 // a ledger and the attestations beyond its last block, then decideQuorum says true exactly when
 // applying them in the next block makes that block final.
-const validators = [key(31), key(32), key(33), key(34)];
-const stakes = ['40', '30', '20', '10'];
-const genesis = {
-  chain: 'ain-test',
-  owner: validators[0]!.address,
-  accounts: Object.fromEntries(validators.map((v, i) => [v.address, { balance: '10', stake: stakes[i]! }])),
-  proposers: [validators[0]!.address],
-  block: {},
-};
+const { validators, genesis } = stakedGenesis([31, 32, 33, 34]);
 const viewOf = (chain: TestChain): QuorumLedgerView => ({ tree: chain.ledger.tree, height: chain.ledger.height, lastHash: chain.chain.position.prevHash });
 const votesOf = (entries: [number, string][]) => new Map(entries.map(([i, hash]) => [validators[i]!.address, hash]));
 

@@ -4,19 +4,23 @@ import { Subject } from 'rxjs';
 import { createHealthWatch, finalityStallMs, type HealthWatchOptions } from '../../../runtime/node/healthWatch.ts';
 import type { ConsensusStall } from '../../../runtime/consensus/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
-import { key, TestChain } from '../../actors/ledger/chain.ts';
+import { stakedGenesis, TestChain } from '../../actors/ledger/chain.ts';
 
 // What GET /v1/health lists, from a real ledger folded by createChain: four validators of stakes
 // 40, 30, 20 and 10; a block is final once later blocks hold attestations of more than 70 of it.
-const validators = [key(41), key(42), key(43), key(44)];
-const stakes = ['40', '30', '20', '10'];
-const genesis = {
-  chain: 'ain-test',
-  owner: validators[0]!.address,
-  accounts: Object.fromEntries(validators.map((v, i) => [v.address, { balance: '10', stake: stakes[i]! }])),
-  proposers: [validators[0]!.address],
-  block: {},
-};
+const { validators, genesis } = stakedGenesis([41, 42, 43, 44]);
+/** A height consensus has not decided for 10 s, as ConsensusService.stalled gives it. */
+const stallOf = (fields: Partial<ConsensusStall>): ConsensusStall => ({
+  height: 7,
+  round: 0,
+  step: 'propose',
+  sinceMs: 990_000,
+  heard: 50n,
+  total: 100n,
+  unheard: [],
+  quorumHeard: false,
+  ...fields,
+});
 
 /** A chain, a clock, and a watch of it whose log lines are kept. */
 function rig(overrides: Partial<HealthWatchOptions> = {}) {
@@ -98,16 +102,7 @@ test('while the node replays its log at start, old blocks are no stall; a block 
 });
 
 test('its Kafka brokers not answering, its key slashed, and consensus stalled are each said; a network validator is not judged on attestations', (t) => {
-  const stall: ConsensusStall = {
-    height: 7,
-    round: 2,
-    step: 'prevote',
-    sinceMs: 990_000,
-    heard: 50n,
-    total: 100n,
-    unheard: [validators[2]!.address, validators[3]!.address],
-    quorumHeard: false,
-  };
+  const stall = stallOf({ round: 2, step: 'prevote', unheard: [validators[2]!.address, validators[3]!.address] });
   const { clock, watch, block, attest, write, chain } = rig({
     log: { outage: () => ({ sinceMs: 999_000, message: 'Kafka topic t at 127.0.0.1:9 does not answer: ECONNREFUSED' }) },
     consensus: { stalled: () => stall },
@@ -129,17 +124,7 @@ test('its Kafka brokers not answering, its key slashed, and consensus stalled ar
 });
 
 test('a validator behind its peers says it catches up, not that the others are down', (t) => {
-  const stall: ConsensusStall = {
-    height: 7,
-    round: 0,
-    step: 'propose',
-    sinceMs: 990_000,
-    heard: 10n,
-    total: 100n,
-    unheard: ['0xa'],
-    quorumHeard: false,
-    aheadHeight: 40,
-  };
+  const stall = stallOf({ heard: 10n, unheard: ['0xa'], aheadHeight: 40 });
   const { watch } = rig({ consensus: { stalled: () => stall } });
   const [problem] = watch.problems();
   t.regex(problem?.message ?? '', /a peer is at height 40: this node is behind, and fetches the blocks decided up to it$/);
