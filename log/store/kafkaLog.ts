@@ -48,6 +48,8 @@ export interface KafkaLogOptions {
 }
 
 const readRequestTimeoutMs = 5_000;
+/** A high-watermark poll unanswered this long counts as failed (its request times out sooner, unless the client hangs). */
+const pollStuckMs = 10_000;
 /** What Kafka adds to a record in a batch, at most (length, attributes, deltas, key and header counts). */
 const recordOverheadBytes = 32;
 
@@ -196,24 +198,34 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
 
   // Another process's appends reach `lastOffset` (and wake followers) through this poll.
   // A failed poll is retried on the next tick; appends and reads report the outage themselves,
-  // and `outage()` says since when the polls have failed (one in flight at a time).
+  // and `outage()` says since when the polls have failed. One poll is in flight at a time, but
+  // one unanswered for `pollStuckMs` counts as failed and another starts.
   let outage: LogOutage | undefined;
-  let polling = false;
+  let pollStartedMs: number | undefined;
+  const failed = (message: string) => {
+    if (!closed) outage = { sinceMs: outage?.sinceMs ?? Date.now(), message: `${where} does not answer: ${message}` };
+  };
   const poller = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    reader
-      .highWatermark()
-      .then(
-        (highWatermark) => {
-          outage = undefined;
-          if (!closed) advance(highWatermark - 1);
-        },
-        (error: unknown) => {
-          if (!closed) outage = { sinceMs: outage?.sinceMs ?? Date.now(), message: `${where} does not answer: ${messageOf(error)}` };
-        },
-      )
-      .finally(() => (polling = false));
+    const startedMs = Date.now();
+    if (pollStartedMs !== undefined) {
+      if (startedMs - pollStartedMs < pollStuckMs) return;
+      failed(`a request was not answered in ${pollStuckMs / 1000} s`);
+    }
+    pollStartedMs = startedMs;
+    const settled = () => {
+      if (pollStartedMs === startedMs) pollStartedMs = undefined;
+    };
+    reader.highWatermark().then(
+      (highWatermark) => {
+        settled();
+        outage = undefined;
+        if (!closed) advance(highWatermark - 1);
+      },
+      (error: unknown) => {
+        settled();
+        failed(messageOf(error));
+      },
+    );
   }, settings.pollIntervalMs);
   poller.unref();
 

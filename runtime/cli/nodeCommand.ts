@@ -204,7 +204,7 @@ async function oneNode(data: string | undefined, values: NodeValues, logger: pin
   // A data dir with a config file (ain net init writes one per node) starts on it.
   const dataDir = data ?? process.env.AIN_DATA;
   const file = values.config ?? (dataDir === undefined || dataDir === '' ? undefined : await configFileIn(dataDir));
-  // --topic alone moves a node whose config (file or AIN_LOG) is on Kafka already to another topic.
+  // --topic alone sets the topic of a node whose config (file or AIN_LOG) is on Kafka already.
   const configuredKafka = async () => (await loadConfig({ file, env: process.env, flags: { dataDir: data } })).log.kind === 'kafka';
   const kafka =
     values.log === 'kafka' || (values.log === undefined && (values.brokers !== undefined || (values.topic !== undefined && (await configuredKafka()))));
