@@ -27,4 +27,4 @@ export {
   type ProposerSchedule,
 } from './proposerSelection.ts';
 export { maySign, signingOrder } from './signing.ts';
-export { decidedElsewhere, heardPower, holdsLiveProposal, roundReport, type RoundReport } from './voteBook.ts';
+export { decidedElsewhere, heardPower, holdsLiveProposal, reachedPower, roundReport, type RoundReport } from './voteBook.ts';

@@ -200,6 +200,27 @@ export function heardPower(state: ConsensusState): { readonly heard: bigint; rea
 }
 
 /**
+ * The power of the validators in `reached` (this node, and those it had a message from lately),
+ * the set's total, and the validators not reached: what a stalled height can count on now, where
+ * heardPower counts whoever voted at it, though it may have died since.
+ * @example const { heard, total, unheard } = reachedPower(state, new Set([self, ...recentSigners]))
+ */
+export function reachedPower(
+  state: ConsensusState,
+  reached: ReadonlySet<string>,
+): { readonly heard: bigint; readonly total: bigint; readonly unheard: readonly string[] } {
+  const all = state.validators.validators.map((v) => v.address);
+  return {
+    heard: powerOfAll(
+      state,
+      all.filter((address) => reached.has(address)),
+    ),
+    total: powerOfAll(state, all),
+    unheard: all.filter((address) => !reached.has(address)),
+  };
+}
+
+/**
  * A block more than 2/3 of the power precommitted at this height whose proposal the node lacks,
  * or judged invalid (e.g. records it could not get): the others decided it, and this node cannot
  * on its own; the runtime fetches the decided block. Null otherwise (a proposal still being

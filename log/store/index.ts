@@ -4,6 +4,7 @@ export { defaultFsyncPolicy, openFileLog, type FileLog, type FileLogOptions } fr
 export { openFileLogReader, type FileLogReader } from './fileLogReader.ts';
 export type { RecoveryReport } from './recovery.ts';
 export { observeLog } from './observeLog.ts';
+export { acquireDirLock, type DirLock } from './lock.ts';
 import type { EventLog } from './eventLog.ts';
 import type { KafkaLogOptions } from './kafkaLog.ts';
 export type { KafkaLogOptions } from './kafkaLog.ts';

@@ -189,9 +189,13 @@ export function ledgerRoutes(
     if (pendingTxs?.has(hash) === true) {
       throw new AinError('NOT_FOUND', `Tx ${hash.slice(0, 16)}… waits in this node's mempool for a block.`, { details: { hash, pending: true } });
     }
+    // A node with a mempool (a network's) says it does not hold the tx either (`pending: false`).
     throw new AinError(
       'NOT_FOUND',
-      `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`,
+      pendingTxs === undefined
+        ? `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}); it may still be waiting for its block, or be in blocks this node's history lacks (ain audit replays all).`
+        : `No tx ${hash.slice(0, 16)}… is in the blocks this node holds (from height ${blocks.lowest}) nor in its mempool: this node has not had it (one sent to another node of the network comes by gossip in a moment), or it is in blocks this node's history lacks (ain audit replays all).`,
+      { details: { hash, ...(pendingTxs === undefined ? {} : { pending: false }) } },
     );
   });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { genesisHashOf } from '../../actors/index.ts';
 import { openKafkaLog } from '../../log/index.ts';
-import { AinError, kafkaTopicOf } from '../../schemas/index.ts';
+import { AinError, kafkaTopicOf, topicOfAnotherChain } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { checkDataDirProtocol } from '../node/index.ts';
 import type { AuditOptions, AuditReport } from './audit.ts';
@@ -31,9 +31,13 @@ export async function auditKafka({ brokers, topic, dataDir, genesisFile, threads
   // A node on Kafka keeps no log in its data dir; its marker still says which protocol made the chain.
   if (dataDir !== undefined) await checkDataDirProtocol({ dataDir, ownLogHasRecords: false });
   const { snapshots, unreadable } = dataDir === undefined ? { snapshots: [], unreadable: [] } : await readSnapshots(dataDir);
+  const genesisHash = genesisHashOf(genesis);
+  const named = topic ?? kafkaTopicOf(genesis.chain, genesis.shard, genesisHash);
+  const otherChain = topicOfAnotherChain(named, genesisHash);
+  if (otherChain !== undefined) throw otherChain;
   const log = await openKafkaLog({
     brokers,
-    topic: topic ?? kafkaTopicOf(genesis.chain, genesis.shard, genesisHashOf(genesis)),
+    topic: named,
     createTopic: false,
     clientId: 'ain-audit',
   });

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BrokerAddress } from '../../schemas/index.ts';
 import { auditDataDir, auditKafka, type AuditReport } from '../audit/index.ts';
 import { configFileIn, loadConfig } from '../config/index.ts';
 import type { CommandContext } from './main.ts';
+import { netNodesIn } from './netDirs.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -63,6 +66,15 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
   if (values.kafka !== undefined && values.data === undefined && values.genesis === undefined)
     throw new UsageError('ain audit --kafka needs the chain’s genesis: --genesis FILE, or --data DIR of one of its nodes.');
   if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
+  const brokers = values.kafka?.split(',').map((b) => b.trim());
+  const notBroker = brokers?.find((b) => !BrokerAddress.safeParse(b).success);
+  if (notBroker !== undefined) throw new UsageError(`--kafka takes host:port of each broker, e.g. 127.0.0.1:9092; "${notBroker}" is not one.`);
+  const netNodes = values.data === undefined ? [] : await netNodesIn(values.data);
+  if (netNodes.length > 0) {
+    throw new UsageError(
+      `${values.data} is the directory of a network ain net init wrote, not one of its nodes (${netNodes.join(', ')}): audit one of those, e.g. ain audit --data ${join(values.data!, netNodes[0]!)}.`,
+    );
+  }
   const tty = !json && process.stderr.isTTY === true;
   const common = {
     genesisFile: values.genesis,
@@ -84,7 +96,7 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
     values.kafka !== undefined
       ? await auditKafka({
           ...common,
-          brokers: values.kafka.split(',').map((b) => b.trim()),
+          brokers: brokers!,
           topic: values.topic ?? (log?.kind === 'kafka' ? log.topic : undefined),
           dataDir: values.data,
         })

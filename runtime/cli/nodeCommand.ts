@@ -1,9 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFileIn, loadConfig, nodeProcessFlags, parseFsync } from '../config/index.ts';
 import { createProcessChains, startNode } from '../node/index.ts';
+import { netNodesIn } from './netDirs.ts';
 import { UsageError } from './output.ts';
 
 const nodeFlags = {
@@ -116,15 +117,21 @@ export async function nodeCommand(args: string[]): Promise<void> {
 
 /**
  * A data dir that does not exist, beside the nodes `ain net init` wrote (its parent holds
- * `owner.key` and `n1`, `n2` …), is a mistyped node name: a new data dir starts a dev chain of its
- * own, which there is never what was meant. A usage error naming the nodes that are there.
+ * `owner.key` and `n1`, `n2` …), is a mistyped node name, and the network's own directory is no
+ * node's: either would start a dev chain of its own there, which is never what was meant. A usage
+ * error naming the nodes.
  */
 async function notAMissingNetNode(dataDir: string): Promise<void> {
+  const inside = await netNodesIn(dataDir);
+  if (inside.length > 0) {
+    throw new UsageError(
+      `${dataDir} is the directory of a network ain net init wrote, not one of its nodes (${inside.join(', ')}): start those, e.g. ain node --data ${join(dataDir, inside[0]!)}.`,
+    );
+  }
   if (await exists(dataDir)) return;
   const parent = dirname(resolve(dataDir));
-  const names = await readdir(parent).catch(() => [] as string[]);
-  const nodes = names.filter((name) => /^n[0-9]+$/.test(name)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
-  if (!names.includes('owner.key') || nodes.length === 0) return;
+  const nodes = await netNodesIn(parent);
+  if (nodes.length === 0) return;
   throw new UsageError(
     `${dataDir} does not exist, and ${parent} holds the nodes ain net init wrote (${nodes.join(', ')}): start one of those. A new data dir would start a dev chain of its own; make one elsewhere for that.`,
   );

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { txHashOf } from '../../log/index.ts';
 import { AinError, errorCodes, isAinError, type ErrorCode, type Tx } from '../../schemas/index.ts';
 import { callNode } from './nodeClient.ts';
+import { problemsOf, saidBy } from './nodeProblems.ts';
 
 /** Where a tx landed and what it came to (`GET /v1/tx/<hash>`). */
 export interface TxLanded {
@@ -70,36 +71,26 @@ export async function ledgerNonceOf(nodeUrl: string, address: string): Promise<n
  */
 export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: number): Promise<TxLanded> {
   for (let attempt = 0; ; attempt++) {
+    // Whether the node holds it in its mempool (a node of a network says so); undefined when the node does not say.
+    let pending: boolean | undefined;
     try {
       return await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${hash}`);
     } catch (error) {
       if (!isAinError(error, 'NOT_FOUND')) throw error;
+      pending = error.details?.pending === true ? true : error.details?.pending === false ? false : undefined;
     }
     const pauseMs = Math.min(pollMsMax, 25 << Math.min(attempt, 5));
     if (Date.now() + pauseMs > deadlineMs) {
-      const problems = await problemsOf(nodeUrl);
-      throw new AinError(
-        'NOT_FOUND',
-        `The node took tx ${hash} but it is not in a block yet; it may still land: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.${problems.map(({ code, message }) => ` The node says ${code}: ${message}`).join('')}`,
-        {
-          details: { hash, ...(problems.length === 0 ? {} : { problems }) },
-        },
-      );
+      const problems = await problemsOf(nodeUrl, ['LOG_UNAVAILABLE', 'CONSENSUS_STALLED']);
+      const where =
+        pending === true
+          ? `Tx ${hash} waits in the node's mempool, in no block yet; it may still land`
+          : `Tx ${hash} is in no block the node holds yet, and the node ${pending === false ? 'does not hold it either' : 'says no more of it'}; if this node took it, it may still land`;
+      throw new AinError('NOT_FOUND', `${where}: look with "GET /v1/tx/${hash}", or wait longer with --wait-ms.${saidBy(problems)}`, {
+        details: { hash, ...(problems.length === 0 ? {} : { problems }) },
+      });
     }
     await sleep(pauseMs);
-  }
-}
-
-/** Of what the node says keeps it from its work (`GET /v1/health`'s problems), those that keep a tx it took out of blocks. */
-const keepTxsOut: ReadonlySet<string> = new Set(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED']);
-
-/** Why a tx the node took is in no block, as the node says (within 2 s); none if it does not say. */
-async function problemsOf(nodeUrl: string): Promise<{ code: string; message: string }[]> {
-  try {
-    const { problems = [] } = await callNode<{ problems?: { code: string; message: string }[] }>(nodeUrl, 'GET', '/v1/health', undefined, { timeoutMs: 2_000 });
-    return problems.filter(({ code }) => keepTxsOut.has(code));
-  } catch {
-    return [];
   }
 }
 

@@ -11,7 +11,7 @@ import {
   type ConsensusEvent,
   type ConsensusTimeouts,
   decidedElsewhere,
-  heardPower,
+  reachedPower,
   holdsLiveProposal,
   roundReport,
 } from '../../actors/index.ts';
@@ -110,10 +110,10 @@ export interface ConsensusStall {
   readonly step: string;
   /** Since when (the node's clock) the node has been at this height. */
   readonly sinceMs: number;
-  /** The power of the validators with a vote at this height this node holds, and the set's total. */
+  /** The power of the validators this node had a proposal or vote from in the last 10 s (itself included), and the set's total. */
   readonly heard: bigint;
   readonly total: bigint;
-  /** The validators it holds no vote of at this height. */
+  /** The validators it had none from in the last 10 s: down, or cut off from it. */
   readonly unheard: readonly string[];
   /** Whether those heard from hold more than 2/3 of the power (a decision is in reach). */
   readonly quorumHeard: boolean;
@@ -567,6 +567,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function onMessage(message: ConsensusMessage, from: string): void {
     if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
+    heardAt.set('proposal' in message ? message.proposal.proposer : message.vote.from, now());
     if (height > chain.ledger.height + 1) {
       lastPeer.ahead = { peer: from, height };
       catchUp.behind(from, height);
@@ -587,8 +588,14 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /** The height consensus was last seen deciding, since when, and when the node last said it was stuck there. */
   const stall = { height: 0, sinceMs: 0, warnedMs: 0 };
   /**
+   * When each validator's last proposal or vote (any height) came: a live one's machine gossips
+   * its messages of the height again every `gossipMs` (1 s), so one silent for `stallWarnMs` is
+   * down or cut off from this node, whatever it voted at the height before it went.
+   */
+  const heardAt = new Map<string, number>();
+  /**
    * The height when it has been undecided for `stallWarnMs`, with the power of the validators
-   * heard from at it and those not heard from; undefined otherwise, and while the chain is idle
+   * heard from lately (heardAt) and those not; undefined otherwise, and while the chain is idle
    * or the node lags its ledger. Each call notes the height it sees (the idle check calls it
    * every `idleCheckMs`, and so does `GET /v1/health`).
    */
@@ -598,7 +605,9 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const t = now();
     if (stall.height !== s.height) return void Object.assign(stall, { height: s.height, sinceMs: t, warnedMs: 0 });
     if (t - stall.sinceMs < stallWarnMs) return undefined;
-    const { heard, total, unheard } = heardPower(s);
+    const reached = new Set([key.address]);
+    for (const [address, at] of heardAt) if (t - at < stallWarnMs) reached.add(address);
+    const { heard, total, unheard } = reachedPower(s, reached);
     const ahead = lastPeer.ahead !== undefined && lastPeer.ahead.height > s.height ? { aheadHeight: lastPeer.ahead.height } : {};
     return { height: s.height, round: s.round, step: s.step, sinceMs: stall.sinceMs, heard, total, unheard, quorumHeard: 3n * heard > 2n * total, ...ahead };
   };
@@ -616,11 +625,11 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const fields = { height, round, step, undecidedMs: t - found.sinceMs, heardPower: `${heard} of ${total}`, notHeardFrom: unheard };
     if (aheadHeight !== undefined)
       logger.warn({ ...fields, aheadHeight }, 'this node is behind: a peer is at a later height, and this one fetches the blocks decided up to it');
-    else if (quorumHeard) logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power voted in it');
+    else if (quorumHeard) logger.warn(fields, 'no block decided at this height for a while, though validators with more than 2/3 of the power are heard from');
     else
       logger.warn(
         fields,
-        `no block can be decided: the validators heard from at this height hold 2/3 of the power or less, and a decision needs more; are the others (${unheard.join(', ')}) running and reachable? (GET /v1/net lists the peers)`,
+        `no block can be decided: the validators heard from in the last 10 s hold 2/3 of the power or less, and a decision needs more; are the others (${unheard.join(', ')}) running and reachable? (GET /v1/net lists the peers)`,
       );
   };
 

@@ -44,6 +44,14 @@ export interface HealthWatch {
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
+/** What the log says when a problem is gone. */
+const cleared: Readonly<Record<HealthProblemCode, string>> = {
+  LOG_UNAVAILABLE: 'the Kafka brokers answer again',
+  CONSENSUS_STALLED: 'blocks are decided again',
+  FINALITY_STALLED: 'the blocks with txs are final again',
+  VALIDATOR_SLASHED: 'the validator key is no longer slashed',
+};
+
 /**
  * What keeps a node that answers from its work, for `GET /v1/health` and the log: its Kafka
  * brokers not answering, consensus stuck at a height (and whose votes it lacks), a block with txs
@@ -94,8 +102,8 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
         stall.aheadHeight !== undefined
           ? `a peer is at height ${stall.aheadHeight}: this node is behind, and fetches the blocks decided up to it`
           : stall.quorumHeard
-            ? 'validators with more than 2/3 of the power voted in it'
-            : `the validators heard from hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
+            ? 'validators with more than 2/3 of the power are heard from'
+            : `the validators heard from in the last 10 s hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
       out.push({
         code: 'CONSENSUS_STALLED',
         message: `No block decided here at height ${stall.height} for ${seconds(now() - stall.sinceMs)} (round ${stall.round}, ${stall.step}): ${why}`,
@@ -122,8 +130,8 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     for (const [code, problem] of seen) {
       if (!said.has(code) && code !== 'CONSENSUS_STALLED') logger.warn({ problem: code, missing: problem.missing, since: problem.since }, problem.message);
     }
-    for (const [code, problem] of said) {
-      if (!seen.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, `cleared: ${problem.message}`);
+    for (const code of said.keys()) {
+      if (!seen.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, cleared[code]);
     }
     said = seen;
   };

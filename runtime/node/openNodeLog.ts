@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openFileLog, openKafkaLog, type EventLog } from '../../log/index.ts';
-import { AinError, isAinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
+import { AinError, isAinError, kafkaTopicOf, topicOfAnotherChain, type NodeConfig } from '../../schemas/index.ts';
 import { markedGenesis } from './dataDirProtocol.ts';
 
 /**
@@ -15,6 +15,8 @@ export async function openNodeLog(config: NodeConfig, clientId: string, genesisH
   const settings = config.log;
   if (settings.kind === 'kafka') {
     const topic = settings.topic ?? kafkaTopicOf(config.chain, config.shard, genesisHash);
+    const otherChain = topicOfAnotherChain(topic, genesisHash);
+    if (otherChain !== undefined) throw otherChain;
     const ranBefore = (await markedGenesis(config.dataDir)) === genesisHash;
     const log = await openKafkaLog({
       brokers: settings.brokers,

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
+import { acquireDirLock } from '../../log/index.ts';
+import { AinError, isAinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { configuredQuotas, firstQuotas, ledgerQuotas, openLocalBlobStore } from '../storage/index.ts';
@@ -53,6 +54,20 @@ function pastTopicEnd(config: NodeConfig, genesisHash: string, lastOffset: numbe
  */
 export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | 'metrics'> & Identity, services: Lifecycle): Promise<Stores> {
   const { config, logger, metrics, key, genesis, genesisHash } = c;
+  // A file log locks its directory; a node on Kafka locks its data dir, so a second process on it
+  // (the same validator key twice, writing one dir's snapshots and history) is refused.
+  if (config.log.kind === 'kafka') {
+    const lock = await acquireDirLock(config.dataDir).catch((error: unknown) => {
+      if (!isAinError(error, 'LOG_LOCKED')) throw error;
+      const pid = error.details?.pid;
+      throw new AinError(
+        'DATA_DIR_LOCKED',
+        `The data dir ${config.dataDir} is in use by ${pid === undefined ? 'another process' : `process ${String(pid)}`}, a node running on it: stop that one first, or give another data dir.`,
+        { details: { ...error.details, dataDir: config.dataDir }, cause: error },
+      );
+    });
+    await services.start('data dir lock', { stop: () => lock.release() });
+  }
   const rawLog = await openNodeLog(config, key.address, genesisHash, logger);
   await services.start('log', { stop: () => rawLog.close() });
   // A data dir of an earlier protocol is refused whatever else it lost (its history, its snapshots).

@@ -46,7 +46,13 @@ export type HealthProblem = z.infer<typeof HealthProblem>;
  * nothing), its height and final height, its signature verifier, and what keeps it from its work
  * now (`problems`, empty when nothing does).
  */
-export const HealthAnswer = z.object({ ok: z.literal(true), height: Uint, finalized: Uint, verifier: z.string(), problems: z.array(HealthProblem) });
+export const HealthAnswer = z.object({
+  ok: z.literal(true),
+  height: Uint,
+  finalized: Uint,
+  verifier: z.string(),
+  problems: z.array(HealthProblem).default([]),
+});
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
 /** `GET /v1/accounts/<address>`: balance, stake and unbonding (decimal strings of AIN), nonce, slashing. */

@@ -3,6 +3,7 @@ import { ChainId, ShardPath, Uint } from '../primitives/index.ts';
 import { Reservation } from '../storage/index.ts';
 import { defaultMaxTxBytes } from '../tx/index.ts';
 import { P2pConfig } from './p2pConfig.ts';
+import { AinError } from '../errors/index.ts';
 
 /** How the file log makes appends durable before it acknowledges them. */
 export const FsyncPolicy = z.union([
@@ -25,7 +26,7 @@ export const FileLogConfig = z.strictObject({
 });
 
 /** `host:port` of a Kafka broker. */
-const BrokerAddress = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { message: 'must be host:port, e.g. "127.0.0.1:9092"' });
+export const BrokerAddress = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { message: 'must be host:port, e.g. "127.0.0.1:9092"' });
 
 /** The shared log on Apache Kafka: one single-partition topic per chain and shard. */
 export const KafkaLogConfig = z.strictObject({
@@ -63,6 +64,23 @@ export function kafkaTopicOf(chain: string, shard: string, genesisHash: string):
           .replace(/[^A-Za-z0-9._-]/g, '_');
   const suffix = `.${genesisHash.slice(0, 16)}`;
   return `ain.${chain}.${tail}`.slice(0, 249 - suffix.length) + suffix;
+}
+
+/**
+ * The refusal of a topic named as kafkaTopicOf names another genesis's chain (`ain.….<16 hex>`
+ * with other digits): its records are another chain's, and a node would fold none of them and
+ * append its own after them, an audit find nothing to check. Undefined for any other name (an
+ * operator's own names are taken as they are).
+ * @example const refusal = topicOfAnotherChain(topic, genesisHash); if (refusal) throw refusal
+ */
+export function topicOfAnotherChain(topic: string, genesisHash: string): AinError | undefined {
+  const named = /^ain\..+\.([0-9a-f]{16})$/.exec(topic)?.[1];
+  if (named === undefined || named === genesisHash.slice(0, 16)) return undefined;
+  return new AinError(
+    'GENESIS_MISMATCH',
+    `Kafka topic ${topic} is named for the chain of genesis ${named}… (as ain net init names a chain's topic), not of the genesis given (${genesisHash.slice(0, 16)}…): check --topic, or give that chain's genesis.`,
+    { details: { topic, named, given: genesisHash } },
+  );
 }
 
 export const BlockLimits = z.strictObject({

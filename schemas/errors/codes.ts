@@ -45,8 +45,10 @@ export const errorCodes = {
   },
   GENESIS_MISMATCH: {
     status: 500,
-    summary: "The data dir's log holds the chain of another genesis than the one given; give that chain's genesis, or a new data dir.",
+    summary:
+      "The data dir's log, or the Kafka topic named, holds the chain of another genesis than the one given; give that chain's genesis, or another data dir or topic.",
   },
+  DATA_DIR_LOCKED: { status: 500, summary: 'Another process runs a node on this data dir.' },
   DATA_DIR_OLD: {
     status: 500,
     summary:

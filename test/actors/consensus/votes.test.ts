@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Evidence } from '../../../schemas/index.ts';
-import { decidedElsewhere, heardPower, holdsLiveProposal, proposerOf, roundReport } from '../../../actors/index.ts';
+import { decidedElsewhere, heardPower, holdsLiveProposal, proposerOf, reachedPower, roundReport } from '../../../actors/index.ts';
 import { addressOf, blockOf, Driver, proposalOf, setOf, testConfig, voteOf } from './fixtures.ts';
 
 // Counting, equivocation, and the bounds on what peers can make a node hold.
@@ -241,4 +241,16 @@ test('the power heard from at a height counts each validator with a vote in any 
   t.deepEqual(heardPower(n.state), { heard: 2n, total: 4n, unheard: unheard(v3, v4) }, 'v1 and v2, whatever they voted, however often');
   n.send(vote(v3, 1, 'precommit', x.hash));
   t.deepEqual(heardPower(n.state), { heard: 3n, total: 4n, unheard: unheard(v4) });
+});
+
+test('the power reached counts the validators given (this node, and those heard from lately), whatever they voted at the height', (t) => {
+  const n = node();
+  n.send(vote(v1, 0, 'prevote', null), vote(v2, 0, 'prevote', null), vote(v3, 0, 'prevote', null));
+  t.deepEqual(heardPower(n.state).heard, 3n, 'three voted at the height');
+  t.deepEqual(
+    reachedPower(n.state, new Set([v1, v2])),
+    { heard: 2n, total: 4n, unheard: [v1, v2, v3, v4].filter((v) => v === v3 || v === v4) },
+    'v3 voted, then went silent',
+  );
+  t.deepEqual(reachedPower(n.state, new Set([v1, v2, v4, '0xnot-a-validator'])).heard, 3n);
 });

@@ -108,6 +108,19 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   t.is(typo.code, 2, typo.stderr);
   t.regex(typo.stderr, /typo-net\/n3 does not exist, and .*typo-net holds the nodes ain net init wrote \(n1, n2\): start one of those/);
   await t.throwsAsync(stat(join(net, 'n3')), undefined, 'nothing was made');
+  // Nor is the network's own directory a node's, or a data dir to audit.
+  for (const args of [
+    ['node', '--data', net],
+    ['audit', '--data', net],
+  ]) {
+    const whole = await run(args);
+    t.is(whole.code, 2, whole.stderr);
+    t.regex(whole.stderr, /typo-net is the directory of a network ain net init wrote, not one of its nodes \(n1, n2\): .* --data .*typo-net\/n1\./);
+  }
+  await t.throwsAsync(stat(join(net, 'genesis.json')), undefined, 'no dev chain was made there');
+  const noPort = await run(['audit', '--kafka', '127.0.0.1', '--genesis', 'unused']);
+  t.is(noPort.code, 2, noPort.stderr);
+  t.regex(noPort.stderr, /--kafka takes host:port of each broker, e.g. 127.0.0.1:9092; "127.0.0.1" is not one/);
 });
 
 // Serial (ava runs these first): each run is a CLI start, slow beside the concurrent ain up sessions.

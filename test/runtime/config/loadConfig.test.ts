@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAinError, kafkaTopicOf } from '../../../schemas/index.ts';
+import { isAinError, kafkaTopicOf, topicOfAnotherChain } from '../../../schemas/index.ts';
 import { loadConfig } from '../../../runtime/config/index.ts';
 
 test('defaults fill everything but the data dir', async (t) => {
@@ -67,6 +67,15 @@ test('the Kafka log from AIN_LOG and AIN_KAFKA_BROKERS, or from the file; bad br
   const deep = kafkaTopicOf('c'.repeat(64), `/${'a'.repeat(60)}/${'b'.repeat(60)}/${'c'.repeat(60)}`, genesis);
   t.is(deep.length, 249, 'cut to Kafka’s limit');
   t.true(deep.endsWith('.3f9c0a12d4e5b6a7'), 'the genesis kept');
+  // A topic named so for another genesis holds another chain: refused, naming both; other names are the operator's.
+  t.is(topicOfAnotherChain('ain.ain-local.root.3f9c0a12d4e5b6a7', genesis), undefined);
+  t.is(topicOfAnotherChain('payments-ledger', genesis), undefined);
+  const other = topicOfAnotherChain('ain.ain-local.root.e0e0e0e0e0e0e0e0', genesis);
+  t.true(isAinError(other, 'GENESIS_MISMATCH'));
+  t.regex(
+    other?.message ?? '',
+    /^Kafka topic ain\.ain-local\.root\.e0e0e0e0e0e0e0e0 is named for the chain of genesis e0e0e0e0e0e0e0e0… .*not of the genesis given \(3f9c0a12d4e5b6a7…\)/,
+  );
 });
 
 test('Big Storage reservations: none granted by the config by default (room is bought on the ledger); a table set in the config grants what it says', async (t) => {

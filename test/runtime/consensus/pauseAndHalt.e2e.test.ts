@@ -167,7 +167,13 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   t.is((await live[0]!.post('/v1/tx', stuck)).status, 202);
   const notYet = await t.throwsAsync(waitForTx(live[0]!.url, txHashOf(stuck), Date.now() + 200));
   t.true(isAinError(notYet, 'NOT_FOUND'), String(notYet));
-  t.regex(notYet?.message ?? '', /it is not in a block yet; .* The node says CONSENSUS_STALLED: No block decided here at height/);
+  t.regex(
+    notYet?.message ?? '',
+    /^Tx [0-9a-f]{64} waits in the node's mempool, in no block yet; it may still land: .* The node says CONSENSUS_STALLED: No block decided here at height/,
+  );
+  // One it never had is not said to wait (ain tx verify of a hash from elsewhere).
+  const unknown = await t.throwsAsync(waitForTx(live[0]!.url, 'f'.repeat(64), Date.now() + 200));
+  t.regex(unknown?.message ?? '', /^Tx f{64} is in no block the node holds yet, and the node does not hold it either; if this node took it/);
 
   // The one that comes back is the node that was cut off: the stale tx it held is TX_DROPPED again
   // after its restart (found spent by its journal's replay, or by the first block its follower

@@ -87,7 +87,7 @@ test('a block with txs not final 10 s after it was applied: FINALITY_STALLED, na
   t.deepEqual(watch.problems(), []);
   watch.look();
   t.like(lines.at(-1), { level: 30, problem: 'FINALITY_STALLED' } as object);
-  t.regex(lines.at(-1)!.msg, /^cleared: Block 1/);
+  t.is(lines.at(-1)!.msg, 'the blocks with txs are final again');
 });
 
 test('while the node replays its log at start, old blocks are no stall; a block replayed waits from the start of the watch', (t) => {
@@ -118,7 +118,10 @@ test('its Kafka brokers not answering, its key slashed, and consensus stalled ar
   );
   t.is(problems[0]!.message, 'Kafka topic t at 127.0.0.1:9 does not answer: ECONNREFUSED; since then the node takes no tx and cuts no block.');
   t.is(problems[0]!.since, 999_000);
-  t.regex(problems[1]!.message, /^No block decided here at height 7 for 30 s \(round 2, prevote\): the validators heard from hold 50 of 100 power/);
+  t.regex(
+    problems[1]!.message,
+    /^No block decided here at height 7 for 30 s \(round 2, prevote\): the validators heard from in the last 10 s hold 50 of 100 power/,
+  );
   t.deepEqual(problems[1]!.missing, stall.unheard);
   t.regex(problems[2]!.message, new RegExp(`^This node's key ${validators[0]!.address} was slashed`));
 });

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateKeyPair, signTx, txHashOf, type KeyPair } from '../../../log/index.ts';
+import { verifyTx } from '../../../runtime/client/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
-import type { Tx } from '../../../schemas/index.ts';
+import { isAinError, type Tx } from '../../../schemas/index.ts';
 import { startKafka } from '../../services/kafka.ts';
 import { freePorts, startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 
@@ -211,6 +212,11 @@ if (kafka === undefined) {
         ),
       );
 
+      // A client waiting for a tx's finality is told the same (ain tx verify).
+      const notFinal = await t.throwsAsync(verifyTx(nodes[0]!.url, txHashOf(sent[0]!), { waitMs: 300 }));
+      t.true(isAinError(notFinal, 'NOT_FINAL'), String(notFinal));
+      t.regex(notFinal?.message ?? '', / The node says FINALITY_STALLED: Block \d+, which holds txs, is not final/);
+
       nodes[2] = await start(net.nodes[2]!.dir);
       t.true((await status(nodes[2])).restoredFrom > 0, 'it resumed from its snapshot, then from the topic');
       const more = await sendVia(cluster, 2, 'back', 2);
@@ -256,6 +262,9 @@ if (kafka === undefined) {
         new RegExp(`Kafka topic ${typo.replaceAll('.', '\\.')} does not exist at .*the ain topics there: .*ain\\.${chain}\\.root\\.`),
       );
       t.regex(missing?.message ?? '', /ran this chain on Kafka before, so the topic is not created: check --topic and --brokers/);
+      // A topic named for another genesis holds another chain: refused before anything is read or written.
+      const another = await t.throwsAsync(startNodeProcess(dir, [...nodeArgs, '--topic', `ain.${chain}.root.${'0'.repeat(16)}`], nodeEnv));
+      t.regex(another?.message ?? '', /GENESIS_MISMATCH: Kafka topic \S+ is named for the chain of genesis 0{16}…/);
       const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
@@ -274,9 +283,11 @@ if (kafka === undefined) {
       } finally {
         await admin.disconnect();
       }
-      // On its own topic it starts as before.
+      // On its own topic it starts as before; a second process on its data dir is refused, naming the first.
       const back = await start(dir);
       t.true((await status(back)).height > 0);
+      const twice = await t.throwsAsync(startNodeProcess(dir, nodeArgs, nodeEnv));
+      t.regex(twice?.message ?? '', /DATA_DIR_LOCKED: The data dir \S+ is in use by process \d+, a node running on it/);
       await back.kill();
     },
   );
