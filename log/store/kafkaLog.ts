@@ -202,28 +202,30 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<EventLog> 
   // one unanswered for `pollStuckMs` counts as failed and another starts.
   let outage: LogOutage | undefined;
   let pollStartedMs: number | undefined;
-  const failed = (message: string) => {
-    if (!closed) outage = { sinceMs: outage?.sinceMs ?? Date.now(), message: `${where} does not answer: ${message}` };
+  // Polls are numbered: a late answer of one a newer poll replaced changes nothing.
+  let polls = 0;
+  const failed = (message: string, sinceMs: number) => {
+    if (!closed) outage = { sinceMs: outage?.sinceMs ?? sinceMs, message: `${where} does not answer: ${message}` };
   };
   const poller = setInterval(() => {
     const startedMs = Date.now();
     if (pollStartedMs !== undefined) {
       if (startedMs - pollStartedMs < pollStuckMs) return;
-      failed(`a request was not answered in ${pollStuckMs / 1000} s`);
+      failed(`a request was not answered in ${pollStuckMs / 1000} s`, pollStartedMs);
     }
     pollStartedMs = startedMs;
-    const settled = () => {
-      if (pollStartedMs === startedMs) pollStartedMs = undefined;
-    };
+    const poll = ++polls;
     reader.highWatermark().then(
       (highWatermark) => {
-        settled();
+        if (poll !== polls) return;
+        pollStartedMs = undefined;
         outage = undefined;
         if (!closed) advance(highWatermark - 1);
       },
       (error: unknown) => {
-        settled();
-        failed(messageOf(error));
+        if (poll !== polls) return;
+        pollStartedMs = undefined;
+        failed(messageOf(error), startedMs);
       },
     );
   }, settings.pollIntervalMs);

@@ -66,7 +66,10 @@ export async function auditCommand(args: string[], { json }: CommandContext): Pr
   if (values.kafka !== undefined && values.data === undefined && values.genesis === undefined)
     throw new UsageError('ain audit --kafka needs the chain’s genesis: --genesis FILE, or --data DIR of one of its nodes.');
   if (values.threads !== undefined && !/^\d+$/.test(values.threads)) throw new UsageError(`--threads must be a whole number, got "${values.threads}".`);
-  const brokers = values.kafka?.split(',').map((b) => b.trim());
+  const brokers = values.kafka
+    ?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const notBroker = brokers?.find((b) => !BrokerAddress.safeParse(b).success);
   if (notBroker !== undefined) throw new UsageError(`--kafka takes host:port of each broker, e.g. 127.0.0.1:9092; "${notBroker}" is not one.`);
   const netNodes = values.data === undefined ? [] : await netNodesIn(values.data);

@@ -62,7 +62,7 @@ export async function openStores(c: Pick<NodeComponents, 'config' | 'logger' | '
       const pid = error.details?.pid;
       throw new AinError(
         'DATA_DIR_LOCKED',
-        `The data dir ${config.dataDir} is in use by ${pid === undefined ? 'another process' : `process ${String(pid)}`}, a node running on it: stop that one first, or give another data dir.`,
+        `The data dir ${config.dataDir} is in use by ${pid === undefined ? 'another process' : `process ${String(pid)}`}, a node running on it: stop that one first, or give another data dir. If no node runs there, a crash left ${String(error.details?.lockFile ?? 'its LOCK file')} behind with a process id now another's: remove it.`,
         { details: { ...error.details, dataDir: config.dataDir }, cause: error },
       );
     });
