@@ -24,5 +24,5 @@ export {
 } from './merkle.ts';
 export { checkMerkleProof, outcomeLeafOf, rootFromProof, verifyTxProof, type TxInclusionProof, type TxProofProblem, type TxRoots } from './verifyTxProof.ts';
 export { signedBytesOf, signTx, txHashOf, withSig, type SignTxParameters } from './signTx.ts';
-export { checkConsensusSignature, consensusSignedBytesOf, signProposal, signVote } from './signConsensus.ts';
+export { checkConsensusSignature, checkPeerClaim, consensusSignedBytesOf, signPeerClaim, signProposal, signVote } from './signConsensus.ts';
 export { binariesProblem, programHashOf, signBinaries, testDataCommitmentOf, type ProgramFiles } from './signBinaries.ts';

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { isAinError, type Proposal, type UnsignedProposal, type UnsignedVote, type Vote } from '../../schemas/index.ts';
+import { isAinError, type PeerClaim, type Proposal, type UnsignedPeerClaim, type UnsignedProposal, type UnsignedVote, type Vote } from '../../schemas/index.ts';
 import { canonicalBytes, canonicalJson } from './canonicalJson.ts';
 import { Ed25519PublicKey, verifyEd25519 } from './ed25519.ts';
 import { addressOf, signingKeyObject, type KeyPair } from './keys.ts';
@@ -14,12 +14,12 @@ import { addressOf, signingKeyObject, type KeyPair } from './keys.ts';
  * its votes as equivocation evidence against honest validators).
  * @example consensusSignedBytesOf(vote, ledger.genesisHash)
  */
-export function consensusSignedBytesOf(message: UnsignedVote | Vote | UnsignedProposal | Proposal, genesis: string): Buffer {
+export function consensusSignedBytesOf(message: UnsignedVote | Vote | UnsignedProposal | Proposal | UnsignedPeerClaim | PeerClaim, genesis: string): Buffer {
   const { sig: _sig, ...unsigned } = message as Vote;
   return canonicalBytes({ ...unsigned, genesis });
 }
 
-function signed<T extends UnsignedVote | UnsignedProposal>(key: KeyPair, unsigned: T, genesis: string): T & { sig: string } {
+function signed<T extends UnsignedVote | UnsignedProposal | UnsignedPeerClaim>(key: KeyPair, unsigned: T, genesis: string): T & { sig: string } {
   const sig = sign(null, consensusSignedBytesOf(unsigned, genesis), signingKeyObject(key)).toString('hex');
   return JSON.parse(canonicalJson({ ...unsigned, sig })) as T & { sig: string };
 }
@@ -59,4 +59,24 @@ export function checkConsensusSignature(message: Vote | Proposal, genesis: strin
     throw error;
   }
   return verifyEd25519(bytes, Buffer.from(message.sig, 'hex'), new Ed25519PublicKey(Buffer.from(message.pub, 'hex')));
+}
+
+/**
+ * Signs a node's claim that it is the libp2p peer `peerId` on a chain and shard, for the chain of
+ * genesis hash `genesis` (see consensusSignedBytesOf): what its `status` answer carries.
+ * @example signPeerClaim(key, { chain: 'ain-local', shard: '/', peerId: transport.peerId }, ledger.genesisHash)
+ */
+export function signPeerClaim(key: KeyPair, claim: Pick<UnsignedPeerClaim, 'chain' | 'shard' | 'peerId'>, genesis: string): PeerClaim {
+  return signed(key, { ...claim, from: key.address, pub: key.publicKey }, genesis);
+}
+
+/**
+ * True when a peer claim is signed, for the chain of genesis hash `genesis`, by the key it names
+ * and its `from` is that key's address. Whether the peer that gave it is `peerId`, and whether
+ * `from` is a validator, is for the caller.
+ * @example if (checkPeerClaim(claim, genesisHash) && claim.peerId === peer) bind(claim.from, peer)
+ */
+export function checkPeerClaim(claim: PeerClaim, genesis: string): boolean {
+  if (addressOf(claim.pub) !== claim.from) return false;
+  return verifyEd25519(consensusSignedBytesOf(claim, genesis), Buffer.from(claim.sig, 'hex'), new Ed25519PublicKey(Buffer.from(claim.pub, 'hex')));
 }

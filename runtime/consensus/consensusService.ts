@@ -26,6 +26,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool } from './evidencePool.ts';
+import { reachedValidators } from './reachedValidators.ts';
 import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
 import { createRecordsExchange } from './recordsExchange.ts';
@@ -67,6 +68,12 @@ export interface ConsensusServiceComponents {
   readonly arriving?: (refs: readonly string[]) => Promise<unknown> | undefined;
   /** Whether the follower has read the log as it stood at start. */
   readonly caughtUp: () => boolean;
+  /**
+   * Whether validator `address`'s node answered this one lately (ValidatorPresence); undefined
+   * when this node never reached it directly. A stall counts such validators by it rather than by
+   * their messages, which others re-send after they went down.
+   */
+  readonly answers?: (address: string) => boolean | undefined;
   readonly limits: { readonly maxTxs: number; readonly maxBytes: number; readonly clockDriftMs: number; readonly idleCheckMs: number };
   readonly config?: ConsensusConfig;
   /** The round timeouts of the next height, read from the ledger when a height starts, where they may change (a shard's rules). */
@@ -590,12 +597,13 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   /**
    * When each validator's last proposal or vote (any height) came: a live one's machine gossips
    * its messages of the height again every `gossipMs` (1 s), so one silent for `stallWarnMs` is
-   * down or cut off from this node, whatever it voted at the height before it went.
+   * down or cut off from this node. Others re-send what it signed, though: for a validator whose
+   * node this one reaches directly, `answers` says instead (reachedValidators).
    */
   const heardAt = new Map<string, number>();
   /**
    * The height when it has been undecided for `stallWarnMs`, with the power of the validators
-   * heard from lately (heardAt) and those not; undefined otherwise, and while the chain is idle
+   * reached lately (reachedValidators) and those not; undefined otherwise, and while the chain is idle
    * or the node lags its ledger. Each call notes the height it sees (the idle check calls it
    * every `idleCheckMs`, and so does `GET /v1/health`).
    */
@@ -605,8 +613,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     const t = now();
     if (stall.height !== s.height) return void Object.assign(stall, { height: s.height, sinceMs: t, warnedMs: 0 });
     if (t - stall.sinceMs < stallWarnMs) return undefined;
-    const reached = new Set([key.address]);
-    for (const [address, at] of heardAt) if (t - at < stallWarnMs) reached.add(address);
+    const addresses = s.validators.validators.map((v) => v.address);
+    const reached = reachedValidators(addresses, key.address, heardAt, c.answers ?? (() => undefined), t, stallWarnMs);
     const { heard, total, unheard } = reachedPower(s, reached);
     const ahead = lastPeer.ahead !== undefined && lastPeer.ahead.height > s.height ? { aheadHeight: lastPeer.ahead.height } : {};
     return { height: s.height, round: s.round, step: s.step, sinceMs: stall.sinceMs, heard, total, unheard, quorumHeard: 3n * heard > 2n * total, ...ahead };

@@ -117,6 +117,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
       take: (options) => mempool.take(options),
     },
     caughtUp,
+    answers: (address) => net.presence.of(address)?.reachable,
     config: consensusConfigOf(genesis, chain.ledger.tree),
     // A shard's rules may change by a tx on its chain: each height starts with the ones in force.
     timeoutsAt: genesis.branch === undefined ? undefined : () => consensusConfigOf(genesis, chain.ledger.tree).timeouts,

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import type { EventLog } from '../../log/index.ts';
-import { readAccount, readBlockRecord, readFinalized, readValidatorSet, type StateTree } from '../../projections/index.ts';
+import { currentValidatorSet, readAccount, readBlockRecord, readFinalized, readValidatorSet, type StateTree } from '../../projections/index.ts';
 import type { HealthProblem, HealthProblemCode } from '../../schemas/index.ts';
 import type { ConsensusStall } from '../consensus/index.ts';
+import type { ValidatorPresence } from './validatorPresence.ts';
 
 /** How long a block with txs may wait for finality after this node applied it before it is a problem. */
 export const finalityStallMs = 10_000;
@@ -31,6 +32,8 @@ export interface HealthWatchOptions {
    * (one node, a Kafka cluster).
    */
   readonly consensus?: { stalled(): ConsensusStall | undefined };
+  /** On a node of a peer-to-peer network: which validator each peer is, and whether it answers. */
+  readonly presence?: Pick<ValidatorPresence, 'of' | 'silentBootstrap'>;
 }
 
 export interface HealthWatch {
@@ -50,6 +53,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
   CONSENSUS_STALLED: 'blocks are decided again',
   FINALITY_STALLED: 'the blocks with txs are final again',
   VALIDATOR_SLASHED: 'the validator key is no longer slashed',
+  VALIDATORS_UNREACHABLE: 'every validator this node reached before answers again',
 };
 
 /**
@@ -64,7 +68,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
  * @example const watch = createHealthWatch({ logger, now, address, log, ledger, blocks$, holdsWork, caughtUp }); watch.start()
  */
 export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
-  const { logger, now, address, log, ledger, holdsWork, caughtUp, consensus } = options;
+  const { logger, now, address, log, ledger, holdsWork, caughtUp, consensus, presence } = options;
   const appliedMs = new Map<number, number>();
   let startedMs = Number.POSITIVE_INFINITY;
 
@@ -91,6 +95,45 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     return undefined;
   };
 
+  /**
+   * Validators of the current set whose node answered this one before and not in the last 10 s
+   * (ValidatorPresence), and bootstrap peers that never answered: one validator down of four
+   * stops nothing yet, but the next one does.
+   */
+  const unreachable = (): HealthProblem | undefined => {
+    if (presence === undefined) return undefined;
+    const set = currentValidatorSet(ledger.tree);
+    const t = now();
+    const silent: { address: string; peerId: string; answeredMs: number }[] = [];
+    let answering = 0n;
+    for (const [validator, stake] of set.stakes) {
+      const reach = validator === address ? { peerId: '', answeredMs: t, reachable: true } : presence.of(validator);
+      if (reach?.reachable === true) answering += stake;
+      else if (reach !== undefined) silent.push({ address: validator, ...reach });
+    }
+    const bootstrap = presence.silentBootstrap();
+    if (silent.length === 0 && bootstrap.length === 0) return undefined;
+    silent.sort((a, b) => a.address.localeCompare(b.address));
+    const parts: string[] = [];
+    if (silent.length > 0) {
+      const named = silent.map((v) => `${v.address} (peer ${v.peerId}, last answered ${seconds(t - v.answeredMs)} ago)`).join(', ');
+      const quorum = 3n * answering > 2n * set.total;
+      parts.push(
+        `the nodes of validator${silent.length === 1 ? '' : 's'} ${named} do not answer this node; the validators that do${set.stakes.has(address) ? ', this one included,' : ''} hold ${answering} of ${set.total} AIN staked: ${quorum ? 'more than 2/3, so blocks are still decided, but they stop if validators with more than 1/3 are down' : '2/3 or less, so no block can be decided until more answer'}`,
+      );
+    }
+    if (bootstrap.length > 0)
+      parts.push(
+        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} ha${bootstrap.length === 1 ? 's' : 've'} not answered this node lately (nor in 30 s since it started, or 10 s since the last answer)`,
+      );
+    return {
+      code: 'VALIDATORS_UNREACHABLE',
+      message: `${parts.join('; ').replace(/^t/, 'T')}. Are they running, and reachable from here? (GET /v1/net lists the peers and validators.)`,
+      ...(silent.length === 0 ? {} : { since: Math.min(...silent.map((v) => v.answeredMs)) }),
+      missing: silent.map((v) => v.address),
+    };
+  };
+
   const problems = (): HealthProblem[] => {
     const out: HealthProblem[] = [];
     const outage = log.outage?.();
@@ -111,6 +154,8 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
         ...(stall.aheadHeight === undefined ? { missing: [...stall.unheard] } : {}),
       });
     }
+    const silent = unreachable();
+    if (silent !== undefined) out.push(silent);
     if (consensus === undefined) {
       const finality = finalityStall();
       if (finality !== undefined) out.push(finality);

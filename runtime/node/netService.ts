@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { currentValidatorSet } from '../../projections/index.ts';
-import { AinError, parseOrThrow, type NodeConfig } from '../../schemas/index.ts';
+import { signPeerClaim } from '../../log/index.ts';
+import { AinError, parseOrThrow, type NodeConfig, type PeerClaim } from '../../schemas/index.ts';
 import type { BlockView } from '../blocks/index.ts';
 import { createLibp2pTransport, defaultLimits, loadPeerSeed, peerIdOfAddress, peerJson, peerKeyFileName, protocolOf, type Transport } from '../net/index.ts';
 import type { NodeComponents } from './components.ts';
 import type { Service } from './lifecycle.ts';
+import { createValidatorPresence, type ValidatorPresence } from './validatorPresence.ts';
 
-export type NetServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'genesis' | 'genesisHash' | 'chain' | 'blocks'>;
+export type NetServiceComponents = Pick<NodeComponents, 'config' | 'logger' | 'genesis' | 'genesisHash' | 'chain' | 'blocks' | 'key' | 'now'>;
 
 type P2pConfig = NonNullable<NodeConfig['p2p']>;
 
@@ -16,8 +18,21 @@ export interface NetInfo {
   readonly peerId: string;
   readonly addresses: readonly string[];
   readonly peers: readonly string[];
-  readonly validators: readonly { readonly address: string; readonly stake: string }[];
+  /**
+   * Each validator of the current set with its stake and, once its node answered this one with
+   * its signed claim (`status`'s `validator`), its peer id, whether it answered in the last 10 s,
+   * and when it last did (ms since the epoch, this node's clock). This node is reachable.
+   */
+  readonly validators: readonly ValidatorInfo[];
   readonly height: number;
+}
+
+export interface ValidatorInfo {
+  readonly address: string;
+  readonly stake: string;
+  readonly peerId?: string;
+  readonly reachable?: boolean;
+  readonly answeredAt?: number;
 }
 
 export interface NetService extends Service {
@@ -28,6 +43,8 @@ export interface NetService extends Service {
    * Empty otherwise.
    */
   readonly validatorMesh: ReadonlySet<string>;
+  /** Which validator each peer is, and whether it answers (asked every 2 s). */
+  readonly presence: ValidatorPresence;
   info(): NetInfo;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +68,8 @@ export interface NetStatus {
   /** The hash of the last block (the genesis hash before the first). */
   readonly hash: string;
   readonly finalized: number;
+  /** This node's key's signed claim to be the peer that answers (which validator a peer is, when the key is one). */
+  readonly validator: PeerClaim;
 }
 
 /** What a `blocks-by-range` request answers: the blocks held from `from` to `to` (the last height covered; ask again from `to + 1`). */
@@ -97,7 +116,7 @@ export function blocksInRange(blocks: NodeComponents['blocks'], from: number, co
  * @example const net = await createNetService(components, config.p2p); await net.start()
  */
 export async function createNetService(c: NetServiceComponents, p2p: P2pConfig): Promise<NetService> {
-  const { config, logger, genesis, genesisHash, chain, blocks } = c;
+  const { config, logger, genesis, genesisHash, chain, blocks, key } = c;
   const { seed, created } = await loadPeerSeed(join(config.dataDir, peerKeyFileName));
   // The bootstrap peers are also made direct peers (every gossip message goes to them): in a
   // network written by `ain net init` they are the other validators. Once the validator set can
@@ -116,6 +135,27 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
   );
   if (created) logger.info({ peerId: transport.peerId, file: join(config.dataDir, peerKeyFileName) }, 'new peer key');
   const protocol = (kind: 'status' | 'blocks-by-range') => protocolOf(genesis.chain, genesis.shard, kind);
+  const claim = signPeerClaim(key, { chain: genesis.chain, shard: genesis.shard, peerId: transport.peerId }, genesisHash);
+  const presence = createValidatorPresence({
+    transport,
+    statusProtocol: protocol('status'),
+    chain: genesis.chain,
+    shard: genesis.shard,
+    genesisHash,
+    // Those named with their peer id (a bootstrap address may leave it out).
+    bootstrap: p2p.bootstrap.filter((address) => address.includes('/p2p/')).map(peerIdOfAddress),
+    now: c.now,
+    logger: logger.child({ service: 'net' }),
+  });
+  const validatorInfo = (address: string, stake: bigint): ValidatorInfo => {
+    if (address === key.address) return { address, stake: stake.toString(), peerId: transport.peerId, reachable: true, answeredAt: c.now() };
+    const reach = presence.of(address);
+    return {
+      address,
+      stake: stake.toString(),
+      ...(reach === undefined ? {} : { peerId: reach.peerId, reachable: reach.reachable, answeredAt: reach.answeredMs }),
+    };
+  };
 
   const status = (): NetStatus => ({
     chain: genesis.chain,
@@ -124,17 +164,19 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
     height: chain.ledger.height,
     hash: chain.position.prevHash,
     finalized: blocks.latest()?.finalized.height ?? 0,
+    validator: claim,
   });
   const answer = (value: unknown) => encoder.encode(JSON.stringify(value));
 
   return {
     transport,
     validatorMesh: new Set(p2p.validatorMesh ? p2p.bootstrap.map(peerIdOfAddress) : []),
+    presence,
     info: () => ({
       peerId: transport.peerId,
       addresses: transport.addresses(),
       peers: transport.peers(),
-      validators: [...currentValidatorSet(chain.ledger.tree).stakes].map(([address, stake]) => ({ address, stake: stake.toString() })),
+      validators: [...currentValidatorSet(chain.ledger.tree).stakes].map(([address, stake]) => validatorInfo(address, stake)),
       height: chain.ledger.height,
     }),
     async start() {
@@ -153,8 +195,12 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
         { peerId: transport.peerId, addresses: transport.addresses(), bootstrap: p2p.bootstrap.length, dialConfiguredOnly: p2p.dialConfiguredOnly },
         'network started',
       );
+      presence.start();
     },
-    stop: () => transport.stop(),
+    async stop() {
+      presence.stop();
+      await transport.stop();
+    },
   };
 }
 

@@ -357,6 +357,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
       holdsWork: (height) => follower.holdsWork(height),
       caughtUp,
       ...(network === undefined ? {} : { consensus: network.consensus }),
+      ...(net === undefined ? {} : { presence: net.presence }),
     });
     const api = createApiService(
       {

@@ -29,14 +29,18 @@ export type StatusAnswer = z.infer<typeof StatusAnswer>;
  * brokers unreachable, no block decided at its height for a while (and whose votes it lacks),
  * its blocks not final for a while (and whose attestations they lack), its validator key slashed.
  */
-export const HealthProblemCode = z.enum(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED', 'FINALITY_STALLED', 'VALIDATOR_SLASHED']);
+export const HealthProblemCode = z.enum(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED', 'FINALITY_STALLED', 'VALIDATOR_SLASHED', 'VALIDATORS_UNREACHABLE']);
 export type HealthProblemCode = z.infer<typeof HealthProblemCode>;
 export const HealthProblem = z.object({
   code: HealthProblemCode,
   message: z.string(),
   /** Since when (ms since the epoch, the node's clock), where known. */
   since: Uint.optional(),
-  /** The validators not heard from (CONSENSUS_STALLED: no vote at the height; FINALITY_STALLED: no attestation of the first block not final). */
+  /**
+   * The validators not heard from (CONSENSUS_STALLED: none of their proposals or votes lately, or
+   * their nodes do not answer; FINALITY_STALLED: no attestation of the first block not final;
+   * VALIDATORS_UNREACHABLE: their nodes answered this one before, and not lately).
+   */
   missing: z.array(z.string()).optional(),
 });
 export type HealthProblem = z.infer<typeof HealthProblem>;

@@ -35,6 +35,19 @@ const voteShape = {
 export const UnsignedVote = z.strictObject(voteShape);
 export type UnsignedVote = z.infer<typeof UnsignedVote>;
 
+/** A libp2p peer id as text: base58btc (`12D3KooW…`, `Qm…`) or a CIDv1 in base32 (`b…`). */
+export const PeerIdText = z.string().regex(/^(?:[1-9A-HJ-NP-Za-km-z]{40,100}|b[a-z2-7]{50,100})$/, { error: 'must be a libp2p peer id' });
+
+/**
+ * A node's word, signed by its key, that it is the libp2p peer `peerId` on this chain and shard:
+ * what a node answers in `status`, so that its peers know which validator a peer is (its signature
+ * covers the RFC 8785 JSON of the claim without `sig`, with the chain's genesis hash as `genesis`,
+ * as a vote's does; its keys are no vote's, proposal's or tx's).
+ */
+export const PeerClaim = z.strictObject({ chain: ChainId, shard: ShardPath, peerId: PeerIdText, from: Address, pub: PublicKeyHex, sig: SignatureHex });
+export type PeerClaim = z.infer<typeof PeerClaim>;
+export type UnsignedPeerClaim = Omit<PeerClaim, 'sig'>;
+
 /**
  * A validator's prevote or precommit (CometBFT's Algorithm 1), signed like a tx (RFC 8785 JSON
  * without `sig`) with the chain's genesis hash added to the signed bytes (`consensusSignedBytesOf`).

@@ -1,6 +1,15 @@
 import test from 'ava';
-import { canonicalJson, checkConsensusSignature, consensusSignedBytesOf, keyPairFromSeed, signProposal, signVote } from '../../../log/crypto/index.ts';
-import { Proposal, Vote } from '../../../schemas/index.ts';
+import {
+  canonicalJson,
+  checkConsensusSignature,
+  checkPeerClaim,
+  consensusSignedBytesOf,
+  keyPairFromSeed,
+  signPeerClaim,
+  signProposal,
+  signVote,
+} from '../../../log/crypto/index.ts';
+import { PeerClaim, Proposal, Tx, Vote } from '../../../schemas/index.ts';
 
 // Votes and proposals are signed like txs, for one chain: Ed25519 over RFC 8785 JSON of the message
 // without `sig`, with the chain's genesis hash as `genesis`.
@@ -38,4 +47,21 @@ test('a proposal whose block has no canonical JSON (a lone surrogate, as a peer 
   const forged = { ...proposal, block: { hash, records: ['\ud800'] } };
   t.notThrows(() => checkConsensusSignature(forged, genesis));
   t.false(checkConsensusSignature(forged, genesis));
+});
+
+test('a peer claim: its key says it is one libp2p peer of one chain; no other peer, chain or key is covered, and it is no vote, proposal or tx', (t) => {
+  const peerId = '12D3KooWGzh5m4KQqzC8uQK3nJ1b5x3yq5mJbC2Vq7pW4hU9pR1s';
+  const claim = signPeerClaim(key, { chain: 'ain-test', shard: '/', peerId }, genesis);
+  t.true(PeerClaim.safeParse(claim).success);
+  t.like(claim, { from: key.address, pub: key.publicKey, peerId });
+  t.true(checkPeerClaim(claim, genesis));
+  const { sig: _sig, ...unsigned } = claim;
+  t.is(consensusSignedBytesOf(claim, genesis).toString('utf8'), canonicalJson({ ...unsigned, genesis }));
+  t.false(checkPeerClaim(claim, 'd'.repeat(64)), 'another genesis');
+  t.false(checkPeerClaim({ ...claim, peerId: '12D3KooWGzh5m4KQqzC8uQK3nJ1b5x3yq5mJbC2Vq7pW4hU9pR1t' }, genesis), 'another peer');
+  t.false(checkPeerClaim({ ...claim, shard: '/apps/x' }, genesis), 'another shard');
+  t.false(checkPeerClaim({ ...claim, from: other.address }, genesis), 'a signer that is not the key');
+  t.false(checkPeerClaim({ ...claim, pub: other.publicKey, from: other.address }, genesis), 'another key');
+  t.false(Vote.safeParse(claim).success || Proposal.safeParse(claim).success || Tx.safeParse(claim).success, "its bytes are no other message's");
+  t.false(PeerClaim.safeParse({ ...claim, peerId: 'not a peer' }).success);
 });

@@ -59,7 +59,9 @@ export async function startNetwork(
 }
 
 export interface NetView {
+  peerId: string;
   peers: string[];
+  validators: { address: string; stake: string; peerId?: string; reachable?: boolean; answeredAt?: number }[];
   height: number;
   consensus: { height: number; round: number; step: string; lastCommit: { height: number; round: number; hash: string } | null };
 }

@@ -24,8 +24,9 @@ import { putBehindRelays } from './relayedNode.ts';
 // only the relays in its config). It is frozen (SIGSTOP) for 10 s: the other three hold 3/4 of the
 // power, more than 2/3, and go on; thawed, it catches up. Then its relays are cut for 10 s: it sees
 // no peer while the three go on; restored, it catches up and the chain goes on with it. Then two of
-// the four are killed: the two left hold half, too few to decide, so the chain halts where it is
-// (no fork: their headers stay equal) while txs wait; one of the killed restarted makes three
+// the four are killed (one after it voted at the height the two left halt at): the two left hold
+// half, too few to decide, so the chain halts where it is (no fork: their headers stay equal)
+// while txs wait, and each names the two whose nodes stop answering; one of the killed restarted makes three
 // again, and the waiting txs get applied. While the fourth is cut off, one sender's two txs go to
 // two nodes: the later nonce lands with the three, so the earlier one, which only the cut-off
 // node holds, can never land; once caught up, that node answers TX_DROPPED for it.
@@ -58,6 +59,25 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   const relayed = await putBehindRelays(t, files, 3);
   const nodes = await startNetwork(t, files);
   await openUserPaths(files, nodes[0]!);
+  // Each knows which validator every peer is (the signed claim in its status answer), the fourth's
+  // through its relays too, and that all answer.
+  t.deepEqual(
+    await Promise.all(nodes.map(async (node) => (await netOf(node)).peerId)),
+    files.nodes.map((f) => f.peerId),
+  );
+  for (const node of nodes) {
+    await until(
+      async () => (await netOf(node)).validators.every((v) => v.reachable === true),
+      `${node.dataDir} to have had an answer from every validator's node`,
+      30_000,
+    );
+    const { validators } = await netOf(node);
+    t.deepEqual(
+      validators.map((v) => [v.address, v.peerId]).sort(),
+      files.nodes.map((f) => [f.address, f.peerId]).sort(),
+      `${node.dataDir} maps each validator to its node's peer id`,
+    );
+  }
   phaseDone('start');
 
   const frozen = nodes[3]!;
@@ -135,11 +155,8 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
   const live = nodes.slice(0, 2);
   const logOf = (node: NodeProcess) => join(node.dataDir, 'node.log');
   const logFrom = await Promise.all(live.map(async (node) => (await stat(logOf(node))).size));
-  await Promise.all([nodes[2]!.kill('SIGKILL'), nodes[3]!.kill('SIGKILL')]);
-  const waiting = await writeAsUsers(live, 4, 100);
-  // Both started the next height and voted in it, but two votes of four decide nothing.
-  for (const node of live) {
-    await until(
+  const votedAtNext = async (node: NodeProcess) =>
+    until(
       async () => {
         const { consensus } = await netOf(node);
         return consensus.height === height + 1 && consensus.step !== 'propose';
@@ -147,11 +164,22 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
       `${node.dataDir} to vote at height ${height + 1}`,
       30_000,
     );
-  }
+  // The fourth goes first; with the second frozen, the first and third start the next height and
+  // vote in it (half the power: no block); then the third dies and the second thaws. The third's
+  // votes at the height still go round (each node sends the votes it holds again every second),
+  // but its node no longer answers: it is not counted as reached.
+  await nodes[3]!.kill('SIGKILL');
+  nodes[1]!.child.kill('SIGSTOP');
+  const waiting = await writeAsUsers([nodes[0]!, nodes[2]!], 4, 100);
+  for (const node of [nodes[0]!, nodes[2]!]) await votedAtNext(node);
+  await nodes[2]!.kill('SIGKILL');
+  nodes[1]!.child.kill('SIGCONT');
+  // Both live ones started the next height and voted in it, but two votes of four decide nothing.
+  for (const node of live) await votedAtNext(node);
   t.deepEqual(await heightsOf(live), [height, height], 'no block without a quorum');
   const halted = await headersOfAll(live, height);
   t.deepEqual(halted[1], halted[0], 'no fork: the two live nodes hold the same headers');
-  // Each says why no block comes (10 s into the height): the validators it hears from hold half the power.
+  // Each says why no block comes (10 s into the height): the validators it reaches hold half the power.
   for (const [i, node] of live.entries()) {
     const said = async () => (await readFile(logOf(node))).subarray(logFrom[i]).toString().includes('no block can be decided');
     await until(said, `${node.dataDir} to say in its log that no block can be decided`, 30_000);
@@ -160,6 +188,13 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
     const stall = problems.find((p) => p.code === 'CONSENSUS_STALLED');
     t.deepEqual(stall?.missing?.slice().sort(), [files.nodes[2]!.address, files.nodes[3]!.address].sort(), JSON.stringify(problems));
     t.regex(stall?.message ?? '', new RegExp(`^No block decided here at height ${height + 1} for \\d+ s .*a decision needs more than 2/3: are 0x`));
+    // And that the two killed stopped answering it, with the half of the stake that is left.
+    const silent = problems.find((p) => p.code === 'VALIDATORS_UNREACHABLE');
+    t.deepEqual(silent?.missing?.slice().sort(), [files.nodes[2]!.address, files.nodes[3]!.address].sort(), JSON.stringify(problems));
+    const [, held, total] = /hold (\d+) of (\d+) AIN staked: 2\/3 or less, so no block can be decided until more answer/.exec(silent?.message ?? '') ?? [];
+    t.is(2n * BigInt(held ?? 0), BigInt(total ?? -1), `half the stake answers: ${silent?.message}`);
+    const { validators } = await netOf(node);
+    t.deepEqual(validators.map((v) => [v.address, v.reachable]).sort(), files.nodes.map((f, i) => [f.address, i < 2]).sort());
   }
   // A client waiting for a tx the node took (ain tx submit --wait) is told why it is in no block.
   const user = generateKeyPair();

@@ -133,3 +133,43 @@ test('a validator behind its peers says it catches up, not that the others are d
   t.regex(problem?.message ?? '', /a peer is at height 40: this node is behind, and fetches the blocks decided up to it$/);
   t.is(problem?.missing, undefined);
 });
+
+test('validators whose nodes answered before and not in the last 10 s: VALIDATORS_UNREACHABLE, with the stake of those that answer; silent bootstrap peers too; it clears once they answer', (t) => {
+  const reach = new Map<string, { peerId: string; answeredMs: number; reachable: boolean }>();
+  let bootstrap: string[] = [];
+  const { clock, watch, lines } = rig({ presence: { of: (address) => reach.get(address), silentBootstrap: () => bootstrap } });
+  const [, v1, v2, v3] = validators.map((v) => v.address) as [string, string, string, string];
+  reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms, reachable: true });
+  reach.set(v2, { peerId: '12D3KooWtwo', answeredMs: clock.ms, reachable: true });
+  // The fourth was never reached directly (behind relays): neither answering nor silent.
+  t.deepEqual(watch.problems(), []);
+  watch.look();
+  reach.set(v2, { peerId: '12D3KooWtwo', answeredMs: clock.ms - 25_000, reachable: false });
+  const [problem, ...more] = watch.problems();
+  t.deepEqual(more, []);
+  t.is(problem?.code, 'VALIDATORS_UNREACHABLE');
+  t.deepEqual(problem?.missing, [v2]);
+  t.is(problem?.since, clock.ms - 25_000);
+  t.is(
+    problem?.message,
+    `The nodes of validator ${v2} (peer 12D3KooWtwo, last answered 25 s ago) do not answer this node; the validators that do, this one included, hold 70 of 100 AIN staked: more than 2/3, so blocks are still decided, but they stop if validators with more than 1/3 are down. Are they running, and reachable from here? (GET /v1/net lists the peers and validators.)`,
+  );
+  watch.look();
+  t.like(lines.at(-1), { level: 40, problem: 'VALIDATORS_UNREACHABLE', missing: [v2] } as object);
+  // Another down: what answers is 2/3 or less. And a bootstrap peer whose validator is not known.
+  reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms - 11_000, reachable: false });
+  bootstrap = ['12D3KooWfour'];
+  const [worse] = watch.problems();
+  t.deepEqual(worse?.missing, [v1, v2].sort());
+  t.regex(
+    worse?.message ?? '',
+    /hold 40 of 100 AIN staked: 2\/3 or less, so no block can be decided until more answer; the bootstrap peer 12D3KooWfour has not answered this node lately \(nor in 30 s since it started, or 10 s since the last answer\)\./,
+  );
+  reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms, reachable: true });
+  reach.set(v2, { peerId: '12D3KooWtwo', answeredMs: clock.ms, reachable: true });
+  bootstrap = [];
+  t.deepEqual(watch.problems(), []);
+  watch.look();
+  t.like(lines.at(-1), { level: 30, problem: 'VALIDATORS_UNREACHABLE', msg: 'every validator this node reached before answers again' } as object);
+  void v3;
+});

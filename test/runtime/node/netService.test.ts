@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { keyPairFromSeed } from '../../../log/index.ts';
 import { createApi } from '../../../runtime/api/index.ts';
 import type { BlockStore, BlockView } from '../../../runtime/blocks/index.ts';
 import { createBlockStore } from '../../../runtime/node/blockStore.ts';
@@ -102,6 +103,9 @@ test('a p2p port that is taken is BAD_CONFIG naming it, and the peer key made fo
     config: { dataDir, host: '127.0.0.1' },
     logger: pino({ level: 'silent' }),
     genesis: { chain: 'ain-local', shard: '/' },
+    genesisHash: 'c'.repeat(64),
+    key: keyPairFromSeed('11'.repeat(32)),
+    now: Date.now,
   } as unknown as NetServiceComponents;
   const net = await createNetService(components, {
     port,

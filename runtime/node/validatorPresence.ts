@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import { checkPeerClaim } from '../../log/index.ts';
+import { PeerClaim, safeParse } from '../../schemas/index.ts';
+import { peerJson, type Transport } from '../net/index.ts';
+
+/** How long a validator's node may go without answering this one before it counts as unreachable (as consensus's stall window). */
+export const presenceWindowMs = 10_000;
+/** How long after start a bootstrap peer may take to answer for the first time (nodes of a network start one by one). */
+export const bootstrapGraceMs = 30_000;
+/** How often the connected peers are asked for their status. */
+export const presencePollMs = 2_000;
+/** Peers asked in one round, at most (the next round asks the next ones). */
+const peersPerRound = 32;
+
+export interface ValidatorPresenceOptions {
+  readonly transport: Pick<Transport, 'peers' | 'request'>;
+  /** The chain's `status` protocol (`protocolOf(chain, shard, 'status')`). */
+  readonly statusProtocol: string;
+  readonly chain: string;
+  readonly shard: string;
+  readonly genesisHash: string;
+  /** Peer ids of the configured bootstrap peers: in a network written by `ain net init`, the other validators. */
+  readonly bootstrap: readonly string[];
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly timers?: Pick<typeof globalThis, 'setInterval' | 'clearInterval'>;
+}
+
+/** What this node knows of one validator's node. */
+export interface ValidatorReach {
+  /** The peer its key last claimed to be (`status`'s `validator`), checked. */
+  readonly peerId: string;
+  /** When that peer last answered this node (its clock). */
+  readonly answeredMs: number;
+  /** Whether it answered within the last `presenceWindowMs`. */
+  readonly reachable: boolean;
+}
+
+export interface ValidatorPresence {
+  /**
+   * Validator `address`'s node as this node knows it: undefined until a peer answered `status`
+   * with a claim signed by that key (a validator behind relays this node never reached directly,
+   * or one not up since this node started).
+   */
+  of(address: string): ValidatorReach | undefined;
+  /** Bootstrap peers whose validator is not known that have not answered in the last `presenceWindowMs`, or never, `bootstrapGraceMs` after start. */
+  silentBootstrap(): string[];
+  /** One round of asking now (the timer does every `presencePollMs`). */
+  poll(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Which validator each peer is, and whether it answers: every `presencePollMs` each connected peer
+ * is asked its `status`, whose `validator` field is its key's signed claim to be that peer
+ * (`signPeerClaim`); a claim is taken from the peer it names only (the libp2p connection
+ * authenticates the peer id), for this chain, shard and genesis, with its signature checked (once
+ * per claim). Gossip cannot tell this: a validator's votes reach a node re-sent by others long
+ * after it went down. A peer's bad answer is logged at debug and changes nothing.
+ * @example const presence = createValidatorPresence({ transport, statusProtocol, chain, shard, genesisHash, bootstrap, now, logger }); presence.start()
+ */
+export function createValidatorPresence(options: ValidatorPresenceOptions): ValidatorPresence {
+  const { transport, statusProtocol, now, logger, timers = globalThis } = options;
+  /** Peer → when it last answered. */
+  const answeredMs = new Map<string, number>();
+  /** Peer → the validator its last checked claim names, with that claim's signature (checked once). */
+  const claims = new Map<string, { readonly from: string; readonly sig: string }>();
+  /** Validator → the peer that last answered with its claim. */
+  const peerOf = new Map<string, string>();
+  let startedMs = Number.POSITIVE_INFINITY;
+  let cursor = 0;
+  let polling: Promise<void> | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const note = (peer: string, answer: unknown) => {
+    answeredMs.set(peer, now());
+    const field = typeof answer === 'object' && answer !== null ? (answer as { validator?: unknown }).validator : undefined;
+    if (field === undefined) return;
+    const parsed = safeParse(PeerClaim, field);
+    if (!parsed.success) return logger.debug({ peer }, 'a peer answered status with a validator claim that is not one; ignored');
+    const claim = parsed.data;
+    if (claims.get(peer)?.sig === claim.sig) return void peerOf.set(claim.from, peer);
+    if (claim.peerId !== peer || claim.chain !== options.chain || claim.shard !== options.shard || !checkPeerClaim(claim, options.genesisHash)) {
+      return logger.debug(
+        { peer, claimed: claim.peerId, from: claim.from },
+        'a peer answered status with a validator claim not signed for it on this chain; ignored',
+      );
+    }
+    claims.set(peer, { from: claim.from, sig: claim.sig });
+    peerOf.set(claim.from, peer);
+  };
+
+  const ask = async (peer: string) => {
+    try {
+      note(peer, peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: presencePollMs }), 'status answer'));
+    } catch (error) {
+      logger.debug({ err: error, peer }, 'a peer did not answer status');
+    }
+  };
+
+  const poll = () => {
+    polling ??= (async () => {
+      const peers = transport.peers();
+      const round = peers.length <= peersPerRound ? peers : Array.from({ length: peersPerRound }, (_, i) => peers[(cursor + i) % peers.length]!);
+      cursor = peers.length <= peersPerRound ? 0 : (cursor + peersPerRound) % peers.length;
+      await Promise.all(round.map(ask));
+    })().finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  };
+
+  return {
+    of(address) {
+      const peerId = peerOf.get(address);
+      if (peerId === undefined) return undefined;
+      const at = answeredMs.get(peerId)!;
+      return { peerId, answeredMs: at, reachable: now() - at < presenceWindowMs };
+    },
+    silentBootstrap() {
+      const t = now();
+      return options.bootstrap.filter((peer) => {
+        if (claims.has(peer)) return false;
+        const at = answeredMs.get(peer);
+        return at === undefined ? t - startedMs >= bootstrapGraceMs : t - at >= presenceWindowMs;
+      });
+    },
+    poll,
+    start() {
+      startedMs = Math.min(startedMs, now());
+      timer ??= timers.setInterval(() => void poll(), presencePollMs);
+      (timer as { unref?: () => void }).unref?.();
+    },
+    stop() {
+      timers.clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import test from 'ava';
+import { pino } from 'pino';
+import { keyPairFromSeed, signPeerClaim } from '../../../log/index.ts';
+import { AinError } from '../../../schemas/index.ts';
+import { bootstrapGraceMs, createValidatorPresence, presenceWindowMs } from '../../../runtime/node/validatorPresence.ts';
+
+// Which validator each peer is, from the signed claim in its status answer, and whether it answers:
+// a transport whose peers answer as the test says, and a clock the test moves.
+
+const genesisHash = 'c'.repeat(64);
+const [a, b] = [keyPairFromSeed('11'.repeat(32)), keyPairFromSeed('22'.repeat(32))];
+const [peerA, peerB, peerC] = [
+  '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB',
+  '12D3KooWCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC',
+];
+const claimOf = (key: typeof a, peerId: string, over: { chain?: string; genesis?: string } = {}) =>
+  signPeerClaim(key, { chain: over.chain ?? 'ain-test', shard: '/', peerId }, over.genesis ?? genesisHash);
+
+function rig(bootstrap: string[] = []) {
+  const clock = { ms: 1_000_000 };
+  const answers = new Map<string, unknown>();
+  const asked: string[] = [];
+  const presence = createValidatorPresence({
+    transport: {
+      peers: () => [...answers.keys()],
+      request: async (peer) => {
+        asked.push(peer);
+        const answer = answers.get(peer);
+        if (answer instanceof Error) throw answer;
+        return typeof answer === 'string' ? new TextEncoder().encode(answer) : new TextEncoder().encode(JSON.stringify(answer));
+      },
+    },
+    statusProtocol: '/ain/ain-test/status/1',
+    chain: 'ain-test',
+    shard: '/',
+    genesisHash,
+    bootstrap,
+    now: () => clock.ms,
+    logger: pino({ level: 'silent' }),
+  });
+  return { clock, answers, asked, presence };
+}
+
+test('a peer that answers with its key’s claim is that validator, reachable until it has not answered for 10 s', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { height: 3, validator: claimOf(a, peerA) });
+  answers.set(peerB, { height: 3 }); // no claim: a node of before, or not a validator
+  t.is(presence.of(a.address), undefined, 'not known before it answered');
+  await presence.poll();
+  t.deepEqual(presence.of(a.address), { peerId: peerA, answeredMs: 1_000_000, reachable: true });
+  t.is(presence.of(b.address), undefined);
+  answers.set(peerA, new AinError('NET_TIMEOUT', 'no answer'));
+  clock.ms += presenceWindowMs - 1;
+  await presence.poll();
+  t.true(presence.of(a.address)?.reachable);
+  clock.ms += 1;
+  t.deepEqual(presence.of(a.address), { peerId: peerA, answeredMs: 1_000_000, reachable: false });
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  t.true(presence.of(a.address)?.reachable, 'answering again');
+});
+
+test('a claim for another peer, chain or genesis, a forged signature, or garbage binds nothing, and throws nothing', async (t) => {
+  const { answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerB) }); // A passes on B's claim
+  answers.set(peerB, { validator: claimOf(b, peerB, { genesis: 'd'.repeat(64) }) });
+  answers.set(peerC, { validator: { ...claimOf(b, peerC), sig: claimOf(a, peerC).sig } });
+  await presence.poll();
+  t.is(presence.of(a.address), undefined);
+  t.is(presence.of(b.address), undefined);
+  answers.set(peerA, 'not json');
+  answers.set(peerB, { validator: { from: b.address } });
+  answers.set(peerC, { validator: claimOf(b, peerC, { chain: 'ain-other' }) });
+  await t.notThrowsAsync(presence.poll());
+  t.is(presence.of(b.address), undefined);
+});
+
+test('a validator whose node moved to another peer is that peer from its first answer there', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  answers.delete(peerA);
+  clock.ms += 1_000;
+  answers.set(peerC, { validator: claimOf(a, peerC) });
+  await presence.poll();
+  t.deepEqual(presence.of(a.address), { peerId: peerC, answeredMs: 1_001_000, reachable: true });
+});
+
+test('a bootstrap peer silent for 30 s from start, or 10 s since it last answered, is named until its validator is known', async (t) => {
+  const { clock, answers, presence } = rig([peerA, peerB]);
+  presence.start();
+  t.teardown(() => presence.stop());
+  answers.set(peerB, { height: 1 }); // answers, no claim
+  await presence.poll();
+  clock.ms += presenceWindowMs;
+  t.deepEqual(presence.silentBootstrap(), [peerB], 'the one that answered, 10 s ago; the other may still be starting');
+  clock.ms += bootstrapGraceMs - presenceWindowMs;
+  t.deepEqual(presence.silentBootstrap(), [peerA, peerB]);
+  await presence.poll();
+  t.deepEqual(presence.silentBootstrap(), [peerA]);
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  clock.ms += presenceWindowMs;
+  t.deepEqual(presence.silentBootstrap(), [peerB], 'a known validator is judged by its address instead');
+});
