@@ -106,10 +106,13 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     const t = now();
     const silent: { address: string; peerId: string; answeredMs: number }[] = [];
     let answering = 0n;
+    // Validators this node never reached directly (behind relays): whether they are up is not known here.
+    let unknown = 0n;
     for (const [validator, stake] of set.stakes) {
       const reach = validator === address ? { peerId: '', answeredMs: t, reachable: true } : presence.of(validator);
       if (reach?.reachable === true) answering += stake;
       else if (reach !== undefined) silent.push({ address: validator, ...reach });
+      else unknown += stake;
     }
     const bootstrap = presence.silentBootstrap();
     if (silent.length === 0 && bootstrap.length === 0) return undefined;
@@ -117,9 +120,14 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     const parts: string[] = [];
     if (silent.length > 0) {
       const named = silent.map((v) => `${v.address} (peer ${v.peerId}, last answered ${seconds(t - v.answeredMs)} ago)`).join(', ');
-      const quorum = 3n * answering > 2n * set.total;
+      const verdict =
+        3n * answering > 2n * set.total
+          ? 'more than 2/3, so blocks are still decided, but they stop if validators with more than 1/3 are down'
+          : 3n * (answering + unknown) > 2n * set.total
+            ? `2/3 or less; with the ${unknown} staked by validators this node never reached directly (behind relays, say), whose nodes may be up, it is more`
+            : `2/3 or less${unknown > 0n ? `, even with the ${unknown} staked by validators this node never reached directly` : ''}, so no block can be decided until more answer`;
       parts.push(
-        `the nodes of validator${silent.length === 1 ? '' : 's'} ${named} do not answer this node; the validators that do${set.stakes.has(address) ? ', this one included,' : ''} hold ${answering} of ${set.total} AIN staked: ${quorum ? 'more than 2/3, so blocks are still decided, but they stop if validators with more than 1/3 are down' : '2/3 or less, so no block can be decided until more answer'}`,
+        `the nodes of validator${silent.length === 1 ? '' : 's'} ${named} do not answer this node; the validators that do${set.stakes.has(address) ? ', this one included,' : ''} hold ${answering} of ${set.total} AIN staked: ${verdict}`,
       );
     }
     if (bootstrap.length > 0)
@@ -172,8 +180,11 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   let said = new Map<HealthProblemCode, HealthProblem>();
   const look = () => {
     const seen = new Map(problems().map((p) => [p.code, p]));
+    // Said when it appears, and again when whom it names changes (a second validator down, say).
+    const named = (p: HealthProblem | undefined) => JSON.stringify(p?.missing ?? []);
     for (const [code, problem] of seen) {
-      if (!said.has(code) && code !== 'CONSENSUS_STALLED') logger.warn({ problem: code, missing: problem.missing, since: problem.since }, problem.message);
+      if ((!said.has(code) || named(said.get(code)) !== named(problem)) && code !== 'CONSENSUS_STALLED')
+        logger.warn({ problem: code, missing: problem.missing, since: problem.since }, problem.message);
     }
     for (const code of said.keys()) {
       if (!seen.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, cleared[code]);

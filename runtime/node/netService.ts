@@ -144,6 +144,7 @@ export async function createNetService(c: NetServiceComponents, p2p: P2pConfig):
     genesisHash,
     // Those named with their peer id (a bootstrap address may leave it out).
     bootstrap: p2p.bootstrap.filter((address) => address.includes('/p2p/')).map(peerIdOfAddress),
+    validators: () => currentValidatorSet(chain.ledger.tree).stakes,
     now: c.now,
     logger: logger.child({ service: 'net' }),
   });

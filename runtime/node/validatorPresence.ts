@@ -9,8 +9,10 @@ export const presenceWindowMs = 10_000;
 export const bootstrapGraceMs = 30_000;
 /** How often the connected peers are asked for their status. */
 export const presencePollMs = 2_000;
-/** Peers asked in one round, at most (the next round asks the next ones). */
-const peersPerRound = 32;
+/** Peers asked in one round besides the validators' and the bootstrap peers, at most (those asked longest ago first). */
+const othersPerRound = 32;
+/** How long a peer has to answer: under `presencePollMs`, so that a round that waits on a silent peer ends before the next. */
+const answerTimeoutMs = 1_500;
 
 export interface ValidatorPresenceOptions {
   readonly transport: Pick<Transport, 'peers' | 'request'>;
@@ -21,6 +23,8 @@ export interface ValidatorPresenceOptions {
   readonly genesisHash: string;
   /** Peer ids of the configured bootstrap peers: in a network written by `ain net init`, the other validators. */
   readonly bootstrap: readonly string[];
+  /** The validators of the current set (read once a round): only their claims are kept. */
+  readonly validators: () => { has(address: string): boolean };
   readonly now: () => number;
   readonly logger: Logger;
   readonly timers?: Pick<typeof globalThis, 'setInterval' | 'clearInterval'>;
@@ -45,6 +49,8 @@ export interface ValidatorPresence {
   of(address: string): ValidatorReach | undefined;
   /** Bootstrap peers whose validator is not known that have not answered in the last `presenceWindowMs`, or never, `bootstrapGraceMs` after start. */
   silentBootstrap(): string[];
+  /** How many peers' answers are kept (bounded by the peers connected, the bootstrap peers and the set; see prune). */
+  remembered(): number;
   /** One round of asking now (the timer does every `presencePollMs`). */
   poll(): Promise<void>;
   start(): void;
@@ -52,11 +58,12 @@ export interface ValidatorPresence {
 }
 
 /**
- * Which validator each peer is, and whether it answers: every `presencePollMs` each connected peer
- * is asked its `status`, whose `validator` field is its key's signed claim to be that peer
+ * Which validator each peer is, and whether it answers: every `presencePollMs` the connected peers
+ * (validators' and bootstrap peers each time, others up to `othersPerRound`) are asked their
+ * `status`, whose `validator` field is the node key's signed claim to be that peer
  * (`signPeerClaim`); a claim is taken from the peer it names only (the libp2p connection
- * authenticates the peer id), for this chain, shard and genesis, with its signature checked (once
- * per claim). Gossip cannot tell this: a validator's votes reach a node re-sent by others long
+ * authenticates the peer id), for this chain, shard and genesis, by a validator of the current
+ * set, with its signature checked (once per claim). Gossip cannot tell this: a validator's votes reach a node re-sent by others long
  * after it went down. A peer's bad answer is logged at debug and changes nothing.
  * @example const presence = createValidatorPresence({ transport, statusProtocol, chain, shard, genesisHash, bootstrap, now, logger }); presence.start()
  */
@@ -64,12 +71,18 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
   const { transport, statusProtocol, now, logger, timers = globalThis } = options;
   /** Peer → when it last answered. */
   const answeredMs = new Map<string, number>();
-  /** Peer → the validator its last checked claim names, with that claim's signature (checked once). */
-  const claims = new Map<string, { readonly from: string; readonly sig: string }>();
+  /** Peer → when it was last asked. */
+  const askedMs = new Map<string, number>();
+  /**
+   * Peer → the validator its last checked claim names, with the claim's JSON: the same claim again
+   * (byte for byte: the parsed claim's fields in the schema's order) is not checked again.
+   */
+  const claims = new Map<string, { readonly from: string; readonly json: string }>();
   /** Validator → the peer that last answered with its claim. */
   const peerOf = new Map<string, string>();
   let startedMs = Number.POSITIVE_INFINITY;
-  let cursor = 0;
+  /** The set as the round in progress read it. */
+  let validators: { has(address: string): boolean } = new Set<string>();
   let polling: Promise<void> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -80,30 +93,69 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
     const parsed = safeParse(PeerClaim, field);
     if (!parsed.success) return logger.debug({ peer }, 'a peer answered status with a validator claim that is not one; ignored');
     const claim = parsed.data;
-    if (claims.get(peer)?.sig === claim.sig) return void peerOf.set(claim.from, peer);
+    if (!validators.has(claim.from)) return;
+    const json = JSON.stringify(claim);
+    const known = claims.get(peer);
+    if (known?.json === json) return void peerOf.set(known.from, peer);
     if (claim.peerId !== peer || claim.chain !== options.chain || claim.shard !== options.shard || !checkPeerClaim(claim, options.genesisHash)) {
       return logger.debug(
         { peer, claimed: claim.peerId, from: claim.from },
         'a peer answered status with a validator claim not signed for it on this chain; ignored',
       );
     }
-    claims.set(peer, { from: claim.from, sig: claim.sig });
+    // The peer is another validator's node now: the one it was is no longer bound to it.
+    if (known !== undefined && known.from !== claim.from && peerOf.get(known.from) === peer) peerOf.delete(known.from);
+    claims.set(peer, { from: claim.from, json });
     peerOf.set(claim.from, peer);
   };
 
   const ask = async (peer: string) => {
     try {
-      note(peer, peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: presencePollMs }), 'status answer'));
+      note(peer, peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: answerTimeoutMs }), 'status answer'));
     } catch (error) {
       logger.debug({ err: error, peer }, 'a peer did not answer status');
     }
   };
 
+  /**
+   * Forgets peers gone for `presenceWindowMs` that no validator is bound to, and validators that
+   * left the set: what is kept is bounded by the peers connected, the bootstrap peers and the set.
+   */
+  const prune = (connected: ReadonlySet<string>) => {
+    for (const address of peerOf.keys()) if (!validators.has(address)) peerOf.delete(address);
+    const kept = new Set([...connected, ...options.bootstrap, ...peerOf.values()]);
+    const t = now();
+    for (const [peer, at] of answeredMs) {
+      if (kept.has(peer) || t - at < presenceWindowMs) continue;
+      answeredMs.delete(peer);
+      claims.delete(peer);
+    }
+    for (const peer of askedMs.keys()) if (!connected.has(peer)) askedMs.delete(peer);
+  };
+
+  /**
+   * The peers asked this round: every connected one bound to a validator or configured as a
+   * bootstrap peer, whatever else is connected, and `othersPerRound` of the others, those asked
+   * longest ago first (many other peers cannot starve a validator's).
+   */
+  const roundOf = (peers: readonly string[], connected: ReadonlySet<string>): string[] => {
+    const first = new Set([...peerOf.values(), ...options.bootstrap].filter((peer) => connected.has(peer)));
+    const others = peers
+      .filter((peer) => !first.has(peer))
+      .sort((a, b) => (askedMs.get(a) ?? Number.NEGATIVE_INFINITY) - (askedMs.get(b) ?? Number.NEGATIVE_INFINITY))
+      .slice(0, othersPerRound);
+    return [...first, ...others];
+  };
+
   const poll = () => {
     polling ??= (async () => {
       const peers = transport.peers();
-      const round = peers.length <= peersPerRound ? peers : Array.from({ length: peersPerRound }, (_, i) => peers[(cursor + i) % peers.length]!);
-      cursor = peers.length <= peersPerRound ? 0 : (cursor + peersPerRound) % peers.length;
+      const connected = new Set(peers);
+      validators = options.validators();
+      prune(connected);
+      const round = roundOf(peers, connected);
+      const t = now();
+      for (const peer of round) askedMs.set(peer, t);
       await Promise.all(round.map(ask));
     })().finally(() => {
       polling = undefined;
@@ -126,6 +178,7 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
         return at === undefined ? t - startedMs >= bootstrapGraceMs : t - at >= presenceWindowMs;
       });
     },
+    remembered: () => answeredMs.size,
     poll,
     start() {
       startedMs = Math.min(startedMs, now());

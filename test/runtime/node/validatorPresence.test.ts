@@ -19,6 +19,7 @@ const claimOf = (key: typeof a, peerId: string, over: { chain?: string; genesis?
 
 function rig(bootstrap: string[] = []) {
   const clock = { ms: 1_000_000 };
+  const set = new Set([a.address, b.address]);
   const answers = new Map<string, unknown>();
   const asked: string[] = [];
   const presence = createValidatorPresence({
@@ -36,10 +37,11 @@ function rig(bootstrap: string[] = []) {
     shard: '/',
     genesisHash,
     bootstrap,
+    validators: () => set,
     now: () => clock.ms,
     logger: pino({ level: 'silent' }),
   });
-  return { clock, answers, asked, presence };
+  return { clock, answers, asked, presence, set };
 }
 
 test('a peer that answers with its key’s claim is that validator, reachable until it has not answered for 10 s', async (t) => {
@@ -103,4 +105,78 @@ test('a bootstrap peer silent for 30 s from start, or 10 s since it last answere
   await presence.poll();
   clock.ms += presenceWindowMs;
   t.deepEqual(presence.silentBootstrap(), [peerB], 'a known validator is judged by its address instead');
+});
+
+test('only validators of the current set are kept: a claim by another key binds nothing, and one that left the set is forgotten', async (t) => {
+  const { answers, presence, set } = rig();
+  const outsider = keyPairFromSeed('33'.repeat(32));
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  answers.set(peerC, { validator: claimOf(outsider, peerC) });
+  await presence.poll();
+  t.true(presence.of(a.address)?.reachable);
+  t.is(presence.of(outsider.address), undefined, 'not a validator');
+  set.delete(a.address);
+  await presence.poll();
+  t.is(presence.of(a.address), undefined, 'no longer a validator');
+});
+
+test('peers gone for 10 s that no validator is bound to are forgotten: what is kept is bounded by the peers connected and the set', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  for (const [i, peer] of [peerB, peerC].entries()) answers.set(peer, { height: i });
+  await presence.poll();
+  t.is(presence.remembered(), 3);
+  answers.delete(peerB);
+  answers.delete(peerC);
+  answers.delete(peerA);
+  clock.ms += presenceWindowMs;
+  await presence.poll();
+  // The validator's node stays known (and silent); the others are gone.
+  t.like(presence.of(a.address), { peerId: peerA, reachable: false });
+  t.is(presence.remembered(), 1);
+});
+
+test('a claim taken once is taken again only byte for byte: its signature with another validator’s fields binds nothing', async (t) => {
+  const { answers, presence } = rig();
+  const own = claimOf(b, peerB);
+  answers.set(peerB, { validator: own });
+  await presence.poll();
+  t.is(presence.of(b.address)?.peerId, peerB);
+  // The same signature, with a's address and key: a forgery the cache must not take.
+  answers.set(peerB, { validator: { ...own, from: a.address, pub: a.publicKey } });
+  await presence.poll();
+  t.is(presence.of(a.address), undefined);
+  t.is(presence.of(b.address)?.peerId, peerB);
+});
+
+test('a peer that answers with another validator’s checked claim is that one’s node, no longer the first’s', async (t) => {
+  const { answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  answers.set(peerA, { validator: claimOf(b, peerA) });
+  await presence.poll();
+  t.is(presence.of(a.address), undefined);
+  t.is(presence.of(b.address)?.peerId, peerA);
+});
+
+test('many other peers do not starve a validator’s: it is asked every round, the others in turns, those asked longest ago first', async (t) => {
+  const { answers, asked, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  const others = Array.from({ length: 80 }, (_, i) => `12D3KooW${String(i).padStart(44, 'Z')}`);
+  for (const peer of others) answers.set(peer, { height: 1 });
+  const rounds: string[][] = [];
+  for (let i = 0; i < 3; i++) {
+    asked.length = 0;
+    await presence.poll();
+    rounds.push([...asked]);
+  }
+  t.true(
+    rounds.every((round) => round.includes(peerA)),
+    'the validator’s peer every round',
+  );
+  t.true(
+    rounds.every((round) => round.length <= 33),
+    'at most 32 others a round',
+  );
+  t.deepEqual(new Set(rounds.flat()), new Set([peerA, ...others]), 'every other peer within three rounds');
 });
