@@ -60,6 +60,9 @@ function BlockChart() {
   return html`<div class="panel" ref=${box} data-chart="blocks"></div>`;
 }
 
+/** How often the overview reads `GET /v1/net` again on a network. */
+const netRefreshMs = 5_000;
+
 /** The network: the recent blocks with their proposer and, on a network, the round and signers of their commit; the validators with stake and voting power. */
 function Network({ network }: { network: NetworkState }) {
   const validators = validatorRows(network);
@@ -88,6 +91,7 @@ function Network({ network }: { network: NetworkState }) {
                 <th class="num">stake</th>
                 <th class="num">voting power</th>
                 <th class="num">proposed (of ${network.blocks.length})</th>
+                <th title="whether its node answered this node in the last 10 s (known once this node reached it)">node</th>
               </tr>
             </thead>
             <tbody>
@@ -98,6 +102,9 @@ function Network({ network }: { network: NetworkState }) {
                     <td class="num">${v.stake}</td>
                     <td class="num">${ratio(v.power)}</td>
                     <td class="num">${v.proposed}</td>
+                    <td data-reach title=${v.reach?.peerId ?? 'not reached directly by this node'}>
+                      ${v.reach === null ? '—' : v.reach.reachable ? 'answers' : html`<strong>not answering</strong>`}
+                    </td>
                   </tr>`,
               )}
             </tbody>
@@ -187,8 +194,19 @@ export function OverviewView() {
       },
       (e: unknown) => (error.value = e),
     );
+    // On a network, GET /v1/net again every 5 s: the peers, and whether each validator's node answers.
+    const refresh = setInterval(() => {
+      if (!network.value.onNetwork) return;
+      getJson<NetAnswer>('/v1/net').then(
+        (net) => {
+          if (!gone) network.value = applyNetwork(network.value, { type: 'net', net });
+        },
+        () => undefined,
+      );
+    }, netRefreshMs);
     return () => {
       gone = true;
+      clearInterval(refresh);
       stop?.();
     };
   }, []);

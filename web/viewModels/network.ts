@@ -18,6 +18,8 @@ export interface NetworkState {
   readonly peerCount: number;
   /** Validator → stake, a decimal string of whole AIN (only validators with stake). */
   readonly stakes: Readonly<Record<string, string>>;
+  /** Validator → its node's peer id and whether it answered the node in the last 10 s, as `GET /v1/net` last said (once the node reached it). */
+  readonly reach: Readonly<Record<string, { readonly peerId: string; readonly reachable: boolean }>>;
   /** The latest blocks, ascending by height, `networkBlocksMax` at most. */
   readonly blocks: readonly ProposedBlock[];
 }
@@ -30,12 +32,14 @@ export interface ValidatorRow {
   readonly power: number;
   /** How many of the panel's blocks it proposed. */
   readonly proposed: number;
+  /** Its node's peer id and whether it answers the node, once the node reached it; null before (or behind relays). */
+  readonly reach: { readonly peerId: string; readonly reachable: boolean } | null;
 }
 
 /** `GET /v1/net`, the fields the panel reads. */
 export interface NetAnswer {
   readonly peers: readonly string[];
-  readonly validators: readonly { readonly address: string; readonly stake: string }[];
+  readonly validators: readonly { readonly address: string; readonly stake: string; readonly peerId?: string; readonly reachable?: boolean }[];
 }
 
 export type NetworkEvent =
@@ -48,10 +52,11 @@ export const networkBlocksMax = 20;
 /** Peers the network panel names. */
 export const networkPeersMax = 64;
 
-export const initialNetwork: NetworkState = { onNetwork: false, peers: [], peerCount: 0, stakes: {}, blocks: [] };
+export const initialNetwork: NetworkState = { onNetwork: false, peers: [], peerCount: 0, stakes: {}, reach: {}, blocks: [] };
 
 /**
- * The network panel from `GET /v1/net` and the `consensus` stream: peers and validators' stakes,
+ * The network panel from `GET /v1/net` and the `consensus` stream: peers, validators' stakes and
+ * whether their nodes answer (each read of `GET /v1/net` says anew),
  * the proposer of each recent block, and, from the next block's certificate, the round it was
  * decided in and how many validators signed it. A block seen twice replaces itself; a validator
  * whose stake went to 0 leaves the set.
@@ -61,7 +66,12 @@ export function applyNetwork(state: NetworkState, event: NetworkEvent): NetworkS
   if (event.type === 'net') {
     const stakes = Object.fromEntries(event.net.validators.filter((v) => v.stake !== '0').map((v) => [v.address, v.stake]));
     const peers = [...event.net.peers].sort().slice(0, networkPeersMax);
-    return { ...state, onNetwork: true, peers, peerCount: event.net.peers.length, stakes };
+    const reach = Object.fromEntries(
+      event.net.validators.flatMap((v) =>
+        v.peerId === undefined || v.reachable === undefined ? [] : [[v.address, { peerId: v.peerId, reachable: v.reachable }]],
+      ),
+    );
+    return { ...state, onNetwork: true, peers, peerCount: event.net.peers.length, stakes, reach };
   }
   const { height, time, proposer, commit, validators } = event.data;
   let blocks = state.blocks.filter((b) => b.height !== height);
@@ -91,6 +101,7 @@ export function validatorRows(state: NetworkState): ValidatorRow[] {
       stake,
       power: total === 0n ? 0 : Number((BigInt(stake) * 10_000n) / total) / 10_000,
       proposed: proposed.get(address) ?? 0,
+      reach: state.reach[address] ?? null,
     }))
     .sort((a, b) => {
       const x = BigInt(a.stake);

@@ -88,3 +88,25 @@ test('network: whatever order and repeats blocks come in, the panel keeps the la
   );
   t.is(applyNetwork(initialNetwork, { type: 'consensus', data: consensus(1) }).onNetwork, false, 'a single node’s blocks, no GET /v1/net');
 });
+
+test('network: each read of GET /v1/net says anew which validators’ nodes answer; one the node never reached has no reach', (t) => {
+  const reached = {
+    peers: ['p1', 'p2'],
+    validators: [
+      { address: addr(1), stake: '100', peerId: 'p1', reachable: true, answeredAt: 5 },
+      { address: addr(2), stake: '200', peerId: 'p2', reachable: false, answeredAt: 1 },
+      { address: addr(3), stake: '300' },
+    ],
+  };
+  let state = applyNetwork(initialNetwork, { type: 'net', net: reached });
+  t.deepEqual(
+    validatorRows(state).map((v) => [v.address, v.reach]),
+    [
+      [addr(3), null],
+      [addr(2), { peerId: 'p2', reachable: false }],
+      [addr(1), { peerId: 'p1', reachable: true }],
+    ],
+  );
+  state = applyNetwork(state, { type: 'net', net: { ...reached, validators: reached.validators.map((v) => ({ ...v, reachable: true })) } });
+  t.true(validatorRows(state).every((v) => v.reach === null || v.reach.reachable));
+});
