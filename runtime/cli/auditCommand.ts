@@ -12,7 +12,9 @@ const unlistedLinesMax = 5;
 
 function printReport(report: AuditReport): void {
   say(`audit of chain ${report.chain} (genesis ${report.genesis.slice(0, 16)}…)`);
-  say(`  records ${report.records}, blocks ${report.blocks}, txs ${report.txs}, final height ${report.finalized.height}`);
+  // What the log proves: a block's certificate or attestations are in the blocks after it, so on a
+  // network the last block decided is final to its node (which holds its certificate) a block before the log says so.
+  say(`  records ${report.records}, blocks ${report.blocks}, txs ${report.txs}, final height ${report.finalized.height} (as later blocks in the log prove it)`);
   const codes = Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]);
   say(`  outcomes: ${codes.map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`);
   say(
