@@ -138,6 +138,9 @@ export function nodeConfigOf(
       // Every node written here is a validator with all the others as its bootstrap peers.
       validatorMesh: true,
     },
+    // The nodes written here share one machine (their peers are on 127.0.0.1): each checks txs on
+    // its own thread, as `ain up`'s do, where verify threads would take turns on the same cores.
+    verifyThreads: 'none',
     ...(log === undefined ? {} : { log }),
     // Room comes from reserveStorage txs (every validator sells it in the genesis); `reservations` adds an operator's own grants.
     ...(Object.keys(reservations).length === 0 ? {} : { storage: { reservations } }),

@@ -78,6 +78,7 @@ test('each config loads as the node loads it: its API port, its peer port, the o
     const others = net.nodes.filter((_, j) => j !== i).map((peer) => `/ip4/127.0.0.1/tcp/${peer.p2pPort}/p2p/${peer.peerId}`);
     t.deepEqual(config.p2p?.bootstrap, others);
     t.true(config.p2p?.validatorMesh, 'the other validators, all of them: a batch one of them gossips is not forwarded');
+    t.is(config.verifyThreads, 'none', 'nodes that share one machine check txs on their own thread');
     t.like(config.log, { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: net.topic });
     t.deepEqual(config.storage.reservations, {}, 'no Big Storage granted by the config: room is bought on the ledger');
   }
