@@ -637,7 +637,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     else
       logger.warn(
         fields,
-        `no block can be decided: the validators heard from in the last 10 s hold 2/3 of the power or less, and a decision needs more; are the others (${unheard.join(', ')}) running and reachable? (GET /v1/net lists the peers)`,
+        `no block can be decided: the validators reached in the last 10 s (their nodes answer this one, or their votes come) hold 2/3 of the power or less, and a decision needs more; are the others (${unheard.join(', ')}) running and reachable? (GET /v1/net lists the peers)`,
       );
   };
 

@@ -154,7 +154,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
           ? `a peer is at height ${stall.aheadHeight}: this node is behind, and fetches the blocks decided up to it`
           : stall.quorumHeard
             ? 'validators with more than 2/3 of the power are heard from'
-            : `the validators heard from in the last 10 s hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
+            : `the validators reached in the last 10 s (their nodes answer this one, or their votes come) hold ${stall.heard} of ${stall.total} power, and a decision needs more than 2/3: are ${stall.unheard.join(', ')} running and reachable?`;
       out.push({
         code: 'CONSENSUS_STALLED',
         message: `No block decided here at height ${stall.height} for ${seconds(now() - stall.sinceMs)} (round ${stall.round}, ${stall.step}): ${why}`,

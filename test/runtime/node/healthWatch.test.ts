@@ -120,7 +120,7 @@ test('its Kafka brokers not answering, its key slashed, and consensus stalled ar
   t.is(problems[0]!.since, 999_000);
   t.regex(
     problems[1]!.message,
-    /^No block decided here at height 7 for 30 s \(round 2, prevote\): the validators heard from in the last 10 s hold 50 of 100 power/,
+    /^No block decided here at height 7 for 30 s \(round 2, prevote\): the validators reached in the last 10 s \(their nodes answer this one, or their votes come\) hold 50 of 100 power/,
   );
   t.deepEqual(problems[1]!.missing, stall.unheard);
   t.regex(problems[2]!.message, new RegExp(`^This node's key ${validators[0]!.address} was slashed`));
