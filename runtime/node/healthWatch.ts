@@ -33,7 +33,7 @@ export interface HealthWatchOptions {
    */
   readonly consensus?: { stalled(): ConsensusStall | undefined };
   /** On a node of a peer-to-peer network: which validator each peer is, and whether it answers. */
-  readonly presence?: Pick<ValidatorPresence, 'of' | 'silentBootstrap'>;
+  readonly presence?: Pick<ValidatorPresence, 'of' | 'claimants' | 'silentBootstrap'>;
 }
 
 export interface HealthWatch {
@@ -53,7 +53,8 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
   CONSENSUS_STALLED: 'blocks are decided again',
   FINALITY_STALLED: 'the blocks with txs are final again',
   VALIDATOR_SLASHED: 'the validator key is no longer slashed',
-  VALIDATORS_UNREACHABLE: 'every validator this node reached before answers again',
+  VALIDATORS_UNREACHABLE: 'the validators and bootstrap peers this node reached before answer again',
+  VALIDATOR_KEY_SHARED: 'one node answers as each validator again',
 };
 
 /**
@@ -120,25 +121,54 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     const parts: string[] = [];
     if (silent.length > 0) {
       const named = silent.map((v) => `${v.address} (peer ${v.peerId}, last answered ${seconds(t - v.answeredMs)} ago)`).join(', ');
+      // The least stake whose loss leaves 2/3 or less: 3 (answering − x) ≤ 2 total.
+      const spare = answering - (2n * set.total) / 3n;
       const verdict =
         3n * answering > 2n * set.total
-          ? 'more than 2/3, so blocks are still decided, but they stop if validators with more than 1/3 are down'
+          ? `more than 2/3, so blocks are still decided, but not once validators holding ${spare} AIN of it stop too`
           : 3n * (answering + unknown) > 2n * set.total
             ? `2/3 or less; with the ${unknown} staked by validators this node never reached directly (behind relays, say), whose nodes may be up, it is more`
             : `2/3 or less${unknown > 0n ? `, even with the ${unknown} staked by validators this node never reached directly` : ''}, so no block can be decided until more answer`;
       parts.push(
-        `the nodes of validator${silent.length === 1 ? '' : 's'} ${named} do not answer this node; the validators that do${set.stakes.has(address) ? ', this one included,' : ''} hold ${answering} of ${set.total} AIN staked: ${verdict}`,
+        `${silent.length === 1 ? 'the node of validator' : 'the nodes of validators'} ${named} ${silent.length === 1 ? 'does' : 'do'} not answer this node; the validators that do${set.stakes.has(address) ? ', this one included,' : ''} hold ${answering} of ${set.total} AIN staked: ${verdict}`,
       );
     }
     if (bootstrap.length > 0)
       parts.push(
-        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} ha${bootstrap.length === 1 ? 's' : 've'} not answered this node lately (nor in 30 s since it started, or 10 s since the last answer)`,
+        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} (no validator's node here, or not yet known as one) ${bootstrap.length === 1 ? 'does' : 'do'} not answer this node: none in the 30 s since it started, or none for 10 s since the last`,
       );
     return {
       code: 'VALIDATORS_UNREACHABLE',
       message: `${parts.join('; ').replace(/^t/, 'T')}. Are they running, and reachable from here? (GET /v1/net lists the peers and validators.)`,
       ...(silent.length === 0 ? {} : { since: Math.min(...silent.map((v) => v.answeredMs)) }),
       missing: silent.map((v) => v.address),
+      ...(bootstrap.length === 0 ? {} : { peers: bootstrap }),
+    };
+  };
+
+  /**
+   * A validator key that two nodes run: their peers answered with its claim within 10 s (this
+   * node's own key: any other peer did). Such nodes sign conflicting votes, and the stake is slashed.
+   */
+  const sharedKeys = (): HealthProblem | undefined => {
+    if (presence === undefined) return undefined;
+    const found: { address: string; peers: string[] }[] = [];
+    for (const validator of currentValidatorSet(ledger.tree).stakes.keys()) {
+      const peers = presence.claimants(validator);
+      if (peers.length > (validator === address ? 0 : 1)) found.push({ address: validator, peers });
+    }
+    if (found.length === 0) return undefined;
+    const named = found
+      .map(
+        (f) =>
+          `${f.address === address ? `this node's key ${f.address}: peer${f.peers.length === 1 ? '' : 's'}` : `validator ${f.address}: peers`} ${f.peers.join(', ')}`,
+      )
+      .join('; ');
+    return {
+      code: 'VALIDATOR_KEY_SHARED',
+      message: `Two nodes or more run one validator key, each answering as it in the last 10 s (${named}). Nodes on one key sign conflicting votes, and its stake is slashed for it: stop all but one, and give the others keys of their own.`,
+      missing: found.map((f) => f.address).sort(),
+      peers: [...new Set(found.flatMap((f) => f.peers))].sort(),
     };
   };
 
@@ -164,6 +194,8 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     }
     const silent = unreachable();
     if (silent !== undefined) out.push(silent);
+    const shared = sharedKeys();
+    if (shared !== undefined) out.push(shared);
     if (consensus === undefined) {
       const finality = finalityStall();
       if (finality !== undefined) out.push(finality);
@@ -181,10 +213,10 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   const look = () => {
     const seen = new Map(problems().map((p) => [p.code, p]));
     // Said when it appears, and again when whom it names changes (a second validator down, say).
-    const named = (p: HealthProblem | undefined) => JSON.stringify(p?.missing ?? []);
+    const named = (p: HealthProblem | undefined) => JSON.stringify([p?.missing ?? [], p?.peers ?? []]);
     for (const [code, problem] of seen) {
       if ((!said.has(code) || named(said.get(code)) !== named(problem)) && code !== 'CONSENSUS_STALLED')
-        logger.warn({ problem: code, missing: problem.missing, since: problem.since }, problem.message);
+        logger.warn({ problem: code, missing: problem.missing, peers: problem.peers, since: problem.since }, problem.message);
     }
     for (const code of said.keys()) {
       if (!seen.has(code) && code !== 'CONSENSUS_STALLED') logger.info({ problem: code }, cleared[code]);

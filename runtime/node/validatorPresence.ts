@@ -32,11 +32,14 @@ export interface ValidatorPresenceOptions {
 
 /** What this node knows of one validator's node. */
 export interface ValidatorReach {
-  /** The peer its key last claimed to be (`status`'s `validator`), checked. */
+  /** The peer that last answered with its key's claim (`status`'s `validator`), checked. */
   readonly peerId: string;
-  /** When that peer last answered this node (its clock). */
+  /** When it last did (this node's clock). */
   readonly answeredMs: number;
-  /** Whether it answered within the last `presenceWindowMs`. */
+  /**
+   * Whether it did within `presenceWindowMs` before the last round of asking ended (a peer that
+   * answers with another validator's claim since, or none, is no longer this one's node).
+   */
   readonly reachable: boolean;
 }
 
@@ -47,7 +50,15 @@ export interface ValidatorPresence {
    * or one not up since this node started).
    */
   of(address: string): ValidatorReach | undefined;
-  /** Bootstrap peers whose validator is not known that have not answered in the last `presenceWindowMs`, or never, `bootstrapGraceMs` after start. */
+  /**
+   * The peers that answered with `address`'s claim in the last `presenceWindowMs`: more than one
+   * means two nodes run one validator key (they sign conflicting votes, and its stake is slashed).
+   */
+  claimants(address: string): string[];
+  /**
+   * Bootstrap peers that are no validator's latest node (its validator not known, or its peer id
+   * outdated) that have not answered in the last `presenceWindowMs`, or never, `bootstrapGraceMs` after start.
+   */
   silentBootstrap(): string[];
   /** How many peers' answers are kept (bounded by the peers connected, the bootstrap peers and the set; see prune). */
   remembered(): number;
@@ -63,8 +74,9 @@ export interface ValidatorPresence {
  * `status`, whose `validator` field is the node key's signed claim to be that peer
  * (`signPeerClaim`); a claim is taken from the peer it names only (the libp2p connection
  * authenticates the peer id), for this chain, shard and genesis, by a validator of the current
- * set, with its signature checked (once per claim). Gossip cannot tell this: a validator's votes reach a node re-sent by others long
- * after it went down. A peer's bad answer is logged at debug and changes nothing.
+ * set, with its signature checked (once per claim). Gossip cannot tell this: a validator's votes
+ * reach a node re-sent by others long after it went down. Silence is judged as of the end of the
+ * last round, so a node that was itself paused asks again before it calls anyone down. A peer's bad answer is logged at debug and changes nothing.
  * @example const presence = createValidatorPresence({ transport, statusProtocol, chain, shard, genesisHash, bootstrap, now, logger }); presence.start()
  */
 export function createValidatorPresence(options: ValidatorPresenceOptions): ValidatorPresence {
@@ -78,13 +90,31 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
    * (byte for byte: the parsed claim's fields in the schema's order) is not checked again.
    */
   const claims = new Map<string, { readonly from: string; readonly json: string }>();
-  /** Validator → the peer that last answered with its claim. */
-  const peerOf = new Map<string, string>();
+  /** Validator → when each peer last answered with its claim (its node is the latest; two lately: two nodes on one key). */
+  const claimedAt = new Map<string, Map<string, number>>();
   let startedMs = Number.POSITIVE_INFINITY;
+  /**
+   * When the last round of asking ended: silence is judged as of then, not by the clock alone, so a
+   * node whose own timers stalled (paused, starved of CPU) does not call every peer down before it
+   * has asked them again.
+   */
+  let judgedMs = Number.NEGATIVE_INFINITY;
   /** The set as the round in progress read it. */
   let validators: { has(address: string): boolean } = new Set<string>();
   let polling: Promise<void> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+
+  const claimed = (address: string, peer: string) => {
+    let peers = claimedAt.get(address);
+    if (peers === undefined) claimedAt.set(address, (peers = new Map()));
+    peers.set(peer, now());
+  };
+  /** The peer that last answered with `address`'s claim, and when. */
+  const latest = (address: string): { peerId: string; at: number } | undefined => {
+    let found: { peerId: string; at: number } | undefined;
+    for (const [peerId, at] of claimedAt.get(address) ?? []) if (found === undefined || at > found.at) found = { peerId, at };
+    return found;
+  };
 
   const note = (peer: string, answer: unknown) => {
     answeredMs.set(peer, now());
@@ -96,17 +126,15 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
     if (!validators.has(claim.from)) return;
     const json = JSON.stringify(claim);
     const known = claims.get(peer);
-    if (known?.json === json) return void peerOf.set(known.from, peer);
+    if (known?.json === json) return claimed(known.from, peer);
     if (claim.peerId !== peer || claim.chain !== options.chain || claim.shard !== options.shard || !checkPeerClaim(claim, options.genesisHash)) {
       return logger.debug(
         { peer, claimed: claim.peerId, from: claim.from },
         'a peer answered status with a validator claim not signed for it on this chain; ignored',
       );
     }
-    // The peer is another validator's node now: the one it was is no longer bound to it.
-    if (known !== undefined && known.from !== claim.from && peerOf.get(known.from) === peer) peerOf.delete(known.from);
     claims.set(peer, { from: claim.from, json });
-    peerOf.set(claim.from, peer);
+    claimed(claim.from, peer);
   };
 
   const ask = async (peer: string) => {
@@ -118,13 +146,22 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
   };
 
   /**
-   * Forgets peers gone for `presenceWindowMs` that no validator is bound to, and validators that
-   * left the set: what is kept is bounded by the peers connected, the bootstrap peers and the set.
+   * Forgets validators that left the set, and what is older than `presenceWindowMs` but each
+   * validator's latest node and what is connected or configured: what is kept is bounded by the
+   * peers connected, the bootstrap peers and the set.
    */
   const prune = (connected: ReadonlySet<string>) => {
-    for (const address of peerOf.keys()) if (!validators.has(address)) peerOf.delete(address);
-    const kept = new Set([...connected, ...options.bootstrap, ...peerOf.values()]);
     const t = now();
+    const kept = new Set([...connected, ...options.bootstrap]);
+    for (const [address, peers] of claimedAt) {
+      if (!validators.has(address)) {
+        claimedAt.delete(address);
+        continue;
+      }
+      const newest = latest(address)!.peerId;
+      for (const [peer, at] of peers) if (peer !== newest && t - at >= presenceWindowMs) peers.delete(peer);
+      kept.add(newest);
+    }
     for (const [peer, at] of answeredMs) {
       if (kept.has(peer) || t - at < presenceWindowMs) continue;
       answeredMs.delete(peer);
@@ -134,12 +171,13 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
   };
 
   /**
-   * The peers asked this round: every connected one bound to a validator or configured as a
+   * The peers asked this round: every connected one that is a validator's latest node or a
    * bootstrap peer, whatever else is connected, and `othersPerRound` of the others, those asked
    * longest ago first (many other peers cannot starve a validator's).
    */
   const roundOf = (peers: readonly string[], connected: ReadonlySet<string>): string[] => {
-    const first = new Set([...peerOf.values(), ...options.bootstrap].filter((peer) => connected.has(peer)));
+    const bound = [...claimedAt.keys()].map((address) => latest(address)!.peerId);
+    const first = new Set([...bound, ...options.bootstrap].filter((peer) => connected.has(peer)));
     const others = peers
       .filter((peer) => !first.has(peer))
       .sort((a, b) => (askedMs.get(a) ?? Number.NEGATIVE_INFINITY) - (askedMs.get(b) ?? Number.NEGATIVE_INFINITY))
@@ -157,6 +195,7 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
       const t = now();
       for (const peer of round) askedMs.set(peer, t);
       await Promise.all(round.map(ask));
+      judgedMs = now();
     })().finally(() => {
       polling = undefined;
     });
@@ -165,17 +204,22 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
 
   return {
     of(address) {
-      const peerId = peerOf.get(address);
-      if (peerId === undefined) return undefined;
-      const at = answeredMs.get(peerId)!;
-      return { peerId, answeredMs: at, reachable: now() - at < presenceWindowMs };
+      const found = latest(address);
+      if (found === undefined) return undefined;
+      return { peerId: found.peerId, answeredMs: found.at, reachable: judgedMs - found.at < presenceWindowMs };
+    },
+    claimants(address) {
+      return [...(claimedAt.get(address) ?? [])]
+        .filter(([, at]) => judgedMs - at < presenceWindowMs)
+        .map(([peer]) => peer)
+        .sort();
     },
     silentBootstrap() {
-      const t = now();
+      const bound = new Set([...claimedAt.keys()].map((address) => latest(address)!.peerId));
       return options.bootstrap.filter((peer) => {
-        if (claims.has(peer)) return false;
+        if (bound.has(peer)) return false;
         const at = answeredMs.get(peer);
-        return at === undefined ? t - startedMs >= bootstrapGraceMs : t - at >= presenceWindowMs;
+        return at === undefined ? judgedMs - startedMs >= bootstrapGraceMs : judgedMs - at >= presenceWindowMs;
       });
     },
     remembered: () => answeredMs.size,

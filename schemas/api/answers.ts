@@ -29,7 +29,14 @@ export type StatusAnswer = z.infer<typeof StatusAnswer>;
  * brokers unreachable, no block decided at its height for a while (and whose votes it lacks),
  * its blocks not final for a while (and whose attestations they lack), its validator key slashed.
  */
-export const HealthProblemCode = z.enum(['LOG_UNAVAILABLE', 'CONSENSUS_STALLED', 'FINALITY_STALLED', 'VALIDATOR_SLASHED', 'VALIDATORS_UNREACHABLE']);
+export const HealthProblemCode = z.enum([
+  'LOG_UNAVAILABLE',
+  'CONSENSUS_STALLED',
+  'FINALITY_STALLED',
+  'VALIDATOR_SLASHED',
+  'VALIDATORS_UNREACHABLE',
+  'VALIDATOR_KEY_SHARED',
+]);
 export type HealthProblemCode = z.infer<typeof HealthProblemCode>;
 export const HealthProblem = z.object({
   code: HealthProblemCode,
@@ -39,9 +46,12 @@ export const HealthProblem = z.object({
   /**
    * The validators not heard from (CONSENSUS_STALLED: none of their proposals or votes lately, or
    * their nodes do not answer; FINALITY_STALLED: no attestation of the first block not final;
-   * VALIDATORS_UNREACHABLE: their nodes answered this one before, and not lately).
+   * VALIDATORS_UNREACHABLE: their nodes answered this one before, and not lately;
+   * VALIDATOR_KEY_SHARED: the validators two nodes or more run).
    */
   missing: z.array(z.string()).optional(),
+  /** Peer ids (VALIDATORS_UNREACHABLE: bootstrap peers that do not answer; VALIDATOR_KEY_SHARED: the nodes answering as one key). */
+  peers: z.array(z.string()).optional(),
 });
 export type HealthProblem = z.infer<typeof HealthProblem>;
 

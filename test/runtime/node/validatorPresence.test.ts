@@ -44,7 +44,7 @@ function rig(bootstrap: string[] = []) {
   return { clock, answers, asked, presence, set };
 }
 
-test('a peer that answers with its key’s claim is that validator, reachable until it has not answered for 10 s', async (t) => {
+test('a peer that answers with its key’s claim is that validator, reachable until it has not answered for 10 s as of the last round', async (t) => {
   const { clock, answers, presence } = rig();
   answers.set(peerA, { height: 3, validator: claimOf(a, peerA) });
   answers.set(peerB, { height: 3 }); // no claim: a node of before, or not a validator
@@ -57,10 +57,22 @@ test('a peer that answers with its key’s claim is that validator, reachable un
   await presence.poll();
   t.true(presence.of(a.address)?.reachable);
   clock.ms += 1;
+  t.true(presence.of(a.address)?.reachable, 'judged as of the last round: not asked since');
+  await presence.poll();
   t.deepEqual(presence.of(a.address), { peerId: peerA, answeredMs: 1_000_000, reachable: false });
   answers.set(peerA, { validator: claimOf(a, peerA) });
   await presence.poll();
   t.true(presence.of(a.address)?.reachable, 'answering again');
+});
+
+test('a node whose own rounds stopped (paused) calls no one down before it has asked again', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  clock.ms += 20_000; // this process was stopped: no round ran
+  t.true(presence.of(a.address)?.reachable);
+  await presence.poll();
+  t.true(presence.of(a.address)?.reachable, 'asked again, it answers');
 });
 
 test('a claim for another peer, chain or genesis, a forged signature, or garbage binds nothing, and throws nothing', async (t) => {
@@ -89,22 +101,31 @@ test('a validator whose node moved to another peer is that peer from its first a
   t.deepEqual(presence.of(a.address), { peerId: peerC, answeredMs: 1_001_000, reachable: true });
 });
 
-test('a bootstrap peer silent for 30 s from start, or 10 s since it last answered, is named until its validator is known', async (t) => {
-  const { clock, answers, presence } = rig([peerA, peerB]);
+test('a bootstrap peer silent for 30 s from start, or 10 s since it last answered, is named until it is a validator’s latest node', async (t) => {
+  const { clock, answers, presence } = rig([peerA, peerB, peerC]);
   presence.start();
   t.teardown(() => presence.stop());
   answers.set(peerB, { height: 1 }); // answers, no claim
+  answers.set(peerC, { validator: claimOf(b, peerC) });
   await presence.poll();
+  answers.delete(peerB);
   clock.ms += presenceWindowMs;
+  await presence.poll();
   t.deepEqual(presence.silentBootstrap(), [peerB], 'the one that answered, 10 s ago; the other may still be starting');
   clock.ms += bootstrapGraceMs - presenceWindowMs;
+  await presence.poll();
   t.deepEqual(presence.silentBootstrap(), [peerA, peerB]);
+  answers.set(peerB, { height: 1 });
   await presence.poll();
   t.deepEqual(presence.silentBootstrap(), [peerA]);
   answers.set(peerA, { validator: claimOf(a, peerA) });
+  // b's node comes back under another peer id: the bootstrap address of the old one is stale.
+  answers.delete(peerC);
+  answers.set('12D3KooWDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD', { validator: claimOf(b, '12D3KooWDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD') });
   await presence.poll();
   clock.ms += presenceWindowMs;
-  t.deepEqual(presence.silentBootstrap(), [peerB], 'a known validator is judged by its address instead');
+  await presence.poll();
+  t.deepEqual(presence.silentBootstrap(), [peerC], 'a known validator’s node is judged by its address; an outdated peer id of one is named');
 });
 
 test('only validators of the current set are kept: a claim by another key binds nothing, and one that left the set is forgotten', async (t) => {
@@ -149,14 +170,29 @@ test('a claim taken once is taken again only byte for byte: its signature with a
   t.is(presence.of(b.address)?.peerId, peerB);
 });
 
-test('a peer that answers with another validator’s checked claim is that one’s node, no longer the first’s', async (t) => {
-  const { answers, presence } = rig();
+test('a peer that answers with another validator’s checked claim is that one’s node; the first goes silent, as its node no longer answers', async (t) => {
+  const { clock, answers, presence } = rig();
   answers.set(peerA, { validator: claimOf(a, peerA) });
   await presence.poll();
   answers.set(peerA, { validator: claimOf(b, peerA) });
   await presence.poll();
-  t.is(presence.of(a.address), undefined);
   t.is(presence.of(b.address)?.peerId, peerA);
+  clock.ms += presenceWindowMs;
+  await presence.poll();
+  t.like(presence.of(a.address), { peerId: peerA, reachable: false });
+  t.like(presence.of(b.address), { peerId: peerA, reachable: true });
+});
+
+test('two nodes answering with one validator’s claim are both its claimants: two nodes run one key', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  answers.set(peerC, { validator: claimOf(a, peerC) });
+  await presence.poll();
+  t.deepEqual(presence.claimants(a.address), [peerA, peerC].sort());
+  answers.delete(peerC);
+  clock.ms += presenceWindowMs;
+  await presence.poll();
+  t.deepEqual(presence.claimants(a.address), [peerA], 'the other stopped');
 });
 
 test('many other peers do not starve a validator’s: it is asked every round, the others in turns, those asked longest ago first', async (t) => {
