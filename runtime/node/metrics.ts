@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Observable } from 'rxjs';
 import type { EventLog } from '../../log/index.ts';
+import { HealthProblemCode } from '../../schemas/index.ts';
 import type { StreamRouteMetrics } from '../api/index.ts';
 import type { BlockView } from './blockStore.ts';
 
@@ -19,6 +20,8 @@ export interface NodeMetrics {
   readonly streams: StreamRouteMetrics;
   /** A validator of a network: where its consensus stands, its decisions, its mempool and peers, read when scraped. */
   watchNetwork(network: NetworkFigures): void;
+  /** What `GET /v1/health` lists, read when scraped: `ain_health_problem{code}` 1 while it lasts, 0 otherwise. */
+  watchHealth(problems: () => readonly { readonly code: string }[]): void;
 }
 
 /** What a validator's metrics read of its network parts. */
@@ -83,8 +86,23 @@ export function createNodeMetrics(): NodeMetrics {
     help: "Bytes of stream events handed to subscribers' sockets.",
     registers: [registry],
   });
+  let healthProblems: (() => readonly { readonly code: string }[]) | undefined;
+  new Gauge({
+    name: 'ain_health_problem',
+    help: 'Whether GET /v1/health lists a problem of this code now (1) or not (0): LOG_UNAVAILABLE, CONSENSUS_STALLED, VALIDATORS_UNREACHABLE, …',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      if (healthProblems === undefined) return;
+      const now = new Set(healthProblems().map((p) => p.code));
+      for (const code of HealthProblemCode.options) this.set({ code }, now.has(code) ? 1 : 0);
+    },
+  });
   return {
     registry,
+    watchHealth(problems) {
+      healthProblems = problems;
+    },
     watchNetwork({ finalHeight: final, consensus, commits$, mempool, peers, figures }) {
       finalHeight = final;
       const gauge = (name: string, help: string, read: () => number) =>

@@ -359,6 +359,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
       ...(network === undefined ? {} : { consensus: network.consensus }),
       ...(net === undefined ? {} : { presence: net.presence }),
     });
+    metrics.watchHealth(() => health.problems());
     const api = createApiService(
       {
         ...base,

@@ -164,6 +164,8 @@ test.serial('GET /v1/health and /metrics (Prometheus text with txs, blocks, fina
     'ain_tx_outcomes_total{code="RULE_DENIED"}',
     'ain_log_append_seconds_bucket',
     'ain_txs_refused_total',
+    'ain_health_problem{code="LOG_UNAVAILABLE"} 0',
+    'ain_health_problem{code="VALIDATORS_UNREACHABLE"} 0',
   ]) {
     t.true(metrics.text.includes(name), name);
   }
