@@ -26,6 +26,9 @@ Usage:
                                             of the child chain's N validators, which report
                                             its blocks to the parent (on Kafka: one topic
                                             ain.<chain>.<shard>.<genesis> for the child's nodes)
+  ain net status --dir D                    each node of D: whether its API answers, its height,
+                                            final height, peers, stake, and its health's problems
+                                            (exit 1 when one does not answer or has a problem)
   ain deploy up [--nodes N] [--name NET] [--port-base P] [--chain C] [--dir D]
                 [--log p2p|kafka [--java-home D] [--kafka-libs D]]
                                             N validators (default 4) as containers of a node

@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
 import { defaultBasePort, initNetwork, initShard, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
-import { printJson, UsageError } from './output.ts';
+import { netNodesIn } from './netDirs.ts';
+import { exitCodes, printJson, UsageError } from './output.ts';
+import { table } from './table.ts';
 
 const initFlags = {
   validators: { type: 'string' },
@@ -122,12 +125,86 @@ async function initShardCommand(values: InitValues, validators: number, dir: str
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** `ain net <verb> …`: the files of a local network of validators. */
+/** One node of a local network as `ain net status` shows it. */
+export interface NetNodeStatus {
+  readonly node: string;
+  readonly address: string;
+  readonly url: string;
+  /** Whether it answered `GET /v1/health`; the rest is null (or empty) when it did not. */
+  readonly answers: boolean;
+  readonly height: number | null;
+  readonly finalized: number | null;
+  readonly peers: number | null;
+  readonly stake: string | null;
+  readonly problems: readonly { readonly code: string; readonly message: string }[];
+}
+
+/** Where a node of `ain net init` listens: its config's host and port (a wildcard host read as this machine). */
+async function nodeUrlIn(dir: string): Promise<string> {
+  const config = parseJson(await readFile(join(dir, 'config.json'), 'utf8'), `${join(dir, 'config.json')}`) as { host?: unknown; port?: unknown };
+  const port = typeof config.port === 'number' ? config.port : defaultBasePort;
+  const host = typeof config.host !== 'string' || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * `ain net status --dir D`: each node `ain net init` wrote in D, whether its API answers, its
+ * height, final height, peers and stake, and what its `GET /v1/health` says keeps it from its
+ * work; exit 1 when a node does not answer or lists a problem.
+ */
+async function statusCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' } } });
+  if (values.dir === undefined) throw new UsageError('ain net status needs --dir D (the directory ain net init wrote).');
+  const dir = values.dir;
+  const names = await netNodesIn(dir);
+  if (names.length === 0) throw new UsageError(`${dir} holds no nodes ain net init wrote (an owner.key or branch.json beside n1, n2 …).`);
+  // Read from the deploy module's probe (what ain deploy status reads), loaded only here: ain net init needs none of it.
+  const { progressOf } = await import('../deploy/index.ts');
+  const nodes: NetNodeStatus[] = await Promise.all(
+    names.map(async (name) => {
+      const nodeDir = join(dir, name);
+      const [url, key] = await Promise.all([nodeUrlIn(nodeDir), readKeyFile(join(nodeDir, 'node.key'))]);
+      const progress = await progressOf(url, key.address);
+      return {
+        node: name,
+        address: key.address,
+        url,
+        answers: progress !== undefined,
+        height: progress?.height ?? null,
+        finalized: progress?.finalized ?? null,
+        peers: progress?.peers ?? null,
+        stake: progress?.stake ?? null,
+        problems: progress?.problems ?? [],
+      };
+    }),
+  );
+  process.exitCode = nodes.every((n) => n.answers && n.problems.length === 0) ? exitCodes.ok : exitCodes.failed;
+  if (json) return printJson({ dir, nodes });
+  const shown = (n: number | string | null) => (n === null ? '-' : String(n));
+  const rows = nodes.map((n) => [
+    n.node,
+    n.url,
+    n.answers ? 'answers' : 'no answer',
+    shown(n.height),
+    shown(n.finalized),
+    shown(n.peers),
+    shown(n.stake),
+    n.address,
+  ]);
+  process.stdout.write(table(['node', 'url', 'api', 'height', 'final', 'peers', 'stake', 'address'], rows) + '\n');
+  for (const n of nodes) {
+    if (!n.answers) process.stdout.write(`${n.node}: its API at ${n.url} does not answer (is ain node --data ${join(dir, n.node)} running?)\n`);
+    for (const { code, message } of n.problems) process.stdout.write(`${n.node}: ${code}: ${message}\n`);
+  }
+}
+
+/** `ain net <verb> …`: the files of a local network of validators, and how its nodes stand. */
 export async function netCommand(args: string[], { json }: { json: boolean }): Promise<void> {
   const [verb, ...rest] = args;
+  if (verb === 'status') return statusCommand(rest, json);
   if (verb !== 'init') {
     throw new UsageError(
-      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), or "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain.`,
+      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain, or "ain net status --dir D" for how its nodes stand.`,
     );
   }
   await initCommand(rest, json);

@@ -16,6 +16,7 @@ export {
   type DeployUpStep,
 } from './deployUp.ts';
 export { deployStatus, findDeployedNode, type DeployNodeStatus, type DeployStatusReturnType } from './deployStatus.ts';
+export { progressOf, type NodeProgress } from './nodeProbe.ts';
 export { deployAudit, deployDown, deployLogs, deployRestart, type DeployAuditReturnType, type DeployDownReturnType } from './deployControl.ts';
 export { ownerKeyFile } from './ownerKey.ts';
 export { seedImageTag } from './seedVolumes.ts';

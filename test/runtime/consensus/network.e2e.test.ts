@@ -6,7 +6,18 @@ import { startFunctionWorker } from '../../../runtime/agents/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
 import type { ConsensusEvent } from '../../../schemas/index.ts';
-import { auditOf, headersOf, initNetwork, netOf, openUserPaths, startNetwork, untilSameHeight, untilWritten, writeAsUsers } from './networkHarness.ts';
+import {
+  auditOf,
+  headersOf,
+  initNetwork,
+  netOf,
+  netStatusOf,
+  openUserPaths,
+  startNetwork,
+  untilSameHeight,
+  untilWritten,
+  writeAsUsers,
+} from './networkHarness.ts';
 
 // A network of four validators written by `ain net init`, each `ain node` a child process on
 // 127.0.0.1 with its own file log, agreeing block by block over libp2p (CometBFT's algorithm):
@@ -141,6 +152,13 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
     await execution.close();
   }
 
+  // ain net status: every node answers, none with a problem.
+  const netStatus = await netStatusOf(files.dir);
+  t.is(netStatus.code, 0, JSON.stringify(netStatus.nodes));
+  t.deepEqual(
+    netStatus.nodes.map((n) => [n.node, n.address, n.answers, n.problems]),
+    files.nodes.map((f, i) => [`n${i + 1}`, f.address, true, []]),
+  );
   for (const node of nodes) await node.kill('SIGTERM');
   for (const node of files.nodes) {
     const report = await auditOf(node.dir);

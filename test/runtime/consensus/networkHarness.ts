@@ -53,7 +53,11 @@ export async function startNetwork(
 ): Promise<NodeProcess[]> {
   const nodes: NodeProcess[] = [];
   t.teardown(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
-  for (const [i, node] of files.nodes.entries()) nodes.push(await startNodeProcess(node.dir, [], typeof env === 'function' ? env(i) : env));
+  // On the API port of each node's config (free when initNetwork drew it), so that ain net status finds them.
+  for (const [i, node] of files.nodes.entries()) {
+    const { port } = JSON.parse(await readFile(join(node.dir, 'config.json'), 'utf8')) as { port: number };
+    nodes.push(await startNodeProcess(node.dir, [], typeof env === 'function' ? env(i) : env, port));
+  }
   for (const node of nodes) await until(async () => (await netOf(node)).peers.length >= nodes.length - 1, `${node.dataDir} to see its peers`, 60_000);
   return nodes;
 }
@@ -129,6 +133,24 @@ async function untilOrSay(node: NodeProcess, wait: () => Promise<void>): Promise
 }
 
 /** `ain audit --data DIR --json` of a stopped node; when it printed no report, what it wrote to stderr. */
+/** One node as `ain net status --json` gives it. */
+export interface NetStatusNode {
+  node: string;
+  address: string;
+  answers: boolean;
+  height: number | null;
+  problems: { code: string; message: string }[];
+}
+
+/** `ain net status --dir <dir> --json`: its exit code and the nodes. */
+export async function netStatusOf(dir: string): Promise<{ code: number; nodes: NetStatusNode[] }> {
+  const { stdout, code } = await run(process.execPath, [bin, 'net', 'status', '--dir', dir, '--json']).then(
+    ({ stdout }) => ({ stdout, code: 0 }),
+    (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', code: error.code ?? -1 }),
+  );
+  return { code, nodes: (JSON.parse(stdout) as { nodes: NetStatusNode[] }).nodes };
+}
+
 export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; certificates?: number; stderr?: string }> {
   const { stdout, stderr } = await run(process.execPath, [bin, 'audit', '--data', dir, '--json'], { maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: { stdout?: string; stderr?: string }) => ({

@@ -11,6 +11,7 @@ import {
   heightsOf,
   initNetwork,
   netOf,
+  netStatusOf,
   openUserPaths,
   startNetwork,
   untilPeers,
@@ -196,6 +197,22 @@ test('one node frozen, then cut off: the other three go on and it catches up; tw
     const { validators } = await netOf(node);
     t.deepEqual(validators.map((v) => [v.address, v.reachable]).sort(), files.nodes.map((f, i) => [f.address, i < 2]).sort());
   }
+  // ain net status says the same of the whole network, and fails.
+  const status = await netStatusOf(files.dir);
+  t.is(status.code, 1);
+  t.deepEqual(
+    status.nodes.map((n) => [n.node, n.answers]),
+    [
+      ['n1', true],
+      ['n2', true],
+      ['n3', false],
+      ['n4', false],
+    ],
+  );
+  t.true(
+    status.nodes.slice(0, 2).every((n) => n.height === height && n.problems.some((p) => p.code === 'VALIDATORS_UNREACHABLE')),
+    JSON.stringify(status.nodes),
+  );
   // A client waiting for a tx the node took (ain tx submit --wait) is told why it is in no block.
   const user = generateKeyPair();
   const stuck = signTx({ key: user, op: { type: 'set_value', path: `/apps/net/${user.address}`, value: 0 }, nonce: 1, time: Date.now() });

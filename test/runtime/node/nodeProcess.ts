@@ -109,9 +109,9 @@ export async function freePorts(count: number, offset?: number): Promise<number>
 /** A free port for a child process to bind (see freePorts). */
 export const freePort = (): Promise<number> => freePorts(1);
 
-/** Starts `ain node --data DIR --port P …args` and waits (bounded) until it answers. */
-export async function startNodeProcess(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<NodeProcess> {
-  const port = await freePort();
+/** Starts `ain node --data DIR --port P …args` (P `apiPort`, else a free port) and waits (bounded) until it answers. */
+export async function startNodeProcess(dataDir: string, args: string[], env: Record<string, string> = {}, apiPort?: number): Promise<NodeProcess> {
+  const port = apiPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   return spawnNodes([dataDir], ['--port', String(port), ...args], [url], env);
 }
