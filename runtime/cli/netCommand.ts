@@ -137,6 +137,8 @@ export interface NetNodeStatus {
   readonly peers: number | null;
   readonly stake: string | null;
   readonly problems: readonly { readonly code: string; readonly message: string }[];
+  /** Why its files could not be read (no config.json, a bad node.key): it is not asked. */
+  readonly error?: string;
 }
 
 /** Where a node of `ain net init` listens: its config's host and port (a wildcard host read as this machine). */
@@ -161,13 +163,22 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   // Read from the deploy module's probe (what ain deploy status reads), loaded only here: ain net init needs none of it.
   const { progressOf } = await import('../deploy/index.ts');
   const nodes: NetNodeStatus[] = await Promise.all(
-    names.map(async (name) => {
+    names.map(async (name): Promise<NetNodeStatus> => {
       const nodeDir = join(dir, name);
-      const [url, key] = await Promise.all([nodeUrlIn(nodeDir), readKeyFile(join(nodeDir, 'node.key'))]);
-      const progress = await progressOf(url, key.address);
+      let url: string;
+      let address: string;
+      try {
+        url = await nodeUrlIn(nodeDir);
+        address = (await readKeyFile(join(nodeDir, 'node.key'))).address;
+      } catch (error) {
+        const why =
+          (error as { code?: string }).code === 'ENOENT' ? `${(error as { path?: string }).path ?? nodeDir} does not exist` : (error as Error).message;
+        return { node: name, address: '-', url: '-', answers: false, height: null, finalized: null, peers: null, stake: null, problems: [], error: why };
+      }
+      const progress = await progressOf(url, address);
       return {
         node: name,
-        address: key.address,
+        address,
         url,
         answers: progress !== undefined,
         height: progress?.height ?? null,
@@ -193,7 +204,8 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   ]);
   process.stdout.write(table(['node', 'url', 'api', 'height', 'final', 'peers', 'stake', 'address'], rows) + '\n');
   for (const n of nodes) {
-    if (!n.answers) process.stdout.write(`${n.node}: its API at ${n.url} does not answer (is ain node --data ${join(dir, n.node)} running?)\n`);
+    if (n.error !== undefined) process.stdout.write(`${n.node}: its files cannot be read: ${n.error}\n`);
+    else if (!n.answers) process.stdout.write(`${n.node}: its API at ${n.url} does not answer (is ain node --data ${join(dir, n.node)} running?)\n`);
     for (const { code, message } of n.problems) process.stdout.write(`${n.node}: ${code}: ${message}\n`);
   }
 }

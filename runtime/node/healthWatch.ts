@@ -125,7 +125,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
       const spare = answering - (2n * set.total) / 3n;
       const verdict =
         3n * answering > 2n * set.total
-          ? `more than 2/3, so blocks are still decided, but not once validators holding ${spare} AIN of it stop too`
+          ? `more than 2/3, so blocks are still decided, but not once validators holding ${spare} AIN or more of it stop too`
           : 3n * (answering + unknown) > 2n * set.total
             ? `2/3 or less; with the ${unknown} staked by validators this node never reached directly (behind relays, say), whose nodes may be up, it is more`
             : `2/3 or less${unknown > 0n ? `, even with the ${unknown} staked by validators this node never reached directly` : ''}, so no block can be decided until more answer`;
@@ -147,15 +147,17 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   };
 
   /**
-   * A validator key that two nodes run: their peers answered with its claim within 10 s (this
-   * node's own key: any other peer did). Such nodes sign conflicting votes, and the stake is slashed.
+   * A validator key that two nodes run: their peers' answers with its claim interleaved within
+   * 10 s (this node's own key: any other peer answered with it). Such nodes sign conflicting votes, and the stake is slashed.
    */
   const sharedKeys = (): HealthProblem | undefined => {
     if (presence === undefined) return undefined;
     const found: { address: string; peers: string[] }[] = [];
     for (const validator of currentValidatorSet(ledger.tree).stakes.keys()) {
-      const peers = presence.claimants(validator);
-      if (peers.length > (validator === address ? 0 : 1)) found.push({ address: validator, peers });
+      // This node's own key: any other peer that answered as it lately (this node asks no one as itself).
+      const own = validator === address ? presence.of(validator) : undefined;
+      const peers = [...new Set([...presence.claimants(validator), ...(own?.reachable === true ? [own.peerId] : [])])].sort();
+      if (peers.length > 0) found.push({ address: validator, peers });
     }
     if (found.length === 0) return undefined;
     const named = found

@@ -51,8 +51,9 @@ export interface ValidatorPresence {
    */
   of(address: string): ValidatorReach | undefined;
   /**
-   * The peers that answered with `address`'s claim in the last `presenceWindowMs`: more than one
-   * means two nodes run one validator key (they sign conflicting votes, and its stake is slashed).
+   * The peers that answered with `address`'s claim in the last `presenceWindowMs` while another
+   * did too (their answers interleave): two nodes run one validator key (they sign conflicting
+   * votes, and its stake is slashed). Empty when one node did, or one after another (it moved).
    */
   claimants(address: string): string[];
   /**
@@ -90,8 +91,11 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
    * (byte for byte: the parsed claim's fields in the schema's order) is not checked again.
    */
   const claims = new Map<string, { readonly from: string; readonly json: string }>();
-  /** Validator → when each peer last answered with its claim (its node is the latest; two lately: two nodes on one key). */
-  const claimedAt = new Map<string, Map<string, number>>();
+  /**
+   * Validator → each peer that answered with its claim, when it first and last did: its node is
+   * the latest; two whose answers interleave, two nodes on one key (one after the other: it moved).
+   */
+  const claimedAt = new Map<string, Map<string, { first: number; last: number }>>();
   let startedMs = Number.POSITIVE_INFINITY;
   /**
    * When the last round of asking ended: silence is judged as of then, not by the clock alone, so a
@@ -107,14 +111,20 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
   const claimed = (address: string, peer: string) => {
     let peers = claimedAt.get(address);
     if (peers === undefined) claimedAt.set(address, (peers = new Map()));
-    peers.set(peer, now());
+    const t = now();
+    const seen = peers.get(peer);
+    if (seen === undefined) peers.set(peer, { first: t, last: t });
+    else seen.last = t;
   };
   /** The peer that last answered with `address`'s claim, and when. */
   const latest = (address: string): { peerId: string; at: number } | undefined => {
     let found: { peerId: string; at: number } | undefined;
-    for (const [peerId, at] of claimedAt.get(address) ?? []) if (found === undefined || at > found.at) found = { peerId, at };
+    for (const [peerId, { last }] of claimedAt.get(address) ?? []) if (found === undefined || last > found.at) found = { peerId, at: last };
     return found;
   };
+  /** Peers that answered with `address`'s claim within the window as of the last round. */
+  const recent = (address: string): [string, { first: number; last: number }][] =>
+    [...(claimedAt.get(address) ?? [])].filter(([, { last }]) => judgedMs - last < presenceWindowMs);
 
   const note = (peer: string, answer: unknown) => {
     answeredMs.set(peer, now());
@@ -151,7 +161,8 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
    * peers connected, the bootstrap peers and the set.
    */
   const prune = (connected: ReadonlySet<string>) => {
-    const t = now();
+    // As of the last round, as everything here is judged (a node back from a pause has not asked yet).
+    const t = judgedMs;
     const kept = new Set([...connected, ...options.bootstrap]);
     for (const [address, peers] of claimedAt) {
       if (!validators.has(address)) {
@@ -159,8 +170,8 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
         continue;
       }
       const newest = latest(address)!.peerId;
-      for (const [peer, at] of peers) if (peer !== newest && t - at >= presenceWindowMs) peers.delete(peer);
-      kept.add(newest);
+      for (const [peer, { last }] of peers) if (peer !== newest && t - last >= presenceWindowMs) peers.delete(peer);
+      for (const peer of peers.keys()) kept.add(peer);
     }
     for (const [peer, at] of answeredMs) {
       if (kept.has(peer) || t - at < presenceWindowMs) continue;
@@ -171,12 +182,12 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
   };
 
   /**
-   * The peers asked this round: every connected one that is a validator's latest node or a
-   * bootstrap peer, whatever else is connected, and `othersPerRound` of the others, those asked
-   * longest ago first (many other peers cannot starve a validator's).
+   * The peers asked this round: every connected one that answered as a validator (its latest node,
+   * or another lately) or is a bootstrap peer, whatever else is connected, and `othersPerRound` of
+   * the others, those asked longest ago first (many other peers cannot starve a validator's).
    */
   const roundOf = (peers: readonly string[], connected: ReadonlySet<string>): string[] => {
-    const bound = [...claimedAt.keys()].map((address) => latest(address)!.peerId);
+    const bound = [...claimedAt.values()].flatMap((claimants) => [...claimants.keys()]);
     const first = new Set([...bound, ...options.bootstrap].filter((peer) => connected.has(peer)));
     const others = peers
       .filter((peer) => !first.has(peer))
@@ -209,10 +220,10 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
       return { peerId: found.peerId, answeredMs: found.at, reachable: judgedMs - found.at < presenceWindowMs };
     },
     claimants(address) {
-      return [...(claimedAt.get(address) ?? [])]
-        .filter(([, at]) => judgedMs - at < presenceWindowMs)
-        .map(([peer]) => peer)
-        .sort();
+      const lately = recent(address);
+      // Two whose answers interleave: one answered again after the other first did.
+      const together = lately.filter(([peer, a]) => lately.some(([other, b]) => other !== peer && a.first <= b.last && b.first <= a.last));
+      return together.map(([peer]) => peer).sort();
     },
     silentBootstrap() {
       const bound = new Set([...claimedAt.keys()].map((address) => latest(address)!.peerId));

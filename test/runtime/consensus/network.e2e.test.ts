@@ -6,6 +6,7 @@ import { startFunctionWorker } from '../../../runtime/agents/index.ts';
 import { createProcessRuntime } from '../../../runtime/exec/index.ts';
 import { signBlobAuth } from '../../../runtime/storage/index.ts';
 import type { ConsensusEvent } from '../../../schemas/index.ts';
+import { until } from '../node/nodeProcess.ts';
 import {
   auditOf,
   headersOf,
@@ -153,8 +154,13 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   }
 
   // ain net status: every node answers, none with a problem.
-  const netStatus = await netStatusOf(files.dir);
-  t.is(netStatus.code, 0, JSON.stringify(netStatus.nodes));
+  // (Waiting, bounded, for a moment when none has a problem: a busy machine may delay an answer past a window.)
+  let netStatus = await netStatusOf(files.dir);
+  await until(
+    async () => (netStatus = await netStatusOf(files.dir)).code === 0,
+    'ain net status to exit 0 (every node answering, none with a problem)',
+    30_000,
+  );
   t.deepEqual(
     netStatus.nodes.map((n) => [n.node, n.address, n.answers, n.problems]),
     files.nodes.map((f, i) => [`n${i + 1}`, f.address, true, []]),

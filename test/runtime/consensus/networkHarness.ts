@@ -144,11 +144,15 @@ export interface NetStatusNode {
 
 /** `ain net status --dir <dir> --json`: its exit code and the nodes. */
 export async function netStatusOf(dir: string): Promise<{ code: number; nodes: NetStatusNode[] }> {
-  const { stdout, code } = await run(process.execPath, [bin, 'net', 'status', '--dir', dir, '--json']).then(
-    ({ stdout }) => ({ stdout, code: 0 }),
-    (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', code: error.code ?? -1 }),
+  const { stdout, stderr, code } = await run(process.execPath, [bin, 'net', 'status', '--dir', dir, '--json']).then(
+    ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
+    (error: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code ?? -1 }),
   );
-  return { code, nodes: (JSON.parse(stdout) as { nodes: NetStatusNode[] }).nodes };
+  try {
+    return { code, nodes: (JSON.parse(stdout) as { nodes: NetStatusNode[] }).nodes };
+  } catch {
+    throw new Error(`ain net status --dir ${dir} exited ${code} without its JSON: ${stderr.slice(0, 2000)}`);
+  }
 }
 
 export async function auditOf(dir: string): Promise<{ ok: boolean; blocks: number; certificates?: number; stderr?: string }> {

@@ -152,7 +152,7 @@ test('validators whose nodes answered before and not in the last 10 s: VALIDATOR
   t.is(problem?.since, clock.ms - 25_000);
   t.is(
     problem?.message,
-    `The node of validator ${v2} (peer 12D3KooWtwo, last answered 25 s ago) does not answer this node; the validators that do, this one included, hold 70 of 100 AIN staked: more than 2/3, so blocks are still decided, but not once validators holding 4 AIN of it stop too. Are they running, and reachable from here? (GET /v1/net lists the peers and validators.)`,
+    `The node of validator ${v2} (peer 12D3KooWtwo, last answered 25 s ago) does not answer this node; the validators that do, this one included, hold 70 of 100 AIN staked: more than 2/3, so blocks are still decided, but not once validators holding 4 AIN or more of it stop too. Are they running, and reachable from here? (GET /v1/net lists the peers and validators.)`,
   );
   watch.look();
   t.like(lines.at(-1), { level: 40, problem: 'VALIDATORS_UNREACHABLE', missing: [v2] } as object);
@@ -194,12 +194,18 @@ test('validators whose nodes answered before and not in the last 10 s: VALIDATOR
 
 test('two nodes answering as one validator key: VALIDATOR_KEY_SHARED, naming the peers; this node’s own key answered by any other peer too', (t) => {
   const claimants = new Map<string, string[]>();
-  const { watch, lines } = rig({ presence: { of: () => undefined, claimants: (address) => claimants.get(address) ?? [], silentBootstrap: () => [] } });
+  const own = { peerId: '12D3KooWsix', answeredMs: 0, reachable: false };
+  const { watch, lines } = rig({
+    presence: {
+      of: (address) => (address === validators[0]!.address ? own : undefined),
+      claimants: (address) => claimants.get(address) ?? [],
+      silentBootstrap: () => [],
+    },
+  });
   const [self, v1] = validators.map((v) => v.address) as [string, string];
-  claimants.set(v1, ['12D3KooWone']);
-  t.deepEqual(watch.problems(), [], 'one node a key');
+  t.deepEqual(watch.problems(), [], 'one node a key; another peer answered as this one long ago');
   claimants.set(v1, ['12D3KooWone', '12D3KooWtwo']);
-  claimants.set(self, ['12D3KooWsix']);
+  own.reachable = true;
   const [problem, ...more] = watch.problems();
   t.deepEqual(more, []);
   t.is(problem?.code, 'VALIDATOR_KEY_SHARED');
@@ -210,6 +216,7 @@ test('two nodes answering as one validator key: VALIDATOR_KEY_SHARED, naming the
   watch.look();
   t.like(lines.at(-1), { level: 40, problem: 'VALIDATOR_KEY_SHARED' } as object);
   claimants.clear();
+  own.reachable = false;
   watch.look();
   t.like(lines.at(-1), { level: 30, problem: 'VALIDATOR_KEY_SHARED', msg: 'one node answers as each validator again' } as object);
 });

@@ -152,6 +152,7 @@ test('peers gone for 10 s that no validator is bound to are forgotten: what is k
   answers.delete(peerA);
   clock.ms += presenceWindowMs;
   await presence.poll();
+  await presence.poll(); // forgotten as a round starts, judged as of the last one's end
   // The validator's node stays known (and silent); the others are gone.
   t.like(presence.of(a.address), { peerId: peerA, reachable: false });
   t.is(presence.remembered(), 1);
@@ -192,7 +193,24 @@ test('two nodes answering with one validator’s claim are both its claimants: t
   answers.delete(peerC);
   clock.ms += presenceWindowMs;
   await presence.poll();
-  t.deepEqual(presence.claimants(a.address), [peerA], 'the other stopped');
+  t.deepEqual(presence.claimants(a.address), [], 'the other stopped');
+});
+
+test('a validator whose node comes back under another peer id (a data dir made again, a standby) is no shared key', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  clock.ms += 2_000;
+  await presence.poll();
+  answers.delete(peerA);
+  clock.ms += 3_000;
+  answers.set(peerC, { validator: claimOf(a, peerC) });
+  for (let i = 0; i < 3; i++) {
+    await presence.poll();
+    t.deepEqual(presence.claimants(a.address), [], `round ${i}`);
+    clock.ms += 2_000;
+  }
+  t.like(presence.of(a.address), { peerId: peerC, reachable: true });
 });
 
 test('many other peers do not starve a validator’s: it is asked every round, the others in turns, those asked longest ago first', async (t) => {
