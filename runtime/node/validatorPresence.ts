@@ -77,7 +77,8 @@ export interface ValidatorPresence {
  * authenticates the peer id), for this chain, shard and genesis, by a validator of the current
  * set, with its signature checked (once per claim). Gossip cannot tell this: a validator's votes
  * reach a node re-sent by others long after it went down. Silence is judged as of the end of the
- * last round, so a node that was itself paused asks again before it calls anyone down. A peer's bad answer is logged at debug and changes nothing.
+ * last round, so a node that was itself paused asks again before it calls anyone down. A peer's
+ * bad answer is logged at debug and changes nothing.
  * @example const presence = createValidatorPresence({ transport, statusProtocol, chain, shard, genesisHash, bootstrap, now, logger }); presence.start()
  */
 export function createValidatorPresence(options: ValidatorPresenceOptions): ValidatorPresence {
@@ -113,7 +114,9 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
     if (peers === undefined) claimedAt.set(address, (peers = new Map()));
     const t = now();
     const seen = peers.get(peer);
-    if (seen === undefined) peers.set(peer, { first: t, last: t });
+    // A peer back after a silence as long as the window starts a new stretch: a standby that
+    // answered as the key meanwhile did so one after the other, not beside it.
+    if (seen === undefined || t - seen.last >= presenceWindowMs) peers.set(peer, { first: t, last: t });
     else seen.last = t;
   };
   /** The peer that last answered with `address`'s claim, and when. */

@@ -234,3 +234,23 @@ test('many other peers do not starve a validator’s: it is asked every round, t
   );
   t.deepEqual(new Set(rounds.flat()), new Set([peerA, ...others]), 'every other peer within three rounds');
 });
+
+test('a standby that answered as the key while its node was down, and the node back after: one after the other, no shared key', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  await presence.poll();
+  answers.delete(peerA);
+  clock.ms += presenceWindowMs;
+  answers.set(peerC, { validator: claimOf(a, peerC) }); // the standby takes over
+  await presence.poll();
+  clock.ms += 2_000;
+  await presence.poll();
+  answers.delete(peerC);
+  clock.ms += 2_000;
+  answers.set(peerA, { validator: claimOf(a, peerA) }); // the first node back, the standby stopped
+  for (let i = 0; i < 3; i++) {
+    await presence.poll();
+    t.deepEqual(presence.claimants(a.address), [], `round ${i}`);
+    clock.ms += 2_000;
+  }
+});
