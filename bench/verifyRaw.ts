@@ -20,6 +20,25 @@ interface Done {
   readonly elapsedMs: number;
 }
 
+/**
+ * A worker's next message; a worker that exits first fails it, naming its exit code, instead of
+ * leaving the bench waiting for ever (the net bench hung twice in a raw verify, silently; whether
+ * a worker had exited was not known).
+ */
+async function nextMessage(worker: Worker): Promise<unknown> {
+  const abort = new AbortController();
+  try {
+    return await Promise.race([
+      once(worker, 'message', { signal: abort.signal }).then(([message]) => message as unknown),
+      once(worker, 'exit', { signal: abort.signal }).then(([code]) => {
+        throw new Error(`a raw verify worker exited (code ${String(code)}) before it answered`);
+      }),
+    ]);
+  } finally {
+    abort.abort();
+  }
+}
+
 async function startWorkers(threads: number, verifier: Verifier): Promise<Worker[]> {
   const workers: Worker[] = [];
   try {
@@ -28,7 +47,7 @@ async function startWorkers(threads: number, verifier: Verifier): Promise<Worker
       const worker = new Worker(workerUrl, { workerData: { keys: keysPerThread, messageBytes, verifier }, execArgv: [] });
       workers.push(worker);
     }
-    await Promise.all(workers.map((worker) => once(worker, 'message')));
+    await Promise.all(workers.map(nextMessage));
     return workers;
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -38,7 +57,7 @@ async function startWorkers(threads: number, verifier: Verifier): Promise<Worker
 
 /** Every worker verifies for `runMs` at the same time; their rates summed. */
 async function summedRate(workers: readonly Worker[]): Promise<number> {
-  const done = workers.map(async (worker) => (await once(worker, 'message'))[0] as Done);
+  const done = workers.map(async (worker) => (await nextMessage(worker)) as Done);
   for (const worker of workers) worker.postMessage({ type: 'go', durationMs: runMs });
   const results = await Promise.all(done);
   return results.reduce((sum, run) => sum + ratePerSecond(run), 0);
