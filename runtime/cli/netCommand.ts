@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
-import { defaultBasePort, initNetwork, initShard, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
+import { defaultBasePort, initNetwork, initShard, loadConfig, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
 import { netNodesIn } from './netDirs.ts';
@@ -141,12 +141,11 @@ export interface NetNodeStatus {
   readonly error?: string;
 }
 
-/** Where a node of `ain net init` listens: its config's host and port (a wildcard host read as this machine). */
+/** Where a node of `ain net init` listens: its config's host and port as a node reads them (a wildcard host read as this machine). */
 async function nodeUrlIn(dir: string): Promise<string> {
-  const config = parseJson(await readFile(join(dir, 'config.json'), 'utf8'), `${join(dir, 'config.json')}`) as { host?: unknown; port?: unknown };
-  const port = typeof config.port === 'number' ? config.port : defaultBasePort;
-  const host = typeof config.host !== 'string' || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { host, port } = await loadConfig({ file: join(dir, 'config.json'), flags: { dataDir: dir } });
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
 }
 
 /**
@@ -171,8 +170,7 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
         url = await nodeUrlIn(nodeDir);
         address = (await readKeyFile(join(nodeDir, 'node.key'))).address;
       } catch (error) {
-        const why =
-          (error as { code?: string }).code === 'ENOENT' ? `${(error as { path?: string }).path ?? nodeDir} does not exist` : (error as Error).message;
+        const why = (error as Error).message;
         return { node: name, address: '-', url: '-', answers: false, height: null, finalized: null, peers: null, stake: null, problems: [], error: why };
       }
       const progress = await progressOf(url, address);

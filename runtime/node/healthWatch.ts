@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import type { EventLog } from '../../log/index.ts';
-import { currentValidatorSet, readAccount, readBlockRecord, readFinalized, readValidatorSet, type StateTree } from '../../projections/index.ts';
+import {
+  currentValidatorSet,
+  readAccount,
+  readBlockRecord,
+  readFinalized,
+  readValidatorSet,
+  type StateTree,
+  type ValidatorSet,
+} from '../../projections/index.ts';
 import type { HealthProblem, HealthProblemCode } from '../../schemas/index.ts';
 import type { ConsensusStall } from '../consensus/index.ts';
 import type { ValidatorPresence } from './validatorPresence.ts';
@@ -12,6 +20,9 @@ export const finalityStallMs = 10_000;
 const watchEveryMs = 5_000;
 /** Blocks whose local time of application is kept (as PendingWork keeps their kind). */
 const appliedKeptMax = 1024;
+
+/** What the watch reads of ValidatorPresence. */
+type Presence = Pick<ValidatorPresence, 'of' | 'claimants' | 'silentBootstrap'>;
 
 export interface HealthWatchOptions {
   readonly logger: Logger;
@@ -33,7 +44,7 @@ export interface HealthWatchOptions {
    */
   readonly consensus?: { stalled(): ConsensusStall | undefined };
   /** On a node of a peer-to-peer network: which validator each peer is, and whether it answers. */
-  readonly presence?: Pick<ValidatorPresence, 'of' | 'claimants' | 'silentBootstrap'>;
+  readonly presence?: Presence;
 }
 
 export interface HealthWatch {
@@ -101,9 +112,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
    * (ValidatorPresence), and bootstrap peers that never answered: one validator down of four
    * stops nothing yet, but the next one does.
    */
-  const unreachable = (): HealthProblem | undefined => {
-    if (presence === undefined) return undefined;
-    const set = currentValidatorSet(ledger.tree);
+  const unreachable = (presence: Presence, set: ValidatorSet): HealthProblem | undefined => {
     const t = now();
     const silent: { address: string; peerId: string; answeredMs: number }[] = [];
     let answering = 0n;
@@ -150,10 +159,9 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
    * A validator key that two nodes run: their peers' answers with its claim interleaved within
    * 10 s (this node's own key: any other peer answered with it). Such nodes sign conflicting votes, and the stake is slashed.
    */
-  const sharedKeys = (): HealthProblem | undefined => {
-    if (presence === undefined) return undefined;
+  const sharedKeys = (presence: Presence, set: ValidatorSet): HealthProblem | undefined => {
     const found: { address: string; peers: string[] }[] = [];
-    for (const validator of currentValidatorSet(ledger.tree).stakes.keys()) {
+    for (const validator of set.stakes.keys()) {
       // This node's own key: any other peer that answered as it lately (this node asks no one as itself).
       const own = validator === address ? presence.of(validator) : undefined;
       const peers = [...new Set([...presence.claimants(validator), ...(own?.reachable === true ? [own.peerId] : [])])].sort();
@@ -194,10 +202,14 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
         ...(stall.aheadHeight === undefined ? { missing: [...stall.unheard] } : {}),
       });
     }
-    const silent = unreachable();
-    if (silent !== undefined) out.push(silent);
-    const shared = sharedKeys();
-    if (shared !== undefined) out.push(shared);
+    if (presence !== undefined) {
+      // The set read once for both.
+      const set = currentValidatorSet(ledger.tree);
+      const silent = unreachable(presence, set);
+      if (silent !== undefined) out.push(silent);
+      const shared = sharedKeys(presence, set);
+      if (shared !== undefined) out.push(shared);
+    }
     if (consensus === undefined) {
       const finality = finalityStall();
       if (finality !== undefined) out.push(finality);

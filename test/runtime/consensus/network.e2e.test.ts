@@ -155,14 +155,14 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
 
   // ain net status: every node answers, none with a problem.
   // (Waiting, bounded, for a moment when none has a problem: a busy machine may delay an answer past a window.)
-  let netStatus = await netStatusOf(files.dir);
+  let netStatus: Awaited<ReturnType<typeof netStatusOf>> | undefined;
   await until(
     async () => (netStatus = await netStatusOf(files.dir)).code === 0,
     'ain net status to exit 0 (every node answering, none with a problem)',
     30_000,
   );
   t.deepEqual(
-    netStatus.nodes.map((n) => [n.node, n.address, n.answers, n.problems]),
+    netStatus!.nodes.map((n) => [n.node, n.address, n.answers, n.problems]),
     files.nodes.map((f, i) => [`n${i + 1}`, f.address, true, []]),
   );
   for (const node of nodes) await node.kill('SIGTERM');
