@@ -5,7 +5,7 @@ import type { Chain } from '../../actors/index.ts';
 import type { EventLog } from '../../log/index.ts';
 import { AinError, Certificate, parseOrThrow, type Genesis } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
-import { defaultLimits, peerJson, protocolOf, type Transport } from '../net/index.ts';
+import { defaultLimits, peerJson, protocolOf, statusAnswerMaxBytes, type Transport } from '../net/index.ts';
 import type { CommitStore } from './commitStore.ts';
 import { certificateOfNext, certifiedDecided, checkCertified, type BlockLimits, type HeldTx } from './proposalBlocks.ts';
 
@@ -301,7 +301,10 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   /** Asks `peer` for its height, and fetches what it has decided beyond this node's. */
   async function askStatus(peer: string): Promise<void> {
     if (asking || !c.caughtUp()) return;
-    const answer = peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs }), 'status answer');
+    const answer = peerJson(
+      await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs, maxAnswerBytes: statusAnswerMaxBytes }),
+      'status answer',
+    );
     const height = typeof answer === 'object' && answer !== null ? (answer as { height?: unknown }).height : undefined;
     if (Number.isSafeInteger(height) && (height as number) > chain.ledger.height) catchUp.behind(peer, (height as number) + 1);
   }

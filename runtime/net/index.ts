@@ -1,4 +1,5 @@
 export {
+  answerLimitOf,
   defaultLimits,
   defaultRequestTimeoutMs,
   maxGossipBytes,
@@ -11,7 +12,7 @@ export {
   type TransportLimits,
   type Validation,
 } from './transport.ts';
-export { protocolOf, topicOf, type GossipKind, type RequestKind } from './topics.ts';
+export { protocolOf, statusAnswerMaxBytes, topicOf, type GossipKind, type RequestKind } from './topics.ts';
 export { createLibp2pTransport, smallNetworkMesh, type Libp2pTransportComponents, type Libp2pTransportInit, type MeshParams } from './libp2pTransport.ts';
 export { createMemoryNetwork, type FaultDecision, type MemoryNetwork, type MemoryNetworkInit, type PacketEvent } from './memoryNetwork.ts';
 export type { Packet } from './memoryPacket.ts';

@@ -5,7 +5,7 @@ import type { Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { AinError, type PeerError } from '../../schemas/index.ts';
 import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, stoppedError } from './netErrors.ts';
-import { defaultRequestTimeoutMs, type RequestHandler, type RequestOptions, type TransportLimits } from './transport.ts';
+import { answerLimitOf, defaultRequestTimeoutMs, type RequestHandler, type RequestOptions, type TransportLimits } from './transport.ts';
 
 // One request is one stream: the requester writes one length-prefixed frame (the request's bytes)
 // and reads one back, whose first byte says what follows: the answer's bytes, or a JSON PeerError.
@@ -132,7 +132,15 @@ export function createRequestService({
   }
 
   /** The AinError for a failed request, from what failed and which signal fired. */
-  function failure(error: unknown, peer: string, protocol: string, phase: 'dial' | 'exchange', signal: AbortSignal, timeoutMs: number): AinError {
+  function failure(
+    error: unknown,
+    peer: string,
+    protocol: string,
+    phase: 'dial' | 'exchange',
+    signal: AbortSignal,
+    timeoutMs: number,
+    maxAnswerBytes: number,
+  ): AinError {
     const details = { peer, protocol, reason: (error as Error).message };
     const name = (error as Error).name;
     if (error instanceof AinError) return error;
@@ -143,8 +151,8 @@ export function createRequestService({
     if (name === 'UnsupportedProtocolError') return new AinError('NET_NO_HANDLER', `Peer ${peer} does not serve ${protocol}.`, { details });
     if (phase === 'dial') return new AinError('NET_UNREACHABLE', `Peer ${peer} could not be reached for ${protocol}: ${details.reason}`, { details });
     if (tooLarge.has(name)) {
-      return new AinError('NET_TOO_LARGE', `Peer ${peer} answered ${protocol} with more than ${limits.maxResponseBytes} bytes; the answer was refused.`, {
-        details,
+      return new AinError('NET_TOO_LARGE', `Peer ${peer} answered ${protocol} with more than ${maxAnswerBytes} bytes; the answer was refused.`, {
+        details: { ...details, maxBytes: maxAnswerBytes },
       });
     }
     return new AinError('NET_BAD_FRAME', `Peer ${peer} ended the ${protocol} stream before a whole answer: ${details.reason}`, { details });
@@ -182,6 +190,7 @@ export function createRequestService({
       if (!running()) throw stoppedError(`send a request to ${peer}`);
       checkOwnSize(bytes, limits.maxRequestBytes, 'request');
       const timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
+      const maxAnswerBytes = answerLimitOf(limits, options);
       const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stopped, ...(options.signal === undefined ? [] : [options.signal])]);
       let peerId;
       try {
@@ -193,18 +202,19 @@ export function createRequestService({
       try {
         stream = await libp2p.dialProtocol(peerId, protocol, { signal });
       } catch (error) {
-        const failed = failure(error, peer, protocol, 'dial', signal, timeoutMs);
+        const failed = failure(error, peer, protocol, 'dial', signal, timeoutMs, maxAnswerBytes);
         logger.debug({ peer, protocol, code: failed.code, reason: failed.message }, 'request failed');
         throw failed;
       }
       try {
-        const lp = lpStream(stream, { maxDataLength: limits.maxResponseBytes + 1, maxBufferSize: limits.maxResponseBytes + bufferSlackBytes });
+        // One byte more than the answer's limit: the frame's kind comes before it.
+        const lp = lpStream(stream, { maxDataLength: maxAnswerBytes + 1, maxBufferSize: maxAnswerBytes + bufferSlackBytes });
         await lp.write(bytes, { signal });
         const answer = (await lp.read({ signal })).subarray();
         void stream.close({ signal }).catch((error: unknown) => stream.abort(error as Error));
         return decode(answer, peer, protocol);
       } catch (error) {
-        const failed = failure(error, peer, protocol, 'exchange', signal, timeoutMs);
+        const failed = failure(error, peer, protocol, 'exchange', signal, timeoutMs, maxAnswerBytes);
         if (stream.status === 'open') stream.abort(error as Error);
         logger.debug({ peer, protocol, code: failed.code, reason: failed.message }, 'request failed');
         throw failed;

@@ -6,6 +6,7 @@ import { messageIdText } from './messageId.ts';
 import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, stoppedError } from './netErrors.ts';
 import { createSeenCache } from './seenCache.ts';
 import {
+  answerLimitOf,
   defaultLimits,
   defaultRequestTimeoutMs,
   type GossipHandler,
@@ -42,6 +43,7 @@ export interface MemoryTransportComponents {
 interface Waiting {
   readonly peer: string;
   readonly protocol: string;
+  readonly maxAnswerBytes: number;
   resolve(bytes: Uint8Array): void;
   reject(error: AinError): void;
 }
@@ -147,12 +149,13 @@ export function createMemoryTransport(
     waiting.delete(packet.requestId);
     const { answer } = packet;
     if ('error' in answer) return request.reject(fromPeerError(request.peer, request.protocol, answer.error));
-    if (answer.bytes.length > limits.maxResponseBytes) {
+    if (answer.bytes.length > request.maxAnswerBytes) {
       log.warn({ from: request.peer, protocol: request.protocol, bytes: answer.bytes.length }, 'peer answered over the size limit; refused');
       return request.reject(
         new AinError(
           'NET_TOO_LARGE',
-          `Peer ${request.peer} answered ${request.protocol} with more than ${limits.maxResponseBytes} bytes; the answer was refused.`,
+          `Peer ${request.peer} answered ${request.protocol} with more than ${request.maxAnswerBytes} bytes; the answer was refused.`,
+          { details: { peer: request.peer, protocol: request.protocol, maxBytes: request.maxAnswerBytes } },
         ),
       );
     }
@@ -238,6 +241,7 @@ export function createMemoryTransport(
         waiting.set(requestId, {
           peer,
           protocol,
+          maxAnswerBytes: answerLimitOf(limits, options),
           resolve: (answer) => (end(), resolve(answer)),
           reject: (error) => (end(), reject(error)),
         });

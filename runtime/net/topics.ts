@@ -31,3 +31,10 @@ export function topicOf(chain: string, shard: string, kind: GossipKind): string 
 export function protocolOf(chain: string, shard: string, kind: RequestKind): string {
   return `${prefix(chain, shard)}/req/${kind}`;
 }
+
+/**
+ * The largest answer a node reads to `status`: a few hundred bytes of names, heights, hashes
+ * and a signed claim, with room to grow. A peer that answers more is refused (NET_TOO_LARGE)
+ * before its answer is read whole or parsed; every node asks its peers' status every few seconds.
+ */
+export const statusAnswerMaxBytes = 16 * 1024;

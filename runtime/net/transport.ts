@@ -43,7 +43,17 @@ export interface RequestOptions {
   /** How long to wait for the whole answer; default `defaultRequestTimeoutMs`. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The largest answer this request takes, when it is less than the transport's
+   * `maxResponseBytes`: an answer known to be small (a status) is refused (NET_TOO_LARGE) past
+   * it, before a peer can make this node read and parse megabytes of it every poll.
+   */
+  readonly maxAnswerBytes?: number;
 }
+
+/** The most a request's answer may take: the transport's limit, or less when the request asks. */
+export const answerLimitOf = (limits: TransportLimits, options: RequestOptions): number =>
+  Math.min(limits.maxResponseBytes, options.maxAnswerBytes ?? Infinity);
 
 /** A peer came or went, or changed the topics it subscribes to. */
 export type PeerEvent =

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { checkPeerClaim } from '../../log/index.ts';
 import { PeerClaim, safeParse } from '../../schemas/index.ts';
-import { peerJson, type Transport } from '../net/index.ts';
+import { peerJson, statusAnswerMaxBytes, type Transport } from '../net/index.ts';
 
 /** How long a validator's node may go without answering this one before it counts as unreachable (as consensus's stall window). */
 export const presenceWindowMs = 10_000;
@@ -152,7 +152,13 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
 
   const ask = async (peer: string) => {
     try {
-      note(peer, peerJson(await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: answerTimeoutMs }), 'status answer'));
+      note(
+        peer,
+        peerJson(
+          await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: answerTimeoutMs, maxAnswerBytes: statusAnswerMaxBytes }),
+          'status answer',
+        ),
+      );
     } catch (error) {
       logger.debug({ err: error, peer }, 'a peer did not answer status');
     }

@@ -199,6 +199,14 @@ export function transportContract(name: string, make: MakeNetwork): void {
     t.is((await c.request(b.peerId, '/test/sized/1', '1000')).bytes, 1000, 'an answer within the limit still arrives');
   });
 
+  test.serial(`${name}: a request may take less than the limit: an answer over its own maxAnswerBytes fails with NET_TOO_LARGE`, async (t) => {
+    const { a, b } = line();
+    await b.handle('/test/sized/1', 'sized');
+    await failsWith(t, a.request(b.peerId, '/test/sized/1', '4097', 5_000, 4096), 'NET_TOO_LARGE');
+    t.is((await a.request(b.peerId, '/test/sized/1', '4096', 5_000, 4096)).bytes, 4096, 'an answer of exactly the limit arrives');
+    t.is((await a.request(b.peerId, '/test/sized/1', '100000')).bytes, 100_000, 'the next request without a limit of its own takes the transport’s');
+  });
+
   test.serial(`${name}: a peer that is not connected cannot be asked: NET_UNREACHABLE`, async (t) => {
     const { a, c } = line();
     await failsWith(t, a.request(c.peerId, '/test/echo/1', 'over B?'), 'NET_UNREACHABLE');

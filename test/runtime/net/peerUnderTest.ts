@@ -21,7 +21,14 @@ export type Command =
   | { readonly op: 'handle'; readonly protocol: string; readonly behaviour: Behaviour }
   /** Answers every request of `protocol` with `payload` from now on (registered on the first serve). */
   | { readonly op: 'serve'; readonly protocol: string; readonly payload: Payload }
-  | { readonly op: 'request'; readonly peer: string; readonly protocol: string; readonly payload: Payload; readonly timeoutMs: number }
+  | {
+      readonly op: 'request';
+      readonly peer: string;
+      readonly protocol: string;
+      readonly payload: Payload;
+      readonly timeoutMs: number;
+      readonly maxAnswerBytes?: number;
+    }
   | { readonly op: 'peers' }
   | { readonly op: 'subscribers'; readonly topic: string }
   | { readonly op: 'stop' };
@@ -49,7 +56,7 @@ export interface PeerUnderTest {
   publish(topic: string, payload: Payload): Promise<PublishResult>;
   handle(protocol: string, behaviour: Behaviour): Promise<void>;
   serve(protocol: string, payload: Payload): Promise<void>;
-  request(peer: string, protocol: string, payload: Payload, timeoutMs?: number): Promise<Answer>;
+  request(peer: string, protocol: string, payload: Payload, timeoutMs?: number, maxAnswerBytes?: number): Promise<Answer>;
   peers(): Promise<string[]>;
   subscribers(topic: string): Promise<string[]>;
   /** Stops the transport (a child process then exits by itself). */
@@ -114,7 +121,11 @@ export async function runCommand(transport: Transport, command: Command, emit: (
       return first ? transport.handle(command.protocol, async () => answers.get(command.protocol)!).then(() => null) : null;
     }
     case 'request': {
-      const answer = await transport.request(command.peer, command.protocol, bytesOf(command.payload), { timeoutMs: command.timeoutMs });
+      const { timeoutMs, maxAnswerBytes } = command;
+      const answer = await transport.request(command.peer, command.protocol, bytesOf(command.payload), {
+        timeoutMs,
+        ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }),
+      });
       return { bytes: answer.length, text: textOf(answer) } satisfies Answer;
     }
     case 'peers':
@@ -200,7 +211,8 @@ export function commandMethods(
     publish: (topic, payload) => run({ op: 'publish', topic, payload }) as Promise<PublishResult>,
     handle: async (protocol, behaviour) => void (await run({ op: 'handle', protocol, behaviour })),
     serve: async (protocol, payload) => void (await run({ op: 'serve', protocol, payload })),
-    request: (peer, protocol, payload, timeoutMs = 5_000) => run({ op: 'request', peer, protocol, payload, timeoutMs }) as Promise<Answer>,
+    request: (peer, protocol, payload, timeoutMs = 5_000, maxAnswerBytes?: number) =>
+      run({ op: 'request', peer, protocol, payload, timeoutMs, ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }) }) as Promise<Answer>,
     peers: () => run({ op: 'peers' }) as Promise<string[]>,
     subscribers: (topic) => run({ op: 'subscribers', topic }) as Promise<string[]>,
   };

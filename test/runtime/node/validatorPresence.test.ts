@@ -2,6 +2,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { keyPairFromSeed, signPeerClaim } from '../../../log/index.ts';
 import { AinError } from '../../../schemas/index.ts';
+import { statusAnswerMaxBytes } from '../../../runtime/net/index.ts';
 import { bootstrapGraceMs, createValidatorPresence, presenceWindowMs } from '../../../runtime/node/validatorPresence.ts';
 
 // Which validator each peer is, from the signed claim in its status answer, and whether it answers:
@@ -22,11 +23,13 @@ function rig(bootstrap: string[] = []) {
   const set = new Set([a.address, b.address]);
   const answers = new Map<string, unknown>();
   const asked: string[] = [];
+  const limits: (number | undefined)[] = [];
   const presence = createValidatorPresence({
     transport: {
       peers: () => [...answers.keys()],
-      request: async (peer) => {
+      request: async (peer, _protocol, _bytes, options) => {
         asked.push(peer);
+        limits.push(options?.maxAnswerBytes);
         const answer = answers.get(peer);
         if (answer instanceof Error) throw answer;
         return typeof answer === 'string' ? new TextEncoder().encode(answer) : new TextEncoder().encode(JSON.stringify(answer));
@@ -41,7 +44,7 @@ function rig(bootstrap: string[] = []) {
     now: () => clock.ms,
     logger: pino({ level: 'silent' }),
   });
-  return { clock, answers, asked, presence, set };
+  return { clock, answers, asked, limits, presence, set };
 }
 
 test('a peer that answers with its key’s claim is that validator, reachable until it has not answered for 10 s as of the last round', async (t) => {
@@ -63,6 +66,14 @@ test('a peer that answers with its key’s claim is that validator, reachable un
   answers.set(peerA, { validator: claimOf(a, peerA) });
   await presence.poll();
   t.true(presence.of(a.address)?.reachable, 'answering again');
+});
+
+test('a status is asked for with its own answer limit, so a peer cannot make every round read megabytes', async (t) => {
+  const { answers, limits, presence } = rig();
+  answers.set(peerA, { validator: claimOf(a, peerA) });
+  answers.set(peerB, { height: 3 });
+  await presence.poll();
+  t.deepEqual(limits, [statusAnswerMaxBytes, statusAnswerMaxBytes]);
 });
 
 test('a node whose own rounds stopped (paused) calls no one down before it has asked again', async (t) => {
