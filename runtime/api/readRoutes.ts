@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AinError, BlockHeight, StatusAnswer } from '../../schemas/index.ts';
+import { AinError, BlockHeight, NetAnswer, StatusAnswer } from '../../schemas/index.ts';
 import type { BlockStore } from '../blocks/index.ts';
 import { doc, type Api } from './openApi.ts';
 
@@ -20,12 +20,18 @@ export function readRoutes(app: Api, { blocks, status, net }: ReadRoutesOptions)
     async () => status(),
   );
 
-  app.get('/v1/net', doc('node', 'The node on the peer-to-peer network: its peers and, on a validator, where consensus stands.'), async () => {
-    if (net === undefined) {
-      throw new AinError('NOT_FOUND', 'This node is not on a peer-to-peer network: its config has no p2p section (ain net init writes one).');
-    }
-    return net();
-  });
+  app.get(
+    '/v1/net',
+    doc('node', 'The node on the peer-to-peer network: its peers, the validators and whether their nodes answer, and on a validator where consensus stands.', {
+      response: { 200: NetAnswer },
+    }),
+    async () => {
+      if (net === undefined) {
+        throw new AinError('NOT_FOUND', 'This node is not on a peer-to-peer network: its config has no p2p section (ain net init writes one).');
+      }
+      return net();
+    },
+  );
 
   app.get(
     '/v1/blocks/:height',

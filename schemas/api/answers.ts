@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BlockHeader } from '../block/index.ts';
+import { ValidatorSet } from '../consensus/index.ts';
 import { ShardHeader } from '../ops/index.ts';
 import { Address, Amount, Hash, JsonValue, StatePath, Uint } from '../primitives/index.ts';
 import { ProofKind } from './queries.ts';
@@ -68,6 +69,42 @@ export const HealthAnswer = z.object({
   problems: z.array(HealthProblem).default([]),
 });
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
+
+/**
+ * `GET /v1/net`: this node on the peer-to-peer network (its peer id, the addresses it listens
+ * on, the peers connected), the validators of the current set, and on a validator where its
+ * consensus stands; a child chain's validator adds how its reports to the parent chain go.
+ */
+export const NetAnswer = z.looseObject({
+  peerId: z.string(),
+  addresses: z.array(z.string()),
+  peers: z.array(z.string()),
+  /**
+   * Each validator of the current set with its stake (decimal AIN) and, once its node answered
+   * this one with its signed claim, its peer id, whether it answered in the last 10 s, and when it
+   * last did (ms since the epoch, this node's clock).
+   */
+  validators: z.array(
+    z.object({ address: Address, stake: Amount, peerId: z.string().optional(), reachable: z.boolean().optional(), answeredAt: Uint.optional() }),
+  ),
+  /** The last block this node holds. */
+  height: Uint,
+  consensus: z
+    .object({
+      /** The height being decided (0: none started yet, e.g. an idle chain since this node started). */
+      height: Uint,
+      round: Uint,
+      step: z.enum(['propose', 'prevote', 'precommit', 'commit']),
+      /** The set deciding `height`, with the proposer priorities, or null before a height started. */
+      validators: ValidatorSet.nullable(),
+      /** The last decision this node saw: its height, round and block hash. */
+      lastCommit: z.object({ height: Uint, round: Uint, hash: Hash }).nullable(),
+    })
+    .optional(),
+  /** A child chain's validator: the parent node asked last, the heights recorded there, the last problem and failures in a row. */
+  reporting: z.object({ parent: z.string(), reported: Uint, reportedHere: Uint, problem: z.string().nullable(), failures: Uint }).optional(),
+});
+export type NetAnswer = z.infer<typeof NetAnswer>;
 
 /** `GET /v1/accounts/<address>`: balance, stake and unbonding (decimal strings of AIN), nonce, slashing. */
 export const AccountAnswer = z.object({

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { generateKeyPair, signTx, txHashOf } from '../../../log/index.ts';
 import { createLibp2pTransport, protocolOf, topicOf } from '../../../runtime/net/index.ts';
-import { isAinError } from '../../../schemas/index.ts';
+import { isAinError, NetAnswer } from '../../../schemas/index.ts';
 import { freePort, startNodeProcess, until, type NodeProcess } from './nodeProcess.ts';
 
 // Two nodes written by `ain net init` find each other over libp2p on 127.0.0.1, and a third peer
@@ -36,14 +36,6 @@ async function basePort(): Promise<number> {
     if (port <= 64_000 && (await canListen(port + 1000)) && (await canListen(port + 1001))) return port;
   }
   throw new Error('found no base port with free peer ports in 20 tries');
-}
-
-interface NetAnswer {
-  peerId: string;
-  addresses: string[];
-  peers: string[];
-  validators: { address: string; stake: string }[];
-  height: number;
 }
 
 test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused; its junk txs gossip stops at node 1', async (t) => {
@@ -81,6 +73,15 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
   const submitted = await n1.post('/v1/txs', [tx]);
   t.is(submitted.status, 202, JSON.stringify(submitted.body));
   await until(async () => (await n1.get('/v1/status')).height >= 1, 'node 1 to cut a block');
+  // The answer is what /openapi.json says of it (NetAnswer), and says nothing the schema does not.
+  const described = NetAnswer.parse(await n1.get('/v1/net'));
+  t.deepEqual(
+    Object.keys(described).filter((key) => !(key in NetAnswer.shape)),
+    [],
+  );
+  t.truthy(described.consensus, 'a validator says where its consensus stands');
+  t.deepEqual(Object.keys(described.consensus!).sort(), ['height', 'lastCommit', 'round', 'step', 'validators']);
+  t.true(described.validators.every((v) => Object.keys(v).every((key) => ['address', 'stake', 'peerId', 'reachable', 'answeredAt'].includes(key))));
 
   const peer = await createLibp2pTransport(
     { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },
