@@ -3,14 +3,18 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import {
   applyChain,
+  applyHealth,
   applyJobs,
   applyNetwork,
+  initialHealth,
   initialJobs,
   initialNetwork,
   jobRows,
   networkBlocksMax,
   rewardsPaidTotal,
   validatorRows,
+  type HealthAnswer,
+  type HealthState,
   type JobSummary,
   type NetAnswer,
   type NetworkState,
@@ -60,8 +64,36 @@ function BlockChart() {
   return html`<div class="panel" ref=${box} data-chart="blocks"></div>`;
 }
 
-/** How often the overview reads `GET /v1/net` again on a network. */
+/** How often the overview reads `GET /v1/net` (on a network) and `GET /v1/health` again. */
 const netRefreshMs = 5_000;
+
+/**
+ * What keeps the node from its work now, as `GET /v1/health` lists it (read again every 5 s):
+ * each problem's code and sentence, since when, and the validators and peers it names; or that
+ * nothing does. Nothing before the first read.
+ */
+function Health({ health }: { health: HealthState }) {
+  if (!health.read) return null;
+  if (health.rows.length === 0) return html`<p class="health ok" data-health="ok">No problems: nothing keeps this node from its work.</p>`;
+  return html`<div class="panel health" data-health="problems" role="status">
+    <ul>
+      ${health.rows.map(
+        (row) =>
+          html`<li data-problem=${row.code}>
+            <strong>${row.code}</strong>${row.since === null ? null : html` <span class="muted">since ${when(row.since)}</span>`}
+            <div>${row.message}</div>
+            ${
+              row.validators.length === 0
+                ? null
+                : html`<div data-names="validators">validators: ${row.validators.map((v) => html`<${Id} id=${v} href=${`#/accounts/${v}`} /> `)}</div>`
+            }
+            ${row.peers.length === 0 ? null : html`<div data-names="peers" class="mono">peers: ${row.peers.join(', ')}</div>`}
+            ${row.more === 0 ? null : html`<div class="muted">and ${row.more} more</div>`}
+          </li>`,
+      )}
+    </ul>
+  </div>`;
+}
 
 /** The network: the recent blocks with their proposer and, on a network, the round and signers of their commit; the validators with stake and voting power. */
 function Network({ network }: { network: NetworkState }) {
@@ -152,6 +184,7 @@ function Network({ network }: { network: NetworkState }) {
 export function OverviewView() {
   const jobs = useSignal(initialJobs);
   const network = useSignal(initialNetwork);
+  const health = useSignal(initialHealth);
   const error = useSignal<unknown>(null);
   useEffect(() => {
     let stop: (() => void) | undefined;
@@ -194,8 +227,17 @@ export function OverviewView() {
       },
       (e: unknown) => (error.value = e),
     );
-    // On a network, GET /v1/net again every 5 s: the peers, and whether each validator's node answers.
+    // GET /v1/health now and every 5 s; on a network GET /v1/net too: the peers, and whether each validator's node answers.
+    const readHealth = () =>
+      getJson<HealthAnswer>('/v1/health').then(
+        (answer) => {
+          if (!gone) health.value = applyHealth(health.value, answer);
+        },
+        () => undefined,
+      );
+    void readHealth();
     const refresh = setInterval(() => {
+      void readHealth();
       if (!network.value.onNetwork) return;
       getJson<NetAnswer>('/v1/net').then(
         (net) => {
@@ -216,6 +258,7 @@ export function OverviewView() {
   return html`
     <h2>Overview</h2>
     ${error.value === null ? null : html`<${Failure} error=${error.value} />`}
+    <${Health} health=${health.value} />
     <div class="cards">
       <${Card} id="height" label="height" value=${height} />
       <${Card} id="final" label="final height" value=${finalHeight} />

@@ -69,3 +69,4 @@ export {
   type TriggersState,
   type TriggersViewEvent,
 } from './triggers.ts';
+export { applyHealth, healthNamesMax, initialHealth, type HealthAnswer, type HealthProblemAnswer, type HealthRow, type HealthState } from './health.ts';
