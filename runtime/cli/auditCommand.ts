@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BrokerAddress } from '../../schemas/index.ts';
 import { auditDataDir, auditKafka, type AuditReport } from '../audit/index.ts';
-import { configFileIn, loadConfig } from '../config/index.ts';
+import { configFileIn, loadConfig, netNodesIn } from '../config/index.ts';
 import type { CommandContext } from './main.ts';
-import { netNodesIn } from './netDirs.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 
 const say = (line: string) => process.stdout.write(line + '\n');

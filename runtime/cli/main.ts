@@ -26,6 +26,10 @@ Usage:
                                             of the child chain's N validators, which report
                                             its blocks to the parent (on Kafka: one topic
                                             ain.<chain>.<shard>.<genesis> for the child's nodes)
+  ain net add --dir D [--nodes K] [--base-port P]
+                                            K more nodes (default 1) in D: keys of their own,
+                                            the genesis, the others as peers; followers that
+                                            catch up, validators once their keys stake
   ain net status --dir D                    each node of D: whether its API answers, its height,
                                             final height, peers, stake, and its health's problems
                                             (exit 1 when one does not answer or has a problem)

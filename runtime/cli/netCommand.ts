@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
-import { defaultBasePort, initNetwork, initShard, loadConfig, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
+import { addNetworkNodes, defaultBasePort, initNetwork, initShard, loadConfig, netNodesIn, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
-import { netNodesIn } from './netDirs.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
 import { table } from './table.ts';
 
@@ -125,6 +124,44 @@ async function initShardCommand(values: InitValues, validators: number, dir: str
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/**
+ * `ain net add --dir D [--nodes K] [--base-port P]`: K more nodes (default 1) in the network
+ * `ain net init` wrote in D, followers until their keys stake; prints how to start each and the
+ * txs that make one a validator.
+ */
+async function addCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' }, nodes: { type: 'string' }, 'base-port': { type: 'string' } } });
+  if (values.dir === undefined) throw new UsageError('ain net add needs --dir D (the directory ain net init wrote).');
+  const count = wholeNumber(values.nodes, 'nodes') ?? 1;
+  if (count < 1 || count > networkValidatorsMax) throw new UsageError(`--nodes is 1 to ${networkValidatorsMax}, not ${count}.`);
+  const basePort = wholeNumber(values['base-port'], 'base-port');
+  const net = await addNetworkNodes({ dir: values.dir, count, ...(basePort === undefined ? {} : { basePort }) });
+  if (json) {
+    printJson(net);
+    return;
+  }
+  const via = `http://127.0.0.1:${net.existing[0]!.port}`;
+  const target = net.shard === '/' ? `--chain ${net.chain}` : `--chain ${net.chain} --shard ${net.shard}`;
+  // A shard's directory holds branch.json, not the owner's key: who funds the new key is the operator's choice.
+  const owner = await access(join(net.dir, 'owner.key')).then(
+    () => join(net.dir, 'owner.key'),
+    () => undefined,
+  );
+  const stake = '1000000';
+  const lines = [
+    `added ${net.added.map((n) => n.name).join(', ')} to the network of chain ${net.chain}${net.shard === '/' ? '' : ` shard ${net.shard}`} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…): n1's genesis and config, its own keys and ports, the ${net.existing.length} nodes there as its peers`,
+    ...net.added.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${n.dir}`),
+    `a new node is a follower: it fetches the blocks decided so far from its peers and votes in nothing. To make one a validator once it holds the chain, fund its key and stake from it (here ${stake} AIN, what each validator of ain net init holds):`,
+    ...net.added.flatMap((n) => [
+      owner === undefined
+        ? `  (send ${n.address} ${stake} AIN from an account of the chain, then)`
+        : `  ain tx sign --key ${owner} ${target} --op '{"type":"send","to":"${n.address}","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
+      `  ain tx sign --key ${join(n.dir, 'node.key')} ${target} --op '{"type":"stake","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
+    ]),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 /** One node of a local network as `ain net status` shows it. */
 export interface NetNodeStatus {
   readonly node: string;
@@ -212,9 +249,10 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
 export async function netCommand(args: string[], { json }: { json: boolean }): Promise<void> {
   const [verb, ...rest] = args;
   if (verb === 'status') return statusCommand(rest, json);
+  if (verb === 'add') return addCommand(rest, json);
   if (verb !== 'init') {
     throw new UsageError(
-      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain, or "ain net status --dir D" for how its nodes stand.`,
+      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain, "ain net add --dir D [--nodes K]" for more nodes, or "ain net status --dir D" for how its nodes stand.`,
     );
   }
   await initCommand(rest, json);

@@ -2,9 +2,8 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { configFileIn, loadConfig, nodeProcessFlags, parseFsync } from '../config/index.ts';
+import { configFileIn, loadConfig, netNodesIn, nodeProcessFlags, parseFsync } from '../config/index.ts';
 import { createProcessChains, startNode } from '../node/index.ts';
-import { netNodesIn } from './netDirs.ts';
 import { UsageError } from './output.ts';
 
 const nodeFlags = {

@@ -1,8 +1,11 @@
 import test from 'ava';
-import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, startNodeProcess } from '../node/nodeProcess.ts';
+import { signTx, txHashOf } from '../../../log/index.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import { startNodeProcess, until, type NodeProcess } from '../node/nodeProcess.ts';
 import {
+  basePort,
   bin,
   headersPaged,
   initNetwork,
@@ -17,10 +20,11 @@ import {
   type NetworkFiles,
 } from './networkHarness.ts';
 
-// A node that is no validator joins a chain of many blocks with an empty data dir (the network's
-// genesis, a config naming the validators as bootstrap peers, keys of its own): it fetches the
-// decided blocks by range (64 a request) with their certificates, reaches the validators' height
-// with the same headers (and so state roots), passes a tx of a user on to them, and signs nothing.
+// A node that is no validator joins a chain of many blocks with an empty data dir, as `ain net add`
+// writes it (the network's genesis, a config naming the validators as bootstrap peers, keys of its
+// own): it fetches the decided blocks by range (64 a request) with their certificates, reaches the
+// validators' height with the same headers (and so state roots), passes a tx of a user on to
+// them, and signs nothing; once its key stakes (the owner funds it), it is a validator and votes.
 //
 // The chain makes a block only when a tx waits, so each block gets one user's write (sent round
 // robin to the four validators, all at once: the mempools always hold the next height's work).
@@ -40,21 +44,24 @@ async function oneTxBlocks(files: NetworkFiles): Promise<void> {
   }
 }
 
-/** A data dir for a node outside the validator set: genesis and config copied from a validator, new keys, every validator a bootstrap peer. */
-async function followerDir(files: NetworkFiles): Promise<string> {
-  const dir = join(files.dir, 'follower');
-  await mkdir(dir, { mode: 0o700 });
-  const source = files.nodes[0]!.dir;
-  await copyFile(join(source, 'genesis.json'), join(dir, 'genesis.json'));
-  const config = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as { port: number; p2p: { port: number; bootstrap: string[] } };
-  const own = `/ip4/127.0.0.1/tcp/${config.p2p.port}/p2p/${files.nodes[0]!.peerId}`;
-  config.p2p = { ...config.p2p, port: await freePort(), bootstrap: [own, ...config.p2p.bootstrap] };
-  await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  await run(process.execPath, [bin, 'keys', 'new', '--out', join(dir, 'node.key')]);
-  return dir;
+/** `ain net add`: a fifth node in the network's directory, on ports found free; it is not started. */
+async function addedNode(files: NetworkFiles): Promise<{ dir: string; address: string; port: number }> {
+  const { stdout } = await run(process.execPath, [bin, 'net', 'add', '--dir', files.dir, '--base-port', String(await basePort(1)), '--json']);
+  return (JSON.parse(stdout) as { added: { dir: string; address: string; port: number }[] }).added[0]!;
 }
 
-test(`a follower started empty after ${blocks} blocks catches up to the same headers, passes txs on, and signs nothing`, async (t) => {
+/** Submits a tx through `node` and waits (bounded) until `node` applied it with `ok`. */
+async function landed(node: NodeProcess, tx: ReturnType<typeof signTx>): Promise<void> {
+  const answer = await node.post('/v1/tx', tx);
+  if (answer.status !== 202) throw new Error(`refused: ${JSON.stringify(answer.body)}`);
+  await until(
+    async () => (await node.get<{ outcome?: { code: string } }>(`/v1/tx/${txHashOf(tx)}`)).outcome?.code === 'ok',
+    `tx ${tx.op.type} applied`,
+    60_000,
+  );
+}
+
+test(`a node ain net add wrote, started empty after ${blocks} blocks, catches up to the same headers, passes txs on and signs nothing; its key staked, it votes`, async (t) => {
   t.timeout(600_000);
   const files = await initNetwork(t, 4);
   await oneTxBlocks(files);
@@ -69,9 +76,10 @@ test(`a follower started empty after ${blocks} blocks catches up to the same hea
   t.true(height > blocks);
   const madeMs = Date.now() - writing;
 
-  const dir = await followerDir(files);
+  const added = await addedNode(files);
+  const dir = added.dir;
   const following = Date.now();
-  const follower = await startNodeProcess(dir, []);
+  const follower = await startNodeProcess(dir, [], {}, added.port);
   t.teardown(() => follower.kill('SIGKILL'));
   await untilPeers(follower, 4);
   await untilHeight(follower, height, 120_000);
@@ -85,5 +93,26 @@ test(`a follower started empty after ${blocks} blocks catches up to the same hea
     () => false,
   );
   t.false(signed, 'the follower signed no proposal and no vote');
+
+  // Its key staked (as ain net add prints how), it is a validator from the next height, and votes.
+  const stake = '1000000';
+  const key = await readKeyFile(join(dir, 'node.key'));
+  const now = Date.now();
+  await landed(nodes[0]!, signTx({ key: files.owner, op: { type: 'send', to: added.address, amount: stake }, nonce: now, time: now }));
+  await landed(nodes[0]!, signTx({ key, op: { type: 'stake', amount: stake }, nonce: now + 1, time: now + 1 }));
+  await until(
+    async () => (await netOf(follower)).validators.some((v) => v.address === added.address && v.stake === stake),
+    'the follower in the validator set',
+  );
+  const [after] = await writeAsUsers([nodes[1]!], 1, 2000);
+  for (const node of [...nodes, follower]) await untilWritten(node, [after!], 2000);
+  await until(
+    () =>
+      access(join(dir, 'consensus', 'signed.json')).then(
+        () => true,
+        () => false,
+      ),
+    'the new validator to sign a vote',
+  );
   t.log(`${height} blocks made in ${(madeMs / 1000).toFixed(1)} s; the follower started and caught up in ${(caughtUpMs / 1000).toFixed(1)} s`);
 });

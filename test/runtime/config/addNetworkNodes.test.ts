@@ -1,0 +1,68 @@
+import test from 'ava';
+import { readdir, readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addNetworkNodes, configFileIn, initNetwork, loadConfig } from '../../../runtime/config/index.ts';
+import { readKeyFile } from '../../../runtime/keys/index.ts';
+import { loadPeerSeed, peerIdOfSeed } from '../../../runtime/net/index.ts';
+import { isAinError, type ErrorCode } from '../../../schemas/index.ts';
+
+// `ain net add`: more nodes in a network `ain net init` wrote, checked as the node reads them.
+// (follower.e2e starts one: it catches up, and votes once its key staked.)
+
+async function network(t: { teardown(fn: () => unknown): void }, validators = 3) {
+  const root = await mkdtemp(join(tmpdir(), 'ain-netadd-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const dir = join(root, 'net');
+  return { root, dir, net: await initNetwork({ dir, validators, basePort: 23200 }) };
+}
+
+test('a node after the last: its own 0600 keys, the same genesis bytes, n1’s config with its own ports and every node as a bootstrap peer, outside the validators’ mesh', async (t) => {
+  const { dir, net } = await network(t);
+  const added = await addNetworkNodes({ dir });
+  t.deepEqual(
+    added.existing.map((n) => n.name),
+    ['n1', 'n2', 'n3'],
+  );
+  t.deepEqual(added.existing, net.nodes, 'the nodes there, as their own files say');
+  const [node] = added.added;
+  t.like(node, { name: 'n4', dir: join(dir, 'n4'), port: 23203, p2pPort: 24203 });
+  t.deepEqual((await readdir(node!.dir)).sort(), ['config.json', 'genesis.json', 'node.key', 'p2p.key']);
+  for (const file of ['node.key', 'p2p.key']) t.is((await stat(join(node!.dir, file))).mode & 0o777, 0o600, file);
+  t.is((await readKeyFile(join(node!.dir, 'node.key'))).address, node!.address);
+  t.is(await peerIdOfSeed((await loadPeerSeed(join(node!.dir, 'p2p.key'))).seed), node!.peerId);
+  t.is(await readFile(join(node!.dir, 'genesis.json'), 'utf8'), await readFile(join(dir, 'n1', 'genesis.json'), 'utf8'));
+  t.is(added.genesisHash, net.genesisHash);
+  const config = await loadConfig({ file: (await configFileIn(node!.dir))!, flags: { dataDir: node!.dir } });
+  t.is(config.port, 23203);
+  t.like(config.p2p, { port: 24203, validatorMesh: false });
+  t.deepEqual(
+    config.p2p!.bootstrap,
+    net.nodes.map((n) => `/ip4/127.0.0.1/tcp/${n.p2pPort}/p2p/${n.peerId}`),
+  );
+  t.is(config.verifyThreads, 'none', 'the rest of n1’s config');
+  const more = await addNetworkNodes({ dir, count: 2, basePort: 23300 });
+  t.deepEqual(
+    more.added.map((n) => [n.name, n.port, n.p2pPort]),
+    [
+      ['n5', 23300, 24300],
+      ['n6', 23301, 24301],
+    ],
+  );
+  t.is(more.existing.length, 4, 'the added node is a peer of the next');
+});
+
+test('refused, with nothing written: no network there, a port a node uses, a node whose files cannot be read, more than 64 nodes', async (t) => {
+  const { root, dir } = await network(t);
+  const refused = async (promise: Promise<unknown>, code: ErrorCode, message: RegExp) => {
+    const error = await t.throwsAsync(promise);
+    t.true(isAinError(error, code), String(error));
+    t.regex(error!.message, message);
+  };
+  await refused(addNetworkNodes({ dir: root }), 'NOT_FOUND', /holds no network ain net init wrote/);
+  await refused(addNetworkNodes({ dir, basePort: 23201 }), 'BAD_CONFIG', /Port 23201 for n4 is n2's already/);
+  await refused(addNetworkNodes({ dir, count: 62 }), 'BAD_CONFIG', /at most 64/);
+  await writeFile(join(dir, 'n2', 'config.json'), '{ not json');
+  await refused(addNetworkNodes({ dir }), 'BAD_CONFIG', /n2\/config.json is not valid JSON/);
+  t.deepEqual((await readdir(dir)).sort(), ['n1', 'n2', 'n3', 'owner.key']);
+});
