@@ -2,10 +2,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError, fromZodError, NodeConfig, safeParse, type NodeConfigInput } from '../../schemas/index.ts';
+import { AinError } from '../../schemas/index.ts';
 import { readKeyFile, writeKeyFile } from '../keys/index.ts';
 import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
-import { networkValidatorsMax, p2pPortOffset, writeNewFile, type InitNetworkNode } from './initNetwork.ts';
+import { followerConfigOf, networkValidatorsMax, p2pPortOffset, writeNewFile, type InitNetworkNode } from './initNetwork.ts';
 import { loadConfig } from './loadConfig.ts';
 import { netNodesIn } from './netDirs.ts';
 
@@ -74,7 +74,7 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
     throw new AinError('BAD_GENESIS', `The genesis file ${join(first.dir, 'genesis.json')} is not valid JSON: ${(cause as Error).message}.`, { cause });
   }
   const genesis = parseGenesis(genesisJson);
-  const template = JSON.parse(await readFile(join(first.dir, 'config.json'), 'utf8')) as Omit<NodeConfigInput, 'dataDir'> & { p2p: object };
+  const template = JSON.parse(await readFile(join(first.dir, 'config.json'), 'utf8')) as Record<string, unknown> & { p2p?: object };
 
   const last = Number(names.at(-1)!.slice(1));
   const start = basePort ?? first.port + last;
@@ -100,12 +100,8 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
       p2pPort,
       peerId: await peerIdOfSeed(new Uint8Array(Buffer.from(peerKey.privateKey, 'hex'))),
     };
-    // Not one of the validators that keep each other as bootstrap peers: it forwards what it takes.
-    const config = { ...template, port, p2p: { ...template.p2p, port: p2pPort, bootstrap, validatorMesh: false } };
-    const parsed = safeParse(NodeConfig, { ...config, dataDir: node.dir });
-    if (!parsed.success) throw refuse(fromZodError(parsed.error, `the config of ${name} (from ${first.name}'s)`).message);
     added.push(node);
-    configs.push(config);
+    configs.push(followerConfigOf(template, { port, p2pPort, bootstrap, dataDir: node.dir, what: `the config of ${name} (from ${first.name}'s)` }));
   }
 
   for (const [i, node] of added.entries()) {

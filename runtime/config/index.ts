@@ -2,6 +2,7 @@ export { appCompiled, appRootUrl } from './appRoot.ts';
 export { configFileIn, dataDirConfigName, loadConfig, parseFsync, type ConfigSources } from './loadConfig.ts';
 export {
   defaultBasePort,
+  followerConfigOf,
   initNetwork,
   networkValidatorsMax,
   p2pPortOffset,

@@ -150,6 +150,23 @@ export function nodeConfigOf(
   return config;
 }
 
+/**
+ * The config of a node that joins a network by catch-up (`ain net add`, `ain deploy scale`):
+ * another node's config (`template`, as its file holds it) with this node's own ports and
+ * `bootstrap` peers, not one of the validators that keep each other as bootstrap peers (it
+ * forwards what it takes); checked against NodeConfig as `ain node` will load it (BAD_CONFIG
+ * naming `what`).
+ */
+export function followerConfigOf(
+  template: Readonly<Record<string, unknown>> & { readonly p2p?: object },
+  { port, p2pPort, bootstrap, dataDir, what }: { port: number; p2pPort: number; bootstrap: readonly string[]; dataDir: string; what: string },
+): Record<string, unknown> {
+  const config = { ...template, port, p2p: { ...template.p2p, port: p2pPort, bootstrap: [...bootstrap], validatorMesh: false } };
+  const parsed = safeParse(NodeConfig, { ...config, dataDir });
+  if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, what).message);
+  return config;
+}
+
 /** The keys and places of a network's nodes, made before anything is written. */
 export interface NewNodes {
   readonly keys: readonly KeyPair[];

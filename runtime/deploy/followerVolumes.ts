@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError, fromZodError, NodeConfig, safeParse } from '../../schemas/index.ts';
-import { p2pPortOffset } from '../config/index.ts';
+import { followerConfigOf, p2pPortOffset } from '../config/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
 import { peerKeyFileName } from '../net/index.ts';
 import { labelsOf, nodeUrl, volumeName, type DeployedNode } from './deployedNode.ts';
@@ -47,11 +46,8 @@ export async function followerVolumes(docker: Docker, nodes: readonly DeployedNo
       const peerKey = generateKeyPair();
       const port = first.port + number - 1;
       const node: DeployedNode = { ...first, node: `n${number}`, address: key.address, role: 'follower', port, p2pPort: port + p2pPortOffset };
-      // Not one of the validators that keep each other as bootstrap peers: it forwards what it takes.
-      const config = { ...template, port, p2p: { ...template.p2p, port: node.p2pPort, bootstrap, validatorMesh: false } };
       const nodeDir = join(dir, node.node);
-      const parsed = safeParse(NodeConfig, { ...config, dataDir: nodeDir });
-      if (!parsed.success) throw new AinError('BAD_CONFIG', fromZodError(parsed.error, `the config of ${node.node} (from n1's)`).message);
+      const config = followerConfigOf(template, { port, p2pPort: node.p2pPort, bootstrap, dataDir: nodeDir, what: `the config of ${node.node} (from n1's)` });
       await mkdir(nodeDir, { mode: 0o700 });
       await writeKeyFile(join(nodeDir, 'node.key'), key);
       await writeKeyFile(join(nodeDir, peerKeyFileName), peerKey);
