@@ -124,8 +124,16 @@ export function proposeBlock(
   return { full, compact: compactBlock(full, (text) => refs.get(text)), held };
 }
 
-/** What a validator judges a block for the chain's next height against. */
-function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number): ProposalContext | Refusal {
+/**
+ * What a validator judges a block for the chain's next height against. `carried`: the certificate
+ * of the last block that a decided block's own commit carries, taken when this node holds none of
+ * its own (its log was cut back below the commit store's, say): the decided block's certificate,
+ * checked against this node's own last block hash and state root, already ties it to this chain,
+ * and the carried one is still checked for the last block's set, so only a certificate more than
+ * 2/3 of that set signed for that height passes — which, with less than 1/3 of it faulty, is the
+ * one of this node's own block.
+ */
+function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number, carried?: Certificate): ProposalContext | Refusal {
   const { chain, genesis, limits } = c;
   // Consensus picks proposers among all the stakes; the block cutter closes a block only at the
   // cut of one the ledger lets cut. A genesis that stakes addresses it does not name as proposers
@@ -138,7 +146,7 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number):
   }
   let previous: ProposalContext['previous'] = null;
   if (height > 1) {
-    const certificate = c.commits.get(height - 1);
+    const certificate = c.commits.get(height - 1) ?? (carried?.height === height - 1 ? carried : undefined);
     if (certificate === undefined)
       return { code: 'BAD_PROPOSAL', message: `This node holds no certificate of block ${height - 1} to judge block ${height} by.` };
     const validators = votingSetAt(chain.ledger, height - 1);
@@ -400,7 +408,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
  */
 export function checkCertified(certified: CertifiedBlock, c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> }): Refusal | null {
   const { block, proposal, proposer, time } = certified;
-  const context = contextOf(c, block.height, proposer, time);
+  const context = contextOf(c, block.height, proposer, time, certificateOfNext(block.records));
   if ('code' in context) return context;
   const candidate = { ...proposal, records: block.records };
   return checkProposalBlock(candidate, c.held !== undefined && c.held.size > 0 ? { ...context, verified: verifiedHeld(c.held) } : context);

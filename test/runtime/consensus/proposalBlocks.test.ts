@@ -222,3 +222,24 @@ test('a held record is judged by the op type it was held with; where only a cut 
   const saidCut = new Map([...held, [texts[1]!, { ...held.get(texts[1]!)!, type: 'cut' }]]);
   t.like(checkBlock(proposal(block.records), { chain, genesis, commits, limits, nowMs: 5_000, held: saidCut }), { details: { problem: 'record', index: 1 } });
 });
+
+test('a decided block is judged by the last block’s certificate its own commit carries when this node holds none (its log cut back below its commit store); one too few signed is refused', (t) => {
+  const chain = newChain();
+  const one = buildOn(chain, validators[0]!);
+  appendBlock(chain, one);
+  const decidedBy = (signers: typeof validators) => {
+    const two = buildOn(chain, validators[1]!, { certificate: certificateOf(1, one.hash, signers), nonce: 1 });
+    const certified = certifiedDecided({ height: 2, records: two.records, certificate: certificateOf(2, two.hash) }, { chain, genesis, commits, limits });
+    if ('code' in certified) throw new Error(certified.message);
+    return certified;
+  };
+  // This node's commit store holds no certificate of block 1 (fixtures' `commits` holds none).
+  t.is(checkCertified(decidedBy(validators), { chain, genesis, commits, limits }), null);
+  t.regex(checkCertified(decidedBy(validators.slice(0, 1)), { chain, genesis, commits, limits })?.message ?? '', /not more than 2\/3/);
+  // A live proposal of block 2 is still not judged without a certificate of this node's own.
+  const live = buildOn(chain, validators[1]!, { certificate: certificateOf(1, one.hash), nonce: 1 });
+  t.regex(
+    checkBlock(proposalBy(validators[1]!, live, { height: 2 }), { chain, genesis, commits, limits, nowMs: 10_000 })?.message ?? '',
+    /holds no certificate of block 1/,
+  );
+});

@@ -27,7 +27,8 @@ import { cutAt, framesOf, lastSegmentOf, type BlockCut } from './logFrames.ts';
 // block's bytes, as a crash in the middle of the append would have left it: inside the first
 // record, inside a tx, at the frame boundary before the cut, inside the cut. Restarted, it must
 // cut the torn frame, get the block back from its peers, end with the same headers (so the same
-// state roots) as the others, sign nothing conflicting, and go on deciding blocks.
+// state roots) as the others, sign nothing conflicting, and go on deciding blocks. Then its log is
+// cut back three blocks after a clean stop, as an operator cuts a damaged segment: it fetches them.
 
 type BlockHeader = Header & { firstOffset: number; lastOffset: number };
 
@@ -76,6 +77,24 @@ test('a validator killed in the middle of appending a decided block: the torn pa
     t.is(recoveries, torn ? 1 : 0, `${where}: the torn frame is cut at open (and only then)`);
     t.deepEqual(await headersOf(nodes[3], height), before, `${where}: the same headers as the others up to block ${height}`);
     t.log(`${where}: block ${height} (${frames.length} records) cut at byte ${at - frames[0]!.start} of ${frames.at(-1)!.end - frames[0]!.start}, back`);
+  }
+
+  // Cut back further, as LOG_CORRUPT tells an operator to cut a damaged segment: whole blocks go
+  // after a clean stop (its snapshot and commit store are then ahead of its log). The node must
+  // take the certificate of its last block from the next block's commit, and fetch the rest.
+  {
+    const idle = await idleAfterTxs(nodes, written);
+    written = idle.written;
+    const { height } = idle;
+    const before = await headersOf(nodes[0]!, height);
+    const kept = height - 3;
+    const first = (await nodes[3]!.get<{ blocks: { header: BlockHeader }[] }>(`/v1/blocks?from=${kept + 1}&to=${kept + 1}`)).blocks[0]!.header;
+    await nodes[3]!.kill('SIGTERM');
+    const segment = await lastSegmentOf(join(victim.dir, 'log'));
+    await truncate(segment, (await framesOf(segment))[first.firstOffset]!.start);
+    nodes[3] = await startNodeProcess(victim.dir, []);
+    await until(async () => (await netOf(nodes[3]!)).height >= height, `the node cut back to block ${kept} to fetch blocks ${kept + 1}…${height} back`, 60_000);
+    t.deepEqual(await headersOf(nodes[3], height), before, `cut back to block ${kept}: the same headers as the others up to block ${height}`);
   }
 
   // It goes on deciding with the others: txs sent to it are final on all four.
