@@ -4,6 +4,15 @@
 // JavaScript `npm run build` compiled into dist/: the same code with no loader, a node started
 // in about half the CPU time. `npm test` builds first and sets it for the nodes and CLI runs its
 // tests start; after changing a source, build again before setting it yourself.
+// `ain node`: a SIGTERM or SIGINT that comes while the code loads (a second or two through tsx) is
+// kept, not the default death with no log line: catchStopSignals (runtime/cli/nodeCommand.ts)
+// takes it over and stops the node in order once it has started; a second one exits at once.
+if (process.argv[2] === 'node') {
+  const early = { signals: [], listener: (signal) => (early.signals.length > 0 ? process.exit(signal === 'SIGINT' ? 130 : 143) : early.signals.push(signal)) };
+  globalThis[Symbol.for('ain.earlySignals')] = early;
+  process.on('SIGTERM', early.listener);
+  process.on('SIGINT', early.listener);
+}
 if (process.env.AIN_COMPILED === '1') {
   const { main } = await import('../dist/runtime/cli/main.js');
   process.exitCode = await main(process.argv.slice(2));

@@ -44,8 +44,16 @@ function number(text: string | undefined, flag: string): number | undefined {
 /** Stops the node on SIGTERM / SIGINT: intake first, then the log is synced and closed. */
 export const stopOnSignals = (stop: () => Promise<void>): Promise<void> => catchStopSignals().stopWith(stop);
 
+/** What bin/ain.js keeps of the signals that came while `ain node`'s code loaded: they, and its listener. */
+interface EarlySignals {
+  readonly signals: readonly NodeJS.Signals[];
+  readonly listener: (signal: NodeJS.Signals) => void;
+}
+const earlySignalsKey = Symbol.for('ain.earlySignals');
+
 /**
- * Catches SIGTERM / SIGINT from now on, before a node starts: `stopWith(stop)` stops it in order
+ * Catches SIGTERM / SIGINT from now on, before a node starts (and takes over one that came while
+ * its code loaded, which bin/ain.js kept): `stopWith(stop)` stops it in order
  * on the first signal, at once if one came while it was starting (a signal just after its
  * `node started` line, before `stopOnSignals` listened, used to kill it). A second signal while it
  * is still starting exits at once, so a start that hangs (a broker not there) can be interrupted;
@@ -68,6 +76,14 @@ export function catchStopSignals(): { stopWith(stop: () => Promise<void>): Promi
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // What bin/ain.js caught while the code loaded, handed over once these listen (no gap between).
+  const early = (globalThis as Record<symbol, unknown>)[earlySignalsKey] as EarlySignals | undefined;
+  if (early !== undefined) {
+    delete (globalThis as Record<symbol, unknown>)[earlySignalsKey];
+    process.off('SIGTERM', early.listener);
+    process.off('SIGINT', early.listener);
+    if (early.signals.length > 0) caught = true;
+  }
   return {
     release,
     stopWith: (stop) =>

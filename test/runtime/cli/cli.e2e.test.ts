@@ -226,6 +226,33 @@ test('ain node run through bin/ain.js’s #! line has the V8 flags a node runs w
   );
 });
 
+test('a SIGTERM while ain node’s code still loads stops it in order once it has started: exit 0, "node stopped" in its log', async (t) => {
+  // The fixture says on stderr when bin/ain.js keeps early signals: the SIGTERM goes then.
+  const sayer = join(process.cwd(), 'test', 'fixtures', 'sayEarlySignals.js');
+  const child = spawn('node', [...nodeProcessFlags, '--import', sayer, ain, 'node', '--data', join(dir, 'node-early-sigterm'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(code === null ? `signal ${signal}` : `code ${code}`)));
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  let stderr = '';
+  const kept = new Promise<void>((resolve) =>
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('ain: early signals kept')) resolve();
+    }),
+  );
+  await Promise.race([kept, exited]);
+  t.true(
+    lines.every((line) => !line.includes('node started')),
+    'sent before the node started',
+  );
+  child.kill('SIGTERM');
+  t.is(await exited, 'code 0', `${lines.slice(-8).join('\n')}\n${stderr.slice(-2000)}`);
+  const messages = lines.map((line) => (JSON.parse(line) as { msg?: string }).msg);
+  t.true(messages.includes('node started') && messages.includes('node stopped'), messages.join(' | '));
+});
+
 // Node 20 loads an ES module that a CommonJS one require()s through a facade that once failed an
 // assertion inside Node's loader (an `ain audit` child died before auditing). package.json's
 // overrides keep the two such packages on the node's path CommonJS; Node's own trace of

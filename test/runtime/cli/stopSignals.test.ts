@@ -79,3 +79,20 @@ test.serial('a fatal error asks for the stop from within: as a first signal duri
   t.is(stopped, 1);
   t.deepEqual(exits, []);
 });
+
+test.serial('a signal bin/ain.js kept while the code loaded counts as one during the start; its listener is taken off', async (t) => {
+  let stopped = 0;
+  const key = Symbol.for('ain.earlySignals');
+  const early = { signals: ['SIGTERM'], listener: () => undefined };
+  process.on('SIGTERM', early.listener);
+  process.on('SIGINT', early.listener);
+  (globalThis as Record<symbol, unknown>)[key] = early;
+  const exits = await withExitRecorded(async () => {
+    await catchStopSignals().stopWith(async () => void stopped++);
+  });
+  t.is(stopped, 1, 'stopped at once once started');
+  t.deepEqual(exits, []);
+  t.is((globalThis as Record<symbol, unknown>)[key], undefined);
+  t.is(process.listenerCount('SIGTERM'), 0);
+  t.is(process.listenerCount('SIGINT'), 0);
+});
