@@ -22,7 +22,7 @@ export function readRoutes(app: Api, { blocks, status, net }: ReadRoutesOptions)
 
   app.get(
     '/v1/net',
-    doc('node', 'The node on the peer-to-peer network: its peers, the validators and whether their nodes answer, and on a validator where consensus stands.', {
+    doc('node', 'The node on the peer-to-peer network: its peers, the validators and whether their nodes answer, and where its consensus stands.', {
       response: { 200: NetAnswer },
     }),
     async () => {

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
@@ -124,6 +124,9 @@ async function initShardCommand(values: InitValues, validators: number, dir: str
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** A path as one word of a POSIX shell command line: as it is when it is plain, else single-quoted. */
+const shellWord = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`);
+
 /**
  * `ain net add --dir D [--nodes K] [--base-port P]`: K more nodes (default 1) in the network
  * `ain net init` wrote in D, followers until their keys stake; prints how to start each and the
@@ -140,24 +143,25 @@ async function addCommand(args: string[], json: boolean): Promise<void> {
     printJson(net);
     return;
   }
-  const via = `http://127.0.0.1:${net.existing[0]!.port}`;
+  const first = net.existing[0]!;
+  const via = `http://127.0.0.1:${first.port}`;
   const target = net.shard === '/' ? `--chain ${net.chain}` : `--chain ${net.chain} --shard ${net.shard}`;
-  // A shard's directory holds branch.json, not the owner's key: who funds the new key is the operator's choice.
-  const owner = await access(join(net.dir, 'owner.key')).then(
-    () => join(net.dir, 'owner.key'),
-    () => undefined,
-  );
-  const stake = '1000000';
+  const stake = net.validatorStake;
   const lines = [
-    `added ${net.added.map((n) => n.name).join(', ')} to the network of chain ${net.chain}${net.shard === '/' ? '' : ` shard ${net.shard}`} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…): n1's genesis and config, its own keys and ports, the ${net.existing.length} nodes there as its peers`,
-    ...net.added.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${n.dir}`),
-    `a new node is a follower: it fetches the blocks decided so far from its peers and votes in nothing. To make one a validator once it holds the chain, fund its key and stake from it (here ${stake} AIN, what each validator of ain net init holds):`,
-    ...net.added.flatMap((n) => [
-      owner === undefined
-        ? `  (send ${n.address} ${stake} AIN from an account of the chain, then)`
-        : `  ain tx sign --key ${owner} ${target} --op '{"type":"send","to":"${n.address}","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
-      `  ain tx sign --key ${join(n.dir, 'node.key')} ${target} --op '{"type":"stake","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
-    ]),
+    `added ${net.added.map((n) => n.name).join(', ')} to the network of chain ${net.chain}${net.shard === '/' ? '' : ` shard ${net.shard}`} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…): ${first.name}'s genesis and config, keys and ports of its own, the ${net.existing.length} nodes there as its peers`,
+    ...net.added.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${shellWord(n.dir)}`),
+    net.kafka
+      ? 'a new node reads the shared Kafka topic and attests nothing until its key stakes; staked, it attests blocks (its stake counts toward finality) and proposes none (the genesis names the proposers).'
+      : 'a new node is a follower: it fetches the blocks decided so far from its peers and votes in nothing until its key stakes; staked, it is a validator from the next height.',
+    ...(net.ownerKey === null
+      ? ['On a shard no account holds a balance to stake with: the node stays a follower.']
+      : [
+          `To stake once it holds the chain, the owner funds its key and the key stakes (${stake} AIN, what a validator of the genesis holds):`,
+          ...net.added.flatMap((n) => [
+            `  ain tx sign --key ${shellWord(net.ownerKey!)} ${target} --op '{"type":"send","to":"${n.address}","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
+            `  ain tx sign --key ${shellWord(join(n.dir, 'node.key'))} ${target} --op '{"type":"stake","amount":"${stake}"}' | ain tx submit --node ${via} --wait`,
+          ]),
+        ]),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,8 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
-import { AinError } from '../../schemas/index.ts';
+import { AinError, isAinError } from '../../schemas/index.ts';
 import { readKeyFile, writeKeyFile } from '../keys/index.ts';
 import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
 import { followerConfigOf, networkValidatorsMax, p2pPortOffset, writeNewFile, type InitNetworkNode } from './initNetwork.ts';
@@ -28,6 +28,12 @@ export interface AddNetworkNodesReturnType {
   /** The nodes that were there, then the ones written now. */
   readonly existing: readonly InitNetworkNode[];
   readonly added: readonly InitNetworkNode[];
+  /** The stake of the genesis's first proposer: what a new node's key would stake to weigh as much as a validator of the genesis. */
+  readonly validatorStake: string;
+  /** Whether the nodes share a Kafka topic (a new node reads it; staked, it attests, and proposes nothing) rather than each keeping its own log. */
+  readonly kafka: boolean;
+  /** The genesis owner's key file (`D/owner.key`), which holds the supply; null for a shard's directory (no account has a balance there). */
+  readonly ownerKey: string | null;
 }
 
 /** Nodes a directory holds at most: every one of them is a bootstrap peer of the next (the config takes 64). */
@@ -35,14 +41,67 @@ const nodesMax = networkValidatorsMax;
 
 const refuse = (message: string) => new AinError('BAD_CONFIG', message);
 
+/** A file of node `name` the new nodes are made from, as text; BAD_CONFIG naming it when it cannot be read. */
+async function fileOf(path: string, name: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw refuse(`${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}), and ${name}'s files are what a new node is made from.`);
+  }
+}
+
+/**
+ * A key file of a node; BAD_CONFIG naming it when it is missing or not a key, and saying not to
+ * make it anew (other nodes know the node by it). An unsafe mode keeps its own error, which says
+ * how to mend it.
+ */
+async function keyOf(path: string, name: string) {
+  return readKeyFile(path).catch((cause: unknown) => {
+    if (isAinError(cause, 'KEY_FILE_UNSAFE')) throw cause;
+    const why = ((cause as { cause?: NodeJS.ErrnoException }).cause?.code ?? '') === 'ENOENT' ? 'does not exist' : 'cannot be read as a key file';
+    throw refuse(
+      `${path} ${why}; a new node takes ${name}'s address and peer id from it. Restore it: a new key would change ${name}'s identity, which the other nodes' configs name.`,
+    );
+  });
+}
+
 /** A node of the network as its own files say: where it listens (its config, read as the node reads it) and its peer id (its p2p.key). */
-async function nodeOf(dir: string, name: string): Promise<InitNetworkNode & { readonly chain: string; readonly shard: string }> {
+async function nodeOf(dir: string, name: string): Promise<InitNetworkNode> {
   const nodeDir = join(dir, name);
-  const config = await loadConfig({ file: join(nodeDir, 'config.json'), flags: { dataDir: nodeDir } });
-  if (config.p2p === undefined) throw refuse(`${join(nodeDir, 'config.json')} has no p2p section: a new node could not reach ${name} as a peer.`);
-  const [key, peerKey] = await Promise.all([readKeyFile(join(nodeDir, 'node.key')), readKeyFile(join(nodeDir, peerKeyFileName))]);
+  const file = join(nodeDir, 'config.json');
+  if (
+    !(await access(file).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw refuse(
+      `${file} does not exist: ${nodeDir} is no node of ain net init or ain net add (one that an interrupted ain net add left has keys and no config); move it away and run ain net add again.`,
+    );
+  }
+  const config = await loadConfig({ file, flags: { dataDir: nodeDir } });
+  if (config.p2p === undefined) throw refuse(`${file} has no p2p section: a new node could not reach ${name} as a peer.`);
+  const [key, peerKey] = await Promise.all([keyOf(join(nodeDir, 'node.key'), name), keyOf(join(nodeDir, peerKeyFileName), name)]);
   const peerId = await peerIdOfSeed(new Uint8Array(Buffer.from(peerKey.privateKey, 'hex')));
-  return { name, dir: nodeDir, address: key.address, port: config.port, p2pPort: config.p2p.port, peerId, chain: config.chain, shard: config.shard };
+  return { name, dir: nodeDir, address: key.address, port: config.port, p2pPort: config.p2p.port, peerId };
+}
+
+/** Writes a node's files into a directory of its own beside `dir`, then renames it to `dir`: an interrupted add leaves no half-written node under a node's name. */
+async function writeNode(node: InitNetworkNode, key: KeyPair, peerKey: KeyPair, genesisText: string, config: object): Promise<void> {
+  const partial = join(node.dir, '..', `.${node.name}.adding`);
+  await rm(partial, { recursive: true, force: true });
+  try {
+    await mkdir(partial, { mode: 0o700 });
+    await writeKeyFile(join(partial, 'node.key'), key);
+    await writeKeyFile(join(partial, peerKeyFileName), peerKey);
+    await writeNewFile(join(partial, 'genesis.json'), genesisText);
+    await writeNewFile(join(partial, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    // rename does not replace a directory that holds something; nothing is there (netNodesIn listed it).
+    await rename(partial, node.dir);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -66,15 +125,20 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
   }
   const existing = await Promise.all(names.map((name) => nodeOf(dir, name)));
   const first = existing[0]!;
-  const genesisText = await readFile(join(first.dir, 'genesis.json'), 'utf8');
+  const genesisFile = join(first.dir, 'genesis.json');
+  const genesisText = await fileOf(genesisFile, first.name);
   let genesisJson: unknown;
   try {
     genesisJson = JSON.parse(genesisText);
   } catch (cause) {
-    throw new AinError('BAD_GENESIS', `The genesis file ${join(first.dir, 'genesis.json')} is not valid JSON: ${(cause as Error).message}.`, { cause });
+    throw new AinError('BAD_GENESIS', `The genesis file ${genesisFile} is not valid JSON: ${(cause as Error).message}.`, { cause });
   }
   const genesis = parseGenesis(genesisJson);
-  const template = JSON.parse(await readFile(join(first.dir, 'config.json'), 'utf8')) as Record<string, unknown> & { p2p?: object };
+  // n1's config as its file holds it (loadConfig checked it), but `announce`: the addresses n1 is reached at are n1's alone.
+  const { p2p: { announce: _announce, ...p2p } = {}, ...rest } = JSON.parse(await fileOf(join(first.dir, 'config.json'), first.name)) as {
+    p2p?: Record<string, unknown>;
+  } & Record<string, unknown>;
+  const template = { ...rest, p2p };
 
   const last = Number(names.at(-1)!.slice(1));
   const start = basePort ?? first.port + last;
@@ -104,20 +168,22 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
     configs.push(followerConfigOf(template, { port, p2pPort, bootstrap, dataDir: node.dir, what: `the config of ${name} (from ${first.name}'s)` }));
   }
 
-  for (const [i, node] of added.entries()) {
-    await mkdir(node.dir, { mode: 0o700 });
-    await writeKeyFile(join(node.dir, 'node.key'), keys[i]![0]);
-    await writeKeyFile(join(node.dir, peerKeyFileName), keys[i]![1]);
-    await writeNewFile(join(node.dir, 'genesis.json'), genesisText);
-    await writeNewFile(join(node.dir, 'config.json'), JSON.stringify(configs[i], null, 2) + '\n');
-  }
-  const strip = ({ name, dir: nodeDir, address, port, p2pPort, peerId }: InitNetworkNode): InitNetworkNode => ({
-    name,
-    dir: nodeDir,
-    address,
-    port,
-    p2pPort,
-    peerId,
-  });
-  return { dir, chain: genesis.chain, shard: genesis.shard, genesisHash: genesisHashOf(genesis), existing: existing.map(strip), added };
+  for (const [i, node] of added.entries()) await writeNode(node, keys[i]![0], keys[i]![1], genesisText, configs[i]!);
+  const ownerKey = join(dir, 'owner.key');
+  return {
+    dir,
+    chain: genesis.chain,
+    shard: genesis.shard,
+    genesisHash: genesisHashOf(genesis),
+    existing,
+    added,
+    validatorStake: genesis.accounts[genesis.proposers[0]!]?.stake ?? '0',
+    kafka: (template as { log?: { kind?: string } }).log?.kind === 'kafka',
+    ownerKey: (await access(ownerKey).then(
+      () => true,
+      () => false,
+    ))
+      ? ownerKey
+      : null,
+  };
 }

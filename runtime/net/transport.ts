@@ -52,8 +52,12 @@ export interface RequestOptions {
 }
 
 /** The most a request's answer may take: the transport's limit, or less when the request asks. */
-export const answerLimitOf = (limits: TransportLimits, options: RequestOptions): number =>
-  Math.min(limits.maxResponseBytes, options.maxAnswerBytes ?? Infinity);
+export function answerLimitOf(limits: TransportLimits, options: RequestOptions): number {
+  const asked = options.maxAnswerBytes;
+  if (asked !== undefined && !(Number.isSafeInteger(asked) && asked > 0))
+    throw new RangeError(`maxAnswerBytes is a positive whole number of bytes, not ${asked}`);
+  return Math.min(limits.maxResponseBytes, asked ?? Infinity);
+}
 
 /** A peer came or went, or changed the topics it subscribes to. */
 export type PeerEvent =

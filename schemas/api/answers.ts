@@ -72,8 +72,9 @@ export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
 /**
  * `GET /v1/net`: this node on the peer-to-peer network (its peer id, the addresses it listens
- * on, the peers connected), the validators of the current set, and on a validator where its
- * consensus stands; a child chain's validator adds how its reports to the parent chain go.
+ * on, the peers connected), the validators of the current set, and where its consensus stands
+ * on a node of a network of validators (each keeping its own log; a follower's too, which
+ * votes in nothing); a child chain's validator adds how its reports to the parent chain go.
  */
 export const NetAnswer = z.looseObject({
   peerId: z.string(),

@@ -228,16 +228,21 @@ export function OverviewView() {
       (e: unknown) => (error.value = e),
     );
     // GET /v1/health now and every 5 s; on a network GET /v1/net too: the peers, and whether each validator's node answers.
-    const readHealth = () =>
-      getJson<HealthAnswer>('/v1/health').then(
-        (answer) => {
-          if (!gone) health.value = applyHealth(health.value, answer);
-        },
-        () => undefined,
-      );
-    void readHealth();
+    // Each read numbered: an answer that comes after a later one's is dropped, so a cleared problem does not come back.
+    let asked = 0;
+    let shown = 0;
+    const readHealth = () => {
+      const n = ++asked;
+      const show = (answer: HealthAnswer | null) => {
+        if (gone || n < shown) return;
+        shown = n;
+        health.value = applyHealth(health.value, answer);
+      };
+      getJson<HealthAnswer>('/v1/health').then(show, () => show(null));
+    };
+    readHealth();
     const refresh = setInterval(() => {
-      void readHealth();
+      readHealth();
       if (!network.value.onNetwork) return;
       getJson<NetAnswer>('/v1/net').then(
         (net) => {

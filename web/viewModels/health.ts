@@ -40,10 +40,13 @@ export const healthNamesMax = 16;
 /**
  * The health panel from one read of `GET /v1/health`: each problem as the node lists it (the
  * answer replaces what the last read said, so a cleared problem leaves the panel), its names
- * bounded by `healthNamesMax`.
+ * bounded by `healthNamesMax`; a failed read (null) or an answer of another shape makes it
+ * unknown again.
  * @example applyHealth(initialHealth, await getJson('/v1/health')).rows.map((r) => r.code)
  */
-export function applyHealth(_state: HealthState, answer: HealthAnswer): HealthState {
+export function applyHealth(_state: HealthState, answer: HealthAnswer | null): HealthState {
+  // A read that failed, or an answer that is no health answer: the panel says nothing rather than "no problems".
+  if (answer === null || typeof answer !== 'object' || (answer.problems !== undefined && !Array.isArray(answer.problems))) return initialHealth;
   const rows = (answer.problems ?? []).map((p) => {
     const [validators, peers] = [p.missing ?? [], p.peers ?? []];
     return {

@@ -1,7 +1,9 @@
 import test from 'ava';
-import { readdir, readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { addNetworkNodes, configFileIn, initNetwork, loadConfig } from '../../../runtime/config/index.ts';
 import { readKeyFile } from '../../../runtime/keys/index.ts';
 import { loadPeerSeed, peerIdOfSeed } from '../../../runtime/net/index.ts';
@@ -9,6 +11,9 @@ import { isAinError, type ErrorCode } from '../../../schemas/index.ts';
 
 // `ain net add`: more nodes in a network `ain net init` wrote, checked as the node reads them.
 // (follower.e2e starts one: it catches up, and votes once its key staked.)
+
+const bin = join(process.cwd(), 'bin', 'ain.js');
+const execFileAsync = promisify(execFile);
 
 async function network(t: { teardown(fn: () => unknown): void }, validators = 3) {
   const root = await mkdtemp(join(tmpdir(), 'ain-netadd-'));
@@ -62,7 +67,30 @@ test('refused, with nothing written: no network there, a port a node uses, a nod
   await refused(addNetworkNodes({ dir: root }), 'NOT_FOUND', /holds no network ain net init wrote/);
   await refused(addNetworkNodes({ dir, basePort: 23201 }), 'BAD_CONFIG', /Port 23201 for n4 is n2's already/);
   await refused(addNetworkNodes({ dir, count: 62 }), 'BAD_CONFIG', /at most 64/);
+  await mkdir(join(dir, 'n4'));
+  await refused(addNetworkNodes({ dir }), 'BAD_CONFIG', /n4 is no node of ain net init or ain net add \(one that an interrupted ain net add left/);
+  await rm(join(dir, 'n4'), { recursive: true });
+  await rm(join(dir, 'n3', 'p2p.key'));
+  await refused(addNetworkNodes({ dir }), 'BAD_CONFIG', /n3\/p2p.key does not exist; .* Restore it/);
   await writeFile(join(dir, 'n2', 'config.json'), '{ not json');
   await refused(addNetworkNodes({ dir }), 'BAD_CONFIG', /n2\/config.json is not valid JSON/);
   t.deepEqual((await readdir(dir)).sort(), ['n1', 'n2', 'n3', 'owner.key']);
+});
+
+test('ain net add prints how to start each node and the two txs that stake it; on Kafka, that a staked node attests and proposes nothing', async (t) => {
+  const { dir } = await network(t);
+  const { stdout } = await execFileAsync(process.execPath, [bin, 'net', 'add', '--dir', dir]);
+  t.regex(stdout, new RegExp(`n4 0x[0-9a-f]{40}: http://127\\.0\\.0\\.1:23203, peers on 24203 {4}ain node --data ${join(dir, 'n4')}`));
+  t.regex(
+    stdout,
+    new RegExp(
+      `ain tx sign --key ${join(dir, 'owner.key')} --chain ain-local --op '\\{"type":"send","to":"0x[0-9a-f]{40}","amount":"1000000"\\}' \\| ain tx submit --node http://127\\.0\\.0\\.1:23200 --wait`,
+    ),
+  );
+  t.regex(stdout, new RegExp(`ain tx sign --key ${join(dir, 'n4', 'node.key')} --chain ain-local --op '\\{"type":"stake","amount":"1000000"\\}'`));
+  const kafka = join(dir, '..', 'kafka');
+  await initNetwork({ dir: kafka, validators: 2, basePort: 23500, log: { kind: 'kafka', brokers: ['127.0.0.1:9092'] } });
+  const onKafka = await execFileAsync(process.execPath, [bin, 'net', 'add', '--dir', kafka]);
+  t.regex(onKafka.stdout, /reads the shared Kafka topic.*proposes none/);
+  t.is((await loadConfig({ file: join(kafka, 'n3', 'config.json'), flags: { dataDir: join(kafka, 'n3') } })).log.kind, 'kafka');
 });

@@ -113,6 +113,7 @@ test(`a node ain net add wrote, started empty after ${blocks} blocks, catches up
         () => false,
       ),
     'the new validator to sign a vote',
+    60_000,
   );
   t.log(`${height} blocks made in ${(madeMs / 1000).toFixed(1)} s; the follower started and caught up in ${(caughtUpMs / 1000).toFixed(1)} s`);
 });

@@ -74,14 +74,20 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
   t.is(submitted.status, 202, JSON.stringify(submitted.body));
   await until(async () => (await n1.get('/v1/status')).height >= 1, 'node 1 to cut a block');
   // The answer is what /openapi.json says of it (NetAnswer), and says nothing the schema does not.
-  const described = NetAnswer.parse(await n1.get('/v1/net'));
+  // (zod drops what a schema does not name, so the raw answer's keys are compared, not the parsed ones.)
+  const raw = await n1.get<Record<string, unknown> & { consensus?: object; validators: object[] }>('/v1/net');
+  NetAnswer.parse(raw);
   t.deepEqual(
-    Object.keys(described).filter((key) => !(key in NetAnswer.shape)),
+    Object.keys(raw).filter((key) => !(key in NetAnswer.shape)),
     [],
   );
-  t.truthy(described.consensus, 'a validator says where its consensus stands');
-  t.deepEqual(Object.keys(described.consensus!).sort(), ['height', 'lastCommit', 'round', 'step', 'validators']);
-  t.true(described.validators.every((v) => Object.keys(v).every((key) => ['address', 'stake', 'peerId', 'reachable', 'answeredAt'].includes(key))));
+  t.truthy(raw.consensus, 'a node of a network of validators says where its consensus stands');
+  t.deepEqual(Object.keys(raw.consensus!).sort(), ['height', 'lastCommit', 'round', 'step', 'validators']);
+  const validatorKeys = ['address', 'stake', 'peerId', 'reachable', 'answeredAt'];
+  t.deepEqual(
+    raw.validators.flatMap((v) => Object.keys(v)).filter((key) => !validatorKeys.includes(key)),
+    [],
+  );
 
   const peer = await createLibp2pTransport(
     { seed: new Uint8Array(randomBytes(32)), port: 0, bootstrap: [n1Net.addresses[0]!] },

@@ -25,6 +25,13 @@ test('each problem is a row with its sentence, since when, and the validators an
   t.deepEqual(applyHealth(one, { problems: [] }).rows, [], 'cleared on the node: gone from the panel');
 });
 
+test('a failed read, or an answer of another shape, makes the panel unknown again rather than "no problems"', (t) => {
+  const one = applyHealth(initialHealth, { problems: [{ code: 'VALIDATOR_SLASHED', message: 'slashed' }] });
+  t.deepEqual(applyHealth(one, null), initialHealth);
+  t.deepEqual(applyHealth(one, { problems: 'none' } as never), initialHealth);
+  t.deepEqual(applyHealth(one, 'busy' as never), initialHealth);
+});
+
 test('a problem naming many is listed up to healthNamesMax of each kind, the rest counted', (t) => {
   const many = Array.from({ length: healthNamesMax + 5 }, (_, i) => `0x${i}`);
   const [row] = applyHealth(initialHealth, { problems: [{ code: 'CONSENSUS_STALLED', message: 'stuck', missing: many, peers: many.slice(0, 2) }] }).rows;
