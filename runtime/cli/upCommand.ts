@@ -2,7 +2,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { KeyPair } from '../../log/index.ts';
+import { generateKeyPair, type KeyPair } from '../../log/index.ts';
 import { AinError, isAinError, type Op, type Tx } from '../../schemas/index.ts';
 import { workersPerRequestMax } from '../../actors/index.ts';
 import { dashboardUrl } from './uiCommand.ts';
@@ -10,7 +10,6 @@ import { runSampleSession, sampleEvaluatorsDefault, sampleWorkersDefault } from 
 import { createNodeSubmitter, getBalance, getBlock, getState, postTx, waitForTx } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createDockerRuntime, createProcessRuntime, type ExecutionRuntime } from '../exec/index.ts';
-import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { startNode } from '../node/index.ts';
 import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
@@ -51,7 +50,12 @@ interface UpTarget {
   proposedBy(address: string): string;
 }
 
-/** A client's first session against a fresh chain: one tx, a batch, a refusal, outcomes and finality. */
+/**
+ * A client's first session against a fresh chain: one tx, a batch, a refusal, outcomes and
+ * finality. The client is a new key each time: its ~100 txs take most of a new account's tx
+ * budget for a minute (bandwidth), and a key kept in the data dir made a second `ain up` within
+ * that minute fail with BANDWIDTH_EXCEEDED.
+ */
 async function demo(target: UpTarget, client: KeyPair): Promise<void> {
   out.step('demo');
   const { url } = target;
@@ -219,8 +223,7 @@ async function upOneNode(options: UpOptions, failed: (error: unknown) => Promise
     proposedBy: () => 'the node',
   };
   try {
-    const { key: client } = await loadOrCreateKeyFile(join(config.dataDir, 'client.key'));
-    await demo(target, client);
+    await demo(target, generateKeyPair());
     await sample(target, options, config.dataDir);
   } catch (error) {
     await out.fail(error);
@@ -257,8 +260,7 @@ async function upNetwork(options: UpOptions, validators: number, failed: (error:
   };
   const stopAll = () => net.stop();
   try {
-    const { key: client } = await loadOrCreateKeyFile(join(options.data, 'client.key'));
-    await demo(target, client);
+    await demo(target, generateKeyPair());
     await sample(target, options, options.data, first.dir);
   } catch (error) {
     await out.fail(error);

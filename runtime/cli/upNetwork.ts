@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AinError, isAinError } from '../../schemas/index.ts';
+import { AinError, errorCodes, isAinError, type ErrorCode } from '../../schemas/index.ts';
 import { getNet } from '../client/index.ts';
 import { appRootUrl, initNetwork, nodeProcessFlags, p2pPortOffset } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
@@ -106,7 +106,26 @@ async function checkResumable(dir: string, nodes: readonly { readonly dir: strin
 export async function startUpNetwork({ dir, validators, port }: { dir: string; validators: number; port: number }): Promise<UpNetwork> {
   const existing = await readdir(dir).catch(() => [] as string[]);
   const fresh = existing.length === 0;
-  const files = fresh ? await initNetwork({ dir, validators, basePort: await basePortFor(port, validators) }) : { nodes: await nodesIn(dir, existing) };
+  const base = fresh ? await basePortFor(port, validators) : 0;
+  const reused = fresh ? [] : await nodesIn(dir, existing);
+  // Every port a node will listen on, free before any is written or started: a node that cannot
+  // listen exits, and the cause would be in its log only.
+  const planned = fresh
+    ? Array.from({ length: validators }, (_, i) => ({ name: `n${i + 1}`, port: base + i, p2pPort: base + i + p2pPortOffset }))
+    : reused.map((node, i) => ({ name: `n${i + 1}`, ...node }));
+  const taken: string[] = [];
+  for (const node of planned) {
+    if (!(await canListen(node.port))) taken.push(`${node.port} (${node.name}'s API)`);
+    if (!(await canListen(node.p2pPort))) taken.push(`${node.p2pPort} (${node.name}'s peers)`);
+  }
+  if (taken.length > 0) {
+    throw new AinError(
+      'PORT_IN_USE',
+      `Another process listens on ${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} on 127.0.0.1; stop it, or ${fresh ? 'give ain up --port P (API ports from P, peer ports 1000 above) or --port 0 for free ones' : `use another --data directory (this network's ports are in its nodes' config.json under ${dir})`}.`,
+      { details: { ports: taken } },
+    );
+  }
+  const files = fresh ? await initNetwork({ dir, validators, basePort: base }) : { nodes: reused };
   if (!fresh) await checkResumable(dir, files.nodes);
   const children: ChildProcess[] = [];
   // The nodes run in their own process groups, so Ctrl-C at the terminal reaches `ain up` alone,
@@ -155,7 +174,11 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
       if (i < 0) return undefined;
       const { exitCode, signalCode } = children[i]!;
       const how = exitCode === null ? `signal ${signalCode}` : `code ${exitCode}`;
-      return new AinError('NODE_UNREACHABLE', `Node ${nodes[i]!.name} exited (${how}); see ${join(nodes[i]!.dir, 'node.log')}.`);
+      const log = join(nodes[i]!.dir, 'node.log');
+      // Its own last word (a port taken, a bad config): its code and sentence, not only where to look.
+      const said = lastErrorIn(log);
+      if (said !== undefined) return new AinError(said.code, `Node ${nodes[i]!.name} exited (${how}): ${said.message} (${log})`);
+      return new AinError('NODE_UNREACHABLE', `Node ${nodes[i]!.name} exited (${how}); see ${log}.`);
     };
     for (const node of nodes) {
       await until(async () => (await getNet(node)).peers.length >= nodes.length - 1, `node ${node.name} to start and see its peers`, 90_000, exited);
@@ -187,15 +210,40 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
   }
 }
 
+/** How many bytes of a node's log its last error is looked for in. */
+const logTailBytes = 64 * 1024;
+
+/** The last `error CODE: sentence` line a node wrote to its log (the CLI's words for what stopped it), if any. */
+function lastErrorIn(path: string): { code: ErrorCode; message: string } | undefined {
+  let text: string;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.alloc(Math.min(size, logTailBytes));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const found = [...text.matchAll(/^error ([A-Z][A-Z0-9_]*): (.+)$/gm)].at(-1);
+  if (found === undefined || !(found[1]! in errorCodes)) return undefined;
+  return { code: found[1] as ErrorCode, message: found[2]! };
+}
+
 /** The nodes of a network `ain up` made before, from their configs. */
-async function nodesIn(dir: string, entries: readonly string[]): Promise<{ dir: string; port: number; address: string }[]> {
+async function nodesIn(dir: string, entries: readonly string[]): Promise<{ dir: string; port: number; p2pPort: number; address: string }[]> {
   const names = entries.filter((e) => /^n\d+$/.test(e)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   if (names.length === 0) throw new AinError('DIR_NOT_EMPTY', `${dir} holds files but no network of ain up (n1, n2, …); use another --data directory.`);
   return Promise.all(
     names.map(async (name) => {
       const nodeDir = join(dir, name);
-      const config = JSON.parse(await readFile(join(nodeDir, 'config.json'), 'utf8')) as { port: number };
-      return { dir: nodeDir, port: config.port, address: (await readKeyFile(join(nodeDir, 'node.key'))).address };
+      const config = JSON.parse(await readFile(join(nodeDir, 'config.json'), 'utf8')) as { port: number; p2p?: { port?: number } };
+      const p2pPort = config.p2p?.port ?? config.port + p2pPortOffset;
+      return { dir: nodeDir, port: config.port, p2pPort, address: (await readKeyFile(join(nodeDir, 'node.key'))).address };
     }),
   );
 }

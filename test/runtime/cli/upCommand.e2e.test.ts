@@ -1,6 +1,7 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { participantsIn, sampleResultLine, sampleWorkers } from '../agents/sampleResult.ts';
@@ -127,6 +128,25 @@ test('ain up on a terminal marks the step that failed with a cross and prints th
   t.regex(frame, /✖ Choose where the programs run\n {2}› No Docker engine answers/);
   t.notRegex(frame, /✔ Fund the agents/);
   t.regex(frame, /error RUNTIME_UNAVAILABLE: No Docker engine answers/);
+});
+
+test('ain up with a port of its network taken by another process says which, with PORT_IN_USE, before it writes or starts anything', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const taken = (blocker.address() as AddressInfo).port;
+  // The blocker is n2's API port: the network's ports start one below it.
+  const data = join(dir, 'port-taken');
+  const up = await run('node', [ain, 'up', '--once', '--port', String(taken - 1), '--runtime', 'process', '--data', data]);
+  t.is(up.code, 1, up.stderr);
+  // (Another test's port may be in the range too: then it is named beside.)
+  t.regex(
+    up.stderr,
+    new RegExp(
+      `error PORT_IN_USE: Another process listens on ports? [^;]*\\b${taken} \\(n2's API\\)[^;]* on 127\\.0\\.0\\.1; stop it, or give ain up --port P`,
+    ),
+  );
+  t.deepEqual(await readdir(data).catch(() => []), [], 'nothing written');
 });
 
 test('Ctrl-C on a terminal marks the running step interrupted, shows the cursor again and ends by the signal', async (t) => {
