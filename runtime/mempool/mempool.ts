@@ -27,6 +27,12 @@ export interface MempoolOptions {
   /** The ledger's last nonce of an address (0 before its first tx): a tx at or below it is spent. */
   readonly ledgerNonce: (address: string) => number;
   /**
+   * Where a tx is in the node's log, when a block it holds includes it: a tx sent again after it
+   * landed (a client retrying after a lost answer) is answered with that offset, as one held is,
+   * not refused BAD_NONCE as if it had not landed. Default: never found.
+   */
+  readonly landedAt?: (hash: string) => number | undefined;
+  /**
    * The sender's bandwidth (runtime/ingest/bandwidthGate.ts): a refusal when its budget has no
    * room for the tx beside `queued` txs of it the mempool holds; default none.
    */
@@ -148,9 +154,10 @@ function admissionOf(
   pending: PendingTxs,
   refusedOps: ReadonlySet<string>,
   ledgerNonce: (address: string) => number,
-  bandwidth: MempoolOptions['bandwidth'],
+  landedAt: (hash: string) => number | undefined,
   now: () => number,
   origin: TxOrigin,
+  bandwidth: MempoolOptions['bandwidth'],
 ): Admission {
   return {
     admit(tx): AdmitDecision {
@@ -163,6 +170,8 @@ function admissionOf(
       }
       const spent = ledgerNonce(from);
       if (nonce <= spent) {
+        const landed = landedAt(tx.hash);
+        if (landed !== undefined) return { offset: landed };
         return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
@@ -292,7 +301,7 @@ export async function openMempool(options: MempoolOptions): Promise<Mempool> {
     createIngest({
       log: journalLog,
       pool,
-      admission: admissionOf(pending, refusedOps, ledgerNonce, options.bandwidth, now, origin),
+      admission: admissionOf(pending, refusedOps, ledgerNonce, options.landedAt ?? (() => undefined), now, origin, options.bandwidth),
       readBack: readBackFor(origin),
       // What the API took counts as submitted; of a peer's gossip only the refusals count (what it passed on is no submission here).
       onSubmitted: origin === 'local' ? options.onSubmitted : (_appended, refused) => options.onSubmitted?.(0, refused),

@@ -69,6 +69,7 @@ export async function openConsensusServices(c: ConsensusComponents, net: NetServ
     pool: c.pool,
     limits: p2p.mempool,
     ledgerNonce,
+    landedAt: (hash) => c.blocks.findTx(hash)?.offset,
     bandwidth: (tx, queued) => bandwidthRefusal(chain.ledger, tx, queued, c.now()),
     fsync: config.log.kind === 'file' ? config.log.fsync : undefined,
     maxRecordBytes: config.maxTxBytes + 1024,

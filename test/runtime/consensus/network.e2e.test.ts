@@ -86,6 +86,11 @@ test('four validators over libp2p: txs sent to different nodes are final on all,
   const verified = await verifyTx(nodes[1]!.url, txHashOf(lateTx), { waitMs: 30_000 });
   t.is(verified.outcome.code, 'ok');
   t.is(await txsIn(nodes[1]!.url), inBefore, 'node 2 took the tx from gossip only');
+  // Sent again to node 2 once it landed (a client retrying after a lost answer): where it is, not BAD_NONCE.
+  const again = await nodes[1]!.post('/v1/tx', lateTx);
+  t.is(again.status, 202, JSON.stringify(again.body));
+  const landedAt = await nodes[1]!.get<{ offset: number }>(`/v1/tx/${txHashOf(lateTx)}`);
+  t.like(again.body, { hash: txHashOf(lateTx), offset: landedAt.offset });
   // Each read on its own: a block landing between them (none is due) would only raise them.
   const health = await nodes[1]!.get<{ finalized: number }>('/v1/health');
   t.true(health.finalized >= verified.height, `/v1/health: final height ${health.finalized} on node 2, the tx in block ${verified.height}`);

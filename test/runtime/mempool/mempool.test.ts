@@ -2,8 +2,8 @@ import test from 'ava';
 import { readdir } from 'node:fs/promises';
 import { pino } from 'pino';
 import { consensusOps } from '../../../runtime/mempool/index.ts';
-import { defaultMempoolConfig, P2pConfig } from '../../../schemas/index.ts';
-import { sha256Hex, type KeyPair } from '../../../log/index.ts';
+import { defaultMempoolConfig, P2pConfig, type Tx } from '../../../schemas/index.ts';
+import { sha256Hex, txHashOf, type KeyPair } from '../../../log/index.ts';
 import { codesOf, fakeLedger, keyOf, openTestMempool, tempDir, txText } from './fixtures.ts';
 
 const alice = keyOf(1);
@@ -86,6 +86,19 @@ test('a retry gets the same answer and is held once; a spent nonce is BAD_NONCE;
   t.is(mempool.stats.txs, 1);
   const other = txText(alice, 6, { type: 'set_value', path: '/apps/test/other', value: 1 });
   t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 5), other])), ['BAD_NONCE', 'NONCE_PENDING']);
+});
+
+test('a tx sent again after it landed (a client retrying after a lost answer) is answered with where it is in the log, not BAD_NONCE', async (t) => {
+  const dir = await tempDir(t);
+  const ledger = fakeLedger();
+  ledger.nonces.set(alice.address, 6);
+  const landed = txText(alice, 6);
+  const hash = txHashOf(JSON.parse(landed) as Tx);
+  const mempool = await openTestMempool(t, { dir, ...ledger, landedAt: (h: string) => (h === hash ? 41 : undefined) });
+  const [again] = await mempool.ingest.submit([landed]);
+  t.like(again, { offset: 41 });
+  t.is(mempool.stats.txs, 0, 'not held: it is in a block');
+  t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 5)])), ['BAD_NONCE'], 'a spent nonce that landed under another tx is still refused');
 });
 
 test('ops made by consensus are refused with CONSENSUS_OP and a sentence', async (t) => {
