@@ -22,13 +22,15 @@ const watchEveryMs = 5_000;
 const appliedKeptMax = 1024;
 
 /** What the watch reads of ValidatorPresence. */
-type Presence = Pick<ValidatorPresence, 'of' | 'claimants' | 'silentBootstrap'>;
+type Presence = Pick<ValidatorPresence, 'of' | 'claimants' | 'silentBootstrap' | 'otherGenesis'>;
 
 export interface HealthWatchOptions {
   readonly logger: Logger;
   readonly now: () => number;
   /** The node's validator key. */
   readonly address: string;
+  /** The chain's genesis hash (this node's). */
+  readonly genesisHash: string;
   readonly log: Pick<EventLog, 'outage'>;
   readonly ledger: { readonly tree: StateTree; readonly height: number };
   /** Each block as the node applies it (the follower's): when it did, by its own clock. */
@@ -66,6 +68,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
   VALIDATOR_SLASHED: 'the validator key is no longer slashed',
   VALIDATORS_UNREACHABLE: 'the validators and bootstrap peers this node reached before answer again',
   VALIDATOR_KEY_SHARED: 'one node answers as each validator again',
+  GENESIS_MISMATCH: 'no peer reached lately runs this chain id from another genesis',
 };
 
 /**
@@ -80,7 +83,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
  * @example const watch = createHealthWatch({ logger, now, address, log, ledger, blocks$, holdsWork, caughtUp }); watch.start()
  */
 export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
-  const { logger, now, address, log, ledger, holdsWork, caughtUp, consensus, presence } = options;
+  const { logger, now, address, genesisHash, log, ledger, holdsWork, caughtUp, consensus, presence } = options;
   const appliedMs = new Map<number, number>();
   let startedMs = Number.POSITIVE_INFINITY;
 
@@ -182,6 +185,22 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     };
   };
 
+  /**
+   * Peers that answer for this chain id and shard from another genesis: their blocks are not this
+   * chain's, and a node whose own genesis.json is the odd one follows no one, quietly.
+   */
+  const otherGenesis = (presence: Presence): HealthProblem | undefined => {
+    const found = presence.otherGenesis();
+    if (found.length === 0) return undefined;
+    const hashes = [...new Set(found.map((f) => f.genesis))].map((g) => `${g.slice(0, 16)}…`);
+    const peers = found.map((f) => f.peer);
+    return {
+      code: 'GENESIS_MISMATCH',
+      message: `${peers.length === 1 ? 'A peer' : `${peers.length} peers`} reached in the last 10 s (${peers.join(', ')}) ${peers.length === 1 ? 'runs' : 'run'} this chain id from another genesis (${hashes.join(', ')}) than this node's (${genesisHash.slice(0, 16)}…): their blocks are not this chain's, and this node takes none of them. If this node's genesis.json is the odd one, put the network's (the same bytes on every node) in its data dir; if theirs are, they are another network's nodes, and a chain id of its own keeps the two apart.`,
+      peers,
+    };
+  };
+
   const problems = (): HealthProblem[] => {
     const out: HealthProblem[] = [];
     const outage = log.outage?.();
@@ -209,6 +228,8 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
       if (silent !== undefined) out.push(silent);
       const shared = sharedKeys(presence, set);
       if (shared !== undefined) out.push(shared);
+      const foreign = otherGenesis(presence);
+      if (foreign !== undefined) out.push(foreign);
     }
     if (consensus === undefined) {
       const finality = finalityStall();

@@ -351,6 +351,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
       logger,
       now: base.now,
       address: key.address,
+      genesisHash,
       log,
       ledger: chain.ledger,
       blocks$: follower.blocks$,

@@ -61,6 +61,12 @@ export interface ValidatorPresence {
    * outdated) that have not answered in the last `presenceWindowMs`, or never, `bootstrapGraceMs` after start.
    */
   silentBootstrap(): string[];
+  /**
+   * Peers that answered in the last `presenceWindowMs` (as of the last round) for this chain id
+   * and shard with another genesis hash, each with that hash: another network's nodes, or this
+   * node's genesis is the odd one. Sorted by peer.
+   */
+  otherGenesis(): { readonly peer: string; readonly genesis: string }[];
   /** How many peers' answers are kept (bounded by the peers connected, the bootstrap peers and the set; see prune). */
   remembered(): number;
   /** One round of asking now (the timer does every `presencePollMs`). */
@@ -97,6 +103,8 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
    * the latest; two whose answers interleave, two nodes on one key (one after the other: it moved).
    */
   const claimedAt = new Map<string, Map<string, { first: number; last: number }>>();
+  /** Peer → the genesis hash its last answer named, when that is not this node's (for this chain and shard). */
+  const genesisOf = new Map<string, string>();
   let startedMs = Number.POSITIVE_INFINITY;
   /**
    * When the last round of asking ended: silence is judged as of then, not by the clock alone, so a
@@ -131,6 +139,11 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
 
   const note = (peer: string, answer: unknown) => {
     answeredMs.set(peer, now());
+    const { chain, shard, genesis } = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
+    // The status protocol is named by the chain id: a peer on it with another genesis runs another chain of that name.
+    if (chain === options.chain && shard === options.shard && typeof genesis === 'string' && /^[0-9a-f]{64}$/.test(genesis) && genesis !== options.genesisHash)
+      genesisOf.set(peer, genesis);
+    else genesisOf.delete(peer);
     const field = typeof answer === 'object' && answer !== null ? (answer as { validator?: unknown }).validator : undefined;
     if (field === undefined) return;
     const parsed = safeParse(PeerClaim, field);
@@ -186,6 +199,7 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
       if (kept.has(peer) || t - at < presenceWindowMs) continue;
       answeredMs.delete(peer);
       claims.delete(peer);
+      genesisOf.delete(peer);
     }
     for (const peer of askedMs.keys()) if (!connected.has(peer)) askedMs.delete(peer);
   };
@@ -242,6 +256,11 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
         return at === undefined ? judgedMs - startedMs >= bootstrapGraceMs : judgedMs - at >= presenceWindowMs;
       });
     },
+    otherGenesis: () =>
+      [...genesisOf]
+        .filter(([peer]) => judgedMs - (answeredMs.get(peer) ?? Number.NEGATIVE_INFINITY) < presenceWindowMs)
+        .map(([peer, genesis]) => ({ peer, genesis }))
+        .sort((a, b) => (a.peer < b.peer ? -1 : 1)),
     remembered: () => answeredMs.size,
     poll,
     start() {

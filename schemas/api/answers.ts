@@ -37,6 +37,7 @@ export const HealthProblemCode = z.enum([
   'VALIDATOR_SLASHED',
   'VALIDATORS_UNREACHABLE',
   'VALIDATOR_KEY_SHARED',
+  'GENESIS_MISMATCH',
 ]);
 export type HealthProblemCode = z.infer<typeof HealthProblemCode>;
 export const HealthProblem = z.object({
@@ -51,7 +52,7 @@ export const HealthProblem = z.object({
    * VALIDATOR_KEY_SHARED: the validators two nodes or more run).
    */
   missing: z.array(z.string()).optional(),
-  /** Peer ids (VALIDATORS_UNREACHABLE: bootstrap peers that do not answer; VALIDATOR_KEY_SHARED: the nodes answering as one key). */
+  /** Peer ids (VALIDATORS_UNREACHABLE: bootstrap peers that do not answer; VALIDATOR_KEY_SHARED: the nodes answering as one key; GENESIS_MISMATCH: the peers on another genesis). */
   peers: z.array(z.string()).optional(),
 });
 export type HealthProblem = z.infer<typeof HealthProblem>;

@@ -34,6 +34,7 @@ function rig(overrides: Partial<HealthWatchOptions> = {}) {
     logger,
     now: () => clock.ms,
     address: validators[0]!.address,
+    genesisHash: 'a'.repeat(64),
     log: {},
     ledger: chain.ledger,
     blocks$,
@@ -137,7 +138,9 @@ test('a validator behind its peers says it catches up, not that the others are d
 test('validators whose nodes answered before and not in the last 10 s: VALIDATORS_UNREACHABLE, with the stake of those that answer; silent bootstrap peers too; it clears once they answer', (t) => {
   const reach = new Map<string, { peerId: string; answeredMs: number; reachable: boolean }>();
   let bootstrap: string[] = [];
-  const { clock, watch, lines } = rig({ presence: { of: (address) => reach.get(address), claimants: () => [], silentBootstrap: () => bootstrap } });
+  const { clock, watch, lines } = rig({
+    presence: { of: (address) => reach.get(address), claimants: () => [], silentBootstrap: () => bootstrap, otherGenesis: () => [] },
+  });
   const [, v1, v2, v3] = validators.map((v) => v.address) as [string, string, string, string];
   reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms, reachable: true });
   reach.set(v2, { peerId: '12D3KooWtwo', answeredMs: clock.ms, reachable: true });
@@ -200,6 +203,7 @@ test('two nodes answering as one validator key: VALIDATOR_KEY_SHARED, naming the
       of: (address) => (address === validators[0]!.address ? own : undefined),
       claimants: (address) => claimants.get(address) ?? [],
       silentBootstrap: () => [],
+      otherGenesis: () => [],
     },
   });
   const [self, v1] = validators.map((v) => v.address) as [string, string];
@@ -219,4 +223,21 @@ test('two nodes answering as one validator key: VALIDATOR_KEY_SHARED, naming the
   own.reachable = false;
   watch.look();
   t.like(lines.at(-1), { level: 30, problem: 'VALIDATOR_KEY_SHARED', msg: 'one node answers as each validator again' } as object);
+});
+
+test('peers that answer for this chain id from another genesis: GENESIS_MISMATCH, naming them and both hashes; it clears once none does', (t) => {
+  let foreign: { peer: string; genesis: string }[] = [{ peer: '12D3KooWother', genesis: 'b'.repeat(64) }];
+  const { watch, lines } = rig({ presence: { of: () => undefined, claimants: () => [], silentBootstrap: () => [], otherGenesis: () => foreign } });
+  const [problem, ...more] = watch.problems();
+  t.deepEqual(more, []);
+  t.like(problem, { code: 'GENESIS_MISMATCH', peers: ['12D3KooWother'] });
+  t.regex(
+    problem?.message ?? '',
+    /^A peer reached in the last 10 s \(12D3KooWother\) runs this chain id from another genesis \(bbbbbbbbbbbbbbbb…\) than this node's \(aaaaaaaaaaaaaaaa…\): .* If this node's genesis.json is the odd one/,
+  );
+  watch.look();
+  foreign = [];
+  t.deepEqual(watch.problems(), []);
+  watch.look();
+  t.deepEqual(lines.map((l) => l.msg).filter((m) => /genesis/.test(m)).length, 2, 'said when it appeared, and when it cleared');
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ async function basePort(): Promise<number> {
   throw new Error('found no base port with free peer ports in 20 tries');
 }
 
-test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused; its junk txs gossip stops at node 1', async (t) => {
+test('two nodes of ain net init connect; a third peer reads node 1 status and blocks-by-range as its API serves them; bad requests are refused; its junk txs gossip stops at node 1; a node of the chain id from another genesis is GENESIS_MISMATCH to both', async (t) => {
   t.timeout(60_000);
   const dir = await mkdtemp(join(tmpdir(), 'ain-net-e2e-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -177,4 +177,22 @@ test('two nodes of ain net init connect; a third peer reads node 1 status and bl
     [],
     'a peer’s refused requests and messages are no warnings',
   );
+
+  // A node of the same chain id from another genesis (another `ain net init`, its bootstrap peer
+  // node 1): both say GENESIS_MISMATCH in their health, each naming the other.
+  const other = join(dir, 'other');
+  await promisify(execFile)(process.execPath, [bin, 'net', 'init', '--validators', '1', '--dir', other, '--base-port', String(await basePort())]);
+  const otherConfig = JSON.parse(await readFile(join(other, 'n1', 'config.json'), 'utf8')) as { port: number; p2p: { bootstrap: string[] } };
+  otherConfig.p2p.bootstrap = [`${n1Net.addresses[0]!.replace(/\/p2p\/.*$/, '')}/p2p/${n1Net.peerId}`];
+  await writeFile(join(other, 'n1', 'config.json'), JSON.stringify(otherConfig));
+  const stranger = await startNodeProcess(join(other, 'n1'), [], {}, otherConfig.port);
+  t.teardown(() => stranger.kill('SIGKILL'));
+  const strangerId = (await stranger.get<NetAnswer>('/v1/net')).peerId;
+  const mismatch = (node: NodeProcess, peerId: string) =>
+    until(async () => {
+      const { problems } = await node.get<{ problems: { code: string; peers?: string[] }[] }>('/v1/health');
+      return problems.some((p) => p.code === 'GENESIS_MISMATCH' && p.peers?.includes(peerId) === true);
+    }, `${node.dataDir} to say GENESIS_MISMATCH naming ${peerId}`);
+  await mismatch(stranger, n1Net.peerId);
+  await mismatch(n1, strangerId);
 });

@@ -265,3 +265,21 @@ test('a standby that answered as the key while its node was down, and the node b
     clock.ms += 2_000;
   }
 });
+
+test('a peer that answers for this chain and shard from another genesis is listed with its hash, until it answers with this one or has not for 10 s', async (t) => {
+  const { clock, answers, presence } = rig();
+  answers.set(peerA, { chain: 'ain-test', shard: '/', genesis: 'd'.repeat(64), height: 9 });
+  answers.set(peerB, { chain: 'ain-test', shard: '/', genesis: genesisHash, height: 3 });
+  answers.set(peerC, { chain: 'ain-other', shard: '/', genesis: 'e'.repeat(64) }); // another chain id: not this one's rival
+  await presence.poll();
+  t.deepEqual(presence.otherGenesis(), [{ peer: peerA, genesis: 'd'.repeat(64) }]);
+  answers.set(peerA, { chain: 'ain-test', shard: '/', genesis: genesisHash });
+  await presence.poll();
+  t.deepEqual(presence.otherGenesis(), [], 'its node now runs this genesis');
+  answers.set(peerA, { chain: 'ain-test', shard: '/', genesis: 'd'.repeat(64) });
+  await presence.poll();
+  answers.set(peerA, new AinError('NET_TIMEOUT', 'no answer'));
+  clock.ms += presenceWindowMs;
+  await presence.poll();
+  t.deepEqual(presence.otherGenesis(), [], 'silent for 10 s: no longer reached');
+});
