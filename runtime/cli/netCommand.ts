@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
@@ -199,7 +199,17 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   if (values.dir === undefined) throw new UsageError('ain net status needs --dir D (the directory ain net init wrote).');
   const dir = values.dir;
   const names = await netNodesIn(dir);
-  if (names.length === 0) throw new UsageError(`${dir} holds no nodes ain net init wrote (an owner.key or branch.json beside n1, n2 …).`);
+  if (names.length === 0) {
+    const exists = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    throw new UsageError(
+      exists
+        ? `${dir} holds no nodes ain net init wrote (an owner.key or branch.json beside n1, n2 …).`
+        : `${dir} is no directory; give the one ain net init wrote.`,
+    );
+  }
   // Read from the deploy module's probe (what ain deploy status reads), loaded only here: ain net init needs none of it.
   const { progressOf } = await import('../deploy/index.ts');
   const nodes: NetNodeStatus[] = await Promise.all(

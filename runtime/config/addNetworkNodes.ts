@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
@@ -118,7 +118,16 @@ async function writeNode(node: InitNetworkNode, key: KeyPair, peerKey: KeyPair, 
 export async function addNetworkNodes({ dir, count = 1, basePort, newKey = generateKeyPair }: AddNetworkNodesParameters): Promise<AddNetworkNodesReturnType> {
   const names = await netNodesIn(dir);
   if (names.length === 0) {
-    throw new AinError('NOT_FOUND', `${dir} holds no network ain net init wrote (owner.key or branch.json beside n1, n2, …); ain net add adds nodes to one.`);
+    const exists = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    throw new AinError(
+      'NOT_FOUND',
+      exists
+        ? `${dir} holds no network ain net init wrote (owner.key or branch.json beside n1, n2, …); ain net add adds nodes to one.`
+        : `${dir} is no directory; ain net add adds nodes to the directory ain net init wrote.`,
+    );
   }
   if (!Number.isSafeInteger(count) || count < 1 || names.length + count > nodesMax) {
     throw refuse(`${dir} holds ${names.length} nodes and a network holds at most ${nodesMax}: ${count} more cannot be added.`);

@@ -147,7 +147,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     }
     if (bootstrap.length > 0)
       parts.push(
-        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} (no validator's node here, or not yet known as one) ${bootstrap.length === 1 ? 'does' : 'do'} not answer this node: none in the 30 s since it started, or none for 10 s since the last`,
+        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} (no validator's node here, or not yet known as one) ${bootstrap.length === 1 ? 'does' : 'do'} not answer this node: none in the 30 s since it started, or none for 10 s since the last (a node whose p2p.key was made anew answers under another peer id: its address in this node's bootstrap list is then out of date)`,
       );
     return {
       code: 'VALIDATORS_UNREACHABLE',
