@@ -57,6 +57,11 @@ export function noteProposalHash(tree: StateTree, height: number, hash: string):
   tree.writeSystem(proposalPath, { height, hash });
 }
 
+/** The proposal hash of the last block applied (its height and hash), as `noteProposalHash` noted it; null before block 1. */
+export function readNotedProposal(tree: StateTree): { readonly height: number; readonly hash: string } | null {
+  return tree.get(proposalPath) as { height: number; hash: string } | null;
+}
+
 /** What an attestation came to, and whether it slashed its signer. */
 export interface AttestResult {
   readonly outcome: Outcome;

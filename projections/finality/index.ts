@@ -2,6 +2,7 @@ export {
   applyAttest,
   attestWindowBlocks,
   noteProposalHash,
+  readNotedProposal,
   readBlockRecord,
   pruneBlockRecords,
   readFinalized,

@@ -121,7 +121,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
   if (taken.length > 0) {
     throw new AinError(
       'PORT_IN_USE',
-      `Another process listens on ${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} on 127.0.0.1; stop it, or ${fresh ? 'give ain up --port P (API ports from P, peer ports 1000 above) or --port 0 for free ones' : `use another --data directory (this network's ports are in its nodes' config.json under ${dir})`}.`,
+      `Another process listens on ${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} on 127.0.0.1; stop it, or ${fresh ? 'give ain up --port P (API ports from P, peer ports 1000 above) or --port 0 for free ones' : `use another --data directory (this network's ports are in its nodes' config.json under ${dir}; a node of it left running by an ain up that was killed holds them too)`}.`,
       { details: { ports: taken } },
     );
   }
@@ -159,9 +159,12 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
       ),
     );
   };
+  // Where each node's log ended before this run: its own last error is looked for after it only.
+  const logStarts: number[] = [];
   try {
     for (const node of files.nodes) {
       const out = openSync(join(node.dir, 'node.log'), 'a');
+      logStarts.push(fstatSync(out).size);
       // The validators share this machine's cores: each checks txs on its own thread unless told otherwise.
       const env = { ...process.env, AIN_VERIFY_THREADS: process.env.AIN_VERIFY_THREADS ?? 'none' };
       children.push(spawn(process.execPath, [...nodeProcessFlags, bin, 'node', '--data', node.dir], { stdio: ['ignore', out, out], detached: true, env }));
@@ -176,7 +179,7 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
       const how = exitCode === null ? `signal ${signalCode}` : `code ${exitCode}`;
       const log = join(nodes[i]!.dir, 'node.log');
       // Its own last word (a port taken, a bad config): its code and sentence, not only where to look.
-      const said = lastErrorIn(log);
+      const said = lastErrorIn(log, logStarts[i]!);
       if (said !== undefined) return new AinError(said.code, `Node ${nodes[i]!.name} exited (${how}): ${said.message} (${log})`);
       return new AinError('NODE_UNREACHABLE', `Node ${nodes[i]!.name} exited (${how}); see ${log}.`);
     };
@@ -213,14 +216,14 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
 /** How many bytes of a node's log its last error is looked for in. */
 const logTailBytes = 64 * 1024;
 
-/** The last `error CODE: sentence` line a node wrote to its log (the CLI's words for what stopped it), if any. */
-function lastErrorIn(path: string): { code: ErrorCode; message: string } | undefined {
+/** The last `error CODE: sentence` line a node wrote to its log after byte `from` (this run's; the CLI's words for what stopped it), if any. */
+function lastErrorIn(path: string, from: number): { code: ErrorCode; message: string } | undefined {
   let text: string;
   try {
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      const buffer = Buffer.alloc(Math.min(size, logTailBytes));
+      const buffer = Buffer.alloc(Math.max(0, Math.min(size - from, logTailBytes)));
       readSync(fd, buffer, 0, buffer.length, size - buffer.length);
       text = buffer.toString('utf8');
     } finally {

@@ -1,6 +1,6 @@
 import { buildProposalBlock, checkProposalBlock, mayCut, type Chain, type ProposalContext } from '../../actors/index.ts';
 import { decodeTxRecord, merkleRoot, proposalHashOf, recordsRootOf, sha256Hex, signedBytesOfRecord, type KeyPair, type VerifiedTx } from '../../log/index.ts';
-import { certificateProblem, readNonce } from '../../projections/index.ts';
+import { certificateProblem, readNonce, readNotedProposal } from '../../projections/index.ts';
 import {
   Address,
   Certificate,
@@ -127,11 +127,10 @@ export function proposeBlock(
 /**
  * What a validator judges a block for the chain's next height against. `carried`: the certificate
  * of the last block that a decided block's own commit carries, taken when this node holds none of
- * its own (its log was cut back below the commit store's, say): the decided block's certificate,
- * checked against this node's own last block hash and state root, already ties it to this chain,
- * and the carried one is still checked for the last block's set, so only a certificate more than
- * 2/3 of that set signed for that height passes — which, with less than 1/3 of it faulty, is the
- * one of this node's own block.
+ * its own (its log was cut back below the commit store's, say) and it names the proposal hash
+ * this node's fold noted for its last block; it is then checked as any commit, for that block's
+ * set. (The decided block's own certificate, checked against this node's last block hash and
+ * state root, ties the block to this chain already.)
  */
 function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number, carried?: Certificate): ProposalContext | Refusal {
   const { chain, genesis, limits } = c;
@@ -146,7 +145,10 @@ function contextOf(c: ChainAt, height: number, proposer: string, nowMs: number, 
   }
   let previous: ProposalContext['previous'] = null;
   if (height > 1) {
-    const certificate = c.commits.get(height - 1) ?? (carried?.height === height - 1 ? carried : undefined);
+    // The carried one only for this node's own last block: the proposal hash its fold noted for it.
+    const noted = readNotedProposal(chain.ledger.tree);
+    const own = carried !== undefined && noted?.height === height - 1 && carried.height === noted.height && carried.hash === noted.hash;
+    const certificate = c.commits.get(height - 1) ?? (own ? carried : undefined);
     if (certificate === undefined)
       return { code: 'BAD_PROPOSAL', message: `This node holds no certificate of block ${height - 1} to judge block ${height} by.` };
     const validators = votingSetAt(chain.ledger, height - 1);
@@ -408,7 +410,8 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
  */
 export function checkCertified(certified: CertifiedBlock, c: ChainAt & { readonly held?: ReadonlyMap<string, HeldTx> }): Refusal | null {
   const { block, proposal, proposer, time } = certified;
-  const context = contextOf(c, block.height, proposer, time, certificateOfNext(block.records));
+  // The commit's certificate is read only when this node holds none of its own (its log cut back).
+  const context = contextOf(c, block.height, proposer, time, c.commits.get(block.height - 1) === undefined ? certificateOfNext(block.records) : undefined);
   if ('code' in context) return context;
   const candidate = { ...proposal, records: block.records };
   return checkProposalBlock(candidate, c.held !== undefined && c.held.size > 0 ? { ...context, verified: verifiedHeld(c.held) } : context);

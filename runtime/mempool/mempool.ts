@@ -27,9 +27,10 @@ export interface MempoolOptions {
   /** The ledger's last nonce of an address (0 before its first tx): a tx at or below it is spent. */
   readonly ledgerNonce: (address: string) => number;
   /**
-   * Where a tx is in the node's log, when a block it holds includes it: a tx sent again after it
-   * landed (a client retrying after a lost answer) is answered with that offset, as one held is,
-   * not refused BAD_NONCE as if it had not landed. Default: never found.
+   * Where a tx is in the node's log, when a block it holds includes it: a tx sent again to this
+   * node's API after it landed (a client retrying after a lost answer) is answered with that
+   * offset, as one held is, not refused BAD_NONCE as if it had not landed (a peer's gossip of it
+   * still is, and goes no further). Default: never found.
    */
   readonly landedAt?: (hash: string) => number | undefined;
   /**
@@ -170,9 +171,13 @@ function admissionOf(
       }
       const spent = ledgerNonce(from);
       if (nonce <= spent) {
-        const landed = landedAt(tx.hash);
+        // A client's retry, on this node's API only: a peer gossiping old txs gets them refused at the first hop, not forwarded.
+        const landed = origin === 'local' ? landedAt(tx.hash) : undefined;
         if (landed !== undefined) return { offset: landed };
-        return { code: 'BAD_NONCE', message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce.` };
+        return {
+          code: 'BAD_NONCE',
+          message: `Nonce ${nonce} of ${from} is not above its last nonce ${spent} in the ledger; sign with a larger nonce, unless this very tx landed in a block this node's history lacks (GET /v1/tx/${tx.hash} on another node says).`,
+        };
       }
       const overBudget = bandwidth?.({ sender, record: tx.record }, pending.heldBy(from));
       if (overBudget !== undefined) return overBudget;

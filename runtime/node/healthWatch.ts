@@ -16,6 +16,8 @@ import type { ValidatorPresence } from './validatorPresence.ts';
 
 /** How long a block with txs may wait for finality after this node applied it before it is a problem. */
 export const finalityStallMs = 10_000;
+/** Peers or hashes a problem names at most (the rest are counted). */
+const namesMax = 8;
 /** How often the watch looks (and says in the log what appeared and what cleared). */
 const watchEveryMs = 5_000;
 /** Blocks whose local time of application is kept (as PendingWork keeps their kind). */
@@ -68,7 +70,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
   VALIDATOR_SLASHED: 'the validator key is no longer slashed',
   VALIDATORS_UNREACHABLE: 'the validators and bootstrap peers this node reached before answer again',
   VALIDATOR_KEY_SHARED: 'one node answers as each validator again',
-  GENESIS_MISMATCH: 'no peer reached lately runs this chain id from another genesis',
+  GENESIS_MISMATCH: 'no bootstrap peer reached lately runs this chain id from another genesis',
 };
 
 /**
@@ -186,18 +188,19 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   };
 
   /**
-   * Peers that answer for this chain id and shard from another genesis: their blocks are not this
-   * chain's, and a node whose own genesis.json is the odd one follows no one, quietly.
+   * Bootstrap peers that answer for this chain id and shard from another genesis: their blocks are
+   * not this chain's, and a node whose own genesis.json is the odd one follows no one, quietly.
    */
   const otherGenesis = (presence: Presence): HealthProblem | undefined => {
     const found = presence.otherGenesis();
     if (found.length === 0) return undefined;
     const hashes = [...new Set(found.map((f) => f.genesis))].map((g) => `${g.slice(0, 16)}…`);
     const peers = found.map((f) => f.peer);
+    const named = peers.length <= namesMax ? peers.join(', ') : `${peers.slice(0, namesMax).join(', ')} and ${peers.length - namesMax} more`;
     return {
       code: 'GENESIS_MISMATCH',
-      message: `${peers.length === 1 ? 'A peer' : `${peers.length} peers`} reached in the last 10 s (${peers.join(', ')}) ${peers.length === 1 ? 'runs' : 'run'} this chain id from another genesis (${hashes.join(', ')}) than this node's (${genesisHash.slice(0, 16)}…): their blocks are not this chain's, and this node takes none of them. If this node's genesis.json is the odd one, put the network's (the same bytes on every node) in its data dir; if theirs are, they are another network's nodes, and a chain id of its own keeps the two apart.`,
-      peers,
+      message: `${peers.length === 1 ? 'The bootstrap peer' : `${peers.length} bootstrap peers`} ${named} ${peers.length === 1 ? 'runs' : 'run'} this chain id from another genesis (${hashes.slice(0, namesMax).join(', ')}) than this node's (${genesisHash.slice(0, 16)}…): their blocks are not this chain's, and this node takes none of them. If this node's genesis.json is the odd one, start it on a new data dir holding the network's (the same bytes as every node's; a data dir whose log holds blocks keeps the genesis it began with); if theirs are, they are another network's nodes: take them out of this node's bootstrap list.`,
+      peers: peers.slice(0, namesMax),
     };
   };
 

@@ -62,9 +62,10 @@ export interface ValidatorPresence {
    */
   silentBootstrap(): string[];
   /**
-   * Peers that answered in the last `presenceWindowMs` (as of the last round) for this chain id
-   * and shard with another genesis hash, each with that hash: another network's nodes, or this
-   * node's genesis is the odd one. Sorted by peer.
+   * Bootstrap peers that answered in the last `presenceWindowMs` (as of the last round) for this
+   * chain id and shard with another genesis hash, each with that hash: another network's nodes,
+   * or this node's genesis is the odd one. Only the peers the operator configured: the field is
+   * the peer's word, and any other peer could say it. Sorted by peer.
    */
   otherGenesis(): { readonly peer: string; readonly genesis: string }[];
   /** How many peers' answers are kept (bounded by the peers connected, the bootstrap peers and the set; see prune). */
@@ -103,6 +104,7 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
    * the latest; two whose answers interleave, two nodes on one key (one after the other: it moved).
    */
   const claimedAt = new Map<string, Map<string, { first: number; last: number }>>();
+  const bootstrap = new Set(options.bootstrap);
   /** Peer → the genesis hash its last answer named, when that is not this node's (for this chain and shard). */
   const genesisOf = new Map<string, string>();
   let startedMs = Number.POSITIVE_INFINITY;
@@ -141,9 +143,16 @@ export function createValidatorPresence(options: ValidatorPresenceOptions): Vali
     answeredMs.set(peer, now());
     const { chain, shard, genesis } = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
     // The status protocol is named by the chain id: a peer on it with another genesis runs another chain of that name.
-    if (chain === options.chain && shard === options.shard && typeof genesis === 'string' && /^[0-9a-f]{64}$/.test(genesis) && genesis !== options.genesisHash)
-      genesisOf.set(peer, genesis);
-    else genesisOf.delete(peer);
+    if (
+      chain === options.chain &&
+      shard === options.shard &&
+      typeof genesis === 'string' &&
+      /^[0-9a-f]{64}$/.test(genesis) &&
+      genesis !== options.genesisHash
+    ) {
+      if (bootstrap.has(peer)) genesisOf.set(peer, genesis);
+      else logger.debug({ peer, genesis }, 'a peer answered status for this chain from another genesis');
+    } else genesisOf.delete(peer);
     const field = typeof answer === 'object' && answer !== null ? (answer as { validator?: unknown }).validator : undefined;
     if (field === undefined) return;
     const parsed = safeParse(PeerClaim, field);

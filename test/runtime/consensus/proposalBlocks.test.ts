@@ -227,8 +227,8 @@ test('a decided block is judged by the last block’s certificate its own commit
   const chain = newChain();
   const one = buildOn(chain, validators[0]!);
   appendBlock(chain, one);
-  const decidedBy = (signers: typeof validators) => {
-    const two = buildOn(chain, validators[1]!, { certificate: certificateOf(1, one.hash, signers), nonce: 1 });
+  const decidedBy = (signers: typeof validators, hash = one.hash) => {
+    const two = buildOn(chain, validators[1]!, { certificate: certificateOf(1, hash, signers), nonce: 1 });
     const certified = certifiedDecided({ height: 2, records: two.records, certificate: certificateOf(2, two.hash) }, { chain, genesis, commits, limits });
     if ('code' in certified) throw new Error(certified.message);
     return certified;
@@ -236,6 +236,8 @@ test('a decided block is judged by the last block’s certificate its own commit
   // This node's commit store holds no certificate of block 1 (fixtures' `commits` holds none).
   t.is(checkCertified(decidedBy(validators), { chain, genesis, commits, limits }), null);
   t.regex(checkCertified(decidedBy(validators.slice(0, 1)), { chain, genesis, commits, limits })?.message ?? '', /not more than 2\/3/);
+  // One all signed, for a hash that is not the proposal hash this node's fold noted for its block 1: not taken.
+  t.regex(checkCertified(decidedBy(validators, 'c'.repeat(64)), { chain, genesis, commits, limits })?.message ?? '', /holds no certificate of block 1/);
   // A live proposal of block 2 is still not judged without a certificate of this node's own.
   const live = buildOn(chain, validators[1]!, { certificate: certificateOf(1, one.hash), nonce: 1 });
   t.regex(

@@ -88,7 +88,7 @@ test('a retry gets the same answer and is held once; a spent nonce is BAD_NONCE;
   t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 5), other])), ['BAD_NONCE', 'NONCE_PENDING']);
 });
 
-test('a tx sent again after it landed (a client retrying after a lost answer) is answered with where it is in the log, not BAD_NONCE', async (t) => {
+test('a tx sent again to the API after it landed (a client retrying after a lost answer) is answered with where it is in the log, not BAD_NONCE; a peer gossiping it gets BAD_NONCE', async (t) => {
   const dir = await tempDir(t);
   const ledger = fakeLedger();
   ledger.nonces.set(alice.address, 6);
@@ -99,6 +99,7 @@ test('a tx sent again after it landed (a client retrying after a lost answer) is
   t.like(again, { offset: 41 });
   t.is(mempool.stats.txs, 0, 'not held: it is in a block');
   t.deepEqual(codesOf(await mempool.ingest.submit([txText(alice, 5)])), ['BAD_NONCE'], 'a spent nonce that landed under another tx is still refused');
+  t.deepEqual(codesOf(await mempool.peerIngest.submit([landed])), ['BAD_NONCE'], "a peer's gossip of it is refused at the first hop, not forwarded");
 });
 
 test('ops made by consensus are refused with CONSENSUS_OP and a sentence', async (t) => {

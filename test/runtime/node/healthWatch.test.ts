@@ -233,7 +233,7 @@ test('peers that answer for this chain id from another genesis: GENESIS_MISMATCH
   t.like(problem, { code: 'GENESIS_MISMATCH', peers: ['12D3KooWother'] });
   t.regex(
     problem?.message ?? '',
-    /^A peer reached in the last 10 s \(12D3KooWother\) runs this chain id from another genesis \(bbbbbbbbbbbbbbbb…\) than this node's \(aaaaaaaaaaaaaaaa…\): .* If this node's genesis.json is the odd one/,
+    /^The bootstrap peer 12D3KooWother runs this chain id from another genesis \(bbbbbbbbbbbbbbbb…\) than this node's \(aaaaaaaaaaaaaaaa…\): .* If this node's genesis.json is the odd one, start it on a new data dir/,
   );
   watch.look();
   foreign = [];

@@ -266,11 +266,11 @@ test('a standby that answered as the key while its node was down, and the node b
   }
 });
 
-test('a peer that answers for this chain and shard from another genesis is listed with its hash, until it answers with this one or has not for 10 s', async (t) => {
-  const { clock, answers, presence } = rig();
+test('a bootstrap peer that answers for this chain and shard from another genesis is listed with its hash, until it answers with this one or has not for 10 s; another peer saying so is not taken', async (t) => {
+  const { clock, answers, presence } = rig([peerA, peerB]);
   answers.set(peerA, { chain: 'ain-test', shard: '/', genesis: 'd'.repeat(64), height: 9 });
-  answers.set(peerB, { chain: 'ain-test', shard: '/', genesis: genesisHash, height: 3 });
-  answers.set(peerC, { chain: 'ain-other', shard: '/', genesis: 'e'.repeat(64) }); // another chain id: not this one's rival
+  answers.set(peerB, { chain: 'ain-other', shard: '/', genesis: 'e'.repeat(64) }); // another chain id: not this one's rival
+  answers.set(peerC, { chain: 'ain-test', shard: '/', genesis: 'f'.repeat(64) }); // no bootstrap peer: its word only
   await presence.poll();
   t.deepEqual(presence.otherGenesis(), [{ peer: peerA, genesis: 'd'.repeat(64) }]);
   answers.set(peerA, { chain: 'ain-test', shard: '/', genesis: genesisHash });
