@@ -9,9 +9,10 @@
 // takes it over and stops the node in order once it has started; a second one exits at once.
 if (process.argv[2] === 'node') {
   const early = { signals: [], listener: (signal) => (early.signals.length > 0 ? process.exit(signal === 'SIGINT' ? 130 : 143) : early.signals.push(signal)) };
-  globalThis[Symbol.for('ain.earlySignals')] = early;
   process.on('SIGTERM', early.listener);
   process.on('SIGINT', early.listener);
+  // Set once the listeners are on (a test's --import fixture says "kept" then, and signals at once).
+  globalThis[Symbol.for('ain.earlySignals')] = early;
 }
 if (process.env.AIN_COMPILED === '1') {
   const { main } = await import('../dist/runtime/cli/main.js');
