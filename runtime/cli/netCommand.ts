@@ -1,8 +1,18 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShardRules } from '../../schemas/index.ts';
-import { addNetworkNodes, defaultBasePort, initNetwork, initShard, loadConfig, netNodesIn, networkValidatorsMax, p2pPortOffset } from '../config/index.ts';
+import {
+  addNetworkNodes,
+  defaultBasePort,
+  initNetwork,
+  initShard,
+  isDirectory,
+  loadConfig,
+  netNodesIn,
+  networkValidatorsMax,
+  p2pPortOffset,
+} from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
 import { exitCodes, printJson, UsageError } from './output.ts';
@@ -200,12 +210,8 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
   const dir = values.dir;
   const names = await netNodesIn(dir);
   if (names.length === 0) {
-    const exists = await stat(dir).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
     throw new UsageError(
-      exists
+      (await isDirectory(dir))
         ? `${dir} holds no nodes ain net init wrote (an owner.key or branch.json beside n1, n2 …).`
         : `${dir} is no directory; give the one ain net init wrote.`,
     );

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
@@ -7,7 +7,7 @@ import { readKeyFile, writeKeyFile } from '../keys/index.ts';
 import { peerIdOfSeed, peerKeyFileName } from '../net/index.ts';
 import { followerConfigOf, networkValidatorsMax, p2pPortOffset, writeNewFile, type InitNetworkNode } from './initNetwork.ts';
 import { loadConfig } from './loadConfig.ts';
-import { netNodesIn } from './netDirs.ts';
+import { isDirectory, netNodesIn } from './netDirs.ts';
 
 export interface AddNetworkNodesParameters {
   /** The directory `ain net init` wrote (`owner.key` or `branch.json` beside `n1`, `n2` …). */
@@ -118,13 +118,9 @@ async function writeNode(node: InitNetworkNode, key: KeyPair, peerKey: KeyPair, 
 export async function addNetworkNodes({ dir, count = 1, basePort, newKey = generateKeyPair }: AddNetworkNodesParameters): Promise<AddNetworkNodesReturnType> {
   const names = await netNodesIn(dir);
   if (names.length === 0) {
-    const exists = await stat(dir).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
     throw new AinError(
       'NOT_FOUND',
-      exists
+      (await isDirectory(dir))
         ? `${dir} holds no network ain net init wrote (owner.key or branch.json beside n1, n2, …); ain net add adds nodes to one.`
         : `${dir} is no directory; ain net add adds nodes to the directory ain net init wrote.`,
     );

@@ -12,5 +12,5 @@ export {
 } from './initNetwork.ts';
 export { branchFileName, defaultShardRules, initShard, type InitShardParameters, type InitShardReturnType } from './initShard.ts';
 export { nodeProcessFlags } from './processFlags.ts';
-export { netNodesIn } from './netDirs.ts';
+export { isDirectory, netNodesIn } from './netDirs.ts';
 export { addNetworkNodes, type AddNetworkNodesParameters, type AddNetworkNodesReturnType } from './addNetworkNodes.ts';
