@@ -15,7 +15,7 @@ import { stopOnSignals } from './nodeCommand.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './output.ts';
 import { capitalized, payoutLine, roleIn } from './payoutLine.ts';
-import { startUpNetwork } from './upNetwork.ts';
+import { startUpNetwork, upStopGraceMs } from './upNetwork.ts';
 import { createUpOutput, type UpOutput } from './upOutput.ts';
 
 // Where the lines go: steps on a terminal, plain lines otherwise, NDJSON events with --json.
@@ -258,7 +258,15 @@ async function upNetwork(options: UpOptions, validators: number, failed: (error:
     finalWhy: `at least ${quorum} of ${validators} validators precommitted it, and every node holds their certificate`,
     proposedBy: (address) => net.nameOf(address),
   };
-  const stopAll = () => net.stop();
+  // A node that hangs as it stops is killed after a while, and named: `ain up` never waits for ever.
+  const stopAll = async () => {
+    for (const name of await net.stop()) {
+      const log = join(net.nodes.find((node) => node.name === name)!.dir, 'node.log');
+      say(
+        `ain up: ${name} had not stopped ${upStopGraceMs / 1000} s after it was asked to, so it was killed (SIGKILL); a kill loses nothing a node acknowledged, its next start recovers its log (see ${log}).`,
+      );
+    }
+  };
   try {
     await demo(target, generateKeyPair());
     await sample(target, options, options.data, first.dir);

@@ -18,16 +18,28 @@ export interface UpNetwork {
   readonly dir: string;
   /** Whether its files were written now (else an earlier `ain up` wrote them, and they were reused). */
   readonly fresh: boolean;
-  /** Each node's API, `n1` first. */
-  readonly nodes: readonly { readonly name: string; readonly url: string; readonly address: string; readonly dir: string }[];
+  /** Each node's API, `n1` first, and its process. */
+  readonly nodes: readonly { readonly name: string; readonly url: string; readonly address: string; readonly dir: string; readonly pid: number }[];
   /** The genesis owner: owner of `/`, holding the AIN that funds the demo and the agents. */
   readonly owner: KeyPair;
   /** `n1`… for a validator's address. */
   nameOf(address: string): string;
   /** Resolves once every node holds the certificate of block `height` (it is decided, so final). */
   waitFinal(height: number, timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Asks every node to stop (SIGTERM) and waits for them; one still running `graceMs` later
+   * (default `upStopGraceMs`) is killed (SIGKILL), which loses nothing it acknowledged. Resolves
+   * with the names of the nodes killed so.
+   */
+  stop(graceMs?: number): Promise<string[]>;
 }
+
+/**
+ * How long `ain up` waits for a node it asked to stop before it kills it. A node stops in a few
+ * seconds (its intake, its log synced, libp2p's connections closed); one asked while it still
+ * loads stops once started. Only a node that hangs (or was paused: SIGSTOP) takes longer.
+ */
+export const upStopGraceMs = 30_000;
 
 const canListen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -146,18 +158,27 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
   process.once('exit', killAll);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const stop = async () => {
+  const stop = async (graceMs = upStopGraceMs) => {
     forget();
+    const killed: string[] = [];
     await Promise.all(
       children.map(
-        (child) =>
+        (child, i) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
+            const timer = setTimeout(() => {
+              killed.push(`n${i + 1}`);
+              child.kill('SIGKILL');
+            }, graceMs);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
             child.kill('SIGTERM');
           }),
       ),
     );
+    return killed;
   };
   // Where each node's log ended before this run: its own last error is looked for after it only.
   const logStarts: number[] = [];
@@ -170,7 +191,13 @@ export async function startUpNetwork({ dir, validators, port }: { dir: string; v
       children.push(spawn(process.execPath, [...nodeProcessFlags, bin, 'node', '--data', node.dir], { stdio: ['ignore', out, out], detached: true, env }));
       closeSync(out);
     }
-    const nodes = files.nodes.map((node, i) => ({ name: `n${i + 1}`, url: `http://127.0.0.1:${node.port}`, address: node.address, dir: node.dir }));
+    const nodes = files.nodes.map((node, i) => ({
+      name: `n${i + 1}`,
+      url: `http://127.0.0.1:${node.port}`,
+      address: node.address,
+      dir: node.dir,
+      pid: children[i]!.pid!,
+    }));
     // Any node that ends (an exit code, or a signal: killed, out of memory) ends the wait, named.
     const exited = () => {
       const i = children.findIndex((child) => child.exitCode !== null || child.signalCode !== null);
