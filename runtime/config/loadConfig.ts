@@ -98,10 +98,41 @@ export async function loadConfig({ file, env = {}, flags = {} }: ConfigSources):
   const input = merge(merge(fromFile, fromEnv), flags as Json) as NodeConfigInput;
   const parsed = safeParse(NodeConfig, input);
   if (parsed.success) return parsed.data;
-  const error = fromZodError(parsed.error, file === undefined ? 'config' : `config (file ${file}, AIN_* variables and flags)`);
+  const path = (parsed.error.issues[0]?.path ?? []).map(String);
+  const error = fromZodError(parsed.error, `config${sourceOf(path, { file, fromFile, fromEnv, flags: flags as Json, env })}`);
   throw new AinError('BAD_CONFIG', error.message, { details: error.details, cause: error });
 }
 
+/** The value at `path` in `source`, undefined when it has none there. */
+function valueAt(source: Json, path: readonly string[]): unknown {
+  let node: unknown = source;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Json)[key];
+  }
+  return node;
+}
+
+/**
+ * Where the value of the field at `path` came from, as the error says it: the source that won
+ * (flags over the environment over the file) for a single value, so a bad `--port` is not blamed
+ * on the config file; every source that gave part of it for an object they were merged into; and
+ * for a field none of them set (a required one missing), every source there was.
+ */
+function sourceOf(path: readonly string[], s: { file?: string; fromFile: Json; fromEnv: Json; flags: Json; env: Record<string, string | undefined> }): string {
+  const all = s.file === undefined ? '' : ` (file ${s.file}, AIN_* variables and flags)`;
+  if (path.length === 0) return all;
+  const envName = Object.keys(envFields).find((name) => envFields[name]!.path.join('.') === path.slice(0, envFields[name]!.path.length).join('.'));
+  const givers = [
+    valueAt(s.flags, path) !== undefined ? 'the command line' : undefined,
+    valueAt(s.fromEnv, path) === undefined ? undefined : envName === undefined ? 'AIN_* variables' : `${envName}=${JSON.stringify(s.env[envName])}`,
+    s.file !== undefined && valueAt(s.fromFile, path) !== undefined ? `file ${s.file}` : undefined,
+  ].filter((giver) => giver !== undefined);
+  if (givers.length === 0) return all;
+  const value = valueAt(s.flags, path) ?? valueAt(s.fromEnv, path) ?? valueAt(s.fromFile, path);
+  const merged = typeof value === 'object' && value !== null && !Array.isArray(value);
+  return ` (from ${merged ? givers.join(', ') : givers[0]})`;
+}
 /** The config file a data dir may hold (`ain net init` writes one per node). */
 export const dataDirConfigName = 'config.json';
 

@@ -44,6 +44,28 @@ test('bad config is BAD_CONFIG with a sentence naming the field or variable', as
   }
 });
 
+test('a bad value is blamed on the source it came from: the flag over the variable over the file, every source of an object merged from several', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ain-config-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.json');
+  await writeFile(file, JSON.stringify({ dataDir: 'd', port: 8080, block: { maxTxs: -1 }, log: { fsync: 'always' } }));
+  const cases: [Parameters<typeof loadConfig>[0], string][] = [
+    [{ file, flags: { port: 99999, block: { maxTxs: 5 } } }, 'config (from the command line) field "port"'],
+    [{ file, env: { AIN_PORT: '70000', AIN_BLOCK_MAX_TXS: '5' } }, 'config (from AIN_PORT="70000") field "port"'],
+    [{ file }, `config (from file ${file}) field "block.maxTxs"`],
+    [{ file, env: { AIN_KAFKA_TOPIC: 't' }, flags: { block: { maxTxs: 5 } } }, `config (from AIN_* variables, file ${file}) field "log"`],
+  ];
+  for (const [sources, said] of cases) {
+    const error = await t.throwsAsync(loadConfig(sources));
+    t.true(isAinError(error, 'BAD_CONFIG'), said);
+    t.true(error!.message.startsWith(said), `${said} / ${error!.message}`);
+  }
+  // A required field no source set names them all.
+  await writeFile(file, JSON.stringify({ port: 8080 }));
+  const missing = await t.throwsAsync(loadConfig({ file, env: {} }));
+  t.true(missing!.message.startsWith(`config (file ${file}, AIN_* variables and flags) field "dataDir"`), missing!.message);
+});
+
 test('verify threads: one per core by default, a number, or none (the checks on the node’s own thread)', async (t) => {
   t.is((await loadConfig({ flags: { dataDir: 'd' } })).verifyThreads, 0);
   t.is((await loadConfig({ env: { AIN_VERIFY_THREADS: '3' }, flags: { dataDir: 'd' } })).verifyThreads, 3);
