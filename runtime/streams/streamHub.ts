@@ -260,7 +260,7 @@ export function createStreamHub({
     if (fromHeight !== undefined && fromHeight < lowest) {
       throw new AinError(
         'STREAM_GAP',
-        `This node holds blocks from height ${lowest} on (it keeps ${historyBlocksMax}); height ${fromHeight} is older. Resume from ${lowest} or replay the log (ain audit).`,
+        `This node's streams hold the blocks it folded since it started, the last ${historyBlocksMax.toLocaleString('en-US')} at most: height ${lowest} on; height ${fromHeight} is older. Resume from ${lowest}, or read older blocks with GET /v1/blocks/<height> (those its block history holds) or ain audit --data DIR (the whole log).`,
       );
     }
     // The frame is made with the event: once per block for every live subscriber of the stream.

@@ -64,7 +64,7 @@ test('a resume older than the held history is STREAM_GAP; unknown names are NOT_
   const { blocks$, hub } = setup(3);
   for (let h = 1; h <= 6; h++) blocks$.next(view(h));
   t.is(hub.lowest, 4);
-  t.throws(() => hub.open('blocks', 2), { message: /holds blocks from height 4/ });
+  t.throws(() => hub.open('blocks', 2), { message: /hold the blocks it folded since it started, the last 3 at most: height 4 on; height 2 is older/ });
   t.throws(() => hub.open('nonsense'), { message: /There is no stream "nonsense"/ });
   t.throws(() => hub.open('blocks/extra'), { message: /There is no stream/ });
   const got: FramedEvent[] = [];
@@ -140,7 +140,7 @@ test('value streams send the current value, then again only at blocks that chang
 
 test('a node restored at height 20 holds nothing below 21: older resumes are STREAM_GAP even before its first block', (t) => {
   const { blocks$, hub } = setup(100, 21);
-  t.throws(() => hub.open('blocks', 18), { message: /holds blocks from height 21/ });
+  t.throws(() => hub.open('blocks', 18), { message: /height 21 on; height 18 is older/ });
   const got: FramedEvent[] = [];
   hub.open('blocks', 21).subscribe((e) => got.push(e));
   blocks$.next(view(21));
