@@ -10,6 +10,7 @@ export {
   networkOwnerBalance,
   networkStake,
   parseGenesis,
+  parseGenesisText,
   type Ledger,
 } from './ledger.ts';
 export { loadLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts';

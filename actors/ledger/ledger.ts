@@ -62,6 +62,20 @@ export function parseGenesis(input: unknown): Genesis {
   return genesis;
 }
 
+/**
+ * A genesis file's text, validated: BAD_GENESIS says the file is not JSON (and where), or names
+ * the field at fault. One wording for every reader of a genesis file (a node, an audit, ain net add).
+ */
+export function parseGenesisText(text: string, file: string): Genesis {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new AinError('BAD_GENESIS', `The genesis file ${file} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+  return parseGenesis(json);
+}
+
 /** SHA-256 of the genesis's canonical JSON: block 1's prevHash. */
 export function genesisHashOf(genesis: Genesis): string {
   return sha256Hex(canonicalBytes(genesis));

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
+import { genesisHashOf, parseGenesisText } from '../../actors/index.ts';
 import { openFileLogReader } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
@@ -26,12 +26,7 @@ export async function readGenesis(file: string) {
       { cause },
     );
   }
-  try {
-    return parseGenesis(JSON.parse(text));
-  } catch (cause) {
-    if (isAinError(cause)) throw cause;
-    throw new AinError('BAD_GENESIS', `The genesis file ${file} is not valid JSON.`, { cause });
-  }
+  return parseGenesisText(text, file);
 }
 
 /** Snapshots that parse; one that does not is itself a mismatch the report names. */

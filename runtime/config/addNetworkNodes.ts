@@ -1,6 +1,6 @@
 import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { genesisHashOf, parseGenesis } from '../../actors/index.ts';
+import { genesisHashOf, parseGenesisText } from '../../actors/index.ts';
 import { generateKeyPair, type KeyPair } from '../../log/index.ts';
 import { AinError, isAinError } from '../../schemas/index.ts';
 import { readKeyFile, writeKeyFile } from '../keys/index.ts';
@@ -132,13 +132,7 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
   const first = existing[0]!;
   const genesisFile = join(first.dir, 'genesis.json');
   const genesisText = await fileOf(genesisFile, first.name);
-  let genesisJson: unknown;
-  try {
-    genesisJson = JSON.parse(genesisText);
-  } catch (cause) {
-    throw new AinError('BAD_GENESIS', `The genesis file ${genesisFile} is not valid JSON: ${(cause as Error).message}.`, { cause });
-  }
-  const genesis = parseGenesis(genesisJson);
+  const genesis = parseGenesisText(genesisText, genesisFile);
   // n1's config as its file holds it (loadConfig checked it), but `announce`: the addresses n1 is reached at are n1's alone.
   const { p2p: { announce: _announce, ...p2p } = {}, ...rest } = JSON.parse(await fileOf(join(first.dir, 'config.json'), first.name)) as {
     p2p?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { devGenesis, genesisHashOf, parseGenesis } from '../../actors/index.ts';
+import { devGenesis, genesisHashOf, parseGenesisText } from '../../actors/index.ts';
 import { AinError, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { writeFileAtomic } from '../files/index.ts';
 
@@ -31,13 +31,7 @@ export async function loadOrCreateGenesis(path: string, address: string, config:
     await writeFileAtomic(path, JSON.stringify(genesis, null, 2) + '\n');
     return { genesis, hash: genesisHashOf(genesis), created: true };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new AinError('BAD_GENESIS', `The genesis file ${path} is not valid JSON: ${(cause as Error).message}.`, { cause });
-  }
-  const genesis = parseGenesis(json);
+  const genesis = parseGenesisText(text, path);
   if (genesis.chain !== config.chain || genesis.shard !== config.shard) {
     throw new AinError(
       'BAD_GENESIS',
