@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { splitJsonArray, type Ingest } from '../ingest/index.ts';
 import { checkJsonTextKeys, jsonTextTooDeep, tooDeep } from '../../log/index.ts';
-import { AinError, errorCodes, Hash, maxTxJsonDepth, Tx, Uint } from '../../schemas/index.ts';
+import { AinError, errorCodes, Hash, maxTxJsonDepth, Tx, txTextBytesMaxFor, Uint } from '../../schemas/index.ts';
 import { isErrorCode, sendError } from './errors.ts';
 import { doc, type Api } from './openApi.ts';
 
@@ -56,8 +56,8 @@ const bodyText = (body: unknown): string => (typeof body === 'string' ? body : '
  * threads parse them, so the event loop only moves strings.
  */
 export function txRoutes(app: Api, { ingest, maxBatchTxs, maxTxBytes }: TxRoutesOptions): void {
-  // One tx's body: its signed bytes plus sig and whatever whitespace a client adds; far past that is refused unread.
-  const txBodyBytesMax = maxTxBytes * 4 + 1024;
+  // One tx's body: its signed bytes plus sig and whatever whitespace a client adds; past that it is refused unread (as the verify pool refuses such a text from anywhere).
+  const txBodyBytesMax = txTextBytesMaxFor(maxTxBytes);
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { checkConsensusSignature } from '../../log/index.ts';
 import { Evidence, Proposal, safeParse, Uint, Vote } from '../../schemas/index.ts';
-import { topicOf, type GossipKind, type Transport, type Validation } from '../net/index.ts';
+import { peerJson, topicOf, type GossipKind, type Transport, type Validation } from '../net/index.ts';
 
 /**
  * A consensus message as gossiped. `n` is the sender's count of what it sent: gossip drops bytes
@@ -32,9 +32,15 @@ export interface GossipView {
    * one), or undefined when this node no longer keeps that set: what evidence is judged by.
    */
   wasValidatorAt(address: string, height: number): boolean | undefined;
+  /**
+   * What a proposal's block must be on this chain, beyond an object with a `hash`: a node's is a
+   * `ProposedBlock` (header and records, nothing else), so a block of anything else is refused
+   * before its signature is checked over it (which means serializing all of it). Default: any
+   * object with a hash (the consensus simulations' blocks).
+   */
+  readonly proposalBlock?: z.ZodType;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
 /** `{"n":`, how every message `publish` sends starts. */
 const prefix: readonly number[] = [...Buffer.from('{"n":')];
 
@@ -96,16 +102,17 @@ export class CheckedMessages {
  */
 export const resentMinMs = 500;
 
-function decode(kind: ConsensusKind, bytes: Uint8Array): ConsensusMessage | null {
+function decode(kind: ConsensusKind, bytes: Uint8Array, proposalBlock: z.ZodType | undefined): ConsensusMessage | null {
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(bytes));
+    json = peerJson(bytes, `${kind} message`);
   } catch {
     return null;
   }
   const parsed = safeParse(wires[kind], json);
   if (!parsed.success) return null;
   const { n: _n, ...message } = parsed.data;
+  if ('proposal' in message && proposalBlock !== undefined && !safeParse(proposalBlock, message.proposal.block).success) return null;
   return message as ConsensusMessage;
 }
 
@@ -160,7 +167,7 @@ export function judgeConsensusMessage(
   if (takenAt !== undefined && checked!.now() - takenAt < resentMinMs) {
     return { validation: 'ignore', cause: 'resent', reason: `a copy of a message taken ${checked!.now() - takenAt} ms before` };
   }
-  const message = decode(kind, bytes);
+  const message = decode(kind, bytes, view.proposalBlock);
   if (message === null) return { validation: 'reject', cause: 'schema', reason: `not a message of ain's schema for the ${kind} topic` };
   const { chain, shard } = chainOf(message);
   if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', cause: 'chain', reason: `for chain ${chain} shard ${shard}` };

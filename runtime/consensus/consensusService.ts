@@ -17,7 +17,16 @@ import {
 } from '../../actors/index.ts';
 import { readAccount } from '../../projections/index.ts';
 import { merkleRoot, sha256Hex, signProposal, signVote, type EventLog, type KeyPair } from '../../log/index.ts';
-import type { Certificate, Evidence, Genesis, Proposal, ProposalBlock, ProposedBlock, ValidatorSet, Vote } from '../../schemas/index.ts';
+import {
+  ProposedBlock,
+  type Certificate,
+  type Evidence,
+  type Genesis,
+  type Proposal,
+  type ProposalBlock,
+  type ValidatorSet,
+  type Vote,
+} from '../../schemas/index.ts';
 import type { BlockStore, BlockView } from '../blocks/index.ts';
 import type { ReadBack } from '../ingest/index.ts';
 import type { Transport } from '../net/index.ts';
@@ -280,6 +289,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       genesis: chain.ledger.genesisHash,
       ...judgedAt(state, () => chain.ledger, c.caughtUp),
       wasValidatorAt: (a, height) => wasValidator(chain.ledger, a, height),
+      proposalBlock: ProposedBlock,
     },
     (kind, from, reason, validation, cause) => {
       const key = `${kind} ${validation} ${cause}`;

@@ -13,6 +13,7 @@ import {
   type ProposedBlock,
   type Refusal,
 } from '../../schemas/index.ts';
+import { peerJsonText } from '../net/index.ts';
 import type { CommitStore } from './commitStore.ts';
 import { compactBlock, type KnownRecord } from './compactBlocks.ts';
 import { validatorSetAt, votingSetAt } from './validatorSets.ts';
@@ -313,7 +314,8 @@ export function decidedRecordsOf(
 /** The certificate a block's first record (its `commit` tx) carries, if it is one. */
 export function certificateOfNext(records: readonly string[]): Certificate | undefined {
   try {
-    const tx = JSON.parse(records[0] ?? 'null') as { op?: { type?: string; certificate?: unknown } } | null;
+    // A peer's record, not checked yet: its depth is bounded before it is parsed.
+    const tx = peerJsonText(records[0] ?? 'null', 'commit record') as { op?: { type?: string; certificate?: unknown } } | null;
     if (tx?.op?.type !== 'commit') return undefined;
     const parsed = safeParse(Certificate, tx.op.certificate);
     return parsed.success ? parsed.data : undefined;
@@ -361,7 +363,7 @@ export function certifiedDecided(decided: DecidedBlockInput, c: ChainAt): Certif
   const { height, records, certificate } = decided;
   let cut: { from?: string; time?: number; op?: { type?: string } } | null;
   try {
-    cut = JSON.parse(records.at(-1) ?? 'null') as typeof cut;
+    cut = peerJsonText(records.at(-1) ?? 'null', 'cut record') as typeof cut;
   } catch {
     cut = null;
   }

@@ -18,5 +18,5 @@ export { createMemoryNetwork, type FaultDecision, type MemoryNetwork, type Memor
 export type { Packet } from './memoryPacket.ts';
 export type { MemoryTransportInit, Timers } from './memoryTransport.ts';
 export { loadPeerSeed, peerIdOfSeed, peerKeyFileName } from './peerKey.ts';
-export { peerJson } from './netErrors.ts';
+export { maxPeerJsonDepth, peerJson, peerJsonText } from './netErrors.ts';
 export { peerIdOfAddress } from './peerKeeper.ts';

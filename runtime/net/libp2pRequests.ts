@@ -4,7 +4,7 @@ import type { lpStream as LpStream } from '@libp2p/utils';
 import type { Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { AinError, type PeerError } from '../../schemas/index.ts';
-import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, stoppedError } from './netErrors.ts';
+import { checkOwnSize, fromPeerError, logRefusal, peerErrorOf, peerJson, stoppedError } from './netErrors.ts';
 import { answerLimitOf, defaultRequestTimeoutMs, type RequestHandler, type RequestOptions, type TransportLimits } from './transport.ts';
 
 // One request is one stream: the requester writes one length-prefixed frame (the request's bytes)
@@ -163,7 +163,7 @@ export function createRequestService({
     if (answer[0] === answerError) {
       let json: unknown;
       try {
-        json = JSON.parse(new TextDecoder().decode(answer.subarray(1)));
+        json = peerJson(answer.subarray(1), 'error answer');
       } catch {
         json = undefined;
       }

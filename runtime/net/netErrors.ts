@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { AinError, errorCodes, PeerError, safeParse, type ErrorCode } from '../../schemas/index.ts';
+import { jsonTextTooDeep } from '../../log/index.ts';
+import { AinError, errorCodes, maxTxJsonDepth, PeerError, safeParse, type ErrorCode } from '../../schemas/index.ts';
 
 /** The longest sentence of a peer's that is passed on in an error. */
 const peerMessageMaxChars = 300;
@@ -67,8 +68,29 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @example const { from, count } = parseOrThrow(BlocksByRangeRequest, peerJson(bytes, 'blocks-by-range request'), 'blocks-by-range request')
  */
 export function peerJson(bytes: Uint8Array, what: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
+  } catch (cause) {
+    throw new AinError('BAD_JSON', `The ${what} is not UTF-8 JSON.`, { cause });
+  }
+  return peerJsonText(text, what);
+}
+
+/**
+ * The most arrays and objects a peer's JSON may nest: a tx's own limit with room for the
+ * envelopes around it (a call's input, a block's records). Nothing ain sends nests deeper;
+ * `JSON.parse` of a few MiB of brackets takes seconds and a gigabyte, so it is refused first.
+ */
+export const maxPeerJsonDepth = maxTxJsonDepth + 8;
+
+/** A peer's JSON text as a value, or BAD_JSON (not JSON, or nested deeper than `maxPeerJsonDepth`, found in one linear pass before it is parsed). */
+export function peerJsonText(text: string, what: string): unknown {
+  if (jsonTextTooDeep(text, maxPeerJsonDepth)) {
+    throw new AinError('BAD_JSON', `The ${what} nests arrays and objects deeper than ${maxPeerJsonDepth} levels, which nothing ain sends does.`);
+  }
+  try {
+    return JSON.parse(text);
   } catch (cause) {
     throw new AinError('BAD_JSON', `The ${what} is not UTF-8 JSON.`, { cause });
   }

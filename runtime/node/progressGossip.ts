@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Ledger } from '../../actors/index.ts';
 import { isAinError, safeParse } from '../../schemas/index.ts';
 import { checkProgress, ProgressMessage } from '../api/index.ts';
-import type { Transport, Validation } from '../net/index.ts';
+import { peerJson, type Transport, type Validation } from '../net/index.ts';
 import type { BlobAuthVerifier } from '../storage/index.ts';
 import type { StreamHub } from '../streams/index.ts';
 
@@ -18,7 +18,6 @@ export interface ProgressGossipParameters {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Workers' progress across the network: a node that accepts a worker's progress (its POST) gossips
@@ -35,7 +34,7 @@ export function createProgressGossip({ transport, topic, ledger, hub, auth, logg
   const parse = (bytes: Uint8Array): ProgressMessage | undefined => {
     let json: unknown;
     try {
-      json = JSON.parse(decoder.decode(bytes));
+      json = peerJson(bytes, 'progress message');
     } catch {
       return undefined;
     }

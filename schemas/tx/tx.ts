@@ -22,6 +22,14 @@ export type Tx = z.infer<typeof Tx>;
 export const defaultMaxTxBytes = 4096;
 
 /**
+ * The longest JSON text of one tx a node reads, in UTF-8 bytes, for a limit of `maxTxBytes` signed
+ * bytes: those, its `sig`, and whatever whitespace and escapes a client adds. A text past it is
+ * refused unread (TX_TOO_LARGE) however it came: as `POST /v1/tx`'s body, in a batch, or from a
+ * peer's gossip, which would otherwise be parsed and canonicalised (megabytes of it) first.
+ */
+export const txTextBytesMaxFor = (maxTxBytes: number): number => maxTxBytes * 4 + 1024;
+
+/**
  * Deepest nesting of arrays and objects a tx's JSON may have. Parsing and canonicalising are
  * recursive: without a bound, how deep a value can go would depend on a thread's stack, and two
  * nodes could decode the same record differently.

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { checkTx } from '../../../log/check/index.ts';
+import { checkTx, checkTxTexts } from '../../../log/check/index.ts';
 import { parseTxJson } from '../../../log/codec/index.ts';
 import { generateKeyPair, signTx } from '../../../log/crypto/index.ts';
 import { withDuplicateKey, withProtoKey } from '../../fixtures/ambiguousTxs.ts';
-import { isAinError, type ErrorCode, type Op } from '../../../schemas/index.ts';
+import { isAinError, txTextBytesMaxFor, type ErrorCode, type Op } from '../../../schemas/index.ts';
 import { parseGenesis } from '../../../actors/index.ts';
 
 const key = generateKeyPair();
@@ -85,4 +85,22 @@ test('a field whose value zod cannot even read (an object with an unreadable len
     t.true(isAinError(error), `${field}: ${String(error)}`);
   }
   t.true(isAinError(t.throws(() => parseGenesis({ chain: hostile }))));
+});
+
+test('a tx text longer than any tx of the limit can be written in is TX_TOO_LARGE before it is parsed, on every path (POST /v1/tx’s body limit is the same); whitespace up to it is taken', (t) => {
+  const maxTxBytes = 512;
+  const maxBytes = txTextBytesMaxFor(maxTxBytes);
+  const text = JSON.stringify(good);
+  const verdictOf = (body: string) => [...checkTxTexts([body], { maxTxBytes })][0]!;
+  // Padded with whitespace to the limit: still the tx.
+  t.true('hash' in verdictOf(text + ' '.repeat(maxBytes - text.length)));
+  // One byte more, or multi-byte characters past it in fewer UTF-16 units, or megabytes that are not even JSON: refused unread.
+  for (const body of [text + ' '.repeat(maxBytes - text.length + 1), text + '"é"'.repeat(maxBytes), '{"a":' + '['.repeat(4 * 1024 * 1024)]) {
+    const verdict = verdictOf(body);
+    t.like(verdict, { code: 'TX_TOO_LARGE' });
+    t.regex((verdict as { message: string }).message, new RegExp(`a tx is at most ${maxBytes} bytes of JSON`));
+  }
+  const multiByte = text.slice(0, -1) + ',"x":"' + 'é'.repeat(Math.ceil((maxBytes - text.length) / 2) + 4) + '"}';
+  t.true(multiByte.length < maxBytes && Buffer.byteLength(multiByte) > maxBytes);
+  t.like(verdictOf(multiByte), { code: 'TX_TOO_LARGE' });
 });

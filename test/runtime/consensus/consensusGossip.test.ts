@@ -2,6 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { checkConsensusSignature, generateKeyPair, signProposal, signVote, type KeyPair } from '../../../log/index.ts';
 import { CheckedMessages, judgeConsensusMessage, resentMinMs } from '../../../runtime/consensus/index.ts';
+import { ProposedBlock } from '../../../schemas/index.ts';
 
 const v1 = generateKeyPair();
 const v2 = generateKeyPair();
@@ -244,4 +245,25 @@ test('evidence is judged by the set that voted on its height: a validator that l
     cause: 'expired',
     reason: 'evidence of height 1, whose validator set this node no longer keeps',
   });
+});
+
+test('a proposal a peer made to cost its check is refused by its shape before its signature is: nested deeper than any message, or a block of other fields than a node proposes', (t) => {
+  const nodeView = { ...view, proposalBlock: ProposedBlock };
+  const header = { chain: 'ain-local', shard: '/', height: 5, prevHash: hash, txRoot: hash, recordsRoot: hash, time: 1, proposer: v1.address, lastRoot: hash };
+  const proposalOf = (block: Record<string, unknown>) => ({
+    n: 1,
+    proposal: { chain: 'ain-local', shard: '/', height: 5, round: 0, validRound: -1, block, proposer: v1.address, pub: v1.publicKey, sig: 'ee'.repeat(64) },
+  });
+  // 100,000 levels of brackets: JSON.parse alone took seconds and a gigabyte; refused in one pass over the text.
+  const deep = new TextEncoder().encode(
+    JSON.stringify(proposalOf({ hash })).replace('"block":{', `"block":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)},`),
+  );
+  t.like(judgeConsensusMessage('proposals', deep, nodeView), { validation: 'reject', cause: 'schema' });
+  // A block of other fields (here 50,000 keys, which its signature check would sort and serialize).
+  const wide = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]));
+  t.like(judgeConsensusMessage('proposals', bytesOf(proposalOf({ hash, header, records: ['r'], wide })), nodeView), { validation: 'reject', cause: 'schema' });
+  // A block of a node's shape goes on to its signature (forged here).
+  t.like(judgeConsensusMessage('proposals', bytesOf(proposalOf({ hash, header, records: ['r'] })), nodeView), { validation: 'reject', cause: 'signature' });
+  // Without a block shape (the simulations' view) any object with a hash is taken as far as its signature.
+  t.like(judgeConsensusMessage('proposals', bytesOf(proposalOf({ hash, other: 1 })), view), { validation: 'reject', cause: 'signature' });
 });
