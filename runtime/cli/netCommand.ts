@@ -227,7 +227,11 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
         url = await nodeUrlIn(nodeDir);
         address = (await readKeyFile(join(nodeDir, 'node.key'))).address;
       } catch (error) {
-        const why = (error as Error).message;
+        // A node's key is its identity: the generic advice (make a key) would make it another node.
+        const lost = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && (error as Error).message.includes('node.key');
+        const why = lost
+          ? `${join(nodeDir, 'node.key')} does not exist: restore it from a backup (a new key would be another node's identity, and a node that ran on this dir refuses to start without it: KEY_MISSING).`
+          : (error as Error).message;
         return { node: name, address: '-', url: '-', answers: false, height: null, finalized: null, peers: null, stake: null, problems: [], error: why };
       }
       const progress = await progressOf(url, address);

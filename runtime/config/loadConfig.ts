@@ -84,11 +84,17 @@ export async function loadConfig({ file, env = {}, flags = {} }: ConfigSources):
     } catch (cause) {
       throw new AinError('BAD_CONFIG', `Config file ${file} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, { cause });
     }
+    let json: unknown;
     try {
-      fromFile = JSON.parse(text) as Json;
+      json = JSON.parse(text);
     } catch (cause) {
       throw new AinError('BAD_CONFIG', `Config file ${file} is not valid JSON: ${(cause as Error).message}.`, { cause });
     }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      const what = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
+      throw new AinError('BAD_CONFIG', `Config file ${file} holds ${what}; a config is a JSON object of NodeConfig's fields ({ "port": 8080, … }).`);
+    }
+    fromFile = json as Json;
   }
   const fromEnv: Json = {};
   for (const [name, { path, kind }] of Object.entries(envFields)) {

@@ -16,16 +16,26 @@ export function devGenesisOf(address: string, config: NodeConfig): Genesis {
 }
 
 /**
- * The chain's genesis from `path`; when there is no file there, a one-node dev genesis for
- * `address` (owner of `/`, only proposer and validator, holder of the supply) is written to it.
+ * The chain's genesis from `path`; when there is no file there and `create` (the data dir's own
+ * genesis.json, not one the config names), a one-node dev genesis for `address` (owner of `/`,
+ * only proposer and validator, holder of the supply) is written to it. A named file that is not
+ * there is BAD_GENESIS: a typo in `--genesis` must not start a new chain.
  */
-export async function loadOrCreateGenesis(path: string, address: string, config: NodeConfig): Promise<LoadedGenesis> {
+export async function loadOrCreateGenesis(path: string, address: string, config: NodeConfig, create = true): Promise<LoadedGenesis> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new AinError('BAD_GENESIS', `The genesis file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}).`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !create) {
+      throw new AinError(
+        'BAD_GENESIS',
+        `The genesis file ${path} does not exist; a genesis named by --genesis (or the config's "genesis", AIN_GENESIS) is read, never written: check the path, or leave it out for the data dir's own genesis.json (a dev chain's, written at its first start).`,
+        { cause: error },
+      );
+    }
+    if (code !== 'ENOENT') {
+      throw new AinError('BAD_GENESIS', `The genesis file ${path} cannot be read (${code}).`, { cause: error });
     }
     const genesis = devGenesisOf(address, config);
     await writeFileAtomic(path, JSON.stringify(genesis, null, 2) + '\n');

@@ -1,13 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { acquireDirLock } from '../../log/index.ts';
-import { AinError, isAinError, kafkaTopicOf, type NodeConfig } from '../../schemas/index.ts';
+import { AinError, isAinError, kafkaTopicOf, type Genesis, type NodeConfig } from '../../schemas/index.ts';
 import { createVerifyPool } from '../ingest/index.ts';
 import { loadOrCreateKeyFile } from '../keys/index.ts';
 import { configuredQuotas, firstQuotas, ledgerQuotas, openLocalBlobStore } from '../storage/index.ts';
 import { openBlockHistory } from './blockHistory.ts';
-import { checkDataDirProtocol, markDataDir } from './dataDirProtocol.ts';
+import { checkDataDirProtocol, markDataDir, protocolFileName } from './dataDirProtocol.ts';
 import { createBlockStore } from './blockStore.ts';
 import type { NodeComponents } from './components.ts';
 import { loadOrCreateGenesis } from './genesisFile.ts';
@@ -16,17 +16,56 @@ import { openNodeLog } from './openNodeLog.ts';
 import { restore } from './restore.ts';
 import { createSnapshotStore } from './snapshotStore.ts';
 
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * A node of a network started on the embedded log without its p2p section (a config.json
+ * overwritten, `--config` another file) would cut blocks of its own: a fork of its log that no
+ * peer decided, which the network's blocks never fit again. Refused when its data dir ran
+ * consensus before (its `consensus/` signing record) or its genesis has more than one validator
+ * (only a network, or a Kafka cluster, agrees among several).
+ */
+async function refuseNetworkNodeAlone(config: NodeConfig, genesis: Genesis): Promise<void> {
+  if (config.p2p !== undefined || config.log.kind !== 'file') return;
+  const validators = Object.values(genesis.accounts).filter((account) => BigInt(account.stake) > 0n).length;
+  const ranConsensus = await exists(join(config.dataDir, 'consensus'));
+  if (validators <= 1 && !ranConsensus) return;
+  throw new AinError(
+    'BAD_CONFIG',
+    `${config.dataDir} is a node of a network (${ranConsensus ? 'it took part in its consensus' : `its genesis has ${validators} validators`}), but its config has no p2p section: on its own it would make blocks no peer decided, a fork of its log the network's blocks never fit again. Start it with the config ain net init or ain net add wrote (${join(config.dataDir, 'config.json')}), or on its Kafka cluster (--log kafka).`,
+    { details: { dataDir: config.dataDir, validators, ranConsensus } },
+  );
+}
+
 export type Identity = Pick<NodeComponents, 'key' | 'genesis' | 'genesisHash'>;
 export type Stores = Pick<NodeComponents, 'log' | 'pool' | 'snapshotStore' | 'chain' | 'restoredFrom' | 'history' | 'blocks' | 'blobs'>;
 
 /** The node's key and genesis; a fresh data dir gets a key and a dev genesis in which that key owns everything. */
 export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<Identity> {
-  await mkdir(config.dataDir, { recursive: true });
-  const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'node.key'));
+  await mkdir(config.dataDir, { recursive: true }).catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code !== 'EEXIST' && cause.code !== 'ENOTDIR') throw cause;
+    throw new AinError('BAD_CONFIG', `The data dir ${config.dataDir} is a file (or lies under one), not a directory; give a directory for --data.`, { cause });
+  });
+  const keyFile = join(config.dataDir, 'node.key');
+  // A node's first start writes the data dir's marker: from then on the key is that node's identity
+  // (a validator's stake, votes and signing record are that key's), never made again.
+  if (!(await exists(keyFile)) && (await exists(join(config.dataDir, protocolFileName)))) {
+    throw new AinError(
+      'KEY_MISSING',
+      `${keyFile} does not exist, but a node ran on ${config.dataDir} (its ${protocolFileName} says so): that node's identity is its key, and a new one would be another node's (a validator would lose its stake and its votes). Restore node.key from a backup; only a data dir no node has started on gets a new key.`,
+      { details: { keyFile } },
+    );
+  }
+  const { key, created } = await loadOrCreateKeyFile(keyFile);
   if (created) logger.info({ address: key.address }, 'created node key');
   const file = config.genesis ?? join(config.dataDir, 'genesis.json');
-  const { genesis, hash, created: newChain } = await loadOrCreateGenesis(file, key.address, config);
+  const { genesis, hash, created: newChain } = await loadOrCreateGenesis(file, key.address, config, config.genesis === undefined);
   if (newChain) logger.info({ file, chain: genesis.chain }, 'wrote a dev genesis: this node owns /, proposes, validates and holds the supply');
+  await refuseNetworkNodeAlone(config, genesis);
   return { key, genesis, genesisHash: hash };
 }
 

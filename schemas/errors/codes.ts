@@ -29,6 +29,7 @@ export const errorCodes = {
   // Keys and files.
   KEY_FILE_UNSAFE: { status: 500, summary: 'The key file is readable by other users.' },
   BAD_KEY_FILE: { status: 500, summary: 'The key file is not a valid ain key file.' },
+  KEY_MISSING: { status: 500, summary: "A data dir a node ran on has lost its node.key: a new key would be another node's identity; restore it." },
   BAD_CONFIG: { status: 500, summary: 'The configuration is invalid.' },
   DIR_NOT_EMPTY: { status: 409, summary: 'The directory to write a new network into already holds files; nothing there is overwritten.' },
   // The event log.

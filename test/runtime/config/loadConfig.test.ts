@@ -60,6 +60,18 @@ test('a bad value is blamed on the source it came from: the flag over the variab
     t.true(isAinError(error, 'BAD_CONFIG'), said);
     t.true(error!.message.startsWith(said), `${said} / ${error!.message}`);
   }
+  // A file that is JSON but no object is refused as such (it used to run on the defaults, or name a key "0").
+  for (const [text, what] of [
+    ['[]', 'an array'],
+    ['null', 'null'],
+    ['5', 'a number'],
+    ['"x"', 'a string'],
+  ] as const) {
+    await writeFile(file, text);
+    const error = await t.throwsAsync(loadConfig({ file, flags: { dataDir: 'd' } }));
+    t.true(isAinError(error, 'BAD_CONFIG'));
+    t.is(error!.message, `Config file ${file} holds ${what}; a config is a JSON object of NodeConfig's fields ({ "port": 8080, … }).`);
+  }
   // A required field no source set names them all.
   await writeFile(file, JSON.stringify({ port: 8080 }));
   const missing = await t.throwsAsync(loadConfig({ file, env: {} }));
