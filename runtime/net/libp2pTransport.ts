@@ -5,6 +5,7 @@ import type { identify } from '@libp2p/identify';
 import type { PeerDiscovery } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import type { Libp2p } from 'libp2p';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
 import { AinError } from '../../schemas/index.ts';
@@ -75,12 +76,13 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const bootstrapPeers = (init.bootstrap ?? []).map(keptPeer);
   const directPeers = (init.directPeers ?? []).map(keptPeer);
   if (init.seed.length !== 32) throw new AinError('BAD_CONFIG', `The peer key seed is ${init.seed.length} bytes; an Ed25519 seed is 32.`);
+  const listenOn = listenAddress(init.host ?? '127.0.0.1', init.port ?? 0);
   const announce = (init.announce ?? []).map(announceAddress);
   const stack = await loadLibp2p();
   const node = await createNode(
     stack,
     init,
-    { limits, mesh, directPeers, announce, dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined },
+    { limits, mesh, directPeers, announce, listen: listenOn, dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined },
     logger,
   );
   const pubsub = node.services.pubsub;
@@ -220,12 +222,31 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   };
 }
 
+/**
+ * The multiaddr the node's p2p port listens on: an IPv4 or IPv6 address as it is, `localhost` as
+ * IPv4's loopback. Any other name is BAD_CONFIG (libp2p listens on addresses, not names; it threw
+ * a multiaddr ValidationError with a stack).
+ */
+export function listenAddress(host: string, port: number): string {
+  const version = isIP(host);
+  if (version === 4) return `/ip4/${host}/tcp/${port}`;
+  if (version === 6) return `/ip6/${host}/tcp/${port}`;
+  if (host === 'localhost') return `/ip4/127.0.0.1/tcp/${port}`;
+  throw new AinError(
+    'BAD_CONFIG',
+    `The node's host "${host}" is not an IP address, and its p2p port listens on one: give --host (or the config's "host") as 127.0.0.1, ::1, 0.0.0.0 for every interface, or another address of this machine.`,
+    { details: { field: 'host', host } },
+  );
+}
+
 /** What the transport made of its init before the libp2p node: parsed, checked, defaults filled. */
 interface NodeParts {
   readonly limits: TransportLimits;
   readonly mesh: MeshParams;
   readonly directPeers: readonly KeptPeer[];
   readonly announce: readonly Multiaddr[];
+  /** The TCP address to listen on (see listenAddress). */
+  readonly listen: string;
   /** With `dialConfiguredOnly`, the only peers' addresses the node may dial. */
   readonly dialOnly: readonly KeptPeer[] | undefined;
 }
@@ -264,7 +285,7 @@ type Libp2pStack = Awaited<ReturnType<typeof loadLibp2p>>;
 async function createNode(
   { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign }: Libp2pStack,
   init: Libp2pTransportInit,
-  { limits, mesh, directPeers, announce, dialOnly }: NodeParts,
+  { limits, mesh, directPeers, announce, listen, dialOnly }: NodeParts,
   logger: Logger,
 ): Promise<Node> {
   const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
@@ -273,7 +294,7 @@ async function createNode(
     start: false,
     privateKey: await generateKeyPairFromSeed('Ed25519', init.seed),
     logger: libp2pLogger(logger),
-    addresses: { listen: [`/ip4/${init.host ?? '127.0.0.1'}/tcp/${init.port ?? 0}`], announce: announce.map(String) },
+    addresses: { listen: [listen], announce: announce.map(String) },
     ...(dialOnly === undefined ? {} : { connectionGater: configuredDialsOnly(dialOnly, logger) }),
     transports: [tcp()],
     connectionEncrypters: [noise()],

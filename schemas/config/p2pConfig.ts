@@ -8,11 +8,12 @@ const host = String.raw`(?:/ip4/${ipv4}|/ip6/[0-9a-fA-F:.]{2,45}|/dns[46]?/[A-Za
 const peerId = String.raw`(?:/p2p/[1-9A-HJ-NP-Za-km-z]{40,100}|/p2p/b[a-z2-7]{50,100})`;
 
 /**
- * A TCP multiaddr of a peer: `/ip4/127.0.0.1/tcp/9001`, `/ip6/::1/tcp/9001` or
- * `/dns4/node.example/tcp/9001`, optionally ending in `/p2p/<peer id>`.
+ * A TCP multiaddr of a peer ending in its peer id: `/ip4/127.0.0.1/tcp/9001/p2p/<peer id>`, or
+ * `/ip6/::1/…`, `/dns4/node.example/…` (the id is how the node knows it reached that peer, and
+ * which peers it keeps: a bootstrap address without one is refused here, with the rest of the config).
  */
-export const PeerMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}${peerId}?$`), {
-  message: 'must be a TCP multiaddr such as "/ip4/127.0.0.1/tcp/9001" (optionally ending in /p2p/<peer id>)',
+export const PeerMultiaddr = z.string().regex(new RegExp(`^${host}/tcp/${port}${peerId}$`), {
+  message: 'must be a TCP multiaddr ending in the peer\'s id, such as "/ip4/127.0.0.1/tcp/9001/p2p/12D3KooW…"',
 });
 
 /**

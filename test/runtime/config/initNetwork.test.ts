@@ -121,12 +121,13 @@ test('refusals: a dir that holds anything (DIR_NOT_EMPTY, nothing written), bad 
   }
 });
 
-test('p2p config: TCP multiaddrs only, no peer twice, a port in range (BAD_CONFIG naming the field)', async (t) => {
+test('p2p config: TCP multiaddrs ending in a peer id only, no peer twice, a port in range (BAD_CONFIG naming the field)', async (t) => {
+  const id = '/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA';
   const ok = await loadConfig({
-    flags: { dataDir: 'd', p2p: { port: 9001, bootstrap: ['/ip4/10.0.0.2/tcp/9001', '/dns4/node-b.example/tcp/9002', '/ip6/::1/tcp/9003'] } },
+    flags: { dataDir: 'd', p2p: { port: 9001, bootstrap: [`/ip4/10.0.0.2/tcp/9001${id}`, `/dns4/node-b.example/tcp/9002${id}`, `/ip6/::1/tcp/9003${id}`] } },
   });
   t.is(ok.p2p?.bootstrap.length, 3);
-  const withPeerId = '/ip4/127.0.0.1/tcp/9001/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA';
+  const withPeerId = `/ip4/127.0.0.1/tcp/9001${id}`;
   t.deepEqual((await loadConfig({ flags: { dataDir: 'd', p2p: { port: 0, bootstrap: [withPeerId] } } })).p2p?.bootstrap, [withPeerId]);
   t.is((await loadConfig({ flags: { dataDir: 'd' } })).p2p, undefined, 'no p2p section unless asked');
   const bad: [unknown, RegExp][] = [
@@ -134,7 +135,9 @@ test('p2p config: TCP multiaddrs only, no peer twice, a port in range (BAD_CONFI
     [{ port: 1, bootstrap: ['127.0.0.1:9001'] }, /p2p\.bootstrap/],
     [{ port: 1, bootstrap: ['/ip4/127.0.0.1/udp/9001'] }, /TCP multiaddr/],
     [{ port: 1, bootstrap: ['/ip4/300.0.0.1/tcp/9001'] }, /TCP multiaddr/],
-    [{ port: 1, bootstrap: ['/ip4/127.0.0.1/tcp/9001', '/ip4/127.0.0.1/tcp/9001'] }, /twice/],
+    // Without its peer id (which the node needs to know it reached that peer): refused with the config, not once the node has loaded.
+    [{ port: 1, bootstrap: ['/ip4/127.0.0.1/tcp/9001'] }, /must be a TCP multiaddr ending in the peer's id/],
+    [{ port: 1, bootstrap: [withPeerId, withPeerId] }, /twice/],
     [{ port: 1, surprise: true }, /surprise/],
   ];
   for (const [p2p, pattern] of bad) {

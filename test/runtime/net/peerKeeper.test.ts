@@ -2,6 +2,7 @@ import test from 'ava';
 import { multiaddr } from '@multiformats/multiaddr';
 import { pino } from 'pino';
 import { announceAddress, configuredDialsOnly, keptPeer } from '../../../runtime/net/peerKeeper.ts';
+import { listenAddress } from '../../../runtime/net/libp2pTransport.ts';
 import { isAinError } from '../../../schemas/index.ts';
 
 // The checks on the addresses a transport is given, and the gate of dialConfiguredOnly: given the
@@ -30,4 +31,15 @@ test('configuredDialsOnly: the kept peers at their configured addresses may be d
   t.true(await denied(`/ip4/127.0.0.1/tcp/4001/p2p/${peerB}`), 'a configured address under another peer id');
   t.true(await denied(`/ip4/10.0.0.9/tcp/26656/p2p/${peerB}`), 'what a DNS name might resolve to is not the name');
   t.true(await denied('/ip4/127.0.0.1/tcp/4001'), 'an address without the peer id it was configured with');
+});
+
+test('listenAddress: an IPv4 or IPv6 address as it is, localhost as 127.0.0.1; another name is BAD_CONFIG naming host, not a multiaddr stack', (t) => {
+  t.is(listenAddress('0.0.0.0', 9001), '/ip4/0.0.0.0/tcp/9001');
+  t.is(listenAddress('::1', 9001), '/ip6/::1/tcp/9001');
+  t.is(listenAddress('localhost', 0), '/ip4/127.0.0.1/tcp/0');
+  for (const host of ['example.com', 'not a host!', '']) {
+    const error = t.throws(() => listenAddress(host, 9001));
+    t.true(isAinError(error, 'BAD_CONFIG'), host);
+    t.regex(error!.message, /is not an IP address, and its p2p port listens on one: give --host/);
+  }
 });
