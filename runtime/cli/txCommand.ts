@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkTx, signTx } from '../../log/index.ts';
 import { AinError, Hash, Op, parseOrThrow } from '../../schemas/index.ts';
-import { nextNonce, refusalOf, verifyTx, waitForTx, type TxAccepted, type TxsAnswer } from '../client/index.ts';
+import { nextNonce, noAnswerError, nodeAnswerTimeoutMs, refusalOf, verifyTx, waitForTx, type TxAccepted, type TxsAnswer } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import { printJson, UsageError } from './output.ts';
@@ -86,15 +86,18 @@ async function submit(args: string[]): Promise<void> {
   const body = parseJson(values.file !== undefined ? await readFile(values.file, 'utf8') : await readStdin(), 'the input');
   const path = Array.isArray(body) ? '/v1/txs' : '/v1/tx';
   let response: Response;
+  const signal = AbortSignal.timeout(nodeAnswerTimeoutMs);
   try {
-    response = await fetch(new URL(path, values.node), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    response = await fetch(new URL(path, values.node), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
   } catch (cause) {
+    if (signal.aborted) throw noAnswerError(values.node, `POST ${path}`, nodeAnswerTimeoutMs);
     throw new AinError('NODE_UNREACHABLE', `No node answers at ${values.node} (${(cause as Error).message}); start one with "ain node --data DIR".`, { cause });
   }
   let reply: SubmitAnswer;
   try {
     reply = (await response.json()) as SubmitAnswer;
   } catch (cause) {
+    if (signal.aborted) throw noAnswerError(values.node, `POST ${path}`, nodeAnswerTimeoutMs);
     throw new AinError('NODE_UNREACHABLE', `${values.node} answered ${response.status} with something that is not JSON; is it an ain node?`, { cause });
   }
   if (!response.ok && 'code' in reply && reply.code !== undefined) {

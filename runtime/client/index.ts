@@ -1,4 +1,4 @@
-export { callNode, errorFromAnswer, type CallNodeOptions } from './nodeClient.ts';
+export { callNode, errorFromAnswer, noAnswerError, nodeAnswerTimeoutMs, type CallNodeOptions } from './nodeClient.ts';
 export { followStream, type FollowStreamOptions } from './followStream.ts';
 export { nextNonce, type NextNonceParameters } from './nonce.ts';
 export { createSubmitQueue, submitAndWait, type ChainRef, type SubmitAndWaitOptions, type SubmitQueue, type SubmitQueueOptions } from './submitQueue.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { txHashOf } from '../../log/index.ts';
 import { AinError, errorCodes, isAinError, type ErrorCode, type Tx } from '../../schemas/index.ts';
-import { callNode } from './nodeClient.ts';
+import { callNode, nodeAnswerTimeoutMs } from './nodeClient.ts';
 import { problemsOf, saidBy } from './nodeProblems.ts';
 
 /** Where a tx landed and what it came to (`GET /v1/tx/<hash>`). */
@@ -74,7 +74,10 @@ export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: numbe
     // Whether the node holds it in its mempool (a node of a network says so); undefined when the node does not say.
     let pending: boolean | undefined;
     try {
-      return await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${hash}`);
+      // Each look bounded by the wait (a second at least): a node that answers nothing ends it, named.
+      return await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${hash}`, undefined, {
+        timeoutMs: Math.min(nodeAnswerTimeoutMs, Math.max(1_000, deadlineMs - Date.now())),
+      });
     } catch (error) {
       if (!isAinError(error, 'NOT_FOUND')) throw error;
       pending = error.details?.pending === true ? true : error.details?.pending === false ? false : undefined;
