@@ -14,6 +14,15 @@ if (process.argv[2] === 'node') {
   // Set once the listeners are on (a test's --import fixture says "kept" then, and signals at once).
   globalThis[Symbol.for('ain.earlySignals')] = early;
 }
+// A reader that stops reading (`ain net status | head`) closes the pipe: the command is done, not
+// broken (an EPIPE from stdout used to end it with an unhandled 'error' event and a stack).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    // After what is under way now (the command's last step sets its exit code), not mid-way.
+    setImmediate(() => process.exit(process.exitCode ?? 0));
+  });
+}
 if (process.env.AIN_COMPILED === '1') {
   const { main } = await import('../dist/runtime/cli/main.js');
   process.exitCode = await main(process.argv.slice(2));
