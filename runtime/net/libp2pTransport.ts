@@ -79,10 +79,19 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   const listenOn = listenAddress(init.host ?? '127.0.0.1', init.port ?? 0);
   const announce = (init.announce ?? []).map(announceAddress);
   const stack = await loadLibp2p();
+  const rejected = new RejectedGossip();
   const node = await createNode(
     stack,
     init,
-    { limits, mesh, directPeers, announce, listen: listenOn, dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined },
+    {
+      limits,
+      mesh,
+      directPeers,
+      announce,
+      listen: listenOn,
+      rejected,
+      dialOnly: init.dialConfiguredOnly === true ? [...bootstrapPeers, ...directPeers] : undefined,
+    },
     logger,
   );
   const pubsub = node.services.pubsub;
@@ -108,6 +117,15 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
     logger: log,
   });
 
+  /** A rejected message counts against its sender's score (RejectedGossip); said once it is graylisted. */
+  const penalize = (from: string, topic: string) => {
+    if (!rejected.rejected(from)) return;
+    log.warn(
+      { from, topic, rejected: Math.round(rejected.count(from)) },
+      "a peer's gossip was rejected again and again (provably invalid): gossipsub drops all it sends, unread, until its score recovers (about 13 s)",
+    );
+    peerEvents$.next({ type: 'graylisted', peer: from });
+  };
   const validator = (topic: string) => async (from: { toString(): string }, message: { data: Uint8Array }) => {
     const handler = topics.get(topic);
     if (handler === undefined) return 'ignore' as Validation;
@@ -117,11 +135,15 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
         { from: from.toString(), topic, bytes: message.data.length, maxBytes: limits.maxGossipBytes },
         'peer sent a gossip message over the size limit; rejected',
       );
+      penalize(from.toString(), topic);
       return 'reject' as Validation;
     }
     try {
       const validation = await handler.validate(message.data, from.toString());
-      if (validation === 'reject') log.debug({ from: from.toString(), topic }, 'gossip message rejected by its validator; not forwarded');
+      if (validation === 'reject') {
+        log.debug({ from: from.toString(), topic }, 'gossip message rejected by its validator; not forwarded');
+        penalize(from.toString(), topic);
+      }
       if (validation !== 'keep') return validation;
       // Delivered here; gossipsub is told to ignore it, so it neither forwards nor scores it.
       deliver(handler, topic, message.data, from.toString());
@@ -247,6 +269,8 @@ interface NodeParts {
   readonly announce: readonly Multiaddr[];
   /** The TCP address to listen on (see listenAddress). */
   readonly listen: string;
+  /** Peers' rejected gossip, which gossipsub's score counts (see RejectedGossip). */
+  readonly rejected: RejectedGossip;
   /** With `dialConfiguredOnly`, the only peers' addresses the node may dial. */
   readonly dialOnly: readonly KeptPeer[] | undefined;
 }
@@ -259,6 +283,58 @@ interface NodeParts {
  * new local peer's gossip ignored, without a word, once about 14 had come and gone.
  */
 const loopbackAddresses: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
+
+/** Gossipsub's thresholds (its defaults, named here): below `graylistThreshold` all a peer sends is dropped unread. */
+export const gossipScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 10,
+  opportunisticGraftThreshold: 20,
+} as const;
+
+/**
+ * What a peer's rejected gossip costs it, as gossipsub's application-specific score: each message
+ * this node's validators rejected (provably invalid: a bad signature, schema, chain; see
+ * `Validation`) counts, and the score is -20 × the count squared — -20 for one, -80 for two, -180
+ * for three, below the graylist threshold, from when gossipsub drops all the peer sends unread
+ * (it takes the score at its next heartbeat) — while the count decays ×0.97 a second (from three
+ * to under two in about 13 s; one is forgotten, under a half, in 23 s). Any score below 0 keeps a
+ * peer out of gossipsub's mesh; an honest peer, whose messages are never rejected, scores 0 here.
+ * Gossipsub takes what direct peers (the validators of `ain net init`) send whatever their score.
+ */
+export class RejectedGossip {
+  static readonly weight = -20;
+  static readonly decayPerSecond = 0.97;
+  /** Peers remembered at most; past it the one rejected longest ago is forgotten. */
+  static readonly peersMax = 10_000;
+  readonly #counts = new Map<string, { count: number; atMs: number }>();
+  constructor(readonly now: () => number = Date.now) {}
+
+  /** The peer's count of rejected messages, decayed to now. */
+  count(peer: string): number {
+    const entry = this.#counts.get(peer);
+    if (entry === undefined) return 0;
+    return entry.count * RejectedGossip.decayPerSecond ** ((this.now() - entry.atMs) / 1000);
+  }
+
+  /** What gossipsub adds to the peer's score (its `appSpecificScore`, weight 1). */
+  score(peer: string): number {
+    const count = this.count(peer);
+    return count < 0.5 ? 0 : RejectedGossip.weight * count * count;
+  }
+
+  /** One more message of `peer` rejected; returns whether this one put it below the graylist threshold. */
+  rejected(peer: string): boolean {
+    const before = this.score(peer);
+    const count = this.count(peer) + 1;
+    this.#counts.delete(peer);
+    this.#counts.set(peer, { count, atMs: this.now() });
+    if (this.#counts.size > RejectedGossip.peersMax) this.#counts.delete(this.#counts.keys().next().value!);
+    const { graylistThreshold } = gossipScoreThresholds;
+    return before >= graylistThreshold && this.score(peer) < graylistThreshold;
+  }
+}
 
 /**
  * libp2p itself, its transport, encryption, muxer and services: loaded when a node is first made,
@@ -285,7 +361,7 @@ type Libp2pStack = Awaited<ReturnType<typeof loadLibp2p>>;
 async function createNode(
   { createLibp2p, tcp, noise, yamux, identify, bootstrap, gossipsub, StrictNoSign }: Libp2pStack,
   init: Libp2pTransportInit,
-  { limits, mesh, directPeers, announce, listen, dialOnly }: NodeParts,
+  { limits, mesh, directPeers, announce, listen, rejected, dialOnly }: NodeParts,
   logger: Logger,
 ): Promise<Node> {
   const peerDiscovery: ((components: Parameters<ReturnType<typeof bootstrap>>[0]) => PeerDiscovery)[] =
@@ -315,7 +391,8 @@ async function createNode(
         emitSelf: false,
         directPeers: directPeers.map((peer) => ({ id: peer.peerId, addrs: [peer.address] })),
         maxInboundDataLength: limits.maxGossipBytes + gossipFrameSlackBytes,
-        scoreParams: { IPColocationFactorWhitelist: new Set(loopbackAddresses) },
+        scoreParams: { IPColocationFactorWhitelist: new Set(loopbackAddresses), appSpecificScore: (peer) => rejected.score(peer), appSpecificWeight: 1 },
+        scoreThresholds: gossipScoreThresholds,
       }),
     },
   });

@@ -62,6 +62,10 @@ export function answerLimitOf(limits: TransportLimits, options: RequestOptions):
 /** A peer came or went, or changed the topics it subscribes to. */
 export type PeerEvent =
   | { readonly type: 'connect' | 'disconnect'; readonly peer: string }
+  /** The peer's gossip was rejected until gossipsub drops all it sends, for a while (libp2p only: see RejectedGossip). */
+  | { readonly type: 'graylisted'; readonly peer: string }
+  /** The peer sent gossip this node's validators rejected, until gossipsub's score drops all it sends for a while (libp2p only). */
+  | { readonly type: 'graylisted'; readonly peer: string }
   | { readonly type: 'subscribe' | 'unsubscribe'; readonly peer: string; readonly topic: string };
 
 /**
