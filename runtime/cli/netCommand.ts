@@ -158,7 +158,7 @@ async function addCommand(args: string[], json: boolean): Promise<void> {
   const target = net.shard === '/' ? `--chain ${net.chain}` : `--chain ${net.chain} --shard ${net.shard}`;
   const stake = net.validatorStake;
   const lines = [
-    `added ${net.added.map((n) => n.name).join(', ')} to the network of chain ${net.chain}${net.shard === '/' ? '' : ` shard ${net.shard}`} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…): ${first.name}'s genesis and config, keys and ports of its own, the ${net.existing.length} nodes there as its peers`,
+    `added ${net.added.map((n) => n.name).join(', ')} to the network of chain ${net.chain}${net.shard === '/' ? '' : ` shard ${net.shard}`} in ${net.dir} (genesis ${net.genesisHash.slice(0, 16)}…): ${first.name}'s genesis and config, keys and ports of its own, ${net.existing.length === 1 ? 'the node' : `the ${net.existing.length} nodes`} there as its peers`,
     ...net.added.map((n) => `${n.name} ${n.address}: http://127.0.0.1:${n.port}, peers on ${n.p2pPort}    ain node --data ${shellWord(n.dir)}`),
     net.kafka
       ? 'a new node reads the shared Kafka topic and attests nothing until its key stakes; staked, it attests blocks (its stake counts toward finality) and proposes none (the genesis names the proposers).'

@@ -23,7 +23,7 @@ export interface FollowStreamOptions {
  * value larger than one event carries (its message says which paths to follow instead), or an
  * event that does not match its schema (the node would send it again).
  */
-const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'INVALID_PATH', 'STREAM_GAP', 'RESULT_TOO_LARGE', 'BAD_STREAM_EVENT']);
+const finalCodes = new Set(['NOT_FOUND', 'BAD_SCHEMA', 'BAD_ADDRESS', 'INVALID_PATH', 'STREAM_GAP', 'RESULT_TOO_LARGE', 'BAD_STREAM_EVENT']);
 
 /**
  * A node's stream that survives dropped connections: it reconnects with backoff and

@@ -140,7 +140,9 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
   const template = { ...rest, p2p };
 
   const last = Number(names.at(-1)!.slice(1));
-  const start = basePort ?? first.port + last;
+  // The slot ain net init would have given node `last + 1`: from the first node's port and number (n1's, unless n1 was moved away).
+  const firstNumber = Number(first.name.slice(1));
+  const start = basePort ?? first.port - (firstNumber - 1) + last;
   const taken = new Map(existing.flatMap((node) => [[node.port, node.name] as const, [node.p2pPort, node.name] as const]));
   const bootstrap = existing.map((node) => `/ip4/127.0.0.1/tcp/${node.p2pPort}/p2p/${node.peerId}`);
   const keys = Array.from({ length: count }, () => [newKey(), newKey()] as const);
@@ -151,7 +153,13 @@ export async function addNetworkNodes({ dir, count = 1, basePort, newKey = gener
     const port = start + i;
     const p2pPort = port + p2pPortOffset;
     for (const used of [port, p2pPort]) {
-      if (!Number.isSafeInteger(used) || used < 1 || used > 65535) throw refuse(`Port ${used} for ${name} is not a port (1 to 65535); give --base-port.`);
+      if (!Number.isSafeInteger(used) || used < 1 || used > 65535) {
+        const which = used === port ? 'API port' : `peer port (${p2pPortOffset} above its API port ${port})`;
+        const from = basePort === undefined ? `${first.name}'s port plus ${last + i + 1 - firstNumber}` : `--base-port ${basePort}${i > 0 ? ` plus ${i}` : ''}`;
+        throw refuse(
+          `The ${which} of ${name}, ${used}, is not a port (1 to 65535): it comes from ${from}; give a --base-port whose nodes' ports, and theirs ${p2pPortOffset} above, fit.`,
+        );
+      }
       const holder = taken.get(used);
       if (holder !== undefined) throw refuse(`Port ${used} for ${name} is ${holder}'s already; give --base-port a range no node of ${dir} uses.`);
     }

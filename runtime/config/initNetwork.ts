@@ -95,7 +95,13 @@ export function checkParameters(validators: number, basePort: number): void {
     throw new AinError('BAD_CONFIG', `A network has 1 to ${networkValidatorsMax} validators, not ${validators}.`);
   }
   const highest = basePort + validators - 1 + p2pPortOffset;
-  if (!Number.isSafeInteger(basePort) || basePort < 1 || highest > 65535) {
+  if (!Number.isSafeInteger(basePort) || basePort < 1 || basePort > 65535) {
+    throw new AinError(
+      'BAD_CONFIG',
+      `The base port ${basePort} is not a port: give 1 to 65535 (the first node's API port; its peer port is ${p2pPortOffset} above it).`,
+    );
+  }
+  if (highest > 65535) {
     throw new AinError(
       'BAD_CONFIG',
       `The base port ${basePort} leaves no room for ${validators} nodes: ports ${basePort}…${highest} are used (API ports from the base, peer ports ${p2pPortOffset} above them), and ports end at 65535.`,

@@ -253,6 +253,12 @@ export function createStreamHub({
       });
       return { replay: [], live };
     }
+    if (head === 'accounts') {
+      throw new AinError(
+        'BAD_ADDRESS',
+        `The stream accounts/<address> takes an address, "0x" followed by 40 lowercase hex characters; "${arg.slice(0, 80)}" is not one.`,
+      );
+    }
     const stream = eventStream(name);
     if (stream === undefined) {
       throw new AinError('NOT_FOUND', `There is no stream "${name}"; streams: ${streamNames.join(', ')}.`);

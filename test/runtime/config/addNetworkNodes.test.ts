@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,6 +67,11 @@ test('refused, with nothing written: no network there, a port a node uses, a nod
   await refused(addNetworkNodes({ dir: root }), 'NOT_FOUND', /holds no network ain net init wrote/);
   await refused(addNetworkNodes({ dir, basePort: 23201 }), 'BAD_CONFIG', /Port 23201 for n4 is n2's already/);
   await refused(addNetworkNodes({ dir, count: 62 }), 'BAD_CONFIG', /at most 64/);
+  await refused(
+    addNetworkNodes({ dir, basePort: 65_000 }),
+    'BAD_CONFIG',
+    /The peer port \(1000 above its API port 65000\) of n4, 66000, is not a port \(1 to 65535\): it comes from --base-port 65000/,
+  );
   await mkdir(join(dir, 'n4'));
   await refused(addNetworkNodes({ dir }), 'BAD_CONFIG', /n4 is no node of ain net init or ain net add \(one that an interrupted ain net add left/);
   await rm(join(dir, 'n4'), { recursive: true });
@@ -93,4 +98,11 @@ test('ain net add prints how to start each node and the two txs that stake it; o
   const onKafka = await execFileAsync(process.execPath, [bin, 'net', 'add', '--dir', kafka]);
   t.regex(onKafka.stdout, /reads the shared Kafka topic.*proposes none/);
   t.is((await loadConfig({ file: join(kafka, 'n3', 'config.json'), flags: { dataDir: join(kafka, 'n3') } })).log.kind, 'kafka');
+});
+
+test('with n1 moved away the next node still gets the slot ain net init would have given it, from the first node left', async (t) => {
+  const { root, dir } = await network(t);
+  await rename(join(dir, 'n1'), join(root, 'n1.away'));
+  const added = await addNetworkNodes({ dir });
+  t.like(added.added[0], { name: 'n4', port: 23203, p2pPort: 24203 });
 });

@@ -110,6 +110,7 @@ test('refusals: a dir that holds anything (DIR_NOT_EMPTY, nothing written), bad 
     [{ dir: join(root, 'a'), validators: 0 }, /1 to 64 validators, not 0/],
     [{ dir: join(root, 'b'), validators: 65 }, /not 65/],
     [{ dir: join(root, 'c'), validators: 3, basePort: 64_535 }, /ports end at 65535/],
+    [{ dir: join(root, 'c0'), validators: 2, basePort: 0 }, /The base port 0 is not a port: give 1 to 65535/],
     [{ dir: join(root, 'd'), validators: 3, chain: 'Not A Chain' }, /chain id "Not A Chain"/],
     [{ dir: join(root, 'e'), validators: 3, log: { kind: 'kafka', brokers: ['nowhere'] } }, /brokers/],
   ];

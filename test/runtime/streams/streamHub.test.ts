@@ -3,6 +3,7 @@ import { Subject, take, toArray, firstValueFrom } from 'rxjs';
 import { applyReadModels, createReadModels, createStateTree, type JobEvent } from '../../../projections/index.ts';
 import type { BlockView } from '../../../runtime/node/blockStore.ts';
 import { createStreamHub, type StreamBlock, type FramedEvent } from '../../../runtime/streams/index.ts';
+import { isAinError } from '../../../schemas/index.ts';
 
 // The hub over hand-made blocks: replay from a height then live with no gap or duplicate at the
 // seam, bounded history (STREAM_GAP), filtered streams, value streams that speak only on change.
@@ -66,6 +67,9 @@ test('a resume older than the held history is STREAM_GAP; unknown names are NOT_
   t.is(hub.lowest, 4);
   t.throws(() => hub.open('blocks', 2), { message: /hold the blocks it folded since it started, the last 3 at most: height 4 on; height 2 is older/ });
   t.throws(() => hub.open('nonsense'), { message: /There is no stream "nonsense"/ });
+  const badAddress = t.throws(() => hub.open('accounts/0xzz'));
+  t.true(isAinError(badAddress, 'BAD_ADDRESS'), String(badAddress));
+  t.regex(badAddress!.message, /accounts\/<address> takes an address, "0x" followed by 40 lowercase hex characters; "0xzz" is not one/);
   t.throws(() => hub.open('blocks/extra'), { message: /There is no stream/ });
   const got: FramedEvent[] = [];
   hub.open('blocks', 4).subscribe((e) => got.push(e));
