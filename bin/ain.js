@@ -19,8 +19,9 @@ if (process.argv[2] === 'node') {
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
     if (error.code !== 'EPIPE') throw error;
-    // After what is under way now (the command's last step sets its exit code), not mid-way.
-    setImmediate(() => process.exit(process.exitCode ?? 0));
+    // After what is under way now (the command's last step sets its exit code); a command cut off
+    // before it set one ends as a shell's broken pipe does (141), so `set -o pipefail` sees it.
+    setImmediate(() => process.exit(process.exitCode ?? 141));
   });
 }
 if (process.env.AIN_COMPILED === '1') {

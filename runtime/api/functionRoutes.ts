@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
-import { Address, AinError, FunctionId, JsonValue, StatePath } from '../../schemas/index.ts';
+import { jsonValueTooDeep } from '../../log/index.ts';
+import { Address, AinError, FunctionId, JsonValue, maxTxJsonDepth, StatePath } from '../../schemas/index.ts';
 import { answerHash, invokeHash, takeHash } from '../client/index.ts';
 import { createBlobAuthVerifier, type BlobAuthVerifier } from '../storage/index.ts';
 import { createInvocationHub, type InvocationAnswer, type InvocationHub, type InvocationHubOptions } from './invocations.ts';
@@ -22,10 +23,17 @@ export interface FunctionRoutesOptions extends InvocationHubOptions {
 
 const IdParam = z.strictObject({ id: FunctionId });
 const InvocationParam = z.strictObject({ invocation: z.string().regex(/^[0-9a-f]{32}$/, { message: 'must be 32 lowercase hex characters' }) });
+/**
+ * A call's input or a worker's output: JSON nested at most as deep as a tx's (`maxTxJsonDepth`),
+ * whether it comes over HTTP or from a peer (`call`), whose JSON a node reads only that deep.
+ */
+export const CallJson = JsonValue.refine((value) => !jsonValueTooDeep(value, maxTxJsonDepth), {
+  message: `nests arrays and objects deeper than ${maxTxJsonDepth} levels`,
+});
 export const InvokeBody = z.strictObject({
   /** A concrete path the function's pattern matches: its `$variables` are bound from it. */
   path: StatePath,
-  input: JsonValue.optional(),
+  input: CallJson.optional(),
 });
 export type InvokeBody = z.infer<typeof InvokeBody>;
 const TakeQuery = z.strictObject({
@@ -43,7 +51,7 @@ function outputOf(functionId: string, owner: string, answer: InvocationAnswer): 
   return answer.output;
 }
 export const InvocationAnswerBody = z.union([
-  z.strictObject({ output: JsonValue }),
+  z.strictObject({ output: CallJson }),
   z.strictObject({ error: z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2048) }) }),
 ]);
 export type InvocationAnswerBody = z.infer<typeof InvocationAnswerBody>;

@@ -4,3 +4,4 @@ export type { StreamRouteMetrics } from './streamRoutes.ts';
 export type { LedgerRoutesOptions } from './ledgerRoutes.ts';
 export { checkProgress, ProgressMessage, type ProgressBody } from './progressRoutes.ts';
 export { createInvocationHub, type Invocation, type InvocationAnswer, type InvocationHub, type InvocationHubOptions } from './invocations.ts';
+export { CallJson } from './functionRoutes.ts';

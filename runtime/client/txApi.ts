@@ -69,14 +69,17 @@ export async function ledgerNonceOf(nodeUrl: string, address: string): Promise<n
  * then NOT_FOUND, saying the tx may still land. Any other answer ends the wait at once (TX_DROPPED:
  * the node dropped it, a later nonce of its sender having landed first).
  */
+/** The least time a look of `waitForTx` waits for the node's answer, however little is left of the wait. */
+export const lookMinMs = 5_000;
+
 export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: number): Promise<TxLanded> {
   for (let attempt = 0; ; attempt++) {
     // Whether the node holds it in its mempool (a node of a network says so); undefined when the node does not say.
     let pending: boolean | undefined;
     try {
-      // Each look bounded by the wait (a second at least): a node that answers nothing ends it, named.
+      // Each look bounded by the wait (5 s at least, for a loaded node's answer): a node that answers nothing ends it, named.
       return await callNode<TxLanded>(nodeUrl, 'GET', `/v1/tx/${hash}`, undefined, {
-        timeoutMs: Math.min(nodeAnswerTimeoutMs, Math.max(1_000, deadlineMs - Date.now())),
+        timeoutMs: Math.min(nodeAnswerTimeoutMs, Math.max(lookMinMs, deadlineMs - Date.now())),
       });
     } catch (error) {
       if (!isAinError(error, 'NOT_FOUND')) throw error;

@@ -147,11 +147,11 @@ export type RefusalCause = 'schema' | 'chain' | 'past_height' | 'future_height' 
 
 /**
  * The gossip validator's verdict on a consensus message, cheap checks only: `reject` for what is
- * provably invalid (not JSON of its schema, another chain or shard, a bad signature, a signer
- * outside the current set at the current height, evidence signed by no validator of its own
- * height's set); `ignore` for a past height (nothing left to decide there), evidence of a future
- * one (no block acts on it yet) or of one whose set this node pruned, a future one whose signer
- * this node cannot judge yet, or a copy (another `n`) of a message taken less than `resentMinMs`
+ * provably invalid (not JSON of its schema, another chain or shard, a bad signature, evidence
+ * signed by no validator of its own height's set); `ignore` for a past height (nothing left to
+ * decide there), evidence of a future one (no block acts on it yet) or of one whose set this node
+ * pruned, a vote or proposal whose signer is outside this node's current set (a peer a height
+ * behind may judge it by the set before), or a copy (another `n`) of a message taken less than `resentMinMs`
  * before (dropped before it is decoded); `keep` (delivered here, not passed on) for a proposal or
  * vote two or more heights ahead of this node's. Its block is judged by consensus later (the
  * `check` effect), not here.
@@ -180,9 +180,15 @@ export function judgeConsensusMessage(
   if (strangers === undefined)
     return { validation: 'ignore', cause: 'expired', reason: `evidence of height ${height}, whose validator set this node no longer keeps` };
   if (strangers.length > 0) {
-    return height === current || kind === 'evidence'
-      ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${kind === 'evidence' ? height : current}` }
-      : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
+    // Evidence is judged by its own height's set, the same on every node: a stranger's is provably
+    // invalid. A vote or proposal is judged by this node's current set, which a peer a height
+    // behind may not have yet (a validator that left at this height is still one there): not
+    // passed on, but not counted against the peer that forwarded it (see RejectedGossip).
+    return kind === 'evidence'
+      ? { validation: 'reject', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${height}` }
+      : height === current
+        ? { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
+        : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
   if (takenAt === undefined && !signedOf(message).every((signed) => checkConsensusSignature(signed, view.genesis))) {
     return { validation: 'reject', cause: 'signature', reason: `a signature does not verify for this chain (genesis ${view.genesis.slice(0, 16)}…)` };

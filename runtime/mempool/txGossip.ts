@@ -299,6 +299,10 @@ export function createTxGossip(options: TxGossipOptions): TxGossip {
         if (bad !== undefined) return rejected(bad);
         if (hashes.some((hash) => invalid.has(hash))) return rejected('a tx refused for another message');
         ingested.add(bytes);
+        // A tx over this node's size limit was not checked through (its JSON, schema or signature may
+        // be bad): a node with a larger limit could prove it invalid and count the message against
+        // this one, so the message goes no further; the txs taken from it spread by re-gossip.
+        if (codes.includes('TX_TOO_LARGE')) return 'ignore';
         return codes.includes(undefined) ? 'accept' : 'ignore';
       });
     },

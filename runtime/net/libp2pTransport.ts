@@ -118,8 +118,10 @@ export async function createLibp2pTransport(init: Libp2pTransportInit, { logger 
   });
 
   /** A rejected message counts against its sender's score (RejectedGossip); said once it is graylisted. */
+  const direct = new Set(directPeers.map((peer) => peer.peerId.toString()));
   const penalize = (from: string, topic: string) => {
-    if (!rejected.rejected(from)) return;
+    // Gossipsub takes what a direct peer sends whatever its score: no count, no word of dropping it.
+    if (direct.has(from) || !rejected.rejected(from)) return;
     log.warn(
       { from, topic, rejected: Math.round(rejected.count(from)) },
       "a peer's gossip was rejected again and again (provably invalid): gossipsub drops all it sends, unread, until its score recovers (about 13 s)",
@@ -299,8 +301,9 @@ export const gossipScoreThresholds = {
  * `Validation`) counts, and the score is -20 × the count squared — -20 for one, -80 for two, -180
  * for three, below the graylist threshold, from when gossipsub drops all the peer sends unread
  * (it takes the score at its next heartbeat) — while the count decays ×0.97 a second (from three
- * to under two in about 13 s; one is forgotten, under a half, in 23 s). Any score below 0 keeps a
- * peer out of gossipsub's mesh; an honest peer, whose messages are never rejected, scores 0 here.
+ * to under two in about 13 s; one is forgotten, under a half, in 23 s). Any score below 0 also
+ * takes a peer out of gossipsub's mesh, which it may rejoin only after the prune backoff (60 s);
+ * an honest peer, whose messages are never rejected, scores 0 here.
  * Gossipsub takes what direct peers (the validators of `ain net init`) send whatever their score.
  */
 export class RejectedGossip {

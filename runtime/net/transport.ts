@@ -64,8 +64,6 @@ export type PeerEvent =
   | { readonly type: 'connect' | 'disconnect'; readonly peer: string }
   /** The peer's gossip was rejected until gossipsub drops all it sends, for a while (libp2p only: see RejectedGossip). */
   | { readonly type: 'graylisted'; readonly peer: string }
-  /** The peer sent gossip this node's validators rejected, until gossipsub's score drops all it sends for a while (libp2p only). */
-  | { readonly type: 'graylisted'; readonly peer: string }
   | { readonly type: 'subscribe' | 'unsubscribe'; readonly peer: string; readonly topic: string };
 
 /**

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Ledger } from '../../actors/index.ts';
-import { AinError, FunctionId, JsonValue, parseOrThrow, StatePath } from '../../schemas/index.ts';
+import { AinError, FunctionId, parseOrThrow, StatePath } from '../../schemas/index.ts';
+import { CallJson } from '../api/index.ts';
 import type { InvocationAnswer, InvocationHub } from '../api/index.ts';
 import { answerHash } from '../client/index.ts';
 import { defaultLimits, peerJson, type Transport } from '../net/index.ts';
@@ -25,12 +26,12 @@ export const PeerCallRequest = z.strictObject({
   id: z.string().regex(/^[0-9a-f]{32}$/, { message: 'must be 32 lowercase hex characters' }),
   functionId: FunctionId,
   path: StatePath,
-  input: JsonValue.optional(),
+  input: CallJson.optional(),
 });
 export type PeerCallRequest = z.infer<typeof PeerCallRequest>;
 
 const Answer = z.union([
-  z.strictObject({ output: JsonValue }),
+  z.strictObject({ output: CallJson }),
   z.strictObject({ error: z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2048) }) }),
 ]);
 /** What a peer answers a call with: its worker's answer as the worker signed it. */

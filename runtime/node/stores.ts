@@ -56,7 +56,7 @@ export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<
   if (!(await exists(keyFile)) && (await exists(join(config.dataDir, protocolFileName)))) {
     throw new AinError(
       'KEY_MISSING',
-      `${keyFile} does not exist, but a node ran on ${config.dataDir} (its ${protocolFileName} says so): that node's identity is its key, and a new one would be another node's (a validator would lose its stake and its votes). Restore node.key from a backup; only a data dir no node has started on gets a new key.`,
+      `${keyFile} does not exist, but a node ran on ${config.dataDir} (its ${protocolFileName} says so): that node's identity is its key, and a new one would be another node's (a validator would lose its stake and its votes). Restore node.key from a backup; to start a new node instead, move this data dir away (only a data dir no node has started on gets a new key).`,
       { details: { keyFile } },
     );
   }

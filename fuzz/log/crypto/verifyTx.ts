@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { canonicalJson, checkedRecordOf, checkRecords, checkTx, decodeTxRecord, parseTxJson } from '../../../log/index.ts';
 import { verifyChunk } from '../../../runtime/ingest/verifyChunk.ts';
+import { txTextBytesMaxFor } from '../../../schemas/index.ts';
 import { editedText, garbageText, jsonText, textForm, awkwardJson } from '../../arbitraries/json.ts';
 import { resolvePlans, txPlans, type TxPlan } from '../../arbitraries/tx.ts';
 import { foldBothWays, type RawRecord } from '../../foldBothWays.ts';
@@ -17,6 +18,8 @@ const options = { chain: 'ain-local', shard: '/', maxTxBytes: 4096 };
 /** The ingest's reading of one tx's text, as verifyChunk does it, then checkTx. */
 function verifyText(text: string): Attempt<ReturnType<typeof checkTx>> {
   if (text.trim() === '') return { ok: false, code: 'BAD_JSON', message: 'empty' };
+  // A text longer than any tx of the limit is refused unread (as POST /v1/tx's body limit does).
+  if (Buffer.byteLength(text, 'utf8') > txTextBytesMaxFor(options.maxTxBytes)) return { ok: false, code: 'TX_TOO_LARGE', message: 'text too long' };
   return attempt(() => checkTx(parseTxJson(text), options));
 }
 

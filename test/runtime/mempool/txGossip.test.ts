@@ -118,6 +118,14 @@ test('the validator rejects what is not a batch of tx objects, ignores a batch i
   );
 });
 
+test("a message with a tx over this node's size limit is not passed on, its other txs taken: a node with a larger limit could prove the big one invalid and count it against this one", async (t) => {
+  const mempool = await openTestMempool(t, { dir: await tempDir(t), ...fakeLedger() });
+  const handler = handlerOf(mempool);
+  const big = JSON.stringify({ junk: 'x'.repeat(20_000) }); // TX_TOO_LARGE here, unread; BAD_SCHEMA to a node reading it
+  t.is(await handler.validate(Buffer.from(`[${txText(alice, 1)},${big}]`), 'peer-x'), 'ignore');
+  t.is(mempool.stats.txs, 1, 'the good tx is held (re-gossip spreads it)');
+});
+
 test('txs from a peer that fail the boundary check are dropped, and the node goes on', async (t) => {
   const network = createMemoryNetwork();
   const a = await node(t, network);
