@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ShardRules } from '../../schemas/index.ts';
+import { isAinError, type ShardRules } from '../../schemas/index.ts';
 import {
   addNetworkNodes,
   defaultBasePort,
@@ -228,7 +228,7 @@ async function statusCommand(args: string[], json: boolean): Promise<void> {
         address = (await readKeyFile(join(nodeDir, 'node.key'))).address;
       } catch (error) {
         // A node's key is its identity: the generic advice (make a key) would make it another node.
-        const lost = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && (error as Error).message.includes('node.key');
+        const lost = isAinError(error, 'BAD_KEY_FILE') && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
         const why = lost
           ? `${join(nodeDir, 'node.key')} does not exist: restore it from a backup (a new key would be another node's identity, and a node that ran on this dir refuses to start without it: KEY_MISSING).`
           : (error as Error).message;

@@ -64,14 +64,14 @@ export async function ledgerNonceOf(nodeUrl: string, address: string): Promise<n
   return (await callNode<{ nonce: number }>(nodeUrl, 'GET', `/v1/accounts/${address}`)).nonce;
 }
 
+/** The least time a look of `waitForTx` waits for the node's answer, however little is left of the wait. */
+export const lookMinMs = 5_000;
+
 /**
  * Polls `GET /v1/tx/<hash>` until the tx is in a block or `deadlineMs` (clock time) passes;
  * then NOT_FOUND, saying the tx may still land. Any other answer ends the wait at once (TX_DROPPED:
  * the node dropped it, a later nonce of its sender having landed first).
  */
-/** The least time a look of `waitForTx` waits for the node's answer, however little is left of the wait. */
-export const lookMinMs = 5_000;
-
 export async function waitForTx(nodeUrl: string, hash: string, deadlineMs: number): Promise<TxLanded> {
   for (let attempt = 0; ; attempt++) {
     // Whether the node holds it in its mempool (a node of a network says so); undefined when the node does not say.

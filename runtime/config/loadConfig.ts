@@ -139,6 +139,7 @@ function sourceOf(path: readonly string[], s: { file?: string; fromFile: Json; f
   const merged = typeof value === 'object' && value !== null && !Array.isArray(value);
   return ` (from ${merged ? givers.join(', ') : givers[0]})`;
 }
+
 /** The config file a data dir may hold (`ain net init` writes one per node). */
 export const dataDirConfigName = 'config.json';
 

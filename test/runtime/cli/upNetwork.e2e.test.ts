@@ -18,7 +18,7 @@ const alive = (pid: number) => {
 test.serial(
   'ain up kills a node that has not stopped within the grace after SIGTERM (here: paused with SIGSTOP), names it, and leaves none running',
   async (t) => {
-    t.timeout(120_000);
+    t.timeout(120_000); // a bound on a 2-node network's start and the kill on a loaded CI machine, not a wait: each step awaits its event
     const net = await startUpNetwork({ dir: join(await tempDir(t), 'up-net'), validators: 2, port: 0 });
     const pids = net.nodes.map((node) => node.pid);
     // A paused process takes no SIGTERM until it is continued: only the kill ends it.
@@ -33,7 +33,7 @@ test.serial(
 );
 
 test.serial('ain up stops its nodes without a kill when they stop as asked', async (t) => {
-  t.timeout(120_000);
+  t.timeout(120_000); // a bound on a 2-node network's start and stop on a loaded CI machine, not a wait: each step awaits its event
   const net = await startUpNetwork({ dir: join(await tempDir(t), 'up-net'), validators: 2, port: 0 });
   t.deepEqual(await net.stop(), []);
   t.deepEqual(

@@ -188,4 +188,12 @@ test.serial('ain net init: prints each node and how to start it; usage mistakes 
     t.regex(usage.stderr, /^ain: /);
   }
   t.false((await readdir(root)).includes('x'));
+  // A node whose key is gone: ain net status says to restore it (a new one would be another node), not to make one.
+  await rm(join(root, 'net', 'n2', 'node.key'));
+  // (a child process: it exits 1, no node answering here)
+  const status = await promisify(execFile)(process.execPath, [bin, 'net', 'status', '--dir', join(root, 'net'), '--json']).catch(
+    (error: { stdout: string }) => error,
+  );
+  const n2 = (JSON.parse(status.stdout) as { nodes: { node: string; error?: string }[] }).nodes.find((node) => node.node === 'n2');
+  t.regex(n2?.error ?? '', /n2\/node\.key does not exist: restore it from a backup \(a new key would be another node's identity/);
 });
