@@ -49,6 +49,14 @@ const unfruitfulMaxMs = 300_000;
  * time, 2 or 5 s) runs on here until the handler's (10 s): four leave room for those.
  */
 const answeredAtOnce = 4;
+/**
+ * How long a fetch may wait for its peer's answer before a claim of another peer takes its place:
+ * a peer that claimed a height and then sat on its answer held this node's one fetch for the
+ * request's whole time (5 s), and with a fresh peer id each time, again and again. The stalled
+ * peer's claims then wait as an unfruitful one's do. (Time this node spends checking and
+ * appending what came does not count.)
+ */
+const stalledMs = 2_000;
 /** How often a node still reading its log at start looks whether it is done, to ask its peers then. */
 const replayCheckMs = 50;
 
@@ -120,6 +128,16 @@ export function decidedAskPeer(preferred: string, connected: readonly string[], 
   return others[((asked - 1) / 2) % others.length]!;
 }
 
+/** A fetch of decided blocks from one peer. */
+interface Fetch {
+  readonly peer: string;
+  /** Since when it has waited for the peer's answer; undefined while it checks and appends what came. */
+  waitingSinceMs: number | undefined;
+  readonly abort: AbortController;
+  /** The peer's blocks it appended. */
+  blocks: number;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -164,7 +182,11 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   const { logger, genesis, log, chain, transport, commits } = c;
   const protocol = protocolOf(genesis.chain, genesis.shard, 'decided-by-range');
   const statusProtocol = protocolOf(genesis.chain, genesis.shard, 'status');
-  let asking = false;
+  /** The fetch going on (one at a time): from whom, since when it has waited for the peer's answer (undefined: busy itself), its stop, the blocks it appended. */
+  let asking: Fetch | undefined;
+  /** Whether a fetch goes on that has waited `stalledMs` for an answer and is not `peer`'s: another peer's claim may replace it. */
+  const stalledOtherThan = (peer: string): boolean =>
+    asking?.waitingSinceMs !== undefined && asking.peer !== peer && Date.now() - asking.waitingSinceMs >= stalledMs;
   let lastAskedAt = 0;
   let stopped = false;
   let poller: NodeJS.Timeout | undefined;
@@ -227,12 +249,12 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   }
 
   /** The decided blocks from `from` a peer sends, at most decidedCountMax. */
-  async function ask(peer: string, from: number, timeoutMs?: number): Promise<readonly DecidedBlock[]> {
+  async function ask(peer: string, from: number, timeoutMs: number | undefined, signal: AbortSignal): Promise<readonly DecidedBlock[]> {
     const bytes = await transport.request(
       peer,
       protocol,
       encoder.encode(JSON.stringify({ from, count: decidedCountMax })),
-      timeoutMs === undefined ? undefined : { timeoutMs },
+      timeoutMs === undefined ? { signal } : { timeoutMs, signal },
     );
     return parseOrThrow(DecidedAnswer, peerJson(bytes, 'decided-by-range answer'), 'decided-by-range answer').blocks;
   }
@@ -246,7 +268,9 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
    * the chain's block limits, and only after a block the peer sent held whole: a peer's bogus
    * blocks cost at most one block of verifies.
    */
-  async function fetchFrom(peer: string, timeoutMs?: number, fetched = { blocks: 0 }): Promise<void> {
+  async function fetchFrom(peer: string, timeoutMs: number | undefined, fetched: Fetch): Promise<void> {
+    const { signal } = fetched.abort;
+    const ended = () => stopped || signal.aborted;
     const settle = <T>(promise: Promise<T>): Promise<T> => {
       promise.catch(() => undefined); // awaited later, or dropped once the fetch has stopped
       return promise;
@@ -254,7 +278,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     /** The blocks of the answer asked for last once they have come (its first is verified ahead, while the last block before it is appended). */
     let arrived: readonly DecidedBlock[] | undefined;
     const request = (from: number): Promise<readonly DecidedBlock[]> => {
-      const asked = ask(peer, from, timeoutMs);
+      const asked = ask(peer, from, timeoutMs, signal);
       arrived = undefined;
       // Also keeps the failure of an answer dropped (the fetch stopped) from going unhandled.
       asked.then(
@@ -268,17 +292,19 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     let answered = request(chain.ledger.height + 1);
     let heldNext: { readonly height: number; readonly held: Promise<ReadonlyMap<string, HeldTx> | undefined> } | undefined;
     for (;;) {
+      fetched.waitingSinceMs = Date.now(); // on the peer, until its answer is here (at once when it came already)
       const blocks = await answered;
+      fetched.waitingSinceMs = undefined;
       // An answer stops where its bytes ran out, not only at the end of the peer's chain: ask again until one is empty.
-      if (stopped || blocks.length === 0) return;
+      if (ended() || blocks.length === 0) return;
       answered = request(blocks.at(-1)!.height + 1);
       for (const [i, block] of blocks.entries()) {
-        if (stopped || block.height !== chain.ledger.height + 1) return;
+        if (ended() || block.height !== chain.ledger.height + 1) return;
         // The certificate first, which costs no record's signature: a bogus block goes before its records are verified.
         const certified = certifiedDecided(block, c);
         if ('code' in certified) throw new AinError(certified.code, `Peer ${peer} sent block ${block.height}: ${certified.message}`);
         const held = heldNext?.height === block.height ? await heldNext.held : await c.heldOf?.(block.height, block.records);
-        if (stopped || block.height !== chain.ledger.height + 1) return;
+        if (ended() || block.height !== chain.ledger.height + 1) return;
         const refusal = checkCertified(certified, held === undefined ? c : { ...c, held });
         if (refusal !== null) throw new AinError(refusal.code, `Peer ${peer} sent block ${block.height}: ${refusal.message}`);
         // The next block of this answer, or the first of the next one when it has come.
@@ -300,7 +326,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   /** Asks `peer` for its height, and fetches what it has decided beyond this node's. */
   async function askStatus(peer: string): Promise<void> {
-    if (asking || !c.caughtUp()) return;
+    if ((asking !== undefined && !stalledOtherThan(peer)) || !c.caughtUp()) return;
     const answer = peerJson(
       await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs, maxAnswerBytes: statusAnswerMaxBytes }),
       'status answer',
@@ -325,19 +351,35 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     return nowMs - oneBehind.sinceMs < oneBehindGraceMs;
   }
 
+  /**
+   * Whether a fetch goes on that `peer`'s claim does not replace: any, but one stalled for
+   * `stalledMs` (another peer's), which is stopped here, its peer struck as an unfruitful one.
+   */
+  function busyFor(peer: string): boolean {
+    if (asking === undefined) return false;
+    if (!stalledOtherThan(peer)) return true;
+    logger.info({ peer: asking.peer, waitedMs: Date.now() - asking.waitingSinceMs!, next: peer }, 'a peer’s decided blocks stalled: asking another peer');
+    asking.abort.abort(new AinError('NET_TIMEOUT', `No decided block came in ${stalledMs} ms; another peer is asked.`));
+    asking = undefined;
+    return false;
+  }
+
   function fetchNow(peer: string, fields: Record<string, unknown>, message: string, paced: boolean, timeoutMs?: number): void {
-    asking = true;
+    const fetch: Fetch = { peer, waitingSinceMs: undefined, abort: new AbortController(), blocks: 0 };
+    asking = fetch;
     const own = chain.ledger.height;
     logger.info({ peer, ...fields, own }, message);
-    const fetched = { blocks: 0 };
-    fetchFrom(peer, timeoutMs, fetched)
-      .catch((error: unknown) => logger.warn({ err: error, peer }, 'catching up failed'))
+    fetchFrom(peer, timeoutMs, fetch)
+      .catch((error: unknown) => {
+        if (!fetch.abort.signal.aborted) logger.warn({ err: error, peer }, 'catching up failed');
+      })
       .finally(() => {
-        asking = false;
-        if (!paced) return;
+        if (asking === fetch) asking = undefined;
+        // A stalled fetch's ask is paced as an unfruitful one, whichever call started it.
+        if (!paced && !fetch.abort.signal.aborted) return;
         lastAskedAt = Date.now();
         // Its own blocks only: the node's own consensus may append meanwhile, the peer's answer empty.
-        if (fetched.blocks > 0) return void unfruitful.delete(peer);
+        if (fetch.blocks > 0) return void unfruitful.delete(peer);
         const strikes = (unfruitful.get(peer)?.strikes ?? 0) + 1;
         const forMs = Math.min(unfruitfulMaxMs, unfruitfulMs * 2 ** (strikes - 1));
         unfruitful.delete(peer);
@@ -351,13 +393,15 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   const catchUp: CatchUp = {
     behind(peer, height) {
-      if (stopped || asking || !c.caughtUp() || height <= chain.ledger.height + 1 || Date.now() - lastAskedAt < askAgainMs) return;
+      if (stopped || !c.caughtUp() || height <= chain.ledger.height + 1) return;
       if ((unfruitful.get(peer)?.untilMs ?? 0) > Date.now()) return;
-      if (waitsForOwnDecision(height)) return;
+      if (asking !== undefined ? !stalledOtherThan(peer) : Date.now() - lastAskedAt < askAgainMs) return;
+      if (waitsForOwnDecision(height) || busyFor(peer)) return;
       fetchNow(peer, { height }, 'behind a peer: fetching decided blocks', true);
     },
     decidedElsewhere(peer, height) {
-      if (stopped || asking || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return false;
+      if (stopped || !c.caughtUp() || height !== chain.ledger.height + 1 || Date.now() - decidedAskedAt < decidedAskAgainMs) return false;
+      if (busyFor(peer)) return false;
       decidedAskedAt = Date.now();
       fetchNow(peer, { decided: height }, 'peers decided a block this node lacks the proposal of: fetching it', false, decidedAskTimeoutMs);
       return true;
@@ -385,6 +429,7 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
     },
     async stop() {
       stopped = true;
+      asking?.abort.abort(new AinError('NET_STOPPED', 'The node is stopping.'));
       clearInterval(poller);
       clearInterval(replaying);
       connects?.unsubscribe();

@@ -95,6 +95,45 @@ test('a peer’s claims wait after its answer appended nothing, even when the no
   t.is(asked[1]!.peer, 'peer-b');
 });
 
+test('a peer that claimed a height and sits on its answer holds the fetch 2 s at most: another peer’s claim then takes its place, and its claims wait', async (t) => {
+  // A liar with a fresh peer id each time held this node's one fetch for the request's 5 s, again and again.
+  const { blocks } = decidedChain(3);
+  const { catchUp, asked, aborted, chain } = pipelineWith(blocks, 64, { stalling: ['liar'] });
+  catchUp.behind('liar', 1_000_000);
+  catchUp.behind('peer-b', 4);
+  t.deepEqual(asked, [{ peer: 'liar', from: 1 }], 'one fetch at a time: the liar’s answer is awaited first');
+  catchUp.behind('liar', 1_000_000);
+  t.is(asked.length, 1, 'its own claim again does not ask it twice');
+  await until(
+    async () => {
+      catchUp.behind('peer-b', 4);
+      return asked.length > 1;
+    },
+    'the ask of the other peer once the liar stalled',
+    10_000,
+  );
+  t.deepEqual(asked[1], { peer: 'peer-b', from: 1 });
+  t.deepEqual(aborted, [{ peer: 'liar', code: 'NET_TIMEOUT' }], 'the stalled ask is stopped');
+  // Its fetch ends once an answer is empty (after block 3): ask 4.
+  await until(async () => chain.ledger.height === 3 && asked.some((ask) => ask.from === 4), 'the other peer’s blocks appended', 10_000);
+  // Past the pause after a fetch, a claim is acted on again: the liar's first (were it heard), then another peer's.
+  await until(
+    async () => {
+      catchUp.behind('liar', 1_000_000);
+      catchUp.behind('peer-c', 5);
+      return asked.some((ask) => ask.peer !== 'peer-b' && ask.from === 4);
+    },
+    'an ask after the pause',
+    10_000,
+  );
+  t.deepEqual(asked.at(-1), { peer: 'peer-c', from: 4 });
+  t.deepEqual(
+    asked.filter((ask) => ask.peer === 'liar'),
+    [{ peer: 'liar', from: 1 }],
+    'the liar’s claims wait as an unfruitful peer’s',
+  );
+});
+
 test('a block the others precommitted and this node lacks the proposal of is asked for at once, and again only after a pause', async (t) => {
   const { catchUp, asked, timeouts } = catchUpWith();
   catchUp.decidedElsewhere('peer-a', 2);
@@ -158,6 +197,8 @@ function pipelineWith(
     caughtUp = (): boolean => true,
     mayDecide = undefined as (() => boolean) | undefined,
     whileAsked = undefined as ((chain: Chain) => void) | undefined,
+    /** Peers that never answer a request for blocks (until it is aborted). */
+    stalling = [] as string[],
   } = {},
 ) {
   const chain = newChain();
@@ -165,6 +206,8 @@ function pipelineWith(
   const asked: { peer: string; from: number }[] = [];
   /** Each ask's time limit (undefined: the transport's default). */
   const timeouts: (number | undefined)[] = [];
+  /** The asks of stalling peers that were aborted, with the reason's code. */
+  const aborted: { peer: string; code: unknown }[] = [];
   const peerEvents$ = new Subject<PeerEvent>();
   let failed: unknown;
   const handlers = new Map<string, RequestHandler>();
@@ -172,7 +215,7 @@ function pipelineWith(
   const transport = {
     peerEvents$,
     peers: () => connected,
-    request: async (peer: string, protocol: string, bytes: Uint8Array, options?: { timeoutMs?: number }) => {
+    request: async (peer: string, protocol: string, bytes: Uint8Array, options?: { timeoutMs?: number; signal?: AbortSignal }) => {
       if (protocol.endsWith('status')) {
         events.push('status');
         return Buffer.from(JSON.stringify({ height: blocks.length }));
@@ -182,6 +225,14 @@ function pipelineWith(
       events.push(`ask ${from}`);
       asked.push({ peer, from });
       timeouts.push(options?.timeoutMs);
+      if (stalling.includes(peer))
+        return new Promise((_, reject) =>
+          options?.signal?.addEventListener('abort', () => {
+            const reason = options.signal!.reason as { code?: unknown };
+            aborted.push({ peer, code: reason.code });
+            reject(reason);
+          }),
+        );
       return Buffer.from(JSON.stringify({ blocks: blocks.slice(from - 1, from - 1 + blocksPerAnswer) }));
     },
     handle: async (protocol: string, handler: RequestHandler) => void handlers.set(protocol, handler),
@@ -217,7 +268,7 @@ function pipelineWith(
       events.push(`appended ${height}`);
     },
   });
-  return { catchUp, chain, events, asked, timeouts, peerEvents$, failed: () => failed, handlers };
+  return { catchUp, chain, events, asked, timeouts, aborted, peerEvents$, failed: () => failed, handlers };
 }
 
 test('fetched blocks are appended in order while the next range is asked and the next block verified; the roots are the peer’s', async (t) => {
