@@ -34,7 +34,7 @@ import { certificateOf, createCatchUp, decidedAskPeer } from './catchUp.ts';
 import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.ts';
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
-import { createEvidencePool } from './evidencePool.ts';
+import { createEvidencePool, createEvidenceRegossip } from './evidencePool.ts';
 import { reachedValidators } from './reachedValidators.ts';
 import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
@@ -651,6 +651,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       );
   };
 
+  const evidenceAgain = createEvidenceRegossip(
+    evidence,
+    (offence) => void gossip.publish({ evidence: offence }).catch((error: unknown) => logger.debug({ err: error }, 'gossiping evidence again failed')),
+    now,
+  );
+
   let idle: NodeJS.Timeout | undefined;
   return {
     commits$: commits.commits$,
@@ -681,6 +687,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       const begin = () => {
         if (!c.caughtUp()) return;
         warnIfStalled();
+        evidenceAgain.tick(chain.ledger);
         if (state().height === 0 && waitingFor === null) waitingFor = chain.ledger.height + 1;
         startIfWork();
       };

@@ -66,3 +66,32 @@ export function createEvidencePool(maxEvidence = defaultMaxEvidence): EvidencePo
     },
   };
 }
+
+/**
+ * How often a node gossips again the evidence it holds and no block has committed yet: gossip can
+ * lose a message, and a node that never proposes (a follower, the parent of a shard that reported
+ * it) has no other way to get it into a block.
+ */
+export const evidenceRegossipMs = 5_000;
+
+/**
+ * Gossips a pool's pending evidence again in rounds every `everyMs`, until a block commits it (`pending`
+ * drops it then); `tick` is called often (the consensus service's idle check).
+ * @example const again = createEvidenceRegossip(pool, (e) => gossip.publish({ evidence: e }), Date.now); again.tick(chain.ledger)
+ */
+export function createEvidenceRegossip(
+  pool: EvidencePool,
+  publish: (evidence: Evidence) => void,
+  now: () => number,
+  everyMs = evidenceRegossipMs,
+): { tick(ledger: Ledger): void } {
+  let lastMs = now();
+  return {
+    tick(ledger) {
+      const t = now();
+      if (t - lastMs < everyMs) return;
+      lastMs = t;
+      if (pool.size > 0) for (const evidence of pool.pending(ledger)) publish(evidence);
+    },
+  };
+}

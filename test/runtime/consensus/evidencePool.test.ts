@@ -1,7 +1,7 @@
 import test from 'ava';
 import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
 import { signVote, type KeyPair } from '../../../log/index.ts';
-import { createEvidencePool } from '../../../runtime/consensus/evidencePool.ts';
+import { createEvidencePool, createEvidenceRegossip, evidenceRegossipMs } from '../../../runtime/consensus/evidencePool.ts';
 import type { Evidence } from '../../../schemas/index.ts';
 import { appendBlock, certificateOf, chainId, genesis, genesisHash, newChain, shard, validators } from '../../actors/chain/proposals.ts';
 import { key } from '../../actors/ledger/chain.ts';
@@ -94,4 +94,52 @@ test('given the ledger, evidence a block would not act on now is not held: a hei
   t.true(pool.add(doubleSign(third, 2), chain.ledger), 'the next height');
   t.true(pool.add(doubleSign(fourth, 1), chain.ledger), 'a height decided');
   t.is(pool.size, 2);
+});
+
+test('held evidence is gossiped again every 5 s until a block commits it (gossip can lose it, and a follower never proposes)', (t) => {
+  const chain = blockOne();
+  const pool = createEvidencePool();
+  let nowMs = 0;
+  const published: string[] = [];
+  const again = createEvidenceRegossip(
+    pool,
+    (e) => published.push(e.a.from),
+    () => nowMs,
+  );
+  nowMs = evidenceRegossipMs;
+  again.tick(chain.ledger);
+  t.deepEqual(published, [], 'a round with nothing held sends nothing');
+  pool.add(doubleSign(fourth, 1), chain.ledger);
+  nowMs += evidenceRegossipMs - 1;
+  again.tick(chain.ledger);
+  t.deepEqual(published, [], 'not before the next round, 5 s after the last');
+  nowMs += 1;
+  again.tick(chain.ledger);
+  again.tick(chain.ledger);
+  t.deepEqual(published, [fourth.address], 'once a round');
+  nowMs += evidenceRegossipMs;
+  again.tick(chain.ledger);
+  t.deepEqual(published, [fourth.address, fourth.address]);
+  // A block commits it: the pool's pending drops it, and it is sent no more.
+  const { height, prevHash, prevTime } = chain.position;
+  appendBlock(
+    chain,
+    buildProposalBlock({
+      key: second,
+      chain: chainId,
+      shard,
+      position: { height, prevHash, prevTime },
+      lastRoot: chain.ledger.tree.root(),
+      certificate: certificateOf(1, chain.ledger.tree.get('/consensus/proposal/hash') as string),
+      evidence: pool.pending(chain.ledger),
+      txs: [],
+      nonce: 1,
+      timeMs: 3000,
+      maxTxs: genesis.block.maxTxs,
+      maxBytes: genesis.block.maxBytes,
+    }),
+  );
+  nowMs += evidenceRegossipMs;
+  again.tick(chain.ledger);
+  t.is(published.length, 2);
 });
