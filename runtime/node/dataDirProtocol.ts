@@ -90,7 +90,16 @@ export async function checkDataDirProtocol({ dataDir, genesis, ownLogHasRecords 
       ),
   );
   if (marker === null) {
-    if (typeof ownLogHasRecords === 'boolean' ? ownLogHasRecords : await ownLogHasRecords()) throw oldProtocolError(dataDir, undefined);
+    if (typeof ownLogHasRecords === 'boolean' ? ownLogHasRecords : await ownLogHasRecords()) {
+      // Or the marker was deleted: a data dir this version made can be told from an older one only by the operator.
+      const old = oldProtocolError(dataDir, undefined);
+      const marker = JSON.stringify({ protocol: dataDirProtocol, ...(genesis === undefined ? {} : { genesis }) });
+      throw new AinError(
+        'DATA_DIR_OLD',
+        `${old.message} Unless ${file} was deleted from a data dir this version made: then write ${marker} to it again${genesis === undefined ? ' (with "genesis": the hash of the chain’s genesis)' : ''}.`,
+        { details: { ...old.details, file } },
+      );
+    }
     return false;
   }
   if (marker.protocol < dataDirProtocol) throw oldProtocolError(dataDir, marker.protocol);

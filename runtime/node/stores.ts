@@ -63,6 +63,14 @@ export async function loadIdentity(config: NodeConfig, logger: Logger): Promise<
   const { key, created } = await loadOrCreateKeyFile(keyFile);
   if (created) logger.info({ address: key.address }, 'created node key');
   const file = config.genesis ?? join(config.dataDir, 'genesis.json');
+  // Its chain is the genesis it began with: a dev genesis written in its place would be another chain's.
+  if (config.genesis === undefined && !(await exists(file)) && (await exists(join(config.dataDir, protocolFileName)))) {
+    throw new AinError(
+      'BAD_GENESIS',
+      `${file} does not exist, but a node ran on ${config.dataDir} (its ${protocolFileName} says so): its chain is the genesis it began with, and a new dev genesis would be another chain's. Restore genesis.json from a backup or from another node of its network (the same bytes as every node's), or give it with --genesis; to start a new chain instead, give a new --data dir.`,
+      { details: { file } },
+    );
+  }
   const { genesis, hash, created: newChain } = await loadOrCreateGenesis(file, key.address, config, config.genesis === undefined);
   if (newChain) logger.info({ file, chain: genesis.chain }, 'wrote a dev genesis: this node owns /, proposes, validates and holds the supply');
   await refuseNetworkNodeAlone(config, genesis);

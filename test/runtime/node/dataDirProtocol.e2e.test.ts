@@ -32,6 +32,14 @@ test('a new data dir gets the marker; one without it whose log holds records, or
   const old = await t.throwsAsync(checkDataDirProtocol({ dataDir: unmarked, ownLogHasRecords: true }));
   t.true(isAinError(old, 'DATA_DIR_OLD'));
   t.regex(old!.message, /2 or earlier.*do not sign the chain’s genesis.*cannot continue it.*Start a new chain/);
+  // The marker deleted from a dir this version made looks the same: the message says how to put it back.
+  const deleted = await t.throwsAsync(checkDataDirProtocol({ dataDir: unmarked, genesis, ownLogHasRecords: true }));
+  t.regex(
+    deleted!.message,
+    new RegExp(
+      `Unless .*protocol\\.json was deleted from a data dir this version made: then write \\{"protocol":${dataDirProtocol},"genesis":"${genesis}"\\} to it again\\.$`,
+    ),
+  );
   await t.throwsAsync(readFile(join(unmarked, protocolFileName)), undefined, 'nothing written on a refusal');
 
   for (const [protocol, code, pattern] of [

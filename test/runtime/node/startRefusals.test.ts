@@ -2,7 +2,9 @@ import test from 'ava';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { generateKeyPair } from '../../../log/index.ts';
 import { initNetwork, loadConfig } from '../../../runtime/config/index.ts';
+import { writeKeyFile } from '../../../runtime/keys/index.ts';
 import { protocolFileName, startNode } from '../../../runtime/node/index.ts';
 import { isAinError, type ErrorCode } from '../../../schemas/index.ts';
 import { tempDir } from '../mempool/fixtures.ts';
@@ -24,6 +26,20 @@ test('a data dir a node ran on whose node.key is gone is KEY_MISSING, not a node
   await writeFile(join(dataDir, protocolFileName), JSON.stringify({ protocol: 3 }));
   await refused(t, { dataDir }, 'KEY_MISSING', /node\.key does not exist, but a node ran on .*Restore node\.key from a backup/);
   await t.throwsAsync(access(join(dataDir, 'node.key')), undefined, 'no key was written');
+});
+
+test('a data dir a node ran on whose genesis.json is gone is BAD_GENESIS, not a new dev chain written in its place', async (t) => {
+  const dataDir = join(await tempDir(t), 'node');
+  await mkdir(dataDir);
+  await writeFile(join(dataDir, protocolFileName), JSON.stringify({ protocol: 3 }));
+  await writeKeyFile(join(dataDir, 'node.key'), generateKeyPair());
+  await refused(
+    t,
+    { dataDir },
+    'BAD_GENESIS',
+    /genesis\.json does not exist, but a node ran on .*Restore genesis\.json from a backup or from another node of its network/,
+  );
+  await t.throwsAsync(access(join(dataDir, 'genesis.json')), undefined, 'no genesis was written');
 });
 
 test('a node of a network started without its p2p section is BAD_CONFIG: on its own it would fork the log', async (t) => {
