@@ -35,6 +35,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool, createEvidenceRegossip } from './evidencePool.ts';
+import { createOwnKeyGuard, quietHeights, type ForeignSignature } from './ownKeyGuard.ts';
 import { reachedValidators } from './reachedValidators.ts';
 import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
@@ -143,6 +144,8 @@ export interface ConsensusService {
   status(): ConsensusStatus;
   /** The height when no block was decided at it for 10 s (see ConsensusStall); undefined otherwise, and while idle. */
   stalled(): ConsensusStall | undefined;
+  /** A signature of this node's key it never made, while it keeps this node from signing (ownKeyGuard.ts); undefined otherwise. */
+  foreignSignature(): ForeignSignature | undefined;
   figures(): ConsensusFigures;
   /** Decisions as they are appended, with their certificates (for the metrics and waitFinal). */
   readonly commits$: Observable<{ readonly height: number; readonly certificate: Certificate }>;
@@ -162,6 +165,9 @@ export interface ConsensusService {
 /** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many asks a height at most. */
 const refetchMs = 250;
 const refetchTimesMax = 20;
+/** Signatures held while this node may not sign (see `hold`), at most, and how often it looks whether it may. */
+const heldMax = 64;
+const heldCheckMs = 100;
 /** How long a height may run undecided before the node says so (a round is ~3.5 s at first), and how often it says it again. */
 const stallWarnMs = 10_000;
 const stallWarnAgainMs = 60_000;
@@ -183,6 +189,15 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const record = await openSigningRecord(c.dataDir, chain.ledger.genesisHash);
   const commits = await openCommitStore(c.dataDir, chain.ledger.genesisHash);
   const evidence = createEvidencePool();
+  const guard = createOwnKeyGuard({ address: key.address, record, now });
+  /** Says, once an episode, that another node signs with this node's key (or its record was lost). */
+  const sayForeign = (found: ForeignSignature | undefined) => {
+    if (found === undefined) return;
+    logger.error(
+      { validator: key.address, height: found.height, round: found.round, step: found.step, via: found.via },
+      `another node signs with this node's validator key: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} is none this node signed (consensus/signed.json). Two nodes on one key sign conflicting votes, and its stake is burned for it: this node signs nothing until ${quietHeights} heights are decided past the last such signature. Stop the other node (a copy of this data dir?); if this node's consensus/ record was lost instead, it resumes by itself`,
+    );
+  };
   const actor: Actor<typeof consensusMachine> = createActor(
     consensusMachine.provide({
       actions: {
@@ -266,6 +281,28 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       .then(() => (running ? carryOut(effect) : undefined))
       .catch((error: unknown) => logger.error({ err: error, effect: effect.type }, 'consensus effect failed'));
   };
+  /**
+   * Signatures this node may not make yet (ownKeyGuard: it listens after a restart, or another
+   * node signs with its key), in the order consensus asked for them: carried out, in that order,
+   * once it may sign, those of heights not decided meanwhile. Held, not dropped: a round whose
+   * validators all dropped their votes (all restarted at once) would wait for them for ever, since
+   * its timeouts start only once 2/3 of the votes are in.
+   */
+  const unsigned: (EffectOf<'propose'> | EffectOf<'vote'>)[] = [];
+  let unsignedTimer: NodeJS.Timeout | undefined;
+  const hold = (effect: EffectOf<'propose'> | EffectOf<'vote'>) => {
+    unsigned.push(effect);
+    if (unsigned.length > heldMax) unsigned.shift();
+    unsignedTimer ??= setInterval(releaseHeld, heldCheckMs);
+  };
+  const releaseHeld = () => {
+    const current = unsigned.filter((effect) => effect.height > chain.ledger.height);
+    unsigned.length = 0;
+    if (running && current.length > 0 && !guard.maySign(chain.ledger.height)) return void unsigned.push(...current);
+    clearInterval(unsignedTimer);
+    unsignedTimer = undefined;
+    if (running) for (const effect of current) enqueue(effect);
+  };
   const schedule = ({ height, round, step, timeoutMs }: EffectOf<'schedule'>) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -302,6 +339,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const appendBlock = createDecidedAppender({ ...c, commits });
   /** A decided block into the log (once, in order), then on to the next height. */
   async function appendDecided(...[height, ...rest]: Parameters<typeof appendBlock>): Promise<void> {
+    const [, certificate] = rest;
+    sayForeign(guard.certified(certificate));
     await appendBlock(height, ...rest);
     advance(height);
   }
@@ -439,6 +478,8 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   async function carryOut(effect: ConsensusEffect): Promise<void> {
     // A height a peer's certificate already put in the log (catch-up) needs no more signatures here.
     if ((effect.type === 'propose' || effect.type === 'vote') && effect.height <= chain.ledger.height) return;
+    // Another node signs with this key (or this node just started past genesis, and listens first): held until it may sign.
+    if ((effect.type === 'propose' || effect.type === 'vote') && (unsigned.length > 0 || !guard.maySign(chain.ledger.height))) return hold(effect);
     switch (effect.type) {
       case 'propose':
         return propose(effect);
@@ -584,6 +625,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   function onMessage(message: ConsensusMessage, from: string): void {
     if ('evidence' in message) return holdEvidence(message.evidence, 'gossiped');
     const height = 'proposal' in message ? message.proposal.height : message.vote.height;
+    sayForeign(guard.heard(message));
     heardAt.set('proposal' in message ? message.proposal.proposer : message.vote.from, now());
     if (height > chain.ledger.height + 1) {
       lastPeer.ahead = { peer: from, height };
@@ -667,6 +709,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     },
     figures: () => ({ ...figures, records: { ...figures.records }, refusedMessages: { ...figures.refusedMessages } }),
     stalled,
+    foreignSignature: () => guard.holding(chain.ledger.height),
     status() {
       const s = state();
       const last = commits.latest();
@@ -701,6 +744,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       clearTimeout(refetch);
+      clearInterval(unsignedTimer);
       gossip.unsubscribe();
       await catchUp.stop();
       await records.stop();

@@ -43,6 +43,14 @@ export interface SigningRecord {
    * the caller sends the signature after. Writes are serialised in call order.
    */
   keep(lastSigned: LastSigned, message: { readonly proposal: Proposal } | { readonly vote: Vote }, locked?: LockedValue): Promise<void>;
+  /**
+   * Whether this node signed `message` (a proposal or vote of its own key), by the record as kept
+   * so far: true when the record holds it (every message of its last height is there), false when
+   * it falls after the last signature in (height, round, step) order, or at its height and is not
+   * among them — another node signed it with this key, or this node's record was lost; undefined
+   * for an earlier height, whose messages the record no longer keeps.
+   */
+  signed(message: { readonly proposal: Proposal } | { readonly vote: Vote }): boolean | undefined;
 }
 
 const empty: SigningRecordFile = { lastSigned: null, proposals: [], votes: [], locked: null };
@@ -106,6 +114,18 @@ export async function openSigningRecord(dataDir: string, genesis: string): Promi
       const text = JSON.stringify(current);
       writing = writing.then(() => writeFileAtomic(path, text, 0o600));
       return writing;
+    },
+    signed(message) {
+      const last = current.lastSigned;
+      const signed = 'vote' in message ? message.vote : message.proposal;
+      if (last === null || signed.height > last.height) return false;
+      if (signed.height < last.height) return undefined;
+      if ('vote' in message) {
+        const { round, kind, hash } = message.vote;
+        return current.votes.some((v) => v.round === round && v.kind === kind && v.hash === hash);
+      }
+      const { round, block } = message.proposal;
+      return current.proposals.some((p) => p.round === round && p.block.hash === block.hash);
     },
   };
 }

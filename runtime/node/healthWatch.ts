@@ -11,7 +11,7 @@ import {
   type ValidatorSet,
 } from '../../projections/index.ts';
 import type { HealthProblem, HealthProblemCode } from '../../schemas/index.ts';
-import type { ConsensusStall } from '../consensus/index.ts';
+import { quietHeights, type ConsensusStall, type ForeignSignature } from '../consensus/index.ts';
 import type { ValidatorPresence } from './validatorPresence.ts';
 
 /** How long a block with txs may wait for finality after this node applied it before it is a problem. */
@@ -46,7 +46,7 @@ export interface HealthWatchOptions {
    * and its blocks are final once decided. Absent on a node whose blocks are final once attested
    * (one node, a Kafka cluster).
    */
-  readonly consensus?: { stalled(): ConsensusStall | undefined };
+  readonly consensus?: { stalled(): ConsensusStall | undefined; foreignSignature?(): ForeignSignature | undefined };
   /** On a node of a peer-to-peer network: which validator each peer is, and whether it answers. */
   readonly presence?: Presence;
 }
@@ -69,7 +69,7 @@ const cleared: Readonly<Record<HealthProblemCode, string>> = {
   FINALITY_STALLED: 'the blocks with txs are final again',
   VALIDATOR_SLASHED: 'the validator key is no longer slashed',
   VALIDATORS_UNREACHABLE: 'the validators and bootstrap peers this node reached before answer again',
-  VALIDATOR_KEY_SHARED: 'one node answers as each validator again',
+  VALIDATOR_KEY_SHARED: 'one node answers and signs as each validator again',
   GENESIS_MISMATCH: 'no bootstrap peer reached lately runs this chain id from another genesis',
 };
 
@@ -188,6 +188,17 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   };
 
   /**
+   * A signature of this node's key that it never made (ownKeyGuard.ts): a node with the same
+   * peer key (a whole data dir copied) is not told apart by its answers, only by what it signs.
+   */
+  const foreignSigning = (found: ForeignSignature): HealthProblem => ({
+    code: 'VALIDATOR_KEY_SHARED',
+    message: `Another node signs with this node's validator key ${address}: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} ${seconds(now() - found.heardMs)} ago is none this node signed (consensus/signed.json). So that its stake is not slashed for two conflicting votes, this node signs nothing until ${quietHeights} heights are decided past the last such signature: stop the other node (a copy of this data dir?). If this node's consensus/ record was lost instead, it resumes by itself.`,
+    since: found.heardMs,
+    missing: [address],
+  });
+
+  /**
    * Bootstrap peers that answer for this chain id and shard from another genesis: their blocks are
    * not this chain's, and a node whose own genesis.json is the odd one follows no one, quietly.
    */
@@ -224,16 +235,24 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
         ...(stall.aheadHeight === undefined ? { missing: [...stall.unheard] } : {}),
       });
     }
+    const notOwn = consensus?.foreignSignature?.();
+    const signing = notOwn === undefined ? undefined : foreignSigning(notOwn);
     if (presence !== undefined) {
       // The set read once for both.
       const set = currentValidatorSet(ledger.tree);
       const silent = unreachable(presence, set);
       if (silent !== undefined) out.push(silent);
       const shared = sharedKeys(presence, set);
-      if (shared !== undefined) out.push(shared);
+      if (shared !== undefined)
+        out.push(
+          signing === undefined
+            ? shared
+            : { ...shared, message: `${shared.message} ${signing.message}`, missing: [...new Set([...shared.missing!, address])].sort() },
+        );
+      else if (signing !== undefined) out.push(signing);
       const foreign = otherGenesis(presence);
       if (foreign !== undefined) out.push(foreign);
-    }
+    } else if (signing !== undefined) out.push(signing);
     if (consensus === undefined) {
       const finality = finalityStall();
       if (finality !== undefined) out.push(finality);

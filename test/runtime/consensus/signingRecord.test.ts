@@ -133,3 +133,32 @@ test('of several records set aside before records named their genesis, the newes
   await writeFile(join(dir, 'consensus', `signed-unknown-${'c'.repeat(16)}.json`), legacy(8));
   t.deepEqual((await openSigningRecord(dir, genesis)).loaded.lastSigned, lastOf(9, 0));
 });
+
+test('whether this node signed a message of its key: yes when its record holds it, no past its last signature or at that height and not held, unknown before', async (t) => {
+  const dir = await dataDir(t);
+  const record = await openSigningRecord(dir, genesis);
+  const other = 'cd'.repeat(32);
+  t.false(record.signed({ vote: vote(3, 0) }), 'nothing signed yet: any message of the key is another node’s');
+  const proposal = signProposal(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, validRound: -1, block: { hash, height: 3 } }, genesis);
+  await record.keep({ ...lastOf(3, 0), step: 'propose' }, { proposal });
+  await record.keep(lastOf(3, 0), { vote: vote(3, 0) });
+  await record.keep(lastOf(3, 1), { vote: vote(3, 1) });
+  t.true(record.signed({ vote: vote(3, 0) }));
+  t.true(record.signed({ proposal }));
+  t.false(
+    record.signed({ vote: signVote(key, { chain: 'ain-local', shard: '/', height: 3, round: 0, kind: 'prevote', hash: other }, genesis) }),
+    'another hash at a step it signed',
+  );
+  t.false(
+    record.signed({
+      proposal: signProposal(key, { chain: 'ain-local', shard: '/', height: 3, round: 1, validRound: -1, block: { hash: other, height: 3 } }, genesis),
+    }),
+    'a proposal of its last height it never made',
+  );
+  t.false(record.signed({ vote: vote(3, 2) }), 'past its last signature');
+  t.false(record.signed({ vote: vote(4, 0) }));
+  await record.keep(lastOf(5, 0), { vote: vote(5, 0) });
+  t.is(record.signed({ vote: vote(3, 0) }), undefined, 'an earlier height: its messages are no longer kept');
+  const reopened = await openSigningRecord(dir, genesis);
+  t.true(reopened.signed({ vote: vote(5, 0) }), 'after a restart, from the file');
+});

@@ -2,7 +2,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { Subject } from 'rxjs';
 import { createHealthWatch, finalityStallMs, type HealthWatchOptions } from '../../../runtime/node/healthWatch.ts';
-import type { ConsensusStall } from '../../../runtime/consensus/index.ts';
+import type { ConsensusStall, ForeignSignature } from '../../../runtime/consensus/index.ts';
 import type { Tx } from '../../../schemas/index.ts';
 import { stakedGenesis, TestChain } from '../../actors/ledger/chain.ts';
 
@@ -222,7 +222,7 @@ test('two nodes answering as one validator key: VALIDATOR_KEY_SHARED, naming the
   claimants.clear();
   own.reachable = false;
   watch.look();
-  t.like(lines.at(-1), { level: 30, problem: 'VALIDATOR_KEY_SHARED', msg: 'one node answers as each validator again' } as object);
+  t.like(lines.at(-1), { level: 30, problem: 'VALIDATOR_KEY_SHARED', msg: 'one node answers and signs as each validator again' } as object);
 });
 
 test('peers that answer for this chain id from another genesis: GENESIS_MISMATCH, naming them and both hashes; it clears once none does', (t) => {
@@ -240,4 +240,24 @@ test('peers that answer for this chain id from another genesis: GENESIS_MISMATCH
   t.deepEqual(watch.problems(), []);
   watch.look();
   t.deepEqual(lines.map((l) => l.msg).filter((m) => /genesis/.test(m)).length, 2, 'said when it appeared, and when it cleared');
+});
+
+test('a signature of this node’s key it never made: VALIDATOR_KEY_SHARED, saying it signs nothing meanwhile; it clears once consensus no longer holds it', (t) => {
+  let foreign: ForeignSignature | undefined = { height: 9, round: 1, step: 'prevote', via: 'gossip', heardMs: 995_000 };
+  const { watch, lines } = rig({ consensus: { stalled: () => undefined, foreignSignature: () => foreign } });
+  const [problem, ...more] = watch.problems();
+  t.deepEqual(more, []);
+  t.like(problem, { code: 'VALIDATOR_KEY_SHARED', since: 995_000, missing: [validators[0]!.address] });
+  t.regex(
+    problem!.message,
+    new RegExp(
+      `^Another node signs with this node's validator key ${validators[0]!.address}: a prevote of height 9, round 1 from a peer 5 s ago is none this node signed .*this node signs nothing until 2 heights are decided past the last such signature: stop the other node`,
+    ),
+  );
+  watch.look();
+  t.like(lines.at(-1), { level: 40, problem: 'VALIDATOR_KEY_SHARED' });
+  foreign = undefined;
+  t.deepEqual(watch.problems(), []);
+  watch.look();
+  t.like(lines.at(-1), { level: 30, problem: 'VALIDATOR_KEY_SHARED', msg: 'one node answers and signs as each validator again' });
 });
