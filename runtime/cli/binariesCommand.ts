@@ -9,7 +9,7 @@ import { getStatus } from '../client/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { defaultNodeUrl, parseJson, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { parseTxVerbArgs, positionalsOf, runTxVerb, txVerbOf } from './txVerb.ts';
 
 // The Binary Manager from a terminal: hash a job's programs, sign them as its admin, publish a new
@@ -113,5 +113,5 @@ export async function binariesCommand(args: string[], context: CommandContext): 
   const [verb, ...rest] = args;
   if (verb === 'hash') return hash(rest, context);
   if (verb === 'sign') return sign(rest, context);
-  throw new UsageError(`"ain binaries ${verb ?? ''}" is not a command; use "ain binaries hash PROGRAMS.json" or "ain binaries sign PROGRAMS.json …".`);
+  throw verbError('binaries', verb, `use "ain binaries hash PROGRAMS.json" or "ain binaries sign PROGRAMS.json …".`);
 }

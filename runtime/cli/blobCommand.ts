@@ -12,7 +12,7 @@ import { readKeyFile } from '../keys/index.ts';
 import { checkBlobHash, signBlobAuth } from '../storage/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 /** Counts the bytes going through for the progress bar, and hashes them. */
@@ -167,5 +167,5 @@ export async function blobCommand(args: string[], context: CommandContext): Prom
   const [verb, ...rest] = args;
   if (verb === 'put') return put(rest, context);
   if (verb === 'get') return get(rest, context);
-  throw new UsageError(`"ain blob ${verb ?? ''}" is not a command; use "ain blob put" or "ain blob get".`);
+  throw verbError('blob', verb, `use "ain blob put" or "ain blob get".`);
 }

@@ -19,7 +19,7 @@ import {
 } from '../deploy/index.ts';
 import { wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { createStepsOutput } from './stepsOutput.ts';
 import type { Step } from './stepsView.ts';
 
@@ -298,6 +298,6 @@ export async function deployCommand(args: string[], { json }: CommandContext): P
     case 'down':
       return downCommand(rest, json);
     default:
-      throw new UsageError(`"ain deploy ${verb ?? ''}" is not a command; use ain deploy up, status, scale, agents, logs, restart, audit or down.`);
+      throw verbError('deploy', verb, `use ain deploy up, status, scale, agents, logs, restart, audit or down.`);
   }
 }

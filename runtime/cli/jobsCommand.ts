@@ -3,7 +3,7 @@ import { AinError } from '../../schemas/index.ts';
 import { getJobOrRequest, listJobs, type ListJobsParameters } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { shortId, table, timeText } from './table.ts';
 import { positionalsOf } from './txVerb.ts';
 
@@ -135,5 +135,5 @@ export async function jobsCommand(args: string[], context: CommandContext): Prom
   const [verb, ...rest] = args;
   if (verb === 'ls') return list(rest, context);
   if (verb === 'show') return show(rest, context);
-  throw new UsageError(`"ain jobs ${verb ?? ''}" is not a command; use "ain jobs ls" or "ain jobs show JOB".`);
+  throw verbError('jobs', verb, `use "ain jobs ls" or "ain jobs show JOB".`);
 }

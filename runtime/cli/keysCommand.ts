@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { generateKeyPair } from '../../log/index.ts';
 import { writeKeyFile } from '../keys/index.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, verbError } from './output.ts';
 
 /** `ain keys new [--out FILE] [--json]` */
 export async function keysCommand(args: string[], { json }: { json: boolean }): Promise<void> {
   const [verb, ...rest] = args;
-  if (verb !== 'new') throw new UsageError(`"ain keys ${verb ?? ''}" is not a command; use "ain keys new [--out FILE]".`);
+  if (verb !== 'new') throw verbError('keys', verb, `use "ain keys new [--out FILE]".`);
   const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
   const key = generateKeyPair();
   if (values.out === undefined) {

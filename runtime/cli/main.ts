@@ -191,6 +191,23 @@ Inspect (reads of a node, --node URL; --json gives the API's answers):
 Errors print as "error CODE: sentence" (the same code as the HTTP API); exit code 1.
 `;
 
+/**
+ * The lines of the help for `command`: each entry of the usage that starts with `ain <command>`,
+ * with the lines under it (`ain net init --help`: those of ain net init, add and status).
+ */
+export function usageOf(command: string): string {
+  const entries: string[][] = [];
+  let entry: string[] | undefined;
+  for (const line of help.split('\n')) {
+    if (line.startsWith('  ain ')) {
+      entry = line.slice('  ain '.length).split(' ')[0] === command ? [] : undefined;
+      if (entry !== undefined) entries.push(entry);
+    } else if (!line.startsWith('   ')) entry = undefined;
+    entry?.push(line);
+  }
+  return entries.flat().join('\n') + '\n';
+}
+
 /** Flags every command takes. */
 export interface CommandContext {
   readonly json: boolean;
@@ -254,6 +271,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (load === undefined) throw new UsageError(`"${name}" is not a command.`);
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${usageOf(name)}\nRun "ain help" for every command.\n`);
+      return exitCodes.ok;
+    }
     await (
       await load()
     )(args, { json });

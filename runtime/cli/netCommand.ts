@@ -15,7 +15,7 @@ import {
 } from '../config/index.ts';
 import { readKeyFile } from '../keys/index.ts';
 import { parseJson, wholeNumber } from './argValues.ts';
-import { exitCodes, printJson, UsageError } from './output.ts';
+import { exitCodes, printJson, UsageError, verbError } from './output.ts';
 import { table } from './table.ts';
 
 const initFlags = {
@@ -275,8 +275,10 @@ export async function netCommand(args: string[], { json }: { json: boolean }): P
   if (verb === 'status') return statusCommand(rest, json);
   if (verb === 'add') return addCommand(rest, json);
   if (verb !== 'init') {
-    throw new UsageError(
-      `"ain net ${verb ?? ''}" is not a command; use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain, "ain net add --dir D [--nodes K]" for more nodes, or "ain net status --dir D" for how its nodes stand.`,
+    throw verbError(
+      'net',
+      verb,
+      `use "ain net init --validators N --dir D" (API ports from --base-port, default ${defaultBasePort}; peer ports ${p2pPortOffset} above), "ain net init --shard PATH --validators N --dir D --parent URL --key OWNER.key" for a child chain, "ain net add --dir D [--nodes K]" for more nodes, or "ain net status --dir D" for how its nodes stand.`,
     );
   }
   await initCommand(rest, json);

@@ -5,6 +5,11 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2, bug: 3 } as const;
 
 export class UsageError extends Error {}
 
+/** The usage error of `ain <command>` given an unknown verb, or none; `use` says which verbs there are. */
+export function verbError(command: string, verb: string | undefined, use: string): UsageError {
+  return new UsageError(`${verb === undefined ? `"ain ${command}" needs a verb` : `"ain ${command} ${verb}" is not a command`}; ${use}`);
+}
+
 /** Prints an error the way the API does: the same code and sentence. */
 export function printError(error: unknown, json: boolean): number {
   if (error instanceof UsageError) {

@@ -3,7 +3,7 @@ import { AinError, isAinError, type JobEvent, type Payout } from '../../schemas/
 import { getJobOrRequest, listRequests, readRequestHistory, type ListRequestsParameters, type RequestHistory } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { requestNodes, rewardText, type NodeStep, type RequestNode, type RequestView } from './requestNodes.ts';
 import { shortId, table, timeText } from './table.ts';
 import { positionalsOf } from './txVerb.ts';
@@ -190,5 +190,5 @@ export async function requestsCommand(args: string[], context: CommandContext): 
   const [verb, ...rest] = args;
   if (verb === 'ls') return list(rest, context);
   if (verb === 'show') return show(rest, context);
-  throw new UsageError(`"ain requests ${verb ?? ''}" is not a command; use "ain requests ls" or "ain requests show REQUEST".`);
+  throw verbError('requests', verb, `use "ain requests ls" or "ain requests show REQUEST".`);
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ProofKind, ShardPath, StatePath, parseOrThrow } from '../../schemas/index.ts';
 import { verifyState } from '../client/index.ts';
 import { defaultNodeUrl } from './argValues.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 
 /**
  * `ain state verify PATH [--kind K] [--shard S [--parent URL]] [--node URL]`: the value at PATH
@@ -40,5 +40,5 @@ async function verify(args: string[], json: boolean): Promise<void> {
 export async function stateCommand(args: string[], { json }: { json: boolean } = { json: false }): Promise<void> {
   const [verb, ...rest] = args;
   if (verb === 'verify') return verify(rest, json);
-  throw new UsageError(`"ain state ${verb ?? ''}" is not a command; use "ain state verify PATH".`);
+  throw verbError('state', verb, `use "ain state verify PATH".`);
 }

@@ -4,7 +4,7 @@ import { Address, OfferStorageOp, parseOrThrow, ReserveStorageOp } from '../../s
 import { getState, getStatus } from '../client/index.ts';
 import { defaultNodeUrl, wholeNumber } from './argValues.ts';
 import type { CommandContext } from './main.ts';
-import { printJson, UsageError } from './output.ts';
+import { printJson, UsageError, verbError } from './output.ts';
 import { table, timeText } from './table.ts';
 import { parseTxVerbArgs, positionalsOf, runTxVerb, txVerbOf, withoutUndefined } from './txVerb.ts';
 
@@ -114,5 +114,5 @@ export async function storageCommand(args: string[], context: CommandContext): P
   if (verb === 'reserve') return reserve(rest, context);
   if (verb === 'offer') return offer(rest, context);
   if (verb === 'show') return show(rest, context);
-  throw new UsageError(`"ain storage ${verb ?? ''}" is not a command; use "ain storage reserve", "ain storage offer" or "ain storage show".`);
+  throw verbError('storage', verb, `use "ain storage reserve", "ain storage offer" or "ain storage show".`);
 }

@@ -90,6 +90,16 @@ test('unknown commands and flags are usage errors (exit 2)', async (t) => {
   t.is((await run(['fly'])).code, 2);
   t.is((await run(['keys', 'new', '--bogus'])).code, 2);
   t.regex((await run(['help'])).stdout, /ain node --data DIR/);
+  // A command's --help (or -h) prints its own usage, and runs nothing.
+  const netHelp = await run(['net', 'init', '--help']);
+  t.is(netHelp.code, 0, netHelp.stderr);
+  t.regex(netHelp.stdout, /^ {2}ain net init --validators N --dir D/);
+  t.regex(netHelp.stdout, /ain net status --dir D/);
+  t.notRegex(netHelp.stdout, /^ {2}ain node /m);
+  t.regex((await run(['node', '-h'])).stdout, /^ {2}ain node --data DIR .*\n(.*\n)* {2}ain node --data DIR1 --data DIR2/);
+  const noVerb = await run(['net']);
+  t.is(noVerb.code, 2);
+  t.regex(noVerb.stderr, /^ain: "ain net" needs a verb; use "ain net init/);
   const level = await run(['node', '--data', 'unused', '--log-level', 'loud']);
   t.is(level.code, 2);
   t.regex(level.stderr, /--log-level is one of fatal, error, warn, info, debug, trace, silent, not "loud"/);
