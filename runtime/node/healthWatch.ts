@@ -49,6 +49,8 @@ export interface HealthWatchOptions {
   readonly consensus?: { stalled(): ConsensusStall | undefined; foreignSignature?(): ForeignSignature | undefined };
   /** On a node of a peer-to-peer network: which validator each peer is, and whether it answers. */
   readonly presence?: Presence;
+  /** The config's bootstrap addresses (`p2p.bootstrap`): a silent bootstrap peer is named with the address dialled (a wrong port shows). */
+  readonly bootstrapAddresses?: readonly string[];
 }
 
 export interface HealthWatch {
@@ -117,6 +119,11 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
    * (ValidatorPresence), and bootstrap peers that never answered: one validator down of four
    * stops nothing yet, but the next one does.
    */
+  /** A bootstrap peer with the address of the config this node dials it at, when there is one. */
+  const dialledAt = (peer: string): string => {
+    const addresses = (options.bootstrapAddresses ?? []).filter((address) => address.endsWith(`/p2p/${peer}`));
+    return addresses.length === 0 ? peer : addresses.join(' or ');
+  };
   const unreachable = (presence: Presence, set: ValidatorSet): HealthProblem | undefined => {
     const t = now();
     const silent: { address: string; peerId: string; answeredMs: number }[] = [];
@@ -149,7 +156,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
     }
     if (bootstrap.length > 0)
       parts.push(
-        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.join(', ')} (no validator's node here, or not yet known as one) ${bootstrap.length === 1 ? 'does' : 'do'} not answer this node: none in the 30 s since it started, or none for 10 s since the last (a node whose p2p.key was made anew answers under another peer id: its address in this node's bootstrap list is then out of date)`,
+        `the bootstrap peer${bootstrap.length === 1 ? '' : 's'} ${bootstrap.map(dialledAt).join(', ')} (no validator's node here, or not yet known as one) ${bootstrap.length === 1 ? 'does' : 'do'} not answer this node: none in the 30 s since it started, or none for 10 s since the last (a node whose p2p.key was made anew answers under another peer id: its address in this node's bootstrap list is then out of date)`,
       );
     return {
       code: 'VALIDATORS_UNREACHABLE',

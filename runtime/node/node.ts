@@ -358,7 +358,7 @@ export async function startNode({ config, logger, now = Date.now, onFatal, chain
       holdsWork: (height) => follower.holdsWork(height),
       caughtUp,
       ...(network === undefined ? {} : { consensus: network.consensus }),
-      ...(net === undefined ? {} : { presence: net.presence }),
+      ...(net === undefined ? {} : { presence: net.presence, bootstrapAddresses: config.p2p?.bootstrap ?? [] }),
     });
     metrics.watchHealth(() => health.problems());
     const api = createApiService(

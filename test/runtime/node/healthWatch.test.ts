@@ -140,6 +140,7 @@ test('validators whose nodes answered before and not in the last 10 s: VALIDATOR
   let bootstrap: string[] = [];
   const { clock, watch, lines } = rig({
     presence: { of: (address) => reach.get(address), claimants: () => [], silentBootstrap: () => bootstrap, otherGenesis: () => [] },
+    bootstrapAddresses: ['/ip4/127.0.0.1/tcp/24181/p2p/12D3KooWfour', '/ip4/127.0.0.1/tcp/24182/p2p/12D3KooWfive'],
   });
   const [, v1, v2, v3] = validators.map((v) => v.address) as [string, string, string, string];
   reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms, reachable: true });
@@ -173,7 +174,7 @@ test('validators whose nodes answered before and not in the last 10 s: VALIDATOR
   t.deepEqual(worse?.peers, ['12D3KooWfour']);
   t.regex(
     worse?.message ?? '',
-    /hold 40 of 100 AIN staked: 2\/3 or less, even with the 10 staked by validators this node never reached directly, so no block can be decided until more answer; the bootstrap peer 12D3KooWfour \(no validator's node here, or not yet known as one\) does not answer this node: none in the 30 s since it started, or none for 10 s since the last \(a node whose p2p\.key was made anew answers under another peer id: its address in this node's bootstrap list is then out of date\)\./,
+    /hold 40 of 100 AIN staked: 2\/3 or less, even with the 10 staked by validators this node never reached directly, so no block can be decided until more answer; the bootstrap peer \/ip4\/127\.0\.0\.1\/tcp\/24181\/p2p\/12D3KooWfour \(no validator's node here, or not yet known as one\) does not answer this node: none in the 30 s since it started, or none for 10 s since the last \(a node whose p2p\.key was made anew answers under another peer id: its address in this node's bootstrap list is then out of date\)\./,
   );
   reach.set(v1, { peerId: '12D3KooWone', answeredMs: clock.ms, reachable: true });
   reach.set(v2, { peerId: '12D3KooWtwo', answeredMs: clock.ms, reachable: true });
