@@ -49,6 +49,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** The request/response half of the libp2p transport: bounded frames, bounded time, every peer fault logged with its reason. */
+/** Request handlers at work at once in all, from every peer: past it a request is refused OVERLOADED. */
+export const maxWorkingHandlers = 64;
+
 export function createRequestService({
   libp2p,
   lpStream,
@@ -68,10 +71,21 @@ export function createRequestService({
 }): RequestService {
   const handlers = new Map<string, RequestHandler>();
   const registered = new Set<string>();
+  /**
+   * Handlers at work, by `<peer> <protocol>`, and in all: until the handler's promise settles, not
+   * only while its stream is open. libp2p's `maxInboundStreams` counts open streams, so a peer
+   * that reset each stream right after its request started a handler per request, all running
+   * (reading a 15 MiB blob each: gigabytes within seconds).
+   */
+  const working = new Map<string, number>();
+  let workingAll = 0;
 
   async function serve(protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
-    const signal = AbortSignal.any([AbortSignal.timeout(limits.handlerTimeoutMs), stopped]);
+    // The requester gone (its stream reset or closed before the answer): the handler stops too.
+    const gone = new AbortController();
+    stream.addEventListener('close', () => gone.abort(new Error('the requester closed the stream')), { once: true });
+    const signal = AbortSignal.any([AbortSignal.timeout(limits.handlerTimeoutMs), stopped, gone.signal]);
     const lp = lpStream(stream, { maxDataLength: limits.maxRequestBytes, maxBufferSize: limits.maxRequestBytes + bufferSlackBytes });
     const answer = async (bytes: Uint8Array) => {
       await lp.write(bytes, { signal });
@@ -98,11 +112,36 @@ export function createRequestService({
     }
     const handler = handlers.get(protocol);
     if (handler === undefined) return answer(errorFrame({ code: 'NET_NO_HANDLER', message: `it no longer serves ${protocol}` }));
+    // Reset before this handler was even given the stream (its request still buffered): its 'close' came before the listener.
+    if (stream.status !== 'open') gone.abort(new Error(`the requester's stream is ${stream.status}`));
+    if (gone.signal.aborted) return logger.debug({ from, protocol }, 'the requester left before the answer');
+    const key = `${from} ${protocol}`;
+    if ((working.get(key) ?? 0) >= limits.maxInboundRequests || workingAll >= maxWorkingHandlers) {
+      logger.debug({ from, protocol, working: working.get(key) ?? 0, workingAll }, 'too many requests at work; refused');
+      return answer(
+        errorFrame({
+          code: 'OVERLOADED',
+          message: `it works on at most ${limits.maxInboundRequests} requests of one peer for ${protocol} at once, and ${maxWorkingHandlers} in all`,
+        }),
+      );
+    }
+    working.set(key, (working.get(key) ?? 0) + 1);
+    workingAll++;
+    const work = handler(request, from, signal);
+    void work
+      .catch(() => undefined)
+      .finally(() => {
+        workingAll--;
+        const left = working.get(key)! - 1;
+        if (left === 0) working.delete(key);
+        else working.set(key, left);
+      });
     let reply: Uint8Array;
     try {
-      reply = await untilAborted(handler(request, from, signal), signal);
+      reply = await untilAborted(work, signal);
     } catch (error) {
       if (stopped.aborted) return stream.abort(new Error('the transport stopped'));
+      if (gone.signal.aborted) return logger.debug({ from, protocol }, 'the requester left before the answer');
       if (signal.aborted) {
         logger.warn({ from, protocol, handlerTimeoutMs: limits.handlerTimeoutMs }, 'request handler did not answer in time; abandoned');
         return answer(errorFrame({ code: 'NET_TIMEOUT', message: `its handler did not answer within ${limits.handlerTimeoutMs} ms` }));

@@ -55,7 +55,7 @@ const definite = new Set(['ACCESS_DENIED', 'BAD_AUTH', 'TOO_LARGE']);
  * @example const peers = await createPeerBlobService({ transport, protocol, store, auth, logger }); await peers.fetch(hash, header)
  */
 export async function createPeerBlobService({ transport, protocol, store, auth, logger }: PeerBlobServiceParameters): Promise<PeerBlobs> {
-  await transport.handle(protocol, async (bytes) => {
+  await transport.handle(protocol, async (bytes, _from, signal) => {
     const { hash, authorization } = parseOrThrow(PeerBlobRequest, peerJson(bytes, 'blob request'), 'blob request');
     const reader = authorization === undefined ? undefined : auth.verify(authorization, { method: 'GET', hash });
     const opened = await store.open({ hash, reader });
@@ -66,7 +66,8 @@ export async function createPeerBlobService({ transport, protocol, store, auth, 
         `Blob sha256:${hash} is ${opened.info.sizeBytes} bytes; a node passes on at most ${peerBlobBytesMax} from a peer: read it from the node that stores it.`,
       );
     }
-    return Buffer.concat(await opened.stream.toArray());
+    // Read no further once the asker has gone (or the handler's time is up).
+    return Buffer.concat(await opened.stream.toArray({ signal }));
   });
 
   return {

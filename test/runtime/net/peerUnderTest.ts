@@ -5,7 +5,7 @@ import type { PublishResult, Transport, Validation } from '../../../runtime/net/
 import { AinError, isAinError } from '../../../schemas/index.ts';
 
 /** What a handler does, by name, so a child process can be told. */
-export type Behaviour = 'echo' | 'whoami' | 'hang' | 'fail' | 'refuse' | 'sized';
+export type Behaviour = 'echo' | 'whoami' | 'hang' | 'hanging' | 'stubborn' | 'fail' | 'refuse' | 'sized';
 
 /** A payload: a text, that many bytes of "x", or any bytes (base64, for bytes that are not UTF-8). */
 export type Payload = string | number | { readonly base64: string };
@@ -83,10 +83,27 @@ export function contractValidation(text: string): Validation {
   return 'accept';
 }
 
+let hanging = 0;
+let stubborn = 0;
 const handlers: Record<Behaviour, (bytes: Uint8Array, from: string, signal: AbortSignal) => Promise<Uint8Array>> = {
   echo: async (bytes) => bytes,
   whoami: async (_, from) => encoder.encode(from),
-  hang: (_, __, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('abandoned')))),
+  hang: (_, __, signal) => {
+    hanging++;
+    return new Promise((_resolve, reject) =>
+      signal.addEventListener('abort', () => {
+        hanging--;
+        reject(new Error('abandoned'));
+      }),
+    );
+  },
+  /** Never answers, and does not heed its signal either: a handler still at work after its asker left. */
+  stubborn: () => {
+    stubborn++;
+    return new Promise<never>(() => undefined);
+  },
+  /** How many `hang` handlers of this process wait now (their signal not aborted yet), and how many `stubborn` ones ever started. */
+  hanging: async () => encoder.encode(`${hanging} ${stubborn}`),
   fail: async () => {
     throw new Error('the handler broke');
   },
