@@ -31,23 +31,25 @@ export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
 /**
  * The one check of a worker's progress, on every path it reaches a node by (its POST, a peer's
- * gossip): the header signs this body (method PROGRESS, hash progressBodyHash) by the worker it names,
- * within the clock window and once (the nonce is remembered), and that worker is on the request
- * while it runs, as of this node's ledger. Returns the worker; BAD_AUTH, UNKNOWN_JOB or NOT_ALLOWED.
+ * gossip): the worker it names is on the request while it runs, as of this node's ledger, and the
+ * header signs this body (method PROGRESS, hash progressBodyHash) by that worker, within the clock
+ * window and once (the nonce is remembered). Returns the worker; UNKNOWN_JOB, NOT_ALLOWED or BAD_AUTH.
  */
 export function checkProgress(
   { ledger, auth }: { readonly ledger: Ledger; readonly auth: BlobAuthVerifier },
   { request: id, body, authorization }: { readonly request: string; readonly body: ProgressBody; readonly authorization: string | undefined },
 ): string {
-  const signer = auth.verify(authorization, { method: 'PROGRESS', hash: progressBodyHash(body) });
-  if (signer !== body.worker) throw new AinError('BAD_AUTH', `The progress is signed by ${signer}, not by ${body.worker}, the worker it names.`);
+  // What the ledger says first (cheap, and no signature is remembered for a refused post): a peer's
+  // gossip of progress for requests that do not exist filled the replay memory every signed
+  // request of the node shares, and had them all refused OVERLOADED.
+  const worker = body.worker;
   const found = readRequest(ledger.tree, id);
   if (found === null) throw new AinError('UNKNOWN_JOB', `No job request has the id ${id} on this node (as of block ${ledger.height}).`);
-  if (found.context.workers[signer] === undefined)
-    throw new AinError('NOT_ALLOWED', `${signer} is not a worker on request ${id}; only its workers report progress on it.`);
+  if (found.context.workers[worker] === undefined)
+    throw new AinError('NOT_ALLOWED', `${worker} is not a worker on request ${id}; only its workers report progress on it.`);
   if (found.state !== 'running' && found.state !== 'accepted')
     throw new AinError('NOT_ALLOWED', `Request ${id} is ${found.state}: its workers' runs are over, so it takes no more progress.`);
-  return signer;
+  return auth.verify(authorization, { method: 'PROGRESS', hash: progressBodyHash(body), signer: worker });
 }
 
 /**

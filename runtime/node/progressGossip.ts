@@ -25,9 +25,10 @@ const encoder = new TextEncoder();
  * (`checkProgress`: the worker's signature, once, and the worker on the running request as of its
  * own ledger) before its `requests/<id>` stream shows it. So a client follows its request on any
  * node and sees every worker's progress. Best effort, as on one node: nothing is kept. A message
- * that is not a progress message is rejected (its sender scored down); one that fails the check is
- * ignored, as a node's ledger may not have applied the worker's accept yet and a header past its
- * clock window or seen before is stale, not proof of a bad peer.
+ * that is not a progress message, or whose header it proves wrong (a signature that does not
+ * verify, another signer than the worker it names), is rejected (its sender scored down); one that
+ * fails the rest of the check is ignored, as a node's ledger may not have applied the worker's
+ * accept yet and a header past its clock window or seen before is stale, not proof of a bad peer.
  * @example const relay = createProgressGossip({ transport, topic, ledger, hub, auth, logger }); relay(message)
  */
 export function createProgressGossip({ transport, topic, ledger, hub, auth, logger }: ProgressGossipParameters): (message: ProgressMessage) => void {
@@ -53,8 +54,13 @@ export function createProgressGossip({ transport, topic, ledger, hub, auth, logg
         return 'accept';
       } catch (error) {
         const code = isAinError(error) ? error.code : undefined;
-        logger.debug({ from, request: message.request, code }, 'gossiped progress refused');
-        return 'ignore';
+        // A header the message itself proves wrong (its shape, what it signs, its signature, its
+        // signer) is no honest node's: they pass on only what their own check took. The rest
+        // (the ledger, the clock, a nonce seen) depends on this node and when it checks.
+        const reason = isAinError(error, 'BAD_AUTH') ? (error.details as { reason?: string } | undefined)?.reason : undefined;
+        const proven = reason !== undefined && reason !== 'window' && reason !== 'replay';
+        logger.debug({ from, request: message.request, code, reason }, `gossiped progress refused; ${proven ? 'rejected' : 'ignored'}`);
+        return proven ? 'reject' : 'ignore';
       }
     },
     onMessage(bytes) {

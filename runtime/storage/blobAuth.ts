@@ -35,31 +35,42 @@ export interface BlobAuthVerifierOptions {
 }
 
 export interface BlobAuthVerifier {
-  /** The signer's address, or BAD_AUTH. `header` undefined: BAD_AUTH too. */
-  verify(header: string | undefined, expected: { method: BlobMethod; hash: string }): string;
+  /**
+   * The signer's address, or BAD_AUTH. `header` undefined: BAD_AUTH too. With `signer`, a header
+   * signed by another key is BAD_AUTH too, before its signature is remembered: only a header that
+   * passes every check spends a place among those remembered.
+   */
+  verify(header: string | undefined, expected: { method: BlobMethod; hash: string; signer?: string }): string;
 }
+
+/**
+ * Why a header was refused (BAD_AUTH's `details.reason`): `shape`, `method`, `signature` and
+ * `signer` hold whoever checks them (the header proves them wrong); `window` (the clock) and
+ * `replay` depend on the checking node and when it checks.
+ */
+export type BlobAuthRefusal = 'shape' | 'method' | 'window' | 'signature' | 'signer' | 'replay';
 
 const headerBytesMax = 2048;
 
-function bad(message: string, cause?: unknown): AinError {
-  return new AinError('BAD_AUTH', message, cause === undefined ? {} : { cause });
+function bad(message: string, reason: BlobAuthRefusal, cause?: unknown): AinError {
+  return new AinError('BAD_AUTH', message, { details: { reason }, ...(cause === undefined ? {} : { cause }) });
 }
 
 function decode(header: string): BlobAuth {
   const [scheme, token, extra] = header.trim().split(/\s+/);
   if (scheme !== blobAuthScheme || token === undefined || extra !== undefined || header.length > headerBytesMax) {
-    throw bad(`The Authorization header must be "${blobAuthScheme} <base64url JSON>" (see docs/storage.md).`);
+    throw bad(`The Authorization header must be "${blobAuthScheme} <base64url JSON>" (see docs/storage.md).`, 'shape');
   }
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw bad('The Authorization token is not base64url of JSON.', cause);
+    throw bad('The Authorization token is not base64url of JSON.', 'shape', cause);
   }
   try {
     return parseOrThrow(BlobAuth, json, 'the Authorization token');
   } catch (cause) {
-    throw bad((cause as Error).message, cause);
+    throw bad((cause as Error).message, 'shape', cause);
   }
 }
 
@@ -78,26 +89,29 @@ export function createBlobAuthVerifier({ windowMs = 60_000, replayEntriesMax = 1
   };
   return {
     verify(header, expected) {
-      if (header === undefined) throw bad(`This request needs a signed "Authorization: ${blobAuthScheme} …" header (see docs/storage.md).`);
+      if (header === undefined) throw bad(`This request needs a signed "Authorization: ${blobAuthScheme} …" header (see docs/storage.md).`, 'shape');
       const auth = decode(header);
       if (auth.method !== expected.method || auth.hash !== expected.hash) {
-        throw bad(`The signature is for ${auth.method} ${auth.hash.slice(0, 12)}…, not this ${expected.method} ${expected.hash.slice(0, 12)}….`);
+        throw bad(`The signature is for ${auth.method} ${auth.hash.slice(0, 12)}…, not this ${expected.method} ${expected.hash.slice(0, 12)}….`, 'method');
       }
       const nowMs = now();
       if (Math.abs(nowMs - auth.time) > windowMs) {
         throw bad(
           `The signed time is ${Math.round((auth.time - nowMs) / 1000)} s from this node's clock; at most ${windowMs / 1000} s either way is accepted. Sign again with a correct clock.`,
+          'window',
         );
       }
       const { sig, ...unsigned } = auth;
       const ok = verify(null, canonicalBytes(unsigned), publicKeyObject(auth.pub), Buffer.from(sig, 'hex'));
-      if (!ok) throw bad('The Authorization signature does not verify against its public key.');
-      if (seen.has(sig)) throw bad('This signed header was already used; sign each request afresh (a new nonce).');
+      if (!ok) throw bad('The Authorization signature does not verify against its public key.', 'signature');
+      const signer = addressOf(auth.pub);
+      if (expected.signer !== undefined && signer !== expected.signer) throw bad(`The header is signed by ${signer}, not by ${expected.signer}.`, 'signer');
+      if (seen.has(sig)) throw bad('This signed header was already used; sign each request afresh (a new nonce).', 'replay');
       if (seen.size >= replayEntriesMax) prune(nowMs);
       if (seen.size >= replayEntriesMax)
         throw new AinError('OVERLOADED', 'The node remembers too many recent signed requests to accept another now; retry shortly.');
       seen.set(sig, auth.time + windowMs + 1);
-      return addressOf(auth.pub);
+      return signer;
     },
   };
 }

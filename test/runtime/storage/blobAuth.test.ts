@@ -66,3 +66,26 @@ test('the replay memory is bounded: past it, requests are refused with OVERLOADE
   clock.advance(1002);
   t.is(verifier.verify(sign(), { method: 'GET', hash }), key.address);
 });
+
+test('a header of another signer than the one expected is BAD_AUTH before its signature is remembered; each refusal names its reason', (t) => {
+  const clock = fakeClock();
+  const verifier = createBlobAuthVerifier({ now: clock.now, windowMs: 60_000, replayEntriesMax: 1 });
+  const reasonOf = (header: string | undefined, expected: { method: BlobMethod; hash: string; signer?: string }) => {
+    const error = t.throws(() => verifier.verify(header, expected));
+    t.true(isAinError(error, 'BAD_AUTH'), String(error));
+    return (error as { details?: { reason?: string } }).details?.reason;
+  };
+  const other = generateKeyPair();
+  // Refused for its signer, it takes no place among those remembered (one here): the next header passes.
+  for (let i = 0; i < 3; i++) {
+    t.is(reasonOf(signBlobAuth({ key: other, method: 'GET', hash, timeMs: clock.now() }), { method: 'GET', hash, signer: key.address }), 'signer');
+  }
+  const header = signBlobAuth({ key, method: 'GET', hash, timeMs: clock.now() });
+  t.is(verifier.verify(header, { method: 'GET', hash, signer: key.address }), key.address);
+  t.is(reasonOf(header, { method: 'GET', hash }), 'replay');
+  t.is(reasonOf('Bearer x', { method: 'GET', hash }), 'shape');
+  t.is(reasonOf(signBlobAuth({ key, method: 'PUT', hash, timeMs: clock.now() }), { method: 'GET', hash }), 'method');
+  t.is(reasonOf(signBlobAuth({ key, method: 'GET', hash, timeMs: clock.now() - 60_001 }), { method: 'GET', hash }), 'window');
+  const token = JSON.parse(Buffer.from(signBlobAuth({ key, method: 'GET', hash, timeMs: clock.now() }).split(' ')[1]!, 'base64url').toString('utf8'));
+  t.is(reasonOf(`Ain ${Buffer.from(JSON.stringify({ ...token, pub: other.publicKey })).toString('base64url')}`, { method: 'GET', hash }), 'signature');
+});
