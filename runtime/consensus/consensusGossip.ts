@@ -76,6 +76,17 @@ export class CheckedMessages {
       .digest('base64');
   }
 
+  /**
+   * The key of a decoded message by its content: a hash of it as its schema parsed it, whose
+   * objects have their schema's key order, so a copy in other bytes (fields in another order,
+   * other spaces: no `keyOf`, or another one) has the same key. With no transform or default in
+   * those schemas, one content key means one value, whose canonical bytes (what signatures sign)
+   * are the same: a signature that held for one holds for the other.
+   */
+  static contentKeyOf(kind: string, parsed: unknown): string {
+    return createHash('sha256').update(kind).update('\0').update(JSON.stringify(parsed)).digest('base64');
+  }
+
   has(key: string): boolean {
     return this.#takenAt.has(key);
   }
@@ -102,7 +113,8 @@ export class CheckedMessages {
  */
 export const resentMinMs = 500;
 
-function decode(kind: ConsensusKind, bytes: Uint8Array, proposalBlock: z.ZodType | undefined): ConsensusMessage | null {
+/** A message as its schema parsed it, and its content as the content key hashes it (the block as `proposalBlock` parsed it: its keys in order too). */
+function decode(kind: ConsensusKind, bytes: Uint8Array, proposalBlock: z.ZodType | undefined): { message: ConsensusMessage; content: unknown } | null {
   let json: unknown;
   try {
     json = peerJson(bytes, `${kind} message`);
@@ -112,8 +124,10 @@ function decode(kind: ConsensusKind, bytes: Uint8Array, proposalBlock: z.ZodType
   const parsed = safeParse(wires[kind], json);
   if (!parsed.success) return null;
   const { n: _n, ...message } = parsed.data;
-  if ('proposal' in message && proposalBlock !== undefined && !safeParse(proposalBlock, message.proposal.block).success) return null;
-  return message as ConsensusMessage;
+  if (!('proposal' in message) || proposalBlock === undefined) return { message: message as ConsensusMessage, content: message };
+  const block = safeParse(proposalBlock, message.proposal.block);
+  if (!block.success) return null;
+  return { message: message as ConsensusMessage, content: { proposal: { ...message.proposal, block: block.data } } };
 }
 
 const heightOf = (m: ConsensusMessage) => ('proposal' in m ? m.proposal.height : 'vote' in m ? m.vote.height : m.evidence.a.height);
@@ -167,8 +181,9 @@ export function judgeConsensusMessage(
   if (takenAt !== undefined && checked!.now() - takenAt < resentMinMs) {
     return { validation: 'ignore', cause: 'resent', reason: `a copy of a message taken ${checked!.now() - takenAt} ms before` };
   }
-  const message = decode(kind, bytes, view.proposalBlock);
-  if (message === null) return { validation: 'reject', cause: 'schema', reason: `not a message of ain's schema for the ${kind} topic` };
+  const decoded = decode(kind, bytes, view.proposalBlock);
+  if (decoded === null) return { validation: 'reject', cause: 'schema', reason: `not a message of ain's schema for the ${kind} topic` };
+  const { message } = decoded;
   const { chain, shard } = chainOf(message);
   if (chain !== view.chain || shard !== view.shard) return { validation: 'reject', cause: 'chain', reason: `for chain ${chain} shard ${shard}` };
   const height = heightOf(message);
@@ -190,10 +205,18 @@ export function judgeConsensusMessage(
         ? { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, no validator of height ${current}` }
         : { validation: 'ignore', cause: 'signer', reason: `signed by ${strangers[0]}, not a validator now; height ${height} may have another set` };
   }
-  if (takenAt === undefined && !signedOf(message).every((signed) => checkConsensusSignature(signed, view.genesis))) {
+  // The same content in other bytes (another order of fields, other spaces): a copy all the same.
+  // Keyed by bytes alone, each re-encoding of a real vote cost every node a verify and went on.
+  const contentKey = checked === undefined ? undefined : CheckedMessages.contentKeyOf(kind, decoded.content);
+  const contentTakenAt = contentKey === undefined ? undefined : checked!.takenAt(contentKey);
+  if (contentTakenAt !== undefined && checked!.now() - contentTakenAt < resentMinMs) {
+    return { validation: 'ignore', cause: 'resent', reason: `a copy (in other bytes) of a message taken ${checked!.now() - contentTakenAt} ms before` };
+  }
+  if (takenAt === undefined && contentTakenAt === undefined && !signedOf(message).every((signed) => checkConsensusSignature(signed, view.genesis))) {
     return { validation: 'reject', cause: 'signature', reason: `a signature does not verify for this chain (genesis ${view.genesis.slice(0, 16)}…)` };
   }
   if (key !== undefined) checked!.add(key);
+  if (contentKey !== undefined) checked!.add(contentKey);
   // Two or more heights ahead: this node is behind, and catch-up takes the hint; relaying it is
   // for the peers that are not (a validator's message for a height far ahead goes no further).
   if (height > current + 1) return { validation: 'keep', message };
