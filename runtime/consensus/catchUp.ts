@@ -50,7 +50,8 @@ const unfruitfulMaxMs = 300_000;
  */
 const answeredAtOnce = 4;
 /**
- * How long a fetch may wait for its peer's answer before a claim of another peer takes its place:
+ * How long a fetch may wait for its peer's answer before another peer's claim backed by a
+ * validator's message (a vote or proposal of a later height it relayed) takes its place:
  * a peer that claimed a height and then sat on its answer held this node's one fetch for the
  * request's whole time (5 s), and with a fresh peer id each time, again and again. The stalled
  * peer's claims then wait as an unfruitful one's do. (Time this node spends checking and
@@ -99,8 +100,12 @@ export interface CatchUpComponents {
 }
 
 export interface CatchUp {
-  /** A peer sent a message for `height`, above this node's next: fetch what lies between. */
-  behind(peer: string, height: number): void;
+  /**
+   * A peer is at `height`, above this node's next: fetch what lies between. `via`: how it said so,
+   * by relaying a validator's signed message of that height (`message`, the default), or by its
+   * own word in a `status` answer, which only such a claim can take the place of a stalled fetch on.
+   */
+  behind(peer: string, height: number, via?: 'message' | 'status'): void;
   /**
    * More than 2/3 of the power precommitted a block of this node's next height that it cannot
    * decide itself (it lacks the proposal): fetch it from `peer` now, without the grace, and again
@@ -326,13 +331,13 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
 
   /** Asks `peer` for its height, and fetches what it has decided beyond this node's. */
   async function askStatus(peer: string): Promise<void> {
-    if ((asking !== undefined && !stalledOtherThan(peer)) || !c.caughtUp()) return;
+    if (asking !== undefined || !c.caughtUp()) return;
     const answer = peerJson(
       await transport.request(peer, statusProtocol, new Uint8Array(), { timeoutMs: statusPollMs, maxAnswerBytes: statusAnswerMaxBytes }),
       'status answer',
     );
     const height = typeof answer === 'object' && answer !== null ? (answer as { height?: unknown }).height : undefined;
-    if (Number.isSafeInteger(height) && (height as number) > chain.ledger.height) catchUp.behind(peer, (height as number) + 1);
+    if (Number.isSafeInteger(height) && (height as number) > chain.ledger.height) catchUp.behind(peer, (height as number) + 1, 'status');
   }
 
   /** Asks the next connected peer (one per `statusPollMs`). */
@@ -392,10 +397,11 @@ export function createCatchUp(c: CatchUpComponents): CatchUp {
   let decidedAskedAt = 0;
 
   const catchUp: CatchUp = {
-    behind(peer, height) {
+    behind(peer, height, via = 'message') {
       if (stopped || !c.caughtUp() || height <= chain.ledger.height + 1) return;
       if ((unfruitful.get(peer)?.untilMs ?? 0) > Date.now()) return;
-      if (asking !== undefined ? !stalledOtherThan(peer) : Date.now() - lastAskedAt < askAgainMs) return;
+      // A peer's word alone never takes the place of a stalled fetch: fresh liars would replace each other.
+      if (asking !== undefined ? via !== 'message' || !stalledOtherThan(peer) : Date.now() - lastAskedAt < askAgainMs) return;
       if (waitsForOwnDecision(height) || busyFor(peer)) return;
       fetchNow(peer, { height }, 'behind a peer: fetching decided blocks', true);
     },

@@ -95,7 +95,7 @@ test('a peer’s claims wait after its answer appended nothing, even when the no
   t.is(asked[1]!.peer, 'peer-b');
 });
 
-test('a peer that claimed a height and sits on its answer holds the fetch 2 s at most: another peer’s claim then takes its place, and its claims wait', async (t) => {
+test('a peer that claimed a height and sits on its answer holds the fetch 2 s at most: another peer’s claim backed by a validator’s message then takes its place, and its claims wait', async (t) => {
   // A liar with a fresh peer id each time held this node's one fetch for the request's 5 s, again and again.
   const { blocks } = decidedChain(3);
   const { catchUp, asked, aborted, chain } = pipelineWith(blocks, 64, { stalling: ['liar'] });
@@ -106,11 +106,17 @@ test('a peer that claimed a height and sits on its answer holds the fetch 2 s at
   t.is(asked.length, 1, 'its own claim again does not ask it twice');
   await until(
     async () => {
+      // A peer's word alone (its status) never takes the place of a stalled fetch: fresh liars would replace each other.
+      catchUp.behind('liar-2', 1_000_000, 'status');
       catchUp.behind('peer-b', 4);
       return asked.length > 1;
     },
     'the ask of the other peer once the liar stalled',
     10_000,
+  );
+  t.false(
+    asked.some((ask) => ask.peer === 'liar-2'),
+    'a status claim did not replace it',
   );
   t.deepEqual(asked[1], { peer: 'peer-b', from: 1 });
   t.deepEqual(aborted, [{ peer: 'liar', code: 'NET_TIMEOUT' }], 'the stalled ask is stopped');
