@@ -165,6 +165,8 @@ export interface ConsensusService {
 /** How often a node that lacks a block the others precommitted looks again whether to fetch it, and how many asks a height at most. */
 const refetchMs = 250;
 const refetchTimesMax = 20;
+/** Blocks of other proposers decided past their time by more than the clock drift, in a row, before a node says its clock looks ahead. */
+const clockAheadBlocks = 3;
 /** Signatures held while this node may not sign (see `hold`), at most, and how often it looks whether it may. */
 const heldMax = 64;
 const heldCheckMs = 100;
@@ -189,14 +191,30 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
   const record = await openSigningRecord(c.dataDir, chain.ledger.genesisHash);
   const commits = await openCommitStore(c.dataDir, chain.ledger.genesisHash);
   const evidence = createEvidencePool();
-  const guard = createOwnKeyGuard({ address: key.address, record, now });
+  const guard = createOwnKeyGuard({ address: key.address, record, now, signedBefore: record.loaded.lastSigned !== null });
+
   /** Says, once an episode, that another node signs with this node's key (or its record was lost). */
-  const sayForeign = (found: ForeignSignature | undefined) => {
+  function sayForeign(found: ForeignSignature | undefined): void {
     if (found === undefined) return;
     logger.error(
       { validator: key.address, height: found.height, round: found.round, step: found.step, via: found.via },
-      `another node signs with this node's validator key: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} is none this node signed (consensus/signed.json). Two nodes on one key sign conflicting votes, and its stake is burned for it: this node signs nothing until ${quietHeights} heights are decided past the last such signature. Stop the other node (a copy of this data dir?); if this node's consensus/ record was lost instead, it resumes by itself`,
+      `another node signs with this node's validator key: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} is none this node signed (consensus/signed.json). Two nodes on one key sign conflicting votes, and its stake is burned for it: this node signs nothing until ${quietHeights} heights are decided past the last such signature. Stop the other node (a copy of this data dir?); if this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake`,
     );
+  }
+  /**
+   * Once the node has read its log at start: the certificates of its last two decided blocks (the
+   * newest from the commit store, the one before from the newest block's commit tx) are held to
+   * its record as any certificate is. A precommit of its key there that its record does not hold
+   * is one its lost record made (consensus/ deleted) or another node's: it waits, as for any
+   * (CometBFT's double_sign_check_height, two blocks deep).
+   */
+  let lookedBack = false;
+  const lookBack = async () => {
+    const top = chain.ledger.height;
+    for (const height of [top - 1, top]) {
+      const certificate = height < 1 ? undefined : await certificateOf(c, commits, height);
+      if (certificate !== undefined) sayForeign(guard.certified(certificate));
+    }
   };
   const actor: Actor<typeof consensusMachine> = createActor(
     consensusMachine.provide({
@@ -296,12 +314,27 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     unsignedTimer ??= setInterval(releaseHeld, heldCheckMs);
   };
   const releaseHeld = () => {
-    const current = unsigned.filter((effect) => effect.height > chain.ledger.height);
-    unsigned.length = 0;
-    if (running && current.length > 0 && !guard.maySign(chain.ledger.height)) return void unsigned.push(...current);
+    // Those of heights decided meanwhile go; the rest wait while the guard says so.
+    unsigned.splice(0, unsigned.length, ...unsigned.filter((effect) => effect.height > chain.ledger.height));
+    if (running && unsigned.length > 0 && !guard.maySign(chain.ledger.height)) return;
     clearInterval(unsignedTimer);
     unsignedTimer = undefined;
-    if (running) for (const effect of current) enqueue(effect);
+    if (!running || unsigned.length === 0) return;
+    // Carried out on the effects' queue, in the order held; `unsigned` stays non-empty until then,
+    // so a signature queued before this (behind a slow publish) is held behind them, never signed
+    // before them (the record's last signature would go back, and a restart could sign against it).
+    work = work.then(drainHeld).catch((error: unknown) => logger.error({ err: error, effect: 'held signatures' }, 'consensus effect failed'));
+  };
+  const drainHeld = async () => {
+    while (running && unsigned.length > 0) {
+      const effect = unsigned[0]!;
+      if (effect.height > chain.ledger.height && !guard.maySign(chain.ledger.height)) {
+        unsignedTimer ??= setInterval(releaseHeld, heldCheckMs);
+        return;
+      }
+      unsigned.shift();
+      if (effect.height > chain.ledger.height) await carryOut(effect, true);
+    }
   };
   const schedule = ({ height, round, step, timeoutMs }: EffectOf<'schedule'>) => {
     const timer = setTimeout(() => {
@@ -475,11 +508,12 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     send({ type: 'proposal', proposal, valid: refusal === null });
   }
 
-  async function carryOut(effect: ConsensusEffect): Promise<void> {
+  /** `released`: a held signature, carried out now in its order (releaseHeld). */
+  async function carryOut(effect: ConsensusEffect, released = false): Promise<void> {
     // A height a peer's certificate already put in the log (catch-up) needs no more signatures here.
     if ((effect.type === 'propose' || effect.type === 'vote') && effect.height <= chain.ledger.height) return;
     // Another node signs with this key (or this node just started past genesis, and listens first): held until it may sign.
-    if ((effect.type === 'propose' || effect.type === 'vote') && (unsigned.length > 0 || !guard.maySign(chain.ledger.height))) return hold(effect);
+    if ((effect.type === 'propose' || effect.type === 'vote') && !released && (unsigned.length > 0 || !guard.maySign(chain.ledger.height))) return hold(effect);
     switch (effect.type) {
       case 'propose':
         return propose(effect);
@@ -577,6 +611,28 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     }
     await appendDecided(height, records, certificate, hashes, refs);
     logger.info({ height, round: certificate.round, hash: block.hash }, 'block committed');
+    // A block decided in a later round may carry the time of an earlier round's proposal (its valid value): not counted.
+    if (certificate.round === 0) noteBlockTime((block as ProposedBlock).header);
+  }
+
+  /**
+   * Whether this node's clock looks ahead of the network's: the blocks other validators proposed
+   * are decided here more than `clockDriftMs` after their time, `clockAheadBlocks` in a row. Its
+   * own proposals are then refused by every other validator (a block's time may be at most that
+   * far ahead of theirs), and only their logs said so; the node says it in its own, every minute
+   * while it lasts.
+   */
+  const clockAhead = { inRow: 0, saidMs: Number.NEGATIVE_INFINITY };
+  function noteBlockTime(header: { readonly time: number; readonly proposer: string; readonly height: number }): void {
+    if (header.proposer === key.address) return;
+    const behindMs = now() - header.time;
+    clockAhead.inRow = behindMs > c.limits.clockDriftMs ? clockAhead.inRow + 1 : 0;
+    if (clockAhead.inRow < clockAheadBlocks || now() - clockAhead.saidMs < stallWarnAgainMs) return;
+    clockAhead.saidMs = now();
+    logger.warn(
+      { height: header.height, behindMs, clockDriftMs: c.limits.clockDriftMs },
+      `this node's clock looks ${Math.round(behindMs / 1000)} s ahead of the network's: the last ${clockAhead.inRow} blocks other validators proposed were decided here more than ${c.limits.clockDriftMs} ms after their time. The others refuse this node's proposals while it is (a block's time may be at most that far ahead of their clocks); check its clock (NTP)`,
+    );
   }
 
   /** Block `height` is in the log: start the next height now if there is work, else once there is. */
@@ -729,6 +785,10 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
       await catchUp.start();
       const begin = () => {
         if (!c.caughtUp()) return;
+        if (!lookedBack) {
+          lookedBack = true;
+          void lookBack().catch((error: unknown) => logger.warn({ err: error }, 'reading the last certificates at start failed'));
+        }
         warnIfStalled();
         evidenceAgain.tick(chain.ledger);
         if (state().height === 0 && waitingFor === null) waitingFor = chain.ledger.height + 1;

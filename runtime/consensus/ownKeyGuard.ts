@@ -37,9 +37,9 @@ export interface OwnKeyGuard {
   certified(certificate: Certificate): ForeignSignature | undefined;
   /**
    * Whether this node may sign now, with `decided` the chain's decided height: not within
-   * `listenBeforeSigningMs` of the first time it asks on a chain past genesis (`decided` > 0: a
-   * node restarted, or a copy started), nor while the latest foreign signature is less than
-   * `quietHeights` decided heights old.
+   * `listenBeforeSigningMs` of the first time it asks on a chain past genesis (`decided` > 0) when
+   * it signed before (a node restarted, or a copy started), nor while the latest foreign signature
+   * is less than `quietHeights` decided heights old.
    */
   maySign(decided: number): boolean;
   /** The latest foreign signature while it keeps this node from signing at `decided`; undefined otherwise. */
@@ -70,10 +70,17 @@ export function createOwnKeyGuard({
   address,
   record,
   now,
+  signedBefore,
 }: {
   readonly address: string;
   readonly record: Pick<SigningRecord, 'signed'>;
   readonly now: () => number;
+  /**
+   * Whether its record held a signature when the node started: only then does it listen first (a
+   * copy of a data dir holds one; a validator newly staked has none, and a listen would hold its
+   * first votes past the height the others decide without them, on a chain that then idles).
+   */
+  readonly signedBefore: boolean;
 }): OwnKeyGuard {
   /** Until when it listens, set the first time it would sign: from then (it has caught up, and its peers' gossip flows) when the chain is past genesis. */
   let listenUntilMs: number | undefined;
@@ -98,7 +105,7 @@ export function createOwnKeyGuard({
       return own === undefined ? undefined : heard({ vote: own }, 'certificate');
     },
     maySign(decided) {
-      listenUntilMs ??= now() + (decided > 0 ? listenBeforeSigningMs : 0);
+      listenUntilMs ??= now() + (decided > 0 && signedBefore ? listenBeforeSigningMs : 0);
       if (now() < listenUntilMs) return false;
       if (holding(decided) !== undefined) return false;
       said = false;

@@ -40,7 +40,8 @@ export interface SigningRecord {
   readonly loaded: SigningRecordFile;
   /**
    * Writes `lastSigned` with the message it covers and syncs it to disk; resolves only then, so
-   * the caller sends the signature after. Writes are serialised in call order.
+   * the caller sends the signature after. Writes are serialised in call order. A `lastSigned`
+   * before the one kept (in height, round, step order) is refused: nothing is kept or to be sent.
    */
   keep(lastSigned: LastSigned, message: { readonly proposal: Proposal } | { readonly vote: Vote }, locked?: LockedValue): Promise<void>;
   /**
@@ -101,6 +102,11 @@ export async function openSigningRecord(dataDir: string, genesis: string): Promi
   return {
     loaded,
     keep(lastSigned, message, locked) {
+      // Never back: a record behind what was sent would let a restart sign against it.
+      if (current.lastSigned !== null && signingOrder(lastSigned, current.lastSigned) < 0)
+        return Promise.reject(
+          new Error(`a signature at ${JSON.stringify(lastSigned)} comes before ${JSON.stringify(current.lastSigned)}, kept already: not signed`),
+        );
       const sameHeight = current.lastSigned?.height === lastSigned.height;
       const proposals = sameHeight ? current.proposals : [];
       const votes = sameHeight ? current.votes : [];

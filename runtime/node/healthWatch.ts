@@ -200,7 +200,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
    */
   const foreignSigning = (found: ForeignSignature): HealthProblem => ({
     code: 'VALIDATOR_KEY_SHARED',
-    message: `Another node signs with this node's validator key ${address}: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} ${seconds(now() - found.heardMs)} ago is none this node signed (consensus/signed.json). So that its stake is not slashed for two conflicting votes, this node signs nothing until ${quietHeights} heights are decided past the last such signature: stop the other node (a copy of this data dir?). If this node's consensus/ record was lost instead, it resumes by itself.`,
+    message: `Another node signs with this node's validator key ${address}: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} ${seconds(now() - found.heardMs)} ago is none this node signed (consensus/signed.json). So that its stake is not slashed for two conflicting votes, this node signs nothing until ${quietHeights} heights are decided past the last such signature: stop the other node (a copy of this data dir?). If this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake.`,
     since: found.heardMs,
     missing: [address],
   });

@@ -102,7 +102,24 @@ test('a validator’s data dir copied and started beside it: the copy signs noth
   t.true(signs(after), 'the copy signs as the key');
   await until(async () => !(await problemsOf(copy)).some((p) => p.code === 'VALIDATOR_KEY_SHARED'), 'the copy’s VALIDATOR_KEY_SHARED to clear', 60_000);
 
-  for (const node of [...live, copy]) {
+  // The copy's signing record lost (consensus/signed.json deleted while it was stopped): restarted,
+  // it finds its key's precommit in its last blocks' certificates, which its record does not hold,
+  // and waits two heights before it signs (it may have signed at the height it stopped at), then
+  // signs again by itself.
+  await copy.kill('SIGTERM');
+  await rm(join(copyDir, 'consensus', 'signed.json'));
+  const again = await startNodeProcess(copyDir, [], {}, copyPort);
+  t.teardown(() => again.kill('SIGKILL'));
+  await untilPeers(again, 3);
+  const restartedCopyAt = (await netOf(nodes[0]!)).height;
+  const resumed = await signersUntil(nodes[0]!, restartedCopyAt + 1, signs, () => write(live));
+  t.true(signs(resumed), 'the copy signs again');
+  const waited = (await readFile(join(copyDir, 'node.log'), 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('in a decided block’s certificate is none this node signed'));
+  t.true(waited.length > 0, 'it said why it waited');
+
+  for (const node of [...live, again]) {
     const account = await accountOf(node, key.address);
     t.is(account?.stake, '1000000', `${key.address}'s stake as ${node.dataDir} holds it`);
     t.not(account?.slashed, true);

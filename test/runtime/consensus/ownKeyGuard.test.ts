@@ -19,15 +19,16 @@ const recordOf = (mine: readonly Vote[]): Pick<SigningRecord, 'signed'> => ({
   signed: (message: { readonly vote: Vote } | { readonly proposal: Proposal }) => ('vote' in message ? mine.some((v) => v.sig === message.vote.sig) : false),
 });
 
-function guardWith(mine: readonly Vote[] = []) {
+function guardWith(mine: readonly Vote[] = [], signedBefore = true) {
   let nowMs = 1_000;
-  const guard = createOwnKeyGuard({ address: key.address, record: recordOf(mine), now: () => nowMs });
+  const guard = createOwnKeyGuard({ address: key.address, record: recordOf(mine), now: () => nowMs, signedBefore });
   return { guard, advance: (ms: number) => void (nowMs += ms) };
 }
 
-test('a chain at genesis signs at once; past genesis a node listens first, from the first time it would sign', (t) => {
+test('a chain at genesis signs at once; past genesis a node that signed before listens first, from the first time it would sign', (t) => {
   const fresh = guardWith();
   t.true(fresh.guard.maySign(0));
+  t.true(guardWith([], false).guard.maySign(7), 'a validator newly staked (nothing signed before) signs at once');
   const restarted = guardWith();
   t.false(restarted.guard.maySign(7), 'just restarted (or copied) past genesis: it listens');
   restarted.advance(listenBeforeSigningMs - 1);

@@ -162,3 +162,12 @@ test('whether this node signed a message of its key: yes when its record holds i
   const reopened = await openSigningRecord(dir, genesis);
   t.true(reopened.signed({ vote: vote(5, 0) }), 'after a restart, from the file');
 });
+
+test('a signature before the last one kept is refused: the record never goes back', async (t) => {
+  const dir = await dataDir(t);
+  const record = await openSigningRecord(dir, genesis);
+  await record.keep(lastOf(3, 1), { vote: vote(3, 1) });
+  await t.throwsAsync(record.keep(lastOf(3, 0), { vote: vote(3, 0) }), { message: /comes before .* kept already: not signed/ });
+  await record.keep(lastOf(3, 1), { vote: vote(3, 1) }); // the very vote again (a restarted node resends it)
+  t.deepEqual((await openSigningRecord(dir, genesis)).loaded.lastSigned, lastOf(3, 1));
+});
