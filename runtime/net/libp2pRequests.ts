@@ -49,7 +49,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** The request/response half of the libp2p transport: bounded frames, bounded time, every peer fault logged with its reason. */
-/** Request handlers at work at once in all, from every peer: past it a request is refused OVERLOADED. */
+/** Request handlers of one protocol at work at once, from all peers: past it a request of it is refused OVERLOADED. */
 export const maxWorkingHandlers = 64;
 
 export function createRequestService({
@@ -72,13 +72,14 @@ export function createRequestService({
   const handlers = new Map<string, RequestHandler>();
   const registered = new Set<string>();
   /**
-   * Handlers at work, by `<peer> <protocol>`, and in all: until the handler's promise settles, not
+   * Handlers at work, by `<peer> <protocol>`, and by protocol: until the handler's promise settles, not
    * only while its stream is open. libp2p's `maxInboundStreams` counts open streams, so a peer
    * that reset each stream right after its request started a handler per request, all running
    * (reading a 15 MiB blob each: gigabytes within seconds).
    */
   const working = new Map<string, number>();
-  let workingAll = 0;
+  /** By protocol, from all peers: slow requests of one kind (function calls, blobs) do not stop the others (status, catch-up). */
+  const workingAll = new Map<string, number>();
 
   async function serve(protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
@@ -116,22 +117,25 @@ export function createRequestService({
     if (stream.status !== 'open') gone.abort(new Error(`the requester's stream is ${stream.status}`));
     if (gone.signal.aborted) return logger.debug({ from, protocol }, 'the requester left before the answer');
     const key = `${from} ${protocol}`;
-    if ((working.get(key) ?? 0) >= limits.maxInboundRequests || workingAll >= maxWorkingHandlers) {
-      logger.debug({ from, protocol, working: working.get(key) ?? 0, workingAll }, 'too many requests at work; refused');
+    const all = workingAll.get(protocol) ?? 0;
+    if ((working.get(key) ?? 0) >= limits.maxInboundRequests || all >= maxWorkingHandlers) {
+      logger.debug({ from, protocol, working: working.get(key) ?? 0, all }, 'too many requests at work; refused');
       return answer(
         errorFrame({
           code: 'OVERLOADED',
-          message: `it works on at most ${limits.maxInboundRequests} requests of one peer for ${protocol} at once, and ${maxWorkingHandlers} in all`,
+          message: `it works on at most ${limits.maxInboundRequests} requests of one peer for ${protocol} at once, and ${maxWorkingHandlers} of all peers`,
         }),
       );
     }
     working.set(key, (working.get(key) ?? 0) + 1);
-    workingAll++;
+    workingAll.set(protocol, all + 1);
     const work = handler(request, from, signal);
     void work
       .catch(() => undefined)
       .finally(() => {
-        workingAll--;
+        const allLeft = workingAll.get(protocol)! - 1;
+        if (allLeft === 0) workingAll.delete(protocol);
+        else workingAll.set(protocol, allLeft);
         const left = working.get(key)! - 1;
         if (left === 0) working.delete(key);
         else working.set(key, left);

@@ -36,7 +36,7 @@ export interface PeerBlobServiceParameters {
   readonly transport: Pick<Transport, 'handle' | 'request' | 'peers'>;
   /** `protocolOf(chain, shard, 'blob')`. */
   readonly protocol: string;
-  readonly store: Pick<BlobStore, 'open'>;
+  readonly store: Pick<BlobStore, 'open' | 'stat'>;
   /** This node's verifier of signed blob requests (the API's own, so a nonce is used once per node). */
   readonly auth: BlobAuthVerifier;
   readonly logger: Logger;
@@ -57,6 +57,9 @@ const definite = new Set(['ACCESS_DENIED', 'BAD_AUTH', 'TOO_LARGE']);
 export async function createPeerBlobService({ transport, protocol, store, auth, logger }: PeerBlobServiceParameters): Promise<PeerBlobs> {
   await transport.handle(protocol, async (bytes, _from, signal) => {
     const { hash, authorization } = parseOrThrow(PeerBlobRequest, peerJson(bytes, 'blob request'), 'blob request');
+    // A blob this node does not hold is refused before the header is checked, and so before it is
+    // remembered: signed requests for random hashes would fill the memory of nonces all signed requests share.
+    if (store.stat(hash) === undefined) throw new AinError('NOT_FOUND', `No blob ${hash} is stored on this node (or it expired).`);
     const reader = authorization === undefined ? undefined : auth.verify(authorization, { method: 'GET', hash });
     const opened = await store.open({ hash, reader });
     if (opened.info.sizeBytes > peerBlobBytesMax) {
