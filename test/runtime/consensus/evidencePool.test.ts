@@ -3,7 +3,7 @@ import { buildProposalBlock, type Chain } from '../../../actors/index.ts';
 import { signVote, type KeyPair } from '../../../log/index.ts';
 import { createEvidencePool, createEvidenceRegossip, evidenceRegossipMs } from '../../../runtime/consensus/evidencePool.ts';
 import type { Evidence } from '../../../schemas/index.ts';
-import { appendBlock, certificateOf, chainId, genesis, genesisHash, newChain, shard, validators } from '../../actors/chain/proposals.ts';
+import { appendBlock, buildOn, certificateOf, chainId, genesis, genesisHash, newChain, shard, validators } from '../../actors/chain/proposals.ts';
 import { key } from '../../actors/ledger/chain.ts';
 
 // The evidence a validator holds for its next proposal: once per offence, bounded, one per
@@ -36,6 +36,16 @@ function blockOne(): Chain {
   return chain;
 }
 
+/** Block 2 on `chain` (after blockOne), by the second validator, committing `evidence`. */
+const blockTwo = (chain: Chain, evidence: readonly Evidence[]) =>
+  buildOn(chain, second, {
+    certificate: certificateOf(1, chain.ledger.tree.get('/consensus/proposal/hash') as string),
+    evidence,
+    txs: [],
+    nonce: 1,
+    timeMs: 3000,
+  });
+
 test('held once per (validator, height, round, kind); one per validator in a block; bounded', (t) => {
   const chain = blockOne();
   const pool = createEvidencePool(3);
@@ -64,22 +74,7 @@ test('dropped once a block slashed its validator, and when its validator had no 
     pool.pending(chain.ledger).map((e) => e.a.from),
     [fourth.address],
   );
-  const { height, prevHash, prevTime } = chain.position;
-  const two = buildProposalBlock({
-    key: second,
-    chain: chainId,
-    shard,
-    position: { height, prevHash, prevTime },
-    lastRoot: chain.ledger.tree.root(),
-    certificate: certificateOf(1, chain.ledger.tree.get('/consensus/proposal/hash') as string),
-    evidence: pool.pending(chain.ledger),
-    txs: [],
-    nonce: 1,
-    timeMs: 3000,
-    maxTxs: genesis.block.maxTxs,
-    maxBytes: genesis.block.maxBytes,
-  });
-  appendBlock(chain, two);
+  appendBlock(chain, blockTwo(chain, pool.pending(chain.ledger)));
   t.is(chain.ledger.height, 2);
   t.deepEqual(pool.pending(chain.ledger), []);
   t.is(pool.size, 0);
@@ -121,24 +116,7 @@ test('held evidence is gossiped again every 5 s until a block commits it (gossip
   again.tick(chain.ledger);
   t.deepEqual(published, [fourth.address, fourth.address]);
   // A block commits it: the pool's pending drops it, and it is sent no more.
-  const { height, prevHash, prevTime } = chain.position;
-  appendBlock(
-    chain,
-    buildProposalBlock({
-      key: second,
-      chain: chainId,
-      shard,
-      position: { height, prevHash, prevTime },
-      lastRoot: chain.ledger.tree.root(),
-      certificate: certificateOf(1, chain.ledger.tree.get('/consensus/proposal/hash') as string),
-      evidence: pool.pending(chain.ledger),
-      txs: [],
-      nonce: 1,
-      timeMs: 3000,
-      maxTxs: genesis.block.maxTxs,
-      maxBytes: genesis.block.maxBytes,
-    }),
-  );
+  appendBlock(chain, blockTwo(chain, pool.pending(chain.ledger)));
   nowMs += evidenceRegossipMs;
   again.tick(chain.ledger);
   t.is(published.length, 2);

@@ -2,42 +2,19 @@
 // transport (a child process, real libp2p on 127.0.0.1) resets each stream a handler's time after
 // its answer, so the protocol's inbound slots on that connection come free again; held open until
 // the connection ended, they would refuse every later request of it.
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Stream } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
-import { multiaddr } from '@multiformats/multiaddr';
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
-import { createLibp2p } from 'libp2p';
-import '../../../runtime/net/index.ts'; // Promise.withResolvers on Node 20, before libp2p runs
-import { startChildPeer } from './childPeer.ts';
 import { until } from '../node/nodeProcess.ts';
+import { rawRequesterOf } from './rawRequester.ts';
 
 const protocol = '/ain/test/held/1';
 const encoder = new TextEncoder();
 
 test('streams a requester leaves open after their answers are reset, and its next request on the connection is answered', async (t) => {
   t.timeout(60_000);
-  const server = await startChildPeer({
-    name: 'server',
-    seedHex: randomBytes(32).toString('hex'),
-    limits: { handlerTimeoutMs: 1000, maxInboundRequests: 2 },
-  });
-  t.teardown(() => server.close());
+  const { server, requester, serverId } = await rawRequesterOf(t, { handlerTimeoutMs: 1000, maxInboundRequests: 2 });
   await server.handle(protocol, 'echo');
-  const requester = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  });
-  await requester.start();
-  t.teardown(() => requester.stop());
-  const serverId = peerIdFromString(server.peerId);
-  await requester.dial(multiaddr(server.addresses[0]!));
 
   // Both of the protocol's slots on this connection, each request written and its stream left open.
   const held: Stream[] = [];

@@ -3,18 +3,10 @@
 // handlers of reset streams ran on, each one's work unbounded in number (an attacker's probe:
 // blob requests reset at once took a node from 200 MiB to 2.5 GB in 20 s); and a peer's requests
 // at work on a protocol are bounded by the handlers running, not by its streams open.
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
-import { multiaddr } from '@multiformats/multiaddr';
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
-import { createLibp2p } from 'libp2p';
-import '../../../runtime/net/index.ts'; // Promise.withResolvers on Node 20, before libp2p runs
-import { startChildPeer } from './childPeer.ts';
 import { until } from '../node/nodeProcess.ts';
+import { rawRequesterOf } from './rawRequester.ts';
 
 const hang = '/ain/test/hang/1';
 const count = '/ain/test/hanging/1';
@@ -24,24 +16,9 @@ const decoder = new TextDecoder();
 
 test('a request whose stream is reset stops its handler; past its limit a peer’s requests at work are refused OVERLOADED', async (t) => {
   t.timeout(60_000);
-  const server = await startChildPeer({
-    name: 'server',
-    seedHex: randomBytes(32).toString('hex'),
-    limits: { handlerTimeoutMs: 60_000, maxInboundRequests: 2 },
-  });
-  t.teardown(() => server.close());
+  const { server, requester, serverId } = await rawRequesterOf(t, { handlerTimeoutMs: 60_000, maxInboundRequests: 2 });
   await server.handle(hang, 'hang');
   await server.handle(count, 'hanging');
-  const requester = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  });
-  await requester.start();
-  t.teardown(() => requester.stop());
-  const serverId = peerIdFromString(server.peerId);
-  await requester.dial(multiaddr(server.addresses[0]!));
 
   /** A request's answer frame: its status byte and text. */
   const ask = async (protocol: string, reset = false): Promise<string> => {
