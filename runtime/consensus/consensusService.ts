@@ -35,7 +35,7 @@ import { createConsensusGossip, type ConsensusMessage } from './consensusGossip.
 import { openCommitStore } from './commitStore.ts';
 import { createDecidedAppender } from './decidedAppender.ts';
 import { createEvidencePool, createEvidenceRegossip } from './evidencePool.ts';
-import { createOwnKeyGuard, quietHeights, type ForeignSignature } from './ownKeyGuard.ts';
+import { createOwnKeyGuard, foreignSignatureWords, quietHeights, type ForeignSignature } from './ownKeyGuard.ts';
 import { reachedValidators } from './reachedValidators.ts';
 import { checkBlock, decidedRecordsOf, proposeBlock, verifiedBy, type HeldTx, type ProposalSource, type RecordVerifier } from './proposalBlocks.ts';
 import { FilledBlocks, fillBlock } from './compactBlocks.ts';
@@ -198,7 +198,7 @@ export async function createConsensusService(c: ConsensusServiceComponents): Pro
     if (found === undefined) return;
     logger.error(
       { validator: key.address, height: found.height, round: found.round, step: found.step, via: found.via },
-      `another node signs with this node's validator key: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} is none this node signed (consensus/signed.json). Two nodes on one key sign conflicting votes, and its stake is burned for it: this node signs nothing until ${quietHeights} heights are decided past the last such signature. Stop the other node (a copy of this data dir?); if this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake`,
+      `another node signs with this node's validator key: ${foreignSignatureWords(found)} is none this node signed (consensus/signed.json). Two nodes on one key sign conflicting votes, and its stake is burned for it: this node signs nothing until ${quietHeights} heights are decided past the last such signature. Stop the other node (a copy of this data dir?); if this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake`,
     );
   }
   /**

@@ -10,6 +10,6 @@ export {
   type ConsensusStatus,
 } from './consensusService.ts';
 export { CheckedMessages, judgeConsensusMessage, resentMinMs, type ConsensusMessage } from './consensusGossip.ts';
-export { createOwnKeyGuard, listenBeforeSigningMs, quietHeights, type ForeignSignature, type OwnKeyGuard } from './ownKeyGuard.ts';
+export { createOwnKeyGuard, foreignSignatureWords, listenBeforeSigningMs, quietHeights, type ForeignSignature, type OwnKeyGuard } from './ownKeyGuard.ts';
 export { openSigningRecord, setAsideRecordPath, signingRecordPath, type SigningRecord } from './signingRecord.ts';
 export { validatorSetAt, votingSetAt } from './validatorSets.ts';

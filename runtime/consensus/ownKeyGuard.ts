@@ -26,6 +26,12 @@ export interface ForeignSignature {
   readonly heardMs: number;
 }
 
+/** The signature in words, as the log and the health report say it: "a prevote of height 9, round 1 from a peer". */
+export function foreignSignatureWords(found: ForeignSignature): string {
+  const what = found.step === 'propose' ? 'proposal' : found.step;
+  return `a ${what} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'}`;
+}
+
 export interface OwnKeyGuard {
   /**
    * A peer's proposal or vote: when it is signed by this node's key and this node's record says

@@ -11,7 +11,7 @@ import {
   type ValidatorSet,
 } from '../../projections/index.ts';
 import type { HealthProblem, HealthProblemCode } from '../../schemas/index.ts';
-import { quietHeights, type ConsensusStall, type ForeignSignature } from '../consensus/index.ts';
+import { foreignSignatureWords, quietHeights, type ConsensusStall, type ForeignSignature } from '../consensus/index.ts';
 import type { ValidatorPresence } from './validatorPresence.ts';
 
 /** How long a block with txs may wait for finality after this node applied it before it is a problem. */
@@ -200,7 +200,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
    */
   const foreignSigning = (found: ForeignSignature): HealthProblem => ({
     code: 'VALIDATOR_KEY_SHARED',
-    message: `Another node signs with this node's validator key ${address}: a ${found.step === 'propose' ? 'proposal' : found.step} of height ${found.height}, round ${found.round} ${found.via === 'certificate' ? 'in a decided block’s certificate' : 'from a peer'} ${seconds(now() - found.heardMs)} ago is none this node signed (consensus/signed.json). So that its stake is not slashed for two conflicting votes, this node signs nothing until ${quietHeights} heights are decided past the last such signature: stop the other node (a copy of this data dir?). If this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake.`,
+    message: `Another node signs with this node's validator key ${address}: ${foreignSignatureWords(found)} ${seconds(now() - found.heardMs)} ago is none this node signed (consensus/signed.json). So that its stake is not slashed for two conflicting votes, this node signs nothing until ${quietHeights} heights are decided past the last such signature: stop the other node (a copy of this data dir?). If this node's consensus/ record was lost instead, it resumes by itself once two heights are decided without it, which needs the other validators to hold more than 2/3 of the stake.`,
     since: found.heardMs,
     missing: [address],
   });
