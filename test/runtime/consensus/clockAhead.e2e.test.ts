@@ -10,7 +10,7 @@ import { initNetwork, openUserPaths, startNetwork, writeAsUsers } from './networ
 // 30 s after their time. The chain goes on (its turns end in a later round).
 
 test('a validator whose clock runs ahead says so in its log, and the chain goes on', async (t) => {
-  t.timeout(180_000);
+  t.timeout(180_000); // a bound on a 4-node network's start and the load on a loaded CI machine, not a wait: each step awaits its event
   const files = await initNetwork(t, 4);
   const fixture = join(process.cwd(), 'test', 'fixtures', 'clockAhead.js');
   const nodes = await startNetwork(t, files, (i): Record<string, string> =>

@@ -29,6 +29,7 @@ async function signersUntil(
 ): Promise<Map<number, string[]>> {
   const signers = new Map<number, string[]>();
   const stream = (async () => {
+    // The signal bounds a stream that never brings the awaited signer (the test then fails), not a wait.
     for await (const { data } of readStream(node.url, 'consensus', { fromHeight: from, signal: AbortSignal.timeout(150_000) })) {
       const { commit } = data as ConsensusEvent;
       if (commit !== null)
@@ -47,7 +48,7 @@ async function signersUntil(
 }
 
 test('a validator’s data dir copied and started beside it: the copy signs nothing while the first runs, nobody is slashed; the first stopped, the copy takes over', async (t) => {
-  t.timeout(300_000);
+  t.timeout(300_000); // a bound on five nodes' starts, stops and load on a loaded CI machine, not a wait: each step awaits its event
   const files = await initNetwork(t, 4);
   const nodes = await startNetwork(t, files);
   await openUserPaths(files, nodes[0]!);
